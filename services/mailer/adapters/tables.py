@@ -1,0 +1,102 @@
+"""Tables owned by the mailer service. People appear only as subscriber ids, never addresses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UTCDateTime
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class ChangeRecord(Base):
+    """A change the mailer was told about (a copy of the content.changed event)."""
+
+    __tablename__ = "mail_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    source_url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(10))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
+    updated: Mapped[date | None] = mapped_column(Date)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PendingItem(Base):
+    """A change owed to one subscriber; it goes out with whatever rhythm they have at send time."""
+
+    __tablename__ = "mail_pending_items"
+    __table_args__ = (
+        UniqueConstraint(
+            "subscriber_id", "change_id", name="uq_mail_pending_items_subscriber_change"
+        ),
+        Index("ix_mail_pending_items_open", "subscriber_id", "delivery_id"),
+    )
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    subscriber_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    change_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mail_changes.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_deliveries.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Delivery(Base):
+    """The delivery ledger: one mail to one subscriber, unique per (subscriber, batch)."""
+
+    __tablename__ = "mail_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "batch_key", name="uq_mail_deliveries_subscriber_batch"),
+        Index("ix_mail_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    batch_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # confirm | manage_link | alert | digest
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  # queued | sending | sent | failed | dropped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestRun(Base):
+    """One digest period's run, recorded so a run that dies is resumed and none runs twice."""
+
+    __tablename__ = "mail_digest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    frequency: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # running | done
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,183 @@
+"""Daily and weekly digests: one mail per person per period, gathering all their pending items.
+
+A run is recorded per period key, works through subscribers in id order in small transactions
+and remembers how far it got, so a run that dies is resumed where it stopped. Every step is
+idempotent (one delivery per subscriber and period), so two replicas racing cannot double up.
+Items are pending until a digest takes them; a missed run is made up by the next run, which
+takes every item created before its period's end (half-open windows: nothing falls between).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.mailer.adapters.tables import Delivery, DigestRun, PendingItem
+from services.mailer.domain.periods import Period, period_ending_at_or_before
+from services.mailer.handlers import delivery_row
+from services.subscriptions import read_api
+from shared.clock import Clock
+
+log = logging.getLogger(__name__)
+
+PAGE = 1000
+
+
+class DigestRunner:
+    """Creates digest deliveries for completed periods."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        timezone: str,
+        hour: int,
+        weekday: int,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._tz = ZoneInfo(timezone)
+        self._hour = hour
+        self._weekday = weekday
+
+    def latest_period(self, frequency: str, now: datetime) -> Period:
+        """Return the newest complete period of a rhythm."""
+        return period_ending_at_or_before(
+            frequency,  # type: ignore[arg-type]
+            now,
+            tz=self._tz,
+            hour=self._hour,
+            weekday=self._weekday,
+        )
+
+    async def run_due(self) -> int:
+        """Run (or resume) the latest period of each rhythm; return deliveries queued."""
+        now = self._clock.now()
+        queued = 0
+        for frequency in ("daily", "weekly"):
+            queued += await self.run_period(self.latest_period(frequency, now))
+        return queued
+
+    async def _start(self, period: Period) -> DigestRun | None:
+        async with self._sessions() as session, session.begin():
+            run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
+            if run is not None:
+                return None if run.status == "done" else run
+            run = DigestRun(
+                key=period.key,
+                frequency=period.frequency,
+                period_start=period.start,
+                period_end=period.end,
+                status="running",
+                started_at=self._clock.now(),
+                deliveries=0,
+            )
+            session.add(run)
+            try:
+                await session.flush()
+            except IntegrityError:
+                return None  # another replica started it a moment ago and will finish it
+            return run
+
+    async def run_period(self, period: Period) -> int:
+        """Queue one digest per person with pending items created before the period's end."""
+        run = await self._start(period)
+        if run is None:
+            return 0
+        queued = 0
+        after: uuid.UUID | None = None
+        while True:
+            async with self._sessions() as session, session.begin():
+                ids = await read_api.active_ids_with_frequency(
+                    session, period.frequency, after=after, limit=PAGE
+                )
+                if not ids:
+                    break
+                queued += await self._queue_page(session, period, ids)
+                after = ids[-1]
+        async with self._sessions() as session, session.begin():
+            await session.execute(
+                update(DigestRun)
+                .where(DigestRun.key == period.key)
+                .values(
+                    status="done",
+                    finished_at=self._clock.now(),
+                    deliveries=DigestRun.deliveries + queued,
+                )
+            )
+        log.info("mailer: digest %s queued %d mails", period.key, queued)
+        return queued
+
+    async def _queue_page(self, session: AsyncSession, period: Period, ids: list[uuid.UUID]) -> int:
+        owed = set(
+            (
+                await session.scalars(
+                    select(PendingItem.subscriber_id)
+                    .where(
+                        PendingItem.subscriber_id.in_(ids),
+                        PendingItem.delivery_id.is_(None),
+                        PendingItem.created_at < period.end,
+                    )
+                    .distinct()
+                )
+            ).all()
+        )
+        if not owed:
+            return 0
+        already = set(
+            (
+                await session.scalars(
+                    select(Delivery.subscriber_id).where(
+                        Delivery.batch_key == period.key, Delivery.subscriber_id.in_(owed)
+                    )
+                )
+            ).all()
+        )
+        fresh = sorted(owed - already)
+        now = self._clock.now()
+        reference = {
+            "frequency": period.frequency,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        }
+        if fresh:
+            await session.execute(
+                insert(Delivery),
+                [
+                    delivery_row(
+                        subscriber_id=s,
+                        batch_key=period.key,
+                        kind="digest",
+                        reference=reference,
+                        now=now,
+                    )
+                    for s in fresh
+                ],
+            )
+        deliveries = (
+            await session.execute(
+                select(Delivery.id, Delivery.subscriber_id).where(
+                    Delivery.batch_key == period.key,
+                    Delivery.subscriber_id.in_(owed),
+                    Delivery.status == "queued",
+                )
+            )
+        ).all()
+        for delivery_id, subscriber_id in deliveries:
+            await session.execute(
+                update(PendingItem)
+                .where(
+                    PendingItem.subscriber_id == subscriber_id,
+                    PendingItem.delivery_id.is_(None),
+                    PendingItem.created_at < period.end,
+                )
+                .values(delivery_id=delivery_id)
+            )
+        return len(fresh)

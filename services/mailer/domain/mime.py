@@ -1,0 +1,315 @@
+"""Build a message's bytes once, then personalise a copy per recipient in a few microseconds.
+
+A mail is rendered once with random sentinel strings where the per-recipient links go. The
+bodies are encoded quoted-printable segment by segment around the sentinels, and every slot
+sits between two soft line breaks, so a recipient's link can be dropped in (QP-encoded and
+wrapped) without re-encoding or re-wrapping anything else. Personalising is then a join of
+precomputed byte strings with a handful of small values: To, Date, Message-ID, and the links.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.policy
+import functools
+import html
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Final, Protocol
+from urllib.parse import urlsplit
+
+from services.mailer.domain.text import one_line
+
+_POLICY: Final = email.policy.SMTP
+_QP_LINE: Final = 75  # characters before a soft line break's "=" (RFC 2045: 76 in all)
+_SUBJECT_MAX: Final = 250
+
+_ADDRESS_CHAR: Final = r"[^\s\"(),:;<>@\[\\\]\x00-\x1f\x7f]"
+_ADDRESS: Final = re.compile(rf"{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+")
+_MESSAGE_ID: Final = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
+# Printable ASCII without space, double quote or angle brackets: safe in a header and an href.
+_LINK: Final = re.compile(r"https?://[!#-;=?-~]{1,900}")
+_LIST_ID: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+_LOOPBACK: Final = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+LINK_NAMES: Final = ("manage_url", "unsubscribe_url")
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientLinks:
+    """The links that differ per recipient; tokens in them are the recipient's own."""
+
+    manage_url: str
+    unsubscribe_url: str  # the page that ends all alerts and deletes the address (visible)
+    one_click_url: str  # RFC 8058 POST target named in List-Unsubscribe
+
+
+class MailTemplate(Protocol):
+    """A mail rendered once that can be personalised cheaply for each recipient."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    def personalise(
+        self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
+    ) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sentinels:
+    """Random stand-ins rendered where per-recipient links go; unguessable by page authors."""
+
+    nonce: str
+
+    @classmethod
+    def new(cls) -> Sentinels:
+        """Return sentinels with a fresh random nonce."""
+        return cls(secrets.token_hex(10))
+
+    def marker(self, name: str) -> str:
+        """Return the stand-in for link ``name``."""
+        return f"VARSEL{self.nonce}{name.replace('_', '').upper()}X"
+
+    def context(self) -> dict[str, str]:
+        """Return ``{link name: stand-in}`` for the template context."""
+        return {name: self.marker(name) for name in LINK_NAMES}
+
+    def pattern(self) -> re.Pattern[str]:
+        alternatives = "|".join(
+            f"(?P<{name}>{re.escape(self.marker(name))})" for name in LINK_NAMES
+        )
+        return re.compile(alternatives)
+
+
+class RenderedMail:
+    """A complete message with holes for the recipient; see ``personalise``."""
+
+    __slots__ = ("_slots", "_statics", "kind", "language", "list_mail", "subject")
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        language: str,
+        subject: str,
+        list_mail: bool,
+        pieces: Sequence[bytes | str],
+    ) -> None:
+        self.kind = kind
+        self.language = language
+        self.subject = subject
+        self.list_mail = list_mail
+        statics: list[bytes] = [b""]
+        slots: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                statics[-1] += piece
+            else:
+                slots.append(piece)
+                statics.append(b"")
+        self._statics: tuple[bytes, ...] = tuple(statics)
+        self._slots: tuple[str, ...] = tuple(slots)
+
+    def personalise(
+        self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
+    ) -> bytes:
+        """Return the full RFC 5322 message for one recipient, CRLF line endings."""
+        if date.tzinfo is None or date.utcoffset() is None:
+            raise ValueError("date must be timezone-aware")
+        values: dict[str, bytes] = {
+            "to": _address_bytes(to),
+            "date": _date_bytes(date.replace(microsecond=0)),
+            "message_id": _message_id_bytes(message_id),
+        }
+        if self.list_mail:
+            if links is None:
+                raise ValueError(f"a {self.kind} mail needs the recipient's links")
+            values["one_click"] = _one_click_bytes(links.one_click_url)
+            for name in LINK_NAMES:
+                url = getattr(links, name)
+                if not _LINK.fullmatch(url):
+                    raise ValueError(f"{name} must be an http(s) URL without spaces or quotes")
+                values[f"{name}/text"] = _qp_value(url)
+                values[f"{name}/html"] = _qp_value(html.escape(url, quote=True))
+        statics = self._statics
+        out = [statics[0]]
+        for index, slot in enumerate(self._slots, start=1):
+            out.append(values[slot])
+            out.append(statics[index])
+        return b"".join(out)
+
+
+def assemble(
+    *,
+    kind: str,
+    language: str,
+    subject: str,
+    text: str,
+    html_body: str,
+    sender: str,
+    list_id: str | None,
+    sentinels: Sentinels,
+) -> RenderedMail:
+    """Build a ``RenderedMail`` from rendered parts; ``list_id`` set means an alert or digest."""
+    subject = one_line(subject, max_length=_SUBJECT_MAX)
+    if not subject:
+        raise ValueError("subject is empty")
+    pattern = sentinels.pattern()
+    if pattern.search(subject):
+        raise ValueError("links cannot go in the subject")
+    if list_id is None and (pattern.search(text) or pattern.search(html_body)):
+        raise ValueError("only alerts and digests carry per-recipient links")
+    boundary = f"=_varsel_{secrets.token_hex(12)}"
+    pieces: list[bytes | str] = [
+        _header("From", _checked_sender(sender)),
+        b"To: ",
+        "to",
+        b"\r\n",
+        _header("Subject", subject),
+        b"Date: ",
+        "date",
+        b"\r\nMessage-ID: ",
+        "message_id",
+        b"\r\n",
+    ]
+    if list_id is not None:
+        pieces += [
+            f"List-Id: <{_checked_list_id(list_id)}>\r\n".encode("ascii"),
+            b"List-Unsubscribe: <",
+            "one_click",
+            b">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+        ]
+    pieces.append(
+        b"Auto-Submitted: auto-generated\r\n"
+        b"X-Auto-Response-Suppress: OOF, AutoReply\r\n"
+        b"MIME-Version: 1.0\r\n"
+        + f"Content-Language: {language}\r\n".encode("ascii")
+        + f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode("ascii")
+    )
+    for subtype, body in (("plain", text), ("html", html_body)):
+        pieces.append(
+            f"--{boundary}\r\n"
+            f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+            "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii")
+        )
+        pieces += _qp_pieces(body, "text" if subtype == "plain" else "html", pattern)
+        pieces.append(b"\r\n")
+    pieces.append(f"--{boundary}--\r\n".encode("ascii"))
+    return RenderedMail(
+        kind=kind, language=language, subject=subject, list_mail=list_id is not None, pieces=pieces
+    )
+
+
+def _header(name: str, value: str) -> bytes:
+    # The header registry folds and RFC 2047-encodes non-ASCII words; values are one line.
+    folded: str = _POLICY.header_factory(name, value).fold(policy=_POLICY)
+    return folded.encode("ascii")
+
+
+def _checked_sender(sender: str) -> str:
+    if "\r" in sender or "\n" in sender:
+        raise ValueError("sender contains a line break")
+    header = email.policy.default.header_factory("From", sender)
+    if header.defects or len(header.addresses) != 1:
+        raise ValueError(f"sender must be exactly one valid address, got {sender!r}")
+    return sender
+
+
+def _checked_list_id(list_id: str) -> str:
+    list_id = list_id.strip().removeprefix("<").removesuffix(">")
+    if not _LIST_ID.fullmatch(list_id):
+        raise ValueError(f"list_id must look like a domain name (RFC 2919), got {list_id!r}")
+    return list_id
+
+
+def _address_bytes(address: str) -> bytes:
+    """Check one bare recipient address and return it for the To header."""
+    if len(address) > 254 or not _ADDRESS.fullmatch(address):
+        raise ValueError("recipient must be one bare address without spaces or line breaks")
+    if address.isascii():
+        return address.encode("ascii")
+    local, _, domain = address.rpartition("@")
+    if local.isascii():
+        try:
+            return f"{local}@{domain.encode('idna').decode('ascii')}".encode("ascii")
+        except UnicodeError:
+            raise ValueError("recipient domain is not a valid internationalised name") from None
+    return address.encode("utf-8")  # RFC 6532: the sender must use SMTPUTF8
+
+
+@functools.lru_cache(maxsize=64)
+def _date_bytes(date: datetime) -> bytes:
+    # Formatting costs more than the rest of personalising; a fan-out shares each second.
+    return format_datetime(date).encode("ascii")
+
+
+def _message_id_bytes(message_id: str) -> bytes:
+    if not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError("message_id must look like <unique@domain>")
+    return message_id.encode("ascii")
+
+
+def _one_click_bytes(url: str) -> bytes:
+    if not _LINK.fullmatch(url):
+        raise ValueError("one_click_url must be an http(s) URL without spaces or quotes")
+    if not url.startswith("https://") and urlsplit(url).hostname not in _LOOPBACK:
+        # RFC 8058 requires HTTPS; plain HTTP is tolerated only for a developer's own machine.
+        raise ValueError("one_click_url must use https")
+    return url.encode("ascii")
+
+
+def _qp_pieces(body: str, context: str, pattern: re.Pattern[str]) -> list[bytes | str]:
+    """Encode ``body`` quoted-printable with a named slot where each sentinel was."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    pieces: list[bytes | str] = []
+    position = 0
+    for match in pattern.finditer(body):
+        pieces += [_qp_segment(body[position : match.start()]), b"=\r\n"]
+        pieces += [f"{match.lastgroup}/{context}", b"=\r\n"]
+        position = match.end()
+    pieces.append(_qp_segment(body[position:]))
+    return pieces
+
+
+def _qp_segment(segment: str) -> bytes:
+    """Encode a run of text that may be followed directly by a soft line break."""
+    encoded = binascii.b2a_qp(segment.encode("utf-8"), quotetabs=False, istext=True, header=False)
+    lines = encoded.split(b"\n")
+    # binascii can exceed 76 characters when it escapes trailing whitespace, so fold again;
+    # the last line keeps room for the "=" of the soft break that may follow it.
+    last = len(lines) - 1
+    return b"\r\n".join(
+        _fold(line, _QP_LINE if index == last else _QP_LINE + 1) for index, line in enumerate(lines)
+    )
+
+
+def _qp_value(value: str) -> bytes:
+    """QP-encode a link (printable ASCII) as whole lines joined by soft breaks."""
+    return _fold(value.encode("ascii").replace(b"=", b"=3D"), _QP_LINE)
+
+
+def _fold(line: bytes, last_limit: int) -> bytes:
+    """Break an encoded line with soft breaks so no piece passes 76, never inside an escape."""
+    if len(line) <= last_limit:
+        return line
+    pieces: list[bytes] = []
+    start = 0
+    while len(line) - start > last_limit:
+        cut = start + _QP_LINE
+        if line[cut - 2 : cut - 1] == b"=":
+            cut -= 2
+        elif line[cut - 1 : cut] == b"=":
+            cut -= 1
+        pieces.append(line[start:cut])
+        start = cut
+    pieces.append(line[start:])
+    return b"=\r\n".join(pieces)

@@ -1,0 +1,65 @@
+"""Cleaning untrusted text (page titles, summaries, feed text) before it goes into a mail.
+
+HTML escaping is the template environment's job; these functions only remove what must never
+reach a header or a text line: line breaks in one-line values, control characters, and the
+invisible bidirectional overrides that can make a title read differently from what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import quote, urlsplit, urlunsplit
+
+# C0/C1 controls except the line-breaking ones (handled as whitespace), DEL, bidi embeddings,
+# overrides and isolates, and the BOM. Zero-width joiners stay: emoji and some scripts need them.
+_INVISIBLE: Final = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+# Every way of breaking a line, including NEL and the Unicode line/paragraph separators.
+_LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
+_SPACES: Final = re.compile(r"\s+")
+# An absolute http(s) URL of printable ASCII without spaces, quotes or angle brackets: safe
+# as an href and as a line of its own in a text part.
+_HTTP_URL: Final = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(?:[/?#][!#-;=?-~]*)?")
+
+
+def ascii_url(url: str) -> str:
+    """Return ``url`` with an IDNA host and percent-encoded non-ASCII path, query and fragment."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    try:
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"URL host is not a valid internationalised name: {url!r}") from None
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    keep = "/?#[]@!$&'()*+,;=:%~-._"
+
+    def encode(piece: str) -> str:
+        return quote(piece, safe=keep)
+
+    return urlunsplit(
+        (parts.scheme, netloc, encode(parts.path), encode(parts.query), encode(parts.fragment))
+    )
+
+
+def checked_url(name: str, url: str) -> str:
+    """Return ``url`` if it is an absolute http(s) URL safe to put in a mail, else raise."""
+    if not _HTTP_URL.fullmatch(url):
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
+    return url
+
+
+def one_line(value: str, *, max_length: int | None = None) -> str:
+    """Collapse ``value`` to one clean line, optionally shortened with an ellipsis."""
+    cleaned = _SPACES.sub(" ", _INVISIBLE.sub("", value)).strip()
+    if max_length is not None and len(cleaned) > max_length:
+        cleaned = cleaned[: max_length - 1].rstrip() + "…"
+    return cleaned
+
+
+def paragraphs(value: str) -> list[str]:
+    """Split ``value`` into clean non-empty lines, each a paragraph of its own."""
+    lines = _LINE_BREAKS.split(_INVISIBLE.sub("", value))
+    return [line for line in (one_line(raw) for raw in lines) if line]

@@ -1,0 +1,110 @@
+"""What a mail shows about a change, and how a digest groups changes by topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from services.mailer.domain.text import ascii_url, checked_url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeView:
+    """One detected change of a watched page, as a mail shows it. Text fields are untrusted."""
+
+    title: str
+    url: str
+    topic_slugs: tuple[str, ...]
+    topic_titles: tuple[str, ...]
+    published: date | None = None
+    updated: date | None = None
+    summary: str = ""
+    occurred_at: datetime
+
+    def __post_init__(self) -> None:
+        # Feeds may carry raw "æøå" in links; mails need plain ASCII URLs.
+        object.__setattr__(self, "url", checked_url("url", ascii_url(self.url)))
+        if len(self.topic_slugs) != len(self.topic_titles):
+            raise ValueError("topic_slugs and topic_titles must have the same length")
+        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
+            raise ValueError("occurred_at must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """A change shown in one digest section; ``also_in`` names the person's other topics."""
+
+    change: ChangeView
+    also_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """One topic in a digest: the items shown (newest first) and how many were left out."""
+
+    topic_title: str
+    items: tuple[DigestItem, ...]
+    hidden: int = 0
+    more_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.hidden < 0:
+            raise ValueError("hidden cannot be negative")
+        if self.more_url is not None:
+            checked_url("more_url", self.more_url)
+
+    @property
+    def total(self) -> int:
+        """Return how many changes the section covers, shown or not."""
+        return len(self.items) + self.hidden
+
+
+def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
+    """Keep only the latest version of each page (by URL); later input wins a tie."""
+    latest: dict[str, ChangeView] = {}
+    for change in changes:
+        seen = latest.get(change.url)
+        if seen is None or change.occurred_at >= seen.occurred_at:
+            latest[change.url] = change
+    return list(latest.values())
+
+
+def build_digest_sections(
+    changes: Iterable[ChangeView],
+    topics: Mapping[str, str],
+    *,
+    per_topic_limit: int = 20,
+    more_url: Callable[[str], str | None] | None = None,
+) -> list[DigestSection]:
+    """Group a person's changes by topic, newest first, each page once, at most N per topic.
+
+    ``topics`` maps the person's topic slugs to titles, in the order the sections should
+    appear. A page in several of the person's topics is shown under the first of them and
+    names the others. Sections with more than ``per_topic_limit`` items keep a count of the
+    rest and ``more_url(slug)`` (if given) so the mail can link to them instead of dropping
+    them silently.
+    """
+    if per_topic_limit < 1:
+        raise ValueError("per_topic_limit must be at least 1")
+    grouped: dict[str, list[DigestItem]] = {slug: [] for slug in topics}
+    for change in latest_per_page(changes):
+        followed = [slug for slug in topics if slug in change.topic_slugs]
+        if not followed:
+            continue  # not one of this person's topics: never mail it
+        first, others = followed[0], followed[1:]
+        grouped[first].append(DigestItem(change, tuple(topics[slug] for slug in others)))
+    sections: list[DigestSection] = []
+    for slug, items in grouped.items():
+        if not items:
+            continue
+        items.sort(key=lambda item: item.change.occurred_at, reverse=True)
+        sections.append(
+            DigestSection(
+                topic_title=topics[slug],
+                items=tuple(items[:per_topic_limit]),
+                hidden=max(0, len(items) - per_topic_limit),
+                more_url=more_url(slug) if more_url is not None else None,
+            )
+        )
+    return sections

@@ -1,0 +1,77 @@
+"""Wiring of the subscriptions service into an app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import delete, select
+
+from services.subscriptions.adapters import rate_limit
+from services.subscriptions.adapters.tables import PrivacyNotice, Subscriber
+from services.subscriptions.domain.privacy import all_current_notices
+from services.subscriptions.entrypoints.csrf import CsrfGuard
+from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
+from services.subscriptions.entrypoints.web import SubscriptionsWeb, router
+from services.subscriptions.handlers import Deps
+from shared.runtime import Runtime
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def install(app: FastAPI, runtime: Runtime) -> None:
+    """Mount the public pages on an app."""
+    csrf = CsrfGuard(runtime.settings.secret_key)
+    app.state.subscriptions_web = SubscriptionsWeb(
+        sessions=runtime.sessions,
+        deps=Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock),
+        pages=PageRenderer(
+            build_environment(),
+            csrf,
+            site_name=runtime.settings.site_name,
+            privacy_url=runtime.settings.privacy_url,
+        ),
+        csrf=csrf,
+    )
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+async def record_privacy_notices(runtime: Runtime) -> None:
+    """Store the privacy texts in force, so the ledger's versions can always be read back."""
+    async with runtime.sessions() as session, session.begin():
+        for notice in all_current_notices():
+            known = await session.scalar(
+                select(PrivacyNotice.sha256).where(
+                    PrivacyNotice.version == notice.version,
+                    PrivacyNotice.language == notice.language,
+                )
+            )
+            if known is None:
+                session.add(
+                    PrivacyNotice(
+                        version=notice.version,
+                        language=notice.language,
+                        text=notice.text,
+                        sha256=notice.sha256,
+                        published_at=runtime.clock.now(),
+                    )
+                )
+            elif known != notice.sha256:
+                raise RuntimeError(
+                    f"privacy notice {notice.version}/{notice.language} changed "
+                    "without a new version number"
+                )
+
+
+async def purge_unconfirmed(runtime: Runtime) -> int:
+    """Delete sign-ups never confirmed within the retention period; return how many."""
+    cutoff = runtime.clock.now() - timedelta(days=runtime.settings.unconfirmed_retention_days)
+    async with runtime.sessions() as session, session.begin():
+        result = await session.execute(
+            delete(Subscriber).where(Subscriber.status == "pending", Subscriber.created_at < cutoff)
+        )
+        await rate_limit.purge_expired(session, runtime.clock.now())
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,33 @@
+"""Pure rules and values of the subscriptions service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Frequency = Literal["immediate", "daily", "weekly"]
+FREQUENCIES: Final[tuple[Frequency, ...]] = ("immediate", "daily", "weekly")
+
+# Signing up again within this many minutes while a request is pending sends no new mail.
+RESEND_AFTER_MINUTES: Final = 15
+# At most this many confirmation mails for one pending request, however often someone signs up.
+MAX_CONFIRMATION_MAILS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SignupForm:
+    """A validated sign-up."""
+
+    address: str
+    topics: tuple[str, ...]
+    frequency: Frequency
+    language: str
+    page: str | None
+
+
+def parse_frequency(value: str | None) -> Frequency | None:
+    """Return the frequency if it is one we offer."""
+    for frequency in FREQUENCIES:
+        if value == frequency:
+            return frequency
+    return None

@@ -1,0 +1,54 @@
+"""The privacy notice, versioned: the ledger records which version and hash a person saw."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Final
+
+PRIVACY_VERSION: Final = "2026-11-01"
+
+_NOTICE: Final[dict[str, str]] = {
+    "nb": (
+        "Vi bruker e-postadressen din bare til å sende deg varslene du har bedt om. Vi lagrer "
+        "adressen, hvilke emner du følger, hvor ofte du vil ha varsler og språket ditt. Du "
+        "bekrefter påmeldingen med en lenke vi sender deg; ubekreftede påmeldinger slettes etter "
+        "sju dager. Hver e-post har en lenke som avslutter alle varsler og sletter adressen din. "
+        "Vi fører en logg over samtykket ditt (hva, når, hvilken versjon av denne teksten) der "
+        "adressen er erstattet av en nøkkelbasert kode, slik at vi kan dokumentere samtykket "
+        "også etter at adressen er slettet. Vi bruker ingen sporing i e-poster eller på sidene."
+    ),
+    "en": (
+        "We use your email address only to send you the alerts you asked for. We store the "
+        "address, the topics you follow, how often you want alerts and your language. You "
+        "confirm your sign-up with a link we send you; unconfirmed sign-ups are deleted after "
+        "seven days. Every email has a link that ends all alerts and deletes your address. We "
+        "keep a log of your consent (what, when, which version of this text) in which the "
+        "address is replaced by a keyed code, so that we can document the consent even after "
+        "the address is deleted. We use no tracking in emails or on the pages."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyNotice:
+    """One language version of the privacy notice."""
+
+    version: str
+    language: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        """Return the hash of the exact text."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def current_notice(language: str) -> PrivacyNotice:
+    """Return the notice in force for a language."""
+    return PrivacyNotice(PRIVACY_VERSION, language, _NOTICE.get(language, _NOTICE["nb"]))
+
+
+def all_current_notices() -> list[PrivacyNotice]:
+    """Return the notice in force in every language."""
+    return [current_notice(language) for language in _NOTICE]

@@ -1,0 +1,433 @@
+"""HTTP routes of the public pages: sign up, confirm, manage, unsubscribe, erase.
+
+Routes only parse input, call one handler in a transaction and render the answer. GET never
+changes state (mail scanners follow links); every state change is a POST with a CSRF token,
+except the RFC 8058 one-click endpoint, which the RFC requires to work without cookies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import FormData
+
+from services.subscriptions import handlers
+from services.subscriptions.adapters import rate_limit
+from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.model import SignupForm, parse_frequency
+from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.domain.texts import negotiate_language
+from services.subscriptions.entrypoints.csrf import COOKIE, FIELD, CsrfGuard
+from services.subscriptions.entrypoints.pages import PageRenderer
+from shared.catalogue import Topic
+from shared.db import transaction
+
+log = logging.getLogger(__name__)
+
+MAX_FIELD = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionsWeb:
+    """What the routes need, built once in bootstrap."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    deps: handlers.Deps
+    pages: PageRenderer
+    csrf: CsrfGuard
+
+    def limit_key(self, kind: str, value: str) -> str:
+        """Return a keyed hash for a rate-limit counter (no address or IP is stored)."""
+        key = self.deps.settings.secret_key.encode()
+        return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def get_web(request: Request) -> SubscriptionsWeb:
+    """Return the subscriptions web context from the app state."""
+    web: SubscriptionsWeb = request.app.state.subscriptions_web
+    return web
+
+
+Web = Annotated[SubscriptionsWeb, Depends(get_web)]
+
+
+def _language(request: Request) -> str:
+    return negotiate_language(
+        request.query_params.get("lang"), request.headers.get("accept-language")
+    )
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def _csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:
+    return web.csrf.valid(request.cookies.get(COOKIE), _field(form, FIELD))
+
+
+def _topic_view(topic: Topic, language: str) -> dict[str, str]:
+    return {"slug": topic.slug, "title": topic.title_in(language)}
+
+
+def _invalid_link(web: SubscriptionsWeb, request: Request, language: str) -> HTMLResponse:
+    return web.pages.render(request, "link_invalid.html", language, status_code=404)
+
+
+router = APIRouter()
+
+
+def _subscribe_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    slug: str,
+    language: str,
+    *,
+    embed: bool,
+    errors: dict[str, str] | None = None,
+    values: dict[str, object] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    topic = web.deps.catalogue.topic(slug)
+    if topic is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    related = [
+        _topic_view(t, language)
+        for slug_ in topic.related
+        if (t := web.deps.catalogue.topic(slug_)) is not None
+    ]
+    return web.pages.render(
+        request,
+        "subscribe.html",
+        language,
+        status_code=status_code,
+        embeddable=embed,
+        topic=_topic_view(topic, language),
+        related=related,
+        errors=errors or {},
+        values=values or {"email": "", "frequency": "immediate", "related": []},
+        action=f"/{'embed/' if embed else ''}subscribe/{slug}",
+    )
+
+
+@router.get("/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_form(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the sign-up form for a topic."""
+    return _subscribe_page(web, request, slug, _language(request), embed=False)
+
+
+@router.get("/embed/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_form_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the minimal sign-up form for an iframe on the publisher's page."""
+    return _subscribe_page(web, request, slug, _language(request), embed=True)
+
+
+async def _subscribe(
+    slug: str, request: Request, web: SubscriptionsWeb, *, embed: bool
+) -> HTMLResponse:
+    form = await request.form()
+    language = _field(form, "lang") or _language(request)
+    language = language if language in ("nb", "en") else "nb"
+    topic = web.deps.catalogue.topic(slug)
+    if topic is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    raw_email = _field(form, "email")
+    frequency = parse_frequency(_field(form, "frequency"))
+    related = [v[:100] for v in form.getlist("related") if isinstance(v, str)][:50]
+    values: dict[str, object] = {
+        "email": raw_email,
+        "frequency": frequency or "",
+        "related": related,
+    }
+    errors: dict[str, str] = {}
+    if not _csrf_ok(web, request, form):
+        errors["form"] = "error_csrf"
+    address = ""
+    try:
+        address = normalise_address(raw_email)
+    except InvalidAddress as exc:
+        errors["email"] = exc.reason
+    if frequency is None:
+        errors["frequency"] = "error_frequency"
+    if errors:
+        return _subscribe_page(
+            web, request, slug, language, embed=embed, errors=errors, values=values, status_code=400
+        )
+    assert frequency is not None
+    topics = (slug, *(t for t in related if t in topic.related))
+    page = request.headers.get("referer", "")[:2000] or None
+    async with transaction(web.sessions) as session:
+        now = web.deps.clock.now()
+        per_address = await rate_limit.allow(
+            session,
+            web.limit_key("signup-address", address),
+            web.deps.settings.signup_limit_per_address,
+            now,
+        )
+        per_client = await rate_limit.allow(
+            session,
+            web.limit_key("signup-client", _client(request)),
+            web.deps.settings.signup_limit_per_client,
+            now,
+        )
+    if not (per_address and per_client):
+        log.warning(
+            "subscriptions: sign-up rate limit reached (%s)",
+            "address" if not per_address else "client",
+        )
+        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+    async with transaction(web.sessions) as session:
+        await handlers.request_signup(
+            session,
+            web.deps,
+            SignupForm(
+                address=address, topics=topics, frequency=frequency, language=language, page=page
+            ),
+        )
+    _wake(request)
+    return web.pages.render(
+        request,
+        "check_email.html",
+        language,
+        embeddable=embed,
+        days=str(web.deps.settings.confirm_ttl_days),
+    )
+
+
+def _wake(request: Request) -> None:
+    """Tell the outbox relay there is something to publish now."""
+    wake = getattr(request.app.state, "wake_outbox", None)
+    if callable(wake):
+        wake()
+
+
+@router.post("/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Accept a sign-up; the answer never reveals whether the address is known."""
+    return await _subscribe(slug, request, web, embed=False)
+
+
+@router.post("/embed/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Accept a sign-up from the embedded form."""
+    return await _subscribe(slug, request, web, embed=True)
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the confirm button; following the link alone changes nothing."""
+    async with web.sessions() as session:
+        sign_up = await handlers.find_request(session, web.deps, token)
+    language = sign_up.language if sign_up else _language(request)
+    if sign_up is None:
+        return _invalid_link(web, request, language)
+    return web.pages.render(request, "confirm.html", language, token=token)
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse)
+async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Confirm the sign-up and show what the person now gets alerts about."""
+    form = await request.form()
+    language = _language(request)
+    if not _csrf_ok(web, request, form):
+        return web.pages.render(
+            request, "confirm.html", language, token=token, status_code=400, error="error_csrf"
+        )
+    async with transaction(web.sessions) as session:
+        outcome = await handlers.confirm(session, web.deps, token)
+    if outcome is None:
+        return _invalid_link(web, request, language)
+    _wake(request)
+    topics = [
+        _topic_view(t, outcome.language)
+        for slug in outcome.topics
+        if (t := web.deps.catalogue.topic(slug)) is not None
+    ]
+    manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
+    return web.pages.render(
+        request, "confirmed.html", outcome.language, topics=topics, manage_token=manage_token
+    )
+
+
+@router.get("/manage/{token}", response_class=HTMLResponse)
+async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show a person's topics and frequency with forms to change, end or erase."""
+    async with web.sessions() as session:
+        subscriber = await handlers.subscriber_for(session, web.deps, "manage", token)
+        if subscriber is None:
+            return _invalid_link(web, request, _language(request))
+        current = await handlers.open_topics(session, subscriber.id)
+    language = request.query_params.get("lang") or subscriber.language
+    language = language if language in ("nb", "en") else "nb"
+    return web.pages.render(
+        request,
+        "manage.html",
+        language,
+        token=token,
+        topics=[_topic_view(t, language) for t in web.deps.catalogue.topics],
+        current=sorted(current),
+        frequency=subscriber.frequency,
+        saved=request.query_params.get("saved") == "1",
+        errors={},
+    )
+
+
+@router.post("/manage/{token}", response_class=HTMLResponse)
+async def manage_save(token: str, request: Request, web: Web) -> Response:
+    """Save topics and frequency, end all alerts, or erase, as the pressed button says."""
+    form = await request.form()
+    async with transaction(web.sessions) as session:
+        subscriber = await handlers.subscriber_for(session, web.deps, "manage", token)
+        if subscriber is None:
+            return _invalid_link(web, request, _language(request))
+        language = subscriber.language
+        if not _csrf_ok(web, request, form):
+            return web.pages.render(request, "link_invalid.html", language, status_code=400)
+        action = _field(form, "action")
+        if action == "erase":
+            await handlers.erase(session, web.deps, subscriber, route="manage-page")
+            outcome = "erased"
+        elif action == "unsubscribe_all":
+            await handlers.unsubscribe(
+                session, web.deps, subscriber, topics=None, route="manage-page"
+            )
+            outcome = "unsubscribed"
+        else:
+            frequency = parse_frequency(_field(form, "frequency")) or "immediate"
+            topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
+            await handlers.update_preferences(
+                session, web.deps, subscriber, topics=topics, frequency=frequency, language=language
+            )
+            outcome = "saved"
+    _wake(request)
+    if outcome == "saved":
+        return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1"})
+    return web.pages.render(request, f"{outcome}.html", language)
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the buttons that end all alerts or also delete the address."""
+    async with web.sessions() as session:
+        subscriber = await handlers.subscriber_for(session, web.deps, "unsubscribe", token)
+    if subscriber is None:
+        return _invalid_link(web, request, _language(request))
+    return web.pages.render(request, "unsubscribe.html", subscriber.language, token=token)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
+    """End all alerts, or end them and delete the address."""
+    form = await request.form()
+    async with transaction(web.sessions) as session:
+        subscriber = await handlers.subscriber_for(session, web.deps, "unsubscribe", token)
+        if subscriber is None:
+            return _invalid_link(web, request, _language(request))
+        language = subscriber.language
+        if not _csrf_ok(web, request, form):
+            return web.pages.render(
+                request,
+                "unsubscribe.html",
+                language,
+                token=token,
+                status_code=400,
+                error="error_csrf",
+            )
+        if _field(form, "action") == "unsubscribe_all":
+            await handlers.unsubscribe(session, web.deps, subscriber, topics=None, route="link")
+            outcome = "unsubscribed"
+        else:
+            await handlers.erase(session, web.deps, subscriber, route="link")
+            outcome = "erased"
+    _wake(request)
+    return web.pages.render(request, f"{outcome}.html", language)
+
+
+@router.post("/one-click/{token}")
+async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse:
+    """RFC 8058 one-click unsubscribe: a bare POST ends all alerts; no cookies, no redirect."""
+    form = await request.form()
+    if _field(form, "List-Unsubscribe") != "One-Click":
+        return PlainTextResponse(
+            "Expected List-Unsubscribe=One-Click in the body.\n", status_code=400
+        )
+    async with transaction(web.sessions) as session:
+        subscriber = await handlers.subscriber_for(session, web.deps, "unsubscribe", token)
+        if subscriber is None:
+            return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
+        await handlers.unsubscribe(session, web.deps, subscriber, topics=None, route="one-click")
+    _wake(request)
+    return PlainTextResponse("Unsubscribed.\n")
+
+
+@router.get("/manage-link", response_class=HTMLResponse)
+async def manage_link_form(request: Request, web: Web) -> HTMLResponse:
+    """Show the form that asks for a fresh manage link."""
+    return web.pages.render(
+        request, "manage_link.html", _language(request), sent=False, errors={}, email=""
+    )
+
+
+@router.post("/manage-link", response_class=HTMLResponse)
+async def manage_link(request: Request, web: Web) -> HTMLResponse:
+    """Send a manage link if the address is subscribed; answer the same either way."""
+    form = await request.form()
+    language = _field(form, "lang") or _language(request)
+    language = language if language in ("nb", "en") else "nb"
+    raw = _field(form, "email")
+    errors: dict[str, str] = {}
+    if not _csrf_ok(web, request, form):
+        errors["form"] = "error_csrf"
+    address = ""
+    try:
+        address = normalise_address(raw)
+    except InvalidAddress as exc:
+        errors["email"] = exc.reason
+    if errors:
+        return web.pages.render(
+            request,
+            "manage_link.html",
+            language,
+            sent=False,
+            errors=errors,
+            email=raw,
+            status_code=400,
+        )
+    async with transaction(web.sessions) as session:
+        now = web.deps.clock.now()
+        ok = await rate_limit.allow(
+            session,
+            web.limit_key("manage-address", address),
+            web.deps.settings.signup_limit_per_address,
+            now,
+        ) and await rate_limit.allow(
+            session,
+            web.limit_key("manage-client", _client(request)),
+            web.deps.settings.signup_limit_per_client,
+            now,
+        )
+    if not ok:
+        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+    async with transaction(web.sessions) as session:
+        await handlers.request_manage_link(session, web.deps, address)
+    _wake(request)
+    return web.pages.render(request, "manage_link.html", language, sent=True, errors={}, email="")
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy(request: Request, web: Web) -> HTMLResponse:
+    """Show the privacy notice in force."""
+    language = _language(request)
+    notice = current_notice(language)
+    return web.pages.render(request, "privacy.html", language, notice=notice)

@@ -1,0 +1,205 @@
+"""Fetching sources over HTTP: conditional requests, caps, per-host limits, an address guard."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+USER_AGENT = "varsel/0.1 (+https://github.com/varsel; change alerts for public information)"
+
+
+class FetchError(Exception):
+    """A fetch failed; never a change. ``str(e)`` is an operator-readable reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """The answer to one poll."""
+
+    url: str
+    not_modified: bool
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Fetcher(Protocol):
+    """Fetches a source, conditionally when validators are known."""
+
+    async def fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> Fetched:
+        """Return the body or a not-modified answer; raise FetchError on any failure."""
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+
+def _forbidden_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+class HttpFetcher:
+    """The real fetcher, on one shared httpx client."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        max_bytes: int,
+        max_redirects: int,
+        per_host: int,
+        allow_private: bool,
+        min_gap_seconds: float = 0.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+            transport=transport,
+        )
+        self._max_bytes = max_bytes
+        self._max_redirects = max_redirects
+        self._allow_private = allow_private
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(per_host)
+        )
+        self._min_gap = min_gap_seconds
+        self._last_start: dict[str, float] = {}
+        self._timeout = timeout
+
+    async def _guard(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
+        if self._allow_private:
+            return
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname,
+                parts.port or (443 if parts.scheme == "https" else 80),
+                type=socket.SOCK_STREAM,
+            )
+        except OSError as exc:
+            raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from exc
+        for info in infos:
+            if _forbidden_address(str(info[4][0])):
+                raise FetchError(
+                    f"refused {parts.hostname}: it resolves to a private, loopback or link-local "
+                    "address (set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
+                )
+
+    async def _pace(self, host: str) -> None:
+        if self._min_gap <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_start.get(host, 0.0) + self._min_gap - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_start[host] = loop.time()
+
+    async def fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> Fetched:
+        """Fetch with validators, following at most the configured number of redirects."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        current = url
+        for _ in range(self._max_redirects + 1):
+            await self._guard(current)
+            host = urlsplit(current).hostname or ""
+            async with self._hosts[host]:
+                await self._pace(host)
+                try:
+                    response = await asyncio.wait_for(
+                        self._get(current, headers), self._timeout * 2
+                    )
+                except TimeoutError as exc:
+                    raise FetchError(
+                        f"timed out after {self._timeout:.0f}s fetching {current}"
+                    ) from exc
+            if response.is_redirect:
+                location = response.location
+                if not location:
+                    raise FetchError(f"redirect without a Location from {current}")
+                current = urljoin(current, location)
+                continue
+            return response.to_fetched(current)
+        raise FetchError(f"more than {self._max_redirects} redirects from {url}")
+
+    async def _get(self, url: str, headers: dict[str, str]) -> _Response:
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 304:
+                    return _Response(304, b"", response.headers, None)
+                if response.is_redirect:
+                    return _Response(
+                        response.status_code,
+                        b"",
+                        response.headers,
+                        response.headers.get("location"),
+                    )
+                if response.status_code != 200:
+                    raise FetchError(f"HTTP {response.status_code} from {url}")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self._max_bytes:
+                    raise FetchError(
+                        f"body of {declared} bytes is over the {self._max_bytes}-byte cap"
+                    )
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise FetchError(f"body is over the {self._max_bytes}-byte cap")
+                    chunks.append(chunk)
+                return _Response(200, b"".join(chunks), response.headers, None)
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"timed out fetching {url}") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+
+    async def aclose(self) -> None:
+        """Close the client."""
+        await self._client.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    status_code: int
+    body: bytes
+    headers: httpx.Headers
+    location: str | None
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in (301, 302, 303, 307, 308)
+
+    def to_fetched(self, url: str) -> Fetched:
+        if self.status_code == 304:
+            return Fetched(url=url, not_modified=True)
+        return Fetched(
+            url=url,
+            not_modified=False,
+            body=self.body,
+            content_type=self.headers.get("content-type"),
+            etag=self.headers.get("etag"),
+            last_modified=self.headers.get("last-modified"),
+        )

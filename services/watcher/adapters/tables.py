@@ -1,0 +1,69 @@
+"""Tables owned by the watcher service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UTCDateTime
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class WatchedSource(Base):
+    """A page, feed or PDF from the catalogue, with what the last poll learnt."""
+
+    __tablename__ = "watch_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    selector: Mapped[str | None] = mapped_column(String(500))
+    ignore: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="new")  # new | ok | failing
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Snapshot(Base):
+    """The extracted content of a source at one moment, compressed, kept for diffs."""
+
+    __tablename__ = "watch_snapshots"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_sources.id", ondelete="CASCADE"), index=True
+    )
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500))
+    published: Mapped[date | None] = mapped_column(Date)
+    updated: Mapped[date | None] = mapped_column(Date)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,70 @@
+"""Wiring of the watcher service: sync the catalogue, then poll due sources."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+
+from services.watcher.adapters.fetcher import HttpFetcher
+from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
+from shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Watcher:
+    """Polls due sources with bounded concurrency."""
+
+    def __init__(self, runtime: Runtime, *, concurrency: int = 20) -> None:
+        settings = runtime.settings
+        self._runtime = runtime
+        self.deps = WatcherDeps(
+            sessions=runtime.sessions,
+            fetcher=HttpFetcher(
+                timeout=settings.fetch_timeout_seconds,
+                max_bytes=settings.fetch_max_bytes,
+                max_redirects=settings.fetch_max_redirects,
+                per_host=settings.per_host_concurrency,
+                allow_private=settings.allow_private_addresses,
+            ),
+            clock=runtime.clock,
+            failure_threshold=settings.failure_threshold,
+            owner=f"{socket.gethostname()}:{os.getpid()}",
+            sqlite=runtime.engine.dialect.name == "sqlite",
+        )
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Bring the sources table in line with the catalogue."""
+        async with self._runtime.sessions() as session, session.begin():
+            await sync_catalogue(
+                session, self._runtime.catalogue.sources, self._runtime.clock.now()
+            )
+
+    async def tick(self) -> None:
+        """Start polls for every due source (called every second by the scheduler)."""
+        if len(self._tasks) > 100:
+            return
+        for source_id in await claim_due(self.deps):
+            task = asyncio.create_task(self._poll(source_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _poll(self, source_id: int) -> None:
+        async with self._slots:
+            try:
+                outcome = await poll(self.deps, source_id)
+            except Exception:
+                log.exception("watcher: poll of source %d crashed", source_id)
+                return
+        if outcome == "changed":
+            self._runtime.relay.wake()
+
+    async def stop(self) -> None:
+        """Let running polls finish, then close connections."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=30)
+        await self.deps.fetcher.aclose()

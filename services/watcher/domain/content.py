@@ -1,0 +1,69 @@
+"""The watcher's content interface: parse a fetched body, compare two snapshots.
+
+Pure functions only: no I/O, no clock, no global state. ``parse_content`` raises
+``ContentError`` for anything that is not usable content, so that an empty body,
+an error page or a broken file can never be mistaken for a change.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.watcher.domain.extract_feed import extract_feed
+from services.watcher.domain.extract_html import extract_page
+from services.watcher.domain.extract_pdf import extract_pdf
+from services.watcher.domain.model import (
+    ChangeSummary,
+    Content,
+    ContentError,
+    FeedEntry,
+    SourceKind,
+)
+from services.watcher.domain.normalise import compile_ignore
+from services.watcher.domain.summary import compare, unified_diff
+
+__all__ = [
+    "ChangeSummary",
+    "Content",
+    "ContentError",
+    "FeedEntry",
+    "SourceKind",
+    "compare",
+    "parse_content",
+    "unified_diff",
+]
+
+# Bodies beyond these sizes are refused before parsing; the fetcher should cap them too.
+MAX_BODY_BYTES: dict[str, int] = {
+    "page": 10 * 1024 * 1024,
+    "feed": 10 * 1024 * 1024,
+    "pdf": 100 * 1024 * 1024,
+}
+
+
+def parse_content(
+    kind: SourceKind,
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    selector: str | None = None,
+    ignore: tuple[str, ...] = (),
+) -> Content:
+    """Turn a fetched body into comparable content, or raise ContentError."""
+    if not body or not body.strip():
+        raise ContentError(f"{kind}: empty body")
+    limit = MAX_BODY_BYTES.get(kind)
+    if limit is None:
+        raise ContentError(f"unknown source kind {kind!r}")
+    if len(body) > limit:
+        raise ContentError(f"{kind}: body of {len(body)} bytes exceeds the {limit} byte limit")
+    try:
+        patterns = compile_ignore(ignore)
+    except re.error as exc:
+        raise ContentError(f"{kind}: invalid ignore pattern ({exc})") from exc
+
+    if kind == "page":
+        return extract_page(body, content_type=content_type, selector=selector, ignore=patterns)
+    if kind == "feed":
+        return extract_feed(body, content_type=content_type, ignore=patterns)
+    return extract_pdf(body, ignore=patterns)

@@ -1,0 +1,125 @@
+"""Parse the dates public bodies print on their pages, feeds and PDFs.
+
+Norwegian (bokmål and nynorsk share the month names) and English forms are
+understood: «18. august 2022», «Publisert 03.02.2021», «Oppdatert 5. mars 2024»,
+«August 18, 2022», ISO 8601 and RFC 822 feed dates, PDF «D:20220818…» stamps.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+
+MONTHS: dict[str, int] = {
+    "januar": 1, "january": 1, "jan": 1,
+    "februar": 2, "february": 2, "feb": 2,
+    "mars": 3, "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "desember": 12, "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+
+# Longest names first so «mars» is not read as «mar» + «s».
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+# One pattern with a named group per form; every group set is validated in _to_date.
+DATE_PATTERN = (
+    r"(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})(?![\d])"
+    r"|(?P<nd>\d{1,2})[./](?P<nm>\d{1,2})[./](?P<ny>\d{4}|\d{2})(?![\d])"
+    rf"|(?P<td>\d{{1,2}})\.?\s+(?P<tm>(?i:{_MONTH}))\.?,?\s+(?P<ty>\d{{4}})"
+    rf"|(?P<em>(?i:{_MONTH}))\.?\s+(?P<ed>\d{{1,2}}),?\s+(?P<ey>\d{{4}}))"
+)
+# A clock time that may follow a date: «kl. 14.30», «, 10:00», «T09:00:00+01:00».
+_TIME = (
+    r"(?:(?:,\s*|\s+|T)(?:kl\.?\s*)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\.\d+)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+DATE_RE = re.compile(DATE_PATTERN)
+
+# Capitalised labels only: «ble oppdatert 5. mars» inside a sentence is content, not a stamp.
+PUBLISHED_LABEL = r"(?:Først publisert|Publisert|Publisert dato|Published|First published)"
+UPDATED_LABEL = (
+    r"(?:Sist faglig oppdatert|Sist oppdatert|Sist endret|Oppdatert|Endret"
+    r"|Last updated|Last modified|Updated|Modified)"
+)
+DATE_LABEL = rf"(?:{UPDATED_LABEL}|{PUBLISHED_LABEL})"
+_LABELLED_RE = re.compile(
+    rf"(?<![\w])(?:(?P<pub>{PUBLISHED_LABEL})|(?P<upd>{UPDATED_LABEL}))\s*:?\s*(?P<date>{DATE_PATTERN})"
+)
+# A label with its date (and clock time): the phrase removed from compared text.
+DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}\s*:?\s*{DATE_PATTERN}{_TIME}")
+_PDF_DATE_RE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    """Build a date, or None when the numbers are not a real calendar date."""
+    if year < 100:
+        year += 2000
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _to_date(match: re.Match[str]) -> date | None:
+    """Turn one DATE_PATTERN match into a date."""
+    g = match.groupdict()
+    if g["iy"]:
+        return _safe_date(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g["nd"]:
+        return _safe_date(int(g["ny"]), int(g["nm"]), int(g["nd"]))
+    if g["td"]:
+        return _safe_date(int(g["ty"]), MONTHS[g["tm"].lower()], int(g["td"]))
+    if g["em"]:
+        return _safe_date(int(g["ey"]), MONTHS[g["em"].lower()], int(g["ed"]))
+    return None
+
+
+def parse_date(text: str | None) -> date | None:
+    """Return the first date written in text, or None."""
+    if not text:
+        return None
+    for match in DATE_RE.finditer(text):
+        found = _to_date(match)
+        if found is not None:
+            return found
+    return None
+
+
+def find_labelled_dates(text: str) -> tuple[date | None, date | None]:
+    """Return the (published, updated) dates that follow «Publisert»/«Oppdatert»-style labels."""
+    published: date | None = None
+    updated: date | None = None
+    for match in _LABELLED_RE.finditer(text):
+        found = parse_date(match.group("date"))
+        if found is None:
+            continue
+        if match.group("pub") and published is None:
+            published = found
+        elif match.group("upd") and updated is None:
+            updated = found
+    return published, updated
+
+
+def date_from_struct(value: time.struct_time | None) -> date | None:
+    """Convert a feedparser *_parsed struct_time to a date."""
+    if value is None:
+        return None
+    return _safe_date(value.tm_year, value.tm_mon, value.tm_mday)
+
+
+def parse_pdf_date(value: object) -> date | None:
+    """Parse a PDF date string such as «D:20220818093000+02'00'»."""
+    if not isinstance(value, str):
+        return None
+    match = _PDF_DATE_RE.match(value.strip())
+    if match is None:
+        return None
+    return _safe_date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))

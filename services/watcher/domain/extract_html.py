@@ -1,0 +1,323 @@
+"""Extract the main content, title and own dates of an HTML article.
+
+The body is parsed once with lxml. Known chrome (navigation, header and footer, cookie
+banners, browser warnings, skip links and the alert sign-up widget) is cut from that tree.
+Then the main content comes from, in order: the per-source CSS selector; the page's own
+single ``<article>`` or ``<main>``; trafilatura run on the already parsed tree. A semantic
+container wins over trafilatura because trafilatura may pick a sub-container and lose the
+lead paragraph, and because its heuristics can shift when a banner is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+
+import lxml.html
+import trafilatura
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from services.watcher.domain.dates import find_labelled_dates, parse_date
+from services.watcher.domain.html_text import (
+    HTML_BLOCKS,
+    HTML_HEADINGS,
+    TRAFILATURA_BLOCKS,
+    TRAFILATURA_HEADINGS,
+    walk_blocks,
+)
+from services.watcher.domain.model import Content, ContentError, require_text
+from services.watcher.domain.normalise import BOILERPLATE_PREFIXES, clean_blocks, normalise_text
+
+_NS = {"re": "http://exslt.org/regular-expressions"}
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "nav", "aside", "form", "iframe", "svg",
+    "button", "select", "input", "textarea", "label", "dialog", "canvas", "object",
+    "embed", "img", "picture", "video", "audio", "map",
+)  # fmt: skip
+_DROP_ROLES = ("navigation", "banner", "contentinfo", "search", "dialog", "alertdialog")
+# Header and footer inside an <article> usually hold its h1 and dates, so they stay.
+_DROP_XPATH = etree.XPath(
+    "//*["
+    + " or ".join(f"self::{t}" for t in _DROP_TAGS)
+    + " or ((self::header or self::footer) and not(ancestor::article))"
+    + " or "
+    + " or ".join(f"@role='{r}'" for r in _DROP_ROLES)
+    + "]"
+)
+_CHROME_CLASS = (
+    r"(?:^|[\s_-])(?:breadcrumbs?|brodsmule\w*|skip-?links?|skip-?to|samtykke|gdpr"
+    r"|browser-?(?:warning|support|upgrade)|outdated-?browser|unsupported-?browser"
+    r"|subscriptions?|subscribe|newsletter|nyhetsvarsel|share|sharing|social|feedback"
+    r"|tilbakemelding|pager|pagination|toc|table-of-contents|innholdsfortegnelse"
+    r"|(?:main-?|site-?)?menu|meny|navbar|site-?nav\w*)(?:$|[\s_-])"
+    # Consent tools name their dialogs «CybotCookiebotDialog», «onetrust-consent-sdk».
+    r"|cookie|consent|cybot|onetrust"
+)
+_CHROME_CLASS_XPATH = etree.XPath(
+    "//*[not(self::html or self::body or self::main or self::article)]"
+    "[re:test(concat(@class, ' ', @id), $pattern, 'i')]",
+    namespaces=_NS,
+)
+# Breadcrumbs without a telling class: a short list that starts at the front page.
+_BREADCRUMB_XPATH = etree.XPath(
+    "//*[self::ol or self::ul][count(li) <= 8]"
+    "[li[1][re:test(normalize-space(.), '^(?:Forside|Hjem|Startside|Home|Front page)$', 'i')]]",
+    namespaces=_NS,
+)
+_PHRASE_PATTERN = r"^\W*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES) + ")"
+_PHRASE_XPATH = etree.XPath("//text()[re:test(., $pattern, 'i')]", namespaces=_NS)
+_VISIBLE_TEXT_XPATH = etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
+)
+# A class-matched wrapper holding more text than this is layout, not a banner.
+_CHROME_MAX_CHARS = 3000
+# How much text beyond the widget phrase an ancestor may hold and still be the widget.
+_WIDGET_SLACK_CHARS = 200
+_KEEP = frozenset({"html", "body", "main", "article"})
+
+_META_PUBLISHED = frozenset(
+    {"article:published_time", "datepublished", "dc.date", "dc.date.issued", "dcterms.created",
+     "dcterms.issued", "publish_date", "pubdate"}
+)  # fmt: skip
+_META_UPDATED = frozenset(
+    {"article:modified_time", "og:updated_time", "datemodified", "dc.date.modified",
+     "dcterms.modified", "last-modified", "lastmod"}
+)  # fmt: skip
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_ERROR_TITLE_RE = re.compile(
+    r"^\W*(?:(?:HTTP\W*)?[45]\d\d\b|.*\b(?:internal server error|service unavailable|bad gateway"
+    r"|gateway time-?out|page not found|not found|forbidden|access denied|siden finnes ikke"
+    r"|fant ikke siden|finner ikke siden|side(?:n)? ikke funnet|noe gikk galt|teknisk feil"
+    r"|en feil har oppstått|midlertidig utilgjengelig)\b)",
+    re.IGNORECASE,
+)
+# An error-looking title on a page with less text than this is treated as an error page.
+_ERROR_PAGE_MAX_CHARS = 1000
+
+
+def extract_page(
+    body: bytes,
+    *,
+    content_type: str | None,
+    selector: str | None,
+    ignore: Sequence[re.Pattern[str]],
+) -> Content:
+    """Extract the comparable content of an HTML page."""
+    tree = _parse(body, content_type)
+    container = None if selector else _semantic_container(tree)
+    title = _title(tree)
+    published, updated = _page_dates(tree, container)
+    _strip_chrome(tree)
+
+    if selector:
+        roots = _select(tree, selector)
+        raw = walk_blocks(roots, HTML_BLOCKS, HTML_HEADINGS)
+    elif container is not None:
+        raw = walk_blocks([container], HTML_BLOCKS, HTML_HEADINGS)
+    else:
+        raw = _trafilatura_blocks(tree) or walk_blocks([tree], HTML_BLOCKS, HTML_HEADINGS)
+
+    blocks, headings = clean_blocks(raw, ignore)
+    require_text(blocks, "page")
+    chars = sum(len(b) for b in blocks)
+    if chars < _ERROR_PAGE_MAX_CHARS and _ERROR_TITLE_RE.match(title or blocks[0]):
+        raise ContentError(f"page looks like an error page: {title or blocks[0]!r}")
+    return Content(
+        title=title or blocks[0][:200],
+        blocks=blocks,
+        headings=headings,
+        published=published,
+        updated=updated,
+    )
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
+    """Decode the body with the declared, then the meta, then a UTF-8 or cp1252 charset."""
+    candidates: list[str] = []
+    if content_type:
+        match = re.search(r"charset\s*=\s*[\"']?([\w:.-]+)", content_type, re.IGNORECASE)
+        if match:
+            candidates.append(match.group(1))
+    sniffed = _CHARSET_RE.search(body[:4096])
+    if sniffed:
+        candidates.append(sniffed.group(1).decode("ascii", "replace"))
+    candidates.append("utf-8-sig")
+    for encoding in candidates:
+        try:
+            return body.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("cp1252", errors="replace")
+
+
+def _parse(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
+    """Parse the body once into an lxml HTML tree."""
+    text = _XML_DECL_RE.sub("", _decode(body, content_type), count=1)
+    if not text.strip():
+        raise ContentError("page: empty body")
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        tree = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ContentError(f"page: unparseable HTML ({exc})") from exc
+    return tree
+
+
+def _semantic_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the page's single <article>, else its single <main>, else None."""
+    for path in ("//article", "//main", "//*[@role='main']"):
+        found = tree.xpath(path)
+        if len(found) == 1:
+            element: lxml.html.HtmlElement = found[0]
+            return element
+    return None
+
+
+def _first_text(tree: lxml.html.HtmlElement, path: str) -> str:
+    """Return the normalised text of the first element or attribute the XPath finds."""
+    for hit in tree.xpath(path):
+        text = normalise_text(hit if isinstance(hit, str) else hit.text_content())
+        if text:
+            return text
+    return ""
+
+
+def _title(tree: lxml.html.HtmlElement) -> str:
+    """Return the article's <h1>, else og:title, else <title>."""
+    return (
+        _first_text(tree, "(//main//h1 | //article//h1)")
+        or _first_text(tree, "//h1[not(ancestor::header or ancestor::nav)]")
+        or _first_text(tree, "//meta[@property='og:title']/@content")
+        or _first_text(tree, "//title")
+    )
+
+
+def _page_dates(
+    tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement | None
+) -> tuple[date | None, date | None]:
+    """Read «Publisert»/«Oppdatert» text, then <time> elements, then meta tags."""
+    scopes = [container, tree] if container is not None else [tree]
+    published: date | None = None
+    updated: date | None = None
+    for scope in scopes:
+        text = normalise_text(" ".join(_VISIBLE_TEXT_XPATH(scope)))
+        pub, upd = find_labelled_dates(text)
+        published, updated = published or pub, updated or upd
+        if published and updated:
+            return published, updated
+    time_pub, time_upd = _time_elements(tree)
+    meta_pub, meta_upd = _meta_dates(tree)
+    return published or time_pub or meta_pub, updated or time_upd or meta_upd
+
+
+def _time_elements(tree: lxml.html.HtmlElement) -> tuple[date | None, date | None]:
+    """Read <time datetime> elements labelled by itemprop or by the text just before them."""
+    published: date | None = None
+    updated: date | None = None
+    for element in tree.iter("time"):
+        found = parse_date(element.get("datetime") or element.text_content())
+        if found is None:
+            continue
+        previous = element.getprevious()
+        parent = element.getparent()
+        before = (
+            previous.tail if previous is not None else parent.text if parent is not None else ""
+        )
+        label = f"{element.get('itemprop', '')} {before or ''}".lower()
+        if "modified" in label or "oppdatert" in label or "updated" in label or "endret" in label:
+            updated = updated or found
+        elif "published" in label or "publisert" in label:
+            published = published or found
+    return published, updated
+
+
+def _meta_dates(tree: lxml.html.HtmlElement) -> tuple[date | None, date | None]:
+    """Read article:published_time / article:modified_time style meta tags."""
+    published: date | None = None
+    updated: date | None = None
+    for meta in tree.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if name in _META_PUBLISHED:
+            published = published or parse_date(meta.get("content"))
+        elif name in _META_UPDATED:
+            updated = updated or parse_date(meta.get("content"))
+    return published, updated
+
+
+def _remove(element: lxml.html.HtmlElement) -> None:
+    """Remove an element but keep its tail text in the document."""
+    if element.getparent() is not None:
+        element.drop_tree()
+
+
+def _strip_chrome(tree: lxml.html.HtmlElement) -> None:
+    """Cut navigation, banners, browser warnings and the sign-up widget out of the tree."""
+    for element in _DROP_XPATH(tree):
+        _remove(element)
+    for element in _CHROME_CLASS_XPATH(tree, pattern=_CHROME_CLASS):
+        if len(element.text_content()) <= _CHROME_MAX_CHARS:
+            _remove(element)
+    for element in _BREADCRUMB_XPATH(tree):
+        _remove(element)
+    # Widgets without a telling class: climb from the phrase while the ancestor holds
+    # little beyond it (the topic list of «Du har meldt deg på …», radio labels).
+    for text in _PHRASE_XPATH(tree, pattern=_PHRASE_PATTERN):
+        element = text.getparent()
+        if element is None or element.getparent() is None:
+            continue  # already removed with an earlier match
+        if text.is_tail:
+            element = element.getparent()
+        if element is None or element.tag in _KEEP:
+            continue
+        limit = len(element.text_content().strip()) + _WIDGET_SLACK_CHARS
+        parent = element.getparent()
+        while (
+            parent is not None
+            and parent.tag not in _KEEP
+            and len(parent.text_content().strip()) <= limit
+        ):
+            element, parent = parent, parent.getparent()
+        _remove(element)
+
+
+@lru_cache(maxsize=256)
+def _compiled_selector(selector: str) -> CSSSelector:
+    """Compile a per-source CSS selector once per process."""
+    return CSSSelector(selector, translator="html")
+
+
+def _select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
+    """Return the outermost elements the source's selector matches."""
+    try:
+        found: list[lxml.html.HtmlElement] = _compiled_selector(selector)(tree)
+    except (SelectorError, etree.XPathError) as exc:
+        raise ContentError(f"page: invalid CSS selector {selector!r} ({exc})") from exc
+    if not found:
+        raise ContentError(f"page: CSS selector {selector!r} matched nothing")
+    chosen = set(found)
+    # Nested matches would repeat text; keep only the outermost.
+    return [el for el in found if not any(a in chosen for a in el.iterancestors())]
+
+
+def _trafilatura_blocks(tree: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
+    """Let trafilatura find the main content in the cleaned tree (it copies the tree)."""
+    document = trafilatura.bare_extraction(
+        tree,
+        fast=True,  # no readability/justext fallback: faster and steadier between polls
+        favor_recall=True,  # a missed change costs more than a little extra text
+        include_comments=False,
+        include_images=False,
+        include_links=False,
+        include_tables=True,
+        with_metadata=False,
+    )
+    body = getattr(document, "body", None)
+    if body is None:
+        return []
+    return walk_blocks([body], TRAFILATURA_BLOCKS, TRAFILATURA_HEADINGS)

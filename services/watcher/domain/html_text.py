@@ -1,0 +1,81 @@
+"""Turn an lxml tree (HTML, or trafilatura's XML output) into text blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import lxml.html
+from lxml import etree
+
+HTML_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+HTML_BLOCKS = HTML_HEADINGS | frozenset(
+    {
+        "p", "div", "section", "article", "main", "header", "footer", "li", "ul", "ol", "dl",
+        "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "caption", "blockquote", "pre",
+        "figure", "figcaption", "address", "details", "summary", "hr", "fieldset", "legend",
+    }
+)  # fmt: skip
+TRAFILATURA_HEADINGS = frozenset({"head"})
+TRAFILATURA_BLOCKS = TRAFILATURA_HEADINGS | frozenset(
+    {"p", "list", "item", "table", "row", "quote", "code", "div"}
+)
+_CELLS = frozenset({"td", "th", "cell"})
+_BREAKS = frozenset({"br", "lb"})
+_SKIP = frozenset({"script", "style", "noscript", "template"})
+
+
+def walk_blocks(
+    roots: Iterable[etree._Element], block_tags: frozenset[str], heading_tags: frozenset[str]
+) -> list[tuple[str, bool]]:
+    """Return (text, is_heading) for every block of text under the roots, in document order."""
+    out: list[tuple[str, bool]] = []
+    buffer: list[str] = []
+
+    def flush(is_heading: bool) -> None:
+        text = "".join(buffer).strip()
+        buffer.clear()
+        if text:
+            out.append((text, is_heading))
+
+    def visit(element: etree._Element) -> None:
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            return  # comments, processing instructions, scripts: their tail is added by the caller
+        is_block = tag in block_tags
+        if is_block:
+            flush(False)
+        elif tag in _BREAKS:
+            buffer.append(" ")
+        elif tag in _CELLS and buffer:
+            buffer.append(" | ")
+        if element.text:
+            buffer.append(element.text)
+        for child in element:
+            visit(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if is_block:
+            flush(tag in heading_tags)
+        elif tag in _CELLS:
+            buffer.append(" ")
+
+    for root in roots:
+        visit(root)
+        flush(False)
+    return out
+
+
+def html_fragment_blocks(markup: str) -> list[tuple[str, bool]]:
+    """Return the (text, is_heading) blocks of an untrusted HTML fragment."""
+    if "<" not in markup and "&" not in markup:
+        return [(markup, False)]
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return [(markup, False)]
+    return walk_blocks([root], HTML_BLOCKS, HTML_HEADINGS)
+
+
+def html_fragment_text(markup: str) -> str:
+    """Reduce untrusted HTML (a feed entry's summary) to plain text, blocks joined by spaces."""
+    return " ".join(text for text, _ in html_fragment_blocks(markup))

@@ -1,0 +1,79 @@
+"""Value types shared by the extractors and the comparison."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+SourceKind = Literal["page", "feed", "pdf"]
+
+# Separators that cannot occur in normalised text (whitespace is collapsed to spaces).
+_FIELD_SEP = "\x1f"
+_RECORD_SEP = "\x1e"
+
+# Fewer normalised characters than this is an empty page, not content.
+MIN_TEXT_CHARS = 40
+
+
+class ContentError(Exception):
+    """The body could not be turned into content; never a change.
+
+    str(e) is an operator-readable reason.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed item, normalised for comparison."""
+
+    key: str
+    title: str
+    link: str
+    text: str
+    published: date | None
+
+    @property
+    def signature(self) -> str:
+        """Return what is compared for this entry (dates and links excluded)."""
+        return _FIELD_SEP.join((self.key, self.title, self.text))
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """The comparable content of one fetched body."""
+
+    title: str
+    blocks: tuple[str, ...]
+    headings: frozenset[int]
+    published: date | None
+    updated: date | None
+    entries: tuple[FeedEntry, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """Return the sha256 hex of the compared content; dates are excluded."""
+        if self.entries:
+            # Keyed and sorted, so a reordered feed has the same fingerprint.
+            payload = _RECORD_SEP.join(sorted(e.signature for e in self.entries))
+        else:
+            payload = _RECORD_SEP.join(self.blocks)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    """What differs between two snapshots of one source."""
+
+    changed: bool
+    summary: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def require_text(blocks: tuple[str, ...], what: str) -> None:
+    """Raise ContentError when the blocks hold (almost) no text."""
+    chars = sum(len(b) for b in blocks)
+    if chars < MIN_TEXT_CHARS:
+        raise ContentError(f"{what}: no extractable text ({chars} characters after extraction)")

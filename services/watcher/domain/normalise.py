@@ -1,0 +1,119 @@
+"""Normalise extracted text so that only real edits make the compared text differ."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from services.watcher.domain.dates import DATE_LABEL, DATE_PHRASE_RE
+
+# Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
+# zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    ),
+    None,
+)
+# str patterns: \s covers NBSP, narrow NBSP, thin space, line/paragraph separators.
+_WHITESPACE_RE = re.compile(r"\s+")
+_ONLY_LABELS_RE = re.compile(rf"(?:{DATE_LABEL}|[\s:|·•,.\-–—/])*")
+
+# The sign-up widget and the chrome around it (fhi.no and helsedirektoratet.no, both
+# languages). A block starting with one of these is never content.
+BOILERPLATE_PREFIXES: tuple[str, ...] = (
+    "Få varsel ved oppdateringer av",
+    "Hvor ofte ønsker du å motta varsler",
+    "Ønsker du også varsler om",
+    "E-postadressen du registrerer her",
+    "Les mer om personvern",
+    "Du har meldt deg på nyhetsvarsel",
+    "Get alerts of updates about",
+    "How often would you like to receive alerts",
+    "Do you also want alerts about",
+    "The email address you register",
+    "Read more about the privacy",
+    "You have subscribed to alerts",
+    "Du benytter en nettleser vi ikke støtter",
+    "Du bruker en nettleser vi ikke støtter",
+    "You are using a browser we do not support",
+    "Hopp til innhold",
+    "Hopp til hovedinnhold",
+    "Skip to content",
+    "Skip to main content",
+)
+BOILERPLATE_RE = re.compile(
+    r"^\W*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES) + ")", re.IGNORECASE
+)
+# Cookie banners: only short blocks, so an article about cookies is still content.
+_COOKIE_RE = re.compile(r"\b(?:informasjonskapsler|cookies?)\b", re.IGNORECASE)
+_COOKIE_VERB_RE = re.compile(
+    r"\b(?:godta|aksepter|tillat|avvis|samtykke\w*|bruker|accept|allow|consent|use)\b",
+    re.IGNORECASE,
+)
+_COOKIE_MAX_CHARS = 400
+_DEDUPE_MIN_CHARS = 60
+
+
+def normalise_text(text: str) -> str:
+    """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
+    # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits.
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def strip_date_phrases(text: str) -> str:
+    """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left."""
+    if not text:
+        return text
+    stripped = DATE_PHRASE_RE.sub(" ", text)
+    if _ONLY_LABELS_RE.fullmatch(stripped):
+        return ""
+    if stripped is text or stripped == text:
+        return text
+    return _WHITESPACE_RE.sub(" ", stripped).strip()
+
+
+def is_boilerplate(block: str) -> bool:
+    """Tell whether a normalised block is widget, banner or skip-link text."""
+    if BOILERPLATE_RE.match(block):
+        return True
+    return (
+        len(block) <= _COOKIE_MAX_CHARS
+        and _COOKIE_RE.search(block) is not None
+        and _COOKIE_VERB_RE.search(block) is not None
+    )
+
+
+def compile_ignore(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    """Compile per-source ignore expressions; raise re.error for a bad one."""
+    return tuple(re.compile(p) for p in patterns)
+
+
+def clean_blocks(
+    raw: Iterable[tuple[str, bool]],
+    ignore: Sequence[re.Pattern[str]] = (),
+    *,
+    dedupe: bool = True,
+) -> tuple[tuple[str, ...], frozenset[int]]:
+    """Normalise (text, is_heading) pairs into compared blocks and heading indices."""
+    blocks: list[str] = []
+    headings: set[int] = set()
+    seen: set[str] = set()
+    for text, is_heading in raw:
+        block = strip_date_phrases(normalise_text(text))
+        if not block or is_boilerplate(block):
+            continue
+        if any(p.search(block) for p in ignore):
+            continue
+        # Pages repeat their lead paragraph and PDFs their footnote URLs; once is enough.
+        # Headings and short lines («Les mer») legitimately repeat, so they are kept.
+        if dedupe and not is_heading and len(block) >= _DEDUPE_MIN_CHARS:
+            if block in seen:
+                continue
+            seen.add(block)
+        if is_heading:
+            headings.add(len(blocks))
+        blocks.append(block)
+    return tuple(blocks), frozenset(headings)

@@ -1,0 +1,158 @@
+"""Decide whether two snapshots differ and say what changed, in plain Norwegian."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
+
+_UNCHANGED = ChangeSummary(changed=False, summary="", added=(), removed=())
+_SNIPPET_CHARS = 200
+_HEADING_CHARS = 120
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
+# «Meld. St. 5», «bl.a. Norge»: a full stop after these does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    {"meld", "st", "prop", "nr", "kap", "jf", "ca", "bl.a", "f.eks", "dvs", "mv", "pkt", "ref"}
+)
+
+
+def compare(old: Content, new: Content, *, max_summary_chars: int = 600) -> ChangeSummary:
+    """Compare two snapshots of one source and summarise what was added or rewritten."""
+    if old.fingerprint == new.fingerprint:
+        return _UNCHANGED
+    if old.entries or new.entries:
+        return _compare_feeds(old, new, max_summary_chars)
+    return _compare_blocks(old, new, max_summary_chars)
+
+
+def unified_diff(old: Content, new: Content) -> str:
+    """Return a full line diff of the blocks, for the admin page."""
+    # Feeds are diffed in a stable order, so a reordered feed shows no difference.
+    before = sorted(old.blocks) if old.entries else list(old.blocks)
+    after = sorted(new.blocks) if new.entries else list(new.blocks)
+    return "\n".join(difflib.unified_diff(before, after, "før", "etter", lineterm=""))
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to at most limit characters at a word boundary, ending in «…»."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def _compare_blocks(old: Content, new: Content, limit: int) -> ChangeSummary:
+    """Diff block sequences; rewritten blocks count as added (new text) and removed (old)."""
+    matcher = difflib.SequenceMatcher(a=old.blocks, b=new.blocks, autojunk=False)
+    added_at: list[int] = []
+    removed: list[str] = []
+    rewritten: dict[int, str] = {}  # new index -> the old block it replaces one for one
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            added_at.extend(range(j1, j2))
+        if tag in ("replace", "delete"):
+            removed.extend(old.blocks[i1:i2])
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            rewritten.update(zip(range(j1, j2), old.blocks[i1:i2], strict=True))
+
+    lines: list[str] = []
+    section: int | None = None
+    for index in added_at:
+        block = new.blocks[index]
+        if index in new.headings:
+            lines.append(f"«{clip(block, _HEADING_CHARS)}»")
+            section = index
+            continue
+        heading = max((h for h in new.headings if h < index), default=None)
+        prefix = ""
+        if heading is not None and heading != section:
+            prefix = f"«{clip(new.blocks[heading], _HEADING_CHARS)}»: "
+            section = heading
+        lines.append(prefix + _snippet(block, rewritten.get(index)))
+    if not lines:
+        lines = [f"Fjernet: {clip(block, _SNIPPET_CHARS)}" for block in removed]
+    return ChangeSummary(
+        changed=True,
+        summary=_join_lines(lines, limit),
+        added=tuple(new.blocks[i] for i in added_at),
+        removed=tuple(removed),
+    )
+
+
+def _sentences(text: str) -> list[str]:
+    """Split text into sentences, not at abbreviations or before a number."""
+    out: list[str] = []
+    for piece in _SENTENCE_RE.split(text):
+        last_word = out[-1].rsplit(" ", 1)[-1].rstrip(".").lower() if out else ""
+        if out and (last_word in _ABBREVIATIONS or len(last_word) <= 1 or piece[:1].isdigit()):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _snippet(block: str, before: str | None) -> str:
+    """Return the start of a new block, or the first new sentence of a rewritten one."""
+    if before is not None:
+        old_sentences = set(_sentences(before))
+        sentences = _sentences(block)
+        for position, sentence in enumerate(sentences):
+            if sentence not in old_sentences:
+                lead = "…" if position else ""
+                return lead + clip(sentence, _SNIPPET_CHARS)
+    return clip(block, _SNIPPET_CHARS)
+
+
+def _compare_feeds(old: Content, new: Content, limit: int) -> ChangeSummary:
+    """Report new and updated entries; reordering, re-issues and drop-offs are not news."""
+    before = {e.key: e for e in old.entries}
+    after_keys = {e.key for e in new.entries}
+    gone = [e for e in old.entries if e.key not in after_keys]
+    # An entry whose guid changed but whose title and text did not is a re-issue.
+    gone_texts = {(e.title, e.text) for e in gone}
+    fresh: list[FeedEntry] = []
+    updated: list[FeedEntry] = []
+    for entry in new.entries:
+        previous = before.get(entry.key)
+        if previous is None:
+            if (entry.title, entry.text) not in gone_texts:
+                fresh.append(entry)
+        elif previous.signature != entry.signature:
+            updated.append(entry)
+    if not fresh and not updated:
+        # Only entries that fell off the end of the feed: nothing to tell subscribers.
+        return ChangeSummary(
+            changed=False, summary="", added=(), removed=tuple(e.title for e in gone)
+        )
+    lines = [f"Ny sak: {clip(e.title, _HEADING_CHARS)}" for e in fresh]
+    lines += [f"Oppdatert sak: {clip(e.title, _HEADING_CHARS)}" for e in updated]
+    return ChangeSummary(
+        changed=True,
+        summary=_join_lines(lines, limit),
+        added=tuple(e.title for e in fresh + updated),
+        removed=tuple(e.title for e in gone),
+    )
+
+
+def _join_lines(lines: list[str], limit: int) -> str:
+    """Join summary lines, dropping whole lines past the limit and saying how many."""
+    kept: list[str] = []
+    used = 0
+    for position, line in enumerate(lines):
+        remaining = len(lines) - position
+        separator = 1 if kept else 0
+        tail = len(f"\n… og {remaining - 1} til") if remaining > 1 else 0
+        if used + separator + len(line) + tail <= limit:
+            kept.append(line)
+            used += separator + len(line)
+        elif not kept:
+            kept.append(clip(line, max(limit - tail, 1)))
+            used = len(kept[0])
+        else:
+            kept.append(f"… og {remaining} til")
+            break
+    return "\n".join(kept)

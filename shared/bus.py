@@ -1,0 +1,104 @@
+"""One event-bus interface; the in-process implementation for the embedded mode."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import Event
+from shared.inbox import claim
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A named consumer's handler for one event type."""
+
+    consumer: str
+    event_type: type[Event]
+    handler: Handler
+
+
+class EventBus(Protocol):
+    """Publishes events and delivers them to subscribed consumers."""
+
+    def subscribe(self, consumer: str, event_type: type[Event], handler: Handler) -> None:
+        """Register ``handler`` as ``consumer`` for ``event_type``."""
+
+    async def publish(self, event: Event) -> None:
+        """Deliver an event (at least once); raise if it could not be handed over."""
+
+    async def start(self) -> None:
+        """Connect and start consuming."""
+
+    async def stop(self) -> None:
+        """Stop consuming and disconnect."""
+
+
+async def handle_once(
+    sessions: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event
+) -> bool:
+    """Run a handler in its own transaction unless this consumer already handled the event.
+
+    Returns True if the handler ran. The inbox row and the handler's effects (including any
+    events it records in the outbox) commit together.
+    """
+    try:
+        async with sessions() as session, session.begin():
+            if not await claim(
+                session, subscription.consumer, str(event.event_id), datetime.now(UTC)
+            ):
+                return False
+            await subscription.handler(event, session)
+            return True
+    except IntegrityError:
+        # A concurrent replica committed the same event first: its effects stand.
+        log.info(
+            "bus: %s already handled event %s elsewhere", subscription.consumer, event.event_id
+        )
+        return False
+
+
+class InProcessBus:
+    """Dispatch events to handlers in this process (embedded mode)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._subscriptions: dict[type[Event], list[Subscription]] = defaultdict(list)
+
+    def subscribe(self, consumer: str, event_type: type[Event], handler: Handler) -> None:
+        """Register ``handler`` as ``consumer`` for ``event_type``."""
+        self._subscriptions[event_type].append(Subscription(consumer, event_type, handler))
+
+    async def publish(self, event: Event) -> None:
+        """Run every subscribed handler; raise after all ran if any failed, so the relay retries."""
+        failures: list[BaseException] = []
+        for subscription in self._subscriptions.get(type(event), []):
+            try:
+                await handle_once(self._sessions, subscription, event)
+            except Exception as exc:
+                log.exception(
+                    "bus: %s failed on %s %s",
+                    subscription.consumer,
+                    event.type_name(),
+                    event.event_id,
+                )
+                failures.append(exc)
+        if failures:
+            raise RuntimeError(f"{len(failures)} handler(s) failed for event {event.event_id}")
+
+    async def start(self) -> None:
+        """Nothing to connect in process."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect in process."""

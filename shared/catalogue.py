@@ -1,0 +1,196 @@
+"""The catalogue of topics and watched sources, read from the TOML file in ``VARSEL_CONFIG``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+LANGUAGES = ("nb", "en")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class CatalogueError(Exception):
+    """The catalogue file is missing or wrong; the message names the file, entry and problem."""
+
+
+def parse_interval(value: str | int) -> int:
+    """Turn "15m", "2s", "1h" or a number of seconds into seconds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and (match := _INTERVAL.match(value)):
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    else:
+        raise ValueError(f"{value!r} is not an interval; write e.g. '30s', '15m', '1h' or '1d'")
+    if seconds < 1:
+        raise ValueError("an interval must be at least one second")
+    return seconds
+
+
+class Topic(BaseModel):
+    """Something people can subscribe to: usually one page and what belongs to it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: str
+    title: dict[str, str]
+    page: str | None = None
+    related: tuple[str, ...] = ()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug_shape(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError("a slug is lower-case letters, digits and single hyphens")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _has_norwegian_title(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - set(LANGUAGES)
+        if unknown:
+            raise ValueError(f"unknown language(s) {sorted(unknown)}; use {list(LANGUAGES)}")
+        if not value.get("nb", "").strip():
+            raise ValueError("a title needs at least a Norwegian bokmål text: title = { nb = '…' }")
+        return value
+
+    def title_in(self, language: str) -> str:
+        """Return the title in a language, falling back to bokmål."""
+        return self.title.get(language) or self.title["nb"]
+
+
+class Source(BaseModel):
+    """A page, feed or PDF the watcher polls."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    kind: Literal["page", "feed", "pdf"]
+    topics: tuple[str, ...] = Field(min_length=1)
+    interval: int = 900
+    selector: str | None = None
+    ignore: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return value
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> int:
+        return parse_interval(value)
+
+    @field_validator("ignore")
+    @classmethod
+    def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"ignore pattern {pattern!r} is not a regular expression: {exc}"
+                ) from exc
+        return value
+
+
+class Catalogue(BaseModel):
+    """All topics and sources, cross-checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topics: tuple[Topic, ...]
+    sources: tuple[Source, ...] = ()
+
+    def topic(self, slug: str) -> Topic | None:
+        """Return the topic with this slug, if any."""
+        return next((t for t in self.topics if t.slug == slug), None)
+
+    @property
+    def slugs(self) -> frozenset[str]:
+        """Return every topic slug."""
+        return frozenset(t.slug for t in self.topics)
+
+
+def _describe(errors: ValidationError, section: str, index: int, entry: Mapping[str, Any]) -> str:
+    name = entry.get("slug") or entry.get("url") or f"#{index + 1}"
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
+        for err in errors.errors()
+    )
+    return f"[[{section}]] entry {index + 1} ({name}): {problems}"
+
+
+def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
+    """Validate catalogue data; raise CatalogueError naming the origin, entry and problem."""
+    problems: list[str] = []
+    topics: list[Topic] = []
+    sources: list[Source] = []
+    unknown_sections = set(data) - {"topics", "sources"}
+    if unknown_sections:
+        problems.append(
+            f"unknown section(s) {sorted(unknown_sections)}; expected [[topics]], [[sources]]"
+        )
+    raw_topics = data.get("topics", [])
+    if not isinstance(raw_topics, list) or not raw_topics:
+        problems.append("there must be at least one [[topics]] entry")
+        raw_topics = []
+    for index, entry in enumerate(raw_topics):
+        try:
+            topics.append(Topic.model_validate(entry))
+        except ValidationError as exc:
+            problems.append(_describe(exc, "topics", index, entry))
+    slugs = [t.slug for t in topics]
+    for slug in {s for s in slugs if slugs.count(s) > 1}:
+        problems.append(f"[[topics]] slug {slug!r} is declared more than once")
+    for topic in topics:
+        for related in topic.related:
+            if related not in slugs:
+                problems.append(
+                    f"[[topics]] {topic.slug}: related topic {related!r} is not declared"
+                )
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        problems.append("sources must be written as [[sources]] entries")
+        raw_sources = []
+    for index, entry in enumerate(raw_sources):
+        try:
+            source = Source.model_validate(entry)
+        except ValidationError as exc:
+            problems.append(_describe(exc, "sources", index, entry))
+            continue
+        missing = [t for t in source.topics if t not in slugs]
+        if missing:
+            problems.append(
+                f"[[sources]] entry {index + 1} ({source.url}): unknown topic(s) {missing}"
+            )
+        sources.append(source)
+    urls = [s.url for s in sources]
+    for url in {u for u in urls if urls.count(u) > 1}:
+        problems.append(f"[[sources]] url {url!r} is declared more than once")
+    if problems:
+        raise CatalogueError(f"{origin}: " + "\n  ".join(["invalid configuration", *problems]))
+    return Catalogue(topics=tuple(topics), sources=tuple(sources))
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and validate the catalogue file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise CatalogueError(f"{path}: configuration file not found (set VARSEL_CONFIG)") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"{path}: cannot read configuration file: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_catalogue(data, str(path))

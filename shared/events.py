@@ -1,0 +1,143 @@
+"""The public contract between the services: versioned, frozen, past-tense events.
+
+No event ever carries an email address; people are referred to by subscriber id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Frequency = Literal["immediate", "daily", "weekly"]
+Language = Literal["nb", "en"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Something that happened; ``type`` names its contract, e.g. ``content.changed.v1``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=_now)
+
+    @classmethod
+    def type_name(cls) -> str:
+        """Return the versioned contract name."""
+        return f"{cls.name}.v{cls.version}"
+
+
+class ContentChanged(Event):
+    """The watcher saw a real change in a source."""
+
+    name: ClassVar[str] = "content.changed"
+    version: ClassVar[int] = 1
+
+    source_id: int
+    source_url: str
+    kind: Literal["page", "feed", "pdf"]
+    topics: tuple[str, ...]
+    title: str
+    url: str
+    published: date | None = None
+    updated: date | None = None
+    summary: str
+    diff_url: str | None = None
+
+
+class SignupRequested(Event):
+    """Someone asked for alerts; a confirmation mail must go out (double opt-in)."""
+
+    name: ClassVar[str] = "subscriber.signup_requested"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    request_id: UUID
+
+
+class ManageLinkRequested(Event):
+    """Someone asked for a fresh link to manage their alerts."""
+
+    name: ClassVar[str] = "subscriber.manage_link_requested"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+
+
+class SubscriberConfirmed(Event):
+    """A person confirmed; from now on they get alerts about these topics."""
+
+    name: ClassVar[str] = "subscriber.confirmed"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    topics: tuple[str, ...]
+    frequency: Frequency
+    language: Language
+
+
+class PreferencesChanged(Event):
+    """A person changed their topics, frequency or language."""
+
+    name: ClassVar[str] = "subscriber.preferences_changed"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    topics: tuple[str, ...]
+    frequency: Frequency
+    language: Language
+
+
+class SubscriberUnsubscribed(Event):
+    """A person ended some or all of their alerts."""
+
+    name: ClassVar[str] = "subscriber.unsubscribed"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    topics: tuple[str, ...]
+    all_topics: bool
+    route: Literal["link", "one-click", "manage-page", "bounce", "admin"]
+
+
+class SubscriberErased(Event):
+    """A person's address was deleted; drop everything queued for them."""
+
+    name: ClassVar[str] = "subscriber.erased"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type_name(): cls
+    for cls in (
+        ContentChanged,
+        SignupRequested,
+        ManageLinkRequested,
+        SubscriberConfirmed,
+        PreferencesChanged,
+        SubscriberUnsubscribed,
+        SubscriberErased,
+    )
+}
+
+
+def decode_event(type_name: str, payload: dict[str, Any] | str | bytes) -> Event:
+    """Rebuild an event from its contract name and JSON payload."""
+    try:
+        cls = EVENT_TYPES[type_name]
+    except KeyError as exc:
+        raise ValueError(f"unknown event type {type_name!r}") from exc
+    if isinstance(payload, str | bytes):
+        return cls.model_validate_json(payload)
+    return cls.model_validate(payload)

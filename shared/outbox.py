@@ -1,0 +1,142 @@
+"""Transactional outbox: a service writes its state change and its events in one transaction.
+
+The relay publishes committed events afterwards, so no event is lost if the process dies
+between the two. Delivery is at least once; consumers are idempotent (see ``shared.inbox``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, Integer, String, Text, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UTCDateTime
+from shared.events import Event, decode_event
+
+if TYPE_CHECKING:
+    from shared.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class OutboxRow(Base):
+    """One event waiting to be (or already) published."""
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def record(session: AsyncSession, *events: Event) -> None:
+    """Add events to the outbox inside the caller's transaction."""
+    for event in events:
+        session.add(
+            OutboxRow(
+                event_id=str(event.event_id),
+                event_type=event.type_name(),
+                payload=event.model_dump_json(),
+                occurred_at=event.occurred_at,
+                attempts=0,
+            )
+        )
+
+
+class OutboxRelay:
+    """Publish committed outbox rows to the bus, oldest first, retrying failures with backoff."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: EventBus,
+        *,
+        batch_size: int = 100,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._bus = bus
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._skip_locked = not sessions.kw["bind"].url.drivername.startswith("sqlite")
+
+    def wake(self) -> None:
+        """Ask the relay to look at the outbox now rather than at its next poll."""
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of due events; return how many were published."""
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            query = (
+                select(OutboxRow)
+                .where(OutboxRow.published_at.is_(None))
+                .where((OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
+                .order_by(OutboxRow.id)
+                .limit(self._batch_size)
+            )
+            if self._skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(query)).all())
+            published = 0
+            for row in rows:
+                try:
+                    event = decode_event(row.event_type, row.payload)
+                    await self._bus.publish(event)
+                except Exception as exc:
+                    row.attempts += 1
+                    delay = min(300.0, 2.0 ** min(row.attempts, 8))
+                    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
+                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                    log.warning(
+                        "outbox: publishing event %s (%s) failed, attempt %d, retry in %.0fs: %s",
+                        row.event_id,
+                        row.event_type,
+                        row.attempts,
+                        delay,
+                        row.last_error,
+                    )
+                    continue
+                row.published_at = datetime.now(UTC)
+                published += 1
+            return published
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                while await self.publish_pending() == self._batch_size:
+                    pass
+            except Exception:
+                log.exception("outbox: relay pass failed; will try again")
+            self._wake.clear()
+            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+            _, pending = await asyncio.wait(
+                waiters, timeout=self._poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+
+
+async def purge_published(session: AsyncSession, older_than: datetime) -> int:
+    """Delete published outbox rows older than a cut-off; return how many."""
+    result = await session.execute(
+        delete(OutboxRow)
+        .where(OutboxRow.published_at.is_not(None))
+        .where(OutboxRow.published_at < older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

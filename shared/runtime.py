@@ -1,0 +1,74 @@
+"""What every service process shares: settings, catalogue, database, bus, outbox relay, clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.bus import EventBus, InProcessBus
+from shared.catalogue import Catalogue, load_catalogue
+from shared.clock import Clock, SystemClock
+from shared.db import create_engine, session_factory
+from shared.outbox import OutboxRelay
+from shared.schema import current_revision, head_revision
+from shared.settings import Settings
+from shared.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The wiring one process runs on; built by ``build_runtime``, never at import time."""
+
+    settings: Settings
+    catalogue: Catalogue
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: EventBus
+    relay: OutboxRelay
+    clock: Clock
+    signer: TokenSigner
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def ready(self) -> tuple[bool, str]:
+        """Tell whether the database answers and its schema is current."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            current = await current_revision(self.engine)
+        except Exception as exc:
+            return False, f"database unreachable: {type(exc).__name__}"
+        head = head_revision()
+        if current != head:
+            return False, f"database schema at {current}, expected {head}: run `varsel migrate`"
+        return True, "ok"
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self.bus.stop()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    """Build the shared wiring from settings (reads the catalogue; raises CatalogueError)."""
+    catalogue = load_catalogue(settings.catalogue_path)
+    if not settings.database_url:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    sessions = session_factory(engine)
+    bus: EventBus = InProcessBus(sessions)
+    return Runtime(
+        settings=settings,
+        catalogue=catalogue,
+        engine=engine,
+        sessions=sessions,
+        bus=bus,
+        relay=OutboxRelay(sessions, bus),
+        clock=clock or SystemClock(),
+        signer=TokenSigner(settings.secret_key),
+    )

@@ -1,0 +1,111 @@
+"""The one typed settings object, validated at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Everything varsel can be configured with, read from ``VARSEL_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VARSEL_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = ""
+    smtp_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET
+    config: Path | None = None
+    mail_from: str = "varsel <varsel@localhost>"
+    list_id: str = "varsel.localhost"
+    timezone: str = "Europe/Oslo"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    site_name: str = "varsel"
+    # Privacy notice shown on sign-up pages; its version and hash go into the consent ledger.
+    privacy_url: str = "/privacy"
+
+    # Retention and link lifetimes (days).
+    confirm_ttl_days: int = Field(default=7, ge=1, le=90)
+    link_ttl_days: int = Field(default=180, ge=90, le=3650)
+    unconfirmed_retention_days: int = Field(default=7, ge=1)
+    delivery_retention_days: int = Field(default=90, ge=1)
+
+    # Watcher
+    allow_private_addresses: bool = False
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    fetch_max_redirects: int = Field(default=5, ge=0)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    failure_threshold: int = Field(default=3, ge=1)
+    watcher_enabled: bool = True
+
+    # Mailer
+    mail_concurrency: int = Field(default=4, ge=1, le=64)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+
+    # Abuse limits (per window of one hour).
+    signup_limit_per_address: int = Field(default=5, ge=1)
+    signup_limit_per_client: int = Field(default=30, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_absolute(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL such as https://varsel.example.no")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_exists(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_safe(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.lower() in _PLACEHOLDER_SECRETS or self.secret_key == DEV_SECRET:
+                raise ValueError("VARSEL_SECRET_KEY must be set to a real secret in production")
+            if len(self.secret_key) < 32:
+                raise ValueError("VARSEL_SECRET_KEY must be at least 32 characters in production")
+            if not self.base_url.startswith("https://"):
+                raise ValueError("VARSEL_BASE_URL must use https in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file under the var directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'varsel.db').as_posix()}"
+
+    @property
+    def catalogue_path(self) -> Path:
+        """Return the catalogue file, defaulting to the bundled public-health catalogue."""
+        if self.config is not None:
+            return self.config
+        return Path(__file__).resolve().parent.parent / "varsel" / "default_catalogue.toml"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Return where mail is written when no SMTP server is configured."""
+        return self.var_dir / "outbox"

@@ -1,0 +1,177 @@
+"""The whole path, only through HTTP and SMTP: sign up, confirm, alert, unsubscribe, silence.
+
+A real HTTP server serves the watched page, a real SMTP server (aiosmtpd) receives the mail,
+and varsel runs as its own process; the same test runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.services import fresh_postgres_database
+from tests.support.site import FixtureSite, Resource
+from tests.support.smtp import Received, SmtpServer
+from tests.support.varsel_process import VarselProcess
+
+PAGE = """<!doctype html>
+<html lang="nb"><head><title>Norge i verden - FHI</title></head>
+<body>
+<nav><a href="/">Forside</a> <a href="/tema">Tema</a></nav>
+<main><article>
+<h1>Norge i verden</h1>
+<p>Publisert 03.02.2021 Oppdatert 15.03.2021</p>
+<p>God helse i befolkningen avhenger av hva vi gjør i Norge, men også av forhold i andre land.
+Samarbeid på tvers av landegrensene er avgjørende for å sikre god helse i Norge.</p>
+<h2>Hva vil vi?</h2>
+<p>Vi vil styrke vårt bidrag til helseberedskap globalt i samarbeid med internasjonale partnere
+og folkehelseinstitusjoner, og engasjere oss i arbeidet for å styrke det internasjonale
+helsereglementet.</p>
+{extra}
+</article></main>
+<footer>Folkehelseinstituttet, Postboks 222 Skøyen, 0213 Oslo</footer>
+</body></html>
+"""
+
+ADDED = (
+    "<h2>Nytt samarbeid</h2><p>Folkehelseinstituttet inngår et nytt partnerskap med "
+    "søsterinstitusjoner i Afrika om overvåking av smittsomme sykdommer.</p>"
+)
+SECOND = "<p>Et nytt avsnitt om vaksinesamarbeid som ingen lenger skal varsles om.</p>"
+
+CATALOGUE = """
+[[topics]]
+slug = "norge-i-verden"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+page = "{url}"
+
+[[sources]]
+url = "{url}"
+kind = "page"
+topics = ["norge-i-verden"]
+interval = "1s"
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "form has no CSRF token"
+    return match.group(1)
+
+
+def _link(mail: Received, pattern: str) -> str:
+    text = mail.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    match = re.search(pattern, text.get_content())
+    assert match, f"no link matching {pattern} in:\n{text.get_content()}"
+    return match.group(0)
+
+
+def _wait_until(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_sign_up_confirm_alert_unsubscribe(database_url: str, tmp_path: Path) -> None:
+    site = FixtureSite()
+    site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
+    site.start()
+    smtp = SmtpServer()
+    smtp.start()
+    page_url = f"{site.base_url}/norge-i-verden"
+    config = tmp_path / "varsel.toml"
+    config.write_text(CATALOGUE.format(url=page_url), encoding="utf-8")
+    varsel = VarselProcess(
+        tmp_path,
+        {
+            "VARSEL_DATABASE_URL": database_url,
+            "VARSEL_SMTP_URL": smtp.url,
+            "VARSEL_CONFIG": str(config),
+            "VARSEL_MAIL_FROM": "Varsler <varsel@fhi.example>",
+        },
+    )
+    varsel.start()
+    try:
+        # The first fetch only sets the baseline.
+        _wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
+        assert smtp.mailbox.messages == []
+
+        with httpx.Client(base_url=varsel.base_url, timeout=10) as browser:
+            form = browser.get("/subscribe/norge-i-verden")
+            assert form.status_code == 200
+            assert "Få varsel ved oppdateringer av «Norge i verden»" in form.text
+            answer = browser.post(
+                "/subscribe/norge-i-verden",
+                data={
+                    "email": "Kari.Nordmann@Example.no",
+                    "frequency": "immediate",
+                    "csrf_token": _csrf(form.text),
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            assert "Sjekk e-posten din" in answer.text
+
+            (confirmation,) = smtp.mailbox.wait_for(1)
+            assert confirmation.recipients == ["kari.nordmann@example.no"]
+            confirm_url = _link(confirmation, rf"{re.escape(varsel.base_url)}/confirm/\S+")
+            button = browser.get(confirm_url)
+            assert button.status_code == 200
+            # Following the link alone changes nothing: no alert yet, still a button to press.
+            assert "Bekreft påmeldingen" in button.text
+            confirmed = browser.post(confirm_url, data={"csrf_token": _csrf(button.text)})
+            assert confirmed.status_code == 200
+            assert "Du har meldt deg på nyhetsvarsel for:" in confirmed.text
+            assert "Norge i verden" in confirmed.text
+
+            site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED).encode()))
+            mails = smtp.mailbox.wait_for(2, timeout=30)
+            alert = mails[1]
+            assert alert.recipients == ["kari.nordmann@example.no"]
+            assert "Norge i verden" in alert.message["Subject"]
+            body = alert.message.get_body(preferencelist=("plain",))
+            assert body is not None
+            assert page_url in body.get_content()
+            assert "partnerskap" in body.get_content()
+            assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+            unsubscribe_url = _link(alert, rf"{re.escape(varsel.base_url)}/unsubscribe/\S+")
+            page = browser.get(unsubscribe_url)
+            assert page.status_code == 200
+            done = browser.post(
+                unsubscribe_url, data={"csrf_token": _csrf(page.text), "action": "unsubscribe_all"}
+            )
+            assert done.status_code == 200
+            assert "Varslene er avsluttet" in done.text
+
+        hits_before = site.hits("/norge-i-verden")
+        site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED + SECOND).encode()))
+        _wait_until(
+            lambda: site.hits("/norge-i-verden") >= hits_before + 3,
+            30,
+            "polls of the second change",
+        )
+        time.sleep(2)  # time for a (wrong) alert to be fanned out and sent
+        assert len(smtp.mailbox.messages) == 2, "a mail was sent after unsubscribing"
+        assert "changed" in varsel.log() or "change" in varsel.log()
+    finally:
+        varsel.stop()
+        smtp.stop()
+        site.stop()

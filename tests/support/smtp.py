@@ -1,0 +1,92 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.support.varsel_process import free_port
+
+
+@dataclass
+class Received:
+    """One message as the server got it."""
+
+    mail_from: str
+    recipients: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        """Parse the message."""
+        parsed = BytesParser(policy=default).parsebytes(self.data)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Mailbox:
+    """Collects messages; optionally answers with scripted SMTP codes first."""
+
+    messages: list[Received] = field(default_factory=list)
+    scripted: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            if self.scripted:
+                return self.scripted.pop(0)
+            self.messages.append(
+                Received(
+                    str(envelope.mail_from),
+                    [str(r) for r in envelope.rcpt_tos],
+                    bytes(envelope.original_content or envelope.content or b""),
+                )
+            )
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+        """Wait until at least ``count`` messages arrived; return them all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        raise AssertionError(
+            f"expected {count} message(s) within {timeout}s, got {len(self.messages)}"
+        )
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 and a free port."""
+
+    def __init__(self) -> None:
+        self.mailbox = Mailbox()
+        self._port = free_port()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self._port)
+
+    def start(self) -> None:
+        """Start serving."""
+        self._controller.start()
+
+    @property
+    def port(self) -> int:
+        """Return the port it listens on."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Return the VARSEL_SMTP_URL that reaches it."""
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._controller.stop()

@@ -1,0 +1,85 @@
+"""Run ``varsel`` as a real OS process, configured only through its environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    """Return a port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class VarselProcess:
+    """``varsel run --migrate`` in a subprocess, its output kept in a log file."""
+
+    def __init__(self, workdir: Path, env: dict[str, str], *args: str) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "varsel.log"
+        self._env = {
+            **os.environ,
+            "VARSEL_BASE_URL": self.base_url,
+            "VARSEL_VAR_DIR": str(workdir / "var"),
+            "VARSEL_ALLOW_PRIVATE_ADDRESSES": "true",
+            "VARSEL_MAIL_POLL_SECONDS": "0.2",
+            **env,
+        }
+        self._args = args
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start and wait until /readyz says ready."""
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "varsel",
+                "run",
+                *self._args,
+                "--migrate",
+                "--port",
+                str(self.port),
+            ],
+            cwd=self._workdir,
+            env=self._env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise AssertionError(f"varsel exited early:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"varsel did not become ready in {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        """Return everything the process wrote."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """Stop with SIGTERM, then SIGKILL if it hangs."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()

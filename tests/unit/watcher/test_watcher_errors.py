@@ -1,0 +1,130 @@
+"""Bodies that are not content raise ContentError, so they can never count as a change."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from services.watcher.domain.content import ContentError, parse_content
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
+
+SERVER_ERROR = b"""<html><head><title>500 Internal Server Error</title></head>
+<body><h1>Internal Server Error</h1><p>The server encountered an internal error.</p>
+<hr><address>nginx</address></body></html>"""
+NOT_FOUND_NB = """<!DOCTYPE html><html lang="nb"><head><title>Siden finnes ikke - FHI</title></head>
+<body><header><nav><a href="/">Forside</a></nav></header><main><h1>Siden finnes ikke</h1>
+<p>Beklager, vi finner ikke siden du leter etter. Den kan være flyttet eller slettet.
+Prøv søket eller gå til forsiden.</p></main></body></html>""".encode()
+JS_SHELL = """<!DOCTYPE html><html><head><script src="/app.js"></script></head>
+<body><div id="app"></div><noscript>Du må slå på JavaScript.</noscript></body></html>""".encode()
+EMPTY_CHANNEL = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Nyheter</title>
+<link>https://www.regjeringen.no/</link><description>Ingen saker</description></channel></rss>"""
+QUADRATIC_BLOWUP = (
+    b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"x" * 50_000 + b'">]>'
+    b"<rss><channel><item><title>t</title><description>"
+    + b"&a;" * 50_000
+    + b"</description></item></channel></rss>"
+)
+
+
+def fixture(path: str) -> bytes:
+    return (FIXTURES / path).read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["page", "feed", "pdf"])
+@pytest.mark.parametrize("body", [b"", b"   \n\t \r\n"], ids=["empty", "whitespace"])
+def test_empty_bodies_are_errors(kind: str, body: bytes) -> None:
+    with pytest.raises(ContentError, match="empty body"):
+        parse_content(kind, body)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (SERVER_ERROR, "no extractable text|error page"),
+        (NOT_FOUND_NB, "error page"),
+        (JS_SHELL, "no extractable text"),
+        (b"<html><body><nav><a href='/'>Forside</a></nav></body></html>", "no extractable text"),
+        (b"\x00\x01\x02 binary garbage \xff\xfe", "no extractable text"),
+    ],
+    ids=["500-page", "404-page-nb", "javascript-shell", "navigation-only", "binary"],
+)
+def test_pages_without_content_are_errors(body: bytes, reason: str) -> None:
+    with pytest.raises(ContentError, match=reason):
+        parse_content("page", body)
+
+
+def test_an_error_page_never_replaces_the_real_page() -> None:
+    # The watcher keeps the last good snapshot when parse_content raises; prove it raises
+    # for an error page served with status 200 in place of the real article.
+    parse_content("page", fixture("pages/fhi_norge_i_verden.html"))
+    with pytest.raises(ContentError):
+        parse_content("page", SERVER_ERROR)
+
+
+def test_invalid_or_unmatched_selector_is_an_error() -> None:
+    body = fixture("pages/fhi_norge_i_verden.html")
+    with pytest.raises(ContentError, match="invalid CSS selector"):
+        parse_content("page", body, selector="div[")
+    with pytest.raises(ContentError, match="matched nothing"):
+        parse_content("page", body, selector=".finnes-ikke")
+
+
+def test_invalid_ignore_pattern_is_an_error() -> None:
+    with pytest.raises(ContentError, match="invalid ignore pattern"):
+        parse_content("page", fixture("pages/fhi_norge_i_verden.html"), ignore=("(unclosed",))
+
+
+def test_oversized_body_is_refused_before_parsing() -> None:
+    with pytest.raises(ContentError, match="exceeds"):
+        parse_content("page", b"<p>" + b"a" * (10 * 1024 * 1024))
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (fixture("feeds/malformed.xml"), "malformed feed"),
+        (EMPTY_CHANNEL, "no entries"),
+        (fixture("pages/fhi_norge_i_verden.html"), "no entries"),
+        (b"just some text, not a feed", "no entries"),
+    ],
+    ids=["malformed", "empty-channel", "html-page", "plain-text"],
+)
+def test_feeds_without_entries_are_errors(body: bytes, reason: str) -> None:
+    with pytest.raises(ContentError, match=reason):
+        parse_content("feed", body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        fixture("feeds/billion_laughs.rss"),
+        fixture("feeds/external_entity.rss"),
+        QUADRATIC_BLOWUP,
+        fixture("feeds/billion_laughs.rss").decode("utf-8").encode("utf-16"),
+    ],
+    ids=["billion-laughs", "external-entity", "quadratic-blowup", "billion-laughs-utf16"],
+)
+def test_xml_bombs_are_refused_quickly(body: bytes) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ContentError, match="declares entities"):
+        parse_content("feed", body)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (fixture("pdf/rapport_2019.pdf")[:2000], "unreadable PDF|no extractable text"),
+        (b"%PDF-1.7\n" + b"\x00garbage" * 100, "unreadable PDF|no extractable text"),
+        (b"<html><body>Not a PDF</body></html>", "not a PDF"),
+        (fixture("pdf/rapport_2019_kryptert.pdf"), "encrypted"),
+    ],
+    ids=["truncated", "garbage-after-header", "html", "password-protected"],
+)
+def test_broken_or_locked_pdfs_are_errors(body: bytes, reason: str) -> None:
+    with pytest.raises(ContentError, match=reason):
+        parse_content("pdf", body)

@@ -1,0 +1,116 @@
+"""The composition root: build an ASGI app running one or all services on a runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from typing import Final
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from services.mailer.bootstrap import Mailer
+from services.subscriptions import bootstrap as subscriptions
+from services.watcher.bootstrap import Watcher
+from shared.inbox import ProcessedEvent
+from shared.outbox import purge_published
+from shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SERVICES: Final = ("subscriptions", "watcher", "mailer")
+
+
+async def _housekeeping(runtime: Runtime) -> None:
+    """Apply the retention periods that belong to no single service's data."""
+    from sqlalchemy import delete
+
+    purged = await subscriptions.purge_unconfirmed(runtime)
+    async with runtime.sessions() as session, session.begin():
+        cutoff = runtime.clock.now() - timedelta(days=7)
+        await purge_published(session, cutoff)
+        await session.execute(
+            delete(ProcessedEvent).where(
+                ProcessedEvent.processed_at < runtime.clock.now() - timedelta(days=30)
+            )
+        )
+    if purged:
+        log.info("retention: deleted %d unconfirmed sign-ups", purged)
+
+
+def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAPI:
+    """Build the app; its lifespan starts and stops the chosen services' background work."""
+    unknown = set(services) - set(SERVICES)
+    if unknown:
+        raise ValueError(f"unknown service(s) {sorted(unknown)}; choose from {list(SERVICES)}")
+    mailer = Mailer(runtime) if "mailer" in services else None
+    watcher = (
+        Watcher(runtime) if "watcher" in services and runtime.settings.watcher_enabled else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if "subscriptions" in services:
+            await subscriptions.record_privacy_notices(runtime)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        tasks = [asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay")]
+        await runtime.bus.start()
+        if watcher is not None:
+            await watcher.start()
+            scheduler.add_job(watcher.tick, "interval", seconds=1, max_instances=1, coalesce=True)
+        if mailer is not None:
+            tasks.append(
+                asyncio.create_task(
+                    mailer.worker.run(runtime.stop, runtime.settings.mail_poll_seconds),
+                    name="mailer",
+                )
+            )
+            scheduler.add_job(
+                mailer.digests.run_due, "interval", seconds=60, max_instances=1, coalesce=True
+            )
+        if "subscriptions" in services:
+            scheduler.add_job(_housekeeping, "interval", args=[runtime], hours=1, max_instances=1)
+        scheduler.start()
+        app.state.wake_outbox = runtime.relay.wake
+        try:
+            yield
+        finally:
+            runtime.stop.set()
+            scheduler.shutdown(wait=False)
+            if watcher is not None:
+                await watcher.stop()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=30)
+            if mailer is not None:
+                await mailer.sender.close()
+            await runtime.close()
+
+    app = FastAPI(
+        title="varsel",
+        summary="Email alerts when public pages, feeds and reports change.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.mailer = mailer
+    app.state.watcher = watcher
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        ok, reason = await runtime.ready()
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "reason": reason},
+            status_code=200 if ok else 503,
+        )
+
+    if "subscriptions" in services:
+        subscriptions.install(app, runtime)
+    return app

@@ -1,0 +1,128 @@
+"""The ``varsel`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from shared.catalogue import CatalogueError, load_catalogue
+from shared.logs import configure_logging
+from shared.schema import upgrade
+from shared.settings import Settings
+
+app = typer.Typer(
+    help="varsel: email alerts when public pages, feeds and reports change.", no_args_is_help=True
+)
+log = logging.getLogger("varsel")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "\n".join(
+            f"  VARSEL_{'_'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        typer.echo(f"varsel: invalid settings:\n{problems}", err=True)
+        raise typer.Exit(2) from exc
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _migrate(settings: Settings) -> None:
+    if not settings.database_url:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    settings = _settings()
+    _migrate(settings)
+    typer.echo("varsel: database is up to date")
+
+
+@app.command()
+def check_config() -> None:
+    """Validate the catalogue file and settings without starting anything."""
+    settings = _settings()
+    try:
+        catalogue = load_catalogue(settings.catalogue_path)
+    except CatalogueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"varsel: {len(catalogue.topics)} topics and {len(catalogue.sources)} sources are valid"
+    )
+
+
+@app.command()
+def run(
+    service: Annotated[
+        str | None, typer.Argument(help="subscriptions, watcher or mailer; all three if left out")
+    ] = None,
+    host: Annotated[str, typer.Option(help="address to serve HTTP on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve HTTP on")] = 8000,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="apply migrations first")
+    ] = False,
+) -> None:
+    """Run all services in one process (embedded mode), or one of them."""
+    from shared.runtime import build_runtime
+    from varsel.app import SERVICES, create_app
+
+    settings = _settings()
+    services = SERVICES if service is None else (service,)
+    if service is not None and service not in SERVICES:
+        typer.echo(
+            f"varsel: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True
+        )
+        raise typer.Exit(2)
+    if settings.broker_url:
+        typer.echo(
+            "varsel: VARSEL_BROKER_URL is set, but this version dispatches events in-process only; "
+            "unset it to run the embedded mode",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if migrate_first:
+        _migrate(settings)
+    try:
+        runtime = build_runtime(settings)
+    except CatalogueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    where = "SMTP" if settings.smtp_url else f"{settings.outbox_dir}/*.eml"
+    log.info(
+        "varsel: starting %s on http://%s:%d; mail goes to %s",
+        ", ".join(services),
+        host,
+        port,
+        where,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime, services), host=host, port=port, log_config=None, access_log=False
+        )
+    )
+    asyncio.run(server.serve())
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="port of the varsel pages")] = 8000,
+    sample_port: Annotated[int, typer.Option(help="port of the local sample site")] = 8001,
+    change_every: Annotated[int, typer.Option(help="seconds between page changes")] = 60,
+) -> None:
+    """Serve sample pages locally, watch them, and change one every minute."""
+    from varsel.demo import run_demo
+
+    settings = _settings()
+    run_demo(settings, port=port, sample_port=sample_port, change_every=change_every)

@@ -1,0 +1,126 @@
+"""`varsel demo`: a local sample site, watched by varsel, with a page that changes every minute."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import UTC, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from shared.schema import upgrade
+from shared.settings import Settings
+
+log = logging.getLogger("varsel.demo")
+SITE = Path(__file__).resolve().parent / "demo_site"
+
+CATALOGUE = """
+[[topics]]
+slug = "norge-i-verden"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+page = "{base}/norge-i-verden.html"
+related = ["pa-tvers-av-sektorer", "helsenyheter"]
+
+[[topics]]
+slug = "pa-tvers-av-sektorer"
+title = {{ nb = "På tvers av sektorer", en = "Across sectors" }}
+page = "{base}/pa-tvers-av-sektorer.html"
+related = ["norge-i-verden"]
+
+[[topics]]
+slug = "helsenyheter"
+title = {{ nb = "Nyheter om helse", en = "Health news" }}
+
+[[sources]]
+url = "{base}/norge-i-verden.html"
+kind = "page"
+topics = ["norge-i-verden"]
+interval = "10s"
+
+[[sources]]
+url = "{base}/pa-tvers-av-sektorer.html"
+kind = "page"
+topics = ["pa-tvers-av-sektorer"]
+interval = "10s"
+
+[[sources]]
+url = "{base}/nyheter.xml"
+kind = "feed"
+topics = ["helsenyheter"]
+interval = "10s"
+"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _change_forever(page: Path, every: int, stop: threading.Event) -> None:
+    """Add a dated paragraph to the sample page every ``every`` seconds."""
+    count = 0
+    while not stop.wait(every):
+        count += 1
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        text = page.read_text(encoding="utf-8")
+        paragraph = (
+            f"<h2>Oppdatering {count}</h2><p>Folkehelseinstituttet har publisert ny kunnskap om "
+            f"internasjonalt samarbeid (demo-endring {count}, {stamp} UTC).</p>\n<!--updates-->"
+        )
+        page.write_text(text.replace("<!--updates-->", paragraph, 1), encoding="utf-8")
+        log.info("demo: changed %s (change %d)", page.name, count)
+
+
+def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: int) -> None:
+    """Serve the sample site, configure varsel for it, and run everything until Ctrl-C."""
+    from shared.runtime import build_runtime
+    from varsel.app import create_app
+
+    demo_dir = settings.var_dir / "demo"
+    site_dir = demo_dir / "site"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    for sample in SITE.iterdir():
+        (site_dir / sample.name).write_bytes(sample.read_bytes())
+    base = f"http://127.0.0.1:{sample_port}"
+    catalogue = demo_dir / "varsel.toml"
+    catalogue.write_text(CATALOGUE.format(base=base), encoding="utf-8")
+    settings = settings.model_copy(
+        update={
+            "config": catalogue,
+            "allow_private_addresses": True,
+            "base_url": f"http://127.0.0.1:{port}",
+        }
+    )
+    upgrade(settings.resolved_database_url)
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", sample_port), partial(_QuietHandler, directory=str(site_dir))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = threading.Event()
+    threading.Thread(
+        target=_change_forever,
+        args=(site_dir / "norge-i-verden.html", change_every, stop),
+        daemon=True,
+    ).start()
+    log.info(
+        "demo: sample site on %s; sign up at http://127.0.0.1:%d/subscribe/norge-i-verden; "
+        "mail goes to %s",
+        base,
+        port,
+        settings.outbox_dir if not settings.smtp_url else "SMTP",
+    )
+    app = create_app(build_runtime(settings))
+    try:
+        asyncio.run(
+            uvicorn.Server(
+                uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+            ).serve()
+        )
+    finally:
+        stop.set()
+        server.shutdown()
