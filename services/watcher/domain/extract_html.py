@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 from functools import lru_cache
 
 import lxml.html
@@ -21,7 +20,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from services.watcher.domain.dates import find_labelled_dates, parse_date
+from services.watcher.domain.html_dates import page_dates
 from services.watcher.domain.html_text import (
     HTML_BLOCKS,
     HTML_HEADINGS,
@@ -70,28 +69,17 @@ _BREADCRUMB_XPATH = etree.XPath(
 )
 _PHRASE_PATTERN = r"^\W*(?:" + "|".join(re.escape(p) for p in BOILERPLATE_PREFIXES) + ")"
 _PHRASE_XPATH = etree.XPath("//text()[re:test(., $pattern, 'i')]", namespaces=_NS)
-_VISIBLE_TEXT_XPATH = etree.XPath(
-    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
-    " or ancestor::template)]"
-)
 # A class-matched wrapper holding more text than this is layout, not a banner.
 _CHROME_MAX_CHARS = 3000
 # How much text beyond the widget phrase an ancestor may hold and still be the widget.
 _WIDGET_SLACK_CHARS = 200
 _KEEP = frozenset({"html", "body", "main", "article"})
 
-_META_PUBLISHED = frozenset(
-    {"article:published_time", "datepublished", "dc.date", "dc.date.issued", "dcterms.created",
-     "dcterms.issued", "publish_date", "pubdate"}
-)  # fmt: skip
-_META_UPDATED = frozenset(
-    {"article:modified_time", "og:updated_time", "datemodified", "dc.date.modified",
-     "dcterms.modified", "last-modified", "lastmod"}
-)  # fmt: skip
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE_RE = re.compile(
-    r"^\W*(?:(?:HTTP\W*)?[45]\d\d\b|.*\b(?:internal server error|service unavailable|bad gateway"
+    r"^\W*(?:(?:HTTP\W*)?[45]\d\d(?:\s*[-–:|]|\s*$|\s+(?:error|feil|not|internal|service|bad"
+    r"|forbidden|unauthorized|ikke))|.*\b(?:internal server error|service unavailable|bad gateway"
     r"|gateway time-?out|page not found|not found|forbidden|access denied|siden finnes ikke"
     r"|fant ikke siden|finner ikke siden|side(?:n)? ikke funnet|noe gikk galt|teknisk feil"
     r"|en feil har oppstått|midlertidig utilgjengelig)\b)",
@@ -112,7 +100,7 @@ def extract_page(
     tree = _parse(body, content_type)
     container = None if selector else _semantic_container(tree)
     title = _title(tree)
-    published, updated = _page_dates(tree, container)
+    published, updated = page_dates(tree, container)
     _strip_chrome(tree)
 
     if selector:
@@ -196,58 +184,6 @@ def _title(tree: lxml.html.HtmlElement) -> str:
         or _first_text(tree, "//meta[@property='og:title']/@content")
         or _first_text(tree, "//title")
     )
-
-
-def _page_dates(
-    tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement | None
-) -> tuple[date | None, date | None]:
-    """Read «Publisert»/«Oppdatert» text, then <time> elements, then meta tags."""
-    scopes = [container, tree] if container is not None else [tree]
-    published: date | None = None
-    updated: date | None = None
-    for scope in scopes:
-        text = normalise_text(" ".join(_VISIBLE_TEXT_XPATH(scope)))
-        pub, upd = find_labelled_dates(text)
-        published, updated = published or pub, updated or upd
-        if published and updated:
-            return published, updated
-    time_pub, time_upd = _time_elements(tree)
-    meta_pub, meta_upd = _meta_dates(tree)
-    return published or time_pub or meta_pub, updated or time_upd or meta_upd
-
-
-def _time_elements(tree: lxml.html.HtmlElement) -> tuple[date | None, date | None]:
-    """Read <time datetime> elements labelled by itemprop or by the text just before them."""
-    published: date | None = None
-    updated: date | None = None
-    for element in tree.iter("time"):
-        found = parse_date(element.get("datetime") or element.text_content())
-        if found is None:
-            continue
-        previous = element.getprevious()
-        parent = element.getparent()
-        before = (
-            previous.tail if previous is not None else parent.text if parent is not None else ""
-        )
-        label = f"{element.get('itemprop', '')} {before or ''}".lower()
-        if "modified" in label or "oppdatert" in label or "updated" in label or "endret" in label:
-            updated = updated or found
-        elif "published" in label or "publisert" in label:
-            published = published or found
-    return published, updated
-
-
-def _meta_dates(tree: lxml.html.HtmlElement) -> tuple[date | None, date | None]:
-    """Read article:published_time / article:modified_time style meta tags."""
-    published: date | None = None
-    updated: date | None = None
-    for meta in tree.iter("meta"):
-        name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        if name in _META_PUBLISHED:
-            published = published or parse_date(meta.get("content"))
-        elif name in _META_UPDATED:
-            updated = updated or parse_date(meta.get("content"))
-    return published, updated
 
 
 def _remove(element: lxml.html.HtmlElement) -> None:

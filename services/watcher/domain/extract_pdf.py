@@ -47,7 +47,8 @@ def extract_pdf(body: bytes, *, ignore: Sequence[re.Pattern[str]]) -> Content:
         metadata = reader.metadata
         meta_title = str(metadata.get("/Title") or "") if metadata else ""
         updated = (
-            parse_pdf_date(metadata.get("/ModDate")) or parse_pdf_date(metadata.get("/CreationDate"))
+            parse_pdf_date(metadata.get("/ModDate"))
+            or parse_pdf_date(metadata.get("/CreationDate"))
             if metadata
             else None
         )

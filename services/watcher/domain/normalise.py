@@ -10,11 +10,8 @@ from services.watcher.domain.dates import DATE_LABEL, DATE_PHRASE_RE
 
 # Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
 # zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    ),
-    None,
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e]"
 )
 # str patterns: \s covers NBSP, narrow NBSP, thin space, line/paragraph separators.
 _WHITESPACE_RE = re.compile(r"\s+")
@@ -59,7 +56,8 @@ _DEDUPE_MIN_CHARS = 60
 def normalise_text(text: str) -> str:
     """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
     # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits.
-    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
+    # A regex, not str.translate: translate with a dict is slow on non-ASCII text.
+    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
     return _WHITESPACE_RE.sub(" ", text).strip()
 
 

@@ -213,3 +213,33 @@ def test_unified_diff_shows_added_and_removed_blocks() -> None:
     assert diff.startswith("--- før\n+++ etter")
     assert "\n+Et nytt punkt om helsesamarbeid." in diff
     assert "\n-Vi samarbeider med blant annet International Decision Support" in diff
+
+
+def test_a_short_page_whose_title_starts_with_a_number_is_not_an_error_page() -> None:
+    body = (
+        "<html><head><title>500 år med folkehelse</title></head><body><article>"
+        "<h1>500 år med folkehelse</h1><p>Utstillingen viser hvordan folkehelsen i Norge "
+        "har endret seg gjennom fem hundre år, fra pest og kolera til dagens "
+        "livsstilssykdommer.</p></article></body></html>"
+    ).encode()
+
+    content = parse_content("page", body)
+
+    assert content.title == "500 år med folkehelse"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "meta"),
+    [("text/html; charset=iso-8859-1", ""), (None, '<meta charset="windows-1252">')],
+)
+def test_latin1_pages_are_decoded_by_header_or_meta(content_type: str | None, meta: str) -> None:
+    body = (
+        f"<html><head>{meta}<title>Sårbarhet</title></head><body><main><h1>Sårbarhet</h1>"
+        "<p>Klimaendringene viser at vi alle har en felles sårbarhet i både rike og fattige "
+        "land.</p></main></body></html>"
+    ).encode("latin-1")
+
+    content = parse_content("page", body, content_type=content_type)
+
+    assert content.title == "Sårbarhet"
+    assert "felles sårbarhet" in content.blocks[1]
