@@ -38,7 +38,7 @@ lint: $(TESTSTAMP)
 
 ## test: install test dependencies, lint, and run the whole suite
 test: lint
-	$(BIN)/pytest -q -ra
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
