@@ -11,7 +11,8 @@ from typing import Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.mailer.bootstrap import Mailer
 from services.subscriptions import bootstrap as subscriptions
@@ -19,6 +20,7 @@ from services.watcher.bootstrap import Watcher
 from shared.inbox import ProcessedEvent
 from shared.outbox import purge_published
 from shared.runtime import Runtime
+from varsel.metrics import render_metrics
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,12 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             {"status": "ready" if ok else "not ready", "reason": reason},
             status_code=200 if ok else 503,
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        async with runtime.sessions() as session:
+            body = await render_metrics(session, runtime.clock.now())
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if "subscriptions" in services:
         subscriptions.install(app, runtime)

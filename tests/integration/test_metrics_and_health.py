@@ -1,0 +1,90 @@
+"""Health, readiness and metrics endpoints against a real database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from shared.events import SubscriberErased
+from shared.outbox import record
+from shared.runtime import build_runtime
+from shared.schema import upgrade_async
+from shared.settings import Settings
+from varsel.app import create_app
+from varsel.metrics import render_metrics
+
+CATALOGUE = """
+[[topics]]
+slug = "t"
+title = { nb = "Tema" }
+"""
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    await upgrade_async(url)
+    runtime = build_runtime(Settings(database_url=url, config=config, var_dir=tmp_path))
+    app = create_app(runtime, ("subscriptions",))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as http,
+    ):
+        yield http, runtime
+
+
+async def test_health_and_readiness(client: tuple[httpx.AsyncClient, object]) -> None:
+    http, _ = client
+    assert (await http.get("/healthz")).json() == {"status": "alive"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200, ready.text
+
+
+async def test_readiness_fails_on_an_unmigrated_database(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    runtime = build_runtime(
+        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", config=config)
+    )
+    ok, reason = await runtime.ready()
+    await runtime.close()
+    assert not ok
+    assert "varsel migrate" in reason
+
+
+async def test_metrics_are_served(client: tuple[httpx.AsyncClient, object]) -> None:
+    http, _ = client
+    response = await http.get("/metrics")
+    assert response.status_code == 200
+    assert "varsel_outbox_pending" in response.text
+
+
+async def test_metrics_count_unpublished_events_and_their_lag(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    await upgrade_async(url)
+    runtime = build_runtime(Settings(database_url=url, config=config))
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            record(
+                session,
+                SubscriberErased(
+                    subscriber_id=uuid.uuid4(), occurred_at=now - timedelta(minutes=2)
+                ),
+            )
+        async with runtime.sessions() as session:
+            text = (await render_metrics(session, now)).decode()
+    finally:
+        await runtime.close()
+    assert "varsel_outbox_pending 1.0" in text
+    assert "varsel_outbox_lag_seconds 120.0" in text

@@ -1,0 +1,62 @@
+"""Prometheus metrics read from the database at scrape time.
+
+Counting in the database rather than in process memory keeps the figures right however many
+replicas run and across restarts: every replica reports the same totals, so scrape one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import Delivery
+from services.watcher.adapters.tables import WatchedSource
+from shared.outbox import OutboxRow
+
+
+async def render_metrics(session: AsyncSession, now: datetime) -> bytes:
+    """Return the metrics in the Prometheus text format."""
+    registry = CollectorRegistry()
+    deliveries = Gauge(
+        "varsel_mail_deliveries",
+        "Mails in the delivery ledger by kind and status",
+        ["kind", "status"],
+        registry=registry,
+    )
+    for kind, status, count in (
+        await session.execute(
+            select(Delivery.kind, Delivery.status, func.count()).group_by(
+                Delivery.kind, Delivery.status
+            )
+        )
+    ).all():
+        deliveries.labels(kind, status).set(count)
+    sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
+    for status, count in (
+        await session.execute(
+            select(WatchedSource.status, func.count())
+            .where(WatchedSource.active.is_(True))
+            .group_by(WatchedSource.status)
+        )
+    ).all():
+        sources.labels(status).set(count)
+    unpublished, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxRow.occurred_at)).where(
+                OutboxRow.published_at.is_(None)
+            )
+        )
+    ).one()
+    Gauge("varsel_outbox_pending", "Events written but not yet published", registry=registry).set(
+        unpublished
+    )
+    lag = Gauge(
+        "varsel_outbox_lag_seconds", "Age of the oldest unpublished event", registry=registry
+    )
+    if oldest is not None:
+        # min() keeps the column's type, so the value comes back as an aware UTC time.
+        lag.set((now - oldest).total_seconds())
+    return generate_latest(registry)
