@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -12,12 +13,20 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_TABLE_MODULES = (
+    "shared.outbox",
+    "shared.inbox",
+    "services.subscriptions.adapters.tables",
+    "services.subscriptions.admin.tables",
+    "services.watcher.adapters.tables",
+    "services.mailer.adapters.tables",
+)
 
 
 def import_all_tables() -> None:
     """Import each service's table modules so the shared metadata knows them."""
-    import shared.inbox
-    import shared.outbox  # noqa: F401
+    for module in _TABLE_MODULES:
+        importlib.import_module(module)
 
 
 def alembic_config(url: str) -> Config:

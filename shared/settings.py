@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     link_ttl_days: int = Field(default=180, ge=90, le=3650)
     unconfirmed_retention_days: int = Field(default=7, ge=1)
     delivery_retention_days: int = Field(default=90, ge=1)
+    snapshot_retention_days: int = Field(default=90, ge=1)
+    # Consent ledger rows of people who erased or never confirmed are kept this long after their
+    # last step (None: kept until deleted by hand), so consent can be proven for a while.
+    consent_retention_days: int | None = Field(default=None, ge=30)
 
     # Watcher
     allow_private_addresses: bool = False

@@ -13,10 +13,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import delete
 
 from services.mailer.bootstrap import Mailer
+from services.mailer.retention import purge_deliveries
 from services.subscriptions import bootstrap as subscriptions
+from services.subscriptions.admin import audit
+from services.subscriptions.admin.retention import purge_consent
 from services.watcher.bootstrap import Watcher
+from services.watcher.retention import purge_snapshots
 from shared.inbox import ProcessedEvent
 from shared.outbox import purge_published
 from shared.runtime import Runtime
@@ -28,20 +33,32 @@ SERVICES: Final = ("subscriptions", "watcher", "mailer")
 
 
 async def _housekeeping(runtime: Runtime) -> None:
-    """Apply the retention periods that belong to no single service's data."""
-    from sqlalchemy import delete
-
-    purged = await subscriptions.purge_unconfirmed(runtime)
+    """Apply the retention periods and write what was removed (counts only) to the audit log."""
+    settings, now = runtime.settings, runtime.clock.now()
+    removed: dict[str, int] = {
+        "unconfirmed_signups": await subscriptions.purge_unconfirmed(runtime)
+    }
     async with runtime.sessions() as session, session.begin():
-        cutoff = runtime.clock.now() - timedelta(days=7)
-        await purge_published(session, cutoff)
-        await session.execute(
-            delete(ProcessedEvent).where(
-                ProcessedEvent.processed_at < runtime.clock.now() - timedelta(days=30)
-            )
+        removed.update(await purge_deliveries(session, now, settings.delivery_retention_days))
+        removed["outbox_events"] = await purge_published(session, now - timedelta(days=7))
+        removed["snapshots"] = await purge_snapshots(session, now, settings.snapshot_retention_days)
+        handled = await session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - timedelta(days=30))
         )
-    if purged:
-        log.info("retention: deleted %d unconfirmed sign-ups", purged)
+        removed["processed_events"] = int(getattr(handled, "rowcount", 0) or 0)
+        if settings.consent_retention_days is not None:
+            removed["consent_records"] = await purge_consent(
+                session, days=settings.consent_retention_days, now=now
+            )
+        audit.record(
+            session,
+            actor="system",
+            action="retention_run",
+            client="scheduler",
+            now=now,
+            details=removed,
+        )
+    log.info("retention: removed %s", removed)
 
 
 def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAPI:

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
+from services.subscriptions.admin.cli import admin_cli
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.logs import configure_logging
 from shared.schema import upgrade
@@ -19,6 +20,7 @@ app = typer.Typer(
     help="varsel: email alerts when public pages, feeds and reports change.", no_args_is_help=True
 )
 log = logging.getLogger("varsel")
+app.add_typer(admin_cli, name="admin")
 
 
 def _settings() -> Settings:

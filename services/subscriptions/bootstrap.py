@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete, select
 
+from services.subscriptions import admin
 from services.subscriptions.adapters import rate_limit
 from services.subscriptions.adapters.tables import PrivacyNotice, Subscriber
 from services.subscriptions.domain.privacy import all_current_notices
@@ -36,6 +37,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         csrf=csrf,
     )
     app.include_router(router)
+    admin.install(app, runtime)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 

@@ -17,9 +17,9 @@ from services.watcher.adapters.fetcher import Fetched, Fetcher, FetchError
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, ContentError, compare, parse_content
+from services.watcher.news import change_events, seen_entries, snapshot_meta
 from shared.catalogue import Source
 from shared.clock import Clock
-from shared.events import ContentChanged
 from shared.outbox import record
 
 log = logging.getLogger(__name__)
@@ -206,71 +206,36 @@ async def _apply(
     )
     if previous is not None and previous.fingerprint == content.fingerprint:
         return "unchanged"
-    snapshot = Snapshot(
-        source_id=source.id,
-        taken_at=now,
-        fingerprint=content.fingerprint,
-        title=content.title[:500],
-        published=content.published,
-        updated=content.updated,
-        content=pack(content),
+    old: Content | None = None
+    seen: dict[str, str] = {}
+    if previous is not None:
+        old = unpack(previous.content)
+        seen = seen_entries(previous.meta, old)
+    session.add(
+        Snapshot(
+            source_id=source.id,
+            taken_at=now,
+            fingerprint=content.fingerprint,
+            title=content.title[:500],
+            published=content.published,
+            updated=content.updated,
+            content=pack(content),
+            meta=snapshot_meta(seen, content),
+        )
     )
-    session.add(snapshot)
     source.fingerprint = content.fingerprint
     source.title = content.title[:500]
-    if previous is None:
+    if old is None:
         log.info("watcher: baseline for %s taken; nobody is alerted", source.url)
         return "baseline"
-    old = unpack(previous.content)
-    change = compare(old, content)
-    if not change.changed:
+    events = change_events(source, content, compare(old, content), seen)
+    if not events:
         return "unchanged"
     source.last_changed_at = now
     await session.flush()
-    record(session, *_events(source, old, content, change.summary))
+    record(session, *events)
     log.info("watcher: %s changed", source.url)
     return "changed"
-
-
-def _events(
-    source: WatchedSource, old: Content, new: Content, summary: str
-) -> list[ContentChanged]:
-    topics = tuple(source.topics)
-    if source.kind != "feed":
-        return [
-            ContentChanged(
-                source_id=source.id,
-                source_url=source.url,
-                kind=source.kind,
-                topics=topics,
-                title=new.title or source.url,
-                url=source.url,
-                published=new.published,
-                updated=new.updated,
-                summary=summary,
-            )
-        ]
-    # Each new or rewritten feed entry is its own news item.
-    before = {e.key: e for e in old.entries}
-    events = []
-    for entry in new.entries:
-        was = before.get(entry.key)
-        if was is not None and (was.title, was.text) == (entry.title, entry.text):
-            continue
-        events.append(
-            ContentChanged(
-                source_id=source.id,
-                source_url=source.url,
-                kind="feed",
-                topics=topics,
-                title=entry.title or new.title,
-                url=entry.link or source.url,
-                published=entry.published,
-                updated=None,
-                summary=entry.text[:600],
-            )
-        )
-    return events
 
 
 async def release_stale_leases(session: AsyncSession, now: datetime) -> None:

@@ -76,6 +76,7 @@ _WIDGET_SLACK_CHARS = 200
 _KEEP = frozenset({"html", "body", "main", "article"})
 
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
+_LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ERROR_TITLE_RE = re.compile(
     r"^\W*(?:(?:HTTP\W*)?[45]\d\d(?:\s*[-–:|]|\s*$|\s+(?:error|feil|not|internal|service|bad"
@@ -136,6 +137,10 @@ def _decode(body: bytes, content_type: str | None) -> str:
     if sniffed:
         candidates.append(sniffed.group(1).decode("ascii", "replace"))
     candidates.append("utf-8-sig")
+    # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
+    # UTF-8 with non-ASCII bytes is UTF-8 (Latin-1 «æøå» are never valid UTF-8 sequences).
+    if _LATIN_RE.match(candidates[0]) and not body.isascii():
+        candidates.insert(0, "utf-8")
     for encoding in candidates:
         try:
             return body.decode(encoding)

@@ -1,0 +1,139 @@
+"""Benchmark one watcher poll round over 1,000 loopback pages against urlwatch.
+
+Usage: ``.venv/bin/python bench/watcher/run.py [--urlwatch /tmp/urlwatch-venv/bin/urlwatch]``
+
+A separate process serves the pages (bench/watcher/site.py). Each tool first takes a baseline
+round, the site then changes 10 % of the pages, and the measured round follows. CPU seconds
+are the rusage of each tool's own process (os.wait4, the per-child form of
+getrusage(RUSAGE_CHILDREN)), so both are measured the same way; the varsel poller also reports
+the CPU of the poll round alone (getrusage(RUSAGE_SELF) around the round, without start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _measured(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a command to completion; return its own CPU seconds, peak RSS, wall time, stdout."""
+    with tempfile.TemporaryFile("w+") as out:
+        wall0 = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        # wait4 gives this one child's rusage (what RUSAGE_CHILDREN sums over all children).
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - wall0
+        out.seek(0)
+        stdout = out.read()
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"{command[0]} exited with {child.returncode}")
+    return {
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "wall_seconds": round(wall, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "stdout": stdout,
+    }
+
+
+def _round(base: str, number: int) -> None:
+    with urllib.request.urlopen(f"{base}/_round/{number}") as answer:
+        answer.read()
+
+
+def _wait_for(base: str) -> None:
+    for _ in range(100):
+        try:
+            _round(base, 0)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the benchmark site did not start")
+
+
+def _varsel(base: str, count: int, work: Path) -> dict[str, Any]:
+    from shared.schema import upgrade
+
+    database = f"sqlite+aiosqlite:///{work / 'varsel.db'}"
+    upgrade(database)
+    command = [sys.executable, str(HERE / "poll_round.py"), "--database", database,
+               "--base", base, "--count", str(count)]  # fmt: skip
+    _round(base, 0)
+    baseline = _measured(command)
+    _round(base, 1)
+    measured = _measured(command)
+    return {"baseline": _figures(baseline), "measured": _figures(measured)}
+
+
+def _figures(run: dict[str, Any]) -> dict[str, Any]:
+    inner = json.loads(run.pop("stdout").strip().splitlines()[-1])
+    return {**run, **inner}
+
+
+def _urlwatch(binary: str, base: str, count: int, work: Path) -> dict[str, Any]:
+    urls = work / "urls.yaml"
+    urls.write_text(
+        "\n---\n".join(f"name: p{i}\nurl: {base}/p/{i}" for i in range(count)) + "\n", "utf-8"
+    )
+    command = [binary, "--config", str(HERE / "urlwatch.yaml"), "--urls", str(urls),
+               "--cache", str(work / "urlwatch-cache.db")]  # fmt: skip
+    env = {**os.environ, "HOME": str(work)}
+    _round(base, 0)
+    baseline = _measured(command, env)
+    _round(base, 1)
+    measured = _measured(command, env)
+    report = measured.pop("stdout")
+    baseline.pop("stdout")
+    # The report lists each job twice (summary and detail).
+    measured["changed_reported"] = report.count("CHANGED:") // 2
+    measured["errors_reported"] = report.count("ERROR:") // 2
+    return {"baseline": baseline, "measured": measured}
+
+
+def main() -> None:
+    """Run both tools and print the figures as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--urlwatch", default="/tmp/urlwatch-venv/bin/urlwatch")
+    args = parser.parse_args()
+    base = f"http://127.0.0.1:{args.port}"
+    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
+    try:
+        _wait_for(base)
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            results: dict[str, Any] = {
+                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+                "python": platform.python_version(),
+                "sources": args.count,
+                "varsel": _varsel(base, args.count, work),
+            }
+            if Path(args.urlwatch).exists():
+                results["urlwatch"] = _urlwatch(args.urlwatch, base, args.count, work)
+                ratio = (
+                    results["varsel"]["measured"]["round_cpu_seconds"]
+                    / results["urlwatch"]["measured"]["cpu_seconds"]
+                )
+                results["varsel_round_cpu_vs_urlwatch"] = round(ratio, 2)
+    finally:
+        site.terminate()
+        site.wait()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

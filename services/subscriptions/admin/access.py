@@ -1,0 +1,206 @@
+"""Who may use an admin route: session cookies for pages, bearer tokens for the API, and roles.
+
+Every guarded route depends on a ``RoleGuard``; the tests find the guards on the routes, so a
+new route without one fails them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.subscriptions.admin import audit, auth
+from services.subscriptions.admin.auth import Principal, Role
+from services.subscriptions.admin.texts import text
+from services.subscriptions.entrypoints.csrf import COOKIE as CSRF_COOKIE
+from services.subscriptions.entrypoints.csrf import FIELD as CSRF_FIELD
+from services.subscriptions.entrypoints.csrf import CsrfGuard
+from shared.db import transaction
+from shared.runtime import Runtime
+
+SESSION_COOKIE = "varsel_admin"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+}
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a signed-in session."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
+
+
+class PageForbidden(Exception):
+    """A signed-in admin lacks the role a page needs."""
+
+
+def client_of(request: Request) -> str:
+    """Return the client address recorded in the audit log and counted by login limits."""
+    return request.client.host if request.client else "unknown"
+
+
+def language_of(request: Request) -> str:
+    """Return the page language: bokmål unless ``?lang=en``."""
+    return "en" if request.query_params.get("lang") == "en" else "nb"
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """What the admin routes need, built once in ``install``."""
+
+    runtime: Runtime
+    csrf: CsrfGuard
+    env: Environment
+
+    def render(
+        self, request: Request, template: str, *, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
+        """Render an admin page with texts, CSRF token and strict headers."""
+        language = language_of(request)
+        cookie = request.cookies.get(CSRF_COOKIE)
+        fresh = None
+        if not cookie or len(cookie) > 100:
+            cookie = fresh = self.csrf.new_cookie()
+
+        def t(key: str) -> str:
+            return text(language, key)
+
+        def u(path: str) -> str:
+            # Keep the chosen language across links.
+            if language != "en":
+                return path
+            return f"{path}{'&' if '?' in path else '?'}lang=en"
+
+        html = self.env.get_template(template).render(
+            t=t,
+            u=u,
+            lang=language,
+            other_lang="nb" if language == "en" else "en",
+            path=request.url.path,
+            csrf_field=CSRF_FIELD,
+            csrf_token=self.csrf.token_for(cookie),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status_code)
+        response.headers.update(_HEADERS)
+        if fresh:
+            response.set_cookie(
+                CSRF_COOKIE,
+                fresh,
+                httponly=True,
+                secure=request.url.scheme == "https",
+                samesite="strict",
+                path="/admin",
+            )
+        return response
+
+
+def build_environment() -> Environment:
+    """Build the admin template environment (autoescaped, strict)."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def get_admin(request: Request) -> Admin:
+    """Return the admin context from the app state."""
+    admin: Admin = request.app.state.admin
+    return admin
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A signed-in admin making one request; records what they do in the audit log."""
+
+    principal: Principal
+    client: str
+    admin: Admin
+
+    def record(
+        self,
+        session: AsyncSession,
+        action: str,
+        target: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Append this request's action to the audit log, in the caller's transaction."""
+        audit.record(
+            session,
+            actor=self.principal.name,
+            action=action,
+            client=self.client,
+            now=self.admin.runtime.clock.now(),
+            target=target,
+            details=details,
+        )
+
+
+class RoleGuard:
+    """Dependency that admits a signed-in admin holding ``role``; pages and API differ in how."""
+
+    def __init__(self, role: Role, *, page: bool) -> None:
+        self.role = role
+        self.page = page
+
+    async def __call__(self, request: Request) -> Actor:
+        admin = get_admin(request)
+        now = admin.runtime.clock.now()
+        async with admin.runtime.sessions() as session:
+            if self.page:
+                cookie = request.cookies.get(SESSION_COOKIE, "")
+                principal = await auth.session_principal(session, cookie, now)
+            else:
+                scheme, _, token = request.headers.get("authorization", "").partition(" ")
+                principal = (
+                    await auth.token_principal(session, token.strip())
+                    if scheme.lower() == "bearer"
+                    else None
+                )
+        if principal is None:
+            if self.page:
+                target = request.url.path
+                raise LoginRequired(target)
+            raise HTTPException(
+                401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
+            )
+        actor = Actor(principal, client_of(request), admin)
+        if not principal.may(self.role):
+            async with transaction(admin.runtime.sessions) as session:
+                actor.record(
+                    session, "access_denied", target=f"{request.method} {request.url.path}"
+                )
+            if self.page:
+                raise PageForbidden()
+            raise HTTPException(403, f"this needs the {self.role} role")
+        return actor
+
+
+AuditorPage = Annotated[Actor, Depends(RoleGuard("auditor", page=True))]
+OperatorPage = Annotated[Actor, Depends(RoleGuard("operator", page=True))]
+AuditorApi = Annotated[Actor, Depends(RoleGuard("auditor", page=False))]
+OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]
+AdminDep = Annotated[Admin, Depends(get_admin)]
+
+
+def login_url(target: str) -> str:
+    """Return the login page that comes back to ``target`` afterwards."""
+    return f"/admin/login?next={quote(target, safe='/')}"

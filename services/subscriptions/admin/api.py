@@ -1,0 +1,146 @@
+"""The admin JSON API under /api/v1/admin, for automation with bearer tokens."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from services.mailer.read_api import mail_counts_per_day
+from services.subscriptions.admin import audit, consent, keyset, stats
+from services.subscriptions.admin.access import AdminDep, AuditorApi, OperatorApi
+from services.subscriptions.domain.addresses import InvalidAddress
+from services.watcher.read_api import source_statuses
+from shared.db import transaction
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+MAX_PAGE = 1000
+
+
+class AddressQuery(BaseModel):
+    """A person, named by the address they signed up with."""
+
+    address: str = Field(max_length=320)
+
+
+def _subject(admin: AdminDep, raw: str) -> tuple[str, str]:
+    try:
+        return consent.subject_of(admin.runtime.settings.secret_key, raw)
+    except InvalidAddress as exc:
+        raise HTTPException(422, "not a valid email address") from exc
+
+
+@router.post("/consent/lookup")
+async def consent_lookup(body: AddressQuery, admin: AdminDep, actor: AuditorApi) -> dict[str, Any]:
+    """Return a person's consent timeline, also after erasure."""
+    _, subject = _subject(admin, body.address)
+    async with transaction(admin.runtime.sessions) as session:
+        steps = await consent.timeline(session, subject)
+        actor.record(session, "consent_lookup", target=subject, details={"steps": len(steps)})
+    return {"subject_hash": subject, "timeline": steps}
+
+
+@router.post("/consent/export")
+async def consent_export(body: AddressQuery, admin: AdminDep, actor: AuditorApi) -> dict[str, Any]:
+    """Return what varsel holds about a person (a subject access request)."""
+    address, subject = _subject(admin, body.address)
+    async with transaction(admin.runtime.sessions) as session:
+        data = await consent.subject_export(session, address, subject, admin.runtime.clock.now())
+        actor.record(session, "consent_export", target=subject)
+    return data
+
+
+def _filter(request: Request) -> consent.LedgerFilter:
+    try:
+        return consent.parse_filter(dict(request.query_params))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/ledger")
+async def ledger(
+    request: Request, admin: AdminDep, actor: AuditorApi, after: str | None = None, limit: int = 100
+) -> dict[str, Any]:
+    """Return one page of the filtered ledger, newest first, and the cursor of the next."""
+    where = _filter(request)
+    async with transaction(admin.runtime.sessions) as session:
+        rows, following = await consent.ledger_page(
+            session, where, after=keyset.decode(after), limit=max(1, min(limit, MAX_PAGE))
+        )
+        actor.record(session, "ledger_read", details=where.as_dict())
+    return {
+        "records": [consent.record_dict(r) for r in rows],
+        "next": keyset.encode(*following) if following else None,
+    }
+
+
+@router.get("/ledger.csv")
+async def ledger_csv(request: Request, admin: AdminDep, actor: AuditorApi) -> StreamingResponse:
+    """Stream the filtered ledger as CSV, oldest first."""
+    where = _filter(request)
+    async with transaction(admin.runtime.sessions) as session:
+        actor.record(session, "ledger_export", details=where.as_dict())
+    return StreamingResponse(
+        consent.ledger_csv(admin.runtime.sessions, where),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="consent-ledger.csv"'},
+    )
+
+
+@router.get("/topics/{slug}")
+async def topic(slug: str, admin: AdminDep, actor: AuditorApi, days: int = 30) -> dict[str, Any]:
+    """Return a topic's subscriber counts and its daily activity."""
+    if admin.runtime.catalogue.topic(slug) is None:
+        raise HTTPException(404, "no such topic")
+    today = admin.runtime.clock.now().date()
+    span = max(1, min(days, 366))
+    async with transaction(admin.runtime.sessions) as session:
+        numbers = await stats.topic_stats(
+            session, slug, first_day=today - timedelta(days=span - 1), last_day=today
+        )
+        actor.record(session, "topic_stats_read", target=slug)
+    return numbers.as_dict()
+
+
+@router.get("/audit")
+async def audit_log(
+    admin: AdminDep, actor: AuditorApi, before: str | None = None, limit: int = 100
+) -> dict[str, Any]:
+    """Return admin audit entries, newest first."""
+    size = max(1, min(limit, MAX_PAGE))
+    async with transaction(admin.runtime.sessions) as session:
+        actor.record(session, "audit_read")  # first, so the reader sees their own read
+        entries = await audit.recent(session, before=keyset.decode(before), limit=size)
+    more = len(entries) == size
+    return {
+        "entries": [audit.as_dict(e) for e in entries],
+        "next": keyset.encode(entries[-1].occurred_at, entries[-1].id) if more else None,
+    }
+
+
+@router.get("/operations")
+async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dict[str, Any]:
+    """Return the watched sources' health and mail counts per day (operators only)."""
+    since = admin.runtime.clock.now() - timedelta(days=max(1, min(days, 366)))
+    async with transaction(admin.runtime.sessions) as session:
+        sources = await source_statuses(session)
+        mail = await mail_counts_per_day(session, since)
+        actor.record(session, "operations_read")
+    return {
+        "sources": [
+            {
+                **asdict(s),
+                "topics": list(s.topics),
+                "last_checked_at": s.last_checked_at.isoformat() if s.last_checked_at else None,
+                "last_changed_at": s.last_changed_at.isoformat() if s.last_changed_at else None,
+            }
+            for s in sources
+        ],
+        "mail_per_day": [
+            {"day": m.day.isoformat(), "status": m.status, "count": m.count} for m in mail
+        ],
+    }

@@ -1,0 +1,92 @@
+"""Turn a real change into ContentChanged events; remember feed entries already told."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.content import ChangeSummary, Content, FeedEntry
+from shared.events import ContentChanged
+
+# How many feed entry keys a snapshot remembers; far more than any feed shows at once,
+# so an entry that fell off the end and comes back is still known.
+SEEN_LIMIT = 1000
+
+
+def _mark(entry: FeedEntry) -> str:
+    """Return a short digest of what is compared in an entry."""
+    payload = f"{entry.title}\x1f{entry.text}".encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+def seen_entries(meta: dict[str, Any] | None, content: Content) -> dict[str, str]:
+    """Return the remembered entry keys (key -> mark) of a snapshot, oldest first."""
+    seen: dict[str, str] = {}
+    stored = (meta or {}).get("seen")
+    if isinstance(stored, dict):
+        seen.update({str(k): str(v) for k, v in stored.items()})
+    for entry in content.entries:
+        seen.pop(entry.key, None)
+        seen[entry.key] = _mark(entry)
+    return seen
+
+
+def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] | None:
+    """Return the meta JSON of a new feed snapshot: the bounded memory of seen entries."""
+    if not content.entries:
+        return None
+    seen = dict(previous)
+    for entry in content.entries:
+        seen.pop(entry.key, None)
+        seen[entry.key] = _mark(entry)
+    # Dicts keep insertion order: the entries seen longest ago are forgotten first.
+    kept = list(seen.items())[-SEEN_LIMIT:]
+    return {"seen": dict(kept)}
+
+
+def change_events(
+    source: WatchedSource,
+    new: Content,
+    change: ChangeSummary,
+    seen: dict[str, str],
+) -> list[ContentChanged]:
+    """Return the events for a change; a feed gets one per entry nobody was told about."""
+    if not change.changed:
+        return []
+    topics = tuple(source.topics)
+    if source.kind != "feed":
+        return [
+            ContentChanged(
+                source_id=source.id,
+                source_url=source.url,
+                kind=source.kind,
+                topics=topics,
+                title=new.title or source.url,
+                url=source.url,
+                published=new.published,
+                updated=new.updated,
+                summary=change.summary,
+            )
+        ]
+    told = set(seen.values())
+    events = []
+    for entry in new.entries:
+        mark = _mark(entry)
+        # Unchanged, back after falling off the end, or re-issued under a new key.
+        if seen.get(entry.key) == mark or (entry.key not in seen and mark in told):
+            continue
+        events.append(
+            ContentChanged(
+                source_id=source.id,
+                source_url=source.url,
+                kind="feed",
+                topics=topics,
+                title=entry.title or new.title,
+                url=entry.link or source.url,
+                published=entry.published,
+                updated=None,
+                summary=entry.text[:600],
+            )
+        )
+    return events

@@ -1,0 +1,120 @@
+"""Build an app with the admin area on a real database and drive it over ASGI."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.subscriptions import admin, handlers
+from services.subscriptions import bootstrap as subscriptions
+from services.subscriptions.adapters.tables import SignupRequest, Subscriber
+from services.subscriptions.admin import auth
+from services.subscriptions.domain.model import SignupForm
+from shared.runtime import Runtime, build_runtime
+from shared.settings import Settings
+from varsel.app import create_app
+
+TOPIC = "norge-i-verden"
+OTHER = "helsenyheter"
+PASSWORD = "correct horse battery staple"
+CATALOGUE = f"""
+[[topics]]
+slug = "{TOPIC}"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+
+[[topics]]
+slug = "{OTHER}"
+title = {{ nb = "Helsenyheter", en = "Health news" }}
+
+[[sources]]
+url = "https://example.org/side"
+kind = "page"
+topics = ["{TOPIC}"]
+interval = "15m"
+"""
+
+
+@dataclass
+class Harness:
+    """A runtime, the app with the admin area installed, and helpers."""
+
+    runtime: Runtime
+    app: FastAPI
+
+    @property
+    def deps(self) -> handlers.Deps:
+        r = self.runtime
+        return handlers.Deps(r.settings, r.catalogue, r.signer, r.clock)
+
+    def client(self, **kwargs: object) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
+
+    async def user(self, name: str, role: str) -> None:
+        async with self.runtime.sessions() as session, session.begin():
+            await auth.create_user(session, name, role, PASSWORD, self.runtime.clock.now())
+
+    async def token(self, name: str) -> tuple[int, str]:
+        async with self.runtime.sessions() as session, session.begin():
+            return await auth.create_token(session, name, self.runtime.clock.now())
+
+    async def sign_up(self, address: str, topics: tuple[str, ...] = (TOPIC,)) -> None:
+        form = SignupForm(address, topics, "daily", "nb", "https://example.org/side")
+        async with self.runtime.sessions() as session, session.begin():
+            await handlers.request_signup(session, self.deps, form)
+
+    async def confirm(self, address: str) -> None:
+        async with self.runtime.sessions() as session, session.begin():
+            request_id = await session.scalar(
+                select(SignupRequest.id)
+                .join(Subscriber, Subscriber.id == SignupRequest.subscriber_id)
+                .where(Subscriber.email == address, SignupRequest.confirmed_at.is_(None))
+            )
+            assert request_id is not None
+            token = self.runtime.signer.sign("confirm", request_id, self.runtime.clock.now())
+            assert await handlers.confirm(session, self.deps, token) is not None
+
+    async def erase(self, address: str) -> None:
+        async with self.runtime.sessions() as session, session.begin():
+            subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == address))
+            assert subscriber is not None
+            await handlers.erase(session, self.deps, subscriber, route="link")
+
+
+@asynccontextmanager
+async def running(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Yield a harness on a migrated database; close it afterwards."""
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(CATALOGUE, encoding="utf-8")
+    runtime = build_runtime(Settings(database_url=url, config=catalogue, var_dir=tmp_path))
+    app = create_app(runtime, ("subscriptions",))
+    admin.install(app, runtime)
+    # httpx's ASGI transport runs no lifespan; store the privacy texts as start-up would.
+    await subscriptions.record_privacy_notices(runtime)
+    try:
+        yield Harness(runtime, app)
+    finally:
+        await runtime.close()
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
+    """Sign in through the login form (fetching it first for the CSRF cookie)."""
+    form = await client.get("/admin/login")
+    return await client.post(
+        "/admin/login",
+        data={"name": name, "password": password, "csrf_token": csrf_token(form.text)},
+    )

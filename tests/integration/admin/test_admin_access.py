@@ -1,0 +1,200 @@
+"""Who gets into the admin area: every route refuses strangers and the wrong role.
+
+The routes are read from the app itself, so a route added later without a guard fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from services.subscriptions.admin.access import RoleGuard
+from services.subscriptions.admin.tables import AdminAuditEntry
+from tests.integration.admin.harness import TOPIC, running, sign_in
+
+PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
+PATH_VALUES = {"{slug}": TOPIC, "{version}": "2026-11-01", "{language}": "nb"}
+
+
+def _flat_routes(app: object) -> list[tuple[str, APIRoute]]:
+    """Return (full path, route) for every API route, also inside included routers."""
+    flat = []
+    for route in app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute):
+            flat.append((route.path, route))
+        elif hasattr(route, "effective_route_contexts"):
+            # FastAPI >= 0.165 keeps included routers as branches instead of copying routes.
+            for context in route.effective_route_contexts():
+                if isinstance(context.original_route, APIRoute):
+                    flat.append(
+                        (context.path or context.original_route.path, context.original_route)
+                    )
+    return flat
+
+
+def admin_routes(app: object) -> list[tuple[str, str, RoleGuard | None, bool]]:
+    """Return (method, path, guard, is_api) for every admin page and API route."""
+    found = []
+    for full_path, route in _flat_routes(app):
+        is_api = full_path.startswith("/api/v1/admin")
+        if not (is_api or full_path.startswith("/admin")):
+            continue
+        guards = [d.call for d in route.dependant.dependencies if isinstance(d.call, RoleGuard)]
+        path = full_path
+        for placeholder, value in PATH_VALUES.items():
+            path = path.replace(placeholder, value)
+        for method in sorted(route.methods or ()):
+            found.append((method, path, guards[0] if guards else None, is_api))
+    return found
+
+
+async def call(
+    client: httpx.AsyncClient, method: str, path: str, **kwargs: object
+) -> httpx.Response:
+    body = {"json": {"address": "a@example.org"}} if path.startswith("/api") else {}
+    return await client.request(method, path, **body, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        routes = admin_routes(h.app)
+        assert len(routes) > 15
+        unguarded = [(m, p) for m, p, guard, _ in routes if guard is None and (m, p) not in PUBLIC]
+        assert unguarded == [], "every admin route needs a RoleGuard"
+        assert {guard.page for _, _, guard, api in routes if guard} == {True, False}
+        for _, _, guard, api in routes:
+            if guard is not None:
+                assert guard.page is not api, "pages use sessions, the API uses tokens"
+
+        await h.user("aud", "auditor")
+        await h.user("ops", "operator")
+        _, auditor_token = await h.token("aud")
+        _, operator_token = await h.token("ops")
+        async with h.client() as anonymous, h.client() as auditor, h.client() as operator:
+            assert (await sign_in(auditor, "aud")).status_code == 303
+            assert (await sign_in(operator, "ops")).status_code == 303
+            for method, path, guard, is_api in routes:
+                if guard is None:
+                    continue
+                response = await call(anonymous, method, path)
+                if is_api:
+                    assert response.status_code == 401, (method, path)
+                    assert response.headers["www-authenticate"] == "Bearer"
+                    wrong = await call(
+                        anonymous, method, path, headers={"Authorization": "Bearer nonsense"}
+                    )
+                    assert wrong.status_code == 401, (method, path)
+                else:
+                    assert response.status_code == 303, (method, path)
+                    assert response.headers["location"].startswith("/admin/login?next=")
+                    # A bearer token opens no page: pages need a browser session.
+                    with_token = await call(
+                        anonymous,
+                        method,
+                        path,
+                        headers={"Authorization": f"Bearer {operator_token}"},
+                    )
+                    assert with_token.status_code == 303, (method, path)
+
+                headers = {"Authorization": f"Bearer {auditor_token}"} if is_api else {}
+                as_auditor = await call(auditor, method, path, headers=headers)
+                if guard.role == "operator":
+                    assert as_auditor.status_code == 403, (method, path)
+                else:
+                    assert as_auditor.status_code not in {401, 403}, (method, path)
+
+                headers = {"Authorization": f"Bearer {operator_token}"} if is_api else {}
+                as_operator = await call(operator, method, path, headers=headers)
+                assert as_operator.status_code not in {401, 403}, (method, path)
+            assert any(g and g.role == "operator" for _, _, g, _ in routes)
+
+        async with h.runtime.sessions() as session:
+            denied = (
+                await session.scalars(
+                    select(AdminAuditEntry.target).where(AdminAuditEntry.action == "access_denied")
+                )
+            ).all()
+        assert "GET /admin/operations" in denied
+        assert "GET /api/v1/admin/operations" in denied
+
+
+async def test_revoked_token_is_refused(database_url: str, tmp_path: Path) -> None:
+    from services.subscriptions.admin import auth
+
+    async with running(database_url, tmp_path) as h:
+        await h.user("robot", "auditor")
+        token_id, token = await h.token("robot")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as client:
+            assert (await client.get("/api/v1/admin/audit")).status_code == 200
+            async with h.runtime.sessions() as session, session.begin():
+                assert await auth.revoke_token(session, token_id, h.runtime.clock.now())
+                assert not await auth.revoke_token(session, token_id, h.runtime.clock.now())
+            assert (await client.get("/api/v1/admin/audit")).status_code == 401
+
+
+async def test_failed_logins_are_limited_per_name_and_per_client(
+    database_url: str, tmp_path: Path
+) -> None:
+    from services.subscriptions.admin.auth import LOGIN_LIMIT_PER_CLIENT, LOGIN_LIMIT_PER_NAME
+
+    async with running(database_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as client:
+            for _ in range(LOGIN_LIMIT_PER_NAME):
+                assert (await sign_in(client, "aud", "wrong password!")).status_code == 401
+            # Now even the right password is refused for this name, for the rest of the hour.
+            limited = await sign_in(client, "aud")
+            assert limited.status_code == 429
+            assert "For mange" in limited.text
+            assert "varsel_admin" not in limited.cookies
+
+        transport = httpx.ASGITransport(app=h.app, client=("10.0.0.9", 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+            await h.user("second", "auditor")
+            for n in range(LOGIN_LIMIT_PER_CLIENT):
+                # Different names each time: only the per-client limit can stop this.
+                response = await sign_in(other, f"guess{n}", "wrong password!")
+                assert response.status_code == 401
+            assert (await sign_in(other, "second")).status_code == 429
+
+        async with h.client() as fresh:
+            # Another client and another name are not affected.
+            assert (await sign_in(fresh, "second")).status_code == 303
+
+        async with h.runtime.sessions() as session:
+            actions = (await session.scalars(select(AdminAuditEntry.action))).all()
+        assert actions.count("login_failed") == LOGIN_LIMIT_PER_NAME + LOGIN_LIMIT_PER_CLIENT
+        assert actions.count("login_limited") == 2
+
+
+async def test_session_cookie_is_strict_and_logout_ends_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as client:
+            bad_csrf = await client.post(
+                "/admin/login", data={"name": "aud", "password": "x", "csrf_token": "forged"}
+            )
+            assert bad_csrf.status_code == 400
+            response = await sign_in(client, "aud")
+            assert response.status_code == 303
+            cookie = response.headers["set-cookie"].lower()
+            assert "varsel_admin=" in cookie
+            assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
+            home = await client.get("/admin")
+            assert home.status_code == 200
+            assert 'href="/static/varsel.css"' in home.text
+            stolen = client.cookies.get("varsel_admin")
+            from tests.integration.admin.harness import csrf_token
+
+            assert (
+                await client.post("/admin/logout", data={"csrf_token": csrf_token(home.text)})
+            ).status_code == 303
+        async with h.client(cookies={"varsel_admin": stolen or ""}) as replay:
+            assert (await replay.get("/admin")).status_code == 303

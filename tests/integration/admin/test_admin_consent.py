@@ -1,0 +1,260 @@
+"""Consent audit: lookup after erasure, the audit trail, exports, pages, chart and retention."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from services.subscriptions.adapters.tables import ConsentRecord
+from services.subscriptions.admin import retention
+from services.subscriptions.admin.tables import AdminAuditEntry
+from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
+from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+
+ADDRESS = "Kari.Nordmann@Example.org"
+NORMAL = "kari.nordmann@example.org"
+
+
+async def erased_person(h: Harness) -> None:
+    await h.sign_up(NORMAL)
+    await h.confirm(NORMAL)
+    await h.erase(NORMAL)
+
+
+async def test_lookup_after_erasure_shows_the_whole_timeline(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await erased_person(h)
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            # Typed as the person might write it: case and spaces do not matter.
+            found = (
+                await api.post("/api/v1/admin/consent/lookup", json={"address": f" {ADDRESS} "})
+            ).json()
+            bad = await api.post("/api/v1/admin/consent/lookup", json={"address": "not an address"})
+        assert bad.status_code == 422
+        steps = found["timeline"]
+        assert [s["action"] for s in steps] == ["requested", "confirmed", "unsubscribed", "erased"]
+        assert steps[0]["topics"] == [TOPIC] and steps[0]["page"] == "https://example.org/side"
+        for step in steps:
+            assert step["privacy_version"] == PRIVACY_VERSION
+            assert step["privacy_notice"]["matches_hash"] is True
+        assert NORMAL not in json.dumps(found)
+
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            form = await browser.get("/admin/consent?lang=en")
+            assert "Look up" in form.text
+            page = await browser.post(
+                "/admin/consent", data={"address": ADDRESS, "csrf_token": csrf_token(form.text)}
+            )
+            assert page.status_code == 200
+            for action in ("requested", "confirmed", "unsubscribed", "erased"):
+                assert f"<td>{action}</td>" in page.text
+            link = f"/admin/privacy/{PRIVACY_VERSION}/nb"
+            assert link in page.text
+            notice = await browser.get(link)
+            assert current_notice("nb").text in notice.text
+            forged = await browser.post("/admin/consent", data={"address": ADDRESS})
+            assert forged.status_code == 400
+
+        async with h.runtime.sessions() as session:
+            lookups = (
+                await session.execute(
+                    select(
+                        AdminAuditEntry.actor, AdminAuditEntry.target, AdminAuditEntry.client
+                    ).where(AdminAuditEntry.action == "consent_lookup")
+                )
+            ).all()
+            reads = await session.scalar(
+                select(func.count()).where(AdminAuditEntry.action == "privacy_notice_read")
+            )
+        subject = found["subject_hash"]
+        assert lookups == [("aud", subject, "127.0.0.1"), ("aud", subject, "127.0.0.1")]
+        assert reads == 1
+
+
+async def test_audit_log_records_each_access_and_auditors_can_read_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            await api.get("/api/v1/admin/ledger", params={"topic": TOPIC})
+            await api.get(f"/api/v1/admin/topics/{TOPIC}")
+            await api.post("/api/v1/admin/consent/export", json={"address": ADDRESS})
+            entries = (await api.get("/api/v1/admin/audit")).json()["entries"]
+        actions = [e["action"] for e in entries]
+        # Newest first; reading the log is itself logged, in the same transaction.
+        assert actions == ["audit_read", "consent_export", "topic_stats_read", "ledger_read"]
+        assert all(e["actor"] == "aud" and e["client"] == "127.0.0.1" for e in entries)
+        assert entries[3]["details"]["topic"] == TOPIC
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            page = await browser.get("/admin/audit")
+        assert page.status_code == 200
+        assert "consent_export" in page.text and "login" in page.text
+
+
+async def test_exports_hold_the_expected_rows_and_no_address_in_the_ledger(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await erased_person(h)
+        await h.sign_up("ola@example.org", (TOPIC, OTHER))
+        await h.confirm("ola@example.org")
+        await h.sign_up("per@example.org", (OTHER,))
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            living = (
+                await api.post("/api/v1/admin/consent/export", json={"address": "ola@example.org"})
+            ).json()
+            gone = (
+                await api.post("/api/v1/admin/consent/export", json={"address": ADDRESS})
+            ).json()
+            sliced = await api.get("/api/v1/admin/ledger.csv", params={"topic": TOPIC})
+            everything = await api.get("/api/v1/admin/ledger.csv")
+            confirms = await api.get("/api/v1/admin/ledger.csv", params={"action": "confirmed"})
+            bad = await api.get("/api/v1/admin/ledger.csv", params={"action": "nonsense"})
+
+        assert living["subscriber"]["email"] == "ola@example.org"
+        assert living["subscriber"]["status"] == "active"
+        assert {s["topic"] for s in living["subscriber"]["subscriptions"]} == {TOPIC, OTHER}
+        assert [s["action"] for s in living["consent_history"]] == ["requested", "confirmed"]
+        assert gone["subscriber"] is None
+        assert len(gone["consent_history"]) == 4
+
+        assert bad.status_code == 400
+        assert sliced.headers["content-type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(sliced.text)))
+        # Kari's three steps about the topic (erasure names none) and Ola's two; Per's sign-up
+        # was for another topic only.
+        assert len(rows) == 5
+        assert all(TOPIC in r["topics"].split() for r in rows)
+        assert [r["action"] for r in csv.DictReader(io.StringIO(confirms.text))] == [
+            "confirmed"
+        ] * 2
+        assert len(list(csv.DictReader(io.StringIO(everything.text)))) == 7
+        assert "@" not in everything.text
+        times = [r["occurred_at"] for r in rows]
+        assert times == sorted(times)
+
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            page_csv = await browser.get("/admin/ledger.csv", params={"topic": TOPIC})
+            form = await browser.get("/admin/consent")
+            download = await browser.post(
+                "/admin/consent/export",
+                data={"address": "ola@example.org", "csrf_token": csrf_token(form.text)},
+            )
+        assert page_csv.text == sliced.text
+        assert "attachment" in download.headers["content-disposition"]
+        assert download.json()["subscriber"]["email"] == "ola@example.org"
+
+
+async def test_ledger_pages_by_keyset_without_gaps_or_repeats(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        for n in range(7):
+            await h.sign_up(f"person{n}@example.org")
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        seen: list[int] = []
+        cursor: str | None = None
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            while True:
+                params: dict[str, str | int] = {"limit": 3, "action": "requested"}
+                if cursor:
+                    params["after"] = cursor
+                body = (await api.get("/api/v1/admin/ledger", params=params)).json()
+                seen += [r["id"] for r in body["records"]]
+                cursor = body["next"]
+                if cursor is None:
+                    break
+            today = h.runtime.clock.now().date()
+            future = await api.get(
+                "/api/v1/admin/ledger", params={"from": str(today + timedelta(days=1))}
+            )
+            until_today = await api.get("/api/v1/admin/ledger", params={"to": str(today)})
+        assert len(seen) == 7 and len(set(seen)) == 7
+        assert seen == sorted(seen, reverse=True)
+        assert future.json()["records"] == []
+        assert len(until_today.json()["records"]) == 7
+
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            first = await browser.get("/admin/ledger")
+        assert first.status_code == 200 and 'rel="next"' not in first.text
+        assert first.text.count("<td>requested</td>") == 7
+
+
+async def test_topic_page_draws_an_accessible_chart_with_a_table(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.sign_up("a@example.org")
+        await h.confirm("a@example.org")
+        await h.sign_up("b@example.org")
+        await h.confirm("b@example.org")
+        await h.erase("b@example.org")
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            numbers = (await api.get(f"/api/v1/admin/topics/{TOPIC}")).json()
+            missing = await api.get("/api/v1/admin/topics/no-such-topic")
+        assert missing.status_code == 404
+        assert numbers["subscribers_by_frequency"] == {"daily": 1}
+        assert numbers["subscribers_by_language"] == {"nb": 1}
+        today = numbers["per_day"][-1]
+        assert today == {"day": today["day"], "requested": 2, "confirmed": 2, "unsubscribed": 1}
+        assert len(numbers["per_day"]) == 30
+
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            page = await browser.get(f"/admin/topics/{TOPIC}?lang=en")
+        html = page.text
+        assert page.status_code == 200
+        assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
+        assert '<title id="chart-title">' in html and '<desc id="chart-desc">' in html
+        assert html.count("<polyline") == 3
+        assert '<th scope="col">Sign-ups</th>' in html
+        assert "<script" not in html and "http://" not in html.replace(
+            "http://www.w3.org/2000/svg", ""
+        )
+
+
+async def test_operators_see_sources_and_mail(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("ops", "operator")
+        _, token = await h.token("ops")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            body = (await api.get("/api/v1/admin/operations")).json()
+        assert body == {"sources": [], "mail_per_day": []}
+
+
+async def test_retention_forgets_only_subjects_that_ended_long_ago(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await erased_person(h)
+        await h.sign_up("still@example.org")
+        await h.confirm("still@example.org")
+        await h.sign_up("never@example.org")
+        async with h.runtime.sessions() as session, session.begin():
+            now = h.runtime.clock.now()
+            assert await retention.purge_consent(session, days=30, now=now) == 0
+            later = now + timedelta(days=31)
+            # Kari (erased) and the never-confirmed sign-up go; the active subscriber stays.
+            assert await retention.purge_consent(session, days=30, now=later) == 5
+            left = (await session.scalars(select(ConsentRecord.action))).all()
+        assert sorted(left) == ["confirmed", "requested"]

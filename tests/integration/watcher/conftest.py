@@ -1,0 +1,150 @@
+"""Fixtures for the watcher's integration tests: a scripted loopback site and a real database."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from services.watcher.adapters.fetcher import HttpFetcher
+from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.handlers import WatcherDeps
+from shared.clock import FrozenClock
+from shared.db import create_engine
+from shared.events import ContentChanged, decode_event
+from shared.outbox import OutboxRow
+from shared.schema import upgrade
+from tests.integration.watcher.server import ScriptedSite
+
+START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate one SQLite file per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("watcher-db") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(migrated_template: Path, tmp_path: Path) -> str:
+    """Return the URL of a fresh, migrated SQLite database."""
+    path = tmp_path / "varsel.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def site() -> Iterator[ScriptedSite]:
+    """Serve scripted routes on loopback."""
+    server = ScriptedSite()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Harness:
+    """The watcher's dependencies, built from real parts, plus read helpers."""
+
+    def __init__(self, engine: AsyncEngine, fetcher: HttpFetcher, threshold: int) -> None:
+        self.engine = engine
+        self.clock = FrozenClock(START)
+        self.deps = WatcherDeps(
+            sessions=async_sessionmaker(engine, expire_on_commit=False),
+            fetcher=fetcher,
+            clock=self.clock,
+            failure_threshold=threshold,
+            owner="test",
+            sqlite=engine.dialect.name == "sqlite",
+        )
+
+    async def add_source(self, url: str, kind: str = "page", **extra: object) -> int:
+        """Insert a watched source directly and return its id."""
+        async with self.deps.sessions() as session, session.begin():
+            row = WatchedSource(
+                url=url,
+                kind=kind,
+                topics=["tema"],
+                interval_seconds=900,
+                selector=extra.get("selector"),
+                ignore=[],
+                active=True,
+                status="new",
+                consecutive_failures=0,
+                next_check_at=self.clock.now(),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def source(self, source_id: int) -> WatchedSource:
+        """Read a source row."""
+        async with self.deps.sessions() as session:
+            row = await session.get(WatchedSource, source_id)
+            assert row is not None
+            return row
+
+    async def snapshots(self, source_id: int) -> list[Snapshot]:
+        """Read a source's snapshots, oldest first."""
+        async with self.deps.sessions() as session:
+            query = select(Snapshot).where(Snapshot.source_id == source_id).order_by(Snapshot.id)
+            return list((await session.scalars(query)).all())
+
+    async def events(self) -> list[ContentChanged]:
+        """Read every ContentChanged event in the outbox, oldest first."""
+        async with self.deps.sessions() as session:
+            rows = (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
+        events = [decode_event(r.event_type, r.payload) for r in rows]
+        return [e for e in events if isinstance(e, ContentChanged)]
+
+
+HarnessFactory = Callable[..., Harness]
+
+
+@pytest.fixture
+async def make_harness(database_url: str) -> AsyncIterator[HarnessFactory]:
+    """Build harnesses on the test database; close everything afterwards."""
+    made: list[Harness] = []
+    engines: dict[str, AsyncEngine] = {}
+
+    def build(
+        url: str | None = None,
+        *,
+        timeout: float = 2.0,
+        max_bytes: int = 1_000_000,
+        max_redirects: int = 3,
+        per_host: int = 4,
+        allow_private: bool = True,
+        threshold: int = 3,
+    ) -> Harness:
+        target = url or database_url
+        if target not in engines:
+            engines[target] = create_engine(target)
+        fetcher = HttpFetcher(
+            timeout=timeout,
+            max_bytes=max_bytes,
+            max_redirects=max_redirects,
+            per_host=per_host,
+            allow_private=allow_private,
+        )
+        harness = Harness(engines[target], fetcher, threshold)
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        await harness.deps.fetcher.aclose()
+    for engine in engines.values():
+        await engine.dispose()
+
+
+@pytest.fixture
+async def harness(make_harness: HarnessFactory) -> Harness:
+    """A harness with the default small timeouts and caps."""
+    return make_harness()

@@ -1,0 +1,142 @@
+"""A scriptable loopback HTTP server: validators, redirects, slow and huge bodies, gzip."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    """What one path answers."""
+
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    location: str | None = None
+    delay: float = 0.0  # seconds before the status line
+    hold: float = 0.0  # seconds spent "working" (for concurrency counting)
+    chunked: bool = False  # no Content-Length, chunked transfer encoding
+    gzip: bool = False
+    endless: int = 0  # stream this many bytes of filler instead of body
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the server received, and what it answered."""
+
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class ScriptedSite:
+    """Routes that tests change between polls, and a log of what the server saw."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+    active: int = 0
+    max_active: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    def set(self, path: str, route: Route) -> None:
+        """Publish or replace a route."""
+        with self.lock:
+            self.routes[path] = route
+
+    def log(self, path: str) -> list[Seen]:
+        """Return the requests that reached a path."""
+        with self.lock:
+            return [s for s in self.seen if s.path == path]
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of a path."""
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            route = self.routes.get(handler.path)
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            status = self._respond(handler, route)
+        finally:
+            with self.lock:
+                self.active -= 1
+        with self.lock:
+            self.seen.append(Seen(handler.path, dict(handler.headers), status))
+
+    def _respond(self, handler: BaseHTTPRequestHandler, route: Route | None) -> int:
+        if route is None:
+            handler.send_error(404)
+            return 404
+        time.sleep(route.delay + route.hold)
+        fresh = (route.etag and handler.headers.get("If-None-Match") == route.etag) or (
+            route.last_modified and handler.headers.get("If-Modified-Since") == route.last_modified
+        )
+        if fresh:
+            handler.send_response(304)
+            handler.end_headers()
+            return 304
+        handler.send_response(route.status)
+        if route.location:
+            handler.send_header("Location", route.location)
+        handler.send_header("Content-Type", route.content_type)
+        if route.etag:
+            handler.send_header("ETag", route.etag)
+        if route.last_modified:
+            handler.send_header("Last-Modified", route.last_modified)
+        body = gzip.compress(route.body) if route.gzip else route.body
+        if route.gzip:
+            handler.send_header("Content-Encoding", "gzip")
+        if route.chunked or route.endless:
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            # The client gives up at its cap, as it should.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._stream(handler, body, route.endless)
+            return route.status
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return route.status
+
+    @staticmethod
+    def _stream(handler: BaseHTTPRequestHandler, body: bytes, endless: int) -> None:
+        chunk = b"<p>" + b"fyll " * 2000 + b"</p>\n"
+        pieces = [body] if not endless else [chunk] * (endless // len(chunk) + 1)
+        for piece in pieces:
+            handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        handler.wfile.write(b"0\r\n\r\n")
+
+    def start(self) -> None:
+        """Serve on 127.0.0.1 and a free port."""
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                site._answer(self)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

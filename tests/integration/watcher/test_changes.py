@@ -1,0 +1,211 @@
+"""Change detection over real HTTP: baselines, real changes, encodings, failures, recovery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+import pytest
+
+import services.watcher.handlers as handlers
+from services.watcher.adapters.snapshots import unpack
+from services.watcher.handlers import poll
+from tests.integration.watcher.conftest import Harness
+from tests.integration.watcher.pages import NEW_PARAGRAPH, feed, fixture, page
+from tests.integration.watcher.server import Route, ScriptedSite
+
+UTF8 = "text/html; charset=utf-8"
+
+
+async def test_first_fetch_is_a_baseline_and_tells_nobody(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "baseline"
+
+    assert await harness.events() == []
+    assert len(await harness.snapshots(source)) == 1
+
+
+async def test_an_identical_body_is_unchanged_without_parsing(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.set("/p", Route(page().encode()))  # no validators: a full 200 every time
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    parsed: list[bytes] = []
+    real = handlers.parse_content  # type: ignore[attr-defined]
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers, "parse_content", counting)
+
+    assert await poll(harness.deps, source) == "unchanged"
+
+    assert parsed == []
+    assert site.log("/p")[1].status == 200
+    assert await harness.events() == []
+
+
+async def test_a_real_change_is_one_event_with_title_url_dates_and_summary(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    await poll(harness.deps, source)
+
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+    assert await poll(harness.deps, source) == "changed"
+
+    (event,) = await harness.events()
+    assert event.title == "Råd om blåbær, tyttebær og multer"
+    assert event.url == site.url("/p")
+    assert event.source_id == source
+    assert event.topics == ("tema",)
+    assert (event.published, event.updated) == (date(2021, 2, 3), date(2021, 3, 15))
+    assert "revebjelle" in event.summary
+    assert len(await harness.snapshots(source)) == 2
+
+
+@pytest.mark.parametrize(
+    ("content_type", "meta", "encoding"),
+    [
+        ("text/html; charset=iso-8859-1", "", "utf-8"),  # labelled Latin-1, really UTF-8
+        ("text/html; charset=utf-8", "", "iso-8859-1"),  # labelled UTF-8, really Latin-1
+        ("text/html", '<meta charset="iso-8859-1">', "iso-8859-1"),  # only a <meta>
+        (
+            "text/html",
+            '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
+            "utf-8",
+        ),
+    ],
+)
+async def test_norwegian_letters_survive_wrong_and_missing_charsets(
+    site: ScriptedSite, harness: Harness, content_type: str, meta: str, encoding: str
+) -> None:
+    site.set("/p", Route(page(meta=meta).encode(encoding), content_type=content_type))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "baseline"
+
+    (snapshot,) = await harness.snapshots(source)
+    text = " ".join(unpack(snapshot.content).blocks)
+    assert "Blåbærsyltetøy" in text
+    assert "Østerdalen" in text
+    assert snapshot.title == "Råd om blåbær, tyttebær og multer"
+
+
+async def test_an_encoding_flip_of_the_same_text_is_not_a_change(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode("utf-8"), content_type="text/html; charset=utf-8"))
+    source = await harness.add_source(site.url("/p"))
+    await poll(harness.deps, source)
+
+    site.set(
+        "/p",
+        Route(page(meta="").encode("iso-8859-1"), content_type="text/html; charset=iso-8859-1"),
+    )
+    assert await poll(harness.deps, source) == "unchanged"
+    assert await harness.events() == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "route", "reason"),
+    [
+        ("feed", Route(fixture("feeds/malformed.xml"), "application/rss+xml"), "malformed"),
+        ("feed", Route(fixture("feeds/billion_laughs.rss"), "application/rss+xml"), "XML bomb"),
+        ("page", Route(b"<h1>Internal Server Error</h1>", status=500), "HTTP 500"),
+        ("page", Route(b""), "empty body"),
+        ("page", Route(b"<html><title>404 - Siden finnes ikke</title></html>"), "no extractable"),
+    ],
+    ids=["malformed-feed", "xml-bomb", "http-500", "empty-200", "error-page"],
+)
+async def test_a_broken_answer_fails_and_the_next_change_is_against_the_last_good_snapshot(
+    site: ScriptedSite, harness: Harness, kind: str, route: Route, reason: str
+) -> None:
+    good = feed([3, 2, 1]) if kind == "feed" else page().encode()
+    changed = feed([4, 3, 2, 1]) if kind == "feed" else page(NEW_PARAGRAPH).encode()
+    content_type = "application/rss+xml" if kind == "feed" else "text/html; charset=utf-8"
+    site.set("/s", Route(good, content_type))
+    source = await harness.add_source(site.url("/s"), kind)
+    assert await poll(harness.deps, source) == "baseline"
+
+    site.set("/s", route)
+    assert await poll(harness.deps, source) == "failed"
+
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert reason in row.last_error
+    assert row.consecutive_failures == 1
+    assert await harness.events() == []
+    assert len(await harness.snapshots(source)) == 1
+
+    site.set("/s", Route(changed, content_type))
+    assert await poll(harness.deps, source) == "changed"
+    events = await harness.events()
+    assert len(events) == 1
+    assert (
+        ("Sak nummer 4" in events[0].title)
+        if kind == "feed"
+        else ("revebjelle" in events[0].summary)
+    )
+    assert (await harness.source(source)).consecutive_failures == 0
+
+
+async def test_failing_is_logged_once_at_the_threshold_and_recovery_once(
+    site: ScriptedSite, harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    await poll(harness.deps, source)
+    site.set("/p", Route(b"Service Unavailable", status=503))
+    caplog.set_level(logging.INFO, logger="services.watcher")
+
+    outcomes = [await poll(harness.deps, source) for _ in range(5)]
+
+    assert outcomes == ["failed"] * 5
+    row = await harness.source(source)
+    assert (row.status, row.consecutive_failures) == ("failing", 5)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert "is failing after 3 attempts" in errors[0].getMessage()
+
+    caplog.clear()
+    site.set("/p", Route(page().encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert await poll(harness.deps, source) == "unchanged"
+
+    row = await harness.source(source)
+    assert (row.status, row.consecutive_failures, row.last_error) == ("ok", 0, None)
+    recovered = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert len(recovered) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_feed_entry_that_falls_off_and_comes_back_is_not_news(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    def publish(numbers: list[int]) -> None:
+        site.set("/rss", Route(feed(numbers), "application/rss+xml"))
+
+    publish([5, 4, 3, 2, 1])
+    source = await harness.add_source(site.url("/rss"), "feed")
+    assert await poll(harness.deps, source) == "baseline"
+
+    publish([6, 5, 4, 3, 2])  # 6 is new, 1 fell off the end
+    assert await poll(harness.deps, source) == "changed"
+    publish([6, 5, 4, 3, 2, 1])  # 1 comes back (the feed grew again)
+    assert await poll(harness.deps, source) == "unchanged"
+    publish([7, 6, 5, 4, 3])
+    assert await poll(harness.deps, source) == "changed"
+
+    titles = [e.title for e in await harness.events()]
+    assert titles == ["Sak nummer 6 om folkehelse", "Sak nummer 7 om folkehelse"]
+    urls = [e.url for e in await harness.events()]
+    assert urls == ["https://example.no/sak/6", "https://example.no/sak/7"]

@@ -1,0 +1,189 @@
+"""Polling over real loopback HTTP: validators, redirects, timeouts, caps, guards, limits."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import tracemalloc
+
+from services.watcher.handlers import poll
+from tests.integration.watcher.conftest import Harness, HarnessFactory
+from tests.integration.watcher.pages import page
+from tests.integration.watcher.server import Route, ScriptedSite
+
+LAST_MODIFIED = "Mon, 03 Mar 2025 07:00:00 GMT"
+
+
+async def test_second_poll_sends_etag_and_takes_the_304_path(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "baseline"
+    assert await poll(harness.deps, source) == "not-modified"
+
+    first, second = site.log("/p")
+    assert "If-None-Match" not in first.headers
+    assert second.headers["If-None-Match"] == '"v1"'
+    assert second.status == 304
+    assert await harness.events() == []
+    assert (await harness.source(source)).status == "ok"
+
+
+async def test_second_poll_sends_if_modified_since(site: ScriptedSite, harness: Harness) -> None:
+    site.set("/p", Route(page().encode(), last_modified=LAST_MODIFIED))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "baseline"
+    assert await poll(harness.deps, source) == "not-modified"
+
+    second = site.log("/p")[1]
+    assert second.headers["If-Modified-Since"] == LAST_MODIFIED
+    assert second.status == 304
+    assert await harness.events() == []
+
+
+async def test_redirects_are_followed_up_to_the_cap(site: ScriptedSite, harness: Harness) -> None:
+    site.set("/old", Route(status=301, location="/older"))
+    site.set("/older", Route(status=302, location=site.url("/p")))
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/old"))
+
+    assert await poll(harness.deps, source) == "baseline"
+    assert [s.path for s in site.seen] == ["/old", "/older", "/p"]
+
+
+async def test_a_redirect_loop_is_a_clear_failure(site: ScriptedSite, harness: Harness) -> None:
+    site.set("/loop", Route(status=302, location="/loop"))
+    source = await harness.add_source(site.url("/loop"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "more than 3 redirects" in row.last_error
+    assert len(site.log("/loop")) == 4  # the first request and three redirects, no more
+
+
+async def test_a_redirect_to_another_scheme_is_refused(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/sneaky", Route(status=302, location="file:///etc/passwd"))
+    source = await harness.add_source(site.url("/sneaky"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "only http and https" in row.last_error
+
+
+async def test_a_slow_response_times_out(site: ScriptedSite, make_harness: HarnessFactory) -> None:
+    harness = make_harness(timeout=0.3)
+    site.set("/slow", Route(page().encode(), delay=2.0))
+    source = await harness.add_source(site.url("/slow"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "timed out" in row.last_error
+    assert await harness.snapshots(source) == []
+
+
+async def test_a_body_over_the_cap_is_refused_by_its_content_length(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    harness = make_harness(max_bytes=100_000)
+    site.set("/big", Route(b"<p>" + b"x" * 300_000 + b"</p>"))
+    source = await harness.add_source(site.url("/big"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "over the 100000-byte cap" in row.last_error
+
+
+async def test_an_endless_chunked_body_is_cut_at_the_cap_with_bounded_memory(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    harness = make_harness(max_bytes=200_000)
+    site.set("/endless", Route(endless=30_000_000))  # 30 MB, no Content-Length
+    source = await harness.add_source(site.url("/endless"))
+
+    tracemalloc.start()
+    try:
+        outcome = await poll(harness.deps, source)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert outcome == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "over the 200000-byte cap" in row.last_error
+    assert peak < 5_000_000  # a few chunks, never the 30 MB
+
+
+async def test_a_gzip_bomb_is_cut_at_the_cap(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    harness = make_harness(max_bytes=200_000)
+    site.set("/bomb", Route(b"<p>" + b"a" * 20_000_000 + b"</p>", gzip=True))
+    source = await harness.add_source(site.url("/bomb"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "cap" in row.last_error
+
+
+async def test_a_gzipped_page_is_read(site: ScriptedSite, harness: Harness) -> None:
+    site.set("/gz", Route(page().encode(), gzip=True, chunked=True))
+    source = await harness.add_source(site.url("/gz"))
+
+    assert await poll(harness.deps, source) == "baseline"
+    assert (await harness.source(source)).title == "Råd om blåbær, tyttebær og multer"
+
+
+async def test_a_refused_connection_is_a_failure(harness: Harness) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    source = await harness.add_source(f"http://127.0.0.1:{port}/p")
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "ConnectError" in row.last_error
+
+
+async def test_the_address_guard_refuses_loopback(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    harness = make_harness(allow_private=False)
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "private, loopback or link-local" in row.last_error
+    assert "VARSEL_ALLOW_PRIVATE_ADDRESSES" in row.last_error
+    assert site.seen == []
+
+
+async def test_one_host_never_gets_more_than_per_host_requests_at_once(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    harness = make_harness(per_host=2)
+    ids = []
+    for n in range(10):
+        site.set(
+            f"/p{n}", Route(page(f"<p>Side {n} av ti i en lang serie.</p>").encode(), hold=0.05)
+        )
+        ids.append(await harness.add_source(site.url(f"/p{n}")))
+
+    outcomes = await asyncio.gather(*(poll(harness.deps, i) for i in ids))
+
+    assert outcomes == ["baseline"] * 10
+    assert len(site.seen) == 10
+    assert site.max_active <= 2
