@@ -31,6 +31,10 @@ class Received:
         return parsed
 
 
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
 @dataclass
 class Mailbox:
     """Collects messages; optionally answers with scripted SMTP codes first."""
@@ -47,7 +51,7 @@ class Mailbox:
                 Received(
                     str(envelope.mail_from),
                     [str(r) for r in envelope.rcpt_tos],
-                    bytes(envelope.original_content or envelope.content or b""),
+                    _as_bytes(envelope.original_content or envelope.content or b""),
                 )
             )
         return "250 OK"

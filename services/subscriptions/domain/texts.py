@@ -54,6 +54,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "manage_saved": "Endringene er lagret.",
         "unsubscribe_all_button": "Avslutt alle varsler",
         "erase_button": "Avslutt alle varsler og slett e-postadressen min",
+        "unsubscribe_explain": (
+            "Du får ingen flere varsler fra oss, men e-postadressen din blir ikke slettet."
+        ),
         "erase_explain": (
             "Vi sletter e-postadressen din og alt vi har lagret om deg, og sender deg ingen flere "
             "e-poster."
@@ -96,6 +99,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error_csrf": "Skjemaet var for gammelt. Send det på nytt.",
         "privacy_title": "Personvern",
         "privacy_heading": "Personvern for varsler på e-post",
+        "privacy_version": "Versjon {version}",
+        "error_prefix": "Feil",
+        "opens_in_new_tab": "(åpnes i ny fane)",
     },
     "en": {
         "site_name": "Alerts",
@@ -140,6 +146,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "manage_saved": "Your changes are saved.",
         "unsubscribe_all_button": "End all alerts",
         "erase_button": "End all alerts and delete my email address",
+        "unsubscribe_explain": (
+            "You will get no more alerts from us, but your email address is not deleted."
+        ),
         "erase_explain": (
             "We delete your email address and everything we keep about you, and send you no more "
             "email."
@@ -182,6 +191,9 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error_csrf": "The form was too old. Please send it again.",
         "privacy_title": "Privacy",
         "privacy_heading": "Privacy for email alerts",
+        "privacy_version": "Version {version}",
+        "error_prefix": "Error",
+        "opens_in_new_tab": "(opens in a new tab)",
     },
 }
 

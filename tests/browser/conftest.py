@@ -1,0 +1,185 @@
+"""Browser-tier fixtures: varsel as a real process, a real SMTP server, headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
+
+from tests.browser.checks import AXE_SOURCE
+from tests.support.services import require
+from tests.support.site import FixtureSite, Resource
+from tests.support.smtp import Mailbox, SmtpServer
+from tests.support.varsel_process import VarselProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags that keep Chromium from calling home: nothing may leave 127.0.0.1 during the tests.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SECRET_KEY = "browser-tests-secret-key-0123456789abcdef"
+PAGE = "<!doctype html><html lang='nb'><title>Tema</title><main><h1>Tema</h1></main></html>"
+CATALOGUE = """
+[[topics]]
+slug = "norge-i-verden"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+page = "{url}"
+related = ["vaksiner", "smittevern"]
+
+[[topics]]
+slug = "vaksiner"
+title = {{ nb = "Vaksiner", en = "Vaccines" }}
+page = "{url}"
+
+[[topics]]
+slug = "smittevern"
+title = {{ nb = "Smittevern", en = "Infection control" }}
+page = "{url}"
+
+[[sources]]
+url = "{url}"
+kind = "page"
+topics = ["norge-i-verden", "vaksiner", "smittevern"]
+interval = "1h"
+"""
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+@dataclass
+class App:
+    """The running varsel and the mailbox its mail lands in."""
+
+    base_url: str
+    mailbox: Mailbox
+    varsel: VarselProcess
+
+    def link_in_mail(self, recipient: str, path: str, timeout: float = 20.0) -> str:
+        """Wait for a mail to ``recipient`` holding a link to ``path``; return the newest link."""
+        pattern = re.compile(rf"{re.escape(self.base_url)}{re.escape(path)}[A-Za-z0-9_.\-]+")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.mailbox.lock:
+                mails = [m for m in self.mailbox.messages if recipient in m.recipients]
+            for mail in reversed(mails):
+                body = mail.message.get_body(preferencelist=("plain",))
+                found = pattern.findall(body.get_content()) if body is not None else []
+                if found:
+                    return str(found[0])
+            time.sleep(0.05)
+        raise AssertionError(
+            f"no mail to {recipient} with a {path} link within {timeout}s; varsel's log ends:\n"
+            + self.varsel.log()[-3000:]
+        )
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """Run one varsel process (SQLite) for the whole module, with a real SMTP server."""
+    workdir = tmp_path_factory.mktemp("browser")
+    site = FixtureSite()
+    site.set("/tema", Resource(PAGE.encode()))
+    site.start()
+    smtp = SmtpServer()
+    smtp.start()
+    config = workdir / "varsel.toml"
+    config.write_text(CATALOGUE.format(url=f"{site.base_url}/tema"), encoding="utf-8")
+    varsel = VarselProcess(
+        workdir,
+        {
+            "VARSEL_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'varsel.db'}",
+            "VARSEL_SMTP_URL": smtp.url,
+            "VARSEL_CONFIG": str(config),
+            "VARSEL_SITE_NAME": "fhi.no",
+            "VARSEL_SECRET_KEY": SECRET_KEY,
+            "VARSEL_MAIL_FROM": "Varsler <varsel@fhi.example>",
+            # Low, so the rate-limited page can be reached in three tries.
+            "VARSEL_SIGNUP_LIMIT_PER_ADDRESS": "2",
+        },
+    )
+    varsel.start()
+    try:
+        yield App(varsel.base_url, smtp.mailbox, varsel)
+    finally:
+        varsel.stop()
+        smtp.stop()
+        site.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Launch Debian's headless Chromium once per module (never a downloaded build)."""
+    require(CHROMIUM.exists(), f"Chromium ({CHROMIUM})")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Requests:
+    """Every URL the browser asked for during one test."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def record(self, request: Request) -> None:
+        """Remember a request's URL."""
+        self.urls.append(request.url)
+
+    def off_loopback(self) -> list[str]:
+        """Return the URLs that went anywhere but loopback."""
+        return [u for u in self.urls if urlsplit(u).hostname not in LOOPBACK]
+
+
+def _context(browser: Browser, requests: Requests, **options: object) -> BrowserContext:
+    # A Norwegian browser: pages without ?lang= must come in bokmål from Accept-Language.
+    context = browser.new_context(locale="nb-NO", **options)  # type: ignore[arg-type]
+    context.on("request", requests.record)
+    return context
+
+
+@pytest.fixture
+def requests_seen() -> Iterator[Requests]:
+    """Collect the test's requests and fail it if any left 127.0.0.1."""
+    requests = Requests()
+    yield requests
+    assert requests.urls, "the browser made no request at all"
+    assert requests.off_loopback() == [], "a page loaded something from outside 127.0.0.1"
+
+
+@pytest.fixture
+def page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
+    """A fresh desktop-sized page with scripts on and axe-core in every document."""
+    context = _context(browser, requests_seen, viewport={"width": 1280, "height": 900})
+    # An init script rather than injecting per check: Chromium caches its compiled code.
+    context.add_init_script(AXE_SOURCE)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_without_js(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
+    """A fresh page with JavaScript switched off, as some people browse."""
+    context = _context(
+        browser, requests_seen, java_script_enabled=False, viewport={"width": 375, "height": 812}
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
