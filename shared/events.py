@@ -118,6 +118,18 @@ class SubscriberErased(Event):
     subscriber_id: UUID
 
 
+class SubscriberBounced(Event):
+    """A mail to a subscriber was refused for good (SMTP 5xx); carries no address or reply text."""
+
+    name: ClassVar[str] = "subscriber.bounced"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    delivery_id: int
+    kind: Literal["confirm", "manage_link", "alert", "digest"]
+    smtp_code: int = Field(ge=500, le=599)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -128,6 +140,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PreferencesChanged,
         SubscriberUnsubscribed,
         SubscriberErased,
+        SubscriberBounced,
     )
 }
 

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     watcher_enabled: bool = True
 
     # Mailer
-    mail_concurrency: int = Field(default=4, ge=1, le=64)
+    # Eight connections is where the wire, not round trips, starts to limit (docs/benchmarks.md).
+    mail_concurrency: int = Field(default=8, ge=1, le=64)
+    hard_bounce_limit: int = Field(default=3, ge=1)
     mail_poll_seconds: float = Field(default=1.0, gt=0)
     digest_hour: int = Field(default=7, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)

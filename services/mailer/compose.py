@@ -88,6 +88,11 @@ class Composer:
         topic = self._catalogue.topic(slug)
         return topic.title_in(language) if topic else slug
 
+    def _topic_page(self, slug: str) -> str | None:
+        """Return where a topic's full list of changes is, for digests cut short."""
+        topic = self._catalogue.topic(slug)
+        return topic.page if topic else None
+
     def change_view(self, change: ChangeRecord, language: str) -> ChangeView:
         """Return how a mail shows a stored change."""
         return ChangeView(
@@ -194,7 +199,7 @@ class Composer:
         if not views:
             return None
         topics = {slug: self._topic_title(slug, language) for slug in sorted(person.topics)}
-        sections = build_digest_sections(views, topics)
+        sections = build_digest_sections(views, topics, more_url=self._topic_page)
         period = Period(
             frequency=reference["frequency"],  # type: ignore[arg-type]
             start=datetime.fromisoformat(reference["start"]),

@@ -1,8 +1,19 @@
 """Sending queued deliveries: claim a batch, build each mail, hand it to the sender, record it.
 
-Several mailer processes share the queue: on PostgreSQL the claim uses FOR UPDATE SKIP LOCKED
-and a lease, so a delivery is sent by one process; a process that dies leaves its lease to
-expire and another picks the work up.
+Exactly once, as far as SMTP allows:
+
+* The ledger has one row per (subscriber, batch key), so nothing is queued twice.
+* A claim leases its rows (FOR UPDATE SKIP LOCKED on PostgreSQL); another process takes a
+  delivery only after the lease expired, and this process sends nothing whose lease is about
+  to expire, so two processes never hold the same delivery at once.
+* Each mail is re-checked at send time: erased, disabled or unsubscribed people, and alerts for
+  people who switched to a digest, are dropped rather than sent.
+* Outcomes are committed in small groups while the batch is still sending (group commit).
+
+The remaining duplicate window: the SMTP server accepted a mail and the process died (or the
+database became unreachable) before that outcome was committed. The delivery's lease then
+expires and it is sent again. The window is the time between the server's 250 reply and the
+next group commit, normally milliseconds, and covers at most the mails in flight then.
 """
 
 from __future__ import annotations
@@ -10,25 +21,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.utils import make_msgid
 
 import jinja2
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.mailer.adapters.senders import MailSender, PermanentFailure, TemporaryFailure
-from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
+from services.mailer.adapters.senders import (
+    MailSender,
+    PermanentFailure,
+    ServerUnavailable,
+    TemporaryFailure,
+)
+from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.mailer.compose import Composer
+from services.mailer.outcomes import Outcome, record_outcomes
 from services.subscriptions import read_api
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
+# Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
+LEASE_MARGIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +87,14 @@ class DeliveryWorker:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             query = (
-                select(Delivery)
+                select(
+                    Delivery.id,
+                    Delivery.subscriber_id,
+                    Delivery.kind,
+                    Delivery.batch_key,
+                    Delivery.reference,
+                    Delivery.attempts,
+                )
                 .where(
                     or_(
                         (Delivery.status == "queued") & (Delivery.next_attempt_at <= now),
@@ -82,10 +106,13 @@ class DeliveryWorker:
             )
             if self._skip_locked:
                 query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            for row in rows:
-                row.status = "sending"
-                row.lease_until = now + LEASE
+            rows = (await session.execute(query)).all()
+            if rows:
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_([r.id for r in rows]))
+                    .values(status="sending", lease_until=now + LEASE)
+                )
             return [
                 Claimed(r.id, r.subscriber_id, r.kind, r.batch_key, dict(r.reference), r.attempts)
                 for r in rows
@@ -96,108 +123,119 @@ class DeliveryWorker:
         claimed = await self.claim()
         if not claimed:
             return 0
+        deadline = self._clock.now() + LEASE - LEASE_MARGIN
+        people, changes = await self._context(claimed)
+        semaphore = asyncio.Semaphore(self._concurrency)
+        done: asyncio.Queue[Outcome | None] = asyncio.Queue()
+        halt = asyncio.Event()  # set when the server is down or outcomes cannot be recorded
+
+        async def one(item: Claimed) -> None:
+            async with semaphore:
+                if halt.is_set() or self._clock.now() >= deadline:
+                    done.put_nowait(Outcome(item.id, item.subscriber_id, item.kind, "held"))
+                    return
+                try:
+                    outcome = await self._deliver(item, people, changes)
+                except Exception as exc:
+                    log.exception("mailer: delivery %d failed unexpectedly", item.id)
+                    outcome = Outcome(
+                        item.id, item.subscriber_id, item.kind, "retry", type(exc).__name__
+                    )
+                if outcome.status == "held":
+                    halt.set()
+                done.put_nowait(outcome)
+
+        recorder = asyncio.create_task(self._recorder(claimed, done, halt))
+        try:
+            await asyncio.gather(*(one(c) for c in claimed))
+        finally:
+            done.put_nowait(None)
+            await recorder
+        return len(claimed)
+
+    async def _context(
+        self, claimed: list[Claimed]
+    ) -> tuple[dict[uuid.UUID, read_api.Addressee], dict[uuid.UUID, ChangeRecord]]:
+        """Load the recipients and changes a batch needs, in two queries."""
+        change_ids = {
+            uuid.UUID(c.reference["change_id"]) for c in claimed if "change_id" in c.reference
+        }
         async with self._sessions() as session:
             people = await read_api.addressees(
                 session, {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             )
-            change_ids = {
-                uuid.UUID(c.reference["change_id"]) for c in claimed if "change_id" in c.reference
-            }
-            changes = (
-                {
-                    row.id: row
-                    for row in (
-                        await session.scalars(
-                            select(ChangeRecord).where(ChangeRecord.id.in_(change_ids))
-                        )
-                    ).all()
-                }
-                if change_ids
-                else {}
-            )
-        semaphore = asyncio.Semaphore(self._concurrency)
-        outcomes: list[tuple[Claimed, str, str | None]] = []
+            changes = {}
+            if change_ids:
+                query = select(ChangeRecord).where(ChangeRecord.id.in_(change_ids))
+                changes = {row.id: row for row in (await session.scalars(query)).all()}
+        return people, changes
 
-        async def one(item: Claimed) -> None:
-            async with semaphore:
-                outcomes.append(await self._deliver(item, people, changes))
-
-        await asyncio.gather(*(one(c) for c in claimed))
-        await self._record(outcomes)
-        return len(claimed)
+    async def _recorder(
+        self, claimed: list[Claimed], done: asyncio.Queue[Outcome | None], halt: asyncio.Event
+    ) -> None:
+        """Commit outcomes as they arrive, everything available in one transaction."""
+        attempts = {c.id: c.attempts for c in claimed}
+        finished = False
+        while not finished:
+            batch = [await done.get()]
+            while not done.empty():
+                batch.append(done.get_nowait())
+            outcomes = [o for o in batch if o is not None]
+            finished = len(outcomes) != len(batch)
+            if not outcomes:
+                continue
+            try:
+                async with self._sessions() as session, session.begin():
+                    await record_outcomes(session, outcomes, attempts, self._clock.now())
+            except Exception:
+                # Stop sending: unrecorded mails would be sent again once their lease expires.
+                halt.set()
+                log.exception("mailer: cannot record %d outcomes", len(outcomes))
+                raise
 
     async def _deliver(
         self,
         item: Claimed,
         people: dict[uuid.UUID, read_api.Addressee],
         changes: dict[uuid.UUID, ChangeRecord],
-    ) -> tuple[Claimed, str, str | None]:
+    ) -> Outcome:
+        def outcome(status: str, error: str | None = None, code: int | None = None) -> Outcome:
+            return Outcome(item.id, item.subscriber_id, item.kind, status, error, code)
+
         person = people.get(item.subscriber_id) if item.subscriber_id else None
         if person is None:
-            return item, "dropped", "the subscriber no longer exists"
+            return outcome("dropped", "the subscriber no longer exists")
         if item.kind == "alert" and person.frequency != "immediate":
-            return item, "rhythm", None
+            return Outcome(
+                item.id,
+                item.subscriber_id,
+                item.kind,
+                "rhythm",
+                change_id=item.reference.get("change_id"),
+            )
         try:
             reference = {**item.reference, "delivery_id": str(item.id)}
             built = await self._composer.build(
                 item.kind, reference, person, changes, self._clock.now()
             )
         except LookupError as exc:
-            return item, "dropped", str(exc)
+            return outcome("dropped", str(exc))
         except (ValueError, jinja2.TemplateError) as exc:
             log.error("mailer: cannot build %s delivery %d: %s", item.kind, item.id, exc)
-            return item, "failed", f"cannot build the mail: {exc}"
+            return outcome("failed", f"cannot build the mail: {exc}")
         if built is None:
-            return item, "dropped", "no longer wanted (unsubscribed, rhythm changed or unconfirmed)"
+            return outcome("dropped", "no longer wanted (unsubscribed, rhythm changed or erased)")
         message_id = make_msgid(idstring=f"{item.id}", domain=self._composer.message_domain)
         payload = built.personalise(to=person.email, message_id=message_id, now=self._clock.now())
         try:
             await self._sender.send(self._composer.envelope_sender, person.email, payload)
+        except ServerUnavailable as exc:
+            return outcome("held", str(exc))
         except TemporaryFailure as exc:
-            return item, "retry", str(exc)
+            return outcome("retry", str(exc), exc.code)
         except PermanentFailure as exc:
-            return item, "failed", str(exc)
-        return item, "sent", None
-
-    async def _record(self, outcomes: Sequence[tuple[Claimed, str, str | None]]) -> None:
-        now = self._clock.now()
-        async with self._sessions() as session, session.begin():
-            sent = [c.id for c, status, _ in outcomes if status == "sent"]
-            if sent:
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(sent))
-                    .values(status="sent", sent_at=now, lease_until=None, last_error=None)
-                )
-            for item, status, error in outcomes:
-                if status == "sent":
-                    continue
-                if status == "retry" and item.attempts + 1 < MAX_ATTEMPTS:
-                    delay = timedelta(seconds=min(3600, 30 * 2**item.attempts))
-                    values = {
-                        "status": "queued",
-                        "attempts": item.attempts + 1,
-                        "next_attempt_at": now + delay,
-                        "lease_until": None,
-                        "last_error": error,
-                    }
-                    log.warning(
-                        "mailer: delivery %d deferred (%s); retry in %s", item.id, error, delay
-                    )
-                else:
-                    values = {
-                        "status": "failed" if status in ("failed", "retry") else "dropped",
-                        "attempts": item.attempts + 1,
-                        "lease_until": None,
-                        "last_error": error,
-                    }
-                    if status not in ("dropped", "rhythm"):
-                        log.error("mailer: delivery %d failed for good: %s", item.id, error)
-                await session.execute(
-                    update(Delivery).where(Delivery.id == item.id).values(**values)
-                )
-            await _release_items(session, [c for c, status, _ in outcomes if status == "dropped"])
-            await _to_digest(session, [c for c, status, _ in outcomes if status == "rhythm"], now)
+            return outcome("bounced", str(exc), exc.code)
+        return outcome("sent")
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Send until stopped, waking early when new work is queued."""
@@ -215,36 +253,3 @@ class DeliveryWorker:
             )
             for task in pending:
                 task.cancel()
-
-
-async def _release_items(session: AsyncSession, dropped: Sequence[Claimed]) -> None:
-    """Give a dropped digest's items back so the person's current rhythm can still send them."""
-    ids = [c.id for c in dropped if c.kind == "digest"]
-    if ids:
-        await session.execute(
-            update(PendingItem).where(PendingItem.delivery_id.in_(ids)).values(delivery_id=None)
-        )
-
-
-async def _to_digest(session: AsyncSession, alerts: Sequence[Claimed], now: datetime) -> None:
-    """Turn alerts for people who switched to a digest into pending items for it."""
-    for item in alerts:
-        if item.subscriber_id is None:
-            continue
-        change_id = uuid.UUID(item.reference["change_id"])
-        exists = await session.scalar(
-            select(PendingItem.id).where(
-                PendingItem.subscriber_id == item.subscriber_id, PendingItem.change_id == change_id
-            )
-        )
-        if exists is None:
-            change = await session.get(ChangeRecord, change_id)
-            if change is not None:
-                session.add(
-                    PendingItem(
-                        subscriber_id=item.subscriber_id,
-                        change_id=change_id,
-                        topic=change.topics[0],
-                        created_at=now,
-                    )
-                )

@@ -1,8 +1,9 @@
 """Daily and weekly digests: one mail per person per period, gathering all their pending items.
 
-A run is recorded per period key, works through subscribers in id order in small transactions
-and remembers how far it got, so a run that dies is resumed where it stopped. Every step is
-idempotent (one delivery per subscriber and period), so two replicas racing cannot double up.
+A run is recorded per period key and works through subscribers in id order, one page per
+transaction. A run that dies stays "running"; the next ``run_due`` walks the period again from
+the start, and since every step is idempotent (one delivery per subscriber and period, items
+attached only once) the pages already done add nothing. Two replicas racing cannot double up.
 Items are pending until a digest takes them; a missed run is made up by the next run, which
 takes every item created before its period's end (half-open windows: nothing falls between).
 """
@@ -40,8 +41,10 @@ class DigestRunner:
         timezone: str,
         hour: int,
         weekday: int,
+        page_size: int = PAGE,
     ) -> None:
         self._sessions = sessions
+        self._page_size = page_size
         self._clock = clock
         self._tz = ZoneInfo(timezone)
         self._hour = hour
@@ -96,7 +99,7 @@ class DigestRunner:
         while True:
             async with self._sessions() as session, session.begin():
                 ids = await read_api.active_ids_with_frequency(
-                    session, period.frequency, after=after, limit=PAGE
+                    session, period.frequency, after=after, limit=self._page_size
                 )
                 if not ids:
                     break
@@ -161,23 +164,25 @@ class DigestRunner:
                     for s in fresh
                 ],
             )
-        deliveries = (
-            await session.execute(
-                select(Delivery.id, Delivery.subscriber_id).where(
-                    Delivery.batch_key == period.key,
-                    Delivery.subscriber_id.in_(owed),
-                    Delivery.status == "queued",
-                )
+        # Attach each person's open items to their queued digest in one statement, not one each.
+        digest_of = (
+            select(Delivery.id)
+            .where(
+                Delivery.subscriber_id == PendingItem.subscriber_id,
+                Delivery.batch_key == period.key,
+                Delivery.status == "queued",
             )
-        ).all()
-        for delivery_id, subscriber_id in deliveries:
-            await session.execute(
-                update(PendingItem)
-                .where(
-                    PendingItem.subscriber_id == subscriber_id,
-                    PendingItem.delivery_id.is_(None),
-                    PendingItem.created_at < period.end,
-                )
-                .values(delivery_id=delivery_id)
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(PendingItem)
+            .where(
+                PendingItem.subscriber_id.in_(owed),
+                PendingItem.delivery_id.is_(None),
+                PendingItem.created_at < period.end,
+                digest_of.is_not(None),
             )
+            .values(delivery_id=digest_of)
+            .execution_options(synchronize_session=False)
+        )
         return len(fresh)

@@ -52,18 +52,13 @@ async def queue_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
         return
     keys = {(r["subscriber_id"], r["batch_key"]) for r in rows}
     batch_keys = {k for _, k in keys}
-    existing = set(
-        (
-            await session.execute(
-                select(Delivery.subscriber_id, Delivery.batch_key).where(
-                    Delivery.batch_key.in_(batch_keys),
-                    Delivery.subscriber_id.in_({s for s, _ in keys}),
-                )
-            )
+    found = await session.execute(
+        select(Delivery.subscriber_id, Delivery.batch_key).where(
+            Delivery.batch_key.in_(batch_keys),
+            Delivery.subscriber_id.in_({s for s, _ in keys}),
         )
-        .tuples()
-        .all()
     )
+    existing = {(subscriber_id, batch_key) for subscriber_id, batch_key in found}
     fresh = [r for r in rows if (r["subscriber_id"], r["batch_key"]) not in existing]
     if fresh:
         await session.execute(insert(Delivery), fresh)

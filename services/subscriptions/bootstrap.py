@@ -12,11 +12,14 @@ from sqlalchemy import delete, select
 from services.subscriptions import admin
 from services.subscriptions.adapters import rate_limit
 from services.subscriptions.adapters.tables import PrivacyNotice, Subscriber
+from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
+from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.csrf import CsrfGuard
 from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
 from services.subscriptions.entrypoints.web import SubscriptionsWeb, router
 from services.subscriptions.handlers import Deps
+from shared.events import SubscriberBounced
 from shared.runtime import Runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -25,9 +28,16 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the public pages on an app."""
     csrf = CsrfGuard(runtime.settings.secret_key)
+    deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock)
+    # Hard bounces reported by the mailer end a person's alerts here, where their row lives.
+    runtime.bus.subscribe(
+        "subscriptions",
+        SubscriberBounced,
+        bounce_handler(deps, limit=runtime.settings.hard_bounce_limit),
+    )
     app.state.subscriptions_web = SubscriptionsWeb(
         sessions=runtime.sessions,
-        deps=Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock),
+        deps=deps,
         pages=PageRenderer(
             build_environment(),
             csrf,
@@ -37,6 +47,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         csrf=csrf,
     )
     app.include_router(router)
+    install_api(app)
     admin.install(app, runtime)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -107,6 +107,7 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
     subscriber = await session.scalar(
         select(Subscriber).where(Subscriber.email == form.address).with_for_update()
     )
+    fresh = False
     if subscriber is None:
         subscriber = Subscriber(
             id=uuid.uuid4(),
@@ -118,21 +119,27 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
             hard_bounces=0,
         )
         session.add(subscriber)
+        # The tables have no relationship(), so the unit of work needs the row in first.
         await session.flush()
+        fresh = True
     elif subscriber.status == "disabled":
         # Mail to this address bounced for good; a new sign-up gives it another chance.
         subscriber.status = "active" if subscriber.confirmed_at else "pending"
         subscriber.hard_bounces = 0
 
-    pending = await session.scalar(
-        select(SignupRequest)
-        .where(
-            SignupRequest.subscriber_id == subscriber.id,
-            SignupRequest.confirmed_at.is_(None),
-            SignupRequest.expires_at > now,
+    pending = (
+        None
+        if fresh
+        else await session.scalar(
+            select(SignupRequest)
+            .where(
+                SignupRequest.subscriber_id == subscriber.id,
+                SignupRequest.confirmed_at.is_(None),
+                SignupRequest.expires_at > now,
+            )
+            .order_by(SignupRequest.created_at.desc())
+            .limit(1)
         )
-        .order_by(SignupRequest.created_at.desc())
-        .limit(1)
     )
     subject = deps.subject_hash(form.address)
     _ledger(
@@ -141,7 +148,7 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         subject_hash=subject,
         action="requested",
         topics=form.topics,
-        channel="web",
+        channel=form.channel,
         frequency=form.frequency,
         language=form.language,
         page=form.page,
@@ -150,7 +157,9 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         pending.topics = sorted(set(pending.topics) | set(form.topics))
         pending.frequency = form.frequency
         pending.language = form.language
-        recent = now - pending.created_at < timedelta(minutes=RESEND_AFTER_MINUTES)
+        # Every mail moves the expiry to send time + TTL, so this is when the last one went out.
+        last_sent = pending.expires_at - timedelta(days=deps.settings.confirm_ttl_days)
+        recent = now - last_sent < timedelta(minutes=RESEND_AFTER_MINUTES)
         if recent or pending.mails_sent >= MAX_CONFIRMATION_MAILS:
             log.info(
                 "subscriptions: sign-up merged into pending request %s; no new mail", pending.id
@@ -173,7 +182,6 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         mails_sent=1,
     )
     session.add(request)
-    await session.flush()
     record(session, SignupRequested(subscriber_id=subscriber.id, request_id=request.id))
 
 
@@ -240,7 +248,7 @@ async def confirm(session: AsyncSession, deps: Deps, token: str) -> ConfirmOutco
         SubscriberConfirmed(
             subscriber_id=subscriber.id,
             topics=all_topics,
-            frequency=_frequency(subscriber.frequency),
+            frequency=frequency_of(subscriber.frequency),
             language="en" if subscriber.language == "en" else "nb",
         ),
     )
@@ -249,7 +257,8 @@ async def confirm(session: AsyncSession, deps: Deps, token: str) -> ConfirmOutco
     )
 
 
-def _frequency(value: str) -> Frequency:
+def frequency_of(value: str) -> Frequency:
+    """Return a stored frequency as the value the events carry."""
     return "daily" if value == "daily" else "weekly" if value == "weekly" else "immediate"
 
 
@@ -275,6 +284,7 @@ async def unsubscribe(
     *,
     topics: Iterable[str] | None,
     route: Route,
+    channel: str | None = None,
 ) -> tuple[str, ...]:
     """End alerts about some topics (None: all); return the topics ended."""
     now = deps.clock.now()
@@ -297,9 +307,10 @@ async def unsubscribe(
         subject_hash=deps.subject_hash(subscriber.email),
         action="unsubscribed",
         topics=ending,
-        channel=route,
+        channel=channel or route,
         frequency=subscriber.frequency,
         language=subscriber.language,
+        details={"route": route} if channel else None,
     )
     record(
         session,
@@ -321,6 +332,7 @@ async def update_preferences(
     topics: Iterable[str],
     frequency: Frequency,
     language: str,
+    channel: str = "manage-page",
 ) -> None:
     """Set a person's topics, frequency and language from the manage page."""
     now = deps.clock.now()
@@ -328,7 +340,14 @@ async def update_preferences(
     current = await open_topics(session, subscriber.id)
     removed = current - wanted
     if removed:
-        await unsubscribe(session, deps, subscriber, topics=removed, route="manage-page")
+        await unsubscribe(
+            session,
+            deps,
+            subscriber,
+            topics=removed,
+            route="manage-page",
+            channel=None if channel == "manage-page" else channel,
+        )
     for topic in sorted(wanted - current):
         session.add(Subscription(subscriber_id=subscriber.id, topic=topic, started_at=now))
     changed = (
@@ -344,7 +363,7 @@ async def update_preferences(
         subject_hash=deps.subject_hash(subscriber.email),
         action="preferences_changed",
         topics=wanted,
-        channel="manage-page",
+        channel=channel,
         frequency=frequency,
         language=language,
     )
@@ -359,18 +378,26 @@ async def update_preferences(
     )
 
 
-async def erase(session: AsyncSession, deps: Deps, subscriber: Subscriber, *, route: Route) -> None:
+async def erase(
+    session: AsyncSession,
+    deps: Deps,
+    subscriber: Subscriber,
+    *,
+    route: Route,
+    channel: str | None = None,
+) -> None:
     """End every alert and delete the address; the ledger keeps only its keyed hash."""
     subject = deps.subject_hash(subscriber.email)
-    await unsubscribe(session, deps, subscriber, topics=None, route=route)
+    await unsubscribe(session, deps, subscriber, topics=None, route=route, channel=channel)
     _ledger(
         session,
         deps,
         subject_hash=subject,
         action="erased",
         topics=(),
-        channel=route,
+        channel=channel or route,
         language=subscriber.language,
+        details={"route": route} if channel else None,
     )
     subscriber_id = subscriber.id
     await session.delete(subscriber)

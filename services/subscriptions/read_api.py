@@ -175,7 +175,7 @@ async def confirmation_context(
     ).first()
     if row is None:
         return None
-    request, subscriber = row.tuple()
+    request, subscriber = row
     existing = (
         await session.scalars(
             select(Subscription.topic).where(

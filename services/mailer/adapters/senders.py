@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import ssl
 import uuid
 from pathlib import Path
@@ -16,11 +17,23 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 
-class TemporaryFailure(Exception):
-    """The mail may go through later (4xx, dropped connection, server down)."""
+class SendFailure(Exception):
+    """A message did not go through; ``code`` is the SMTP reply code when there was one."""
+
+    def __init__(self, text: str, code: int | None = None) -> None:
+        super().__init__(text)
+        self.code = code
 
 
-class PermanentFailure(Exception):
+class TemporaryFailure(SendFailure):
+    """The mail may go through later (4xx, dropped connection)."""
+
+
+class ServerUnavailable(TemporaryFailure):
+    """No connection to the SMTP server at all: nothing can go now, through no fault of the mail."""
+
+
+class PermanentFailure(SendFailure):
     """The server refused this recipient or message for good (5xx)."""
 
 
@@ -95,13 +108,20 @@ class SmtpMailSender:
         async with self._slots:
             client = None
             try:
-                client = (
-                    self._idle.get_nowait() if not self._idle.empty() else await self._connect()
-                )
+                client = self._reusable()
+                if client is None:
+                    try:
+                        client = await self._connect()
+                    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                        raise ServerUnavailable(
+                            f"cannot reach the SMTP server: {type(exc).__name__}"
+                        ) from exc
                 errors, _ = await client.sendmail(sender, [recipient], message)
                 if errors:
                     code, _text = next(iter(errors.values()))
                     raise _failure(code, "recipient refused")
+            except ServerUnavailable:
+                raise
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 codes = [r.code for r in exc.recipients]
                 raise _failure(codes[0] if codes else 550, "recipient refused") from exc
@@ -127,6 +147,15 @@ class SmtpMailSender:
             if client is not None:
                 self._idle.put_nowait(client)
 
+    def _reusable(self) -> aiosmtplib.SMTP | None:
+        """Return an idle connection that is still open; the server may have timed others out."""
+        while not self._idle.empty():
+            client = self._idle.get_nowait()
+            if client.is_connected:
+                return client
+            client.close()
+        return None
+
     async def close(self) -> None:
         """Quit every pooled connection."""
         while not self._idle.empty():
@@ -137,10 +166,15 @@ class SmtpMailSender:
                 client.close()
 
 
-def _failure(code: int, text: str) -> Exception:
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+
+
+def _failure(code: int, text: str) -> SendFailure:
+    # Servers often repeat the recipient in their reply; the ledger must not keep addresses.
+    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {text}")[:500]
     if 400 <= code < 500:
-        return TemporaryFailure(f"SMTP {code}: {text}"[:500])
-    return PermanentFailure(f"SMTP {code}: {text}"[:500])
+        return TemporaryFailure(detail, code)
+    return PermanentFailure(detail, code)
 
 
 async def _reset(client: aiosmtplib.SMTP | None) -> None:

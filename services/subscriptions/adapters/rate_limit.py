@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import RateLimitHit
@@ -16,20 +18,39 @@ def _window(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
+async def allow_all(session: AsyncSession, limits: list[tuple[str, int]], now: datetime) -> bool:
+    """Count one request for each key in one statement; tell whether all are within limit.
+
+    Keys are locked in the order given, so callers that always pass them in the same order
+    (address before client) cannot deadlock each other.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    window = _window(now)
+    values = insert(RateLimitHit).values(
+        [{"key": key, "window_start": window, "count": 1} for key, _ in limits]
+    )
+    upsert = values.on_conflict_do_update(
+        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
+        set_={"count": RateLimitHit.count + 1},
+    ).returning(RateLimitHit.key, RateLimitHit.count)
+    counts = {key: count for key, count in (await session.execute(upsert)).all()}
+    return all(counts.get(key, limit + 1) <= limit for key, limit in limits)
+
+
 async def allow(session: AsyncSession, key: str, limit: int, now: datetime) -> bool:
     """Count one request for ``key`` (already a keyed hash) and tell whether it is within limit."""
-    window = _window(now)
-    hit = await session.scalar(
-        select(RateLimitHit)
-        .where(RateLimitHit.key == key, RateLimitHit.window_start == window)
-        .with_for_update()
-    )
-    if hit is None:
-        session.add(RateLimitHit(key=key, window_start=window, count=1))
-        await session.flush()
-        return True
-    hit.count += 1
-    return hit.count <= limit
+    # One atomic upsert: two first requests of a window can no longer both insert (and one fail
+    # on the primary key), and a hit costs one round trip instead of a locked read and a write.
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = insert(RateLimitHit).values(key=key, window_start=_window(now), count=1)
+    upsert = values.on_conflict_do_update(
+        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
+        set_={"count": RateLimitHit.count + 1},
+    ).returning(RateLimitHit.count)
+    count = await session.scalar(upsert)
+    return count is not None and count <= limit
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:

@@ -23,6 +23,7 @@ class SignupForm:
     frequency: Frequency
     language: str
     page: str | None
+    channel: str = "web"
 
 
 def parse_frequency(value: str | None) -> Frequency | None:

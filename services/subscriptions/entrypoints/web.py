@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData
 
@@ -48,6 +49,49 @@ class SubscriptionsWeb:
         key = self.deps.settings.secret_key.encode()
         return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
+    async def _count(self, session: AsyncSession, kind: str, address: str, client: str) -> bool:
+        settings = self.deps.settings
+        allowed = await rate_limit.allow_all(
+            session,
+            [
+                (self.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
+                (self.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
+            ],
+            self.deps.clock.now(),
+        )
+        if not allowed:
+            log.warning("subscriptions: %s rate limit reached", kind)
+        return allowed
+
+    async def within_limits(self, kind: str, address: str, client: str) -> bool:
+        """Count a request per address and per client; tell whether both are within limit."""
+        # Its own short transaction: the per-client row is hot, so its lock is held briefly.
+        async with transaction(self.sessions) as session:
+            return await self._count(session, kind, address, client)
+
+    async def sign_up(self, form: SignupForm, client: str) -> bool:
+        """Record a sign-up and count it against the limits in one transaction; False if over."""
+        for attempt in range(2):
+            try:
+                async with transaction(self.sessions) as session:
+                    await handlers.request_signup(session, self.deps, form)
+                    # Counted last, right before the commit: the per-client row is hot, so its
+                    # lock is held only briefly. Over the limit, the whole sign-up rolls back.
+                    if not await self._count(session, "signup", form.address, client):
+                        raise _OverLimit
+                return True
+            except _OverLimit:
+                return False
+            except IntegrityError:
+                # Two first sign-ups of one address at once: the second finds the first's row.
+                if attempt:
+                    raise
+        return False
+
+
+class _OverLimit(Exception):
+    """Roll back a sign-up that went over a rate limit."""
+
 
 def get_web(request: Request) -> SubscriptionsWeb:
     """Return the subscriptions web context from the app state."""
@@ -64,7 +108,8 @@ def _language(request: Request) -> str:
     )
 
 
-def _client(request: Request) -> str:
+def client_of(request: Request) -> str:
+    """Return the client address the per-client rate limit counts."""
     return request.client.host if request.client else "unknown"
 
 
@@ -167,35 +212,12 @@ async def _subscribe(
     assert frequency is not None
     topics = (slug, *(t for t in related if t in topic.related))
     page = request.headers.get("referer", "")[:2000] or None
-    async with transaction(web.sessions) as session:
-        now = web.deps.clock.now()
-        per_address = await rate_limit.allow(
-            session,
-            web.limit_key("signup-address", address),
-            web.deps.settings.signup_limit_per_address,
-            now,
-        )
-        per_client = await rate_limit.allow(
-            session,
-            web.limit_key("signup-client", _client(request)),
-            web.deps.settings.signup_limit_per_client,
-            now,
-        )
-    if not (per_address and per_client):
-        log.warning(
-            "subscriptions: sign-up rate limit reached (%s)",
-            "address" if not per_address else "client",
-        )
+    form_ = SignupForm(
+        address=address, topics=topics, frequency=frequency, language=language, page=page
+    )
+    if not await web.sign_up(form_, client_of(request)):
         return web.pages.render(request, "rate_limited.html", language, status_code=429)
-    async with transaction(web.sessions) as session:
-        await handlers.request_signup(
-            session,
-            web.deps,
-            SignupForm(
-                address=address, topics=topics, frequency=frequency, language=language, page=page
-            ),
-        )
-    _wake(request)
+    wake_outbox(request)
     return web.pages.render(
         request,
         "check_email.html",
@@ -205,7 +227,7 @@ async def _subscribe(
     )
 
 
-def _wake(request: Request) -> None:
+def wake_outbox(request: Request) -> None:
     """Tell the outbox relay there is something to publish now."""
     wake = getattr(request.app.state, "wake_outbox", None)
     if callable(wake):
@@ -248,7 +270,7 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         outcome = await handlers.confirm(session, web.deps, token)
     if outcome is None:
         return _invalid_link(web, request, language)
-    _wake(request)
+    wake_outbox(request)
     topics = [
         _topic_view(t, outcome.language)
         for slug in outcome.topics
@@ -310,7 +332,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
                 session, web.deps, subscriber, topics=topics, frequency=frequency, language=language
             )
             outcome = "saved"
-    _wake(request)
+    wake_outbox(request)
     if outcome == "saved":
         return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1"})
     return web.pages.render(request, f"{outcome}.html", language)
@@ -350,7 +372,7 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
         else:
             await handlers.erase(session, web.deps, subscriber, route="link")
             outcome = "erased"
-    _wake(request)
+    wake_outbox(request)
     return web.pages.render(request, f"{outcome}.html", language)
 
 
@@ -367,7 +389,7 @@ async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse
         if subscriber is None:
             return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
         await handlers.unsubscribe(session, web.deps, subscriber, topics=None, route="one-click")
-    _wake(request)
+    wake_outbox(request)
     return PlainTextResponse("Unsubscribed.\n")
 
 
@@ -404,24 +426,11 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
             email=raw,
             status_code=400,
         )
-    async with transaction(web.sessions) as session:
-        now = web.deps.clock.now()
-        ok = await rate_limit.allow(
-            session,
-            web.limit_key("manage-address", address),
-            web.deps.settings.signup_limit_per_address,
-            now,
-        ) and await rate_limit.allow(
-            session,
-            web.limit_key("manage-client", _client(request)),
-            web.deps.settings.signup_limit_per_client,
-            now,
-        )
-    if not ok:
+    if not await web.within_limits("manage", address, client_of(request)):
         return web.pages.render(request, "rate_limited.html", language, status_code=429)
     async with transaction(web.sessions) as session:
         await handlers.request_manage_link(session, web.deps, address)
-    _wake(request)
+    wake_outbox(request)
     return web.pages.render(request, "manage_link.html", language, sent=True, errors={}, email="")
 
 

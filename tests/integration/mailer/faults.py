@@ -1,0 +1,53 @@
+"""SMTP servers that misbehave on purpose: drop the connection mid-DATA, or come up late."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.support.smtp import Mailbox
+
+
+@dataclass
+class DroppingMailbox(Mailbox):
+    """A mailbox that hangs up on the first ``drops`` messages instead of answering DATA."""
+
+    drops: int = 0
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        with self.lock:
+            dropping = self.drops > 0
+            if dropping:
+                self.drops -= 1
+        if dropping and server.transport is not None:
+            # The whole message came in but no reply goes out: the server did not take it.
+            server.transport.close()
+            return "421 4.4.2 connection dropped"
+        return await super().handle_DATA(server, session, envelope)
+
+
+class LoopbackSmtp:
+    """An aiosmtpd server on a chosen loopback port that can be started and stopped again."""
+
+    def __init__(self, mailbox: Mailbox, port: int) -> None:
+        self.mailbox = mailbox
+        self.port = port
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the VARSEL_SMTP_URL that reaches it."""
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start serving."""
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop serving, if running."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None

@@ -1,0 +1,292 @@
+"""Digests on a frozen clock: period edges, daylight saving, crashes, missed runs, changes."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.mailer.adapters.tables import DigestRun
+from services.mailer.digests import DigestRunner
+from services.mailer.domain.periods import Period
+from services.subscriptions import handlers
+from services.subscriptions.adapters.tables import Subscriber
+from tests.integration.mailer.harness import Harness, at, on
+
+ADDRESS = "kari@example.org"
+
+
+def titles(harness: Harness, address: str = ADDRESS) -> list[list[str]]:
+    """Return, per mail the address got, the change titles it lists."""
+    found = []
+    for mail in harness.received_by(address):
+        plain = mail.message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        found.append(sorted(set(re.findall(r"Endring [\w:-]+", plain.get_content()))))
+    return found
+
+
+async def digest_now(harness: Harness) -> None:
+    """Run whatever digest is due at the clock's time and send what it queued."""
+    await harness.mailer.digests.run_due()
+    await harness.send_all()
+
+
+async def change_at(
+    harness: Harness, moment: str, title: str, topic: str = "norge-i-verden"
+) -> None:
+    harness.clock.set(at(moment))
+    await harness.change(title, topics=(topic,))
+
+
+PERIODS = {
+    # name: (frequency, previous run, changes inside the period, its run, the run after)
+    "daily-november": (
+        "daily",
+        "2026-11-22T06:00:00+00:00",
+        ["2026-11-22T06:00:00+00:00", "2026-11-23T05:59:59+00:00"],
+        "2026-11-23T06:00:00+00:00",
+        "2026-11-24T06:00:00+00:00",
+    ),
+    "daily-spring-forward": (
+        "daily",
+        "2026-03-28T06:00:00+00:00",
+        ["2026-03-29T00:59:59+00:00", "2026-03-29T04:59:59+00:00"],
+        "2026-03-29T05:00:00+00:00",
+        "2026-03-30T05:00:00+00:00",
+    ),
+    "daily-fall-back": (
+        "daily",
+        "2026-10-24T05:00:00+00:00",
+        ["2026-10-25T00:30:00+00:00", "2026-10-25T01:30:00+00:00", "2026-10-25T05:59:59+00:00"],
+        "2026-10-25T06:00:00+00:00",
+        "2026-10-26T06:00:00+00:00",
+    ),
+    "weekly-spring-forward": (
+        "weekly",
+        "2026-03-23T06:00:00+00:00",
+        ["2026-03-29T04:59:59+00:00", "2026-03-30T04:59:59+00:00"],
+        "2026-03-30T05:00:00+00:00",
+        "2026-04-06T05:00:00+00:00",
+    ),
+    "weekly-fall-back": (
+        "weekly",
+        "2026-10-19T05:00:00+00:00",
+        ["2026-10-25T01:30:00+00:00", "2026-10-26T05:59:59+00:00"],
+        "2026-10-26T06:00:00+00:00",
+        "2026-11-02T06:00:00+00:00",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("database_url", "name"),
+    [("sqlite", name) for name in sorted(PERIODS)]
+    + [("postgresql", "daily-spring-forward"), ("postgresql", "weekly-fall-back")],
+    indirect=["database_url"],
+)
+async def test_a_change_belongs_to_exactly_one_period_at_07_oslo_time(
+    harness: Harness, name: str
+) -> None:
+    frequency, previous, inside, run, following = PERIODS[name]
+    harness.clock.set(at(previous) - timedelta(days=2))
+    await harness.subscribe(ADDRESS, frequency=frequency)  # type: ignore[arg-type]
+    await harness.seeded()
+    await change_at(harness, (at(previous) - timedelta(seconds=1)).isoformat(), "Endring 0")
+    harness.clock.set(at(previous))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 0"]]
+
+    for n, moment in enumerate(inside, start=1):
+        await change_at(harness, moment, f"Endring {n}")
+    harness.clock.set(at(run) - timedelta(seconds=1))
+    await digest_now(harness)
+    assert len(titles(harness)) == 1, "the period is not over one second before 07:00 in Oslo"
+
+    await change_at(harness, run, "Endring at-run-time")  # exactly 07:00: the next period
+    await digest_now(harness)
+    expected = sorted(f"Endring {n}" for n in range(1, len(inside) + 1))
+    assert titles(harness)[1:] == [expected]
+
+    harness.clock.set(at(following))
+    await digest_now(harness)
+    assert titles(harness)[2:] == [["Endring at-run-time"]]
+    await digest_now(harness)
+    assert len(titles(harness)) == 3, "a period runs once"
+
+
+class DyingRunner(DigestRunner):
+    """A digest run that dies after its first page of subscribers."""
+
+    pages = 0
+
+    async def _queue_page(self, *args: object, **kwargs: object) -> int:
+        if self.pages == 1:
+            raise RuntimeError("killed half-way")
+        self.pages += 1
+        return await super()._queue_page(*args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_run_killed_half_way_is_resumed_without_duplicates(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    people = [f"person{i}@example.org" for i in range(5)]
+    for address in people:
+        await harness.subscribe(address, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    settings = harness.runtime.settings
+    dying = DyingRunner(
+        harness.runtime.sessions,
+        harness.clock,
+        timezone=settings.timezone,
+        hour=settings.digest_hour,
+        weekday=settings.digest_weekday,
+        page_size=2,
+    )
+    with pytest.raises(RuntimeError, match="killed half-way"):
+        await dying.run_due()
+    await harness.send_all()
+    assert len(harness.received()) == 2, "the first page was queued and is sent"
+
+    harness.clock.advance(timedelta(minutes=1))
+    await digest_now(harness)
+    await digest_now(harness)
+    assert sorted(r for m in harness.received() for r in m.recipients) == sorted(people)
+    async with harness.runtime.sessions() as session:
+        run = await session.scalar(select(DigestRun).where(DigestRun.frequency == "daily"))
+    assert run is not None and run.status == "done"
+
+
+async def test_after_three_days_down_one_digest_carries_everything(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-20T10:00:00+00:00"))
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    for day in (20, 21, 22):
+        await change_at(harness, f"2026-11-{day}T10:00:00+00:00", f"Endring {day}")
+    harness.clock.set(at("2026-11-23T08:00:00+00:00"))  # back up after three missed runs
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 20", "Endring 21", "Endring 22"]]
+    harness.clock.set(at("2026-11-24T08:00:00+00:00"))
+    await digest_now(harness)
+    assert len(titles(harness)) == 1, "nothing owed: no empty digest"
+
+
+async def _change_frequency(harness: Harness, subscriber_id: object, frequency: str) -> None:
+    async with harness.runtime.sessions() as session, session.begin():
+        subscriber = await session.get(Subscriber, subscriber_id)
+        assert subscriber is not None
+        await handlers.update_preferences(
+            session,
+            harness.deps,
+            subscriber,
+            topics=["norge-i-verden"],
+            frequency=frequency,  # type: ignore[arg-type]
+            language=subscriber.language,
+        )
+    await harness.relay()
+
+
+@on("sqlite")
+async def test_daily_to_weekly_moves_pending_items_to_the_weekly_digest(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))  # a Wednesday
+    subscriber_id = await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    await _change_frequency(harness, subscriber_id, "weekly")
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [], "no daily digest any more"
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))  # Monday 07:00 in Oslo
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]]
+
+
+async def test_immediate_to_daily_turns_a_queued_alert_into_a_digest_item(
+    harness: Harness,
+) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    subscriber_id = await harness.subscribe(ADDRESS)
+    await harness.seeded()
+    await harness.change("Endring 1")  # an alert is queued, not yet sent
+    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.send_all()
+    assert harness.received() == [], "the alert is not sent to someone who now wants digests"
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]]
+    outcome = {d.kind: d.status for d in await harness.deliveries() if d.kind != "confirm"}
+    assert outcome == {"alert": "dropped", "digest": "sent"}
+
+
+@pytest.mark.parametrize(
+    ("database_url", "relayed"),
+    [("sqlite", False), ("sqlite", True), ("postgresql", False)],
+    indirect=["database_url"],
+)
+async def test_unsubscribe_or_erasure_during_a_run_sends_them_nothing(
+    harness: Harness, relayed: bool
+) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    leaving = await harness.subscribe("leaving@example.org", frequency="daily")
+    erased = await harness.subscribe("erased@example.org", frequency="daily")
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    assert await harness.mailer.digests.run_due() == 3
+    async with harness.runtime.sessions() as session, session.begin():
+        person = await session.get(Subscriber, leaving)
+        assert person is not None
+        await handlers.unsubscribe(session, harness.deps, person, topics=None, route="link")
+        person = await session.get(Subscriber, erased)
+        assert person is not None
+        await handlers.erase(session, harness.deps, person, route="link")
+    if relayed:
+        await harness.relay()
+    for _ in range(50):  # send without relaying events, so only the send-time check can stop it
+        if not await harness.mailer.worker.send_due():
+            break
+    await harness.relay()
+    await harness.send_all()
+    assert [m.recipients for m in harness.received()] == [[ADDRESS]]
+    statuses = sorted(d.status for d in await harness.deliveries("digest"))
+    assert statuses == ["dropped", "dropped", "sent"]
+
+
+@on("sqlite")
+async def test_nobody_gets_an_empty_digest(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    assert await harness.mailer.digests.run_due() == 0
+    await harness.send_all()
+    assert harness.received() == []
+
+
+@on("sqlite")
+async def test_a_huge_digest_is_shortened_with_a_link_not_dropped(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    for n in range(24):
+        harness.clock.advance(timedelta(minutes=1))
+        await harness.change(f"Endring {n:02d}")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    await digest_now(harness)
+    (listed,) = titles(harness)
+    assert 0 < len(listed) < 24
+    plain = harness.received()[0].message.get_body(preferencelist=("plain",))
+    assert plain is not None
+    text = plain.get_content()
+    assert "https://www.fhi.no/om/internasjonalt/norge-i-verden/" in text
+    assert str(24 - len(listed)) in text
+
+
+def test_period_of_the_spring_forward_day_is_23_hours() -> None:
+    period = Period("daily", at("2026-03-28T06:00:00+00:00"), at("2026-03-29T05:00:00+00:00"))
+    assert period.duration == timedelta(hours=23)
+    assert isinstance(period.end, datetime)

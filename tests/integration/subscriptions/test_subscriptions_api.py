@@ -1,0 +1,140 @@
+"""The JSON API: the same journeys, neutral answers, clear 4xx details, the same limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.subscriptions.adapters.tables import Subscriber
+
+from .harness import RELATED, TOPIC, UNRELATED, running
+
+ADDRESS = "kari.nordmann@example.no"
+
+
+async def test_json_journey_sign_up_to_erasure(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        topics = (await h.client.get("/api/v1/topics")).json()
+        assert {t["slug"] for t in topics} >= {TOPIC, UNRELATED, *RELATED}
+        assert next(t for t in topics if t["slug"] == TOPIC)["title"]["en"] == "Norway in the world"
+
+        body = {"email": "Kari.Nordmann@Example.no", "topics": [TOPIC], "frequency": "daily"}
+        first = await h.client.post("/api/v1/subscriptions", json=body)
+        assert first.status_code == 202
+        assert first.json()["status"] == "accepted"
+        assert "Hvis adressen kan motta varsler" in first.json()["detail"]
+        token = await h.confirm_token(ADDRESS)
+
+        confirmed = await h.client.post(f"/api/v1/confirmations/{token}")
+        assert confirmed.status_code == 200
+        assert confirmed.json()["topics"] == [TOPIC]
+        manage = confirmed.json()["manage_token"]
+        reused = await h.client.post(f"/api/v1/confirmations/{token}")
+        assert reused.status_code == 404
+        assert "not valid" in reused.json()["detail"]
+
+        preferences = await h.client.get(f"/api/v1/preferences/{manage}")
+        assert preferences.json() == {"topics": [TOPIC], "frequency": "daily", "language": "nb"}
+        wanted = {"topics": [TOPIC, UNRELATED], "frequency": "weekly", "language": "en"}
+        changed = await h.client.put(f"/api/v1/preferences/{manage}", json=wanted)
+        assert changed.status_code == 200
+        assert changed.json() == {**wanted, "topics": sorted(wanted["topics"])}
+        assert await h.open_topics(ADDRESS) == {TOPIC, UNRELATED}
+
+        ended = await h.client.post(f"/api/v1/unsubscribe/{manage}", json={"topics": [UNRELATED]})
+        assert ended.json() == {"ended": [UNRELATED]}
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        assert (await h.client.get(f"/api/v1/preferences/{unsubscribe}")).status_code == 404
+
+        erased = await h.client.delete(f"/api/v1/subscribers/{unsubscribe}")
+        assert erased.status_code == 200
+        assert "keyed code" in erased.json()["kept"]  # in the person's language (en now)
+        assert await h.count(Subscriber) == 0
+        for method, url in (
+            ("GET", f"/api/v1/preferences/{manage}"),
+            ("POST", f"/api/v1/unsubscribe/{unsubscribe}"),
+            ("DELETE", f"/api/v1/subscribers/{manage}"),
+        ):
+            assert (await h.client.request(method, url)).status_code == 404
+        ledger = await h.ledger()
+        assert [r.action for r in ledger] == [
+            "requested",
+            "confirmed",
+            "preferences_changed",
+            "unsubscribed",
+            "unsubscribed",
+            "erased",
+        ]
+        assert ledger[0].channel == "api"
+        assert ledger[-1].channel == "api"
+        assert ledger[-1].details == {"route": "link"}
+
+
+async def test_json_answers_are_neutral(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.client.post("/api/v1/subscriptions", json={"email": ADDRESS, "topics": [TOPIC]})
+        await h.client.post(f"/api/v1/confirmations/{await h.confirm_token(ADDRESS)}")
+        answers = set()
+        for address in (ADDRESS, "unknown@example.no", ADDRESS.upper()):
+            for path, body in (
+                ("/api/v1/subscriptions", {"email": address, "topics": [TOPIC]}),
+                ("/api/v1/manage-links", {"email": address}),
+            ):
+                answer = await h.client.post(path, json=body)
+                answers.add((path, answer.status_code, answer.text))
+        assert len(answers) == 2
+
+
+async def test_json_bad_input_gets_a_clear_detail(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        cases = [
+            ({"email": "nope", "topics": [TOPIC]}, "Skriv en gyldig e-postadresse"),
+            ({"email": "a@b.no\r\nBcc: x@y.no", "topics": [TOPIC]}, "gyldig"),
+            ({"email": "nope", "topics": [TOPIC], "language": "en"}, "Enter a valid email"),
+            ({"email": ADDRESS, "topics": ["finnes-ikke"]}, "unknown topic(s): finnes-ikke"),
+            ({"email": ADDRESS, "topics": []}, "at least 1"),
+            ({"email": ADDRESS, "topics": [TOPIC], "frequency": "hourly"}, "immediate"),
+            ({"email": ADDRESS, "topics": [TOPIC], "admin": True}, "Extra inputs"),
+            ({"email": "x" * 400 + "@example.no", "topics": [TOPIC]}, "at most 320"),
+        ]
+        for body, detail in cases:
+            answer = await h.client.post("/api/v1/subscriptions", json=body)
+            assert answer.status_code == 422, body
+            assert detail in answer.text, (body, answer.text)
+        as_form = await h.client.post(
+            "/api/v1/subscriptions", data={"email": ADDRESS, "topics": TOPIC}
+        )
+        assert as_form.status_code == 422  # a form post (CSRF-able) is not accepted as JSON
+        broken = await h.client.post(
+            "/api/v1/subscriptions",
+            content=b"{not json",
+            headers={"content-type": "application/json"},
+        )
+        assert broken.status_code == 422
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_json_rate_limits(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(
+        sqlite_url, tmp_path, signup_limit_per_address=2, signup_limit_per_client=4
+    ) as h:
+        codes = [
+            (await h.client.post("/api/v1/subscriptions", json={"email": e, "topics": [TOPIC]}))
+            for e in (ADDRESS, ADDRESS, ADDRESS, "a@example.no", "b@example.no", "c@example.no")
+        ]
+        # A refused sign-up is rolled back whole, its count too: limits count accepted ones.
+        assert [c.status_code for c in codes] == [202, 202, 429, 202, 202, 429]
+        assert "For mange forsøk" not in codes[2].text  # the detail is the explanation itself
+        assert "hindre misbruk" in codes[2].json()["detail"]
+        assert codes[2].headers["retry-after"] == "3600"
+
+
+async def test_openapi_documents_the_api(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        schema = (await h.client.get("/openapi.json")).json()
+        paths = schema["paths"]
+        assert set(paths["/api/v1/preferences/{token}"]) == {"get", "put"}
+        assert "post" in paths["/api/v1/subscriptions"]
+        assert "202" in paths["/api/v1/subscriptions"]["post"]["responses"]
+        assert "delete" in paths["/api/v1/subscribers/{token}"]
+        for model in ("SignupIn", "Accepted", "Preferences", "Problem", "Erased"):
+            assert model in schema["components"]["schemas"], model

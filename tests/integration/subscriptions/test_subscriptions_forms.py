@@ -1,0 +1,333 @@
+"""Unhappy paths of the public forms: CSRF, rate limits, unknown topics, hostile input, floods."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from services.subscriptions import read_api
+from services.subscriptions.adapters.tables import SignupRequest, Subscriber
+from services.subscriptions.domain.texts import TEXTS
+
+from .harness import RELATED, TOPIC, UNRELATED, Harness, confirm, csrf, running, sign_up, subscribed
+
+ADDRESS = "kari.nordmann@example.no"
+SIGNUP = "subscriber.signup_requested.v1"
+
+
+def _without_csrf(page: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', page)
+
+
+async def test_sign_up_needs_csrf(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.client.get(f"/subscribe/{TOPIC}")  # the browser has its cookie
+        base = {"email": ADDRESS, "frequency": "immediate"}
+        for data in (base, {**base, "csrf_token": "0" * 64}, {**base, "csrf_token": "x" * 5000}):
+            refused = await h.client.post(f"/subscribe/{TOPIC}", data=data)
+            assert refused.status_code == 400
+            assert "Skjemaet var for gammelt. Send det på nytt." in refused.text
+            # The form comes back filled in, with a fresh token to send it again.
+            assert f'value="{ADDRESS}"' in refused.text
+            assert csrf(refused.text)
+        async with h.browser() as cookieless:
+            token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
+            other = await cookieless.post(f"/subscribe/{TOPIC}", data={**base, "csrf_token": token})
+            assert other.status_code == 400
+        manage_link = await h.client.post("/manage-link", data={"email": ADDRESS})
+        assert manage_link.status_code == 400
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_rate_limit_per_address(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path, signup_limit_per_address=2) as h:
+        for host in ("192.0.2.1", "192.0.2.2"):
+            async with h.browser(host) as browser:
+                assert (await sign_up(browser, ADDRESS)).status_code == 200
+        async with h.browser("192.0.2.3") as browser:
+            # Case and spacing do not make another address.
+            limited = await sign_up(browser, "  Kari.Nordmann@EXAMPLE.no ")
+            assert limited.status_code == 429
+            assert "For mange forsøk" in limited.text
+            assert "Prøv igjen om en time" in limited.text
+            assert (await sign_up(browser, "ola@example.no")).status_code == 200
+            english = await sign_up(browser, ADDRESS, lang="en")
+            assert english.status_code == 429
+            assert "Too many attempts" in english.text
+        # A new hour, a new allowance.
+        h.clock.advance(timedelta(hours=1))
+        async with h.browser("192.0.2.4") as browser:
+            assert (await sign_up(browser, ADDRESS)).status_code == 200
+
+
+async def test_rate_limit_per_client(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path, signup_limit_per_client=3) as h:
+        for n in range(3):
+            assert (await sign_up(h.client, f"person{n}@example.no")).status_code == 200
+        limited = await sign_up(h.client, "person9@example.no")
+        assert limited.status_code == 429
+        assert "fra denne maskinen" in limited.text
+        assert await h.subscriber("person9@example.no") is None
+        async with h.browser("198.51.100.7") as elsewhere:
+            assert (await sign_up(elsewhere, "person9@example.no")).status_code == 200
+        # The manage-link form counts separately but the same way.
+        token = csrf((await h.client.get("/manage-link")).text)
+        answers = [
+            await h.client.post(
+                "/manage-link", data={"email": f"p{n}@example.no", "csrf_token": token}
+            )
+            for n in range(4)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert "For mange forsøk" in answers[-1].text
+
+
+async def test_unknown_topic_is_a_404_page(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
+        for path in ("/subscribe/finnes-ikke", "/embed/subscribe/finnes-ikke"):
+            page = await h.client.get(path)
+            assert page.status_code == 404
+            assert "Vi har ikke noe emne med denne adressen." in page.text
+            posted = await h.client.post(
+                path, data={"email": ADDRESS, "frequency": "daily", "csrf_token": token}
+            )
+            assert posted.status_code == 404
+        english = await h.client.get("/subscribe/finnes-ikke?lang=en")
+        assert "We have no topic at this address." in english.text
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+BAD_ADDRESSES = [
+    ("", "Skriv inn e-postadressen din."),
+    ("   ", "Skriv inn e-postadressen din."),
+    ("ikke-en-adresse", "Skriv en gyldig e-postadresse"),
+    ("a@b.no\r\nBcc: x@y.no", "Skriv en gyldig e-postadresse"),
+    ("a@b.no\nBcc: x@y.no", "Skriv en gyldig e-postadresse"),
+    ("a@b.no%0d%0aBcc:x@y.no", "Skriv en gyldig e-postadresse"),
+    ("a@b.no, x@y.no", "Skriv en gyldig e-postadresse"),
+    ("Kari <a@b.no>", "Skriv en gyldig e-postadresse"),
+    ("a" * 250 + "@example.no", "Skriv en gyldig e-postadresse"),
+    ("x" * 100_000 + "@example.no", "Skriv en gyldig e-postadresse"),
+    (HOSTILE + "@example.no", "Skriv en gyldig e-postadresse"),
+    ("a@b.no\x00", "Skriv en gyldig e-postadresse"),
+]
+
+
+async def test_bad_addresses_get_the_form_back(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        for email, message in BAD_ADDRESSES:
+            answer = await sign_up(h.client, email)
+            assert answer.status_code == 400, email
+            assert message in answer.text, email
+            assert 'aria-invalid="true"' in answer.text
+            assert "<script>alert" not in answer.text
+            assert "<img src=x" not in answer.text
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_hostile_input_in_every_field_is_escaped(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
+        hostile = {
+            "email": HOSTILE,
+            "frequency": HOSTILE,
+            "related": [HOSTILE, "x" * 50_000],
+            "lang": HOSTILE,
+            "csrf_token": token,
+            HOSTILE: HOSTILE,
+        }
+        headers = {"Referer": HOSTILE, "Accept-Language": HOSTILE}
+        for path in (f"/subscribe/{TOPIC}", f"/embed/subscribe/{TOPIC}", "/manage-link"):
+            answer = await h.client.post(f"{path}?lang={HOSTILE}", data=hostile, headers=headers)
+            assert answer.status_code == 400
+            assert "<script>" not in answer.text
+            assert "<img" not in answer.text
+            if "subscribe" in path:  # the email field comes back, escaped
+                assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+            assert 'lang="nb"' in answer.text  # an unknown language falls back to bokmål
+        for path in (f"/subscribe/{HOSTILE}", f"/confirm/{HOSTILE}", f"/manage/{HOSTILE}"):
+            page = await h.client.get(path)
+            assert page.status_code == 404
+            assert "<script>" not in page.text
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_frequency_must_be_offered(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
+        for frequency in ("", "hourly", "Straks"):
+            answer = await h.client.post(
+                f"/subscribe/{TOPIC}",
+                data={"email": ADDRESS, "frequency": frequency, "csrf_token": token},
+            )
+            assert answer.status_code == 400
+            assert "Velg hvor ofte du vil få varsler." in answer.text
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def _answers(h: Harness, client: httpx.AsyncClient, address: str) -> tuple[str, str]:
+    signup = await sign_up(client, address)
+    token = csrf((await client.get("/manage-link")).text)
+    manage = await client.post("/manage-link", data={"email": address, "csrf_token": token})
+    assert signup.status_code == manage.status_code == 200
+    return _without_csrf(signup.text), _without_csrf(manage.text)
+
+
+async def test_answers_never_reveal_whether_an_address_is_known(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, "confirmed@example.no")
+        await sign_up(h.client, "pending@example.no")
+        await subscribed(h, "ended@example.no")
+        ended = await h.link_token("ended@example.no", "unsubscribe")
+        await h.client.post(f"/one-click/{ended}", data={"List-Unsubscribe": "One-Click"})
+        seen: dict[str, tuple[str, str]] = {}
+        headers: dict[str, list[str]] = {}
+        for address in (
+            "unknown@example.no",
+            "pending@example.no",
+            "confirmed@example.no",
+            "Confirmed@Example.NO",
+            "ended@example.no",
+        ):
+            async with h.browser() as browser:
+                seen[address] = await _answers(h, browser, address)
+                again = await sign_up(browser, address)
+                headers[address] = sorted(
+                    f"{k}: {v}" for k, v in again.headers.items() if k != "content-length"
+                )
+        assert len(set(seen.values())) == 1, "the answers differ between addresses"
+        assert len({tuple(v) for v in headers.values()}) == 1
+
+
+async def test_signing_up_again_while_pending_sends_no_flood(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        for _ in range(5):
+            assert (await sign_up(h.client, ADDRESS)).status_code == 200
+        assert await h.events(SIGNUP) == 1
+        h.clock.advance(timedelta(minutes=14))
+        await sign_up(h.client, ADDRESS)
+        assert await h.events(SIGNUP) == 1
+        h.clock.advance(timedelta(minutes=2))  # 16 minutes after the first mail
+        await sign_up(h.client, ADDRESS)
+        assert await h.events(SIGNUP) == 2
+        h.clock.advance(timedelta(minutes=5))  # only 5 minutes after the second
+        await sign_up(h.client, ADDRESS)
+        assert await h.events(SIGNUP) == 2
+        h.clock.advance(timedelta(minutes=15))
+        await sign_up(h.client, ADDRESS)
+        assert await h.events(SIGNUP) == 3
+        for _ in range(3):  # never more than three mails for one pending request
+            h.clock.advance(timedelta(minutes=20))
+            await sign_up(h.client, ADDRESS)
+        assert await h.events(SIGNUP) == 3
+        assert await h.count(SignupRequest) == 1
+        ledger = await h.ledger()
+        assert [r.action for r in ledger] == ["requested"] * 12
+
+
+async def test_signing_up_again_when_subscribed_adds_topics(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        unknown = await sign_up(h.client, "someone-else@example.no", slug=UNRELATED)
+        known = await sign_up(h.client, ADDRESS, slug=UNRELATED, frequency="weekly")
+        assert _without_csrf(known.text) == _without_csrf(unknown.text)
+        assert await h.open_topics(ADDRESS) == {TOPIC}  # nothing changes before confirming
+        person = await h.subscriber(ADDRESS)
+        assert person is not None
+        request_id = await h.scalar(
+            select(SignupRequest.id).where(
+                SignupRequest.subscriber_id == person.id, SignupRequest.confirmed_at.is_(None)
+            )
+        )
+        async with h.runtime.sessions() as session:
+            mail = await read_api.confirmation_context(session, request_id)
+        # The mail, not the page, says what the person already has.
+        assert mail is not None
+        assert mail.existing_topics == (TOPIC,)
+        assert mail.topics == (UNRELATED,)
+        done = await confirm(h, ADDRESS)
+        assert done.status_code == 200
+        assert await h.open_topics(ADDRESS) == {TOPIC, UNRELATED}
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and person.frequency == "weekly"
+
+
+async def test_related_topics_accept_only_the_topics_related_slugs(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        answer = await sign_up(
+            h.client, ADDRESS, related=[RELATED[0], UNRELATED, "finnes-ikke", TOPIC, RELATED[0]]
+        )
+        assert answer.status_code == 200
+        (topics,) = await h.all(select(SignupRequest.topics))
+        assert sorted(topics) == sorted([TOPIC, RELATED[0]])
+        await confirm(h, ADDRESS)
+        assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[0]}
+        assert await h.count(Subscriber) == 1
+
+
+PAGES = ("/subscribe/{topic}", "/embed/subscribe/{topic}", "/manage-link", "/privacy")
+
+
+def _texts_shown(language: str) -> set[str]:
+    other = "en" if language == "nb" else "nb"
+    return {v for k, v in TEXTS[other].items() if v != TEXTS[language][k] and "{" not in v}
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "language"),
+    [
+        ("?lang=en", None, "en"),
+        ("", "en-GB,en;q=0.9", "en"),
+        ("", "de-DE, en;q=0.8, nb;q=0.5", "en"),
+        ("", None, "nb"),
+        ("", "nb-NO,nb;q=0.9,en;q=0.5", "nb"),
+        ("?lang=nb", "en", "nb"),
+        ("?lang=xx", "fr", "nb"),
+    ],
+)
+async def test_language_negotiation_translates_every_label(
+    sqlite_url: str, tmp_path: Path, query: str, accept: str | None, language: str
+) -> None:
+    headers = {"Accept-Language": accept} if accept else {}
+    foreign = _texts_shown(language)
+    async with running(sqlite_url, tmp_path) as h, h.browser(headers=headers) as client:
+        for page in PAGES:
+            answer = await client.get(page.format(topic=TOPIC) + query)
+            assert answer.status_code == 200
+            shown = html.unescape(answer.text)
+            assert f'lang="{language}"' in answer.text
+            leaked = [text for text in foreign if text in shown]
+            assert leaked == [], f"{page}: untranslated {leaked}"
+        form = html.unescape((await client.get(f"/subscribe/{TOPIC}{query}")).text)
+        own = TEXTS[language]
+        for key in (
+            "email_label",
+            "frequency_immediate",
+            "frequency_daily",
+            "frequency_weekly",
+            "related_legend",
+            "privacy_text",
+            "subscribe_button",
+        ):
+            assert own[key] in form, key
+        # The answer to a sign-up and its error messages follow the form's language.
+        bad = await sign_up(client, "nope", lang=query.removeprefix("?lang=") or None)
+        assert own["error_email_invalid"] in html.unescape(bad.text)

@@ -1,0 +1,260 @@
+"""Unhappy paths of the links in mails: expired, forged, reused and misused tokens; GET is inert."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from services.subscriptions.adapters.tables import ConsentRecord, Subscription
+
+from .harness import Harness, csrf, running, sign_up, subscribed
+
+ADDRESS = "kari.nordmann@example.no"
+
+
+def _forgeries(h: Harness, genuine: str) -> list[str]:
+    body, mac = genuine.split(".")
+    flipped = mac[:-2] + ("AA" if mac[-2:] != "AA" else "BB")
+    other_key = base64.urlsafe_b64encode(uuid.uuid4().bytes + b"\0\0\0\0").decode().rstrip("=")
+    return [
+        f"{body}.{flipped}",  # MAC tampered
+        f"{other_key}.{mac}",  # someone else's subject under this MAC
+        "x" * 300,  # too long
+        "not-a-token",
+        "a.b.c",
+        f"{body}.",
+        "%00",
+        "..%2F..%2Fetc",
+        "æøå.ÆØÅ",
+    ]
+
+
+async def test_confirm_link_get_is_inert_post_confirms_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        assert (await sign_up(h.client, ADDRESS)).status_code == 200
+        token = await h.confirm_token(ADDRESS)
+        before = await h.state()
+        for _ in range(3):  # mail scanners follow links, sometimes several times
+            page = await h.client.get(f"/confirm/{token}")
+            assert page.status_code == 200
+            assert "Bekreft påmeldingen" in page.text
+        assert await h.state() == before
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and person.status == "pending"
+
+        # No CSRF token, then a wrong one: refused, nothing confirmed.
+        assert (await h.client.post(f"/confirm/{token}")).status_code == 400
+        wrong = await h.client.post(f"/confirm/{token}", data={"csrf_token": "0" * 64})
+        assert wrong.status_code == 400
+        assert "Skjemaet var for gammelt" in wrong.text
+        assert await h.state() == before
+
+        done = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        assert done.status_code == 200
+        assert "Du har meldt deg på nyhetsvarsel for:" in done.text
+        assert "Norge i verden" in done.text
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+
+        # The link is spent: reusing it neither works nor changes anything.
+        after = await h.state()
+        assert (await h.client.get(f"/confirm/{token}")).status_code == 404
+        again = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        assert again.status_code == 404
+        assert "Lenken virker ikke" in again.text
+        assert await h.state() == after
+
+
+async def test_expired_confirm_link_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await sign_up(h.client, ADDRESS)
+        token = await h.confirm_token(ADDRESS)
+        page = await h.client.get(f"/confirm/{token}")
+        h.clock.advance(timedelta(days=7, hours=1))
+        assert (await h.client.get(f"/confirm/{token}")).status_code == 404
+        late = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        assert late.status_code == 404
+        assert "utløpt" in late.text
+        assert await h.open_topics(ADDRESS) == set()
+
+
+async def test_forged_tokens_are_refused_everywhere(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        await sign_up(h.client, "pending@example.no")
+        form = csrf((await h.client.get("/manage-link")).text)
+        genuine = {
+            "confirm": await h.confirm_token("pending@example.no"),
+            "manage": await h.link_token(ADDRESS, "manage"),
+            "unsubscribe": await h.link_token(ADDRESS, "unsubscribe"),
+        }
+        before = await h.state()
+        for path in ("confirm", "manage", "unsubscribe"):
+            for forged in _forgeries(h, genuine[path]):
+                got = await h.client.get(f"/{path}/{forged}")
+                assert got.status_code in (404, 405), (path, forged, got.status_code)
+                posted = await h.client.post(
+                    f"/{path}/{forged}", data={"csrf_token": form, "action": "erase"}
+                )
+                assert posted.status_code == 404, (path, forged, posted.status_code)
+        for forged in _forgeries(h, genuine["unsubscribe"]):
+            one_click = await h.client.post(
+                f"/one-click/{forged}", data={"List-Unsubscribe": "One-Click"}
+            )
+            assert one_click.status_code == 404
+        assert await h.state() == before
+
+
+async def test_a_token_works_only_for_its_purpose(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        await sign_up(h.client, "pending@example.no")
+        form = csrf((await h.client.get("/manage-link")).text)
+        confirm_token = await h.confirm_token("pending@example.no")
+        manage = await h.link_token(ADDRESS, "manage")
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        misuse = [
+            ("manage", confirm_token),
+            ("unsubscribe", confirm_token),
+            ("one-click", confirm_token),
+            ("confirm", manage),
+            ("unsubscribe", manage),
+            ("one-click", manage),
+            ("confirm", unsubscribe),
+            ("manage", unsubscribe),
+        ]
+        before = await h.state()
+        for path, token in misuse:
+            if path != "one-click":
+                assert (await h.client.get(f"/{path}/{token}")).status_code == 404, path
+            data = {"csrf_token": form, "action": "erase", "List-Unsubscribe": "One-Click"}
+            assert (await h.client.post(f"/{path}/{token}", data=data)).status_code == 404, path
+        assert await h.state() == before
+
+
+async def test_get_never_changes_state(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        manage = await h.link_token(ADDRESS, "manage")
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        before = await h.state()
+        for url in (
+            f"/manage/{manage}",
+            f"/manage/{manage}?action=erase",
+            f"/unsubscribe/{unsubscribe}",
+            f"/unsubscribe/{unsubscribe}?action=unsubscribe_all",
+            f"/one-click/{unsubscribe}?List-Unsubscribe=One-Click",
+        ):
+            await h.client.get(url)
+            await h.client.head(url)
+        assert await h.state() == before
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+
+
+async def test_expired_and_erased_links_stop_working(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        manage = await h.link_token(ADDRESS, "manage")
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        # Links in mails work for at least 90 days...
+        h.clock.advance(timedelta(days=90))
+        assert (await h.client.get(f"/manage/{manage}")).status_code == 200
+        assert (await h.client.get(f"/unsubscribe/{unsubscribe}")).status_code == 200
+        # ... and stop after the configured lifetime (180 days by default).
+        h.clock.advance(timedelta(days=91))
+        assert (await h.client.get(f"/manage/{manage}")).status_code == 404
+        assert (await h.client.get(f"/unsubscribe/{unsubscribe}")).status_code == 404
+
+    # Erasure revokes every token at once.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, "ola@example.no")
+        manage = await h.link_token("ola@example.no", "manage")
+        unsubscribe = await h.link_token("ola@example.no", "unsubscribe")
+        page = await h.client.get(f"/unsubscribe/{unsubscribe}")
+        erased = await h.client.post(
+            f"/unsubscribe/{unsubscribe}", data={"csrf_token": csrf(page.text), "action": "erase"}
+        )
+        assert erased.status_code == 200
+        assert "E-postadressen din er slettet" in erased.text
+        assert "Det vi beholder" in erased.text
+        for url in (f"/manage/{manage}", f"/unsubscribe/{unsubscribe}"):
+            assert (await h.client.get(url)).status_code == 404
+        one_click = await h.client.post(
+            f"/one-click/{unsubscribe}", data={"List-Unsubscribe": "One-Click"}
+        )
+        assert one_click.status_code == 404
+
+
+@pytest.mark.parametrize("encoding", ["form", "multipart"])
+async def test_rfc8058_one_click(database_url: str, tmp_path: Path, encoding: str) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, "unsubscribe")
+        # A mail provider's POST: no cookies, no CSRF token, no redirects followed.
+        async with h.browser("192.0.2.10", follow_redirects=False) as provider:
+            for wrong in ({}, {"List-Unsubscribe": "Yes"}, {"other": "One-Click"}):
+                bad = await provider.post(f"/one-click/{token}", data=wrong)
+                assert bad.status_code == 400
+            as_json = await provider.post(
+                f"/one-click/{token}", json={"List-Unsubscribe": "One-Click"}
+            )
+            assert as_json.status_code == 400
+            assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+            assert (await provider.get(f"/one-click/{token}")).status_code == 405
+
+            if encoding == "form":
+                done = await provider.post(
+                    f"/one-click/{token}", data={"List-Unsubscribe": "One-Click"}
+                )
+            else:
+                done = await provider.post(
+                    f"/one-click/{token}",
+                    data={"List-Unsubscribe": "One-Click"},
+                    files={"unused": ("", b"")},
+                )
+                assert done.request.headers["content-type"].startswith("multipart/form-data")
+            assert provider.cookies == {}
+        assert done.status_code == 200
+        assert "location" not in done.headers
+        assert "set-cookie" not in done.headers
+        assert await h.open_topics(ADDRESS) == set()
+        ledger = await h.ledger()
+        assert ledger[-1].action == "unsubscribed"
+        assert ledger[-1].channel == "one-click"
+        assert ledger[-1].topics == ["norge-i-verden"]
+        ended = await h.all(select_ended())
+        assert ended == ["one-click"]
+
+
+def select_ended() -> object:
+    """Return the query for why subscriptions ended."""
+    from sqlalchemy import select
+
+    return select(Subscription.ended_reason).where(Subscription.ended_at.is_not(None))
+
+
+async def test_manage_page_forms_need_csrf(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        manage = await h.link_token(ADDRESS, "manage")
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        before = await h.state()
+        for action in ("erase", "unsubscribe_all", "save"):
+            for data in ({"action": action}, {"action": action, "csrf_token": "f" * 64}):
+                assert (await h.client.post(f"/manage/{manage}", data=data)).status_code == 400
+                got = await h.client.post(f"/unsubscribe/{unsubscribe}", data=data)
+                assert got.status_code == 400
+        # A token valid for another browser's cookie is no good either.
+        async with h.browser() as other:
+            foreign = csrf((await other.get(f"/manage/{manage}")).text)
+        stolen = await h.client.post(
+            f"/manage/{manage}", data={"action": "erase", "csrf_token": foreign}
+        )
+        assert stolen.status_code == 400
+        assert await h.state() == before
+        assert await h.count(ConsentRecord) == before[3]
