@@ -108,6 +108,14 @@ def _language(request: Request) -> str:
     )
 
 
+def _chosen_language(request: Request, fallback: str) -> str:
+    """Return ``?lang=`` when it names a language we have, else the person's own."""
+    chosen = request.query_params.get("lang")
+    if chosen in ("nb", "en"):
+        return chosen
+    return fallback if fallback in ("nb", "en") else "nb"
+
+
 def client_of(request: Request) -> str:
     """Return the client address the per-client rate limit counts."""
     return request.client.host if request.client else "unknown"
@@ -251,9 +259,9 @@ async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
     """Show the confirm button; following the link alone changes nothing."""
     async with web.sessions() as session:
         sign_up = await handlers.find_request(session, web.deps, token)
-    language = sign_up.language if sign_up else _language(request)
     if sign_up is None:
-        return _invalid_link(web, request, language)
+        return _invalid_link(web, request, _language(request))
+    language = _chosen_language(request, sign_up.language)
     return web.pages.render(request, "confirm.html", language, token=token)
 
 
@@ -290,8 +298,7 @@ async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
         if subscriber is None:
             return _invalid_link(web, request, _language(request))
         current = await handlers.open_topics(session, subscriber.id)
-    language = request.query_params.get("lang") or subscriber.language
-    language = language if language in ("nb", "en") else "nb"
+    language = _chosen_language(request, subscriber.language)
     return web.pages.render(
         request,
         "manage.html",
@@ -334,7 +341,9 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             outcome = "saved"
     wake_outbox(request)
     if outcome == "saved":
-        return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1"})
+        chosen = request.query_params.get("lang")
+        suffix = f"&lang={chosen}" if chosen in ("nb", "en") else ""
+        return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
     return web.pages.render(request, f"{outcome}.html", language)
 
 
@@ -345,7 +354,8 @@ async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLRespon
         subscriber = await handlers.subscriber_for(session, web.deps, "unsubscribe", token)
     if subscriber is None:
         return _invalid_link(web, request, _language(request))
-    return web.pages.render(request, "unsubscribe.html", subscriber.language, token=token)
+    language = _chosen_language(request, subscriber.language)
+    return web.pages.render(request, "unsubscribe.html", language, token=token)
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
