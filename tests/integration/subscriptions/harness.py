@@ -22,7 +22,6 @@ from services.subscriptions.adapters.tables import (
     Subscriber,
     Subscription,
 )
-from services.subscriptions.entrypoints.api import install_api
 from shared.clock import FrozenClock
 from shared.outbox import OutboxRow
 from shared.runtime import Runtime, build_runtime
@@ -137,7 +136,6 @@ async def running(
     clock = FrozenClock(START)
     runtime = build_runtime(settings, clock=clock)
     app = create_app(runtime, services)
-    install_api(app)
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

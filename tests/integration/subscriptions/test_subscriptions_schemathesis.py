@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
 
-from services.subscriptions.entrypoints.api import install_api
 from shared.runtime import build_runtime
 from shared.schema import upgrade
 from shared.settings import Settings
@@ -38,7 +37,6 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
         )
     )
     app = create_app(runtime, ("subscriptions",))
-    install_api(app)
     # schemathesis starts the app's lifespan once, on its own event loop, and keeps it running.
     yield schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex="^/api/")
     asgi.shutdown_lifespans()
