@@ -14,6 +14,7 @@ from shared.catalogue import Catalogue, load_catalogue
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.outbox import OutboxRelay
+from shared.rabbitmq import RabbitMqBus
 from shared.schema import current_revision, head_revision
 from shared.settings import Settings
 from shared.tokens import TokenSigner
@@ -43,6 +44,9 @@ class Runtime:
             current = await current_revision(self.engine)
         except Exception as exc:
             return False, f"database unreachable: {type(exc).__name__}"
+        ping = getattr(self.bus, "ping", None)
+        if ping is not None and not await ping():
+            return False, "message broker unreachable"
         head = head_revision()
         if current != head:
             return False, f"database schema at {current}, expected {head}: run `varsel migrate`"
@@ -61,7 +65,11 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
-    bus: EventBus = InProcessBus(sessions)
+    bus: EventBus = (
+        RabbitMqBus(settings.broker_url, sessions, namespace=settings.broker_namespace)
+        if settings.broker_url
+        else InProcessBus(sessions)
+    )
     return Runtime(
         settings=settings,
         catalogue=catalogue,

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""
     broker_url: str = ""
+    # Prefix of every exchange and queue, so several installations can share one RabbitMQ.
+    broker_namespace: str = Field(default="varsel", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
     smtp_url: str = ""
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET

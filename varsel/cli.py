@@ -87,13 +87,6 @@ def run(
             f"varsel: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True
         )
         raise typer.Exit(2)
-    if settings.broker_url:
-        typer.echo(
-            "varsel: VARSEL_BROKER_URL is set, but this version dispatches events in-process only; "
-            "unset it to run the embedded mode",
-            err=True,
-        )
-        raise typer.Exit(2)
     if migrate_first:
         _migrate(settings)
     try:

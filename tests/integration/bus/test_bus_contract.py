@@ -1,0 +1,55 @@
+"""The EventBus contract, run against every implementation: in-process and RabbitMQ."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.bus import EventBus, InProcessBus
+from shared.events import SubscriberErased
+from shared.outbox import OutboxRelay, record
+from tests.integration.bus.conftest import MakeBus, eventually, handled_count
+
+
+@pytest.fixture(params=["in-process", "rabbitmq"])
+def bus(request: pytest.FixtureRequest, sessions: async_sessionmaker[AsyncSession]) -> EventBus:
+    """Each EventBus implementation on the same migrated database."""
+    if request.param == "in-process":
+        return InProcessBus(sessions)
+    make_bus: MakeBus = request.getfixturevalue("make_bus")
+    return make_bus(sessions)
+
+
+async def test_each_consumer_handles_each_outbox_event_once(
+    bus: EventBus, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    seen: dict[str, Counter[uuid.UUID]] = {"mailer": Counter(), "audit": Counter()}
+
+    def handler_for(consumer: str) -> Any:
+        async def handle(event: SubscriberErased, session: AsyncSession) -> None:
+            seen[consumer][event.event_id] += 1
+
+        return handle
+
+    for consumer in seen:
+        bus.subscribe(consumer, SubscriberErased, handler_for(consumer))
+    await bus.start()
+    events = [SubscriberErased(subscriber_id=uuid.uuid4()) for _ in range(3)]
+    async with sessions() as session, session.begin():
+        record(session, *events)
+
+    assert await OutboxRelay(sessions, bus).publish_pending() == 3
+    await bus.publish(events[0])  # at least once: a second delivery changes nothing
+
+    async def all_handled() -> bool:
+        counts = [await handled_count(sessions, consumer) for consumer in seen]
+        return counts == [3, 3]
+
+    await eventually(all_handled)
+    expected = Counter({event.event_id: 1 for event in events})
+    assert seen == {"mailer": expected, "audit": expected}
+    await bus.stop()
