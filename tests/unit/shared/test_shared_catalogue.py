@@ -1,0 +1,113 @@
+"""A wrong catalogue stops start-up with a message naming the file, the entry and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.catalogue import CatalogueError, load_catalogue, parse_interval
+
+GOOD = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden", en = "Norway in the world" }
+related = ["pa-tvers-av-sektorer"]
+
+[[topics]]
+slug = "pa-tvers-av-sektorer"
+title = { nb = "På tvers av sektorer" }
+
+[[sources]]
+url = "https://www.fhi.no/norge-i-verden/"
+kind = "page"
+topics = ["norge-i-verden"]
+interval = "15m"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "varsel.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_catalogue_loads(tmp_path: Path) -> None:
+    catalogue = load_catalogue(_write(tmp_path, GOOD))
+    topic = catalogue.topic("norge-i-verden")
+    assert topic is not None
+    assert topic.title_in("en") == "Norway in the world"
+    assert catalogue.topic("pa-tvers-av-sektorer").title_in("en") == "På tvers av sektorer"  # type: ignore[union-attr]
+    assert catalogue.sources[0].interval == 900
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ('topics = ["norge-i-verden"]', 'topics = ["norge-i-verdne"]'),
+            "[[sources]] entry 1 (https://www.fhi.no/norge-i-verden/): "
+            "unknown topic(s) ['norge-i-verdne']",
+        ),
+        (('interval = "15m"', 'interval = "often"'), "interval"),
+        (
+            ('kind = "page"\n', ""),
+            "[[sources]] entry 1 (https://www.fhi.no/norge-i-verden/): kind: Field required",
+        ),
+        (('kind = "page"', 'kind = "video"'), "kind"),
+        (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "ftp://example.no/x"'), "http"),
+        (
+            ('related = ["pa-tvers-av-sektorer"]', 'related = ["ukjent"]'),
+            "related topic 'ukjent' is not declared",
+        ),
+        (('slug = "pa-tvers-av-sektorer"', 'slug = "norge-i-verden"'), "declared more than once"),
+        (('title = { nb = "På tvers av sektorer" }', 'title = { en = "Across" }'), "bokmål"),
+        (('slug = "norge-i-verden"', 'slug = "Norge i verden"'), "slug"),
+    ],
+)
+def test_each_mistake_is_named(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
+    old, new = edit
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    message = str(error.value)
+    assert message.startswith(str(path))
+    assert expected in message
+
+
+def test_a_missing_file_and_broken_toml_are_named(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="configuration file not found"):
+        load_catalogue(tmp_path / "absent.toml")
+    with pytest.raises(CatalogueError, match="not valid TOML"):
+        load_catalogue(_write(tmp_path, "[[topics]\nslug ="))
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    broken = GOOD.replace('interval = "15m"', 'interval = "0s"').replace(
+        'related = ["pa-tvers-av-sektorer"]', 'related = ["ukjent"]'
+    )
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(_write(tmp_path, broken))
+    assert "interval" in str(error.value)
+    assert "ukjent" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("2s", 2), ("15m", 900), ("1h", 3600), ("1d", 86400), (30, 30)]
+)
+def test_intervals(text: str | int, seconds: int) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "-1s", "0s", "1w", True])
+def test_bad_intervals_are_refused(text: str | int) -> None:
+    with pytest.raises(ValueError):
+        parse_interval(text)
+
+
+def test_the_bundled_default_catalogue_is_valid() -> None:
+    path = Path(__file__).resolve().parents[3] / "varsel" / "default_catalogue.toml"
+    catalogue = load_catalogue(path)
+    kinds = {source.kind for source in catalogue.sources}
+    assert kinds == {"page", "feed", "pdf"}

@@ -1,0 +1,48 @@
+"""Settings are validated at start-up; production refuses unsafe values."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from shared.settings import DEV_SECRET, Settings
+
+
+def test_defaults_run_the_embedded_mode() -> None:
+    settings = Settings()
+    assert settings.resolved_database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.smtp_url == ""
+    assert settings.catalogue_path.name == "default_catalogue.toml"
+
+
+@pytest.mark.parametrize("secret", [DEV_SECRET, "changeme", "change-me", "short-but-real"])
+def test_production_refuses_placeholder_or_short_secrets(secret: str) -> None:
+    with pytest.raises(ValidationError, match="VARSEL_SECRET_KEY"):
+        Settings(environment="production", secret_key=secret, base_url="https://varsel.example.no")
+
+
+def test_production_needs_https() -> None:
+    with pytest.raises(ValidationError, match="https"):
+        Settings(environment="production", secret_key="x" * 40, base_url="http://varsel.example.no")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("base_url", "varsel.example.no"),
+        ("timezone", "Europe/Atlantis"),
+        ("link_ttl_days", 30),
+        ("broker_namespace", "Has Spaces"),
+    ],
+)
+def test_wrong_values_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError):
+        Settings(**{field: value})
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VARSEL_SMTP_URL", "smtp://127.0.0.1:2525")
+    monkeypatch.setenv("VARSEL_BASE_URL", "https://varsel.example.no/")
+    settings = Settings()
+    assert settings.smtp_url == "smtp://127.0.0.1:2525"
+    assert settings.base_url == "https://varsel.example.no"
