@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.admin import audit, auth
@@ -22,6 +22,7 @@ from services.subscriptions.admin.texts import text
 from services.subscriptions.entrypoints.csrf import COOKIE as CSRF_COOKIE
 from services.subscriptions.entrypoints.csrf import FIELD as CSRF_FIELD
 from services.subscriptions.entrypoints.csrf import CsrfGuard
+from services.subscriptions.entrypoints.pages import build_environment as build_page_environment
 from shared.db import transaction
 from shared.runtime import Runtime
 
@@ -112,13 +113,7 @@ class Admin:
 
 def build_environment() -> Environment:
     """Build the admin template environment (autoescaped, strict)."""
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return build_page_environment(TEMPLATES)
 
 
 def get_admin(request: Request) -> Admin:

@@ -23,10 +23,10 @@ _HEADERS = {
 _CSP = "default-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}"
 
 
-def build_environment() -> Environment:
-    """Build the page template environment (autoescaped, strict)."""
+def build_environment(directory: Path = TEMPLATES) -> Environment:
+    """Build a page template environment (autoescaped, strict) on a template folder."""
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(directory),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
