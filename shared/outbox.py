@@ -11,19 +11,18 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Integer, String, Text, delete, select
+from sqlalchemy import Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
+from shared.db import Base, BigId, UTCDateTime
 from shared.events import Event, decode_event
+from shared.wakeup import sleep_until_woken
 
 if TYPE_CHECKING:
     from shared.bus import EventBus
 
 log = logging.getLogger(__name__)
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class OutboxRow(Base):
@@ -31,7 +30,7 @@ class OutboxRow(Base):
 
     __tablename__ = "outbox_events"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     event_type: Mapped[str] = mapped_column(String(100))
     payload: Mapped[str] = mapped_column(Text)
@@ -123,13 +122,7 @@ class OutboxRelay:
                     pass
             except Exception:
                 log.exception("outbox: relay pass failed; will try again")
-            self._wake.clear()
-            waiters = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, pending = await asyncio.wait(
-                waiters, timeout=self._poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in pending:
-                task.cancel()
+            await sleep_until_woken(self._wake, stop, self._poll_seconds)
 
 
 async def purge_published(session: AsyncSession, older_than: datetime) -> int:

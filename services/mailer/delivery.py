@@ -40,6 +40,7 @@ from services.mailer.compose import Composer
 from services.mailer.outcomes import Outcome, record_outcomes
 from services.subscriptions import read_api
 from shared.clock import Clock
+from shared.wakeup import sleep_until_woken
 
 log = logging.getLogger(__name__)
 
@@ -246,10 +247,4 @@ class DeliveryWorker:
                         return
             except Exception:
                 log.exception("mailer: delivery pass failed; will try again")
-            self.wake.clear()
-            waiters = {asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())}
-            _, pending = await asyncio.wait(
-                waiters, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in pending:
-                task.cancel()
+            await sleep_until_woken(self.wake, stop, poll_seconds)

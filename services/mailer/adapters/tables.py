@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     ForeignKey,
     Index,
@@ -20,9 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from shared.db import Base, BigId, UTCDateTime
 
 
 class ChangeRecord(Base):
@@ -53,7 +50,7 @@ class PendingItem(Base):
         Index("ix_mail_pending_items_open", "subscriber_id", "delivery_id"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     change_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mail_changes.id", ondelete="CASCADE"))
     topic: Mapped[str] = mapped_column(String(100))
@@ -72,7 +69,7 @@ class Delivery(Base):
         Index("ix_mail_deliveries_due", "status", "next_attempt_at"),
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     batch_key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # confirm | manage_link | alert | digest

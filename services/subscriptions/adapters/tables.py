@@ -6,12 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from shared.db import Base, BigId, UTCDateTime
 
 
 class Subscriber(Base):
@@ -35,7 +33,7 @@ class Subscription(Base):
     __tablename__ = "sub_subscriptions"
     __table_args__ = (Index("ix_sub_subscriptions_topic_open", "topic", "ended_at"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("sub_subscribers.id", ondelete="CASCADE"), index=True
     )
@@ -70,7 +68,7 @@ class ConsentRecord(Base):
 
     __tablename__ = "sub_consent_ledger"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(30), index=True)
     topics: Mapped[list[str]] = mapped_column(JSON)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from shared.db import Base, BigId, UTCDateTime
 
 
 class AdminUser(Base):
@@ -57,7 +55,7 @@ class AdminAuditEntry(Base):
 
     __tablename__ = "admin_audit_log"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -18,9 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
-
-_ID = BigInteger().with_variant(Integer, "sqlite")
+from shared.db import Base, BigId, UTCDateTime
 
 
 class WatchedSource(Base):
@@ -56,7 +53,7 @@ class Snapshot(Base):
 
     __tablename__ = "watch_snapshots"
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     source_id: Mapped[int] = mapped_column(
         ForeignKey("watch_sources.id", ondelete="CASCADE"), index=True
     )
