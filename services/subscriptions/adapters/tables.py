@@ -67,6 +67,11 @@ class ConsentRecord(Base):
     """One step in a person's consent history. Append-only: never updated or deleted by the app."""
 
     __tablename__ = "sub_consent_ledger"
+    # Keyset paging of the admin ledger views (created in migration 0002).
+    __table_args__ = (
+        Index("ix_sub_consent_ledger_occurred_at_id", "occurred_at", "id"),
+        Index("ix_sub_consent_ledger_action_occurred_at_id", "action", "occurred_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subject_hash: Mapped[str] = mapped_column(String(64), index=True)
