@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Event
 from shared.inbox import claim
+from shared.logs import event_context
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ class EventBus(Protocol):
     async def stop(self) -> None:
         """Stop consuming and disconnect."""
 
+    async def dead_letter_count(self) -> int | None:
+        """Count the messages consumers gave up on, or None if this bus keeps none."""
+
 
 async def handle_once(
     sessions: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event
@@ -53,6 +57,13 @@ async def handle_once(
     Returns True if the handler ran. The inbox row and the handler's effects (including any
     events it records in the outbox) commit together.
     """
+    with event_context(event.event_id, event.type_name()):
+        return await _handle_once(sessions, subscription, event)
+
+
+async def _handle_once(
+    sessions: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event
+) -> bool:
     try:
         async with sessions() as session, session.begin():
             if not await claim(
@@ -82,6 +93,10 @@ class InProcessBus:
 
     async def publish(self, event: Event) -> None:
         """Run every subscribed handler; raise after all ran if any failed, so the relay retries."""
+        with event_context(event.event_id, event.type_name()):
+            await self._dispatch(event)
+
+    async def _dispatch(self, event: Event) -> None:
         failures: list[BaseException] = []
         for subscription in self._subscriptions.get(type(event), []):
             try:
@@ -102,3 +117,7 @@ class InProcessBus:
 
     async def stop(self) -> None:
         """Nothing to disconnect in process."""
+
+    async def dead_letter_count(self) -> int | None:
+        """Return None: a failed event stays in the outbox and is retried, never dead-lettered."""
+        return None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime
 from shared.events import Event, decode_event
+from shared.logs import event_context
 from shared.wakeup import sleep_until_woken
 
 if TYPE_CHECKING:
@@ -93,26 +94,31 @@ class OutboxRelay:
             rows = list((await session.scalars(query)).all())
             published = 0
             for row in rows:
-                try:
-                    event = decode_event(row.event_type, row.payload)
-                    await self._bus.publish(event)
-                except Exception as exc:
-                    row.attempts += 1
-                    delay = min(300.0, 2.0 ** min(row.attempts, 8))
-                    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                    log.warning(
-                        "outbox: publishing event %s (%s) failed, attempt %d, retry in %.0fs: %s",
-                        row.event_id,
-                        row.event_type,
-                        row.attempts,
-                        delay,
-                        row.last_error,
-                    )
-                    continue
-                row.published_at = datetime.now(UTC)
-                published += 1
+                with event_context(row.event_id, row.event_type):
+                    published += await self._publish_row(row)
             return published
+
+    async def _publish_row(self, row: OutboxRow) -> int:
+        """Publish one row; return 1 if published, 0 if it was put off for a retry."""
+        try:
+            event = decode_event(row.event_type, row.payload)
+            await self._bus.publish(event)
+        except Exception as exc:
+            row.attempts += 1
+            delay = min(300.0, 2.0 ** min(row.attempts, 8))
+            row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning(
+                "outbox: publishing event %s (%s) failed, attempt %d, retry in %.0fs: %s",
+                row.event_id,
+                row.event_type,
+                row.attempts,
+                delay,
+                row.last_error,
+            )
+            return 0
+        row.published_at = datetime.now(UTC)
+        return 1
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set."""

@@ -34,8 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import Handler, Subscription, handle_once
 from shared.events import Event, decode_event
+from shared.logs import event_context
 
 log = logging.getLogger(__name__)
+
+
+# Every consumer of the product, so any replica (the admin side too) counts every dead letter.
+KNOWN_CONSUMERS: tuple[str, ...] = ("mailer", "subscriptions")
 
 
 class BrokerUnavailable(RuntimeError):
@@ -170,11 +175,12 @@ class RabbitMqBus:
             type=event.type_name(),
             timestamp=event.occurred_at,
         )
-        exchange = await self._publisher_exchange()
-        await asyncio.wait_for(
-            exchange.publish(message, routing_key=event.type_name(), mandatory=True),
-            timeout=self._publish_timeout,
-        )
+        with event_context(event.event_id, event.type_name()):
+            exchange = await self._publisher_exchange()
+            await asyncio.wait_for(
+                exchange.publish(message, routing_key=event.type_name(), mandatory=True),
+                timeout=self._publish_timeout,
+            )
 
     async def start(self) -> None:
         """Connect, declare the topology and consume; raise BrokerUnavailable if unreachable."""
@@ -226,6 +232,12 @@ class RabbitMqBus:
 
     async def _deliver(self, consumer: str, message: AbstractIncomingMessage) -> None:
         type_name = message.type or message.routing_key or ""
+        with event_context(message.message_id or "unknown", type_name):
+            await self._decode_and_handle(consumer, type_name, message)
+
+    async def _decode_and_handle(
+        self, consumer: str, type_name: str, message: AbstractIncomingMessage
+    ) -> None:
         try:
             event = decode_event(type_name, message.body)
         except (ValueError, ValidationError) as exc:
@@ -287,6 +299,11 @@ class RabbitMqBus:
     async def dead_letters(self, consumer: str) -> int:
         """Count the messages waiting in a consumer's dead-letter queue."""
         return await self._count(self.dead_queue_name(consumer))
+
+    async def dead_letter_count(self) -> int | None:
+        """Count the messages waiting in every known consumer's dead-letter queue."""
+        consumers = sorted(set(KNOWN_CONSUMERS) | set(self._subscriptions))
+        return sum([await self.dead_letters(consumer) for consumer in consumers])
 
     async def unrouted(self) -> int:
         """Count the events published while no consumer queue was bound for them."""

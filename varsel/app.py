@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,10 +26,22 @@ from shared.inbox import ProcessedEvent
 from shared.outbox import purge_published
 from shared.runtime import Runtime
 from varsel.metrics import render_metrics
+from varsel.request_ids import RequestIdMiddleware
 
 log = logging.getLogger(__name__)
 
 SERVICES: Final = ("subscriptions", "watcher", "mailer")
+# Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
+SHUTDOWN_GRACE_SECONDS: Final = 20.0
+
+
+async def _dead_letters(runtime: Runtime) -> int | None:
+    """Ask the bus for its dead-letter count; None if it keeps none or does not answer in time."""
+    try:
+        return await asyncio.wait_for(runtime.bus.dead_letter_count(), timeout=5)
+    except Exception as exc:
+        log.warning("metrics: cannot count dead letters: %s: %s", type(exc).__name__, exc)
+        return None
 
 
 async def _housekeeping(runtime: Runtime) -> None:
@@ -88,8 +100,14 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
                     name="mailer",
                 )
             )
+            # First run at start-up: a mailer that was down makes up a missed digest at once.
             scheduler.add_job(
-                mailer.digests.run_due, "interval", seconds=60, max_instances=1, coalesce=True
+                mailer.digests.run_due,
+                "interval",
+                seconds=60,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),
             )
         if "subscriptions" in services:
             scheduler.add_job(_housekeeping, "interval", args=[runtime], hours=1, max_instances=1)
@@ -102,9 +120,15 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             scheduler.shutdown(wait=False)
             if watcher is not None:
                 await watcher.stop()
+            # The mailer hands unsent mails back and the relay ends its pass; whatever is still
+            # running after the grace period is cancelled, and its leases run out on their own.
             for task in tasks:
-                with suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=30)
+                try:
+                    await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
+                except TimeoutError:
+                    log.warning("shutdown: %s did not finish in time; cancelled", task.get_name())
+                except asyncio.CancelledError:
+                    pass
             if mailer is not None:
                 await mailer.sender.close()
             await runtime.close()
@@ -132,10 +156,13 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        dead_letters = await _dead_letters(runtime)
         async with runtime.sessions() as session:
-            body = await render_metrics(session, runtime.clock.now())
+            body = await render_metrics(session, runtime.clock.now(), dead_letters=dead_letters)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if "subscriptions" in services:
         subscriptions.install(app, runtime)
+    # Added last, so it is outermost: every line logged while a request is handled has its id.
+    app.add_middleware(RequestIdMiddleware)
     return app

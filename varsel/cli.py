@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -107,6 +108,9 @@ def run(
             create_app(runtime, services), host=host, port=port, log_config=None, access_log=False
         )
     )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
+    # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     asyncio.run(server.serve())
 
 

@@ -17,8 +17,14 @@ from services.watcher.adapters.tables import WatchedSource
 from shared.outbox import OutboxRow
 
 
-async def render_metrics(session: AsyncSession, now: datetime) -> bytes:
-    """Return the metrics in the Prometheus text format."""
+async def render_metrics(
+    session: AsyncSession, now: datetime, *, dead_letters: int | None = None
+) -> bytes:
+    """Return the metrics in the Prometheus text format.
+
+    ``dead_letters`` is the broker's dead-letter count; left out when the bus keeps none or the
+    broker did not answer, so an alert on it never fires on a made-up zero.
+    """
     registry = CollectorRegistry()
     deliveries = Gauge(
         "varsel_mail_deliveries",
@@ -59,4 +65,10 @@ async def render_metrics(session: AsyncSession, now: datetime) -> bytes:
     if oldest is not None:
         # min() keeps the column's type, so the value comes back as an aware UTC time.
         lag.set((now - oldest).total_seconds())
+    if dead_letters is not None:
+        Gauge(
+            "varsel_dead_letters",
+            "Events consumers gave up on, waiting in the broker's dead-letter queues",
+            registry=registry,
+        ).set(dead_letters)
     return generate_latest(registry)

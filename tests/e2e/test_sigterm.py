@@ -1,0 +1,337 @@
+"""SIGTERM ends a real ``varsel run`` process cleanly: work in flight is finished or handed back.
+
+Mailer: a slow SMTP server, a few hundred queued alerts, SIGTERM while mails are in flight. The
+process exits 0; nothing stays leased; a new process sends the rest, each person exactly once.
+Watcher: SIGTERM while polls of a slow site are running; no source stays leased.
+PostgreSQL, as in the distributed mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.mailer.adapters.tables import Delivery
+from services.subscriptions.adapters.tables import Subscriber, Subscription
+from services.watcher.adapters.tables import WatchedSource
+from shared.db import session_factory
+from shared.events import ContentChanged
+from shared.outbox import record
+from shared.schema import upgrade
+from tests.support.services import fresh_postgres_database
+from tests.support.smtp import SmtpServer
+from tests.support.varsel_process import free_port
+
+PEOPLE = 300
+TOPIC = "norge-i-verden"
+# Generous: a bound on a hang, not a measure of speed.
+EXIT_WITHIN = 30.0
+PATIENCE = 180.0
+
+
+def address(n: int) -> str:
+    """Return the n-th seeded person's address."""
+    return f"person{n}@example.org"
+
+
+class Varsel:
+    """``python -m varsel run <service>`` as an OS process whose exit status the test reads."""
+
+    def __init__(self, workdir: Path, service: str, env: dict[str, str], name: str) -> None:
+        self.port = free_port()
+        self.log_path = workdir / f"{name}.log"
+        self._args = [sys.executable, "-m", "varsel", "run", service, "--port", str(self.port)]
+        self._workdir = workdir
+        self._env = {
+            **os.environ,
+            "VARSEL_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "VARSEL_VAR_DIR": str(workdir / "var"),
+            "VARSEL_LOG_FORMAT": "json",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start and wait until /readyz answers 200."""
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self._args, cwd=self._workdir, env=self._env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"varsel exited early:\n{self.log()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"varsel did not become ready in {timeout}s:\n{self.log()}")
+
+    def terminate(self) -> int:
+        """Send SIGTERM and return the exit status; fail if it does not exit in time."""
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout=EXIT_WITHIN)
+        except subprocess.TimeoutExpired as exc:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(
+                f"no exit within {EXIT_WITHIN}s of SIGTERM:\n{self.log()}"
+            ) from exc
+
+    def kill(self) -> None:
+        """Make sure the process is gone (clean-up after a failed test)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        """Return everything the process wrote."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def wait_until(condition: Callable[[], bool], what: str, within: float = PATIENCE) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` if it never does."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def write_catalogue(directory: Path, sources: str = "") -> Path:
+    """Write a one-topic catalogue (plus any sources) and return its path."""
+    path = directory / "catalogue.toml"
+    path.write_text(
+        f'[[topics]]\nslug = "{TOPIC}"\ntitle = {{ nb = "Norge i verden" }}\n{sources}',
+        encoding="utf-8",
+    )
+    return path
+
+
+async def seed_alerts(url: str) -> None:
+    """Insert confirmed immediate subscribers and record one change for their topic."""
+    engine = create_async_engine(url)
+    sessions = session_factory(engine)
+    now = datetime.now(UTC)
+    ids = [(n, uuid.uuid4()) for n in range(PEOPLE)]
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(
+                insert(Subscriber),
+                [
+                    {
+                        "id": i,
+                        "email": address(n),
+                        "language": "nb",
+                        "frequency": "immediate",
+                        "status": "active",
+                        "created_at": now,
+                        "confirmed_at": now,
+                        "hard_bounces": 0,
+                    }
+                    for n, i in ids
+                ],
+            )
+            await session.execute(
+                insert(Subscription),
+                [{"subscriber_id": i, "topic": TOPIC, "started_at": now} for _, i in ids],
+            )
+            record(
+                session,
+                ContentChanged(
+                    source_id=1,
+                    source_url=f"https://www.fhi.no/{TOPIC}/",
+                    kind="page",
+                    topics=(TOPIC,),
+                    title="Norge i verden: ny rapport",
+                    url=f"https://www.fhi.no/{TOPIC}/",
+                    summary="Nytt avsnitt om global helse.",
+                ),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _deliveries(url: str) -> list[tuple[str, datetime | None, datetime | None]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Delivery.status, Delivery.lease_until, Delivery.next_attempt_at)
+            )
+            return [(r.status, r.lease_until, r.next_attempt_at) for r in rows.all()]
+    finally:
+        await engine.dispose()
+
+
+def deliveries(url: str) -> list[tuple[str, datetime | None, datetime | None]]:
+    """Return (status, lease_until, next_attempt_at) of every delivery."""
+    return asyncio.run(_deliveries(url))
+
+
+def statuses(url: str) -> Counter[str]:
+    """Count deliveries per status."""
+    return Counter(status for status, _, _ in deliveries(url))
+
+
+@pytest.fixture
+def slow_smtp() -> Iterator[SmtpServer]:
+    """A loopback SMTP server that takes a while over each mail."""
+    server = SmtpServer()
+    # Slow enough that one claimed batch (200 mails, 8 at a time) outlasts the shutdown grace
+    # period: only handing back, not finishing the batch, lets the process stop cleanly.
+    server.mailbox.delay = 1.0
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_sigterm_hands_unsent_mail_back_and_a_new_mailer_sends_the_rest_once(
+    tmp_path: Path, slow_smtp: SmtpServer
+) -> None:
+    mailbox = slow_smtp.mailbox
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        asyncio.run(seed_alerts(url))
+        env = {
+            "VARSEL_DATABASE_URL": url,
+            "VARSEL_SMTP_URL": slow_smtp.url,
+            "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
+            "VARSEL_MAIL_POLL_SECONDS": "0.2",
+        }
+        first = Varsel(tmp_path, "mailer", env, "mailer-1")
+        second = Varsel(tmp_path, "mailer", env, "mailer-2")
+        try:
+            first.start()
+            wait_until(lambda: len(mailbox.messages) >= 20, "the first mails")
+            status = first.terminate()
+            received_at_exit = len(mailbox.messages)
+            after_exit = deliveries(url)
+
+            second.start()
+            wait_until(lambda: statuses(url) == {"sent": PEOPLE}, f"{PEOPLE} sent deliveries")
+            time.sleep(1.0)  # anything sent twice would arrive now
+            second.terminate()
+        finally:
+            first.kill()
+            second.kill()
+
+    assert status == 0, first.log()
+    assert '"level": "error"' not in first.log(), first.log()
+    left = Counter(s for s, _, _ in after_exit)
+    assert left["sending"] == 0, f"deliveries left leased by the stopped mailer: {left}"
+    assert left["queued"] > 0, "SIGTERM came too late to test the hand-back"
+    # Every mail the server accepted was recorded as sent before the process ended.
+    assert left["sent"] == received_at_exit
+    handed_back = [(lease, due) for s, lease, due in after_exit if s == "queued"]
+    assert all(lease is None for lease, _ in handed_back)
+    # Handed back to be sent at once, not after a back-off.
+    assert all(due is not None and due <= datetime.now(UTC) for _, due in handed_back)
+
+    per_person = Counter(r for m in mailbox.messages for r in m.recipients)
+    assert {r for r, c in per_person.items() if c > 1} == set(), "someone got the alert twice"
+    assert set(per_person) == {address(n) for n in range(PEOPLE)}
+
+
+class SlowSite:
+    """A loopback web server whose every page takes ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.hits = 0
+        self._lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                with site._lock:
+                    site.hits += 1
+                time.sleep(delay)
+                body = f"<html><body><main><h1>Side</h1><p>{self.path}</p></main></body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body.encode())))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+async def _leased(url: str) -> list[str | None]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(WatchedSource.lease_owner).where(WatchedSource.lease_until.is_not(None))
+            )
+            return [r.lease_owner for r in rows.all()]
+    finally:
+        await engine.dispose()
+
+
+async def _sources(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(select(func.count(WatchedSource.id))) or 0)
+    finally:
+        await engine.dispose()
+
+
+def test_sigterm_during_a_poll_round_leaves_no_source_leased(tmp_path: Path) -> None:
+    site = SlowSite(delay=3.0)
+    sources = "".join(
+        f'\n[[sources]]\nurl = "{site.base_url}/side-{n}"\nkind = "page"\n'
+        f'topics = ["{TOPIC}"]\ninterval = "1m"\n'
+        for n in range(12)
+    )
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        env = {
+            "VARSEL_DATABASE_URL": url,
+            "VARSEL_CONFIG": str(write_catalogue(tmp_path, sources)),
+            "VARSEL_ALLOW_PRIVATE_ADDRESSES": "true",
+        }
+        watcher = Varsel(tmp_path, "watcher", env, "watcher")
+        try:
+            watcher.start()
+            wait_until(lambda: bool(asyncio.run(_leased(url))), "a poll in progress")
+            status = watcher.terminate()
+            leased = asyncio.run(_leased(url))
+            known = asyncio.run(_sources(url))
+        finally:
+            watcher.kill()
+            site.stop()
+
+    assert status == 0, watcher.log()
+    assert known == 12
+    assert leased == [], f"sources left leased after SIGTERM: {leased}"
