@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.watcher.adapters.tables import WatchedSource
+from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.retention import SnapshotNotFound, diff_between
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,57 @@ async def source_statuses(session: AsyncSession) -> list[SourceStatus]:
         )
         for s in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """One stored snapshot of a source, without its content."""
+
+    id: int
+    taken_at: datetime
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSnapshots:
+    """A source and its stored snapshots, newest first, for picking two to compare."""
+
+    source_id: int
+    url: str
+    snapshots: tuple[SnapshotInfo, ...]
+
+
+async def source_ids(session: AsyncSession) -> dict[str, int]:
+    """Return each source's id by its URL, for linking to its snapshots."""
+    rows = await session.execute(select(WatchedSource.url, WatchedSource.id))
+    return {url: source_id for url, source_id in rows.all()}
+
+
+async def source_snapshots(
+    session: AsyncSession, source_id: int, *, limit: int = 200
+) -> SourceSnapshots | None:
+    """Return a source's newest snapshots, or None if there is no such source."""
+    source = await session.get(WatchedSource, source_id)
+    if source is None:
+        return None
+    rows = await session.execute(
+        select(Snapshot.id, Snapshot.taken_at, Snapshot.title)
+        .where(Snapshot.source_id == source_id)
+        .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
+        .limit(limit)
+    )
+    return SourceSnapshots(
+        source.id,
+        source.url,
+        tuple(SnapshotInfo(i, taken_at, title) for i, taken_at, title in rows.all()),
+    )
+
+
+async def snapshot_diff(
+    session: AsyncSession, source_id: int, from_id: int, to_id: int
+) -> str | None:
+    """Return the unified diff of two snapshots of a source, or None if either is not there."""
+    try:
+        return await diff_between(session, source_id, from_id, to_id)
+    except SnapshotNotFound:
+        return None

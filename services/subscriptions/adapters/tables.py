@@ -67,10 +67,22 @@ class ConsentRecord(Base):
     """One step in a person's consent history. Append-only: never updated or deleted by the app."""
 
     __tablename__ = "sub_consent_ledger"
-    # Keyset paging of the admin ledger views (created in migration 0002).
+    # Keyset paging of the admin ledger views (migration 0002); on PostgreSQL they carry the
+    # topics (0003), so a topic filter is answered from the index alone.
     __table_args__ = (
-        Index("ix_sub_consent_ledger_occurred_at_id", "occurred_at", "id"),
-        Index("ix_sub_consent_ledger_action_occurred_at_id", "action", "occurred_at", "id"),
+        Index(
+            "ix_sub_consent_ledger_occurred_at_id",
+            "occurred_at",
+            "id",
+            postgresql_include=["topics"],
+        ),
+        Index(
+            "ix_sub_consent_ledger_action_occurred_at_id",
+            "action",
+            "occurred_at",
+            "id",
+            postgresql_include=["topics"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.subscriptions.admin import api, pages
+from services.subscriptions.admin import api, operations, pages
 from services.subscriptions.admin.access import (
     Admin,
     LoginRequired,
@@ -31,7 +31,7 @@ __all__ = ["AdminAuditEntry", "AdminSession", "AdminToken", "AdminUser", "instal
 
 async def _to_login(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
-    return RedirectResponse(login_url(exc.target), status_code=303)
+    return RedirectResponse(login_url(exc.target, exc.language), status_code=303)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -49,4 +49,5 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.include_router(pages.router)
+    app.include_router(operations.router)
     app.include_router(api.router)

@@ -41,9 +41,10 @@ _HEADERS = {
 class LoginRequired(Exception):
     """A page was asked for without a signed-in session."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, language: str = "nb") -> None:
         super().__init__(target)
         self.target = target
+        self.language = language
 
 
 class PageForbidden(Exception):
@@ -172,8 +173,10 @@ class RoleGuard:
                 )
         if principal is None:
             if self.page:
-                target = request.url.path
-                raise LoginRequired(target)
+                # The query too, so the chosen language and filters survive signing in.
+                query = request.url.query
+                target = f"{request.url.path}?{query}" if query else request.url.path
+                raise LoginRequired(target, language_of(request))
             raise HTTPException(
                 401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
             )
@@ -196,6 +199,7 @@ OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]
 AdminDep = Annotated[Admin, Depends(get_admin)]
 
 
-def login_url(target: str) -> str:
-    """Return the login page that comes back to ``target`` afterwards."""
-    return f"/admin/login?next={quote(target, safe='/')}"
+def login_url(target: str, language: str = "nb") -> str:
+    """Return the login page, in a language, that comes back to ``target`` afterwards."""
+    url = f"/admin/login?next={quote(target, safe='/')}"
+    return f"{url}&lang=en" if language == "en" else url

@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from services.mailer.read_api import mail_counts_per_day
+from services.mailer.read_api import digest_schedule, mail_counts_per_day
 from services.subscriptions.admin import audit, consent, keyset, stats
 from services.subscriptions.admin.access import AdminDep, AuditorApi, OperatorApi
+from services.subscriptions.admin.operations import dead_letters
 from services.subscriptions.domain.addresses import InvalidAddress
 from services.watcher.read_api import source_statuses
 from shared.db import transaction
@@ -125,10 +126,18 @@ async def audit_log(
 @router.get("/operations")
 async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dict[str, Any]:
     """Return the watched sources' health and mail counts per day (operators only)."""
-    since = admin.runtime.clock.now() - timedelta(days=max(1, min(days, 366)))
+    settings, now = admin.runtime.settings, admin.runtime.clock.now()
+    since = now - timedelta(days=max(1, min(days, 366)))
     async with transaction(admin.runtime.sessions) as session:
         sources = await source_statuses(session)
         mail = await mail_counts_per_day(session, since)
+        digests = await digest_schedule(
+            session,
+            now,
+            timezone=settings.timezone,
+            hour=settings.digest_hour,
+            weekday=settings.digest_weekday,
+        )
         actor.record(session, "operations_read")
     return {
         "sources": [
@@ -143,4 +152,16 @@ async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dic
         "mail_per_day": [
             {"day": m.day.isoformat(), "status": m.status, "count": m.count} for m in mail
         ],
+        "digests": [
+            {
+                "frequency": d.frequency,
+                "next_run_at": d.next_run_at.isoformat(),
+                "last_run": d.last_key,
+                "last_status": d.last_status,
+                "last_finished_at": d.last_finished_at.isoformat() if d.last_finished_at else None,
+                "last_deliveries": d.last_deliveries,
+            }
+            for d in digests
+        ],
+        "dead_letters": await dead_letters(admin),
     }

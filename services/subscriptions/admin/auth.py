@@ -12,7 +12,7 @@ from typing import Final, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters import rate_limit
@@ -90,7 +90,16 @@ async def check_password(session: AsyncSession, name: str, password: str) -> Pri
         await asyncio.to_thread(_hasher.verify, stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    return _principal(user) if user else None
+    if user is None or user.disabled_at is not None:
+        return None
+    return _principal(user)
+
+
+async def note_login(session: AsyncSession, user: Principal, now: datetime) -> None:
+    """Remember when an admin last signed in."""
+    await session.execute(
+        update(AdminUser).where(AdminUser.id == user.user_id).values(last_login_at=now)
+    )
 
 
 def limit_key(secret_key: str, kind: str, value: str) -> str:
@@ -153,7 +162,11 @@ async def session_principal(
     user = await session.scalar(
         select(AdminUser)
         .join(AdminSession, AdminSession.user_id == AdminUser.id)
-        .where(AdminSession.id_hash == _digest(session_id), AdminSession.expires_at > now)
+        .where(
+            AdminSession.id_hash == _digest(session_id),
+            AdminSession.expires_at > now,
+            AdminUser.disabled_at.is_(None),
+        )
     )
     return _principal(user) if user else None
 
@@ -168,6 +181,8 @@ async def create_token(session: AsyncSession, name: str, now: datetime) -> tuple
     user = await session.scalar(select(AdminUser).where(AdminUser.name == name))
     if user is None:
         raise AdminError(f"no admin called {name!r}")
+    if user.disabled_at is not None:
+        raise AdminError(f"the admin {name!r} is disabled")
     token = "varsel_" + secrets.token_urlsafe(32)
     row = AdminToken(user_id=user.id, token_hash=_digest(token), created_at=now)
     session.add(row)
@@ -191,6 +206,37 @@ async def token_principal(session: AsyncSession, token: str) -> Principal | None
     user = await session.scalar(
         select(AdminUser)
         .join(AdminToken, AdminToken.user_id == AdminUser.id)
-        .where(AdminToken.token_hash == _digest(token), AdminToken.revoked_at.is_(None))
+        .where(
+            AdminToken.token_hash == _digest(token),
+            AdminToken.revoked_at.is_(None),
+            AdminUser.disabled_at.is_(None),
+        )
     )
     return _principal(user) if user else None
+
+
+async def list_users(session: AsyncSession) -> list[AdminUser]:
+    """Return every admin account, by name."""
+    return list((await session.scalars(select(AdminUser).order_by(AdminUser.name))).all())
+
+
+async def set_disabled(session: AsyncSession, name: str, disabled: bool, now: datetime) -> bool:
+    """Disable or enable an account; tell whether anything changed.
+
+    Disabling also ends the account's browser sessions and revokes its API tokens, so enabling
+    it again needs a fresh sign-in and new tokens.
+    """
+    user = await session.scalar(select(AdminUser).where(AdminUser.name == name))
+    if user is None:
+        raise AdminError(f"no admin called {name!r}")
+    if (user.disabled_at is not None) == disabled:
+        return False
+    user.disabled_at = now if disabled else None
+    if disabled:
+        await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
+        await session.execute(
+            update(AdminToken)
+            .where(AdminToken.user_id == user.id, AdminToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return True

@@ -16,6 +16,7 @@ _STYLES: Final = (
     ("#004f9f", ""),
     ("#1a7f37", "6 3"),
     ("#a4001d", "2 3"),
+    ("#5b2a86", "10 3 2 3"),
 )
 
 
@@ -65,7 +66,7 @@ def line_chart(
             f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash_attr} '
             f'points="{points}"/>'
         )
-        legend_x = _LEFT + n * 190
+        legend_x = _LEFT + n * (WIDTH - _LEFT) // max(1, len(series))
         legend_y = HEIGHT - 12
         parts.append(
             f'<line x1="{legend_x}" y1="{legend_y - 4}" x2="{legend_x + 24}" y2="{legend_y - 4}" '

@@ -1,4 +1,4 @@
-"""``varsel admin``: manage admin accounts and tokens, and apply consent retention."""
+"""``varsel admin``: admin accounts and tokens, ledger exports and consent retention."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.admin import audit, auth, retention
+from services.subscriptions.admin import audit, auth, consent, retention
+from services.subscriptions.admin.progress import progress
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.settings import Settings
 
-admin_cli = typer.Typer(help="Admin accounts, API tokens and consent retention.")
+admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
 T = TypeVar("T")
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
 def _settings() -> Settings:
@@ -127,6 +131,7 @@ def purge_consent(
         int | None,
         typer.Option(help="keep ended subjects this many days (VARSEL_CONSENT_RETENTION_DAYS)"),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Delete consent history of people whose alerts ended more than the retention period ago."""
     settings, clock = _settings(), SystemClock()
@@ -136,7 +141,10 @@ def purge_consent(
         raise typer.Exit(2)
 
     async def work(session: AsyncSession) -> int:
-        deleted = await retention.purge_consent(session, days=keep, now=clock.now())
+        with progress("Purging consent history", quiet=quiet) as tracker:
+            deleted = await retention.purge_consent(
+                session, days=keep, now=clock.now(), tracker=tracker
+            )
         audit.record(
             session, actor=_actor(), action="consent_purged", client="cli", now=clock.now(),
             details={"rows": deleted, "days": keep},
@@ -144,3 +152,113 @@ def purge_consent(
         return deleted
 
     typer.echo(f"varsel: deleted {_in_transaction(settings, work)} consent ledger rows")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@admin_cli.command("list-users")
+def list_users() -> None:
+    """List the admin accounts: name, role, created, last login and whether disabled."""
+    settings, clock = _settings(), SystemClock()
+
+    async def work(session: AsyncSession) -> list[tuple[str, ...]]:
+        users = await auth.list_users(session)
+        audit.record(session, actor=_actor(), action="users_listed", client="cli", now=clock.now())
+        return [
+            (u.name, u.role, _when(u.created_at), _when(u.last_login_at), _when(u.disabled_at))
+            for u in users
+        ]
+
+    rows = [("name", "role", "created", "last login", "disabled"), *_in_transaction(settings, work)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def _set_disabled(name: str, disabled: bool) -> None:
+    settings, clock = _settings(), SystemClock()
+    action = "user_disabled" if disabled else "user_enabled"
+
+    async def work(session: AsyncSession) -> bool:
+        changed = await auth.set_disabled(session, name, disabled, clock.now())
+        if changed:
+            audit.record(
+                session, actor=_actor(), action=action, client="cli", now=clock.now(), target=name
+            )
+        return changed
+
+    try:
+        changed = _in_transaction(settings, work)
+    except auth.AdminError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    state = "disabled" if disabled else "enabled"
+    typer.echo(f"varsel: {name!r} {'is now' if changed else 'was already'} {state}")
+
+
+@admin_cli.command("disable-user")
+def disable_user(name: Annotated[str, typer.Argument(help="the admin's user name")]) -> None:
+    """Disable an admin account: it cannot sign in, its sessions end and its tokens are revoked."""
+    _set_disabled(name, True)
+
+
+@admin_cli.command("enable-user")
+def enable_user(name: Annotated[str, typer.Argument(help="the admin's user name")]) -> None:
+    """Enable a disabled admin account again (it needs to sign in and get new tokens)."""
+    _set_disabled(name, False)
+
+
+@admin_cli.command("export-ledger")
+def export_ledger(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the CSV here (default: stdout)")
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="only rows naming this topic")] = None,
+    action: Annotated[str | None, typer.Option(help="only this event type")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="first UTC day, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="last UTC day, YYYY-MM-DD")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Export the consent ledger (keyed hashes only) as CSV, oldest first."""
+    params = {"topic": topic or "", "action": action or "", "from": since or "", "to": until or ""}
+    try:
+        where = consent.parse_filter(params)
+    except ValueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    settings, clock = _settings(), SystemClock()
+
+    async def write(target: TextIO) -> int:
+        engine = create_engine(settings.resolved_database_url)
+        sessions = session_factory(engine)
+        written = 0
+        try:
+            async with sessions() as session, session.begin():
+                total = await consent.count_ledger(session, where)
+                audit.record(
+                    session, actor=_actor(), action="ledger_export", client="cli",
+                    now=clock.now(), details=where.as_dict(),
+                )  # fmt: skip
+            with progress("Exporting the consent ledger", quiet=quiet) as tracker:
+                tracker.total(total)
+                header = True
+                async for line in consent.ledger_csv(sessions, where):
+                    target.write(line)
+                    if not header:
+                        written += 1
+                        tracker.advance()
+                    header = False
+        finally:
+            await engine.dispose()
+        return written
+
+    if out is None:
+        written = asyncio.run(write(sys.stdout))
+        sys.stdout.flush()
+    else:
+        # newline="": the CSV lines carry their own CRLF endings.
+        with out.open("w", encoding="utf-8", newline="") as target:
+            written = asyncio.run(write(target))
+    typer.echo(f"varsel: exported {written} consent ledger rows", err=True)

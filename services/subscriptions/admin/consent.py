@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVarTuple
 
 from sqlalchemy import Select, String, and_, cast, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -45,6 +45,7 @@ CSV_COLUMNS: Final = (
 )
 _SLUG: Final = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BATCH: Final = 1000
+Columns = TypeVarTuple("Columns")
 
 
 def subject_of(secret_key: str, raw_address: str) -> tuple[str, str]:
@@ -62,7 +63,7 @@ class LedgerFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
+    def apply(self, query: Select[*Columns]) -> Select[*Columns]:
         """Narrow a query on the ledger to this filter."""
         if self.topic is not None and _SLUG.match(self.topic):
             # Topics are a JSON list of slugs; slugs cannot contain quotes or LIKE wildcards.
@@ -145,20 +146,35 @@ async def ledger_page(
 ) -> tuple[Sequence[ConsentRecord], tuple[datetime, int] | None]:
     """Return one page of the filtered ledger and the cursor of the next page, if any."""
     position = tuple_(ConsentRecord.occurred_at, ConsentRecord.id)
-    query = where.apply(select(ConsentRecord))
+    # Find the page's ids first: on PostgreSQL the (action,) occurred_at, id indexes carry the
+    # topics too, so the topic filter runs inside the index and only the page's rows are read.
+    found = where.apply(select(ConsentRecord.id, ConsentRecord.occurred_at))
     if newest_first:
-        query = query.order_by(ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())
+        found = found.order_by(ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())
         if after is not None:
-            query = query.where(position < keyset(*after))
+            found = found.where(position < keyset(*after))
     else:
-        query = query.order_by(ConsentRecord.occurred_at, ConsentRecord.id)
+        found = found.order_by(ConsentRecord.occurred_at, ConsentRecord.id)
         if after is not None:
-            query = query.where(position > keyset(*after))
-    rows = (await session.scalars(query.limit(limit + 1))).all()
+            found = found.where(position > keyset(*after))
+    ids = found.limit(limit + 1).subquery()
+    order = (ids.c.occurred_at, ids.c.id)
+    query = (
+        select(ConsentRecord)
+        .join(ids, ids.c.id == ConsentRecord.id)
+        .order_by(*(column.desc() if newest_first else column for column in order))
+    )
+    rows = (await session.scalars(query)).all()
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], (last.occurred_at, last.id)
+
+
+async def count_ledger(session: AsyncSession, where: LedgerFilter) -> int:
+    """Count the ledger rows a filter selects."""
+    total = await session.scalar(where.apply(select(func.count()).select_from(ConsentRecord)))
+    return int(total or 0)
 
 
 def _csv_line(values: Sequence[object]) -> str:

@@ -1,4 +1,4 @@
-"""Admin pages under /admin: sign in, consent lookup, ledger, topics, audit log, operations."""
+"""Admin pages under /admin: sign in, consent lookup, ledger, topics and the audit log."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from services.mailer.read_api import mail_counts_per_day
 from services.subscriptions.admin import audit, auth, consent, keyset, stats
 from services.subscriptions.admin.access import (
     SESSION_COOKIE,
     AdminDep,
     AuditorPage,
-    OperatorPage,
     client_of,
     language_of,
 )
@@ -25,7 +23,6 @@ from services.subscriptions.admin.texts import text
 from services.subscriptions.domain.addresses import InvalidAddress
 from services.subscriptions.entrypoints.csrf import COOKIE as CSRF_COOKIE
 from services.subscriptions.entrypoints.csrf import FIELD as CSRF_FIELD
-from services.watcher.read_api import source_statuses
 from shared.db import transaction
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -80,6 +77,7 @@ async def login(request: Request, admin: AdminDep) -> Response:
                 audit.record(session, actor=name, action="login_failed", client=client, now=now)
             else:
                 session_id = await auth.start_session(session, principal, now)
+                await auth.note_login(session, principal, now)
                 audit.record(session, actor=name, action="login", client=client, now=now)
     if principal is None:
         status = 429 if error == "login_limited" else 401
@@ -281,16 +279,3 @@ async def audit_log(request: Request, admin: AdminDep, actor: AuditorPage) -> HT
         else None
     )
     return admin.render(request, "audit.html", actor=actor.principal, entries=entries, more=more)
-
-
-@router.get("/operations", response_class=HTMLResponse)
-async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
-    """Show the watched sources' health and mail counts per day (operators only)."""
-    since = admin.runtime.clock.now() - timedelta(days=14)
-    async with transaction(admin.runtime.sessions) as session:
-        sources = await source_statuses(session)
-        mail = await mail_counts_per_day(session, since)
-        actor.record(session, "operations_read")
-    return admin.render(
-        request, "operations.html", actor=actor.principal, sources=sources, mail=mail
-    )

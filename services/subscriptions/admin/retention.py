@@ -8,9 +8,12 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord
+from services.subscriptions.admin.progress import Silent, Tracker
 
 
-async def purge_consent(session: AsyncSession, *, days: int, now: datetime) -> int:
+async def purge_consent(
+    session: AsyncSession, *, days: int, now: datetime, tracker: Tracker | None = None
+) -> int:
     """Delete the ledger rows of subjects who ended more than ``days`` ago; return how many.
 
     A subject has ended when their newest row is an erasure, or when they never confirmed (the
@@ -37,6 +40,8 @@ async def purge_consent(session: AsyncSession, *, days: int, now: datetime) -> i
         )
     )
     subjects = list((await session.scalars(ended)).all())
+    steps = tracker or Silent()
+    steps.total(len(subjects))
     deleted = 0
     # In chunks, so the IN list stays within every database's parameter limit.
     for start in range(0, len(subjects), 500):
@@ -46,4 +51,5 @@ async def purge_consent(session: AsyncSession, *, days: int, now: datetime) -> i
             )
         )
         deleted += int(getattr(result, "rowcount", 0) or 0)
+        steps.advance(len(subjects[start : start + 500]))
     return deleted

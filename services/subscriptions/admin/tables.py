@@ -21,6 +21,9 @@ class AdminUser(Base):
     role: Mapped[str] = mapped_column(String(10))  # auditor | operator
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A disabled account cannot sign in, and its sessions and tokens stop working at once.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AdminSession(Base):

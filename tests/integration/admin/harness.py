@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.subscriptions import admin, handlers
 from services.subscriptions import bootstrap as subscriptions
+from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.admin import auth
 from services.subscriptions.domain.model import SignupForm
+from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
 from varsel.app import create_app
@@ -89,13 +91,17 @@ class Harness:
 
 
 @asynccontextmanager
-async def running(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+async def running(
+    url: str, tmp_path: Path, clock: Clock | None = None, **settings: Any
+) -> AsyncIterator[Harness]:
     """Yield a harness on a migrated database; close it afterwards."""
     catalogue = tmp_path / "catalogue.toml"
     catalogue.write_text(CATALOGUE, encoding="utf-8")
-    runtime = build_runtime(Settings(database_url=url, config=catalogue, var_dir=tmp_path))
+    runtime = build_runtime(
+        Settings(database_url=url, config=catalogue, var_dir=tmp_path, **settings), clock=clock
+    )
+    # The subscriptions service installs the admin area with its pages.
     app = create_app(runtime, ("subscriptions",))
-    admin.install(app, runtime)
     # httpx's ASGI transport runs no lifespan; store the privacy texts as start-up would.
     await subscriptions.record_privacy_notices(runtime)
     try:

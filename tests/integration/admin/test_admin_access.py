@@ -16,7 +16,12 @@ from services.subscriptions.admin.tables import AdminAuditEntry
 from tests.integration.admin.harness import TOPIC, running, sign_in
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
-PATH_VALUES = {"{slug}": TOPIC, "{version}": "2026-11-01", "{language}": "nb"}
+PATH_VALUES = {
+    "{slug}": TOPIC,
+    "{version}": "2026-11-01",
+    "{language}": "nb",
+    "{source_id}": "1",
+}
 
 
 def _flat_routes(app: object) -> list[tuple[str, APIRoute]]:

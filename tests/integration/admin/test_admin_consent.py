@@ -239,7 +239,9 @@ async def test_operators_see_sources_and_mail(sqlite_url: str, tmp_path: Path) -
         _, token = await h.token("ops")
         async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
             body = (await api.get("/api/v1/admin/operations")).json()
-        assert body == {"sources": [], "mail_per_day": []}
+        assert body["sources"] == [] and body["mail_per_day"] == []
+        assert [d["frequency"] for d in body["digests"]] == ["daily", "weekly"]
+        assert body["dead_letters"] is None
 
 
 async def test_retention_forgets_only_subjects_that_ended_long_ago(

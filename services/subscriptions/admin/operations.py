@@ -1,0 +1,138 @@
+"""Operator pages: sources and their snapshot diffs, mail per day, digest runs, admin accounts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from services.mailer.read_api import MAIL_SERIES, digest_schedule, mail_activity_per_day
+from services.subscriptions.admin import auth
+from services.subscriptions.admin.access import AdminDep, OperatorPage, language_of
+from services.subscriptions.admin.chart import line_chart
+from services.subscriptions.admin.diffview import diff_lines
+from services.subscriptions.admin.texts import text
+from services.watcher.read_api import snapshot_diff, source_ids, source_snapshots, source_statuses
+from shared.db import transaction
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/admin", include_in_schema=False)
+MAIL_DAYS = 14
+
+
+async def dead_letters(admin: AdminDep) -> int | None:
+    """Count the messages in the broker's dead-letter queues; None without a broker."""
+    # None from the in-process bus, which keeps failed events in the outbox instead.
+    try:
+        return await admin.runtime.bus.dead_letter_count()
+    except Exception:  # the broker being down must not take the operations page with it
+        log.warning("admin: could not count dead letters", exc_info=True)
+        return None
+
+
+@router.get("/operations", response_class=HTMLResponse)
+async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
+    """Show sources, mail per day (chart and table), the next digest runs and the queues."""
+    language = language_of(request)
+    settings, now = admin.runtime.settings, admin.runtime.clock.now()
+    today = now.date()
+    async with transaction(admin.runtime.sessions) as session:
+        sources = await source_statuses(session)
+        ids = await source_ids(session)
+        mail = await mail_activity_per_day(session, today - timedelta(days=MAIL_DAYS - 1), today)
+        digests = await digest_schedule(
+            session,
+            now,
+            timezone=settings.timezone,
+            hour=settings.digest_hour,
+            weekday=settings.digest_weekday,
+        )
+        actor.record(session, "operations_read")
+    labels = {s: text(language, s) for s in MAIL_SERIES}
+    chart = line_chart(
+        "mail-chart",
+        text(language, "mail"),
+        text(language, "mail_chart_desc"),
+        mail.days,
+        mail.per_day,
+        labels,
+    )
+    zone = ZoneInfo(settings.timezone)
+
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    return admin.render(
+        request,
+        "operations.html",
+        actor=actor.principal,
+        sources=[(s, ids.get(s.url)) for s in sources],
+        mail=mail,
+        series=MAIL_SERIES,
+        labels=labels,
+        chart=chart,
+        digests=digests,
+        local=local,
+        timezone=settings.timezone,
+        dead_letters=await dead_letters(admin),
+    )
+
+
+def _snapshot_id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+@router.get("/sources/{source_id}/diff", response_class=HTMLResponse)
+async def source_diff(
+    source_id: int, request: Request, admin: AdminDep, actor: OperatorPage
+) -> HTMLResponse:
+    """Show a source's snapshots to pick two, and the differences between the two picked."""
+    raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
+    from_id, to_id = _snapshot_id(raw_from), _snapshot_id(raw_to)
+    asked = raw_from is not None or raw_to is not None
+    context: dict[str, Any] = {"actor": actor.principal, "from_id": from_id, "to_id": to_id}
+    async with transaction(admin.runtime.sessions) as session:
+        source = await source_snapshots(session, source_id)
+        unified = None
+        if source is not None and from_id is not None and to_id is not None:
+            unified = await snapshot_diff(session, source_id, from_id, to_id)
+        actor.record(
+            session,
+            "snapshot_diff_read",
+            target=str(source_id),
+            details={"from": raw_from, "to": raw_to} if asked else None,
+        )
+    if source is None:
+        return admin.render(
+            request, "forbidden.html", status_code=404, message="source_not_found", **context
+        )
+    context["source"] = source
+    if not asked:
+        return admin.render(request, "diff.html", error=None, lines=None, **context)
+    if from_id is None or to_id is None:
+        return admin.render(
+            request, "diff.html", status_code=400, error="bad_snapshot_ids", lines=None, **context
+        )
+    if unified is None:
+        return admin.render(
+            request,
+            "diff.html",
+            status_code=404,
+            error="snapshot_not_found",
+            lines=None,
+            **context,
+        )
+    return admin.render(request, "diff.html", error=None, lines=diff_lines(unified), **context)
+
+
+@router.get("/users", response_class=HTMLResponse)
+async def users(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
+    """List the admin accounts: name, role, created, last login and whether disabled."""
+    async with transaction(admin.runtime.sessions) as session:
+        accounts = await auth.list_users(session)
+        actor.record(session, "users_listed")
+    return admin.render(request, "users.html", actor=actor.principal, accounts=accounts)

@@ -1,0 +1,122 @@
+"""Rows the operations and ledger views show: snapshots, deliveries, digest runs, ledger steps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import Delivery, DigestRun
+from services.subscriptions.adapters.tables import ConsentRecord
+from services.watcher.adapters.snapshots import pack
+from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.domain.content import Content
+
+# Three versions of a page: the second rewrites a line, the third adds one.
+VERSIONS = (
+    ("Vaksiner", ("Vaksinen gis om høsten.", "Bestill time hos fastlegen.")),
+    ("Vaksiner", ("Vaksinen gis om høsten og våren.", "Bestill time hos fastlegen.")),
+    (
+        "Vaksiner",
+        ("Vaksinen gis om høsten og våren.", "Bestill time hos fastlegen.", "Ny: gratis for barn."),
+    ),
+)
+
+
+async def source_with_snapshots(
+    session: AsyncSession, url: str, now: datetime, topics: list[str]
+) -> tuple[int, list[int]]:
+    """Store a watched source with three snapshots a day apart; return its id and theirs."""
+    source = WatchedSource(
+        url=url, kind="page", topics=topics, interval_seconds=3600, status="ok", active=True
+    )
+    session.add(source)
+    await session.flush()
+    ids = []
+    for n, (title, blocks) in enumerate(VERSIONS):
+        content = Content(title, blocks, frozenset(), None, None)
+        snapshot = Snapshot(
+            source_id=source.id,
+            taken_at=now - timedelta(days=len(VERSIONS) - n),
+            fingerprint=content.fingerprint,
+            title=title,
+            content=pack(content),
+        )
+        session.add(snapshot)
+        await session.flush()
+        ids.append(snapshot.id)
+    return source.id, ids
+
+
+# Per day back from today: (status, attempts) of each mail made that day.
+MAIL = {
+    0: [("queued", 0), ("queued", 2), ("sent", 0)],
+    1: [("sent", 0), ("sent", 1), ("failed", 8)],
+    3: [("sent", 0), ("dropped", 0)],
+}
+
+
+async def deliveries(session: AsyncSession, now: datetime) -> None:
+    """Store mails in several states over the last days (see ``MAIL``)."""
+    rows: list[dict[str, Any]] = []
+    for back, mails in MAIL.items():
+        made = now - timedelta(days=back)
+        for status, attempts in mails:
+            rows.append(
+                {
+                    "subscriber_id": uuid.uuid4(),
+                    "batch_key": f"alert:{uuid.uuid4()}",
+                    "kind": "alert",
+                    "reference": {},
+                    "status": status,
+                    "attempts": attempts,
+                    "next_attempt_at": made,
+                    "created_at": made,
+                }
+            )
+    await session.execute(insert(Delivery), rows)
+
+
+async def digest_run(session: AsyncSession, key: str, end: datetime, status: str) -> None:
+    """Store one daily digest run."""
+    session.add(
+        DigestRun(
+            key=key,
+            frequency="daily",
+            period_start=end - timedelta(days=1),
+            period_end=end,
+            status=status,
+            started_at=end,
+            finished_at=end + timedelta(minutes=1) if status == "done" else None,
+            deliveries=12,
+        )
+    )
+
+
+async def ledger_steps(
+    session: AsyncSession, count: int, first_day: date, topics: tuple[str, ...]
+) -> None:
+    """Store ``count`` requested/confirmed steps of made-up subjects, spread over days."""
+    rows = []
+    for n in range(count):
+        at = datetime.combine(first_day, time.min, tzinfo=UTC) + timedelta(hours=n)
+        rows.append(
+            {
+                "subject_hash": f"{n:064x}",
+                "action": "requested" if n % 2 == 0 else "confirmed",
+                "topics": [topics[n % len(topics)]],
+                "frequency": "daily",
+                "language": "nb",
+                "privacy_version": None,
+                "privacy_hash": None,
+                "page": None,
+                "channel": "web",
+                "token_id": None,
+                "occurred_at": at,
+                "details": None,
+            }
+        )
+    await session.execute(insert(ConsentRecord), rows)
