@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,18 +42,21 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+def outbox_row(event: Event) -> dict[str, Any]:
+    """Return an event's outbox row, for a service that inserts it within its own statement."""
+    return {
+        "event_id": str(event.event_id),
+        "event_type": event.type_name(),
+        "payload": event.model_dump_json(),
+        "occurred_at": event.occurred_at,
+        "attempts": 0,
+    }
+
+
 def record(session: AsyncSession, *events: Event) -> None:
     """Add events to the outbox inside the caller's transaction."""
     for event in events:
-        session.add(
-            OutboxRow(
-                event_id=str(event.event_id),
-                event_type=event.type_name(),
-                payload=event.model_dump_json(),
-                occurred_at=event.occurred_at,
-                attempts=0,
-            )
-        )
+        session.add(OutboxRow(**outbox_row(event)))
 
 
 class OutboxRelay:

@@ -1,9 +1,10 @@
 """Sign-up throughput: varsel's sign-up page against a bare FastAPI INSERT, same database.
 
-Starts PostgreSQL databases of its own (fresh each run), varsel (subscriptions only) and the
-bare app under uvicorn as subprocesses, and drives each in turn from a separate load process.
+Starts a PostgreSQL database of its own (fresh each run), varsel (subscriptions only) and the
+bare app under uvicorn as subprocesses, and drives each in turn from a separate load process,
+alternating between the two in short rounds so that other work on the machine weighs on both.
 
-    .venv/bin/python bench/signup/run.py [--seconds 20] [--concurrency 20]
+    .venv/bin/python bench/signup/run.py [--seconds 20] [--concurrency 20] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -57,7 +59,7 @@ def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server for {url} did not come up")
 
 
-def _load(url: str, concurrency: int, seconds: float) -> dict[str, float]:
+def _load(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
     out = subprocess.run(
         [
             str(BIN / "python"),
@@ -73,8 +75,21 @@ def _load(url: str, concurrency: int, seconds: float) -> dict[str, float]:
         capture_output=True,
         text=True,
     )
-    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return figures
+
+
+def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
+    """Sum the rounds of one endpoint into one line of figures."""
+    latencies = sorted(x for r in rounds for x in r["latencies_ms"])
+    elapsed = sum(r["elapsed_s"] for r in rounds)
+    return {
+        "requests": len(latencies),
+        "errors": sum(r["errors"] for r in rounds),
+        "requests_per_s": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] if latencies else 0.0,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
+    }
 
 
 def main() -> None:
@@ -83,14 +98,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="alternate the endpoints this many times, so a change in machine load hits both",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        action="append",
+        default=[],
+        help="also run varsel from another checkout (same venv, own database); repeatable",
+    )
     args = parser.parse_args()
 
     name = f"varsel_bench_{uuid.uuid4().hex[:10]}"
     _admin(f'CREATE DATABASE "{name}"')
+    for n, _ in enumerate(args.compare_with):
+        _admin(f'CREATE DATABASE "{name}_{n}"')
     base = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
     processes: list[subprocess.Popen[bytes]] = []
     results: dict[str, dict[str, float]] = {}
+    load_before = os.getloadavg()
     try:
         env = {
             **os.environ,
@@ -116,30 +147,56 @@ def main() -> None:
                 await connection.close()
 
         asyncio.run(create_table())
+        varsel = ["-m", "varsel", "run", "subscriptions"]
+        runs: list[tuple[str, list[str], Path, dict[str, str]]] = [
+            (
+                "bare FastAPI INSERT",
+                ["-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app"],
+                ROOT,
+                env,
+            ),
+            ("varsel sign-up", varsel, ROOT, env),
+        ]
+        for n, checkout in enumerate(args.compare_with):
+            other = {
+                **env,
+                "VARSEL_DATABASE_URL": f"{url}_{n}",
+                "VARSEL_VAR_DIR": f"/tmp/{name}_{n}",
+            }
+            subprocess.run([str(BIN / "varsel"), "migrate"], env=other, check=True, cwd=ROOT)
+            runs.append((f"varsel sign-up ({checkout})", varsel, checkout, other))
         servers = {}
-        for label, command in (
-            ("bare FastAPI INSERT", ["-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app"]),
-            ("varsel sign-up", ["-m", "varsel", "run", "subscriptions"]),
-        ):
+        for label, command, cwd, process_env in runs:
             port = _free_port()
             argv = [str(BIN / "python"), *command, "--port", str(port)]
             if "uvicorn" in command:
                 argv += ["--no-access-log", "--log-level", "warning"]
-            process = subprocess.Popen(argv, env=env, cwd=ROOT)
+            # `python -m varsel` run in a checkout imports that checkout's code.
+            process = subprocess.Popen(argv, env=process_env, cwd=cwd)
             processes.append(process)
             base_url = f"http://127.0.0.1:{port}"
             _wait_up(f"{base_url}/subscribe/norge-i-verden", process)
             servers[label] = base_url
-        for label, base_url in servers.items():
+        for base_url in servers.values():
             _load(base_url, args.concurrency, args.warmup)
-            results[label] = _load(base_url, args.concurrency, args.seconds)
+        rounds: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
+        for _ in range(args.rounds):
+            for label, base_url in servers.items():
+                rounds[label].append(_load(base_url, args.concurrency, args.seconds / args.rounds))
+        results = {label: _merge(figures) for label, figures in rounds.items()}
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for n, _ in enumerate(args.compare_with):
+            _admin(f'DROP DATABASE IF EXISTS "{name}_{n}" WITH (FORCE)')
+    load_after = os.getloadavg()
 
-    print(f"\n{args.concurrency} connections, {args.seconds:.0f} s each, 1 uvicorn worker each")
+    print(
+        f"\n{args.concurrency} connections, {args.seconds:.0f} s each in {args.rounds} alternating"
+        " rounds, 1 uvicorn worker each"
+    )
     print("| endpoint | requests/s | p50 ms | p99 ms | requests | non-200 |")
     print("|---|---|---|---|---|---|")
     for label, r in results.items():
@@ -152,6 +209,12 @@ def main() -> None:
         / results["bare FastAPI INSERT"]["requests_per_s"]
     )
     print(f"\nvarsel / bare = {ratio:.2f} (target >= 0.50)")
+    for label, r in results.items():
+        if label.startswith("varsel sign-up ("):
+            bare = results["bare FastAPI INSERT"]["requests_per_s"]
+            print(f"{label} / bare = {r['requests_per_s'] / bare:.2f}")
+    before, after = (" ".join(f"{x:.1f}" for x in load) for load in (load_before, load_after))
+    print(f"load average (1, 5, 15 min) before: {before}, after: {after}")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,14 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.subscriptions.adapters import signup_rows
 from services.subscriptions.adapters.tables import (
-    ConsentRecord,
     SignupRequest,
     Subscriber,
     Subscription,
@@ -35,7 +35,7 @@ from shared.events import (
     SubscriberErased,
     SubscriberUnsubscribed,
 )
-from shared.outbox import record
+from shared.outbox import outbox_row, record
 from shared.settings import Settings
 from shared.tokens import TokenSigner, address_hash
 
@@ -58,8 +58,7 @@ class Deps:
         return address_hash(self.settings.secret_key, address)
 
 
-def _ledger(
-    session: AsyncSession,
+def _consent(
     deps: Deps,
     *,
     subject_hash: str,
@@ -71,24 +70,27 @@ def _ledger(
     page: str | None = None,
     token_id: str | None = None,
     details: dict[str, object] | None = None,
-) -> None:
+) -> dict[str, Any]:
+    """Return a consent ledger row: who, what, which privacy notice, when, where and how."""
     notice = current_notice(language or "nb")
-    session.add(
-        ConsentRecord(
-            subject_hash=subject_hash,
-            action=action,
-            topics=sorted(topics),
-            frequency=frequency,
-            language=language,
-            privacy_version=notice.version,
-            privacy_hash=notice.sha256,
-            page=page,
-            channel=channel,
-            token_id=token_id,
-            occurred_at=deps.clock.now(),
-            details=details,
-        )
-    )
+    return {
+        "subject_hash": subject_hash,
+        "action": action,
+        "topics": sorted(topics),
+        "frequency": frequency,
+        "language": language,
+        "privacy_version": notice.version,
+        "privacy_hash": notice.sha256,
+        "page": page,
+        "channel": channel,
+        "token_id": token_id,
+        "occurred_at": deps.clock.now(),
+        "details": details,
+    }
+
+
+async def _ledger(session: AsyncSession, deps: Deps, **fields: Any) -> None:
+    await signup_rows.insert_consent(session, _consent(deps, **fields))
 
 
 async def open_topics(session: AsyncSession, subscriber_id: uuid.UUID) -> set[str]:
@@ -104,48 +106,9 @@ async def open_topics(session: AsyncSession, subscriber_id: uuid.UUID) -> set[st
 async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) -> None:
     """Store a pending sign-up and ask for one confirmation mail; reveal nothing to the caller."""
     now = deps.clock.now()
-    subscriber = await session.scalar(
-        select(Subscriber).where(Subscriber.email == form.address).with_for_update()
-    )
-    fresh = False
-    if subscriber is None:
-        subscriber = Subscriber(
-            id=uuid.uuid4(),
-            email=form.address,
-            language=form.language,
-            frequency=form.frequency,
-            status="pending",
-            created_at=now,
-            hard_bounces=0,
-        )
-        session.add(subscriber)
-        # The tables have no relationship(), so the unit of work needs the row in first.
-        await session.flush()
-        fresh = True
-    elif subscriber.status == "disabled":
-        # Mail to this address bounced for good; a new sign-up gives it another chance.
-        subscriber.status = "active" if subscriber.confirmed_at else "pending"
-        subscriber.hard_bounces = 0
-
-    pending = (
-        None
-        if fresh
-        else await session.scalar(
-            select(SignupRequest)
-            .where(
-                SignupRequest.subscriber_id == subscriber.id,
-                SignupRequest.confirmed_at.is_(None),
-                SignupRequest.expires_at > now,
-            )
-            .order_by(SignupRequest.created_at.desc())
-            .limit(1)
-        )
-    )
-    subject = deps.subject_hash(form.address)
-    _ledger(
-        session,
+    requested = _consent(
         deps,
-        subject_hash=subject,
+        subject_hash=deps.subject_hash(form.address),
         action="requested",
         topics=form.topics,
         channel=form.channel,
@@ -153,36 +116,87 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         language=form.language,
         page=form.page,
     )
-    if pending is not None:
-        pending.topics = sorted(set(pending.topics) | set(form.topics))
-        pending.frequency = form.frequency
-        pending.language = form.language
-        # Every mail moves the expiry to send time + TTL, so this is when the last one went out.
-        last_sent = pending.expires_at - timedelta(days=deps.settings.confirm_ttl_days)
-        recent = now - last_sent < timedelta(minutes=RESEND_AFTER_MINUTES)
-        if recent or pending.mails_sent >= MAX_CONFIRMATION_MAILS:
-            log.info(
-                "subscriptions: sign-up merged into pending request %s; no new mail", pending.id
-            )
-            return
-        pending.mails_sent += 1
-        pending.expires_at = now + timedelta(days=deps.settings.confirm_ttl_days)
-        record(session, SignupRequested(subscriber_id=subscriber.id, request_id=pending.id))
+    request = _request(deps, form, now)
+    new_id = uuid.uuid4()
+    # Most sign-ups are of new addresses: try their rows first (no lock wait unless the same
+    # address is being signed up at this very moment; then this inserts nothing).
+    if await signup_rows.insert_if_new(
+        session,
+        subscriber={
+            "id": new_id,
+            "email": form.address,
+            "language": form.language,
+            "frequency": form.frequency,
+            "status": "pending",
+            "created_at": now,
+            "confirmed_at": None,
+            "hard_bounces": 0,
+        },
+        request=request,
+        consent=requested,
+        event=outbox_row(SignupRequested(subscriber_id=new_id, request_id=request["id"])),
+    ):
         return
-    request = SignupRequest(
-        id=uuid.uuid4(),
-        subscriber_id=subscriber.id,
-        topics=sorted(set(form.topics)),
-        frequency=form.frequency,
-        language=form.language,
-        page=form.page,
-        privacy_version=current_notice(form.language).version,
-        created_at=now,
-        expires_at=now + timedelta(days=deps.settings.confirm_ttl_days),
-        mails_sent=1,
+    subscriber = await session.scalar(
+        select(Subscriber).where(Subscriber.email == form.address).with_for_update()
     )
-    session.add(request)
-    record(session, SignupRequested(subscriber_id=subscriber.id, request_id=request.id))
+    if subscriber is None:
+        # Erased between the insert and this read; the caller's retry starts over.
+        raise SignupRaced
+    if subscriber.status == "disabled":
+        # Mail to this address bounced for good; a new sign-up gives it another chance.
+        subscriber.status = "active" if subscriber.confirmed_at else "pending"
+        subscriber.hard_bounces = 0
+
+    pending = await session.scalar(
+        select(SignupRequest)
+        .where(
+            SignupRequest.subscriber_id == subscriber.id,
+            SignupRequest.confirmed_at.is_(None),
+            SignupRequest.expires_at > now,
+        )
+        .order_by(SignupRequest.created_at.desc())
+        .limit(1)
+    )
+    await signup_rows.insert_consent(session, requested)
+    if pending is None:
+        await signup_rows.insert_signup_request(
+            session, {**request, "subscriber_id": subscriber.id}
+        )
+        record(session, SignupRequested(subscriber_id=subscriber.id, request_id=request["id"]))
+        return
+    pending.topics = sorted(set(pending.topics) | set(form.topics))
+    pending.frequency = form.frequency
+    pending.language = form.language
+    # Every mail moves the expiry to send time + TTL, so this is when the last one went out.
+    last_sent = pending.expires_at - timedelta(days=deps.settings.confirm_ttl_days)
+    recent = now - last_sent < timedelta(minutes=RESEND_AFTER_MINUTES)
+    if recent or pending.mails_sent >= MAX_CONFIRMATION_MAILS:
+        log.info("subscriptions: sign-up merged into pending request %s; no new mail", pending.id)
+        return
+    pending.mails_sent += 1
+    pending.expires_at = now + timedelta(days=deps.settings.confirm_ttl_days)
+    record(session, SignupRequested(subscriber_id=subscriber.id, request_id=pending.id))
+
+
+class SignupRaced(Exception):
+    """The address vanished between the insert and the read; run the sign-up again."""
+
+
+def _request(deps: Deps, form: SignupForm, now: datetime) -> dict[str, Any]:
+    """Return a new pending sign-up request row, without its subscriber."""
+    return {
+        "id": uuid.uuid4(),
+        "topics": sorted(set(form.topics)),
+        "frequency": form.frequency,
+        "language": form.language,
+        "page": form.page,
+        "privacy_version": current_notice(form.language).version,
+        "created_at": now,
+        "expires_at": now + timedelta(days=deps.settings.confirm_ttl_days),
+        "confirmed_at": None,
+        "mails_sent": 1,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +245,7 @@ async def confirm(session: AsyncSession, deps: Deps, token: str) -> ConfirmOutco
     for topic in added:
         session.add(Subscription(subscriber_id=subscriber.id, topic=topic, started_at=now))
     all_topics = tuple(sorted(existing | set(added)))
-    _ledger(
+    await _ledger(
         session,
         deps,
         subject_hash=deps.subject_hash(subscriber.email),
@@ -301,7 +315,7 @@ async def unsubscribe(
         )
         .values(ended_at=now, ended_reason=route)
     )
-    _ledger(
+    await _ledger(
         session,
         deps,
         subject_hash=deps.subject_hash(subscriber.email),
@@ -357,7 +371,7 @@ async def update_preferences(
     subscriber.language = language
     if not changed:
         return
-    _ledger(
+    await _ledger(
         session,
         deps,
         subject_hash=deps.subject_hash(subscriber.email),
@@ -389,7 +403,7 @@ async def erase(
     """End every alert and delete the address; the ledger keeps only its keyed hash."""
     subject = deps.subject_hash(subscriber.email)
     await unsubscribe(session, deps, subscriber, topics=None, route=route, channel=channel)
-    _ledger(
+    await _ledger(
         session,
         deps,
         subject_hash=subject,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,23 +20,34 @@ def _window(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
+@cache
+def _count_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table: Table = RateLimitHit.__table__  # type: ignore[assignment]
+    return (
+        insert(table)
+        .on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start],
+            set_={"count": table.c.count + 1},
+        )
+        .returning(table.c.key, table.c.count)
+    )
+
+
 async def allow_all(session: AsyncSession, limits: list[tuple[str, int]], now: datetime) -> bool:
     """Count one request for each key in one statement; tell whether all are within limit.
 
     Keys are locked in the order given, so callers that always pass them in the same order
     (address before client) cannot deadlock each other.
     """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One statement of fixed shape run for several rows ("insertmanyvalues"): SQLAlchemy sends
+    # one multi-row INSERT but, unlike .values([...]), can cache its compiled form.
     window = _window(now)
-    values = insert(RateLimitHit).values(
-        [{"key": key, "window_start": window, "count": 1} for key, _ in limits]
+    rows = await session.execute(
+        _count_statement(session.get_bind().dialect.name),
+        [{"key": key, "window_start": window, "count": 1} for key, _ in limits],
     )
-    upsert = values.on_conflict_do_update(
-        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
-        set_={"count": RateLimitHit.count + 1},
-    ).returning(RateLimitHit.key, RateLimitHit.count)
-    counts = {key: count for key, count in (await session.execute(upsert)).all()}
+    counts = {key: count for key, count in rows.all()}
     return all(counts.get(key, limit + 1) <= limit for key, limit in limits)
 
 

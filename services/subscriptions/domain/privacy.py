@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 PRIVACY_VERSION: Final = "2026-11-01"
@@ -41,9 +42,16 @@ class PrivacyNotice:
     @property
     def sha256(self) -> str:
         """Return the hash of the exact text."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return _sha256(self.text)
 
 
+@lru_cache(maxsize=16)
+def _sha256(text: str) -> str:
+    # Every sign-up records the hash of the notice it showed; the texts are few and fixed.
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=16)
 def current_notice(language: str) -> PrivacyNotice:
     """Return the notice in force for a language."""
     return PrivacyNotice(PRIVACY_VERSION, language, _NOTICE.get(language, _NOTICE["nb"]))

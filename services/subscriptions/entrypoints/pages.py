@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
 
 from services.subscriptions.domain.texts import text
 from services.subscriptions.entrypoints.csrf import COOKIE, CsrfGuard
@@ -44,6 +46,7 @@ class PageRenderer:
         self._csrf = csrf
         self._site_name = site_name
         self._privacy_url = privacy_url
+        self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
 
     def render(
         self,
@@ -53,28 +56,31 @@ class PageRenderer:
         *,
         status_code: int = 200,
         embeddable: bool = False,
+        fixed: bool = False,
         **context: Any,
     ) -> HTMLResponse:
-        """Render a page; set the CSRF cookie if the browser has none."""
+        """Render a page; set the CSRF cookie if the browser has none.
+
+        ``fixed=True`` marks a page without a form whose context is a few plain values: it is
+        rendered once per language, path and context and then served from memory.
+        """
         cookie = request.cookies.get(COOKIE)
         fresh_cookie = None
         if not cookie or len(cookie) > 100:
             cookie = fresh_cookie = self._csrf.new_cookie()
-
-        def t(key: str, **values: str) -> str:
-            return text(language, key, **values)
-
-        html = self._env.get_template(template).render(
-            t=t,
-            lang=language,
-            other_lang="en" if language == "nb" else "nb",
-            site=self._site_name,
-            privacy_url=self._privacy_url,
-            csrf_token=self._csrf.token_for(cookie),
-            path=request.url.path,
-            embed=embeddable,
-            **context,
-        )
+        if fixed:
+            html = self._fixed_html(
+                template, language, request.url.path, embeddable, tuple(sorted(context.items()))
+            )
+        else:
+            html = self._html(
+                template,
+                language,
+                request.url.path,
+                embeddable,
+                csrf_token=self._csrf.token_for(cookie),
+                **context,
+            )
         response = HTMLResponse(html, status_code=status_code)
         for name, value in _HEADERS.items():
             response.headers[name] = value
@@ -93,3 +99,49 @@ class PageRenderer:
                 path="/",
             )
         return response
+
+    def _html(
+        self, template: str, language: str, path: str, embeddable: bool, **context: Any
+    ) -> str:
+        def t(key: str, **values: str) -> str:
+            return text(language, key, **values)
+
+        return self._env.get_template(template).render(
+            t=t,
+            lang=language,
+            other_lang="en" if language == "nb" else "nb",
+            site=self._site_name,
+            privacy_url=self._privacy_url,
+            path=path,
+            embed=embeddable,
+            **context,
+        )
+
+    def _render_fixed(
+        self,
+        template: str,
+        language: str,
+        path: str,
+        embeddable: bool,
+        context: tuple[tuple[str, Hashable], ...],
+    ) -> str:
+        if "csrf_token" in _variables(self._env, template):
+            raise ValueError(f"{template} has a form; its CSRF token differs per browser")
+        return self._html(template, language, path, embeddable, **dict(context))
+
+
+def _variables(env: Environment, template: str) -> set[str]:
+    """Return the variables a template and every template it extends or includes read."""
+    names: set[str] = set()
+    pending, seen = [template], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, name)
+        tree = env.parse(source)
+        names |= meta.find_undeclared_variables(tree)
+        pending.extend(n for n in meta.find_referenced_templates(tree) if n is not None)
+    return names

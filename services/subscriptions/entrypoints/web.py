@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData
 
@@ -82,9 +82,14 @@ class SubscriptionsWeb:
                 return True
             except _OverLimit:
                 return False
-            except IntegrityError:
-                # Two first sign-ups of one address at once: the second finds the first's row.
+            except (IntegrityError, handlers.SignupRaced):
+                # A concurrent sign-up or erasure of the same address won: start over once.
                 if attempt:
+                    raise
+            except DBAPIError as exc:
+                # The pool does not ping before each checkout; a connection the server dropped
+                # (restart, failover) fails here once, the pool discards it, and we try again.
+                if attempt or not exc.connection_invalidated:
                     raise
         return False
 
@@ -231,6 +236,7 @@ async def _subscribe(
         "check_email.html",
         language,
         embeddable=embed,
+        fixed=True,
         days=str(web.deps.settings.confirm_ttl_days),
     )
 

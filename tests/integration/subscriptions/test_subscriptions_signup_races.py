@@ -1,0 +1,136 @@
+"""The sign-up's fast path under stress: same address at once, dropped connections, cached pages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import select
+from starlette.requests import Request
+
+from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
+from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.entrypoints.csrf import CsrfGuard
+from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
+from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+
+from .harness import SECRET, TOPIC, running, sign_up
+
+ADDRESS = "kari.nordmann@example.no"
+SIGNUP = "subscriber.signup_requested.v1"
+
+
+async def test_first_sign_ups_of_one_address_at_once_make_one_person_and_one_mail(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        browsers = [h.browser(client_host=f"192.0.2.{n}") for n in range(1, 9)]
+        try:
+            answers = await asyncio.gather(*(sign_up(b, ADDRESS) for b in browsers))
+        finally:
+            for browser in browsers:
+                await browser.aclose()
+        assert [a.status_code for a in answers] == [200] * len(browsers)
+        assert len({a.text for a in answers}) == 1, "the answers differ"
+        assert await h.count(Subscriber) == 1
+        assert await h.count(SignupRequest) == 1
+        assert await h.events(SIGNUP) == 1, "one confirmation mail, however many sign-ups"
+        ledger = await h.ledger()
+        assert [r.action for r in ledger] == ["requested"] * len(browsers)
+        notice = current_notice("nb")
+        for row in ledger:
+            assert row.subject_hash == ledger[0].subject_hash
+            assert ADDRESS not in row.subject_hash
+            assert row.topics == [TOPIC]
+            assert (row.frequency, row.language, row.channel) == ("immediate", "nb", "web")
+            assert (row.privacy_version, row.privacy_hash) == (notice.version, notice.sha256)
+            assert row.occurred_at == h.clock.now()
+
+
+async def test_a_new_address_gets_every_row_and_field(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        answer = await sign_up(h.client, ADDRESS, frequency="weekly", lang="en")
+        assert answer.status_code == 200
+        person = await h.subscriber(ADDRESS)
+        assert person is not None
+        assert (person.status, person.frequency, person.language) == ("pending", "weekly", "en")
+        assert (person.created_at, person.confirmed_at, person.hard_bounces) == (
+            h.clock.now(),
+            None,
+            0,
+        )
+        request = await h.scalar(select(SignupRequest))
+        assert request.subscriber_id == person.id
+        assert (request.topics, request.frequency, request.language) == ([TOPIC], "weekly", "en")
+        assert request.privacy_version == current_notice("en").version
+        assert (request.mails_sent, request.confirmed_at) == (1, None)
+        assert request.expires_at > request.created_at == h.clock.now()
+        (row,) = await h.all(select(ConsentRecord))
+        assert (row.action, row.topics, row.frequency, row.language) == (
+            "requested",
+            [TOPIC],
+            "weekly",
+            "en",
+        )
+        assert row.privacy_hash == current_notice("en").sha256
+        assert row.details is None and row.token_id is None
+        assert await h.events(SIGNUP) == 1
+
+
+async def _drop_connections(url: str) -> None:
+    """Make the server end every session on one database, as a restart or failover would."""
+    database = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            database,
+        )
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.mark.postgres
+async def test_a_sign_up_after_the_server_dropped_its_connections_succeeds(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    async with running(postgres_url, tmp_path) as h:
+        assert (await sign_up(h.client, "first@example.no")).status_code == 200
+        await _drop_connections(postgres_url)
+        # The pool does not ping before use: the first statement finds the connection gone,
+        # the pool discards its connections, and the sign-up runs again on a new one.
+        answer = await sign_up(h.client, ADDRESS)
+        assert answer.status_code == 200, answer.text
+        assert await h.subscriber(ADDRESS) is not None
+        assert await h.count(SignupRequest) == 2
+
+
+def _request(path: str) -> Request:
+    return Request(
+        {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+    )
+
+
+def test_only_pages_without_a_form_are_served_from_memory() -> None:
+    csrf = CsrfGuard(SECRET)
+    pages = PageRenderer(build_environment(), csrf, site_name="Etaten", privacy_url="/privacy")
+    request = _request(f"/subscribe/{TOPIC}")
+    first = pages.render(request, "check_email.html", "nb", fixed=True, days="7")
+    again = pages.render(request, "check_email.html", "nb", fixed=True, days="7")
+    fresh = pages.render(request, "check_email.html", "nb", days="7")
+    assert first.body == again.body == fresh.body
+    assert pages.render(request, "check_email.html", "en", fixed=True, days="7").body != first.body
+    # Each browser still gets its own CSRF cookie.
+    assert first.headers["set-cookie"] != again.headers["set-cookie"]
+    with pytest.raises(ValueError, match="has a form"):
+        pages.render(request, "manage_link.html", "nb", fixed=True, sent=False, errors=(), email="")
