@@ -54,6 +54,32 @@ class ContentChanged(Event):
     diff_url: str | None = None
 
 
+class SourceFailing(Event):
+    """A watched source failed the configured number of polls in a row; operators are told once."""
+
+    name: ClassVar[str] = "source.failing"
+    version: ClassVar[int] = 1
+
+    source_id: int
+    source_url: str
+    title: str
+    failures: int = Field(ge=1)
+    last_error: str
+
+
+class SourceRecovered(Event):
+    """A source that was failing answered with usable content again; operators are told once."""
+
+    name: ClassVar[str] = "source.recovered"
+    version: ClassVar[int] = 1
+
+    source_id: int
+    source_url: str
+    title: str
+    failures: int = Field(ge=1)
+    last_error: str
+
+
 class SignupRequested(Event):
     """Someone asked for alerts; a confirmation mail must go out (double opt-in)."""
 
@@ -134,6 +160,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
         ContentChanged,
+        SourceFailing,
+        SourceRecovered,
         SignupRequested,
         ManageLinkRequested,
         SubscriberConfirmed,

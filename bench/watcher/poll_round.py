@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.watcher.adapters.fetcher import HttpFetcher
+from services.watcher.adapters.source_rows import Claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from shared.catalogue import Source
@@ -51,6 +52,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         failure_threshold=3,
         owner="bench",
         sqlite=True,
+        base_url="http://127.0.0.1:8000",
     )
     sources = [
         Source(url=f"{base}/p/{i}", kind="page", topics=("bench",), interval=3600)
@@ -62,14 +64,14 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
 
     slots = asyncio.Semaphore(concurrency)
 
-    async def one(source_id: int) -> str:
+    async def one(claim: Claim) -> str:
         async with slots:
-            return await poll(deps, source_id)
+            return await poll(deps, claim)
 
     cpu0, wall0 = _cpu(), time.perf_counter()
     tasks: list[asyncio.Task[str]] = []
-    while ids := await claim_due(deps, limit=50):
-        tasks.extend(asyncio.create_task(one(i)) for i in ids)
+    while claims := await claim_due(deps, limit=50):
+        tasks.extend(asyncio.create_task(one(c)) for c in claims)
     outcomes = Counter(await asyncio.gather(*tasks))
     wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
     await deps.fetcher.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.message import build_environment
 from services.mailer.handlers import MailerConsumers
+from services.mailer.operator_alerts import OperatorAlerts
 from shared.bus import Handler
 from shared.events import (
     ContentChanged,
@@ -41,6 +43,7 @@ class Mailer:
             self.composer,
             runtime.clock,
             concurrency=settings.mail_concurrency,
+            lease=timedelta(seconds=settings.mail_lease_seconds),
         )
         self.digests = DigestRunner(
             runtime.sessions,
@@ -57,6 +60,7 @@ class Mailer:
         bus.subscribe("mailer", PreferencesChanged, self._woken(consumers.preferences_changed))
         bus.subscribe("mailer", SubscriberUnsubscribed, consumers.unsubscribed)
         bus.subscribe("mailer", SubscriberErased, consumers.erased)
+        OperatorAlerts(settings, self.sender).subscribe(bus)
 
     def _woken(self, handler: Handler) -> Handler:
         """Wrap a consumer so the delivery worker looks for new work right after it."""

@@ -7,7 +7,10 @@ import logging
 import os
 import socket
 
+from sqlalchemy.exc import IntegrityError
+
 from services.watcher.adapters.fetcher import HttpFetcher
+from services.watcher.adapters.source_rows import Claim
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from shared.runtime import Runtime
 
@@ -33,32 +36,42 @@ class Watcher:
             failure_threshold=settings.failure_threshold,
             owner=f"{socket.gethostname()}:{os.getpid()}",
             sqlite=runtime.engine.dialect.name == "sqlite",
+            base_url=settings.base_url,
         )
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Bring the sources table in line with the catalogue."""
-        async with self._runtime.sessions() as session, session.begin():
-            await sync_catalogue(
-                session, self._runtime.catalogue.sources, self._runtime.clock.now()
-            )
+        for attempt in range(3):
+            try:
+                async with self._runtime.sessions() as session, session.begin():
+                    await sync_catalogue(
+                        session, self._runtime.catalogue.sources, self._runtime.clock.now()
+                    )
+                return
+            except IntegrityError:
+                # Replicas starting together race to insert new sources; the loser syncs again
+                # against what the winner wrote.
+                if attempt == 2:
+                    raise
+                log.info("watcher: another replica synced the catalogue at the same time")
 
     async def tick(self) -> None:
         """Start polls for every due source (called every second by the scheduler)."""
         if len(self._tasks) > 100:
             return
-        for source_id in await claim_due(self.deps):
-            task = asyncio.create_task(self._poll(source_id))
+        for claim in await claim_due(self.deps):
+            task = asyncio.create_task(self._poll(claim))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _poll(self, source_id: int) -> None:
+    async def _poll(self, claim: Claim) -> None:
         async with self._slots:
             try:
-                outcome = await poll(self.deps, source_id)
+                outcome = await poll(self.deps, claim)
             except Exception:
-                log.exception("watcher: poll of source %d crashed", source_id)
+                log.exception("watcher: poll of source %d crashed", claim.id)
                 return
         if outcome == "changed":
             self._runtime.relay.wake()

@@ -7,24 +7,42 @@ import hashlib
 import logging
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import Fetched, Fetcher, FetchError
 from services.watcher.adapters.snapshots import pack, unpack
+from services.watcher.adapters.source_rows import (
+    Claim,
+    QuietOutcome,
+    QuietWrites,
+    claim_rows,
+    load_claim,
+)
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, ContentError, compare, parse_content
-from services.watcher.news import change_events, seen_entries, snapshot_meta
+from services.watcher.health import failing_event, recovered_event
+from services.watcher.news import change_events, diff_url, seen_entries, snapshot_meta
 from shared.catalogue import Source
 from shared.clock import Clock
+from shared.events import Event
 from shared.outbox import record
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+_SNAPSHOTS: Table = Snapshot.__table__  # type: ignore[assignment]
+# Built once: a statement built per poll costs its cache-key walk every time.
+_INSERT_SNAPSHOT = insert(_SNAPSHOTS).returning(_SNAPSHOTS.c.id)
+_LATEST_SNAPSHOT = (
+    select(Snapshot)
+    .where(Snapshot.source_id == bindparam("source_id"))
+    .order_by(Snapshot.id.desc())
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +55,11 @@ class WatcherDeps:
     failure_threshold: int
     owner: str
     sqlite: bool
+    base_url: str  # of the admin pages that ContentChanged.diff_url points to
+    quiet: QuietWrites = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quiet", QuietWrites(self.sessions))
 
 
 def _jittered(now: datetime, interval: int) -> datetime:
@@ -86,155 +109,187 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
             row.active = False
 
 
-async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[int]:
+async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
     """Lease due sources to this poller (SKIP LOCKED lets replicas share the work)."""
     now = deps.clock.now()
     async with deps.sessions() as session, session.begin():
-        query = (
-            select(WatchedSource)
-            .where(
-                WatchedSource.active.is_(True),
-                WatchedSource.next_check_at <= now,
-                (WatchedSource.lease_until.is_(None)) | (WatchedSource.lease_until < now),
+        return await claim_rows(
+            session,
+            now=now,
+            until=now + LEASE,
+            owner=deps.owner,
+            limit=limit,
+            skip_locked=not deps.sqlite,
+        )
+
+
+async def poll(deps: WatcherDeps, source: Claim | int) -> str:
+    """Poll one source (a claim, or an id read afresh); return what happened."""
+    if isinstance(source, int):
+        async with deps.sessions() as session:
+            loaded = await load_claim(session, source)
+        if loaded is None:
+            return "gone"
+        source = loaded
+    fetched, error = await _fetch(deps, source)
+    body_hash = None
+    if fetched is not None and not fetched.not_modified:
+        body_hash = hashlib.sha256(fetched.body).hexdigest()
+    same_bytes = body_hash is not None and source.has_baseline and body_hash == source.body_hash
+    now = deps.clock.now()
+    if fetched is not None and (fetched.not_modified or same_bytes) and not source.failing:
+        # Nothing new and no status to change: one batched UPDATE, no ORM, no parsing.
+        validators = fetched if same_bytes else source
+        await deps.quiet.write(
+            QuietOutcome(
+                source_id=source.id,
+                checked_at=now,
+                next_check_at=_jittered(now, source.interval_seconds),
+                etag=validators.etag,
+                last_modified=validators.last_modified,
             )
-            .order_by(WatchedSource.next_check_at)
-            .limit(limit)
         )
-        if not deps.sqlite:
-            query = query.with_for_update(skip_locked=True)
-        rows = list((await session.scalars(query)).all())
-        for row in rows:
-            row.lease_owner = deps.owner
-            row.lease_until = now + LEASE
-        return [row.id for row in rows]
-
-
-async def poll(deps: WatcherDeps, source_id: int) -> str:
-    """Poll one leased source; return what happened (for logs and tests)."""
-    async with deps.sessions() as session:
-        source = await session.get(WatchedSource, source_id)
-        if source is None:
-            return "gone"
-        url, etag, last_modified = source.url, source.etag, source.last_modified
-    try:
-        fetched: Fetched | None = await deps.fetcher.fetch(
-            url, etag=etag, last_modified=last_modified
-        )
-        error = None
-    except FetchError as exc:
-        fetched, error = None, str(exc)
-    except Exception as exc:
-        log.exception("watcher: unexpected error fetching %s", url)
-        fetched, error = None, f"unexpected error: {type(exc).__name__}"
+        return "unchanged" if same_bytes else "not-modified"
+    content: Content | None = None
+    if fetched is not None and not fetched.not_modified and not same_bytes:
+        try:
+            # Parsed before the transaction opens, so no row lock waits on the parser.
+            content = await asyncio.to_thread(
+                parse_content,
+                source.kind,  # type: ignore[arg-type]
+                fetched.body,
+                content_type=fetched.content_type,
+                selector=source.selector,
+                ignore=source.ignore,
+            )
+        except ContentError as exc:
+            fetched, error = None, f"no usable content: {exc}"
     async with deps.sessions() as session, session.begin():
-        source = await session.get(WatchedSource, source_id, with_for_update=True)
-        if source is None:
+        row = await session.get(WatchedSource, source.id, with_for_update=True)
+        if row is None:
             return "gone"
-        now = deps.clock.now()
-        source.last_checked_at = now
-        source.next_check_at = _jittered(now, source.interval_seconds)
-        source.lease_owner = None
-        source.lease_until = None
+        row.last_checked_at = now
+        row.next_check_at = _jittered(now, row.interval_seconds)
+        row.lease_owner = None
+        row.lease_until = None
         if fetched is None:
-            return _failed(deps, source, error or "unknown error")
-        return await _apply(deps, session, source, fetched, now)
+            return _failed(deps, session, row, error or "unknown error")
+        if content is not None and _rules_changed(row, source):
+            # The catalogue changed the extraction rules mid-poll: poll again under the new ones.
+            row.body_hash = None
+            row.next_check_at = now
+            return "rules-changed"
+        _succeeded(session, row)
+        if content is None:
+            if not fetched.not_modified:
+                row.etag, row.last_modified = fetched.etag, fetched.last_modified
+            return "not-modified" if fetched.not_modified else "unchanged"
+        row.etag, row.last_modified, row.body_hash = (
+            fetched.etag,
+            fetched.last_modified,
+            body_hash,
+        )
+        return await _apply(deps, session, row, content, now)
 
 
-def _failed(deps: WatcherDeps, source: WatchedSource, reason: str) -> str:
-    source.consecutive_failures += 1
-    source.last_error = reason[:2000]
-    if source.consecutive_failures == deps.failure_threshold:
-        source.status = "failing"
+async def _fetch(deps: WatcherDeps, source: Claim) -> tuple[Fetched | None, str | None]:
+    try:
+        fetched = await deps.fetcher.fetch(
+            source.url, etag=source.etag, last_modified=source.last_modified
+        )
+    except FetchError as exc:
+        return None, str(exc)
+    except Exception as exc:
+        log.exception("watcher: unexpected error fetching %s", source.url)
+        return None, f"unexpected error: {type(exc).__name__}"
+    return fetched, None
+
+
+def _rules_changed(row: WatchedSource, source: Claim) -> bool:
+    return (row.kind, row.selector, tuple(row.ignore or ())) != (
+        source.kind,
+        source.selector,
+        source.ignore,
+    )
+
+
+def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason: str) -> str:
+    row.consecutive_failures += 1
+    row.last_error = reason[:2000]
+    if row.consecutive_failures == deps.failure_threshold:
+        row.status = "failing"
         log.error(
             "watcher: source %s is failing after %d attempts in a row: %s",
-            source.url,
-            source.consecutive_failures,
+            row.url,
+            row.consecutive_failures,
             reason,
         )
+        # Told once: in the same transaction that flips the status.
+        record(session, failing_event(row))
     else:
         log.warning(
             "watcher: poll of %s failed (%d in a row): %s",
-            source.url,
-            source.consecutive_failures,
+            row.url,
+            row.consecutive_failures,
             reason,
         )
     return "failed"
 
 
-def _succeeded(source: WatchedSource) -> None:
-    if source.status == "failing":
-        log.warning("watcher: source %s has recovered", source.url)
-    source.status = "ok"
-    source.consecutive_failures = 0
-    source.last_error = None
+def _succeeded(session: AsyncSession, row: WatchedSource) -> None:
+    if row.status == "failing":
+        log.warning("watcher: source %s has recovered", row.url)
+        record(session, recovered_event(row))
+    row.status = "ok"
+    row.consecutive_failures = 0
+    row.last_error = None
 
 
 async def _apply(
-    deps: WatcherDeps, session: AsyncSession, source: WatchedSource, fetched: Fetched, now: datetime
+    deps: WatcherDeps, session: AsyncSession, row: WatchedSource, content: Content, now: datetime
 ) -> str:
-    if fetched.not_modified:
-        _succeeded(source)
-        return "not-modified"
-    body_hash = hashlib.sha256(fetched.body).hexdigest()
-    if body_hash == source.body_hash and source.fingerprint is not None:
-        # Byte-identical body: nothing to extract.
-        _succeeded(source)
-        source.etag, source.last_modified = fetched.etag, fetched.last_modified
+    if row.fingerprint is not None and row.fingerprint == content.fingerprint:
+        # The row mirrors its latest snapshot's fingerprint: no need to read the snapshot.
         return "unchanged"
-    try:
-        content = await asyncio.to_thread(
-            parse_content,
-            source.kind,  # type: ignore[arg-type]
-            fetched.body,
-            content_type=fetched.content_type,
-            selector=source.selector,
-            ignore=tuple(source.ignore),
-        )
-    except ContentError as exc:
-        return _failed(deps, source, f"no usable content: {exc}")
-    _succeeded(source)
-    source.etag, source.last_modified, source.body_hash = (
-        fetched.etag,
-        fetched.last_modified,
-        body_hash,
-    )
-    previous = await session.scalar(
-        select(Snapshot)
-        .where(Snapshot.source_id == source.id)
-        .order_by(Snapshot.id.desc())
-        .limit(1)
-    )
+    with session.no_autoflush:  # the row's changes go out once, at commit
+        previous = await session.scalar(_LATEST_SNAPSHOT, {"source_id": row.id})
     if previous is not None and previous.fingerprint == content.fingerprint:
+        row.fingerprint = content.fingerprint
         return "unchanged"
     old: Content | None = None
     seen: dict[str, str] = {}
     if previous is not None:
         old = unpack(previous.content)
         seen = seen_entries(previous.meta, old)
-    session.add(
-        Snapshot(
-            source_id=source.id,
-            taken_at=now,
-            fingerprint=content.fingerprint,
-            title=content.title[:500],
-            published=content.published,
-            updated=content.updated,
-            content=pack(content),
-            meta=snapshot_meta(seen, content),
-        )
-    )
-    source.fingerprint = content.fingerprint
-    source.title = content.title[:500]
-    if old is None:
-        log.info("watcher: baseline for %s taken; nobody is alerted", source.url)
+    # A Core INSERT … RETURNING: the id for the diff link without an ORM flush.
+    with session.no_autoflush:
+        snapshot_id: int = (
+            await session.execute(
+                _INSERT_SNAPSHOT,
+                {
+                    "source_id": row.id,
+                    "taken_at": now,
+                    "fingerprint": content.fingerprint,
+                    "title": content.title[:500],
+                    "published": content.published,
+                    "updated": content.updated,
+                    "content": pack(content),
+                    "meta": snapshot_meta(seen, content),
+                },
+            )
+        ).scalar_one()
+    row.fingerprint = content.fingerprint
+    row.title = content.title[:500]
+    if previous is None or old is None:
+        log.info("watcher: baseline for %s taken; nobody is alerted", row.url)
         return "baseline"
-    events = change_events(source, content, compare(old, content), seen)
+    link = diff_url(deps.base_url, row.id, previous.id, snapshot_id)
+    events: list[Event] = [*change_events(row, content, compare(old, content), seen, link)]
     if not events:
         return "unchanged"
-    source.last_changed_at = now
-    await session.flush()
+    row.last_changed_at = now
     record(session, *events)
-    log.info("watcher: %s changed", source.url)
+    log.info("watcher: %s changed", row.url)
     return "changed"
 
 

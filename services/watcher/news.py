@@ -45,11 +45,17 @@ def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] 
     return {"seen": dict(kept)}
 
 
+def diff_url(base_url: str, source_id: int, old_snapshot_id: int, new_snapshot_id: int) -> str:
+    """Return the admin page that shows what changed between two snapshots."""
+    return f"{base_url}/admin/sources/{source_id}/diff?from={old_snapshot_id}&to={new_snapshot_id}"
+
+
 def change_events(
     source: WatchedSource,
     new: Content,
     change: ChangeSummary,
     seen: dict[str, str],
+    diff: str | None = None,
 ) -> list[ContentChanged]:
     """Return the events for a change; a feed gets one per entry nobody was told about."""
     if not change.changed:
@@ -67,6 +73,7 @@ def change_events(
                 published=new.published,
                 updated=new.updated,
                 summary=change.summary,
+                diff_url=diff,
             )
         ]
     told = set(seen.values())
@@ -87,6 +94,7 @@ def change_events(
                 published=entry.published,
                 updated=None,
                 summary=entry.text[:600],
+                diff_url=diff,
             )
         )
     return events

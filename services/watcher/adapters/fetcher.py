@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from services.watcher.adapters.aiohttp_transport import AiohttpTransport
+
 USER_AGENT = "varsel/0.1 (+https://github.com/varsel; change alerts for public information)"
 
 
@@ -54,7 +56,7 @@ def _forbidden_address(address: str) -> bool:
 
 
 class HttpFetcher:
-    """The real fetcher, on one shared httpx client."""
+    """The real fetcher, on one shared httpx client over aiohttp (see aiohttp_transport)."""
 
     def __init__(
         self,
@@ -71,8 +73,7 @@ class HttpFetcher:
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-            transport=transport,
+            transport=transport or AiohttpTransport(max_connections=100),
         )
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
@@ -84,12 +85,13 @@ class HttpFetcher:
         self._last_start: dict[str, float] = {}
         self._timeout = timeout
 
-    async def _guard(self, url: str) -> None:
+    async def _guard(self, url: str) -> str:
+        """Refuse what must not be fetched; return the URL's host."""
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
         if self._allow_private:
-            return
+            return parts.hostname
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 parts.hostname,
@@ -104,6 +106,7 @@ class HttpFetcher:
                     f"refused {parts.hostname}: it resolves to a private, loopback or link-local "
                     "address (set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
                 )
+        return parts.hostname
 
     async def _pace(self, host: str) -> None:
         if self._min_gap <= 0:
@@ -123,8 +126,7 @@ class HttpFetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self._max_redirects + 1):
-            await self._guard(current)
-            host = urlsplit(current).hostname or ""
+            host = await self._guard(current)
             async with self._hosts[host]:
                 await self._pace(host)
                 try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import date
 
 MONTHS: dict[str, int] = {
@@ -55,6 +56,38 @@ _LABELLED_RE = re.compile(
 )
 # A label with its date (and clock time): the phrase removed from compared text.
 DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}\s*:?\s*{DATE_PATTERN}{_TIME}")
+
+
+def _first_words(label: str) -> frozenset[str]:
+    """Return the first word of each alternative of a label pattern (plain words only)."""
+    alternatives = label.removeprefix("(?:").removesuffix(")").split("|")
+    words = frozenset(a.split()[0] for a in alternatives)
+    if any(re.escape(w) != w for w in words):
+        raise ValueError(f"label alternatives must be plain words: {label}")
+    return words
+
+
+# Labels are case-sensitive literals, so a labelled date can only start where one of these
+# words does: scanning for them with str.find is far cheaper than the regex at every position.
+LABEL_WORDS = _first_words(PUBLISHED_LABEL) | _first_words(UPDATED_LABEL)
+
+
+def has_label_word(text: str) -> bool:
+    """Tell whether text holds a word that starts a date label (a date phrase may follow)."""
+    return any(word in text for word in LABEL_WORDS)
+
+
+def _label_starts(text: str) -> list[int]:
+    """Return every position where a label word starts, in order."""
+    starts: set[int] = set()
+    for word in LABEL_WORDS:
+        at = text.find(word)
+        while at != -1:
+            starts.add(at)
+            at = text.find(word, at + 1)
+    return sorted(starts)
+
+
 _PDF_DATE_RE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -93,11 +126,23 @@ def parse_date(text: str | None) -> date | None:
     return None
 
 
+def _labelled(text: str) -> Iterator[re.Match[str]]:
+    """Yield what _LABELLED_RE.finditer would, trying only where a label word starts."""
+    end = 0
+    for at in _label_starts(text):
+        if at < end:
+            continue  # inside the previous match, as finditer would skip it
+        match = _LABELLED_RE.match(text, at)
+        if match is not None:
+            yield match
+            end = match.end()
+
+
 def find_labelled_dates(text: str) -> tuple[date | None, date | None]:
     """Return the (published, updated) dates that follow «Publisert»/«Oppdatert»-style labels."""
     published: date | None = None
     updated: date | None = None
-    for match in _LABELLED_RE.finditer(text):
+    for match in _labelled(text):
         found = parse_date(match.group("date"))
         if found is None:
             continue

@@ -6,13 +6,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from services.watcher.domain.dates import DATE_LABEL, DATE_PHRASE_RE
+from services.watcher.domain.dates import DATE_LABEL, DATE_PHRASE_RE, has_label_word
 
 # Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
 # zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
 _INVISIBLE_RE = re.compile(
     "[\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e]"
 )
+_INVISIBLE_CHARS = tuple(_INVISIBLE_RE.pattern[1:-1])
 # str patterns: \s covers NBSP, narrow NBSP, thin space, line/paragraph separators.
 _WHITESPACE_RE = re.compile(r"\s+")
 _ONLY_LABELS_RE = re.compile(rf"(?:{DATE_LABEL}|[\s:|·•,.\-–—/])*")
@@ -56,16 +57,19 @@ _DEDUPE_MIN_CHARS = 60
 def normalise_text(text: str) -> str:
     """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
     # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits.
-    # A regex, not str.translate: translate with a dict is slow on non-ASCII text.
-    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    # Python's regex scans non-ASCII text slowly, so it only runs when an invisible
+    # character is there; str.split() splits on exactly the characters \s matches.
+    if not text.isascii() and any(c in text for c in _INVISIBLE_CHARS):
+        text = _INVISIBLE_RE.sub("", text)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def strip_date_phrases(text: str) -> str:
     """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left."""
     if not text:
         return text
-    stripped = DATE_PHRASE_RE.sub(" ", text)
+    # Every phrase starts with a label word; without one the slow regex has nothing to find.
+    stripped = DATE_PHRASE_RE.sub(" ", text) if has_label_word(text) else text
     if _ONLY_LABELS_RE.fullmatch(stripped):
         return ""
     if stripped is text or stripped == text:
@@ -77,11 +81,14 @@ def is_boilerplate(block: str) -> bool:
     """Tell whether a normalised block is widget, banner or skip-link text."""
     if BOILERPLATE_RE.match(block):
         return True
-    return (
-        len(block) <= _COOKIE_MAX_CHARS
-        and _COOKIE_RE.search(block) is not None
-        and _COOKIE_VERB_RE.search(block) is not None
-    )
+    if len(block) > _COOKIE_MAX_CHARS:
+        return False
+    lowered = block.lower()
+    # A cheap superset of _COOKIE_RE (no letter here has an exotic case-insensitive twin
+    # beyond what lower() folds), so the slow case-insensitive scan runs only when needed.
+    if "cook" not in lowered and "kap" not in lowered:
+        return False
+    return _COOKIE_RE.search(block) is not None and _COOKIE_VERB_RE.search(block) is not None
 
 
 def compile_ignore(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

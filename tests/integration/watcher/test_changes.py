@@ -11,7 +11,8 @@ import pytest
 import services.watcher.handlers as handlers
 from services.watcher.adapters.snapshots import unpack
 from services.watcher.handlers import poll
-from tests.integration.watcher.conftest import Harness
+from services.watcher.retention import diff_between
+from tests.integration.watcher.conftest import BASE_URL, Harness
 from tests.integration.watcher.pages import NEW_PARAGRAPH, feed, fixture, page
 from tests.integration.watcher.server import Route, ScriptedSite
 
@@ -50,6 +51,24 @@ async def test_an_identical_body_is_unchanged_without_parsing(
     assert parsed == []
     assert site.log("/p")[1].status == 200
     assert await harness.events() == []
+
+
+async def test_a_change_links_to_the_admin_diff_of_its_two_snapshots(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    await poll(harness.deps, source)
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+
+    assert await poll(harness.deps, source) == "changed"
+
+    (event,) = await harness.events()
+    old, new = await harness.snapshots(source)
+    assert event.diff_url == (f"{BASE_URL}/admin/sources/{source}/diff?from={old.id}&to={new.id}")
+    async with harness.deps.sessions() as session:
+        diff = await diff_between(session, source, old.id, new.id)
+    assert "revebjelle" in diff
 
 
 async def test_a_real_change_is_one_event_with_title_url_dates_and_summary(

@@ -1,0 +1,118 @@
+"""A round of claimed polls: leases, batched quiet writes, and a failing source's recovery."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.handlers import claim_due, poll
+from shared.events import SourceRecovered, decode_event
+from shared.outbox import OutboxRow
+from shared.schema import upgrade
+from tests.integration.watcher.conftest import Harness, HarnessFactory
+from tests.integration.watcher.pages import page
+from tests.integration.watcher.server import Route, ScriptedSite
+from tests.support.services import fresh_postgres_database
+
+
+async def _make_all_due(harness: Harness) -> None:
+    async with harness.deps.sessions() as session, session.begin():
+        await session.execute(update(WatchedSource).values(next_check_at=harness.clock.now()))
+
+
+async def test_a_round_of_quiet_polls_stores_every_outcome(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    ids = []
+    for n in range(12):
+        body = page(f"<p>Side {n} av tolv i en lang serie.</p>").encode()
+        # ETag, Last-Modified, or neither (the same bytes again).
+        validators = [{"etag": f'"v{n}"'}, {"last_modified": "Mon, 03 Mar 2025 07:00:00 GMT"}, {}]
+        site.set(f"/p{n}", Route(body, **validators[n % 3]))  # type: ignore[arg-type]
+        ids.append(await harness.add_source(site.url(f"/p{n}")))
+    assert await asyncio.gather(*(poll(harness.deps, i) for i in ids)) == ["baseline"] * 12
+    harness.clock.advance(timedelta(hours=1))
+    await _make_all_due(harness)
+
+    claims = await claim_due(harness.deps, limit=100)
+    assert sorted(c.id for c in claims) == sorted(ids)
+    assert await claim_due(harness.deps, limit=100) == []  # leased: nobody else takes them
+    outcomes = await asyncio.gather(*(poll(harness.deps, c) for c in claims))
+
+    assert sorted(outcomes) == sorted(["not-modified"] * 8 + ["unchanged"] * 4)
+    async with harness.deps.sessions() as session:
+        rows = (await session.scalars(select(WatchedSource))).all()
+    now = harness.clock.now()
+    for row in rows:
+        assert (row.lease_owner, row.lease_until, row.status) == (None, None, "ok")
+        assert row.last_checked_at == now
+        assert row.next_check_at is not None and row.next_check_at > now
+    assert await harness.events() == []
+
+
+async def test_a_failing_source_answering_304_recovers_with_one_event(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    site.set("/p", Route(b"Bad Gateway", status=502))
+    assert [await poll(harness.deps, source) for _ in range(3)] == ["failed"] * 3
+    assert (await harness.source(source)).status == "failing"
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+
+    assert await poll(harness.deps, source) == "not-modified"
+    assert await poll(harness.deps, source) == "not-modified"
+
+    row = await harness.source(source)
+    assert (row.status, row.consecutive_failures, row.last_error) == ("ok", 0, None)
+    async with harness.deps.sessions() as session:
+        outbox = (await session.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
+    recovered = [
+        e
+        for e in (decode_event(r.event_type, r.payload) for r in outbox)
+        if isinstance(e, SourceRecovered)
+    ]
+    assert len(recovered) == 1
+    assert recovered[0].failures == 3
+    assert "HTTP 502" in recovered[0].last_error
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.mark.postgres
+async def test_replicas_claim_disjoint_sources_on_postgresql(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    one, other = make_harness(postgres_url), make_harness(postgres_url)
+    ids = []
+    for n in range(20):
+        site.set(f"/p{n}", Route(page(f"<p>Side {n} av tjue i en serie.</p>").encode(), etag='"v"'))
+        ids.append(await one.add_source(site.url(f"/p{n}")))
+    assert set(await asyncio.gather(*(poll(one.deps, i) for i in ids))) == {"baseline"}
+    await _make_all_due(one)
+
+    mine, theirs = await asyncio.gather(claim_due(one.deps, 15), claim_due(other.deps, 15))
+
+    assert not {c.id for c in mine} & {c.id for c in theirs}
+    assert len(mine) + len(theirs) == 20
+    outcomes = await asyncio.gather(
+        *(poll(one.deps, c) for c in mine), *(poll(other.deps, c) for c in theirs)
+    )
+    assert set(outcomes) == {"not-modified"}
+    async with one.deps.sessions() as session:
+        leased = await session.scalar(
+            select(WatchedSource.id).where(WatchedSource.lease_owner.is_not(None)).limit(1)
+        )
+    assert leased is None

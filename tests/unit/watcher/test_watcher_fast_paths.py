@@ -1,0 +1,151 @@
+"""The parser's fast paths give exactly what the regular expressions they replace give.
+
+A different answer would change stored fingerprints, and every source would alert once after
+an upgrade; so each shortcut is checked against its plain definition on awkward text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from services.watcher.domain import dates, extract_html
+from services.watcher.domain.dates import (
+    DATE_PHRASE_RE,
+    LABEL_WORDS,
+    PUBLISHED_LABEL,
+    UPDATED_LABEL,
+    find_labelled_dates,
+    parse_date,
+)
+from services.watcher.domain.html_dates import visible_text
+from services.watcher.domain.normalise import (
+    _COOKIE_RE,
+    _COOKIE_VERB_RE,
+    _INVISIBLE_RE,
+    _ONLY_LABELS_RE,
+    BOILERPLATE_RE,
+    is_boilerplate,
+    normalise_text,
+    strip_date_phrases,
+)
+
+SAMPLES = [
+    "",
+    "   ",
+    "Publisert 03.02.2021 Sist oppdatert 5. mars 2024",
+    "Først publisert: 1. okt. 2023, kl. 14.30 – Oppdatert 2024-01-05T09:00:00+01:00",
+    "Den ble oppdatert 5. mars 2024 i en setning, ikke et stempel.",
+    "xPublisert 03.02.2021 (inne i et ord) og Publisert 31.02.2021 (ugyldig)",
+    "Last updated August 18, 2022. Modified: 18 Aug 2022. Updated 5.3.24",
+    "Endret\u00a03.\u202fmars\u20092024\u00ad med\u200b usynlige\ufeff tegn",
+    "ﬁre ﬂate Ｆｕｌｌ  bredde\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029 slutt",
+    "Sist Sist Sist faglig oppdatert 18. august 2022 Sist endret 19.08.2022",
+    "Vi bruker informasjonskapsler (cookies). Godta alle?",
+    "Vi bruker COOKIES for å måle trafikk – aksepter",
+    "Artikkel om cookie-lovgivning uten verb",
+]
+
+
+def _normalise_by_definition(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _labelled_by_definition(text: str) -> tuple[object, object]:
+    published = updated = None
+    for match in dates._LABELLED_RE.finditer(text):
+        found = parse_date(match.group("date"))
+        if found is None:
+            continue
+        if match.group("pub") and published is None:
+            published = found
+        elif match.group("upd") and updated is None:
+            updated = found
+    return published, updated
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_normalise_text_equals_its_definition(text: str) -> None:
+    assert normalise_text(text) == _normalise_by_definition(text)
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_labelled_dates_equal_a_scan_at_every_position(text: str) -> None:
+    assert find_labelled_dates(text) == _labelled_by_definition(text)
+    spaced = _normalise_by_definition(text)
+    assert find_labelled_dates(spaced) == _labelled_by_definition(spaced)
+
+
+def _strip_by_definition(text: str) -> str:
+    if not text:
+        return text
+    stripped = DATE_PHRASE_RE.sub(" ", text)
+    if _ONLY_LABELS_RE.fullmatch(stripped):
+        return ""
+    if stripped == text:
+        return text
+    return re.sub(r"\s+", " ", stripped).strip()
+
+
+@pytest.mark.parametrize("text", [_normalise_by_definition(t) for t in SAMPLES])
+def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str) -> None:
+    assert strip_date_phrases(text) == _strip_by_definition(text)
+
+
+@pytest.mark.parametrize("text", [_normalise_by_definition(t) for t in SAMPLES])
+def test_boilerplate_equals_its_definition(text: str) -> None:
+    expected = bool(BOILERPLATE_RE.match(text)) or (
+        len(text) <= 400
+        and _COOKIE_RE.search(text) is not None
+        and _COOKIE_VERB_RE.search(text) is not None
+    )
+    assert is_boilerplate(text) == expected
+
+
+def test_every_label_starts_with_a_searched_word() -> None:
+    for label in (PUBLISHED_LABEL, UPDATED_LABEL):
+        for alternative in label.removeprefix("(?:").removesuffix(")").split("|"):
+            assert any(alternative.startswith(word) for word in LABEL_WORDS), alternative
+
+
+PAGES = sorted((Path(__file__).parents[2] / "fixtures" / "watcher").rglob("*.html"))
+_EXSLT = {"re": "http://exslt.org/regular-expressions"}
+_DROP_BY_XPATH = etree.XPath(
+    "//*["
+    + " or ".join(f"self::{t}" for t in extract_html._DROP_TAGS)
+    + " or ((self::header or self::footer) and not(ancestor::article))"
+    + " or "
+    + " or ".join(f"@role='{r}'" for r in extract_html._DROP_ROLES)
+    + "]"
+)
+_CHROME_BY_XPATH = etree.XPath(
+    "//*[not(self::html or self::body or self::main or self::article)]"
+    "[re:test(concat(@class, ' ', @id), $pattern, 'i')]",
+    namespaces=_EXSLT,
+)
+_PHRASES_BY_XPATH = etree.XPath("//text()[re:test(., $pattern, 'i')]", namespaces=_EXSLT)
+_VISIBLE_BY_XPATH = etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
+)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
+    tree = extract_html._parse(path.read_bytes(), None)
+    assert extract_html._dropped(tree) == _DROP_BY_XPATH(tree)
+    chrome = [
+        e
+        for e in extract_html._CLASSED_XPATH(tree)
+        if extract_html._CHROME_CLASS_RE.search(f"{e.get('class', '')} {e.get('id', '')}")
+    ]
+    assert chrome == _CHROME_BY_XPATH(tree, pattern=extract_html._CHROME_CLASS)
+    phrases = [t for t in extract_html._TEXT_XPATH(tree) if extract_html._PHRASE_RE.match(t)]
+    assert phrases == _PHRASES_BY_XPATH(tree, pattern=extract_html._PHRASE_PATTERN)
+    for scope in [tree, *tree.iter("main", "article", "script", "noscript")]:
+        assert visible_text(scope) == [str(t) for t in _VISIBLE_BY_XPATH(scope)]
