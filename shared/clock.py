@@ -21,6 +21,17 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class OffsetClock:
+    """The real clock shifted by a fixed amount (to rehearse digest runs ahead of time)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self._offset = offset
+
+    def now(self) -> datetime:
+        """Return the current UTC time plus the offset."""
+        return datetime.now(UTC) + self._offset
+
+
 class FrozenClock:
     """A clock that only moves when told to (for tests and digests replayed by hand)."""
 

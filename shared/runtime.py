@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
 from shared.catalogue import Catalogue, load_catalogue
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.outbox import OutboxRelay
 from shared.rabbitmq import RabbitMqBus
@@ -70,6 +71,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         if settings.broker_url
         else InProcessBus(sessions)
     )
+    if clock is None and settings.clock_offset_seconds:
+        clock = OffsetClock(timedelta(seconds=settings.clock_offset_seconds))
     return Runtime(
         settings=settings,
         catalogue=catalogue,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = Field(default=5, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
     failure_threshold: int = Field(default=3, ge=1)
+    # Told by mail when a source starts failing or recovers; comma-separated, empty: log only.
+    operator_emails: Annotated[tuple[str, ...], NoDecode] = ()
     watcher_enabled: bool = True
 
     # Mailer
@@ -64,6 +66,17 @@ class Settings(BaseSettings):
     mail_poll_seconds: float = Field(default=1.0, gt=0)
     digest_hour: int = Field(default=7, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
+    # Shifts this process's clock, to rehearse digest runs ahead of time; refused in production.
+    clock_offset_seconds: float = 0.0
+    # How long a claimed batch of mails is this process's alone; a crashed process's batch is
+    # sent by another after this (docs/decisions/0006-exactly-once-over-smtp.md). Nothing is
+    # handed over in the last fifth (at most 60 s), which must outlast one SMTP timeout (30 s):
+    # keep the default in production; short leases are for tests that kill processes.
+    mail_lease_seconds: float = Field(default=300.0, ge=10.0, le=3600.0)
+    # DKIM signing (RFC 6376): all three set signs every mail; none set sends unsigned mail.
+    dkim_selector: str = Field(default="", pattern=r"^$|^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$")
+    dkim_domain: str = ""
+    dkim_private_key_path: Path | None = None
 
     # Abuse limits (per window of one hour).
     signup_limit_per_address: int = Field(default=5, ge=1)
@@ -77,6 +90,17 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL such as https://varsel.example.no")
         return value.rstrip("/")
 
+    @field_validator("operator_emails", mode="before")
+    @classmethod
+    def _operator_emails_are_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, list | tuple) and any(
+            not isinstance(v, str) or "@" not in v or any(c.isspace() for c in v) for v in value
+        ):
+            raise ValueError("must be a comma-separated list of email addresses")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone_exists(cls, value: str) -> str:
@@ -88,6 +112,34 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("dkim_private_key_path")
+    @classmethod
+    def _dkim_key_is_usable(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        from dkim.asn1 import ASN1FormatError
+        from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+        try:
+            data = value.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read the DKIM key file {value}: {exc.strerror}") from exc
+        try:
+            parse_pem_private_key(data)
+        except (UnparsableKeyError, ASN1FormatError, ValueError, IndexError) as exc:
+            raise ValueError(f"{value} is not a PEM RSA private key") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _dkim_is_complete(self) -> Settings:
+        given = [bool(self.dkim_selector), bool(self.dkim_domain), self.dkim_private_key_path]
+        if any(given) and not all(given):
+            raise ValueError(
+                "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
+                "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
         if self.environment == "production":
@@ -97,6 +149,8 @@ class Settings(BaseSettings):
                 raise ValueError("VARSEL_SECRET_KEY must be at least 32 characters in production")
             if not self.base_url.startswith("https://"):
                 raise ValueError("VARSEL_BASE_URL must use https in production")
+            if self.clock_offset_seconds:
+                raise ValueError("VARSEL_CLOCK_OFFSET_SECONDS must not be set in production")
         return self
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -14,6 +15,7 @@ import jinja2
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.mailer.adapters.dkim import build_dkim_signer
 from services.mailer.adapters.tables import ChangeRecord, PendingItem
 from services.mailer.domain.message import (
     RecipientLinks,
@@ -64,6 +66,11 @@ class Composer:
         self._cache: OrderedDict[tuple[str, ...], RenderedMail] = OrderedDict()
         self.envelope_sender = parseaddr(settings.mail_from)[1] or "varsel@localhost"
         self.message_domain = self.envelope_sender.rpartition("@")[2] or "localhost"
+        self._dkim = build_dkim_signer(settings)
+
+    def sign(self, message: bytes) -> bytes:
+        """Return the final bytes, DKIM-signed when a key is configured."""
+        return message if self._dkim is None else self._dkim.sign(message)
 
     def links_for(self, subscriber_id: uuid.UUID, now: datetime) -> RecipientLinks:
         """Return a person's manage, unsubscribe and one-click links."""
@@ -113,8 +120,12 @@ class Composer:
         person: read_api.Addressee,
         changes: dict[uuid.UUID, ChangeRecord],
         now: datetime,
+        items: Sequence[uuid.UUID] | None = None,
     ) -> Built | None:
-        """Build the mail, or None if it is no longer wanted; LookupError if its data is gone."""
+        """Build the mail, or None if it is no longer wanted; LookupError if its data is gone.
+
+        ``items`` are a digest's change ids, when the caller loaded them with the batch.
+        """
         language = person.language
         common: dict[str, Any] = {
             "sender": self._settings.mail_from,
@@ -173,7 +184,7 @@ class Composer:
             )
             return Built(mail, self.links_for(person.subscriber_id, now))
         if kind == "digest":
-            return await self._digest(reference, person, now, common)
+            return await self._digest(reference, person, now, common, changes, items)
         raise ValueError(f"unknown delivery kind {kind!r}")
 
     async def _digest(
@@ -182,36 +193,56 @@ class Composer:
         person: read_api.Addressee,
         now: datetime,
         common: dict[str, Any],
+        changes: dict[uuid.UUID, ChangeRecord],
+        items: Sequence[uuid.UUID] | None,
     ) -> Built | None:
-        delivery_id = int(reference["delivery_id"]) if "delivery_id" in reference else None
-        if delivery_id is None:
+        if items is None or any(i not in changes for i in items):
+            rows = await self._digest_changes(reference)
+        else:
+            rows = [changes[i] for i in items]
+        language = person.language
+        wanted = sorted((c for c in rows if set(c.topics) & person.topics), key=lambda c: str(c.id))
+        if not wanted:
+            return None
+        # People with the same topics and language get the same digest: render it once.
+        key = (
+            "digest",
+            reference["frequency"],
+            reference["start"],
+            language,
+            ",".join(sorted(person.topics)),
+            ",".join(str(c.id) for c in wanted),
+        )
+
+        def render() -> RenderedMail:
+            views = [self.change_view(c, language) for c in wanted]
+            topics = {slug: self._topic_title(slug, language) for slug in sorted(person.topics)}
+            sections = build_digest_sections(views, topics, more_url=self._topic_page)
+            period = Period(
+                frequency=reference["frequency"],  # type: ignore[arg-type]
+                start=datetime.fromisoformat(reference["start"]),
+                end=datetime.fromisoformat(reference["end"]),
+                tz=ZoneInfo(self._settings.timezone),
+            )
+            return render_digest(
+                self._env,
+                language=language,
+                period=period,
+                sections=sections,
+                list_id=self._settings.list_id,
+                **common,
+            )
+
+        return Built(self._cached(key, render), self.links_for(person.subscriber_id, now))
+
+    async def _digest_changes(self, reference: dict[str, str]) -> list[ChangeRecord]:
+        """Load the changes attached to one digest delivery."""
+        if "delivery_id" not in reference:
             raise LookupError("digest without a delivery id")
         async with self._sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(ChangeRecord)
-                    .join(PendingItem, PendingItem.change_id == ChangeRecord.id)
-                    .where(PendingItem.delivery_id == delivery_id)
-                )
-            ).all()
-        language = person.language
-        views = [self.change_view(c, language) for c in rows if set(c.topics) & person.topics]
-        if not views:
-            return None
-        topics = {slug: self._topic_title(slug, language) for slug in sorted(person.topics)}
-        sections = build_digest_sections(views, topics, more_url=self._topic_page)
-        period = Period(
-            frequency=reference["frequency"],  # type: ignore[arg-type]
-            start=datetime.fromisoformat(reference["start"]),
-            end=datetime.fromisoformat(reference["end"]),
-            tz=ZoneInfo(self._settings.timezone),
-        )
-        mail = render_digest(
-            self._env,
-            language=language,
-            period=period,
-            sections=sections,
-            list_id=self._settings.list_id,
-            **common,
-        )
-        return Built(mail, self.links_for(person.subscriber_id, now))
+            rows = await session.scalars(
+                select(ChangeRecord)
+                .join(PendingItem, PendingItem.change_id == ChangeRecord.id)
+                .where(PendingItem.delivery_id == int(reference["delivery_id"]))
+            )
+            return list(rows.all())

@@ -12,18 +12,18 @@ Exactly once, as far as SMTP allows:
 
 The remaining duplicate window: the SMTP server accepted a mail and the process died (or the
 database became unreachable) before that outcome was committed. The delivery's lease then
-expires and it is sent again. The window is the time between the server's 250 reply and the
-next group commit, normally milliseconds, and covers at most the mails in flight then.
+expires and it is sent again, with the same Message-ID. At most two mails per connection are
+ever in that state (docs/decisions/0006-exactly-once-over-smtp.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
 
 import jinja2
 from sqlalchemy import or_, select, update
@@ -35,7 +35,7 @@ from services.mailer.adapters.senders import (
     ServerUnavailable,
     TemporaryFailure,
 )
-from services.mailer.adapters.tables import ChangeRecord, Delivery
+from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
 from services.mailer.compose import Composer
 from services.mailer.outcomes import Outcome, record_outcomes
 from services.subscriptions import read_api
@@ -47,6 +47,12 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
+# Pauses between tries to record outcomes while the database is away: about 8 s in all, inside
+# the default lease's 60 s margin, so no other process takes these mails meanwhile.
+RECORD_RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
+# Mails sent or being sent whose outcome is not committed yet, per SMTP connection: the most a
+# crash can cause to be sent twice (docs/decisions/0006-exactly-once-over-smtp.md).
+UNRECORDED_PER_CONNECTION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,12 @@ class Claimed:
     attempts: int
 
 
+def message_id_for(item: Claimed, domain: str) -> str:
+    """Return the delivery's Message-ID: the same on every try, so a resend is recognisable."""
+    digest = hashlib.blake2b(f"{item.id}|{item.batch_key}".encode(), digest_size=8).hexdigest()
+    return f"<{item.id}.{digest}@{domain}>"
+
+
 class DeliveryWorker:
     """Sends due deliveries with bounded concurrency."""
 
@@ -73,6 +85,7 @@ class DeliveryWorker:
         *,
         concurrency: int,
         batch_size: int = 200,
+        lease: timedelta = LEASE,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
@@ -80,8 +93,13 @@ class DeliveryWorker:
         self._clock = clock
         self._concurrency = concurrency
         self._batch_size = batch_size
+        self._lease = lease
+        # Nothing is handed to SMTP this close to the lease's end: another process may take it.
+        self._margin = min(LEASE_MARGIN, lease / 5)
+        self._unrecorded_limit = UNRECORDED_PER_CONNECTION * concurrency
         self._skip_locked = not sessions.kw["bind"].url.drivername.startswith("sqlite")
         self.wake = asyncio.Event()
+        self._stop = asyncio.Event()  # replaced by run()'s; once set, unsent mails are handed back
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries."""
@@ -112,7 +130,7 @@ class DeliveryWorker:
                 await session.execute(
                     update(Delivery)
                     .where(Delivery.id.in_([r.id for r in rows]))
-                    .values(status="sending", lease_until=now + LEASE)
+                    .values(status="sending", lease_until=now + self._lease)
                 )
             return [
                 Claimed(r.id, r.subscriber_id, r.kind, r.batch_key, dict(r.reference), r.attempts)
@@ -124,19 +142,27 @@ class DeliveryWorker:
         claimed = await self.claim()
         if not claimed:
             return 0
-        deadline = self._clock.now() + LEASE - LEASE_MARGIN
-        people, changes = await self._context(claimed)
+        deadline = self._clock.now() + self._lease - self._margin
+        people, changes, items = await self._context(claimed)
         semaphore = asyncio.Semaphore(self._concurrency)
         done: asyncio.Queue[Outcome | None] = asyncio.Queue()
         halt = asyncio.Event()  # set when the server is down or outcomes cannot be recorded
 
+        # Mails handed over but not yet recorded would go again after a crash: cap them.
+        unrecorded = asyncio.Semaphore(self._unrecorded_limit)
+
         async def one(item: Claimed) -> None:
             async with semaphore:
+                await unrecorded.acquire()  # released by the recorder once the outcome is in
+                if self._stop.is_set():
+                    # Shutting down: give the mail back unsent so the next process sends it now.
+                    done.put_nowait(Outcome(item.id, item.subscriber_id, item.kind, "released"))
+                    return
                 if halt.is_set() or self._clock.now() >= deadline:
                     done.put_nowait(Outcome(item.id, item.subscriber_id, item.kind, "held"))
                     return
                 try:
-                    outcome = await self._deliver(item, people, changes)
+                    outcome = await self._deliver(item, people, changes, items)
                 except Exception as exc:
                     log.exception("mailer: delivery %d failed unexpectedly", item.id)
                     outcome = Outcome(
@@ -146,7 +172,7 @@ class DeliveryWorker:
                     halt.set()
                 done.put_nowait(outcome)
 
-        recorder = asyncio.create_task(self._recorder(claimed, done, halt))
+        recorder = asyncio.create_task(self._recorder(claimed, done, halt, unrecorded))
         try:
             await asyncio.gather(*(one(c) for c in claimed))
         finally:
@@ -156,23 +182,43 @@ class DeliveryWorker:
 
     async def _context(
         self, claimed: list[Claimed]
-    ) -> tuple[dict[uuid.UUID, read_api.Addressee], dict[uuid.UUID, ChangeRecord]]:
-        """Load the recipients and changes a batch needs, in two queries."""
+    ) -> tuple[
+        dict[uuid.UUID, read_api.Addressee],
+        dict[uuid.UUID, ChangeRecord],
+        dict[int, list[uuid.UUID]],
+    ]:
+        """Load the recipients, changes and digest items a batch needs, in a few queries."""
         change_ids = {
             uuid.UUID(c.reference["change_id"]) for c in claimed if "change_id" in c.reference
         }
+        digests = [c.id for c in claimed if c.kind == "digest"]
+        items: dict[int, list[uuid.UUID]] = {d: [] for d in digests}
         async with self._sessions() as session:
             people = await read_api.addressees(
                 session, {c.subscriber_id for c in claimed if c.subscriber_id is not None}
             )
+            if digests:
+                attached = await session.execute(
+                    select(PendingItem.delivery_id, PendingItem.change_id).where(
+                        PendingItem.delivery_id.in_(digests)
+                    )
+                )
+                for delivery_id, change_id in attached.all():
+                    if delivery_id is not None:
+                        items[delivery_id].append(change_id)
+                        change_ids.add(change_id)
             changes = {}
             if change_ids:
                 query = select(ChangeRecord).where(ChangeRecord.id.in_(change_ids))
                 changes = {row.id: row for row in (await session.scalars(query)).all()}
-        return people, changes
+        return people, changes, items
 
     async def _recorder(
-        self, claimed: list[Claimed], done: asyncio.Queue[Outcome | None], halt: asyncio.Event
+        self,
+        claimed: list[Claimed],
+        done: asyncio.Queue[Outcome | None],
+        halt: asyncio.Event,
+        unrecorded: asyncio.Semaphore,
     ) -> None:
         """Commit outcomes as they arrive, everything available in one transaction."""
         attempts = {c.id: c.attempts for c in claimed}
@@ -186,19 +232,45 @@ class DeliveryWorker:
             if not outcomes:
                 continue
             try:
-                async with self._sessions() as session, session.begin():
-                    await record_outcomes(session, outcomes, attempts, self._clock.now())
+                await self._record(outcomes, attempts)
             except Exception:
                 # Stop sending: unrecorded mails would be sent again once their lease expires.
                 halt.set()
+                for _ in claimed:
+                    unrecorded.release()  # let every waiting mail see the halt and give up
                 log.exception("mailer: cannot record %d outcomes", len(outcomes))
                 raise
+            for _ in outcomes:
+                unrecorded.release()
+
+    async def _record(self, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
+        """Commit outcomes, trying again while the database restarts or fails over.
+
+        These mails were handed over already: unrecorded, they would be sent again after their
+        lease. Meanwhile no further mail is handed over (the unrecorded allowance runs out).
+        """
+        for pause in RECORD_RETRY_PAUSES:
+            try:
+                async with self._sessions() as session, session.begin():
+                    await record_outcomes(session, outcomes, attempts, self._clock.now())
+                return
+            except Exception as exc:
+                log.warning(
+                    "mailer: cannot record %d outcomes yet (%s); trying again in %.1fs",
+                    len(outcomes),
+                    type(exc).__name__,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+        async with self._sessions() as session, session.begin():
+            await record_outcomes(session, outcomes, attempts, self._clock.now())
 
     async def _deliver(
         self,
         item: Claimed,
         people: dict[uuid.UUID, read_api.Addressee],
         changes: dict[uuid.UUID, ChangeRecord],
+        items: dict[int, list[uuid.UUID]],
     ) -> Outcome:
         def outcome(status: str, error: str | None = None, code: int | None = None) -> Outcome:
             return Outcome(item.id, item.subscriber_id, item.kind, status, error, code)
@@ -217,7 +289,7 @@ class DeliveryWorker:
         try:
             reference = {**item.reference, "delivery_id": str(item.id)}
             built = await self._composer.build(
-                item.kind, reference, person, changes, self._clock.now()
+                item.kind, reference, person, changes, self._clock.now(), items.get(item.id)
             )
         except LookupError as exc:
             return outcome("dropped", str(exc))
@@ -226,8 +298,10 @@ class DeliveryWorker:
             return outcome("failed", f"cannot build the mail: {exc}")
         if built is None:
             return outcome("dropped", "no longer wanted (unsubscribed, rhythm changed or erased)")
-        message_id = make_msgid(idstring=f"{item.id}", domain=self._composer.message_domain)
-        payload = built.personalise(to=person.email, message_id=message_id, now=self._clock.now())
+        message_id = message_id_for(item, self._composer.message_domain)
+        payload = self._composer.sign(
+            built.personalise(to=person.email, message_id=message_id, now=self._clock.now())
+        )
         try:
             await self._sender.send(self._composer.envelope_sender, person.email, payload)
         except ServerUnavailable as exc:
@@ -240,6 +314,7 @@ class DeliveryWorker:
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Send until stopped, waking early when new work is queued."""
+        self._stop = stop
         while not stop.is_set():
             try:
                 while await self.send_due():

@@ -175,20 +175,30 @@ class MailerConsumers:
             )
         ).all()
         now = self._clock.now()
-        await queue_once(
-            session,
-            [
-                delivery_row(
-                    subscriber_id=event.subscriber_id,
-                    batch_key=f"change:{change_id}",
-                    kind="alert",
-                    reference={"change_id": str(change_id)},
-                    now=now,
-                )
-                for _, change_id in pending
-            ],
-        )
+        rows = [
+            delivery_row(
+                subscriber_id=event.subscriber_id,
+                batch_key=f"change:{change_id}",
+                kind="alert",
+                reference={"change_id": str(change_id)},
+                now=now,
+            )
+            for _, change_id in pending
+        ]
+        await queue_once(session, rows)
         if pending:
+            # An alert dropped by an earlier switch to a digest (its change became the pending
+            # item taken here) is the one owed again: requeue it; a sent one stays sent.
+            await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.subscriber_id == event.subscriber_id,
+                    Delivery.kind == "alert",
+                    Delivery.batch_key.in_([r["batch_key"] for r in rows]),
+                    Delivery.status == "dropped",
+                )
+                .values(status="queued", next_attempt_at=now, lease_until=None, last_error=None)
+            )
             await session.execute(
                 delete(PendingItem).where(PendingItem.id.in_([i for i, _ in pending]))
             )

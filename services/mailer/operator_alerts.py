@@ -20,6 +20,7 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.senders import MailSender, PermanentFailure
+from services.mailer.domain.catalogue import Translator
 from services.mailer.domain.message import build_environment
 from shared.bus import EventBus
 from shared.events import SourceFailing, SourceRecovered
@@ -52,7 +53,9 @@ def render_operator_mail(
 ) -> OperatorMail:
     """Render the mail about one source status change (Norwegian, English below)."""
     context: dict[str, Any] = {
-        "failing": isinstance(event, SourceFailing),
+        "state": "failing" if isinstance(event, SourceFailing) else "recovered",
+        "nb": Translator("nb"),
+        "en": Translator("en"),
         "title": _one_line(event.title),
         "source_url": event.source_url,
         "failures": event.failures,

@@ -28,8 +28,9 @@ class Outcome:
     """What became of one delivery.
 
     ``status`` is sent, retry (4xx or dropped connection), held (not tried: server down or
-    lease running out), bounced (5xx), failed (cannot be built), dropped (no longer wanted) or
-    rhythm (an alert for someone who now gets digests).
+    lease running out), released (not tried: the process is shutting down), bounced (5xx),
+    failed (cannot be built), dropped (no longer wanted) or rhythm (an alert for someone who
+    now gets digests).
     """
 
     id: int
@@ -57,6 +58,9 @@ def _values(outcome: Outcome, attempts: int, now: datetime) -> dict[str, Any]:
             "attempts": attempts,
             "next_attempt_at": now + SERVER_RETRY,
         }
+    if outcome.status == "released":
+        # Handed back unsent at shutdown: due at once, for whichever process claims it next.
+        return {**row, "status": "queued", "attempts": attempts, "next_attempt_at": now}
     if outcome.status == "retry" and attempts + 1 < MAX_ATTEMPTS:
         delay = retry_delay(attempts)
         log.warning(

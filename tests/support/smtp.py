@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,13 +39,20 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 @dataclass
 class Mailbox:
-    """Collects messages; optionally answers with scripted SMTP codes first."""
+    """Collects messages; optionally answers with scripted SMTP codes first.
+
+    ``delay`` makes each DATA take that many seconds before the reply (a slow server), so a
+    test can act while mails are in flight.
+    """
 
     messages: list[Received] = field(default_factory=list)
     scripted: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.scripted:
                 return self.scripted.pop(0)
@@ -94,3 +103,33 @@ class SmtpServer:
     def stop(self) -> None:
         """Stop serving."""
         self._controller.stop()
+
+
+_MESSAGE_ID_HEADER = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class CountingMailbox:
+    """A fast mailbox for tens of thousands of mails: keeps only recipient and Message-ID."""
+
+    received: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = _as_bytes(envelope.original_content or envelope.content or b"")
+        # The headers come first; a bounded search keeps this cheap for big bodies.
+        found = _MESSAGE_ID_HEADER.search(data, 0, 4096)
+        message_id = found.group(1).decode("ascii", "replace") if found else ""
+        with self.lock:
+            self.received.extend((str(r), message_id) for r in envelope.rcpt_tos)
+        return "250 OK"
+
+    def count(self) -> int:
+        """Return how many (recipient, message) pairs arrived so far."""
+        with self.lock:
+            return len(self.received)
+
+    def snapshot(self) -> list[tuple[str, str]]:
+        """Return every (recipient, Message-ID) received so far."""
+        with self.lock:
+            return list(self.received)

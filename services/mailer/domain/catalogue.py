@@ -63,6 +63,19 @@ MESSAGES: Final[dict[Language, dict[str, Message]]] = {
             "{n} endringer til i {topic} vises ikke her.",
         ),
         "digest.see_all": "Se alle endringer i {topic}",
+        "operator.subject.failing": "Kilden svarer ikke",
+        "operator.subject.recovered": "Kilden virker igjen",
+        "operator.body.failing": (
+            "Kilden {title} har feilet {failures} ganger på rad. Abonnentene får ikke varsler "
+            "fra den før den virker igjen."
+        ),
+        "operator.body.recovered": (
+            "Kilden {title} virker igjen etter {failures} feil på rad. Endringer blir varslet "
+            "som før."
+        ),
+        "operator.url": "Adresse",
+        "operator.last_error": "Siste feil",
+        "operator.operations": "Driftsoversikt",
         "confirm.subject": "Bekreft at du vil ha varsler",
         "confirm.heading": "Bekreft at du vil ha varsler",
         "confirm.intro": (
@@ -144,6 +157,19 @@ MESSAGES: Final[dict[Language, dict[str, Message]]] = {
             "{n} more changes in {topic} are not shown here.",
         ),
         "digest.see_all": "See all changes in {topic}",
+        "operator.subject.failing": "Source failing",
+        "operator.subject.recovered": "Source recovered",
+        "operator.body.failing": (
+            "The source {title} has failed {failures} times in a row. Subscribers get no alerts "
+            "from it until it works again."
+        ),
+        "operator.body.recovered": (
+            "The source {title} works again after {failures} failures in a row. Changes are "
+            "alerted as before."
+        ),
+        "operator.url": "URL",
+        "operator.last_error": "Last error",
+        "operator.operations": "Operations",
         "confirm.subject": "Confirm that you want alerts",
         "confirm.heading": "Confirm that you want alerts",
         "confirm.intro": (

@@ -68,7 +68,13 @@ class Harness:
 
     @classmethod
     def build(
-        cls, database_url: str, smtp_url: str, catalogue: Path, clock: FrozenClock, mailbox: Mailbox
+        cls,
+        database_url: str,
+        smtp_url: str,
+        catalogue: Path,
+        clock: FrozenClock,
+        mailbox: Mailbox,
+        **overrides: Any,
     ) -> Harness:
         """Wire a runtime, the mailer and the (not yet wired by the app) bounce consumer."""
         settings = Settings(
@@ -78,6 +84,7 @@ class Harness:
             base_url="http://127.0.0.1:8000",
             mail_from="Folkehelseinstituttet <varsel@fhi.no>",
             list_id="varsel.fhi.no",
+            **overrides,
         )
         runtime = build_runtime(settings, clock=clock)
         mailer = Mailer(runtime)

@@ -221,6 +221,45 @@ async def test_immediate_to_daily_turns_a_queued_alert_into_a_digest_item(
     assert outcome == {"alert": "dropped", "digest": "sent"}
 
 
+@on("sqlite")
+@pytest.mark.parametrize("attempted", [False, True], ids=["alert-still-queued", "alert-tried"])
+async def test_immediate_to_daily_and_back_sends_the_change_once(
+    harness: Harness, attempted: bool
+) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    subscriber_id = await harness.subscribe(ADDRESS)
+    await harness.seeded()
+    await harness.change("Endring 1")  # an alert is queued
+    await _change_frequency(harness, subscriber_id, "daily")
+    if attempted:
+        await harness.send_all()  # the alert meets the new rhythm and becomes a digest item
+        assert harness.received() == []
+    await _change_frequency(harness, subscriber_id, "immediate")
+    await harness.send_all()
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]], "one alert, no digest"
+
+
+@on("sqlite")
+async def test_daily_to_immediate_and_back_twice_sends_the_change_once(harness: Harness) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    subscriber_id = await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")  # a pending digest item
+    await _change_frequency(harness, subscriber_id, "immediate")  # the item becomes an alert
+    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.send_all()  # the alert meets the daily rhythm and becomes an item again
+    assert harness.received() == []
+    await _change_frequency(harness, subscriber_id, "immediate")
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]]
+    await _change_frequency(harness, subscriber_id, "daily")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]], "sent as an alert: not again in the digest"
+
+
 @pytest.mark.parametrize(
     ("database_url", "relayed"),
     [("sqlite", False), ("sqlite", True), ("postgresql", False)],
