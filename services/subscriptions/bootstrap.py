@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from services.subscriptions import admin
 from services.subscriptions.adapters import rate_limit
@@ -54,6 +55,15 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
 async def record_privacy_notices(runtime: Runtime) -> None:
     """Store the privacy texts in force, so the ledger's versions can always be read back."""
+    try:
+        await _record_privacy_notices(runtime)
+    except IntegrityError:
+        # Replicas starting together race to insert the same notices; the loser checks again
+        # against what the winner wrote.
+        await _record_privacy_notices(runtime)
+
+
+async def _record_privacy_notices(runtime: Runtime) -> None:
     async with runtime.sessions() as session, session.begin():
         for notice in all_current_notices():
             known = await session.scalar(

@@ -62,7 +62,7 @@ class VarselProcess:
             if self._process.poll() is not None:
                 raise AssertionError(f"varsel exited early:\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.base_url}/readyz", timeout=10).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -72,6 +72,17 @@ class VarselProcess:
     def log(self) -> str:
         """Return everything the process wrote."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    @property
+    def pid(self) -> int | None:
+        """Return the process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def kill(self) -> None:
+        """Kill with SIGKILL, as a crash or an out-of-memory kill would, and reap it."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
 
     def stop(self) -> None:
         """Stop with SIGTERM, then SIGKILL if it hangs."""
