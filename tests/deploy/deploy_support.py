@@ -16,13 +16,16 @@ from typing import Any, NoReturn
 
 import pytest
 
+from shared.settings import Settings
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 DOCS = REPO / "docs" / "deployment.md"
 
 SERVICES = ("subscriptions", "watcher", "mailer")
-KNOWN_SETTINGS = frozenset(
+# What a distributed deployment sets, between its settings file and its secret.
+DEPLOYED_SETTINGS = frozenset(
     {
         "VARSEL_DATABASE_URL",
         "VARSEL_BROKER_URL",
@@ -36,6 +39,8 @@ KNOWN_SETTINGS = frozenset(
         "VARSEL_LOG_FORMAT",
     }
 )
+# Every name the product reads: a name in deploy/ that is not here is a typo nobody would notice.
+KNOWN_SETTINGS = frozenset(f"VARSEL_{name.upper()}" for name in Settings.model_fields)
 
 
 def missing(what: str, how: str) -> NoReturn:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from deploy_support import (
     DEPLOY,
+    DEPLOYED_SETTINGS,
     DOCS,
     KNOWN_SETTINGS,
     KUBERNETES,
@@ -61,6 +62,8 @@ def _problems(settings: dict[str, str], *, production: bool) -> list[str]:
     check("VARSEL_SMTP_URL", urlsplit(value("VARSEL_SMTP_URL", "")).scheme in SMTP_SCHEMES)
     check("VARSEL_CONFIG", value("VARSEL_CONFIG", "").endswith(".toml"))
     check("VARSEL_MAIL_FROM", "@" in value("VARSEL_MAIL_FROM", ""))
+    operators = value("VARSEL_OPERATOR_EMAILS", "").split(",")
+    check("VARSEL_OPERATOR_EMAILS", all("@" in o for o in operators if o.strip()))
     base = urlsplit(value("VARSEL_BASE_URL", ""))
     allowed = {"https"} if production else {"https", "http"}
     check("VARSEL_BASE_URL", base.scheme in allowed and bool(base.netloc))
@@ -81,7 +84,7 @@ def test_kubernetes_settings_and_secret_cover_what_distributed_mode_needs() -> N
     secrets: dict[str, str] = secret["stringData"]
     assert not set(settings) & set(secrets), "a setting must live in one place"
     combined = {**settings, **secrets}
-    assert set(combined) == KNOWN_SETTINGS
+    assert set(combined) == DEPLOYED_SETTINGS
     assert combined["VARSEL_ENVIRONMENT"] == "production"
     assert _problems(combined, production=True) == []
     # Credentials belong in the Secret, never in the ConfigMap.

@@ -106,10 +106,11 @@ async def make_bus(broker: str, namespace: str) -> AsyncIterator[MakeBus]:
 
     yield make
     consumers: set[str] = set()
+    # Bounded, so a bus that cannot stop fails the test here instead of hanging the run.
     for bus in buses:
         consumers |= set(bus.consumers)
-        await bus.stop()
-    await delete_topology(broker, namespace, consumers)
+        await asyncio.wait_for(bus.stop(), timeout=30)
+    await asyncio.wait_for(delete_topology(broker, namespace, consumers), timeout=30)
 
 
 @pytest.fixture

@@ -26,6 +26,9 @@ from tests.integration.bus.conftest import (
 )
 from tests.support.services import fresh_postgres_database
 
+# Each test takes seconds; a broker that stops answering must fail the test, not hang the run.
+pytestmark = pytest.mark.timeout(180)
+
 
 class Recorder:
     """A handler that remembers which events it was called with."""
