@@ -10,11 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import Fetched, Fetcher, FetchError
-from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import (
     Claim,
     QuietOutcome,
@@ -22,27 +21,17 @@ from services.watcher.adapters.source_rows import (
     claim_rows,
     load_claim,
 )
-from services.watcher.adapters.tables import Snapshot, WatchedSource
-from services.watcher.domain.content import Content, ContentError, compare, parse_content
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.content_store import FAILING, Parsed, store_parsed
+from services.watcher.domain.content import Content, ContentError, parse_content
 from services.watcher.health import failing_event, recovered_event
-from services.watcher.news import change_events, diff_url, seen_entries, snapshot_meta
 from shared.catalogue import Source
 from shared.clock import Clock
-from shared.events import Event
 from shared.outbox import record
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
-_SNAPSHOTS: Table = Snapshot.__table__  # type: ignore[assignment]
-# Built once: a statement built per poll costs its cache-key walk every time.
-_INSERT_SNAPSHOT = insert(_SNAPSHOTS).returning(_SNAPSHOTS.c.id)
-_LATEST_SNAPSHOT = (
-    select(Snapshot)
-    .where(Snapshot.source_id == bindparam("source_id"))
-    .order_by(Snapshot.id.desc())
-    .limit(1)
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +153,17 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
             )
         except ContentError as exc:
             fetched, error = None, f"no usable content: {exc}"
+    parsed = None
+    if content is not None and fetched is not None and body_hash is not None:
+        parsed = Parsed(source, fetched, body_hash, content, now)
+        if not source.failing:
+            async with deps.sessions() as session, session.begin():
+                outcome = await session.run_sync(
+                    store_parsed, parsed, base_url=deps.base_url, lock=not deps.sqlite
+                )
+            if outcome != FAILING:
+                return outcome
+    # Failures and recoveries change the status and may tell operators: the ORM path.
     async with deps.sessions() as session, session.begin():
         row = await session.get(WatchedSource, source.id, with_for_update=True)
         if row is None:
@@ -174,22 +174,20 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
         row.lease_until = None
         if fetched is None:
             return _failed(deps, session, row, error or "unknown error")
-        if content is not None and _rules_changed(row, source):
+        if parsed is not None and _rules_changed(row, source):
             # The catalogue changed the extraction rules mid-poll: poll again under the new ones.
             row.body_hash = None
             row.next_check_at = now
             return "rules-changed"
         _succeeded(session, row)
-        if content is None:
+        if parsed is None:
             if not fetched.not_modified:
                 row.etag, row.last_modified = fetched.etag, fetched.last_modified
             return "not-modified" if fetched.not_modified else "unchanged"
-        row.etag, row.last_modified, row.body_hash = (
-            fetched.etag,
-            fetched.last_modified,
-            body_hash,
+        await session.flush()  # the status is reset; the content is stored like any other
+        return await session.run_sync(
+            store_parsed, parsed, base_url=deps.base_url, lock=not deps.sqlite
         )
-        return await _apply(deps, session, row, content, now)
 
 
 async def _fetch(deps: WatcherDeps, source: Claim) -> tuple[Fetched | None, str | None]:
@@ -243,54 +241,6 @@ def _succeeded(session: AsyncSession, row: WatchedSource) -> None:
     row.status = "ok"
     row.consecutive_failures = 0
     row.last_error = None
-
-
-async def _apply(
-    deps: WatcherDeps, session: AsyncSession, row: WatchedSource, content: Content, now: datetime
-) -> str:
-    if row.fingerprint is not None and row.fingerprint == content.fingerprint:
-        # The row mirrors its latest snapshot's fingerprint: no need to read the snapshot.
-        return "unchanged"
-    with session.no_autoflush:  # the row's changes go out once, at commit
-        previous = await session.scalar(_LATEST_SNAPSHOT, {"source_id": row.id})
-    if previous is not None and previous.fingerprint == content.fingerprint:
-        row.fingerprint = content.fingerprint
-        return "unchanged"
-    old: Content | None = None
-    seen: dict[str, str] = {}
-    if previous is not None:
-        old = unpack(previous.content)
-        seen = seen_entries(previous.meta, old)
-    # A Core INSERT … RETURNING: the id for the diff link without an ORM flush.
-    with session.no_autoflush:
-        snapshot_id: int = (
-            await session.execute(
-                _INSERT_SNAPSHOT,
-                {
-                    "source_id": row.id,
-                    "taken_at": now,
-                    "fingerprint": content.fingerprint,
-                    "title": content.title[:500],
-                    "published": content.published,
-                    "updated": content.updated,
-                    "content": pack(content),
-                    "meta": snapshot_meta(seen, content),
-                },
-            )
-        ).scalar_one()
-    row.fingerprint = content.fingerprint
-    row.title = content.title[:500]
-    if previous is None or old is None:
-        log.info("watcher: baseline for %s taken; nobody is alerted", row.url)
-        return "baseline"
-    link = diff_url(deps.base_url, row.id, previous.id, snapshot_id)
-    events: list[Event] = [*change_events(row, content, compare(old, content), seen, link)]
-    if not events:
-        return "unchanged"
-    row.last_changed_at = now
-    record(session, *events)
-    log.info("watcher: %s changed", row.url)
-    return "changed"
 
 
 async def release_stale_leases(session: AsyncSession, now: datetime) -> None:

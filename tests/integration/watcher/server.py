@@ -20,6 +20,7 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     location: str | None = None
+    set_cookie: str | None = None
     delay: float = 0.0  # seconds before the status line
     hold: float = 0.0  # seconds spent "working" (for concurrency counting)
     chunked: bool = False  # no Content-Length, chunked transfer encoding
@@ -90,6 +91,8 @@ class ScriptedSite:
         handler.send_response(route.status)
         if route.location:
             handler.send_header("Location", route.location)
+        if route.set_cookie:
+            handler.send_header("Set-Cookie", route.set_cookie)
         handler.send_header("Content-Type", route.content_type)
         if route.etag:
             handler.send_header("ETag", route.etag)

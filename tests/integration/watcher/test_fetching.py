@@ -54,6 +54,20 @@ async def test_redirects_are_followed_up_to_the_cap(site: ScriptedSite, harness:
     assert [s.path for s in site.seen] == ["/old", "/older", "/p"]
 
 
+async def test_a_cookie_set_by_a_redirect_is_sent_back(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # Some sites send first-time visitors through a cookie-setting redirect.
+    site.set("/gate", Route(status=302, location="/p", set_cookie="visited=1; Path=/"))
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/gate"))
+
+    assert await poll(harness.deps, source) == "baseline"
+    gate, target = site.log("/gate")[0], site.log("/p")[0]
+    assert "Cookie" not in gate.headers
+    assert target.headers["Cookie"] == "visited=1"
+
+
 async def test_a_redirect_loop_is_a_clear_failure(site: ScriptedSite, harness: Harness) -> None:
     site.set("/loop", Route(status=302, location="/loop"))
     source = await harness.add_source(site.url("/loop"))

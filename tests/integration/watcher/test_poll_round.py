@@ -83,6 +83,35 @@ async def test_a_failing_source_answering_304_recovers_with_one_event(
     assert "HTTP 502" in recovered[0].last_error
 
 
+async def test_a_source_that_failed_after_its_claim_still_recovers_with_one_event(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page("<p>Første utgave av saken.</p>").encode()))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    await _make_all_due(harness)
+    (claim,) = await claim_due(harness.deps)
+    # Another poll (an operator's "check now") saw it fail meanwhile.
+    async with harness.deps.sessions() as session, session.begin():
+        await session.execute(
+            update(WatchedSource).values(
+                status="failing", consecutive_failures=3, last_error="HTTP 502 from x"
+            )
+        )
+    site.set("/p", Route(page("<p>Andre utgave av saken, med nytt innhold.</p>").encode()))
+
+    assert await poll(harness.deps, claim) == "changed"
+
+    row = await harness.source(source)
+    assert (row.status, row.consecutive_failures, row.lease_owner) == ("ok", 0, None)
+    assert len(await harness.events()) == 1
+    assert len(await harness.snapshots(source)) == 2
+    async with harness.deps.sessions() as session:
+        outbox = (await session.scalars(select(OutboxRow))).all()
+    recovered = [r for r in outbox if r.event_type == SourceRecovered.type_name()]
+    assert len(recovered) == 1
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
