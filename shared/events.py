@@ -54,30 +54,28 @@ class ContentChanged(Event):
     diff_url: str | None = None
 
 
-class SourceFailing(Event):
+class _SourceStatus(Event):
+    """What operators are told about a watched source whose health changed."""
+
+    source_id: int
+    source_url: str
+    title: str
+    failures: int = Field(ge=1)
+    last_error: str
+
+
+class SourceFailing(_SourceStatus):
     """A watched source failed the configured number of polls in a row; operators are told once."""
 
     name: ClassVar[str] = "source.failing"
     version: ClassVar[int] = 1
 
-    source_id: int
-    source_url: str
-    title: str
-    failures: int = Field(ge=1)
-    last_error: str
 
-
-class SourceRecovered(Event):
+class SourceRecovered(_SourceStatus):
     """A source that was failing answered with usable content again; operators are told once."""
 
     name: ClassVar[str] = "source.recovered"
     version: ClassVar[int] = 1
-
-    source_id: int
-    source_url: str
-    title: str
-    failures: int = Field(ge=1)
-    last_error: str
 
 
 class SignupRequested(Event):

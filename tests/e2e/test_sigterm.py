@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,30 +22,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.mailer.adapters.tables import Delivery
-from services.subscriptions.adapters.tables import Subscriber, Subscription
 from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
-from shared.events import ContentChanged
-from shared.outbox import record
 from shared.schema import upgrade
+from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.services import fresh_postgres_database
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import free_port
 
 PEOPLE = 300
-TOPIC = "norge-i-verden"
 # Generous: a bound on a hang, not a measure of speed.
 EXIT_WITHIN = 30.0
 PATIENCE = 180.0
-
-
-def address(n: int) -> str:
-    """Return the n-th seeded person's address."""
-    return f"person{n}@example.org"
 
 
 class Varsel:
@@ -130,43 +121,10 @@ def write_catalogue(directory: Path, sources: str = "") -> Path:
 async def seed_alerts(url: str) -> None:
     """Insert confirmed immediate subscribers and record one change for their topic."""
     engine = create_async_engine(url)
-    sessions = session_factory(engine)
-    now = datetime.now(UTC)
-    ids = [(n, uuid.uuid4()) for n in range(PEOPLE)]
     try:
-        async with sessions() as session, session.begin():
-            await session.execute(
-                insert(Subscriber),
-                [
-                    {
-                        "id": i,
-                        "email": address(n),
-                        "language": "nb",
-                        "frequency": "immediate",
-                        "status": "active",
-                        "created_at": now,
-                        "confirmed_at": now,
-                        "hard_bounces": 0,
-                    }
-                    for n, i in ids
-                ],
-            )
-            await session.execute(
-                insert(Subscription),
-                [{"subscriber_id": i, "topic": TOPIC, "started_at": now} for _, i in ids],
-            )
-            record(
-                session,
-                ContentChanged(
-                    source_id=1,
-                    source_url=f"https://www.fhi.no/{TOPIC}/",
-                    kind="page",
-                    topics=(TOPIC,),
-                    title="Norge i verden: ny rapport",
-                    url=f"https://www.fhi.no/{TOPIC}/",
-                    summary="Nytt avsnitt om global helse.",
-                ),
-            )
+        sessions = session_factory(engine)
+        await insert_immediate_subscribers(sessions, PEOPLE, TOPIC)
+        await record_change(sessions, TOPIC)
     finally:
         await engine.dispose()
 

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.mailer.adapters.tables import Delivery
 from services.mailer.delivery import UNRECORDED_PER_CONNECTION
 from services.subscriptions import read_api
-from services.subscriptions.adapters.tables import Subscriber, Subscription
 from shared.db import session_factory
-from shared.events import ContentChanged
-from shared.outbox import record
 from shared.schema import upgrade
 from tests.integration.mailer.harness import write_catalogue
 from tests.integration.mailer.processes import MailerProcess
+from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.services import fresh_postgres_database
 from tests.support.smtp import CountingMailbox
 from tests.support.varsel_process import free_port
@@ -36,64 +32,23 @@ from tests.support.varsel_process import free_port
 PEOPLE = 20_000
 POOL = 8  # SMTP connections per mailer process
 KILL_AFTER = PEOPLE // 2
-TOPIC = "norge-i-verden"
 # About a minute on an idle two-core machine; the limit only catches a hang on a busy one.
 DEADLINE = 900.0
-
-
-def address(n: int) -> str:
-    """Return the n-th seeded person's address."""
-    return f"person{n}@example.org"
 
 
 async def seed(url: str) -> None:
     """Insert confirmed immediate subscribers in bulk and record one change in the outbox."""
     engine = create_async_engine(url)
-    sessions = session_factory(engine)
-    now = datetime.now(UTC)
     try:
-        for start in range(0, PEOPLE, 5000):
-            ids = [(n, uuid.uuid4()) for n in range(start, min(PEOPLE, start + 5000))]
-            async with sessions() as session, session.begin():
-                await session.execute(
-                    insert(Subscriber),
-                    [
-                        {
-                            "id": i,
-                            "email": address(n),
-                            "language": "nb",
-                            "frequency": "immediate",
-                            "status": "active",
-                            "created_at": now,
-                            "confirmed_at": now,
-                            "hard_bounces": 0,
-                        }
-                        for n, i in ids
-                    ],
-                )
-                await session.execute(
-                    insert(Subscription),
-                    [{"subscriber_id": i, "topic": TOPIC, "started_at": now} for _, i in ids],
-                )
+        sessions = session_factory(engine)
+        await insert_immediate_subscribers(sessions, PEOPLE, TOPIC)
         async with sessions() as session:
             # They are real recipients: the subscriptions read interface hands them out.
             found = 0
             async for batch in read_api.stream_recipients(session, [TOPIC], batch_size=5000):
                 found += len(batch)
             assert found == PEOPLE
-        async with sessions() as session, session.begin():
-            record(
-                session,
-                ContentChanged(
-                    source_id=1,
-                    source_url=f"https://www.fhi.no/{TOPIC}/",
-                    kind="page",
-                    topics=(TOPIC,),
-                    title="Norge i verden: ny rapport om global helse",
-                    url=f"https://www.fhi.no/{TOPIC}/",
-                    summary="Nytt avsnitt om Norges bidrag til global helse.",
-                ),
-            )
+        await record_change(sessions, TOPIC)
     finally:
         await engine.dispose()
 

@@ -1,0 +1,72 @@
+"""Confirmed subscribers and a change, inserted straight into the database for tests at scale.
+
+Signing up thousands of people through the pages would test the pages, not what the test is
+about; these rows are the same ones a confirmed sign-up leaves behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.subscriptions.adapters.tables import Subscriber, Subscription
+from shared.events import ContentChanged
+from shared.outbox import record
+
+TOPIC = "norge-i-verden"
+CHUNK = 5000
+
+
+def address(n: int) -> str:
+    """Return the n-th seeded person's address."""
+    return f"person{n}@example.org"
+
+
+async def insert_immediate_subscribers(
+    sessions: async_sessionmaker[AsyncSession], people: int, topic: str = TOPIC
+) -> None:
+    """Insert ``people`` confirmed immediate subscribers of one topic, in chunks."""
+    now = datetime.now(UTC)
+    for start in range(0, people, CHUNK):
+        ids = [(n, uuid.uuid4()) for n in range(start, min(people, start + CHUNK))]
+        async with sessions() as session, session.begin():
+            await session.execute(
+                insert(Subscriber),
+                [
+                    {
+                        "id": i,
+                        "email": address(n),
+                        "language": "nb",
+                        "frequency": "immediate",
+                        "status": "active",
+                        "created_at": now,
+                        "confirmed_at": now,
+                        "hard_bounces": 0,
+                    }
+                    for n, i in ids
+                ],
+            )
+            await session.execute(
+                insert(Subscription),
+                [{"subscriber_id": i, "topic": topic, "started_at": now} for _, i in ids],
+            )
+
+
+async def record_change(sessions: async_sessionmaker[AsyncSession], topic: str = TOPIC) -> None:
+    """Record one change of the topic's page in the outbox, as the watcher would."""
+    async with sessions() as session, session.begin():
+        record(
+            session,
+            ContentChanged(
+                source_id=1,
+                source_url=f"https://www.fhi.no/{topic}/",
+                kind="page",
+                topics=(topic,),
+                title="Norge i verden: ny rapport om global helse",
+                url=f"https://www.fhi.no/{topic}/",
+                summary="Nytt avsnitt om Norges bidrag til global helse.",
+            ),
+        )
