@@ -3,7 +3,9 @@
 httpx's own transport parses HTTP in pure Python (h11) and costs about 3.5 ms of CPU per
 request; this one costs well under 1 ms. httpx still builds requests, handles cookies and
 decodes gzip/deflate (so the fetcher's size cap counts decoded bytes); aiohttp only moves
-bytes. Its errors become the httpx errors of the same meaning.
+bytes. Its errors become the httpx errors of the same meaning. Written here rather than taken
+from the httpx-aiohttp package because that package reports a refused connection as a timeout,
+which would give operators the wrong reason on the admin page.
 """
 
 from __future__ import annotations
