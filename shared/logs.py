@@ -163,3 +163,15 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Alembic announces its dialect every time a schema revision is read, which /readyz does on
+    # every probe; keep its lines about migrations actually run.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _AlembicChatter) for f in migration_log.filters):
+        migration_log.addFilter(_AlembicChatter())
+
+
+class _AlembicChatter(logging.Filter):
+    """Drop Alembic's per-connection dialect lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl", "Will assume"))

@@ -14,6 +14,7 @@ import pytest
 from shared.logs import (
     accepted_request_id,
     build_handler,
+    configure_logging,
     event_context,
     new_request_id,
     request_context,
@@ -176,3 +177,22 @@ def test_generated_request_ids_are_sane_and_distinct() -> None:
     ids = {new_request_id() for _ in range(100)}
     assert len(ids) == 100
     assert all(accepted_request_id(i) == i for i in ids)
+
+
+def test_readiness_probes_do_not_fill_the_log_with_alembic_chatter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO", "text")
+        migration_log = logging.getLogger("alembic.runtime.migration")
+        migration_log.info("Context impl PostgresqlImpl.")
+        migration_log.info("Will assume transactional DDL.")
+        migration_log.info("Running upgrade 0002 -> 0003, admin accounts")
+        err = capsys.readouterr().err
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert "Context impl" not in err and "Will assume" not in err
+    assert "Running upgrade 0002 -> 0003" in err
