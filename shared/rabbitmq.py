@@ -88,6 +88,7 @@ class RabbitMqBus:
         self._connection: AbstractRobustConnection | None = None
         self._connect_lock = asyncio.Lock()
         self._publisher: AbstractExchange | None = None
+        self._publisher_channel: AbstractChannel | None = None
         self._consuming: list[tuple[AbstractQueue, str]] = []
         self._consumer_channel: AbstractChannel | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
@@ -159,11 +160,19 @@ class RabbitMqBus:
         )
 
     async def _publisher_exchange(self) -> AbstractExchange:
+        if self._publisher is not None and self._publisher_channel_closed():
+            # The connection came back but the old channel is still closed (aio-pika reopens it
+            # a moment later): open a fresh one rather than fail the publish.
+            self._publisher = None
         if self._publisher is None:
             connection = await self._connect()
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            self._publisher_channel = channel
             self._publisher = await self._declare_exchange(channel)
         return self._publisher
+
+    def _publisher_channel_closed(self) -> bool:
+        return self._publisher_channel is not None and self._publisher_channel.is_closed
 
     async def publish(self, event: Event) -> None:
         """Hand an event to RabbitMQ; return once the broker confirmed it, raise otherwise."""
@@ -346,4 +355,5 @@ class RabbitMqBus:
             await self._connection.close()
         self._connection = None
         self._publisher = None
+        self._publisher_channel = None
         self._consumer_channel = None
