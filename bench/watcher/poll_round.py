@@ -74,7 +74,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         tasks.extend(asyncio.create_task(one(c)) for c in claims)
     outcomes = Counter(await asyncio.gather(*tasks))
     wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
-    await deps.fetcher.aclose()
+    await deps.aclose()
     await engine.dispose()
     return {
         "outcomes": dict(outcomes),

@@ -80,4 +80,4 @@ class Watcher:
         """Let running polls finish, then close connections."""
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=30)
-        await self.deps.fetcher.aclose()
+        await self.deps.aclose()

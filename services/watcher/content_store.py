@@ -2,7 +2,8 @@
 
 A changed page is one SELECT (the source row joined to its latest snapshot), one snapshot
 INSERT, one source UPDATE and one outbox INSERT, all in the caller's transaction and run in
-one greenlet, so no ORM unit of work or identity map is built for it.
+one go (one greenlet, or SQLite's writer thread: see group_writes), so no ORM unit of work or
+identity map is built for it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from services.watcher.adapters.fetcher import Fetched
 from services.watcher.adapters.snapshots import pack, unpack
-from services.watcher.adapters.source_rows import Claim
+from services.watcher.adapters.source_rows import RELEASED_HEALTHY, Claim
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, compare
 from services.watcher.news import change_events, diff_url, seen_entries, snapshot_meta
@@ -76,11 +76,7 @@ _STORE = (
         fingerprint=bindparam("s_fingerprint"),
         title=bindparam("s_title"),
         last_changed_at=bindparam("s_changed"),
-        lease_owner=None,
-        lease_until=None,
-        status="ok",
-        consecutive_failures=0,
-        last_error=None,
+        **RELEASED_HEALTHY,
     )
 )
 _RESCHEDULE = (
@@ -110,9 +106,8 @@ class Parsed:
     now: datetime
 
 
-def store_parsed(session: Session, parsed: Parsed, *, base_url: str, lock: bool) -> str:
-    """Store a parsed poll in the session's transaction; return the outcome."""
-    conn = session.connection()
+def store_parsed(conn: Connection, *, parsed: Parsed, base_url: str, lock: bool) -> str:
+    """Store a parsed poll in the connection's transaction; return the outcome."""
     claim, content, now = parsed.claim, parsed.content, parsed.now
     row = conn.execute(_CURRENT_LOCKED if lock else _CURRENT, {"source_id": claim.id}).first()
     if row is None:
@@ -134,6 +129,7 @@ def store_parsed(session: Session, parsed: Parsed, *, base_url: str, lock: bool)
         "s_etag": parsed.fetched.etag,
         "s_modified": parsed.fetched.last_modified,
         "s_body_hash": parsed.body_hash,
+        # Hashes all the text: computed once, and _outcome reads it from here.
         "s_fingerprint": content.fingerprint,
         "s_title": row.title,
         "s_changed": row.last_changed_at,
@@ -144,10 +140,16 @@ def store_parsed(session: Session, parsed: Parsed, *, base_url: str, lock: bool)
 
 
 def _outcome(
-    conn: Any, row: Any, content: Content, now: datetime, params: dict[str, Any], base_url: str
+    conn: Connection,
+    row: Any,
+    content: Content,
+    now: datetime,
+    params: dict[str, Any],
+    base_url: str,
 ) -> str:
     # The row mirrors its latest snapshot's fingerprint: equal means nothing to store.
-    if content.fingerprint in (row.fingerprint, row.snap_fingerprint):
+    fingerprint: str = params["s_fingerprint"]
+    if fingerprint in (row.fingerprint, row.snap_fingerprint):
         return "unchanged"
     old: Content | None = None
     seen: dict[str, str] = {}
@@ -159,7 +161,7 @@ def _outcome(
         {
             "source_id": row.id,
             "taken_at": now,
-            "fingerprint": content.fingerprint,
+            "fingerprint": fingerprint,
             "title": content.title[:500],
             "published": content.published,
             "updated": content.updated,

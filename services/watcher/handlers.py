@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 import random
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import Fetched, Fetcher, FetchError
-from services.watcher.adapters.source_rows import (
-    Claim,
-    QuietOutcome,
-    QuietWrites,
-    claim_rows,
-    load_claim,
-)
+from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
+from services.watcher.adapters.source_rows import Claim, QuietOutcome, claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.content_store import FAILING, Parsed, store_parsed
 from services.watcher.domain.content import Content, ContentError, parse_content
@@ -45,10 +43,27 @@ class WatcherDeps:
     owner: str
     sqlite: bool
     base_url: str  # of the admin pages that ContentChanged.diff_url points to
-    quiet: QuietWrites = field(init=False)
+    # The hot statements (claims, outcomes) run here, off the ORM; see group_writes.
+    transactions: Transactions = field(init=False)
+    writes: GroupWrites = field(init=False)
+    # Parsing holds the GIL, so parsers on several threads would only take turns and pay for
+    # every hand-over between them: one thread parses everything (about 0.2 s less CPU for the
+    # 100 parses of a bench/watcher round).
+    parser: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "quiet", QuietWrites(self.sessions))
+        transactions = transactions_for(self.sessions.kw["bind"])
+        object.__setattr__(self, "transactions", transactions)
+        object.__setattr__(self, "writes", GroupWrites(transactions))
+        object.__setattr__(
+            self, "parser", ThreadPoolExecutor(1, thread_name_prefix="watcher-parse")
+        )
+
+    async def aclose(self) -> None:
+        """Finish the writes under way; release the fetcher, the writer and the parser thread."""
+        await self.writes.aclose()
+        await self.fetcher.aclose()
+        self.parser.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
 
 
 def _jittered(now: datetime, interval: int) -> datetime:
@@ -101,15 +116,16 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
 async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
     """Lease due sources to this poller (SKIP LOCKED lets replicas share the work)."""
     now = deps.clock.now()
-    async with deps.sessions() as session, session.begin():
-        return await claim_rows(
-            session,
+    return await deps.transactions.run(
+        partial(
+            claim_rows,
             now=now,
             until=now + LEASE,
             owner=deps.owner,
             limit=limit,
             skip_locked=not deps.sqlite,
         )
+    )
 
 
 async def poll(deps: WatcherDeps, source: Claim | int) -> str:
@@ -129,7 +145,7 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
     if fetched is not None and (fetched.not_modified or same_bytes) and not source.failing:
         # Nothing new and no status to change: one batched UPDATE, no ORM, no parsing.
         validators = fetched if same_bytes else source
-        await deps.quiet.write(
+        await deps.writes.quiet(
             QuietOutcome(
                 source_id=source.id,
                 checked_at=now,
@@ -143,13 +159,17 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
     if fetched is not None and not fetched.not_modified and not same_bytes:
         try:
             # Parsed before the transaction opens, so no row lock waits on the parser.
-            content = await asyncio.to_thread(
-                parse_content,
-                source.kind,  # type: ignore[arg-type]
-                fetched.body,
-                content_type=fetched.content_type,
-                selector=source.selector,
-                ignore=source.ignore,
+            content = await asyncio.get_running_loop().run_in_executor(
+                deps.parser,
+                partial(
+                    contextvars.copy_context().run,  # as asyncio.to_thread does: log context
+                    parse_content,
+                    source.kind,  # type: ignore[arg-type]
+                    fetched.body,
+                    content_type=fetched.content_type,
+                    selector=source.selector,
+                    ignore=source.ignore,
+                ),
             )
         except ContentError as exc:
             fetched, error = None, f"no usable content: {exc}"
@@ -157,10 +177,9 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
     if content is not None and fetched is not None and body_hash is not None:
         parsed = Parsed(source, fetched, body_hash, content, now)
         if not source.failing:
-            async with deps.sessions() as session, session.begin():
-                outcome = await session.run_sync(
-                    store_parsed, parsed, base_url=deps.base_url, lock=not deps.sqlite
-                )
+            outcome = await deps.writes.write(
+                partial(store_parsed, parsed=parsed, base_url=deps.base_url, lock=not deps.sqlite)
+            )
             if outcome != FAILING:
                 return outcome
     # Failures and recoveries change the status and may tell operators: the ORM path.
@@ -185,8 +204,9 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
                 row.etag, row.last_modified = fetched.etag, fetched.last_modified
             return "not-modified" if fetched.not_modified else "unchanged"
         await session.flush()  # the status is reset; the content is stored like any other
-        return await session.run_sync(
-            store_parsed, parsed, base_url=deps.base_url, lock=not deps.sqlite
+        conn = await session.connection()
+        return await conn.run_sync(
+            store_parsed, parsed=parsed, base_url=deps.base_url, lock=not deps.sqlite
         )
 
 

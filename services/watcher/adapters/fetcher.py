@@ -165,9 +165,9 @@ class HttpFetcher:
             async with self._hosts[host]:
                 await self._pace(host)
                 try:
-                    response = await asyncio.wait_for(
-                        self._get(current, headers), self._timeout * 2
-                    )
+                    # A deadline on this task, not wait_for's extra task per request.
+                    async with asyncio.timeout(self._timeout * 2):
+                        response = await self._get(current, headers)
                 except TimeoutError as exc:
                     raise FetchError(
                         f"timed out after {self._timeout:.0f}s fetching {current}"

@@ -2,18 +2,18 @@
 
 A poll round touches every due source, and most polls learn nothing new (304, or the same
 bytes). So claims are one UPDATE … RETURNING per batch, and those quiet outcomes are written
-by one executemany UPDATE per group of polls that finish together, instead of ORM loads.
+by one executemany UPDATE per group of polls that finish together (group_writes), instead of
+ORM loads.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection, Row, Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import WatchedSource
 
@@ -69,8 +69,8 @@ def _claim(row: Row[*tuple[Any, ...]]) -> Claim:
     )
 
 
-async def claim_rows(
-    session: AsyncSession,
+def claim_rows(
+    conn: Connection,
     *,
     now: datetime,
     until: datetime,
@@ -91,7 +91,7 @@ async def claim_rows(
     )
     if skip_locked:
         due = due.with_for_update(skip_locked=True)
-    result = await session.execute(
+    result = conn.execute(
         update(_SOURCES)
         .where(_c.id.in_(due.scalar_subquery()))
         .values(lease_owner=owner, lease_until=until)
@@ -106,8 +106,17 @@ async def load_claim(session: AsyncSession, source_id: int) -> Claim | None:
     return None if row is None else _claim(row)
 
 
+# What every successful poll leaves on its source row: the lease released, no failure counted.
+RELEASED_HEALTHY: dict[str, object] = {
+    "lease_owner": None,
+    "lease_until": None,
+    "status": "ok",
+    "consecutive_failures": 0,
+    "last_error": None,
+}
+
 # Columns a quiet poll sets; a failing source never takes this path (its recovery is an event).
-_QUIET_UPDATE = (
+QUIET_UPDATE = (
     update(_SOURCES)
     .where(_c.id == bindparam("q_id"), _c.status != "failing")
     .values(
@@ -115,11 +124,7 @@ _QUIET_UPDATE = (
         next_check_at=bindparam("q_next"),
         etag=bindparam("q_etag"),
         last_modified=bindparam("q_modified"),
-        lease_owner=None,
-        lease_until=None,
-        status="ok",
-        consecutive_failures=0,
-        last_error=None,
+        **RELEASED_HEALTHY,
     )
 )
 
@@ -143,41 +148,3 @@ class QuietOutcome:
             "q_etag": self.etag,
             "q_modified": self.last_modified,
         }
-
-
-class QuietWrites:
-    """Group commit: quiet outcomes that arrive together are written in one transaction.
-
-    ``write`` returns once its row is committed, so a poll still ends with its outcome stored.
-    While one batch is being written, the next gathers; no timer is involved.
-    """
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-        self._pending: list[tuple[QuietOutcome, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def write(self, outcome: QuietOutcome) -> None:
-        """Store one quiet outcome; return when it is committed."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((outcome, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
-        await done
-
-    async def _drain(self) -> None:
-        # Let polls finishing in the same loop iteration join the first batch.
-        await asyncio.sleep(0)
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                async with self._sessions() as session, session.begin():
-                    await session.execute(_QUIET_UPDATE, [o.params() for o, _ in batch])
-            except Exception as exc:  # every waiter gets the error; its poll reports it
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-            else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)

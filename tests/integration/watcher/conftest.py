@@ -141,7 +141,7 @@ async def make_harness(database_url: str) -> AsyncIterator[HarnessFactory]:
 
     yield build
     for harness in made:
-        await harness.deps.fetcher.aclose()
+        await harness.deps.aclose()
     for engine in engines.values():
         await engine.dispose()
 

@@ -45,7 +45,8 @@ class ScriptedSite:
     seen: list[Seen] = field(default_factory=list)
     active: int = 0
     max_active: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # A condition, so that reading the log can wait for requests still being logged.
+    lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
 
     def set(self, path: str, route: Route) -> None:
@@ -54,8 +55,13 @@ class ScriptedSite:
             self.routes[path] = route
 
     def log(self, path: str) -> list[Seen]:
-        """Return the requests that reached a path."""
+        """Return the requests that reached a path, once those in progress are logged.
+
+        A request is logged after its answer is sent, so the client may already hold the
+        answer (and the test be reading the log) while the server thread is still logging it.
+        """
         with self.lock:
+            self.lock.wait_for(lambda: self.active == 0, timeout=5)
             return [s for s in self.seen if s.path == path]
 
     def url(self, path: str) -> str:
@@ -68,13 +74,16 @@ class ScriptedSite:
             route = self.routes.get(handler.path)
             self.active += 1
             self.max_active = max(self.max_active, self.active)
+        status = None
         try:
             status = self._respond(handler, route)
         finally:
+            # One step: no reader sees the request finished but not yet logged.
             with self.lock:
                 self.active -= 1
-        with self.lock:
-            self.seen.append(Seen(handler.path, dict(handler.headers), status))
+                if status is not None:
+                    self.seen.append(Seen(handler.path, dict(handler.headers), status))
+                self.lock.notify_all()
 
     def _respond(self, handler: BaseHTTPRequestHandler, route: Route | None) -> int:
         if route is None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from services.watcher import handlers
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.handlers import claim_due, poll
 from shared.events import SourceRecovered, decode_event
@@ -110,6 +113,39 @@ async def test_a_source_that_failed_after_its_claim_still_recovers_with_one_even
         outbox = (await session.scalars(select(OutboxRow))).all()
     recovered = [r for r in outbox if r.event_type == SourceRecovered.type_name()]
     assert len(recovered) == 1
+
+
+async def test_concurrent_polls_parse_on_one_thread_and_store_on_another(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[tuple[str, str]] = []
+    real_parse, real_store = handlers.parse_content, handlers.store_parsed
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        threads.append(("parse", threading.current_thread().name))
+        return real_parse(*args, **kwargs)
+
+    def store(*args: Any, **kwargs: Any) -> Any:
+        threads.append(("store", threading.current_thread().name))
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(handlers, "parse_content", parse)
+    monkeypatch.setattr(handlers, "store_parsed", store)
+    ids = []
+    for n in range(6):
+        site.set(f"/p{n}", Route(page(f"<p>Side {n} av seks i en lang serie.</p>").encode()))
+        ids.append(await harness.add_source(site.url(f"/p{n}")))
+
+    assert await asyncio.gather(*(poll(harness.deps, i) for i in ids)) == ["baseline"] * 6
+
+    names = {kind: {name for k, name in threads if k == kind} for kind in ("parse", "store")}
+    assert len(threads) == 12
+    assert len(names["parse"]) == 1 and names["parse"].pop().startswith("watcher-parse")
+    # SQLite: one writer thread with its own connection (see group_writes).
+    assert len(names["store"]) == 1 and names["store"].pop().startswith("watcher-sqlite")
+    await harness.deps.aclose()
+    with pytest.raises(RuntimeError):  # the parser thread is shut down with the rest
+        harness.deps.parser.submit(print)
 
 
 @pytest.fixture

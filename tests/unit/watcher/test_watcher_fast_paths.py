@@ -7,13 +7,17 @@ an upgrade; so each shortcut is checked against its plain definition on awkward 
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from pathlib import Path
+from typing import Any
 
+import lxml.html
 import pytest
 from lxml import etree
 
 from services.watcher.domain import dates, extract_html
+from services.watcher.domain.content import parse_content
 from services.watcher.domain.dates import (
     DATE_PHRASE_RE,
     LABEL_WORDS,
@@ -149,3 +153,47 @@ def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
     assert phrases == _PHRASES_BY_XPATH(tree, pattern=extract_html._PHRASE_PATTERN)
     for scope in [tree, *tree.iter("main", "article", "script", "noscript")]:
         assert visible_text(scope) == [str(t) for t in _VISIBLE_BY_XPATH(scope)]
+
+
+_CASES: list[dict[str, Any]] = tomllib.loads(
+    (Path(__file__).parents[2] / "fixtures" / "watcher" / "cases.toml").read_text("utf-8")
+)["case"]
+_FORM_CONTROLS = """<!DOCTYPE html><html><head><title>Skjema</title></head><body>
+<nav><label for="q">Søk</label><input id="q" value="helse"><button>Søk</button></nav>
+<div class="content"><h1>Søknad om tilskudd</h1>
+<p>Fyll ut skjemaet under for å søke om tilskudd til folkehelsearbeid i kommunen din.</p>
+<form><label>Kommune <select name="k"><option selected>Oslo</option><option>Bergen</option>
+</select></label><textarea name="t">Beskriv tiltaket her</textarea></form>
+<p>Søknadsfristen er 1. mars, og svar kommer innen seks uker etter fristen.</p></div>
+</body></html>"""
+
+
+def _page_bodies() -> list[Any]:
+    """Every HTML fixture, each page case's edited version, and a page full of form controls."""
+    bodies = [(p.name, p.read_bytes(), {}) for p in PAGES]
+    for case in _CASES:
+        if case["kind"] != "page" or "edits" not in case:
+            continue
+        text = (Path(__file__).parents[2] / "fixtures" / "watcher" / case["base"]).read_text()
+        for edit in case["edits"]:
+            text = text.replace(edit["old"], edit["new"])
+        options = {"selector": case.get("selector"), "ignore": tuple(case.get("ignore", ()))}
+        bodies.append((case["name"], text.encode(), options))
+    bodies.append(("form controls", _FORM_CONTROLS.encode(), {}))
+    return [pytest.param(body, options, id=name) for name, body, options in bodies]
+
+
+@pytest.mark.parametrize(("body", "options"), _page_bodies())
+def test_the_c_class_lookup_extracts_what_lxml_html_lookup_extracts(
+    body: bytes, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The C lookup gives form controls the plain element class; nothing extracted may differ.
+    assert type(extract_html._parse(_FORM_CONTROLS.encode(), None).find(".//input")) is (
+        lxml.html.HtmlElement
+    )
+    fast = parse_content("page", body, **options)
+    monkeypatch.setattr(extract_html, "_LOOKUP", lxml.html.HtmlElementClassLookup())
+    assert type(extract_html._parse(_FORM_CONTROLS.encode(), None).find(".//input")) is (
+        lxml.html.InputElement
+    )
+    assert parse_content("page", body, **options) == fast
