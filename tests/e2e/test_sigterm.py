@@ -9,18 +9,14 @@ PostgreSQL, as in the distributed mode.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -32,80 +28,13 @@ from shared.schema import upgrade
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.services import fresh_postgres_database
 from tests.support.smtp import SmtpServer
-from tests.support.varsel_process import free_port
+from tests.support.varsel_process import VarselProcess, wait_until
 
 PEOPLE = 300
 # Generous: a bound on a hang, not a measure of speed.
 EXIT_WITHIN = 30.0
 PATIENCE = 180.0
-
-
-class Varsel:
-    """``python -m varsel run <service>`` as an OS process whose exit status the test reads."""
-
-    def __init__(self, workdir: Path, service: str, env: dict[str, str], name: str) -> None:
-        self.port = free_port()
-        self.log_path = workdir / f"{name}.log"
-        self._args = [sys.executable, "-m", "varsel", "run", service, "--port", str(self.port)]
-        self._workdir = workdir
-        self._env = {
-            **os.environ,
-            "VARSEL_BASE_URL": f"http://127.0.0.1:{self.port}",
-            "VARSEL_VAR_DIR": str(workdir / "var"),
-            "VARSEL_LOG_FORMAT": "json",
-            **env,
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 90.0) -> None:
-        """Start and wait until /readyz answers 200."""
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self._args, cwd=self._workdir, env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"varsel exited early:\n{self.log()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"varsel did not become ready in {timeout}s:\n{self.log()}")
-
-    def terminate(self) -> int:
-        """Send SIGTERM and return the exit status; fail if it does not exit in time."""
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            return self.process.wait(timeout=EXIT_WITHIN)
-        except subprocess.TimeoutExpired as exc:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(
-                f"no exit within {EXIT_WITHIN}s of SIGTERM:\n{self.log()}"
-            ) from exc
-
-    def kill(self) -> None:
-        """Make sure the process is gone (clean-up after a failed test)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def log(self) -> str:
-        """Return everything the process wrote."""
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-def wait_until(condition: Callable[[], bool], what: str, within: float = PATIENCE) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` if it never does."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+STARTUP = 90.0
 
 
 def write_catalogue(directory: Path, sources: str = "") -> Path:
@@ -175,20 +104,23 @@ def test_sigterm_hands_unsent_mail_back_and_a_new_mailer_sends_the_rest_once(
             "VARSEL_SMTP_URL": slow_smtp.url,
             "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
             "VARSEL_MAIL_POLL_SECONDS": "0.2",
+            "VARSEL_LOG_FORMAT": "json",
         }
-        first = Varsel(tmp_path, "mailer", env, "mailer-1")
-        second = Varsel(tmp_path, "mailer", env, "mailer-2")
+        first = VarselProcess(tmp_path, env, "mailer", name="mailer-1", migrate=False)
+        second = VarselProcess(tmp_path, env, "mailer", name="mailer-2", migrate=False)
         try:
-            first.start()
-            wait_until(lambda: len(mailbox.messages) >= 20, "the first mails")
-            status = first.terminate()
+            first.start(timeout=STARTUP)
+            wait_until(lambda: len(mailbox.messages) >= 20, "the first mails", PATIENCE)
+            status = first.terminate(EXIT_WITHIN)
             received_at_exit = len(mailbox.messages)
             after_exit = deliveries(url)
 
-            second.start()
-            wait_until(lambda: statuses(url) == {"sent": PEOPLE}, f"{PEOPLE} sent deliveries")
+            second.start(timeout=STARTUP)
+            wait_until(
+                lambda: statuses(url) == {"sent": PEOPLE}, f"{PEOPLE} sent deliveries", PATIENCE
+            )
             time.sleep(1.0)  # anything sent twice would arrive now
-            second.terminate()
+            second.terminate(EXIT_WITHIN)
         finally:
             first.kill()
             second.kill()
@@ -278,12 +210,13 @@ def test_sigterm_during_a_poll_round_leaves_no_source_leased(tmp_path: Path) -> 
             "VARSEL_DATABASE_URL": url,
             "VARSEL_CONFIG": str(write_catalogue(tmp_path, sources)),
             "VARSEL_ALLOW_PRIVATE_ADDRESSES": "true",
+            "VARSEL_LOG_FORMAT": "json",
         }
-        watcher = Varsel(tmp_path, "watcher", env, "watcher")
+        watcher = VarselProcess(tmp_path, env, "watcher", name="watcher", migrate=False)
         try:
-            watcher.start()
-            wait_until(lambda: bool(asyncio.run(_leased(url))), "a poll in progress")
-            status = watcher.terminate()
+            watcher.start(timeout=STARTUP)
+            wait_until(lambda: bool(asyncio.run(_leased(url))), "a poll in progress", PATIENCE)
+            status = watcher.terminate(EXIT_WITHIN)
             leased = asyncio.run(_leased(url))
             known = asyncio.run(_sources(url))
         finally:

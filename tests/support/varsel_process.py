@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,12 +21,25 @@ def free_port() -> int:
 
 
 class VarselProcess:
-    """``varsel run --migrate`` in a subprocess, its output kept in a log file."""
+    """``varsel run [service] [--migrate]`` in a subprocess, its output kept in a log file.
 
-    def __init__(self, workdir: Path, env: dict[str, str], *args: str) -> None:
+    ``name`` names the log file and the process in failure messages, so several replicas can
+    share a folder; ``migrate=False`` leaves the schema to the test (replicas starting together
+    should not all migrate).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str],
+        *args: str,
+        name: str = "varsel",
+        migrate: bool = True,
+    ) -> None:
+        self.name = name
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "varsel.log"
+        self.log_path = workdir / f"{name}.log"
         self._env = {
             **os.environ,
             "VARSEL_BASE_URL": self.base_url,
@@ -34,40 +48,31 @@ class VarselProcess:
             "VARSEL_MAIL_POLL_SECONDS": "0.2",
             **env,
         }
-        self._args = args
+        self._args = [*args, "--migrate"] if migrate else list(args)
         self._workdir = workdir
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> None:
         """Start and wait until /readyz says ready."""
-        log = self.log_path.open("ab")
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "varsel",
-                "run",
-                *self._args,
-                "--migrate",
-                "--port",
-                str(self.port),
-            ],
-            cwd=self._workdir,
-            env=self._env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the file
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "varsel", "run", *self._args, "--port", str(self.port)],
+                cwd=self._workdir,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise AssertionError(f"varsel exited early:\n{self.log()}")
+                raise AssertionError(f"{self.name} exited early:\n{self.log()}")
             try:
                 if httpx.get(f"{self.base_url}/readyz", timeout=10).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"varsel did not become ready in {timeout}s:\n{self.log()}")
+        raise AssertionError(f"{self.name} did not become ready in {timeout}s:\n{self.log()}")
 
     def log(self) -> str:
         """Return everything the process wrote."""
@@ -84,6 +89,18 @@ class VarselProcess:
             self._process.kill()
             self._process.wait()
 
+    def terminate(self, within: float) -> int:
+        """Send SIGTERM and return the exit status; fail if it has not exited ``within`` s."""
+        assert self._process is not None
+        self._process.terminate()
+        try:
+            return self._process.wait(timeout=within)
+        except subprocess.TimeoutExpired as exc:
+            self.kill()
+            raise AssertionError(
+                f"{self.name}: no exit {within}s after SIGTERM:\n{self.log()}"
+            ) from exc
+
     def stop(self) -> None:
         """Stop with SIGTERM, then SIGKILL if it hangs."""
         if self._process is None or self._process.poll() is not None:
@@ -94,3 +111,12 @@ class VarselProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def wait_until(condition: Callable[[], bool], what: str, within: float) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
+        time.sleep(0.05)
