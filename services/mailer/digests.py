@@ -15,7 +15,9 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -150,9 +152,16 @@ class DigestRunner:
             "start": period.start.isoformat(),
             "end": period.end.isoformat(),
         }
+        inserted = 0
         if fresh:
-            await session.execute(
-                insert(Delivery),
+            # Another replica may walk the same period at the same moment (two mailers starting
+            # together): whoever comes second skips the rows the first wrote, quietly.
+            dialect = session.get_bind().dialect.name
+            upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+            result = await session.execute(
+                upsert(Delivery)
+                .on_conflict_do_nothing(index_elements=["subscriber_id", "batch_key"])
+                .returning(Delivery.id),
                 [
                     delivery_row(
                         subscriber_id=s,
@@ -164,6 +173,7 @@ class DigestRunner:
                     for s in fresh
                 ],
             )
+            inserted = len(result.all())
         # Attach each person's open items to their queued digest in one joined UPDATE (not one
         # per person, and not a correlated subquery per item: this is most of a run's time).
         await session.execute(
@@ -179,4 +189,4 @@ class DigestRunner:
             .values(delivery_id=Delivery.id)
             .execution_options(synchronize_session=False)
         )
-        return len(fresh)
+        return inserted

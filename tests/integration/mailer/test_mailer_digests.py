@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 
@@ -117,6 +118,19 @@ async def test_a_change_belongs_to_exactly_one_period_at_07_oslo_time(
     assert len(titles(harness)) == 3, "a period runs once"
 
 
+def runner(harness: Harness, kind: type[DigestRunner], page_size: int) -> DigestRunner:
+    """Build a digest runner like the mailer's, with small pages."""
+    settings = harness.runtime.settings
+    return kind(
+        harness.runtime.sessions,
+        harness.clock,
+        timezone=settings.timezone,
+        hour=settings.digest_hour,
+        weekday=settings.digest_weekday,
+        page_size=page_size,
+    )
+
+
 class DyingRunner(DigestRunner):
     """A digest run that dies after its first page of subscribers."""
 
@@ -129,25 +143,22 @@ class DyingRunner(DigestRunner):
         return await super()._queue_page(*args, **kwargs)  # type: ignore[arg-type]
 
 
-async def test_a_run_killed_half_way_is_resumed_without_duplicates(harness: Harness) -> None:
+async def daily_people_owed_one_change(harness: Harness, count: int) -> list[str]:
+    """Subscribe ``count`` daily people, record one change, and move to their digest's time."""
     harness.clock.set(at("2026-11-22T10:00:00+00:00"))
-    people = [f"person{i}@example.org" for i in range(5)]
+    people = [f"person{i}@example.org" for i in range(count)]
     for address in people:
         await harness.subscribe(address, frequency="daily")
     await harness.seeded()
     await harness.change("Endring 1")
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
-    settings = harness.runtime.settings
-    dying = DyingRunner(
-        harness.runtime.sessions,
-        harness.clock,
-        timezone=settings.timezone,
-        hour=settings.digest_hour,
-        weekday=settings.digest_weekday,
-        page_size=2,
-    )
+    return people
+
+
+async def test_a_run_killed_half_way_is_resumed_without_duplicates(harness: Harness) -> None:
+    people = await daily_people_owed_one_change(harness, 5)
     with pytest.raises(RuntimeError, match="killed half-way"):
-        await dying.run_due()
+        await runner(harness, DyingRunner, page_size=2).run_due()
     await harness.send_all()
     assert len(harness.received()) == 2, "the first page was queued and is sent"
 
@@ -158,6 +169,22 @@ async def test_a_run_killed_half_way_is_resumed_without_duplicates(harness: Harn
     async with harness.runtime.sessions() as session:
         run = await session.scalar(select(DigestRun).where(DigestRun.frequency == "daily"))
     assert run is not None and run.status == "done"
+
+
+@on("postgresql")
+async def test_two_replicas_resuming_one_run_at_once_queue_each_digest_once(
+    harness: Harness,
+) -> None:
+    people = await daily_people_owed_one_change(harness, 8)
+    with pytest.raises(RuntimeError, match="killed half-way"):
+        await runner(harness, DyingRunner, page_size=1).run_due()  # leaves the period "running"
+    # Two mailers start together and both resume it, page by page, interleaved.
+    first, second = (runner(harness, DigestRunner, page_size=1) for _ in range(2))
+    queued = await asyncio.gather(first.run_due(), second.run_due())
+    await harness.send_all()
+
+    assert sum(queued) == len(people) - 1, "each digest counted by the replica that queued it"
+    assert sorted(r for m in harness.received() for r in m.recipients) == sorted(people)
 
 
 async def test_after_three_days_down_one_digest_carries_everything(harness: Harness) -> None:
