@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.mailer.adapters.senders import MailSender
+from services.mailer.adapters.senders import HandOver, MailSender
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
 from shared.clock import FrozenClock
@@ -61,8 +61,10 @@ class Measuring:
         self.bytes = 0
         self.mails = 0
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> None:
-        await self.inner.send(sender, recipient, message)
+    async def send(
+        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+    ) -> None:
+        await self.inner.send(sender, recipient, message, hand_over=hand_over)
         self.bytes += len(message)
         self.mails += 1
 

@@ -8,12 +8,13 @@ Exactly once, as far as SMTP allows:
   to expire, so two processes never hold the same delivery at once.
 * Each mail is re-checked at send time: erased, disabled or unsubscribed people, and alerts for
   people who switched to a digest, are dropped rather than sent.
-* Outcomes are committed in small groups while the batch is still sending (group commit).
-
-The remaining duplicate window: the SMTP server accepted a mail and the process died (or the
-database became unreachable) before that outcome was committed. The delivery's lease then
-expires and it is sent again, with the same Message-ID. At most two mails per connection are
-ever in that state (docs/decisions/0006-exactly-once-over-smtp.md).
+* A mail is marked sent after its content went out, and only while this process's lease is
+  current; its final "." of DATA and the mark's COMMIT are then written together (handover.py).
+  A crash before those writes leaves a mail the server discards and a mark that is rolled
+  back; after them, a mail the server takes and a committed mark. Either way it is sent once
+  (docs/decisions/0008-record-before-the-final-dot.md).
+* Other outcomes (deferrals, refusals) are committed in small groups while the batch is still
+  sending (group commit).
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jinja2
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.mailer.adapters.senders import (
+    HandOverRefused,
     MailSender,
     PermanentFailure,
     ServerUnavailable,
@@ -37,7 +40,8 @@ from services.mailer.adapters.senders import (
 )
 from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
 from services.mailer.compose import Composer
-from services.mailer.outcomes import Outcome, record_outcomes
+from services.mailer.handover import HandOverLedger
+from services.mailer.outcomes import RECORD_RETRY_PAUSES, Outcome, record_outcomes
 from services.subscriptions import read_api
 from shared.clock import Clock
 from shared.wakeup import sleep_until_woken
@@ -47,12 +51,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
-# Pauses between tries to record outcomes while the database is away: about 8 s in all, inside
-# the default lease's 60 s margin, so no other process takes these mails meanwhile.
-RECORD_RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
-# Mails sent or being sent whose outcome is not committed yet, per SMTP connection: the most a
-# crash can cause to be sent twice (docs/decisions/0006-exactly-once-over-smtp.md).
-UNRECORDED_PER_CONNECTION = 2
+# Outcomes already in the ledger (handed: marked sent before the final dot) or no longer this
+# process's to write (lost: another process took the delivery over).
+UNWRITTEN = frozenset({"handed", "lost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class Claimed:
     batch_key: str
     reference: dict[str, str]
     attempts: int
+    lease_until: datetime
 
 
 def message_id_for(item: Claimed, domain: str) -> str:
@@ -96,14 +98,16 @@ class DeliveryWorker:
         self._lease = lease
         # Nothing is handed to SMTP this close to the lease's end: another process may take it.
         self._margin = min(LEASE_MARGIN, lease / 5)
-        self._unrecorded_limit = UNRECORDED_PER_CONNECTION * concurrency
-        self._skip_locked = not sessions.kw["bind"].url.drivername.startswith("sqlite")
+        engine = sessions.kw["bind"]
+        self._skip_locked = not engine.url.drivername.startswith("sqlite")
+        self._handovers = HandOverLedger(engine, clock)
         self.wake = asyncio.Event()
         self._stop = asyncio.Event()  # replaced by run()'s; once set, unsent mails are handed back
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries."""
         now = self._clock.now()
+        lease_until = now + self._lease
         async with self._sessions() as session, session.begin():
             query = (
                 select(
@@ -130,10 +134,18 @@ class DeliveryWorker:
                 await session.execute(
                     update(Delivery)
                     .where(Delivery.id.in_([r.id for r in rows]))
-                    .values(status="sending", lease_until=now + self._lease)
+                    .values(status="sending", lease_until=lease_until)
                 )
             return [
-                Claimed(r.id, r.subscriber_id, r.kind, r.batch_key, dict(r.reference), r.attempts)
+                Claimed(
+                    r.id,
+                    r.subscriber_id,
+                    r.kind,
+                    r.batch_key,
+                    dict(r.reference),
+                    r.attempts,
+                    lease_until,
+                )
                 for r in rows
             ]
 
@@ -148,12 +160,8 @@ class DeliveryWorker:
         done: asyncio.Queue[Outcome | None] = asyncio.Queue()
         halt = asyncio.Event()  # set when the server is down or outcomes cannot be recorded
 
-        # Mails handed over but not yet recorded would go again after a crash: cap them.
-        unrecorded = asyncio.Semaphore(self._unrecorded_limit)
-
         async def one(item: Claimed) -> None:
             async with semaphore:
-                await unrecorded.acquire()  # released by the recorder once the outcome is in
                 if self._stop.is_set():
                     # Shutting down: give the mail back unsent so the next process sends it now.
                     done.put_nowait(Outcome(item.id, item.subscriber_id, item.kind, "released"))
@@ -172,7 +180,7 @@ class DeliveryWorker:
                     halt.set()
                 done.put_nowait(outcome)
 
-        recorder = asyncio.create_task(self._recorder(claimed, done, halt, unrecorded))
+        recorder = asyncio.create_task(self._recorder(claimed, done, halt))
         try:
             await asyncio.gather(*(one(c) for c in claimed))
         finally:
@@ -218,7 +226,6 @@ class DeliveryWorker:
         claimed: list[Claimed],
         done: asyncio.Queue[Outcome | None],
         halt: asyncio.Event,
-        unrecorded: asyncio.Semaphore,
     ) -> None:
         """Commit outcomes as they arrive, everything available in one transaction."""
         attempts = {c.id: c.attempts for c in claimed}
@@ -227,27 +234,21 @@ class DeliveryWorker:
             batch = [await done.get()]
             while not done.empty():
                 batch.append(done.get_nowait())
-            outcomes = [o for o in batch if o is not None]
-            finished = len(outcomes) != len(batch)
+            finished = None in batch
+            outcomes = [o for o in batch if o is not None and o.status not in UNWRITTEN]
             if not outcomes:
                 continue
             try:
                 await self._record(outcomes, attempts)
             except Exception:
-                # Stop sending: unrecorded mails would be sent again once their lease expires.
-                halt.set()
-                for _ in claimed:
-                    unrecorded.release()  # let every waiting mail see the halt and give up
+                halt.set()  # stop sending while the ledger cannot be written
                 log.exception("mailer: cannot record %d outcomes", len(outcomes))
                 raise
-            for _ in outcomes:
-                unrecorded.release()
 
     async def _record(self, outcomes: list[Outcome], attempts: dict[int, int]) -> None:
         """Commit outcomes, trying again while the database restarts or fails over.
 
-        These mails were handed over already: unrecorded, they would be sent again after their
-        lease. Meanwhile no further mail is handed over (the unrecorded allowance runs out).
+        Unrecorded, a deferred or refused mail would count as sent.
         """
         for pause in RECORD_RETRY_PAUSES:
             try:
@@ -302,15 +303,27 @@ class DeliveryWorker:
         payload = self._composer.sign(
             built.personalise(to=person.email, message_id=message_id, now=self._clock.now())
         )
+        marked = False
+
+        async def hand_over(release: Callable[[], None]) -> None:
+            nonlocal marked
+            await self._handovers.mark_sent(item.id, item.lease_until, release)
+            marked = True
+
         try:
-            await self._sender.send(self._composer.envelope_sender, person.email, payload)
+            await self._sender.send(
+                self._composer.envelope_sender, person.email, payload, hand_over=hand_over
+            )
+        except HandOverRefused as exc:
+            return outcome("lost" if exc.lease_lost else "held", str(exc))
         except ServerUnavailable as exc:
             return outcome("held", str(exc))
         except TemporaryFailure as exc:
             return outcome("retry", str(exc), exc.code)
         except PermanentFailure as exc:
             return outcome("bounced", str(exc), exc.code)
-        return outcome("sent")
+        # A sender that never called hand_over (none of ours) is recorded the old way, after.
+        return outcome("handed" if marked else "sent")
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Send until stopped, waking early when new work is queued."""

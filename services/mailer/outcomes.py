@@ -19,6 +19,9 @@ from shared.outbox import record
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Pauses between tries to record outcomes while the database is away: about 8 s in all, inside
+# the default lease's 60 s margin, so no other process takes these mails meanwhile.
+RECORD_RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0)
 # How long to wait before trying again when the SMTP server could not be reached at all.
 SERVER_RETRY = timedelta(seconds=30)
 
@@ -27,10 +30,11 @@ SERVER_RETRY = timedelta(seconds=30)
 class Outcome:
     """What became of one delivery.
 
-    ``status`` is sent, retry (4xx or dropped connection), held (not tried: server down or
-    lease running out), released (not tried: the process is shutting down), bounced (5xx),
-    failed (cannot be built), dropped (no longer wanted) or rhythm (an alert for someone who
-    now gets digests).
+    ``status`` is sent, handed (sent, and recorded so before the final dot), lost (another
+    process holds the delivery now), retry (4xx or dropped connection), held (not tried:
+    server down, ledger unavailable or lease running out), released (not tried: the process is
+    shutting down), bounced (5xx), failed (cannot be built), dropped (no longer wanted) or
+    rhythm (an alert for someone who now gets digests).
     """
 
     id: int

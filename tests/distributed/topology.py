@@ -254,9 +254,9 @@ _KINDS = (
 class Tally:
     """Received mail set against the plan: what is missing, unexpected or repeated.
 
-    A repeat is the same message (same Message-ID) handed to the SMTP server again, which
-    ADR 0006 allows for the few mails in flight when a process dies; a duplicate is the same
-    alert or digest arriving as two different messages, which nothing allows.
+    A repeat is the same message (same Message-ID) handed to the SMTP server again; a duplicate
+    is the same alert or digest arriving as two different messages. Neither is allowed; they
+    are counted apart so a failure says which guarantee broke.
     """
 
     alerts: dict[tuple[str, int], list[str]] = field(default_factory=dict)

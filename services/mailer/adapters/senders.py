@@ -16,6 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from services.mailer.adapters.smtp_connection import HandOver, NonAsciiRefused, SmtpConnection
+
+__all__ = ["HandOver"]  # re-exported: senders and their wrappers name it from here
+
 
 class SendFailure(Exception):
     """A message did not go through; ``code`` is the SMTP reply code when there was one."""
@@ -37,11 +41,30 @@ class PermanentFailure(SendFailure):
     """The server refused this recipient or message for good (5xx)."""
 
 
+class HandOverRefused(Exception):
+    """The hand-over was not recorded, so the mail was withdrawn before the server took it.
+
+    ``lease_lost`` is true when another process owns the delivery now; otherwise the ledger
+    could not be written and the mail should wait.
+    """
+
+    def __init__(self, text: str, *, lease_lost: bool) -> None:
+        super().__init__(text)
+        self.lease_lost = lease_lost
+
+
 class MailSender(Protocol):
     """Delivers one message to one recipient."""
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """Send; raise TemporaryFailure or PermanentFailure when it does not go through."""
+    async def send(
+        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+    ) -> None:
+        """Send; raise TemporaryFailure or PermanentFailure when it does not go through.
+
+        ``hand_over`` is awaited once, at the last moment the mail can still be withdrawn, with
+        the function that completes the hand-over; if it raises HandOverRefused, the mail is
+        withdrawn and the refusal propagates.
+        """
 
     async def close(self) -> None:
         """Release connections."""
@@ -53,16 +76,29 @@ class FileMailSender:
     def __init__(self, directory: Path) -> None:
         self._directory = directory
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+    async def send(
+        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+    ) -> None:
         """Write the message atomically so readers never see half a file."""
-        await asyncio.to_thread(self._write, message)
-
-    def _write(self, message: bytes) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
         name = f"{uuid.uuid4().hex}.eml"
         temporary = self._directory / f".{name}.tmp"
+        await asyncio.to_thread(self._write, temporary, message)
+
+        def publish() -> None:  # the file's final dot: readers see it from now on
+            os.replace(temporary, self._directory / name)
+
+        if hand_over is None:
+            publish()
+            return
+        try:
+            await hand_over(publish)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+
+    def _write(self, temporary: Path, message: bytes) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(message)
-        os.replace(temporary, self._directory / name)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -71,7 +107,14 @@ class FileMailSender:
 class SmtpMailSender:
     """Sends over SMTP with up to ``pool_size`` reused connections."""
 
-    def __init__(self, url: str, *, pool_size: int = 4, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 4,
+        timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps", "smtp+starttls"} or not parts.hostname:
             raise ValueError(
@@ -85,11 +128,13 @@ class SmtpMailSender:
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
         self._timeout = timeout
-        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self._idle: asyncio.Queue[SmtpConnection] = asyncio.Queue()
         self._slots = asyncio.Semaphore(pool_size)
-        self._tls = ssl.create_default_context()
+        # The system's trust store unless told otherwise (tests bring their own authority).
+        self._tls = tls_context or ssl.create_default_context()
 
-    async def _connect(self) -> aiosmtplib.SMTP:
+    async def _connect(self) -> SmtpConnection:
+        """Open, secure, greet and log in with aiosmtplib; transactions then run on our own."""
         client = aiosmtplib.SMTP(
             hostname=self._host,
             port=self._port,
@@ -99,90 +144,64 @@ class SmtpMailSender:
             tls_context=self._tls if (self._implicit_tls or self._starttls) else None,
         )
         await client.connect()
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()
         if self._username and self._password:
             await client.login(self._username, self._password)
-        return client
+        return SmtpConnection(client)
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+    async def send(
+        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+    ) -> None:
         """Send one message on a pooled connection, mapping replies to failure kinds."""
         async with self._slots:
-            client = None
+            connection = None
             try:
-                client = self._reusable()
-                if client is None:
+                connection = self._reusable()
+                if connection is None:
                     try:
-                        client = await self._connect()
+                        connection = await self._connect()
                     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                         raise ServerUnavailable(
                             f"cannot reach the SMTP server: {type(exc).__name__}"
                         ) from exc
-                await _transaction(client, sender, recipient, message)
-            except ServerUnavailable:
-                raise
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                codes = [r.code for r in exc.recipients]
-                raise _failure(codes[0] if codes else 550, "recipient refused") from exc
+                await connection.send(sender, recipient, message, hand_over)
+            except (ServerUnavailable, HandOverRefused):
+                raise  # a refused hand-over has closed the connection already
+            except NonAsciiRefused as exc:
+                # Not the person's fault and no retry will help: failed, but not a bounce.
+                if connection is not None:
+                    self._idle.put_nowait(connection)  # nothing was sent: the connection is fine
+                raise PermanentFailure(str(exc)) from exc
             except aiosmtplib.SMTPResponseException as exc:
                 # 421 means the server is closing the connection; otherwise it can be reused
                 # for the next message after RSET.
-                if exc.code == 421:
-                    await _drop(client)
-                else:
-                    await _reset(client)
-                    if client is not None and client.is_connected:
-                        self._idle.put_nowait(client)
-                client = None
+                if exc.code == 421 or not await _reset(connection):
+                    _drop(connection)
+                elif connection is not None:
+                    self._idle.put_nowait(connection)
                 raise _failure(exc.code, exc.message) from exc
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                await _drop(client)
-                client = None
+                _drop(connection)
                 raise TemporaryFailure(f"SMTP connection problem: {type(exc).__name__}") from exc
             except BaseException:
-                await _drop(client)
-                client = None
+                _drop(connection)
                 raise
-            if client is not None:
-                self._idle.put_nowait(client)
+            self._idle.put_nowait(connection)
 
-    def _reusable(self) -> aiosmtplib.SMTP | None:
+    def _reusable(self) -> SmtpConnection | None:
         """Return an idle connection that is still open; the server may have timed others out."""
         while not self._idle.empty():
-            client = self._idle.get_nowait()
-            if client.is_connected:
-                return client
-            client.close()
+            connection = self._idle.get_nowait()
+            if connection.is_open:
+                return connection
+            connection.close()
         return None
 
     async def close(self) -> None:
         """Quit every pooled connection."""
         while not self._idle.empty():
-            client = self._idle.get_nowait()
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
-
-
-async def _transaction(
-    client: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes
-) -> None:
-    """Send MAIL, RCPT and DATA for one recipient."""
-    if client.is_ehlo_or_helo_needed or not (sender.isascii() and recipient.isascii()):
-        # First mail on a connection (EHLO) or an address that needs SMTPUTF8: the full path.
-        errors, _ = await client.sendmail(sender, [recipient], message)
-        if errors:
-            code, _text = next(iter(errors.values()))
-            raise _failure(code, "recipient refused")
-        return
-    # Addresses were checked at sign-up; aiosmtplib's parsing of them on every mail cost a
-    # fifth of the CPU of a fan-out (docs/benchmarks.md). The client still refuses CR and LF.
-    response = await client.execute_command(b"MAIL", b"FROM:<" + sender.encode("ascii") + b">")
-    if response.code != 250:
-        raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
-    response = await client.execute_command(b"RCPT", b"TO:<" + recipient.encode("ascii") + b">")
-    if response.code not in (250, 251):
-        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
-    await client.data(message)
+            await self._idle.get_nowait().quit()
 
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
@@ -196,18 +215,20 @@ def _failure(code: int, text: str) -> SendFailure:
     return PermanentFailure(detail, code)
 
 
-async def _reset(client: aiosmtplib.SMTP | None) -> None:
-    if client is None or not client.is_connected:
-        return
+async def _reset(connection: SmtpConnection | None) -> bool:
+    """RSET after a refusal; tell whether the connection can be used again."""
+    if connection is None or not connection.is_open:
+        return False
     try:
-        await client.rset()
-    except (aiosmtplib.SMTPException, OSError):
-        client.close()
+        await connection.reset()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        return False
+    return True
 
 
-async def _drop(client: aiosmtplib.SMTP | None) -> None:
-    if client is not None:
-        client.close()
+def _drop(connection: SmtpConnection | None) -> None:
+    if connection is not None:
+        connection.close()
 
 
 def build_sender(smtp_url: str, outbox_dir: Path, pool_size: int) -> MailSender:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.mailer.adapters.senders import MailSender
+from services.mailer.adapters.senders import HandOver, MailSender
 from services.mailer.delivery import LEASE, DeliveryWorker
 from tests.integration.mailer.harness import Harness
 
@@ -20,11 +20,13 @@ class StallingSender:
         self.limit = limit
         self.sent = 0
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> None:
+    async def send(
+        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+    ) -> None:
         if self.sent >= self.limit:
             await asyncio.Event().wait()
         self.sent += 1
-        await self.inner.send(sender, recipient, message)
+        await self.inner.send(sender, recipient, message, hand_over=hand_over)
 
     async def close(self) -> None:
         await self.inner.close()

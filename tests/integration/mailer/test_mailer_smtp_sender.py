@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 
 import pytest
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from services.mailer.adapters.senders import PermanentFailure, SmtpMailSender, TemporaryFailure
+from services.mailer.adapters.senders import (
+    HandOverRefused,
+    PermanentFailure,
+    SmtpMailSender,
+    TemporaryFailure,
+)
 from tests.integration.mailer.faults import LoopbackSmtp
 from tests.support.smtp import Mailbox
 from tests.support.varsel_process import free_port
@@ -69,3 +76,65 @@ async def test_an_address_with_a_line_break_is_never_sent(server: LoopbackSmtp) 
     finally:
         await sender.close()
     assert [m.recipients for m in server.mailbox.messages] == [["kari@example.org"]]
+
+
+async def test_the_hand_over_falls_between_the_content_and_the_final_dot(
+    server: LoopbackSmtp,
+) -> None:
+    # A line starting with "." must survive: the sender does its own dot-stuffing now.
+    message = MESSAGE + b".skjult linje\r\n..to punktum\r\nslutt\n"
+    seen_at_hand_over: list[int] = []
+
+    async def hand_over(release: Callable[[], None]) -> None:
+        seen_at_hand_over.append(len(server.mailbox.messages))
+        release()
+
+    sender = SmtpMailSender(server.url, pool_size=1)
+    try:
+        await sender.send("varsel@fhi.no", "kari@example.org", message, hand_over=hand_over)
+        await sender.send("varsel@fhi.no", "ola@example.org", message, hand_over=hand_over)
+    finally:
+        await sender.close()
+
+    assert seen_at_hand_over == [0, 1], "the server must not have the mail before the hand-over"
+    first, second = server.mailbox.messages
+    assert first.data.endswith(b".skjult linje\r\n..to punktum\r\nslutt\r\n")
+    assert first.data == second.data
+
+
+async def test_a_refused_hand_over_withdraws_the_mail(server: LoopbackSmtp) -> None:
+    async def refuse(release: Callable[[], None]) -> None:
+        raise HandOverRefused("another process holds this delivery now", lease_lost=True)
+
+    sender = SmtpMailSender(server.url, pool_size=1)
+    try:
+        with pytest.raises(HandOverRefused):
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE, hand_over=refuse)
+        # The next mail goes on a fresh connection; the withdrawn one never arrives.
+        await sender.send("varsel@fhi.no", "ola@example.org", MESSAGE)
+        await asyncio.sleep(0.2)
+    finally:
+        await sender.close()
+    assert [m.recipients for m in server.mailbox.messages] == [["ola@example.org"]]
+
+
+@pytest.mark.parametrize("smtputf8", [True, False], ids=["smtputf8", "ascii-only"])
+async def test_a_non_ascii_address_goes_only_where_the_server_takes_it(smtputf8: bool) -> None:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
+    controller.start()
+    sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1)
+    try:
+        if smtputf8:
+            await sender.send("varsel@fhi.no", "bjørn@eksempel.no", MESSAGE)
+        else:
+            with pytest.raises(PermanentFailure, match="SMTPUTF8") as refused:
+                await sender.send("varsel@fhi.no", "bjørn@eksempel.no", MESSAGE)
+            assert refused.value.code is None, "not the address's fault: no bounce"
+        await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+    finally:
+        await sender.close()
+        controller.stop()
+    expected = [["bjørn@eksempel.no"]] if smtputf8 else []
+    assert [m.recipients for m in mailbox.messages] == [*expected, ["kari@example.org"]]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 from services.mailer.delivery import Claimed, message_id_for
 
 
 def claimed(delivery_id: int, batch_key: str = "change:1", attempts: int = 0) -> Claimed:
-    return Claimed(delivery_id, uuid.uuid4(), "alert", batch_key, {}, attempts)
+    lease = datetime(2026, 11, 22, 7, tzinfo=UTC)
+    return Claimed(delivery_id, uuid.uuid4(), "alert", batch_key, {}, attempts, lease)
 
 
 def test_a_retry_or_resend_after_a_crash_carries_the_same_message_id() -> None:

@@ -1,0 +1,260 @@
+"""One SMTP connection for mail transactions: pipelined commands, and a hand-over before the dot.
+
+aiosmtplib opens the connection, negotiates TLS, says EHLO and logs in; then the transactions
+run here. Two things are written by hand because aiosmtplib cannot do them:
+
+* PIPELINING (RFC 2920): MAIL, RCPT and DATA go in one write and their three replies are read
+  together. aiosmtplib's protocol parses one reply per read, so replies that arrive together
+  would wait for more data. On a loopback fan-out this saves two round trips per mail.
+* A hand-over between the content and the final "." of DATA, where the delivery ledger records
+  the mail as sent (docs/decisions/0008-record-before-the-final-dot.md). aiosmtplib writes
+  content and dot in one call.
+
+Servers that do not announce PIPELINING get the same commands one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import aiosmtplib
+from aiosmtplib.protocol import normalize_message_line_endings
+
+# Awaited when the mail is ready to become the server's. It records the hand-over, then calls
+# the function it is given, which writes the final "." of DATA at once; it raises when the
+# mail must not go (docs/decisions/0008-record-before-the-final-dot.md).
+HandOver = Callable[[Callable[[], None]], Awaitable[None]]
+_MAX_REPLY = 64 * 1024  # a reply longer than this is not SMTP (RFC 5321 allows 512 per line)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+_TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+
+Reply = aiosmtplib.SMTPResponse
+
+
+class _Replies(asyncio.Protocol):
+    """Collects complete SMTP replies, however many arrive in one read."""
+
+    def __init__(self, wait: float | None) -> None:
+        self._wait = wait  # seconds to wait for a reply; None waits for ever
+        self._buffer = bytearray()
+        self._replies: deque[Reply] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self.lost: Exception | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while (reply := self._parse()) is not None:
+            self._replies.append(reply)
+        if len(self._buffer) > _MAX_REPLY:
+            self._fail(aiosmtplib.SMTPResponseException(-1, "reply too long"))
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self._fail(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(aiosmtplib.SMTPServerDisconnected(f"connection lost: {exc or 'closed'}"))
+
+    def _fail(self, exc: Exception) -> None:
+        if self.lost is None:
+            self.lost = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _parse(self) -> Reply | None:
+        """Take one complete reply (all its lines) off the buffer, if there is one."""
+        offset = 0
+        lines: list[bytes] = []
+        while (end := self._buffer.find(b"\n", offset)) != -1:
+            line = bytes(self._buffer[offset : end + 1])
+            offset = end + 1
+            lines.append(line[4:].strip())
+            if line[3:4] != b"-":
+                try:
+                    code = int(line[:3])
+                except ValueError:
+                    code = -1  # the caller treats an unknown code as a failed command
+                del self._buffer[:offset]
+                text = b"\n".join(lines).decode("utf-8", "surrogateescape")
+                return Reply(code, text)
+        return None
+
+    async def next(self) -> Reply:
+        """Return the next reply; raise when the connection ended or the server is silent."""
+        if self._replies:  # pipelined replies often arrive together: no need to wait
+            return self._replies.popleft()
+        async with asyncio.timeout(self._wait):
+            while not self._replies:
+                if self.lost is not None:
+                    raise self.lost
+                self._waiter = asyncio.get_running_loop().create_future()
+                await self._waiter
+        return self._replies.popleft()
+
+
+class SmtpConnection:
+    """A connected, greeted (and, if configured, secured and logged-in) SMTP connection."""
+
+    def __init__(self, client: aiosmtplib.SMTP) -> None:
+        transport = client.transport
+        if not isinstance(transport, asyncio.Transport) or client.is_ehlo_or_helo_needed:
+            raise ValueError("connect the client (and say EHLO) first")
+        self._client = client  # keeps aiosmtplib's state alive; the transport is ours now
+        self._transport: asyncio.Transport = transport
+        self._pipelining = client.supports_extension("pipelining")
+        self._smtputf8 = client.supports_extension("smtputf8")
+        self._replies = _Replies(client.timeout)
+        self._dot_written = False
+        self._socket = transport.get_extra_info("socket")  # the TCP socket under TLS too
+        self._transport.set_protocol(self._replies)
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the connection can carry another mail."""
+        return self._replies.lost is None and not self._transport.is_closing()
+
+    def close(self) -> None:
+        """Drop the connection; a mail before its final dot is discarded by the server."""
+        self._transport.close()
+
+    async def quit(self) -> None:
+        """Say goodbye politely, then close."""
+        try:
+            if self.is_open:
+                self._transport.write(b"QUIT\r\n")
+                async with asyncio.timeout(5.0):
+                    await self._replies.next()
+        except (aiosmtplib.SMTPException, TimeoutError):
+            pass
+        finally:
+            self.close()
+
+    async def reset(self) -> None:
+        """Abandon the current transaction (RSET) so the connection can take the next mail."""
+        self._transport.write(b"RSET\r\n")
+        reply = await self._replies.next()
+        if reply.code != 250:
+            raise aiosmtplib.SMTPResponseException(reply.code, reply.message)
+
+    async def send(
+        self, sender: str, recipient: str, message: bytes, hand_over: HandOver | None
+    ) -> None:
+        """Run one transaction; raise aiosmtplib's exceptions for refusals and lost connections."""
+        for address in (sender, recipient):
+            if _CONTROL.search(address):
+                raise ValueError("an address contains a control character")
+        if sender.isascii() and recipient.isascii():
+            # Addresses were checked at sign-up; parsing them again per mail cost a fifth of
+            # the CPU of a fan-out (docs/benchmarks.md).
+            commands = [
+                b"MAIL FROM:<%s>\r\n" % sender.encode(),
+                b"RCPT TO:<%s>\r\n" % recipient.encode(),
+            ]
+        elif self._smtputf8:
+            commands = [
+                b"MAIL FROM:<%s> SMTPUTF8\r\n" % sender.encode(),
+                b"RCPT TO:<%s>\r\n" % recipient.encode(),
+            ]
+        else:
+            raise NonAsciiRefused("the SMTP server does not take non-ASCII addresses (SMTPUTF8)")
+        commands.append(b"DATA\r\n")
+        mail, rcpt, data = await self._commands(commands)
+        envelope_ok = mail.code == 250 and rcpt is not None and rcpt.code in (250, 251)
+        if data is not None and data.code == 354 and not envelope_ok:
+            # The server opened DATA although the envelope failed: end it empty (RFC 2920 3.1).
+            self._transport.write(b".\r\n")
+            await self._replies.next()
+        if mail.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
+        if rcpt is None or rcpt.code not in (250, 251):
+            code, text = (rcpt.code, rcpt.message) if rcpt else (mail.code, mail.message)
+            raise aiosmtplib.SMTPRecipientRefused(code, text, recipient)
+        if data is None or data.code != 354:
+            code, text = (data.code, data.message) if data else (rcpt.code, rcpt.message)
+            raise aiosmtplib.SMTPDataError(code, text)
+        await self._content(message, hand_over)
+
+    async def _commands(self, commands: list[bytes]) -> tuple[Reply, Reply | None, Reply | None]:
+        """Send MAIL, RCPT and DATA; return their replies (None for a command not sent)."""
+        if self._pipelining:
+            self._transport.write(b"".join(commands))
+            mail = await self._replies.next()
+            rcpt = await self._replies.next()
+            return mail, rcpt, await self._replies.next()
+        replies: list[Reply | None] = []
+        for command, wanted in zip(commands, ((250,), (250, 251), (354,)), strict=True):
+            self._transport.write(command)
+            reply = await self._replies.next()
+            replies.append(reply)
+            if reply.code not in wanted:
+                break
+        first, second, third = [*replies, None, None][:3]
+        assert first is not None
+        return first, second, third
+
+    def _cork(self, on: bool) -> None:
+        """Hold (or send) what is written next in the kernel, where a kill still delivers it.
+
+        Corked, writing the final dot is a copy into the kernel instead of a trip through the
+        network stack, so the ledger's dots-then-COMMIT step, the one window in which a kill
+        repeats mails, is about three times shorter (ADR 0008). Linux only; elsewhere the dot
+        is simply sent.
+        """
+        if _TCP_CORK is not None and self._socket is not None:
+            with contextlib.suppress(OSError):  # closed meanwhile: the reply read says so
+                self._socket.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, int(on))
+
+    def _final_dot(self) -> None:
+        if not self._dot_written:
+            self._dot_written = True
+            self._transport.write(b".\r\n")
+
+    async def _content(self, message: bytes, hand_over: HandOver | None) -> None:
+        """Write the content, let the ledger record the hand-over, then the final dot."""
+        self._transport.write(_stuffed(message))
+        self._dot_written = False
+        # The final dot must not wait behind content in asyncio's buffer: the kernel's buffer is
+        # delivered even if the process is killed, asyncio's is not (large mails, slow links).
+        # Polled: TLS transports give no dependable drain callback. Usually nothing to wait for.
+        while self._transport.get_write_buffer_size() and self.is_open:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        if hand_over is None:
+            self._final_dot()
+        else:
+            self._cork(True)
+            try:
+                await hand_over(self._final_dot)
+            except BaseException:
+                # Refused before the dot: withdrawn, the server discards it. (Cancelled after
+                # the dot: closing sends what is buffered, so the server still gets it.)
+                self.close()
+                raise
+            self._final_dot()  # in case the hand-over returned without writing it
+            self._cork(False)
+        reply = await self._replies.next()
+        if reply.code != 250:
+            raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+
+
+class NonAsciiRefused(Exception):
+    """The server cannot take a non-ASCII address; no retry will help."""
+
+
+def _stuffed(message: bytes) -> bytes:
+    """Return the message with CRLF line endings and leading dots doubled (RFC 5321, 4.5.2)."""
+    lines = message.count(b"\n")
+    if not (lines == message.count(b"\r\n") == message.count(b"\r") and message.endswith(b"\r\n")):
+        message = normalize_message_line_endings(message)  # rare: ours are CRLF already
+    if message.startswith(b".") or b"\n." in message:
+        message = _LEADING_DOT.sub(b"..", message)
+    return message
