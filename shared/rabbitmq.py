@@ -29,6 +29,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.connection import make_url
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -127,16 +128,22 @@ class RabbitMqBus:
     async def _connect(self) -> AbstractRobustConnection:
         async with self._connect_lock:
             if self._connection is None:
+                # Built here rather than by aio_pika.connect_robust so that a first connect that
+                # fails or is cancelled can be closed: its reconnect task would otherwise retry
+                # for ever, and it swallows the cancellation that ends an event loop.
+                connection = aio_pika.RobustConnection(
+                    make_url(self._url), reconnect_interval=self._reconnect_interval
+                )
                 try:
-                    self._connection = await aio_pika.connect_robust(
-                        self._url,
-                        timeout=self._connect_timeout,
-                        reconnect_interval=self._reconnect_interval,
-                    )
-                except Exception as exc:
+                    await connection.connect(timeout=self._connect_timeout)
+                except BaseException as exc:
+                    await connection.close()
+                    if not isinstance(exc, Exception):
+                        raise
                     raise BrokerUnavailable(
                         f"cannot reach RabbitMQ at {redact(self._url)}: {type(exc).__name__}: {exc}"
                     ) from exc
+                self._connection = connection
             return self._connection
 
     async def _declare_exchange(self, channel: AbstractChannel) -> AbstractExchange:

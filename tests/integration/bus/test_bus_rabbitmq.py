@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import ContentChanged, Event, SubscriberErased
 from shared.outbox import OutboxRelay, OutboxRow, record
-from shared.rabbitmq import BrokerUnavailable
+from shared.rabbitmq import BrokerUnavailable, RabbitMqBus
 from tests.integration.bus.conftest import (
     BrokerProxy,
     MakeBus,
@@ -231,6 +231,40 @@ async def test_start_fails_clearly_when_the_broker_is_unreachable(
         await bus.start()
     assert "secret" not in str(err.value)
     assert not await bus.ping()
+
+
+async def test_a_connect_cut_short_leaves_no_reconnecting_task_behind(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # Accepts TCP and never answers, so the AMQP handshake waits until it is cut short.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    bus = RabbitMqBus(
+        f"amqp://guest:guest@127.0.0.1:{port}/",
+        sessions,
+        connect_timeout=30,
+        reconnect_interval=0.05,
+    )
+    try:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(bus.start(), timeout=0.5)
+        await asyncio.sleep(0.2)
+        # aio-pika's reconnect loop would retry for ever, and it ignores the cancellation
+        # that ends an event loop (a process shutting down would hang).
+        reconnecting = [
+            task
+            for task in asyncio.all_tasks()
+            if "connection_factory" in task.get_coro().__qualname__  # type: ignore[union-attr]
+        ]
+        assert reconnecting == []
+    finally:
+        await bus.stop()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_the_relay_keeps_events_while_the_broker_is_unreachable_and_catches_up(
