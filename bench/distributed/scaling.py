@@ -30,20 +30,19 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
-from sqlalchemy import insert
 
 from services.mailer.bootstrap import Mailer
-from services.subscriptions.adapters.tables import Subscriber, Subscription
-from shared.events import ContentChanged
-from shared.outbox import record
 from shared.runtime import build_runtime
 from shared.schema import upgrade
 from shared.settings import Settings
+
+# The seeding helpers of the crash tests live under tests/, beside the project's packages.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.support.seed import insert_immediate_subscribers, record_change
 
 ADMIN = os.environ.get("VARSEL_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 TOPIC = "norge-i-verden"
@@ -102,31 +101,8 @@ async def admin(statement: str) -> None:
 async def seed(url: str, catalogue: Path, count: int) -> None:
     """Insert ``count`` confirmed immediate subscribers of the topic, in bulk."""
     runtime = build_runtime(Settings(database_url=url, config=catalogue))
-    now = datetime.now(UTC)
     try:
-        for start in range(0, count, 10_000):
-            ids = [uuid.uuid4() for _ in range(min(10_000, count - start))]
-            async with runtime.sessions() as session, session.begin():
-                await session.execute(
-                    insert(Subscriber),
-                    [
-                        {
-                            "id": i,
-                            "email": f"p{start + n}@bench.example.org",
-                            "language": "nb",
-                            "frequency": "immediate",
-                            "status": "active",
-                            "created_at": now,
-                            "confirmed_at": now,
-                            "hard_bounces": 0,
-                        }
-                        for n, i in enumerate(ids)
-                    ],
-                )
-                await session.execute(
-                    insert(Subscription),
-                    [{"subscriber_id": i, "topic": TOPIC, "started_at": now} for i in ids],
-                )
+        await insert_immediate_subscribers(runtime.sessions, count, TOPIC)
     finally:
         await runtime.close()
 
@@ -136,19 +112,7 @@ async def fan_out(url: str, catalogue: Path, smtp_url: str) -> float:
     runtime = build_runtime(Settings(database_url=url, config=catalogue, smtp_url=smtp_url))
     Mailer(runtime)  # subscribes the mailer's consumers on this process's bus
     try:
-        async with runtime.sessions() as session, session.begin():
-            record(
-                session,
-                ContentChanged(
-                    source_id=1,
-                    source_url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
-                    kind="page",
-                    topics=(TOPIC,),
-                    title="Norge i verden: ny rapport om global helse",
-                    url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
-                    summary="Nytt avsnitt om global helse. Tabell 2 er oppdatert.",
-                ),
-            )
+        await record_change(runtime.sessions, TOPIC)
         started = time.perf_counter()
         await runtime.relay.publish_pending()
         return time.perf_counter() - started
