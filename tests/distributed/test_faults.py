@@ -109,12 +109,29 @@ def test_mailer_and_watcher_killed_mid_work(
     private_rabbitmq: PrivateRabbitMq,
 ) -> None:
     plan, topology = _start(build_topology, private_postgres, private_rabbitmq)
-    watcher = topology.processes["watcher-1"]
-    leased = f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{watcher.pid}'"
-    # Mid-work: the instant it holds pages it is polling; the pages change right after.
-    wait_until(lambda: int(query(topology.database_url, leased)) > 0, 60, "a watcher's poll")
+    # Mid-work: a watcher is killed the instant it holds pages it is polling. A poll takes
+    # milliseconds, so some unchanged pages answer slowly to make that instant easy to catch.
+    slow = frozenset(sorted(s for s in range(plan.sources) if s not in plan.changed)[:20])
+    publish_pages(topology.site, plan, changed=False, slow=slow)
+    polling: list[str] = []
+
+    def a_watcher_polls() -> bool:
+        for name in ("watcher-1", "watcher-2"):
+            pid = topology.processes[name].pid
+            leased = f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{pid}'"
+            if int(query(topology.database_url, leased)) > 0:
+                polling[:] = [name]
+                return True
+        return False
+
+    wait_until(a_watcher_polls, 60, "a watcher's poll")
+    [name] = polling
+    watcher = topology.processes[name]
     watcher.kill()
-    held = query(topology.database_url, leased)
+    held = query(
+        topology.database_url,
+        f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{watcher.pid}'",
+    )
     changed_at = time.monotonic()
     publish_pages(topology.site, plan, changed=True)
     mailbox = topology.smtp.mailbox
@@ -123,12 +140,12 @@ def test_mailer_and_watcher_killed_mid_work(
     topology.processes["mailer-1"].kill()
     sent_before_kill = len(mailbox.messages)
     assert sent_before_kill < alerts, "the mailers had finished before the kill"
-    topology.restart("watcher-1", "mailer-1")
+    topology.restart(name, "mailer-1")
     _recover(
         plan,
         topology,
         changed_at,
-        f"watcher killed holding {held} pages, mailer after {sent_before_kill} mails",
+        f"{name} killed holding {held} pages, mailer after {sent_before_kill} mails",
     )
 
 

@@ -143,11 +143,17 @@ def write_catalogue(plan: Plan, site_url: str, path: Path, interval: str = "10s"
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def publish_pages(site: FixtureSite, plan: Plan, *, changed: bool) -> None:
-    """Serve every page; with ``changed``, the plan's changed pages get a new section."""
+def publish_pages(
+    site: FixtureSite, plan: Plan, *, changed: bool, slow: frozenset[int] = frozenset()
+) -> None:
+    """Serve every page; with ``changed``, the plan's changed pages get a new section.
+
+    The ``slow`` pages answer after two seconds, so a watcher polling them is caught mid-poll.
+    """
     for s in range(plan.sources):
         extra = ADDED.format(n=s) if changed and s in plan.changed else ""
-        site.set(f"/kilde/{s:03d}", Resource(PAGE.format(n=s, extra=extra).encode()))
+        body = PAGE.format(n=s, extra=extra).encode()
+        site.set(f"/kilde/{s:03d}", Resource(body, delay=2.0 if s in slow else 0.0))
 
 
 async def seed(database_url: str, plan: Plan) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,6 +17,7 @@ class Resource:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     etag: bool = True
+    delay: float = 0.0  # seconds before answering: a slow server
 
 
 @dataclass
@@ -49,6 +51,7 @@ class FixtureSite:
                 if resource is None:
                     self.send_error(404)
                     return
+                time.sleep(resource.delay)
                 tag = '"' + hashlib.sha256(resource.body).hexdigest()[:16] + '"'
                 if resource.etag and self.headers.get("If-None-Match") == tag:
                     self.send_response(304)
