@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -60,6 +60,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 def is_sqlite(url: str) -> bool:
     """Tell whether a database URL points at SQLite."""
     return url.startswith("sqlite")
+
+
+async def refresh_statistics(session: AsyncSession, *tables: type[Base]) -> None:
+    """Update PostgreSQL's planner statistics after a bulk insert, inside the same transaction.
+
+    Autovacuum analyses a table up to a minute after it grew; until then the planner thinks
+    the new rows are not there and can choose a plan that reads them all for every small query
+    (the mailer's claim took 48 ms instead of 0.2 ms after a 100,000-person fan-out). ANALYZE
+    samples at most 30,000 rows, so this costs tens of milliseconds whatever the size.
+    """
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return  # SQLite's planner keeps no such statistics unless asked, and needs none here
+    for table in tables:
+        name = dialect.identifier_preparer.quote(table.__tablename__)
+        await session.execute(text(f"ANALYZE {name}"))
 
 
 # Seconds a SQLite connection waits for another's write lock before it gives up.

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.mailer.adapters.tables import Delivery, DigestRun, PendingItem
 from services.mailer.domain.periods import Period, period_ending_at_or_before
-from services.mailer.handlers import delivery_row
+from services.mailer.handlers import ANALYZE_AFTER, delivery_row
 from services.subscriptions import read_api
 from shared.clock import Clock
+from shared.db import refresh_statistics
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class DigestRunner:
                     deliveries=DigestRun.deliveries + queued,
                 )
             )
+            if queued >= ANALYZE_AFTER:
+                await refresh_statistics(session, Delivery, PendingItem)
         log.info("mailer: digest %s queued %d mails", period.key, queued)
         return queued
 

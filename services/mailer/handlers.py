@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
 from services.subscriptions import read_api
 from shared.clock import Clock
+from shared.db import refresh_statistics
 from shared.events import (
     ContentChanged,
     ManageLinkRequested,
@@ -28,6 +29,9 @@ from shared.events import (
 log = logging.getLogger(__name__)
 
 FANOUT_BATCH = 2000
+# A fan-out this large changes the delivery tables enough to mislead the query planner until
+# their statistics are refreshed (shared.db.refresh_statistics).
+ANALYZE_AFTER = 10_000
 
 
 def delivery_row(
@@ -152,6 +156,8 @@ class MailerConsumers:
             if items:
                 await session.execute(insert(PendingItem), items)
             total += len(recipients)
+        if total >= ANALYZE_AFTER:
+            await refresh_statistics(session, Delivery, PendingItem)
         log.info("mailer: change %s fanned out to %d subscribers", event.event_id, total)
 
     async def preferences_changed(self, event: PreferencesChanged, session: AsyncSession) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -67,6 +68,13 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("subscriber_id", "batch_key", name="uq_mail_deliveries_subscriber_batch"),
         Index("ix_mail_deliveries_due", "status", "next_attempt_at"),
+        # What a claim can take, in id order: the sent rows are not stepped over (0004).
+        Index(
+            "ix_mail_deliveries_claimable",
+            "id",
+            postgresql_where=text("status IN ('queued', 'sending')"),
+            sqlite_where=text("status IN ('queued', 'sending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
