@@ -36,6 +36,8 @@ import asyncpg
 import httpx
 
 from services.mailer.bootstrap import Mailer
+from services.subscriptions.adapters.tables import Subscriber, Subscription
+from shared.db import refresh_statistics
 from shared.runtime import build_runtime
 from shared.schema import upgrade
 from shared.settings import Settings
@@ -103,6 +105,10 @@ async def seed(url: str, catalogue: Path, count: int) -> None:
     runtime = build_runtime(Settings(database_url=url, config=catalogue))
     try:
         await insert_immediate_subscribers(runtime.sessions, count, TOPIC)
+        # As a live database would have (bench/mailer/seed.py does the same).
+        async with runtime.sessions() as session:
+            await refresh_statistics(session, Subscriber, Subscription)
+            await session.commit()
     finally:
         await runtime.close()
 
