@@ -11,13 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.integration.mailer.faults import LoopbackSmtp
-from tests.support.smtp import Mailbox
-from tests.support.varsel_process import free_port, wait_until
+from tests.support.varsel_process import wait_until
 
 # Runs in the child: one mail, and a hand-over that kills the process before or after the dot.
 CHILD = """
@@ -38,14 +34,6 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
-@pytest.fixture
-def server() -> Iterator[LoopbackSmtp]:
-    running = LoopbackSmtp(Mailbox(), free_port())
-    running.start()
-    yield running
-    running.stop()
-
-
 def killed_sender(server: LoopbackSmtp, dot_first: bool) -> None:
     """Run the child to its SIGKILL and check that it died of it."""
     done = subprocess.run(
@@ -57,17 +45,17 @@ def killed_sender(server: LoopbackSmtp, dot_first: bool) -> None:
     assert done.returncode == -signal.SIGKILL, done.stderr
 
 
-def test_killed_right_after_the_dot_the_server_still_gets_the_mail(server: LoopbackSmtp) -> None:
-    killed_sender(server, dot_first=True)
+def test_killed_right_after_the_dot_the_server_still_gets_the_mail(smtp: LoopbackSmtp) -> None:
+    killed_sender(smtp, dot_first=True)
 
-    wait_until(lambda: len(server.mailbox.messages) == 1, "the mail at the server", 10)
-    [mail] = server.mailbox.messages
+    wait_until(lambda: len(smtp.mailbox.messages) == 1, "the mail at the server", 10)
+    [mail] = smtp.mailbox.messages
     assert mail.recipients == ["kari@example.org"]
     assert mail.data.endswith(b"Hei\r\n")
 
 
-def test_killed_before_the_dot_the_server_discards_the_mail(server: LoopbackSmtp) -> None:
-    killed_sender(server, dot_first=False)
+def test_killed_before_the_dot_the_server_discards_the_mail(smtp: LoopbackSmtp) -> None:
+    killed_sender(smtp, dot_first=False)
 
     time.sleep(1.0)  # what the dying process had written has arrived by now
-    assert server.mailbox.messages == []
+    assert smtp.mailbox.messages == []
