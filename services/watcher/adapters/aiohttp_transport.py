@@ -17,6 +17,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from services.watcher.adapters.address_guard import PublicOnlyResolver
+
 
 @contextmanager
 def _httpx_errors() -> Iterator[None]:
@@ -62,15 +64,17 @@ class _Body(httpx.AsyncByteStream):
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Send httpx requests through one aiohttp session (HTTP/1.1, no proxies)."""
 
-    def __init__(self, *, max_connections: int = 100) -> None:
+    def __init__(self, *, max_connections: int = 100, public_only: bool = False) -> None:
         self._max_connections = max_connections
+        self._public_only = public_only  # connect only to public addresses (address_guard)
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         # Built on first use: an aiohttp session belongs to the running event loop.
         if self._session is None:
+            resolver = PublicOnlyResolver() if self._public_only else None
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._max_connections),
+                connector=aiohttp.TCPConnector(limit=self._max_connections, resolver=resolver),
                 # httpx keeps the cookies and decodes bodies; aiohttp must do neither twice.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,

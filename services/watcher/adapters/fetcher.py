@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 from collections import defaultdict
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from services.watcher.adapters.address_guard import REFUSED, forbidden_address
 from services.watcher.adapters.aiohttp_transport import AiohttpTransport
 
 USER_AGENT = "varsel/0.1 (+https://github.com/varsel; change alerts for public information)"
@@ -41,18 +41,6 @@ class Fetcher(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
-
-
-def _forbidden_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
 
 
 class _Cookies(httpx.Cookies):
@@ -107,7 +95,8 @@ class HttpFetcher:
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-            transport=transport or AiohttpTransport(max_connections=100),
+            transport=transport
+            or AiohttpTransport(max_connections=100, public_only=not allow_private),
         )
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
@@ -135,12 +124,8 @@ class HttpFetcher:
             )
         except OSError as exc:
             raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from exc
-        for info in infos:
-            if _forbidden_address(str(info[4][0])):
-                raise FetchError(
-                    f"refused {parts.hostname}: it resolves to a private, loopback or link-local "
-                    "address (set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
-                )
+        if any(forbidden_address(str(info[4][0])) for info in infos):
+            raise FetchError(f"refused {parts.hostname}: {REFUSED}")
         return parts.hostname
 
     async def _pace(self, host: str) -> None:

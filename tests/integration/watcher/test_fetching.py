@@ -6,6 +6,10 @@ import asyncio
 import socket
 import tracemalloc
 
+import httpx
+import pytest
+
+from services.watcher.adapters.aiohttp_transport import AiohttpTransport
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import page
@@ -183,6 +187,24 @@ async def test_the_address_guard_refuses_loopback(
     assert "private, loopback or link-local" in row.last_error
     assert "VARSEL_ALLOW_PRIVATE_ADDRESSES" in row.last_error
     assert site.seen == []
+
+
+@pytest.mark.parametrize("public_only", [True, False], ids=["guarded", "allowed"])
+async def test_the_connection_itself_refuses_a_name_that_resolves_to_loopback(
+    site: ScriptedSite, public_only: bool
+) -> None:
+    # As after DNS rebinding: the name passed the fetcher's check with a public answer, and
+    # resolves to loopback when aiohttp connects. The fetcher's check is not in this path.
+    site.set("/p", Route(page().encode()))
+    url = site.url("/p").replace("127.0.0.1", "localhost")
+    transport = AiohttpTransport(public_only=public_only)
+    async with httpx.AsyncClient(transport=transport) as client:
+        if public_only:
+            with pytest.raises(httpx.ConnectError, match="private, loopback or link-local"):
+                await client.get(url)
+        else:
+            assert (await client.get(url)).status_code == 200
+    assert len(site.seen) == (0 if public_only else 1)
 
 
 async def test_one_host_never_gets_more_than_per_host_requests_at_once(
