@@ -110,7 +110,7 @@ class DigestRunner:
                 after = ids[-1]
                 if queued >= 2 * max(analysed_at, self._page_size):
                     # Each page joins the digests queued so far; the planner must know how many
-                    # there are now, or it reads them all for every page (ANALYZE_AFTER).
+                    # there are now, or it reads them all for every page (refresh_statistics).
                     await refresh_statistics(session, Delivery)
                     analysed_at = queued
         async with self._sessions() as session, session.begin():

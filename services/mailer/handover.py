@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import Update, any_, bindparam, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -114,6 +115,7 @@ class HandOverLedger:
         now = self._clock.now()
         owned: set[int] = set()
         loop = asyncio.get_running_loop()
+        commit_statement: Callable[[], Awaitable[object]]
         async with self._engine.connect() as connection:
             if self._postgres:
                 driver = (await connection.get_raw_connection()).driver_connection
@@ -128,17 +130,17 @@ class HandOverLedger:
                 except BaseException:
                     await connection.invalidate()  # never back to the pool mid-transaction
                     raise
-                handing = self._sort_out(group, owned)
-                failed = _write_dots(handing)
-                commit = driver.execute("COMMIT")
+                commit_statement = partial(driver.execute, "COMMIT")
             else:
                 await connection.begin()
                 for lease_until, ids in by_lease.items():
                     values = {"ids": ids, "held_until": lease_until, "now": now}
                     owned.update((await connection.execute(self._mark, values)).scalars())
-                handing = self._sort_out(group, owned)
-                failed = _write_dots(handing)
-                commit = connection.commit()
+                commit_statement = connection.commit
+            handing = self._sort_out(group, owned)
+            # The window: from the first dot to COMMIT, nothing else is done.
+            failed = _write_dots(handing)
+            commit = commit_statement()
             # Runs once COMMIT is written: asyncpg writes it before its first await.
             loop.call_soon(self._settle, handing, failed)
             try:
