@@ -6,15 +6,14 @@ import asyncio
 import socket
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
+from multidict import CIMultiDictProxy
 
 from services.watcher.adapters.address_guard import REFUSED, forbidden_address
-from services.watcher.adapters.aiohttp_transport import AiohttpTransport
-
-USER_AGENT = "varsel/0.1 (+https://github.com/varsel; change alerts for public information)"
+from services.watcher.adapters.http_session import open_session
 
 
 class FetchError(Exception):
@@ -43,42 +42,8 @@ class Fetcher(Protocol):
         """Release connections."""
 
 
-class _Cookies(httpx.Cookies):
-    """Cookies that skip answers without Set-Cookie.
-
-    httpx shows every response to its cookie jar through urllib-style copies of the request
-    and of all response headers, about a fifth of a poll's HTTP CPU; most answers set none.
-    """
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        """Store the cookies an answer sets, if it sets any."""
-        if "set-cookie" in response.headers:
-            super().extract_cookies(response)
-
-
-class _Client(httpx.AsyncClient):
-    """httpx's client with the cookies above."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._varsel_cookies = _Cookies(super().cookies)
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """The cookie jar shared by all requests."""
-        return self._varsel_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        self._varsel_cookies = _Cookies(cookies)
-
-
-# Parsed URLs by text: httpx parses a URL string in Python on every request.
-_URL_CACHE_SIZE = 10_000
-
-
 class HttpFetcher:
-    """The real fetcher, on one shared httpx client over aiohttp (see aiohttp_transport)."""
+    """The real fetcher, on one shared aiohttp session (see http_session)."""
 
     def __init__(
         self,
@@ -89,14 +54,10 @@ class HttpFetcher:
         per_host: int,
         allow_private: bool,
         min_gap_seconds: float = 0.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._client = _Client(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-            transport=transport
-            or AiohttpTransport(max_connections=100, public_only=not allow_private),
+        self._session: aiohttp.ClientSession | None = None
+        self._client_timeout = aiohttp.ClientTimeout(
+            total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
         )
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
@@ -107,7 +68,6 @@ class HttpFetcher:
         self._min_gap = min_gap_seconds
         self._last_start: dict[str, float] = {}
         self._timeout = timeout
-        self._urls: dict[str, httpx.URL] = {}
 
     async def _guard(self, url: str) -> str:
         """Refuse what must not be fetched; return the URL's host."""
@@ -166,28 +126,26 @@ class HttpFetcher:
             return response.to_fetched(current)
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
 
-    def _url(self, url: str) -> httpx.URL:
-        parsed = self._urls.get(url)
-        if parsed is None:
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            parsed = self._urls[url] = httpx.URL(url)
-        return parsed
+    def _client(self) -> aiohttp.ClientSession:
+        # Opened on first use: an aiohttp session belongs to the running event loop.
+        if self._session is None:
+            self._session = open_session(public_only=not self._allow_private)
+        return self._session
 
     async def _get(self, url: str, headers: dict[str, str]) -> _Response:
         try:
-            async with self._client.stream("GET", self._url(url), headers=headers) as response:
-                if response.status_code == 304:
+            async with self._client().get(
+                url, headers=headers, allow_redirects=False, timeout=self._client_timeout
+            ) as response:
+                status = response.status
+                if status == 304:
                     return _Response(304, b"", response.headers, None)
-                if response.is_redirect:
+                if status in _REDIRECTS:
                     return _Response(
-                        response.status_code,
-                        b"",
-                        response.headers,
-                        response.headers.get("location"),
+                        status, b"", response.headers, response.headers.get("location")
                     )
-                if response.status_code != 200:
-                    raise FetchError(f"HTTP {response.status_code} from {url}")
+                if status != 200:
+                    raise FetchError(f"HTTP {status} from {url}")
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self._max_bytes:
                     raise FetchError(
@@ -195,32 +153,51 @@ class HttpFetcher:
                     )
                 chunks: list[bytes] = []
                 size = 0
-                async for chunk in response.aiter_bytes():
+                # Decoded chunks as they arrive: aiohttp pauses reading while its buffer is
+                # full and caps what one compressed chunk may inflate to, so memory stays
+                # bounded however long (or however compressed) the body is.
+                async for chunk in response.content.iter_any():
                     size += len(chunk)
                     if size > self._max_bytes:
+                        response.close()  # abandoned mid-body: the connection is not reused
                         raise FetchError(f"body is over the {self._max_bytes}-byte cap")
                     chunks.append(chunk)
                 return _Response(200, b"".join(chunks), response.headers, None)
-        except httpx.TimeoutException as exc:
+        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
             raise FetchError(f"timed out fetching {url}") from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientConnectorError as exc:
+            raise FetchError(f"cannot fetch {url}: {exc}") from exc
+        except aiohttp.ServerDisconnectedError as exc:
+            raise FetchError(f"{url} closed the connection before answering in full") from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise FetchError(f"broken body from {url}: {exc}") from exc
+        except aiohttp.ClientResponseError as exc:
+            raise FetchError(f"invalid HTTP answer from {url}: {exc.message}") from exc
+        except aiohttp.InvalidURL as exc:
+            raise FetchError(f"invalid URL {url!r}") from exc
+        except aiohttp.ClientError as exc:
             raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
 
     async def aclose(self) -> None:
-        """Close the client."""
-        await self._client.aclose()
+        """Close the session and its connections."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(frozen=True, slots=True)
 class _Response:
     status_code: int
     body: bytes
-    headers: httpx.Headers
+    headers: CIMultiDictProxy[str]
     location: str | None
 
     @property
     def is_redirect(self) -> bool:
-        return self.status_code in (301, 302, 303, 307, 308)
+        return self.status_code in _REDIRECTS
 
     def to_fetched(self, url: str) -> Fetched:
         if self.status_code == 304:

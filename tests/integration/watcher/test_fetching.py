@@ -6,10 +6,10 @@ import asyncio
 import socket
 import tracemalloc
 
-import httpx
+import aiohttp
 import pytest
 
-from services.watcher.adapters.aiohttp_transport import AiohttpTransport
+from services.watcher.adapters.http_session import USER_AGENT, open_session
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import page
@@ -33,6 +33,20 @@ async def test_second_poll_sends_etag_and_takes_the_304_path(
     assert second.status == 304
     assert await harness.events() == []
     assert (await harness.source(source)).status == "ok"
+
+
+async def test_every_request_names_varsel_and_asks_for_compressed_bodies(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+
+    await poll(harness.deps, source)
+
+    (seen,) = site.log("/p")
+    assert seen.headers["User-Agent"] == USER_AGENT
+    assert USER_AGENT.startswith("varsel/")
+    assert seen.headers["Accept-Encoding"] == "gzip, deflate"
 
 
 async def test_second_poll_sends_if_modified_since(site: ScriptedSite, harness: Harness) -> None:
@@ -171,7 +185,8 @@ async def test_a_refused_connection_is_a_failure(harness: Harness) -> None:
     assert await poll(harness.deps, source) == "failed"
     row = await harness.source(source)
     assert row.last_error is not None
-    assert "ConnectError" in row.last_error
+    assert "Cannot connect to host" in row.last_error
+    assert f"127.0.0.1:{port}" in row.last_error
 
 
 async def test_the_address_guard_refuses_loopback(
@@ -197,14 +212,16 @@ async def test_the_connection_itself_refuses_a_name_that_resolves_to_loopback(
     # resolves to loopback when aiohttp connects. The fetcher's check is not in this path.
     site.set("/p", Route(page().encode()))
     url = site.url("/p").replace("127.0.0.1", "localhost")
-    transport = AiohttpTransport(public_only=public_only)
-    async with httpx.AsyncClient(transport=transport) as client:
+    async with open_session(public_only=public_only) as session:
         if public_only:
-            with pytest.raises(httpx.ConnectError, match="private, loopback or link-local"):
-                await client.get(url)
+            with pytest.raises(
+                aiohttp.ClientConnectorError, match="private, loopback or link-local"
+            ):
+                await session.get(url)
         else:
-            assert (await client.get(url)).status_code == 200
-    assert len(site.seen) == (0 if public_only else 1)
+            async with session.get(url) as answer:
+                assert answer.status == 200
+    assert len(site.log("/p")) == (0 if public_only else 1)
 
 
 async def test_one_host_never_gets_more_than_per_host_requests_at_once(
