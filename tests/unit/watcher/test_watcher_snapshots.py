@@ -1,0 +1,39 @@
+"""Snapshots pack and unpack to the same content, including those stored by earlier releases."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import date
+
+from services.watcher.adapters.snapshots import pack, unpack
+from services.watcher.domain.content import Content, FeedEntry
+
+CONTENT = Content(
+    title="Råd om blåbær",
+    blocks=("Råd om blåbær", "Plukk bær der det er trygt.", "Sist faglig oppdatert"),
+    headings=frozenset({0}),
+    published=date(2024, 5, 2),
+    updated=None,
+    entries=(
+        FeedEntry(key="guid-1", title="Ny rapport", link="https://example.org/r", text="Tekst",
+                  published=date(2025, 1, 3)),
+    ),
+)  # fmt: skip
+
+
+def test_content_survives_pack_and_unpack() -> None:
+    assert unpack(pack(CONTENT)) == CONTENT
+
+
+def test_a_snapshot_compressed_at_the_old_level_still_reads() -> None:
+    # Releases before this one stored snapshots at zlib level 6; the level is not in the blob.
+    old = zlib.compress(zlib.decompress(pack(CONTENT)), 6)
+    assert old != pack(CONTENT)
+    assert unpack(old) == CONTENT
+
+
+def test_a_snapshot_is_compressed_json() -> None:
+    data = json.loads(zlib.decompress(pack(CONTENT)).decode("utf-8"))
+    assert data["blocks"] == list(CONTENT.blocks)
+    assert data["published"] == "2024-05-02"
