@@ -54,6 +54,17 @@ def _round(base: str, number: int) -> None:
         answer.read()
 
 
+def _change_pages(base: str) -> None:
+    """Move the site to round 1, more than a second after the baseline round ended.
+
+    urlwatch sends the time of its own last check as If-Modified-Since, at whole seconds;
+    pages changed within that same second would answer 304 and urlwatch would miss them
+    (and do less work). Each tool must see all 100 changes for the CPU to compare.
+    """
+    time.sleep(1.1)
+    _round(base, 1)
+
+
 def _wait_for(base: str) -> None:
     for _ in range(100):
         try:
@@ -74,7 +85,7 @@ def _varsel(base: str, count: int, work: Path) -> dict[str, Any]:
                "--base", base, "--count", str(count)]  # fmt: skip
     _round(base, 0)
     baseline = _measured(command)
-    _round(base, 1)
+    _change_pages(base)
     measured = _measured(command)
     return {"baseline": _figures(baseline), "measured": _figures(measured)}
 
@@ -94,7 +105,7 @@ def _urlwatch(binary: str, base: str, count: int, work: Path) -> dict[str, Any]:
     env = {**os.environ, "HOME": str(work)}
     _round(base, 0)
     baseline = _measured(command, env)
-    _round(base, 1)
+    _change_pages(base)
     measured = _measured(command, env)
     report = measured.pop("stdout")
     baseline.pop("stdout")
