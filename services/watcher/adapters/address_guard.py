@@ -1,10 +1,9 @@
-"""Which addresses the watcher may fetch from, checked again where the connection is made.
+"""Which addresses the watcher may fetch from, checked where the connection is made.
 
-The fetcher checks a source's host before each request, with a clear reason for the admin
-page. aiohttp then resolves the name a second time to connect, and a DNS answer that changes
-in between (DNS rebinding) would reach an internal address; so the resolver that the
-connection uses refuses those addresses too. aiohttp skips resolving IP literals: the
-fetcher's own check covers those.
+The resolver that aiohttp's connection uses refuses a name whose answers include a private,
+loopback or link-local address, so what is checked is exactly what is connected to: a check
+in a lookup of its own would leave a DNS answer that changes in between (DNS rebinding) free
+to reach an internal address. aiohttp skips resolving IP literals: the fetcher checks those.
 """
 
 from __future__ import annotations
@@ -35,14 +34,21 @@ def forbidden_address(address: str) -> bool:
     )
 
 
+class AddressRefused(OSError):
+    """A name resolved to an address the watcher must not connect to."""
+
+
 class PublicOnlyResolver(ThreadedResolver):
     """aiohttp's resolver, refusing a name when any of its addresses is forbidden."""
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        """Resolve as aiohttp does; raise OSError (aiohttp's DNS error) for a forbidden one."""
+        """Resolve as aiohttp does; raise AddressRefused for a forbidden answer.
+
+        aiohttp reports it as a ClientConnectorDNSError holding this error.
+        """
         found = await super().resolve(host, port, family)
         if any(forbidden_address(result["host"]) for result in found):
-            raise OSError(errno.EACCES, f"refused {host}: {REFUSED}")
+            raise AddressRefused(errno.EACCES, f"refused {host}: {REFUSED}")
         return found

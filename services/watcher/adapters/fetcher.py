@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
+import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from services.watcher.adapters.address_guard import REFUSED, forbidden_address
+from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_address
 from services.watcher.adapters.http_session import open_session
 
 
@@ -69,24 +69,21 @@ class HttpFetcher:
         self._last_start: dict[str, float] = {}
         self._timeout = timeout
 
-    async def _guard(self, url: str) -> str:
-        """Refuse what must not be fetched; return the URL's host."""
+    def _guard(self, url: str) -> str:
+        """Refuse what must not be fetched; return the URL's host.
+
+        A name is checked where the connection resolves it (address_guard), which also
+        closes the gap a second lookup would leave and costs no lookup of its own: aiohttp
+        caches the checked answers. An address written in the URL is checked here, since
+        aiohttp connects to it without resolving.
+        """
         parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
+        host = parts.hostname
+        if parts.scheme not in {"http", "https"} or not host:
             raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
-        if self._allow_private:
-            return parts.hostname
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname,
-                parts.port or (443 if parts.scheme == "https" else 80),
-                type=socket.SOCK_STREAM,
-            )
-        except OSError as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from exc
-        if any(forbidden_address(str(info[4][0])) for info in infos):
-            raise FetchError(f"refused {parts.hostname}: {REFUSED}")
-        return parts.hostname
+        if not self._allow_private and _is_address(host) and forbidden_address(host):
+            raise FetchError(f"refused {host}: {REFUSED}")
+        return host
 
     async def _pace(self, host: str) -> None:
         if self._min_gap <= 0:
@@ -106,7 +103,7 @@ class HttpFetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self._max_redirects + 1):
-            host = await self._guard(current)
+            host = self._guard(current)
             async with self._hosts[host]:
                 await self._pace(host)
                 try:
@@ -165,6 +162,10 @@ class HttpFetcher:
                 return _Response(200, b"".join(chunks), response.headers, None)
         except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
             raise FetchError(f"timed out fetching {url}") from exc
+        except aiohttp.ClientConnectorDNSError as exc:
+            if isinstance(exc.os_error, AddressRefused):
+                raise FetchError(exc.os_error.strerror or REFUSED) from exc
+            raise FetchError(f"cannot resolve {exc.host}: {exc.os_error.strerror}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise FetchError(f"cannot fetch {url}: {exc}") from exc
         except aiohttp.ServerDisconnectedError as exc:
@@ -186,6 +187,14 @@ class HttpFetcher:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,7 @@ def open_session(*, max_connections: int = 100, public_only: bool = False) -> ai
     """Open a session for polling; call it inside the event loop that will use it.
 
     With ``public_only`` the connection's own resolver refuses private, loopback and
-    link-local answers (address_guard), so a DNS answer that changes after the fetcher's
-    check cannot reach an internal address.
+    link-local answers (address_guard): the addresses checked are the ones connected to.
     """
     resolver = PublicOnlyResolver() if public_only else None
     return aiohttp.ClientSession(
