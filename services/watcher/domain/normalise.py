@@ -59,9 +59,16 @@ def normalise_text(text: str) -> str:
     # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits.
     # Python's regex scans non-ASCII text slowly, so it only runs when an invisible
     # character is there; str.split() splits on exactly the characters \s matches.
-    if not text.isascii() and any(c in text for c in _INVISIBLE_CHARS):
+    # ASCII text is already NFKC.
+    if text.isascii():
+        return " ".join(text.split())
+    if any(c in text for c in _INVISIBLE_CHARS):
         text = _INVISIBLE_RE.sub("", text)
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    # NFKC turns a no-break space into a plain space. Doing that first lets the usual page
+    # text, whose only compatibility character is &nbsp;, pass NFKC's quick check instead of
+    # being decomposed and recomposed whole (a space composes with nothing, so the result
+    # is the same).
+    return " ".join(unicodedata.normalize("NFKC", text.replace("\u00a0", " ")).split())
 
 
 def strip_date_phrases(text: str) -> str:

@@ -78,6 +78,15 @@ def test_normalise_text_equals_its_definition(text: str) -> None:
     assert normalise_text(text) == _normalise_by_definition(text)
 
 
+def test_a_no_break_space_next_to_any_character_normalises_as_by_definition() -> None:
+    # The no-break space is replaced before NFKC: that must hold beside every character of
+    # the Basic Multilingual Plane, combining marks included.
+    for code in range(0x10000):
+        char = chr(code)
+        text = f"a\u00a0{char}\u00e5{char}\u00a0"
+        assert normalise_text(text) == _normalise_by_definition(text), hex(code)
+
+
 @pytest.mark.parametrize("text", SAMPLES)
 def test_labelled_dates_equal_a_scan_at_every_position(text: str) -> None:
     assert find_labelled_dates(text) == _labelled_by_definition(text)
