@@ -78,6 +78,7 @@ def run(
     ] = False,
 ) -> None:
     """Run all services in one process (embedded mode), or one of them."""
+    from shared.heap import freeze_startup_objects
     from shared.runtime import build_runtime
     from varsel.app import SERVICES, create_app
 
@@ -111,6 +112,7 @@ def run(
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    freeze_startup_objects()  # everything is imported and built: see shared.heap
     asyncio.run(server.serve())
 
 

@@ -26,6 +26,7 @@ from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalog
 from shared.catalogue import Source
 from shared.clock import SystemClock
 from shared.db import create_engine
+from shared.heap import freeze_startup_objects
 
 
 def _cpu() -> float:
@@ -63,6 +64,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         await session.execute(update(WatchedSource).values(next_check_at=clock.now()))
 
     slots = asyncio.Semaphore(concurrency)
+    freeze_startup_objects()  # as `varsel run` does once it has started
 
     async def one(claim: Claim) -> str:
         async with slots:
