@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,39 +122,74 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--urlwatch", default="/tmp/urlwatch-venv/bin/urlwatch")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of both tools; medians kept")
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
+    results: dict[str, Any] = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "sources": args.count,
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2),
+    }
     try:
         _wait_for(base)
-        with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            results: dict[str, Any] = {
-                "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-                "python": platform.python_version(),
-                "sources": args.count,
-                "load_average_1m_at_start": round(os.getloadavg()[0], 2),
-                "varsel": _varsel(base, args.count, work),
-            }
-            if Path(args.urlwatch).exists():
-                results["urlwatch"] = _urlwatch(args.urlwatch, base, args.count, work)
-                ratio = (
-                    results["varsel"]["measured"]["round_cpu_seconds"]
-                    / results["urlwatch"]["measured"]["cpu_seconds"]
+        has_urlwatch = Path(args.urlwatch).exists()
+        runs = []
+        for number in range(args.repeat):
+            # The tools take turns going first, so a drift in the machine's load is shared.
+            order = ["varsel", "urlwatch"] if number % 2 == 0 else ["urlwatch", "varsel"]
+            run: dict[str, Any] = {}
+            for tool in order:
+                with tempfile.TemporaryDirectory() as tmp:
+                    if tool == "varsel":
+                        run["varsel"] = _varsel(base, args.count, Path(tmp))
+                    elif has_urlwatch:
+                        run["urlwatch"] = _urlwatch(args.urlwatch, base, args.count, Path(tmp))
+            if has_urlwatch:
+                urlwatch_cpu = run["urlwatch"]["measured"]["cpu_seconds"]
+                run["varsel_round_cpu_vs_urlwatch"] = round(
+                    run["varsel"]["measured"]["round_cpu_seconds"] / urlwatch_cpu, 2
                 )
-                results["varsel_round_cpu_vs_urlwatch"] = round(ratio, 2)
                 # Process CPU includes start-up (imports, migrations check); urlwatch has only
                 # process figures, so both comparisons are given.
-                whole = (
-                    results["varsel"]["measured"]["cpu_seconds"]
-                    / results["urlwatch"]["measured"]["cpu_seconds"]
+                run["varsel_process_cpu_vs_urlwatch"] = round(
+                    run["varsel"]["measured"]["cpu_seconds"] / urlwatch_cpu, 2
                 )
-                results["varsel_process_cpu_vs_urlwatch"] = round(whole, 2)
-            results["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
+            runs.append(run)
+            print(json.dumps(_summary(run)), file=sys.stderr)
+        results["runs"] = runs
+        results["medians"] = _medians(runs)
+        results["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     finally:
         site.terminate()
         site.wait()
     print(json.dumps(results, indent=2))
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one run that the medians are taken over."""
+    out = {
+        "varsel_round_cpu_seconds": run["varsel"]["measured"]["round_cpu_seconds"],
+        "varsel_process_cpu_seconds": run["varsel"]["measured"]["cpu_seconds"],
+        "varsel_wall_seconds": run["varsel"]["measured"]["wall_seconds"],
+        "varsel_peak_rss_mb": run["varsel"]["measured"]["peak_rss_mb"],
+    }
+    if "urlwatch" in run:
+        out |= {
+            "urlwatch_cpu_seconds": run["urlwatch"]["measured"]["cpu_seconds"],
+            "urlwatch_wall_seconds": run["urlwatch"]["measured"]["wall_seconds"],
+            "urlwatch_peak_rss_mb": run["urlwatch"]["measured"]["peak_rss_mb"],
+            "urlwatch_changes_reported": run["urlwatch"]["measured"]["changed_reported"],
+            "varsel_round_cpu_vs_urlwatch": run["varsel_round_cpu_vs_urlwatch"],
+            "varsel_process_cpu_vs_urlwatch": run["varsel_process_cpu_vs_urlwatch"],
+        }
+    return out
+
+
+def _medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    summaries = [_summary(run) for run in runs]
+    return {key: statistics.median(s[key] for s in summaries) for key in summaries[0]}
 
 
 if __name__ == "__main__":
