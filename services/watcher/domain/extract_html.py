@@ -50,11 +50,6 @@ _CHROME_CLASS = (
     r"|cookie|consent|cybot|onetrust"
 )
 _CHROME_CLASS_RE = re.compile(_CHROME_CLASS, re.IGNORECASE)
-# The regex runs in Python over the few elements with a class or id: EXSLT's re:test would
-# call back into Python for every element of the page, which costs far more.
-_CLASSED_XPATH = etree.XPath(
-    "//*[not(self::html or self::body or self::main or self::article)][@class or @id]"
-)
 # Breadcrumbs without a telling class: a short list that starts at the front page.
 _BREADCRUMB_XPATH = etree.XPath(
     "//*[self::ol or self::ul][count(li) <= 8]"
@@ -202,13 +197,18 @@ def _remove(element: lxml.html.HtmlElement) -> None:
         element.drop_tree()
 
 
-def _dropped(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
-    """Return the chrome elements by tag or role, in document order.
+def _chrome_candidates(
+    tree: lxml.html.HtmlElement,
+) -> tuple[list[lxml.html.HtmlElement], list[lxml.html.HtmlElement]]:
+    """Return the chrome elements by tag or role, and the elements with a class or id.
 
-    Header and footer inside an <article> usually hold its h1 and dates, so they stay.
-    A plain loop: the equivalent XPath with two dozen self:: tests is several times slower.
+    Both in document order, from one walk of the tree. Header and footer inside an <article>
+    usually hold its h1 and dates, so they stay. A plain loop: the equivalent XPath with two
+    dozen self:: tests is several times slower, and EXSLT's re:test for the class names would
+    call back into Python for every element (the caller runs the regex on the few classed).
     """
-    found = []
+    dropped = []
+    classed = []
     for element in tree.iter(etree.Element):
         tag = element.tag
         if (
@@ -219,15 +219,26 @@ def _dropped(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
                 and not any(a.tag == "article" for a in element.iterancestors())
             )
         ):
-            found.append(element)
-    return found
+            dropped.append(element)
+        if tag not in _KEEP and ("class" in element.attrib or "id" in element.attrib):
+            classed.append(element)
+    return dropped, classed
+
+
+def _attached(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
+    """Tell whether an element is still in the tree under root (not in a cut subtree)."""
+    ancestors = list(element.iterancestors())
+    return (ancestors[-1] if ancestors else element) is root
 
 
 def _strip_chrome(tree: lxml.html.HtmlElement) -> None:
     """Cut navigation, banners, browser warnings and the sign-up widget out of the tree."""
-    for element in _dropped(tree):
+    dropped, classed = _chrome_candidates(tree)
+    for element in dropped:
         _remove(element)
-    for element in _CLASSED_XPATH(tree):
+    for element in classed:
+        if not _attached(element, tree):
+            continue  # inside chrome already cut
         names = f"{element.get('class', '')} {element.get('id', '')}"
         if _CHROME_CLASS_RE.search(names) and len(element.text_content()) <= _CHROME_MAX_CHARS:
             _remove(element)

@@ -141,6 +141,9 @@ _CHROME_BY_XPATH = etree.XPath(
     "[re:test(concat(@class, ' ', @id), $pattern, 'i')]",
     namespaces=_EXSLT,
 )
+_CLASSED_BY_XPATH = etree.XPath(
+    "//*[not(self::html or self::body or self::main or self::article)][@class or @id]"
+)
 _PHRASES_BY_XPATH = etree.XPath("//text()[re:test(., $pattern, 'i')]", namespaces=_EXSLT)
 _VISIBLE_BY_XPATH = etree.XPath(
     ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
@@ -148,13 +151,37 @@ _VISIBLE_BY_XPATH = etree.XPath(
 )
 
 
+_CLASSED_IN_CHROME = b"""<html><body><nav class="site-nav"><ul id="menu"><li class="on">Hjem</li>
+</ul></nav><div class="content"><h1>Tittel</h1><p class="lead">Ingress.</p></div>
+<footer><div class="cookie">Vi bruker informasjonskapsler.</div></footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*(p.read_bytes() for p in PAGES), _CLASSED_IN_CHROME],
+    ids=[*(p.name for p in PAGES), "classed elements in chrome"],
+)
+def test_classed_elements_left_after_the_cut_are_those_the_xpath_finds_then(body: bytes) -> None:
+    # The walk collects classed elements before the chrome is cut; those inside a cut
+    # subtree must be skipped, as an XPath run after the cut would never have seen them.
+    tree = extract_html._parse(body, None)
+    dropped, classed = extract_html._chrome_candidates(tree)
+    for element in dropped:
+        extract_html._remove(element)
+    left = [e for e in classed if extract_html._attached(e, tree)]
+    assert left == _CLASSED_BY_XPATH(tree)
+    if body is _CLASSED_IN_CHROME:
+        assert [e.get("class") for e in left] == ["content", "lead"]
+
+
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
 def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
     tree = extract_html._parse(path.read_bytes(), None)
-    assert extract_html._dropped(tree) == _DROP_BY_XPATH(tree)
+    dropped, classed = extract_html._chrome_candidates(tree)
+    assert dropped == _DROP_BY_XPATH(tree)
     chrome = [
         e
-        for e in extract_html._CLASSED_XPATH(tree)
+        for e in classed
         if extract_html._CHROME_CLASS_RE.search(f"{e.get('class', '')} {e.get('id', '')}")
     ]
     assert chrome == _CHROME_BY_XPATH(tree, pattern=extract_html._CHROME_CLASS)
