@@ -161,7 +161,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [build_handler(fmt)]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "mail.log"):
+    for noisy in ("apscheduler", "aiosqlite", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # Alembic announces its dialect every time a schema revision is read, which /readyz does on
     # every probe; keep its lines about migrations actually run.
