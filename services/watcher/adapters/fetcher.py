@@ -165,7 +165,8 @@ class HttpFetcher:
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, AddressRefused):
                 raise FetchError(exc.os_error.strerror or REFUSED) from exc
-            raise FetchError(f"cannot resolve {exc.host}: {exc.os_error.strerror}") from exc
+            reason = exc.os_error.strerror or exc.os_error
+            raise FetchError(f"cannot resolve {exc.host}: {reason}") from exc
         except aiohttp.ClientConnectorError as exc:
             raise FetchError(f"cannot fetch {url}: {exc}") from exc
         except aiohttp.ServerDisconnectedError as exc:

@@ -8,6 +8,7 @@ import tracemalloc
 
 import aiohttp
 import pytest
+from aiohttp.resolver import ThreadedResolver
 
 from services.watcher.adapters.http_session import USER_AGENT, open_session
 from services.watcher.handlers import poll
@@ -187,6 +188,21 @@ async def test_a_refused_connection_is_a_failure(harness: Harness) -> None:
     assert row.last_error is not None
     assert "Cannot connect to host" in row.last_error
     assert f"127.0.0.1:{port}" in row.last_error
+
+
+async def test_a_name_that_does_not_resolve_is_a_clear_failure(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The resolver's answer is faked: a real lookup of an unknown name would leave loopback.
+    async def no_such_name(*args: object, **kwargs: object) -> list[object]:
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(ThreadedResolver, "resolve", no_such_name)
+    source = await harness.add_source("http://varsel-test.invalid/p")
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error == "cannot resolve varsel-test.invalid: Name or service not known"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"], ids=["address", "name"])
