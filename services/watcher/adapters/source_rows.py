@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, select, update
+from sqlalchemy import Connection, Integer, Row, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import WatchedSource
@@ -69,6 +69,31 @@ def _claim(row: Row[*tuple[Any, ...]]) -> Claim:
     )
 
 
+def _claim_statement(*, skip_locked: bool) -> Any:
+    due = (
+        select(_c.id)
+        .where(
+            _c.active.is_(True),
+            _c.next_check_at <= bindparam("c_now"),
+            _c.lease_until.is_(None) | (_c.lease_until < bindparam("c_now")),
+        )
+        .order_by(_c.next_check_at)
+        .limit(bindparam("c_limit", type_=Integer))
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(_SOURCES)
+        .where(_c.id.in_(due.scalar_subquery()))
+        .values(lease_owner=bindparam("c_owner"), lease_until=bindparam("c_until"))
+        .returning(*_CLAIM_COLUMNS)
+    )
+
+
+# Built once: a statement built per claim costs its cache-key walk every time.
+_CLAIM = {locked: _claim_statement(skip_locked=locked) for locked in (False, True)}
+
+
 def claim_rows(
     conn: Connection,
     *,
@@ -79,23 +104,9 @@ def claim_rows(
     skip_locked: bool,
 ) -> list[Claim]:
     """Lease up to ``limit`` due sources to ``owner`` in one statement, oldest due first."""
-    due = (
-        select(_c.id)
-        .where(
-            _c.active.is_(True),
-            _c.next_check_at <= now,
-            _c.lease_until.is_(None) | (_c.lease_until < now),
-        )
-        .order_by(_c.next_check_at)
-        .limit(limit)
-    )
-    if skip_locked:
-        due = due.with_for_update(skip_locked=True)
     result = conn.execute(
-        update(_SOURCES)
-        .where(_c.id.in_(due.scalar_subquery()))
-        .values(lease_owner=owner, lease_until=until)
-        .returning(*_CLAIM_COLUMNS)
+        _CLAIM[skip_locked],
+        {"c_now": now, "c_until": until, "c_owner": owner, "c_limit": limit},
     )
     return sorted((_claim(row) for row in result), key=lambda c: c.id)
 
