@@ -227,8 +227,9 @@ async def test_the_address_guard_refuses_loopback(
 async def test_the_connection_itself_refuses_a_name_that_resolves_to_loopback(
     site: ScriptedSite, public_only: bool
 ) -> None:
-    # As after DNS rebinding: the name passed the fetcher's check with a public answer, and
-    # resolves to loopback when aiohttp connects. The fetcher's check is not in this path.
+    # The session alone, without the fetcher: a name is refused by the resolver the
+    # connection itself uses, so an answer that changes between lookups (DNS rebinding)
+    # cannot reach an internal address.
     site.set("/p", Route(page().encode()))
     url = site.url("/p").replace("127.0.0.1", "localhost")
     async with open_session(public_only=public_only) as session:
