@@ -23,7 +23,19 @@ REFUSED = (
 
 def forbidden_address(address: str) -> bool:
     """Tell whether an address is one a public-web watcher must never connect to."""
-    ip = ipaddress.ip_address(address)
+    return _forbidden(ipaddress.ip_address(address))
+
+
+def forbidden_literal(host: str) -> bool:
+    """Tell whether a URL's host is such an address written out; a name is not (see above)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return _forbidden(ip)
+
+
+def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (
         ip.is_private
         or ip.is_loopback

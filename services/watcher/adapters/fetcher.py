@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_address
+from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
 from services.watcher.adapters.http_session import open_session
 
 
@@ -81,7 +80,7 @@ class HttpFetcher:
         host = parts.hostname
         if parts.scheme not in {"http", "https"} or not host:
             raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
-        if not self._allow_private and _is_address(host) and forbidden_address(host):
+        if not self._allow_private and forbidden_literal(host):
             raise FetchError(f"refused {host}: {REFUSED}")
         return host
 
@@ -188,14 +187,6 @@ class HttpFetcher:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, slots=True)
