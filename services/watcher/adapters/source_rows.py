@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, Table, bindparam, select, update
+from sqlalchemy import Connection, Integer, Row, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import WatchedSource
@@ -69,7 +69,7 @@ def _claim(row: Row[*tuple[Any, ...]]) -> Claim:
     )
 
 
-def _claim_statement(*, skip_locked: bool) -> Any:
+def _claim_statement(*, skip_locked: bool) -> Update:
     due = (
         select(_c.id)
         .where(
