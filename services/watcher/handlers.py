@@ -46,24 +46,25 @@ class WatcherDeps:
     # The hot statements (claims, outcomes) run here, off the ORM; see group_writes.
     transactions: Transactions = field(init=False)
     writes: GroupWrites = field(init=False)
-    # Parsing holds the GIL, so parsers on several threads would only take turns and pay for
-    # every hand-over between them: one thread parses everything (about 0.2 s less CPU for the
-    # 100 parses of a bench/watcher round).
-    parser: ThreadPoolExecutor = field(init=False)
+    # Parsing and SQLite's writes run off the event loop, so pages served from the same
+    # process do not wait on them, and both on one thread: they hold the GIL for most of their
+    # work, so threads of their own would only take turns, and each thread that wants the GIL
+    # while another has it costs a forced switch and the wake-ups around it (about a tenth of
+    # a bench/watcher round's CPU with a parser thread and a writer thread).
+    worker: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
-        transactions = transactions_for(self.sessions.kw["bind"])
+        worker = ThreadPoolExecutor(1, thread_name_prefix="watcher-worker")
+        transactions = transactions_for(self.sessions.kw["bind"], worker)
+        object.__setattr__(self, "worker", worker)
         object.__setattr__(self, "transactions", transactions)
         object.__setattr__(self, "writes", GroupWrites(transactions))
-        object.__setattr__(
-            self, "parser", ThreadPoolExecutor(1, thread_name_prefix="watcher-parse")
-        )
 
     async def aclose(self) -> None:
-        """Finish the writes under way; release the fetcher, the writer and the parser thread."""
+        """Finish the writes under way; release the fetcher, the writer and the worker thread."""
         await self.writes.aclose()
         await self.fetcher.aclose()
-        self.parser.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
+        self.worker.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
 
 
 def _jittered(now: datetime, interval: int) -> datetime:
@@ -160,7 +161,7 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
         try:
             # Parsed before the transaction opens, so no row lock waits on the parser.
             content = await asyncio.get_running_loop().run_in_executor(
-                deps.parser,
+                deps.worker,
                 partial(
                     contextvars.copy_context().run,  # as asyncio.to_thread does: log context
                     parse_content,

@@ -8,7 +8,8 @@ On a SQLite file (embedded mode) a batch runs on one worker thread over a plain 
 connection: aiosqlite hands every cursor call to its own thread and back (four hand-offs per
 statement, about seventeen per changed page), which cost more CPU than the statements
 themselves. One thread also keeps the watcher's writes from queueing on SQLite's file lock
-against each other. Elsewhere (PostgreSQL) a batch runs on the async engine in one greenlet.
+against each other; the caller may lend it a thread it uses for other work too (the watcher
+parses on it). Elsewhere (PostgreSQL) a batch runs on the async engine in one greenlet.
 """
 
 from __future__ import annotations
@@ -60,10 +61,12 @@ class AsyncTransactions:
 class ThreadTransactions:
     """Transactions on a SQLite file through ``sqlite3``, all run on one worker thread."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, url: URL, worker: ThreadPoolExecutor | None = None) -> None:
+        """Run on ``worker`` (one thread, left running at close) or on a thread of its own."""
         self._url = url.set(drivername="sqlite+pysqlite")
         self._engine: Engine | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: ThreadPoolExecutor | None = worker
+        self._owns_executor = worker is None
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         if self._engine is None:  # made on the worker thread, where its connection lives
@@ -79,26 +82,28 @@ class ThreadTransactions:
         """Run ``work`` in one transaction on the worker thread."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="watcher-sqlite")
+            self._owns_executor = True
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, self._in_transaction, work
         )
 
     async def aclose(self) -> None:
-        """Close the connection (on its thread) and stop the thread."""
+        """Close the connection (on its thread) and stop the thread if it is this runner's."""
         if self._executor is None:
             return
         executor, self._executor = self._executor, None
         if self._engine is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._engine.dispose)
             self._engine = None
-        executor.shutdown(wait=False)
+        if self._owns_executor:
+            executor.shutdown(wait=False)
 
 
-def transactions_for(engine: AsyncEngine) -> Transactions:
+def transactions_for(engine: AsyncEngine, worker: ThreadPoolExecutor | None = None) -> Transactions:
     """Pick the transaction runner for an engine (see the module docstring)."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-        return ThreadTransactions(engine.url)
+        return ThreadTransactions(engine.url, worker)
     # An in-memory SQLite database exists only behind the async engine's own connection.
     return AsyncTransactions(engine)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Connection, text
@@ -82,3 +83,25 @@ async def test_the_writer_connection_enforces_foreign_keys(
         lambda conn: conn.execute(text("PRAGMA foreign_keys")).scalar_one()
     )
     assert enabled == 1
+
+
+async def test_a_lent_worker_thread_runs_the_writes_and_outlives_the_runner(
+    database_url: str,
+) -> None:
+    worker = ThreadPoolExecutor(1, thread_name_prefix="lent")
+    runner = ThreadTransactions(make_url(database_url), worker)
+    try:
+        await runner.run(lambda conn: conn.execute(text("CREATE TABLE probe (value TEXT)")))
+        thread = await runner.run(_insert("kept"))
+        await runner.aclose()
+
+        assert thread.startswith("lent")
+        # The runner closed its connection but left the thread to its owner.
+        assert worker.submit(lambda: threading.current_thread().name).result() == thread
+        reopened = ThreadTransactions(make_url(database_url))
+        try:
+            assert await _values(reopened) == ["kept"]
+        finally:
+            await reopened.aclose()
+    finally:
+        worker.shutdown()

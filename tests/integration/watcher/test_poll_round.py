@@ -115,7 +115,7 @@ async def test_a_source_that_failed_after_its_claim_still_recovers_with_one_even
     assert len(recovered) == 1
 
 
-async def test_concurrent_polls_parse_on_one_thread_and_store_on_another(
+async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loop(
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[tuple[str, str]] = []
@@ -138,14 +138,13 @@ async def test_concurrent_polls_parse_on_one_thread_and_store_on_another(
 
     assert await asyncio.gather(*(poll(harness.deps, i) for i in ids)) == ["baseline"] * 6
 
-    names = {kind: {name for k, name in threads if k == kind} for kind in ("parse", "store")}
-    assert len(threads) == 12
-    assert len(names["parse"]) == 1 and names["parse"].pop().startswith("watcher-parse")
-    # SQLite: one writer thread with its own connection (see group_writes).
-    assert len(names["store"]) == 1 and names["store"].pop().startswith("watcher-sqlite")
+    assert sorted(kind for kind, _ in threads) == ["parse"] * 6 + ["store"] * 6
+    # SQLite: the writes' own connection lives on the thread that parses (see WatcherDeps).
+    names = {name for _, name in threads}
+    assert len(names) == 1 and names.pop().startswith("watcher-worker")
     await harness.deps.aclose()
-    with pytest.raises(RuntimeError):  # the parser thread is shut down with the rest
-        harness.deps.parser.submit(print)
+    with pytest.raises(RuntimeError):  # the worker thread is shut down with the rest
+        harness.deps.worker.submit(print)
 
 
 @pytest.fixture
