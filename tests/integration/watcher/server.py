@@ -26,6 +26,7 @@ class Route:
     chunked: bool = False  # no Content-Length, chunked transfer encoding
     gzip: bool = False
     endless: int = 0  # stream this many bytes of filler instead of body
+    trickle: float = 0.0  # chunked: the body in ten pieces, this many seconds apart
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,9 @@ class ScriptedSite:
         if route.chunked or route.endless:
             handler.send_header("Transfer-Encoding", "chunked")
             handler.end_headers()
-            # The client gives up at its cap, as it should.
+            # The client gives up at its cap or its deadline, as it should.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self._stream(handler, body, route.endless)
+                self._stream(handler, body, route.endless, route.trickle)
             return route.status
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
@@ -123,11 +124,16 @@ class ScriptedSite:
         return route.status
 
     @staticmethod
-    def _stream(handler: BaseHTTPRequestHandler, body: bytes, endless: int) -> None:
+    def _stream(handler: BaseHTTPRequestHandler, body: bytes, endless: int, trickle: float) -> None:
         chunk = b"<p>" + b"fyll " * 2000 + b"</p>\n"
         pieces = [body] if not endless else [chunk] * (endless // len(chunk) + 1)
+        if trickle:
+            step = len(body) // 10 + 1
+            pieces = [body[at : at + step] for at in range(0, len(body), step)]
         for piece in pieces:
             handler.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            handler.wfile.flush()
+            time.sleep(trickle)
         handler.wfile.write(b"0\r\n\r\n")
 
     def start(self) -> None:

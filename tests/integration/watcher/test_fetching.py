@@ -122,6 +122,21 @@ async def test_a_slow_response_times_out(site: ScriptedSite, make_harness: Harne
     assert await harness.snapshots(source) == []
 
 
+async def test_an_answer_that_trickles_in_is_cut_at_the_deadline_and_stores_nothing(
+    site: ScriptedSite, make_harness: HarnessFactory
+) -> None:
+    # Every piece comes well within the timeout; the whole answer takes five times it.
+    harness = make_harness(timeout=0.3)
+    site.set("/trickle", Route(page().encode(), chunked=True, trickle=0.15))
+    source = await harness.add_source(site.url("/trickle"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert "timed out after 0.6s" in row.last_error
+    assert await harness.snapshots(source) == []
+
+
 async def test_a_body_over_the_cap_is_refused_by_its_content_length(
     site: ScriptedSite, make_harness: HarnessFactory
 ) -> None:
