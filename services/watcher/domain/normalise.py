@@ -71,12 +71,39 @@ def normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text.replace("\u00a0", " ")).split())
 
 
-def strip_date_phrases(text: str) -> str:
-    """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left."""
+# Joins the texts that normalise_texts handles in one go. NUL is never whitespace, nothing
+# removes, folds or composes it, and no character composes across it, so the joined text
+# normalises to the normalised texts joined.
+_JOIN = "\x00"
+
+
+def normalise_texts(texts: Sequence[str]) -> list[str]:
+    """Return normalise_text of each text, from one pass over their joined text.
+
+    A page has dozens of blocks: one check for invisible characters and one NFKC over them
+    all cost far less than one per block, and each block is left only its whitespace to fold.
+    """
+    if not texts:
+        return []
+    joined = _JOIN.join(texts)
+    if joined.count(_JOIN) != len(texts) - 1:  # a text holds NUL itself: one by one
+        return [normalise_text(text) for text in texts]
+    if not joined.isascii():
+        if any(c in joined for c in _INVISIBLE_CHARS):
+            joined = _INVISIBLE_RE.sub("", joined)
+        joined = unicodedata.normalize("NFKC", joined.replace("\u00a0", " "))
+    return [" ".join(part.split()) for part in joined.split(_JOIN)]
+
+
+def strip_date_phrases(text: str, *, labelled: bool = True) -> str:
+    """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left.
+
+    ``labelled=False`` tells that the text holds no date label word (has_label_word).
+    """
     if not text:
         return text
     # Every phrase starts with a label word; without one the slow regex has nothing to find.
-    stripped = DATE_PHRASE_RE.sub(" ", text) if has_label_word(text) else text
+    stripped = DATE_PHRASE_RE.sub(" ", text) if labelled and has_label_word(text) else text
     if _ONLY_LABELS_RE.fullmatch(stripped):
         return ""
     if stripped is text or stripped == text:
@@ -113,8 +140,12 @@ def clean_blocks(
     blocks: list[str] = []
     headings: set[int] = set()
     seen: set[str] = set()
-    for text, is_heading in raw:
-        block = strip_date_phrases(normalise_text(text))
+    pairs = list(raw)
+    texts = normalise_texts([text for text, _ in pairs])
+    # One search over all blocks: a label word found nowhere in their joined text is in none.
+    labelled = has_label_word(_JOIN.join(texts))
+    for text, (_, is_heading) in zip(texts, pairs, strict=True):
+        block = strip_date_phrases(text, labelled=labelled)
         if not block or is_boilerplate(block):
             continue
         if any(p.search(block) for p in ignore):

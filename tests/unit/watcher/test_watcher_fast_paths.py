@@ -33,8 +33,10 @@ from services.watcher.domain.normalise import (
     _INVISIBLE_RE,
     _ONLY_LABELS_RE,
     BOILERPLATE_RE,
+    clean_blocks,
     is_boilerplate,
     normalise_text,
+    normalise_texts,
     strip_date_phrases,
 )
 
@@ -85,6 +87,35 @@ def test_a_no_break_space_next_to_any_character_normalises_as_by_definition() ->
         char = chr(code)
         text = f"a\u00a0{char}\u00e5{char}\u00a0"
         assert normalise_text(text) == _normalise_by_definition(text), hex(code)
+
+
+def test_texts_normalised_together_equal_each_normalised_alone() -> None:
+    assert normalise_texts([]) == []
+    assert normalise_texts(SAMPLES) == [_normalise_by_definition(t) for t in SAMPLES]
+    # A text holding the joining character itself is still normalised as itself.
+    with_nul = ["før\x00etter", "a\u00a0b", "\x00"]
+    assert normalise_texts(with_nul) == [_normalise_by_definition(t) for t in with_nul]
+
+
+def test_no_character_joins_with_its_neighbour_text_when_normalised_together() -> None:
+    # Combining marks and compatibility characters at either end of a text must not
+    # compose or reorder with the text beside it.
+    for code in range(0x10000):
+        char = chr(code)
+        texts = [f"a{char}", f"{char}\u0301e", char, f"\u00e5{char}\u00a0"]
+        assert normalise_texts(texts) == [_normalise_by_definition(t) for t in texts], hex(code)
+
+
+def test_clean_blocks_strips_dates_in_every_block_or_in_none_alike() -> None:
+    raw = [(text, False) for text in SAMPLES] + [("·", False), ("Kun innhold", True)]
+    expected = [
+        b
+        for b in (_strip_by_definition(_normalise_by_definition(t)) for t, _ in raw)
+        if b and not is_boilerplate(b)
+    ]
+    assert list(clean_blocks(raw)[0]) == expected
+    # With no label word anywhere, a block of only separators still goes.
+    assert clean_blocks([("·", False), ("Kun innhold", True)]) == (("Kun innhold",), {0})
 
 
 @pytest.mark.parametrize("text", SAMPLES)
