@@ -56,19 +56,22 @@ _DEDUPE_MIN_CHARS = 60
 
 def normalise_text(text: str) -> str:
     """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
-    # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits.
-    # Python's regex scans non-ASCII text slowly, so it only runs when an invisible
-    # character is there; str.split() splits on exactly the characters \s matches.
-    # ASCII text is already NFKC.
-    if text.isascii():
-        return " ".join(text.split())
+    # str.split() splits on exactly the characters \s matches.
+    return " ".join((text if text.isascii() else _folded(text)).split())
+
+
+def _folded(text: str) -> str:
+    """Return non-ASCII text without invisible characters, NFKC-folded (whitespace as it is)."""
+    # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits; ASCII
+    # text is already NFKC, which is why callers skip this for it. Python's regex scans
+    # non-ASCII text slowly, so it only runs when an invisible character is there.
     if any(c in text for c in _INVISIBLE_CHARS):
         text = _INVISIBLE_RE.sub("", text)
     # NFKC turns a no-break space into a plain space. Doing that first lets the usual page
     # text, whose only compatibility character is &nbsp;, pass NFKC's quick check instead of
     # being decomposed and recomposed whole (a space composes with nothing, so the result
     # is the same).
-    return " ".join(unicodedata.normalize("NFKC", text.replace("\u00a0", " ")).split())
+    return unicodedata.normalize("NFKC", text.replace("\u00a0", " "))
 
 
 # Joins the texts that normalise_texts handles in one go. NUL is never whitespace, nothing
@@ -89,9 +92,7 @@ def normalise_texts(texts: Sequence[str]) -> list[str]:
     if joined.count(_JOIN) != len(texts) - 1:  # a text holds NUL itself: one by one
         return [normalise_text(text) for text in texts]
     if not joined.isascii():
-        if any(c in joined for c in _INVISIBLE_CHARS):
-            joined = _INVISIBLE_RE.sub("", joined)
-        joined = unicodedata.normalize("NFKC", joined.replace("\u00a0", " "))
+        joined = _folded(joined)
     return [" ".join(part.split()) for part in joined.split(_JOIN)]
 
 
