@@ -65,8 +65,8 @@ class ThreadTransactions:
         """Run on ``worker`` (one thread, left running at close) or on a thread of its own."""
         self._url = url.set(drivername="sqlite+pysqlite")
         self._engine: Engine | None = None
+        self._lent = worker
         self._executor: ThreadPoolExecutor | None = worker
-        self._owns_executor = worker is None
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         if self._engine is None:  # made on the worker thread, where its connection lives
@@ -82,7 +82,6 @@ class ThreadTransactions:
         """Run ``work`` in one transaction on the worker thread."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="watcher-sqlite")
-            self._owns_executor = True
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, self._in_transaction, work
         )
@@ -95,7 +94,7 @@ class ThreadTransactions:
         if self._engine is not None:
             await asyncio.get_running_loop().run_in_executor(executor, self._engine.dispose)
             self._engine = None
-        if self._owns_executor:
+        if executor is not self._lent:
             executor.shutdown(wait=False)
 
 
