@@ -30,11 +30,12 @@ demo: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/varsel migrate
 
-## lint: ruff and mypy
+## lint: ruff, mypy and the import contracts between services and layers
 lint: $(TESTSTAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## test: install test dependencies, lint, and run the whole suite
 test: lint

@@ -6,11 +6,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-LANGUAGES = ("nb", "en")
+from shared.vocabulary import LANGUAGES, SourceKind
+
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,7 +72,7 @@ class Source(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     url: str
-    kind: Literal["page", "feed", "pdf"]
+    kind: SourceKind
     topics: tuple[str, ...] = Field(min_length=1)
     interval: int = 900
     selector: str | None = None

@@ -105,6 +105,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def rowcount(result: object) -> int:
+    """Return how many rows an INSERT, UPDATE or DELETE touched (0 where the driver cannot tell)."""
+    # Session.execute is typed to return Result, which has no rowcount; the CursorResult it
+    # returns for DML does.
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Build the session factory; objects stay usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -11,8 +11,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Frequency = Literal["immediate", "daily", "weekly"]
-Language = Literal["nb", "en"]
+from shared.vocabulary import Frequency, Language, SourceKind
 
 
 def _now() -> datetime:
@@ -44,7 +43,7 @@ class ContentChanged(Event):
 
     source_id: int
     source_url: str
-    kind: Literal["page", "feed", "pdf"]
+    kind: SourceKind
     topics: tuple[str, ...]
     title: str
     url: str

@@ -15,7 +15,7 @@ from sqlalchemy import Integer, String, Text, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, BigId, UTCDateTime
+from shared.db import Base, BigId, UTCDateTime, rowcount
 from shared.events import Event, decode_event
 from shared.logs import event_context
 from shared.wakeup import sleep_until_woken
@@ -141,4 +141,4 @@ async def purge_published(session: AsyncSession, older_than: datetime) -> int:
         .where(OutboxRow.published_at.is_not(None))
         .where(OutboxRow.published_at < older_than)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)

@@ -22,6 +22,7 @@ from services.subscriptions.admin import audit
 from services.subscriptions.admin.retention import purge_consent
 from services.watcher.bootstrap import Watcher
 from services.watcher.retention import purge_snapshots
+from shared.db import rowcount
 from shared.inbox import ProcessedEvent
 from shared.outbox import purge_published
 from shared.runtime import Runtime
@@ -57,7 +58,7 @@ async def _housekeeping(runtime: Runtime) -> None:
         handled = await session.execute(
             delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - timedelta(days=30))
         )
-        removed["processed_events"] = int(getattr(handled, "rowcount", 0) or 0)
+        removed["processed_events"] = rowcount(handled)
         if settings.consent_retention_days is not None:
             removed["consent_records"] = await purge_consent(
                 session, days=settings.consent_retention_days, now=now

@@ -25,6 +25,7 @@ from services.mailer.domain.message import build_environment
 from shared.bus import EventBus
 from shared.events import SourceFailing, SourceRecovered
 from shared.settings import Settings
+from shared.vocabulary import Language
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ def render_operator_mail(
     """Render the mail about one source status change (Norwegian, English below)."""
     context: dict[str, Any] = {
         "state": "failing" if isinstance(event, SourceFailing) else "recovered",
-        "nb": Translator("nb"),
-        "en": Translator("en"),
+        "nb": Translator(Language.NB),
+        "en": Translator(Language.EN),
         "title": _one_line(event.title),
         "source_url": event.source_url,
         "failures": event.failures,

@@ -11,7 +11,8 @@ from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import Delivery, DigestRun
-from services.mailer.domain.periods import DIGEST_FREQUENCIES, next_run_after
+from services.mailer.domain.periods import next_run_after
+from shared.vocabulary import DIGEST_FREQUENCIES
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
+from shared.db import rowcount
 
 
 async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int) -> dict[str, int]:
@@ -25,6 +26,6 @@ async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int)
         )
     )
     return {
-        "deliveries": int(getattr(finished, "rowcount", 0) or 0),
-        "changes": int(getattr(changes, "rowcount", 0) or 0),
+        "deliveries": rowcount(finished),
+        "changes": rowcount(changes),
     }

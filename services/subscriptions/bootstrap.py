@@ -20,6 +20,7 @@ from services.subscriptions.entrypoints.csrf import CsrfGuard
 from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
 from services.subscriptions.entrypoints.web import SubscriptionsWeb, router
 from services.subscriptions.handlers import Deps
+from shared.db import rowcount
 from shared.events import SubscriberBounced
 from shared.runtime import Runtime
 
@@ -97,4 +98,4 @@ async def purge_unconfirmed(runtime: Runtime) -> int:
             delete(Subscriber).where(Subscriber.status == "pending", Subscriber.created_at < cutoff)
         )
         await rate_limit.purge_expired(session, runtime.clock.now())
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)

@@ -21,7 +21,6 @@ from services.subscriptions.adapters.tables import (
 from services.subscriptions.domain.model import (
     MAX_CONFIRMATION_MAILS,
     RESEND_AFTER_MINUTES,
-    Frequency,
     SignupForm,
 )
 from services.subscriptions.domain.privacy import current_notice
@@ -38,6 +37,7 @@ from shared.events import (
 from shared.outbox import outbox_row, record
 from shared.settings import Settings
 from shared.tokens import TokenSigner, address_hash
+from shared.vocabulary import Frequency, Language
 
 log = logging.getLogger(__name__)
 
@@ -262,18 +262,13 @@ async def confirm(session: AsyncSession, deps: Deps, token: str) -> ConfirmOutco
         SubscriberConfirmed(
             subscriber_id=subscriber.id,
             topics=all_topics,
-            frequency=frequency_of(subscriber.frequency),
-            language="en" if subscriber.language == "en" else "nb",
+            frequency=Frequency(subscriber.frequency),
+            language=Language.of(subscriber.language),
         ),
     )
     return ConfirmOutcome(
         topics=tuple(request.topics), language=request.language, subscriber_id=subscriber.id
     )
-
-
-def frequency_of(value: str) -> Frequency:
-    """Return a stored frequency as the value the events carry."""
-    return "daily" if value == "daily" else "weekly" if value == "weekly" else "immediate"
 
 
 async def subscriber_for(
@@ -387,7 +382,7 @@ async def update_preferences(
             subscriber_id=subscriber.id,
             topics=tuple(sorted(wanted)),
             frequency=frequency,
-            language="en" if language == "en" else "nb",
+            language=Language.of(language),
         ),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.snapshots import unpack
 from services.watcher.adapters.tables import Snapshot
 from services.watcher.domain.content import unified_diff
+from shared.db import rowcount
 
 
 async def purge_snapshots(session: AsyncSession, now: datetime, keep_days: int) -> int:
@@ -21,7 +22,7 @@ async def purge_snapshots(session: AsyncSession, now: datetime, keep_days: int) 
         .where(Snapshot.id.not_in(latest))
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)
 
 
 class SnapshotNotFound(LookupError):

@@ -14,12 +14,13 @@ from playwright.sync_api import Page, Response, expect
 
 from services.subscriptions.domain.texts import text
 from shared.tokens import TokenSigner
+from shared.vocabulary import Language
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import SECRET_KEY, App
 
 pytestmark = pytest.mark.browser
 
-LANGUAGES = ["nb", "en"]
+LANGUAGES = [language.value for language in Language]
 TOPIC = "norge-i-verden"
 TITLES = {
     "nb": {"norge-i-verden": "Norge i verden", "vaksiner": "Vaksiner", "smittevern": "Smittevern"},

@@ -9,25 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final, Literal
+from typing import Final
 from zoneinfo import ZoneInfo
 
-Language = Literal["nb", "en"]
-LANGUAGES: Final[tuple[Language, ...]] = ("nb", "en")
+from shared.vocabulary import LANGUAGES, Language
 
 _ALIASES: Final[dict[str, Language]] = {
-    "nb": "nb",
-    "no": "nb",
-    "nob": "nb",
-    "en": "en",
-    "eng": "en",
+    "nb": Language.NB,
+    "no": Language.NB,
+    "nob": Language.NB,
+    "en": Language.EN,
+    "eng": Language.EN,
 }
 
 # A plural entry is a (one, other) pair; both languages pluralise the same way.
 Message = str | tuple[str, str]
 
 MESSAGES: Final[dict[Language, dict[str, Message]]] = {
-    "nb": {
+    Language.NB: {
         "quote": "«{text}»",
         "list.and": "og",
         "frequency.immediate": "straks",
@@ -119,7 +118,7 @@ MESSAGES: Final[dict[Language, dict[str, Message]]] = {
             "og varslene dine endres ikke."
         ),
     },
-    "en": {
+    Language.EN: {
         "quote": "“{text}”",
         "list.and": "and",
         "frequency.immediate": "immediately",
@@ -214,11 +213,11 @@ MESSAGES: Final[dict[Language, dict[str, Message]]] = {
 }
 
 _MONTHS: Final[dict[Language, tuple[str, ...]]] = {
-    "nb": (
+    Language.NB: (
         "januar", "februar", "mars", "april", "mai", "juni",
         "juli", "august", "september", "oktober", "november", "desember",
     ),
-    "en": (
+    Language.EN: (
         "January", "February", "March", "April", "May", "June",
         "July", "August", "September", "October", "November", "December",
     ),

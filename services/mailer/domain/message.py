@@ -22,9 +22,10 @@ from services.mailer.domain.mime import (
     Sentinels,
     assemble,
 )
-from services.mailer.domain.periods import FREQUENCIES, Period
+from services.mailer.domain.periods import Period
 from services.mailer.domain.text import checked_url, one_line, paragraphs
 from services.mailer.domain.views import ChangeView, DigestSection
+from shared.vocabulary import Frequency
 
 __all__ = [
     "MailTemplate",
@@ -129,7 +130,7 @@ def render_confirm(
     if not topics:
         raise ValueError("a confirmation needs at least one topic")
     for name in (frequency, previous_frequency or frequency):
-        if name not in FREQUENCIES:
+        if Frequency.parse(name) is None:
             raise ValueError(f"unknown frequency {name!r}")
     new = [one_line(topic, max_length=_TITLE_MAX) for topic in topics]
     existing = [one_line(topic, max_length=_TITLE_MAX) for topic in existing_topics]

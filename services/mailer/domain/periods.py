@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-Frequency = Literal["immediate", "daily", "weekly"]
-DigestFrequency = Literal["daily", "weekly"]
+from shared.vocabulary import DIGEST_FREQUENCIES, Frequency
 
 DEFAULT_TIMEZONE = "Europe/Oslo"
-FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
-DIGEST_FREQUENCIES: tuple[DigestFrequency, ...] = get_args(DigestFrequency)
 
 
 def _default_tz() -> ZoneInfo:
@@ -40,7 +36,7 @@ def _require_digest_frequency(frequency: str) -> None:
 class Period:
     """One digest window ``[start, end)`` in UTC; ``end`` is the run that closes it."""
 
-    frequency: DigestFrequency
+    frequency: Frequency
     start: datetime
     end: datetime
     tz: ZoneInfo = field(default_factory=_default_tz)
@@ -59,7 +55,7 @@ class Period:
     def key(self) -> str:
         """Return a stable id, from the local calendar date of the closing run."""
         local = self.end.astimezone(self.tz).date()
-        if self.frequency == "daily":
+        if self.frequency == Frequency.DAILY:
             return f"daily:{local.isoformat()}"
         iso = local.isocalendar()
         return f"weekly:{iso.year}-W{iso.week:02d}"
@@ -77,7 +73,7 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class _Schedule:
-    frequency: DigestFrequency
+    frequency: Frequency
     tz: ZoneInfo
     hour: int
     minute: int
@@ -94,7 +90,7 @@ class _Schedule:
 
     @property
     def step(self) -> timedelta:
-        return timedelta(days=1 if self.frequency == "daily" else 7)
+        return timedelta(days=1 if self.frequency == Frequency.DAILY else 7)
 
     def run_at(self, local_day: date) -> datetime:
         # fold=0 gives a deterministic instant for a wall time that falls in a DST gap or
@@ -106,7 +102,7 @@ class _Schedule:
     def last_run_day(self, at: datetime) -> date:
         """Return the local date of the latest run at or before ``at``."""
         day = at.astimezone(self.tz).date()
-        if self.frequency == "weekly":
+        if self.frequency == Frequency.WEEKLY:
             day -= timedelta(days=(day.weekday() - self.weekday) % 7)
         if self.run_at(day) > at:
             day -= self.step
@@ -122,7 +118,7 @@ class _Schedule:
 
 
 def period_ending_at_or_before(
-    frequency: DigestFrequency,
+    frequency: Frequency,
     at: datetime,
     *,
     tz: ZoneInfo,
@@ -137,7 +133,7 @@ def period_ending_at_or_before(
 
 
 def period_containing(
-    frequency: DigestFrequency,
+    frequency: Frequency,
     moment: datetime,
     *,
     tz: ZoneInfo,
@@ -152,7 +148,7 @@ def period_containing(
 
 
 def next_run_after(
-    frequency: DigestFrequency,
+    frequency: Frequency,
     at: datetime,
     *,
     tz: ZoneInfo,
@@ -167,7 +163,7 @@ def next_run_after(
 
 
 def periods_between(
-    frequency: DigestFrequency,
+    frequency: Frequency,
     since: datetime,
     until: datetime,
     *,

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import RateLimitHit
+from shared.db import rowcount
 
 WINDOW = timedelta(hours=1)
 
@@ -71,4 +72,4 @@ async def purge_expired(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         delete(RateLimitHit).where(RateLimitHit.window_start < _window(now))
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)

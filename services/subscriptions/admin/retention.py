@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord
 from services.subscriptions.admin.progress import Silent, Tracker
+from shared.db import rowcount
 
 
 async def purge_consent(
@@ -50,6 +51,6 @@ async def purge_consent(
                 ConsentRecord.subject_hash.in_(subjects[start : start + 500])
             )
         )
-        deleted += int(getattr(result, "rowcount", 0) or 0)
+        deleted += rowcount(result)
         steps.advance(len(subjects[start : start + 500]))
     return deleted

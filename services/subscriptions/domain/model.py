@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
-Frequency = Literal["immediate", "daily", "weekly"]
-FREQUENCIES: Final[tuple[Frequency, ...]] = ("immediate", "daily", "weekly")
+from shared.vocabulary import Frequency, Language
 
 # Signing up again within this many minutes while a request is pending sends no new mail.
 RESEND_AFTER_MINUTES: Final = 15
@@ -21,14 +20,6 @@ class SignupForm:
     address: str
     topics: tuple[str, ...]
     frequency: Frequency
-    language: str
+    language: Language
     page: str | None
     channel: str = "web"
-
-
-def parse_frequency(value: str | None) -> Frequency | None:
-    """Return the frequency if it is one we offer."""
-    for frequency in FREQUENCIES:
-        if value == frequency:
-            return frequency
-    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-LANGUAGES: Final = ("nb", "en")
+from shared.vocabulary import DEFAULT_LANGUAGE, Language
 
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "nb": {
@@ -204,12 +204,13 @@ def text(language: str, key: str, **values: str) -> str:
     return catalogue[key].format(**values) if values else catalogue[key]
 
 
-def negotiate_language(query: str | None, accept_language: str | None) -> str:
+def negotiate_language(query: str | None, accept_language: str | None) -> Language:
     """Pick nb or en from ``?lang=`` first, then the Accept-Language header, else nb."""
-    if query in LANGUAGES:
-        return query
+    chosen = Language.parse(query)
+    if chosen is not None:
+        return chosen
     if accept_language:
-        weighted: list[tuple[float, str]] = []
+        weighted: list[tuple[float, Language]] = []
         for part in accept_language.split(",")[:20]:
             tag, _, params = part.strip().partition(";")
             quality = 1.0
@@ -220,9 +221,9 @@ def negotiate_language(query: str | None, accept_language: str | None) -> str:
                     quality = 0.0
             primary = tag.strip().lower().split("-")[0]
             if primary in {"nb", "no", "nn"}:
-                weighted.append((quality, "nb"))
+                weighted.append((quality, Language.NB))
             elif primary == "en":
-                weighted.append((quality, "en"))
+                weighted.append((quality, Language.EN))
         if weighted:
             return max(weighted, key=lambda pair: pair[0])[1]
-    return "nb"
+    return DEFAULT_LANGUAGE

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import Subscriber
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
-from services.subscriptions.domain.model import Frequency, SignupForm
+from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.texts import text
 from services.subscriptions.entrypoints.web import Web, client_of, wake_outbox
 from shared.db import transaction
+from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
 
-Language = Literal["nb", "en"]
 Token = Annotated[str, Path(max_length=200, description="The token from a link in a mail.")]
 Slug = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -44,8 +44,8 @@ class SignupIn(BaseModel):
 
     email: str = Field(max_length=320, examples=["kari.nordmann@example.no"])
     topics: list[Slug] = Field(min_length=1, max_length=20, examples=[["norge-i-verden"]])
-    frequency: Frequency = "immediate"
-    language: Language = "nb"
+    frequency: Frequency = Frequency.IMMEDIATE
+    language: Language = DEFAULT_LANGUAGE
 
 
 class Accepted(BaseModel):
@@ -61,7 +61,7 @@ class ManageLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=320)
-    language: Language = "nb"
+    language: Language = DEFAULT_LANGUAGE
 
 
 class TopicOut(BaseModel):
@@ -215,8 +215,8 @@ async def _preferences(session: AsyncSession, subscriber: Subscriber) -> Prefere
     current = await handlers.open_topics(session, subscriber.id)
     return Preferences(
         topics=sorted(current),
-        frequency=handlers.frequency_of(subscriber.frequency),
-        language="en" if subscriber.language == "en" else "nb",
+        frequency=Frequency(subscriber.frequency),
+        language=Language.of(subscriber.language),
     )
 
 

@@ -22,13 +22,14 @@ from starlette.datastructures import FormData
 from services.subscriptions import handlers
 from services.subscriptions.adapters import rate_limit
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
-from services.subscriptions.domain.model import SignupForm, parse_frequency
+from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.texts import negotiate_language
 from services.subscriptions.entrypoints.csrf import COOKIE, FIELD, CsrfGuard
 from services.subscriptions.entrypoints.pages import PageRenderer
 from shared.catalogue import Topic
 from shared.db import transaction
+from shared.vocabulary import Frequency, Language
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +108,15 @@ def get_web(request: Request) -> SubscriptionsWeb:
 Web = Annotated[SubscriptionsWeb, Depends(get_web)]
 
 
-def _language(request: Request) -> str:
+def _language(request: Request) -> Language:
     return negotiate_language(
         request.query_params.get("lang"), request.headers.get("accept-language")
     )
 
 
-def _chosen_language(request: Request, fallback: str) -> str:
+def _chosen_language(request: Request, fallback: str) -> Language:
     """Return ``?lang=`` when it names a language we have, else the person's own."""
-    chosen = request.query_params.get("lang")
-    if chosen in ("nb", "en"):
-        return chosen
-    return fallback if fallback in ("nb", "en") else "nb"
+    return Language.parse(request.query_params.get("lang")) or Language.of(fallback)
 
 
 def client_of(request: Request) -> str:
@@ -195,13 +193,12 @@ async def _subscribe(
     slug: str, request: Request, web: SubscriptionsWeb, *, embed: bool
 ) -> HTMLResponse:
     form = await request.form()
-    language = _field(form, "lang") or _language(request)
-    language = language if language in ("nb", "en") else "nb"
+    language = Language.parse(_field(form, "lang")) or _language(request)
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
         return web.pages.render(request, "not_found.html", language, status_code=404)
     raw_email = _field(form, "email")
-    frequency = parse_frequency(_field(form, "frequency"))
+    frequency = Frequency.parse(_field(form, "frequency"))
     related = [v[:100] for v in form.getlist("related") if isinstance(v, str)][:50]
     values: dict[str, object] = {
         "email": raw_email,
@@ -339,7 +336,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             )
             outcome = "unsubscribed"
         else:
-            frequency = parse_frequency(_field(form, "frequency")) or "immediate"
+            frequency = Frequency.parse(_field(form, "frequency")) or Frequency.IMMEDIATE
             topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
             await handlers.update_preferences(
                 session, web.deps, subscriber, topics=topics, frequency=frequency, language=language
@@ -347,8 +344,8 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             outcome = "saved"
     wake_outbox(request)
     if outcome == "saved":
-        chosen = request.query_params.get("lang")
-        suffix = f"&lang={chosen}" if chosen in ("nb", "en") else ""
+        chosen = Language.parse(request.query_params.get("lang"))
+        suffix = f"&lang={chosen}" if chosen else ""
         return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
     return web.pages.render(request, f"{outcome}.html", language)
 
@@ -421,8 +418,7 @@ async def manage_link_form(request: Request, web: Web) -> HTMLResponse:
 async def manage_link(request: Request, web: Web) -> HTMLResponse:
     """Send a manage link if the address is subscribed; answer the same either way."""
     form = await request.form()
-    language = _field(form, "lang") or _language(request)
-    language = language if language in ("nb", "en") else "nb"
+    language = Language.parse(_field(form, "lang")) or _language(request)
     raw = _field(form, "email")
     errors: dict[str, str] = {}
     if not _csrf_ok(web, request, form):
