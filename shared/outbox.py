@@ -9,9 +9,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Integer, String, Text, delete, select
+from sqlalchemy import (
+    FromClause,
+    Insert,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,21 +53,42 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-def outbox_row(event: Event) -> dict[str, Any]:
-    """Return an event's outbox row, for a service that inserts it within its own statement."""
+OUTBOX: Final[Table] = OutboxRow.__table__  # type: ignore[assignment]
+_COLUMNS: Final = ("event_id", "event_type", "payload", "occurred_at", "attempts")
+
+
+def outbox_row(event: Event, *, prefix: str = "") -> dict[str, Any]:
+    """Return the parameters that ``append_statement`` binds for one event."""
     return {
-        "event_id": str(event.event_id),
-        "event_type": event.type_name(),
-        "payload": event.model_dump_json(),
-        "occurred_at": event.occurred_at,
-        "attempts": 0,
+        f"{prefix}event_id": str(event.event_id),
+        f"{prefix}event_type": event.type_name(),
+        f"{prefix}payload": event.model_dump_json(),
+        f"{prefix}occurred_at": event.occurred_at,
+        f"{prefix}attempts": 0,
     }
 
 
-def record(session: AsyncSession, *events: Event) -> None:
+def append_statement(*, prefix: str = "", when: FromClause | None = None) -> Insert:
+    """Return the one statement that writes events to the outbox, whatever shape the caller needs.
+
+    Executed with a list of ``outbox_row`` values it appends them all (``executemany``, on an
+    async session or a plain connection alike). With ``when`` it inserts one event for each row
+    that ``when`` yields, so a caller can put it in a CTE beside the state change it belongs to:
+    the sign-up path writes a new subscriber and its event in one statement that way.
+    """
+    values = select(*(bindparam(f"{prefix}{c}", type_=OUTBOX.c[c].type) for c in _COLUMNS))
+    if when is not None:
+        values = values.select_from(when)
+    return insert(OUTBOX).from_select(list(_COLUMNS), values)
+
+
+_APPEND: Final = append_statement()
+
+
+async def record(session: AsyncSession, *events: Event) -> None:
     """Add events to the outbox inside the caller's transaction."""
-    for event in events:
-        session.add(OutboxRow(**outbox_row(event)))
+    if events:
+        await session.execute(_APPEND, [outbox_row(event) for event in events])
 
 
 class OutboxRelay:

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     broker_namespace: str = Field(default="varsel", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
     smtp_url: str = ""
     base_url: str = "http://127.0.0.1:8000"
+    # Where the staff side answers (links in operator mails, change diffs). Empty: base_url's
+    # /admin, as in the embedded mode; set it when the admin runs apart on an internal host.
+    admin_url: str = ""
     secret_key: str = DEV_SECRET
     config: Path | None = None
     mail_from: str = "varsel <varsel@localhost>"
@@ -88,6 +91,16 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL such as https://varsel.example.no")
+        return value.rstrip("/")
+
+    @field_validator("admin_url")
+    @classmethod
+    def _admin_url_is_absolute(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL such as https://varsel.intern/admin")
         return value.rstrip("/")
 
     @field_validator("operator_emails", mode="before")
@@ -159,6 +172,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'varsel.db').as_posix()}"
+
+    @property
+    def resolved_admin_url(self) -> str:
+        """Return the staff side's URL, defaulting to /admin beside the public pages."""
+        return self.admin_url or f"{self.base_url}/admin"
 
     @property
     def catalogue_path(self) -> Path:

@@ -102,7 +102,7 @@ async def measure(
             summary="Nytt avsnitt om Norges bidrag til global helse. Tabell 2 er oppdatert.",
         )
         async with runtime.sessions() as session, session.begin():
-            record(session, event)
+            await record(session, event)
         started = time.perf_counter()
         await runtime.relay.publish_pending()
         fanout = time.perf_counter() - started

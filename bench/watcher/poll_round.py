@@ -53,7 +53,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         failure_threshold=3,
         owner="bench",
         sqlite=True,
-        base_url="http://127.0.0.1:8000",
+        admin_url="http://127.0.0.1:8000/admin",
     )
     sources = [
         Source(url=f"{base}/p/{i}", kind="page", topics=("bench",), interval=3600)

@@ -50,7 +50,12 @@ class OperatorMail:
 
 
 def render_operator_mail(
-    env: jinja2.Environment, event: SourceFailing | SourceRecovered, *, site: str, base_url: str
+    env: jinja2.Environment,
+    event: SourceFailing | SourceRecovered,
+    *,
+    site: str,
+    base_url: str,
+    admin_url: str,
 ) -> OperatorMail:
     """Render the mail about one source status change (Norwegian, English below)."""
     context: dict[str, Any] = {
@@ -61,7 +66,7 @@ def render_operator_mail(
         "source_url": event.source_url,
         "failures": event.failures,
         "last_error": _one_line(event.last_error, 1000),
-        "operations_url": f"{base_url}/admin/operations",
+        "operations_url": f"{admin_url}/operations",
         "site": _one_line(site),
         "base_url": base_url,
     }
@@ -99,7 +104,11 @@ class OperatorAlerts:
             )
             return
         mail = render_operator_mail(
-            self._env, event, site=self._settings.site_name, base_url=self._settings.base_url
+            self._env,
+            event,
+            site=self._settings.site_name,
+            base_url=self._settings.base_url,
+            admin_url=self._settings.resolved_admin_url,
         )
         envelope_from = parseaddr(self._settings.mail_from)[1]
         domain = envelope_from.rpartition("@")[2] or "localhost"

@@ -98,7 +98,7 @@ async def record_outcomes(
         await session.execute(update(Delivery), others)
     for o in outcomes:
         if o.status == "bounced" and o.subscriber_id is not None and o.code and o.code >= 500:
-            record(
+            await record(
                 session,
                 SubscriberBounced(
                     subscriber_id=o.subscriber_id,

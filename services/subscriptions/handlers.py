@@ -134,7 +134,9 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         },
         request=request,
         consent=requested,
-        event=outbox_row(SignupRequested(subscriber_id=new_id, request_id=request["id"])),
+        event=outbox_row(
+            SignupRequested(subscriber_id=new_id, request_id=request["id"]), prefix="o_"
+        ),
     ):
         return
     subscriber = await session.scalar(
@@ -163,7 +165,9 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         await signup_rows.insert_signup_request(
             session, {**request, "subscriber_id": subscriber.id}
         )
-        record(session, SignupRequested(subscriber_id=subscriber.id, request_id=request["id"]))
+        await record(
+            session, SignupRequested(subscriber_id=subscriber.id, request_id=request["id"])
+        )
         return
     pending.topics = sorted(set(pending.topics) | set(form.topics))
     pending.frequency = form.frequency
@@ -176,7 +180,7 @@ async def request_signup(session: AsyncSession, deps: Deps, form: SignupForm) ->
         return
     pending.mails_sent += 1
     pending.expires_at = now + timedelta(days=deps.settings.confirm_ttl_days)
-    record(session, SignupRequested(subscriber_id=subscriber.id, request_id=pending.id))
+    await record(session, SignupRequested(subscriber_id=subscriber.id, request_id=pending.id))
 
 
 class SignupRaced(Exception):
@@ -257,7 +261,7 @@ async def confirm(session: AsyncSession, deps: Deps, token: str) -> ConfirmOutco
         page=request.page,
         token_id=str(request.id),
     )
-    record(
+    await record(
         session,
         SubscriberConfirmed(
             subscriber_id=subscriber.id,
@@ -321,7 +325,7 @@ async def unsubscribe(
         language=subscriber.language,
         details={"route": route} if channel else None,
     )
-    record(
+    await record(
         session,
         SubscriberUnsubscribed(
             subscriber_id=subscriber.id,
@@ -376,7 +380,7 @@ async def update_preferences(
         frequency=frequency,
         language=language,
     )
-    record(
+    await record(
         session,
         PreferencesChanged(
             subscriber_id=subscriber.id,
@@ -410,7 +414,7 @@ async def erase(
     )
     subscriber_id = subscriber.id
     await session.delete(subscriber)
-    record(session, SubscriberErased(subscriber_id=subscriber_id))
+    await record(session, SubscriberErased(subscriber_id=subscriber_id))
 
 
 async def request_manage_link(session: AsyncSession, deps: Deps, address: str) -> None:
@@ -418,4 +422,4 @@ async def request_manage_link(session: AsyncSession, deps: Deps, address: str) -
     subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == address))
     if subscriber is None or subscriber.confirmed_at is None:
         return
-    record(session, ManageLinkRequested(subscriber_id=subscriber.id))
+    await record(session, ManageLinkRequested(subscriber_id=subscriber.id))

@@ -36,7 +36,7 @@ class Watcher:
             failure_threshold=settings.failure_threshold,
             owner=f"{socket.gethostname()}:{os.getpid()}",
             sqlite=runtime.engine.dialect.name == "sqlite",
-            base_url=settings.base_url,
+            admin_url=settings.resolved_admin_url,
         )
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()

@@ -22,13 +22,12 @@ from services.watcher.adapters.source_rows import RELEASED_HEALTHY, Claim
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, compare
 from services.watcher.news import change_events, diff_url, seen_entries, snapshot_meta
-from shared.outbox import OutboxRow, outbox_row
+from shared.outbox import append_statement, outbox_row
 
 log = logging.getLogger(__name__)
 
 _SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
 _SNAPSHOTS: Table = Snapshot.__table__  # type: ignore[assignment]
-_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
 _s = _SOURCES.c
 _p = _SNAPSHOTS.c
 
@@ -63,7 +62,7 @@ _CURRENT = (
 )
 _CURRENT_LOCKED = _CURRENT.with_for_update(of=_SOURCES)
 _INSERT_SNAPSHOT = insert(_SNAPSHOTS).returning(_p.id)
-_INSERT_OUTBOX = insert(_OUTBOX)
+_INSERT_OUTBOX = append_statement()
 _STORE = (
     update(_SOURCES)
     .where(_s.id == bindparam("s_id"))
@@ -106,7 +105,7 @@ class Parsed:
     now: datetime
 
 
-def store_parsed(conn: Connection, *, parsed: Parsed, base_url: str, lock: bool) -> str:
+def store_parsed(conn: Connection, *, parsed: Parsed, admin_url: str, lock: bool) -> str:
     """Store a parsed poll in the connection's transaction; return the outcome."""
     claim, content, now = parsed.claim, parsed.content, parsed.now
     row = conn.execute(_CURRENT_LOCKED if lock else _CURRENT, {"source_id": claim.id}).first()
@@ -134,7 +133,7 @@ def store_parsed(conn: Connection, *, parsed: Parsed, base_url: str, lock: bool)
         "s_title": row.title,
         "s_changed": row.last_changed_at,
     }
-    outcome = _outcome(conn, row, content, now, params, base_url)
+    outcome = _outcome(conn, row, content, now, params, admin_url)
     conn.execute(_STORE, params)
     return outcome
 
@@ -145,7 +144,7 @@ def _outcome(
     content: Content,
     now: datetime,
     params: dict[str, Any],
-    base_url: str,
+    admin_url: str,
 ) -> str:
     # The row mirrors its latest snapshot's fingerprint: equal means nothing to store.
     fingerprint: str = params["s_fingerprint"]
@@ -174,7 +173,7 @@ def _outcome(
         log.info("watcher: baseline for %s taken; nobody is alerted", row.url)
         return "baseline"
     source = WatchedSource(id=row.id, url=row.url, kind=row.kind, topics=row.topics)
-    link = diff_url(base_url, row.id, row.snap_id, snapshot_id)
+    link = diff_url(admin_url, row.id, row.snap_id, snapshot_id)
     events = change_events(source, content, compare(old, content), seen, link)
     if not events:
         return "unchanged"

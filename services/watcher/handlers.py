@@ -42,7 +42,7 @@ class WatcherDeps:
     failure_threshold: int
     owner: str
     sqlite: bool
-    base_url: str  # of the admin pages that ContentChanged.diff_url points to
+    admin_url: str  # ContentChanged.diff_url points into the admin pages
     # The hot statements (claims, outcomes) run here, off the ORM; see group_writes.
     transactions: Transactions = field(init=False)
     writes: GroupWrites = field(init=False)
@@ -179,7 +179,7 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
         parsed = Parsed(source, fetched, body_hash, content, now)
         if not source.failing:
             outcome = await deps.writes.write(
-                partial(store_parsed, parsed=parsed, base_url=deps.base_url, lock=not deps.sqlite)
+                partial(store_parsed, parsed=parsed, admin_url=deps.admin_url, lock=not deps.sqlite)
             )
             if outcome != FAILING:
                 return outcome
@@ -193,13 +193,13 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
         row.lease_owner = None
         row.lease_until = None
         if fetched is None:
-            return _failed(deps, session, row, error or "unknown error")
+            return await _failed(deps, session, row, error or "unknown error")
         if parsed is not None and _rules_changed(row, source):
             # The catalogue changed the extraction rules mid-poll: poll again under the new ones.
             row.body_hash = None
             row.next_check_at = now
             return "rules-changed"
-        _succeeded(session, row)
+        await _succeeded(session, row)
         if parsed is None:
             if not fetched.not_modified:
                 row.etag, row.last_modified = fetched.etag, fetched.last_modified
@@ -207,7 +207,7 @@ async def poll(deps: WatcherDeps, source: Claim | int) -> str:
         await session.flush()  # the status is reset; the content is stored like any other
         conn = await session.connection()
         return await conn.run_sync(
-            store_parsed, parsed=parsed, base_url=deps.base_url, lock=not deps.sqlite
+            store_parsed, parsed=parsed, admin_url=deps.admin_url, lock=not deps.sqlite
         )
 
 
@@ -232,7 +232,7 @@ def _rules_changed(row: WatchedSource, source: Claim) -> bool:
     )
 
 
-def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason: str) -> str:
+async def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason: str) -> str:
     row.consecutive_failures += 1
     row.last_error = reason[:2000]
     if row.consecutive_failures == deps.failure_threshold:
@@ -244,7 +244,7 @@ def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason
             reason,
         )
         # Told once: in the same transaction that flips the status.
-        record(session, failing_event(row))
+        await record(session, failing_event(row))
     else:
         log.warning(
             "watcher: poll of %s failed (%d in a row): %s",
@@ -255,10 +255,10 @@ def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason
     return "failed"
 
 
-def _succeeded(session: AsyncSession, row: WatchedSource) -> None:
+async def _succeeded(session: AsyncSession, row: WatchedSource) -> None:
     if row.status == "failing":
         log.warning("watcher: source %s has recovered", row.url)
-        record(session, recovered_event(row))
+        await record(session, recovered_event(row))
     row.status = "ok"
     row.consecutive_failures = 0
     row.last_error = None

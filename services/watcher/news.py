@@ -45,9 +45,9 @@ def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] 
     return {"seen": dict(kept)}
 
 
-def diff_url(base_url: str, source_id: int, old_snapshot_id: int, new_snapshot_id: int) -> str:
+def diff_url(admin_url: str, source_id: int, old_snapshot_id: int, new_snapshot_id: int) -> str:
     """Return the admin page that shows what changed between two snapshots."""
-    return f"{base_url}/admin/sources/{source_id}/diff?from={old_snapshot_id}&to={new_snapshot_id}"
+    return f"{admin_url}/sources/{source_id}/diff?from={old_snapshot_id}&to={new_snapshot_id}"
 
 
 def change_events(

@@ -76,7 +76,7 @@ async def test_metrics_count_unpublished_events_and_their_lag(tmp_path: Path) ->
     now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     try:
         async with runtime.sessions() as session, session.begin():
-            record(
+            await record(
                 session,
                 SubscriberErased(
                     subscriber_id=uuid.uuid4(), occurred_at=now - timedelta(minutes=2)

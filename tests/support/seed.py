@@ -58,7 +58,7 @@ async def insert_immediate_subscribers(
 async def record_change(sessions: async_sessionmaker[AsyncSession], topic: str = TOPIC) -> None:
     """Record one change of the topic's page in the outbox, as the watcher would."""
     async with sessions() as session, session.begin():
-        record(
+        await record(
             session,
             ContentChanged(
                 source_id=1,

@@ -17,13 +17,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
-from shared.outbox import OutboxRow
+from shared.outbox import append_statement
 
 _SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
 _REQUESTS: Table = SignupRequest.__table__  # type: ignore[assignment]
 _LEDGER: Table = ConsentRecord.__table__  # type: ignore[assignment]
-_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
-_EVENT_COLUMNS = ("event_id", "event_type", "payload", "occurred_at", "attempts")
 
 
 def _subscriber_if_new(dialect: str) -> Any:
@@ -72,16 +70,7 @@ def _postgres_new_signup() -> Any:
         )
         .cte("requested")
     )
-    event = (
-        insert(_OUTBOX)
-        .from_select(
-            list(_EVENT_COLUMNS),
-            select(
-                *(bindparam(f"o_{c}", type_=_OUTBOX.c[c].type) for c in _EVENT_COLUMNS)
-            ).select_from(subscriber),
-        )
-        .cte("signup_requested")
-    )
+    event = append_statement(prefix="o_", when=subscriber).cte("signup_requested")
     return select(subscriber.c.id).add_cte(request, ledger, event)
 
 
@@ -95,6 +84,7 @@ async def insert_if_new(
 ) -> bool:
     """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
     event unless the address is known; tell whether it was new (else nothing was inserted).
+    ``event`` is the event's ``outbox_row(..., prefix="o_")``.
 
     A concurrent first sign-up of the same address waits for the other transaction and then
     inserts nothing, so neither fails.
@@ -103,13 +93,13 @@ async def insert_if_new(
     if session.get_bind().dialect.name == "postgresql":
         values.update({f"r_{k}": v for k, v in request.items()})
         values.update({f"l_{k}": v for k, v in consent.items()})
-        values.update({f"o_{k}": v for k, v in event.items()})
+        values.update(event)
         return await session.scalar(_postgres_new_signup(), values) is not None
     if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
         return False
     await insert_consent(session, consent)
     await insert_signup_request(session, {**request, "subscriber_id": subscriber["id"]})
-    await session.execute(insert(_OUTBOX), event)
+    await session.execute(append_statement(prefix="o_"), event)
     return True
 
 

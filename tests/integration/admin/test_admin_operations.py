@@ -57,7 +57,7 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
             assert re.search(rf'<option value="{third}" selected>', picker.text)
 
             # Exactly the link the watcher puts in its content.changed events.
-            shown = await client.get(diff_url("", source_id, first, third))
+            shown = await client.get(diff_url("/admin", source_id, first, third))
             assert shown.status_code == 200
             assert "<del>" in shown.text and "<ins>" in shown.text
             # Marked in words for screen readers, not by colour alone.

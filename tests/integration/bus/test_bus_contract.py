@@ -40,7 +40,7 @@ async def test_each_consumer_handles_each_outbox_event_once(
     await bus.start()
     events = [SubscriberErased(subscriber_id=uuid.uuid4()) for _ in range(3)]
     async with sessions() as session, session.begin():
-        record(session, *events)
+        await record(session, *events)
 
     assert await OutboxRelay(sessions, bus).publish_pending() == 3
     await bus.publish(events[0])  # at least once: a second delivery changes nothing

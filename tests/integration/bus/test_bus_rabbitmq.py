@@ -60,7 +60,7 @@ def change(n: int) -> ContentChanged:
 
 async def record_events(sessions: async_sessionmaker[AsyncSession], *events: Event) -> None:
     async with sessions() as session, session.begin():
-        record(session, *events)
+        await record(session, *events)
 
 
 async def outbox_rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxRow]:

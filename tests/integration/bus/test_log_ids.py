@@ -130,7 +130,7 @@ async def test_event_ids_while_the_relay_publishes_and_a_rabbitmq_consumer_handl
     await bus.start()
     event = SubscriberErased(subscriber_id=uuid.uuid4())
     async with sessions() as session, session.begin():
-        record(session, event)
+        await record(session, event)
 
     assert await OutboxRelay(sessions, bus).publish_pending() == 1
 
@@ -157,7 +157,7 @@ async def test_a_publish_the_broker_did_not_take_is_logged_with_the_event_ids(
     bus = make_bus(sessions, url=f"amqp://guest:guest@127.0.0.1:{closed_port}/", connect_timeout=1)
     event = SubscriberErased(subscriber_id=uuid.uuid4())
     async with sessions() as session, session.begin():
-        record(session, event)
+        await record(session, event)
 
     assert await OutboxRelay(sessions, bus).publish_pending() == 0
 

@@ -163,7 +163,7 @@ class Harness:
             **fields,
         )
         async with self.runtime.sessions() as session, session.begin():
-            record(session, event)
+            await record(session, event)
         await self.relay()
         return event
 

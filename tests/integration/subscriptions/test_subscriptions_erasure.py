@@ -69,7 +69,7 @@ async def _settled(h: Harness) -> None:
 
 async def _changed(h: Harness, topic: str, title: str) -> None:
     async with h.runtime.sessions() as session, session.begin():
-        record(
+        await record(
             session,
             ContentChanged(
                 source_id=1,

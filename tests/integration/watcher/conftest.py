@@ -22,7 +22,7 @@ from shared.schema import upgrade
 from tests.integration.watcher.server import ScriptedSite
 
 START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
-BASE_URL = "https://varsel.example.no"
+ADMIN_URL = "https://varsel.example.no/admin"
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ class Harness:
             failure_threshold=threshold,
             owner="test",
             sqlite=engine.dialect.name == "sqlite",
-            base_url=BASE_URL,
+            admin_url=ADMIN_URL,
         )
 
     async def add_source(self, url: str, kind: str = "page", **extra: object) -> int:

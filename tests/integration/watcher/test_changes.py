@@ -12,7 +12,7 @@ import services.watcher.handlers as handlers
 from services.watcher.adapters.snapshots import unpack
 from services.watcher.handlers import poll
 from services.watcher.retention import diff_between
-from tests.integration.watcher.conftest import BASE_URL, Harness
+from tests.integration.watcher.conftest import ADMIN_URL, Harness
 from tests.integration.watcher.pages import NEW_PARAGRAPH, feed, fixture, page
 from tests.integration.watcher.server import Route, ScriptedSite
 
@@ -65,7 +65,7 @@ async def test_a_change_links_to_the_admin_diff_of_its_two_snapshots(
 
     (event,) = await harness.events()
     old, new = await harness.snapshots(source)
-    assert event.diff_url == (f"{BASE_URL}/admin/sources/{source}/diff?from={old.id}&to={new.id}")
+    assert event.diff_url == (f"{ADMIN_URL}/sources/{source}/diff?from={old.id}&to={new.id}")
     async with harness.deps.sessions() as session:
         diff = await diff_between(session, source, old.id, new.id)
     assert "revebjelle" in diff
