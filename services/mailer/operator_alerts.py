@@ -20,8 +20,8 @@ import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.senders import MailSender, PermanentFailure
-from services.mailer.domain.catalogue import Translator
 from services.mailer.domain.message import build_environment
+from services.mailer.domain.wording import Translator
 from shared.bus import EventBus
 from shared.events import SourceFailing, SourceRecovered
 from shared.settings import Settings

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from services.mailer.domain.catalogue import Translator, normalise_language
 from services.mailer.domain.mime import (
     MailTemplate,
     RecipientLinks,
@@ -25,6 +24,7 @@ from services.mailer.domain.mime import (
 from services.mailer.domain.periods import Period
 from services.mailer.domain.text import checked_url, one_line, paragraphs
 from services.mailer.domain.views import ChangeView, DigestSection
+from services.mailer.domain.wording import Translator, normalise_language
 from shared.vocabulary import Frequency
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The message catalogue: both languages complete, and no untranslated word in a mail."""
+"""The mail wording: both languages complete, and no untranslated word in a mail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.mailer.domain.catalogue import MESSAGES, Translator, normalise_language
 from services.mailer.domain.message import (
     TEMPLATES_DIR,
     render_alert,
@@ -20,6 +19,7 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import build_digest_sections
+from services.mailer.domain.wording import MESSAGES, Translator, normalise_language
 
 
 def placeholders(message: str | tuple[str, str]) -> set[str]:
@@ -61,7 +61,7 @@ def test_each_mail_is_a_folder_with_subject_and_two_bodies() -> None:
 
 
 def test_templates_hold_no_words_of_their_own() -> None:
-    # Every visible word comes from the catalogue, so both languages are always complete.
+    # Every visible word comes from the wording, so both languages are always complete.
     for path in Path(TEMPLATES_DIR).rglob("*"):
         if path.suffix not in {".txt", ".html"}:
             continue
