@@ -14,13 +14,16 @@ import hashlib
 import hmac
 import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
 Purpose = Literal["confirm", "manage", "unsubscribe"]
 _MAC_BYTES = 20  # 160 bits of authentication on top of a random 122-bit id
 _EPOCH_DAY = 86400
+# How far another replica's clock may run ahead of this one's. A token dated later than that
+# was not issued by a healthy server, so it is refused rather than honoured for longer.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _b64(data: bytes) -> str:
@@ -57,7 +60,11 @@ class TokenSigner:
     def verify(
         self, purpose: Purpose, token: str, *, now: datetime, max_age_days: int
     ) -> TokenClaims | None:
-        """Return the claims if the token is genuine, for this purpose and current; else None."""
+        """Return the claims if the token is genuine, for this purpose and current; else None.
+
+        Current means issued at most ``max_age_days`` ago and not later than now (give or take
+        ``CLOCK_SKEW``).
+        """
         if len(token) > 100 or token.count(".") != 1:
             return None
         body, mac = token.split(".")
@@ -69,7 +76,7 @@ class TokenSigner:
             return None
         (day,) = struct.unpack(">I", payload[16:])
         issued = datetime.fromtimestamp(day * _EPOCH_DAY, UTC)
-        if (now - issued).days > max_age_days:
+        if issued > now + CLOCK_SKEW or (now - issued).days > max_age_days:
             return None
         return TokenClaims(subject=UUID(bytes=payload[:16]), issued=issued)
 

@@ -1,0 +1,40 @@
+"""Link tokens: genuine ones verify; tampered, expired and future-dated ones do not."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from shared.tokens import TokenSigner
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+SUBJECT = uuid.UUID("6f1c2a52-9a43-4d3a-8f0e-2d7c1b9e4a10")
+signer = TokenSigner("unit-test-secret-key-0123456789")
+
+
+def test_a_token_issued_now_verifies_with_its_subject() -> None:
+    token = signer.sign("manage", SUBJECT, NOW)
+    claims = signer.verify("manage", token, now=NOW, max_age_days=30)
+    assert claims is not None and claims.subject == SUBJECT
+
+
+def test_a_token_issued_in_the_future_is_refused() -> None:
+    token = signer.sign("manage", SUBJECT, NOW + timedelta(days=400))
+    assert signer.verify("manage", token, now=NOW, max_age_days=30) is None
+    tomorrow = signer.sign("confirm", SUBJECT, NOW + timedelta(days=1))
+    assert signer.verify("confirm", tomorrow, now=NOW, max_age_days=7) is None
+
+
+def test_an_issuer_a_little_ahead_across_midnight_is_tolerated() -> None:
+    # Another replica whose clock runs a minute fast issues a token dated the next day.
+    before_midnight = datetime(2026, 3, 10, 23, 59, 30, tzinfo=UTC)
+    token = signer.sign("unsubscribe", SUBJECT, before_midnight + timedelta(minutes=1))
+    assert signer.verify("unsubscribe", token, now=before_midnight, max_age_days=30) is not None
+    # Dated the day after that: no clock is that far off, so the token is refused.
+    late = signer.sign("unsubscribe", SUBJECT, before_midnight + timedelta(days=1, hours=1))
+    assert signer.verify("unsubscribe", late, now=before_midnight, max_age_days=30) is None
+
+
+def test_an_expired_token_is_refused() -> None:
+    token = signer.sign("manage", SUBJECT, NOW - timedelta(days=31))
+    assert signer.verify("manage", token, now=NOW, max_age_days=30) is None
