@@ -94,6 +94,12 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error_title": "Noe er feil i skjemaet",
         "error_email_invalid": "Skriv en gyldig e-postadresse, for eksempel navn@eksempel.no.",
         "error_email_missing": "Skriv inn e-postadressen din.",
+        "error_email_local_too_long": (
+            "Delen før @ kan være høyst 64 tegn lang. Sjekk at du har skrevet adressen riktig."
+        ),
+        "error_email_encoded": (
+            "Skriv adressen slik den står i e-postprogrammet ditt, uten koding som =?utf-8?…?=."
+        ),
         "error_frequency": "Velg hvor ofte du vil få varsler.",
         "error_topics": "Velg minst ett emne.",
         "error_csrf": "Skjemaet var for gammelt. Send det på nytt.",
@@ -186,6 +192,13 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "error_title": "Something is wrong in the form",
         "error_email_invalid": "Enter a valid email address, for example name@example.com.",
         "error_email_missing": "Enter your email address.",
+        "error_email_local_too_long": (
+            "The part before the @ can be at most 64 characters long. Check the address."
+        ),
+        "error_email_encoded": (
+            "Write the address as your email program shows it, without encoding such as "
+            "=?utf-8?…?=."
+        ),
         "error_frequency": "Choose how often you want alerts.",
         "error_topics": "Choose at least one topic.",
         "error_csrf": "The form was too old. Please send it again.",

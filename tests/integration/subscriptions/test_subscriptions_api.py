@@ -95,6 +95,11 @@ async def test_json_bad_input_gets_a_clear_detail(sqlite_url: str, tmp_path: Pat
             ({"email": ADDRESS, "topics": [TOPIC], "frequency": "hourly"}, "immediate"),
             ({"email": ADDRESS, "topics": [TOPIC], "admin": True}, "Extra inputs"),
             ({"email": "x" * 400 + "@example.no", "topics": [TOPIC]}, "at most 320"),
+            ({"email": "k" * 65 + "@example.no", "topics": [TOPIC]}, "høyst 64 tegn"),
+            (
+                {"email": "=?utf-8?q?a=0D=0A?=@example.no", "topics": [TOPIC], "language": "en"},
+                "without encoding",
+            ),
         ]
         for body, detail in cases:
             answer = await h.client.post("/api/v1/subscriptions", json=body)

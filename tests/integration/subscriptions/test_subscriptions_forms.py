@@ -120,6 +120,8 @@ BAD_ADDRESSES = [
     ("x" * 100_000 + "@example.no", "Skriv en gyldig e-postadresse"),
     (HOSTILE + "@example.no", "Skriv en gyldig e-postadresse"),
     ("a@b.no\x00", "Skriv en gyldig e-postadresse"),
+    ("k" * 65 + "@example.no", "Delen før @ kan være høyst 64 tegn"),
+    ("=?utf-8?q?kari=0D=0Abcc=3A_ola=40example=2Eno?=@example.no", "uten koding"),
 ]
 
 
