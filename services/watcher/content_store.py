@@ -21,7 +21,7 @@ from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import RELEASED_HEALTHY, Claim
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, compare
-from services.watcher.news import change_events, diff_url, seen_entries, snapshot_meta
+from services.watcher.domain.news import change_events, diff_url, seen_entries, snapshot_meta
 from shared.outbox import append_statement, outbox_row
 
 log = logging.getLogger(__name__)
@@ -172,9 +172,8 @@ def _outcome(
     if old is None:
         log.info("watcher: baseline for %s taken; nobody is alerted", row.url)
         return "baseline"
-    source = WatchedSource(id=row.id, url=row.url, kind=row.kind, topics=row.topics)
     link = diff_url(admin_url, row.id, row.snap_id, snapshot_id)
-    events = change_events(source, content, compare(old, content), seen, link)
+    events = change_events(row, content, compare(old, content), seen, link)
     if not events:
         return "unchanged"
     params["s_changed"] = now

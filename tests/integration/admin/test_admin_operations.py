@@ -14,7 +14,7 @@ from sqlalchemy import select
 from services.mailer.domain.periods import next_run_after
 from services.subscriptions.admin.diffview import DiffLine, diff_lines
 from services.subscriptions.admin.tables import AdminAuditEntry
-from services.watcher.news import diff_url
+from services.watcher.domain.news import diff_url
 from shared.clock import FrozenClock
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, running, sign_in

@@ -3,15 +3,36 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from services.watcher.adapters.tables import WatchedSource
-from services.watcher.domain.content import ChangeSummary, Content, FeedEntry
+from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
 from shared.events import ContentChanged
+from shared.vocabulary import SourceKind
 
 # How many feed entry keys a snapshot remembers; far more than any feed shows at once,
 # so an entry that fell off the end and comes back is still known.
 SEEN_LIMIT = 1000
+
+
+class NewsSource(Protocol):
+    """What a change event says of the source it comes from."""
+
+    @property
+    def id(self) -> int:
+        """The source's id."""
+
+    @property
+    def url(self) -> str:
+        """The address polled."""
+
+    @property
+    def kind(self) -> str:
+        """What is read there (a SourceKind)."""
+
+    @property
+    def topics(self) -> Sequence[str]:
+        """The topics whose subscribers hear of a change."""
 
 
 def _mark(entry: FeedEntry) -> str:
@@ -51,7 +72,7 @@ def diff_url(admin_url: str, source_id: int, old_snapshot_id: int, new_snapshot_
 
 
 def change_events(
-    source: WatchedSource,
+    source: NewsSource,
     new: Content,
     change: ChangeSummary,
     seen: dict[str, str],
@@ -61,7 +82,7 @@ def change_events(
     if not change.changed:
         return []
     topics = tuple(source.topics)
-    if source.kind != "feed":
+    if source.kind != SourceKind.FEED:
         return [
             ContentChanged(
                 source_id=source.id,
@@ -87,7 +108,7 @@ def change_events(
             ContentChanged(
                 source_id=source.id,
                 source_url=source.url,
-                kind="feed",
+                kind=SourceKind.FEED,
                 topics=topics,
                 title=entry.title or new.title,
                 url=entry.link or source.url,
