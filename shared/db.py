@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from shared.private_files import private_sqlite_file
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -94,6 +96,7 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; SQLite gets WAL and a busy timeout so services can share the file."""
     if is_sqlite(url):
+        private_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **kwargs)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine

@@ -15,6 +15,7 @@ from shared.catalogue import Catalogue, load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.outbox import OutboxRelay
+from shared.private_files import private_folder
 from shared.rabbitmq import RabbitMqBus
 from shared.schema import current_revision, head_revision
 from shared.settings import Settings
@@ -63,7 +64,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the shared wiring from settings (reads the catalogue; raises CatalogueError)."""
     catalogue = load_catalogue(settings.catalogue_path)
     if not settings.database_url:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.var_dir)
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     bus: EventBus = (

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from services.subscriptions.admin.cli import admin_cli
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.logs import configure_logging
+from shared.private_files import private_folder
 from shared.schema import upgrade
 from shared.settings import Settings
 
@@ -40,7 +41,7 @@ def _settings() -> Settings:
 
 def _migrate(settings: Settings) -> None:
     if not settings.database_url:
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.var_dir)
     upgrade(settings.resolved_database_url)
 
 

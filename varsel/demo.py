@@ -13,6 +13,7 @@ from typing import Any
 
 import uvicorn
 
+from shared.private_files import private_folder
 from shared.schema import upgrade
 from shared.settings import Settings
 
@@ -83,7 +84,7 @@ def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: i
 
     demo_dir = settings.var_dir / "demo"
     site_dir = demo_dir / "site"
-    site_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(site_dir)  # and var/ above it, which will hold the database
     for sample in SITE.iterdir():
         (site_dir / sample.name).write_bytes(sample.read_bytes())
     base = f"http://127.0.0.1:{sample_port}"

@@ -79,6 +79,7 @@ def test_runs_as_a_fixed_non_root_user_that_owns_app_var() -> None:
     setup = " ".join(_values(runtime, "RUN"))
     assert f"--uid {uid}" in setup
     assert re.search(rf"chown {uid}:{gid} [^&]*/app/var", setup)
+    assert re.search(r"chmod 0?700 /app/var", setup), "var holds addresses: owner only"
     assert "/app" in _values(runtime, "WORKDIR")
     assert any("/app/var" in v for v in _values(runtime, "VOLUME"))
     assert "8000" in _values(runtime, "EXPOSE")

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from services.mailer.adapters.smtp_connection import HandOver, NonAsciiRefused, SmtpConnection
+from shared.private_files import private_folder, write_private_file
 
 __all__ = ["HandOver"]  # re-exported: senders and their wrappers name it from here
 
@@ -97,8 +98,8 @@ class FileMailSender:
             raise
 
     def _write(self, temporary: Path, message: bytes) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(message)
+        private_folder(self._directory)
+        write_private_file(temporary, message)
 
     async def close(self) -> None:
         """Nothing to release."""
