@@ -16,6 +16,7 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _TABLE_MODULES = (
     "shared.outbox",
     "shared.inbox",
+    "shared.web.rate_limit",
     "services.subscriptions.adapters.tables",
     "services.subscriptions.admin.tables",
     "services.watcher.adapters.tables",

@@ -26,8 +26,8 @@ from shared.db import rowcount
 from shared.inbox import ProcessedEvent
 from shared.outbox import purge_published
 from shared.runtime import Runtime
+from shared.web.request_ids import RequestIdMiddleware
 from varsel.metrics import render_metrics
-from varsel.request_ids import RequestIdMiddleware
 
 log = logging.getLogger(__name__)
 

@@ -11,20 +11,21 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from services.subscriptions import admin
-from services.subscriptions.adapters import rate_limit
 from services.subscriptions.adapters.tables import PrivacyNotice, Subscriber
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
+from services.subscriptions.domain.texts import text
 from services.subscriptions.entrypoints.api import install_api
-from services.subscriptions.entrypoints.csrf import CsrfGuard
-from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
 from services.subscriptions.entrypoints.web import SubscriptionsWeb, router
 from services.subscriptions.handlers import Deps
 from shared.db import rowcount
 from shared.events import SubscriberBounced
 from shared.runtime import Runtime
+from shared.web import rate_limit
+from shared.web.csrf import CsrfGuard
+from shared.web.pages import STATIC, PageRenderer, build_environment
 
-STATIC = Path(__file__).resolve().parent / "static"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:
@@ -41,10 +42,13 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         sessions=runtime.sessions,
         deps=deps,
         pages=PageRenderer(
-            build_environment(),
+            build_environment(TEMPLATES),
             csrf,
-            site_name=runtime.settings.site_name,
-            privacy_url=runtime.settings.privacy_url,
+            text,
+            context={
+                "site": runtime.settings.site_name,
+                "privacy_url": runtime.settings.privacy_url,
+            },
         ),
         csrf=csrf,
     )

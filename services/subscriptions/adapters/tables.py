@@ -110,13 +110,3 @@ class PrivacyNotice(Base):
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class RateLimitHit(Base):
-    """Requests counted per hashed key and fixed window, shared by every replica."""
-
-    __tablename__ = "sub_rate_limits"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)

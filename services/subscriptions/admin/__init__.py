@@ -13,7 +13,7 @@ from services.subscriptions.admin.access import (
     Admin,
     LoginRequired,
     PageForbidden,
-    build_environment,
+    build_pages,
     get_admin,
     login_url,
 )
@@ -23,8 +23,8 @@ from services.subscriptions.admin.tables import (
     AdminToken,
     AdminUser,
 )
-from services.subscriptions.entrypoints.csrf import CsrfGuard
 from shared.runtime import Runtime
+from shared.web.csrf import CsrfGuard
 
 __all__ = ["AdminAuditEntry", "AdminSession", "AdminToken", "AdminUser", "install"]
 
@@ -43,9 +43,8 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the admin pages and API on an app (the subscriptions service must be installed)."""
-    app.state.admin = Admin(
-        runtime=runtime, csrf=CsrfGuard(runtime.settings.secret_key), env=build_environment()
-    )
+    csrf = CsrfGuard(runtime.settings.secret_key)
+    app.state.admin = Admin(runtime=runtime, csrf=csrf, pages=build_pages(csrf))
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.include_router(pages.router)

@@ -13,29 +13,19 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.admin import audit, auth
 from services.subscriptions.admin.auth import Principal, Role
 from services.subscriptions.admin.texts import text
-from services.subscriptions.entrypoints.csrf import COOKIE as CSRF_COOKIE
-from services.subscriptions.entrypoints.csrf import FIELD as CSRF_FIELD
-from services.subscriptions.entrypoints.csrf import CsrfGuard
-from services.subscriptions.entrypoints.pages import build_environment as build_page_environment
 from shared.db import transaction
 from shared.runtime import Runtime
+from shared.web.csrf import FIELD as CSRF_FIELD
+from shared.web.csrf import CsrfGuard
+from shared.web.pages import PageRenderer, build_environment
 
 SESSION_COOKIE = "varsel_admin"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-}
 
 
 class LoginRequired(Exception):
@@ -67,20 +57,13 @@ class Admin:
 
     runtime: Runtime
     csrf: CsrfGuard
-    env: Environment
+    pages: PageRenderer
 
     def render(
         self, request: Request, template: str, *, status_code: int = 200, **context: Any
     ) -> HTMLResponse:
         """Render an admin page with texts, CSRF token and strict headers."""
         language = language_of(request)
-        cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = None
-        if not cookie or len(cookie) > 100:
-            cookie = fresh = self.csrf.new_cookie()
-
-        def t(key: str) -> str:
-            return text(language, key)
 
         def u(path: str) -> str:
             # Keep the chosen language across links.
@@ -88,33 +71,21 @@ class Admin:
                 return path
             return f"{path}{'&' if '?' in path else '?'}lang=en"
 
-        html = self.env.get_template(template).render(
-            t=t,
-            u=u,
-            lang=language,
-            other_lang="nb" if language == "en" else "en",
-            path=request.url.path,
-            csrf_field=CSRF_FIELD,
-            csrf_token=self.csrf.token_for(cookie),
-            **context,
+        return self.pages.render(
+            request, template, language, status_code=status_code, u=u, **context
         )
-        response = HTMLResponse(html, status_code=status_code)
-        response.headers.update(_HEADERS)
-        if fresh:
-            response.set_cookie(
-                CSRF_COOKIE,
-                fresh,
-                httponly=True,
-                secure=request.url.scheme == "https",
-                samesite="strict",
-                path="/admin",
-            )
-        return response
 
 
-def build_environment() -> Environment:
-    """Build the admin template environment (autoescaped, strict)."""
-    return build_page_environment(TEMPLATES)
+def build_pages(csrf: CsrfGuard) -> PageRenderer:
+    """Build the admin page renderer: its templates, and a CSRF cookie kept to /admin."""
+    return PageRenderer(
+        build_environment(TEMPLATES),
+        csrf,
+        text,
+        context={"csrf_field": CSRF_FIELD},
+        cookie_path="/admin",
+        same_site="strict",
+    )
 
 
 def get_admin(request: Request) -> Admin:

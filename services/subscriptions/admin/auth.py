@@ -15,9 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.adapters import rate_limit
-from services.subscriptions.adapters.tables import RateLimitHit
 from services.subscriptions.admin.tables import AdminSession, AdminToken, AdminUser
+from shared.web import rate_limit
 
 Role = Literal["auditor", "operator"]
 ROLES: Final[tuple[Role, ...]] = ("auditor", "operator")
@@ -112,17 +111,12 @@ async def login_blocked(
     session: AsyncSession, secret_key: str, name: str, client: str, now: datetime
 ) -> bool:
     """Tell whether this name or client has used up its failed logins for the hour."""
-    window = now.replace(minute=0, second=0, microsecond=0)  # rate_limit's fixed window
     limits = {
         limit_key(secret_key, "name", name.lower()): LOGIN_LIMIT_PER_NAME,
         limit_key(secret_key, "client", client): LOGIN_LIMIT_PER_CLIENT,
     }
-    rows = await session.execute(
-        select(RateLimitHit.key, RateLimitHit.count).where(
-            RateLimitHit.key.in_(limits), RateLimitHit.window_start == window
-        )
-    )
-    return any(count >= limits[key] for key, count in rows.all())
+    counted = await rate_limit.counts(session, limits, now)
+    return any(count >= limits[key] for key, count in counted.items())
 
 
 async def count_failed_login(

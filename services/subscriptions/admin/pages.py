@@ -21,9 +21,9 @@ from services.subscriptions.admin.access import (
 from services.subscriptions.admin.chart import line_chart
 from services.subscriptions.admin.texts import text
 from services.subscriptions.domain.addresses import InvalidAddress
-from services.subscriptions.entrypoints.csrf import COOKIE as CSRF_COOKIE
-from services.subscriptions.entrypoints.csrf import FIELD as CSRF_FIELD
 from shared.db import transaction
+from shared.web.csrf import COOKIE as CSRF_COOKIE
+from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 50

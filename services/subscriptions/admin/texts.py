@@ -212,6 +212,7 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
 }
 
 
-def text(language: str, key: str) -> str:
-    """Return a text in a language (bokmål unless English is asked for)."""
-    return _TEXTS["en" if language == "en" else "nb"][key]
+def text(language: str, key: str, **values: str) -> str:
+    """Return a text in a language (bokmål unless English is asked for), placeholders filled."""
+    chosen = _TEXTS["en" if language == "en" else "nb"][key]
+    return chosen.format(**values) if values else chosen

@@ -20,16 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData
 
 from services.subscriptions import handlers
-from services.subscriptions.adapters import rate_limit
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
 from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.texts import negotiate_language
-from services.subscriptions.entrypoints.csrf import COOKIE, FIELD, CsrfGuard
-from services.subscriptions.entrypoints.pages import PageRenderer
 from shared.catalogue import Topic
 from shared.db import transaction
 from shared.vocabulary import Frequency, Language
+from shared.web import rate_limit
+from shared.web.csrf import COOKIE, FIELD, CsrfGuard
+from shared.web.pages import PageRenderer
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
+from services.subscriptions.bootstrap import TEMPLATES
 from services.subscriptions.domain.privacy import current_notice
-from services.subscriptions.entrypoints.csrf import CsrfGuard
-from services.subscriptions.entrypoints.pages import PageRenderer, build_environment
+from services.subscriptions.domain.texts import text
+from shared.web.csrf import CsrfGuard
+from shared.web.pages import PageRenderer, build_environment
 from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
 
 from .harness import SECRET, TOPIC, running, sign_up
@@ -123,7 +125,12 @@ def _request(path: str) -> Request:
 
 def test_only_pages_without_a_form_are_served_from_memory() -> None:
     csrf = CsrfGuard(SECRET)
-    pages = PageRenderer(build_environment(), csrf, site_name="Etaten", privacy_url="/privacy")
+    pages = PageRenderer(
+        build_environment(TEMPLATES),
+        csrf,
+        text,
+        context={"site": "Etaten", "privacy_url": "/privacy"},
+    )
     request = _request(f"/subscribe/{TOPIC}")
     first = pages.render(request, "check_email.html", "nb", fixed=True, days="7")
     again = pages.render(request, "check_email.html", "nb", fixed=True, days="7")

@@ -1,20 +1,36 @@
-"""Fixed-window request counters in the database, so every replica sees the same limits."""
+"""Fixed-window request counters in the database, so every replica sees the same limits.
+
+Keys are keyed hashes chosen by the caller (sign-ups per address, logins per client), so the
+table holds no address, name or IP.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Integer, String, Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from services.subscriptions.adapters.tables import RateLimitHit
-from shared.db import rowcount
+from shared.db import Base, UTCDateTime, rowcount
 
 WINDOW = timedelta(hours=1)
+
+
+class RateLimitHit(Base):
+    """Requests counted per hashed key and fixed window, shared by every replica."""
+
+    # The name is older than this module: the public pages were the first to count requests.
+    __tablename__ = "sub_rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def _window(now: datetime) -> datetime:
@@ -65,6 +81,16 @@ async def allow(session: AsyncSession, key: str, limit: int, now: datetime) -> b
     ).returning(RateLimitHit.count)
     count = await session.scalar(upsert)
     return count is not None and count <= limit
+
+
+async def counts(session: AsyncSession, keys: Collection[str], now: datetime) -> dict[str, int]:
+    """Return how many requests each key has counted in the current window (absent: none)."""
+    rows = await session.execute(
+        select(RateLimitHit.key, RateLimitHit.count).where(
+            RateLimitHit.key.in_(list(keys)), RateLimitHit.window_start == _window(now)
+        )
+    )
+    return {key: count for key, count in rows.all()}
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""CSRF protection for the public forms: a signed double-submit token.
+"""CSRF protection for every form, public or staff: a signed double-submit token.
 
 The token is an HMAC of a random value kept in a cookie; the form carries the same token. A
 cross-site form cannot read the cookie, so it cannot forge the field. Written by hand because

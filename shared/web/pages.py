@@ -1,31 +1,30 @@
-"""Rendering the public pages: one Jinja2 environment, the CSRF cookie, safe response headers."""
+"""Rendering pages: a Jinja2 environment per service, the CSRF cookie and the security headers."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
 
-from services.subscriptions.domain.texts import text
-from services.subscriptions.entrypoints.csrf import COOKIE, CsrfGuard
+from shared.web.csrf import COOKIE, CsrfGuard
+from shared.web.headers import protect
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-# Tokens travel in URLs, so no page may leak its address to another site; nothing third-party loads.
-_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
-_CSP = "default-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors {}"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
-def build_environment(directory: Path = TEMPLATES) -> Environment:
+class Texts(Protocol):
+    """A service's words: the text under ``key`` in a language, placeholders filled."""
+
+    def __call__(self, language: str, key: str, **values: str) -> str:
+        """Return one text."""
+
+
+def build_environment(directory: Path) -> Environment:
     """Build a page template environment (autoescaped, strict) on a template folder."""
     return Environment(
         loader=FileSystemLoader(directory),
@@ -37,15 +36,28 @@ def build_environment(directory: Path = TEMPLATES) -> Environment:
 
 
 class PageRenderer:
-    """Renders a template in a language with the texts, CSRF token and security headers."""
+    """Renders a template in a language with the texts, CSRF token and security headers.
+
+    ``context`` holds what every page of the service shows (its name, say); the CSRF cookie is
+    set for ``cookie_path`` with ``same_site``, so a service can keep its cookie to its own paths.
+    """
 
     def __init__(
-        self, env: Environment, csrf: CsrfGuard, *, site_name: str, privacy_url: str
+        self,
+        env: Environment,
+        csrf: CsrfGuard,
+        texts: Texts,
+        *,
+        context: Mapping[str, Any] | None = None,
+        cookie_path: str = "/",
+        same_site: Literal["lax", "strict"] = "lax",
     ) -> None:
         self._env = env
         self._csrf = csrf
-        self._site_name = site_name
-        self._privacy_url = privacy_url
+        self._texts = texts
+        self._context = dict(context or {})
+        self._cookie_path = cookie_path
+        self._same_site = same_site
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
 
     def render(
@@ -82,12 +94,8 @@ class PageRenderer:
                 **context,
             )
         response = HTMLResponse(html, status_code=status_code)
-        for name, value in _HEADERS.items():
-            response.headers[name] = value
         # The embeddable form may sit in an iframe on the publisher's page; nothing else may.
-        response.headers["Content-Security-Policy"] = _CSP.format("*" if embeddable else "'none'")
-        if not embeddable:
-            response.headers["X-Frame-Options"] = "DENY"
+        protect(response, embeddable=embeddable)
         if fresh_cookie:
             secure = request.url.scheme == "https"
             response.set_cookie(
@@ -95,25 +103,26 @@ class PageRenderer:
                 fresh_cookie,
                 httponly=True,
                 secure=secure,
-                samesite="none" if (embeddable and secure) else "lax",
-                path="/",
+                samesite="none" if (embeddable and secure) else self._same_site,
+                path=self._cookie_path,
             )
         return response
 
     def _html(
         self, template: str, language: str, path: str, embeddable: bool, **context: Any
     ) -> str:
+        texts = self._texts
+
         def t(key: str, **values: str) -> str:
-            return text(language, key, **values)
+            return texts(language, key, **values)
 
         return self._env.get_template(template).render(
             t=t,
             lang=language,
             other_lang="en" if language == "nb" else "nb",
-            site=self._site_name,
-            privacy_url=self._privacy_url,
             path=path,
             embed=embeddable,
+            **self._context,
             **context,
         )
 
