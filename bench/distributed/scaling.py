@@ -1,7 +1,7 @@
 """Measure how sending scales with 1, 2 and 4 ``varsel run mailer`` processes on one database.
 
 Run (needs PostgreSQL at VARSEL_TEST_POSTGRES or 127.0.0.1:5432/test, and Postfix's smtp-sink
-and smtp-source, e.g. ``apt-get install -y postfix``)::
+and smtp-source: ``apt-get install -y postfix``, see bench/README.md)::
 
     .venv/bin/python bench/distributed/scaling.py 20000 --processes 1 2 4
 
@@ -11,8 +11,11 @@ seeds N subscribers, starts that many mailer processes (separate OS processes sh
 database; claims use FOR UPDATE SKIP LOCKED) and waits until each answers /readyz, then fans the
 change out from this process and times until the ledger says every mail was sent. CPU per
 process comes from /proc (user + system time over the sending window); PostgreSQL's and
-smtp-sink's CPU is measured the same way. ``smtp-source -s 8 -m N`` against the same sink, in the
-same run, is the ceiling.
+smtp-sink's CPU is measured the same way. The ceiling, in the same run against the same sink, is
+smtp-source sending N copies of one of these mails (sent alone first, to record it) with as many
+sessions as one process's pool has connections, reusing each connection and then with one per
+mail (``bench/mailer/ceiling.py``). Each row ends with the 1-minute load average before and
+after it.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +47,9 @@ from shared.settings import Settings
 
 # The seeding helpers of the crash tests live under tests/, beside the project's packages.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mailer"))
+from ceiling import Ceilings, ceilings, free_port, load, record_mails, sink
+
 from tests.support.seed import insert_immediate_subscribers, record_change
 
 ADMIN = os.environ.get("VARSEL_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
@@ -55,13 +61,7 @@ title = {{ nb = "Norge i verden", en = "Norway in the world" }}
 page = "https://www.fhi.no/om/internasjonalt/norge-i-verden/"
 """
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """Return a port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+BASE_URL = "https://varsel.example.no"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -126,6 +126,24 @@ async def fan_out(url: str, catalogue: Path, smtp_url: str) -> float:
         await runtime.close()
 
 
+async def send_one(url: str, catalogue: Path, smtp_url: str) -> bytes:
+    """Fan the change out to one person and send it from here; return the mail sent."""
+    settings = Settings(database_url=url, config=catalogue, smtp_url=smtp_url, base_url=BASE_URL)
+    runtime = build_runtime(settings)
+    mailer = Mailer(runtime)
+    recording = record_mails(mailer)
+    try:
+        await record_change(runtime.sessions, TOPIC)
+        await runtime.relay.publish_pending()
+        while await mailer.worker.send_due():
+            pass
+        assert recording.first is not None, "no mail was sent"
+        return recording.first
+    finally:
+        await mailer.sender.close()
+        await runtime.close()
+
+
 async def ledger(url: str) -> dict[str, int]:
     """Count deliveries per status."""
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -147,6 +165,7 @@ class Run:
     cpu_per_process: list[float]
     postgres_cpu: float
     sink_cpu: float
+    loads: tuple[float, float]
 
 
 def start_mailers(count: int, env: dict[str, str], workdir: Path) -> list[subprocess.Popen[bytes]]:
@@ -160,7 +179,7 @@ def start_mailers(count: int, env: dict[str, str], workdir: Path) -> list[subpro
             subprocess.Popen(
                 [sys.executable, "-m", "varsel", "run", "mailer", "--port", str(port)],
                 cwd=workdir,
-                env={**env, "VARSEL_BASE_URL": "https://varsel.example.no"},
+                env={**env, "VARSEL_BASE_URL": BASE_URL},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -194,45 +213,68 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
-def measure(count: int, processes: int, sink_port: int, concurrency: int) -> Run:
-    """Fan one change out to ``count`` people and send it with ``processes`` mailers."""
+@contextmanager
+def database() -> Iterator[str]:
+    """Create a fresh, migrated database; yield its URL; drop it afterwards."""
     name = f"varsel_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    try:
+        base = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        upgrade(f"{base}/{name}")
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sample_mail(sink_port: int) -> bytes:
+    """Send the change to one person, alone, and return the mail: smtp-source sends the same."""
+    with database() as url, tempfile.TemporaryDirectory() as directory:
+        catalogue = Path(directory) / "catalogue.toml"
+        catalogue.write_text(CATALOGUE, encoding="utf-8")
+        asyncio.run(seed(url, catalogue, 1))
+        return asyncio.run(send_one(url, catalogue, f"smtp://127.0.0.1:{sink_port}"))
+
+
+def measure(count: int, processes: int, sink_port: int, concurrency: int) -> Run:
+    """Fan one change out to ``count`` people and send it with ``processes`` mailers."""
+    load_before = load()
     workdir = Path(tempfile.mkdtemp(prefix="varsel-scaling-"))
     catalogue = workdir / "catalogue.toml"
     catalogue.write_text(CATALOGUE, encoding="utf-8")
     smtp_url = f"smtp://127.0.0.1:{sink_port}"
-    env = {
-        **os.environ,
-        "VARSEL_DATABASE_URL": url,
-        "VARSEL_SMTP_URL": smtp_url,
-        "VARSEL_CONFIG": str(catalogue),
-        "VARSEL_VAR_DIR": str(workdir / "var"),
-        "VARSEL_MAIL_POLL_SECONDS": "0.2",
-        "VARSEL_MAIL_CONCURRENCY": str(concurrency),
-        "VARSEL_LOG_LEVEL": "WARNING",
-        "VARSEL_WATCHER_ENABLED": "false",
-    }
     mailers: list[subprocess.Popen[bytes]] = []
     try:
-        upgrade(url)
-        asyncio.run(seed(url, catalogue, count))
-        mailers = start_mailers(processes, env, workdir)
-        sinks = pids_named("smtp-sink")
-        postgres = pids_named("postgres")
-        fanout = asyncio.run(fan_out(url, catalogue, smtp_url))
-        started = time.perf_counter()
-        before = [cpu_seconds(p.pid) for p in mailers]
-        postgres_before, sink_before = total_cpu(postgres), total_cpu(sinks)
-        while asyncio.run(ledger(url)).get("sent", 0) < count:
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - started
-        used = [cpu_seconds(p.pid) - b for p, b in zip(mailers, before, strict=True)]
-        postgres_used = total_cpu(postgres) - postgres_before
-        sink_used = total_cpu(sinks) - sink_before
-        statuses = asyncio.run(ledger(url))
-        assert statuses == {"sent": count}, statuses
+        with database() as url:
+            env = {
+                **os.environ,
+                "VARSEL_DATABASE_URL": url,
+                "VARSEL_SMTP_URL": smtp_url,
+                "VARSEL_CONFIG": str(catalogue),
+                "VARSEL_VAR_DIR": str(workdir / "var"),
+                "VARSEL_MAIL_POLL_SECONDS": "0.2",
+                "VARSEL_MAIL_CONCURRENCY": str(concurrency),
+                "VARSEL_LOG_LEVEL": "WARNING",
+                "VARSEL_WATCHER_ENABLED": "false",
+            }
+            try:
+                asyncio.run(seed(url, catalogue, count))
+                mailers = start_mailers(processes, env, workdir)
+                sinks = pids_named("smtp-sink")
+                postgres = pids_named("postgres")
+                fanout = asyncio.run(fan_out(url, catalogue, smtp_url))
+                started = time.perf_counter()
+                before = [cpu_seconds(p.pid) for p in mailers]
+                postgres_before, sink_before = total_cpu(postgres), total_cpu(sinks)
+                while asyncio.run(ledger(url)).get("sent", 0) < count:
+                    time.sleep(0.1)
+                elapsed = time.perf_counter() - started
+                used = [cpu_seconds(p.pid) - b for p, b in zip(mailers, before, strict=True)]
+                postgres_used = total_cpu(postgres) - postgres_before
+                sink_used = total_cpu(sinks) - sink_before
+                statuses = asyncio.run(ledger(url))
+                assert statuses == {"sent": count}, statuses
+            finally:
+                stop(mailers)
         return Run(
             processes=processes,
             fanout_s=fanout,
@@ -241,30 +283,31 @@ def measure(count: int, processes: int, sink_port: int, concurrency: int) -> Run
             cpu_per_process=[u / elapsed for u in used],
             postgres_cpu=postgres_used / elapsed,
             sink_cpu=sink_used / elapsed,
+            loads=(load_before, load()),
         )
     finally:
-        stop(mailers)
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def ceiling(count: int, size: int, port: int) -> float:
-    """Return smtp-source's mails/s against the same sink: the most the sink takes."""
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            shutil.which("smtp-source") or "/usr/sbin/smtp-source",
-            "-s",
-            "8",
-            "-m",
-            str(count),
-            "-l",
-            str(size),
-            f"127.0.0.1:{port}",
-        ],
-        check=True,
-    )
-    return count / (time.perf_counter() - started)
+def table(runs: list[Run], top: Ceilings) -> str:
+    """Return the runs and the ceilings as a Markdown table."""
+    lines = [
+        "| mailer processes | mails/s | vs one process | ceiling, connection reused | **ratio** "
+        "| ceiling, connection per mail (old) | ratio (old) | CPU per mailer process "
+        "| PostgreSQL CPU | smtp-sink CPU | fan-out s | send s | load before → after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    base = runs[0].mails_per_s
+    for run in runs:
+        rate = run.mails_per_s
+        lines.append(
+            f"| {run.processes} | {rate:,.0f} | {rate / base:.2f}x | {top.reused:,.0f} "
+            f"| **{rate / top.reused:.2f}** | {top.per_mail:,.0f} | {rate / top.per_mail:.2f} "
+            f"| {', '.join(f'{c:.0%}' for c in run.cpu_per_process)} | {run.postgres_cpu:.0%} "
+            f"| {run.sink_cpu:.0%} | {run.fanout_s:.1f} | {run.send_s:.1f} "
+            f"| {run.loads[0]:.1f} → {run.loads[1]:.1f} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -273,40 +316,16 @@ def main() -> None:
     parser.add_argument("count", nargs="?", type=int, default=20_000)
     parser.add_argument("--processes", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool per process")
-    parser.add_argument("--size", type=int, default=6000, help="bytes per mail for smtp-source")
     args = parser.parse_args()
-    port = free_port()
-    as_root = ["-u", "nobody"] if os.geteuid() == 0 else []  # smtp-sink refuses to run as root
-    sink_command = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-    sink = subprocess.Popen(
-        [sink_command, *as_root, "-c", f"127.0.0.1:{port}", "1000"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.5)
-        print(f"load before: {os.getloadavg()}", flush=True)
+    with sink() as port:
+        mail = sample_mail(port)
         runs = [measure(args.count, n, port, args.concurrency) for n in args.processes]
-        top = ceiling(args.count, args.size, port)
-        print(f"load after: {os.getloadavg()}", flush=True)
-        print(
-            "| mailer processes | fan-out s | send s | mails/s | vs one process "
-            "| CPU per mailer process | PostgreSQL CPU | smtp-sink CPU |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-        base = runs[0].mails_per_s
-        for run in runs:
-            per = ", ".join(f"{c:.0%}" for c in run.cpu_per_process)
-            print(
-                f"| {run.processes} | {run.fanout_s:.1f} | {run.send_s:.1f} "
-                f"| {run.mails_per_s:.0f} | {run.mails_per_s / base:.2f}x | {per} "
-                f"| {run.postgres_cpu:.0%} | {run.sink_cpu:.0%} |",
-                flush=True,
-            )
-        print(f"\nsmtp-source -s 8 -m {args.count} -l {args.size} ceiling: {top:.0f} mails/s")
-    finally:
-        sink.terminate()
-        sink.wait(timeout=10)
+        top = ceilings(port, args.count, args.concurrency, mail)
+    print(
+        f"{args.count:,} mails; pool of {args.concurrency} connections per process; "
+        f"smtp-source -s {args.concurrency} with a mail of {top.message_bytes:,} bytes"
+    )
+    print(table(runs, top))
 
 
 if __name__ == "__main__":

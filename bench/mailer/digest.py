@@ -6,7 +6,9 @@ Seeds a fresh database with COPY from another process (``seed.py weekly``: the s
 the week's changes and every pending item the fan-out would have left), then, in a fresh
 process with the clock just after Monday 07:00 Oslo time, times queueing the digests (the run
 that attaches everyone's items) and building and sending them to Postfix's ``smtp-sink``.
-``smtp-source -s <pool> -m N -l <mean digest size>`` against the same sink is the ceiling.
+Right after, smtp-source sends N copies of one of those digests to the same sink with as many
+sessions as the pool has connections, reusing each connection and then with one per mail
+(``ceiling.py``). Needs ``apt-get install -y postfix`` (see bench/README.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -27,7 +28,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from services.mailer.adapters.senders import HandOver, MailSender
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
 from shared.clock import FrozenClock
@@ -38,7 +38,8 @@ from shared.settings import Settings
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from fanout import ADMIN, SINK, admin, plain_url  # noqa: E402
+from ceiling import Ceilings, ceilings, load, record_mails, sink  # noqa: E402
+from fanout import ADMIN, admin, plain_url  # noqa: E402
 
 WEEK_START = "2026-11-16T06:00:00+00:00"  # Monday 07:00 in Oslo
 RUN_AT = datetime.fromisoformat("2026-11-23T06:00:30+00:00")
@@ -53,44 +54,25 @@ def catalogue(topics: int) -> str:
     )
 
 
-class Measuring:
-    """Wraps a sender to count the bytes handed over."""
-
-    def __init__(self, inner: MailSender) -> None:
-        self.inner = inner
-        self.bytes = 0
-        self.mails = 0
-
-    async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
-    ) -> None:
-        await self.inner.send(sender, recipient, message, hand_over=hand_over)
-        self.bytes += len(message)
-        self.mails += 1
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
-async def measure(url: str, count: int, topics: int, concurrency: int) -> dict[str, float]:
-    """Queue and send the week's digests; return timings, CPU and peak RSS."""
+async def measure(args: argparse.Namespace) -> tuple[dict[str, float], bytes]:
+    """Queue and send the week's digests; return timings, CPU, peak RSS and one digest sent."""
+    url, count = args.measure, args.n
     directory = Path(tempfile.mkdtemp())
     try:
         path = directory / "catalogue.toml"
-        path.write_text(catalogue(topics), encoding="utf-8")
+        path.write_text(catalogue(args.topics), encoding="utf-8")
         settings = Settings(
             database_url=url,
-            smtp_url=f"smtp://{SINK[0]}:{SINK[1]}",
+            smtp_url=f"smtp://127.0.0.1:{args.smtp_port}",
             config=path,
-            mail_concurrency=concurrency,
+            mail_concurrency=args.concurrency,
             base_url="https://varsel.example.no",
             digest_hour=7,
             digest_weekday=0,
         )
         runtime = build_runtime(settings, clock=FrozenClock(RUN_AT))
         mailer = Mailer(runtime)
-        measuring = Measuring(mailer.sender)
-        mailer.worker._sender = measuring  # count sizes without changing what is sent
+        recording = record_mails(mailer)
         period = mailer.digests.latest_period("weekly", RUN_AT)
         started, cpu = time.perf_counter(), time.process_time()
         queued = await mailer.digests.run_period(period)
@@ -108,22 +90,24 @@ async def measure(url: str, count: int, topics: int, concurrency: int) -> dict[s
                 ).all()
             )
         assert queued == count and statuses == {"sent": count}, (queued, statuses)
+        assert recording.first is not None
         await mailer.sender.close()
         await runtime.close()
-        return {
+        figures = {
             "queue_s": queueing,
             "send_s": total - queueing,
             "total_s": total,
             "digests_per_s": count / total,
             "cpu_ms_per_digest": 1000 * cpu / count,
-            "mean_bytes": measuring.bytes / max(1, measuring.mails),
+            "mean_bytes": recording.mean_bytes,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
+        return figures, recording.first
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run(args: argparse.Namespace) -> dict[str, float]:
+def run(args: argparse.Namespace, port: int, message_out: Path) -> dict[str, float]:
     """Seed a fresh database from another process, then measure in a fresh process."""
     name = f"varsel_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
@@ -137,10 +121,31 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         )
         command = [sys.executable, __file__, str(args.n), "--measure", url]
         command += ["--topics", str(args.topics), "--concurrency", str(args.concurrency)]
+        command += ["--smtp-port", str(port), "--message-out", str(message_out)]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         return {**json.loads(seeded.stdout), **json.loads(done.stdout.strip().splitlines()[-1])}
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+HEADER = (
+    "| people | items each | digests/s | ceiling, connection reused | **ratio** "
+    "| ceiling, connection per mail (old) | ratio (old) | queue s | send s | **total s** "
+    "| CPU ms/digest | mean KiB | peak RSS MiB | seed s | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(args: argparse.Namespace, r: dict[str, float], top: Ceilings, loads: list[float]) -> str:
+    """Return the run's figures as a Markdown table row."""
+    rate = r["digests_per_s"]
+    return (
+        f"| {args.n:,} | {args.topics * args.changes} | {rate:,.0f} | {top.reused:,.0f} "
+        f"| **{rate / top.reused:.2f}** | {top.per_mail:,.0f} | {rate / top.per_mail:.2f} "
+        f"| {r['queue_s']:.1f} | {r['send_s']:.1f} | **{r['total_s']:.1f}** "
+        f"| {r['cpu_ms_per_digest']:.2f} | {r['mean_bytes'] / 1024:.0f} | {r['rss_mib']:.0f} "
+        f"| {r['seed_s']:.0f} | {loads[0]:.1f} → {loads[1]:.1f} |"
+    )
 
 
 def main() -> None:
@@ -149,43 +154,25 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=100_000)
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20, help="changes per topic in the week")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool and sessions")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--message-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        result = asyncio.run(measure(args.measure, args.n, args.topics, args.concurrency))
+        result, mail = asyncio.run(measure(args))
+        args.message_out.write_bytes(mail)
         print(json.dumps(result))
         return
-    as_root = ["-u", "nobody"] if os.geteuid() == 0 else []  # smtp-sink refuses to run as root
-    sink = subprocess.Popen(
-        ["smtp-sink", *as_root, "-c", f"{SINK[0]}:{SINK[1]}", "1000"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.5)
-        print(f"load average before: {os.getloadavg()}")
-        r = run(args)
-        size = int(r["mean_bytes"])
-        started = time.perf_counter()
-        source = ["smtp-source", "-s", str(args.concurrency), "-m", str(args.n), "-l", str(size)]
-        subprocess.run([*source, f"{SINK[0]}:{SINK[1]}"], check=True)
-        top = args.n / (time.perf_counter() - started)
-        print(
-            "| people | items each | seed s | queue s | send s | total s | digests/s "
-            "| CPU ms/digest | mean KiB | peak RSS MiB | smtp-source/s | ratio |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-        print(
-            f"| {args.n:,} | {args.topics * args.changes} | {r['seed_s']:.0f} "
-            f"| {r['queue_s']:.1f} | {r['send_s']:.1f} | {r['total_s']:.1f} "
-            f"| {r['digests_per_s']:.0f} | {r['cpu_ms_per_digest']:.2f} | {size / 1024:.0f} "
-            f"| {r['rss_mib']:.0f} | {top:.0f} | {r['digests_per_s'] / top:.2f} |"
-        )
-        print(f"load average after: {os.getloadavg()}")
-    finally:
-        sink.terminate()
-        sink.wait(timeout=10)
+    with sink() as port, tempfile.TemporaryDirectory() as directory:
+        loads = [load()]
+        message = Path(directory) / "digest.eml"
+        result = run(args, port, message)
+        top = ceilings(port, args.n, args.concurrency, message.read_bytes())
+        loads.append(load())
+        print(f"pool of {args.concurrency} connections; smtp-source -s {args.concurrency}")
+        print(HEADER)
+        print(row(args, result, top, loads))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """Measure one change fanned out to N immediate subscribers on PostgreSQL, sent to smtp-sink.
 
 Run (needs PostgreSQL at VARSEL_TEST_POSTGRES or 127.0.0.1:5432/test, and Postfix's smtp-sink
-and smtp-source, e.g. ``apt-get install -y postfix``)::
+and smtp-source: ``apt-get install -y postfix``, see bench/README.md)::
 
     .venv/bin/python bench/mailer/fanout.py 10000 100000
+    .venv/bin/python bench/mailer/fanout.py 2000 --wire     # bytes on the wire, no timing
 
-For each N it starts ``smtp-sink -c 127.0.0.1:2525 1000``, seeds N subscribers into a fresh
+It starts ``smtp-sink`` on a free loopback port. For each N it seeds N subscribers into a fresh
 database with COPY from another process (``seed.py``), then in a fresh process records one
 ``content.changed`` event, times the fan-out and the sending, and reports mails/s, CPU per mail
-and that process's peak RSS (the mailer's own, seeding excluded). ``smtp-source -s 8 -m N -l
-<mail size>`` against the same sink, right after, is the ceiling; the ratio is within one run.
+and that process's peak RSS (the mailer's own, seeding excluded). Right after, smtp-source
+sends N copies of one of those mails to the same sink with as many sessions as the pool has
+connections, reusing each connection and then with one per mail (``ceiling.py``); the ratios
+are within one run. Each row ends with the 1-minute load average before and after it.
 """
 
 from __future__ import annotations
@@ -39,8 +42,20 @@ from shared.schema import upgrade
 from shared.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from ceiling import (  # noqa: E402
+    Ceilings,
+    ceilings,
+    counting_relay,
+    load,
+    message_file,
+    record_mails,
+    sink,
+    smtp_source,
+)
+
 ADMIN = os.environ.get("VARSEL_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
-SINK = ("127.0.0.1", 2525)
 CATALOGUE = """
 [[topics]]
 slug = "topic-1"
@@ -74,24 +89,26 @@ def plain_url(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def measure(
-    url: str, count: int, concurrency: int, batch: int, profile: bool
-) -> dict[str, float]:
-    """Fan one change out to the seeded people and send it; return timings and peak RSS."""
+async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[str, float], bytes]:
+    """Fan one change out to the seeded people and send it; return timings, peak RSS and a mail.
+
+    The mail is one of those sent, for smtp-source to send the same.
+    """
     directory = Path(tempfile.mkdtemp())
     try:
         catalogue = directory / "catalogue.toml"
         catalogue.write_text(CATALOGUE, encoding="utf-8")
         settings = Settings(
             database_url=url,
-            smtp_url=f"smtp://{SINK[0]}:{SINK[1]}",
+            smtp_url=f"smtp://127.0.0.1:{args.smtp_port}",
             config=catalogue,
-            mail_concurrency=concurrency,
+            mail_concurrency=args.concurrency,
             base_url="https://varsel.example.no",
         )
         runtime = build_runtime(settings)
         mailer = Mailer(runtime)
-        mailer.worker._batch_size = batch  # the bench tries other sizes
+        mailer.worker._batch_size = args.batch  # the bench tries other sizes
+        recording = record_mails(mailer)
         event = ContentChanged(
             source_id=1,
             source_url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
@@ -107,7 +124,7 @@ async def measure(
         await runtime.relay.publish_pending()
         fanout = time.perf_counter() - started
         profiler = None
-        if profile:
+        if args.profile:
             from pyinstrument import Profiler
 
             profiler = Profiler(async_mode="enabled")
@@ -123,20 +140,23 @@ async def measure(
         async with runtime.sessions() as session:
             statuses = (await session.scalars(select(Delivery.status))).all()
         assert sent == count and set(statuses) == {"sent"}, (sent, set(statuses))
+        assert recording.first is not None
         await mailer.sender.close()
         await runtime.close()
-        return {
+        figures = {
             "fanout_s": fanout,
             "send_s": sending,
             "mails_per_s": count / sending,
             "cpu_ms_per_mail": 1000 * cpu / count,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "mean_bytes": recording.mean_bytes,
         }
+        return figures, recording.first
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_one(count: int, args: argparse.Namespace) -> dict[str, float]:
+def run_one(count: int, args: argparse.Namespace, port: int, message_out: Path) -> dict[str, float]:
     """Measure one size in a fresh database and a fresh process (its peak RSS is its own)."""
     name = f"varsel_bench_{uuid.uuid4().hex[:8]}"
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
@@ -146,6 +166,7 @@ def run_one(count: int, args: argparse.Namespace) -> dict[str, float]:
         seeded = seed(url, count)
         command = [sys.executable, __file__, "--measure", url, str(count)]
         command += ["--concurrency", str(args.concurrency), "--batch", str(args.batch)]
+        command += ["--smtp-port", str(port), "--message-out", str(message_out)]
         command += ["--profile"] if args.profile else []
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         if args.profile:
@@ -155,61 +176,74 @@ def run_one(count: int, args: argparse.Namespace) -> dict[str, float]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def ceiling(count: int, size: int) -> float:
-    """Return smtp-source's mails/s against the same sink: the most the sink takes."""
-    started = time.perf_counter()
-    subprocess.run(
-        ["smtp-source", "-s", "8", "-m", str(count), "-l", str(size), f"{SINK[0]}:{SINK[1]}"],
-        check=True,
+HEADER = (
+    "| N | mails/s | ceiling, connection reused | **ratio** "
+    "| ceiling, connection per mail (old) | ratio (old) | CPU ms/mail | peak RSS MiB "
+    "| fan-out s | send s | mail bytes | load before → after |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(count: int, result: dict[str, float], top: Ceilings, loads: tuple[float, float]) -> str:
+    """Return one size's figures as a Markdown table row."""
+    rate = result["mails_per_s"]
+    return (
+        f"| {count:,} | {rate:,.0f} | {top.reused:,.0f} | **{rate / top.reused:.2f}** "
+        f"| {top.per_mail:,.0f} | {rate / top.per_mail:.2f} | {result['cpu_ms_per_mail']:.2f} "
+        f"| {result['rss_mib']:.0f} | {result['fanout_s']:.1f} | {result['send_s']:.1f} "
+        f"| {result['mean_bytes']:,.0f} | {loads[0]:.1f} → {loads[1]:.1f} |"
     )
-    return count / (time.perf_counter() - started)
+
+
+def wire(count: int, args: argparse.Namespace, port: int, directory: Path) -> None:
+    """Print the bytes each sender puts on the wire per mail, through a counting relay."""
+    message = directory / "mail.eml"
+    rows = []
+    with counting_relay(port) as (relay, counts):
+        run_one(count, args, relay, message)
+        rows.append(("varsel's pooled sender", *counts.take()))
+        file = message_file(message.read_bytes(), directory)
+        smtp_source(relay, count, args.concurrency, file, reuse=True)
+        rows.append(("smtp-source, connection reused", *counts.take()))
+        smtp_source(relay, count, args.concurrency, file, reuse=False)
+        rows.append(("smtp-source, connection per mail", *counts.take()))
+    print(f"{count:,} mails over {args.concurrency} connections at a time; mail of ", end="")
+    print(f"{len(message.read_bytes()):,} bytes; bytes per mail through the relay:")
+    print("| sender | to the server | to the client |")
+    print("|---|---|---|")
+    for label, up, down in rows:
+        print(f"| {label} | {up / count:,.0f} | {down / count:,.0f} |")
 
 
 def main() -> None:
     """Parse arguments, run each size, print a Markdown table row per size."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("counts", nargs="*", type=int, default=[10_000])
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool and sessions")
     parser.add_argument("--batch", type=int, default=200)
-    parser.add_argument("--size", type=int, default=6000, help="bytes per mail for smtp-source")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--wire", action="store_true", help="count bytes on the wire instead")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--smtp-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--message-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        count = args.counts[0]
-        result = asyncio.run(
-            measure(args.measure, count, args.concurrency, args.batch, args.profile)
-        )
+        result, mail = asyncio.run(measure(args.measure, args.counts[0], args))
+        args.message_out.write_bytes(mail)
         print(json.dumps(result))
         return
-    as_root = ["-u", "nobody"] if os.geteuid() == 0 else []  # smtp-sink refuses to run as root
-    sink = subprocess.Popen(
-        ["smtp-sink", *as_root, "-c", f"{SINK[0]}:{SINK[1]}", "1000"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(0.5)
-        print(f"load average before: {os.getloadavg()}")
-        print(
-            "| N | pool | fan-out s | send s | mails/s | CPU ms/mail | peak RSS MiB "
-            "| smtp-source mails/s | ratio |"
-        )
-        print("|---|---|---|---|---|---|---|---|---|")
+    with sink() as port, tempfile.TemporaryDirectory() as directory:
+        if args.wire:
+            wire(args.counts[0], args, port, Path(directory))
+            return
+        print(f"pool of {args.concurrency} connections; smtp-source -s {args.concurrency}")
+        print(HEADER, flush=True)
+        message = Path(directory) / "mail.eml"
         for count in args.counts:
-            result = run_one(count, args)
-            top = ceiling(count, args.size)
-            print(
-                f"| {count:,} | {args.concurrency} | {result['fanout_s']:.1f} "
-                f"| {result['send_s']:.1f} | {result['mails_per_s']:.0f} "
-                f"| {result['cpu_ms_per_mail']:.2f} | {result['rss_mib']:.0f} | {top:.0f} "
-                f"| {result['mails_per_s'] / top:.2f} |",
-                flush=True,
-            )
-        print(f"load average after: {os.getloadavg()}")
-    finally:
-        sink.terminate()
-        sink.wait(timeout=10)
+            before = load()
+            result = run_one(count, args, port, message)
+            top = ceilings(port, count, args.concurrency, message.read_bytes())
+            print(row(count, result, top, (before, load())), flush=True)
 
 
 if __name__ == "__main__":
