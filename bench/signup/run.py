@@ -1,10 +1,18 @@
-"""Sign-up throughput: varsel's sign-up page against a bare FastAPI INSERT, same database.
+"""Sign-up: varsel's sign-up page against a bare FastAPI INSERT, same database, two ways.
 
 Starts a PostgreSQL database of its own (fresh each run), varsel (subscriptions only) and the
 bare app under uvicorn as subprocesses, and drives each in turn from a separate load process,
-alternating between the two in short rounds so that other work on the machine weighs on both.
+alternating between them in short rounds so that other work on the machine weighs on all:
 
-    .venv/bin/python bench/signup/run.py [--seconds 20] [--concurrency 20] [--rounds 4]
+1. saturation (``load.py``): N connections, each sending its next sign-up as soon as the last
+   is answered; gives each endpoint's maximum rate;
+2. open loop (``open_loop.py``): a constant arrival rate, by default half the bare endpoint's
+   maximum just measured, with latency from each request's scheduled start.
+
+    .venv/bin/python bench/signup/run.py [--seconds 20] [--concurrency 20] [--rounds 4] \
+        [--open-seconds 20] [--rate R]
+
+Prints two Markdown tables, each with the 1-minute load average before and after its phase.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 ADMIN = os.environ.get("VARSEL_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 BIN = Path(sys.executable).parent
+BARE = "bare FastAPI INSERT"
 
 
 def _admin(statement: str) -> None:
@@ -59,22 +69,12 @@ def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server for {url} did not come up")
 
 
-def _load(url: str, concurrency: int, seconds: float) -> dict[str, Any]:
-    out = subprocess.run(
-        [
-            str(BIN / "python"),
-            str(HERE / "load.py"),
-            "--url",
-            url,
-            "--concurrency",
-            str(concurrency),
-            "--seconds",
-            str(seconds),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+def _drive(script: str, url: str, **options: float) -> dict[str, Any]:
+    """Run one load process against ``url``; return the JSON figures it prints last."""
+    argv = [str(BIN / "python"), str(HERE / script), "--url", url]
+    for option, value in options.items():
+        argv += [f"--{option}", str(value)]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True)
     figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return figures
 
@@ -83,19 +83,86 @@ def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
     """Sum the rounds of one endpoint into one line of figures."""
     latencies = sorted(x for r in rounds for x in r["latencies_ms"])
     elapsed = sum(r["elapsed_s"] for r in rounds)
+
+    def percentile(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0.0
+
     return {
         "requests": len(latencies),
         "errors": sum(r["errors"] for r in rounds),
         "requests_per_s": len(latencies) / elapsed,
-        "p50_ms": latencies[len(latencies) // 2] if latencies else 0.0,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
+        "answered_per_s": sum(r.get("answered_per_s", 0) * r["elapsed_s"] for r in rounds)
+        / elapsed,
+        "lag_max_ms": max(r.get("lag_max_ms", 0.0) for r in rounds),
+        "p50_ms": percentile(0.50),
+        "p90_ms": percentile(0.90),
+        "p99_ms": percentile(0.99),
+        "max_ms": latencies[-1] if latencies else 0.0,
     }
 
 
+def _alternate(
+    servers: dict[str, str], rounds: int, run: Callable[[str], dict[str, Any]]
+) -> dict[str, dict[str, float]]:
+    """Run ``run`` on each server in turn, ``rounds`` times; merge each server's rounds."""
+    figures: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
+    for _ in range(rounds):
+        for label, base_url in servers.items():
+            figures[label].append(run(base_url))
+    return {label: _merge(each) for label, each in figures.items()}
+
+
+def _loads(before: float, after: float) -> str:
+    return f"{before:.1f} → {after:.1f}"
+
+
+def _print_saturation(
+    args: argparse.Namespace, results: dict[str, dict[str, float]], loads: str
+) -> None:
+    print(
+        f"\nSaturation: {args.concurrency} connections as fast as they go, {args.seconds:.0f} s per"
+        f" endpoint in {args.rounds} alternating rounds, 1 uvicorn worker each"
+    )
+    print(
+        "| endpoint | requests/s | **÷ bare** | p50 ms | p90 ms | p99 ms | max ms | requests "
+        "| non-200 | load before → after |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    bare = results[BARE]["requests_per_s"]
+    for label, r in results.items():
+        print(
+            f"| {label} | {r['requests_per_s']:.0f} | **{r['requests_per_s'] / bare:.2f}** "
+            f"| {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} "
+            f"| {r['requests']:,.0f} | {r['errors']:.0f} | {loads} |"
+        )
+
+
+def _print_open_loop(
+    args: argparse.Namespace, rate: float, results: dict[str, dict[str, float]], loads: str
+) -> None:
+    source = "as asked" if args.rate else "half the bare endpoint's maximum above"
+    print(
+        f"\nOpen loop: {rate:.1f} sign-ups/s offered ({source}), {args.open_seconds:.0f} s per"
+        f" endpoint in {args.rounds} alternating rounds; latency from each request's scheduled"
+        " start"
+    )
+    print(
+        "| endpoint | offered /s | achieved /s | p50 ms | p90 ms | **p99 ms** | max ms "
+        "| requests | non-200 | generator lag max ms | load before → after |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, r in results.items():
+        print(
+            f"| {label} | {rate:.1f} | {r['answered_per_s']:.1f} | {r['p50_ms']:.1f} "
+            f"| {r['p90_ms']:.1f} | **{r['p99_ms']:.1f}** | {r['max_ms']:.1f} "
+            f"| {r['requests']:,.0f} | {r['errors']:.0f} | {r['lag_max_ms']:.1f} | {loads} |"
+        )
+
+
 def main() -> None:
-    """Run both servers and both loads; print a Markdown table."""
+    """Run both servers and both loads; print two Markdown tables."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="saturation, per endpoint")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument(
@@ -103,6 +170,10 @@ def main() -> None:
         type=int,
         default=4,
         help="alternate the endpoints this many times, so a change in machine load hits both",
+    )
+    parser.add_argument("--open-seconds", type=float, default=20.0, help="open loop, per endpoint")
+    parser.add_argument(
+        "--rate", type=float, help="open loop's sign-ups/s (default: half the bare maximum)"
     )
     parser.add_argument(
         "--compare-with",
@@ -120,8 +191,6 @@ def main() -> None:
     base = ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
     processes: list[subprocess.Popen[bytes]] = []
-    results: dict[str, dict[str, float]] = {}
-    load_before = os.getloadavg()
     try:
         env = {
             **os.environ,
@@ -149,12 +218,7 @@ def main() -> None:
         asyncio.run(create_table())
         varsel = ["-m", "varsel", "run", "subscriptions"]
         runs: list[tuple[str, list[str], Path, dict[str, str]]] = [
-            (
-                "bare FastAPI INSERT",
-                ["-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app"],
-                ROOT,
-                env,
-            ),
+            (BARE, ["-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app"], ROOT, env),
             ("varsel sign-up", varsel, ROOT, env),
         ]
         for n, checkout in enumerate(args.compare_with):
@@ -178,12 +242,22 @@ def main() -> None:
             _wait_up(f"{base_url}/subscribe/norge-i-verden", process)
             servers[label] = base_url
         for base_url in servers.values():
-            _load(base_url, args.concurrency, args.warmup)
-        rounds: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
-        for _ in range(args.rounds):
-            for label, base_url in servers.items():
-                rounds[label].append(_load(base_url, args.concurrency, args.seconds / args.rounds))
-        results = {label: _merge(figures) for label, figures in rounds.items()}
+            _drive("load.py", base_url, concurrency=args.concurrency, seconds=args.warmup)
+        before = os.getloadavg()[0]
+        per_round = args.seconds / args.rounds
+        saturated = _alternate(
+            servers,
+            args.rounds,
+            lambda u: _drive("load.py", u, concurrency=args.concurrency, seconds=per_round),
+        )
+        saturation_loads = _loads(before, os.getloadavg()[0])
+        rate = args.rate or saturated[BARE]["requests_per_s"] / 2
+        before = os.getloadavg()[0]
+        per_round = args.open_seconds / args.rounds
+        opened = _alternate(
+            servers, args.rounds, lambda u: _drive("open_loop.py", u, rate=rate, seconds=per_round)
+        )
+        open_loads = _loads(before, os.getloadavg()[0])
     finally:
         for process in processes:
             process.terminate()
@@ -191,30 +265,8 @@ def main() -> None:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         for n, _ in enumerate(args.compare_with):
             _admin(f'DROP DATABASE IF EXISTS "{name}_{n}" WITH (FORCE)')
-    load_after = os.getloadavg()
-
-    print(
-        f"\n{args.concurrency} connections, {args.seconds:.0f} s each in {args.rounds} alternating"
-        " rounds, 1 uvicorn worker each"
-    )
-    print("| endpoint | requests/s | p50 ms | p99 ms | requests | non-200 |")
-    print("|---|---|---|---|---|---|")
-    for label, r in results.items():
-        print(
-            f"| {label} | {r['requests_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['requests']:.0f} | {r['errors']:.0f} |"
-        )
-    ratio = (
-        results["varsel sign-up"]["requests_per_s"]
-        / results["bare FastAPI INSERT"]["requests_per_s"]
-    )
-    print(f"\nvarsel / bare = {ratio:.2f} (target >= 0.50)")
-    for label, r in results.items():
-        if label.startswith("varsel sign-up ("):
-            bare = results["bare FastAPI INSERT"]["requests_per_s"]
-            print(f"{label} / bare = {r['requests_per_s'] / bare:.2f}")
-    before, after = (" ".join(f"{x:.1f}" for x in load) for load in (load_before, load_after))
-    print(f"load average (1, 5, 15 min) before: {before}, after: {after}")
+    _print_saturation(args, saturated, saturation_loads)
+    _print_open_loop(args, rate, opened, open_loads)
 
 
 if __name__ == "__main__":
