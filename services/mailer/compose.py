@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,6 +32,8 @@ from services.subscriptions import read_api
 from shared.catalogue import Catalogue
 from shared.settings import Settings
 from shared.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
 
 _CACHE_SIZE = 256
 
@@ -102,7 +105,7 @@ class Composer:
 
     def change_view(self, change: ChangeRecord, language: str) -> ChangeView:
         """Return how a mail shows a stored change."""
-        return ChangeView(
+        view = ChangeView(
             title=change.title,
             url=change.url,
             topic_slugs=tuple(change.topics),
@@ -112,6 +115,14 @@ class Composer:
             summary=change.summary,
             occurred_at=change.occurred_at,
         )
+        if change.url and view.url is None:
+            log.warning(
+                "mailer: change %s links to %r, which is no safe web address; "
+                "its mails go without the link",
+                change.id,
+                change.url[:200],
+            )
+        return view
 
     async def build(
         self,

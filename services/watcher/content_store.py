@@ -22,6 +22,7 @@ from services.watcher.adapters.source_rows import RELEASED_HEALTHY, Claim
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.content import Content, compare
 from services.watcher.domain.news import change_events, diff_url, seen_entries, snapshot_meta
+from services.watcher.domain.outbound import carried_text
 from shared.outbox import append_statement, outbox_row
 
 log = logging.getLogger(__name__)
@@ -155,20 +156,21 @@ def _outcome(
     if row.snap_id is not None:
         old = unpack(row.snap_content)
         seen = seen_entries(row.snap_meta, old)
+    title = carried_text(content.title)[:500]  # a NUL from a feed would fail on PostgreSQL
     snapshot_id: int = conn.execute(
         _INSERT_SNAPSHOT,
         {
             "source_id": row.id,
             "taken_at": now,
             "fingerprint": fingerprint,
-            "title": content.title[:500],
+            "title": title,
             "published": content.published,
             "updated": content.updated,
             "content": pack(content),
             "meta": snapshot_meta(seen, content),
         },
     ).scalar_one()
-    params["s_title"] = content.title[:500]
+    params["s_title"] = title
     if old is None:
         log.info("watcher: baseline for %s taken; nobody is alerted", row.url)
         return "baseline"

@@ -240,7 +240,7 @@ def _list_context(
 
 def _change_context(t: Translator, change: ChangeView) -> dict[str, Any]:
     return {
-        "title": one_line(change.title, max_length=_TITLE_MAX) or change.url,
+        "title": one_line(change.title, max_length=_TITLE_MAX) or change.url or "",
         "url": change.url,
         "published": t.format_date(change.published) if change.published else None,
         "updated": t.format_date(change.updated) if change.updated else None,

@@ -51,6 +51,14 @@ def checked_url(name: str, url: str) -> str:
     return url
 
 
+def safe_url(url: str) -> str | None:
+    """Return ``url`` as an ASCII http(s) URL safe to put in a mail, or None if it cannot be."""
+    try:
+        return checked_url("url", ascii_url(url))
+    except ValueError:
+        return None
+
+
 def one_line(value: str, *, max_length: int | None = None) -> str:
     """Collapse ``value`` to one clean line, optionally shortened with an ellipsis."""
     cleaned = _SPACES.sub(" ", _INVISIBLE.sub("", value)).strip()

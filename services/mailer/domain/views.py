@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.mailer.domain.text import ascii_url, checked_url
+from services.mailer.domain.text import checked_url, safe_url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -14,7 +14,9 @@ class ChangeView:
     """One detected change of a watched page, as a mail shows it. Text fields are untrusted."""
 
     title: str
-    url: str
+    # None when the link cannot be made safe (relative, javascript:, broken): the mail then goes
+    # without it, since a publisher's odd link must never cost anyone the alert itself.
+    url: str | None
     topic_slugs: tuple[str, ...]
     topic_titles: tuple[str, ...]
     published: date | None = None
@@ -24,7 +26,7 @@ class ChangeView:
 
     def __post_init__(self) -> None:
         # Feeds may carry raw "æøå" in links; mails need plain ASCII URLs.
-        object.__setattr__(self, "url", checked_url("url", ascii_url(self.url)))
+        object.__setattr__(self, "url", safe_url(self.url) if self.url else None)
         if len(self.topic_slugs) != len(self.topic_titles):
             raise ValueError("topic_slugs and topic_titles must have the same length")
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
@@ -62,11 +64,13 @@ class DigestSection:
 
 def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
     """Keep only the latest version of each page (by URL); later input wins a tie."""
-    latest: dict[str, ChangeView] = {}
-    for change in changes:
-        seen = latest.get(change.url)
+    latest: dict[str | int, ChangeView] = {}
+    for index, change in enumerate(changes):
+        # Changes without a link cannot be told apart by page: each is kept.
+        key = change.url or index
+        seen = latest.get(key)
         if seen is None or change.occurred_at >= seen.occurred_at:
-            latest[change.url] = change
+            latest[key] = change
     return list(latest.values())
 
 

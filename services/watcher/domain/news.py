@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
+from services.watcher.domain.outbound import TITLE_LIMIT, absolute_link, carried_text
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 
@@ -89,11 +90,11 @@ def change_events(
                 source_url=source.url,
                 kind=source.kind,
                 topics=topics,
-                title=new.title or source.url,
+                title=carried_text(new.title, TITLE_LIMIT) or source.url,
                 url=source.url,
                 published=new.published,
                 updated=new.updated,
-                summary=change.summary,
+                summary=carried_text(change.summary),
                 diff_url=diff,
             )
         ]
@@ -110,11 +111,12 @@ def change_events(
                 source_url=source.url,
                 kind=SourceKind.FEED,
                 topics=topics,
-                title=entry.title or new.title,
-                url=entry.link or source.url,
+                title=carried_text(entry.title or new.title, TITLE_LIMIT) or source.url,
+                # Not a web address, even resolved against the feed's: the feed is the link.
+                url=absolute_link(source.url, entry.link) or source.url,
                 published=entry.published,
                 updated=None,
-                summary=entry.text[:600],
+                summary=carried_text(entry.text[:600]),
                 diff_url=diff,
             )
         )

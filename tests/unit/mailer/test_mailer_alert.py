@@ -238,12 +238,40 @@ def test_unknown_language_is_an_error(env, make_change) -> None:
     assert alert(env, make_change(), language="en_GB").language == "en"
 
 
+UNSAFE_LINKS = [
+    "javascript:alert(1)",
+    "ftp://fhi.no/x",
+    'https://fhi.no/"onmouseover=x',
+    "/nyheter/relativ-sak",
+    "https://blå..no/",  # not a valid internationalised name
+    "https://www.fhi .no/",
+    "",
+]
+
+
 def test_page_urls_are_checked_and_made_ascii(make_change) -> None:
     change = make_change(url="https://www.fhi.no/sok/?q=blåbær")
     assert change.url == "https://www.fhi.no/sok/?q=bl%C3%A5b%C3%A6r"
-    for bad in ("javascript:alert(1)", "ftp://fhi.no/x", 'https://fhi.no/"onmouseover=x', "/rel"):
-        with pytest.raises(ValueError, match="url"):
-            make_change(url=bad)
+    assert make_change(url="https://blåbær.no/").url == "https://xn--blbr-roah.no/"
+    for bad in UNSAFE_LINKS:
+        assert make_change(url=bad).url is None, bad
+
+
+@pytest.mark.parametrize("url", UNSAFE_LINKS)
+def test_a_link_that_cannot_be_made_safe_is_left_out_and_the_mail_still_goes(
+    env, make_change, links, parse_mail, url: str
+) -> None:
+    mail = parse_mail(send(alert(env, make_change(url=url, title="Relativ sak")), links))
+    assert "Relativ sak" in mail.text
+    assert "Nytt avsnitt om Norges bidrag" in mail.html
+    assert "Gå til siden" not in mail.html
+    assert set(mail.page.hrefs) <= {links.manage_url, links.unsubscribe_url, "https://www.fhi.no"}
+    if url:
+        assert url not in mail.text
+        assert url not in mail.html
+
+
+def test_a_change_without_a_link_needs_more_than_that(make_change) -> None:
     with pytest.raises(ValueError, match="occurred_at"):
         make_change(occurred_at=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="same length"):

@@ -76,6 +76,19 @@ def test_each_page_appears_once_in_its_latest_version(make_change) -> None:
     assert [i.change for i in sections[0].items] == [new]
 
 
+def test_changes_whose_links_were_left_out_are_each_kept(
+    env, make_change, links, parse_mail
+) -> None:
+    first = page(make_change, 1, 1, title="Sak uten lenke", url="/nyheter/a")
+    second = page(make_change, 2, 2, title="Sak med rar lenke", url="javascript:alert(1)")
+    assert first.url is None and second.url is None
+    assert latest_per_page([first, second]) == [first, second]
+    sections = build_digest_sections([first, second], TOPICS)
+    mail = parse_mail(send(digest(env, sections), links))
+    for title in ("Sak uten lenke", "Sak med rar lenke"):
+        assert title in mail.text and title in mail.html
+
+
 def test_page_in_two_of_my_topics_is_shown_once_and_names_the_other(make_change) -> None:
     shared = page(make_change, 1, 1, topics=("tvers", "norge-i-verden"))
     sections = build_digest_sections([shared], TOPICS)
