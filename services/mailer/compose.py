@@ -32,6 +32,7 @@ from services.subscriptions import read_api
 from shared.catalogue import Catalogue
 from shared.settings import Settings
 from shared.tokens import TokenSigner
+from shared.vocabulary import SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class Composer:
             updated=change.updated,
             summary=change.summary,
             occurred_at=change.occurred_at,
+            kind=SourceKind.parse(change.kind) or SourceKind.PAGE,
         )
         if change.url and view.url is None:
             log.warning(

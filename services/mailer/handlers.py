@@ -109,20 +109,7 @@ class MailerConsumers:
     async def content_changed(self, event: ContentChanged, session: AsyncSession) -> None:
         """Record the change, a pending item per subscriber, and alerts for immediate ones."""
         now = self._clock.now()
-        session.add(
-            ChangeRecord(
-                id=event.event_id,
-                source_url=event.source_url,
-                url=event.url,
-                title=event.title,
-                kind=event.kind,
-                topics=list(event.topics),
-                summary=event.summary,
-                published=event.published,
-                updated=event.updated,
-                occurred_at=event.occurred_at,
-            )
-        )
+        session.add(ChangeRecord.of(event))
         await session.flush()
         batch_key = f"change:{event.event_id}"
         total = 0

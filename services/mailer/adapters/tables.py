@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime
+from shared.events import ContentChanged
 
 
 class ChangeRecord(Base):
@@ -38,6 +39,22 @@ class ChangeRecord(Base):
     published: Mapped[date | None] = mapped_column(Date)
     updated: Mapped[date | None] = mapped_column(Date)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    @classmethod
+    def of(cls, event: ContentChanged) -> ChangeRecord:
+        """Return the mailer's record of a content.changed event."""
+        return cls(
+            id=event.event_id,
+            source_url=event.source_url,
+            url=event.url,
+            title=event.title,
+            kind=event.kind,
+            topics=list(event.topics),
+            summary=event.summary,
+            published=event.published,
+            updated=event.updated,
+            occurred_at=event.occurred_at,
+        )
 
 
 class PendingItem(Base):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.mailer.domain.text import checked_url, safe_url
+from shared.vocabulary import SourceKind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +24,7 @@ class ChangeView:
     updated: date | None = None
     summary: str = ""
     occurred_at: datetime
+    kind: SourceKind = SourceKind.PAGE
 
     def __post_init__(self) -> None:
         # Feeds may carry raw "æøå" in links; mails need plain ASCII URLs.
@@ -63,11 +65,15 @@ class DigestSection:
 
 
 def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
-    """Keep only the latest version of each page (by URL); later input wins a tie."""
-    latest: dict[str | int, ChangeView] = {}
+    """Keep only the latest version of each page (by URL); later input wins a tie.
+
+    A feed item is known by its link and its title, since items without a link of their own
+    link to their feed; a change whose link was left out cannot be told apart, so each is kept.
+    """
+    latest: dict[tuple[str, str] | int, ChangeView] = {}
     for index, change in enumerate(changes):
-        # Changes without a link cannot be told apart by page: each is kept.
-        key = change.url or index
+        title = change.title if change.kind == SourceKind.FEED else ""
+        key: tuple[str, str] | int = (change.url, title) if change.url else index
         seen = latest.get(key)
         if seen is None or change.occurred_at >= seen.occurred_at:
             latest[key] = change

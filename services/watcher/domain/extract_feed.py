@@ -20,23 +20,52 @@ from services.watcher.domain.normalise import clean_blocks, normalise_text
 # to declare entities, so any declaration is refused before feedparser sees it.
 _ENTITY_RE = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+# A character reference to a UTF-16 surrogate (U+D800 to U+DFFF, hex or decimal).
+_SURROGATE_REFERENCE = (
+    r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
+    r"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+)
+_SURROGATE_REFERENCE_BYTES = re.compile(_SURROGATE_REFERENCE.encode("ascii"))
+_SURROGATE_REFERENCE_TEXT = re.compile(_SURROGATE_REFERENCE)
+
+
+def _wide(body: bytes) -> tuple[str, str] | None:
+    """Return a UTF-16 or UTF-32 body's text and encoding; None for ASCII-compatible bodies."""
+    if not (body.startswith(_WIDE_BOMS) or b"\x00" in body[:4]):
+        return None
+    for encoding in ("utf-16", "utf-32"):
+        try:
+            return body.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _refuse_entities(body: bytes) -> None:
     """Raise ContentError if the body declares XML entities (billion laughs, XXE)."""
     declares = _ENTITY_RE.search(body) is not None
-    if not declares and (body.startswith(_WIDE_BOMS) or b"\x00" in body[:4]):
-        for encoding in ("utf-16", "utf-32"):
-            try:
-                text = body.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            declares = re.search(r"<!\s*ENTITY", text, re.IGNORECASE) is not None
-            break
+    wide = None if declares else _wide(body)
+    if wide is not None:
+        declares = re.search(r"<!\s*ENTITY", wide[0], re.IGNORECASE) is not None
     if declares:
         raise ContentError(
             "feed: refused, the XML declares entities (<!ENTITY>): possible XML bomb"
         )
+
+
+def _without_surrogate_references(body: bytes) -> bytes:
+    """Refer to U+FFFD where the body refers to a lone surrogate, as HTML parsers read it.
+
+    feedparser's lenient parser (used for any feed that is not well-formed XML) encodes each
+    referenced character as UTF-8 and fails on a surrogate, which lost the whole feed.
+    """
+    wide = _wide(body)
+    if wide is None:
+        return _SURROGATE_REFERENCE_BYTES.sub(b"&#xFFFD;", body) if b"&#" in body else body
+    text, encoding = wide
+    if "&#" not in text:
+        return body
+    return _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text).encode(encoding)
 
 
 def _entry_text(entry: Any, ignore: Sequence[re.Pattern[str]]) -> str:
@@ -65,6 +94,7 @@ def extract_feed(
 ) -> Content:
     """Extract the comparable entries of an RSS or Atom feed."""
     _refuse_entities(body)
+    body = _without_surrogate_references(body)
     headers = {"content-type": content_type} if content_type else {}
     # A stream, never bytes: feedparser treats a bytes argument as a possible file name.
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)

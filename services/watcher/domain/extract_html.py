@@ -10,6 +10,7 @@ lead paragraph, and because its heuristics can shift when a banner is added.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -126,8 +127,23 @@ def extract_page(
     )
 
 
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def _decode(body: bytes, content_type: str | None) -> str:
-    """Decode the body with the declared, then the meta, then a UTF-8 or cp1252 charset."""
+    """Decode the body by its byte order mark, else the declared, the meta, UTF-8 or cp1252."""
+    # A byte order mark outranks every label (WHATWG encoding sniffing): a UTF-16 page served
+    # without a charset was read as cp1252 and its text came out as noise.
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            try:
+                return body[len(mark) :].decode(encoding)
+            except UnicodeDecodeError:
+                break
     candidates: list[str] = []
     if content_type:
         match = re.search(r"charset\s*=\s*[\"']?([\w:.-]+)", content_type, re.IGNORECASE)

@@ -89,6 +89,17 @@ def test_changes_whose_links_were_left_out_are_each_kept(
         assert title in mail.text and title in mail.html
 
 
+def test_feed_items_that_link_to_their_feed_are_each_kept(make_change) -> None:
+    # Items without a link of their own link to the feed they came from: the same URL.
+    feed = "https://www.regjeringen.no/no/rss/hod-nyheter/"
+    first = page(make_change, 1, 1, title="Første sak", url=feed, kind="feed")
+    second = page(make_change, 2, 2, title="Andre sak", url=feed, kind="feed")
+    again = page(make_change, 1, 3, title="Første sak", url=feed, kind="feed", summary="Ny")
+    assert latest_per_page([first, second, again]) == [again, second]
+    pages = [page(make_change, 1, 1, title="Side"), page(make_change, 1, 2, title="Side (ny)")]
+    assert latest_per_page(pages) == [pages[1]]
+
+
 def test_page_in_two_of_my_topics_is_shown_once_and_names_the_other(make_change) -> None:
     shared = page(make_change, 1, 1, topics=("tvers", "norge-i-verden"))
     sections = build_digest_sections([shared], TOPICS)

@@ -243,3 +243,31 @@ def test_latin1_pages_are_decoded_by_header_or_meta(content_type: str | None, me
 
     assert content.title == "Sårbarhet"
     assert "felles sårbarhet" in content.blocks[1]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-8"])
+def test_a_page_with_a_byte_order_mark_and_no_charset_is_read_by_its_mark(encoding: str) -> None:
+    marks = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-8": b"\xef\xbb\xbf"}
+    text = (
+        "<!doctype html><html><head><title>Blåbær</title></head><body><main>"
+        "<p>Ville bær fra skog og myr er trygge å spise for de fleste.</p></main></body></html>"
+    )
+    body = marks[encoding] + text.encode(encoding)
+    for content_type in ("text/html", None):
+        content = parse_content("page", body, content_type=content_type)
+        assert content.title == "Blåbær"
+        assert content.blocks == ("Ville bær fra skog og myr er trygge å spise for de fleste.",)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_reference_to_a_lone_surrogate_does_not_cost_the_feed(encoding: str) -> None:
+    # Not well-formed XML, so feedparser's lenient parser reads it, which failed on the surrogate.
+    feed = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        "<title>Nyheter</title><item><title>Sak &#xD83D; om helse</title><guid>a</guid>"
+        "<description>Tekst &#56832; her</description></item>"
+        "<item><title>Annen sak</title><guid>b</guid></item></channel></rss>"
+    ).encode(encoding)
+    content = parse_content("feed", feed)
+    assert [e.title for e in content.entries] == ["Sak \ufffd om helse", "Annen sak"]
+    assert content.entries[0].text == "Tekst \ufffd her"
