@@ -113,7 +113,6 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         if "subscriptions" in services:
             scheduler.add_job(_housekeeping, "interval", args=[runtime], hours=1, max_instances=1)
         scheduler.start()
-        app.state.wake_outbox = runtime.relay.wake
         try:
             yield
         finally:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from services.subscriptions import admin
-from services.subscriptions.adapters.tables import PrivacyNotice, Subscriber
+from services.subscriptions.adapters import privacy_notices, subscribers
+from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
 from services.subscriptions.domain.texts import text
+from services.subscriptions.entrypoints import link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
-from services.subscriptions.entrypoints.web import SubscriptionsWeb, router
+from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.handlers import Deps
-from shared.db import rowcount
 from shared.events import SubscriberBounced
 from shared.runtime import Runtime
 from shared.web import rate_limit
@@ -39,7 +40,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         bounce_handler(deps, limit=runtime.settings.hard_bounce_limit),
     )
     app.state.subscriptions_web = SubscriptionsWeb(
-        sessions=runtime.sessions,
+        uow=partial(SqlUnitOfWork, runtime.sessions, on_commit=runtime.relay.wake),
         deps=deps,
         pages=PageRenderer(
             build_environment(TEMPLATES),
@@ -52,7 +53,8 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         ),
         csrf=csrf,
     )
-    app.include_router(router)
+    app.include_router(signup_pages.router)
+    app.include_router(link_pages.router)
     install_api(app)
     admin.install(app, runtime)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -71,22 +73,9 @@ async def record_privacy_notices(runtime: Runtime) -> None:
 async def _record_privacy_notices(runtime: Runtime) -> None:
     async with runtime.sessions() as session, session.begin():
         for notice in all_current_notices():
-            known = await session.scalar(
-                select(PrivacyNotice.sha256).where(
-                    PrivacyNotice.version == notice.version,
-                    PrivacyNotice.language == notice.language,
-                )
-            )
+            known = await privacy_notices.stored_hash(session, notice)
             if known is None:
-                session.add(
-                    PrivacyNotice(
-                        version=notice.version,
-                        language=notice.language,
-                        text=notice.text,
-                        sha256=notice.sha256,
-                        published_at=runtime.clock.now(),
-                    )
-                )
+                await privacy_notices.store(session, notice, runtime.clock.now())
             elif known != notice.sha256:
                 raise RuntimeError(
                     f"privacy notice {notice.version}/{notice.language} changed "
@@ -98,8 +87,6 @@ async def purge_unconfirmed(runtime: Runtime) -> int:
     """Delete sign-ups never confirmed within the retention period; return how many."""
     cutoff = runtime.clock.now() - timedelta(days=runtime.settings.unconfirmed_retention_days)
     async with runtime.sessions() as session, session.begin():
-        result = await session.execute(
-            delete(Subscriber).where(Subscriber.status == "pending", Subscriber.created_at < cutoff)
-        )
+        purged = await subscribers.purge_unconfirmed(session, cutoff)
         await rate_limit.purge_expired(session, runtime.clock.now())
-        return rowcount(result)
+        return purged

@@ -16,12 +16,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
+from services.subscriptions.adapters import consent_ledger, signup_requests
+from services.subscriptions.adapters.tables import Subscriber
 from shared.outbox import append_statement
 
 _SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
-_REQUESTS: Table = SignupRequest.__table__  # type: ignore[assignment]
-_LEDGER: Table = ConsentRecord.__table__  # type: ignore[assignment]
+_REQUESTS: Table = signup_requests.REQUESTS
+_LEDGER: Table = consent_ledger.LEDGER
 
 
 def _subscriber_if_new(dialect: str) -> Any:
@@ -37,6 +38,9 @@ def _subscriber_if_new(dialect: str) -> Any:
 @cache
 def _sqlite_subscriber_if_new() -> Any:
     return _subscriber_if_new("sqlite")
+
+
+_SQLITE_EVENT = append_statement(prefix="o_")
 
 
 @cache
@@ -97,17 +101,7 @@ async def insert_if_new(
         return await session.scalar(_postgres_new_signup(), values) is not None
     if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
         return False
-    await insert_consent(session, consent)
-    await insert_signup_request(session, {**request, "subscriber_id": subscriber["id"]})
-    await session.execute(append_statement(prefix="o_"), event)
+    await consent_ledger.append_values(session, consent)
+    await signup_requests.insert_values(session, {**request, "subscriber_id": subscriber["id"]})
+    await session.execute(_SQLITE_EVENT, event)
     return True
-
-
-async def insert_signup_request(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert one pending sign-up request (every column given)."""
-    await session.execute(insert(_REQUESTS), values)
-
-
-async def insert_consent(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Append one row to the consent ledger (every column but the id given)."""
-    await session.execute(insert(_LEDGER), values)

@@ -1,10 +1,13 @@
-"""Pure rules and values of the subscriptions service."""
+"""The values the subscriptions rules work on: a person, a pending sign-up, a consent step."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from shared.vocabulary import Frequency, Language
 
 # Signing up again within this many minutes while a request is pending sends no new mail.
@@ -22,4 +25,72 @@ class SignupForm:
     frequency: Frequency
     language: Language
     page: str | None
-    channel: str = "web"
+    channel: Channel = Channel.WEB
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One person: the only place their address lives."""
+
+    id: uuid.UUID
+    email: str
+    language: Language
+    frequency: Frequency
+    status: SubscriberStatus
+    created_at: datetime
+    confirmed_at: datetime | None
+    hard_bounces: int = 0
+
+    @property
+    def confirmed(self) -> bool:
+        """Tell whether the person ever confirmed (double opt-in), whatever their status now."""
+        return self.confirmed_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SignupRequest:
+    """A sign-up waiting for its confirmation; every confirmation mail names one."""
+
+    id: uuid.UUID
+    subscriber_id: uuid.UUID
+    topics: tuple[str, ...]
+    frequency: Frequency
+    language: Language
+    page: str | None
+    privacy_version: str
+    created_at: datetime
+    expires_at: datetime
+    confirmed_at: datetime | None = None
+    mails_sent: int = 1
+
+    def open_at(self, now: datetime) -> bool:
+        """Tell whether the request can still be confirmed at ``now``."""
+        return self.confirmed_at is None and self.expires_at > now
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentEntry:
+    """One step in a person's consent history: who, what, which notice, when, where and how."""
+
+    subject_hash: str
+    action: ConsentAction
+    topics: tuple[str, ...]
+    frequency: Frequency | None
+    language: Language | None
+    privacy_version: str
+    privacy_hash: str
+    page: str | None
+    channel: Channel
+    token_id: str | None
+    occurred_at: datetime
+    details: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """What a person gets alerts about, how often, and in which language."""
+
+    subscriber_id: uuid.UUID
+    topics: tuple[str, ...]
+    frequency: Frequency
+    language: Language

@@ -12,15 +12,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions import handlers
-from services.subscriptions.adapters.tables import Subscriber
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.model import Preferences as PersonsPreferences
 from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.texts import text
-from services.subscriptions.entrypoints.web import Web, client_of, wake_outbox
-from shared.db import transaction
+from services.subscriptions.domain.vocabulary import Channel, UnsubscribeRoute
+from services.subscriptions.entrypoints.web import Web, client_of
+from services.subscriptions.handlers import EITHER_LINK
 from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
 
 Token = Annotated[str, Path(max_length=200, description="The token from a link in a mail.")]
@@ -161,11 +161,10 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
         frequency=body.frequency,
         language=body.language,
         page=None,
-        channel="api",
+        channel=Channel.API,
     )
-    if not await web.sign_up(form, client_of(request)):
+    if not await handlers.sign_up(web.uow(), web.deps, form, client_of(request)):
         raise _too_many(body.language)
-    wake_outbox(request)
     days = str(web.deps.settings.confirm_ttl_days)
     return Accepted(detail=text(body.language, "check_email_body", days=days))
 
@@ -179,45 +178,35 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
 async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) -> Accepted:
     """Mail a fresh manage link if the address gets alerts; answer the same either way."""
     address = _address(body.email, body.language)
-    if not await web.within_limits("manage", address, client_of(request)):
+    if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
         raise _too_many(body.language)
-    async with transaction(web.sessions) as session:
-        await handlers.request_manage_link(session, web.deps, address)
-    wake_outbox(request)
     return Accepted(detail=text(body.language, "manage_link_sent"))
 
 
 @router.post(
     "/confirmations/{token}", response_model=Confirmed, responses={404: {"model": Problem}}
 )
-async def confirm(token: Token, request: Request, web: Web) -> Confirmed:
+async def confirm(token: Token, web: Web) -> Confirmed:
     """Confirm a sign-up (double opt-in) with the token from the confirmation mail."""
-    async with transaction(web.sessions) as session:
-        outcome = await handlers.confirm(session, web.deps, token)
+    outcome = await handlers.confirm(web.uow(), web.deps, token)
     if outcome is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
-    wake_outbox(request)
     manage = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return Confirmed(topics=list(outcome.topics), manage_token=manage)
+
+
+def _answer(person: PersonsPreferences | None) -> Preferences:
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
+    return Preferences(
+        topics=list(person.topics), frequency=person.frequency, language=person.language
+    )
 
 
 @router.get("/preferences/{token}", response_model=Preferences, responses={404: {"model": Problem}})
 async def read_preferences(token: Token, web: Web) -> Preferences:
     """Return a person's topics, frequency and language (manage token)."""
-    async with web.sessions() as session:
-        subscriber = await handlers.subscriber_for(session, web.deps, "manage", token)
-        if subscriber is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
-        return await _preferences(session, subscriber)
-
-
-async def _preferences(session: AsyncSession, subscriber: Subscriber) -> Preferences:
-    current = await handlers.open_topics(session, subscriber.id)
-    return Preferences(
-        topics=sorted(current),
-        frequency=Frequency(subscriber.frequency),
-        language=Language.of(subscriber.language),
-    )
+    return _answer(await handlers.preferences(web.uow(), web.deps, token))
 
 
 @router.put(
@@ -225,37 +214,19 @@ async def _preferences(session: AsyncSession, subscriber: Subscriber) -> Prefere
     response_model=Preferences,
     responses={404: {"model": Problem}, 422: {"model": Problem}},
 )
-async def write_preferences(
-    token: Token, body: Preferences, request: Request, web: Web
-) -> Preferences:
+async def write_preferences(token: Token, body: Preferences, web: Web) -> Preferences:
     """Set a person's topics, frequency and language (manage token)."""
     _unknown_topics(web, body.topics)
-    async with transaction(web.sessions) as session:
-        subscriber = await handlers.subscriber_for(session, web.deps, "manage", token)
-        if subscriber is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
-        await handlers.update_preferences(
-            session,
-            web.deps,
-            subscriber,
-            topics=body.topics,
-            frequency=body.frequency,
-            language=body.language,
-            channel="api",
-        )
-        answer = await _preferences(session, subscriber)
-    wake_outbox(request)
-    return answer
-
-
-async def _holder(session: AsyncSession, web: Web, token: str) -> Subscriber:
-    """Return the person an unsubscribe (or manage) token names, or answer 404."""
-    purposes: tuple[Literal["unsubscribe", "manage"], ...] = ("unsubscribe", "manage")
-    for purpose in purposes:
-        subscriber = await handlers.subscriber_for(session, web.deps, purpose, token)
-        if subscriber is not None:
-            return subscriber
-    raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
+    saved = await handlers.update_preferences(
+        web.uow(),
+        web.deps,
+        token,
+        topics=body.topics,
+        frequency=body.frequency,
+        language=body.language,
+        channel=Channel.API,
+    )
+    return _answer(saved)
 
 
 @router.post(
@@ -263,30 +234,39 @@ async def _holder(session: AsyncSession, web: Web, token: str) -> Subscriber:
     response_model=Unsubscribed,
     responses={404: {"model": Problem}, 422: {"model": Problem}},
 )
-async def unsubscribe(
-    token: Token, request: Request, web: Web, body: UnsubscribeIn | None = None
-) -> Unsubscribed:
+async def unsubscribe(token: Token, web: Web, body: UnsubscribeIn | None = None) -> Unsubscribed:
     """End alerts about some topics, or all of them (unsubscribe or manage token)."""
     topics = body.topics if body is not None else None
     if topics is not None:
         _unknown_topics(web, topics)
-    async with transaction(web.sessions) as session:
-        subscriber = await _holder(session, web, token)
-        ended = await handlers.unsubscribe(
-            session, web.deps, subscriber, topics=topics, route="link", channel="api"
-        )
-    wake_outbox(request)
-    return Unsubscribed(ended=list(ended))
+    ended = await handlers.unsubscribe(
+        web.uow(),
+        web.deps,
+        token,
+        purposes=EITHER_LINK,
+        topics=topics,
+        route=UnsubscribeRoute.LINK,
+        channel=Channel.API,
+    )
+    if ended is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
+    return Unsubscribed(ended=list(ended.topics))
 
 
 @router.delete("/subscribers/{token}", response_model=Erased, responses={404: {"model": Problem}})
-async def erase(token: Token, request: Request, web: Web) -> Erased:
+async def erase(token: Token, web: Web) -> Erased:
     """End every alert and delete the address (unsubscribe or manage token)."""
-    async with transaction(web.sessions) as session:
-        subscriber = await _holder(session, web, token)
-        language = subscriber.language
-        await handlers.erase(session, web.deps, subscriber, route="link", channel="api")
-    wake_outbox(request)
+    ended = await handlers.erase(
+        web.uow(),
+        web.deps,
+        token,
+        purposes=EITHER_LINK,
+        route=UnsubscribeRoute.LINK,
+        channel=Channel.API,
+    )
+    if ended is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
+    language = ended.language
     return Erased(deleted=text(language, "erased_body"), kept=text(language, "erased_kept"))
 
 

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
+from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.admin import auth
 from services.subscriptions.domain.model import SignupForm
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
@@ -55,6 +57,9 @@ class Harness:
         r = self.runtime
         return handlers.Deps(r.settings, r.catalogue, r.signer, r.clock)
 
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.runtime.sessions)
+
     def client(self, **kwargs: object) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=self.app)
         return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
@@ -69,8 +74,7 @@ class Harness:
 
     async def sign_up(self, address: str, topics: tuple[str, ...] = (TOPIC,)) -> None:
         form = SignupForm(address, topics, "daily", "nb", "https://example.org/side")
-        async with self.runtime.sessions() as session, session.begin():
-            await handlers.request_signup(session, self.deps, form)
+        assert await handlers.sign_up(self.uow(), self.deps, form, client="192.0.2.1")
 
     async def confirm(self, address: str) -> None:
         async with self.runtime.sessions() as session, session.begin():
@@ -80,14 +84,18 @@ class Harness:
                 .where(Subscriber.email == address, SignupRequest.confirmed_at.is_(None))
             )
             assert request_id is not None
-            token = self.runtime.signer.sign("confirm", request_id, self.runtime.clock.now())
-            assert await handlers.confirm(session, self.deps, token) is not None
+        token = self.runtime.signer.sign("confirm", request_id, self.runtime.clock.now())
+        assert await handlers.confirm(self.uow(), self.deps, token) is not None
 
     async def erase(self, address: str) -> None:
-        async with self.runtime.sessions() as session, session.begin():
+        async with self.runtime.sessions() as session:
             subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == address))
-            assert subscriber is not None
-            await handlers.erase(session, self.deps, subscriber, route="link")
+        assert subscriber is not None
+        token = self.runtime.signer.sign("unsubscribe", subscriber.id, self.runtime.clock.now())
+        erased = await handlers.erase(
+            self.uow(), self.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
+        )
+        assert erased is not None
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
+from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.model import Frequency, SignupForm
 from shared.clock import FrozenClock
@@ -105,6 +106,10 @@ class Harness:
         """Return the subscriptions commands' dependencies."""
         return self.deps_of(self.runtime)
 
+    def uow(self) -> SqlUnitOfWork:
+        """Return a unit of work for one subscriptions command."""
+        return SqlUnitOfWork(self.runtime.sessions)
+
     async def close(self) -> None:
         """Release SMTP connections and the database."""
         await self.mailer.sender.close()
@@ -124,8 +129,7 @@ class Harness:
     ) -> uuid.UUID:
         """Sign a person up and confirm (double opt-in); return their subscriber id."""
         form = SignupForm(address, tuple(topics), frequency, language, None)
-        async with self.runtime.sessions() as session, session.begin():
-            await handlers.request_signup(session, self.deps, form)
+        assert await handlers.sign_up(self.uow(), self.deps, form, client="192.0.2.1")
         async with self.runtime.sessions() as session:
             request_id = await session.scalar(
                 select(SignupRequest.id)
@@ -134,8 +138,7 @@ class Harness:
             )
         assert request_id is not None
         token = self.runtime.signer.sign("confirm", request_id, self.clock.now())
-        async with self.runtime.sessions() as session, session.begin():
-            outcome = await handlers.confirm(session, self.deps, token)
+        outcome = await handlers.confirm(self.uow(), self.deps, token)
         assert outcome is not None
         await self.relay()
         return outcome.subscriber_id

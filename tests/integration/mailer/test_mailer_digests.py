@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,7 +14,8 @@ from services.mailer.adapters.tables import DigestRun
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.periods import Period
 from services.subscriptions import handlers
-from services.subscriptions.adapters.tables import Subscriber
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from shared.vocabulary import Frequency
 from tests.integration.mailer.harness import Harness, at, on
 
 ADDRESS = "kari@example.org"
@@ -201,18 +203,16 @@ async def test_after_three_days_down_one_digest_carries_everything(harness: Harn
     assert len(titles(harness)) == 1, "nothing owed: no empty digest"
 
 
-async def _change_frequency(harness: Harness, subscriber_id: object, frequency: str) -> None:
-    async with harness.runtime.sessions() as session, session.begin():
-        subscriber = await session.get(Subscriber, subscriber_id)
-        assert subscriber is not None
-        await handlers.update_preferences(
-            session,
-            harness.deps,
-            subscriber,
-            topics=["norge-i-verden"],
-            frequency=frequency,  # type: ignore[arg-type]
-            language=subscriber.language,
-        )
+async def _change_frequency(harness: Harness, subscriber_id: uuid.UUID, frequency: str) -> None:
+    token = harness.runtime.signer.sign("manage", subscriber_id, harness.clock.now())
+    saved = await handlers.update_preferences(
+        harness.uow(),
+        harness.deps,
+        token,
+        topics=["norge-i-verden"],
+        frequency=Frequency(frequency),
+    )
+    assert saved is not None
     await harness.relay()
 
 
@@ -303,13 +303,23 @@ async def test_unsubscribe_or_erasure_during_a_run_sends_them_nothing(
     await harness.change("Endring 1")
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
     assert await harness.mailer.digests.run_due() == 3
-    async with harness.runtime.sessions() as session, session.begin():
-        person = await session.get(Subscriber, leaving)
-        assert person is not None
-        await handlers.unsubscribe(session, harness.deps, person, topics=None, route="link")
-        person = await session.get(Subscriber, erased)
-        assert person is not None
-        await handlers.erase(session, harness.deps, person, route="link")
+    link = UnsubscribeRoute.LINK
+    sign = harness.runtime.signer.sign
+    assert await handlers.unsubscribe(
+        harness.uow(),
+        harness.deps,
+        sign("unsubscribe", leaving, harness.clock.now()),
+        purposes=("unsubscribe",),
+        topics=None,
+        route=link,
+    )
+    assert await handlers.erase(
+        harness.uow(),
+        harness.deps,
+        sign("unsubscribe", erased, harness.clock.now()),
+        purposes=("unsubscribe",),
+        route=link,
+    )
     if relayed:
         await harness.relay()
     for _ in range(50):  # send without relaying events, so only the send-time check can stop it

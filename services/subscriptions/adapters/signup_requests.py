@@ -1,0 +1,103 @@
+"""Queries and statements of the sign-up requests that wait for their confirmation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.subscriptions.adapters.tables import SignupRequest as SignupRequestRow
+from services.subscriptions.domain.model import SignupRequest
+from shared.vocabulary import Frequency, Language
+
+REQUESTS: Final[Table] = SignupRequestRow.__table__  # type: ignore[assignment]
+_INSERT: Final = insert(REQUESTS)
+_REQUEST: Final = select(REQUESTS)
+
+
+def request_of(row: Row[Any]) -> SignupRequest:
+    """Return the request a row stores."""
+    return SignupRequest(
+        id=row.id,
+        subscriber_id=row.subscriber_id,
+        topics=tuple(row.topics),
+        frequency=Frequency(row.frequency),
+        language=Language.of(row.language),
+        page=row.page,
+        privacy_version=row.privacy_version,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        confirmed_at=row.confirmed_at,
+        mails_sent=row.mails_sent,
+    )
+
+
+def values_of(request: SignupRequest) -> dict[str, Any]:
+    """Return every column of a request's row."""
+    return {
+        "id": request.id,
+        "subscriber_id": request.subscriber_id,
+        "topics": list(request.topics),
+        "frequency": request.frequency,
+        "language": request.language,
+        "page": request.page,
+        "privacy_version": request.privacy_version,
+        "created_at": request.created_at,
+        "expires_at": request.expires_at,
+        "confirmed_at": request.confirmed_at,
+        "mails_sent": request.mails_sent,
+    }
+
+
+async def insert_values(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert one request (every column given)."""
+    await session.execute(_INSERT, values)
+
+
+class SqlSignupRequests:
+    """Sign-up requests in the database, inside one session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, request_id: uuid.UUID) -> SignupRequest | None:
+        """Return a request by id."""
+        row = (await self._session.execute(_REQUEST.where(REQUESTS.c.id == request_id))).first()
+        return request_of(row) if row is not None else None
+
+    async def newest_open(self, subscriber_id: uuid.UUID, now: datetime) -> SignupRequest | None:
+        """Return a person's newest request that is neither confirmed nor expired at ``now``."""
+        row = (
+            await self._session.execute(
+                _REQUEST.where(
+                    REQUESTS.c.subscriber_id == subscriber_id,
+                    REQUESTS.c.confirmed_at.is_(None),
+                    REQUESTS.c.expires_at > now,
+                )
+                .order_by(REQUESTS.c.created_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return request_of(row) if row is not None else None
+
+    async def add(self, request: SignupRequest) -> None:
+        """Store a new request."""
+        await insert_values(self._session, values_of(request))
+
+    async def save(self, request: SignupRequest) -> None:
+        """Store a request's topics, frequency, language, expiry, mail count and confirmation."""
+        await self._session.execute(
+            update(REQUESTS)
+            .where(REQUESTS.c.id == request.id)
+            .values(
+                topics=list(request.topics),
+                frequency=request.frequency,
+                language=request.language,
+                expires_at=request.expires_at,
+                mails_sent=request.mails_sent,
+                confirmed_at=request.confirmed_at,
+            )
+        )

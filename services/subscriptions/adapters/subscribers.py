@@ -1,0 +1,116 @@
+"""Queries and statements of the subscriber rows: the only place an address is stored."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.subscriptions.adapters import consent_ledger, signup_requests, signup_rows
+from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
+from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
+from services.subscriptions.domain.vocabulary import SubscriberStatus
+from shared.db import rowcount
+from shared.events import Event
+from shared.outbox import outbox_row
+from shared.vocabulary import Frequency, Language
+
+SUBSCRIBERS: Final[Table] = SubscriberRow.__table__  # type: ignore[assignment]
+_PERSON: Final = select(SUBSCRIBERS)
+
+
+def subscriber_of(row: Row[Any]) -> Subscriber:
+    """Return the person a subscriber row stores."""
+    return Subscriber(
+        id=row.id,
+        email=row.email,
+        language=Language.of(row.language),
+        frequency=Frequency(row.frequency),
+        status=SubscriberStatus(row.status),
+        created_at=row.created_at,
+        confirmed_at=row.confirmed_at,
+        hard_bounces=row.hard_bounces or 0,
+    )
+
+
+def values_of(subscriber: Subscriber) -> dict[str, Any]:
+    """Return every column of a person's row."""
+    return {
+        "id": subscriber.id,
+        "email": subscriber.email,
+        "language": subscriber.language,
+        "frequency": subscriber.frequency,
+        "status": subscriber.status,
+        "created_at": subscriber.created_at,
+        "confirmed_at": subscriber.confirmed_at,
+        "hard_bounces": subscriber.hard_bounces,
+    }
+
+
+class SqlSubscribers:
+    """People in the database, inside one session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_with_request(
+        self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
+    ) -> bool:
+        """Store a new person with their first request, ledger entry and event, unless the
+        address is known; tell whether it was new (else nothing was stored)."""
+        # The request's subscriber is the new row's id: the statement takes it from there.
+        first = signup_requests.values_of(request)
+        del first["subscriber_id"]
+        return await signup_rows.insert_if_new(
+            self._session,
+            subscriber=values_of(subscriber),
+            request=first,
+            consent=consent_ledger.values_of(entry),
+            event=outbox_row(event, prefix="o_"),
+        )
+
+    async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
+        """Return a person (``lock``: hold them until the transaction ends)."""
+        query = _PERSON.where(SUBSCRIBERS.c.id == subscriber_id)
+        return await self._one(query.with_for_update() if lock else query)
+
+    async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
+        """Return the person with a normalised address."""
+        query = _PERSON.where(SUBSCRIBERS.c.email == address)
+        return await self._one(query.with_for_update() if lock else query)
+
+    async def _one(self, query: Any) -> Subscriber | None:
+        row = (await self._session.execute(query)).first()
+        return subscriber_of(row) if row is not None else None
+
+    async def save(self, subscriber: Subscriber) -> None:
+        """Store a person's status, frequency, language, confirmation and bounce count."""
+        await self._session.execute(
+            update(SUBSCRIBERS)
+            .where(SUBSCRIBERS.c.id == subscriber.id)
+            .values(
+                status=subscriber.status,
+                frequency=subscriber.frequency,
+                language=subscriber.language,
+                confirmed_at=subscriber.confirmed_at,
+                hard_bounces=subscriber.hard_bounces,
+            )
+        )
+
+    async def remove(self, subscriber_id: uuid.UUID) -> None:
+        """Delete a person; their requests and subscriptions go with them (ON DELETE CASCADE)."""
+        await self._session.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id))
+
+
+async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> int:
+    """Delete people who never confirmed and signed up before a cut-off; return how many."""
+    result = await session.execute(
+        delete(SUBSCRIBERS).where(
+            SUBSCRIBERS.c.status == SubscriberStatus.PENDING,
+            SUBSCRIBERS.c.created_at < created_before,
+        )
+    )
+    return rowcount(result)

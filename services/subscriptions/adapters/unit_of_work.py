@@ -1,0 +1,133 @@
+"""The subscriptions unit of work on the database: one session, one transaction.
+
+Commit wakes the outbox relay, so the events of a command go out at once rather than at the
+relay's next poll. Errors that mean "a concurrent change won" (a unique key taken meanwhile) or
+"the server dropped the connection" leave as ``TryAgain``, for the handler to decide whether to
+run the command again: which database errors mean that is this module's knowledge, not theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.subscriptions.adapters.consent_ledger import SqlConsentLedger
+from services.subscriptions.adapters.signup_requests import SqlSignupRequests
+from services.subscriptions.adapters.subscribers import SqlSubscribers
+from services.subscriptions.adapters.subscriptions import SqlSubscriptions
+from services.subscriptions.unit_of_work import TryAgain
+from shared.events import Event
+from shared.outbox import record
+from shared.web import rate_limit
+
+
+class SqlRateLimits:
+    """The rate-limit counters in the database, inside one session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def allow_all(self, limits: list[tuple[str, int]], now: datetime) -> bool:
+        """Count one request for each (keyed hash, limit); tell whether all are within limit."""
+        return await rate_limit.allow_all(self._session, limits, now)
+
+
+class _Stores:
+    """The stores of one session, as attributes of a unit of work."""
+
+    subscribers: SqlSubscribers
+    requests: SqlSignupRequests
+    subscriptions: SqlSubscriptions
+    ledger: SqlConsentLedger
+    limits: SqlRateLimits
+    _session: AsyncSession
+
+    def _bind(self, session: AsyncSession) -> None:
+        self._session = session
+        self.subscribers = SqlSubscribers(session)
+        self.requests = SqlSignupRequests(session)
+        self.subscriptions = SqlSubscriptions(session)
+        self.ledger = SqlConsentLedger(session)
+        self.limits = SqlRateLimits(session)
+
+    async def record(self, *events: Event) -> None:
+        """Record events in the outbox, in this transaction."""
+        await record(self._session, *events)
+
+
+def _spoiled(exc: BaseException | None) -> bool:
+    """Tell whether an error means the transaction can succeed if run again."""
+    if isinstance(exc, IntegrityError):
+        return True
+    # The pool does not ping before each checkout; a connection the server dropped (restart,
+    # failover) fails once, the pool discards it, and a new attempt gets a live one.
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class SqlUnitOfWork(_Stores):
+    """A transaction of its own per ``async with``; one object serves one command at a time."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._on_commit = on_commit
+
+    async def __aenter__(self) -> Self:
+        """Begin a transaction on a new session."""
+        session = self._sessions()
+        await session.begin()
+        self._bind(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed and release the connection."""
+        await self._session.close()
+        if _spoiled(exc):
+            raise TryAgain(str(exc)) from exc
+
+    async def commit(self) -> None:
+        """Commit, then tell the outbox relay there is something to publish."""
+        await self._session.commit()
+        if self._on_commit is not None:
+            self._on_commit()
+
+
+class ConsumerUnitOfWork(_Stores):
+    """The stores inside an event consumer's transaction, which the bus owns and commits.
+
+    The bus commits the consumer's work together with the row that marks the event handled, so
+    ``commit`` here only lets the handler say it is done; errors pass unchanged, because the bus
+    tells a redelivered event by its own unique-key error.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._bind(session)
+
+    async def __aenter__(self) -> Self:
+        """Join the consumer's transaction."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Leave the transaction to the bus."""
+
+    async def commit(self) -> None:
+        """Leave the commit to the bus (see the class)."""

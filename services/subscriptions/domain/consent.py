@@ -1,0 +1,71 @@
+"""How each step of a person's consent is written down for the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from services.subscriptions.domain.model import ConsentEntry
+from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction, UnsubscribeRoute
+from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
+
+
+def consent_entry(
+    *,
+    subject_hash: str,
+    action: ConsentAction,
+    topics: Iterable[str],
+    channel: Channel,
+    occurred_at: datetime,
+    frequency: Frequency | None = None,
+    language: Language | None = None,
+    page: str | None = None,
+    token_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> ConsentEntry:
+    """Return a ledger entry under the privacy notice in force for the person's language."""
+    notice = current_notice(language or DEFAULT_LANGUAGE)
+    return ConsentEntry(
+        subject_hash=subject_hash,
+        action=action,
+        topics=tuple(sorted(topics)),
+        frequency=frequency,
+        language=language,
+        privacy_version=notice.version,
+        privacy_hash=notice.sha256,
+        page=page,
+        channel=channel,
+        token_id=token_id,
+        occurred_at=occurred_at,
+        details=details,
+    )
+
+
+def ending_entry(
+    *,
+    subject_hash: str,
+    action: ConsentAction,
+    topics: Iterable[str],
+    route: UnsubscribeRoute,
+    channel: Channel | None,
+    occurred_at: datetime,
+    language: Language,
+    frequency: Frequency | None = None,
+) -> ConsentEntry:
+    """Return the entry of an unsubscribe or erasure.
+
+    It is recorded under the channel it came through if one is named (the API), else under its
+    route; in the first case the details keep the route it stands for.
+    """
+    return consent_entry(
+        subject_hash=subject_hash,
+        action=action,
+        topics=topics,
+        channel=channel if channel is not None else Channel.of_route(route),
+        occurred_at=occurred_at,
+        frequency=frequency,
+        language=language,
+        details={"route": route.value} if channel is not None else None,
+    )

@@ -1,0 +1,72 @@
+"""The rules of changing and ending alerts, free of storage."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Set
+from dataclasses import dataclass, replace
+
+from services.subscriptions.domain.model import Subscriber
+from services.subscriptions.domain.vocabulary import SubscriberStatus
+from shared.vocabulary import Frequency, Language
+
+
+def topics_to_end(open_topics: Set[str], topics: Iterable[str] | None) -> frozenset[str]:
+    """Return which of a person's open topics an unsubscribe ends (``None``: all of them)."""
+    if topics is None:
+        return frozenset(open_topics)
+    return frozenset(open_topics & set(topics))
+
+
+@dataclass(frozen=True, slots=True)
+class PreferenceChange:
+    """What saving the manage form does."""
+
+    wanted: frozenset[str]
+    ended: frozenset[str]
+    started: tuple[str, ...]
+    subscriber: Subscriber
+    changed: bool
+
+
+def change_preferences(
+    subscriber: Subscriber,
+    open_topics: Set[str],
+    *,
+    topics: Iterable[str],
+    known: Collection[str],
+    frequency: Frequency,
+    language: Language,
+) -> PreferenceChange:
+    """Return the change that sets a person's topics (those offered), frequency and language.
+
+    Topics no longer offered are dropped from the wish, so an old form cannot start them.
+    """
+    wanted = frozenset(t for t in topics if t in known)
+    changed = (
+        wanted != open_topics
+        or frequency != subscriber.frequency
+        or language != subscriber.language
+    )
+    return PreferenceChange(
+        wanted=wanted,
+        ended=frozenset(open_topics - wanted),
+        started=tuple(sorted(wanted - open_topics)),
+        subscriber=replace(subscriber, frequency=frequency, language=language),
+        changed=changed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Bounced:
+    """A person after one more hard bounce, and whether that stops their alerts."""
+
+    subscriber: Subscriber
+    disable: bool
+
+
+def bounced(subscriber: Subscriber, *, limit: int) -> Bounced:
+    """Count a hard bounce; at ``limit`` the address is refusing mail and alerts stop."""
+    counted = replace(subscriber, hard_bounces=subscriber.hard_bounces + 1)
+    if counted.hard_bounces < limit:
+        return Bounced(counted, disable=False)
+    return Bounced(replace(counted, status=SubscriberStatus.DISABLED), disable=True)

@@ -1,0 +1,186 @@
+"""Routes of the links in mails: confirm, manage, unsubscribe and RFC 8058 one-click."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from services.subscriptions import handlers
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from services.subscriptions.entrypoints.web import (
+    SubscriptionsWeb,
+    Web,
+    chosen_language,
+    csrf_ok,
+    field,
+    invalid_link,
+    language_of,
+    topic_view,
+)
+from shared.vocabulary import Frequency, Language
+
+router = APIRouter()
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse)
+async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the confirm button; following the link alone changes nothing."""
+    sign_up = await handlers.pending_confirmation(web.uow(), web.deps, token)
+    if sign_up is None:
+        return invalid_link(web, request, language_of(request))
+    language = chosen_language(request, sign_up.language)
+    return web.pages.render(request, "confirm.html", language, token=token)
+
+
+@router.post("/confirm/{token}", response_class=HTMLResponse)
+async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Confirm the sign-up and show what the person now gets alerts about."""
+    form = await request.form()
+    language = language_of(request)
+    if not csrf_ok(web, request, form):
+        return web.pages.render(
+            request, "confirm.html", language, token=token, status_code=400, error="error_csrf"
+        )
+    outcome = await handlers.confirm(web.uow(), web.deps, token)
+    if outcome is None:
+        return invalid_link(web, request, language)
+    topics = [
+        topic_view(t, outcome.language)
+        for slug in outcome.topics
+        if (t := web.deps.catalogue.topic(slug)) is not None
+    ]
+    manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
+    return web.pages.render(
+        request, "confirmed.html", outcome.language, topics=topics, manage_token=manage_token
+    )
+
+
+@router.get("/manage/{token}", response_class=HTMLResponse)
+async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show a person's topics and frequency with forms to change, end or erase."""
+    person = await handlers.preferences(web.uow(), web.deps, token)
+    if person is None:
+        return invalid_link(web, request, language_of(request))
+    language = chosen_language(request, person.language)
+    return web.pages.render(
+        request,
+        "manage.html",
+        language,
+        token=token,
+        topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
+        current=list(person.topics),
+        frequency=person.frequency,
+        saved=request.query_params.get("saved") == "1",
+        errors={},
+    )
+
+
+@router.post("/manage/{token}", response_class=HTMLResponse)
+async def manage_save(token: str, request: Request, web: Web) -> Response:
+    """Save topics and frequency, end all alerts, or erase, as the pressed button says."""
+    form = await request.form()
+    if not csrf_ok(web, request, form):
+        person = await handlers.preferences(web.uow(), web.deps, token)
+        if person is None:
+            return invalid_link(web, request, language_of(request))
+        return web.pages.render(request, "link_invalid.html", person.language, status_code=400)
+    action = field(form, "action")
+    if action == "erase":
+        ended = await handlers.erase(
+            web.uow(), web.deps, token, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
+        )
+        return _ended_page(web, request, ended, "erased.html")
+    if action == "unsubscribe_all":
+        ended = await handlers.unsubscribe(
+            web.uow(),
+            web.deps,
+            token,
+            purposes=("manage",),
+            topics=None,
+            route=UnsubscribeRoute.MANAGE_PAGE,
+        )
+        return _ended_page(web, request, ended, "unsubscribed.html")
+    saved = await handlers.update_preferences(
+        web.uow(),
+        web.deps,
+        token,
+        topics=[v for v in form.getlist("topics") if isinstance(v, str)][:100],
+        frequency=Frequency.parse(field(form, "frequency")) or Frequency.IMMEDIATE,
+    )
+    if saved is None:
+        return invalid_link(web, request, language_of(request))
+    chosen = Language.parse(request.query_params.get("lang"))
+    suffix = f"&lang={chosen}" if chosen else ""
+    return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
+
+
+def _ended_page(
+    web: SubscriptionsWeb, request: Request, ended: handlers.Ended | None, template: str
+) -> HTMLResponse:
+    """Say that alerts ended (or the address is gone) in the person's language."""
+    if ended is None:
+        return invalid_link(web, request, language_of(request))
+    return web.pages.render(request, template, ended.language)
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the buttons that end all alerts or also delete the address."""
+    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
+    if person is None:
+        return invalid_link(web, request, language_of(request))
+    language = chosen_language(request, person.language)
+    return web.pages.render(request, "unsubscribe.html", language, token=token)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
+    """End all alerts, or end them and delete the address."""
+    form = await request.form()
+    if not csrf_ok(web, request, form):
+        person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
+        if person is None:
+            return invalid_link(web, request, language_of(request))
+        return web.pages.render(
+            request,
+            "unsubscribe.html",
+            person.language,
+            token=token,
+            status_code=400,
+            error="error_csrf",
+        )
+    if field(form, "action") == "unsubscribe_all":
+        ended = await handlers.unsubscribe(
+            web.uow(),
+            web.deps,
+            token,
+            purposes=("unsubscribe",),
+            topics=None,
+            route=UnsubscribeRoute.LINK,
+        )
+        return _ended_page(web, request, ended, "unsubscribed.html")
+    ended = await handlers.erase(
+        web.uow(), web.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
+    )
+    return _ended_page(web, request, ended, "erased.html")
+
+
+@router.post("/one-click/{token}")
+async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse:
+    """RFC 8058 one-click unsubscribe: a bare POST ends all alerts; no cookies, no redirect."""
+    form = await request.form()
+    if field(form, "List-Unsubscribe") != "One-Click":
+        return PlainTextResponse(
+            "Expected List-Unsubscribe=One-Click in the body.\n", status_code=400
+        )
+    ended = await handlers.unsubscribe(
+        web.uow(),
+        web.deps,
+        token,
+        purposes=("unsubscribe",),
+        topics=None,
+        route=UnsubscribeRoute.ONE_CLICK,
+    )
+    if ended is None:
+        return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
+    return PlainTextResponse("Unsubscribed.\n")

@@ -1,0 +1,175 @@
+"""Routes of the pages that take an address: sign up (also embedded), ask for a manage link."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
+
+from services.subscriptions import handlers
+from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.model import SignupForm
+from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.entrypoints.web import (
+    SubscriptionsWeb,
+    Web,
+    client_of,
+    csrf_ok,
+    field,
+    language_of,
+    topic_view,
+)
+from shared.vocabulary import Frequency, Language
+
+router = APIRouter()
+
+
+def _form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict[str, str]:
+    """Start a form's errors: the whole form is refused if its CSRF token does not match."""
+    return {} if csrf_ok(web, request, form) else {"form": "error_csrf"}
+
+
+def _address(raw: str, errors: dict[str, str]) -> str:
+    """Return the normal form of an address, or "" with the reason added to ``errors``."""
+    try:
+        return normalise_address(raw)
+    except InvalidAddress as exc:
+        errors["email"] = exc.reason
+        return ""
+
+
+def _subscribe_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    slug: str,
+    language: str,
+    *,
+    embed: bool,
+    errors: dict[str, str] | None = None,
+    values: dict[str, object] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    topic = web.deps.catalogue.topic(slug)
+    if topic is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    related = [
+        topic_view(t, language)
+        for slug_ in topic.related
+        if (t := web.deps.catalogue.topic(slug_)) is not None
+    ]
+    return web.pages.render(
+        request,
+        "subscribe.html",
+        language,
+        status_code=status_code,
+        embeddable=embed,
+        topic=topic_view(topic, language),
+        related=related,
+        errors=errors or {},
+        values=values or {"email": "", "frequency": Frequency.IMMEDIATE, "related": []},
+        action=f"/{'embed/' if embed else ''}subscribe/{slug}",
+    )
+
+
+@router.get("/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_form(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the sign-up form for a topic."""
+    return _subscribe_page(web, request, slug, language_of(request), embed=False)
+
+
+@router.get("/embed/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_form_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the minimal sign-up form for an iframe on the publisher's page."""
+    return _subscribe_page(web, request, slug, language_of(request), embed=True)
+
+
+async def _subscribe(
+    slug: str, request: Request, web: SubscriptionsWeb, *, embed: bool
+) -> HTMLResponse:
+    form = await request.form()
+    language = Language.parse(field(form, "lang")) or language_of(request)
+    topic = web.deps.catalogue.topic(slug)
+    if topic is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    raw_email = field(form, "email")
+    frequency = Frequency.parse(field(form, "frequency"))
+    related = [v[:100] for v in form.getlist("related") if isinstance(v, str)][:50]
+    values: dict[str, object] = {
+        "email": raw_email,
+        "frequency": frequency or "",
+        "related": related,
+    }
+    errors = _form_errors(web, request, form)
+    address = _address(raw_email, errors)
+    if frequency is None:
+        errors["frequency"] = "error_frequency"
+    if errors or frequency is None:
+        return _subscribe_page(
+            web, request, slug, language, embed=embed, errors=errors, values=values, status_code=400
+        )
+    topics = (slug, *(t for t in related if t in topic.related))
+    page = request.headers.get("referer", "")[:2000] or None
+    signup = SignupForm(
+        address=address, topics=topics, frequency=frequency, language=language, page=page
+    )
+    if not await handlers.sign_up(web.uow(), web.deps, signup, client_of(request)):
+        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+    return web.pages.render(
+        request,
+        "check_email.html",
+        language,
+        embeddable=embed,
+        fixed=True,
+        days=str(web.deps.settings.confirm_ttl_days),
+    )
+
+
+@router.post("/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Accept a sign-up; the answer never reveals whether the address is known."""
+    return await _subscribe(slug, request, web, embed=False)
+
+
+@router.post("/embed/subscribe/{slug}", response_class=HTMLResponse)
+async def subscribe_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
+    """Accept a sign-up from the embedded form."""
+    return await _subscribe(slug, request, web, embed=True)
+
+
+@router.get("/manage-link", response_class=HTMLResponse)
+async def manage_link_form(request: Request, web: Web) -> HTMLResponse:
+    """Show the form that asks for a fresh manage link."""
+    return web.pages.render(
+        request, "manage_link.html", language_of(request), sent=False, errors={}, email=""
+    )
+
+
+@router.post("/manage-link", response_class=HTMLResponse)
+async def manage_link(request: Request, web: Web) -> HTMLResponse:
+    """Send a manage link if the address is subscribed; answer the same either way."""
+    form = await request.form()
+    language = Language.parse(field(form, "lang")) or language_of(request)
+    raw = field(form, "email")
+    errors = _form_errors(web, request, form)
+    address = _address(raw, errors)
+    if errors:
+        return web.pages.render(
+            request,
+            "manage_link.html",
+            language,
+            sent=False,
+            errors=errors,
+            email=raw,
+            status_code=400,
+        )
+    if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
+        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+    return web.pages.render(request, "manage_link.html", language, sent=True, errors={}, email="")
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy(request: Request, web: Web) -> HTMLResponse:
+    """Show the privacy notice in force."""
+    language = language_of(request)
+    notice = current_notice(language)
+    return web.pages.render(request, "privacy.html", language, notice=notice)

@@ -1,0 +1,41 @@
+"""Commands of the subscriptions service: each takes plain values and owns its unit of work.
+
+A handler begins the transaction, applies the rules of ``domain/``, commits (which wakes the
+outbox relay) and answers with a plain value; routes and consumers only parse and render.
+``signup`` holds the commands of signing up and confirming, ``preferences`` those of the links
+in mails (manage, unsubscribe, erase) and of bounces.
+"""
+
+from services.subscriptions.handlers.deps import Deps
+from services.subscriptions.handlers.preferences import (
+    EITHER_LINK,
+    Ended,
+    erase,
+    preferences,
+    record_bounce,
+    unsubscribe,
+    update_preferences,
+)
+from services.subscriptions.handlers.signup import (
+    Confirmed,
+    confirm,
+    pending_confirmation,
+    request_manage_link,
+    sign_up,
+)
+
+__all__ = [
+    "EITHER_LINK",
+    "Confirmed",
+    "Deps",
+    "Ended",
+    "confirm",
+    "erase",
+    "pending_confirmation",
+    "preferences",
+    "record_bounce",
+    "request_manage_link",
+    "sign_up",
+    "unsubscribe",
+    "update_preferences",
+]

@@ -1,0 +1,189 @@
+"""Commands of signing up: the form, the confirmation link (double opt-in), a new manage link."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, replace
+
+from services.subscriptions.domain.consent import consent_entry
+from services.subscriptions.domain.model import SignupForm, SignupRequest
+from services.subscriptions.domain.signup import (
+    confirmed,
+    merge,
+    new_request,
+    new_subscriber,
+    revived,
+    topics_to_start,
+)
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction
+from services.subscriptions.handlers.deps import Deps
+from services.subscriptions.unit_of_work import TryAgain, UnitOfWork
+from shared.events import ManageLinkRequested, SignupRequested, SubscriberConfirmed
+from shared.vocabulary import Frequency, Language
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """What a confirmation did."""
+
+    topics: tuple[str, ...]
+    language: Language
+    subscriber_id: uuid.UUID
+
+
+async def _within_limits(uow: UnitOfWork, deps: Deps, kind: str, address: str, client: str) -> bool:
+    settings = deps.settings
+    allowed = await uow.limits.allow_all(
+        [
+            (deps.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
+            (deps.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
+        ],
+        deps.clock.now(),
+    )
+    if not allowed:
+        log.warning("subscriptions: %s rate limit reached", kind)
+    return allowed
+
+
+async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) -> bool:
+    """Store a sign-up and count it against the limits in one transaction; False if over.
+
+    The answer never reveals whether the address was known.
+    """
+    for attempt in range(2):
+        try:
+            async with uow:
+                await _store_signup(uow, deps, form)
+                # Counted last, right before the commit: the per-client row is hot, so its lock
+                # is held only briefly. Over the limit, leaving uncommitted drops the sign-up.
+                if not await _within_limits(uow, deps, "signup", form.address, client):
+                    return False
+                await uow.commit()
+            return True
+        except TryAgain:
+            # A concurrent sign-up or erasure of the same address won, or the server dropped
+            # the connection: start over once.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
+    """Store a pending sign-up and ask for at most one confirmation mail."""
+    now = deps.clock.now()
+    requested = consent_entry(
+        subject_hash=deps.subject_hash(form.address),
+        action=ConsentAction.REQUESTED,
+        topics=form.topics,
+        channel=form.channel,
+        occurred_at=now,
+        frequency=form.frequency,
+        language=form.language,
+        page=form.page,
+    )
+    person = new_subscriber(form, subscriber_id=uuid.uuid4(), now=now)
+    request = new_request(
+        form, request_id=uuid.uuid4(), subscriber_id=person.id, now=now, ttl=deps.confirm_ttl
+    )
+    # Most sign-ups are of new addresses: try their rows first (no lock wait unless the same
+    # address is being signed up at this very moment; then this stores nothing).
+    event = SignupRequested(subscriber_id=person.id, request_id=request.id)
+    if await uow.subscribers.add_with_request(person, request, requested, event):
+        return
+    known = await uow.subscribers.by_address(form.address, lock=True)
+    if known is None:
+        raise TryAgain("the address was erased between the insert and the read")
+    person = revived(known)
+    if person != known:
+        await uow.subscribers.save(person)
+    pending = await uow.requests.newest_open(person.id, now)
+    await uow.ledger.append(requested)
+    if pending is None:
+        request = replace(request, subscriber_id=person.id)
+        await uow.requests.add(request)
+        await uow.record(SignupRequested(subscriber_id=person.id, request_id=request.id))
+        return
+    merged = merge(pending, form, now=now, ttl=deps.confirm_ttl)
+    await uow.requests.save(merged.request)
+    if not merged.send_mail:
+        log.info("subscriptions: sign-up merged into pending request %s; no new mail", pending.id)
+        return
+    await uow.record(SignupRequested(subscriber_id=person.id, request_id=pending.id))
+
+
+async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
+    now = deps.clock.now()
+    claims = deps.signer.verify(
+        "confirm", token, now=now, max_age_days=deps.settings.confirm_ttl_days
+    )
+    if claims is None:
+        return None
+    request = await uow.requests.get(claims.subject)
+    return request if request is not None and request.open_at(now) else None
+
+
+async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
+    """Return the open sign-up request a confirm token names, if it is genuine and current."""
+    async with uow:
+        return await _open_request(uow, deps, token)
+
+
+async def confirm(uow: UnitOfWork, deps: Deps, token: str) -> Confirmed | None:
+    """Confirm a sign-up (double opt-in); None if the token is not usable."""
+    async with uow:
+        request = await _open_request(uow, deps, token)
+        if request is None:
+            return None
+        known = await uow.subscribers.get(request.subscriber_id, lock=True)
+        if known is None:
+            return None
+        now = deps.clock.now()
+        await uow.requests.save(replace(request, confirmed_at=now))
+        person = confirmed(known, request, now=now)
+        await uow.subscribers.save(person)
+        existing = await uow.subscriptions.open(person.id)
+        added = topics_to_start(request, existing, deps.catalogue.slugs)
+        await uow.subscriptions.start(person.id, added, now)
+        await uow.ledger.append(
+            consent_entry(
+                subject_hash=deps.subject_hash(person.email),
+                action=ConsentAction.CONFIRMED,
+                topics=request.topics,
+                channel=Channel.EMAIL_LINK,
+                occurred_at=now,
+                frequency=request.frequency,
+                language=request.language,
+                page=request.page,
+                token_id=str(request.id),
+            )
+        )
+        await uow.record(
+            SubscriberConfirmed(
+                subscriber_id=person.id,
+                topics=tuple(sorted(existing | set(added))),
+                frequency=Frequency(person.frequency),
+                language=Language.of(person.language),
+            )
+        )
+        await uow.commit()
+    return Confirmed(topics=request.topics, language=request.language, subscriber_id=person.id)
+
+
+async def request_manage_link(uow: UnitOfWork, deps: Deps, address: str, client: str) -> bool:
+    """Send a fresh manage link if the address belongs to a confirmed person; False if over
+    the rate limit. The answer never reveals whether the address is known."""
+    # The count commits in its own short transaction: the per-client row is hot.
+    async with uow:
+        allowed = await _within_limits(uow, deps, "manage", address, client)
+        await uow.commit()
+    if not allowed:
+        return False
+    async with uow:
+        person = await uow.subscribers.by_address(address)
+        if person is not None and person.confirmed:
+            await uow.record(ManageLinkRequested(subscriber_id=person.id))
+        await uow.commit()
+    return True

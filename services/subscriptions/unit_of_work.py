@@ -1,0 +1,135 @@
+"""The seam between the subscriptions rules and their storage: a unit of work and its stores.
+
+Handlers see only these protocols. ``adapters/unit_of_work.py`` implements them on the
+database; the unit tests implement them in memory. One unit of work is one transaction: what a
+handler writes through it is kept only if it commits, and the events it records go out (through
+the outbox) only then.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from shared.events import Event
+
+
+class TryAgain(Exception):
+    """A concurrent change (or a dropped connection) spoiled this transaction; run it again."""
+
+
+class Subscribers(Protocol):
+    """People, by id or address."""
+
+    async def add_with_request(
+        self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
+    ) -> bool:
+        """Store a new person with their first request, ledger entry and event, unless the
+        address is known; tell whether it was new (else nothing was stored)."""
+
+    async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
+        """Return a person (``lock``: hold them until the transaction ends)."""
+
+    async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
+        """Return the person with a normalised address."""
+
+    async def save(self, subscriber: Subscriber) -> None:
+        """Store a person's status, frequency, language, confirmation and bounce count."""
+
+    async def remove(self, subscriber_id: uuid.UUID) -> None:
+        """Delete a person and, with them, their address, requests and subscriptions."""
+
+
+class SignupRequests(Protocol):
+    """Sign-ups waiting for their confirmation."""
+
+    async def get(self, request_id: uuid.UUID) -> SignupRequest | None:
+        """Return a request by id."""
+
+    async def newest_open(self, subscriber_id: uuid.UUID, now: datetime) -> SignupRequest | None:
+        """Return a person's newest request that is neither confirmed nor expired at ``now``."""
+
+    async def add(self, request: SignupRequest) -> None:
+        """Store a new request."""
+
+    async def save(self, request: SignupRequest) -> None:
+        """Store a request's topics, frequency, language, expiry, mail count and confirmation."""
+
+
+class Subscriptions(Protocol):
+    """Which topics each person gets alerts about; ended, never deleted."""
+
+    async def open(self, subscriber_id: uuid.UUID) -> set[str]:
+        """Return the topics a person gets alerts about now."""
+
+    async def start(self, subscriber_id: uuid.UUID, topics: Collection[str], at: datetime) -> None:
+        """Start alerts about topics."""
+
+    async def end(
+        self,
+        subscriber_id: uuid.UUID,
+        topics: Collection[str],
+        at: datetime,
+        reason: UnsubscribeRoute,
+    ) -> None:
+        """End alerts about topics, keeping when and why."""
+
+
+class ConsentLedger(Protocol):
+    """The append-only history of consent."""
+
+    async def append(self, entry: ConsentEntry) -> None:
+        """Add one entry."""
+
+
+class RateLimits(Protocol):
+    """Request counters shared by every replica."""
+
+    async def allow_all(self, limits: list[tuple[str, int]], now: datetime) -> bool:
+        """Count one request for each (keyed hash, limit); tell whether all are within limit."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the subscriptions stores; ``async with`` it, then ``commit``."""
+
+    @property
+    def subscribers(self) -> Subscribers:
+        """Return the people."""
+
+    @property
+    def requests(self) -> SignupRequests:
+        """Return the pending sign-ups."""
+
+    @property
+    def subscriptions(self) -> Subscriptions:
+        """Return the subscriptions."""
+
+    @property
+    def ledger(self) -> ConsentLedger:
+        """Return the consent ledger."""
+
+    @property
+    def limits(self) -> RateLimits:
+        """Return the rate-limit counters."""
+
+    async def record(self, *events: Event) -> None:
+        """Record events to go out once the transaction commits."""
+
+    async def commit(self) -> None:
+        """Keep what was written; leaving without it throws everything away."""
+
+    async def __aenter__(self) -> Self:
+        """Begin the transaction."""
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """End the transaction; roll back unless committed."""

@@ -1,0 +1,228 @@
+"""The subscriptions stores behave alike in SQLite, PostgreSQL and the unit tests' memory.
+
+The unit tests check the handlers' rules against in-memory fakes; this runs one set of checks
+against every implementation, so a fake that drifts from the database fails here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
+from services.subscriptions.domain.consent import consent_entry
+from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
+from services.subscriptions.domain.signup import new_request, new_subscriber
+from services.subscriptions.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    SubscriberStatus,
+    UnsubscribeRoute,
+)
+from services.subscriptions.unit_of_work import UnitOfWork
+from shared.db import create_engine, session_factory
+from shared.events import SignupRequested
+from shared.schema import upgrade_async
+from shared.vocabulary import Frequency, Language
+from tests.support.services import fresh_postgres_database
+from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+TTL = timedelta(days=7)
+
+Units = Callable[[], UnitOfWork]
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """The URL of an empty database of each kind, or None for the unit tests' memory."""
+    if request.param == "memory":
+        yield None
+    elif request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+async def units(store: str | None) -> AsyncIterator[Units]:
+    """A way to get units of work on one empty store."""
+    if store is None:
+        data = Data()
+        yield lambda: FakeUnitOfWork(data)
+        return
+    await upgrade_async(store)
+    async with _sql_units(store) as made:
+        yield made
+
+
+@asynccontextmanager
+async def _sql_units(database: str) -> AsyncIterator[Units]:
+    engine = create_engine(database)
+    try:
+        sessions = session_factory(engine)
+        yield lambda: SqlUnitOfWork(sessions)
+    finally:
+        await engine.dispose()
+
+
+def form(address: str = "kari@example.no") -> SignupForm:
+    return SignupForm(address, ("b", "a"), Frequency.WEEKLY, Language.EN, "https://www.fhi.no/")
+
+
+async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscriber, SignupRequest]:
+    """Store a new person with their first request; return both."""
+    person = new_subscriber(form(address), subscriber_id=uuid.uuid4(), now=NOW)
+    request = new_request(
+        form(address), request_id=uuid.uuid4(), subscriber_id=person.id, now=NOW, ttl=TTL
+    )
+    entry = consent_entry(
+        subject_hash="0" * 64,
+        action=ConsentAction.REQUESTED,
+        topics=request.topics,
+        channel=Channel.WEB,
+        occurred_at=NOW,
+    )
+    event = SignupRequested(subscriber_id=person.id, request_id=request.id)
+    async with units() as uow:
+        assert await uow.subscribers.add_with_request(person, request, entry, event)
+        await uow.commit()
+    return person, request
+
+
+async def test_a_person_and_request_read_back_as_stored(units: Units) -> None:
+    person, request = await add(units)
+    async with units() as uow:
+        assert await uow.subscribers.get(person.id) == person
+        assert await uow.subscribers.get(person.id, lock=True) == person
+        assert await uow.subscribers.by_address("kari@example.no") == person
+        assert await uow.subscribers.by_address("KARI@example.no") is None
+        assert await uow.subscribers.get(uuid.uuid4()) is None
+        assert await uow.requests.get(request.id) == request
+        assert await uow.requests.newest_open(person.id, NOW) == request
+
+
+async def test_a_known_address_is_not_stored_again(units: Units) -> None:
+    person, request = await add(units)
+    other = replace(person, id=uuid.uuid4())
+    again = replace(request, id=uuid.uuid4(), subscriber_id=other.id)
+    entry = consent_entry(
+        subject_hash="1" * 64,
+        action=ConsentAction.REQUESTED,
+        topics=(),
+        channel=Channel.WEB,
+        occurred_at=NOW,
+    )
+    event = SignupRequested(subscriber_id=other.id, request_id=again.id)
+    async with units() as uow:
+        assert not await uow.subscribers.add_with_request(other, again, entry, event)
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.subscribers.get(other.id) is None
+        assert await uow.requests.get(again.id) is None
+
+
+async def test_saving_changes_only_what_may_change(units: Units) -> None:
+    person, request = await add(units)
+    later = NOW + timedelta(hours=1)
+    changed = replace(
+        person,
+        status=SubscriberStatus.ACTIVE,
+        frequency=Frequency.DAILY,
+        language=Language.NB,
+        confirmed_at=later,
+        hard_bounces=2,
+    )
+    merged = replace(
+        request,
+        topics=("a", "b", "c"),
+        frequency=Frequency.IMMEDIATE,
+        language=Language.NB,
+        expires_at=later + TTL,
+        mails_sent=2,
+        confirmed_at=later,
+    )
+    async with units() as uow:
+        await uow.subscribers.save(replace(changed, email="ignored@example.no"))
+        await uow.requests.save(merged)
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.subscribers.get(person.id) == changed
+        assert await uow.requests.get(request.id) == merged
+
+
+async def test_the_newest_open_request_is_neither_confirmed_nor_expired(units: Units) -> None:
+    person, first = await add(units)
+    second = replace(first, id=uuid.uuid4(), created_at=NOW + timedelta(hours=1))
+    third = replace(first, id=uuid.uuid4(), created_at=NOW + timedelta(hours=2))
+    async with units() as uow:
+        await uow.requests.add(second)
+        await uow.requests.add(third)
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.requests.newest_open(person.id, NOW) == third
+        await uow.requests.save(replace(third, confirmed_at=NOW))
+        assert await uow.requests.newest_open(person.id, NOW) == second
+        assert await uow.requests.newest_open(person.id, first.expires_at) is None
+        assert await uow.requests.newest_open(uuid.uuid4(), NOW) is None
+
+
+async def test_subscriptions_start_and_end_with_a_reason(units: Units) -> None:
+    person, _ = await add(units)
+    async with units() as uow:
+        await uow.subscriptions.start(person.id, ["a", "b", "c"], NOW)
+        await uow.subscriptions.start(person.id, [], NOW)
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.subscriptions.open(person.id) == {"a", "b", "c"}
+        await uow.subscriptions.end(person.id, {"a", "x"}, NOW, UnsubscribeRoute.ONE_CLICK)
+        assert await uow.subscriptions.open(person.id) == {"b", "c"}
+        await uow.subscriptions.start(person.id, ["a"], NOW)
+        assert await uow.subscriptions.open(person.id) == {"a", "b", "c"}
+        assert await uow.subscriptions.open(uuid.uuid4()) == set()
+
+
+async def test_removing_a_person_takes_their_requests_and_subscriptions(units: Units) -> None:
+    person, request = await add(units)
+    neighbour, theirs = await add(units, "ola@example.no")
+    async with units() as uow:
+        await uow.subscriptions.start(person.id, ["a"], NOW)
+        await uow.subscriptions.start(neighbour.id, ["a"], NOW)
+        await uow.commit()
+    async with units() as uow:
+        await uow.subscribers.remove(person.id)
+        await uow.commit()
+    async with units() as uow:
+        assert await uow.subscribers.get(person.id) is None
+        assert await uow.requests.get(request.id) is None
+        assert await uow.subscriptions.open(person.id) == set()
+        assert await uow.requests.get(theirs.id) == theirs
+        assert await uow.subscriptions.open(neighbour.id) == {"a"}
+
+
+async def test_leaving_without_commit_keeps_nothing(units: Units) -> None:
+    person, _ = await add(units)
+    async with units() as uow:
+        await uow.subscriptions.start(person.id, ["a"], NOW)
+        await uow.subscribers.save(replace(person, hard_bounces=5))
+    async with units() as uow:
+        assert await uow.subscriptions.open(person.id) == set()
+        assert await uow.subscribers.get(person.id) == person
+
+
+async def test_limits_count_every_key_and_refuse_past_the_limit(units: Units) -> None:
+    answers = []
+    for _ in range(3):
+        async with units() as uow:
+            answers.append(await uow.limits.allow_all([("k1", 2), ("k2", 5)], NOW))
+            await uow.commit()
+    assert answers == [True, True, False]
+    async with units() as uow:
+        assert not await uow.limits.allow_all([("k2", 3)], NOW), "k2 was counted each time"

@@ -1,0 +1,116 @@
+"""Confirming a sign-up (double opt-in): valid, expired, used, forged, with retired topics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.subscriptions import handlers
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
+from shared.events import SubscriberConfirmed
+from shared.vocabulary import Frequency, Language
+from tests.unit.subscriptions.harness import OTHER, RELATED, START, TOPIC, World
+
+
+async def test_a_valid_link_starts_the_alerts_asked_for(world: World) -> None:
+    assert await world.sign_up(topics=(TOPIC, RELATED), frequency=Frequency.WEEKLY)
+    request = world.requests_of()[0]
+    token = world.confirm_token()
+    assert await handlers.pending_confirmation(world.uow(), world.deps, token) == request
+    world.clock.advance(timedelta(hours=2))
+
+    done = await handlers.confirm(world.uow(), world.deps, token)
+
+    person = world.person()
+    assert person is not None
+    assert done == handlers.Confirmed((TOPIC, RELATED), Language.NB, person.id)
+    assert (person.status, person.frequency) == (SubscriberStatus.ACTIVE, Frequency.WEEKLY)
+    assert person.confirmed_at == START + timedelta(hours=2)
+    assert world.open_topics() == {TOPIC, RELATED}
+    assert world.requests_of()[0].confirmed_at == START + timedelta(hours=2)
+    entry = world.data.ledger[-1]
+    assert (entry.action, entry.channel, entry.token_id) == (
+        ConsentAction.CONFIRMED,
+        Channel.EMAIL_LINK,
+        str(request.id),
+    )
+    assert (entry.topics, entry.frequency, entry.page) == (
+        (TOPIC, RELATED),
+        Frequency.WEEKLY,
+        "https://www.fhi.no/",
+    )
+    (event,) = world.data.events(SubscriberConfirmed)
+    assert isinstance(event, SubscriberConfirmed)
+    assert (event.subscriber_id, event.topics, event.frequency) == (
+        person.id,
+        (TOPIC, RELATED),
+        Frequency.WEEKLY,
+    )
+
+
+async def test_an_expired_link_changes_nothing(world: World) -> None:
+    assert await world.sign_up()
+    token = world.confirm_token()
+    world.clock.advance(timedelta(days=7, hours=1))
+    before = repr(world.data)
+    assert await handlers.pending_confirmation(world.uow(), world.deps, token) is None
+    assert await handlers.confirm(world.uow(), world.deps, token) is None
+    assert repr(world.data) == before
+
+
+async def test_a_used_link_works_once(world: World) -> None:
+    assert await world.sign_up()
+    token = world.confirm_token()
+    assert await handlers.confirm(world.uow(), world.deps, token) is not None
+    after = repr(world.data)
+    assert await handlers.pending_confirmation(world.uow(), world.deps, token) is None
+    assert await handlers.confirm(world.uow(), world.deps, token) is None
+    assert repr(world.data) == after
+
+
+async def test_a_token_for_another_purpose_or_a_forged_one_confirms_nothing(world: World) -> None:
+    await world.subscribed()
+    assert await world.sign_up("other@example.no")
+    genuine = world.confirm_token("other@example.no")
+    before = repr(world.data)
+    for token in (world.token("manage"), world.token("unsubscribe"), genuine[:-2] + "AA", "x"):
+        assert await handlers.confirm(world.uow(), world.deps, token) is None
+    assert repr(world.data) == before
+
+
+async def test_a_topic_no_longer_offered_is_dropped_but_kept_in_the_ledger(world: World) -> None:
+    assert await world.sign_up(topics=(TOPIC, "retired-topic"))
+    done = await handlers.confirm(world.uow(), world.deps, world.confirm_token())
+    assert done is not None
+    assert done.topics == ("norge-i-verden", "retired-topic"), "what the person asked for"
+    assert world.open_topics() == {TOPIC}
+    assert world.data.ledger[-1].topics == (TOPIC, "retired-topic")
+    (event,) = world.data.events(SubscriberConfirmed)
+    assert isinstance(event, SubscriberConfirmed)
+    assert event.topics == (TOPIC,)
+
+
+async def test_confirming_more_topics_keeps_the_first_confirmation_time(world: World) -> None:
+    await world.subscribed(topics=(TOPIC,))
+    first = world.person()
+    assert first is not None and first.confirmed_at == START
+    world.clock.advance(timedelta(days=1))
+    assert await world.sign_up(topics=(OTHER, TOPIC), language=Language.EN)
+    assert await handlers.confirm(world.uow(), world.deps, world.confirm_token())
+    person = world.person()
+    assert person is not None
+    assert (person.confirmed_at, person.language) == (START, Language.EN)
+    assert world.open_topics() == {TOPIC, OTHER}
+    assert sum(1 for s in world.data.subscriptions if s.topic == TOPIC) == 1, "not started twice"
+    last = world.data.events(SubscriberConfirmed)[-1]
+    assert isinstance(last, SubscriberConfirmed)
+    assert last.topics == (OTHER, TOPIC), "every open topic, sorted"
+
+
+async def test_a_person_erased_before_confirming_confirms_nothing(world: World) -> None:
+    assert await world.sign_up()
+    token = world.confirm_token()
+    person = world.person()
+    assert person is not None
+    await world.uow().subscribers.remove(person.id)
+    assert await handlers.confirm(world.uow(), world.deps, token) is None
+    assert world.data.ledger[-1].action is ConsentAction.REQUESTED

@@ -1,0 +1,228 @@
+"""Signing up: new, pending, confirmed and disabled addresses, limits and races, in memory."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from services.subscriptions import handlers
+from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
+from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
+from services.subscriptions.unit_of_work import TryAgain
+from shared.events import SignupRequested
+from shared.tokens import address_hash
+from shared.vocabulary import Frequency, Language
+from tests.unit.subscriptions.fakes import Data, FakeSubscribers, FakeUnitOfWork
+from tests.unit.subscriptions.harness import (
+    ADDRESS,
+    CLIENT,
+    OTHER,
+    PER_ADDRESS,
+    PER_CLIENT,
+    RELATED,
+    SECRET,
+    START,
+    TOPIC,
+    World,
+)
+
+
+def mails(world: World) -> list[SignupRequested]:
+    """Return the confirmation mails asked for, oldest first."""
+    return [e for e in world.data.outbox if isinstance(e, SignupRequested)]
+
+
+async def test_a_new_address_becomes_a_pending_person_with_one_request_and_mail(
+    world: World,
+) -> None:
+    assert await world.sign_up(topics=(RELATED, TOPIC, RELATED), language=Language.EN)
+    person = world.person()
+    assert person is not None
+    assert (person.status, person.frequency, person.language) == (
+        SubscriberStatus.PENDING,
+        Frequency.DAILY,
+        Language.EN,
+    )
+    assert (person.created_at, person.confirmed_at, person.hard_bounces) == (START, None, 0)
+    (request,) = world.requests_of()
+    assert request.topics == (TOPIC, RELATED), "sorted, each once"
+    assert (request.frequency, request.language, request.mails_sent) == (
+        Frequency.DAILY,
+        Language.EN,
+        1,
+    )
+    assert request.expires_at == START + timedelta(days=7)
+    assert request.privacy_version == current_notice("en").version
+    (entry,) = world.data.ledger
+    assert entry.action is ConsentAction.REQUESTED
+    assert entry.channel is Channel.WEB
+    assert entry.subject_hash == address_hash(SECRET, ADDRESS)
+    assert entry.privacy_hash == current_notice("en").sha256
+    assert (entry.page, entry.token_id, entry.details) == ("https://www.fhi.no/", None, None)
+    assert [(m.subscriber_id, m.request_id) for m in mails(world)] == [(person.id, request.id)]
+
+
+async def test_the_api_is_recorded_as_the_channel(world: World) -> None:
+    assert await world.sign_up(channel=Channel.API)
+    assert [e.channel for e in world.data.ledger] == [Channel.API]
+
+
+async def test_signing_up_again_soon_merges_into_the_pending_request_without_a_mail(
+    world: World,
+) -> None:
+    assert await world.sign_up(topics=(TOPIC,), frequency=Frequency.DAILY)
+    world.clock.advance(timedelta(minutes=14))
+    assert await world.sign_up(topics=(OTHER,), frequency=Frequency.WEEKLY, language=Language.EN)
+    (request,) = world.requests_of()
+    assert request.topics == tuple(sorted((TOPIC, OTHER)))
+    assert (request.frequency, request.language) == (Frequency.WEEKLY, Language.EN)
+    assert (request.mails_sent, request.expires_at) == (1, START + timedelta(days=7))
+    assert len(mails(world)) == 1, "no second mail within 15 minutes"
+    assert [e.action for e in world.data.ledger] == [ConsentAction.REQUESTED] * 2
+    person = world.person()
+    assert person is not None
+    assert person.frequency == Frequency.DAILY, "the person's own settings wait for a confirmation"
+
+
+async def test_a_later_sign_up_mails_the_same_request_again_at_most_three_times(
+    world: World,
+) -> None:
+    for _ in range(5):
+        assert await world.sign_up()
+        world.clock.advance(timedelta(minutes=15))
+    (request,) = world.requests_of()
+    assert request.mails_sent == 3
+    assert [m.request_id for m in mails(world)] == [request.id] * 3
+    # The last mail moved the expiry: a week from when it was sent.
+    assert request.expires_at == START + timedelta(minutes=30) + timedelta(days=7)
+
+
+async def test_a_sign_up_after_the_request_expired_starts_a_new_one(world: World) -> None:
+    assert await world.sign_up()
+    world.clock.advance(timedelta(days=7))
+    assert await world.sign_up(topics=(OTHER,))
+    first, second = world.requests_of()
+    assert (first.topics, second.topics) == ((TOPIC,), (OTHER,))
+    assert [m.request_id for m in mails(world)] == [first.id, second.id]
+    assert len(world.data.subscribers) == 1
+
+
+async def test_a_confirmed_address_gets_a_new_request_and_keeps_its_alerts(world: World) -> None:
+    await world.subscribed(topics=(TOPIC,))
+    assert await world.sign_up(topics=(OTHER,), frequency=Frequency.WEEKLY)
+    person = world.person()
+    assert person is not None
+    assert (person.status, person.frequency) == (SubscriberStatus.ACTIVE, Frequency.DAILY)
+    assert world.open_topics() == {TOPIC}
+    confirmed, new = world.requests_of()
+    assert confirmed.confirmed_at is not None and new.confirmed_at is None
+    assert new.topics == (OTHER,)
+    assert mails(world)[-1].request_id == new.id
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "status"),
+    [(True, SubscriberStatus.ACTIVE), (False, SubscriberStatus.PENDING)],
+)
+async def test_a_disabled_address_gets_another_chance(
+    world: World, confirmed: bool, status: SubscriberStatus
+) -> None:
+    if confirmed:
+        await world.subscribed()
+    else:
+        assert await world.sign_up()
+    person = world.person()
+    assert person is not None
+    world.data.subscribers[person.id] = replace(
+        person, status=SubscriberStatus.DISABLED, hard_bounces=3
+    )
+    world.clock.advance(timedelta(days=8))
+    assert await world.sign_up()
+    again = world.person()
+    assert again is not None
+    assert (again.status, again.hard_bounces) == (status, 0)
+    assert mails(world)[-1].request_id == world.requests_of()[-1].id
+
+
+async def test_over_the_limit_per_address_nothing_is_kept(world: World) -> None:
+    for n in range(PER_ADDRESS):
+        world.clock.advance(timedelta(minutes=1))
+        assert await world.sign_up(client=f"192.0.2.{n}")
+    before = world.data.ledger.copy(), world.requests_of(), world.data.outbox.copy()
+    assert not await world.sign_up(client="198.51.100.1")
+    assert (world.data.ledger, world.requests_of(), world.data.outbox) == before
+
+
+async def test_over_the_limit_per_client_a_new_address_is_not_stored(world: World) -> None:
+    for n in range(PER_CLIENT):
+        assert await world.sign_up(f"person{n}@example.no")
+    assert not await world.sign_up("one-too-many@example.no")
+    assert world.person("one-too-many@example.no") is None
+    assert len(world.data.subscribers) == PER_CLIENT
+    assert len(world.data.ledger) == PER_CLIENT
+
+
+class _ErasedMeanwhile(FakeSubscribers):
+    """The address is known when inserting, and gone when it is read: a concurrent erasure."""
+
+    def __init__(self, data: Data, races: list[bool]) -> None:
+        super().__init__(data)
+        self._races = races
+
+    async def add_with_request(self, *args: object) -> bool:  # type: ignore[override]
+        if self._races:
+            return False
+        return await super().add_with_request(*args)  # type: ignore[arg-type]
+
+    async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
+        if self._races:
+            self._races.pop()
+            return None
+        return await super().by_address(address, lock=lock)
+
+
+class _RacingUnitOfWork(FakeUnitOfWork):
+    def __init__(self, data: Data, races: int) -> None:
+        super().__init__(data)
+        self._races = [True] * races
+
+    @property
+    def subscribers(self) -> FakeSubscribers:
+        return _ErasedMeanwhile(self.data, self._races)
+
+
+FORM = SignupForm(ADDRESS, (TOPIC,), Frequency.DAILY, Language.NB, None)
+
+
+async def test_an_address_erased_during_its_sign_up_is_signed_up_again_once(world: World) -> None:
+    assert await handlers.sign_up(_RacingUnitOfWork(world.data, 1), world.deps, FORM, CLIENT)
+    assert world.person() is not None
+    assert len(world.requests_of()) == 1
+    assert len(mails(world)) == 1
+
+
+async def test_a_sign_up_that_races_twice_fails_and_keeps_nothing(world: World) -> None:
+    with pytest.raises(TryAgain):
+        await handlers.sign_up(_RacingUnitOfWork(world.data, 2), world.deps, FORM, CLIENT)
+    assert world.data == Data()
+
+
+def test_a_request_is_open_until_confirmed_or_expired() -> None:
+    request = SignupRequest(
+        id=uuid.uuid4(),
+        subscriber_id=uuid.uuid4(),
+        topics=(TOPIC,),
+        frequency=Frequency.DAILY,
+        language=Language.NB,
+        page=None,
+        privacy_version="v",
+        created_at=START,
+        expires_at=START + timedelta(days=7),
+    )
+    assert request.open_at(START + timedelta(days=7) - timedelta(seconds=1))
+    assert not request.open_at(START + timedelta(days=7))
+    assert not replace(request, confirmed_at=START).open_at(START)
