@@ -16,9 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.journey import csrf, link_in
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
-from tests.support.smtp import Received, SmtpServer
+from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess
 
 PAGE = """<!doctype html>
@@ -110,20 +111,6 @@ def _start(
     return public, [mailer, public, watcher]
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form has no CSRF token"
-    return match.group(1)
-
-
-def _link(mail: Received, pattern: str) -> str:
-    text = mail.message.get_body(preferencelist=("plain",))
-    assert text is not None
-    match = re.search(pattern, text.get_content())
-    assert match, f"no link matching {pattern} in:\n{text.get_content()}"
-    return match.group(0)
-
-
 def _wait_until(condition: object, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -163,7 +150,7 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
                 data={
                     "email": "Kari.Nordmann@Example.no",
                     "frequency": "immediate",
-                    "csrf_token": _csrf(form.text),
+                    "csrf_token": csrf(form.text),
                 },
             )
             assert answer.status_code == 200, answer.text
@@ -171,12 +158,12 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
 
             (confirmation,) = smtp.mailbox.wait_for(1)
             assert confirmation.recipients == ["kari.nordmann@example.no"]
-            confirm_url = _link(confirmation, rf"{re.escape(varsel.base_url)}/confirm/\S+")
+            confirm_url = link_in(confirmation, rf"{re.escape(varsel.base_url)}/confirm/\S+")
             button = browser.get(confirm_url)
             assert button.status_code == 200
             # Following the link alone changes nothing: no alert yet, still a button to press.
             assert "Bekreft påmeldingen" in button.text
-            confirmed = browser.post(confirm_url, data={"csrf_token": _csrf(button.text)})
+            confirmed = browser.post(confirm_url, data={"csrf_token": csrf(button.text)})
             assert confirmed.status_code == 200
             assert "Du har meldt deg på nyhetsvarsel for:" in confirmed.text
             assert "Norge i verden" in confirmed.text
@@ -192,11 +179,11 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
             assert "partnerskap" in body.get_content()
             assert alert.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
-            unsubscribe_url = _link(alert, rf"{re.escape(varsel.base_url)}/unsubscribe/\S+")
+            unsubscribe_url = link_in(alert, rf"{re.escape(varsel.base_url)}/unsubscribe/\S+")
             page = browser.get(unsubscribe_url)
             assert page.status_code == 200
             done = browser.post(
-                unsubscribe_url, data={"csrf_token": _csrf(page.text), "action": "unsubscribe_all"}
+                unsubscribe_url, data={"csrf_token": csrf(page.text), "action": "unsubscribe_all"}
             )
             assert done.status_code == 200
             assert "Varslene er avsluttet" in done.text

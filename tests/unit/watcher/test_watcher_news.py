@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from services.mailer.adapters.tables import ChangeRecord
 from services.watcher.domain.content import compare, parse_content
 from services.watcher.domain.news import change_events, seen_entries
 from shared.events import ContentChanged
+from tests.support.feeds import rss
 
 FEED_URL = "https://www.regjeringen.no/no/rss/hod-nyheter/"
 
@@ -24,24 +24,12 @@ class Source:
 FEED = Source(id=7, url=FEED_URL, kind="feed", topics=("helsenyheter",))
 
 
-def _rss(items: list[tuple[str, str]]) -> bytes:
-    body = "".join(
-        f"<item><title>{escape(title)}</title><link>{escape(link)}</link><guid>{n}</guid>"
-        f"<description>Sak {n} om helse og omsorg i kommunene.</description></item>"
-        for n, (title, link) in enumerate(items)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Nyheter</title>{body}</channel></rss>"
-    ).encode()
-
-
 def _events(items: list[tuple[str, str]]) -> list[ContentChanged]:
     """Return the events for ``items`` appearing after a feed that held only an old item."""
-    old = parse_content("feed", _rss([("Eldre sak om folkehelse", "https://example.no/gammel")]))
+    old = parse_content("feed", rss([("Eldre sak om folkehelse", "https://example.no/gammel")]))
     old_key = old.entries[0].key
     new = parse_content(
-        "feed", _rss([("Eldre sak om folkehelse", "https://example.no/gammel"), *items])
+        "feed", rss([("Eldre sak om folkehelse", "https://example.no/gammel"), *items])
     )
     seen = {old_key: seen_entries(None, old)[old_key]}
     return change_events(FEED, new, compare(old, new), seen)

@@ -1,0 +1,48 @@
+"""What a person does with varsel from outside: fill in forms and follow links in mails."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from tests.support.smtp import Mailbox, Received
+
+
+def csrf(html: str) -> str:
+    """Return the CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "form has no CSRF token"
+    return match.group(1)
+
+
+def text_of(mail: Received) -> str:
+    """Return the plain-text part of a mail."""
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def link_in(mail: Received, pattern: str) -> str:
+    """Return the first link in a mail's text that matches ``pattern``."""
+    match = re.search(pattern, text_of(mail))
+    assert match, f"no link matching {pattern} in:\n{text_of(mail)}"
+    return match.group(0)
+
+
+def subscribe_and_confirm(
+    browser: httpx.Client, mailbox: Mailbox, slug: str, address: str, frequency: str
+) -> None:
+    """Sign up on the topic's page, then follow the confirmation mail and press the button."""
+    form = browser.get(f"/subscribe/{slug}")
+    assert form.status_code == 200, form.text
+    answer = browser.post(
+        f"/subscribe/{slug}",
+        data={"email": address, "frequency": frequency, "csrf_token": csrf(form.text)},
+    )
+    assert answer.status_code == 200, answer.text
+    confirmation = mailbox.wait_for(len(mailbox.messages) + 1)[-1]
+    confirm_url = link_in(confirmation, rf"{re.escape(str(browser.base_url))}/confirm/\S+")
+    button = browser.get(confirm_url)
+    done = browser.post(confirm_url, data={"csrf_token": csrf(button.text)})
+    assert done.status_code == 200, done.text
