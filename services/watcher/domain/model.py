@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -70,6 +71,8 @@ class ChangeSummary:
     summary: str
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    # Feeds: what subscribers are told of each new or updated entry, by entry key.
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 def require_text(blocks: tuple[str, ...], what: str) -> None:

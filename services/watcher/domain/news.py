@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
 from services.watcher.domain.outbound import TITLE_LIMIT, absolute_link, carried_text
+from services.watcher.domain.summary import clip
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 
@@ -116,7 +117,8 @@ def change_events(
                 url=absolute_link(source.url, entry.link) or source.url,
                 published=entry.published,
                 updated=None,
-                summary=carried_text(entry.text[:600]),
+                # What changed in an updated entry; the text of a new one.
+                summary=carried_text(change.notes.get(entry.key) or clip(entry.text, 600)),
                 diff_url=diff,
             )
         )

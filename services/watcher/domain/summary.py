@@ -10,7 +10,11 @@ from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
 _UNCHANGED = ChangeSummary(changed=False, summary="", added=(), removed=())
 _SNIPPET_CHARS = 200
 _HEADING_CHARS = 120
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(])")
+# A new block this similar to an old one is that block edited: name its changed sentences.
+_SIMILAR_RATIO = 0.6
+# Only the first lines fit in a summary; blocks past them are not compared with every old one.
+_SIMILAR_LOOKUPS = 12
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«\"(–—])")  # – opens a quote
 # «Meld. St. 5», «bl.a. Norge»: a full stop after these does not end a sentence.
 _ABBREVIATIONS = frozenset(
     {"meld", "st", "prop", "nr", "kap", "jf", "ca", "bl.a", "f.eks", "dvs", "mv", "pkt", "ref"}
@@ -59,6 +63,30 @@ def _compare_blocks(old: Content, new: Content, limit: int) -> ChangeSummary:
         if tag == "replace" and i2 - i1 == j2 - j1:
             rewritten.update(zip(range(j1, j2), old.blocks[i1:i2], strict=True))
 
+    # A block that was there before, elsewhere, is not news: a paragraph moved, or one of two
+    # copies of a repeated lead that the extraction kept once while they were the same.
+    before_blocks, after_blocks = set(old.blocks), set(new.blocks)
+    news = [i for i in added_at if new.blocks[i] not in before_blocks]
+    gone = [block for block in removed if block not in after_blocks]
+    lines = _added_lines(old, new, news, rewritten)
+    if not lines:
+        lines = [f"Fjernet: {clip(block, _SNIPPET_CHARS)}" for block in gone]
+    if not lines:  # only moves: say what moved
+        lines = _added_lines(old, new, added_at, rewritten)
+    if not lines:
+        lines = [f"Fjernet: {clip(block, _SNIPPET_CHARS)}" for block in removed]
+    return ChangeSummary(
+        changed=True,
+        summary=_join_lines(lines, limit),
+        added=tuple(new.blocks[i] for i in added_at),
+        removed=tuple(removed),
+    )
+
+
+def _added_lines(
+    old: Content, new: Content, added_at: list[int], rewritten: dict[int, str]
+) -> list[str]:
+    """Return a summary line per added block, under its heading once per section."""
     lines: list[str] = []
     section: int | None = None
     for index in added_at:
@@ -72,15 +100,27 @@ def _compare_blocks(old: Content, new: Content, limit: int) -> ChangeSummary:
         if heading is not None and heading != section:
             prefix = f"«{clip(new.blocks[heading], _HEADING_CHARS)}»: "
             section = heading
-        lines.append(prefix + _snippet(block, rewritten.get(index)))
-    if not lines:
-        lines = [f"Fjernet: {clip(block, _SNIPPET_CHARS)}" for block in removed]
-    return ChangeSummary(
-        changed=True,
-        summary=_join_lines(lines, limit),
-        added=tuple(new.blocks[i] for i in added_at),
-        removed=tuple(removed),
-    )
+        before = rewritten.get(index)
+        if before is None and len(lines) < _SIMILAR_LOOKUPS:
+            before = _most_similar(block, old.blocks)
+        lines.append(prefix + _snippet(block, before))
+    return lines
+
+
+def _most_similar(block: str, candidates: tuple[str, ...]) -> str | None:
+    """Return the old block this new one is an edited copy of, if any is close enough."""
+    best, best_ratio = None, _SIMILAR_RATIO
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(block)  # the second sequence is the one SequenceMatcher indexes
+    for candidate in candidates:
+        matcher.set_seq1(candidate)
+        if (
+            matcher.real_quick_ratio() > best_ratio
+            and matcher.quick_ratio() > best_ratio
+            and (ratio := matcher.ratio()) > best_ratio
+        ):
+            best, best_ratio = candidate, ratio
+    return best
 
 
 def _sentences(text: str) -> list[str]:
@@ -130,12 +170,34 @@ def _compare_feeds(old: Content, new: Content, limit: int) -> ChangeSummary:
         )
     lines = [f"Ny sak: {clip(e.title, _HEADING_CHARS)}" for e in fresh]
     lines += [f"Oppdatert sak: {clip(e.title, _HEADING_CHARS)}" for e in updated]
+    notes = {e.key: clip(e.text, limit) for e in fresh}
+    notes.update({e.key: _entry_update(before[e.key], e, limit) for e in updated})
     return ChangeSummary(
         changed=True,
         summary=_join_lines(lines, limit),
         added=tuple(e.title for e in fresh + updated),
         removed=tuple(e.title for e in gone),
+        notes=notes,
     )
+
+
+def _entry_update(previous: FeedEntry, entry: FeedEntry, limit: int) -> str:
+    """Say what changed in an entry: its new title, the sentences that are new or gone."""
+    lines = []
+    if entry.title != previous.title:
+        lines.append(f"Ny tittel: «{clip(entry.title, _HEADING_CHARS)}»")
+    if entry.text != previous.text:
+        old_sentences, new_sentences = _sentences(previous.text), _sentences(entry.text)
+        kept = set(old_sentences)
+        lines += [
+            ("…" if position else "") + clip(sentence, _SNIPPET_CHARS)
+            for position, sentence in enumerate(new_sentences)
+            if sentence not in kept
+        ]
+        if len(lines) == (entry.title != previous.title):  # nothing new: sentences were cut
+            now = set(new_sentences)
+            lines += [f"Fjernet: {clip(s, _SNIPPET_CHARS)}" for s in old_sentences if s not in now]
+    return _join_lines(lines, limit) if lines else clip(entry.text, limit)
 
 
 def _join_lines(lines: list[str], limit: int) -> str:

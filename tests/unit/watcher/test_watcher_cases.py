@@ -59,6 +59,13 @@ def test_change_detection(case: dict[str, Any]) -> None:
         assert 0 < len(result.summary) <= 600
         if "summary_contains" in case:
             assert case["summary_contains"] in result.summary, result.summary
+        for unchanged in case.get("summary_excludes", ()):
+            assert unchanged not in result.summary, result.summary
+        notes = "\n".join(result.notes.values())
+        if "note_contains" in case:
+            assert case["note_contains"] in notes, notes
+        for unchanged in case.get("note_excludes", ()):
+            assert unchanged not in notes, notes
     else:
         assert result.summary == ""
         assert result.added == ()
@@ -74,3 +81,16 @@ def test_a_base_fixture_compared_with_itself_is_unchanged(path: str) -> None:
     assert first.fingerprint == second.fingerprint
     assert compare(first, second).changed is False
     assert unified_diff(first, second) == ""
+
+
+FINGERPRINTS: dict[str, str] = tomllib.loads((FIXTURES / "fingerprints.toml").read_text("utf-8"))[
+    "fingerprints"
+]
+KINDS = {"pages": "page", "feeds": "feed", "pdf": "pdf"}
+
+
+@pytest.mark.parametrize("path", sorted(FINGERPRINTS))
+def test_an_upgrade_extracts_every_fixture_as_released(path: str) -> None:
+    kind = KINDS[path.split("/", 1)[0]]
+    content = parse_content(kind, (FIXTURES / path).read_bytes())  # type: ignore[arg-type]
+    assert content.fingerprint == FINGERPRINTS[path]

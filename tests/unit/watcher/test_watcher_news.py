@@ -73,3 +73,45 @@ def test_control_characters_never_reach_an_event() -> None:
     for value in (event.title, event.summary, event.url):
         assert value.isprintable(), value
     assert event.title == "Tittelmedkontrolltegn"
+
+
+def _updated(before: list[tuple[str, str, str]], after: list[tuple[str, str, str]]) -> list[str]:
+    """Return the summaries mailed when a feed of (title, link, text) items becomes another."""
+    old, new = (
+        parse_content("feed", rss([(t, link) for t, link, _ in items], [x for *_, x in items]))
+        for items in (before, after)
+    )
+    return [e.summary for e in change_events(FEED, new, compare(old, new), seen_entries(None, old))]
+
+
+LINK = "https://www.regjeringen.no/no/aktuelt/norge-og-frankrike-helsepartnerskap/id3041234/"
+TEXT = (
+    "Norge og Frankrike har inngått en avtale om et nytt helsepartnerskap. "
+    "Samarbeidet ble presentert under et møte mellom helsemyndigheter i Paris denne uken."
+)
+
+
+def test_an_entry_with_a_new_title_is_mailed_with_the_title_not_its_unchanged_text() -> None:
+    (summary,) = _updated(
+        [("Norge og Frankrike inngår nytt helsepartnerskap", LINK, TEXT)],
+        [("Norge og Frankrike undertegner helsepartnerskap", LINK, TEXT)],
+    )
+    assert summary == "Ny tittel: «Norge og Frankrike undertegner helsepartnerskap»"
+
+
+def test_an_entry_with_a_changed_sentence_is_mailed_with_that_sentence() -> None:
+    (summary,) = _updated(
+        [("Helsepartnerskap", LINK, TEXT)],
+        [("Helsepartnerskap", LINK, TEXT.replace("denne uken", "på tirsdag"))],
+    )
+    assert summary == (
+        "…Samarbeidet ble presentert under et møte mellom helsemyndigheter i Paris på tirsdag."
+    )
+
+
+def test_a_new_entry_is_mailed_with_its_text() -> None:
+    older = ("Eldre sak om folkehelse", "https://example.no/g")
+    old = parse_content("feed", rss([older], ["Eldre tekst."]))
+    new = parse_content("feed", rss([older, ("Ny sak", LINK)], ["Eldre tekst.", TEXT]))
+    (event,) = change_events(FEED, new, compare(old, new), seen_entries(None, old))
+    assert event.summary == TEXT
