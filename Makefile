@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTSTAMP := $(VENV)/.installed-test
+# The W3C Nu HTML checker that the tests run over every page and mail (it needs Java).
+VNU_VERSION := 26.9.27
+VNU    := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: run demo test lint migrate clean
 
@@ -37,8 +40,16 @@ lint: $(TESTSTAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+$(VNU): | $(BIN)/python
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(VENV)/vnu --no-save --no-audit --no-fund --loglevel=error \
+	    vnu-jar@$(VNU_VERSION) || echo "make: could not fetch the HTML checker: its tests skip"; \
+	else \
+	  echo "make: npm is missing, so the HTML checker's tests skip (.ci/run installs it)"; \
+	fi
+
 ## test: install test dependencies, lint, and run the whole suite
-test: lint
+test: lint $(VNU)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra
 
 clean:

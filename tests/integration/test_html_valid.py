@@ -1,0 +1,305 @@
+"""Every page state and every mail's HTML part passes the W3C Nu HTML checker with zero errors.
+
+The pages come from the real app over ASGI on SQLite, driven through each state as a person
+reaches it; the mails from the mailer's own rendering. All go to the checker in one run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.mailer.domain.message import (
+    RecipientLinks,
+    RenderedMail,
+    build_environment,
+    render_alert,
+    render_confirm,
+    render_digest,
+    render_manage_link,
+)
+from services.mailer.domain.periods import period_ending_at_or_before
+from services.mailer.domain.views import ChangeView, build_digest_sections
+from services.mailer.operator_alerts import render_operator_mail
+from shared.events import SourceFailing, SourceRecovered
+from shared.schema import upgrade_async
+from tests.integration.admin import harness as admin
+from tests.integration.admin import seed
+from tests.integration.subscriptions.harness import TOPIC, csrf, running, sign_up
+from tests.support.html_checker import Problem, check_documents, checker_jar
+
+ADDRESS = "kari.nordmann@example.no"
+SENT_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+HOSTILE = 'Norge i verden <script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+PUBLIC_PAGES = [
+    "subscribe",
+    "subscribe in English",
+    "subscribe with errors",
+    "embed",
+    "embed with errors",
+    "check email",
+    "confirm",
+    "confirmed",
+    "manage",
+    "saved",
+    "unsubscribe",
+    "unsubscribed",
+    "erased",
+    "manage link",
+    "manage link with errors",
+    "manage link sent",
+    "link invalid",
+    "not found",
+    "rate limited",
+    "privacy",
+]
+ADMIN_PAGES = [
+    "admin login",
+    "admin login failed",
+    "admin home",
+    "admin consent",
+    "admin consent timeline",
+    "admin privacy notice",
+    "admin ledger",
+    "admin topic",
+    "admin audit",
+    "admin operations",
+    "admin diff",
+    "admin users",
+    "admin forbidden",
+]
+MAILS = [
+    "mail confirm",
+    "mail confirm in English",
+    "mail manage link",
+    "mail alert",
+    "mail alert without a link",
+    "mail digest",
+    "mail operator failing",
+    "mail operator recovered",
+]
+DOCUMENTS = PUBLIC_PAGES + ADMIN_PAGES + MAILS
+
+
+async def _public_pages(folder: Path) -> dict[str, str]:
+    pages: dict[str, str] = {}
+    async with running(f"sqlite+aiosqlite:///{folder / 'public.db'}", folder) as h:
+        c = h.client
+        pages["subscribe"] = (await c.get(f"/subscribe/{TOPIC}")).text
+        pages["subscribe in English"] = (await c.get(f"/subscribe/{TOPIC}?lang=en")).text
+        token = csrf(pages["subscribe"])
+        bad = {"email": "ikke-en-adresse", "csrf_token": token}
+        pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text
+        pages["embed"] = (await c.get(f"/embed/subscribe/{TOPIC}")).text
+        bad["csrf_token"] = csrf(pages["embed"])
+        pages["embed with errors"] = (await c.post(f"/embed/subscribe/{TOPIC}", data=bad)).text
+        pages["check email"] = (await sign_up(c, ADDRESS)).text
+        confirm = await h.confirm_token(ADDRESS)
+        pages["confirm"] = (await c.get(f"/confirm/{confirm}")).text
+        done = await c.post(f"/confirm/{confirm}", data={"csrf_token": csrf(pages["confirm"])})
+        pages["confirmed"] = done.text
+        manage = await h.link_token(ADDRESS, "manage")
+        pages["manage"] = (await c.get(f"/manage/{manage}")).text
+        choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "daily"}
+        saved = await c.post(f"/manage/{manage}", data=choice, follow_redirects=True)
+        pages["saved"] = saved.text
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
+        end = {"csrf_token": csrf(pages["unsubscribe"]), "action": "unsubscribe_all"}
+        pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        end["action"] = "erase"
+        pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        pages["manage link"] = (await c.get("/manage-link")).text
+        ask = {"email": "", "csrf_token": csrf(pages["manage link"])}
+        pages["manage link with errors"] = (await c.post("/manage-link", data=ask)).text
+        ask["email"] = "ola.nordmann@example.no"
+        pages["manage link sent"] = (await c.post("/manage-link", data=ask)).text
+        pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
+        pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
+        pages["privacy"] = (await c.get("/privacy")).text
+    async with running(
+        f"sqlite+aiosqlite:///{folder / 'limited.db'}", folder, signup_limit_per_client=1
+    ) as h:
+        await sign_up(h.client, "a@example.no")
+        limited = await sign_up(h.client, "b@example.no")
+        assert limited.status_code == 429
+        pages["rate limited"] = limited.text
+    return pages
+
+
+async def _admin_pages(folder: Path) -> dict[str, str]:
+    url = f"sqlite+aiosqlite:///{folder / 'admin.db'}"
+    await upgrade_async(url)
+    pages: dict[str, str] = {}
+    now = datetime.now(UTC)
+    async with admin.running(url, folder) as h:
+        await h.user("ops", "operator")
+        await h.user("revisor", "auditor")
+        await h.sign_up(ADDRESS)
+        await h.confirm(ADDRESS)
+        async with h.runtime.sessions() as session, session.begin():
+            source, (first, _, third) = await seed.source_with_snapshots(
+                session, "https://example.org/side", now, [admin.TOPIC]
+            )
+        async with h.client() as client:
+            pages["admin login"] = (await client.get("/admin/login")).text
+            pages["admin login failed"] = (await admin.sign_in(client, "ops", "feil")).text
+            await admin.sign_in(client, "ops")
+            pages["admin home"] = (await client.get("/admin")).text
+            pages["admin consent"] = (await client.get("/admin/consent")).text
+            lookup = {"address": ADDRESS, "csrf_token": csrf(pages["admin consent"])}
+            timeline = (await client.post("/admin/consent", data=lookup)).text
+            pages["admin consent timeline"] = timeline
+            notice = re.search(r'href="(/admin/privacy/[^"]+)"', timeline)
+            assert notice, "the timeline links to the privacy text consented to"
+            pages["admin privacy notice"] = (await client.get(notice.group(1))).text
+            pages["admin ledger"] = (await client.get("/admin/ledger")).text
+            pages["admin topic"] = (await client.get(f"/admin/topics/{admin.TOPIC}")).text
+            pages["admin audit"] = (await client.get("/admin/audit")).text
+            pages["admin operations"] = (await client.get("/admin/operations")).text
+            diff = f"/admin/sources/{source}/diff?from={first}&to={third}"
+            pages["admin diff"] = (await client.get(diff)).text
+            pages["admin users"] = (await client.get("/admin/users")).text
+        async with h.client() as client:
+            await admin.sign_in(client, "revisor")
+            forbidden = await client.get("/admin/users")
+            assert forbidden.status_code == 403
+            pages["admin forbidden"] = forbidden.text
+    return pages
+
+
+LINKS = RecipientLinks(
+    manage_url="https://varsel.fhi.no/manage/s1.YWJj",
+    unsubscribe_url="https://varsel.fhi.no/unsubscribe/s1.ZGVm",
+    one_click_url="https://varsel.fhi.no/one-click/s1.Z2hp",
+)
+COMMON = {"sender": "FHI <varsel@fhi.no>", "base_url": "https://www.fhi.no"}
+
+
+def _html_part(mail: RenderedMail) -> str:
+    raw = mail.personalise(
+        to="kari@example.no", links=LINKS, message_id=f"<{uuid.uuid4()}@fhi.no>", date=SENT_AT
+    )
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    return str(html.get_content())
+
+
+def _mails() -> dict[str, str]:
+    env = build_environment()
+    change = ChangeView(
+        title=HOSTILE,
+        url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
+        topic_slugs=("norge-i-verden", "vaksiner"),
+        topic_titles=("Norge i verden", "Vaksiner"),
+        published=datetime(2024, 3, 3).date(),
+        updated=datetime(2025, 8, 18).date(),
+        summary="«Hva vil vi?»: Et nytt avsnitt.\nFjernet: <b>gammel</b> tekst",
+        occurred_at=SENT_AT - timedelta(hours=3),
+    )
+    linkless = ChangeView(
+        title="Relativ sak",
+        url="/nyheter/relativ-sak",
+        topic_slugs=("norge-i-verden",),
+        topic_titles=("Norge i verden",),
+        occurred_at=SENT_AT - timedelta(hours=2),
+    )
+    confirm = {"confirm_url": "https://varsel.fhi.no/confirm/c1.YWJj", "expires_days": 7}
+    alert = {"topic_title": "Norge i verden", "list_id": "varsel.fhi.no", **COMMON}
+    topics = {"norge-i-verden": "Norge i verden", "vaksiner": "Vaksiner"}
+    sections = build_digest_sections(
+        [change, linkless], topics, per_topic_limit=1, more_url=lambda _: None
+    )
+    oslo = ZoneInfo("Europe/Oslo")
+    failing = SourceFailing(
+        source_id=1,
+        source_url="https://www.fhi.no/side",
+        title=HOSTILE,
+        failures=5,
+        last_error="HTTP 503 <html>",
+    )
+    recovered = SourceRecovered(
+        source_id=1, source_url="https://www.fhi.no/side", title="Side", failures=5, last_error="x"
+    )
+    operator = {"site": "fhi.no", "base_url": "https://www.fhi.no", "admin_url": "https://a.no"}
+    return {
+        "mail confirm": _html_part(
+            render_confirm(
+                env,
+                language="nb",
+                topics=["Norge i verden", HOSTILE],
+                existing_topics=["Vaksiner"],
+                frequency="daily",
+                previous_frequency="weekly",
+                privacy_url="https://www.fhi.no/personvern",
+                **confirm,
+                **COMMON,
+            )
+        ),
+        "mail confirm in English": _html_part(
+            render_confirm(
+                env, language="en", topics=["Norway"], frequency="weekly", **confirm, **COMMON
+            )
+        ),
+        "mail manage link": _html_part(
+            render_manage_link(
+                env,
+                language="nb",
+                manage_url="https://varsel.fhi.no/manage/m1.YWJj",
+                expires_hours=1,
+                **COMMON,
+            )
+        ),
+        "mail alert": _html_part(render_alert(env, language="nb", change=change, **alert)),
+        "mail alert without a link": _html_part(
+            render_alert(env, language="en", change=linkless, **alert)
+        ),
+        "mail digest": _html_part(
+            render_digest(
+                env,
+                language="nb",
+                period=period_ending_at_or_before("daily", SENT_AT, tz=oslo),
+                sections=sections,
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail operator failing": render_operator_mail(env, failing, **operator).html,
+        "mail operator recovered": render_operator_mail(env, recovered, **operator).html,
+    }
+
+
+async def _documents(folder: Path) -> dict[str, str]:
+    (folder / "public").mkdir()
+    (folder / "admin").mkdir()
+    return {
+        **await _public_pages(folder / "public"),
+        **await _admin_pages(folder / "admin"),
+        **_mails(),
+    }
+
+
+@pytest.fixture(scope="session")
+def problems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Problem]]:
+    """Render every document and check them all in one run of the checker."""
+    checker_jar()  # skip (or fail under CI) before rendering, when the checker is missing
+    documents = asyncio.run(_documents(tmp_path_factory.mktemp("rendered")))
+    assert sorted(documents) == sorted(DOCUMENTS)
+    return check_documents(documents, tmp_path_factory.mktemp("checked"))
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_every_page_and_mail_is_valid_html(problems: dict[str, list[Problem]], name: str) -> None:
+    assert problems[name] == [], "\n".join(str(p) for p in problems[name])
