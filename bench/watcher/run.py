@@ -179,6 +179,30 @@ def main() -> None:
         site.terminate()
         site.wait()
     print(json.dumps(results, indent=2))
+    if "urlwatch_cpu_seconds" in results["medians"]:
+        print(ROW_HEADER)
+        print(_row(results))
+
+
+ROW_HEADER = (
+    "| runs | varsel round CPU s | varsel process CPU s | urlwatch CPU s | **ratio, round** "
+    "| ratio, process | each run's round ratio | wall s, varsel / urlwatch "
+    "| load before → after |\n|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def _row(results: dict[str, Any]) -> str:
+    """Return the medians as a row of the watcher's table in docs/benchmarks.md."""
+    m = results["medians"]
+    each = ", ".join(f"{run['varsel_round_cpu_vs_urlwatch']:.2f}" for run in results["runs"])
+    wall = f"{m['varsel_wall_seconds']:.2f} / {m['urlwatch_wall_seconds']:.2f}"
+    loads = f"{results['load_average_1m_at_start']:.1f} → {results['load_average_1m_at_end']:.1f}"
+    return (
+        f"| {len(results['runs'])} | {m['varsel_round_cpu_seconds']:.2f} "
+        f"| {m['varsel_process_cpu_seconds']:.2f} | {m['urlwatch_cpu_seconds']:.2f} "
+        f"| **{m['varsel_round_cpu_vs_urlwatch']:.2f}** "
+        f"| {m['varsel_process_cpu_vs_urlwatch']:.2f} | {each} | {wall} | {loads} |"
+    )
 
 
 def _summary(run: dict[str, Any]) -> dict[str, Any]:
