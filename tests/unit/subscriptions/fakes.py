@@ -14,11 +14,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.events import Event
+
+E = TypeVar("E", bound=Event)
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Data:
     counters: dict[str, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
 
-    def events(self, kind: type[Event]) -> list[Event]:
+    def events(self, kind: type[E]) -> list[E]:
         """Return the recorded events of one type, oldest first."""
         return [e for e in self.outbox if isinstance(e, kind)]
 
@@ -180,7 +182,6 @@ class FakeUnitOfWork:
 
     def __init__(self, data: Data) -> None:
         self.data = data
-        self.commits = 0
         self._snapshot: Data | None = None
         self._committed = False
 
@@ -209,7 +210,6 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         self._committed = True
-        self.commits += 1
 
     async def __aenter__(self) -> Self:
         assert self._snapshot is None, "a unit of work is one transaction at a time"

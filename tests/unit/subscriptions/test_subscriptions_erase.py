@@ -46,8 +46,8 @@ async def test_erasure_leaves_no_address_and_a_complete_ledger(
     assert unsubscribed.details == erased.details == details
     assert ADDRESS not in repr(world.data), "the address is nowhere"
     (gone,) = world.data.events(SubscriberUnsubscribed)
-    assert isinstance(gone, SubscriberUnsubscribed) and gone.all_topics
-    assert [e.subscriber_id for e in world.data.events(SubscriberErased)] == [person_id]  # type: ignore[attr-defined]
+    assert gone.all_topics
+    assert [e.subscriber_id for e in world.data.events(SubscriberErased)] == [person_id]
 
     assert (
         await handlers.erase(world.uow(), world.deps, token, purposes=(purpose,), route=route)
