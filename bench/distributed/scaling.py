@@ -10,8 +10,10 @@ subscribers, sent to ``smtp-sink`` on loopback. For each process count it makes 
 seeds N subscribers, starts that many mailer processes (separate OS processes sharing the
 database; claims use FOR UPDATE SKIP LOCKED) and waits until each answers /readyz, then fans the
 change out from this process and times until the ledger says every mail was sent. CPU per
-process comes from /proc (user + system time over the sending window); PostgreSQL's and
-smtp-sink's CPU is measured the same way. The ceiling, in the same run against the same sink, is
+process comes from /proc (user + system time over the sending window); so does the CPU of this
+run's smtp-sink and of the PostgreSQL backends serving this run's database when sending begins
+(a floor: not the WAL writer, the checkpointer, or a backend opened later; and on a shared
+machine, nobody else's queries). The ceiling, in the same run against the same sink, is
 smtp-source sending N copies of one of these mails (sent alone first, to record it) with as many
 sessions as one process's pool has connections, reusing each connection and then with one per
 mail (``bench/mailer/ceiling.py``). Each row ends with the 1-minute load average before and
@@ -48,7 +50,7 @@ from shared.settings import Settings
 # The seeding helpers of the crash tests live under tests/, beside the project's packages.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mailer"))
-from ceiling import Ceilings, ceilings, free_port, load, record_mails, sink
+from ceiling import Ceilings, Sink, ceilings, free_port, load, record_mails, sink
 
 from tests.support.seed import insert_immediate_subscribers, record_change
 
@@ -71,19 +73,6 @@ def cpu_seconds(pid: int) -> float:
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def pids_named(name: str) -> list[int]:
-    """Return the ids of running processes whose command name is ``name``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def total_cpu(pids: Iterable[int]) -> float:
@@ -142,6 +131,19 @@ async def send_one(url: str, catalogue: Path, smtp_url: str) -> bytes:
     finally:
         await mailer.sender.close()
         await runtime.close()
+
+
+async def backends(url: str) -> list[int]:
+    """Return the PostgreSQL backends serving the benchmark's database (no one else's)."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [int(row[0]) for row in rows]
+    finally:
+        await connection.close()
 
 
 async def ledger(url: str) -> dict[str, int]:
@@ -235,13 +237,13 @@ def sample_mail(sink_port: int) -> bytes:
         return asyncio.run(send_one(url, catalogue, f"smtp://127.0.0.1:{sink_port}"))
 
 
-def measure(count: int, processes: int, sink_port: int, concurrency: int) -> Run:
+def measure(count: int, processes: int, smtp: Sink, concurrency: int) -> Run:
     """Fan one change out to ``count`` people and send it with ``processes`` mailers."""
     load_before = load()
     workdir = Path(tempfile.mkdtemp(prefix="varsel-scaling-"))
     catalogue = workdir / "catalogue.toml"
     catalogue.write_text(CATALOGUE, encoding="utf-8")
-    smtp_url = f"smtp://127.0.0.1:{sink_port}"
+    smtp_url = f"smtp://127.0.0.1:{smtp.port}"
     mailers: list[subprocess.Popen[bytes]] = []
     try:
         with database() as url:
@@ -259,9 +261,9 @@ def measure(count: int, processes: int, sink_port: int, concurrency: int) -> Run
             try:
                 asyncio.run(seed(url, catalogue, count))
                 mailers = start_mailers(processes, env, workdir)
-                sinks = pids_named("smtp-sink")
-                postgres = pids_named("postgres")
                 fanout = asyncio.run(fan_out(url, catalogue, smtp_url))
+                postgres = asyncio.run(backends(url))
+                sinks = [smtp.pid]
                 started = time.perf_counter()
                 before = [cpu_seconds(p.pid) for p in mailers]
                 postgres_before, sink_before = total_cpu(postgres), total_cpu(sinks)
@@ -317,10 +319,10 @@ def main() -> None:
     parser.add_argument("--processes", nargs="+", type=int, default=[1, 2, 4])
     parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool per process")
     args = parser.parse_args()
-    with sink() as port:
-        mail = sample_mail(port)
-        runs = [measure(args.count, n, port, args.concurrency) for n in args.processes]
-        top = ceilings(port, args.count, args.concurrency, mail)
+    with sink() as smtp:
+        mail = sample_mail(smtp.port)
+        runs = [measure(args.count, n, smtp, args.concurrency) for n in args.processes]
+        top = ceilings(smtp.port, args.count, args.concurrency, mail)
     print(
         f"{args.count:,} mails; pool of {args.concurrency} connections per process; "
         f"smtp-source -s {args.concurrency} with a mail of {top.message_bytes:,} bytes"

@@ -58,9 +58,17 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+@dataclass
+class Sink:
+    """A running smtp-sink: where it listens, and its process (for its CPU time)."""
+
+    port: int
+    pid: int
+
+
 @contextmanager
-def sink() -> Iterator[int]:
-    """Run smtp-sink on a free loopback port while the block runs; yield the port."""
+def sink() -> Iterator[Sink]:
+    """Run smtp-sink on a free loopback port while the block runs."""
     port = free_port()
     as_root = ["-u", "nobody"] if os.geteuid() == 0 else []  # smtp-sink refuses to run as root
     process = subprocess.Popen(
@@ -78,7 +86,7 @@ def sink() -> Iterator[int]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("smtp-sink did not start") from None
                 time.sleep(0.05)
-        yield port
+        yield Sink(port=port, pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)

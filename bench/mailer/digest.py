@@ -164,7 +164,8 @@ def main() -> None:
         args.message_out.write_bytes(mail)
         print(json.dumps(result))
         return
-    with sink() as port, tempfile.TemporaryDirectory() as directory:
+    with sink() as smtp, tempfile.TemporaryDirectory() as directory:
+        port = smtp.port
         loads = [load()]
         message = Path(directory) / "digest.eml"
         result = run(args, port, message)

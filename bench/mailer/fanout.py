@@ -232,7 +232,8 @@ def main() -> None:
         args.message_out.write_bytes(mail)
         print(json.dumps(result))
         return
-    with sink() as port, tempfile.TemporaryDirectory() as directory:
+    with sink() as smtp, tempfile.TemporaryDirectory() as directory:
+        port = smtp.port
         if args.wire:
             wire(args.counts[0], args, port, Path(directory))
             return
