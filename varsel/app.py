@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import delete
 
 from services.mailer.bootstrap import Mailer
+from services.mailer.entrypoints.digest_schedule import schedule_digests
+from services.mailer.entrypoints.sending import send_until_stopped
 from services.mailer.retention import purge_deliveries
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.admin import audit
@@ -97,19 +99,13 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         if mailer is not None:
             tasks.append(
                 asyncio.create_task(
-                    mailer.worker.run(runtime.stop, runtime.settings.mail_poll_seconds),
+                    send_until_stopped(
+                        mailer.worker, runtime.stop, runtime.settings.mail_poll_seconds
+                    ),
                     name="mailer",
                 )
             )
-            # First run at start-up: a mailer that was down makes up a missed digest at once.
-            scheduler.add_job(
-                mailer.digests.run_due,
-                "interval",
-                seconds=60,
-                max_instances=1,
-                coalesce=True,
-                next_run_time=datetime.now(UTC),
-            )
+            schedule_digests(scheduler, mailer.digests)
         if "subscriptions" in services:
             scheduler.add_job(_housekeeping, "interval", args=[runtime], hours=1, max_instances=1)
         scheduler.start()

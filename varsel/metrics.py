@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters.tables import Delivery
+from services.mailer.read_api import mail_counts_per_kind
 from services.watcher.adapters.tables import WatchedSource
 from shared.outbox import OutboxRow
 
@@ -32,14 +32,8 @@ async def render_metrics(
         ["kind", "status"],
         registry=registry,
     )
-    for kind, status, count in (
-        await session.execute(
-            select(Delivery.kind, Delivery.status, func.count()).group_by(
-                Delivery.kind, Delivery.status
-            )
-        )
-    ).all():
-        deliveries.labels(kind, status).set(count)
+    for mails in await mail_counts_per_kind(session):
+        deliveries.labels(mails.kind, mails.status).set(mails.count)
     sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
     for status, count in (
         await session.execute(

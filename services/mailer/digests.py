@@ -15,18 +15,14 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.mailer.adapters.tables import Delivery, DigestRun, PendingItem
+from services.mailer.adapters import deliveries, digest_runs, pending_items
+from services.mailer.domain.ledger import Batch
 from services.mailer.domain.periods import Period, period_ending_at_or_before
-from services.mailer.handlers import ANALYZE_AFTER, delivery_row
 from services.subscriptions import read_api
 from shared.clock import Clock
-from shared.db import refresh_statistics
+from shared.vocabulary import DIGEST_FREQUENCIES, Frequency
 
 log = logging.getLogger(__name__)
 
@@ -53,50 +49,26 @@ class DigestRunner:
         self._hour = hour
         self._weekday = weekday
 
-    def latest_period(self, frequency: str, now: datetime) -> Period:
+    def latest_period(self, frequency: Frequency, now: datetime) -> Period:
         """Return the newest complete period of a rhythm."""
         return period_ending_at_or_before(
-            frequency,  # type: ignore[arg-type]
-            now,
-            tz=self._tz,
-            hour=self._hour,
-            weekday=self._weekday,
+            frequency, now, tz=self._tz, hour=self._hour, weekday=self._weekday
         )
 
     async def run_due(self) -> int:
         """Run (or resume) the latest period of each rhythm; return deliveries queued."""
         now = self._clock.now()
         queued = 0
-        for frequency in ("daily", "weekly"):
+        for frequency in DIGEST_FREQUENCIES:
             queued += await self.run_period(self.latest_period(frequency, now))
         return queued
 
-    async def _start(self, period: Period) -> DigestRun | None:
-        async with self._sessions() as session, session.begin():
-            run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
-            if run is not None:
-                return None if run.status == "done" else run
-            run = DigestRun(
-                key=period.key,
-                frequency=period.frequency,
-                period_start=period.start,
-                period_end=period.end,
-                status="running",
-                started_at=self._clock.now(),
-                deliveries=0,
-            )
-            session.add(run)
-            try:
-                await session.flush()
-            except IntegrityError:
-                return None  # another replica started it a moment ago and will finish it
-            return run
-
     async def run_period(self, period: Period) -> int:
         """Queue one digest per person with pending items created before the period's end."""
-        run = await self._start(period)
-        if run is None:
-            return 0
+        async with self._sessions() as session, session.begin():
+            if not await digest_runs.start(session, period, self._clock.now()):
+                return 0
+        batch = Batch.digest(period)
         queued = analysed_at = 0
         after: uuid.UUID | None = None
         while True:
@@ -106,99 +78,27 @@ class DigestRunner:
                 )
                 if not ids:
                     break
-                queued += await self._queue_page(session, period, ids)
+                queued += await self._queue_page(session, batch, period.end, ids)
                 after = ids[-1]
                 if queued >= 2 * max(analysed_at, self._page_size):
                     # Each page joins the digests queued so far; the planner must know how many
                     # there are now, or it reads them all for every page (refresh_statistics).
-                    await refresh_statistics(session, Delivery)
+                    await deliveries.refresh_planner_statistics(session, items=False)
                     analysed_at = queued
         async with self._sessions() as session, session.begin():
-            await session.execute(
-                update(DigestRun)
-                .where(DigestRun.key == period.key)
-                .values(
-                    status="done",
-                    finished_at=self._clock.now(),
-                    deliveries=DigestRun.deliveries + queued,
-                )
-            )
-            if queued >= ANALYZE_AFTER:
-                await refresh_statistics(session, Delivery, PendingItem)
+            await digest_runs.finish(session, period.key, self._clock.now(), queued)
+            if queued >= deliveries.ANALYZE_AFTER:
+                await deliveries.refresh_planner_statistics(session)
         log.info("mailer: digest %s queued %d mails", period.key, queued)
         return queued
 
-    async def _queue_page(self, session: AsyncSession, period: Period, ids: list[uuid.UUID]) -> int:
-        owed = set(
-            (
-                await session.scalars(
-                    select(PendingItem.subscriber_id)
-                    .where(
-                        PendingItem.subscriber_id.in_(ids),
-                        PendingItem.delivery_id.is_(None),
-                        PendingItem.created_at < period.end,
-                    )
-                    .distinct()
-                )
-            ).all()
-        )
+    async def _queue_page(
+        self, session: AsyncSession, batch: Batch, end: datetime, ids: list[uuid.UUID]
+    ) -> int:
+        owed = await pending_items.owing(session, ids, before=end)
         if not owed:
             return 0
-        already = set(
-            (
-                await session.scalars(
-                    select(Delivery.subscriber_id).where(
-                        Delivery.batch_key == period.key, Delivery.subscriber_id.in_(owed)
-                    )
-                )
-            ).all()
-        )
-        fresh = sorted(owed - already)
-        now = self._clock.now()
-        reference = {
-            "frequency": period.frequency,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-        }
-        inserted = 0
-        if fresh:
-            # Another replica may walk the same period at the same moment (two mailers starting
-            # together): whoever comes second skips the rows the first wrote, quietly.
-            dialect = session.get_bind().dialect.name
-            upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-            result = await session.execute(
-                upsert(Delivery)
-                .on_conflict_do_nothing(index_elements=["subscriber_id", "batch_key"])
-                .returning(Delivery.id),
-                [
-                    delivery_row(
-                        subscriber_id=s,
-                        batch_key=period.key,
-                        kind="digest",
-                        reference=reference,
-                        now=now,
-                    )
-                    for s in fresh
-                ],
-            )
-            inserted = len(result.all())
-        # Attach each person's open items to their queued digest in one joined UPDATE (not one
-        # per person, and not a correlated subquery per item: this is most of a run's time).
-        await session.execute(
-            update(PendingItem)
-            .where(
-                Delivery.subscriber_id == PendingItem.subscriber_id,
-                Delivery.batch_key == period.key,
-                Delivery.status == "queued",
-                # Said of both tables, so the digests are found by (subscriber, batch) rather
-                # than by reading every digest queued so far in this run: that made each page
-                # slower than the last (7 s per page of 1,000 once 60,000 were queued).
-                Delivery.subscriber_id.in_(owed),
-                PendingItem.subscriber_id.in_(owed),
-                PendingItem.delivery_id.is_(None),
-                PendingItem.created_at < period.end,
-            )
-            .values(delivery_id=Delivery.id)
-            .execution_options(synchronize_session=False)
-        )
+        fresh = sorted(owed - await deliveries.having_batch(session, batch.key, owed))
+        inserted = await deliveries.queue_digests(session, fresh, batch, self._clock.now())
+        await pending_items.attach_to_digests(session, batch.key, owed, before=end)
         return inserted

@@ -1,234 +1,167 @@
-"""Event consumers of the mailer: turn events into pending items and queued deliveries.
+"""Handlers of the mailer: one async function per event, in the caller's transaction.
 
-Each runs inside the bus's transaction with the inbox row, so a redelivered event does nothing.
+The bus runs each in one transaction with its inbox row, so a redelivered event does nothing.
+Subscribers' mails are only queued here (the delivery worker sends them); operators' notices are
+sent here, since they bypass the subscribers' ledger (see ``source_status_changed``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters.tables import ChangeRecord, Delivery, PendingItem
+from services.mailer.adapters import changes, deliveries, pending_items
+from services.mailer.adapters.senders import MailSender, PermanentFailure
+from services.mailer.domain.envelope import Envelope
+from services.mailer.domain.ledger import Batch, DeliveryKind
+from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
 from services.subscriptions import read_api
 from shared.clock import Clock
-from shared.db import refresh_statistics
 from shared.events import (
     ContentChanged,
     ManageLinkRequested,
     PreferencesChanged,
     SignupRequested,
+    SourceFailing,
+    SourceRecovered,
     SubscriberErased,
     SubscriberUnsubscribed,
 )
+from shared.settings import Settings
+from shared.vocabulary import Frequency
 
 log = logging.getLogger(__name__)
 
 FANOUT_BATCH = 2000
-# A fan-out this large changes the delivery tables enough to mislead the query planner until
-# their statistics are refreshed (shared.db.refresh_statistics).
-ANALYZE_AFTER = 10_000
+# The kinds of mail that follow topics, and end when a person ends all their alerts.
+_TOPIC_MAIL = (DeliveryKind.ALERT, DeliveryKind.DIGEST)
 
 
-def delivery_row(
-    *, subscriber_id: Any, batch_key: str, kind: str, reference: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """Return the values of a queued delivery."""
-    return {
-        "subscriber_id": subscriber_id,
-        "batch_key": batch_key,
-        "kind": kind,
-        "reference": reference,
-        "status": "queued",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What the mailer's handlers need besides a session and their event."""
+
+    settings: Settings
+    clock: Clock
+    sender: MailSender  # for operators' notices only: subscribers' mails go through the ledger
+    env: jinja2.Environment
 
 
-async def queue_once(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert deliveries, skipping any (subscriber, batch) already in the ledger."""
-    if not rows:
-        return
-    keys = {(r["subscriber_id"], r["batch_key"]) for r in rows}
-    batch_keys = {k for _, k in keys}
-    found = await session.execute(
-        select(Delivery.subscriber_id, Delivery.batch_key).where(
-            Delivery.batch_key.in_(batch_keys),
-            Delivery.subscriber_id.in_({s for s, _ in keys}),
-        )
-    )
-    existing = {(subscriber_id, batch_key) for subscriber_id, batch_key in found}
-    fresh = [r for r in rows if (r["subscriber_id"], r["batch_key"]) not in existing]
-    if fresh:
-        await session.execute(insert(Delivery), fresh)
+async def signup_requested(session: AsyncSession, deps: Deps, event: SignupRequested) -> None:
+    """Queue the confirmation mail."""
+    batch = Batch.confirm(event.request_id, event.event_id)
+    await deliveries.queue_once(session, event.subscriber_id, [batch], deps.clock.now())
 
 
-class MailerConsumers:
-    """The mailer's event handlers."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    async def signup_requested(self, event: SignupRequested, session: AsyncSession) -> None:
-        """Queue the confirmation mail."""
-        await queue_once(
-            session,
-            [
-                delivery_row(
-                    subscriber_id=event.subscriber_id,
-                    batch_key=f"confirm:{event.request_id}:{event.event_id}",
-                    kind="confirm",
-                    reference={"request_id": str(event.request_id)},
-                    now=self._clock.now(),
-                )
-            ],
-        )
-
-    async def manage_link_requested(
-        self, event: ManageLinkRequested, session: AsyncSession
-    ) -> None:
-        """Queue the mail with a fresh manage link."""
-        await queue_once(
-            session,
-            [
-                delivery_row(
-                    subscriber_id=event.subscriber_id,
-                    batch_key=f"manage:{event.event_id}",
-                    kind="manage_link",
-                    reference={},
-                    now=self._clock.now(),
-                )
-            ],
-        )
-
-    async def content_changed(self, event: ContentChanged, session: AsyncSession) -> None:
-        """Record the change, a pending item per subscriber, and alerts for immediate ones."""
-        now = self._clock.now()
-        session.add(ChangeRecord.of(event))
-        await session.flush()
-        batch_key = f"change:{event.event_id}"
-        total = 0
-        async for recipients in read_api.stream_recipients(
-            session, event.topics, batch_size=FANOUT_BATCH
-        ):
-            items = []
-            alerts = []
-            for recipient in recipients:
-                if recipient.frequency == "immediate":
-                    alerts.append(
-                        delivery_row(
-                            subscriber_id=recipient.subscriber_id,
-                            batch_key=batch_key,
-                            kind="alert",
-                            reference={"change_id": str(event.event_id)},
-                            now=now,
-                        )
-                    )
-                else:
-                    items.append(
-                        {
-                            "subscriber_id": recipient.subscriber_id,
-                            "change_id": event.event_id,
-                            "topic": recipient.topic,
-                            "created_at": now,
-                        }
-                    )
-            if alerts:
-                await session.execute(insert(Delivery), alerts)
-            if items:
-                await session.execute(insert(PendingItem), items)
-            total += len(recipients)
-        if total >= ANALYZE_AFTER:
-            await refresh_statistics(session, Delivery, PendingItem)
-        log.info("mailer: change %s fanned out to %d subscribers", event.event_id, total)
-
-    async def preferences_changed(self, event: PreferencesChanged, session: AsyncSession) -> None:
-        """Move pending items to the new rhythm and drop those of topics no longer followed."""
-        await session.execute(
-            delete(PendingItem).where(
-                PendingItem.subscriber_id == event.subscriber_id,
-                PendingItem.delivery_id.is_(None),
-                PendingItem.topic.not_in(list(event.topics)),
-            )
-        )
-        if event.frequency != "immediate":
-            return  # the next digest of the new rhythm takes whatever is pending
-        # Switching to immediate: what waited for a digest goes out now, one alert each.
-        pending = (
-            await session.execute(
-                select(PendingItem.id, PendingItem.change_id).where(
-                    PendingItem.subscriber_id == event.subscriber_id,
-                    PendingItem.delivery_id.is_(None),
-                )
-            )
-        ).all()
-        now = self._clock.now()
-        rows = [
-            delivery_row(
-                subscriber_id=event.subscriber_id,
-                batch_key=f"change:{change_id}",
-                kind="alert",
-                reference={"change_id": str(change_id)},
-                now=now,
-            )
-            for _, change_id in pending
-        ]
-        await queue_once(session, rows)
-        if pending:
-            # An alert dropped by an earlier switch to a digest (its change became the pending
-            # item taken here) is the one owed again: requeue it; a sent one stays sent.
-            await session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.subscriber_id == event.subscriber_id,
-                    Delivery.kind == "alert",
-                    Delivery.batch_key.in_([r["batch_key"] for r in rows]),
-                    Delivery.status == "dropped",
-                )
-                .values(status="queued", next_attempt_at=now, lease_until=None, last_error=None)
-            )
-            await session.execute(
-                delete(PendingItem).where(PendingItem.id.in_([i for i, _ in pending]))
-            )
-
-    async def unsubscribed(self, event: SubscriberUnsubscribed, session: AsyncSession) -> None:
-        """Drop what was waiting for the ended topics (the sender re-checks at send time too)."""
-        query = delete(PendingItem).where(
-            PendingItem.subscriber_id == event.subscriber_id, PendingItem.delivery_id.is_(None)
-        )
-        if not event.all_topics:
-            query = query.where(PendingItem.topic.in_(list(event.topics)))
-        await session.execute(query)
-        if event.all_topics:
-            await _drop_queued(session, event.subscriber_id, kinds=("alert", "digest"))
-
-    async def erased(self, event: SubscriberErased, session: AsyncSession) -> None:
-        """Drop everything queued for the person and unlink the ledger from their id."""
-        await session.execute(
-            delete(PendingItem).where(PendingItem.subscriber_id == event.subscriber_id)
-        )
-        await _drop_queued(session, event.subscriber_id, kinds=None)
-        # The delivery ledger keeps counts, not people: forget whose mails these were.
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.subscriber_id == event.subscriber_id)
-            .values(subscriber_id=None)
-        )
-
-
-async def _drop_queued(
-    session: AsyncSession, subscriber_id: Any, *, kinds: tuple[str, ...] | None
+async def manage_link_requested(
+    session: AsyncSession, deps: Deps, event: ManageLinkRequested
 ) -> None:
-    query = (
-        update(Delivery)
-        .where(Delivery.subscriber_id == subscriber_id, Delivery.status.in_(("queued", "sending")))
-        .values(status="dropped", last_error="ended by the subscriber")
+    """Queue the mail with a fresh manage link."""
+    batch = Batch.manage_link(event.event_id)
+    await deliveries.queue_once(session, event.subscriber_id, [batch], deps.clock.now())
+
+
+async def content_changed(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
+    """Record the change, a pending item per subscriber, and alerts for immediate ones."""
+    now = deps.clock.now()
+    await changes.store(session, event)
+    batch = Batch.alert(event.event_id)
+    total = 0
+    async for recipients in read_api.stream_recipients(
+        session, event.topics, batch_size=FANOUT_BATCH
+    ):
+        alerts = []
+        owed = []
+        for recipient in recipients:
+            if recipient.frequency == Frequency.IMMEDIATE:
+                alerts.append(recipient.subscriber_id)
+            else:
+                owed.append((recipient.subscriber_id, recipient.topic))
+        await deliveries.queue(session, alerts, batch, now)
+        await pending_items.add(session, owed, event.event_id, now)
+        total += len(recipients)
+    if total >= deliveries.ANALYZE_AFTER:
+        await deliveries.refresh_planner_statistics(session)
+    log.info("mailer: change %s fanned out to %d subscribers", event.event_id, total)
+
+
+async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:
+    """Move pending items to the new rhythm and drop those of topics no longer followed."""
+    await pending_items.drop_open(session, event.subscriber_id, keep_topics=event.topics)
+    if event.frequency.is_digest:
+        return  # the next digest of the new rhythm takes whatever is pending
+    # Switching to immediate: what waited for a digest goes out now, one alert each.
+    pending = await pending_items.open_changes(session, event.subscriber_id)
+    now = deps.clock.now()
+    batches = [Batch.alert(change_id) for _, change_id in pending]
+    await deliveries.queue_once(session, event.subscriber_id, batches, now)
+    if pending:
+        # An alert dropped by an earlier switch to a digest (its change became the pending
+        # item taken here) is the one owed again: requeue it; a sent one stays sent.
+        await deliveries.requeue_dropped_alerts(
+            session, event.subscriber_id, [b.key for b in batches], now
+        )
+        await pending_items.delete_items(session, [item_id for item_id, _ in pending])
+
+
+async def unsubscribed(session: AsyncSession, deps: Deps, event: SubscriberUnsubscribed) -> None:
+    """Drop what was waiting for the ended topics (the sender re-checks at send time too)."""
+    if event.all_topics:
+        await pending_items.drop_open(session, event.subscriber_id)
+        await deliveries.drop_open(session, event.subscriber_id, kinds=_TOPIC_MAIL)
+    else:
+        await pending_items.drop_open(session, event.subscriber_id, topics=event.topics)
+
+
+async def erased(session: AsyncSession, deps: Deps, event: SubscriberErased) -> None:
+    """Drop everything queued for the person and unlink the ledger from their id."""
+    await pending_items.forget_subscriber(session, event.subscriber_id)
+    await deliveries.drop_open(session, event.subscriber_id, kinds=None)
+    await deliveries.forget_subscriber(session, event.subscriber_id)
+
+
+async def source_status_changed(
+    session: AsyncSession, deps: Deps, event: SourceFailing | SourceRecovered
+) -> None:
+    """Mail every operator that a watched source fails or works again; without operators, log.
+
+    Operators are not subscribers: their addresses come from ``VARSEL_OPERATOR_EMAILS``, the
+    mails bypass the subscribers' delivery ledger, and nothing here touches subscriber data.
+    The SMTP hand-over happens inside the bus's transaction: a temporary SMTP failure rolls it
+    back and the event is delivered again; a crash after sending but before the commit can
+    repeat a mail, which carries the same Message-ID so a mail client shows it once.
+    """
+    settings = deps.settings
+    what = "is failing" if isinstance(event, SourceFailing) else "has recovered"
+    if not settings.operator_emails:
+        log.info("operators: source %s %s (no VARSEL_OPERATOR_EMAILS set)", event.source_url, what)
+        return
+    mail = render_operator_mail(
+        deps.env,
+        event,
+        site=settings.site_name,
+        base_url=settings.base_url,
+        admin_url=settings.resolved_admin_url,
     )
-    if kinds is not None:
-        query = query.where(Delivery.kind.in_(kinds))
-    await session.execute(query)
+    envelope = Envelope.of(settings.mail_from)
+    for index, recipient in enumerate(settings.operator_emails):
+        message = notice_bytes(
+            mail,
+            sender=settings.mail_from,
+            recipient=recipient,
+            message_id=envelope.notice_message_id(event.event_id, index),
+        )
+        try:
+            await deps.sender.send(envelope.sender, recipient, message)
+        except PermanentFailure as exc:
+            # Retrying cannot help a refused operator address; the others still get theirs.
+            log.error("operators: the mail server refused operator %d for good: %s", index, exc)
+    log.info(
+        "operators: told %d operator(s) that %s %s",
+        len(settings.operator_emails),
+        event.source_url,
+        what,
+    )

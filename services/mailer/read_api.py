@@ -1,18 +1,19 @@
-"""What the mailer publishes for the operations view: mail counts per day and status."""
+"""What the mailer publishes for the operations view and metrics: mail counts and digest runs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from enum import StrEnum
+from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters.tables import Delivery, DigestRun
+from services.mailer.adapters import digest_runs, mail_counts
+from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.periods import next_run_after
-from shared.vocabulary import DIGEST_FREQUENCIES
+from shared.vocabulary import DIGEST_FREQUENCIES, Frequency
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,29 +25,42 @@ class DayCount:
     count: int
 
 
-def _utc_day(column: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
-
-
 async def mail_counts_per_day(session: AsyncSession, since: datetime) -> list[DayCount]:
     """Count deliveries created since a time, per UTC day and status, newest day first."""
-    day = _utc_day(Delivery.created_at, session.get_bind().dialect.name)
-    rows = await session.execute(
-        select(day, Delivery.status, func.count())
-        .where(Delivery.created_at >= since)
-        .group_by(day, Delivery.status)
-        .order_by(day.desc(), Delivery.status)
-    )
-    return [
-        DayCount(date.fromisoformat(str(raw)[:10]), status, count)
-        for raw, status, count in rows.all()
-    ]
+    return [DayCount(*row) for row in await mail_counts.per_day_and_status(session, since)]
 
 
-# The mail chart's series: what became of the mails created on a day.
-MAIL_SERIES: Final = ("sent", "queued", "retried", "failed")
+@dataclass(frozen=True, slots=True)
+class KindCount:
+    """How many mails of one kind are in one status."""
+
+    kind: str
+    status: str
+    count: int
+
+
+async def mail_counts_per_kind(session: AsyncSession) -> list[KindCount]:
+    """Count every delivery in the ledger per kind and status."""
+    return [KindCount(*row) for row in await mail_counts.per_kind_and_status(session)]
+
+
+class MailSeries(StrEnum):
+    """The mail chart's series: what became of the mails created on a day."""
+
+    SENT = DeliveryStatus.SENT.value
+    QUEUED = DeliveryStatus.QUEUED.value  # still to go, being sent included
+    RETRIED = "retried"  # needed more than one try (overlaps the others)
+    FAILED = DeliveryStatus.FAILED.value
+
+
+MAIL_SERIES: Final[tuple[str, ...]] = tuple(MailSeries)
+# Where a delivery in each status is counted; dropped ones are in no series.
+_SERIES_OF: Final[dict[str, MailSeries]] = {
+    DeliveryStatus.SENT: MailSeries.SENT,
+    DeliveryStatus.QUEUED: MailSeries.QUEUED,
+    DeliveryStatus.SENDING: MailSeries.QUEUED,
+    DeliveryStatus.FAILED: MailSeries.FAILED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,27 +75,21 @@ async def mail_activity_per_day(
     session: AsyncSession, first_day: date, last_day: date
 ) -> MailActivity:
     """Count mails created on each UTC day of a window by outcome (retried overlaps the rest)."""
-    day = _utc_day(Delivery.created_at, session.get_bind().dialect.name)
     start = datetime.combine(first_day, time.min, tzinfo=UTC)
     end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC)
-    # A mail sent at the first try keeps attempts at 0; each failed try adds one.
-    retried = case((Delivery.attempts > 0, 1), else_=0)
-    rows = await session.execute(
-        select(day, Delivery.status, func.count(), func.sum(retried))
-        .where(Delivery.created_at >= start, Delivery.created_at < end)
-        .group_by(day, Delivery.status)
-    )
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     index = {d: i for i, d in enumerate(days)}
-    per_day = {series: [0] * len(days) for series in MAIL_SERIES}
-    for raw, status, count, with_retries in rows.all():
-        position = index.get(date.fromisoformat(str(raw)[:10]))
+    per_day: dict[str, list[int]] = {series: [0] * len(days) for series in MAIL_SERIES}
+    for day, status, count, with_retries in await mail_counts.per_day_with_retries(
+        session, start, end
+    ):
+        position = index.get(day)
         if position is None:
             continue
-        series = "queued" if status == "sending" else status
-        if series in per_day:
-            per_day[series][position] += int(count)
-        per_day["retried"][position] += int(with_retries or 0)
+        series = _SERIES_OF.get(status)
+        if series is not None:
+            per_day[series][position] += count
+        per_day[MailSeries.RETRIED][position] += with_retries
     return MailActivity(days, per_day)
 
 
@@ -89,7 +97,7 @@ async def mail_activity_per_day(
 class DigestSchedule:
     """When a digest rhythm runs next, and how its last run went."""
 
-    frequency: str
+    frequency: Frequency
     next_run_at: datetime
     last_key: str | None
     last_status: str | None
@@ -105,12 +113,7 @@ async def digest_schedule(
     tz = ZoneInfo(timezone)
     schedules = []
     for frequency in DIGEST_FREQUENCIES:
-        last = await session.scalar(
-            select(DigestRun)
-            .where(DigestRun.frequency == frequency)
-            .order_by(DigestRun.period_end.desc())
-            .limit(1)
-        )
+        last = await digest_runs.latest(session, frequency)
         schedules.append(
             DigestSchedule(
                 frequency=frequency,

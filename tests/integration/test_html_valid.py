@@ -27,9 +27,9 @@ from services.mailer.domain.message import (
     render_digest,
     render_manage_link,
 )
+from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import ChangeView, build_digest_sections
-from services.mailer.operator_alerts import render_operator_mail
 from shared.events import SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin

@@ -24,10 +24,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.mailer.adapters.tables import ChangeRecord
-from services.mailer.compose import Composer
 from services.mailer.domain.message import (
     RecipientLinks,
     build_environment,
@@ -36,6 +34,8 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import build_digest_sections
+from services.mailer.links import SignedLinks
+from services.mailer.mail_builder import MailBuilder
 from services.watcher.domain.content import Content, ContentError, compare, parse_content
 from services.watcher.domain.news import change_events, seen_entries
 from shared.catalogue import Catalogue, Topic
@@ -208,13 +208,12 @@ def _parse(kind: str, body: bytes, content_type: str) -> Content | None:
 
 
 ENV = build_environment()
-COMPOSER = Composer(
+BUILDER = MailBuilder(
     Settings(base_url="https://varsel.fhi.no", mail_from="FHI <varsel@fhi.no>"),
     Catalogue(
         topics=(Topic(slug=TOPIC, title={"nb": "Norge i verden", "en": "Norway in the world"}),)
     ),
-    TokenSigner("property-test-secret-key-0123456789"),
-    async_sessionmaker(),
+    SignedLinks("https://varsel.fhi.no", TokenSigner("property-test-secret-key-0123456789")),
     ENV,
 )
 MAIL = {"sender": "FHI <varsel@fhi.no>", "list_id": "varsel.fhi.no", "base_url": LINKS_BASE}
@@ -270,7 +269,7 @@ def _deliver(events: list[ContentChanged]) -> list[Delivered]:
             value.encode("utf-8")  # no lone surrogate
         record = ChangeRecord.of(event)
         for language in ("nb", "en"):
-            view = COMPOSER.change_view(record, language)
+            view = BUILDER.change_view(record, language)
             mail = render_alert(
                 ENV, language=language, change=view, topic_title="Norge i verden", **MAIL
             )

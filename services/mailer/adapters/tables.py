@@ -20,8 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.mailer.domain.ledger import OPEN_STATUSES
 from shared.db import Base, BigId, UTCDateTime
 from shared.events import ContentChanged
+
+# Where a delivery can still be claimed (the partial index of migration 0004).
+_OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 
 
 class ChangeRecord(Base):
@@ -89,17 +93,17 @@ class Delivery(Base):
         Index(
             "ix_mail_deliveries_claimable",
             "id",
-            postgresql_where=text("status IN ('queued', 'sending')"),
-            sqlite_where=text("status IN ('queued', 'sending')"),
+            postgresql_where=text(_OPEN),
+            sqlite_where=text(_OPEN),
         ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     batch_key: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20))  # confirm | manage_link | alert | digest
-    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10))  # queued | sending | sent | failed | dropped
+    kind: Mapped[str] = mapped_column(String(20))  # a DeliveryKind
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.ledger.encode_reference
+    status: Mapped[str] = mapped_column(String(10))  # a DeliveryStatus
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -118,7 +122,7 @@ class DigestRun(Base):
     frequency: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    status: Mapped[str] = mapped_column(String(10))  # running | done
+    status: Mapped[str] = mapped_column(String(10))  # a DigestRunStatus
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deliveries: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from services.mailer.domain.ledger import DeliveryKind
 from services.mailer.domain.mime import (
     MailTemplate,
     RecipientLinks,
@@ -69,10 +70,10 @@ def render_alert(
     """Render the mail about one change, sent straight away to immediate subscribers."""
     t = Translator(normalise_language(language))
     topic = t.quote(one_line(topic_title, max_length=_TITLE_MAX))
-    context = _list_context(t, base_url, site_name, privacy_url, frequency="immediate")
+    context = _list_context(t, base_url, site_name, privacy_url, frequency=Frequency.IMMEDIATE)
     context.update(topic=topic, change=_change_context(t, change))
     context["why"] = t("footer.why_alert", topic=topic, site=context["site"])
-    return _render(env, "alert", t, context, sender=sender, list_id=list_id)
+    return _render(env, DeliveryKind.ALERT, t, context, sender=sender, list_id=list_id)
 
 
 def render_digest(
@@ -107,7 +108,7 @@ def render_digest(
         ],
         why=t("footer.why_digest", site=context["site"]),
     )
-    return _render(env, "digest", t, context, sender=sender, list_id=list_id)
+    return _render(env, DeliveryKind.DIGEST, t, context, sender=sender, list_id=list_id)
 
 
 def render_confirm(
@@ -157,7 +158,7 @@ def render_confirm(
         why=t("confirm.why", site=context["site"]),
         ignore=t("confirm.ignore_existing" if existing else "confirm.ignore_new"),
     )
-    return _render(env, "confirm", t, context, sender=sender, list_id=None)
+    return _render(env, DeliveryKind.CONFIRM, t, context, sender=sender, list_id=None)
 
 
 def render_manage_link(
@@ -182,7 +183,7 @@ def render_manage_link(
         why=t("manage.why", site=context["site"]),
         ignore=t("manage.ignore"),
     )
-    return _render(env, "manage_link", t, context, sender=sender, list_id=None)
+    return _render(env, DeliveryKind.MANAGE_LINK, t, context, sender=sender, list_id=None)
 
 
 def _render(

@@ -274,13 +274,13 @@ class Translator:
     def format_date(self, day: date) -> str:
         """Format a calendar date: ``18. august 2022`` / ``18 August 2022``."""
         month = _MONTHS[self.language][day.month - 1]
-        if self.language == "nb":
+        if self.language == Language.NB:
             return f"{day.day}. {month} {day.year}"
         return f"{day.day} {month} {day.year}"
 
     def format_datetime(self, moment: datetime, tz: ZoneInfo) -> str:
         """Format a moment in local time: ``23. november 2026 kl. 07.00``."""
         local = moment.astimezone(tz)
-        if self.language == "nb":
+        if self.language == Language.NB:
             return f"{self.format_date(local)} kl. {local:%H.%M}"
         return f"{self.format_date(local)}, {local:%H:%M}"

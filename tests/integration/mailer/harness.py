@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.mailer.adapters.senders import MailSender
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
+from services.mailer.delivery import DeliveryWorker
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
@@ -109,6 +111,17 @@ class Harness:
     def uow(self) -> SqlUnitOfWork:
         """Return a unit of work for one subscriptions command."""
         return SqlUnitOfWork(self.runtime.sessions)
+
+    def worker(self, sender: MailSender, *, concurrency: int) -> DeliveryWorker:
+        """Return another delivery worker on the same database, sending through ``sender``."""
+        return DeliveryWorker(
+            self.runtime.sessions,
+            sender,
+            self.mailer.builder,
+            self.clock,
+            envelope=self.mailer.envelope,
+            concurrency=concurrency,
+        )
 
     async def close(self) -> None:
         """Release SMTP connections and the database."""

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from services.mailer.adapters.senders import HandOver, MailSender
-from services.mailer.delivery import LEASE, DeliveryWorker
+from services.mailer.delivery import LEASE
 from tests.integration.mailer.harness import Harness
 
 
@@ -41,13 +41,7 @@ async def test_a_worker_stopped_mid_batch_loses_nothing_and_duplicates_nothing(
     await harness.seeded()
     await harness.change("Norge i verden: ny rapport")
     stalling = StallingSender(harness.mailer.sender, limit=3)
-    worker = DeliveryWorker(
-        harness.runtime.sessions,
-        stalling,
-        harness.mailer.composer,
-        harness.clock,
-        concurrency=4,
-    )
+    worker = harness.worker(stalling, concurrency=4)
 
     batch = asyncio.create_task(worker.send_due())
     for _ in range(500):

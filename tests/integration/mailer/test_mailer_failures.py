@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from services.mailer.adapters.tables import Delivery
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
 from shared.outbox import OutboxRow
 from tests.integration.mailer.faults import DroppingMailbox, LoopbackSmtp
@@ -179,3 +180,25 @@ async def test_one_bounce_event_counts_once_even_if_relayed_twice(harness: Harne
 
     subscriber = await harness.subscriber(subscriber_id)
     assert subscriber is not None and subscriber.hard_bounces == 1
+
+
+async def test_a_delivery_whose_reference_cannot_be_read_fails_and_the_rest_still_go(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _one_alert(harness)
+    (alert,) = await harness.deliveries("alert")
+    async with harness.runtime.sessions() as session, session.begin():
+        broken = await session.get(Delivery, alert.id)
+        assert broken is not None
+        broken.reference = {"change": "no longer a change id"}
+    await harness.change("Norge i verden: ny tabell")
+
+    await harness.send_all()
+
+    assert len(harness.received_by(ADDRESS)) == 1, "the readable alert still goes"
+    first, second = await harness.deliveries("alert")
+    assert (first.status, second.status) == ("failed", "sent")
+    assert first.last_error is not None and "not a 'alert' delivery reference" in first.last_error
+    assert f"delivery {first.id} cannot be read" in caplog.text
+    await harness.send_all()
+    assert len(harness.received()) == 1, "a failed delivery is not claimed again"

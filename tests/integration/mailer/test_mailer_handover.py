@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 
+from services.mailer.adapters.handover import HandOverLedger
 from services.mailer.adapters.senders import HandOver, HandOverRefused, MailSender
-from services.mailer.delivery import LEASE, DeliveryWorker
-from services.mailer.handover import HandOverLedger
+from services.mailer.delivery import LEASE
 from tests.integration.mailer.harness import Harness
 
 ADDRESS = "kari@example.org"
@@ -49,9 +49,7 @@ async def test_a_worker_stalled_past_its_lease_cannot_send_what_another_took_ove
 ) -> None:
     await _one_alert(harness)
     gated = GatedSender(harness.mailer.sender)
-    stalled = DeliveryWorker(
-        harness.runtime.sessions, gated, harness.mailer.composer, harness.clock, concurrency=2
-    )
+    stalled = harness.worker(gated, concurrency=2)
     batch = asyncio.create_task(stalled.send_due())
     await asyncio.wait_for(gated.reached.wait(), 10)
 

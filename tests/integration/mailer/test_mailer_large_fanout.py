@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from services.mailer.handlers import ANALYZE_AFTER
+from services.mailer.adapters.deliveries import ANALYZE_AFTER
 from tests.integration.mailer.harness import Harness, on
 from tests.support.seed import insert_immediate_subscribers
 

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import UTC, datetime
 
-from services.mailer.delivery import Claimed, message_id_for
+from services.mailer.domain.envelope import Envelope
 
-
-def claimed(delivery_id: int, batch_key: str = "change:1", attempts: int = 0) -> Claimed:
-    lease = datetime(2026, 11, 22, 7, tzinfo=UTC)
-    return Claimed(delivery_id, uuid.uuid4(), "alert", batch_key, {}, attempts, lease)
+ENVELOPE = Envelope.of("Folkehelseinstituttet <varsel@fhi.no>")
 
 
 def test_a_retry_or_resend_after_a_crash_carries_the_same_message_id() -> None:
-    first = message_id_for(claimed(41), "fhi.no")
-    assert first == message_id_for(claimed(41, attempts=3), "fhi.no")
+    first = ENVELOPE.delivery_message_id(41, "change:1")
+    assert first == ENVELOPE.delivery_message_id(41, "change:1")
     assert re.fullmatch(r"<41\.[0-9a-f]{16}@fhi\.no>", first)
 
 
 def test_other_deliveries_get_other_message_ids() -> None:
-    ids = {message_id_for(claimed(n, f"change:{n % 7}"), "fhi.no") for n in range(1000)}
+    ids = {ENVELOPE.delivery_message_id(n, f"change:{n % 7}") for n in range(1000)}
     assert len(ids) == 1000
-    assert message_id_for(claimed(1, "change:a"), "fhi.no") != message_id_for(
-        claimed(1, "change:b"), "fhi.no"
+    assert ENVELOPE.delivery_message_id(1, "change:a") != ENVELOPE.delivery_message_id(
+        1, "change:b"
     )
+
+
+def test_the_envelope_sender_is_the_from_address_and_its_domain_names_the_mails() -> None:
+    assert (ENVELOPE.sender, ENVELOPE.domain) == ("varsel@fhi.no", "fhi.no")
+    assert Envelope.of("") == Envelope("varsel@localhost", "localhost")

@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.mailer.adapters.senders import HandOverRefused
 from services.mailer.adapters.tables import Delivery
-from services.mailer.outcomes import RECORD_RETRY_PAUSES
+from services.mailer.domain.ledger import DeliveryStatus
+from services.mailer.domain.outcomes import RECORD_RETRY_PAUSES
 from shared.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -191,8 +192,13 @@ class HandOverLedger:
                 async with self._engine.begin() as connection:
                     await connection.execute(
                         update(Delivery)
-                        .where(Delivery.id.in_(ids), Delivery.status == "sending")
-                        .values(status="sent", sent_at=now, lease_until=None, last_error=None)
+                        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+                        .values(
+                            status=DeliveryStatus.SENT,
+                            sent_at=now,
+                            lease_until=None,
+                            last_error=None,
+                        )
                     )
                 return
             except Exception as exc:
@@ -212,8 +218,12 @@ class HandOverLedger:
             async with self._engine.begin() as connection:
                 await connection.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(ids), Delivery.status == "sent")
-                    .values(status="queued", next_attempt_at=self._clock.now(), sent_at=None)
+                    .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENT)
+                    .values(
+                        status=DeliveryStatus.QUEUED,
+                        next_attempt_at=self._clock.now(),
+                        sent_at=None,
+                    )
                 )
         except Exception:
             # Rare (cancelled and the database gone at once); the operator must know which.
@@ -237,10 +247,11 @@ def _write_dots(handing: list[_Waiting]) -> dict[_Waiting, Exception]:
 # The mark on PostgreSQL, straight to asyncpg: it runs for every mail, and SQLAlchemy's
 # per-execution work was a large part of the mailer's CPU in bench/mailer/fanout.py. asyncpg
 # also writes COMMIT before its first await, which the hand-over order above relies on.
+# The table and statuses are constants spelled once elsewhere; every value is a parameter.
 _POSTGRES_MARK = (
-    "UPDATE mail_deliveries SET status = 'sent', sent_at = $3, lease_until = NULL, "
-    "last_error = NULL WHERE id = ANY($1::bigint[]) AND status = 'sending' "
-    "AND lease_until = $2 RETURNING id"
+    f"UPDATE {Delivery.__tablename__} SET status = '{DeliveryStatus.SENT}', sent_at = $3, "  # noqa: S608
+    f"lease_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[]) "
+    f"AND status = '{DeliveryStatus.SENDING}' AND lease_until = $2 RETURNING id"
 )
 
 
@@ -253,7 +264,13 @@ def _mark_statement(dialect: str) -> Update:
         ids = Delivery.id.in_(bindparam("ids", expanding=True))
     return (
         update(Delivery)
-        .where(ids, Delivery.status == "sending", Delivery.lease_until == bindparam("held_until"))
-        .values(status="sent", sent_at=bindparam("now"), lease_until=None, last_error=None)
+        .where(
+            ids,
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.lease_until == bindparam("held_until"),
+        )
+        .values(
+            status=DeliveryStatus.SENT, sent_at=bindparam("now"), lease_until=None, last_error=None
+        )
         .returning(Delivery.id)
     )

@@ -1,0 +1,45 @@
+"""Statements on the stored changes (``mail_changes``): a copy of each content.changed event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import ChangeRecord, PendingItem
+from shared.db import rowcount
+from shared.events import ContentChanged
+
+
+async def store(session: AsyncSession, event: ContentChanged) -> None:
+    """Keep what a change's mails show, for as long as a mail may still need it."""
+    session.add(ChangeRecord.of(event))
+    await session.flush()
+
+
+async def by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ChangeRecord]:
+    """Return the stored changes among ``ids``; purged ones are missing."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(ChangeRecord).where(ChangeRecord.id.in_(ids)))
+    return {row.id: row for row in rows.all()}
+
+
+async def first_topic(session: AsyncSession, change_id: uuid.UUID) -> str | None:
+    """Return the first topic of a stored change, or None if it is gone."""
+    change = await session.get(ChangeRecord, change_id)
+    return change.topics[0] if change is not None else None
+
+
+async def purge_unreferenced(session: AsyncSession, occurred_before: datetime) -> int:
+    """Delete changes older than a time that no pending item needs; return how many."""
+    result = await session.execute(
+        delete(ChangeRecord).where(
+            ChangeRecord.occurred_at < occurred_before,
+            ~exists(select(PendingItem.id).where(PendingItem.change_id == ChangeRecord.id)),
+        )
+    )
+    return rowcount(result)

@@ -1,0 +1,74 @@
+"""The claim: lease a batch of due deliveries to this process.
+
+On PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so workers claiming at once take
+different rows; another process takes a delivery only after its lease expired.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import Delivery
+from services.mailer.domain.ledger import Claimed, DeliveryStatus, decode_reference
+
+log = logging.getLogger(__name__)
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, lease_until: datetime, *, limit: int, skip_locked: bool
+) -> list[Claimed]:
+    """Lease up to ``limit`` deliveries that are due or whose lease ran out, oldest first."""
+    query = (
+        select(
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.kind,
+            Delivery.batch_key,
+            Delivery.reference,
+            Delivery.attempts,
+        )
+        .where(
+            or_(
+                (Delivery.status == DeliveryStatus.QUEUED) & (Delivery.next_attempt_at <= now),
+                (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
+            )
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    rows = (await session.execute(query)).all()
+    claimed: list[Claimed] = []
+    unreadable: dict[int, str] = {}
+    for r in rows:
+        try:
+            reference = decode_reference(r.kind, r.reference)
+        except ValueError as exc:
+            unreadable[r.id] = str(exc)
+            continue
+        claimed.append(
+            Claimed(r.id, r.subscriber_id, r.batch_key, reference, r.attempts, lease_until)
+        )
+    if claimed:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([c.id for c in claimed]))
+            .values(status=DeliveryStatus.SENDING, lease_until=lease_until)
+        )
+    if unreadable:
+        # No try can send what the ledger cannot read: fail it now rather than on every claim.
+        for delivery_id, reason in unreadable.items():
+            log.error("mailer: delivery %d cannot be read: %s", delivery_id, reason)
+        await session.execute(
+            update(Delivery),
+            [
+                {"id": i, "status": DeliveryStatus.FAILED, "lease_until": None, "last_error": e}
+                for i, e in unreadable.items()
+            ],
+        )
+    return claimed

@@ -1,0 +1,196 @@
+"""Statements on the delivery ledger (``mail_deliveries``): queue, drop, record, forget, purge.
+
+One row per mail, unique per (subscriber, batch key), so nothing is queued twice. The claim a
+worker takes is in ``claims``; the mark written before the final dot is in ``handover``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import Delivery, PendingItem
+from services.mailer.domain.ledger import (
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    Batch,
+    DeliveryKind,
+    DeliveryStatus,
+    encode_reference,
+)
+from services.mailer.domain.outcomes import NextStep
+from shared.db import refresh_statistics, rowcount
+
+# A fan-out this large changes the delivery tables enough to mislead the query planner until
+# their statistics are refreshed (shared.db.refresh_statistics).
+ANALYZE_AFTER = 10_000
+
+
+def _rows(subscriber_ids: Iterable[uuid.UUID], batch: Batch, now: datetime) -> list[dict[str, Any]]:
+    """Return the values of one batch's queued deliveries, one per subscriber."""
+    reference = encode_reference(batch.reference)
+    return [
+        {
+            "subscriber_id": subscriber_id,
+            "batch_key": batch.key,
+            "kind": batch.kind,
+            "reference": reference,
+            "status": DeliveryStatus.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for subscriber_id in subscriber_ids
+    ]
+
+
+async def queue(
+    session: AsyncSession, subscriber_ids: Sequence[uuid.UUID], batch: Batch, now: datetime
+) -> None:
+    """Queue one batch for people who cannot have it yet (a change's first fan-out)."""
+    if subscriber_ids:
+        await session.execute(insert(Delivery), _rows(subscriber_ids, batch, now))
+
+
+async def queue_once(
+    session: AsyncSession, subscriber_id: uuid.UUID, batches: Sequence[Batch], now: datetime
+) -> None:
+    """Queue batches for one person, skipping any the ledger already has for them."""
+    if not batches:
+        return
+    found = await session.scalars(
+        select(Delivery.batch_key).where(
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.batch_key.in_({b.key for b in batches}),
+        )
+    )
+    existing = set(found.all())
+    fresh = [
+        row for b in batches if b.key not in existing for row in _rows([subscriber_id], b, now)
+    ]
+    if fresh:
+        await session.execute(insert(Delivery), fresh)
+
+
+async def queue_digests(
+    session: AsyncSession, subscriber_ids: Sequence[uuid.UUID], batch: Batch, now: datetime
+) -> int:
+    """Queue a period's digest for people, quietly skipping those who have it; return how many."""
+    if not subscriber_ids:
+        return 0
+    # Another replica may walk the same period at the same moment (two mailers starting
+    # together): whoever comes second skips the rows the first wrote, quietly.
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        upsert(Delivery)
+        .on_conflict_do_nothing(index_elements=["subscriber_id", "batch_key"])
+        .returning(Delivery.id),
+        _rows(subscriber_ids, batch, now),
+    )
+    return len(result.all())
+
+
+async def having_batch(
+    session: AsyncSession, batch_key: str, subscriber_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Return which of the people already have a delivery of the batch."""
+    found = await session.scalars(
+        select(Delivery.subscriber_id).where(
+            Delivery.batch_key == batch_key, Delivery.subscriber_id.in_(subscriber_ids)
+        )
+    )
+    return {s for s in found.all() if s is not None}
+
+
+async def requeue_dropped_alerts(
+    session: AsyncSession, subscriber_id: uuid.UUID, batch_keys: Collection[str], now: datetime
+) -> None:
+    """Queue again the person's alerts of these batches that an earlier rhythm change dropped."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.kind == DeliveryKind.ALERT,
+            Delivery.batch_key.in_(batch_keys),
+            Delivery.status == DeliveryStatus.DROPPED,
+        )
+        .values(
+            status=DeliveryStatus.QUEUED, next_attempt_at=now, lease_until=None, last_error=None
+        )
+    )
+
+
+async def drop_open(
+    session: AsyncSession,
+    subscriber_id: uuid.UUID,
+    kinds: Collection[DeliveryKind] | None,
+) -> None:
+    """Drop the person's deliveries not sent yet (of ``kinds``, or all)."""
+    query = (
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.status.in_(OPEN_STATUSES))
+        .values(status=DeliveryStatus.DROPPED, last_error="ended by the subscriber")
+    )
+    if kinds is not None:
+        query = query.where(Delivery.kind.in_(kinds))
+    await session.execute(query)
+
+
+async def forget_subscriber(session: AsyncSession, subscriber_id: uuid.UUID) -> None:
+    """Unlink the ledger from an erased person: it keeps counts, not people."""
+    await session.execute(
+        update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(subscriber_id=None)
+    )
+
+
+async def mark_sent(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    """Record deliveries as sent (by a sender that took no hand-over)."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(status=DeliveryStatus.SENT, sent_at=now, lease_until=None, last_error=None)
+        )
+
+
+async def record_next_steps(
+    session: AsyncSession, steps: Sequence[tuple[int, NextStep, str | None]]
+) -> None:
+    """Record what becomes of deliveries that were not sent, with each one's error."""
+    if steps:
+        await session.execute(
+            update(Delivery),
+            [
+                {
+                    "id": delivery_id,
+                    "status": step.status,
+                    "attempts": step.attempts,
+                    "next_attempt_at": step.next_attempt_at,
+                    "lease_until": None,
+                    "last_error": error,
+                }
+                for delivery_id, step, error in steps
+            ],
+        )
+
+
+async def purge_finished(session: AsyncSession, created_before: datetime) -> int:
+    """Delete finished deliveries created before a time; return how many."""
+    result = await session.execute(
+        delete(Delivery).where(
+            Delivery.status.in_(FINISHED_STATUSES), Delivery.created_at < created_before
+        )
+    )
+    return rowcount(result)
+
+
+async def refresh_planner_statistics(session: AsyncSession, *, items: bool = True) -> None:
+    """Tell PostgreSQL's planner how large the ledger (and the pending items) grew."""
+    await refresh_statistics(session, Delivery, *((PendingItem,) if items else ()))

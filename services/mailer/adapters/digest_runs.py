@@ -1,0 +1,60 @@
+"""Statements on the digest runs (``mail_digest_runs``): one row per period, so none runs twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import DigestRun
+from services.mailer.domain.ledger import DigestRunStatus
+from services.mailer.domain.periods import Period
+from shared.vocabulary import Frequency
+
+
+async def start(session: AsyncSession, period: Period, now: datetime) -> bool:
+    """Start or resume the period's run; False if it is done or another replica just began it."""
+    run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
+    if run is not None:
+        return run.status != DigestRunStatus.DONE
+    session.add(
+        DigestRun(
+            key=period.key,
+            frequency=period.frequency,
+            period_start=period.start,
+            period_end=period.end,
+            status=DigestRunStatus.RUNNING,
+            started_at=now,
+            deliveries=0,
+        )
+    )
+    try:
+        await session.flush()
+    except IntegrityError:
+        return False  # another replica started it a moment ago and will finish it
+    return True
+
+
+async def finish(session: AsyncSession, key: str, now: datetime, queued: int) -> None:
+    """Record a run as done, adding the deliveries this pass queued."""
+    await session.execute(
+        update(DigestRun)
+        .where(DigestRun.key == key)
+        .values(
+            status=DigestRunStatus.DONE,
+            finished_at=now,
+            deliveries=DigestRun.deliveries + queued,
+        )
+    )
+
+
+async def latest(session: AsyncSession, frequency: Frequency) -> DigestRun | None:
+    """Return the run of the rhythm's latest recorded period."""
+    return await session.scalar(
+        select(DigestRun)
+        .where(DigestRun.frequency == frequency)
+        .order_by(DigestRun.period_end.desc())
+        .limit(1)
+    )

@@ -1,0 +1,62 @@
+"""The counts the operations view reads from the delivery ledger, grouped per UTC day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters.tables import Delivery
+
+
+def _utc_day(column: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
+def _day(raw: object) -> date:
+    """Read a day as either database returns it (a date, or ISO text on SQLite)."""
+    return date.fromisoformat(str(raw)[:10])
+
+
+async def per_day_and_status(session: AsyncSession, since: datetime) -> list[tuple[date, str, int]]:
+    """Count deliveries created since a time per UTC day and status, newest day first."""
+    day = _utc_day(Delivery.created_at, session.get_bind().dialect.name)
+    rows = await session.execute(
+        select(day, Delivery.status, func.count())
+        .where(Delivery.created_at >= since)
+        .group_by(day, Delivery.status)
+        .order_by(day.desc(), Delivery.status)
+    )
+    return [(_day(raw), status, count) for raw, status, count in rows.all()]
+
+
+async def per_day_with_retries(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[date, str, int, int]]:
+    """Count deliveries created in [start, end) per UTC day and status, and those retried."""
+    day = _utc_day(Delivery.created_at, session.get_bind().dialect.name)
+    # A mail sent at the first try keeps attempts at 0; each failed try adds one.
+    retried = case((Delivery.attempts > 0, 1), else_=0)
+    rows = await session.execute(
+        select(day, Delivery.status, func.count(), func.sum(retried))
+        .where(Delivery.created_at >= start, Delivery.created_at < end)
+        .group_by(day, Delivery.status)
+    )
+    return [
+        (_day(raw), status, int(count), int(with_retries or 0))
+        for raw, status, count, with_retries in rows.all()
+    ]
+
+
+async def per_kind_and_status(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Count every delivery in the ledger per kind and status."""
+    rows = await session.execute(
+        select(Delivery.kind, Delivery.status, func.count()).group_by(
+            Delivery.kind, Delivery.status
+        )
+    )
+    return [(kind, status, int(count)) for kind, status, count in rows.all()]

@@ -1,0 +1,42 @@
+"""What a claimed batch's mails need, loaded in a few queries before any is built."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer.adapters import changes, pending_items
+from services.mailer.adapters.tables import ChangeRecord
+from services.mailer.domain.ledger import AlertReference, Claimed, ConfirmReference, DeliveryKind
+from services.subscriptions import read_api
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContext:
+    """The people, changes, digest contents and sign-up requests a batch refers to."""
+
+    people: dict[uuid.UUID, read_api.Addressee]
+    changes: dict[uuid.UUID, ChangeRecord]
+    digests: dict[int, list[uuid.UUID]]  # the change ids attached to each digest delivery
+    requests: dict[uuid.UUID, read_api.ConfirmationContext | None]
+
+
+async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) -> BatchContext:
+    """Load everything the batch's mails show; erased people and purged changes are missing."""
+    people = await read_api.addressees(
+        session, {c.subscriber_id for c in claimed if c.subscriber_id is not None}
+    )
+    digests = await pending_items.changes_of(
+        session, [c.id for c in claimed if c.kind is DeliveryKind.DIGEST]
+    )
+    change_ids = {c.reference.change_id for c in claimed if isinstance(c.reference, AlertReference)}
+    change_ids.update(change_id for attached in digests.values() for change_id in attached)
+    requests = {
+        c.reference.request_id: await read_api.confirmation_context(session, c.reference.request_id)
+        for c in claimed
+        if isinstance(c.reference, ConfirmReference)
+    }
+    return BatchContext(people, await changes.by_id(session, change_ids), digests, requests)

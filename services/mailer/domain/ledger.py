@@ -1,0 +1,179 @@
+"""The delivery ledger's words: what a mail is, where it stands, and what it refers to.
+
+Each is declared once, here. The enums are string enums, so they compare equal to the text the
+ledger stores; a reference is a typed value per kind of mail, and ``encode_reference`` and
+``decode_reference`` are the one place its stored form (a JSON object of strings) is spelled.
+``Batch`` spells the ledger's idempotency keys: one mail per (subscriber, batch).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Final
+from zoneinfo import ZoneInfo
+
+from services.mailer.domain.periods import Period
+from shared.vocabulary import Frequency
+
+
+class DeliveryKind(StrEnum):
+    """What a delivery is: the mail it becomes."""
+
+    CONFIRM = "confirm"  # the double opt-in mail
+    MANAGE_LINK = "manage_link"  # a fresh link to the manage page, which the person asked for
+    ALERT = "alert"  # one change, straight away
+    DIGEST = "digest"  # a daily or weekly summary of the changes a person is owed
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands in the ledger."""
+
+    QUEUED = "queued"  # due at next_attempt_at
+    SENDING = "sending"  # leased by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or could not be built
+    DROPPED = "dropped"  # no longer wanted (erased, unsubscribed, rhythm changed)
+
+
+# A worker may still send these; the others are finished and only kept for the counts.
+OPEN_STATUSES: Final = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+FINISHED_STATUSES: Final = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.DROPPED)
+
+
+class DigestRunStatus(StrEnum):
+    """Where one period's digest run stands; a run that dies stays running and is resumed."""
+
+    RUNNING = "running"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmReference:
+    """The sign-up request a confirmation mail confirms."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.CONFIRM
+    request_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ManageLinkReference:
+    """A manage-link mail refers to nothing but its person."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.MANAGE_LINK
+
+
+@dataclass(frozen=True, slots=True)
+class AlertReference:
+    """The change an alert is about."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.ALERT
+    change_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReference:
+    """The period a digest covers; its changes are the pending items attached to it."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.DIGEST
+    frequency: Frequency
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, period: Period) -> DigestReference:
+        """Return the reference to a digest period."""
+        return cls(period.frequency, period.start, period.end)
+
+    def period(self, tz: ZoneInfo) -> Period:
+        """Return the period, shown in ``tz``."""
+        return Period(frequency=self.frequency, start=self.start, end=self.end, tz=tz)
+
+
+Reference = ConfirmReference | ManageLinkReference | AlertReference | DigestReference
+
+
+def encode_reference(reference: Reference) -> dict[str, str]:
+    """Return the stored form of a reference."""
+    match reference:
+        case ConfirmReference(request_id=request_id):
+            return {"request_id": str(request_id)}
+        case ManageLinkReference():
+            return {}
+        case AlertReference(change_id=change_id):
+            return {"change_id": str(change_id)}
+        case DigestReference(frequency=frequency, start=start, end=end):
+            return {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
+
+
+_DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
+    DeliveryKind.CONFIRM: lambda v: ConfirmReference(uuid.UUID(v["request_id"])),
+    DeliveryKind.MANAGE_LINK: lambda v: ManageLinkReference(),
+    DeliveryKind.ALERT: lambda v: AlertReference(uuid.UUID(v["change_id"])),
+    DeliveryKind.DIGEST: lambda v: DigestReference(
+        Frequency(v["frequency"]),
+        datetime.fromisoformat(v["start"]),
+        datetime.fromisoformat(v["end"]),
+    ),
+}
+
+
+def decode_reference(kind: str, stored: Mapping[str, Any]) -> Reference:
+    """Rebuild the reference of a delivery of ``kind``; ValueError if the row is not one."""
+    try:
+        return _DECODERS[DeliveryKind(kind)](stored)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a {kind!r} delivery reference: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One mail's content for any number of people: the ledger holds one per (subscriber, key)."""
+
+    key: str
+    reference: Reference
+
+    @property
+    def kind(self) -> DeliveryKind:
+        """Return what the mail is."""
+        return self.reference.kind
+
+    @classmethod
+    def confirm(cls, request_id: uuid.UUID, event_id: uuid.UUID) -> Batch:
+        """Return the confirmation a sign-up asked for (a new request event, a new mail)."""
+        return cls(f"confirm:{request_id}:{event_id}", ConfirmReference(request_id))
+
+    @classmethod
+    def manage_link(cls, event_id: uuid.UUID) -> Batch:
+        """Return the manage-link mail one request asked for."""
+        return cls(f"manage:{event_id}", ManageLinkReference())
+
+    @classmethod
+    def alert(cls, change_id: uuid.UUID) -> Batch:
+        """Return the alert about one change: whatever queues it, a person gets it once."""
+        return cls(f"change:{change_id}", AlertReference(change_id))
+
+    @classmethod
+    def digest(cls, period: Period) -> Batch:
+        """Return the digest of one period: a person gets one per period."""
+        return cls(period.key, DigestReference.of(period))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery this process has leased until ``lease_until``."""
+
+    id: int
+    subscriber_id: uuid.UUID | None
+    batch_key: str
+    reference: Reference
+    attempts: int
+    lease_until: datetime
+
+    @property
+    def kind(self) -> DeliveryKind:
+        """Return what the mail is."""
+        return self.reference.kind

@@ -1,0 +1,54 @@
+"""The mailer's event consumers: each event's handler, bound to the bus under one queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer import handlers
+from services.mailer.handlers import Deps
+from shared.bus import EventBus, Handler
+from shared.events import (
+    ContentChanged,
+    Event,
+    ManageLinkRequested,
+    PreferencesChanged,
+    SignupRequested,
+    SourceFailing,
+    SourceRecovered,
+    SubscriberErased,
+    SubscriberUnsubscribed,
+)
+
+CONSUMER = "mailer"  # the mailer's one queue; the inbox keys on (consumer, event id)
+
+MailerHandler = Callable[[AsyncSession, Deps, Any], Awaitable[None]]
+
+
+def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
+    """Register a consumer for every event the mailer handles."""
+
+    def consumer(handler: MailerHandler, *, queues_mail: bool) -> Handler:
+        async def consume(event: Any, session: AsyncSession) -> None:
+            await handler(session, deps, event)
+            if queues_mail:
+                wake.set()  # the delivery worker looks for the new work right away
+
+        return consume
+
+    # (event, its handler, whether it queues mail for the delivery worker)
+    bindings: list[tuple[type[Event], MailerHandler, bool]] = [
+        (SignupRequested, handlers.signup_requested, True),
+        (ManageLinkRequested, handlers.manage_link_requested, True),
+        (ContentChanged, handlers.content_changed, True),
+        (PreferencesChanged, handlers.preferences_changed, True),
+        (SubscriberUnsubscribed, handlers.unsubscribed, False),
+        (SubscriberErased, handlers.erased, False),
+        (SourceFailing, handlers.source_status_changed, False),
+        (SourceRecovered, handlers.source_status_changed, False),
+    ]
+    for event_type, handler, queues_mail in bindings:
+        bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))

@@ -1,0 +1,25 @@
+"""The sending loop: send whatever is due, then sleep until woken or the poll interval ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from services.mailer.delivery import DeliveryWorker
+from shared.wakeup import sleep_until_woken
+
+log = logging.getLogger(__name__)
+
+
+async def send_until_stopped(
+    worker: DeliveryWorker, stop: asyncio.Event, poll_seconds: float
+) -> None:
+    """Send until ``stop`` is set, waking early when new work is queued."""
+    while not stop.is_set():
+        try:
+            while await worker.send_due():
+                if stop.is_set():
+                    return
+        except Exception:
+            log.exception("mailer: delivery pass failed; will try again")
+        await sleep_until_woken(worker.wake, stop, poll_seconds)

@@ -1,0 +1,204 @@
+"""Building a delivery's mail: render once per (mail, content, language), personalise per person.
+
+What a mail shows is loaded beforehand for the whole batch (``batch_context``); rendered mails
+are shared through the ``RenderCache``; links are signed by ``SignedLinks``. Nothing here reads
+the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from services.mailer.adapters.tables import ChangeRecord
+from services.mailer.batch_context import BatchContext
+from services.mailer.domain.ledger import (
+    AlertReference,
+    Claimed,
+    ConfirmReference,
+    DeliveryKind,
+    DigestReference,
+    ManageLinkReference,
+)
+from services.mailer.domain.message import (
+    RecipientLinks,
+    RenderedMail,
+    render_alert,
+    render_confirm,
+    render_digest,
+    render_manage_link,
+)
+from services.mailer.domain.views import ChangeView, build_digest_sections
+from services.mailer.links import SignedLinks
+from services.mailer.render_cache import RenderCache
+from services.subscriptions import read_api
+from shared.catalogue import Catalogue
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A rendered mail plus the links that make it one person's."""
+
+    mail: RenderedMail
+    links: RecipientLinks | None
+
+    def personalise(self, *, to: str, message_id: str, now: datetime) -> bytes:
+        """Return the final bytes for one recipient."""
+        return self.mail.personalise(to=to, links=self.links, message_id=message_id, date=now)
+
+
+class MailBuilder:
+    """Turns a claimed delivery into a mail for its recipient."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalogue: Catalogue,
+        links: SignedLinks,
+        env: jinja2.Environment,
+        cache: RenderCache | None = None,
+    ) -> None:
+        self._settings = settings
+        self._catalogue = catalogue
+        self._links = links
+        self._env = env
+        self._cache = cache or RenderCache()
+        self._tz = ZoneInfo(settings.timezone)
+        self._common: dict[str, Any] = {
+            "sender": settings.mail_from,
+            "base_url": settings.base_url,
+            "site_name": settings.site_name,
+            "privacy_url": f"{settings.base_url}{settings.privacy_url}",
+        }
+
+    def build(
+        self, item: Claimed, person: read_api.Addressee, context: BatchContext, now: datetime
+    ) -> Built | None:
+        """Build the mail, or None if it is no longer wanted; LookupError if its data is gone."""
+        reference = item.reference
+        if isinstance(reference, ConfirmReference):
+            request = context.requests.get(reference.request_id)
+            if request is None or not request.open or request.expires_at <= now:
+                return None
+            confirm_url = self._links.confirm_url(reference.request_id, now)
+            return Built(self._confirm(request, confirm_url), None)
+        if not person.active:
+            return None
+        if isinstance(reference, ManageLinkReference):
+            manage_url = self._links.for_subscriber(person.subscriber_id, now).manage_url
+            mail = render_manage_link(
+                self._env, language=person.language, manage_url=manage_url, **self._common
+            )
+            return Built(mail, None)
+        if isinstance(reference, AlertReference):
+            change = context.changes.get(reference.change_id)
+            if change is None:
+                raise LookupError("the change is no longer stored")
+            wanted = self._alert(change, person)
+        else:
+            attached = context.digests.get(item.id, [])
+            stored = [context.changes[c] for c in attached if c in context.changes]
+            wanted = self._digest(reference, stored, person)
+        if wanted is None:
+            return None
+        return Built(wanted, self._links.for_subscriber(person.subscriber_id, now))
+
+    def _confirm(self, request: read_api.ConfirmationContext, confirm_url: str) -> RenderedMail:
+        language = request.language
+        return render_confirm(
+            self._env,
+            language=language,
+            confirm_url=confirm_url,
+            topics=[self._topic_title(t, language) for t in request.topics],
+            existing_topics=[self._topic_title(t, language) for t in request.existing_topics],
+            frequency=request.frequency,
+            expires_days=self._settings.confirm_ttl_days,
+            **self._common,
+        )
+
+    def _alert(self, change: ChangeRecord, person: read_api.Addressee) -> RenderedMail | None:
+        followed = [t for t in change.topics if t in person.topics]
+        if not followed:
+            return None
+        language = person.language
+        return self._cache.get(
+            (DeliveryKind.ALERT, change.id, language, followed[0]),
+            lambda: render_alert(
+                self._env,
+                language=language,
+                change=self.change_view(change, language),
+                topic_title=self._topic_title(followed[0], language),
+                list_id=self._settings.list_id,
+                **self._common,
+            ),
+        )
+
+    def _digest(
+        self, reference: DigestReference, rows: list[ChangeRecord], person: read_api.Addressee
+    ) -> RenderedMail | None:
+        wanted = sorted((c for c in rows if set(c.topics) & person.topics), key=lambda c: str(c.id))
+        if not wanted:
+            return None
+        language = person.language
+
+        def render() -> RenderedMail:
+            views = [self.change_view(c, language) for c in wanted]
+            topics = {slug: self._topic_title(slug, language) for slug in sorted(person.topics)}
+            sections = build_digest_sections(views, topics, more_url=self._topic_page)
+            return render_digest(
+                self._env,
+                language=language,
+                period=reference.period(self._tz),
+                sections=sections,
+                list_id=self._settings.list_id,
+                **self._common,
+            )
+
+        # People with the same topics and language get the same digest: render it once.
+        key = (
+            DeliveryKind.DIGEST,
+            reference.frequency,
+            reference.start,
+            language,
+            ",".join(sorted(person.topics)),
+            ",".join(str(c.id) for c in wanted),
+        )
+        return self._cache.get(key, render)
+
+    def _topic_title(self, slug: str, language: str) -> str:
+        topic = self._catalogue.topic(slug)
+        return topic.title_in(language) if topic else slug
+
+    def _topic_page(self, slug: str) -> str | None:
+        """Return where a topic's full list of changes is, for digests cut short."""
+        topic = self._catalogue.topic(slug)
+        return topic.page if topic else None
+
+    def change_view(self, change: ChangeRecord, language: str) -> ChangeView:
+        """Return how a mail shows a stored change."""
+        view = ChangeView(
+            title=change.title,
+            url=change.url,
+            topic_slugs=tuple(change.topics),
+            topic_titles=tuple(self._topic_title(t, language) for t in change.topics),
+            published=change.published,
+            updated=change.updated,
+            summary=change.summary,
+            occurred_at=change.occurred_at,
+        )
+        if change.url and view.url is None:
+            log.warning(
+                "mailer: change %s links to %r, which is no safe web address; "
+                "its mails go without the link",
+                change.id,
+                change.url[:200],
+            )
+        return view
