@@ -21,6 +21,11 @@ class CatalogueError(Exception):
     """The catalogue file is missing or wrong; the message names the file, entry and problem."""
 
 
+def is_slug(value: str) -> bool:
+    """Tell whether a text has the shape of a topic slug: lower-case letters, digits, hyphens."""
+    return _SLUG.match(value) is not None
+
+
 def parse_interval(value: str | int) -> int:
     """Turn "15m", "2s", "1h" or a number of seconds into seconds."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -47,7 +52,7 @@ class Topic(BaseModel):
     @field_validator("slug")
     @classmethod
     def _slug_shape(cls, value: str) -> str:
-        if not _SLUG.match(value):
+        if not is_slug(value):
             raise ValueError("a slug is lower-case letters, digits and single hyphens")
         return value
 

@@ -153,6 +153,20 @@ class SubscriberBounced(Event):
     smtp_code: int = Field(ge=500, le=599)
 
 
+class RetentionApplied(Event):
+    """A service deleted what its retention periods let go: how many rows of what, never which."""
+
+    name: ClassVar[str] = "retention.applied"
+    version: ClassVar[int] = 1
+
+    service: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
+    # What kind of record (e.g. "snapshots", "unconfirmed_signups") and how many rows went.
+    removed: dict[str, int]
+    trigger: Literal["schedule", "command"]
+    # "system" for the schedule; "cli:<user>" for a command someone ran on the server.
+    actor: str = Field(min_length=1, max_length=100)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -166,6 +180,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubscriberUnsubscribed,
         SubscriberErased,
         SubscriberBounced,
+        RetentionApplied,
     )
 }
 

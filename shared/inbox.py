@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, select
+from sqlalchemy import String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UTCDateTime
+from shared.db import Base, UTCDateTime, rowcount
 
 
 class ProcessedEvent(Base):
@@ -37,3 +37,11 @@ async def claim(session: AsyncSession, consumer: str, event_id: str, now: dateti
     session.add(ProcessedEvent(consumer=consumer, event_id=event_id, processed_at=now))
     await session.flush()
     return True
+
+
+async def purge_handled(session: AsyncSession, older_than: datetime) -> int:
+    """Forget the events consumers handled before a cut-off; return how many."""
+    result = await session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.processed_at < older_than)
+    )
+    return rowcount(result)

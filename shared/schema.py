@@ -18,7 +18,7 @@ _TABLE_MODULES = (
     "shared.inbox",
     "shared.web.rate_limit",
     "services.subscriptions.adapters.tables",
-    "services.subscriptions.admin.tables",
+    "services.admin.adapters.tables",
     "services.watcher.adapters.tables",
     "services.mailer.adapters.tables",
 )

@@ -4,36 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from typing import Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import delete
 
+from services.admin import bootstrap as admin
 from services.mailer.bootstrap import Mailer
 from services.mailer.entrypoints.digest_schedule import schedule_digests
 from services.mailer.entrypoints.sending import send_until_stopped
-from services.mailer.retention import purge_deliveries
 from services.subscriptions import bootstrap as subscriptions
-from services.subscriptions.admin import audit
-from services.subscriptions.admin.retention import purge_consent
 from services.watcher.bootstrap import Watcher
-from services.watcher.retention import purge_snapshots
-from shared.db import rowcount
-from shared.inbox import ProcessedEvent
-from shared.outbox import purge_published
+from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.web.request_ids import RequestIdMiddleware
 from varsel.metrics import render_metrics
 
 log = logging.getLogger(__name__)
 
-SERVICES: Final = ("subscriptions", "watcher", "mailer")
+SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin")
 # Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
 SHUTDOWN_GRACE_SECONDS: Final = 20.0
 
@@ -47,33 +40,30 @@ async def _dead_letters(runtime: Runtime) -> int | None:
         return None
 
 
-async def _housekeeping(runtime: Runtime) -> None:
-    """Apply the retention periods and write what was removed (counts only) to the audit log."""
-    settings, now = runtime.settings, runtime.clock.now()
-    removed: dict[str, int] = {
-        "unconfirmed_signups": await subscriptions.purge_unconfirmed(runtime)
-    }
-    async with runtime.sessions() as session, session.begin():
-        removed.update(await purge_deliveries(session, now, settings.delivery_retention_days))
-        removed["outbox_events"] = await purge_published(session, now - timedelta(days=7))
-        removed["snapshots"] = await purge_snapshots(session, now, settings.snapshot_retention_days)
-        handled = await session.execute(
-            delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - timedelta(days=30))
-        )
-        removed["processed_events"] = rowcount(handled)
-        if settings.consent_retention_days is not None:
-            removed["consent_records"] = await purge_consent(
-                session, days=settings.consent_retention_days, now=now
-            )
-        audit.record(
-            session,
-            actor="system",
-            action="retention_run",
-            client="scheduler",
-            now=now,
-            details=removed,
-        )
-    log.info("retention: removed %s", removed)
+Job = Callable[[], Awaitable[dict[str, int]]]
+HOUSEKEEPING_HOURS: Final = 1
+
+
+def housekeeping_jobs(
+    runtime: Runtime, services: Collection[str], mailer: Mailer | None, watcher: Watcher | None
+) -> dict[str, Job]:
+    """Return the retention jobs a process runs, by whose records they delete.
+
+    Each service deletes what its own retention periods let go, in its own process. The bus's
+    tables (published outbox rows, handled event ids) are kept by every process: each runs the
+    bus and its relay whatever services it hosts, and the deletes are idempotent, so replicas
+    doing them at once cost nothing and no way of splitting the services leaves them growing.
+    """
+    jobs: dict[str, Job] = {"bus": lambda: run_retention(runtime, "bus", purge_bus_records)}
+    if "subscriptions" in services:
+        jobs["subscriptions"] = lambda: subscriptions.housekeeping(runtime)
+    if watcher is not None:
+        jobs["watcher"] = watcher.housekeeping
+    if mailer is not None:
+        jobs["mailer"] = mailer.housekeeping
+    if "admin" in services:
+        jobs["admin"] = lambda: admin.housekeeping(runtime)
+    return jobs
 
 
 def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAPI:
@@ -85,6 +75,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     watcher = (
         Watcher(runtime) if "watcher" in services and runtime.settings.watcher_enabled else None
     )
+    housekeeping = housekeeping_jobs(runtime, services, mailer, watcher)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,9 +97,16 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
                 )
             )
             schedule_digests(scheduler, mailer.digests)
-        if "subscriptions" in services:
-            scheduler.add_job(_housekeeping, "interval", args=[runtime], hours=1, max_instances=1)
+        for name, job in housekeeping.items():
+            scheduler.add_job(
+                job,
+                "interval",
+                hours=HOUSEKEEPING_HOURS,
+                max_instances=1,
+                name=f"housekeeping:{name}",
+            )
         scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
@@ -137,6 +135,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     app.state.runtime = runtime
     app.state.mailer = mailer
     app.state.watcher = watcher
+    app.state.housekeeping = housekeeping
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -159,6 +158,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
 
     if "subscriptions" in services:
         subscriptions.install(app, runtime)
+    if "admin" in services:
+        admin.install(app, runtime)
     # Added last, so it is outermost: every line logged while a request is handled has its id.
     app.add_middleware(RequestIdMiddleware)
     return app

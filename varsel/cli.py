@@ -11,7 +11,8 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from services.subscriptions.admin.cli import admin_cli
+from services.admin.entrypoints.cli import admin_cli
+from services.subscriptions.entrypoints.cli import purge_consent
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.logs import configure_logging
 from shared.private_files import private_folder
@@ -22,6 +23,9 @@ app = typer.Typer(
     help="varsel: email alerts when public pages, feeds and reports change.", no_args_is_help=True
 )
 log = logging.getLogger("varsel")
+# The consent ledger's retention belongs to the subscriptions service; operators find it among
+# the staff commands, as they always have.
+admin_cli.command("purge-consent")(purge_consent)
 app.add_typer(admin_cli, name="admin")
 
 
@@ -70,7 +74,8 @@ def check_config() -> None:
 @app.command()
 def run(
     service: Annotated[
-        str | None, typer.Argument(help="subscriptions, watcher or mailer; all three if left out")
+        str | None,
+        typer.Argument(help="subscriptions, watcher, mailer or admin; all four if left out"),
     ] = None,
     host: Annotated[str, typer.Option(help="address to serve HTTP on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to serve HTTP on")] = 8000,

@@ -33,8 +33,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.admin import handlers
+from services.admin.entrypoints import ledger_views
+from services.subscriptions import read_api
 from services.subscriptions.adapters.tables import PrivacyNotice
-from services.subscriptions.admin import auth, consent
 from services.subscriptions.bootstrap import record_privacy_notices
 from shared.runtime import build_runtime
 from shared.schema import upgrade
@@ -160,10 +162,10 @@ async def measure(
     runtime = build_runtime(
         Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET)
     )
-    app = create_app(runtime, ("subscriptions",))
+    app = create_app(runtime, ("admin",))
     rng = random.Random(2)
     async with runtime.sessions() as session, session.begin():
-        await auth.create_user(session, user, "auditor", PASSWORD, runtime.clock.now())
+        await handlers.create_user(session, user, "auditor", PASSWORD, runtime.clock.now())
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -219,10 +221,10 @@ async def measure(
         await runtime.close()
 
 
-def ledger_filter(rng: random.Random) -> consent.LedgerFilter:
+def ledger_filter(rng: random.Random) -> read_api.LedgerFilter:
     """Return a random filter: a topic, an event type and one to four months."""
     first = START + SPAN * rng.random() * 0.9
-    return consent.parse_filter(
+    return ledger_views.parse_filter(
         {
             "topic": rng.choices(TOPICS, WEIGHTS)[0],
             "action": rng.choice(("requested", "confirmed", "unsubscribed")),
@@ -242,7 +244,7 @@ async def queries_only(
         subject = address_hash(SECRET, f"person{rng.randint(1, people)}@example.no")
         started = time.perf_counter()
         async with sessions() as session:
-            await consent.timeline(session, subject)
+            await ledger_views.timeline(session, subject)
         lookups.append(time.perf_counter() - started)
     after: tuple[datetime, int] | None = None
     where = ledger_filter(rng)
@@ -251,7 +253,7 @@ async def queries_only(
             where, after = ledger_filter(rng), None
         started = time.perf_counter()
         async with sessions() as session:
-            _, after = await consent.ledger_page(session, where, after=after, limit=50)
+            _, after = await read_api.ledger_page(session, where, after=after, limit=50)
         pages.append(time.perf_counter() - started)
     return {"lookup, query only": lookups, "ledger, query only": pages}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.dkim import build_dkim_signer
 from services.mailer.adapters.senders import build_sender
@@ -14,6 +16,8 @@ from services.mailer.entrypoints import consumers
 from services.mailer.handlers import Deps
 from services.mailer.links import SignedLinks
 from services.mailer.mail_builder import MailBuilder
+from services.mailer.retention import purge_deliveries
+from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 
 
@@ -23,6 +27,7 @@ class Mailer:
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         env = build_environment()
+        self._runtime = runtime
         self.sender = build_sender(
             settings.smtp_url, settings.outbox_dir, settings.mail_concurrency
         )
@@ -51,3 +56,12 @@ class Mailer:
         )
         deps = Deps(settings, runtime.clock, self.sender, env)
         consumers.subscribe(runtime.bus, deps, self.worker.wake)
+
+    async def housekeeping(self) -> dict[str, int]:
+        """Delete finished deliveries and stored changes past their period (the hourly job)."""
+        keep_days = self._runtime.settings.delivery_retention_days
+
+        async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
+            return await purge_deliveries(session, now, keep_days)
+
+        return await run_retention(self._runtime, "mailer", purge)

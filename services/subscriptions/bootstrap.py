@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions import admin
-from services.subscriptions.adapters import privacy_notices, subscribers
+from services.subscriptions.adapters import privacy_notices
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
@@ -20,11 +19,12 @@ from services.subscriptions.entrypoints import link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.handlers import Deps
+from services.subscriptions.retention import purge_expired
 from shared.events import SubscriberBounced
+from shared.housekeeping import run_retention
 from shared.runtime import Runtime
-from shared.web import rate_limit
 from shared.web.csrf import CsrfGuard
-from shared.web.pages import STATIC, PageRenderer, build_environment
+from shared.web.pages import PageRenderer, build_environment, mount_static
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -56,8 +56,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(signup_pages.router)
     app.include_router(link_pages.router)
     install_api(app)
-    admin.install(app, runtime)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    mount_static(app)
 
 
 async def record_privacy_notices(runtime: Runtime) -> None:
@@ -83,10 +82,10 @@ async def _record_privacy_notices(runtime: Runtime) -> None:
                 )
 
 
-async def purge_unconfirmed(runtime: Runtime) -> int:
-    """Delete sign-ups never confirmed within the retention period; return how many."""
-    cutoff = runtime.clock.now() - timedelta(days=runtime.settings.unconfirmed_retention_days)
-    async with runtime.sessions() as session, session.begin():
-        purged = await subscribers.purge_unconfirmed(session, cutoff)
-        await rate_limit.purge_expired(session, runtime.clock.now())
-        return purged
+async def housekeeping(runtime: Runtime) -> dict[str, int]:
+    """Apply the service's retention periods (the subscriptions process's hourly job)."""
+
+    async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
+        return await purge_expired(session, runtime.settings, now)
+
+    return await run_retention(runtime, "subscriptions", purge)

@@ -1,8 +1,12 @@
-"""The read interface the subscriptions service publishes for the mailer.
+"""The read interface the subscriptions service publishes for the mailer and the admin.
 
 The mailer never queries subscription tables itself: it asks these functions, which stream
 recipients in batches (memory stays flat at a million subscribers) and hand out an address
 only at the moment a mail is built.
+
+The admin reads the consent ledger (a person's steps, filtered pages, counts), the privacy texts
+the ledger refers to, what is held about a person now (a subject access request) and per-topic
+numbers; those reads live in ``adapters`` and are published here.
 """
 
 from __future__ import annotations
@@ -15,7 +19,62 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.subscriptions.adapters.ledger_reads import (
+    LEDGER_ACTIONS,
+    ConsentStep,
+    LedgerFilter,
+    LedgerRecord,
+    NoticeShown,
+    PrivacyText,
+    count_ledger,
+    ledger_page,
+    privacy_text,
+    timeline,
+)
+from services.subscriptions.adapters.subject_access import (
+    HeldSignupRequest,
+    HeldSubscriber,
+    HeldSubscription,
+    held_about,
+)
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber, Subscription
+from services.subscriptions.adapters.topic_statistics import (
+    DAILY_SERIES,
+    TopicStatistics,
+    topic_statistics,
+)
+from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from shared.tokens import address_hash
+
+__all__ = [
+    "DAILY_SERIES",
+    "LEDGER_ACTIONS",
+    "Addressee",
+    "ConfirmationContext",
+    "ConsentStep",
+    "HeldSignupRequest",
+    "HeldSubscriber",
+    "HeldSubscription",
+    "InvalidAddress",
+    "LedgerFilter",
+    "LedgerRecord",
+    "NoticeShown",
+    "PrivacyText",
+    "Recipient",
+    "TopicStatistics",
+    "active_ids_with_frequency",
+    "addressees",
+    "confirmation_context",
+    "count_ledger",
+    "frequencies",
+    "held_about",
+    "ledger_page",
+    "privacy_text",
+    "stream_recipients",
+    "subject_of",
+    "timeline",
+    "topic_statistics",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,3 +252,9 @@ async def confirmation_context(
         expires_at=request.expires_at,
         open=request.confirmed_at is None,
     )
+
+
+def subject_of(secret_key: str, raw_address: str) -> tuple[str, str]:
+    """Return an address as sign-up normalises it and its ledger hash (raises InvalidAddress)."""
+    address = normalise_address(raw_address)
+    return address, address_hash(secret_key, address)

@@ -6,12 +6,16 @@ import asyncio
 import logging
 import os
 import socket
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.source_rows import Claim
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
+from services.watcher.retention import purge_snapshots
+from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,15 @@ class Watcher:
                 return
         if outcome == "changed":
             self._runtime.relay.wake()
+
+    async def housekeeping(self) -> dict[str, int]:
+        """Delete snapshots past their period, keeping each source's latest (the hourly job)."""
+        keep_days = self._runtime.settings.snapshot_retention_days
+
+        async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
+            return {"snapshots": await purge_snapshots(session, now, keep_days)}
+
+        return await run_retention(self._runtime, "watcher", purge)
 
     async def stop(self) -> None:
         """Let running polls finish, then close connections."""

@@ -7,8 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
 
 from shared.web.csrf import COOKIE, CsrfGuard
@@ -22,6 +23,12 @@ class Texts(Protocol):
 
     def __call__(self, language: str, key: str, **values: str) -> str:
         """Return one text."""
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the stylesheet under /static, once however many services on the app need it."""
+    if not any(getattr(route, "name", None) == "static" for route in app.routes):
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
 def build_environment(directory: Path) -> Environment:

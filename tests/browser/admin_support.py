@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Response
 
+from services.admin.domain.texts import text
 from services.subscriptions import bootstrap as subscriptions
-from services.subscriptions.admin.texts import text
 from shared.runtime import build_runtime
 from shared.schema import upgrade_async
 from shared.settings import Settings
@@ -45,7 +45,7 @@ async def _seed(url: str, config: Path, workdir: Path) -> tuple[int, list[int]]:
     await upgrade_async(url)
     settings = Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET_KEY)
     runtime = build_runtime(settings)
-    h = Harness(runtime, create_app(runtime, ("subscriptions",)))
+    h = Harness(runtime, create_app(runtime, ("subscriptions", "admin")))
     try:
         await subscriptions.record_privacy_notices(runtime)
         await h.user(AUDITOR, "auditor")

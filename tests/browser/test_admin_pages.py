@@ -14,7 +14,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.subscriptions.admin.texts import text
+from services.admin.domain.texts import text
 from tests.browser.admin_support import (
     AUDITOR,
     ERASED,

@@ -1,14 +1,18 @@
-"""Statements of the consent ledger, which the app only ever appends to."""
+"""Statements of the consent ledger, which the app only appends to, until its retention ends."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, case, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord
 from services.subscriptions.domain.model import ConsentEntry
+from services.subscriptions.domain.vocabulary import ConsentAction
+from shared.db import rowcount
 
 LEDGER: Final[Table] = ConsentRecord.__table__  # type: ignore[assignment]
 _APPEND: Final = insert(LEDGER)
@@ -46,3 +50,36 @@ class SqlConsentLedger:
     async def append(self, entry: ConsentEntry) -> None:
         """Add one entry."""
         await append_values(self._session, values_of(entry))
+
+
+async def ended_subjects(session: AsyncSession, last_step_before: datetime) -> list[str]:
+    """Return the subjects whose story ended before a cut-off: erased, or never confirmed."""
+    per_subject = (
+        select(
+            ConsentRecord.subject_hash.label("subject_hash"),
+            func.max(ConsentRecord.id).label("last_id"),
+            func.max(ConsentRecord.occurred_at).label("last_at"),
+            func.sum(case((ConsentRecord.action == ConsentAction.CONFIRMED, 1), else_=0)).label(
+                "confirms"
+            ),
+        )
+        .group_by(ConsentRecord.subject_hash)
+        .subquery()
+    )
+    ended = (
+        select(per_subject.c.subject_hash)
+        .join(ConsentRecord, ConsentRecord.id == per_subject.c.last_id)
+        .where(
+            per_subject.c.last_at < last_step_before,
+            or_(ConsentRecord.action == ConsentAction.ERASED, per_subject.c.confirms == 0),
+        )
+    )
+    return list((await session.scalars(ended)).all())
+
+
+async def delete_subjects(session: AsyncSession, subjects: Collection[str]) -> int:
+    """Delete every ledger row of these subjects; return how many."""
+    result = await session.execute(
+        delete(ConsentRecord).where(ConsentRecord.subject_hash.in_(list(subjects)))
+    )
+    return rowcount(result)

@@ -43,8 +43,8 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Use light argon2 parameters: the production cost (~0.3 s a hash) would slow the suite."""
     from argon2 import PasswordHasher
 
-    from services.subscriptions.admin import auth
+    from services.admin.adapters import passwords
 
     light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(auth, "_hasher", light)
-    monkeypatch.setattr(auth, "_DUMMY_HASH", light.hash("no such account"))
+    monkeypatch.setattr(passwords, "_hasher", light)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", light.hash("no such account"))

@@ -1,4 +1,5 @@
-"""Build an app with the admin area on a real database and drive it over ASGI."""
+"""Build an app with the admin service (and the public pages beside it) on a real database and
+drive it over ASGI."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from services.admin import handlers as admin
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
-from services.subscriptions.admin import auth
 from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.clock import Clock
@@ -66,11 +67,11 @@ class Harness:
 
     async def user(self, name: str, role: str) -> None:
         async with self.runtime.sessions() as session, session.begin():
-            await auth.create_user(session, name, role, PASSWORD, self.runtime.clock.now())
+            await admin.create_user(session, name, role, PASSWORD, self.runtime.clock.now())
 
     async def token(self, name: str) -> tuple[int, str]:
         async with self.runtime.sessions() as session, session.begin():
-            return await auth.create_token(session, name, self.runtime.clock.now())
+            return await admin.create_token(session, name, self.runtime.clock.now())
 
     async def sign_up(self, address: str, topics: tuple[str, ...] = (TOPIC,)) -> None:
         form = SignupForm(address, topics, "daily", "nb", "https://example.org/side")
@@ -108,8 +109,8 @@ async def running(
     runtime = build_runtime(
         Settings(database_url=url, config=catalogue, var_dir=tmp_path, **settings), clock=clock
     )
-    # The subscriptions service installs the admin area with its pages.
-    app = create_app(runtime, ("subscriptions",))
+    # The public pages beside the admin, as in the embedded mode; nothing runs in the background.
+    app = create_app(runtime, ("subscriptions", "admin"))
     # httpx's ASGI transport runs no lifespan; store the privacy texts as start-up would.
     await subscriptions.record_privacy_notices(runtime)
     try:

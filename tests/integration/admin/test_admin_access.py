@@ -11,8 +11,8 @@ import httpx
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from services.subscriptions.admin.access import RoleGuard
-from services.subscriptions.admin.tables import AdminAuditEntry
+from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.access import RoleGuard
 from tests.integration.admin.harness import TOPIC, running, sign_in
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
@@ -129,7 +129,7 @@ async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
 
 
 async def test_revoked_token_is_refused(database_url: str, tmp_path: Path) -> None:
-    from services.subscriptions.admin import auth
+    from services.admin import handlers
 
     async with running(database_url, tmp_path) as h:
         await h.user("robot", "auditor")
@@ -137,15 +137,15 @@ async def test_revoked_token_is_refused(database_url: str, tmp_path: Path) -> No
         async with h.client(headers={"Authorization": f"Bearer {token}"}) as client:
             assert (await client.get("/api/v1/admin/audit")).status_code == 200
             async with h.runtime.sessions() as session, session.begin():
-                assert await auth.revoke_token(session, token_id, h.runtime.clock.now())
-                assert not await auth.revoke_token(session, token_id, h.runtime.clock.now())
+                assert await handlers.revoke_token(session, token_id, h.runtime.clock.now())
+                assert not await handlers.revoke_token(session, token_id, h.runtime.clock.now())
             assert (await client.get("/api/v1/admin/audit")).status_code == 401
 
 
 async def test_failed_logins_are_limited_per_name_and_per_client(
     database_url: str, tmp_path: Path
 ) -> None:
-    from services.subscriptions.admin.auth import LOGIN_LIMIT_PER_CLIENT, LOGIN_LIMIT_PER_NAME
+    from services.admin.domain.accounts import LOGIN_LIMIT_PER_CLIENT, LOGIN_LIMIT_PER_NAME
 
     async with running(database_url, tmp_path) as h:
         await h.user("aud", "auditor")

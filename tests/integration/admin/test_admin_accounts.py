@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from services.subscriptions.admin.cli import admin_cli
-from services.subscriptions.admin.tables import AdminAuditEntry
+from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.cli import admin_cli
 from tests.integration.admin.harness import CATALOGUE, running, sign_in
 
 

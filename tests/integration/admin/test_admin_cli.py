@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from services.subscriptions.admin.cli import admin_cli
+from services.admin.entrypoints.cli import admin_cli
 from tests.integration.admin.harness import CATALOGUE, running
+from varsel.cli import app as varsel_cli
 
 
 def test_create_user_token_and_revoke(
@@ -49,5 +50,5 @@ def test_create_user_token_and_revoke(
     assert runner.invoke(admin_cli, ["revoke-token", "1"]).exit_code == 0
     assert runner.invoke(admin_cli, ["revoke-token", "1"]).exit_code == 1
     assert asyncio.run(status()) == 401
-    purged = runner.invoke(admin_cli, ["purge-consent", "--days", "30"])
+    purged = runner.invoke(varsel_cli, ["admin", "purge-consent", "--days", "30"])
     assert purged.exit_code == 0 and "deleted 0" in purged.output

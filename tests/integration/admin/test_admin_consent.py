@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from services.admin.adapters.tables import AdminAuditEntry
+from services.subscriptions import retention
 from services.subscriptions.adapters.tables import ConsentRecord
-from services.subscriptions.admin import retention
-from services.subscriptions.admin.tables import AdminAuditEntry
 from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
 

@@ -8,12 +8,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from services.subscriptions.admin import progress
-from services.subscriptions.admin.cli import admin_cli
+from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.cli import admin_cli
+from shared import progress
 from tests.integration.admin import seed
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, running
+from varsel.cli import app as varsel_cli
 
 
 class Terminal(io.StringIO):
@@ -101,8 +104,42 @@ async def test_purge_consent_shows_progress_on_a_terminal(
         # Requested long ago and never confirmed: every one of them has ended.
         await seed.ledger_steps(session, 10, date(2020, 1, 1), (TOPIC,))
     monkeypatch.setattr(progress, "_is_terminal", lambda stream: True)
-    purged = await asyncio.to_thread(runner.invoke, admin_cli, ["purge-consent", "--days", "30"])
+    purged = await asyncio.to_thread(
+        runner.invoke, varsel_cli, ["admin", "purge-consent", "--days", "30"]
+    )
     assert purged.exit_code == 0, purged.output
     # Half the made-up subjects "confirmed" (and so still subscribe); the rest are purged.
     assert purged.stdout == "varsel: deleted 5 consent ledger rows\n"
     assert "Purging consent history" in purged.stderr and "5/5" in purged.stderr
+
+
+async def test_purge_consent_reaches_the_audit_log_through_the_admin(
+    database_url: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        async with h.runtime.sessions() as session, session.begin():
+            await seed.ledger_steps(session, 10, date(2020, 1, 1), (TOPIC,))
+        purged = await asyncio.to_thread(
+            runner.invoke, varsel_cli, ["admin", "purge-consent", "--days", "30", "--quiet"]
+        )
+        assert purged.exit_code == 0, purged.output
+        nothing = await asyncio.to_thread(
+            runner.invoke, varsel_cli, ["admin", "purge-consent", "--days", "30", "--quiet"]
+        )
+        assert nothing.stdout == "varsel: deleted 0 consent ledger rows\n"
+        # The subscriptions service may not write the admin's table: it records an event,
+        # which the admin writes down when the relay of any running process delivers it.
+        async with h.runtime.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(AdminAuditEntry)) == 0
+        while await h.runtime.relay.publish_pending():
+            pass
+        async with h.runtime.sessions() as session:
+            runs = (
+                await session.scalars(select(AdminAuditEntry).order_by(AdminAuditEntry.id))
+            ).all()
+    # A command someone ran is recorded even when it removed nothing.
+    assert [(r.action, r.client, r.target, r.details) for r in runs] == [
+        ("retention_run", "cli", "subscriptions", {"consent_records": 5}),
+        ("retention_run", "cli", "subscriptions", {"consent_records": 0}),
+    ]
+    assert all(r.actor.startswith("cli") for r in runs)

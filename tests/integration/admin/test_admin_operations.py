@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import aio_pika
 from sqlalchemy import select
 
+from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.diffview import DiffLine, diff_lines
 from services.mailer.domain.periods import next_run_after
-from services.subscriptions.admin.diffview import DiffLine, diff_lines
-from services.subscriptions.admin.tables import AdminAuditEntry
 from services.watcher.domain.news import diff_url
 from shared.clock import FrozenClock
 from tests.integration.admin import seed

@@ -1,4 +1,4 @@
-"""Progress bars for long admin commands: drawn on a terminal's stderr, never in their output."""
+"""Progress bars for long commands: drawn on a terminal's stderr, never in their output."""
 
 from __future__ import annotations
 

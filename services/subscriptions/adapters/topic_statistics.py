@@ -1,4 +1,4 @@
-"""Per-topic numbers: current subscribers by frequency and language, and activity per day."""
+"""Per-topic numbers: current subscribers by frequency and language, and ledger steps per day."""
 
 from __future__ import annotations
 
@@ -10,32 +10,25 @@ from sqlalchemy import Date, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber, Subscription
+from services.subscriptions.domain.vocabulary import ConsentAction, SubscriberStatus
 
-# Ledger actions drawn per day, in the order of the chart's series.
-SERIES: Final = ("requested", "confirmed", "unsubscribed")
+# Ledger steps counted per day, in the order a chart draws its series.
+DAILY_SERIES: Final[tuple[ConsentAction, ...]] = (
+    ConsentAction.REQUESTED,
+    ConsentAction.CONFIRMED,
+    ConsentAction.UNSUBSCRIBED,
+)
 
 
 @dataclass(frozen=True, slots=True)
-class TopicStats:
-    """What the topic page shows."""
+class TopicStatistics:
+    """A topic's active subscribers now, and its steps per UTC day over a span of days."""
 
     topic: str
     by_frequency: dict[str, int]
     by_language: dict[str, int]
     days: list[date]
     per_day: dict[str, list[int]]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the numbers as JSON-ready data."""
-        return {
-            "topic": self.topic,
-            "subscribers_by_frequency": self.by_frequency,
-            "subscribers_by_language": self.by_language,
-            "per_day": [
-                {"day": day.isoformat(), **{s: self.per_day[s][i] for s in SERIES}}
-                for i, day in enumerate(self.days)
-            ],
-        }
 
 
 def _utc_day(column: Any, dialect: str) -> Any:
@@ -45,17 +38,17 @@ def _utc_day(column: Any, dialect: str) -> Any:
     return func.date(column)
 
 
-async def topic_stats(
+async def topic_statistics(
     session: AsyncSession, topic: str, *, first_day: date, last_day: date
-) -> TopicStats:
-    """Count a topic's active subscribers and its ledger actions per UTC day in a window."""
+) -> TopicStatistics:
+    """Count a topic's active subscribers and its ledger steps per UTC day in a window."""
     counts = await session.execute(
         select(Subscriber.frequency, Subscriber.language, func.count())
         .join(Subscription, Subscription.subscriber_id == Subscriber.id)
         .where(
             Subscription.topic == topic,
             Subscription.ended_at.is_(None),
-            Subscriber.status == "active",
+            Subscriber.status == SubscriberStatus.ACTIVE,
         )
         .group_by(Subscriber.frequency, Subscriber.language)
     )
@@ -74,16 +67,16 @@ async def topic_stats(
         .where(
             ConsentRecord.occurred_at >= start,
             ConsentRecord.occurred_at < end,
-            ConsentRecord.action.in_(SERIES),
+            ConsentRecord.action.in_(DAILY_SERIES),
             cast(ConsentRecord.topics, String).like(f'%"{topic}"%'),
         )
         .group_by(day, ConsentRecord.action)
     )
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     index = {d: i for i, d in enumerate(days)}
-    per_day = {series: [0] * len(days) for series in SERIES}
+    per_day: dict[str, list[int]] = {str(series): [0] * len(days) for series in DAILY_SERIES}
     for raw_day, action, count in rows.all():
         position = index.get(date.fromisoformat(str(raw_day)[:10]))
         if position is not None:
             per_day[action][position] += count
-    return TopicStats(topic, by_frequency, by_language, days, per_day)
+    return TopicStatistics(topic, by_frequency, by_language, days, per_day)

@@ -1,4 +1,4 @@
-"""Admin pages under /admin: sign in, consent lookup, ledger, topics and the audit log."""
+"""Auditor pages under /admin: overview, consent lookup and export, ledger, topics, audit log."""
 
 from __future__ import annotations
 
@@ -8,104 +8,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from services.subscriptions.admin import audit, auth, consent, keyset, stats
-from services.subscriptions.admin.access import (
-    SESSION_COOKIE,
-    AdminDep,
-    AuditorPage,
-    client_of,
-    language_of,
-)
-from services.subscriptions.admin.chart import line_chart
-from services.subscriptions.admin.texts import text
-from services.subscriptions.domain.addresses import InvalidAddress
+from services.admin.adapters import audit_log
+from services.admin.domain.texts import text
+from services.admin.entrypoints import cursors, ledger_views
+from services.admin.entrypoints.access import AdminDep, AuditorPage, language_of, posted_form
+from services.admin.entrypoints.chart import line_chart
+from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
-from shared.web.csrf import COOKIE as CSRF_COOKIE
-from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 50
-MAX_FIELD = 1000
-
-
-async def _form(request: Request, admin: AdminDep) -> dict[str, str] | None:
-    """Return the posted fields if the CSRF token matches; None otherwise."""
-    form = await request.form()
-    fields = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
-    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
-        return None
-    return fields
-
-
-def _safe_next(target: str | None) -> str:
-    # Only local admin paths, so the login form cannot bounce anyone to another site.
-    if target and target.startswith("/admin") and not target.startswith("//"):
-        return target
-    return "/admin"
-
-
-@router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, admin: AdminDep) -> HTMLResponse:
-    """Show the sign-in form."""
-    return admin.render(
-        request, "login.html", error=None, next=_safe_next(request.query_params.get("next"))
-    )
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, admin: AdminDep) -> Response:
-    """Sign in with name and password; failures are counted and limited."""
-    fields = await _form(request, admin)
-    target = _safe_next((fields or {}).get("next"))
-    if fields is None:
-        return admin.render(request, "login.html", status_code=400, error="bad_form", next=target)
-    name, password = fields.get("name", "").strip(), fields.get("password", "")
-    client, now = client_of(request), admin.runtime.clock.now()
-    secret = admin.runtime.settings.secret_key
-    principal: auth.Principal | None = None
-    error = "login_failed"
-    async with transaction(admin.runtime.sessions) as session:
-        if await auth.login_blocked(session, secret, name, client, now):
-            audit.record(session, actor=name, action="login_limited", client=client, now=now)
-            error = "login_limited"
-        else:
-            principal = await auth.check_password(session, name, password)
-            if principal is None:
-                await auth.count_failed_login(session, secret, name, client, now)
-                audit.record(session, actor=name, action="login_failed", client=client, now=now)
-            else:
-                session_id = await auth.start_session(session, principal, now)
-                await auth.note_login(session, principal, now)
-                audit.record(session, actor=name, action="login", client=client, now=now)
-    if principal is None:
-        status = 429 if error == "login_limited" else 401
-        return admin.render(request, "login.html", status_code=status, error=error, next=target)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int(auth.SESSION_TTL.total_seconds()),
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        path="/admin",
-    )
-    return response
-
-
-@router.post("/logout")
-async def logout(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
-    """Sign out of this browser session."""
-    if await _form(request, admin) is None:
-        return admin.render(request, "forbidden.html", status_code=400, message="bad_form")
-    async with transaction(admin.runtime.sessions) as session:
-        await auth.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
-        actor.record(session, "logout")
-    response = RedirectResponse("/admin/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/admin")
-    return response
 
 
 @router.get("", response_class=HTMLResponse)
@@ -127,19 +41,19 @@ async def consent_form(request: Request, admin: AdminDep, actor: AuditorPage) ->
 @router.post("/consent", response_class=HTMLResponse)
 async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
     """Show a person's consent timeline, found by their address (also after erasure)."""
-    fields = await _form(request, admin)
+    fields = await posted_form(request, admin)
     raw = (fields or {}).get("address", "")
     context: dict[str, Any] = {"actor": actor.principal, "address": raw, "steps": None}
     if fields is None:
         return admin.render(request, "consent.html", status_code=400, error="bad_form", **context)
     try:
-        _, subject = consent.subject_of(admin.runtime.settings.secret_key, raw)
-    except InvalidAddress:
+        _, subject = subscriptions.subject_of(admin.runtime.settings.secret_key, raw)
+    except subscriptions.InvalidAddress:
         return admin.render(
             request, "consent.html", status_code=422, error="invalid_address", **context
         )
     async with transaction(admin.runtime.sessions) as session:
-        steps = await consent.timeline(session, subject)
+        steps = await ledger_views.timeline(session, subject)
         actor.record(session, "consent_lookup", target=subject, details={"steps": len(steps)})
     context["steps"] = steps
     return admin.render(request, "consent.html", error=None, subject=subject, **context)
@@ -148,17 +62,19 @@ async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) 
 @router.post("/consent/export")
 async def consent_export(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
     """Download what varsel holds about a person as JSON (a subject access request)."""
-    fields = await _form(request, admin)
+    fields = await posted_form(request, admin)
     if fields is None:
         return admin.render(request, "forbidden.html", status_code=400, message="bad_form")
     try:
-        address, subject = consent.subject_of(
+        address, subject = subscriptions.subject_of(
             admin.runtime.settings.secret_key, fields.get("address", "")
         )
-    except InvalidAddress:
+    except subscriptions.InvalidAddress:
         return admin.render(request, "forbidden.html", status_code=422, message="invalid_address")
     async with transaction(admin.runtime.sessions) as session:
-        data = await consent.subject_export(session, address, subject, admin.runtime.clock.now())
+        data = await ledger_views.subject_export(
+            session, address, subject, admin.runtime.clock.now()
+        )
         actor.record(session, "consent_export", target=subject)
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
@@ -176,7 +92,7 @@ async def privacy_notice(
 ) -> HTMLResponse:
     """Show the exact privacy text of a version and language."""
     async with transaction(admin.runtime.sessions) as session:
-        notice = await consent.privacy_text(session, version[:40], language[:2])
+        notice = await subscriptions.privacy_text(session, version[:40], language[:2])
         actor.record(session, "privacy_notice_read", target=f"{version[:40]}/{language[:2]}")
     if notice is None:
         return admin.render(request, "forbidden.html", status_code=404, message="not_found")
@@ -189,24 +105,26 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
     params = dict(request.query_params)
     error: str | None = None
     try:
-        where = consent.parse_filter(params)
+        where = ledger_views.parse_filter(params)
     except ValueError:
-        where, error = consent.LedgerFilter(), "bad_form"
-    after = keyset.decode(params.get("after"))
+        where, error = subscriptions.LedgerFilter(), "bad_form"
+    after = cursors.decode(params.get("after"))
     async with transaction(admin.runtime.sessions) as session:
-        rows, following = await consent.ledger_page(session, where, after=after, limit=PAGE_SIZE)
-        actor.record(session, "ledger_read", details=where.as_dict())
+        rows, following = await subscriptions.ledger_page(
+            session, where, after=after, limit=PAGE_SIZE
+        )
+        actor.record(session, "ledger_read", details=ledger_views.filter_details(where))
     kept = {k: v for k, v in params.items() if k != "after" and v}
     next_query = None
     if following is not None:
-        next_query = urlencode({**kept, "after": keyset.encode(*following)})
+        next_query = urlencode({**kept, "after": cursors.encode(*following)})
     return admin.render(
         request,
         "ledger.html",
         actor=actor.principal,
-        rows=[consent.record_dict(r) for r in rows],
+        rows=[ledger_views.record_dict(r) for r in rows],
         params=params,
-        actions=consent.ACTIONS,
+        actions=ledger_views.ACTIONS,
         topics=[t.slug for t in admin.runtime.catalogue.topics],
         next_query=next_query,
         query=urlencode(kept),
@@ -218,13 +136,13 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
 async def ledger_csv(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
     """Download the filtered ledger as CSV, streamed."""
     try:
-        where = consent.parse_filter(dict(request.query_params))
+        where = ledger_views.parse_filter(dict(request.query_params))
     except ValueError:
         return admin.render(request, "forbidden.html", status_code=400, message="bad_form")
     async with transaction(admin.runtime.sessions) as session:
-        actor.record(session, "ledger_export", details=where.as_dict())
+        actor.record(session, "ledger_export", details=ledger_views.filter_details(where))
     return StreamingResponse(
-        consent.ledger_csv(admin.runtime.sessions, where),
+        ledger_views.ledger_csv(admin.runtime.sessions, where),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="consent-ledger.csv"'},
     )
@@ -241,11 +159,11 @@ async def topic_page(
     language = language_of(request)
     today = admin.runtime.clock.now().date()
     async with transaction(admin.runtime.sessions) as session:
-        numbers = await stats.topic_stats(
+        numbers = await subscriptions.topic_statistics(
             session, slug, first_day=today - timedelta(days=29), last_day=today
         )
         actor.record(session, "topic_stats_read", target=slug)
-    labels = {s: text(language, s) for s in stats.SERIES}
+    labels = {str(s): text(language, s) for s in subscriptions.DAILY_SERIES}
     chart = line_chart(
         "chart",
         f"{topic.title_in(language)}: {text(language, 'per_day')}",
@@ -260,21 +178,21 @@ async def topic_page(
         actor=actor.principal,
         title=topic.title_in(language),
         stats=numbers,
-        series=stats.SERIES,
+        series=subscriptions.DAILY_SERIES,
         labels=labels,
         chart=chart,
     )
 
 
 @router.get("/audit", response_class=HTMLResponse)
-async def audit_log(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
+async def audit_page(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
     """Show the admin audit log, newest first."""
-    before = keyset.decode(request.query_params.get("before"))
+    before = cursors.decode(request.query_params.get("before"))
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
-        entries = await audit.recent(session, before=before, limit=PAGE_SIZE)
+        entries = await audit_log.recent(session, before=before, limit=PAGE_SIZE)
     more = (
-        keyset.encode(entries[-1].occurred_at, entries[-1].id)
+        cursors.encode(entries[-1].occurred_at, entries[-1].id)
         if len(entries) == PAGE_SIZE
         else None
     )

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import BigInteger, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.admin.keyset import keyset
-from services.subscriptions.admin.tables import AdminAuditEntry
+from services.admin.adapters.tables import AdminAuditEntry
+from shared.db import UTCDateTime
 
 
 def record(
@@ -39,25 +39,12 @@ def record(
 async def recent(
     session: AsyncSession, *, before: tuple[datetime, int] | None = None, limit: int = 100
 ) -> Sequence[AdminAuditEntry]:
-    """Return entries newest first, continuing below a (occurred_at, id) cursor."""
+    """Return entries newest first, continuing below an (occurred_at, id) position."""
     query = select(AdminAuditEntry).order_by(
         AdminAuditEntry.occurred_at.desc(), AdminAuditEntry.id.desc()
     )
     if before is not None:
-        query = query.where(
-            tuple_(AdminAuditEntry.occurred_at, AdminAuditEntry.id) < keyset(*before)
-        )
+        at, row_id = before
+        position = tuple_(literal(at, UTCDateTime()), literal(row_id, BigInteger()))
+        query = query.where(tuple_(AdminAuditEntry.occurred_at, AdminAuditEntry.id) < position)
     return (await session.scalars(query.limit(limit))).all()
-
-
-def as_dict(entry: AdminAuditEntry) -> dict[str, Any]:
-    """Return an entry as JSON-ready data."""
-    return {
-        "id": entry.id,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "actor": entry.actor,
-        "action": entry.action,
-        "target": entry.target,
-        "client": entry.client,
-        "details": entry.details,
-    }

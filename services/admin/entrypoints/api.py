@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from services.mailer.read_api import digest_schedule, mail_counts_per_day
-from services.subscriptions.admin import audit, consent, keyset, stats
-from services.subscriptions.admin.access import AdminDep, AuditorApi, OperatorApi
-from services.subscriptions.admin.operations import dead_letters
-from services.subscriptions.domain.addresses import InvalidAddress
+from services.admin.adapters import audit_log
+from services.admin.entrypoints import cursors, ledger_views
+from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi
+from services.admin.entrypoints.operations import dead_letters, digest_runs
+from services.mailer.read_api import mail_counts_per_day
+from services.subscriptions import read_api as subscriptions
 from services.watcher.read_api import source_statuses
 from shared.db import transaction
 
@@ -30,8 +31,8 @@ class AddressQuery(BaseModel):
 
 def _subject(admin: AdminDep, raw: str) -> tuple[str, str]:
     try:
-        return consent.subject_of(admin.runtime.settings.secret_key, raw)
-    except InvalidAddress as exc:
+        return subscriptions.subject_of(admin.runtime.settings.secret_key, raw)
+    except subscriptions.InvalidAddress as exc:
         raise HTTPException(422, "not a valid email address") from exc
 
 
@@ -40,7 +41,7 @@ async def consent_lookup(body: AddressQuery, admin: AdminDep, actor: AuditorApi)
     """Return a person's consent timeline, also after erasure."""
     _, subject = _subject(admin, body.address)
     async with transaction(admin.runtime.sessions) as session:
-        steps = await consent.timeline(session, subject)
+        steps = await ledger_views.timeline(session, subject)
         actor.record(session, "consent_lookup", target=subject, details={"steps": len(steps)})
     return {"subject_hash": subject, "timeline": steps}
 
@@ -50,14 +51,16 @@ async def consent_export(body: AddressQuery, admin: AdminDep, actor: AuditorApi)
     """Return what varsel holds about a person (a subject access request)."""
     address, subject = _subject(admin, body.address)
     async with transaction(admin.runtime.sessions) as session:
-        data = await consent.subject_export(session, address, subject, admin.runtime.clock.now())
+        data = await ledger_views.subject_export(
+            session, address, subject, admin.runtime.clock.now()
+        )
         actor.record(session, "consent_export", target=subject)
     return data
 
 
-def _filter(request: Request) -> consent.LedgerFilter:
+def _filter(request: Request) -> subscriptions.LedgerFilter:
     try:
-        return consent.parse_filter(dict(request.query_params))
+        return ledger_views.parse_filter(dict(request.query_params))
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from exc
 
@@ -69,13 +72,13 @@ async def ledger(
     """Return one page of the filtered ledger, newest first, and the cursor of the next."""
     where = _filter(request)
     async with transaction(admin.runtime.sessions) as session:
-        rows, following = await consent.ledger_page(
-            session, where, after=keyset.decode(after), limit=max(1, min(limit, MAX_PAGE))
+        rows, following = await subscriptions.ledger_page(
+            session, where, after=cursors.decode(after), limit=max(1, min(limit, MAX_PAGE))
         )
-        actor.record(session, "ledger_read", details=where.as_dict())
+        actor.record(session, "ledger_read", details=ledger_views.filter_details(where))
     return {
-        "records": [consent.record_dict(r) for r in rows],
-        "next": keyset.encode(*following) if following else None,
+        "records": [ledger_views.record_dict(r) for r in rows],
+        "next": cursors.encode(*following) if following else None,
     }
 
 
@@ -84,9 +87,9 @@ async def ledger_csv(request: Request, admin: AdminDep, actor: AuditorApi) -> St
     """Stream the filtered ledger as CSV, oldest first."""
     where = _filter(request)
     async with transaction(admin.runtime.sessions) as session:
-        actor.record(session, "ledger_export", details=where.as_dict())
+        actor.record(session, "ledger_export", details=ledger_views.filter_details(where))
     return StreamingResponse(
-        consent.ledger_csv(admin.runtime.sessions, where),
+        ledger_views.ledger_csv(admin.runtime.sessions, where),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="consent-ledger.csv"'},
     )
@@ -100,44 +103,38 @@ async def topic(slug: str, admin: AdminDep, actor: AuditorApi, days: int = 30) -
     today = admin.runtime.clock.now().date()
     span = max(1, min(days, 366))
     async with transaction(admin.runtime.sessions) as session:
-        numbers = await stats.topic_stats(
+        numbers = await subscriptions.topic_statistics(
             session, slug, first_day=today - timedelta(days=span - 1), last_day=today
         )
         actor.record(session, "topic_stats_read", target=slug)
-    return numbers.as_dict()
+    return ledger_views.statistics_dict(numbers)
 
 
 @router.get("/audit")
-async def audit_log(
+async def audit_entries(
     admin: AdminDep, actor: AuditorApi, before: str | None = None, limit: int = 100
 ) -> dict[str, Any]:
     """Return admin audit entries, newest first."""
     size = max(1, min(limit, MAX_PAGE))
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
-        entries = await audit.recent(session, before=keyset.decode(before), limit=size)
+        entries = await audit_log.recent(session, before=cursors.decode(before), limit=size)
     more = len(entries) == size
     return {
-        "entries": [audit.as_dict(e) for e in entries],
-        "next": keyset.encode(entries[-1].occurred_at, entries[-1].id) if more else None,
+        "entries": [ledger_views.audit_dict(e) for e in entries],
+        "next": cursors.encode(entries[-1].occurred_at, entries[-1].id) if more else None,
     }
 
 
 @router.get("/operations")
 async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dict[str, Any]:
     """Return the watched sources' health and mail counts per day (operators only)."""
-    settings, now = admin.runtime.settings, admin.runtime.clock.now()
+    now = admin.runtime.clock.now()
     since = now - timedelta(days=max(1, min(days, 366)))
     async with transaction(admin.runtime.sessions) as session:
         sources = await source_statuses(session)
         mail = await mail_counts_per_day(session, since)
-        digests = await digest_schedule(
-            session,
-            now,
-            timezone=settings.timezone,
-            hour=settings.digest_hour,
-            weekday=settings.digest_weekday,
-        )
+        digests = await digest_runs(session, admin, now)
         actor.record(session, "operations_read")
     return {
         "sources": [

@@ -1,20 +1,11 @@
-"""Keyset cursors over (occurred_at, id): pages stay fast however deep one goes."""
+"""Page cursors over (occurred_at, id) in links: pages stay fast however deep one goes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Tuple, literal, tuple_
-
-from shared.db import UTCDateTime
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
-
-
-def keyset(at: datetime, row_id: int) -> Tuple:
-    """Return a typed row value to compare (occurred_at, id) columns against."""
-    return tuple_(literal(at, UTCDateTime()), literal(row_id, BigInteger()))
 
 
 def encode(at: datetime, row_id: int) -> str:

@@ -9,13 +9,19 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.read_api import MAIL_SERIES, digest_schedule, mail_activity_per_day
-from services.subscriptions.admin import auth
-from services.subscriptions.admin.access import AdminDep, OperatorPage, language_of
-from services.subscriptions.admin.chart import line_chart
-from services.subscriptions.admin.diffview import diff_lines
-from services.subscriptions.admin.texts import text
+from services.admin import handlers
+from services.admin.domain.texts import text
+from services.admin.entrypoints.access import Admin, AdminDep, OperatorPage, language_of
+from services.admin.entrypoints.chart import line_chart
+from services.admin.entrypoints.diffview import diff_lines
+from services.mailer.read_api import (
+    MAIL_SERIES,
+    DigestSchedule,
+    digest_schedule,
+    mail_activity_per_day,
+)
 from services.watcher.read_api import snapshot_diff, source_ids, source_snapshots, source_statuses
 from shared.db import transaction
 
@@ -24,7 +30,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 MAIL_DAYS = 14
 
 
-async def dead_letters(admin: AdminDep) -> int | None:
+async def dead_letters(admin: Admin) -> int | None:
     """Count the messages in the broker's dead-letter queues; None without a broker."""
     # None from the in-process bus, which keeps failed events in the outbox instead.
     try:
@@ -32,6 +38,18 @@ async def dead_letters(admin: AdminDep) -> int | None:
     except Exception:  # the broker being down must not take the operations page with it
         log.warning("admin: could not count dead letters", exc_info=True)
         return None
+
+
+async def digest_runs(session: AsyncSession, admin: Admin, now: datetime) -> list[DigestSchedule]:
+    """Return the next and the latest run of each digest, at the configured hour and zone."""
+    settings = admin.runtime.settings
+    return await digest_schedule(
+        session,
+        now,
+        timezone=settings.timezone,
+        hour=settings.digest_hour,
+        weekday=settings.digest_weekday,
+    )
 
 
 @router.get("/operations", response_class=HTMLResponse)
@@ -44,13 +62,7 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
         sources = await source_statuses(session)
         ids = await source_ids(session)
         mail = await mail_activity_per_day(session, today - timedelta(days=MAIL_DAYS - 1), today)
-        digests = await digest_schedule(
-            session,
-            now,
-            timezone=settings.timezone,
-            hour=settings.digest_hour,
-            weekday=settings.digest_weekday,
-        )
+        digests = await digest_runs(session, admin, now)
         actor.record(session, "operations_read")
     labels = {s: text(language, s) for s in MAIL_SERIES}
     chart = line_chart(
@@ -133,6 +145,6 @@ async def source_diff(
 async def users(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
     """List the admin accounts: name, role, created, last login and whether disabled."""
     async with transaction(admin.runtime.sessions) as session:
-        accounts = await auth.list_users(session)
+        accounts = await handlers.list_users(session)
         actor.record(session, "users_listed")
     return admin.render(request, "users.html", actor=actor.principal, accounts=accounts)

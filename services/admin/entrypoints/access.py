@@ -15,17 +15,20 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.admin import audit, auth
-from services.subscriptions.admin.auth import Principal, Role
-from services.subscriptions.admin.texts import text
+from services.admin import handlers
+from services.admin.adapters import audit_log
+from services.admin.domain.accounts import Principal, Role
+from services.admin.domain.texts import text
 from shared.db import transaction
 from shared.runtime import Runtime
+from shared.web.csrf import COOKIE as CSRF_COOKIE
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, build_environment
 
 SESSION_COOKIE = "varsel_admin"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_FIELD = 1000
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 class LoginRequired(Exception):
@@ -53,7 +56,7 @@ def language_of(request: Request) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Admin:
-    """What the admin routes need, built once in ``install``."""
+    """What the admin routes need, built once in ``bootstrap.install``."""
 
     runtime: Runtime
     csrf: CsrfGuard
@@ -110,7 +113,7 @@ class Actor:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Append this request's action to the audit log, in the caller's transaction."""
-        audit.record(
+        audit_log.record(
             session,
             actor=self.principal.name,
             action=action,
@@ -134,11 +137,11 @@ class RoleGuard:
         async with admin.runtime.sessions() as session:
             if self.page:
                 cookie = request.cookies.get(SESSION_COOKIE, "")
-                principal = await auth.session_principal(session, cookie, now)
+                principal = await handlers.session_principal(session, cookie, now)
             else:
                 scheme, _, token = request.headers.get("authorization", "").partition(" ")
                 principal = (
-                    await auth.token_principal(session, token.strip())
+                    await handlers.token_principal(session, token.strip())
                     if scheme.lower() == "bearer"
                     else None
                 )
@@ -174,3 +177,12 @@ def login_url(target: str, language: str = "nb") -> str:
     """Return the login page, in a language, that comes back to ``target`` afterwards."""
     url = f"/admin/login?next={quote(target, safe='/')}"
     return f"{url}&lang=en" if language == "en" else url
+
+
+async def posted_form(request: Request, admin: Admin) -> dict[str, str] | None:
+    """Return the posted fields if the CSRF token matches; None otherwise."""
+    form = await request.form()
+    fields = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
+        return None
+    return fields

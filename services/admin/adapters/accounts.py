@@ -1,0 +1,114 @@
+"""Queries and statements of admin accounts, browser sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.adapters.tables import AdminSession, AdminToken, AdminUser
+from shared.db import rowcount
+
+
+async def user_named(session: AsyncSession, name: str) -> AdminUser | None:
+    """Return the account with a name, if there is one."""
+    return await session.scalar(select(AdminUser).where(AdminUser.name == name))
+
+
+async def add_user(
+    session: AsyncSession, name: str, role: str, password_hash: str, now: datetime
+) -> AdminUser:
+    """Store a new account and give it its id."""
+    user = AdminUser(name=name, role=role, password_hash=password_hash, created_at=now)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def all_users(session: AsyncSession) -> list[AdminUser]:
+    """Return every account, by name."""
+    return list((await session.scalars(select(AdminUser).order_by(AdminUser.name))).all())
+
+
+async def note_login(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Remember when an account last signed in."""
+    await session.execute(
+        update(AdminUser).where(AdminUser.id == user_id).values(last_login_at=now)
+    )
+
+
+async def add_session(
+    session: AsyncSession, id_hash: str, user_id: int, now: datetime, expires_at: datetime
+) -> None:
+    """Store a browser session by the hash of its id."""
+    session.add(
+        AdminSession(id_hash=id_hash, user_id=user_id, created_at=now, expires_at=expires_at)
+    )
+
+
+async def purge_expired_sessions(session: AsyncSession, now: datetime) -> int:
+    """Delete sessions that have expired; return how many."""
+    return rowcount(
+        await session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
+    )
+
+
+async def session_user(session: AsyncSession, id_hash: str, now: datetime) -> AdminUser | None:
+    """Return the enabled account of a current session."""
+    return await session.scalar(
+        select(AdminUser)
+        .join(AdminSession, AdminSession.user_id == AdminUser.id)
+        .where(
+            AdminSession.id_hash == id_hash,
+            AdminSession.expires_at > now,
+            AdminUser.disabled_at.is_(None),
+        )
+    )
+
+
+async def delete_session(session: AsyncSession, id_hash: str) -> None:
+    """Delete one session by the hash of its id."""
+    await session.execute(delete(AdminSession).where(AdminSession.id_hash == id_hash))
+
+
+async def add_token(session: AsyncSession, user_id: int, token_hash: str, now: datetime) -> int:
+    """Store an API token by its hash; return its number."""
+    row = AdminToken(user_id=user_id, token_hash=token_hash, created_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> bool:
+    """Revoke a live token by its number; tell whether it was live."""
+    row = await session.get(AdminToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    return True
+
+
+async def token_user(session: AsyncSession, token_hash: str) -> AdminUser | None:
+    """Return the enabled account a live token belongs to."""
+    return await session.scalar(
+        select(AdminUser)
+        .join(AdminToken, AdminToken.user_id == AdminUser.id)
+        .where(
+            AdminToken.token_hash == token_hash,
+            AdminToken.revoked_at.is_(None),
+            AdminUser.disabled_at.is_(None),
+        )
+    )
+
+
+async def set_disabled(session: AsyncSession, user: AdminUser, at: datetime | None) -> None:
+    """Disable an account from a moment (ending its sessions, revoking its tokens) or enable it."""
+    user.disabled_at = at
+    if at is not None:
+        await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
+        await session.execute(
+            update(AdminToken)
+            .where(AdminToken.user_id == user.id, AdminToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )

@@ -1,0 +1,79 @@
+"""Wiring of the admin service: its pages and API, its event consumer and its housekeeping.
+
+Manage accounts with ``varsel admin``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.adapters import accounts, audit_log
+from services.admin.entrypoints import api, consent_pages, operations, sign_in
+from services.admin.entrypoints.access import (
+    Admin,
+    LoginRequired,
+    PageForbidden,
+    build_pages,
+    get_admin,
+    login_url,
+)
+from shared.events import RetentionApplied
+from shared.housekeeping import run_retention
+from shared.runtime import Runtime
+from shared.web.csrf import CsrfGuard
+from shared.web.pages import mount_static
+
+CONSUMER = "admin"
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(login_url(exc.target, exc.language), status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    page: HTMLResponse = get_admin(request).render(
+        request, "forbidden.html", status_code=403, message="forbidden"
+    )
+    return page
+
+
+def install(app: FastAPI, runtime: Runtime) -> None:
+    """Mount the admin pages and API on an app, and record retention runs in the audit log."""
+    csrf = CsrfGuard(runtime.settings.secret_key)
+    app.state.admin = Admin(runtime=runtime, csrf=csrf, pages=build_pages(csrf))
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.add_exception_handler(PageForbidden, _forbidden)
+    app.include_router(sign_in.router)
+    app.include_router(consent_pages.router)
+    app.include_router(operations.router)
+    app.include_router(api.router)
+    mount_static(app)
+    runtime.bus.subscribe(CONSUMER, RetentionApplied, retention_applied)
+
+
+async def retention_applied(event: RetentionApplied, session: AsyncSession) -> None:
+    """Write a service's retention run to the audit log: who ran it and how many rows went."""
+    audit_log.record(
+        session,
+        actor=event.actor,
+        action="retention_run",
+        client="scheduler" if event.trigger == "schedule" else "cli",
+        now=event.occurred_at,
+        target=event.service,
+        details=dict(event.removed),
+    )
+
+
+async def _purge(session: AsyncSession, now: datetime) -> dict[str, int]:
+    # The audit log is kept (docs/privacy.md); what expires here is signed-in browser sessions.
+    return {"admin_sessions": await accounts.purge_expired_sessions(session, now)}
+
+
+async def housekeeping(runtime: Runtime) -> dict[str, int]:
+    """Delete expired admin sessions (the admin process's hourly job)."""
+    return await run_retention(runtime, "admin", _purge)

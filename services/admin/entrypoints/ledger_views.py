@@ -1,0 +1,213 @@
+"""What the staff side shows as data: ledger timelines, filters, CSV slices, exports, numbers.
+
+Every read of the ledger goes through the subscriptions service's ``read_api``; this module only
+turns what it returns into the JSON, CSV and filters that pages, the API and the command line
+share.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.admin.adapters.tables import AdminAuditEntry
+from services.subscriptions import read_api
+from services.subscriptions.read_api import LedgerFilter, LedgerRecord, TopicStatistics
+from shared.catalogue import is_slug
+
+ACTIONS: Final = read_api.LEDGER_ACTIONS
+CSV_COLUMNS: Final = (
+    "id",
+    "occurred_at",
+    "subject_hash",
+    "action",
+    "topics",
+    "frequency",
+    "language",
+    "privacy_version",
+    "privacy_hash",
+    "page",
+    "channel",
+    "token_id",
+)
+_BATCH: Final = 1000
+
+
+def filter_details(where: LedgerFilter) -> dict[str, str | None]:
+    """Return a filter as the audit log records it."""
+    return {
+        "topic": where.topic,
+        "action": where.action,
+        "since": where.since.isoformat() if where.since else None,
+        "until": where.until.isoformat() if where.until else None,
+    }
+
+
+def record_dict(record: LedgerRecord) -> dict[str, Any]:
+    """Return a ledger row as JSON-ready data."""
+    return {
+        "id": record.id,
+        "occurred_at": record.occurred_at.isoformat(),
+        "subject_hash": record.subject_hash,
+        "action": record.action,
+        "topics": list(record.topics),
+        "frequency": record.frequency,
+        "language": record.language,
+        "privacy_version": record.privacy_version,
+        "privacy_hash": record.privacy_hash,
+        "page": record.page,
+        "channel": record.channel,
+        "token_id": record.token_id,
+    }
+
+
+async def timeline(session: AsyncSession, subject_hash: str) -> list[dict[str, Any]]:
+    """Return a person's consent history, oldest first, with the privacy text each step used."""
+    steps = []
+    for step in await read_api.timeline(session, subject_hash):
+        data = record_dict(step.record)
+        notice = step.notice
+        data["privacy_notice"] = (
+            {
+                "version": notice.version,
+                "language": notice.language,
+                "sha256": notice.sha256,
+                "matches_hash": notice.matches_hash,
+            }
+            if notice is not None
+            else None
+        )
+        steps.append(data)
+    return steps
+
+
+def _csv_line(values: Sequence[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+async def ledger_csv(
+    sessions: async_sessionmaker[AsyncSession], where: LedgerFilter
+) -> AsyncIterator[str]:
+    """Stream the filtered ledger as CSV, oldest first, one short transaction per batch."""
+    yield _csv_line(CSV_COLUMNS)
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with sessions() as session:
+            rows, after = await read_api.ledger_page(
+                session, where, after=after, limit=_BATCH, newest_first=False
+            )
+        for record in rows:
+            data = record_dict(record)
+            data["topics"] = " ".join(data["topics"])
+            yield _csv_line([data[column] for column in CSV_COLUMNS])
+        if after is None:
+            return
+
+
+async def subject_export(
+    session: AsyncSession, address: str, subject_hash: str, now: datetime
+) -> dict[str, Any]:
+    """Return what varsel holds about a person: their current data, if any, and consent history."""
+    held = await read_api.held_about(session, address)
+    current: dict[str, Any] | None = None
+    if held is not None:
+        current = {
+            "id": str(held.id),
+            "email": held.email,
+            "language": held.language,
+            "frequency": held.frequency,
+            "status": held.status,
+            "created_at": held.created_at.isoformat(),
+            "confirmed_at": _iso(held.confirmed_at),
+            "subscriptions": [
+                {
+                    "topic": s.topic,
+                    "started_at": s.started_at.isoformat(),
+                    "ended_at": _iso(s.ended_at),
+                    "ended_reason": s.ended_reason,
+                }
+                for s in held.subscriptions
+            ],
+            "signup_requests": [
+                {
+                    "topics": list(r.topics),
+                    "frequency": r.frequency,
+                    "language": r.language,
+                    "page": r.page,
+                    "privacy_version": r.privacy_version,
+                    "created_at": r.created_at.isoformat(),
+                    "confirmed_at": _iso(r.confirmed_at),
+                }
+                for r in held.signup_requests
+            ],
+        }
+    return {
+        "exported_at": now.isoformat(),
+        "subject_hash": subject_hash,
+        "subscriber": current,
+        "consent_history": await timeline(session, subject_hash),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
+    """Read a ledger filter from query parameters (dates are whole UTC days); raise ValueError."""
+    topic = params.get("topic") or None
+    if topic is not None and not is_slug(topic):
+        raise ValueError("topic must be a slug")
+    action = params.get("action") or None
+    if action is not None and action not in ACTIONS:
+        raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+    since = _day(params.get("from"))
+    until = _day(params.get("to"))
+    return LedgerFilter(
+        topic=topic,
+        action=action,
+        since=since,
+        until=until + timedelta(days=1) if until else None,
+    )
+
+
+def _day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+
+
+def statistics_dict(numbers: TopicStatistics) -> dict[str, Any]:
+    """Return a topic's numbers as JSON-ready data."""
+    return {
+        "topic": numbers.topic,
+        "subscribers_by_frequency": numbers.by_frequency,
+        "subscribers_by_language": numbers.by_language,
+        "per_day": [
+            {
+                "day": day.isoformat(),
+                **{str(s): numbers.per_day[s][i] for s in read_api.DAILY_SERIES},
+            }
+            for i, day in enumerate(numbers.days)
+        ],
+    }
+
+
+def audit_dict(entry: AdminAuditEntry) -> dict[str, Any]:
+    """Return an audit log entry as JSON-ready data."""
+    return {
+        "id": entry.id,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "client": entry.client,
+        "details": entry.details,
+    }

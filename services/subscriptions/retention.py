@@ -1,0 +1,52 @@
+"""Retention of the subscriptions service: unconfirmed sign-ups, rate-limit windows, and the
+consent history of people whose story ended long ago."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.subscriptions.adapters import consent_ledger, subscribers
+from shared.progress import Silent, Tracker
+from shared.settings import Settings
+from shared.web import rate_limit
+
+# Subjects deleted per statement, so the IN list stays within every database's parameter limit.
+_CHUNK: Final = 500
+
+
+async def purge_expired(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, int]:
+    """Delete what the retention periods let go; return how many rows of each kind."""
+    removed = {
+        "unconfirmed_signups": await subscribers.purge_unconfirmed(
+            session, now - timedelta(days=settings.unconfirmed_retention_days)
+        ),
+        "rate_limit_windows": await rate_limit.purge_expired(session, now),
+    }
+    if settings.consent_retention_days is not None:
+        removed["consent_records"] = await purge_consent(
+            session, days=settings.consent_retention_days, now=now
+        )
+    return removed
+
+
+async def purge_consent(
+    session: AsyncSession, *, days: int, now: datetime, tracker: Tracker | None = None
+) -> int:
+    """Delete the ledger rows of subjects who ended more than ``days`` ago; return how many.
+
+    A subject has ended when their newest row is an erasure, or when they never confirmed (the
+    pending sign-up itself is purged after a week). People who still subscribe keep their proof
+    of consent however old it is.
+    """
+    subjects = await consent_ledger.ended_subjects(session, now - timedelta(days=days))
+    steps = tracker or Silent()
+    steps.total(len(subjects))
+    deleted = 0
+    for start in range(0, len(subjects), _CHUNK):
+        chunk = subjects[start : start + _CHUNK]
+        deleted += await consent_ledger.delete_subjects(session, chunk)
+        steps.advance(len(chunk))
+    return deleted
