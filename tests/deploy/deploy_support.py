@@ -23,7 +23,9 @@ DEPLOY = REPO / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 DOCS = REPO / "docs" / "deployment.md"
 
-SERVICES = ("subscriptions", "watcher", "mailer")
+SERVICES = ("subscriptions", "watcher", "mailer", "admin")
+# The services compose runs two of; the admin runs once there, on this host's loopback only.
+REPLICATED = ("subscriptions", "watcher", "mailer")
 # What a distributed deployment sets, between its settings file and its secret.
 DEPLOYED_SETTINGS = frozenset(
     {
@@ -31,6 +33,7 @@ DEPLOYED_SETTINGS = frozenset(
         "VARSEL_BROKER_URL",
         "VARSEL_SMTP_URL",
         "VARSEL_BASE_URL",
+        "VARSEL_ADMIN_URL",
         "VARSEL_SECRET_KEY",
         "VARSEL_ENVIRONMENT",
         "VARSEL_CONFIG",

@@ -11,11 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @contextmanager
-def serving(statuses: dict[str, int]) -> Iterator[int]:
-    """Serve GET path -> status on 127.0.0.1 (404 for other paths); yield the port."""
+def serving(statuses: dict[str, int], seen: list[str] | None = None) -> Iterator[int]:
+    """Serve GET path -> status on 127.0.0.1 (404 for other paths); yield the port.
+
+    Every path asked for is appended to ``seen``, if given.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if seen is not None:
+                seen.append(self.path)
             status = statuses.get(self.path, 404)
             body = b"ok" if status < 400 else b"not ok"
             self.send_response(status)

