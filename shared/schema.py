@@ -1,40 +1,35 @@
-"""Know every service's tables (for migrations and readiness) and apply migrations."""
+"""Apply the migrations and tell which one a database is at.
+
+Which tables exist is not known here: ``shared`` imports no service. The composition root
+gathers the tables each service's bootstrap registers (``varsel.schema``) and hands their
+metadata in when the migrations are compared with the models.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_TABLE_MODULES = (
-    "shared.outbox",
-    "shared.inbox",
-    "shared.web.rate_limit",
-    "services.subscriptions.adapters.tables",
-    "services.admin.adapters.tables",
-    "services.watcher.adapters.tables",
-    "services.mailer.adapters.tables",
-)
 
 
-def import_all_tables() -> None:
-    """Import each service's table modules so the shared metadata knows them."""
-    for module in _TABLE_MODULES:
-        importlib.import_module(module)
+def alembic_config(url: str, target_metadata: MetaData | None = None) -> Config:
+    """Build the Alembic configuration for a database URL, without an ini file.
 
-
-def alembic_config(url: str) -> Config:
-    """Build the Alembic configuration for a database URL, without an ini file."""
+    ``target_metadata`` (every table's) is needed only to compare models with migrations
+    (``alembic check``, autogenerate); applying migrations runs their own statements.
+    """
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["target_metadata"] = target_metadata
     return config
 
 

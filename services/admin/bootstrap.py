@@ -6,12 +6,14 @@ Manage accounts with ``varsel admin``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import accounts, audit_log
+from services.admin.adapters.tables import AdminAuditEntry, AdminSession, AdminToken, AdminUser
 from services.admin.entrypoints import api, consent_pages, operations, sign_in
 from services.admin.entrypoints.access import (
     Admin,
@@ -21,6 +23,7 @@ from services.admin.entrypoints.access import (
     get_admin,
     login_url,
 )
+from shared.db import Base
 from shared.events import RetentionApplied
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
@@ -28,6 +31,8 @@ from shared.web.csrf import CsrfGuard
 from shared.web.pages import mount_static
 
 CONSUMER = "admin"
+# The service's tables, registered with the composition root (varsel.schema).
+TABLES: Final[tuple[type[Base], ...]] = (AdminUser, AdminSession, AdminToken, AdminAuditEntry)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.dkim import build_dkim_signer
 from services.mailer.adapters.senders import build_sender
+from services.mailer.adapters.tables import ChangeRecord, Delivery, DigestRun, PendingItem
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.envelope import Envelope
@@ -17,8 +19,12 @@ from services.mailer.handlers import Deps
 from services.mailer.links import SignedLinks
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.retention import purge_deliveries
+from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
+
+# The service's tables, registered with the composition root (varsel.schema).
+TABLES: Final[tuple[type[Base], ...]] = (ChangeRecord, PendingItem, Delivery, DigestRun)
 
 
 class Mailer:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Final
 
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters import privacy_notices
+from services.subscriptions.adapters.tables import (
+    ConsentRecord,
+    PrivacyNotice,
+    SignupRequest,
+    Subscriber,
+    Subscription,
+)
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
@@ -20,6 +28,7 @@ from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.handlers import Deps
 from services.subscriptions.retention import purge_expired
+from shared.db import Base
 from shared.events import SubscriberBounced
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
@@ -27,6 +36,14 @@ from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, build_environment, mount_static
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The service's tables, registered with the composition root (varsel.schema).
+TABLES: Final[tuple[type[Base], ...]] = (
+    Subscriber,
+    Subscription,
+    SignupRequest,
+    ConsentRecord,
+    PrivacyNotice,
+)
 
 
 def install(app: FastAPI, runtime: Runtime) -> None:

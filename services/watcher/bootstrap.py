@@ -7,18 +7,23 @@ import logging
 import os
 import socket
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.source_rows import Claim
+from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from services.watcher.retention import purge_snapshots
+from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
+# The service's tables, registered with the composition root (varsel.schema).
+TABLES: Final[tuple[type[Base], ...]] = (WatchedSource, Snapshot)
 
 
 class Watcher:

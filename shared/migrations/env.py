@@ -7,11 +7,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from shared.db import Base, create_engine
-from shared.schema import import_all_tables
+from shared.db import create_engine
 
-import_all_tables()
-target_metadata = Base.metadata
+# Every service's tables, handed in by the composition root (varsel.schema.alembic_config) when
+# models are compared with migrations; None while only applying migrations.
+target_metadata = context.config.attributes.get("target_metadata")
 
 
 def _run(connection: Connection) -> None:

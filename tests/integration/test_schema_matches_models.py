@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from shared.schema import alembic_config, upgrade
+from shared.schema import upgrade
 from tests.support.services import fresh_postgres_database
+from varsel.schema import alembic_config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,13 +23,12 @@ from sqlalchemy import inspect, text
 from services.mailer.adapters.tables import PendingItem
 from services.subscriptions.adapters.tables import ConsentRecord
 from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
-from shared.db import Base
 from shared.events import ContentChanged
 from shared.logs import configure_logging
 from shared.outbox import OutboxRow, record
-from shared.schema import import_all_tables
 from shared.tokens import address_hash
 from tests.support.smtp import Received, SmtpServer
+from varsel.schema import metadata
 
 from .harness import SECRET, TOPIC, UNRELATED, Harness, csrf, running, sign_up
 
@@ -223,9 +222,8 @@ async def test_erasure_leaves_the_address_nowhere(
             snapshots.append(await _ledger_snapshot(h))
             assert await h.count(PendingItem) == 0  # pending mail dropped
 
-            import_all_tables()
             dump = await _dump(h)
-            for table in Base.metadata.tables:
+            for table in metadata().tables:
                 assert table in dump, f"table {table} missing from the database"
             ledger = await h.ledger()
             sent = len(smtp.mailbox.messages)
