@@ -6,6 +6,7 @@ table holds no address, name or IP.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import cache
@@ -35,6 +36,12 @@ class RateLimitHit(Base):
 
 def _window(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
+
+
+def retry_after(now: datetime) -> str:
+    """Return the Retry-After value of a refusal: whole seconds until the window ends."""
+    left = _window(now) + WINDOW - now
+    return str(max(1, math.ceil(left.total_seconds())))
 
 
 @cache

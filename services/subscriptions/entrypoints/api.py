@@ -22,6 +22,7 @@ from services.subscriptions.domain.vocabulary import Channel, UnsubscribeRoute
 from services.subscriptions.entrypoints.web import Web, client_of
 from services.subscriptions.handlers import EITHER_LINK
 from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
+from shared.web import rate_limit
 
 Token = Annotated[str, Path(max_length=200, description="The token from a link in a mail.")]
 Slug = Annotated[str, Field(min_length=1, max_length=100)]
@@ -128,11 +129,11 @@ def _address(raw: str, language: str) -> str:
         ) from exc
 
 
-def _too_many(language: str) -> HTTPException:
+def _too_many(web: Web, language: str) -> HTTPException:
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
         detail=text(language, "rate_limited_body"),
-        headers={"Retry-After": "3600"},
+        headers={"Retry-After": rate_limit.retry_after(web.deps.clock.now())},
     )
 
 
@@ -164,7 +165,7 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
         channel=Channel.API,
     )
     if not await handlers.sign_up(web.uow(), web.deps, form, client_of(request)):
-        raise _too_many(body.language)
+        raise _too_many(web, body.language)
     days = str(web.deps.settings.confirm_ttl_days)
     return Accepted(detail=text(body.language, "check_email_body", days=days))
 
@@ -179,7 +180,7 @@ async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) ->
     """Mail a fresh manage link if the address gets alerts; answer the same either way."""
     address = _address(body.email, body.language)
     if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
-        raise _too_many(body.language)
+        raise _too_many(web, body.language)
     return Accepted(detail=text(body.language, "manage_link_sent"))
 
 

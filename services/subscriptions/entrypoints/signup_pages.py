@@ -17,6 +17,7 @@ from services.subscriptions.entrypoints.web import (
     csrf_ok,
     field,
     language_of,
+    too_many,
     topic_view,
 )
 from shared.vocabulary import Frequency, Language
@@ -113,7 +114,7 @@ async def _subscribe(
         address=address, topics=topics, frequency=frequency, language=language, page=page
     )
     if not await handlers.sign_up(web.uow(), web.deps, signup, client_of(request)):
-        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+        return too_many(web, request, language)
     return web.pages.render(
         request,
         "check_email.html",
@@ -163,7 +164,7 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
             status_code=400,
         )
     if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
-        return web.pages.render(request, "rate_limited.html", language, status_code=429)
+        return too_many(web, request, language)
     return web.pages.render(request, "manage_link.html", language, sent=True, errors={}, email="")
 
 

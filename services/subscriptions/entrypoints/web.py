@@ -21,6 +21,7 @@ from services.subscriptions.domain.texts import negotiate_language
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue import Topic
 from shared.vocabulary import Language
+from shared.web import rate_limit
 from shared.web.csrf import COOKIE, FIELD, CsrfGuard
 from shared.web.pages import PageRenderer
 
@@ -77,6 +78,13 @@ def csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:
 def topic_view(topic: Topic, language: str) -> dict[str, str]:
     """Return what a page shows of a topic."""
     return {"slug": topic.slug, "title": topic.title_in(language)}
+
+
+def too_many(web: SubscriptionsWeb, request: Request, language: str) -> HTMLResponse:
+    """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
+    response = web.pages.render(request, "rate_limited.html", language, status_code=429)
+    response.headers["Retry-After"] = rate_limit.retry_after(web.deps.clock.now())
+    return response
 
 
 def invalid_link(web: SubscriptionsWeb, request: Request, language: str) -> HTMLResponse:
