@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     signup_limit_per_address: int = Field(default=5, ge=1)
     signup_limit_per_client: int = Field(default=30, ge=1)
 
+    # Request bodies, in bytes: a public form or API call is small; the staff side takes more.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_staff_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_absolute(cls, value: str) -> str:

@@ -21,7 +21,7 @@ from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
-from shared.web.request_ids import RequestIdMiddleware
+from shared.web.edge import install_edge
 from varsel.metrics import render_metrics
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,6 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         subscriptions.install(app, runtime)
     if "admin" in services:
         admin.install(app, runtime)
-    # Added last, so it is outermost: every line logged while a request is handled has its id.
-    app.add_middleware(RequestIdMiddleware)
+    # The staff side takes larger bodies than the public pages.
+    install_edge(app, runtime.settings, staff_paths=admin.PATHS if "admin" in services else ())
     return app

@@ -33,6 +33,8 @@ from shared.web.pages import mount_static
 CONSUMER = "admin"
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (AdminUser, AdminSession, AdminToken, AdminAuditEntry)
+# Where the staff side answers: its pages and its API.
+PATHS: Final = (sign_in.router.prefix, api.router.prefix)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

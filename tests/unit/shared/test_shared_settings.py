@@ -46,3 +46,11 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     settings = Settings()
     assert settings.smtp_url == "smtp://127.0.0.1:2525"
     assert settings.base_url == "https://varsel.example.no"
+
+
+def test_body_limits_are_small_for_the_public_and_larger_for_staff() -> None:
+    settings = Settings()
+    assert settings.max_body_bytes == 64 * 1024
+    assert settings.max_staff_body_bytes == 1024 * 1024
+    with pytest.raises(ValidationError):
+        Settings(max_body_bytes=10)

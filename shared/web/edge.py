@@ -1,0 +1,33 @@
+"""What every request passes before it reaches a route, the same for every web-facing service.
+
+From the outside in: its request id, then the body limit. Validation errors answer with short
+excerpts of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from shared.settings import Settings
+from shared.web.body_limit import BodyLimitMiddleware
+from shared.web.request_ids import RequestIdMiddleware
+from shared.web.validation import validation_problem
+
+
+def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[str] = ()) -> None:
+    """Add the middleware and error answers every web-facing app shares.
+
+    Call it last: middleware added later wraps what came before, and the request id must be
+    outermost so that every line logged while a request is handled carries it. Paths under
+    ``staff_paths`` take bodies up to the staff limit; everything else the public one.
+    """
+    app.add_exception_handler(RequestValidationError, validation_problem)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        larger={path: settings.max_staff_body_bytes for path in staff_paths},
+    )
+    app.add_middleware(RequestIdMiddleware)

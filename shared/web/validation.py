@@ -1,0 +1,48 @@
+"""422 answers that say what was wrong without echoing the input back.
+
+FastAPI's own answer repeats every invalid value whole: a 60 kB address comes back as 60 kB, and
+whatever a caller sent is reflected. Here each problem keeps its type, place and message, and the
+input shrinks to a short excerpt, enough to recognise which value it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+EXCERPT: Final = 40  # characters of an input shown back
+TEXT: Final = 200  # characters of any other text in a problem (a key name, a message)
+
+
+def excerpt(value: Any, length: int = EXCERPT) -> Any:
+    """Return a value as a problem may show it: short values whole, long ones cut with «…»."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return value if len(text) <= length else text[:length] + "…"
+
+
+def _shortened(problem: dict[str, Any]) -> dict[str, Any]:
+    short: dict[str, Any] = {}
+    for key, value in problem.items():
+        if key == "input":
+            short[key] = excerpt(value)
+        elif key == "loc":
+            short[key] = [excerpt(part, TEXT) for part in value]
+        elif key == "ctx" and isinstance(value, dict):
+            short[key] = {name: excerpt(item, TEXT) for name, item in value.items()}
+        else:
+            short[key] = excerpt(value, TEXT)
+    return short
+
+
+async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a request that failed validation: 422, each problem with a short excerpt."""
+    assert isinstance(exc, RequestValidationError)
+    problems = [_shortened(problem) for problem in jsonable_encoder(exc.errors())]
+    return JSONResponse({"detail": problems}, status_code=422)
