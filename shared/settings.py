@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     # Request bodies, in bytes: a public form or API call is small; the staff side takes more.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_staff_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed. Empty: the connecting peer is the client, whatever a header claims.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -116,6 +120,23 @@ class Settings(BaseSettings):
             not isinstance(v, str) or "@" not in v or any(c.isspace() for c in v) for v in value
         ):
             raise ValueError("must be a comma-separated list of email addresses")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _trusted_proxies_are_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if not isinstance(value, list | tuple):
+            return value
+        for entry in value:
+            try:
+                ip_network(entry, strict=True)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (such as 10.0.0.0/8): "
+                    "name the proxies in front of varsel"
+                ) from exc
         return value
 
     @field_validator("timezone")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Final
 
+import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -64,6 +65,15 @@ def housekeeping_jobs(
     if "admin" in services:
         jobs["admin"] = lambda: admin.housekeeping(runtime)
     return jobs
+
+
+def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
+    """Return how uvicorn serves an app: our logging, and no trust in forwarded headers."""
+    # uvicorn would believe X-Forwarded-For from loopback by default; the app believes it only
+    # from VARSEL_TRUSTED_PROXIES (shared/web/edge.py).
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+    )
 
 
 def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAPI:

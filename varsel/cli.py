@@ -86,7 +86,7 @@ def run(
     """Run all services in one process (embedded mode), or one of them."""
     from shared.heap import freeze_startup_objects
     from shared.runtime import build_runtime
-    from varsel.app import SERVICES, create_app
+    from varsel.app import SERVICES, create_app, server_config
 
     settings = _settings()
     services = SERVICES if service is None else (service,)
@@ -110,11 +110,7 @@ def run(
         port,
         where,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime, services), host=host, port=port, log_config=None, access_log=False
-        )
-    )
+    server = uvicorn.Server(server_config(create_app(runtime, services), host=host, port=port))
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))

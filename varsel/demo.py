@@ -80,7 +80,7 @@ def _change_forever(page: Path, every: int, stop: threading.Event) -> None:
 def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: int) -> None:
     """Serve the sample site, configure varsel for it, and run everything until Ctrl-C."""
     from shared.runtime import build_runtime
-    from varsel.app import create_app
+    from varsel.app import create_app, server_config
 
     demo_dir = settings.var_dir / "demo"
     site_dir = demo_dir / "site"
@@ -117,11 +117,7 @@ def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: i
     )
     app = create_app(build_runtime(settings))
     try:
-        asyncio.run(
-            uvicorn.Server(
-                uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-            ).serve()
-        )
+        asyncio.run(uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).serve())
     finally:
         stop.set()
         server.shutdown()

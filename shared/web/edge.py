@@ -1,7 +1,7 @@
 """What every request passes before it reaches a route, the same for every web-facing service.
 
-From the outside in: its request id, then the body limit. Validation errors answer with short
-excerpts of the input.
+From the outside in: its request id; its real client (from forwarded headers only when the peer
+is a trusted proxy); the body limit. Validation errors answer with short excerpts of the input.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Collection
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.settings import Settings
 from shared.web.body_limit import BodyLimitMiddleware
@@ -30,4 +31,9 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
         limit=settings.max_body_bytes,
         larger={path: settings.max_staff_body_bytes for path in staff_paths},
     )
+    if settings.trusted_proxies:
+        # uvicorn's own middleware, with uvicorn's semantics: the client is the first address in
+        # X-Forwarded-For, read from the right, that is not a trusted proxy. The server itself
+        # is started with proxy_headers=False, so nothing else believes those headers.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.add_middleware(RequestIdMiddleware)

@@ -74,6 +74,11 @@ class VarselProcess:
             time.sleep(0.2)
         raise AssertionError(f"{self.name} did not become ready in {timeout}s:\n{self.log()}")
 
+    @property
+    def environment(self) -> dict[str, str]:
+        """Return the environment the process runs with (for a ``varsel`` command beside it)."""
+        return dict(self._env)
+
     def log(self) -> str:
         """Return everything the process wrote."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -48,6 +48,19 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     assert settings.base_url == "https://varsel.example.no"
 
 
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().trusted_proxies == ()
+    monkeypatch.setenv("VARSEL_TRUSTED_PROXIES", " 10.0.0.0/8, 192.0.2.7 ,fd00::/8,")
+    assert Settings().trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "fd00::/8")
+
+
+@pytest.mark.parametrize("value", ["*", "proxy.example.no", "10.0.0.1/8", "300.1.1.1"])
+def test_trusted_proxies_refuse_anything_else(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VARSEL_TRUSTED_PROXIES", value)
+    with pytest.raises(ValidationError, match="not an IP address or network"):
+        Settings()
+
+
 def test_body_limits_are_small_for_the_public_and_larger_for_staff() -> None:
     settings = Settings()
     assert settings.max_body_bytes == 64 * 1024
