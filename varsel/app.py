@@ -141,6 +141,9 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         title="varsel",
         summary="Email alerts when public pages, feeds and reports change.",
         lifespan=lifespan,
+        # FastAPI's documentation pages load Swagger UI from a CDN: install_edge serves it here.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.mailer = mailer

@@ -1,7 +1,8 @@
 """What every request passes before it reaches a route, the same for every web-facing service.
 
 From the outside in: its request id; its real client (from forwarded headers only when the peer
-is a trusted proxy); the body limit. Validation errors answer with short excerpts of the input.
+is a trusted proxy); HSTS in production; the body limit. Validation errors answer with short
+excerpts, and the API documentation is served from this host.
 """
 
 from __future__ import annotations
@@ -13,24 +14,29 @@ from fastapi.exceptions import RequestValidationError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.settings import Settings
+from shared.web.api_docs import install_api_docs
 from shared.web.body_limit import BodyLimitMiddleware
+from shared.web.headers import StrictTransportMiddleware
 from shared.web.request_ids import RequestIdMiddleware
 from shared.web.validation import validation_problem
 
 
 def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[str] = ()) -> None:
-    """Add the middleware and error answers every web-facing app shares.
+    """Add the middleware, error answers and API docs every web-facing app shares.
 
     Call it last: middleware added later wraps what came before, and the request id must be
     outermost so that every line logged while a request is handled carries it. Paths under
     ``staff_paths`` take bodies up to the staff limit; everything else the public one.
     """
     app.add_exception_handler(RequestValidationError, validation_problem)
+    install_api_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
         larger={path: settings.max_staff_body_bytes for path in staff_paths},
     )
+    if settings.environment == "production":
+        app.add_middleware(StrictTransportMiddleware)
     if settings.trusted_proxies:
         # uvicorn's own middleware, with uvicorn's semantics: the client is the first address in
         # X-Forwarded-For, read from the right, that is not a trusted proxy. The server itself

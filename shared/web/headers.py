@@ -1,10 +1,12 @@
-"""The security headers every HTML page carries."""
+"""The security headers every HTML page carries, and HSTS on every answer in production."""
 
 from __future__ import annotations
 
 from typing import Final
 
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Tokens travel in URLs, so no page may leak its address to another site; nothing third-party loads.
 _HEADERS: Final = {
@@ -27,3 +29,30 @@ def protect(response: Response, *, embeddable: bool = False) -> None:
     response.headers["Content-Security-Policy"] = _CSP.format("*" if embeddable else "'none'")
     if not embeddable:
         response.headers["X-Frame-Options"] = "DENY"
+
+
+# A year, the least that browsers' HSTS preload lists accept; subdomains of varsel's own host too.
+HSTS: Final = "max-age=31536000; includeSubDomains"
+
+
+class StrictTransportMiddleware:
+    """Tell browsers to reach this host over https only (HSTS), on every answer.
+
+    Added only in production, where the base URL must be https: a development server on plain
+    http would otherwise teach a browser that localhost speaks only https.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+
+        async def with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS
+            await send(message)
+
+        await self._app(scope, receive, with_hsts)

@@ -386,7 +386,9 @@ def test_the_admin_is_reached_only_through_the_internal_ingress(
         if "varsel-admin" in {backend for _, _, backend in _routes(i)}
     ]
     assert routing_to_admin == ["varsel-admin"]
-    staff = _served_paths(("admin",), tmp_path) - set(INTERNAL) - {"/openapi.json", "/docs"}
+    # Everything the admin serves, its API's documentation included, on the internal host.
+    staff = _served_paths(("admin",), tmp_path) - set(INTERNAL)
+    assert {"/docs", "/docs/start.js", "/openapi.json"} <= staff
     assert {p: _routed(internal, p) for p in staff} == dict.fromkeys(staff, "varsel-admin")
 
 

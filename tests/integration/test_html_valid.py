@@ -14,6 +14,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,6 +37,7 @@ from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
 from tests.integration.subscriptions.harness import TOPIC, csrf, running, sign_up
 from tests.support.html_checker import Problem, check_documents, checker_jar
+from tests.support.page_resources import resources
 
 ADDRESS = "kari.nordmann@example.no"
 SENT_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -62,6 +64,7 @@ PUBLIC_PAGES = [
     "not found",
     "rate limited",
     "privacy",
+    "api docs",
 ]
 ADMIN_PAGES = [
     "admin login",
@@ -127,6 +130,7 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
         pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
         pages["privacy"] = (await c.get("/privacy")).text
+        pages["api docs"] = (await c.get("/docs")).text
     async with running(
         f"sqlite+aiosqlite:///{folder / 'limited.db'}", folder, signup_limit_per_client=1
     ) as h:
@@ -292,14 +296,59 @@ async def _documents(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def problems(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Problem]]:
-    """Render every document and check them all in one run of the checker."""
-    checker_jar()  # skip (or fail under CI) before rendering, when the checker is missing
-    documents = asyncio.run(_documents(tmp_path_factory.mktemp("rendered")))
-    assert sorted(documents) == sorted(DOCUMENTS)
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Render every page state and every mail."""
+    rendered = asyncio.run(_documents(tmp_path_factory.mktemp("rendered")))
+    assert sorted(rendered) == sorted(DOCUMENTS)
+    return rendered
+
+
+@pytest.fixture(scope="session")
+def problems(
+    tmp_path_factory: pytest.TempPathFactory, documents: dict[str, str]
+) -> dict[str, list[Problem]]:
+    """Check every document in one run of the checker."""
     return check_documents(documents, tmp_path_factory.mktemp("checked"))
 
 
+@pytest.fixture(scope="session")
+def checker() -> None:
+    """Skip (or fail under CI) before rendering anything, when the checker is missing."""
+    checker_jar()
+
+
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_every_page_and_mail_is_valid_html(problems: dict[str, list[Problem]], name: str) -> None:
+def test_every_page_and_mail_is_valid_html(
+    checker: None, problems: dict[str, list[Problem]], name: str
+) -> None:
     assert problems[name] == [], "\n".join(str(p) for p in problems[name])
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES + ADMIN_PAGES)
+def test_no_page_loads_anything_from_another_host(documents: dict[str, str], name: str) -> None:
+    elsewhere = [url for url in resources(documents[name]) if urlsplit(url).netloc]
+    assert elsewhere == [], f"{name} loads from another host"
+
+
+def test_resources_are_found_wherever_a_page_names_them() -> None:
+    page = """<!doctype html><html><head>
+    <link rel="stylesheet" href="https://cdn.example/a.css"><script src="/s.js"></script>
+    <style>@import "https://fonts.example/f.css";
+    p { background: url('//img.example/p.png') }</style>
+    <meta http-equiv="refresh" content="0; url=https://elsewhere.example/"></head>
+    <body><img src="x.png" srcset="https://img.example/1x.png 1x, /2x.png 2x">
+    <a href="https://link.example/">a link is followed, not fetched</a>
+    <form action="https://post.example/"></form><div style="background:url(https://bg.example/)">
+    <iframe src="https://frame.example/"></iframe></div></body></html>"""
+    found = resources(page)
+    assert sorted(urlsplit(url).netloc for url in found if urlsplit(url).netloc) == [
+        "bg.example",
+        "cdn.example",
+        "elsewhere.example",
+        "fonts.example",
+        "frame.example",
+        "img.example",
+        "img.example",
+        "post.example",
+    ]
+    assert "/s.js" in found and "x.png" in found and "/2x.png" in found
