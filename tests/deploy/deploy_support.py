@@ -40,6 +40,7 @@ DEPLOYED_SETTINGS = frozenset(
         "VARSEL_MAIL_FROM",
         "VARSEL_TIMEZONE",
         "VARSEL_LOG_FORMAT",
+        "VARSEL_TRUSTED_PROXIES",
     }
 )
 # Every name the product reads: a name in deploy/ that is not here is a typo nobody would notice.

