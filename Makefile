@@ -8,7 +8,7 @@ TESTSTAMP := $(VENV)/.installed-test
 VNU_VERSION := 26.9.27
 VNU    := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run demo test lint migrate clean
+.PHONY: run demo test lint migrate messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,25 @@ lint: $(TESTSTAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# The gettext domains: each service's words, extracted from its templates and code.
+DOMAINS := services/subscriptions:pages services/admin:admin
+POT    := $(VENV)/messages
+
+## messages: extract every domain's words into each language's catalogue (NEW_LANGUAGE=xx starts one)
+messages: $(STAMP)
+	@mkdir -p $(POT)
+	@for pair in $(DOMAINS); do \
+	  dir=$${pair%%:*}; domain=$${pair##*:}; \
+	  $(BIN)/pybabel -q extract -F $$dir/locale/babel.cfg --no-location --sort-output \
+	    --add-comments=Translators: --width=100 -o $(POT)/$$domain.pot $$dir || exit 1; \
+	  if [ -n "$(NEW_LANGUAGE)" ]; then \
+	    $(BIN)/pybabel -q init --width=100 -l $(NEW_LANGUAGE) \
+	      -i $(POT)/$$domain.pot -d $$dir/locale -D $$domain || exit 1; \
+	  fi; \
+	  $(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
+	    --width=100 -i $(POT)/$$domain.pot -d $$dir/locale -D $$domain || exit 1; \
+	done
 
 $(VNU): | $(BIN)/python
 	@if command -v npm >/dev/null 2>&1; then \

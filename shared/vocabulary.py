@@ -44,7 +44,8 @@ DIGEST_FREQUENCIES: Final[tuple[Frequency, ...]] = (Frequency.DAILY, Frequency.W
 class Language(_Word):
     """A language pages and mails are written in; the first is the default."""
 
-    NB = "nb"
+    NB = "nb"  # Norwegian bokmål
+    NN = "nn"  # Norwegian nynorsk
     EN = "en"
 
     @classmethod

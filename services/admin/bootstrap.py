@@ -6,6 +6,7 @@ Manage accounts with ``varsel admin``.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI, Request
@@ -26,11 +27,15 @@ from services.admin.entrypoints.access import (
 from shared.db import Base
 from shared.events import RetentionApplied
 from shared.housekeeping import run_retention
+from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import mount_static
 
 CONSUMER = "admin"
+# The words of the staff pages: locale/<language>/LC_MESSAGES/admin.po (``make messages``).
+LOCALES = Path(__file__).resolve().parent / "locale"
+DOMAIN: Final = "admin"
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (AdminUser, AdminSession, AdminToken, AdminAuditEntry)
 # Where the staff side answers: its pages and its API.
@@ -52,7 +57,13 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the admin pages and API on an app, and record retention runs in the audit log."""
     csrf = CsrfGuard(runtime.settings.secret_key)
-    app.state.admin = Admin(runtime=runtime, csrf=csrf, pages=build_pages(csrf))
+    words = Catalogues.load(LOCALES, DOMAIN)
+    app.state.admin = Admin(
+        runtime=runtime,
+        csrf=csrf,
+        pages=build_pages(csrf, words, runtime.settings.site_name),
+        words=words,
+    )
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.include_router(sign_in.router)

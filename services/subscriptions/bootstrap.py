@@ -22,20 +22,24 @@ from services.subscriptions.adapters.tables import (
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
-from services.subscriptions.domain.texts import text
 from services.subscriptions.entrypoints import link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
+from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from services.subscriptions.handlers import Deps
 from services.subscriptions.retention import purge_expired
 from shared.db import Base
 from shared.events import SubscriberBounced
 from shared.housekeeping import run_retention
+from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
 from shared.web.csrf import CsrfGuard
-from shared.web.pages import PageRenderer, build_environment, mount_static
+from shared.web.pages import PageRenderer, mount_static, page_templates
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The words of the public pages: locale/<language>/LC_MESSAGES/pages.po (``make messages``).
+LOCALES = Path(__file__).resolve().parent / "locale"
+DOMAIN: Final = "pages"
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (
     Subscriber,
@@ -56,19 +60,21 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         SubscriberBounced,
         bounce_handler(deps, limit=runtime.settings.hard_bounce_limit),
     )
+    words = Catalogues.load(LOCALES, DOMAIN)
     app.state.subscriptions_web = SubscriptionsWeb(
         uow=partial(SqlUnitOfWork, runtime.sessions, on_commit=runtime.relay.wake),
         deps=deps,
         pages=PageRenderer(
-            build_environment(TEMPLATES),
+            page_templates(TEMPLATES, words),
             csrf,
-            text,
             context={
                 "site": runtime.settings.site_name,
                 "privacy_url": runtime.settings.privacy_url,
+                **TEMPLATE_GLOBALS,
             },
         ),
         csrf=csrf,
+        words=words,
     )
     app.include_router(signup_pages.router)
     app.include_router(link_pages.router)

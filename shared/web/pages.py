@@ -1,4 +1,4 @@
-"""Rendering pages: a Jinja2 environment per service, the CSRF cookie and the security headers."""
+"""Rendering pages: a service's localised templates, the CSRF cookie and the security headers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from typing import Any, Literal, Protocol
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, meta, select_autoescape
+from jinja2 import Environment, meta, select_autoescape
 
+from shared.i18n.catalogues import Catalogues
+from shared.i18n.templates import LocalisedTemplates
+from shared.vocabulary import Language
 from shared.web.csrf import COOKIE, CsrfGuard
 from shared.web.headers import protect
 
@@ -31,19 +34,13 @@ def mount_static(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def build_environment(directory: Path) -> Environment:
-    """Build a page template environment (autoescaped, strict) on a template folder."""
-    return Environment(
-        loader=FileSystemLoader(directory),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def page_templates(directory: Path, catalogues: Catalogues) -> LocalisedTemplates:
+    """Build a service's page templates (autoescaped, strict) in every language it has."""
+    return LocalisedTemplates(directory, catalogues, autoescape=select_autoescape(["html"]))
 
 
 class PageRenderer:
-    """Renders a template in a language with the texts, CSRF token and security headers.
+    """Renders a template in a language with its words, CSRF token and security headers.
 
     ``context`` holds what every page of the service shows (its name, say); the CSRF cookie is
     set for ``cookie_path`` with ``same_site``, so a service can keep its cookie to its own paths.
@@ -51,15 +48,15 @@ class PageRenderer:
 
     def __init__(
         self,
-        env: Environment,
+        templates: LocalisedTemplates,
         csrf: CsrfGuard,
-        texts: Texts,
+        texts: Texts | None = None,
         *,
         context: Mapping[str, Any] | None = None,
         cookie_path: str = "/",
         same_site: Literal["lax", "strict"] = "lax",
     ) -> None:
-        self._env = env
+        self._templates = templates
         self._csrf = csrf
         self._texts = texts
         self._context = dict(context or {})
@@ -71,7 +68,7 @@ class PageRenderer:
         self,
         request: Request,
         template: str,
-        language: str,
+        language: Language,
         *,
         status_code: int = 200,
         embeddable: bool = False,
@@ -115,33 +112,44 @@ class PageRenderer:
             )
         return response
 
+    @property
+    def templates(self) -> LocalisedTemplates:
+        """Return the templates pages are rendered from."""
+        return self._templates
+
     def _html(
-        self, template: str, language: str, path: str, embeddable: bool, **context: Any
+        self, template: str, language: Language, path: str, embeddable: bool, **context: Any
     ) -> str:
         texts = self._texts
+        if texts is not None:
 
-        def t(key: str, **values: str) -> str:
-            return texts(language, key, **values)
+            def t(key: str, **values: str) -> str:
+                return texts(language, key, **values)
 
-        return self._env.get_template(template).render(
-            t=t,
-            lang=language,
-            other_lang="en" if language == "nb" else "nb",
-            path=path,
-            embed=embeddable,
-            **self._context,
-            **context,
+            context["t"] = t
+        return self._templates.render(
+            language,
+            template,
+            {
+                "lang": language,
+                # The language switch offers every other language, each named in itself.
+                "other_languages": [x for x in self._templates.languages if x != language],
+                "path": path,
+                "embed": embeddable,
+                **self._context,
+                **context,
+            },
         )
 
     def _render_fixed(
         self,
         template: str,
-        language: str,
+        language: Language,
         path: str,
         embeddable: bool,
         context: tuple[tuple[str, Hashable], ...],
     ) -> str:
-        if "csrf_token" in _variables(self._env, template):
+        if "csrf_token" in _variables(self._templates.environment(language), template):
             raise ValueError(f"{template} has a form; its CSRF token differs per browser")
         return self._html(template, language, path, embeddable, **dict(context))
 

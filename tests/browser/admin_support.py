@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Response
 
-from services.admin.domain.texts import text
 from services.subscriptions import bootstrap as subscriptions
 from shared.runtime import build_runtime
 from shared.schema import upgrade_async
@@ -22,6 +21,7 @@ from tests.browser.conftest import SECRET_KEY
 from tests.integration.admin import seed
 from tests.integration.admin.harness import CATALOGUE, OTHER, PASSWORD, TOPIC, Harness
 from tests.support.varsel_process import VarselProcess
+from tests.support.words import admin_text
 from varsel.app import create_app
 
 AUDITOR, OPERATOR = "revisor", "drift"
@@ -113,8 +113,8 @@ def press(page: Page, name: str) -> Response:
 
 def sign_in(page: Page, app: AdminApp, name: str, language: str = "nb") -> Response:
     """Sign in through the login form."""
-    query = "?lang=en" if language == "en" else ""
+    query = "" if language == "nb" else f"?lang={language}"
     go(page, f"{app.base_url}/admin/login{query}")
-    page.get_by_label(text(language, "name")).fill(name)
-    page.get_by_label(text(language, "password")).fill(PASSWORD)
-    return press(page, text(language, "login"))
+    page.get_by_label(admin_text(language, "User name")).fill(name)
+    page.get_by_label(admin_text(language, "Password")).fill(PASSWORD)
+    return press(page, admin_text(language, "Sign in"))

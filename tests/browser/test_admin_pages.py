@@ -14,7 +14,6 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.admin.domain.texts import text
 from tests.browser.admin_support import (
     AUDITOR,
     ERASED,
@@ -27,32 +26,35 @@ from tests.browser.admin_support import (
 )
 from tests.browser.checks import assert_accessible
 from tests.integration.admin.harness import PASSWORD, TOPIC
+from tests.support.words import admin_text
 
 pytestmark = pytest.mark.browser
 __all__ = ["admin_app"]  # the module's fixture, imported for pytest to find
 
 
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_sign_in_wrong_password_then_right(page: Page, admin_app: AdminApp, language: str) -> None:
-    query = "?lang=en" if language == "en" else ""
+    query = "" if language == "nb" else f"?lang={language}"
     # A page asked for before signing in leads to the form and back afterwards.
     go(page, f"{admin_app.base_url}/admin/ledger{query}")
     assert "/admin/login?next=" in page.url
     assert_accessible(page, language)
 
-    page.get_by_label(text(language, "name")).fill(AUDITOR)
-    page.get_by_label(text(language, "password")).fill("not the password")
-    assert press(page, text(language, "login")).status == 401
-    expect(page.get_by_role("alert")).to_have_text(text(language, "login_failed"))
+    page.get_by_label(admin_text(language, "User name")).fill(AUDITOR)
+    page.get_by_label(admin_text(language, "Password")).fill("not the password")
+    assert press(page, admin_text(language, "Sign in")).status == 401
+    expect(page.get_by_role("alert")).to_have_text(
+        admin_text(language, "Wrong user name or password.")
+    )
     assert_accessible(page, language)
 
-    page.get_by_label(text(language, "name")).fill(AUDITOR)
-    page.get_by_label(text(language, "password")).fill(PASSWORD)
-    assert press(page, text(language, "login")).status == 200
+    page.get_by_label(admin_text(language, "User name")).fill(AUDITOR)
+    page.get_by_label(admin_text(language, "Password")).fill(PASSWORD)
+    assert press(page, admin_text(language, "Sign in")).status == 200
     assert page.url.startswith(f"{admin_app.base_url}/admin/ledger")
-    expect(page.locator("h1")).to_have_text(text(language, "ledger"))
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Consent ledger"))
     go(page, f"{admin_app.base_url}/admin{query}")
-    expect(page.locator("h1")).to_have_text(text(language, "home"))
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Overview"))
     assert_accessible(page, language)
 
 
@@ -61,15 +63,17 @@ def test_consent_timeline_after_erasure_and_json_export(page: Page, admin_app: A
     go(page, f"{admin_app.base_url}/admin/consent")
     assert_accessible(page, "nb")
 
-    page.get_by_label(text("nb", "address")).fill("ikke en adresse")
+    page.get_by_label(admin_text("nb", "Email address")).fill("ikke en adresse")
     # The browser's own check would stop a wrong address; the server's answer is tested too.
     page.locator("#address").evaluate("e => e.removeAttribute('type')")
-    assert press(page, text("nb", "look_up")).status == 422
-    expect(page.get_by_role("alert")).to_have_text(text("nb", "invalid_address"))
+    assert press(page, admin_text("nb", "Look up")).status == 422
+    expect(page.get_by_role("alert")).to_have_text(
+        admin_text("nb", "This is not a valid email address.")
+    )
     assert_accessible(page, "nb")
 
-    page.get_by_label(text("nb", "address")).fill(ERASED.upper())
-    assert press(page, text("nb", "look_up")).status == 200
+    page.get_by_label(admin_text("nb", "Email address")).fill(ERASED.upper())
+    assert press(page, admin_text("nb", "Look up")).status == 200
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(4)
     actions = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(4)]
@@ -80,7 +84,7 @@ def test_consent_timeline_after_erasure_and_json_export(page: Page, admin_app: A
     assert_accessible(page, "nb")
 
     with page.expect_download() as download_info:
-        page.get_by_role("button", name=text("nb", "export_json")).click()
+        page.get_by_role("button", name=admin_text("nb", "Download as JSON")).click()
     download = download_info.value
     assert download.suggested_filename.startswith("varsel-")
     data = json.loads(download_info.value.path().read_text(encoding="utf-8"))
@@ -90,7 +94,7 @@ def test_consent_timeline_after_erasure_and_json_export(page: Page, admin_app: A
 
     notice.click()
     page.wait_for_load_state()
-    expect(page.locator("h1")).to_contain_text(text("nb", "privacy"))
+    expect(page.locator("h1")).to_contain_text(admin_text("nb", "Privacy notice"))
     assert_accessible(page, "nb")
 
 
@@ -98,11 +102,11 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
     sign_in(page, admin_app, AUDITOR, "en")
     go(page, f"{admin_app.base_url}/admin/ledger?lang=en")
     assert_accessible(page, "en")
-    page.get_by_label(text("en", "topic"), exact=True).select_option(TOPIC)
-    page.get_by_label(text("en", "action"), exact=True).select_option("requested")
-    page.get_by_label(text("en", "from")).fill("2026-01-01")
-    page.get_by_label(text("en", "to")).fill("2026-01-05")
-    assert press(page, text("en", "filter")).status == 200
+    page.get_by_label(admin_text("en", "Topic"), exact=True).select_option(TOPIC)
+    page.get_by_label(admin_text("en", "Action"), exact=True).select_option("requested")
+    page.get_by_label(admin_text("en", "From (date)")).fill("2026-01-01")
+    page.get_by_label(admin_text("en", "To, inclusive (date)")).fill("2026-01-05")
+    assert press(page, admin_text("en", "Filter")).status == 200
     # Five days of hourly steps, every other one a sign-up to the topic: 60 rows, 50 a page.
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(50)
@@ -111,7 +115,7 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
     assert_accessible(page, "en")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=text("en", "download_csv")).click()
+        page.get_by_role("link", name=admin_text("en", "Download as CSV")).click()
     exported = download_info.value.path().read_text(encoding="utf-8")
     records = list(csv.DictReader(io.StringIO(exported)))
     assert len(records) == 60
@@ -119,12 +123,12 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
     assert {r["topics"] for r in records} == {TOPIC}
     assert records[0]["occurred_at"].startswith("2026-01-01T00:00")
 
-    page.get_by_role("link", name=text("en", "next_page")).click()
+    page.get_by_role("link", name=admin_text("en", "Next page")).click()
     page.wait_for_load_state()
     expect(rows).to_have_count(10)
     assert rows.last.locator("td").first.inner_text().startswith("2026-01-01T00:00")
-    expect(page.get_by_label(text("en", "topic"), exact=True)).to_have_value(TOPIC)
-    expect(page.get_by_role("link", name=text("en", "next_page"))).to_have_count(0)
+    expect(page.get_by_label(admin_text("en", "Topic"), exact=True)).to_have_value(TOPIC)
+    expect(page.get_by_role("link", name=admin_text("en", "Next page"))).to_have_count(0)
     assert_accessible(page, "en")
 
 
@@ -142,46 +146,50 @@ def test_topic_chart_has_a_text_alternative_and_a_table(page: Page, admin_app: A
 def test_auditor_is_kept_out_of_operations(page: Page, admin_app: AdminApp) -> None:
     sign_in(page, admin_app, AUDITOR)
     assert go(page, f"{admin_app.base_url}/admin/operations").status == 403
-    expect(page.locator("h1")).to_have_text(text("nb", "forbidden"))
+    expect(page.locator("h1")).to_have_text(
+        admin_text("nb", "You do not have access to this page.")
+    )
     assert_accessible(page, "nb")
 
 
-@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_operations_diff_and_accounts(page: Page, admin_app: AdminApp, language: str) -> None:
-    query = "?lang=en" if language == "en" else ""
+    query = "" if language == "nb" else f"?lang={language}"
     sign_in(page, admin_app, OPERATOR, language)
     go(page, f"{admin_app.base_url}/admin/operations{query}")
     mail_chart = page.locator("figure svg[role=img]")
     expect(mail_chart).to_have_count(1)
-    expect(mail_chart.locator("title")).to_have_text(text(language, "mail"))
-    expect(page.get_by_role("table", name=text(language, "mail"))).to_be_visible()
+    expect(mail_chart.locator("title")).to_have_text(admin_text(language, "Mail per day"))
+    expect(page.get_by_role("table", name=admin_text(language, "Mail per day"))).to_be_visible()
     # The running mailer has made its own digest runs by now; the table shows the newest.
-    digests = page.get_by_role("table", name=text(language, "digests"))
-    expect(digests.get_by_role("row", name=text(language, "daily"))).to_contain_text("07:00")
+    digests = page.get_by_role("table", name=admin_text(language, "Digests"))
+    expect(digests.get_by_role("row", name=admin_text(language, "Daily"))).to_contain_text("07:00")
     expect(digests).to_contain_text("daily:")
     assert_accessible(page, language)
 
-    page.get_by_role("link", name=text(language, "compare")).click()
+    page.get_by_role("link", name=admin_text(language, "Compare snapshots")).click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/admin/sources/{admin_app.source_id}/diff{query}")
     assert_accessible(page, language)
     first, _, third = admin_app.snapshot_ids
-    page.get_by_label(text(language, "from_snapshot")).select_option(str(first))
-    page.get_by_label(text(language, "to_snapshot")).select_option(str(third))
-    assert press(page, text(language, "show_diff")).status == 200
+    page.get_by_label(admin_text(language, "From (older)")).select_option(str(first))
+    page.get_by_label(admin_text(language, "To (newer)")).select_option(str(third))
+    assert press(page, admin_text(language, "Show differences")).status == 200
     expect(page.locator("ol.diff ins")).to_have_count(2)
     expect(page.locator("ol.diff del")).to_have_count(1)
-    expect(page.locator("ol.diff del")).to_contain_text(text(language, "removed"))
+    expect(page.locator("ol.diff del")).to_contain_text(admin_text(language, "Removed"))
     assert_accessible(page, language)
 
     base = f"{admin_app.base_url}/admin/sources/{admin_app.source_id}/diff"
     separator = "&" if query else "?"
     assert go(page, f"{base}{query}{separator}from={first}&to=987654").status == 404
-    expect(page.get_by_role("alert")).to_have_text(text(language, "snapshot_not_found"))
+    expect(page.get_by_role("alert")).to_have_text(
+        admin_text(language, "One of the snapshots does not exist for this source.")
+    )
     assert_accessible(page, language)
 
     go(page, f"{admin_app.base_url}/admin/users{query}")
-    expect(page.get_by_role("row", name=OPERATOR)).to_contain_text(text(language, "active"))
+    expect(page.get_by_role("row", name=OPERATOR)).to_contain_text(admin_text(language, "Active"))
     assert_accessible(page, language)
     go(page, f"{admin_app.base_url}/admin/audit{query}")
     assert_accessible(page, language)

@@ -1,4 +1,4 @@
-"""Journeys 1–5 in a real headless Chromium, in bokmål and English, checked by axe-core.
+"""Journeys 1–5 in a real headless Chromium, in bokmål, nynorsk and English, checked by axe-core.
 
 Sign up (with a related topic and a wrong address first), confirm from the mail, change topics
 and frequency, end all alerts, erase: every page state must pass WCAG 2.1 A/AA, carry the right
@@ -12,34 +12,37 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from services.subscriptions.domain.texts import text
+from services.subscriptions.entrypoints.wording import ERASED_BODY, ERASED_KEPT, MANAGE_LINK_SENT
 from shared.tokens import TokenSigner
 from shared.vocabulary import Language
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import SECRET_KEY, App
+from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = [language.value for language in Language]
 TOPIC = "norge-i-verden"
+NORWEGIAN_TITLES = {
+    "norge-i-verden": "Norge i verden",
+    "vaksiner": "Vaksiner",
+    "smittevern": "Smittevern",
+}
+# The test catalogue has bokmål and English titles; nynorsk pages fall back to bokmål's.
 TITLES = {
-    "nb": {"norge-i-verden": "Norge i verden", "vaksiner": "Vaksiner", "smittevern": "Smittevern"},
+    "nb": NORWEGIAN_TITLES,
+    "nn": NORWEGIAN_TITLES,
     "en": {
         "norge-i-verden": "Norway in the world",
         "vaksiner": "Vaccines",
         "smittevern": "Infection control",
     },
 }
-CONFIRMED = {
-    "nb": "Du har meldt deg på nyhetsvarsel for:",
-    "en": "You have subscribed to alerts about:",
-}
-SAVED = {"nb": "Endringene er lagret.", "en": "Your changes are saved."}
 
 
 def query(language: str) -> str:
     """Return the query string that asks for a language (bokmål is the default)."""
-    return "?lang=en" if language == "en" else ""
+    return "" if language == "nb" else f"?lang={language}"
 
 
 def press(page: Page, name: str) -> Response:
@@ -74,19 +77,21 @@ def sign_up(
 ) -> None:
     """Fill in and send the sign-up form with a related topic and daily alerts."""
     open_page(page, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
-    page.get_by_label(text(language, "email_label")).fill(address)
+    page.get_by_label(page_text(language, "Email address")).fill(address)
     page.get_by_label(TITLES[language][related]).check()
-    page.get_by_label(text(language, "frequency_daily"), exact=True).check()
-    assert press(page, text(language, "subscribe_button")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "check_email_title"))
+    page.get_by_label(page_text(language, "Daily"), exact=True).check()
+    assert press(page, page_text(language, "Subscribe")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(language, "Check your email"))
 
 
 def confirm(page: Page, app: App, language: str, address: str) -> None:
     """Open the confirmation link from the mail and press the button."""
     assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "confirm_title"))
-    assert press(page, text(language, "confirm_button")).status == 200
-    expect(page.locator("main")).to_contain_text(CONFIRMED[language])
+    expect(page.locator("h1")).to_have_text(page_text(language, "Confirm your sign-up"))
+    assert press(page, page_text(language, "Confirm sign-up")).status == 200
+    expect(page.locator("main")).to_contain_text(
+        page_text(language, "You have subscribed to alerts about:")
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -97,43 +102,57 @@ def test_sign_up_confirm_manage_and_erase(page: Page, app: App, language: str) -
     response = open_page(page, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
     assert response.status == 200
     expect(page.locator("h1")).to_have_text(
-        text(language, "subscribe_heading", topic=t["norge-i-verden"])
+        page_text(language, "Get alerts of updates about «%(topic)s»", topic=t["norge-i-verden"])
     )
-    other = "en" if language == "nb" else "nb"
-    switch = page.locator(f"header a[hreflang={other}]")
-    assert switch.get_attribute("lang") == other
-    assert switch.get_attribute("href") == f"/subscribe/{TOPIC}?lang={other}"
+    # The switch offers every other language, each named in itself.
+    others = [x.value for x in Language if x != language]
+    switch = page.locator("header a[hreflang]")
+    expect(switch).to_have_count(len(others))
+    for other in others:
+        link = page.locator(f"header a[hreflang={other}]")
+        assert link.get_attribute("lang") == other
+        assert link.get_attribute("href") == f"/subscribe/{TOPIC}?lang={other}"
+    names = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
+    for other in others:
+        expect(page.locator(f"header a[hreflang={other}]")).to_have_text(names[other])
     assert_accessible(page, language)
 
-    page.get_by_label(text(language, "email_label")).fill("not-an-address")
-    assert press(page, text(language, "subscribe_button")).status == 400
-    assert page.title().startswith(text(language, "error_prefix") + ": ")
+    page.get_by_label(page_text(language, "Email address")).fill("not-an-address")
+    assert press(page, page_text(language, "Subscribe")).status == 400
+    assert page.title().startswith(page_text(language, "Error") + ": ")
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    email = page.get_by_label(text(language, "email_label"))
+    email = page.get_by_label(page_text(language, "Email address"))
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_value("not-an-address")
     described = (email.get_attribute("aria-describedby") or "").split()
     assert "email-error" in described
-    expect(page.locator("#email-error")).to_contain_text(text(language, "error_email_invalid"))
+    expect(page.locator("#email-error")).to_contain_text(
+        page_text(language, "Enter a valid email address, for example name@example.com.")
+    )
     assert_accessible(page, language)
-    summary.get_by_role("link", name=text(language, "error_email_invalid")).click()
+    summary.get_by_role(
+        "link",
+        name=page_text(language, "Enter a valid email address, for example name@example.com."),
+    ).click()
     expect(email).to_be_focused()
 
-    page.get_by_label(text(language, "email_label")).fill(address)
+    page.get_by_label(page_text(language, "Email address")).fill(address)
     page.get_by_label(t["vaksiner"]).check()
-    page.get_by_label(text(language, "frequency_daily"), exact=True).check()
-    assert press(page, text(language, "subscribe_button")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "check_email_title"))
+    page.get_by_label(page_text(language, "Daily"), exact=True).check()
+    assert press(page, page_text(language, "Subscribe")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(language, "Check your email"))
     assert_accessible(page, language)
 
     # 2: confirm from the mail; the page lists both topics.
     assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "confirm_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Confirm your sign-up"))
     assert_accessible(page, language)
-    assert press(page, text(language, "confirm_button")).status == 200
-    expect(page.locator("main")).to_contain_text(CONFIRMED[language])
+    assert press(page, page_text(language, "Confirm sign-up")).status == 200
+    expect(page.locator("main")).to_contain_text(
+        page_text(language, "You have subscribed to alerts about:")
+    )
     expect(page.locator("ul.topics li")).to_have_text([t["norge-i-verden"], t["vaksiner"]])
     # A GET of /confirm/{token} would not show this page again, so it offers no language switch.
     assert page.locator("header a[hreflang]").count() == 0
@@ -141,37 +160,39 @@ def test_sign_up_confirm_manage_and_erase(page: Page, app: App, language: str) -
 
     # 3: manage from the confirmed page: swap a topic, go weekly, save.
     with page.expect_navigation():
-        page.get_by_role("link", name=text(language, "manage_title")).click()
+        page.get_by_role("link", name=page_text(language, "Your alerts")).click()
     manage_url = page.url
-    expect(page.locator("h1")).to_have_text(text(language, "manage_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Your alerts"))
     expect(page.get_by_label(t["norge-i-verden"])).to_be_checked()
     expect(page.get_by_label(t["vaksiner"])).to_be_checked()
     expect(page.get_by_label(t["smittevern"])).not_to_be_checked()
-    expect(page.get_by_label(text(language, "frequency_daily"), exact=True)).to_be_checked()
+    expect(page.get_by_label(page_text(language, "Daily"), exact=True)).to_be_checked()
     assert_accessible(page, language)
     page.get_by_label(t["vaksiner"]).uncheck()
     page.get_by_label(t["smittevern"]).check()
-    page.get_by_label(text(language, "frequency_weekly"), exact=True).check()
-    assert press(page, text(language, "manage_save")).status == 200
-    expect(page.get_by_role("status")).to_have_text(SAVED[language])
+    page.get_by_label(page_text(language, "Weekly"), exact=True).check()
+    assert press(page, page_text(language, "Save changes")).status == 200
+    expect(page.get_by_role("status")).to_have_text(page_text(language, "Your changes are saved."))
     expect(page.get_by_label(t["vaksiner"])).not_to_be_checked()
     expect(page.get_by_label(t["smittevern"])).to_be_checked()
-    expect(page.get_by_label(text(language, "frequency_weekly"), exact=True)).to_be_checked()
+    expect(page.get_by_label(page_text(language, "Weekly"), exact=True)).to_be_checked()
     assert_accessible(page, language)
 
     # 5: erase from the unsubscribe page; the page says what went and what is kept.
     assert open_page(page, unsubscribe_url(app, manage_url)).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "unsubscribe_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "End alerts"))
     assert_accessible(page, language)
-    assert press(page, text(language, "erase_button")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "erased_title"))
-    expect(page.locator("main")).to_contain_text(text(language, "erased_body"))
-    expect(page.locator("main")).to_contain_text(text(language, "erased_kept"))
+    assert (
+        press(page, page_text(language, "End all alerts and delete my email address")).status == 200
+    )
+    expect(page.locator("h1")).to_have_text(page_text(language, "Your email address is deleted"))
+    expect(page.locator("main")).to_contain_text(page_text(language, ERASED_BODY))
+    expect(page.locator("main")).to_contain_text(page_text(language, ERASED_KEPT))
     assert_accessible(page, language)
 
     # The erased person's links no longer work.
     assert open_page(page, manage_url + query(language)).status == 404
-    expect(page.locator("h1")).to_have_text(text(language, "link_invalid_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "This link does not work"))
     assert_accessible(page, language)
 
 
@@ -183,32 +204,34 @@ def test_manage_link_then_end_all_alerts(page: Page, app: App, language: str) ->
 
     # 3 via a fresh link: /manage-link, a wrong address first.
     assert open_page(page, f"{app.base_url}/manage-link{query(language)}").status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "manage_link_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Get a new link to your alerts"))
     assert_accessible(page, language)
-    email = page.get_by_label(text(language, "email_label"))
+    email = page.get_by_label(page_text(language, "Email address"))
     email.fill("nobody@")
-    assert press(page, text(language, "manage_link_button")).status == 400
+    assert press(page, page_text(language, "Send me a link")).status == 400
     expect(page.locator(".error-summary")).to_be_focused()
     expect(email).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, language)
     email.fill(address)
-    assert press(page, text(language, "manage_link_button")).status == 200
-    expect(page.get_by_role("status")).to_have_text(text(language, "manage_link_sent"))
+    assert press(page, page_text(language, "Send me a link")).status == 200
+    expect(page.get_by_role("status")).to_have_text(page_text(language, MANAGE_LINK_SENT))
     assert_accessible(page, language)
 
     manage_url = app.link_in_mail(address, "/manage/")
     assert open_page(page, manage_url).status == 200
     expect(page.get_by_label(TITLES[language]["smittevern"])).to_be_checked()
-    page.get_by_label(text(language, "frequency_immediate"), exact=True).check()
-    assert press(page, text(language, "manage_save")).status == 200
-    expect(page.get_by_role("status")).to_have_text(SAVED[language])
-    expect(page.get_by_label(text(language, "frequency_immediate"), exact=True)).to_be_checked()
+    page.get_by_label(page_text(language, "Immediately"), exact=True).check()
+    assert press(page, page_text(language, "Save changes")).status == 200
+    expect(page.get_by_role("status")).to_have_text(page_text(language, "Your changes are saved."))
+    expect(page.get_by_label(page_text(language, "Immediately"), exact=True)).to_be_checked()
 
     # 4: the unsubscribe page's "end all alerts".
     assert open_page(page, unsubscribe_url(app, manage_url)).status == 200
-    assert press(page, text(language, "unsubscribe_all_button")).status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "unsubscribed_title"))
-    expect(page.get_by_role("status")).to_have_text(text(language, "unsubscribed_body"))
+    assert press(page, page_text(language, "End all alerts")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(language, "Your alerts have ended"))
+    expect(page.get_by_role("status")).to_have_text(
+        page_text(language, "You will get no more alerts from us.")
+    )
     assert_accessible(page, language)
 
 
@@ -220,8 +243,8 @@ def test_sign_up_and_confirm_without_javascript(
     address = f"nojs-{language}@example.no"
     open_page(page, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
     assert page.get_attribute("html", "lang") == language
-    page.get_by_label(text(language, "email_label")).fill("")
-    assert press(page, text(language, "subscribe_button")).status == 400
+    page.get_by_label(page_text(language, "Email address")).fill("")
+    assert press(page, page_text(language, "Subscribe")).status == 400
     # Focus moves to the error summary by the autofocus attribute, not by script.
     expect(page.locator(".error-summary")).to_be_focused()
     sign_up(page, app, language, address)
@@ -236,21 +259,23 @@ def test_other_pages(page: Page, app: App, language: str) -> None:
     base, q = app.base_url, query(language)
     assert open_page(page, f"{base}/embed/subscribe/{TOPIC}{q}").status == 200
     expect(page.locator("h1")).to_have_text(
-        text(language, "subscribe_heading", topic=TITLES[language][TOPIC])
+        page_text(
+            language, "Get alerts of updates about «%(topic)s»", topic=TITLES[language][TOPIC]
+        )
     )
     assert page.locator("header").count() == 0, "the embedded form shows no site header"
     assert_accessible(page, language)
 
     assert open_page(page, f"{base}/subscribe/no-such-topic{q}").status == 404
-    expect(page.locator("h1")).to_have_text(text(language, "not_found_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Page not found"))
     assert_accessible(page, language)
 
     assert open_page(page, f"{base}/confirm/not-a-token{q}").status == 404
-    expect(page.locator("h1")).to_have_text(text(language, "link_invalid_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "This link does not work"))
     assert_accessible(page, language)
 
     assert open_page(page, f"{base}/privacy{q}").status == 200
-    expect(page.locator("h1")).to_have_text(text(language, "privacy_heading"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Privacy for email alerts"))
     assert_accessible(page, language)
 
     # Two sign-ups per address are allowed here (VARSEL_SIGNUP_LIMIT_PER_ADDRESS=2).
@@ -258,8 +283,8 @@ def test_other_pages(page: Page, app: App, language: str) -> None:
     statuses = []
     for _ in range(3):
         open_page(page, f"{base}/subscribe/{TOPIC}{q}")
-        page.get_by_label(text(language, "email_label")).fill(address)
-        statuses.append(press(page, text(language, "subscribe_button")).status)
+        page.get_by_label(page_text(language, "Email address")).fill(address)
+        statuses.append(press(page, page_text(language, "Subscribe")).status)
     assert statuses == [200, 200, 429]
-    expect(page.locator("h1")).to_have_text(text(language, "rate_limited_title"))
+    expect(page.locator("h1")).to_have_text(page_text(language, "Too many attempts"))
     assert_accessible(page, language)

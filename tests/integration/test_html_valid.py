@@ -46,6 +46,7 @@ HOSTILE = 'Norge i verden <script>alert(1)</script>"><img src=x onerror=alert(2)
 PUBLIC_PAGES = [
     "subscribe",
     "subscribe in English",
+    "subscribe in nynorsk",
     "subscribe with errors",
     "embed",
     "embed with errors",
@@ -100,6 +101,7 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         c = h.client
         pages["subscribe"] = (await c.get(f"/subscribe/{TOPIC}")).text
         pages["subscribe in English"] = (await c.get(f"/subscribe/{TOPIC}?lang=en")).text
+        pages["subscribe in nynorsk"] = (await c.get(f"/subscribe/{TOPIC}?lang=nn")).text
         token = csrf(pages["subscribe"])
         bad = {"email": "ikke-en-adresse", "csrf_token": token}
         pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text

@@ -18,13 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Principal, Role
-from services.admin.domain.texts import text
+from services.admin.entrypoints.wording import MESSAGES
 from shared.db import transaction
+from shared.i18n.catalogues import Catalogues
+from shared.i18n.negotiation import language_of_tag
 from shared.runtime import Runtime
+from shared.vocabulary import DEFAULT_LANGUAGE, Language
 from shared.web.csrf import COOKIE as CSRF_COOKIE
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
-from shared.web.pages import PageRenderer, build_environment
+from shared.web.pages import PageRenderer, page_templates
 
 SESSION_COOKIE = "varsel_admin"
 MAX_FIELD = 1000
@@ -34,7 +37,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 class LoginRequired(Exception):
     """A page was asked for without a signed-in session."""
 
-    def __init__(self, target: str, language: str = "nb") -> None:
+    def __init__(self, target: str, language: Language = DEFAULT_LANGUAGE) -> None:
         super().__init__(target)
         self.target = target
         self.language = language
@@ -49,9 +52,9 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def language_of(request: Request) -> str:
-    """Return the page language: bokmål unless ``?lang=en``."""
-    return "en" if request.query_params.get("lang") == "en" else "nb"
+def language_of(request: Request) -> Language:
+    """Return the page language: the one ``?lang=`` names, else bokmål."""
+    return language_of_tag(request.query_params.get("lang")) or DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class Admin:
     runtime: Runtime
     csrf: CsrfGuard
     pages: PageRenderer
+    words: Catalogues
 
     def render(
         self, request: Request, template: str, *, status_code: int = 200, **context: Any
@@ -70,22 +74,21 @@ class Admin:
 
         def u(path: str) -> str:
             # Keep the chosen language across links.
-            if language != "en":
+            if language == DEFAULT_LANGUAGE:
                 return path
-            return f"{path}{'&' if '?' in path else '?'}lang=en"
+            return f"{path}{'&' if '?' in path else '?'}lang={language}"
 
         return self.pages.render(
             request, template, language, status_code=status_code, u=u, **context
         )
 
 
-def build_pages(csrf: CsrfGuard) -> PageRenderer:
+def build_pages(csrf: CsrfGuard, words: Catalogues, site: str) -> PageRenderer:
     """Build the admin page renderer: its templates, and a CSRF cookie kept to /admin."""
     return PageRenderer(
-        build_environment(TEMPLATES),
+        page_templates(TEMPLATES, words),
         csrf,
-        text,
-        context={"csrf_field": CSRF_FIELD},
+        context={"csrf_field": CSRF_FIELD, "messages": MESSAGES, "site": site},
         cookie_path="/admin",
         same_site="strict",
     )
@@ -173,10 +176,10 @@ OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]
 AdminDep = Annotated[Admin, Depends(get_admin)]
 
 
-def login_url(target: str, language: str = "nb") -> str:
+def login_url(target: str, language: Language = DEFAULT_LANGUAGE) -> str:
     """Return the login page, in a language, that comes back to ``target`` afterwards."""
     url = f"/admin/login?next={quote(target, safe='/')}"
-    return f"{url}&lang=en" if language == "en" else url
+    return url if language == DEFAULT_LANGUAGE else f"{url}&lang={language}"
 
 
 async def posted_form(request: Request, admin: Admin) -> dict[str, str] | None:

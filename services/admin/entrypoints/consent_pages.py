@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.admin.adapters import audit_log
-from services.admin.domain.texts import text
 from services.admin.entrypoints import cursors, ledger_views
 from services.admin.entrypoints.access import AdminDep, AuditorPage, language_of, posted_form
 from services.admin.entrypoints.chart import line_chart
+from services.admin.entrypoints.wording import CONSENT_CHART, MESSAGES, PER_DAY
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
 
@@ -163,11 +163,12 @@ async def topic_page(
             session, slug, first_day=today - timedelta(days=29), last_day=today
         )
         actor.record(session, "topic_stats_read", target=slug)
-    labels = {str(s): text(language, s) for s in subscriptions.DAILY_SERIES}
+    words = admin.words[language]
+    labels = {str(s): words.gettext(MESSAGES[s]) for s in subscriptions.DAILY_SERIES}
     chart = line_chart(
         "chart",
-        f"{topic.title_in(language)}: {text(language, 'per_day')}",
-        text(language, "chart_desc"),
+        f"{topic.title_in(language)}: {words.gettext(PER_DAY)}",
+        words.gettext(CONSENT_CHART),
         numbers.days,
         numbers.per_day,
         labels,

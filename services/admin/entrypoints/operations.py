@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
-from services.admin.domain.texts import text
 from services.admin.entrypoints.access import Admin, AdminDep, OperatorPage, language_of
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.diffview import diff_lines
+from services.admin.entrypoints.wording import MAIL_CHART, MAIL_PER_DAY, MESSAGES
 from services.mailer.read_api import (
     MAIL_SERIES,
     DigestSchedule,
@@ -64,11 +64,12 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
         mail = await mail_activity_per_day(session, today - timedelta(days=MAIL_DAYS - 1), today)
         digests = await digest_runs(session, admin, now)
         actor.record(session, "operations_read")
-    labels = {s: text(language, s) for s in MAIL_SERIES}
+    words = admin.words[language]
+    labels = {s: words.gettext(MESSAGES[s]) for s in MAIL_SERIES}
     chart = line_chart(
         "mail-chart",
-        text(language, "mail"),
-        text(language, "mail_chart_desc"),
+        words.gettext(MAIL_PER_DAY),
+        words.gettext(MAIL_CHART),
         mail.days,
         mail.per_day,
         labels,

@@ -18,6 +18,8 @@ _ALIASES: Final[dict[str, Language]] = {
     "nb": Language.NB,
     "no": Language.NB,
     "nob": Language.NB,
+    # Until the mails have catalogues of their own, nynorsk readers get bokmål mails.
+    "nn": Language.NB,
     "en": Language.EN,
     "eng": Language.EN,
 }

@@ -19,6 +19,15 @@ _NOTICE: Final[dict[str, str]] = {
         "adressen er erstattet av en nøkkelbasert kode, slik at vi kan dokumentere samtykket "
         "også etter at adressen er slettet. Vi bruker ingen sporing i e-poster eller på sidene."
     ),
+    "nn": (
+        "Vi brukar e-postadressa di berre til å sende deg varsla du har bede om. Vi lagrar "
+        "adressa, kva emne du følgjer, kor ofte du vil ha varsel og språket ditt. Du stadfestar "
+        "påmeldinga med ei lenkje vi sender deg; påmeldingar som ikkje er stadfesta, blir sletta "
+        "etter sju dagar. Kvar e-post har ei lenkje som avsluttar alle varsel og slettar adressa "
+        "di. Vi fører ein logg over samtykket ditt (kva, når, kva versjon av denne teksten) der "
+        "adressa er erstatta av ein nøkkelbasert kode, slik at vi kan dokumentere samtykket òg "
+        "etter at adressa er sletta. Vi brukar inga sporing i e-postar eller på sidene."
+    ),
     "en": (
         "We use your email address only to send you the alerts you asked for. We store the "
         "address, the topics you follow, how often you want alerts and your language. You "

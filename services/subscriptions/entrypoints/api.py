@@ -17,9 +17,16 @@ from services.subscriptions import handlers
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
 from services.subscriptions.domain.model import Preferences as PersonsPreferences
 from services.subscriptions.domain.model import SignupForm
-from services.subscriptions.domain.texts import text
 from services.subscriptions.domain.vocabulary import Channel, UnsubscribeRoute
 from services.subscriptions.entrypoints.web import Web, client_of
+from services.subscriptions.entrypoints.wording import (
+    ADDRESS_PROBLEMS,
+    CHECK_EMAIL,
+    ERASED_BODY,
+    ERASED_KEPT,
+    MANAGE_LINK_SENT,
+    RATE_LIMITED,
+)
 from services.subscriptions.handlers import EITHER_LINK
 from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
 from shared.web import rate_limit
@@ -120,19 +127,20 @@ def _unknown_topics(web: Web, topics: list[str]) -> None:
         )
 
 
-def _address(raw: str, language: str) -> str:
+def _address(web: Web, raw: str, language: Language) -> str:
     try:
         return normalise_address(raw)
     except InvalidAddress as exc:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=text(language, exc.reason)
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=web.words[language].gettext(ADDRESS_PROBLEMS[exc.reason]),
         ) from exc
 
 
-def _too_many(web: Web, language: str) -> HTTPException:
+def _too_many(web: Web, language: Language) -> HTTPException:
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
-        detail=text(language, "rate_limited_body"),
+        detail=web.words[language].gettext(RATE_LIMITED),
         headers={"Retry-After": rate_limit.retry_after(web.deps.clock.now())},
     )
 
@@ -154,7 +162,7 @@ async def list_topics(web: Web) -> list[TopicOut]:
 )
 async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
     """Ask for alerts; a confirmation mail goes out if the address can receive them."""
-    address = _address(body.email, body.language)
+    address = _address(web, body.email, body.language)
     _unknown_topics(web, body.topics)
     form = SignupForm(
         address=address,
@@ -167,7 +175,7 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
     if not await handlers.sign_up(web.uow(), web.deps, form, client_of(request)):
         raise _too_many(web, body.language)
     days = str(web.deps.settings.confirm_ttl_days)
-    return Accepted(detail=text(body.language, "check_email_body", days=days))
+    return Accepted(detail=web.words[body.language].gettext(CHECK_EMAIL, days=days))
 
 
 @router.post(
@@ -178,10 +186,10 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
 )
 async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) -> Accepted:
     """Mail a fresh manage link if the address gets alerts; answer the same either way."""
-    address = _address(body.email, body.language)
+    address = _address(web, body.email, body.language)
     if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
         raise _too_many(web, body.language)
-    return Accepted(detail=text(body.language, "manage_link_sent"))
+    return Accepted(detail=web.words[body.language].gettext(MANAGE_LINK_SENT))
 
 
 @router.post(
@@ -267,8 +275,8 @@ async def erase(token: Token, web: Web) -> Erased:
     )
     if ended is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
-    language = ended.language
-    return Erased(deleted=text(language, "erased_body"), kept=text(language, "erased_kept"))
+    words = web.words[ended.language]
+    return Erased(deleted=words.gettext(ERASED_BODY), kept=words.gettext(ERASED_KEPT))
 
 
 def install_api(app: FastAPI) -> None:

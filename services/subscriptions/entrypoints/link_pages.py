@@ -17,7 +17,9 @@ from services.subscriptions.entrypoints.web import (
     language_of,
     topic_view,
 )
-from shared.vocabulary import Frequency, Language
+from services.subscriptions.entrypoints.wording import FORM_TOO_OLD
+from shared.i18n.negotiation import language_of_tag
+from shared.vocabulary import Frequency
 
 router = APIRouter()
 
@@ -39,7 +41,7 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     language = language_of(request)
     if not csrf_ok(web, request, form):
         return web.pages.render(
-            request, "confirm.html", language, token=token, status_code=400, error="error_csrf"
+            request, "confirm.html", language, token=token, status_code=400, error=FORM_TOO_OLD
         )
     outcome = await handlers.confirm(web.uow(), web.deps, token)
     if outcome is None:
@@ -109,7 +111,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))
-    chosen = Language.parse(request.query_params.get("lang"))
+    chosen = language_of_tag(request.query_params.get("lang"))
     suffix = f"&lang={chosen}" if chosen else ""
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
 
@@ -147,7 +149,7 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
             person.language,
             token=token,
             status_code=400,
-            error="error_csrf",
+            error=FORM_TOO_OLD,
         )
     if field(form, "action") == "unsubscribe_all":
         ended = await handlers.unsubscribe(

@@ -16,9 +16,15 @@ from services.subscriptions.entrypoints.web import (
     client_of,
     csrf_ok,
     field,
+    form_language,
     language_of,
     too_many,
     topic_view,
+)
+from services.subscriptions.entrypoints.wording import (
+    ADDRESS_PROBLEMS,
+    CHOOSE_FREQUENCY,
+    FORM_TOO_OLD,
 )
 from shared.vocabulary import Frequency, Language
 
@@ -27,7 +33,7 @@ router = APIRouter()
 
 def _form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict[str, str]:
     """Start a form's errors: the whole form is refused if its CSRF token does not match."""
-    return {} if csrf_ok(web, request, form) else {"form": "error_csrf"}
+    return {} if csrf_ok(web, request, form) else {"form": FORM_TOO_OLD}
 
 
 def _address(raw: str, errors: dict[str, str]) -> str:
@@ -35,7 +41,7 @@ def _address(raw: str, errors: dict[str, str]) -> str:
     try:
         return normalise_address(raw)
     except InvalidAddress as exc:
-        errors["email"] = exc.reason
+        errors["email"] = ADDRESS_PROBLEMS[exc.reason]
         return ""
 
 
@@ -43,7 +49,7 @@ def _subscribe_page(
     web: SubscriptionsWeb,
     request: Request,
     slug: str,
-    language: str,
+    language: Language,
     *,
     embed: bool,
     errors: dict[str, str] | None = None,
@@ -88,7 +94,7 @@ async def _subscribe(
     slug: str, request: Request, web: SubscriptionsWeb, *, embed: bool
 ) -> HTMLResponse:
     form = await request.form()
-    language = Language.parse(field(form, "lang")) or language_of(request)
+    language = form_language(request, form)
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
         return web.pages.render(request, "not_found.html", language, status_code=404)
@@ -103,7 +109,7 @@ async def _subscribe(
     errors = _form_errors(web, request, form)
     address = _address(raw_email, errors)
     if frequency is None:
-        errors["frequency"] = "error_frequency"
+        errors["frequency"] = CHOOSE_FREQUENCY
     if errors or frequency is None:
         return _subscribe_page(
             web, request, slug, language, embed=embed, errors=errors, values=values, status_code=400
@@ -149,7 +155,7 @@ async def manage_link_form(request: Request, web: Web) -> HTMLResponse:
 async def manage_link(request: Request, web: Web) -> HTMLResponse:
     """Send a manage link if the address is subscribed; answer the same either way."""
     form = await request.form()
-    language = Language.parse(field(form, "lang")) or language_of(request)
+    language = form_language(request, form)
     raw = field(form, "email")
     errors = _form_errors(web, request, form)
     address = _address(raw, errors)

@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
 from services.subscriptions import handlers
-from services.subscriptions.domain.texts import negotiate_language
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue import Topic
+from shared.i18n.catalogues import Catalogues
+from shared.i18n.negotiation import language_of_tag, negotiate_language
 from shared.vocabulary import Language
 from shared.web import rate_limit
 from shared.web.csrf import COOKIE, FIELD, CsrfGuard
@@ -36,6 +37,7 @@ class SubscriptionsWeb:
     deps: handlers.Deps
     pages: PageRenderer
     csrf: CsrfGuard
+    words: Catalogues
 
 
 def get_web(request: Request) -> SubscriptionsWeb:
@@ -56,7 +58,7 @@ def language_of(request: Request) -> Language:
 
 def chosen_language(request: Request, own: Language) -> Language:
     """Return ``?lang=`` when it names a language we have, else the person's own."""
-    return Language.parse(request.query_params.get("lang")) or own
+    return language_of_tag(request.query_params.get("lang")) or own
 
 
 def client_of(request: Request) -> str:
@@ -75,18 +77,23 @@ def csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:
     return web.csrf.valid(request.cookies.get(COOKIE), field(form, FIELD))
 
 
+def form_language(request: Request, form: FormData) -> Language:
+    """Return the language a form was shown in, else the one the request asks for."""
+    return language_of_tag(field(form, "lang")) or language_of(request)
+
+
 def topic_view(topic: Topic, language: str) -> dict[str, str]:
     """Return what a page shows of a topic."""
     return {"slug": topic.slug, "title": topic.title_in(language)}
 
 
-def too_many(web: SubscriptionsWeb, request: Request, language: str) -> HTMLResponse:
+def too_many(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:
     """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
     response = web.pages.render(request, "rate_limited.html", language, status_code=429)
     response.headers["Retry-After"] = rate_limit.retry_after(web.deps.clock.now())
     return response
 
 
-def invalid_link(web: SubscriptionsWeb, request: Request, language: str) -> HTMLResponse:
+def invalid_link(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:
     """Answer a link that is not valid, has expired or was already used."""
     return web.pages.render(request, "link_invalid.html", language, status_code=404)

@@ -14,10 +14,12 @@ from starlette.requests import Request
 from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
 from services.subscriptions.bootstrap import TEMPLATES
 from services.subscriptions.domain.privacy import current_notice
-from services.subscriptions.domain.texts import text
+from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
+from shared.vocabulary import Language
 from shared.web.csrf import CsrfGuard
-from shared.web.pages import PageRenderer, build_environment
+from shared.web.pages import PageRenderer, page_templates
 from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.support.words import catalogues
 
 from .harness import SECRET, TOPIC, running, sign_up
 
@@ -126,18 +128,22 @@ def _request(path: str) -> Request:
 def test_only_pages_without_a_form_are_served_from_memory() -> None:
     csrf = CsrfGuard(SECRET)
     pages = PageRenderer(
-        build_environment(TEMPLATES),
+        page_templates(TEMPLATES, catalogues("pages")),
         csrf,
-        text,
-        context={"site": "Etaten", "privacy_url": "/privacy"},
+        context={"site": "Etaten", "privacy_url": "/privacy", **TEMPLATE_GLOBALS},
     )
     request = _request(f"/subscribe/{TOPIC}")
-    first = pages.render(request, "check_email.html", "nb", fixed=True, days="7")
-    again = pages.render(request, "check_email.html", "nb", fixed=True, days="7")
-    fresh = pages.render(request, "check_email.html", "nb", days="7")
+    first = pages.render(request, "check_email.html", Language.NB, fixed=True, days="7")
+    again = pages.render(request, "check_email.html", Language.NB, fixed=True, days="7")
+    fresh = pages.render(request, "check_email.html", Language.NB, days="7")
     assert first.body == again.body == fresh.body
-    assert pages.render(request, "check_email.html", "en", fixed=True, days="7").body != first.body
+    assert (
+        pages.render(request, "check_email.html", Language.EN, fixed=True, days="7").body
+        != first.body
+    )
     # Each browser still gets its own CSRF cookie.
     assert first.headers["set-cookie"] != again.headers["set-cookie"]
     with pytest.raises(ValueError, match="has a form"):
-        pages.render(request, "manage_link.html", "nb", fixed=True, sent=False, errors=(), email="")
+        pages.render(
+            request, "manage_link.html", Language.NB, fixed=True, sent=False, errors=(), email=""
+        )

@@ -1,0 +1,49 @@
+"""Messages the staff routes choose in code: refusals, series labels, digest states.
+
+Routes and handlers name these by key (``"bad_form"``, ``"login_failed"``, ``"daily"``); the
+templates translate ``messages[key]`` with ``_()``, the charts with the page's translator. Each
+is an English source text marked with ``N_`` so ``make messages`` extracts it into the
+``admin`` catalogues.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from shared.i18n.translator import N_
+
+MESSAGES: Final[dict[str, str]] = {
+    # Refusals (handlers.SignInOutcome.refused and the routes).
+    "login_failed": N_("Wrong user name or password."),
+    "login_limited": N_("Too many failed attempts. Try again in an hour."),
+    "bad_form": N_("The form had expired. Please try again."),
+    "invalid_address": N_("This is not a valid email address."),
+    "forbidden": N_("You do not have access to this page."),
+    "not_found": N_("Page not found."),
+    "source_not_found": N_("No such source."),
+    "snapshot_not_found": N_("One of the snapshots does not exist for this source."),
+    "bad_snapshot_ids": N_("Choose two snapshots."),
+    # Digest rhythms and runs on the operations page.
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "running": N_("running"),
+    "done": N_("done"),
+    # Series of the consent chart (subscriptions' DAILY_SERIES) and the mail chart.
+    "requested": N_("Sign-ups"),
+    "confirmed": N_("Confirmations"),
+    "unsubscribed": N_("Unsubscribes"),
+    "sent": N_("Sent"),
+    "queued": N_("Queued"),
+    "retried": N_("Retried"),
+    "failed": N_("Failed"),
+}
+PER_DAY: Final = N_("Per day (UTC), last 30 days")
+CONSENT_CHART: Final = N_(
+    "Line chart of sign-ups, confirmations and unsubscribes per day. "
+    "The numbers are also in the table below."
+)
+MAIL_PER_DAY: Final = N_("Mail per day")
+MAIL_CHART: Final = N_(
+    "Line chart of mail sent, queued, retried and failed per day, by the day the mail was made. "
+    "The numbers are also in the table below."
+)

@@ -1,0 +1,58 @@
+"""Messages the routes choose in code: form errors and what the JSON API answers.
+
+Each is an English source text marked with ``N_`` so ``make messages`` extracts it into the
+``pages`` catalogues; pages translate it with ``_()`` (the names in ``TEMPLATE_GLOBALS``), the
+API with the caller's translator. Words that only a template shows stay in the template.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from shared.i18n.translator import N_
+
+# Why an address was refused, by the reason the domain gives (``InvalidAddress.reason``).
+ADDRESS_PROBLEMS: Final[dict[str, str]] = {
+    "error_email_missing": N_("Enter your email address."),
+    "error_email_invalid": N_("Enter a valid email address, for example name@example.com."),
+    "error_email_local_too_long": N_(
+        "The part before the @ can be at most 64 characters long. Check the address."
+    ),
+    "error_email_encoded": N_(
+        "Write the address as your email program shows it, without encoding such as =?utf-8?…?=."
+    ),
+}
+FORM_TOO_OLD: Final = N_("The form was too old. Please send it again.")
+CHOOSE_FREQUENCY: Final = N_("Choose how often you want alerts.")
+
+CHECK_EMAIL: Final = N_(
+    "If the address can receive alerts, we have sent it an email with a link you must follow to "
+    "confirm. The link works for %(days)s days. Without confirmation we send nothing, and the "
+    "sign-up is deleted."
+)
+MANAGE_LINK_SENT: Final = N_(
+    "If the address gets alerts from us, we have sent it a link. Check your email."
+)
+RATE_LIMITED: Final = N_(
+    "We have received many requests for this address or from this computer. To prevent abuse "
+    "you need to wait a while. Please try again in an hour."
+)
+ERASED_BODY: Final = N_(
+    "We have deleted your email address, all your alerts and everything waiting to be sent to "
+    "you. You will get no more email from us."
+)
+ERASED_KEPT: Final = N_(
+    "What we keep: a log that you signed up and ended your alerts, with which topics, when, and "
+    "which privacy notice you were shown. The log does not show your email address, only a keyed "
+    "code made from it. We must be able to document that we had consent, and the log is deleted "
+    "when its retention period ends."
+)
+
+# What the page templates may name: they translate these with ``_()``.
+TEMPLATE_GLOBALS: Final[dict[str, str]] = {
+    "CHECK_EMAIL": CHECK_EMAIL,
+    "MANAGE_LINK_SENT": MANAGE_LINK_SENT,
+    "RATE_LIMITED": RATE_LIMITED,
+    "ERASED_BODY": ERASED_BODY,
+    "ERASED_KEPT": ERASED_KEPT,
+}

@@ -1,0 +1,71 @@
+"""Jinja2 environments with the i18n extension, one per language of a domain's catalogues.
+
+One environment per language, each with its translations installed, rather than one shared
+environment that switches language per render: imported macros (the error summary, say) see
+only the environment's globals, so the words must belong to the environment itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from shared.i18n.catalogues import Catalogues
+from shared.i18n.translator import Translator, language_name
+from shared.vocabulary import Language
+
+
+class LocalisedTemplates:
+    """A template folder rendered in each language its catalogues hold."""
+
+    def __init__(
+        self,
+        directory: Path,
+        catalogues: Catalogues,
+        *,
+        autoescape: bool | Callable[[str | None], bool],
+        keep_trailing_newline: bool = False,
+    ) -> None:
+        self.catalogues = catalogues
+        loader = FileSystemLoader(directory)
+        self._environments: dict[Language, Environment] = {}
+        for language in catalogues.languages:
+            env = Environment(
+                loader=loader,
+                autoescape=autoescape,  # noqa: S701 - the caller's choice: HTML on, text off
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=keep_trailing_newline,
+                extensions=["jinja2.ext.i18n"],
+            )
+            # Line breaks and indentation inside {% trans %} are layout, not part of the message.
+            env.policies["ext.i18n.trimmed"] = True
+            translator = catalogues[language]
+            env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
+            env.globals.update(i18n=translator, language_name=language_name)
+            self._environments[language] = env
+
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        """Return the languages the templates can be rendered in."""
+        return tuple(self._environments)
+
+    def environment(self, language: Language) -> Environment:
+        """Return the environment that renders in ``language``."""
+        return self._environments[language]
+
+    def translator(self, language: Language) -> Translator:
+        """Return the words and formats of ``language``."""
+        return self.catalogues[language]
+
+    def get_template(self, language: Language, name: str) -> Template:
+        """Return a template as rendered in ``language``."""
+        return self._environments[language].get_template(name)
+
+    def render(self, language: Language, name: str, context: Mapping[str, Any]) -> str:
+        """Render a template in ``language``."""
+        return self.get_template(language, name).render(context)
