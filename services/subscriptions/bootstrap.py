@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Final
 
 from fastapi import FastAPI
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters import privacy_notices
@@ -20,10 +19,10 @@ from services.subscriptions.adapters.tables import (
     Subscription,
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
-from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.privacy import all_current_notices
 from services.subscriptions.entrypoints import link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
+from services.subscriptions.entrypoints.consumers import bounce_handler
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from services.subscriptions.handlers import Deps
@@ -84,25 +83,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
 
 async def record_privacy_notices(runtime: Runtime) -> None:
     """Store the privacy texts in force, so the ledger's versions can always be read back."""
-    try:
-        await _record_privacy_notices(runtime)
-    except IntegrityError:
-        # Replicas starting together race to insert the same notices; the loser checks again
-        # against what the winner wrote.
-        await _record_privacy_notices(runtime)
-
-
-async def _record_privacy_notices(runtime: Runtime) -> None:
-    async with runtime.sessions() as session, session.begin():
-        for notice in all_current_notices():
-            known = await privacy_notices.stored_hash(session, notice)
-            if known is None:
-                await privacy_notices.store(session, notice, runtime.clock.now())
-            elif known != notice.sha256:
-                raise RuntimeError(
-                    f"privacy notice {notice.version}/{notice.language} changed "
-                    "without a new version number"
-                )
+    await privacy_notices.record(runtime.sessions, all_current_notices(), runtime.clock.now())
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:

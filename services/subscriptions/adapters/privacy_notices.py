@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters.tables import PrivacyNotice as PrivacyNoticeRow
 from services.subscriptions.domain.privacy import PrivacyNotice
@@ -32,3 +34,35 @@ async def store(session: AsyncSession, notice: PrivacyNotice, published_at: date
             published_at=published_at,
         )
     )
+
+
+async def record(
+    sessions: async_sessionmaker[AsyncSession],
+    notices: Iterable[PrivacyNotice],
+    published_at: datetime,
+) -> None:
+    """Store each notice not stored yet; refuse a text that changed under a stored version."""
+    notices = list(notices)
+    try:
+        await _record(sessions, notices, published_at)
+    except IntegrityError:
+        # Replicas starting together race to insert the same notices; the loser checks again
+        # against what the winner wrote.
+        await _record(sessions, notices, published_at)
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession],
+    notices: list[PrivacyNotice],
+    published_at: datetime,
+) -> None:
+    async with sessions() as session, session.begin():
+        for notice in notices:
+            known = await stored_hash(session, notice)
+            if known is None:
+                await store(session, notice, published_at)
+            elif known != notice.sha256:
+                raise RuntimeError(
+                    f"privacy notice {notice.version}/{notice.language} changed "
+                    "without a new version number"
+                )

@@ -19,8 +19,8 @@ from services.mailer.delivery import DeliveryWorker
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
-from services.subscriptions.bounces import bounce_handler
 from services.subscriptions.domain.model import Frequency, SignupForm
+from services.subscriptions.entrypoints.consumers import bounce_handler
 from shared.clock import FrozenClock
 from shared.events import ContentChanged, SubscriberBounced
 from shared.outbox import record

@@ -1,7 +1,7 @@
-"""Hard bounces: count them per person and stop mailing an address that keeps refusing mail.
+"""The events the subscriptions service consumes: hard bounces reported by the mailer.
 
-The mailer reports each hard bounce as ``subscriber.bounced.v1``; this consumer owns what it does
-to subscription data. Wire it with (in ``services/subscriptions/bootstrap.py`` or the app):
+Each hard bounce arrives as ``subscriber.bounced.v1``; ``handlers.record_bounce`` counts it and
+stops mailing an address that keeps refusing mail. ``bootstrap.install`` wires it:
 
     bus.subscribe("subscriptions", SubscriberBounced, bounce_handler(deps, limit=...))
 """

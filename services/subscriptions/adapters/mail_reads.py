@@ -1,0 +1,186 @@
+"""The mailer's reads of people: who follows a topic, who someone is now, what a sign-up asked.
+
+The mailer never queries subscription tables itself: it asks these (published in ``read_api``),
+which stream recipients in batches (memory stays flat at a million subscribers) and hand out an
+address only at the moment a mail is built.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.subscriptions.adapters.subscriptions import open_topics
+from services.subscriptions.adapters.tables import SignupRequest, Subscriber, Subscription
+from services.subscriptions.domain.vocabulary import SubscriberStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A confirmed subscriber of some topics (no address)."""
+
+    subscriber_id: uuid.UUID
+    frequency: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """What the mailer may know about a person when it builds their mail."""
+
+    subscriber_id: uuid.UUID
+    email: str
+    language: str
+    frequency: str
+    active: bool
+    topics: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmationContext:
+    """What a confirmation mail says."""
+
+    subscriber_id: uuid.UUID
+    email: str
+    language: str
+    topics: tuple[str, ...]
+    existing_topics: tuple[str, ...]
+    frequency: str
+    expires_at: datetime
+    open: bool
+
+
+async def stream_recipients(
+    session: AsyncSession, topics: Collection[str], *, batch_size: int = 2000
+) -> AsyncIterator[list[Recipient]]:
+    """Yield the active subscribers of any of ``topics``, one row per person, in batches."""
+    last: uuid.UUID | None = None
+    wanted = sorted(set(topics))
+    while True:
+        query = (
+            select(Subscription.subscriber_id, Subscriber.frequency, Subscription.topic)
+            .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+            .where(
+                Subscription.topic.in_(wanted),
+                Subscription.ended_at.is_(None),
+                Subscriber.status == SubscriberStatus.ACTIVE,
+            )
+            .order_by(Subscription.subscriber_id, Subscription.topic)
+            .limit(batch_size)
+        )
+        if last is not None:
+            query = query.where(Subscription.subscriber_id > last)
+        rows = (await session.execute(query)).all()
+        if not rows:
+            return
+        # A person following several of the topics appears once, with the first topic.
+        complete = len(rows) == batch_size
+        if complete:
+            # Drop the last person: their remaining rows may fall into the next batch.
+            cut = rows[-1][0]
+            trimmed = [r for r in rows if r[0] != cut]
+            if trimmed:
+                rows = trimmed
+        batch: list[Recipient] = []
+        seen: set[uuid.UUID] = set()
+        for subscriber_id, frequency, topic in rows:
+            if subscriber_id not in seen:
+                seen.add(subscriber_id)
+                batch.append(Recipient(subscriber_id, frequency, topic))
+        yield batch
+        last = rows[-1][0]
+        if not complete:
+            return
+
+
+async def addressees(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Addressee]:
+    """Return who each id is now; erased people are simply missing."""
+    if not ids:
+        return {}
+    people = (
+        await session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                Subscriber.language,
+                Subscriber.frequency,
+                Subscriber.status,
+            ).where(Subscriber.id.in_(list(ids)))
+        )
+    ).all()
+    topics: dict[uuid.UUID, set[str]] = {}
+    for subscriber_id, topic in (
+        await session.execute(
+            select(Subscription.subscriber_id, Subscription.topic).where(
+                Subscription.subscriber_id.in_(list(ids)), Subscription.ended_at.is_(None)
+            )
+        )
+    ).all():
+        topics.setdefault(subscriber_id, set()).add(topic)
+    return {
+        row.id: Addressee(
+            subscriber_id=row.id,
+            email=row.email,
+            language=row.language,
+            frequency=row.frequency,
+            active=row.status == SubscriberStatus.ACTIVE,
+            topics=frozenset(topics.get(row.id, ())),
+        )
+        for row in people
+    }
+
+
+async def active_ids_with_frequency(
+    session: AsyncSession, frequency: str, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """Return a page of active subscribers with a given frequency, ordered by id."""
+    query = (
+        select(Subscriber.id)
+        .where(Subscriber.status == SubscriberStatus.ACTIVE, Subscriber.frequency == frequency)
+        .order_by(Subscriber.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Subscriber.id > after)
+    return list((await session.scalars(query)).all())
+
+
+async def confirmation_context(
+    session: AsyncSession, request_id: uuid.UUID
+) -> ConfirmationContext | None:
+    """Return what the confirmation mail for a sign-up request needs."""
+    row = (
+        await session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                SignupRequest.language,
+                SignupRequest.topics,
+                SignupRequest.frequency,
+                SignupRequest.expires_at,
+                SignupRequest.confirmed_at,
+            )
+            .join(Subscriber, Subscriber.id == SignupRequest.subscriber_id)
+            .where(SignupRequest.id == request_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    existing = await open_topics(session, row.id)
+    return ConfirmationContext(
+        subscriber_id=row.id,
+        email=row.email,
+        language=row.language,
+        topics=tuple(row.topics),
+        existing_topics=tuple(sorted(existing)),
+        frequency=row.frequency,
+        expires_at=row.expires_at,
+        open=row.confirmed_at is None,
+    )
