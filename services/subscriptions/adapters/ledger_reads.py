@@ -18,6 +18,7 @@ from services.subscriptions.adapters.tables import ConsentRecord, PrivacyNotice
 from services.subscriptions.domain.vocabulary import ConsentAction
 from shared.catalogue import is_slug
 from shared.db import UTCDateTime
+from shared.vocabulary import DEFAULT_LANGUAGE
 
 # Every step the ledger records, in the order a person's story runs.
 LEDGER_ACTIONS: Final[tuple[ConsentAction, ...]] = tuple(ConsentAction)
@@ -119,7 +120,7 @@ def _position(at: datetime, row_id: int) -> Tuple:
 
 async def timeline(session: AsyncSession, subject_hash: str) -> list[ConsentStep]:
     """Return a person's consent history, oldest first, with the privacy text each step used."""
-    notice_language = func.coalesce(ConsentRecord.language, "nb")
+    notice_language = func.coalesce(ConsentRecord.language, DEFAULT_LANGUAGE.value)
     rows = await session.execute(
         select(ConsentRecord, PrivacyNotice)
         .outerjoin(

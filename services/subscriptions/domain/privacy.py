@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from shared.vocabulary import DEFAULT_LANGUAGE, Language
+
 PRIVACY_VERSION: Final = "2026-11-01"
 
-_NOTICE: Final[dict[str, str]] = {
-    "nb": (
+_NOTICE: Final[dict[Language, str]] = {
+    Language.NB: (
         "Vi bruker e-postadressen din bare til å sende deg varslene du har bedt om. Vi lagrer "
         "adressen, hvilke emner du følger, hvor ofte du vil ha varsler og språket ditt. Du "
         "bekrefter påmeldingen med en lenke vi sender deg; ubekreftede påmeldinger slettes etter "
@@ -19,7 +21,7 @@ _NOTICE: Final[dict[str, str]] = {
         "adressen er erstattet av en nøkkelbasert kode, slik at vi kan dokumentere samtykket "
         "også etter at adressen er slettet. Vi bruker ingen sporing i e-poster eller på sidene."
     ),
-    "nn": (
+    Language.NN: (
         "Vi brukar e-postadressa di berre til å sende deg varsla du har bede om. Vi lagrar "
         "adressa, kva emne du følgjer, kor ofte du vil ha varsel og språket ditt. Du stadfestar "
         "påmeldinga med ei lenkje vi sender deg; påmeldingar som ikkje er stadfesta, blir sletta "
@@ -28,7 +30,7 @@ _NOTICE: Final[dict[str, str]] = {
         "adressa er erstatta av ein nøkkelbasert kode, slik at vi kan dokumentere samtykket òg "
         "etter at adressa er sletta. Vi brukar inga sporing i e-postar eller på sidene."
     ),
-    "en": (
+    Language.EN: (
         "We use your email address only to send you the alerts you asked for. We store the "
         "address, the topics you follow, how often you want alerts and your language. You "
         "confirm your sign-up with a link we send you; unconfirmed sign-ups are deleted after "
@@ -63,7 +65,8 @@ def _sha256(text: str) -> str:
 @lru_cache(maxsize=16)
 def current_notice(language: str) -> PrivacyNotice:
     """Return the notice in force for a language."""
-    return PrivacyNotice(PRIVACY_VERSION, language, _NOTICE.get(language, _NOTICE["nb"]))
+    text = _NOTICE.get(Language.of(language), _NOTICE[DEFAULT_LANGUAGE])
+    return PrivacyNotice(PRIVACY_VERSION, language, text)
 
 
 def all_current_notices() -> list[PrivacyNotice]:
