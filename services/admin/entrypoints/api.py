@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,7 @@ from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
 from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi
 from services.admin.entrypoints.operations import dead_letters, digest_runs
+from services.admin.entrypoints.refusals import Unusable
 from services.mailer.read_api import mail_counts_per_day
 from services.subscriptions import read_api as subscriptions
 from services.watcher.read_api import source_statuses
@@ -58,22 +59,49 @@ async def consent_export(body: AddressQuery, admin: AdminDep, actor: AuditorApi)
     return data
 
 
-def _filter(request: Request) -> subscriptions.LedgerFilter:
+def _position(cursor: str | None) -> tuple[datetime, int] | None:
     try:
-        return ledger_views.parse_filter(dict(request.query_params))
-    except ValueError as exc:
+        return cursors.decode(cursor)
+    except Unusable as exc:
         raise HTTPException(400, str(exc)) from exc
 
 
-@router.get("/ledger")
+class LedgerQuery:
+    """The ledger filter in the query, declared so the OpenAPI schema (and its readers) know it.
+
+    It is read by ledger_views.parse_filter, which the pages and the command line share.
+    """
+
+    def __init__(
+        self,
+        request: Request,
+        topic: Annotated[str | None, Query(max_length=100, description="only this topic")] = None,
+        action: Annotated[str | None, Query(max_length=40, description="only this step")] = None,
+        since: Annotated[date | None, Query(alias="from", description="first UTC day")] = None,
+        until: Annotated[date | None, Query(alias="to", description="last UTC day")] = None,
+    ) -> None:
+        try:
+            self.where = ledger_views.parse_filter(dict(request.query_params))
+        except Unusable as exc:
+            raise HTTPException(400, str(exc)) from exc
+
+
+Filter = Annotated[LedgerQuery, Depends()]
+Cursor = Annotated[
+    str | None, Query(max_length=100, description="the cursor of the page to read from")
+]
+
+
+@router.get("/ledger", responses={400: {"description": "a filter or cursor that cannot be used"}})
 async def ledger(
-    request: Request, admin: AdminDep, actor: AuditorApi, after: str | None = None, limit: int = 100
+    query: Filter, admin: AdminDep, actor: AuditorApi, after: Cursor = None, limit: int = 100
 ) -> dict[str, Any]:
     """Return one page of the filtered ledger, newest first, and the cursor of the next."""
-    where = _filter(request)
+    where = query.where
+    position = _position(after)
     async with transaction(admin.runtime.sessions) as session:
         rows, following = await subscriptions.ledger_page(
-            session, where, after=cursors.decode(after), limit=max(1, min(limit, MAX_PAGE))
+            session, where, after=position, limit=max(1, min(limit, MAX_PAGE))
         )
         actor.record(session, "ledger_read", details=ledger_views.filter_details(where))
     return {
@@ -82,10 +110,10 @@ async def ledger(
     }
 
 
-@router.get("/ledger.csv")
-async def ledger_csv(request: Request, admin: AdminDep, actor: AuditorApi) -> StreamingResponse:
+@router.get("/ledger.csv", responses={400: {"description": "a filter that cannot be used"}})
+async def ledger_csv(query: Filter, admin: AdminDep, actor: AuditorApi) -> StreamingResponse:
     """Stream the filtered ledger as CSV, oldest first."""
-    where = _filter(request)
+    where = query.where
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "ledger_export", details=ledger_views.filter_details(where))
     return StreamingResponse(
@@ -110,15 +138,16 @@ async def topic(slug: str, admin: AdminDep, actor: AuditorApi, days: int = 30) -
     return ledger_views.statistics_dict(numbers)
 
 
-@router.get("/audit")
+@router.get("/audit", responses={400: {"description": "a cursor that cannot be used"}})
 async def audit_entries(
-    admin: AdminDep, actor: AuditorApi, before: str | None = None, limit: int = 100
+    admin: AdminDep, actor: AuditorApi, before: Cursor = None, limit: int = 100
 ) -> dict[str, Any]:
     """Return admin audit entries, newest first."""
     size = max(1, min(limit, MAX_PAGE))
+    position = _position(before)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
-        entries = await audit_log.recent(session, before=cursors.decode(before), limit=size)
+        entries = await audit_log.recent(session, before=position, limit=size)
     more = len(entries) == size
     return {
         "entries": [ledger_views.audit_dict(e) for e in entries],

@@ -14,6 +14,7 @@ from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
 from services.admin.entrypoints.access import AdminDep, AuditorPage, language_of, posted_form
 from services.admin.entrypoints.chart import line_chart
+from services.admin.entrypoints.refusals import Unusable
 from services.admin.entrypoints.wording import CONSENT_CHART, MESSAGES, PER_DAY
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
@@ -106,9 +107,10 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
     error: str | None = None
     try:
         where = ledger_views.parse_filter(params)
-    except ValueError:
-        where, error = subscriptions.LedgerFilter(), "bad_form"
-    after = cursors.decode(params.get("after"))
+        after = cursors.decode(params.get("after"))
+    except Unusable as exc:
+        # The first page, unfiltered, under the reason: a 400, as the API answers.
+        where, after, error = subscriptions.LedgerFilter(), None, exc.key
     async with transaction(admin.runtime.sessions) as session:
         rows, following = await subscriptions.ledger_page(
             session, where, after=after, limit=PAGE_SIZE
@@ -129,6 +131,7 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
         next_query=next_query,
         query=urlencode(kept),
         error=error,
+        status_code=400 if error else 200,
     )
 
 
@@ -137,8 +140,8 @@ async def ledger_csv(request: Request, admin: AdminDep, actor: AuditorPage) -> R
     """Download the filtered ledger as CSV, streamed."""
     try:
         where = ledger_views.parse_filter(dict(request.query_params))
-    except ValueError:
-        return admin.render(request, "forbidden.html", status_code=400, message="bad_form")
+    except Unusable as exc:
+        return admin.render(request, "forbidden.html", status_code=400, message=exc.key)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "ledger_export", details=ledger_views.filter_details(where))
     return StreamingResponse(
@@ -188,7 +191,10 @@ async def topic_page(
 @router.get("/audit", response_class=HTMLResponse)
 async def audit_page(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
     """Show the admin audit log, newest first."""
-    before = cursors.decode(request.query_params.get("before"))
+    try:
+        before = cursors.decode(request.query_params.get("before"))
+    except Unusable as exc:
+        return admin.render(request, "forbidden.html", status_code=400, message=exc.key)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
         entries = await audit_log.recent(session, before=before, limit=PAGE_SIZE)

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
+from services.admin.entrypoints.refusals import Unusable
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO: Final = timedelta(microseconds=1)
+# Row ids are 64-bit integers in the database; anything larger was never given out.
+_LAST_ID: Final = 2**63 - 1
+_BAD: Final = Unusable(
+    "bad_cursor", "the page cursor is not one this service gave out; start from the first page"
+)
 
 
 def encode(at: datetime, row_id: int) -> str:
@@ -14,10 +22,16 @@ def encode(at: datetime, row_id: int) -> str:
 
 
 def decode(cursor: str | None) -> tuple[datetime, int] | None:
-    """Return the position a cursor names, or None if it is absent or malformed."""
-    if not cursor or len(cursor) > 40:
+    """Return the position a cursor names, None if there is none; raise Unusable if malformed."""
+    if not cursor:
         return None
     micros, _, row_id = cursor.partition(".")
-    if not (micros.isdigit() and row_id.isdigit()):
-        return None
-    return _EPOCH + int(micros) * _MICRO, int(row_id)
+    if len(cursor) > 40 or not (micros.isdigit() and row_id.isdigit()):
+        raise _BAD
+    try:
+        at = _EPOCH + int(micros) * _MICRO
+    except OverflowError:
+        raise _BAD from None
+    if int(row_id) > _LAST_ID:
+        raise _BAD
+    return at, int(row_id)

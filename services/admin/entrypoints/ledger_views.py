@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.refusals import Unusable
 from services.subscriptions import read_api
 from services.subscriptions.read_api import LedgerFilter, LedgerRecord, TopicStatistics
 from shared.catalogue import is_slug
@@ -161,27 +162,30 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
-    """Read a ledger filter from query parameters (dates are whole UTC days); raise ValueError."""
+    """Read a ledger filter from query parameters (dates are whole UTC days); raise Unusable."""
     topic = params.get("topic") or None
     if topic is not None and not is_slug(topic):
-        raise ValueError("topic must be a slug")
+        raise Unusable("bad_filter", "topic must be a topic's slug")
     action = params.get("action") or None
     if action is not None and action not in ACTIONS:
-        raise ValueError(f"action must be one of {', '.join(ACTIONS)}")
+        raise Unusable("bad_filter", f"action must be one of {', '.join(ACTIONS)}")
     since = _day(params.get("from"))
     until = _day(params.get("to"))
-    return LedgerFilter(
-        topic=topic,
-        action=action,
-        since=since,
-        until=until + timedelta(days=1) if until else None,
-    )
+    try:
+        end = until + timedelta(days=1) if until else None
+    except OverflowError:
+        raise Unusable("bad_date", "the last date a filter can use is 9999-12-30") from None
+    return LedgerFilter(topic=topic, action=action, since=since, until=end)
 
 
 def _day(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.combine(date.fromisoformat(value), datetime.min.time(), tzinfo=UTC)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise Unusable("bad_date", f"dates are written YYYY-MM-DD, not {value[:20]!r}") from None
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 def statistics_dict(numbers: TopicStatistics) -> dict[str, Any]:

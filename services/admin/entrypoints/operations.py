@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -95,6 +95,10 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
     )
 
 
+# Row ids are 64-bit integers in the database.
+_LAST_ID: Final = 2**63 - 1
+
+
 def _snapshot_id(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
 
@@ -104,6 +108,9 @@ async def source_diff(
     source_id: int, request: Request, admin: AdminDep, actor: OperatorPage
 ) -> HTMLResponse:
     """Show a source's snapshots to pick two, and the differences between the two picked."""
+    if not 0 < source_id <= _LAST_ID:
+        # No row has such an id; asking the database would overflow its integer instead.
+        return admin.render(request, "forbidden.html", status_code=400, message="bad_source_id")
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
     from_id, to_id = _snapshot_id(raw_from), _snapshot_id(raw_to)
     asked = raw_from is not None or raw_to is not None

@@ -23,6 +23,10 @@ MESSAGES: Final[dict[str, str]] = {
     "source_not_found": N_("No such source."),
     "snapshot_not_found": N_("One of the snapshots does not exist for this source."),
     "bad_snapshot_ids": N_("Choose two snapshots."),
+    "bad_filter": N_("The filter cannot be used: choose the topic and action from the lists."),
+    "bad_date": N_("Dates are written YYYY-MM-DD; the last one that can be used is 9999-12-30."),
+    "bad_cursor": N_("The link to this page is not one we made. Start from the first page."),
+    "bad_source_id": N_("That is not a source number."),
     # Digest rhythms and runs on the operations page.
     "daily": N_("Daily"),
     "weekly": N_("Weekly"),
