@@ -37,6 +37,7 @@ CSV_COLUMNS: Final = (
     "token_id",
 )
 _BATCH: Final = 1000
+_FORMULA_STARTS: Final = frozenset("=+-@\t\r")
 
 
 def filter_details(where: LedgerFilter) -> dict[str, str | None]:
@@ -87,9 +88,18 @@ async def timeline(session: AsyncSession, subject_hash: str) -> list[dict[str, A
     return steps
 
 
+def spreadsheet_safe(value: object) -> object:
+    """Return a CSV cell a spreadsheet will not run: text starting a formula gets a leading '."""
+    # OWASP's advice for CSV injection: the characters that start a formula (or, for tab and
+    # carriage return, let a spreadsheet skip to one) are neutralised by an apostrophe.
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 def _csv_line(values: Sequence[object]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    csv.writer(buffer, lineterminator="\r\n").writerow([spreadsheet_safe(v) for v in values])
     return buffer.getvalue()
 
 
