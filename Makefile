@@ -41,7 +41,7 @@ lint: $(TESTSTAMP)
 	$(BIN)/lint-imports --no-cache
 
 # The gettext domains: each service's words, extracted from its templates and code.
-DOMAINS := services/subscriptions:pages services/admin:admin
+DOMAINS := services/subscriptions:pages services/admin:admin services/mailer:mails
 POT    := $(VENV)/messages
 
 ## messages: extract every domain's words into each language's catalogue (NEW_LANGUAGE=xx starts one)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters import changes, deliveries, pending_items
@@ -30,6 +29,7 @@ from shared.events import (
     SubscriberErased,
     SubscriberUnsubscribed,
 )
+from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
 from shared.vocabulary import Frequency
 
@@ -47,7 +47,7 @@ class Deps:
     settings: Settings
     clock: Clock
     sender: MailSender  # for operators' notices only: subscribers' mails go through the ledger
-    env: jinja2.Environment
+    env: LocalisedTemplates
 
 
 async def signup_requested(session: AsyncSession, deps: Deps, event: SignupRequested) -> None:

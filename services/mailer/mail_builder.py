@@ -13,8 +13,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
-
 from services.mailer.adapters.tables import ChangeRecord
 from services.mailer.batch_context import BatchContext
 from services.mailer.domain.ledger import (
@@ -38,6 +36,7 @@ from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
 from services.subscriptions import read_api
 from shared.catalogue import Catalogue
+from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ class MailBuilder:
         settings: Settings,
         catalogue: Catalogue,
         links: SignedLinks,
-        env: jinja2.Environment,
+        env: LocalisedTemplates,
         cache: RenderCache | None = None,
     ) -> None:
         self._settings = settings

@@ -28,6 +28,7 @@ class LocalisedTemplates:
         *,
         autoescape: bool | Callable[[str | None], bool],
         keep_trailing_newline: bool = False,
+        globals: Mapping[str, Any] | None = None,
     ) -> None:
         self.catalogues = catalogues
         loader = FileSystemLoader(directory)
@@ -46,7 +47,7 @@ class LocalisedTemplates:
             env.policies["ext.i18n.trimmed"] = True
             translator = catalogues[language]
             env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
-            env.globals.update(i18n=translator, language_name=language_name)
+            env.globals.update(globals or {}, i18n=translator, language_name=language_name)
             self._environments[language] = env
 
     @property

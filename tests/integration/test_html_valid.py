@@ -85,10 +85,12 @@ ADMIN_PAGES = [
 MAILS = [
     "mail confirm",
     "mail confirm in English",
+    "mail confirm in nynorsk",
     "mail manage link",
     "mail alert",
     "mail alert without a link",
     "mail digest",
+    "mail digest in nynorsk",
     "mail operator failing",
     "mail operator recovered",
 ]
@@ -259,6 +261,18 @@ def _mails() -> dict[str, str]:
                 env, language="en", topics=["Norway"], frequency="weekly", **confirm, **COMMON
             )
         ),
+        "mail confirm in nynorsk": _html_part(
+            render_confirm(
+                env,
+                language="nn",
+                topics=["Noreg i verda", HOSTILE],
+                existing_topics=["Vaksinar"],
+                frequency="daily",
+                previous_frequency="immediate",
+                **confirm,
+                **COMMON,
+            )
+        ),
         "mail manage link": _html_part(
             render_manage_link(
                 env,
@@ -277,6 +291,16 @@ def _mails() -> dict[str, str]:
                 env,
                 language="nb",
                 period=period_ending_at_or_before("daily", SENT_AT, tz=oslo),
+                sections=sections,
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail digest in nynorsk": _html_part(
+            render_digest(
+                env,
+                language="nn",
+                period=period_ending_at_or_before("weekly", SENT_AT, tz=oslo),
                 sections=sections,
                 list_id="varsel.fhi.no",
                 **COMMON,

@@ -19,6 +19,7 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 DOMAINS: Final[dict[str, Path]] = {
     "pages": ROOT / "services" / "subscriptions",
     "admin": ROOT / "services" / "admin",
+    "mails": ROOT / "services" / "mailer",
 }
 
 
@@ -41,3 +42,8 @@ def page_text(language: str | Language, message: str, /, **values: object) -> st
 def admin_text(language: str | Language, message: str, /, **values: object) -> str:
     """Return a staff page's message in a language, placeholders filled."""
     return words("admin", language).gettext(message, **values)
+
+
+def mail_text(language: str | Language, message: str, /, **values: object) -> str:
+    """Return a mail's message in a language, placeholders filled."""
+    return words("mails", language).gettext(message, **values)

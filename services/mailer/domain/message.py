@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import jinja2
+from jinja2 import select_autoescape
 
 from services.mailer.domain.ledger import DeliveryKind
 from services.mailer.domain.mime import (
@@ -25,8 +25,26 @@ from services.mailer.domain.mime import (
 from services.mailer.domain.periods import Period
 from services.mailer.domain.text import checked_url, one_line, paragraphs
 from services.mailer.domain.views import ChangeView, DigestSection
-from services.mailer.domain.wording import Translator, normalise_language
+from services.mailer.domain.wording import (
+    TEMPLATE_GLOBALS,
+    frequency_name,
+    load_catalogues,
+    normalise_language,
+    quote,
+    quoted_list,
+)
+from shared.i18n.catalogues import Catalogues
+from shared.i18n.templates import LocalisedTemplates
+from shared.i18n.translator import N_, Translator
 from shared.vocabulary import Frequency
+
+IGNORE_NEW: Final = N_(
+    "If you did not ask for this, you can ignore this email. Then nothing happens: "
+    "you get no alerts, and the address is deleted automatically."
+)
+IGNORE_EXISTING: Final = N_(
+    "If you did not ask for this, you can ignore this email. Then nothing changes."
+)
 
 __all__ = [
     "MailTemplate",
@@ -43,20 +61,20 @@ TEMPLATES_DIR: Final = Path(__file__).resolve().parent.parent / "templates"
 _TITLE_MAX: Final = 200  # characters of a page or topic title shown (and put in a subject)
 
 
-def build_environment(directory: Path = TEMPLATES_DIR) -> jinja2.Environment:
-    """Return the mail template environment: HTML autoescaped, undefined names an error."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
+def build_environment(
+    directory: Path = TEMPLATES_DIR, catalogues: Catalogues | None = None
+) -> LocalisedTemplates:
+    """Return the mail templates in every language: HTML autoescaped, undefined names an error."""
+    return LocalisedTemplates(
+        directory,
+        catalogues or load_catalogues(),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        globals=TEMPLATE_GLOBALS,
     )
 
 
 def render_alert(
-    env: jinja2.Environment,
+    env: LocalisedTemplates,
     *,
     language: str,
     change: ChangeView,
@@ -68,16 +86,20 @@ def render_alert(
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render the mail about one change, sent straight away to immediate subscribers."""
-    t = Translator(normalise_language(language))
-    topic = t.quote(one_line(topic_title, max_length=_TITLE_MAX))
+    t = env.translator(normalise_language(language))
+    topic = quote(t, one_line(topic_title, max_length=_TITLE_MAX))
     context = _list_context(t, base_url, site_name, privacy_url, frequency=Frequency.IMMEDIATE)
     context.update(topic=topic, change=_change_context(t, change))
-    context["why"] = t("footer.why_alert", topic=topic, site=context["site"])
+    context["why"] = t.gettext(
+        "You are receiving this email because you asked for alerts about %(topic)s from %(site)s.",
+        topic=topic,
+        site=context["site"],
+    )
     return _render(env, DeliveryKind.ALERT, t, context, sender=sender, list_id=list_id)
 
 
 def render_digest(
-    env: jinja2.Environment,
+    env: LocalisedTemplates,
     *,
     language: str,
     period: Period,
@@ -89,7 +111,7 @@ def render_digest(
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render a daily or weekly digest of every change in a person's topics for ``period``."""
-    t = Translator(normalise_language(language))
+    t = env.translator(normalise_language(language))
     total = sum(section.total for section in sections)
     if total == 0:
         raise ValueError("a digest needs at least one change")
@@ -97,22 +119,25 @@ def render_digest(
     manage_url = context["links"]["manage_url"]
     context.update(
         frequency=period.frequency,
-        count=t.plural("digest.count", total),
-        period_text=t(
-            "digest.period",
+        count=t.ngettext("%(num)d change", "%(num)d changes", total),
+        period_text=t.gettext(
+            "Changes from %(start)s to %(end)s.",
             start=t.format_datetime(period.start, period.tz),
             end=t.format_datetime(period.end, period.tz),
         ),
         sections=[
             _section_context(t, section, manage_url) for section in sections if section.total
         ],
-        why=t("footer.why_digest", site=context["site"]),
+        why=t.gettext(
+            "You are receiving this email because you asked for alerts from %(site)s.",
+            site=context["site"],
+        ),
     )
     return _render(env, DeliveryKind.DIGEST, t, context, sender=sender, list_id=list_id)
 
 
 def render_confirm(
-    env: jinja2.Environment,
+    env: LocalisedTemplates,
     *,
     language: str,
     confirm_url: str,
@@ -127,7 +152,7 @@ def render_confirm(
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render the double opt-in mail; ``existing_topics`` are alerts the person already has."""
-    t = Translator(normalise_language(language))
+    t = env.translator(normalise_language(language))
     if not topics:
         raise ValueError("a confirmation needs at least one topic")
     for name in (frequency, previous_frequency or frequency):
@@ -140,29 +165,42 @@ def render_confirm(
         confirm_url=checked_url("confirm_url", confirm_url),
         topics=new,
         existing_text=(
-            t("confirm.existing", existing=t.quoted_list(existing), new=t.quoted_list(new))
+            t.gettext(
+                "You already get alerts about %(existing)s. Confirming adds %(new)s.",
+                existing=quoted_list(t, existing),
+                new=quoted_list(t, new),
+            )
             if existing
             else None
         ),
-        frequency_text=t("confirm.frequency", frequency=t.frequency(frequency)),
+        frequency_text=t.gettext(
+            "Frequency: %(frequency)s (this affects all your alerts).",
+            frequency=frequency_name(t, frequency),
+        ),
         frequency_change_text=(
-            t(
-                "confirm.frequency_change",
-                old=t.frequency(previous_frequency),
-                new=t.frequency(frequency),
+            t.gettext(
+                "Confirming changes the frequency of all your alerts from %(old)s to %(new)s.",
+                old=frequency_name(t, previous_frequency),
+                new=frequency_name(t, frequency),
             )
             if previous_frequency is not None and previous_frequency != frequency
             else None
         ),
-        expires_text=t.plural("confirm.expires", expires_days),
-        why=t("confirm.why", site=context["site"]),
-        ignore=t("confirm.ignore_existing" if existing else "confirm.ignore_new"),
+        expires_text=t.ngettext(
+            "The link works for %(num)d day.", "The link works for %(num)d days.", expires_days
+        ),
+        why=t.gettext(
+            "You are receiving this email because this address was registered for alerts on "
+            "%(site)s.",
+            site=context["site"],
+        ),
+        ignore=t.gettext(IGNORE_EXISTING if existing else IGNORE_NEW),
     )
     return _render(env, DeliveryKind.CONFIRM, t, context, sender=sender, list_id=None)
 
 
 def render_manage_link(
-    env: jinja2.Environment,
+    env: LocalisedTemplates,
     *,
     language: str,
     manage_url: str,
@@ -173,21 +211,34 @@ def render_manage_link(
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render the mail carrying a fresh link to the manage page, which the person asked for."""
-    t = Translator(normalise_language(language))
+    t = env.translator(normalise_language(language))
     context = _base_context(t, base_url, site_name, privacy_url)
     context.update(
         manage_url=checked_url("manage_url", manage_url),
         expires_text=(
-            t.plural("manage.expires", expires_hours) if expires_hours is not None else None
+            t.ngettext(
+                "The link works for %(num)d hour.",
+                "The link works for %(num)d hours.",
+                expires_hours,
+            )
+            if expires_hours is not None
+            else None
         ),
-        why=t("manage.why", site=context["site"]),
-        ignore=t("manage.ignore"),
+        why=t.gettext(
+            "You are receiving this email because someone asked for a link for this address "
+            "on %(site)s.",
+            site=context["site"],
+        ),
+        ignore=t.gettext(
+            "If it was not you, you can ignore this email. Then nothing happens, "
+            "and your alerts stay as they are."
+        ),
     )
     return _render(env, DeliveryKind.MANAGE_LINK, t, context, sender=sender, list_id=None)
 
 
 def _render(
-    env: jinja2.Environment,
+    env: LocalisedTemplates,
     name: str,
     t: Translator,
     context: dict[str, Any],
@@ -196,14 +247,14 @@ def _render(
     list_id: str | None,
 ) -> RenderedMail:
     sentinels: Sentinels = context.pop("_sentinels")
-    subject = one_line(env.get_template(f"{name}/subject.txt").render(context))
+    subject = one_line(env.render(t.language, f"{name}/subject.txt", context))
     context["subject"] = subject
     return assemble(
         kind=name,
         language=t.language,
         subject=subject,
-        text=env.get_template(f"{name}/body.txt").render(context),
-        html_body=env.get_template(f"{name}/body.html").render(context),
+        text=env.render(t.language, f"{name}/body.txt", context),
+        html_body=env.render(t.language, f"{name}/body.html", context),
         sender=sender,
         list_id=list_id,
         sentinels=sentinels,
@@ -217,10 +268,11 @@ def _base_context(
     site = one_line(site_name) if site_name else (urlsplit(base_url).hostname or base_url)
     return {
         "_sentinels": Sentinels.new(),
-        "t": t,
         "lang": t.language,
         "site": site,
         "base_url": base_url,
+        # The topic index (the site's root), linked from every mail's footer.
+        "index_url": base_url,
         "privacy_url": checked_url("privacy_url", privacy_url) if privacy_url else None,
     }
 
@@ -235,7 +287,10 @@ def _list_context(
 ) -> dict[str, Any]:
     context = _base_context(t, base_url, site_name, privacy_url)
     context["links"] = context["_sentinels"].context()
-    context["frequency_text"] = t("footer.frequency", frequency=t.frequency(frequency))
+    context["frequency_text"] = t.gettext(
+        "Frequency: %(frequency)s (this affects all your alerts).",
+        frequency=frequency_name(t, frequency),
+    )
     return context
 
 
@@ -250,22 +305,31 @@ def _change_context(t: Translator, change: ChangeView) -> dict[str, Any]:
 
 
 def _section_context(t: Translator, section: DigestSection, manage_url: str) -> dict[str, Any]:
-    topic = t.quote(one_line(section.topic_title, max_length=_TITLE_MAX))
+    topic = quote(t, one_line(section.topic_title, max_length=_TITLE_MAX))
     items = []
     for item in section.items:
-        also_in = [t.quote(one_line(title, max_length=_TITLE_MAX)) for title in item.also_in]
+        also_in = [quote(t, one_line(title, max_length=_TITLE_MAX)) for title in item.also_in]
         items.append(
             _change_context(t, item.change)
-            | {"also_in": t("digest.also_in", topics=t.join(also_in)) if also_in else None}
+            | {
+                "also_in": t.gettext("Also in: %(topics)s", topics=t.join(also_in))
+                if also_in
+                else None
+            }
         )
     return {
         "topic": topic,
-        "count": t.plural("digest.count", section.total),
+        "count": t.ngettext("%(num)d change", "%(num)d changes", section.total),
         "items": items,
-        "more_text": t.plural("digest.more", section.hidden, topic=topic)
+        "more_text": t.ngettext(
+            "%(num)d more change in %(topic)s is not shown here.",
+            "%(num)d more changes in %(topic)s are not shown here.",
+            section.hidden,
+            topic=topic,
+        )
         if section.hidden
         else None,
-        "more_link_text": t("digest.see_all", topic=topic),
+        "more_link_text": t.gettext("See all changes in %(topic)s", topic=topic),
         # Without a public page for the topic, the person's manage page lists the rest.
         "more_url": section.more_url or manage_url,
     }

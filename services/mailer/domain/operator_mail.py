@@ -1,4 +1,4 @@
-"""The operators' notice that a watched source fails or works again, in Norwegian and English."""
+"""The operators' notice that a watched source fails or works again, in every language."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
-import jinja2
+from markupsafe import Markup
 
 from services.mailer.domain.text import one_line
-from services.mailer.domain.wording import Translator
+from services.mailer.domain.wording import quote
 from shared.events import SourceFailing, SourceRecovered
-from shared.vocabulary import Language
+from shared.i18n.templates import LocalisedTemplates
+from shared.vocabulary import DEFAULT_LANGUAGE
 
 TEMPLATE = "operator_source_status"
 _TITLE_MAX = 200
@@ -28,32 +29,43 @@ class OperatorMail:
 
 
 def render_operator_mail(
-    env: jinja2.Environment,
+    templates: LocalisedTemplates,
     event: SourceFailing | SourceRecovered,
     *,
     site: str,
     base_url: str,
     admin_url: str,
 ) -> OperatorMail:
-    """Render the mail about one source status change (Norwegian, English below)."""
+    """Render the mail about one source status change, each language below the other."""
+    title = one_line(event.title, max_length=_TITLE_MAX)
     context: dict[str, Any] = {
         "state": "failing" if isinstance(event, SourceFailing) else "recovered",
-        "nb": Translator(Language.NB),
-        "en": Translator(Language.EN),
-        "title": one_line(event.title, max_length=_TITLE_MAX),
         "source_url": event.source_url,
         "failures": event.failures,
         "last_error": one_line(event.last_error, max_length=1000),
         "operations_url": f"{admin_url}/operations",
         "site": one_line(site, max_length=_TITLE_MAX),
         "base_url": base_url,
+        "title": title,
     }
-    subject = one_line(env.get_template(f"{TEMPLATE}/subject.txt").render(context), max_length=300)
-    context["subject"] = subject
+    states, html, text = [], [], []
+    for language in templates.languages:
+        words = {"lang": language, "quoted_title": quote(templates.translator(language), title)}
+        part = {**context, **words}
+        states.append(one_line(templates.render(language, f"{TEMPLATE}/subject.txt", part)))
+        html.append(Markup(templates.render(language, f"{TEMPLATE}/section.html", part)))  # noqa: S704 - rendered with autoescape
+        text.append(templates.render(language, f"{TEMPLATE}/section.txt", part))
+    subject = one_line(f"[{context['site']}] {' / '.join(states)}: {title}", max_length=300)
+    layout = {**context, "lang": DEFAULT_LANGUAGE, "subject": subject}
     return OperatorMail(
         subject=subject,
-        text=env.get_template(f"{TEMPLATE}/body.txt").render(context).strip() + "\n",
-        html=env.get_template(f"{TEMPLATE}/body.html").render(context),
+        text=templates.render(
+            DEFAULT_LANGUAGE, f"{TEMPLATE}/body.txt", layout | {"sections": text}
+        ).strip()
+        + "\n",
+        html=templates.render(
+            DEFAULT_LANGUAGE, f"{TEMPLATE}/body.html", layout | {"sections": html}
+        ),
     )
 
 

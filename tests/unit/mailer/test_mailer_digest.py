@@ -192,7 +192,7 @@ def test_one_hidden_change_uses_the_singular(env, make_change, links, parse_mail
             "nb",
             "daily",
             "Daglig oppsummering fra www.fhi.no: 3 endringer",
-            "Endringer fra 22. november 2026 kl. 07.00 til 23. november 2026 kl. 07.00.",
+            "Endringer fra 22. november 2026, 07:00 til 23. november 2026, 07:00.",
         ),
         (
             "en",
@@ -204,7 +204,7 @@ def test_one_hidden_change_uses_the_singular(env, make_change, links, parse_mail
             "nb",
             "weekly",
             "Ukentlig oppsummering fra www.fhi.no: 3 endringer",
-            "Endringer fra 16. november 2026 kl. 07.00 til 23. november 2026 kl. 07.00.",
+            "Endringer fra 16. november 2026, 07:00 til 23. november 2026, 07:00.",
         ),
         (
             "en",
