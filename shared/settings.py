@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     site_name: str = "varsel"
+    # The accessibility statement (Tilgjengelighetserklæring): a folder of Markdown files, one
+    # per language (nb.md, nn.md, en.md). Empty: the bundled example, which must be replaced.
+    accessibility_statement_dir: Path | None = None
     # Privacy notice shown on sign-up pages; its version and hash go into the consent ledger.
     privacy_url: str = "/privacy"
 

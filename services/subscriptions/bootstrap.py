@@ -33,12 +33,15 @@ from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
 from shared.web.csrf import CsrfGuard
+from shared.web.documents import load_documents
 from shared.web.pages import PageRenderer, mount_static, page_templates
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The words of the public pages: locale/<language>/LC_MESSAGES/pages.po (``make messages``).
 LOCALES = Path(__file__).resolve().parent / "locale"
 DOMAIN: Final = "pages"
+# The bundled example of the accessibility statement, for VARSEL_ACCESSIBILITY_STATEMENT_DIR.
+EXAMPLE_STATEMENT = Path(__file__).resolve().parent / "documents" / "accessibility"
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (
     Subscriber,
@@ -60,6 +63,10 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         bounce_handler(deps, limit=runtime.settings.hard_bounce_limit),
     )
     words = Catalogues.load(LOCALES, DOMAIN)
+    statement = load_documents(
+        runtime.settings.accessibility_statement_dir or EXAMPLE_STATEMENT,
+        "VARSEL_ACCESSIBILITY_STATEMENT_DIR",
+    )
     app.state.subscriptions_web = SubscriptionsWeb(
         uow=partial(SqlUnitOfWork, runtime.sessions, on_commit=runtime.relay.wake),
         deps=deps,
@@ -74,6 +81,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         ),
         csrf=csrf,
         words=words,
+        accessibility_statement=statement,
     )
     app.include_router(signup_pages.router)
     app.include_router(link_pages.router)

@@ -278,6 +278,20 @@ def test_other_pages(page: Page, app: App, language: str) -> None:
     expect(page.locator("h1")).to_have_text(page_text(language, "Privacy for email alerts"))
     assert_accessible(page, language)
 
+    # Every page's footer: the topic index, the privacy notice and the accessibility statement.
+    footer = page.locator("footer")
+    expect(footer.get_by_role("link", name=page_text(language, "All topics"))).to_have_attribute(
+        "href", f"/?lang={language}"
+    )
+    expect(footer.get_by_role("link", name=page_text(language, "Privacy"))).to_be_visible()
+    statement = footer.get_by_role("link", name=page_text(language, "Accessibility statement"))
+    with page.expect_navigation():
+        statement.click()
+    expect(page.locator("h1")).to_have_text(page_text(language, "Accessibility statement"))
+    expect(page.locator(".statement h2")).not_to_have_count(0)
+    expect(page.locator(".statement a[href='https://www.uutilsynet.no/']")).to_have_count(1)
+    assert_accessible(page, language)
+
     # Two sign-ups per address are allowed here (VARSEL_SIGNUP_LIMIT_PER_ADDRESS=2).
     address = f"often-{language}@example.no"
     statuses = []

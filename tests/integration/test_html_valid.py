@@ -65,6 +65,8 @@ PUBLIC_PAGES = [
     "not found",
     "rate limited",
     "privacy",
+    "accessibility",
+    "accessibility in nynorsk",
     "api docs",
 ]
 ADMIN_PAGES = [
@@ -134,6 +136,8 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
         pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
         pages["privacy"] = (await c.get("/privacy")).text
+        pages["accessibility"] = (await c.get("/accessibility")).text
+        pages["accessibility in nynorsk"] = (await c.get("/accessibility?lang=nn")).text
         pages["api docs"] = (await c.get("/docs")).text
     async with running(
         f"sqlite+aiosqlite:///{folder / 'limited.db'}", folder, signup_limit_per_client=1

@@ -180,3 +180,16 @@ async def privacy(request: Request, web: Web) -> HTMLResponse:
     language = language_of(request)
     notice = current_notice(language)
     return web.pages.render(request, "privacy.html", language, notice=notice)
+
+
+@router.get("/accessibility", response_class=HTMLResponse)
+async def accessibility(request: Request, web: Web) -> HTMLResponse:
+    """Show the operator's accessibility statement (Tilgjengelighetserklæring)."""
+    language = language_of(request)
+    return web.pages.render(
+        request,
+        "accessibility.html",
+        language,
+        fixed=True,
+        statement=web.accessibility_statement[language],
+    )

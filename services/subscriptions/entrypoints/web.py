@@ -8,12 +8,13 @@ work without cookies. The routes live in ``signup_pages`` and ``link_pages``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from services.subscriptions import handlers
@@ -38,6 +39,8 @@ class SubscriptionsWeb:
     pages: PageRenderer
     csrf: CsrfGuard
     words: Catalogues
+    # The operator's accessibility statement, rendered from Markdown, by language.
+    accessibility_statement: Mapping[Language, Markup]
 
 
 def get_web(request: Request) -> SubscriptionsWeb:
