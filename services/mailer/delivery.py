@@ -139,6 +139,9 @@ class DeliveryWorker:
         try:
             await asyncio.gather(*(one(c) for c in claimed))
         finally:
+            # Stopped or not, the batch ends only once its hand-overs are committed: a mail
+            # whose final dot went out is then recorded sent, and one withdrawn queued again.
+            await self._handovers.settled()
             done.put_nowait(None)
             await recorder
         return len(claimed)

@@ -76,6 +76,22 @@ class HandOverLedger:
         if not owned:
             raise HandOverRefused("another process holds this delivery now", lease_lost=True)
 
+    async def settled(self) -> None:
+        """Wait until every hand-over asked for so far is committed or refused.
+
+        Withdrawn mails are queued again by then too. A batch that is stopped waits here, so
+        the ledger it leaves says what went out and no mail stays marked sent that never went:
+        a first cancellation waits for the commit, a second stops the wait (not the commit).
+        """
+        committer = self._committer
+        if committer is None or committer.done():
+            return
+        try:
+            await asyncio.wait([committer])
+        except asyncio.CancelledError:
+            await asyncio.wait([committer])
+            raise
+
     async def _commit_all(self) -> None:
         # Let the other connections whose replies are in reach their mark too: one transaction
         # then serves them all, at no cost in latency (nothing sleeps).

@@ -6,10 +6,11 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from services.mailer.adapters.senders import HandOver, MailSender
 from services.mailer.delivery import LEASE
-from tests.integration.mailer.harness import Harness
+from tests.integration.mailer.harness import Harness, on
 
 
 class StallingSender:
@@ -48,8 +49,7 @@ async def test_a_worker_stopped_mid_batch_loses_nothing_and_duplicates_nothing(
         if len(harness.received()) == 3:
             break
         await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)  # let the in-flight group commit land
-    batch.cancel()
+    batch.cancel()  # the last hand-over's COMMIT may still be on its way
     with pytest.raises(asyncio.CancelledError):
         await batch
 
@@ -62,3 +62,71 @@ async def test_a_worker_stopped_mid_batch_loses_nothing_and_duplicates_nothing(
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(people)
     assert {d.status for d in await harness.deliveries("alert")} == {"sent"}
+
+
+async def _sending_with_slow_marks(harness: Harness, timing: str) -> asyncio.Task[int]:
+    """Queue one alert, make PostgreSQL slow at each mark's UPDATE or COMMIT, start a batch."""
+    await harness.subscribe("kari@example.org")
+    await harness.seeded()
+    deferred = "DEFERRABLE INITIALLY DEFERRED" if timing == "commit" else ""
+    statements = (
+        "CREATE FUNCTION slow_mark() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$",
+        f"CREATE CONSTRAINT TRIGGER slow_mark AFTER UPDATE ON mail_deliveries {deferred} "
+        "FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION slow_mark()",
+    )
+    async with harness.runtime.sessions() as session, session.begin():
+        for statement in statements:
+            await session.execute(text(statement))
+    await harness.change("Norge i verden: ny rapport")
+    return asyncio.create_task(harness.mailer.worker.send_due())
+
+
+async def _marking(harness: Harness) -> bool:
+    """Tell whether a mark is running in PostgreSQL right now."""
+    async with harness.runtime.sessions() as session:
+        running = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' "
+                "AND query LIKE 'UPDATE mail_deliveries SET status = ''sent''%'"
+            )
+        )
+    return bool(running)
+
+
+@on("postgresql")
+async def test_a_batch_stopped_while_its_hand_over_commits_ends_with_the_mail_recorded(
+    harness: Harness,
+) -> None:
+    batch = await _sending_with_slow_marks(harness, "commit")
+    for _ in range(500):
+        if harness.received():
+            break
+        await asyncio.sleep(0.01)
+    assert len(harness.received()) == 1
+    batch.cancel()  # its final dot went out; the COMMIT takes another 0.3 s
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+
+    assert [d.status for d in await harness.deliveries("alert")] == ["sent"]
+
+
+@on("postgresql")
+async def test_a_batch_stopped_while_its_mark_runs_queues_the_withdrawn_mail_again(
+    harness: Harness,
+) -> None:
+    batch = await _sending_with_slow_marks(harness, "update")
+    for _ in range(500):
+        if await _marking(harness):
+            break
+        await asyncio.sleep(0.01)
+    batch.cancel()  # before the final dot: the mark commits, the mail does not go
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+
+    assert [d.status for d in await harness.deliveries("alert")] == ["queued"]
+    await asyncio.sleep(0.2)  # a mail wrongly handed over would arrive now
+    assert harness.received() == []
+    await harness.send_all()
+    assert len(harness.received_by("kari@example.org")) == 1
