@@ -46,19 +46,16 @@ class Subscribers(Protocol):
 
 
 class SignupRequests(Protocol):
-    """Sign-ups waiting for their confirmation."""
+    """Sign-ups waiting for their confirmation; each stays as it was made."""
 
     async def get(self, request_id: uuid.UUID) -> SignupRequest | None:
         """Return a request by id."""
 
-    async def newest_open(self, subscriber_id: uuid.UUID, now: datetime) -> SignupRequest | None:
-        """Return a person's newest request that is neither confirmed nor expired at ``now``."""
-
     async def add(self, request: SignupRequest) -> None:
         """Store a new request."""
 
-    async def save(self, request: SignupRequest) -> None:
-        """Store a request's topics, frequency, language, expiry, mail count and confirmation."""
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
+        """Record when a request was confirmed; nothing else about it ever changes."""
 
 
 class Subscriptions(Protocol):

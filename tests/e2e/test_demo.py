@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.journey import hidden_fields
 from tests.support.varsel_process import free_port
 
 
@@ -85,9 +86,7 @@ def test_demo_sends_confirmation_and_alert_to_the_outbox(tmp_path: Path) -> None
             link = re.search(rf"{re.escape(base)}/confirm/\S+", _text(confirmation))
             assert link, _text(confirmation)
             page = browser.get(link.group(0))
-            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-            assert token
-            confirmed = browser.post(link.group(0), data={"csrf_token": token.group(1)})
+            confirmed = browser.post(link.group(0), data=hidden_fields(page.text))
             assert "Norge i verden" in confirmed.text
         mails = _wait_for_mails(outbox, 2, 60)
         alert = _text(mails[-1])

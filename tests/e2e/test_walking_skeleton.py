@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.journey import csrf, link_in
+from tests.support.journey import csrf, hidden_fields, link_in
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -163,7 +163,7 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
             assert button.status_code == 200
             # Following the link alone changes nothing: no alert yet, still a button to press.
             assert "Bekreft påmeldingen" in button.text
-            confirmed = browser.post(confirm_url, data={"csrf_token": csrf(button.text)})
+            confirmed = browser.post(confirm_url, data=hidden_fields(button.text))
             assert confirmed.status_code == 200
             assert "Du har meldt deg på nyhetsvarsel for:" in confirmed.text
             assert "Norge i verden" in confirmed.text

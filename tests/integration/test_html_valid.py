@@ -37,6 +37,7 @@ from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
 from tests.integration.subscriptions.harness import TOPIC, csrf, running, sign_up
 from tests.support.html_checker import Problem, check_documents, checker_jar
+from tests.support.journey import hidden_fields
 from tests.support.page_resources import resources
 
 ADDRESS = "kari.nordmann@example.no"
@@ -115,7 +116,7 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["check email"] = (await sign_up(c, ADDRESS)).text
         confirm = await h.confirm_token(ADDRESS)
         pages["confirm"] = (await c.get(f"/confirm/{confirm}")).text
-        done = await c.post(f"/confirm/{confirm}", data={"csrf_token": csrf(pages["confirm"])})
+        done = await c.post(f"/confirm/{confirm}", data=hidden_fields(pages["confirm"]))
         pages["confirmed"] = done.text
         manage = await h.link_token(ADDRESS, "manage")
         pages["manage"] = (await c.get(f"/manage/{manage}")).text

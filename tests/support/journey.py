@@ -16,6 +16,14 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
+def hidden_fields(html: str) -> dict[str, str]:
+    """Return the hidden fields of the first form on a page, as a browser sends them back."""
+    form = re.search(r"<form\b.*?</form>", html, re.S)
+    assert form, "the page has no form"
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
+    return {name: value for name, value in fields}
+
+
 def text_of(mail: Received) -> str:
     """Return the plain-text part of a mail."""
     body = mail.message.get_body(preferencelist=("plain",))
@@ -44,5 +52,5 @@ def subscribe_and_confirm(
     confirmation = mailbox.wait_for(len(mailbox.messages) + 1)[-1]
     confirm_url = link_in(confirmation, rf"{re.escape(str(browser.base_url))}/confirm/\S+")
     button = browser.get(confirm_url)
-    done = browser.post(confirm_url, data={"csrf_token": csrf(button.text)})
+    done = browser.post(confirm_url, data=hidden_fields(button.text))
     assert done.status_code == 200, done.text

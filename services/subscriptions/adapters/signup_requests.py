@@ -31,7 +31,6 @@ def request_of(row: Row[Any]) -> SignupRequest:
         created_at=row.created_at,
         expires_at=row.expires_at,
         confirmed_at=row.confirmed_at,
-        mails_sent=row.mails_sent,
     )
 
 
@@ -48,7 +47,6 @@ def values_of(request: SignupRequest) -> dict[str, Any]:
         "created_at": request.created_at,
         "expires_at": request.expires_at,
         "confirmed_at": request.confirmed_at,
-        "mails_sent": request.mails_sent,
     }
 
 
@@ -68,36 +66,12 @@ class SqlSignupRequests:
         row = (await self._session.execute(_REQUEST.where(REQUESTS.c.id == request_id))).first()
         return request_of(row) if row is not None else None
 
-    async def newest_open(self, subscriber_id: uuid.UUID, now: datetime) -> SignupRequest | None:
-        """Return a person's newest request that is neither confirmed nor expired at ``now``."""
-        row = (
-            await self._session.execute(
-                _REQUEST.where(
-                    REQUESTS.c.subscriber_id == subscriber_id,
-                    REQUESTS.c.confirmed_at.is_(None),
-                    REQUESTS.c.expires_at > now,
-                )
-                .order_by(REQUESTS.c.created_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return request_of(row) if row is not None else None
-
     async def add(self, request: SignupRequest) -> None:
         """Store a new request."""
         await insert_values(self._session, values_of(request))
 
-    async def save(self, request: SignupRequest) -> None:
-        """Store a request's topics, frequency, language, expiry, mail count and confirmation."""
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
+        """Record when a request was confirmed; nothing else about it ever changes."""
         await self._session.execute(
-            update(REQUESTS)
-            .where(REQUESTS.c.id == request.id)
-            .values(
-                topics=list(request.topics),
-                frequency=request.frequency,
-                language=request.language,
-                expires_at=request.expires_at,
-                mails_sent=request.mails_sent,
-                confirmed_at=request.confirmed_at,
-            )
+            update(REQUESTS).where(REQUESTS.c.id == request_id).values(confirmed_at=at)
         )

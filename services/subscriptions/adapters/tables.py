@@ -44,7 +44,7 @@ class Subscription(Base):
 
 
 class SignupRequest(Base):
-    """A sign-up waiting for its confirmation (double opt-in)."""
+    """A sign-up waiting for its confirmation (double opt-in); only ``confirmed_at`` changes."""
 
     __tablename__ = "sub_signup_requests"
 
@@ -60,7 +60,6 @@ class SignupRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    mails_sent: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ConsentRecord(Base):

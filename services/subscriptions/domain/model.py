@@ -5,15 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from shared.vocabulary import Frequency, Language
-
-# Signing up again within this many minutes while a request is pending sends no new mail.
-RESEND_AFTER_MINUTES: Final = 15
-# At most this many confirmation mails for one pending request, however often someone signs up.
-MAX_CONFIRMATION_MAILS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +44,11 @@ class Subscriber:
 
 @dataclass(frozen=True, slots=True)
 class SignupRequest:
-    """A sign-up waiting for its confirmation; every confirmation mail names one."""
+    """A sign-up waiting for its confirmation; every confirmation mail names one.
+
+    A request never changes after it is made, except to be marked confirmed: its mail listed
+    exactly these topics, this frequency and this language, and its link confirms only them.
+    """
 
     id: uuid.UUID
     subscriber_id: uuid.UUID
@@ -61,7 +60,6 @@ class SignupRequest:
     created_at: datetime
     expires_at: datetime
     confirmed_at: datetime | None = None
-    mails_sent: int = 1
 
     def open_at(self, now: datetime) -> bool:
         """Tell whether the request can still be confirmed at ``now``."""

@@ -198,7 +198,7 @@ async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) ->
 async def confirm(token: Token, web: Web) -> Confirmed:
     """Confirm a sign-up (double opt-in) with the token from the confirmation mail."""
     outcome = await handlers.confirm(web.uow(), web.deps, token)
-    if outcome is None:
+    if not isinstance(outcome, handlers.Confirmed):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
     manage = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return Confirmed(topics=list(outcome.topics), manage_token=manage)

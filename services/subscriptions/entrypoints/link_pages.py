@@ -16,41 +16,68 @@ from services.subscriptions.entrypoints.web import (
     invalid_link,
     language_of,
     topic_view,
+    topic_views,
 )
-from services.subscriptions.entrypoints.wording import FORM_TOO_OLD
+from services.subscriptions.entrypoints.wording import FORM_TOO_OLD, NOTICE_CHANGED
 from shared.i18n.negotiation import language_of_tag
 from shared.vocabulary import Frequency
 
 router = APIRouter()
 
 
+def _confirm_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    pending: handlers.Pending,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    """Show what pressing the button confirms: topics, frequency, language, privacy notice."""
+    sign_up = pending.request
+    language = chosen_language(request, sign_up.language)
+    return web.pages.render(
+        request,
+        "confirm.html",
+        language,
+        token=token,
+        topics=topic_views(web, sign_up.topics, language),
+        frequency=sign_up.frequency,
+        alerts_language=sign_up.language,
+        notice_version=pending.notice_version,
+        status_code=status_code,
+        error=error,
+    )
+
+
 @router.get("/confirm/{token}", response_class=HTMLResponse)
 async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
-    """Show the confirm button; following the link alone changes nothing."""
-    sign_up = await handlers.pending_confirmation(web.uow(), web.deps, token)
-    if sign_up is None:
+    """Show what the sign-up holds and the confirm button; following the link changes nothing."""
+    pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
+    if pending is None:
         return invalid_link(web, request, language_of(request))
-    language = chosen_language(request, sign_up.language)
-    return web.pages.render(request, "confirm.html", language, token=token)
+    return _confirm_page(web, request, token, pending)
 
 
 @router.post("/confirm/{token}", response_class=HTMLResponse)
 async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
-    """Confirm the sign-up and show what the person now gets alerts about."""
+    """Confirm what the page showed, and show what the person now gets alerts about."""
     form = await request.form()
-    language = language_of(request)
-    if not csrf_ok(web, request, form):
-        return web.pages.render(
-            request, "confirm.html", language, token=token, status_code=400, error=FORM_TOO_OLD
-        )
-    outcome = await handlers.confirm(web.uow(), web.deps, token)
+    shown = field(form, "privacy_version")
+    if not csrf_ok(web, request, form) or not shown:
+        pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
+        if pending is None:
+            return invalid_link(web, request, language_of(request))
+        return _confirm_page(web, request, token, pending, status_code=400, error=FORM_TOO_OLD)
+    outcome = await handlers.confirm(web.uow(), web.deps, token, notice_version=shown)
     if outcome is None:
-        return invalid_link(web, request, language)
-    topics = [
-        topic_view(t, outcome.language)
-        for slug in outcome.topics
-        if (t := web.deps.catalogue.topic(slug)) is not None
-    ]
+        return invalid_link(web, request, language_of(request))
+    if isinstance(outcome, handlers.NoticeChanged):
+        return _confirm_page(
+            web, request, token, outcome.pending, status_code=409, error=NOTICE_CHANGED
+        )
+    topics = topic_views(web, outcome.topics, outcome.language)
     manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return web.pages.render(
         request, "confirmed.html", outcome.language, topics=topics, manage_token=manage_token

@@ -20,6 +20,7 @@ from services.subscriptions.entrypoints.web import (
     language_of,
     too_many,
     topic_view,
+    topic_views,
 )
 from services.subscriptions.entrypoints.wording import (
     ADDRESS_PROBLEMS,
@@ -59,11 +60,6 @@ def _subscribe_page(
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
         return web.pages.render(request, "not_found.html", language, status_code=404)
-    related = [
-        topic_view(t, language)
-        for slug_ in topic.related
-        if (t := web.deps.catalogue.topic(slug_)) is not None
-    ]
     return web.pages.render(
         request,
         "subscribe.html",
@@ -71,7 +67,7 @@ def _subscribe_page(
         status_code=status_code,
         embeddable=embed,
         topic=topic_view(topic, language),
-        related=related,
+        related=topic_views(web, topic.related, language),
         errors=errors or {},
         values=values or {"email": "", "frequency": Frequency.IMMEDIATE, "related": []},
         action=f"/{'embed/' if embed else ''}subscribe/{slug}",

@@ -8,7 +8,7 @@ work without cookies. The routes live in ``signup_pages`` and ``link_pages``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -88,6 +88,12 @@ def form_language(request: Request, form: FormData) -> Language:
 def topic_view(topic: Topic, language: str) -> dict[str, str]:
     """Return what a page shows of a topic."""
     return {"slug": topic.slug, "title": topic.title_in(language)}
+
+
+def topic_views(web: SubscriptionsWeb, slugs: Iterable[str], language: str) -> list[dict[str, str]]:
+    """Return what a page shows of the topics some slugs name, skipping those no longer offered."""
+    catalogue = web.deps.catalogue
+    return [topic_view(t, language) for slug in slugs if (t := catalogue.topic(slug)) is not None]
 
 
 def too_many(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:

@@ -24,6 +24,10 @@ ADDRESS_PROBLEMS: Final[dict[str, str]] = {
 }
 FORM_TOO_OLD: Final = N_("The form was too old. Please send it again.")
 CHOOSE_FREQUENCY: Final = N_("Choose how often you want alerts.")
+NOTICE_CHANGED: Final = N_(
+    "The privacy notice changed after this page was opened. Read the notice in force now (the "
+    "link below), and press the button again if you still want the alerts."
+)
 
 CHECK_EMAIL: Final = N_(
     "If the address can receive alerts, we have sent it an email with a link you must follow to "

@@ -18,6 +18,8 @@ from services.subscriptions.handlers.preferences import (
 )
 from services.subscriptions.handlers.signup import (
     Confirmed,
+    NoticeChanged,
+    Pending,
     confirm,
     pending_confirmation,
     request_manage_link,
@@ -29,6 +31,8 @@ __all__ = [
     "Confirmed",
     "Deps",
     "Ended",
+    "NoticeChanged",
+    "Pending",
     "confirm",
     "erase",
     "pending_confirmation",

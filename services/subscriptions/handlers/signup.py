@@ -8,12 +8,11 @@ from dataclasses import dataclass, replace
 
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import SignupForm, SignupRequest
+from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.signup import (
     confirmed,
-    merge,
     new_request,
     new_subscriber,
-    revived,
     topics_to_start,
 )
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction
@@ -72,7 +71,11 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
 
 
 async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
-    """Store a pending sign-up and ask for at most one confirmation mail."""
+    """Store a sign-up as a request of its own, with its own confirmation mail.
+
+    A known address gets only the new request: whatever the person has or waits for stays as
+    it is until they confirm this request from their own mailbox.
+    """
     now = deps.clock.now()
     requested = consent_entry(
         subject_hash=deps.subject_hash(form.address),
@@ -93,25 +96,29 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     if await uow.subscribers.add_with_request(person, request, requested, event):
         return
+    # Locked so that an erasure of the same address waits for this request or goes first.
     known = await uow.subscribers.by_address(form.address, lock=True)
     if known is None:
         raise TryAgain("the address was erased between the insert and the read")
-    person = revived(known)
-    if person != known:
-        await uow.subscribers.save(person)
-    pending = await uow.requests.newest_open(person.id, now)
+    request = replace(request, subscriber_id=known.id)
     await uow.ledger.append(requested)
-    if pending is None:
-        request = replace(request, subscriber_id=person.id)
-        await uow.requests.add(request)
-        await uow.record(SignupRequested(subscriber_id=person.id, request_id=request.id))
-        return
-    merged = merge(pending, form, now=now, ttl=deps.confirm_ttl)
-    await uow.requests.save(merged.request)
-    if not merged.send_mail:
-        log.info("subscriptions: sign-up merged into pending request %s; no new mail", pending.id)
-        return
-    await uow.record(SignupRequested(subscriber_id=person.id, request_id=pending.id))
+    await uow.requests.add(request)
+    await uow.record(SignupRequested(subscriber_id=known.id, request_id=request.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An open sign-up request, and the privacy notice its confirmation would be given under."""
+
+    request: SignupRequest
+    notice_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeChanged:
+    """Nothing was confirmed: the privacy notice changed after the page showed the old one."""
+
+    pending: Pending
 
 
 async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
@@ -125,23 +132,38 @@ async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupReques
     return request if request is not None and request.open_at(now) else None
 
 
-async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
+def _pending(request: SignupRequest) -> Pending:
+    return Pending(request, current_notice(request.language).version)
+
+
+async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pending | None:
     """Return the open sign-up request a confirm token names, if it is genuine and current."""
     async with uow:
-        return await _open_request(uow, deps, token)
+        request = await _open_request(uow, deps, token)
+        return _pending(request) if request is not None else None
 
 
-async def confirm(uow: UnitOfWork, deps: Deps, token: str) -> Confirmed | None:
-    """Confirm a sign-up (double opt-in); None if the token is not usable."""
+async def confirm(
+    uow: UnitOfWork, deps: Deps, token: str, *, notice_version: str | None = None
+) -> Confirmed | NoticeChanged | None:
+    """Confirm a sign-up (double opt-in) as its mail and page showed it; None if the token is
+    not usable.
+
+    ``notice_version`` is the privacy notice the confirmation page showed; if another is in
+    force by the time the button is pressed, nothing is confirmed (None: the one in force).
+    """
     async with uow:
         request = await _open_request(uow, deps, token)
         if request is None:
             return None
+        pending = _pending(request)
+        if notice_version is not None and notice_version != pending.notice_version:
+            return NoticeChanged(pending)
         known = await uow.subscribers.get(request.subscriber_id, lock=True)
         if known is None:
             return None
         now = deps.clock.now()
-        await uow.requests.save(replace(request, confirmed_at=now))
+        await uow.requests.mark_confirmed(request.id, now)
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)

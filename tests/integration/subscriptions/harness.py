@@ -27,6 +27,7 @@ from shared.outbox import OutboxRow
 from shared.runtime import Runtime, build_runtime
 from shared.schema import upgrade_async
 from shared.settings import Settings
+from tests.support.journey import hidden_fields
 from varsel.app import create_app
 
 SECRET = "integration-test-secret-key-0123456789abcdef"
@@ -175,7 +176,7 @@ async def confirm(h: Harness, address: str) -> httpx.Response:
     token = await h.confirm_token(address)
     page = await h.client.get(f"/confirm/{token}")
     assert page.status_code == 200, page.text
-    return await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+    return await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
 
 
 async def subscribed(h: Harness, address: str, **kwargs: Any) -> uuid.UUID:

@@ -27,6 +27,7 @@ from shared.events import ContentChanged
 from shared.logs import configure_logging
 from shared.outbox import OutboxRow, record
 from shared.tokens import address_hash
+from tests.support.journey import hidden_fields
 from tests.support.smtp import Received, SmtpServer
 from varsel.schema import metadata
 
@@ -157,7 +158,7 @@ async def test_erasure_leaves_the_address_nowhere(
             # 2. Confirm: the link shows a button, the button confirms.
             token = _link(confirmation, "confirm")
             page = await h.client.get(f"/confirm/{token}")
-            done = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+            done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
             assert "Du har meldt deg på nyhetsvarsel for:" in done.text
             snapshots.append(await _ledger_snapshot(h))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
+from services.subscriptions.domain.privacy import current_notice
+from tests.support.journey import hidden_fields
 
 from .harness import Harness, csrf, running, sign_up, subscribed
 
@@ -55,7 +58,7 @@ async def test_confirm_link_get_is_inert_post_confirms_once(
         assert "Skjemaet var for gammelt" in wrong.text
         assert await h.state() == before
 
-        done = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
         assert done.status_code == 200
         assert "Du har meldt deg på nyhetsvarsel for:" in done.text
         assert "Norge i verden" in done.text
@@ -64,7 +67,7 @@ async def test_confirm_link_get_is_inert_post_confirms_once(
         # The link is spent: reusing it neither works nor changes anything.
         after = await h.state()
         assert (await h.client.get(f"/confirm/{token}")).status_code == 404
-        again = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        again = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
         assert again.status_code == 404
         assert "Lenken virker ikke" in again.text
         assert await h.state() == after
@@ -77,7 +80,7 @@ async def test_expired_confirm_link_is_refused(sqlite_url: str, tmp_path: Path) 
         page = await h.client.get(f"/confirm/{token}")
         h.clock.advance(timedelta(days=7, hours=1))
         assert (await h.client.get(f"/confirm/{token}")).status_code == 404
-        late = await h.client.post(f"/confirm/{token}", data={"csrf_token": csrf(page.text)})
+        late = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
         assert late.status_code == 404
         assert "utløpt" in late.text
         assert await h.open_topics(ADDRESS) == set()
@@ -258,3 +261,58 @@ async def test_manage_page_forms_need_csrf(sqlite_url: str, tmp_path: Path) -> N
         assert stolen.status_code == 400
         assert await h.state() == before
         assert await h.count(ConsentRecord) == before[3]
+
+
+async def test_the_confirm_page_lists_what_the_button_confirms(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await sign_up(h.client, ADDRESS, frequency="daily", related=["pa-tvers-av-sektorer"])
+        first = await h.confirm_token(ADDRESS)
+        h.clock.advance(timedelta(minutes=3))
+        # Someone signs the same address up again before the first mail is followed.
+        await sign_up(h.client, ADDRESS, slug="helsenyheter", frequency="weekly", lang="en")
+        second = await h.confirm_token(ADDRESS)
+        assert second != first
+        page = await h.client.get(f"/confirm/{first}")
+        shown = re.findall(r"<li>([^<]+)</li>", page.text)
+        assert shown == ["Norge i verden", "På tvers av sektorer"]
+        assert "Daglig" in page.text and "Ukentlig" not in page.text
+        assert 'lang="nb">Norsk bokmål<' in page.text
+        version = current_notice("nb").version
+        assert f"Versjon {version}" in page.text
+        assert hidden_fields(page.text)["privacy_version"] == version
+
+        # A page that showed another notice confirms nothing.
+        before = await h.state()
+        stale = await h.client.post(
+            f"/confirm/{first}", data={**hidden_fields(page.text), "privacy_version": "1999-01-01"}
+        )
+        assert stale.status_code == 409
+        assert "Personvernerklæringen ble endret" in stale.text
+        assert await h.state() == before
+
+        done = await h.client.post(f"/confirm/{first}", data=hidden_fields(page.text))
+        assert done.status_code == 200
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden", "pa-tvers-av-sektorer"}
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and (person.frequency, person.language) == ("daily", "nb")
+        confirmed = (await h.ledger())[-1]
+        assert (confirmed.action, confirmed.topics, confirmed.frequency, confirmed.language) == (
+            "confirmed",
+            ["norge-i-verden", "pa-tvers-av-sektorer"],
+            "daily",
+            "nb",
+        )
+        assert confirmed.privacy_version == version
+
+        # The second mail's link confirms its own request, as its page lists it.
+        page = await h.client.get(f"/confirm/{second}")
+        assert re.findall(r"<li>([^<]+)</li>", page.text) == [
+            "News from the Ministry of Health and Care Services"
+        ]
+        done = await h.client.post(f"/confirm/{second}", data=hidden_fields(page.text))
+        assert done.status_code == 200
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and (person.frequency, person.language) == ("weekly", "en")
+        assert (await h.ledger())[-1].topics == ["helsenyheter"]

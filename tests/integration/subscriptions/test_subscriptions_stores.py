@@ -106,7 +106,6 @@ async def test_a_person_and_request_read_back_as_stored(units: Units) -> None:
         assert await uow.subscribers.by_address("KARI@example.no") is None
         assert await uow.subscribers.get(uuid.uuid4()) is None
         assert await uow.requests.get(request.id) == request
-        assert await uow.requests.newest_open(person.id, NOW) == request
 
 
 async def test_a_known_address_is_not_stored_again(units: Units) -> None:
@@ -140,38 +139,27 @@ async def test_saving_changes_only_what_may_change(units: Units) -> None:
         confirmed_at=later,
         hard_bounces=2,
     )
-    merged = replace(
-        request,
-        topics=("a", "b", "c"),
-        frequency=Frequency.IMMEDIATE,
-        language=Language.NB,
-        expires_at=later + TTL,
-        mails_sent=2,
-        confirmed_at=later,
-    )
     async with units() as uow:
         await uow.subscribers.save(replace(changed, email="ignored@example.no"))
-        await uow.requests.save(merged)
+        await uow.requests.mark_confirmed(request.id, later)
         await uow.commit()
     async with units() as uow:
         assert await uow.subscribers.get(person.id) == changed
-        assert await uow.requests.get(request.id) == merged
+        assert await uow.requests.get(request.id) == replace(request, confirmed_at=later)
 
 
-async def test_the_newest_open_request_is_neither_confirmed_nor_expired(units: Units) -> None:
-    person, first = await add(units)
-    second = replace(first, id=uuid.uuid4(), created_at=NOW + timedelta(hours=1))
-    third = replace(first, id=uuid.uuid4(), created_at=NOW + timedelta(hours=2))
+async def test_a_persons_requests_are_kept_apart(units: Units) -> None:
+    _person, first = await add(units)
+    second = replace(first, id=uuid.uuid4(), topics=("x",), created_at=NOW + timedelta(hours=1))
     async with units() as uow:
         await uow.requests.add(second)
-        await uow.requests.add(third)
+        await uow.requests.mark_confirmed(second.id, NOW + timedelta(hours=2))
         await uow.commit()
     async with units() as uow:
-        assert await uow.requests.newest_open(person.id, NOW) == third
-        await uow.requests.save(replace(third, confirmed_at=NOW))
-        assert await uow.requests.newest_open(person.id, NOW) == second
-        assert await uow.requests.newest_open(person.id, first.expires_at) is None
-        assert await uow.requests.newest_open(uuid.uuid4(), NOW) is None
+        assert await uow.requests.get(first.id) == first
+        assert await uow.requests.get(second.id) == replace(
+            second, confirmed_at=NOW + timedelta(hours=2)
+        )
 
 
 async def test_subscriptions_start_and_end_with_a_reason(units: Units) -> None:

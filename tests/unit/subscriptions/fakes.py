@@ -102,28 +102,11 @@ class FakeSignupRequests:
     async def get(self, request_id: uuid.UUID) -> SignupRequest | None:
         return self._data.requests.get(request_id)
 
-    async def newest_open(self, subscriber_id: uuid.UUID, now: datetime) -> SignupRequest | None:
-        candidates = [
-            r
-            for r in self._data.requests.values()
-            if r.subscriber_id == subscriber_id and r.confirmed_at is None and r.expires_at > now
-        ]
-        return max(candidates, key=lambda r: r.created_at, default=None)
-
     async def add(self, request: SignupRequest) -> None:
         self._data.requests[request.id] = request
 
-    async def save(self, request: SignupRequest) -> None:
-        stored = self._data.requests[request.id]
-        self._data.requests[request.id] = replace(
-            stored,
-            topics=request.topics,
-            frequency=request.frequency,
-            language=request.language,
-            expires_at=request.expires_at,
-            mails_sent=request.mails_sent,
-            confirmed_at=request.confirmed_at,
-        )
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
+        self._data.requests[request_id] = replace(self._data.requests[request_id], confirmed_at=at)
 
 
 class FakeSubscriptions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.subscriptions import handlers
+from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from shared.events import SubscriberConfirmed
 from shared.vocabulary import Frequency, Language
@@ -15,7 +16,8 @@ async def test_a_valid_link_starts_the_alerts_asked_for(world: World) -> None:
     assert await world.sign_up(topics=(TOPIC, RELATED), frequency=Frequency.WEEKLY)
     request = world.requests_of()[0]
     token = world.confirm_token()
-    assert await handlers.pending_confirmation(world.uow(), world.deps, token) == request
+    pending = await handlers.pending_confirmation(world.uow(), world.deps, token)
+    assert pending == handlers.Pending(request, current_notice("nb").version)
     world.clock.advance(timedelta(hours=2))
 
     done = await handlers.confirm(world.uow(), world.deps, token)
@@ -111,3 +113,48 @@ async def test_a_person_erased_before_confirming_confirms_nothing(world: World) 
     await world.uow().subscribers.remove(person.id)
     assert await handlers.confirm(world.uow(), world.deps, token) is None
     assert world.data.ledger[-1].action is ConsentAction.REQUESTED
+
+
+async def test_each_mail_confirms_only_what_it_listed(world: World) -> None:
+    assert await world.sign_up(topics=(TOPIC,), frequency=Frequency.DAILY)
+    first = world.confirm_token()
+    world.clock.advance(timedelta(minutes=5))
+    assert await world.sign_up(topics=(OTHER,), frequency=Frequency.WEEKLY, language=Language.EN)
+    second = world.confirm_token()
+
+    done = await handlers.confirm(world.uow(), world.deps, first)
+    assert isinstance(done, handlers.Confirmed) and done.topics == (TOPIC,)
+    person = world.person()
+    assert person is not None
+    assert (person.frequency, person.language) == (Frequency.DAILY, Language.NB)
+    assert world.open_topics() == {TOPIC}
+    entry = world.data.ledger[-1]
+    assert (entry.action, entry.topics, entry.frequency, entry.language) == (
+        ConsentAction.CONFIRMED,
+        (TOPIC,),
+        Frequency.DAILY,
+        Language.NB,
+    )
+    assert entry.token_id == str(world.requests_of()[0].id)
+
+    # The newer mail's link still confirms what that mail listed, and only that.
+    assert await handlers.confirm(world.uow(), world.deps, second)
+    person = world.person()
+    assert person is not None
+    assert (person.frequency, person.language) == (Frequency.WEEKLY, Language.EN)
+    assert world.open_topics() == {TOPIC, OTHER}
+    assert world.data.ledger[-1].topics == (OTHER,)
+
+
+async def test_a_changed_privacy_notice_confirms_nothing(world: World) -> None:
+    assert await world.sign_up()
+    before = repr(world.data)
+    token = world.confirm_token()
+    outcome = await handlers.confirm(world.uow(), world.deps, token, notice_version="1999-01-01")
+    assert isinstance(outcome, handlers.NoticeChanged)
+    assert outcome.pending.notice_version == current_notice("nb").version
+    assert repr(world.data) == before
+    shown = outcome.pending.notice_version
+    done = await handlers.confirm(world.uow(), world.deps, token, notice_version=shown)
+    assert isinstance(done, handlers.Confirmed)
+    assert world.data.ledger[-1].privacy_version == shown

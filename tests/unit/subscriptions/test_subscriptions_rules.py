@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import get_args
 
@@ -11,7 +10,7 @@ import pytest
 
 from services.subscriptions.domain.model import SignupForm, Subscriber
 from services.subscriptions.domain.preferences import bounced, change_preferences, topics_to_end
-from services.subscriptions.domain.signup import merge, new_request, revived
+from services.subscriptions.domain.signup import confirmed, new_request
 from services.subscriptions.domain.vocabulary import Channel, SubscriberStatus, UnsubscribeRoute
 from shared.events import SubscriberUnsubscribed
 from shared.vocabulary import Frequency, Language
@@ -43,51 +42,39 @@ def test_every_unsubscribe_route_is_a_word_of_the_event_and_a_channel() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("minutes_since_mail", "mails_sent", "send"),
-    [(0, 1, False), (14, 1, False), (15, 1, True), (60, 2, True), (60, 3, False)],
-)
-def test_a_merged_sign_up_earns_a_mail_only_now_and_then(
-    minutes_since_mail: int, mails_sent: int, send: bool
-) -> None:
-    sent_at = NOW - timedelta(minutes=minutes_since_mail)
-    pending = new_request(
-        SignupForm("kari@example.no", ("c", "a"), Frequency.DAILY, Language.NB, "https://x/"),
-        request_id=uuid.uuid4(),
-        subscriber_id=uuid.uuid4(),
-        now=sent_at,
-        ttl=TTL,
+def test_a_request_keeps_what_its_form_said() -> None:
+    request = new_request(
+        FORM, request_id=uuid.uuid4(), subscriber_id=uuid.uuid4(), now=NOW, ttl=TTL
     )
-    pending = replace(pending, mails_sent=mails_sent)
-    merged = merge(pending, FORM, now=NOW, ttl=TTL)
-    assert merged.send_mail is send
-    request = merged.request
-    assert request.topics == ("a", "b", "c")
+    assert request.topics == ("a", "b")
     assert (request.frequency, request.language, request.page) == (
         Frequency.WEEKLY,
         Language.EN,
-        "https://x/",
+        None,
     )
-    assert request.mails_sent == mails_sent + (1 if send else 0)
-    assert request.expires_at == (NOW if send else sent_at) + TTL
+    assert (request.created_at, request.expires_at, request.confirmed_at) == (NOW, NOW + TTL, None)
 
 
 @pytest.mark.parametrize(
-    ("before", "confirmed_at", "after"),
+    ("before", "confirmed_at", "bounces_after"),
     [
-        (SubscriberStatus.DISABLED, NOW, SubscriberStatus.ACTIVE),
-        (SubscriberStatus.DISABLED, None, SubscriberStatus.PENDING),
-        (SubscriberStatus.ACTIVE, NOW, SubscriberStatus.ACTIVE),
-        (SubscriberStatus.PENDING, None, SubscriberStatus.PENDING),
+        (SubscriberStatus.DISABLED, NOW, 0),
+        (SubscriberStatus.DISABLED, None, 0),
+        (SubscriberStatus.ACTIVE, NOW, 2),
+        (SubscriberStatus.PENDING, None, 2),
     ],
 )
-def test_a_new_sign_up_revives_only_a_disabled_address(
-    before: SubscriberStatus, confirmed_at: datetime | None, after: SubscriberStatus
+def test_confirming_makes_a_person_active_and_only_a_disabled_one_starts_counting_again(
+    before: SubscriberStatus, confirmed_at: datetime | None, bounces_after: int
 ) -> None:
     someone = person(status=before, confirmed_at=confirmed_at, hard_bounces=2)
-    again = revived(someone)
-    assert again.status is after
-    assert again.hard_bounces == (0 if before is SubscriberStatus.DISABLED else 2)
+    request = new_request(FORM, request_id=uuid.uuid4(), subscriber_id=someone.id, now=NOW, ttl=TTL)
+    later = NOW + timedelta(hours=1)
+    after = confirmed(someone, request, now=later)
+    assert after.status is SubscriberStatus.ACTIVE
+    assert after.hard_bounces == bounces_after
+    assert after.confirmed_at == (confirmed_at or later), "the first confirmation time stays"
+    assert (after.frequency, after.language) == (Frequency.WEEKLY, Language.EN)
 
 
 def test_topics_to_end() -> None:
