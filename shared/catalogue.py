@@ -39,6 +39,21 @@ def parse_interval(value: str | int) -> int:
     return seconds
 
 
+def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
+    """Check a text given per language: known languages, no blank text, bokmål present."""
+    unknown = set(value) - set(LANGUAGES)
+    if unknown:
+        raise ValueError(f"unknown language(s) {sorted(unknown)}; use {list(LANGUAGES)}")
+    blank = sorted(language for language, text in value.items() if not text.strip())
+    if blank:
+        raise ValueError(f"the {what} in {blank} is empty; leave the language out instead")
+    if "nb" not in value:
+        raise ValueError(
+            f"a {what} needs at least a Norwegian bokmål text: {what} = {{ nb = '…' }}"
+        )
+    return value
+
+
 class Topic(BaseModel):
     """Something people can subscribe to: usually one page and what belongs to it."""
 
@@ -48,6 +63,10 @@ class Topic(BaseModel):
     title: dict[str, str]
     page: str | None = None
     related: tuple[str, ...] = ()
+    # The heading the topic index groups it under (a publisher or a theme); None: "Other".
+    section: dict[str, str] | None = None
+    # A sentence or two saying what the topic covers; empty when the title says enough.
+    description: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("slug")
     @classmethod
@@ -59,16 +78,31 @@ class Topic(BaseModel):
     @field_validator("title")
     @classmethod
     def _has_norwegian_title(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = set(value) - set(LANGUAGES)
-        if unknown:
-            raise ValueError(f"unknown language(s) {sorted(unknown)}; use {list(LANGUAGES)}")
-        if not value.get("nb", "").strip():
-            raise ValueError("a title needs at least a Norwegian bokmål text: title = { nb = '…' }")
-        return value
+        return _texts_per_language(value, "title")
+
+    @field_validator("section")
+    @classmethod
+    def _has_norwegian_section(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        return None if value is None else _texts_per_language(value, "section")
+
+    @field_validator("description")
+    @classmethod
+    def _has_norwegian_description(cls, value: dict[str, str]) -> dict[str, str]:
+        return value if not value else _texts_per_language(value, "description")
 
     def title_in(self, language: str) -> str:
         """Return the title in a language, falling back to bokmål."""
         return self.title.get(language) or self.title["nb"]
+
+    def section_in(self, language: str) -> str | None:
+        """Return the section heading in a language, falling back to bokmål; None if unset."""
+        if self.section is None:
+            return None
+        return self.section.get(language) or self.section["nb"]
+
+    def description_in(self, language: str) -> str:
+        """Return the description in a language, falling back to bokmål; empty if unset."""
+        return self.description.get(language) or self.description.get("nb", "")
 
 
 class Source(BaseModel):

@@ -37,17 +37,21 @@ CATALOGUE = """
 slug = "norge-i-verden"
 title = {{ nb = "Norge i verden", en = "Norway in the world" }}
 page = "{url}"
+section = {{ nb = "Folkehelse", en = "Public health" }}
+description = {{ nb = "Norges helsearbeid ute i verden.", en = "Norway's health work abroad." }}
 related = ["vaksiner", "smittevern"]
 
 [[topics]]
 slug = "vaksiner"
 title = {{ nb = "Vaksiner", en = "Vaccines" }}
 page = "{url}"
+section = {{ nb = "Smittevern", nn = "Smittevern", en = "Infection control" }}
 
 [[topics]]
 slug = "smittevern"
 title = {{ nb = "Smittevern", en = "Infection control" }}
 page = "{url}"
+section = {{ nb = "Smittevern", nn = "Smittevern", en = "Infection control" }}
 
 [[sources]]
 url = "{url}"

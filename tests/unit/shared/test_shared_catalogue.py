@@ -12,6 +12,8 @@ GOOD = """
 [[topics]]
 slug = "norge-i-verden"
 title = { nb = "Norge i verden", en = "Norway in the world" }
+section = { nb = "Folkehelseinstituttet", en = "Norwegian Institute of Public Health" }
+description = { nb = "Global helse.", nn = "Global helse.", en = "Global health." }
 related = ["pa-tvers-av-sektorer"]
 
 [[topics]]
@@ -41,6 +43,19 @@ def test_a_good_catalogue_loads(tmp_path: Path) -> None:
     assert catalogue.sources[0].interval == 900
 
 
+def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
+    catalogue = load_catalogue(_write(tmp_path, GOOD))
+    topic = catalogue.topic("norge-i-verden")
+    assert topic is not None
+    assert topic.section_in("en") == "Norwegian Institute of Public Health"
+    assert topic.section_in("nn") == "Folkehelseinstituttet"
+    assert topic.description_in("nn") == "Global helse."
+    bare = catalogue.topic("pa-tvers-av-sektorer")
+    assert bare is not None
+    assert bare.section_in("nb") is None
+    assert bare.description_in("en") == ""
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -63,6 +78,17 @@ def test_a_good_catalogue_loads(tmp_path: Path) -> None:
         (('slug = "pa-tvers-av-sektorer"', 'slug = "norge-i-verden"'), "declared more than once"),
         (('title = { nb = "På tvers av sektorer" }', 'title = { en = "Across" }'), "bokmål"),
         (('slug = "norge-i-verden"', 'slug = "Norge i verden"'), "slug"),
+        (
+            ('section = { nb = "Folkehelseinstituttet", ', "section = { "),
+            "[[topics]] entry 1 (norge-i-verden): section: Value error, a section needs at "
+            "least a Norwegian bokmål text",
+        ),
+        (('section = { nb = "Folkehelseinstituttet"', 'section = { xx = "Folk"'), "unknown"),
+        (('section = { nb = "Folkehelseinstituttet"', 'section = { nb = "  "'), "empty"),
+        (('section = { nb = "Folkehelseinstituttet", ', 'section = "FHI"\nx = { '), "section"),
+        (('description = { nb = "Global helse.", ', "description = { "), "description"),
+        (('nn = "Global helse."', 'de = "Globale Gesundheit"'), "unknown language"),
+        (('en = "Global health."', 'en = ""'), "description in ['en'] is empty"),
     ],
 )
 def test_each_mistake_is_named(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:

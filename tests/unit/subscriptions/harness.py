@@ -28,8 +28,14 @@ PER_CLIENT = 30
 
 CATALOGUE = Catalogue(
     topics=(
-        Topic(slug=TOPIC, title={"nb": "Norge i verden"}, related=(RELATED,)),
-        Topic(slug=RELATED, title={"nb": "Vaksiner"}),
+        Topic(
+            slug=TOPIC,
+            title={"nb": "Norge i verden"},
+            related=(RELATED,),
+            section={"nb": "Folkehelse", "en": "Public health"},
+            description={"nb": "Norges helsearbeid ute i verden."},
+        ),
+        Topic(slug=RELATED, title={"nb": "Vaksiner"}, section={"nb": "Folkehelse"}),
         Topic(slug=OTHER, title={"nb": "Helsenyheter"}),
     )
 )
