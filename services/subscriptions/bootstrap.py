@@ -20,7 +20,7 @@ from services.subscriptions.adapters.tables import (
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.privacy import all_current_notices
-from services.subscriptions.entrypoints import link_pages, signup_pages
+from services.subscriptions.entrypoints import index_pages, link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.consumers import bounce_handler
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
@@ -83,6 +83,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         words=words,
         accessibility_statement=statement,
     )
+    app.include_router(index_pages.router)
     app.include_router(signup_pages.router)
     app.include_router(link_pages.router)
     install_api(app)

@@ -45,6 +45,12 @@ SENT_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 HOSTILE = 'Norge i verden <script>alert(1)</script>"><img src=x onerror=alert(2)>'
 
 PUBLIC_PAGES = [
+    "index",
+    "index in nynorsk",
+    "index filtered",
+    "index without a match",
+    "index with a bad filter",
+    "index with errors",
     "subscribe",
     "subscribe in English",
     "subscribe in nynorsk",
@@ -104,6 +110,14 @@ async def _public_pages(folder: Path) -> dict[str, str]:
     pages: dict[str, str] = {}
     async with running(f"sqlite+aiosqlite:///{folder / 'public.db'}", folder) as h:
         c = h.client
+        pages["index"] = (await c.get("/")).text
+        pages["index in nynorsk"] = (await c.get("/?lang=nn")).text
+        pages["index filtered"] = (await c.get("/?q=folkehelse")).text
+        pages["index without a match"] = (await c.get("/?q=fotball")).text
+        pages["index with a bad filter"] = (await c.get("/", params={"q": "x" * 101})).text
+        wrong = {"email": "ikke-en-adresse", "topics": ["finnes-ikke"]}
+        wrong["csrf_token"] = csrf(pages["index"])
+        pages["index with errors"] = (await c.post("/", data=wrong)).text
         pages["subscribe"] = (await c.get(f"/subscribe/{TOPIC}")).text
         pages["subscribe in English"] = (await c.get(f"/subscribe/{TOPIC}?lang=en")).text
         pages["subscribe in nynorsk"] = (await c.get(f"/subscribe/{TOPIC}?lang=nn")).text

@@ -32,12 +32,12 @@ from shared.vocabulary import Frequency, Language
 router = APIRouter()
 
 
-def _form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict[str, str]:
+def form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict[str, str]:
     """Start a form's errors: the whole form is refused if its CSRF token does not match."""
     return {} if csrf_ok(web, request, form) else {"form": FORM_TOO_OLD}
 
 
-def _address(raw: str, errors: dict[str, str]) -> str:
+def address_of(raw: str, errors: dict[str, str]) -> str:
     """Return the normal form of an address, or "" with the reason added to ``errors``."""
     try:
         return normalise_address(raw)
@@ -102,8 +102,8 @@ async def _subscribe(
         "frequency": frequency or "",
         "related": related,
     }
-    errors = _form_errors(web, request, form)
-    address = _address(raw_email, errors)
+    errors = form_errors(web, request, form)
+    address = address_of(raw_email, errors)
     if frequency is None:
         errors["frequency"] = CHOOSE_FREQUENCY
     if errors or frequency is None:
@@ -111,6 +111,20 @@ async def _subscribe(
             web, request, slug, language, embed=embed, errors=errors, values=values, status_code=400
         )
     topics = (slug, *(t for t in related if t in topic.related))
+    return await submit_signup(web, request, address, topics, frequency, language, embed=embed)
+
+
+async def submit_signup(
+    web: SubscriptionsWeb,
+    request: Request,
+    address: str,
+    topics: tuple[str, ...],
+    frequency: Frequency,
+    language: Language,
+    *,
+    embed: bool = False,
+) -> HTMLResponse:
+    """Hand a valid sign-up to its handler and answer as every sign-up form does."""
     page = request.headers.get("referer", "")[:2000] or None
     signup = SignupForm(
         address=address, topics=topics, frequency=frequency, language=language, page=page
@@ -153,8 +167,8 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
     form = await request.form()
     language = form_language(request, form)
     raw = field(form, "email")
-    errors = _form_errors(web, request, form)
-    address = _address(raw, errors)
+    errors = form_errors(web, request, form)
+    address = address_of(raw, errors)
     if errors:
         return web.pages.render(
             request,

@@ -24,6 +24,10 @@ ADDRESS_PROBLEMS: Final[dict[str, str]] = {
 }
 FORM_TOO_OLD: Final = N_("The form was too old. Please send it again.")
 CHOOSE_FREQUENCY: Final = N_("Choose how often you want alerts.")
+CHOOSE_TOPICS: Final = N_("Choose at least one topic.")
+TOPIC_NOT_OFFERED: Final = N_(
+    "A topic you chose is no longer offered. Check your choice and send the form again."
+)
 NOTICE_CHANGED: Final = N_(
     "The privacy notice changed after this page was opened. Read the notice in force now (the "
     "link below), and press the button again if you still want the alerts."
