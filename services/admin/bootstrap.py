@@ -13,8 +13,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin.adapters import accounts, audit_log
-from services.admin.adapters.tables import AdminAuditEntry, AdminSession, AdminToken, AdminUser
+from services.admin.adapters import accounts, audit_log, login_failures
+from services.admin.adapters.tables import (
+    AdminAuditEntry,
+    AdminLoginFailures,
+    AdminSession,
+    AdminToken,
+    AdminUser,
+)
+from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import api, consent_pages, operations, sign_in
 from services.admin.entrypoints.access import (
     Admin,
@@ -37,7 +44,13 @@ CONSUMER = "admin"
 LOCALES = Path(__file__).resolve().parent / "locale"
 DOMAIN: Final = "admin"
 # The service's tables, registered with the composition root (varsel.schema).
-TABLES: Final[tuple[type[Base], ...]] = (AdminUser, AdminSession, AdminToken, AdminAuditEntry)
+TABLES: Final[tuple[type[Base], ...]] = (
+    AdminUser,
+    AdminSession,
+    AdminToken,
+    AdminAuditEntry,
+    AdminLoginFailures,
+)
 # Where the staff side answers: its pages and its API.
 PATHS: Final = (sign_in.router.prefix, api.router.prefix)
 
@@ -88,10 +101,16 @@ async def retention_applied(event: RetentionApplied, session: AsyncSession) -> N
 
 
 async def _purge(session: AsyncSession, now: datetime) -> dict[str, int]:
-    # The audit log is kept (docs/privacy.md); what expires here is signed-in browser sessions.
-    return {"admin_sessions": await accounts.purge_expired_sessions(session, now)}
+    # The audit log is kept (docs/privacy.md); what expires here is signed-in browser sessions
+    # and the failed sign-ins of clients that have stopped failing.
+    return {
+        "admin_sessions": await accounts.purge_expired_sessions(session, now),
+        "admin_login_failures": await login_failures.purge_stale(
+            session, now - LOGIN_FAILURES_KEPT
+        ),
+    }
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
-    """Delete expired admin sessions (the admin process's hourly job)."""
+    """Delete expired admin sessions and stale failed sign-ins (the admin process's hourly job)."""
     return await run_retention(runtime, "admin", _purge)

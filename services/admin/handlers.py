@@ -12,17 +12,19 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin.adapters import accounts, audit_log, passwords
+from services.admin.adapters import accounts, audit_log, login_failures, passwords
 from services.admin.adapters.tables import AdminUser
 from services.admin.domain.accounts import (
+    LOGIN_FAILURES_KEPT,
     LOGIN_LIMIT_PER_CLIENT,
-    LOGIN_LIMIT_PER_NAME,
+    LOGIN_LONGEST_DELAY,
     SESSION_TTL,
     AdminError,
     Principal,
     check_new_account,
     digest,
     limit_key,
+    login_waits,
     role_of,
 )
 from shared.web import rate_limit
@@ -60,49 +62,60 @@ class SignIn:
 
     session_id: str | None
     refused: str | None  # "login_failed" or "login_limited"
+    # For a limited attempt: when this client may try this name again.
+    retry_at: datetime | None = None
+
+
+def _pair_key(secret_key: str, name: str, client: str) -> str:
+    return limit_key(secret_key, "name-client", f"{name.lower()}\n{client}")
+
+
+async def admit_sign_in(
+    session: AsyncSession, secret_key: str, name: str, client: str, now: datetime
+) -> SignIn | None:
+    """Let an attempt go ahead (None), or refuse it while this client waits (the refusal).
+
+    Run in a short transaction of its own before ``sign_in``: the attempt is counted as a
+    failure from here on, so parallel attempts cannot all be checked before any is counted,
+    and the argon2 check that follows holds no write lock.
+    """
+    per_client = limit_key(secret_key, "client", client)
+    counted = await rate_limit.counts(session, [per_client], now)
+    retry_at: datetime | None
+    if counted.get(per_client, 0) >= LOGIN_LIMIT_PER_CLIENT:
+        retry_at = rate_limit.window_end(now)
+    else:
+        retry_at = await login_failures.claim_attempt(
+            session,
+            _pair_key(secret_key, name, client),
+            now,
+            login_waits(now),
+            now + LOGIN_LONGEST_DELAY,
+            now - LOGIN_FAILURES_KEPT,
+        )
+    if retry_at is None:
+        return None
+    audit_log.record(session, actor=name, action="login_limited", client=client, now=now)
+    return SignIn(None, "login_limited", retry_at)
 
 
 async def sign_in(
     session: AsyncSession, secret_key: str, name: str, password: str, client: str, now: datetime
 ) -> SignIn:
-    """Check a name and password within the login limits; open a session if they match."""
-    if await login_blocked(session, secret_key, name, client, now):
-        audit_log.record(session, actor=name, action="login_limited", client=client, now=now)
-        return SignIn(None, "login_limited")
+    """Check the name and password of an admitted attempt; open a session if they match."""
     principal = await check_password(session, name, password)
     if principal is None:
-        await count_failed_login(session, secret_key, name, client, now)
+        # Only failures count against the client, so signing in often never locks anyone out.
+        await rate_limit.allow(
+            session, limit_key(secret_key, "client", client), LOGIN_LIMIT_PER_CLIENT, now
+        )
         audit_log.record(session, actor=name, action="login_failed", client=client, now=now)
         return SignIn(None, "login_failed")
+    await login_failures.forget(session, _pair_key(secret_key, name, client))
     session_id = await start_session(session, principal, now)
     await accounts.note_login(session, principal.user_id, now)
     audit_log.record(session, actor=name, action="login", client=client, now=now)
     return SignIn(session_id, None)
-
-
-async def login_blocked(
-    session: AsyncSession, secret_key: str, name: str, client: str, now: datetime
-) -> bool:
-    """Tell whether this name or client has used up its failed logins for the hour."""
-    limits = {
-        limit_key(secret_key, "name", name.lower()): LOGIN_LIMIT_PER_NAME,
-        limit_key(secret_key, "client", client): LOGIN_LIMIT_PER_CLIENT,
-    }
-    counted = await rate_limit.counts(session, limits, now)
-    return any(count >= limits[key] for key, count in counted.items())
-
-
-async def count_failed_login(
-    session: AsyncSession, secret_key: str, name: str, client: str, now: datetime
-) -> None:
-    """Count one failed login against the name and the client."""
-    # Only failures count, so an admin who signs in often is never locked out by success.
-    await rate_limit.allow(
-        session, limit_key(secret_key, "name", name.lower()), LOGIN_LIMIT_PER_NAME, now
-    )
-    await rate_limit.allow(
-        session, limit_key(secret_key, "client", client), LOGIN_LIMIT_PER_CLIENT, now
-    )
 
 
 async def start_session(session: AsyncSession, user: Principal, now: datetime) -> str:

@@ -38,9 +38,15 @@ def _window(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0)
 
 
-def retry_after(now: datetime) -> str:
-    """Return the Retry-After value of a refusal: whole seconds until the window ends."""
-    left = _window(now) + WINDOW - now
+def window_end(now: datetime) -> datetime:
+    """Return when the current window ends and its counts no longer apply."""
+    return _window(now) + WINDOW
+
+
+def retry_after(now: datetime, until: datetime | None = None) -> str:
+    """Return the Retry-After value of a refusal: whole seconds until ``until`` (or the window's
+    end)."""
+    left = (until or window_end(now)) - now
     return str(max(1, math.ceil(left.total_seconds())))
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 
 from services.admin import handlers as admin
 from services.admin.adapters import accounts
-from services.admin.adapters.tables import AdminAuditEntry, AdminSession
+from services.admin.adapters.tables import AdminAuditEntry, AdminLoginFailures, AdminSession
 from services.mailer.adapters.tables import Delivery
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from services.watcher.adapters.tables import Snapshot
@@ -98,6 +98,7 @@ async def _seed_expired(w: World) -> None:
     await h.user("kari", "auditor")
     async with w.runtime.sessions() as session, session.begin():
         await admin.start_session(session, await _principal(session, "kari"), START)
+        await admin.admit_sign_in(session, "key", "kari", "192.0.2.66", START)
         await rate_limit.allow(session, "old-window", 5, START)
         await seed.source_with_snapshots(session, "https://example.org/side", START, [TOPIC])
         await seed.deliveries(session, START)
@@ -126,6 +127,7 @@ async def _seed_current(w: World) -> None:
         await accounts.add_session(
             session, "0" * 64, kari.user_id, LATER, LATER + timedelta(hours=8)
         )
+        await admin.admit_sign_in(session, "key", "kari", "192.0.2.67", LATER)
         await rate_limit.allow(session, "this-window", 5, LATER)
         await session.execute(
             insert(ProcessedEvent),
@@ -167,12 +169,13 @@ async def test_each_service_deletes_its_own_expired_rows_and_the_admin_records_i
     assert erased == 5  # the erased person's four steps and the unconfirmed one's request
     assert removed["watcher"] == {"snapshots": 2}  # three old ones; the latest stays
     assert removed["mailer"] == {"deliveries": 6, "changes": 0}  # sent, failed, dropped
-    assert removed["admin"] == {"admin_sessions": 1}
+    assert removed["admin"] == {"admin_sessions": 1, "admin_login_failures": 1}
     assert removed["bus"]["outbox_events"] > 0
     assert removed["bus"]["processed_events"] == 1
 
     # What stays: the fresh sign-up, the subscriber, their story, the queued mails, the
-    # newest snapshot, the live session, this window's counter and the unpublished events.
+    # newest snapshot, the live session, today's failed sign-in, this window's counter and the
+    # unpublished events.
     assert await _emails(w) == sorted(CURRENT)
     assert await w.count(ConsentRecord) > 0
     assert await w.count(ConsentRecord) == await w.count(
@@ -183,6 +186,7 @@ async def test_each_service_deletes_its_own_expired_rows_and_the_admin_records_i
     )
     assert await w.count(Snapshot) == 1
     assert await w.count(AdminSession) == 1
+    assert await w.count(AdminLoginFailures) == 1
     assert await w.count(RateLimitHit) == await w.count(
         RateLimitHit, RateLimitHit.window_start == LATER
     )

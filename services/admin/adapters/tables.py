@@ -1,4 +1,4 @@
-"""Tables of the admin area: accounts, sessions, API tokens and the append-only audit log."""
+"""Tables of the admin area: accounts, sessions, API tokens, the audit log, failed sign-ins."""
 
 from __future__ import annotations
 
@@ -65,3 +65,16 @@ class AdminAuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(500))
     client: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AdminLoginFailures(Base):
+    """Failed sign-ins of one account name from one client address, and the wait they earned."""
+
+    __tablename__ = "admin_login_failures"
+
+    # A keyed hash of the name and the client, so the table holds neither.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    # No attempt from this client for this name is checked before this time.
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

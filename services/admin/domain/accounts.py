@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final, Literal
 
 Role = Literal["auditor", "operator"]
@@ -15,9 +15,16 @@ _RANK: Final = {"auditor": 1, "operator": 2}
 
 SESSION_TTL: Final = timedelta(hours=8)
 MIN_PASSWORD: Final = 12
-# Failed logins allowed per hour, per account name and per client address.
-LOGIN_LIMIT_PER_NAME: Final = 5
+# Failed logins allowed per hour from one client address, whatever names it tries.
 LOGIN_LIMIT_PER_CLIENT: Final = 20
+# Failed logins of one name from one client: the first few are free, then each failure doubles
+# the wait before that client may try that name again. Nothing is counted per name alone, so a
+# stranger guessing an admin's password slows only their own attempts, never the admin's.
+LOGIN_FREE_FAILURES: Final = 3
+LOGIN_FIRST_DELAY: Final = timedelta(seconds=5)
+LOGIN_LONGEST_DELAY: Final = timedelta(minutes=15)
+# A client's failures for a name are forgotten after a day without another one.
+LOGIN_FAILURES_KEPT: Final = timedelta(days=1)
 
 
 class AdminError(ValueError):
@@ -50,6 +57,30 @@ def check_new_account(name: str, role: str, password: str) -> None:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
     if len(password) < MIN_PASSWORD:
         raise AdminError(f"password must be at least {MIN_PASSWORD} characters")
+
+
+def login_delay(failures: int) -> timedelta:
+    """Return how long a client waits after its ``failures``-th failure for one name."""
+    if failures < LOGIN_FREE_FAILURES:
+        return timedelta(0)
+    # Doubling from 5 s reaches the 15-minute cap after 9 steps; cap the exponent first so a
+    # huge count cannot build a huge number.
+    steps = min(failures - LOGIN_FREE_FAILURES, 16)
+    delay: timedelta = LOGIN_FIRST_DELAY * (1 << steps)
+    return min(delay, LOGIN_LONGEST_DELAY)
+
+
+def login_waits(now: datetime) -> dict[int, datetime]:
+    """Return, per count of earlier failures, until when the next failure makes a client wait.
+
+    Only the counts before the wait reaches its cap are listed; any higher count waits the cap.
+    """
+    waits = {}
+    failures = 0
+    while (delay := login_delay(failures + 1)) < LOGIN_LONGEST_DELAY:
+        waits[failures] = now + delay
+        failures += 1
+    return waits
 
 
 def digest(secret: str) -> str:

@@ -15,6 +15,7 @@ from services.admin.entrypoints.access import (
     posted_form,
 )
 from shared.db import transaction
+from shared.web import rate_limit
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -42,20 +43,26 @@ async def login(request: Request, admin: AdminDep) -> Response:
     if fields is None:
         return admin.render(request, "login.html", status_code=400, error="bad_form", next=target)
     name, password = fields.get("name", "").strip(), fields.get("password", "")
+    secret_key, client = admin.runtime.settings.secret_key, client_of(request)
+    now = admin.runtime.clock.now()
+    # Two transactions: the attempt is counted and committed before the slow password check.
     async with transaction(admin.runtime.sessions) as session:
-        outcome = await handlers.sign_in(
-            session,
-            admin.runtime.settings.secret_key,
-            name,
-            password,
-            client_of(request),
-            admin.runtime.clock.now(),
-        )
+        outcome = await handlers.admit_sign_in(session, secret_key, name, client, now)
+    if outcome is None:
+        async with transaction(admin.runtime.sessions) as session:
+            outcome = await handlers.sign_in(session, secret_key, name, password, client, now)
     if outcome.session_id is None:
-        status = 429 if outcome.refused == "login_limited" else 401
-        return admin.render(
-            request, "login.html", status_code=status, error=outcome.refused, next=target
+        limited = outcome.refused == "login_limited"
+        page = admin.render(
+            request,
+            "login.html",
+            status_code=429 if limited else 401,
+            error=outcome.refused,
+            next=target,
         )
+        if outcome.retry_at is not None:
+            page.headers["Retry-After"] = rate_limit.retry_after(now, outcome.retry_at)
+        return page
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

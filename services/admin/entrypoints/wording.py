@@ -15,7 +15,10 @@ from shared.i18n.translator import N_
 MESSAGES: Final[dict[str, str]] = {
     # Refusals (handlers.SignInOutcome.refused and the routes).
     "login_failed": N_("Wrong user name or password."),
-    "login_limited": N_("Too many failed attempts. Try again in an hour."),
+    "login_limited": N_(
+        "Too many failed attempts. Wait a little before you try again: "
+        "each failure makes the wait longer."
+    ),
     "bad_form": N_("The form had expired. Please try again."),
     "invalid_address": N_("This is not a valid email address."),
     "forbidden": N_("You do not have access to this page."),
