@@ -22,6 +22,7 @@ from services.admin.domain.accounts import (
     AdminError,
     Principal,
     check_new_account,
+    check_password_strength,
     digest,
     limit_key,
     login_waits,
@@ -44,6 +45,15 @@ async def create_user(
     return await accounts.add_user(
         session, name, role, await passwords.hash_password(password), now
     )
+
+
+async def set_password(session: AsyncSession, name: str, password: str) -> None:
+    """Give an admin a new password (as strong as a new account's); its sessions end."""
+    user = await accounts.user_named(session, name)
+    if user is None:
+        raise AdminError(f"no admin called {name!r}")
+    check_password_strength(name, password)
+    await accounts.set_password_hash(session, user, await passwords.hash_password(password))
 
 
 async def check_password(session: AsyncSession, name: str, password: str) -> Principal | None:

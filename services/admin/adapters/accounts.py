@@ -102,6 +102,12 @@ async def token_user(session: AsyncSession, token_hash: str) -> AdminUser | None
     )
 
 
+async def set_password_hash(session: AsyncSession, user: AdminUser, password_hash: str) -> None:
+    """Give an account a new password hash and end its browser sessions."""
+    user.password_hash = password_hash
+    await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
+
+
 async def set_disabled(session: AsyncSession, user: AdminUser, at: datetime | None) -> None:
     """Disable an account from a moment (ending its sessions, revoking its tokens) or enable it."""
     user.disabled_at = at

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
+from zxcvbn import zxcvbn
+
 Role = Literal["auditor", "operator"]
 ROLES: Final[tuple[Role, ...]] = ("auditor", "operator")
 # An operator may do everything an auditor may, and also see operations.
@@ -15,6 +17,15 @@ _RANK: Final = {"auditor": 1, "operator": 2}
 
 SESSION_TTL: Final = timedelta(hours=8)
 MIN_PASSWORD: Final = 12
+# zxcvbn's guess-count score, 0-4: 3 is "safely unguessable: moderate protection from an offline
+# slow-hash scenario" (10^8 guesses and more), which common passwords, keyboard walks, repeats
+# and a word with digits never reach.
+MIN_PASSWORD_SCORE: Final = 3
+# zxcvbn refuses to score longer passwords (its cost grows with the length); the first 72
+# characters of a password are what it is judged on.
+_SCORED_LENGTH: Final = 72
+# Words an attacker of a Norwegian public body's staff would try first, beside the name.
+_LOCAL_WORDS: Final = ("varsel", "passord", "hemmelig", "norge", "sommer", "vinter", "admin")
 # Failed logins allowed per hour from one client address, whatever names it tries.
 LOGIN_LIMIT_PER_CLIENT: Final = 20
 # Failed logins of one name from one client: the first few are free, then each failure doubles
@@ -29,6 +40,14 @@ LOGIN_FAILURES_KEPT: Final = timedelta(days=1)
 
 class AdminError(ValueError):
     """An admin account command cannot be done; the message says why."""
+
+
+class WeakPassword(AdminError):
+    """A password is too short or too easy to guess; ``reason`` names the refusal's words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "password_short" or "password_weak"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +74,27 @@ def check_new_account(name: str, role: str, password: str) -> None:
         raise AdminError(f"role must be one of {', '.join(ROLES)}")
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
+    check_password_strength(name, password)
+
+
+def check_password_strength(name: str, password: str) -> None:
+    """Refuse a password that is short, common or otherwise easy to guess (raises WeakPassword).
+
+    The strength is zxcvbn's estimate (the maintained port of Dropbox's estimator): it knows
+    common passwords, names, words, dates, keyboard patterns, repeats and l33t spellings, which
+    no rule of character classes written here would.
+    """
     if len(password) < MIN_PASSWORD:
-        raise AdminError(f"password must be at least {MIN_PASSWORD} characters")
+        raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters", "password_short")
+    result = zxcvbn(password[:_SCORED_LENGTH], user_inputs=[name, *_LOCAL_WORDS])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        feedback = result["feedback"]
+        hints = " ".join([feedback["warning"], *feedback["suggestions"]]).strip()
+        raise WeakPassword(
+            "password is too easy to guess (a common password, or words, names, dates, "
+            f"repeats or sequences that are tried early){': ' + hints if hints else ''}",
+            "password_weak",
+        )
 
 
 def login_delay(failures: int) -> timedelta:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,9 @@ from shared.clock import SystemClock
 from shared.commands import Quiet, command_actor, command_settings, in_transaction
 from shared.db import create_engine, session_factory
 from shared.progress import progress
+from shared.settings import Settings
 
+T = TypeVar("T")
 admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
 
 
@@ -42,31 +45,59 @@ def _audit(
     )
 
 
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="read the password from standard input")
+]
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _run_or_explain(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run a command's work; a refusal is printed and ends the command with status 1."""
+    try:
+        return in_transaction(settings, work)
+    except AdminError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @admin_cli.command("create-user")
 def create_user(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
     role: Annotated[str, typer.Option(help="auditor or operator")] = "auditor",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="read the password from standard input")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin account; the password is asked for, or read from stdin."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> None:
         await handlers.create_user(session, name, role, password, clock.now())
         _audit(session, "user_created", target=name, details={"role": role})
 
-    try:
-        in_transaction(settings, work)
-    except AdminError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    _run_or_explain(settings, work)
     typer.echo(f"varsel: created {role} {name!r}")
+
+
+@admin_cli.command("set-password")
+def set_password(
+    name: Annotated[str, typer.Argument(help="the admin's user name")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Give an admin a new password; its browser sessions end."""
+    password = _read_password(password_stdin)
+    settings = command_settings()
+
+    async def work(session: AsyncSession) -> None:
+        await handlers.set_password(session, name, password)
+        _audit(session, "password_changed", target=name)
+
+    _run_or_explain(settings, work)
+    typer.echo(f"varsel: new password for {name!r}; its sessions have ended")
 
 
 @admin_cli.command("create-token")
@@ -79,11 +110,7 @@ def create_token(name: Annotated[str, typer.Argument(help="the admin the token a
         _audit(session, "token_created", target=name, details={"token_id": token_id})
         return token_id, token
 
-    try:
-        token_id, token = in_transaction(settings, work)
-    except AdminError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    token_id, token = _run_or_explain(settings, work)
     typer.echo(f"varsel: token {token_id} for {name!r} (shown only now):", err=True)
     typer.echo(token)
 
@@ -138,11 +165,7 @@ def _set_disabled(name: str, disabled: bool) -> None:
             _audit(session, action, target=name)
         return changed
 
-    try:
-        changed = in_transaction(settings, work)
-    except AdminError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    changed = _run_or_explain(settings, work)
     state = "disabled" if disabled else "enabled"
     typer.echo(f"varsel: {name!r} {'is now' if changed else 'was already'} {state}")
 

@@ -6,10 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.cli import admin_cli
-from tests.integration.admin.harness import CATALOGUE, running
+from tests.integration.admin.harness import CATALOGUE, running, sign_in
 from varsel.cli import app as varsel_cli
 
 
@@ -52,3 +55,85 @@ def test_create_user_token_and_revoke(
     assert asyncio.run(status()) == 401
     purged = runner.invoke(varsel_cli, ["admin", "purge-consent", "--days", "30"])
     assert purged.exit_code == 0 and "deleted 0" in purged.output
+
+
+WEAK = ["aaaaaaaaaaaa", "password1234", "Passord12345", "kari12345678", "qwertyuiopas"]
+STRONG = "Fjelltur-i-tåke-med-17-geiter"
+
+
+@pytest.fixture
+def cli(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A command line pointed at a migrated database."""
+    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
+    return CliRunner()
+
+
+def _create(cli: CliRunner, password: str) -> Result:
+    return cli.invoke(admin_cli, ["create-user", "kari", "--password-stdin"], input=password + "\n")
+
+
+def _signs_in(sqlite_url: str, tmp_path: Path, password: str) -> bool:
+    async def attempt() -> bool:
+        async with running(sqlite_url, tmp_path) as h, h.client() as client:
+            return (await sign_in(client, "kari", password)).status_code == 303
+
+    return asyncio.run(attempt())
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_weak_and_common_passwords_are_refused_for_new_accounts(cli: CliRunner, weak: str) -> None:
+    refused = _create(cli, weak)
+    assert refused.exit_code == 1
+    assert "password is too easy to guess" in refused.output
+    assert "kari" not in cli.invoke(admin_cli, ["list-users"]).output
+
+
+def test_a_strong_password_makes_the_account(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    assert _create(cli, STRONG).exit_code == 0
+    assert _signs_in(sqlite_url, tmp_path, STRONG)
+
+
+@pytest.mark.parametrize("weak", WEAK)
+def test_a_new_password_must_be_strong_too(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path, weak: str
+) -> None:
+    assert _create(cli, STRONG).exit_code == 0
+    refused = cli.invoke(admin_cli, ["set-password", "kari", "--password-stdin"], input=weak)
+    assert refused.exit_code == 1
+    assert "password is too easy to guess" in refused.output
+    assert _signs_in(sqlite_url, tmp_path, STRONG)
+
+
+def test_set_password_replaces_the_password_and_ends_sessions(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    assert _create(cli, STRONG).exit_code == 0
+    new = "Syv-svaner-over-Mjøsa-i-mars"
+
+    async def session_cookie() -> str:
+        async with running(sqlite_url, tmp_path) as h, h.client() as client:
+            return (await sign_in(client, "kari", STRONG)).cookies["varsel_admin"]
+
+    async def afterwards(cookie: str) -> tuple[int, bool, bool, list[str]]:
+        async with running(sqlite_url, tmp_path) as h, h.client() as client:
+            client.cookies.set("varsel_admin", cookie)
+            kept = (await client.get("/admin")).status_code
+            old = await sign_in(client, "kari", STRONG)
+            fresh = await sign_in(client, "kari", new)
+            async with h.runtime.sessions() as session:
+                actions = list((await session.scalars(select(AdminAuditEntry.action))).all())
+            return kept, old.status_code == 401, fresh.status_code == 303, actions
+
+    cookie = asyncio.run(session_cookie())
+    changed = cli.invoke(admin_cli, ["set-password", "kari", "--password-stdin"], input=new)
+    assert changed.exit_code == 0, changed.output
+    kept, old_refused, new_accepted, actions = asyncio.run(afterwards(cookie))
+    assert kept == 303  # to the sign-in page: the session ended with the old password
+    assert old_refused and new_accepted
+    assert "password_changed" in actions
+    missing = cli.invoke(admin_cli, ["set-password", "nobody", "--password-stdin"], input=new)
+    assert missing.exit_code == 1 and "no admin called 'nobody'" in missing.output
