@@ -1,7 +1,8 @@
-"""What the mailer publishes for the operations view and metrics: mail counts and digest runs."""
+"""What the mailer publishes: mail counts and digest runs for operations, changes for feeds."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters import digest_runs, mail_counts
+from services.mailer.adapters import changes, digest_runs, mail_counts
 from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.periods import next_run_after
 from shared.vocabulary import DIGEST_FREQUENCIES, Frequency
@@ -126,3 +127,38 @@ async def digest_schedule(
             )
         )
     return schedules
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedChange:
+    """A change as a topic's news feed shows it."""
+
+    id: uuid.UUID
+    title: str
+    url: str
+    summary: str
+    occurred_at: datetime
+    published: date | None
+    updated: date | None
+
+
+async def topic_changes(
+    session: AsyncSession, topic: str, limit: int = 50
+) -> list[PublishedChange]:
+    """Return a topic's newest changes, newest first, as long as the mailer keeps them.
+
+    The mailer keeps a copy of every change it was told about until its retention period ends
+    (``VARSEL_DELIVERY_RETENTION_DAYS``), so a feed shows the recent changes, not the whole history.
+    """
+    return [
+        PublishedChange(
+            id=row.id,
+            title=row.title,
+            url=row.url,
+            summary=row.summary,
+            occurred_at=row.occurred_at,
+            published=row.published,
+            updated=row.updated,
+        )
+        for row in await changes.latest_for_topic(session, topic, limit)
+    ]

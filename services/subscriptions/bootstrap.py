@@ -10,6 +10,7 @@ from typing import Final
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.mailer import read_api as mailer_reads
 from services.subscriptions.adapters import privacy_notices
 from services.subscriptions.adapters.tables import (
     ConsentRecord,
@@ -20,7 +21,7 @@ from services.subscriptions.adapters.tables import (
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.privacy import all_current_notices
-from services.subscriptions.entrypoints import index_pages, link_pages, signup_pages
+from services.subscriptions.entrypoints import feed_pages, index_pages, link_pages, signup_pages
 from services.subscriptions.entrypoints.api import install_api
 from services.subscriptions.entrypoints.consumers import bounce_handler
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
@@ -82,12 +83,20 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         csrf=csrf,
         words=words,
         accessibility_statement=statement,
+        topic_changes=partial(_topic_changes, runtime),
     )
     app.include_router(index_pages.router)
     app.include_router(signup_pages.router)
     app.include_router(link_pages.router)
+    app.include_router(feed_pages.router)
     install_api(app)
     mount_static(app)
+
+
+async def _topic_changes(runtime: Runtime, slug: str) -> list[mailer_reads.PublishedChange]:
+    """Read a topic's newest changes from the mailer, which keeps them, in a session of its own."""
+    async with runtime.sessions() as session:
+        return await mailer_reads.topic_changes(session, slug)
 
 
 async def record_privacy_notices(runtime: Runtime) -> None:

@@ -246,7 +246,7 @@ def test_caddy_accepts_the_caddyfile() -> None:
     assert "Valid configuration" in result.stdout + result.stderr
 
 
-PUBLIC_PATH = "/subscribe/norge-i-verden"
+PUBLIC_PATHS = ("/", "/subscribe/norge-i-verden", "/topics/norge-i-verden/feed.atom")
 HIDDEN_PATHS = ("/admin", "/admin/login", "/admin/ledger", "/api/v1/admin/audit", "/metrics")
 # Asks each path through the proxy from a process of its own (this one may open no connection),
 # retrying while Caddy starts; prints the statuses as JSON.
@@ -331,14 +331,14 @@ def test_the_public_site_proxies_the_public_pages_and_never_a_staff_path(tmp_pat
     seen: list[str] = []
     # An upstream that would answer every path: a 404 can only come from the proxy itself.
     with (
-        serving({path: 200 for path in (PUBLIC_PATH, *HIDDEN_PATHS)}, seen) as upstream,
+        serving({path: 200 for path in (*PUBLIC_PATHS, *HIDDEN_PATHS)}, seen) as upstream,
         _caddy_in_front_of(upstream, tmp_path) as (listen, errors),
     ):
-        asked = _ask(_ASK, str(listen), PUBLIC_PATH, *HIDDEN_PATHS)
+        asked = _ask(_ASK, str(listen), *PUBLIC_PATHS, *HIDDEN_PATHS)
     assert asked.returncode == 0, asked.stderr + "".join(errors)
     statuses = json.loads(asked.stdout)
-    assert statuses == {PUBLIC_PATH: 200, **{path: 404 for path in HIDDEN_PATHS}}
-    assert seen == [PUBLIC_PATH]
+    assert statuses == {**dict.fromkeys(PUBLIC_PATHS, 200), **{path: 404 for path in HIDDEN_PATHS}}
+    assert seen == list(PUBLIC_PATHS)
 
 
 # Sends a spoofed X-Forwarded-For, a small body and a body over the proxy's limit; prints the

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import String, cast, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import ChangeRecord, PendingItem
@@ -43,3 +43,19 @@ async def purge_unreferenced(session: AsyncSession, occurred_before: datetime) -
         )
     )
     return rowcount(result)
+
+
+async def latest_for_topic(session: AsyncSession, topic: str, limit: int) -> list[ChangeRecord]:
+    """Return a topic's newest stored changes, newest first.
+
+    ``topics`` is a JSON list; matching its text against the quoted slug is exact because a slug
+    is only lower-case letters, digits and hyphens (``shared.catalogue.is_slug``), and it reads
+    the same on SQLite and PostgreSQL.
+    """
+    rows = await session.scalars(
+        select(ChangeRecord)
+        .where(cast(ChangeRecord.topics, String).contains(f'"{topic}"', autoescape=True))
+        .order_by(ChangeRecord.occurred_at.desc(), ChangeRecord.id)
+        .limit(limit)
+    )
+    return list(rows.all())

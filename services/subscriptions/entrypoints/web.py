@@ -8,7 +8,7 @@ work without cookies. The routes live in ``signup_pages`` and ``link_pages``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
+from services.mailer.read_api import PublishedChange
 from services.subscriptions import handlers
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue import Topic
@@ -41,6 +42,8 @@ class SubscriptionsWeb:
     words: Catalogues
     # The operator's accessibility statement, rendered from Markdown, by language.
     accessibility_statement: Mapping[Language, Markup]
+    # A topic's newest changes, newest first, for its Atom feed (read from the mailer).
+    topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 
 
 def get_web(request: Request) -> SubscriptionsWeb:

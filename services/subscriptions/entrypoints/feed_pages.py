@@ -1,0 +1,109 @@
+"""A topic's changes as an Atom feed, for people and systems that would rather not give an address.
+
+The changes come from the mailer's read interface (the mailer keeps what each alert showed); the
+XML is built by feedgen, a maintained Atom writer, rather than by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from feedgen.feed import FeedGenerator
+
+from services.mailer.read_api import PublishedChange
+from services.subscriptions.entrypoints.web import Web, language_of
+from shared.catalogue import Topic
+
+router = APIRouter()
+
+MEDIA_TYPE: Final = "application/atom+xml; charset=utf-8"
+# An empty feed has had no change yet; Atom still requires an <updated>, so it is the epoch.
+NEVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# Feed readers poll; five minutes of caching spares the database and delays no alert much.
+CACHE_CONTROL: Final = "public, max-age=300"
+
+
+def feed_path(slug: str) -> str:
+    """Return the path of a topic's feed."""
+    return f"/topics/{slug}/feed.atom"
+
+
+def build_feed(
+    topic: Topic,
+    language: str,
+    changes: Sequence[PublishedChange],
+    *,
+    base_url: str,
+    site: str,
+) -> bytes:
+    """Return the Atom document of a topic's changes (RFC 4287), newest first."""
+    feed = FeedGenerator()
+    feed.id(f"{base_url}{feed_path(topic.slug)}")
+    feed.title(f"{topic.title_in(language)} – {site}")
+    if topic.description_in(language):
+        feed.subtitle(topic.description_in(language))
+    feed.language(language)
+    feed.author({"name": site})
+    feed.link(href=f"{base_url}{feed_path(topic.slug)}?lang={language}", rel="self")
+    feed.link(href=f"{base_url}/subscribe/{topic.slug}?lang={language}", rel="alternate")
+    feed.generator("varsel")
+    feed.updated(changes[0].occurred_at if changes else NEVER)
+    for change in changes:
+        entry = feed.add_entry(order="append")
+        entry.id(f"urn:uuid:{change.id}")
+        entry.title(change.title)
+        entry.updated(change.occurred_at)
+        if change.url.startswith(("https://", "http://")):
+            entry.link(href=change.url, rel="alternate")
+        entry.summary(change.summary or change.title)
+    document: bytes = feed.atom_str(pretty=True, encoding="utf-8")
+    return document
+
+
+def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
+    """Tell whether the client's copy is current (RFC 9110: If-None-Match wins if sent)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
+    since = request.headers.get("if-modified-since")
+    if since is None or last_modified is None:
+        return False
+    try:
+        client_time = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as RFC 9110 says
+    if client_time.tzinfo is None:
+        return False
+    return last_modified.replace(microsecond=0) <= client_time
+
+
+@router.get(feed_path("{slug}"), response_class=Response)
+async def topic_feed(slug: str, request: Request, web: Web) -> Response:
+    """Serve a topic's changes as Atom, with validators so readers can poll cheaply."""
+    language = language_of(request)
+    topic = web.deps.catalogue.topic(slug)
+    if topic is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    changes = await web.topic_changes(slug)
+    body = build_feed(
+        topic,
+        language,
+        changes,
+        base_url=web.deps.settings.base_url,
+        site=web.deps.settings.site_name,
+    )
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    last_modified = changes[0].occurred_at if changes else None
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
+    if last_modified is not None:
+        headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
+    if _not_modified(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
+    headers["X-Content-Type-Options"] = "nosniff"
+    return Response(body, media_type=MEDIA_TYPE, headers=headers)

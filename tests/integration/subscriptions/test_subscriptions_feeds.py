@@ -1,0 +1,141 @@
+"""Each topic's changes as an Atom feed: valid Atom, newest first, cheap to poll, linked."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from services.mailer.adapters import changes
+from shared.events import ContentChanged
+from shared.vocabulary import SourceKind
+
+from .harness import RELATED, START, TOPIC, Harness, running
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FEED = f"/topics/{TOPIC}/feed.atom"
+HOSTILE = 'Ny side <script>alert(1)</script>"><img src=x onerror=alert(2)>'
+
+
+async def _changed(h: Harness, topics: tuple[str, ...], title: str, at: datetime) -> uuid.UUID:
+    """Store a change as the mailer does when the watcher announces one."""
+    event = ContentChanged(
+        source_id=1,
+        source_url="https://www.fhi.no/om/fhi-og-verden/",
+        kind=SourceKind.PAGE,
+        topics=topics,
+        title=title,
+        url="https://www.fhi.no/om/fhi-og-verden/",
+        summary=f"«{title}»: Et nytt avsnitt.",
+        occurred_at=at,
+    )
+    async with h.runtime.sessions() as session, session.begin():
+        await changes.store(session, event)
+    return event.event_id
+
+
+def _required_atom_elements(document: bytes) -> None:
+    """Check what RFC 4287 requires of a feed and of each entry (sections 4.1.1 and 4.1.2)."""
+    root = etree.fromstring(document)
+    assert root.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated", "author"):
+        assert len(root.findall(f"{ATOM}{name}")) == 1, name
+    assert root.find(f"{ATOM}link[@rel='self']") is not None
+    for entry in root.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, name
+        # Without <content>, an entry needs a link to the changed page and a summary.
+        links = entry.findall(f"{ATOM}link")
+        assert [link for link in links if link.get("rel", "alternate") == "alternate"]
+        assert entry.find(f"{ATOM}summary") is not None
+    for stamp in root.iter(f"{ATOM}updated"):
+        datetime.fromisoformat(stamp.text or "")  # an RFC 3339 date-time
+
+
+async def test_a_topic_feed_lists_its_changes_newest_first(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        older = await _changed(h, (TOPIC,), "Eldre endring", START - timedelta(days=2))
+        newer = await _changed(h, (RELATED[0], TOPIC), HOSTILE, START - timedelta(hours=1))
+        await _changed(h, (RELATED[0],), "Et annet tema", START)
+        await _changed(h, ("norge-i-verden-2",), "Et nesten likt navn", START)
+        answer = await h.client.get(FEED)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        parsed = feedparser.parse(answer.content)
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert parsed.version == "atom10"
+        assert parsed.feed.title == "Norge i verden – varsel"
+        assert parsed.feed.language == "nb"
+        assert [e.id for e in parsed.entries] == [f"urn:uuid:{newer}", f"urn:uuid:{older}"]
+        assert [e.title for e in parsed.entries] == [HOSTILE, "Eldre endring"]
+        assert parsed.entries[1].summary == "«Eldre endring»: Et nytt avsnitt."
+        assert parsed.entries[0].link == "https://www.fhi.no/om/fhi-og-verden/"
+        assert b"<script>" not in answer.content  # the title is escaped text
+        _required_atom_elements(answer.content)
+        english = feedparser.parse((await h.client.get(f"{FEED}?lang=en")).content)
+        assert english.feed.title == "Norway in the world – varsel"
+        assert english.feed.language == "en"
+
+
+async def test_an_empty_feed_is_valid_and_an_unknown_topic_is_404(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        empty = await h.client.get(FEED)
+        assert empty.status_code == 200
+        parsed = feedparser.parse(empty.content)
+        assert parsed.bozo == 0
+        assert parsed.entries == []
+        assert "last-modified" not in empty.headers
+        _required_atom_elements(empty.content)
+        assert (await h.client.get("/topics/finnes-ikke/feed.atom")).status_code == 404
+        assert (await h.client.get("/topics/Norge/feed.atom")).status_code == 404
+
+
+async def test_readers_can_poll_with_etag_and_last_modified(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        at = START - timedelta(hours=1)
+        await _changed(h, (TOPIC,), "Endring", at)
+        first = await h.client.get(FEED)
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        assert modified == format_datetime(at, usegmt=True)
+        assert "max-age" in first.headers["cache-control"]
+        same = await h.client.get(FEED, headers={"If-None-Match": etag})
+        assert (same.status_code, same.content) == (304, b"")
+        assert same.headers["etag"] == etag
+        since = await h.client.get(FEED, headers={"If-Modified-Since": modified})
+        assert since.status_code == 304
+        before = format_datetime(at - timedelta(minutes=1), usegmt=True)
+        assert (await h.client.get(FEED, headers={"If-Modified-Since": before})).status_code == 200
+        garbage = await h.client.get(FEED, headers={"If-Modified-Since": "yesterday"})
+        assert garbage.status_code == 200
+        # A new change is a new document: the old validator no longer matches.
+        await _changed(h, (TOPIC,), "Enda en endring", START)
+        fresh = await h.client.get(FEED, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200
+        assert fresh.headers["etag"] != etag
+        # If-None-Match wins over If-Modified-Since (RFC 9110).
+        stale = {"If-None-Match": etag, "If-Modified-Since": format_datetime(datetime.now(UTC))}
+        assert (await h.client.get(FEED, headers=stale)).status_code == 200
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+async def test_the_sign_up_page_links_its_feed(sqlite_url: str, tmp_path: Path, lang: str) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        page = await h.client.get(f"/subscribe/{TOPIC}?lang={lang}")
+        head = page.text.split("</head>")[0]
+        assert (
+            f'<link rel="alternate" type="application/atom+xml" href="{FEED}?lang={lang}"' in head
+        )
+        assert f'href="{FEED}?lang={lang}" type="application/atom+xml">' in page.text
+        embed = await h.client.get(f"/embed/subscribe/{TOPIC}?lang={lang}")
+        assert f'href="{FEED}?lang={lang}" type="application/atom+xml">' not in embed.text
