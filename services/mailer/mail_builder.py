@@ -155,7 +155,8 @@ class MailBuilder:
             return render_digest(
                 self._env,
                 language=language,
-                period=reference.period(self._tz),
+                # The period's start, or the earliest change it holds after missed runs.
+                period=reference.period(self._tz).since(c.occurred_at for c in wanted),
                 sections=sections,
                 list_id=self._settings.list_id,
                 **self._common,

@@ -9,7 +9,8 @@ always tile time with no gap and no overlap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,19 @@ class Period:
         """Tell whether ``moment`` falls inside the half-open window."""
         _require_aware("moment", moment)
         return self.start <= moment < self.end
+
+    def since(self, moments: Iterable[datetime]) -> Period:
+        """Return the window a digest states: this period, begun early enough for every moment.
+
+        A run takes every item owed before its end, so after missed runs (or a change of rhythm)
+        a digest holds changes from before its period began; the mail must say so rather than
+        name a window its own list contradicts. The end, and so the key, stay the period's.
+        """
+        start = self.start
+        for moment in moments:
+            _require_aware("moment", moment)
+            start = min(start, moment.astimezone(UTC))
+        return replace(self, start=start)
 
 
 @dataclass(frozen=True, slots=True)

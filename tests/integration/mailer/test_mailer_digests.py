@@ -203,6 +203,38 @@ async def test_after_three_days_down_one_digest_carries_everything(harness: Harn
     assert len(titles(harness)) == 1, "nothing owed: no empty digest"
 
 
+def stated_periods(harness: Harness, address: str = ADDRESS) -> list[str]:
+    """Return, per mail the address got, the window its text says it covers."""
+    found = []
+    for mail in harness.received_by(address):
+        plain = mail.message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        lines = plain.get_content().splitlines()
+        found.extend(line.strip() for line in lines if line.startswith("Endringer fra "))
+    return found
+
+
+async def test_a_made_up_digest_states_a_window_that_holds_its_changes(harness: Harness) -> None:
+    harness.clock.set(at("2026-12-04T09:00:00+00:00"))
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await change_at(harness, "2026-12-04T10:00:00+00:00", "Endring 4")
+    await change_at(harness, "2026-12-06T12:30:00+00:00", "Endring 6")
+    # The runs of 5 and 6 December were missed; the one of the 7th carries both changes.
+    harness.clock.set(at("2026-12-07T08:00:00+00:00"))
+    await digest_now(harness)
+    await change_at(harness, "2026-12-07T09:00:00+00:00", "Endring 7")
+    harness.clock.set(at("2026-12-08T06:00:00+00:00"))
+    await digest_now(harness)
+
+    assert titles(harness) == [["Endring 4", "Endring 6"], ["Endring 7"]]
+    assert stated_periods(harness) == [
+        "Endringer fra 4. desember 2026, 11:00 til 7. desember 2026, 07:00.",
+        # A digest on time states its own period.
+        "Endringer fra 7. desember 2026, 07:00 til 8. desember 2026, 07:00.",
+    ]
+
+
 async def _change_frequency(harness: Harness, subscriber_id: uuid.UUID, frequency: str) -> None:
     token = harness.runtime.signer.sign("manage", subscriber_id, harness.clock.now())
     saved = await handlers.update_preferences(

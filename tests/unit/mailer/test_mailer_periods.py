@@ -209,3 +209,18 @@ def test_period_normalises_to_utc_and_rejects_empty_windows() -> None:
         Period("daily", period.end, period.start)
     with pytest.raises(ValueError):
         Period("daily", period.start, period.start)
+
+
+def test_a_period_stated_since_its_earliest_change_keeps_its_end_and_key() -> None:
+    period = period_ending_at_or_before("daily", utc(2026, 12, 7, 8), tz=OSLO, hour=7)
+    stated = period.since([utc(2026, 12, 6, 12), oslo(2026, 12, 4, 11), utc(2026, 12, 7, 5)])
+    assert stated.start == utc(2026, 12, 4, 10)
+    assert (
+        (stated.end, stated.key)
+        == (period.end, period.key)
+        == (utc(2026, 12, 7, 6), "daily:2026-12-07")
+    )
+    # Changes inside the period leave it as it is; so does a digest of none.
+    assert period.since([utc(2026, 12, 6, 12)]) == period == period.since([])
+    with pytest.raises(ValueError, match="aware"):
+        period.since([datetime(2026, 12, 4, 11)])
