@@ -21,6 +21,7 @@ from services.admin.domain.accounts import (
     SESSION_TTL,
     AdminError,
     Principal,
+    WeakPassword,
     check_new_account,
     check_password_strength,
     digest,
@@ -71,7 +72,7 @@ class SignIn:
     """The outcome of a sign-in: the new session's id, or why there is none."""
 
     session_id: str | None
-    refused: str | None  # "login_failed" or "login_limited"
+    refused: str | None  # "login_failed", "login_limited", or why a new password is refused
     # For a limited attempt: when this client may try this name again.
     retry_at: datetime | None = None
 
@@ -109,10 +110,11 @@ async def admit_sign_in(
     return SignIn(None, "login_limited", retry_at)
 
 
-async def sign_in(
+async def _verify(
     session: AsyncSession, secret_key: str, name: str, password: str, client: str, now: datetime
-) -> SignIn:
-    """Check the name and password of an admitted attempt; open a session if they match."""
+) -> Principal | None:
+    """Check an admitted attempt's password: a failure counts against the client, a match
+    forgets the client's failures for the name."""
     principal = await check_password(session, name, password)
     if principal is None:
         # Only failures count against the client, so signing in often never locks anyone out.
@@ -120,12 +122,49 @@ async def sign_in(
             session, limit_key(secret_key, "client", client), LOGIN_LIMIT_PER_CLIENT, now
         )
         audit_log.record(session, actor=name, action="login_failed", client=client, now=now)
-        return SignIn(None, "login_failed")
+        return None
     await login_failures.forget(session, _pair_key(secret_key, name, client))
+    return principal
+
+
+async def sign_in(
+    session: AsyncSession, secret_key: str, name: str, password: str, client: str, now: datetime
+) -> SignIn:
+    """Check the name and password of an admitted attempt; open a session if they match."""
+    principal = await _verify(session, secret_key, name, password, client, now)
+    if principal is None:
+        return SignIn(None, "login_failed")
     session_id = await start_session(session, principal, now)
     await accounts.note_login(session, principal.user_id, now)
     audit_log.record(session, actor=name, action="login", client=client, now=now)
     return SignIn(session_id, None)
+
+
+async def change_own_password(
+    session: AsyncSession,
+    secret_key: str,
+    signed_in: Principal,
+    current: str,
+    new: str,
+    client: str,
+    now: datetime,
+) -> SignIn:
+    """Replace a signed-in admin's password, admitted and checked like a sign-in.
+
+    Every session of the account ends; the answer carries a fresh one for this browser, or
+    why there is none ("login_failed", "password_short", "password_weak").
+    """
+    principal = await _verify(session, secret_key, signed_in.name, current, client, now)
+    if principal is None or principal.user_id != signed_in.user_id:
+        return SignIn(None, "login_failed")
+    try:
+        await set_password(session, signed_in.name, new)
+    except WeakPassword as weak:
+        return SignIn(None, weak.reason)
+    audit_log.record(
+        session, actor=signed_in.name, action="password_changed", client=client, now=now
+    )
+    return SignIn(await start_session(session, principal, now), None)
 
 
 async def start_session(session: AsyncSession, user: Principal, now: datetime) -> str:

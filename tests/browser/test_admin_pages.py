@@ -14,6 +14,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from services.admin.entrypoints.wording import MESSAGES
 from tests.browser.admin_support import (
     AUDITOR,
     ERASED,
@@ -192,4 +193,24 @@ def test_operations_diff_and_accounts(page: Page, admin_app: AdminApp, language:
     expect(page.get_by_role("row", name=OPERATOR)).to_contain_text(admin_text(language, "Active"))
     assert_accessible(page, language)
     go(page, f"{admin_app.base_url}/admin/audit{query}")
+    assert_accessible(page, language)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_weak_new_password_is_refused_on_an_accessible_page(
+    page: Page, admin_app: AdminApp, language: str
+) -> None:
+    query = "" if language == "nb" else f"?lang={language}"
+    sign_in(page, admin_app, AUDITOR, language)
+    go(page, f"{admin_app.base_url}/admin{query}")
+    page.get_by_role("link", name=admin_text(language, "Change password")).click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Change password"))
+    assert_accessible(page, language)
+
+    page.get_by_label(admin_text(language, "Current password")).fill(PASSWORD)
+    page.get_by_label(admin_text(language, "New password"), exact=True).fill("aaaaaaaaaaaa")
+    page.get_by_label(admin_text(language, "New password again")).fill("aaaaaaaaaaaa")
+    assert press(page, admin_text(language, "Change password")).status == 400
+    expect(page.get_by_role("alert")).to_have_text(admin_text(language, MESSAGES["password_weak"]))
     assert_accessible(page, language)

@@ -89,6 +89,9 @@ ADMIN_PAGES = [
     "admin operations",
     "admin diff",
     "admin users",
+    "admin password",
+    "admin password refused",
+    "admin password changed",
     "admin forbidden",
 ]
 MAILS = [
@@ -197,6 +200,13 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             diff = f"/admin/sources/{source}/diff?from={first}&to={third}"
             pages["admin diff"] = (await client.get(diff)).text
             pages["admin users"] = (await client.get("/admin/users")).text
+            pages["admin password"] = (await client.get("/admin/password")).text
+            weak = {"current": admin.PASSWORD, "new": "a" * 12, "again": "a" * 12}
+            weak["csrf_token"] = csrf(pages["admin password"])
+            refused = await client.post("/admin/password", data=weak)
+            assert refused.status_code == 400
+            pages["admin password refused"] = refused.text
+            pages["admin password changed"] = (await client.get("/admin/password?done=1")).text
         async with h.client() as client:
             await admin.sign_in(client, "revisor")
             forbidden = await client.get("/admin/users")

@@ -1,20 +1,28 @@
-"""Signing in and out of the admin pages."""
+"""Signing in and out of the admin pages, and changing one's own password."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
 from services.admin.domain.accounts import SESSION_TTL
 from services.admin.entrypoints.access import (
     SESSION_COOKIE,
+    Admin,
     AdminDep,
     AuditorPage,
     client_of,
+    language_of,
     posted_form,
 )
 from shared.db import transaction
+from shared.vocabulary import DEFAULT_LANGUAGE
 from shared.web import rate_limit
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -35,6 +43,47 @@ async def login_form(request: Request, admin: AdminDep) -> HTMLResponse:
     )
 
 
+Check = Callable[[AsyncSession, str, str, datetime], Awaitable[handlers.SignIn]]
+
+
+async def _attempt(request: Request, admin: Admin, name: str, check: Check) -> handlers.SignIn:
+    """Admit a password attempt for ``name`` from this client, then run ``check`` on it."""
+    secret_key, client = admin.runtime.settings.secret_key, client_of(request)
+    now = admin.runtime.clock.now()
+    # Two transactions: the attempt is counted and committed before the slow password check.
+    async with transaction(admin.runtime.sessions) as session:
+        outcome = await handlers.admit_sign_in(session, secret_key, name, client, now)
+    if outcome is None:
+        async with transaction(admin.runtime.sessions) as session:
+            outcome = await check(session, secret_key, client, now)
+    return outcome
+
+
+def _refused(
+    request: Request, admin: Admin, outcome: handlers.SignIn, template: str, **context: Any
+) -> HTMLResponse:
+    status = {"login_limited": 429, "login_failed": 401}.get(outcome.refused or "", 400)
+    page = admin.render(request, template, status_code=status, error=outcome.refused, **context)
+    if outcome.retry_at is not None:
+        now = admin.runtime.clock.now()
+        page.headers["Retry-After"] = rate_limit.retry_after(now, outcome.retry_at)
+    return page
+
+
+def _signed_in(request: Request, session_id: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(SESSION_TTL.total_seconds()),
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        path="/admin",
+    )
+    return response
+
+
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request, admin: AdminDep) -> Response:
     """Sign in with name and password; failures are counted and limited."""
@@ -43,37 +92,48 @@ async def login(request: Request, admin: AdminDep) -> Response:
     if fields is None:
         return admin.render(request, "login.html", status_code=400, error="bad_form", next=target)
     name, password = fields.get("name", "").strip(), fields.get("password", "")
-    secret_key, client = admin.runtime.settings.secret_key, client_of(request)
-    now = admin.runtime.clock.now()
-    # Two transactions: the attempt is counted and committed before the slow password check.
-    async with transaction(admin.runtime.sessions) as session:
-        outcome = await handlers.admit_sign_in(session, secret_key, name, client, now)
-    if outcome is None:
-        async with transaction(admin.runtime.sessions) as session:
-            outcome = await handlers.sign_in(session, secret_key, name, password, client, now)
+
+    async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
+        return await handlers.sign_in(session, key, name, password, client, now)
+
+    outcome = await _attempt(request, admin, name, check)
     if outcome.session_id is None:
-        limited = outcome.refused == "login_limited"
-        page = admin.render(
-            request,
-            "login.html",
-            status_code=429 if limited else 401,
-            error=outcome.refused,
-            next=target,
+        return _refused(request, admin, outcome, "login.html", next=target)
+    return _signed_in(request, outcome.session_id, target)
+
+
+@router.get("/password", response_class=HTMLResponse)
+async def password_form(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
+    """Show the form that changes the signed-in admin's own password."""
+    done = request.query_params.get("done") == "1"
+    return admin.render(request, "password.html", actor=actor.principal, error=None, done=done)
+
+
+@router.post("/password", response_class=HTMLResponse)
+async def change_password(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
+    """Change one's own password: the current one is checked like a sign-in, the new one's
+    strength like a new account's. Other browsers signed in as this admin are signed out."""
+    fields = await posted_form(request, admin)
+    page = {"actor": actor.principal, "done": False}
+    if fields is None:
+        return admin.render(request, "password.html", status_code=400, error="bad_form", **page)
+    current, new = fields.get("current", ""), fields.get("new", "")
+    if new != fields.get("again", ""):
+        return admin.render(
+            request, "password.html", status_code=400, error="password_mismatch", **page
         )
-        if outcome.retry_at is not None:
-            page.headers["Retry-After"] = rate_limit.retry_after(now, outcome.retry_at)
-        return page
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        outcome.session_id,
-        max_age=int(SESSION_TTL.total_seconds()),
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        path="/admin",
-    )
-    return response
+
+    async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
+        return await handlers.change_own_password(
+            session, key, actor.principal, current, new, client, now
+        )
+
+    outcome = await _attempt(request, admin, actor.principal.name, check)
+    if outcome.session_id is None:
+        return _refused(request, admin, outcome, "password.html", **page)
+    language = language_of(request)
+    done = "/admin/password?done=1" + ("" if language == DEFAULT_LANGUAGE else f"&lang={language}")
+    return _signed_in(request, outcome.session_id, done)
 
 
 @router.post("/logout")

@@ -20,6 +20,20 @@ MESSAGES: Final[dict[str, str]] = {
         "each failure makes the wait longer."
     ),
     "bad_form": N_("The form had expired. Please try again."),
+    # Changing one's password (the length is accounts.MIN_PASSWORD).
+    "password_rule": N_(
+        "At least 12 characters, and hard to guess: four or more words that do not belong "
+        "together are a good password."
+    ),
+    "password_short": N_("The new password is shorter than 12 characters."),
+    "password_weak": N_(
+        "The new password is too easy to guess: it is a common password, or made of words, "
+        "names, dates, repeats or keyboard patterns that are tried early. Choose another."
+    ),
+    "password_mismatch": N_("The two new passwords are not the same."),
+    "password_changed": N_(
+        "Your password is changed. Other browsers signed in as you have been signed out."
+    ),
     "invalid_address": N_("This is not a valid email address."),
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
