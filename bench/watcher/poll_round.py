@@ -20,8 +20,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.watcher.adapters.fetcher import HttpFetcher
-from services.watcher.adapters.source_rows import Claim
 from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.outcome import SourceState
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from shared.catalogue import Source
 from shared.clock import SystemClock
@@ -66,7 +66,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
     slots = asyncio.Semaphore(concurrency)
     freeze_startup_objects()  # as `varsel run` does once it has started
 
-    async def one(claim: Claim) -> str:
+    async def one(claim: SourceState) -> str:
         async with slots:
             return await poll(deps, claim)
 

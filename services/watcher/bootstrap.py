@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.fetcher import HttpFetcher
-from services.watcher.adapters.source_rows import Claim
 from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.domain.outcome import OutcomeKind, SourceState
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from services.watcher.retention import purge_snapshots
 from shared.db import Base
@@ -75,14 +75,14 @@ class Watcher:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _poll(self, claim: Claim) -> None:
+    async def _poll(self, claim: SourceState) -> None:
         async with self._slots:
             try:
                 outcome = await poll(self.deps, claim)
             except Exception:
                 log.exception("watcher: poll of source %d crashed", claim.id)
                 return
-        if outcome == "changed":
+        if outcome is OutcomeKind.CHANGED:
             self._runtime.relay.wake()
 
     async def housekeeping(self) -> dict[str, int]:

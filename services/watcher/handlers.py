@@ -9,23 +9,23 @@ import logging
 import random
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.watcher.adapters.fetcher import Fetched, Fetcher, FetchError
+from services.watcher.adapters.fetcher import Fetcher, FetchError
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
-from services.watcher.adapters.source_rows import Claim, QuietOutcome, claim_rows, load_claim
+from services.watcher.adapters.outcomes import store_outcome
+from services.watcher.adapters.source_rows import QuietOutcome, claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
-from services.watcher.content_store import FAILING, Parsed, store_parsed
-from services.watcher.domain.content import Content, ContentError, parse_content
-from services.watcher.health import failing_event, recovered_event
+from services.watcher.domain.content import ContentError, parse_content
+from services.watcher.domain.decide import decide, draw_jitter
+from services.watcher.domain.outcome import Answer, Health, Outcome, OutcomeKind, SourceState
 from shared.catalogue import Source
 from shared.clock import Clock
-from shared.outbox import record
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,6 @@ class WatcherDeps:
         self.worker.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
 
 
-def _jittered(now: datetime, interval: int) -> datetime:
-    return now + timedelta(seconds=interval * random.uniform(0.9, 1.1))
-
-
 async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: datetime) -> None:
     """Make the sources table match the catalogue; spread first polls so none fire at once."""
     wanted = {s.url: s for s in sources}
@@ -89,7 +85,7 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
                     selector=source.selector,
                     ignore=list(source.ignore),
                     active=True,
-                    status="new",
+                    status=Health.NEW,
                     consecutive_failures=0,
                     next_check_at=first,
                 )
@@ -114,7 +110,7 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
             row.active = False
 
 
-async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
+async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[SourceState]:
     """Lease due sources to this poller (SKIP LOCKED lets replicas share the work)."""
     now = deps.clock.now()
     return await deps.transactions.run(
@@ -129,139 +125,88 @@ async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
     )
 
 
-async def poll(deps: WatcherDeps, source: Claim | int) -> str:
-    """Poll one source (a claim, or an id read afresh); return what happened."""
+async def poll(deps: WatcherDeps, source: SourceState | int) -> OutcomeKind:
+    """Poll one source (as claimed, or an id read afresh); return what happened."""
     if isinstance(source, int):
         async with deps.sessions() as session:
             loaded = await load_claim(session, source)
         if loaded is None:
-            return "gone"
+            return OutcomeKind.GONE
         source = loaded
-    fetched, error = await _fetch(deps, source)
-    body_hash = None
-    if fetched is not None and not fetched.not_modified:
-        body_hash = hashlib.sha256(fetched.body).hexdigest()
-    same_bytes = body_hash is not None and source.has_baseline and body_hash == source.body_hash
-    now = deps.clock.now()
-    if fetched is not None and (fetched.not_modified or same_bytes) and not source.failing:
-        # Nothing new and no status to change: one batched UPDATE, no ORM, no parsing.
-        validators = fetched if same_bytes else source
-        await deps.writes.quiet(
-            QuietOutcome(
-                source_id=source.id,
-                checked_at=now,
-                next_check_at=_jittered(now, source.interval_seconds),
-                etag=validators.etag,
-                last_modified=validators.last_modified,
-            )
+    answer = await _answer(deps, source)
+    decision = partial(
+        decide,
+        answer=answer,
+        read_under=source.rules,
+        now=deps.clock.now(),
+        jitter=draw_jitter(),
+        failure_threshold=deps.failure_threshold,
+    )
+    if answer.content is None and answer.error is None:
+        # Nothing new and, unless it recovers, no status to change: decided on the row as
+        # claimed and written in a batched UPDATE, without reading the row again.
+        quiet = decision(source, history=None)
+        if quiet.quiet:
+            await deps.writes.quiet(QuietOutcome.of(quiet))
+            _tell(quiet)
+            return quiet.kind
+    # New content, a failure or a recovery: decided again on the row read under its lock.
+    outcome = await deps.writes.write(
+        partial(
+            store_outcome,
+            source_id=source.id,
+            decide=lambda state, history: decision(state, history=history),
+            history=answer.content is not None,
+            admin_url=deps.admin_url,
+            lock=not deps.sqlite,
         )
-        return "unchanged" if same_bytes else "not-modified"
-    content: Content | None = None
-    if fetched is not None and not fetched.not_modified and not same_bytes:
-        try:
-            # Parsed before the transaction opens, so no row lock waits on the parser.
-            content = await asyncio.get_running_loop().run_in_executor(
-                deps.worker,
-                partial(
-                    contextvars.copy_context().run,  # as asyncio.to_thread does: log context
-                    parse_content,
-                    source.kind,  # type: ignore[arg-type]
-                    fetched.body,
-                    content_type=fetched.content_type,
-                    selector=source.selector,
-                    ignore=source.ignore,
-                ),
-            )
-        except ContentError as exc:
-            fetched, error = None, f"no usable content: {exc}"
-    parsed = None
-    if content is not None and fetched is not None and body_hash is not None:
-        parsed = Parsed(source, fetched, body_hash, content, now)
-        if not source.failing:
-            outcome = await deps.writes.write(
-                partial(store_parsed, parsed=parsed, admin_url=deps.admin_url, lock=not deps.sqlite)
-            )
-            if outcome != FAILING:
-                return outcome
-    # Failures and recoveries change the status and may tell operators: the ORM path.
-    async with deps.sessions() as session, session.begin():
-        row = await session.get(WatchedSource, source.id, with_for_update=True)
-        if row is None:
-            return "gone"
-        row.last_checked_at = now
-        row.next_check_at = _jittered(now, row.interval_seconds)
-        row.lease_owner = None
-        row.lease_until = None
-        if fetched is None:
-            return await _failed(deps, session, row, error or "unknown error")
-        if parsed is not None and _rules_changed(row, source):
-            # The catalogue changed the extraction rules mid-poll: poll again under the new ones.
-            row.body_hash = None
-            row.next_check_at = now
-            return "rules-changed"
-        await _succeeded(session, row)
-        if parsed is None:
-            if not fetched.not_modified:
-                row.etag, row.last_modified = fetched.etag, fetched.last_modified
-            return "not-modified" if fetched.not_modified else "unchanged"
-        await session.flush()  # the status is reset; the content is stored like any other
-        conn = await session.connection()
-        return await conn.run_sync(
-            store_parsed, parsed=parsed, admin_url=deps.admin_url, lock=not deps.sqlite
-        )
+    )
+    if outcome is None:
+        return OutcomeKind.GONE
+    _tell(outcome)
+    return outcome.kind
 
 
-async def _fetch(deps: WatcherDeps, source: Claim) -> tuple[Fetched | None, str | None]:
+def _tell(outcome: Outcome) -> None:
+    notice = outcome.notice
+    if notice is not None:
+        log.log(notice.level, notice.message, *notice.args)
+
+
+async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
+    """Fetch a source; parse the body when its bytes are new (off the event loop)."""
     try:
         fetched = await deps.fetcher.fetch(
             source.url, etag=source.etag, last_modified=source.last_modified
         )
     except FetchError as exc:
-        return None, str(exc)
+        return Answer.failed(str(exc))
     except Exception as exc:
         log.exception("watcher: unexpected error fetching %s", source.url)
-        return None, f"unexpected error: {type(exc).__name__}"
-    return fetched, None
-
-
-def _rules_changed(row: WatchedSource, source: Claim) -> bool:
-    return (row.kind, row.selector, tuple(row.ignore or ())) != (
-        source.kind,
-        source.selector,
-        source.ignore,
-    )
-
-
-async def _failed(deps: WatcherDeps, session: AsyncSession, row: WatchedSource, reason: str) -> str:
-    row.consecutive_failures += 1
-    row.last_error = reason[:2000]
-    if row.consecutive_failures == deps.failure_threshold:
-        row.status = "failing"
-        log.error(
-            "watcher: source %s is failing after %d attempts in a row: %s",
-            row.url,
-            row.consecutive_failures,
-            reason,
+        return Answer.failed(f"unexpected error: {type(exc).__name__}")
+    if fetched.not_modified:
+        return Answer(not_modified=True)
+    body_hash = hashlib.sha256(fetched.body).hexdigest()
+    answer = Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
+    if source.has_bytes(body_hash):
+        return answer
+    try:
+        # Parsed before the transaction opens, so no row lock waits on the parser.
+        content = await asyncio.get_running_loop().run_in_executor(
+            deps.worker,
+            partial(
+                contextvars.copy_context().run,  # as asyncio.to_thread does: log context
+                parse_content,
+                source.rules.kind,  # type: ignore[arg-type]
+                fetched.body,
+                content_type=fetched.content_type,
+                selector=source.rules.selector,
+                ignore=source.rules.ignore,
+            ),
         )
-        # Told once: in the same transaction that flips the status.
-        await record(session, failing_event(row))
-    else:
-        log.warning(
-            "watcher: poll of %s failed (%d in a row): %s",
-            row.url,
-            row.consecutive_failures,
-            reason,
-        )
-    return "failed"
-
-
-async def _succeeded(session: AsyncSession, row: WatchedSource) -> None:
-    if row.status == "failing":
-        log.warning("watcher: source %s has recovered", row.url)
-        await record(session, recovered_event(row))
-    row.status = "ok"
-    row.consecutive_failures = 0
-    row.last_error = None
+    except ContentError as exc:
+        return Answer.failed(f"no usable content: {exc}")
+    return replace(answer, content=content)
 
 
 async def release_stale_leases(session: AsyncSession, now: datetime) -> None:

@@ -16,29 +16,13 @@ from sqlalchemy import Connection, Integer, Row, Table, Update, bindparam, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState
 
 _SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
 _c = _SOURCES.c
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A source leased for one poll, with what fetching and parsing it needs."""
-
-    id: int
-    url: str
-    kind: str
-    interval_seconds: int
-    selector: str | None
-    ignore: tuple[str, ...]
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-    has_baseline: bool
-    failing: bool
-
-
-_CLAIM_COLUMNS = (
+CLAIM_COLUMNS = (
     _c.id,
     _c.url,
     _c.kind,
@@ -50,22 +34,27 @@ _CLAIM_COLUMNS = (
     _c.body_hash,
     _c.fingerprint,
     _c.status,
+    _c.consecutive_failures,
+    _c.last_error,
+    _c.title,
 )
 
 
-def _claim(row: Row[*tuple[Any, ...]]) -> Claim:
-    return Claim(
+def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
+    """Return the poll's view of a source row (any row holding the claim's columns)."""
+    return SourceState(
         id=row.id,
         url=row.url,
-        kind=row.kind,
+        rules=Rules(row.kind, row.selector, tuple(row.ignore or ())),
         interval_seconds=row.interval_seconds,
-        selector=row.selector,
-        ignore=tuple(row.ignore or ()),
+        status=Health(row.status),
+        consecutive_failures=row.consecutive_failures,
+        last_error=row.last_error,
+        title=row.title,
         etag=row.etag,
         last_modified=row.last_modified,
         body_hash=row.body_hash,
-        has_baseline=row.fingerprint is not None,
-        failing=row.status == "failing",
+        fingerprint=row.fingerprint,
     )
 
 
@@ -86,7 +75,7 @@ def _claim_statement(*, skip_locked: bool) -> Update:
         update(_SOURCES)
         .where(_c.id.in_(due.scalar_subquery()))
         .values(lease_owner=bindparam("c_owner"), lease_until=bindparam("c_until"))
-        .returning(*_CLAIM_COLUMNS)
+        .returning(*CLAIM_COLUMNS)
     )
 
 
@@ -102,40 +91,36 @@ def claim_rows(
     owner: str,
     limit: int,
     skip_locked: bool,
-) -> list[Claim]:
+) -> list[SourceState]:
     """Lease up to ``limit`` due sources to ``owner`` in one statement, oldest due first."""
     result = conn.execute(
         _CLAIM[skip_locked],
         {"c_now": now, "c_until": until, "c_owner": owner, "c_limit": limit},
     )
-    return sorted((_claim(row) for row in result), key=lambda c: c.id)
+    return sorted((source_state(row) for row in result), key=lambda c: c.id)
 
 
-async def load_claim(session: AsyncSession, source_id: int) -> Claim | None:
+async def load_claim(session: AsyncSession, source_id: int) -> SourceState | None:
     """Read what polling a source needs, without leasing it."""
-    row = (await session.execute(select(*_CLAIM_COLUMNS).where(_c.id == source_id))).first()
-    return None if row is None else _claim(row)
+    row = (await session.execute(select(*CLAIM_COLUMNS).where(_c.id == source_id))).first()
+    return None if row is None else source_state(row)
 
 
-# What every successful poll leaves on its source row: the lease released, no failure counted.
-RELEASED_HEALTHY: dict[str, object] = {
-    "lease_owner": None,
-    "lease_until": None,
-    "status": "ok",
-    "consecutive_failures": 0,
-    "last_error": None,
-}
-
-# Columns a quiet poll sets; a failing source never takes this path (its recovery is an event).
+# Columns a quiet poll sets: a healthy row, as every quiet outcome leaves it (Outcome.quiet).
+# A failing source never takes this path (its recovery is an event).
 QUIET_UPDATE = (
     update(_SOURCES)
-    .where(_c.id == bindparam("q_id"), _c.status != "failing")
+    .where(_c.id == bindparam("q_id"), _c.status != Health.FAILING.value)
     .values(
         last_checked_at=bindparam("q_checked"),
         next_check_at=bindparam("q_next"),
         etag=bindparam("q_etag"),
         last_modified=bindparam("q_modified"),
-        **RELEASED_HEALTHY,
+        lease_owner=None,
+        lease_until=None,
+        status=Health.OK.value,
+        consecutive_failures=0,
+        last_error=None,
     )
 )
 
@@ -149,6 +134,19 @@ class QuietOutcome:
     next_check_at: datetime
     etag: str | None
     last_modified: str | None
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> QuietOutcome:
+        """Return the batched write of a quiet outcome; refuse any other (it needs the row)."""
+        if not outcome.quiet:
+            raise ValueError(f"a {outcome.kind} outcome is not quiet")
+        return cls(
+            outcome.source_id,
+            outcome.checked_at,
+            outcome.next_check_at,
+            outcome.etag,
+            outcome.last_modified,
+        )
 
     def params(self) -> dict[str, Any]:
         """Return the bind parameters of the quiet UPDATE."""

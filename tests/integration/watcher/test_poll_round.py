@@ -119,7 +119,7 @@ async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loo
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[tuple[str, str]] = []
-    real_parse, real_store = handlers.parse_content, handlers.store_parsed
+    real_parse, real_store = handlers.parse_content, handlers.store_outcome
 
     def parse(*args: Any, **kwargs: Any) -> Any:
         threads.append(("parse", threading.current_thread().name))
@@ -130,7 +130,7 @@ async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loo
         return real_store(*args, **kwargs)
 
     monkeypatch.setattr(handlers, "parse_content", parse)
-    monkeypatch.setattr(handlers, "store_parsed", store)
+    monkeypatch.setattr(handlers, "store_outcome", store)
     ids = []
     for n in range(6):
         site.set(f"/p{n}", Route(page(f"<p>Side {n} av seks i en lang serie.</p>").encode()))

@@ -1,0 +1,147 @@
+"""Storing a poll's outcome in Core statements: one read of the row, then only the writes needed.
+
+A changed page is one SELECT (the source row joined to its latest snapshot), one snapshot
+INSERT, one source UPDATE and one outbox INSERT, all in the caller's transaction and run in
+one go (one greenlet, or SQLite's writer thread: see group_writes), so no ORM unit of work or
+identity map is built for it. What to write is decided by ``decide`` (domain/decide.py) on
+the row as read here, under its lock; this module only stores the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+
+from services.watcher.adapters.snapshots import pack, unpack
+from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
+from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.domain.news import diff_url
+from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
+from shared.outbox import append_statement, outbox_row
+
+_SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
+_SNAPSHOTS: Table = Snapshot.__table__  # type: ignore[assignment]
+_s = _SOURCES.c
+_p = _SNAPSHOTS.c
+
+_older = _SNAPSHOTS.alias("older")
+_LATEST_ID = (
+    select(func.max(_older.c.id))
+    .where(_older.c.source_id == _s.id)
+    .correlate(_SOURCES)
+    .scalar_subquery()
+)
+# Built once: a statement built per poll costs its cache-key walk every time.
+_ROW = select(*CLAIM_COLUMNS).where(_s.id == bindparam("source_id"))
+_WITH_HISTORY = (
+    select(
+        *CLAIM_COLUMNS,
+        _s.topics,
+        _s.last_changed_at,
+        _p.id.label("snap_id"),
+        _p.fingerprint.label("snap_fingerprint"),
+        _p.content.label("snap_content"),
+        _p.meta.label("snap_meta"),
+    )
+    .select_from(_SOURCES.outerjoin(_SNAPSHOTS, _p.id == _LATEST_ID))
+    .where(_s.id == bindparam("source_id"))
+)
+_READ = {
+    (history, lock): (statement.with_for_update(of=_SOURCES) if lock else statement)
+    for history, statement in ((False, _ROW), (True, _WITH_HISTORY))
+    for lock in (False, True)
+}
+_INSERT_SNAPSHOT = insert(_SNAPSHOTS).returning(_p.id)
+_INSERT_OUTBOX = append_statement()
+_SETTLED: dict[str, Any] = {
+    "last_checked_at": bindparam("s_checked"),
+    "next_check_at": bindparam("s_next"),
+    "etag": bindparam("s_etag"),
+    "last_modified": bindparam("s_modified"),
+    "body_hash": bindparam("s_body_hash"),
+    "status": bindparam("s_status"),
+    "consecutive_failures": bindparam("s_failures"),
+    "last_error": bindparam("s_error"),
+    "lease_owner": None,
+    "lease_until": None,
+}
+_SETTLE = update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED)
+_STORE = (
+    update(_SOURCES)
+    .where(_s.id == bindparam("s_id"))
+    .values(
+        **_SETTLED,
+        fingerprint=bindparam("s_fingerprint"),
+        title=bindparam("s_title"),
+        last_changed_at=bindparam("s_changed"),
+    )
+)
+
+Decision = Callable[[SourceState, History | None], Outcome]
+
+
+def store_outcome(
+    conn: Connection, *, source_id: int, decide: Decision, history: bool, admin_url: str, lock: bool
+) -> Outcome | None:
+    """Read the row (and its history when new content is compared), decide, store the outcome.
+
+    Returns None when the source is gone.
+    """
+    row = conn.execute(_READ[history, lock], {"source_id": source_id}).first()
+    if row is None:
+        return None
+    outcome = decide(source_state(row), _history(row) if history else None)
+    params: dict[str, Any] = {
+        "s_id": outcome.source_id,
+        "s_checked": outcome.checked_at,
+        "s_next": outcome.next_check_at,
+        "s_etag": outcome.etag,
+        "s_modified": outcome.last_modified,
+        "s_body_hash": outcome.body_hash,
+        "s_status": outcome.status.value,
+        "s_failures": outcome.consecutive_failures,
+        "s_error": outcome.last_error,
+    }
+    events: list[Any] = list(outcome.alerts)
+    stored = outcome.stored
+    if stored is None:
+        conn.execute(_SETTLE, params)
+    else:
+        link = None
+        if stored.snapshot is not None:
+            snapshot = stored.snapshot
+            snapshot_id: int = conn.execute(
+                _INSERT_SNAPSHOT,
+                {
+                    "source_id": outcome.source_id,
+                    "taken_at": outcome.checked_at,
+                    "fingerprint": snapshot.fingerprint,
+                    "title": snapshot.title,
+                    "published": snapshot.published,
+                    "updated": snapshot.updated,
+                    "content": pack(snapshot.content),
+                    "meta": snapshot.meta,
+                },
+            ).scalar_one()
+            if stored.previous_id is not None:
+                link = diff_url(admin_url, outcome.source_id, stored.previous_id, snapshot_id)
+        events += outcome.linked_changes(link)
+        params["s_fingerprint"] = stored.fingerprint
+        params["s_title"] = stored.title
+        params["s_changed"] = stored.last_changed_at
+        conn.execute(_STORE, params)
+    if events:
+        conn.execute(_INSERT_OUTBOX, [outbox_row(event) for event in events])
+    return outcome
+
+
+def _history(row: Any) -> History:
+    previous = None
+    if row.snap_id is not None:
+        previous = Previous(
+            row.snap_id, row.snap_fingerprint, row.snap_meta, partial(unpack, row.snap_content)
+        )
+    return History(tuple(row.topics or ()), row.last_changed_at, previous)

@@ -1,0 +1,235 @@
+"""The watcher's one decision: what a poll of a source comes to.
+
+``decide`` takes the source as the poll found it and what the fetch brought back, and returns
+an ``Outcome``: its kind, when to poll next, the health counters, what to store and the events
+to record. Pure: no I/O, no clock, no randomness (the caller draws the jitter), so every rule
+of polling is here, once, and tested as a table (tests/unit/watcher/test_watcher_decide.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.watcher.domain.model import Content
+from services.watcher.domain.news import change_events, seen_entries, snapshot_meta
+from services.watcher.domain.outbound import carried_text
+from services.watcher.domain.outcome import (
+    Answer,
+    Health,
+    History,
+    NewSnapshot,
+    Notice,
+    Outcome,
+    OutcomeKind,
+    Rules,
+    SourceState,
+    Stored,
+)
+from services.watcher.domain.summary import compare
+from shared.events import ContentChanged, SourceFailing, SourceRecovered
+
+# Polls are spread by up to a tenth of the interval either way, so sources added together do
+# not stay in step and hit their hosts in bursts.
+JITTER = (0.9, 1.1)
+TITLE_COLUMN = 500  # the title columns' width
+ERROR_COLUMN = 2000  # what is kept of a failure's reason
+
+
+def draw_jitter() -> float:
+    """Return a factor for the next interval (random: the one impure part, kept out of decide)."""
+    return random.uniform(*JITTER)
+
+
+def decide(
+    state: SourceState,
+    answer: Answer,
+    *,
+    read_under: Rules,
+    history: History | None,
+    now: datetime,
+    jitter: float,
+    failure_threshold: int,
+) -> Outcome:
+    """Return what a poll comes to.
+
+    ``read_under`` are the rules the body was parsed by (the catalogue may have changed them
+    since); ``history`` is needed only when the answer holds new content.
+    """
+    due = now + timedelta(seconds=state.interval_seconds * jitter)
+    if answer.error is not None:
+        return _failed(state, answer.error, now, due, failure_threshold)
+    content = answer.content
+    if content is not None and state.rules != read_under:
+        # Content read under the old rules says nothing about the new: no alert, no snapshot;
+        # forget the bytes so that the next poll (now) reads them again and re-baselines.
+        return Outcome(
+            kind=OutcomeKind.RULES_CHANGED,
+            source_id=state.id,
+            checked_at=now,
+            next_check_at=now,
+            status=state.status,
+            consecutive_failures=state.consecutive_failures,
+            last_error=state.last_error,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            body_hash=None,
+        )
+    alerts, notice = _healed(state)
+    stored: Stored | None = None
+    changes: tuple[ContentChanged, ...] = ()
+    if content is None:
+        # A 304 keeps the validators that earned it; the same bytes bring their own.
+        validators: SourceState | Answer = state if answer.not_modified else answer
+        kind = OutcomeKind.NOT_MODIFIED if answer.not_modified else OutcomeKind.UNCHANGED
+        body_hash = state.body_hash
+    else:
+        if history is None:
+            raise ValueError("new content is compared with the source's history: none was read")
+        kind, stored, changes, told = _compared(state, content, history, now)
+        validators, body_hash, notice = answer, answer.body_hash, notice or told
+    return Outcome(
+        kind=kind,
+        source_id=state.id,
+        checked_at=now,
+        next_check_at=due,
+        status=Health.OK,
+        consecutive_failures=0,
+        last_error=None,
+        etag=validators.etag,
+        last_modified=validators.last_modified,
+        body_hash=body_hash,
+        stored=stored,
+        changes=changes,
+        alerts=alerts,
+        notice=notice,
+    )
+
+
+def _failed(
+    state: SourceState, reason: str, now: datetime, due: datetime, threshold: int
+) -> Outcome:
+    failures = state.consecutive_failures + 1
+    error = reason[:ERROR_COLUMN]
+    status = state.status
+    alerts: tuple[SourceFailing, ...] = ()
+    notice = None
+    if failures == threshold:
+        status = Health.FAILING
+        # Told once: stored with the status it flips.
+        alerts = (
+            SourceFailing(
+                source_id=state.id,
+                source_url=state.url,
+                title=state.title or state.url,
+                failures=failures,
+                last_error=error,
+            ),
+        )
+        notice = Notice(
+            logging.ERROR,
+            "watcher: source %s is failing after %d attempts in a row: %s",
+            (state.url, failures, error),
+        )
+    else:
+        notice = Notice(
+            logging.WARNING,
+            "watcher: poll of %s failed (%d in a row): %s",
+            (state.url, failures, error),
+        )
+    return Outcome(
+        kind=OutcomeKind.FAILED,
+        source_id=state.id,
+        checked_at=now,
+        next_check_at=due,
+        status=status,
+        consecutive_failures=failures,
+        last_error=error,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        body_hash=state.body_hash,
+        alerts=alerts,
+        notice=notice,
+    )
+
+
+def _healed(state: SourceState) -> tuple[tuple[SourceRecovered, ...], Notice | None]:
+    """Return what a useful answer tells of a source that failed before it."""
+    if state.failing:
+        recovered = SourceRecovered(
+            source_id=state.id,
+            source_url=state.url,
+            title=state.title or state.url,
+            failures=max(state.consecutive_failures, 1),
+            last_error=state.last_error or "unknown error",
+        )
+        notice = Notice(
+            logging.WARNING,
+            "watcher: source %s has recovered after %d failed polls",
+            (state.url, recovered.failures),
+        )
+        return (recovered,), notice
+    if state.consecutive_failures:
+        return (), Notice(
+            logging.INFO,
+            "watcher: poll of %s answered again after %d failures",
+            (state.url, state.consecutive_failures),
+        )
+    return (), None
+
+
+def _compared(
+    state: SourceState, content: Content, history: History, now: datetime
+) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None]:
+    fingerprint = content.fingerprint  # hashes all the text: computed once
+    previous = history.previous
+    # The row mirrors its latest snapshot's fingerprint: equal means nothing to store.
+    if fingerprint == state.fingerprint or (
+        previous is not None and fingerprint == previous.fingerprint
+    ):
+        stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
+        return OutcomeKind.UNCHANGED, stored, (), None
+    seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
+    title = carried_text(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
+    snapshot = NewSnapshot(
+        fingerprint=fingerprint,
+        title=title,
+        published=content.published,
+        updated=content.updated,
+        content=content,
+        meta=snapshot_meta(seen, content),
+    )
+    if previous is None:
+        stored = Stored(fingerprint, title, history.last_changed_at, snapshot, None)
+        notice = Notice(
+            logging.INFO, "watcher: baseline for %s taken; nobody is alerted", (state.url,)
+        )
+        return OutcomeKind.BASELINE, stored, (), notice
+    origin = _Origin(state.id, state.url, state.rules.kind, history.topics)
+    changes = tuple(change_events(origin, content, compare(previous.content, content), seen))
+    if not changes:
+        return (
+            OutcomeKind.UNCHANGED,
+            Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id),
+            (),
+            None,
+        )
+    stored = Stored(fingerprint, title, now, snapshot, previous.id)
+    return (
+        OutcomeKind.CHANGED,
+        stored,
+        changes,
+        Notice(logging.INFO, "watcher: %s changed", (state.url,)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """The source as a change event names it (news.NewsSource)."""
+
+    id: int
+    url: str
+    kind: str
+    topics: tuple[str, ...]

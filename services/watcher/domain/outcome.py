@@ -1,0 +1,197 @@
+"""What one poll of a source knows, and what it comes to: the values ``decide`` reads and returns.
+
+The write paths store an ``Outcome`` as it is; none of them decides anything of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from services.watcher.domain.model import Content
+from shared.events import ContentChanged, SourceFailing, SourceRecovered
+
+
+class OutcomeKind(StrEnum):
+    """What a poll came to; compares equal to the words the poller has always reported."""
+
+    BASELINE = "baseline"  # the first content of a source: remembered, nobody is alerted
+    CHANGED = "changed"  # a real change: events for the subscribers
+    UNCHANGED = "unchanged"  # new bytes or the same bytes, nothing anyone would call news
+    NOT_MODIFIED = "not-modified"  # the server answered 304
+    RULES_CHANGED = "rules-changed"  # extraction rules changed mid-poll: polled again under them
+    FAILED = "failed"  # no usable answer: counted, never a change
+    GONE = "gone"  # the source was removed while it was polled
+
+
+class Health(StrEnum):
+    """A source's status column."""
+
+    NEW = "new"
+    OK = "ok"
+    FAILING = "failing"
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """How a source's bodies are read; content is only compared under the rules it was read by."""
+
+    kind: str
+    selector: str | None
+    ignore: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source row as the poll found it: its rules, health, schedule and validators."""
+
+    id: int
+    url: str
+    rules: Rules
+    interval_seconds: int
+    status: Health
+    consecutive_failures: int
+    last_error: str | None
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    fingerprint: str | None  # of the content last stored; None before the baseline
+
+    @property
+    def failing(self) -> bool:
+        """Tell whether operators have been told this source is failing."""
+        return self.status is Health.FAILING
+
+    def has_bytes(self, body_hash: str | None) -> bool:
+        """Tell whether a body is byte for byte the one last read: no need to parse it."""
+        return (
+            body_hash is not None and self.fingerprint is not None and body_hash == self.body_hash
+        )
+
+
+class Previous:
+    """The latest snapshot of a source; its content is decoded only when a comparison needs it.
+
+    Most new bodies have the fingerprint already stored (a date or an advert changed), so the
+    snapshot's content is not read for them at all.
+    """
+
+    __slots__ = ("_content", "_decode", "fingerprint", "id", "meta")
+
+    def __init__(
+        self, id: int, fingerprint: str, meta: dict[str, Any] | None, decode: Callable[[], Content]
+    ) -> None:
+        self.id = id
+        self.fingerprint = fingerprint
+        self.meta = meta
+        self._decode = decode
+        self._content: Content | None = None
+
+    @property
+    def content(self) -> Content:
+        """Return the snapshot's content, decoded on first use."""
+        if self._content is None:
+            self._content = self._decode()
+        return self._content
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What comparing new content needs besides the row's state: read with it, under its lock."""
+
+    topics: tuple[str, ...]
+    last_changed_at: datetime | None
+    previous: Previous | None  # None: no snapshot yet
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one fetch brought back; new bytes come parsed, a failure as its reason."""
+
+    not_modified: bool = False
+    body_hash: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content: Content | None = None
+    error: str | None = None  # operator-readable: the fetch failed or the body was unusable
+
+    @classmethod
+    def failed(cls, reason: str) -> Answer:
+        """Return the answer of a fetch or parse that failed."""
+        return cls(error=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class NewSnapshot:
+    """Content to keep as the source's latest snapshot."""
+
+    fingerprint: str
+    title: str
+    published: date | None
+    updated: date | None
+    content: Content
+    meta: dict[str, Any] | None  # the bounded memory of feed entries already told
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What new content leaves on the source row, and the snapshot to add if it is new."""
+
+    fingerprint: str
+    title: str | None
+    last_changed_at: datetime | None
+    snapshot: NewSnapshot | None
+    previous_id: int | None  # the snapshot a diff of this one starts from
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A line for the operator's log (``message`` in %-style, never holding personal data)."""
+
+    level: int
+    message: str
+    args: tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Everything a poll changes: the row's new columns, the events to record, the log line."""
+
+    kind: OutcomeKind
+    source_id: int
+    checked_at: datetime
+    next_check_at: datetime
+    status: Health
+    consecutive_failures: int
+    last_error: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    stored: Stored | None = None  # set when new content was compared
+    changes: tuple[ContentChanged, ...] = ()  # their diff link is set once the snapshot has an id
+    alerts: tuple[SourceFailing | SourceRecovered, ...] = ()  # for operators
+    notice: Notice | None = None
+
+    @property
+    def quiet(self) -> bool:
+        """Tell whether only the schedule and validators change on a healthy row.
+
+        Such outcomes are written in batches (group_writes) without reading the row again.
+        """
+        return (
+            self.stored is None
+            and not self.changes
+            and not self.alerts
+            and self.status is Health.OK
+            and self.kind in (OutcomeKind.NOT_MODIFIED, OutcomeKind.UNCHANGED)
+        )
+
+    def linked_changes(self, diff_url: str | None) -> list[ContentChanged]:
+        """Return the change events pointing at the diff of the snapshot just stored."""
+        if diff_url is None:
+            return list(self.changes)
+        return [event.model_copy(update={"diff_url": diff_url}) for event in self.changes]
