@@ -36,6 +36,9 @@ from shared.events import ContentChanged, SourceFailing, SourceRecovered
 JITTER = (0.9, 1.1)
 TITLE_COLUMN = 500  # the title columns' width
 ERROR_COLUMN = 2000  # what is kept of a failure's reason
+# A source failing for long is logged again at 1, 2, 4, 8... failures in a row, and once an
+# hour when doubling would wait longer: a short interval must not flood the log.
+REMIND_SECONDS = 3600
 
 
 def draw_jitter() -> float:
@@ -133,7 +136,7 @@ def _failed(
             "watcher: source %s is failing after %d attempts in a row: %s",
             (state.url, failures, error),
         )
-    else:
+    elif _remind(failures, state.interval_seconds):
         notice = Notice(
             logging.WARNING,
             "watcher: poll of %s failed (%d in a row): %s",
@@ -153,6 +156,13 @@ def _failed(
         alerts=alerts,
         notice=notice,
     )
+
+
+def _remind(failures: int, interval_seconds: int) -> bool:
+    """Tell whether the n-th failure in a row is logged: at 1, 2, 4, 8..., then hourly."""
+    per_hour = max(1, REMIND_SECONDS // max(interval_seconds, 1))
+    doubling = failures & (failures - 1) == 0
+    return (doubling and failures < per_hour) or failures % per_hour == 0
 
 
 def _healed(state: SourceState) -> tuple[tuple[SourceRecovered, ...], Notice | None]:

@@ -73,7 +73,7 @@ class Harness:
                 url=url,
                 kind=kind,
                 topics=["tema"],
-                interval_seconds=900,
+                interval_seconds=extra.get("interval_seconds", 900),
                 selector=extra.get("selector"),
                 ignore=[],
                 active=True,

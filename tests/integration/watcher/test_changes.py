@@ -228,3 +228,27 @@ async def test_a_feed_entry_that_falls_off_and_comes_back_is_not_news(
     assert titles == ["Sak nummer 6 om folkehelse", "Sak nummer 7 om folkehelse"]
     urls = [e.url for e in await harness.events()]
     assert urls == ["https://example.no/sak/6", "https://example.no/sak/7"]
+
+
+async def test_a_source_that_keeps_failing_is_logged_ever_more_rarely(
+    site: ScriptedSite, harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"), interval_seconds=2)
+    await poll(harness.deps, source)
+    site.set("/p", Route(b"Service Unavailable", status=503))
+    caplog.set_level(logging.INFO, logger="services.watcher")
+
+    for _ in range(40):
+        assert await poll(harness.deps, source) == "failed"
+
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # The first failure, the second, failing (the threshold, 3), then the 4th, 8th, 16th, 32nd.
+    assert [r.args[1] for r in warned] == [1, 2, 3, 4, 8, 16, 32]  # type: ignore[index]
+    assert all(site.url("/p") in r.getMessage() for r in warned)
+
+    caplog.clear()
+    site.set("/p", Route(page().encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    (recovered,) = caplog.records
+    assert "recovered after 40 failed polls" in recovered.getMessage()

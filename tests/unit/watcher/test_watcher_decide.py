@@ -231,6 +231,25 @@ def test_only_a_healthy_304_or_same_bytes_is_quiet() -> None:
     assert not _decide(_state(), _body(OLD), _history()).quiet
 
 
+def _logged_failures(interval: int, polls: int) -> list[int]:
+    state, logged = _state(interval_seconds=interval), []
+    for _ in range(polls):
+        outcome = _decide(state, Answer.failed("HTTP 503"))
+        if outcome.notice is not None and outcome.notice.level >= logging.WARNING:
+            logged.append(outcome.consecutive_failures)
+        state = replace(
+            state, status=outcome.status, consecutive_failures=outcome.consecutive_failures
+        )
+    return logged
+
+
+def test_repeated_failures_are_logged_ever_more_rarely_then_hourly() -> None:
+    # Every 2 s: the change of state, then 1, 2, 4 ... and once an hour (1,800 polls).
+    assert _logged_failures(2, 4000) == [1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1800, 3600]
+    # Hourly polls: every failure is an hour after the last, so each is logged.
+    assert _logged_failures(3600, 5) == [1, 2, 3, 4, 5]
+
+
 def test_the_state_changes_are_told_once_each() -> None:
     reached = _decide(_state(consecutive_failures=2), Answer.failed("HTTP 503"))
     assert reached.notice is not None and reached.notice.level == logging.ERROR
