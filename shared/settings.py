@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
@@ -62,6 +64,9 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = Field(default=5, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
     failure_threshold: int = Field(default=3, ge=1)
+    # Sent with every fetch, so a site's operators can tell who polls them and how to reach
+    # whoever runs this installation. Empty: product, version and VARSEL_BASE_URL.
+    user_agent: str = Field(default="", max_length=500)
     # Told by mail when a source starts failing or recovers; comma-separated, empty: log only.
     operator_emails: Annotated[tuple[str, ...], NoDecode] = ()
     watcher_enabled: bool = True
@@ -113,6 +118,16 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL such as https://varsel.intern/admin")
         return value.rstrip("/")
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent_is_one_header_line(cls, value: str) -> str:
+        if not all(" " <= char <= "~" for char in value):
+            raise ValueError(
+                "must be printable ASCII on one line, such as "
+                "'varsel/1.0 (+https://varsel.example.no; drift@example.no)'"
+            )
+        return value.strip()
 
     @field_validator("operator_emails", mode="before")
     @classmethod
@@ -207,6 +222,11 @@ class Settings(BaseSettings):
         return self.admin_url or f"{self.base_url}/admin"
 
     @property
+    def resolved_user_agent(self) -> str:
+        """Return the User-Agent of every fetch, defaulting to ``varsel/<version> (+<base>)``."""
+        return self.user_agent or f"varsel/{product_version()} (+{self.base_url})"
+
+    @property
     def catalogue_path(self) -> Path:
         """Return the catalogue file, defaulting to the bundled public-health catalogue."""
         if self.config is not None:
@@ -217,3 +237,12 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Return where mail is written when no SMTP server is configured."""
         return self.var_dir / "outbox"
+
+
+@cache
+def product_version() -> str:
+    """Return the installed varsel's version (from its package metadata)."""
+    try:
+        return version("varsel")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"

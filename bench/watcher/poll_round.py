@@ -27,6 +27,7 @@ from shared.catalogue import Source
 from shared.clock import SystemClock
 from shared.db import create_engine
 from shared.heap import freeze_startup_objects
+from shared.settings import Settings
 
 
 def _cpu() -> float:
@@ -48,6 +49,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
             max_redirects=5,
             per_host=concurrency,
             allow_private=True,
+            user_agent=Settings().resolved_user_agent,  # as `varsel run` sends by default
         ),
         clock=clock,
         failure_threshold=3,

@@ -40,6 +40,7 @@ class Watcher:
                 max_redirects=settings.fetch_max_redirects,
                 per_host=settings.per_host_concurrency,
                 allow_private=settings.allow_private_addresses,
+                user_agent=settings.resolved_user_agent,
             ),
             clock=runtime.clock,
             failure_threshold=settings.failure_threshold,

@@ -53,9 +53,11 @@ class HttpFetcher:
         max_redirects: int,
         per_host: int,
         allow_private: bool,
+        user_agent: str,
         min_gap_seconds: float = 0.0,
     ) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self._user_agent = user_agent
         # Connecting must succeed within the timeout; the whole answer must arrive within
         # twice it (the deadline in fetch). No per-read timeout: aiohttp would re-arm a timer
         # for every chunk that arrives, and the deadline already ends a trickling answer.
@@ -113,7 +115,9 @@ class HttpFetcher:
     def _client(self) -> aiohttp.ClientSession:
         # Opened on first use: an aiohttp session belongs to the running event loop.
         if self._session is None:
-            self._session = open_session(public_only=not self._allow_private)
+            self._session = open_session(
+                user_agent=self._user_agent, public_only=not self._allow_private
+            )
         return self._session
 
     async def _get(self, url: str, headers: dict[str, str]) -> _Response:

@@ -12,11 +12,13 @@ import aiohttp
 
 from services.watcher.adapters.address_guard import PublicOnlyResolver
 
-USER_AGENT = "varsel/0.1 (+https://github.com/varsel; change alerts for public information)"
 
-
-def open_session(*, max_connections: int = 100, public_only: bool = False) -> aiohttp.ClientSession:
+def open_session(
+    *, user_agent: str, max_connections: int = 100, public_only: bool = False
+) -> aiohttp.ClientSession:
     """Open a session for polling; call it inside the event loop that will use it.
+
+    ``user_agent`` names the installation to the sites it polls (VARSEL_USER_AGENT).
 
     With ``public_only`` the connection's own resolver refuses private, loopback and
     link-local answers (address_guard): the addresses checked are the ones connected to.
@@ -27,7 +29,7 @@ def open_session(*, max_connections: int = 100, public_only: bool = False) -> ai
         # unsafe: keep cookies for sources addressed by IP too (aiohttp drops them by default);
         # some sites send first-time visitors through a cookie-setting redirect.
         cookie_jar=aiohttp.CookieJar(unsafe=True),
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
         skip_auto_headers=("Accept",),
         trust_env=False,  # no proxy from the environment: the address guard sees the real host
     )

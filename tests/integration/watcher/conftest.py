@@ -19,10 +19,12 @@ from shared.db import create_engine
 from shared.events import ContentChanged, decode_event
 from shared.outbox import OutboxRow
 from shared.schema import upgrade
+from shared.settings import Settings
 from tests.integration.watcher.server import ScriptedSite
 
 START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 ADMIN_URL = "https://varsel.example.no/admin"
+USER_AGENT = Settings(base_url="https://varsel.example.no").resolved_user_agent
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +136,7 @@ async def make_harness(database_url: str) -> AsyncIterator[HarnessFactory]:
             max_redirects=max_redirects,
             per_host=per_host,
             allow_private=allow_private,
+            user_agent=USER_AGENT,
         )
         harness = Harness(engines[target], fetcher, threshold)
         made.append(harness)

@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 from aiohttp.resolver import ThreadedResolver
 
-from services.watcher.adapters.http_session import USER_AGENT, open_session
+from services.watcher.adapters.http_session import open_session
 from services.watcher.handlers import poll
-from tests.integration.watcher.conftest import Harness, HarnessFactory
+from tests.integration.watcher.conftest import USER_AGENT, Harness, HarnessFactory
 from tests.integration.watcher.pages import page
 from tests.integration.watcher.server import Route, ScriptedSite
 
@@ -247,7 +247,7 @@ async def test_the_connection_itself_refuses_a_name_that_resolves_to_loopback(
     # cannot reach an internal address.
     site.set("/p", Route(page().encode()))
     url = site.url("/p").replace("127.0.0.1", "localhost")
-    async with open_session(public_only=public_only) as session:
+    async with open_session(user_agent=USER_AGENT, public_only=public_only) as session:
         if public_only:
             with pytest.raises(
                 aiohttp.ClientConnectorError, match="private, loopback or link-local"
