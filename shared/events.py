@@ -129,7 +129,7 @@ class SubscriberUnsubscribed(Event):
     subscriber_id: UUID
     topics: tuple[str, ...]
     all_topics: bool
-    route: Literal["link", "one-click", "manage-page", "bounce", "admin"]
+    route: Literal["link", "one-click", "manage-page", "bounce", "admin", "complaint"]
 
 
 class SubscriberErased(Event):
@@ -141,6 +141,11 @@ class SubscriberErased(Event):
     subscriber_id: UUID
 
 
+DeliveryKindName = Literal["confirm", "manage_link", "alert", "digest"]
+# How a report reached varsel: the inbound SMTP listener or a provider's webhook.
+ReportChannel = Literal["smtp", "webhook"]
+
+
 class SubscriberBounced(Event):
     """A mail to a subscriber was refused for good (SMTP 5xx); carries no address or reply text."""
 
@@ -149,8 +154,41 @@ class SubscriberBounced(Event):
 
     subscriber_id: UUID
     delivery_id: int
-    kind: Literal["confirm", "manage_link", "alert", "digest"]
+    kind: DeliveryKindName
     smtp_code: int = Field(ge=500, le=599)
+
+
+class SubscriberBounceReported(Event):
+    """A mail accepted by a relay came back undeliverable for good (an RFC 3464 report, 5.x.x).
+
+    Counts toward disabling the address as ``subscriber.bounced`` does; carries no address, no
+    reply text, only the RFC 3463 status.
+    """
+
+    name: ClassVar[str] = "subscriber.bounce_reported"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    delivery_id: int
+    kind: DeliveryKindName
+    status: str = Field(pattern=r"^5\.\d{1,3}\.\d{1,3}$")
+    channel: ReportChannel
+
+
+class SubscriberComplained(Event):
+    """The person's mailbox provider reported a mail as unwanted (an ARF report, RFC 5965).
+
+    A withdrawal: the subscriptions service ends every alert and records it as a complaint.
+    """
+
+    name: ClassVar[str] = "subscriber.complained"
+    version: ClassVar[int] = 1
+
+    subscriber_id: UUID
+    delivery_id: int
+    kind: DeliveryKindName
+    feedback_type: Literal["abuse", "fraud", "virus", "other"]
+    channel: ReportChannel
 
 
 class RetentionApplied(Event):
@@ -180,6 +218,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubscriberUnsubscribed,
         SubscriberErased,
         SubscriberBounced,
+        SubscriberBounceReported,
+        SubscriberComplained,
         RetentionApplied,
     )
 }

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     dkim_selector: str = Field(default="", pattern=r"^$|^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$")
     dkim_domain: str = ""
     dkim_private_key_path: Path | None = None
+    # Late bounces and complaints: each mail's envelope sender is local+TOKEN@domain of this
+    # mailbox. Empty: mails leave with the From address as sender and nothing coming back is read.
+    bounce_address: str = ""
+    # The inbound SMTP listener for reports (varsel run bounces); no port, no listener.
+    bounce_smtp_host: str = "127.0.0.1"
+    bounce_smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    # The bearer secret of the providers' webhook for reports; empty, no webhook.
+    bounce_webhook_secret: str = ""
 
     # Abuse limits (per window of one hour).
     signup_limit_per_address: int = Field(default=5, ge=1)
@@ -185,6 +193,34 @@ class Settings(BaseSettings):
         except (UnparsableKeyError, ASN1FormatError, ValueError, IndexError) as exc:
             raise ValueError(f"{value} is not a PEM RSA private key") from exc
         return value
+
+    @field_validator("bounce_address")
+    @classmethod
+    def _bounce_address_is_a_mailbox(cls, value: str) -> str:
+        if not value:
+            return value
+        local, _, domain = value.strip().rpartition("@")
+        if not local or "." not in domain or "+" in local or any(c in value for c in " <>,"):
+            raise ValueError(
+                "must be a plain mailbox without '+', such as bounces@varsel.example.no"
+            )
+        return value.strip()
+
+    @field_validator("bounce_webhook_secret")
+    @classmethod
+    def _webhook_secret_is_long(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters (or empty: no webhook)")
+        return value
+
+    @model_validator(mode="after")
+    def _bounce_intake_has_an_address(self) -> Settings:
+        if (self.bounce_smtp_port or self.bounce_webhook_secret) and not self.bounce_address:
+            raise ValueError(
+                "VARSEL_BOUNCE_SMTP_PORT and VARSEL_BOUNCE_WEBHOOK_SECRET need "
+                "VARSEL_BOUNCE_ADDRESS: without it no mail carries the token a report is read by"
+            )
+        return self
 
     @model_validator(mode="after")
     def _dkim_is_complete(self) -> Settings:

@@ -15,7 +15,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from services.admin import bootstrap as admin
-from services.mailer.bootstrap import Mailer
+from services.mailer.bootstrap import Mailer, returned_mail
+from services.mailer.entrypoints import bounce_webhook
+from services.mailer.entrypoints.bounce_listener import start_listener
 from services.mailer.entrypoints.digest_schedule import schedule_digests
 from services.mailer.entrypoints.sending import send_until_stopped
 from services.subscriptions import bootstrap as subscriptions
@@ -27,7 +29,7 @@ from varsel.metrics import render_metrics
 
 log = logging.getLogger(__name__)
 
-SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin")
+SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin", "bounces")
 # Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
 SHUTDOWN_GRACE_SECONDS: Final = 20.0
 
@@ -86,6 +88,16 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         Watcher(runtime) if "watcher" in services and runtime.settings.watcher_enabled else None
     )
     housekeeping = housekeeping_jobs(runtime, services, mailer, watcher)
+    settings = runtime.settings
+    # Late bounces and complaints: off unless a bounce mailbox and a way in are configured.
+    intake = returned_mail(runtime) if "bounces" in services else None
+    listen = intake is not None and settings.bounce_smtp_port is not None
+    webhook = intake is not None and bool(settings.bounce_webhook_secret)
+    if tuple(services) == ("bounces",) and not (listen or webhook):
+        raise ValueError(
+            "the bounces service needs VARSEL_BOUNCE_ADDRESS and VARSEL_BOUNCE_SMTP_PORT "
+            "or VARSEL_BOUNCE_WEBHOOK_SECRET"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +106,11 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         scheduler = AsyncIOScheduler(timezone="UTC")
         tasks = [asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay")]
         await runtime.bus.start()
+        listener = None
+        if listen and intake is not None and settings.bounce_smtp_port is not None:
+            listener = await start_listener(
+                intake, settings.bounce_smtp_host, settings.bounce_smtp_port
+            )
         if watcher is not None:
             await watcher.start()
             scheduler.add_job(watcher.tick, "interval", seconds=1, max_instances=1, coalesce=True)
@@ -122,6 +139,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         finally:
             runtime.stop.set()
             scheduler.shutdown(wait=False)
+            if listener is not None:
+                listener.close()
             if watcher is not None:
                 await watcher.stop()
             # The mailer hands unsent mails back and the relay ends its pass; whatever is still
@@ -173,6 +192,12 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         subscriptions.install(app, runtime)
     if "admin" in services:
         admin.install(app, runtime)
-    # The staff side takes larger bodies than the public pages.
-    install_edge(app, runtime.settings, staff_paths=admin.PATHS if "admin" in services else ())
+    if webhook and intake is not None:
+        bounce_webhook.install_webhook(app, intake, settings.bounce_webhook_secret)
+    # The staff side, and reports that return a whole mail, take larger bodies than the public
+    # pages.
+    staff_paths: tuple[str, ...] = admin.PATHS if "admin" in services else ()
+    if webhook:
+        staff_paths += (bounce_webhook.PATH,)
+    install_edge(app, runtime.settings, staff_paths=staff_paths)
     return app

@@ -75,7 +75,9 @@ def check_config() -> None:
 def run(
     service: Annotated[
         str | None,
-        typer.Argument(help="subscriptions, watcher, mailer or admin; all four if left out"),
+        typer.Argument(
+            help="subscriptions, watcher, mailer, admin or bounces; all of them if left out"
+        ),
     ] = None,
     host: Annotated[str, typer.Option(help="address to serve HTTP on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to serve HTTP on")] = 8000,
@@ -110,7 +112,12 @@ def run(
         port,
         where,
     )
-    server = uvicorn.Server(server_config(create_app(runtime, services), host=host, port=port))
+    try:
+        built = create_app(runtime, services)
+    except ValueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    server = uvicorn.Server(server_config(built, host=host, port=port))
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))

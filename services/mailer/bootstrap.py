@@ -12,6 +12,7 @@ from services.mailer.adapters.senders import build_sender
 from services.mailer.adapters.tables import ChangeRecord, Delivery, DigestRun, PendingItem
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
+from services.mailer.domain.bounce_address import BounceAddress
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.message import build_environment
 from services.mailer.entrypoints import consumers
@@ -19,12 +20,33 @@ from services.mailer.handlers import Deps
 from services.mailer.links import SignedLinks
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.retention import purge_deliveries
+from services.mailer.returned_mail import ReturnedMail
 from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
+from shared.settings import Settings
 
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (ChangeRecord, PendingItem, Delivery, DigestRun)
+
+
+def envelope_of(settings: Settings) -> Envelope:
+    """Return the envelope mails leave with: per-delivery senders if a bounce mailbox is set."""
+    bounces = (
+        BounceAddress.of(settings.bounce_address, settings.secret_key)
+        if settings.bounce_address
+        else None
+    )
+    return Envelope.of(settings.mail_from, bounces)
+
+
+def returned_mail(runtime: Runtime) -> ReturnedMail | None:
+    """Return the intake of late bounces and complaints; None without a bounce mailbox."""
+    if not runtime.settings.bounce_address:
+        return None
+    return ReturnedMail(
+        runtime.sessions, envelope_of(runtime.settings), on_commit=runtime.relay.wake
+    )
 
 
 class Mailer:
@@ -40,7 +62,7 @@ class Mailer:
         self.builder = MailBuilder(
             settings, runtime.catalogue, SignedLinks(settings.base_url, runtime.signer), env
         )
-        self.envelope = Envelope.of(settings.mail_from)
+        self.envelope = envelope_of(settings)
         self.dkim = build_dkim_signer(settings)
         self.worker = DeliveryWorker(
             runtime.sessions,

@@ -226,7 +226,7 @@ class DeliveryWorker:
 
         try:
             await self._sender.send(
-                self._envelope.sender, person.email, payload, hand_over=hand_over
+                self._envelope.sender_of(item.id), person.email, payload, hand_over=hand_over
             )
         except HandOverRefused as exc:
             return outcome(OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD, str(exc))

@@ -21,15 +21,19 @@ from services.subscriptions.adapters.tables import (
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.privacy import all_current_notices
-from services.subscriptions.entrypoints import feed_pages, index_pages, link_pages, signup_pages
+from services.subscriptions.entrypoints import (
+    consumers,
+    feed_pages,
+    index_pages,
+    link_pages,
+    signup_pages,
+)
 from services.subscriptions.entrypoints.api import install_api
-from services.subscriptions.entrypoints.consumers import bounce_handler
 from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from services.subscriptions.handlers import Deps
 from services.subscriptions.retention import purge_expired
 from shared.db import Base
-from shared.events import SubscriberBounced
 from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
@@ -57,12 +61,9 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the public pages on an app."""
     csrf = CsrfGuard(runtime.settings.secret_key)
     deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock)
-    # Hard bounces reported by the mailer end a person's alerts here, where their row lives.
-    runtime.bus.subscribe(
-        "subscriptions",
-        SubscriberBounced,
-        bounce_handler(deps, limit=runtime.settings.hard_bounce_limit),
-    )
+    # Bounces and complaints reported by the mailer end a person's alerts here, where their
+    # row lives.
+    consumers.subscribe(runtime.bus, deps, bounce_limit=runtime.settings.hard_bounce_limit)
     words = Catalogues.load(LOCALES, DOMAIN)
     statement = load_documents(
         runtime.settings.accessibility_statement_dir or EXAMPLE_STATEMENT,

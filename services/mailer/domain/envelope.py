@@ -7,19 +7,32 @@ import uuid
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from services.mailer.domain.bounce_address import BounceAddress
+
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """The envelope sender (MAIL FROM) and the domain of the Message-IDs."""
+    """The envelope sender (MAIL FROM) and the domain of the Message-IDs.
+
+    With a bounce mailbox each delivery leaves with its own sender (``bounces+TOKEN@domain``),
+    so a report that comes back after the mail was accepted names the delivery.
+    """
 
     sender: str
     domain: str
+    bounces: BounceAddress | None = None
 
     @classmethod
-    def of(cls, mail_from: str) -> Envelope:
+    def of(cls, mail_from: str, bounces: BounceAddress | None = None) -> Envelope:
         """Return the envelope of a From header such as ``Site <varsel@example.no>``."""
         sender = parseaddr(mail_from)[1] or "varsel@localhost"
-        return cls(sender, sender.rpartition("@")[2] or "localhost")
+        return cls(sender, sender.rpartition("@")[2] or "localhost", bounces)
+
+    def sender_of(self, delivery_id: int) -> str:
+        """Return the envelope sender (MAIL FROM) of one delivery."""
+        if self.bounces is None:
+            return self.sender
+        return self.bounces.for_delivery(delivery_id)
 
     def delivery_message_id(self, delivery_id: int, batch_key: str) -> str:
         """Return a delivery's Message-ID: the same on every try, so a resend is recognisable."""

@@ -36,6 +36,7 @@ class UnsubscribeRoute(StrEnum):
     MANAGE_PAGE = "manage-page"
     BOUNCE = "bounce"
     ADMIN = "admin"
+    COMPLAINT = "complaint"  # the person's mailbox provider reported a mail as spam (ARF)
 
 
 class Channel(StrEnum):
@@ -49,6 +50,7 @@ class Channel(StrEnum):
     MANAGE_PAGE = UnsubscribeRoute.MANAGE_PAGE.value
     BOUNCE = UnsubscribeRoute.BOUNCE.value
     ADMIN = UnsubscribeRoute.ADMIN.value
+    COMPLAINT = UnsubscribeRoute.COMPLAINT.value
 
     @classmethod
     def of_route(cls, route: UnsubscribeRoute) -> Channel:

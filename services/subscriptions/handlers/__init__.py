@@ -3,7 +3,7 @@
 A handler begins the transaction, applies the rules of ``domain/``, commits (which wakes the
 outbox relay) and answers with a plain value; routes and consumers only parse and render.
 ``signup`` holds the commands of signing up and confirming, ``preferences`` those of the links
-in mails (manage, unsubscribe, erase) and of bounces.
+in mails (manage, unsubscribe, erase), of bounces and of complaints.
 """
 
 from services.subscriptions.handlers.deps import Deps
@@ -13,6 +13,7 @@ from services.subscriptions.handlers.preferences import (
     erase,
     preferences,
     record_bounce,
+    record_complaint,
     unsubscribe,
     update_preferences,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "pending_confirmation",
     "preferences",
     "record_bounce",
+    "record_complaint",
     "request_manage_link",
     "sign_up",
     "unsubscribe",

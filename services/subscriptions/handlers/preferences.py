@@ -252,3 +252,20 @@ async def record_bounce(
             log.info("subscriptions: subscriber %s disabled after %d hard bounces", known.id, limit)
         await uow.subscribers.save(outcome.subscriber)
         await uow.commit()
+
+
+async def record_complaint(uow: UnitOfWork, deps: Deps, subscriber_id: uuid.UUID) -> None:
+    """End every alert of a person whose mailbox reported a mail as spam (route "complaint").
+
+    A complaint is a withdrawal: the ledger records it as one, by complaint, and the mailer drops
+    whatever was queued. A person with nothing open (or erased meanwhile) has nothing to end.
+    """
+    async with uow:
+        known = await uow.subscribers.get(subscriber_id, lock=True)
+        if known is None:
+            return
+        current = await uow.subscriptions.open(known.id)
+        route = UnsubscribeRoute.COMPLAINT
+        if await _end(uow, deps, known, current, frozenset(current), route, None):
+            log.info("subscriptions: subscriber %s unsubscribed after a complaint", known.id)
+        await uow.commit()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -77,9 +78,26 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
+def harness_settings() -> dict[str, Any]:
+    """Settings a test module gives its harness besides the usual ones (override it there)."""
+    return {}
+
+
+@pytest.fixture
 async def harness(
-    database_url: str, smtp: LoopbackSmtp, clock: FrozenClock, tmp_path: Path
+    database_url: str,
+    smtp: LoopbackSmtp,
+    clock: FrozenClock,
+    tmp_path: Path,
+    harness_settings: dict[str, Any],
 ) -> AsyncIterator[Harness]:
-    built = Harness.build(database_url, smtp.url, write_catalogue(tmp_path), clock, smtp.mailbox)
+    built = Harness.build(
+        database_url,
+        smtp.url,
+        write_catalogue(tmp_path),
+        clock,
+        smtp.mailbox,
+        **harness_settings,
+    )
     yield built
     await built.close()

@@ -20,9 +20,9 @@ from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.model import Frequency, SignupForm
-from services.subscriptions.entrypoints.consumers import bounce_handler
+from services.subscriptions.entrypoints import consumers
 from shared.clock import FrozenClock
-from shared.events import ContentChanged, SubscriberBounced
+from shared.events import ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
@@ -79,7 +79,7 @@ class Harness:
         mailbox: Mailbox,
         **overrides: Any,
     ) -> Harness:
-        """Wire a runtime, the mailer and the (not yet wired by the app) bounce consumer."""
+        """Wire a runtime, the mailer and the subscriptions service's consumers (bounces)."""
         settings = Settings(
             database_url=database_url,
             smtp_url=smtp_url,
@@ -91,11 +91,7 @@ class Harness:
         )
         runtime = build_runtime(settings, clock=clock)
         mailer = Mailer(runtime)
-        runtime.bus.subscribe(
-            "subscriptions",
-            SubscriberBounced,
-            bounce_handler(cls.deps_of(runtime), limit=BOUNCE_LIMIT),
-        )
+        consumers.subscribe(runtime.bus, cls.deps_of(runtime), bounce_limit=BOUNCE_LIMIT)
         return cls(runtime, mailer, clock, mailbox)
 
     @staticmethod

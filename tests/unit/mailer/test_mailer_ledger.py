@@ -22,7 +22,12 @@ from services.mailer.domain.ledger import (
 )
 from services.mailer.domain.outcomes import MAX_ATTEMPTS, SERVER_RETRY, OutcomeKind, next_step
 from services.mailer.domain.periods import period_ending_at_or_before
-from shared.events import SubscriberBounced
+from shared.events import (
+    Event,
+    SubscriberBounced,
+    SubscriberBounceReported,
+    SubscriberComplained,
+)
 from shared.vocabulary import Frequency
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -88,8 +93,11 @@ def test_batch_keys_make_one_mail_per_person_and_thing() -> None:
     ]
 
 
-def test_the_bounce_event_names_exactly_the_kinds_of_delivery() -> None:
-    (annotation,) = [SubscriberBounced.model_fields["kind"].annotation]
+@pytest.mark.parametrize(
+    "event", [SubscriberBounced, SubscriberBounceReported, SubscriberComplained]
+)
+def test_the_bounce_events_name_exactly_the_kinds_of_delivery(event: type[Event]) -> None:
+    annotation = event.model_fields["kind"].annotation
     assert set(get_args(annotation)) == set(DeliveryKind)
 
 

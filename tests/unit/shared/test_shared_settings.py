@@ -67,3 +67,29 @@ def test_body_limits_are_small_for_the_public_and_larger_for_staff() -> None:
     assert settings.max_staff_body_bytes == 1024 * 1024
     with pytest.raises(ValidationError):
         Settings(max_body_bytes=10)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"bounce_address": "bounces+x@example.no"}, "without '\\+'"),
+        ({"bounce_address": "not an address"}, "plain mailbox"),
+        ({"bounce_smtp_port": 2525}, "VARSEL_BOUNCE_ADDRESS"),
+        ({"bounce_webhook_secret": "s" * 40}, "VARSEL_BOUNCE_ADDRESS"),
+        ({"bounce_address": "bounces@example.no", "bounce_webhook_secret": "short"}, "32"),
+    ],
+)
+def test_the_bounce_intake_is_refused_half_configured(
+    values: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(**values)  # type: ignore[arg-type]
+
+
+def test_the_bounce_intake_is_off_unless_configured() -> None:
+    settings = Settings()
+    assert (settings.bounce_address, settings.bounce_smtp_port, settings.bounce_webhook_secret) == (
+        "",
+        None,
+        "",
+    )

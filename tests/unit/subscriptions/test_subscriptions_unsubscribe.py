@@ -156,6 +156,39 @@ async def test_a_bounce_for_an_erased_person_is_ignored(world: World) -> None:
     assert repr(world.data) == after
 
 
+async def test_a_complaint_ends_every_alert_and_is_recorded_as_one(world: World) -> None:
+    person_id = await world.subscribed(topics=(TOPIC, OTHER))
+    await handlers.record_complaint(world.uow(), world.deps, person_id)
+
+    assert world.open_topics() == set()
+    assert ended_by(world) == {
+        TOPIC: UnsubscribeRoute.COMPLAINT,
+        OTHER: UnsubscribeRoute.COMPLAINT,
+    }
+    entry = world.data.ledger[-1]
+    assert (entry.action, entry.channel, entry.topics) == (
+        ConsentAction.UNSUBSCRIBED,
+        Channel.COMPLAINT,
+        (OTHER, TOPIC) if OTHER < TOPIC else (TOPIC, OTHER),
+    )
+    (event,) = world.data.events(SubscriberUnsubscribed)
+    assert (event.route, event.all_topics) == ("complaint", True)
+    person = world.person()
+    assert person is not None and person.hard_bounces == 0, "a complaint is no bounce"
+
+    after = repr(world.data)
+    await handlers.record_complaint(world.uow(), world.deps, person_id)
+    assert repr(world.data) == after, "a second complaint finds nothing left to end"
+
+
+async def test_a_complaint_about_an_erased_person_changes_nothing(world: World) -> None:
+    person_id = await world.subscribed()
+    await world.uow().subscribers.remove(person_id)
+    after = repr(world.data)
+    await handlers.record_complaint(world.uow(), world.deps, person_id)
+    assert repr(world.data) == after
+
+
 async def test_a_manage_link_goes_only_to_a_confirmed_address(world: World) -> None:
     person_id = await world.subscribed()
     assert await world.sign_up("pending@example.no")
