@@ -23,9 +23,11 @@ DEPLOY = REPO / "deploy"
 KUBERNETES = DEPLOY / "kubernetes"
 DOCS = REPO / "docs" / "deployment.md"
 
-SERVICES = ("subscriptions", "watcher", "mailer", "admin")
+SERVICES = ("subscriptions", "watcher", "mailer", "admin", "bounces")
 # The services compose runs two of; the admin runs once there, on this host's loopback only.
-REPLICATED = ("subscriptions", "watcher", "mailer")
+REPLICATED = ("subscriptions", "watcher", "mailer", "bounces")
+# The port the bounce listener takes reports on, inside the deployment's network.
+BOUNCE_SMTP_PORT = 2525
 # What a distributed deployment sets, between its settings file and its secret.
 DEPLOYED_SETTINGS = frozenset(
     {
@@ -41,6 +43,7 @@ DEPLOYED_SETTINGS = frozenset(
         "VARSEL_TIMEZONE",
         "VARSEL_LOG_FORMAT",
         "VARSEL_TRUSTED_PROXIES",
+        "VARSEL_BOUNCE_ADDRESS",
     }
 )
 # Every name the product reads: a name in deploy/ that is not here is a typo nobody would notice.

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from deploy_support import (
+    BOUNCE_SMTP_PORT,
     DEPLOY,
     REPLICATED,
     REPO,
@@ -88,6 +89,18 @@ def test_each_service_runs_two_replicas_of_its_role(compose: dict[str, Any], nam
     # A replicated service can neither have a fixed container name nor publish a fixed port.
     assert "container_name" not in service
     assert "ports" not in service
+
+
+def test_the_bounce_listener_takes_reports_on_the_internal_network_only(
+    compose: dict[str, Any],
+) -> None:
+    bounces = compose["services"]["bounces"]
+    assert bounces["expose"] == [str(BOUNCE_SMTP_PORT)]
+    assert "networks" not in bounces, "not on the public proxy's network"
+    settings = read_env_file(DEPLOY / "varsel.env.example")
+    assert settings["VARSEL_BOUNCE_SMTP_PORT"] == str(BOUNCE_SMTP_PORT)
+    assert settings["VARSEL_BOUNCE_SMTP_HOST"] == "0.0.0.0"
+    assert settings["VARSEL_BOUNCE_ADDRESS"].startswith("bounces@")
 
 
 def test_the_admin_runs_once_on_this_hosts_loopback_only(compose: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from deploy_support import (
+    BOUNCE_SMTP_PORT,
     DEPLOY,
     DOCS,
     KUBERNETES,
@@ -91,7 +92,7 @@ def test_catalogue_configmap_is_the_example_catalogue() -> None:
     ).read_bytes()
 
 
-def test_runs_exactly_the_four_services_with_two_replicas(kinds: Kinds) -> None:
+def test_runs_exactly_the_services_with_two_replicas(kinds: Kinds) -> None:
     deployments = kinds("Deployment")
     assert sorted(d["metadata"]["name"] for d in deployments) == [
         f"varsel-{s}" for s in sorted(SERVICES)
@@ -110,7 +111,14 @@ def test_each_container_runs_its_role_with_probes(kinds: Kinds, service: str) ->
     (container,) = pod["containers"]
     assert container["args"] == ["run", service, "--host", "0.0.0.0", "--port", "8000"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
-    assert ports == {"http": 8000}
+    listens = {"smtp": BOUNCE_SMTP_PORT} if service == "bounces" else {}
+    assert ports == {"http": 8000, **listens}
+    environment = {e["name"]: e["value"] for e in container.get("env", [])}
+    if listens:
+        assert environment == {
+            "VARSEL_BOUNCE_SMTP_HOST": "0.0.0.0",
+            "VARSEL_BOUNCE_SMTP_PORT": str(BOUNCE_SMTP_PORT),
+        }
     for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
         http_get = container[probe]["httpGet"]
         assert (http_get["path"], ports[http_get["port"]]) == (path, 8000), probe
@@ -169,7 +177,7 @@ def test_migration_job_runs_varsel_migrate_once(kinds: Kinds) -> None:
 @pytest.mark.parametrize("name", ["subscriptions", "admin"])
 def test_web_services_reach_the_web_port(kinds: Kinds, name: str) -> None:
     services = {s["metadata"]["name"]: s for s in kinds("Service")}
-    assert set(services) == {"varsel-subscriptions", "varsel-admin"}
+    assert set(services) == {"varsel-subscriptions", "varsel-admin", "varsel-bounces"}
     service = services[f"varsel-{name}"]
     assert service["spec"]["type"] == "ClusterIP"
     deployment = _deployment(kinds, name)
@@ -180,6 +188,20 @@ def test_web_services_reach_the_web_port(kinds: Kinds, name: str) -> None:
         p["name"] for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
     }
     assert port["targetPort"] in container_ports
+
+
+def test_the_bounce_listener_is_reached_on_port_25_inside_the_cluster(kinds: Kinds) -> None:
+    (service,) = [s for s in kinds("Service") if s["metadata"]["name"] == "varsel-bounces"]
+    assert service["spec"]["type"] == "ClusterIP"
+    deployment = _deployment(kinds, "bounces")
+    assert service["spec"]["selector"].items() <= (
+        deployment["spec"]["template"]["metadata"]["labels"].items()
+    )
+    ports = {p["name"]: (p["port"], p["targetPort"]) for p in service["spec"]["ports"]}
+    assert ports == {"smtp": (25, "smtp"), "http": (80, "http")}
+    assert "VARSEL_BOUNCE_ADDRESS" in read_env_file(KUBERNETES / "settings.env")
+    for ingress in kinds("Ingress"):
+        assert "varsel-bounces" not in {backend for _, _, backend in _routes(ingress)}
 
 
 def test_pods_get_their_settings_secrets_and_catalogue(
