@@ -351,62 +351,26 @@ def upgrade() -> None:
         )
 
 
+# In the order they are dropped: each before the tables it refers to. A table's indexes go
+# with it, on SQLite and PostgreSQL alike.
+_TABLES = (
+    "watch_snapshots",
+    "sub_subscriptions",
+    "sub_signup_requests",
+    "mail_pending_items",
+    "watch_sources",
+    "sub_subscribers",
+    "sub_rate_limits",
+    "sub_privacy_notices",
+    "sub_consent_ledger",
+    "processed_events",
+    "outbox_events",
+    "mail_digest_runs",
+    "mail_deliveries",
+    "mail_changes",
+)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("watch_snapshots", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_watch_snapshots_source_id"))
-
-    op.drop_table("watch_snapshots")
-    with op.batch_alter_table("sub_subscriptions", schema=None) as batch_op:
-        batch_op.drop_index("ix_sub_subscriptions_topic_open")
-        batch_op.drop_index(batch_op.f("ix_sub_subscriptions_subscriber_id"))
-
-    op.drop_table("sub_subscriptions")
-    with op.batch_alter_table("sub_signup_requests", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sub_signup_requests_subscriber_id"))
-        batch_op.drop_index(batch_op.f("ix_sub_signup_requests_created_at"))
-
-    op.drop_table("sub_signup_requests")
-    with op.batch_alter_table("mail_pending_items", schema=None) as batch_op:
-        batch_op.drop_index("ix_mail_pending_items_open")
-        batch_op.drop_index(batch_op.f("ix_mail_pending_items_delivery_id"))
-        batch_op.drop_index(batch_op.f("ix_mail_pending_items_created_at"))
-
-    op.drop_table("mail_pending_items")
-    with op.batch_alter_table("watch_sources", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_watch_sources_next_check_at"))
-
-    op.drop_table("watch_sources")
-    with op.batch_alter_table("sub_subscribers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sub_subscribers_status"))
-
-    op.drop_table("sub_subscribers")
-    op.drop_table("sub_rate_limits")
-    op.drop_table("sub_privacy_notices")
-    with op.batch_alter_table("sub_consent_ledger", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_sub_consent_ledger_subject_hash"))
-        batch_op.drop_index(batch_op.f("ix_sub_consent_ledger_occurred_at"))
-        batch_op.drop_index(batch_op.f("ix_sub_consent_ledger_action"))
-
-    op.drop_table("sub_consent_ledger")
-    with op.batch_alter_table("processed_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_processed_events_processed_at"))
-
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_events_published_at"))
-
-    op.drop_table("outbox_events")
-    with op.batch_alter_table("mail_digest_runs", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mail_digest_runs_period_end"))
-
-    op.drop_table("mail_digest_runs")
-    with op.batch_alter_table("mail_deliveries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mail_deliveries_subscriber_id"))
-        batch_op.drop_index("ix_mail_deliveries_due")
-        batch_op.drop_index(batch_op.f("ix_mail_deliveries_created_at"))
-
-    op.drop_table("mail_deliveries")
-    with op.batch_alter_table("mail_changes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mail_changes_occurred_at"))
-
-    op.drop_table("mail_changes")
+    for table in _TABLES:
+        op.drop_table(table)
