@@ -17,13 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosmtplib
 import httpx
 import pytest
 
 from tests.e2e.test_walking_skeleton import ADDED, CATALOGUE, PAGE, SECOND
-from tests.support.journey import subscribe_and_confirm
-from tests.support.reports import arf, dsn
+from tests.support.journey import subscribe_and_confirm, wait_until
+from tests.support.reports import arf, dsn, send_report
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import Received, SmtpServer
@@ -103,26 +102,10 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]
         site.stop()
 
 
-def _wait_until(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def _deliver(port: int, recipient: str, report: bytes) -> None:
-    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
-        await client.mail("")
-        await client.rcpt(recipient)
-        await client.data(report)
-
-
 def test_a_late_bounce_and_a_complaint_end_the_alerts(running: Running) -> None:
     site, smtp = running.site, running.smtp
     # The first fetch only sets the baseline.
-    _wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
+    wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
     with httpx.Client(base_url=running.base_url, timeout=10) as browser:
         for address in (KARI, OLA):
             subscribe_and_confirm(browser, smtp.mailbox, "norge-i-verden", address, "immediate")
@@ -140,14 +123,14 @@ def test_a_late_bounce_and_a_complaint_end_the_alerts(running: Running) -> None:
         message_id=str(ola.message["Message-ID"]),
         mail_from=ola.mail_from,
     )
-    asyncio.run(_deliver(running.listener, kari.mail_from, bounce))
-    asyncio.run(_deliver(running.listener, BOUNCES, complaint))
-    _wait_until(lambda: "disabled after 1 hard bounces" in running.logs(), 30, "Kari disabled")
-    _wait_until(lambda: "after a complaint" in running.logs(), 30, "Ola unsubscribed")
+    asyncio.run(send_report(running.listener, kari.mail_from, bounce))
+    asyncio.run(send_report(running.listener, BOUNCES, complaint))
+    wait_until(lambda: "disabled after 1 hard bounces" in running.logs(), 30, "Kari disabled")
+    wait_until(lambda: "after a complaint" in running.logs(), 30, "Ola unsubscribed")
 
     hits = site.hits("/norge-i-verden")
     site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED + SECOND).encode()))
-    _wait_until(lambda: site.hits("/norge-i-verden") >= hits + 3, 30, "polls of the change")
+    wait_until(lambda: site.hits("/norge-i-verden") >= hits + 3, 30, "polls of the change")
     time.sleep(2)  # time for a (wrong) alert to be fanned out and sent
     assert len(smtp.mailbox.messages) == 4, "a mail went out after the bounce or complaint"
     assert KARI not in running.logs() and OLA not in running.logs()

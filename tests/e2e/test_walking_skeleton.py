@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.journey import csrf, hidden_fields, link_in
+from tests.support.journey import csrf, hidden_fields, link_in, wait_until
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -111,15 +111,6 @@ def _start(
     return public, [mailer, public, watcher]
 
 
-def _wait_until(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
     site = FixtureSite()
     site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
@@ -138,7 +129,7 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
     varsel, processes = _start(mode, tmp_path, env)
     try:
         # The first fetch only sets the baseline.
-        _wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
+        wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
         assert smtp.mailbox.messages == []
 
         with httpx.Client(base_url=varsel.base_url, timeout=10) as browser:
@@ -190,7 +181,7 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
 
         hits_before = site.hits("/norge-i-verden")
         site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED + SECOND).encode()))
-        _wait_until(
+        wait_until(
             lambda: site.hits("/norge-i-verden") >= hits_before + 3,
             30,
             "polls of the second change",

@@ -6,6 +6,8 @@ mailbox providers' feedback loops; the parts and fields are those the RFCs requi
 
 from __future__ import annotations
 
+import aiosmtplib
+
 
 def dsn(
     *,
@@ -111,3 +113,11 @@ Norge i verden er oppdatert.
 
 --part1--
 """.replace("\n", "\r\n").encode()
+
+
+async def send_report(port: int, recipient: str, report: bytes) -> None:
+    """Hand a report to a listener on loopback as a relay does: null sender, one recipient."""
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as client:
+        await client.mail("")  # reports go out with MAIL FROM:<> (RFC 3464, section 2)
+        await client.rcpt(recipient)
+        await client.data(report)
