@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from typing import Final
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -54,9 +55,13 @@ async def start_listener(intake: ReturnedMail, host: str, port: int) -> asyncio.
     """Listen for reports on ``host:port``; close the returned server to stop."""
     loop = asyncio.get_running_loop()
     handler = ReportHandler(intake)
+    # Named once: aiosmtpd would otherwise look up this host's FQDN in DNS for every connection,
+    # blocking the event loop the rest of the process runs on.
+    hostname = socket.gethostname()
     server = await loop.create_server(
         lambda: SMTP(
             handler,
+            hostname=hostname,
             data_size_limit=MAX_REPORT_BYTES,
             enable_SMTPUTF8=True,
             ident="varsel bounces",
