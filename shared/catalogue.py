@@ -1,4 +1,8 @@
-"""The catalogue of topics and watched sources, read from the TOML file in ``VARSEL_CONFIG``."""
+"""The catalogue of topics and watched sources: validation of each entry, and the TOML format.
+
+The catalogue lives in the database (the admin service owns it, docs/decisions/0011); a TOML file
+is how it is applied (``varsel catalogue apply``, ``VARSEL_CONFIG`` at start) and exported.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.vocabulary import LANGUAGES, SourceKind
@@ -116,6 +121,8 @@ class Source(BaseModel):
     interval: int = 900
     selector: str | None = None
     ignore: tuple[str, ...] = ()
+    # A paused source keeps its place and state in the catalogue but is not polled.
+    paused: bool = False
 
     @field_validator("url")
     @classmethod
@@ -221,16 +228,123 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
     return Catalogue(topics=tuple(topics), sources=tuple(sources))
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    """Read and validate the catalogue file."""
+def read_catalogue_text(path: Path) -> str:
+    """Read a catalogue file's text; raise CatalogueError naming the file if it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise CatalogueError(f"{path}: configuration file not found (set VARSEL_CONFIG)") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read configuration file: {exc}") from exc
+
+
+def parse_catalogue_text(text: str, origin: str) -> Catalogue:
+    """Parse and validate a catalogue written in TOML; CatalogueError names the origin."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_catalogue(data, str(path))
+        raise CatalogueError(f"{origin}: not valid TOML: {exc}") from exc
+    return parse_catalogue(data, origin)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and validate the catalogue file."""
+    return parse_catalogue_text(read_catalogue_text(path), str(path))
+
+
+def entry_data(entry: Topic | Source) -> dict[str, Any]:
+    """Return an entry as plain data, leaving out what has its default (as a file would)."""
+    data = entry.model_dump(mode="json", exclude_defaults=True)
+    # The model keeps the interval in seconds; a file says it with its unit.
+    if isinstance(entry, Source) and "interval" in data:
+        data["interval"] = format_interval(entry.interval)
+    return data
+
+
+def format_interval(seconds: int) -> str:
+    """Write seconds the way a catalogue file does: "15m", "1h", "2s"."""
+    for unit in ("d", "h", "m"):
+        if seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def dump_catalogue(catalogue: Catalogue) -> str:
+    """Write a catalogue in the TOML format ``parse_catalogue_text`` reads back unchanged."""
+    document = {
+        "topics": [entry_data(t) for t in catalogue.topics],
+        "sources": [entry_data(s) for s in catalogue.sources],
+    }
+    if not document["sources"]:
+        del document["sources"]
+    # tomli-w writes TOML that tomllib reads back; a hand-written writer would need its quoting.
+    return tomli_w.dumps(document)
+
+
+class CatalogueView(Protocol):
+    """What services ask of the catalogue; a ``Catalogue`` or the process's ``LiveCatalogue``."""
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """Return every topic people can follow."""
+        ...
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Return every source."""
+        ...
+
+    @property
+    def slugs(self) -> frozenset[str]:
+        """Return every topic slug."""
+        ...
+
+    def topic(self, slug: str) -> Topic | None:
+        """Return the topic with this slug, if any."""
+        ...
+
+
+class LiveCatalogue:
+    """The catalogue as this process last read it; replaced whole when its version moves.
+
+    Services keep this object, never a copy of what it holds, and ask it at the moment they
+    need a topic, so a change an editor made reaches them without a restart.
+    """
+
+    def __init__(self, catalogue: Catalogue, version: int = 0) -> None:
+        self._current = catalogue
+        self._version = version
+
+    @property
+    def current(self) -> Catalogue:
+        """Return the catalogue as last read."""
+        return self._current
+
+    @property
+    def version(self) -> int:
+        """Return the version last read (0 before the database was read)."""
+        return self._version
+
+    def replace(self, catalogue: Catalogue, version: int) -> None:
+        """Take a newer catalogue (one assignment each, so readers see the old or the new)."""
+        self._current = catalogue
+        self._version = version
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """Return every topic people can follow."""
+        return self._current.topics
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        """Return every source."""
+        return self._current.sources
+
+    @property
+    def slugs(self) -> frozenset[str]:
+        """Return every topic slug."""
+        return self._current.slugs
+
+    def topic(self, slug: str) -> Topic | None:
+        """Return the topic with this slug, if any."""
+        return self._current.topic(slug)

@@ -205,6 +205,22 @@ class RetentionApplied(Event):
     actor: str = Field(min_length=1, max_length=100)
 
 
+class CatalogueChanged(Event):
+    """The catalogue of topics and sources changed; replicas read it again (ADR 0011)."""
+
+    name: ClassVar[str] = "catalogue.changed"
+    version: ClassVar[int] = 1
+
+    # The catalogue's version after the change; a replica that has read it need do nothing.
+    catalogue_version: int = Field(ge=1)
+    # Slugs of topics and URLs of sources, by what happened to them.
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    retired: tuple[str, ...] = ()
+    # "cli:<user>", an admin account's name, or "system" for VARSEL_CONFIG applied at start.
+    actor: str = Field(min_length=1, max_length=100)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -221,6 +237,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubscriberBounceReported,
         SubscriberComplained,
         RetentionApplied,
+        CatalogueChanged,
     )
 }
 

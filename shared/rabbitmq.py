@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 # Every consumer of the product, so any replica (the admin side too) counts every dead letter.
-KNOWN_CONSUMERS: tuple[str, ...] = ("mailer", "subscriptions", "admin")
+KNOWN_CONSUMERS: tuple[str, ...] = ("mailer", "subscriptions", "admin", "catalogue")
 
 
 class BrokerUnavailable(RuntimeError):

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
-from shared.catalogue import Catalogue, load_catalogue
+from shared.catalogue import LiveCatalogue, load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.outbox import OutboxRelay
@@ -29,7 +29,8 @@ class Runtime:
     """The wiring one process runs on; built by ``build_runtime``, never at import time."""
 
     settings: Settings
-    catalogue: Catalogue
+    # The file's catalogue until the database's is read at start; then kept up to date.
+    catalogue: LiveCatalogue
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bus: EventBus
@@ -62,7 +63,7 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Build the shared wiring from settings (reads the catalogue; raises CatalogueError)."""
-    catalogue = load_catalogue(settings.catalogue_path)
+    catalogue = LiveCatalogue(load_catalogue(settings.catalogue_path))
     if not settings.database_url:
         private_folder(settings.var_dir)
     engine = create_engine(settings.resolved_database_url)

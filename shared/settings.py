@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     admin_url: str = ""
     secret_key: str = DEV_SECRET
     config: Path | None = None
+    # How often each process asks whether the catalogue's version moved (docs/decisions/0011).
+    catalogue_check_seconds: float = Field(default=2.0, gt=0, le=300)
     mail_from: str = "varsel <varsel@localhost>"
     list_id: str = "varsel.localhost"
     timezone: str = "Europe/Oslo"

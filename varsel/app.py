@@ -25,6 +25,7 @@ from services.watcher.bootstrap import Watcher
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.web.edge import install_edge
+from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import render_metrics
 
 log = logging.getLogger(__name__)
@@ -98,13 +99,18 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             "the bounces service needs VARSEL_BOUNCE_ADDRESS and VARSEL_BOUNCE_SMTP_PORT "
             "or VARSEL_BOUNCE_WEBHOOK_SECRET"
         )
+    follower = CatalogueFollower(runtime, watcher)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if "subscriptions" in services:
             await subscriptions.record_privacy_notices(runtime)
+        await follower.start()
         scheduler = AsyncIOScheduler(timezone="UTC")
-        tasks = [asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay")]
+        tasks = [
+            asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay"),
+            asyncio.create_task(follower.run(runtime.stop), name="catalogue"),
+        ]
         await runtime.bus.start()
         listener = None
         if listen and intake is not None and settings.bounce_smtp_port is not None:

@@ -11,6 +11,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
+from services.admin.entrypoints.catalogue_cli import catalogue_cli
 from services.admin.entrypoints.cli import admin_cli
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared.catalogue import CatalogueError, load_catalogue
@@ -27,6 +28,7 @@ log = logging.getLogger("varsel")
 # the staff commands, as they always have.
 admin_cli.command("purge-consent")(purge_consent)
 app.add_typer(admin_cli, name="admin")
+app.add_typer(catalogue_cli, name="catalogue")
 
 
 def _settings() -> Settings:

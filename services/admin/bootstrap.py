@@ -20,6 +20,9 @@ from services.admin.adapters.tables import (
     AdminSession,
     AdminToken,
     AdminUser,
+    CatalogueSource,
+    CatalogueState,
+    CatalogueTopic,
 )
 from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import api, consent_pages, operations, sign_in
@@ -50,6 +53,9 @@ TABLES: Final[tuple[type[Base], ...]] = (
     AdminToken,
     AdminAuditEntry,
     AdminLoginFailures,
+    CatalogueTopic,
+    CatalogueSource,
+    CatalogueState,
 )
 # Where the staff side answers: its pages and its API.
 PATHS: Final = (sign_in.router.prefix, api.router.prefix)

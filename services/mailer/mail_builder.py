@@ -35,7 +35,7 @@ from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
 from services.subscriptions import read_api
-from shared.catalogue import Catalogue
+from shared.catalogue import CatalogueView
 from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
 
@@ -60,7 +60,7 @@ class MailBuilder:
     def __init__(
         self,
         settings: Settings,
-        catalogue: Catalogue,
+        catalogue: CatalogueView,
         links: SignedLinks,
         env: LocalisedTemplates,
         cache: RenderCache | None = None,

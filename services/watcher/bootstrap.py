@@ -53,6 +53,10 @@ class Watcher:
 
     async def start(self) -> None:
         """Bring the sources table in line with the catalogue."""
+        await self.sync_sources()
+
+    async def sync_sources(self) -> None:
+        """Bring the sources table in line with the catalogue as this process last read it."""
         for attempt in range(3):
             try:
                 async with self._runtime.sessions() as session, session.begin():

@@ -68,8 +68,12 @@ class WatcherDeps:
 
 
 async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: datetime) -> None:
-    """Make the sources table match the catalogue; spread first polls so none fire at once."""
-    wanted = {s.url: s for s in sources}
+    """Make the sources table match the catalogue; spread first polls so none fire at once.
+
+    A paused source, like one taken out of the catalogue, stays in the table (its snapshots
+    and state with it) but is not polled until it comes back.
+    """
+    wanted = {s.url: s for s in sources if not s.paused}
     existing = {row.url: row for row in (await session.scalars(select(WatchedSource))).all()}
     for url, source in wanted.items():
         row = existing.get(url)

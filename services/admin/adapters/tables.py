@@ -1,4 +1,5 @@
-"""Tables of the admin area: accounts, sessions, API tokens, the audit log, failed sign-ins."""
+"""Tables of the admin area: accounts, sessions, API tokens, the audit log, failed sign-ins
+and the catalogue."""
 
 from __future__ import annotations
 
@@ -78,3 +79,40 @@ class AdminLoginFailures(Base):
     # No attempt from this client for this name is checked before this time.
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class CatalogueTopic(Base):
+    """A topic of the catalogue, as the shared model validated it (docs/decisions/0011)."""
+
+    __tablename__ = "admin_catalogue_topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A retired topic keeps its row, so its sign-up page can say it has ended.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CatalogueSource(Base):
+    """A watched source of the catalogue; the watcher keeps its polling state in its own table."""
+
+    __tablename__ = "admin_catalogue_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CatalogueState(Base):
+    """The catalogue's one state row: its version, and the file last applied at start."""
+
+    __tablename__ = "admin_catalogue_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_file_hash: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.catalogue import Catalogue
+from shared.catalogue import CatalogueView
 from shared.clock import Clock
 from shared.settings import Settings
 from shared.tokens import TokenSigner, address_hash
@@ -18,7 +18,7 @@ class Deps:
     """What the subscription commands need besides their unit of work."""
 
     settings: Settings
-    catalogue: Catalogue
+    catalogue: CatalogueView
     signer: TokenSigner
     clock: Clock
 

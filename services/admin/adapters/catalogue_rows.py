@@ -1,0 +1,114 @@
+"""Statements on the catalogue's tables: read it whole, write a plan, its version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.adapters.tables import CatalogueSource, CatalogueState, CatalogueTopic
+from shared.catalogue import Catalogue, Source, Topic
+
+STATE_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The catalogue in force, its version, and the slugs of retired topics."""
+
+    catalogue: Catalogue
+    version: int
+    retired: frozenset[str]
+    start_file_hash: str | None
+
+
+async def version(session: AsyncSession) -> int:
+    """Return the catalogue's version (0 while nothing was ever applied)."""
+    found = await session.scalar(
+        select(CatalogueState.version).where(CatalogueState.id == STATE_ID)
+    )
+    return found or 0
+
+
+async def lock_state(session: AsyncSession, now: datetime) -> None:
+    """Take the state row for this transaction, creating it the first time.
+
+    Writing it first makes concurrent applies queue behind each other (a row lock on
+    PostgreSQL, the write lock on SQLite) before they read what they will change. Two first
+    applies both creating the row: one fails on the primary key and its caller tries again.
+    """
+    touched = await session.execute(
+        update(CatalogueState)
+        .where(CatalogueState.id == STATE_ID)
+        .values(version=CatalogueState.version)
+    )
+    if not getattr(touched, "rowcount", 0):
+        session.add(CatalogueState(id=STATE_ID, version=0, changed_at=now))
+        await session.flush()
+
+
+async def load(session: AsyncSession) -> Stored:
+    """Read the whole catalogue (it is small: hundreds of entries at most)."""
+    state = await session.get(CatalogueState, STATE_ID)
+    topics = (await session.scalars(select(CatalogueTopic).order_by(CatalogueTopic.position))).all()
+    sources = (
+        await session.scalars(select(CatalogueSource).order_by(CatalogueSource.position))
+    ).all()
+    # Rows hold what the models validated when written; validating again keeps types exact.
+    return Stored(
+        catalogue=Catalogue(
+            topics=tuple(Topic.model_validate(t.entry) for t in topics if t.retired_at is None),
+            sources=tuple(Source.model_validate(s.entry) for s in sources),
+        ),
+        version=state.version if state else 0,
+        retired=frozenset(t.slug for t in topics if t.retired_at is not None),
+        start_file_hash=state.start_file_hash if state else None,
+    )
+
+
+async def write(
+    session: AsyncSession,
+    wanted: Catalogue,
+    now: datetime,
+    *,
+    bump: bool,
+    start_file_hash: str | None = None,
+) -> int:
+    """Make the rows match a validated catalogue; return the version now in force."""
+    topics = {t.slug: t for t in (await session.scalars(select(CatalogueTopic))).all()}
+    for position, topic in enumerate(wanted.topics):
+        entry = topic.model_dump(mode="json")
+        row = topics.pop(topic.slug, None)
+        if row is None:
+            session.add(
+                CatalogueTopic(slug=topic.slug, position=position, entry=entry, changed_at=now)
+            )
+        elif row.entry != entry or row.position != position or row.retired_at is not None:
+            row.entry, row.position, row.retired_at, row.changed_at = entry, position, None, now
+    for row in topics.values():
+        if row.retired_at is None:
+            row.retired_at = row.changed_at = now
+    sources = {s.url: s for s in (await session.scalars(select(CatalogueSource))).all()}
+    for position, source in enumerate(wanted.sources):
+        entry = source.model_dump(mode="json")
+        found = sources.pop(source.url, None)
+        if found is None:
+            session.add(
+                CatalogueSource(url=source.url, position=position, entry=entry, changed_at=now)
+            )
+        elif found.entry != entry or found.position != position:
+            found.entry, found.position, found.changed_at = entry, position, now
+    for gone in sources.values():
+        # The watcher keeps the source's history in its own table; the catalogue forgets it.
+        await session.delete(gone)
+    state = await session.get(CatalogueState, STATE_ID)
+    assert state is not None, "lock_state() comes first"
+    if bump:
+        state.version += 1
+        state.changed_at = now
+    if start_file_hash is not None:
+        state.start_file_hash = start_file_hash
+    await session.flush()
+    return state.version

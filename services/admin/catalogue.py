@@ -1,0 +1,130 @@
+"""Changing the catalogue: plan a file against what is in force, apply it in one transaction.
+
+Every apply that changes something raises the catalogue's version, records a
+``catalogue.changed.v1`` event and an audit log entry, all with the rows it writes
+(docs/decisions/0011). Callers own the transaction, except ``apply_at_start``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.admin.adapters import audit_log, catalogue_rows
+from services.admin.domain.catalogue_plan import Action, Plan, plan
+from shared.catalogue import Catalogue, parse_catalogue_text, read_catalogue_text
+from shared.events import CatalogueChanged
+from shared.outbox import record
+
+log = logging.getLogger(__name__)
+
+START_ACTOR = "system"
+START_ATTEMPTS = 3
+
+
+async def preview(session: AsyncSession, wanted: Catalogue) -> Plan:
+    """Return what applying a catalogue would change, writing nothing."""
+    return plan((await catalogue_rows.load(session)).catalogue, wanted)
+
+
+def _keys(result: Plan, action: Action) -> tuple[str, ...]:
+    return tuple(c.key for c in result.changes if c.action is action)
+
+
+async def apply(
+    session: AsyncSession,
+    wanted: Catalogue,
+    *,
+    actor: str,
+    client: str,
+    origin: str,
+    now: datetime,
+    start_file_hash: str | None = None,
+) -> Plan:
+    """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
+
+    ``start_file_hash`` is given when ``VARSEL_CONFIG`` is applied at start: the hash is kept
+    so the next start of any replica leaves the catalogue alone until the file changes.
+    """
+    await catalogue_rows.lock_state(session, now)
+    result = plan((await catalogue_rows.load(session)).catalogue, wanted)
+    version = await catalogue_rows.write(
+        session, wanted, now, bump=not result.empty, start_file_hash=start_file_hash
+    )
+    if result.empty:
+        return result
+    await record(
+        session,
+        CatalogueChanged(
+            catalogue_version=version,
+            added=_keys(result, Action.ADDED),
+            changed=_keys(result, Action.CHANGED),
+            retired=_keys(result, Action.RETIRED),
+            actor=actor,
+        ),
+    )
+    audit_log.record(
+        session,
+        actor=actor,
+        action="catalogue_applied",
+        client=client,
+        now=now,
+        target=origin,
+        details=result.summary() | {"version": version},
+    )
+    return result
+
+
+def file_hash(text: str) -> str:
+    """Return the hash by which a start knows the file was already applied."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def apply_at_start(
+    sessions: async_sessionmaker[AsyncSession], path: Path, now: datetime
+) -> Plan | None:
+    """Apply ``VARSEL_CONFIG`` unless this very file was the last applied at start.
+
+    Raises CatalogueError for a wrong file, before anything is written. Returns None when
+    the file was already applied, so what editors changed since survives a restart.
+    """
+    text = read_catalogue_text(path)
+    wanted = parse_catalogue_text(text, str(path))
+    digest = file_hash(text)
+    for attempt in range(START_ATTEMPTS):
+        try:
+            async with sessions() as session, session.begin():
+                await catalogue_rows.lock_state(session, now)
+                if (await catalogue_rows.load(session)).start_file_hash == digest:
+                    return None
+                result = await apply(
+                    session,
+                    wanted,
+                    actor=START_ACTOR,
+                    client="start",
+                    origin=str(path),
+                    now=now,
+                    start_file_hash=digest,
+                )
+        except IntegrityError:
+            # Replicas starting together race to create the same rows; the loser applies
+            # again against what the winner wrote.
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            log.info("catalogue: another replica applied %s at the same time", path)
+            continue
+        if not result.empty:
+            log.info(
+                "catalogue: applied %s at start: %d added, %d changed, %d retired",
+                path,
+                result.count(Action.ADDED),
+                result.count(Action.CHANGED),
+                result.count(Action.RETIRED),
+            )
+        return result
+    return None

@@ -1,0 +1,99 @@
+"""``varsel catalogue``: apply a catalogue file to the database, or export the one in force."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin import catalogue as commands
+from services.admin.adapters import catalogue_rows
+from services.admin.domain.catalogue_plan import Plan, describe
+from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
+from shared.clock import SystemClock
+from shared.commands import command_actor, command_settings, in_transaction
+
+catalogue_cli = typer.Typer(
+    help="The catalogue of topics and sources: apply a TOML file, or export the one in force."
+)
+
+
+@catalogue_cli.command("apply")
+def apply(
+    file: Annotated[Path, typer.Argument(help="the catalogue TOML file")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the plan and change nothing")
+    ] = False,
+) -> None:
+    """Make the catalogue match a file: print the plan (added, changed, retired), then apply it.
+
+    A wrong file is refused whole and nothing changes. Every replica sees the change within
+    seconds, without a restart.
+    """
+    settings = command_settings()
+    try:
+        wanted = load_catalogue(file)
+    except CatalogueError as exc:
+        typer.echo(f"varsel: {exc}\nvarsel: nothing was changed", err=True)
+        raise typer.Exit(2) from exc
+
+    def show(plan: Plan) -> None:
+        for line in describe(plan):
+            typer.echo(line)
+
+    if dry_run:
+
+        async def look(session: AsyncSession) -> Plan:
+            return await commands.preview(session, wanted)
+
+        show(in_transaction(settings, look))
+        typer.echo("varsel: dry run; nothing was changed")
+        return
+
+    async def work(session: AsyncSession) -> tuple[Plan, int]:
+        # The plan is made in the transaction that applies it, under its lock: what is
+        # printed is exactly what was written, even if someone else applied meanwhile.
+        plan = await commands.apply(
+            session,
+            wanted,
+            actor=command_actor(),
+            client="cli",
+            origin=str(file),
+            now=SystemClock().now(),
+        )
+        return plan, await catalogue_rows.version(session)
+
+    plan, version = in_transaction(settings, work)
+    show(plan)
+    if plan.empty:
+        typer.echo("varsel: nothing to apply")
+    else:
+        typer.echo(f"varsel: applied {file}; the catalogue is at version {version}")
+
+
+@catalogue_cli.command("export")
+def export(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write the file here (default: stdout)")
+    ] = None,
+) -> None:
+    """Write the catalogue in force as a TOML file that `varsel catalogue apply` takes back."""
+    settings = command_settings()
+
+    async def read(session: AsyncSession) -> catalogue_rows.Stored:
+        return await catalogue_rows.load(session)
+
+    stored = in_transaction(settings, read)
+    if stored.version == 0:
+        typer.echo(
+            "varsel: the database holds no catalogue yet; start varsel or apply a file", err=True
+        )
+        raise typer.Exit(1)
+    text = dump_catalogue(stored.catalogue)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"varsel: wrote {out} (version {stored.version})", err=True)

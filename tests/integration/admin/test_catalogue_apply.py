@@ -1,0 +1,227 @@
+"""``varsel catalogue apply`` and ``export``: the plan, one transaction, refusals, the record."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from services.admin.adapters.tables import AdminAuditEntry, CatalogueState
+from shared.db import create_engine, session_factory
+from shared.events import CatalogueChanged
+from shared.outbox import OutboxRow
+from varsel.cli import app as varsel_cli
+
+FIRST = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden", en = "Norway in the world" }
+related = ["helsenyheter"]
+
+[[topics]]
+slug = "helsenyheter"
+title = { nb = "Helsenyheter" }
+
+[[topics]]
+slug = "gammelt-tema"
+title = { nb = "Gammelt tema" }
+
+[[sources]]
+url = "https://example.org/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+interval = "15m"
+
+[[sources]]
+url = "https://example.org/gammel"
+kind = "page"
+topics = ["gammelt-tema"]
+"""
+
+# Changes a title, a source's interval and selector; adds a topic and a source; retires a
+# topic and drops its source; pauses nothing.
+SECOND = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden", nn = "Noreg i verda", en = "Norway in the world" }
+related = ["helsenyheter"]
+
+[[topics]]
+slug = "helsenyheter"
+title = { nb = "Helsenyheter" }
+
+[[topics]]
+slug = "nytt-tema"
+title = { nb = "Nytt tema" }
+
+[[sources]]
+url = "https://example.org/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+interval = "1h"
+selector = "main"
+
+[[sources]]
+url = "https://example.org/ny"
+kind = "feed"
+topics = ["nytt-tema", "helsenyheter"]
+paused = true
+"""
+
+WRONG = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden" }
+
+[[sources]]
+url = "https://example.org/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+
+[[sources]]
+url = "https://example.org/feil"
+kind = "page"
+topics = ["norge-i-verdne"]
+"""
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("VARSEL_DATABASE_URL", database_url)
+    return CliRunner()
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _invoke(cli: CliRunner, *args: str) -> Any:
+    return cli.invoke(varsel_cli, ["catalogue", *args])
+
+
+def _scalar(database_url: str, query: Any) -> Any:
+    async def read() -> Any:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await session.scalar(query)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def _version(database_url: str) -> int | None:
+    return _scalar(database_url, select(CatalogueState.version))  # type: ignore[no-any-return]
+
+
+def test_plan_shows_every_kind_of_change_and_dry_run_changes_nothing(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    first = _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST)))
+    assert first.exit_code == 0, first.output
+    assert "5 to add, 0 to change, 0 to retire" in first.output
+    assert "+ topic gammelt-tema: added" in first.output
+    exported_first = _invoke(cli, "export").stdout
+
+    second = _write(tmp_path, "second.toml", SECOND)
+    dry = _invoke(cli, "apply", str(second), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert "2 to add, 2 to change, 2 to retire" in lines
+    assert "  ~ topic norge-i-verden: changed (title)" in lines
+    assert "  + topic nytt-tema: added" in lines
+    assert "  - topic gammelt-tema: retired" in lines
+    assert "  ~ source https://example.org/verden: changed (interval, selector)" in lines
+    assert "  + source https://example.org/ny: added" in lines
+    assert "  - source https://example.org/gammel: retired" in lines
+    assert "nothing was changed" in dry.output
+    assert _invoke(cli, "export").stdout == exported_first
+    assert _version(database_url) == 1
+
+    applied = _invoke(cli, "apply", str(second))
+    assert applied.exit_code == 0, applied.output
+    assert "2 to add, 2 to change, 2 to retire" in applied.output
+    assert "version 2" in applied.output
+    exported = _invoke(cli, "export", "--out", str(tmp_path / "export.toml"))
+    assert exported.exit_code == 0, exported.output
+    # Round trip: what export writes, apply takes back as it is.
+    again = _invoke(cli, "apply", str(tmp_path / "export.toml"))
+    assert again.exit_code == 0 and "no changes" in again.output, again.output
+    assert _version(database_url) == 2
+    text = (tmp_path / "export.toml").read_text(encoding="utf-8")
+    assert "gammelt-tema" not in text and 'interval = "1h"' in text and "paused = true" in text
+
+
+def test_every_change_is_audited_and_announced(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    assert _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    assert _invoke(cli, "apply", str(_write(tmp_path, "second.toml", SECOND))).exit_code == 0
+    assert _invoke(cli, "apply", str(tmp_path / "second.toml")).exit_code == 0  # no change
+
+    async def entries() -> list[AdminAuditEntry]:
+        engine = create_engine(database_url)
+        try:
+            async with session_factory(engine)() as session:
+                query = select(AdminAuditEntry).where(AdminAuditEntry.action == "catalogue_applied")
+                return list((await session.scalars(query.order_by(AdminAuditEntry.id))).all())
+        finally:
+            await engine.dispose()
+
+    audited = asyncio.run(entries())
+    assert [e.actor for e in audited] == [f"cli:{getpass.getuser()}"] * 2
+    assert audited[1].target == str(tmp_path / "second.toml")
+    assert audited[1].details is not None
+    assert audited[1].details["retired"] == [
+        "topics:gammelt-tema",
+        "sources:https://example.org/gammel",
+    ]
+    assert audited[1].details["changed"][0] == "topics:norge-i-verden (title)"
+    assert audited[1].details["version"] == 2
+    events = OutboxRow.event_type == CatalogueChanged.type_name()
+    assert _scalar(database_url, select(func.count()).select_from(OutboxRow).where(events)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            WRONG,
+            "[[sources]] entry 2 (https://example.org/feil): unknown topic(s) ['norge-i-verdne']",
+        ),
+        (FIRST.replace('kind = "page"', 'kind = "video"', 1), "[[sources]] entry 1"),
+        (FIRST.replace('interval = "15m"', 'interval = "soon"'), "is not an interval"),
+        (
+            FIRST.replace('interval = "15m"', 'interval = "15m"\npaused = "ja"'),
+            "paused",
+        ),
+        ("[[topics]\nslug =", "not valid TOML"),
+    ],
+)
+def test_a_wrong_file_is_refused_whole_and_changes_nothing(
+    cli: CliRunner, database_url: str, tmp_path: Path, text: str, problem: str
+) -> None:
+    assert _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    before = _invoke(cli, "export").stdout
+    wrong = _write(tmp_path, "wrong.toml", text)
+    refused = _invoke(cli, "apply", str(wrong))
+    assert refused.exit_code == 2
+    assert str(wrong) in refused.output and problem in refused.output, refused.output
+    assert "nothing was changed" in refused.output
+    assert _invoke(cli, "export").stdout == before
+    assert _version(database_url) == 1
+    missing = _invoke(cli, "apply", str(tmp_path / "absent.toml"))
+    assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_export_before_any_catalogue_says_so(cli: CliRunner) -> None:
+    empty = _invoke(cli, "export")
+    assert empty.exit_code == 1 and "holds no catalogue yet" in empty.output

@@ -1,0 +1,157 @@
+"""A running process follows the catalogue in the database; VARSEL_CONFIG is applied at start."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from services.admin import catalogue as commands
+from services.admin import read_api
+from services.watcher.adapters.tables import WatchedSource
+from shared.catalogue import parse_catalogue_text
+from shared.clock import SystemClock
+from shared.db import create_engine, session_factory
+from shared.runtime import build_runtime
+from shared.settings import Settings
+from varsel.app import create_app
+
+# Nothing listens on the discard port: polls fail at once, quietly, and change nothing.
+FIRST = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden", en = "Norway in the world" }
+
+[[topics]]
+slug = "gammelt-tema"
+title = { nb = "Gammelt tema" }
+
+[[sources]]
+url = "http://127.0.0.1:9/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+
+[[sources]]
+url = "http://127.0.0.1:9/gammel"
+kind = "page"
+topics = ["gammelt-tema"]
+"""
+
+SECOND = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Noreg i verda", en = "Norway in the world" }
+
+[[topics]]
+slug = "nytt-tema"
+title = { nb = "Nytt tema", en = "A new topic" }
+
+[[sources]]
+url = "http://127.0.0.1:9/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+paused = true
+
+[[sources]]
+url = "http://127.0.0.1:9/ny"
+kind = "page"
+topics = ["nytt-tema"]
+interval = "30s"
+"""
+
+
+async def _apply_elsewhere(database_url: str, text: str) -> None:
+    """Apply a catalogue as `varsel catalogue apply` on another machine would: its own engine."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await commands.apply(
+                session,
+                parse_catalogue_text(text, "second.toml"),
+                actor="cli:test",
+                client="cli",
+                origin="second.toml",
+                now=SystemClock().now(),
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_a_change_reaches_pages_and_watcher_without_a_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "varsel.toml"
+    config.write_text(FIRST, encoding="utf-8")
+    settings = Settings(
+        database_url=database_url,
+        config=config,
+        var_dir=tmp_path,
+        catalogue_check_seconds=0.2,
+        allow_private_addresses=True,
+    )
+    runtime = build_runtime(settings)
+    app = create_app(runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        assert runtime.catalogue.version == 1
+        assert (await client.get("/subscribe/nytt-tema")).status_code == 404
+        assert (await client.get("/subscribe/gammelt-tema")).status_code == 200
+
+        started = time.monotonic()
+        await _apply_elsewhere(database_url, SECOND)
+        while runtime.catalogue.version != 2:
+            assert time.monotonic() - started < 5, "the change did not arrive within 5 s"
+            await asyncio.sleep(0.05)
+
+        page = await client.get("/subscribe/nytt-tema")
+        assert page.status_code == 200 and "Nytt tema" in page.text
+        assert "Noreg i verda" in (await client.get("/subscribe/norge-i-verden")).text
+        assert (await client.get("/subscribe/gammelt-tema")).status_code == 404
+        async with runtime.sessions() as session:
+            rows = {r.url: r for r in (await session.scalars(select(WatchedSource))).all()}
+        assert rows["http://127.0.0.1:9/ny"].active
+        assert rows["http://127.0.0.1:9/ny"].interval_seconds == 30
+        assert not rows["http://127.0.0.1:9/verden"].active  # paused
+        assert not rows["http://127.0.0.1:9/gammel"].active  # gone from the catalogue
+
+
+async def test_a_restart_keeps_later_changes_unless_the_file_changed(
+    database_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "varsel.toml"
+    config.write_text(FIRST, encoding="utf-8")
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    now = SystemClock().now()
+
+    async def version() -> int:
+        async with sessions() as session:
+            return await read_api.catalogue_version(session)
+
+    try:
+        # Two replicas starting at once: one applies, the other finds it done.
+        results = await asyncio.gather(
+            commands.apply_at_start(sessions, config, now),
+            commands.apply_at_start(sessions, config, now),
+        )
+        assert sorted(r is None for r in results) == [False, True]
+        assert await version() == 1
+
+        await _apply_elsewhere(database_url, SECOND)
+        assert await commands.apply_at_start(sessions, config, now) is None
+        async with sessions() as session:
+            _, catalogue = await read_api.current_catalogue(session)
+        assert catalogue.topic("nytt-tema") is not None, "a restart undid an applied change"
+
+        config.write_text(FIRST.replace("Gammelt tema", "Eldre tema"), encoding="utf-8")
+        result = await commands.apply_at_start(sessions, config, now)
+        assert result is not None and not result.empty
+        assert await version() == 3
+    finally:
+        await engine.dispose()

@@ -1,0 +1,50 @@
+"""The plan of a catalogue apply, and the TOML export it compares against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.admin.domain.catalogue_plan import Action, describe, plan
+from shared.catalogue import dump_catalogue, format_interval, load_catalogue, parse_catalogue_text
+
+DEFAULT = Path(__file__).resolve().parents[3] / "varsel" / "default_catalogue.toml"
+
+
+def test_export_of_the_bundled_catalogue_reads_back_the_same() -> None:
+    catalogue = load_catalogue(DEFAULT)
+    again = parse_catalogue_text(dump_catalogue(catalogue), "export.toml")
+    assert again == catalogue
+    assert plan(catalogue, again).empty
+    assert describe(plan(catalogue, again)) == [
+        "no changes: the catalogue already matches the file"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(2, "2s"), (90, "90s"), (900, "15m"), (3600, "1h"), (172800, "2d")]
+)
+def test_intervals_are_written_with_their_unit(seconds: int, text: str) -> None:
+    assert format_interval(seconds) == text
+
+
+def test_a_new_order_is_a_change_of_its_own() -> None:
+    catalogue = load_catalogue(DEFAULT)
+    reordered = catalogue.model_copy(update={"topics": tuple(reversed(catalogue.topics))})
+    result = plan(catalogue, reordered)
+    assert result.reordered == ("topics",) and not result.changes
+    assert not result.empty
+    assert "  ~ the order of the topics changes" in describe(result)
+
+
+def test_a_pause_is_a_change_of_the_source() -> None:
+    catalogue = load_catalogue(DEFAULT)
+    first = catalogue.sources[0]
+    paused = catalogue.model_copy(
+        update={"sources": (first.model_copy(update={"paused": True}), *catalogue.sources[1:])}
+    )
+    result = plan(catalogue, paused)
+    assert [(c.key, c.action, c.fields) for c in result.changes] == [
+        (first.url, Action.CHANGED, ("paused",))
+    ]
