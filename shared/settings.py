@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
+
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     site_name: str = "varsel"
+    # The organisation's look on pages and in mails: a logo (SVG or PNG; varsel serves it at
+    # /brand/logo.svg or .png, so no page loads it from another host) and an accent colour,
+    # refused at start-up if it has less than WCAG AA contrast (4.5:1) against white.
+    logo: Path | None = None
+    accent_colour: str = DEFAULT_ACCENT
     # The accessibility statement (Tilgjengelighetserklæring): a folder of Markdown files, one
     # per language (nb.md, nn.md, en.md). Empty: the bundled example, which must be replaced.
     accessibility_statement_dir: Path | None = None
@@ -178,6 +185,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("accent_colour")
+    @classmethod
+    def _accent_is_readable(cls, value: str) -> str:
+        return check_accent(value)
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_is_servable(cls, value: Path | None) -> Path | None:
+        return None if value is None else check_logo(value)
+
     @field_validator("dkim_private_key_path")
     @classmethod
     def _dkim_key_is_usable(cls, value: Path | None) -> Path | None:
@@ -270,6 +287,12 @@ class Settings(BaseSettings):
         if self.config is not None:
             return self.config
         return Path(__file__).resolve().parent.parent / "varsel" / "default_catalogue.toml"
+
+    @property
+    def brand(self) -> Brand:
+        """Return what pages and mails show of the organisation's look."""
+        logo_path = f"/brand/logo{self.logo.suffix.lower()}" if self.logo else None
+        return Brand(accent=self.accent_colour, logo_path=logo_path)
 
     @property
     def outbox_dir(self) -> Path:

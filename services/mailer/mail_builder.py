@@ -75,6 +75,7 @@ class MailBuilder:
             "sender": settings.mail_from,
             "base_url": settings.base_url,
             "site_name": settings.site_name,
+            "brand": settings.brand,
             "privacy_url": f"{settings.base_url}{settings.privacy_url}",
         }
 

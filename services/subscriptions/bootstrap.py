@@ -37,6 +37,7 @@ from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
+from shared.web.brand import mount_brand
 from shared.web.csrf import CsrfGuard
 from shared.web.documents import load_documents
 from shared.web.pages import PageRenderer, mount_static, page_templates
@@ -78,6 +79,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
             context={
                 "site": runtime.settings.site_name,
                 "privacy_url": runtime.settings.privacy_url,
+                "brand": runtime.settings.brand,
                 **TEMPLATE_GLOBALS,
             },
         ),
@@ -92,6 +94,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(feed_pages.router)
     install_api(app)
     mount_static(app)
+    mount_brand(app, runtime.settings)
 
 
 async def _topic_changes(runtime: Runtime, slug: str) -> list[mailer_reads.PublishedChange]:

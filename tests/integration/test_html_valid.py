@@ -31,6 +31,7 @@ from services.mailer.domain.message import (
 from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import ChangeView, build_digest_sections
+from shared.brand import Brand
 from shared.events import SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin
@@ -51,6 +52,7 @@ PUBLIC_PAGES = [
     "index without a match",
     "index with a bad filter",
     "index with errors",
+    "index with a logo",
     "subscribe",
     "subscribe in English",
     "subscribe in nynorsk",
@@ -98,6 +100,7 @@ MAILS = [
     "mail confirm",
     "mail confirm in English",
     "mail confirm in nynorsk",
+    "mail confirm with a logo",
     "mail manage link",
     "mail alert",
     "mail alert without a link",
@@ -158,8 +161,12 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["accessibility in nynorsk"] = (await c.get("/accessibility?lang=nn")).text
         pages["api docs"] = (await c.get("/docs")).text
     async with running(
-        f"sqlite+aiosqlite:///{folder / 'limited.db'}", folder, signup_limit_per_client=1
+        f"sqlite+aiosqlite:///{folder / 'limited.db'}",
+        folder,
+        signup_limit_per_client=1,
+        logo=Path(__file__).resolve().parent.parent / "fixtures" / "brand" / "logo.svg",
     ) as h:
+        pages["index with a logo"] = (await h.client.get("/")).text
         await sign_up(h.client, "a@example.no")
         limited = await sign_up(h.client, "b@example.no")
         assert limited.status_code == 429
@@ -288,6 +295,17 @@ def _mails() -> dict[str, str]:
         "mail confirm in English": _html_part(
             render_confirm(
                 env, language="en", topics=["Norway"], frequency="weekly", **confirm, **COMMON
+            )
+        ),
+        "mail confirm with a logo": _html_part(
+            render_confirm(
+                env,
+                language="nb",
+                topics=["Norge i verden"],
+                frequency="weekly",
+                brand=Brand(accent="#a4001d", logo_path="/brand/logo.svg"),
+                **confirm,
+                **COMMON,
             )
         ),
         "mail confirm in nynorsk": _html_part(

@@ -33,6 +33,7 @@ from services.mailer.domain.wording import (
     quote,
     quoted_list,
 )
+from shared.brand import Brand
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.templates import LocalisedTemplates
 from shared.i18n.translator import N_, Translator
@@ -83,12 +84,15 @@ def render_alert(
     list_id: str,
     base_url: str,
     site_name: str | None = None,
+    brand: Brand | None = None,
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render the mail about one change, sent straight away to immediate subscribers."""
     t = env.translator(normalise_language(language))
     topic = quote(t, one_line(topic_title, max_length=_TITLE_MAX))
-    context = _list_context(t, base_url, site_name, privacy_url, frequency=Frequency.IMMEDIATE)
+    context = _list_context(
+        t, base_url, site_name, privacy_url, brand, frequency=Frequency.IMMEDIATE
+    )
     context.update(topic=topic, change=_change_context(t, change))
     context["why"] = t.gettext(
         "You are receiving this email because you asked for alerts about %(topic)s from %(site)s.",
@@ -108,6 +112,7 @@ def render_digest(
     list_id: str,
     base_url: str,
     site_name: str | None = None,
+    brand: Brand | None = None,
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render a daily or weekly digest of every change in a person's topics for ``period``."""
@@ -115,7 +120,7 @@ def render_digest(
     total = sum(section.total for section in sections)
     if total == 0:
         raise ValueError("a digest needs at least one change")
-    context = _list_context(t, base_url, site_name, privacy_url, frequency=period.frequency)
+    context = _list_context(t, base_url, site_name, privacy_url, brand, frequency=period.frequency)
     manage_url = context["links"]["manage_url"]
     context.update(
         frequency=period.frequency,
@@ -148,6 +153,7 @@ def render_confirm(
     sender: str,
     base_url: str,
     site_name: str | None = None,
+    brand: Brand | None = None,
     previous_frequency: str | None = None,
     privacy_url: str | None = None,
 ) -> RenderedMail:
@@ -160,7 +166,7 @@ def render_confirm(
             raise ValueError(f"unknown frequency {name!r}")
     new = [one_line(topic, max_length=_TITLE_MAX) for topic in topics]
     existing = [one_line(topic, max_length=_TITLE_MAX) for topic in existing_topics]
-    context = _base_context(t, base_url, site_name, privacy_url)
+    context = _base_context(t, base_url, site_name, privacy_url, brand)
     context.update(
         confirm_url=checked_url("confirm_url", confirm_url),
         topics=new,
@@ -207,12 +213,13 @@ def render_manage_link(
     sender: str,
     base_url: str,
     site_name: str | None = None,
+    brand: Brand | None = None,
     expires_hours: int | None = None,
     privacy_url: str | None = None,
 ) -> RenderedMail:
     """Render the mail carrying a fresh link to the manage page, which the person asked for."""
     t = env.translator(normalise_language(language))
-    context = _base_context(t, base_url, site_name, privacy_url)
+    context = _base_context(t, base_url, site_name, privacy_url, brand)
     context.update(
         manage_url=checked_url("manage_url", manage_url),
         expires_text=(
@@ -262,11 +269,19 @@ def _render(
 
 
 def _base_context(
-    t: Translator, base_url: str, site_name: str | None, privacy_url: str | None
+    t: Translator,
+    base_url: str,
+    site_name: str | None,
+    privacy_url: str | None,
+    brand: Brand | None = None,
 ) -> dict[str, Any]:
     base_url = checked_url("base_url", base_url)
     site = one_line(site_name) if site_name else (urlsplit(base_url).hostname or base_url)
+    brand = brand or Brand()
     return {
+        # The organisation's look in the mail's header: its accent and logo (served by varsel).
+        "accent": brand.accent,
+        "logo_url": f"{base_url}{brand.logo_path}" if brand.logo_path else None,
         "_sentinels": Sentinels.new(),
         "lang": t.language,
         "site": site,
@@ -282,10 +297,11 @@ def _list_context(
     base_url: str,
     site_name: str | None,
     privacy_url: str | None,
+    brand: Brand | None,
     *,
     frequency: str,
 ) -> dict[str, Any]:
-    context = _base_context(t, base_url, site_name, privacy_url)
+    context = _base_context(t, base_url, site_name, privacy_url, brand)
     context["links"] = context["_sentinels"].context()
     context["frequency_text"] = t.gettext(
         "Frequency: %(frequency)s (this affects all your alerts).",

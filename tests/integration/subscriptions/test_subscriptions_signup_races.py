@@ -15,6 +15,7 @@ from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest,
 from services.subscriptions.bootstrap import TEMPLATES
 from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
+from shared.brand import Brand
 from shared.vocabulary import Language
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, page_templates
@@ -131,7 +132,7 @@ def test_only_pages_without_a_form_are_served_from_memory() -> None:
     pages = PageRenderer(
         page_templates(TEMPLATES, catalogues("pages")),
         csrf,
-        context={"site": "Etaten", "privacy_url": "/privacy", **TEMPLATE_GLOBALS},
+        context={"site": "Etaten", "privacy_url": "/privacy", "brand": Brand(), **TEMPLATE_GLOBALS},
     )
     request = _request(f"/subscribe/{TOPIC}")
     first = pages.render(request, "check_email.html", Language.NB, fixed=True, days="7")
