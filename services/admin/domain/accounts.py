@@ -10,10 +10,18 @@ from typing import Final, Literal
 
 from zxcvbn import zxcvbn
 
-Role = Literal["auditor", "operator"]
-ROLES: Final[tuple[Role, ...]] = ("auditor", "operator")
-# An operator may do everything an auditor may, and also see operations.
-_RANK: Final = {"auditor": 1, "operator": 2}
+Role = Literal["auditor", "editor", "operator"]
+ROLES: Final[tuple[Role, ...]] = ("auditor", "editor", "operator")
+# What a route asks of an admin: a role, or only to be signed in (the overview, one's password).
+Access = Literal["signed_in", "auditor", "editor", "operator"]
+# An auditor reads consent records, the ledger and the audit log; an editor tests sources and
+# previews mail, and reads no personal data; an operator may do everything both may, and also
+# see operations and the accounts. Roles are not ranked: an editor is no lesser auditor.
+_GRANTS: Final[dict[Role, frozenset[Access]]] = {
+    "auditor": frozenset({"signed_in", "auditor"}),
+    "editor": frozenset({"signed_in", "editor"}),
+    "operator": frozenset({"signed_in", "auditor", "editor", "operator"}),
+}
 
 SESSION_TTL: Final = timedelta(hours=8)
 MIN_PASSWORD: Final = 12
@@ -58,14 +66,14 @@ class Principal:
     name: str
     role: Role
 
-    def may(self, role: Role) -> bool:
-        """Tell whether this admin holds ``role`` or a higher one."""
-        return _RANK[self.role] >= _RANK[role]
+    def may(self, access: Access) -> bool:
+        """Tell whether this admin's role grants ``access``."""
+        return access in _GRANTS[self.role]
 
 
 def role_of(stored: str) -> Role:
-    """Return the role a stored account holds (anything unknown counts as the lowest)."""
-    return "operator" if stored == "operator" else "auditor"
+    """Return the role a stored account holds (anything unknown counts as an auditor)."""
+    return next((role for role in ROLES if role == stored), "auditor")
 
 
 def check_new_account(name: str, role: str, password: str) -> None:

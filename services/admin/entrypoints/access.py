@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
 from services.admin.adapters import audit_log
-from services.admin.domain.accounts import Principal, Role
+from services.admin.domain.accounts import Access, Principal
 from services.admin.entrypoints.wording import MESSAGES
 from shared.db import transaction
 from shared.i18n.catalogues import Catalogues
@@ -128,9 +128,12 @@ class Actor:
 
 
 class RoleGuard:
-    """Dependency that admits a signed-in admin holding ``role``; pages and API differ in how."""
+    """Dependency that admits a signed-in admin whose role grants ``role``.
 
-    def __init__(self, role: Role, *, page: bool) -> None:
+    Pages and the API differ in how the admin is recognised.
+    """
+
+    def __init__(self, role: Access, *, page: bool) -> None:
         self.role = role
         self.page = page
 
@@ -169,7 +172,9 @@ class RoleGuard:
         return actor
 
 
+SignedInPage = Annotated[Actor, Depends(RoleGuard("signed_in", page=True))]
 AuditorPage = Annotated[Actor, Depends(RoleGuard("auditor", page=True))]
+EditorPage = Annotated[Actor, Depends(RoleGuard("editor", page=True))]
 OperatorPage = Annotated[Actor, Depends(RoleGuard("operator", page=True))]
 AuditorApi = Annotated[Actor, Depends(RoleGuard("auditor", page=False))]
 OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]

@@ -68,7 +68,7 @@ def _run_or_explain(settings: Settings, work: Callable[[AsyncSession], Awaitable
 @admin_cli.command("create-user")
 def create_user(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
-    role: Annotated[str, typer.Option(help="auditor or operator")] = "auditor",
+    role: Annotated[str, typer.Option(help="auditor, editor or operator")] = "auditor",
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin account; the password is asked for, or read from stdin."""

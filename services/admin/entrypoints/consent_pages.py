@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
-from services.admin.entrypoints.access import AdminDep, AuditorPage, language_of, posted_form
+from services.admin.entrypoints.access import (
+    AdminDep,
+    AuditorPage,
+    SignedInPage,
+    language_of,
+    posted_form,
+)
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.refusals import Unusable
 from services.admin.entrypoints.wording import CONSENT_CHART, MESSAGES, PER_DAY
@@ -24,7 +30,7 @@ PAGE_SIZE = 50
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
+async def home(request: Request, admin: AdminDep, actor: SignedInPage) -> HTMLResponse:
     """Show the overview with the topics."""
     language = language_of(request)
     topics = [(t.slug, t.title_in(language)) for t in admin.runtime.catalogue.topics]

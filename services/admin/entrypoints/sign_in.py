@@ -16,7 +16,7 @@ from services.admin.entrypoints.access import (
     SESSION_COOKIE,
     Admin,
     AdminDep,
-    AuditorPage,
+    SignedInPage,
     client_of,
     language_of,
     posted_form,
@@ -103,14 +103,14 @@ async def login(request: Request, admin: AdminDep) -> Response:
 
 
 @router.get("/password", response_class=HTMLResponse)
-async def password_form(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
+async def password_form(request: Request, admin: AdminDep, actor: SignedInPage) -> HTMLResponse:
     """Show the form that changes the signed-in admin's own password."""
     done = request.query_params.get("done") == "1"
     return admin.render(request, "password.html", actor=actor.principal, error=None, done=done)
 
 
 @router.post("/password", response_class=HTMLResponse)
-async def change_password(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
+async def change_password(request: Request, admin: AdminDep, actor: SignedInPage) -> Response:
     """Change one's own password: the current one is checked like a sign-in, the new one's
     strength like a new account's. Other browsers signed in as this admin are signed out."""
     fields = await posted_form(request, admin)
@@ -137,7 +137,7 @@ async def change_password(request: Request, admin: AdminDep, actor: AuditorPage)
 
 
 @router.post("/logout")
-async def logout(request: Request, admin: AdminDep, actor: AuditorPage) -> Response:
+async def logout(request: Request, admin: AdminDep, actor: SignedInPage) -> Response:
     """Sign out of this browser session."""
     if await posted_form(request, admin) is None:
         return admin.render(request, "forbidden.html", status_code=400, message="bad_form")

@@ -78,11 +78,19 @@ async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
 
         await h.user("aud", "auditor")
         await h.user("ops", "operator")
+        await h.user("ed", "editor")
         _, auditor_token = await h.token("aud")
         _, operator_token = await h.token("ops")
-        async with h.client() as anonymous, h.client() as auditor, h.client() as operator:
+        _, editor_token = await h.token("ed")
+        async with (
+            h.client() as anonymous,
+            h.client() as auditor,
+            h.client() as operator,
+            h.client() as editor,
+        ):
             assert (await sign_in(auditor, "aud")).status_code == 303
             assert (await sign_in(operator, "ops")).status_code == 303
+            assert (await sign_in(editor, "ed")).status_code == 303
             for method, path, guard, is_api in routes:
                 if guard is None:
                     continue
@@ -108,15 +116,25 @@ async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
 
                 headers = {"Authorization": f"Bearer {auditor_token}"} if is_api else {}
                 as_auditor = await call(auditor, method, path, headers=headers)
-                if guard.role == "operator":
-                    assert as_auditor.status_code == 403, (method, path)
-                else:
+                if guard.role in {"signed_in", "auditor"}:
                     assert as_auditor.status_code not in {401, 403}, (method, path)
+                else:
+                    assert as_auditor.status_code == 403, (method, path)
+
+                # An editor reads no consent record, ledger or audit log, and an auditor edits
+                # nothing: the roles are apart, not ranked.
+                headers = {"Authorization": f"Bearer {editor_token}"} if is_api else {}
+                as_editor = await call(editor, method, path, headers=headers)
+                if guard.role in {"signed_in", "editor"}:
+                    assert as_editor.status_code not in {401, 403}, (method, path)
+                else:
+                    assert as_editor.status_code == 403, (method, path)
 
                 headers = {"Authorization": f"Bearer {operator_token}"} if is_api else {}
                 as_operator = await call(operator, method, path, headers=headers)
                 assert as_operator.status_code not in {401, 403}, (method, path)
-            assert any(g and g.role == "operator" for _, _, g, _ in routes)
+            roles = {g.role for _, _, g, _ in routes if g}
+            assert {"signed_in", "auditor", "operator"} <= roles
 
         async with h.runtime.sessions() as session:
             denied = (
@@ -126,6 +144,8 @@ async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
             ).all()
         assert "GET /admin/operations" in denied
         assert "GET /api/v1/admin/operations" in denied
+        assert "GET /admin/ledger" in denied
+        assert "POST /api/v1/admin/consent/lookup" in denied
 
 
 async def test_revoked_token_is_refused(database_url: str, tmp_path: Path) -> None:
