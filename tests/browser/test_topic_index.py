@@ -28,6 +28,12 @@ SECTIONS = {
 HEADING = "Topics you can get alerts about"
 
 
+def _matching(language: str, shown: int, query: str) -> str:
+    """Return what the filter's status says when ``shown`` of the three topics match."""
+    message = "%(shown)s of %(total)s topics match «%(query)s»."
+    return page_text(language, message, shown=shown, total=3, query=query)
+
+
 def _mails_to(app: App, address: str) -> list[Received]:
     with app.mailbox.lock:
         return [m for m in app.mailbox.messages if address in m.recipients]
@@ -77,15 +83,7 @@ def test_the_filter_works_without_javascript(
     # The section's name matches both of its topics; the other section is gone.
     expect(boxes).to_have_count(2)
     expect(page.locator("fieldset.section legend")).to_have_text([SECTIONS[language][1]])
-    expect(page.get_by_role("status")).to_contain_text(
-        page_text(
-            language,
-            "%(shown)s of %(total)s topics match «%(query)s».",
-            shown=2,
-            total=3,
-            query=word.upper(),
-        )
-    )
+    expect(page.get_by_role("status")).to_have_text(_matching(language, 2, word.upper()))
     with page.expect_navigation():
         page.get_by_role("link", name=page_text(language, "Show all topics")).first.click()
     expect(boxes).to_have_count(3)
@@ -139,3 +137,35 @@ def test_three_topics_one_mail_one_confirmation(page: Page, app: App, language: 
     )
     expect(page.locator("ul.topics li")).to_have_count(3)
     assert len(_mails_to(app, address)) == 1, "one sign-up, one mail"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_with_javascript_the_filter_keeps_what_was_ticked(
+    page: Page, app: App, language: str
+) -> None:
+    titles = TITLES[language]
+    url = f"{app.base_url}/{query(language)}"
+    open_page(page, url)
+    boxes = page.get_by_role("checkbox")
+    field = page.get_by_label(page_text(language, "Filter topics"))
+    field.fill(titles["vaksiner"][:4].upper())
+    # Filtered in the page: no navigation, the status says how many match.
+    assert page.url == url
+    expect(boxes).to_have_count(1)
+    expect(page.get_by_role("status")).to_have_text(
+        _matching(language, 1, titles["vaksiner"][:4].upper())
+    )
+    expect(page.locator("fieldset.section:visible legend")).to_have_text([SECTIONS[language][1]])
+    assert_accessible(page, language)
+    page.get_by_role("checkbox", name=titles["vaksiner"], exact=True).check()
+    # Pressing the filter button filters here too, rather than loading a page that forgets ticks.
+    field.fill(titles["norge-i-verden"])
+    page.get_by_role("button", name=page_text(language, "Filter"), exact=True).click()
+    assert page.url == url
+    expect(boxes).to_have_count(1)
+    page.get_by_role("checkbox", name=titles["norge-i-verden"], exact=True).check()
+    field.fill("")
+    expect(boxes).to_have_count(3)
+    expect(page.get_by_role("status")).to_have_text("")
+    ticked = [b.get_attribute("value") for b in boxes.all() if b.is_checked()]
+    assert sorted(ticked) == ["norge-i-verden", "vaksiner"]

@@ -37,6 +37,8 @@ class IndexTopic:
     slug: str
     title: str
     description: str
+    # The folded texts the filter searches, so the page's script filters as the server does.
+    search_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +74,24 @@ def matches(topic: Topic, language: str, query: str) -> bool:
     words = _folded(query).split()
     if not words:
         return True
-    texts = {
-        topic.slug,
-        topic.title_in(language),
-        topic.title_in("nb"),
-        topic.section_in(language) or "",
-        topic.section_in("nb") or "",
-        topic.description_in(language),
-        topic.description_in("nb"),
-    }
-    haystack = _folded(" ".join(texts))
+    haystack = search_text(topic, language)
     return all(word in haystack for word in words)
+
+
+def search_text(topic: Topic, language: str) -> str:
+    """Return the folded texts of a topic that the filter searches."""
+    texts = dict.fromkeys(
+        (
+            topic.slug,
+            topic.title_in(language),
+            topic.title_in("nb"),
+            topic.section_in(language) or "",
+            topic.section_in("nb") or "",
+            topic.description_in(language),
+            topic.description_in("nb"),
+        )
+    )
+    return _folded(" ".join(text for text in texts if text))
 
 
 def topic_index(topics: Iterable[Topic], language: str, query: str = "") -> list[IndexSection]:
@@ -95,7 +104,12 @@ def topic_index(topics: Iterable[Topic], language: str, query: str = "") -> list
     for topic in topics:
         if not matches(topic, language, query):
             continue
-        entry = IndexTopic(topic.slug, topic.title_in(language), topic.description_in(language))
+        entry = IndexTopic(
+            topic.slug,
+            topic.title_in(language),
+            topic.description_in(language),
+            search_text(topic, language),
+        )
         grouped.setdefault(topic.section_in(language), []).append(entry)
     sections = [IndexSection(title, tuple(items)) for title, items in grouped.items() if title]
     if None in grouped:
