@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from typing import Any
@@ -53,3 +54,46 @@ async def test_each_consumer_handles_each_outbox_event_once(
     expected = Counter({event.event_id: 1 for event in events})
     assert seen == {"mailer": expected, "audit": expected}
     await bus.stop()
+
+
+async def test_the_relay_publishes_a_burst_of_commits_in_one_pass(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    bus = InProcessBus(sessions)
+    handled: list[uuid.UUID] = []
+
+    async def handle(event: SubscriberErased, session: AsyncSession) -> None:
+        handled.append(event.event_id)
+
+    bus.subscribe("mailer", SubscriberErased, handle)
+    await bus.start()
+    relay = OutboxRelay(sessions, bus, poll_seconds=60, gather_seconds=0.3)
+    passes: list[int] = []
+    publish = relay.publish_pending
+
+    async def counted() -> int:
+        passes.append(published := await publish())
+        return published
+
+    relay.publish_pending = counted  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+
+    async def first_pass_done() -> bool:
+        return len(passes) >= 1
+
+    await eventually(first_pass_done)
+    for _ in range(5):  # five commits in quick succession, each waking the relay
+        async with sessions() as session, session.begin():
+            await record(session, SubscriberErased(subscriber_id=uuid.uuid4()))
+        relay.wake()
+        await asyncio.sleep(0.01)
+
+    async def all_handled() -> bool:
+        return len(handled) == 5
+
+    await eventually(all_handled)
+    stop.set()
+    await running
+    await bus.stop()
+    assert passes[0] == 0 and [p for p in passes if p] == [5]
