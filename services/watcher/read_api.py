@@ -1,4 +1,4 @@
-"""What the watcher publishes for the operations view: each source's health."""
+"""What the watcher publishes for the admin: each source's health, and trying a new source."""
 
 from __future__ import annotations
 
@@ -10,6 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.retention import SnapshotNotFound, diff_between
+from services.watcher.trial import SourceTrial, TrialRefused, try_source
+
+__all__ = [
+    "SourceStatus",
+    "SourceTrial",
+    "TrialRefused",
+    "snapshot_diff",
+    "source_ids",
+    "source_snapshots",
+    "source_statuses",
+    "try_source",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from tests.support.varsel_process import VarselProcess
 from tests.support.words import admin_text
 from varsel.app import create_app
 
-AUDITOR, OPERATOR = "revisor", "drift"
+AUDITOR, OPERATOR, EDITOR = "revisor", "drift", "redaktor"
 ERASED = "slettet@example.no"
 # 130 made-up ledger steps an hour apart from New Year: the even ones "requested" TOPIC.
 LEDGER_STEPS = 130
@@ -50,6 +50,7 @@ async def _seed(url: str, config: Path, workdir: Path) -> tuple[int, list[int]]:
         await subscriptions.record_privacy_notices(runtime)
         await h.user(AUDITOR, "auditor")
         await h.user(OPERATOR, "operator")
+        await h.user(EDITOR, "editor")
         await h.sign_up(ERASED, (TOPIC, OTHER))
         await h.confirm(ERASED)
         await h.erase(ERASED)
@@ -85,6 +86,8 @@ def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminApp]:
             "VARSEL_CONFIG": str(config),
             "VARSEL_SECRET_KEY": SECRET_KEY,
             "VARSEL_WATCHER_ENABLED": "false",
+            # "Test this source" fetches pages a test serves on loopback.
+            "VARSEL_ALLOW_PRIVATE_ADDRESSES": "true",
             "VARSEL_MAIL_FROM": "Varsler <varsel@fhi.example>",
         },
     )

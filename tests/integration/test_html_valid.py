@@ -40,6 +40,7 @@ from tests.integration.subscriptions.harness import TOPIC, csrf, running, sign_u
 from tests.support.html_checker import Problem, check_documents, checker_jar
 from tests.support.journey import hidden_fields
 from tests.support.page_resources import resources
+from tests.support.site import FixtureSite, Resource
 
 ADDRESS = "kari.nordmann@example.no"
 SENT_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -95,6 +96,11 @@ ADMIN_PAGES = [
     "admin password refused",
     "admin password changed",
     "admin forbidden",
+    "admin home as editor",
+    "admin source trial",
+    "admin source trial page",
+    "admin source trial feed",
+    "admin source trial refused",
 ]
 MAILS = [
     "mail confirm",
@@ -110,6 +116,7 @@ MAILS = [
     "mail operator recovered",
 ]
 DOCUMENTS = PUBLIC_PAGES + ADMIN_PAGES + MAILS
+WATCHER_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "watcher"
 
 
 async def _public_pages(folder: Path) -> dict[str, str]:
@@ -179,7 +186,14 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
     await upgrade_async(url)
     pages: dict[str, str] = {}
     now = datetime.now(UTC)
-    async with admin.running(url, folder) as h:
+    site = FixtureSite()
+    site.set(
+        "/side", Resource((WATCHER_FIXTURES / "pages" / "fhi_norge_i_verden.html").read_bytes())
+    )
+    feed = (WATCHER_FIXTURES / "feeds" / "regjeringen_nyheter.rss").read_bytes()
+    site.set("/nyheter.rss", Resource(feed, "application/rss+xml"))
+    site.start()
+    async with admin.running(url, folder, allow_private_addresses=True) as h:
         await h.user("ops", "operator")
         await h.user("revisor", "auditor")
         await h.sign_up(ADDRESS)
@@ -219,6 +233,29 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             forbidden = await client.get("/admin/users")
             assert forbidden.status_code == 403
             pages["admin forbidden"] = forbidden.text
+        await h.user("redaktor", "editor")
+        async with h.client() as client:
+            await admin.sign_in(client, "redaktor")
+            pages["admin home as editor"] = (await client.get("/admin")).text
+            form = (await client.get("/admin/sources/test")).text
+            pages["admin source trial"] = form
+            tried = [
+                ("page", f"{site.base_url}/side", "", 200),
+                ("feed", f"{site.base_url}/nyheter.rss", "", 200),
+                ("refused", f"{site.base_url}/side", "#finnes-ikke", 200),
+            ]
+            for name, address, selector, status in tried:
+                kind = "feed" if name == "feed" else "page"
+                data = {
+                    "url": address,
+                    "kind": kind,
+                    "selector": selector,
+                    "csrf_token": csrf(form),
+                }
+                answer = await client.post("/admin/sources/test", data=data)
+                assert answer.status_code == status, name
+                pages[f"admin source trial {name}"] = answer.text
+    site.stop()
     return pages
 
 

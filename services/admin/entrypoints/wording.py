@@ -44,6 +44,30 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_date": N_("Dates are written YYYY-MM-DD; the last one that can be used is 9999-12-30."),
     "bad_cursor": N_("The link to this page is not one we made. Start from the first page."),
     "bad_source_id": N_("That is not a source number."),
+    # "Test this source": why nothing could be shown (watcher.trial's reasons).
+    "bad_url": N_("Write a whole web address that starts with https:// or http://."),
+    "bad_kind": N_("Choose whether the source is a page, a feed or a PDF."),
+    "bad_selector": N_("The CSS selector cannot be read. Check its spelling."),
+    "selector_nothing": N_(
+        "The CSS selector matched nothing on the page. Check it against the page's HTML."
+    ),
+    "bad_ignore": N_(
+        "An ignore pattern is not a valid regular expression (at most 50, one per line)."
+    ),
+    "refused": N_(
+        "varsel does not fetch this address: it points to a private or internal network."
+    ),
+    "unreachable": N_("The source could not be reached. Check the address and try again later."),
+    "http_status": N_("The source answered with an error instead of the content."),
+    "too_large": N_("The source is larger than varsel fetches."),
+    "unreadable": N_(
+        "varsel could not read any content there. Check that the kind is right, "
+        "or choose a selector."
+    ),
+    # Source kinds (shared.vocabulary.SourceKind).
+    "page": N_("Web page"),
+    "feed": N_("Feed (RSS or Atom)"),
+    "pdf": N_("PDF"),
     # Digest rhythms and runs on the operations page.
     "daily": N_("Daily"),
     "weekly": N_("Weekly"),

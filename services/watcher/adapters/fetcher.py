@@ -17,7 +17,16 @@ from services.watcher.adapters.http_session import open_session
 
 
 class FetchError(Exception):
-    """A fetch failed; never a change. ``str(e)`` is an operator-readable reason."""
+    """A fetch failed; never a change. ``str(e)`` is an operator-readable reason.
+
+    ``reason`` sorts the failure for a page that tells an editor in their language:
+    ``bad_url``, ``refused`` (an address the guard forbids), ``http_status``, ``too_large``
+    or ``unreachable`` (anything else).
+    """
+
+    def __init__(self, message: str, reason: str = "unreachable") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +142,12 @@ class HttpFetcher:
                         status, b"", response.headers, response.headers.get("location")
                     )
                 if status != 200:
-                    raise FetchError(f"HTTP {status} from {url}")
+                    raise FetchError(f"HTTP {status} from {url}", "http_status")
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self._max_bytes:
                     raise FetchError(
-                        f"body of {declared} bytes is over the {self._max_bytes}-byte cap"
+                        f"body of {declared} bytes is over the {self._max_bytes}-byte cap",
+                        "too_large",
                     )
                 chunks: list[bytes] = []
                 size = 0
@@ -148,14 +158,16 @@ class HttpFetcher:
                     size += len(chunk)
                     if size > self._max_bytes:
                         response.close()  # abandoned mid-body: the connection is not reused
-                        raise FetchError(f"body is over the {self._max_bytes}-byte cap")
+                        raise FetchError(
+                            f"body is over the {self._max_bytes}-byte cap", "too_large"
+                        )
                     chunks.append(chunk)
                 return _Response(200, b"".join(chunks), response.headers, None)
         except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
             raise FetchError(f"timed out fetching {url}") from exc
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, AddressRefused):
-                raise FetchError(exc.os_error.strerror or REFUSED) from exc
+                raise FetchError(exc.os_error.strerror or REFUSED, "refused") from exc
             reason = exc.os_error.strerror or exc.os_error
             raise FetchError(f"cannot resolve {exc.host}: {reason}") from exc
         except aiohttp.ClientConnectorError as exc:
@@ -167,7 +179,7 @@ class HttpFetcher:
         except aiohttp.ClientResponseError as exc:
             raise FetchError(f"invalid HTTP answer from {url}: {exc.message}") from exc
         except aiohttp.InvalidURL as exc:
-            raise FetchError(f"invalid URL {url!r}") from exc
+            raise FetchError(f"invalid URL {url!r}", "bad_url") from exc
         except aiohttp.ClientError as exc:
             raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
 
@@ -192,9 +204,9 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
     parts = urlsplit(url)
     host = parts.hostname
     if parts.scheme not in {"http", "https"} or not host:
-        raise FetchError(f"refused {url!r}: only http and https URLs are fetched")
+        raise FetchError(f"refused {url!r}: only http and https URLs are fetched", "bad_url")
     if not allow_private and forbidden_literal(host):
-        raise FetchError(f"refused {host}: {REFUSED}")
+        raise FetchError(f"refused {host}: {REFUSED}", "refused")
     return host
 
 

@@ -56,11 +56,13 @@ def parse_content(
     if limit is None:
         raise ContentError(f"unknown source kind {kind!r}")
     if len(body) > limit:
-        raise ContentError(f"{kind}: body of {len(body)} bytes exceeds the {limit} byte limit")
+        raise ContentError(
+            f"{kind}: body of {len(body)} bytes exceeds the {limit} byte limit", "too_large"
+        )
     try:
         patterns = compile_ignore(ignore)
     except re.error as exc:
-        raise ContentError(f"{kind}: invalid ignore pattern ({exc})") from exc
+        raise ContentError(f"{kind}: invalid ignore pattern ({exc})", "bad_ignore") from exc
 
     if kind == "page":
         return extract_page(body, content_type=content_type, selector=selector, ignore=patterns)

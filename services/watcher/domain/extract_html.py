@@ -293,9 +293,11 @@ def _select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlEl
     try:
         found: list[lxml.html.HtmlElement] = _compiled_selector(selector)(tree)
     except (SelectorError, etree.XPathError) as exc:
-        raise ContentError(f"page: invalid CSS selector {selector!r} ({exc})") from exc
+        raise ContentError(
+            f"page: invalid CSS selector {selector!r} ({exc})", "bad_selector"
+        ) from exc
     if not found:
-        raise ContentError(f"page: CSS selector {selector!r} matched nothing")
+        raise ContentError(f"page: CSS selector {selector!r} matched nothing", "selector_nothing")
     chosen = set(found)
     # Nested matches would repeat text; keep only the outermost.
     return [el for el in found if not any(a in chosen for a in el.iterancestors())]

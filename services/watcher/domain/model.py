@@ -21,8 +21,13 @@ MIN_TEXT_CHARS = 40
 class ContentError(Exception):
     """The body could not be turned into content; never a change.
 
-    str(e) is an operator-readable reason.
+    str(e) is an operator-readable reason; ``reason`` sorts it for an editor's page:
+    ``bad_selector``, ``selector_nothing``, ``bad_ignore``, ``too_large`` or ``unreadable``.
     """
+
+    def __init__(self, message: str, reason: str = "unreadable") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

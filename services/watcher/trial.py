@@ -1,0 +1,104 @@
+"""Trying a source before it is saved: one fetch and extraction, exactly as a poll does them.
+
+An editor sees what varsel would see (title, dates, text, a feed's items, a PDF's text) with
+the selector and ignore patterns applied, and fixes a selector before subscribers are affected.
+The fetch is the watcher's own, with its address guard, caps and redirects, so a trial can
+reach nothing a poll could not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+from urllib.parse import urlsplit
+
+from services.watcher.adapters.fetcher import FetchError, HttpFetcher
+from services.watcher.domain.content import parse_content
+from services.watcher.domain.model import ContentError, FeedEntry
+from shared.settings import Settings
+from shared.vocabulary import SourceKind
+
+# Longer URLs are refused before any fetch; no watched page has one this long.
+MAX_URL: Final = 2000
+# Ignore patterns an editor may try at once; each is a regular expression on one line.
+MAX_IGNORE: Final = 50
+
+
+class TrialRefused(Exception):
+    """A trial that shows nothing: ``reason`` is a key for the page, ``str(e)`` the detail."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTrial:
+    """What varsel sees at a source now."""
+
+    url: str  # where the answer came from, after any redirects
+    title: str
+    published: date | None
+    updated: date | None
+    blocks: tuple[str, ...]  # the compared text, block by block (a page or a PDF)
+    entries: tuple[FeedEntry, ...]  # a feed's items
+
+
+def check_trial(url: str, kind: str, ignore: tuple[str, ...]) -> SourceKind:
+    """Refuse a URL, kind or list of ignore patterns that cannot be tried (raises TrialRefused)."""
+    parts = urlsplit(url)
+    if len(url) > MAX_URL or parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise TrialRefused("bad_url", f"not an http or https URL: {url[:200]!r}")
+    if kind not in {k.value for k in SourceKind}:
+        raise TrialRefused("bad_kind", f"unknown kind {kind[:50]!r}")
+    if len(ignore) > MAX_IGNORE:
+        raise TrialRefused("bad_ignore", f"more than {MAX_IGNORE} ignore patterns")
+    return SourceKind(kind)
+
+
+async def try_source(
+    settings: Settings,
+    url: str,
+    kind: str,
+    *,
+    selector: str | None = None,
+    ignore: tuple[str, ...] = (),
+) -> SourceTrial:
+    """Fetch and extract a source once, as a poll would; raise TrialRefused if nothing shows."""
+    source_kind = check_trial(url, kind, ignore)
+    fetcher = HttpFetcher(
+        timeout=settings.fetch_timeout_seconds,
+        max_bytes=settings.fetch_max_bytes,
+        max_redirects=settings.fetch_max_redirects,
+        per_host=1,
+        allow_private=settings.allow_private_addresses,
+        user_agent=settings.resolved_user_agent,
+    )
+    try:
+        fetched = await fetcher.fetch(url, etag=None, last_modified=None)
+    except FetchError as exc:
+        raise TrialRefused(exc.reason, str(exc)) from exc
+    finally:
+        await fetcher.aclose()
+    try:
+        # In a thread, as a poll parses in its worker: a large PDF must not stall the admin.
+        content = await asyncio.to_thread(
+            parse_content,
+            source_kind.value,
+            fetched.body,
+            content_type=fetched.content_type,
+            selector=selector or None,
+            ignore=ignore,
+        )
+    except ContentError as exc:
+        raise TrialRefused(exc.reason, str(exc)) from exc
+    return SourceTrial(
+        url=fetched.url,
+        title=content.title,
+        published=content.published,
+        updated=content.updated,
+        blocks=content.blocks,
+        entries=content.entries,
+    )
