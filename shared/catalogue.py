@@ -72,6 +72,11 @@ class Topic(BaseModel):
     section: dict[str, str] | None = None
     # A sentence or two saying what the topic covers; empty when the title says enough.
     description: dict[str, str] = Field(default_factory=dict)
+    # An ended topic: its followers get one last mail, its sign-up page answers 410. A topic
+    # left out of the file ends too; keeping it with `retired = true` can name a successor.
+    retired: bool = False
+    # The topic to follow instead (a slug), named in that last mail and on the page.
+    successor: str | None = None
 
     @field_validator("slug")
     @classmethod
@@ -156,10 +161,16 @@ class Catalogue(BaseModel):
 
     topics: tuple[Topic, ...]
     sources: tuple[Source, ...] = ()
+    # Topics that have ended (``retired``): nobody can sign up for them any more.
+    ended: tuple[Topic, ...] = ()
 
     def topic(self, slug: str) -> Topic | None:
         """Return the topic with this slug, if any."""
         return next((t for t in self.topics if t.slug == slug), None)
+
+    def ended_topic(self, slug: str) -> Topic | None:
+        """Return the ended topic with this slug, if any."""
+        return next((t for t in self.ended if t.slug == slug), None)
 
     @property
     def slugs(self) -> frozenset[str]:
@@ -195,15 +206,13 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
             topics.append(Topic.model_validate(entry))
         except ValidationError as exc:
             problems.append(_describe(exc, "topics", index, entry))
-    slugs = [t.slug for t in topics]
-    for slug in {s for s in slugs if slugs.count(s) > 1}:
+    every_slug = [t.slug for t in topics]
+    for slug in {s for s in every_slug if every_slug.count(s) > 1}:
         problems.append(f"[[topics]] slug {slug!r} is declared more than once")
-    for topic in topics:
-        for related in topic.related:
-            if related not in slugs:
-                problems.append(
-                    f"[[topics]] {topic.slug}: related topic {related!r} is not declared"
-                )
+    ended = [t for t in topics if t.retired]
+    topics = [t for t in topics if not t.retired]
+    slugs = [t.slug for t in topics]
+    problems += _cross_check_topics(topics, ended, slugs)
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         problems.append("sources must be written as [[sources]] entries")
@@ -215,7 +224,11 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
             problems.append(_describe(exc, "sources", index, entry))
             continue
         missing = [t for t in source.topics if t not in slugs]
-        if missing:
+        if missing and (gone := [t for t in missing if t in every_slug]):
+            problems.append(
+                f"[[sources]] entry {index + 1} ({source.url}): topic(s) {gone} are retired"
+            )
+        elif missing:
             problems.append(
                 f"[[sources]] entry {index + 1} ({source.url}): unknown topic(s) {missing}"
             )
@@ -225,7 +238,30 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
         problems.append(f"[[sources]] url {url!r} is declared more than once")
     if problems:
         raise CatalogueError(f"{origin}: " + "\n  ".join(["invalid configuration", *problems]))
-    return Catalogue(topics=tuple(topics), sources=tuple(sources))
+    return Catalogue(topics=tuple(topics), sources=tuple(sources), ended=tuple(ended))
+
+
+def _cross_check_topics(topics: list[Topic], ended: list[Topic], slugs: list[str]) -> list[str]:
+    """Name what topics refer to that is not a topic people can follow."""
+    problems = []
+    for topic in topics:
+        problems += [
+            f"[[topics]] {topic.slug}: related topic {related!r} is not declared"
+            for related in topic.related
+            if related not in slugs
+        ]
+        if topic.successor is not None:
+            problems.append(
+                f"[[topics]] {topic.slug}: only a retired topic has a successor "
+                "(add retired = true, or leave the successor out)"
+            )
+    for topic in ended:
+        if topic.successor is not None and topic.successor not in slugs:
+            problems.append(
+                f"[[topics]] {topic.slug}: successor {topic.successor!r} is not a topic "
+                "people can follow"
+            )
+    return problems
 
 
 def read_catalogue_text(path: Path) -> str:
@@ -272,7 +308,7 @@ def format_interval(seconds: int) -> str:
 def dump_catalogue(catalogue: Catalogue) -> str:
     """Write a catalogue in the TOML format ``parse_catalogue_text`` reads back unchanged."""
     document = {
-        "topics": [entry_data(t) for t in catalogue.topics],
+        "topics": [entry_data(t) for t in (*catalogue.topics, *catalogue.ended)],
         "sources": [entry_data(s) for s in catalogue.sources],
     }
     if not document["sources"]:
@@ -301,6 +337,10 @@ class CatalogueView(Protocol):
 
     def topic(self, slug: str) -> Topic | None:
         """Return the topic with this slug, if any."""
+        ...
+
+    def ended_topic(self, slug: str) -> Topic | None:
+        """Return the ended topic with this slug, if any."""
         ...
 
 
@@ -348,3 +388,7 @@ class LiveCatalogue:
     def topic(self, slug: str) -> Topic | None:
         """Return the topic with this slug, if any."""
         return self._current.topic(slug)
+
+    def ended_topic(self, slug: str) -> Topic | None:
+        """Return the ended topic with this slug, if any."""
+        return self._current.ended_topic(slug)

@@ -141,7 +141,7 @@ class SubscriberErased(Event):
     subscriber_id: UUID
 
 
-DeliveryKindName = Literal["confirm", "manage_link", "alert", "digest"]
+DeliveryKindName = Literal["confirm", "manage_link", "alert", "digest", "topic_ended"]
 # How a report reached varsel: the inbound SMTP listener or a provider's webhook.
 ReportChannel = Literal["smtp", "webhook"]
 
@@ -217,6 +217,8 @@ class CatalogueChanged(Event):
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     retired: tuple[str, ...] = ()
+    # Slugs of the topics that ended with this change: their followers get one last mail.
+    ended_topics: tuple[str, ...] = ()
     # "cli:<user>", an admin account's name, or "system" for VARSEL_CONFIG applied at start.
     actor: str = Field(min_length=1, max_length=100)
 

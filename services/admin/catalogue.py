@@ -65,6 +65,11 @@ async def apply(
             added=_keys(result, Action.ADDED),
             changed=_keys(result, Action.CHANGED),
             retired=_keys(result, Action.RETIRED),
+            ended_topics=tuple(
+                c.key
+                for c in result.changes
+                if c.action is Action.RETIRED and c.section == "topics"
+            ),
             actor=actor,
         ),
     )

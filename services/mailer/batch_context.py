@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.admin import read_api as catalogue
 from services.mailer.adapters import changes, pending_items
 from services.mailer.adapters.tables import ChangeRecord
 from services.mailer.domain.ledger import AlertReference, Claimed, ConfirmReference, DeliveryKind
 from services.subscriptions import read_api
+from shared.catalogue import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class BatchContext:
     changes: dict[uuid.UUID, ChangeRecord]
     digests: dict[int, list[uuid.UUID]]  # the change ids attached to each digest delivery
     requests: dict[uuid.UUID, read_api.ConfirmationContext | None]
+    # Read afresh for a topic's last mails: this process may not have heard the topic ended.
+    catalogue: Catalogue | None = None
 
 
 async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) -> BatchContext:
@@ -39,4 +43,9 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
         for c in claimed
         if isinstance(c.reference, ConfirmReference)
     }
-    return BatchContext(people, await changes.by_id(session, change_ids), digests, requests)
+    in_force = None
+    if any(c.kind is DeliveryKind.TOPIC_ENDED for c in claimed):
+        _, in_force = await catalogue.current_catalogue(session)
+    return BatchContext(
+        people, await changes.by_id(session, change_ids), digests, requests, in_force
+    )

@@ -20,6 +20,7 @@ from services.mailer.domain.operator_mail import notice_bytes, render_operator_m
 from services.subscriptions import read_api
 from shared.clock import Clock
 from shared.events import (
+    CatalogueChanged,
     ContentChanged,
     ManageLinkRequested,
     PreferencesChanged,
@@ -86,6 +87,24 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
     if total >= deliveries.ANALYZE_AFTER:
         await deliveries.refresh_planner_statistics(session)
     log.info("mailer: change %s fanned out to %d subscribers", event.event_id, total)
+
+
+async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueChanged) -> None:
+    """Queue the last mail of each topic that ended to everyone who followed it, once each.
+
+    The ledger's key per (person, topic) keeps it to one mail however often the event is
+    delivered or the topic ends again.
+    """
+    now = deps.clock.now()
+    for slug in event.ended_topics:
+        batch = Batch.topic_ended(slug)
+        total = 0
+        async for recipients in read_api.stream_recipients(
+            session, [slug], batch_size=FANOUT_BATCH
+        ):
+            await deliveries.queue_new(session, [r.subscriber_id for r in recipients], batch, now)
+            total += len(recipients)
+        log.info("mailer: topic %s ended; its last mail queued for %d subscribers", slug, total)
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:

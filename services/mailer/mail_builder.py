@@ -22,6 +22,7 @@ from services.mailer.domain.ledger import (
     DeliveryKind,
     DigestReference,
     ManageLinkReference,
+    TopicEndedReference,
 )
 from services.mailer.domain.message import (
     RecipientLinks,
@@ -30,6 +31,7 @@ from services.mailer.domain.message import (
     render_confirm,
     render_digest,
     render_manage_link,
+    render_topic_ended,
 )
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
@@ -103,6 +105,8 @@ class MailBuilder:
             if change is None:
                 raise LookupError("the change is no longer stored")
             wanted = self._alert(change, person)
+        elif isinstance(reference, TopicEndedReference):
+            wanted = self._topic_ended(reference.slug, context, person)
         else:
             attached = context.digests.get(item.id, [])
             stored = [context.changes[c] for c in attached if c in context.changes]
@@ -173,6 +177,33 @@ class MailBuilder:
             ",".join(str(c.id) for c in wanted),
         )
         return self._cache.get(key, render)
+
+    def _topic_ended(
+        self, slug: str, context: BatchContext, person: read_api.Addressee
+    ) -> RenderedMail | None:
+        ended = context.catalogue.ended_topic(slug) if context.catalogue else None
+        if ended is None:
+            raise LookupError("the topic is no longer ended")  # it came back before the mail
+        if slug not in person.topics:
+            return None
+        assert context.catalogue is not None
+        language = person.language
+        successor = context.catalogue.topic(ended.successor) if ended.successor else None
+        return self._cache.get(
+            (DeliveryKind.TOPIC_ENDED, slug, language, person.frequency),
+            lambda: render_topic_ended(
+                self._env,
+                language=language,
+                topic_title=ended.title_in(language),
+                successor_title=successor.title_in(language) if successor else None,
+                successor_url=(
+                    f"{self._settings.base_url}/subscribe/{successor.slug}" if successor else None
+                ),
+                frequency=person.frequency,
+                list_id=self._settings.list_id,
+                **self._common,
+            ),
+        )
 
     def _topic_title(self, slug: str, language: str) -> str:
         topic = self._catalogue.topic(slug)

@@ -27,11 +27,13 @@ from services.mailer.domain.message import (
     render_confirm,
     render_digest,
     render_manage_link,
+    render_topic_ended,
 )
 from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from shared.brand import Brand
+from shared.catalogue import Topic
 from shared.events import SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin
@@ -73,6 +75,8 @@ PUBLIC_PAGES = [
     "manage link sent",
     "link invalid",
     "not found",
+    "topic ended",
+    "topic ended in nynorsk",
     "rate limited",
     "privacy",
     "accessibility",
@@ -112,6 +116,8 @@ MAILS = [
     "mail alert without a link",
     "mail digest",
     "mail digest in nynorsk",
+    "mail topic ended",
+    "mail topic ended in nynorsk",
     "mail operator failing",
     "mail operator recovered",
 ]
@@ -163,6 +169,12 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["manage link sent"] = (await c.post("/manage-link", data=ask)).text
         pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
         pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
+        # A topic ends as `varsel catalogue apply` ends it; the process reads the new catalogue.
+        live = h.runtime.catalogue
+        ended = Topic(slug="avsluttet", title={"nb": HOSTILE}, retired=True, successor=TOPIC)
+        live.replace(live.current.model_copy(update={"ended": (ended,)}), live.version + 1)
+        pages["topic ended"] = (await c.get("/subscribe/avsluttet")).text
+        pages["topic ended in nynorsk"] = (await c.get("/subscribe/avsluttet?lang=nn")).text
         pages["privacy"] = (await c.get("/privacy")).text
         pages["accessibility"] = (await c.get("/accessibility")).text
         pages["accessibility in nynorsk"] = (await c.get("/accessibility?lang=nn")).text
@@ -386,6 +398,30 @@ def _mails() -> dict[str, str]:
                 language="nn",
                 period=period_ending_at_or_before("weekly", SENT_AT, tz=oslo),
                 sections=sections,
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail topic ended": _html_part(
+            render_topic_ended(
+                env,
+                language="nb",
+                topic_title=HOSTILE,
+                successor_title="Helsenyheter",
+                successor_url="https://varsel.fhi.no/subscribe/helsenyheter",
+                frequency="immediate",
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail topic ended in nynorsk": _html_part(
+            render_topic_ended(
+                env,
+                language="nn",
+                topic_title="Noreg i verda",
+                successor_title=None,
+                successor_url=None,
+                frequency="weekly",
                 list_id="varsel.fhi.no",
                 **COMMON,
             )

@@ -16,11 +16,10 @@ STATE_ID = 1
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """The catalogue in force, its version, and the slugs of retired topics."""
+    """The catalogue in force (ended topics too), its version, the file last applied at start."""
 
     catalogue: Catalogue
     version: int
-    retired: frozenset[str]
     start_file_hash: str | None
 
 
@@ -57,13 +56,18 @@ async def load(session: AsyncSession) -> Stored:
         await session.scalars(select(CatalogueSource).order_by(CatalogueSource.position))
     ).all()
     # Rows hold what the models validated when written; validating again keeps types exact.
+    # A topic left out of a file ended without saying so in its entry: the row's date says it.
     return Stored(
         catalogue=Catalogue(
             topics=tuple(Topic.model_validate(t.entry) for t in topics if t.retired_at is None),
             sources=tuple(Source.model_validate(s.entry) for s in sources),
+            ended=tuple(
+                Topic.model_validate({**t.entry, "retired": True})
+                for t in topics
+                if t.retired_at is not None
+            ),
         ),
         version=state.version if state else 0,
-        retired=frozenset(t.slug for t in topics if t.retired_at is not None),
         start_file_hash=state.start_file_hash if state else None,
     )
 
@@ -78,16 +82,30 @@ async def write(
 ) -> int:
     """Make the rows match a validated catalogue; return the version now in force."""
     topics = {t.slug: t for t in (await session.scalars(select(CatalogueTopic))).all()}
-    for position, topic in enumerate(wanted.topics):
+    for position, topic in enumerate((*wanted.topics, *wanted.ended)):
         entry = topic.model_dump(mode="json")
         row = topics.pop(topic.slug, None)
+        retired_at = now if topic.retired else None
         if row is None:
             session.add(
-                CatalogueTopic(slug=topic.slug, position=position, entry=entry, changed_at=now)
+                CatalogueTopic(
+                    slug=topic.slug,
+                    position=position,
+                    entry=entry,
+                    changed_at=now,
+                    retired_at=retired_at,
+                )
             )
-        elif row.entry != entry or row.position != position or row.retired_at is not None:
-            row.entry, row.position, row.retired_at, row.changed_at = entry, position, None, now
+        elif (
+            row.entry != entry
+            or row.position != position
+            or (row.retired_at is None) != (retired_at is None)
+        ):
+            row.entry, row.position, row.changed_at = entry, position, now
+            if (row.retired_at is None) != (retired_at is None):
+                row.retired_at = retired_at
     for row in topics.values():
+        # Left out of the file: it ends (an ended one stays as it was).
         if row.retired_at is None:
             row.retired_at = row.changed_at = now
     sources = {s.url: s for s in (await session.scalars(select(CatalogueSource))).all()}

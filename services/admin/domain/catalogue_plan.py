@@ -84,11 +84,27 @@ def _section_changes(
     return changes
 
 
-def plan(current: Catalogue, wanted: Catalogue) -> Plan:
-    """Compare the catalogue in force with the one a file declares."""
-    topics = _section_changes(
+def _topic_changes(current: Catalogue, wanted: Catalogue) -> list[Change]:
+    """Topics added (or back), changed, or retired: ended in the file or left out of it."""
+    changes = _section_changes(
         "topics", {t.slug: t for t in current.topics}, {t.slug: t for t in wanted.topics}
     )
+    was_ended = {t.slug: t for t in current.ended}
+    for topic in wanted.ended:
+        before = was_ended.get(topic.slug)
+        if before is not None:
+            fields = _differing(entry_data(before), entry_data(topic))
+            if fields:
+                changes.append(Change("topics", topic.slug, Action.CHANGED, fields))
+        elif current.topic(topic.slug) is None:
+            # Declared ended from the start: nobody followed it, nobody is told.
+            changes.append(Change("topics", topic.slug, Action.ADDED))
+    return changes
+
+
+def plan(current: Catalogue, wanted: Catalogue) -> Plan:
+    """Compare the catalogue in force with the one a file declares."""
+    topics = _topic_changes(current, wanted)
     sources = _section_changes(
         "sources", {s.url: s for s in current.sources}, {s.url: s for s in wanted.sources}
     )

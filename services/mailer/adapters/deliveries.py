@@ -59,6 +59,21 @@ async def queue(
         await session.execute(insert(Delivery), _rows(subscriber_ids, batch, now))
 
 
+async def queue_new(
+    session: AsyncSession, subscriber_ids: Sequence[uuid.UUID], batch: Batch, now: datetime
+) -> None:
+    """Queue one batch for people, skipping those the ledger already has it for."""
+    if not subscriber_ids:
+        return
+    found = await session.scalars(
+        select(Delivery.subscriber_id).where(
+            Delivery.batch_key == batch.key, Delivery.subscriber_id.in_(subscriber_ids)
+        )
+    )
+    had = set(found.all())
+    await queue(session, [s for s in subscriber_ids if s not in had], batch, now)
+
+
 async def queue_once(
     session: AsyncSession, subscriber_id: uuid.UUID, batches: Sequence[Batch], now: datetime
 ) -> None:

@@ -27,6 +27,7 @@ class DeliveryKind(StrEnum):
     MANAGE_LINK = "manage_link"  # a fresh link to the manage page, which the person asked for
     ALERT = "alert"  # one change, straight away
     DIGEST = "digest"  # a daily or weekly summary of the changes a person is owed
+    TOPIC_ENDED = "topic_ended"  # the last mail of a topic that ended, and what to follow instead
 
 
 class DeliveryStatus(StrEnum):
@@ -93,7 +94,17 @@ class DigestReference:
         return Period(frequency=self.frequency, start=self.start, end=self.end, tz=tz)
 
 
-Reference = ConfirmReference | ManageLinkReference | AlertReference | DigestReference
+@dataclass(frozen=True, slots=True)
+class TopicEndedReference:
+    """The topic that ended (its words are read from the catalogue when the mail is built)."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.TOPIC_ENDED
+    slug: str
+
+
+Reference = (
+    ConfirmReference | ManageLinkReference | AlertReference | DigestReference | TopicEndedReference
+)
 
 
 def encode_reference(reference: Reference) -> dict[str, str]:
@@ -107,6 +118,8 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             return {"change_id": str(change_id)}
         case DigestReference(frequency=frequency, start=start, end=end):
             return {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
+        case TopicEndedReference(slug=slug):
+            return {"slug": slug}
 
 
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
@@ -118,6 +131,7 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
         datetime.fromisoformat(v["start"]),
         datetime.fromisoformat(v["end"]),
     ),
+    DeliveryKind.TOPIC_ENDED: lambda v: TopicEndedReference(v["slug"]),
 }
 
 
@@ -160,6 +174,11 @@ class Batch:
     def digest(cls, period: Period) -> Batch:
         """Return the digest of one period: a person gets one per period."""
         return cls(period.key, DigestReference.of(period))
+
+    @classmethod
+    def topic_ended(cls, slug: str) -> Batch:
+        """Return a topic's last mail: a person gets it once, however often the topic ends."""
+        return cls(f"ended:{slug}", TopicEndedReference(slug))
 
 
 @dataclass(frozen=True, slots=True)

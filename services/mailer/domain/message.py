@@ -102,6 +102,41 @@ def render_alert(
     return _render(env, DeliveryKind.ALERT, t, context, sender=sender, list_id=list_id)
 
 
+def render_topic_ended(
+    env: LocalisedTemplates,
+    *,
+    language: str,
+    topic_title: str,
+    successor_title: str | None,
+    successor_url: str | None,
+    frequency: str,
+    sender: str,
+    list_id: str,
+    base_url: str,
+    site_name: str | None = None,
+    privacy_url: str | None = None,
+    brand: Brand | None = None,
+) -> RenderedMail:
+    """Render the last mail of a topic that ended, naming what to follow instead if anything."""
+    t = env.translator(normalise_language(language))
+    topic = quote(t, one_line(topic_title, max_length=_TITLE_MAX))
+    context = _list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
+    context.update(
+        topic=topic,
+        successor=quote(t, one_line(successor_title, max_length=_TITLE_MAX))
+        if successor_title
+        else None,
+        successor_url=checked_url("successor_url", successor_url) if successor_url else None,
+        why=t.gettext(
+            "You are receiving this email because you asked for alerts about %(topic)s from "
+            "%(site)s.",
+            topic=topic,
+            site=context["site"],
+        ),
+    )
+    return _render(env, DeliveryKind.TOPIC_ENDED, t, context, sender=sender, list_id=list_id)
+
+
 def render_digest(
     env: LocalisedTemplates,
     *,

@@ -12,6 +12,7 @@ from services.mailer import handlers
 from services.mailer.handlers import Deps
 from shared.bus import EventBus, Handler
 from shared.events import (
+    CatalogueChanged,
     ContentChanged,
     Event,
     ManageLinkRequested,
@@ -49,6 +50,7 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
         (SubscriberErased, handlers.erased, False),
         (SourceFailing, handlers.source_status_changed, False),
         (SourceRecovered, handlers.source_status_changed, False),
+        (CatalogueChanged, handlers.catalogue_changed, True),
     ]
     for event_type, handler, queues_mail in bindings:
         bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))

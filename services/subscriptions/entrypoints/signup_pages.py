@@ -18,6 +18,7 @@ from services.subscriptions.entrypoints.web import (
     field,
     form_language,
     language_of,
+    no_such_topic,
     too_many,
     topic_view,
     topic_views,
@@ -59,7 +60,7 @@ def _subscribe_page(
 ) -> HTMLResponse:
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
-        return web.pages.render(request, "not_found.html", language, status_code=404)
+        return no_such_topic(web, request, slug, language)
     return web.pages.render(
         request,
         "subscribe.html",
@@ -93,7 +94,7 @@ async def _subscribe(
     language = form_language(request, form)
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
-        return web.pages.render(request, "not_found.html", language, status_code=404)
+        return no_such_topic(web, request, slug, language)
     raw_email = field(form, "email")
     frequency = Frequency.parse(field(form, "frequency"))
     related = [v[:100] for v in form.getlist("related") if isinstance(v, str)][:50]

@@ -99,6 +99,24 @@ def topic_views(web: SubscriptionsWeb, slugs: Iterable[str], language: str) -> l
     return [topic_view(t, language) for slug in slugs if (t := catalogue.topic(slug)) is not None]
 
 
+def no_such_topic(
+    web: SubscriptionsWeb, request: Request, slug: str, language: Language
+) -> HTMLResponse:
+    """Answer a topic nobody can sign up for: 410 with what to follow instead if it ended."""
+    ended = web.deps.catalogue.ended_topic(slug)
+    if ended is None:
+        return web.pages.render(request, "not_found.html", language, status_code=404)
+    successor = web.deps.catalogue.topic(ended.successor) if ended.successor else None
+    return web.pages.render(
+        request,
+        "topic_ended.html",
+        language,
+        status_code=410,
+        topic=topic_view(ended, language),
+        successor=topic_view(successor, language) if successor else None,
+    )
+
+
 def too_many(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:
     """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
     response = web.pages.render(request, "rate_limited.html", language, status_code=429)

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from services.admin import catalogue as commands
 from services.admin import read_api
 from services.watcher.adapters.tables import WatchedSource
-from shared.catalogue import parse_catalogue_text
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.runtime import build_runtime
 from shared.settings import Settings
+from tests.integration.admin.catalogue_support import apply_elsewhere
 from varsel.app import create_app
 
 # Nothing listens on the discard port: polls fail at once, quietly, and change nothing.
@@ -63,23 +63,6 @@ interval = "30s"
 """
 
 
-async def _apply_elsewhere(database_url: str, text: str) -> None:
-    """Apply a catalogue as `varsel catalogue apply` on another machine would: its own engine."""
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            await commands.apply(
-                session,
-                parse_catalogue_text(text, "second.toml"),
-                actor="cli:test",
-                client="cli",
-                origin="second.toml",
-                now=SystemClock().now(),
-            )
-    finally:
-        await engine.dispose()
-
-
 async def test_a_change_reaches_pages_and_watcher_without_a_restart(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -104,7 +87,7 @@ async def test_a_change_reaches_pages_and_watcher_without_a_restart(
         assert (await client.get("/subscribe/gammelt-tema")).status_code == 200
 
         started = time.monotonic()
-        await _apply_elsewhere(database_url, SECOND)
+        await apply_elsewhere(database_url, SECOND)
         while runtime.catalogue.version != 2:
             assert time.monotonic() - started < 5, "the change did not arrive within 5 s"
             await asyncio.sleep(0.05)
@@ -112,9 +95,16 @@ async def test_a_change_reaches_pages_and_watcher_without_a_restart(
         page = await client.get("/subscribe/nytt-tema")
         assert page.status_code == 200 and "Nytt tema" in page.text
         assert "Noreg i verda" in (await client.get("/subscribe/norge-i-verden")).text
-        assert (await client.get("/subscribe/gammelt-tema")).status_code == 404
-        async with runtime.sessions() as session:
-            rows = {r.url: r for r in (await session.scalars(select(WatchedSource))).all()}
+        assert (await client.get("/subscribe/gammelt-tema")).status_code == 410  # it ended
+
+        async def watched() -> dict[str, WatchedSource]:
+            async with runtime.sessions() as session:
+                return {r.url: r for r in (await session.scalars(select(WatchedSource))).all()}
+
+        # The watcher syncs its table just after the new version is read.
+        while "http://127.0.0.1:9/ny" not in (rows := await watched()):
+            assert time.monotonic() - started < 5, "the watcher did not take the new source"
+            await asyncio.sleep(0.05)
         assert rows["http://127.0.0.1:9/ny"].active
         assert rows["http://127.0.0.1:9/ny"].interval_seconds == 30
         assert not rows["http://127.0.0.1:9/verden"].active  # paused
@@ -143,7 +133,7 @@ async def test_a_restart_keeps_later_changes_unless_the_file_changed(
         assert sorted(r is None for r in results) == [False, True]
         assert await version() == 1
 
-        await _apply_elsewhere(database_url, SECOND)
+        await apply_elsewhere(database_url, SECOND)
         assert await commands.apply_at_start(sessions, config, now) is None
         async with sessions() as session:
             _, catalogue = await read_api.current_catalogue(session)
