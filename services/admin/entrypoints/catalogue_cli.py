@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import catalogue as commands
@@ -14,10 +16,27 @@ from services.admin.domain.catalogue_plan import Plan, describe
 from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
 from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, in_transaction
+from shared.settings import Settings
+
+T = TypeVar("T")
 
 catalogue_cli = typer.Typer(
     help="The catalogue of topics and sources: apply a TOML file, or export the one in force."
 )
+
+
+def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one transaction; a database that cannot be used ends the command with the reason."""
+    try:
+        return in_transaction(settings, work)
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
+        typer.echo(
+            f"varsel: cannot use the database ({reason}); is it migrated (`varsel migrate`)?\n"
+            "varsel: nothing was changed",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
 
 
 @catalogue_cli.command("apply")
@@ -48,7 +67,7 @@ def apply(
         async def look(session: AsyncSession) -> Plan:
             return await commands.preview(session, wanted)
 
-        show(in_transaction(settings, look))
+        show(_in_database(settings, look))
         typer.echo("varsel: dry run; nothing was changed")
         return
 
@@ -65,7 +84,7 @@ def apply(
         )
         return plan, await catalogue_rows.version(session)
 
-    plan, version = in_transaction(settings, work)
+    plan, version = _in_database(settings, work)
     show(plan)
     if plan.empty:
         typer.echo("varsel: nothing to apply")
@@ -85,7 +104,7 @@ def export(
     async def read(session: AsyncSession) -> catalogue_rows.Stored:
         return await catalogue_rows.load(session)
 
-    stored = in_transaction(settings, read)
+    stored = _in_database(settings, read)
     if stored.version == 0:
         typer.echo(
             "varsel: the database holds no catalogue yet; start varsel or apply a file", err=True
@@ -95,5 +114,9 @@ def export(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            typer.echo(f"varsel: cannot write {out}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"varsel: wrote {out} (version {stored.version})", err=True)

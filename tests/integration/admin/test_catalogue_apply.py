@@ -227,3 +227,18 @@ def test_a_wrong_file_is_refused_whole_and_changes_nothing(
 def test_export_before_any_catalogue_says_so(cli: CliRunner) -> None:
     empty = _invoke(cli, "export")
     assert empty.exit_code == 1 and "holds no catalogue yet" in empty.output
+
+
+def test_an_unmigrated_database_and_an_unwritable_export_are_said_plainly(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _write(tmp_path, "first.toml", FIRST)
+    assert _invoke(cli, "apply", str(first)).exit_code == 0
+    unwritable = _invoke(cli, "export", "--out", str(tmp_path / "no-such-folder" / "x.toml"))
+    assert unwritable.exit_code == 1 and "cannot write" in unwritable.output
+
+    monkeypatch.setenv("VARSEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    for args in (("apply", str(first)), ("apply", str(first), "--dry-run"), ("export",)):
+        refused = _invoke(cli, *args)
+        assert refused.exit_code == 1, refused.output
+        assert "varsel migrate" in refused.output and "Traceback" not in refused.output

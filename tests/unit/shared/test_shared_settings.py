@@ -33,6 +33,8 @@ def test_production_needs_https() -> None:
         ("timezone", "Europe/Atlantis"),
         ("link_ttl_days", 30),
         ("broker_namespace", "Has Spaces"),
+        ("catalogue_check_seconds", 0),
+        ("catalogue_check_seconds", 3600),
     ],
 )
 def test_wrong_values_are_refused(field: str, value: object) -> None:
