@@ -16,7 +16,7 @@ from shared.clock import SystemClock
 from shared.runtime import build_runtime
 from shared.settings import Settings
 from tests.integration.admin.catalogue_support import apply_elsewhere
-from tests.support.seed import address, insert_immediate_subscribers
+from tests.support.seed import address, insert_immediate_subscribers, record_change
 from tests.support.smtp import SmtpServer
 from varsel.app import create_app
 
@@ -108,6 +108,18 @@ async def test_followers_get_one_last_mail_and_keep_their_other_topics(
             assert "du får ikke flere varsler om det" in text
             assert f"http://127.0.0.1:8000/subscribe/{SUCCESSOR}" in text
             assert message["List-Unsubscribe"]
+
+        # A new title reaches the mails without a restart.
+        await apply_elsewhere(
+            database_url, RETIRED.replace('nb = "Helsenyheter"', 'nb = "Helse og omsorg"')
+        )
+        while runtime.catalogue.version < 5:
+            await asyncio.sleep(0.05)
+        await record_change(runtime.sessions, topic=SUCCESSOR)
+        await _wait_for_mails(smtp, 4)
+        alert = smtp.mailbox.messages[3]
+        assert alert.recipients == [address(0)]
+        assert alert.message["Subject"].startswith("Oppdatering i «Helse og omsorg»:")
 
         async with runtime.sessions() as session:
             kept = await session.scalar(
