@@ -20,6 +20,7 @@ from services.admin.domain.catalogue_plan import Action, Plan, plan
 from shared.catalogue import Catalogue, parse_catalogue_text, read_catalogue_text
 from shared.events import CatalogueChanged
 from shared.outbox import record
+from shared.progress import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ async def apply(
     origin: str,
     now: datetime,
     start_file_hash: str | None = None,
+    tracker: Tracker | None = None,
 ) -> Plan:
     """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
 
@@ -54,7 +56,12 @@ async def apply(
     await catalogue_rows.lock_state(session, now)
     result = plan((await catalogue_rows.load(session)).catalogue, wanted)
     version = await catalogue_rows.write(
-        session, wanted, now, bump=not result.empty, start_file_hash=start_file_hash
+        session,
+        wanted,
+        now,
+        bump=not result.empty,
+        start_file_hash=start_file_hash,
+        tracker=tracker,
     )
     if result.empty:
         return result

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import CatalogueSource, CatalogueState, CatalogueTopic
 from shared.catalogue import Catalogue, Source, Topic
+from shared.progress import Silent, Tracker
 
 STATE_ID = 1
 
@@ -79,10 +80,14 @@ async def write(
     *,
     bump: bool,
     start_file_hash: str | None = None,
+    tracker: Tracker | None = None,
 ) -> int:
     """Make the rows match a validated catalogue; return the version now in force."""
+    tracker = tracker or Silent()
+    tracker.total(len(wanted.topics) + len(wanted.ended) + len(wanted.sources))
     topics = {t.slug: t for t in (await session.scalars(select(CatalogueTopic))).all()}
     for position, topic in enumerate((*wanted.topics, *wanted.ended)):
+        tracker.advance()
         entry = topic.model_dump(mode="json")
         row = topics.pop(topic.slug, None)
         retired_at = now if topic.retired else None
@@ -110,6 +115,7 @@ async def write(
             row.retired_at = row.changed_at = now
     sources = {s.url: s for s in (await session.scalars(select(CatalogueSource))).all()}
     for position, source in enumerate(wanted.sources):
+        tracker.advance()
         entry = source.model_dump(mode="json")
         found = sources.pop(source.url, None)
         if found is None:

@@ -15,7 +15,8 @@ from services.admin.adapters import catalogue_rows
 from services.admin.domain.catalogue_plan import Plan, describe
 from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
 from shared.clock import SystemClock
-from shared.commands import command_actor, command_settings, in_transaction
+from shared.commands import Quiet, command_actor, command_settings, in_transaction
+from shared.progress import progress
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -45,6 +46,7 @@ def apply(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the plan and change nothing")
     ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Make the catalogue match a file: print the plan (added, changed, retired), then apply it.
 
@@ -74,14 +76,16 @@ def apply(
     async def work(session: AsyncSession) -> tuple[Plan, int]:
         # The plan is made in the transaction that applies it, under its lock: what is
         # printed is exactly what was written, even if someone else applied meanwhile.
-        plan = await commands.apply(
-            session,
-            wanted,
-            actor=command_actor(),
-            client="cli",
-            origin=str(file),
-            now=SystemClock().now(),
-        )
+        with progress(f"Applying {file.name}", quiet=quiet) as tracker:
+            plan = await commands.apply(
+                session,
+                wanted,
+                actor=command_actor(),
+                client="cli",
+                origin=str(file),
+                now=SystemClock().now(),
+                tracker=tracker,
+            )
         return plan, await catalogue_rows.version(session)
 
     plan, version = _in_database(settings, work)

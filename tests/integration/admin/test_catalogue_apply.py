@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from services.admin import catalogue as commands
 from services.admin.adapters.tables import AdminAuditEntry, CatalogueState
+from shared.catalogue import parse_catalogue_text
+from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.events import CatalogueChanged
 from shared.outbox import OutboxRow
@@ -242,3 +245,36 @@ def test_an_unmigrated_database_and_an_unwritable_export_are_said_plainly(
         refused = _invoke(cli, *args)
         assert refused.exit_code == 1, refused.output
         assert "varsel migrate" in refused.output and "Traceback" not in refused.output
+
+
+class _Counted:
+    """A progress tracker that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.told_total: list[int] = []
+        self.done = 0
+
+    def total(self, count: int) -> None:
+        self.told_total.append(count)
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+
+
+async def test_an_apply_reports_its_progress_entry_by_entry(database_url: str) -> None:
+    tracker = _Counted()
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await commands.apply(
+                session,
+                parse_catalogue_text(FIRST, "first.toml"),
+                actor="cli:test",
+                client="cli",
+                origin="first.toml",
+                now=SystemClock().now(),
+                tracker=tracker,
+            )
+    finally:
+        await engine.dispose()
+    assert tracker.told_total == [5] and tracker.done == 5
