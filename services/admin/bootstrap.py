@@ -25,7 +25,14 @@ from services.admin.adapters.tables import (
     CatalogueTopic,
 )
 from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
-from services.admin.entrypoints import api, consent_pages, editor_pages, operations, sign_in
+from services.admin.entrypoints import (
+    api,
+    consent_pages,
+    editor_pages,
+    operations,
+    preview_pages,
+    sign_in,
+)
 from services.admin.entrypoints.access import (
     Admin,
     LoginRequired,
@@ -89,6 +96,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(consent_pages.router)
     app.include_router(operations.router)
     app.include_router(editor_pages.router)
+    app.include_router(preview_pages.router)
     app.include_router(api.router)
     mount_static(app)
     runtime.bus.subscribe(CONSUMER, RetentionApplied, retention_applied)

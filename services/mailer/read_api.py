@@ -1,4 +1,5 @@
-"""What the mailer publishes: mail counts and digest runs for operations, changes for feeds."""
+"""What the mailer publishes: mail counts and digest runs for operations, changes for feeds,
+and previews of every mail it sends."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.mailer.adapters import changes, digest_runs, mail_counts
 from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.periods import next_run_after
+
+# Re-exported for the admin's previews.
+from services.mailer.previews import PREVIEW_KINDS as PREVIEW_KINDS
+from services.mailer.previews import MailPreview as MailPreview
+from services.mailer.previews import UnknownPreview as UnknownPreview
+from services.mailer.previews import preview_mail as preview_mail
 from shared.vocabulary import DIGEST_FREQUENCIES, Frequency
 
 

@@ -78,3 +78,35 @@ def test_an_editor_sees_no_consent_records(page: Page, admin_app: AdminApp) -> N
     expect(page.get_by_role("link", name=admin_text("nb", "Consent ledger"))).to_have_count(0)
     assert go(page, f"{admin_app.base_url}/admin/ledger").status == 403
     assert_accessible(page, "nb")
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_an_editor_previews_each_mail_in_a_sandboxed_frame(
+    page: Page, admin_app: AdminApp, language: str
+) -> None:
+    query = "" if language == "nb" else f"?lang={language}"
+    sign_in(page, admin_app, EDITOR, language)
+    go(page, f"{admin_app.base_url}/admin{query}")
+    page.get_by_role("link", name=admin_text(language, "Mail previews")).click()
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Mail previews"))
+    assert_accessible(page, language)
+
+    names = [
+        ("confirm", "Confirmation of a sign-up"),
+        ("digest", "Digest of changes"),
+        ("operator_failing", "Notice to operators: a source fails"),
+    ]
+    for kind, name in names:
+        go(page, f"{admin_app.base_url}/admin/previews{query}")
+        link = page.locator(f'a[href^="/admin/previews/{kind}/{language}"]')
+        link.click()
+        expect(page.locator("h1")).to_contain_text(admin_text(language, name))
+        frame = page.frame_locator("iframe.mail-preview")
+        # The mail's own page is shown, with the styles mail clients honour.
+        expect(frame.locator("body")).not_to_be_empty()
+        background = frame.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+        assert background == "rgb(255, 255, 255)"
+        # No script runs in the frame: the sandbox gives it no scripts and its own origin.
+        assert page.locator("iframe.mail-preview").get_attribute("sandbox") == ""
+        expect(page.locator("pre.mail-text")).not_to_be_empty()
+        assert_accessible(page, language)

@@ -105,6 +105,9 @@ ADMIN_PAGES = [
     "admin source trial page",
     "admin source trial feed",
     "admin source trial refused",
+    "admin previews",
+    "admin preview digest in nynorsk",
+    "admin preview operator notice",
 ]
 MAILS = [
     "mail confirm",
@@ -267,6 +270,11 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
                 answer = await client.post("/admin/sources/test", data=data)
                 assert answer.status_code == status, name
                 pages[f"admin source trial {name}"] = answer.text
+            pages["admin previews"] = (await client.get("/admin/previews")).text
+            digest = await client.get("/admin/previews/digest/nn?lang=nn")
+            pages["admin preview digest in nynorsk"] = digest.text
+            notice = await client.get("/admin/previews/operator_failing/en")
+            pages["admin preview operator notice"] = notice.text
     site.stop()
     return pages
 

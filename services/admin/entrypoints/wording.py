@@ -64,6 +64,14 @@ MESSAGES: Final[dict[str, str]] = {
         "varsel could not read any content there. Check that the kind is right, "
         "or choose a selector."
     ),
+    # Kinds of mail (mailer.read_api.PREVIEW_KINDS).
+    "mail_confirm": N_("Confirmation of a sign-up"),
+    "mail_manage_link": N_("Link to manage one's alerts"),
+    "mail_alert": N_("Alert about one change"),
+    "mail_digest": N_("Digest of changes"),
+    "mail_topic_ended": N_("Last mail of a topic that has ended"),
+    "mail_operator_failing": N_("Notice to operators: a source fails"),
+    "mail_operator_recovered": N_("Notice to operators: a source works again"),
     # Source kinds (shared.vocabulary.SourceKind).
     "page": N_("Web page"),
     "feed": N_("Feed (RSS or Atom)"),

@@ -21,6 +21,7 @@ PATH_VALUES = {
     "{version}": "2026-11-01",
     "{language}": "nb",
     "{source_id}": "1",
+    "{kind}": "alert",
 }
 
 
