@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed. Empty: the connecting peer is the client, whatever a header claims.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # Origins (https://www.example.no) of the publisher's pages that may show the sign-up form
+    # in an iframe; only they are named in its frame-ancestors. Empty: the form is not embeddable.
+    embed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -173,6 +176,26 @@ class Settings(BaseSettings):
                     "name the proxies in front of varsel"
                 ) from exc
         return value
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _embed_origins_are_origins(cls, value: object) -> object:
+        from shared.web.embed_forms import parse_origin
+
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if not isinstance(value, list | tuple):
+            return value
+        origins = []
+        for entry in value:
+            origin = parse_origin(entry) if isinstance(entry, str) else None
+            if origin is None:
+                raise ValueError(
+                    f"{entry!r} is not an origin: write the scheme and host of the page that "
+                    "embeds the form, such as https://www.example.no (no path)"
+                )
+            origins.append(origin)
+        return tuple(origins)
 
     @field_validator("timezone")
     @classmethod

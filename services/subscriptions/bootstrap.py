@@ -23,6 +23,7 @@ from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.privacy import all_current_notices
 from services.subscriptions.entrypoints import (
     consumers,
+    embed_pages,
     feed_pages,
     index_pages,
     link_pages,
@@ -40,6 +41,7 @@ from shared.runtime import Runtime
 from shared.web.brand import mount_brand
 from shared.web.csrf import CsrfGuard
 from shared.web.documents import load_documents
+from shared.web.embed_forms import EmbedForms
 from shared.web.pages import PageRenderer, mount_static, page_templates
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -84,12 +86,16 @@ def install(app: FastAPI, runtime: Runtime) -> None:
             },
         ),
         csrf=csrf,
+        embed=EmbedForms(
+            runtime.settings.secret_key, runtime.clock, runtime.settings.embed_origins
+        ),
         words=words,
         accessibility_statement=statement,
         topic_changes=partial(_topic_changes, runtime),
     )
     app.include_router(index_pages.router)
     app.include_router(signup_pages.router)
+    app.include_router(embed_pages.router)
     app.include_router(link_pages.router)
     app.include_router(feed_pages.router)
     install_api(app)

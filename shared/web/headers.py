@@ -19,15 +19,17 @@ _CSP: Final = (
 )
 
 
-def protect(response: Response, *, embeddable: bool = False) -> None:
+def protect(response: Response, *, framed_by: str | None = None) -> None:
     """Set the page headers: no referrer, no sniffing, no caching, a strict CSP and no framing.
 
-    Only an ``embeddable`` page (the sign-up form a publisher puts in an iframe) may be framed.
+    Only an embedded page (the sign-up form a publisher puts in an iframe) may be framed, and
+    only by ``framed_by``: the origin of the publisher's page, checked against the operator's
+    list before it gets here (or ``*`` for a page that holds nothing but a refusal).
     """
     for name, value in _HEADERS.items():
         response.headers[name] = value
-    response.headers["Content-Security-Policy"] = _CSP.format("*" if embeddable else "'none'")
-    if not embeddable:
+    response.headers["Content-Security-Policy"] = _CSP.format(framed_by or "'none'")
+    if framed_by is None:
         response.headers["X-Frame-Options"] = "DENY"
 
 

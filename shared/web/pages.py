@@ -71,7 +71,7 @@ class PageRenderer:
         language: Language,
         *,
         status_code: int = 200,
-        embeddable: bool = False,
+        framed_by: str | None = None,
         fixed: bool = False,
         **context: Any,
     ) -> HTMLResponse:
@@ -79,35 +79,32 @@ class PageRenderer:
 
         ``fixed=True`` marks a page without a form whose context is a few plain values: it is
         rendered once per language, path and context and then served from memory.
+        ``framed_by`` renders the embedded layout that only that origin may frame. An embedded
+        page gets no CSRF cookie: a cross-site frame would not send it back, so its form carries
+        a token of its own (``shared/web/embed_forms.py``).
         """
+        embedded = framed_by is not None
         cookie = request.cookies.get(COOKIE)
         fresh_cookie = None
-        if not cookie or len(cookie) > 100:
+        if not embedded and (not cookie or len(cookie) > 100):
             cookie = fresh_cookie = self._csrf.new_cookie()
         if fixed:
             html = self._fixed_html(
-                template, language, request.url.path, embeddable, tuple(sorted(context.items()))
+                template, language, request.url.path, embedded, tuple(sorted(context.items()))
             )
         else:
-            html = self._html(
-                template,
-                language,
-                request.url.path,
-                embeddable,
-                csrf_token=self._csrf.token_for(cookie),
-                **context,
-            )
+            if not embedded:
+                context["csrf_token"] = self._csrf.token_for(cookie or "")
+            html = self._html(template, language, request.url.path, embedded, **context)
         response = HTMLResponse(html, status_code=status_code)
-        # The embeddable form may sit in an iframe on the publisher's page; nothing else may.
-        protect(response, embeddable=embeddable)
+        protect(response, framed_by=framed_by)
         if fresh_cookie:
-            secure = request.url.scheme == "https"
             response.set_cookie(
                 COOKIE,
                 fresh_cookie,
                 httponly=True,
-                secure=secure,
-                samesite="none" if (embeddable and secure) else self._same_site,
+                secure=request.url.scheme == "https",
+                samesite=self._same_site,
                 path=self._cookie_path,
             )
         return response

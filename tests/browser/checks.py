@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from axe_playwright_python.base import AXE_SCRIPT
-from playwright.sync_api import Page
+from playwright.sync_api import Frame, Page
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # axe-core as bundled by axe-playwright-python; the page fixture adds it to every document.
@@ -32,7 +32,7 @@ def report(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page: Page, language: str) -> None:
+def assert_accessible(page: Page | Frame, language: str) -> None:
     """Fail with a readable report unless the page as it is now passes every check."""
     assert page.get_attribute("html", "lang") == language, f"{page.url}: wrong lang attribute"
     assert page.title().strip(), f"{page.url}: no title"

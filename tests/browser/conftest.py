@@ -60,6 +60,10 @@ topics = ["norge-i-verden", "vaksiner", "smittevern"]
 interval = "1h"
 """
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+# A publisher's page that embeds the sign-up form. It is served as http://localhost:<port>, the
+# form as http://127.0.0.1:<port>: two different sites, as a public body's CMS and varsel are.
+HOST_PAGE = """<!doctype html><html lang="nb"><title>Kommunen</title><main><h1>Kommunen</h1>
+<iframe title="Få varsel" src="{src}" width="640" height="900"></iframe></main></html>"""
 
 
 @dataclass
@@ -69,6 +73,8 @@ class App:
     base_url: str
     mailbox: Mailbox
     varsel: VarselProcess
+    # The publisher's page (another site) that frames the sign-up form.
+    host_page: str
 
     def link_in_mail(self, recipient: str, path: str, timeout: float = 20.0) -> str:
         """Wait for a mail to ``recipient`` holding a link to ``path``; return the newest link."""
@@ -100,6 +106,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     smtp.start()
     config = workdir / "varsel.toml"
     config.write_text(CATALOGUE.format(url=f"{site.base_url}/tema"), encoding="utf-8")
+    host_origin = f"http://localhost:{urlsplit(site.base_url).port}"
     varsel = VarselProcess(
         workdir,
         {
@@ -111,11 +118,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             "VARSEL_MAIL_FROM": "Varsler <varsel@fhi.example>",
             # Low, so the rate-limited page can be reached in three tries.
             "VARSEL_SIGNUP_LIMIT_PER_ADDRESS": "2",
+            "VARSEL_EMBED_ORIGINS": host_origin,
         },
     )
+    form = f"{varsel.base_url}/embed/subscribe/norge-i-verden?origin={host_origin}"
+    site.set("/kommune", Resource(HOST_PAGE.format(src=form).encode()))
     varsel.start()
     try:
-        yield App(varsel.base_url, smtp.mailbox, varsel)
+        yield App(varsel.base_url, smtp.mailbox, varsel, f"{host_origin}/kommune")
     finally:
         varsel.stop()
         smtp.stop()

@@ -38,7 +38,7 @@ from shared.events import SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
-from tests.integration.subscriptions.harness import TOPIC, csrf, running, sign_up
+from tests.integration.subscriptions.harness import TOPIC, csrf, form_token, running, sign_up
 from tests.support.html_checker import Problem, check_documents, checker_jar
 from tests.support.journey import hidden_fields
 from tests.support.page_resources import resources
@@ -62,6 +62,7 @@ PUBLIC_PAGES = [
     "subscribe with errors",
     "embed",
     "embed with errors",
+    "embed refused",
     "check email",
     "confirm",
     "confirmed",
@@ -147,8 +148,11 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         bad = {"email": "ikke-en-adresse", "csrf_token": token}
         pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text
         pages["embed"] = (await c.get(f"/embed/subscribe/{TOPIC}")).text
-        bad["csrf_token"] = csrf(pages["embed"])
-        pages["embed with errors"] = (await c.post(f"/embed/subscribe/{TOPIC}", data=bad)).text
+        embedded = {"email": "ikke-en-adresse", "form_token": form_token(pages["embed"])}
+        answer = await c.post(f"/embed/subscribe/{TOPIC}", data=embedded)
+        pages["embed with errors"] = answer.text
+        refused = await c.get(f"/embed/subscribe/{TOPIC}?origin=https://evil.example")
+        pages["embed refused"] = refused.text
         pages["check email"] = (await sign_up(c, ADDRESS)).text
         confirm = await h.confirm_token(ADDRESS)
         pages["confirm"] = (await c.get(f"/confirm/{confirm}")).text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
@@ -47,50 +50,60 @@ def address_of(raw: str, errors: dict[str, str]) -> str:
         return ""
 
 
-def _subscribe_page(
+def subscribe_page(
     web: SubscriptionsWeb,
     request: Request,
     slug: str,
     language: Language,
     *,
-    embed: bool,
+    embedded_on: str | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, object] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """Render the sign-up form, or, ``embedded_on`` an allowed origin, the embedded one."""
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
         return no_such_topic(web, request, slug, language)
+    embed: dict[str, Any] = {}
+    if embedded_on is None:
+        action = f"/subscribe/{slug}"
+    else:
+        # The host page's origin rides along in the address, so the answer to the POST (an
+        # error, or "check your email") can be framed by that page too.
+        action = f"/embed/subscribe/{slug}?{urlencode({'origin': embedded_on})}"
+        embed["form_token"] = web.embed.issue(slug, embedded_on)
     return web.pages.render(
         request,
         "subscribe.html",
         language,
         status_code=status_code,
-        embeddable=embed,
+        framed_by=embedded_on,
         topic=topic_view(topic, language),
         related=topic_views(web, topic.related, language),
         errors=errors or {},
         values=values or {"email": "", "frequency": Frequency.IMMEDIATE, "related": []},
-        action=f"/{'embed/' if embed else ''}subscribe/{slug}",
+        action=action,
+        **embed,
     )
 
 
 @router.get("/subscribe/{slug}", response_class=HTMLResponse)
 async def subscribe_form(slug: str, request: Request, web: Web) -> HTMLResponse:
     """Show the sign-up form for a topic."""
-    return _subscribe_page(web, request, slug, language_of(request), embed=False)
+    return subscribe_page(web, request, slug, language_of(request))
 
 
-@router.get("/embed/subscribe/{slug}", response_class=HTMLResponse)
-async def subscribe_form_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
-    """Show the minimal sign-up form for an iframe on the publisher's page."""
-    return _subscribe_page(web, request, slug, language_of(request), embed=True)
-
-
-async def _subscribe(
-    slug: str, request: Request, web: SubscriptionsWeb, *, embed: bool
+async def take_signup(
+    slug: str,
+    request: Request,
+    web: SubscriptionsWeb,
+    form: FormData,
+    errors: dict[str, str],
+    *,
+    embedded_on: str | None = None,
 ) -> HTMLResponse:
-    form = await request.form()
+    """Accept a sign-up form whose token was checked (``errors`` holds the verdict)."""
     language = form_language(request, form)
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
@@ -103,16 +116,24 @@ async def _subscribe(
         "frequency": frequency or "",
         "related": related,
     }
-    errors = form_errors(web, request, form)
     address = address_of(raw_email, errors)
     if frequency is None:
         errors["frequency"] = CHOOSE_FREQUENCY
     if errors or frequency is None:
-        return _subscribe_page(
-            web, request, slug, language, embed=embed, errors=errors, values=values, status_code=400
+        return subscribe_page(
+            web,
+            request,
+            slug,
+            language,
+            embedded_on=embedded_on,
+            errors=errors,
+            values=values,
+            status_code=400,
         )
     topics = (slug, *(t for t in related if t in topic.related))
-    return await submit_signup(web, request, address, topics, frequency, language, embed=embed)
+    return await submit_signup(
+        web, request, address, topics, frequency, language, embedded_on=embedded_on
+    )
 
 
 async def submit_signup(
@@ -123,20 +144,20 @@ async def submit_signup(
     frequency: Frequency,
     language: Language,
     *,
-    embed: bool = False,
+    embedded_on: str | None = None,
 ) -> HTMLResponse:
     """Hand a valid sign-up to its handler and answer as every sign-up form does."""
-    page = request.headers.get("referer", "")[:2000] or None
+    page = embedded_on or request.headers.get("referer", "")[:2000] or None
     signup = SignupForm(
         address=address, topics=topics, frequency=frequency, language=language, page=page
     )
     if not await handlers.sign_up(web.uow(), web.deps, signup, client_of(request)):
-        return too_many(web, request, language)
+        return too_many(web, request, language, framed_by=embedded_on)
     return web.pages.render(
         request,
         "check_email.html",
         language,
-        embeddable=embed,
+        framed_by=embedded_on,
         fixed=True,
         days=str(web.deps.settings.confirm_ttl_days),
     )
@@ -145,13 +166,8 @@ async def submit_signup(
 @router.post("/subscribe/{slug}", response_class=HTMLResponse)
 async def subscribe(slug: str, request: Request, web: Web) -> HTMLResponse:
     """Accept a sign-up; the answer never reveals whether the address is known."""
-    return await _subscribe(slug, request, web, embed=False)
-
-
-@router.post("/embed/subscribe/{slug}", response_class=HTMLResponse)
-async def subscribe_embed(slug: str, request: Request, web: Web) -> HTMLResponse:
-    """Accept a sign-up from the embedded form."""
-    return await _subscribe(slug, request, web, embed=True)
+    form = await request.form()
+    return await take_signup(slug, request, web, form, form_errors(web, request, form))
 
 
 @router.get("/manage-link", response_class=HTMLResponse)

@@ -26,6 +26,7 @@ from shared.i18n.negotiation import language_of_tag, negotiate_language
 from shared.vocabulary import Language
 from shared.web import rate_limit
 from shared.web.csrf import COOKIE, FIELD, CsrfGuard
+from shared.web.embed_forms import EmbedForms
 from shared.web.pages import PageRenderer
 
 MAX_FIELD = 1000
@@ -39,6 +40,8 @@ class SubscriptionsWeb:
     deps: handlers.Deps
     pages: PageRenderer
     csrf: CsrfGuard
+    # The embedded form's tokens and the host pages' origins the operator allows.
+    embed: EmbedForms
     words: Catalogues
     # The operator's accessibility statement, rendered from Markdown, by language.
     accessibility_statement: Mapping[Language, Markup]
@@ -117,9 +120,13 @@ def no_such_topic(
     )
 
 
-def too_many(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:
+def too_many(
+    web: SubscriptionsWeb, request: Request, language: Language, *, framed_by: str | None = None
+) -> HTMLResponse:
     """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
-    response = web.pages.render(request, "rate_limited.html", language, status_code=429)
+    response = web.pages.render(
+        request, "rate_limited.html", language, status_code=429, framed_by=framed_by
+    )
     response.headers["Retry-After"] = rate_limit.retry_after(web.deps.clock.now())
     return response
 

@@ -23,6 +23,7 @@ ADDRESS_PROBLEMS: Final[dict[str, str]] = {
     ),
 }
 FORM_TOO_OLD: Final = N_("The form was too old. Please send it again.")
+FORM_NOT_VALID: Final = N_("The form could not be checked. Please send it again.")
 CHOOSE_FREQUENCY: Final = N_("Choose how often you want alerts.")
 CHOOSE_TOPICS: Final = N_("Choose at least one topic.")
 TOPIC_NOT_OFFERED: Final = N_(

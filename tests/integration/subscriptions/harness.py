@@ -36,6 +36,8 @@ START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 TOPIC = "norge-i-verden"  # in the bundled catalogue; related: the two below
 RELATED = ("pa-tvers-av-sektorer", "internasjonalt-helsearbeid")
 UNRELATED = "helsenyheter"
+# The publisher's page that embeds the sign-up form (VARSEL_EMBED_ORIGINS), unless a test says.
+HOST_PAGE = "https://www.example.no"
 
 
 @dataclass
@@ -134,7 +136,12 @@ async def running(
         database_url=url,
         var_dir=tmp_path / "var",
         secret_key=SECRET,
-        **{"signup_limit_per_address": 50, "signup_limit_per_client": 500, **overrides},
+        **{
+            "signup_limit_per_address": 50,
+            "signup_limit_per_client": 500,
+            "embed_origins": (HOST_PAGE,),
+            **overrides,
+        },
     )
     clock = FrozenClock(START)
     runtime = build_runtime(settings, clock=clock)
@@ -149,6 +156,13 @@ def csrf(html: str) -> str:
     """Return the CSRF token of the first form on a page."""
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def form_token(html: str) -> str:
+    """Return the signed token of an embedded form."""
+    match = re.search(r'name="form_token" value="([^"]+)"', html)
+    assert match, "the page has no embedded form with a token"
     return match.group(1)
 
 

@@ -63,6 +63,39 @@ def test_trusted_proxies_refuse_anything_else(value: str, monkeypatch: pytest.Mo
         Settings()
 
 
+def test_embed_origins_are_written_as_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().embed_origins == ()
+    monkeypatch.setenv(
+        "VARSEL_EMBED_ORIGINS", " https://www.FHI.no/, http://localhost:8900,https://[::1]:8443"
+    )
+    assert Settings().embed_origins == (
+        "https://www.fhi.no",
+        "http://localhost:8900",
+        "https://[::1]:8443",
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "www.fhi.no",
+        "https://www.fhi.no/nyheter",
+        "https://*.fhi.no",
+        "https://www.fhi.no?x=1",
+        "ftp://www.fhi.no",
+        "https://user@www.fhi.no",
+        "https://www.fhi.no:99999",
+        "https://www.fhi.no; script-src *",
+        "'self'",
+    ],
+)
+def test_embed_origins_refuse_anything_else(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VARSEL_EMBED_ORIGINS", value)
+    with pytest.raises(ValidationError, match="is not an origin"):
+        Settings()
+
+
 def test_body_limits_are_small_for_the_public_and_larger_for_staff() -> None:
     settings = Settings()
     assert settings.max_body_bytes == 64 * 1024
