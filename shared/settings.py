@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from ipaddress import ip_network
@@ -16,6 +17,13 @@ from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
 
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def _comma_separated(value: object) -> object:
+    """Return a variable's comma-separated text as a tuple of its non-empty parts."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 class Settings(BaseSettings):
@@ -120,6 +128,9 @@ class Settings(BaseSettings):
     # Origins (https://www.example.no) of the publisher's pages that may show the sign-up form
     # in an iframe; only they are named in its frame-ancestors. Empty: the form is not embeddable.
     embed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Integrations that sign people up through the JSON API, each naming itself in ``client``;
+    # the consent ledger records the name. Empty: API sign-ups name none and are recorded as "api".
+    api_clients: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("base_url")
     @classmethod
@@ -152,8 +163,7 @@ class Settings(BaseSettings):
     @field_validator("operator_emails", mode="before")
     @classmethod
     def _operator_emails_are_addresses(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        value = _comma_separated(value)
         if isinstance(value, list | tuple) and any(
             not isinstance(v, str) or "@" not in v or any(c.isspace() for c in v) for v in value
         ):
@@ -163,8 +173,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _trusted_proxies_are_addresses(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        value = _comma_separated(value)
         if not isinstance(value, list | tuple):
             return value
         for entry in value:
@@ -182,8 +191,7 @@ class Settings(BaseSettings):
     def _embed_origins_are_origins(cls, value: object) -> object:
         from shared.web.embed_forms import parse_origin
 
-        if isinstance(value, str):
-            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        value = _comma_separated(value)
         if not isinstance(value, list | tuple):
             return value
         origins = []
@@ -196,6 +204,19 @@ class Settings(BaseSettings):
                 )
             origins.append(origin)
         return tuple(origins)
+
+    @field_validator("api_clients", mode="before")
+    @classmethod
+    def _api_clients_are_names(cls, value: object) -> object:
+        value = _comma_separated(value)
+        if isinstance(value, list | tuple) and any(
+            not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v)
+            for v in value
+        ):
+            raise ValueError(
+                "must be a comma-separated list of client names (letters, digits, '.', '_', '-')"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -91,6 +91,7 @@ async def _run(count: int, concurrency: int, html: str | None, profile: bool) ->
                             "email": f"profile-{i}@example.no",
                             "frequency": "immediate",
                             "csrf_token": token,
+                            "page": "/subscribe/norge-i-verden",  # the form's own page
                         },
                     )
                     assert answer.status_code == 200, answer.text

@@ -32,6 +32,7 @@ async def _worker(
             "email": f"bench-{n}-{i}-{time.monotonic_ns()}@example.no",
             "frequency": "immediate",
             "csrf_token": token,
+            "page": f"/subscribe/{slug}",  # the hidden field: the page the form is on
         }
         started = time.perf_counter()
         answer = await client.post(f"/subscribe/{slug}", data=data)

@@ -70,6 +70,7 @@ async def run(
             lags.append(time.monotonic() - due)
             form = {"email": f"open-{run_id}-{i}@example.no", "frequency": "immediate"}
             form["csrf_token"] = token
+            form["page"] = path  # the hidden field: the page the form is on
             sent.append(asyncio.create_task(_one(session, path, form, due)))
         answers = await asyncio.gather(*sent)
         ended = time.monotonic()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 
+from shared.tokens import address_hash
 from tests.browser.checks import AXE_SOURCE
 from tests.support.services import require
 from tests.support.site import FixtureSite, Resource
@@ -75,6 +78,16 @@ class App:
     varsel: VarselProcess
     # The publisher's page (another site) that frames the sign-up form.
     host_page: str
+    database: Path
+
+    def ledger_pages(self, address: str) -> list[str | None]:
+        """Return the page of each consent step of an address, oldest first (read from SQLite)."""
+        subject = address_hash(SECRET_KEY, address)
+        with closing(sqlite3.connect(self.database)) as db:
+            rows = db.execute(
+                "SELECT page FROM sub_consent_ledger WHERE subject_hash = ? ORDER BY id", (subject,)
+            ).fetchall()
+        return [page for (page,) in rows]
 
     def link_in_mail(self, recipient: str, path: str, timeout: float = 20.0) -> str:
         """Wait for a mail to ``recipient`` holding a link to ``path``; return the newest link."""
@@ -125,7 +138,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     site.set("/kommune", Resource(HOST_PAGE.format(src=form).encode()))
     varsel.start()
     try:
-        yield App(varsel.base_url, smtp.mailbox, varsel, f"{host_origin}/kommune")
+        yield App(
+            varsel.base_url,
+            smtp.mailbox,
+            varsel,
+            f"{host_origin}/kommune",
+            workdir / "varsel.db",
+        )
     finally:
         varsel.stop()
         smtp.stop()

@@ -104,6 +104,9 @@ def test_sign_up_inside_a_cross_site_iframe(
     expect(person.locator("main")).to_contain_text(
         page_text("nb", "You have subscribed to alerts about:")
     )
+    # The ledger knows where: the publisher's page, for the request and its confirmation.
+    host_origin = app.host_page.rsplit("/", 1)[0]
+    assert app.ledger_pages(address) == [host_origin, host_origin]
 
 
 def test_a_page_the_operator_has_not_allowed_cannot_show_the_form(page: Page, app: App) -> None:

@@ -252,6 +252,8 @@ def test_sign_up_and_confirm_without_javascript(
     expect(page.locator("ul.topics li")).to_have_text(
         [TITLES[language]["norge-i-verden"], TITLES[language]["vaksiner"]]
     )
+    # Where consent was given reaches the ledger in a real browser, whose pages send no Referer.
+    assert app.ledger_pages(address) == [f"{app.base_url}/subscribe/{TOPIC}"] * 2
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

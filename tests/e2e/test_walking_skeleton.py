@@ -139,9 +139,9 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
             answer = browser.post(
                 "/subscribe/norge-i-verden",
                 data={
+                    **hidden_fields(form.text),
                     "email": "Kari.Nordmann@Example.no",
                     "frequency": "immediate",
-                    "csrf_token": csrf(form.text),
                 },
             )
             assert answer.status_code == 200, answer.text

@@ -83,7 +83,9 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
         clock=clock,
     )
     try:
-        yield World(runtime, clock, Harness(runtime, create_app(runtime, ("admin",))))
+        # The public pages beside the admin: sign-ups go through the form, as people's do.
+        app = create_app(runtime, ("subscriptions", "admin"))
+        yield World(runtime, clock, Harness(runtime, app))
     finally:
         await runtime.close()
 

@@ -48,7 +48,7 @@ def subscribe_and_confirm(
     assert form.status_code == 200, form.text
     answer = browser.post(
         f"/subscribe/{slug}",
-        data={"email": address, "frequency": frequency, "csrf_token": csrf(form.text)},
+        data={**hidden_fields(form.text), "email": address, "frequency": frequency},
     )
     assert answer.status_code == 200, answer.text
     confirmation = mailbox.wait_for(len(mailbox.messages) + 1)[-1]

@@ -11,6 +11,26 @@ from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, UnsubscribeRoute
 from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
 
+# Where a sign-up was given, as the ledger's ``page`` says it. Never the Referer header: varsel's
+# pages send none (no-referrer), and a visitor's client may write anything into it.
+SIGNUP_PAGE_PATH = "/subscribe/{slug}"
+INDEX_PAGE_PATH = "/"  # the topic index, where one sign-up can name several topics
+
+
+def signup_page(base_url: str, slug: str) -> str:
+    """Return where a sign-up on varsel's own page for a topic was given: that page's address."""
+    return base_url + SIGNUP_PAGE_PATH.format(slug=slug)
+
+
+def index_page(base_url: str) -> str:
+    """Return where a sign-up on the topic index was given: the index's address."""
+    return base_url + INDEX_PAGE_PATH
+
+
+def api_page(client: str | None) -> str:
+    """Return where a sign-up through the JSON API was given: ``api:`` and the integration."""
+    return f"api:{client}" if client else "api"
+
 
 def consent_entry(
     *,

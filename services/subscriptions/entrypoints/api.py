@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.consent import api_page
 from services.subscriptions.domain.model import Preferences as PersonsPreferences
 from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.vocabulary import Channel, UnsubscribeRoute
@@ -54,6 +55,18 @@ class SignupIn(BaseModel):
     topics: list[Slug] = Field(min_length=1, max_length=20, examples=[["norge-i-verden"]])
     frequency: Frequency = Frequency.IMMEDIATE
     language: Language = DEFAULT_LANGUAGE
+    client: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description=(
+            "The integration that collected the sign-up, as the operator names it in "
+            "VARSEL_API_CLIENTS; required when that list is set. The consent ledger records it "
+            "as where the sign-up was given."
+        ),
+        examples=["fhi-app"],
+    )
 
 
 class Accepted(BaseModel):
@@ -127,6 +140,19 @@ def _unknown_topics(web: Web, topics: list[str]) -> None:
         )
 
 
+def _client_page(web: Web, client: str | None) -> str:
+    """Return where an API sign-up was given, if the integration is one the operator knows."""
+    known = web.deps.settings.api_clients
+    if (known and client is None) or (client is not None and client not in known):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="client: name an integration listed in VARSEL_API_CLIENTS"
+            if known
+            else "client: no integration is listed in VARSEL_API_CLIENTS; leave client out",
+        )
+    return api_page(client)
+
+
 def _address(web: Web, raw: str, language: Language) -> str:
     try:
         return normalise_address(raw)
@@ -169,7 +195,7 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
         topics=tuple(dict.fromkeys(body.topics)),
         frequency=body.frequency,
         language=body.language,
-        page=None,
+        page=_client_page(web, body.client),
         channel=Channel.API,
     )
     if not await handlers.sign_up(web.uow(), web.deps, form, client_of(request)):

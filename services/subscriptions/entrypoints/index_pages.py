@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from services.subscriptions.domain.consent import INDEX_PAGE_PATH, index_page
 from services.subscriptions.domain.topic_index import BadQuery, parse_query, topic_index
 from services.subscriptions.entrypoints.signup_pages import address_of, form_errors, submit_signup
 from services.subscriptions.entrypoints.web import (
@@ -22,6 +23,7 @@ from services.subscriptions.entrypoints.web import (
 from services.subscriptions.entrypoints.wording import (
     CHOOSE_FREQUENCY,
     CHOOSE_TOPICS,
+    FORM_NOT_VALID,
     TOPIC_NOT_OFFERED,
 )
 from shared.vocabulary import Frequency, Language
@@ -53,6 +55,7 @@ def _index_page(
         shown=sum(len(section.topics) for section in sections),
         total=len(topics),
         query=query,
+        shown_on=INDEX_PAGE_PATH,
         errors=errors or {},
         values=values or {"email": "", "frequency": Frequency.IMMEDIATE, "topics": []},
     )
@@ -91,6 +94,8 @@ async def subscribe_many(request: Request, web: Web) -> HTMLResponse:
     )
     catalogue = web.deps.catalogue
     errors = form_errors(web, request, form)
+    if field(form, "page") != INDEX_PAGE_PATH:
+        errors.setdefault("form", FORM_NOT_VALID)
     if not chosen:
         errors["topics"] = CHOOSE_TOPICS
     elif any(slug not in catalogue.slugs for slug in chosen):
@@ -107,4 +112,5 @@ async def subscribe_many(request: Request, web: Web) -> HTMLResponse:
         return _index_page(web, request, language, errors=errors, values=values, status_code=400)
     # In the catalogue's order, as the confirmation page and mail list them.
     topics = tuple(topic.slug for topic in catalogue.topics if topic.slug in chosen)
-    return await submit_signup(web, request, address, topics, frequency, language)
+    page = index_page(web.deps.settings.base_url)
+    return await submit_signup(web, request, address, topics, frequency, language, page=page)

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.consent import SIGNUP_PAGE_PATH, signup_page
 from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.entrypoints.web import (
@@ -29,6 +30,7 @@ from services.subscriptions.entrypoints.web import (
 from services.subscriptions.entrypoints.wording import (
     ADDRESS_PROBLEMS,
     CHOOSE_FREQUENCY,
+    FORM_NOT_VALID,
     FORM_TOO_OLD,
 )
 from shared.vocabulary import Frequency, Language
@@ -65,14 +67,15 @@ def subscribe_page(
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
         return no_such_topic(web, request, slug, language)
-    embed: dict[str, Any] = {}
+    # The form says which page it was shown on: this one, or (in its token) the host page.
+    hidden: dict[str, Any] = {}
     if embedded_on is None:
-        action = f"/subscribe/{slug}"
+        action = hidden["shown_on"] = SIGNUP_PAGE_PATH.format(slug=slug)
     else:
         # The host page's origin rides along in the address, so the answer to the POST (an
         # error, or "check your email") can be framed by that page too.
         action = f"/embed/subscribe/{slug}?{urlencode({'origin': embedded_on})}"
-        embed["form_token"] = web.embed.issue(slug, embedded_on)
+        hidden["form_token"] = web.embed.issue(slug, embedded_on)
     return web.pages.render(
         request,
         "subscribe.html",
@@ -84,7 +87,7 @@ def subscribe_page(
         errors=errors or {},
         values=values or {"email": "", "frequency": Frequency.IMMEDIATE, "related": []},
         action=action,
-        **embed,
+        **hidden,
     )
 
 
@@ -116,6 +119,8 @@ async def take_signup(
         "frequency": frequency or "",
         "related": related,
     }
+    if embedded_on is None and field(form, "page") != SIGNUP_PAGE_PATH.format(slug=slug):
+        errors.setdefault("form", FORM_NOT_VALID)
     address = address_of(raw_email, errors)
     if frequency is None:
         errors["frequency"] = CHOOSE_FREQUENCY
@@ -131,8 +136,10 @@ async def take_signup(
             status_code=400,
         )
     topics = (slug, *(t for t in related if t in topic.related))
+    # Where the sign-up was given: the host page for the embedded form, else this topic's page.
+    page = embedded_on or signup_page(web.deps.settings.base_url, slug)
     return await submit_signup(
-        web, request, address, topics, frequency, language, embedded_on=embedded_on
+        web, request, address, topics, frequency, language, page=page, embedded_on=embedded_on
     )
 
 
@@ -144,10 +151,14 @@ async def submit_signup(
     frequency: Frequency,
     language: Language,
     *,
+    page: str,
     embedded_on: str | None = None,
 ) -> HTMLResponse:
-    """Hand a valid sign-up to its handler and answer as every sign-up form does."""
-    page = embedded_on or request.headers.get("referer", "")[:2000] or None
+    """Hand a valid sign-up to its handler and answer as every sign-up form does.
+
+    ``page`` is where the person gave consent, as the ledger records it: checked by the caller
+    against the pages varsel knows, never taken from the Referer header.
+    """
     signup = SignupForm(
         address=address, topics=topics, frequency=frequency, language=language, page=page
     )

@@ -19,20 +19,29 @@ from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
-from services.subscriptions.domain.model import SignupForm
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
+from tests.support.journey import hidden_fields
 from varsel.app import create_app
 
 TOPIC = "norge-i-verden"
 OTHER = "helsenyheter"
 PASSWORD = "correct horse battery staple"
+BASE_URL = "http://127.0.0.1:8000"  # the settings' default: links and ledger pages name it
+
+
+def signup_page(slug: str) -> str:
+    """Return the address of a topic's sign-up page, as the consent ledger records it."""
+    return f"{BASE_URL}/subscribe/{slug}"
+
+
 CATALOGUE = f"""
 [[topics]]
 slug = "{TOPIC}"
 title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+related = ["{OTHER}"]
 
 [[topics]]
 slug = "{OTHER}"
@@ -74,8 +83,14 @@ class Harness:
             return await admin.create_token(session, name, self.runtime.clock.now())
 
     async def sign_up(self, address: str, topics: tuple[str, ...] = (TOPIC,)) -> None:
-        form = SignupForm(address, topics, "daily", "nb", "https://example.org/side")
-        assert await handlers.sign_up(self.uow(), self.deps, form, client="192.0.2.1")
+        """Sign up through the public form, as a person does (the first topic's page)."""
+        first, *related = topics
+        async with self.client() as browser:
+            form = await browser.get(f"/subscribe/{first}")
+            assert form.status_code == 200, form.text
+            data = {**hidden_fields(form.text), "email": address, "frequency": "daily"}
+            answer = await browser.post(f"/subscribe/{first}", data={**data, "related": related})
+            assert answer.status_code == 200, answer.text
 
     async def confirm(self, address: str) -> None:
         async with self.runtime.sessions() as session, session.begin():

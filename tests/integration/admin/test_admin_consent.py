@@ -14,7 +14,15 @@ from services.admin.adapters.tables import AdminAuditEntry
 from services.subscriptions import retention
 from services.subscriptions.adapters.tables import ConsentRecord
 from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
-from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+from tests.integration.admin.harness import (
+    OTHER,
+    TOPIC,
+    Harness,
+    csrf_token,
+    running,
+    sign_in,
+    signup_page,
+)
 
 ADDRESS = "Kari.Nordmann@Example.org"
 NORMAL = "kari.nordmann@example.org"
@@ -42,7 +50,7 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
         assert bad.status_code == 422
         steps = found["timeline"]
         assert [s["action"] for s in steps] == ["requested", "confirmed", "unsubscribed", "erased"]
-        assert steps[0]["topics"] == [TOPIC] and steps[0]["page"] == "https://example.org/side"
+        assert steps[0]["topics"] == [TOPIC] and steps[0]["page"] == signup_page(TOPIC)
         for step in steps:
             assert step["privacy_version"] == PRIVACY_VERSION
             assert step["privacy_notice"]["matches_hash"] is True
@@ -130,6 +138,9 @@ async def test_exports_hold_the_expected_rows_and_no_address_in_the_ledger(
         assert living["subscriber"]["status"] == "active"
         assert {s["topic"] for s in living["subscriber"]["subscriptions"]} == {TOPIC, OTHER}
         assert [s["action"] for s in living["consent_history"]] == ["requested", "confirmed"]
+        # Where each sign-up was given: the page of the form the person filled in.
+        assert [s["page"] for s in living["consent_history"]] == [signup_page(TOPIC)] * 2
+        assert [s["page"] for s in gone["consent_history"]][:2] == [signup_page(TOPIC)] * 2
         assert gone["subscriber"] is None
         assert len(gone["consent_history"]) == 4
 
@@ -144,6 +155,8 @@ async def test_exports_hold_the_expected_rows_and_no_address_in_the_ledger(
             "confirmed"
         ] * 2
         assert len(list(csv.DictReader(io.StringIO(everything.text)))) == 7
+        pages = {r["action"]: r["page"] for r in csv.DictReader(io.StringIO(everything.text))}
+        assert pages["requested"] == signup_page(OTHER)  # Per's, the newest sign-up
         assert "@" not in everything.text
         times = [r["occurred_at"] for r in rows]
         assert times == sorted(times)

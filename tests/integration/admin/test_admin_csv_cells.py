@@ -1,8 +1,10 @@
 """No cell of an exported CSV can run as a formula in a spreadsheet (OWASP's CSV injection).
 
-A consent record's page came from a visitor's Referer header; an auditor opens the ledger export
-in a spreadsheet. Cells that begin with =, +, -, @, a tab or a carriage return are written with a
-leading apostrophe, in every export: the page, the API and the command line.
+A consent record's page once came from a visitor's Referer header. It is now checked against the
+pages varsel knows, but an auditor still opens the ledger export in a spreadsheet, so whatever a
+row holds, cells that begin with =, +, -, @, a tab or a carriage return are written with a
+leading apostrophe, in every export: the page, the API and the command line. The rows are
+written through the handler here, since no form can give such a page any more.
 """
 
 from __future__ import annotations

@@ -178,12 +178,10 @@ async def sign_up(
     """Fill in and send the sign-up form like a browser."""
     query = f"?lang={lang}" if lang else ""
     form = await client.get(f"/subscribe/{slug}{query}")
-    data: dict[str, Any] = {"email": address, "frequency": frequency, "csrf_token": csrf(form.text)}
+    # The hidden fields a browser sends back: the token, the language, the page it was shown on.
+    data: dict[str, Any] = {**hidden_fields(form.text), "email": address, "frequency": frequency}
     if related:
         data["related"] = list(related)
-    shown = re.search(r'name="lang" value="([^"]*)"', form.text)
-    if shown:  # the hidden field a browser sends back
-        data["lang"] = shown.group(1)
     return await client.post(f"/subscribe/{slug}", data=data)
 
 

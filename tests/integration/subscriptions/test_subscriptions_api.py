@@ -194,3 +194,24 @@ async def test_bodies_over_the_limit_are_refused_with_the_limit(
         )
         assert staff.status_code != 413
         assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_the_ledger_names_the_integration_that_signed_someone_up(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    body = {"email": ADDRESS, "topics": [TOPIC], "frequency": "daily"}
+    async with running(sqlite_url, tmp_path) as h:
+        # No integration listed: API sign-ups are recorded as the API's, and naming one is refused.
+        named = await h.client.post("/api/v1/subscriptions", json={**body, "client": "fhi-app"})
+        assert named.status_code == 422
+        assert "VARSEL_API_CLIENTS" in named.json()["detail"]
+        assert (await h.client.post("/api/v1/subscriptions", json=body)).status_code == 202
+        assert [r.page for r in await h.ledger()] == ["api"]
+    async with running(sqlite_url, tmp_path, api_clients=("fhi-app", "kommune.cms")) as h:
+        for client in (None, "ukjent", "=HYPERLINK(1)"):
+            refused = await h.client.post("/api/v1/subscriptions", json={**body, "client": client})
+            assert refused.status_code == 422, client
+        assert await h.state() == (1, 0, 1, 1, 1)  # the first run's sign-up, and nothing new
+        known = await h.client.post("/api/v1/subscriptions", json={**body, "client": "fhi-app"})
+        assert known.status_code == 202
+        assert [r.page for r in await h.ledger()] == ["api", "api:fhi-app"]

@@ -15,6 +15,7 @@ from services.subscriptions import read_api
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.entrypoints.wording import ADDRESS_PROBLEMS
 from shared.vocabulary import LANGUAGES
+from tests.support.journey import hidden_fields
 from tests.support.words import catalogues, page_text
 
 from .harness import RELATED, TOPIC, UNRELATED, Harness, confirm, csrf, running, sign_up, subscribed
@@ -45,6 +46,36 @@ async def test_sign_up_needs_csrf(sqlite_url: str, tmp_path: Path) -> None:
         manage_link = await h.client.post("/manage-link", data={"email": ADDRESS})
         assert manage_link.status_code == 400
         assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_the_ledger_records_the_page_the_form_was_shown_on(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        form = await h.client.get(f"/subscribe/{TOPIC}")
+        fields = {**hidden_fields(form.text), "email": ADDRESS, "frequency": "daily"}
+        assert fields["page"] == f"/subscribe/{TOPIC}"
+        # The page is the form's, never the Referer header, which a client may fill with anything.
+        headers = {"Referer": '=HYPERLINK("https://angriper.example")'}
+        answer = await h.client.post(f"/subscribe/{TOPIC}", data=fields, headers=headers)
+        assert answer.status_code == 200, answer.text
+        assert [r.page for r in await h.ledger()] == [f"http://127.0.0.1:8000/subscribe/{TOPIC}"]
+        await confirm(h, ADDRESS)
+        pages = [r.page for r in await h.ledger()]
+        assert pages == [f"http://127.0.0.1:8000/subscribe/{TOPIC}"] * 2
+        # A form that names no page, another topic's or another site's is refused.
+        before = await h.state()
+        for page in (None, f"/subscribe/{UNRELATED}", "https://angriper.example/", "x" * 3000):
+            data = {**fields, "email": "ola@example.no"}
+            if page is None:
+                del data["page"]
+            else:
+                data["page"] = page
+            refused = await h.client.post(f"/subscribe/{TOPIC}", data=data)
+            assert refused.status_code == 400, page
+            assert "Skjemaet kunne ikke kontrolleres. Send det på nytt." in refused.text
+            assert hidden_fields(refused.text)["page"] == f"/subscribe/{TOPIC}"
+        assert await h.state() == before
 
 
 async def test_rate_limit_per_address(database_url: str, tmp_path: Path) -> None:

@@ -34,7 +34,11 @@ def _headings(page: str) -> list[str]:
 
 async def _post(h: Harness, data: dict[str, Any], *, lang: str = "nb") -> Any:
     page = await h.client.get(f"/?lang={lang}")
-    return await h.client.post("/", data={"csrf_token": csrf(page.text), "lang": lang, **data})
+    # The hidden fields a browser sends back: the token, the language, the page it was shown on.
+    shown_on = re.search(r'name="page" value="([^"]*)"', page.text)
+    assert shown_on, "the sign-up form does not say which page it is on"
+    hidden = {"csrf_token": csrf(page.text), "page": shown_on.group(1), "lang": lang}
+    return await h.client.post("/", data={**hidden, **data})
 
 
 async def test_the_index_lists_every_topic_by_section(sqlite_url: str, tmp_path: Path) -> None:
@@ -128,6 +132,13 @@ async def test_one_sign_up_for_three_topics(database_url: str, tmp_path: Path) -
             (ConsentAction.REQUESTED, sorted(chosen)),
             (ConsentAction.CONFIRMED, sorted(chosen)),
         ]
+        # Where: the index, as the form said and the server checked.
+        assert [e.page for e in ledger] == ["http://127.0.0.1:8000/"] * 2
+        wrong = await _post(
+            h, {"email": "ola@example.no", "frequency": "daily", "topics": chosen, "page": "x"}
+        )
+        assert wrong.status_code == 400
+        assert "Skjemaet kunne ikke kontrolleres. Send det på nytt." in wrong.text
 
 
 async def test_the_sign_up_keeps_the_pages_language(sqlite_url: str, tmp_path: Path) -> None:

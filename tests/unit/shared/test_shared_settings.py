@@ -96,6 +96,16 @@ def test_embed_origins_refuse_anything_else(value: str, monkeypatch: pytest.Monk
         Settings()
 
 
+def test_api_clients_are_plain_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().api_clients == ()
+    monkeypatch.setenv("VARSEL_API_CLIENTS", "fhi-app, kommune.cms ,")
+    assert Settings().api_clients == ("fhi-app", "kommune.cms")
+    for bad in ("=HYPERLINK(1)", "to ord", "-lead", "x" * 65):
+        monkeypatch.setenv("VARSEL_API_CLIENTS", bad)
+        with pytest.raises(ValidationError, match="client names"):
+            Settings()
+
+
 def test_body_limits_are_small_for_the_public_and_larger_for_staff() -> None:
     settings = Settings()
     assert settings.max_body_bytes == 64 * 1024
