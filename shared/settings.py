@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # The accessibility statement (Tilgjengelighetserklæring): a folder of Markdown files, one
     # per language (nb.md, nn.md, en.md). Empty: the bundled example, which must be replaced.
     accessibility_statement_dir: Path | None = None
+    # The privacy notice (GDPR art. 13): a folder of Markdown files with front matter, one per
+    # language (nb.md, nn.md, en.md). Empty: the bundled example, which must be replaced.
+    privacy_notice_dir: Path | None = None
     # Privacy notice shown on sign-up pages; its version and hash go into the consent ledger.
     privacy_url: str = "/privacy"
 

@@ -13,12 +13,14 @@ from pydantic import ValidationError
 
 from services.admin.entrypoints.catalogue_cli import catalogue_cli
 from services.admin.entrypoints.cli import admin_cli
+from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.logs import configure_logging
 from shared.private_files import private_folder
 from shared.schema import upgrade
 from shared.settings import Settings
+from shared.web.documents import DocumentError
 
 app = typer.Typer(
     help="varsel: email alerts when public pages, feeds and reports change.", no_args_is_help=True
@@ -65,12 +67,14 @@ def check_config() -> None:
     settings = _settings()
     try:
         catalogue = load_catalogue(settings.catalogue_path)
-    except CatalogueError as exc:
+        notices = subscriptions.check_documents(settings)
+    except (CatalogueError, DocumentError) as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(
         f"varsel: {len(catalogue.topics)} topics and {len(catalogue.sources)} sources are valid"
     )
+    typer.echo(f"varsel: the privacy notice is valid: {notices}")
 
 
 @app.command()

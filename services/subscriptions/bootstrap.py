@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer import read_api as mailer_reads
 from services.subscriptions.adapters import privacy_notices
+from services.subscriptions.adapters.privacy_notice_files import load_notices
 from services.subscriptions.adapters.tables import (
     ConsentRecord,
     PrivacyNotice,
@@ -20,7 +21,6 @@ from services.subscriptions.adapters.tables import (
     Subscription,
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
-from services.subscriptions.domain.privacy import all_current_notices
 from services.subscriptions.entrypoints import (
     consumers,
     embed_pages,
@@ -38,9 +38,11 @@ from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
+from shared.settings import Settings
+from shared.vocabulary import Language
 from shared.web.brand import mount_brand
 from shared.web.csrf import CsrfGuard
-from shared.web.documents import load_documents
+from shared.web.documents import load_documents, render_markdown
 from shared.web.embed_forms import EmbedForms
 from shared.web.pages import PageRenderer, mount_static, page_templates
 
@@ -63,7 +65,8 @@ TABLES: Final[tuple[type[Base], ...]] = (
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the public pages on an app."""
     csrf = CsrfGuard(runtime.settings.secret_key)
-    deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock)
+    notices = load_notices(runtime.settings.privacy_notice_dir)
+    deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock, notices)
     # Bounces and complaints reported by the mailer end a person's alerts here, where their
     # row lives.
     consumers.subscribe(runtime.bus, deps, bounce_limit=runtime.settings.hard_bounce_limit)
@@ -91,6 +94,9 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         ),
         words=words,
         accessibility_statement=statement,
+        privacy_notice={
+            Language.of(notice.language): render_markdown(notice.body) for notice in notices.every
+        },
         topic_changes=partial(_topic_changes, runtime),
     )
     app.include_router(index_pages.router)
@@ -109,9 +115,27 @@ async def _topic_changes(runtime: Runtime, slug: str) -> list[mailer_reads.Publi
         return await mailer_reads.topic_changes(session, slug)
 
 
+def check_documents(settings: Settings) -> str:
+    """Read the operator's privacy notice and accessibility statement as start-up would.
+
+    Raise ``DocumentError`` naming the file at fault; return the notice's versions.
+    """
+    notices = load_notices(settings.privacy_notice_dir)
+    load_documents(
+        settings.accessibility_statement_dir or EXAMPLE_STATEMENT,
+        "VARSEL_ACCESSIBILITY_STATEMENT_DIR",
+    )
+    return ", ".join(f"{n.language} {n.version}" for n in notices.every)
+
+
 async def record_privacy_notices(runtime: Runtime) -> None:
-    """Store the privacy texts in force, so the ledger's versions can always be read back."""
-    await privacy_notices.record(runtime.sessions, all_current_notices(), runtime.clock.now())
+    """Store the privacy texts in force, so the ledger's versions can always be read back.
+
+    A text the operator changed is a new version (its hash is part of it), stored beside the
+    old ones, which the ledger's earlier records go on pointing to.
+    """
+    notices = load_notices(runtime.settings.privacy_notice_dir)
+    await privacy_notices.record(runtime.sessions, notices.every, runtime.clock.now())
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:

@@ -20,13 +20,11 @@ class DocumentError(ValueError):
     """An operator's document is missing or unreadable; the message names the file and setting."""
 
 
-def load_documents(
+def read_documents(
     directory: Path, setting: str, languages: Iterable[Language] = LANGUAGES
-) -> Mapping[Language, Markup]:
-    """Read and render each language's Markdown file from ``directory``; refuse a gap."""
-    # "js-default": CommonMark with HTML off and javascript:/data: links refused.
-    markdown = MarkdownIt("js-default")
-    rendered: dict[Language, Markup] = {}
+) -> Mapping[Language, tuple[Path, str]]:
+    """Read each language's Markdown file from ``directory``; refuse a gap or an empty file."""
+    sources: dict[Language, tuple[Path, str]] = {}
     for language in languages:
         path = directory / f"{language.value}.md"
         try:
@@ -38,5 +36,21 @@ def load_documents(
             ) from exc
         if not source.strip():
             raise DocumentError(f"{setting}: the {language.value} text {path} is empty")
-        rendered[language] = Markup(markdown.render(source))  # noqa: S704 - sanitised by markdown-it
-    return rendered
+        sources[language] = (path, source)
+    return sources
+
+
+def render_markdown(source: str) -> Markup:
+    """Render an operator's Markdown as HTML that holds no raw HTML and no unsafe link."""
+    # "js-default": CommonMark with HTML off and javascript:/data: links refused.
+    return Markup(MarkdownIt("js-default").render(source))  # noqa: S704 - sanitised by markdown-it
+
+
+def load_documents(
+    directory: Path, setting: str, languages: Iterable[Language] = LANGUAGES
+) -> Mapping[Language, Markup]:
+    """Read and render each language's Markdown file from ``directory``; refuse a gap."""
+    return {
+        language: render_markdown(source)
+        for language, (_, source) in read_documents(directory, setting, languages).items()
+    }

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from services.subscriptions.domain.model import ConsentEntry
-from services.subscriptions.domain.privacy import current_notice
+from services.subscriptions.domain.privacy import PrivacyNotice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, UnsubscribeRoute
-from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
+from shared.vocabulary import Frequency, Language
 
 # Where a sign-up was given, as the ledger's ``page`` says it. Never the Referer header: varsel's
 # pages send none (no-referrer), and a visitor's client may write anything into it.
@@ -39,14 +39,14 @@ def consent_entry(
     topics: Iterable[str],
     channel: Channel,
     occurred_at: datetime,
+    notice: PrivacyNotice,
     frequency: Frequency | None = None,
     language: Language | None = None,
     page: str | None = None,
     token_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> ConsentEntry:
-    """Return a ledger entry under the privacy notice in force for the person's language."""
-    notice = current_notice(language or DEFAULT_LANGUAGE)
+    """Return a ledger entry under ``notice``, the privacy notice in force in its language."""
     return ConsentEntry(
         subject_hash=subject_hash,
         action=action,
@@ -72,6 +72,7 @@ def ending_entry(
     channel: Channel | None,
     occurred_at: datetime,
     language: Language,
+    notice: PrivacyNotice,
     frequency: Frequency | None = None,
 ) -> ConsentEntry:
     """Return the entry of an unsubscribe or erasure.
@@ -85,6 +86,7 @@ def ending_entry(
         topics=topics,
         channel=channel if channel is not None else Channel.of_route(route),
         occurred_at=occurred_at,
+        notice=notice,
         frequency=frequency,
         language=language,
         details={"route": route.value} if channel is not None else None,

@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.vocabulary import SubscriberStatus
 
 
@@ -39,6 +38,7 @@ def new_request(
     subscriber_id: uuid.UUID,
     now: datetime,
     ttl: timedelta,
+    privacy_version: str,
 ) -> SignupRequest:
     """Return a request that waits ``ttl`` for its confirmation, under the notice in force."""
     return SignupRequest(
@@ -48,7 +48,7 @@ def new_request(
         frequency=form.frequency,
         language=form.language,
         page=form.page,
-        privacy_version=current_notice(form.language).version,
+        privacy_version=privacy_version,
         created_at=now,
         expires_at=now + ttl,
     )

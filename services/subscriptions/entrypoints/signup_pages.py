@@ -13,7 +13,6 @@ from services.subscriptions import handlers
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
 from services.subscriptions.domain.consent import SIGNUP_PAGE_PATH, signup_page
 from services.subscriptions.domain.model import SignupForm
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
     Web,
@@ -216,8 +215,15 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
 async def privacy(request: Request, web: Web) -> HTMLResponse:
     """Show the privacy notice in force."""
     language = language_of(request)
-    notice = current_notice(language)
-    return web.pages.render(request, "privacy.html", language, notice=notice)
+    notice = web.deps.notices.current(language)
+    return web.pages.render(
+        request,
+        "privacy.html",
+        language,
+        fixed=True,
+        version=notice.version,
+        text=web.privacy_notice[language],
+    )
 
 
 @router.get("/accessibility", response_class=HTMLResponse)

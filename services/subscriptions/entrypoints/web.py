@@ -45,6 +45,8 @@ class SubscriptionsWeb:
     words: Catalogues
     # The operator's accessibility statement, rendered from Markdown, by language.
     accessibility_statement: Mapping[Language, Markup]
+    # The organisation's privacy notice, rendered from Markdown, by language.
+    privacy_notice: Mapping[Language, Markup]
     # A topic's newest changes, newest first, for its Atom feed (read from the mailer).
     topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 

@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.subscriptions.domain.privacy import PrivacyNotices
 from shared.catalogue import CatalogueView
 from shared.clock import Clock
 from shared.settings import Settings
@@ -21,6 +22,8 @@ class Deps:
     catalogue: CatalogueView
     signer: TokenSigner
     clock: Clock
+    # The organisation's privacy notice in every language, read at start-up.
+    notices: PrivacyNotices
 
     def subject_hash(self, address: str) -> str:
         """Return the consent ledger's keyed hash of a normalised address."""

@@ -122,6 +122,7 @@ async def update_preferences(
                     topics=change.wanted,
                     channel=channel,
                     occurred_at=now,
+                    notice=deps.notices.current(person.language),
                     frequency=person.frequency,
                     language=person.language,
                 )
@@ -187,6 +188,7 @@ async def erase(
                 channel=channel,
                 occurred_at=deps.clock.now(),
                 language=person.language,
+                notice=deps.notices.current(person.language),
             )
         )
         await uow.subscribers.remove(person.id)
@@ -219,6 +221,7 @@ async def _end(
             occurred_at=now,
             frequency=person.frequency,
             language=person.language,
+            notice=deps.notices.current(person.language),
         )
     )
     ended = tuple(sorted(ending))

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import SignupForm, SignupRequest
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.signup import (
     confirmed,
     new_request,
@@ -77,19 +76,26 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
     it is until they confirm this request from their own mailbox.
     """
     now = deps.clock.now()
+    notice = deps.notices.current(form.language)
     requested = consent_entry(
         subject_hash=deps.subject_hash(form.address),
         action=ConsentAction.REQUESTED,
         topics=form.topics,
         channel=form.channel,
         occurred_at=now,
+        notice=notice,
         frequency=form.frequency,
         language=form.language,
         page=form.page,
     )
     person = new_subscriber(form, subscriber_id=uuid.uuid4(), now=now)
     request = new_request(
-        form, request_id=uuid.uuid4(), subscriber_id=person.id, now=now, ttl=deps.confirm_ttl
+        form,
+        request_id=uuid.uuid4(),
+        subscriber_id=person.id,
+        now=now,
+        ttl=deps.confirm_ttl,
+        privacy_version=notice.version,
     )
     # Most sign-ups are of new addresses: try their rows first (no lock wait unless the same
     # address is being signed up at this very moment; then this stores nothing).
@@ -132,15 +138,15 @@ async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupReques
     return request if request is not None and request.open_at(now) else None
 
 
-def _pending(request: SignupRequest) -> Pending:
-    return Pending(request, current_notice(request.language).version)
+def _pending(deps: Deps, request: SignupRequest) -> Pending:
+    return Pending(request, deps.notices.current(request.language).version)
 
 
 async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pending | None:
     """Return the open sign-up request a confirm token names, if it is genuine and current."""
     async with uow:
         request = await _open_request(uow, deps, token)
-        return _pending(request) if request is not None else None
+        return _pending(deps, request) if request is not None else None
 
 
 async def confirm(
@@ -156,7 +162,7 @@ async def confirm(
         request = await _open_request(uow, deps, token)
         if request is None:
             return None
-        pending = _pending(request)
+        pending = _pending(deps, request)
         if notice_version is not None and notice_version != pending.notice_version:
             return NoticeChanged(pending)
         known = await uow.subscribers.get(request.subscriber_id, lock=True)
@@ -176,6 +182,7 @@ async def confirm(
                 topics=request.topics,
                 channel=Channel.EMAIL_LINK,
                 occurred_at=now,
+                notice=deps.notices.current(request.language),
                 frequency=request.frequency,
                 language=request.language,
                 page=request.page,

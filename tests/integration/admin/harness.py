@@ -24,6 +24,7 @@ from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
 from tests.support.journey import hidden_fields
+from tests.support.notices import NOTICES
 from varsel.app import create_app
 
 TOPIC = "norge-i-verden"
@@ -65,7 +66,7 @@ class Harness:
     @property
     def deps(self) -> handlers.Deps:
         r = self.runtime
-        return handlers.Deps(r.settings, r.catalogue, r.signer, r.clock)
+        return handlers.Deps(r.settings, r.catalogue, r.signer, r.clock, NOTICES)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.runtime.sessions)

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from services.admin.adapters.tables import AdminAuditEntry
 from services.subscriptions import retention
 from services.subscriptions.adapters.tables import ConsentRecord
-from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
 from tests.integration.admin.harness import (
     OTHER,
     TOPIC,
@@ -23,6 +22,7 @@ from tests.integration.admin.harness import (
     sign_in,
     signup_page,
 )
+from tests.support.notices import NOTICES
 
 ADDRESS = "Kari.Nordmann@Example.org"
 NORMAL = "kari.nordmann@example.org"
@@ -52,7 +52,7 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
         assert [s["action"] for s in steps] == ["requested", "confirmed", "unsubscribed", "erased"]
         assert steps[0]["topics"] == [TOPIC] and steps[0]["page"] == signup_page(TOPIC)
         for step in steps:
-            assert step["privacy_version"] == PRIVACY_VERSION
+            assert step["privacy_version"] == NOTICES.current("nb").version
             assert step["privacy_notice"]["matches_hash"] is True
         assert NORMAL not in json.dumps(found)
 
@@ -66,10 +66,10 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
             assert page.status_code == 200
             for action in ("requested", "confirmed", "unsubscribed", "erased"):
                 assert f"<td>{action}</td>" in page.text
-            link = f"/admin/privacy/{PRIVACY_VERSION}/nb"
+            link = f"/admin/privacy/{NOTICES.current('nb').version}/nb"
             assert link in page.text
             notice = await browser.get(link)
-            assert current_notice("nb").text in notice.text
+            assert NOTICES.current("nb").text in notice.text
             forged = await browser.post("/admin/consent", data={"address": ADDRESS})
             assert forged.status_code == 400
 

@@ -26,6 +26,7 @@ from shared.events import ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
+from tests.support.notices import NOTICES
 from tests.support.smtp import Mailbox, Received
 
 BOUNCE_LIMIT = 3
@@ -97,7 +98,8 @@ class Harness:
     @staticmethod
     def deps_of(runtime: Runtime) -> handlers.Deps:
         """Return the subscriptions commands' dependencies."""
-        return handlers.Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock)
+        r = runtime
+        return handlers.Deps(r.settings, r.catalogue, r.signer, r.clock, NOTICES)
 
     @property
     def deps(self) -> handlers.Deps:

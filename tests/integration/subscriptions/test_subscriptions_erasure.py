@@ -22,12 +22,12 @@ from sqlalchemy import inspect, text
 
 from services.mailer.adapters.tables import PendingItem
 from services.subscriptions.adapters.tables import ConsentRecord
-from services.subscriptions.domain.privacy import PRIVACY_VERSION, current_notice
 from shared.events import ContentChanged
 from shared.logs import configure_logging
 from shared.outbox import OutboxRow, record
 from shared.tokens import address_hash
 from tests.support.journey import hidden_fields
+from tests.support.notices import NOTICES
 from tests.support.smtp import Received, SmtpServer
 from varsel.schema import metadata
 
@@ -253,8 +253,8 @@ async def test_erasure_leaves_the_address_nowhere(
         assert action in actions, action
     assert actions[-1] == "erased"
     assert {r.subject_hash for r in ledger} == {subject}
-    assert {r.privacy_version for r in ledger} == {PRIVACY_VERSION}
-    assert {r.privacy_hash for r in ledger} == {current_notice("nb").sha256}
+    assert {r.privacy_version for r in ledger} == {NOTICES.current("nb").version}
+    assert {r.privacy_hash for r in ledger} == {NOTICES.current("nb").sha256}
     assert next(r for r in ledger if r.action == "confirmed").token_id
     ids = [r.id for r in ledger]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
-from services.subscriptions.domain.privacy import current_notice
 from tests.support.journey import hidden_fields
+from tests.support.notices import NOTICES
 
 from .harness import Harness, csrf, running, sign_up, subscribed
 
@@ -279,7 +279,7 @@ async def test_the_confirm_page_lists_what_the_button_confirms(
         assert shown == ["Norge i verden", "På tvers av sektorer"]
         assert "Daglig" in page.text and "Ukentlig" not in page.text
         assert 'lang="nb">Norsk bokmål<' in page.text
-        version = current_notice("nb").version
+        version = NOTICES.current("nb").version
         assert f"Versjon {version}" in page.text
         assert hidden_fields(page.text)["privacy_version"] == version
 

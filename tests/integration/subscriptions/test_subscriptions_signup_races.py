@@ -13,12 +13,12 @@ from starlette.requests import Request
 
 from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
 from services.subscriptions.bootstrap import TEMPLATES
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from shared.brand import Brand
 from shared.vocabulary import Language
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, page_templates
+from tests.support.notices import NOTICES
 from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
 from tests.support.words import catalogues
 
@@ -46,7 +46,7 @@ async def test_first_sign_ups_of_one_address_at_once_make_one_person_and_a_reque
         assert await h.events(SIGNUP) == len(browsers)
         ledger = await h.ledger()
         assert [r.action for r in ledger] == ["requested"] * len(browsers)
-        notice = current_notice("nb")
+        notice = NOTICES.current("nb")
         for row in ledger:
             assert row.subject_hash == ledger[0].subject_hash
             assert ADDRESS not in row.subject_hash
@@ -71,7 +71,7 @@ async def test_a_new_address_gets_every_row_and_field(database_url: str, tmp_pat
         request = await h.scalar(select(SignupRequest))
         assert request.subscriber_id == person.id
         assert (request.topics, request.frequency, request.language) == ([TOPIC], "weekly", "en")
-        assert request.privacy_version == current_notice("en").version
+        assert request.privacy_version == NOTICES.current("en").version
         assert request.confirmed_at is None
         assert request.expires_at > request.created_at == h.clock.now()
         (row,) = await h.all(select(ConsentRecord))
@@ -81,7 +81,7 @@ async def test_a_new_address_gets_every_row_and_field(database_url: str, tmp_pat
             "weekly",
             "en",
         )
-        assert row.privacy_hash == current_notice("en").sha256
+        assert row.privacy_hash == NOTICES.current("en").sha256
         assert row.details is None and row.token_id is None
         assert await h.events(SIGNUP) == 1
 

@@ -30,6 +30,7 @@ from shared.db import create_engine, session_factory
 from shared.events import SignupRequested
 from shared.schema import upgrade_async
 from shared.vocabulary import Frequency, Language
+from tests.support.notices import NOTICES
 from tests.support.services import fresh_postgres_database
 from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
 
@@ -73,6 +74,9 @@ async def _sql_units(database: str) -> AsyncIterator[Units]:
         await engine.dispose()
 
 
+NOTICE = NOTICES.current("en")
+
+
 def form(address: str = "kari@example.no") -> SignupForm:
     return SignupForm(address, ("b", "a"), Frequency.WEEKLY, Language.EN, "https://www.fhi.no/")
 
@@ -81,7 +85,12 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
     """Store a new person with their first request; return both."""
     person = new_subscriber(form(address), subscriber_id=uuid.uuid4(), now=NOW)
     request = new_request(
-        form(address), request_id=uuid.uuid4(), subscriber_id=person.id, now=NOW, ttl=TTL
+        form(address),
+        request_id=uuid.uuid4(),
+        subscriber_id=person.id,
+        now=NOW,
+        ttl=TTL,
+        privacy_version=NOTICE.version,
     )
     entry = consent_entry(
         subject_hash="0" * 64,
@@ -89,6 +98,7 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
         topics=request.topics,
         channel=Channel.WEB,
         occurred_at=NOW,
+        notice=NOTICE,
     )
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     async with units() as uow:
@@ -118,6 +128,7 @@ async def test_a_known_address_is_not_stored_again(units: Units) -> None:
         topics=(),
         channel=Channel.WEB,
         occurred_at=NOW,
+        notice=NOTICE,
     )
     event = SignupRequested(subscriber_id=other.id, request_id=again.id)
     async with units() as uow:

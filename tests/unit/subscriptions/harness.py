@@ -14,6 +14,7 @@ from shared.clock import FrozenClock
 from shared.settings import Settings
 from shared.tokens import Purpose, TokenSigner
 from shared.vocabulary import Frequency, Language
+from tests.support.notices import NOTICES
 from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
 
 SECRET = "unit-test-secret-key-0123456789abcdef0123"
@@ -58,7 +59,7 @@ class World:
             signup_limit_per_address=PER_ADDRESS,
             signup_limit_per_client=PER_CLIENT,
         )
-        deps = handlers.Deps(settings, CATALOGUE, TokenSigner(SECRET), clock)
+        deps = handlers.Deps(settings, CATALOGUE, TokenSigner(SECRET), clock, NOTICES)
         return cls(Data(), deps, clock)
 
     def uow(self) -> FakeUnitOfWork:

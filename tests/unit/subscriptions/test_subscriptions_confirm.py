@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.subscriptions import handlers
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from shared.events import SubscriberConfirmed
 from shared.vocabulary import Frequency, Language
+from tests.support.notices import NOTICES
 from tests.unit.subscriptions.harness import OTHER, RELATED, START, TOPIC, World
 
 
@@ -17,7 +17,7 @@ async def test_a_valid_link_starts_the_alerts_asked_for(world: World) -> None:
     request = world.requests_of()[0]
     token = world.confirm_token()
     pending = await handlers.pending_confirmation(world.uow(), world.deps, token)
-    assert pending == handlers.Pending(request, current_notice("nb").version)
+    assert pending == handlers.Pending(request, NOTICES.current("nb").version)
     world.clock.advance(timedelta(hours=2))
 
     done = await handlers.confirm(world.uow(), world.deps, token)
@@ -152,7 +152,7 @@ async def test_a_changed_privacy_notice_confirms_nothing(world: World) -> None:
     token = world.confirm_token()
     outcome = await handlers.confirm(world.uow(), world.deps, token, notice_version="1999-01-01")
     assert isinstance(outcome, handlers.NoticeChanged)
-    assert outcome.pending.notice_version == current_notice("nb").version
+    assert outcome.pending.notice_version == NOTICES.current("nb").version
     assert repr(world.data) == before
     shown = outcome.pending.notice_version
     done = await handlers.confirm(world.uow(), world.deps, token, notice_version=shown)

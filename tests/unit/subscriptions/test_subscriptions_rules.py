@@ -44,7 +44,12 @@ def test_every_unsubscribe_route_is_a_word_of_the_event_and_a_channel() -> None:
 
 def test_a_request_keeps_what_its_form_said() -> None:
     request = new_request(
-        FORM, request_id=uuid.uuid4(), subscriber_id=uuid.uuid4(), now=NOW, ttl=TTL
+        FORM,
+        request_id=uuid.uuid4(),
+        subscriber_id=uuid.uuid4(),
+        now=NOW,
+        ttl=TTL,
+        privacy_version="2026-12-01.0123456789ab",
     )
     assert request.topics == ("a", "b")
     assert (request.frequency, request.language, request.page) == (
@@ -68,7 +73,14 @@ def test_confirming_makes_a_person_active_and_only_a_disabled_one_starts_countin
     before: SubscriberStatus, confirmed_at: datetime | None, bounces_after: int
 ) -> None:
     someone = person(status=before, confirmed_at=confirmed_at, hard_bounces=2)
-    request = new_request(FORM, request_id=uuid.uuid4(), subscriber_id=someone.id, now=NOW, ttl=TTL)
+    request = new_request(
+        FORM,
+        request_id=uuid.uuid4(),
+        subscriber_id=someone.id,
+        now=NOW,
+        ttl=TTL,
+        privacy_version="v",
+    )
     later = NOW + timedelta(hours=1)
     after = confirmed(someone, request, now=later)
     assert after.status is SubscriberStatus.ACTIVE

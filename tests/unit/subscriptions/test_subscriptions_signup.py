@@ -10,12 +10,12 @@ import pytest
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
-from services.subscriptions.domain.privacy import current_notice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from services.subscriptions.unit_of_work import TryAgain
 from shared.events import SignupRequested
 from shared.tokens import address_hash
 from shared.vocabulary import Frequency, Language
+from tests.support.notices import NOTICES
 from tests.unit.subscriptions.fakes import Data, FakeSubscribers, FakeUnitOfWork
 from tests.unit.subscriptions.harness import (
     ADDRESS,
@@ -52,12 +52,12 @@ async def test_a_new_address_becomes_a_pending_person_with_one_request_and_mail(
     assert request.topics == (TOPIC, RELATED), "sorted, each once"
     assert (request.frequency, request.language) == (Frequency.DAILY, Language.EN)
     assert request.expires_at == START + timedelta(days=7)
-    assert request.privacy_version == current_notice("en").version
+    assert request.privacy_version == NOTICES.current("en").version
     (entry,) = world.data.ledger
     assert entry.action is ConsentAction.REQUESTED
     assert entry.channel is Channel.WEB
     assert entry.subject_hash == address_hash(SECRET, ADDRESS)
-    assert entry.privacy_hash == current_notice("en").sha256
+    assert entry.privacy_hash == NOTICES.current("en").sha256
     assert (entry.page, entry.token_id, entry.details) == ("https://www.fhi.no/", None, None)
     assert [(m.subscriber_id, m.request_id) for m in mails(world)] == [(person.id, request.id)]
 
