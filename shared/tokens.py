@@ -58,12 +58,12 @@ class TokenSigner:
         return _b64(payload) + "." + _b64(self._mac(purpose, payload))
 
     def verify(
-        self, purpose: Purpose, token: str, *, now: datetime, max_age_days: int
+        self, purpose: Purpose, token: str, *, now: datetime, max_age_days: int | None
     ) -> TokenClaims | None:
         """Return the claims if the token is genuine, for this purpose and current; else None.
 
-        Current means issued at most ``max_age_days`` ago and not later than now (give or take
-        ``CLOCK_SKEW``).
+        Current means issued at most ``max_age_days`` ago (None: however long ago) and not later
+        than now (give or take ``CLOCK_SKEW``).
         """
         if len(token) > 100 or token.count(".") != 1:
             return None
@@ -76,7 +76,8 @@ class TokenSigner:
             return None
         (day,) = struct.unpack(">I", payload[16:])
         issued = datetime.fromtimestamp(day * _EPOCH_DAY, UTC)
-        if issued > now + CLOCK_SKEW or (now - issued).days > max_age_days:
+        too_old = max_age_days is not None and (now - issued).days > max_age_days
+        if issued > now + CLOCK_SKEW or too_old:
             return None
         return TokenClaims(subject=UUID(bytes=payload[:16]), issued=issued)
 

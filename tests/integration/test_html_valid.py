@@ -71,6 +71,7 @@ PUBLIC_PAGES = [
     "unsubscribe",
     "unsubscribed",
     "erased",
+    "nothing left to end",
     "manage link",
     "manage link with errors",
     "manage link sent",
@@ -169,6 +170,7 @@ async def _public_pages(folder: Path) -> dict[str, str]:
         pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
         end["action"] = "erase"
         pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        pages["nothing left to end"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
         pages["manage link"] = (await c.get("/manage-link")).text
         ask = {"email": "", "csrf_token": csrf(pages["manage link"])}
         pages["manage link with errors"] = (await c.post("/manage-link", data=ask)).text

@@ -118,7 +118,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         ended = await handlers.erase(
             web.uow(), web.deps, token, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
         )
-        return _ended_page(web, request, ended, "erased.html")
+        return await _ended_page(web, request, token, ended, "erased.html")
     if action == "unsubscribe_all":
         ended = await handlers.unsubscribe(
             web.uow(),
@@ -128,7 +128,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             topics=None,
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
-        return _ended_page(web, request, ended, "unsubscribed.html")
+        return await _ended_page(web, request, token, ended, "unsubscribed.html")
     saved = await handlers.update_preferences(
         web.uow(),
         web.deps,
@@ -143,12 +143,25 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
 
 
-def _ended_page(
-    web: SubscriptionsWeb, request: Request, ended: handlers.Ended | None, template: str
+async def _no_unsubscribe(web: SubscriptionsWeb, request: Request, token: str) -> HTMLResponse:
+    """Answer an unsubscribe link that ends nothing: its person was erased, or it is not valid."""
+    language = language_of(request)
+    if await handlers.erased_holder(web.uow(), web.deps, token, ("unsubscribe",)):
+        # The person asked for exactly this, long ago or twice: not an error.
+        return web.pages.render(request, "nothing_to_end.html", language, fixed=True)
+    return invalid_link(web, request, language)
+
+
+async def _ended_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    ended: handlers.Ended | None,
+    template: str,
 ) -> HTMLResponse:
     """Say that alerts ended (or the address is gone) in the person's language."""
     if ended is None:
-        return invalid_link(web, request, language_of(request))
+        return await _no_unsubscribe(web, request, token)
     return web.pages.render(request, template, ended.language)
 
 
@@ -157,7 +170,7 @@ async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLRespon
     """Show the buttons that end all alerts or also delete the address."""
     person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
     if person is None:
-        return invalid_link(web, request, language_of(request))
+        return await _no_unsubscribe(web, request, token)
     language = chosen_language(request, person.language)
     return web.pages.render(request, "unsubscribe.html", language, token=token)
 
@@ -169,7 +182,7 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     if not csrf_ok(web, request, form):
         person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
         if person is None:
-            return invalid_link(web, request, language_of(request))
+            return await _no_unsubscribe(web, request, token)
         return web.pages.render(
             request,
             "unsubscribe.html",
@@ -187,11 +200,11 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
             topics=None,
             route=UnsubscribeRoute.LINK,
         )
-        return _ended_page(web, request, ended, "unsubscribed.html")
+        return await _ended_page(web, request, token, ended, "unsubscribed.html")
     ended = await handlers.erase(
         web.uow(), web.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
     )
-    return _ended_page(web, request, ended, "erased.html")
+    return await _ended_page(web, request, token, ended, "erased.html")
 
 
 @router.post("/one-click/{token}")
@@ -210,6 +223,9 @@ async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse
         topics=None,
         route=UnsubscribeRoute.ONE_CLICK,
     )
-    if ended is None:
-        return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
-    return PlainTextResponse("Unsubscribed.\n")
+    if ended is not None:
+        return PlainTextResponse("Unsubscribed.\n")
+    if await handlers.erased_holder(web.uow(), web.deps, token, ("unsubscribe",)):
+        # RFC 8058 asks only for success: the address is gone, so nothing is left to end.
+        return PlainTextResponse("Nothing left to end: the address has been deleted.\n")
+    return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)

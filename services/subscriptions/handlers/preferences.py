@@ -41,20 +41,55 @@ class Ended:
     language: Language
 
 
+def _max_age_days(deps: Deps, purpose: Purpose) -> int | None:
+    """Return how long a link of this purpose works, in days (None: while its person exists).
+
+    Every mail promises that the alerts can be ended at any time, so the unsubscribe and
+    one-click links never expire; they stop only when the person is erased, which ends every
+    link. Manage links, which can also change what a person gets, expire.
+    """
+    return None if purpose == "unsubscribe" else deps.settings.link_ttl_days
+
+
+def _subjects(deps: Deps, token: str, purposes: tuple[Purpose, ...]) -> list[uuid.UUID]:
+    """Return whom a link token names, once for each purpose it is genuine and current for."""
+    now = deps.clock.now()
+    found = []
+    for purpose in purposes:
+        claims = deps.signer.verify(
+            purpose, token, now=now, max_age_days=_max_age_days(deps, purpose)
+        )
+        if claims is not None:
+            found.append(claims.subject)
+    return found
+
+
 async def _holder(
     uow: UnitOfWork, deps: Deps, token: str, purposes: tuple[Purpose, ...]
 ) -> Subscriber | None:
     """Return the confirmed person a link token names, trying each purpose it may carry."""
-    for purpose in purposes:
-        claims = deps.signer.verify(
-            purpose, token, now=deps.clock.now(), max_age_days=deps.settings.link_ttl_days
-        )
-        if claims is None:
-            continue
-        person = await uow.subscribers.get(claims.subject)
+    for subject in _subjects(deps, token, purposes):
+        person = await uow.subscribers.get(subject)
         if person is not None and person.confirmed:
             return person
     return None
+
+
+async def erased_holder(
+    uow: UnitOfWork, deps: Deps, token: str, purposes: tuple[Purpose, ...]
+) -> bool:
+    """Tell whether a genuine link names a person who is no longer here (erased).
+
+    Such a link has nothing left to end; the page says so rather than calling the link broken.
+    """
+    subjects = _subjects(deps, token, purposes)
+    if not subjects:
+        return False
+    async with uow:
+        for subject in subjects:
+            if await uow.subscribers.get(subject) is not None:
+                return False
+    return True
 
 
 async def preferences(

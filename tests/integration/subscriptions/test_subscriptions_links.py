@@ -13,6 +13,7 @@ import pytest
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
 from tests.support.journey import hidden_fields
 from tests.support.notices import NOTICES
+from tests.support.words import page_text
 
 from .harness import Harness, csrf, running, sign_up, subscribed
 
@@ -159,25 +160,51 @@ async def test_get_never_changes_state(database_url: str, tmp_path: Path) -> Non
         assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
 
 
-async def test_expired_and_erased_links_stop_working(sqlite_url: str, tmp_path: Path) -> None:
+async def test_manage_links_expire_but_the_way_out_never_does(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     async with running(sqlite_url, tmp_path) as h:
         await subscribed(h, ADDRESS)
+        await subscribed(h, "ola@example.no")
         manage = await h.link_token(ADDRESS, "manage")
         unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
-        # Links in mails work for at least 90 days...
+        other = await h.link_token("ola@example.no", "unsubscribe")
+        # Manage links work for at least 90 days and stop after the configured lifetime...
         h.clock.advance(timedelta(days=90))
         assert (await h.client.get(f"/manage/{manage}")).status_code == 200
-        assert (await h.client.get(f"/unsubscribe/{unsubscribe}")).status_code == 200
-        # ... and stop after the configured lifetime (180 days by default).
         h.clock.advance(timedelta(days=91))
         assert (await h.client.get(f"/manage/{manage}")).status_code == 404
-        assert (await h.client.get(f"/unsubscribe/{unsubscribe}")).status_code == 404
+        # ... but every mail promises the alerts can be ended at any time: years later, the
+        # unsubscribe page and the one-click link still end them.
+        h.clock.advance(timedelta(days=3 * 365))
+        page = await h.client.get(f"/unsubscribe/{unsubscribe}")
+        assert page.status_code == 200
+        ended = await h.client.post(
+            f"/unsubscribe/{unsubscribe}",
+            data={"csrf_token": csrf(page.text), "action": "unsubscribe_all"},
+        )
+        assert ended.status_code == 200
+        assert await h.open_topics(ADDRESS) == set()
+        one_click = await h.client.post(
+            f"/one-click/{other}", data={"List-Unsubscribe": "One-Click"}
+        )
+        assert one_click.status_code == 200
+        assert await h.open_topics("ola@example.no") == set()
+        # A link dated in the future was not made by us, however long links live.
+        future = h.runtime.signer.sign(
+            "unsubscribe", (await h.subscriber(ADDRESS)).id, h.clock.now() + timedelta(days=2)
+        )
+        assert (await h.client.get(f"/unsubscribe/{future}")).status_code == 404
 
-    # Erasure revokes every token at once.
+
+async def test_an_erased_persons_links_say_nothing_is_left_to_end(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     async with running(sqlite_url, tmp_path) as h:
         await subscribed(h, "ola@example.no")
         manage = await h.link_token("ola@example.no", "manage")
         unsubscribe = await h.link_token("ola@example.no", "unsubscribe")
+        h.clock.advance(timedelta(days=400))
         page = await h.client.get(f"/unsubscribe/{unsubscribe}")
         erased = await h.client.post(
             f"/unsubscribe/{unsubscribe}", data={"csrf_token": csrf(page.text), "action": "erase"}
@@ -185,12 +212,41 @@ async def test_expired_and_erased_links_stop_working(sqlite_url: str, tmp_path: 
         assert erased.status_code == 200
         assert "E-postadressen din er slettet" in erased.text
         assert "Det vi beholder" in erased.text
-        for url in (f"/manage/{manage}", f"/unsubscribe/{unsubscribe}"):
-            assert (await h.client.get(url)).status_code == 404
+        # Erasure ends every link: the manage link is simply gone...
+        assert (await h.client.get(f"/manage/{manage}")).status_code == 404
+        # ... and the way out answers that there is nothing left to end, not that it is broken.
+        h.clock.advance(timedelta(days=30))
+        before = await h.state()
+        english = await h.client.get(f"/unsubscribe/{unsubscribe}?lang=en")
+        assert english.status_code == 200
+        assert "There is nothing left to end" in english.text
+        for answer in (
+            await h.client.get(f"/unsubscribe/{unsubscribe}"),
+            await h.client.post(
+                f"/unsubscribe/{unsubscribe}",
+                data={"csrf_token": csrf(page.text), "action": "unsubscribe_all"},
+            ),
+            await h.client.post(
+                f"/unsubscribe/{unsubscribe}",
+                data={"csrf_token": csrf(page.text), "action": "erase"},
+            ),
+        ):
+            assert answer.status_code == 200
+            assert page_text("nb", "There is nothing left to end") in answer.text
+            assert 'name="action"' not in answer.text
         one_click = await h.client.post(
             f"/one-click/{unsubscribe}", data={"List-Unsubscribe": "One-Click"}
         )
-        assert one_click.status_code == 404
+        assert one_click.status_code == 200
+        assert "Nothing left to end" in one_click.text
+        assert await h.state() == before
+        # A forged or tampered link is still refused as before.
+        tampered = unsubscribe[:-2] + ("AA" if not unsubscribe.endswith("AA") else "BB")
+        assert (await h.client.get(f"/unsubscribe/{tampered}")).status_code == 404
+        forged = await h.client.post(
+            f"/one-click/{tampered}", data={"List-Unsubscribe": "One-Click"}
+        )
+        assert forged.status_code == 404
 
 
 @pytest.mark.parametrize("encoding", ["form", "multipart"])

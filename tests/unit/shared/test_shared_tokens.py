@@ -38,3 +38,11 @@ def test_an_issuer_a_little_ahead_across_midnight_is_tolerated() -> None:
 def test_an_expired_token_is_refused() -> None:
     token = signer.sign("manage", SUBJECT, NOW - timedelta(days=31))
     assert signer.verify("manage", token, now=NOW, max_age_days=30) is None
+
+
+def test_a_token_without_an_age_limit_lives_on_but_never_comes_from_the_future() -> None:
+    years_ago = signer.sign("unsubscribe", SUBJECT, NOW - timedelta(days=10 * 365))
+    claims = signer.verify("unsubscribe", years_ago, now=NOW, max_age_days=None)
+    assert claims is not None and claims.subject == SUBJECT
+    ahead = signer.sign("unsubscribe", SUBJECT, NOW + timedelta(days=2))
+    assert signer.verify("unsubscribe", ahead, now=NOW, max_age_days=None) is None
