@@ -1,15 +1,17 @@
-"""Count the instructions of one watcher poll round: a figure the machine's load cannot move.
+"""Count the instructions of one watcher poll round: a figure the machine's load hardly moves.
 
 Usage: ``.venv/bin/python bench/watcher/instructions.py`` (needs valgrind; takes 2-3 minutes).
 
 CPU seconds on a shared machine vary by a fifth from run to run, too much to see a change of a
-few per cent. callgrind counts the instructions a process executes, which repeat to within
-0.1 %. The round runs as in ``run.py`` (site, baseline round, 10 % of pages changed), under
-callgrind; so does a process that only imports the poller, and the difference is the work of
-the round (with the catalogue sync before it). Instructions are not seconds: system calls and
-cache misses cost time without instructions, and valgrind hides the CPU's SHA extensions, so
-hashing counts several times what it costs. Use this to compare two versions of the code; use
-``run.py`` for the figures against urlwatch.
+few per cent. callgrind counts the instructions a process executes, which repeat far more
+closely: to 0.1 % on a quiet machine, to about 3 % on a busy one (how the polls' writes fall
+into batches depends on timing), so compare medians of runs taken in turns. The round runs as
+in ``run.py`` (site, baseline round, 10 % of pages changed), under callgrind; so does a
+process that only imports the poller, and the difference is the work of the round (with the
+catalogue sync before it). Instructions are not seconds: system calls and cache misses cost
+time without instructions, and valgrind hides the CPU's SHA extensions, so hashing counts
+several times what it costs. Use this to compare two versions of the code; use ``run.py`` for
+the figures against urlwatch.
 """
 
 from __future__ import annotations
