@@ -27,6 +27,7 @@ from services.admin.adapters.tables import (
 from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import (
     api,
+    catalogue_pages,
     consent_pages,
     editor_pages,
     operations,
@@ -95,6 +96,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(sign_in.router)
     app.include_router(consent_pages.router)
     app.include_router(operations.router)
+    app.include_router(catalogue_pages.router)
     app.include_router(editor_pages.router)
     app.include_router(preview_pages.router)
     app.include_router(api.router)

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters import audit_log, catalogue_rows
 from services.admin.domain.catalogue_plan import Action, Plan, plan
-from shared.catalogue import Catalogue, parse_catalogue_text, read_catalogue_text
+from shared.catalogue import (
+    Catalogue,
+    entry_data,
+    parse_catalogue,
+    parse_catalogue_text,
+    read_catalogue_text,
+)
 from shared.events import CatalogueChanged
 from shared.outbox import record
 from shared.progress import Tracker
@@ -90,6 +98,33 @@ async def apply(
         details=result.summary() | {"version": version},
     )
     return result
+
+
+SourceRows = list[dict[str, Any]]
+
+
+async def edit_sources(
+    session: AsyncSession,
+    change: Callable[[SourceRows], SourceRows],
+    *,
+    actor: str,
+    client: str,
+    now: datetime,
+) -> Plan:
+    """Apply an editor's change to the sources in force, checked as a whole file would be.
+
+    ``change`` gets the sources as a file writes them and returns them changed; the result is
+    validated with the topics in force (raises CatalogueError naming the entry and problem)
+    and applied like a file, in the caller's transaction, with the same event and audit entry.
+    """
+    await catalogue_rows.lock_state(session, now)
+    current = (await catalogue_rows.load(session)).catalogue
+    data = {
+        "topics": [entry_data(t) for t in (*current.topics, *current.ended)],
+        "sources": change([entry_data(s) for s in current.sources]),
+    }
+    wanted = parse_catalogue(data, "the admin's source form")
+    return await apply(session, wanted, actor=actor, client=client, origin="admin", now=now)
 
 
 def file_hash(text: str) -> str:

@@ -110,3 +110,30 @@ def test_an_editor_previews_each_mail_in_a_sandboxed_frame(
         assert page.locator("iframe.mail-preview").get_attribute("sandbox") == ""
         expect(page.locator("pre.mail-text")).not_to_be_empty()
         assert_accessible(page, language)
+
+
+def test_an_editor_adds_pauses_and_removes_a_source(page: Page, admin_app: AdminApp) -> None:
+    sign_in(page, admin_app, EDITOR, "en")
+    go(page, f"{admin_app.base_url}/admin?lang=en")
+    page.get_by_role("link", name=admin_text("en", "Sources"), exact=True).click()
+    expect(page.locator("h1")).to_have_text(admin_text("en", "Sources"))
+    assert_accessible(page, "en")
+
+    form = page.get_by_role("form", name=admin_text("en", "Add a source"))
+    form.get_by_label(admin_text("en", "Address (URL)")).fill("https://example.org/ny")
+    form.get_by_label(admin_text("en", "Feed (RSS or Atom)")).check()
+    assert press(page, admin_text("en", "Add the source")).status == 400
+    expect(page.get_by_role("alert")).to_contain_text("topics")
+    assert_accessible(page, "en")
+
+    form.get_by_label(admin_text("en", "Feed (RSS or Atom)")).check()
+    form.locator('input[name="topics"]').first.check()
+    assert press(page, admin_text("en", "Add the source")).status == 200
+    row = page.get_by_role("row").filter(has_text="https://example.org/ny")
+    expect(row).to_contain_text(admin_text("en", "Active"))
+    pause = f"{admin_text('en', 'Pause')}: https://example.org/ny"
+    assert press(page, pause).status == 200
+    expect(row).to_contain_text(admin_text("en", "Paused"))
+    assert_accessible(page, "en")
+    assert press(page, f"{admin_text('en', 'Remove')}: https://example.org/ny").status == 200
+    expect(page.get_by_role("row").filter(has_text="https://example.org/ny")).to_have_count(0)

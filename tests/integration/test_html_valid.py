@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.admin import catalogue as catalogue_commands
 from services.mailer.domain.message import (
     RecipientLinks,
     RenderedMail,
@@ -110,6 +111,8 @@ ADMIN_PAGES = [
     "admin previews",
     "admin preview digest in nynorsk",
     "admin preview operator notice",
+    "admin sources",
+    "admin sources refused",
 ]
 MAILS = [
     "mail confirm",
@@ -215,6 +218,8 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
     site.set("/nyheter.rss", Resource(feed, "application/rss+xml"))
     site.start()
     async with admin.running(url, folder, allow_private_addresses=True) as h:
+        # The catalogue in the database, as start-up stores it, for the sources page.
+        await catalogue_commands.apply_at_start(h.runtime.sessions, folder / "catalogue.toml", now)
         await h.user("ops", "operator")
         await h.user("revisor", "auditor")
         await h.sign_up(ADDRESS)
@@ -281,6 +286,17 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             pages["admin preview digest in nynorsk"] = digest.text
             notice = await client.get("/admin/previews/operator_failing/en")
             pages["admin preview operator notice"] = notice.text
+            listing = (await client.get("/admin/sources")).text
+            pages["admin sources"] = listing
+            bad = {
+                "url": "ftp://x",
+                "kind": "page",
+                "topics": admin.TOPIC,
+                "csrf_token": csrf(listing),
+            }
+            refused = await client.post("/admin/sources", data=bad)
+            assert refused.status_code == 400
+            pages["admin sources refused"] = refused.text
     site.stop()
     return pages
 

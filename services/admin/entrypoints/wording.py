@@ -64,6 +64,7 @@ MESSAGES: Final[dict[str, str]] = {
         "varsel could not read any content there. Check that the kind is right, "
         "or choose a selector."
     ),
+    "catalogue_refused": N_("The catalogue was not changed: the change has a problem."),
     # Kinds of mail (mailer.read_api.PREVIEW_KINDS).
     "mail_confirm": N_("Confirmation of a sign-up"),
     "mail_manage_link": N_("Link to manage one's alerts"),

@@ -1,0 +1,141 @@
+"""Editor pages for the catalogue's sources: add one, pause or resume it, remove it.
+
+Each change goes through ``catalogue.edit_sources``: checked as a whole file would be, applied
+in one transaction with its event (every replica follows within seconds) and audit entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.admin import catalogue
+from services.admin.adapters import catalogue_rows
+from services.admin.catalogue import SourceRows
+from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
+from shared.catalogue import CatalogueError
+from shared.db import transaction
+from shared.vocabulary import SourceKind
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+async def _page(
+    request: Request, admin: AdminDep, actor: EditorPage, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    async with admin.runtime.sessions() as session:
+        current = (await catalogue_rows.load(session)).catalogue
+    language = language_of(request)
+    context: dict[str, Any] = {
+        "error": None,
+        "detail": None,
+        "form": {"url": "", "kind": "page", "interval": "15m", "selector": "", "ignore": ""},
+        "chosen": [],
+    }
+    context.update(extra)
+    return admin.render(
+        request,
+        "sources.html",
+        status_code=status,
+        actor=actor.principal,
+        sources=current.sources,
+        topics=[(t.slug, t.title_in(language)) for t in current.topics],
+        kinds=list(SourceKind),
+        **context,
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse)
+async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
+    """List the sources in the catalogue, with the form that adds one."""
+    return await _page(request, admin, actor)
+
+
+async def _change(
+    request: Request,
+    admin: AdminDep,
+    actor: EditorPage,
+    change: Any,
+    form: dict[str, Any] | None = None,
+    chosen: list[str] | None = None,
+) -> Response:
+    try:
+        async with transaction(admin.runtime.sessions) as session:
+            await catalogue.edit_sources(
+                session,
+                change,
+                actor=actor.principal.name,
+                client=actor.client,
+                now=admin.runtime.clock.now(),
+            )
+    except (CatalogueError, LookupError) as exc:
+        extra: dict[str, Any] = {"error": "catalogue_refused", "detail": str(exc)}
+        if form is not None:
+            extra.update(form=form, chosen=chosen or [])
+        return await _page(request, admin, actor, status=400, **extra)
+    query = request.url.query
+    return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
+
+
+@router.post("/sources", response_class=HTMLResponse)
+async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
+    """Add a source to the catalogue; a wrong field is a 400 naming it, and nothing changes."""
+    form = await request.form()
+    fields = await posted_form(request, admin)
+    if fields is None:
+        return await _page(request, admin, actor, status=400, error="bad_form")
+    chosen = [str(t) for t in form.getlist("topics")][:100]
+    entry: dict[str, Any] = {
+        "url": fields.get("url", "").strip(),
+        "kind": fields.get("kind", ""),
+        "topics": chosen,
+        "interval": fields.get("interval", "").strip() or "15m",
+    }
+    if selector := fields.get("selector", "").strip():
+        entry["selector"] = selector
+    ignore = [line.strip() for line in fields.get("ignore", "").splitlines() if line.strip()]
+    if ignore:
+        entry["ignore"] = ignore
+    shown = {k: fields.get(k, "") for k in ("url", "kind", "interval", "selector", "ignore")}
+
+    def add(rows: SourceRows) -> SourceRows:
+        if any(row["url"] == entry["url"] for row in rows):
+            raise LookupError(f"{entry['url']} is in the catalogue already")
+        return [*rows, entry]
+
+    return await _change(request, admin, actor, add, shown, chosen)
+
+
+def _one(url: str, edit: Any) -> Any:
+    def change(rows: SourceRows) -> SourceRows:
+        if not any(row["url"] == url for row in rows):
+            raise LookupError(f"{url} is not in the catalogue")
+        return [r for r in (edit(row) if row["url"] == url else row for row in rows) if r]
+
+    return change
+
+
+@router.post("/sources/pause", response_class=HTMLResponse)
+async def pause_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
+    """Pause a source (kept, not polled) or resume it."""
+    fields = await posted_form(request, admin)
+    if fields is None:
+        return await _page(request, admin, actor, status=400, error="bad_form")
+    paused = fields.get("paused") == "true"
+
+    def toggle(row: dict[str, Any]) -> dict[str, Any]:
+        rest = {k: v for k, v in row.items() if k != "paused"}
+        return {**rest, "paused": True} if paused else rest
+
+    return await _change(request, admin, actor, _one(fields.get("url", ""), toggle))
+
+
+@router.post("/sources/remove", response_class=HTMLResponse)
+async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
+    """Remove a source from the catalogue: it is polled no more."""
+    fields = await posted_form(request, admin)
+    if fields is None:
+        return await _page(request, admin, actor, status=400, error="bad_form")
+    return await _change(request, admin, actor, _one(fields.get("url", ""), lambda _: None))

@@ -1,0 +1,105 @@
+"""Editors add, pause, resume and remove sources; each change is checked whole and audited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from services.admin import catalogue as commands
+from services.admin.adapters import catalogue_rows
+from services.admin.adapters.tables import AdminAuditEntry
+from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+
+KNOWN = "https://example.org/side"
+
+
+async def _sources(h: Harness) -> dict[str, bool]:
+    async with h.runtime.sessions() as session:
+        stored = (await catalogue_rows.load(session)).catalogue
+    return {s.url: s.paused for s in stored.sources}
+
+
+@asynccontextmanager
+async def signed_in_editor(
+    url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
+    """A harness with the catalogue stored as start-up stores it, and an editor signed in."""
+    async with running(url, tmp_path) as h:
+        await commands.apply_at_start(
+            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+        )
+        await h.user("ed", "editor")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            yield h, client
+
+
+async def _post(client: httpx.AsyncClient, path: str, data: dict[str, object]) -> httpx.Response:
+    page = await client.get("/admin/sources?lang=en")
+    assert page.status_code == 200
+    return await client.post(f"{path}?lang=en", data={**data, "csrf_token": csrf_token(page.text)})
+
+
+async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        new = "https://example.org/ny-side"
+        added = await _post(
+            client,
+            "/admin/sources",
+            {"url": new, "kind": "feed", "topics": [TOPIC, OTHER], "interval": "1h"},
+        )
+        assert added.status_code == 303, added.text
+        assert await _sources(h) == {KNOWN: False, new: False}
+        assert (
+            await _post(client, "/admin/sources/pause", {"url": new, "paused": "true"})
+        ).status_code == 303
+        assert await _sources(h) == {KNOWN: False, new: True}
+        listing = await client.get("/admin/sources?lang=en")
+        assert "Paused" in listing.text and new in listing.text
+        assert (
+            await _post(client, "/admin/sources/pause", {"url": new, "paused": "false"})
+        ).status_code == 303
+        assert await _sources(h) == {KNOWN: False, new: False}
+        assert (await _post(client, "/admin/sources/remove", {"url": new})).status_code == 303
+        assert await _sources(h) == {KNOWN: False}
+        async with h.runtime.sessions() as session:
+            applied = (
+                await session.scalars(
+                    select(AdminAuditEntry).where(AdminAuditEntry.action == "catalogue_applied")
+                )
+            ).all()
+        by_editor = [e for e in applied if e.actor == "ed"]
+        assert len(by_editor) == 4
+        assert all(e.target == "admin" for e in by_editor)
+
+
+async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        good = {"url": "https://example.org/a", "kind": "page", "topics": [TOPIC]}
+        cases = [
+            ({**good, "url": "file:///etc/passwd"}, "http"),
+            ({**good, "kind": "video"}, "kind"),
+            ({**good, "topics": []}, "topics"),
+            ({**good, "topics": ["finnes-ikke"]}, "finnes-ikke"),
+            ({**good, "interval": "sometimes"}, "interval"),
+            ({**good, "ignore": "(uavsluttet"}, "regular expression"),
+            ({**good, "url": KNOWN}, "already"),
+        ]
+        for data, reason in cases:
+            response = await _post(client, "/admin/sources", data)
+            assert response.status_code == 400, (data, response.text[:200])
+            assert 'role="alert"' in response.text
+            assert reason in response.text, reason
+        missing = await _post(client, "/admin/sources/remove", {"url": "https://nope.example"})
+        assert missing.status_code == 400
+        forged = await client.post("/admin/sources/remove", data={"url": KNOWN})
+        assert forged.status_code == 400
+        assert await _sources(h) == {KNOWN: False}
