@@ -135,5 +135,11 @@ def test_an_editor_adds_pauses_and_removes_a_source(page: Page, admin_app: Admin
     assert press(page, pause).status == 200
     expect(row).to_contain_text(admin_text("en", "Paused"))
     assert_accessible(page, "en")
+    page.get_by_role("link", name=f"{admin_text('en', 'Edit')}: https://example.org/ny").click()
+    expect(page.get_by_role("heading", name=admin_text("en", "Edit the source"))).to_be_visible()
+    page.get_by_label(admin_text("en", "Interval (for example 15m or 1h)")).fill("2h")
+    assert press(page, admin_text("en", "Save the source")).status == 200
+    expect(row).to_contain_text(admin_text("en", "Paused"))
+    assert_accessible(page, "en")
     assert press(page, f"{admin_text('en', 'Remove')}: https://example.org/ny").status == 200
     expect(page.get_by_role("row").filter(has_text="https://example.org/ny")).to_have_count(0)

@@ -113,6 +113,7 @@ ADMIN_PAGES = [
     "admin preview operator notice",
     "admin sources",
     "admin sources refused",
+    "admin source edit",
 ]
 MAILS = [
     "mail confirm",
@@ -297,6 +298,9 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             refused = await client.post("/admin/sources", data=bad)
             assert refused.status_code == 400
             pages["admin sources refused"] = refused.text
+            edit = await client.get("/admin/sources", params={"edit": "https://example.org/side"})
+            assert edit.status_code == 200
+            pages["admin source edit"] = edit.text
     site.stop()
     return pages
 

@@ -15,7 +15,7 @@ from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
-from shared.catalogue import CatalogueError
+from shared.catalogue import CatalogueError, format_interval
 from shared.db import transaction
 from shared.vocabulary import SourceKind
 
@@ -33,6 +33,7 @@ async def _page(
         "detail": None,
         "form": {"url": "", "kind": "page", "interval": "15m", "selector": "", "ignore": ""},
         "chosen": [],
+        "original": None,
     }
     context.update(extra)
     return admin.render(
@@ -49,8 +50,25 @@ async def _page(
 
 @router.get("/sources", response_class=HTMLResponse)
 async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
-    """List the sources in the catalogue, with the form that adds one."""
-    return await _page(request, admin, actor)
+    """List the sources in the catalogue, with the form that adds one (or edits ``?edit=``)."""
+    editing = request.query_params.get("edit")
+    if not editing:
+        return await _page(request, admin, actor)
+    async with admin.runtime.sessions() as session:
+        stored = (await catalogue_rows.load(session)).catalogue
+    found = next((s for s in stored.sources if s.url == editing), None)
+    if found is None:
+        return await _page(request, admin, actor, status=404, error="source_not_found")
+    form = {
+        "url": found.url,
+        "kind": found.kind,
+        "interval": format_interval(found.interval),
+        "selector": found.selector or "",
+        "ignore": "\n".join(found.ignore),
+    }
+    return await _page(
+        request, admin, actor, form=form, chosen=list(found.topics), original=found.url
+    )
 
 
 async def _change(
@@ -60,6 +78,7 @@ async def _change(
     change: Any,
     form: dict[str, Any] | None = None,
     chosen: list[str] | None = None,
+    original: str | None = None,
 ) -> Response:
     try:
         async with transaction(admin.runtime.sessions) as session:
@@ -73,7 +92,7 @@ async def _change(
     except (CatalogueError, LookupError) as exc:
         extra: dict[str, Any] = {"error": "catalogue_refused", "detail": str(exc)}
         if form is not None:
-            extra.update(form=form, chosen=chosen or [])
+            extra.update(form=form, chosen=chosen or [], original=original)
         return await _page(request, admin, actor, status=400, **extra)
     query = request.url.query
     return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
@@ -81,7 +100,8 @@ async def _change(
 
 @router.post("/sources", response_class=HTMLResponse)
 async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
-    """Add a source to the catalogue; a wrong field is a 400 naming it, and nothing changes."""
+    """Add a source, or save an edited one (``original`` names it); a wrong field is a 400
+    naming it, and nothing changes."""
     form = await request.form()
     fields = await posted_form(request, admin)
     if fields is None:
@@ -100,12 +120,23 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         entry["ignore"] = ignore
     shown = {k: fields.get(k, "") for k in ("url", "kind", "interval", "selector", "ignore")}
 
-    def add(rows: SourceRows) -> SourceRows:
-        if any(row["url"] == entry["url"] for row in rows):
-            raise LookupError(f"{entry['url']} is in the catalogue already")
-        return [*rows, entry]
+    original = fields.get("original") or None
 
-    return await _change(request, admin, actor, add, shown, chosen)
+    def add(rows: SourceRows) -> SourceRows:
+        if any(row["url"] == entry["url"] and row["url"] != original for row in rows):
+            raise LookupError(f"{entry['url']} is in the catalogue already")
+        if original is None:
+            return [*rows, entry]
+        if not any(row["url"] == original for row in rows):
+            raise LookupError(f"{original} is not in the catalogue")
+        # An edit keeps the source's place and whether it is paused.
+        return [{**entry, **_paused(row)} if row["url"] == original else row for row in rows]
+
+    return await _change(request, admin, actor, add, shown, chosen, original)
+
+
+def _paused(row: dict[str, Any]) -> dict[str, Any]:
+    return {"paused": True} if row.get("paused") else {}
 
 
 def _one(url: str, edit: Any) -> Any:

@@ -66,6 +66,29 @@ async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
             await _post(client, "/admin/sources/pause", {"url": new, "paused": "false"})
         ).status_code == 303
         assert await _sources(h) == {KNOWN: False, new: False}
+        # Editing keeps the source's place and pause; it may change its address too.
+        await _post(client, "/admin/sources/pause", {"url": new, "paused": "true"})
+        form = await client.get("/admin/sources", params={"edit": new, "lang": "en"})
+        assert form.status_code == 200
+        assert f'name="original" value="{new}"' in form.text
+        assert 'value="1h"' in form.text and "Save the source" in form.text
+        edited = {"original": new, "url": new, "kind": "page", "topics": [OTHER]}
+        assert (
+            await _post(client, "/admin/sources", {**edited, "selector": "main"})
+        ).status_code == 303
+        async with h.runtime.sessions() as session:
+            stored = (await catalogue_rows.load(session)).catalogue
+        source = next(s for s in stored.sources if s.url == new)
+        assert (source.kind, source.topics, source.selector, source.paused) == (
+            "page",
+            (OTHER,),
+            "main",
+            True,
+        )
+        taken = await _post(client, "/admin/sources", {**edited, "url": KNOWN})
+        assert taken.status_code == 400 and "already" in taken.text
+        unknown = await client.get("/admin/sources", params={"edit": "https://nope.example"})
+        assert unknown.status_code == 404
         assert (await _post(client, "/admin/sources/remove", {"url": new})).status_code == 303
         assert await _sources(h) == {KNOWN: False}
         async with h.runtime.sessions() as session:
@@ -75,7 +98,7 @@ async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
                 )
             ).all()
         by_editor = [e for e in applied if e.actor == "ed"]
-        assert len(by_editor) == 4
+        assert len(by_editor) == 6
         assert all(e.target == "admin" for e in by_editor)
 
 
