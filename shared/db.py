@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from shared.private_files import private_sqlite_file
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -85,12 +88,42 @@ SQLITE_BUSY_TIMEOUT = 30
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
-    """Set what every SQLite connection needs: WAL (processes share the file), foreign keys."""
+    """Set what every SQLite connection needs: WAL (processes share the file), foreign keys,
+    and deleted content overwritten with zeros (an erased address must not linger in free space).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def scrub_deleted(engine: AsyncEngine, *tables: type[Base]) -> None:
+    """Make deleted rows unreadable on disk, after a commit that erased someone.
+
+    SQLite (with ``secure_delete``) has zeroed them in the database pages, but the write-ahead
+    log still holds every earlier version of those pages until a checkpoint; a TRUNCATE
+    checkpoint copies the pages back and empties the log file. PostgreSQL keeps a deleted row
+    as a dead tuple until VACUUM removes it, so ``tables`` are vacuumed there (VACUUM cannot run
+    inside a transaction, hence its own autocommit connection). Failing here leaves the data
+    erased for every reader, only not yet overwritten, so it is logged and not raised.
+    """
+    try:
+        async with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                busy = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                if busy is not None and busy[0]:
+                    log.warning("database: a reader kept the write-ahead log from being emptied")
+                return
+            if engine.dialect.name != "postgresql" or not tables:
+                return
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in tables:
+                name = engine.dialect.identifier_preparer.quote(table.__tablename__)
+                await autocommit.exec_driver_sql(f"VACUUM {name}")
+    except Exception as exc:
+        log.warning("database: cannot scrub deleted rows yet: %s: %s", type(exc).__name__, exc)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

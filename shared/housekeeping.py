@@ -13,6 +13,7 @@ from typing import Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import Base, scrub_deleted
 from shared.events import RetentionApplied
 from shared.inbox import purge_handled
 from shared.outbox import purge_published, record
@@ -34,11 +35,14 @@ async def run_retention(
     *,
     trigger: Literal["schedule", "command"] = "schedule",
     actor: str = "system",
+    scrub: tuple[type[Base], ...] = (),
 ) -> dict[str, int]:
     """Delete what ``purge`` finds expired; record what went (counts only) for the audit log.
 
     The deletions and the ``retention.applied`` event commit together. A run that removed
     nothing is only logged, so replicas running the same job do not fill the audit log.
+    Afterwards what was deleted is made unreadable on disk; ``scrub`` names the tables that
+    hold addresses, which PostgreSQL vacuums every run, since erasures happen between runs too.
     """
     now = runtime.clock.now()
     async with runtime.sessions() as session, session.begin():
@@ -47,6 +51,8 @@ async def run_retention(
             session, service, removed, trigger=trigger, actor=actor, now=now
         )
     log.info("retention: %s removed %s", service, removed)
+    if scrub or any(removed.values()):
+        await scrub_deleted(runtime.engine, *scrub)
     if recorded:
         runtime.relay.wake()
     return removed

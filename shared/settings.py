@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     link_ttl_days: int = Field(default=180, ge=90, le=3650)
     unconfirmed_retention_days: int = Field(default=7, ge=1)
     delivery_retention_days: int = Field(default=90, ge=1)
+    # People whose alerts have all ended (they did not press "delete") are erased after this.
+    inactive_retention_days: int = Field(default=30, ge=1)
+    # Mails written to the outbox folder (no SMTP server set) are deleted after this.
+    outbox_retention_days: int = Field(default=30, ge=1)
+    # The admin audit log (who read or did what to whom) is kept this long: two years by default,
+    # so an access can still be accounted for when a person asks long after.
+    audit_retention_days: int = Field(default=730, ge=30)
     snapshot_retention_days: int = Field(default=90, ge=1)
     # Consent ledger rows of people who erased or never confirmed are kept this long after their
     # last step (None: kept until deleted by hand), so consent can be proven for a while.

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Final
 
 import uvicorn
@@ -58,15 +59,18 @@ def housekeeping_jobs(
     bus and its relay whatever services it hosts, and the deletes are idempotent, so replicas
     doing them at once cost nothing and no way of splitting the services leaves them growing.
     """
-    jobs: dict[str, Job] = {"bus": lambda: run_retention(runtime, "bus", purge_bus_records)}
+    # Partials of coroutine functions, never lambdas: APScheduler awaits a job only when it can
+    # tell it is a coroutine function (a partial's too); a lambda it runs in a thread, where the
+    # coroutine it returns is never awaited and the job silently does nothing.
+    jobs: dict[str, Job] = {"bus": partial(run_retention, runtime, "bus", purge_bus_records)}
     if "subscriptions" in services:
-        jobs["subscriptions"] = lambda: subscriptions.housekeeping(runtime)
+        jobs["subscriptions"] = partial(subscriptions.housekeeping, runtime)
     if watcher is not None:
         jobs["watcher"] = watcher.housekeeping
     if mailer is not None:
         jobs["mailer"] = mailer.housekeeping
     if "admin" in services:
-        jobs["admin"] = lambda: admin.housekeeping(runtime)
+        jobs["admin"] = partial(admin.housekeeping, runtime)
     return jobs
 
 

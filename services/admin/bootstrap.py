@@ -5,7 +5,7 @@ Manage accounts with ``varsel admin``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -117,17 +117,19 @@ async def retention_applied(event: RetentionApplied, session: AsyncSession) -> N
     )
 
 
-async def _purge(session: AsyncSession, now: datetime) -> dict[str, int]:
-    # The audit log is kept (docs/privacy.md); what expires here is signed-in browser sessions
-    # and the failed sign-ins of clients that have stopped failing.
-    return {
-        "admin_sessions": await accounts.purge_expired_sessions(session, now),
-        "admin_login_failures": await login_failures.purge_stale(
-            session, now - LOGIN_FAILURES_KEPT
-        ),
-    }
-
-
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
-    """Delete expired admin sessions and stale failed sign-ins (the admin process's hourly job)."""
-    return await run_retention(runtime, "admin", _purge)
+    """Delete expired admin sessions, stale failed sign-ins and audit entries past their period
+    (the admin process's hourly job)."""
+    keep = timedelta(days=runtime.settings.audit_retention_days)
+
+    async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
+        # Failed sign-ins go once their clients have stopped failing.
+        return {
+            "admin_sessions": await accounts.purge_expired_sessions(session, now),
+            "admin_login_failures": await login_failures.purge_stale(
+                session, now - LOGIN_FAILURES_KEPT
+            ),
+            "audit_entries": await audit_log.purge_older(session, now - keep),
+        }
+
+    return await run_retention(runtime, "admin", purge)

@@ -8,7 +8,7 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.dkim import build_dkim_signer
-from services.mailer.adapters.senders import build_sender
+from services.mailer.adapters.senders import FileMailSender, build_sender
 from services.mailer.adapters.tables import ChangeRecord, Delivery, DigestRun, PendingItem
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
@@ -86,10 +86,16 @@ class Mailer:
         consumers.subscribe(runtime.bus, deps, self.worker.wake)
 
     async def housekeeping(self) -> dict[str, int]:
-        """Delete finished deliveries and stored changes past their period (the hourly job)."""
-        keep_days = self._runtime.settings.delivery_retention_days
+        """Delete finished deliveries, stored changes and outbox files past their periods (the
+        hourly job)."""
+        settings = self._runtime.settings
+        sender = self.sender
 
         async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
-            return await purge_deliveries(session, now, keep_days)
+            removed = await purge_deliveries(session, now, settings.delivery_retention_days)
+            if isinstance(sender, FileMailSender):
+                cutoff = now - timedelta(days=settings.outbox_retention_days)
+                removed["outbox_files"] = await sender.purge_older(cutoff)
+            return removed
 
         return await run_retention(self._runtime, "mailer", purge)

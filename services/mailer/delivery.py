@@ -226,7 +226,11 @@ class DeliveryWorker:
 
         try:
             await self._sender.send(
-                self._envelope.sender_of(item.id), person.email, payload, hand_over=hand_over
+                self._envelope.sender_of(item.id),
+                person.email,
+                payload,
+                hand_over=hand_over,
+                owner=item.subscriber_id,
             )
         except HandOverRefused as exc:
             return outcome(OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD, str(exc))

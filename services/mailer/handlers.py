@@ -136,10 +136,12 @@ async def unsubscribed(session: AsyncSession, deps: Deps, event: SubscriberUnsub
 
 
 async def erased(session: AsyncSession, deps: Deps, event: SubscriberErased) -> None:
-    """Drop everything queued for the person and unlink the ledger from their id."""
+    """Drop everything queued for the person, unlink the ledger from their id, and delete the
+    copies of their mails kept in the outbox folder (the embedded mode without SMTP)."""
     await pending_items.forget_subscriber(session, event.subscriber_id)
     await deliveries.drop_open(session, event.subscriber_id, kinds=None)
     await deliveries.forget_subscriber(session, event.subscriber_id)
+    await deps.sender.forget(event.subscriber_id)
 
 
 async def source_status_changed(

@@ -34,7 +34,7 @@ from services.subscriptions.entrypoints.web import SubscriptionsWeb
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from services.subscriptions.handlers import Deps
 from services.subscriptions.retention import purge_expired
-from shared.db import Base
+from shared.db import Base, scrub_deleted
 from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
@@ -61,6 +61,10 @@ TABLES: Final[tuple[type[Base], ...]] = (
     PrivacyNotice,
 )
 
+# The tables that hold an address (only the subscriber row, and its unique index), vacuumed on
+# PostgreSQL by the hourly housekeeping so an erased address does not stay as a dead tuple.
+ADDRESS_TABLES: Final[tuple[type[Base], ...]] = (Subscriber,)
+
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the public pages on an app."""
@@ -76,7 +80,12 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         "VARSEL_ACCESSIBILITY_STATEMENT_DIR",
     )
     app.state.subscriptions_web = SubscriptionsWeb(
-        uow=partial(SqlUnitOfWork, runtime.sessions, on_commit=runtime.relay.wake),
+        uow=partial(
+            SqlUnitOfWork,
+            runtime.sessions,
+            on_commit=runtime.relay.wake,
+            after_erasure=partial(scrub_deleted, runtime.engine),
+        ),
         deps=deps,
         pages=PageRenderer(
             page_templates(TEMPLATES, words),
@@ -140,8 +149,10 @@ async def record_privacy_notices(runtime: Runtime) -> None:
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
     """Apply the service's retention periods (the subscriptions process's hourly job)."""
+    notices = load_notices(runtime.settings.privacy_notice_dir)
+    deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock, notices)
 
     async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
-        return await purge_expired(session, runtime.settings, now)
+        return await purge_expired(session, deps, now)
 
-    return await run_retention(runtime, "subscriptions", purge)
+    return await run_retention(runtime, "subscriptions", purge, scrub=ADDRESS_TABLES)

@@ -1,5 +1,5 @@
-"""Retention of the subscriptions service: unconfirmed sign-ups, rate-limit windows, and the
-consent history of people whose story ended long ago."""
+"""Retention of the subscriptions service: unconfirmed sign-ups, people with no alert left,
+rate-limit windows, and the consent history of people whose story ended long ago."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.adapters import consent_ledger, subscribers
+from services.subscriptions.adapters import consent_ledger, subscribers, subscriptions
+from services.subscriptions.adapters.unit_of_work import ConsumerUnitOfWork
+from services.subscriptions.handlers.deps import Deps
+from services.subscriptions.handlers.organisation import erase_lapsed
 from shared.progress import Silent, Tracker
-from shared.settings import Settings
 from shared.web import rate_limit
 
 # Subjects deleted per statement, so the IN list stays within every database's parameter limit.
 _CHUNK: Final = 500
 
 
-async def purge_expired(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, int]:
+async def purge_expired(session: AsyncSession, deps: Deps, now: datetime) -> dict[str, int]:
     """Delete what the retention periods let go; return how many rows of each kind."""
+    settings = deps.settings
+    lapsed = await subscriptions.lapsed(
+        session, now - timedelta(days=settings.inactive_retention_days)
+    )
     removed = {
         "unconfirmed_signups": await subscribers.purge_unconfirmed(
             session, now - timedelta(days=settings.unconfirmed_retention_days)
         ),
+        # Erased as a person's own erasure is, in this run's transaction, ledger entries too.
+        "inactive_people": await erase_lapsed(ConsumerUnitOfWork(session), deps, lapsed),
         "rate_limit_windows": await rate_limit.purge_expired(session, now),
     }
     if settings.consent_retention_days is not None:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, literal, select, tuple_
+from sqlalchemy import BigInteger, delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import AdminAuditEntry
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, rowcount
 
 
 def record(
@@ -48,3 +48,11 @@ async def recent(
         position = tuple_(literal(at, UTCDateTime()), literal(row_id, BigInteger()))
         query = query.where(tuple_(AdminAuditEntry.occurred_at, AdminAuditEntry.id) < position)
     return (await session.scalars(query.limit(limit))).all()
+
+
+async def purge_older(session: AsyncSession, occurred_before: datetime) -> int:
+    """Delete the entries made before a time (the audit log's retention); return how many."""
+    result = await session.execute(
+        delete(AdminAuditEntry).where(AdminAuditEntry.occurred_at < occurred_before)
+    )
+    return rowcount(result)

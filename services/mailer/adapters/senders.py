@@ -10,6 +10,7 @@ import os
 import re
 import ssl
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -58,14 +59,24 @@ class MailSender(Protocol):
     """Delivers one message to one recipient."""
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
         """Send; raise TemporaryFailure or PermanentFailure when it does not go through.
 
         ``hand_over`` is awaited once, at the last moment the mail can still be withdrawn, with
         the function that completes the hand-over; if it raises HandOverRefused, the mail is
-        withdrawn and the refusal propagates.
+        withdrawn and the refusal propagates. ``owner`` is the subscriber the mail is for
+        (None: an operator's notice), so a kept copy can be dropped when they are erased.
         """
+
+    async def forget(self, owner: uuid.UUID) -> int:
+        """Delete every copy kept of an erased person's mails; return how many."""
 
     async def close(self) -> None:
         """Release connections."""
@@ -78,10 +89,20 @@ class FileMailSender:
         self._directory = directory
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
-        """Write the message atomically so readers never see half a file."""
-        name = f"{uuid.uuid4().hex}.eml"
+        """Write the message atomically so readers never see half a file.
+
+        A person's files are named after their subscriber id (never the address), so erasing
+        them can find their files.
+        """
+        name = f"{owner.hex}-{uuid.uuid4().hex}.eml" if owner else f"{uuid.uuid4().hex}.eml"
         temporary = self._directory / f".{name}.tmp"
         await asyncio.to_thread(self._write, temporary, message)
 
@@ -100,6 +121,29 @@ class FileMailSender:
     def _write(self, temporary: Path, message: bytes) -> None:
         private_folder(self._directory)
         write_private_file(temporary, message)
+
+    async def forget(self, owner: uuid.UUID) -> int:
+        """Delete an erased person's files, half-written ones too; return how many."""
+        patterns = (f"{owner.hex}-*.eml", f".{owner.hex}-*.eml.tmp")
+        return await asyncio.to_thread(self._delete, patterns, None)
+
+    async def purge_older(self, cutoff: datetime) -> int:
+        """Delete the files written before ``cutoff`` (the outbox's retention); return how many."""
+        return await asyncio.to_thread(self._delete, ("*.eml",), cutoff.timestamp())
+
+    def _delete(self, patterns: tuple[str, ...], before: float | None) -> int:
+        if not self._directory.is_dir():
+            return 0
+        deleted = 0
+        for pattern in patterns:
+            for path in self._directory.glob(pattern):
+                try:
+                    if before is None or path.stat().st_mtime < before:
+                        path.unlink()
+                        deleted += 1
+                except FileNotFoundError:
+                    continue  # deleted meanwhile by another run
+        return deleted
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -151,8 +195,18 @@ class SmtpMailSender:
             await client.login(self._username, self._password)
         return SmtpConnection(client)
 
+    async def forget(self, owner: uuid.UUID) -> int:
+        """Keep nothing to forget: a sent mail is the recipient's."""
+        return 0
+
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
         """Send one message on a pooled connection, mapping replies to failure kinds."""
         async with self._slots:

@@ -55,6 +55,8 @@ class SqlSubscribers:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Whether this transaction deleted someone, so its commit scrubs the deleted rows.
+        self.removed = False
 
     async def add_with_request(
         self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
@@ -103,6 +105,7 @@ class SqlSubscribers:
     async def remove(self, subscriber_id: uuid.UUID) -> None:
         """Delete a person; their requests and subscriptions go with them (ON DELETE CASCADE)."""
         await self._session.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id))
+        self.removed = True
 
 
 async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> int:

@@ -7,13 +7,15 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.adapters.tables import Subscription
-from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from services.subscriptions.adapters.tables import SignupRequest, Subscription
+from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
+from services.subscriptions.domain.vocabulary import SubscriberStatus, UnsubscribeRoute
 
 SUBSCRIPTIONS: Final[Table] = Subscription.__table__  # type: ignore[assignment]
+SUBSCRIBERS: Final[Table] = SubscriberRow.__table__  # type: ignore[assignment]
 _START: Final = insert(SUBSCRIPTIONS)
 
 
@@ -62,3 +64,35 @@ class SqlSubscriptions:
             )
             .values(ended_at=at, ended_reason=reason)
         )
+
+
+async def lapsed(session: AsyncSession, ended_before: datetime) -> list[uuid.UUID]:
+    """Return confirmed people with no alert left, the last ended before a cut-off.
+
+    Someone who signed up again since (a request not yet confirmed) is not lapsed.
+    """
+    people, requests = SUBSCRIBERS, SignupRequest.__table__
+    open_alert = select(SUBSCRIPTIONS.c.id).where(
+        SUBSCRIPTIONS.c.subscriber_id == people.c.id, SUBSCRIPTIONS.c.ended_at.is_(None)
+    )
+    last_ended = (
+        select(func.max(SUBSCRIPTIONS.c.ended_at))
+        .where(SUBSCRIPTIONS.c.subscriber_id == people.c.id)
+        .scalar_subquery()
+    )
+    waiting = select(requests.c.id).where(
+        requests.c.subscriber_id == people.c.id,
+        requests.c.confirmed_at.is_(None),
+        requests.c.created_at >= ended_before,
+    )
+    rows = await session.scalars(
+        select(people.c.id)
+        .where(
+            people.c.status != SubscriberStatus.PENDING,
+            ~exists(open_alert),
+            ~exists(waiting),
+            func.coalesce(last_ended, people.c.confirmed_at) < ended_before,
+        )
+        .order_by(people.c.id)
+    )
+    return list(rows.all())

@@ -8,7 +8,7 @@ run the command again: which database errors mean that is this module's knowledg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -77,9 +77,11 @@ class SqlUnitOfWork(_Stores):
         sessions: async_sessionmaker[AsyncSession],
         *,
         on_commit: Callable[[], None] | None = None,
+        after_erasure: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
+        self._after_erasure = after_erasure
 
     async def __aenter__(self) -> Self:
         """Begin a transaction on a new session."""
@@ -100,10 +102,16 @@ class SqlUnitOfWork(_Stores):
             raise TryAgain(str(exc)) from exc
 
     async def commit(self) -> None:
-        """Commit, then tell the outbox relay there is something to publish."""
+        """Commit, then tell the outbox relay there is something to publish.
+
+        A commit that deleted someone then scrubs the deleted rows from the disk (the
+        write-ahead log of SQLite), before the person is told their address is gone.
+        """
         await self._session.commit()
         if self._on_commit is not None:
             self._on_commit()
+        if self.subscribers.removed and self._after_erasure is not None:
+            await self._after_erasure()
 
 
 class ConsumerUnitOfWork(_Stores):

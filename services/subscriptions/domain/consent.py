@@ -74,12 +74,16 @@ def ending_entry(
     language: Language,
     notice: PrivacyNotice,
     frequency: Frequency | None = None,
+    details: dict[str, Any] | None = None,
 ) -> ConsentEntry:
     """Return the entry of an unsubscribe or erasure.
 
     It is recorded under the channel it came through if one is named (the API), else under its
-    route; in the first case the details keep the route it stands for.
+    route; in the first case the details keep the route it stands for. ``details`` adds what
+    else the step needs said (who in the organisation acted, and why).
     """
+    noted = {"route": route.value} if channel is not None else {}
+    noted.update(details or {})
     return consent_entry(
         subject_hash=subject_hash,
         action=action,
@@ -89,5 +93,5 @@ def ending_entry(
         notice=notice,
         frequency=frequency,
         language=language,
-        details={"route": route.value} if channel is not None else None,
+        details=noted or None,
     )

@@ -51,6 +51,7 @@ class Channel(StrEnum):
     BOUNCE = UnsubscribeRoute.BOUNCE.value
     ADMIN = UnsubscribeRoute.ADMIN.value
     COMPLAINT = UnsubscribeRoute.COMPLAINT.value
+    RETENTION = "retention"
 
     @classmethod
     def of_route(cls, route: UnsubscribeRoute) -> Channel:

@@ -212,24 +212,50 @@ async def erase(
         person = await _holder(uow, deps, token, purposes)
         if person is None:
             return None
-        current = await uow.subscriptions.open(person.id)
-        ended = await _end(uow, deps, person, current, frozenset(current), route, channel)
-        await uow.ledger.append(
-            ending_entry(
-                subject_hash=deps.subject_hash(person.email),
-                action=ConsentAction.ERASED,
-                topics=(),
-                route=route,
-                channel=channel,
-                occurred_at=deps.clock.now(),
-                language=person.language,
-                notice=deps.notices.current(person.language),
-            )
-        )
-        await uow.subscribers.remove(person.id)
-        await uow.record(SubscriberErased(subscriber_id=person.id))
+        ended = await erase_person(uow, deps, person, route, channel)
         await uow.commit()
     return Ended(ended, person.language)
+
+
+async def erase_person(
+    uow: UnitOfWork,
+    deps: Deps,
+    person: Subscriber,
+    route: UnsubscribeRoute,
+    channel: Channel | None,
+    details: dict[str, Any] | None = None,
+) -> tuple[str, ...]:
+    """End every alert, record the erasure, delete the person; return the topics that ended."""
+    current = await uow.subscriptions.open(person.id)
+    ended = await _end(uow, deps, person, current, frozenset(current), route, channel, details)
+    await uow.ledger.append(
+        ending_entry(
+            subject_hash=deps.subject_hash(person.email),
+            action=ConsentAction.ERASED,
+            topics=(),
+            route=route,
+            channel=channel,
+            occurred_at=deps.clock.now(),
+            language=person.language,
+            notice=deps.notices.current(person.language),
+            details=details,
+        )
+    )
+    await uow.subscribers.remove(person.id)
+    await uow.record(SubscriberErased(subscriber_id=person.id))
+    return ended
+
+
+async def end_all(
+    uow: UnitOfWork,
+    deps: Deps,
+    person: Subscriber,
+    route: UnsubscribeRoute,
+    details: dict[str, Any] | None = None,
+) -> tuple[str, ...]:
+    """End every alert a person gets; return the topics that ended."""
+    current = await uow.subscriptions.open(person.id)
+    return await _end(uow, deps, person, current, frozenset(current), route, None, details)
 
 
 async def _end(
@@ -240,6 +266,7 @@ async def _end(
     ending: frozenset[str],
     route: UnsubscribeRoute,
     channel: Channel | None,
+    details: dict[str, Any] | None = None,
 ) -> tuple[str, ...]:
     """End alerts about ``ending`` (some of ``current``, the open topics); return them sorted."""
     if not ending:
@@ -257,6 +284,7 @@ async def _end(
             frequency=person.frequency,
             language=person.language,
             notice=deps.notices.current(person.language),
+            details=details,
         )
     )
     ended = tuple(sorted(ending))
@@ -285,8 +313,7 @@ async def record_bounce(
         if outcome.disable:
             # Ends the open subscriptions with reason "bounce", writes the ledger entry and emits
             # subscriber.unsubscribed, so the mailer drops whatever is still queued.
-            current = await uow.subscriptions.open(known.id)
-            await _end(uow, deps, known, current, frozenset(current), UnsubscribeRoute.BOUNCE, None)
+            await end_all(uow, deps, known, UnsubscribeRoute.BOUNCE)
             log.info("subscriptions: subscriber %s disabled after %d hard bounces", known.id, limit)
         await uow.subscribers.save(outcome.subscriber)
         await uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -22,12 +23,21 @@ class StallingSender:
         self.sent = 0
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
         if self.sent >= self.limit:
             await asyncio.Event().wait()
         self.sent += 1
-        await self.inner.send(sender, recipient, message, hand_over=hand_over)
+        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+
+    async def forget(self, owner: uuid.UUID) -> int:
+        return await self.inner.forget(owner)
 
     async def close(self) -> None:
         await self.inner.close()

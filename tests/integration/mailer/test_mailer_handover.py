@@ -7,6 +7,7 @@ worker's lease is current (docs/decisions/0008-record-before-the-final-dot.md).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -28,11 +29,20 @@ class GatedSender:
         self.gate = asyncio.Event()
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
         self.reached.set()
         await self.gate.wait()
-        await self.inner.send(sender, recipient, message, hand_over=hand_over)
+        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+
+    async def forget(self, owner: uuid.UUID) -> int:
+        return await self.inner.forget(owner)
 
     async def close(self) -> None:
         await self.inner.close()
