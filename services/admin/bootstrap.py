@@ -30,6 +30,7 @@ from services.admin.entrypoints import (
     catalogue_pages,
     consent_pages,
     editor_pages,
+    erasure_pages,
     operations,
     preview_pages,
     sign_in,
@@ -95,6 +96,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.add_exception_handler(PageForbidden, _forbidden)
     app.include_router(sign_in.router)
     app.include_router(consent_pages.router)
+    app.include_router(erasure_pages.router)
     app.include_router(operations.router)
     app.include_router(catalogue_pages.router)
     app.include_router(editor_pages.router)

@@ -24,8 +24,10 @@ from tests.support.varsel_process import VarselProcess
 from tests.support.words import admin_text
 from varsel.app import create_app
 
-AUDITOR, OPERATOR, EDITOR = "revisor", "drift", "redaktor"
+AUDITOR, OPERATOR, EDITOR, DPO = "revisor", "drift", "redaktor", "personvern"
 ERASED = "slettet@example.no"
+# People who ask the organisation by phone to be erased, one for each language's page.
+CALLERS = {language: f"ringte-{language}@example.no" for language in ("nb", "nn", "en")}
 # 130 made-up ledger steps an hour apart from New Year: the even ones "requested" TOPIC.
 LEDGER_STEPS = 130
 LEDGER_START = date(2026, 1, 1)
@@ -51,6 +53,10 @@ async def _seed(url: str, config: Path, workdir: Path) -> tuple[int, list[int]]:
         await h.user(AUDITOR, "auditor")
         await h.user(OPERATOR, "operator")
         await h.user(EDITOR, "editor")
+        await h.user(DPO, "dpo")
+        for caller in CALLERS.values():
+            await h.sign_up(caller)
+            await h.confirm(caller)
         await h.sign_up(ERASED, (TOPIC, OTHER))
         await h.confirm(ERASED)
         await h.erase(ERASED)

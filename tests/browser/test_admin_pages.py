@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 from services.admin.entrypoints.wording import MESSAGES
 from tests.browser.admin_support import (
     AUDITOR,
+    CALLERS,
+    DPO,
     ERASED,
     OPERATOR,
     AdminApp,
@@ -214,3 +216,47 @@ def test_a_weak_new_password_is_refused_on_an_accessible_page(
     assert press(page, admin_text(language, "Change password")).status == 400
     expect(page.get_by_role("alert")).to_have_text(admin_text(language, MESSAGES["password_weak"]))
     assert_accessible(page, language)
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_a_dpo_erases_a_person_who_asked_by_phone(
+    page: Page, admin_app: AdminApp, language: str
+) -> None:
+    query = "" if language == "nb" else f"?lang={language}"
+    sign_in(page, admin_app, DPO, language)
+    go(page, f"{admin_app.base_url}/admin{query}")
+    page.get_by_role("link", name=admin_text(language, "End alerts or erase")).click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(admin_text(language, "End alerts or erase"))
+    assert_accessible(page, language)
+
+    page.get_by_label(admin_text(language, "Email address")).fill(CALLERS[language])
+    # The browser's own check would stop an empty reason; the server's answer is tested too.
+    page.locator("#reason").evaluate("e => e.removeAttribute('required')")
+    assert press(page, admin_text(language, "Erase the address")).status == 400
+    expect(page.get_by_role("alert")).to_have_text(
+        admin_text(
+            language, "Write why: the reason is kept in the consent ledger and the audit log."
+        )
+    )
+    assert_accessible(page, language)
+
+    page.get_by_label(admin_text(language, "Reason")).fill("Ringte 3. desember, sak 2026/88")
+    assert press(page, admin_text(language, "Erase the address")).status == 200
+    expect(page.get_by_role("status")).to_contain_text(
+        admin_text(
+            language,
+            "The address is erased: every alert has ended and the address is deleted. "
+            "The consent ledger keeps the history under the keyed code.",
+        )
+    )
+    expect(page.get_by_label(admin_text(language, "Email address"))).to_have_value("")
+    assert_accessible(page, language)
+
+    # The ledger tells the story: the organisation ended the alerts and erased the address.
+    go(page, f"{admin_app.base_url}/admin/consent{query}")
+    page.get_by_label(admin_text(language, "Email address")).fill(CALLERS[language])
+    assert press(page, admin_text(language, "Look up")).status == 200
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(4)
+    assert [rows.nth(i).locator("td").nth(5).inner_text() for i in (2, 3)] == ["admin", "admin"]

@@ -102,6 +102,9 @@ ADMIN_PAGES = [
     "admin password",
     "admin password refused",
     "admin password changed",
+    "admin erasure",
+    "admin erasure refused",
+    "admin erasure done",
     "admin forbidden",
     "admin home as editor",
     "admin source trial",
@@ -255,6 +258,15 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             assert refused.status_code == 400
             pages["admin password refused"] = refused.text
             pages["admin password changed"] = (await client.get("/admin/password?done=1")).text
+            form = (await client.get("/admin/erasure")).text
+            pages["admin erasure"] = form
+            asked = {"address": ADDRESS, "csrf_token": csrf(form), "action": "erase"}
+            refused = await client.post("/admin/erasure", data={**asked, "reason": " "})
+            assert refused.status_code == 400
+            pages["admin erasure refused"] = refused.text
+            done = await client.post("/admin/erasure", data={**asked, "reason": "Asked by phone"})
+            assert done.status_code == 200
+            pages["admin erasure done"] = done.text
         async with h.client() as client:
             await admin.sign_in(client, "revisor")
             forbidden = await client.get("/admin/users")

@@ -10,17 +10,20 @@ from typing import Final, Literal
 
 from zxcvbn import zxcvbn
 
-Role = Literal["auditor", "editor", "operator"]
-ROLES: Final[tuple[Role, ...]] = ("auditor", "editor", "operator")
+Role = Literal["auditor", "dpo", "editor", "operator"]
+ROLES: Final[tuple[Role, ...]] = ("auditor", "dpo", "editor", "operator")
 # What a route asks of an admin: a role, or only to be signed in (the overview, one's password).
-Access = Literal["signed_in", "auditor", "editor", "operator"]
-# An auditor reads consent records, the ledger and the audit log; an editor tests sources and
-# previews mail, and reads no personal data; an operator may do everything both may, and also
-# see operations and the accounts. Roles are not ranked: an editor is no lesser auditor.
+Access = Literal["signed_in", "auditor", "dpo", "editor", "operator"]
+# An auditor reads consent records, the ledger and the audit log; a data-protection officer (dpo)
+# may do what an auditor may and also end a person's alerts or erase them on request; an editor
+# tests sources and previews mail, and reads no personal data; an operator may do everything the
+# others may, and also see operations and the accounts. Roles are not ranked: an editor is no
+# lesser auditor.
 _GRANTS: Final[dict[Role, frozenset[Access]]] = {
     "auditor": frozenset({"signed_in", "auditor"}),
+    "dpo": frozenset({"signed_in", "auditor", "dpo"}),
     "editor": frozenset({"signed_in", "editor"}),
-    "operator": frozenset({"signed_in", "auditor", "editor", "operator"}),
+    "operator": frozenset({"signed_in", "auditor", "dpo", "editor", "operator"}),
 }
 
 SESSION_TTL: Final = timedelta(hours=8)

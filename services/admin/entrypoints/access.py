@@ -175,6 +175,7 @@ class RoleGuard:
 SignedInPage = Annotated[Actor, Depends(RoleGuard("signed_in", page=True))]
 AuditorPage = Annotated[Actor, Depends(RoleGuard("auditor", page=True))]
 EditorPage = Annotated[Actor, Depends(RoleGuard("editor", page=True))]
+DpoPage = Annotated[Actor, Depends(RoleGuard("dpo", page=True))]
 OperatorPage = Annotated[Actor, Depends(RoleGuard("operator", page=True))]
 AuditorApi = Annotated[Actor, Depends(RoleGuard("auditor", page=False))]
 OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]

@@ -1,4 +1,5 @@
-"""``varsel admin``: admin accounts and tokens, and ledger exports."""
+"""``varsel admin``: admin accounts and tokens, ledger exports, and the organisation ending a
+person's alerts or erasing them."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import AdminError
 from services.admin.entrypoints import ledger_views
+from services.subscriptions import command_api as organisation
 from services.subscriptions import read_api as subscriptions
 from shared.clock import SystemClock
 from shared.commands import Quiet, command_actor, command_settings, in_transaction
 from shared.db import create_engine, session_factory
+from shared.logs import redact
 from shared.progress import progress
+from shared.runtime import build_runtime
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -68,7 +72,7 @@ def _run_or_explain(settings: Settings, work: Callable[[AsyncSession], Awaitable
 @admin_cli.command("create-user")
 def create_user(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
-    role: Annotated[str, typer.Option(help="auditor, editor or operator")] = "auditor",
+    role: Annotated[str, typer.Option(help="auditor, dpo, editor or operator")] = "auditor",
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin account; the password is asked for, or read from stdin."""
@@ -231,3 +235,63 @@ def export_ledger(
         with out.open("w", encoding="utf-8", newline="") as target:
             written = asyncio.run(write(target))
     typer.echo(f"varsel: exported {written} consent ledger rows", err=True)
+
+
+def _act_for_organisation(
+    address: str, reason: str, action: organisation.OrganisationAction
+) -> organisation.Done:
+    """Run an organisation's command on a person and audit it; exit 1 with why if refused."""
+    settings, actor = command_settings(), command_actor()
+    reason = " ".join(reason.split())
+    if redact(reason) != reason:
+        typer.echo("varsel: the reason must not contain an email address", err=True)
+        raise typer.Exit(1)
+
+    async def run() -> organisation.Done:
+        runtime = build_runtime(settings)
+        try:
+            done = await organisation.act_for_organisation(
+                runtime, address, action, reason=reason, actor=actor
+            )
+            async with runtime.sessions() as session, session.begin():
+                _audit(
+                    session,
+                    f"organisation_{action.value}",
+                    target=done.subject,
+                    details={"reason": reason, "found": done.found, "ended": list(done.ended)},
+                )
+            return done
+        finally:
+            await runtime.engine.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except organisation.InvalidAddress as exc:
+        typer.echo("varsel: this is not a valid email address", err=True)
+        raise typer.Exit(1) from exc
+    except ValueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if not done.found:
+        typer.echo("varsel: no one with this address is subscribed; nothing changed", err=True)
+        raise typer.Exit(1)
+    return done
+
+
+Reason = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and audit log)")]
+Address = Annotated[str, typer.Argument(help="the person's email address")]
+
+
+@admin_cli.command("erase")
+def erase(address: Address, reason: Reason) -> None:
+    """Erase a person who asked the organisation: end every alert and delete the address."""
+    done = _act_for_organisation(address, reason, organisation.OrganisationAction.ERASE)
+    typer.echo(f"varsel: erased; the ledger keeps the history under {done.subject}")
+
+
+@admin_cli.command("unsubscribe")
+def unsubscribe(address: Address, reason: Reason) -> None:
+    """End every alert of a person who asked the organisation (the address is kept)."""
+    done = _act_for_organisation(address, reason, organisation.OrganisationAction.UNSUBSCRIBE)
+    ended = ", ".join(done.ended) or "none were open"
+    typer.echo(f"varsel: alerts ended ({ended}); ledger code {done.subject}")

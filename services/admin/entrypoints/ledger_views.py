@@ -65,6 +65,7 @@ def record_dict(record: LedgerRecord) -> dict[str, Any]:
         "page": record.page,
         "channel": record.channel,
         "token_id": record.token_id,
+        "details": record.details,
     }
 
 

@@ -77,6 +77,23 @@ MESSAGES: Final[dict[str, str]] = {
     "page": N_("Web page"),
     "feed": N_("Feed (RSS or Atom)"),
     "pdf": N_("PDF"),
+    "missing_reason": N_("Write why: the reason is kept in the consent ledger and the audit log."),
+    "reason_has_address": N_(
+        "The reason must not contain an email address: the address is kept nowhere else."
+    ),
+    "person_not_found": N_(
+        "No one with this address is subscribed, so nothing was changed. "
+        "Their earlier history, if any, is under Consent."
+    ),
+    # What the organisation did for a person (the erasure page).
+    "unsubscribed_by_organisation": N_(
+        "Every alert to this address has ended. The address is kept until the person or you "
+        "erase it, or until the retention period for people without alerts runs out."
+    ),
+    "erased_by_organisation": N_(
+        "The address is erased: every alert has ended and the address is deleted. "
+        "The consent ledger keeps the history under the keyed code."
+    ),
     # Digest rhythms and runs on the operations page.
     "daily": N_("Daily"),
     "weekly": N_("Weekly"),

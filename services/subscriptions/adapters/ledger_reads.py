@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypeVarTuple
+from typing import Any, Final, TypeVarTuple
 
 from sqlalchemy import BigInteger, Select, String, Tuple, and_, cast, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,9 @@ class LedgerRecord:
     page: str | None
     channel: str
     token_id: str | None
+    # What else the step says: the route it stands for, and for the organisation's steps who
+    # acted and why.
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ def _record(row: ConsentRecord) -> LedgerRecord:
         page=row.page,
         channel=row.channel,
         token_id=row.token_id,
+        details=row.details,
     )
 
 

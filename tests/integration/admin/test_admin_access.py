@@ -135,7 +135,7 @@ async def test_every_admin_route_refuses_strangers_and_the_wrong_role(
                 as_operator = await call(operator, method, path, headers=headers)
                 assert as_operator.status_code not in {401, 403}, (method, path)
             roles = {g.role for _, _, g, _ in routes if g}
-            assert roles == {"signed_in", "auditor", "editor", "operator"}
+            assert roles == {"signed_in", "auditor", "dpo", "editor", "operator"}
 
         async with h.runtime.sessions() as session:
             denied = (

@@ -11,8 +11,9 @@ def test_each_role_grants_its_own_access_and_an_operator_all() -> None:
     grants = {role: {a for a in ROLES if Principal(1, "x", role).may(a)} for role in ROLES}
     assert grants == {
         "auditor": {"auditor"},
+        "dpo": {"auditor", "dpo"},
         "editor": {"editor"},
-        "operator": {"auditor", "editor", "operator"},
+        "operator": {"auditor", "dpo", "editor", "operator"},
     }
     assert all(Principal(1, "x", role).may("signed_in") for role in ROLES)
 
@@ -23,5 +24,5 @@ def test_a_stored_role_is_read_back_and_an_unknown_one_counts_as_an_auditor() ->
 
 
 def test_an_unknown_role_is_refused_for_a_new_account() -> None:
-    with pytest.raises(AdminError, match="auditor, editor, operator"):
+    with pytest.raises(AdminError, match="auditor, dpo, editor, operator"):
         check_new_account("ny", "redaktør", "correct horse battery staple")

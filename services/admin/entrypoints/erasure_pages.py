@@ -1,0 +1,84 @@
+"""The page where the organisation ends a person's alerts or erases them, when the person asks
+by letter or phone: a data-protection officer (or an operator) types the address and a reason.
+
+The subscriptions service does the work (its ``command_api``); this page records who asked for
+it and why in the audit log, under the ledger's keyed code, never the address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from services.admin.entrypoints.access import AdminDep, DpoPage, posted_form
+from services.subscriptions import command_api as subscriptions
+from shared.db import transaction
+from shared.logs import redact
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+ACTIONS = {a.value: a for a in subscriptions.OrganisationAction}
+
+
+@router.get("/erasure", response_class=HTMLResponse)
+async def erasure_form(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResponse:
+    """Show the form that ends a person's alerts or erases them."""
+    return admin.render(
+        request,
+        "erasure.html",
+        actor=actor.principal,
+        address="",
+        reason="",
+        error=None,
+        outcome=None,
+        max_reason=subscriptions.MAX_REASON,
+    )
+
+
+@router.post("/erasure", response_class=HTMLResponse)
+async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResponse:
+    """End a person's alerts or erase them, as the pressed button says; audit who and why."""
+    fields = await posted_form(request, admin)
+    context: dict[str, Any] = {
+        "actor": actor.principal,
+        "address": (fields or {}).get("address", ""),
+        "reason": (fields or {}).get("reason", ""),
+        "outcome": None,
+        "max_reason": subscriptions.MAX_REASON,
+    }
+
+    def refuse(status: int, error: str) -> HTMLResponse:
+        return admin.render(request, "erasure.html", status_code=status, error=error, **context)
+
+    action = ACTIONS.get((fields or {}).get("action", ""))
+    if fields is None or action is None:
+        return refuse(400, "bad_form")
+    reason = " ".join(context["reason"].split())
+    if not reason:
+        return refuse(400, "missing_reason")
+    if redact(reason) != reason:
+        return refuse(400, "reason_has_address")
+    try:
+        done = await subscriptions.act_for_organisation(
+            admin.runtime, context["address"], action, reason=reason, actor=actor.principal.name
+        )
+    except subscriptions.InvalidAddress:
+        return refuse(422, "invalid_address")
+    async with transaction(admin.runtime.sessions) as session:
+        actor.record(
+            session,
+            f"organisation_{action.value}",
+            target=done.subject,
+            details={"reason": reason, "found": done.found, "ended": list(done.ended)},
+        )
+    if not done.found:
+        return refuse(404, "person_not_found")
+    # The address is not shown back: after an erasure the page must not keep it either.
+    context["address"], context["reason"] = "", ""
+    context["outcome"] = (
+        "erased_by_organisation"
+        if action is subscriptions.OrganisationAction.ERASE
+        else "unsubscribed_by_organisation"
+    )
+    return admin.render(request, "erasure.html", error=None, subject=done.subject, **context)
