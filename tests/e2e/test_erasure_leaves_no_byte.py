@@ -91,7 +91,9 @@ def test_erasing_by_the_mails_link_leaves_the_address_in_no_file(tmp_path: Path)
     site.start()
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=f"{site.base_url}/norge-i-verden"), encoding="utf-8")
-    varsel = VarselProcess(tmp_path, {"VARSEL_CONFIG": str(config), "VARSEL_SMTP_URL": ""})
+    # DEBUG: the most the logs ever say, so a leak at any level shows up in the search.
+    env = {"VARSEL_CONFIG": str(config), "VARSEL_SMTP_URL": "", "VARSEL_LOG_LEVEL": "DEBUG"}
+    varsel = VarselProcess(tmp_path, env)
     outbox = tmp_path / "var" / "outbox"
     varsel.start()
     try:
