@@ -326,6 +326,7 @@ SAMPLES = {
     "{version}": "1",
     "{language}": "nb",
     "{source_id}": "1",
+    "{kind}": "alert",
 }
 # Served on every process, for probes and Prometheus inside the cluster only.
 INTERNAL = ("/healthz", "/readyz", "/metrics")
