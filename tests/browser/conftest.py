@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -88,6 +89,40 @@ class App:
                 "SELECT page FROM sub_consent_ledger WHERE subject_hash = ? ORDER BY id", (subject,)
             ).fetchall()
         return [page for (page,) in rows]
+
+    def ledger(self, address: str) -> list[tuple[str, list[str], str | None, str | None]]:
+        """Return each consent step of an address: action, topics, frequency and page."""
+        subject = address_hash(SECRET_KEY, address)
+        with closing(sqlite3.connect(self.database)) as db:
+            rows = db.execute(
+                "SELECT action, topics, frequency, page FROM sub_consent_ledger"
+                " WHERE subject_hash = ? ORDER BY id",
+                (subject,),
+            ).fetchall()
+        return [
+            (action, json.loads(topics), frequency, page)
+            for action, topics, frequency, page in rows
+        ]
+
+    def links_in_mails(
+        self, recipient: str, path: str, count: int, timeout: float = 20.0
+    ) -> list[str]:
+        """Wait for ``count`` mails to ``recipient`` linking to ``path``; return their links."""
+        pattern = re.compile(rf"{re.escape(self.base_url)}{re.escape(path)}[A-Za-z0-9_.\-]+")
+        deadline = time.monotonic() + timeout
+        found: list[str] = []
+        while time.monotonic() < deadline:
+            with self.mailbox.lock:
+                mails = [m for m in self.mailbox.messages if recipient in m.recipients]
+            found = []
+            for mail in mails:
+                body = mail.message.get_body(preferencelist=("plain",))
+                links = pattern.findall(body.get_content()) if body is not None else []
+                found.extend(str(link) for link in links[:1])
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{len(found)} of {count} mails to {recipient} with a {path} link")
 
     def link_in_mail(self, recipient: str, path: str, timeout: float = 20.0) -> str:
         """Wait for a mail to ``recipient`` holding a link to ``path``; return the newest link."""
