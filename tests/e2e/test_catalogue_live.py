@@ -108,16 +108,15 @@ def test_an_applied_file_opens_a_page_and_starts_polling_without_a_restart(
             plan = _apply(varsel.environment, tmp_path, second)
             assert "+ topic nytt-tema: added" in plan and f"+ source {site.base_url}/ny" in plan
 
-            took = _wait(
-                lambda: http.get("/subscribe/nytt-tema").status_code == 200, 10, "the new page"
-            )
-            assert took < 5, f"the new sign-up page took {took:.1f} s"
+            # Within seconds (the wait's bound), not after a restart.
+            _wait(lambda: http.get("/subscribe/nytt-tema").status_code == 200, 10, "the new page")
             assert "Nytt tema" in http.get("/subscribe/nytt-tema").text
             _wait(lambda: site.hits("/ny") > 0, 10, "the first poll of the new source")
 
-            # Taking the source out again stops its polling.
+            # Taking the topic and its source out again ends the topic (its page answers 410 Gone)
+            # and stops the polling.
             _apply(varsel.environment, tmp_path, config)
-            _wait(lambda: http.get("/subscribe/nytt-tema").status_code == 404, 10, "retirement")
+            _wait(lambda: http.get("/subscribe/nytt-tema").status_code == 410, 10, "retirement")
             time.sleep(3)  # a poll already under way may finish
             polls = site.hits("/ny")
             time.sleep(5)
