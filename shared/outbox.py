@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import (
     FromClause,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     delete,
+    func,
     insert,
     select,
 )
@@ -186,3 +187,22 @@ async def purge_published(session: AsyncSession, older_than: datetime) -> int:
         .where(OutboxRow.published_at < older_than)
     )
     return rowcount(result)
+
+
+class Backlog(NamedTuple):
+    """Events written but not yet published: how many, and when the oldest occurred."""
+
+    pending: int
+    oldest: datetime | None
+
+
+async def backlog(session: AsyncSession) -> Backlog:
+    """Return the unpublished events' count and the oldest one's time (None when there is none)."""
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxRow.occurred_at)).where(
+                OutboxRow.published_at.is_(None)
+            )
+        )
+    ).one()
+    return Backlog(pending, oldest)

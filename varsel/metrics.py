@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.read_api import mail_counts_per_kind
-from services.watcher.adapters.tables import WatchedSource
-from shared.outbox import OutboxRow
+from services.watcher.read_api import source_status_counts
+from shared.outbox import backlog
 
 
 async def render_metrics(
@@ -35,21 +34,9 @@ async def render_metrics(
     for mails in await mail_counts_per_kind(session):
         deliveries.labels(mails.kind, mails.status).set(mails.count)
     sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
-    for status, count in (
-        await session.execute(
-            select(WatchedSource.status, func.count())
-            .where(WatchedSource.active.is_(True))
-            .group_by(WatchedSource.status)
-        )
-    ).all():
+    for status, count in (await source_status_counts(session)).items():
         sources.labels(status).set(count)
-    unpublished, oldest = (
-        await session.execute(
-            select(func.count(), func.min(OutboxRow.occurred_at)).where(
-                OutboxRow.published_at.is_(None)
-            )
-        )
-    ).one()
+    unpublished, oldest = await backlog(session)
     Gauge("varsel_outbox_pending", "Events written but not yet published", registry=registry).set(
         unpublished
     )

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import Fetcher, FetchError
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
 from services.watcher.adapters.outcomes import store_outcome
+from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.source_rows import QuietOutcome, claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import ContentError, parse_content
@@ -74,7 +74,7 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
     and state with it) but is not polled until it comes back.
     """
     wanted = {s.url: s for s in sources if not s.paused}
-    existing = {row.url: row for row in (await session.scalars(select(WatchedSource))).all()}
+    existing = {row.url: row for row in await all_sources(session)}
     for url, source in wanted.items():
         row = existing.get(url)
         # A restart must not fire every overdue source at the same moment.
@@ -211,12 +211,3 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     except ContentError as exc:
         return Answer.failed(f"no usable content: {exc}")
     return replace(answer, content=content)
-
-
-async def release_stale_leases(session: AsyncSession, now: datetime) -> None:
-    """Free sources whose poller died holding them."""
-    await session.execute(
-        update(WatchedSource)
-        .where(WatchedSource.lease_until.is_not(None), WatchedSource.lease_until < now)
-        .values(lease_owner=None, lease_until=None)
-    )

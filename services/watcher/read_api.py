@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.adapters.snapshot_rows import newest_of_source
+from services.watcher.adapters.source_reads import (
+    active_status_counts,
+    ids_by_url,
+    source_url,
+    sources_failing_first,
+)
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
@@ -19,6 +24,7 @@ __all__ = [
     "snapshot_diff",
     "source_ids",
     "source_snapshots",
+    "source_status_counts",
     "source_statuses",
     "try_source",
 ]
@@ -41,9 +47,6 @@ class SourceStatus:
 
 async def source_statuses(session: AsyncSession) -> list[SourceStatus]:
     """Return every source, failing ones first."""
-    rows = await session.scalars(
-        select(WatchedSource).order_by(WatchedSource.consecutive_failures.desc(), WatchedSource.url)
-    )
     return [
         SourceStatus(
             url=s.url,
@@ -56,8 +59,13 @@ async def source_statuses(session: AsyncSession) -> list[SourceStatus]:
             consecutive_failures=s.consecutive_failures,
             last_error=s.last_error,
         )
-        for s in rows
+        for s in await sources_failing_first(session)
     ]
+
+
+async def source_status_counts(session: AsyncSession) -> dict[str, int]:
+    """Return how many active sources have each status, for the metrics."""
+    return await active_status_counts(session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,27 +88,21 @@ class SourceSnapshots:
 
 async def source_ids(session: AsyncSession) -> dict[str, int]:
     """Return each source's id by its URL, for linking to its snapshots."""
-    rows = await session.execute(select(WatchedSource.url, WatchedSource.id))
-    return {url: source_id for url, source_id in rows.all()}
+    return await ids_by_url(session)
 
 
 async def source_snapshots(
     session: AsyncSession, source_id: int, *, limit: int = 200
 ) -> SourceSnapshots | None:
     """Return a source's newest snapshots, or None if there is no such source."""
-    source = await session.get(WatchedSource, source_id)
-    if source is None:
+    url = await source_url(session, source_id)
+    if url is None:
         return None
-    rows = await session.execute(
-        select(Snapshot.id, Snapshot.taken_at, Snapshot.title)
-        .where(Snapshot.source_id == source_id)
-        .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
-        .limit(limit)
-    )
+    rows = await newest_of_source(session, source_id, limit)
     return SourceSnapshots(
-        source.id,
-        source.url,
-        tuple(SnapshotInfo(i, taken_at, title) for i, taken_at, title in rows.all()),
+        source_id,
+        url,
+        tuple(SnapshotInfo(i, taken_at, title) for i, taken_at, title in rows),
     )
 
 

@@ -11,9 +11,11 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.outcome import Health
 from shared.events import SubscriberErased
 from shared.outbox import record
-from shared.runtime import build_runtime
+from shared.runtime import Runtime, build_runtime
 from shared.schema import upgrade_async
 from shared.settings import Settings
 from varsel.app import create_app
@@ -67,24 +69,59 @@ async def test_metrics_are_served(client: tuple[httpx.AsyncClient, object]) -> N
     assert "varsel_outbox_pending" in response.text
 
 
-async def test_metrics_count_unpublished_events_and_their_lag(tmp_path: Path) -> None:
+@pytest.fixture
+async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+    """A migrated database with no process serving it, for reading the metrics directly."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
     config = tmp_path / "c.toml"
     config.write_text(CATALOGUE)
     await upgrade_async(url)
     runtime = build_runtime(Settings(database_url=url, config=config))
-    now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
     try:
-        async with runtime.sessions() as session, session.begin():
-            await record(
-                session,
-                SubscriberErased(
-                    subscriber_id=uuid.uuid4(), occurred_at=now - timedelta(minutes=2)
-                ),
-            )
-        async with runtime.sessions() as session:
-            text = (await render_metrics(session, now)).decode()
+        yield runtime
     finally:
         await runtime.close()
+
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+async def test_metrics_count_unpublished_events_and_their_lag(runtime: Runtime) -> None:
+    async with runtime.sessions() as session, session.begin():
+        await record(
+            session,
+            SubscriberErased(subscriber_id=uuid.uuid4(), occurred_at=NOW - timedelta(minutes=2)),
+        )
+    async with runtime.sessions() as session:
+        text = (await render_metrics(session, NOW)).decode()
     assert "varsel_outbox_pending 1.0" in text
     assert "varsel_outbox_lag_seconds 120.0" in text
+
+
+async def test_metrics_count_active_sources_by_status(runtime: Runtime) -> None:
+    rows = [
+        (Health.OK, True),
+        (Health.OK, True),
+        (Health.FAILING, True),
+        (Health.FAILING, False),  # out of the catalogue: not counted
+        (Health.NEW, False),
+    ]
+    async with runtime.sessions() as session, session.begin():
+        session.add_all(
+            WatchedSource(
+                url=f"https://example.org/{i}",
+                kind="html",
+                topics=["t"],
+                interval_seconds=600,
+                status=status,
+                active=active,
+            )
+            for i, (status, active) in enumerate(rows)
+        )
+    async with runtime.sessions() as session:
+        text = (await render_metrics(session, NOW)).decode()
+    assert 'varsel_sources{status="ok"} 2.0' in text
+    assert 'varsel_sources{status="failing"} 1.0' in text
+    assert 'status="new"' not in text
+    assert "varsel_outbox_pending 0.0" in text  # nothing waits: no backlog, no age
+    assert "varsel_outbox_lag_seconds 0.0" in text
