@@ -67,9 +67,20 @@ $(VNU): | $(BIN)/python
 	  echo "make: npm is missing, so the HTML checker's tests skip (.ci/run installs it)"; \
 	fi
 
+# The distributed tier starts its own PostgreSQL and RabbitMQ and mostly waits on them (a broker
+# down for 30 s, restarts), so it runs beside the rest of the suite instead of after it; its
+# report follows the rest's, and either failing fails the run.
+DIST_LOG := $(VENV)/distributed-tier.log
+
 ## test: install test dependencies, lint, and run the whole suite
 test: lint $(VNU)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra
+	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
+	echo "make: tests/distributed runs beside the rest; its report follows theirs"; \
+	$(BIN)/pytest -q -ra -p no:cacheprovider tests/distributed > $(DIST_LOG) 2>&1 & slow=$$!; \
+	$(BIN)/pytest -q -ra --ignore=tests/distributed; rest=$$?; \
+	wait $$slow; distributed=$$?; \
+	echo "---- tests/distributed ----"; cat $(DIST_LOG); \
+	test $$rest -eq 0 -a $$distributed -eq 0
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
