@@ -6,13 +6,13 @@ files are read once at start-up (the settings have already checked them).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from shared.brand import LOGO_TYPES
 from shared.settings import Settings
+from shared.web.conditional import etag_of, not_modified
 
 # The logo and colours change only with a restart; an hour's caching is plenty.
 CACHE_CONTROL: Final = "public, max-age=3600"
@@ -20,9 +20,9 @@ _ROUTE_NAME: Final = "brand_stylesheet"
 
 
 def _answer(request: Request, body: bytes, media_type: str) -> Response:
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
-    if etag in request.headers.get("if-none-match", ""):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     if media_type == "image/svg+xml":
         # An SVG opened on its own is a document: it may run or load nothing.

@@ -6,10 +6,9 @@ XML is built by feedgen, a maintained Atom writer, rather than by hand.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Final
 
 from fastapi import APIRouter, Request
@@ -19,6 +18,7 @@ from feedgen.feed import FeedGenerator
 from services.mailer.read_api import PublishedChange
 from services.subscriptions.entrypoints.web import Web, language_of
 from shared.catalogue import Topic
+from shared.web.conditional import etag_of, not_modified
 
 router = APIRouter()
 
@@ -66,23 +66,6 @@ def build_feed(
     return document
 
 
-def _not_modified(request: Request, etag: str, last_modified: datetime | None) -> bool:
-    """Tell whether the client's copy is current (RFC 9110: If-None-Match wins if sent)."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
-    since = request.headers.get("if-modified-since")
-    if since is None or last_modified is None:
-        return False
-    try:
-        client_time = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False  # an unreadable date is ignored, as RFC 9110 says
-    if client_time.tzinfo is None:
-        return False
-    return last_modified.replace(microsecond=0) <= client_time
-
-
 @router.get(feed_path("{slug}"), response_class=Response)
 async def topic_feed(slug: str, request: Request, web: Web) -> Response:
     """Serve a topic's changes as Atom, with validators so readers can poll cheaply."""
@@ -98,12 +81,12 @@ async def topic_feed(slug: str, request: Request, web: Web) -> Response:
         base_url=web.deps.settings.base_url,
         site=web.deps.settings.site_name,
     )
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    etag = etag_of(body)
     last_modified = changes[0].occurred_at if changes else None
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
     if last_modified is not None:
         headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
-    if _not_modified(request, etag, last_modified):
+    if not_modified(request, etag, last_modified):
         return Response(status_code=304, headers=headers)
     headers["X-Content-Type-Options"] = "nosniff"
     return Response(body, media_type=MEDIA_TYPE, headers=headers)
