@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # Told by mail when a source starts failing or recovers; comma-separated, empty: log only.
     operator_emails: Annotated[tuple[str, ...], NoDecode] = ()
     watcher_enabled: bool = True
+    # WebSub: how long varsel asks a feed's hub to push (the hub decides; renewed before it
+    # ends). Hubs are asked only when VARSEL_BASE_URL is public: a hub cannot call loopback or
+    # a private network. The loopback switch exists for tests; production refuses it.
+    websub_lease_seconds: int = Field(default=7 * 24 * 3600, ge=3600, le=90 * 24 * 3600)
+    websub_loopback_callback_for_tests_only: bool = False
 
     # Mailer
     # Eight connections is where the wire, not round trips, starts to limit (docs/benchmarks.md).
@@ -316,6 +321,10 @@ class Settings(BaseSettings):
                 raise ValueError("VARSEL_BASE_URL must use https in production")
             if self.clock_offset_seconds:
                 raise ValueError("VARSEL_CLOCK_OFFSET_SECONDS must not be set in production")
+            if self.websub_loopback_callback_for_tests_only:
+                raise ValueError(
+                    "VARSEL_WEBSUB_LOOPBACK_CALLBACK_FOR_TESTS_ONLY must not be set in production"
+                )
         return self
 
     @property

@@ -23,6 +23,8 @@ from services.mailer.entrypoints.digest_schedule import schedule_digests
 from services.mailer.entrypoints.sending import send_until_stopped
 from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
+from services.watcher.entrypoints import hub_callback
+from services.watcher.websub import CALLBACK_PATH
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.web.edge import install_edge
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin", "bounces")
 # Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
 SHUTDOWN_GRACE_SECONDS: Final = 20.0
+# How often the watcher looks for WebSub subscriptions due a request or renewal.
+HUB_SECONDS: Final = 10
 
 
 async def _dead_letters(runtime: Runtime) -> int | None:
@@ -124,6 +128,10 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         if watcher is not None:
             await watcher.start()
             scheduler.add_job(watcher.tick, "interval", seconds=1, max_instances=1, coalesce=True)
+            for hub_job, seconds in ((watcher.take_pushes, 1), (watcher.ask_hubs, HUB_SECONDS)):
+                scheduler.add_job(
+                    hub_job, "interval", seconds=seconds, max_instances=1, coalesce=True
+                )
         if mailer is not None:
             tasks.append(
                 asyncio.create_task(
@@ -200,13 +208,17 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
 
     if "subscriptions" in services:
         subscriptions.install(app, runtime)
+        # A WebSub hub calls back where the public pages are served (ADR 0013).
+        hub_callback.install(app, runtime.sessions, runtime.clock)
     if "admin" in services:
         admin.install(app, runtime)
     if webhook and intake is not None:
         bounce_webhook.install_webhook(app, intake, settings.bounce_webhook_secret)
-    # The staff side, and reports that return a whole mail, take larger bodies than the public
-    # pages.
+    # The staff side, reports that return a whole mail, and feeds pushed by WebSub hubs take
+    # larger bodies than the public pages.
     staff_paths: tuple[str, ...] = admin.PATHS if "admin" in services else ()
+    if "subscriptions" in services:
+        staff_paths += (CALLBACK_PATH,)  # a hub pushes whole feeds
     if webhook:
         staff_paths += (bounce_webhook.PATH,)
     install_edge(app, runtime.settings, staff_paths=staff_paths)

@@ -13,17 +13,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.fetcher import HttpFetcher
-from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.adapters.hub_client import HubClient
+from services.watcher.adapters.tables import (
+    HubSubscription,
+    PushedBody,
+    Snapshot,
+    WatchedSource,
+)
 from services.watcher.domain.outcome import OutcomeKind, SourceState
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from services.watcher.retention import purge_snapshots
+from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 # The service's tables, registered with the composition root (varsel.schema).
-TABLES: Final[tuple[type[Base], ...]] = (WatchedSource, Snapshot)
+TABLES: Final[tuple[type[Base], ...]] = (WatchedSource, Snapshot, HubSubscription, PushedBody)
 
 
 class Watcher:
@@ -47,6 +54,16 @@ class Watcher:
             owner=f"{socket.gethostname()}:{os.getpid()}",
             sqlite=runtime.engine.dialect.name == "sqlite",
             admin_url=settings.resolved_admin_url,
+        )
+        self.hubs = HubSettings(
+            base_url=settings.base_url,
+            allow_loopback_callback=settings.websub_loopback_callback_for_tests_only,
+            lease_seconds=settings.websub_lease_seconds,
+        )
+        self._hub_client = HubClient(
+            timeout=settings.fetch_timeout_seconds,
+            allow_private=settings.allow_private_addresses,
+            user_agent=settings.resolved_user_agent,
         )
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -80,6 +97,16 @@ class Watcher:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    async def take_pushes(self) -> None:
+        """Compare what WebSub hubs pushed (called every second by the scheduler)."""
+        kinds = await take_pushes(self.deps)
+        if OutcomeKind.CHANGED in kinds:
+            self._runtime.relay.wake()
+
+    async def ask_hubs(self) -> None:
+        """Ask hubs for new subscriptions, renewals and retries (every few seconds)."""
+        await request_subscriptions(self.deps, self._hub_client, self.hubs)
+
     async def _poll(self, claim: SourceState) -> None:
         async with self._slots:
             try:
@@ -103,4 +130,5 @@ class Watcher:
         """Let running polls finish, then close connections."""
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=30)
+        await self._hub_client.aclose()
         await self.deps.aclose()

@@ -17,15 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import Fetcher, FetchError
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
+from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import store_outcome
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.source_rows import QuietOutcome, claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
+from services.watcher.domain.model import Content
 from services.watcher.domain.outcome import Answer, Health, Outcome, OutcomeKind, SourceState
+from services.watcher.domain.websub import discover
 from shared.catalogue import Source
 from shared.clock import Clock
+from shared.vocabulary import SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +142,15 @@ async def poll(deps: WatcherDeps, source: SourceState | int) -> OutcomeKind:
             return OutcomeKind.GONE
         source = loaded
     answer = await _answer(deps, source)
+    kind = await settle(deps, source, answer)
+    if answer.hub is not None:
+        async with deps.sessions() as session, session.begin():
+            await note_hub(session, source.id, answer.hub, deps.clock.now())
+    return kind
+
+
+async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> OutcomeKind:
+    """Decide what an answer (polled or pushed) comes to for a source, and store it."""
     decision = partial(
         decide,
         answer=answer,
@@ -195,19 +208,29 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     if source.has_bytes(body_hash):
         return answer
     try:
-        # Parsed before the transaction opens, so no row lock waits on the parser.
-        content = await asyncio.get_running_loop().run_in_executor(
-            deps.worker,
-            partial(
-                contextvars.copy_context().run,  # as asyncio.to_thread does: log context
-                parse_content,
-                source.rules.kind,  # type: ignore[arg-type]
-                fetched.body,
-                content_type=fetched.content_type,
-                selector=source.rules.selector,
-                ignore=source.rules.ignore,
-            ),
-        )
+        content = await parse_off_loop(deps, source, fetched.body, fetched.content_type)
     except ContentError as exc:
         return Answer.failed(f"no usable content: {exc}")
-    return replace(answer, content=content)
+    hub = None
+    if source.rules.kind == SourceKind.FEED:
+        hub = discover(fetched.body, fetched.links, source.url)
+    return replace(answer, content=content, hub=hub)
+
+
+async def parse_off_loop(
+    deps: WatcherDeps, source: SourceState, body: bytes, content_type: str | None
+) -> Content:
+    """Parse a body under the source's rules on the worker thread; raise ContentError."""
+    # Parsed before the transaction opens, so no row lock waits on the parser.
+    return await asyncio.get_running_loop().run_in_executor(
+        deps.worker,
+        partial(
+            contextvars.copy_context().run,  # as asyncio.to_thread does: log context
+            parse_content,
+            source.rules.kind,  # type: ignore[arg-type]
+            body,
+            content_type=content_type,
+            selector=source.rules.selector,
+            ignore=source.rules.ignore,
+        ),
+    )

@@ -259,7 +259,12 @@ def test_caddy_accepts_the_caddyfile() -> None:
     assert "Valid configuration" in result.stdout + result.stderr
 
 
-PUBLIC_PATHS = ("/", "/subscribe/norge-i-verden", "/topics/norge-i-verden/feed.atom")
+PUBLIC_PATHS = (
+    "/",
+    "/subscribe/norge-i-verden",
+    "/topics/norge-i-verden/feed.atom",
+    "/websub/callback-id",  # WebSub hubs call back here (ADR 0013)
+)
 HIDDEN_PATHS = ("/admin", "/admin/login", "/admin/ledger", "/api/v1/admin/audit", "/metrics")
 # Asks each path through the proxy from a process of its own (this one may open no connection),
 # retrying while Caddy starts; prints the statuses as JSON.

@@ -327,6 +327,7 @@ SAMPLES = {
     "{language}": "nb",
     "{source_id}": "1",
     "{kind}": "alert",
+    "{callback_id}": "c4llback",
 }
 # Served on every process, for probes and Prometheus inside the cluster only.
 INTERNAL = ("/healthz", "/readyz", "/metrics")

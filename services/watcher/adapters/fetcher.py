@@ -39,6 +39,7 @@ class Fetched:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    links: str | None = None  # the Link header(s), where a feed may name its WebSub hub
 
 
 class Fetcher(Protocol):
@@ -234,4 +235,5 @@ class _Response:
             content_type=self.headers.get("content-type"),
             etag=self.headers.get("etag"),
             last_modified=self.headers.get("last-modified"),
+            links=", ".join(self.headers.getall("link", ())) or None,
         )

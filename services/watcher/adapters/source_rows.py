@@ -37,6 +37,7 @@ CLAIM_COLUMNS = (
     _c.consecutive_failures,
     _c.last_error,
     _c.title,
+    _c.push_until,
 )
 
 
@@ -55,6 +56,7 @@ def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
         last_modified=row.last_modified,
         body_hash=row.body_hash,
         fingerprint=row.fingerprint,
+        push_until=row.push_until,
     )
 
 

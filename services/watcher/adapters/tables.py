@@ -46,6 +46,8 @@ class WatchedSource(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Until when a WebSub hub has promised to push this feed: polled more slowly till then.
+    push_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Snapshot(Base):
@@ -64,3 +66,40 @@ class Snapshot(Base):
     updated: Mapped[date | None] = mapped_column(Date)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class HubSubscription(Base):
+    """A feed's subscription at the WebSub hub it advertises (domain/websub.py)."""
+
+    __tablename__ = "watch_hub_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_sources.id", ondelete="CASCADE"), unique=True
+    )
+    hub_url: Mapped[str] = mapped_column(String(2000))
+    topic_url: Mapped[str] = mapped_column(String(2000))
+    # The callback's last path segment: random, so nobody can guess another feed's callback.
+    callback_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))  # hub.secret: signs every push
+    state: Mapped[str] = mapped_column(String(10))  # SubscriptionState
+    next_request_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class PushedBody(Base):
+    """A verified push waiting for the watcher to compare it, as it would a polled body."""
+
+    __tablename__ = "watch_pushed_bodies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_sources.id", ondelete="CASCADE"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[bytes] = mapped_column(LargeBinary)

@@ -29,6 +29,7 @@ from services.watcher.domain.outcome import (
     Stored,
 )
 from services.watcher.domain.summary import compare
+from services.watcher.domain.websub import pace
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
 # Polls are spread by up to a tenth of the interval either way, so sources added together do
@@ -61,7 +62,7 @@ def decide(
     ``read_under`` are the rules the body was parsed by (the catalogue may have changed them
     since); ``history`` is needed only when the answer holds new content.
     """
-    due = now + timedelta(seconds=state.interval_seconds * jitter)
+    due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     if answer.error is not None:
         return _failed(state, answer.error, now, due, failure_threshold)
     content = answer.content

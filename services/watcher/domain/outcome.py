@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.watcher.domain.model import Content
+from services.watcher.domain.websub import HubLink
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
 
@@ -62,6 +63,7 @@ class SourceState:
     last_modified: str | None
     body_hash: str | None
     fingerprint: str | None  # of the content last stored; None before the baseline
+    push_until: datetime | None = None  # a WebSub hub pushes this feed till then (websub.pace)
 
     @property
     def failing(self) -> bool:
@@ -122,6 +124,7 @@ class Answer:
     last_modified: str | None = None
     content: Content | None = None
     error: str | None = None  # operator-readable: the fetch failed or the body was unusable
+    hub: HubLink | None = None  # the WebSub hub a feed's new body advertises
 
     @classmethod
     def failed(cls, reason: str) -> Answer:

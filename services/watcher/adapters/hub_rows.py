@@ -1,0 +1,182 @@
+"""Statements on feeds' WebSub subscriptions and the bodies their hubs push."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
+from services.watcher.domain.websub import (
+    RETRY_AFTER,
+    HubLink,
+    SubscriptionState,
+    renew_at,
+)
+
+# A hub that refused a subscription is asked again only this much later.
+DENIED_RETRY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HubRequest:
+    """A subscription to ask a hub for (first time, again, or to renew it)."""
+
+    id: int
+    source_id: int
+    hub_url: str
+    topic_url: str
+    callback_id: str
+    secret: str
+    renewing: bool
+
+
+async def note_hub(session: AsyncSession, source_id: int, link: HubLink, now: datetime) -> None:
+    """Remember the hub a feed advertises; a new hub or topic is asked for from scratch."""
+    row = (
+        await session.scalars(select(HubSubscription).where(HubSubscription.source_id == source_id))
+    ).first()
+    if row is None:
+        session.add(
+            HubSubscription(
+                source_id=source_id,
+                hub_url=link.hub,
+                topic_url=link.topic,
+                callback_id=secrets.token_urlsafe(24),
+                secret=secrets.token_urlsafe(32),
+                state=SubscriptionState.WANTED.value,
+                next_request_at=now,
+            )
+        )
+        return
+    if (row.hub_url, row.topic_url) == (link.hub, link.topic):
+        return
+    # Another hub: a new callback and secret, so the old hub's pushes are refused.
+    row.hub_url, row.topic_url = link.hub, link.topic
+    row.callback_id = secrets.token_urlsafe(24)
+    row.secret = secrets.token_urlsafe(32)
+    row.state = SubscriptionState.WANTED.value
+    row.next_request_at = now
+    row.lease_until = None
+    await _pace_normally(session, source_id)
+
+
+async def claim_requests(
+    session: AsyncSession, now: datetime, *, limit: int, skip_locked: bool
+) -> list[HubRequest]:
+    """Take the subscriptions due a request; a crash in between asks again after RETRY_AFTER."""
+    query = (
+        select(HubSubscription)
+        .join(WatchedSource, WatchedSource.id == HubSubscription.source_id)
+        .where(HubSubscription.next_request_at <= now, WatchedSource.active.is_(True))
+        .order_by(HubSubscription.next_request_at)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, of=HubSubscription)
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        row.next_request_at = now + RETRY_AFTER
+    return [
+        HubRequest(
+            id=row.id,
+            source_id=row.source_id,
+            hub_url=row.hub_url,
+            topic_url=row.topic_url,
+            callback_id=row.callback_id,
+            secret=row.secret,
+            renewing=row.lease_until is not None and row.lease_until > now,
+        )
+        for row in rows
+    ]
+
+
+async def record_request(
+    session: AsyncSession, request: HubRequest, error: str | None, now: datetime
+) -> None:
+    """Record the hub's answer to a request: accepted (verification to come) or failed."""
+    row = await session.get(HubSubscription, request.id)
+    if row is None or row.callback_id != request.callback_id:
+        return  # the feed moved to another hub meanwhile
+    row.next_request_at = now + RETRY_AFTER  # no verification by then: ask again
+    if error is None:
+        row.state = SubscriptionState.REQUESTED.value
+        row.requested_at = now
+        row.last_error = None
+        return
+    row.state = SubscriptionState.FAILED.value
+    row.last_error = error[:2000]
+    # A renewal that failed is no promise to push: back to the normal pace.
+    await _pace_normally(session, row.source_id)
+
+
+async def subscription_at(session: AsyncSession, callback_id: str) -> HubSubscription | None:
+    """Return the subscription a callback URL names."""
+    return (
+        await session.scalars(
+            select(HubSubscription).where(HubSubscription.callback_id == callback_id)
+        )
+    ).first()
+
+
+async def record_verification(
+    session: AsyncSession, row: HubSubscription, lease: timedelta, now: datetime
+) -> None:
+    """Record a verified subscription: pushes are taken and polls slow down until it ends."""
+    row.state = SubscriptionState.ACTIVE.value
+    row.verified_at = now
+    row.lease_until = now + lease
+    row.next_request_at = renew_at(now, row.lease_until)
+    row.last_error = None
+    await session.execute(
+        update(WatchedSource)
+        .where(WatchedSource.id == row.source_id)
+        .values(push_until=row.lease_until)
+    )
+
+
+async def record_denial(session: AsyncSession, row: HubSubscription, now: datetime) -> None:
+    """Record that the hub refused (or ended) the subscription; polls go on at the normal pace."""
+    row.state = SubscriptionState.DENIED.value
+    row.lease_until = None
+    row.next_request_at = now + DENIED_RETRY
+    await _pace_normally(session, row.source_id)
+
+
+async def store_push(
+    session: AsyncSession,
+    row: HubSubscription,
+    body: bytes,
+    content_type: str | None,
+    now: datetime,
+) -> None:
+    """Keep a verified push for the watcher to compare."""
+    row.last_push_at = now
+    session.add(
+        PushedBody(
+            source_id=row.source_id,
+            received_at=now,
+            content_type=(content_type or "")[:200] or None,
+            body=body,
+        )
+    )
+
+
+async def pushed_bodies(session: AsyncSession, limit: int) -> list[PushedBody]:
+    """Return the oldest pushes waiting to be compared."""
+    query = select(PushedBody).order_by(PushedBody.id).limit(limit)
+    return list((await session.scalars(query)).all())
+
+
+async def drop_push(session: AsyncSession, push_id: int) -> None:
+    """Forget a push once it has been compared (or could not be)."""
+    await session.execute(delete(PushedBody).where(PushedBody.id == push_id))
+
+
+async def _pace_normally(session: AsyncSession, source_id: int) -> None:
+    await session.execute(
+        update(WatchedSource).where(WatchedSource.id == source_id).values(push_until=None)
+    )

@@ -1,0 +1,104 @@
+"""The WebSub callback a hub calls: verification (GET) and content distribution (POST).
+
+Served by the public app, the only part of varsel a hub on the internet can reach (ADR 0013).
+It records what the hub says; the watcher's loop compares pushed bodies (services/watcher/
+websub.py). Log lines name the source by id: a callback URL is a secret of sorts.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.watcher.adapters.hub_rows import (
+    record_denial,
+    record_verification,
+    store_push,
+    subscription_at,
+)
+from services.watcher.domain.websub import (
+    LEASE_SECONDS,
+    SubscriptionState,
+    signature_valid,
+    verification_answer,
+)
+from services.watcher.websub import CALLBACK_PATH
+from shared.clock import Clock
+
+log = logging.getLogger(__name__)
+
+# A hub may grant a lease of any length; one under a minute would be renewed all the time.
+MIN_LEASE_SECONDS = 60
+_TEXT = "text/plain; charset=utf-8"
+
+
+def install(app: FastAPI, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    """Mount the callback route on the public app."""
+    app.include_router(_router(sessions, clock))
+
+
+def _router(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get(CALLBACK_PATH + "/{callback_id}")
+    async def verify(
+        callback_id: str,
+        mode: Annotated[str, Query(alias="hub.mode")] = "",
+        topic: Annotated[str, Query(alias="hub.topic")] = "",
+        challenge: Annotated[str, Query(alias="hub.challenge", max_length=1000)] = "",
+        lease_seconds: Annotated[int | None, Query(alias="hub.lease_seconds", ge=0)] = None,
+    ) -> Response:
+        async with sessions() as session, session.begin():
+            row = await subscription_at(session, callback_id)
+            if row is None:
+                log.warning("websub: verification for an unknown callback refused")
+                return PlainTextResponse("no such subscription", 404, media_type=_TEXT)
+            if mode == "denied" and topic == row.topic_url:
+                log.warning("websub: hub %s denied source %d", row.hub_url, row.source_id)
+                await record_denial(session, row, clock.now())
+                return PlainTextResponse("noted", 200, media_type=_TEXT)
+            state = SubscriptionState(row.state)
+            if not challenge or not verification_answer(
+                state=state, topic=topic, mode=mode, asked_topic=row.topic_url
+            ):
+                log.warning(
+                    "websub: %s verification for source %d refused: not what varsel asked for",
+                    mode or "a",
+                    row.source_id,
+                )
+                return PlainTextResponse("not asked for", 404, media_type=_TEXT)
+            lease = max(lease_seconds or LEASE_SECONDS, MIN_LEASE_SECONDS)
+            await record_verification(session, row, timedelta(seconds=lease), clock.now())
+            log.info("websub: hub %s pushes source %d for %d s", row.hub_url, row.source_id, lease)
+        return PlainTextResponse(challenge, 200, media_type=_TEXT)
+
+    @router.post(CALLBACK_PATH + "/{callback_id}")
+    async def distribute(callback_id: str, request: Request) -> Response:
+        body = await request.body()
+        now = clock.now()
+        async with sessions() as session, session.begin():
+            row = await subscription_at(session, callback_id)
+            if row is None:
+                log.warning("websub: push to an unknown callback refused")
+                return PlainTextResponse("no such subscription", 404, media_type=_TEXT)
+            if row.lease_until is None or row.lease_until <= now:
+                log.warning("websub: push for source %d refused: no lease", row.source_id)
+                return PlainTextResponse("no active subscription", 410, media_type=_TEXT)
+            if not signature_valid(row.secret, body, request.headers.get("x-hub-signature")):
+                log.warning(
+                    "websub: push for source %d refused: X-Hub-Signature missing or wrong; "
+                    "nothing changed",
+                    row.source_id,
+                )
+                return PlainTextResponse(
+                    "X-Hub-Signature missing or not valid for this body", 403, media_type=_TEXT
+                )
+            await store_push(session, row, body, request.headers.get("content-type"), now)
+        return Response(status_code=202)
+
+    return router
