@@ -28,6 +28,7 @@ from services.admin.domain.accounts import (
     limit_key,
     login_waits,
     role_of,
+    staff_address,
 )
 from shared.web import rate_limit
 
@@ -37,15 +38,36 @@ def _principal(user: AdminUser) -> Principal:
 
 
 async def create_user(
-    session: AsyncSession, name: str, role: str, password: str, now: datetime
+    session: AsyncSession,
+    name: str,
+    role: str,
+    password: str,
+    now: datetime,
+    email: str | None = None,
 ) -> AdminUser:
-    """Create an admin account with an argon2 password hash."""
+    """Create an admin account with an argon2 password hash and, if given, an email address."""
     check_new_account(name, role, password)
+    address = staff_address(email) if email else None
     if await accounts.user_named(session, name) is not None:
         raise AdminError(f"an admin called {name!r} exists already")
     return await accounts.add_user(
-        session, name, role, await passwords.hash_password(password), now
+        session, name, role, await passwords.hash_password(password), now, address
     )
+
+
+async def set_email(session: AsyncSession, name: str, email: str | None) -> bool:
+    """Give an admin an email address, or take it away (None or blank); tell whether it changed.
+
+    Raises AdminError for an unknown account or an address sign-up would refuse.
+    """
+    user = await accounts.user_named(session, name)
+    if user is None:
+        raise AdminError(f"no admin called {name!r}")
+    address = staff_address(email) if email and email.strip() else None
+    if user.email == address:
+        return False
+    user.email = address
+    return True
 
 
 async def set_password(session: AsyncSession, name: str, password: str) -> None:

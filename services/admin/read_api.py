@@ -1,15 +1,30 @@
-"""What other services may read from the admin service: the catalogue in force.
+"""What other services may read from the admin service: the catalogue in force, and the
+addresses of staff accounts that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
-here, each process keeping what it read in its ``LiveCatalogue``.
+here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
+when a mail to that person is built, so no event ever carries it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin.adapters import catalogue_rows
+from services.admin.adapters import accounts, catalogue_rows
+from services.admin.domain.accounts import Role, role_of
 from shared.catalogue import Catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAddressee:
+    """An enabled staff account with an email address."""
+
+    user_id: int
+    name: str
+    role: Role
+    email: str
 
 
 async def catalogue_version(session: AsyncSession) -> int:
@@ -21,3 +36,20 @@ async def current_catalogue(session: AsyncSession) -> tuple[int, Catalogue]:
     """Return the catalogue's version and its topics and sources in force."""
     stored = await catalogue_rows.load(session)
     return stored.version, stored.catalogue
+
+
+async def staff_addressee(session: AsyncSession, user_id: int) -> StaffAddressee | None:
+    """Return an enabled account with its address; None if disabled, gone or without one."""
+    user = await accounts.enabled_user(session, user_id)
+    if user is None or not user.email:
+        return None
+    return StaffAddressee(user.id, user.name, role_of(user.role), user.email)
+
+
+async def staff_addressees(session: AsyncSession, roles: tuple[Role, ...]) -> list[StaffAddressee]:
+    """Return the enabled accounts of these roles that have an address, by name."""
+    return [
+        StaffAddressee(user.id, user.name, role_of(user.role), user.email)
+        for user in await accounts.enabled_users_with_address(session, roles)
+        if user.email
+    ]

@@ -17,10 +17,15 @@ async def user_named(session: AsyncSession, name: str) -> AdminUser | None:
 
 
 async def add_user(
-    session: AsyncSession, name: str, role: str, password_hash: str, now: datetime
+    session: AsyncSession,
+    name: str,
+    role: str,
+    password_hash: str,
+    now: datetime,
+    email: str | None = None,
 ) -> AdminUser:
     """Store a new account and give it its id."""
-    user = AdminUser(name=name, role=role, password_hash=password_hash, created_at=now)
+    user = AdminUser(name=name, role=role, password_hash=password_hash, created_at=now, email=email)
     session.add(user)
     await session.flush()
     return user
@@ -118,3 +123,29 @@ async def set_disabled(session: AsyncSession, user: AdminUser, at: datetime | No
             .where(AdminToken.user_id == user.id, AdminToken.revoked_at.is_(None))
             .values(revoked_at=at)
         )
+
+
+async def enabled_user(session: AsyncSession, user_id: int) -> AdminUser | None:
+    """Return an enabled account by its id."""
+    return await session.scalar(
+        select(AdminUser).where(AdminUser.id == user_id, AdminUser.disabled_at.is_(None))
+    )
+
+
+async def enabled_users_with_address(
+    session: AsyncSession, roles: tuple[str, ...]
+) -> list[AdminUser]:
+    """Return the enabled accounts of these roles that have an email address, by name."""
+    return list(
+        (
+            await session.scalars(
+                select(AdminUser)
+                .where(
+                    AdminUser.role.in_(roles),
+                    AdminUser.email.is_not(None),
+                    AdminUser.disabled_at.is_(None),
+                )
+                .order_by(AdminUser.name)
+            )
+        ).all()
+    )

@@ -13,7 +13,7 @@ from shared.db import Base, BigId, UTCDateTime
 
 
 class AdminUser(Base):
-    """A person who may read consent records (auditor) and also operations (operator)."""
+    """A member of staff who signs in to the admin; what they may do is their role's."""
 
     __tablename__ = "admin_users"
 
@@ -25,6 +25,9 @@ class AdminUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A disabled account cannot sign in, and its sessions and tokens stop working at once.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the mailer sends this person's own mail (a bulletin's test send, reminders); the
+    # normal form of shared/addresses.py. Never logged and never in the audit log.
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class AdminSession(Base):

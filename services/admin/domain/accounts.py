@@ -10,6 +10,8 @@ from typing import Final, Literal
 
 from zxcvbn import zxcvbn
 
+from shared.addresses import InvalidAddress, normalise_address
+
 Role = Literal["auditor", "dpo", "editor", "operator"]
 ROLES: Final[tuple[Role, ...]] = ("auditor", "dpo", "editor", "operator")
 # What a route asks of an admin: a role, or only to be signed in (the overview, one's password).
@@ -86,6 +88,27 @@ def check_new_account(name: str, role: str, password: str) -> None:
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
     check_password_strength(name, password)
+
+
+class InvalidStaffAddress(AdminError):
+    """An account's email address is refused; ``reason`` is the text key of why."""
+
+    def __init__(self, reason: str) -> None:
+        # The message never repeats the address: it may end up in a log line.
+        super().__init__("this is not a valid email address")
+        self.reason = reason
+
+
+def staff_address(raw: str) -> str:
+    """Return the normal form of an account's email address (raises InvalidStaffAddress).
+
+    The same rules as a subscriber's, so a test send reaches the address a subscriber with it
+    would be mailed at.
+    """
+    try:
+        return normalise_address(raw)
+    except InvalidAddress as exc:
+        raise InvalidStaffAddress(exc.reason) from exc
 
 
 def check_password_strength(name: str, password: str) -> None:

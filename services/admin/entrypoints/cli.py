@@ -49,6 +49,10 @@ def _audit(
     )
 
 
+Email = Annotated[
+    str | None,
+    typer.Option(help="the admin's own email address (bulletins' test sends, reminders)"),
+]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="read the password from standard input")
 ]
@@ -73,6 +77,7 @@ def _run_or_explain(settings: Settings, work: Callable[[AsyncSession], Awaitable
 def create_user(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
     role: Annotated[str, typer.Option(help="auditor, dpo, editor or operator")] = "auditor",
+    email: Email = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin account; the password is asked for, or read from stdin."""
@@ -80,8 +85,9 @@ def create_user(
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> None:
-        await handlers.create_user(session, name, role, password, clock.now())
-        _audit(session, "user_created", target=name, details={"role": role})
+        await handlers.create_user(session, name, role, password, clock.now(), email)
+        # Whether it has an address, never the address: the audit log is kept for years.
+        _audit(session, "user_created", target=name, details={"role": role, "email": bool(email)})
 
     _run_or_explain(settings, work)
     typer.echo(f"varsel: created {role} {name!r}")
@@ -102,6 +108,25 @@ def set_password(
 
     _run_or_explain(settings, work)
     typer.echo(f"varsel: new password for {name!r}; its sessions have ended")
+
+
+@admin_cli.command("set-email")
+def set_email(
+    name: Annotated[str, typer.Argument(help="the admin's user name")],
+    address: Annotated[str, typer.Argument(help="the new address; an empty one removes it")],
+) -> None:
+    """Give an admin an email address for their own mail, or remove it with ''."""
+    settings = command_settings()
+
+    async def work(session: AsyncSession) -> bool:
+        changed = await handlers.set_email(session, name, address)
+        if changed:
+            _audit(session, "user_email_set", target=name, details={"email": bool(address)})
+        return changed
+
+    changed = _run_or_explain(settings, work)
+    state = "has an address" if address.strip() else "has no address"
+    typer.echo(f"varsel: {name!r} {'now' if changed else 'already'} {state}")
 
 
 @admin_cli.command("create-token")
@@ -142,19 +167,27 @@ def _when(moment: datetime | None) -> str:
 
 @admin_cli.command("list-users")
 def list_users() -> None:
-    """List the admin accounts: name, role, created, last login and whether disabled."""
+    """List the admin accounts: name, role, email, created, last login and whether disabled."""
     settings = command_settings()
 
     async def work(session: AsyncSession) -> list[tuple[str, ...]]:
         users = await handlers.list_users(session)
         _audit(session, "users_listed")
         return [
-            (u.name, u.role, _when(u.created_at), _when(u.last_login_at), _when(u.disabled_at))
+            (
+                u.name,
+                u.role,
+                u.email or "-",
+                _when(u.created_at),
+                _when(u.last_login_at),
+                _when(u.disabled_at),
+            )
             for u in users
         ]
 
-    rows = [("name", "role", "created", "last login", "disabled"), *in_transaction(settings, work)]
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    header = ("name", "role", "email", "created", "last login", "disabled")
+    rows = [header, *in_transaction(settings, work)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 

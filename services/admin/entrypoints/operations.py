@@ -12,7 +12,15 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
-from services.admin.entrypoints.access import Admin, AdminDep, OperatorPage, language_of
+from services.admin.domain.accounts import AdminError, InvalidStaffAddress
+from services.admin.entrypoints.access import (
+    Actor,
+    Admin,
+    AdminDep,
+    OperatorPage,
+    language_of,
+    posted_form,
+)
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.diffview import diff_lines
 from services.admin.entrypoints.wording import MAIL_CHART, MAIL_PER_DAY, MESSAGES
@@ -151,8 +159,53 @@ async def source_diff(
 
 @router.get("/users", response_class=HTMLResponse)
 async def users(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
-    """List the admin accounts: name, role, created, last login and whether disabled."""
+    """List the admin accounts: name, role, email, created, last login and whether disabled."""
+    return await _users_page(request, admin, actor)
+
+
+async def _users_page(
+    request: Request,
+    admin: Admin,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    outcome: str | None = None,
+    edited: str | None = None,
+) -> HTMLResponse:
     async with transaction(admin.runtime.sessions) as session:
         accounts = await handlers.list_users(session)
         actor.record(session, "users_listed")
-    return admin.render(request, "users.html", actor=actor.principal, accounts=accounts)
+    return admin.render(
+        request,
+        "users.html",
+        status_code=status_code,
+        actor=actor.principal,
+        accounts=accounts,
+        error=error,
+        outcome=outcome,
+        edited=edited,
+    )
+
+
+@router.post("/users/email", response_class=HTMLResponse)
+async def set_user_email(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
+    """Give an account an email address for its own mail, or remove it (an empty field)."""
+    fields = await posted_form(request, admin)
+    if fields is None or not fields.get("name"):
+        return await _users_page(request, admin, actor, status_code=400, error="bad_form")
+    name, address = fields["name"], fields.get("email", "")
+    try:
+        async with transaction(admin.runtime.sessions) as session:
+            if await handlers.set_email(session, name, address):
+                # Whether there is an address, never the address: the log is kept for years.
+                actor.record(
+                    session, "user_email_set", target=name, details={"email": bool(address)}
+                )
+    except InvalidStaffAddress:
+        return await _users_page(
+            request, admin, actor, status_code=422, error="invalid_address", edited=name
+        )
+    except AdminError:
+        return await _users_page(request, admin, actor, status_code=404, error="no_such_user")
+    return await _users_page(request, admin, actor, outcome="email_saved", edited=name)

@@ -35,6 +35,8 @@ MESSAGES: Final[dict[str, str]] = {
         "Your password is changed. Other browsers signed in as you have been signed out."
     ),
     "invalid_address": N_("This is not a valid email address."),
+    "no_such_user": N_("There is no such account."),
+    "email_saved": N_("The email address is saved."),
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
     "source_not_found": N_("No such source."),

@@ -90,7 +90,7 @@ async def test_list_users_shows_role_created_last_login_and_state(
         listed = await asyncio.to_thread(cli_env.invoke, admin_cli, ["list-users"])
         assert listed.exit_code == 0, listed.output
         header, kari, ola = listed.stdout.strip().splitlines()
-        assert header.split() == ["name", "role", "created", "last", "login", "disabled"]
+        assert header.split() == ["name", "role", "email", "created", "last", "login", "disabled"]
         assert kari.split()[:2] == ["kari", "auditor"]
         assert kari.count("UTC") == 2 and " - " in kari  # created, disabled; never signed in
         assert ola.split()[:2] == ["ola", "operator"]
