@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = Field(default=5, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
     failure_threshold: int = Field(default=3, ge=1)
+    # A page that answers only 404 or 410 for this long is "gone": an editor is asked to confirm
+    # before its followers are told. Fractions allowed (0.5 is twelve hours).
+    page_gone_after_days: float = Field(default=3.0, ge=0.01, le=365)
     # Sent with every fetch, so a site's operators can tell who polls them and how to reach
     # whoever runs this installation. Empty: product, version and VARSEL_BASE_URL.
     user_agent: str = Field(default="", max_length=500)

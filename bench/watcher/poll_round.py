@@ -12,6 +12,7 @@ import resource
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -54,6 +55,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         ),
         clock=clock,
         failure_threshold=3,
+        gone_after=timedelta(days=3),
         owner="bench",
         sqlite=True,
         admin_url="http://127.0.0.1:8000/admin",

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +51,7 @@ class Watcher:
             ),
             clock=runtime.clock,
             failure_threshold=settings.failure_threshold,
+            gone_after=timedelta(days=settings.page_gone_after_days),
             owner=f"{socket.gethostname()}:{os.getpid()}",
             sqlite=runtime.engine.dialect.name == "sqlite",
             admin_url=settings.resolved_admin_url,

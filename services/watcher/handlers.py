@@ -34,6 +34,8 @@ from shared.vocabulary import SourceKind
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# The answers that say a page is not there (rather than that the server is in trouble).
+MISSING_STATUSES = frozenset({404, 410})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class WatcherDeps:
     fetcher: Fetcher
     clock: Clock
     failure_threshold: int
+    gone_after: timedelta  # VARSEL_PAGE_GONE_AFTER_DAYS: only 404 or 410 this long is gone
     owner: str
     sqlite: bool
     admin_url: str  # ContentChanged.diff_url points into the admin pages
@@ -158,6 +161,7 @@ async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> Outc
         now=deps.clock.now(),
         jitter=draw_jitter(),
         failure_threshold=deps.failure_threshold,
+        gone_after=deps.gone_after,
     )
     if answer.content is None and answer.error is None:
         # Nothing new and, unless it recovers, no status to change: decided on the row as
@@ -197,7 +201,7 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
             source.url, etag=source.etag, last_modified=source.last_modified
         )
     except FetchError as exc:
-        return Answer.failed(str(exc))
+        return Answer.failed(str(exc), missing=exc.status in MISSING_STATUSES)
     except Exception as exc:
         log.exception("watcher: unexpected error fetching %s", source.url)
         return Answer.failed(f"unexpected error: {type(exc).__name__}")
@@ -214,7 +218,8 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     hub = None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
-    return replace(answer, content=content, hub=hub)
+    moved_to = fetched.url if fetched.url != source.url else None
+    return replace(answer, content=content, hub=hub, moved_to=moved_to)
 
 
 async def parse_off_loop(

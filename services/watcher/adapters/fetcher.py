@@ -24,9 +24,12 @@ class FetchError(Exception):
     or ``unreachable`` (anything else).
     """
 
-    def __init__(self, message: str, reason: str = "unreachable") -> None:
+    def __init__(
+        self, message: str, reason: str = "unreachable", *, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason
+        self.status = status  # the HTTP status of an answer that was not 200, 304 or a redirect
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,7 @@ class HttpFetcher:
                         status, b"", response.headers, response.headers.get("location")
                     )
                 if status != 200:
-                    raise FetchError(f"HTTP {status} from {url}", "http_status")
+                    raise FetchError(f"HTTP {status} from {url}", "http_status", status=status)
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > self._max_bytes:
                     raise FetchError(

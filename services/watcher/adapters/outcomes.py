@@ -65,6 +65,8 @@ _SETTLED: dict[str, Any] = {
     "status": bindparam("s_status"),
     "consecutive_failures": bindparam("s_failures"),
     "last_error": bindparam("s_error"),
+    "missing_since": bindparam("s_missing"),
+    "gone_at": bindparam("s_gone"),
     "lease_owner": None,
     "lease_until": None,
 }
@@ -77,6 +79,7 @@ _STORE = (
         fingerprint=bindparam("s_fingerprint"),
         title=bindparam("s_title"),
         last_changed_at=bindparam("s_changed"),
+        moved_to=bindparam("s_moved"),
     )
 )
 
@@ -104,6 +107,8 @@ def store_outcome(
         "s_status": outcome.status.value,
         "s_failures": outcome.consecutive_failures,
         "s_error": outcome.last_error,
+        "s_missing": outcome.missing_since,
+        "s_gone": outcome.gone_at,
     }
     events: list[Any] = list(outcome.alerts)
     stored = outcome.stored
@@ -132,6 +137,7 @@ def store_outcome(
         params["s_fingerprint"] = stored.fingerprint
         params["s_title"] = stored.title
         params["s_changed"] = stored.last_changed_at
+        params["s_moved"] = outcome.moved_to
         conn.execute(_STORE, params)
     if events:
         conn.execute(_INSERT_OUTBOX, [outbox_row(event) for event in events])

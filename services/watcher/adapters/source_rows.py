@@ -38,6 +38,8 @@ CLAIM_COLUMNS = (
     _c.last_error,
     _c.title,
     _c.push_until,
+    _c.missing_since,
+    _c.gone_at,
 )
 
 
@@ -57,6 +59,8 @@ def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
         body_hash=row.body_hash,
         fingerprint=row.fingerprint,
         push_until=row.push_until,
+        missing_since=row.missing_since,
+        gone_at=row.gone_at,
     )
 
 
@@ -123,6 +127,8 @@ QUIET_UPDATE = (
         status=Health.OK.value,
         consecutive_failures=0,
         last_error=None,
+        missing_since=None,  # a page that answers is not missing
+        gone_at=None,
     )
 )
 

@@ -48,6 +48,13 @@ class WatchedSource(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Until when a WebSub hub has promised to push this feed: polled more slowly till then.
     push_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Pages that disappear (domain/gone.py): since when every answer was 404 or 410, since when
+    # that has lasted long enough to ask an editor, and when an editor confirmed it.
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    gone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where the address last led after redirects, if elsewhere: told when the page is gone.
+    moved_to: Mapped[str | None] = mapped_column(String(2000))
 
 
 class Snapshot(Base):

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.watcher.domain.gone import missing
 from services.watcher.domain.model import Content
 from services.watcher.domain.news import change_events, seen_entries, snapshot_meta
 from services.watcher.domain.outbound import carried_text
@@ -56,6 +57,7 @@ def decide(
     now: datetime,
     jitter: float,
     failure_threshold: int,
+    gone_after: timedelta,
 ) -> Outcome:
     """Return what a poll comes to.
 
@@ -63,8 +65,12 @@ def decide(
     since); ``history`` is needed only when the answer holds new content.
     """
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
+    absence = missing(state, answer, now, gone_after)
     if answer.error is not None:
-        return _failed(state, answer.error, now, due, failure_threshold)
+        failed = _failed(state, answer.error, now, due, failure_threshold)
+        failed.missing_since, failed.gone_at = absence.since, absence.gone_at
+        failed.notice = absence.notice or failed.notice
+        return failed
     content = answer.content
     if content is not None and state.rules != read_under:
         # Content read under the old rules says nothing about the new: no alert, no snapshot;
@@ -80,8 +86,11 @@ def decide(
             etag=state.etag,
             last_modified=state.last_modified,
             body_hash=None,
+            missing_since=state.missing_since,
+            gone_at=state.gone_at,
         )
     alerts, notice = _healed(state)
+    notice = absence.notice or notice
     stored: Stored | None = None
     changes: tuple[ContentChanged, ...] = ()
     if content is None:
@@ -109,6 +118,7 @@ def decide(
         changes=changes,
         alerts=alerts,
         notice=notice,
+        moved_to=answer.moved_to,
     )
 
 

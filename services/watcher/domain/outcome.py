@@ -64,6 +64,8 @@ class SourceState:
     body_hash: str | None
     fingerprint: str | None  # of the content last stored; None before the baseline
     push_until: datetime | None = None  # a WebSub hub pushes this feed till then (websub.pace)
+    missing_since: datetime | None = None  # the first 404 or 410 of the answers since (gone.py)
+    gone_at: datetime | None = None  # when it had answered only 404 or 410 for long enough
 
     @property
     def failing(self) -> bool:
@@ -125,11 +127,13 @@ class Answer:
     content: Content | None = None
     error: str | None = None  # operator-readable: the fetch failed or the body was unusable
     hub: HubLink | None = None  # the WebSub hub a feed's new body advertises
+    missing: bool = False  # the server said 404 Not Found or 410 Gone
+    moved_to: str | None = None  # the address a 200 came from after redirects, if another
 
     @classmethod
-    def failed(cls, reason: str) -> Answer:
-        """Return the answer of a fetch or parse that failed."""
-        return cls(error=reason)
+    def failed(cls, reason: str, *, missing: bool = False) -> Answer:
+        """Return the answer of a fetch or parse that failed (``missing``: a 404 or 410)."""
+        return cls(error=reason, missing=missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,9 @@ class Outcome:
     changes: tuple[ContentChanged, ...] = ()  # their diff link is set once the snapshot has an id
     alerts: tuple[SourceFailing | SourceRecovered, ...] = ()  # for operators
     notice: Notice | None = None
+    missing_since: datetime | None = None  # see SourceState
+    gone_at: datetime | None = None
+    moved_to: str | None = None  # stored with new content only
 
     @property
     def quiet(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -63,6 +63,7 @@ class Harness:
             fetcher=fetcher,
             clock=self.clock,
             failure_threshold=threshold,
+            gone_after=timedelta(days=Settings().page_gone_after_days),
             owner="test",
             sqlite=engine.dialect.name == "sqlite",
             admin_url=ADMIN_URL,

@@ -84,6 +84,7 @@ def _decide(
         now=NOW,
         jitter=jitter,
         failure_threshold=THRESHOLD,
+        gone_after=timedelta(days=3),
     )
 
 

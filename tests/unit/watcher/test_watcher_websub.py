@@ -158,5 +158,6 @@ def test_decide_schedules_the_next_poll_at_the_pushed_pace() -> None:
         now=NOW,
         jitter=1.0,
         failure_threshold=3,
+        gone_after=timedelta(days=3),
     )
     assert outcome.next_check_at == NOW + timedelta(seconds=600 * PUSHED_PACE)

@@ -1,0 +1,58 @@
+"""When a page that answers 404 or 410 counts as gone (domain/gone.py), as a table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.watcher.domain.gone import missing
+from services.watcher.domain.outcome import Answer, Health, Rules, SourceState
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(days=3)
+EARLIER = NOW - timedelta(days=1)
+LONG_AGO = NOW - timedelta(days=3)
+
+
+def _state(missing_since: datetime | None = None, gone_at: datetime | None = None) -> SourceState:
+    return SourceState(
+        id=1, url="https://www.example.no/side", rules=Rules("page", None, ()),
+        interval_seconds=3600, status=Health.FAILING, consecutive_failures=5, last_error="x",
+        title="Side", etag=None, last_modified=None, body_hash="b", fingerprint="f",
+        missing_since=missing_since, gone_at=gone_at,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("since", "gone", "answer", "expected"),
+    [
+        (None, None, Answer.failed("HTTP 404", missing=True), (NOW, None)),
+        (EARLIER, None, Answer.failed("HTTP 410", missing=True), (EARLIER, None)),
+        (LONG_AGO, None, Answer.failed("HTTP 404", missing=True), (LONG_AGO, NOW)),
+        (LONG_AGO, EARLIER, Answer.failed("HTTP 404", missing=True), (LONG_AGO, EARLIER)),
+        # Other failures leave the count as it is: the page did not come back.
+        (EARLIER, None, Answer.failed("HTTP 503"), (EARLIER, None)),
+        (None, None, Answer.failed("timed out"), (None, None)),
+        # Any useful answer: not missing, not gone.
+        (LONG_AGO, EARLIER, Answer(not_modified=True), (None, None)),
+        (EARLIER, None, Answer(body_hash="b"), (None, None)),
+    ],
+)
+def test_missing_and_gone(
+    since: datetime | None,
+    gone: datetime | None,
+    answer: Answer,
+    expected: tuple[datetime | None, datetime | None],
+) -> None:
+    result = missing(_state(since, gone), answer, NOW, WINDOW)
+    assert (result.since, result.gone_at) == expected
+
+
+def test_becoming_gone_and_coming_back_are_logged_once() -> None:
+    became = missing(_state(LONG_AGO), Answer.failed("HTTP 404", missing=True), NOW, WINDOW)
+    assert became.notice is not None and "gone" in became.notice.message
+    still = missing(_state(LONG_AGO, NOW), Answer.failed("HTTP 404", missing=True), NOW, WINDOW)
+    assert still.notice is None
+    back = missing(_state(LONG_AGO, NOW), Answer(not_modified=True), NOW, WINDOW)
+    assert back.notice is not None and "again" in back.notice.message
