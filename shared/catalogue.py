@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from shared.vocabulary import LANGUAGES, SourceKind
+from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -128,6 +128,8 @@ class Source(BaseModel):
     ignore: tuple[str, ...] = ()
     # A paused source keeps its place and state in the catalogue but is not polled.
     paused: bool = False
+    # "review": each change waits on the editor's desk until an editor decides (docs 0013).
+    mode: ReviewMode = ReviewMode.AUTOMATIC
 
     @field_validator("url")
     @classmethod

@@ -9,7 +9,13 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from shared.vocabulary import Frequency, Language, SourceKind
 
@@ -51,6 +57,22 @@ class ContentChanged(Event):
     updated: date | None = None
     summary: str
     diff_url: str | None = None
+    # Said by the publisher (the CMS's change note): mails show it instead of the summary.
+    note: str | None = Field(default=None, max_length=5000)
+    # A change the publisher calls minor (a typo fixed) is recorded and alerts nobody.
+    minor: bool = False
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unsaid(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A change without a note or a minor flag is written as before these fields existed,
+        # so a consumer of the previous release (extra="forbid") still reads it.
+        data = handler(self)
+        if isinstance(data, dict):
+            if data.get("note") is None:
+                data.pop("note", None)
+            if data.get("minor") is False:
+                data.pop("minor", None)
+        return data
 
 
 class _SourceStatus(Event):

@@ -58,6 +58,13 @@ DEFAULT_LANGUAGE: Final = Language.NB
 LANGUAGES: Final[tuple[Language, ...]] = tuple(Language)
 
 
+class ReviewMode(_Word):
+    """Whether a source's changes go out as detected or wait for an editor on the desk."""
+
+    AUTOMATIC = "automatic"
+    REVIEW = "review"
+
+
 class SourceKind(_Word):
     """What the watcher reads at a source's address."""
 

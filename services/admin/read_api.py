@@ -1,5 +1,5 @@
-"""What other services may read from the admin service: the catalogue in force, and the
-addresses of staff accounts that the mailer writes to.
+"""What other services may read from the admin service: the catalogue in force, a source's
+review mode, and the addresses of staff accounts that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
 here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin.adapters import accounts, catalogue_rows
 from services.admin.domain.accounts import Role, role_of
 from shared.catalogue import Catalogue
+from shared.vocabulary import ReviewMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +54,13 @@ async def staff_addressees(session: AsyncSession, roles: tuple[Role, ...]) -> li
         for user in await accounts.enabled_users_with_address(session, roles)
         if user.email
     ]
+
+
+async def source_review_mode(session: AsyncSession, url: str) -> ReviewMode | None:
+    """Return whether a source's changes go out at once or wait for review; None if unknown.
+
+    Read from the table in the caller's transaction, not a process's ``LiveCatalogue``: a
+    source an editor switched to review a second ago must not send its next change.
+    """
+    source = await catalogue_rows.source(session, url)
+    return source.mode if source is not None else None

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.admin import read_api as catalogue
 from services.mailer.adapters import changes, deliveries, pending_items
 from services.mailer.adapters.senders import MailSender, PermanentFailure
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
 from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
+from services.mailer.domain.review import ChangeStatus, status_on_arrival
+from services.mailer.fanout import FANOUT_BATCH, fan_out
 from services.subscriptions import read_api
 from shared.clock import Clock
 from shared.events import (
@@ -32,11 +35,9 @@ from shared.events import (
 )
 from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
-from shared.vocabulary import Frequency
 
 log = logging.getLogger(__name__)
 
-FANOUT_BATCH = 2000
 # The kinds of mail that follow topics, and end when a person ends all their alerts.
 _TOPIC_MAIL = (DeliveryKind.ALERT, DeliveryKind.DIGEST)
 
@@ -66,27 +67,14 @@ async def manage_link_requested(
 
 
 async def content_changed(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
-    """Record the change, a pending item per subscriber, and alerts for immediate ones."""
-    now = deps.clock.now()
-    await changes.store(session, event)
-    batch = Batch.alert(event.event_id)
-    total = 0
-    async for recipients in read_api.stream_recipients(
-        session, event.topics, batch_size=FANOUT_BATCH
-    ):
-        alerts = []
-        owed = []
-        for recipient in recipients:
-            if recipient.frequency == Frequency.IMMEDIATE:
-                alerts.append(recipient.subscriber_id)
-            else:
-                owed.append((recipient.subscriber_id, recipient.topic))
-        await deliveries.queue(session, alerts, batch, now)
-        await pending_items.add(session, owed, event.event_id, now)
-        total += len(recipients)
-    if total >= deliveries.ANALYZE_AFTER:
-        await deliveries.refresh_planner_statistics(session)
-    log.info("mailer: change %s fanned out to %d subscribers", event.event_id, total)
+    """Record the change; tell its followers now, or hold it for review, or (minor) nobody."""
+    mode = await catalogue.source_review_mode(session, event.source_url)
+    status = status_on_arrival(mode, minor=event.minor)
+    await changes.store(session, event, status)
+    if status is ChangeStatus.PUBLISHED:
+        await fan_out(session, event.event_id, event.topics, deps.clock.now())
+    else:
+        log.info("mailer: change %s is %s; nobody alerted yet", event.event_id, status.value)
 
 
 async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueChanged) -> None:

@@ -33,6 +33,7 @@ from services.mailer.domain.message import (
     render_manage_link,
     render_topic_ended,
 )
+from services.mailer.domain.review import shown_text
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
@@ -223,7 +224,7 @@ class MailBuilder:
             topic_titles=tuple(self._topic_title(t, language) for t in change.topics),
             published=change.published,
             updated=change.updated,
-            summary=change.summary,
+            summary=shown_text(change.summary, change.note),  # the approved note, if any
             occurred_at=change.occurred_at,
         )
         if change.url and view.url is None:

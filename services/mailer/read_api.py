@@ -13,8 +13,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters import changes, digest_runs, mail_counts
+
+# Re-exported for the editor's desk.
+from services.mailer.desk import ChangeOnDesk as ChangeOnDesk
+from services.mailer.desk import change_on_desk as change_on_desk
+from services.mailer.desk import changes_on_desk as changes_on_desk
+from services.mailer.desk import recent_decisions as recent_decisions
 from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.periods import next_run_after
+from services.mailer.domain.review import ChangeStatus as ChangeStatus
+from services.mailer.domain.review import shown_text
 
 # Re-exported for the admin's previews.
 from services.mailer.previews import PREVIEW_KINDS as PREVIEW_KINDS
@@ -156,13 +164,15 @@ async def topic_changes(
 
     The mailer keeps a copy of every change it was told about until its retention period ends
     (``VARSEL_DELIVERY_RETENTION_DAYS``), so a feed shows the recent changes, not the whole history.
+    Only changes people were told of are shown (not those on the desk, nor minor ones), with the
+    note an editor approved in place of the generated summary.
     """
     return [
         PublishedChange(
             id=row.id,
             title=row.title,
             url=row.url,
-            summary=row.summary,
+            summary=shown_text(row.summary, row.note),
             occurred_at=row.occurred_at,
             published=row.published,
             updated=row.updated,

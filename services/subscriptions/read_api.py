@@ -29,6 +29,7 @@ from services.subscriptions.adapters.mail_reads import (
     active_ids_with_frequency,
     addressees,
     confirmation_context,
+    reach_by_frequency,
     stream_recipients,
 )
 from services.subscriptions.adapters.subject_access import (
@@ -68,6 +69,7 @@ __all__ = [
     "held_about",
     "ledger_page",
     "privacy_text",
+    "reach_by_frequency",
     "stream_recipients",
     "subject_of",
     "timeline",

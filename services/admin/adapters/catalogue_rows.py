@@ -49,6 +49,12 @@ async def lock_state(session: AsyncSession, now: datetime) -> None:
         await session.flush()
 
 
+async def source(session: AsyncSession, url: str) -> Source | None:
+    """Return the source at an address as the catalogue holds it now, or None."""
+    entry = await session.scalar(select(CatalogueSource.entry).where(CatalogueSource.url == url))
+    return Source.model_validate(entry) if entry is not None else None
+
+
 async def load(session: AsyncSession) -> Stored:
     """Read the whole catalogue (it is small: hundreds of entries at most)."""
     state = await session.get(CatalogueState, STATE_ID)

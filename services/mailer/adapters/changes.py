@@ -10,13 +10,16 @@ from sqlalchemy import String, cast, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import ChangeRecord, PendingItem
+from services.mailer.domain.review import OPEN, TOLD, ChangeStatus
 from shared.db import rowcount
 from shared.events import ContentChanged
 
 
-async def store(session: AsyncSession, event: ContentChanged) -> None:
+async def store(
+    session: AsyncSession, event: ContentChanged, status: ChangeStatus = ChangeStatus.PUBLISHED
+) -> None:
     """Keep what a change's mails show, for as long as a mail may still need it."""
-    session.add(ChangeRecord.of(event))
+    session.add(ChangeRecord.of(event, status))
     await session.flush()
 
 
@@ -35,10 +38,14 @@ async def first_topic(session: AsyncSession, change_id: uuid.UUID) -> str | None
 
 
 async def purge_unreferenced(session: AsyncSession, occurred_before: datetime) -> int:
-    """Delete changes older than a time that no pending item needs; return how many."""
+    """Delete changes older than a time that no pending item needs; return how many.
+
+    A change still on the editor's desk is kept however old it is: nobody has decided yet.
+    """
     result = await session.execute(
         delete(ChangeRecord).where(
             ChangeRecord.occurred_at < occurred_before,
+            ChangeRecord.status.not_in([s.value for s in OPEN]),
             ~exists(select(PendingItem.id).where(PendingItem.change_id == ChangeRecord.id)),
         )
     )
@@ -46,7 +53,9 @@ async def purge_unreferenced(session: AsyncSession, occurred_before: datetime) -
 
 
 async def latest_for_topic(session: AsyncSession, topic: str, limit: int) -> list[ChangeRecord]:
-    """Return a topic's newest stored changes, newest first.
+    """Return a topic's newest changes people were told of, newest first.
+
+    Changes on the desk and minor ones are left out: a feed says only what alerts said.
 
     ``topics`` is a JSON list; matching its text against the quoted slug is exact because a slug
     is only lower-case letters, digits and hyphens (``shared.catalogue.is_slug``), and it reads
@@ -54,7 +63,10 @@ async def latest_for_topic(session: AsyncSession, topic: str, limit: int) -> lis
     """
     rows = await session.scalars(
         select(ChangeRecord)
-        .where(cast(ChangeRecord.topics, String).contains(f'"{topic}"', autoescape=True))
+        .where(
+            cast(ChangeRecord.topics, String).contains(f'"{topic}"', autoescape=True),
+            ChangeRecord.status.in_([s.value for s in TOLD]),
+        )
         .order_by(ChangeRecord.occurred_at.desc(), ChangeRecord.id)
         .limit(limit)
     )

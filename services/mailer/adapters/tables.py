@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.mailer.domain.ledger import OPEN_STATUSES
+from services.mailer.domain.review import ChangeStatus
 from shared.db import Base, BigId, UTCDateTime
 from shared.events import ContentChanged
 
@@ -43,10 +44,23 @@ class ChangeRecord(Base):
     published: Mapped[date | None] = mapped_column(Date)
     updated: Mapped[date | None] = mapped_column(Date)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Review (domain.review, docs/decisions/0013): a ChangeStatus; the note mails show instead
+    # of the summary; the version an editor's decision must name, so two editors cannot both win.
+    status: Mapped[str] = mapped_column(
+        String(10), index=True, server_default=ChangeStatus.PUBLISHED.value
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    diff_url: Mapped[str | None] = mapped_column(String(2000))  # the admin's diff of the change
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @classmethod
-    def of(cls, event: ContentChanged) -> ChangeRecord:
-        """Return the mailer's record of a content.changed event."""
+    def of(
+        cls, event: ContentChanged, status: ChangeStatus = ChangeStatus.PUBLISHED
+    ) -> ChangeRecord:
+        """Return the mailer's record of a content.changed event, arriving with ``status``."""
         return cls(
             id=event.event_id,
             source_url=event.source_url,
@@ -58,6 +72,10 @@ class ChangeRecord(Base):
             published=event.published,
             updated=event.updated,
             occurred_at=event.occurred_at,
+            status=status.value,
+            note=event.note,
+            diff_url=event.diff_url,
+            version=0,
         )
 
 

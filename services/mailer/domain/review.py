@@ -1,0 +1,108 @@
+"""The rules of review: what becomes of a change when it arrives and when an editor decides.
+
+A source in review mode has its changes held by the mailer until an editor decides on the
+editor's desk (docs/decisions/0013). Pure functions: the statements are in ``adapters/reviews``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+from shared.vocabulary import ReviewMode
+
+# The longest change note an editor may write; a mail is not the place for an article.
+MAX_NOTE: Final = 5000
+
+
+class ChangeStatus(StrEnum):
+    """Where a stored change stands: sent out, waiting for an editor, or decided."""
+
+    PUBLISHED = "published"  # went out as detected: its source is in automatic mode
+    WAITING = "waiting"  # on the desk; nobody has decided yet
+    HELD = "held"  # an editor keeps it back for now; it stays on the desk
+    APPROVED = "approved"  # an editor let it go out, with the note they approved
+    MINOR = "minor"  # recorded, nobody alerted (an editor's or the publisher's call)
+
+
+class Decision(StrEnum):
+    """What an editor can do with a change on the desk."""
+
+    APPROVE = "approve"
+    MINOR = "minor"
+    HOLD = "hold"
+
+
+# On the desk: an editor may still decide.
+OPEN: Final[frozenset[ChangeStatus]] = frozenset({ChangeStatus.WAITING, ChangeStatus.HELD})
+# Told to people: alerts and digests carried it, and the topic's feed shows it.
+TOLD: Final[frozenset[ChangeStatus]] = frozenset({ChangeStatus.PUBLISHED, ChangeStatus.APPROVED})
+
+_AFTER: Final[dict[Decision, ChangeStatus]] = {
+    Decision.APPROVE: ChangeStatus.APPROVED,
+    Decision.MINOR: ChangeStatus.MINOR,
+    Decision.HOLD: ChangeStatus.HELD,
+}
+
+
+class ReviewRefused(ValueError):
+    """A decision cannot be taken; ``reason`` is the word the desk shows."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def status_on_arrival(mode: ReviewMode | None, *, minor: bool) -> ChangeStatus:
+    """Return how a change arrives: minor ones alert nobody, review sources wait on the desk.
+
+    A source the catalogue no longer knows (``mode`` None: removed since the poll) goes out as
+    before review existed, so nobody misses a change for an editor's catalogue edit.
+    """
+    if minor:
+        return ChangeStatus.MINOR
+    if mode is ReviewMode.REVIEW:
+        return ChangeStatus.WAITING
+    return ChangeStatus.PUBLISHED
+
+
+def status_after(current: ChangeStatus, decision: Decision) -> ChangeStatus:
+    """Return the status a decision leads to; refuse one on a change already decided."""
+    if current not in OPEN:
+        raise ReviewRefused("already_decided")
+    return _AFTER[decision]
+
+
+def clean_note(text: str | None) -> str | None:
+    """Return an editor's note with its lines' outer spaces gone; None when nothing is left.
+
+    Blank lines between paragraphs are kept: mails show a note's paragraphs as it was written.
+    """
+    if text is None:
+        return None
+    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    cleaned = "\n".join(lines).strip()
+    if len(cleaned) > MAX_NOTE:
+        raise ReviewRefused("note_too_long")
+    return cleaned or None
+
+
+def shown_text(summary: str, note: str | None) -> str:
+    """Return what mails and feeds show of a change: the approved note, else the summary."""
+    return note if note else summary
+
+
+def is_overdue(
+    status: ChangeStatus,
+    arrived_at: datetime,
+    now: datetime,
+    *,
+    after: timedelta,
+    reminded_at: datetime | None,
+) -> bool:
+    """Tell whether the topic's editors are owed their one reminder about a waiting change.
+
+    A held change is not overdue: an editor has looked at it and chose to wait.
+    """
+    return status is ChangeStatus.WAITING and reminded_at is None and now - arrived_at >= after

@@ -1,0 +1,217 @@
+"""Review mode in the mailer: a change of a review source waits, then goes out once, as decided.
+
+Real database (SQLite and PostgreSQL) and a real SMTP server on loopback; the decisions go
+through the mailer's ``command_api`` as the editor's desk sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from services.admin import catalogue as admin_catalogue
+from services.mailer import command_api, read_api
+from services.mailer.adapters.tables import PendingItem
+from shared.catalogue import parse_catalogue_text
+from shared.db import transaction
+from tests.integration.mailer.harness import CATALOGUE, Harness, on
+
+NOW = "kari@example.org"
+DAILY = "ola@example.org"
+REVIEWED = "https://www.fhi.no/norge-i-verden/"  # the source harness.change() reports from
+
+REVIEW_CATALOGUE = (
+    CATALOGUE
+    + f"""
+[[sources]]
+url = "{REVIEWED}"
+kind = "page"
+topics = ["norge-i-verden"]
+mode = "review"
+"""
+)
+
+
+async def _review_mode(harness: Harness) -> None:
+    wanted = parse_catalogue_text(REVIEW_CATALOGUE, "test")
+    async with transaction(harness.runtime.sessions) as session:
+        await admin_catalogue.apply(
+            session,
+            wanted,
+            actor="test",
+            client="127.0.0.1",
+            origin="test",
+            now=harness.clock.now(),
+        )
+    await harness.relay()
+
+
+async def _pending(harness: Harness, change_id: uuid.UUID) -> int:
+    async with harness.runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(PendingItem).where(PendingItem.change_id == change_id)
+        )
+    return int(count or 0)
+
+
+async def _decide(
+    harness: Harness, change_id: uuid.UUID, decision: str, version: int, note: str | None = None
+) -> command_api.Decided:
+    return await command_api.decide_change(
+        harness.runtime,
+        change_id,
+        command_api.Decision(decision),
+        version=version,
+        note=note,
+        actor="redaktor",
+    )
+
+
+@pytest.fixture
+async def reviewed(harness: Harness) -> Harness:
+    await _review_mode(harness)
+    await harness.subscribe(NOW)
+    await harness.subscribe(DAILY, frequency="daily")
+    await harness.seeded()
+    return harness
+
+
+async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_note(
+    reviewed: Harness,
+) -> None:
+    harness = reviewed
+    event = await harness.change("Ny veileder", summary="Generert sammendrag.")
+    await harness.send_all()
+    assert harness.received() == [], "a change of a review source waits on the desk"
+    assert await _pending(harness, event.event_id) == 0
+    async with harness.runtime.sessions() as session:
+        desk = await read_api.changes_on_desk(session)
+        feed = await read_api.topic_changes(session, "norge-i-verden")
+    assert [(c.id, c.status, c.version) for c in desk] == [
+        (event.event_id, read_api.ChangeStatus.WAITING, 0)
+    ]
+    assert feed == [], "the feed shows only what people were told"
+
+    decided = await _decide(harness, event.event_id, "approve", 0, "  Fristen er flyttet.  ")
+    assert (decided.status, decided.version, decided.reached) == ("approved", 1, 2)
+    await harness.send_all()
+    (alert,) = harness.received()
+    assert alert.recipients == [NOW]
+    body = alert.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Fristen er flyttet." in text and "Generert sammendrag." not in text
+    assert await _pending(harness, event.event_id) == 1, "the daily person gets it in a digest"
+
+    with pytest.raises(command_api.ReviewRefused) as refused:
+        await _decide(harness, event.event_id, "approve", 1, "Igjen")
+    assert refused.value.reason == "already_decided"
+    await harness.send_all()
+    assert len(harness.received()) == 1, "approving twice sends once"
+    async with harness.runtime.sessions() as session:
+        assert await read_api.changes_on_desk(session) == []
+        (shown,) = await read_api.topic_changes(session, "norge-i-verden")
+        (done,) = await read_api.recent_decisions(session)
+    assert shown.summary == "Fristen er flyttet."
+    assert (done.decided_by, done.note) == ("redaktor", "Fristen er flyttet.")
+
+
+async def test_a_minor_change_alerts_nobody_and_is_recorded(reviewed: Harness) -> None:
+    harness = reviewed
+    event = await harness.change("Skrivefeil rettet")
+    decided = await _decide(harness, event.event_id, "minor", 0, "Skrivefeil.")
+    assert (decided.status, decided.reached) == ("minor", 0)
+    await harness.send_all()
+    assert harness.received() == []
+    assert await _pending(harness, event.event_id) == 0
+    async with harness.runtime.sessions() as session:
+        recorded = await read_api.change_on_desk(session, event.event_id)
+        assert await read_api.topic_changes(session, "norge-i-verden") == []
+    assert recorded is not None and recorded.status == "minor" and not recorded.is_open
+    with pytest.raises(command_api.ReviewRefused):
+        await _decide(harness, event.event_id, "approve", 1)
+    await harness.send_all()
+    assert harness.received() == []
+
+
+async def test_a_hold_keeps_the_change_on_the_desk_with_its_draft_note(reviewed: Harness) -> None:
+    harness = reviewed
+    event = await harness.change("Ny tabell")
+    held = await _decide(harness, event.event_id, "hold", 0, "Utkast")
+    assert (held.status, held.version) == ("held", 1)
+    await harness.send_all()
+    assert harness.received() == []
+    async with harness.runtime.sessions() as session:
+        (on_desk,) = await read_api.changes_on_desk(session)
+    assert (on_desk.status, on_desk.note, on_desk.version) == ("held", "Utkast", 1)
+    with pytest.raises(command_api.ReviewRefused) as stale:
+        await _decide(harness, event.event_id, "approve", 0)  # the version before the hold
+    assert stale.value.reason == "already_decided"
+    await _decide(harness, event.event_id, "approve", 1, "Endelig tekst")
+    await harness.send_all()
+    assert [m.recipients for m in harness.received()] == [[NOW]]
+
+
+async def test_two_editors_deciding_at_once_one_wins_the_other_is_told(reviewed: Harness) -> None:
+    harness = reviewed
+    event = await harness.change("Samtidig")
+    outcomes = await asyncio.gather(
+        _decide(harness, event.event_id, "approve", 0, "Fra redaktør A"),
+        _decide(harness, event.event_id, "minor", 0, "Fra redaktør B"),
+        return_exceptions=True,
+    )
+    won = [o for o in outcomes if isinstance(o, command_api.Decided)]
+    lost = [o for o in outcomes if isinstance(o, command_api.ReviewRefused)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert lost[0].reason == "already_decided"
+    await harness.send_all()
+    expected = 1 if won[0].status == "approved" else 0
+    assert len(harness.received()) == expected
+
+
+@on("sqlite")
+async def test_automatic_sources_still_send_at_once_and_a_minor_push_alerts_nobody(
+    reviewed: Harness,
+) -> None:
+    harness = reviewed
+    await harness.change("Vaksiner: ny side", topics=("vaksiner",))  # vaksiner is automatic
+    await harness.subscribe("per@example.org", topics=("vaksiner",))
+    await harness.seeded()
+    await harness.change("Vaksiner: endret", topics=("vaksiner",))
+    minor = await harness.change("Vaksiner: komma", topics=("vaksiner",), minor=True)
+    await harness.send_all()
+    assert [m.recipients for m in harness.received()] == [["per@example.org"]]
+    async with harness.runtime.sessions() as session:
+        stored = await read_api.change_on_desk(session, minor.event_id)
+    assert stored is not None and stored.status == "minor"
+
+
+@on("sqlite")
+async def test_the_audit_callback_runs_in_the_deciding_transaction(reviewed: Harness) -> None:
+    harness = reviewed
+    event = await harness.change("Revidert")
+    seen: list[command_api.Decided] = []
+    with pytest.raises(RuntimeError):
+
+        def failing_audit(_session: object, decided: command_api.Decided) -> None:
+            seen.append(decided)
+            raise RuntimeError("the audit log is unwritable")
+
+        await command_api.decide_change(
+            harness.runtime,
+            event.event_id,
+            command_api.Decision.APPROVE,
+            version=0,
+            note=None,
+            actor="redaktor",
+            audit=failing_audit,
+        )
+    assert len(seen) == 1
+    await harness.send_all()
+    assert harness.received() == [], "no record, no decision"
+    async with harness.runtime.sessions() as session:
+        (still,) = await read_api.changes_on_desk(session)
+    assert (still.status, still.version) == ("waiting", 0)

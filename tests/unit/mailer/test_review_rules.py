@@ -1,0 +1,94 @@
+"""The rules of review: how a change arrives, what each decision leads to, notes, reminders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.mailer.domain.review import (
+    MAX_NOTE,
+    OPEN,
+    ChangeStatus,
+    Decision,
+    ReviewRefused,
+    clean_note,
+    is_overdue,
+    shown_text,
+    status_after,
+    status_on_arrival,
+)
+from shared.vocabulary import ReviewMode
+
+T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("mode", "minor", "expected"),
+    [
+        (ReviewMode.AUTOMATIC, False, ChangeStatus.PUBLISHED),
+        (ReviewMode.REVIEW, False, ChangeStatus.WAITING),
+        (ReviewMode.AUTOMATIC, True, ChangeStatus.MINOR),
+        (ReviewMode.REVIEW, True, ChangeStatus.MINOR),
+        (None, False, ChangeStatus.PUBLISHED),  # a source removed since the poll: as before
+    ],
+)
+def test_a_change_arrives_published_waiting_or_minor(
+    mode: ReviewMode | None, minor: bool, expected: ChangeStatus
+) -> None:
+    assert status_on_arrival(mode, minor=minor) is expected
+
+
+@pytest.mark.parametrize("current", sorted(OPEN))
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [
+        (Decision.APPROVE, ChangeStatus.APPROVED),
+        (Decision.MINOR, ChangeStatus.MINOR),
+        (Decision.HOLD, ChangeStatus.HELD),
+    ],
+)
+def test_an_open_change_takes_any_decision(
+    current: ChangeStatus, decision: Decision, expected: ChangeStatus
+) -> None:
+    assert status_after(current, decision) is expected
+
+
+@pytest.mark.parametrize(
+    "current", [ChangeStatus.PUBLISHED, ChangeStatus.APPROVED, ChangeStatus.MINOR]
+)
+@pytest.mark.parametrize("decision", list(Decision))
+def test_a_decided_change_refuses_another_decision(
+    current: ChangeStatus, decision: Decision
+) -> None:
+    with pytest.raises(ReviewRefused) as refused:
+        status_after(current, decision)
+    assert refused.value.reason == "already_decided"
+
+
+def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:
+    assert clean_note("  Første.  \r\n\r\n  Andre.  ") == "Første.\n\nAndre."
+    assert clean_note(" \n \t ") is None
+    assert clean_note(None) is None
+    assert clean_note("x" * MAX_NOTE) == "x" * MAX_NOTE
+    with pytest.raises(ReviewRefused) as refused:
+        clean_note("x" * (MAX_NOTE + 1))
+    assert refused.value.reason == "note_too_long"
+
+
+def test_mails_show_the_note_when_there_is_one() -> None:
+    assert shown_text("Generert.", "Godkjent.") == "Godkjent."
+    assert shown_text("Generert.", None) == "Generert."
+    assert shown_text("Generert.", "") == "Generert."
+
+
+def test_only_a_waiting_unreminded_change_past_the_time_is_overdue() -> None:
+    after = timedelta(hours=4)
+    late = T0 + after
+    assert is_overdue(ChangeStatus.WAITING, T0, late, after=after, reminded_at=None)
+    assert not is_overdue(
+        ChangeStatus.WAITING, T0, late - timedelta(seconds=1), after=after, reminded_at=None
+    )
+    assert not is_overdue(ChangeStatus.WAITING, T0, late, after=after, reminded_at=late)
+    assert not is_overdue(ChangeStatus.HELD, T0, late, after=after, reminded_at=None)
+    assert not is_overdue(ChangeStatus.APPROVED, T0, late, after=after, reminded_at=None)
