@@ -29,6 +29,7 @@ from services.admin.entrypoints import (
     api,
     catalogue_pages,
     consent_pages,
+    desk_pages,
     editor_pages,
     erasure_pages,
     operations,
@@ -100,6 +101,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(operations.router)
     app.include_router(catalogue_pages.router)
     app.include_router(editor_pages.router)
+    app.include_router(desk_pages.router)
     app.include_router(preview_pages.router)
     app.include_router(api.router)
     mount_static(app)

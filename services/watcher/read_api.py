@@ -14,6 +14,7 @@ from services.watcher.adapters.source_reads import (
     source_url,
     sources_failing_first,
 )
+from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
@@ -104,6 +105,15 @@ async def source_snapshots(
         url,
         tuple(SnapshotInfo(i, taken_at, title) for i, taken_at, title in rows),
     )
+
+
+async def change_diff(session: AsyncSession, diff_url: str | None) -> str | None:
+    """Return the unified diff a change's ``diff_url`` points at; None if there is none to show
+    (a pushed change, or snapshots gone with retention)."""
+    pair = snapshots_of_diff_url(diff_url) if diff_url else None
+    if pair is None:
+        return None
+    return await snapshot_diff(session, *pair)
 
 
 async def snapshot_diff(

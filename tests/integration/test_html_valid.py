@@ -17,9 +17,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from services.admin import catalogue as catalogue_commands
+from services.mailer.adapters import changes
 from services.mailer.domain.message import (
     RecipientLinks,
     RenderedMail,
@@ -32,10 +34,11 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
+from services.mailer.domain.review import ChangeStatus
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from shared.brand import Brand
 from shared.catalogue import Topic
-from shared.events import SourceFailing, SourceRecovered
+from shared.events import ContentChanged, SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
@@ -97,6 +100,11 @@ ADMIN_PAGES = [
     "admin topic",
     "admin audit",
     "admin operations",
+    "admin desk",
+    "admin desk change",
+    "admin desk change decided",
+    "admin desk decision refused",
+    "admin desk with a decision",
     "admin diff",
     "admin users",
     "admin password",
@@ -313,7 +321,40 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             edit = await client.get("/admin/sources", params={"edit": "https://example.org/side"})
             assert edit.status_code == 200
             pages["admin source edit"] = edit.text
+            pages.update(await _desk_pages(h, client, source, (first, third)))
     site.stop()
+    return pages
+
+
+async def _desk_pages(
+    h: admin.Harness, client: httpx.AsyncClient, source: int, snapshots: tuple[int, int]
+) -> dict[str, str]:
+    """The editor's desk: the list, a change with its side-by-side diff, decided, refused."""
+    event = ContentChanged(
+        source_id=source,
+        source_url="https://example.org/side",
+        kind="page",
+        topics=(admin.TOPIC,),
+        title="Norge i verden <oppdatert>",
+        url="https://example.org/side",
+        summary="Nytt avsnitt om «global helse».",
+        diff_url=f"http://x/admin/sources/{source}/diff?from={snapshots[0]}&to={snapshots[1]}",
+    )
+    async with h.runtime.sessions() as session, session.begin():
+        await changes.store(session, event, ChangeStatus.WAITING)
+    pages = {"admin desk": (await client.get("/admin/desk")).text}
+    path = f"/admin/desk/{event.event_id}"
+    detail = await client.get(f"{path}?lang=en")
+    assert "<del>" in detail.text and "<ins>" in detail.text, "the diff is shown side by side"
+    pages["admin desk change"] = detail.text
+    data = {"csrf_token": csrf(detail.text), "decision": "approve", "version": "0", "note": "Ny"}
+    approved = await client.post(path, data=data)
+    assert approved.status_code == 303
+    pages["admin desk change decided"] = (await client.get(approved.headers["location"])).text
+    late = await client.post(path, data=data)
+    assert late.status_code == 409
+    pages["admin desk decision refused"] = late.text
+    pages["admin desk with a decision"] = (await client.get("/admin/desk?lang=nn")).text
     return pages
 
 

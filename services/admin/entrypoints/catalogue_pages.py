@@ -17,7 +17,7 @@ from services.admin.catalogue import SourceRows
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from shared.catalogue import CatalogueError, format_interval
 from shared.db import transaction
-from shared.vocabulary import SourceKind
+from shared.vocabulary import ReviewMode, SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -31,7 +31,14 @@ async def _page(
     context: dict[str, Any] = {
         "error": None,
         "detail": None,
-        "form": {"url": "", "kind": "page", "interval": "15m", "selector": "", "ignore": ""},
+        "form": {
+            "url": "",
+            "kind": "page",
+            "interval": "15m",
+            "selector": "",
+            "ignore": "",
+            "mode": ReviewMode.AUTOMATIC.value,
+        },
         "chosen": [],
         "original": None,
     }
@@ -44,6 +51,7 @@ async def _page(
         sources=current.sources,
         topics=[(t.slug, t.title_in(language)) for t in current.topics],
         kinds=list(SourceKind),
+        modes=list(ReviewMode),
         **context,
     )
 
@@ -65,6 +73,7 @@ async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLR
         "interval": format_interval(found.interval),
         "selector": found.selector or "",
         "ignore": "\n".join(found.ignore),
+        "mode": found.mode.value,
     }
     return await _page(
         request, admin, actor, form=form, chosen=list(found.topics), original=found.url
@@ -115,10 +124,14 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     }
     if selector := fields.get("selector", "").strip():
         entry["selector"] = selector
+    # A wrong mode is refused by the catalogue's check, naming the field, like any other.
+    entry["mode"] = fields.get("mode", "") or ReviewMode.AUTOMATIC.value
     ignore = [line.strip() for line in fields.get("ignore", "").splitlines() if line.strip()]
     if ignore:
         entry["ignore"] = ignore
-    shown = {k: fields.get(k, "") for k in ("url", "kind", "interval", "selector", "ignore")}
+    shown = {
+        k: fields.get(k, "") for k in ("url", "kind", "interval", "selector", "ignore", "mode")
+    }
 
     original = fields.get("original") or None
 

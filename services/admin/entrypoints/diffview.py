@@ -1,4 +1,5 @@
-"""Turn a unified diff into lines the diff page marks in words and signs, not colour alone."""
+"""Turn a unified diff into lines the diff pages mark in words and signs, not colour alone:
+one column (a source's snapshots) or two side by side (a change on the editor's desk)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,51 @@ def diff_lines(unified: str) -> list[DiffLine]:
         else:
             lines.append(DiffLine("context", raw[1:] if raw.startswith(" ") else raw))
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class SideBySide:
+    """One row of a side-by-side diff: the older text on the left, the newer on the right.
+
+    ``hunk`` rows carry the position line in ``left``; a side is None where the other side's
+    line has no counterpart (added or removed outright).
+    """
+
+    kind: Literal["context", "changed", "hunk"]
+    left: str | None
+    right: str | None
+
+
+def side_by_side(lines: list[DiffLine]) -> list[SideBySide]:
+    """Pair a diff's removed lines with the added lines that follow them, row by row."""
+    rows: list[SideBySide] = []
+    removed: list[str] = []
+    added: list[str] = []
+
+    def flush() -> None:
+        for index in range(max(len(removed), len(added))):
+            rows.append(
+                SideBySide(
+                    "changed",
+                    removed[index] if index < len(removed) else None,
+                    added[index] if index < len(added) else None,
+                )
+            )
+        removed.clear()
+        added.clear()
+
+    for line in lines:
+        if line.kind == "removed":
+            if added:  # a removal after additions starts a new block
+                flush()
+            removed.append(line.text)
+        elif line.kind == "added":
+            added.append(line.text)
+        else:
+            flush()
+            if line.kind == "hunk":
+                rows.append(SideBySide("hunk", line.text, None))
+            else:
+                rows.append(SideBySide("context", line.text, line.text))
+    flush()
+    return rows

@@ -75,6 +75,22 @@ MESSAGES: Final[dict[str, str]] = {
     "mail_topic_ended": N_("Last mail of a topic that has ended"),
     "mail_operator_failing": N_("Notice to operators: a source fails"),
     "mail_operator_recovered": N_("Notice to operators: a source works again"),
+    # Review modes of a source (shared.vocabulary.ReviewMode).
+    "mode_automatic": N_("At once, as detected"),
+    "mode_review": N_("After an editor's review on the desk"),
+    # The editor's desk: why a decision was not taken (mailer.command_api.ReviewRefused).
+    "already_decided": N_(
+        "Another editor decided on this change first. Here is what they decided; "
+        "your decision was not taken."
+    ),
+    "note_too_long": N_("The change note is longer than 5,000 characters."),
+    "change_not_found": N_("No such change on the desk."),
+    # What a change on the desk is (mailer.read_api.ChangeStatus) and what was done with it.
+    "status_waiting": N_("Waiting for review"),
+    "status_held": N_("Held"),
+    "status_approved": N_("Approved and sent"),
+    "status_minor": N_("Minor: nobody alerted"),
+    "status_published": N_("Sent as detected"),
     # Source kinds (shared.vocabulary.SourceKind).
     "page": N_("Web page"),
     "feed": N_("Feed (RSS or Atom)"),
@@ -97,6 +113,7 @@ MESSAGES: Final[dict[str, str]] = {
         "The consent ledger keeps the history under the keyed code."
     ),
     # Digest rhythms and runs on the operations page.
+    "immediate": N_("Immediately"),
     "daily": N_("Daily"),
     "weekly": N_("Weekly"),
     "running": N_("running"),

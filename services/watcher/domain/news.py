@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -71,6 +72,15 @@ def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] 
 def diff_url(admin_url: str, source_id: int, old_snapshot_id: int, new_snapshot_id: int) -> str:
     """Return the admin page that shows what changed between two snapshots."""
     return f"{admin_url}/sources/{source_id}/diff?from={old_snapshot_id}&to={new_snapshot_id}"
+
+
+_DIFF_URL = re.compile(r"/sources/(\d{1,18})/diff\?from=(\d{1,18})&to=(\d{1,18})$")
+
+
+def snapshots_of_diff_url(url: str) -> tuple[int, int, int] | None:
+    """Return (source id, older snapshot id, newer snapshot id) of a ``diff_url``, or None."""
+    match = _DIFF_URL.search(url)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
 def change_events(

@@ -1,0 +1,171 @@
+"""The editor's desk: changes of sources in review mode, and the editor's decision on each.
+
+The mailer holds the changes and takes the decisions (its ``read_api`` and ``command_api``,
+docs/decisions/0013); this page shows what an editor needs to decide (the side-by-side diff,
+the generated summary, the page's dates, how many people it would reach now) and records each
+decision in the audit log in the transaction that takes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, language_of, posted_form
+from services.admin.entrypoints.diffview import diff_lines, side_by_side
+from services.mailer import command_api as mailer_commands
+from services.mailer import read_api as mailer
+from services.subscriptions import read_api as subscriptions
+from services.watcher import read_api as watcher
+from shared.vocabulary import Frequency
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+DECISIONS = {d.value: d for d in mailer_commands.Decision}
+# Refusals of a decision and the status they answer with.
+_REFUSAL_STATUS = {"already_decided": 409, "not_found": 404, "note_too_long": 400}
+
+
+def _change_id(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+@router.get("/desk", response_class=HTMLResponse)
+async def desk(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
+    """List the changes waiting for review, the longest waiting first, and the last decisions."""
+    async with admin.runtime.sessions() as session:
+        waiting = await mailer.changes_on_desk(session)
+        decided = await mailer.recent_decisions(session)
+    return admin.render(
+        request,
+        "desk.html",
+        actor=actor.principal,
+        waiting=waiting,
+        decided=decided,
+        topic_title=_topic_titles(admin, request),
+    )
+
+
+@router.get("/desk/{raw_id}", response_class=HTMLResponse)
+async def desk_change(
+    raw_id: str, request: Request, admin: AdminDep, actor: EditorPage
+) -> HTMLResponse:
+    """Show one change with what an editor needs to decide, and the decision form."""
+    return await _change_page(request, admin, actor, raw_id)
+
+
+@router.post("/desk/{raw_id}", response_class=HTMLResponse)
+async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPage) -> Response:
+    """Approve, hold or mark minor a change, if it is still at the version the editor saw."""
+    change_id = _change_id(raw_id)
+    fields = await posted_form(request, admin)
+    if fields is None:
+        return await _change_page(request, admin, actor, raw_id, status=400, error="bad_form")
+    decision = DECISIONS.get(fields.get("decision", ""))
+    version = fields.get("version", "")
+    # Read whole: posted_form cuts fields at 1,000 characters, and a note may have up to 5,000
+    # (a longer one is refused, never cut short).
+    raw_note = (await request.form()).get("note")
+    note = raw_note if isinstance(raw_note, str) else ""
+    if change_id is None:
+        return await _change_page(request, admin, actor, raw_id, status=404)
+    if decision is None or not version.isdigit() or len(version) > 9:
+        return await _change_page(
+            request, admin, actor, raw_id, status=400, error="bad_form", note=note
+        )
+
+    def audit(session: AsyncSession, decided: mailer_commands.Decided) -> None:
+        actor.record(
+            session,
+            f"change_{decided.status.value}",
+            target=str(decided.change_id),
+            details={"version": decided.version, "reached": decided.reached},
+        )
+
+    try:
+        await mailer_commands.decide_change(
+            admin.runtime,
+            change_id,
+            decision,
+            version=int(version),
+            note=note,
+            actor=actor.principal.name,
+            audit=audit,
+        )
+    except mailer_commands.ReviewRefused as refused:
+        await _record_refusal(admin, actor, change_id, refused.reason)
+        reason = "change_not_found" if refused.reason == "not_found" else refused.reason
+        return await _change_page(
+            request,
+            admin,
+            actor,
+            raw_id,
+            status=_REFUSAL_STATUS.get(refused.reason, 400),
+            error=reason,
+            note=note,
+        )
+    query = request.url.query
+    return RedirectResponse(
+        f"/admin/desk/{change_id}?{query}" if query else f"/admin/desk/{change_id}", 303
+    )
+
+
+async def _record_refusal(admin: AdminDep, actor: Actor, change_id: uuid.UUID, reason: str) -> None:
+    # A decision that lost a race is an action too: the log shows who tried what, and when.
+    async with admin.runtime.sessions() as session, session.begin():
+        actor.record(
+            session, "change_decision_refused", target=str(change_id), details={"reason": reason}
+        )
+
+
+async def _change_page(
+    request: Request,
+    admin: AdminDep,
+    actor: EditorPage,
+    raw_id: str,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    note: str | None = None,
+) -> HTMLResponse:
+    change_id = _change_id(raw_id)
+    async with admin.runtime.sessions() as session:
+        change = await mailer.change_on_desk(session, change_id) if change_id else None
+        if change is None:
+            return admin.render(
+                request,
+                "forbidden.html",
+                status_code=404,
+                actor=actor.principal,
+                message="change_not_found",
+            )
+        reach = await subscriptions.reach_by_frequency(session, change.topics)
+        unified = await watcher.change_diff(session, change.diff_url)
+    context: dict[str, Any] = {
+        "actor": actor.principal,
+        "change": change,
+        "error": error,
+        "note": note if note is not None else (change.note or change.summary),
+        "reach": [(f.value, reach.get(f.value, 0)) for f in Frequency],
+        "reach_total": sum(reach.values()),
+        "rows": side_by_side(diff_lines(unified)) if unified is not None else None,
+        "topic_title": _topic_titles(admin, request),
+        "max_note": mailer_commands.MAX_NOTE,
+    }
+    return admin.render(request, "desk_change.html", status_code=status, **context)
+
+
+def _topic_titles(admin: AdminDep, request: Request) -> Any:
+    language = language_of(request)
+
+    def title(slug: str) -> str:
+        topic = admin.runtime.catalogue.topic(slug)
+        return topic.title_in(language) if topic else slug
+
+    return title
