@@ -128,7 +128,7 @@ class Source(BaseModel):
     ignore: tuple[str, ...] = ()
     # A paused source keeps its place and state in the catalogue but is not polled.
     paused: bool = False
-    # "review": each change waits on the editor's desk until an editor decides (docs 0013).
+    # "review": each change waits on the editor's desk until an editor decides (docs 0014).
     mode: ReviewMode = ReviewMode.AUTOMATIC
 
     @field_validator("url")

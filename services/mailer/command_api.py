@@ -1,6 +1,6 @@
 """The decisions the editor's desk (the admin) takes on changes the mailer holds for review.
 
-Synchronous on purpose (docs/decisions/0013): the editor who loses a race with another is told
+Synchronous on purpose (docs/decisions/0014): the editor who loses a race with another is told
 at once, on the page, rather than finding out later that their decision came second.
 """
 

@@ -1,6 +1,6 @@
 """What the editor's desk reads from the mailer: changes held for review and decisions taken.
 
-Published through ``read_api``; decisions go through ``command_api`` (docs/decisions/0013).
+Published through ``read_api``; decisions go through ``command_api`` (docs/decisions/0014).
 """
 
 from __future__ import annotations

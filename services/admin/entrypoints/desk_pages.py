@@ -1,7 +1,7 @@
 """The editor's desk: changes of sources in review mode, and the editor's decision on each.
 
 The mailer holds the changes and takes the decisions (its ``read_api`` and ``command_api``,
-docs/decisions/0013); this page shows what an editor needs to decide (the side-by-side diff,
+docs/decisions/0014); this page shows what an editor needs to decide (the side-by-side diff,
 the generated summary, the page's dates, how many people it would reach now) and records each
 decision in the audit log in the transaction that takes it.
 """

@@ -44,7 +44,7 @@ class ChangeRecord(Base):
     published: Mapped[date | None] = mapped_column(Date)
     updated: Mapped[date | None] = mapped_column(Date)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    # Review (domain.review, docs/decisions/0013): a ChangeStatus; the note mails show instead
+    # Review (domain.review, docs/decisions/0014): a ChangeStatus; the note mails show instead
     # of the summary; the version an editor's decision must name, so two editors cannot both win.
     status: Mapped[str] = mapped_column(
         String(10), index=True, server_default=ChangeStatus.PUBLISHED.value

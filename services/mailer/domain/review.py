@@ -1,7 +1,7 @@
 """The rules of review: what becomes of a change when it arrives and when an editor decides.
 
 A source in review mode has its changes held by the mailer until an editor decides on the
-editor's desk (docs/decisions/0013). Pure functions: the statements are in ``adapters/reviews``.
+editor's desk (docs/decisions/0014). Pure functions: the statements are in ``adapters/reviews``.
 """
 
 from __future__ import annotations
