@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 
 
 @dataclass
@@ -26,6 +27,8 @@ class FixtureSite:
 
     resources: dict[str, Resource] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # When each of ``requests`` arrived (time.monotonic()), in the same order.
+    arrivals: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -39,6 +42,20 @@ class FixtureSite:
         with self.lock:
             return sum(1 for p, _ in self.requests if p == path)
 
+    def gaps(self, path: str) -> list[float]:
+        """Return the seconds between consecutive requests to a path."""
+        times = [at for at, _ in self.visits(path)]
+        return [later - earlier for earlier, later in pairwise(times)]
+
+    def visits(self, path: str) -> list[tuple[float, dict[str, str]]]:
+        """Return when each request to a path arrived (time.monotonic()) and its headers."""
+        with self.lock:
+            return [
+                (at, headers)
+                for at, (p, headers) in zip(self.arrivals, self.requests, strict=True)
+                if p == path
+            ]
+
     def start(self) -> None:
         """Serve on 127.0.0.1 and a free port."""
         site = self
@@ -47,6 +64,7 @@ class FixtureSite:
             def do_GET(self) -> None:
                 with site.lock:
                     site.requests.append((self.path, dict(self.headers)))
+                    site.arrivals.append(time.monotonic())
                     resource = site.resources.get(self.path)
                 if resource is None:
                     self.send_error(404)

@@ -88,6 +88,11 @@ class VarselProcess:
         """Return the process id while it runs."""
         return self._process.pid if self._process is not None else None
 
+    @property
+    def running(self) -> bool:
+        """Tell whether the process has been started and has not exited."""
+        return self._process is not None and self._process.poll() is None
+
     def kill(self) -> None:
         """Kill with SIGKILL, as a crash or an out-of-memory kill would, and reap it."""
         if self._process is not None and self._process.poll() is None:
