@@ -99,6 +99,24 @@ class SourceRecovered(_SourceStatus):
     version: ClassVar[int] = 1
 
 
+class PageRemoved(Event):
+    """An editor confirmed that a watched page is gone (it answered only 404 or 410 for days).
+
+    Its followers get one notice, naming where the page led before, if it redirected.
+    """
+
+    name: ClassVar[str] = "page.removed"
+    version: ClassVar[int] = 1
+
+    source_id: int
+    source_url: str
+    title: str
+    topics: tuple[str, ...]
+    # Since when every answer was 404 or 410: with the source, it names this disappearance.
+    missing_since: datetime
+    moved_to: str | None = None
+
+
 class SignupRequested(Event):
     """Someone asked for alerts; a confirmation mail must go out (double opt-in)."""
 
@@ -163,7 +181,9 @@ class SubscriberErased(Event):
     subscriber_id: UUID
 
 
-DeliveryKindName = Literal["confirm", "manage_link", "alert", "digest", "topic_ended"]
+DeliveryKindName = Literal[
+    "confirm", "manage_link", "alert", "digest", "topic_ended", "page_removed"
+]
 # How a report reached varsel: the inbound SMTP listener or a provider's webhook.
 ReportChannel = Literal["smtp", "webhook"]
 
@@ -251,6 +271,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ContentChanged,
         SourceFailing,
         SourceRecovered,
+        PageRemoved,
         SignupRequested,
         ManageLinkRequested,
         SubscriberConfirmed,

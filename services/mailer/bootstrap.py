@@ -82,8 +82,8 @@ class Mailer:
             hour=settings.digest_hour,
             weekday=settings.digest_weekday,
         )
-        deps = Deps(settings, runtime.clock, self.sender, env)
-        consumers.subscribe(runtime.bus, deps, self.worker.wake)
+        self.deps = Deps(settings, runtime.clock, self.sender, env)  # the handlers' (and tests')
+        consumers.subscribe(runtime.bus, self.deps, self.worker.wake)
 
     async def housekeeping(self) -> dict[str, int]:
         """Delete finished deliveries, stored changes and outbox files past their periods (the

@@ -26,6 +26,7 @@ from shared.events import (
     CatalogueChanged,
     ContentChanged,
     ManageLinkRequested,
+    PageRemoved,
     PreferencesChanged,
     SignupRequested,
     SourceFailing,
@@ -93,6 +94,21 @@ async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueC
             await deliveries.queue_new(session, [r.subscriber_id for r in recipients], batch, now)
             total += len(recipients)
         log.info("mailer: topic %s ended; its last mail queued for %d subscribers", slug, total)
+
+
+async def page_removed(session: AsyncSession, deps: Deps, event: PageRemoved) -> None:
+    """Queue the notice that a page is gone to everyone following its topics, once each."""
+    batch = Batch.page_removed(event)
+    now = deps.clock.now()
+    total = 0
+    async for recipients in read_api.stream_recipients(
+        session, event.topics, batch_size=FANOUT_BATCH
+    ):
+        # One row per person however many of the topics they follow; the ledger's key keeps
+        # it to one mail per person however often the event is delivered.
+        await deliveries.queue_new(session, [r.subscriber_id for r in recipients], batch, now)
+        total += len(recipients)
+    log.info("mailer: source %d removed; notice queued for %d people", event.source_id, total)
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:

@@ -22,6 +22,7 @@ from services.mailer.domain.ledger import (
     DeliveryKind,
     DigestReference,
     ManageLinkReference,
+    PageRemovedReference,
     TopicEndedReference,
 )
 from services.mailer.domain.message import (
@@ -33,6 +34,7 @@ from services.mailer.domain.message import (
     render_manage_link,
     render_topic_ended,
 )
+from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import shown_text
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
@@ -108,6 +110,8 @@ class MailBuilder:
             wanted = self._alert(change, person)
         elif isinstance(reference, TopicEndedReference):
             wanted = self._topic_ended(reference.slug, context, person)
+        elif isinstance(reference, PageRemovedReference):
+            wanted = self._page_removed(reference, person)
         else:
             attached = context.digests.get(item.id, [])
             stored = [context.changes[c] for c in attached if c in context.changes]
@@ -200,6 +204,28 @@ class MailBuilder:
                 successor_url=(
                     f"{self._settings.base_url}/subscribe/{successor.slug}" if successor else None
                 ),
+                frequency=person.frequency,
+                list_id=self._settings.list_id,
+                **self._common,
+            ),
+        )
+
+    def _page_removed(
+        self, reference: PageRemovedReference, person: read_api.Addressee
+    ) -> RenderedMail | None:
+        followed = sorted(t for t in reference.topics if t in person.topics)
+        if not followed:
+            return None  # no longer follows any topic of the page
+        language = person.language
+        return self._cache.get(
+            (DeliveryKind.PAGE_REMOVED, reference.url, language, person.frequency, *followed),
+            lambda: render_page_removed(
+                self._env,
+                language=language,
+                page_title=reference.title,
+                page_url=reference.url,
+                moved_to=reference.moved_to,
+                topic_titles=[self._topic_title(t, language) for t in followed],
                 frequency=person.frequency,
                 list_id=self._settings.list_id,
                 **self._common,

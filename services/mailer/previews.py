@@ -1,7 +1,8 @@
 """Previews of every mail varsel sends, built by the mailer's own renderer from sample data.
 
 An editor or operator sees the HTML part, the text part and the headers of a confirmation,
-a manage link, an alert, a digest, the last mail of an ended topic or an operator notice in
+a manage link, an alert, a digest, the last mail of an ended topic, the notice that a page was
+removed or an operator notice in
 any language, exactly as a person would get it, with made-up links and a made-up address: no
 real person's data is read.
 """
@@ -30,6 +31,7 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
+from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from shared.events import SourceFailing, SourceRecovered
 from shared.i18n.templates import LocalisedTemplates
@@ -43,6 +45,7 @@ PREVIEW_KINDS: Final = (
     "alert",
     "digest",
     "topic_ended",
+    "page_removed",
     "operator_failing",
     "operator_recovered",
 )
@@ -216,6 +219,21 @@ def _topic_ended(settings: Settings, language: str, topics: Sequence[tuple[str, 
     return _personal(settings, mail, _links(settings))
 
 
+def _page_removed(settings: Settings, language: str, topics: Sequence[tuple[str, str]]) -> bytes:
+    mail = render_page_removed(
+        _environment(),
+        language=language,
+        page_title="Eksempelside",
+        page_url="https://www.example.no/eksempelside",
+        moved_to="https://www.example.no/ny-eksempelside",
+        topic_titles=[topics[0][1]],
+        frequency=Frequency.IMMEDIATE,
+        list_id=settings.list_id,
+        **_common(settings),
+    )
+    return _personal(settings, mail, _links(settings))
+
+
 def _operator(failing: bool) -> Callable[[Settings, str, Sequence[tuple[str, str]]], bytes]:
     def build(settings: Settings, language: str, topics: Sequence[tuple[str, str]]) -> bytes:
         # One notice holds every language, one below the other: ``language`` changes nothing.
@@ -250,6 +268,7 @@ _BUILDERS: Final[dict[str, Callable[[Settings, str, Sequence[tuple[str, str]]], 
     "alert": _alert,
     "digest": _digest,
     "topic_ended": _topic_ended,
+    "page_removed": _page_removed,
     "operator_failing": _operator(failing=True),
     "operator_recovered": _operator(failing=False),
 }

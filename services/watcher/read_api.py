@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters.gone_rows import gone_sources
 from services.watcher.adapters.snapshot_rows import newest_of_source
 from services.watcher.adapters.source_reads import (
     active_status_counts,
@@ -19,9 +20,11 @@ from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
 __all__ = [
+    "GonePage",
     "SourceStatus",
     "SourceTrial",
     "TrialRefused",
+    "gone_pages",
     "snapshot_diff",
     "source_ids",
     "source_snapshots",
@@ -124,3 +127,33 @@ async def snapshot_diff(
         return await diff_between(session, source_id, from_id, to_id)
     except SnapshotNotFound:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class GonePage:
+    """A watched page that has answered only 404 or 410 for long enough, not yet confirmed."""
+
+    source_id: int
+    url: str
+    title: str | None
+    topics: tuple[str, ...]
+    missing_since: datetime
+    gone_at: datetime
+    moved_to: str | None  # where it led after redirects before it went
+
+
+async def gone_pages(session: AsyncSession) -> list[GonePage]:
+    """Return the pages an editor is asked to confirm as gone, longest gone first."""
+    return [
+        GonePage(
+            source_id=s.id,
+            url=s.url,
+            title=s.title,
+            topics=tuple(s.topics),
+            missing_since=s.missing_since,
+            gone_at=s.gone_at,
+            moved_to=s.moved_to,
+        )
+        for s in await gone_sources(session)
+        if s.missing_since is not None and s.gone_at is not None
+    ]

@@ -34,6 +34,7 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
+from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import ChangeStatus
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from shared.brand import Brand
@@ -138,6 +139,8 @@ MAILS = [
     "mail digest in nynorsk",
     "mail topic ended",
     "mail topic ended in nynorsk",
+    "mail page removed",
+    "mail page removed in English",
     "mail operator failing",
     "mail operator recovered",
 ]
@@ -509,6 +512,32 @@ def _mails() -> dict[str, str]:
                 successor_title=None,
                 successor_url=None,
                 frequency="weekly",
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail page removed": _html_part(
+            render_page_removed(
+                env,
+                language="nb",
+                page_title=HOSTILE,
+                page_url="https://www.fhi.no/vaksiner/",
+                moved_to="https://www.fhi.no/vaksinasjon/",
+                topic_titles=[HOSTILE, "Vaksiner"],
+                frequency="daily",
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail page removed in English": _html_part(
+            render_page_removed(
+                env,
+                language="en",
+                page_title="Vaccines",
+                page_url="https://www.fhi.no/vaksiner/",
+                moved_to=None,
+                topic_titles=["Vaccines"],
+                frequency="immediate",
                 list_id="varsel.fhi.no",
                 **COMMON,
             )

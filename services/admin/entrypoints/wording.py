@@ -73,6 +73,7 @@ MESSAGES: Final[dict[str, str]] = {
     "mail_alert": N_("Alert about one change"),
     "mail_digest": N_("Digest of changes"),
     "mail_topic_ended": N_("Last mail of a topic that has ended"),
+    "mail_page_removed": N_("Notice that a watched page was removed"),
     "mail_operator_failing": N_("Notice to operators: a source fails"),
     "mail_operator_recovered": N_("Notice to operators: a source works again"),
     # Review modes of a source (shared.vocabulary.ReviewMode).

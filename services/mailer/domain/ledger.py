@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Final
 from zoneinfo import ZoneInfo
 
 from services.mailer.domain.periods import Period
+from shared.events import PageRemoved
 from shared.vocabulary import Frequency
 
 
@@ -28,6 +29,7 @@ class DeliveryKind(StrEnum):
     ALERT = "alert"  # one change, straight away
     DIGEST = "digest"  # a daily or weekly summary of the changes a person is owed
     TOPIC_ENDED = "topic_ended"  # the last mail of a topic that ended, and what to follow instead
+    PAGE_REMOVED = "page_removed"  # a watched page is gone (an editor confirmed it)
 
 
 class DeliveryStatus(StrEnum):
@@ -102,8 +104,24 @@ class TopicEndedReference:
     slug: str
 
 
+@dataclass(frozen=True, slots=True)
+class PageRemovedReference:
+    """The page that is gone, as the event told it (the source row may change after)."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.PAGE_REMOVED
+    url: str
+    title: str
+    topics: tuple[str, ...]
+    moved_to: str | None
+
+
 Reference = (
-    ConfirmReference | ManageLinkReference | AlertReference | DigestReference | TopicEndedReference
+    ConfirmReference
+    | ManageLinkReference
+    | AlertReference
+    | DigestReference
+    | TopicEndedReference
+    | PageRemovedReference
 )
 
 
@@ -120,6 +138,13 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             return {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
         case TopicEndedReference(slug=slug):
             return {"slug": slug}
+        case PageRemovedReference(url=url, title=title, topics=topics, moved_to=moved_to):
+            return {
+                "url": url,
+                "title": title,
+                "topics": " ".join(topics),
+                "moved_to": moved_to or "",
+            }
 
 
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
@@ -132,6 +157,9 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
         datetime.fromisoformat(v["end"]),
     ),
     DeliveryKind.TOPIC_ENDED: lambda v: TopicEndedReference(v["slug"]),
+    DeliveryKind.PAGE_REMOVED: lambda v: PageRemovedReference(
+        v["url"], v["title"], tuple(v["topics"].split()), v["moved_to"] or None
+    ),
 }
 
 
@@ -179,6 +207,14 @@ class Batch:
     def topic_ended(cls, slug: str) -> Batch:
         """Return a topic's last mail: a person gets it once, however often the topic ends."""
         return cls(f"ended:{slug}", TopicEndedReference(slug))
+
+    @classmethod
+    def page_removed(cls, event: PageRemoved) -> Batch:
+        """Return the notice that a page is gone: once per person for each disappearance."""
+        reference = PageRemovedReference(
+            event.source_url, event.title, event.topics, event.moved_to
+        )
+        return cls(f"removed:{event.source_id}:{event.missing_since.isoformat()}", reference)
 
 
 @dataclass(frozen=True, slots=True)

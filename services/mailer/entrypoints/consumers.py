@@ -16,6 +16,7 @@ from shared.events import (
     ContentChanged,
     Event,
     ManageLinkRequested,
+    PageRemoved,
     PreferencesChanged,
     SignupRequested,
     SourceFailing,
@@ -51,6 +52,7 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
         (SourceFailing, handlers.source_status_changed, False),
         (SourceRecovered, handlers.source_status_changed, False),
         (CatalogueChanged, handlers.catalogue_changed, True),
+        (PageRemoved, handlers.page_removed, True),
     ]
     for event_type, handler, queues_mail in bindings:
         bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))
