@@ -32,6 +32,7 @@ from services.admin.entrypoints import (
     desk_pages,
     editor_pages,
     erasure_pages,
+    gone_pages,
     operations,
     preview_pages,
     sign_in,
@@ -102,6 +103,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(catalogue_pages.router)
     app.include_router(editor_pages.router)
     app.include_router(desk_pages.router)
+    app.include_router(gone_pages.router)
     app.include_router(preview_pages.router)
     app.include_router(api.router)
     mount_static(app)

@@ -126,6 +126,9 @@ ADMIN_PAGES = [
     "admin sources",
     "admin sources refused",
     "admin source edit",
+    "admin gone pages",
+    "admin gone page confirmed",
+    "admin gone page refused",
 ]
 MAILS = [
     "mail confirm",
@@ -325,8 +328,25 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             assert edit.status_code == 200
             pages["admin source edit"] = edit.text
             pages.update(await _desk_pages(h, client, source, (first, third)))
+            pages.update(await _gone_pages(h, client))
     site.stop()
     return pages
+
+
+async def _gone_pages(h: admin.Harness, client: httpx.AsyncClient) -> dict[str, str]:
+    """Pages that disappeared: the list, a confirmation, a confirmation too late."""
+    async with h.runtime.sessions() as session, session.begin():
+        source_id = await seed.gone_source(session, h.runtime.clock.now(), [admin.TOPIC])
+    listing = await client.get("/admin/gone")
+    token = {"csrf_token": csrf(listing.text)}
+    confirmed = await client.post(f"/admin/gone/{source_id}", data=token)
+    refused = await client.post(f"/admin/gone/{source_id}", data=token)
+    assert (listing.status_code, confirmed.status_code, refused.status_code) == (200, 200, 409)
+    return {
+        "admin gone pages": listing.text,
+        "admin gone page confirmed": confirmed.text,
+        "admin gone page refused": refused.text,
+    }
 
 
 async def _desk_pages(

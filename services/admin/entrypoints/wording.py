@@ -86,6 +86,11 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "note_too_long": N_("The change note is longer than 5,000 characters."),
     "change_not_found": N_("No such change on the desk."),
+    # Pages that disappeared (watcher.command_api.confirm_page_gone).
+    "gone_not_waiting": N_(
+        "This page is not waiting for confirmation: another editor confirmed it a moment ago, "
+        "or it answers again. Nothing was sent."
+    ),
     # What a change on the desk is (mailer.read_api.ChangeStatus) and what was done with it.
     "status_waiting": N_("Waiting for review"),
     "status_held": N_("Held"),

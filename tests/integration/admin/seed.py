@@ -120,3 +120,32 @@ async def ledger_steps(
             }
         )
     await session.execute(insert(ConsentRecord), rows)
+
+
+GONE_PAGE = "https://example.org/borte"
+GONE_PAGE_MOVED_TO = "https://example.org/ny-side"
+
+
+async def gone_source(
+    session: AsyncSession, now: datetime, topics: list[str], *, days: float = 4
+) -> int:
+    """Store a source that has answered only 404 for ``days`` (gone after three), as the
+    watcher leaves one; return its id."""
+    row = WatchedSource(
+        url=GONE_PAGE,
+        kind="page",
+        topics=topics,
+        interval_seconds=3600,
+        ignore=[],
+        active=True,
+        status="failing",
+        consecutive_failures=90,
+        title="Borte-siden",
+        next_check_at=now,
+        missing_since=now - timedelta(days=days),
+        gone_at=now - timedelta(days=days - 3) if days >= 3 else None,
+        moved_to=GONE_PAGE_MOVED_TO,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
