@@ -95,6 +95,7 @@ def test_an_editor_previews_each_mail_in_a_sandboxed_frame(
         ("confirm", "Confirmation of a sign-up"),
         ("digest", "Digest of changes"),
         ("operator_failing", "Notice to operators: a source fails"),
+        ("page_removed", "Notice that a watched page was removed"),
     ]
     for kind, name in names:
         go(page, f"{admin_app.base_url}/admin/previews{query}")
