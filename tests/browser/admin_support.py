@@ -4,8 +4,9 @@ a watched source with snapshots, mail in every state and a digest run."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -127,3 +128,43 @@ def sign_in(page: Page, app: AdminApp, name: str, language: str = "nb") -> Respo
     page.get_by_label(admin_text(language, "User name")).fill(name)
     page.get_by_label(admin_text(language, "Password")).fill(PASSWORD)
     return press(page, admin_text(language, "Sign in"))
+
+
+@contextmanager
+def seeded_varsel(
+    workdir: Path, seed_with: Callable[[Harness], Awaitable[None]]
+) -> Iterator[VarselProcess]:
+    """Seed a SQLite database (the test catalogue, an editor and an auditor, then
+    ``seed_with``), then run varsel on it with the watcher off; stop it afterwards."""
+    config = workdir / "catalogue.toml"
+    config.write_text(CATALOGUE, encoding="utf-8")
+    url = f"sqlite+aiosqlite:///{workdir / 'varsel.db'}"
+    settings = Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET_KEY)
+
+    async def run_seed() -> None:
+        await upgrade_async(url)
+        runtime = build_runtime(settings)
+        try:
+            await subscriptions.record_privacy_notices(runtime)
+            h = Harness(runtime, create_app(runtime, ("subscriptions", "admin")))
+            await h.user(EDITOR, "editor")
+            await h.user(AUDITOR, "auditor")
+            await seed_with(h)
+        finally:
+            await runtime.close()
+
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run_seed()).result()
+    environment = {
+        "VARSEL_DATABASE_URL": url,
+        "VARSEL_CONFIG": str(config),
+        "VARSEL_SECRET_KEY": SECRET_KEY,
+        "VARSEL_WATCHER_ENABLED": "false",
+    }
+    varsel = VarselProcess(workdir, environment)
+    varsel.start()
+    try:
+        yield varsel
+    finally:
+        varsel.stop()

@@ -6,27 +6,18 @@ is pointed at the source to edit; an auditor cannot open the page.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from services.subscriptions import bootstrap as subscriptions
 from services.watcher.adapters.tables import WatchedSource
-from shared.runtime import build_runtime
-from shared.schema import upgrade_async
-from shared.settings import Settings
-from tests.browser.admin_support import AUDITOR, EDITOR, go, press, sign_in
+from tests.browser.admin_support import AUDITOR, EDITOR, go, press, seeded_varsel, sign_in
 from tests.browser.checks import assert_accessible
-from tests.browser.conftest import SECRET_KEY
-from tests.integration.admin.harness import CATALOGUE, TOPIC, Harness
-from tests.support.varsel_process import VarselProcess
+from tests.integration.admin.harness import TOPIC, Harness
 from tests.support.words import admin_text
-from varsel.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -43,65 +34,36 @@ class Site:
     base_url: str
 
 
-async def _seed(url: str, settings: Settings) -> None:
-    await upgrade_async(url)
-    runtime = build_runtime(settings)
-    h = Harness(runtime, create_app(runtime, ("subscriptions", "admin")))
-    try:
-        await subscriptions.record_privacy_notices(runtime)
-        await h.user(EDITOR, "editor")
-        await h.user(AUDITOR, "auditor")
-        await h.sign_up("kari@example.no")
-        await h.confirm("kari@example.no")
-        now = runtime.clock.now()
-        async with runtime.sessions() as session, session.begin():
-            for language in LANGUAGES:
-                session.add(
-                    WatchedSource(
-                        url=gone_url(language),
-                        kind="page",
-                        topics=[TOPIC],
-                        interval_seconds=3600,
-                        ignore=[],
-                        active=True,
-                        status="failing",
-                        consecutive_failures=96,
-                        title=f"Borte ({language})",
-                        next_check_at=now + timedelta(days=1),
-                        missing_since=now - timedelta(days=4),
-                        gone_at=now - timedelta(days=1),
-                        moved_to="https://example.org/ny-side",
-                    )
+async def _gone_pages(h: Harness) -> None:
+    await h.sign_up("kari@example.no")
+    await h.confirm("kari@example.no")
+    now = h.runtime.clock.now()
+    async with h.runtime.sessions() as session, session.begin():
+        for language in LANGUAGES:
+            session.add(
+                WatchedSource(
+                    url=gone_url(language),
+                    kind="page",
+                    topics=[TOPIC],
+                    interval_seconds=3600,
+                    ignore=[],
+                    active=True,
+                    status="failing",
+                    consecutive_failures=96,
+                    title=f"Borte ({language})",
+                    next_check_at=now + timedelta(days=1),
+                    missing_since=now - timedelta(days=4),
+                    gone_at=now - timedelta(days=1),
+                    moved_to="https://example.org/ny-side",
                 )
-    finally:
-        await runtime.close()
+            )
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """Seed a SQLite database with gone pages, then run varsel on it (no polling)."""
-    workdir = tmp_path_factory.mktemp("gone")
-    config = workdir / "catalogue.toml"
-    config.write_text(CATALOGUE, encoding="utf-8")
-    url = f"sqlite+aiosqlite:///{workdir / 'varsel.db'}"
-    settings = Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET_KEY)
-    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, _seed(url, settings)).result()
-    varsel = VarselProcess(
-        workdir,
-        {
-            "VARSEL_DATABASE_URL": url,
-            "VARSEL_CONFIG": str(config),
-            "VARSEL_SECRET_KEY": SECRET_KEY,
-            "VARSEL_WATCHER_ENABLED": "false",
-        },
-    )
-    varsel.start()
-    try:
+    """Run varsel on a database with two gone pages (no polling)."""
+    with seeded_varsel(tmp_path_factory.mktemp("gone"), _gone_pages) as varsel:
         yield Site(varsel.base_url)
-    finally:
-        varsel.stop()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

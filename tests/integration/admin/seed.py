@@ -127,12 +127,18 @@ GONE_PAGE_MOVED_TO = "https://example.org/ny-side"
 
 
 async def gone_source(
-    session: AsyncSession, now: datetime, topics: list[str], *, days: float = 4
+    session: AsyncSession,
+    now: datetime,
+    topics: list[str],
+    *,
+    days: float = 4,
+    url: str = GONE_PAGE,
+    title: str = "Borte-siden",
 ) -> int:
     """Store a source that has answered only 404 for ``days`` (gone after three), as the
     watcher leaves one; return its id."""
     row = WatchedSource(
-        url=GONE_PAGE,
+        url=url,
         kind="page",
         topics=topics,
         interval_seconds=3600,
@@ -140,7 +146,7 @@ async def gone_source(
         active=True,
         status="failing",
         consecutive_failures=90,
-        title="Borte-siden",
+        title=title,
         next_check_at=now,
         missing_since=now - timedelta(days=days),
         gone_at=now - timedelta(days=days - 3) if days >= 3 else None,

@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from services.mailer import handlers
 from services.watcher import command_api
 from services.watcher.adapters.tables import WatchedSource
 from shared.events import PageRemoved
+from tests.integration.admin import seed
 from tests.integration.mailer.harness import Harness
 
 GONE_PAGE = "https://www.fhi.no/vaksiner/"
-NEW_PAGE = "https://www.fhi.no/vaksinasjon/"
+NEW_PAGE = seed.GONE_PAGE_MOVED_TO
 
 
 async def _gone_source(harness: Harness) -> int:
     """Store a watched source that has answered only 404 for four days."""
-    now = harness.clock.now()
     async with harness.runtime.sessions() as session, session.begin():
-        row = WatchedSource(
+        return await seed.gone_source(
+            session,
+            harness.clock.now(),
+            ["vaksiner", "norge-i-verden"],
             url=GONE_PAGE,
-            kind="page",
-            topics=["vaksiner", "norge-i-verden"],
-            interval_seconds=3600,
-            ignore=[],
-            active=True,
-            status="failing",
-            consecutive_failures=96,
             title="Vaksiner",
-            next_check_at=now,
-            missing_since=now - timedelta(days=4),
-            gone_at=now - timedelta(days=1),
-            moved_to=NEW_PAGE,
         )
-        session.add(row)
-        await session.flush()
-        return row.id
 
 
 async def _confirm(harness: Harness, source_id: int) -> PageRemoved | None:

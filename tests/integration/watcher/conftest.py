@@ -21,6 +21,7 @@ from shared.outbox import OutboxRow
 from shared.schema import upgrade
 from shared.settings import Settings
 from tests.integration.watcher.server import ScriptedSite
+from tests.support.services import fresh_postgres_database
 
 START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 ADMIN_URL = "https://varsel.example.no/admin"
@@ -41,6 +42,14 @@ def database_url(migrated_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "varsel.db"
     shutil.copy(migrated_template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
+    with fresh_postgres_database() as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture

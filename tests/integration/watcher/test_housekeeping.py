@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,11 +14,9 @@ from services.watcher.domain.content import Content
 from services.watcher.handlers import claim_due, poll, sync_catalogue
 from services.watcher.retention import SnapshotNotFound, diff_between, purge_snapshots
 from shared.catalogue import Source
-from shared.schema import upgrade
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite
-from tests.support.services import fresh_postgres_database
 
 
 async def test_a_restart_spreads_overdue_first_polls(harness: Harness) -> None:
@@ -109,14 +106,6 @@ async def test_diff_between_two_snapshots_for_the_admin_page(
     site: ScriptedSite, harness: Harness
 ) -> None:
     await _diff_on_the_admin_page(site, harness)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
-    with fresh_postgres_database() as url:
-        upgrade(url)
-        yield url
 
 
 @pytest.mark.postgres

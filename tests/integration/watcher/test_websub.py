@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -15,12 +15,10 @@ from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import PUSHED_PACE, SubscriptionState
 from services.watcher.handlers import poll
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
-from shared.schema import upgrade
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.hub import LoopbackHub, callback_server
 from tests.integration.watcher.pages import feed
 from tests.integration.watcher.server import Route, ScriptedSite
-from tests.support.services import fresh_postgres_database
 
 INTERVAL = 600
 LEASE = 24 * 3600
@@ -134,14 +132,6 @@ async def test_pushes_alert_once_and_signatures_are_checked(
     subscribed: Subscribed, site: ScriptedSite
 ) -> None:
     await _pushes_alert_once_and_signatures_are_checked(subscribed, site)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
-    with fresh_postgres_database() as url:
-        upgrade(url)
-        yield url
 
 
 @pytest.mark.postgres
