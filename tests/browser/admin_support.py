@@ -123,10 +123,17 @@ def press(page: Page, name: str) -> Response:
 
 def sign_in(page: Page, app: AdminApp, name: str, language: str = "nb") -> Response:
     """Sign in through the login form."""
+    return sign_in_at(page, app.base_url, name, PASSWORD, language)
+
+
+def sign_in_at(
+    page: Page, base_url: str, name: str, password: str, language: str = "nb"
+) -> Response:
+    """Sign in to the admin at ``base_url`` through its login form."""
     query = "" if language == "nb" else f"?lang={language}"
-    go(page, f"{app.base_url}/admin/login{query}")
+    go(page, f"{base_url}/admin/login{query}")
     page.get_by_label(admin_text(language, "User name")).fill(name)
-    page.get_by_label(admin_text(language, "Password")).fill(PASSWORD)
+    page.get_by_label(admin_text(language, "Password")).fill(password)
     return press(page, admin_text(language, "Sign in"))
 
 

@@ -8,17 +8,14 @@ network. The account is made with ``varsel admin create-user``, as the README sa
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, create_admin
 
 TOPIC = "norge-i-verden"
 CATALOGUE = f"""
@@ -27,7 +24,6 @@ slug = "{TOPIC}"
 title = {{ nb = "Norge i verden", en = "Norway in the world" }}
 """
 PASSWORD = "a long enough password"
-USER_ARGS = ("--role", "auditor", "--password-stdin")
 STAFF_PATHS = ("/admin", "/admin/login", "/admin/ledger", "/api/v1/admin/audit")
 
 
@@ -50,20 +46,6 @@ def apart(tmp_path: Path) -> Iterator[tuple[VarselProcess, VarselProcess, dict[s
         public.stop()
 
 
-def _create_user(env: dict[str, str], workdir: Path) -> None:
-    made = subprocess.run(
-        [sys.executable, "-m", "varsel", "admin", "create-user", "kari", *USER_ARGS],
-        input=f"{PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env={**os.environ, **env},
-        timeout=120,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-
-
 def test_the_public_process_serves_no_admin_route(
     apart: tuple[VarselProcess, VarselProcess, dict[str, str]],
 ) -> None:
@@ -83,7 +65,7 @@ def test_the_admin_process_serves_the_staff_side_alone(
     apart: tuple[VarselProcess, VarselProcess, dict[str, str]], tmp_path: Path
 ) -> None:
     _, staff, env = apart
-    _create_user(env, tmp_path)
+    create_admin(env, tmp_path, "kari", "auditor", PASSWORD)
     with httpx.Client(base_url=staff.base_url, timeout=30) as http:
         assert http.get(f"/subscribe/{TOPIC}").status_code == 404
         assert http.get("/api/v1/admin/audit").status_code == 401  # there, and guarded

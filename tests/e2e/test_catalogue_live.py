@@ -6,9 +6,6 @@ with the same environment, as an operator or a pipeline would.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,7 +16,7 @@ import pytest
 
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, varsel_command
 
 PAGE = b"<html><head><title>%s</title></head><body><main><h1>%s</h1><p>%s</p></main></body></html>"
 
@@ -62,17 +59,7 @@ def site() -> Iterator[FixtureSite]:
 
 
 def _apply(env: dict[str, str], workdir: Path, file: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "varsel", "catalogue", "apply", str(file)],
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env={**os.environ, **env},
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
-    return done.stdout
+    return varsel_command(env, workdir, "catalogue", "apply", str(file))
 
 
 def _wait(condition: Callable[[], bool], seconds: float, what: str) -> float:

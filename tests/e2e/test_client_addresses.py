@@ -8,8 +8,6 @@ and is the one the audit log names.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.journey import csrf
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, create_admin
 
 TOPIC = "norge-i-verden"
 PASSWORD = "Fjelltur-i-tåke-med-17-geiter"
@@ -37,18 +35,7 @@ def start(workdir: Path, **env: str) -> VarselProcess:
         },
     )
     process.start()
-    command = ["admin", "create-user", "ops", "--role", "operator", "--password-stdin"]
-    created = subprocess.run(
-        [sys.executable, "-m", "varsel", *command],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=process.environment,
-        timeout=60,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
+    create_admin(process.environment, workdir, "ops", "operator", PASSWORD)
     return process
 
 

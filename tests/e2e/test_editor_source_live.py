@@ -8,10 +8,7 @@ public pages and the real confirmation mail, and the alert arrives at a real SMT
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,13 +19,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from services.mailer.domain.wording import quote
+from tests.browser.admin_support import sign_in_at
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import browser, page, requests_seen
 from tests.support.journey import subscribe_and_confirm, text_of, wait_until
 from tests.support.services import fresh_postgres_database, reachable, require
-from tests.support.site import FixtureSite, Resource
+from tests.support.site import FixtureSite
 from tests.support.smtp import Received, SmtpServer
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, create_admin
+from tests.support.watched_page import ADDED, watched_page
 from tests.support.words import admin_text, mail_text, words
 
 pytestmark = pytest.mark.browser
@@ -37,7 +36,6 @@ __all__ = ["browser", "page", "requests_seen"]  # Chromium fixtures, imported fo
 TOPIC, TITLE = "norge-i-verden", "Norge i verden"
 ADDRESS = "kari.nordmann@example.no"
 EDITOR, PASSWORD = "redaktor", "a long enough password for an editor"
-EDITOR_ARGS = ("--role", "editor", "--password-stdin")
 SECRET_KEY = "e2e-secret-key-shared-by-every-service-process"
 # The topic exists; nothing is watched for it until the editor adds a source.
 CATALOGUE = f"""
@@ -45,26 +43,13 @@ CATALOGUE = f"""
 slug = "{TOPIC}"
 title = {{ nb = "{TITLE}", en = "Norway in the world" }}
 """
-PAGE = """<!doctype html>
-<html lang="nb"><head><title>Norge i verden - FHI</title></head>
-<body><nav><a href="/">Forside</a></nav>
-<main><article><h1>Norge i verden</h1>
-<p>God helse i befolkningen avhenger av hva vi gjør i Norge, men også av forhold i andre land.
-Samarbeid på tvers av landegrensene er avgjørende for å sikre god helse i Norge.</p>
-{extra}
-</article></main></body></html>
-"""
-ADDED = (
-    "<h2>Nytt samarbeid</h2><p>Folkehelseinstituttet inngår et nytt partnerskap med "
-    "søsterinstitusjoner i Afrika om overvåking av smittsomme sykdommer.</p>"
-)
 PATH = "/norge-i-verden"
 
 
 @pytest.fixture
 def site() -> Iterator[FixtureSite]:
     served = FixtureSite()
-    served.set(PATH, Resource(PAGE.format(extra="").encode()))
+    served.set(PATH, watched_page())
     served.start()
     yield served
     served.stop()
@@ -102,27 +87,9 @@ def _environment(tmp_path: Path, smtp: SmtpServer) -> dict[str, str]:
     }
 
 
-def _create_editor(env: dict[str, str], workdir: Path) -> None:
-    made = subprocess.run(
-        [sys.executable, "-m", "varsel", "admin", "create-user", EDITOR, *EDITOR_ARGS],
-        input=f"{PASSWORD}\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env={**os.environ, **env},
-        timeout=120,
-        check=False,
-    )
-    assert made.returncode == 0, made.stderr
-
-
 def _add_source_in_the_browser(page: Page, admin_url: str, url: str, interval: str) -> None:
     """Sign in as the editor and add ``url`` for the topic through the sources form."""
-    page.goto(f"{admin_url}/admin/login")
-    page.get_by_label(admin_text("nb", "User name")).fill(EDITOR)
-    page.get_by_label(admin_text("nb", "Password")).fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name=admin_text("nb", "Sign in"), exact=True).click()
+    sign_in_at(page, admin_url, EDITOR, PASSWORD)
     page.get_by_role("link", name=admin_text("nb", "Sources"), exact=True).click()
     expect(page.locator("h1")).to_have_text(admin_text("nb", "Sources"))
     form = page.get_by_role("form", name=admin_text("nb", "Add a source"))
@@ -170,7 +137,7 @@ def _change_and_receive(site: FixtureSite, smtp: SmtpServer) -> Received:
     # A second request means the first (the baseline) has been stored.
     wait_until(lambda: site.hits(PATH) >= 2, 60, "the new source's first polls")
     mails_before = len(smtp.mailbox.messages)
-    site.set(PATH, Resource(PAGE.format(extra=ADDED).encode()))
+    site.set(PATH, watched_page(ADDED))
     return smtp.mailbox.wait_for(mails_before + 1, timeout=60)[mails_before]
 
 
@@ -182,7 +149,7 @@ def test_an_editor_adds_a_source_and_its_change_reaches_a_subscriber(
     varsel = VarselProcess(tmp_path, env)
     varsel.start()
     try:
-        _create_editor(varsel.environment, tmp_path)
+        create_admin(varsel.environment, tmp_path, EDITOR, "editor", PASSWORD)
         _sign_up(varsel.base_url, smtp)
         assert site.hits(PATH) == 0, "polled before anyone added it"
         pid = varsel.pid
@@ -213,7 +180,7 @@ def test_two_watchers_share_a_source_an_editor_adds_polling_it_once_per_interval
     processes = _start_apart(tmp_path, env)
     public, admin, watchers = processes[1], processes[2], processes[3:]
     try:
-        _create_editor(admin.environment, tmp_path)
+        create_admin(admin.environment, tmp_path, EDITOR, "editor", PASSWORD)
         _sign_up(public.base_url, smtp)
         pids = [p.pid for p in processes]
 

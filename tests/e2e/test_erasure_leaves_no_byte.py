@@ -17,26 +17,14 @@ from pathlib import Path
 import httpx
 
 from tests.support.journey import csrf, hidden_fields
-from tests.support.site import FixtureSite, Resource
+from tests.support.site import FixtureSite
 from tests.support.varsel_process import VarselProcess, wait_until
+from tests.support.watched_page import ADDED, watched_page
 
 LOCAL_PART = "ingrid.slettes-helt"
 ADDRESS = f"{LOCAL_PART}@eksempel.no"
 NEEDLES = (ADDRESS.encode(), LOCAL_PART.encode())
 
-PAGE = """<!doctype html>
-<html lang="nb"><head><title>Norge i verden</title></head>
-<body><main><article>
-<h1>Norge i verden</h1>
-<p>God helse i befolkningen avhenger av hva vi gjør i Norge, men også av forhold i andre land.
-Samarbeid på tvers av landegrensene er avgjørende for å sikre god helse i Norge.</p>
-{extra}
-</article></main></body></html>
-"""
-ADDED = (
-    "<h2>Nytt samarbeid</h2><p>Folkehelseinstituttet inngår et nytt partnerskap med "
-    "søsterinstitusjoner om overvåking av smittsomme sykdommer.</p>"
-)
 CATALOGUE = """
 [[topics]]
 slug = "norge-i-verden"
@@ -87,7 +75,7 @@ def _mail_with(outbox: Path, path: str, seen: int, within: float = 30) -> str:
 
 def test_erasing_by_the_mails_link_leaves_the_address_in_no_file(tmp_path: Path) -> None:
     site = FixtureSite()
-    site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
+    site.set("/norge-i-verden", watched_page())
     site.start()
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=f"{site.base_url}/norge-i-verden"), encoding="utf-8")
@@ -110,7 +98,7 @@ def test_erasing_by_the_mails_link_leaves_the_address_in_no_file(tmp_path: Path)
             confirmed = browser.post(confirm_url, data=hidden_fields(button.text))
             assert confirmed.status_code == 200, confirmed.text
 
-            site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED).encode()))
+            site.set("/norge-i-verden", watched_page(ADDED))
             unsubscribe_url = _mail_with(outbox, "/unsubscribe", 1)
             assert len(list(outbox.glob("*.eml"))) == 2
             # The search does find the address while the person exists (mails, database).

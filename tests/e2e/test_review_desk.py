@@ -9,8 +9,6 @@ is recorded.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -19,29 +17,17 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser.admin_support import sign_in_at
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.support.journey import subscribe_and_confirm, text_of, wait_until
 from tests.support.services import require
-from tests.support.site import FixtureSite, Resource
+from tests.support.site import FixtureSite
 from tests.support.smtp import SmtpServer
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, create_admin
+from tests.support.watched_page import ADDED, watched_page
 from tests.support.words import admin_text
 
 PASSWORD = "correct horse battery staple"
-EDITOR_ARGS = ("--role", "editor", "--password-stdin")
-PAGE = """<!doctype html>
-<html lang="nb"><head><title>Norge i verden - FHI</title></head>
-<body><main><article>
-<h1>Norge i verden</h1>
-<p>God helse i befolkningen avhenger av hva vi gjør i Norge, men også av forhold i andre land.
-Samarbeid på tvers av landegrensene er avgjørende for å sikre god helse i Norge.</p>
-{extra}
-</article></main></body></html>
-"""
-ADDED = (
-    "<h2>Nytt samarbeid</h2><p>Folkehelseinstituttet inngår et nytt partnerskap med "
-    "søsterinstitusjoner i Afrika om overvåking av smittsomme sykdommer.</p>"
-)
 TYPO = "<p>En rettet skrivefeil i en setning som ingen trenger å få varsel om.</p>"
 NOTE = "Redaksjonens merknad: FHI har fått nye samarbeidspartnere i Afrika."
 CATALOGUE = """
@@ -72,28 +58,6 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def _create_editor(varsel: VarselProcess, workdir: Path) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "varsel", "admin", "create-user", "redaktor", *EDITOR_ARGS],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=varsel.environment,
-        timeout=60,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
-
-
-def _sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/admin/login")
-    page.get_by_label(t("User name")).fill("redaktor")
-    page.get_by_label(t("Password")).fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name=t("Sign in"), exact=True).click()
-
-
 def _open_from_desk(page: Page, base_url: str) -> None:
     """Wait until a change waits on the desk, then open it."""
     waiting = page.locator('table[aria-labelledby="waiting"] tbody a')
@@ -116,7 +80,7 @@ def test_a_review_source_alerts_only_after_an_editor_approves_and_minor_alerts_n
     tmp_path: Path, browser: Browser
 ) -> None:
     site = FixtureSite()
-    site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
+    site.set("/norge-i-verden", watched_page())
     site.start()
     smtp = SmtpServer()
     smtp.start()
@@ -136,16 +100,16 @@ def test_a_review_source_alerts_only_after_an_editor_approves_and_minor_alerts_n
     )
     varsel.start()
     try:
-        _create_editor(varsel, tmp_path)
+        create_admin(varsel.environment, tmp_path, "redaktor", "editor", PASSWORD)
         with httpx.Client(base_url=varsel.base_url, timeout=10) as client:
             subscribe_and_confirm(
                 client, smtp.mailbox, "norge-i-verden", "kari@example.no", "immediate"
             )
         wait_until(lambda: site.hits("/norge-i-verden") >= 2, 30, "the watcher's first polls")
 
-        site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED).encode()))
+        site.set("/norge-i-verden", watched_page(ADDED))
         page = browser.new_page()
-        _sign_in(page, varsel.base_url)
+        sign_in_at(page, varsel.base_url, "redaktor", PASSWORD)
         _open_from_desk(page, varsel.base_url)
         # The change is stored and waiting; give a wrong alert the time of two more polls.
         seen = site.hits("/norge-i-verden")
@@ -162,7 +126,7 @@ def test_a_review_source_alerts_only_after_an_editor_approves_and_minor_alerts_n
         assert NOTE in body, "the alert carries the editor's note"
         assert "søsterinstitusjoner" not in body, "not the generated summary"
 
-        site.set("/norge-i-verden", Resource(PAGE.format(extra=ADDED + TYPO).encode()))
+        site.set("/norge-i-verden", watched_page(ADDED + TYPO))
         _open_from_desk(page, varsel.base_url)
         expect(page.locator("h1")).to_contain_text("Norge i verden")
         with page.expect_navigation():

@@ -123,6 +123,31 @@ class VarselProcess:
             self._process.wait()
 
 
+def varsel_command(env: dict[str, str], workdir: Path, *args: str, stdin: str = "") -> str:
+    """Run ``varsel ARGS`` beside running processes, as an operator would; return its output.
+
+    The test fails, with what the command said, unless it exits 0.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "varsel", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"varsel {' '.join(args)}: {done.stderr}{done.stdout}"
+    return done.stdout
+
+
+def create_admin(env: dict[str, str], workdir: Path, name: str, role: str, password: str) -> None:
+    """Make a staff account with ``varsel admin create-user``, as the README says."""
+    command = ("admin", "create-user", name, "--role", role, "--password-stdin")
+    varsel_command(env, workdir, *command, stdin=f"{password}\n")
+
+
 def wait_until(condition: Callable[[], bool], what: str, within: float) -> None:
     """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
     deadline = time.monotonic() + within
