@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
+from shared.catalogue import parse_interval
 
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
@@ -113,6 +114,9 @@ class Settings(BaseSettings):
     mail_poll_seconds: float = Field(default=1.0, gt=0)
     digest_hour: int = Field(default=7, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
+    # How long a change may wait on the editor's desk before the editors are mailed, once:
+    # "30m", "4h", "2d" or seconds, from a minute to 30 days (docs/decisions/0014).
+    review_reminder_after: int = Field(default=4 * 3600, ge=60, le=30 * 86400)
     # Shifts this process's clock, to rehearse digest runs ahead of time; refused in production.
     clock_offset_seconds: float = 0.0
     # How long a claimed batch of mails is this process's alone; a crashed process's batch is
@@ -149,6 +153,12 @@ class Settings(BaseSettings):
     # Integrations that sign people up through the JSON API, each naming itself in ``client``;
     # the consent ledger records the name. Empty: API sign-ups name none and are recorded as "api".
     api_clients: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("review_reminder_after", mode="before")
+    @classmethod
+    def _review_interval(cls, value: object) -> object:
+        # An interval written as the catalogue writes one; the bounds are checked after.
+        return parse_interval(value) if isinstance(value, str) and not value.isdigit() else value
 
     @field_validator("base_url")
     @classmethod

@@ -19,7 +19,10 @@ from services.admin import bootstrap as admin
 from services.mailer.bootstrap import Mailer, returned_mail
 from services.mailer.entrypoints import bounce_webhook
 from services.mailer.entrypoints.bounce_listener import start_listener
-from services.mailer.entrypoints.digest_schedule import schedule_digests
+from services.mailer.entrypoints.digest_schedule import (
+    schedule_digests,
+    schedule_review_reminders,
+)
 from services.mailer.entrypoints.sending import send_until_stopped
 from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
@@ -142,6 +145,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
                 )
             )
             schedule_digests(scheduler, mailer.digests)
+            schedule_review_reminders(scheduler, mailer.reminders)
         for name, job in housekeeping.items():
             scheduler.add_job(
                 job,

@@ -21,6 +21,7 @@ from services.mailer.links import SignedLinks
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.retention import purge_deliveries
 from services.mailer.returned_mail import ReturnedMail
+from services.mailer.review_reminders import ReviewReminders
 from shared.db import Base
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
@@ -81,6 +82,9 @@ class Mailer:
             timezone=settings.timezone,
             hour=settings.digest_hour,
             weekday=settings.digest_weekday,
+        )
+        self.reminders = ReviewReminders(
+            runtime.sessions, self.sender, env, settings, runtime.clock
         )
         self.deps = Deps(settings, runtime.clock, self.sender, env)  # the handlers' (and tests')
         consumers.subscribe(runtime.bus, self.deps, self.worker.wake)

@@ -2,8 +2,8 @@
 
 An editor or operator sees the HTML part, the text part and the headers of a confirmation,
 a manage link, an alert, a digest, the last mail of an ended topic, the notice that a page was
-removed or an operator notice in
-any language, exactly as a person would get it, with made-up links and a made-up address: no
+removed, an operator notice or an editors' reminder in any language, exactly as a person would
+get it, with made-up links and a made-up address: no
 real person's data is read.
 """
 
@@ -29,7 +29,11 @@ from services.mailer.domain.message import (
     render_manage_link,
     render_topic_ended,
 )
-from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
+from services.mailer.domain.operator_mail import (
+    notice_bytes,
+    render_operator_mail,
+    render_review_reminder,
+)
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.views import ChangeView, build_digest_sections
@@ -48,6 +52,7 @@ PREVIEW_KINDS: Final = (
     "page_removed",
     "operator_failing",
     "operator_recovered",
+    "review_reminder",
 )
 SAMPLE_ADDRESS: Final = "kari.nordmann@example.no"
 # Fixed, so two previews of the same mail are the same.
@@ -262,6 +267,25 @@ def _operator(failing: bool) -> Callable[[Settings, str, Sequence[tuple[str, str
     return build
 
 
+def _review_reminder(settings: Settings, language: str, topics: Sequence[tuple[str, str]]) -> bytes:
+    # Like the operators' notice, one reminder holds every language: ``language`` changes nothing.
+    mail = render_review_reminder(
+        _environment(),
+        title="Eksempelside",
+        source_url=f"{settings.base_url}/eksempelside",
+        waiting_since=_SENT_AT,
+        desk_url=f"{settings.resolved_admin_url}/desk/00000000-0000-4000-8000-000000000000",
+        site=settings.site_name,
+        base_url=settings.base_url,
+    )
+    return notice_bytes(
+        mail,
+        sender=settings.mail_from,
+        recipient=SAMPLE_ADDRESS,
+        message_id=f"<preview@{settings.list_id}>",
+    )
+
+
 _BUILDERS: Final[dict[str, Callable[[Settings, str, Sequence[tuple[str, str]]], bytes]]] = {
     "confirm": _confirm,
     "manage_link": _manage_link,
@@ -271,4 +295,5 @@ _BUILDERS: Final[dict[str, Callable[[Settings, str, Sequence[tuple[str, str]]], 
     "page_removed": _page_removed,
     "operator_failing": _operator(failing=True),
     "operator_recovered": _operator(failing=False),
+    "review_reminder": _review_reminder,
 }

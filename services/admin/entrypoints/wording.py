@@ -76,6 +76,7 @@ MESSAGES: Final[dict[str, str]] = {
     "mail_page_removed": N_("Notice that a watched page was removed"),
     "mail_operator_failing": N_("Notice to operators: a source fails"),
     "mail_operator_recovered": N_("Notice to operators: a source works again"),
+    "mail_review_reminder": N_("Reminder to editors: a change waits for review"),
     # Review modes of a source (shared.vocabulary.ReviewMode).
     "mode_automatic": N_("At once, as detected"),
     "mode_review": N_("After an editor's review on the desk"),

@@ -74,13 +74,13 @@ async def decide(
 async def unreminded_waiting(
     session: AsyncSession, arrived_before: datetime, limit: int
 ) -> list[ChangeRecord]:
-    """Return waiting changes that arrived before a time and whose editors were not reminded."""
+    """Return waiting changes that arrived at or before a time, their editors not reminded."""
     rows = await session.scalars(
         select(ChangeRecord)
         .where(
             ChangeRecord.status == ChangeStatus.WAITING.value,
             ChangeRecord.reminded_at.is_(None),
-            ChangeRecord.occurred_at < arrived_before,
+            ChangeRecord.occurred_at <= arrived_before,
         )
         .order_by(ChangeRecord.occurred_at, ChangeRecord.id)
         .limit(limit)

@@ -1,8 +1,10 @@
-"""The operators' notice that a watched source fails or works again, in every language."""
+"""Staff notices, each language below the other: a watched source fails or works again (to
+operators), a change has waited too long on the editor's desk (to editors)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -16,6 +18,8 @@ from shared.i18n.templates import LocalisedTemplates
 from shared.vocabulary import DEFAULT_LANGUAGE
 
 TEMPLATE = "operator_source_status"
+REVIEW_TEMPLATE = "review_reminder"
+LAYOUT = TEMPLATE  # the page around every staff notice's sections
 _TITLE_MAX = 200
 
 
@@ -48,24 +52,55 @@ def render_operator_mail(
         "base_url": base_url,
         "title": title,
     }
+    return render_stacked(templates, TEMPLATE, context)
+
+
+def render_review_reminder(
+    templates: LocalisedTemplates,
+    *,
+    title: str,
+    source_url: str,
+    waiting_since: datetime,
+    desk_url: str,
+    site: str,
+    base_url: str,
+) -> OperatorMail:
+    """Render the editors' reminder that a change waits on the desk, for them to decide."""
+    context: dict[str, Any] = {
+        "title": one_line(title, max_length=_TITLE_MAX),
+        "source_url": source_url,
+        "since": waiting_since.strftime("%Y-%m-%d %H:%M UTC"),
+        "desk_url": desk_url,
+        "site": one_line(site, max_length=_TITLE_MAX),
+        "base_url": base_url,
+    }
+    return render_stacked(templates, REVIEW_TEMPLATE, context)
+
+
+def render_stacked(
+    templates: LocalisedTemplates, template: str, context: dict[str, Any]
+) -> OperatorMail:
+    """Render a staff notice's sections in every language, one below the other.
+
+    Staff accounts have no language of their own, so every notice speaks all of them.
+    """
+    title = context["title"]
     states, html, text = [], [], []
     for language in templates.languages:
         words = {"lang": language, "quoted_title": quote(templates.translator(language), title)}
         part = {**context, **words}
-        states.append(one_line(templates.render(language, f"{TEMPLATE}/subject.txt", part)))
-        html.append(Markup(templates.render(language, f"{TEMPLATE}/section.html", part)))  # noqa: S704 - rendered with autoescape
-        text.append(templates.render(language, f"{TEMPLATE}/section.txt", part))
+        states.append(one_line(templates.render(language, f"{template}/subject.txt", part)))
+        html.append(Markup(templates.render(language, f"{template}/section.html", part)))  # noqa: S704 - rendered with autoescape
+        text.append(templates.render(language, f"{template}/section.txt", part))
     subject = one_line(f"[{context['site']}] {' / '.join(states)}: {title}", max_length=300)
     layout = {**context, "lang": DEFAULT_LANGUAGE, "subject": subject}
     return OperatorMail(
         subject=subject,
         text=templates.render(
-            DEFAULT_LANGUAGE, f"{TEMPLATE}/body.txt", layout | {"sections": text}
+            DEFAULT_LANGUAGE, f"{LAYOUT}/body.txt", layout | {"sections": text}
         ).strip()
         + "\n",
-        html=templates.render(
-            DEFAULT_LANGUAGE, f"{TEMPLATE}/body.html", layout | {"sections": html}
-        ),
+        html=templates.render(DEFAULT_LANGUAGE, f"{LAYOUT}/body.html", layout | {"sections": html}),
     )
 
 

@@ -25,7 +25,8 @@ _FREQUENCIES: Final[dict[Frequency, str]] = {
     Frequency.DAILY: N_("daily"),
     Frequency.WEEKLY: N_("weekly"),
 }
-# The operators' notice, by the source's new state (templates name these).
+# Staff notices: the operators' by the source's new state, the editors' reminder (templates
+# name these).
 TEMPLATE_GLOBALS: Final[dict[str, str]] = {
     "FAILING": N_(
         "The source %(title)s has failed %(failures)s times in a row. Subscribers get no alerts "
@@ -34,6 +35,11 @@ TEMPLATE_GLOBALS: Final[dict[str, str]] = {
     "RECOVERED": N_(
         "The source %(title)s works again after %(failures)s failures in a row. Changes are "
         "alerted as before."
+    ),
+    # The editors' reminder of a change on the desk.
+    "WAITING_FOR_REVIEW": N_(
+        "A change to %(title)s has waited on the editor's desk since %(since)s. Nobody is "
+        "alerted until an editor approves it or marks it minor."
     ),
 }
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from services.admin import catalogue as admin_catalogue
+from services.admin import handlers as admin_handlers
 from services.mailer import command_api, read_api
 from services.mailer.adapters.tables import PendingItem
 from shared.catalogue import parse_catalogue_text
@@ -21,6 +23,8 @@ from tests.integration.mailer.harness import CATALOGUE, Harness, on
 
 NOW = "kari@example.org"
 DAILY = "ola@example.org"
+EDITOR = "redaktor@fhi.no"
+PASSWORD = "correct horse battery staple"
 REVIEWED = "https://www.fhi.no/norge-i-verden/"  # the source harness.change() reports from
 
 REVIEW_CATALOGUE = (
@@ -215,3 +219,56 @@ async def test_the_audit_callback_runs_in_the_deciding_transaction(reviewed: Har
     async with harness.runtime.sessions() as session:
         (still,) = await read_api.changes_on_desk(session)
     assert (still.status, still.version) == ("waiting", 0)
+
+
+async def _staff(harness: Harness) -> None:
+    async with transaction(harness.runtime.sessions) as session:
+        now = harness.clock.now()
+        await admin_handlers.create_user(session, "redaktor", "editor", PASSWORD, now, EDITOR)
+        await admin_handlers.create_user(session, "uten", "editor", PASSWORD, now)  # no address
+        await admin_handlers.create_user(session, "drift", "operator", PASSWORD, now, "d@fhi.no")
+        await admin_handlers.create_user(session, "revisor", "auditor", PASSWORD, now, "r@fhi.no")
+
+
+@pytest.fixture
+def harness_settings() -> dict[str, object]:
+    return {"review_reminder_after": "2h"}
+
+
+async def test_a_change_waiting_too_long_is_mailed_to_editors_once(reviewed: Harness) -> None:
+    harness = reviewed
+    await _staff(harness)
+    waiting = await harness.change("Venter lenge")
+    held = await harness.change("Holdt tilbake")
+    await _decide(harness, held.event_id, "hold", 0)
+    reminders = harness.mailer.reminders
+
+    harness.clock.advance(timedelta(hours=2) - timedelta(seconds=1))
+    assert await reminders.remind_overdue() == 0, "not yet overdue"
+    harness.clock.advance(timedelta(seconds=1))
+    assert await reminders.remind_overdue() == 1
+    (mail,) = harness.received()
+    assert mail.recipients == [EDITOR], "editors with an address, nobody else"
+    assert mail.message["Auto-Submitted"] == "auto-generated"
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Venter lenge" in text and f"/admin/desk/{waiting.event_id}" in text
+    assert "Holdt tilbake" not in text, "a held change has been seen: no reminder"
+
+    harness.clock.advance(timedelta(days=1))
+    assert await reminders.remind_overdue() == 0, "once"
+    await harness.send_all()
+    assert len(harness.received()) == 1, "the subscriber got nothing: the changes still wait"
+
+
+async def test_two_mailers_remind_of_a_change_once_between_them(reviewed: Harness) -> None:
+    harness = reviewed
+    await _staff(harness)
+    await harness.change("Venter")
+    harness.clock.advance(timedelta(hours=3))
+    counts = await asyncio.gather(
+        harness.mailer.reminders.remind_overdue(), harness.mailer.reminders.remind_overdue()
+    )
+    assert sorted(counts) == [0, 1]
+    assert len(harness.received()) == 1
