@@ -3,8 +3,7 @@
 An editor or operator sees the HTML part, the text part and the headers of a confirmation,
 a manage link, an alert, a digest, the last mail of an ended topic, the notice that a page was
 removed, an operator notice or an editors' reminder in any language, exactly as a person would
-get it, with made-up links and a made-up address: no
-real person's data is read.
+get it, with made-up links and a made-up address: no real person's data is read.
 """
 
 from __future__ import annotations

@@ -52,18 +52,18 @@ async def desk(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResp
     )
 
 
-@router.get("/desk/{raw_id}", response_class=HTMLResponse)
+@router.get("/desk/{change_id}", response_class=HTMLResponse)
 async def desk_change(
-    raw_id: str, request: Request, admin: AdminDep, actor: EditorPage
+    change_id: str, request: Request, admin: AdminDep, actor: EditorPage
 ) -> HTMLResponse:
     """Show one change with what an editor needs to decide, and the decision form."""
-    return await _change_page(request, admin, actor, raw_id)
+    return await _change_page(request, admin, actor, change_id)
 
 
-@router.post("/desk/{raw_id}", response_class=HTMLResponse)
-async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPage) -> Response:
+@router.post("/desk/{change_id}", response_class=HTMLResponse)
+async def decide(change_id: str, request: Request, admin: AdminDep, actor: EditorPage) -> Response:
     """Approve, hold or mark minor a change, if it is still at the version the editor saw."""
-    change_id = _change_id(raw_id)
+    raw_id, wanted = change_id, _change_id(change_id)
     fields = await posted_form(request, admin)
     if fields is None:
         return await _change_page(request, admin, actor, raw_id, status=400, error="bad_form")
@@ -73,7 +73,7 @@ async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPa
     # (a longer one is refused, never cut short).
     raw_note = (await request.form()).get("note")
     note = raw_note if isinstance(raw_note, str) else ""
-    if change_id is None:
+    if wanted is None:
         return await _change_page(request, admin, actor, raw_id, status=404)
     if decision is None or not version.isdigit() or len(version) > 9:
         return await _change_page(
@@ -91,7 +91,7 @@ async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPa
     try:
         await mailer_commands.decide_change(
             admin.runtime,
-            change_id,
+            wanted,
             decision,
             version=int(version),
             note=note,
@@ -99,7 +99,7 @@ async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPa
             audit=audit,
         )
     except mailer_commands.ReviewRefused as refused:
-        await _record_refusal(admin, actor, change_id, refused.reason)
+        await _record_refusal(admin, actor, wanted, refused.reason)
         reason = "change_not_found" if refused.reason == "not_found" else refused.reason
         return await _change_page(
             request,
@@ -112,7 +112,7 @@ async def decide(raw_id: str, request: Request, admin: AdminDep, actor: EditorPa
         )
     query = request.url.query
     return RedirectResponse(
-        f"/admin/desk/{change_id}?{query}" if query else f"/admin/desk/{change_id}", 303
+        f"/admin/desk/{wanted}?{query}" if query else f"/admin/desk/{wanted}", 303
     )
 
 

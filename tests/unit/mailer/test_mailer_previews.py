@@ -22,9 +22,12 @@ def test_each_kind_renders_in_each_language(kind: str, language: str) -> None:
     assert headers["Subject"].strip()
     assert mail.html.lstrip().lower().startswith("<!doctype html>")
     assert mail.text.strip()
-    if kind.startswith("operator"):
-        # The operators' notice carries every language, one below the other.
+    if kind.startswith("operator") or kind == "review_reminder":
+        # Staff notices carry every language, one below the other.
         assert "Eksempelside" in mail.text
+        if kind == "review_reminder":
+            assert "Endring venter på gjennomgang" in headers["Subject"]
+            assert "https://varsel.example.no/admin/desk/" in mail.text
         return
     assert headers["Content-Language"] == language
     assert f'lang="{language}"' in mail.html
