@@ -329,6 +329,7 @@ SAMPLES = {
     "{kind}": "alert",
     "{callback_id}": "c4llback",
     "{change_id}": "00000000-0000-4000-8000-000000000000",
+    "{raw_id}": "1",
 }
 # Served on every process, for probes and Prometheus inside the cluster only.
 INTERNAL = ("/healthz", "/readyz", "/metrics")
