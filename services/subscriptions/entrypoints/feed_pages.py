@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
 from services.mailer.read_api import PublishedChange
-from services.subscriptions.entrypoints.web import Web, language_of
+from services.subscriptions.entrypoints.web import Web, language_of, no_such_topic
 from shared.catalogue import Topic
 from shared.web.conditional import etag_of, not_modified
 
@@ -72,7 +72,9 @@ async def topic_feed(slug: str, request: Request, web: Web) -> Response:
     language = language_of(request)
     topic = web.deps.catalogue.topic(slug)
     if topic is None:
-        return web.pages.render(request, "not_found.html", language, status_code=404)
+        # An ended topic's feed says so (410), with its sign-up page's words, so feed readers
+        # stop polling and a person who opens it learns what to follow instead.
+        return no_such_topic(web, request, slug, language)
     changes = await web.topic_changes(slug)
     body = build_feed(
         topic,

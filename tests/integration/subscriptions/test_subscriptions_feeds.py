@@ -102,6 +102,42 @@ async def test_an_empty_feed_is_valid_and_an_unknown_topic_is_404(
         assert (await h.client.get("/topics/Norge/feed.atom")).status_code == 404
 
 
+ENDED_CATALOGUE = """
+[[topics]]
+slug = "helsenyheter"
+title = { nb = "Helsenyheter", nn = "Helsenytt", en = "Health news" }
+
+[[topics]]
+slug = "gammelt-tema"
+title = { nb = "Gammelt tema", nn = "Gamalt tema", en = "Old topic" }
+retired = true
+successor = "helsenyheter"
+"""
+
+
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
+async def test_an_ended_topics_feed_is_gone_with_its_sign_up_pages_words(
+    sqlite_url: str, tmp_path: Path, lang: str
+) -> None:
+    config = tmp_path / "catalogue.toml"
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        page = await h.client.get(f"/subscribe/gammelt-tema?lang={lang}")
+        feed = await h.client.get(f"/topics/gammelt-tema/feed.atom?lang={lang}")
+        # 410, not 404 or an empty feed: readers learn the topic is over, not missing.
+        assert (page.status_code, feed.status_code) == (410, 410)
+        assert feed.headers["content-type"].startswith("text/html")
+
+        def words(html: str) -> str:
+            return html.split('<main id="main">')[1].split("</main>")[0]
+
+        assert words(feed.text) == words(page.text)
+        title = {"nb": "Gammelt tema", "nn": "Gamalt tema", "en": "Old topic"}[lang]
+        assert title in words(feed.text)
+        assert '<a href="/subscribe/helsenyheter">' in words(feed.text)
+        assert (await h.client.get("/topics/helsenyheter/feed.atom")).status_code == 200
+
+
 async def test_readers_can_poll_with_etag_and_last_modified(
     sqlite_url: str, tmp_path: Path
 ) -> None:
