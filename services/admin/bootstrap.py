@@ -36,6 +36,7 @@ from services.admin.entrypoints import (
     operations,
     preview_pages,
     sign_in,
+    topic_pages,
 )
 from services.admin.entrypoints.access import (
     Admin,
@@ -50,6 +51,7 @@ from shared.events import RetentionApplied
 from shared.housekeeping import run_retention
 from shared.i18n.catalogues import Catalogues
 from shared.runtime import Runtime
+from shared.web.brand import mount_brand
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import mount_static
 
@@ -91,7 +93,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.state.admin = Admin(
         runtime=runtime,
         csrf=csrf,
-        pages=build_pages(csrf, words, runtime.settings.site_name),
+        pages=build_pages(csrf, words, runtime.settings.site_name, runtime.settings.brand),
         words=words,
     )
     app.add_exception_handler(LoginRequired, _to_login)
@@ -101,12 +103,15 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(erasure_pages.router)
     app.include_router(operations.router)
     app.include_router(catalogue_pages.router)
+    app.include_router(topic_pages.router)
     app.include_router(editor_pages.router)
     app.include_router(desk_pages.router)
     app.include_router(gone_pages.router)
     app.include_router(preview_pages.router)
     app.include_router(api.router)
     mount_static(app)
+    # The admin may run alone (`varsel run admin`): it serves the organisation's look itself.
+    mount_brand(app, runtime.settings)
     runtime.bus.subscribe(CONSUMER, RetentionApplied, retention_applied)
 
 

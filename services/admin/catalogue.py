@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters import audit_log, catalogue_rows
 from services.admin.domain.catalogue_plan import Action, Plan, plan
+from services.admin.domain.topic_edits import Rows
 from shared.catalogue import (
     Catalogue,
     entry_data,
@@ -103,6 +104,32 @@ async def apply(
 SourceRows = list[dict[str, Any]]
 
 
+async def edit(
+    session: AsyncSession,
+    change: Callable[[Rows], Rows],
+    *,
+    actor: str,
+    client: str,
+    now: datetime,
+    origin: str = "the admin's form",
+) -> Plan:
+    """Apply an editor's change to the catalogue in force, checked as a whole file would be.
+
+    ``change`` gets the topics and sources as a file writes them and returns them changed
+    (raising ``EditRefused`` when it cannot be made); the result is validated whole (raises
+    CatalogueError naming the entry and problem) and applied like a file, in the caller's
+    transaction, with the same event and audit entry.
+    """
+    await catalogue_rows.lock_state(session, now)
+    current = (await catalogue_rows.load(session)).catalogue
+    rows: Rows = {
+        "topics": [entry_data(t) for t in (*current.topics, *current.ended)],
+        "sources": [entry_data(s) for s in current.sources],
+    }
+    wanted = parse_catalogue(change(rows), origin)
+    return await apply(session, wanted, actor=actor, client=client, origin="admin", now=now)
+
+
 async def edit_sources(
     session: AsyncSession,
     change: Callable[[SourceRows], SourceRows],
@@ -111,20 +138,15 @@ async def edit_sources(
     client: str,
     now: datetime,
 ) -> Plan:
-    """Apply an editor's change to the sources in force, checked as a whole file would be.
-
-    ``change`` gets the sources as a file writes them and returns them changed; the result is
-    validated with the topics in force (raises CatalogueError naming the entry and problem)
-    and applied like a file, in the caller's transaction, with the same event and audit entry.
-    """
-    await catalogue_rows.lock_state(session, now)
-    current = (await catalogue_rows.load(session)).catalogue
-    data = {
-        "topics": [entry_data(t) for t in (*current.topics, *current.ended)],
-        "sources": change([entry_data(s) for s in current.sources]),
-    }
-    wanted = parse_catalogue(data, "the admin's source form")
-    return await apply(session, wanted, actor=actor, client=client, origin="admin", now=now)
+    """Apply an editor's change to the sources in force, the topics as they are (see ``edit``)."""
+    return await edit(
+        session,
+        lambda rows: {**rows, "sources": change(rows["sources"])},
+        actor=actor,
+        client=client,
+        now=now,
+        origin="the admin's source form",
+    )
 
 
 def file_hash(text: str) -> str:

@@ -129,6 +129,12 @@ ADMIN_PAGES = [
     "admin gone pages",
     "admin gone page confirmed",
     "admin gone page refused",
+    "admin topics",
+    "admin topics refused",
+    "admin topic edit",
+    "admin topic retire refused",
+    "admin source form tested",
+    "admin source form test refused",
 ]
 MAILS = [
     "mail confirm",
@@ -327,6 +333,34 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             edit = await client.get("/admin/sources", params={"edit": "https://example.org/side"})
             assert edit.status_code == 200
             pages["admin source edit"] = edit.text
+            on_form = {"url": f"{site.base_url}/side", "kind": "page", "action": "test"}
+            for name, selector, status in (("tested", "", 200), ("test refused", "p[[", 400)):
+                data = {**on_form, "selector": selector, "csrf_token": csrf(listing)}
+                answer = await client.post("/admin/sources?lang=en", data=data)
+                assert answer.status_code == status, name
+                pages[f"admin source form {name}"] = answer.text
+            topics = (await client.get("/admin/topics")).text
+            pages["admin topics"] = topics
+            wrong = {
+                "slug": "Feil Navn",
+                "title_en": "x" * 201,
+                "page": "www",
+                "csrf_token": csrf(topics),
+            }
+            refused = await client.post("/admin/topics", data=wrong)
+            assert refused.status_code == 400
+            pages["admin topics refused"] = refused.text
+            edit = await client.get("/admin/topics", params={"edit": admin.TOPIC, "lang": "nn"})
+            assert edit.status_code == 200
+            pages["admin topic edit"] = edit.text
+            unconfirmed = {
+                "slug": admin.TOPIC,
+                "successor": admin.OTHER,
+                "csrf_token": csrf(topics),
+            }
+            refused = await client.post("/admin/topics/retire?lang=en", data=unconfirmed)
+            assert refused.status_code == 400
+            pages["admin topic retire refused"] = refused.text
             pages.update(await _desk_pages(h, client, source, (first, third)))
             pages.update(await _gone_pages(h, client))
     site.stop()

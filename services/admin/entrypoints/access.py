@@ -19,6 +19,7 @@ from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Access, Principal
 from services.admin.entrypoints.wording import MESSAGES
+from shared.brand import Brand
 from shared.db import transaction
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.negotiation import language_of_tag
@@ -83,12 +84,13 @@ class Admin:
         )
 
 
-def build_pages(csrf: CsrfGuard, words: Catalogues, site: str) -> PageRenderer:
-    """Build the admin page renderer: its templates, and a CSRF cookie kept to /admin."""
+def build_pages(csrf: CsrfGuard, words: Catalogues, site: str, brand: Brand) -> PageRenderer:
+    """Build the admin page renderer: its templates, the organisation's look, and a CSRF
+    cookie kept to /admin."""
     return PageRenderer(
         page_templates(TEMPLATES, words),
         csrf,
-        context={"csrf_field": CSRF_FIELD, "messages": MESSAGES, "site": site},
+        context={"csrf_field": CSRF_FIELD, "messages": MESSAGES, "site": site, "brand": brand},
         cookie_path="/admin",
         same_site="strict",
     )

@@ -1,7 +1,8 @@
 """Editor pages for the catalogue's sources: add one, pause or resume it, remove it.
 
 Each change goes through ``catalogue.edit_sources``: checked as a whole file would be, applied
-in one transaction with its event (every replica follows within seconds) and audit entry.
+in one transaction with its event (every replica follows within seconds) and audit entry. The
+form's "Test this source" button shows what varsel sees there before anything is saved.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
+from services.admin.entrypoints.editor_pages import ignore_patterns, try_and_record
 from shared.catalogue import CatalogueError, format_interval
 from shared.db import transaction
 from shared.vocabulary import ReviewMode, SourceKind
@@ -41,6 +43,11 @@ async def _page(
         },
         "chosen": [],
         "original": None,
+        "errors": {},
+        "tested": False,
+        "trial": None,
+        "trial_error": None,
+        "trial_detail": None,
     }
     context.update(extra)
     return admin.render(
@@ -52,6 +59,8 @@ async def _page(
         topics=[(t.slug, t.title_in(language)) for t in current.topics],
         kinds=list(SourceKind),
         modes=list(ReviewMode),
+        # The form and what varsel sees there sit side by side.
+        wide=True,
         **context,
     )
 
@@ -126,14 +135,37 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         entry["selector"] = selector
     # A wrong mode is refused by the catalogue's check, naming the field, like any other.
     entry["mode"] = fields.get("mode", "") or ReviewMode.AUTOMATIC.value
-    ignore = [line.strip() for line in fields.get("ignore", "").splitlines() if line.strip()]
-    if ignore:
-        entry["ignore"] = ignore
+    if ignore := ignore_patterns(fields.get("ignore", "")):
+        entry["ignore"] = list(ignore)
     shown = {
         k: fields.get(k, "") for k in ("url", "kind", "interval", "selector", "ignore", "mode")
     }
 
     original = fields.get("original") or None
+    if fields.get("action") == "test":
+        # Nothing is saved: the editor sees what varsel would see, the form as they left it.
+        outcome = await try_and_record(
+            admin,
+            actor,
+            entry["url"],
+            entry["kind"],
+            entry.get("selector", ""),
+            ignore_patterns(fields.get("ignore", "")),
+        )
+        return await _page(
+            request,
+            admin,
+            actor,
+            status=outcome.status,
+            form=shown,
+            chosen=chosen,
+            original=original,
+            errors={outcome.field: outcome.error} if outcome.field else {},
+            tested=True,
+            trial=outcome.trial,
+            trial_error=outcome.error,
+            trial_detail=outcome.detail,
+        )
 
     def add(rows: SourceRows) -> SourceRows:
         if any(row["url"] == entry["url"] and row["url"] != original for row in rows):

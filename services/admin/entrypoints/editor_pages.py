@@ -1,20 +1,80 @@
-"""Editor pages: "Test this source" shows what varsel sees at an address before it is watched."""
+"""Editor pages: "Test this source" shows what varsel sees at an address before it is watched.
+
+The trial runs on its own page and from the source form's own button (``catalogue_pages``),
+both through ``try_and_record``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.admin.entrypoints.access import AdminDep, EditorPage, posted_form
-from services.watcher.read_api import TrialRefused, try_source
+from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, posted_form
+from services.watcher.read_api import SourceTrial, TrialRefused, try_source
 from shared.db import transaction
 from shared.vocabulary import SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-# Refusals that come from what the editor typed (a 400); the others come from the source.
-_INPUT_REASONS = frozenset({"bad_url", "bad_kind", "bad_selector", "bad_ignore"})
+# Refusals that come from what the editor typed (a 400), and the field each is about; the
+# others come from the source.
+INPUT_FIELDS: Final = {
+    "bad_url": "url",
+    "bad_kind": "kind",
+    "bad_selector": "selector",
+    "bad_ignore": "ignore",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrialOutcome:
+    """What a trial showed, or why it showed nothing (a key of ``messages``) and the detail."""
+
+    trial: SourceTrial | None
+    error: str | None = None
+    detail: str | None = None
+
+    @property
+    def status(self) -> int:
+        """Return the answer's status: 400 when what was typed is wrong, else 200."""
+        return 400 if self.error in INPUT_FIELDS else 200
+
+    @property
+    def field(self) -> str | None:
+        """Return the form field the refusal is about, if it is about one."""
+        if self.error == "selector_nothing":
+            return "selector"
+        return INPUT_FIELDS.get(self.error or "")
+
+
+def ignore_patterns(text: str) -> tuple[str, ...]:
+    """Return the ignore patterns a form's text area holds, one a line."""
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+async def try_and_record(
+    admin: AdminDep, actor: Actor, url: str, kind: str, selector: str, ignore: tuple[str, ...]
+) -> TrialOutcome:
+    """Fetch and extract a source once, with its selector and ignore patterns; audit the try."""
+    try:
+        trial = await try_source(
+            admin.runtime.settings, url, kind, selector=selector or None, ignore=ignore
+        )
+    except TrialRefused as exc:
+        outcome = TrialOutcome(None, exc.reason, str(exc))
+    else:
+        outcome = TrialOutcome(trial)
+    async with transaction(admin.runtime.sessions) as session:
+        # The URL only: a watched page is public, and what the editor typed is no one's data.
+        actor.record(
+            session,
+            "source_tested",
+            target=url[:500],
+            details={"kind": kind, "outcome": outcome.error or "seen"},
+        )
+    return outcome
 
 
 def _blank(kind: str = "page") -> dict[str, Any]:
@@ -40,26 +100,9 @@ async def source_trial(request: Request, admin: AdminDep, actor: EditorPage) -> 
         )
     url, kind = fields.get("url", "").strip(), fields.get("kind", "")
     selector, ignore_text = fields.get("selector", "").strip(), fields.get("ignore", "")
-    ignore = tuple(line.strip() for line in ignore_text.splitlines() if line.strip())
     context.update(url=url, kind=kind, selector=selector, ignore=ignore_text)
-    try:
-        trial = await try_source(
-            admin.runtime.settings, url, kind, selector=selector or None, ignore=ignore
-        )
-    except TrialRefused as exc:
-        outcome, trial = exc.reason, None
-        context["detail"] = str(exc)
-    else:
-        outcome = "seen"
-    async with transaction(admin.runtime.sessions) as session:
-        # The URL only: a watched page is public, and what the editor typed is no one's data.
-        actor.record(
-            session, "source_tested", target=url[:500], details={"kind": kind, "outcome": outcome}
-        )
-    if trial is None:
-        status = 400 if outcome in _INPUT_REASONS else 200
-        return admin.render(
-            request, "source_trial.html", status_code=status, error=outcome, **context
-        )
-    context["trial"] = trial
-    return admin.render(request, "source_trial.html", error=None, **context)
+    outcome = await try_and_record(admin, actor, url, kind, selector, ignore_patterns(ignore_text))
+    context.update(trial=outcome.trial, detail=outcome.detail)
+    return admin.render(
+        request, "source_trial.html", status_code=outcome.status, error=outcome.error, **context
+    )

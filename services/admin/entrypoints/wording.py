@@ -67,6 +67,33 @@ MESSAGES: Final[dict[str, str]] = {
         "or choose a selector."
     ),
     "catalogue_refused": N_("The catalogue was not changed: the change has a problem."),
+    # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
+    "topic_not_found": N_("No such topic people can follow."),
+    "slug_missing": N_("Write the short name the sign-up page's address ends with."),
+    "slug_shape": N_(
+        "The short name may hold only lower-case letters a–z, digits and single hyphens "
+        "between them, at most 100 characters."
+    ),
+    "slug_taken": N_(
+        "A topic has this short name already, or had it before it ended. Choose another."
+    ),
+    "title_nb_missing": N_("Write the title in bokmål: the other languages fall back to it."),
+    "section_nb_missing": N_(
+        "Write the section in bokmål too: the other languages fall back to it."
+    ),
+    "description_nb_missing": N_(
+        "Write the description in bokmål too: the other languages fall back to it."
+    ),
+    "title_too_long": N_("A title may be at most 200 characters."),
+    "section_too_long": N_("A section may be at most 200 characters."),
+    "description_too_long": N_("A description may be at most 500 characters."),
+    "one_line": N_("Write this on one line, without control characters."),
+    "related_unknown": N_("Choose related topics from the list; a topic is not related to itself."),
+    "successor_unknown": N_("Choose what to follow instead from the list, or nothing."),
+    "confirm_retire": N_("Tick the box to confirm that the topic ends and its followers are told."),
+    "sources_feed_only_this": N_(
+        "Sources feed only this topic. Remove them, or give them another topic, first:"
+    ),
     # Kinds of mail (mailer.read_api.PREVIEW_KINDS).
     "mail_confirm": N_("Confirmation of a sign-up"),
     "mail_manage_link": N_("Link to manage one's alerts"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -25,10 +26,10 @@ async def _sources(h: Harness) -> dict[str, bool]:
 
 @asynccontextmanager
 async def signed_in_editor(
-    url: str, tmp_path: Path
+    url: str, tmp_path: Path, **settings: Any
 ) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
     """A harness with the catalogue stored as start-up stores it, and an editor signed in."""
-    async with running(url, tmp_path) as h:
+    async with running(url, tmp_path, **settings) as h:
         await commands.apply_at_start(
             h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
         )

@@ -1,0 +1,106 @@
+"""Reading an editor's topic form: each field checked on its own, so each refusal sits by its field.
+
+The catalogue checks the whole again when the topic is applied (``shared.catalogue``); this
+reads what a form can get wrong and says which field, in words the page translates (message
+keys of ``entrypoints/wording.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from shared.catalogue import is_slug
+from shared.vocabulary import LANGUAGES
+
+# Texts per language a topic holds, and how long each may be on the form.
+TEXTS: Final = {"title": 200, "section": 200, "description": 500}
+SLUG_LENGTH: Final = 100
+PAGE_LENGTH: Final = 2000
+_ABSOLUTE_HTTP = re.compile(r"^https?://[^/\s]+\S*$")
+
+
+def text_field(name: str, language: str) -> str:
+    """Return the form field of a text in a language: ``title_nb``, ``description_en``."""
+    return f"{name}_{language}"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicForm:
+    """What the form said: the topic as a catalogue entry, and why each wrong field is wrong."""
+
+    entry: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    # What the editor typed, to show again: the form's field names.
+    shown: dict[str, str] = field(default_factory=dict)
+    related: tuple[str, ...] = ()
+
+
+def _has_control_characters(text: str) -> bool:
+    # A title or section is one line; a forged post could carry line breaks or escapes.
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def _texts(
+    fields: Mapping[str, str], name: str, errors: dict[str, str], *, required: bool
+) -> dict[str, str]:
+    texts: dict[str, str] = {
+        language: value
+        for language in LANGUAGES
+        if (value := fields.get(text_field(name, language), "").strip())
+    }
+    for language, text in texts.items():
+        key = text_field(name, language)
+        if len(text) > TEXTS[name]:
+            errors[key] = f"{name}_too_long"
+        elif name != "description" and _has_control_characters(text):
+            errors[key] = "one_line"
+    # The other languages fall back to bokmål, so bokmål must be there whenever any is.
+    if "nb" not in texts and (required or texts):
+        errors.setdefault(text_field(name, "nb"), f"{name}_nb_missing")
+    return texts
+
+
+def read_topic_form(
+    fields: Mapping[str, str],
+    related: Sequence[str],
+    *,
+    editing: str | None,
+    followed: Iterable[str],
+    taken: Iterable[str],
+) -> TopicForm:
+    """Read a posted topic form; ``editing`` names the topic edited (its slug does not change).
+
+    ``followed`` are the slugs of topics people can follow (related topics come from them),
+    ``taken`` every slug in the catalogue, ended topics' too (a slug is never reused).
+    """
+    errors: dict[str, str] = {}
+    slug = editing if editing is not None else fields.get("slug", "").strip()
+    if editing is None:
+        if not slug:
+            errors["slug"] = "slug_missing"
+        elif len(slug) > SLUG_LENGTH or not is_slug(slug):
+            errors["slug"] = "slug_shape"
+        elif slug in set(taken):
+            errors["slug"] = "slug_taken"
+    entry: dict[str, Any] = {"slug": slug}
+    entry["title"] = _texts(fields, "title", errors, required=True)
+    if section := _texts(fields, "section", errors, required=False):
+        entry["section"] = section
+    if description := _texts(fields, "description", errors, required=False):
+        entry["description"] = description
+    page = fields.get("page", "").strip()
+    if page:
+        if len(page) > PAGE_LENGTH or not _ABSOLUTE_HTTP.match(page):
+            errors["page"] = "bad_url"
+        entry["page"] = page
+    chosen = tuple(dict.fromkeys(r for r in related if r))
+    allowed = set(followed) - {slug}
+    if any(r not in allowed for r in chosen):
+        errors["related"] = "related_unknown"
+    if chosen:
+        entry["related"] = list(chosen)
+    return TopicForm(entry, errors, dict(fields), chosen)

@@ -1,0 +1,106 @@
+"""An editor's topic form and changes, as data in and data out: what each field may hold, and
+what ending a topic does to everything that pointed at it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.admin.domain.topic_edits import EditRefused, Rows, add_topic, retire_topic
+from services.admin.domain.topic_form import read_topic_form
+from shared.catalogue import parse_catalogue
+
+
+def _rows() -> Rows:
+    return {
+        "topics": [
+            {"slug": "a", "title": {"nb": "A"}, "related": ["b", "c"]},
+            {"slug": "b", "title": {"nb": "B"}, "related": ["a"]},
+            {"slug": "c", "title": {"nb": "C"}},
+            {"slug": "old", "title": {"nb": "Gammelt"}, "retired": True, "successor": "b"},
+        ],
+        "sources": [
+            {"url": "https://example.org/ab", "kind": "page", "topics": ["a", "b"]},
+            {"url": "https://example.org/c", "kind": "page", "topics": ["c"]},
+        ],
+    }
+
+
+def test_ending_a_topic_moves_everything_that_pointed_at_it() -> None:
+    ended = retire_topic(_rows(), "b", "c")
+    topics = {t["slug"]: t for t in ended["topics"]}
+    assert topics["b"] == {"slug": "b", "title": {"nb": "B"}, "retired": True, "successor": "c"}
+    assert topics["a"]["related"] == ["c"]
+    # What an earlier ended topic told people to follow has ended too: they follow on to "c".
+    assert topics["old"]["successor"] == "c"
+    assert ended["sources"][0]["topics"] == ["a"]
+    # The whole is a catalogue a file could hold.
+    catalogue = parse_catalogue(ended, "test")
+    assert [t.slug for t in catalogue.topics] == ["a", "c"]
+    assert [t.slug for t in catalogue.ended] == ["b", "old"]
+
+
+def test_ending_without_a_successor_leaves_none_behind() -> None:
+    ended = retire_topic(_rows(), "b", None)
+    topics = {t["slug"]: t for t in ended["topics"]}
+    assert "successor" not in topics["b"] and "successor" not in topics["old"]
+    parse_catalogue(ended, "test")
+
+
+@pytest.mark.parametrize(
+    ("slug", "successor", "key", "detail"),
+    [
+        ("c", None, "sources_feed_only_this", "https://example.org/c"),
+        ("b", "b", "successor_unknown", ""),
+        ("b", "old", "successor_unknown", ""),
+        ("old", None, "topic_not_found", ""),
+        ("nope", None, "topic_not_found", ""),
+    ],
+)
+def test_an_ending_that_cannot_be_made_is_refused(
+    slug: str, successor: str | None, key: str, detail: str
+) -> None:
+    with pytest.raises(EditRefused) as refused:
+        retire_topic(_rows(), slug, successor)
+    assert (refused.value.key, refused.value.detail) == (key, detail)
+
+
+def test_a_new_topic_comes_before_the_ended_ones_and_never_takes_their_slug() -> None:
+    added = add_topic(_rows(), {"slug": "d", "title": {"nb": "D"}})
+    assert [t["slug"] for t in added["topics"]] == ["a", "b", "c", "d", "old"]
+    with pytest.raises(EditRefused):
+        add_topic(_rows(), {"slug": "old", "title": {"nb": "Igjen"}})
+
+
+def _read(fields: dict[str, str], related: tuple[str, ...] = (), editing: str | None = None) -> Any:
+    return read_topic_form(
+        {"slug": "ny", "title_nb": "Ny", **fields},
+        related,
+        editing=editing,
+        followed={"a", "b"},
+        taken={"a", "b", "old"},
+    )
+
+
+def test_a_good_form_is_a_catalogue_entry() -> None:
+    read = _read(
+        {"title_en": " New ", "description_nb": "Om\nto linjer", "page": "https://x.no/a b"},
+        ("a", "a"),
+    )
+    # A description may run over lines; the page is sent on as typed and checked whole later.
+    assert read.errors == {"page": "bad_url"}
+    read = _read({"title_en": " New ", "page": "https://x.no/side"}, ("a", "a"))
+    assert read.errors == {}
+    assert read.entry == {
+        "slug": "ny",
+        "title": {"nb": "Ny", "en": "New"},
+        "page": "https://x.no/side",
+        "related": ["a"],
+    }
+
+
+def test_an_edited_topic_keeps_its_slug_whatever_is_posted() -> None:
+    read = _read({"slug": "!!"}, ("b",), editing="a")
+    assert read.errors == {} and read.entry["slug"] == "a"
+    assert _read({}, ("a",), editing="a").errors == {"related": "related_unknown"}
