@@ -29,6 +29,7 @@ from services.mailer.domain.message import (
     render_topic_ended,
 )
 from services.mailer.domain.operator_mail import (
+    OperatorMail,
     notice_bytes,
     render_operator_mail,
     render_review_reminder,
@@ -256,12 +257,7 @@ def _operator(failing: bool) -> Callable[[Settings, str, Sequence[tuple[str, str
             base_url=settings.base_url,
             admin_url=settings.resolved_admin_url,
         )
-        return notice_bytes(
-            mail,
-            sender=settings.mail_from,
-            recipient=SAMPLE_ADDRESS,
-            message_id=f"<preview@{settings.list_id}>",
-        )
+        return _staff_notice(settings, mail)
 
     return build
 
@@ -277,6 +273,10 @@ def _review_reminder(settings: Settings, language: str, topics: Sequence[tuple[s
         site=settings.site_name,
         base_url=settings.base_url,
     )
+    return _staff_notice(settings, mail)
+
+
+def _staff_notice(settings: Settings, mail: OperatorMail) -> bytes:
     return notice_bytes(
         mail,
         sender=settings.mail_from,

@@ -6,29 +6,21 @@ note and approves it; an auditor cannot open the desk.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from services.mailer.adapters import changes
 from services.mailer.domain.review import ChangeStatus
-from services.subscriptions import bootstrap as subscriptions
 from shared.events import ContentChanged
-from shared.runtime import build_runtime
-from shared.schema import upgrade_async
-from shared.settings import Settings
-from tests.browser.admin_support import AUDITOR, EDITOR, go, press, sign_in
+from tests.browser.admin_support import AUDITOR, EDITOR, go, press, seeded_varsel, sign_in
 from tests.browser.checks import assert_accessible
-from tests.browser.conftest import SECRET_KEY
 from tests.integration.admin import seed
-from tests.integration.admin.harness import CATALOGUE, TOPIC, Harness
-from tests.support.varsel_process import VarselProcess
+from tests.integration.admin.harness import TOPIC, Harness
 from tests.support.words import admin_text
-from varsel.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -42,64 +34,37 @@ class Desk:
     change_ids: dict[str, str]  # a held change per language's test
 
 
-async def _seed(url: str, settings: Settings) -> dict[str, str]:
-    await upgrade_async(url)
-    runtime = build_runtime(settings)
-    h = Harness(runtime, create_app(runtime, ("subscriptions", "admin")))
-    try:
-        await subscriptions.record_privacy_notices(runtime)
-        await h.user(EDITOR, "editor")
-        await h.user(AUDITOR, "auditor")
-        await h.sign_up("kari@example.no")  # a daily subscriber of TOPIC
-        await h.confirm("kari@example.no")
-        ids = {}
-        async with runtime.sessions() as session, session.begin():
-            source, (first, _, third) = await seed.source_with_snapshots(
-                session, SOURCE, runtime.clock.now(), [TOPIC]
+async def _changes_on_desk(h: Harness, ids: dict[str, str]) -> None:
+    """A daily subscriber of TOPIC, and a change on the desk for each language's test."""
+    await h.sign_up("kari@example.no")
+    await h.confirm("kari@example.no")
+    async with h.runtime.sessions() as session, session.begin():
+        source, (first, _, third) = await seed.source_with_snapshots(
+            session, SOURCE, h.runtime.clock.now(), [TOPIC]
+        )
+        for language in LANGUAGES:
+            event = ContentChanged(
+                source_id=source,
+                source_url=SOURCE,
+                kind="page",
+                topics=(TOPIC,),
+                title=f"Norge i verden ({language})",
+                url=SOURCE,
+                summary="Nytt avsnitt om global helse.",
+                diff_url=f"http://x/admin/sources/{source}/diff?from={first}&to={third}",
             )
-            for language in LANGUAGES:
-                event = ContentChanged(
-                    source_id=source,
-                    source_url=SOURCE,
-                    kind="page",
-                    topics=(TOPIC,),
-                    title=f"Norge i verden ({language})",
-                    url=SOURCE,
-                    summary="Nytt avsnitt om global helse.",
-                    diff_url=f"http://x/admin/sources/{source}/diff?from={first}&to={third}",
-                )
-                await changes.store(session, event, ChangeStatus.WAITING)
-                ids[language] = str(event.event_id)
-        return ids
-    finally:
-        await runtime.close()
+            await changes.store(session, event, ChangeStatus.WAITING)
+            ids[language] = str(event.event_id)
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    """Seed a SQLite database with changes on the desk, then run varsel on it."""
-    workdir = tmp_path_factory.mktemp("desk")
-    config = workdir / "catalogue.toml"
-    config.write_text(CATALOGUE, encoding="utf-8")
-    url = f"sqlite+aiosqlite:///{workdir / 'varsel.db'}"
-    settings = Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET_KEY)
-    # In a thread of its own: Playwright's sync API keeps an event loop running in this one.
-    with ThreadPoolExecutor(1) as pool:
-        ids = pool.submit(asyncio.run, _seed(url, settings)).result()
-    varsel = VarselProcess(
-        workdir,
-        {
-            "VARSEL_DATABASE_URL": url,
-            "VARSEL_CONFIG": str(config),
-            "VARSEL_SECRET_KEY": SECRET_KEY,
-            "VARSEL_WATCHER_ENABLED": "false",
-        },
-    )
-    varsel.start()
-    try:
+    """Run varsel on a database with changes waiting on the desk (no polling)."""
+    ids: dict[str, str] = {}
+    with seeded_varsel(
+        tmp_path_factory.mktemp("desk"), partial(_changes_on_desk, ids=ids)
+    ) as varsel:
         yield Desk(varsel.base_url, ids)
-    finally:
-        varsel.stop()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
