@@ -15,20 +15,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
+from services.admin.domain.source_form import source_field_errors
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from services.admin.entrypoints.editor_pages import ignore_patterns, try_and_record
-from shared.catalogue import CatalogueError, format_interval
+from shared.catalogue import Catalogue, CatalogueError, format_interval
 from shared.db import transaction
 from shared.vocabulary import ReviewMode, SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
+async def _stored_catalogue(admin: AdminDep) -> Catalogue:
+    async with admin.runtime.sessions() as session:
+        return (await catalogue_rows.load(session)).catalogue
+
+
 async def _page(
     request: Request, admin: AdminDep, actor: EditorPage, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    async with admin.runtime.sessions() as session:
-        current = (await catalogue_rows.load(session)).catalogue
+    current = await _stored_catalogue(admin)
     language = language_of(request)
     context: dict[str, Any] = {
         "error": None,
@@ -71,8 +76,7 @@ async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLR
     editing = request.query_params.get("edit")
     if not editing:
         return await _page(request, admin, actor)
-    async with admin.runtime.sessions() as session:
-        stored = (await catalogue_rows.load(session)).catalogue
+    stored = await _stored_catalogue(admin)
     found = next((s for s in stored.sources if s.url == editing), None)
     if found is None:
         return await _page(request, admin, actor, status=404, error="source_not_found")
@@ -165,6 +169,19 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             trial=outcome.trial,
             trial_error=outcome.error,
             trial_detail=outcome.detail,
+        )
+
+    current = await _stored_catalogue(admin)
+    if errors := source_field_errors(entry, current.slugs):
+        return await _page(
+            request,
+            admin,
+            actor,
+            status=400,
+            form=shown,
+            chosen=chosen,
+            original=original,
+            errors=errors,
         )
 
     def add(rows: SourceRows) -> SourceRows:

@@ -67,6 +67,13 @@ MESSAGES: Final[dict[str, str]] = {
         "or choose a selector."
     ),
     "catalogue_refused": N_("The catalogue was not changed: the change has a problem."),
+    # The source form (domain.source_form): each beside its field.
+    "topics_missing": N_("Choose one or more topics the source feeds."),
+    "topics_unknown": N_("Choose the source's topics from the list."),
+    "bad_mode": N_("Choose whether changes go out at once or wait for an editor."),
+    "bad_interval": N_(
+        "Write the interval as a number and a unit, for example 30s, 15m, 1h or 1d."
+    ),
     # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
     "topic_not_found": N_("No such topic people can follow."),
     "slug_missing": N_("Write the short name the sign-up page's address ends with."),

@@ -108,19 +108,25 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         good = {"url": "https://example.org/a", "kind": "page", "topics": [TOPIC]}
+        # Each wrong field is named beside the field, in the page's words.
         cases = [
-            ({**good, "url": "file:///etc/passwd"}, "http"),
-            ({**good, "kind": "video"}, "kind"),
-            ({**good, "topics": []}, "topics"),
-            ({**good, "topics": ["finnes-ikke"]}, "finnes-ikke"),
-            ({**good, "interval": "sometimes"}, "interval"),
-            ({**good, "ignore": "(uavsluttet"}, "regular expression"),
-            ({**good, "url": KNOWN}, "already"),
+            ({**good, "url": "file:///etc/passwd"}, "url", "https://"),
+            ({**good, "kind": "video"}, "kind", "a page, a feed or a PDF"),
+            ({**good, "topics": []}, "topics", "one or more topics"),
+            ({**good, "topics": ["finnes-ikke"]}, "topics", "from the list"),
+            ({**good, "interval": "sometimes"}, "interval", "30s, 15m"),
+            ({**good, "ignore": "(uavsluttet"}, "ignore", "regular expression"),
+            ({**good, "mode": "sometimes"}, "mode", "wait for an editor"),
+            ({**good, "url": KNOWN}, None, "already"),
         ]
-        for data, reason in cases:
+        for data, field, reason in cases:
             response = await _post(client, "/admin/sources", data)
             assert response.status_code == 400, (data, response.text[:200])
             assert 'role="alert"' in response.text
+            if field is not None:
+                beside = response.text.split(f'<p class="error-message" id="{field}-error">')[1]
+                assert reason in beside.split("</p>")[0], reason
+                assert f'<a href="#{field}">' in response.text
             assert reason in response.text, reason
         missing = await _post(client, "/admin/sources/remove", {"url": "https://nope.example"})
         assert missing.status_code == 400

@@ -1,5 +1,5 @@
-"""An editor's topic form and changes, as data in and data out: what each field may hold, and
-what ending a topic does to everything that pointed at it."""
+"""An editor's topic and source forms and changes, as data in and data out: what each field may
+hold, and what ending a topic does to everything that pointed at it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from services.admin.domain.source_form import source_field_errors
 from services.admin.domain.topic_edits import EditRefused, Rows, add_topic, retire_topic
 from services.admin.domain.topic_form import read_topic_form
 from shared.catalogue import parse_catalogue
@@ -104,3 +105,27 @@ def test_an_edited_topic_keeps_its_slug_whatever_is_posted() -> None:
     read = _read({"slug": "!!"}, ("b",), editing="a")
     assert read.errors == {} and read.entry["slug"] == "a"
     assert _read({}, ("a",), editing="a").errors == {"related": "related_unknown"}
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({}, {}),
+        ({"url": "www.fhi.no", "kind": "video"}, {"url": "bad_url", "kind": "bad_kind"}),
+        ({"topics": []}, {"topics": "topics_missing"}),
+        ({"topics": ["a", "old"]}, {"topics": "topics_unknown"}),
+        ({"interval": "0s", "mode": "later"}, {"interval": "bad_interval", "mode": "bad_mode"}),
+        ({"ignore": ["ok", "(open"]}, {"ignore": "bad_ignore"}),
+    ],
+)
+def test_a_source_form_names_each_wrong_field(
+    change: dict[str, Any], errors: dict[str, str]
+) -> None:
+    good = {
+        "url": "https://www.fhi.no/",
+        "kind": "page",
+        "topics": ["a"],
+        "interval": "15m",
+        "mode": "automatic",
+    }
+    assert source_field_errors({**good, **change}, {"a", "b"}) == errors

@@ -1,0 +1,43 @@
+"""Reading an editor's source form: each field checked alone, so each refusal sits by its field.
+
+The catalogue checks the whole again when the source is applied (``shared.catalogue``); this
+says which field is wrong, in words the page translates (message keys of
+``entrypoints/wording.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shared.catalogue import parse_interval
+from shared.vocabulary import ReviewMode, SourceKind
+
+_ABSOLUTE_HTTP = re.compile(r"^https?://[^/\s]+\S*$")
+
+
+def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
+    """Return why each wrong field of a source entry is wrong (field name to message key)."""
+    errors: dict[str, str] = {}
+    if not _ABSOLUTE_HTTP.match(entry.get("url", "")):
+        errors["url"] = "bad_url"
+    if entry.get("kind") not in set(SourceKind):
+        errors["kind"] = "bad_kind"
+    topics = list(entry.get("topics", ()))
+    if not topics:
+        errors["topics"] = "topics_missing"
+    elif any(t not in set(followed) for t in topics):
+        errors["topics"] = "topics_unknown"
+    if entry.get("mode") not in set(ReviewMode):
+        errors["mode"] = "bad_mode"
+    try:
+        parse_interval(entry.get("interval", ""))
+    except ValueError:
+        errors["interval"] = "bad_interval"
+    for pattern in entry.get("ignore", ()):
+        try:
+            re.compile(pattern)
+        except re.error:
+            errors["ignore"] = "bad_ignore"
+    return errors
