@@ -87,22 +87,24 @@ async def request_subscriptions(
 async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
     """Compare the bodies hubs pushed as a poll compares a new body; return what each came to."""
     async with deps.sessions() as session:
-        pushes = [
-            (p.id, p.source_id, p.body, p.content_type) for p in await pushed_bodies(session, limit)
-        ]
+        pushes = await pushed_bodies(session, limit)
     kinds: list[OutcomeKind] = []
-    for push_id, source_id, body, content_type in pushes:
-        async with deps.sessions() as session:
-            source = await load_claim(session, source_id)
+    for push in pushes:
+        source = None
+        if push.watched:  # a paused or removed source tells nobody, pushed or polled
+            async with deps.sessions() as session:
+                source = await load_claim(session, push.source_id)
         if source is not None:
             try:
-                content = await parse_off_loop(deps, source, body, content_type)
+                content = await parse_off_loop(deps, source, push.body, push.content_type)
             except ContentError as exc:
                 # A hub's odd body is no failure of the source: polling still tells.
-                log.warning("websub: push for source %d has no usable content: %s", source_id, exc)
+                log.warning(
+                    "websub: push for source %d has no usable content: %s", push.source_id, exc
+                )
             else:
                 answer = Answer(
-                    body_hash=hashlib.sha256(body).hexdigest(),
+                    body_hash=hashlib.sha256(push.body).hexdigest(),
                     # The validators stay those of the last poll: they describe what was
                     # fetched, and the push says nothing of it.
                     etag=source.etag,
@@ -113,5 +115,5 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
         # Dropped once compared: compared twice (a replica, a crash), it is unchanged the
         # second time, so nobody hears of it twice.
         async with deps.sessions() as session, session.begin():
-            await drop_push(session, push_id)
+            await drop_push(session, push.id)
     return kinds

@@ -165,10 +165,35 @@ async def store_push(
     )
 
 
-async def pushed_bodies(session: AsyncSession, limit: int) -> list[PushedBody]:
+@dataclass(frozen=True, slots=True)
+class Push:
+    """A pushed body waiting to be compared, and whether its source is still watched."""
+
+    id: int
+    source_id: int
+    body: bytes
+    content_type: str | None
+    watched: bool
+
+
+async def pushed_bodies(session: AsyncSession, limit: int) -> list[Push]:
     """Return the oldest pushes waiting to be compared."""
-    query = select(PushedBody).order_by(PushedBody.id).limit(limit)
-    return list((await session.scalars(query)).all())
+    query = (
+        select(PushedBody, WatchedSource.active)
+        .join(WatchedSource, WatchedSource.id == PushedBody.source_id)
+        .order_by(PushedBody.id)
+        .limit(limit)
+    )
+    return [
+        Push(p.id, p.source_id, p.body, p.content_type, bool(active))
+        for p, active in (await session.execute(query)).all()
+    ]
+
+
+async def source_watched(session: AsyncSession, source_id: int) -> bool:
+    """Tell whether a source is still watched (not paused, not taken out of the catalogue)."""
+    active = await session.scalar(select(WatchedSource.active).where(WatchedSource.id == source_id))
+    return bool(active)
 
 
 async def drop_push(session: AsyncSession, push_id: int) -> None:

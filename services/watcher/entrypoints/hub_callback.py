@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.watcher.adapters.hub_rows import (
     record_denial,
     record_verification,
+    source_watched,
     store_push,
     subscription_at,
 )
@@ -89,6 +90,10 @@ def _router(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> APIRout
             if row.lease_until is None or row.lease_until <= now:
                 log.warning("websub: push for source %d refused: no lease", row.source_id)
                 return PlainTextResponse("no active subscription", 410, media_type=_TEXT)
+            if not await source_watched(session, row.source_id):
+                # 410 tells the hub to stop: the feed is paused or out of the catalogue.
+                log.info("websub: push for source %d refused: not watched", row.source_id)
+                return PlainTextResponse("no longer watched", 410, media_type=_TEXT)
             if not signature_valid(row.secret, body, request.headers.get("x-hub-signature")):
                 log.warning(
                     "websub: push for source %d refused: X-Hub-Signature missing or wrong; "

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from services.watcher.adapters.hub_client import HubClient
-from services.watcher.adapters.tables import HubSubscription, PushedBody
+from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
 from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import PUSHED_PACE, SubscriptionState
 from services.watcher.handlers import poll
@@ -224,3 +224,18 @@ async def test_hubs_are_not_asked_when_they_could_not_call_back(
     )
     assert await request_subscriptions(harness.deps, client, loopback) == 0
     assert hub.requests == []
+
+
+async def test_a_paused_feed_takes_no_push(subscribed: Subscribed, site: ScriptedSite) -> None:
+    harness, hub = subscribed.harness, subscribed.hub
+    await subscribed.start(site)
+    newer = hub_feed([3, 1, 2], hub.url, site.url("/nyheter.rss"))
+    assert await hub.push(newer) == 202  # taken while watched...
+    async with harness.deps.sessions() as session, session.begin():
+        source = await session.get(WatchedSource, subscribed.source_id)
+        assert source is not None
+        source.active = False  # ...then the editor pauses the source
+    assert await take_pushes(harness.deps) == []
+    assert await subscribed.pending_pushes() == 0
+    assert await hub.push(newer) == 410  # the hub is told to stop
+    assert await harness.events() == []
