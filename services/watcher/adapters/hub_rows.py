@@ -78,9 +78,7 @@ async def claim_requests(
     if skip_locked:
         query = query.with_for_update(skip_locked=True, of=HubSubscription)
     rows = list((await session.scalars(query)).all())
-    for row in rows:
-        row.next_request_at = now + RETRY_AFTER
-    return [
+    requests = [
         HubRequest(
             id=row.id,
             source_id=row.source_id,
@@ -92,6 +90,12 @@ async def claim_requests(
         )
         for row in rows
     ]
+    for row in rows:
+        # Marked asked before the request goes out: a hub may verify before it even answers.
+        row.state = SubscriptionState.REQUESTED.value
+        row.requested_at = now
+        row.next_request_at = now + RETRY_AFTER  # no verification by then: ask again
+    return requests
 
 
 async def record_request(
@@ -101,13 +105,12 @@ async def record_request(
     row = await session.get(HubSubscription, request.id)
     if row is None or row.callback_id != request.callback_id:
         return  # the feed moved to another hub meanwhile
-    row.next_request_at = now + RETRY_AFTER  # no verification by then: ask again
     if error is None:
-        row.state = SubscriptionState.REQUESTED.value
-        row.requested_at = now
+        # Asked (claim_requests), and perhaps verified already: nothing to undo.
         row.last_error = None
         return
     row.state = SubscriptionState.FAILED.value
+    row.next_request_at = now + RETRY_AFTER
     row.last_error = error[:2000]
     # A renewal that failed is no promise to push: back to the normal pace.
     await _pace_normally(session, row.source_id)

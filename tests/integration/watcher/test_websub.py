@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.watcher.adapters.hub_client import HubClient
 from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
 from services.watcher.domain.outcome import OutcomeKind
-from services.watcher.domain.websub import PUSHED_PACE, SubscriptionState
+from services.watcher.domain.websub import PUSHED_PACE, SubscriptionState, renew_at
 from services.watcher.handlers import poll
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from tests.integration.watcher.conftest import Harness, HarnessFactory
@@ -102,6 +102,9 @@ async def _pushes_alert_once_and_signatures_are_checked(
     row = await subscribed.row()
     assert row.state == SubscriptionState.ACTIVE
     assert (await harness.source(subscribed.source_id)).push_until == row.lease_until
+    # Renewed late in the lease, however quickly the hub verified after it was asked.
+    assert row.verified_at is not None and row.lease_until is not None
+    assert row.next_request_at == renew_at(row.verified_at, row.lease_until)
 
     # A push signed with the subscription's secret is compared like a polled body: one alert.
     topic = site.url("/nyheter.rss")
