@@ -59,6 +59,7 @@ async def test_an_editor_confirms_a_gone_page_once(database_url: str, tmp_path: 
             )
             assert done.status_code == 200, done.text
             assert "Confirmed" in done.text and "/admin/sources?edit=" in done.text
+            assert f"/admin/topics?edit={TOPIC}&amp;lang=en#retire" in done.text
             assert "No page is waiting for confirmation." in done.text
 
             late = await ola.post(
