@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     model_serializer,
+    model_validator,
 )
 
 from shared.vocabulary import Frequency, Language, SourceKind
@@ -182,7 +183,7 @@ class SubscriberErased(Event):
 
 
 DeliveryKindName = Literal[
-    "confirm", "manage_link", "alert", "digest", "topic_ended", "page_removed"
+    "confirm", "manage_link", "alert", "digest", "topic_ended", "page_removed", "bulletin"
 ]
 # How a report reached varsel: the inbound SMTP listener or a provider's webhook.
 ReportChannel = Literal["smtp", "webhook"]
@@ -265,6 +266,58 @@ class CatalogueChanged(Event):
     actor: str = Field(min_length=1, max_length=100)
 
 
+# A bulletin's subject and body (Markdown) per language; nb and en are required, nn falls back
+# to nb. Limits keep one event well inside a broker message and one mail readable.
+BULLETIN_SUBJECT_MAX = 200
+BULLETIN_BODY_MAX = 20_000
+BULLETIN_LANGUAGES = (Language.NB, Language.EN)  # the languages every bulletin is written in
+
+
+class BulletinText(BaseModel):
+    """A bulletin's words in one language: a one-line subject and a Markdown body."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=BULLETIN_SUBJECT_MAX, pattern=r"^[^\r\n]+$")
+    body: str = Field(min_length=1, max_length=BULLETIN_BODY_MAX)
+
+
+class _Bulletin(Event):
+    bulletin_id: UUID
+    topics: tuple[str, ...] = Field(min_length=1)
+    # Keyed by language; must hold nb and en (checked by the producer and the mailer).
+    texts: dict[Language, BulletinText]
+    # "Now to everyone": every follower of the topics gets it at once, whatever their rhythm.
+    urgent: bool
+    actor: str = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _nb_and_en(self) -> _Bulletin:
+        missing = [lang.value for lang in BULLETIN_LANGUAGES if lang not in self.texts]
+        if missing:
+            raise ValueError(f"a bulletin needs a text in {', '.join(missing)}")
+        return self
+
+
+class BulletinPublished(_Bulletin):
+    """An editor sent a one-off message to the followers of topics; it carries no address."""
+
+    name: ClassVar[str] = "bulletin.published"
+    version: ClassVar[int] = 1
+
+
+class BulletinTestRequested(_Bulletin):
+    """An editor asked for a test send of a bulletin to their own account's address.
+
+    The address is not in the event: the mailer reads it through the admin's read_api.
+    """
+
+    name: ClassVar[str] = "bulletin.test_requested"
+    version: ClassVar[int] = 1
+
+    staff_user_id: int = Field(ge=1)
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -283,6 +336,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SubscriberComplained,
         RetentionApplied,
         CatalogueChanged,
+        BulletinPublished,
+        BulletinTestRequested,
     )
 }
 

@@ -27,6 +27,7 @@ from services.admin.adapters.tables import (
 from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import (
     api,
+    bulletin_pages,
     catalogue_pages,
     consent_pages,
     desk_pages,
@@ -108,6 +109,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(desk_pages.router)
     app.include_router(gone_pages.router)
     app.include_router(preview_pages.router)
+    app.include_router(bulletin_pages.router)
     app.include_router(api.router)
     mount_static(app)
     # The admin may run alone (`varsel run admin`): it serves the organisation's look itself.

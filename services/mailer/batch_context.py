@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as catalogue
-from services.mailer.adapters import changes, pending_items
-from services.mailer.adapters.tables import ChangeRecord
-from services.mailer.domain.ledger import AlertReference, Claimed, ConfirmReference, DeliveryKind
+from services.mailer.adapters import bulletins, changes, pending_items
+from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
+from services.mailer.domain.ledger import (
+    AlertReference,
+    BulletinReference,
+    Claimed,
+    ConfirmReference,
+    DeliveryKind,
+)
 from services.subscriptions import read_api
 from shared.catalogue import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
 class BatchContext:
-    """The people, changes, digest contents and sign-up requests a batch refers to."""
+    """The people, changes, bulletins, digest contents and sign-up requests a batch refers to."""
 
     people: dict[uuid.UUID, read_api.Addressee]
     changes: dict[uuid.UUID, ChangeRecord]
@@ -26,6 +32,8 @@ class BatchContext:
     requests: dict[uuid.UUID, read_api.ConfirmationContext | None]
     # Read afresh for a topic's last mails: this process may not have heard the topic ended.
     catalogue: Catalogue | None = None
+    bulletins: dict[uuid.UUID, BulletinRecord] = field(default_factory=dict)
+    digest_bulletins: dict[int, list[uuid.UUID]] = field(default_factory=dict)
 
 
 async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) -> BatchContext:
@@ -33,9 +41,13 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     people = await read_api.addressees(
         session, {c.subscriber_id for c in claimed if c.subscriber_id is not None}
     )
-    digests = await pending_items.changes_of(
-        session, [c.id for c in claimed if c.kind is DeliveryKind.DIGEST]
-    )
+    digest_ids = [c.id for c in claimed if c.kind is DeliveryKind.DIGEST]
+    digests = await pending_items.changes_of(session, digest_ids)
+    digest_bulletins = await pending_items.bulletins_of(session, digest_ids)
+    bulletin_ids = {
+        c.reference.bulletin_id for c in claimed if isinstance(c.reference, BulletinReference)
+    }
+    bulletin_ids.update(b for attached in digest_bulletins.values() for b in attached)
     change_ids = {c.reference.change_id for c in claimed if isinstance(c.reference, AlertReference)}
     change_ids.update(change_id for attached in digests.values() for change_id in attached)
     requests = {
@@ -47,5 +59,11 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     if any(c.kind is DeliveryKind.TOPIC_ENDED for c in claimed):
         _, in_force = await catalogue.current_catalogue(session)
     return BatchContext(
-        people, await changes.by_id(session, change_ids), digests, requests, in_force
+        people,
+        await changes.by_id(session, change_ids),
+        digests,
+        requests,
+        in_force,
+        await bulletins.by_id(session, bulletin_ids),
+        digest_bulletins,
     )

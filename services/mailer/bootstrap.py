@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.dkim import build_dkim_signer
 from services.mailer.adapters.senders import FileMailSender, build_sender
-from services.mailer.adapters.tables import ChangeRecord, Delivery, DigestRun, PendingItem
+from services.mailer.adapters.tables import (
+    BulletinRecord,
+    ChangeRecord,
+    Delivery,
+    DigestRun,
+    PendingItem,
+)
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.bounce_address import BounceAddress
@@ -28,7 +34,13 @@ from shared.runtime import Runtime
 from shared.settings import Settings
 
 # The service's tables, registered with the composition root (varsel.schema).
-TABLES: Final[tuple[type[Base], ...]] = (ChangeRecord, PendingItem, Delivery, DigestRun)
+TABLES: Final[tuple[type[Base], ...]] = (
+    ChangeRecord,
+    BulletinRecord,
+    PendingItem,
+    Delivery,
+    DigestRun,
+)
 
 
 def envelope_of(settings: Settings) -> Envelope:

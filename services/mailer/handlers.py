@@ -12,17 +12,22 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin import read_api as catalogue
-from services.mailer.adapters import changes, deliveries, pending_items
+from services.admin import read_api as admin
+from services.mailer.adapters import bulletins, changes, deliveries, pending_items
 from services.mailer.adapters.senders import MailSender, PermanentFailure
+from services.mailer.domain.bulletin_mail import render_bulletin
+from services.mailer.domain.bulletins import BulletinRoute, route_for
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
+from services.mailer.domain.message import RecipientLinks
 from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
 from services.mailer.domain.review import ChangeStatus, status_on_arrival
 from services.mailer.fanout import FANOUT_BATCH, fan_out
 from services.subscriptions import read_api
 from shared.clock import Clock
 from shared.events import (
+    BulletinPublished,
+    BulletinTestRequested,
     CatalogueChanged,
     ContentChanged,
     ManageLinkRequested,
@@ -36,11 +41,12 @@ from shared.events import (
 )
 from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
+from shared.vocabulary import Frequency
 
 log = logging.getLogger(__name__)
 
 # The kinds of mail that follow topics, and end when a person ends all their alerts.
-_TOPIC_MAIL = (DeliveryKind.ALERT, DeliveryKind.DIGEST)
+_TOPIC_MAIL = (DeliveryKind.ALERT, DeliveryKind.DIGEST, DeliveryKind.BULLETIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +75,7 @@ async def manage_link_requested(
 
 async def content_changed(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
     """Record the change; tell its followers now, or hold it for review, or (minor) nobody."""
-    mode = await catalogue.source_review_mode(session, event.source_url)
+    mode = await admin.source_review_mode(session, event.source_url)
     status = status_on_arrival(mode, minor=event.minor)
     await changes.store(session, event, status)
     if status is ChangeStatus.PUBLISHED:
@@ -111,14 +117,102 @@ async def page_removed(session: AsyncSession, deps: Deps, event: PageRemoved) ->
     log.info("mailer: source %d removed; notice queued for %d people", event.source_id, total)
 
 
+async def bulletin_published(session: AsyncSession, deps: Deps, event: BulletinPublished) -> None:
+    """Keep the bulletin's words; queue its mail for those who get it now, owe it to the others'
+    next digest.
+
+    One mail per person: a follower of several of its topics is streamed once, and the ledger's
+    key ``bulletin:<id>`` (and the pending item's per person and bulletin) refuses a second.
+    """
+    if not await bulletins.store(session, event):
+        log.info("mailer: bulletin %s was already taken in", event.bulletin_id)
+        return
+    now = deps.clock.now()
+    batch = Batch.bulletin(event.bulletin_id)
+    total = 0
+    async for recipients in read_api.stream_recipients(
+        session, event.topics, batch_size=FANOUT_BATCH
+    ):
+        now_ids, owed = [], []
+        for recipient in recipients:
+            if route_for(recipient.frequency, urgent=event.urgent) is BulletinRoute.NOW:
+                now_ids.append(recipient.subscriber_id)
+            else:
+                owed.append((recipient.subscriber_id, recipient.topic))
+        await deliveries.queue(session, now_ids, batch, now)
+        await pending_items.add_bulletin(session, owed, event.bulletin_id, now)
+        total += len(recipients)
+    if total >= deliveries.ANALYZE_AFTER:
+        await deliveries.refresh_planner_statistics(session)
+    log.info(
+        "mailer: bulletin %s (%s) for %d subscribers",
+        event.bulletin_id,
+        "urgent" if event.urgent else "with the next mails",
+        total,
+    )
+
+
+async def bulletin_test_requested(
+    session: AsyncSession, deps: Deps, event: BulletinTestRequested
+) -> None:
+    """Send an editor the bulletin they are writing, once per language it is written in, to
+    their own account's address (read now through the admin's read_api, never from the event).
+
+    Like operators' notices it bypasses the subscribers' ledger: an SMTP failure rolls the
+    bus's transaction back and the event is delivered again.
+    """
+    staff = await admin.staff_addressee(session, event.staff_user_id)
+    if staff is None:
+        log.warning(
+            "bulletins: no test send for account %d: disabled or without an address",
+            event.staff_user_id,
+        )
+        return
+    settings = deps.settings
+    envelope = Envelope.of(settings.mail_from)
+    base = settings.base_url
+    # A test mail is laid out as the real one, footer included; its links lead to the public
+    # pages rather than to anyone's alerts.
+    links = RecipientLinks(f"{base}/manage-link", f"{base}/manage-link", f"{base}/manage-link")
+    for index, language in enumerate(sorted(event.texts)):
+        mail = render_bulletin(
+            deps.env,
+            language=language,
+            texts={str(k): v.model_dump() for k, v in event.texts.items()},
+            topic_titles=list(event.topics),
+            frequency=Frequency.IMMEDIATE,
+            sender=settings.mail_from,
+            list_id=settings.list_id,
+            base_url=base,
+            site_name=settings.site_name,
+            brand=settings.brand,
+            privacy_url=f"{base}{settings.privacy_url}",
+            test=True,
+        )
+        message = mail.personalise(
+            to=staff.email,
+            links=links,
+            message_id=envelope.notice_message_id(event.event_id, index),
+            date=deps.clock.now(),
+        )
+        await deps.sender.send(envelope.sender, staff.email, message)
+    log.info("bulletins: test of %s sent to account %d", event.bulletin_id, staff.user_id)
+
+
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:
     """Move pending items to the new rhythm and drop those of topics no longer followed."""
     await pending_items.drop_open(session, event.subscriber_id, keep_topics=event.topics)
     if event.frequency.is_digest:
         return  # the next digest of the new rhythm takes whatever is pending
     # Switching to immediate: what waited for a digest goes out now, one alert each.
-    pending = await pending_items.open_changes(session, event.subscriber_id)
     now = deps.clock.now()
+    owed_bulletins = await pending_items.open_bulletins(session, event.subscriber_id)
+    if owed_bulletins:
+        await deliveries.queue_once(
+            session, event.subscriber_id, [Batch.bulletin(b) for _, b in owed_bulletins], now
+        )
+        await pending_items.delete_items(session, [item_id for item_id, _ in owed_bulletins])
+    pending = await pending_items.open_changes(session, event.subscriber_id)
     batches = [Batch.alert(change_id) for _, change_id in pending]
     await deliveries.queue_once(session, event.subscriber_id, batches, now)
     if pending:

@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.mailer.adapters.tables import ChangeRecord
+from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
 from services.mailer.batch_context import BatchContext
+from services.mailer.domain.bulletin_mail import bulletin_context, render_bulletin
 from services.mailer.domain.ledger import (
     AlertReference,
+    BulletinReference,
     Claimed,
     ConfirmReference,
     DeliveryKind,
@@ -112,10 +114,17 @@ class MailBuilder:
             wanted = self._topic_ended(reference.slug, context, person)
         elif isinstance(reference, PageRemovedReference):
             wanted = self._page_removed(reference, person)
+        elif isinstance(reference, BulletinReference):
+            bulletin = context.bulletins.get(reference.bulletin_id)
+            if bulletin is None:
+                raise LookupError("the bulletin is no longer stored")
+            wanted = self._bulletin(bulletin, person)
         else:
             attached = context.digests.get(item.id, [])
             stored = [context.changes[c] for c in attached if c in context.changes]
-            wanted = self._digest(reference, stored, person)
+            owed = context.digest_bulletins.get(item.id, [])
+            notes = [context.bulletins[b] for b in owed if b in context.bulletins]
+            wanted = self._digest(reference, stored, notes, person)
         if wanted is None:
             return None
         return Built(wanted, self._links.for_subscriber(person.subscriber_id, now))
@@ -150,11 +159,39 @@ class MailBuilder:
             ),
         )
 
+    def _bulletin(
+        self, bulletin: BulletinRecord, person: read_api.Addressee
+    ) -> RenderedMail | None:
+        # Re-checked at send time: someone who no longer follows any of its topics gets nothing.
+        followed = tuple(t for t in bulletin.topics if t in person.topics)
+        if not followed:
+            return None
+        language = person.language
+        return self._cache.get(
+            (DeliveryKind.BULLETIN, bulletin.id, language, followed, person.frequency),
+            lambda: render_bulletin(
+                self._env,
+                language=language,
+                texts=bulletin.texts,
+                topic_titles=[self._topic_title(t, language) for t in followed],
+                frequency=person.frequency,
+                list_id=self._settings.list_id,
+                **self._common,
+            ),
+        )
+
     def _digest(
-        self, reference: DigestReference, rows: list[ChangeRecord], person: read_api.Addressee
+        self,
+        reference: DigestReference,
+        rows: list[ChangeRecord],
+        notes: list[BulletinRecord],
+        person: read_api.Addressee,
     ) -> RenderedMail | None:
         wanted = sorted((c for c in rows if set(c.topics) & person.topics), key=lambda c: str(c.id))
-        if not wanted:
+        told = sorted(
+            (b for b in notes if set(b.topics) & person.topics), key=lambda b: b.occurred_at
+        )
+        if not wanted and not told:
             return None
         language = person.language
 
@@ -168,6 +205,7 @@ class MailBuilder:
                 # The period's start, or the earliest change it holds after missed runs.
                 period=reference.period(self._tz).since(c.occurred_at for c in wanted),
                 sections=sections,
+                bulletins=[bulletin_context(b.texts, language) for b in told],
                 list_id=self._settings.list_id,
                 **self._common,
             )
@@ -180,6 +218,7 @@ class MailBuilder:
             language,
             ",".join(sorted(person.topics)),
             ",".join(str(c.id) for c in wanted),
+            ",".join(str(b.id) for b in told),
         )
         return self._cache.get(key, render)
 

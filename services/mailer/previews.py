@@ -2,8 +2,8 @@
 
 An editor or operator sees the HTML part, the text part and the headers of a confirmation,
 a manage link, an alert, a digest, the last mail of an ended topic, the notice that a page was
-removed, an operator notice or an editors' reminder in any language, exactly as a person would
-get it, with made-up links and a made-up address: no real person's data is read.
+removed, a bulletin, an operator notice or an editors' reminder in any language, exactly as a
+person would get it, with made-up links and a made-up address: no real person's data is read.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.message import (
     RecipientLinks,
     RenderedMail,
@@ -50,6 +51,7 @@ PREVIEW_KINDS: Final = (
     "digest",
     "topic_ended",
     "page_removed",
+    "bulletin",
     "operator_failing",
     "operator_recovered",
     "review_reminder",
@@ -239,6 +241,34 @@ def _page_removed(settings: Settings, language: str, topics: Sequence[tuple[str,
     return _personal(settings, mail, _links(settings))
 
 
+# A sample bulletin in the languages an editor writes; nynorsk readers get the bokmål text.
+SAMPLE_BULLETIN: Final = {
+    "nb": {
+        "subject": "Nye råd om vaksiner før vinteren",
+        "body": "Fra **1. desember** gjelder nye råd.\n\n- Les rådene på "
+        "[nettsiden](https://www.example.no/vaksiner)\n- Spør fastlegen din",
+    },
+    "en": {
+        "subject": "New advice on vaccines before the winter",
+        "body": "New advice applies from **1 December**.\n\n- Read the advice on "
+        "[the website](https://www.example.no/vaksiner)\n- Ask your GP",
+    },
+}
+
+
+def _bulletin(settings: Settings, language: str, topics: Sequence[tuple[str, str]]) -> bytes:
+    mail = render_bulletin(
+        _environment(),
+        language=language,
+        texts=SAMPLE_BULLETIN,
+        topic_titles=[title for _, title in topics],
+        frequency=Frequency.DAILY,
+        list_id=settings.list_id,
+        **_common(settings),
+    )
+    return _personal(settings, mail, _links(settings))
+
+
 def _operator(failing: bool) -> Callable[[Settings, str, Sequence[tuple[str, str]]], bytes]:
     def build(settings: Settings, language: str, topics: Sequence[tuple[str, str]]) -> bytes:
         # One notice holds every language, one below the other: ``language`` changes nothing.
@@ -292,6 +322,7 @@ _BUILDERS: Final[dict[str, Callable[[Settings, str, Sequence[tuple[str, str]]], 
     "digest": _digest,
     "topic_ended": _topic_ended,
     "page_removed": _page_removed,
+    "bulletin": _bulletin,
     "operator_failing": _operator(failing=True),
     "operator_recovered": _operator(failing=False),
     "review_reminder": _review_reminder,

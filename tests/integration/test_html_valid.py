@@ -22,6 +22,7 @@ import pytest
 
 from services.admin import catalogue as catalogue_commands
 from services.mailer.adapters import changes
+from services.mailer.domain.bulletin_mail import bulletin_context, render_bulletin
 from services.mailer.domain.message import (
     RecipientLinks,
     RenderedMail,
@@ -37,6 +38,7 @@ from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import ChangeStatus
 from services.mailer.domain.views import ChangeView, build_digest_sections
+from services.mailer.previews import SAMPLE_BULLETIN
 from shared.brand import Brand
 from shared.catalogue import Topic
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
@@ -135,6 +137,9 @@ ADMIN_PAGES = [
     "admin topic retire refused",
     "admin source form tested",
     "admin source form test refused",
+    "admin bulletins",
+    "admin bulletins refused",
+    "admin preview bulletin",
 ]
 MAILS = [
     "mail confirm",
@@ -150,6 +155,9 @@ MAILS = [
     "mail topic ended in nynorsk",
     "mail page removed",
     "mail page removed in English",
+    "mail bulletin",
+    "mail bulletin in nynorsk",
+    "mail digest with a bulletin",
     "mail operator failing",
     "mail operator recovered",
 ]
@@ -363,6 +371,15 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             pages["admin topic retire refused"] = refused.text
             pages.update(await _desk_pages(h, client, source, (first, third)))
             pages.update(await _gone_pages(h, client))
+            bulletin_form = (await client.get("/admin/bulletins")).text
+            pages["admin bulletins"] = bulletin_form
+            wrong = {"csrf_token": csrf(bulletin_form), "mode": "urgent", "action": "send"}
+            wrong["bulletin_id"] = "not-an-id"
+            refused = await client.post("/admin/bulletins", data=wrong)
+            assert refused.status_code == 400
+            pages["admin bulletins refused"] = refused.text
+            preview = await client.get("/admin/previews/bulletin/en?lang=en")
+            pages["admin preview bulletin"] = preview.text
     site.stop()
     return pages
 
@@ -421,6 +438,14 @@ LINKS = RecipientLinks(
     one_click_url="https://varsel.fhi.no/one-click/s1.Z2hp",
 )
 COMMON = {"sender": "FHI <varsel@fhi.no>", "base_url": "https://www.fhi.no"}
+# What an editor could write: raw HTML is shown as text, headings and lists are allowed.
+HOSTILE_BULLETIN = {
+    "nb": {
+        "subject": HOSTILE,
+        "body": f"# Overskrift\n\n{HOSTILE}\n\n- a\n- [lenke](javascript:x)",
+    },
+    "en": {"subject": "Notice", "body": "Text."},
+}
 
 
 def _html_part(mail: RenderedMail) -> str:
@@ -593,6 +618,40 @@ def _mails() -> dict[str, str]:
                 topic_titles=["Vaccines"],
                 frequency="immediate",
                 list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail bulletin": _html_part(
+            render_bulletin(
+                env,
+                language="nb",
+                texts=HOSTILE_BULLETIN,
+                topic_titles=[HOSTILE, "Helsenyheter"],
+                frequency="daily",
+                list_id="varsel.fhi.no",
+                **COMMON,
+            )
+        ),
+        "mail bulletin in nynorsk": _html_part(
+            render_bulletin(
+                env,
+                language="nn",
+                texts=SAMPLE_BULLETIN,
+                topic_titles=["Helsenyheter"],
+                frequency="immediate",
+                list_id="varsel.fhi.no",
+                test=True,
+                **COMMON,
+            )
+        ),
+        "mail digest with a bulletin": _html_part(
+            render_digest(
+                env,
+                language="nb",
+                period=period_ending_at_or_before("daily", SENT_AT, tz=oslo),
+                sections=sections,
+                list_id="varsel.fhi.no",
+                bulletins=[bulletin_context(HOSTILE_BULLETIN, "nb")],
                 **COMMON,
             )
         ),

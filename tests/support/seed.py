@@ -1,4 +1,5 @@
-"""Confirmed subscribers and a change, inserted straight into the database for tests at scale.
+"""Confirmed subscribers, a change and a bulletin, inserted straight into the database for
+tests at scale.
 
 Signing up thousands of people through the pages would test the pages, not what the test is
 about; these rows are the same ones a confirmed sign-up leaves behind.
@@ -13,7 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters.tables import Subscriber, Subscription
-from shared.events import ContentChanged
+from shared.events import BulletinPublished, ContentChanged
 from shared.outbox import record
 
 TOPIC = "norge-i-verden"
@@ -29,9 +30,22 @@ async def insert_immediate_subscribers(
     sessions: async_sessionmaker[AsyncSession], people: int, topic: str = TOPIC
 ) -> None:
     """Insert ``people`` confirmed immediate subscribers of one topic, in chunks."""
+    await insert_subscribers(sessions, people, (topic,), "immediate")
+
+
+async def insert_subscribers(
+    sessions: async_sessionmaker[AsyncSession],
+    people: int,
+    topics: tuple[str, ...],
+    frequency: str,
+    *,
+    first: int = 0,
+) -> None:
+    """Insert confirmed subscribers ``first`` .. ``first + people - 1`` of ``topics``, with one
+    frequency, in chunks."""
     now = datetime.now(UTC)
-    for start in range(0, people, CHUNK):
-        ids = [(n, uuid.uuid4()) for n in range(start, min(people, start + CHUNK))]
+    for start in range(first, first + people, CHUNK):
+        ids = [(n, uuid.uuid4()) for n in range(start, min(first + people, start + CHUNK))]
         async with sessions() as session, session.begin():
             await session.execute(
                 insert(Subscriber),
@@ -40,7 +54,7 @@ async def insert_immediate_subscribers(
                         "id": i,
                         "email": address(n),
                         "language": "nb",
-                        "frequency": "immediate",
+                        "frequency": frequency,
                         "status": "active",
                         "created_at": now,
                         "confirmed_at": now,
@@ -51,7 +65,11 @@ async def insert_immediate_subscribers(
             )
             await session.execute(
                 insert(Subscription),
-                [{"subscriber_id": i, "topic": topic, "started_at": now} for _, i in ids],
+                [
+                    {"subscriber_id": i, "topic": topic, "started_at": now}
+                    for _, i in ids
+                    for topic in topics
+                ],
             )
 
 
@@ -68,5 +86,25 @@ async def record_change(sessions: async_sessionmaker[AsyncSession], topic: str =
                 title="Norge i verden: ny rapport om global helse",
                 url=f"https://www.fhi.no/{topic}/",
                 summary="Nytt avsnitt om Norges bidrag til global helse.",
+            ),
+        )
+
+
+async def record_bulletin(
+    sessions: async_sessionmaker[AsyncSession], topics: tuple[str, ...], *, urgent: bool
+) -> None:
+    """Record one bulletin in the outbox, as an editor's send on /admin/bulletins would."""
+    async with sessions() as session, session.begin():
+        await record(
+            session,
+            BulletinPublished(
+                bulletin_id=uuid.uuid4(),
+                topics=topics,
+                texts={
+                    "nb": {"subject": "Viktig melding", "body": "Kontoret er **stengt** i dag."},
+                    "en": {"subject": "Important notice", "body": "The office is **closed**."},
+                },
+                urgent=urgent,
+                actor="redaktor",
             ),
         )

@@ -56,3 +56,13 @@ async def purge_older(session: AsyncSession, occurred_before: datetime) -> int:
         delete(AdminAuditEntry).where(AdminAuditEntry.occurred_at < occurred_before)
     )
     return rowcount(result)
+
+
+async def exists(session: AsyncSession, action: str, target: str) -> bool:
+    """Tell whether an action on a target was recorded (a rare read: no index is kept for it)."""
+    found = await session.scalar(
+        select(AdminAuditEntry.id)
+        .where(AdminAuditEntry.action == action, AdminAuditEntry.target == target)
+        .limit(1)
+    )
+    return found is not None

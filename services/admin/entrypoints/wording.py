@@ -37,6 +37,24 @@ MESSAGES: Final[dict[str, str]] = {
     "invalid_address": N_("This is not a valid email address."),
     "no_such_user": N_("There is no such account."),
     "email_saved": N_("The email address is saved."),
+    # The bulletin editor (domain.bulletin_draft's refusals, the page's outcomes).
+    "bulletin_no_topics": N_("Choose at least one topic."),
+    "bulletin_unknown_topic": N_("A chosen topic is not in the catalogue."),
+    "bulletin_no_mode": N_("Choose when the bulletin is sent."),
+    "bulletin_missing_text": N_(
+        "Write a subject and a message in bokmål and English (and both or neither in nynorsk)."
+    ),
+    "bulletin_too_long": N_("A subject or message is too long."),
+    "bulletin_no_own_address": N_(
+        "Your account has no email address to send a test to. "
+        "An operator can add one on the accounts page."
+    ),
+    "bulletin_already_sent": N_("This bulletin has been sent already."),
+    "bulletin_tested": N_(
+        "A test is on its way to your address, one mail per language. "
+        "The form is kept so you can send the bulletin next."
+    ),
+    "bulletin_sent": N_("The bulletin is sent. The mails go out now."),
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
     "source_not_found": N_("No such source."),
@@ -108,6 +126,7 @@ MESSAGES: Final[dict[str, str]] = {
     "mail_digest": N_("Digest of changes"),
     "mail_topic_ended": N_("Last mail of a topic that has ended"),
     "mail_page_removed": N_("Notice that a watched page was removed"),
+    "mail_bulletin": N_("Bulletin from an editor"),
     "mail_operator_failing": N_("Notice to operators: a source fails"),
     "mail_operator_recovered": N_("Notice to operators: a source works again"),
     "mail_review_reminder": N_("Reminder to editors: a change waits for review"),

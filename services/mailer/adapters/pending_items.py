@@ -1,4 +1,5 @@
-"""Statements on the pending items (``mail_pending_items``): changes owed to a digest.
+"""Statements on the pending items (``mail_pending_items``): changes and bulletins owed to a
+digest.
 
 An item belongs to a person and a change, not to a rhythm: a digest takes every open item of
 its people created before its period's end, and attaches them to itself (``delivery_id``).
@@ -9,9 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from services.mailer.adapters.tables import Delivery, PendingItem
 from services.mailer.domain.ledger import DeliveryStatus
@@ -34,6 +37,31 @@ async def add(
         )
 
 
+async def add_bulletin(
+    session: AsyncSession,
+    owed: Sequence[tuple[uuid.UUID, str]],
+    bulletin_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Owe a bulletin to people's next digest, skipping those who are owed it already."""
+    if not owed:
+        return
+    found = await session.scalars(
+        select(PendingItem.subscriber_id).where(
+            PendingItem.bulletin_id == bulletin_id,
+            PendingItem.subscriber_id.in_([s for s, _ in owed]),
+        )
+    )
+    had = set(found.all())
+    fresh = [
+        {"subscriber_id": s, "bulletin_id": bulletin_id, "topic": topic, "created_at": now}
+        for s, topic in owed
+        if s not in had
+    ]
+    if fresh:
+        await session.execute(insert(PendingItem), fresh)
+
+
 async def add_once(
     session: AsyncSession, subscriber_id: uuid.UUID, change_id: uuid.UUID, topic: str, now: datetime
 ) -> None:
@@ -54,13 +82,29 @@ async def add_once(
 async def open_changes(
     session: AsyncSession, subscriber_id: uuid.UUID
 ) -> list[tuple[int, uuid.UUID]]:
-    """Return (item id, change id) of what the person is owed and no digest took yet."""
+    """Return (item id, change id) of the changes the person is owed and no digest took yet."""
     rows = await session.execute(
         select(PendingItem.id, PendingItem.change_id).where(
-            PendingItem.subscriber_id == subscriber_id, PendingItem.delivery_id.is_(None)
+            PendingItem.subscriber_id == subscriber_id,
+            PendingItem.delivery_id.is_(None),
+            PendingItem.change_id.is_not(None),
         )
     )
-    return [(item_id, change_id) for item_id, change_id in rows.all()]
+    return [(item_id, change_id) for item_id, change_id in rows.all() if change_id is not None]
+
+
+async def open_bulletins(
+    session: AsyncSession, subscriber_id: uuid.UUID
+) -> list[tuple[int, uuid.UUID]]:
+    """Return (item id, bulletin id) of the bulletins the person is owed and no digest took."""
+    rows = await session.execute(
+        select(PendingItem.id, PendingItem.bulletin_id).where(
+            PendingItem.subscriber_id == subscriber_id,
+            PendingItem.delivery_id.is_(None),
+            PendingItem.bulletin_id.is_not(None),
+        )
+    )
+    return [(item_id, found) for item_id, found in rows.all() if found is not None]
 
 
 async def drop_open(
@@ -106,16 +150,29 @@ async def changes_of(
     session: AsyncSession, digest_ids: Collection[int]
 ) -> dict[int, list[uuid.UUID]]:
     """Return the change ids attached to each digest delivery."""
+    return await _attached(session, digest_ids, PendingItem.change_id)
+
+
+async def bulletins_of(
+    session: AsyncSession, digest_ids: Collection[int]
+) -> dict[int, list[uuid.UUID]]:
+    """Return the bulletin ids attached to each digest delivery."""
+    return await _attached(session, digest_ids, PendingItem.bulletin_id)
+
+
+async def _attached(
+    session: AsyncSession, digest_ids: Collection[int], column: InstrumentedAttribute[Any]
+) -> dict[int, list[uuid.UUID]]:
     attached: dict[int, list[uuid.UUID]] = {d: [] for d in digest_ids}
     if digest_ids:
         rows = await session.execute(
-            select(PendingItem.delivery_id, PendingItem.change_id).where(
-                PendingItem.delivery_id.in_(list(digest_ids))
+            select(PendingItem.delivery_id, column).where(
+                PendingItem.delivery_id.in_(list(digest_ids)), column.is_not(None)
             )
         )
-        for delivery_id, change_id in rows.all():
+        for delivery_id, owed_id in rows.all():
             if delivery_id is not None:
-                attached[delivery_id].append(change_id)
+                attached[delivery_id].append(owed_id)
     return attached
 
 

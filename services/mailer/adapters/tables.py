@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.mailer.domain.ledger import OPEN_STATUSES
 from services.mailer.domain.review import ChangeStatus
 from shared.db import Base, BigId, UTCDateTime
-from shared.events import ContentChanged
+from shared.events import BulletinPublished, ContentChanged
 
 # Where a delivery can still be claimed (the partial index of migration 0004).
 _OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
@@ -79,20 +80,54 @@ class ChangeRecord(Base):
         )
 
 
+class BulletinRecord(Base):
+    """A bulletin the mailer was told about (a copy of the bulletin.published event's words)."""
+
+    __tablename__ = "mail_bulletins"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the bulletin's id
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    # {language: {"subject": ..., "body": Markdown}}, as the event carried them.
+    texts: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+    @classmethod
+    def of(cls, event: BulletinPublished) -> BulletinRecord:
+        """Return the mailer's record of a bulletin.published event."""
+        return cls(
+            id=event.bulletin_id,
+            topics=list(event.topics),
+            texts={str(lang): text.model_dump() for lang, text in event.texts.items()},
+            urgent=event.urgent,
+            occurred_at=event.occurred_at,
+        )
+
+
 class PendingItem(Base):
-    """A change owed to one subscriber; it goes out with whatever rhythm they have at send time."""
+    """A change, or a bulletin, owed to one subscriber; it goes out with whatever rhythm they
+    have at send time."""
 
     __tablename__ = "mail_pending_items"
     __table_args__ = (
         UniqueConstraint(
             "subscriber_id", "change_id", name="uq_mail_pending_items_subscriber_change"
         ),
+        UniqueConstraint(
+            "subscriber_id", "bulletin_id", name="uq_mail_pending_items_subscriber_bulletin"
+        ),
         Index("ix_mail_pending_items_open", "subscriber_id", "delivery_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     subscriber_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    change_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mail_changes.id", ondelete="CASCADE"))
+    # Exactly one of change_id and bulletin_id is set.
+    change_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("mail_changes.id", ondelete="CASCADE")
+    )
+    bulletin_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("mail_bulletins.id", ondelete="CASCADE")
+    )
     topic: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     delivery_id: Mapped[int | None] = mapped_column(

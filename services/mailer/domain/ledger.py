@@ -30,6 +30,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # a daily or weekly summary of the changes a person is owed
     TOPIC_ENDED = "topic_ended"  # the last mail of a topic that ended, and what to follow instead
     PAGE_REMOVED = "page_removed"  # a watched page is gone (an editor confirmed it)
+    BULLETIN = "bulletin"  # an editor's one-off message to the followers of topics
 
 
 class DeliveryStatus(StrEnum):
@@ -115,6 +116,14 @@ class PageRemovedReference:
     moved_to: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class BulletinReference:
+    """The bulletin a mail carries (its words are the mailer's copy, ``mail_bulletins``)."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.BULLETIN
+    bulletin_id: uuid.UUID
+
+
 Reference = (
     ConfirmReference
     | ManageLinkReference
@@ -122,6 +131,7 @@ Reference = (
     | DigestReference
     | TopicEndedReference
     | PageRemovedReference
+    | BulletinReference
 )
 
 
@@ -145,6 +155,8 @@ def encode_reference(reference: Reference) -> dict[str, str]:
                 "topics": " ".join(topics),
                 "moved_to": moved_to or "",
             }
+        case BulletinReference(bulletin_id=bulletin_id):
+            return {"bulletin_id": str(bulletin_id)}
 
 
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
@@ -160,6 +172,7 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
     DeliveryKind.PAGE_REMOVED: lambda v: PageRemovedReference(
         v["url"], v["title"], tuple(v["topics"].split()), v["moved_to"] or None
     ),
+    DeliveryKind.BULLETIN: lambda v: BulletinReference(uuid.UUID(v["bulletin_id"])),
 }
 
 
@@ -215,6 +228,11 @@ class Batch:
             event.source_url, event.title, event.topics, event.moved_to
         )
         return cls(f"removed:{event.source_id}:{event.missing_since.isoformat()}", reference)
+
+    @classmethod
+    def bulletin(cls, bulletin_id: uuid.UUID) -> Batch:
+        """Return a bulletin's mail: one per person, however many of its topics they follow."""
+        return cls(f"bulletin:{bulletin_id}", BulletinReference(bulletin_id))
 
 
 @dataclass(frozen=True, slots=True)

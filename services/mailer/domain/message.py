@@ -149,17 +149,22 @@ def render_digest(
     site_name: str | None = None,
     brand: Brand | None = None,
     privacy_url: str | None = None,
+    bulletins: Sequence[dict[str, Any]] = (),
 ) -> RenderedMail:
-    """Render a daily or weekly digest of every change in a person's topics for ``period``."""
+    """Render a daily or weekly digest of every change in a person's topics for ``period``,
+    after the bulletins (``bulletin_mail.bulletin_context``) it carries."""
     t = env.translator(normalise_language(language))
     total = sum(section.total for section in sections)
-    if total == 0:
-        raise ValueError("a digest needs at least one change")
+    if total == 0 and not bulletins:
+        raise ValueError("a digest needs at least one change or bulletin")
     context = _list_context(t, base_url, site_name, privacy_url, brand, frequency=period.frequency)
     manage_url = context["links"]["manage_url"]
     context.update(
         frequency=period.frequency,
-        count=t.ngettext("%(num)d change", "%(num)d changes", total),
+        count=t.ngettext("%(num)d change", "%(num)d changes", total)
+        if total
+        else t.ngettext("%(num)d message", "%(num)d messages", len(bulletins)),
+        bulletins=list(bulletins),
         period_text=t.gettext(
             "Changes from %(start)s to %(end)s.",
             start=t.format_datetime(period.start, period.tz),

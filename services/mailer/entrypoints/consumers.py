@@ -12,6 +12,8 @@ from services.mailer import handlers
 from services.mailer.handlers import Deps
 from shared.bus import EventBus, Handler
 from shared.events import (
+    BulletinPublished,
+    BulletinTestRequested,
     CatalogueChanged,
     ContentChanged,
     Event,
@@ -53,6 +55,8 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
         (SourceRecovered, handlers.source_status_changed, False),
         (CatalogueChanged, handlers.catalogue_changed, True),
         (PageRemoved, handlers.page_removed, True),
+        (BulletinPublished, handlers.bulletin_published, True),
+        (BulletinTestRequested, handlers.bulletin_test_requested, False),
     ]
     for event_type, handler, queues_mail in bindings:
         bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))

@@ -22,7 +22,7 @@ from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.model import Frequency, SignupForm
 from services.subscriptions.entrypoints import consumers
 from shared.clock import FrozenClock
-from shared.events import ContentChanged
+from shared.events import BulletinPublished, ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
@@ -175,6 +175,26 @@ class Harness:
             summary=fields.pop("summary", f"Nytt om {title}."),
             occurred_at=self.clock.now(),
             **fields,
+        )
+        async with self.runtime.sessions() as session, session.begin():
+            await record(session, event)
+        await self.relay()
+        return event
+
+    async def bulletin(
+        self, subject: str, topics: Iterable[str] = ("norge-i-verden",), *, urgent: bool
+    ) -> BulletinPublished:
+        """Let an editor send a bulletin now (through the outbox) and deliver it to the mailer."""
+        event = BulletinPublished(
+            bulletin_id=uuid.uuid4(),
+            topics=tuple(topics),
+            texts={
+                "nb": {"subject": subject, "body": f"Viktig: **{subject}**.\n\n- punkt"},
+                "en": {"subject": f"{subject} (en)", "body": f"Important: **{subject}**."},
+            },
+            urgent=urgent,
+            actor="rita",
+            occurred_at=self.clock.now(),
         )
         async with self.runtime.sessions() as session, session.begin():
             await record(session, event)

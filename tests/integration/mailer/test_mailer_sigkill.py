@@ -1,4 +1,5 @@
-"""Two mailer processes send one change to 20,000 people; one is killed with SIGKILL half-way.
+"""Two mailer processes send one change to 20,000 people (or a bulletin to 5,000); one is
+killed with SIGKILL half-way.
 
 PostgreSQL only (SKIP LOCKED claims between real processes). The SMTP server must receive
 exactly one mail per person: each mail is recorded as sent between its content and the final
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -23,14 +25,20 @@ from services.subscriptions import read_api
 from shared.db import session_factory
 from shared.schema import upgrade
 from tests.integration.mailer.harness import write_catalogue
-from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
+from tests.support.seed import (
+    TOPIC,
+    address,
+    insert_immediate_subscribers,
+    insert_subscribers,
+    record_bulletin,
+    record_change,
+)
 from tests.support.services import fresh_postgres_database
 from tests.support.smtp import CountingMailbox
 from tests.support.varsel_process import VarselProcess, free_port, wait_until
 
 PEOPLE = 20_000
 POOL = 8  # SMTP connections per mailer process
-KILL_AFTER = PEOPLE // 2
 # About a minute on an idle two-core machine; the limit only catches a hang on a busy one.
 DEADLINE = 900.0
 
@@ -52,14 +60,32 @@ async def seed(url: str) -> None:
         await engine.dispose()
 
 
-async def ledger(url: str) -> dict[str, int]:
-    """Count alert deliveries per status."""
+BULLETIN_PEOPLE = 5_000
+OTHER_TOPIC = "vaksiner"
+
+
+async def seed_bulletin(url: str) -> None:
+    """Insert digest subscribers, half of them following both topics, and record an urgent
+    bulletin to both topics in the outbox."""
+    engine = create_async_engine(url)
+    try:
+        sessions = session_factory(engine)
+        half = BULLETIN_PEOPLE // 2
+        await insert_subscribers(sessions, half, (TOPIC, OTHER_TOPIC), "daily")
+        await insert_subscribers(sessions, half, (TOPIC,), "weekly", first=half)
+        await record_bulletin(sessions, (TOPIC, OTHER_TOPIC), urgent=True)
+    finally:
+        await engine.dispose()
+
+
+async def ledger(url: str, kind: str = "alert") -> dict[str, int]:
+    """Count deliveries of one kind per status."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
                 select(Delivery.status, func.count())
-                .where(Delivery.kind == "alert")
+                .where(Delivery.kind == kind)
                 .group_by(Delivery.status)
             )
             return {status: count for status, count in rows.all()}
@@ -70,12 +96,25 @@ async def ledger(url: str) -> dict[str, int]:
 def test_a_replica_killed_mid_send_leaves_exactly_one_mail_per_person(
     tmp_path: Path,
 ) -> None:
+    _killed_half_way(tmp_path, seed, PEOPLE, "alert")
+
+
+def test_a_replica_killed_mid_bulletin_leaves_exactly_one_per_person(tmp_path: Path) -> None:
+    # Digest people, some following both topics: the urgent bulletin reaches each once, now.
+    _killed_half_way(tmp_path, seed_bulletin, BULLETIN_PEOPLE, "bulletin")
+
+
+def _killed_half_way(
+    tmp_path: Path, seeded: Callable[[str], Awaitable[None]], people: int, kind: str
+) -> None:
+    """Send what ``seeded`` queued with two mailers, kill one half-way, and check the mailbox."""
+    kill_after = people // 2
     mailbox = CountingMailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     with fresh_postgres_database() as url:
         upgrade(url)
-        asyncio.run(seed(url))
+        asyncio.run(seeded(url))
         env = {
             "VARSEL_DATABASE_URL": url,
             "VARSEL_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
@@ -92,16 +131,16 @@ def test_a_replica_killed_mid_send_leaves_exactly_one_mail_per_person(
             first.start()
             second.start()
             wait_until(
-                lambda: mailbox.count() >= KILL_AFTER, "half the mails", deadline - time.monotonic()
+                lambda: mailbox.count() >= kill_after, "half the mails", deadline - time.monotonic()
             )
             first.kill()
             killed_at = mailbox.count()
             first.start()
 
             def all_sent() -> bool:
-                return asyncio.run(ledger(url)) == {"sent": PEOPLE}
+                return asyncio.run(ledger(url, kind)) == {"sent": people}
 
-            wait_until(all_sent, f"{PEOPLE} sent deliveries", deadline - time.monotonic())
+            wait_until(all_sent, f"{people} sent deliveries", deadline - time.monotonic())
             time.sleep(1.0)  # anything sent twice would arrive now
         finally:
             first.stop()
@@ -109,11 +148,11 @@ def test_a_replica_killed_mid_send_leaves_exactly_one_mail_per_person(
             smtp.stop()
 
     received = mailbox.snapshot()
-    assert KILL_AFTER <= killed_at < PEOPLE, "the kill did not land half-way"
+    assert kill_after <= killed_at < people, "the kill did not land half-way"
     per_person = Counter(recipient for recipient, _ in received)
     twice = sorted(r for r, count in per_person.items() if count > 1)
-    missing = {address(n) for n in range(PEOPLE)} - set(per_person)
+    missing = {address(n) for n in range(people)} - set(per_person)
     assert not missing, f"{len(missing)} people got no mail"
-    assert not twice, f"{len(twice)} people got the alert more than once"
-    assert len(received) == PEOPLE
-    assert len({message_id for _, message_id in received}) == PEOPLE
+    assert not twice, f"{len(twice)} people got the {kind} more than once"
+    assert len(received) == people
+    assert len({message_id for _, message_id in received}) == people

@@ -31,6 +31,13 @@ def test_each_kind_renders_in_each_language(kind: str, language: str) -> None:
         return
     assert headers["Content-Language"] == language
     assert f'lang="{language}"' in mail.html
+    if kind == "bulletin":
+        assert "List-Unsubscribe" in headers
+        assert (
+            "<strong>1. desember</strong>" in mail.html
+            or "<strong>1 December</strong>" in mail.html
+        )
+        assert "Vaksiner" in mail.text and "Reiseråd" in mail.text
     if kind in {"alert", "digest"}:
         assert "List-Unsubscribe" in headers
         assert "Vaksiner" in mail.text
@@ -53,7 +60,7 @@ def test_without_topics_made_up_ones_stand_in() -> None:
     assert "Eksempel" in preview_mail(Settings(), "alert", "nb").text
 
 
-@pytest.mark.parametrize(("kind", "language"), [("bulletin", "nb"), ("alert", "de"), ("", "")])
+@pytest.mark.parametrize(("kind", "language"), [("newsletter", "nb"), ("alert", "de"), ("", "")])
 def test_an_unknown_kind_or_language_is_refused(kind: str, language: str) -> None:
     with pytest.raises(UnknownPreview):
         preview_mail(Settings(), kind, language)

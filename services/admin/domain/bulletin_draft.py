@@ -1,0 +1,82 @@
+"""What an editor's bulletin form must hold before it is sent or tested: the rules, pure."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from shared.events import BULLETIN_BODY_MAX, BULLETIN_LANGUAGES, BULLETIN_SUBJECT_MAX
+from shared.vocabulary import Language
+
+# The languages a bulletin may be written in, in the order the form shows them.
+FORM_LANGUAGES: Final = (Language.NB, Language.NN, Language.EN)
+
+
+class SendMode(StrEnum):
+    """When a bulletin reaches people who get digests."""
+
+    NEXT_MAILS = "next"  # immediate people now, digest people in their next digest
+    URGENT = "urgent"  # everyone now, whatever their rhythm
+
+
+class DraftRefused(ValueError):
+    """The form cannot be sent as it is; ``reason`` is the key of the message that says why."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinDraft:
+    """A bulletin as the editor wrote it, checked."""
+
+    bulletin_id: uuid.UUID
+    topics: tuple[str, ...]
+    texts: dict[str, dict[str, str]]  # language -> {"subject", "body"}
+    mode: SendMode
+
+    @property
+    def urgent(self) -> bool:
+        """Tell whether it overrides digests."""
+        return self.mode is SendMode.URGENT
+
+
+def read_draft(
+    fields: Mapping[str, str], topics: Collection[str], known_topics: Collection[str]
+) -> BulletinDraft:
+    """Return the checked bulletin of a posted form (raises DraftRefused naming the problem).
+
+    ``fields`` holds ``bulletin_id``, ``mode`` and ``subject_<lang>``/``body_<lang>``;
+    ``topics`` the ticked topics. nb and en are required; nn is optional but whole.
+    """
+    try:
+        bulletin_id = uuid.UUID(fields.get("bulletin_id", ""))
+    except ValueError:
+        raise DraftRefused("bad_form") from None
+    chosen = tuple(dict.fromkeys(topics))
+    if not chosen:
+        raise DraftRefused("bulletin_no_topics")
+    unknown = [slug for slug in chosen if slug not in known_topics]
+    if unknown:
+        raise DraftRefused("bulletin_unknown_topic", ", ".join(unknown)[:200])
+    try:
+        mode = SendMode(fields.get("mode", ""))
+    except ValueError:
+        raise DraftRefused("bulletin_no_mode") from None
+    texts: dict[str, dict[str, str]] = {}
+    for language in FORM_LANGUAGES:
+        subject = " ".join(fields.get(f"subject_{language}", "").split())
+        body = fields.get(f"body_{language}", "").replace("\r\n", "\n").strip()
+        if not subject and not body and language not in BULLETIN_LANGUAGES:
+            continue  # nynorsk left out: its readers get the bokmål text
+        if not subject or not body:
+            raise DraftRefused("bulletin_missing_text", language.value)
+        if len(subject) > BULLETIN_SUBJECT_MAX or len(body) > BULLETIN_BODY_MAX:
+            raise DraftRefused("bulletin_too_long", language.value)
+        texts[language.value] = {"subject": subject, "body": body}
+    return BulletinDraft(bulletin_id, chosen, texts, mode)

@@ -1,0 +1,121 @@
+"""The bulletin editor (``/admin/bulletins``): an editor or operator writes a one-off message
+to the followers of topics, sends a test of it to their own address, then sends it.
+
+The words go to the mailer in an event (``services/admin/bulletins.py``); the page checks the
+form first and answers a wrong one with 400 and the reason, changing nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from services.admin import bulletins
+from services.admin.domain.bulletin_draft import (
+    FORM_LANGUAGES,
+    DraftRefused,
+    SendMode,
+    read_draft,
+)
+from services.admin.entrypoints.access import Actor, Admin, AdminDep, EditorPage, language_of
+from shared.db import transaction
+from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
+from shared.web.csrf import COOKIE as CSRF_COOKIE
+from shared.web.csrf import FIELD as CSRF_FIELD
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+_MAX_TOPICS = 200
+
+
+def _page(
+    request: Request,
+    admin: Admin,
+    actor: Actor,
+    *,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    chosen: list[str] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    language = language_of(request)
+    topics = admin.runtime.catalogue.current.topics
+    values = {"bulletin_id": str(uuid.uuid4()), "mode": SendMode.NEXT_MAILS.value}
+    values.update(form or {})
+    context: dict[str, Any] = {"error": None, "detail": None, "outcome": None}
+    context.update(extra)
+    return admin.render(
+        request,
+        "bulletins.html",
+        status_code=status,
+        actor=actor.principal,
+        topics=[(t.slug, t.title_in(language)) for t in topics],
+        chosen=chosen or [],
+        form=values,
+        languages=[lang.value for lang in FORM_LANGUAGES],
+        modes=[mode.value for mode in SendMode],
+        max_subject=BULLETIN_SUBJECT_MAX,
+        max_body=BULLETIN_BODY_MAX,
+        **context,
+    )
+
+
+@router.get("/bulletins", response_class=HTMLResponse)
+async def bulletin_form(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
+    """Show an empty bulletin form."""
+    return _page(request, admin, actor)
+
+
+@router.post("/bulletins", response_class=HTMLResponse)
+async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
+    """Send a test of the bulletin to oneself (``action=test``) or send it (``action=send``)."""
+    form = await request.form()
+    # Read whole: the admin's usual form reader cuts fields at 1,000 characters, a body is longer.
+    fields = {k: v[: BULLETIN_BODY_MAX + 1] for k, v in form.items() if isinstance(v, str)}
+    chosen = [str(t) for t in form.getlist("topics")][:_MAX_TOPICS]
+    shown = {k: v for k, v in fields.items() if k != CSRF_FIELD}
+    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
+        return _page(request, admin, actor, status=400, form=shown, chosen=chosen, error="bad_form")
+    action = fields.get("action", "")
+    known = [t.slug for t in admin.runtime.catalogue.current.topics]
+    try:
+        draft = read_draft(fields, chosen, known)
+        if action not in ("test", "send"):
+            raise DraftRefused("bad_form")
+    except DraftRefused as refused:
+        return _page(
+            request,
+            admin,
+            actor,
+            status=400,
+            form=shown,
+            chosen=chosen,
+            error=refused.reason,
+            detail=refused.detail or None,
+        )
+    async with transaction(admin.runtime.sessions) as session:
+        if action == "test":
+            if not await bulletins.has_own_address(session, actor.principal):
+                refusal = "bulletin_no_own_address"
+            else:
+                refusal = None
+                await bulletins.send_test(session, draft, actor.principal)
+                details = bulletins.audit_details(draft)
+                actor.record(session, bulletins.TESTED, str(draft.bulletin_id), details)
+        elif await bulletins.already_sent(session, draft):
+            refusal = "bulletin_already_sent"
+        else:
+            refusal = None
+            await bulletins.send(session, draft, actor.principal)
+            details = bulletins.audit_details(draft)
+            actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
+    if refusal is not None:
+        status = 409
+        return _page(request, admin, actor, status=status, form=shown, chosen=chosen, error=refusal)
+    admin.runtime.relay.wake()
+    if action == "test":
+        # The form stays filled in, with the same id, so the editor can send it next.
+        return _page(request, admin, actor, form=shown, chosen=chosen, outcome="bulletin_tested")
+    return _page(request, admin, actor, outcome="bulletin_sent")

@@ -1,0 +1,159 @@
+"""The bulletin editor: who may use it, what a wrong form gets, and what a test and a send hand
+to the mailer (an event naming no address) and to the audit log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from services.admin import handlers
+from services.admin.adapters.tables import AdminAuditEntry
+from shared.outbox import OutboxRow
+from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+
+STAFF_ADDRESS = "rita@example.no"
+
+
+def form(html: str, **overrides: object) -> dict[str, object]:
+    """Return a filled-in bulletin form (the page's own CSRF token and bulletin id)."""
+    bulletin_id = html.split('name="bulletin_id" value="', 1)[1].split('"', 1)[0]
+    fields: dict[str, object] = {
+        "csrf_token": csrf_token(html),
+        "bulletin_id": bulletin_id,
+        "topics": [TOPIC, OTHER],
+        "subject_nb": "Stengt i julen",
+        "body_nb": "Kontoret er **stengt**.",
+        "subject_en": "Closed at Christmas",
+        "body_en": "The office is **closed**.",
+        "subject_nn": "",
+        "body_nn": "",
+        "mode": "urgent",
+        "action": "send",
+    }
+    fields.update(overrides)
+    return fields
+
+
+async def events(h: Harness, type_name: str) -> list[dict[str, object]]:
+    async with h.runtime.sessions() as session:
+        rows = await session.scalars(select(OutboxRow).where(OutboxRow.event_type == type_name))
+        return [json.loads(row.payload) for row in rows.all()]
+
+
+async def audit(h: Harness, action: str) -> list[AdminAuditEntry]:
+    async with h.runtime.sessions() as session:
+        query = select(AdminAuditEntry).where(AdminAuditEntry.action == action)
+        return list((await session.scalars(query)).all())
+
+
+async def editor(h: Harness, client: httpx.AsyncClient, *, address: str | None) -> str:
+    await h.user("rita", "editor")
+    if address:
+        async with h.runtime.sessions() as session, session.begin():
+            await handlers.set_email(session, "rita", address)
+    assert (await sign_in(client, "rita")).status_code == 303
+    page = await client.get("/admin/bulletins")
+    assert page.status_code == 200
+    return page.text
+
+
+async def test_an_editor_sends_a_bulletin_once(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=STAFF_ADDRESS)
+        assert "Skriv en kunngjøring" in page
+        filled = form(page)
+        sent = await client.post("/admin/bulletins", data=filled)
+        assert sent.status_code == 200, sent.text
+        assert "Kunngjøringen er sendt." in sent.text
+        again = await client.post("/admin/bulletins", data=filled)  # the button pressed twice
+        assert again.status_code == 409
+        assert "sendt allerede" in again.text
+
+        (event,) = await events(h, "bulletin.published.v1")
+        assert event["bulletin_id"] == filled["bulletin_id"]
+        assert event["topics"] == [TOPIC, OTHER] and event["urgent"] is True
+        assert event["texts"]["en"]["subject"] == "Closed at Christmas"  # type: ignore[index]
+        assert "nn" not in event["texts"]  # type: ignore[operator]
+        (entry,) = await audit(h, "bulletin_sent")
+        assert entry.actor == "rita" and entry.target == filled["bulletin_id"]
+        assert entry.details == {
+            "topics": [TOPIC, OTHER],
+            "mode": "urgent",
+            "languages": ["en", "nb"],
+            "subject_nb": "Stengt i julen",
+        }
+
+
+async def test_a_test_send_names_the_account_never_its_address(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=STAFF_ADDRESS)
+        tested = await client.post("/admin/bulletins", data=form(page, action="test"))
+        assert tested.status_code == 200, tested.text
+        assert "En prøve er på vei" in tested.text
+        assert 'value="Stengt i julen"' in tested.text  # the form is kept for the send
+        (event,) = await events(h, "bulletin.test_requested.v1")
+        assert isinstance(event["staff_user_id"], int)
+        assert await events(h, "bulletin.published.v1") == []
+        async with h.runtime.sessions() as session:
+            payloads = (await session.scalars(select(OutboxRow.payload))).all()
+        assert not any(STAFF_ADDRESS in payload for payload in payloads)
+        assert len(await audit(h, "bulletin_tested")) == 1
+
+
+async def test_a_test_send_needs_an_address_on_the_account(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=None)
+        refused = await client.post("/admin/bulletins", data=form(page, action="test"))
+        assert refused.status_code == 409
+        assert "ingen e-postadresse" in refused.text
+        assert await events(h, "bulletin.test_requested.v1") == []
+
+
+async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=STAFF_ADDRESS)
+        cases = {
+            "Velg minst ett emne.": {"topics": []},
+            "finnes ikke i katalogen": {"topics": ["finnes-ikke"]},
+            "bokmål og engelsk": {"body_en": ""},
+            "begge eller ingen": {"subject_nn": "Berre emne"},
+            "Velg når": {"mode": "later"},
+            "for lang": {"subject_nb": "x" * 201},
+            "Skjemaet var utløpt": {"csrf_token": "forged"},
+        }
+        for words, change in cases.items():
+            answer = await client.post("/admin/bulletins", data=form(page, **change))
+            assert answer.status_code == 400, words
+            assert words in answer.text, words
+        assert await events(h, "bulletin.published.v1") == []
+        assert await audit(h, "bulletin_sent") == []
+
+
+async def test_an_auditor_cannot_send_and_an_editor_cannot_read_consent(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as auditor:
+        await h.user("anne", "auditor")
+        await sign_in(auditor, "anne")
+        assert (await auditor.get("/admin/bulletins")).status_code == 403
+        login = await auditor.get("/admin")
+        posted = await auditor.post(
+            "/admin/bulletins", data={"csrf_token": csrf_token(login.text), "action": "send"}
+        )
+        assert posted.status_code == 403
+        assert await events(h, "bulletin.published.v1") == []
+        async with h.client() as client:
+            await editor(h, client, address=None)
+            assert (await client.get("/admin/consent")).status_code == 403
+            assert (await client.get("/admin/ledger")).status_code == 403
+        denied = [e.target for e in await audit(h, "access_denied")]
+        assert "POST /admin/bulletins" in denied and "GET /admin/consent" in denied

@@ -1,0 +1,180 @@
+"""Bulletins through the real mailer: one mail per person, now or in the next digest, and
+nothing for people who left before it was sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from services.admin import handlers as admin_handlers
+from services.mailer import handlers as mailer_handlers
+from services.subscriptions import handlers
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from shared.events import BulletinTestRequested
+from shared.outbox import record
+from tests.integration.mailer.harness import Harness
+from tests.support.smtp import Received
+
+BOTH = ("norge-i-verden", "vaksiner")
+
+
+def subjects(harness: Harness, address: str) -> list[str]:
+    """Return the subjects of the mails one address got, in order."""
+    return [str(m.message["Subject"]) for m in harness.received_by(address)]
+
+
+def plain(mail: Received) -> str:
+    body = mail.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def test_urgent_bulletin_reaches_every_follower_now_once(harness: Harness) -> None:
+    await harness.subscribe("now@example.org", topics=BOTH, frequency="immediate")
+    await harness.subscribe("daily@example.org", topics=BOTH, frequency="daily")
+    await harness.subscribe("weekly@example.org", topics=("vaksiner",), frequency="weekly")
+    await harness.subscribe("en@example.org", frequency="weekly", language="en")
+    await harness.subscribe("nn@example.org", frequency="daily", language="nn")
+    await harness.subscribe("other@example.org", topics=("vaksiner",), frequency="immediate")
+    await harness.seeded()
+
+    await harness.bulletin("Stengt i dag", topics=("norge-i-verden",), urgent=True)
+    await harness.send_all()
+
+    for address in ("now@example.org", "daily@example.org", "nn@example.org"):
+        assert subjects(harness, address) == ["Stengt i dag"], address
+    assert subjects(harness, "en@example.org") == ["Stengt i dag (en)"]
+    assert subjects(harness, "weekly@example.org") == []  # follows only the other topic
+    assert subjects(harness, "other@example.org") == []
+
+    mail = harness.received_by("daily@example.org")[0]
+    # The same list headers as every mail to a follower, a text part and a safe HTML part.
+    assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "<http" in str(mail.message["List-Unsubscribe"])
+    assert "Viktig: **Stengt i dag**." in plain(mail)
+    html = mail.message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "<strong>Stengt i dag</strong>" in str(html.get_content())
+    nn = harness.received_by("nn@example.org")[0]
+    nn_html = nn.message.get_body(preferencelist=("html",))
+    assert nn_html is not None and 'lang="nb"' in str(nn_html.get_content())
+
+    # Delivered again (a broker redelivers): nobody gets a second one.
+    deliveries = await harness.deliveries("bulletin")
+    assert len(deliveries) == 4
+    assert {d.batch_key for d in deliveries} == {deliveries[0].batch_key}
+    assert deliveries[0].batch_key.startswith("bulletin:")
+
+
+async def test_a_person_following_several_topics_gets_one_mail(harness: Harness) -> None:
+    await harness.subscribe("both@example.org", topics=BOTH, frequency="immediate")
+    await harness.subscribe("digest@example.org", topics=BOTH, frequency="daily")
+    await harness.seeded()
+    event = await harness.bulletin("Til alle", topics=BOTH, urgent=False)
+    async with harness.runtime.sessions() as session, session.begin():
+        # The same event taken in twice (a redelivery past the inbox) adds nothing.
+        await mailer_handlers.bulletin_published(session, harness.mailer.deps, event)
+    await harness.send_all()
+    assert subjects(harness, "both@example.org") == ["Til alle"]
+    assert subjects(harness, "digest@example.org") == []  # waits for the next digest
+
+    harness.clock.set(harness.clock.now() + timedelta(days=1))
+    await harness.mailer.digests.run_due()
+    await harness.send_all()
+    (digest,) = harness.received_by("digest@example.org")
+    assert str(digest.message["Subject"]).endswith(": 1 melding")
+    assert plain(digest).count("Viktig: **Til alle**.") == 1
+
+
+async def test_normal_bulletin_waits_for_the_digest_beside_the_changes(harness: Harness) -> None:
+    await harness.subscribe("daily@example.org", frequency="daily")
+    await harness.subscribe("now@example.org", frequency="immediate")
+    await harness.seeded()
+    await harness.change("Endring A")
+    await harness.bulletin("Nytt fra redaksjonen", urgent=False)
+    await harness.send_all()
+    assert subjects(harness, "now@example.org")[-1] == "Nytt fra redaksjonen"
+    assert subjects(harness, "daily@example.org") == []
+
+    harness.clock.set(harness.clock.now() + timedelta(days=1))
+    await harness.mailer.digests.run_due()
+    await harness.send_all()
+    (digest,) = harness.received_by("daily@example.org")
+    text = plain(digest)
+    assert "Nytt fra redaksjonen" in text and "Endring A" in text
+    assert text.index("Nytt fra redaksjonen") < text.index("Endring A")
+
+
+async def test_people_who_left_before_the_send_get_nothing(harness: Harness) -> None:
+    gone = await harness.subscribe("gone@example.org", frequency="daily")
+    erased = await harness.subscribe("erased@example.org", frequency="immediate")
+    await harness.subscribe("stays@example.org", frequency="immediate")
+    await harness.seeded()
+    await harness.bulletin("Siste nytt", urgent=True)
+    # Queued, not yet sent: one ends every alert, one erases the address.
+    sign, now = harness.runtime.signer.sign, harness.clock.now()
+    assert await handlers.unsubscribe(
+        harness.uow(),
+        harness.deps,
+        sign("unsubscribe", gone, now),
+        purposes=("unsubscribe",),
+        topics=None,
+        route=UnsubscribeRoute.LINK,
+    )
+    assert await handlers.erase(
+        harness.uow(),
+        harness.deps,
+        sign("unsubscribe", erased, now),
+        purposes=("unsubscribe",),
+        route=UnsubscribeRoute.LINK,
+    )
+    for _ in range(50):  # send without relaying events, so only the send-time check can stop it
+        if not await harness.mailer.worker.send_due():
+            break
+    assert subjects(harness, "stays@example.org") == ["Siste nytt"]
+    assert subjects(harness, "gone@example.org") == []
+    assert subjects(harness, "erased@example.org") == []
+
+
+async def test_a_test_send_reaches_the_editors_own_address_only(harness: Harness) -> None:
+    await harness.subscribe("follower@example.org", frequency="immediate")
+    await harness.seeded()
+    async with harness.runtime.sessions() as session, session.begin():
+        rita = await admin_handlers.create_user(
+            session, "rita", "editor", "correct horse battery staple", harness.clock.now()
+        )
+        await admin_handlers.set_email(session, "rita", "Rita@Example.no")
+        await admin_handlers.create_user(
+            session, "per", "editor", "correct horse battery staple", harness.clock.now()
+        )
+    texts = {
+        "nb": {"subject": "Stengt", "body": "Kontoret er stengt."},
+        "en": {"subject": "Closed", "body": "The office is closed."},
+        "nn": {"subject": "Stengd", "body": "Kontoret er stengd."},
+    }
+    for user_id in (rita.id, rita.id + 1):  # rita has an address; per has none
+        event = BulletinTestRequested.model_validate(
+            {
+                "bulletin_id": uuid.uuid4(),
+                "topics": ["norge-i-verden"],
+                "texts": texts,
+                "urgent": False,
+                "actor": "rita",
+                "staff_user_id": user_id,
+            }
+        )
+        async with harness.runtime.sessions() as session, session.begin():
+            await record(session, event)
+        await harness.relay()
+    await harness.send_all()
+    got = harness.received_by("rita@example.no")
+    assert sorted(str(m.message["Subject"]) for m in got) == [
+        "[Prøve] Stengd",
+        "[Prøve] Stengt",
+        "[Test] Closed",
+    ]
+    by_subject = {str(m.message["Subject"]): plain(m) for m in got}
+    assert by_subject["[Prøve] Stengt"].startswith("Dette er en prøve.")
+    assert by_subject["[Test] Closed"].startswith("This is a test.")
+    assert {tuple(m.recipients) for m in harness.received()} == {("rita@example.no",)}
+    assert await harness.deliveries("bulletin") == []  # the ledger is for followers only
