@@ -1,4 +1,5 @@
-"""Retention of the mailer's records: delivery ledger rows and stored changes expire."""
+"""Retention of the mailer's records: delivery ledger rows, stored changes and bulletins
+expire."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters import changes, deliveries
+from services.mailer.adapters import bulletins, changes, deliveries
 
 
 async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int) -> dict[str, int]:
-    """Delete finished deliveries and unreferenced changes past ``keep_days``; return counts."""
+    """Delete finished deliveries, and changes and bulletins no digest still owes, past
+    ``keep_days``; return counts."""
     cutoff = now - timedelta(days=keep_days)
     return {
         "deliveries": await deliveries.purge_finished(session, cutoff),
         "changes": await changes.purge_unreferenced(session, cutoff),
+        "bulletins": await bulletins.purge_unreferenced(session, cutoff),
     }

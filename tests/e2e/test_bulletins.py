@@ -10,15 +10,13 @@ digest run).
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
 from tests.support.journey import subscribe_and_confirm, text_of
 from tests.support.smtp import Received, SmtpServer
-from tests.support.varsel_process import VarselProcess
+from tests.support.varsel_process import VarselProcess, varsel_command
 
 PASSWORD = "correct horse battery staple"
 EDITOR_ADDRESS = "redaktor@fhi.example"
@@ -37,18 +35,16 @@ A_DAY_AHEAD = str(26 * 3600)
 
 
 def _create_editor(varsel: VarselProcess, workdir: Path) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "varsel", "admin", "create-user", "redaktor", *EDITOR_ARGS],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=varsel.environment,
-        timeout=60,
-        check=False,
+    said = varsel_command(
+        varsel.environment,
+        workdir,
+        "admin",
+        "create-user",
+        "redaktor",
+        *EDITOR_ARGS,
+        stdin=f"{PASSWORD}\n",
     )
-    assert created.returncode == 0, created.stderr
-    assert EDITOR_ADDRESS not in created.stdout + created.stderr
+    assert EDITOR_ADDRESS not in said
 
 
 def _field(html: str, name: str) -> str:

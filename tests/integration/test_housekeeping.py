@@ -171,7 +171,12 @@ async def test_each_service_deletes_its_own_expired_rows_and_the_admin_records_i
     assert ended_windows >= 2  # the old counter, and at least one a sign-up made
     assert erased == 5  # the erased person's four steps and the unconfirmed one's request
     assert removed["watcher"] == {"snapshots": 2}  # three old ones; the latest stays
-    assert removed["mailer"] == {"deliveries": 6, "changes": 0, "outbox_files": 0}
+    assert removed["mailer"] == {
+        "deliveries": 6,
+        "changes": 0,
+        "bulletins": 0,
+        "outbox_files": 0,
+    }
     assert removed["admin"] == {
         "admin_sessions": 1,
         "admin_login_failures": 1,

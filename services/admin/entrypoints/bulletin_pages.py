@@ -95,27 +95,24 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
             error=refused.reason,
             detail=refused.detail or None,
         )
+    testing = action == "test"
     async with transaction(admin.runtime.sessions) as session:
-        if action == "test":
-            if not await bulletins.has_own_address(session, actor.principal):
-                refusal = "bulletin_no_own_address"
-            else:
-                refusal = None
-                await bulletins.send_test(session, draft, actor.principal)
-                details = bulletins.audit_details(draft)
-                actor.record(session, bulletins.TESTED, str(draft.bulletin_id), details)
-        elif await bulletins.already_sent(session, draft):
+        if testing and not await bulletins.has_own_address(session, actor.principal):
+            refusal: str | None = "bulletin_no_own_address"
+        elif not testing and await bulletins.already_sent(session, draft):
             refusal = "bulletin_already_sent"
         else:
             refusal = None
-            await bulletins.send(session, draft, actor.principal)
-            details = bulletins.audit_details(draft)
-            actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
+            handing = bulletins.send_test if testing else bulletins.send
+            await handing(session, draft, actor.principal)
+            action_name = bulletins.TESTED if testing else bulletins.SENT
+            actor.record(
+                session, action_name, str(draft.bulletin_id), bulletins.audit_details(draft)
+            )
     if refusal is not None:
-        status = 409
-        return _page(request, admin, actor, status=status, form=shown, chosen=chosen, error=refusal)
+        return _page(request, admin, actor, status=409, form=shown, chosen=chosen, error=refusal)
     admin.runtime.relay.wake()
-    if action == "test":
+    if testing:
         # The form stays filled in, with the same id, so the editor can send it next.
         return _page(request, admin, actor, form=shown, chosen=chosen, outcome="bulletin_tested")
     return _page(request, admin, actor, outcome="bulletin_sent")

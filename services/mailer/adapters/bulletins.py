@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters.tables import BulletinRecord
+from services.mailer.adapters.tables import BulletinRecord, PendingItem
+from shared.db import rowcount
 from shared.events import BulletinPublished
 
 
@@ -29,3 +31,14 @@ async def by_id(
         return {}
     rows = await session.scalars(select(BulletinRecord).where(BulletinRecord.id.in_(ids)))
     return {row.id: row for row in rows.all()}
+
+
+async def purge_unreferenced(session: AsyncSession, occurred_before: datetime) -> int:
+    """Delete bulletins older than a time that no pending item still owes; return how many."""
+    result = await session.execute(
+        delete(BulletinRecord).where(
+            BulletinRecord.occurred_at < occurred_before,
+            ~exists(select(PendingItem.id).where(PendingItem.bulletin_id == BulletinRecord.id)),
+        )
+    )
+    return rowcount(result)

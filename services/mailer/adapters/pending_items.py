@@ -83,28 +83,27 @@ async def open_changes(
     session: AsyncSession, subscriber_id: uuid.UUID
 ) -> list[tuple[int, uuid.UUID]]:
     """Return (item id, change id) of the changes the person is owed and no digest took yet."""
-    rows = await session.execute(
-        select(PendingItem.id, PendingItem.change_id).where(
-            PendingItem.subscriber_id == subscriber_id,
-            PendingItem.delivery_id.is_(None),
-            PendingItem.change_id.is_not(None),
-        )
-    )
-    return [(item_id, change_id) for item_id, change_id in rows.all() if change_id is not None]
+    return await _open(session, subscriber_id, PendingItem.change_id)
 
 
 async def open_bulletins(
     session: AsyncSession, subscriber_id: uuid.UUID
 ) -> list[tuple[int, uuid.UUID]]:
     """Return (item id, bulletin id) of the bulletins the person is owed and no digest took."""
+    return await _open(session, subscriber_id, PendingItem.bulletin_id)
+
+
+async def _open(
+    session: AsyncSession, subscriber_id: uuid.UUID, column: InstrumentedAttribute[Any]
+) -> list[tuple[int, uuid.UUID]]:
     rows = await session.execute(
-        select(PendingItem.id, PendingItem.bulletin_id).where(
+        select(PendingItem.id, column).where(
             PendingItem.subscriber_id == subscriber_id,
             PendingItem.delivery_id.is_(None),
-            PendingItem.bulletin_id.is_not(None),
+            column.is_not(None),
         )
     )
-    return [(item_id, found) for item_id, found in rows.all() if found is not None]
+    return [(item_id, owed) for item_id, owed in rows.all() if owed is not None]
 
 
 async def drop_open(

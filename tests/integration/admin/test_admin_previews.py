@@ -46,7 +46,7 @@ async def test_each_kind_in_each_language_shows_headers_html_and_text(
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/previews/bulletin/nb", "/admin/previews/alert/de", "/admin/previews/x/y"]
+    "path", ["/admin/previews/newsletter/nb", "/admin/previews/alert/de", "/admin/previews/x/y"]
 )
 async def test_an_unknown_kind_or_language_is_not_found(
     sqlite_url: str, tmp_path: Path, path: str

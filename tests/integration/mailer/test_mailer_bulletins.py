@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from services.admin import handlers as admin_handlers
 from services.mailer import handlers as mailer_handlers
+from services.mailer.adapters import bulletins
+from services.mailer.retention import purge_deliveries
 from services.subscriptions import handlers
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.events import BulletinTestRequested
@@ -178,3 +180,19 @@ async def test_a_test_send_reaches_the_editors_own_address_only(harness: Harness
     assert by_subject["[Test] Closed"].startswith("This is a test.")
     assert {tuple(m.recipients) for m in harness.received()} == {("rita@example.no",)}
     assert await harness.deliveries("bulletin") == []  # the ledger is for followers only
+
+
+async def test_retention_deletes_old_bulletins_no_digest_still_owes(harness: Harness) -> None:
+    await harness.subscribe("now@example.org", frequency="immediate")
+    await harness.subscribe("weekly@example.org", frequency="weekly")
+    await harness.seeded()
+    sent = await harness.bulletin("Sendt", urgent=True)
+    owed = await harness.bulletin("Venter", urgent=False)
+    await harness.send_all()
+    # Ninety-one days later the weekly person has had no digest run yet (no runs here).
+    later = harness.clock.now() + timedelta(days=91)
+    async with harness.runtime.sessions() as session, session.begin():
+        removed = await purge_deliveries(session, later, keep_days=90)
+        left = await bulletins.by_id(session, {sent.bulletin_id, owed.bulletin_id})
+    assert removed["bulletins"] == 1
+    assert set(left) == {owed.bulletin_id}  # still owed to a digest
