@@ -9,7 +9,7 @@ import logging
 import random
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -20,12 +20,19 @@ from services.watcher.adapters.group_writes import GroupWrites, Transactions, tr
 from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import store_outcome
 from services.watcher.adapters.source_reads import all_sources
-from services.watcher.adapters.source_rows import QuietOutcome, claim_rows, load_claim
+from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.model import Content
-from services.watcher.domain.outcome import Answer, Health, Outcome, OutcomeKind, SourceState
+from services.watcher.domain.outcome import (
+    Answer,
+    Health,
+    History,
+    Outcome,
+    OutcomeKind,
+    SourceState,
+)
 from services.watcher.domain.websub import discover
 from shared.catalogue import Source
 from shared.clock import Clock
@@ -154,21 +161,26 @@ async def poll(deps: WatcherDeps, source: SourceState | int) -> OutcomeKind:
 
 async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> OutcomeKind:
     """Decide what an answer (polled or pushed) comes to for a source, and store it."""
-    decision = partial(
-        decide,
-        answer=answer,
-        read_under=source.rules,
-        now=deps.clock.now(),
-        jitter=draw_jitter(),
-        failure_threshold=deps.failure_threshold,
-        gone_after=deps.gone_after,
-    )
+    now, jitter = deps.clock.now(), draw_jitter()
+
+    def decision(state: SourceState, history: History | None) -> Outcome:
+        return decide(
+            state,
+            answer,
+            read_under=source.rules,
+            history=history,
+            now=now,
+            jitter=jitter,
+            failure_threshold=deps.failure_threshold,
+            gone_after=deps.gone_after,
+        )
+
     if answer.content is None and answer.error is None:
         # Nothing new and, unless it recovers, no status to change: decided on the row as
         # claimed and written in a batched UPDATE, without reading the row again.
-        quiet = decision(source, history=None)
+        quiet = decision(source, None)
         if quiet.quiet:
-            await deps.writes.quiet(QuietOutcome.of(quiet))
+            await deps.writes.quiet(quiet)
             _tell(quiet)
             return quiet.kind
     # New content, a failure or a recovery: decided again on the row read under its lock.
@@ -176,7 +188,7 @@ async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> Outc
         partial(
             store_outcome,
             source_id=source.id,
-            decide=lambda state, history: decision(state, history=history),
+            decide=decision,
             history=answer.content is not None,
             admin_url=deps.admin_url,
             lock=not deps.sqlite,
@@ -208,9 +220,8 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     if fetched.not_modified:
         return Answer(not_modified=True)
     body_hash = hashlib.sha256(fetched.body).hexdigest()
-    answer = Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
     if source.has_bytes(body_hash):
-        return answer
+        return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
     try:
         content = await parse_off_loop(deps, source, fetched.body, fetched.content_type)
     except ContentError as exc:
@@ -218,8 +229,14 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     hub = None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
-    moved_to = fetched.url if fetched.url != source.url else None
-    return replace(answer, content=content, hub=hub, moved_to=moved_to)
+    return Answer(
+        body_hash=body_hash,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        content=content,
+        hub=hub,
+        moved_to=fetched.url if fetched.url != source.url else None,
+    )
 
 
 async def parse_off_loop(

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.watcher.adapters.source_rows import QUIET_UPDATE, QuietOutcome
+from services.watcher.adapters.source_rows import QUIET_UPDATE, quiet_params
+from services.watcher.domain.outcome import Outcome
 from shared.db import SQLITE_BUSY_TIMEOUT, sqlite_pragmas
 
 T = TypeVar("T")
@@ -107,15 +108,15 @@ def transactions_for(engine: AsyncEngine, worker: ThreadPoolExecutor | None = No
     return AsyncTransactions(engine)
 
 
-_Item = QuietOutcome | Work
+_Item = Outcome | Work  # an Outcome here is a quiet one (Outcome.quiet)
 
 
 def _write_batch(conn: Connection, items: list[_Item]) -> list[Any]:
     # Quiet outcomes are one executemany; each other write runs as given.
-    quiet = [item.params() for item in items if isinstance(item, QuietOutcome)]
+    quiet = [quiet_params(item) for item in items if isinstance(item, Outcome)]
     if quiet:
         conn.execute(QUIET_UPDATE, quiet)
-    return [None if isinstance(item, QuietOutcome) else item(conn) for item in items]
+    return [None if isinstance(item, Outcome) else item(conn) for item in items]
 
 
 def _write_one(conn: Connection, item: _Item) -> Any:
@@ -130,8 +131,14 @@ class GroupWrites:
         self._pending: list[tuple[_Item, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def quiet(self, outcome: QuietOutcome) -> None:
-        """Store a poll that learnt nothing new; return when it is committed."""
+    async def quiet(self, outcome: Outcome) -> None:
+        """Store a poll that learnt nothing new; return when it is committed.
+
+        The outcome must be ``quiet``: only its schedule and validators are written, by one
+        batched UPDATE that does not read the row (see source_rows.QUIET_UPDATE).
+        """
+        if not outcome.quiet:
+            raise ValueError(f"a {outcome.kind} outcome is not quiet")
         await self._submit(outcome)
 
     async def write(self, work: Callable[[Connection], T]) -> T:

@@ -17,7 +17,8 @@ from services.watcher.adapters.group_writes import (
     ThreadTransactions,
     transactions_for,
 )
-from services.watcher.adapters.source_rows import QUIET_UPDATE, QuietOutcome
+from services.watcher.adapters.source_rows import QUIET_UPDATE, quiet_params
+from services.watcher.domain.outcome import Health, Outcome, OutcomeKind
 
 T = TypeVar("T")
 NOW = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
@@ -68,8 +69,19 @@ def _fails(conn: Connection) -> str:
     raise ValueError("bad write")
 
 
-def _quiet(source_id: int) -> QuietOutcome:
-    return QuietOutcome(source_id, NOW, NOW, etag=None, last_modified=None)
+def _quiet(source_id: int) -> Outcome:
+    return Outcome(
+        kind=OutcomeKind.NOT_MODIFIED,
+        source_id=source_id,
+        checked_at=NOW,
+        next_check_at=NOW,
+        status=Health.OK,
+        consecutive_failures=0,
+        last_error=None,
+        etag=None,
+        last_modified=None,
+        body_hash=None,
+    )
 
 
 async def test_writes_that_arrive_together_share_one_transaction() -> None:
@@ -84,7 +96,7 @@ async def test_writes_that_arrive_together_share_one_transaction() -> None:
     assert transactions.transactions == 1
     # The quiet outcomes are one executemany; the other writes run as given.
     assert transactions.committed == [
-        (QUIET_UPDATE, [_quiet(1).params()]),
+        (QUIET_UPDATE, [quiet_params(_quiet(1))]),
         ("add", "a"),
         ("add", "b"),
     ]
@@ -108,7 +120,7 @@ async def test_a_failing_write_fails_alone_and_the_others_commit_once() -> None:
     assert transactions.transactions == 1 + 4
     assert transactions.committed == [
         ("add", "a"),
-        (QUIET_UPDATE, [_quiet(7).params()]),
+        (QUIET_UPDATE, [quiet_params(_quiet(7))]),
         ("add", "b"),
     ]
 
@@ -122,6 +134,18 @@ async def test_a_lone_failing_write_raises_its_error_without_a_retry() -> None:
 
     assert transactions.transactions == 1
     assert transactions.committed == []
+
+
+async def test_an_outcome_that_is_not_quiet_is_refused_by_the_batched_update() -> None:
+    transactions = FakeTransactions()
+    writes = GroupWrites(transactions)
+    recovered = _quiet(3)
+    recovered.status = Health.FAILING  # the row's status must change: the batch cannot write it
+
+    with pytest.raises(ValueError, match="not quiet"):
+        await writes.quiet(recovered)
+
+    assert transactions.transactions == 0
 
 
 async def test_writes_arriving_during_a_batch_form_the_next_batch() -> None:
