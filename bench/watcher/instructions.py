@@ -31,8 +31,8 @@ sys.path.insert(0, str(HERE))
 from run import _round, _wait_for  # noqa: E402  (bench/watcher is not a package)
 
 
-def _instructions(command: list[str]) -> int:
-    """Run a command under callgrind; return the instructions it executed."""
+def _instructions(command: list[str]) -> tuple[int, str]:
+    """Run a command under callgrind; return the instructions it executed, and its output."""
     traced = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
         cwd=ROOT,
@@ -43,7 +43,7 @@ def _instructions(command: list[str]) -> int:
     found = re.search(r"I\s+refs:\s+([\d,]+)", traced.stderr)
     if found is None:
         raise RuntimeError(f"no instruction count from valgrind:\n{traced.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return int(found.group(1).replace(",", "")), traced.stdout
 
 
 def main() -> None:
@@ -65,9 +65,9 @@ def main() -> None:
             _round(base, 0)
             subprocess.run(poller, check=True, cwd=ROOT, capture_output=True)
             _round(base, 1)
-            whole = _instructions(poller)
+            whole, printed = _instructions(poller)
             importer = "import sys; sys.path.insert(0, 'bench/watcher'); import poll_round"
-            startup = _instructions([sys.executable, "-c", importer])
+            startup, _ = _instructions([sys.executable, "-c", importer])
     finally:
         site.terminate()
         site.wait()
@@ -77,6 +77,9 @@ def main() -> None:
                 "round_instructions": whole - startup,
                 "process_instructions": whole,
                 "startup_instructions": startup,
+                # A failed poll (a timeout under callgrind's slowness) does other work: compare
+                # only runs with the same outcomes.
+                "outcomes": json.loads(printed.strip().splitlines()[-1])["outcomes"],
             },
             indent=2,
         )

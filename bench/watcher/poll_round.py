@@ -1,6 +1,13 @@
-"""One poll round of the embedded watcher (SQLite) over every benchmark source.
+"""One poll round of the watcher over every benchmark source.
 
 Prints one JSON line: outcomes, wall seconds, CPU seconds of the round and peak RSS.
+
+By default (bench/watcher/run.py) one process on a SQLite file syncs the sources, makes them
+all due, claims them all and polls each once. For several processes sharing PostgreSQL
+(bench/watcher/scale.py): ``--prepare`` only syncs and makes every source due, and
+``--shared`` only polls, claiming more whenever fewer than ``--in-flight`` polls are under
+way (as the watcher's tick does) and starting when a line arrives on stdin, after printing
+``ready``, so that every process starts its round at the same moment.
 """
 
 from __future__ import annotations
@@ -8,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -18,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import WatchedSource
@@ -35,8 +43,29 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def run(database: str, base: str, count: int, concurrency: int) -> dict[str, object]:
-    """Sync the sources, make them all due, and poll each once."""
+async def _make_all_due(sessions: async_sessionmaker[AsyncSession], base: str, count: int) -> None:
+    """Sync the benchmark's sources and make every one of them due now."""
+    clock = SystemClock()
+    sources = [
+        Source(url=f"{base}/p/{i}", kind="page", topics=("bench",), interval=3600)
+        for i in range(count)
+    ]
+    async with sessions() as session, session.begin():
+        await sync_catalogue(session, sources, clock.now())
+        await session.execute(update(WatchedSource).values(next_check_at=clock.now()))
+
+
+async def prepare(database: str, base: str, count: int) -> None:
+    """Sync the sources and make them all due, for the pollers that follow."""
+    engine = create_engine(database)
+    await _make_all_due(async_sessionmaker(engine, expire_on_commit=False), base, count)
+    await engine.dispose()
+
+
+async def run(
+    database: str, base: str, count: int, concurrency: int, in_flight: int | None = None
+) -> dict[str, object]:
+    """Poll each due source once (after syncing them all, unless ``in_flight`` is given)."""
     engine = create_engine(database)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     clock = SystemClock()
@@ -44,7 +73,7 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         sessions=sessions,
         # One loopback host stands in for many real ones, so the per-host cap is lifted.
         fetcher=HttpFetcher(
-            timeout=20,
+            timeout=60,  # generous: under callgrind on a busy machine a page may take 40 s
             max_bytes=10_000_000,
             max_redirects=5,
             per_host=concurrency,
@@ -56,17 +85,12 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         clock=clock,
         failure_threshold=3,
         gone_after=timedelta(days=3),
-        owner="bench",
-        sqlite=True,
+        owner=f"bench-{os.getpid()}",
+        sqlite=engine.dialect.name == "sqlite",
         admin_url="http://127.0.0.1:8000/admin",
     )
-    sources = [
-        Source(url=f"{base}/p/{i}", kind="page", topics=("bench",), interval=3600)
-        for i in range(count)
-    ]
-    async with sessions() as session, session.begin():
-        await sync_catalogue(session, sources, clock.now())
-        await session.execute(update(WatchedSource).values(next_check_at=clock.now()))
+    if in_flight is None:
+        await _make_all_due(sessions, base, count)
 
     slots = asyncio.Semaphore(concurrency)
     freeze_startup_objects()  # as `varsel run` does once it has started
@@ -75,10 +99,24 @@ async def run(database: str, base: str, count: int, concurrency: int) -> dict[st
         async with slots:
             return await poll(deps, claim)
 
+    if in_flight is not None:
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     cpu0, wall0 = _cpu(), time.perf_counter()
     tasks: list[asyncio.Task[str]] = []
-    while claims := await claim_due(deps, limit=50):
-        tasks.extend(asyncio.create_task(one(c)) for c in claims)
+    if in_flight is None:
+        while claims := await claim_due(deps, limit=50):
+            tasks.extend(asyncio.create_task(one(c)) for c in claims)
+    else:
+        running: set[asyncio.Task[str]] = set()
+        while claims := await claim_due(deps, limit=50):
+            for claim in claims:
+                task = asyncio.create_task(one(claim))
+                tasks.append(task)
+                running.add(task)
+                task.add_done_callback(running.discard)
+            while len(running) >= in_flight:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
     outcomes = Counter(await asyncio.gather(*tasks))
     wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
     await deps.aclose()
@@ -98,8 +136,15 @@ def main() -> None:
     parser.add_argument("--base", required=True)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--prepare", action="store_true", help="only sync and make all due")
+    parser.add_argument("--shared", action="store_true", help="only poll, beside other pollers")
+    parser.add_argument("--in-flight", type=int, default=100, help="with --shared")
     args = parser.parse_args()
-    figures = asyncio.run(run(args.database, args.base, args.count, args.concurrency))
+    if args.prepare:
+        asyncio.run(prepare(args.database, args.base, args.count))
+        return
+    in_flight = args.in_flight if args.shared else None
+    figures = asyncio.run(run(args.database, args.base, args.count, args.concurrency, in_flight))
     print(json.dumps(figures))
 
 
