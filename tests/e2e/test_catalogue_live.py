@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -147,14 +148,18 @@ def test_two_watchers_share_a_new_source_polling_it_once_per_interval(
                 _catalogue(site.base_url, with_new=True, interval=f"{interval}s"),
                 encoding="utf-8",
             )
+            # The new page answers slowly, so every poll is under way through two of the other
+            # watcher's one-second ticks: without the claim's lock and lease, it would poll too.
+            slow = 2.0
+            site.set("/ny", replace(site.resources["/ny"], delay=slow))
             _apply(watchers[0].environment, tmp_path, second)
             _wait(lambda: site.hits("/ny") > 0, 15, "the first poll of the new source")
 
-            _wait(lambda: site.hits("/ny") >= 8, 120, "eight polls of the new source")
-            # The next poll is due 0.9 to 1.1 intervals after the last one, and a busy machine
-            # only delays it: two watchers each polling the source would come close together.
+            _wait(lambda: site.hits("/ny") >= 8, 180, "eight polls of the new source")
+            # The next poll is due 0.9 to 1.1 intervals after the last one ended, and a busy
+            # machine only delays it; a second watcher's poll would come during the answer.
             gaps = site.gaps("/ny")
-            assert min(gaps) > interval / 2, [round(g, 2) for g in gaps]
+            assert min(gaps) > slow + interval / 2, [round(g, 2) for g in gaps]
         finally:
             for watcher in watchers:
                 watcher.stop()
