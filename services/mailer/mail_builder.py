@@ -205,7 +205,7 @@ class MailBuilder:
                 # The period's start, or the earliest change it holds after missed runs.
                 period=reference.period(self._tz).since(c.occurred_at for c in wanted),
                 sections=sections,
-                bulletins=[bulletin_context(b.texts, language) for b in told],
+                bulletins=[bulletin_context(b.texts, language, level=2) for b in told],
                 list_id=self._settings.list_id,
                 **self._common,
             )

@@ -651,7 +651,7 @@ def _mails() -> dict[str, str]:
                 period=period_ending_at_or_before("daily", SENT_AT, tz=oslo),
                 sections=sections,
                 list_id="varsel.fhi.no",
-                bulletins=[bulletin_context(HOSTILE_BULLETIN, "nb")],
+                bulletins=[bulletin_context(HOSTILE_BULLETIN, "nb", level=2)],
                 **COMMON,
             )
         ),

@@ -22,12 +22,14 @@ from shared.i18n.translator import Translator
 BulletinTexts = Mapping[str, Mapping[str, str]]
 
 
-def bulletin_context(texts: BulletinTexts, language: str) -> dict[str, Any]:
-    """Return what a mail shows of a bulletin for a reader of ``language``."""
+def bulletin_context(texts: BulletinTexts, language: str, *, level: int = 1) -> dict[str, Any]:
+    """Return what a mail shows of a bulletin for a reader of ``language``, its subject a
+    heading of ``level`` (1 in its own mail, 2 inside a digest)."""
     words = words_for(texts, language)
     return {
         "subject": one_line(words.subject, max_length=200),
-        "html": markdown_html(words.body),
+        "heading": f"h{level}",
+        "html": markdown_html(words.body, below=level),
         "text": markdown_text(words.body),
         # The body's own language, so a screen reader reads bokmål shown to an nn reader right.
         "lang": words.language,

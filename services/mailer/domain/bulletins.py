@@ -63,9 +63,18 @@ def words_for(texts: Mapping[str, Mapping[str, str]], language: str) -> Bulletin
 _MARKDOWN: Final = MarkdownIt("js-default")
 
 
-def markdown_html(body: str) -> Markup:
-    """Return a bulletin body's HTML: escaped text, no raw HTML, only safe links."""
-    return Markup(_MARKDOWN.render(body))  # noqa: S704 - markdown-it escapes; HTML is off
+def markdown_html(body: str, *, below: int = 1) -> Markup:
+    """Return a bulletin body's HTML: escaped text, no raw HTML, only safe links.
+
+    Its headings start one level below ``below`` (the subject's heading), so a screen reader's
+    outline of the mail stays in order whatever level the editor wrote.
+    """
+    tokens = _MARKDOWN.parse(body)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1:]) + below)}"
+    html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
+    return Markup(html)  # noqa: S704 - markdown-it escapes; HTML is off
 
 
 def markdown_text(body: str) -> str:

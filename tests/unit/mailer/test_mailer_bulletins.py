@@ -112,3 +112,9 @@ def test_the_mail_has_both_parts_the_list_headers_and_the_footer(
     assert "strong" in parsed.page.tags
     assert parsed.page.html_lang == language
     assert "Vaksiner" in parsed.text
+
+
+def test_the_editors_headings_sit_below_the_subject() -> None:
+    html = str(markdown_html("# Første\n\n## Andre\n\n###### Sjette", below=2))
+    assert "<h3>Første</h3>" in html and "<h4>Andre</h4>" in html
+    assert "<h6>Sjette</h6>" in html  # there is no seventh level
