@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.vocabulary import Frequency, Language, SourceKind
+from shared.vocabulary import ChangeProducer, Frequency, Language, SourceKind
 
 
 def _now() -> datetime:
@@ -43,12 +43,17 @@ class Event(BaseModel):
 
 
 class ContentChanged(Event):
-    """The watcher saw a real change in a source."""
+    """A source changed: the watcher saw it, or a publisher (a CMS) pushed it.
+
+    A pushed change names its watched source when its address is one (``source_id``), else
+    none; ``note`` is the publisher's change note (also the ``summary`` a mail shows), and a
+    ``minor`` change is recorded but alerts nobody. The three are optional, so v1 still holds.
+    """
 
     name: ClassVar[str] = "content.changed"
     version: ClassVar[int] = 1
 
-    source_id: int
+    source_id: int | None
     source_url: str
     kind: SourceKind
     topics: tuple[str, ...]
@@ -62,17 +67,22 @@ class ContentChanged(Event):
     note: str | None = Field(default=None, max_length=5000)
     # A change the publisher calls minor (a typo fixed) is recorded and alerts nobody.
     minor: bool = False
+    # Who told varsel: its own poll, or a publisher pushing through the publisher API.
+    producer: ChangeProducer = ChangeProducer.WATCHER
 
     @model_serializer(mode="wrap")
     def _leave_out_unsaid(self, handler: SerializerFunctionWrapHandler) -> Any:
-        # A change without a note or a minor flag is written as before these fields existed,
-        # so a consumer of the previous release (extra="forbid") still reads it.
+        # A change without a note, a minor flag or another producer than the watcher is written
+        # as before these fields existed, so a consumer of the previous release (extra="forbid")
+        # still reads it while replicas are upgraded one by one.
         data = handler(self)
         if isinstance(data, dict):
             if data.get("note") is None:
                 data.pop("note", None)
             if data.get("minor") is False:
                 data.pop("minor", None)
+            if data.get("producer") == ChangeProducer.WATCHER:
+                data.pop("producer", None)
         return data
 
 

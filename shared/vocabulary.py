@@ -71,3 +71,10 @@ class SourceKind(_Word):
     PAGE = "page"
     FEED = "feed"
     PDF = "pdf"
+
+
+class ChangeProducer(_Word):
+    """Who told varsel of a change: its own poll, or a publisher (a CMS) pushing it."""
+
+    WATCHER = "watcher"
+    PUBLISHER = "publisher"

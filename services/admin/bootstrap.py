@@ -23,6 +23,7 @@ from services.admin.adapters.tables import (
     CatalogueSource,
     CatalogueState,
     CatalogueTopic,
+    PublisherToken,
 )
 from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import (
@@ -36,6 +37,8 @@ from services.admin.entrypoints import (
     gone_pages,
     operations,
     preview_pages,
+    publisher_api,
+    publisher_pages,
     sign_in,
     topic_pages,
 )
@@ -70,6 +73,7 @@ TABLES: Final[tuple[type[Base], ...]] = (
     CatalogueTopic,
     CatalogueSource,
     CatalogueState,
+    PublisherToken,
 )
 # Where the staff side answers: its pages and its API.
 PATHS: Final = (sign_in.router.prefix, api.router.prefix)
@@ -111,6 +115,8 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(preview_pages.router)
     app.include_router(bulletin_pages.router)
     app.include_router(api.router)
+    app.include_router(publisher_api.router)
+    app.include_router(publisher_pages.router)
     mount_static(app)
     # The admin may run alone (`varsel run admin`): it serves the organisation's look itself.
     mount_brand(app, runtime.settings)

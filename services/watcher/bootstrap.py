@@ -16,13 +16,14 @@ from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.hub_client import HubClient
 from services.watcher.adapters.tables import (
     HubSubscription,
+    PublisherKey,
     PushedBody,
     Snapshot,
     WatchedSource,
 )
 from services.watcher.domain.outcome import OutcomeKind, SourceState
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
-from services.watcher.retention import purge_snapshots
+from services.watcher.retention import purge_push_keys, purge_snapshots
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from shared.db import Base
 from shared.housekeeping import run_retention
@@ -30,7 +31,13 @@ from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 # The service's tables, registered with the composition root (varsel.schema).
-TABLES: Final[tuple[type[Base], ...]] = (WatchedSource, Snapshot, HubSubscription, PushedBody)
+TABLES: Final[tuple[type[Base], ...]] = (
+    WatchedSource,
+    Snapshot,
+    HubSubscription,
+    PushedBody,
+    PublisherKey,
+)
 
 
 class Watcher:
@@ -119,11 +126,15 @@ class Watcher:
             self._runtime.relay.wake()
 
     async def housekeeping(self) -> dict[str, int]:
-        """Delete snapshots past their period, keeping each source's latest (the hourly job)."""
+        """Delete snapshots past their period, keeping each source's latest, and old push keys
+        (the hourly job)."""
         keep_days = self._runtime.settings.snapshot_retention_days
 
         async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
-            return {"snapshots": await purge_snapshots(session, now, keep_days)}
+            return {
+                "snapshots": await purge_snapshots(session, now, keep_days),
+                "publisher_keys": await purge_push_keys(session, now),
+            }
 
         return await run_retention(self._runtime, "watcher", purge)
 

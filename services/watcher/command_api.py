@@ -1,20 +1,36 @@
-"""The commands the watcher takes from the organisation's staff (the admin).
+"""The commands the watcher takes: from the organisation's staff (the admin), and from a
+publisher's CMS through the publisher API the admin serves (ADR 0015).
 
-Confirming that a page is gone runs in the caller's transaction, so the admin records the
-editor's audit entry in the same commit as the confirmation and its event: neither can exist
-without the other.
+Each runs in the caller's transaction, so the admin records its audit entry in the same commit
+as the watcher's rows and event: neither can exist without the other. The watcher stays the one
+producer of ``content.changed``, pushed changes included. A check works in every mode: every
+watcher process claims due sources from the database each second, so a source made due here is
+polled by whichever replica claims it.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters import publisher_keys
 from services.watcher.adapters.gone_rows import confirm_gone
+from services.watcher.domain.push import Push, change_event
+from shared import outbox
 from shared.events import PageRemoved
 
-__all__ = ["PageRemoved", "confirm_page_gone"]
+__all__ = [
+    "KeyReused",
+    "PageRemoved",
+    "Published",
+    "Push",
+    "check_source_now",
+    "confirm_page_gone",
+    "publish_change",
+]
 
 
 async def confirm_page_gone(
@@ -26,3 +42,37 @@ async def confirm_page_gone(
     someone else a moment ago, or is not watched): then nothing changed.
     """
     return await confirm_gone(session, source_id, now)
+
+
+class KeyReused(Exception):
+    """An idempotency key came back with a different change than the one it first sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The change a push became; ``replayed`` when its key had already sent it."""
+
+    event_id: uuid.UUID
+    source_id: int | None
+    replayed: bool
+
+
+async def publish_change(
+    session: AsyncSession, push: Push, key: str, publisher: str, now: datetime
+) -> Published:
+    """Emit a pushed change once per idempotency key, in the caller's transaction."""
+    source = await publisher_keys.watched_source_at(session, push.url)
+    body_hash = push.fingerprint()
+    use = await publisher_keys.use_key(session, key, body_hash, uuid.uuid4(), publisher, now)
+    source_id = source.id if source else None
+    if not use.first:
+        if use.body_hash != body_hash:
+            raise KeyReused(key)
+        return Published(use.event_id, source_id, replayed=True)
+    await outbox.record(session, change_event(push, source, use.event_id, now))
+    return Published(use.event_id, source_id, replayed=False)
+
+
+async def check_source_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:
+    """Make a watched source due at once: True, or False if paused, None if there is none."""
+    return await publisher_keys.check_now(session, source_id, now)

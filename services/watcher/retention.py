@@ -1,4 +1,4 @@
-"""Snapshot housekeeping and the diff shown on the admin page."""
+"""Snapshot and push-key housekeeping, and the diff shown on the admin page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters import publisher_keys
 from services.watcher.adapters.snapshot_rows import delete_taken_before, packed_contents
 from services.watcher.adapters.snapshots import unpack
 from services.watcher.domain.content import unified_diff
@@ -14,6 +15,16 @@ from services.watcher.domain.content import unified_diff
 async def purge_snapshots(session: AsyncSession, now: datetime, keep_days: int) -> int:
     """Delete snapshots older than keep_days, always keeping each source's latest; return count."""
     return await delete_taken_before(session, now - timedelta(days=keep_days))
+
+
+# A publisher's retry comes within minutes, or hours after an outage; a key a month old is
+# not a retry (docs/publishing.md says so).
+PUSH_KEYS_KEPT = timedelta(days=30)
+
+
+async def purge_push_keys(session: AsyncSession, now: datetime) -> int:
+    """Forget pushes' idempotency keys past their period; return how many."""
+    return await publisher_keys.purge_older(session, now - PUSH_KEYS_KEPT)
 
 
 class SnapshotNotFound(LookupError):

@@ -260,3 +260,41 @@ def test_a_dpo_erases_a_person_who_asked_by_phone(
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(4)
     assert [rows.nth(i).locator("td").nth(5).inner_text() for i in (2, 3)] == ["admin", "admin"]
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_an_operator_issues_a_publisher_token_sees_it_once_and_revokes_it(
+    page: Page, admin_app: AdminApp, language: str
+) -> None:
+    query = "" if language == "nb" else f"?lang={language}"
+    sign_in(page, admin_app, OPERATOR, language)
+    go(page, f"{admin_app.base_url}/admin{query}")
+    page.get_by_role("link", name=admin_text(language, "Publisher tokens")).click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Publisher tokens"))
+    assert_accessible(page, language)
+
+    # The browser's own check would stop an empty name; the server's answer is tested too.
+    page.locator("#name").evaluate("e => e.removeAttribute('required')")
+    assert press(page, admin_text(language, "Issue the token")).status == 400
+    expect(page.get_by_role("alert")).to_have_text(admin_text(language, MESSAGES["token_name"]))
+    assert_accessible(page, language)
+
+    name = f"WordPress {language}"
+    page.get_by_label(admin_text(language, "Name"), exact=True).fill(name)
+    assert press(page, admin_text(language, "Issue the token")).status == 200
+    token = page.get_by_label(admin_text(language, "The new token")).input_value()
+    assert token.startswith("varsel_pub_")
+    assert_accessible(page, language)
+
+    go(page, f"{admin_app.base_url}/admin/publishers{query}")
+    assert token not in page.content(), "a token is shown only once"
+    row = page.get_by_role("row", name=name)
+    expect(row).to_contain_text(admin_text(language, "Never"))
+    revoke = admin_text(language, "Revoke the token %(name)s", name=name)
+    assert press(page, revoke).status == 200
+    expect(page.get_by_role("status")).to_contain_text(
+        admin_text(language, MESSAGES["token_revoked"])
+    )
+    expect(page.get_by_role("row", name=name)).to_contain_text(admin_text(language, "Revoked"))
+    assert_accessible(page, language)

@@ -265,7 +265,14 @@ PUBLIC_PATHS = (
     "/topics/norge-i-verden/feed.atom",
     "/websub/callback-id",  # WebSub hubs call back here (ADR 0013)
 )
-HIDDEN_PATHS = ("/admin", "/admin/login", "/admin/ledger", "/api/v1/admin/audit", "/metrics")
+HIDDEN_PATHS = (
+    "/admin",
+    "/admin/login",
+    "/admin/ledger",
+    "/api/v1/admin/audit",
+    "/api/v1/changes",
+    "/metrics",
+)
 # Asks each path through the proxy from a process of its own (this one may open no connection),
 # retrying while Caddy starts; prints the statuses as JSON.
 _ASK = """

@@ -116,6 +116,9 @@ ADMIN_PAGES = [
     "admin erasure",
     "admin erasure refused",
     "admin erasure done",
+    "admin publishers empty",
+    "admin publisher token issued",
+    "admin publishers",
     "admin forbidden",
     "admin home as editor",
     "admin source trial",
@@ -295,6 +298,13 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             done = await client.post("/admin/erasure", data={**asked, "reason": "Asked by phone"})
             assert done.status_code == 200
             pages["admin erasure done"] = done.text
+            publishers = (await client.get("/admin/publishers")).text
+            pages["admin publishers empty"] = publishers
+            issue = {"name": "WordPress", "csrf_token": csrf(publishers)}
+            issued = await client.post("/admin/publishers", data=issue)
+            assert issued.status_code == 200
+            pages["admin publisher token issued"] = issued.text
+            pages["admin publishers"] = (await client.get("/admin/publishers")).text
         async with h.client() as client:
             await admin.sign_in(client, "revisor")
             forbidden = await client.get("/admin/users")

@@ -119,3 +119,20 @@ class CatalogueState(Base):
     version: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     start_file_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublisherToken(Base):
+    """A token a CMS pushes changes with; it grants publishing and nothing else (ADR 0015).
+
+    Only its hash is stored; revoking keeps the row, so the list shows who could publish when.
+    """
+
+    __tablename__ = "admin_publisher_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

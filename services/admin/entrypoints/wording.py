@@ -58,6 +58,14 @@ MESSAGES: Final[dict[str, str]] = {
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
     "source_not_found": N_("No such source."),
+    # Publisher tokens (publisher_pages).
+    "token_name": N_("Give the token a name of at most 100 characters."),
+    "token_not_found": N_("No such live token: it may have been revoked already."),
+    "token_issued": N_(
+        "The token is issued. Copy it now and store it in the publishing system: "
+        "it is shown only this once."
+    ),
+    "token_revoked": N_("The token is revoked. Pushes with it are refused from now on."),
     "snapshot_not_found": N_("One of the snapshots does not exist for this source."),
     "bad_snapshot_ids": N_("Choose two snapshots."),
     "bad_filter": N_("The filter cannot be used: choose the topic and action from the lists."),

@@ -23,9 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.mailer.domain.ledger import OPEN_STATUSES
 from services.mailer.domain.review import ChangeStatus
+from shared.carried_text import carried_text
 from shared.db import Base, BigId, UTCDateTime
 from shared.events import BulletinPublished, ContentChanged
 
+# What mail_changes keeps of a change's title and links.
+_TITLE_LIMIT = 500
+_URL_LIMIT = 2000
 # Where a delivery can still be claimed (the partial index of migration 0004).
 _OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 
@@ -36,9 +40,9 @@ class ChangeRecord(Base):
     __tablename__ = "mail_changes"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    source_url: Mapped[str] = mapped_column(String(2000))
-    url: Mapped[str] = mapped_column(String(2000))
-    title: Mapped[str] = mapped_column(String(500))
+    source_url: Mapped[str] = mapped_column(String(_URL_LIMIT))
+    url: Mapped[str] = mapped_column(String(_URL_LIMIT))
+    title: Mapped[str] = mapped_column(String(_TITLE_LIMIT))
     kind: Mapped[str] = mapped_column(String(10))
     topics: Mapped[list[str]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text)
@@ -61,20 +65,27 @@ class ChangeRecord(Base):
     def of(
         cls, event: ContentChanged, status: ChangeStatus = ChangeStatus.PUBLISHED
     ) -> ChangeRecord:
-        """Return the mailer's record of a content.changed event, arriving with ``status``."""
+        """Return the mailer's record of a content.changed event, arriving with ``status``.
+
+        Its words are cleaned and clipped whoever produced it (a poll, a CMS's push): a NUL
+        would fail the insert and the whole fan-out with it, and a title past the column would
+        too on PostgreSQL. A link too long to keep is replaced by the source's.
+        """
+        source_url = carried_text(event.source_url)
+        url = carried_text(event.url)
         return cls(
             id=event.event_id,
-            source_url=event.source_url,
-            url=event.url,
-            title=event.title,
+            source_url=source_url[:_URL_LIMIT],
+            url=url if len(url) <= _URL_LIMIT else source_url[:_URL_LIMIT],
+            title=carried_text(event.title, _TITLE_LIMIT) or source_url[:_TITLE_LIMIT],
             kind=event.kind,
             topics=list(event.topics),
-            summary=event.summary,
+            summary=carried_text(event.summary),
             published=event.published,
             updated=event.updated,
             occurred_at=event.occurred_at,
             status=status.value,
-            note=event.note,
+            note=None if event.note is None else carried_text(event.note),
             diff_url=event.diff_url,
             version=0,
         )

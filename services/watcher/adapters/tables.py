@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,3 +112,17 @@ class PushedBody(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PublisherKey(Base):
+    """A change a publisher pushed, by its idempotency key: the same key twice sends once."""
+
+    __tablename__ = "watch_publisher_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # The SHA-256 of the request's fields: the same key with another body is refused.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    publisher: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
 from services.watcher.domain.outbound import TITLE_LIMIT, absolute_link, carried_text
-from services.watcher.domain.summary import clip
+from shared.carried_text import clip
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 

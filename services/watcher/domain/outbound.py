@@ -10,11 +10,10 @@ what the mailer stores.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from services.watcher.domain.summary import clip
+from shared.carried_text import UNCARRIABLE, carried_text
 
 # The mailer keeps this much of a change (mail_changes.title and .url).
 TITLE_LIMIT: Final = 500
@@ -23,13 +22,11 @@ _WEB_SCHEMES: Final = frozenset({"http", "https"})
 # Percent-encode everything but RFC 3986's reserved and unreserved characters (and "%", so an
 # already encoded link stays as it is): spaces, quotes, angle brackets and non-ASCII letters.
 _URL_SAFE: Final = "/?#[]@!$&'()*+,;=:%~-._"
-# C0 and C1 controls but tab and line breaks, DEL, and lone surrogates (which UTF-8 cannot hold).
-_UNCARRIABLE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def absolute_link(base: str, link: str) -> str | None:
     """Return ``link`` as an absolute http(s) address resolved against ``base``, or None."""
-    link = _UNCARRIABLE.sub("", link).strip()
+    link = UNCARRIABLE.sub("", link).strip()
     if not link:
         return None
     try:
@@ -51,8 +48,4 @@ def absolute_link(base: str, link: str) -> str | None:
     return resolved if len(resolved) <= URL_LIMIT else None
 
 
-def carried_text(value: str, limit: int | None = None) -> str:
-    """Return ``value`` without characters no store or reader can take, clipped to ``limit``."""
-    if _UNCARRIABLE.search(value):
-        value = _UNCARRIABLE.sub("", value)
-    return clip(value, limit) if limit is not None else value
+__all__ = ["TITLE_LIMIT", "URL_LIMIT", "absolute_link", "carried_text"]

@@ -6,6 +6,7 @@ import difflib
 import re
 
 from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
+from shared.carried_text import clip
 
 _UNCHANGED = ChangeSummary(changed=False, summary="", added=(), removed=())
 _SNIPPET_CHARS = 200
@@ -36,17 +37,6 @@ def unified_diff(old: Content, new: Content) -> str:
     before = sorted(old.blocks) if old.entries else list(old.blocks)
     after = sorted(new.blocks) if new.entries else list(new.blocks)
     return "\n".join(difflib.unified_diff(before, after, "før", "etter", lineterm=""))
-
-
-def clip(text: str, limit: int) -> str:
-    """Shorten text to at most limit characters at a word boundary, ending in «…»."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:–-") + "…"
 
 
 def _compare_blocks(old: Content, new: Content, limit: int) -> ChangeSummary:

@@ -166,12 +166,12 @@ class Harness:
         """Let the watcher report a change now (through the outbox) and deliver it."""
         slug = next(iter(topics))
         event = ContentChanged(
-            source_id=1,
+            source_id=fields.pop("source_id", 1),
             source_url=f"https://www.fhi.no/{slug}/",
             kind="page",
             topics=tuple(topics),
             title=title,
-            url=f"https://www.fhi.no/{slug}/#{uuid.uuid4().hex[:8]}",
+            url=fields.pop("url", f"https://www.fhi.no/{slug}/#{uuid.uuid4().hex[:8]}"),
             summary=fields.pop("summary", f"Nytt om {title}."),
             occurred_at=self.clock.now(),
             **fields,

@@ -1,0 +1,54 @@
+"""Statements of publisher tokens: issue, list, revoke, and recognise one in use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.adapters.tables import PublisherToken
+
+
+async def add(
+    session: AsyncSession, name: str, token_hash: str, created_by: str, now: datetime
+) -> int:
+    """Store a publisher token by its hash; return its number."""
+    row = PublisherToken(name=name, token_hash=token_hash, created_by=created_by, created_at=now)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def every(session: AsyncSession) -> Sequence[PublisherToken]:
+    """Return every publisher token, live ones first, newest first."""
+    return (
+        await session.scalars(
+            select(PublisherToken).order_by(
+                PublisherToken.revoked_at.is_not(None), PublisherToken.id.desc()
+            )
+        )
+    ).all()
+
+
+async def revoke(session: AsyncSession, token_id: int, now: datetime) -> str | None:
+    """Revoke a live token; return its name, or None if it was not live."""
+    name = await session.scalar(
+        update(PublisherToken)
+        .where(PublisherToken.id == token_id, PublisherToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(PublisherToken.name)
+    )
+    return name
+
+
+async def use(session: AsyncSession, token_hash: str, now: datetime) -> str | None:
+    """Note a live token's use now; return its name, or None if no live token has this hash."""
+    name = await session.scalar(
+        update(PublisherToken)
+        .where(PublisherToken.token_hash == token_hash, PublisherToken.revoked_at.is_(None))
+        .values(last_used_at=now)
+        .returning(PublisherToken.name)
+    )
+    return name

@@ -1,0 +1,256 @@
+"""The publisher API: a CMS pushes a change, or asks for a source to be polled now (ADR 0015).
+
+Served with the staff side (``varsel run admin``), on the internal network, under ``/api/v1``.
+Only a publisher token opens it; the change itself is taken in by the watcher's
+``command_api``, so the mailer sees the same ``content.changed`` event a poll produces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from services.admin import publishing
+from services.admin.adapters import audit_log
+from services.admin.entrypoints.access import Admin, client_of, get_admin
+from services.watcher import command_api as watcher
+from shared.db import transaction
+from shared.web import rate_limit
+from shared.web.validation import excerpt
+
+router = APIRouter(prefix="/api/v1", tags=["publishing"])
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+KEY_LIMIT: Final = 200
+# Pushes per token and hour: far above any newsroom's pace, low enough that a CMS caught in a
+# loop cannot fill the outbox.
+PUSHES_PER_HOUR: Final = 1000
+_BEARER: Final = {"WWW-Authenticate": "Bearer"}
+
+
+class ChangeBody(BaseModel):
+    """A change a CMS publishes: its page, the topics it concerns and what to tell people."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    topics: list[str] = Field(min_length=1, max_length=50, description="topic slugs")
+    url: str = Field(max_length=2000, description="the page that changed (http or https)")
+    title: str = Field(min_length=1, max_length=5000, description="clipped to 500 characters")
+    note: str = Field(
+        default="", max_length=20000, description="the change note; clipped to 2000 characters"
+    )
+    minor: bool = Field(default=False, description="recorded, but alerts nobody")
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http or https address")
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Publisher:
+    """The publisher token a request came with, by its name."""
+
+    name: str
+    client: str
+    admin: Admin
+
+    @property
+    def actor(self) -> str:
+        """Return how the audit log names this publisher."""
+        return f"publisher:{self.name}"
+
+
+async def publisher(request: Request) -> Publisher:
+    """Admit a request with a live publisher token (401 otherwise), counting it per hour."""
+    admin = get_admin(request)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    now = admin.runtime.clock.now()
+    async with transaction(admin.runtime.sessions) as session:
+        name = (
+            await publishing.publisher_of(session, token.strip(), now)
+            if scheme.lower() == "bearer"
+            else None
+        )
+        if name is None:
+            raise HTTPException(401, "a live publisher token is required", headers=_BEARER)
+        key = hashlib.sha256(f"publisher:{name}".encode()).hexdigest()
+        within = await rate_limit.allow(session, key, PUSHES_PER_HOUR, now)
+    if not within:
+        raise HTTPException(
+            429,
+            f"more than {PUSHES_PER_HOUR} requests this hour with this token",
+            headers={"Retry-After": rate_limit.retry_after(now)},
+        )
+    return Publisher(name, client_of(request), admin)
+
+
+PublisherDep = Annotated[Publisher, Depends(publisher)]
+
+
+def _bad_input(errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": "the change cannot be used", "errors": errors}, 400)
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in problem["loc"]) or "body",
+            "reason": problem["msg"],
+            "input": excerpt(problem.get("input")) if problem["loc"] else None,
+        }
+        for problem in exc.errors()
+    ]
+
+
+def _key_problem(key: str | None) -> str | None:
+    if not key:
+        return f"required: a {IDEMPOTENCY_HEADER} header, the same on every retry of a change"
+    if len(key) > KEY_LIMIT or not key.isascii() or not key.isprintable():
+        return f"at most {KEY_LIMIT} printable ASCII characters"
+    return None
+
+
+_ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "bad input: a reason per field (`errors`)"},
+    401: {"description": "no live publisher token"},
+    410: {"description": "a topic that has ended (`retired_topics`)"},
+    422: {"description": "an unknown topic (`unknown_topics`), or a key reused for another change"},
+    429: {"description": "too many requests with this token this hour"},
+}
+
+
+@router.post(
+    "/changes",
+    status_code=202,
+    responses=_ANSWERS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ChangeBody.model_json_schema()}},
+        }
+    },
+)
+async def push_change(
+    request: Request,
+    who: PublisherDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="one per change; a retry with the same key sends nothing more",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Take in a change a CMS published: alert its topics' subscribers, once per key."""
+    problems = []
+    key_problem = _key_problem(idempotency_key)
+    if key_problem:
+        problems.append({"field": IDEMPOTENCY_HEADER, "reason": key_problem, "input": None})
+    try:
+        body = ChangeBody.model_validate(json.loads(await request.body()))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _bad_input([*problems, {"field": "body", "reason": "not JSON", "input": None}])
+    except ValidationError as exc:
+        return _bad_input([*problems, *_field_errors(exc)])
+    if problems or idempotency_key is None:
+        return _bad_input(problems)
+    catalogue = who.admin.runtime.catalogue
+    unknown = [t for t in body.topics if catalogue.topic(t) is None]
+    ended = [t for t in unknown if catalogue.ended_topic(t) is not None]
+    if ended:
+        return JSONResponse(
+            {"detail": f"topic(s) ended: {', '.join(ended)}", "retired_topics": ended}, 410
+        )
+    if unknown:
+        return JSONResponse(
+            {"detail": f"unknown topic(s): {', '.join(unknown)}", "unknown_topics": unknown}, 422
+        )
+    push = watcher.Push(tuple(body.topics), body.url, body.title, body.note, body.minor)
+    now = who.admin.runtime.clock.now()
+    try:
+        async with transaction(who.admin.runtime.sessions) as session:
+            published = await watcher.publish_change(session, push, idempotency_key, who.name, now)
+            audit_log.record(
+                session,
+                actor=who.actor,
+                action="change_pushed",
+                client=who.client,
+                now=now,
+                target=str(published.event_id),
+                details={
+                    "topics": list(push.topics),
+                    "minor": push.minor,
+                    "replayed": published.replayed,
+                },
+            )
+    except watcher.KeyReused:
+        return JSONResponse(
+            {
+                "detail": f"this {IDEMPOTENCY_HEADER} was used for a different change; "
+                "use a new key for a new change"
+            },
+            422,
+        )
+    if not published.replayed:
+        who.admin.runtime.relay.wake()
+    return JSONResponse(
+        {
+            "change_id": str(published.event_id),
+            "source_id": published.source_id,
+            "minor": push.minor,
+            "replayed": published.replayed,
+        },
+        202,
+        headers={"Idempotent-Replayed": "true"} if published.replayed else None,
+    )
+
+
+@router.post(
+    "/sources/{source_id}/check",
+    status_code=202,
+    responses={
+        400: {"description": "not a source number"},
+        401: {"description": "no live publisher token"},
+        404: {"description": "no such source"},
+        409: {"description": "the source is paused"},
+        429: {"description": "too many requests with this token this hour"},
+    },
+)
+async def check_source(source_id: str, who: PublisherDep) -> JSONResponse:
+    """Ask the watcher to poll a watched source now rather than at its next interval."""
+    number = int(source_id) if source_id.isascii() and source_id.isdigit() else 0
+    if not 0 < number < 2**31:
+        return _bad_input([{"field": "source_id", "reason": "a source number", "input": None}])
+    now = who.admin.runtime.clock.now()
+    async with transaction(who.admin.runtime.sessions) as session:
+        polled = await watcher.check_source_now(session, number, now)
+        if polled is not None:
+            audit_log.record(
+                session,
+                actor=who.actor,
+                action="source_check_requested",
+                client=who.client,
+                now=now,
+                target=str(number),
+                details={"paused": not polled},
+            )
+    if polled is None:
+        return JSONResponse({"detail": f"no source {number}"}, 404)
+    if not polled:
+        return JSONResponse({"detail": f"source {number} is paused; it is not polled"}, 409)
+    return JSONResponse({"source_id": number, "check": "due now"}, 202)

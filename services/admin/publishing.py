@@ -1,0 +1,54 @@
+"""Publisher tokens: an operator issues and revokes them; a CMS pushes changes with one.
+
+A publisher token is not an admin's: it lives in its own table, names no account and grants
+publishing only, and no admin token or session grants publishing (ADR 0015).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin.adapters import publisher_tokens
+from services.admin.adapters.tables import PublisherToken
+from services.admin.domain.accounts import digest
+
+# Tells a leaked token's kind at a glance (and to secret scanners).
+PREFIX: Final = "varsel_pub_"
+NAME_LIMIT: Final = 100
+
+
+class TokenNameRefused(ValueError):
+    """A publisher token's name that is empty or too long."""
+
+
+async def issue(
+    session: AsyncSession, name: str, created_by: str, now: datetime
+) -> tuple[int, str]:
+    """Issue a named publisher token; return its number and the token, shown only this once."""
+    name = " ".join(name.split())
+    if not name or len(name) > NAME_LIMIT:
+        raise TokenNameRefused(name)
+    token = PREFIX + secrets.token_urlsafe(32)
+    return await publisher_tokens.add(session, name, digest(token), created_by, now), token
+
+
+async def revoke(session: AsyncSession, token_id: int, now: datetime) -> str | None:
+    """Revoke a publisher token; return its name, or None if it was not live."""
+    return await publisher_tokens.revoke(session, token_id, now)
+
+
+async def listed(session: AsyncSession) -> Sequence[PublisherToken]:
+    """Return every publisher token, live ones first."""
+    return await publisher_tokens.every(session)
+
+
+async def publisher_of(session: AsyncSession, token: str, now: datetime) -> str | None:
+    """Return the name of the live publisher token presented, noting its use; None if none."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    return await publisher_tokens.use(session, digest(token), now)

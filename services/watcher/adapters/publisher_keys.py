@@ -1,0 +1,96 @@
+"""Statements of pushed changes: the idempotency key, the watched source a push names, a check.
+
+The key's row and the change's outbox row are written in one transaction, so a push is sent
+once or not at all. Two requests with one key racing: the loser's INSERT waits on the unique
+index until the winner commits, then does nothing, and it reads the winner's row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.watcher.adapters.tables import PublisherKey, WatchedSource
+from services.watcher.domain.push import WatchedMatch
+from shared.db import rowcount
+from shared.vocabulary import SourceKind
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """What a key stands for: the change it sent, and whether this request sent it."""
+
+    event_id: uuid.UUID
+    body_hash: str
+    first: bool
+
+
+async def use_key(
+    session: AsyncSession,
+    key: str,
+    body_hash: str,
+    event_id: uuid.UUID,
+    publisher: str,
+    now: datetime,
+) -> KeyUse:
+    """Record a key for a new change, or return what it was first used for."""
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = await session.execute(
+        upsert(PublisherKey)
+        .values(
+            idempotency_key=key,
+            body_hash=body_hash,
+            event_id=event_id,
+            publisher=publisher,
+            received_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(PublisherKey.id)
+    )
+    if inserted.first() is not None:
+        return KeyUse(event_id, body_hash, first=True)
+    row = (
+        await session.execute(
+            select(PublisherKey.event_id, PublisherKey.body_hash).where(
+                PublisherKey.idempotency_key == key
+            )
+        )
+    ).one()
+    return KeyUse(row.event_id, row.body_hash, first=False)
+
+
+async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | None:
+    """Return the watched source at an address, if varsel watches it."""
+    row = (
+        await session.execute(
+            select(WatchedSource.id, WatchedSource.url, WatchedSource.kind).where(
+                WatchedSource.url == url
+            )
+        )
+    ).first()
+    return None if row is None else WatchedMatch(row.id, row.url, SourceKind(row.kind))
+
+
+async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:
+    """Make a source due now; tell whether it is polled (None: no such source)."""
+    made_due = await session.execute(
+        update(WatchedSource)
+        .where(WatchedSource.id == source_id, WatchedSource.active.is_(True))
+        .values(next_check_at=now)
+    )
+    if rowcount(made_due):
+        return True
+    exists = await session.scalar(select(WatchedSource.id).where(WatchedSource.id == source_id))
+    return None if exists is None else False
+
+
+async def purge_older(session: AsyncSession, before: datetime) -> int:
+    """Forget keys received before a moment; a retry after that would send again."""
+    result = await session.execute(delete(PublisherKey).where(PublisherKey.received_at < before))
+    return rowcount(result)

@@ -1,0 +1,33 @@
+"""Text every store and reader can carry: no control characters, clipped to what is kept.
+
+Any producer of a change (the watcher's polls, a CMS pushing through the publisher API) hands
+on words written by someone else: control characters in a title, a note longer than any mail
+shows. PostgreSQL refuses NUL, and a mail reader shows nothing useful for the rest, so the
+watcher cleans what it emits and the mailer cleans whatever it takes in, whoever produced it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# C0 and C1 controls but tab and line breaks, DEL, and lone surrogates (which UTF-8 cannot hold).
+UNCARRIABLE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to at most limit characters at a word boundary, ending in «…»."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def carried_text(value: str, limit: int | None = None) -> str:
+    """Return ``value`` without characters no store or reader can take, clipped to ``limit``."""
+    if UNCARRIABLE.search(value):
+        value = UNCARRIABLE.sub("", value)
+    return clip(value, limit) if limit is not None else value

@@ -1,0 +1,310 @@
+"""The publisher API: a CMS pushes a change with a publisher token, once per idempotency key.
+
+Real SQLite and PostgreSQL; the app over ASGI. What reaches the mailer is read from the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
+from services.admin.publishing import issue
+from services.watcher.adapters.tables import WatchedSource
+from shared.catalogue import parse_catalogue_text
+from shared.events import ContentChanged, decode_event
+from shared.outbox import OutboxRow
+from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, running, sign_in
+
+WATCHED = "https://example.org/side"
+CHANGE: dict[str, Any] = {
+    "topics": [TOPIC],
+    "url": WATCHED,
+    "title": "Ny rapport om global helse",
+    "note": "Kapittel 3 er skrevet om etter høringen.",
+}
+
+
+async def publisher_token(h: Harness, name: str = "WordPress") -> str:
+    async with h.runtime.sessions() as session, session.begin():
+        _, token = await issue(session, name, "operatør", h.runtime.clock.now())
+    return token
+
+
+def bearer(token: str, key: str | None = "key-1") -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+async def changes_sent(h: Harness) -> list[ContentChanged]:
+    async with h.runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxRow).where(OutboxRow.event_type == ContentChanged.type_name())
+        )
+        events = [decode_event(row.event_type, row.payload) for row in rows]
+    return [e for e in events if isinstance(e, ContentChanged)]
+
+
+async def watched_source(h: Harness) -> int:
+    """Add the catalogue's source to the watcher's table, as its first sync does."""
+    async with h.runtime.sessions() as session, session.begin():
+        row = WatchedSource(url=WATCHED, kind="page", topics=[TOPIC], interval_seconds=900)
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def test_a_push_becomes_one_content_changed_event_naming_its_source(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        source_id = await watched_source(h)
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+        assert answer.status_code == 202, answer.text
+        body = answer.json()
+        assert body["replayed"] is False and body["source_id"] == source_id
+        [event] = await changes_sent(h)
+        assert str(event.event_id) == body["change_id"]
+        assert event.topics == (TOPIC,) and event.url == WATCHED
+        assert event.source_id == source_id and event.source_url == WATCHED
+        assert event.producer == "publisher" and event.minor is False
+        assert event.note == event.summary == CHANGE["note"]
+        async with h.runtime.sessions() as session:
+            used = await session.scalar(select(PublisherToken.last_used_at))
+            audit = (await session.scalars(select(AdminAuditEntry))).all()
+        assert used is not None
+        assert [(a.actor, a.action, a.target) for a in audit] == [
+            ("publisher:WordPress", "change_pushed", body["change_id"])
+        ]
+
+
+async def test_the_same_key_twice_sends_once_and_says_it_was_a_replay(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            first = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+            again = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+            other = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token, "k2"))
+        assert first.status_code == again.status_code == other.status_code == 202
+        assert again.json()["change_id"] == first.json()["change_id"]
+        assert again.json()["replayed"] is True and again.headers["Idempotent-Replayed"] == "true"
+        assert other.json()["change_id"] != first.json()["change_id"]
+        assert len(await changes_sent(h)) == 2
+
+
+async def test_the_same_key_raced_sends_once(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post("/api/v1/changes", json=CHANGE, headers=bearer(token, "race"))
+                    for _ in range(8)
+                )
+            )
+        assert [a.status_code for a in answers] == [202] * 8, [a.text for a in answers]
+        assert len({a.json()["change_id"] for a in answers}) == 1
+        assert sorted(a.json()["replayed"] for a in answers) == [False] + [True] * 7
+        assert len(await changes_sent(h)) == 1
+
+
+async def test_the_same_key_with_another_change_is_refused_and_sends_nothing_more(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+            edited = {**CHANGE, "title": "Et annet navn"}
+            answer = await client.post("/api/v1/changes", json=edited, headers=bearer(token))
+        assert answer.status_code == 422
+        assert "different change" in answer.json()["detail"]
+        assert len(await changes_sent(h)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({**CHANGE, "url": "ftp://example.org/x"}, "url", "http or https"),
+        ({**CHANGE, "url": "/relative"}, "url", "absolute"),
+        ({**CHANGE, "url": "https://example.org/" + "a" * 2000}, "url", "at most 2000"),
+        ({**CHANGE, "topics": []}, "topics", "at least 1"),
+        ({k: v for k, v in CHANGE.items() if k != "topics"}, "topics", "required"),
+        ({k: v for k, v in CHANGE.items() if k != "title"}, "title", "required"),
+        ({**CHANGE, "title": "   "}, "title", "at least 1"),
+        ({**CHANGE, "minor": "kanskje"}, "minor", "boolean"),
+        ({**CHANGE, "topic": TOPIC}, "topic", "not permitted"),
+        ([CHANGE], "body", "dictionary"),
+        ({**CHANGE, "note": "x" * 20001}, "note", "at most 20000"),
+    ],
+)
+async def test_bad_input_is_a_400_with_a_reason_per_field(
+    sqlite_url: str, tmp_path: Path, body: Any, field: str, reason: str
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post("/api/v1/changes", json=body, headers=bearer(token))
+        assert answer.status_code == 400, answer.text
+        problems = {p["field"]: p["reason"] for p in answer.json()["errors"]}
+        assert field in problems and reason in problems[field], problems
+        assert await changes_sent(h) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "field"),
+    [
+        (b"{not json", "k", "body"),
+        (b"\xff\xfe", "k", "body"),
+        (json.dumps(CHANGE).encode(), None, "Idempotency-Key"),
+        (json.dumps(CHANGE).encode(), "x" * 201, "Idempotency-Key"),
+        (json.dumps(CHANGE).encode(), "nøkkel".encode(), "Idempotency-Key"),
+    ],
+)
+async def test_a_body_that_is_not_json_or_a_missing_key_is_a_400(
+    sqlite_url: str, tmp_path: Path, content: bytes, key: str | bytes | None, field: str
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h)
+        headers: dict[str, str | bytes] = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        }
+        async with h.client() as client:
+            answer = await client.post(
+                "/api/v1/changes",
+                content=content,
+                headers=headers | ({"Idempotency-Key": key} if key else {}),
+            )
+        assert answer.status_code == 400, answer.text
+        assert field in {p["field"] for p in answer.json()["errors"]}
+        assert await changes_sent(h) == []
+
+
+async def test_an_unknown_topic_is_a_422_naming_it_and_an_ended_one_a_410(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            unknown = await client.post(
+                "/api/v1/changes",
+                json={**CHANGE, "topics": [TOPIC, "norge-i-verdne"]},
+                headers=bearer(token),
+            )
+            ended = CATALOGUE.replace(f'related = ["{OTHER}"]', "").replace(
+                f'slug = "{OTHER}"', f'slug = "{OTHER}"\nretired = true'
+            )
+            h.runtime.catalogue.replace(parse_catalogue_text(ended, "test"), 2)
+            retired = await client.post(
+                "/api/v1/changes",
+                json={**CHANGE, "topics": [TOPIC, OTHER]},
+                headers=bearer(token, "k2"),
+            )
+        assert unknown.status_code == 422
+        assert unknown.json()["unknown_topics"] == ["norge-i-verdne"]
+        assert "norge-i-verdne" in unknown.json()["detail"]
+        assert retired.status_code == 410
+        assert retired.json()["retired_topics"] == [OTHER]
+        assert await changes_sent(h) == []
+
+
+async def test_only_a_live_publisher_token_opens_the_api_and_it_opens_nothing_else(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await h.user("operatør", "operator")
+        _, admin_token = await h.token("operatør")
+        token = await publisher_token(h)
+        revoked = await publisher_token(h, "Gammel CMS")
+        async with h.runtime.sessions() as session, session.begin():
+            number = await session.scalar(
+                select(PublisherToken.id).where(PublisherToken.name == "Gammel CMS")
+            )
+        async with h.client() as client:
+            assert (await sign_in(client, "operatør")).status_code in (200, 303)
+            page = await client.get("/admin/publishers")
+            csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            revoke = await client.post(
+                "/admin/publishers/revoke", data={"token": str(number), "csrf_token": csrf}
+            )
+            assert revoke.status_code == 200
+            # The signed-in session's cookies do not open the publisher API.
+            by_session = await client.post("/api/v1/changes", json=CHANGE)
+        async with h.client() as client:
+            attempts = {
+                "none": await client.post("/api/v1/changes", json=CHANGE),
+                "admin token": await client.post(
+                    "/api/v1/changes", json=CHANGE, headers=bearer(admin_token)
+                ),
+                "revoked": await client.post(
+                    "/api/v1/changes", json=CHANGE, headers=bearer(revoked)
+                ),
+                "made up": await client.post(
+                    "/api/v1/changes", json=CHANGE, headers=bearer("varsel_pub_" + "x" * 43)
+                ),
+                "check without": await client.post("/api/v1/sources/1/check"),
+            }
+            admin_api = await client.get("/api/v1/admin/operations", headers=bearer(token))
+        assert by_session.status_code == 401
+        assert {name: a.status_code for name, a in attempts.items()} == dict.fromkeys(attempts, 401)
+        assert all(a.headers["WWW-Authenticate"] == "Bearer" for a in attempts.values())
+        assert admin_api.status_code == 401
+        assert await changes_sent(h) == []
+
+
+async def test_a_check_makes_the_source_due_now_and_an_unknown_source_is_a_404(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        source_id = await watched_source(h)
+        token = await publisher_token(h)
+        async with h.client() as client:
+            known = await client.post(f"/api/v1/sources/{source_id}/check", headers=bearer(token))
+            unknown = await client.post("/api/v1/sources/9999/check", headers=bearer(token))
+            bad = await client.post("/api/v1/sources/eins/check", headers=bearer(token))
+        assert known.status_code == 202, known.text
+        assert unknown.status_code == 404 and "9999" in unknown.json()["detail"]
+        assert bad.status_code == 400
+        async with h.runtime.sessions() as session:
+            due = await session.scalar(select(WatchedSource.next_check_at))
+            audit = (await session.scalars(select(AdminAuditEntry.action))).all()
+        assert due == h.runtime.clock.now() or (due is not None and due <= h.runtime.clock.now())
+        assert audit == ["source_check_requested"]
+
+
+async def test_a_paused_source_is_not_checked(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        source_id = await watched_source(h)
+        async with h.runtime.sessions() as session, session.begin():
+            row = await session.get(WatchedSource, source_id)
+            assert row is not None
+            row.active = False
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post(f"/api/v1/sources/{source_id}/check", headers=bearer(token))
+        assert answer.status_code == 409 and "paused" in answer.json()["detail"]
+
+
+async def test_the_openapi_document_describes_the_publisher_api(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h, h.client() as client:
+        document = (await client.get("/openapi.json")).json()
+    change = document["paths"]["/api/v1/changes"]["post"]
+    assert {"400", "401", "410", "422"} <= set(change["responses"])
+    assert "Idempotency-Key" in {p["name"] for p in change["parameters"]}
+    schema = change["requestBody"]["content"]["application/json"]["schema"]
+    assert {"topics", "url", "title", "note", "minor"} <= set(schema["properties"])
+    assert "/api/v1/sources/{source_id}/check" in document["paths"]

@@ -1,0 +1,65 @@
+"""Changes from any producer: a publisher's minor change alerts nobody; its words are cleaned.
+
+The mailer takes in a ``content.changed`` event whoever produced it, so its intake, not the
+watcher, is where a NUL (which PostgreSQL refuses, failing the whole fan-out) or a title longer
+than the column is dealt with. Real SQLite and PostgreSQL, real SMTP on loopback.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from services.mailer.adapters.tables import ChangeRecord, PendingItem
+from tests.integration.mailer.harness import Harness
+
+KARI = "kari@example.org"
+DAGNY = "dagny@example.org"
+
+
+async def test_a_minor_change_is_recorded_and_alerts_nobody(harness: Harness) -> None:
+    await harness.subscribe(KARI)
+    await harness.subscribe(DAGNY, frequency="daily")
+    await harness.seeded()
+
+    event = await harness.change("Skrivefeil rettet", minor=True, producer="publisher")
+    await harness.send_all()
+
+    assert harness.received() == []
+    assert await harness.deliveries("alert") == []
+    async with harness.runtime.sessions() as session:
+        recorded = await session.get(ChangeRecord, event.event_id)
+        pending = await session.scalar(select(func.count()).select_from(PendingItem))
+    assert recorded is not None and recorded.title == "Skrivefeil rettet"
+    assert pending == 0
+
+
+async def test_a_pushed_change_with_control_characters_and_long_words_is_clipped_and_sent(
+    harness: Harness,
+) -> None:
+    await harness.subscribe(KARI)
+    await harness.seeded()
+    title = "Ny\x00 rapport\x1b " + "lang " * 200
+    too_long = "https://www.fhi.no/norge-i-verden/?" + "q" * 2100
+
+    event = await harness.change(
+        title,
+        summary="Notat\x00 om\x7f endringen.",
+        note="Notat om endringen.",
+        url=too_long,
+        source_id=None,
+        producer="publisher",
+    )
+    await harness.send_all()
+
+    async with harness.runtime.sessions() as session:
+        record = (
+            await session.scalars(select(ChangeRecord).where(ChangeRecord.id == event.event_id))
+        ).one()
+    assert record.title.startswith("Ny rapport lang") and record.title.endswith("…")
+    assert len(record.title) <= 500
+    assert record.summary == "Notat om endringen."
+    assert record.url == event.source_url, "a link too long to keep falls back to the source's"
+    (mail,) = harness.received_by(KARI)
+    plain = mail.message.get_body(preferencelist=("plain",))
+    assert plain is not None
+    assert "Notat om endringen." in plain.get_content()
