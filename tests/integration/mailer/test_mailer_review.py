@@ -19,7 +19,7 @@ from services.mailer import command_api, read_api
 from services.mailer.adapters.tables import PendingItem
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
-from tests.integration.mailer.harness import CATALOGUE, Harness, on
+from tests.integration.mailer.harness import CATALOGUE, Harness, at, on
 
 NOW = "kari@example.org"
 DAILY = "ola@example.org"
@@ -272,3 +272,19 @@ async def test_two_mailers_remind_of_a_change_once_between_them(reviewed: Harnes
     )
     assert sorted(counts) == [0, 1]
     assert len(harness.received()) == 1
+
+
+@on("sqlite")
+async def test_the_daily_digest_carries_the_approved_note(reviewed: Harness) -> None:
+    harness = reviewed
+    event = await harness.change("Ny rapport", summary="Generert sammendrag.")
+    await _decide(harness, event.event_id, "approve", 0, "Godkjent merknad.")
+    await harness.send_all()
+    harness.clock.set(at("2026-11-24T06:00:00+00:00"))  # 07:00 in Oslo: the daily run
+    await harness.mailer.digests.run_due()
+    await harness.send_all()
+    (digest,) = harness.received_by(DAILY)
+    body = digest.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert "Godkjent merknad." in body.get_content()
+    assert "Generert sammendrag." not in body.get_content()

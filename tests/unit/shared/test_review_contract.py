@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from services.admin.domain.catalogue_plan import Action, plan
 from shared.catalogue import CatalogueError, dump_catalogue, parse_catalogue_text
 from shared.events import ContentChanged, decode_event
 from shared.vocabulary import ReviewMode
@@ -60,3 +61,14 @@ def test_a_change_with_a_note_and_the_minor_flag_carries_both() -> None:
     payload = json.loads(event.model_dump_json())
     assert (payload["note"], payload["minor"]) == ("Fra CMS", True)
     assert decode_event("content.changed.v1", event.model_dump_json()) == event
+
+
+def test_an_apply_plan_names_a_switch_to_review_as_a_changed_field() -> None:
+    before = parse_catalogue_text(_source(), "before")
+    after = parse_catalogue_text(_source('mode = "review"\n'), "after")
+    (change,) = plan(before, after).changes
+    assert (change.action, change.key, change.fields) == (
+        Action.CHANGED,
+        "https://example.org/",
+        ("mode",),
+    )
