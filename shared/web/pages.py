@@ -43,7 +43,9 @@ class PageRenderer:
     """Renders a template in a language with its words, CSRF token and security headers.
 
     ``context`` holds what every page of the service shows (its name, say); the CSRF cookie is
-    set for ``cookie_path`` with ``same_site``, so a service can keep its cookie to its own paths.
+    named ``cookie_name`` and set for ``cookie_path`` with ``same_site``, so a service can keep
+    its cookie to its own paths. Services on one host need different names: a browser sends
+    every cookie whose path matches, and Starlette keeps only the last of two with one name.
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class PageRenderer:
         texts: Texts | None = None,
         *,
         context: Mapping[str, Any] | None = None,
+        cookie_name: str = COOKIE,
         cookie_path: str = "/",
         same_site: Literal["lax", "strict"] = "lax",
     ) -> None:
@@ -60,6 +63,7 @@ class PageRenderer:
         self._csrf = csrf
         self._texts = texts
         self._context = dict(context or {})
+        self._cookie_name = cookie_name
         self._cookie_path = cookie_path
         self._same_site = same_site
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
@@ -84,7 +88,7 @@ class PageRenderer:
         a token of its own (``shared/web/embed_forms.py``).
         """
         embedded = framed_by is not None
-        cookie = request.cookies.get(COOKIE)
+        cookie = request.cookies.get(self._cookie_name)
         fresh_cookie = None
         if not embedded and (not cookie or len(cookie) > 100):
             cookie = fresh_cookie = self._csrf.new_cookie()
@@ -100,7 +104,7 @@ class PageRenderer:
         protect(response, framed_by=framed_by)
         if fresh_cookie:
             response.set_cookie(
-                COOKIE,
+                self._cookie_name,
                 fresh_cookie,
                 httponly=True,
                 secure=request.url.scheme == "https",

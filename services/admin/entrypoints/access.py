@@ -25,12 +25,14 @@ from shared.i18n.catalogues import Catalogues
 from shared.i18n.negotiation import language_of_tag
 from shared.runtime import Runtime
 from shared.vocabulary import DEFAULT_LANGUAGE, Language
-from shared.web.csrf import COOKIE as CSRF_COOKIE
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, page_templates
 
 SESSION_COOKIE = "varsel_admin"
+# Not the public pages' CSRF cookie name: after a visit to a public page on the same host the
+# browser would send both cookies to /admin, and the public one would win.
+CSRF_COOKIE = "varsel_admin_csrf"
 MAX_FIELD = 1000
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -91,6 +93,7 @@ def build_pages(csrf: CsrfGuard, words: Catalogues, site: str, brand: Brand) -> 
         page_templates(TEMPLATES, words),
         csrf,
         context={"csrf_field": CSRF_FIELD, "messages": MESSAGES, "site": site, "brand": brand},
+        cookie_name=CSRF_COOKIE,
         cookie_path="/admin",
         same_site="strict",
     )

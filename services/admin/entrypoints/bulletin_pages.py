@@ -20,10 +20,16 @@ from services.admin.domain.bulletin_draft import (
     SendMode,
     read_draft,
 )
-from services.admin.entrypoints.access import Actor, Admin, AdminDep, EditorPage, language_of
+from services.admin.entrypoints.access import (
+    CSRF_COOKIE,
+    Actor,
+    Admin,
+    AdminDep,
+    EditorPage,
+    language_of,
+)
 from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
-from shared.web.csrf import COOKIE as CSRF_COOKIE
 from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.access import RoleGuard
-from tests.integration.admin.harness import TOPIC, running, sign_in
+from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
 PATH_VALUES = {
@@ -189,3 +189,24 @@ async def test_session_cookie_is_strict_and_logout_ends_it(
             ).status_code == 303
         async with h.client(cookies={"varsel_admin": stolen or ""}) as replay:
             assert (await replay.get("/admin")).status_code == 303
+
+
+async def test_admin_form_survives_a_visit_to_a_public_page(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A staff member opens an admin form, reads a public page on the same host, then posts:
+    the browser now holds the public CSRF cookie (path /) and the admin's (path /admin) and
+    sends both to /admin; the form must still be accepted, not answered as expired."""
+    async with running(database_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as client:
+            assert (await sign_in(client, "aud")).status_code == 303
+            home = await client.get("/admin")
+            assert home.status_code == 200
+            public = await client.get(f"/subscribe/{TOPIC}")
+            assert public.status_code == 200
+            paths = sorted(cookie.path for cookie in client.cookies.jar if "csrf" in cookie.name)
+            assert paths == ["/", "/admin"], "the browser should hold both CSRF cookies"
+            logout = await client.post("/admin/logout", data={"csrf_token": csrf_token(home.text)})
+            assert logout.status_code == 303, logout.text
+            assert (await client.get("/admin")).status_code == 303
