@@ -112,7 +112,8 @@ async def take_signup(
         return no_such_topic(web, request, slug, language)
     raw_email = field(form, "email")
     frequency = Frequency.parse(field(form, "frequency"))
-    related = [v[:100] for v in form.getlist("related") if isinstance(v, str)][:50]
+    # Whole and all of them: only the topic's own related topics are kept below, exactly.
+    related = [v for v in form.getlist("related") if isinstance(v, str)]
     values: dict[str, object] = {
         "email": raw_email,
         "frequency": frequency or "",

@@ -29,8 +29,6 @@ from shared.web.csrf import COOKIE, FIELD, CsrfGuard
 from shared.web.embed_forms import EmbedForms
 from shared.web.pages import PageRenderer
 
-MAX_FIELD = 1000
-
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionsWeb:
@@ -78,9 +76,14 @@ def client_of(request: Request) -> str:
 
 
 def field(form: FormData, name: str) -> str:
-    """Return a text field of a form, cut to a sane length ("" if absent)."""
+    """Return a text field of a form whole ("" if absent).
+
+    Never cut: a cut address could be another person's (spaces before it, a domain's tail
+    after the cut). Every caller checks the value exactly (an address, a token, a choice), so a
+    value too long is refused with that check's reason, a 400 beside the field.
+    """
     value = form.get(name)
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
+    return value if isinstance(value, str) else ""
 
 
 def csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:

@@ -196,6 +196,27 @@ async def test_bad_addresses_get_the_form_back(sqlite_url: str, tmp_path: Path) 
         assert await h.state() == (0, 0, 0, 0, 0)
 
 
+async def test_a_long_field_is_read_whole_never_cut_into_another_address(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Spaces before an address pushed its tail past 1,000 characters: a form reader that cut
+    there signed up kari@example.no instead of the kari@example.no.eu the person typed."""
+    typed = "kari@example.no.eu"
+    cut_into = typed[: typed.index(".eu")]
+    padded = " " * (1000 - len(cut_into)) + typed
+    async with running(sqlite_url, tmp_path) as h:
+        answer = await sign_up(h.client, padded)
+        assert answer.status_code == 200, answer.text
+        assert await h.subscriber(typed) is not None
+        assert await h.subscriber(cut_into) is None
+        # Too long to be an address at all: a 400 with the reason beside the field, no row.
+        too_long = await sign_up(h.client, " " * 990 + "x" * 300 + "@example.no")
+        assert too_long.status_code == 400
+        assert "Skriv en gyldig e-postadresse" in too_long.text
+        assert 'aria-invalid="true"' in too_long.text
+        assert await h.count(Subscriber) == 1
+
+
 async def test_hostile_input_in_every_field_is_escaped(sqlite_url: str, tmp_path: Path) -> None:
     async with running(sqlite_url, tmp_path) as h:
         token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
