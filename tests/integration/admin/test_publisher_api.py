@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
+from services.admin.entrypoints import publisher_api
 from services.admin.publishing import issue
 from services.watcher.adapters.tables import WatchedSource
 from shared.catalogue import parse_catalogue_text
@@ -177,16 +178,15 @@ async def test_a_body_that_is_not_json_or_a_missing_key_is_a_400(
 ) -> None:
     async with running(sqlite_url, tmp_path) as h:
         token = await publisher_token(h)
-        headers: dict[str, str | bytes] = {
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
+        headers = {
+            b"Authorization": f"Bearer {token}".encode(),
+            b"Content-Type": b"application/json",
         }
+        if key:
+            # Raw bytes, so a key that is not ASCII reaches varsel as a client would send it.
+            headers[b"Idempotency-Key"] = key if isinstance(key, bytes) else key.encode()
         async with h.client() as client:
-            answer = await client.post(
-                "/api/v1/changes",
-                content=content,
-                headers=headers | ({"Idempotency-Key": key} if key else {}),
-            )
+            answer = await client.post("/api/v1/changes", content=content, headers=headers)
         assert answer.status_code == 400, answer.text
         assert field in {p["field"] for p in answer.json()["errors"]}
         assert await changes_sent(h) == []
@@ -308,3 +308,23 @@ async def test_the_openapi_document_describes_the_publisher_api(
     schema = change["requestBody"]["content"]["application/json"]["schema"]
     assert {"topics", "url", "title", "note", "minor"} <= set(schema["properties"])
     assert "/api/v1/sources/{source_id}/check" in document["paths"]
+
+
+async def test_a_token_past_its_hourly_limit_is_told_when_to_come_back(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(publisher_api, "PUSHES_PER_HOUR", 2)
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h)
+        other = await publisher_token(h, "Drupal")
+        async with h.client() as client:
+            answers = [
+                await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token, f"k{i}"))
+                for i in range(3)
+            ]
+            elsewhere = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(other))
+        assert [a.status_code for a in answers] == [202, 202, 429]
+        assert int(answers[2].headers["Retry-After"]) > 0
+        assert "this hour" in answers[2].json()["detail"]
+        assert elsewhere.status_code == 202, "each token has its own limit"
+        assert len(await changes_sent(h)) == 3
