@@ -44,6 +44,7 @@ from services.admin.entrypoints import (
 )
 from services.admin.entrypoints.access import (
     Admin,
+    FieldTooLong,
     LoginRequired,
     PageForbidden,
     build_pages,
@@ -91,6 +92,14 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     return page
 
 
+async def _too_long(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FieldTooLong)
+    page: HTMLResponse = get_admin(request).render(
+        request, "too_long.html", status_code=400, refused=exc
+    )
+    return page
+
+
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the admin pages and API on an app, and record retention runs in the audit log."""
     csrf = CsrfGuard(runtime.settings.secret_key)
@@ -103,6 +112,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     )
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
+    app.add_exception_handler(FieldTooLong, _too_long)
     app.include_router(sign_in.router)
     app.include_router(consent_pages.router)
     app.include_router(erasure_pages.router)

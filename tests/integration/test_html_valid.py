@@ -115,6 +115,7 @@ ADMIN_PAGES = [
     "admin password changed",
     "admin erasure",
     "admin erasure refused",
+    "admin field too long",
     "admin erasure done",
     "admin publishers empty",
     "admin publisher token issued",
@@ -295,6 +296,9 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             refused = await client.post("/admin/erasure", data={**asked, "reason": " "})
             assert refused.status_code == 400
             pages["admin erasure refused"] = refused.text
+            too_long = await client.post("/admin/erasure", data={**asked, "reason": "r" * 1001})
+            assert too_long.status_code == 400
+            pages["admin field too long"] = too_long.text
             done = await client.post("/admin/erasure", data={**asked, "reason": "Asked by phone"})
             assert done.status_code == 200
             pages["admin erasure done"] = done.text

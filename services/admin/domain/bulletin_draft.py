@@ -76,7 +76,9 @@ def read_draft(
             continue  # nynorsk left out: its readers get the bokmål text
         if not subject or not body:
             raise DraftRefused("bulletin_missing_text", language.value)
-        if len(subject) > BULLETIN_SUBJECT_MAX or len(body) > BULLETIN_BODY_MAX:
-            raise DraftRefused("bulletin_too_long", language.value)
+        if len(subject) > BULLETIN_SUBJECT_MAX:
+            raise DraftRefused("bulletin_subject_too_long", language.value)
+        if len(body) > BULLETIN_BODY_MAX:
+            raise DraftRefused("bulletin_body_too_long", language.value)
         texts[language.value] = {"subject": subject, "body": body}
     return BulletinDraft(bulletin_id, chosen, texts, mode)

@@ -6,6 +6,7 @@ new route without one fails them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,6 +45,17 @@ class LoginRequired(Exception):
         super().__init__(target)
         self.target = target
         self.language = language
+
+
+class FieldTooLong(Exception):
+    """A posted field is longer than its limit: the form is refused whole, never cut short."""
+
+    def __init__(self, field: str, limit: int, text: str) -> None:
+        super().__init__(field)
+        self.field = field
+        self.limit = limit
+        # Shown back on the refusal page, so the staff member can copy and shorten it.
+        self.text = text
 
 
 class PageForbidden(Exception):
@@ -193,10 +205,21 @@ def login_url(target: str, language: Language = DEFAULT_LANGUAGE) -> str:
     return url if language == DEFAULT_LANGUAGE else f"{url}&lang={language}"
 
 
-async def posted_form(request: Request, admin: Admin) -> dict[str, str] | None:
-    """Return the posted fields if the CSRF token matches; None otherwise."""
+async def posted_form(
+    request: Request, admin: Admin, limits: Mapping[str, int] | None = None
+) -> dict[str, str] | None:
+    """Return the posted fields if the CSRF token matches; None otherwise.
+
+    A field may hold ``MAX_FIELD`` characters, or what ``limits`` allows it; a longer one raises
+    ``FieldTooLong`` (a 400 naming the field and its limit), so nothing is silently cut short.
+    """
     form = await request.form()
-    fields = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
         return None
+    allowed = limits or {}
+    for name, value in form.multi_items():
+        limit = allowed.get(name, MAX_FIELD)
+        if isinstance(value, str) and len(value) > limit:
+            raise FieldTooLong(name, limit, value)
     return fields

@@ -78,8 +78,9 @@ async def bulletin_form(request: Request, admin: AdminDep, actor: EditorPage) ->
 async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
     """Send a test of the bulletin to oneself (``action=test``) or send it (``action=send``)."""
     form = await request.form()
-    # Read whole: the admin's usual form reader cuts fields at 1,000 characters, a body is longer.
-    fields = {k: v[: BULLETIN_BODY_MAX + 1] for k, v in form.items() if isinstance(v, str)}
+    # Read whole, never cut: a text over its limit is refused by read_draft, naming its language,
+    # and the form comes back filled in; the other fields must match exactly (an id, a choice).
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
     chosen = [str(t) for t in form.getlist("topics")][:_MAX_TOPICS]
     shown = {k: v for k, v in fields.items() if k != CSRF_FIELD}
     if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):

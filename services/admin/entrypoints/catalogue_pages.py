@@ -17,7 +17,11 @@ from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
 from services.admin.domain.source_form import source_field_errors
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
-from services.admin.entrypoints.editor_pages import ignore_patterns, try_and_record
+from services.admin.entrypoints.editor_pages import (
+    SOURCE_FIELD_LIMITS,
+    ignore_patterns,
+    try_and_record,
+)
 from shared.catalogue import Catalogue, CatalogueError, format_interval
 from shared.db import transaction
 from shared.vocabulary import ReviewMode, SourceKind
@@ -125,7 +129,7 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     """Add a source, or save an edited one (``original`` names it); a wrong field is a 400
     naming it, and nothing changes."""
     form = await request.form()
-    fields = await posted_form(request, admin)
+    fields = await posted_form(request, admin, SOURCE_FIELD_LIMITS)
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
     chosen = [str(t) for t in form.getlist("topics")][:100]

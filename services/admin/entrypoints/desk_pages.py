@@ -27,6 +27,9 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 DECISIONS = {d.value: d for d in mailer_commands.Decision}
 # Refusals of a decision and the status they answer with.
 _REFUSAL_STATUS = {"already_decided": 409, "not_found": 404, "note_too_long": 400}
+# What the note field may carry: a browser sends each line break as two characters, and the
+# mailer counts the cleaned note against MAX_NOTE, refusing a longer one with the note kept.
+_NOTE_FIELD = 2 * mailer_commands.MAX_NOTE
 
 
 def _change_id(raw: str) -> uuid.UUID | None:
@@ -64,15 +67,12 @@ async def desk_change(
 async def decide(change_id: str, request: Request, admin: AdminDep, actor: EditorPage) -> Response:
     """Approve, hold or mark minor a change, if it is still at the version the editor saw."""
     raw_id, wanted = change_id, _change_id(change_id)
-    fields = await posted_form(request, admin)
+    fields = await posted_form(request, admin, limits={"note": _NOTE_FIELD})
     if fields is None:
         return await _change_page(request, admin, actor, raw_id, status=400, error="bad_form")
     decision = DECISIONS.get(fields.get("decision", ""))
     version = fields.get("version", "")
-    # Read whole: posted_form cuts fields at 1,000 characters, and a note may have up to 5,000
-    # (a longer one is refused, never cut short).
-    raw_note = (await request.form()).get("note")
-    note = raw_note if isinstance(raw_note, str) else ""
+    note = fields.get("note", "")
     if wanted is None:
         return await _change_page(request, admin, actor, raw_id, status=404)
     if decision is None or not version.isdigit() or len(version) > 9:

@@ -49,6 +49,10 @@ class TrialOutcome:
         return INPUT_FIELDS.get(self.error or "")
 
 
+# The source forms' longer fields: an ignore list holds many patterns, one a line.
+SOURCE_FIELD_LIMITS: Final = {"ignore": 10_000}
+
+
 def ignore_patterns(text: str) -> tuple[str, ...]:
     """Return the ignore patterns a form's text area holds, one a line."""
     return tuple(line.strip() for line in text.splitlines() if line.strip())
@@ -92,7 +96,7 @@ async def source_trial_form(request: Request, admin: AdminDep, actor: EditorPage
 @router.post("/sources/test", response_class=HTMLResponse)
 async def source_trial(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
     """Fetch and extract a source once, with its selector and ignore patterns, and show it."""
-    fields = await posted_form(request, admin)
+    fields = await posted_form(request, admin, SOURCE_FIELD_LIMITS)
     context: dict[str, Any] = {"actor": actor.principal, **_blank(), "trial": None, "detail": None}
     if fields is None:
         return admin.render(

@@ -44,7 +44,13 @@ MESSAGES: Final[dict[str, str]] = {
     "bulletin_missing_text": N_(
         "Write a subject and a message in bokmål and English (and both or neither in nynorsk)."
     ),
-    "bulletin_too_long": N_("A subject or message is too long."),
+    # The limits are shared.events.BULLETIN_SUBJECT_MAX and BULLETIN_BODY_MAX.
+    "bulletin_subject_too_long": N_(
+        "The subject is too long: it may hold at most 200 characters. Nothing was sent."
+    ),
+    "bulletin_body_too_long": N_(
+        "The message is too long: it may hold at most 20,000 characters. Nothing was sent."
+    ),
     "bulletin_no_own_address": N_(
         "Your account has no email address to send a test to. "
         "An operator can add one on the accounts page."
