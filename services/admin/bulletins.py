@@ -8,16 +8,25 @@ whose address the mailer reads through the admin's read_api.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import accounts, audit_log
 from services.admin.domain.accounts import Principal
 from services.admin.domain.bulletin_draft import BulletinDraft
+from services.mailer import read_api as mailer
 from shared.events import BulletinPublished, BulletinTestRequested
 from shared.outbox import record
 
 SENT = "bulletin_sent"
 TESTED = "bulletin_tested"
+SHOWN_SENT = 20
+# The mailer stamps a bulletin's mails by its own clock, a little after the send is recorded;
+# the margin covers clocks that differ between the admin's and the mailer's processes.
+_CLOCK_MARGIN = timedelta(hours=1)
 
 
 async def has_own_address(session: AsyncSession, principal: Principal) -> bool:
@@ -62,3 +71,40 @@ def audit_details(draft: BulletinDraft) -> dict[str, object]:
         "languages": sorted(draft.texts),
         "subject_nb": draft.texts["nb"]["subject"],
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SentBulletin:
+    """A bulletin as the list of sent ones shows it: the audit entry and the ledger's counts."""
+
+    sent_at: datetime
+    actor: str
+    topics: list[str]
+    mode: str
+    subject_nb: str
+    deliveries: mailer.BulletinDeliveries
+
+
+async def last_sent(session: AsyncSession, limit: int = SHOWN_SENT) -> list[SentBulletin]:
+    """Return the newest sent bulletins, newest first, with what became of their mails."""
+    entries = []
+    for entry in await audit_log.latest_of(session, SENT, limit):
+        try:
+            entries.append((uuid.UUID(entry.target or ""), entry))
+        except ValueError:
+            continue  # every send records its bulletin id; a damaged entry is left out
+    if not entries:
+        return []
+    since = min(entry.occurred_at for _, entry in entries) - _CLOCK_MARGIN
+    counts = await mailer.bulletin_deliveries(session, [i for i, _ in entries], since)
+    return [
+        SentBulletin(
+            sent_at=entry.occurred_at,
+            actor=entry.actor,
+            topics=[str(t) for t in (entry.details or {}).get("topics", [])],
+            mode=str((entry.details or {}).get("mode", "")),
+            subject_nb=str((entry.details or {}).get("subject_nb", "")),
+            deliveries=counts[bulletin_id],
+        )
+        for bulletin_id, entry in entries
+    ]

@@ -19,7 +19,7 @@ from services.mailer.desk import ChangeOnDesk as ChangeOnDesk
 from services.mailer.desk import change_on_desk as change_on_desk
 from services.mailer.desk import changes_on_desk as changes_on_desk
 from services.mailer.desk import recent_decisions as recent_decisions
-from services.mailer.domain.ledger import DeliveryStatus
+from services.mailer.domain.ledger import OPEN_STATUSES, Batch, DeliveryStatus
 from services.mailer.domain.periods import next_run_after
 from services.mailer.domain.review import ChangeStatus as ChangeStatus
 from services.mailer.domain.review import shown_text
@@ -58,6 +58,38 @@ class KindCount:
 async def mail_counts_per_kind(session: AsyncSession) -> list[KindCount]:
     """Count every delivery in the ledger per kind and status."""
     return [KindCount(*row) for row in await mail_counts.per_kind_and_status(session)]
+
+
+@dataclass(frozen=True, slots=True)
+class BulletinDeliveries:
+    """What became of a bulletin's own mails (those owed to a digest travel in the digest)."""
+
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+
+async def bulletin_deliveries(
+    session: AsyncSession, bulletin_ids: list[uuid.UUID], sent_since: datetime
+) -> dict[uuid.UUID, BulletinDeliveries]:
+    """Count each bulletin's mails in the ledger: delivered, failed for good, still to go.
+
+    ``sent_since`` is no later than the earliest of the bulletins was handed to the mailer.
+    """
+    keys = {Batch.bulletin(bulletin_id).key: bulletin_id for bulletin_id in bulletin_ids}
+    counts: dict[uuid.UUID, dict[str, int]] = {i: {} for i in bulletin_ids}
+    for key, status, count in await mail_counts.per_batch_and_status(
+        session, sorted(keys), sent_since
+    ):
+        counts[keys[key]][status] = count
+    return {
+        bulletin_id: BulletinDeliveries(
+            sent=by_status.get(DeliveryStatus.SENT, 0),
+            failed=by_status.get(DeliveryStatus.FAILED, 0),
+            waiting=sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+        )
+        for bulletin_id, by_status in counts.items()
+    }
 
 
 class MailSeries(StrEnum):

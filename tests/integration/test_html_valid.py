@@ -45,6 +45,7 @@ from shared.events import ContentChanged, SourceFailing, SourceRecovered
 from shared.schema import upgrade_async
 from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
+from tests.integration.admin.test_admin_bulletins import form as bulletin_fields
 from tests.integration.subscriptions.harness import TOPIC, csrf, form_token, running, sign_up
 from tests.support.html_checker import Problem, check_documents, checker_jar
 from tests.support.journey import hidden_fields
@@ -143,6 +144,8 @@ ADMIN_PAGES = [
     "admin source form test refused",
     "admin bulletins",
     "admin bulletins refused",
+    "admin bulletins counted",
+    "admin bulletins sent list",
     "admin preview bulletin",
 ]
 MAILS = [
@@ -392,6 +395,16 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
             refused = await client.post("/admin/bulletins", data=wrong)
             assert refused.status_code == 400
             pages["admin bulletins refused"] = refused.text
+            counted = await client.post(
+                "/admin/bulletins?lang=nn", data=bulletin_fields(bulletin_form, action="count")
+            )
+            assert counted.status_code == 200 and 'id="reach"' in counted.text
+            pages["admin bulletins counted"] = counted.text
+            sent = await client.post("/admin/bulletins", data=bulletin_fields(bulletin_form))
+            assert sent.status_code == 200, sent.text
+            listed = await client.get("/admin/bulletins?lang=en")
+            assert "Stengt i julen" in listed.text
+            pages["admin bulletins sent list"] = listed.text
             preview = await client.get("/admin/previews/bulletin/en?lang=en")
             pages["admin preview bulletin"] = preview.text
     site.stop()

@@ -66,3 +66,14 @@ async def exists(session: AsyncSession, action: str, target: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+async def latest_of(session: AsyncSession, action: str, limit: int) -> Sequence[AdminAuditEntry]:
+    """Return the newest entries of one action, newest first."""
+    query = (
+        select(AdminAuditEntry)
+        .where(AdminAuditEntry.action == action)
+        .order_by(AdminAuditEntry.occurred_at.desc(), AdminAuditEntry.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()

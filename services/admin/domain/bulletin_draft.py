@@ -46,6 +46,17 @@ class BulletinDraft:
         return self.mode is SendMode.URGENT
 
 
+def read_topics(topics: Collection[str], known_topics: Collection[str]) -> tuple[str, ...]:
+    """Return the ticked topics once each, in order (raises DraftRefused if none or unknown)."""
+    chosen = tuple(dict.fromkeys(topics))
+    if not chosen:
+        raise DraftRefused("bulletin_no_topics")
+    unknown = [slug for slug in chosen if slug not in known_topics]
+    if unknown:
+        raise DraftRefused("bulletin_unknown_topic", ", ".join(unknown)[:200])
+    return chosen
+
+
 def read_draft(
     fields: Mapping[str, str], topics: Collection[str], known_topics: Collection[str]
 ) -> BulletinDraft:
@@ -58,12 +69,7 @@ def read_draft(
         bulletin_id = uuid.UUID(fields.get("bulletin_id", ""))
     except ValueError:
         raise DraftRefused("bad_form") from None
-    chosen = tuple(dict.fromkeys(topics))
-    if not chosen:
-        raise DraftRefused("bulletin_no_topics")
-    unknown = [slug for slug in chosen if slug not in known_topics]
-    if unknown:
-        raise DraftRefused("bulletin_unknown_topic", ", ".join(unknown)[:200])
+    chosen = read_topics(topics, known_topics)
     try:
         mode = SendMode(fields.get("mode", ""))
     except ValueError:

@@ -19,6 +19,7 @@ from services.admin.domain.bulletin_draft import (
     DraftRefused,
     SendMode,
     read_draft,
+    read_topics,
 )
 from services.admin.entrypoints.access import (
     CSRF_COOKIE,
@@ -28,15 +29,17 @@ from services.admin.entrypoints.access import (
     EditorPage,
     language_of,
 )
+from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
+from shared.vocabulary import Frequency
 from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 _MAX_TOPICS = 200
 
 
-def _page(
+async def _page(
     request: Request,
     admin: Admin,
     actor: Actor,
@@ -47,17 +50,21 @@ def _page(
     **extra: Any,
 ) -> HTMLResponse:
     language = language_of(request)
-    topics = admin.runtime.catalogue.current.topics
+    topics = [(t.slug, t.title_in(language)) for t in admin.runtime.catalogue.current.topics]
     values = {"bulletin_id": str(uuid.uuid4()), "mode": SendMode.NEXT_MAILS.value}
     values.update(form or {})
-    context: dict[str, Any] = {"error": None, "detail": None, "outcome": None}
+    context: dict[str, Any] = {"error": None, "detail": None, "outcome": None, "reach": None}
     context.update(extra)
+    async with admin.runtime.sessions() as session:
+        sent = await bulletins.last_sent(session)
     return admin.render(
         request,
         "bulletins.html",
         status_code=status,
         actor=actor.principal,
-        topics=[(t.slug, t.title_in(language)) for t in topics],
+        topics=topics,
+        titles=dict(topics),
+        sent=sent,
         chosen=chosen or [],
         form=values,
         languages=[lang.value for lang in FORM_LANGUAGES],
@@ -71,12 +78,13 @@ def _page(
 @router.get("/bulletins", response_class=HTMLResponse)
 async def bulletin_form(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
     """Show an empty bulletin form."""
-    return _page(request, admin, actor)
+    return await _page(request, admin, actor)
 
 
 @router.post("/bulletins", response_class=HTMLResponse)
 async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
-    """Send a test of the bulletin to oneself (``action=test``) or send it (``action=send``)."""
+    """Count who the chosen topics reach (``action=count``), send a test of the bulletin to
+    oneself (``action=test``) or send it (``action=send``)."""
     form = await request.form()
     # Read whole, never cut: a text over its limit is refused by read_draft, naming its language,
     # and the form comes back filled in; the other fields must match exactly (an id, a choice).
@@ -84,15 +92,19 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
     chosen = [str(t) for t in form.getlist("topics")][:_MAX_TOPICS]
     shown = {k: v for k, v in fields.items() if k != CSRF_FIELD}
     if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
-        return _page(request, admin, actor, status=400, form=shown, chosen=chosen, error="bad_form")
+        return await _page(
+            request, admin, actor, status=400, form=shown, chosen=chosen, error="bad_form"
+        )
     action = fields.get("action", "")
     known = [t.slug for t in admin.runtime.catalogue.current.topics]
+    if action == "count":
+        return await _count(request, admin, actor, shown, chosen, known)
     try:
         draft = read_draft(fields, chosen, known)
         if action not in ("test", "send"):
             raise DraftRefused("bad_form")
     except DraftRefused as refused:
-        return _page(
+        return await _page(
             request,
             admin,
             actor,
@@ -117,9 +129,48 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
                 session, action_name, str(draft.bulletin_id), bulletins.audit_details(draft)
             )
     if refusal is not None:
-        return _page(request, admin, actor, status=409, form=shown, chosen=chosen, error=refusal)
+        return await _page(
+            request, admin, actor, status=409, form=shown, chosen=chosen, error=refusal
+        )
     admin.runtime.relay.wake()
     if testing:
         # The form stays filled in, with the same id, so the editor can send it next.
-        return _page(request, admin, actor, form=shown, chosen=chosen, outcome="bulletin_tested")
-    return _page(request, admin, actor, outcome="bulletin_sent")
+        return await _page(
+            request, admin, actor, form=shown, chosen=chosen, outcome="bulletin_tested"
+        )
+    return await _page(request, admin, actor, outcome="bulletin_sent")
+
+
+async def _count(
+    request: Request,
+    admin: Admin,
+    actor: Actor,
+    shown: dict[str, str],
+    chosen: list[str],
+    known: list[str],
+) -> HTMLResponse:
+    """Show how many people the chosen topics reach now, per frequency, each person once."""
+    try:
+        topics = read_topics(chosen, known)
+    except DraftRefused as refused:
+        return await _page(
+            request,
+            admin,
+            actor,
+            status=400,
+            form=shown,
+            chosen=chosen,
+            error=refused.reason,
+            detail=refused.detail or None,
+        )
+    async with admin.runtime.sessions() as session:
+        reach = await subscriptions.reach_by_frequency(session, topics)
+    return await _page(
+        request,
+        admin,
+        actor,
+        form=shown,
+        chosen=chosen,
+        reach=[(f.value, reach.get(f.value, 0)) for f in Frequency],
+        reach_total=sum(reach.values()),
+    )

@@ -61,6 +61,8 @@ MESSAGES: Final[dict[str, str]] = {
         "The form is kept so you can send the bulletin next."
     ),
     "bulletin_sent": N_("The bulletin is sent. The mails go out now."),
+    "bulletin_mode_next": N_("With the next mails"),
+    "bulletin_mode_urgent": N_("Urgent, to everyone at once"),
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
     "source_not_found": N_("No such source."),

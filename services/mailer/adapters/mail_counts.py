@@ -60,3 +60,21 @@ async def per_kind_and_status(session: AsyncSession) -> list[tuple[str, str, int
         )
     )
     return [(kind, status, int(count)) for kind, status, count in rows.all()]
+
+
+async def per_batch_and_status(
+    session: AsyncSession, batch_keys: list[str], created_since: datetime
+) -> list[tuple[str, str, int]]:
+    """Count the deliveries of some batches per batch and status.
+
+    ``created_since`` bounds the scan by the indexed creation time: no index leads with the
+    batch key, and a batch's mails are never created before the event that asked for them.
+    """
+    if not batch_keys:
+        return []
+    rows = await session.execute(
+        select(Delivery.batch_key, Delivery.status, func.count())
+        .where(Delivery.created_at >= created_since, Delivery.batch_key.in_(batch_keys))
+        .group_by(Delivery.batch_key, Delivery.status)
+    )
+    return [(key, status, int(count)) for key, status, count in rows.all()]

@@ -83,13 +83,15 @@ class Harness:
         async with self.runtime.sessions() as session, session.begin():
             return await admin.create_token(session, name, self.runtime.clock.now())
 
-    async def sign_up(self, address: str, topics: tuple[str, ...] = (TOPIC,)) -> None:
+    async def sign_up(
+        self, address: str, topics: tuple[str, ...] = (TOPIC,), frequency: str = "daily"
+    ) -> None:
         """Sign up through the public form, as a person does (the first topic's page)."""
         first, *related = topics
         async with self.client() as browser:
             form = await browser.get(f"/subscribe/{first}")
             assert form.status_code == 200, form.text
-            data = {**hidden_fields(form.text), "email": address, "frequency": "daily"}
+            data = {**hidden_fields(form.text), "email": address, "frequency": frequency}
             answer = await browser.post(f"/subscribe/{first}", data={**data, "related": related})
             assert answer.status_code == 200, answer.text
 
