@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -77,6 +77,8 @@ class Topic(BaseModel):
     retired: bool = False
     # The topic to follow instead (a slug), named in that last mail and on the page.
     successor: str | None = None
+    # Staff account names the review reminder goes to (accounts live apart: not checked here).
+    editors: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
 
     @field_validator("slug")
     @classmethod

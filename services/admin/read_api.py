@@ -1,5 +1,5 @@
 """What other services may read from the admin service: the catalogue in force, a source's
-review mode, and the addresses of staff accounts that the mailer writes to.
+review mode, the editors topics name, and the addresses of staff accounts that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
 here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
@@ -54,6 +54,12 @@ async def staff_addressees(session: AsyncSession, roles: tuple[Role, ...]) -> li
         for user in await accounts.enabled_users_with_address(session, roles)
         if user.email
     ]
+
+
+async def editors_by_topic(session: AsyncSession) -> dict[str, tuple[str, ...]]:
+    """Return the staff account names each topic (ended ones too) names as its editors."""
+    stored = (await catalogue_rows.load(session)).catalogue
+    return {t.slug: t.editors for t in (*stored.topics, *stored.ended) if t.editors}
 
 
 async def source_review_mode(session: AsyncSession, url: str) -> ReviewMode | None:

@@ -1,6 +1,8 @@
 """Reminding editors, once, of a change that has waited on the desk longer than it should.
 
-Editors are staff, not subscribers: their addresses come from the admin's ``read_api`` at the
+A change goes to the editors its topics name (``editors`` in the catalogue) that have an
+address; only when none has one, to every editor with an address. Editors are staff, not
+subscribers: their addresses come from the admin's ``read_api`` at the
 moment a reminder is built, and the mails bypass the subscribers' ledger like the operators'
 notices. The change is marked reminded and the mails handed over in one transaction: a
 temporary SMTP failure rolls the mark back and the next run tries again; a crash after sending
@@ -21,7 +23,7 @@ from services.mailer.adapters import reviews
 from services.mailer.adapters.senders import MailSender, PermanentFailure
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.operator_mail import notice_bytes, render_review_reminder
-from services.mailer.domain.review import ChangeStatus, is_overdue
+from services.mailer.domain.review import ChangeStatus, is_overdue, reminder_recipients
 from shared.clock import Clock
 from shared.db import transaction
 from shared.i18n.templates import LocalisedTemplates
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 
 # Changes reminded of per run; a longer backlog is taken by the next runs, a minute apart.
 BATCH: Final = 50
-REMINDED_ROLES: Final = ("editor",)
+# A topic may name operators as its editors too; the fallback reaches editors only.
+REMINDED_ROLES: Final = ("editor", "operator")
 
 
 class ReviewReminders:
@@ -53,8 +56,8 @@ class ReviewReminders:
         self._envelope = Envelope.of(settings.mail_from)
 
     async def remind_overdue(self) -> int:
-        """Mail every editor with an address about each newly overdue change; return how many
-        changes they were reminded of."""
+        """Mail the editors of each newly overdue change's topics (every editor when its topics
+        name none with an address); return how many changes they were reminded of."""
         settings = self._settings
         now = self._clock.now()
         after = timedelta(seconds=settings.review_reminder_after)
@@ -74,13 +77,16 @@ class ReviewReminders:
             if not overdue:
                 return 0
             marked = set(await reviews.mark_reminded(session, [c.id for c in overdue], now))
-            editors = await staff.staff_addressees(session, REMINDED_ROLES)
-            if not editors:
-                log.warning(
-                    "review: %d change(s) overdue on the desk, and no editor has an address",
-                    len(marked),
-                )
+            addressees = await staff.staff_addressees(session, REMINDED_ROLES)
+            named = await staff.editors_by_topic(session)
+            reminded = 0
             for change in (c for c in overdue if c.id in marked):
+                # The topics the change was found for: its source's topics when it arrived.
+                names = {name for slug in change.topics for name in named.get(slug, ())}
+                editors = reminder_recipients(names, addressees)
+                if not editors:
+                    log.warning("review: change %s is overdue; no editor has an address", change.id)
+                reminded += len(editors)
                 mail = render_review_reminder(
                     self._env,
                     title=change.title,
@@ -103,8 +109,8 @@ class ReviewReminders:
                         # Retrying cannot help a refused address; the other editors get theirs.
                         log.error("review: the mail server refused editor %s: %s", editor.name, exc)
             log.info(
-                "review: reminded %d editor(s) of %d change(s) waiting on the desk",
-                len(editors),
+                "review: sent %d reminder(s) of %d change(s) waiting on the desk",
+                reminded,
                 len(marked),
             )
         return len(marked)

@@ -19,6 +19,9 @@ from shared.vocabulary import LANGUAGES
 # Texts per language a topic holds, and how long each may be on the form.
 TEXTS: Final = {"title": 200, "section": 200, "description": 500}
 SLUG_LENGTH: Final = 100
+EDITORS_LENGTH: Final = 1000
+# Account names are written apart by commas or spaces: "kari, ola".
+_NAME_SEPARATORS = re.compile(r"[,\s]+")
 PAGE_LENGTH: Final = 2000
 _ABSOLUTE_HTTP = re.compile(r"^https?://[^/\s]+\S*$")
 
@@ -71,11 +74,13 @@ def read_topic_form(
     editing: str | None,
     followed: Iterable[str],
     taken: Iterable[str],
+    staff: Iterable[str],
 ) -> TopicForm:
     """Read a posted topic form; ``editing`` names the topic edited (its slug does not change).
 
     ``followed`` are the slugs of topics people can follow (related topics come from them),
-    ``taken`` every slug in the catalogue, ended topics' too (a slug is never reused).
+    ``taken`` every slug in the catalogue, ended topics' too (a slug is never reused),
+    ``staff`` the names of the editor and operator accounts a topic may name as its editors.
     """
     errors: dict[str, str] = {}
     slug = editing if editing is not None else fields.get("slug", "").strip()
@@ -103,4 +108,14 @@ def read_topic_form(
         errors["related"] = "related_unknown"
     if chosen:
         entry["related"] = list(chosen)
+    if editors := _editors(fields.get("editors", ""), set(staff), errors):
+        entry["editors"] = editors
     return TopicForm(entry, errors, dict(fields), chosen)
+
+
+def _editors(typed: str, staff: set[str], errors: dict[str, str]) -> list[str]:
+    """Read the topic's editors: known editor or operator accounts, each named once."""
+    names = list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(typed) if n))
+    if len(typed) > EDITORS_LENGTH or any(name not in staff for name in names):
+        errors["editors"] = "editors_unknown"
+    return names

@@ -14,10 +14,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.admin import catalogue
-from services.admin.adapters import catalogue_rows
+from services.admin.adapters import accounts, catalogue_rows
 from services.admin.domain import topic_edits
 from services.admin.domain.topic_edits import EditRefused, Rows
-from services.admin.domain.topic_form import PAGE_LENGTH, SLUG_LENGTH, TEXTS, read_topic_form
+from services.admin.domain.topic_form import (
+    EDITORS_LENGTH,
+    PAGE_LENGTH,
+    SLUG_LENGTH,
+    TEXTS,
+    read_topic_form,
+)
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from shared.catalogue import Catalogue, CatalogueError, Topic
 from shared.db import transaction
@@ -25,11 +31,13 @@ from shared.vocabulary import LANGUAGES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 MAX_RELATED = 100
+# The accounts a topic may name as the editors its review reminders go to.
+EDITING_ROLES = ("editor", "operator")
 
 
 def _form_of(topic: Topic) -> dict[str, str]:
     """Return a stored topic as the form's fields."""
-    fields = {"slug": topic.slug, "page": topic.page or ""}
+    fields = {"slug": topic.slug, "page": topic.page or "", "editors": ", ".join(topic.editors)}
     for name, texts in (
         ("title", topic.title),
         ("section", topic.section or {}),
@@ -42,6 +50,11 @@ def _form_of(topic: Topic) -> dict[str, str]:
 async def _stored(admin: AdminDep) -> Catalogue:
     async with admin.runtime.sessions() as session:
         return (await catalogue_rows.load(session)).catalogue
+
+
+async def _staff_names(admin: AdminDep) -> list[str]:
+    async with admin.runtime.sessions() as session:
+        return [u.name for u in await accounts.all_users(session) if u.role in EDITING_ROLES]
 
 
 async def _page(
@@ -77,7 +90,7 @@ async def _page(
             for t in current.ended
         ],
         languages=LANGUAGES,
-        limits={**TEXTS, "slug": SLUG_LENGTH, "page": PAGE_LENGTH},
+        limits={**TEXTS, "slug": SLUG_LENGTH, "page": PAGE_LENGTH, "editors": EDITORS_LENGTH},
         editing=edited.slug if edited else None,
         edited_title=edited.title_in(language) if edited else None,
         **context,
@@ -140,6 +153,7 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         editing=editing,
         followed=current.slugs,
         taken=[t.slug for t in (*current.topics, *current.ended)],
+        staff=await _staff_names(admin),
     )
     shown: dict[str, Any] = {"form": read.shown, "chosen": list(read.related)}
     if read.errors:

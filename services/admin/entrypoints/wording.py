@@ -130,6 +130,9 @@ MESSAGES: Final[dict[str, str]] = {
     "description_too_long": N_("A description may be at most 500 characters."),
     "one_line": N_("Write this on one line, without control characters."),
     "related_unknown": N_("Choose related topics from the list; a topic is not related to itself."),
+    "editors_unknown": N_(
+        "Name only editor or operator accounts, by their user names, apart by commas."
+    ),
     "successor_unknown": N_("Choose what to follow instead from the list, or nothing."),
     "confirm_retire": N_("Tick the box to confirm that the topic ends and its followers are told."),
     "sources_feed_only_this": N_(

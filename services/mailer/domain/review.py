@@ -6,9 +6,10 @@ editor's desk (docs/decisions/0014). Pure functions: the statements are in ``ada
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 from shared.vocabulary import ReviewMode
 
@@ -106,3 +107,28 @@ def is_overdue(
     A held change is not overdue: an editor has looked at it and chose to wait.
     """
     return status is ChangeStatus.WAITING and reminded_at is None and now - arrived_at >= after
+
+
+class Addressee(Protocol):
+    """A staff account with an address, as the admin's ``read_api`` gives it."""
+
+    @property
+    def name(self) -> str:
+        """Return the account's user name."""
+        ...
+
+    @property
+    def role(self) -> str:
+        """Return the account's role."""
+        ...
+
+
+StaffT = TypeVar("StaffT", bound=Addressee)
+
+
+def reminder_recipients(named: Collection[str], staff: Sequence[StaffT]) -> list[StaffT]:
+    """Return who is reminded of a waiting change: the editors its topics name that have an
+    address; only when none of them has one, every editor with an address (as before topics
+    named editors), so a reminder never goes nowhere while someone could act on it."""
+    chosen = [person for person in staff if person.name in named]
+    return chosen or [person for person in staff if person.role == "editor"]

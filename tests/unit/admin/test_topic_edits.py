@@ -81,6 +81,7 @@ def _read(fields: dict[str, str], related: tuple[str, ...] = (), editing: str | 
         editing=editing,
         followed={"a", "b"},
         taken={"a", "b", "old"},
+        staff={"kari", "ola"},
     )
 
 
@@ -129,3 +130,15 @@ def test_a_source_form_names_each_wrong_field(
         "mode": "automatic",
     }
     assert source_field_errors({**good, **change}, {"a", "b"}) == errors
+
+
+def test_editors_are_read_from_names_apart_by_commas_or_spaces() -> None:
+    read = _read({"editors": " kari,ola  kari "})
+    assert read.errors == {}
+    assert read.entry["editors"] == ["kari", "ola"]
+    assert "editors" not in _read({"editors": " , "}).entry
+
+
+def test_an_editor_who_is_no_editor_or_operator_account_is_refused() -> None:
+    assert _read({"editors": "kari, revisor"}).errors == {"editors": "editors_unknown"}
+    assert _read({"editors": "kari " * 300}).errors == {"editors": "editors_unknown"}

@@ -1,0 +1,51 @@
+"""Editors name a topic's editors on the topic form; a name that is no editor or operator
+account is a 400 with the reason beside the field, in the page's language, and changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.catalogue import dump_catalogue
+from tests.integration.admin.harness import TOPIC
+from tests.integration.admin.test_admin_sources import signed_in_editor
+from tests.integration.admin.test_admin_topics import _applied, _post, _stored
+
+REASON = {
+    "en": "Name only editor or operator accounts",
+    "nb": "Skriv bare navn på redaktør- eller driftskontoer",
+    "nn": "Skriv berre namn på redaktør- eller driftskontoar",
+}
+
+
+async def test_an_editor_names_the_topics_editors(sqlite_url: str, tmp_path: Path) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        await h.user("drift", "operator")
+        answer = await _post(
+            client, "/admin/topics", {"original": TOPIC, "title_nb": "T", "editors": "ed, drift"}
+        )
+        assert answer.status_code == 303, answer.text[:300]
+        topic = (await _stored(h)).topic(TOPIC)
+        assert topic is not None and topic.editors == ("ed", "drift")
+        shown = await client.get(f"/admin/topics?edit={TOPIC}&lang=en")
+        assert 'value="ed, drift"' in shown.text
+        assert len(await _applied(h)) == 1, "audited"
+
+
+@pytest.mark.parametrize("lang", ["en", "nb", "nn"])
+async def test_a_name_that_is_no_editor_account_is_a_400_with_the_reason(
+    sqlite_url: str, tmp_path: Path, lang: str
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        await h.user("revisor", "auditor")
+        before = dump_catalogue(await _stored(h))
+        for typed in ("ed, finnes-ikke", "revisor"):
+            data = {"original": TOPIC, "title_nb": "T", "editors": typed}
+            answer = await _post(client, "/admin/topics", data, lang=lang)
+            assert answer.status_code == 400, answer.text[:300]
+            message = answer.text.split('<p class="error-message" id="editors-error">')[1]
+            assert REASON[lang] in message.split("</p>")[0]
+            assert f'value="{typed}"' in answer.text, "kept to be fixed"
+        assert dump_catalogue(await _stored(h)) == before
+        assert await _applied(h) == []
