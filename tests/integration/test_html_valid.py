@@ -370,10 +370,12 @@ async def _admin_pages(folder: Path) -> dict[str, str]:
                 "slug": "Feil Navn",
                 "title_en": "x" * 201,
                 "page": "www",
+                "editors": "finnes-ikke",
                 "csrf_token": csrf(topics),
             }
             refused = await client.post("/admin/topics", data=wrong)
             assert refused.status_code == 400
+            assert 'id="editors-error"' in refused.text
             pages["admin topics refused"] = refused.text
             edit = await client.get("/admin/topics", params={"edit": admin.TOPIC, "lang": "nn"})
             assert edit.status_code == 200
