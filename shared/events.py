@@ -86,6 +86,20 @@ class ContentChanged(Event):
         return data
 
 
+class ChangeApproved(Event):
+    """An editor approved a change held for review; the mailer now tells its topics' followers.
+
+    Mailer to mailer (docs/decisions/0014): the decision commits with this event, and the
+    fan-out runs in the mailer's consumer, so the editor's request does not wait for it.
+    """
+
+    name: ClassVar[str] = "change.approved"
+    version: ClassVar[int] = 1
+
+    change_id: UUID
+    topics: tuple[str, ...] = Field(min_length=1)
+
+
 class _SourceStatus(Event):
     """What operators are told about a watched source whose health changed."""
 
@@ -332,6 +346,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
         ContentChanged,
+        ChangeApproved,
         SourceFailing,
         SourceRecovered,
         PageRemoved,

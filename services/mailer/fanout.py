@@ -1,8 +1,9 @@
 """Telling a change to its topics' followers: an alert per immediate one, a pending item per other.
 
-Run when a change arrives from an automatic source, and when an editor approves a held one, in
-the transaction that records it: so it runs once per change (the bus's inbox, or the decision's
-conditional UPDATE), and the ledger's and pending items' unique keys would refuse a second.
+Run when a change arrives from an automatic source, and when the event of an editor's approval
+of a held one arrives, each in the consumer's transaction: so it runs once per change (the bus's
+inbox; the decision's conditional UPDATE records one approval event), and the ledger's and
+pending items' unique keys would refuse a second.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from shared.events import (
     BulletinPublished,
     BulletinTestRequested,
     CatalogueChanged,
+    ChangeApproved,
     ContentChanged,
     ManageLinkRequested,
     PageRemoved,
@@ -82,6 +83,15 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
         await fan_out(session, event.event_id, event.topics, deps.clock.now())
     else:
         log.info("mailer: change %s is %s; nobody alerted yet", event.event_id, status.value)
+
+
+async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApproved) -> None:
+    """Tell an approved change to its topics' followers, as an automatic one is told on arrival.
+
+    Once: the bus's inbox skips a redelivered event, and the ledger's and pending items' unique
+    keys refuse a second fan-out; a fan-out cut short rolls back whole and runs again.
+    """
+    await fan_out(session, event.change_id, event.topics, deps.clock.now())
 
 
 async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueChanged) -> None:

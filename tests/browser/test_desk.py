@@ -94,7 +94,7 @@ def test_an_editor_reads_a_held_change_edits_the_note_and_approves_it(
 
     note.fill("Fristen er flyttet til 1. mars.")
     assert press(page, t("Approve and send")).status == 200
-    expect(page.locator("dl")).to_contain_text(t("Approved and sent"))
+    expect(page.locator("dl")).to_contain_text(t("Approved and being sent"))
     expect(page.locator("main")).to_contain_text("Fristen er flyttet til 1. mars.")
     expect(page.get_by_role("button", name=t("Approve and send"))).to_have_count(0)
     assert_accessible(page, language)

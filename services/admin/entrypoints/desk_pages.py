@@ -85,7 +85,7 @@ async def decide(change_id: str, request: Request, admin: AdminDep, actor: Edito
             session,
             f"change_{decided.status.value}",
             target=str(decided.change_id),
-            details={"version": decided.version, "reached": decided.reached},
+            details={"version": decided.version},
         )
 
     try:

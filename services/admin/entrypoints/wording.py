@@ -167,7 +167,7 @@ MESSAGES: Final[dict[str, str]] = {
     # What a change on the desk is (mailer.read_api.ChangeStatus) and what was done with it.
     "status_waiting": N_("Waiting for review"),
     "status_held": N_("Held"),
-    "status_approved": N_("Approved and sent"),
+    "status_approved": N_("Approved and being sent"),
     "status_minor": N_("Minor: nobody alerted"),
     "status_published": N_("Sent as detected"),
     # Source kinds (shared.vocabulary.SourceKind).
