@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from services.admin.entrypoints.catalogue_cli import catalogue_cli
 from services.admin.entrypoints.cli import admin_cli
+from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared.catalogue import CatalogueError, load_catalogue
@@ -29,6 +30,7 @@ log = logging.getLogger("varsel")
 # The consent ledger's retention belongs to the subscriptions service; operators find it among
 # the staff commands, as they always have.
 admin_cli.command("purge-consent")(purge_consent)
+admin_cli.add_typer(publisher_cli, name="publishers")
 app.add_typer(admin_cli, name="admin")
 app.add_typer(catalogue_cli, name="catalogue")
 

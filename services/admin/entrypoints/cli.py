@@ -31,7 +31,7 @@ T = TypeVar("T")
 admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
 
 
-def _audit(
+def audit_command(
     session: AsyncSession,
     action: str,
     target: str | None = None,
@@ -87,7 +87,9 @@ def create_user(
     async def work(session: AsyncSession) -> None:
         await handlers.create_user(session, name, role, password, clock.now(), email)
         # Whether it has an address, never the address: the audit log is kept for years.
-        _audit(session, "user_created", target=name, details={"role": role, "email": bool(email)})
+        audit_command(
+            session, "user_created", target=name, details={"role": role, "email": bool(email)}
+        )
 
     _run_or_explain(settings, work)
     typer.echo(f"varsel: created {role} {name!r}")
@@ -104,7 +106,7 @@ def set_password(
 
     async def work(session: AsyncSession) -> None:
         await handlers.set_password(session, name, password)
-        _audit(session, "password_changed", target=name)
+        audit_command(session, "password_changed", target=name)
 
     _run_or_explain(settings, work)
     typer.echo(f"varsel: new password for {name!r}; its sessions have ended")
@@ -121,7 +123,7 @@ def set_email(
     async def work(session: AsyncSession) -> bool:
         changed = await handlers.set_email(session, name, address)
         if changed:
-            _audit(session, "user_email_set", target=name, details={"email": bool(address)})
+            audit_command(session, "user_email_set", target=name, details={"email": bool(address)})
         return changed
 
     changed = _run_or_explain(settings, work)
@@ -136,7 +138,7 @@ def create_token(name: Annotated[str, typer.Argument(help="the admin the token a
 
     async def work(session: AsyncSession) -> tuple[int, str]:
         token_id, token = await handlers.create_token(session, name, clock.now())
-        _audit(session, "token_created", target=name, details={"token_id": token_id})
+        audit_command(session, "token_created", target=name, details={"token_id": token_id})
         return token_id, token
 
     token_id, token = _run_or_explain(settings, work)
@@ -152,7 +154,7 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's numbe
     async def work(session: AsyncSession) -> bool:
         revoked = await handlers.revoke_token(session, token_id, clock.now())
         if revoked:
-            _audit(session, "token_revoked", target=str(token_id))
+            audit_command(session, "token_revoked", target=str(token_id))
         return revoked
 
     if not in_transaction(settings, work):
@@ -161,8 +163,17 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's numbe
     typer.echo(f"varsel: revoked token {token_id}")
 
 
-def _when(moment: datetime | None) -> str:
+def when(moment: datetime | None) -> str:
+    """Show a moment in a command's table, or '-' for none."""
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Print rows under a header, each column as wide as its widest cell."""
+    lines = [header, *rows]
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    for row in lines:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 @admin_cli.command("list-users")
@@ -172,24 +183,21 @@ def list_users() -> None:
 
     async def work(session: AsyncSession) -> list[tuple[str, ...]]:
         users = await handlers.list_users(session)
-        _audit(session, "users_listed")
+        audit_command(session, "users_listed")
         return [
             (
                 u.name,
                 u.role,
                 u.email or "-",
-                _when(u.created_at),
-                _when(u.last_login_at),
-                _when(u.disabled_at),
+                when(u.created_at),
+                when(u.last_login_at),
+                when(u.disabled_at),
             )
             for u in users
         ]
 
     header = ("name", "role", "email", "created", "last login", "disabled")
-    rows = [header, *in_transaction(settings, work)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print_table(header, in_transaction(settings, work))
 
 
 def _set_disabled(name: str, disabled: bool) -> None:
@@ -199,7 +207,7 @@ def _set_disabled(name: str, disabled: bool) -> None:
     async def work(session: AsyncSession) -> bool:
         changed = await handlers.set_disabled(session, name, disabled, clock.now())
         if changed:
-            _audit(session, action, target=name)
+            audit_command(session, action, target=name)
         return changed
 
     changed = _run_or_explain(settings, work)
@@ -246,7 +254,7 @@ def export_ledger(
         try:
             async with sessions() as session, session.begin():
                 total = await subscriptions.count_ledger(session, where)
-                _audit(session, "ledger_export", details=ledger_views.filter_details(where))
+                audit_command(session, "ledger_export", details=ledger_views.filter_details(where))
             with progress("Exporting the consent ledger", quiet=quiet) as tracker:
                 tracker.total(total)
                 header = True
@@ -287,7 +295,7 @@ def _act_for_organisation(
                 runtime, address, action, reason=reason, actor=actor
             )
             async with runtime.sessions() as session, session.begin():
-                _audit(
+                audit_command(
                     session,
                     f"organisation_{action.value}",
                     target=done.subject,

@@ -1,0 +1,76 @@
+"""``varsel admin publishers``: issue, list and revoke publisher tokens from the server's shell.
+
+The same tokens and audit entries as the operator's page /admin/publishers (ADR 0015), for an
+organisation that wires its CMS up by script, or whose staff side is not reachable yet.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.admin import publishing
+from services.admin.entrypoints.cli import audit_command, print_table, when
+from shared.clock import SystemClock
+from shared.commands import command_actor, command_settings, in_transaction
+
+publisher_cli = typer.Typer(help="Publisher tokens a CMS pushes changes with.")
+
+
+@publisher_cli.command("issue")
+def issue(name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordPress'")]) -> None:
+    """Issue a publisher token; it is printed once and only its hash is kept."""
+    settings, clock = command_settings(), SystemClock()
+
+    async def work(session: AsyncSession) -> tuple[int, str]:
+        number, token = await publishing.issue(session, name, command_actor(), clock.now())
+        audit_command(session, "publisher_token_issued", target=str(number), details={"name": name})
+        return number, token
+
+    try:
+        number, token = in_transaction(settings, work)
+    except publishing.TokenNameRefused as exc:
+        limit = publishing.NAME_LIMIT
+        typer.echo(f"varsel: a token's name needs 1 to {limit} characters", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"varsel: publisher token {number} for {name!r} (shown only now):", err=True)
+    typer.echo(token)
+
+
+@publisher_cli.command("list")
+def list_tokens() -> None:
+    """List the publisher tokens: number, name, created, last used and revoked (never a token)."""
+    settings = command_settings()
+
+    async def work(session: AsyncSession) -> list[tuple[str, ...]]:
+        tokens = await publishing.listed(session)
+        audit_command(session, "publisher_tokens_listed")
+        return [
+            (str(t.id), t.name, when(t.created_at), when(t.last_used_at), when(t.revoked_at))
+            for t in tokens
+        ]
+
+    header = ("number", "name", "created", "last used", "revoked")
+    print_table(header, in_transaction(settings, work))
+
+
+@publisher_cli.command("revoke")
+def revoke(number: Annotated[int, typer.Argument(help="the token's number (see list)")]) -> None:
+    """Revoke a publisher token: the next push with it is refused."""
+    settings, clock = command_settings(), SystemClock()
+
+    async def work(session: AsyncSession) -> str | None:
+        name = await publishing.revoke(session, number, clock.now())
+        if name is not None:
+            audit_command(
+                session, "publisher_token_revoked", target=str(number), details={"name": name}
+            )
+        return name
+
+    name = in_transaction(settings, work)
+    if name is None:
+        typer.echo(f"varsel: no live publisher token {number}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"varsel: revoked publisher token {number} ({name!r})")
