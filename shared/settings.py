@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     # Consent ledger rows of people who erased or never confirmed are kept this long after their
     # last step (None: kept until deleted by hand), so consent can be proven for a while.
     consent_retention_days: int | None = Field(default=None, ge=30)
+    # A publisher's retry of a push comes within hours; a key older than this sends again.
+    publisher_key_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Watcher
     allow_private_addresses: bool = False
@@ -140,6 +142,8 @@ class Settings(BaseSettings):
     # Abuse limits (per window of one hour).
     signup_limit_per_address: int = Field(default=5, ge=1)
     signup_limit_per_client: int = Field(default=30, ge=1)
+    # Far above a newsroom's pace, low enough that a CMS caught in a loop cannot flood people.
+    publisher_pushes_per_hour: int = Field(default=1000, ge=1, le=1_000_000)
 
     # Request bodies, in bytes: a public form or API call is small; the staff side takes more.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)

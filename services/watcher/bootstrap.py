@@ -128,12 +128,14 @@ class Watcher:
     async def housekeeping(self) -> dict[str, int]:
         """Delete snapshots past their period, keeping each source's latest, and old push keys
         (the hourly job)."""
-        keep_days = self._runtime.settings.snapshot_retention_days
+        settings = self._runtime.settings
 
         async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
             return {
-                "snapshots": await purge_snapshots(session, now, keep_days),
-                "publisher_keys": await purge_push_keys(session, now),
+                "snapshots": await purge_snapshots(session, now, settings.snapshot_retention_days),
+                "publisher_keys": await purge_push_keys(
+                    session, now, settings.publisher_key_retention_days
+                ),
             }
 
         return await run_retention(self._runtime, "watcher", purge)

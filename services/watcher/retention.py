@@ -17,14 +17,9 @@ async def purge_snapshots(session: AsyncSession, now: datetime, keep_days: int) 
     return await delete_taken_before(session, now - timedelta(days=keep_days))
 
 
-# A publisher's retry comes within minutes, or hours after an outage; a key a month old is
-# not a retry (docs/publishing.md says so).
-PUSH_KEYS_KEPT = timedelta(days=30)
-
-
-async def purge_push_keys(session: AsyncSession, now: datetime) -> int:
-    """Forget pushes' idempotency keys past their period; return how many."""
-    return await publisher_keys.purge_older(session, now - PUSH_KEYS_KEPT)
+async def purge_push_keys(session: AsyncSession, now: datetime, keep_days: int) -> int:
+    """Forget pushes' idempotency keys older than keep_days; return how many."""
+    return await publisher_keys.purge_older(session, now - timedelta(days=keep_days))
 
 
 class SnapshotNotFound(LookupError):

@@ -27,7 +27,7 @@ from services.mailer.adapters.tables import Delivery
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
-from services.watcher.adapters.tables import Snapshot
+from services.watcher.adapters.tables import PublisherKey, Snapshot
 from shared.clock import FrozenClock
 from shared.schema import upgrade_async
 from tests.integration.admin import seed
@@ -122,6 +122,19 @@ async def _seed_snapshots(h: Harness) -> None:
         )
 
 
+async def _seed_push_keys(h: Harness) -> None:
+    async with h.runtime.sessions() as session, session.begin():
+        session.add(
+            PublisherKey(
+                idempotency_key="key-1",
+                body_hash="0" * 64,
+                event_id=uuid.uuid4(),
+                publisher="WordPress",
+                received_at=h.runtime.clock.now(),
+            )
+        )
+
+
 async def _seed_audit(h: Harness) -> None:
     async with h.runtime.sessions() as session, session.begin():
         audit_log.record(
@@ -184,6 +197,15 @@ KINDS = {
         90,
         _seed_snapshots,
         lambda h: _count(h, Snapshot),
+        1,
+    ),
+    "pushed changes' idempotency keys": Kind(
+        "watcher",
+        "publisher_keys",
+        "publisher_key_retention_days",
+        30,
+        _seed_push_keys,
+        lambda h: _count(h, PublisherKey),
         1,
     ),
     "the admin audit log": Kind(

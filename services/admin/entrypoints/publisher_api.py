@@ -28,9 +28,6 @@ from shared.web.validation import excerpt
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 KEY_LIMIT: Final = 200
-# Pushes per token and hour: far above any newsroom's pace, low enough that a CMS caught in a
-# loop cannot fill the outbox.
-PUSHES_PER_HOUR: Final = 1000
 _BEARER: Final = {"WWW-Authenticate": "Bearer"}
 
 
@@ -89,11 +86,12 @@ async def publisher(request: Request) -> Publisher:
         if name is None:
             raise HTTPException(401, "a live publisher token is required", headers=_BEARER)
         key = hashlib.sha256(f"publisher:{name}".encode()).hexdigest()
-        within = await rate_limit.allow(session, key, PUSHES_PER_HOUR, now)
+        per_hour = admin.runtime.settings.publisher_pushes_per_hour
+        within = await rate_limit.allow(session, key, per_hour, now)
     if not within:
         raise HTTPException(
             429,
-            f"more than {PUSHES_PER_HOUR} requests this hour with this token",
+            f"more than {per_hour} requests this hour with this token",
             headers={"Retry-After": rate_limit.retry_after(now)},
         )
     return Publisher(name, client_of(request), admin)

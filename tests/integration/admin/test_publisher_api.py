@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
-from services.admin.entrypoints import publisher_api
 from services.admin.publishing import issue
 from services.watcher.adapters.tables import WatchedSource
 from shared.catalogue import parse_catalogue_text
+from shared.clock import FrozenClock
 from shared.events import ContentChanged, decode_event
 from shared.outbox import OutboxRow
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, running, sign_in
+from varsel.app import create_app
 
 WATCHED = "https://example.org/side"
 CHANGE: dict[str, Any] = {
@@ -311,10 +313,9 @@ async def test_the_openapi_document_describes_the_publisher_api(
 
 
 async def test_a_token_past_its_hourly_limit_is_told_when_to_come_back(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(publisher_api, "PUSHES_PER_HOUR", 2)
-    async with running(sqlite_url, tmp_path) as h:
+    async with running(sqlite_url, tmp_path, publisher_pushes_per_hour=2) as h:
         token = await publisher_token(h)
         other = await publisher_token(h, "Drupal")
         async with h.client() as client:
@@ -325,6 +326,30 @@ async def test_a_token_past_its_hourly_limit_is_told_when_to_come_back(
             elsewhere = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(other))
         assert [a.status_code for a in answers] == [202, 202, 429]
         assert int(answers[2].headers["Retry-After"]) > 0
-        assert "this hour" in answers[2].json()["detail"]
+        assert answers[2].json()["detail"] == "more than 2 requests this hour with this token"
         assert elsewhere.status_code == 202, "each token has its own limit"
         assert len(await changes_sent(h)) == 3
+
+
+async def test_a_key_is_remembered_for_its_configured_days_then_sends_again(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    async with running(sqlite_url, tmp_path, clock, publisher_key_retention_days=2) as h:
+        token = await publisher_token(h)
+        watcher_app = create_app(h.runtime, ("watcher",))
+        housekeeping = watcher_app.state.housekeeping["watcher"]
+        async with h.client() as client:
+            first = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+            clock.advance(timedelta(days=2) - timedelta(minutes=1))
+            assert (await housekeeping())["publisher_keys"] == 0
+            kept = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+            clock.advance(timedelta(minutes=2))
+            assert (await housekeeping())["publisher_keys"] == 1
+            later = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(token))
+        if watcher_app.state.watcher is not None:
+            await watcher_app.state.watcher.stop()
+        assert kept.json()["replayed"] is True
+        assert later.json()["replayed"] is False
+        assert later.json()["change_id"] != first.json()["change_id"]
+        assert len(await changes_sent(h)) == 2

@@ -35,11 +35,33 @@ def test_production_needs_https() -> None:
         ("broker_namespace", "Has Spaces"),
         ("catalogue_check_seconds", 0),
         ("catalogue_check_seconds", 3600),
+        ("publisher_pushes_per_hour", 0),
+        ("publisher_pushes_per_hour", "many"),
+        ("publisher_key_retention_days", 0),
+        ("publisher_key_retention_days", 3651),
     ],
 )
 def test_wrong_values_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
         Settings(**{field: value})
+
+
+def test_the_publisher_api_limits_are_read_and_a_bad_one_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert (Settings().publisher_pushes_per_hour, Settings().publisher_key_retention_days) == (
+        1000,
+        30,
+    )
+    monkeypatch.setenv("VARSEL_PUBLISHER_PUSHES_PER_HOUR", "50")
+    monkeypatch.setenv("VARSEL_PUBLISHER_KEY_RETENTION_DAYS", "7")
+    assert (Settings().publisher_pushes_per_hour, Settings().publisher_key_retention_days) == (
+        50,
+        7,
+    )
+    monkeypatch.setenv("VARSEL_PUBLISHER_PUSHES_PER_HOUR", "-1")
+    with pytest.raises(ValidationError, match="publisher_pushes_per_hour"):
+        Settings()
 
 
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
