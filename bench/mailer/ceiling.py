@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,10 +103,16 @@ class Recording:
         self.first: bytes | None = None
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, *, hand_over: HandOver | None = None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
     ) -> None:
         """Send through the wrapped sender, then count the message."""
-        await self.inner.send(sender, recipient, message, hand_over=hand_over)
+        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
         self.bytes += len(message)
         self.mails += 1
         if self.first is None:
