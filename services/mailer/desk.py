@@ -36,11 +36,19 @@ class ChangeOnDesk:
     diff_url: str | None
     decided_at: datetime | None
     decided_by: str | None
+    fanned_out_at: datetime | None  # when an approved change's alerts were queued
 
     @property
     def is_open(self) -> bool:
         """Tell whether an editor may still decide."""
         return self.status in OPEN
+
+    @property
+    def shown_status(self) -> str:
+        """Return the status as the desk words it: an approved change is sent once fanned out."""
+        if self.status is ChangeStatus.APPROVED and self.fanned_out_at is not None:
+            return "sent"
+        return self.status.value
 
     @classmethod
     def of(cls, row: ChangeRecord) -> ChangeOnDesk:
@@ -62,6 +70,7 @@ class ChangeOnDesk:
             diff_url=row.diff_url,
             decided_at=row.decided_at,
             decided_by=row.decided_by,
+            fanned_out_at=row.fanned_out_at,
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as admin
-from services.mailer.adapters import bulletins, changes, deliveries, pending_items
+from services.mailer.adapters import bulletins, changes, deliveries, pending_items, reviews
 from services.mailer.adapters.senders import MailSender, PermanentFailure
 from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.bulletins import BulletinRoute, route_for
@@ -89,9 +89,22 @@ async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApprov
     """Tell an approved change to its topics' followers, as an automatic one is told on arrival.
 
     Once: the bus's inbox skips a redelivered event, and the ledger's and pending items' unique
-    keys refuse a second fan-out; a fan-out cut short rolls back whole and runs again.
+    keys refuse a second fan-out; a fan-out cut short rolls back whole and runs again. The change
+    is read again first: an event for a change that is not stored (purged) or not approved is
+    logged and acknowledged, as retrying it could never succeed.
     """
-    await fan_out(session, event.change_id, event.topics, deps.clock.now())
+    change = await reviews.stored(session, event.change_id)
+    if change is None:
+        log.warning("mailer: approved change %s is not stored; nobody alerted", event.change_id)
+        return
+    if change.status != ChangeStatus.APPROVED:
+        log.warning(
+            "mailer: change %s is %s, not approved; nobody alerted", event.change_id, change.status
+        )
+        return
+    now = deps.clock.now()
+    await fan_out(session, event.change_id, event.topics, now)
+    await reviews.mark_fanned_out(session, event.change_id, now)
 
 
 async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueChanged) -> None:

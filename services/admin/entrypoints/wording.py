@@ -168,6 +168,7 @@ MESSAGES: Final[dict[str, str]] = {
     "status_waiting": N_("Waiting for review"),
     "status_held": N_("Held"),
     "status_approved": N_("Approved and being sent"),
+    "status_sent": N_("Approved and sent"),
     "status_minor": N_("Minor: nobody alerted"),
     "status_published": N_("Sent as detected"),
     # Source kinds (shared.vocabulary.SourceKind).

@@ -71,6 +71,21 @@ async def decide(
     return rowcount(result) == 1
 
 
+async def stored(session: AsyncSession, change_id: uuid.UUID) -> ChangeRecord | None:
+    """Return a stored change, or None if there is none (never stored, or purged)."""
+    return await session.get(ChangeRecord, change_id)
+
+
+async def mark_fanned_out(session: AsyncSession, change_id: uuid.UUID, now: datetime) -> None:
+    """Note when an approved change was told to its followers (the first time only)."""
+    await session.execute(
+        update(ChangeRecord)
+        .where(ChangeRecord.id == change_id, ChangeRecord.fanned_out_at.is_(None))
+        .values(fanned_out_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def unreminded_waiting(
     session: AsyncSession, arrived_before: datetime, limit: int
 ) -> list[ChangeRecord]:

@@ -60,6 +60,9 @@ class ChangeRecord(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(100))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an approved change's alerts and pending items were queued, so the desk can say it
+    # was sent rather than that it is being sent.
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @classmethod
     def of(

@@ -156,6 +156,15 @@ async def test_an_editor_approves_a_held_change_with_a_note_and_the_log_records_
             assert 'name="decision"' not in after.text, "a decided change has no form"
             await _relay(h)  # the approval's event reaches the mailer, which fans it out
             assert await _count(h, PendingItem) == 1
+            for language, sent in (
+                ("en", "Approved and sent"),
+                ("nb", "Godkjent og sendt ut"),
+                ("nn", "Godkjend og send ut"),
+            ):
+                shown = await client.get(f"/admin/desk/{change_id}?lang={language}")
+                assert sent in shown.text, language
+                listed = await client.get(f"/admin/desk?lang={language}")
+                assert sent in listed.text, language
 
             again = await _decide(client, change_id, "approve", "Igjen", version="1")
             assert again.status_code == 409

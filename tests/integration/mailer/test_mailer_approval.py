@@ -9,13 +9,14 @@ mode.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import func, select
 
-from services.mailer import command_api, fanout
+from services.mailer import command_api, fanout, read_api
 from services.mailer.adapters import deliveries
 from services.mailer.adapters.tables import Delivery, PendingItem
 from services.mailer.domain.ledger import Batch
@@ -98,6 +99,54 @@ async def test_the_decision_queues_nothing_itself_and_a_redelivered_event_fans_o
     assert await _pending(harness, event.change_id) == 1, "the daily person, once"
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(IMMEDIATE)
+
+
+async def test_the_desk_says_sent_once_the_fan_out_has_run(
+    approved: tuple[Harness, ChangeApproved],
+) -> None:
+    harness, event = approved
+
+    async def shown() -> str:
+        async with harness.runtime.sessions() as session:
+            change = await read_api.change_on_desk(session, event.change_id)
+        assert change is not None
+        return change.shown_status
+
+    assert await shown() == "approved", "being sent: the event is not handled yet"
+    await harness.relay()
+    assert await shown() == "sent"
+    async with harness.runtime.sessions() as session:
+        (decided,) = await read_api.recent_decisions(session)
+    assert decided.fanned_out_at == harness.clock.now()
+
+
+async def test_an_approval_of_a_change_not_stored_is_logged_and_acknowledged(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await harness.subscribe(IMMEDIATE[0])
+    unknown = ChangeApproved(change_id=uuid.uuid4(), topics=("norge-i-verden",))
+    with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
+        await harness.runtime.bus.publish(unknown)  # no exception: acknowledged, not retried
+    assert f"approved change {unknown.change_id} is not stored" in caplog.text
+    assert await _alerts_per_person(harness, unknown.change_id) == []
+    assert await _pending(harness, unknown.change_id) == 0
+
+
+async def test_an_approval_event_for_a_change_still_held_sends_nothing(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _review_mode(harness)
+    await harness.subscribe(IMMEDIATE[0])
+    await harness.seeded()
+    held = await harness.change("Ny veileder")
+    event = ChangeApproved(change_id=held.event_id, topics=held.topics)
+    with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
+        await harness.runtime.bus.publish(event)
+    assert f"change {held.event_id} is waiting, not approved" in caplog.text
+    assert await _alerts_per_person(harness, held.event_id) == []
+    async with harness.runtime.sessions() as session:
+        change = await read_api.change_on_desk(session, held.event_id)
+    assert change is not None and change.shown_status == "waiting" and change.is_open
 
 
 async def test_a_fan_out_cut_short_rolls_back_and_completes_once_on_redelivery(
