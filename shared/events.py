@@ -183,6 +183,18 @@ class PreferencesChanged(Event):
     topics: tuple[str, ...]
     frequency: Frequency
     language: Language
+    # The frequency before this change: the mailer's digests start after the alerts a person
+    # switching from immediate was sent (docs/decisions/0016). Absent in older events.
+    previous_frequency: Frequency | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unsaid(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # Written as before the field existed when it says nothing, so a consumer of the
+        # previous release (extra="forbid") still reads it while replicas are upgraded.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("previous_frequency") is None:
+            data.pop("previous_frequency", None)
+        return data
 
 
 class SubscriberUnsubscribed(Event):

@@ -5,8 +5,9 @@
         --week-start 2026-11-16T06:00:00+00:00
 
 ``immediate``: N confirmed immediate subscribers of ``topic-1``. ``weekly``: N confirmed weekly
-subscribers of every topic, ``changes`` stored changes per topic inside the week, and the
-pending item each change owes each person (what the fan-out would have left for the digest).
+subscribers of every topic (following them since the day before the week), and ``changes``
+stored changes per topic inside the week, not yet told: the measuring process tells them (the
+week's fan-out, docs/decisions/0016) before the digest run.
 """
 
 from __future__ import annotations
@@ -38,9 +39,13 @@ def topic_slug(n: int) -> str:
 
 
 async def _subscribers(
-    connection: asyncpg.Connection, count: int, frequency: str, topics: list[str]
+    connection: asyncpg.Connection,
+    count: int,
+    frequency: str,
+    topics: list[str],
+    since: datetime | None = None,
 ) -> list[uuid.UUID]:
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) if since is None else since
     ids = [uuid.uuid4() for _ in range(count)]
     await connection.copy_records_to_table(
         "sub_subscribers",
@@ -73,11 +78,11 @@ async def seed_immediate(url: str, count: int) -> None:
 async def seed_weekly(
     url: str, count: int, topics: int, changes: int, week_start: datetime
 ) -> None:
-    """Insert weekly subscribers of every topic, a week of changes, and their pending items."""
+    """Insert weekly subscribers of every topic and a week of changes not yet told."""
     slugs = [topic_slug(n) for n in range(1, topics + 1)]
     connection = await asyncpg.connect(url)
     try:
-        ids = await _subscribers(connection, count, "weekly", slugs)
+        await _subscribers(connection, count, "weekly", slugs, week_start - timedelta(days=1))
         step = timedelta(days=7) / (changes + 1)
         stored = [
             (uuid.uuid4(), slug, week_start + step * (k + 1))
@@ -110,11 +115,6 @@ async def seed_weekly(
                 )
                 for change_id, slug, when in stored
             ),
-        )
-        await connection.copy_records_to_table(
-            "mail_pending_items",
-            columns=("subscriber_id", "change_id", "topic", "created_at"),
-            records=((i, change_id, slug, when) for i in ids for change_id, slug, when in stored),
         )
         await connection.execute("ANALYZE")
     finally:

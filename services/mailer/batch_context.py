@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as catalogue
-from services.mailer.adapters import bulletins, changes, pending_items
+from services.mailer.adapters import bulletins, changes, pending_items, releases
 from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
+from services.mailer.domain.digest_window import owed
 from services.mailer.domain.ledger import (
     AlertReference,
     BulletinReference,
     Claimed,
     ConfirmReference,
     DeliveryKind,
+    DigestReference,
 )
 from services.subscriptions import read_api
 from shared.catalogue import Catalogue
@@ -28,7 +30,7 @@ class BatchContext:
 
     people: dict[uuid.UUID, read_api.Addressee]
     changes: dict[uuid.UUID, ChangeRecord]
-    digests: dict[int, list[uuid.UUID]]  # the change ids attached to each digest delivery
+    digests: dict[int, list[uuid.UUID]]  # the change ids each digest delivery tells
     requests: dict[uuid.UUID, read_api.ConfirmationContext | None]
     # Read afresh for a topic's last mails: this process may not have heard the topic ended.
     catalogue: Catalogue | None = None
@@ -43,6 +45,7 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     )
     digest_ids = [c.id for c in claimed if c.kind is DeliveryKind.DIGEST]
     digests = await pending_items.changes_of(session, digest_ids)
+    await _add_released(session, [c for c in claimed if c.kind is DeliveryKind.DIGEST], digests)
     digest_bulletins = await pending_items.bulletins_of(session, digest_ids)
     bulletin_ids = {
         c.reference.bulletin_id for c in claimed if isinstance(c.reference, BulletinReference)
@@ -67,3 +70,28 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
         await bulletins.by_id(session, bulletin_ids),
         digest_bulletins,
     )
+
+
+async def _add_released(
+    session: AsyncSession, claimed: Sequence[Claimed], digests: dict[int, list[uuid.UUID]]
+) -> None:
+    """Add to each digest the changes of its window of the release log the person is owed now
+    (docs/decisions/0016): topics ended since the run are left out."""
+    windows = {
+        c.id: (c.subscriber_id, c.reference.after, c.reference.through)
+        for c in claimed
+        if isinstance(c.reference, DigestReference)
+        and c.reference.after is not None
+        and c.reference.through is not None
+        and c.subscriber_id is not None
+    }
+    if not windows:
+        return
+    lowest = min(after for _, after, _ in windows.values())
+    highest = max(through for _, _, through in windows.values())
+    released = await releases.between(session, lowest, highest)
+    since = await read_api.followed_since(session, {s for s, _, _ in windows.values()})
+    for delivery_id, (subscriber_id, after, through) in windows.items():
+        told = owed(released, after=after, through=through, since=since.get(subscriber_id, {}))
+        attached = digests.setdefault(delivery_id, [])
+        attached.extend(c.id for c in told if c.id not in attached)

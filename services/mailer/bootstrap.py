@@ -13,8 +13,10 @@ from services.mailer.adapters.tables import (
     BulletinRecord,
     ChangeRecord,
     Delivery,
+    DigestCursor,
     DigestRun,
     PendingItem,
+    ReleaseCounter,
 )
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
@@ -40,6 +42,8 @@ TABLES: Final[tuple[type[Base], ...]] = (
     PendingItem,
     Delivery,
     DigestRun,
+    ReleaseCounter,
+    DigestCursor,
 )
 
 

@@ -1,11 +1,15 @@
-"""Daily and weekly digests: one mail per person per period, gathering all their pending items.
+"""Daily and weekly digests: one mail per person per period, read from the release log at run
+time (docs/decisions/0016), plus the pending items a person is owed besides (bulletins, alerts
+turned into digest items by a switch of rhythm).
 
-A run is recorded per period key and works through subscribers in id order, one page per
-transaction. A run that dies stays "running"; the next ``run_due`` walks the period again from
-the start, and since every step is idempotent (one delivery per subscriber and period, items
-attached only once) the pages already done add nothing. Two replicas racing cannot double up.
-Items are pending until a digest takes them; a missed run is made up by the next run, which
-takes every item created before its period's end (half-open windows: nothing falls between).
+A run is recorded per period key with the last release its digests tell (``through_seq``, fixed
+at its start), and works through subscribers in id order, one page per transaction. Each digest
+is queued with its window of the log, from the person's cursor to ``through_seq``, and the
+cursor moves in the same transaction. A run that dies stays "running"; the next ``run_due``
+walks the period again from the start, and since every step is idempotent (one delivery per
+subscriber and period; the cursor moves with it) the pages already done add nothing. Two
+replicas racing cannot double up. A missed run is made up by the next: a cursor only moves when
+a digest is queued, so the next window starts where the last digest ended.
 """
 
 from __future__ import annotations
@@ -17,8 +21,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.mailer.adapters import deliveries, digest_runs, pending_items
-from services.mailer.domain.ledger import Batch
+from services.mailer.adapters import (
+    deliveries,
+    digest_cursors,
+    digest_runs,
+    pending_items,
+    releases,
+)
+from services.mailer.domain.digest_window import ReleasedChange, TopicIndex
+from services.mailer.domain.ledger import Batch, DigestReference
 from services.mailer.domain.periods import Period, period_ending_at_or_before
 from services.subscriptions import read_api
 from shared.clock import Clock
@@ -64,11 +75,14 @@ class DigestRunner:
         return queued
 
     async def run_period(self, period: Period) -> int:
-        """Queue one digest per person with pending items created before the period's end."""
+        """Queue one digest per person owed changes released before the period's end, or
+        pending items created before it."""
         async with self._sessions() as session, session.begin():
-            if not await digest_runs.start(session, period, self._clock.now()):
+            through = await digest_runs.start(session, period, self._clock.now())
+            if through is None:
                 return 0
         batch = Batch.digest(period)
+        window = _Window(through)
         queued = analysed_at = 0
         after: uuid.UUID | None = None
         while True:
@@ -78,7 +92,7 @@ class DigestRunner:
                 )
                 if not ids:
                     break
-                queued += await self._queue_page(session, batch, period.end, ids)
+                queued += await self._queue_page(session, batch, period.end, window, ids)
                 after = ids[-1]
                 if queued >= 2 * max(analysed_at, self._page_size):
                     # Each page joins the digests queued so far; the planner must know how many
@@ -93,12 +107,58 @@ class DigestRunner:
         return queued
 
     async def _queue_page(
-        self, session: AsyncSession, batch: Batch, end: datetime, ids: list[uuid.UUID]
+        self,
+        session: AsyncSession,
+        batch: Batch,
+        end: datetime,
+        window: _Window,
+        ids: list[uuid.UUID],
     ) -> int:
-        owed = await pending_items.owing(session, ids, before=end)
+        since = await read_api.followed_since(session, ids)
+        places = await digest_cursors.told_through(session, ids)
+        index = await window.index(session, min((places.get(i, 0) for i in ids), default=0))
+        items = await pending_items.owing(session, ids, before=end)
+        owed = {
+            i
+            for i in ids
+            if i in items
+            or index.owes_any(
+                after=places.get(i, 0), through=window.through, since=since.get(i, {})
+            )
+        }
         if not owed:
             return 0
         fresh = sorted(owed - await deliveries.having_batch(session, batch.key, owed))
-        inserted = await deliveries.queue_digests(session, fresh, batch, self._clock.now())
+        by_place: dict[int, list[uuid.UUID]] = {}
+        for person in fresh:
+            by_place.setdefault(min(places.get(person, 0), window.through), []).append(person)
+        inserted = 0
+        reference = batch.reference
+        assert isinstance(reference, DigestReference)
+        for place, people in by_place.items():
+            told = Batch(batch.key, reference.window(place, window.through))
+            inserted += await deliveries.queue_digests(session, people, told, self._clock.now())
+        await digest_cursors.move_to(
+            session, [p for p in fresh if places.get(p, 0) < window.through], window.through
+        )
         await pending_items.attach_to_digests(session, batch.key, owed, before=end)
         return inserted
+
+
+class _Window:
+    """The run's changes of the release log, read once from the lowest place a page needs."""
+
+    def __init__(self, through: int) -> None:
+        self.through = through
+        self._from = through
+        self._changes: list[ReleasedChange] = []
+        self._index = TopicIndex(())
+
+    async def index(self, session: AsyncSession, after: int) -> TopicIndex:
+        """Return the changes of ``(after, through]`` by topic, reading only what is new."""
+        if after < self._from:
+            older = await releases.between(session, after, self._from)
+            self._changes = [ReleasedChange.of(c) for c in older] + self._changes
+            self._from = after
+            self._index = TopicIndex(self._changes)
+        return self._index

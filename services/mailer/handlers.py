@@ -8,15 +8,25 @@ sent here, since they bypass the subscribers' ledger (see ``source_status_change
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as admin
-from services.mailer.adapters import bulletins, changes, deliveries, pending_items, reviews
+from services.mailer.adapters import (
+    bulletins,
+    changes,
+    deliveries,
+    digest_cursors,
+    pending_items,
+    releases,
+    reviews,
+)
 from services.mailer.adapters.senders import MailSender, PermanentFailure
 from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.bulletins import BulletinRoute, route_for
+from services.mailer.domain.digest_window import owed
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
 from services.mailer.domain.message import RecipientLinks
@@ -88,8 +98,8 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
 async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApproved) -> None:
     """Tell an approved change to its topics' followers, as an automatic one is told on arrival.
 
-    Once: the bus's inbox skips a redelivered event, and the ledger's and pending items' unique
-    keys refuse a second fan-out; a fan-out cut short rolls back whole and runs again. The change
+    Once: the bus's inbox skips a redelivered event, and the ledger's unique key and the change's
+    one place in the release log refuse a second fan-out; a fan-out cut short rolls back whole and runs again. The change
     is read again first: an event for a change that is not stored (purged) or not approved is
     logged and acknowledged, as retrying it could never succeed.
     """
@@ -223,10 +233,14 @@ async def bulletin_test_requested(
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:
-    """Move pending items to the new rhythm and drop those of topics no longer followed."""
+    """Move what is owed to the new rhythm and drop what belongs to topics no longer followed."""
     await pending_items.drop_open(session, event.subscriber_id, keep_topics=event.topics)
     if event.frequency.is_digest:
-        return  # the next digest of the new rhythm takes whatever is pending
+        if event.previous_frequency is Frequency.IMMEDIATE:
+            # Every change released so far was an alert: the digests start after them.
+            place = await releases.current(session)
+            await digest_cursors.move_to(session, [event.subscriber_id], place)
+        return  # the next digest of the new rhythm takes whatever is owed
     # Switching to immediate: what waited for a digest goes out now, one alert each.
     now = deps.clock.now()
     owed_bulletins = await pending_items.open_bulletins(session, event.subscriber_id)
@@ -236,15 +250,37 @@ async def preferences_changed(session: AsyncSession, deps: Deps, event: Preferen
         )
         await pending_items.delete_items(session, [item_id for item_id, _ in owed_bulletins])
     pending = await pending_items.open_changes(session, event.subscriber_id)
-    batches = [Batch.alert(change_id) for _, change_id in pending]
+    change_ids = [change_id for _, change_id in pending]
+    if event.previous_frequency is not Frequency.IMMEDIATE:
+        change_ids += [c for c in await _released_not_told(session, event) if c not in change_ids]
+    batches = [Batch.alert(change_id) for change_id in change_ids]
     await deliveries.queue_once(session, event.subscriber_id, batches, now)
-    if pending:
+    if batches:
         # An alert dropped by an earlier switch to a digest (its change became the pending
         # item taken here) is the one owed again: requeue it; a sent one stays sent.
         await deliveries.requeue_dropped_alerts(
             session, event.subscriber_id, [b.key for b in batches], now
         )
         await pending_items.delete_items(session, [item_id for item_id, _ in pending])
+
+
+async def _released_not_told(session: AsyncSession, event: PreferencesChanged) -> list[uuid.UUID]:
+    """Return the released changes a person leaving digests was not told by one yet, and move
+    their place to the end of the release log (docs/decisions/0016)."""
+    person = event.subscriber_id
+    place = await releases.current(session)
+    # A digest queued but not sent is dropped at send time (the rhythm changed): its window
+    # is owed too.
+    after = min(
+        [(await digest_cursors.told_through(session, [person])).get(person, 0)]
+        + await deliveries.open_digest_starts(session, person)
+    )
+    since = (await read_api.followed_since(session, [person])).get(person, {})
+    told = owed(
+        await releases.between(session, after, place), after=after, through=place, since=since
+    )
+    await digest_cursors.move_to(session, [person], place)
+    return [change.id for change in told]
 
 
 async def unsubscribed(session: AsyncSession, deps: Deps, event: SubscriberUnsubscribed) -> None:
@@ -260,6 +296,7 @@ async def erased(session: AsyncSession, deps: Deps, event: SubscriberErased) -> 
     """Drop everything queued for the person, unlink the ledger from their id, and delete the
     copies of their mails kept in the outbox folder (the embedded mode without SMTP)."""
     await pending_items.forget_subscriber(session, event.subscriber_id)
+    await digest_cursors.forget(session, event.subscriber_id)
     await deliveries.drop_open(session, event.subscriber_id, kinds=None)
     await deliveries.forget_subscriber(session, event.subscriber_id)
     await deps.sender.forget(event.subscriber_id)

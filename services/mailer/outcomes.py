@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters import changes, deliveries, pending_items
-from services.mailer.domain.ledger import AlertReference, DeliveryKind
+from services.mailer.adapters import changes, deliveries, digest_cursors, pending_items
+from services.mailer.domain.ledger import AlertReference, DeliveryKind, DigestReference
 from services.mailer.domain.outcomes import Outcome, OutcomeKind, next_step
 from shared.events import SubscriberBounced
 from shared.outbox import record
@@ -46,15 +46,25 @@ async def record_outcomes(
                     smtp_code=o.code,
                 ),
             )
-    # A dropped digest gives its items back, so the person's current rhythm can still send them.
-    await pending_items.release(
-        session,
-        [
-            o.id
-            for o in outcomes
-            if o.kind is OutcomeKind.DROPPED and o.delivery_kind is DeliveryKind.DIGEST
-        ],
-    )
+    # A dropped digest gives its items and its window back, so the person's current rhythm
+    # can still send them.
+    dropped = [
+        o
+        for o in outcomes
+        if o.kind is OutcomeKind.DROPPED and o.delivery_kind is DeliveryKind.DIGEST
+    ]
+    await pending_items.release(session, [o.id for o in dropped])
+    for o in dropped:
+        ref = o.reference
+        if (
+            isinstance(ref, DigestReference)
+            and ref.after is not None
+            and ref.through is not None
+            and o.subscriber_id is not None
+        ):
+            await digest_cursors.rewind(
+                session, o.subscriber_id, to=ref.after, only_from=ref.through
+            )
     await _to_digest(session, [o for o in outcomes if o.kind is OutcomeKind.RHYTHM], now)
 
 

@@ -29,6 +29,7 @@ from services.subscriptions.adapters.mail_reads import (
     active_ids_with_frequency,
     addressees,
     confirmation_context,
+    followed_since,
     reach_by_frequency,
     stream_recipients,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "addressees",
     "confirmation_context",
     "count_ledger",
+    "followed_since",
     "held_about",
     "ledger_page",
     "privacy_text",

@@ -23,6 +23,8 @@ from services.mailer.domain.ledger import (
     Batch,
     DeliveryKind,
     DeliveryStatus,
+    DigestReference,
+    decode_reference,
     encode_reference,
 )
 from services.mailer.domain.outcomes import NextStep
@@ -156,6 +158,23 @@ async def drop_open(
     if kinds is not None:
         query = query.where(Delivery.kind.in_(kinds))
     await session.execute(query)
+
+
+async def open_digest_starts(session: AsyncSession, subscriber_id: uuid.UUID) -> list[int]:
+    """Return where in the release log the person's digests not sent yet begin."""
+    rows = await session.scalars(
+        select(Delivery.reference).where(
+            Delivery.subscriber_id == subscriber_id,
+            Delivery.kind == DeliveryKind.DIGEST,
+            Delivery.status.in_(OPEN_STATUSES),
+        )
+    )
+    starts = []
+    for stored in rows.all():
+        reference = decode_reference(DeliveryKind.DIGEST, stored)
+        if isinstance(reference, DigestReference) and reference.after is not None:
+            starts.append(reference.after)
+    return starts
 
 
 async def forget_subscriber(session: AsyncSession, subscriber_id: uuid.UUID) -> None:

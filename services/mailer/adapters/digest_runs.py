@@ -8,17 +8,24 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.mailer.adapters import releases
 from services.mailer.adapters.tables import DigestRun
 from services.mailer.domain.ledger import DigestRunStatus
 from services.mailer.domain.periods import Period
 from shared.vocabulary import Frequency
 
 
-async def start(session: AsyncSession, period: Period, now: datetime) -> bool:
-    """Start or resume the period's run; False if it is done or another replica just began it."""
+async def start(session: AsyncSession, period: Period, now: datetime) -> int | None:
+    """Start or resume the period's run and return the last release its digests tell; None if
+    it is done or another replica just began it."""
     run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
     if run is not None:
-        return run.status != DigestRunStatus.DONE
+        if run.status == DigestRunStatus.DONE:
+            return None
+        if run.through_seq is None:  # begun before the release log existed
+            run.through_seq = await releases.last_before(session, period.end)
+        return run.through_seq
+    through = await releases.last_before(session, period.end)
     session.add(
         DigestRun(
             key=period.key,
@@ -28,13 +35,14 @@ async def start(session: AsyncSession, period: Period, now: datetime) -> bool:
             status=DigestRunStatus.RUNNING,
             started_at=now,
             deliveries=0,
+            through_seq=through,
         )
     )
     try:
         await session.flush()
     except IntegrityError:
-        return False  # another replica started it a moment ago and will finish it
-    return True
+        return None  # another replica started it a moment ago and will finish it
+    return through
 
 
 async def finish(session: AsyncSession, key: str, now: datetime, queued: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -60,9 +61,13 @@ class ChangeRecord(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(100))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # When an approved change's alerts and pending items were queued, so the desk can say it
+    # When an approved change's alerts were queued and it took its place in the release log, so the desk can say it
     # was sent rather than that it is being sent.
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the change is told (on arrival, or on approval): its place in the release log that
+    # digests read at run time (docs/decisions/0016). Held, rejected and minor ones have none.
+    release_seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @classmethod
     def of(
@@ -193,3 +198,25 @@ class DigestRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    # The last release this period's digests tell, fixed when the run starts so a resumed run
+    # takes the same changes (docs/decisions/0016).
+    through_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ReleaseCounter(Base):
+    """The one row that numbers releases: its lock makes their order the order they commit."""
+
+    __tablename__ = "mail_release_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DigestCursor(Base):
+    """How far in the release log a person's digests have told them (one row per person)."""
+
+    __tablename__ = "mail_digest_cursors"
+
+    subscriber_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    told_through: Mapped[int] = mapped_column(BigInteger)

@@ -80,17 +80,24 @@ class AlertReference:
 
 @dataclass(frozen=True, slots=True)
 class DigestReference:
-    """The period a digest covers; its changes are the pending items attached to it."""
+    """The period a digest covers and its window of the release log ``(after, through]``; its
+    other contents are the pending items attached to it (docs/decisions/0016)."""
 
     kind: ClassVar[DeliveryKind] = DeliveryKind.DIGEST
     frequency: Frequency
     start: datetime
     end: datetime
+    after: int | None = None  # None: a digest queued before the release log existed
+    through: int | None = None
 
     @classmethod
     def of(cls, period: Period) -> DigestReference:
         """Return the reference to a digest period."""
         return cls(period.frequency, period.start, period.end)
+
+    def window(self, after: int, through: int) -> DigestReference:
+        """Return the reference telling the release log's ``(after, through]``."""
+        return DigestReference(self.frequency, self.start, self.end, after, through)
 
     def period(self, tz: ZoneInfo) -> Period:
         """Return the period, shown in ``tz``."""
@@ -144,8 +151,11 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             return {}
         case AlertReference(change_id=change_id):
             return {"change_id": str(change_id)}
-        case DigestReference(frequency=frequency, start=start, end=end):
-            return {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
+        case DigestReference(frequency=frequency, start=start, end=end, after=after, through=t):
+            stored = {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
+            if after is not None and t is not None:
+                stored |= {"after": str(after), "through": str(t)}
+            return stored
         case TopicEndedReference(slug=slug):
             return {"slug": slug}
         case PageRemovedReference(url=url, title=title, topics=topics, moved_to=moved_to):
@@ -167,6 +177,8 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
         Frequency(v["frequency"]),
         datetime.fromisoformat(v["start"]),
         datetime.fromisoformat(v["end"]),
+        int(v["after"]) if "after" in v else None,
+        int(v["through"]) if "through" in v else None,
     ),
     DeliveryKind.TOPIC_ENDED: lambda v: TopicEndedReference(v["slug"]),
     DeliveryKind.PAGE_REMOVED: lambda v: PageRemovedReference(

@@ -56,9 +56,14 @@ class ConfirmationContext:
 
 
 async def stream_recipients(
-    session: AsyncSession, topics: Collection[str], *, batch_size: int = 2000
+    session: AsyncSession,
+    topics: Collection[str],
+    *,
+    batch_size: int = 2000,
+    frequencies: Collection[str] | None = None,
 ) -> AsyncIterator[list[Recipient]]:
-    """Yield the active subscribers of any of ``topics``, one row per person, in batches."""
+    """Yield the active subscribers of any of ``topics`` (of ``frequencies``, if given), one row
+    per person, in batches."""
     last: uuid.UUID | None = None
     wanted = sorted(set(topics))
     while True:
@@ -73,6 +78,8 @@ async def stream_recipients(
             .order_by(Subscription.subscriber_id, Subscription.topic)
             .limit(batch_size)
         )
+        if frequencies is not None:
+            query = query.where(Subscriber.frequency.in_(sorted(frequencies)))
         if last is not None:
             query = query.where(Subscription.subscriber_id > last)
         rows = (await session.execute(query)).all()
@@ -96,6 +103,26 @@ async def stream_recipients(
         last = rows[-1][0]
         if not complete:
             return
+
+
+async def followed_since(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, datetime]]:
+    """Return each person's open topics with the time they began following each.
+
+    A digest built at run time tells a person only the changes of a topic released since then.
+    """
+    since: dict[uuid.UUID, dict[str, datetime]] = {}
+    if not ids:
+        return since
+    rows = await session.execute(
+        select(Subscription.subscriber_id, Subscription.topic, Subscription.started_at).where(
+            Subscription.subscriber_id.in_(list(ids)), Subscription.ended_at.is_(None)
+        )
+    )
+    for subscriber_id, topic, started_at in rows.all():
+        since.setdefault(subscriber_id, {})[topic] = started_at
+    return since
 
 
 async def reach_by_frequency(session: AsyncSession, topics: Collection[str]) -> dict[str, int]:

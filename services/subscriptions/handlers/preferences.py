@@ -128,6 +128,7 @@ async def update_preferences(
             return None
         now = deps.clock.now()
         current = await uow.subscriptions.open(person.id)
+        previous_frequency = person.frequency
         change = change_preferences(
             person,
             current,
@@ -168,6 +169,7 @@ async def update_preferences(
                     topics=tuple(sorted(change.wanted)),
                     frequency=person.frequency,
                     language=Language.of(person.language),
+                    previous_frequency=previous_frequency,
                 )
             )
         answer = await _preferences_of(uow, person)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from services.mailer import command_api, fanout, read_api
 from services.mailer.adapters import deliveries
-from services.mailer.adapters.tables import Delivery, PendingItem
+from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.mailer.domain.ledger import Batch
 from services.mailer.entrypoints import consumers
 from services.mailer.entrypoints.consumers import CONSUMER
@@ -76,10 +76,13 @@ async def _alerts_per_person(harness: Harness, change_id: uuid.UUID) -> list[int
         return list(counts.all())
 
 
-async def _pending(harness: Harness, change_id: uuid.UUID) -> int:
+async def _released(harness: Harness, change_id: uuid.UUID) -> int:
+    """Return 1 if the change has its place in the release log the digests read, else 0."""
     async with harness.runtime.sessions() as session:
         count = await session.scalar(
-            select(func.count()).select_from(PendingItem).where(PendingItem.change_id == change_id)
+            select(func.count())
+            .select_from(ChangeRecord)
+            .where(ChangeRecord.id == change_id, ChangeRecord.release_seq.is_not(None))
         )
     return int(count or 0)
 
@@ -89,14 +92,14 @@ async def test_the_decision_queues_nothing_itself_and_a_redelivered_event_fans_o
 ) -> None:
     harness, event = approved
     assert await _alerts_per_person(harness, event.change_id) == []
-    assert await _pending(harness, event.change_id) == 0
+    assert await _released(harness, event.change_id) == 0
 
     await harness.relay()
     await harness.runtime.bus.publish(event)  # the broker delivers it again
     await harness.runtime.bus.publish(event)
 
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _pending(harness, event.change_id) == 1, "the daily person, once"
+    assert await _released(harness, event.change_id) == 1, "one place, read once by digests"
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(IMMEDIATE)
 
@@ -170,13 +173,13 @@ async def test_a_fan_out_cut_short_rolls_back_and_completes_once_on_redelivery(
         await harness.runtime.bus.publish(event)
     assert len(calls) == 2, "the first batch was queued before the failure"
     assert await _alerts_per_person(harness, event.change_id) == [], "rolled back whole"
-    assert await _pending(harness, event.change_id) == 0
+    assert await _released(harness, event.change_id) == 0
 
     monkeypatch.setattr(deliveries, "queue", real_queue)
     await harness.runtime.bus.publish(event)  # redelivered after the failure
     await harness.runtime.bus.publish(event)  # and once more
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _pending(harness, event.change_id) == 1
+    assert await _released(harness, event.change_id) == 1
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(IMMEDIATE)
 
@@ -221,4 +224,4 @@ async def test_over_rabbitmq_the_approval_fans_out_once_however_often_it_arrives
         await bus.stop()
         await asyncio.wait_for(delete_topology(BROKER_URL, namespace, {CONSUMER}), timeout=30)
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _pending(harness, event.change_id) == 1
+    assert await _released(harness, event.change_id) == 1

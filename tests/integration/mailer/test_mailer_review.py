@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from services.admin import catalogue as admin_catalogue
 from services.admin import handlers as admin_handlers
 from services.mailer import command_api, read_api
-from services.mailer.adapters.tables import PendingItem
+from services.mailer.adapters.tables import ChangeRecord
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
 from tests.integration.mailer.harness import CATALOGUE, Harness, at, on
@@ -54,10 +54,13 @@ async def _review_mode(harness: Harness) -> None:
     await harness.relay()
 
 
-async def _pending(harness: Harness, change_id: uuid.UUID) -> int:
+async def _released(harness: Harness, change_id: uuid.UUID) -> int:
+    """Return 1 if the change has its place in the release log the digests read, else 0."""
     async with harness.runtime.sessions() as session:
         count = await session.scalar(
-            select(func.count()).select_from(PendingItem).where(PendingItem.change_id == change_id)
+            select(func.count())
+            .select_from(ChangeRecord)
+            .where(ChangeRecord.id == change_id, ChangeRecord.release_seq.is_not(None))
         )
     return int(count or 0)
 
@@ -93,7 +96,7 @@ async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_not
     event = await harness.change("Ny veileder", summary="Generert sammendrag.")
     await harness.send_all()
     assert harness.received() == [], "a change of a review source waits on the desk"
-    assert await _pending(harness, event.event_id) == 0
+    assert await _released(harness, event.event_id) == 0
     async with harness.runtime.sessions() as session:
         desk = await read_api.changes_on_desk(session)
         feed = await read_api.topic_changes(session, "norge-i-verden")
@@ -111,7 +114,7 @@ async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_not
     assert body is not None
     text = body.get_content()
     assert "Fristen er flyttet." in text and "Generert sammendrag." not in text
-    assert await _pending(harness, event.event_id) == 1, "the daily person gets it in a digest"
+    assert await _released(harness, event.event_id) == 1, "the daily person gets it in a digest"
 
     with pytest.raises(command_api.ReviewRefused) as refused:
         await _decide(harness, event.event_id, "approve", 1, "Igjen")
@@ -133,7 +136,7 @@ async def test_a_minor_change_alerts_nobody_and_is_recorded(reviewed: Harness) -
     assert decided.status == "minor"
     await harness.send_all()
     assert harness.received() == []
-    assert await _pending(harness, event.event_id) == 0
+    assert await _released(harness, event.event_id) == 0
     async with harness.runtime.sessions() as session:
         recorded = await read_api.change_on_desk(session, event.event_id)
         assert await read_api.topic_changes(session, "norge-i-verden") == []

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from services.mailer.adapters.tables import PendingItem
+from services.mailer.adapters.tables import DigestCursor
 from services.subscriptions.adapters.tables import ConsentRecord
 from shared.events import ContentChanged
 from shared.logs import configure_logging
@@ -202,7 +202,7 @@ async def test_erasure_leaves_the_address_nowhere(
             await _settled(h)
             h.clock.advance(timedelta(minutes=1))
             await _changed(h, TOPIC, "Norge i verden, igjen")
-            assert await h.count(PendingItem) == 1
+            assert await h.count(DigestCursor) == 1  # their place in the release log
             snapshots.append(await _ledger_snapshot(h))
 
             # The search does find the address while it is still there.
@@ -221,7 +221,7 @@ async def test_erasure_leaves_the_address_nowhere(
             assert "Det vi beholder" in erased.text  # what is kept, and why
             await _settled(h)
             snapshots.append(await _ledger_snapshot(h))
-            assert await h.count(PendingItem) == 0  # pending mail dropped
+            assert await h.count(DigestCursor) == 0  # their place in the release log dropped
 
             dump = await _dump(h)
             for table in metadata().tables:
