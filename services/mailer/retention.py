@@ -9,6 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters import bulletins, changes, deliveries
 
+# Digests read released changes at run time (docs/decisions/0016): a change is kept at least
+# as long as a weekly digest, or one made up after a further week down, may still tell it.
+DIGEST_REACH = timedelta(days=15)
+
 
 async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int) -> dict[str, int]:
     """Delete finished deliveries, and changes and bulletins no digest still owes, past
@@ -16,6 +20,6 @@ async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int)
     cutoff = now - timedelta(days=keep_days)
     return {
         "deliveries": await deliveries.purge_finished(session, cutoff),
-        "changes": await changes.purge_unreferenced(session, cutoff),
+        "changes": await changes.purge_unreferenced(session, min(cutoff, now - DIGEST_REACH)),
         "bulletins": await bulletins.purge_unreferenced(session, cutoff),
     }
