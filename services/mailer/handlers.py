@@ -99,9 +99,9 @@ async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApprov
     """Tell an approved change to its topics' followers, as an automatic one is told on arrival.
 
     Once: the bus's inbox skips a redelivered event, and the ledger's unique key and the change's
-    one place in the release log refuse a second fan-out; a fan-out cut short rolls back whole and runs again. The change
-    is read again first: an event for a change that is not stored (purged) or not approved is
-    logged and acknowledged, as retrying it could never succeed.
+    one place in the release log refuse a second fan-out; a fan-out cut short rolls back whole
+    and runs again. The change is read again first: an event for a change that is not stored
+    (purged) or not approved is logged and acknowledged, as retrying it could never succeed.
     """
     change = await reviews.stored(session, event.change_id)
     if change is None:

@@ -61,8 +61,8 @@ class ChangeRecord(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(100))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # When an approved change's alerts were queued and it took its place in the release log, so the desk can say it
-    # was sent rather than that it is being sent.
+    # When an approved change's alerts were queued and it took its place in the release log, so
+    # the desk can say it was sent rather than that it is being sent.
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set when the change is told (on arrival, or on approval): its place in the release log that
     # digests read at run time (docs/decisions/0016). Held, rejected and minor ones have none.

@@ -132,7 +132,7 @@ async def test_an_approval_of_a_change_not_stored_is_logged_and_acknowledged(
         await harness.runtime.bus.publish(unknown)  # no exception: acknowledged, not retried
     assert f"approved change {unknown.change_id} is not stored" in caplog.text
     assert await _alerts_per_person(harness, unknown.change_id) == []
-    assert await _pending(harness, unknown.change_id) == 0
+    assert await _released(harness, unknown.change_id) == 0
 
 
 async def test_an_approval_event_for_a_change_still_held_sends_nothing(
