@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.distributed.topology import Plan, Topology, publish_pages, seed, write_catalogue
+from tests.support.broker import BROKER_URL, delete_topology
 from tests.support.private_servers import (
     PrivatePostgres,
     PrivateRabbitMq,
@@ -59,13 +60,15 @@ def build_topology(tmp_path: Path, site: FixtureSite, smtp: SmtpServer) -> Itera
     yield build
     for topology in built:
         topology.stop_all()
+        if topology.broker_url == BROKER_URL:  # a private broker goes with its files
+            asyncio.run(asyncio.wait_for(delete_topology(BROKER_URL, topology.namespace), 30))
 
 
 @pytest.fixture
 def shared_broker_url() -> str:
     """Return the machine's RabbitMQ (each topology uses its own namespace on it)."""
     require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
-    return "amqp://guest:guest@127.0.0.1:5672/"
+    return BROKER_URL
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,10 @@ import httpx
 import pytest
 
 from tests.e2e.test_walking_skeleton import ADDED, CATALOGUE, PAGE, SECOND
+from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import subscribe_and_confirm, wait_until
 from tests.support.reports import arf, dsn, send_report
-from tests.support.services import fresh_postgres_database, reachable, require
+from tests.support.services import fresh_postgres_database
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import Received, SmtpServer
 from tests.support.varsel_process import VarselProcess, free_port
@@ -75,13 +75,8 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]
             processes[0].start()
             yield Running(processes[0].base_url, listener, processes, site, smtp)
             return
-        require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
-        with fresh_postgres_database() as url:
-            env |= {
-                "VARSEL_DATABASE_URL": url,
-                "VARSEL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
-                "VARSEL_BROKER_NAMESPACE": f"varsel-e2e-{uuid.uuid4().hex[:8]}",
-            }
+        with fresh_postgres_database() as url, rabbitmq_namespace() as broker:
+            env |= {"VARSEL_DATABASE_URL": url, **broker}
             for service in ("subscriptions", "mailer", "watcher", "bounces"):
                 (tmp_path / service).mkdir()
             public = VarselProcess(tmp_path / "subscriptions", env, "subscriptions")
@@ -92,9 +87,13 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]
                 VarselProcess(tmp_path / "bounces", {**env, **listening}, "bounces"),
                 VarselProcess(tmp_path / "watcher", env, "watcher"),
             ]
-            for process in processes:  # consumers first, so their queues exist
-                process.start()
-            yield Running(public.base_url, listener, processes, site, smtp)
+            try:
+                for process in processes:  # consumers first, so their queues exist
+                    process.start()
+                yield Running(public.base_url, listener, processes, site, smtp)
+            finally:  # before the database and the namespace go
+                for process in processes:
+                    process.stop()
     finally:
         for process in processes:
             process.stop()

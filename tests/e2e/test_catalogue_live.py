@@ -7,7 +7,6 @@ with the same environment, as an operator or a pipeline would.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.broker import rabbitmq_namespace
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
 from tests.support.varsel_process import VarselProcess, varsel_command
@@ -121,17 +121,12 @@ def test_two_watchers_share_a_new_source_polling_it_once_per_interval(
 ) -> None:
     require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
     interval = 3
-    with fresh_postgres_database() as database_url:
+    with fresh_postgres_database() as database_url, rabbitmq_namespace("varsel-cat") as broker:
         config = tmp_path / "varsel.toml"
         config.write_text(
             _catalogue(site.base_url, with_new=False, interval=f"{interval}s"), encoding="utf-8"
         )
-        env = {
-            "VARSEL_DATABASE_URL": database_url,
-            "VARSEL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
-            "VARSEL_BROKER_NAMESPACE": f"varsel-cat-{uuid.uuid4().hex[:8]}",
-            "VARSEL_CONFIG": str(config),
-        }
+        env = {"VARSEL_DATABASE_URL": database_url, "VARSEL_CONFIG": str(config), **broker}
         watchers = []
         for n in (1, 2):
             workdir = tmp_path / f"watcher-{n}"

@@ -9,7 +9,6 @@ public pages and the real confirmation mail, and the alert arrives at a real SMT
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -23,8 +22,9 @@ from services.mailer.domain.wording import quote
 from tests.browser.admin_support import sign_in_at
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import browser, page, requests_seen
+from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import subscribe_and_confirm, text_of, wait_until
-from tests.support.services import fresh_postgres_database, reachable, require
+from tests.support.services import fresh_postgres_database
 from tests.support.site import FixtureSite
 from tests.support.smtp import Received, SmtpServer
 from tests.support.varsel_process import VarselProcess, create_admin
@@ -62,6 +62,13 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def broker() -> Iterator[dict[str, str]]:
+    """A RabbitMQ namespace of the test's own, deleted after its processes have stopped."""
+    with rabbitmq_namespace("varsel-e2e16") as settings:
+        yield settings
 
 
 @pytest.fixture
@@ -170,9 +177,13 @@ def test_an_editor_adds_a_source_and_its_change_reaches_a_subscriber(
 @pytest.mark.postgres
 @pytest.mark.rabbitmq
 def test_two_watchers_share_a_source_an_editor_adds_polling_it_once_per_interval(
-    tmp_path: Path, site: FixtureSite, smtp: SmtpServer, postgres_url: str, page: Page
+    tmp_path: Path,
+    site: FixtureSite,
+    smtp: SmtpServer,
+    postgres_url: str,
+    broker: dict[str, str],
+    page: Page,
 ) -> None:
-    require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
     interval = 2
     # The site answers slowly, so every poll is under way through two of the other watcher's
     # one-second ticks: without the claim's lock and lease, it would fetch the page too.
@@ -181,8 +192,7 @@ def test_two_watchers_share_a_source_an_editor_adds_polling_it_once_per_interval
     env = {
         **_environment(tmp_path, smtp),
         "VARSEL_DATABASE_URL": postgres_url,
-        "VARSEL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
-        "VARSEL_BROKER_NAMESPACE": f"varsel-e2e16-{uuid.uuid4().hex[:8]}",
+        **broker,
     }
     processes = _start_apart(tmp_path, env)
     public, admin, watchers = processes[1], processes[2], processes[3:]

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import hidden_fields, subscribe_and_confirm, wait_until
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
@@ -280,13 +280,8 @@ def test_a_check_through_the_admin_reaches_a_watcher_of_its_own_on_rabbitmq(
     catalogue = CATALOGUE.format(url=page_url, reviewed=f"{site.base_url}/til-vurdering")
     config.write_text(catalogue, encoding="utf-8")
     processes: list[VarselProcess] = []
-    with fresh_postgres_database() as url:
-        env = {
-            "VARSEL_DATABASE_URL": url,
-            "VARSEL_CONFIG": str(config),
-            "VARSEL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
-            "VARSEL_BROKER_NAMESPACE": f"varsel-e2e-{uuid.uuid4().hex[:8]}",
-        }
+    with fresh_postgres_database() as url, rabbitmq_namespace() as broker:
+        env = {"VARSEL_DATABASE_URL": url, "VARSEL_CONFIG": str(config), **broker}
         for service in ("admin", "watcher"):
             (tmp_path / service).mkdir()
         staff = VarselProcess(tmp_path / "admin", env, "admin", name="admin")

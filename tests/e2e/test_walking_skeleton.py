@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import csrf, hidden_fields, link_in, wait_until
-from tests.support.services import fresh_postgres_database, reachable, require
+from tests.support.services import fresh_postgres_database
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess
@@ -78,15 +78,12 @@ def mode(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Mode]:
     if request.param == "sqlite":
         yield Mode(f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}", {})
         return
-    broker: dict[str, str] = {}
     if request.param == "distributed":
-        require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
-        broker = {
-            "VARSEL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
-            "VARSEL_BROKER_NAMESPACE": f"varsel-e2e-{uuid.uuid4().hex[:8]}",
-        }
+        with rabbitmq_namespace() as broker, fresh_postgres_database() as url:
+            yield Mode(url, broker)
+        return
     with fresh_postgres_database() as url:
-        yield Mode(url, broker)
+        yield Mode(url, {})
 
 
 def _start(

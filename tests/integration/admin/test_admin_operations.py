@@ -18,7 +18,7 @@ from services.watcher.domain.news import diff_url
 from shared.clock import FrozenClock
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, running, sign_in
-from tests.integration.bus.conftest import BROKER_URL
+from tests.support.broker import BROKER_URL, delete_topology
 from tests.support.services import reachable, require
 
 # A Tuesday morning in Oslo, after the daily run at 07:00 local time.
@@ -185,5 +185,5 @@ async def test_dead_letters_are_shown_only_when_the_bus_keeps_them(
         assert "Meldinger i feilkøen (dead-letter): <strong" in page
         assert '<strong id="dead-letters">1</strong>' in page
     finally:
-        await channel.queue_delete(dead_queue)
         await connection.close()
+        await delete_topology(BROKER_URL, namespace)

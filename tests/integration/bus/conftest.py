@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-import aio_pika
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,9 +17,8 @@ from shared.db import create_engine, session_factory
 from shared.inbox import ProcessedEvent
 from shared.rabbitmq import RabbitMqBus
 from shared.schema import upgrade_async
+from tests.support.broker import BROKER_URL, delete_topology
 from tests.support.services import reachable, require
-
-BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 15.0) -> None:
@@ -69,22 +67,6 @@ class MakeBus(Protocol):
     def __call__(
         self, sessions: async_sessionmaker[AsyncSession], **kwargs: Any
     ) -> RabbitMqBus: ...
-
-
-async def delete_topology(url: str, namespace: str, consumers: set[str]) -> None:
-    """Delete a test's exchanges and queues so the broker stays clean."""
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        for consumer in consumers:
-            await channel.queue_delete(f"{namespace}.{consumer}")
-            await channel.queue_delete(f"{namespace}.{consumer}.dead")
-        await channel.queue_delete(f"{namespace}.unrouted")
-        await channel.exchange_delete(f"{namespace}.unrouted")
-        await channel.exchange_delete(f"{namespace}.events")
-        await channel.exchange_delete(f"{namespace}.dead")
-    finally:
-        await connection.close()
 
 
 @pytest.fixture

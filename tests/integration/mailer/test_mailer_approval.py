@@ -25,9 +25,10 @@ from services.mailer.entrypoints.consumers import CONSUMER
 from shared.events import ChangeApproved, decode_event
 from shared.outbox import OutboxRelay, OutboxRow
 from shared.rabbitmq import RabbitMqBus
-from tests.integration.bus.conftest import BROKER_URL, delete_topology, eventually
+from tests.integration.bus.conftest import eventually
 from tests.integration.mailer.harness import Harness, on
 from tests.integration.mailer.test_mailer_review import _review_mode
+from tests.support.broker import BROKER_URL, delete_topology
 from tests.support.services import reachable, require
 
 IMMEDIATE = ("kari@example.org", "per@example.org", "liv@example.org")
