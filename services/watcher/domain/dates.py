@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from datetime import date
+from itertools import accumulate
 
 MONTHS: dict[str, int] = {
     "januar": 1, "january": 1, "jan": 1,
@@ -75,6 +77,19 @@ LABEL_WORDS = _first_words(PUBLISHED_LABEL) | _first_words(UPDATED_LABEL)
 def has_label_word(text: str) -> bool:
     """Tell whether text holds a word that starts a date label (a date phrase may follow)."""
     return any(word in text for word in LABEL_WORDS)
+
+
+def texts_with_label_words(texts: Sequence[str]) -> set[int]:
+    """Return the indexes of the texts that hold a label word (has_label_word of each).
+
+    One scan over the texts joined: a page has dozens of blocks and few labels, so a search
+    per label word over all of them costs a fraction of a search per word in every block.
+    """
+    joined = "\x00".join(texts)  # no label word holds NUL, so none spans two texts
+    if not has_label_word(joined):
+        return set()
+    ends = list(accumulate(len(text) + 1 for text in texts))  # where each text's NUL falls
+    return {bisect_right(ends, at) for at in _label_starts(joined)}
 
 
 def _label_starts(text: str) -> list[int]:

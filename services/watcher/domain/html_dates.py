@@ -43,6 +43,11 @@ def visible_text(scope: etree._Element) -> list[str]:
     """Return the text nodes under scope that a reader sees, in document order."""
     if any(a.tag in _HIDDEN for a in scope.iterancestors()):
         return []
+    tag = scope.tag
+    if isinstance(tag, str) and tag not in _HIDDEN and next(scope.iter(*_HIDDEN), None) is None:
+        # Nothing hidden below (most article containers, many whole pages): lxml's own walk,
+        # in C, yields the same text nodes in the same order, at a fraction of the cost.
+        return list(scope.itertext())
     parts: list[str] = []
 
     # A recursive walk costs a fraction of the equivalent XPath's ancestor tests per node.

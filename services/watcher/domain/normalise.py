@@ -6,7 +6,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from services.watcher.domain.dates import DATE_LABEL, DATE_PHRASE_RE, has_label_word
+from services.watcher.domain.dates import (
+    DATE_LABEL,
+    DATE_PHRASE_RE,
+    has_label_word,
+    texts_with_label_words,
+)
 
 # Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
 # zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
@@ -143,13 +148,13 @@ def clean_blocks(
     seen: set[str] = set()
     pairs = list(raw)
     texts = normalise_texts([text for text, _ in pairs])
-    # One search over all blocks: a label word found nowhere in their joined text is in none.
-    labelled = has_label_word(_JOIN.join(texts))
-    for text, (_, is_heading) in zip(texts, pairs, strict=True):
-        block = strip_date_phrases(text, labelled=labelled)
+    # One search over all blocks for the few that hold a label word, not one per block.
+    labelled = texts_with_label_words(texts)
+    for index, (text, (_, is_heading)) in enumerate(zip(texts, pairs, strict=True)):
+        block = strip_date_phrases(text, labelled=index in labelled)
         if not block or is_boilerplate(block):
             continue
-        if any(p.search(block) for p in ignore):
+        if ignore and any(p.search(block) for p in ignore):
             continue
         # Pages repeat their lead paragraph and PDFs their footnote URLs; once is enough.
         # Headings and short lines («Les mer») legitimately repeat, so they are kept.

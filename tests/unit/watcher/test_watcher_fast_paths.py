@@ -6,6 +6,7 @@ an upgrade; so each shortcut is checked against its plain definition on awkward 
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 import unicodedata
@@ -151,6 +152,15 @@ def test_boilerplate_equals_its_definition(text: str) -> None:
     assert is_boilerplate(text) == expected
 
 
+def test_texts_with_label_words_are_those_that_hold_one() -> None:
+    texts = [*SAMPLES, "Sist", "Publiser", "NUL\x00Publisert", "Oppdatert\x00", "", "Endret"]
+    expected = {i for i, text in enumerate(texts) if dates.has_label_word(text)}
+    assert dates.texts_with_label_words(texts) == expected
+    # A word split across two texts is in neither.
+    assert dates.texts_with_label_words(["Publi", "sert", "x"]) == set()
+    assert dates.texts_with_label_words([]) == set()
+
+
 def test_every_label_starts_with_a_searched_word() -> None:
     for label in (PUBLISHED_LABEL, UPDATED_LABEL):
         for alternative in label.removeprefix("(?:").removesuffix(")").split("|"):
@@ -218,8 +228,21 @@ def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
     assert chrome == _CHROME_BY_XPATH(tree, pattern=extract_html._CHROME_CLASS)
     phrases = [t for t in extract_html._TEXT_XPATH(tree) if extract_html._PHRASE_RE.match(t)]
     assert phrases == _PHRASES_BY_XPATH(tree, pattern=extract_html._PHRASE_PATTERN)
-    for scope in [tree, *tree.iter("main", "article", "script", "noscript")]:
+    # Every element: scopes with hidden elements below take the walk, the others lxml's own.
+    for scope in tree.iter():
         assert visible_text(scope) == [str(t) for t in _VISIBLE_BY_XPATH(scope)]
+
+
+def test_visible_text_skips_hidden_elements_but_keeps_their_tails() -> None:
+    tree = extract_html._parse(
+        b"<html><body><div><p>Publisert<script>var x;</script> 3. mars 2024</p>"
+        b"<noscript><p>Skru p\xc3\xa5 JavaScript</p></noscript>Hale</div></body></html>",
+        None,
+    )
+    div = tree.find(".//div")
+    assert visible_text(div) == ["Publisert", " 3. mars 2024", "Hale"]
+    assert visible_text(div.find("p")) == ["Publisert", " 3. mars 2024"]
+    assert visible_text(div.find(".//script")) == []
 
 
 _CASES: list[dict[str, Any]] = tomllib.loads(
@@ -248,6 +271,18 @@ def _page_bodies() -> list[Any]:
         bodies.append((case["name"], text.encode(), options))
     bodies.append(("form controls", _FORM_CONTROLS.encode(), {}))
     return [pytest.param(body, options, id=name) for name, body, options in bodies]
+
+
+@pytest.mark.parametrize(("body", "options"), _page_bodies())
+def test_trafilatura_finds_the_same_body_whatever_the_output_format(
+    body: bytes, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "xml" hands back the body without rendering it as text; what is read from it is the same.
+    fast = parse_content("page", body, **options)
+    rendered = copy.copy(extract_html._TRAFILATURA_OPTIONS)
+    rendered.format = "python"
+    monkeypatch.setattr(extract_html, "_TRAFILATURA_OPTIONS", rendered)
+    assert parse_content("page", body, **options) == fast
 
 
 @pytest.mark.parametrize(("body", "options"), _page_bodies())
