@@ -1,12 +1,16 @@
-"""SMTP servers that misbehave on purpose: drop the connection mid-DATA, or come up late."""
+"""SMTP servers that misbehave on purpose (drop the connection mid-DATA, come up late), and a
+sender that stops at a gate before each mail."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from services.mailer.adapters.senders import HandOver, MailSender
 from tests.support.smtp import Mailbox
 
 
@@ -51,3 +55,32 @@ class LoopbackSmtp:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+class GatedSender:
+    """Waits at a gate before passing each mail on to a real sender, like a process stalled
+    mid-send: a test acts while the mail is in a worker's hand."""
+
+    def __init__(self, inner: MailSender) -> None:
+        self.inner = inner
+        self.reached = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        *,
+        hand_over: HandOver | None = None,
+        owner: uuid.UUID | None = None,
+    ) -> None:
+        self.reached.set()
+        await self.gate.wait()
+        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+
+    async def forget(self, owner: uuid.UUID) -> int:
+        return await self.inner.forget(owner)
+
+    async def close(self) -> None:
+        await self.inner.close()

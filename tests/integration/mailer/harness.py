@@ -20,12 +20,14 @@ from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.model import Frequency, SignupForm
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.subscriptions.entrypoints import consumers
 from shared.clock import FrozenClock
 from shared.events import BulletinPublished, ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
+from shared.vocabulary import Frequency as VocabularyFrequency
 from tests.support.notices import NOTICES
 from tests.support.smtp import Mailbox, Received
 
@@ -154,18 +156,60 @@ class Harness:
         await self.relay()
         return outcome.subscriber_id
 
+    async def change_frequency(
+        self,
+        subscriber_id: uuid.UUID,
+        frequency: Frequency,
+        topics: Iterable[str] = ("norge-i-verden",),
+        *,
+        relay: bool = True,
+    ) -> None:
+        """Let a person change their rhythm on the manage page, and deliver the event."""
+        token = self.runtime.signer.sign("manage", subscriber_id, self.clock.now())
+        saved = await handlers.update_preferences(
+            self.uow(),
+            self.deps,
+            token,
+            topics=list(topics),
+            frequency=VocabularyFrequency(frequency),
+        )
+        assert saved is not None
+        if relay:
+            await self.relay()
+
+    async def end_all(self, subscriber_id: uuid.UUID) -> None:
+        """Let a person end all their alerts with the link in a mail (not relayed)."""
+        assert await handlers.unsubscribe(
+            self.uow(),
+            self.deps,
+            self.runtime.signer.sign("unsubscribe", subscriber_id, self.clock.now()),
+            purposes=("unsubscribe",),
+            topics=None,
+            route=UnsubscribeRoute.LINK,
+        )
+
+    async def erase(self, subscriber_id: uuid.UUID) -> None:
+        """Let a person end everything and delete their address with a link (not relayed)."""
+        assert await handlers.erase(
+            self.uow(),
+            self.deps,
+            self.runtime.signer.sign("unsubscribe", subscriber_id, self.clock.now()),
+            purposes=("unsubscribe",),
+            route=UnsubscribeRoute.LINK,
+        )
+
     async def seeded(self) -> None:
         """Send the confirmation mails and forget them, so tests see only what follows."""
         await self.send_all()
         with self.mailbox.lock:
             self.mailbox.messages.clear()
 
-    async def change(
+    def change_event(
         self, title: str, topics: Iterable[str] = ("norge-i-verden",), **fields: Any
     ) -> ContentChanged:
-        """Let the watcher report a change now (through the outbox) and deliver it."""
+        """Return the event of a change the watcher finds now."""
         slug = next(iter(topics))
-        event = ContentChanged(
+        return ContentChanged(
             source_id=fields.pop("source_id", 1),
             source_url=f"https://www.fhi.no/{slug}/",
             kind="page",
@@ -176,6 +220,12 @@ class Harness:
             occurred_at=self.clock.now(),
             **fields,
         )
+
+    async def change(
+        self, title: str, topics: Iterable[str] = ("norge-i-verden",), **fields: Any
+    ) -> ContentChanged:
+        """Let the watcher report a change now (through the outbox) and deliver it."""
+        event = self.change_event(title, topics, **fields)
         async with self.runtime.sessions() as session, session.begin():
             await record(session, event)
         await self.relay()

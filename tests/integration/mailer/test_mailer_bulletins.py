@@ -10,8 +10,6 @@ from services.admin import handlers as admin_handlers
 from services.mailer import handlers as mailer_handlers
 from services.mailer.adapters import bulletins
 from services.mailer.retention import purge_deliveries
-from services.subscriptions import handlers
-from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.events import BulletinTestRequested
 from shared.outbox import record
 from tests.integration.mailer.harness import Harness
@@ -114,22 +112,8 @@ async def test_people_who_left_before_the_send_get_nothing(harness: Harness) -> 
     await harness.seeded()
     await harness.bulletin("Siste nytt", urgent=True)
     # Queued, not yet sent: one ends every alert, one erases the address.
-    sign, now = harness.runtime.signer.sign, harness.clock.now()
-    assert await handlers.unsubscribe(
-        harness.uow(),
-        harness.deps,
-        sign("unsubscribe", gone, now),
-        purposes=("unsubscribe",),
-        topics=None,
-        route=UnsubscribeRoute.LINK,
-    )
-    assert await handlers.erase(
-        harness.uow(),
-        harness.deps,
-        sign("unsubscribe", erased, now),
-        purposes=("unsubscribe",),
-        route=UnsubscribeRoute.LINK,
-    )
+    await harness.end_all(gone)
+    await harness.erase(erased)
     for _ in range(50):  # send without relaying events, so only the send-time check can stop it
         if not await harness.mailer.worker.send_due():
             break

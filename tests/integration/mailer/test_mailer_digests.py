@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,9 +12,6 @@ from sqlalchemy import select
 from services.mailer.adapters.tables import DigestRun
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.periods import Period
-from services.subscriptions import handlers
-from services.subscriptions.domain.vocabulary import UnsubscribeRoute
-from shared.vocabulary import Frequency
 from tests.integration.mailer.harness import Harness, at, on
 
 ADDRESS = "kari@example.org"
@@ -235,26 +231,13 @@ async def test_a_made_up_digest_states_a_window_that_holds_its_changes(harness: 
     ]
 
 
-async def _change_frequency(harness: Harness, subscriber_id: uuid.UUID, frequency: str) -> None:
-    token = harness.runtime.signer.sign("manage", subscriber_id, harness.clock.now())
-    saved = await handlers.update_preferences(
-        harness.uow(),
-        harness.deps,
-        token,
-        topics=["norge-i-verden"],
-        frequency=Frequency(frequency),
-    )
-    assert saved is not None
-    await harness.relay()
-
-
 @on("sqlite")
 async def test_daily_to_weekly_moves_pending_items_to_the_weekly_digest(harness: Harness) -> None:
     harness.clock.set(at("2026-11-18T10:00:00+00:00"))  # a Wednesday
     subscriber_id = await harness.subscribe(ADDRESS, frequency="daily")
     await harness.seeded()
     await harness.change("Endring 1")
-    await _change_frequency(harness, subscriber_id, "weekly")
+    await harness.change_frequency(subscriber_id, "weekly")
     harness.clock.set(at("2026-11-19T06:00:00+00:00"))
     await digest_now(harness)
     assert titles(harness) == [], "no daily digest any more"
@@ -270,7 +253,7 @@ async def test_immediate_to_daily_turns_a_queued_alert_into_a_digest_item(
     subscriber_id = await harness.subscribe(ADDRESS)
     await harness.seeded()
     await harness.change("Endring 1")  # an alert is queued, not yet sent
-    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.change_frequency(subscriber_id, "daily")
     await harness.send_all()
     assert harness.received() == [], "the alert is not sent to someone who now wants digests"
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
@@ -289,11 +272,11 @@ async def test_immediate_to_daily_and_back_sends_the_change_once(
     subscriber_id = await harness.subscribe(ADDRESS)
     await harness.seeded()
     await harness.change("Endring 1")  # an alert is queued
-    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.change_frequency(subscriber_id, "daily")
     if attempted:
         await harness.send_all()  # the alert meets the new rhythm and becomes a digest item
         assert harness.received() == []
-    await _change_frequency(harness, subscriber_id, "immediate")
+    await harness.change_frequency(subscriber_id, "immediate")
     await harness.send_all()
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
     await digest_now(harness)
@@ -306,14 +289,14 @@ async def test_daily_to_immediate_and_back_twice_sends_the_change_once(harness: 
     subscriber_id = await harness.subscribe(ADDRESS, frequency="daily")
     await harness.seeded()
     await harness.change("Endring 1")  # a pending digest item
-    await _change_frequency(harness, subscriber_id, "immediate")  # the item becomes an alert
-    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.change_frequency(subscriber_id, "immediate")  # the item becomes an alert
+    await harness.change_frequency(subscriber_id, "daily")
     await harness.send_all()  # the alert meets the daily rhythm and becomes an item again
     assert harness.received() == []
-    await _change_frequency(harness, subscriber_id, "immediate")
+    await harness.change_frequency(subscriber_id, "immediate")
     await harness.send_all()
     assert titles(harness) == [["Endring 1"]]
-    await _change_frequency(harness, subscriber_id, "daily")
+    await harness.change_frequency(subscriber_id, "daily")
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
     await digest_now(harness)
     assert titles(harness) == [["Endring 1"]], "sent as an alert: not again in the digest"
@@ -335,23 +318,8 @@ async def test_unsubscribe_or_erasure_during_a_run_sends_them_nothing(
     await harness.change("Endring 1")
     harness.clock.set(at("2026-11-23T06:00:00+00:00"))
     assert await harness.mailer.digests.run_due() == 3
-    link = UnsubscribeRoute.LINK
-    sign = harness.runtime.signer.sign
-    assert await handlers.unsubscribe(
-        harness.uow(),
-        harness.deps,
-        sign("unsubscribe", leaving, harness.clock.now()),
-        purposes=("unsubscribe",),
-        topics=None,
-        route=link,
-    )
-    assert await handlers.erase(
-        harness.uow(),
-        harness.deps,
-        sign("unsubscribe", erased, harness.clock.now()),
-        purposes=("unsubscribe",),
-        route=link,
-    )
+    await harness.end_all(leaving)
+    await harness.erase(erased)
     if relayed:
         await harness.relay()
     for _ in range(50):  # send without relaying events, so only the send-time check can stop it

@@ -7,45 +7,17 @@ worker's lease is current (docs/decisions/0008-record-before-the-final-dot.md).
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import pytest
 
 from services.mailer.adapters.handover import HandOverLedger
-from services.mailer.adapters.senders import HandOver, HandOverRefused, MailSender
+from services.mailer.adapters.senders import HandOverRefused
 from services.mailer.delivery import LEASE
+from tests.integration.mailer.faults import GatedSender
 from tests.integration.mailer.harness import Harness
 
 ADDRESS = "kari@example.org"
-
-
-class GatedSender:
-    """Waits at a gate before passing each mail on, like a process stalled mid-send."""
-
-    def __init__(self, inner: MailSender) -> None:
-        self.inner = inner
-        self.reached = asyncio.Event()
-        self.gate = asyncio.Event()
-
-    async def send(
-        self,
-        sender: str,
-        recipient: str,
-        message: bytes,
-        *,
-        hand_over: HandOver | None = None,
-        owner: uuid.UUID | None = None,
-    ) -> None:
-        self.reached.set()
-        await self.gate.wait()
-        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
-
-    async def forget(self, owner: uuid.UUID) -> int:
-        return await self.inner.forget(owner)
-
-    async def close(self) -> None:
-        await self.inner.close()
 
 
 async def _one_alert(harness: Harness) -> None:
