@@ -6,8 +6,9 @@ Exactly once, as far as SMTP allows:
 * A claim leases its rows (FOR UPDATE SKIP LOCKED on PostgreSQL); another process takes a
   delivery only after the lease expired, and this process sends nothing whose lease is about
   to expire, so two processes never hold the same delivery at once.
-* Each mail is re-checked at send time: erased, disabled or unsubscribed people, and alerts for
-  people who switched to a digest, are dropped rather than sent.
+* Each mail is re-checked at send time: erased, disabled or unsubscribed people, alerts for
+  people who switched to a digest and digests for people who switched rhythm are dropped
+  rather than sent (a dropped digest hands its changes on: unsent_digests).
 * A mail is marked sent after its content went out, and only while this process's lease is
   current; its final "." of DATA and the mark's COMMIT are then written together (handover.py).
   A crash before those writes leaves a mail the server discards and a mark that is rolled
@@ -39,7 +40,7 @@ from services.mailer.adapters.senders import (
 )
 from services.mailer.batch_context import BatchContext, load_batch_context
 from services.mailer.domain.envelope import Envelope
-from services.mailer.domain.ledger import AlertReference, Claimed
+from services.mailer.domain.ledger import AlertReference, Claimed, DigestReference
 from services.mailer.domain.outcomes import (
     RECORD_RETRY_PAUSES,
     UNWRITTEN,
@@ -201,6 +202,12 @@ class DeliveryWorker:
         if person is None:
             return outcome(OutcomeKind.DROPPED, "the subscriber no longer exists")
         if isinstance(item.reference, AlertReference) and person.frequency != Frequency.IMMEDIATE:
+            return outcome(OutcomeKind.RHYTHM)
+        if (
+            isinstance(item.reference, DigestReference)
+            and person.frequency != item.reference.frequency
+        ):
+            # Switched while the digest was claimed, or put off: it hands its changes on.
             return outcome(OutcomeKind.RHYTHM)
         try:
             built = self._builder.build(item, person, context, self._clock.now())

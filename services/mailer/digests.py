@@ -129,8 +129,14 @@ class DigestRunner:
         if not owed:
             return 0
         fresh = sorted(owed - await deliveries.having_batch(session, batch.key, owed))
+        # The window of the log from a person's place is theirs once their place moves past
+        # it; a switch of rhythm or another run that moved it since it was read keeps it.
+        moving = {p: places.get(p, 0) for p in fresh if places.get(p, 0) < window.through}
+        moved = await digest_cursors.advance(session, moving, window.through)
         by_place: dict[int, list[uuid.UUID]] = {}
         for person in fresh:
+            if person in moving and person not in moved:
+                continue
             by_place.setdefault(min(places.get(person, 0), window.through), []).append(person)
         inserted = 0
         reference = batch.reference
@@ -138,9 +144,6 @@ class DigestRunner:
         for place, people in by_place.items():
             told = Batch(batch.key, reference.window(place, window.through))
             inserted += await deliveries.queue_digests(session, people, told, self._clock.now())
-        await digest_cursors.move_to(
-            session, [p for p in fresh if places.get(p, 0) < window.through], window.through
-        )
         await pending_items.attach_to_digests(session, batch.key, owed, before=end)
         return inserted
 

@@ -8,12 +8,12 @@ sent here, since they bypass the subscribers' ledger (see ``source_status_change
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as admin
+from services.mailer import unsent_digests
 from services.mailer.adapters import (
     bulletins,
     changes,
@@ -26,7 +26,6 @@ from services.mailer.adapters import (
 from services.mailer.adapters.senders import MailSender, PermanentFailure
 from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.bulletins import BulletinRoute, route_for
-from services.mailer.domain.digest_window import owed
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
 from services.mailer.domain.message import RecipientLinks
@@ -233,59 +232,44 @@ async def bulletin_test_requested(
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:
-    """Move what is owed to the new rhythm and drop what belongs to topics no longer followed."""
-    await pending_items.drop_open(session, event.subscriber_id, keep_topics=event.topics)
+    """Move what is owed to the new rhythm and drop what belongs to topics no longer followed.
+
+    Each change reaches the person once whatever a run or a sender is doing meanwhile
+    (docs/decisions/0016, point 7): their place is held first, a digest of the old rhythm
+    that no sender has claimed is cancelled and hands its changes on here, and one a sender
+    holds is left to it: it goes out, or the sender finds the new rhythm and hands it on.
+    """
+    person = event.subscriber_id
+    place = await digest_cursors.hold(session, person)  # first, as a run does: no deadlock
+    await pending_items.drop_open(session, person, keep_topics=event.topics)
+    cancelled = await deliveries.cancel_waiting_digests(session, person, keep=event.frequency)
+    windows = [window for _, reference in cancelled if (window := reference.told) is not None]
     if event.frequency.is_digest:
         if event.previous_frequency is Frequency.IMMEDIATE:
             # Every change released so far was an alert: the digests start after them.
-            place = await releases.current(session)
-            await digest_cursors.move_to(session, [event.subscriber_id], place)
-        return  # the next digest of the new rhythm takes whatever is owed
-    # Switching to immediate: what waited for a digest goes out now, one alert each.
-    now = deps.clock.now()
-    owed_bulletins = await pending_items.open_bulletins(session, event.subscriber_id)
-    if owed_bulletins:
-        await deliveries.queue_once(
-            session, event.subscriber_id, [Batch.bulletin(b) for _, b in owed_bulletins], now
-        )
-        await pending_items.delete_items(session, [item_id for item_id, _ in owed_bulletins])
-    pending = await pending_items.open_changes(session, event.subscriber_id)
-    change_ids = [change_id for _, change_id in pending]
-    if event.previous_frequency is not Frequency.IMMEDIATE:
-        change_ids += [c for c in await _released_not_told(session, event) if c not in change_ids]
-    batches = [Batch.alert(change_id) for change_id in change_ids]
-    await deliveries.queue_once(session, event.subscriber_id, batches, now)
-    if batches:
-        # An alert dropped by an earlier switch to a digest (its change became the pending
-        # item taken here) is the one owed again: requeue it; a sent one stays sent.
-        await deliveries.requeue_dropped_alerts(
-            session, event.subscriber_id, [b.key for b in batches], now
-        )
-        await pending_items.delete_items(session, [item_id for item_id, _ in pending])
-
-
-async def _released_not_told(session: AsyncSession, event: PreferencesChanged) -> list[uuid.UUID]:
-    """Return the released changes a person leaving digests was not told by one yet, and move
-    their place to the end of the release log (docs/decisions/0016)."""
-    person = event.subscriber_id
-    place = await releases.current(session)
-    # A digest queued but not sent is dropped at send time (the rhythm changed): its window
-    # is owed too.
-    after = min(
-        [(await digest_cursors.told_through(session, [person])).get(person, 0)]
-        + await deliveries.open_digest_starts(session, person)
+            latest = await releases.current(session, settled=True)
+            await digest_cursors.move_to(session, [person], latest)
+    else:
+        # Switching to immediate: what waited for a digest goes out now, one alert each.
+        latest = await releases.current(session, settled=True)
+        if event.previous_frequency is not Frequency.IMMEDIATE:
+            windows.append((place, latest))  # released since the last digest queued
+        await digest_cursors.move_to(session, [person], latest)
+    await unsent_digests.hand_on(
+        session,
+        person,
+        deps.clock.now(),
+        windows=windows,
+        digest_ids=[delivery_id for delivery_id, _ in cancelled],
     )
-    since = (await read_api.followed_since(session, [person])).get(person, {})
-    told = owed(
-        await releases.between(session, after, place), after=after, through=place, since=since
-    )
-    await digest_cursors.move_to(session, [person], place)
-    return [change.id for change in told]
 
 
 async def unsubscribed(session: AsyncSession, deps: Deps, event: SubscriberUnsubscribed) -> None:
     """Drop what was waiting for the ended topics (the sender re-checks at send time too)."""
     if event.all_topics:
+        # Held first: a digest a run is queueing for them now is waited for and dropped here.
+        await digest_cursors.hold(session, event.subscriber_id)
+        await digest_cursors.forget(session, event.subscriber_id)
         await pending_items.drop_open(session, event.subscriber_id)
         await deliveries.drop_open(session, event.subscriber_id, kinds=_TOPIC_MAIL)
     else:
@@ -295,8 +279,10 @@ async def unsubscribed(session: AsyncSession, deps: Deps, event: SubscriberUnsub
 async def erased(session: AsyncSession, deps: Deps, event: SubscriberErased) -> None:
     """Drop everything queued for the person, unlink the ledger from their id, and delete the
     copies of their mails kept in the outbox folder (the embedded mode without SMTP)."""
-    await pending_items.forget_subscriber(session, event.subscriber_id)
+    # Held first: a digest a run is queueing for them now is waited for and dropped here.
+    await digest_cursors.hold(session, event.subscriber_id)
     await digest_cursors.forget(session, event.subscriber_id)
+    await pending_items.forget_subscriber(session, event.subscriber_id)
     await deliveries.drop_open(session, event.subscriber_id, kinds=None)
     await deliveries.forget_subscriber(session, event.subscriber_id)
     await deps.sender.forget(event.subscriber_id)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.mailer import unsent_digests
 from services.mailer.adapters import changes, deliveries, digest_cursors, pending_items
 from services.mailer.domain.ledger import AlertReference, DeliveryKind, DigestReference
 from services.mailer.domain.outcomes import Outcome, OutcomeKind, next_step
@@ -20,7 +21,19 @@ log = logging.getLogger(__name__)
 async def record_outcomes(
     session: AsyncSession, outcomes: Sequence[Outcome], attempts: dict[int, int], now: datetime
 ) -> None:
-    """Write the outcomes to the ledger, and a bounce event for each hard failure."""
+    """Write the outcomes to the ledger, and a bounce event for each hard failure; a digest
+    that did not go out hands its changes on (unsent_digests)."""
+    unsent = [
+        o
+        for o in outcomes
+        if o.kind in (OutcomeKind.DROPPED, OutcomeKind.RHYTHM)
+        and o.delivery_kind is DeliveryKind.DIGEST
+        and o.subscriber_id is not None
+    ]
+    # The people's places are held before any ledger row is touched, in one order: an erasure
+    # or a switch holds the place first too, then the rows, so neither waits for the other.
+    for person in sorted({o.subscriber_id for o in unsent if o.subscriber_id is not None}):
+        await digest_cursors.hold(session, person)
     await deliveries.mark_sent(session, [o.id for o in outcomes if o.kind is OutcomeKind.SENT], now)
     steps = []
     for o in outcomes:
@@ -46,25 +59,12 @@ async def record_outcomes(
                     smtp_code=o.code,
                 ),
             )
-    # A dropped digest gives its items and its window back, so the person's current rhythm
-    # can still send them.
-    dropped = [
-        o
-        for o in outcomes
-        if o.kind is OutcomeKind.DROPPED and o.delivery_kind is DeliveryKind.DIGEST
-    ]
-    await pending_items.release(session, [o.id for o in dropped])
-    for o in dropped:
-        ref = o.reference
-        if (
-            isinstance(ref, DigestReference)
-            and ref.after is not None
-            and ref.through is not None
-            and o.subscriber_id is not None
-        ):
-            await digest_cursors.rewind(
-                session, o.subscriber_id, to=ref.after, only_from=ref.through
-            )
+    for o in unsent:
+        assert o.subscriber_id is not None and isinstance(o.reference, DigestReference)
+        window = o.reference.told
+        await unsent_digests.hand_on(
+            session, o.subscriber_id, now, windows=[window] if window else [], digest_ids=[o.id]
+        )
     await _to_digest(session, [o for o in outcomes if o.kind is OutcomeKind.RHYTHM], now)
 
 

@@ -29,6 +29,7 @@ from services.mailer.domain.ledger import (
 )
 from services.mailer.domain.outcomes import NextStep
 from shared.db import refresh_statistics, rowcount
+from shared.vocabulary import Frequency
 
 # A fan-out this large changes the delivery tables enough to mislead the query planner until
 # their statistics are refreshed (shared.db.refresh_statistics).
@@ -160,21 +161,41 @@ async def drop_open(
     await session.execute(query)
 
 
-async def open_digest_starts(session: AsyncSession, subscriber_id: uuid.UUID) -> list[int]:
-    """Return where in the release log the person's digests not sent yet begin."""
-    rows = await session.scalars(
-        select(Delivery.reference).where(
+async def cancel_waiting_digests(
+    session: AsyncSession, subscriber_id: uuid.UUID, *, keep: Frequency
+) -> list[tuple[int, DigestReference]]:
+    """Drop the person's digests of another rhythm than ``keep`` that no sender has claimed;
+    return them.
+
+    Their rows are locked first: a claim that took one a moment ago is waited for, and the
+    digest it took is no longer waiting (the sender then sends it, or hands its changes on);
+    a claim coming after skips the locked rows and then finds them dropped.
+    """
+    rows = await session.execute(
+        select(Delivery.id, Delivery.reference)
+        .where(
             Delivery.subscriber_id == subscriber_id,
             Delivery.kind == DeliveryKind.DIGEST,
-            Delivery.status.in_(OPEN_STATUSES),
+            Delivery.status == DeliveryStatus.QUEUED,
         )
+        .order_by(Delivery.id)
+        .with_for_update()
     )
-    starts = []
-    for stored in rows.all():
+    waiting = []
+    for delivery_id, stored in rows.all():
         reference = decode_reference(DeliveryKind.DIGEST, stored)
-        if isinstance(reference, DigestReference) and reference.after is not None:
-            starts.append(reference.after)
-    return starts
+        if isinstance(reference, DigestReference) and reference.frequency != keep:
+            waiting.append((delivery_id, reference))
+    if waiting:
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_([i for i, _ in waiting]),
+                Delivery.status == DeliveryStatus.QUEUED,
+            )
+            .values(status=DeliveryStatus.DROPPED, last_error="the rhythm changed")
+        )
+    return waiting
 
 
 async def forget_subscriber(session: AsyncSession, subscriber_id: uuid.UUID) -> None:

@@ -56,9 +56,17 @@ async def release(session: AsyncSession, change_id: uuid.UUID, now: datetime) ->
     return int(seq)
 
 
-async def current(session: AsyncSession) -> int:
-    """Return the last committed place in the release log (0 before any release)."""
-    seq = await session.scalar(select(ReleaseCounter.seq).where(ReleaseCounter.id == _COUNTER))
+async def current(session: AsyncSession, *, settled: bool = False) -> int:
+    """Return the last committed place in the release log (0 before any release).
+
+    ``settled`` waits for a release being committed, and holds the next one back until this
+    transaction ends: a switch of rhythm reads there where the alerts end and the digests
+    begin, and a release in flight may have read the person's rhythm before the switch.
+    """
+    query = select(ReleaseCounter.seq).where(ReleaseCounter.id == _COUNTER)
+    if settled:
+        query = query.with_for_update(read=True)
+    seq = await session.scalar(query)
     return int(seq or 0)
 
 

@@ -99,6 +99,13 @@ class DigestReference:
         """Return the reference telling the release log's ``(after, through]``."""
         return DigestReference(self.frequency, self.start, self.end, after, through)
 
+    @property
+    def told(self) -> tuple[int, int] | None:
+        """Return the window ``(after, through]`` it tells, or None if it tells none."""
+        if self.after is None or self.through is None:
+            return None
+        return (self.after, self.through)
+
     def period(self, tz: ZoneInfo) -> Period:
         """Return the period, shown in ``tz``."""
         return Period(frequency=self.frequency, start=self.start, end=self.end, tz=tz)

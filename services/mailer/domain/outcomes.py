@@ -23,7 +23,7 @@ class OutcomeKind(StrEnum):
     BOUNCED = "bounced"  # 5xx
     FAILED = "failed"  # cannot be built
     DROPPED = "dropped"  # no longer wanted
-    RHYTHM = "rhythm"  # an alert for someone who now gets digests
+    RHYTHM = "rhythm"  # a mail of a rhythm the person no longer has (an alert, or a digest)
 
 
 # Already in the ledger (handed: marked sent before the final dot) or no longer this

@@ -7,9 +7,9 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from services.mailer.adapters.tables import DigestRun
+from services.mailer.adapters.tables import DigestCursor, DigestRun
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.periods import Period
 from tests.integration.mailer.harness import Harness, at, on
@@ -330,6 +330,13 @@ async def test_unsubscribe_or_erasure_during_a_run_sends_them_nothing(
     assert [m.recipients for m in harness.received()] == [[ADDRESS]]
     statuses = sorted(d.status for d in await harness.deliveries("digest"))
     assert statuses == ["dropped", "dropped", "sent"]
+    async with harness.runtime.sessions() as session:
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(DigestCursor)
+            .where(DigestCursor.subscriber_id.in_([leaving, erased]))
+        )
+    assert kept == 0, "no place in the release log kept for either"
 
 
 @on("sqlite")

@@ -1,0 +1,369 @@
+"""A digest and a change of rhythm meeting half-way: each change reaches the person once.
+
+A digest queued for someone who then switches rhythm may be waiting, claimed by a sender,
+deferred by the server or already gone; the switch and the sender decide between them which
+mail tells its changes (docs/decisions/0016, point 7). The sender here is the real one, talking
+SMTP to aiosmtpd on loopback; ``GatedSender`` only holds a mail at the door, before its first
+byte, so the test can switch the person's rhythm while the sender has the digest in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.mailer import handlers as mailer
+from services.mailer.adapters.claims import claim_due
+from services.mailer.adapters.tables import Delivery, DigestCursor
+from services.mailer.delivery import LEASE
+from services.mailer.digests import DigestRunner
+from shared.events import PreferencesChanged
+from shared.vocabulary import Frequency, Language
+from tests.integration.mailer.faults import GatedSender
+from tests.integration.mailer.harness import Harness, at, on
+from tests.integration.mailer.test_mailer_digests import ADDRESS, digest_now, runner, titles
+
+BOTH = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+DEFERRED = "451 4.3.0 try again later"
+
+
+async def daily_digest_queued(harness: Harness) -> uuid.UUID:
+    """Sign a daily person up, release one change, run their digest; return their id."""
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))  # a Wednesday
+    person = await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    assert await harness.mailer.digests.run_due() == 1
+    return person
+
+
+def to_immediate(person: uuid.UUID) -> PreferencesChanged:
+    """Return the event of a daily person's switch to immediate, as the mailer receives it."""
+    return PreferencesChanged(
+        subscriber_id=person,
+        topics=("norge-i-verden",),
+        frequency=Frequency.IMMEDIATE,
+        language=Language.NB,
+        previous_frequency=Frequency.DAILY,
+    )
+
+
+async def alerts_queued(harness: Harness, person: uuid.UUID) -> int:
+    """Count the alerts the ledger holds for a person, in any state."""
+    return sum(1 for d in await harness.deliveries("alert") if d.subscriber_id == person)
+
+
+async def while_sending(harness: Harness, meanwhile: Callable[[], Awaitable[None]]) -> None:
+    """Send what is due through a gated sender and run ``meanwhile`` once it holds a mail."""
+    gated = GatedSender(harness.mailer.sender)
+    worker = harness.worker(gated, concurrency=1)
+    sending = asyncio.create_task(worker.send_due())
+    await gated.reached.wait()  # claimed, read, built: past every check made before sending
+    await meanwhile()
+    gated.gate.set()
+    assert await sending == 1
+    await harness.relay()
+
+
+@BOTH
+async def test_a_queued_digest_and_a_switch_to_immediate_tell_the_change_once(
+    harness: Harness,
+) -> None:
+    person = await daily_digest_queued(harness)
+    await harness.change_frequency(person, "immediate")
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]], "one alert; the digest waiting was cancelled"
+    assert [d.status for d in await harness.deliveries("digest")] == ["dropped"]
+
+
+@BOTH
+async def test_a_switch_to_immediate_while_the_digest_is_being_sent_adds_no_alert(
+    harness: Harness,
+) -> None:
+    person = await daily_digest_queued(harness)
+
+    async def switch() -> None:
+        await harness.change_frequency(person, "immediate")
+
+    await while_sending(harness, switch)
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]], "the digest went out; no alert repeats it"
+    assert [d.status for d in await harness.deliveries("digest")] == ["sent"]
+
+    await harness.change("Endring 2")  # immediate now: the next change is an alert
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"], ["Endring 2"]]
+
+
+@BOTH
+async def test_a_digest_deferred_across_a_switch_to_immediate_comes_back_as_alerts(
+    harness: Harness,
+) -> None:
+    person = await daily_digest_queued(harness)
+    harness.mailbox.scripted.append(DEFERRED)  # the server puts the digest off
+
+    async def switch() -> None:
+        await harness.change_frequency(person, "immediate")
+
+    await while_sending(harness, switch)
+    assert harness.received() == []
+    harness.clock.advance(timedelta(hours=1))  # the digest's next try meets the new rhythm
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]], "not lost, and not twice: one alert"
+    assert [d.status for d in await harness.deliveries("digest")] == ["dropped"]
+    assert await alerts_queued(harness, person) == 1
+
+
+async def lock_waits(harness: Harness) -> int:
+    """Count the sessions of the test's database that wait for a row lock."""
+    async with harness.runtime.sessions() as session:
+        count = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return int(count or 0)
+
+
+async def until_blocked_or_done(harness: Harness, task: asyncio.Task[Any]) -> None:
+    """Return once ``task`` waits for a row lock, or has finished without waiting."""
+    while not task.done() and not await lock_waits(harness):
+        await asyncio.sleep(0.01)
+
+
+@on("postgresql")
+async def test_a_switch_waits_for_a_claim_of_the_digest_and_leaves_it_to_the_sender(
+    harness: Harness,
+) -> None:
+    person = await daily_digest_queued(harness)
+    now = harness.clock.now()
+    async with harness.runtime.sessions() as session, session.begin():
+        claimed = await claim_due(session, now, now + LEASE, limit=10, skip_locked=True)
+        assert [c.reference.kind for c in claimed] == ["digest"]
+        # The claim is not committed yet: the switch must wait for it, not guess.
+        switching = asyncio.create_task(harness.change_frequency(person, "immediate"))
+        await until_blocked_or_done(harness, switching)
+        assert not switching.done(), "the switch waits for the claim to commit"
+    await switching
+    assert await alerts_queued(harness, person) == 0, "the claimed digest tells the change"
+
+    # That sender died with the digest in hand; the next one finds the person immediate.
+    harness.clock.advance(LEASE + timedelta(seconds=1))
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]]
+    assert [d.status for d in await harness.deliveries("digest")] == ["dropped"]
+
+
+@on("postgresql")
+async def test_a_claim_during_a_switch_skips_the_digest_the_switch_cancels(
+    harness: Harness,
+) -> None:
+    person = await daily_digest_queued(harness)
+    # The person's choice is committed; the mailer's handler of it is half-way.
+    await harness.change_frequency(person, "immediate", relay=False)
+    event = to_immediate(person)
+    async with harness.runtime.sessions() as session, session.begin():
+        await mailer.preferences_changed(session, harness.mailer.deps, event)
+        # A sender claiming now must not take the digest the switch is cancelling.
+        assert await harness.mailer.worker.send_due() == 0
+    await harness.relay()  # the same event through the bus: nothing more to do
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]]
+    assert [d.status for d in await harness.deliveries("digest")] == ["dropped"]
+
+
+@on("postgresql")
+async def test_a_release_in_flight_when_the_person_switches_to_immediate_is_not_lost(
+    harness: Harness,
+) -> None:
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))
+    person = await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    flight = harness.change_event("Endring 1")
+    async with harness.runtime.sessions() as session, session.begin():
+        # Released, and its alerts fanned out to the immediate followers read now: not them.
+        await mailer.content_changed(session, harness.mailer.deps, flight)
+        switching = asyncio.create_task(harness.change_frequency(person, "immediate"))
+        await until_blocked_or_done(harness, switching)
+        assert not switching.done(), "the switch reads the log's end once the release is in"
+    await switching
+    await harness.send_all()
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]], "one alert: neither lost nor in a digest"
+
+
+@on("postgresql")
+async def test_a_run_that_read_the_person_before_their_switch_queues_them_nothing(
+    harness: Harness,
+) -> None:
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))
+    person = await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    event = to_immediate(person)
+
+    class Racing(DigestRunner):
+        async def _queue_page(self, session: AsyncSession, *args: Any) -> int:
+            # The page read them as daily; they switch now, and the mailer's handler of it
+            # holds their place while the page goes on.
+            await harness.change_frequency(person, "immediate", relay=False)
+            async with harness.runtime.sessions() as switch, switch.begin():
+                await mailer.preferences_changed(switch, harness.mailer.deps, event)
+                page = asyncio.create_task(super()._queue_page(session, *args))
+                await until_blocked_or_done(harness, page)
+            return await page
+
+    assert await runner(harness, Racing, page_size=10).run_due() == 0
+    await harness.relay()
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]], "the switch's alert alone tells it"
+
+
+@on("postgresql")
+async def test_a_release_committed_after_the_run_read_the_log_goes_into_the_next_digest(
+    harness: Harness,
+) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    await harness.subscribe(ADDRESS, frequency="daily")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-23T05:59:59+00:00"))  # 06:59:59 in Oslo
+    late = harness.change_event("Endring late")
+    async with harness.runtime.sessions() as session, session.begin():
+        await mailer.content_changed(session, harness.mailer.deps, late)
+        # Its place in the release log is taken, before the period's end, and not committed
+        # when the 07:00 run reads the log.
+        harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+        assert await harness.mailer.digests.run_due() == 1
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]]
+
+    harness.clock.set(at("2026-11-24T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"], ["Endring late"]], "in the next digest, once"
+    harness.clock.set(at("2026-11-25T06:00:00+00:00"))
+    await digest_now(harness)
+    assert len(titles(harness)) == 2
+
+
+async def cursors_of(harness: Harness, *people: uuid.UUID) -> int:
+    """Count the digest cursors the mailer keeps for these people."""
+    async with harness.runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(DigestCursor)
+            .where(DigestCursor.subscriber_id.in_(people))
+        )
+    return int(count or 0)
+
+
+async def linked_to(harness: Harness, person: uuid.UUID) -> int:
+    """Count the ledger rows still linked to a person's id."""
+    async with harness.runtime.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.subscriber_id == person)
+        )
+    return int(count or 0)
+
+
+@pytest.mark.parametrize(
+    ("database_url", "retried"),
+    [
+        ("sqlite", "queued"),
+        ("sqlite", "before-the-weekly-run"),
+        ("sqlite", "after-the-weekly-run"),
+        ("postgresql", "after-the-weekly-run"),
+    ],
+    indirect=["database_url"],
+)
+async def test_a_daily_digest_dropped_for_weekly_gives_its_changes_to_a_weekly_one(
+    harness: Harness, retried: str
+) -> None:
+    person = await daily_digest_queued(harness)  # Thursday's daily digest tells Endring 1
+    if retried == "queued":
+        await harness.change_frequency(person, "weekly")  # waiting: the switch cancels it
+    else:
+        harness.mailbox.scripted.append(DEFERRED)
+
+        async def switch() -> None:
+            await harness.change_frequency(person, "weekly")
+
+        await while_sending(harness, switch)  # in a sender's hand: it is put off
+    if retried == "before-the-weekly-run":
+        harness.clock.advance(timedelta(hours=1))
+        await harness.send_all()
+    harness.clock.set(at("2026-11-20T09:00:00+00:00"))
+    await harness.change("Endring 2")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))  # Monday 07:00 in Oslo
+    await digest_now(harness)
+    harness.clock.set(at("2026-11-30T06:00:00+00:00"))
+    await digest_now(harness)
+    harness.clock.set(at("2026-12-07T06:00:00+00:00"))
+    await digest_now(harness)
+
+    told = [title for mail in titles(harness) for title in mail]
+    assert sorted(told) == ["Endring 1", "Endring 2"], "each change once, in a weekly digest"
+    statuses = sorted(d.status for d in await harness.deliveries("digest"))
+    assert statuses.count("dropped") == 1, "the daily digest did not go out"
+
+
+@pytest.mark.parametrize(
+    ("database_url", "moment"),
+    [("sqlite", "between-pages"), ("postgresql", "between-pages"), ("postgresql", "in-a-page")],
+    indirect=["database_url"],
+)
+async def test_unsubscribe_and_erasure_in_the_middle_of_a_run_leave_nothing_of_them(
+    harness: Harness, moment: str
+) -> None:
+    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
+    people = {
+        await harness.subscribe(address, frequency="daily"): address
+        for address in ("a@example.org", "b@example.org", "c@example.org")
+    }
+    leaving, erased, staying = sorted(people)  # the run's order: by id, two per page
+    await harness.seeded()
+    await harness.change("Endring 1")
+    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
+
+    async def leave_and_erase() -> None:
+        await harness.end_all(leaving)
+        await harness.erase(erased)
+        await harness.relay()
+
+    class Pausing(DigestRunner):
+        pages = 0
+        meanwhile: asyncio.Task[None] | None = None
+
+        async def _queue_page(self, *args: object, **kwargs: object) -> int:
+            self.pages += 1
+            if moment == "between-pages" and self.pages == 2:
+                await leave_and_erase()  # the first page is committed, the run goes on
+            queued = await super()._queue_page(*args, **kwargs)  # type: ignore[arg-type]
+            if moment == "in-a-page" and self.pages == 1:
+                # Their digests are written and not committed yet.
+                self.meanwhile = asyncio.create_task(leave_and_erase())
+                await until_blocked_or_done(harness, self.meanwhile)
+                assert not self.meanwhile.done(), "their handlers wait for this page to commit"
+            return queued
+
+    paused = runner(harness, Pausing, page_size=2)
+    await paused.run_due()
+    if paused.meanwhile is not None:
+        await paused.meanwhile
+    await harness.relay()
+    await harness.send_all()
+
+    assert [m.recipients for m in harness.received()] == [[people[staying]]]
+    assert await cursors_of(harness, leaving, erased) == 0, "no place kept for either"
+    assert await linked_to(harness, erased) == 0, "the ledger keeps no trace of the erased id"
