@@ -1,6 +1,6 @@
 """Fingerprint what the watcher extracts from every body it is measured on, to compare two versions.
 
-Usage: ``.venv/bin/python bench/watcher/extraction.py [--out digests.json]``
+Usage: ``.venv/bin/python bench/watcher/extraction.py [--out digests.json] [--extraction N]``
 
 The bodies: every benchmark page of rounds 0, 1 and 3 (``site.py``), every fixture page, feed
 and PDF under ``tests/fixtures/watcher``, every demo page, and every case's edited version
@@ -9,6 +9,10 @@ through ``parse_content``; the whole result (title, blocks, headings, dates, fee
 the ContentError's reason) is hashed. It prints how many bodies were read and one digest over
 all of them; ``--out`` also writes each body's digest, so two runs can be compared body by
 body. Run it on two versions of the code: equal digests mean the extraction is unchanged.
+``--extraction N`` reads every body under version N of the page rules (EXTRACTION in
+services/watcher/domain/model.py; the current one by default): a release that adds a version
+must still give each older version's digest, since sources stored under it are judged by it
+once more (docs/decisions/0017).
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.watcher.domain.content import ContentError, parse_content  # noqa: E402
+from services.watcher.domain.content import (  # noqa: E402
+    EXTRACTION,
+    ContentError,
+    parse_content,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "watcher"
 DEMO = ROOT / "varsel" / "demo_site"
@@ -80,9 +88,17 @@ def _bodies() -> list[Body]:
     return distinct
 
 
-def _digest(kind: str, body: bytes, selector: str | None, ignore: tuple[str, ...]) -> str:
+def _digest(
+    kind: str, body: bytes, selector: str | None, ignore: tuple[str, ...], extraction: int
+) -> str:
     try:
-        content = parse_content(kind, body, selector=selector, ignore=ignore)  # type: ignore[arg-type]
+        content = parse_content(
+            kind,  # type: ignore[arg-type]
+            body,
+            selector=selector,
+            ignore=ignore,
+            extraction=extraction,
+        )
     except ContentError as exc:
         return hashlib.sha256(f"error: {exc}".encode()).hexdigest()
     return hashlib.sha256(repr(content).encode()).hexdigest()
@@ -92,12 +108,20 @@ def main() -> None:
     """Print the number of bodies and the digest over all their extractions."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, help="also write each body's digest here (JSON)")
+    parser.add_argument("--extraction", type=int, default=EXTRACTION, help="page rules version")
     args = parser.parse_args()
-    digests = {name: _digest(kind, body, sel, ign) for name, kind, body, sel, ign in _bodies()}
+    digests = {
+        name: _digest(kind, body, sel, ign, args.extraction)
+        for name, kind, body, sel, ign in _bodies()
+    }
     whole = hashlib.sha256("\n".join(f"{n} {d}" for n, d in digests.items()).encode())
     if args.out:
         args.out.write_text(json.dumps(digests, indent=1, ensure_ascii=False), "utf-8")
-    print(json.dumps({"bodies": len(digests), "digest": whole.hexdigest()}))
+    print(
+        json.dumps(
+            {"bodies": len(digests), "extraction": args.extraction, "digest": whole.hexdigest()}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from services.watcher.adapters.outcomes import store_outcome
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
-from services.watcher.domain.content import ContentError, parse_content
+from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.model import Content
 from services.watcher.domain.outcome import (
@@ -226,6 +226,7 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
         content = await parse_off_loop(deps, source, fetched.body, fetched.content_type)
     except ContentError as exc:
         return Answer.failed(f"no usable content: {exc}")
+    earlier = await read_as_before(deps, source, fetched.body, fetched.content_type, content)
     hub = None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
@@ -236,11 +237,32 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
         content=content,
         hub=hub,
         moved_to=fetched.url if fetched.url != source.url else None,
+        earlier=earlier,
     )
 
 
+async def read_as_before(
+    deps: WatcherDeps, source: SourceState, body: bytes, content_type: str | None, today: Content
+) -> Content | None:
+    """Return the body read under the older rules the source was last stored under, if they
+    read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody."""
+    version = source.older_extraction(EXTRACTION)
+    if version is None:
+        return None
+    try:
+        before = await parse_off_loop(deps, source, body, content_type, extraction=version)
+    except ContentError:
+        return None  # unreadable under the old rules: judged under today's
+    return None if before.fingerprint == today.fingerprint else before
+
+
 async def parse_off_loop(
-    deps: WatcherDeps, source: SourceState, body: bytes, content_type: str | None
+    deps: WatcherDeps,
+    source: SourceState,
+    body: bytes,
+    content_type: str | None,
+    *,
+    extraction: int = EXTRACTION,
 ) -> Content:
     """Parse a body under the source's rules on the worker thread; raise ContentError."""
     # Parsed before the transaction opens, so no row lock waits on the parser.
@@ -254,5 +276,6 @@ async def parse_off_loop(
             content_type=content_type,
             selector=source.rules.selector,
             ignore=source.rules.ignore,
+            extraction=extraction,
         ),
     )

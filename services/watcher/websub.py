@@ -22,7 +22,7 @@ from services.watcher.adapters.source_rows import load_claim
 from services.watcher.domain.model import ContentError
 from services.watcher.domain.outcome import Answer, OutcomeKind
 from services.watcher.domain.websub import callback_reachable
-from services.watcher.handlers import WatcherDeps, parse_off_loop, settle
+from services.watcher.handlers import WatcherDeps, parse_off_loop, read_as_before, settle
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,9 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                     etag=source.etag,
                     last_modified=source.last_modified,
                     content=content,
+                    earlier=await read_as_before(
+                        deps, source, push.body, push.content_type, content
+                    ),
                 )
                 kinds.append(await settle(deps, source, answer))
         # Dropped once compared: compared twice (a replica, a crash), it is unchanged the

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
 from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
 from shared.outbox import append_statement, outbox_row
@@ -77,6 +78,7 @@ _STORE = (
     .values(
         **_SETTLED,
         fingerprint=bindparam("s_fingerprint"),
+        extraction=EXTRACTION,  # what is stored is read under today's rules (decide._compared)
         title=bindparam("s_title"),
         last_changed_at=bindparam("s_changed"),
         moved_to=bindparam("s_moved"),

@@ -39,6 +39,7 @@ CLAIM_COLUMNS = (
     _c.push_until,
     _c.missing_since,
     _c.gone_at,
+    _c.extraction,
 )
 
 
@@ -55,7 +56,7 @@ def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -72,6 +73,7 @@ def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
         push_until=push_until,
         missing_since=missing_since,
         gone_at=gone_at,
+        extraction=extraction,
     )
 
 

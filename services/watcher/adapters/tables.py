@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     Uuid,
@@ -39,6 +40,9 @@ class WatchedSource(Base):
     last_modified: Mapped[str | None] = mapped_column(String(100))
     body_hash: Mapped[str | None] = mapped_column(String(64))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # The version of the extraction rules the fingerprint was read under (domain/model.py
+    # EXTRACTION); NULL: stored before versions were kept, that is under version 1.
+    extraction: Mapped[int | None] = mapped_column(SmallInteger)
     title: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(10), default="new")  # new | ok | failing
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from services.watcher.domain.extract_feed import extract_feed
 from services.watcher.domain.extract_html import extract_page
 from services.watcher.domain.extract_pdf import extract_pdf
 from services.watcher.domain.model import (
+    EXTRACTION,
     ChangeSummary,
     Content,
     ContentError,
@@ -23,6 +24,7 @@ from services.watcher.domain.normalise import compile_ignore
 from services.watcher.domain.summary import compare, unified_diff
 
 __all__ = [
+    "EXTRACTION",
     "ChangeSummary",
     "Content",
     "ContentError",
@@ -48,8 +50,13 @@ def parse_content(
     content_type: str | None = None,
     selector: str | None = None,
     ignore: tuple[str, ...] = (),
+    extraction: int = EXTRACTION,
 ) -> Content:
-    """Turn a fetched body into comparable content, or raise ContentError."""
+    """Turn a fetched body into comparable content, or raise ContentError.
+
+    ``extraction`` picks the version of the page rules (model.EXTRACTION); feeds and PDFs
+    have had one version only.
+    """
     if not body or not body.strip():
         raise ContentError(f"{kind}: empty body")
     limit = MAX_BODY_BYTES.get(kind)
@@ -65,7 +72,13 @@ def parse_content(
         raise ContentError(f"{kind}: invalid ignore pattern ({exc})", "bad_ignore") from exc
 
     if kind == "page":
-        return extract_page(body, content_type=content_type, selector=selector, ignore=patterns)
+        return extract_page(
+            body,
+            content_type=content_type,
+            selector=selector,
+            ignore=patterns,
+            extraction=extraction,
+        )
     if kind == "feed":
         return extract_feed(body, content_type=content_type, ignore=patterns)
     return extract_pdf(body, ignore=patterns)

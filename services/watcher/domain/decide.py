@@ -101,7 +101,7 @@ def decide(
     else:
         if history is None:
             raise ValueError("new content is compared with the source's history: none was read")
-        kind, stored, changes, told = _compared(state, content, history, now)
+        kind, stored, changes, told = _compared(state, content, answer.earlier, history, now)
         validators, body_hash, notice = answer, answer.body_hash, notice or told
     return Outcome(
         kind=kind,
@@ -202,14 +202,23 @@ def _healed(state: SourceState) -> tuple[tuple[SourceRecovered, ...], Notice | N
 
 
 def _compared(
-    state: SourceState, content: Content, history: History, now: datetime
+    state: SourceState,
+    content: Content,
+    earlier: Content | None,
+    history: History,
+    now: datetime,
 ) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None]:
     fingerprint = content.fingerprint  # hashes all the text: computed once
+    # Stored under older extraction rules that read this body otherwise: judged by them once
+    # more, so that the upgrade alone is no news; what is stored is read under today's.
+    judged = content if earlier is None else earlier
+    judged_print = fingerprint if earlier is None else earlier.fingerprint
     previous = history.previous
-    # The row mirrors its latest snapshot's fingerprint: equal means nothing to store.
-    if fingerprint == state.fingerprint or (
-        previous is not None and fingerprint == previous.fingerprint
-    ):
+    # The row mirrors its latest snapshot's fingerprint: equal means nothing new.
+    same = judged_print == state.fingerprint or (
+        previous is not None and judged_print == previous.fingerprint
+    )
+    if same and earlier is None:
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
         return OutcomeKind.UNCHANGED, stored, (), None
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
@@ -229,7 +238,10 @@ def _compared(
         )
         return OutcomeKind.BASELINE, stored, (), notice
     origin = _Origin(state.id, state.url, state.rules.kind, history.topics)
-    changes = tuple(change_events(origin, content, compare(previous.content, content), seen))
+    # Same under the older rules: only the reading changed; it is stored and nobody is told.
+    changes: tuple[ContentChanged, ...] = ()
+    if not same:
+        changes = tuple(change_events(origin, content, compare(previous.content, judged), seen))
     if not changes:
         return (
             OutcomeKind.UNCHANGED,

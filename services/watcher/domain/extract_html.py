@@ -3,9 +3,11 @@
 The body is parsed once with lxml. Known chrome (navigation, header and footer, cookie
 banners, browser warnings, skip links and the alert sign-up widget) is cut from that tree.
 Then the main content comes from, in order: the per-source CSS selector; the page's own
-single ``<article>`` or ``<main>``; trafilatura run on the already parsed tree. A semantic
-container wins over trafilatura because trafilatura may pick a sub-container and lose the
-lead paragraph, and because its heuristics can shift when a banner is added.
+single ``<article>`` or ``<main>``; the element its skip link («Hopp til hovedinnhold») leads
+to, if that holds most of the page's text (from extraction 2 on, docs/decisions/0017);
+trafilatura run on the already parsed tree. A container the page names wins over trafilatura
+because trafilatura may pick a sub-container and lose the lead paragraph or the headings, and
+because its heuristics can shift when a banner is added.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from services.watcher.domain.html_text import (
     TRAFILATURA_HEADINGS,
     walk_blocks,
 )
-from services.watcher.domain.model import Content, ContentError, require_text
+from services.watcher.domain.model import (
+    EXTRACTION,
+    SKIP_LINK_TARGETS,
+    Content,
+    ContentError,
+    require_text,
+)
 from services.watcher.domain.normalise import BOILERPLATE_PREFIXES, clean_blocks, normalise_text
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
@@ -97,10 +105,13 @@ def extract_page(
     content_type: str | None,
     selector: str | None,
     ignore: Sequence[re.Pattern[str]],
+    extraction: int = EXTRACTION,
 ) -> Content:
-    """Extract the comparable content of an HTML page."""
+    """Extract the comparable content of an HTML page (under the rules of ``extraction``)."""
     tree = _parse(body, content_type)
     container = None if selector else _semantic_container(tree)
+    if container is None and not selector and extraction >= SKIP_LINK_TARGETS:
+        container = _skip_link_target(tree)
     title = _title(tree)
     published, updated = page_dates(tree, container)
     _strip_chrome(tree)
@@ -108,7 +119,7 @@ def extract_page(
     if selector:
         roots = _select(tree, selector)
         raw = walk_blocks(roots, HTML_BLOCKS, HTML_HEADINGS)
-    elif container is not None:
+    elif container is not None and _attached(container, tree):
         raw = walk_blocks([container], HTML_BLOCKS, HTML_HEADINGS)
     else:
         raw = _trafilatura_blocks(tree) or walk_blocks([tree], HTML_BLOCKS, HTML_HEADINGS)
@@ -186,6 +197,33 @@ def _semantic_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | 
         if len(found) == 1:
             element: lxml.html.HtmlElement = found[0]
             return element
+    return None
+
+
+# «Hopp til hovedinnhold», «Skip to main content»: the link a page offers past its chrome.
+_IN_PAGE_LINKS = etree.XPath("//a[starts-with(@href, '#')]")
+_SKIP_LINK_RE = re.compile(
+    r"(?:hopp|gå) til (?:hoved)?innhold(?:et)?|skip to (?:the )?(?:main )?content", re.IGNORECASE
+)
+_BY_ID = etree.XPath("//*[@id=$id]")
+
+
+def _skip_link_target(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """Return the element the page's skip link leads to, if it holds most of the page's text.
+
+    A target that holds little (its heading, an empty anchor before the content) is not the
+    content, and neither is the whole body: trafilatura reads such pages.
+    """
+    for link in _IN_PAGE_LINKS(tree):
+        if not _SKIP_LINK_RE.fullmatch(normalise_text(link.text_content())):
+            continue
+        found = _BY_ID(tree, id=link.get("href", "")[1:])
+        if len(found) != 1 or found[0].tag in ("html", "body", "head"):
+            return None
+        target: lxml.html.HtmlElement = found[0]
+        if 2 * len(target.text_content()) < len(tree.text_content()):
+            return None
+        return target
     return None
 
 

@@ -17,6 +17,12 @@ _RECORD_SEP = "\x1e"
 # Fewer normalised characters than this is an empty page, not content.
 MIN_TEXT_CHARS = 40
 
+# The version of the rules pages are extracted by, stored with each source's fingerprint: a
+# source last read under older rules is compared under those once more, so that an upgrade
+# alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
+EXTRACTION = 2
+SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
+
 
 class ContentError(Exception):
     """The body could not be turned into content; never a change.

@@ -68,11 +68,23 @@ class SourceState:
     push_until: datetime | None = None  # a WebSub hub pushes this feed till then (websub.pace)
     missing_since: datetime | None = None  # the first 404 or 410 of the answers since (gone.py)
     gone_at: datetime | None = None  # when it had answered only 404 or 410 for long enough
+    extraction: int | None = None  # the rules the fingerprint was read under; None: version 1
 
     @property
     def failing(self) -> bool:
         """Tell whether operators have been told this source is failing."""
         return self.status is Health.FAILING
+
+    def older_extraction(self, current: int) -> int | None:
+        """Return the version of the page rules its fingerprint was read under, if older.
+
+        New bytes of such a page are also read under that version, and judged by it once
+        (docs/decisions/0017); feeds and PDFs have had one version only.
+        """
+        if self.fingerprint is None or self.rules.kind != "page":
+            return None
+        version = self.extraction or 1
+        return version if version < current else None
 
     def has_bytes(self, body_hash: str | None) -> bool:
         """Tell whether a body is byte for byte the one last read: no need to parse it."""
@@ -131,6 +143,9 @@ class Answer:
     hub: HubLink | None = None  # the WebSub hub a feed's new body advertises
     missing: bool = False  # the server said 404 Not Found or 410 Gone
     moved_to: str | None = None  # the address a 200 came from after redirects, if another
+    # The body read under the older rules the stored fingerprint was read under, where those
+    # read it otherwise: what is judged news (docs/decisions/0017); ``content`` is stored.
+    earlier: Content | None = None
 
     @classmethod
     def failed(cls, reason: str, *, missing: bool = False) -> Answer:

@@ -11,6 +11,8 @@ import pytest
 
 import services.watcher.handlers as handlers
 from services.watcher.adapters.snapshots import unpack
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.model import EXTRACTION
 from services.watcher.handlers import poll
 from services.watcher.retention import diff_between
 from tests.integration.watcher.conftest import ADMIN_URL, Harness
@@ -259,3 +261,63 @@ async def test_a_source_that_keeps_failing_is_logged_ever_more_rarely(
     assert await poll(harness.deps, source) == "unchanged"
     (recovered,) = caplog.records
     assert "recovered after 40 failed polls" in recovered.getMessage()
+
+
+HELSEDIR = fixture("pages/helsedir_rapport_kapittel_5_2.html").decode()
+LAST_PARAGRAPH = "<h3>Persontilpasset medisin</h3>"
+
+
+async def _stored_before_the_upgrade(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """Return a source whose baseline was read and stored as the release before versions."""
+    site.set("/kapittel", Route(HELSEDIR.encode(), content_type=UTF8))
+    source = await harness.add_source(site.url("/kapittel"))
+    real = handlers.parse_content  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        handlers, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": 1})
+    )
+    assert await poll(harness.deps, source) == "baseline"
+    monkeypatch.setattr(handlers, "parse_content", real)
+    async with harness.deps.sessions() as session, session.begin():
+        row = await session.get(WatchedSource, source)
+        assert row is not None
+        row.extraction = None  # as the migration leaves rows stored before it
+    return source
+
+
+async def test_an_upgrade_of_the_extraction_alerts_nobody_and_stores_the_new_reading(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = await _stored_before_the_upgrade(site, harness, monkeypatch)
+    # New bytes, the same text: read under today's rules the chapter gains its headings.
+    site.set("/kapittel", Route((HELSEDIR + "\n<!-- ny mal -->").encode(), content_type=UTF8))
+
+    assert await poll(harness.deps, source) == "unchanged"
+
+    assert await harness.events() == []
+    row = await harness.source(source)
+    old, new = await harness.snapshots(source)
+    assert row.extraction == EXTRACTION and row.fingerprint == new.fingerprint != old.fingerprint
+    assert "Tilgang til legemidler" in unpack(new.content).blocks
+    # From now on today's readings are compared: a new paragraph is news, told once.
+    edited = HELSEDIR.replace(LAST_PARAGRAPH, f"<h3>Ny seksjon</h3><p>{'Ny tekst. ' * 9}</p>")
+    site.set("/kapittel", Route(edited.encode(), content_type=UTF8))
+    assert await poll(harness.deps, source) == "changed"
+    (event,) = await harness.events()
+    assert "Ny tekst" in event.summary
+
+
+async def test_a_real_change_at_the_upgrade_is_told_as_before(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = await _stored_before_the_upgrade(site, harness, monkeypatch)
+    edited = HELSEDIR.replace(LAST_PARAGRAPH, f"<h3>Ny seksjon</h3><p>{'Ny tekst. ' * 9}</p>")
+    site.set("/kapittel", Route(edited.encode(), content_type=UTF8))
+
+    assert await poll(harness.deps, source) == "changed"
+
+    (event,) = await harness.events()
+    assert "Ny tekst" in event.summary
+    assert "Tilgang til legemidler" not in event.summary  # headings new to the reading: no news
+    assert (await harness.source(source)).extraction == EXTRACTION

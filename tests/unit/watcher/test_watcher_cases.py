@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from services.watcher.domain.content import Content, compare, parse_content, unified_diff
+from services.watcher.domain.content import (
+    EXTRACTION,
+    Content,
+    compare,
+    parse_content,
+    unified_diff,
+)
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
 CASES: list[dict[str, Any]] = tomllib.loads((FIXTURES / "cases.toml").read_text("utf-8"))["case"]
@@ -83,14 +89,25 @@ def test_a_base_fixture_compared_with_itself_is_unchanged(path: str) -> None:
     assert unified_diff(first, second) == ""
 
 
-FINGERPRINTS: dict[str, str] = tomllib.loads((FIXTURES / "fingerprints.toml").read_text("utf-8"))[
-    "fingerprints"
-]
+RELEASED: dict[str, dict[str, str]] = tomllib.loads(
+    (FIXTURES / "fingerprints.toml").read_text("utf-8")
+)["extraction"]
 KINDS = {"pages": "page", "feeds": "feed", "pdf": "pdf"}
 
 
-@pytest.mark.parametrize("path", sorted(FINGERPRINTS))
-def test_an_upgrade_extracts_every_fixture_as_released(path: str) -> None:
+@pytest.mark.parametrize(
+    ("version", "path"),
+    [(int(version), path) for version, table in RELEASED.items() for path in sorted(table)],
+)
+def test_an_upgrade_extracts_every_fixture_as_released(version: int, path: str) -> None:
+    # Each version's rules keep giving what they gave when released: sources stored under
+    # them are compared under them once more after an upgrade.
     kind = KINDS[path.split("/", 1)[0]]
-    content = parse_content(kind, (FIXTURES / path).read_bytes())  # type: ignore[arg-type]
-    assert content.fingerprint == FINGERPRINTS[path]
+    body = (FIXTURES / path).read_bytes()
+    content = parse_content(kind, body, extraction=version)  # type: ignore[arg-type]
+    assert content.fingerprint == RELEASED[str(version)][path]
+
+
+def test_the_current_extraction_has_released_fingerprints() -> None:
+    assert max(int(version) for version in RELEASED) == EXTRACTION
+    assert set(RELEASED[str(EXTRACTION)]) == set(RELEASED["1"])

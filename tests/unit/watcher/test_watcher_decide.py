@@ -165,6 +165,47 @@ def test_content_read_under_old_rules_rebaselines_without_an_alert() -> None:
     assert (outcome.etag, outcome.last_modified) == (state.etag, state.last_modified)
 
 
+# OLD and NEW as today's rules read them: with the page's headings, which older rules lost.
+OLD_READ_NOW = _content("Influensa", *OLD.blocks)
+NEW_READ_NOW = _content("Influensa", *NEW.blocks)
+
+
+def test_an_upgrade_that_reads_the_same_page_otherwise_alerts_nobody() -> None:
+    # Stored under older rules; the page's bytes moved but its text did not (by those rules).
+    answer = replace(_body(OLD_READ_NOW), earlier=OLD)
+
+    outcome = _decide(_state(extraction=None), answer, _history())
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.changes == ()
+    stored = outcome.stored
+    assert stored is not None and stored.snapshot is not None
+    # Today's reading is stored, so the next poll compares like with like.
+    assert stored.fingerprint == stored.snapshot.fingerprint == OLD_READ_NOW.fingerprint
+    assert stored.previous_id == 41 and stored.last_changed_at == NOW - timedelta(days=3)
+
+
+def test_a_real_change_found_at_an_upgrade_is_told_as_the_older_rules_see_it() -> None:
+    answer = replace(_body(NEW_READ_NOW), earlier=NEW)
+
+    outcome = _decide(_state(extraction=1), answer, _history())
+
+    assert outcome.kind is OutcomeKind.CHANGED
+    (event,) = outcome.changes
+    assert "Vaksinen" in event.summary and "Influensa" not in event.summary
+    stored = outcome.stored
+    assert stored is not None and stored.snapshot is not None
+    assert stored.fingerprint == NEW_READ_NOW.fingerprint and stored.last_changed_at == NOW
+
+
+def test_only_a_page_stored_under_older_rules_is_read_under_them_again() -> None:
+    assert _state(extraction=None).older_extraction(2) == 1
+    assert _state(extraction=1).older_extraction(2) == 1
+    assert _state(extraction=2).older_extraction(2) is None
+    assert _state(extraction=None, fingerprint=None).older_extraction(2) is None  # no baseline
+    assert _state(rules=Rules("feed", None, ())).older_extraction(2) is None
+
+
 def test_a_change_is_told_with_the_sources_topics_and_remembers_when() -> None:
     outcome = _decide(_state(), _body(NEW), _history())
 

@@ -122,6 +122,51 @@ def test_selector_picks_the_chapter_with_its_headings() -> None:
     assert not any("Forrige" in b or "Neste" in b for b in content.blocks)
 
 
+def test_the_skip_links_target_is_the_content_of_a_page_without_article_or_main() -> None:
+    body = (FIXTURES / HELSEDIR).read_bytes()
+    content = parse_content("page", body)
+    chapter = parse(HELSEDIR, selector=".b-chapter")
+
+    # «Hopp til hovedinnhold» leads to the chapter: read with its headings, no sidebar.
+    assert content.blocks == chapter.blocks and content.headings == chapter.headings
+    # The rules before the skip link counted (trafilatura's reading) lost the headings.
+    before = parse_content("page", body, extraction=1)
+    assert not {before.blocks[i] for i in before.headings} & {"Tilgang til legemidler"}
+
+
+_SKIPPING = """<!DOCTYPE html><html><head><title>Side</title></head><body>
+<a class="skip" href="#{target}">{link}</a><div class="menu-area"><p>Tema og tjenester</p></div>
+<h2 id="tittel">Veileder for kommunene</h2>
+<div id="innhold"><h3>Om veilederen</h3><p>{lead}</p><p>{text}</p></div></body></html>"""
+_LEAD = "Kommunen skal sørge for forsvarlige helse- og omsorgstjenester til alle som bor der."
+_TEXT = "Veilederen beskriver hvordan helsepersonell bør samarbeide på tvers av nivåer. " * 6
+
+
+@pytest.mark.parametrize(
+    ("target", "link", "content_only"),
+    [
+        ("innhold", "Hopp til innhold", True),
+        ("innhold", "Skip to main content", True),
+        ("innhold", "Les mer om oss", False),  # not a skip link
+        ("tittel", "Hopp til hovedinnhold", False),  # leads to little of the page
+        ("mangler", "Hopp til innhold", False),  # leads nowhere
+    ],
+)
+def test_only_a_skip_link_to_most_of_the_page_names_its_content(
+    target: str, link: str, content_only: bool
+) -> None:
+    body = _SKIPPING.format(target=target, link=link, lead=_LEAD, text=_TEXT).encode()
+    content = parse_content("page", body)
+    read = parse_content("page", body, extraction=1)
+
+    if content_only:  # the target as it stands, its heading included
+        assert content.blocks[:2] == ("Om veilederen", _LEAD) and content.headings == {0}
+        assert "Veileder for kommunene" not in content.blocks  # outside the target
+        assert content != read
+    else:  # read as the older rules read it
+        assert content == read
+
+
 def test_rss_entries_are_keyed_dated_and_reduced_to_text() -> None:
     content = parse(RSS, "feed")
 
