@@ -70,15 +70,14 @@ async def advance(
     moved: set[uuid.UUID] = set()
     for place, people in by_place.items():
         if place == 0:  # no row reads as 0, so either may be found
-            statement = _upsert(session)(DigestCursor).values(
-                [{"subscriber_id": s, "told_through": to} for s in people]
-            )
+            statement = _upsert(session)(DigestCursor)
             found = await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["subscriber_id"],
-                    set_={"told_through": to},
+                    set_={"told_through": statement.excluded.told_through},
                     where=DigestCursor.told_through == 0,
-                ).returning(DigestCursor.subscriber_id)
+                ).returning(DigestCursor.subscriber_id),
+                [{"subscriber_id": s, "told_through": to} for s in people],
             )
         else:
             found = await session.execute(
