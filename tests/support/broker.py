@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import aio_pika
@@ -50,4 +51,7 @@ def rabbitmq_namespace(prefix: str = "varsel-e2e") -> Iterator[dict[str, str]]:
     try:
         yield {"VARSEL_BROKER_URL": BROKER_URL, "VARSEL_BROKER_NAMESPACE": namespace}
     finally:
-        asyncio.run(asyncio.wait_for(delete_topology(BROKER_URL, namespace), timeout=30))
+        # A thread of its own: a test driving Playwright's sync API runs an event loop here.
+        with ThreadPoolExecutor(1) as pool:
+            deleting = asyncio.wait_for(delete_topology(BROKER_URL, namespace), timeout=30)
+            pool.submit(asyncio.run, deleting).result()
