@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.watcher.domain.gone import missing
-from services.watcher.domain.model import Content
+from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import change_events, seen_entries, snapshot_meta
 from services.watcher.domain.outbound import carried_text
 from services.watcher.domain.outcome import (
@@ -101,7 +101,11 @@ def decide(
     else:
         if history is None:
             raise ValueError("new content is compared with the source's history: none was read")
-        kind, stored, changes, told = _compared(state, content, answer.earlier, history, now)
+        # A reading under older rules is judged only while the row is still stored under
+        # them: one stored meanwhile under today's (a poll after a lapsed lease) compares
+        # like with like.
+        earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
+        kind, stored, changes, told = _compared(state, content, earlier, history, now)
         validators, body_hash, notice = answer, answer.body_hash, notice or told
     return Outcome(
         kind=kind,

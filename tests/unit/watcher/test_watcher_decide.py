@@ -198,6 +198,18 @@ def test_a_real_change_found_at_an_upgrade_is_told_as_the_older_rules_see_it() -
     assert stored.fingerprint == NEW_READ_NOW.fingerprint and stored.last_changed_at == NOW
 
 
+def test_a_reading_under_older_rules_is_not_judged_once_the_row_moved_on_from_them() -> None:
+    # The poll read its claim as stored under older rules; before it stored, another reading
+    # (a poll after a lapsed lease) stored the same text under today's rules.
+    answer = replace(_body(OLD_READ_NOW), earlier=OLD)
+    state = _state(extraction=2, fingerprint=OLD_READ_NOW.fingerprint)
+
+    outcome = _decide(state, answer, _history(OLD_READ_NOW))
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.changes == ()
+
+
 def test_only_a_page_stored_under_older_rules_is_read_under_them_again() -> None:
     assert _state(extraction=None).older_extraction(2) == 1
     assert _state(extraction=1).older_extraction(2) == 1
