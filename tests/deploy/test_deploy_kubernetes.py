@@ -102,7 +102,11 @@ def test_runs_exactly_the_services_with_two_replicas(kinds: Kinds) -> None:
         assert spec["replicas"] == 2
         template_labels = spec["template"]["metadata"]["labels"]
         assert spec["selector"]["matchLabels"].items() <= template_labels.items()
-        assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        if deployment["metadata"]["name"] == "varsel-watcher":
+            # Two releases must not store readings side by side (ADR 0017).
+            assert spec["strategy"] == {"type": "Recreate"}
+        else:
+            assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
 
 
 @pytest.mark.parametrize("service", SERVICES)
