@@ -79,6 +79,13 @@ def _drive(script: str, url: str, **options: float) -> dict[str, Any]:
     return figures
 
 
+def _cpu_seconds(pid: int) -> float:
+    """Return the CPU a process has used so far, user and system."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # utime and stime, fields 14 and 15 of proc(5), counted after the command's closing paren.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
     """Sum the rounds of one endpoint into one line of figures."""
     latencies = sorted(x for r in rounds for x in r["latencies_ms"])
@@ -98,17 +105,22 @@ def _merge(rounds: list[dict[str, Any]]) -> dict[str, float]:
         "p90_ms": percentile(0.90),
         "p99_ms": percentile(0.99),
         "max_ms": latencies[-1] if latencies else 0.0,
+        # The server's own CPU per request: what the machine's load moves least.
+        "server_cpu_ms": 1000 * sum(r["server_cpu_s"] for r in rounds) / max(1, len(latencies)),
     }
 
 
 def _alternate(
-    servers: dict[str, str], rounds: int, run: Callable[[str], dict[str, Any]]
+    servers: dict[str, tuple[str, int]], rounds: int, run: Callable[[str], dict[str, Any]]
 ) -> dict[str, dict[str, float]]:
-    """Run ``run`` on each server in turn, ``rounds`` times; merge each server's rounds."""
+    """Run ``run`` on each server (its URL and process id) in turn, ``rounds`` times; merge each
+    server's rounds, with the CPU the server used meanwhile."""
     figures: dict[str, list[dict[str, Any]]] = {label: [] for label in servers}
     for _ in range(rounds):
-        for label, base_url in servers.items():
+        for label, (base_url, pid) in servers.items():
+            cpu = _cpu_seconds(pid)
             figures[label].append(run(base_url))
+            figures[label][-1]["server_cpu_s"] = _cpu_seconds(pid) - cpu
     return {label: _merge(each) for label, each in figures.items()}
 
 
@@ -124,14 +136,15 @@ def _print_saturation(
         f" endpoint in {args.rounds} alternating rounds, 1 uvicorn worker each"
     )
     print(
-        "| endpoint | requests/s | **÷ bare** | p50 ms | p90 ms | p99 ms | max ms | requests "
-        "| non-200 | load before → after |"
+        "| endpoint | requests/s | **÷ bare** | server CPU ms per request | bare's ÷ this "
+        "| p50 ms | p90 ms | p99 ms | max ms | requests | non-200 | load before → after |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    bare = results[BARE]["requests_per_s"]
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    bare, bare_cpu = results[BARE]["requests_per_s"], results[BARE]["server_cpu_ms"]
     for label, r in results.items():
         print(
             f"| {label} | {r['requests_per_s']:.0f} | **{r['requests_per_s'] / bare:.2f}** "
+            f"| {r['server_cpu_ms']:.2f} | {bare_cpu / r['server_cpu_ms']:.2f} "
             f"| {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['max_ms']:.1f} "
             f"| {r['requests']:,.0f} | {r['errors']:.0f} | {loads} |"
         )
@@ -240,8 +253,8 @@ def main() -> None:
             processes.append(process)
             base_url = f"http://127.0.0.1:{port}"
             _wait_up(f"{base_url}/subscribe/norge-i-verden", process)
-            servers[label] = base_url
-        for base_url in servers.values():
+            servers[label] = (base_url, process.pid)
+        for base_url, _ in servers.values():
             _drive("load.py", base_url, concurrency=args.concurrency, seconds=args.warmup)
         before = os.getloadavg()[0]
         per_round = args.seconds / args.rounds
