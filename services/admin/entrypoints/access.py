@@ -117,6 +117,13 @@ def get_admin(request: Request) -> Admin:
     return admin
 
 
+async def admin_of(request: Request) -> Admin:
+    """Return the admin context, as a dependency."""
+    # A coroutine, so FastAPI calls it on the event loop: a plain function it would hand to a
+    # worker thread on every request.
+    return get_admin(request)
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """A signed-in admin making one request; records what they do in the audit log."""
@@ -196,7 +203,7 @@ DpoPage = Annotated[Actor, Depends(RoleGuard("dpo", page=True))]
 OperatorPage = Annotated[Actor, Depends(RoleGuard("operator", page=True))]
 AuditorApi = Annotated[Actor, Depends(RoleGuard("auditor", page=False))]
 OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]
-AdminDep = Annotated[Admin, Depends(get_admin)]
+AdminDep = Annotated[Admin, Depends(admin_of)]
 
 
 def login_url(target: str, language: Language = DEFAULT_LANGUAGE) -> str:

@@ -49,8 +49,10 @@ class SubscriptionsWeb:
     topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 
 
-def get_web(request: Request) -> SubscriptionsWeb:
+async def get_web(request: Request) -> SubscriptionsWeb:
     """Return the subscriptions web context from the app state."""
+    # Async although it awaits nothing: FastAPI runs a plain function dependency in a worker
+    # thread, and handing every request to a thread and back cost more than the lookup.
     web: SubscriptionsWeb = request.app.state.subscriptions_web
     return web
 
