@@ -12,19 +12,23 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import (
+    Executable,
     FromClause,
     Insert,
     Integer,
+    Row,
     String,
     Table,
     Text,
+    Update,
     bindparam,
     delete,
     func,
     insert,
     select,
+    update,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime, rowcount
@@ -98,6 +102,69 @@ async def record(session: AsyncSession, *events: Event) -> None:
 GATHER_SECONDS = 0.05
 
 
+_NOW: Final = bindparam("now", type_=OUTBOX.c.published_at.type)
+# What a pass reads of each event it takes.
+_TAKEN: Final = (
+    OUTBOX.c.id,
+    OUTBOX.c.event_id,
+    OUTBOX.c.event_type,
+    OUTBOX.c.payload,
+    OUTBOX.c.attempts,
+)
+
+
+class _PassStatements(NamedTuple):
+    """How a relay pass takes its batch and marks it published, on one kind of database."""
+
+    take: Executable  # returns the batch's rows, ``_TAKEN`` of each
+    mark: Update | None  # marks the published ones after the pass; None: ``take`` marked them
+
+
+def _pass_statements(batch_size: int, dialect: str) -> _PassStatements:
+    """Return the statements of a pass over at most ``batch_size`` due events, oldest first."""
+    due = (
+        select(OUTBOX.c.id)
+        .where(OUTBOX.c.published_at.is_(None))
+        .where(OUTBOX.c.next_attempt_at.is_(None) | (OUTBOX.c.next_attempt_at <= _NOW))
+        .order_by(OUTBOX.c.id)
+        .limit(batch_size)
+    )
+    if dialect == "sqlite":
+        # The in-process bus runs consumers during the pass, each on a connection of its own,
+        # and SQLite has one writer: a relay holding the write lock would keep them waiting. So
+        # the batch is read first and what went out is marked after.
+        mark = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+            .values(published_at=_NOW)
+        )
+        return _PassStatements(due.with_only_columns(*_TAKEN), mark)
+    # Marked in the statement that finds them: one round trip a pass instead of a read and a
+    # write. Locked, so other relays skip them; the mark commits with the pass, after the
+    # events went out (one the bus would not take is put back in the same transaction), and a
+    # relay that dies mid-pass commits nothing, so its events are published again.
+    take = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
+        .values(published_at=_NOW)
+        .returning(*_TAKEN)
+    )
+    return _PassStatements(take, None)
+
+
+# An event the bus would not take: not published after all, and tried again after a delay.
+_PUT_OFF: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        published_at=None,
+        attempts=OUTBOX.c.attempts + 1,
+        next_attempt_at=bindparam("retry_at", type_=OUTBOX.c.next_attempt_at.type),
+        last_error=bindparam("error"),
+    )
+)
+
+
 class OutboxRelay:
     """Publish committed outbox rows to the bus, oldest first, retrying failures with backoff."""
 
@@ -110,13 +177,14 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         gather_seconds: float = GATHER_SECONDS,
     ) -> None:
-        self._sessions = sessions
+        # A pass is a statement or two on one connection: an ORM session would cost more than they.
+        self._engine: AsyncEngine = sessions.kw["bind"]
         self._bus = bus
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._gather_seconds = gather_seconds
         self._wake = asyncio.Event()
-        self._skip_locked = not sessions.kw["bind"].url.drivername.startswith("sqlite")
+        self._statements = _pass_statements(batch_size, self._engine.dialect.name)
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now rather than at its next poll."""
@@ -124,45 +192,45 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of due events; return how many were published."""
-        now = datetime.now(UTC)
-        async with self._sessions() as session, session.begin():
-            query = (
-                select(OutboxRow)
-                .where(OutboxRow.published_at.is_(None))
-                .where((OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
-                .order_by(OutboxRow.id)
-                .limit(self._batch_size)
-            )
-            if self._skip_locked:
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(query)).all())
-            published = 0
-            for row in rows:
+        take, mark = self._statements
+        async with self._engine.begin() as connection:
+            taken = (await connection.execute(take, {"now": datetime.now(UTC)})).all()
+            published: list[int] = []
+            put_off: list[dict[str, Any]] = []
+            # Oldest first: neither RETURNING nor IN promises an order.
+            for row in sorted(taken, key=lambda row: row.id):
                 with event_context(row.event_id, row.event_type):
-                    published += await self._publish_row(row)
-            return published
+                    failure = await self._publish_row(row)
+                if failure is None:
+                    published.append(row.id)
+                else:
+                    put_off.append(failure)
+            if mark is not None and published:
+                await connection.execute(mark, {"ids": published, "now": datetime.now(UTC)})
+            if put_off:
+                await connection.execute(_PUT_OFF, put_off)
+            return len(published)
 
-    async def _publish_row(self, row: OutboxRow) -> int:
-        """Publish one row; return 1 if published, 0 if it was put off for a retry."""
+    async def _publish_row(self, row: Row[Any]) -> dict[str, Any] | None:
+        """Publish one row; return how to put it off for a retry if the bus would not take it."""
         try:
             event = decode_event(row.event_type, row.payload)
             await self._bus.publish(event)
         except Exception as exc:
-            row.attempts += 1
-            delay = min(300.0, 2.0 ** min(row.attempts, 8))
-            row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=delay)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            attempts = row.attempts + 1
+            delay = min(300.0, 2.0 ** min(attempts, 8))
+            error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning(
                 "outbox: publishing event %s (%s) failed, attempt %d, retry in %.0fs: %s",
                 row.event_id,
                 row.event_type,
-                row.attempts,
+                attempts,
                 delay,
-                row.last_error,
+                error,
             )
-            return 0
-        row.published_at = datetime.now(UTC)
-        return 1
+            retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+            return {"row_id": row.id, "retry_at": retry_at, "error": error}
+        return None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set."""
