@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import NamedTuple, Protocol, Self
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
@@ -23,14 +23,29 @@ class TryAgain(Exception):
     """A concurrent change (or a dropped connection) spoiled this transaction; run it again."""
 
 
+class Added(NamedTuple):
+    """What storing a sign-up's new person did."""
+
+    new: bool  # the address was new, and the person, request, entry and event were stored
+    within_limits: bool  # every rate limit the sign-up was counted against is within its limit
+
+
 class Subscribers(Protocol):
     """People, by id or address."""
 
     async def add_with_request(
-        self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
-    ) -> bool:
+        self,
+        subscriber: Subscriber,
+        request: SignupRequest,
+        entry: ConsentEntry,
+        event: Event,
+        *,
+        limits: list[tuple[str, int]],
+        now: datetime,
+    ) -> Added:
         """Store a new person with their first request, ledger entry and event, unless the
-        address is known; tell whether it was new (else nothing was stored)."""
+        address is known (then nothing is stored), and count the sign-up against each (keyed
+        hash, limit) of ``limits`` either way, as ``RateLimits.allow_all`` does."""
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         """Return a person (``lock``: hold them until the transaction ends)."""

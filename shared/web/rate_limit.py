@@ -7,12 +7,13 @@ table holds no address, name or IP.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, delete, select
+from sqlalchemy import Insert, Integer, String, Table, bindparam, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +65,12 @@ def _count_statement(dialect: str) -> Any:
     )
 
 
+def within(counts: Iterable[tuple[str, int]], limits: list[tuple[str, int]]) -> bool:
+    """Tell whether every (key, limit) is within its limit, given each key's count now."""
+    counted = dict(counts)
+    return all(counted.get(key, limit + 1) <= limit for key, limit in limits)
+
+
 async def allow_all(session: AsyncSession, limits: list[tuple[str, int]], now: datetime) -> bool:
     """Count one request for each key in one statement; tell whether all are within limit.
 
@@ -77,8 +84,34 @@ async def allow_all(session: AsyncSession, limits: list[tuple[str, int]], now: d
         _count_statement(session.get_bind().dialect.name),
         [{"key": key, "window_start": window, "count": 1} for key, _ in limits],
     )
-    counts = {key: count for key, count in rows.all()}
-    return all(counts.get(key, limit + 1) <= limit for key, limit in limits)
+    return within([(key, count) for key, count in rows], limits)
+
+
+def counting(*, prefix: str) -> Insert:
+    """Return a PostgreSQL upsert that counts one request for each key of an array, for a CTE
+    beside the write it guards; it returns each key and its count (see ``within``).
+
+    Bound with ``counting_values``. Keys are locked in the array's order, as in ``allow_all``.
+    """
+    table: Table = RateLimitHit.__table__  # type: ignore[assignment]
+    # One array parameter rather than a multi-row VALUES: SQLAlchemy cannot cache the compiled
+    # form of .values([...]), and compiling it on every sign-up cost more than it saves.
+    keys = func.unnest(bindparam(f"{prefix}keys", type_=ARRAY(table.c.key.type)))
+    window = bindparam(f"{prefix}window", type_=table.c.window_start.type)
+    return (
+        pg_insert(table)
+        .from_select(["key", "window_start", "count"], select(keys, window, literal(1)))
+        .on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start],
+            set_={"count": table.c.count + 1},
+        )
+        .returning(table.c.key, table.c.count)
+    )
+
+
+def counting_values(keys: list[str], now: datetime, *, prefix: str) -> dict[str, Any]:
+    """Return what ``counting`` binds to count one request for each key, in this order, now."""
+    return {f"{prefix}keys": keys, f"{prefix}window": _window(now)}
 
 
 async def allow(session: AsyncSession, key: str, limit: int, now: datetime) -> bool:

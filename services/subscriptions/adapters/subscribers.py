@@ -13,6 +13,7 @@ from services.subscriptions.adapters import consent_ledger, signup_requests, sig
 from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
+from services.subscriptions.unit_of_work import Added
 from shared.db import rowcount
 from shared.events import Event
 from shared.outbox import outbox_row
@@ -59,10 +60,18 @@ class SqlSubscribers:
         self.removed = False
 
     async def add_with_request(
-        self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
-    ) -> bool:
+        self,
+        subscriber: Subscriber,
+        request: SignupRequest,
+        entry: ConsentEntry,
+        event: Event,
+        *,
+        limits: list[tuple[str, int]],
+        now: datetime,
+    ) -> Added:
         """Store a new person with their first request, ledger entry and event, unless the
-        address is known; tell whether it was new (else nothing was stored)."""
+        address is known, and count the sign-up against ``limits`` (one statement on
+        PostgreSQL)."""
         # The request's subscriber is the new row's id: the statement takes it from there.
         first = signup_requests.values_of(request)
         del first["subscriber_id"]
@@ -72,6 +81,8 @@ class SqlSubscribers:
             request=first,
             consent=consent_ledger.values_of(entry),
             event=outbox_row(event, prefix="o_"),
+            limits=limits,
+            now=now,
         )
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:

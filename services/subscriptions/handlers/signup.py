@@ -32,17 +32,23 @@ class Confirmed:
     subscriber_id: uuid.UUID
 
 
-async def _within_limits(uow: UnitOfWork, deps: Deps, kind: str, address: str, client: str) -> bool:
+def _limits(deps: Deps, kind: str, address: str, client: str) -> list[tuple[str, int]]:
+    """Return the rate limits a request of ``kind`` counts against: per address, then client."""
     settings = deps.settings
-    allowed = await uow.limits.allow_all(
-        [
-            (deps.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
-            (deps.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
-        ],
-        deps.clock.now(),
-    )
+    return [
+        (deps.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
+        (deps.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
+    ]
+
+
+def _over_limit(kind: str) -> None:
+    log.warning("subscriptions: %s rate limit reached", kind)
+
+
+async def _within_limits(uow: UnitOfWork, deps: Deps, kind: str, address: str, client: str) -> bool:
+    allowed = await uow.limits.allow_all(_limits(deps, kind, address, client), deps.clock.now())
     if not allowed:
-        log.warning("subscriptions: %s rate limit reached", kind)
+        _over_limit(kind)
     return allowed
 
 
@@ -54,10 +60,9 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
     for attempt in range(2):
         try:
             async with uow:
-                await _store_signup(uow, deps, form)
-                # Counted last, right before the commit: the per-client row is hot, so its lock
-                # is held only briefly. Over the limit, leaving uncommitted drops the sign-up.
-                if not await _within_limits(uow, deps, "signup", form.address, client):
+                # Over the limit, leaving uncommitted drops the sign-up.
+                if not await _store_signup(uow, deps, form, client):
+                    _over_limit("signup")
                     return False
                 await uow.commit()
             return True
@@ -69,8 +74,9 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
     raise AssertionError("unreachable")
 
 
-async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
-    """Store a sign-up as a request of its own, with its own confirmation mail.
+async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) -> bool:
+    """Store a sign-up as a request of its own, with its own confirmation mail, and count it
+    against the rate limits; False if over one (then nothing must be committed).
 
     A known address gets only the new request: whatever the person has or waits for stays as
     it is until they confirm this request from their own mailbox.
@@ -98,10 +104,18 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
         privacy_version=notice.version,
     )
     # Most sign-ups are of new addresses: try their rows first (no lock wait unless the same
-    # address is being signed up at this very moment; then this stores nothing).
+    # address is being signed up at this very moment; then this stores nothing). The sign-up
+    # is counted in the same round trip: the per-client counter is hot, and its lock is held
+    # from there to the commit that follows.
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
-    if await uow.subscribers.add_with_request(person, request, requested, event):
-        return
+    limits = _limits(deps, "signup", form.address, client)
+    added = await uow.subscribers.add_with_request(
+        person, request, requested, event, limits=limits, now=now
+    )
+    if not added.within_limits:
+        return False
+    if added.new:
+        return True
     # Locked so that an erasure of the same address waits for this request or goes first.
     known = await uow.subscribers.by_address(form.address, lock=True)
     if known is None:
@@ -110,6 +124,7 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm) -> None:
     await uow.ledger.append(requested)
     await uow.requests.add(request)
     await uow.record(SignupRequested(subscriber_id=known.id, request_id=request.id))
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,14 +99,20 @@ async def test_rate_limit_per_address(database_url: str, tmp_path: Path) -> None
             assert (await sign_up(browser, ADDRESS)).status_code == 200
 
 
-async def test_rate_limit_per_client(sqlite_url: str, tmp_path: Path) -> None:
-    async with running(sqlite_url, tmp_path, signup_limit_per_client=3) as h:
+async def test_rate_limit_per_client(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path, signup_limit_per_client=3) as h:
         for n in range(3):
             assert (await sign_up(h.client, f"person{n}@example.no")).status_code == 200
+        before = await h.state()
         limited = await sign_up(h.client, "person9@example.no")
         assert limited.status_code == 429
         assert "fra denne maskinen" in limited.text
+        # Refused whole: no person, request, consent record or event of it is kept.
         assert await h.subscriber("person9@example.no") is None
+        assert await h.state() == before
+        # A known address over the limit is refused the same way.
+        assert (await sign_up(h.client, "person0@example.no")).status_code == 429
+        assert await h.state() == before
         async with h.browser("198.51.100.7") as elsewhere:
             assert (await sign_up(elsewhere, "person9@example.no")).status_code == 200
         # The manage-link form counts separately but the same way.

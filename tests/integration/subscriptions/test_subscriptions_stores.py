@@ -17,7 +17,12 @@ import pytest
 
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.consent import consent_entry
-from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
+from services.subscriptions.domain.model import (
+    ConsentEntry,
+    SignupForm,
+    SignupRequest,
+    Subscriber,
+)
 from services.subscriptions.domain.signup import new_request, new_subscriber
 from services.subscriptions.domain.vocabulary import (
     Channel,
@@ -25,7 +30,7 @@ from services.subscriptions.domain.vocabulary import (
     SubscriberStatus,
     UnsubscribeRoute,
 )
-from services.subscriptions.unit_of_work import UnitOfWork
+from services.subscriptions.unit_of_work import Added, UnitOfWork
 from shared.db import create_engine, session_factory
 from shared.events import SignupRequested
 from shared.schema import upgrade_async
@@ -81,6 +86,22 @@ def form(address: str = "kari@example.no") -> SignupForm:
     return SignupForm(address, ("b", "a"), Frequency.WEEKLY, Language.EN, "https://www.fhi.no/")
 
 
+# Limits no test here reaches, unless it says.
+LIMITS = [("address-key", 100), ("client-key", 100)]
+
+
+def requested(subject_hash: str, topics: tuple[str, ...] = ()) -> ConsentEntry:
+    """Return the ledger entry of a sign-up on the web."""
+    return consent_entry(
+        subject_hash=subject_hash,
+        action=ConsentAction.REQUESTED,
+        topics=topics,
+        channel=Channel.WEB,
+        occurred_at=NOW,
+        notice=NOTICE,
+    )
+
+
 async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscriber, SignupRequest]:
     """Store a new person with their first request; return both."""
     person = new_subscriber(form(address), subscriber_id=uuid.uuid4(), now=NOW)
@@ -92,17 +113,13 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
         ttl=TTL,
         privacy_version=NOTICE.version,
     )
-    entry = consent_entry(
-        subject_hash="0" * 64,
-        action=ConsentAction.REQUESTED,
-        topics=request.topics,
-        channel=Channel.WEB,
-        occurred_at=NOW,
-        notice=NOTICE,
-    )
+    entry = requested("0" * 64, request.topics)
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     async with units() as uow:
-        assert await uow.subscribers.add_with_request(person, request, entry, event)
+        added = await uow.subscribers.add_with_request(
+            person, request, entry, event, limits=LIMITS, now=NOW
+        )
+        assert added == Added(new=True, within_limits=True)
         await uow.commit()
     return person, request
 
@@ -122,21 +139,46 @@ async def test_a_known_address_is_not_stored_again(units: Units) -> None:
     person, request = await add(units)
     other = replace(person, id=uuid.uuid4())
     again = replace(request, id=uuid.uuid4(), subscriber_id=other.id)
-    entry = consent_entry(
-        subject_hash="1" * 64,
-        action=ConsentAction.REQUESTED,
-        topics=(),
-        channel=Channel.WEB,
-        occurred_at=NOW,
-        notice=NOTICE,
-    )
+    entry = requested("1" * 64)
     event = SignupRequested(subscriber_id=other.id, request_id=again.id)
     async with units() as uow:
-        assert not await uow.subscribers.add_with_request(other, again, entry, event)
+        added = await uow.subscribers.add_with_request(
+            other, again, entry, event, limits=LIMITS, now=NOW
+        )
+        assert added == Added(new=False, within_limits=True)
         await uow.commit()
     async with units() as uow:
         assert await uow.subscribers.get(other.id) is None
         assert await uow.requests.get(again.id) is None
+
+
+async def test_a_sign_up_counts_against_its_limits_whether_its_address_is_new_or_known(
+    units: Units,
+) -> None:
+    limits = [("per-address", 1), ("per-client", 5)]
+    person, request = await add(units)  # counted against other keys
+    entry = requested("2" * 64)
+    newcomer = replace(person, id=uuid.uuid4(), email="ola@example.no")
+    first = replace(request, id=uuid.uuid4(), subscriber_id=newcomer.id)
+    again = replace(request, id=uuid.uuid4())
+    answers = []
+    for who, what in ((newcomer, first), (replace(newcomer, id=uuid.uuid4()), again)):
+        async with units() as uow:
+            event = SignupRequested(subscriber_id=who.id, request_id=what.id)
+            answers.append(
+                await uow.subscribers.add_with_request(
+                    who, what, entry, event, limits=limits, now=NOW
+                )
+            )
+            await uow.commit()
+    assert answers == [
+        Added(new=True, within_limits=True),
+        Added(new=False, within_limits=False),  # the address's second sign-up: over 1
+    ]
+    async with units() as uow:
+        # The same counters as every other request's: both sign-ups counted per client.
+        assert await uow.limits.allow_all([("per-client", 3)], NOW)
+        assert not await uow.limits.allow_all([("per-client", 3)], NOW)
 
 
 async def test_saving_changes_only_what_may_change(units: Units) -> None:

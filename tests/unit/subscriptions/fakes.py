@@ -18,6 +18,7 @@ from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from services.subscriptions.unit_of_work import Added
 from shared.events import Event
 
 E = TypeVar("E", bound=Event)
@@ -57,15 +58,23 @@ class FakeSubscribers:
         self._data = data
 
     async def add_with_request(
-        self, subscriber: Subscriber, request: SignupRequest, entry: ConsentEntry, event: Event
-    ) -> bool:
+        self,
+        subscriber: Subscriber,
+        request: SignupRequest,
+        entry: ConsentEntry,
+        event: Event,
+        *,
+        limits: list[tuple[str, int]],
+        now: datetime,
+    ) -> Added:
+        within_limits = await FakeRateLimits(self._data).allow_all(limits, now)
         if await self.by_address(subscriber.email) is not None:
-            return False
+            return Added(new=False, within_limits=within_limits)
         self._data.subscribers[subscriber.id] = subscriber
         self._data.requests[request.id] = request
         self._data.ledger.append(entry)
         self._data.outbox.append(event)
-        return True
+        return Added(new=True, within_limits=within_limits)
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         return self._data.subscribers.get(subscriber_id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
-from services.subscriptions.unit_of_work import TryAgain
+from services.subscriptions.unit_of_work import Added, TryAgain
 from shared.events import SignupRequested
 from shared.tokens import address_hash
 from shared.vocabulary import Frequency, Language
@@ -174,10 +175,10 @@ class _ErasedMeanwhile(FakeSubscribers):
         super().__init__(data)
         self._races = races
 
-    async def add_with_request(self, *args: object) -> bool:  # type: ignore[override]
+    async def add_with_request(self, *args: Any, **kwargs: Any) -> Added:
         if self._races:
-            return False
-        return await super().add_with_request(*args)  # type: ignore[arg-type]
+            return Added(new=False, within_limits=True)
+        return await super().add_with_request(*args, **kwargs)
 
     async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
         if self._races:
