@@ -126,6 +126,10 @@ async def scrub_deleted(engine: AsyncEngine, *tables: type[Base]) -> None:
         log.warning("database: cannot scrub deleted rows yet: %s: %s", type(exc).__name__, exc)
 
 
+# The most connections one process holds to PostgreSQL (docs/deployment.md).
+POOL_SIZE = 20
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; SQLite gets WAL and a busy timeout so services can share the file."""
     if is_sqlite(url):
@@ -133,8 +137,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **kwargs)
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    # Twenty connections kept, none beyond: a pool of 10 with 10 more "overflow" connections
+    # closed each overflow connection as it came back, so a process serving more than ten
+    # requests at once opened (and PostgreSQL forked a backend for) a connection for nearly
+    # every request. The same twenty at most, now without the churn.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
     # No pre-ping (a round trip on every checkout): connections are renewed after half an hour,
     # and a disconnect error invalidates the whole pool, so a server restart fails one statement.
     kwargs.setdefault("pool_recycle", 1800)
