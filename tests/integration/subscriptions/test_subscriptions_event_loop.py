@@ -39,9 +39,8 @@ def _on_the_loop(call: Any) -> bool:
     """Tell whether FastAPI awaits ``call`` rather than running it in a worker thread."""
     if inspect.isclass(call):
         return False  # a class is instantiated in a thread
-    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
-        getattr(call, "__call__", None)
-    )
+    # An object with an async __call__ (a role guard, say) is awaited too.
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
 
 
 async def test_no_route_or_dependency_of_the_public_pages_runs_in_a_worker_thread(
