@@ -10,6 +10,7 @@ import os
 import re
 import ssl
 import uuid
+from collections import deque
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -173,7 +174,8 @@ class SmtpMailSender:
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
         self._timeout = timeout
-        self._idle: asyncio.Queue[SmtpConnection] = asyncio.Queue()
+        # Nobody waits on it (the slots do): a deque, not an asyncio.Queue and its wake-ups.
+        self._idle: deque[SmtpConnection] = deque()
         self._slots = asyncio.Semaphore(pool_size)
         # The system's trust store unless told otherwise (tests bring their own authority).
         self._tls = tls_context or ssl.create_default_context()
@@ -226,7 +228,7 @@ class SmtpMailSender:
             except NonAsciiRefused as exc:
                 # Not the person's fault and no retry will help: failed, but not a bounce.
                 if connection is not None:
-                    self._idle.put_nowait(connection)  # nothing was sent: the connection is fine
+                    self._idle.append(connection)  # nothing was sent: the connection is fine
                 raise PermanentFailure(str(exc)) from exc
             except aiosmtplib.SMTPResponseException as exc:
                 # 421 means the server is closing the connection; otherwise it can be reused
@@ -234,7 +236,7 @@ class SmtpMailSender:
                 if exc.code == 421 or not await _reset(connection):
                     _drop(connection)
                 elif connection is not None:
-                    self._idle.put_nowait(connection)
+                    self._idle.append(connection)
                 raise _failure(exc.code, exc.message) from exc
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 _drop(connection)
@@ -242,12 +244,12 @@ class SmtpMailSender:
             except BaseException:
                 _drop(connection)
                 raise
-            self._idle.put_nowait(connection)
+            self._idle.append(connection)
 
     def _reusable(self) -> SmtpConnection | None:
         """Return an idle connection that is still open; the server may have timed others out."""
-        while not self._idle.empty():
-            connection = self._idle.get_nowait()
+        while self._idle:
+            connection = self._idle.popleft()
             if connection.is_open:
                 return connection
             connection.close()
@@ -255,8 +257,8 @@ class SmtpMailSender:
 
     async def close(self) -> None:
         """Quit every pooled connection."""
-        while not self._idle.empty():
-            await self._idle.get_nowait().quit()
+        while self._idle:
+            await self._idle.popleft().quit()
 
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")

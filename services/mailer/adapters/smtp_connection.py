@@ -37,20 +37,36 @@ Reply = aiosmtplib.SMTPResponse
 
 
 class _Replies(asyncio.Protocol):
-    """Collects complete SMTP replies, however many arrive in one read."""
+    """Collects complete SMTP replies, however many arrive in one read.
+
+    A reply that does not come within ``wait`` seconds fails the wait with TimeoutError. One
+    watchdog timer per connection checks that, rather than a timer per reply: arming and
+    cancelling a timer for each of a mail's replies cost more than parsing them.
+    """
 
     def __init__(self, wait: float | None) -> None:
         self._wait = wait  # seconds to wait for a reply; None waits for ever
-        self._buffer = bytearray()
+        self._tail = b""  # the start of a line whose end has not arrived yet
+        self._lines: list[bytes] = []  # the lines so far of a multi-line reply
         self._replies: deque[Reply] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        self._waiting_since = 0.0
+        self._watchdog: asyncio.TimerHandle | None = None
         self.lost: Exception | None = None
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        while (reply := self._parse()) is not None:
-            self._replies.append(reply)
-        if len(self._buffer) > _MAX_REPLY:
+        *lines, self._tail = (self._tail + data).split(b"\n")
+        for line in lines:
+            self._lines.append(line[4:].strip())
+            if line[3:4] != b"-":  # the last line of a reply
+                try:
+                    code = int(line[:3])
+                except ValueError:
+                    code = -1  # the caller treats an unknown code as a failed command
+                text = b"\n".join(self._lines).decode("utf-8", "surrogateescape")
+                self._lines = []
+                self._replies.append(Reply(code, text))
+        if len(self._tail) + sum(map(len, self._lines)) > _MAX_REPLY:
             self._fail(aiosmtplib.SMTPResponseException(-1, "reply too long"))
         self._wake()
 
@@ -60,6 +76,8 @@ class _Replies(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(aiosmtplib.SMTPServerDisconnected(f"connection lost: {exc or 'closed'}"))
+        if self._watchdog is not None:
+            self._watchdog.cancel()
 
     def _fail(self, exc: Exception) -> None:
         if self.lost is None:
@@ -70,34 +88,32 @@ class _Replies(asyncio.Protocol):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
-    def _parse(self) -> Reply | None:
-        """Take one complete reply (all its lines) off the buffer, if there is one."""
-        offset = 0
-        lines: list[bytes] = []
-        while (end := self._buffer.find(b"\n", offset)) != -1:
-            line = bytes(self._buffer[offset : end + 1])
-            offset = end + 1
-            lines.append(line[4:].strip())
-            if line[3:4] != b"-":
-                try:
-                    code = int(line[:3])
-                except ValueError:
-                    code = -1  # the caller treats an unknown code as a failed command
-                del self._buffer[:offset]
-                text = b"\n".join(lines).decode("utf-8", "surrogateescape")
-                return Reply(code, text)
-        return None
+    def _watch(self) -> None:
+        """Fail a wait that has lasted ``wait`` seconds; look again when the current one would."""
+        assert self._wait is not None
+        self._watchdog = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # nobody waits: the next wait arms the watchdog again
+        loop = asyncio.get_running_loop()
+        deadline = self._waiting_since + self._wait
+        if loop.time() >= deadline:
+            waiter.set_exception(TimeoutError("no reply from the SMTP server"))
+        else:
+            self._watchdog = loop.call_at(deadline, self._watch)
 
     async def next(self) -> Reply:
         """Return the next reply; raise when the connection ended or the server is silent."""
-        if self._replies:  # pipelined replies often arrive together: no need to wait
-            return self._replies.popleft()
-        async with asyncio.timeout(self._wait):
-            while not self._replies:
-                if self.lost is not None:
-                    raise self.lost
-                self._waiter = asyncio.get_running_loop().create_future()
-                await self._waiter
+        while not self._replies:  # pipelined replies often arrive together: no need to wait
+            if self.lost is not None:
+                raise self.lost
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
+            if self._wait is not None:
+                self._waiting_since = loop.time()
+                if self._watchdog is None:
+                    self._watchdog = loop.call_at(self._waiting_since + self._wait, self._watch)
+            await self._waiter
         return self._replies.popleft()
 
 

@@ -138,3 +138,20 @@ async def test_a_non_ascii_address_goes_only_where_the_server_takes_it(smtputf8:
         controller.stop()
     expected = [["bjørn@eksempel.no"]] if smtputf8 else []
     assert [m.recipients for m in mailbox.messages] == [*expected, ["kari@example.org"]]
+
+
+async def test_a_server_that_stops_answering_fails_the_mail_and_the_next_gets_through() -> None:
+    mailbox = Mailbox(delay=8.0)  # DATA's reply comes long after the sender's patience ends
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1, timeout=2.0)
+    try:
+        with pytest.raises(TemporaryFailure, match="TimeoutError"):
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+        mailbox.delay = 0.0
+        await sender.send("varsel@fhi.no", "ola@example.org", MESSAGE)  # on a new connection
+    finally:
+        await sender.close()
+        controller.stop()
+    assert ["ola@example.org"] in [m.recipients for m in mailbox.messages]

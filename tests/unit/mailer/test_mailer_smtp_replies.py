@@ -1,0 +1,80 @@
+"""Reading SMTP replies off a pipelined connection: however the bytes are split, in time or not."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiosmtplib
+import pytest
+
+from services.mailer.adapters.smtp_connection import _Replies
+
+# A pipelined MAIL, RCPT and DATA answered in one write, then a multi-line reply.
+WIRE = (
+    b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+    b"250-first\r\n250 last\r\n"
+)
+EXPECTED = [
+    (250, "2.1.0 Ok"),
+    (250, "2.1.5 Ok"),
+    (354, "End data with <CR><LF>.<CR><LF>"),
+    (250, "first\nlast"),
+]
+
+
+async def _read(chunks: list[bytes], count: int) -> list[tuple[int, str]]:
+    replies = _Replies(wait=5.0)
+    for chunk in chunks:
+        replies.data_received(chunk)
+    return [tuple(await replies.next()) for _ in range(count)]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 13, len(WIRE)])
+async def test_replies_split_anywhere_read_the_same(size: int) -> None:
+    chunks = [WIRE[i : i + size] for i in range(0, len(WIRE), size)]
+    assert await _read(chunks, len(EXPECTED)) == EXPECTED
+
+
+async def test_a_reply_that_arrives_later_wakes_the_reader() -> None:
+    replies = _Replies(wait=5.0)
+    reading = asyncio.ensure_future(replies.next())
+    await asyncio.sleep(0)
+    assert not reading.done()
+    replies.data_received(b"250 O")
+    await asyncio.sleep(0)
+    assert not reading.done(), "half a line is no reply"
+    replies.data_received(b"k\r\n")
+    assert tuple(await reading) == (250, "Ok")
+
+
+async def test_an_unreadable_code_reads_as_a_failure() -> None:
+    assert await _read([b"2x0 what\r\n"], 1) == [(-1, "what")]
+
+
+async def test_a_reply_longer_than_smtp_allows_ends_the_connection() -> None:
+    replies = _Replies(wait=5.0)
+    replies.data_received(b"250-" + b"x" * 70_000)
+    with pytest.raises(aiosmtplib.SMTPResponseException, match="too long"):
+        await replies.next()
+
+
+async def test_a_silent_server_fails_the_wait_and_the_next_wait_gets_its_own_time() -> None:
+    replies = _Replies(wait=0.05)
+    with pytest.raises(TimeoutError):
+        await replies.next()
+    # The watchdog is armed again for a later wait, which a reply then ends in time.
+    reading = asyncio.ensure_future(replies.next())
+    await asyncio.sleep(0)
+    replies.data_received(b"250 Ok\r\n")
+    assert tuple(await reading) == (250, "Ok")
+    with pytest.raises(TimeoutError):
+        await replies.next()
+
+
+async def test_a_lost_connection_fails_the_wait() -> None:
+    replies = _Replies(wait=None)
+    reading = asyncio.ensure_future(replies.next())
+    await asyncio.sleep(0)
+    replies.connection_lost(None)
+    with pytest.raises(aiosmtplib.SMTPServerDisconnected):
+        await reading
