@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    any_,
+    event,
+    literal,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 from shared.private_files import private_sqlite_file
@@ -147,6 +158,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # and a disconnect error invalidates the whole pool, so a server restart fails one statement.
     kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
+
+
+def among(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Collection[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    """Return ``column IN values``; on PostgreSQL ``column = ANY(array)``, one parameter.
+
+    For IN, SQLAlchemy renders and casts one parameter per value on every execution, and the
+    statement's text changes with the count of values.
+    """
+    if dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def rowcount(result: object) -> int:

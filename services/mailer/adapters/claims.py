@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from operator import itemgetter
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,15 +23,8 @@ async def claim_due(
     session: AsyncSession, now: datetime, lease_until: datetime, *, limit: int, skip_locked: bool
 ) -> list[Claimed]:
     """Lease up to ``limit`` deliveries that are due or whose lease ran out, oldest first."""
-    query = (
-        select(
-            Delivery.id,
-            Delivery.subscriber_id,
-            Delivery.kind,
-            Delivery.batch_key,
-            Delivery.reference,
-            Delivery.attempts,
-        )
+    due = (
+        select(Delivery.id)
         .where(
             or_(
                 (Delivery.status == DeliveryStatus.QUEUED) & (Delivery.next_attempt_at <= now),
@@ -41,24 +35,36 @@ async def claim_due(
         .limit(limit)
     )
     if skip_locked:
-        query = query.with_for_update(skip_locked=True)
-    rows = (await session.execute(query)).all()
-    claimed: list[Claimed] = []
-    unreadable: dict[int, str] = {}
-    for r in rows:
-        try:
-            reference = decode_reference(r.kind, r.reference)
-        except ValueError as exc:
-            unreadable[r.id] = str(exc)
-            continue
-        claimed.append(
-            Claimed(r.id, r.subscriber_id, r.batch_key, reference, r.attempts, lease_until)
-        )
-    if claimed:
+        due = due.with_for_update(skip_locked=True)
+    # One statement leases the rows and returns them: one round trip, and no list of ids
+    # sent back to the database (SQLAlchemy renders and casts one parameter per id).
+    returned = (
         await session.execute(
             update(Delivery)
-            .where(Delivery.id.in_([c.id for c in claimed]))
+            .where(Delivery.id.in_(due.scalar_subquery()))
             .values(status=DeliveryStatus.SENDING, lease_until=lease_until)
+            .returning(
+                Delivery.id,
+                Delivery.subscriber_id,
+                Delivery.kind,
+                Delivery.batch_key,
+                Delivery.reference,
+                Delivery.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    rows = sorted(returned, key=itemgetter(0))  # RETURNING keeps no order
+    claimed: list[Claimed] = []
+    unreadable: dict[int, str] = {}
+    for delivery_id, subscriber_id, kind, batch_key, stored, attempts in rows:
+        try:
+            reference = decode_reference(kind, stored)
+        except ValueError as exc:
+            unreadable[delivery_id] = str(exc)
+            continue
+        claimed.append(
+            Claimed(delivery_id, subscriber_id, batch_key, reference, attempts, lease_until)
         )
     if unreadable:
         # No try can send what the ledger cannot read: fail it now rather than on every claim.

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.subscriptions.adapters.subscriptions import open_topics
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber, Subscription
 from services.subscriptions.domain.vocabulary import SubscriberStatus
+from shared.db import among
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ async def addressees(
     """Return who each id is now; erased people are simply missing."""
     if not ids:
         return {}
+    dialect = session.get_bind().dialect
     people = (
         await session.execute(
             select(
@@ -157,28 +159,29 @@ async def addressees(
                 Subscriber.language,
                 Subscriber.frequency,
                 Subscriber.status,
-            ).where(Subscriber.id.in_(list(ids)))
+            ).where(among(Subscriber.id, ids, dialect))
         )
     ).all()
     topics: dict[uuid.UUID, set[str]] = {}
     for subscriber_id, topic in (
         await session.execute(
             select(Subscription.subscriber_id, Subscription.topic).where(
-                Subscription.subscriber_id.in_(list(ids)), Subscription.ended_at.is_(None)
+                among(Subscription.subscriber_id, ids, dialect), Subscription.ended_at.is_(None)
             )
         )
     ).all():
         topics.setdefault(subscriber_id, set()).add(topic)
+    # Unpacked by position: a Row's fields by name cost a failed attribute lookup each.
     return {
-        row.id: Addressee(
-            subscriber_id=row.id,
-            email=row.email,
-            language=row.language,
-            frequency=row.frequency,
-            active=row.status == SubscriberStatus.ACTIVE,
-            topics=frozenset(topics.get(row.id, ())),
+        subscriber_id: Addressee(
+            subscriber_id=subscriber_id,
+            email=email,
+            language=language,
+            frequency=frequency,
+            active=status == SubscriberStatus.ACTIVE,
+            topics=frozenset(topics.get(subscriber_id, ())),
         )
-        for row in people
+        for subscriber_id, email, language, frequency, status in people
     }
 
 
