@@ -18,8 +18,7 @@ class SignedLinks:
 
     def for_subscriber(self, subscriber_id: uuid.UUID, now: datetime) -> RecipientLinks:
         """Return a person's manage, unsubscribe and one-click links."""
-        manage = self._signer.sign("manage", subscriber_id, now)
-        unsubscribe = self._signer.sign("unsubscribe", subscriber_id, now)
+        manage, unsubscribe = self._signer.sign_each(("manage", "unsubscribe"), subscriber_id, now)
         return RecipientLinks(
             manage_url=f"{self._base}/manage/{manage}",
             unsubscribe_url=f"{self._base}/unsubscribe/{unsubscribe}",
