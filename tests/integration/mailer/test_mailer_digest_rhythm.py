@@ -367,3 +367,45 @@ async def test_unsubscribe_and_erasure_in_the_middle_of_a_run_leave_nothing_of_t
     assert [m.recipients for m in harness.received()] == [[people[staying]]]
     assert await cursors_of(harness, leaving, erased) == 0, "no place kept for either"
     assert await linked_to(harness, erased) == 0, "the ledger keeps no trace of the erased id"
+
+
+@BOTH
+async def test_a_run_before_the_mailer_hears_of_a_switch_from_immediate_repeats_no_alert(
+    harness: Harness,
+) -> None:
+    # The manage page has stored the new rhythm, and its event is still on its way to the
+    # mailer when the daily run reads the person as daily.
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))
+    person = await harness.subscribe(ADDRESS, frequency="immediate")
+    await harness.seeded()
+    await harness.change("Endring 1")
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]]
+    await harness.change_frequency(person, "daily", relay=False)
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    await harness.mailer.digests.run_due()
+    await harness.relay()
+    await harness.send_all()
+    assert titles(harness) == [["Endring 1"]], "told once, by its alert"
+
+
+@BOTH
+async def test_a_change_released_before_the_mailer_hears_of_a_switch_from_immediate_is_told(
+    harness: Harness,
+) -> None:
+    # Released after the manage page stored the daily rhythm (so no alert), and before the
+    # mailer's handler of the switch moves the person's place to the end of the release log.
+    harness.clock.set(at("2026-11-18T10:00:00+00:00"))
+    person = await harness.subscribe(ADDRESS, frequency="immediate")
+    await harness.seeded()
+    await harness.change_frequency(person, "daily", relay=False)
+    # The watcher's event reaches the mailer first: the two come from different services.
+    async with harness.runtime.sessions() as session, session.begin():
+        await mailer.content_changed(
+            session, harness.mailer.deps, harness.change_event("Endring 1")
+        )
+    await harness.relay()
+    await harness.send_all()
+    harness.clock.set(at("2026-11-19T06:00:00+00:00"))
+    await digest_now(harness)
+    assert titles(harness) == [["Endring 1"]], "told once, by the digest"
