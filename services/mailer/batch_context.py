@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as catalogue
-from services.mailer.adapters import bulletins, changes, pending_items, releases
+from services.mailer.adapters import bulletins, changes, deliveries, pending_items, releases
 from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
-from services.mailer.domain.digest_window import owed
+from services.mailer.digest_reach import digest_since
+from services.mailer.domain.digest_window import owed, unalerted
 from services.mailer.domain.ledger import (
     AlertReference,
     BulletinReference,
@@ -76,7 +77,8 @@ async def _add_released(
     session: AsyncSession, claimed: Sequence[Claimed], digests: dict[int, list[uuid.UUID]]
 ) -> None:
     """Add to each digest the changes of its window of the release log the person is owed now
-    (docs/decisions/0016): topics ended since the run are left out."""
+    (docs/decisions/0016): topics ended since the run, and changes an alert told, are left
+    out."""
     windows = {
         c.id: (c.subscriber_id, c.reference.after, c.reference.through)
         for c in claimed
@@ -90,8 +92,13 @@ async def _add_released(
     lowest = min(after for _, after, _ in windows.values())
     highest = max(through for _, _, through in windows.values())
     released = await releases.between(session, lowest, highest)
-    since = await read_api.followed_since(session, {s for s, _, _ in windows.values()})
+    people = {s for s, _, _ in windows.values()}
+    since = await digest_since(session, people)
+    alerted = await deliveries.alerted(session, people, [c.id for c in released])
     for delivery_id, (subscriber_id, after, through) in windows.items():
-        told = owed(released, after=after, through=through, since=since.get(subscriber_id, {}))
+        told = unalerted(
+            owed(released, after=after, through=through, since=since.get(subscriber_id, {})),
+            alerted.get(subscriber_id, set()),
+        )
         attached = digests.setdefault(delivery_id, [])
         attached.extend(c.id for c in told if c.id not in attached)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,8 @@ from services.mailer.adapters import (
     pending_items,
     releases,
 )
-from services.mailer.domain.digest_window import ReleasedChange, TopicIndex
+from services.mailer.digest_reach import digest_since
+from services.mailer.domain.digest_window import ReleasedChange, TopicIndex, owed, unalerted
 from services.mailer.domain.ledger import Batch, DigestReference
 from services.mailer.domain.periods import Period, period_ending_at_or_before
 from services.subscriptions import read_api
@@ -114,18 +116,20 @@ class DigestRunner:
         window: _Window,
         ids: list[uuid.UUID],
     ) -> int:
-        since = await read_api.followed_since(session, ids)
+        since = await digest_since(session, ids)
         places = await digest_cursors.told_through(session, ids)
         index = await window.index(session, min((places.get(i, 0) for i in ids), default=0))
         items = await pending_items.owing(session, ids, before=end)
-        owed = {
+        by_log = {
             i
             for i in ids
-            if i in items
-            or index.owes_any(
+            if i not in items
+            and index.owes_any(
                 after=places.get(i, 0), through=window.through, since=since.get(i, {})
             )
         }
+        by_log -= await window.all_alerted(session, by_log, places, since)
+        owed = {i for i in ids if i in items} | by_log
         if not owed:
             return 0
         fresh = sorted(owed - await deliveries.having_batch(session, batch.key, owed))
@@ -165,3 +169,27 @@ class _Window:
             self._from = after
             self._index = TopicIndex(self._changes)
         return self._index
+
+    async def all_alerted(
+        self,
+        session: AsyncSession,
+        people: Collection[uuid.UUID],
+        places: Mapping[uuid.UUID, int],
+        since: Mapping[uuid.UUID, Mapping[str, datetime]],
+    ) -> set[uuid.UUID]:
+        """Return those of the people every change of whose window an alert told (a switch
+        from alerts the mailer had not heard of yet): they are owed no digest."""
+        alerted = await deliveries.alerted(session, people, [c.id for c in self._changes])
+        return {
+            person
+            for person, told in alerted.items()
+            if not unalerted(
+                owed(
+                    self._changes,
+                    after=places.get(person, 0),
+                    through=self.through,
+                    since=since.get(person, {}),
+                ),
+                told,
+            )
+        }

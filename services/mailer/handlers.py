@@ -244,12 +244,10 @@ async def preferences_changed(session: AsyncSession, deps: Deps, event: Preferen
     await pending_items.drop_open(session, person, keep_topics=event.topics)
     cancelled = await deliveries.cancel_waiting_digests(session, person, keep=event.frequency)
     windows = [window for _, reference in cancelled if (window := reference.told) is not None]
-    if event.frequency.is_digest:
-        if event.previous_frequency is Frequency.IMMEDIATE:
-            # Every change released so far was an alert: the digests start after them.
-            latest = await releases.current(session, settled=True)
-            await digest_cursors.move_to(session, [person], latest)
-    else:
+    # Switching to a digest moves no place: the digests reach back only to when the person's
+    # mail became digests and leave out what an alert told, wherever this event falls among
+    # the runs and releases (0016, point 7). Between daily and weekly the place stays.
+    if not event.frequency.is_digest:
         # Switching to immediate: what waited for a digest goes out now, one alert each.
         latest = await releases.current(session, settled=True)
         if event.previous_frequency is not Frequency.IMMEDIATE:

@@ -18,8 +18,11 @@ async def purge_deliveries(session: AsyncSession, now: datetime, keep_days: int)
     """Delete finished deliveries, and changes and bulletins no digest still owes, past
     ``keep_days``; return counts."""
     cutoff = now - timedelta(days=keep_days)
+    kept = min(cutoff, now - DIGEST_REACH)
     return {
-        "deliveries": await deliveries.purge_finished(session, cutoff),
-        "changes": await changes.purge_unreferenced(session, min(cutoff, now - DIGEST_REACH)),
+        # A change's alerts outlive it (an alert is queued at or after its release): a digest
+        # reaching back past a switch from alerts leaves out what they told (0016, point 7).
+        "deliveries": await deliveries.purge_finished(session, cutoff, alerts_before=kept),
+        "changes": await changes.purge_unreferenced(session, kept),
         "bulletins": await bulletins.purge_unreferenced(session, cutoff),
     }

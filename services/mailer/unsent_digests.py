@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters import deliveries, digest_cursors, pending_items, releases
-from services.mailer.domain.digest_window import owed
+from services.mailer.domain.digest_window import owed, unalerted
 from services.mailer.domain.ledger import Batch
 from services.subscriptions import read_api
 from shared.vocabulary import Frequency
@@ -60,7 +60,9 @@ async def hand_on(
             if any(owed([change], after=a, through=t, since=since) for a, t in windows):
                 told.append(change)
     if Frequency(person.frequency).is_digest:
-        for change in told:
+        # A window reaching back past a switch from alerts holds changes an alert told.
+        alerted = await deliveries.alerted(session, [subscriber_id], [c.id for c in told])
+        for change in unalerted(told, alerted.get(subscriber_id, set())):
             topic = next(t for t in change.topics if t in since)
             await pending_items.add_once(session, subscriber_id, change.id, topic, now)
         return

@@ -30,6 +30,7 @@ from services.subscriptions.adapters.mail_reads import (
     addressees,
     confirmation_context,
     followed_since,
+    frequency_since,
     reach_by_frequency,
     stream_recipients,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "confirmation_context",
     "count_ledger",
     "followed_since",
+    "frequency_since",
     "held_about",
     "ledger_page",
     "privacy_text",

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,6 +127,26 @@ async def having_batch(
     return {s for s in found.all() if s is not None}
 
 
+async def alerted(
+    session: AsyncSession, subscriber_ids: Collection[uuid.UUID], change_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """Return which of the changes each person has an alert of (queued, sent, or handed on as a
+    digest item by a switch of rhythm): a digest does not tell them again (0016, point 7)."""
+    if not subscriber_ids or not change_ids:
+        return {}
+    keys = {Batch.alert(change_id).key: change_id for change_id in change_ids}
+    rows = await session.execute(
+        select(Delivery.subscriber_id, Delivery.batch_key).where(
+            Delivery.subscriber_id.in_(list(subscriber_ids)), Delivery.batch_key.in_(list(keys))
+        )
+    )
+    found: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for subscriber_id, key in rows.all():
+        if subscriber_id is not None:
+            found.setdefault(subscriber_id, set()).add(keys[key])
+    return found
+
+
 async def requeue_dropped_alerts(
     session: AsyncSession, subscriber_id: uuid.UUID, batch_keys: Collection[str], now: datetime
 ) -> None:
@@ -236,11 +256,17 @@ async def record_next_steps(
         )
 
 
-async def purge_finished(session: AsyncSession, created_before: datetime) -> int:
-    """Delete finished deliveries created before a time; return how many."""
+async def purge_finished(
+    session: AsyncSession, created_before: datetime, *, alerts_before: datetime | None = None
+) -> int:
+    """Delete finished deliveries created before a time (alerts: before ``alerts_before`` if
+    given); return how many."""
+    alerts_before = created_before if alerts_before is None else alerts_before
     result = await session.execute(
         delete(Delivery).where(
-            Delivery.status.in_(FINISHED_STATUSES), Delivery.created_at < created_before
+            Delivery.status.in_(FINISHED_STATUSES),
+            Delivery.created_at < created_before,
+            or_(Delivery.kind != DeliveryKind.ALERT, Delivery.created_at < alerts_before),
         )
     )
     return rowcount(result)

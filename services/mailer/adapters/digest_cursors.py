@@ -64,6 +64,16 @@ async def advance(
     Compare and set: a person someone else moved meanwhile (a switch of rhythm, a run of the
     other rhythm, an erasure) keeps the place that transaction gave them, and is left out.
     """
+    if not places:
+        return set()
+    # Lock the rows there are in id order first, as a sender's record of outcomes does: taken
+    # group by group below, two transactions could each hold a row the other waits for.
+    await session.execute(
+        select(DigestCursor.subscriber_id)
+        .where(DigestCursor.subscriber_id.in_(list(places)))
+        .order_by(DigestCursor.subscriber_id)
+        .with_for_update()
+    )
     by_place: dict[int, list[uuid.UUID]] = defaultdict(list)
     for person, place in places.items():
         by_place[place].append(person)

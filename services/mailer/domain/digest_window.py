@@ -1,16 +1,23 @@
 """Which released changes a person's digest tells: the rule the run and the mail share (0016).
 
 A digest tells the changes released after the person's place in the release log and up to the
-run's, of a topic the person follows and released since they began following it. Minor and held
-changes are never released, so they never appear here.
+run's, of a topic the person follows and released since they began following it and since their
+mail became digests (less a margin), and not already told by an alert. Minor and held changes
+are never released, so they never appear here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
+
+# A change released this long before a person's switch from alerts to digests may still have
+# reached them by no alert (the fan-out read them as digest people, or clocks differ a little):
+# their digests reach back so far, and the alert check drops what an alert did tell.
+SWITCH_MARGIN = timedelta(minutes=10)
 
 
 class Released(Protocol):
@@ -25,6 +32,9 @@ class Released(Protocol):
     @property
     def released_at(self) -> datetime | None: ...
 
+    @property
+    def id(self) -> uuid.UUID: ...
+
 
 C = TypeVar("C", bound=Released)
 
@@ -36,11 +46,26 @@ class ReleasedChange:
     topics: tuple[str, ...]
     release_seq: int | None
     released_at: datetime | None
+    id: uuid.UUID
 
     @classmethod
     def of(cls, change: Released) -> ReleasedChange:
         """Return what the rule reads of a change."""
-        return cls(tuple(change.topics), change.release_seq, change.released_at)
+        return cls(tuple(change.topics), change.release_seq, change.released_at, change.id)
+
+
+def bounded(since: Mapping[str, datetime], began: datetime | None) -> dict[str, datetime]:
+    """Return a person's topic start times, none earlier than their mail became digests
+    (``began``, less ``SWITCH_MARGIN``): what their alerts told is not told again."""
+    if began is None:
+        return dict(since)
+    floor = began - SWITCH_MARGIN
+    return {topic: max(started, floor) for topic, started in since.items()}
+
+
+def unalerted(changes: Iterable[C], alerted: Set[uuid.UUID]) -> list[C]:
+    """Return the changes no alert told the person."""
+    return [change for change in changes if change.id not in alerted]
 
 
 def owed(

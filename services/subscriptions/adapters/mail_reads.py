@@ -126,6 +126,24 @@ async def followed_since(
     return since
 
 
+async def frequency_since(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """Return since when each person's mail has been of its kind (alerts at once, or digests).
+
+    A digest tells nothing released before then (docs/decisions/0016, point 7); people for
+    whom it is not known are missing.
+    """
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Subscriber.id, Subscriber.frequency_since).where(
+            Subscriber.id.in_(list(ids)), Subscriber.frequency_since.is_not(None)
+        )
+    )
+    return {subscriber_id: since for subscriber_id, since in rows.all() if since is not None}
+
+
 async def reach_by_frequency(session: AsyncSession, topics: Collection[str]) -> dict[str, int]:
     """Count the active followers of any of ``topics`` by frequency, each person once.
 

@@ -34,6 +34,7 @@ def subscriber_of(row: Row[Any]) -> Subscriber:
         created_at=row.created_at,
         confirmed_at=row.confirmed_at,
         hard_bounces=row.hard_bounces or 0,
+        frequency_since=row.frequency_since,
     )
 
 
@@ -48,6 +49,7 @@ def values_of(subscriber: Subscriber) -> dict[str, Any]:
         "created_at": subscriber.created_at,
         "confirmed_at": subscriber.confirmed_at,
         "hard_bounces": subscriber.hard_bounces,
+        "frequency_since": subscriber.frequency_since,
     }
 
 
@@ -100,7 +102,8 @@ class SqlSubscribers:
         return subscriber_of(row) if row is not None else None
 
     async def save(self, subscriber: Subscriber) -> None:
-        """Store a person's status, frequency, language, confirmation and bounce count."""
+        """Store a person's status, frequency (and since when), language, confirmation and
+        bounce count."""
         await self._session.execute(
             update(SUBSCRIBERS)
             .where(SUBSCRIBERS.c.id == subscriber.id)
@@ -110,6 +113,7 @@ class SqlSubscribers:
                 language=subscriber.language,
                 confirmed_at=subscriber.confirmed_at,
                 hard_bounces=subscriber.hard_bounces,
+                frequency_since=subscriber.frequency_since,
             )
         )
 

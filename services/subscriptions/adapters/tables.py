@@ -25,6 +25,10 @@ class Subscriber(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hard_bounces: Mapped[int] = mapped_column(Integer, default=0)
+    # When the person's mail last became alerts at once or digests (confirmation, or a switch
+    # between the two): a digest tells nothing from before (docs/decisions/0016, point 7).
+    # NULL for people who switched before it was kept.
+    frequency_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Subscription(Base):

@@ -35,11 +35,24 @@ class Subscriber:
     created_at: datetime
     confirmed_at: datetime | None
     hard_bounces: int = 0
+    # When their mail last became alerts at once or digests (docs/decisions/0016, point 7).
+    frequency_since: datetime | None = None
 
     @property
     def confirmed(self) -> bool:
         """Tell whether the person ever confirmed (double opt-in), whatever their status now."""
         return self.confirmed_at is not None
+
+    def frequency_since_at(self, frequency: Frequency, now: datetime) -> datetime | None:
+        """Return since when the person's mail is of its kind once they take ``frequency``.
+
+        A confirmation or a move between alerts at once and digests starts anew; daily and
+        weekly are one kind, since a digest of either tells what the other did not yet
+        (docs/decisions/0016, point 7).
+        """
+        if self.status is not SubscriberStatus.ACTIVE:
+            return now
+        return self.frequency_since if frequency.is_digest == self.frequency.is_digest else now
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from services.subscriptions.domain.model import Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
@@ -36,6 +37,7 @@ def change_preferences(
     known: Collection[str],
     frequency: Frequency,
     language: Language,
+    now: datetime,
 ) -> PreferenceChange:
     """Return the change that sets a person's topics (those offered), frequency and language.
 
@@ -51,7 +53,12 @@ def change_preferences(
         wanted=wanted,
         ended=frozenset(open_topics - wanted),
         started=tuple(sorted(wanted - open_topics)),
-        subscriber=replace(subscriber, frequency=frequency, language=language),
+        subscriber=replace(
+            subscriber,
+            frequency=frequency,
+            language=language,
+            frequency_since=subscriber.frequency_since_at(frequency, now),
+        ),
         changed=changed,
     )
 

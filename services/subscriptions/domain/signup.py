@@ -66,6 +66,7 @@ def confirmed(subscriber: Subscriber, request: SignupRequest, *, now: datetime) 
         status=SubscriberStatus.ACTIVE,
         confirmed_at=subscriber.confirmed_at or now,
         frequency=request.frequency,
+        frequency_since=subscriber.frequency_since_at(request.frequency, now),
         language=request.language,
         hard_bounces=bounces,
     )

@@ -136,6 +136,7 @@ async def update_preferences(
             known=deps.catalogue.slugs,
             frequency=frequency,
             language=language if language is not None else person.language,
+            now=now,
         )
         if change.ended:
             await _end(

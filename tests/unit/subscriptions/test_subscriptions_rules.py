@@ -104,6 +104,7 @@ def test_a_preference_change_names_what_starts_ends_and_whether_anything_changed
         known={"a", "b", "c"},
         frequency=Frequency.DAILY,
         language=Language.NB,
+        now=NOW,
     )
     assert (change.wanted, change.ended, change.started, change.changed) == (
         {"b", "c"},
@@ -118,12 +119,32 @@ def test_a_preference_change_names_what_starts_ends_and_whether_anything_changed
         known={"a"},
         frequency=Frequency.DAILY,
         language=Language.NB,
+        now=NOW,
     )
     assert not same.changed
     language_only = change_preferences(
-        someone, {"a"}, topics=["a"], known={"a"}, frequency=Frequency.DAILY, language=Language.EN
+        someone,
+        {"a"},
+        topics=["a"],
+        known={"a"},
+        frequency=Frequency.DAILY,
+        language=Language.EN,
+        now=NOW,
     )
     assert language_only.changed and language_only.subscriber.language is Language.EN
+
+
+def test_a_digests_window_begins_when_the_person_last_moved_between_alerts_and_digests() -> None:
+    # docs/decisions/0016, point 7: a digest tells nothing from before that moment.
+    began = NOW - timedelta(days=3)
+    someone = person(frequency=Frequency.IMMEDIATE, frequency_since=began)
+    assert someone.frequency_since_at(Frequency.DAILY, NOW) == NOW
+    assert someone.frequency_since_at(Frequency.IMMEDIATE, NOW) == began
+    daily = person(frequency=Frequency.DAILY, frequency_since=began)
+    assert daily.frequency_since_at(Frequency.WEEKLY, NOW) == began, "daily and weekly are one"
+    assert daily.frequency_since_at(Frequency.IMMEDIATE, NOW) == NOW
+    waiting = person(status=SubscriberStatus.PENDING, frequency_since=None)
+    assert waiting.frequency_since_at(Frequency.WEEKLY, NOW) == NOW, "a confirmation begins it"
 
 
 def test_bounces_disable_at_the_limit() -> None:
