@@ -77,7 +77,7 @@ test: lint $(VNU)
 	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
 	echo "make: tests/distributed runs beside the rest; its report follows theirs"; \
 	$(BIN)/pytest -q -ra -p no:cacheprovider tests/distributed > $(DIST_LOG) 2>&1 & slow=$$!; \
-	$(BIN)/pytest -q -ra --ignore=tests/distributed; rest=$$?; \
+	$(BIN)/pytest -q -ra --durations=25 --ignore=tests/distributed; rest=$$?; \
 	wait $$slow; distributed=$$?; \
 	echo "---- tests/distributed ----"; cat $(DIST_LOG); \
 	test $$rest -eq 0 -a $$distributed -eq 0
