@@ -138,6 +138,8 @@ async def subject_export(
             "status": held.status,
             "created_at": held.created_at.isoformat(),
             "confirmed_at": _iso(held.confirmed_at),
+            "hard_bounces": held.hard_bounces,
+            "frequency_since": _iso(held.frequency_since),
             "subscriptions": [
                 {
                     "topic": s.topic,

@@ -46,6 +46,8 @@ class HeldSubscriber:
     status: str
     created_at: datetime
     confirmed_at: datetime | None
+    hard_bounces: int
+    frequency_since: datetime | None
     subscriptions: tuple[HeldSubscription, ...]
     signup_requests: tuple[HeldSignupRequest, ...]
 
@@ -73,6 +75,8 @@ async def held_about(session: AsyncSession, address: str) -> HeldSubscriber | No
         status=subscriber.status,
         created_at=subscriber.created_at,
         confirmed_at=subscriber.confirmed_at,
+        hard_bounces=subscriber.hard_bounces,
+        frequency_since=subscriber.frequency_since,
         subscriptions=tuple(
             HeldSubscription(s.topic, s.started_at, s.ended_at, s.ended_reason)
             for s in subscriptions

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.admin.adapters.tables import AdminAuditEntry
 from services.subscriptions import retention
-from services.subscriptions.adapters.tables import ConsentRecord
+from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from tests.integration.admin.harness import (
     OTHER,
     TOPIC,
@@ -136,6 +136,10 @@ async def test_exports_hold_the_expected_rows_and_no_address_in_the_ledger(
 
         assert living["subscriber"]["email"] == "ola@example.org"
         assert living["subscriber"]["status"] == "active"
+        # Everything the subscriber row holds about the person, under the column's own name.
+        assert set(living["subscriber"]) >= {c.name for c in Subscriber.__table__.columns}
+        assert living["subscriber"]["frequency_since"] == living["subscriber"]["confirmed_at"]
+        assert living["subscriber"]["hard_bounces"] == 0
         assert {s["topic"] for s in living["subscriber"]["subscriptions"]} == {TOPIC, OTHER}
         assert [s["action"] for s in living["consent_history"]] == ["requested", "confirmed"]
         # Where each sign-up was given: the page of the form the person filled in.
