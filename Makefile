@@ -67,20 +67,16 @@ $(VNU): | $(BIN)/python
 	  echo "make: npm is missing, so the HTML checker's tests skip (.ci/run installs it)"; \
 	fi
 
-# The distributed tier starts its own PostgreSQL and RabbitMQ and mostly waits on them (a broker
-# down for 30 s, restarts), so it runs beside the rest of the suite instead of after it; its
-# report follows the rest's, and either failing fails the run.
-DIST_LOG := $(VENV)/distributed-tier.log
+# Two pytest workers (pytest-xdist), each taking whole groups of tests (tests/conftest.py names
+# them): every test that starts processes of its own (browser/, e2e/) runs on one worker, one
+# after another, while the other takes the tests that run in process and the distributed tier,
+# whose own PostgreSQL and RabbitMQ it mostly waits on; whichever is done first takes the
+# groups left. One report for all, with the 25 slowest tests; any failure fails the run.
+WORKERS := -n 2 --dist loadscope --no-loadscope-reorder
 
 ## test: install test dependencies, lint, and run the whole suite
 test: lint $(VNU)
-	@export PATH="$(CURDIR)/$(BIN):$$PATH"; \
-	echo "make: tests/distributed runs beside the rest; its report follows theirs"; \
-	$(BIN)/pytest -q -ra -p no:cacheprovider tests/distributed > $(DIST_LOG) 2>&1 & slow=$$!; \
-	$(BIN)/pytest -q -ra --durations=25 --ignore=tests/distributed; rest=$$?; \
-	wait $$slow; distributed=$$?; \
-	echo "---- tests/distributed ----"; cat $(DIST_LOG); \
-	test $$rest -eq 0 -a $$distributed -eq 0
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -ra $(WORKERS) --durations=25
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -32,14 +32,6 @@ def site() -> Iterator[FixtureSite]:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def build_topology(tmp_path: Path, site: FixtureSite, smtp: SmtpServer) -> Iterator[BuildTopology]:
     """Seed a database with a plan, serve its pages, and start the six processes."""
     built: list[Topology] = []

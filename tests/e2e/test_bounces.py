@@ -48,13 +48,11 @@ class Running:
 
 
 @pytest.fixture(params=["embedded", "distributed"])
-def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]:
+def running(request: pytest.FixtureRequest, tmp_path: Path, smtp: SmtpServer) -> Iterator[Running]:
     """Start varsel with a bounce mailbox and listener, embedded or apart."""
     site = FixtureSite()
     site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
     site.start()
-    smtp = SmtpServer()
-    smtp.start()
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=f"{site.base_url}/norge-i-verden"), encoding="utf-8")
     listener = free_port()
@@ -97,7 +95,6 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]
     finally:
         for process in processes:
             process.stop()
-        smtp.stop()
         site.stop()
 
 

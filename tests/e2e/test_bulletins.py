@@ -90,9 +90,9 @@ def _subjects(mails: list[Received], address: str) -> list[str]:
     return [str(m.message["Subject"]) for m in mails if m.recipients == [address]]
 
 
-def test_urgent_now_normal_with_the_next_digest_and_a_test_to_the_editor(tmp_path: Path) -> None:
-    smtp = SmtpServer()
-    smtp.start()
+def test_urgent_now_normal_with_the_next_digest_and_a_test_to_the_editor(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE, encoding="utf-8")
     env = {
@@ -150,7 +150,6 @@ def test_urgent_now_normal_with_the_next_digest_and_a_test_to_the_editor(tmp_pat
         (digest,) = smtp.mailbox.wait_for(seen + 1, timeout=90)[seen:]
     finally:
         ahead.stop()
-        smtp.stop()
     assert digest.recipients == ["daglig@example.no"]
     body = text_of(digest)
     assert "Nytt fra redaksjonen" in body and "Stengt i dag" not in body

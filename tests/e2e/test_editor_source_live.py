@@ -57,14 +57,6 @@ def site() -> Iterator[FixtureSite]:
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def broker() -> Iterator[dict[str, str]]:
     """A RabbitMQ namespace of the test's own, deleted after its processes have stopped."""
     with rabbitmq_namespace("varsel-e2e16") as settings:

@@ -51,13 +51,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def test_every_new_feed_item_is_mailed_with_its_link_resolved(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, smtp: SmtpServer
 ) -> None:
     site = FixtureSite()
     site.set("/nyheter.rss", Resource(rss([OLD]), "application/rss+xml"))
     site.start()
-    smtp = SmtpServer()
-    smtp.start()
     feed_url = f"{site.base_url}/nyheter.rss"
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=feed_url), encoding="utf-8")
@@ -98,5 +96,4 @@ def test_every_new_feed_item_is_mailed_with_its_link_resolved(
         assert "Traceback" not in varsel.log()
     finally:
         varsel.stop()
-        smtp.stop()
         site.stop()

@@ -136,12 +136,12 @@ def push(client: httpx.Client, token: str, key: str, **change: object) -> httpx.
     )
 
 
-def test_pushed_twice_and_raced_alerts_each_person_once(database_url: str, tmp_path: Path) -> None:
+def test_pushed_twice_and_raced_alerts_each_person_once(
+    database_url: str, tmp_path: Path, smtp: SmtpServer
+) -> None:
     site = FixtureSite()
     site.set("/norge-i-verden", Resource(PAGE.encode()))
     site.start()
-    smtp = SmtpServer()
-    smtp.start()
     page_url = f"{site.base_url}/norge-i-verden"
     reviewed = f"{site.base_url}/til-vurdering"
     site.set("/til-vurdering", Resource(PAGE.encode()))
@@ -264,7 +264,6 @@ def test_pushed_twice_and_raced_alerts_each_person_once(database_url: str, tmp_p
             assert "Vaksinesamarbeid i Afrika" in wordpress[0].message["Subject"]
     finally:
         varsel.stop()
-        smtp.stop()
         site.stop()
 
 

@@ -77,13 +77,11 @@ def _rows(database: Path, query: str) -> list[tuple[object, ...]]:
 
 
 def test_a_review_source_alerts_only_after_an_editor_approves_and_minor_alerts_nobody(
-    tmp_path: Path, browser: Browser
+    tmp_path: Path, browser: Browser, smtp: SmtpServer
 ) -> None:
     site = FixtureSite()
     site.set("/norge-i-verden", watched_page())
     site.start()
-    smtp = SmtpServer()
-    smtp.start()
     page_url = f"{site.base_url}/norge-i-verden"
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=page_url), encoding="utf-8")
@@ -152,5 +150,4 @@ def test_a_review_source_alerts_only_after_an_editor_approves_and_minor_alerts_n
         assert NOTE in feed.text and "skrivefeil" not in feed.text, "the feed says what alerts did"
     finally:
         varsel.stop()
-        smtp.stop()
         site.stop()

@@ -24,9 +24,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.mailer.adapters.tables import Delivery
 from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
-from shared.schema import upgrade
+from tests.support.databases import migrated_postgres_database
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
-from tests.support.services import fresh_postgres_database
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess, wait_until
 
@@ -96,8 +95,7 @@ def test_sigterm_hands_unsent_mail_back_and_a_new_mailer_sends_the_rest_once(
     tmp_path: Path, slow_smtp: SmtpServer
 ) -> None:
     mailbox = slow_smtp.mailbox
-    with fresh_postgres_database() as url:
-        upgrade(url)
+    with migrated_postgres_database() as url:
         asyncio.run(seed_alerts(url))
         env = {
             "VARSEL_DATABASE_URL": url,
@@ -204,8 +202,7 @@ def test_sigterm_during_a_poll_round_leaves_no_source_leased(tmp_path: Path) -> 
         f'topics = ["{TOPIC}"]\ninterval = "1m"\n'
         for n in range(12)
     )
-    with fresh_postgres_database() as url:
-        upgrade(url)
+    with migrated_postgres_database() as url:
         env = {
             "VARSEL_DATABASE_URL": url,
             "VARSEL_CONFIG": str(write_catalogue(tmp_path, sources)),

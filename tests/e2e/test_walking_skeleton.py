@@ -108,12 +108,10 @@ def _start(
     return public, [mailer, public, watcher]
 
 
-def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
+def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path, smtp: SmtpServer) -> None:
     site = FixtureSite()
     site.set("/norge-i-verden", Resource(PAGE.format(extra="").encode()))
     site.start()
-    smtp = SmtpServer()
-    smtp.start()
     page_url = f"{site.base_url}/norge-i-verden"
     config = tmp_path / "varsel.toml"
     config.write_text(CATALOGUE.format(url=page_url), encoding="utf-8")
@@ -189,5 +187,4 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path) -> None:
     finally:
         for process in processes:
             process.stop()
-        smtp.stop()
         site.stop()

@@ -113,12 +113,11 @@ class ThreadedHub:
 
 
 def test_a_signed_push_alerts_the_subscriber_and_a_forged_one_changes_nothing(
-    tmp_path: Path,
+    tmp_path: Path, smtp: SmtpServer
 ) -> None:
-    site, hub, smtp = FixtureSite(), ThreadedHub(), SmtpServer()
+    site, hub = FixtureSite(), ThreadedHub()
     site.start()
     hub.start()
-    smtp.start()
     feed_url = f"{site.base_url}/nyheter.rss"
     site.set(
         "/nyheter.rss", Resource(feed(hub.url, feed_url, ["Eldre sak"]), "application/rss+xml")
@@ -161,6 +160,5 @@ def test_a_signed_push_alerts_the_subscriber_and_a_forged_one_changes_nothing(
         assert "Traceback" not in varsel.log()
     finally:
         varsel.stop()
-        smtp.stop()
         hub.stop()
         site.stop()

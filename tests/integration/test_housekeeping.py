@@ -29,14 +29,13 @@ from shared.events import RetentionApplied
 from shared.inbox import ProcessedEvent
 from shared.outbox import OutboxRow
 from shared.runtime import Runtime, build_runtime
-from shared.schema import upgrade_async
 from shared.settings import Settings
 from shared.tokens import address_hash
 from shared.web import rate_limit
 from shared.web.rate_limit import RateLimitHit
 from tests.integration.admin import seed
 from tests.integration.admin.harness import CATALOGUE, PASSWORD, TOPIC, Harness
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database, migrated_sqlite
 from varsel.app import SERVICES, create_app
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -52,10 +51,11 @@ RETENTION = {
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        yield migrated_sqlite(tmp_path / "varsel.db")
         return
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url
 
 
@@ -74,7 +74,6 @@ class World:
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    await upgrade_async(database_url)
     config = tmp_path / "catalogue.toml"
     config.write_text(CATALOGUE, encoding="utf-8")
     clock = FrozenClock(START)

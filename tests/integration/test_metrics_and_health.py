@@ -16,8 +16,8 @@ from services.watcher.domain.outcome import Health
 from shared.events import SubscriberErased
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
-from shared.schema import upgrade_async
 from shared.settings import Settings
+from tests.support.databases import migrated_sqlite
 from varsel.app import create_app
 from varsel.metrics import render_metrics
 
@@ -30,10 +30,9 @@ title = { nb = "Tema" }
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    url = migrated_sqlite(tmp_path / "v.db")
     config = tmp_path / "c.toml"
     config.write_text(CATALOGUE)
-    await upgrade_async(url)
     runtime = build_runtime(Settings(database_url=url, config=config, var_dir=tmp_path))
     app = create_app(runtime, ("subscriptions",))
     async with (
@@ -72,10 +71,9 @@ async def test_metrics_are_served(client: tuple[httpx.AsyncClient, object]) -> N
 @pytest.fixture
 async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     """A migrated database with no process serving it, for reading the metrics directly."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    url = migrated_sqlite(tmp_path / "m.db")
     config = tmp_path / "c.toml"
     config.write_text(CATALOGUE)
-    await upgrade_async(url)
     runtime = build_runtime(Settings(database_url=url, config=config))
     try:
         yield runtime

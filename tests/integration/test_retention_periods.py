@@ -29,10 +29,9 @@ from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.watcher.adapters.tables import PublisherKey, Snapshot
 from shared.clock import FrozenClock
-from shared.schema import upgrade_async
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, Harness, running
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database, migrated_sqlite
 from varsel.app import SERVICES, create_app
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -41,16 +40,16 @@ MINUTE = timedelta(minutes=1)
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        yield migrated_sqlite(tmp_path / "varsel.db")
         return
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url
 
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Harness, FrozenClock]]:
-    await upgrade_async(database_url)
     clock = FrozenClock(START)
     async with running(database_url, tmp_path, clock=clock) as h:
         yield h, clock

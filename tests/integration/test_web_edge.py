@@ -10,10 +10,11 @@ import re
 from pathlib import Path
 
 from tests.integration.subscriptions.harness import TOPIC, running
+from tests.support.databases import migrated_sqlite
 
 
 def sqlite(folder: Path) -> str:
-    return f"sqlite+aiosqlite:///{folder / 'varsel.db'}"
+    return migrated_sqlite(folder / "varsel.db")
 
 
 PATHS = [

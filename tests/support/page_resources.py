@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 # (tag, attribute) pairs whose URL the browser fetches or submits to without a click on a link.
 _FETCHED = {
@@ -70,3 +71,8 @@ def resources(html: str) -> list[str]:
     collector.feed(html)
     collector.close()
     return collector.urls
+
+
+def from_elsewhere(html: str) -> list[str]:
+    """Return the URLs among ``resources`` that name another host (relative ones do not)."""
+    return [url for url in resources(html) if urlsplit(url).netloc]

@@ -55,14 +55,34 @@ def postgres_available() -> bool:
     return True
 
 
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty PostgreSQL database for one test and drop it afterwards."""
+def _database_url(name: str) -> str:
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+def create_postgres_database(template: str | None = None) -> str:
+    """Create a PostgreSQL database, empty or a copy of ``template``; return its URL.
+
+    Skips, or fails under CI, when PostgreSQL is not there.
+    """
     require(postgres_available(), f"PostgreSQL at {POSTGRES_ADMIN_URL}")
     name = f"varsel_test_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _admin(f'CREATE DATABASE "{name}"{copy}')
+    return _database_url(name)
+
+
+def drop_postgres_database(name: str) -> None:
+    """Drop a database now, closing whatever connections are left on it."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_postgres_database(template: str | None = None) -> Iterator[str]:
+    """Create a PostgreSQL database for one test (empty, or a copy of ``template``) and drop it
+    afterwards."""
+    url = create_postgres_database(template)
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_postgres_database(url.rsplit("/", 1)[1])

@@ -148,10 +148,13 @@ def create_admin(env: dict[str, str], workdir: Path, name: str, role: str, passw
     varsel_command(env, workdir, *command, stdin=f"{password}\n")
 
 
-def wait_until(condition: Callable[[], bool], what: str, within: float) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
+def wait_until(
+    condition: Callable[[], bool], what: str, within: float, every: float = 0.05
+) -> None:
+    """Poll ``condition`` every ``every`` seconds until it holds; fail naming ``what`` after
+    ``within`` seconds."""
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within:.0f}s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(every)

@@ -13,28 +13,22 @@ _ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from shared.schema import upgrade  # noqa: E402
-from tests.support.services import fresh_postgres_database  # noqa: E402
+from tests.support.databases import migrated_postgres_database, migrated_sqlite  # noqa: E402
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
-    upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path / "varsel.db")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
-        upgrade(url)
-        yield url
+        yield migrated_sqlite(tmp_path / "varsel.db")
         return
-    with fresh_postgres_database() as url:
-        upgrade(url)
+    with migrated_postgres_database() as url:
         yield url
 
 

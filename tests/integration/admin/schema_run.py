@@ -17,8 +17,8 @@ from schemathesis.generation import GenerationMode
 from schemathesis.python import asgi
 
 from shared.runtime import build_runtime
-from shared.schema import upgrade
 from shared.settings import Settings
+from tests.support.databases import migrated_sqlite
 from varsel.app import create_app
 
 
@@ -31,8 +31,7 @@ def admin_schema(
 ) -> Iterator[tuple[schemathesis.BaseSchema, str]]:
     """Yield the admin app's schema, narrowed to ``path_regex``, and the token ``seed`` made."""
     tmp = tmp_path_factory.mktemp(name)
-    url = f"sqlite+aiosqlite:///{tmp / 'varsel.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp / "varsel.db")
     token = asyncio.run(seed(url, tmp))
     runtime = build_runtime(
         Settings(database_url=url, var_dir=tmp / "var", config=tmp / "catalogue.toml")

@@ -13,8 +13,7 @@ from sqlalchemy import text
 
 from services.subscriptions.adapters.tables import ConsentRecord
 from shared.db import Base, create_engine
-from shared.schema import upgrade
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -42,8 +41,7 @@ def test_keyset_indexes_include_the_topics() -> None:
         "ix_sub_consent_ledger_occurred_at_id",
         "ix_sub_consent_ledger_action_occurred_at_id",
     }
-    with fresh_postgres_database() as url:
-        upgrade(url)
+    with migrated_postgres_database() as url:
         built = asyncio.run(_index_definitions(url))
     for name, include in declared.items():
         found = re.search(r"INCLUDE \((.*)\)", built[name])

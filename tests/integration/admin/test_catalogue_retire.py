@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from services.subscriptions.adapters.tables import Subscriber, Subscription
@@ -42,14 +40,6 @@ title = {{ nb = "Norge i verden", nn = "Noreg i verda", en = "Norway in the worl
 retired = true
 successor = "{SUCCESSOR}"
 """
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _wait_for_mails(smtp: SmtpServer, count: int, seconds: float = 20) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import create_engine, session_factory
 from shared.inbox import ProcessedEvent
 from shared.rabbitmq import RabbitMqBus
-from shared.schema import upgrade_async
 from tests.support.broker import BROKER_URL, delete_topology
+from tests.support.databases import migrated_sqlite
 from tests.support.services import reachable, require
 
 
@@ -40,8 +40,7 @@ async def handled_count(sessions: async_sessionmaker[AsyncSession], consumer: st
 
 @asynccontextmanager
 async def migrated_sessions(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Migrate a database and yield its session factory."""
-    await upgrade_async(url)
+    """Yield the session factory of a migrated database; dispose of its engine afterwards."""
     engine = create_engine(url)
     try:
         yield session_factory(engine)
@@ -59,7 +58,7 @@ def broker() -> str:
 @pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A migrated SQLite file."""
-    async with migrated_sessions(f"sqlite+aiosqlite:///{tmp_path / 'bus.db'}") as factory:
+    async with migrated_sessions(migrated_sqlite(tmp_path / "bus.db")) as factory:
         yield factory
 
 

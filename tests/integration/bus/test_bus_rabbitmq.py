@@ -24,7 +24,7 @@ from tests.integration.bus.conftest import (
     handled_count,
     migrated_sessions,
 )
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database
 
 # Each test takes seconds; a broker that stops answering must fail the test, not hang the run.
 pytestmark = pytest.mark.timeout(180)
@@ -190,7 +190,7 @@ async def test_an_event_no_consumer_is_bound_for_is_kept_as_unrouted(
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url
 
 

@@ -20,9 +20,9 @@ from shared.events import SignupRequested, SubscriberErased
 from shared.logs import build_handler
 from shared.outbox import OutboxRelay, record
 from shared.runtime import build_runtime
-from shared.schema import upgrade_async
 from shared.settings import Settings
 from tests.integration.bus.conftest import MakeBus, eventually
+from tests.support.databases import migrated_sqlite
 from varsel.app import create_app
 
 CATALOGUE = """
@@ -64,10 +64,9 @@ def json_log() -> Iterator[JsonLog]:
 
 
 async def test_request_and_event_ids_in_the_app_logs(tmp_path: Path, json_log: JsonLog) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'v.db'}"
+    url = migrated_sqlite(tmp_path / "v.db")
     config = tmp_path / "c.toml"
     config.write_text(CATALOGUE)
-    await upgrade_async(url)
     runtime = build_runtime(
         Settings(database_url=url, config=config, var_dir=tmp_path, signup_limit_per_address=1)
     )

@@ -14,19 +14,20 @@ _ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.support.services import fresh_postgres_database  # noqa: E402
+from tests.support.databases import migrated_postgres_database, migrated_sqlite  # noqa: E402
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+    """A fresh, migrated SQLite database."""
+    return migrated_sqlite(tmp_path / "varsel.db")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each kind (the PostgreSQL one skips, or fails under CI)."""
+    """A fresh, migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        yield migrated_sqlite(tmp_path / "varsel.db")
         return
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url

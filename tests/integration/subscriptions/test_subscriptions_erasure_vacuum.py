@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from services.subscriptions.adapters.tables import Subscriber
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database
 
 from .harness import Harness, csrf, running, subscribed
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url
 
 

@@ -15,8 +15,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.python import asgi
 
 from shared.runtime import build_runtime
-from shared.schema import upgrade
 from shared.settings import Settings
+from tests.support.databases import migrated_sqlite
 from varsel.app import create_app
 
 from .harness import SECRET
@@ -25,8 +25,7 @@ from .harness import SECRET
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
     tmp = tmp_path_factory.mktemp("schemathesis")
-    url = f"sqlite+aiosqlite:///{tmp / 'varsel.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp / "varsel.db")
     runtime = build_runtime(
         Settings(
             database_url=url,

@@ -18,8 +18,9 @@ from shared.brand import Brand
 from shared.vocabulary import Language
 from shared.web.csrf import CsrfGuard
 from shared.web.pages import PageRenderer, page_templates
+from tests.support.databases import migrated_postgres_database
 from tests.support.notices import NOTICES
-from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.support.services import POSTGRES_ADMIN_URL
 from tests.support.words import catalogues
 
 from .harness import SECRET, TOPIC, running, sign_up
@@ -102,7 +103,7 @@ async def _drop_connections(url: str) -> None:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    with fresh_postgres_database() as url:
+    with migrated_postgres_database() as url:
         yield url
 
 

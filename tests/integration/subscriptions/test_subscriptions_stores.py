@@ -33,10 +33,9 @@ from services.subscriptions.domain.vocabulary import (
 from services.subscriptions.unit_of_work import Added, UnitOfWork
 from shared.db import create_engine, session_factory
 from shared.events import SignupRequested
-from shared.schema import upgrade_async
 from shared.vocabulary import Frequency, Language
+from tests.support.databases import migrated_postgres_database, migrated_sqlite
 from tests.support.notices import NOTICES
-from tests.support.services import fresh_postgres_database
 from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -47,13 +46,13 @@ Units = Callable[[], UnitOfWork]
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
-    """The URL of an empty database of each kind, or None for the unit tests' memory."""
+    """The URL of a migrated, empty database of each kind, or None for the unit tests' memory."""
     if request.param == "memory":
         yield None
     elif request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        yield migrated_sqlite(tmp_path / "varsel.db")
     else:
-        with fresh_postgres_database() as url:
+        with migrated_postgres_database() as url:
             yield url
 
 
@@ -64,7 +63,6 @@ async def units(store: str | None) -> AsyncIterator[Units]:
         data = Data()
         yield lambda: FakeUnitOfWork(data)
         return
-    await upgrade_async(store)
     async with _sql_units(store) as made:
         yield made
 

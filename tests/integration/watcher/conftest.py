@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,37 +17,25 @@ from shared.clock import FrozenClock
 from shared.db import create_engine
 from shared.events import ContentChanged, decode_event
 from shared.outbox import OutboxRow
-from shared.schema import upgrade
 from shared.settings import Settings
 from tests.integration.watcher.server import ScriptedSite
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import migrated_postgres_database, migrated_sqlite
 
 START = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 ADMIN_URL = "https://varsel.example.no/admin"
 USER_AGENT = Settings(base_url="https://varsel.example.no").resolved_user_agent
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate one SQLite file per session; each test gets a copy."""
-    path = tmp_path_factory.mktemp("watcher-db") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 @pytest.fixture
-def database_url(migrated_template: Path, tmp_path: Path) -> str:
+def database_url(tmp_path: Path) -> str:
     """Return the URL of a fresh, migrated SQLite database."""
-    path = tmp_path / "varsel.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return migrated_sqlite(tmp_path / "varsel.db")
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
-    with fresh_postgres_database() as url:
-        upgrade(url)
+    with migrated_postgres_database() as url:
         yield url
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,15 +27,6 @@ from tests.support.smtp import SmtpServer
 OPERATOR = "drift@example.no"
 PERSON = "person@example.no"
 THRESHOLD = 3
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    """A loopback SMTP server that keeps every message."""
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +15,9 @@ from services.watcher.adapters.tables import WatchedSource
 from services.watcher.handlers import claim_due, poll
 from shared.events import SourceRecovered, decode_event
 from shared.outbox import OutboxRow
-from shared.schema import upgrade
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import page
 from tests.integration.watcher.server import Route, ScriptedSite
-from tests.support.services import fresh_postgres_database
 
 
 async def _make_all_due(harness: Harness) -> None:
@@ -145,14 +142,6 @@ async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loo
     await harness.deps.aclose()
     with pytest.raises(RuntimeError):  # the worker thread is shut down with the rest
         harness.deps.worker.submit(print)
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """Return a fresh, migrated PostgreSQL database (skips, or fails under CI, without one)."""
-    with fresh_postgres_database() as url:
-        upgrade(url)
-        yield url
 
 
 @pytest.mark.postgres

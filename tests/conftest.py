@@ -1,0 +1,36 @@
+"""What every tier shares: the loopback SMTP server, dropping the migrated templates, and how
+`make test` shares the suite between its two workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support import databases
+from tests.support.smtp import SmtpServer
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadscope`, hand each worker whole groups (tests/support/worker_groups.py)
+    instead of whole modules; other modes keep pytest-xdist's own scheduling."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from tests.support.worker_groups import WorkerGroupScheduling
+
+    return WorkerGroupScheduling(config, log)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that keeps every message it receives."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the migrated templates."""
+    databases.close()

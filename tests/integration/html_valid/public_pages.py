@@ -1,0 +1,121 @@
+"""The public pages (the subscriptions service) in each state a person reaches them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.catalogue import Topic
+from tests.integration.html_valid import ADDRESS, HOSTILE
+from tests.integration.subscriptions.harness import TOPIC, csrf, form_token, running, sign_up
+from tests.support.journey import hidden_fields
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PUBLIC_PAGES = [
+    "index",
+    "index in nynorsk",
+    "index filtered",
+    "index without a match",
+    "index with a bad filter",
+    "index with errors",
+    "index with a logo",
+    "subscribe",
+    "subscribe in English",
+    "subscribe in nynorsk",
+    "subscribe with errors",
+    "embed",
+    "embed with errors",
+    "embed refused",
+    "check email",
+    "confirm",
+    "confirmed",
+    "manage",
+    "saved",
+    "unsubscribe",
+    "unsubscribed",
+    "erased",
+    "nothing left to end",
+    "manage link",
+    "manage link with errors",
+    "manage link sent",
+    "link invalid",
+    "not found",
+    "topic ended",
+    "topic ended in nynorsk",
+    "rate limited",
+    "privacy",
+    "accessibility",
+    "accessibility in nynorsk",
+    "api docs",
+]
+
+
+async def render_public_pages(folder: Path) -> dict[str, str]:
+    pages: dict[str, str] = {}
+    async with running(f"sqlite+aiosqlite:///{folder / 'public.db'}", folder) as h:
+        c = h.client
+        pages["index"] = (await c.get("/")).text
+        pages["index in nynorsk"] = (await c.get("/?lang=nn")).text
+        pages["index filtered"] = (await c.get("/?q=folkehelse")).text
+        pages["index without a match"] = (await c.get("/?q=fotball")).text
+        pages["index with a bad filter"] = (await c.get("/", params={"q": "x" * 101})).text
+        wrong = {"email": "ikke-en-adresse", "topics": ["finnes-ikke"]}
+        wrong["csrf_token"] = csrf(pages["index"])
+        pages["index with errors"] = (await c.post("/", data=wrong)).text
+        pages["subscribe"] = (await c.get(f"/subscribe/{TOPIC}")).text
+        pages["subscribe in English"] = (await c.get(f"/subscribe/{TOPIC}?lang=en")).text
+        pages["subscribe in nynorsk"] = (await c.get(f"/subscribe/{TOPIC}?lang=nn")).text
+        token = csrf(pages["subscribe"])
+        bad = {"email": "ikke-en-adresse", "csrf_token": token}
+        pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text
+        pages["embed"] = (await c.get(f"/embed/subscribe/{TOPIC}")).text
+        embedded = {"email": "ikke-en-adresse", "form_token": form_token(pages["embed"])}
+        answer = await c.post(f"/embed/subscribe/{TOPIC}", data=embedded)
+        pages["embed with errors"] = answer.text
+        refused = await c.get(f"/embed/subscribe/{TOPIC}?origin=https://evil.example")
+        pages["embed refused"] = refused.text
+        pages["check email"] = (await sign_up(c, ADDRESS)).text
+        confirm = await h.confirm_token(ADDRESS)
+        pages["confirm"] = (await c.get(f"/confirm/{confirm}")).text
+        done = await c.post(f"/confirm/{confirm}", data=hidden_fields(pages["confirm"]))
+        pages["confirmed"] = done.text
+        manage = await h.link_token(ADDRESS, "manage")
+        pages["manage"] = (await c.get(f"/manage/{manage}")).text
+        choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "daily"}
+        saved = await c.post(f"/manage/{manage}", data=choice, follow_redirects=True)
+        pages["saved"] = saved.text
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
+        end = {"csrf_token": csrf(pages["unsubscribe"]), "action": "unsubscribe_all"}
+        pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        end["action"] = "erase"
+        pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        pages["nothing left to end"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
+        pages["manage link"] = (await c.get("/manage-link")).text
+        ask = {"email": "", "csrf_token": csrf(pages["manage link"])}
+        pages["manage link with errors"] = (await c.post("/manage-link", data=ask)).text
+        ask["email"] = "ola.nordmann@example.no"
+        pages["manage link sent"] = (await c.post("/manage-link", data=ask)).text
+        pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
+        pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
+        # A topic ends as `varsel catalogue apply` ends it; the process reads the new catalogue.
+        live = h.runtime.catalogue
+        ended = Topic(slug="avsluttet", title={"nb": HOSTILE}, retired=True, successor=TOPIC)
+        live.replace(live.current.model_copy(update={"ended": (ended,)}), live.version + 1)
+        pages["topic ended"] = (await c.get("/subscribe/avsluttet")).text
+        pages["topic ended in nynorsk"] = (await c.get("/subscribe/avsluttet?lang=nn")).text
+        pages["privacy"] = (await c.get("/privacy")).text
+        pages["accessibility"] = (await c.get("/accessibility")).text
+        pages["accessibility in nynorsk"] = (await c.get("/accessibility?lang=nn")).text
+        pages["api docs"] = (await c.get("/docs")).text
+    async with running(
+        f"sqlite+aiosqlite:///{folder / 'limited.db'}",
+        folder,
+        signup_limit_per_client=1,
+        logo=FIXTURES / "brand" / "logo.svg",
+    ) as h:
+        pages["index with a logo"] = (await h.client.get("/")).text
+        await sign_up(h.client, "a@example.no")
+        limited = await sign_up(h.client, "b@example.no")
+        assert limited.status_code == 429
+        pages["rate limited"] = limited.text
+    return pages
