@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -57,6 +58,15 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A claimed batch, what its mails show, and when this process stops handing them to SMTP."""
+
+    claimed: list[Claimed]
+    context: BatchContext | None
+    deadline: datetime
 
 
 class DeliveryWorker:
@@ -93,6 +103,8 @@ class DeliveryWorker:
         self.wake = asyncio.Event()
         # Once set, unsent mails are handed back: the process is shutting down.
         self.stop = stop or asyncio.Event()
+        # The next batch, claimed and loaded while the current one's last mails are in flight.
+        self._prefetched: asyncio.Task[_Batch] | None = None
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries."""
@@ -108,12 +120,14 @@ class DeliveryWorker:
 
     async def send_due(self) -> int:
         """Send one claimed batch; return how many deliveries were handled."""
-        claimed = await self.claim()
-        if not claimed:
+        batch = await self._take_prefetched()
+        if batch is None or not batch.claimed:
+            # Nothing prefetched, or nothing was due then: something may be due now.
+            batch = await self._claim_and_load()
+        if not batch.claimed:
             return 0
-        deadline = self._clock.now() + self._lease - self._margin
-        async with self._sessions() as session:
-            context = await load_batch_context(session, claimed)
+        claimed, context, deadline = batch.claimed, batch.context, batch.deadline
+        assert context is not None, "a batch with mails has their context"
         done: asyncio.Queue[Outcome | None] = asyncio.Queue()
         halt = asyncio.Event()  # set when the server is down or outcomes cannot be recorded
         waiting = iter(claimed)  # shared by the lanes: each takes the next mail when it is free
@@ -138,17 +152,75 @@ class DeliveryWorker:
                     halt.set()
                 if outcome.kind not in UNWRITTEN:  # handed mails are in the ledger already
                     done.put_nowait(outcome)
+            # Every mail of the batch is taken: claim and load the next while the last ones are
+            # in flight, so the connections do not wait for those round trips. A short batch
+            # says nothing more is due.
+            if len(claimed) == self._batch_size and not (self.stop.is_set() or halt.is_set()):
+                self._prefetch()
 
         recorder = asyncio.create_task(self._recorder(claimed, done, halt))
+        ended = False
         try:
             await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claimed)))))
+            ended = True
         finally:
-            # Stopped or not, the batch ends only once its hand-overs are committed: a mail
-            # whose final dot went out is then recorded sent, and one withdrawn queued again.
-            await self._handovers.settled()
-            done.put_nowait(None)
-            await recorder
+            try:
+                # Stopped or not, the batch ends only once its hand-overs are committed: a mail
+                # whose final dot went out is then recorded sent, and one withdrawn queued again.
+                await self._handovers.settled()
+                done.put_nowait(None)
+                await recorder
+            except BaseException:
+                ended = False
+                raise
+            finally:
+                if not ended or self.stop.is_set() or halt.is_set():
+                    # No batch follows this one now: the prefetched one goes back unsent.
+                    kind = OutcomeKind.HELD if halt.is_set() else OutcomeKind.RELEASED
+                    await self.hand_back(kind)
         return len(claimed)
+
+    async def hand_back(self, kind: OutcomeKind = OutcomeKind.RELEASED) -> int:
+        """Give a prefetched batch back unsent (``kind`` RELEASED or HELD); return its size.
+
+        Left leased, its rows would wait for the lease to run out before any process sent them.
+        """
+        try:
+            batch = await self._take_prefetched()
+        except Exception:
+            log.exception("mailer: the next batch could not be claimed")
+            return 0
+        if batch is None or not batch.claimed:
+            return 0
+        outcomes = [Outcome.of(item, kind) for item in batch.claimed]
+        try:
+            await self._record(outcomes, {c.id: c.attempts for c in batch.claimed})
+        except Exception:
+            log.exception(
+                "mailer: cannot hand back %d claimed deliveries; they wait for their lease",
+                len(outcomes),
+            )
+        return len(outcomes)
+
+    def _prefetch(self) -> None:
+        if self._prefetched is None:
+            self._prefetched = asyncio.create_task(self._claim_and_load())
+
+    async def _take_prefetched(self) -> _Batch | None:
+        """Return the prefetched batch once it is loaded, or None when none was started."""
+        task, self._prefetched = self._prefetched, None
+        return None if task is None else await task
+
+    async def _claim_and_load(self) -> _Batch:
+        """Claim a batch and load what its mails show; its deadline counts from this claim."""
+        claimed_at = self._clock.now()
+        claimed = await self.claim()
+        deadline = claimed_at + self._lease - self._margin
+        if not claimed:
+            return _Batch(claimed, None, deadline)
+        async with self._sessions() as session:
+            context = await load_batch_context(session, claimed)
+        return _Batch(claimed, context, deadline)
 
     async def _recorder(
         self,

@@ -58,11 +58,15 @@ class LoopbackSmtp:
 
 
 class GatedSender:
-    """Waits at a gate before passing each mail on to a real sender, like a process stalled
-    mid-send: a test acts while the mail is in a worker's hand."""
+    """Waits at a gate before passing each mail from the ``first_gated``-th on to a real sender,
+    like a process stalled mid-send: a test acts while the mail is in a worker's hand. Once the
+    gate opens, a ``failure`` set meanwhile is raised instead of sending."""
 
-    def __init__(self, inner: MailSender) -> None:
+    def __init__(self, inner: MailSender, *, first_gated: int = 1) -> None:
         self.inner = inner
+        self.first_gated = first_gated
+        self.calls = 0
+        self.failure: Exception | None = None
         self.reached = asyncio.Event()
         self.gate = asyncio.Event()
 
@@ -75,8 +79,12 @@ class GatedSender:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
     ) -> None:
-        self.reached.set()
-        await self.gate.wait()
+        self.calls += 1
+        if self.calls >= self.first_gated:
+            self.reached.set()
+            await self.gate.wait()
+            if self.failure is not None:
+                raise self.failure
         await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
 
     async def forget(self, owner: uuid.UUID) -> int:

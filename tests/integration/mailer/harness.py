@@ -112,7 +112,9 @@ class Harness:
         """Return a unit of work for one subscriptions command."""
         return SqlUnitOfWork(self.runtime.sessions)
 
-    def worker(self, sender: MailSender, *, concurrency: int) -> DeliveryWorker:
+    def worker(
+        self, sender: MailSender, *, concurrency: int, batch_size: int = 200
+    ) -> DeliveryWorker:
         """Return another delivery worker on the same database, sending through ``sender``."""
         return DeliveryWorker(
             self.runtime.sessions,
@@ -121,6 +123,7 @@ class Harness:
             self.clock,
             envelope=self.mailer.envelope,
             concurrency=concurrency,
+            batch_size=batch_size,
         )
 
     async def close(self) -> None:
