@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from services.admin import read_api as catalogue
 from services.mailer.adapters import bulletins, changes, deliveries, pending_items, releases
 from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
 from services.mailer.digest_reach import digest_since
-from services.mailer.domain.digest_window import owed, unalerted
+from services.mailer.domain.digest_window import ReleasedChange, owed
 from services.mailer.domain.ledger import (
     AlertReference,
     BulletinReference,
@@ -31,12 +32,18 @@ class BatchContext:
 
     people: dict[uuid.UUID, read_api.Addressee]
     changes: dict[uuid.UUID, ChangeRecord]
-    digests: dict[int, list[uuid.UUID]]  # the change ids each digest delivery tells
+    # The change ids each digest delivery tells; deliveries owed the same share one tuple.
+    digests: dict[int, tuple[uuid.UUID, ...]]
     requests: dict[uuid.UUID, read_api.ConfirmationContext | None]
     # Read afresh for a topic's last mails: this process may not have heard the topic ended.
     catalogue: Catalogue | None = None
     bulletins: dict[uuid.UUID, BulletinRecord] = field(default_factory=dict)
     digest_bulletins: dict[int, list[uuid.UUID]] = field(default_factory=dict)
+    # The builder's choice of changes for a digest's contents and a person's topics, made once
+    # per batch for everyone who shares them (filled while the batch's mails are built).
+    digest_selections: dict[
+        tuple[tuple[uuid.UUID, ...], frozenset[str]], tuple[list[ChangeRecord], str]
+    ] = field(default_factory=dict)
 
 
 async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) -> BatchContext:
@@ -45,8 +52,10 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
         session, {c.subscriber_id for c in claimed if c.subscriber_id is not None}
     )
     digest_ids = [c.id for c in claimed if c.kind is DeliveryKind.DIGEST]
-    digests = await pending_items.changes_of(session, digest_ids)
-    await _add_released(session, [c for c in claimed if c.kind is DeliveryKind.DIGEST], digests)
+    pending = await pending_items.changes_of(session, digest_ids)
+    digests = await _with_released(
+        session, [c for c in claimed if c.kind is DeliveryKind.DIGEST], pending
+    )
     digest_bulletins = await pending_items.bulletins_of(session, digest_ids)
     bulletin_ids = {
         c.reference.bulletin_id for c in claimed if isinstance(c.reference, BulletinReference)
@@ -73,12 +82,13 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     )
 
 
-async def _add_released(
-    session: AsyncSession, claimed: Sequence[Claimed], digests: dict[int, list[uuid.UUID]]
-) -> None:
-    """Add to each digest the changes of its window of the release log the person is owed now
-    (docs/decisions/0016): topics ended since the run, and changes an alert told, are left
-    out."""
+async def _with_released(
+    session: AsyncSession, claimed: Sequence[Claimed], pending: dict[int, list[uuid.UUID]]
+) -> dict[int, tuple[uuid.UUID, ...]]:
+    """Return each digest's pending changes followed by the changes of its window of the release
+    log the person is owed now (docs/decisions/0016): topics ended since the run, and changes an
+    alert told, are left out."""
+    digests = {delivery_id: tuple(attached) for delivery_id, attached in pending.items()}
     windows = {
         c.id: (c.subscriber_id, c.reference.after, c.reference.through)
         for c in claimed
@@ -88,17 +98,31 @@ async def _add_released(
         and c.subscriber_id is not None
     }
     if not windows:
-        return
+        return digests
     lowest = min(after for _, after, _ in windows.values())
     highest = max(through for _, _, through in windows.values())
-    released = await releases.between(session, lowest, highest)
+    # Plain copies: the rule reads each change's fields once per person, and an ORM attribute
+    # costs several times a slot's (a batch of digests read them tens of thousands of times).
+    released = [ReleasedChange.of(c) for c in await releases.between(session, lowest, highest)]
     people = {s for s, _, _ in windows.values()}
     since = await digest_since(session, people)
     alerted = await deliveries.alerted(session, people, [c.id for c in released])
+    # People with the same window and topic start times are owed the same changes, as most
+    # of a run's people are: the rule runs once for them, and they share its answer.
+    shared: dict[tuple[int, int, frozenset[tuple[str, datetime]]], tuple[uuid.UUID, ...]] = {}
     for delivery_id, (subscriber_id, after, through) in windows.items():
-        told = unalerted(
-            owed(released, after=after, through=through, since=since.get(subscriber_id, {})),
-            alerted.get(subscriber_id, set()),
-        )
-        attached = digests.setdefault(delivery_id, [])
-        attached.extend(c.id for c in told if c.id not in attached)
+        began = since.get(subscriber_id, {})
+        key = (after, through, frozenset(began.items()))
+        told = shared.get(key)
+        if told is None:
+            owed_now = owed(released, after=after, through=through, since=began)
+            told = shared[key] = tuple(c.id for c in owed_now)
+        unwanted = alerted.get(subscriber_id)
+        if unwanted:
+            told = tuple(c for c in told if c not in unwanted)
+        first = digests.get(delivery_id)
+        if first:  # pending items come first, and each change once
+            known = set(first)
+            told = first + tuple(c for c in told if c not in known)
+        digests[delivery_id] = told
+    return digests

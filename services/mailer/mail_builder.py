@@ -8,6 +8,7 @@ the database.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,11 +121,9 @@ class MailBuilder:
                 raise LookupError("the bulletin is no longer stored")
             wanted = self._bulletin(bulletin, person)
         else:
-            attached = context.digests.get(item.id, [])
-            stored = [context.changes[c] for c in attached if c in context.changes]
             owed = context.digest_bulletins.get(item.id, [])
             notes = [context.bulletins[b] for b in owed if b in context.bulletins]
-            wanted = self._digest(reference, stored, notes, person)
+            wanted = self._digest(reference, item.id, context, notes, person)
         if wanted is None:
             return None
         return Built(wanted, self._links.for_subscriber(person.subscriber_id, now))
@@ -183,13 +182,15 @@ class MailBuilder:
     def _digest(
         self,
         reference: DigestReference,
-        rows: list[ChangeRecord],
+        delivery_id: int,
+        context: BatchContext,
         notes: list[BulletinRecord],
         person: read_api.Addressee,
     ) -> RenderedMail | None:
-        wanted = sorted((c for c in rows if set(c.topics) & person.topics), key=lambda c: str(c.id))
+        wanted, change_ids = _digest_changes(context, context.digests.get(delivery_id, ()), person)
         told = sorted(
-            (b for b in notes if set(b.topics) & person.topics), key=lambda b: b.occurred_at
+            (b for b in notes if not person.topics.isdisjoint(b.topics)),
+            key=lambda b: b.occurred_at,
         )
         if not wanted and not told:
             return None
@@ -217,7 +218,7 @@ class MailBuilder:
             reference.start,
             language,
             ",".join(sorted(person.topics)),
-            ",".join(str(c.id) for c in wanted),
+            change_ids,
             ",".join(str(b.id) for b in told),
         )
         return self._cache.get(key, render)
@@ -300,3 +301,23 @@ class MailBuilder:
                 change.url[:200],
             )
         return view
+
+
+def _digest_changes(
+    context: BatchContext, attached: tuple[uuid.UUID, ...], person: read_api.Addressee
+) -> tuple[list[ChangeRecord], str]:
+    """Return the stored changes of a digest's contents on the person's topics, in a fixed order,
+    and their ids as one string (for the render cache's key).
+
+    Made once per batch for all who share the contents and topics: most digests of a run do,
+    and for a hundred changes the choice cost more than sending the mail.
+    """
+    key = (attached, person.topics)
+    selection = context.digest_selections.get(key)
+    if selection is None:
+        stored = (context.changes[c] for c in attached if c in context.changes)
+        wanted = sorted(
+            (c for c in stored if not person.topics.isdisjoint(c.topics)), key=lambda c: str(c.id)
+        )
+        selection = context.digest_selections[key] = (wanted, ",".join(str(c.id) for c in wanted))
+    return selection
