@@ -36,6 +36,9 @@ class EventBus(Protocol):
     def subscribe(self, consumer: str, event_type: type[Event], handler: Handler) -> None:
         """Register ``handler`` as ``consumer`` for ``event_type``."""
 
+    def takes(self, event_type: str) -> bool:
+        """Tell whether publishing an event of this type (its ``type_name``) reaches anyone."""
+
     async def publish(self, event: Event) -> None:
         """Deliver an event (at least once); raise if it could not be handed over."""
 
@@ -86,10 +89,16 @@ class InProcessBus:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._subscriptions: dict[type[Event], list[Subscription]] = defaultdict(list)
+        self._taken: set[str] = set()
 
     def subscribe(self, consumer: str, event_type: type[Event], handler: Handler) -> None:
         """Register ``handler`` as ``consumer`` for ``event_type``."""
         self._subscriptions[event_type].append(Subscription(consumer, event_type, handler))
+        self._taken.add(event_type.type_name())
+
+    def takes(self, event_type: str) -> bool:
+        """Tell whether a handler in this process is subscribed to this type of event."""
+        return event_type in self._taken
 
     async def publish(self, event: Event) -> None:
         """Run every subscribed handler; raise after all ran if any failed, so the relay retries."""

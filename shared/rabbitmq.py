@@ -181,6 +181,11 @@ class RabbitMqBus:
     def _publisher_channel_closed(self) -> bool:
         return self._publisher_channel is not None and self._publisher_channel.is_closed
 
+    def takes(self, event_type: str) -> bool:
+        """Tell whether the broker takes this type of event: always (consumers live elsewhere,
+        and an event no queue is bound to is kept in the unrouted queue)."""
+        return True
+
     async def publish(self, event: Event) -> None:
         """Hand an event to RabbitMQ; return once the broker confirmed it, raise otherwise."""
         message = aio_pika.Message(

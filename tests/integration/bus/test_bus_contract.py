@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
-from shared.events import SubscriberErased
-from shared.outbox import OutboxRelay, record
+from shared.events import SignupRequested, SubscriberErased
+from shared.outbox import OutboxRelay, backlog, record
 from tests.integration.bus.conftest import MakeBus, eventually, handled_count
 
 
@@ -97,3 +97,33 @@ async def test_the_relay_publishes_a_burst_of_commits_in_one_pass(
     await running
     await bus.stop()
     assert passes[0] == 0 and [p for p in passes if p] == [5]
+
+
+async def test_a_bus_takes_what_its_consumers_subscribed_to(bus: EventBus) -> None:
+    async def handle(event: SubscriberErased, session: AsyncSession) -> None:
+        """Receive nothing: only the subscription matters here."""
+
+    bus.subscribe("mailer", SubscriberErased, handle)
+    assert bus.takes(SubscriberErased.type_name())
+
+
+async def test_the_relay_passes_an_event_no_consumer_in_process_takes_without_delivering_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    erased = SubscriberErased(subscriber_id=uuid.uuid4())
+    signup = SignupRequested(subscriber_id=uuid.uuid4(), request_id=uuid.uuid4())
+    async with sessions() as session, session.begin():
+        await record(session, signup, erased)
+    bus = InProcessBus(sessions)
+    seen = Counter[str]()
+
+    async def count(event: SubscriberErased, session: AsyncSession) -> None:
+        seen[event.type_name()] += 1
+
+    bus.subscribe("subscriptions", SubscriberErased, count)
+
+    assert not bus.takes(SignupRequested.type_name())
+    assert await OutboxRelay(sessions, bus).publish_pending() == 2
+    assert seen == {SubscriberErased.type_name(): 1}
+    async with sessions() as session:
+        assert (await backlog(session)).pending == 0, "neither is left to publish again"
