@@ -49,12 +49,17 @@ class SubscriptionsWeb:
     topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 
 
-async def get_web(request: Request) -> SubscriptionsWeb:
+def web_of(request: Request) -> SubscriptionsWeb:
     """Return the subscriptions web context from the app state."""
-    # Async although it awaits nothing: FastAPI runs a plain function dependency in a worker
-    # thread, and handing every request to a thread and back cost more than the lookup.
     web: SubscriptionsWeb = request.app.state.subscriptions_web
     return web
+
+
+async def get_web(request: Request) -> SubscriptionsWeb:
+    """Return the subscriptions web context from the app state (the ``Web`` dependency)."""
+    # Async although it awaits nothing: FastAPI runs a plain function dependency in a worker
+    # thread, and handing every request to a thread and back cost more than the lookup.
+    return web_of(request)
 
 
 Web = Annotated[SubscriptionsWeb, Depends(get_web)]
