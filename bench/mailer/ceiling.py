@@ -110,9 +110,12 @@ class Recording:
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         """Send through the wrapped sender, then count the message."""
-        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+        await self.inner.send(
+            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+        )
         self.bytes += len(message)
         self.mails += 1
         if self.first is None:

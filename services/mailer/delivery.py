@@ -296,9 +296,16 @@ class DeliveryWorker:
                 OutcomeKind.DROPPED, "no longer wanted (unsubscribed, rhythm changed or erased)"
             )
         message_id = self._envelope.delivery_message_id(item.id, item.batch_key)
-        payload = built.personalise(to=person.email, message_id=message_id, now=self._clock.now())
-        if self._dkim is not None:
-            payload = self._dkim.sign(payload)
+        now = self._clock.now()
+        transparent = None
+        if self._dkim is None:
+            payload, transparent = built.personalise_for_smtp(
+                to=person.email, message_id=message_id, now=now
+            )
+        else:  # the signature goes in front: the sender makes the transparent form
+            payload = self._dkim.sign(
+                built.personalise(to=person.email, message_id=message_id, now=now)
+            )
         marked = False
 
         async def hand_over(release: Callable[[], None]) -> None:
@@ -313,6 +320,7 @@ class DeliveryWorker:
                 payload,
                 hand_over=hand_over,
                 owner=item.subscriber_id,
+                transparent=transparent,
             )
         except HandOverRefused as exc:
             return outcome(OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD, str(exc))

@@ -61,6 +61,15 @@ class Built:
         """Return the final bytes for one recipient."""
         return self.mail.personalise(to=to, links=self.links, message_id=message_id, date=now)
 
+    def personalise_for_smtp(
+        self, *, to: str, message_id: str, now: datetime
+    ) -> tuple[bytes, bytes | None]:
+        """Return the final bytes for one recipient and the same in DATA's transparent form
+        (None if the sender must make it)."""
+        return self.mail.personalise_for_smtp(
+            to=to, links=self.links, message_id=message_id, date=now
+        )
+
 
 class MailBuilder:
     """Turns a claimed delivery into a mail for its recipient."""

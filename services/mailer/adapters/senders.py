@@ -67,6 +67,7 @@ class MailSender(Protocol):
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         """Send; raise TemporaryFailure or PermanentFailure when it does not go through.
 
@@ -74,6 +75,9 @@ class MailSender(Protocol):
         the function that completes the hand-over; if it raises HandOverRefused, the mail is
         withdrawn and the refusal propagates. ``owner`` is the subscriber the mail is for
         (None: an operator's notice), so a kept copy can be dropped when they are erased.
+        ``transparent`` is the message in DATA's transparent form (CRLF line ends, leading
+        dots doubled) when the caller has it (domain/transparency.py); an SMTP sender then
+        writes it as it is, others ignore it.
         """
 
     async def forget(self, owner: uuid.UUID) -> int:
@@ -97,6 +101,7 @@ class FileMailSender:
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         """Write the message atomically so readers never see half a file.
 
@@ -209,6 +214,7 @@ class SmtpMailSender:
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         """Send one message on a pooled connection, mapping replies to failure kinds."""
         async with self._slots:
@@ -222,7 +228,7 @@ class SmtpMailSender:
                         raise ServerUnavailable(
                             f"cannot reach the SMTP server: {type(exc).__name__}"
                         ) from exc
-                await connection.send(sender, recipient, message, hand_over)
+                await connection.send(sender, recipient, message, hand_over, transparent)
             except (ServerUnavailable, HandOverRefused):
                 raise  # a refused hand-over has closed the connection already
             except NonAsciiRefused as exc:

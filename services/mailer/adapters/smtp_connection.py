@@ -162,9 +162,17 @@ class SmtpConnection:
             raise aiosmtplib.SMTPResponseException(reply.code, reply.message)
 
     async def send(
-        self, sender: str, recipient: str, message: bytes, hand_over: HandOver | None
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        hand_over: HandOver | None,
+        transparent: bytes | None = None,
     ) -> None:
-        """Run one transaction; raise aiosmtplib's exceptions for refusals and lost connections."""
+        """Run one transaction; raise aiosmtplib's exceptions for refusals and lost connections.
+
+        ``transparent``, if given, is ``message`` already in DATA's transparent form.
+        """
         for address in (sender, recipient):
             if _CONTROL.search(address):
                 raise ValueError("an address contains a control character")
@@ -197,7 +205,7 @@ class SmtpConnection:
         if data is None or data.code != 354:
             code, text = (data.code, data.message) if data else (rcpt.code, rcpt.message)
             raise aiosmtplib.SMTPDataError(code, text)
-        await self._content(message, hand_over)
+        await self._content(_stuffed(message) if transparent is None else transparent, hand_over)
 
     async def _commands(self, commands: list[bytes]) -> tuple[Reply, Reply | None, Reply | None]:
         """Send MAIL, RCPT and DATA; return their replies (None for a command not sent)."""
@@ -234,9 +242,10 @@ class SmtpConnection:
             self._dot_written = True
             self._transport.write(b".\r\n")
 
-    async def _content(self, message: bytes, hand_over: HandOver | None) -> None:
-        """Write the content, let the ledger record the hand-over, then the final dot."""
-        self._transport.write(_stuffed(message))
+    async def _content(self, content: bytes, hand_over: HandOver | None) -> None:
+        """Write the content (transparent already), let the ledger record the hand-over, then
+        the final dot."""
+        self._transport.write(content)
         self._dot_written = False
         # The final dot must not wait behind content in asyncio's buffer: the kernel's buffer is
         # delivered even if the process is killed, asyncio's is not (large mails, slow links).

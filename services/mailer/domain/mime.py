@@ -23,6 +23,7 @@ from typing import Final, Protocol
 from urllib.parse import urlsplit
 
 from services.mailer.domain.text import one_line
+from services.mailer.domain.transparency import crlf_only, joined, stuffed_inside
 
 _POLICY: Final = email.policy.SMTP
 _QP_LINE: Final = 75  # characters before a soft line break's "=" (RFC 2045: 76 in all)
@@ -91,7 +92,7 @@ class Sentinels:
 class RenderedMail:
     """A complete message with holes for the recipient; see ``personalise``."""
 
-    __slots__ = ("_slots", "_statics", "kind", "language", "list_mail", "subject")
+    __slots__ = ("_slots", "_statics", "_wire_statics", "kind", "language", "list_mail", "subject")
 
     def __init__(
         self,
@@ -116,11 +117,40 @@ class RenderedMail:
                 statics.append(b"")
         self._statics: tuple[bytes, ...] = tuple(statics)
         self._slots: tuple[str, ...] = tuple(slots)
+        # The shared pieces in DATA's transparent form, made once (transparency.py); None if a
+        # piece has a line end that is not CRLF (never ours): the sender then stuffs it all.
+        self._wire_statics: tuple[bytes, ...] | None = (
+            tuple(stuffed_inside(static) for static in statics)
+            if all(crlf_only(static) for static in statics)
+            else None
+        )
 
     def personalise(
         self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
     ) -> bytes:
         """Return the full RFC 5322 message for one recipient, CRLF line endings."""
+        return self._join(self._statics, self._values(to, links, message_id, date))
+
+    def personalise_for_smtp(
+        self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
+    ) -> tuple[bytes, bytes | None]:
+        """Return ``personalise``'s message and the same in DATA's transparent form (leading
+        dots doubled, ending in CRLF), or None for the latter if a piece's line ends are not
+        all CRLF."""
+        values = self._values(to, links, message_id, date)
+        message = self._join(self._statics, values)
+        wire = self._wire_statics
+        if wire is None or not all(crlf_only(value) for value in values.values()):
+            return message, None
+        pieces = [wire[0]]
+        for index, slot in enumerate(self._slots, start=1):
+            pieces.append(stuffed_inside(values[slot]))
+            pieces.append(wire[index])
+        return message, joined(pieces)
+
+    def _values(
+        self, to: str, links: RecipientLinks | None, message_id: str, date: datetime
+    ) -> dict[str, bytes]:
         if date.tzinfo is None or date.utcoffset() is None:
             raise ValueError("date must be timezone-aware")
         values: dict[str, bytes] = {
@@ -142,7 +172,9 @@ class RenderedMail:
                 values[f"{name}/html"] = (
                     _qp_value(html.escape(url, quote=True)) if escaped else text
                 )
-        statics = self._statics
+        return values
+
+    def _join(self, statics: tuple[bytes, ...], values: dict[str, bytes]) -> bytes:
         out = [statics[0]]
         for index, slot in enumerate(self._slots, start=1):
             out.append(values[slot])

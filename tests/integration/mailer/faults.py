@@ -78,6 +78,7 @@ class GatedSender:
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         self.calls += 1
         if self.calls >= self.first_gated:
@@ -85,7 +86,9 @@ class GatedSender:
             await self.gate.wait()
             if self.failure is not None:
                 raise self.failure
-        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+        await self.inner.send(
+            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+        )
 
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)

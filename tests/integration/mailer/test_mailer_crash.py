@@ -30,11 +30,14 @@ class StallingSender:
         *,
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
+        transparent: bytes | None = None,
     ) -> None:
         if self.sent >= self.limit:
             await asyncio.Event().wait()
         self.sent += 1
-        await self.inner.send(sender, recipient, message, hand_over=hand_over, owner=owner)
+        await self.inner.send(
+            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+        )
 
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)

@@ -1,0 +1,41 @@
+"""A rendered mail's pieces joined in DATA's transparent form (RFC 5321, 4.5.2).
+
+On the wire, a line of a mail's content that starts with "." gets a second one, and every line
+ends in CRLF. Done on the finished message, that is three passes to check the line ends and
+one to double the dots, over every byte of every mail: for an 81 KiB digest, half of the
+mailer's CPU. A rendered mail is made of large pieces shared by every recipient and small values
+of one person; the shared pieces are checked and stuffed once, when the mail is rendered, and
+only the joins and the small values are looked at per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def crlf_only(piece: bytes) -> bool:
+    """Return whether every line end in the piece is a whole CRLF (none bare, none cut)."""
+    ends = piece.count(b"\r\n")
+    return piece.count(b"\r") == ends == piece.count(b"\n")
+
+
+def stuffed_inside(piece: bytes) -> bytes:
+    """Double the dots that start a line after a CRLF within the piece (not its first byte)."""
+    return piece.replace(b"\r\n.", b"\r\n..")
+
+
+def joined(pieces: Iterable[bytes]) -> bytes:
+    """Join pieces that are ``crlf_only`` and ``stuffed_inside``, doubling a dot that starts a
+    line where two pieces meet, and ending with CRLF as DATA requires."""
+    out: list[bytes] = []
+    line_start = True
+    for piece in pieces:
+        if not piece:
+            continue
+        if line_start and piece[:1] == b".":
+            out.append(b".")
+        out.append(piece)
+        line_start = piece.endswith(b"\r\n")
+    if not line_start or not out:
+        out.append(b"\r\n")
+    return b"".join(out)
