@@ -317,7 +317,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("count", nargs="?", type=int, default=20_000)
     parser.add_argument("--processes", nargs="+", type=int, default=[1, 2, 4])
-    parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool per process")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=Settings.model_fields["mail_concurrency"].default,
+        help="SMTP pool per process (default: varsel's)",
+    )
     args = parser.parse_args()
     with sink() as smtp:
         mail = sample_mail(smtp.port)

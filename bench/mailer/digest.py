@@ -184,7 +184,12 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=100_000)
     parser.add_argument("--topics", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20, help="changes per topic in the week")
-    parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool and sessions")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=Settings.model_fields["mail_concurrency"].default,
+        help="SMTP pool and sessions (default: varsel's)",
+    )
     parser.add_argument(
         "--ceiling-mails",
         type=int,

@@ -221,7 +221,12 @@ def main() -> None:
     """Parse arguments, run each size, print a Markdown table row per size."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("counts", nargs="*", type=int, default=[10_000])
-    parser.add_argument("--concurrency", type=int, default=8, help="SMTP pool and sessions")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=Settings.model_fields["mail_concurrency"].default,
+        help="SMTP pool and sessions (default: varsel's)",
+    )
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--wire", action="store_true", help="count bytes on the wire instead")
