@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 from typing import Annotated
@@ -16,6 +15,7 @@ from services.admin.entrypoints.cli import admin_cli
 from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
+from shared import event_loop
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.logs import configure_logging
 from shared.private_files import private_folder
@@ -130,7 +130,7 @@ def run(
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     freeze_startup_objects()  # everything is imported and built: see shared.heap
-    asyncio.run(server.serve())
+    event_loop.run(server.serve())
 
 
 @app.command()

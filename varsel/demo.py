@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 
 import uvicorn
 
+from shared import event_loop
 from shared.private_files import private_folder
 from shared.schema import upgrade
 from shared.settings import Settings
@@ -117,7 +117,7 @@ def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: i
     )
     app = create_app(build_runtime(settings))
     try:
-        asyncio.run(uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).serve())
+        event_loop.run(uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).serve())
     finally:
         stop.set()
         server.shutdown()

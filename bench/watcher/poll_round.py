@@ -32,6 +32,7 @@ from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import SourceState
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
+from shared import event_loop
 from shared.catalogue import Source
 from shared.clock import SystemClock
 from shared.db import create_engine
@@ -144,7 +145,8 @@ def main() -> None:
         asyncio.run(prepare(args.database, args.base, args.count))
         return
     in_flight = args.in_flight if args.shared else None
-    figures = asyncio.run(run(args.database, args.base, args.count, args.concurrency, in_flight))
+    # On the loop `varsel run watcher` runs on (shared/event_loop.py).
+    figures = event_loop.run(run(args.database, args.base, args.count, args.concurrency, in_flight))
     print(json.dumps(figures))
 
 

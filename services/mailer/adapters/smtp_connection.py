@@ -21,6 +21,7 @@ import re
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import aiosmtplib
 from aiosmtplib.protocol import normalize_message_line_endings
@@ -122,10 +123,12 @@ class SmtpConnection:
 
     def __init__(self, client: aiosmtplib.SMTP) -> None:
         transport = client.transport
-        if not isinstance(transport, asyncio.Transport) or client.is_ehlo_or_helo_needed:
+        # Not an isinstance check: uvloop's transports do the whole interface without being
+        # subclasses of asyncio.Transport.
+        if transport is None or transport.is_closing() or client.is_ehlo_or_helo_needed:
             raise ValueError("connect the client (and say EHLO) first")
         self._client = client  # keeps aiosmtplib's state alive; the transport is ours now
-        self._transport: asyncio.Transport = transport
+        self._transport = cast(asyncio.Transport, transport)
         self._pipelining = client.supports_extension("pipelining")
         self._smtputf8 = client.supports_extension("smtputf8")
         self._replies = _Replies(client.timeout)
