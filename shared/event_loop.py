@@ -1,4 +1,6 @@
-"""The event loop every varsel process runs on: uvloop.
+"""The event loop the services run on (`varsel run`, `varsel demo`): uvloop.
+
+Short commands (migrate, exports, admin tasks) keep ``asyncio.run``: they do little on the loop.
 
 uvloop is libuv under asyncio's interface. The services spend much of their CPU in the loop
 itself (a mail is a handful of socket writes, reads and callbacks; a poll a request and its
