@@ -129,7 +129,7 @@ class RenderedMail:
         self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
     ) -> bytes:
         """Return the full RFC 5322 message for one recipient, CRLF line endings."""
-        return self._join(self._statics, self._values(to, links, message_id, date))
+        return b"".join(self._pieces(self._statics, self._values(to, links, message_id, date)))
 
     def personalise_for_smtp(
         self, *, to: str, links: RecipientLinks | None, message_id: str, date: datetime
@@ -138,15 +138,12 @@ class RenderedMail:
         dots doubled, ending in CRLF), or None for the latter if a piece's line ends are not
         all CRLF."""
         values = self._values(to, links, message_id, date)
-        message = self._join(self._statics, values)
+        message = b"".join(self._pieces(self._statics, values))
         wire = self._wire_statics
         if wire is None or not all(crlf_only(value) for value in values.values()):
             return message, None
-        pieces = [wire[0]]
-        for index, slot in enumerate(self._slots, start=1):
-            pieces.append(stuffed_inside(values[slot]))
-            pieces.append(wire[index])
-        return message, joined(pieces)
+        stuffed = {slot: stuffed_inside(value) for slot, value in values.items()}
+        return message, joined(self._pieces(wire, stuffed))
 
     def _values(
         self, to: str, links: RecipientLinks | None, message_id: str, date: datetime
@@ -174,12 +171,13 @@ class RenderedMail:
                 )
         return values
 
-    def _join(self, statics: tuple[bytes, ...], values: dict[str, bytes]) -> bytes:
+    def _pieces(self, statics: tuple[bytes, ...], values: dict[str, bytes]) -> list[bytes]:
+        """Return the shared pieces with the recipient's values between them, in order."""
         out = [statics[0]]
         for index, slot in enumerate(self._slots, start=1):
             out.append(values[slot])
             out.append(statics[index])
-        return b"".join(out)
+        return out
 
 
 def assemble(
