@@ -161,7 +161,11 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._recorder(claimed, done, halt))
         ended = False
         try:
-            await asyncio.gather(*(lane() for _ in range(min(self._concurrency, len(claimed)))))
+            # A task group, not gather: should one lane fail, the others stop too, so none
+            # goes on sending, or claims the next batch, after this batch was wound up.
+            async with asyncio.TaskGroup() as lanes:
+                for _ in range(min(self._concurrency, len(claimed))):
+                    lanes.create_task(lane())
             ended = True
         finally:
             try:
@@ -192,15 +196,18 @@ class DeliveryWorker:
             return 0
         if batch is None or not batch.claimed:
             return 0
-        outcomes = [Outcome.of(item, kind) for item in batch.claimed]
+        await self._give_back(batch.claimed, kind)
+        return len(batch.claimed)
+
+    async def _give_back(self, claimed: list[Claimed], kind: OutcomeKind) -> None:
+        outcomes = [Outcome.of(item, kind) for item in claimed]
         try:
-            await self._record(outcomes, {c.id: c.attempts for c in batch.claimed})
+            await self._record(outcomes, {c.id: c.attempts for c in claimed})
         except Exception:
             log.exception(
                 "mailer: cannot hand back %d claimed deliveries; they wait for their lease",
                 len(outcomes),
             )
-        return len(outcomes)
 
     def _prefetch(self) -> None:
         if self._prefetched is None:
@@ -218,8 +225,16 @@ class DeliveryWorker:
         deadline = claimed_at + self._lease - self._margin
         if not claimed:
             return _Batch(claimed, None, deadline)
-        async with self._sessions() as session:
-            context = await load_batch_context(session, claimed)
+        try:
+            async with self._sessions() as session:
+                context = await load_batch_context(session, claimed)
+        except BaseException as exc:
+            # Left leased, the rows would wait out the lease before any process sent them.
+            # Stopped, they are due again at once; a failed load waits the server's pause, so a
+            # database in trouble is not asked again in a tight loop.
+            kind = OutcomeKind.HELD if isinstance(exc, Exception) else OutcomeKind.RELEASED
+            await asyncio.shield(self._give_back(claimed, kind))
+            raise
         return _Batch(claimed, context, deadline)
 
     async def _recorder(
