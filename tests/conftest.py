@@ -1,8 +1,9 @@
-"""What every tier shares: the loopback SMTP server, dropping the migrated templates, and how
-`make test` shares the suite between its two workers."""
+"""What every tier shares: the loopback SMTP server, dropping the migrated templates, the root
+logger put back after each test, and how `make test` shares the suite between its two workers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,17 @@ def smtp() -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_put_back() -> Iterator[None]:
+    """Commands under test set logging up as varsel does, onto the stderr pytest captured for
+    that test and then closes; left there, later log lines fail against a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
