@@ -53,9 +53,11 @@ UPDATED_LABEL = (
     r"|Last updated|Last modified|Updated|Modified)"
 )
 DATE_LABEL = rf"(?:{UPDATED_LABEL}|{PUBLISHED_LABEL})"
-_LABELLED_RE = re.compile(
-    rf"(?<![\w])(?:(?P<pub>{PUBLISHED_LABEL})|(?P<upd>{UPDATED_LABEL}))\s*:?\s*(?P<date>{DATE_PATTERN})"
-)
+# The words of a label may be parted by any run of whitespace, as every other gap in this
+# pattern may: so it finds the same dates in a text whether or not its whitespace has been
+# collapsed, and a page's text is searched without collapsing it first (html_dates).
+_LABELS = rf"(?:(?P<pub>{PUBLISHED_LABEL})|(?P<upd>{UPDATED_LABEL}))".replace(" ", r"\s+")
+_LABELLED_RE = re.compile(rf"(?<![\w]){_LABELS}\s*:?\s*(?P<date>{DATE_PATTERN})")
 # A label with its date (and clock time): the phrase removed from compared text.
 DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}\s*:?\s*{DATE_PATTERN}{_TIME}")
 
@@ -86,10 +88,12 @@ def texts_with_label_words(texts: Sequence[str]) -> set[int]:
     per label word over all of them costs a fraction of a search per word in every block.
     """
     joined = "\x00".join(texts)  # no label word holds NUL, so none spans two texts
-    if not has_label_word(joined):
+    # No has_label_word first: it would search again the text _label_starts searches.
+    starts = _label_starts(joined)
+    if not starts:
         return set()
     ends = list(accumulate(len(text) + 1 for text in texts))  # where each text's NUL falls
-    return {bisect_right(ends, at) for at in _label_starts(joined)}
+    return {bisect_right(ends, at) for at in starts}
 
 
 def _label_starts(text: str) -> list[int]:

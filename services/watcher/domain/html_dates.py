@@ -8,7 +8,7 @@ import lxml.html
 from lxml import etree
 
 from services.watcher.domain.dates import find_labelled_dates, parse_date
-from services.watcher.domain.normalise import normalise_text
+from services.watcher.domain.normalise import fold_text
 
 _HIDDEN = frozenset({"script", "style", "noscript", "template"})
 _META_PUBLISHED = frozenset(
@@ -29,8 +29,7 @@ def page_dates(
     published: date | None = None
     updated: date | None = None
     for scope in scopes:
-        text = normalise_text(" ".join(visible_text(scope)))
-        pub, upd = find_labelled_dates(text)
+        pub, upd = find_labelled_dates(fold_text(" ".join(visible_text(scope))))
         published, updated = published or pub, updated or upd
         if published and updated:
             return published, updated

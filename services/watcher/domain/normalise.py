@@ -62,7 +62,17 @@ _DEDUPE_MIN_CHARS = 60
 def normalise_text(text: str) -> str:
     """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
     # str.split() splits on exactly the characters \s matches.
-    return " ".join((text if text.isascii() else _folded(text)).split())
+    return " ".join(fold_text(text).split())
+
+
+def fold_text(text: str) -> str:
+    """Return normalise_text's text before its whitespace is collapsed.
+
+    For a search whose patterns match the same whatever the length of each run of whitespace
+    (dates.find_labelled_dates): splitting a page's text into words and joining them again
+    costs more than the search.
+    """
+    return text if text.isascii() else _folded(text)
 
 
 def _folded(text: str) -> str:

@@ -10,6 +10,7 @@ import copy
 import re
 import tomllib
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from services.watcher.domain.normalise import (
     _ONLY_LABELS_RE,
     BOILERPLATE_RE,
     clean_blocks,
+    fold_text,
     is_boilerplate,
     normalise_text,
     normalise_texts,
@@ -124,6 +126,32 @@ def test_labelled_dates_equal_a_scan_at_every_position(text: str) -> None:
     assert find_labelled_dates(text) == _labelled_by_definition(text)
     spaced = _normalise_by_definition(text)
     assert find_labelled_dates(spaced) == _labelled_by_definition(spaced)
+
+
+_SPREAD = [
+    "Sist \n faglig\toppdatert  18.\n august\u00a0 2022 og\r\nFørst\u2028publisert\x1c1.10.2023",
+    "  Last\n\nupdated:\t August  18,\n2022  Publisert\u00a0dato 3. mars 2024",
+    "Sist\u00adoppdatert 5. mars 2024, Sist  endret 6. mars 2024, Endret\u200b 7. mars 2024",
+    "xSist oppdatert 5. mars 2024 Modified:\u3000 2024-01-05",
+]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, *_SPREAD])
+def test_labelled_dates_are_the_same_in_folded_and_in_normalised_text(text: str) -> None:
+    # Pages are searched folded but uncollapsed (html_dates): runs of whitespace, labels of
+    # several words included, must not change what is found.
+    normalised = normalise_text(text)
+    assert find_labelled_dates(fold_text(text)) == find_labelled_dates(normalised)
+    assert find_labelled_dates(normalised) == _labelled_by_definition(normalised)
+    assert " ".join(fold_text(text).split()) == normalised
+
+
+def test_spread_labels_are_found() -> None:
+    # The cases above must hold dates to find, or their equality would prove nothing.
+    assert find_labelled_dates(fold_text(_SPREAD[0])) == (date(2023, 10, 1), date(2022, 8, 18))
+    assert find_labelled_dates(fold_text(_SPREAD[1])) == (date(2024, 3, 3), date(2022, 8, 18))
+    # A soft hyphen is removed: «Sistoppdatert» is no label, «Sist  endret» is.
+    assert find_labelled_dates(fold_text(_SPREAD[2])) == (None, date(2024, 3, 6))
 
 
 def _strip_by_definition(text: str) -> str:
