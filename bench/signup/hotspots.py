@@ -126,6 +126,20 @@ async def _run(args: argparse.Namespace) -> dict[str, float]:
                 shown.append(" ".join(statement.split())[:110])
 
         event.listen(engine, "before_cursor_execute", _count)
+
+        def _driver_count(record: Any) -> None:
+            # A statement run on the driver's own connection passes no SQLAlchemy event; the
+            # driver logs those, and the BEGIN and COMMIT of SQLAlchemy's transactions, which
+            # are not counted here either way.
+            verb = record.query.split(None, 1)[0].rstrip(";").upper()
+            if verb not in ("BEGIN", "COMMIT", "ROLLBACK"):
+                _count(None, None, record.query)
+
+        def _log_driver(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.driver_connection.add_query_logger(_driver_count)
+
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _log_driver)
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
