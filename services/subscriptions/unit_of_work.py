@@ -23,29 +23,27 @@ class TryAgain(Exception):
     """A concurrent change (or a dropped connection) spoiled this transaction; run it again."""
 
 
+class NewPerson(NamedTuple):
+    """A sign-up to store as a new person's: their row, first request, ledger entry and event,
+    and the (keyed hash, limit) pairs it counts against, at ``now``."""
+
+    subscriber: Subscriber
+    request: SignupRequest
+    entry: ConsentEntry
+    event: Event
+    limits: list[tuple[str, int]]
+    now: datetime
+
+
 class Added(NamedTuple):
     """What storing a sign-up's new person did."""
 
-    new: bool  # the address was new, and the person, request, entry and event were stored
+    new: bool  # the address was new (the person, request, entry and event kept if within limits)
     within_limits: bool  # every rate limit the sign-up was counted against is within its limit
 
 
 class Subscribers(Protocol):
     """People, by id or address."""
-
-    async def add_with_request(
-        self,
-        subscriber: Subscriber,
-        request: SignupRequest,
-        entry: ConsentEntry,
-        event: Event,
-        *,
-        limits: list[tuple[str, int]],
-        now: datetime,
-    ) -> Added:
-        """Store a new person with their first request, ledger entry and event, unless the
-        address is known (then nothing is stored), and count the sign-up against each (keyed
-        hash, limit) of ``limits`` either way, as ``RateLimits.allow_all`` does."""
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         """Return a person (``lock``: hold them until the transaction ends)."""
@@ -108,6 +106,16 @@ class RateLimits(Protocol):
 
 class UnitOfWork(Protocol):
     """One transaction over the subscriptions stores; ``async with`` it, then ``commit``."""
+
+    async def add_new_person(self, new: NewPerson) -> Added:
+        """Store a new person with their first request, ledger entry and event, and count the
+        sign-up against each of its limits as ``RateLimits.allow_all`` does, all in a
+        transaction of its own (call it outside ``async with``).
+
+        Kept only if the address was new and every limit holds; a known address or a limit
+        reached keeps nothing, not even the counts. Most sign-ups are of new addresses: theirs
+        is one short transaction, without the stores.
+        """
 
     @property
     def subscribers(self) -> Subscribers:

@@ -1,27 +1,28 @@
-"""Core INSERTs for the sign-up path and the consent ledger: few round trips, no unit of work.
+"""A new address's sign-up: its rows and the count against its limits, few round trips, no ORM.
 
 The sign-up page is the hottest write in the product. For these append-only rows the ORM's unit
 of work costs more CPU than the database does, and every statement is a round trip; on
-PostgreSQL a new address's rows and the rate-limit counts of its request go in one statement.
-Every statement's shape is fixed, so each request only binds values and hits SQLAlchemy's
-compiled cache.
+PostgreSQL a new address's rows and the rate-limit counts of its request go in one statement,
+run on the pooled connection's own driver (``shared/driver_sql.py``) in a transaction of its own.
+Every statement's shape is fixed, so each request only binds values.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.subscriptions.adapters import consent_ledger, signup_requests
+from services.subscriptions.adapters import consent_ledger, signup_requests, subscribers
 from services.subscriptions.adapters.tables import Subscriber
-from services.subscriptions.unit_of_work import Added
-from shared.outbox import append_statement
+from services.subscriptions.unit_of_work import Added, NewPerson
+from shared.driver_sql import DriverStatement, Rollback, driver_transaction
+from shared.outbox import append_statement, outbox_row
 from shared.web import rate_limit
 
 _SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
@@ -86,37 +87,54 @@ def _postgres_new_signup() -> Any:
     return select(counted.c.key, counted.c.count, new_id).add_cte(request, ledger, event)
 
 
-async def insert_if_new(
-    session: AsyncSession,
-    *,
-    subscriber: dict[str, Any],
-    request: dict[str, Any],
-    consent: dict[str, Any],
-    event: dict[str, Any],
-    limits: list[tuple[str, int]],
-    now: datetime,
-) -> Added:
-    """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
-    event unless the address is known, and count the request against each (keyed hash, limit)
-    of ``limits`` either way. ``event`` is the event's ``outbox_row(..., prefix="o_")``.
+@lru_cache(maxsize=8)
+def _postgres_new_signup_on(dialect: Dialect) -> DriverStatement:
+    return DriverStatement(_postgres_new_signup(), dialect)
 
-    A concurrent first sign-up of the same address waits for the other transaction and then
-    inserts nothing, so neither fails.
+
+async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> Added:
+    """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
+    event, and count the request against each (keyed hash, limit) of its limits, in a
+    transaction of its own.
+
+    Kept only if the address was new and every limit holds; otherwise nothing is kept, not even
+    the counts, and the answer says why. A concurrent first sign-up of the same address waits
+    for the other transaction and then inserts nothing, so neither fails.
     """
-    if not limits:
+    if not new.limits:
         raise ValueError("a sign-up is always counted against its rate limits")
-    values = {f"s_{k}": v for k, v in subscriber.items()}
-    if session.get_bind().dialect.name == "postgresql":
-        values.update({f"r_{k}": v for k, v in request.items()})
-        values.update({f"l_{k}": v for k, v in consent.items()})
-        values.update(event)
-        values.update(rate_limit.counting_values([key for key, _ in limits], now, prefix="c_"))
-        rows = (await session.execute(_postgres_new_signup(), values)).all()
+    values = {f"s_{k}": v for k, v in subscribers.values_of(new.subscriber).items()}
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        async with sessions() as session:
+            added = await _sqlite_insert_if_new(session, values, new)
+            if added.new and added.within_limits:
+                await session.commit()
+        return added
+    # The request's subscriber is the new row's id: the statement takes it from there.
+    request = signup_requests.values_of(new.request)
+    del request["subscriber_id"]
+    values.update({f"r_{k}": v for k, v in request.items()})
+    values.update({f"l_{k}": v for k, v in consent_ledger.values_of(new.entry).items()})
+    values.update(outbox_row(new.event, prefix="o_"))
+    keys = [key for key, _ in new.limits]
+    values.update(rate_limit.counting_values(keys, new.now, prefix="c_"))
+    statement = _postgres_new_signup_on(engine.dialect)
+    async with driver_transaction(engine) as connection:
+        rows = await connection.fetch(statement.sql, *statement.arguments(values))
         counts = [(key, count) for key, count, _ in rows]
-        return Added(rows[0][2] is not None, rate_limit.within(counts, limits))
+        added = Added(rows[0][2] is not None, rate_limit.within(counts, new.limits))
+        if not (added.new and added.within_limits):
+            raise Rollback
+    return added
+
+
+async def _sqlite_insert_if_new(
+    session: AsyncSession, values: dict[str, Any], new: NewPerson
+) -> Added:
     if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
-        return Added(False, await rate_limit.allow_all(session, limits, now))
-    await consent_ledger.append_values(session, consent)
-    await signup_requests.insert_values(session, {**request, "subscriber_id": subscriber["id"]})
-    await session.execute(_SQLITE_EVENT, event)
-    return Added(True, await rate_limit.allow_all(session, limits, now))
+        return Added(False, await rate_limit.allow_all(session, new.limits, new.now))
+    await consent_ledger.append_values(session, consent_ledger.values_of(new.entry))
+    await signup_requests.insert_values(session, signup_requests.values_of(new.request))
+    await session.execute(_SQLITE_EVENT, outbox_row(new.event, prefix="o_"))
+    return Added(True, await rate_limit.allow_all(session, new.limits, new.now))

@@ -9,14 +9,10 @@ from typing import Any, Final
 from sqlalchemy import Row, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.subscriptions.adapters import consent_ledger, signup_requests, signup_rows
 from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
-from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
+from services.subscriptions.domain.model import Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
-from services.subscriptions.unit_of_work import Added
 from shared.db import rowcount
-from shared.events import Event
-from shared.outbox import outbox_row
 from shared.vocabulary import Frequency, Language
 
 SUBSCRIBERS: Final[Table] = SubscriberRow.__table__  # type: ignore[assignment]
@@ -60,32 +56,6 @@ class SqlSubscribers:
         self._session = session
         # Whether this transaction deleted someone, so its commit scrubs the deleted rows.
         self.removed = False
-
-    async def add_with_request(
-        self,
-        subscriber: Subscriber,
-        request: SignupRequest,
-        entry: ConsentEntry,
-        event: Event,
-        *,
-        limits: list[tuple[str, int]],
-        now: datetime,
-    ) -> Added:
-        """Store a new person with their first request, ledger entry and event, unless the
-        address is known, and count the sign-up against ``limits`` (one statement on
-        PostgreSQL)."""
-        # The request's subscriber is the new row's id: the statement takes it from there.
-        first = signup_requests.values_of(request)
-        del first["subscriber_id"]
-        return await signup_rows.insert_if_new(
-            self._session,
-            subscriber=values_of(subscriber),
-            request=first,
-            consent=consent_ledger.values_of(entry),
-            event=outbox_row(event, prefix="o_"),
-            limits=limits,
-            now=now,
-        )
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         """Return a person (``lock``: hold them until the transaction ends)."""

@@ -16,11 +16,12 @@ from typing import Self
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.subscriptions.adapters import signup_rows
 from services.subscriptions.adapters.consent_ledger import SqlConsentLedger
 from services.subscriptions.adapters.signup_requests import SqlSignupRequests
 from services.subscriptions.adapters.subscribers import SqlSubscribers
 from services.subscriptions.adapters.subscriptions import SqlSubscriptions
-from services.subscriptions.unit_of_work import TryAgain
+from services.subscriptions.unit_of_work import Added, NewPerson, TryAgain
 from shared.events import Event
 from shared.outbox import record
 from shared.web import rate_limit
@@ -83,6 +84,19 @@ class SqlUnitOfWork(_Stores):
         self._on_commit = on_commit
         self._after_erasure = after_erasure
 
+    async def add_new_person(self, new: NewPerson) -> Added:
+        """Store a new person's sign-up in a transaction of its own, kept only if the address
+        was new and within every limit (one statement on PostgreSQL); see ``UnitOfWork``."""
+        try:
+            added = await signup_rows.insert_new(self._sessions, new)
+        except Exception as exc:
+            if _spoiled(exc):
+                raise TryAgain(str(exc)) from exc
+            raise
+        if added.new and added.within_limits and self._on_commit is not None:
+            self._on_commit()
+        return added
+
     async def __aenter__(self) -> Self:
         """Begin a transaction on a new session."""
         session = self._sessions()
@@ -124,6 +138,10 @@ class ConsumerUnitOfWork(_Stores):
 
     def __init__(self, session: AsyncSession) -> None:
         self._bind(session)
+
+    async def add_new_person(self, new: NewPerson) -> Added:
+        """Refuse: a sign-up is a transaction of its own, and a consumer's is the bus's."""
+        raise TypeError("an event consumer does not store sign-ups")
 
     async def __aenter__(self) -> Self:
         """Join the consumer's transaction."""

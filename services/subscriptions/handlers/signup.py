@@ -16,7 +16,7 @@ from services.subscriptions.domain.signup import (
 )
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.unit_of_work import TryAgain, UnitOfWork
+from services.subscriptions.unit_of_work import NewPerson, TryAgain, UnitOfWork
 from shared.events import ManageLinkRequested, SignupRequested, SubscriberConfirmed
 from shared.vocabulary import Frequency, Language
 
@@ -59,13 +59,7 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
     """
     for attempt in range(2):
         try:
-            async with uow:
-                # Over the limit, leaving uncommitted drops the sign-up.
-                if not await _store_signup(uow, deps, form, client):
-                    _over_limit("signup")
-                    return False
-                await uow.commit()
-            return True
+            return await _store_signup(uow, deps, form, client)
         except TryAgain:
             # A concurrent sign-up or erasure of the same address won, or the server dropped
             # the connection: start over once.
@@ -76,7 +70,7 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
 
 async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) -> bool:
     """Store a sign-up as a request of its own, with its own confirmation mail, and count it
-    against the rate limits; False if over one (then nothing must be committed).
+    against the rate limits; False if over one (then nothing is kept).
 
     A known address gets only the new request: whatever the person has or waits for stays as
     it is until they confirm this request from their own mailbox.
@@ -103,27 +97,32 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: s
         ttl=deps.confirm_ttl,
         privacy_version=notice.version,
     )
-    # Most sign-ups are of new addresses: try their rows first (no lock wait unless the same
-    # address is being signed up at this very moment; then this stores nothing). The sign-up
-    # is counted in the same round trip: the per-client counter is hot, and its lock is held
-    # from there to the commit that follows.
+    # Most sign-ups are of new addresses: try their rows first, counted in the same short
+    # transaction (no lock wait unless the same address is being signed up at this very
+    # moment; then this keeps nothing). The per-client counter is hot, and its lock is held
+    # only for that transaction.
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     limits = _limits(deps, "signup", form.address, client)
-    added = await uow.subscribers.add_with_request(
-        person, request, requested, event, limits=limits, now=now
-    )
+    added = await uow.add_new_person(NewPerson(person, request, requested, event, limits, now))
     if not added.within_limits:
+        _over_limit("signup")
         return False
     if added.new:
         return True
-    # Locked so that an erasure of the same address waits for this request or goes first.
-    known = await uow.subscribers.by_address(form.address, lock=True)
-    if known is None:
-        raise TryAgain("the address was erased between the insert and the read")
-    request = replace(request, subscriber_id=known.id)
-    await uow.ledger.append(requested)
-    await uow.requests.add(request)
-    await uow.record(SignupRequested(subscriber_id=known.id, request_id=request.id))
+    async with uow:
+        # Nothing was kept of the attempt above: this transaction counts the sign-up again.
+        if not await uow.limits.allow_all(limits, now):
+            _over_limit("signup")
+            return False
+        # Locked so that an erasure of the same address waits for this request or goes first.
+        known = await uow.subscribers.by_address(form.address, lock=True)
+        if known is None:
+            raise TryAgain("the address was erased between the insert and the read")
+        request = replace(request, subscriber_id=known.id)
+        await uow.ledger.append(requested)
+        await uow.requests.add(request)
+        await uow.record(SignupRequested(subscriber_id=known.id, request_id=request.id))
+        await uow.commit()
     return True
 
 

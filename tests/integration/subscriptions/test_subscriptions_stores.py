@@ -30,7 +30,7 @@ from services.subscriptions.domain.vocabulary import (
     SubscriberStatus,
     UnsubscribeRoute,
 )
-from services.subscriptions.unit_of_work import Added, UnitOfWork
+from services.subscriptions.unit_of_work import Added, NewPerson, UnitOfWork
 from shared.db import create_engine, session_factory
 from shared.events import SignupRequested
 from shared.vocabulary import Frequency, Language
@@ -113,12 +113,8 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
     )
     entry = requested("0" * 64, request.topics)
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
-    async with units() as uow:
-        added = await uow.subscribers.add_with_request(
-            person, request, entry, event, limits=LIMITS, now=NOW
-        )
-        assert added == Added(new=True, within_limits=True)
-        await uow.commit()
+    added = await units().add_new_person(NewPerson(person, request, entry, event, LIMITS, NOW))
+    assert added == Added(new=True, within_limits=True)
     return person, request
 
 
@@ -139,18 +135,14 @@ async def test_a_known_address_is_not_stored_again(units: Units) -> None:
     again = replace(request, id=uuid.uuid4(), subscriber_id=other.id)
     entry = requested("1" * 64)
     event = SignupRequested(subscriber_id=other.id, request_id=again.id)
-    async with units() as uow:
-        added = await uow.subscribers.add_with_request(
-            other, again, entry, event, limits=LIMITS, now=NOW
-        )
-        assert added == Added(new=False, within_limits=True)
-        await uow.commit()
+    added = await units().add_new_person(NewPerson(other, again, entry, event, LIMITS, NOW))
+    assert added == Added(new=False, within_limits=True)
     async with units() as uow:
         assert await uow.subscribers.get(other.id) is None
         assert await uow.requests.get(again.id) is None
 
 
-async def test_a_sign_up_counts_against_its_limits_whether_its_address_is_new_or_known(
+async def test_a_new_person_and_their_counts_are_kept_only_if_new_and_within_limits(
     units: Units,
 ) -> None:
     limits = [("per-address", 1), ("per-client", 5)]
@@ -159,24 +151,30 @@ async def test_a_sign_up_counts_against_its_limits_whether_its_address_is_new_or
     newcomer = replace(person, id=uuid.uuid4(), email="ola@example.no")
     first = replace(request, id=uuid.uuid4(), subscriber_id=newcomer.id)
     again = replace(request, id=uuid.uuid4())
+    known = replace(person, id=uuid.uuid4())
+    tries = (
+        (newcomer, first, limits),
+        (replace(newcomer, id=uuid.uuid4()), again, limits),
+        (known, replace(request, id=uuid.uuid4()), [("kari", 5), ("per-client", 5)]),
+    )
     answers = []
-    for who, what in ((newcomer, first), (replace(newcomer, id=uuid.uuid4()), again)):
-        async with units() as uow:
-            event = SignupRequested(subscriber_id=who.id, request_id=what.id)
-            answers.append(
-                await uow.subscribers.add_with_request(
-                    who, what, entry, event, limits=limits, now=NOW
-                )
-            )
-            await uow.commit()
+    for who, what, counted in tries:
+        event = SignupRequested(subscriber_id=who.id, request_id=what.id)
+        answers.append(
+            await units().add_new_person(NewPerson(who, what, entry, event, counted, NOW))
+        )
     assert answers == [
         Added(new=True, within_limits=True),
         Added(new=False, within_limits=False),  # the address's second sign-up: over 1
+        Added(new=False, within_limits=True),  # a known address: the caller counts it again
     ]
     async with units() as uow:
-        # The same counters as every other request's: both sign-ups counted per client.
-        assert await uow.limits.allow_all([("per-client", 3)], NOW)
-        assert not await uow.limits.allow_all([("per-client", 3)], NOW)
+        assert await uow.subscribers.get(known.id) is None
+        assert await uow.requests.get(again.id) is None
+        # The same counters as every other request's: only the kept sign-up counted per client.
+        assert await uow.limits.allow_all([("per-client", 2), ("per-address", 2)], NOW)
+        assert not await uow.limits.allow_all([("per-client", 2)], NOW)
+        assert await uow.limits.allow_all([("kari", 1)], NOW)
 
 
 async def test_saving_changes_only_what_may_change(units: Units) -> None:

@@ -18,7 +18,7 @@ from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
-from services.subscriptions.unit_of_work import Added
+from services.subscriptions.unit_of_work import Added, NewPerson
 from shared.events import Event
 
 E = TypeVar("E", bound=Event)
@@ -56,25 +56,6 @@ class FakeSubscribers:
 
     def __init__(self, data: Data) -> None:
         self._data = data
-
-    async def add_with_request(
-        self,
-        subscriber: Subscriber,
-        request: SignupRequest,
-        entry: ConsentEntry,
-        event: Event,
-        *,
-        limits: list[tuple[str, int]],
-        now: datetime,
-    ) -> Added:
-        within_limits = await FakeRateLimits(self._data).allow_all(limits, now)
-        if await self.by_address(subscriber.email) is not None:
-            return Added(new=False, within_limits=within_limits)
-        self._data.subscribers[subscriber.id] = subscriber
-        self._data.requests[request.id] = request
-        self._data.ledger.append(entry)
-        self._data.outbox.append(event)
-        return Added(new=True, within_limits=within_limits)
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         return self._data.subscribers.get(subscriber_id)
@@ -176,6 +157,20 @@ class FakeUnitOfWork:
         self.data = data
         self._snapshot: Data | None = None
         self._committed = False
+
+    async def add_new_person(self, new: NewPerson) -> Added:
+        assert self._snapshot is None, "a new person's sign-up is a transaction of its own"
+        counters = dict(self.data.counters)
+        within_limits = await self.limits.allow_all(new.limits, new.now)
+        unknown = await self.subscribers.by_address(new.subscriber.email) is None
+        if not (unknown and within_limits):
+            self.data.counters = counters
+            return Added(new=unknown, within_limits=within_limits)
+        self.data.subscribers[new.subscriber.id] = new.subscriber
+        self.data.requests[new.request.id] = new.request
+        self.data.ledger.append(new.entry)
+        self.data.outbox.append(new.event)
+        return Added(new=True, within_limits=True)
 
     @property
     def subscribers(self) -> FakeSubscribers:
