@@ -31,6 +31,10 @@ from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 
+# How many groups of marks may wait for their COMMIT at once on PostgreSQL, whose concurrent
+# commits share a flush of the log (docs/benchmarks.md, «Mail fan-out»).
+GROUPS_IN_FLIGHT = 2
+
 
 @dataclass(slots=True, eq=False)  # compared by identity: one per waiting sender
 class _Waiting:
@@ -51,7 +55,11 @@ class HandOverLedger:
         self._waiting: list[_Waiting] = []
         # Marked sent, but the sender was cancelled before its release: queue them again.
         self._withdrawn: list[int] = []
-        self._committer: asyncio.Task[None] | None = None
+        # Groups being marked and committed. On PostgreSQL two at once: a mark that arrives
+        # while one group waits for its COMMIT's flush starts the next group rather than waiting
+        # behind it. SQLite takes one writer at a time, so a second group would only queue.
+        self._committers: set[asyncio.Task[None]] = set()
+        self._in_flight = GROUPS_IN_FLIGHT if self._postgres else 1
 
     async def mark_sent(
         self, delivery_id: int, lease_until: datetime, release: Callable[[], None]
@@ -64,8 +72,12 @@ class HandOverLedger:
         """
         marked = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(delivery_id, lease_until, release, marked))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_all())
+        # Counted, not sized: a committer that just finished is still in the set until its
+        # done-callback runs, and a mark must never wait on one that will not take it.
+        if sum(not c.done() for c in self._committers) < self._in_flight:
+            committer = asyncio.create_task(self._commit_all())
+            self._committers.add(committer)
+            committer.add_done_callback(self._committers.discard)
         try:
             owned = await marked
         except Exception as exc:
@@ -83,13 +95,13 @@ class HandOverLedger:
         the ledger it leaves says what went out and no mail stays marked sent that never went:
         a first cancellation waits for the commit, a second stops the wait (not the commit).
         """
-        committer = self._committer
-        if committer is None or committer.done():
+        committers = list(self._committers)
+        if not committers:
             return
         try:
-            await asyncio.wait([committer])
+            await asyncio.wait(committers)
         except asyncio.CancelledError:
-            await asyncio.wait([committer])
+            await asyncio.wait(committers)
             raise
 
     async def _commit_all(self) -> None:

@@ -94,8 +94,7 @@ async def test_a_mark_whose_sender_was_cancelled_is_undone(harness: Harness) -> 
     marking.cancel()
     with pytest.raises(asyncio.CancelledError):
         await marking
-    while ledger._committer is not None and not ledger._committer.done():
-        await asyncio.sleep(0.01)
+    await ledger.settled()
 
     assert releases.count == 0, "a cancelled sender's mail is not handed over"
     (delivery,) = await harness.deliveries("alert")
@@ -133,8 +132,7 @@ async def test_a_release_that_fails_puts_the_mail_back(harness: Harness) -> None
 
     with pytest.raises(HandOverRefused):
         await ledger.mark_sent(claimed.id, claimed.lease_until, connection_gone)
-    while ledger._committer is not None and not ledger._committer.done():
-        await asyncio.sleep(0.01)
+    await ledger.settled()
     (delivery,) = await harness.deliveries("alert")
     assert delivery.status == "queued"
     await harness.send_all()
