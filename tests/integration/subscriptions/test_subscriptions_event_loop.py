@@ -13,17 +13,18 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.routing import Route
 
 from tests.integration.subscriptions.harness import running
 
 
-def _routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
-    """Yield every API route, including those of included routers."""
+def _routes(routes: Iterable[Any]) -> Iterator[Route]:
+    """Yield every route, an API route or a plain one, including those of included routers."""
     for route in routes:
         included = getattr(route, "original_router", None)  # a router the app includes
         if included is not None:
             yield from _routes(included.routes)
-        elif isinstance(route, APIRoute):
+        elif isinstance(route, Route):  # an API route is one too
             yield route
 
 
@@ -33,6 +34,12 @@ def _dependencies(dependant: Dependant) -> Iterator[Any]:
         if sub.call is not None:
             yield sub.call
         yield from _dependencies(sub)
+
+
+def _dependencies_of(route: Route) -> Iterator[Any]:
+    """Yield an API route's dependencies (a plain route has none)."""
+    if isinstance(route, APIRoute):
+        yield from _dependencies(route.dependant)
 
 
 def _on_the_loop(call: Any) -> bool:
@@ -48,11 +55,12 @@ async def test_no_route_or_dependency_of_the_public_pages_runs_in_a_worker_threa
 ) -> None:
     async with running(sqlite_url, tmp_path) as h:
         routes = list(_routes(h.app.routes))
-        assert any(r.path == "/subscribe/{slug}" for r in routes), "the pages were not found"
+        signup = [r for r in routes if r.path == "/subscribe/{slug}"]
+        assert {m for r in signup for m in r.methods or ()} >= {"GET", "POST"}, "no sign-up"
         in_threads = [
             f"{route.path}: {getattr(call, '__qualname__', call)}"
             for route in routes
-            for call in (route.endpoint, *_dependencies(route.dependant))
+            for call in (route.endpoint, *_dependencies_of(route))
             if not _on_the_loop(call)
         ]
         assert in_threads == []
