@@ -171,7 +171,9 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # Found by person through the unique (subscriber_id, batch_key) index: no index of its own
+    # (migration 0018).
+    subscriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     batch_key: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # a DeliveryKind
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)  # domain.ledger.encode_reference
