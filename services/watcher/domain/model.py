@@ -62,16 +62,24 @@ class Content:
     published: date | None
     updated: date | None
     entries: tuple[FeedEntry, ...] = ()
+    # The fingerprint, once asked for: a poll that stores a change reads it in the decision and
+    # again in the comparison, and each reading hashed all the text.
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
         """Return the sha256 hex of the compared content; dates are excluded."""
-        if self.entries:
-            # Keyed and sorted, so a reordered feed has the same fingerprint.
-            payload = _RECORD_SEP.join(sorted(e.signature for e in self.entries))
-        else:
-            payload = _RECORD_SEP.join(self.blocks)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        found = self._fingerprint
+        if found is None:
+            if self.entries:
+                # Keyed and sorted, so a reordered feed has the same fingerprint.
+                payload = _RECORD_SEP.join(sorted(e.signature for e in self.entries))
+            else:
+                payload = _RECORD_SEP.join(self.blocks)
+            found = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+            # Frozen, so set as __init__ sets it: what it is computed from cannot change.
+            object.__setattr__(self, "_fingerprint", found)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import zlib
 from datetime import date
@@ -37,3 +39,18 @@ def test_a_snapshot_is_compressed_json() -> None:
     data = json.loads(zlib.decompress(pack(CONTENT)).decode("utf-8"))
     assert data["blocks"] == list(CONTENT.blocks)
     assert data["published"] == "2024-05-02"
+
+
+def test_the_fingerprint_is_kept_once_computed_and_is_not_compared() -> None:
+    content = dataclasses.replace(CONTENT, entries=())
+    fresh = dataclasses.replace(content)
+    expected = hashlib.sha256("\x1e".join(content.blocks).encode("utf-8")).hexdigest()
+    assert content.fingerprint == expected
+    assert content._fingerprint == expected  # kept: a second reading hashes nothing
+    assert fresh._fingerprint is None
+    assert fresh == content  # equal whether or not it has been computed
+    assert hash(fresh) == hash(content)
+    edited = dataclasses.replace(content, blocks=(*content.blocks, "Ny linje."))
+    assert edited._fingerprint is None  # a copy with other blocks computes its own
+    assert edited.fingerprint != expected
+    assert unpack(pack(content)).fingerprint == expected
