@@ -111,6 +111,17 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             "or VARSEL_BOUNCE_WEBHOOK_SECRET"
         )
     follower = CatalogueFollower(runtime, watcher)
+    elsewhere = [name for name in SERVICES if name not in services]
+    if elsewhere and not settings.broker_url:
+        # Without a broker each process's relay hands events to its own services only, and
+        # marks them published: a service running in another process would never get them.
+        log.warning(
+            "varsel: %s run here without VARSEL_BROKER_URL, so their events reach only this "
+            "process; run %s in this process too or not at all, or set VARSEL_BROKER_URL to "
+            "run services apart",
+            ", ".join(services),
+            ", ".join(elsewhere),
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
