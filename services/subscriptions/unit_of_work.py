@@ -35,13 +35,6 @@ class NewPerson(NamedTuple):
     now: datetime
 
 
-class Added(NamedTuple):
-    """What storing a sign-up's new person did."""
-
-    new: bool  # the address was new (the person, request, entry and event kept if within limits)
-    within_limits: bool  # every rate limit the sign-up was counted against is within its limit
-
-
 class Subscribers(Protocol):
     """People, by id or address."""
 
@@ -107,14 +100,14 @@ class RateLimits(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over the subscriptions stores; ``async with`` it, then ``commit``."""
 
-    async def add_new_person(self, new: NewPerson) -> Added:
+    async def add_new_person(self, new: NewPerson) -> bool:
         """Store a new person with their first request, ledger entry and event, and count the
         sign-up against each of its limits as ``RateLimits.allow_all`` does, all in a
-        transaction of its own (call it outside ``async with``).
+        transaction of its own (call it outside ``async with``); tell whether it was kept.
 
         Kept only if the address was new and every limit holds; a known address or a limit
-        reached keeps nothing, not even the counts. Most sign-ups are of new addresses: theirs
-        is one short transaction, without the stores.
+        reached keeps nothing, not even the counts, and the caller finds out which in a
+        transaction of its own. Most sign-ups are of new addresses: theirs is one statement.
         """
 
     @property

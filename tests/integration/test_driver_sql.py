@@ -1,5 +1,6 @@
-"""Statements on the pooled connection's own driver: bound as SQLAlchemy binds, and every way a
-transaction can end leaves the pool with connections that can be lent again."""
+"""Statements on the pooled connection's own driver: bound as SQLAlchemy binds, each its own
+transaction, and every way a statement can end leaves the pool with connections that can be lent
+again."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import UTCDateTime, create_engine
-from shared.driver_sql import DriverStatement, Rollback, driver_transaction
+from shared.driver_sql import DriverStatement, driver_connection
 from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
 
 pytestmark = pytest.mark.postgres
@@ -83,7 +84,7 @@ def _row(email: str = "kari@example.no") -> dict[str, Any]:
 
 async def _insert_row(engine: AsyncEngine, values: dict[str, Any]) -> None:
     statement = DriverStatement(_insert(), engine.dialect)
-    async with driver_transaction(engine) as connection:
+    async with driver_connection(engine) as connection:
         await connection.execute(statement.sql, *statement.arguments(values))
 
 
@@ -103,18 +104,30 @@ async def test_a_statement_stores_its_values_as_sqlalchemy_would(engine: AsyncEn
     assert theirs._asdict() == {**by_sqlalchemy, "at": by_sqlalchemy["at"].astimezone(UTC)}
 
 
-async def test_rollback_keeps_nothing_and_the_connection_is_lent_again(
+async def test_a_statement_refused_keeps_nothing_and_the_connection_is_lent_again(
     engine: AsyncEngine,
 ) -> None:
     statement = DriverStatement(_insert(), engine.dialect)
-    async with driver_transaction(engine) as connection:
-        await connection.execute(statement.sql, *statement.arguments(_row()))
+    # Each statement is a transaction of its own: one that fails midway keeps nothing.
+    refused = f"WITH added AS ({statement.sql} RETURNING id) SELECT 1 / 0 FROM added"
+    async with driver_connection(engine) as connection:
         pid = connection.get_server_pid()
-        raise Rollback
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await connection.fetch(refused, *statement.arguments(_row()))
+        assert not connection.is_in_transaction()
     assert await _stored(engine) == []
-    async with driver_transaction(engine) as connection:
+    async with driver_connection(engine) as connection:
         assert connection.get_server_pid() == pid
     assert engine.sync_engine.pool.checkedout() == 0
+
+
+async def test_a_transaction_left_open_is_not_lent_again(engine: AsyncEngine) -> None:
+    async with driver_connection(engine) as connection:
+        pid = connection.get_server_pid()
+        await connection.execute("BEGIN")
+    async with driver_connection(engine) as connection:
+        assert connection.get_server_pid() != pid
+        assert not connection.is_in_transaction()
 
 
 async def test_a_constraint_violated_is_an_integrity_error_without_the_values(
@@ -143,13 +156,13 @@ async def _in_transaction_elsewhere(engine: AsyncEngine) -> int:
         await admin.close()
 
 
-async def test_a_request_cancelled_mid_statement_leaves_no_connection_in_a_transaction(
+async def test_a_request_cancelled_mid_statement_leaves_no_connection_busy(
     engine: AsyncEngine,
 ) -> None:
     statement = DriverStatement(_insert(), engine.dialect)
 
     async def slow() -> None:
-        async with driver_transaction(engine) as connection:
+        async with driver_connection(engine) as connection:
             await connection.execute(statement.sql, *statement.arguments(_row()))
             await connection.execute("SELECT pg_sleep(10)")
 
@@ -160,8 +173,9 @@ async def test_a_request_cancelled_mid_statement_leaves_no_connection_in_a_trans
         await task
     assert engine.sync_engine.pool.checkedout() == 0
     await _insert_row(engine, _row("ola@example.no"))
-    # The cancelled transaction kept nothing, and no connection of the pool is still in one.
-    assert [row.email for row in await _stored(engine)] == ["ola@example.no"]
+    # The statement before the cancelled one was a transaction of its own, and no connection
+    # of the pool is still busy or in a transaction.
+    assert [row.email for row in await _stored(engine)] == ["kari@example.no", "ola@example.no"]
     for _ in range(50):
         if await _in_transaction_elsewhere(engine) == 0:
             break
@@ -174,7 +188,7 @@ async def test_after_the_server_dropped_its_connections_one_try_fails_and_the_ne
 ) -> None:
     # Three connections in the pool, all dropped by the server (a restart, a failover).
     async def hold() -> None:
-        async with driver_transaction(engine) as connection:
+        async with driver_connection(engine) as connection:
             await connection.execute("SELECT pg_sleep(0.2)")
 
     await asyncio.gather(hold(), hold(), hold())

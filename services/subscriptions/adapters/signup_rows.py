@@ -12,7 +12,9 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+import asyncpg
+from sqlalchemy import Integer, Table, and_, bindparam, case, func, insert, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -20,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters import consent_ledger, signup_requests, subscribers
 from services.subscriptions.adapters.tables import Subscriber
-from services.subscriptions.unit_of_work import Added, NewPerson
-from shared.driver_sql import DriverStatement, Rollback, driver_transaction
+from services.subscriptions.unit_of_work import NewPerson
+from shared.driver_sql import DriverStatement, driver_connection
 from shared.outbox import append_statement, outbox_row
 from shared.web import rate_limit
 
@@ -51,11 +53,13 @@ _SQLITE_EVENT = append_statement(prefix="o_")
 @cache
 def _postgres_new_signup() -> Any:
     """Build one statement: the subscriber if the address is new, its request, ledger row and
-    event, and the count of the request against its rate limits.
+    event, and the count of the request against its rate limits; run without BEGIN and COMMIT,
+    it keeps all of that only if the address was new and every limit holds.
 
     The other rows select from the subscriber's RETURNING, so a known address (the insert did
-    nothing) inserts none of them. It returns one row per limit: its key, its count and the new
-    subscriber's id (NULL for a known address).
+    nothing) inserts none of them. Its one column, per limit, divides by zero unless the
+    subscriber was inserted and that limit holds: the error makes PostgreSQL undo the whole
+    statement, counts too, as a rollback would. Returned, it has kept everything.
     """
     subscriber = _subscriber_if_new("postgresql").cte("new_subscriber")
     request_columns = [c for c in _REQUESTS.c if c.name != "subscriber_id"]
@@ -83,8 +87,23 @@ def _postgres_new_signup() -> Any:
     )
     event = append_statement(prefix="o_", when=subscriber).cte("signup_requested")
     counted = rate_limit.counting(prefix="c_").cte("counted")
-    new_id = select(subscriber.c.id).scalar_subquery().label("new_id")
-    return select(counted.c.key, counted.c.count, new_id).add_cte(request, ledger, event)
+    limits = (
+        func.unnest(
+            bindparam("c_keys", type_=ARRAY(rate_limit.RateLimitHit.key.type)),
+            bindparam("c_limits", type_=ARRAY(Integer)),
+        )
+        .table_valued("key", "lim")
+        .render_derived(name="limits")
+    )
+    kept = and_(
+        select(subscriber.c.id).scalar_subquery().is_not(None),
+        counted.c.count <= limits.c.lim,
+    )
+    return (
+        select(literal_column("1") // case((kept, literal_column("1")), else_=literal_column("0")))
+        .select_from(counted.join(limits, limits.c.key == counted.c.key))
+        .add_cte(request, ledger, event)
+    )
 
 
 @lru_cache(maxsize=8)
@@ -92,14 +111,14 @@ def _postgres_new_signup_on(dialect: Dialect) -> DriverStatement:
     return DriverStatement(_postgres_new_signup(), dialect)
 
 
-async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> Added:
+async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> bool:
     """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
     event, and count the request against each (keyed hash, limit) of its limits, in a
-    transaction of its own.
+    transaction of its own; tell whether it was kept.
 
     Kept only if the address was new and every limit holds; otherwise nothing is kept, not even
-    the counts, and the answer says why. A concurrent first sign-up of the same address waits
-    for the other transaction and then inserts nothing, so neither fails.
+    the counts. A concurrent first sign-up of the same address waits for the other transaction
+    and then inserts nothing, so neither fails.
     """
     if not new.limits:
         raise ValueError("a sign-up is always counted against its rate limits")
@@ -108,7 +127,7 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     if engine.dialect.name != "postgresql":
         async with sessions() as session:
             added = await _sqlite_insert_if_new(session, values, new)
-            if added.new and added.within_limits:
+            if added:
                 await session.commit()
         return added
     # The request's subscriber is the new row's id: the statement takes it from there.
@@ -119,22 +138,23 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     values.update(outbox_row(new.event, prefix="o_"))
     keys = [key for key, _ in new.limits]
     values.update(rate_limit.counting_values(keys, new.now, prefix="c_"))
+    values["c_limits"] = [limit for _, limit in new.limits]
     statement = _postgres_new_signup_on(engine.dialect)
-    async with driver_transaction(engine) as connection:
-        rows = await connection.fetch(statement.sql, *statement.arguments(values))
-        counts = [(key, count) for key, count, _ in rows]
-        added = Added(rows[0][2] is not None, rate_limit.within(counts, new.limits))
-        if not (added.new and added.within_limits):
-            raise Rollback
-    return added
+    async with driver_connection(engine) as connection:
+        try:
+            await connection.fetch(statement.sql, *statement.arguments(values))
+        except asyncpg.DivisionByZeroError:
+            return False  # the statement refused itself (see above): nothing was kept
+    return True
 
 
 async def _sqlite_insert_if_new(
     session: AsyncSession, values: dict[str, Any], new: NewPerson
-) -> Added:
+) -> bool:
+    """Insert what ``insert_new`` does and count it; tell whether all of it may be kept."""
     if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
-        return Added(False, await rate_limit.allow_all(session, new.limits, new.now))
+        return False
     await consent_ledger.append_values(session, consent_ledger.values_of(new.entry))
     await signup_requests.insert_values(session, signup_requests.values_of(new.request))
     await session.execute(_SQLITE_EVENT, outbox_row(new.event, prefix="o_"))
-    return Added(True, await rate_limit.allow_all(session, new.limits, new.now))
+    return await rate_limit.allow_all(session, new.limits, new.now)

@@ -97,20 +97,16 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: s
         ttl=deps.confirm_ttl,
         privacy_version=notice.version,
     )
-    # Most sign-ups are of new addresses: try their rows first, counted in the same short
-    # transaction (no lock wait unless the same address is being signed up at this very
-    # moment; then this keeps nothing). The per-client counter is hot, and its lock is held
-    # only for that transaction.
+    # Most sign-ups are of new addresses: try their rows first, counted in the same statement
+    # (no lock wait unless the same address is being signed up at this very moment; then this
+    # keeps nothing). The per-client counter is hot, and its lock is held only that long.
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     limits = _limits(deps, "signup", form.address, client)
-    added = await uow.add_new_person(NewPerson(person, request, requested, event, limits, now))
-    if not added.within_limits:
-        _over_limit("signup")
-        return False
-    if added.new:
+    if await uow.add_new_person(NewPerson(person, request, requested, event, limits, now)):
         return True
     async with uow:
-        # Nothing was kept of the attempt above: this transaction counts the sign-up again.
+        # Nothing was kept: the address is known, or a limit is reached. Counted here again, in
+        # the transaction that stores a known address's request.
         if not await uow.limits.allow_all(limits, now):
             _over_limit("signup")
             return False

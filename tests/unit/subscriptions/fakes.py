@@ -18,7 +18,7 @@ from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
-from services.subscriptions.unit_of_work import Added, NewPerson
+from services.subscriptions.unit_of_work import NewPerson
 from shared.events import Event
 
 E = TypeVar("E", bound=Event)
@@ -158,19 +158,18 @@ class FakeUnitOfWork:
         self._snapshot: Data | None = None
         self._committed = False
 
-    async def add_new_person(self, new: NewPerson) -> Added:
+    async def add_new_person(self, new: NewPerson) -> bool:
         assert self._snapshot is None, "a new person's sign-up is a transaction of its own"
         counters = dict(self.data.counters)
         within_limits = await self.limits.allow_all(new.limits, new.now)
-        unknown = await self.subscribers.by_address(new.subscriber.email) is None
-        if not (unknown and within_limits):
+        if not within_limits or await self.subscribers.by_address(new.subscriber.email):
             self.data.counters = counters
-            return Added(new=unknown, within_limits=within_limits)
+            return False
         self.data.subscribers[new.subscriber.id] = new.subscriber
         self.data.requests[new.request.id] = new.request
         self.data.ledger.append(new.entry)
         self.data.outbox.append(new.event)
-        return Added(new=True, within_limits=True)
+        return True
 
     @property
     def subscribers(self) -> FakeSubscribers:
