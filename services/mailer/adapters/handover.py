@@ -53,8 +53,6 @@ class HandOverLedger:
         self._postgres = engine.dialect.name == "postgresql"
         self._mark = _mark_statement(engine.dialect.name)
         self._waiting: list[_Waiting] = []
-        # Marked sent, but the sender was cancelled before its release: queue them again.
-        self._withdrawn: list[int] = []
         # Groups being marked and committed. On PostgreSQL two at once: a mark that arrives
         # while one group waits for its COMMIT's flush starts the next group rather than waiting
         # behind it. SQLite takes one writer at a time, so a second group would only queue.
@@ -108,14 +106,10 @@ class HandOverLedger:
         # Let the other connections whose replies are in reach their mark too: one transaction
         # then serves them all, at no cost in latency (nothing sleeps).
         await asyncio.sleep(0)
-        while self._waiting or self._withdrawn:
-            if self._withdrawn:
-                await self._requeue()
-            if not self._waiting:
-                continue
+        while self._waiting:
             group, self._waiting = self._waiting, []
             try:
-                await self._mark_and_release(group)
+                withdrawn = await self._mark_and_release(group)
             except Exception as exc:
                 log.warning(
                     "mailer: cannot record %d hand-overs (%s); those mails wait",
@@ -125,9 +119,16 @@ class HandOverLedger:
                 for waiting in group:
                     if not waiting.marked.done():
                         waiting.marked.set_exception(exc)
+                continue
+            if withdrawn:
+                # By this group's committer, after its COMMIT returned: another group's, run
+                # while this COMMIT was still being flushed, would find the rows not yet sent.
+                await self._requeue(withdrawn)
 
-    async def _mark_and_release(self, group: list[_Waiting]) -> None:
-        """Mark the group sent, hand the mails over, and commit, in that order.
+    async def _mark_and_release(self, group: list[_Waiting]) -> list[int]:
+        """Mark the group sent, hand the mails over, and commit, in that order; return the
+        deliveries marked but not handed over (their sender was cancelled before its dot, or
+        its connection was gone), for the caller to queue again.
 
         The final dots are written while the marks are still uncommitted, and COMMIT is written
         straight after them in the same step of the event loop. Killed before that step, the
@@ -166,7 +167,8 @@ class HandOverLedger:
                     values = {"ids": ids, "held_until": lease_until, "now": now}
                     owned.update((await connection.execute(self._mark, values)).scalars())
                 commit_statement = connection.commit
-            handing = self._sort_out(group, owned)
+            withdrawn: list[int] = []
+            handing = self._sort_out(group, owned, withdrawn)
             # The window: from the first dot to COMMIT, nothing else is done.
             failed = _write_dots(handing)
             commit = commit_statement()
@@ -179,29 +181,30 @@ class HandOverLedger:
                 if not isinstance(exc, Exception):
                     raise
                 await self._record_again([w.delivery_id for w in handing if w not in failed], now)
+        withdrawn.extend(w.delivery_id for w in failed)
+        return withdrawn
 
-    def _sort_out(self, group: list[_Waiting], owned: set[int]) -> list[_Waiting]:
-        """Refuse the mails this process no longer owns; return those to hand over."""
+    def _sort_out(
+        self, group: list[_Waiting], owned: set[int], withdrawn: list[int]
+    ) -> list[_Waiting]:
+        """Refuse the mails this process no longer owns; return those to hand over, and add
+        those whose sender was cancelled to ``withdrawn``."""
         handing = []
         for waiting in group:
             if waiting.delivery_id not in owned:
                 if not waiting.marked.done():
                     waiting.marked.set_result(False)
             elif waiting.marked.done():
-                self._withdrawn.append(waiting.delivery_id)  # its sender was cancelled
+                withdrawn.append(waiting.delivery_id)  # its sender was cancelled
             else:
                 handing.append(waiting)
         return handing
 
     def _settle(self, handing: list[_Waiting], failed: dict[_Waiting, Exception]) -> None:
-        """Tell each sender whether its mail went; queue again the ones whose connection broke.
-
-        The committer requeues those right after this group's COMMIT.
-        """
+        """Tell each sender whether its mail went (the group's committer queues again the ones
+        whose connection broke, after this group's COMMIT)."""
         for waiting in handing:
             exc = failed.get(waiting)
-            if exc is not None:
-                self._withdrawn.append(waiting.delivery_id)
             if waiting.marked.done():
                 continue  # cancelled after its dot: the mail went, the close sends it
             if exc is not None:
@@ -240,8 +243,7 @@ class HandOverLedger:
                     return
                 await asyncio.sleep(pause)
 
-    async def _requeue(self) -> None:
-        ids, self._withdrawn = self._withdrawn, []
+    async def _requeue(self, ids: list[int]) -> None:
         try:
             async with self._engine.begin() as connection:
                 await connection.execute(

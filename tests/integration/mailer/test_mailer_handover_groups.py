@@ -1,5 +1,6 @@
 """On PostgreSQL a second group of hand-overs starts while the first waits for its COMMIT, so
-one slow group (a flush, a row lock) does not hold every connection's next mail.
+one slow group (a flush, a row lock) does not hold every connection's next mail; and a mark
+withdrawn from a group is queued again after that group's own COMMIT, whatever the other does.
 
 PostgreSQL only: SQLite takes one writer at a time, and there a second group would only queue.
 """
@@ -80,3 +81,43 @@ async def test_a_group_held_up_does_not_hold_up_the_next_mails(harness: Harness)
     await ledger.settled()
     assert released.ids == [second.id, first.id]
     assert [d.status for d in await harness.deliveries("alert")] == ["sent", "sent"]
+
+
+async def test_a_mark_withdrawn_while_its_group_commits_beside_another_is_queued_again(
+    harness: Harness,
+) -> None:
+    for address in [*PEOPLE, "per@example.org"]:
+        await harness.subscribe(address)
+    await harness.seeded()
+    await harness.change("Norge i verden: ny rapport")
+    x, y, z = await harness.mailer.worker.claim()
+    async with harness.runtime.engine.begin() as connection:
+        # The first group's COMMIT made slow, as a flush of the log under load is: a deferred
+        # trigger sleeps at commit time for y's mark.
+        await connection.execute(
+            text(
+                "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql "
+                "AS $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$"
+            )
+        )
+        await connection.execute(
+            text(
+                f"CREATE CONSTRAINT TRIGGER slow_commit AFTER UPDATE ON {Delivery.__tablename__} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                f"WHEN (NEW.id = {y.id} AND NEW.status = 'sent') EXECUTE FUNCTION slow_commit()"
+            )
+        )
+    ledger = HandOverLedger(harness.runtime.engine, harness.clock)
+    released = Releases()
+    stopped = asyncio.create_task(ledger.mark_sent(x.id, x.lease_until, released.of(x.id)))
+    slow = asyncio.create_task(ledger.mark_sent(y.id, y.lease_until, released.of(y.id)))
+    await asyncio.sleep(0)  # both joined the first group
+    stopped.cancel()  # x's sender stops before its dot: x must end up queued, not sent
+    await asyncio.sleep(0.3)  # the first group's COMMIT waits in the trigger
+    await ledger.mark_sent(z.id, z.lease_until, released.of(z.id))  # a second group, meanwhile
+    await asyncio.wait_for(slow, 10)
+    await ledger.settled()
+
+    assert sorted(released.ids) == sorted([y.id, z.id])
+    statuses = {d.id: d.status for d in await harness.deliveries("alert")}
+    assert statuses == {x.id: "queued", y.id: "sent", z.id: "sent"}
