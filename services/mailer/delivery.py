@@ -172,6 +172,11 @@ class DeliveryWorker:
                 # Stopped or not, the batch ends only once its hand-overs are committed: a mail
                 # whose final dot went out is then recorded sent, and one withdrawn queued again.
                 await self._handovers.settled()
+                # Mails no lane took, the lanes having been stopped: due again at once, rather
+                # than after the lease. (One in a lane's hand when it stopped may have gone out:
+                # that one waits for the lease.)
+                for item in waiting:
+                    done.put_nowait(Outcome.of(item, OutcomeKind.RELEASED))
                 done.put_nowait(None)
                 await recorder
             except BaseException:
@@ -231,9 +236,11 @@ class DeliveryWorker:
         except BaseException as exc:
             # Left leased, the rows would wait out the lease before any process sent them.
             # Stopped, they are due again at once; a failed load waits the server's pause, so a
-            # database in trouble is not asked again in a tight loop.
-            kind = OutcomeKind.HELD if isinstance(exc, Exception) else OutcomeKind.RELEASED
-            await asyncio.shield(self._give_back(claimed, kind))
+            # database in trouble is not asked again in a tight loop. Past the deadline the
+            # lease may have passed to another process: the rows are not this one's to write.
+            if self._clock.now() < deadline:
+                kind = OutcomeKind.HELD if isinstance(exc, Exception) else OutcomeKind.RELEASED
+                await asyncio.shield(self._give_back(claimed, kind))
             raise
         return _Batch(claimed, context, deadline)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from services.mailer.adapters.senders import ServerUnavailable
 from services.mailer.delivery import DeliveryWorker
 from services.mailer.domain.ledger import DeliveryStatus
@@ -92,3 +94,29 @@ async def test_a_prefetched_batch_is_sent_by_the_next_pass(
     assert await worker.send_due() == 0
     assert {d.status for d in await harness.deliveries("alert")} == {DeliveryStatus.SENT}
     assert _recipients(harness) == sorted(PEOPLE)
+
+
+async def test_a_pass_cancelled_mid_batch_gives_back_the_mails_no_lane_took(
+    harness: Harness,
+) -> None:
+    gate = GatedSender(harness.mailer.sender)
+    for address in PEOPLE:
+        await harness.subscribe(address)
+    await harness.seeded()
+    await harness.change("Norge i verden: ny rapport")
+    worker = harness.worker(gate, concurrency=1, batch_size=4)
+    batch = asyncio.create_task(worker.send_due())
+    await asyncio.wait_for(gate.reached.wait(), 10)
+
+    batch.cancel()  # as a shutdown's grace period ending does
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+
+    alerts = await harness.deliveries("alert")
+    # The first mail was in the lane's hand: it waits for its lease. The rest are due now.
+    assert alerts[0].status == DeliveryStatus.SENDING
+    assert [d.status for d in alerts[1:]] == [DeliveryStatus.QUEUED] * 3
+    assert all(
+        d.next_attempt_at == harness.clock.now() and d.lease_until is None for d in alerts[1:]
+    )
+    assert harness.received() == []
