@@ -21,18 +21,25 @@ def _recipients(harness: Harness) -> list[str]:
     return sorted(r for m in harness.received() for r in m.recipients)
 
 
+async def _sending(
+    harness: Harness, *, first_gated: int, concurrency: int, batch_size: int
+) -> tuple[GatedSender, DeliveryWorker, asyncio.Task[int]]:
+    """Queue four alerts and start a worker's pass through a gated sender."""
+    gate = GatedSender(harness.mailer.sender, first_gated=first_gated)
+    for address in PEOPLE:
+        await harness.subscribe(address)
+    await harness.seeded()
+    await harness.change("Norge i verden: ny rapport")
+    worker = harness.worker(gate, concurrency=concurrency, batch_size=batch_size)
+    return gate, worker, asyncio.create_task(worker.send_due())
+
+
 async def _second_batch_claimed(
     harness: Harness,
 ) -> tuple[GatedSender, DeliveryWorker, asyncio.Task[int]]:
     """Queue four alerts and start a worker on batches of two; return once the second batch
     is claimed while the first batch's second mail waits at the gate."""
-    gate = GatedSender(harness.mailer.sender, first_gated=2)
-    for address in PEOPLE:
-        await harness.subscribe(address)
-    await harness.seeded()
-    await harness.change("Norge i verden: ny rapport")
-    worker = harness.worker(gate, concurrency=2, batch_size=2)
-    batch = asyncio.create_task(worker.send_due())
+    gate, worker, batch = await _sending(harness, first_gated=2, concurrency=2, batch_size=2)
     statuses: list[str] = []
     for _ in range(500):
         statuses = [d.status for d in await harness.deliveries("alert")]
@@ -99,13 +106,7 @@ async def test_a_prefetched_batch_is_sent_by_the_next_pass(
 async def test_a_pass_cancelled_mid_batch_gives_back_the_mails_no_lane_took(
     harness: Harness,
 ) -> None:
-    gate = GatedSender(harness.mailer.sender)
-    for address in PEOPLE:
-        await harness.subscribe(address)
-    await harness.seeded()
-    await harness.change("Norge i verden: ny rapport")
-    worker = harness.worker(gate, concurrency=1, batch_size=4)
-    batch = asyncio.create_task(worker.send_due())
+    gate, _, batch = await _sending(harness, first_gated=1, concurrency=1, batch_size=4)
     await asyncio.wait_for(gate.reached.wait(), 10)
 
     batch.cancel()  # as a shutdown's grace period ending does
