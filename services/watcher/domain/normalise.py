@@ -62,7 +62,7 @@ _DEDUPE_MIN_CHARS = 60
 def normalise_text(text: str) -> str:
     """Return text with invisible characters removed, NFKC-folded and whitespace collapsed."""
     # str.split() splits on exactly the characters \s matches.
-    return " ".join(fold_text(text).split())
+    return _collapsed(fold_text(text))
 
 
 def fold_text(text: str) -> str:
@@ -108,7 +108,18 @@ def normalise_texts(texts: Sequence[str]) -> list[str]:
         return [normalise_text(text) for text in texts]
     if not joined.isascii():
         joined = _folded(joined)
-    return [" ".join(part.split()) for part in joined.split(_JOIN)]
+    return [_collapsed(part) for part in joined.split(_JOIN)]
+
+
+def _collapsed(text: str) -> str:
+    """Return text with its whitespace collapsed, as " ".join(text.split()) gives it."""
+    # Most blocks are collapsed already (a paragraph's text, stripped where it was read):
+    # telling so costs a third of splitting one into words and joining them. A printable
+    # string holds no whitespace but the plain space (every other character str.split()
+    # splits on is a control or separator character, which isprintable() refuses).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def strip_date_phrases(text: str, *, labelled: bool = True) -> str:

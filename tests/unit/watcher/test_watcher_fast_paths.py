@@ -18,7 +18,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from services.watcher.domain import dates, extract_html
+from services.watcher.domain import dates, extract_html, normalise
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.dates import (
     DATE_PHRASE_RE,
@@ -98,6 +98,22 @@ def test_texts_normalised_together_equal_each_normalised_alone() -> None:
     # A text holding the joining character itself is still normalised as itself.
     with_nul = ["før\x00etter", "a\u00a0b", "\x00"]
     assert normalise_texts(with_nul) == [_normalise_by_definition(t) for t in with_nul]
+
+
+def test_only_the_plain_space_among_whitespace_is_printable() -> None:
+    # What lets a printable block without double or outer spaces pass as already collapsed.
+    for code in range(0x110000):
+        char = chr(code)
+        if char != " " and len(f"a{char}b".split()) == 2:
+            assert not char.isprintable(), hex(code)
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u3000b", "a\x1fb"]
+)
+def test_collapsing_gives_what_splitting_and_joining_gives(text: str) -> None:
+    assert normalise._collapsed(text) == " ".join(text.split())
+    assert normalise_texts([text, text]) == [_normalise_by_definition(text)] * 2
 
 
 def test_no_character_joins_with_its_neighbour_text_when_normalised_together() -> None:
