@@ -143,6 +143,9 @@ POOL_SIZE = 20
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the async engine; SQLite gets WAL and a busy timeout so services can share the file."""
+    # A statement's values stay out of SQLAlchemy's error messages (and so out of logs and of
+    # errors made from them): they include addresses.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         private_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, **kwargs)

@@ -22,7 +22,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
-_ADDRESS = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.[A-Za-z]{2,}")
+# The top-level domain in any script (sign-up accepts internationalised domains, as
+# email-validator does) or in its ASCII form (xn--...).
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:@]+@[^\s<>\"'(),;:@]+\.(?:xn--[A-Za-z0-9-]+|[^\W\d_]{2,})")
 # A caller's request id is kept only if it is a plain token: no spaces, quotes or "@".
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 

@@ -73,6 +73,17 @@ def migrated_postgres_database() -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A migrated database of one kind ("sqlite", in ``directory``, or "postgresql") for one
+    test; a fixture parametrized over both kinds hands its parameter here."""
+    if kind == "sqlite":
+        yield migrated_sqlite(directory / "varsel.db")
+        return
+    with migrated_postgres_database() as url:
+        yield url
+
+
 def close() -> None:
     """Remove the templates (at the end of the test run)."""
     global _sqlite_template, _postgres_template

@@ -145,6 +145,16 @@ def test_an_address_is_never_written_in_the_message_the_exception_or_an_id(
     assert odd["request_id"] == "[address]"
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["kari@example.рф", "kåre@eksempel.no", "kari@example.xn--p1ai", "ola.n+varsel@sub.fhi.no"],
+)
+def test_an_address_of_any_script_is_redacted(json_log: Captured, address: str) -> None:
+    json_log.logger.warning("cannot store %s", address)
+    [line] = json_log.records()
+    assert line["message"] == "cannot store [address]"
+
+
 def test_text_lines_show_the_ids_in_brackets(text_log: Captured) -> None:
     with request_context("req-5"), event_context("e-4", "content.changed.v1"):
         text_log.logger.info("mail to %s queued", ADDRESS)
