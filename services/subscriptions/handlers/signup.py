@@ -57,18 +57,39 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
 
     The answer never reveals whether the address was known.
     """
+    # The ids are made once: a try that lost its connection may have been kept, and a new try
+    # with new ids would then store the sign-up twice (two requests, two mails).
+    ids = _Ids(subscriber_id=uuid.uuid4(), request_id=uuid.uuid4())
     for attempt in range(2):
         try:
-            return await _store_signup(uow, deps, form, client)
+            return await _store_signup(uow, deps, form, client, ids)
         except TryAgain:
             # A concurrent sign-up or erasure of the same address won, or the server dropped
-            # the connection: start over once.
+            # the connection: start over once, unless the dropped try was kept after all.
             if attempt:
                 raise
+            if await _stored_already(uow, ids.request_id):
+                return True
     raise AssertionError("unreachable")
 
 
-async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Ids:
+    """The ids of one sign-up's rows, the same in every try."""
+
+    subscriber_id: uuid.UUID
+    request_id: uuid.UUID
+
+
+async def _stored_already(uow: UnitOfWork, request_id: uuid.UUID) -> bool:
+    """Tell whether a try whose outcome is unknown kept the sign-up: its request is stored."""
+    async with uow:
+        return await uow.requests.get(request_id) is not None
+
+
+async def _store_signup(
+    uow: UnitOfWork, deps: Deps, form: SignupForm, client: str, ids: _Ids
+) -> bool:
     """Store a sign-up as a request of its own, with its own confirmation mail, and count it
     against the rate limits; False if over one (then nothing is kept).
 
@@ -88,10 +109,10 @@ async def _store_signup(uow: UnitOfWork, deps: Deps, form: SignupForm, client: s
         language=form.language,
         page=form.page,
     )
-    person = new_subscriber(form, subscriber_id=uuid.uuid4(), now=now)
+    person = new_subscriber(form, subscriber_id=ids.subscriber_id, now=now)
     request = new_request(
         form,
-        request_id=uuid.uuid4(),
+        request_id=ids.request_id,
         subscriber_id=person.id,
         now=now,
         ttl=deps.confirm_ttl,

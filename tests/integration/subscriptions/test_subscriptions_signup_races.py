@@ -122,6 +122,42 @@ async def test_a_sign_up_after_the_server_dropped_its_connections_succeeds(
         assert await h.count(SignupRequest) == 2
 
 
+@pytest.mark.postgres
+async def test_a_sign_up_whose_connection_dropped_after_it_was_kept_is_stored_once(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statement = asyncpg.connection.Connection.fetch
+    dropped: list[int] = []
+
+    async def kept_then_dropped(self: asyncpg.Connection, query: str, *args: object) -> object:
+        rows = await statement(self, query, *args)
+        if "INSERT INTO sub_subscribers" in query and not dropped:
+            # The statement ran and committed itself; the server ends the session before the
+            # app learns so, which it then does from the dead connection's next use.
+            dropped.append(self.get_server_pid())
+            await _terminate(postgres_url, self.get_server_pid())
+            await self.fetchval("SELECT 1")
+        return rows
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "fetch", kept_then_dropped)
+    async with running(postgres_url, tmp_path) as h:
+        answer = await sign_up(h.client, ADDRESS)
+        assert dropped, "the sign-up's statement never ran"
+        assert answer.status_code == 200, answer.text
+        assert await h.count(Subscriber) == 1
+        assert await h.count(SignupRequest) == 1, "the sign-up was stored twice"
+        assert [r.action for r in await h.ledger()] == ["requested"]
+        assert await h.events(SIGNUP) == 1, "two confirmation mails for one form"
+
+
+async def _terminate(url: str, pid: int) -> None:
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
 def _request(path: str) -> Request:
     return Request(
         {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}

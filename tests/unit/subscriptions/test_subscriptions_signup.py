@@ -229,3 +229,23 @@ def test_a_request_is_open_until_confirmed_or_expired() -> None:
     assert request.open_at(START + timedelta(days=7) - timedelta(seconds=1))
     assert not request.open_at(START + timedelta(days=7))
     assert not replace(request, confirmed_at=START).open_at(START)
+
+
+class _KeptThenLost(FakeUnitOfWork):
+    """The first try is kept, but its connection drops before the app learns so."""
+
+    lost = False
+
+    async def add_new_person(self, new: NewPerson) -> bool:
+        kept = await super().add_new_person(new)
+        if not self.lost:
+            self.lost = True
+            raise TryAgain("the server dropped the connection")
+        return kept
+
+
+async def test_a_kept_sign_up_whose_answer_was_lost_is_not_stored_again(world: World) -> None:
+    assert await handlers.sign_up(_KeptThenLost(world.data), world.deps, FORM, CLIENT)
+    assert world.person() is not None
+    assert len(world.requests_of()) == 1
+    assert len(mails(world)) == 1
