@@ -192,15 +192,24 @@ class SmtpMailSender:
             port=self._port,
             timeout=self._timeout,
             use_tls=self._implicit_tls,
-            start_tls=self._starttls,
+            start_tls=False,
             tls_context=self._tls if (self._implicit_tls or self._starttls) else None,
         )
         await client.connect()
+        beneath = None
+        if self._starttls:
+            # Upgraded here rather than by connect(), to keep the TCP transport under the TLS
+            # layer: the hand-over must see the bytes still in it (ADR 0008, «Known limit»).
+            await client.ehlo()
+            if not client.supports_extension("starttls"):
+                raise aiosmtplib.SMTPException("the SMTP server does not offer STARTTLS")
+            beneath = client.transport
+            await client.starttls(tls_context=self._tls)
         if client.is_ehlo_or_helo_needed:
             await client.ehlo()
         if self._username and self._password:
             await client.login(self._username, self._password)
-        return SmtpConnection(client)
+        return SmtpConnection(client, beneath=beneath)
 
     async def forget(self, owner: uuid.UUID) -> int:
         """Keep nothing to forget: a sent mail is the recipient's."""

@@ -121,7 +121,11 @@ class _Replies(asyncio.Protocol):
 class SmtpConnection:
     """A connected, greeted (and, if configured, secured and logged-in) SMTP connection."""
 
-    def __init__(self, client: aiosmtplib.SMTP) -> None:
+    def __init__(
+        self, client: aiosmtplib.SMTP, *, beneath: asyncio.BaseTransport | None = None
+    ) -> None:
+        """Take over a connected client; ``beneath`` is the TCP transport under its TLS layer
+        when the caller kept it (STARTTLS), whose buffer the TLS layer's does not count."""
         transport = client.transport
         # Not an isinstance check: uvloop's transports do the whole interface without being
         # subclasses of asyncio.Transport.
@@ -129,6 +133,7 @@ class SmtpConnection:
             raise ValueError("connect the client (and say EHLO) first")
         self._client = client  # keeps aiosmtplib's state alive; the transport is ours now
         self._transport = cast(asyncio.Transport, transport)
+        self._beneath = cast(asyncio.Transport | None, beneath)
         self._pipelining = client.supports_extension("pipelining")
         self._smtputf8 = client.supports_extension("smtputf8")
         self._replies = _Replies(client.timeout)
@@ -240,10 +245,28 @@ class SmtpConnection:
             with contextlib.suppress(OSError):  # closed meanwhile: the reply read says so
                 self._socket.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, int(on))
 
+    def _buffered(self) -> int:
+        """Return how many bytes written are still in this process, not yet in the kernel."""
+        held = self._transport.get_write_buffer_size()
+        if self._beneath is not None:
+            held += self._beneath.get_write_buffer_size()
+        return held
+
     def _final_dot(self) -> None:
         if not self._dot_written:
             self._dot_written = True
             self._transport.write(b".\r\n")
+
+    def _handed_dot(self) -> None:
+        """Write the final dot for the ledger's hand-over: into the kernel, or not at all."""
+        if not self._dot_written:
+            self._final_dot()
+            if self._buffered():
+                # The kernel's buffer was full: the dot waits in this process, where a kill
+                # would lose it after COMMIT recorded the mail sent. Dropped unsent instead (the
+                # server discards the mail), and the ledger puts the mail back in the queue.
+                self._transport.abort()
+                raise ConnectionError("the final dot could not be handed to the kernel")
 
     async def _content(self, content: bytes, hand_over: HandOver | None) -> None:
         """Write the content (transparent already), let the ledger record the hand-over, then
@@ -259,13 +282,13 @@ class SmtpConnection:
         # The final dot must not wait behind content in asyncio's buffer: the kernel's buffer is
         # delivered even if the process is killed, asyncio's is not (large mails, slow links).
         # Polled: TLS transports give no dependable drain callback. Usually nothing to wait for.
-        while self._transport.get_write_buffer_size() and self.is_open:  # noqa: ASYNC110
+        while self._buffered() and self.is_open:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
         if hand_over is None:
             self._final_dot()
         else:
             try:
-                await hand_over(self._final_dot)
+                await hand_over(self._handed_dot)
             except BaseException:
                 # Refused before the dot: withdrawn, the server discards it. (Cancelled after
                 # the dot: closing sends what is buffered, so the server still gets it.)

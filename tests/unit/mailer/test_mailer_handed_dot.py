@@ -1,0 +1,103 @@
+"""The final dot of a handed-over mail goes into the kernel or not at all (ADR 0008).
+
+Killed after COMMIT, a process still delivers what the kernel holds and loses what it holds
+itself. A dot that the kernel could not take (its buffer full) is dropped with the connection,
+so the server discards the mail and the ledger queues it again, rather than recorded as sent.
+The transport here stands in for one whose kernel buffer is full at the moment of the dot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, cast
+
+import aiosmtplib
+import pytest
+
+from services.mailer.adapters.smtp_connection import SmtpConnection
+
+
+class FullTransport(asyncio.Transport):
+    """Takes writes; after ``fill()``, holds whatever is written next, as when the kernel's
+    send buffer is full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.held = 0
+        self.full = False
+        self.aborted = False
+        self.protocol: asyncio.Protocol | None = None
+
+    def fill(self) -> None:
+        self.full = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+        if self.full:
+            self.held += len(data)
+
+    def get_write_buffer_size(self) -> int:
+        return self.held
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.protocol = cast(asyncio.Protocol, protocol)
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+
+class ConnectedClient:
+    """What SmtpConnection reads of aiosmtplib's client once it is connected."""
+
+    is_ehlo_or_helo_needed = False
+    timeout = 5.0
+
+    def __init__(self, transport: FullTransport) -> None:
+        self.transport = transport
+
+    def supports_extension(self, name: str) -> bool:
+        return name == "pipelining"
+
+
+@pytest.mark.parametrize("full_at_the_dot", [False, True])
+async def test_a_dot_the_kernel_cannot_take_is_dropped_with_the_connection(
+    full_at_the_dot: bool,
+) -> None:
+    transport = FullTransport()
+    connection = SmtpConnection(cast(aiosmtplib.SMTP, ConnectedClient(transport)))
+    assert transport.protocol is not None
+    transport.protocol.data_received(b"250 ok\r\n250 ok\r\n354 go on\r\n")
+    released: list[BaseException | None] = []
+
+    async def hand_over(release: Callable[[], None]) -> None:
+        if full_at_the_dot:
+            transport.fill()
+        try:
+            release()
+        except ConnectionError as exc:
+            released.append(exc)
+            raise
+        released.append(None)
+        assert transport.protocol is not None
+        transport.protocol.data_received(b"250 queued\r\n")
+
+    sending = connection.send("a@fhi.no", "b@example.org", b"Subject: x\r\n\r\nHei\r\n", hand_over)
+    if full_at_the_dot:
+        with pytest.raises(ConnectionError, match="final dot"):
+            await sending
+        assert transport.aborted, "the dot was dropped with the connection, never sent later"
+    else:
+        await sending
+        assert released == [None] and not transport.aborted
+    assert transport.written[-1] == b".\r\n"
