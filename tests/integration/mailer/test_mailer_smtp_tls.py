@@ -21,7 +21,7 @@ from services.mailer.adapters.senders import (
     ServerUnavailable,
     SmtpMailSender,
 )
-from tests.support.smtp import Mailbox
+from tests.support.smtp import Mailbox, SmtpServer
 from tests.support.varsel_process import free_port
 
 MESSAGE = b"From: a@fhi.no\r\nTo: b@example.org\r\nSubject: x\r\n\r\nHei\r\n.punktum\r\n"
@@ -152,3 +152,20 @@ async def test_an_untrusted_certificate_is_refused(tls_server: tuple[str, Mailbo
     finally:
         await sender.close()
     assert mailbox.messages == []
+
+
+async def test_a_server_without_starttls_is_refused_rather_than_sent_to_in_clear(
+    client_tls: ssl.SSLContext,
+) -> None:
+    plain = SmtpServer()  # says EHLO without STARTTLS
+    plain.start()
+    sender = SmtpMailSender(
+        f"smtp+starttls://127.0.0.1:{plain.port}", pool_size=1, tls_context=client_tls
+    )
+    try:
+        with pytest.raises(ServerUnavailable, match="SMTPException"):
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+    finally:
+        await sender.close()
+        plain.stop()
+    assert plain.mailbox.messages == []
