@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     FromClause,
     Insert,
@@ -73,15 +74,25 @@ def outbox_row(event: Event, *, prefix: str = "") -> dict[str, Any]:
     }
 
 
-def append_statement(*, prefix: str = "", when: FromClause | None = None) -> Insert:
+def append_statement(
+    *, prefix: str = "", when: FromClause | None = None, payload: ColumnElement[str] | None = None
+) -> Insert:
     """Return the one statement that writes events to the outbox, whatever shape the caller needs.
 
     Executed with a list of ``outbox_row`` values it appends them all (``executemany``, on an
     async session or a plain connection alike). With ``when`` it inserts one event for each row
     that ``when`` yields, so a caller can put it in a CTE beside the state change it belongs to:
-    the sign-up path writes a new subscriber and its event in one statement that way.
+    the sign-up path writes a new subscriber and its event in one statement that way, its
+    ``payload`` an expression on that row.
     """
-    values = select(*(bindparam(f"{prefix}{c}", type_=OUTBOX.c[c].type) for c in _COLUMNS))
+    values = select(
+        *(
+            payload
+            if c == "payload" and payload is not None
+            else bindparam(f"{prefix}{c}", type_=OUTBOX.c[c].type)
+            for c in _COLUMNS
+        )
+    )
     if when is not None:
         values = values.select_from(when)
     return insert(OUTBOX).from_select(list(_COLUMNS), values)

@@ -58,6 +58,13 @@ async def _admin(statement: str, database: str = ADMIN) -> None:
         await connection.close()
 
 
+async def form_token(client: httpx.AsyncClient) -> str:
+    """Open the sign-up form once; return its CSRF token, which every sign-up then sends."""
+    form = await client.get(f"/subscribe/{SLUG}")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    return match.group(1) if match else ""
+
+
 def _callgrind(switch: str) -> None:
     """Switch callgrind's instrumentation of this process on or off."""
     subprocess.run(["callgrind_control", "-i", switch, str(os.getpid())], check=True)
@@ -143,9 +150,7 @@ async def _run(args: argparse.Namespace) -> dict[str, float]:
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                form = await client.get(f"/subscribe/{SLUG}")
-                match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-                token = match.group(1) if match else ""
+                token = await form_token(client)
 
                 async def one(i: int) -> None:
                     answer = await client.post(

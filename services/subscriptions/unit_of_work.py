@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from enum import Enum
 from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
@@ -21,6 +22,14 @@ from shared.events import Event
 
 class TryAgain(Exception):
     """A concurrent change (or a dropped connection) spoiled this transaction; run it again."""
+
+
+class Stored(Enum):
+    """What became of a sign-up given to ``UnitOfWork.add_new_person``."""
+
+    KEPT = "kept"  # its rows and counts are stored
+    OVER_LIMIT = "over limit"  # nothing is kept, not even the counts
+    KNOWN = "known"  # nothing is kept or counted: the caller stores a known address's request
 
 
 class NewPerson(NamedTuple):
@@ -100,14 +109,16 @@ class RateLimits(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over the subscriptions stores; ``async with`` it, then ``commit``."""
 
-    async def add_new_person(self, new: NewPerson) -> bool:
-        """Store a new person with their first request, ledger entry and event, and count the
-        sign-up against each of its limits as ``RateLimits.allow_all`` does, all in a
-        transaction of its own (call it outside ``async with``); tell whether it was kept.
+    async def add_new_person(self, new: NewPerson) -> Stored:
+        """Store a sign-up: a new person with their first request, ledger entry and event, or
+        that request, entry and event for the person who has the address already, and count
+        it against each of its limits as ``RateLimits.allow_all`` does, all in a transaction of
+        its own (call it outside ``async with``).
 
-        Kept only if the address was new and every limit holds; a known address or a limit
-        reached keeps nothing, not even the counts, and the caller finds out which in a
-        transaction of its own. Most sign-ups are of new addresses: theirs is one statement.
+        A limit reached keeps nothing, not even the counts. On PostgreSQL a known address costs
+        the same one statement as a new one (the time of the answer must not tell them apart),
+        and its person stays as they are: only the new request, entry and event name them.
+        Elsewhere a known address is ``Stored.KNOWN``, with nothing kept or counted.
         """
 
     @property

@@ -1,9 +1,10 @@
-"""A new address's sign-up: its rows and the count against its limits, few round trips, no ORM.
+"""A sign-up's rows and the count against its limits, few round trips, no ORM.
 
 The sign-up page is the hottest write in the product. For these append-only rows the ORM's unit
 of work costs more CPU than the database does, and every statement is a round trip; on
-PostgreSQL a new address's rows and the rate-limit counts of its request go in one statement,
-run on the pooled connection's own driver (``shared/driver_sql.py``) in a transaction of its own.
+PostgreSQL a sign-up's rows and the rate-limit counts of its request go in one statement, run on
+the pooled connection's own driver (``shared/driver_sql.py``) in a transaction of its own. It is
+the same statement whether the address is new or known: the answer's time must not tell which.
 Every statement's shape is fixed, so each request only binds values.
 """
 
@@ -13,7 +14,18 @@ from functools import cache, lru_cache
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Integer, Table, and_, bindparam, case, func, insert, literal_column, select
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -22,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters import consent_ledger, signup_requests, subscribers
 from services.subscriptions.adapters.tables import Subscriber
-from services.subscriptions.unit_of_work import NewPerson
+from services.subscriptions.unit_of_work import NewPerson, Stored
 from shared.driver_sql import DriverStatement, driver_connection
 from shared.outbox import append_statement, outbox_row
 from shared.web import rate_limit
@@ -32,36 +44,54 @@ _REQUESTS: Table = signup_requests.REQUESTS
 _LEDGER: Table = consent_ledger.LEDGER
 
 
-def _subscriber_if_new(dialect: str) -> Any:
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+def _subscriber_values() -> dict[str, Any]:
+    return {c.name: bindparam(f"s_{c.name}", type_=c.type) for c in _SUBSCRIBERS.c}
+
+
+@cache
+def _sqlite_subscriber_if_new() -> Any:
     return (
-        upsert(_SUBSCRIBERS)
-        .values({c.name: bindparam(f"s_{c.name}", type_=c.type) for c in _SUBSCRIBERS.c})
+        sqlite_insert(_SUBSCRIBERS)
+        .values(_subscriber_values())
         .on_conflict_do_nothing(index_elements=[_SUBSCRIBERS.c.email])
         .returning(_SUBSCRIBERS.c.id)
     )
 
 
-@cache
-def _sqlite_subscriber_if_new() -> Any:
-    return _subscriber_if_new("sqlite")
-
-
 _SQLITE_EVENT = append_statement(prefix="o_")
 
 
-@cache
-def _postgres_new_signup() -> Any:
-    """Build one statement: the subscriber if the address is new, its request, ledger row and
-    event, and the count of the request against its rate limits; run without BEGIN and COMMIT,
-    it keeps all of that only if the address was new and every limit holds.
+def _subscriber_new_or_known() -> Any:
+    """Insert the subscriber, or lock the one who has the address; either way return its id.
 
-    The other rows select from the subscriber's RETURNING, so a known address (the insert did
-    nothing) inserts none of them. Its one column, per limit, divides by zero unless the
-    subscriber was inserted and that limit holds: the error makes PostgreSQL undo the whole
-    statement, counts too, as a rollback would. Returned, it has kept everything.
+    A known person's row is "updated" to the address it has: nothing of theirs changes (their
+    language, frequency and status wait for this request's confirmation), but the row is locked
+    as a read FOR UPDATE would, so an erasure of the address waits for the sign-up or goes
+    first (then the address is new again).
     """
-    subscriber = _subscriber_if_new("postgresql").cte("new_subscriber")
+    email = _SUBSCRIBERS.c.email
+    return (
+        pg_insert(_SUBSCRIBERS)
+        .values(_subscriber_values())
+        .on_conflict_do_update(
+            index_elements=[email], set_={"email": pg_insert(_SUBSCRIBERS).excluded.email}
+        )
+        .returning(_SUBSCRIBERS.c.id)
+    )
+
+
+@cache
+def _postgres_signup() -> Any:
+    """Build one statement: the subscriber if the address is new (else the known one, locked),
+    the request, ledger row and event naming that subscriber, and the count of the request
+    against its rate limits; run without BEGIN and COMMIT, it keeps all of that only if every
+    limit holds.
+
+    Its one column, per limit, divides by zero unless that limit holds: the error makes
+    PostgreSQL undo the whole statement, counts too, as a rollback would. Returned, it has kept
+    everything.
+    """
+    subscriber = _subscriber_new_or_known().cte("subscriber")
     request_columns = [c for c in _REQUESTS.c if c.name != "subscriber_id"]
     request = (
         insert(_REQUESTS)
@@ -85,7 +115,14 @@ def _postgres_new_signup() -> Any:
         )
         .cte("requested")
     )
-    event = append_statement(prefix="o_", when=subscriber).cte("signup_requested")
+    # The event as the app serialised it for the new subscriber's id, that id replaced by the
+    # row's: the same text the event would have for a known person (their id, written alike).
+    payload = func.replace(
+        bindparam("o_payload", type_=String),
+        bindparam("o_subscriber_id", type_=String),
+        cast(subscriber.c.id, String),
+    )
+    event = append_statement(prefix="o_", when=subscriber, payload=payload).cte("signup_requested")
     counted = rate_limit.counting(prefix="c_").cte("counted")
     limits = (
         func.unnest(
@@ -95,30 +132,30 @@ def _postgres_new_signup() -> Any:
         .table_valued("key", "lim")
         .render_derived(name="limits")
     )
-    kept = and_(
-        select(subscriber.c.id).scalar_subquery().is_not(None),
-        counted.c.count <= limits.c.lim,
-    )
+    within = counted.c.count <= limits.c.lim
     return (
-        select(literal_column("1") // case((kept, literal_column("1")), else_=literal_column("0")))
+        select(
+            literal_column("1") // case((within, literal_column("1")), else_=literal_column("0"))
+        )
         .select_from(counted.join(limits, limits.c.key == counted.c.key))
         .add_cte(request, ledger, event)
     )
 
 
 @lru_cache(maxsize=8)
-def _postgres_new_signup_on(dialect: Dialect) -> DriverStatement:
-    return DriverStatement(_postgres_new_signup(), dialect)
+def _postgres_signup_on(dialect: Dialect) -> DriverStatement:
+    return DriverStatement(_postgres_signup(), dialect)
 
 
-async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> bool:
+async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> Stored:
     """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
     event, and count the request against each (keyed hash, limit) of its limits, in a
-    transaction of its own; tell whether it was kept.
+    transaction of its own; tell what was kept.
 
-    Kept only if the address was new and every limit holds; otherwise nothing is kept, not even
-    the counts. A concurrent first sign-up of the same address waits for the other transaction
-    and then inserts nothing, so neither fails.
+    Nothing is kept if a limit is reached, not even the counts. A known address is, on
+    PostgreSQL, stored in the same statement as a new one, its rows naming the known person; on
+    SQLite it keeps and counts nothing. A concurrent first sign-up of the same address waits for
+    the other transaction, so neither fails.
     """
     if not new.limits:
         raise ValueError("a sign-up is always counted against its rate limits")
@@ -126,35 +163,37 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name != "postgresql":
         async with sessions() as session:
-            added = await _sqlite_insert_if_new(session, values, new)
-            if added:
+            stored = await _sqlite_insert_if_new(session, values, new)
+            if stored is Stored.KEPT:
                 await session.commit()
-        return added
+        return stored
     # The request's subscriber is the new row's id: the statement takes it from there.
     request = signup_requests.values_of(new.request)
     del request["subscriber_id"]
     values.update({f"r_{k}": v for k, v in request.items()})
     values.update({f"l_{k}": v for k, v in consent_ledger.values_of(new.entry).items()})
     values.update(outbox_row(new.event, prefix="o_"))
+    values["o_subscriber_id"] = str(new.subscriber.id)
     keys = [key for key, _ in new.limits]
     values.update(rate_limit.counting_values(keys, new.now, prefix="c_"))
     values["c_limits"] = [limit for _, limit in new.limits]
-    statement = _postgres_new_signup_on(engine.dialect)
+    statement = _postgres_signup_on(engine.dialect)
     async with driver_connection(engine) as connection:
         try:
             await connection.fetch(statement.sql, *statement.arguments(values))
         except asyncpg.DivisionByZeroError:
-            return False  # the statement refused itself (see above): nothing was kept
-    return True
+            return Stored.OVER_LIMIT  # the statement refused itself: nothing was kept
+    return Stored.KEPT
 
 
 async def _sqlite_insert_if_new(
     session: AsyncSession, values: dict[str, Any], new: NewPerson
-) -> bool:
+) -> Stored:
     """Insert what ``insert_new`` does and count it; tell whether all of it may be kept."""
     if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
-        return False
+        return Stored.KNOWN
     await consent_ledger.append_values(session, consent_ledger.values_of(new.entry))
     await signup_requests.insert_values(session, signup_requests.values_of(new.request))
     await session.execute(_SQLITE_EVENT, outbox_row(new.event, prefix="o_"))
-    return await rate_limit.allow_all(session, new.limits, new.now)
+    within = await rate_limit.allow_all(session, new.limits, new.now)
+    return Stored.KEPT if within else Stored.OVER_LIMIT

@@ -21,7 +21,7 @@ from services.subscriptions.adapters.consent_ledger import SqlConsentLedger
 from services.subscriptions.adapters.signup_requests import SqlSignupRequests
 from services.subscriptions.adapters.subscribers import SqlSubscribers
 from services.subscriptions.adapters.subscriptions import SqlSubscriptions
-from services.subscriptions.unit_of_work import NewPerson, TryAgain
+from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
 from shared.events import Event
 from shared.outbox import record
 from shared.web import rate_limit
@@ -84,18 +84,18 @@ class SqlUnitOfWork(_Stores):
         self._on_commit = on_commit
         self._after_erasure = after_erasure
 
-    async def add_new_person(self, new: NewPerson) -> bool:
-        """Store a new person's sign-up in a transaction of its own, kept only if the address
-        was new and within every limit (one statement on PostgreSQL); see ``UnitOfWork``."""
+    async def add_new_person(self, new: NewPerson) -> Stored:
+        """Store a sign-up in a transaction of its own, kept only if within every limit (one
+        statement on PostgreSQL, whether the address is new or known); see ``UnitOfWork``."""
         try:
-            kept = await signup_rows.insert_new(self._sessions, new)
+            stored = await signup_rows.insert_new(self._sessions, new)
         except Exception as exc:
             if _spoiled(exc):
                 raise TryAgain(str(exc)) from exc
             raise
-        if kept and self._on_commit is not None:
+        if stored is Stored.KEPT and self._on_commit is not None:
             self._on_commit()
-        return kept
+        return stored
 
     async def __aenter__(self) -> Self:
         """Begin a transaction on a new session."""
@@ -139,7 +139,7 @@ class ConsumerUnitOfWork(_Stores):
     def __init__(self, session: AsyncSession) -> None:
         self._bind(session)
 
-    async def add_new_person(self, new: NewPerson) -> bool:
+    async def add_new_person(self, new: NewPerson) -> Stored:
         """Refuse: a sign-up is a transaction of its own, and a consumer's is the bus's."""
         raise TypeError("an event consumer does not store sign-ups")
 

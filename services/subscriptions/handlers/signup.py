@@ -16,7 +16,7 @@ from services.subscriptions.domain.signup import (
 )
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.unit_of_work import NewPerson, TryAgain, UnitOfWork
+from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain, UnitOfWork
 from shared.events import ManageLinkRequested, SignupRequested, SubscriberConfirmed
 from shared.vocabulary import Frequency, Language
 
@@ -118,16 +118,18 @@ async def _store_signup(
         ttl=deps.confirm_ttl,
         privacy_version=notice.version,
     )
-    # Most sign-ups are of new addresses: try their rows first, counted in the same statement
-    # (no lock wait unless the same address is being signed up at this very moment; then this
-    # keeps nothing). The per-client counter is hot, and its lock is held only that long.
+    # One statement on PostgreSQL, the address new or known, so the time of the answer does
+    # not tell which (the rows take the known person's id there); counted in that statement.
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     limits = _limits(deps, "signup", form.address, client)
-    if await uow.add_new_person(NewPerson(person, request, requested, event, limits, now)):
+    stored = await uow.add_new_person(NewPerson(person, request, requested, event, limits, now))
+    if stored is Stored.KEPT:
         return True
+    if stored is Stored.OVER_LIMIT:
+        _over_limit("signup")
+        return False
     async with uow:
-        # Nothing was kept: the address is known, or a limit is reached. Counted here again, in
-        # the transaction that stores a known address's request.
+        # A known address where the statement cannot take it (SQLite): counted here instead.
         if not await uow.limits.allow_all(limits, now):
             _over_limit("signup")
             return False

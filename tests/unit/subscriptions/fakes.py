@@ -18,7 +18,7 @@ from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
-from services.subscriptions.unit_of_work import NewPerson
+from services.subscriptions.unit_of_work import NewPerson, Stored
 from shared.events import Event
 
 E = TypeVar("E", bound=Event)
@@ -158,18 +158,20 @@ class FakeUnitOfWork:
         self._snapshot: Data | None = None
         self._committed = False
 
-    async def add_new_person(self, new: NewPerson) -> bool:
+    async def add_new_person(self, new: NewPerson) -> Stored:
+        # As on SQLite: a known address keeps and counts nothing, and the handler stores it.
         assert self._snapshot is None, "a new person's sign-up is a transaction of its own"
+        if await self.subscribers.by_address(new.subscriber.email):
+            return Stored.KNOWN
         counters = dict(self.data.counters)
-        within_limits = await self.limits.allow_all(new.limits, new.now)
-        if not within_limits or await self.subscribers.by_address(new.subscriber.email):
+        if not await self.limits.allow_all(new.limits, new.now):
             self.data.counters = counters
-            return False
+            return Stored.OVER_LIMIT
         self.data.subscribers[new.subscriber.id] = new.subscriber
         self.data.requests[new.request.id] = new.request
         self.data.ledger.append(new.entry)
         self.data.outbox.append(new.event)
-        return True
+        return Stored.KEPT
 
     @property
     def subscribers(self) -> FakeSubscribers:

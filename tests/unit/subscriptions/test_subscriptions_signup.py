@@ -11,7 +11,7 @@ import pytest
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
-from services.subscriptions.unit_of_work import NewPerson, TryAgain
+from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
 from shared.events import SignupRequested
 from shared.tokens import address_hash
 from shared.vocabulary import Frequency, Language
@@ -188,9 +188,9 @@ class _RacingUnitOfWork(FakeUnitOfWork):
         super().__init__(data)
         self._races = [True] * races
 
-    async def add_new_person(self, new: NewPerson) -> bool:
+    async def add_new_person(self, new: NewPerson) -> Stored:
         if self._races:
-            return False  # the address was known when its person was to be stored
+            return Stored.KNOWN  # the address was known when its person was to be stored
         return await super().add_new_person(new)
 
     @property
@@ -236,7 +236,7 @@ class _KeptThenLost(FakeUnitOfWork):
 
     lost = False
 
-    async def add_new_person(self, new: NewPerson) -> bool:
+    async def add_new_person(self, new: NewPerson) -> Stored:
         kept = await super().add_new_person(new)
         if not self.lost:
             self.lost = True
