@@ -87,9 +87,9 @@ def _postgres_signup() -> Any:
     against its rate limits; run without BEGIN and COMMIT, it keeps all of that only if every
     limit holds.
 
-    Its one column, per limit, divides by zero unless that limit holds: the error makes
-    PostgreSQL undo the whole statement, counts too, as a rollback would. Returned, it has kept
-    everything.
+    Its one column, per limit, divides by zero unless that limit was counted and holds: the
+    error makes PostgreSQL undo the whole statement, counts too, as a rollback would.
+    Returned, it has kept everything.
     """
     subscriber = _subscriber_new_or_known().cte("subscriber")
     request_columns = [c for c in _REQUESTS.c if c.name != "subscriber_id"]
@@ -132,12 +132,14 @@ def _postgres_signup() -> Any:
         .table_valued("key", "lim")
         .render_derived(name="limits")
     )
+    # Each limit and each count is a row: a limit without its count, or a count without its
+    # limit, compares as unknown, which refuses the sign-up like a limit reached.
     within = counted.c.count <= limits.c.lim
     return (
         select(
             literal_column("1") // case((within, literal_column("1")), else_=literal_column("0"))
         )
-        .select_from(counted.join(limits, limits.c.key == counted.c.key))
+        .select_from(limits.outerjoin(counted, limits.c.key == counted.c.key, full=True))
         .add_cte(request, ledger, event)
     )
 
@@ -159,15 +161,24 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     """
     if not new.limits:
         raise ValueError("a sign-up is always counted against its rate limits")
-    values = {f"s_{k}": v for k, v in subscribers.values_of(new.subscriber).items()}
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name != "postgresql":
         async with sessions() as session:
-            stored = await _sqlite_insert_if_new(session, values, new)
+            stored = await _sqlite_insert_if_new(session, _subscriber_values_of(new), new)
             if stored is Stored.KEPT:
                 await session.commit()
         return stored
-    # The request's subscriber is the new row's id: the statement takes it from there.
+    return await run_signup(engine, signup_values(new), len(new.limits))
+
+
+def _subscriber_values_of(new: NewPerson) -> dict[str, Any]:
+    return {f"s_{k}": v for k, v in subscribers.values_of(new.subscriber).items()}
+
+
+def signup_values(new: NewPerson) -> dict[str, Any]:
+    """Return what the PostgreSQL statement binds for a sign-up."""
+    values = _subscriber_values_of(new)
+    # The request's subscriber is the row's id (new or known): the statement takes it there.
     request = signup_requests.values_of(new.request)
     del request["subscriber_id"]
     values.update({f"r_{k}": v for k, v in request.items()})
@@ -177,12 +188,21 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     keys = [key for key, _ in new.limits]
     values.update(rate_limit.counting_values(keys, new.now, prefix="c_"))
     values["c_limits"] = [limit for _, limit in new.limits]
+    return values
+
+
+async def run_signup(engine: AsyncEngine, values: dict[str, Any], limits: int) -> Stored:
+    """Run the PostgreSQL statement with its values; tell whether it kept the sign-up."""
     statement = _postgres_signup_on(engine.dialect)
     async with driver_connection(engine) as connection:
         try:
-            await connection.fetch(statement.sql, *statement.arguments(values))
+            rows = await connection.fetch(statement.sql, *statement.arguments(values))
         except asyncpg.DivisionByZeroError:
             return Stored.OVER_LIMIT  # the statement refused itself: nothing was kept
+    # One row per limit, each compared: fewer would be a limit never checked. The statement
+    # refuses such a sign-up itself (see above); this never answers one as kept.
+    if len(rows) != limits:
+        raise RuntimeError(f"a sign-up was checked against {len(rows)} of {limits} limits")
     return Stored.KEPT
 
 

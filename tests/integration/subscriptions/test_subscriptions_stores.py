@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from services.subscriptions.adapters import signup_rows
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import (
@@ -102,8 +103,8 @@ def requested(subject_hash: str, topics: tuple[str, ...] = ()) -> ConsentEntry:
     )
 
 
-async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscriber, SignupRequest]:
-    """Store a new person with their first request; return both."""
+def signup_of(address: str = "kari@example.no") -> NewPerson:
+    """Return a new person's sign-up, within ``LIMITS``."""
     person = new_subscriber(form(address), subscriber_id=uuid.uuid4(), now=NOW)
     request = new_request(
         form(address),
@@ -115,9 +116,36 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
     )
     entry = requested("0" * 64, request.topics)
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
-    stored = await units().add_new_person(NewPerson(person, request, entry, event, LIMITS, NOW))
-    assert stored is Stored.KEPT
-    return person, request
+    return NewPerson(person, request, entry, event, LIMITS, NOW)
+
+
+async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscriber, SignupRequest]:
+    """Store a new person with their first request; return both."""
+    new = signup_of(address)
+    assert await units().add_new_person(new) is Stored.KEPT
+    return new.subscriber, new.request
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with migrated_postgres_database() as url:
+        yield url
+
+
+@pytest.mark.postgres
+async def test_a_limit_never_compared_refuses_the_sign_up(postgres_url: str) -> None:
+    new = signup_of()
+    values = signup_rows.signup_values(new)
+    values["c_limits"] = [100, 100, 100]  # a third limit, of no key the statement counts
+    engine = create_engine(postgres_url)
+    try:
+        assert await signup_rows.run_signup(engine, values, 3) is Stored.OVER_LIMIT
+    finally:
+        await engine.dispose()
+    async with _sql_units(postgres_url) as units, units() as uow:
+        assert await uow.subscribers.get(new.subscriber.id) is None
+        assert await uow.requests.get(new.request.id) is None
+        assert await uow.limits.allow_all([("address-key", 1)], NOW), "its count was kept"
 
 
 async def test_a_person_and_request_read_back_as_stored(units: Units) -> None:
