@@ -142,6 +142,8 @@ async def test_openapi_documents_the_api(sqlite_url: str, tmp_path: Path) -> Non
         assert "post" in paths["/api/v1/subscriptions"]
         assert "202" in paths["/api/v1/subscriptions"]["post"]["responses"]
         assert "delete" in paths["/api/v1/subscribers/{token}"]
+        # The sign-up form's POST, served by a plain route, is described by its documented twin.
+        assert "post" in paths["/subscribe/{slug}"]
         for model in ("SignupIn", "Accepted", "Preferences", "Problem", "Erased"):
             assert model in schema["components"]["schemas"], model
 
