@@ -65,11 +65,13 @@ async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) ->
             return await _store_signup(uow, deps, form, client, ids)
         except TryAgain:
             # A concurrent sign-up or erasure of the same address won, or the server dropped
-            # the connection: start over once, unless the dropped try was kept after all.
-            if attempt:
-                raise
+            # the connection: start over once, unless the dropped try was kept after all. Asked
+            # after the second try too: a first try still running on the server when the first
+            # look found nothing commits while the second waits, which then finds its ids taken.
             if await _stored_already(uow, ids.request_id):
                 return True
+            if attempt:
+                raise
     raise AssertionError("unreachable")
 
 
@@ -82,9 +84,17 @@ class _Ids:
 
 
 async def _stored_already(uow: UnitOfWork, request_id: uuid.UUID) -> bool:
-    """Tell whether a try whose outcome is unknown kept the sign-up: its request is stored."""
-    async with uow:
-        return await uow.requests.get(request_id) is not None
+    """Tell whether a try whose outcome is unknown kept the sign-up: its request is stored.
+
+    A look that fails itself (the connection lost again) says no: the next try, with the same
+    ids, cannot store the sign-up twice.
+    """
+    try:
+        async with uow:
+            return await uow.requests.get(request_id) is not None
+    except Exception as exc:  # the store's errors, whichever database: a look, not a write
+        log.warning("subscriptions: cannot tell whether a sign-up was kept: %s", type(exc).__name__)
+        return False
 
 
 async def _store_signup(

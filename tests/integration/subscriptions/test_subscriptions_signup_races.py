@@ -150,6 +150,50 @@ async def test_a_sign_up_whose_connection_dropped_after_it_was_kept_is_stored_on
         assert await h.events(SIGNUP) == 1, "two confirmation mails for one form"
 
 
+@pytest.mark.postgres
+async def test_a_sign_up_whose_lost_try_commits_during_the_next_is_answered_as_kept(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statement = asyncpg.connection.Connection.fetch
+    tries: list[str] = []
+
+    async def lost_while_waiting(self: asyncpg.Connection, query: str, *args: object) -> object:
+        if "INSERT INTO sub_subscribers" not in query:
+            return await statement(self, query, *args)
+        tries.append("try")
+        if len(tries) > 1:
+            return await statement(self, query, *args)
+        # The first try waits on the server for a lock; the app loses its connection meanwhile,
+        # while the server goes on and commits the try once the lock is released.
+        running_on = asyncio.ensure_future(statement(self, query, *args))
+        await asyncio.sleep(0.3)
+        self.terminate()
+        return await running_on
+
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://")
+    async with running(postgres_url, tmp_path) as h:
+        assert (await sign_up(h.client, "other@example.no")).status_code == 200
+        locker = await asyncpg.connect(dsn)
+        await locker.execute("BEGIN; SELECT * FROM sub_rate_limits FOR UPDATE")
+
+        async def release() -> None:
+            await asyncio.sleep(1.5)
+            await locker.execute("COMMIT")
+
+        releasing = asyncio.ensure_future(release())
+        monkeypatch.setattr(asyncpg.connection.Connection, "fetch", lost_while_waiting)
+        try:
+            answer = await sign_up(h.client, ADDRESS)
+        finally:
+            await releasing
+            await locker.close()
+            monkeypatch.undo()
+        assert len(tries) == 2, "the lost try was tried again"
+        assert answer.status_code == 200, answer.text
+        assert await h.count(SignupRequest) == 2  # the other person's and this one
+        assert await h.events(SIGNUP) == 2, "one confirmation mail for this form"
+
+
 async def _terminate(url: str, pid: int) -> None:
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
