@@ -139,7 +139,7 @@ async def test_a_limit_never_compared_refuses_the_sign_up(postgres_url: str) -> 
     values["c_limits"] = [100, 100, 100]  # a third limit, of no key the statement counts
     engine = create_engine(postgres_url)
     try:
-        assert await signup_rows.run_signup(engine, values, 3) is Stored.OVER_LIMIT
+        assert await signup_rows.run_signup(engine, values) is Stored.OVER_LIMIT
     finally:
         await engine.dispose()
     async with _sql_units(postgres_url) as units, units() as uow:
