@@ -189,12 +189,48 @@ async def subscribe(request: Request) -> HTMLResponse:
 router.add_route("/subscribe/{slug}", subscribe, methods=["POST"], include_in_schema=False)
 
 
-@router.post("/subscribe/{slug}", response_class=HTMLResponse)
+_HTML_PAGE: dict[str, Any] = {"content": {"text/html": {}}}
+# What the browser's form sends (the sign-up page's and the embedded form's fields).
+_SIGNUP_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["csrf_token", "email", "frequency", "page"],
+                    "properties": {
+                        "csrf_token": {"type": "string", "description": "from the form page"},
+                        "email": {"type": "string", "format": "email"},
+                        "frequency": {"type": "string", "enum": [f.value for f in Frequency]},
+                        "related": {"type": "array", "items": {"type": "string"}},
+                        "page": {"type": "string", "description": "the form's own path"},
+                        "lang": {"type": "string", "enum": ["nb", "nn", "en"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/subscribe/{slug}",
+    response_class=HTMLResponse,
+    summary="Subscribe",
+    operation_id="subscribe_subscribe__slug__post",
+    openapi_extra=_SIGNUP_FORM,
+    responses={
+        400: {"description": "The form, with what to correct", **_HTML_PAGE},
+        404: {"description": "No such topic", **_HTML_PAGE},
+        429: {"description": "Too many sign-ups; try again later", **_HTML_PAGE},
+    },
+)
 async def subscribe_as_documented(slug: str, request: Request) -> HTMLResponse:
     """Accept a sign-up; the answer never reveals whether the address is known."""
     # FastAPI's OpenAPI document describes only its own routes: this one puts the sign-up
-    # there. The plain route above comes first and serves every such POST; this one would
-    # serve it alike.
+    # there, under the name and with the answers it had. The plain route above comes first
+    # and serves every such POST (tests/integration/subscriptions check the order).
     return await subscribe(request)
 
 
