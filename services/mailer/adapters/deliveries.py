@@ -249,6 +249,7 @@ async def record_next_steps(
                     "attempts": step.attempts,
                     "next_attempt_at": step.next_attempt_at,
                     "lease_until": None,
+                    "sent_at": None,  # a withdrawn hand-over may have set it
                     "last_error": error,
                 }
                 for delivery_id, step, error in steps

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.mailer.adapters.senders import HandOverRefused
+from services.mailer.adapters.smtp_connection import DotNotTaken
 from services.mailer.adapters.tables import Delivery
 from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.outcomes import RECORD_RETRY_PAUSES
@@ -78,6 +79,8 @@ class HandOverLedger:
             committer.add_done_callback(self._committers.discard)
         try:
             owned = await marked
+        except DotNotTaken:
+            raise  # the sender's own connection withdrew the mail: tried again, as a lost one
         except Exception as exc:
             raise HandOverRefused(
                 f"the ledger could not record the hand-over: {type(exc).__name__}",

@@ -136,6 +136,7 @@ class SmtpConnection:
         self._beneath = cast(asyncio.Transport | None, beneath)
         self._pipelining = client.supports_extension("pipelining")
         self._smtputf8 = client.supports_extension("smtputf8")
+        self._wait = client.timeout  # seconds a relay may keep us waiting; None: for ever
         self._replies = _Replies(client.timeout)
         self._dot_written = False
         self._socket = transport.get_extra_info("socket")  # the TCP socket under TLS too
@@ -252,6 +253,20 @@ class SmtpConnection:
             held += self._beneath.get_write_buffer_size()
         return held
 
+    async def _drained(self) -> None:
+        """Wait until nothing written is left in the process; give up on a relay that stops
+        reading for as long as it may take to reply (nothing is marked sent yet)."""
+        loop = asyncio.get_running_loop()
+        held, since = self._buffered(), loop.time()
+        while held and self.is_open:
+            await asyncio.sleep(0.001)
+            now_held = self._buffered()
+            if now_held < held:
+                held, since = now_held, loop.time()
+            elif self._wait is not None and loop.time() - since > self._wait:
+                self.close()
+                raise TimeoutError("the SMTP server stopped reading the mail")
+
     def _final_dot(self) -> None:
         if not self._dot_written:
             self._dot_written = True
@@ -266,7 +281,7 @@ class SmtpConnection:
                 # would lose it after COMMIT recorded the mail sent. Dropped unsent instead (the
                 # server discards the mail), and the ledger puts the mail back in the queue.
                 self._transport.abort()
-                raise ConnectionError("the final dot could not be handed to the kernel")
+                raise DotNotTaken("the final dot could not be handed to the kernel")
 
     async def _content(self, content: bytes, hand_over: HandOver | None) -> None:
         """Write the content (transparent already), let the ledger record the hand-over, then
@@ -282,8 +297,7 @@ class SmtpConnection:
         # The final dot must not wait behind content in asyncio's buffer: the kernel's buffer is
         # delivered even if the process is killed, asyncio's is not (large mails, slow links).
         # Polled: TLS transports give no dependable drain callback. Usually nothing to wait for.
-        while self._buffered() and self.is_open:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
+        await self._drained()
         if hand_over is None:
             self._final_dot()
         else:
@@ -299,6 +313,11 @@ class SmtpConnection:
         reply = await self._replies.next()
         if reply.code != 250:
             raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+
+
+class DotNotTaken(ConnectionError):
+    """The kernel could not take a handed-over mail's final dot at once: the connection was
+    dropped with it, so the server discards the mail, and it is tried again."""
 
 
 class NonAsciiRefused(Exception):

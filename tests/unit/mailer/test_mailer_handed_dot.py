@@ -61,10 +61,10 @@ class ConnectedClient:
     """What SmtpConnection reads of aiosmtplib's client once it is connected."""
 
     is_ehlo_or_helo_needed = False
-    timeout = 5.0
 
-    def __init__(self, transport: FullTransport) -> None:
+    def __init__(self, transport: FullTransport, timeout: float = 5.0) -> None:
         self.transport = transport
+        self.timeout = timeout
 
     def supports_extension(self, name: str) -> bool:
         return name == "pipelining"
@@ -101,3 +101,20 @@ async def test_a_dot_the_kernel_cannot_take_is_dropped_with_the_connection(
         await sending
         assert released == [None] and not transport.aborted
     assert transport.written[-1] == b".\r\n"
+
+
+async def test_a_relay_that_stops_reading_mid_content_is_given_up_before_any_hand_over() -> None:
+    transport = FullTransport()
+    transport.fill()  # nothing written from now on leaves the process
+    connection = SmtpConnection(cast(aiosmtplib.SMTP, ConnectedClient(transport, timeout=0.2)))
+    assert transport.protocol is not None
+    transport.protocol.data_received(b"250 ok\r\n250 ok\r\n354 go on\r\n")
+    handed: list[bool] = []
+
+    async def hand_over(release: Callable[[], None]) -> None:
+        handed.append(True)
+        release()
+
+    with pytest.raises(TimeoutError, match="stopped reading"):
+        await connection.send("a@fhi.no", "b@example.org", b"Subject: x\r\n\r\nHei\r\n", hand_over)
+    assert handed == [] and transport.aborted
