@@ -147,7 +147,14 @@ def test_an_address_is_never_written_in_the_message_the_exception_or_an_id(
 
 @pytest.mark.parametrize(
     "address",
-    ["kari@example.рф", "kåre@eksempel.no", "kari@example.xn--p1ai", "ola.n+varsel@sub.fhi.no"],
+    [
+        "kari@example.рф",
+        "kåre@eksempel.no",
+        "kari@example.xn--p1ai",
+        "ola.n+varsel@sub.fhi.no",
+        "kari@example.भारत",  # top-level domains with combining marks
+        "kari@example.இந்தியா",
+    ],
 )
 def test_an_address_of_any_script_is_redacted(json_log: Captured, address: str) -> None:
     json_log.logger.warning("cannot store %s", address)
@@ -206,3 +213,12 @@ def test_readiness_probes_do_not_fill_the_log_with_alembic_chatter(
         root.setLevel(level)
     assert "Context impl" not in err and "Will assume" not in err
     assert "Running upgrade 0002 -> 0003" in err
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", ["a" * 1_000_000, "a@" + "b." * 500_000])
+def test_long_text_without_an_address_is_searched_in_linear_time(text: str) -> None:
+    # Unbounded, the search took 16 s for 100 kB of such text, so about half an hour here.
+    from shared.logs import redact
+
+    assert redact(text) == text
