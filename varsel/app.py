@@ -111,7 +111,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             "or VARSEL_BOUNCE_WEBHOOK_SECRET"
         )
     follower = CatalogueFollower(runtime, watcher)
-    elsewhere = [name for name in SERVICES if name not in services]
+    # The bounce intake takes no events (it records them): running it apart needs no broker.
+    elsewhere = [name for name in SERVICES if name not in services and name != "bounces"]
     if elsewhere and not settings.broker_url:
         # Without a broker each process's relay hands events to its own services only, and
         # marks them published: a service running in another process would never get them.

@@ -41,13 +41,17 @@ async def test_a_service_run_alone_without_a_broker_warns_that_events_stay_in_it
         await runtime.close()
     [warning] = [w for w in _warnings(caplog) if "VARSEL_BROKER_URL" in w]
     assert warning.startswith("varsel: watcher run here without VARSEL_BROKER_URL")
-    assert "subscriptions, mailer, admin, bounces" in warning
+    assert "run subscriptions, mailer, admin in this process" in warning
 
 
 @pytest.mark.parametrize(
     ("services", "broker"),
-    [(SERVICES, ""), (("watcher",), "amqp://guest:guest@127.0.0.1:5672/")],
-    ids=["all services in one process", "one service with a broker"],
+    [
+        (SERVICES, ""),
+        (("subscriptions", "watcher", "mailer", "admin"), ""),
+        (("watcher",), "amqp://guest:guest@127.0.0.1:5672/"),
+    ],
+    ids=["all services in one process", "all but the bounce intake", "one service with a broker"],
 )
 async def test_all_services_together_or_a_broker_need_no_warning(
     tmp_path: Path,
