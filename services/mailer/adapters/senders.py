@@ -199,7 +199,8 @@ class SmtpMailSender:
         beneath = None
         if self._starttls:
             # Upgraded here rather than by connect(), to keep the TCP transport under the TLS
-            # layer: the hand-over must see the bytes still in it (ADR 0008, «Known limit»).
+            # layer: the hand-over must see the bytes still in it (ADR 0008, «Bytes the process
+            # still holds»).
             await client.ehlo()
             if not client.supports_extension("starttls"):
                 raise aiosmtplib.SMTPException("the SMTP server does not offer STARTTLS")

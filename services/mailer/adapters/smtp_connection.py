@@ -256,8 +256,11 @@ class SmtpConnection:
     async def _drained(self) -> None:
         """Wait until nothing written is left in the process; give up on a relay that stops
         reading for as long as it may take to reply (nothing is marked sent yet)."""
+        held = self._buffered()
+        if not held:
+            return  # nearly every mail: nothing to wait for, nor a clock to read
         loop = asyncio.get_running_loop()
-        held, since = self._buffered(), loop.time()
+        since = loop.time()
         while held and self.is_open:
             await asyncio.sleep(0.001)
             now_held = self._buffered()
