@@ -1,22 +1,19 @@
-"""Unhappy paths of the public forms: CSRF, rate limits, unknown topics, hostile input, floods."""
+"""Unhappy paths of the public forms: CSRF, rate limits, unknown topics, hostile input, floods.
+
+The forms' languages are in test_subscriptions_form_languages.py."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from services.subscriptions import read_api
 from services.subscriptions.adapters.tables import SignupRequest, Subscriber
-from services.subscriptions.entrypoints.wording import ADDRESS_PROBLEMS
-from shared.vocabulary import LANGUAGES
 from tests.support.journey import hidden_fields
-from tests.support.words import catalogues, page_text
 
 from .harness import RELATED, TOPIC, UNRELATED, Harness, confirm, csrf, running, sign_up, subscribed
 
@@ -361,76 +358,3 @@ async def test_related_topics_accept_only_the_topics_related_slugs(
         await confirm(h, ADDRESS)
         assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[0]}
         assert await h.count(Subscriber) == 1
-
-
-PAGES = ("/subscribe/{topic}", "/embed/subscribe/{topic}", "/manage-link", "/privacy")
-
-
-def _translations(language: str) -> dict[str, str]:
-    translations = catalogues("pages")[language].translations
-    return {key: value for key, value in translations._catalog.items() if isinstance(key, str)}  # type: ignore[attr-defined]
-
-
-def _texts_shown(language: str) -> set[str]:
-    """Return the other languages' words that must not appear on a page in ``language``."""
-    own = _translations(language)
-    foreign = {
-        text
-        for other in LANGUAGES
-        if other != language
-        for key, text in _translations(other).items()
-        if key and text != own.get(key) and "%(" not in text
-    }
-    # A word the language shares inside a longer text of its own («Varsel» in «Få varsel …»)
-    # is not a leak.
-    return {text for text in foreign if not any(text in mine for mine in own.values())}
-
-
-@pytest.mark.parametrize(
-    ("query", "accept", "language"),
-    [
-        ("?lang=en", None, "en"),
-        ("", "en-GB,en;q=0.9", "en"),
-        ("", "de-DE, en;q=0.8, nb;q=0.5", "en"),
-        ("", None, "nb"),
-        ("", "nb-NO,nb;q=0.9,en;q=0.5", "nb"),
-        ("?lang=nb", "en", "nb"),
-        ("?lang=xx", "fr", "nb"),
-        ("?lang=nn", None, "nn"),
-        ("", "nn-NO,nn;q=0.9,nb;q=0.8,en;q=0.5", "nn"),
-        ("", "en;q=0.4, nn;q=0.6", "nn"),
-        ("?lang=nn", "nb", "nn"),
-        ("", "no", "nb"),
-        ("?lang=no", "nn", "nb"),
-    ],
-)
-async def test_language_negotiation_translates_every_label(
-    sqlite_url: str, tmp_path: Path, query: str, accept: str | None, language: str
-) -> None:
-    headers = {"Accept-Language": accept} if accept else {}
-    foreign = _texts_shown(language)
-    async with running(sqlite_url, tmp_path) as h, h.browser(headers=headers) as client:
-        for page in PAGES:
-            answer = await client.get(page.format(topic=TOPIC) + query)
-            assert answer.status_code == 200
-            shown = html.unescape(answer.text)
-            assert f'lang="{language}"' in answer.text
-            leaked = [text for text in foreign if text in shown]
-            assert leaked == [], f"{page}: untranslated {leaked}"
-        form = html.unescape((await client.get(f"/subscribe/{TOPIC}{query}")).text)
-        for message in (
-            "Email address",
-            "Immediately",
-            "Daily",
-            "Weekly",
-            "Do you also want alerts about:",
-            "The email address you register will only be used to send you these alerts. You can "
-            "cancel your alerts and delete your email address at any time by following the link "
-            "in the alerts you receive.",
-            "Subscribe",
-        ):
-            assert page_text(language, message) in form, message
-        # The answer to a sign-up and its error messages follow the form's language.
-        bad = await sign_up(client, "nope", lang=query.removeprefix("?lang=") or None)
-        invalid = page_text(language, ADDRESS_PROBLEMS["error_email_invalid"])
-        assert invalid in html.unescape(bad.text)
