@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from html import escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -42,6 +41,7 @@ from shared.catalogue import Catalogue, Topic
 from shared.events import ContentChanged, decode_event
 from shared.settings import Settings
 from shared.tokens import TokenSigner
+from tests.support.hostile_publications import ENCODINGS, TEXT, entries, feed, page
 
 FEED_URL = "https://www.regjeringen.no/no/rss/hod-nyheter/"
 PAGE_URL = "https://www.fhi.no/om/internasjonalt/norge-i-verden/"
@@ -53,7 +53,6 @@ LINKS = RecipientLinks(
     unsubscribe_url="https://varsel.fhi.no/unsubscribe/s1.ZGVm",
     one_click_url="https://varsel.fhi.no/one-click/s1.Z2hp",
 )
-ENCODINGS = ["utf-8", "iso-8859-1", "windows-1252", "utf-16", "iso-8859-15"]
 COLUMNS = ChangeRecord.__table__.c
 EMPTY = Content(title="", blocks=(), headings=frozenset(), published=None, updated=None)
 
@@ -64,139 +63,6 @@ class Source:
     url: str
     kind: str
     topics: tuple[str, ...]
-
-
-# What publishers' systems put in text: markup, entities (valid, surrogate, NUL), CDATA ends,
-# controls, bidi overrides, emoji, combining marks, Norwegian letters, and plain words.
-FRAGMENTS = st.sampled_from(
-    [
-        "<b>fet</b>",
-        "<script>alert(1)</script>",
-        '"><img src=x onerror=alert(2)>',
-        "&amp;",
-        "&lt;p&gt;",
-        "&#xD800;",
-        "&#56320;",
-        "&#0;",
-        "&#1;",
-        "&#x1F600;",
-        "&nbsp;",
-        "&shy;",
-        "]]>",
-        "<![CDATA[x]]>",
-        "\ud800",  # written as a character reference, as some CMSs do
-        "\udfff",
-        "\x00",
-        "\x01\x1b",
-        "\x7f\x85\x9f",
-        "\u202e\u2066",
-        "\r\n\t",
-        "\u2028\u2029",
-        "=?utf-8?q?x?=",
-        "blåbær og tyttebær",
-        "e\u0301",
-        "Bcc: ola@example.no",
-    ]
-)
-TEXT = st.lists(
-    st.one_of(FRAGMENTS, st.text(max_size=40), st.text("ab ", min_size=200, max_size=3000)),
-    max_size=6,
-).map("".join)
-LINK = st.one_of(
-    st.sampled_from(
-        [
-            "/nyheter/relativ-sak",
-            "relativ-sak?id=1&x=2#del",
-            "//www.fhi.no/nyheter/a",
-            "../../opp",
-            "javascript:alert(1)",
-            "JaVaScRiPt:alert(1)",
-            "mailto:post@hod.dep.no",
-            "data:text/html,<script>alert(1)</script>",
-            "ftp://ftp.fhi.no/x",
-            "https://www.fhi.no/søk?q=blåbær og tyttebær",
-            'https://www.fhi.no/"onmouseover=alert(1)',
-            "https://blåbær.no/",
-            "https://blå..no/",
-            "http://[::1",
-            "https://www.fhi.no:99999/",
-            "  https://www.fhi.no/med-mellomrom  ",
-            "https://www.fhi.no/" + "a" * 2500,
-            "",
-        ]
-    ),
-    TEXT,
-)
-DATE = st.sampled_from(
-    [
-        "Mon, 17 Jun 2024 10:00:00 +0200",
-        "2024-06-17T10:00:00+02:00",
-        "Fri, 31 Dec 9999 23:59:59 +0000",
-        "Mon, 01 Jan 0001 00:00:00 +0000",
-        "31.02.2024",
-        "i går",
-        "",
-    ]
-)
-
-
-@st.composite
-def entries(draw: st.DrawFn, count: int) -> list[dict[str, str]]:
-    """Return ``count`` feed entries with hostile titles, links, texts and dates."""
-    return [
-        {
-            "title": draw(TEXT),
-            "link": draw(LINK),
-            "guid": draw(st.one_of(st.just(f"urn:sak:{n}"), TEXT)),
-            "text": draw(TEXT),
-            "date": draw(DATE),
-        }
-        for n in range(count)
-    ]
-
-
-def _xml(value: str) -> str:
-    """Escape for XML text; the surrogates a str can hold cannot be encoded, so refer to them."""
-    return "".join(
-        f"&#{ord(c)};" if 0xD800 <= ord(c) <= 0xDFFF else c for c in escape(value, quote=False)
-    )
-
-
-def _feed(items: list[dict[str, str]], atom: bool, encoding: str) -> bytes:
-    if atom:
-        body = "".join(
-            f'<entry><title>{_xml(i["title"])}</title><link href="{_xml(i["link"])}"/>'
-            f"<id>{_xml(i['guid'])}</id><updated>{_xml(i['date'])}</updated>"
-            f'<summary type="html">{_xml(i["text"])}</summary></entry>'
-            for i in items
-        )
-        document = (
-            f'<?xml version="1.0" encoding="{encoding}"?>'
-            f'<feed xmlns="http://www.w3.org/2005/Atom"><title>FHI</title>{body}</feed>'
-        )
-    else:
-        body = "".join(
-            f"<item><title>{_xml(i['title'])}</title><link>{_xml(i['link'])}</link>"
-            f"<guid>{_xml(i['guid'])}</guid><pubDate>{_xml(i['date'])}</pubDate>"
-            f"<description>{_xml(i['text'])}</description></item>"
-            for i in items
-        )
-        document = (
-            f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
-            f"<title>Nyheter</title>{body}</channel></rss>"
-        )
-    return document.encode(encoding, errors="xmlcharrefreplace")
-
-
-def _page(title: str, paragraphs: list[str], encoding: str) -> bytes:
-    body = "".join(f"<p>{_xml(p)}</p>" for p in paragraphs)
-    document = (
-        f'<!doctype html><html lang="nb"><head><meta charset="{encoding}">'
-        f"<title>{_xml(title)}</title></head><body><main><article><h1>Norge i verden</h1>"
-        "<p>God helse i befolkningen avhenger av hva vi gjør i Norge, men også av forhold "
-        f"i andre land.</p>{body}</article></main></body></html>"
-    )
-    return document.encode(encoding, errors="xmlcharrefreplace")
 
 
 def _parse(kind: str, body: bytes, content_type: str) -> Content | None:
@@ -333,9 +199,9 @@ def test_a_new_feed_entry_always_reaches_its_subscribers(
     word = f"Markør{marker}"
     new_entry = {**fresh[0], "title": f"{word} {fresh[0]['title']}", "guid": f"urn:ny:{marker}"}
     content_type = f"application/{'atom' if atom else 'rss'}+xml; charset={encoding}"
-    before = _parse("feed", _feed(old, atom, encoding), content_type)
+    before = _parse("feed", feed(old, atom, encoding), content_type)
     after = parse_content(
-        "feed", _feed([new_entry, *old], atom, encoding), content_type=content_type
+        "feed", feed([new_entry, *old], atom, encoding), content_type=content_type
     )
 
     source = Source(id=1, url=FEED_URL, kind="feed", topics=(TOPIC,))
@@ -371,8 +237,8 @@ def test_a_new_paragraph_on_a_page_always_reaches_its_subscribers(
 ) -> None:
     word = f"Markør{marker}"
     content_type = f"text/html; charset={encoding}" if declared else "text/html"
-    before = parse_content("page", _page(title, paragraphs, encoding), content_type=content_type)
-    changed = _page(title, [*paragraphs, f"{word} {added}"], encoding)
+    before = parse_content("page", page(title, paragraphs, encoding), content_type=content_type)
+    changed = page(title, [*paragraphs, f"{word} {added}"], encoding)
     after = parse_content("page", changed, content_type=content_type)
 
     source = Source(id=2, url=PAGE_URL, kind="page", topics=(TOPIC,))
@@ -394,7 +260,7 @@ def test_the_relative_link_that_lost_23_deliveries_arrives_resolved(atom: bool) 
         "text": "",
         "date": "",
     }
-    after = parse_content("feed", _feed([item], atom, "utf-8"))
+    after = parse_content("feed", feed([item], atom, "utf-8"))
     source = Source(id=1, url=FEED_URL, kind="feed", topics=(TOPIC,))
     events = change_events(source, after, compare(EMPTY, after), {})
     for mail in _deliver(events):
