@@ -29,7 +29,6 @@ class Stored(Enum):
 
     KEPT = "kept"  # its rows and counts are stored
     OVER_LIMIT = "over limit"  # nothing is kept, not even the counts
-    KNOWN = "known"  # nothing is kept or counted: the caller stores a known address's request
 
 
 class NewPerson(NamedTuple):
@@ -115,10 +114,10 @@ class UnitOfWork(Protocol):
         it against each of its limits as ``RateLimits.allow_all`` does, all in a transaction of
         its own (call it outside ``async with``).
 
-        A limit reached keeps nothing, not even the counts. On PostgreSQL a known address costs
-        the same one statement as a new one (the time of the answer must not tell them apart),
-        and its person stays as they are: only the new request, entry and event name them.
-        Elsewhere a known address is ``Stored.KNOWN``, with nothing kept or counted.
+        A limit reached keeps nothing, not even the counts. A known address costs the same as a
+        new one (one statement on PostgreSQL, one transaction on SQLite: the time of the answer
+        must not tell them apart), and its person stays as they are: only the new request,
+        entry and event name them. ``TryAgain`` if a concurrent change spoiled it.
         """
 
     @property

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters import consent_ledger, signup_requests, subscribers
 from services.subscriptions.adapters.tables import Subscriber
-from services.subscriptions.unit_of_work import NewPerson, Stored
+from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
 from shared.driver_sql import DriverStatement, driver_connection
 from shared.outbox import append_statement, outbox_row
 from shared.web import rate_limit
@@ -59,6 +59,7 @@ def _sqlite_subscriber_if_new() -> Any:
 
 
 _SQLITE_EVENT = append_statement(prefix="o_")
+_SQLITE_SUBSCRIBER_OF = select(_SUBSCRIBERS.c.id).where(_SUBSCRIBERS.c.email == bindparam("email"))
 
 
 def _subscriber_new_or_known() -> Any:
@@ -154,9 +155,9 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     event, and count the request against each (keyed hash, limit) of its limits, in a
     transaction of its own; tell what was kept.
 
-    Nothing is kept if a limit is reached, not even the counts. A known address is, on
-    PostgreSQL, stored in the same statement as a new one, its rows naming the known person; on
-    SQLite it keeps and counts nothing. A concurrent first sign-up of the same address waits for
+    Nothing is kept if a limit is reached, not even the counts. A known address is stored as a
+    new one is, its rows naming the known person: on PostgreSQL in the same statement, on
+    SQLite in the same transaction. A concurrent first sign-up of the same address waits for
     the other transaction, so neither fails.
     """
     if not new.limits:
@@ -164,7 +165,7 @@ async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson)
     engine: AsyncEngine = sessions.kw["bind"]
     if engine.dialect.name != "postgresql":
         async with sessions() as session:
-            stored = await _sqlite_insert_if_new(session, _subscriber_values_of(new), new)
+            stored = await _sqlite_signup(session, new)
             if stored is Stored.KEPT:
                 await session.commit()
         return stored
@@ -206,14 +207,25 @@ async def run_signup(engine: AsyncEngine, values: dict[str, Any]) -> Stored:
     return Stored.KEPT
 
 
-async def _sqlite_insert_if_new(
-    session: AsyncSession, values: dict[str, Any], new: NewPerson
-) -> Stored:
-    """Insert what ``insert_new`` does and count it; tell whether all of it may be kept."""
-    if await session.scalar(_sqlite_subscriber_if_new(), values) is None:
-        return Stored.KNOWN
+async def _sqlite_signup(session: AsyncSession, new: NewPerson) -> Stored:
+    """Store what ``insert_new`` does and count it; tell whether all of it may be kept.
+
+    A known address gets the same rows as a new one, naming the person who has it, in the same
+    transaction: a second one for it would make the answer slower, and so tell that the
+    address is known (the PostgreSQL statement does the same in one step).
+    """
+    subscriber_id = await session.scalar(_sqlite_subscriber_if_new(), _subscriber_values_of(new))
+    event = outbox_row(new.event, prefix="o_")
+    if subscriber_id is None:
+        # The insert took SQLite's one write lock: no erasure can come between it and this.
+        subscriber_id = await session.scalar(_SQLITE_SUBSCRIBER_OF, {"email": new.subscriber.email})
+        if subscriber_id is None:
+            raise TryAgain("the address was erased between the insert and the read")
+        event["o_payload"] = event["o_payload"].replace(str(new.subscriber.id), str(subscriber_id))
+    request = signup_requests.values_of(new.request)
+    request["subscriber_id"] = subscriber_id
     await consent_ledger.append_values(session, consent_ledger.values_of(new.entry))
-    await signup_requests.insert_values(session, signup_requests.values_of(new.request))
-    await session.execute(_SQLITE_EVENT, outbox_row(new.event, prefix="o_"))
+    await signup_requests.insert_values(session, request)
+    await session.execute(_SQLITE_EVENT, event)
     within = await rate_limit.allow_all(session, new.limits, new.now)
     return Stored.KEPT if within else Stored.OVER_LIMIT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import SignupForm, SignupRequest
@@ -128,30 +128,14 @@ async def _store_signup(
         ttl=deps.confirm_ttl,
         privacy_version=notice.version,
     )
-    # One statement on PostgreSQL, the address new or known, so the time of the answer does
-    # not tell which (the rows take the known person's id there); counted in that statement.
+    # The address new or known, the same statement (PostgreSQL) or transaction (SQLite), so the
+    # time of the answer does not tell which: the rows take the known person's id there.
     event = SignupRequested(subscriber_id=person.id, request_id=request.id)
     limits = _limits(deps, "signup", form.address, client)
     stored = await uow.add_new_person(NewPerson(person, request, requested, event, limits, now))
-    if stored is Stored.KEPT:
-        return True
     if stored is Stored.OVER_LIMIT:
         _over_limit("signup")
         return False
-    async with uow:
-        # A known address where the statement cannot take it (SQLite): counted here instead.
-        if not await uow.limits.allow_all(limits, now):
-            _over_limit("signup")
-            return False
-        # Locked so that an erasure of the same address waits for this request or goes first.
-        known = await uow.subscribers.by_address(form.address, lock=True)
-        if known is None:
-            raise TryAgain("the address was erased between the insert and the read")
-        request = replace(request, subscriber_id=known.id)
-        await uow.ledger.append(requested)
-        await uow.requests.add(request)
-        await uow.record(SignupRequested(subscriber_id=known.id, request_id=request.id))
-        await uow.commit()
     return True
 
 

@@ -159,18 +159,23 @@ class FakeUnitOfWork:
         self._committed = False
 
     async def add_new_person(self, new: NewPerson) -> Stored:
-        # As on SQLite: a known address keeps and counts nothing, and the handler stores it.
+        # As the databases do: a known address is counted and kept as a new one is, its
+        # request and event naming the person who has the address.
         assert self._snapshot is None, "a new person's sign-up is a transaction of its own"
-        if await self.subscribers.by_address(new.subscriber.email):
-            return Stored.KNOWN
+        known = await self.subscribers.by_address(new.subscriber.email)
         counters = dict(self.data.counters)
         if not await self.limits.allow_all(new.limits, new.now):
             self.data.counters = counters
             return Stored.OVER_LIMIT
-        self.data.subscribers[new.subscriber.id] = new.subscriber
-        self.data.requests[new.request.id] = new.request
+        request, event = new.request, new.event
+        if known is None:
+            self.data.subscribers[new.subscriber.id] = new.subscriber
+        else:
+            request = replace(request, subscriber_id=known.id)
+            event = event.model_copy(update={"subscriber_id": known.id})
+        self.data.requests[request.id] = request
         self.data.ledger.append(new.entry)
-        self.data.outbox.append(new.event)
+        self.data.outbox.append(event)
         return Stored.KEPT
 
     @property

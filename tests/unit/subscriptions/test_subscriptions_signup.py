@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 
 from services.subscriptions import handlers
-from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
+from services.subscriptions.domain.model import SignupForm, SignupRequest
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
 from shared.events import SignupRequested
 from shared.tokens import address_hash
 from shared.vocabulary import Frequency, Language
 from tests.support.notices import NOTICES
-from tests.unit.subscriptions.fakes import Data, FakeSubscribers, FakeUnitOfWork
+from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
 from tests.unit.subscriptions.harness import (
     ADDRESS,
     CLIENT,
@@ -167,22 +167,8 @@ async def test_over_the_limit_per_client_a_new_address_is_not_stored(world: Worl
     assert len(world.data.ledger) == PER_CLIENT
 
 
-class _ErasedMeanwhile(FakeSubscribers):
-    """The address is gone when it is read: a concurrent erasure."""
-
-    def __init__(self, data: Data, races: list[bool]) -> None:
-        super().__init__(data)
-        self._races = races
-
-    async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
-        if self._races:
-            self._races.pop()
-            return None
-        return await super().by_address(address, lock=lock)
-
-
 class _RacingUnitOfWork(FakeUnitOfWork):
-    """The address is known when its new person is stored, and gone when it is read."""
+    """The address was erased between the sign-up's insert and its read of the known person."""
 
     def __init__(self, data: Data, races: int) -> None:
         super().__init__(data)
@@ -190,12 +176,9 @@ class _RacingUnitOfWork(FakeUnitOfWork):
 
     async def add_new_person(self, new: NewPerson) -> Stored:
         if self._races:
-            return Stored.KNOWN  # the address was known when its person was to be stored
+            self._races.pop()
+            raise TryAgain("the address was erased between the insert and the read")
         return await super().add_new_person(new)
-
-    @property
-    def subscribers(self) -> FakeSubscribers:
-        return _ErasedMeanwhile(self.data, self._races)
 
 
 FORM = SignupForm(ADDRESS, (TOPIC,), Frequency.DAILY, Language.NB, None)
