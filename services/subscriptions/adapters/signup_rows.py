@@ -217,7 +217,8 @@ async def _sqlite_signup(session: AsyncSession, new: NewPerson) -> Stored:
     subscriber_id = await session.scalar(_sqlite_subscriber_if_new(), _subscriber_values_of(new))
     event = outbox_row(new.event, prefix="o_")
     if subscriber_id is None:
-        # The insert took SQLite's one write lock: no erasure can come between it and this.
+        # The insert took SQLite's one write lock, so an erasure cannot come between it and
+        # this read; were the address gone all the same, nobody's request is stored.
         subscriber_id = await session.scalar(_SQLITE_SUBSCRIBER_OF, {"email": new.subscriber.email})
         if subscriber_id is None:
             raise TryAgain("the address was erased between the insert and the read")
