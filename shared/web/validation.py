@@ -8,6 +8,7 @@ input shrinks to a short excerpt, enough to recognise which value it was.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 from fastapi import Request
@@ -17,12 +18,26 @@ from fastapi.responses import JSONResponse
 
 EXCERPT: Final = 40  # characters of an input shown back
 TEXT: Final = 200  # characters of any other text in a problem (a key name, a message)
+# JSON can escape half of a UTF-16 pair (\ud800), which no UTF-8 answer can carry.
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _writable(value: Any) -> Any:
+    """Return a value with every lone surrogate in its texts replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return [_writable(item) for item in value]
+    if isinstance(value, dict):
+        return {_writable(key): _writable(item) for key, item in value.items()}
+    return value
 
 
 def excerpt(value: Any, length: int = EXCERPT) -> Any:
     """Return a value as a problem may show it: short values whole, long ones cut with «…»."""
     if value is None or isinstance(value, bool | int | float):
         return value
+    value = _writable(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return value if len(text) <= length else text[:length] + "…"
 

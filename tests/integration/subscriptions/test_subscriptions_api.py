@@ -217,3 +217,23 @@ async def test_the_ledger_names_the_integration_that_signed_someone_up(
         known = await h.client.post("/api/v1/subscriptions", json={**body, "client": "fhi-app"})
         assert known.status_code == 202
         assert [r.page for r in await h.ledger()] == ["api", "api:fhi-app"]
+
+
+async def test_a_lone_surrogate_in_a_json_body_is_a_422(sqlite_url: str, tmp_path: Path) -> None:
+    # JSON may escape half of a UTF-16 pair (\ud800) that no UTF-8 text can hold; the answer
+    # that names the bad value must still be written, not fail as a 500.
+    bodies = (
+        b'{"email": "\\ud800@example.no", "topics": ["' + TOPIC.encode() + b'"]}',
+        b'{"email": "kari@example.no", "topics": ["\\udfff"]}',
+        b'{"email": "kari@example.no", "topics": ["' + TOPIC.encode() + b'"], "\\ud800": 1}',
+    )
+    async with running(sqlite_url, tmp_path) as h:
+        for body in bodies:
+            answer = await h.client.post(
+                "/api/v1/subscriptions",
+                content=body,
+                headers={"content-type": "application/json"},
+            )
+            assert answer.status_code == 422, body
+            assert answer.json()["detail"][0]["loc"][0] == "body"
+        assert await h.state() == (0, 0, 0, 0, 0)
