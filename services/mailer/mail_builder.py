@@ -39,6 +39,7 @@ from services.mailer.domain.message import (
 )
 from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import shown_text
+from services.mailer.domain.text import safe_url
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
@@ -288,7 +289,9 @@ class MailBuilder:
     def _topic_page(self, slug: str) -> str | None:
         """Return where a topic's full list of changes is, for digests cut short."""
         topic = self._catalogue.topic(slug)
-        return topic.page if topic else None
+        # A publisher's page may have «ø» in its path: the mail links it encoded, and without a
+        # link (the manage page instead) when it cannot be made safe, never failing the digest.
+        return safe_url(topic.page) if topic and topic.page else None
 
     def change_view(self, change: ChangeRecord, language: str) -> ChangeView:
         """Return how a mail shows a stored change."""
