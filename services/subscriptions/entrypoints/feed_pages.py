@@ -6,6 +6,7 @@ XML is built by feedgen, a maintained Atom writer, rather than by hand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -27,6 +28,14 @@ MEDIA_TYPE: Final = "application/atom+xml; charset=utf-8"
 NEVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
 # Feed readers poll; five minutes of caching spares the database and delays no alert much.
 CACHE_CONTROL: Final = "public, max-age=300"
+# What XML 1.0 cannot hold (C0 controls but tab and line breaks, lone surrogates, U+FFFE and
+# U+FFFF): a CMS's note or a topic's text pasted from a word processor may carry it.
+_NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Return a text without the characters an XML document cannot hold."""
+    return _NOT_XML.sub("", text)
 
 
 def feed_path(slug: str) -> str:
@@ -45,11 +54,11 @@ def build_feed(
     """Return the Atom document of a topic's changes (RFC 4287), newest first."""
     feed = FeedGenerator()
     feed.id(f"{base_url}{feed_path(topic.slug)}")
-    feed.title(f"{topic.title_in(language)} – {site}")
+    feed.title(_xml_text(f"{topic.title_in(language)} – {site}"))
     if topic.description_in(language):
-        feed.subtitle(topic.description_in(language))
+        feed.subtitle(_xml_text(topic.description_in(language)))
     feed.language(language)
-    feed.author({"name": site})
+    feed.author({"name": _xml_text(site)})
     feed.link(href=f"{base_url}{feed_path(topic.slug)}?lang={language}", rel="self")
     feed.link(href=f"{base_url}/subscribe/{topic.slug}?lang={language}", rel="alternate")
     feed.generator("varsel")
@@ -57,11 +66,11 @@ def build_feed(
     for change in changes:
         entry = feed.add_entry(order="append")
         entry.id(f"urn:uuid:{change.id}")
-        entry.title(change.title)
+        entry.title(_xml_text(change.title))
         entry.updated(change.occurred_at)
         if change.url.startswith(("https://", "http://")):
-            entry.link(href=change.url, rel="alternate")
-        entry.summary(change.summary or change.title)
+            entry.link(href=_xml_text(change.url), rel="alternate")
+        entry.summary(_xml_text(change.summary or change.title))
     document: bytes = feed.atom_str(pretty=True, encoding="utf-8")
     return document
 

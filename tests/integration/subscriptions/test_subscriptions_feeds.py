@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from services.mailer.adapters import changes
+from services.mailer.adapters.tables import ChangeRecord
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 
@@ -85,6 +86,26 @@ async def test_a_topic_feed_lists_its_changes_newest_first(
         english = feedparser.parse((await h.client.get(f"{FEED}?lang=en")).content)
         assert english.feed.title == "Norway in the world – varsel"
         assert english.feed.language == "en"
+
+
+async def test_characters_xml_cannot_hold_are_left_out_of_the_feed(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # A CMS's note or a page can carry what no XML document may (U+FFFF, a vertical tab pasted
+    # from a word processor): the feed leaves them out instead of failing for everyone.
+    async with running(sqlite_url, tmp_path) as h:
+        change = await _changed(h, (TOPIC,), "Ny\x0bside \uffff\ufffe\x1b[31m", START)
+        async with h.runtime.sessions() as session, session.begin():
+            stored = await session.get(ChangeRecord, change)
+            assert stored is not None
+            stored.url = "https://www.fhi.no/side\uffff"
+        answer = await h.client.get(FEED)
+        assert answer.status_code == 200
+        parsed = feedparser.parse(answer.content)
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert parsed.entries[0].title == "Nyside [31m"
+        assert parsed.entries[0].link == "https://www.fhi.no/side"
+        _required_atom_elements(answer.content)
 
 
 async def test_an_empty_feed_is_valid_and_an_unknown_topic_is_404(
