@@ -6,15 +6,16 @@ different rows; another process takes a delivery only after its lease expired.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from operator import itemgetter
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import Delivery
-from services.mailer.domain.ledger import Claimed, DeliveryStatus, decode_reference
+from services.mailer.domain.ledger import Claimed, DeliveryStatus, Reference, decode_reference
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ async def claim_due(
                 Delivery.subscriber_id,
                 Delivery.kind,
                 Delivery.batch_key,
-                Delivery.reference,
+                # As stored: a batch's rows mostly share one reference (one change fanned out),
+                # read once per distinct text rather than once per row.
+                cast(Delivery.reference, Text),
                 Delivery.attempts,
             )
             .execution_options(synchronize_session=False)
@@ -57,11 +60,13 @@ async def claim_due(
     rows = sorted(returned, key=itemgetter(0))  # RETURNING keeps no order
     claimed: list[Claimed] = []
     unreadable: dict[int, str] = {}
+    read: dict[tuple[str, str | None], Reference | ValueError] = {}
     for delivery_id, subscriber_id, kind, batch_key, stored, attempts in rows:
-        try:
-            reference = decode_reference(kind, stored)
-        except ValueError as exc:
-            unreadable[delivery_id] = str(exc)
+        reference = read.get((kind, stored))
+        if reference is None:
+            reference = read[kind, stored] = _read(kind, stored)
+        if isinstance(reference, ValueError):
+            unreadable[delivery_id] = str(reference)
             continue
         claimed.append(
             Claimed(delivery_id, subscriber_id, batch_key, reference, attempts, lease_until)
@@ -78,3 +83,15 @@ async def claim_due(
             ],
         )
     return claimed
+
+
+def _read(kind: str, stored: str | None) -> Reference | ValueError:
+    """Return the reference a row stores as text, or the ValueError that says why not."""
+    try:
+        value = json.loads(stored) if stored is not None else {}
+    except ValueError as exc:  # not JSON: SQLite's column is plain text, which a hand can edit
+        return ValueError(f"not a {kind!r} delivery reference: {exc}")
+    try:
+        return decode_reference(kind, value)
+    except ValueError as exc:
+        return exc

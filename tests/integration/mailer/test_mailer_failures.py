@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.mailer.adapters.tables import Delivery
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
@@ -202,3 +202,36 @@ async def test_a_delivery_whose_reference_cannot_be_read_fails_and_the_rest_stil
     assert f"delivery {first.id} cannot be read" in caplog.text
     await harness.send_all()
     assert len(harness.received()) == 1, "a failed delivery is not claimed again"
+
+
+async def test_a_reference_stored_as_no_reference_fails_alone_and_the_claims_go_on(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _one_alert(harness)
+    await harness.change("Norge i verden: ny tabell")
+    await harness.change("Norge i verden: nytt kart")
+    broken, unreadable, good = await harness.deliveries("alert")
+    # Text no reference decodes from: JSON of the wrong shape, and, where the column is plain
+    # text (SQLite), no JSON at all, as a hand edit or a damaged file leaves it.
+    on_sqlite = harness.runtime.engine.dialect.name == "sqlite"
+    garbage = "{not json" if on_sqlite else "null"
+    async with harness.runtime.engine.begin() as connection:
+        for delivery_id, stored in ((broken.id, "[1, 2]"), (unreadable.id, garbage)):
+            await connection.execute(
+                text("UPDATE mail_deliveries SET reference = :stored WHERE id = :id"),
+                {"stored": stored, "id": delivery_id},
+            )
+
+    await harness.send_all()
+
+    assert len(harness.received_by(ADDRESS)) == 1, "the readable alert still goes"
+    async with harness.runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT id, status, last_error FROM mail_deliveries WHERE kind = 'alert'")
+        )
+        found = {delivery_id: (status, error) for delivery_id, status, error in rows}
+    assert found[good.id] == ("sent", None)
+    for failed in (broken.id, unreadable.id):
+        status, error = found[failed]
+        assert status == "failed" and "not a 'alert' delivery reference" in error
+        assert f"delivery {failed} cannot be read" in caplog.text
