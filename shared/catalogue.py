@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Final, Protocol
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,10 +20,19 @@ from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# A source is polled at least once a year: a longer interval is a slip of the keyboard, and one
+# past the watcher's 32-bit column or the calendar would stop every replica taking the catalogue.
+LONGEST_INTERVAL_DAYS: Final = 365
+# An absolute http(s) address, without spaces or control characters anywhere in it.
+_ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*$")
 
 
 class CatalogueError(Exception):
     """The catalogue file is missing or wrong; the message names the file, entry and problem."""
+
+
+class IntervalTooLong(ValueError):
+    """An interval past the longest a source may be polled at (LONGEST_INTERVAL_DAYS)."""
 
 
 def is_slug(value: str) -> bool:
@@ -41,7 +50,14 @@ def parse_interval(value: str | int) -> int:
         raise ValueError(f"{value!r} is not an interval; write e.g. '30s', '15m', '1h' or '1d'")
     if seconds < 1:
         raise ValueError("an interval must be at least one second")
+    if seconds > LONGEST_INTERVAL_DAYS * _UNIT_SECONDS["d"]:
+        raise IntervalTooLong(f"an interval can be at most {LONGEST_INTERVAL_DAYS} days")
     return seconds
+
+
+def is_absolute_http(value: str) -> bool:
+    """Tell whether a text is an absolute http(s) address without spaces or control characters."""
+    return _ABSOLUTE_HTTP.match(value) is not None
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
@@ -136,7 +152,7 @@ class Source(BaseModel):
     @field_validator("url")
     @classmethod
     def _absolute_http(cls, value: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", value):
+        if not is_absolute_http(value):
             raise ValueError("must be an absolute http:// or https:// URL")
         return value
 

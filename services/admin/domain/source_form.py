@@ -11,16 +11,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.catalogue import parse_interval
+from shared.catalogue import IntervalTooLong, is_absolute_http, parse_interval
 from shared.vocabulary import ReviewMode, SourceKind
-
-_ABSOLUTE_HTTP = re.compile(r"^https?://[^/\s]+\S*$")
 
 
 def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
-    if not _ABSOLUTE_HTTP.match(entry.get("url", "")):
+    if not is_absolute_http(entry.get("url", "")):
         errors["url"] = "bad_url"
     if entry.get("kind") not in set(SourceKind):
         errors["kind"] = "bad_kind"
@@ -33,6 +31,8 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
         errors["mode"] = "bad_mode"
     try:
         parse_interval(entry.get("interval", ""))
+    except IntervalTooLong:
+        errors["interval"] = "interval_too_long"
     except ValueError:
         errors["interval"] = "bad_interval"
     for pattern in entry.get("ignore", ()):

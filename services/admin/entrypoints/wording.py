@@ -108,6 +108,7 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_interval": N_(
         "Write the interval as a number and a unit, for example 30s, 15m, 1h or 1d."
     ),
+    "interval_too_long": N_("Poll the source at least once a year: at most 365d."),
     # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
     "topic_not_found": N_("No such topic people can follow."),
     "slug_missing": N_("Write the short name the sign-up page's address ends with."),

@@ -71,6 +71,9 @@ def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
         ),
         (('kind = "page"', 'kind = "video"'), "kind"),
         (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "ftp://example.no/x"'), "http"),
+        (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "https://fhi.no/\\u0000"'), "http"),
+        (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "https://fhi.no/a b"'), "http"),
+        (('interval = "15m"', 'interval = "366d"'), "at most 365 days"),
         (
             ('related = ["pa-tvers-av-sektorer"]', 'related = ["ukjent"]'),
             "related topic 'ukjent' is not declared",
@@ -120,13 +123,16 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("2s", 2), ("15m", 900), ("1h", 3600), ("1d", 86400), (30, 30)]
+    ("text", "seconds"),
+    [("2s", 2), ("15m", 900), ("1h", 3600), ("1d", 86400), (30, 30), ("365d", 365 * 86400)],
 )
 def test_intervals(text: str | int, seconds: int) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "-1s", "0s", "1w", True])
+@pytest.mark.parametrize(
+    "text", ["", "15", "m", "1.5h", "-1s", "0s", "1w", True, "366d", "99999999999999d", 10**12]
+)
 def test_bad_intervals_are_refused(text: str | int) -> None:
     with pytest.raises(ValueError):
         parse_interval(text)
