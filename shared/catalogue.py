@@ -20,11 +20,13 @@ from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# A source is polled at least once a year: a longer interval is a slip of the keyboard, and one
-# past the watcher's 32-bit column or the calendar would stop every replica taking the catalogue.
+# A source written with a unit ("400d") is polled at least once a year: more is a slip of the
+# keyboard. Seconds, as the catalogue stores them, end where the watcher's 32-bit column does;
+# past it, no replica could take the catalogue at all.
 LONGEST_INTERVAL_DAYS: Final = 365
-# An absolute http(s) address, without spaces or control characters anywhere in it.
-_ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*$")
+_LONGEST_SECONDS: Final = 2**31 - 1
+_ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s]+")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class CatalogueError(Exception):
@@ -43,21 +45,26 @@ def is_slug(value: str) -> bool:
 def parse_interval(value: str | int) -> int:
     """Turn "15m", "2s", "1h" or a number of seconds into seconds."""
     if isinstance(value, int) and not isinstance(value, bool):
-        seconds = value
+        seconds, longest = value, _LONGEST_SECONDS
     elif isinstance(value, str) and (match := _INTERVAL.match(value)):
         seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        longest = LONGEST_INTERVAL_DAYS * _UNIT_SECONDS["d"]
     else:
         raise ValueError(f"{value!r} is not an interval; write e.g. '30s', '15m', '1h' or '1d'")
     if seconds < 1:
         raise ValueError("an interval must be at least one second")
-    if seconds > LONGEST_INTERVAL_DAYS * _UNIT_SECONDS["d"]:
-        raise IntervalTooLong(f"an interval can be at most {LONGEST_INTERVAL_DAYS} days")
+    if seconds > longest:
+        written = (
+            f"{longest} seconds" if isinstance(value, int) else f"{LONGEST_INTERVAL_DAYS} days"
+        )
+        raise IntervalTooLong(f"an interval can be at most {written}")
     return seconds
 
 
 def is_absolute_http(value: str) -> bool:
-    """Tell whether a text is an absolute http(s) address without spaces or control characters."""
-    return _ABSOLUTE_HTTP.match(value) is not None
+    """Tell whether a text is an absolute http(s) address without control characters."""
+    # A NUL or line break fits no database text column (PostgreSQL refuses it) nor a request.
+    return _ABSOLUTE_HTTP.match(value) is not None and not _CONTROL.search(value)
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:

@@ -14,11 +14,14 @@ from typing import Any
 from shared.catalogue import IntervalTooLong, is_absolute_http, parse_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
+_NO_SPACES = re.compile(r"^\S*$")
+
 
 def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
-    if not is_absolute_http(entry.get("url", "")):
+    url = entry.get("url", "")
+    if not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
     if entry.get("kind") not in set(SourceKind):
         errors["kind"] = "bad_kind"

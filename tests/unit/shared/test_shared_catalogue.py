@@ -72,7 +72,6 @@ def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
         (('kind = "page"', 'kind = "video"'), "kind"),
         (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "ftp://example.no/x"'), "http"),
         (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "https://fhi.no/\\u0000"'), "http"),
-        (('url = "https://www.fhi.no/norge-i-verden/"', 'url = "https://fhi.no/a b"'), "http"),
         (('interval = "15m"', 'interval = "366d"'), "at most 365 days"),
         (
             ('related = ["pa-tvers-av-sektorer"]', 'related = ["ukjent"]'),
@@ -124,14 +123,23 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("2s", 2), ("15m", 900), ("1h", 3600), ("1d", 86400), (30, 30), ("365d", 365 * 86400)],
+    [
+        ("2s", 2),
+        ("15m", 900),
+        ("1h", 3600),
+        ("1d", 86400),
+        (30, 30),
+        ("365d", 365 * 86400),
+        # Seconds, as the catalogue stores them, may be more: a stored catalogue always loads.
+        (400 * 86400, 400 * 86400),
+    ],
 )
 def test_intervals(text: str | int, seconds: int) -> None:
     assert parse_interval(text) == seconds
 
 
 @pytest.mark.parametrize(
-    "text", ["", "15", "m", "1.5h", "-1s", "0s", "1w", True, "366d", "99999999999999d", 10**12]
+    "text", ["", "15", "m", "1.5h", "-1s", "0s", "1w", True, "366d", "99999999999999d", 2**31]
 )
 def test_bad_intervals_are_refused(text: str | int) -> None:
     with pytest.raises(ValueError):
