@@ -1,8 +1,9 @@
 """What every request passes before it reaches a route, the same for every web-facing service.
 
-From the outside in: its request id; its real client (from forwarded headers only when the peer
-is a trusted proxy); HSTS in production; the body limit. Validation errors answer with short
-excerpts, and the API documentation is served from this host.
+From the outside in: its request id; HEAD answered as GET without the body; its real client
+(from forwarded headers only when the peer is a trusted proxy); HSTS in production; the body
+limit. Validation errors answer with short excerpts, and the API documentation is served from
+this host.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from shared.settings import Settings
 from shared.web.api_docs import install_api_docs
 from shared.web.body_limit import BodyLimitMiddleware
+from shared.web.head_requests import HeadAsGetMiddleware
 from shared.web.headers import StrictTransportMiddleware
 from shared.web.request_ids import RequestIdMiddleware
 from shared.web.validation import validation_problem
@@ -42,4 +44,5 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
         # X-Forwarded-For, read from the right, that is not a trusted proxy. The server itself
         # is started with proxy_headers=False, so nothing else believes those headers.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -61,3 +61,18 @@ async def test_api_docs_come_from_this_host_under_the_pages_policy(tmp_path: Pat
         assert "SwaggerUIBundle" in (await h.client.get("/docs/start.js")).text
         assert (await h.client.get("/redoc")).status_code == 404
         assert (await h.client.get("/openapi.json")).json()["paths"]
+
+
+async def test_head_answers_as_get_does_without_a_body(tmp_path: Path) -> None:
+    # RFC 9110 requires HEAD wherever GET is answered; uptime monitors and link checkers use it
+    # and took a 405 for a site that is down.
+    async with running(sqlite(tmp_path), tmp_path) as h:
+        for path in PATHS:
+            got = await h.client.get(path)
+            head = await h.client.head(path)
+            assert head.status_code == got.status_code, path
+            assert head.content == b"", path
+            assert head.headers["content-type"] == got.headers["content-type"], path
+            assert head.headers["content-length"] == got.headers["content-length"], path
+        # Only a GET route is answered: a route that takes only POST still refuses HEAD.
+        assert (await h.client.head("/one-click/nothing")).status_code == 405
