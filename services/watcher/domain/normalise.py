@@ -75,6 +75,13 @@ def fold_text(text: str) -> str:
     return text if text.isascii() else _folded(text)
 
 
+# The Latin-1 characters that NFKC changes (superscripts, fractions, ª, º, µ, spacing
+# accents): any other Latin-1 text is its own NFKC (a test checks every pair).
+_LATIN1_NFKC_CHANGES = tuple(
+    code for code in range(0x80, 0x100) if unicodedata.normalize("NFKC", chr(code)) != chr(code)
+)
+
+
 def _folded(text: str) -> str:
     """Return non-ASCII text without invisible characters, NFKC-folded (whitespace as it is)."""
     # NFKC (not NFC) folds ligatures and fullwidth forms that PDF extraction emits; ASCII
@@ -86,7 +93,17 @@ def _folded(text: str) -> str:
     # text, whose only compatibility character is &nbsp;, pass NFKC's quick check instead of
     # being decomposed and recomposed whole (a space composes with nothing, so the result
     # is the same).
-    return unicodedata.normalize("NFKC", text.replace("\u00a0", " "))
+    text = text.replace("\u00a0", " ")
+    try:
+        latin = text.encode("latin-1")  # a copy of the characters, for Latin-1 text
+    except UnicodeEncodeError:
+        return unicodedata.normalize("NFKC", text)
+    # Latin-1 text («æøå» and no wider character) is NFKC unless it holds one of the few
+    # Latin-1 characters NFKC changes: no two others compose. Telling so costs a search per
+    # such byte, where NFKC's quick check looks every character up in the Unicode database.
+    if any(byte in latin for byte in _LATIN1_NFKC_CHANGES):
+        return unicodedata.normalize("NFKC", text)
+    return text
 
 
 # Joins the texts that normalise_texts handles in one go. NUL is never whitespace, nothing

@@ -100,6 +100,17 @@ def test_texts_normalised_together_equal_each_normalised_alone() -> None:
     assert normalise_texts(with_nul) == [_normalise_by_definition(t) for t in with_nul]
 
 
+def test_latin1_text_folds_as_nfkc_folds_it() -> None:
+    # Latin-1 text skips NFKC unless it holds a character NFKC changes: no pair of the others
+    # may compose or change either.
+    latin1 = [chr(code) for code in range(0x20, 0x100) if chr(code).isprintable()]
+    for first in latin1:
+        for second in latin1:
+            text = f"{first}{second}"
+            assert fold_text(text) == unicodedata.normalize("NFKC", text), (first, second)
+    assert fold_text("2\u00b2 \u00bd \u00e5 x") == "22 1\u20442 \u00e5 x"
+
+
 def test_only_the_plain_space_among_whitespace_is_printable() -> None:
     # What lets a printable block without double or outer spaces pass as already collapsed.
     for code in range(0x110000):
@@ -203,6 +214,26 @@ def test_texts_with_label_words_are_those_that_hold_one() -> None:
     # A word split across two texts is in neither.
     assert dates.texts_with_label_words(["Publi", "sert", "x"]) == set()
     assert dates.texts_with_label_words([]) == set()
+
+
+def _label_starts_by_definition(text: str) -> list[int]:
+    return sorted({m.start() for w in LABEL_WORDS for m in re.finditer(re.escape(w), text)})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *SAMPLES,
+        *_SPREAD,
+        "SistSist FirstFørst Publisert,Published",
+        # More of one capital than the letter search takes: the rest by the words' searches.
+        "S" * 300 + "Sist" + "S" * 5 + "Sist Oppdatert",
+        "Sist " * 400 + "Endret",
+        "Ss" * 255 + "Sist",
+    ],
+)
+def test_label_starts_are_where_each_word_is_found(text: str) -> None:
+    assert dates._label_starts(text) == _label_starts_by_definition(text)
 
 
 def test_every_label_starts_with_a_searched_word() -> None:
