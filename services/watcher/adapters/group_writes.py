@@ -66,18 +66,31 @@ class ThreadTransactions:
         """Run on ``worker`` (one thread, left running at close) or on a thread of its own."""
         self._url = url.set(drivername="sqlite+pysqlite")
         self._engine: Engine | None = None
+        self._connection: Connection | None = None
         self._lent = worker
         self._executor: ThreadPoolExecutor | None = worker
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        if self._engine is None:  # made on the worker thread, where its connection lives
+        if self._connection is None:  # made on the worker thread, where it lives
             # The same connection settings as shared.db gives the async engine's connections.
             self._engine = create_sync_engine(
                 self._url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}
             )
             event.listen(self._engine, "connect", sqlite_pragmas)
-        with self._engine.begin() as conn:
-            return work(conn)
+            # Kept between transactions: taking it from the pool and handing it back (with
+            # the pool's rollback) cost more than the BEGIN and COMMIT of a batch. One that
+            # an error invalidates is replaced by SQLAlchemy on its next use.
+            self._connection = self._engine.connect()
+        with self._connection.begin():
+            return work(self._connection)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one transaction on the worker thread."""
@@ -92,9 +105,7 @@ class ThreadTransactions:
         if self._executor is None:
             return
         executor, self._executor = self._executor, None
-        if self._engine is not None:
-            await asyncio.get_running_loop().run_in_executor(executor, self._engine.dispose)
-            self._engine = None
+        await asyncio.get_running_loop().run_in_executor(executor, self._close)
         if executor is not self._lent:
             executor.shutdown(wait=False)
 
