@@ -57,6 +57,10 @@ SAMPLES = [
     "Vi bruker informasjonskapsler (cookies). Godta alle?",
     "Vi bruker COOKIES for å måle trafikk – aksepter",
     "Artikkel om cookie-lovgivning uten verb",
+    "Vi bruker INFORMASJONSKAPSLER: godta?",
+    "Vi bruker ınformasjonskapſler, godta dem",
+    "Vi bruker inKformasjonskapsler Kapsler og kunnskap: aksepter",
+    "Kunnskap om kapasitet: vi bruker informasjon om samarbeid",
 ]
 
 
