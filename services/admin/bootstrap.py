@@ -44,6 +44,7 @@ from services.admin.entrypoints import (
 )
 from services.admin.entrypoints.access import (
     Admin,
+    FieldHoldsNull,
     FieldTooLong,
     LoginRequired,
     PageForbidden,
@@ -100,6 +101,14 @@ async def _too_long(request: Request, exc: Exception) -> Response:
     return page
 
 
+async def _holds_null(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FieldHoldsNull)
+    page: HTMLResponse = get_admin(request).render(
+        request, "forbidden.html", status_code=400, message="null_character"
+    )
+    return page
+
+
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the admin pages and API on an app, and record retention runs in the audit log."""
     csrf = CsrfGuard(runtime.settings.secret_key)
@@ -113,6 +122,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(FieldTooLong, _too_long)
+    app.add_exception_handler(FieldHoldsNull, _holds_null)
     app.include_router(sign_in.router)
     app.include_router(consent_pages.router)
     app.include_router(erasure_pages.router)

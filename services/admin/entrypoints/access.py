@@ -58,6 +58,11 @@ class FieldTooLong(Exception):
         self.text = text
 
 
+class FieldHoldsNull(Exception):
+    """A posted field holds a NUL character, which no database text column keeps (PostgreSQL
+    refuses it): the form is refused whole with a 400 that says so."""
+
+
 class PageForbidden(Exception):
     """A signed-in admin lacks the role a page needs."""
 
@@ -229,4 +234,6 @@ async def posted_form(
         limit = allowed.get(name, MAX_FIELD)
         if isinstance(value, str) and len(value) > limit:
             raise FieldTooLong(name, limit, value)
+        if isinstance(value, str) and "\x00" in value:
+            raise FieldHoldsNull(name)
     return fields

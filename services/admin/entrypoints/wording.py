@@ -20,6 +20,9 @@ MESSAGES: Final[dict[str, str]] = {
         "each failure makes the wait longer."
     ),
     "bad_form": N_("The form had expired. Please try again."),
+    "null_character": N_(
+        "A field holds a null character, which cannot be saved. Remove it and try again."
+    ),
     # Changing one's password (the length is accounts.MIN_PASSWORD).
     "password_rule": N_(
         "At least 12 characters, and hard to guess: four or more words that do not belong "

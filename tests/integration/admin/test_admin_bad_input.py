@@ -11,8 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
-from tests.integration.admin.harness import Harness, running, sign_in
+from services.admin.adapters.tables import PublisherToken
+from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
 
 HUGE = str(2**63)
 CURSORS = [
@@ -102,3 +104,21 @@ async def test_ids_past_a_64_bit_integer_are_a_400(database_url: str, tmp_path: 
             assert "not a source number" in answer.text
         snapshots = await client.get(f"/admin/sources/1/diff?from={HUGE}&to=1&lang=en")
         assert snapshots.status_code in (400, 404), snapshots.text
+
+
+async def test_a_null_character_in_a_form_is_a_400_that_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    # PostgreSQL keeps no NUL in a text column: a publisher token's name, a desk note or an
+    # erasure's reason holding one came back as a 500.
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        await signed_in(h, client)
+        page = await client.get("/admin/publishers?lang=en")
+        answer = await client.post(
+            "/admin/publishers?lang=en",
+            data={"csrf_token": csrf_token(page.text), "name": "WordPress\x00"},
+        )
+        assert answer.status_code == 400, answer.text[:300]
+        assert "null character" in answer.text
+        async with h.runtime.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(PublisherToken)) == 0
