@@ -18,7 +18,7 @@ from services.subscriptions.entrypoints.web import (
     topic_view,
     topic_views,
 )
-from services.subscriptions.entrypoints.wording import FORM_TOO_OLD, NOTICE_CHANGED
+from services.subscriptions.entrypoints.wording import FORM_NOT_VALID, FORM_TOO_OLD, NOTICE_CHANGED
 from shared.i18n.negotiation import language_of_tag
 from shared.vocabulary import Frequency
 
@@ -175,23 +175,26 @@ async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLRespon
     return web.pages.render(request, "unsubscribe.html", language, token=token)
 
 
+async def _unsubscribe_refused(
+    web: SubscriptionsWeb, request: Request, token: str, error: str
+) -> HTMLResponse:
+    """Show the unsubscribe page again with why the post was refused (400), changing nothing."""
+    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
+    if person is None:
+        return await _no_unsubscribe(web, request, token)
+    return web.pages.render(
+        request, "unsubscribe.html", person.language, token=token, status_code=400, error=error
+    )
+
+
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     """End all alerts, or end them and delete the address."""
     form = await request.form()
     if not csrf_ok(web, request, form):
-        person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
-        if person is None:
-            return await _no_unsubscribe(web, request, token)
-        return web.pages.render(
-            request,
-            "unsubscribe.html",
-            person.language,
-            token=token,
-            status_code=400,
-            error=FORM_TOO_OLD,
-        )
-    if field(form, "action") == "unsubscribe_all":
+        return await _unsubscribe_refused(web, request, token, FORM_TOO_OLD)
+    action = field(form, "action")
+    if action == "unsubscribe_all":
         ended = await handlers.unsubscribe(
             web.uow(),
             web.deps,
@@ -201,10 +204,13 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
             route=UnsubscribeRoute.LINK,
         )
         return await _ended_page(web, request, token, ended, "unsubscribed.html")
-    ended = await handlers.erase(
-        web.uow(), web.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
-    )
-    return await _ended_page(web, request, token, ended, "erased.html")
+    if action == "erase":
+        ended = await handlers.erase(
+            web.uow(), web.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
+        )
+        return await _ended_page(web, request, token, ended, "erased.html")
+    # A post that names neither button (a scanner submitting forms) must not delete anything.
+    return await _unsubscribe_refused(web, request, token, FORM_NOT_VALID)
 
 
 @router.post("/one-click/{token}")

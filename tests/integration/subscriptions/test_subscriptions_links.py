@@ -372,3 +372,22 @@ async def test_the_confirm_page_lists_what_the_button_confirms(
         person = await h.subscriber(ADDRESS)
         assert person is not None and (person.frequency, person.language) == ("weekly", "en")
         assert (await h.ledger())[-1].topics == ["helsenyheter"]
+
+
+async def test_an_unsubscribe_form_without_a_chosen_button_deletes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # The page has two buttons, the milder first; a post that names neither (a scanner that
+    # submits forms, a script's form.submit()) must not take the one that cannot be undone.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        for action in (None, "", "delete-everything"):
+            page = await h.client.get(f"/unsubscribe/{unsubscribe}")
+            data = {"csrf_token": csrf(page.text)}
+            if action is not None:
+                data["action"] = action
+            answer = await h.client.post(f"/unsubscribe/{unsubscribe}", data=data)
+            assert answer.status_code == 400, action
+            assert await h.subscriber(ADDRESS) is not None, action
+            assert await h.open_topics(ADDRESS) == {"norge-i-verden"}, action
