@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters import consent_ledger, signup_requests, subscribers
 from services.subscriptions.adapters.tables import Subscriber
-from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
+from services.subscriptions.unit_of_work import NewPerson, Stored
 from shared.driver_sql import DriverStatement, driver_connection
 from shared.outbox import append_statement, outbox_row
 from shared.web import rate_limit
@@ -49,17 +49,20 @@ def _subscriber_values() -> dict[str, Any]:
 
 
 @cache
-def _sqlite_subscriber_if_new() -> Any:
+def _sqlite_subscriber_new_or_known() -> Any:
+    """SQLite's form of ``_subscriber_new_or_known``: one statement either way (SQLite 3.35+)."""
+    email = _SUBSCRIBERS.c.email
     return (
         sqlite_insert(_SUBSCRIBERS)
         .values(_subscriber_values())
-        .on_conflict_do_nothing(index_elements=[_SUBSCRIBERS.c.email])
+        .on_conflict_do_update(
+            index_elements=[email], set_={"email": sqlite_insert(_SUBSCRIBERS).excluded.email}
+        )
         .returning(_SUBSCRIBERS.c.id)
     )
 
 
 _SQLITE_EVENT = append_statement(prefix="o_")
-_SQLITE_SUBSCRIBER_OF = select(_SUBSCRIBERS.c.id).where(_SUBSCRIBERS.c.email == bindparam("email"))
 
 
 def _subscriber_new_or_known() -> Any:
@@ -210,18 +213,15 @@ async def run_signup(engine: AsyncEngine, values: dict[str, Any]) -> Stored:
 async def _sqlite_signup(session: AsyncSession, new: NewPerson) -> Stored:
     """Store what ``insert_new`` does and count it; tell whether all of it may be kept.
 
-    A known address gets the same rows as a new one, naming the person who has it, in the same
-    transaction: a second one for it would make the answer slower, and so tell that the
-    address is known (the PostgreSQL statement does the same in one step).
+    A known address gets the same statements as a new one, its rows naming the person who has
+    it: any statement more would make the answer slower, and so tell that the address is known
+    (the PostgreSQL statement does the same in one step).
     """
-    subscriber_id = await session.scalar(_sqlite_subscriber_if_new(), _subscriber_values_of(new))
+    subscriber_id = await session.scalar(
+        _sqlite_subscriber_new_or_known(), _subscriber_values_of(new)
+    )
     event = outbox_row(new.event, prefix="o_")
-    if subscriber_id is None:
-        # The insert took SQLite's one write lock, so an erasure cannot come between it and
-        # this read; were the address gone all the same, nobody's request is stored.
-        subscriber_id = await session.scalar(_SQLITE_SUBSCRIBER_OF, {"email": new.subscriber.email})
-        if subscriber_id is None:
-            raise TryAgain("the address was erased between the insert and the read")
+    if subscriber_id != new.subscriber.id:  # known: the event names the person who has it
         event["o_payload"] = event["o_payload"].replace(str(new.subscriber.id), str(subscriber_id))
     request = signup_requests.values_of(new.request)
     request["subscriber_id"] = subscriber_id
