@@ -10,8 +10,9 @@ import json
 import logging
 from datetime import datetime
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Text, cast, or_, select, update
+from sqlalchemy import ColumnElement, LargeBinary, Text, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import Delivery
@@ -49,9 +50,7 @@ async def claim_due(
                 Delivery.subscriber_id,
                 Delivery.kind,
                 Delivery.batch_key,
-                # As stored: a batch's rows mostly share one reference (one change fanned out),
-                # read once per distinct text rather than once per row.
-                cast(Delivery.reference, Text),
+                _as_stored(session),
                 Delivery.attempts,
             )
             .execution_options(synchronize_session=False)
@@ -60,7 +59,7 @@ async def claim_due(
     rows = sorted(returned, key=itemgetter(0))  # RETURNING keeps no order
     claimed: list[Claimed] = []
     unreadable: dict[int, str] = {}
-    read: dict[tuple[str, str | None], Reference | ValueError] = {}
+    read: dict[tuple[str, str | bytes | None], Reference | ValueError] = {}
     for delivery_id, subscriber_id, kind, batch_key, stored, attempts in rows:
         reference = read.get((kind, stored))
         if reference is None:
@@ -85,12 +84,22 @@ async def claim_due(
     return claimed
 
 
-def _read(kind: str, stored: str | None) -> Reference | ValueError:
-    """Return the reference a row stores as text, or the ValueError that says why not."""
+def _as_stored(session: AsyncSession) -> ColumnElement[Any]:
+    """The reference as the row stores it: a batch's rows mostly share one (one change fanned
+    out), read once per distinct text rather than once per row. SQLite's as bytes: text that is
+    not UTF-8 would fail the whole fetch there, not its row."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(Delivery.reference, LargeBinary)
+    return cast(Delivery.reference, Text)
+
+
+def _read(kind: str, stored: str | bytes | None) -> Reference | ValueError:
+    """Return the reference a row stores, or the ValueError that says why there is none."""
     try:
-        value = json.loads(stored) if stored is not None else {}
-    except ValueError as exc:  # not JSON: SQLite's column is plain text, which a hand can edit
-        return ValueError(f"not a {kind!r} delivery reference: {exc}")
+        text = stored.decode("utf-8") if isinstance(stored, bytes) else stored
+        value = json.loads(text) if text is not None else {}
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested past reading
+        return ValueError(f"not a {kind!r} delivery reference: {type(exc).__name__}: {exc}")
     try:
         return decode_reference(kind, value)
     except ValueError as exc:

@@ -208,18 +208,22 @@ async def test_a_reference_stored_as_no_reference_fails_alone_and_the_claims_go_
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _one_alert(harness)
-    await harness.change("Norge i verden: ny tabell")
-    await harness.change("Norge i verden: nytt kart")
-    broken, unreadable, good = await harness.deliveries("alert")
-    # Text no reference decodes from: JSON of the wrong shape, and, where the column is plain
-    # text (SQLite), no JSON at all, as a hand edit or a damaged file leaves it.
-    on_sqlite = harness.runtime.engine.dialect.name == "sqlite"
-    garbage = "{not json" if on_sqlite else "null"
+    for title in ("ny tabell", "nytt kart", "ny figur"):
+        await harness.change(f"Norge i verden: {title}")
+    *damaged, good = await harness.deliveries("alert")
+    # What a hand edit or a damaged file can leave: JSON of the wrong shape, JSON nested past
+    # what a reader follows, and, where the column is plain text (SQLite), no JSON at all and
+    # bytes that are not even UTF-8.
+    nested = "[" * 5_000 + "]" * 5_000  # Python reads about a thousand levels
+    if harness.runtime.engine.dialect.name == "sqlite":
+        stored: list[str | bytes] = ["{not json", nested, b"\xff\xfe{}"]
+    else:
+        stored = ["[1, 2]", nested, "null"]
     async with harness.runtime.engine.begin() as connection:
-        for delivery_id, stored in ((broken.id, "[1, 2]"), (unreadable.id, garbage)):
+        for delivery, value in zip(damaged, stored, strict=True):
             await connection.execute(
                 text("UPDATE mail_deliveries SET reference = :stored WHERE id = :id"),
-                {"stored": stored, "id": delivery_id},
+                {"stored": value, "id": delivery.id},
             )
 
     await harness.send_all()
@@ -231,7 +235,7 @@ async def test_a_reference_stored_as_no_reference_fails_alone_and_the_claims_go_
         )
         found = {delivery_id: (status, error) for delivery_id, status, error in rows}
     assert found[good.id] == ("sent", None)
-    for failed in (broken.id, unreadable.id):
-        status, error = found[failed]
+    for delivery in damaged:
+        status, error = found[delivery.id]
         assert status == "failed" and "not a 'alert' delivery reference" in error
-        assert f"delivery {failed} cannot be read" in caplog.text
+        assert f"delivery {delivery.id} cannot be read" in caplog.text
