@@ -202,6 +202,10 @@ MESSAGES: Final[dict[str, str]] = {
     "weekly": N_("Weekly"),
     "running": N_("running"),
     "done": N_("done"),
+    # A source's health on the operations page (the watcher's Health), with why it fails.
+    "source_new": N_("not yet read"),
+    "source_ok": N_("working"),
+    "source_failing": N_("failing"),
     # Series of the consent chart (subscriptions' DAILY_SERIES) and the mail chart.
     "requested": N_("Sign-ups"),
     "confirmed": N_("Confirmations"),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.diffview import DiffLine, diff_lines
 from services.mailer.domain.periods import next_run_after
+from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.news import diff_url
 from shared.clock import FrozenClock
 from tests.integration.admin import seed
@@ -94,6 +95,37 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
                 )
             ).all()
         assert reads.count(str(source_id)) >= 4
+
+
+async def test_a_failing_source_says_why_in_the_pages_language(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # A careless address (a redirect loop, a page too large, an image) must show the operator
+    # what is wrong, not only that something is.
+    reason = "more than 5 redirects from https://example.org/loop"
+    async with running(sqlite_url, tmp_path, FrozenClock(NOW)) as h:
+        await h.user("ops", "operator")
+        async with h.runtime.sessions() as session, session.begin():
+            session.add(
+                WatchedSource(
+                    url="https://example.org/loop",
+                    kind="page",
+                    topics=[TOPIC],
+                    interval_seconds=900,
+                    status="failing",
+                    consecutive_failures=3,
+                    last_error=reason,
+                    last_checked_at=NOW,
+                )
+            )
+        async with h.client() as client:
+            await sign_in(client, "ops")
+            english = (await client.get("/admin/operations?lang=en")).text
+            bokmal = (await client.get("/admin/operations")).text
+        row = english[english.index("https://example.org/loop") :].split("</tr>")[0]
+        assert "failing" in row and reason in row
+        row = bokmal[bokmal.index("https://example.org/loop") :].split("</tr>")[0]
+        assert ">failing<" not in row and reason in row
 
 
 async def test_mail_per_day_chart_and_table(database_url: str, tmp_path: Path) -> None:
