@@ -22,6 +22,7 @@ from services.admin.entrypoints.editor_pages import (
     ignore_patterns,
     try_and_record,
 )
+from services.watcher.read_api import SourceStatus, source_statuses
 from shared.catalogue import Catalogue, CatalogueError, format_interval
 from shared.db import transaction
 from shared.vocabulary import ReviewMode, SourceKind
@@ -32,6 +33,12 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 async def _stored_catalogue(admin: AdminDep) -> Catalogue:
     async with admin.runtime.sessions() as session:
         return (await catalogue_rows.load(session)).catalogue
+
+
+async def _health(admin: AdminDep) -> dict[str, SourceStatus]:
+    """Return how the watcher last found each source, by address, so the editor sees failures."""
+    async with admin.runtime.sessions() as session:
+        return {s.url: s for s in await source_statuses(session)}
 
 
 async def _page(
@@ -65,6 +72,7 @@ async def _page(
         status_code=status,
         actor=actor.principal,
         sources=current.sources,
+        health=await _health(admin),
         topics=[(t.slug, t.title_in(language)) for t in current.topics],
         kinds=list(SourceKind),
         modes=list(ReviewMode),

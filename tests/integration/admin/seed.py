@@ -26,6 +26,22 @@ VERSIONS = (
 )
 
 
+def failing_source(
+    url: str, topics: list[str], reason: str, now: datetime | None = None
+) -> WatchedSource:
+    """Return a watched source that failed its last three polls, with the watcher's reason."""
+    return WatchedSource(
+        url=url,
+        kind="page",
+        topics=topics,
+        interval_seconds=900,
+        status="failing",
+        consecutive_failures=3,
+        last_error=reason,
+        last_checked_at=now,
+    )
+
+
 async def source_with_snapshots(
     session: AsyncSession, url: str, now: datetime, topics: list[str]
 ) -> tuple[int, list[int]]:

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.diffview import DiffLine, diff_lines
 from services.mailer.domain.periods import next_run_after
-from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.news import diff_url
 from shared.clock import FrozenClock
 from tests.integration.admin import seed
@@ -106,18 +105,7 @@ async def test_a_failing_source_says_why_in_the_pages_language(
     async with running(sqlite_url, tmp_path, FrozenClock(NOW)) as h:
         await h.user("ops", "operator")
         async with h.runtime.sessions() as session, session.begin():
-            session.add(
-                WatchedSource(
-                    url="https://example.org/loop",
-                    kind="page",
-                    topics=[TOPIC],
-                    interval_seconds=900,
-                    status="failing",
-                    consecutive_failures=3,
-                    last_error=reason,
-                    last_checked_at=NOW,
-                )
-            )
+            session.add(seed.failing_source("https://example.org/loop", [TOPIC], reason, NOW))
         async with h.client() as client:
             await sign_in(client, "ops")
             english = (await client.get("/admin/operations?lang=en")).text

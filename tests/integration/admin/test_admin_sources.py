@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
+from tests.integration.admin import seed
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
 
 KNOWN = "https://example.org/side"
@@ -139,3 +140,17 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
         forged = await client.post("/admin/sources/remove", data={"url": KNOWN})
         assert forged.status_code == 400
         assert await _sources(h) == {KNOWN: False}
+
+
+async def test_the_sources_page_tells_the_editor_a_source_fails_and_why(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # An editor who points a source at a redirect loop, an image or a huge file sees that it
+    # fails and why where the source is listed, not only an operator on another page.
+    reason = "more than 5 redirects from https://example.org/side"
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        async with h.runtime.sessions() as session, session.begin():
+            session.add(seed.failing_source(KNOWN, [TOPIC], reason))
+        page = await client.get("/admin/sources?lang=en")
+        row = page.text[page.text.index(f'<th scope="row">{KNOWN}') :].split("</tr>")[0]
+        assert "failing" in row and reason in row
