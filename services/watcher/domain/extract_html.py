@@ -275,8 +275,10 @@ def _chrome_candidates(
             )
         ):
             dropped.append(element)
-        if tag not in _KEEP and ("class" in element.attrib or "id" in element.attrib):
-            classed.append(element)
+        if tag not in _KEEP:
+            attrib = element.attrib  # a new proxy at every reading
+            if "class" in attrib or "id" in attrib:
+                classed.append(element)
     return dropped, classed
 
 

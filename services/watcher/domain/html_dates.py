@@ -51,14 +51,16 @@ def visible_text(scope: etree._Element) -> list[str]:
 
     # A recursive walk costs a fraction of the equivalent XPath's ancestor tests per node.
     def walk(element: etree._Element) -> None:
-        if element.text:
-            parts.append(element.text)
+        text = element.text  # read once: lxml builds a new string at every reading
+        if text:
+            parts.append(text)
         for child in element:
             tag = child.tag
             if isinstance(tag, str) and tag not in _HIDDEN:
                 walk(child)
-            if child.tail:
-                parts.append(child.tail)
+            tail = child.tail
+            if tail:
+                parts.append(tail)
 
     if isinstance(scope.tag, str) and scope.tag not in _HIDDEN:
         walk(scope)

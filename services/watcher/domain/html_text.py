@@ -30,6 +30,7 @@ def walk_blocks(
     """Return (text, is_heading) for every block of text under the roots, in document order."""
     out: list[tuple[str, bool]] = []
     buffer: list[str] = []
+    append = buffer.append
 
     def flush(is_heading: bool) -> None:
         text = "".join(buffer).strip()
@@ -45,19 +46,22 @@ def walk_blocks(
         if is_block:
             flush(False)
         elif tag in _BREAKS:
-            buffer.append(" ")
+            append(" ")
         elif tag in _CELLS and buffer:
-            buffer.append(" | ")
-        if element.text:
-            buffer.append(element.text)
+            append(" | ")
+        # Read once: lxml builds a new string at every reading of .text or .tail.
+        text = element.text
+        if text:
+            append(text)
         for child in element:
             visit(child)
-            if child.tail:
-                buffer.append(child.tail)
+            tail = child.tail
+            if tail:
+                append(tail)
         if is_block:
             flush(tag in heading_tags)
         elif tag in _CELLS:
-            buffer.append(" ")
+            append(" ")
 
     for root in roots:
         visit(root)
