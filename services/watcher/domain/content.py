@@ -12,6 +12,7 @@ import re
 from services.watcher.domain.extract_feed import extract_feed
 from services.watcher.domain.extract_html import extract_page
 from services.watcher.domain.extract_pdf import extract_pdf
+from services.watcher.domain.files import refuse_files
 from services.watcher.domain.model import (
     EXTRACTION,
     ChangeSummary,
@@ -71,6 +72,8 @@ def parse_content(
     except re.error as exc:
         raise ContentError(f"{kind}: invalid ignore pattern ({exc})", "bad_ignore") from exc
 
+    if kind != "pdf":
+        refuse_files(kind, body, content_type)
     if kind == "page":
         return extract_page(
             body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
 from datetime import date
 from typing import Any
@@ -145,8 +146,10 @@ async def test_an_encoding_flip_of_the_same_text_is_not_a_change(
         ("page", Route(b"<h1>Internal Server Error</h1>", status=500), "HTTP 500"),
         ("page", Route(b""), "empty body"),
         ("page", Route(b"<html><title>404 - Siden finnes ikke</title></html>"), "no extractable"),
+        ("page", Route(b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(9_000), "image/jpeg"), "JPEG"),
+        ("feed", Route(b"%PDF-1.7\n" + bytes(9_000), "application/pdf"), "a PDF file"),
     ],
-    ids=["malformed-feed", "xml-bomb", "http-500", "empty-200", "error-page"],
+    ids=["malformed-feed", "xml-bomb", "http-500", "empty-200", "error-page", "image", "pdf"],
 )
 async def test_a_broken_answer_fails_and_the_next_change_is_against_the_last_good_snapshot(
     site: ScriptedSite, harness: Harness, kind: str, route: Route, reason: str
@@ -178,6 +181,24 @@ async def test_a_broken_answer_fails_and_the_next_change_is_against_the_last_goo
         else ("revebjelle" in events[0].summary)
     )
     assert (await harness.source(source)).consecutive_failures == 0
+
+
+async def test_an_address_that_answers_a_new_image_each_poll_alerts_nobody(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # A careless source: a page address that serves an image (or a file) that changes.
+    source = None
+    for seed in range(3):
+        pixels = random.Random(seed).randbytes(30_000)
+        site.set("/bilde", Route(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR" + pixels, "image/png"))
+        source = source or await harness.add_source(site.url("/bilde"))
+        assert await poll(harness.deps, source) == "failed"
+
+    assert await harness.events() == []
+    assert await harness.snapshots(source) == []
+    row = await harness.source(source)
+    assert row.last_error is not None and "answers a PNG image" in row.last_error
+    assert row.consecutive_failures == 3
 
 
 async def test_failing_is_logged_once_at_the_threshold_and_recovery_once(

@@ -1,0 +1,115 @@
+"""A page or feed address that answers a file (an image, a PDF, an archive) reads nothing, so a
+new image or build of the file is never a change; text still reads, in any of the web's
+encodings and with the stray control characters publishers' systems write."""
+
+from __future__ import annotations
+
+import io
+import random
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from services.watcher.domain.content import ContentError, parse_content
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
+PAGE = (FIXTURES / "pages" / "fhi_norge_i_verden.html").read_bytes()
+PDF = (FIXTURES / "pdf" / "rapport_2019.pdf").read_bytes()
+
+
+def _png(seed: int) -> bytes:
+    """A small PNG image: the signature, then chunks whose lengths are big-endian (NULs)."""
+    pixels = random.Random(seed).randbytes(3 * 64 * 64)
+    header = b"\x00\x00\x00\x0dIHDR\x00\x00\x00\x40\x00\x00\x00\x40\x08\x02\x00\x00\x00"
+    return b"\x89PNG\r\n\x1a\n" + header + b"\x00\x00\x00\x00IDAT" + zlib.compress(pixels)
+
+
+def _docx() -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document>Rapport</w:document>")
+    return packed.getvalue()
+
+
+def _random_with_nul(seed: int) -> bytes:
+    """Bytes no format names, as an unknown file type has: a NUL among its first."""
+    body = random.Random(seed).randbytes(20_000)
+    return body[:100] + b"\x00" + body[101:]
+
+
+@pytest.mark.parametrize("kind", ["page", "feed"])
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (_png(1), "image/png", "a PNG image"),
+        (_png(2), "text/html; charset=utf-8", "a PNG image"),
+        (PDF, "application/pdf", "a PDF file; make the source a PDF"),
+        (PDF, "text/html", "a PDF file"),
+        (_docx(), "application/vnd.openxmlformats", "a ZIP archive"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(500), None, "a JPEG image"),
+        (b"RIFF\x00\x10\x00\x00WEBPVP8 " + bytes(500), "image/webp", "a media file"),
+        (_random_with_nul(3), "application/octet-stream", r"a file \(application/octet-stream\)"),
+        (_random_with_nul(4), "video/x-unknown", r"a file \(video/x-unknown\)"),
+    ],
+    ids=["png", "png-as-html", "pdf", "pdf-as-html", "docx", "jpeg", "webp", "octets", "video"],
+)
+def test_a_file_reads_nothing(
+    kind: str, body: bytes, content_type: str | None, reason: str
+) -> None:
+    with pytest.raises(ContentError, match=reason) as refused:
+        parse_content(kind, body, content_type=content_type)  # type: ignore[arg-type]
+    assert refused.value.reason == "unreadable"
+
+
+def test_every_new_image_at_a_page_address_stays_unreadable() -> None:
+    # What sent an alert every poll before: each new image read as a changed "page".
+    for seed in range(20):
+        with pytest.raises(ContentError, match="PNG"):
+            parse_content("page", _png(seed), content_type="image/png")
+
+
+def test_the_served_type_in_the_reason_holds_no_control_character() -> None:
+    with pytest.raises(ContentError) as refused:
+        parse_content("page", _random_with_nul(5), content_type="video/x\x1b[31m\r\nX-Evil: 1")
+    assert (
+        str(refused.value)
+        == "page: the address answers a file (video/x[31mX-Evil: 1), not a web page"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "content_type"),
+    [
+        (b"", "application/octet-stream"),  # a page served with the wrong type still reads
+        (b"\x01\x1b\x0b", "text/html"),  # stray control characters before the page
+        (b"\x00", "text/html; charset=utf-8"),  # even a NUL, served as text
+    ],
+    ids=["octet-stream", "controls", "nul-as-text"],
+)
+def test_text_with_a_wrong_type_or_stray_controls_still_reads(
+    prefix: bytes, content_type: str
+) -> None:
+    content = parse_content("page", prefix + PAGE, content_type=content_type)
+    assert content.blocks
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le", "utf-8-sig", "iso-2022-jp", "windows-1252"]
+)
+def test_a_page_in_any_of_the_webs_encodings_still_reads(encoding: str) -> None:
+    text = (
+        f'<!doctype html><html lang="nb"><head><meta charset="{encoding}"><title>Rapport</title>'
+        "</head><body><main><article><h1>Årsrapport 2025</h1><p>Folkehelseinstituttet har "
+        "publisert en ny rapport om helsetilstanden i Norge, med tall for alle fylker.</p>"
+        "</article></main></body></html>"
+    )
+    if encoding == "iso-2022-jp":
+        text = text.replace("Årsrapport", "年次報告").replace("Folkehelseinstituttet", "研究所")
+    body = text.encode(encoding)
+    if encoding == "utf-16-le":
+        body = b"\xff\xfe" + body  # as servers send it: with its byte order mark
+    # Served as a file type too: UTF-16's NULs do not make it one.
+    content = parse_content("page", body, content_type="application/octet-stream")
+    assert any("helsetilstanden" in block for block in content.blocks)
