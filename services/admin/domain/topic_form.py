@@ -42,9 +42,12 @@ class TopicForm:
     related: tuple[str, ...] = ()
 
 
-def _has_control_characters(text: str) -> bool:
-    # A title or section is one line; a forged post could carry line breaks or escapes.
-    return any(unicodedata.category(c) == "Cc" for c in text)
+def _has_control_characters(text: str, *, allowed: str = "") -> bool:
+    # A title or section is one line; a forged post could carry line breaks or escapes. A
+    # description keeps its line breaks and tabs, but a NUL or another control character pasted
+    # from a word processor would end up in the public pages and feeds, where HTML and XML
+    # cannot hold it.
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
 def _texts(
@@ -61,6 +64,8 @@ def _texts(
             errors[key] = f"{name}_too_long"
         elif name != "description" and _has_control_characters(text):
             errors[key] = "one_line"
+        elif name == "description" and _has_control_characters(text, allowed="\r\n\t"):
+            errors[key] = "description_controls"
     # The other languages fall back to bokmål, so bokmål must be there whenever any is.
     if "nb" not in texts and (required or texts):
         errors.setdefault(text_field(name, "nb"), f"{name}_nb_missing")
@@ -99,7 +104,11 @@ def read_topic_form(
         entry["description"] = description
     page = fields.get("page", "").strip()
     if page:
-        if len(page) > PAGE_LENGTH or not _ABSOLUTE_HTTP.match(page):
+        if (
+            len(page) > PAGE_LENGTH
+            or not _ABSOLUTE_HTTP.match(page)
+            or _has_control_characters(page)
+        ):
             errors["page"] = "bad_url"
         entry["page"] = page
     chosen = tuple(dict.fromkeys(r for r in related if r))

@@ -133,6 +133,9 @@ MESSAGES: Final[dict[str, str]] = {
     "section_too_long": N_("A section may be at most 200 characters."),
     "description_too_long": N_("A description may be at most 500 characters."),
     "one_line": N_("Write this on one line, without control characters."),
+    "description_controls": N_(
+        "Write the description without control characters; line breaks are fine."
+    ),
     "related_unknown": N_("Choose related topics from the list; a topic is not related to itself."),
     "editors_unknown": N_(
         "Name only editor or operator accounts, by their user names, apart by commas."

@@ -142,3 +142,26 @@ def test_editors_are_read_from_names_apart_by_commas_or_spaces() -> None:
 def test_an_editor_who_is_no_editor_or_operator_account_is_refused() -> None:
     assert _read({"editors": "kari, revisor"}).errors == {"editors": "editors_unknown"}
     assert _read({"editors": "kari " * 300}).errors == {"editors": "editors_unknown"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"description_nb": "Om\r\nto linjer\tog en tabulator"}, {}),
+        ({"description_nb": "Fra Word\x0b med vertikal tabulator"}, {"description_nb": "x"}),
+        ({"description_en": "NUL\x00"}, {"description_en": "x", "description_nb": "nb"}),
+        ({"page": "https://www.fhi.no/side\x00"}, {"page": "bad_url"}),
+        ({"page": "https://www.fhi.no/side\x7f"}, {"page": "bad_url"}),
+        ({"title_nn": "To\nlinjer"}, {"title_nn": "one_line"}),
+    ],
+    ids=["line-breaks", "vertical-tab", "nul", "page-nul", "page-del", "title-break"],
+)
+def test_a_control_character_is_refused_beside_its_field(
+    fields: dict[str, str], errors: dict[str, str]
+) -> None:
+    # The public pages and feeds show these texts: HTML and XML cannot hold such characters.
+    expected = {
+        key: {"x": "description_controls", "nb": "description_nb_missing"}.get(value, value)
+        for key, value in errors.items()
+    }
+    assert _read(fields).errors == expected
