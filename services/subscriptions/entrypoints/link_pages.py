@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from services.subscriptions import handlers
+from services.subscriptions.domain.model import Preferences
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
@@ -18,7 +19,12 @@ from services.subscriptions.entrypoints.web import (
     topic_view,
     topic_views,
 )
-from services.subscriptions.entrypoints.wording import FORM_NOT_VALID, FORM_TOO_OLD, NOTICE_CHANGED
+from services.subscriptions.entrypoints.wording import (
+    CHOOSE_FREQUENCY,
+    FORM_NOT_VALID,
+    FORM_TOO_OLD,
+    NOTICE_CHANGED,
+)
 from shared.i18n.negotiation import language_of_tag
 from shared.vocabulary import Frequency
 
@@ -90,17 +96,31 @@ async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
     person = await handlers.preferences(web.uow(), web.deps, token)
     if person is None:
         return invalid_link(web, request, language_of(request))
+    return _manage(web, request, token, person, current=list(person.topics))
+
+
+def _manage(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    person: Preferences,
+    *,
+    current: list[str],
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render the manage page: the person's frequency, the topics ticked, and any errors."""
     language = chosen_language(request, person.language)
     return web.pages.render(
         request,
         "manage.html",
         language,
+        status_code=400 if errors else 200,
         token=token,
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
-        current=list(person.topics),
+        current=current,
         frequency=person.frequency,
-        saved=request.query_params.get("saved") == "1",
-        errors={},
+        saved=request.query_params.get("saved") == "1" and not errors,
+        errors=errors or {},
     )
 
 
@@ -129,12 +149,18 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
         return await _ended_page(web, request, token, ended, "unsubscribed.html")
+    topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
+    frequency = Frequency.parse(field(form, "frequency"))
+    if frequency is None:
+        # Only a forged or broken post names no rhythm the page offers: nothing is saved, and
+        # the person's own stays, rather than one they never chose.
+        person = await handlers.preferences(web.uow(), web.deps, token)
+        if person is None:
+            return invalid_link(web, request, language_of(request))
+        errors = {"frequency": CHOOSE_FREQUENCY}
+        return _manage(web, request, token, person, current=topics, errors=errors)
     saved = await handlers.update_preferences(
-        web.uow(),
-        web.deps,
-        token,
-        topics=[v for v in form.getlist("topics") if isinstance(v, str)][:100],
-        frequency=Frequency.parse(field(form, "frequency")) or Frequency.IMMEDIATE,
+        web.uow(), web.deps, token, topics=topics, frequency=frequency
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))

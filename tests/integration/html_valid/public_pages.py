@@ -29,6 +29,7 @@ PUBLIC_PAGES = [
     "confirm",
     "confirmed",
     "manage",
+    "manage with errors",
     "saved",
     "unsubscribe",
     "unsubscribed",
@@ -80,7 +81,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["confirmed"] = done.text
         manage = await h.link_token(ADDRESS, "manage")
         pages["manage"] = (await c.get(f"/manage/{manage}")).text
-        choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "daily"}
+        choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "hourly"}
+        pages["manage with errors"] = (await c.post(f"/manage/{manage}", data=choice)).text
+        choice["frequency"] = "daily"
         saved = await c.post(f"/manage/{manage}", data=choice, follow_redirects=True)
         pages["saved"] = saved.text
         unsubscribe = await h.link_token(ADDRESS, "unsubscribe")

@@ -4,6 +4,7 @@ The forms' languages are in test_subscriptions_form_languages.py."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -258,6 +259,30 @@ async def test_frequency_must_be_offered(sqlite_url: str, tmp_path: Path) -> Non
             assert answer.status_code == 400
             assert "Velg hvor ofte du vil få varsler." in answer.text
         assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_a_manage_form_without_an_offered_frequency_saves_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, frequency="weekly")
+        manage = await h.link_token(ADDRESS, "manage")
+        page = await h.client.get(f"/manage/{manage}")
+        for frequency in (None, "", "hourly"):
+            data = {**hidden_fields(page.text), "action": "save", "topics": [TOPIC, RELATED[0]]}
+            if frequency is not None:
+                data["frequency"] = frequency
+            answer = await h.client.post(f"/manage/{manage}", data=data)
+            # Re-shown with the reason beside the question, the topics as ticked; nothing saved,
+            # rather than the person moved to immediate alerts they never chose.
+            assert answer.status_code == 400
+            shown = html.unescape(answer.text)
+            assert "Velg hvor ofte du vil få varsler." in shown
+            assert f'id="topic-{RELATED[0]}" name="topics" value="{RELATED[0]}" checked' in shown
+            assert 'value="weekly" checked' in shown
+            person = await h.subscriber(ADDRESS)
+            assert person is not None and person.frequency == "weekly"
+            assert await h.open_topics(ADDRESS) == {TOPIC}
 
 
 async def _answers(h: Harness, client: httpx.AsyncClient, address: str) -> tuple[str, str]:
