@@ -56,8 +56,28 @@ def _shortened(problem: dict[str, Any]) -> dict[str, Any]:
     return short
 
 
+NOT_JSON: Final = "Send the body as JSON, with the header Content-Type: application/json."
+
+
+def _declares_json(request: Request) -> bool:
+    essence = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return essence == "application/json" or (
+        essence.startswith("application/") and essence.endswith("+json")
+    )
+
+
 async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
-    """Answer a request that failed validation: 422, each problem with a short excerpt."""
+    """Answer a request that failed validation: 422, each problem with a short excerpt; 415
+    when a JSON body came without saying it is JSON.
+
+    FastAPI reads a body as JSON only when its type says so (a cross-site form or an untyped
+    fetch cannot, without a CORS preflight varsel never allows), and otherwise reports the whole
+    body as "not a valid dictionary", which does not tell the caller what to change.
+    """
     assert isinstance(exc, RequestValidationError)
-    problems = [_shortened(problem) for problem in jsonable_encoder(exc.errors())]
+    errors = exc.errors()
+    whole_body = any(tuple(problem.get("loc", ())) == ("body",) for problem in errors)
+    if whole_body and not _declares_json(request):
+        return JSONResponse({"detail": NOT_JSON}, status_code=415)
+    problems = [_shortened(problem) for problem in jsonable_encoder(errors)]
     return JSONResponse({"detail": problems}, status_code=422)

@@ -109,7 +109,7 @@ async def test_json_bad_input_gets_a_clear_detail(sqlite_url: str, tmp_path: Pat
         as_form = await h.client.post(
             "/api/v1/subscriptions", data={"email": ADDRESS, "topics": TOPIC}
         )
-        assert as_form.status_code == 422  # a form post (CSRF-able) is not accepted as JSON
+        assert as_form.status_code == 415  # a form post (CSRF-able) is not accepted as JSON
         broken = await h.client.post(
             "/api/v1/subscriptions",
             content=b"{not json",
@@ -237,3 +237,25 @@ async def test_a_lone_surrogate_in_a_json_body_is_a_422(sqlite_url: str, tmp_pat
             assert answer.status_code == 422, body
             assert answer.json()["detail"][0]["loc"][0] == "body"
         assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_a_body_a_cross_site_page_can_send_is_refused(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # A page on another site can POST here without a CORS preflight only with a "simple"
+    # content type (a form's, text/plain) or none at all (fetch with an untyped Blob, no-cors):
+    # none of those is JSON, so none may sign anyone up from a visitor's browser.
+    body = b'{"email": "kari.nordmann@example.no", "topics": ["%s"], "frequency": "daily"}' % (
+        TOPIC.encode()
+    )
+    async with running(sqlite_url, tmp_path) as h:
+        for content_type in (None, "text/plain", "text/plain;charset=UTF-8"):
+            headers = {"Content-Type": content_type} if content_type else {}
+            answer = await h.client.post("/api/v1/subscriptions", content=body, headers=headers)
+            assert answer.status_code == 415, (content_type, answer.status_code)
+            assert "application/json" in answer.json()["detail"]
+        assert await h.count(Subscriber) == 0
+        sent = await h.client.post(
+            "/api/v1/subscriptions", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert sent.status_code == 202
