@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import create_engine, session_factory
@@ -33,6 +34,11 @@ def command_actor() -> str:
         return f"cli:{getpass.getuser()}"[:100]
     except OSError:
         return "cli"
+
+
+def database_problem(exc: DBAPIError) -> str:
+    """Return the driver's first line of a database error, without the statement."""
+    return str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
 
 
 def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -17,6 +17,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.db import create_engine
+
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -46,6 +48,19 @@ async def upgrade_async(url: str) -> None:
 def head_revision() -> str | None:
     """Return the newest migration's revision id."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def migrated_revision(url: str) -> str | None:
+    """Return the revision a database is at, None if never migrated (blocking)."""
+
+    async def read() -> str | None:
+        engine = create_engine(url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
+from alembic.util import CommandError
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from services.admin.entrypoints.catalogue_cli import catalogue_cli
 from services.admin.entrypoints.cli import admin_cli
@@ -17,14 +20,54 @@ from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared import event_loop
 from shared.catalogue import CatalogueError, load_catalogue
+from shared.commands import database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder
-from shared.schema import upgrade
+from shared.schema import migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError
 
+
+def _explain(exc: Exception) -> str | None:
+    """Say in one line why a command could not use the database or the data folder."""
+    if isinstance(exc, DBAPIError):
+        # The driver's first line says what is wrong (no such table, unknown role); the
+        # statement and its traceback help nobody at the terminal.
+        return (
+            f"cannot use the database ({database_problem(exc)}); check VARSEL_DATABASE_URL, "
+            "and run `varsel migrate` if the database is new"
+        )
+    if isinstance(exc, CommandError):
+        return (
+            f"cannot migrate the database: {str(exc).splitlines()[0][:200]} "
+            "(a database a newer release migrated is not taken back by an older one)"
+        )
+    if isinstance(exc, OSError):
+        # A data folder that is a file or cannot be written, a database server that refuses
+        # the connection: the system's words and the path say it.
+        problem = exc.strerror or str(exc)
+        if exc.filename:
+            return f"cannot use {exc.filename}: {problem}"
+        return f"{problem}; is the server VARSEL_DATABASE_URL names reachable?"
+    return None
+
+
+class _Commands(TyperGroup):
+    """Every command: a database that cannot be used ends it in one line an operator acts on."""
+
+    # Any: Typer's group takes its own vendored click's Context, which it does not export.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (DBAPIError, CommandError, OSError) as exc:
+            typer.echo(f"varsel: {_explain(exc)}", err=True)
+            raise typer.Exit(1) from exc
+
+
 app = typer.Typer(
-    help="varsel: email alerts when public pages, feeds and reports change.", no_args_is_help=True
+    cls=_Commands,
+    help="varsel: email alerts when public pages, feeds and reports change.",
+    no_args_is_help=True,
 )
 log = logging.getLogger("varsel")
 # The consent ledger's retention belongs to the subscriptions service; operators find it among
@@ -107,6 +150,14 @@ def run(
         raise typer.Exit(2)
     if migrate_first:
         _migrate(settings)
+    elif migrated_revision(settings.resolved_database_url) is None:
+        # Started on a database never migrated, every service would fail its first query.
+        typer.echo(
+            "varsel: the database is not migrated: run `varsel migrate` first "
+            "(or `varsel run --migrate`)",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         runtime = build_runtime(settings)
     except CatalogueError as exc:

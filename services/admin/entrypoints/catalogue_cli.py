@@ -15,7 +15,13 @@ from services.admin.adapters import catalogue_rows
 from services.admin.domain.catalogue_plan import Plan, describe
 from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
 from shared.clock import SystemClock
-from shared.commands import Quiet, command_actor, command_settings, in_transaction
+from shared.commands import (
+    Quiet,
+    command_actor,
+    command_settings,
+    database_problem,
+    in_transaction,
+)
 from shared.progress import progress
 from shared.settings import Settings
 
@@ -31,9 +37,9 @@ def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]
     try:
         return in_transaction(settings, work)
     except DBAPIError as exc:
-        reason = str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__
         typer.echo(
-            f"varsel: cannot use the database ({reason}); is it migrated (`varsel migrate`)?\n"
+            f"varsel: cannot use the database ({database_problem(exc)}); "
+            "is it migrated (`varsel migrate`)?\n"
             "varsel: nothing was changed",
             err=True,
         )

@@ -1,0 +1,67 @@
+"""Every `varsel` command given a database it cannot use says why in one line and exits non-zero."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.support.databases import migrated_sqlite
+from varsel.cli import app
+
+NEVER_MIGRATED = (
+    ["admin", "list-users"],
+    ["admin", "export-ledger"],
+    ["admin", "erase", "kari@example.no", "--reason", "asked by letter"],
+    ["admin", "publishers", "list"],
+    ["run", "--port", "1"],
+)
+
+
+def _said_in_one_line(result: object, *words: str) -> None:
+    output = getattr(result, "output", "")
+    assert getattr(result, "exit_code", 0) == 1, output
+    assert "Traceback" not in output and len(output.strip().splitlines()) == 1, output
+    assert all(word in output for word in words), output
+
+
+@pytest.mark.parametrize("argv", NEVER_MIGRATED, ids=lambda argv: " ".join(argv[:2]))
+def test_a_database_never_migrated_says_to_migrate(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(app, argv)
+    _said_in_one_line(result, "varsel migrate")
+    assert "kari@example.no" not in result.output
+
+
+def test_a_database_a_newer_release_migrated_is_refused_by_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    _said_in_one_line(CliRunner().invoke(app, ["migrate"]), "cannot migrate", "'9999'")
+
+
+def test_a_data_folder_that_is_a_file_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "var").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    for argv in (["migrate"], ["admin", "list-users"]):
+        _said_in_one_line(CliRunner().invoke(app, argv), str(tmp_path / "var"), "Not a directory")
+
+
+def test_a_database_server_that_refuses_says_so_without_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Port 9 (discard) on loopback: nothing listens there on a test machine.
+    url = "postgresql+asyncpg://varsel:hunter2-secret@127.0.0.1:9/varsel"
+    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    result = CliRunner().invoke(app, ["migrate"])
+    _said_in_one_line(result, "VARSEL_DATABASE_URL")
+    assert "hunter2" not in result.output
