@@ -165,6 +165,18 @@ class Settings(BaseSettings):
         # An interval written as the catalogue writes one; the bounds are checked after.
         return parse_interval(value) if isinstance(value, str) and not value.isdigit() else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_has_a_driver_varsel_uses(cls, value: str) -> str:
+        # Only these two drivers are installed; any other URL failed at the first query with a
+        # traceback. The message never repeats the URL: it may hold the database's password.
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must be sqlite+aiosqlite:///path/to/varsel.db or "
+                "postgresql+asyncpg://user:password@host:5432/database (or empty: var/varsel.db)"
+            )
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_absolute(cls, value: str) -> str:

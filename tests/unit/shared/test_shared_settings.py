@@ -160,3 +160,20 @@ def test_the_bounce_intake_is_off_unless_configured() -> None:
         None,
         "",
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["varsel.db", "postgresql://varsel:hunter2@db/varsel", "mysql://varsel:hunter2@db/varsel"],
+)
+def test_a_database_url_without_a_driver_varsel_uses_is_refused_without_echoing_it(
+    url: str,
+) -> None:
+    with pytest.raises(ValidationError, match="postgresql\\+asyncpg://") as refused:
+        Settings(database_url=url)
+    assert "hunter2" not in str(refused.value.errors(include_input=False))
+
+
+def test_the_two_database_drivers_are_accepted() -> None:
+    for url in ("sqlite+aiosqlite:///var/varsel.db", "postgresql+asyncpg://varsel@db/varsel"):
+        assert Settings(database_url=url).resolved_database_url == url
