@@ -111,8 +111,18 @@ async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApprov
             "mailer: change %s is %s, not approved; nobody alerted", event.change_id, change.status
         )
         return
+    # A topic may have ended while its change waited: its followers had their last mail, and
+    # an alert about it after that would be a mail they were told would not come.
+    _, catalogue = await admin.current_catalogue(session)
+    ended = {topic.slug for topic in catalogue.ended}
+    topics = [slug for slug in event.topics if slug not in ended]
     now = deps.clock.now()
-    await fan_out(session, event.change_id, event.topics, now)
+    if topics:
+        await fan_out(session, event.change_id, topics, now)
+    else:
+        log.info(
+            "mailer: approved change %s: its topics have ended; nobody alerted", event.change_id
+        )
     await reviews.mark_fanned_out(session, event.change_id, now)
 
 

@@ -20,6 +20,7 @@ from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.subscriptions import bootstrap as subscriptions
+from shared.catalogue import load_catalogue
 from shared.events import ContentChanged
 from shared.outbox import record
 from shared.runtime import build_runtime
@@ -27,6 +28,7 @@ from shared.settings import Settings
 from shared.vocabulary import ReviewMode
 from tests.integration.admin.harness import (
     CATALOGUE,
+    OTHER,
     TOPIC,
     Harness,
     csrf_token,
@@ -283,3 +285,55 @@ async def test_an_auditor_cannot_see_or_decide_and_an_editor_cannot_read_consent
             assert "Waiting for review" in still.text
         denied = await _audit(h, "access_denied")
         assert {e.actor for e in denied} == {"aud", "ed"}
+
+
+ENDED = f"""
+[[topics]]
+slug = "{TOPIC}"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+retired = true
+
+[[topics]]
+slug = "{OTHER}"
+title = {{ nb = "Helsenyheter", en = "Health news" }}
+
+[[sources]]
+url = "{SOURCE}"
+kind = "page"
+topics = ["{OTHER}"]
+interval = "15m"
+mode = "review"
+"""
+
+
+async def test_a_change_approved_after_its_topic_ended_alerts_none_of_its_former_followers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with desk_running(sqlite_url, tmp_path) as h:
+        await h.user("ed", "editor")
+        await h.sign_up(PERSON, frequency="immediate")
+        await h.confirm(PERSON)
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            await _to_review(h, client)
+            change_id = await _detected(h)
+            ended = tmp_path / "ended.toml"
+            ended.write_text(ENDED, encoding="utf-8")
+            async with h.runtime.sessions() as session, session.begin():
+                await commands.apply(
+                    session,
+                    load_catalogue(ended),
+                    actor="ed",
+                    client="test",
+                    origin="cli",
+                    now=h.runtime.clock.now(),
+                )
+            await _relay(h)  # the topic's followers get its last mail
+            approved = await _decide(client, change_id, "approve", "Kom etter slutten.")
+            assert approved.status_code == 303, approved.text
+            await _relay(h)
+            shown = await client.get(f"/admin/desk/{change_id}?lang=en")
+            assert "Approved and sent" in shown.text
+        async with h.runtime.sessions() as session:
+            kinds = set((await session.scalars(select(Delivery.kind))).all())
+        assert "topic_ended" in kinds and "alert" not in kinds, kinds
