@@ -8,6 +8,7 @@ sent here, since they bypass the subscribers' ledger (see ``source_status_change
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,9 +114,7 @@ async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApprov
         return
     # A topic may have ended while its change waited: its followers had their last mail, and
     # an alert about it after that would be a mail they were told would not come.
-    _, catalogue = await admin.current_catalogue(session)
-    ended = {topic.slug for topic in catalogue.ended}
-    topics = [slug for slug in event.topics if slug not in ended]
+    topics = await _still_followed(session, event.topics)
     now = deps.clock.now()
     if topics:
         await fan_out(session, event.change_id, topics, now)
@@ -124,6 +123,13 @@ async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApprov
             "mailer: approved change %s: its topics have ended; nobody alerted", event.change_id
         )
     await reviews.mark_fanned_out(session, event.change_id, now)
+
+
+async def _still_followed(session: AsyncSession, topics: Iterable[str]) -> list[str]:
+    """Return the topics the stored catalogue has not ended, in order."""
+    _, catalogue = await admin.current_catalogue(session)
+    ended = {topic.slug for topic in catalogue.ended}
+    return [slug for slug in topics if slug not in ended]
 
 
 async def catalogue_changed(session: AsyncSession, deps: Deps, event: CatalogueChanged) -> None:
@@ -149,9 +155,8 @@ async def page_removed(session: AsyncSession, deps: Deps, event: PageRemoved) ->
     batch = Batch.page_removed(event)
     now = deps.clock.now()
     total = 0
-    async for recipients in read_api.stream_recipients(
-        session, event.topics, batch_size=FANOUT_BATCH
-    ):
+    topics = await _still_followed(session, event.topics)  # an ended topic's last mail was sent
+    async for recipients in read_api.stream_recipients(session, topics, batch_size=FANOUT_BATCH):
         # One row per person however many of the topics they follow; the ledger's key keeps
         # it to one mail per person however often the event is delivered.
         await deliveries.queue_new(session, [r.subscriber_id for r in recipients], batch, now)
@@ -169,12 +174,16 @@ async def bulletin_published(session: AsyncSession, deps: Deps, event: BulletinP
     if not await bulletins.store(session, event):
         log.info("mailer: bulletin %s was already taken in", event.bulletin_id)
         return
+    # A topic may have ended since the editor's page listed it (each process reads the
+    # catalogue in its own time): its followers had their last mail, which said no more come.
+    topics = await _still_followed(session, event.topics)
+    if not topics:
+        log.info("mailer: bulletin %s: its topics have ended; nobody gets it", event.bulletin_id)
+        return
     now = deps.clock.now()
     batch = Batch.bulletin(event.bulletin_id)
     total = 0
-    async for recipients in read_api.stream_recipients(
-        session, event.topics, batch_size=FANOUT_BATCH
-    ):
+    async for recipients in read_api.stream_recipients(session, topics, batch_size=FANOUT_BATCH):
         now_ids, owed = [], []
         for recipient in recipients:
             if route_for(recipient.frequency, urgent=event.urgent) is BulletinRoute.NOW:

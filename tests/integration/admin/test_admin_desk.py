@@ -20,7 +20,6 @@ from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.subscriptions import bootstrap as subscriptions
-from shared.catalogue import load_catalogue
 from shared.events import ContentChanged
 from shared.outbox import record
 from shared.runtime import build_runtime
@@ -34,6 +33,7 @@ from tests.integration.admin.harness import (
     csrf_token,
     sign_in,
 )
+from tests.support.catalogues import apply_file
 from varsel.app import create_app
 
 SOURCE = "https://example.org/side"  # the harness catalogue's one source
@@ -319,15 +319,7 @@ async def test_a_change_approved_after_its_topic_ended_alerts_none_of_its_former
             change_id = await _detected(h)
             ended = tmp_path / "ended.toml"
             ended.write_text(ENDED, encoding="utf-8")
-            async with h.runtime.sessions() as session, session.begin():
-                await commands.apply(
-                    session,
-                    load_catalogue(ended),
-                    actor="ed",
-                    client="test",
-                    origin="cli",
-                    now=h.runtime.clock.now(),
-                )
+            await apply_file(h.runtime, ended, actor="ed")
             await _relay(h)  # the topic's followers get its last mail
             approved = await _decide(client, change_id, "approve", "Kom etter slutten.")
             assert approved.status_code == 303, approved.text

@@ -23,7 +23,7 @@ from services.subscriptions.domain.model import Frequency, SignupForm
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.subscriptions.entrypoints import consumers
 from shared.clock import FrozenClock
-from shared.events import BulletinPublished, ContentChanged
+from shared.events import BulletinPublished, ContentChanged, Event
 from shared.outbox import record
 from shared.runtime import Runtime, build_runtime
 from shared.settings import Settings
@@ -223,6 +223,12 @@ class Harness:
             occurred_at=self.clock.now(),
             **fields,
         )
+
+    async def publish(self, event: Event) -> None:
+        """Record an event as its service would (through the outbox) and deliver it."""
+        async with self.runtime.sessions() as session, session.begin():
+            await record(session, event)
+        await self.relay()
 
     async def change(
         self, title: str, topics: Iterable[str] = ("norge-i-verden",), **fields: Any

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from services.admin import handlers as admin_handlers
 from services.mailer import handlers as mailer_handlers
 from services.mailer.adapters import bulletins
 from services.mailer.retention import purge_deliveries
-from shared.events import BulletinTestRequested
+from shared.events import BulletinTestRequested, PageRemoved
 from shared.outbox import record
-from tests.integration.mailer.harness import Harness
+from tests.integration.mailer.harness import CATALOGUE, Harness, write_catalogue
+from tests.support.catalogues import apply_file
 from tests.support.smtp import Received
 
 BOTH = ("norge-i-verden", "vaksiner")
@@ -184,3 +186,47 @@ async def test_retention_deletes_old_bulletins_no_digest_still_owes(harness: Har
         left = await bulletins.by_id(session, {sent.bulletin_id, owed.bulletin_id})
     assert removed["bulletins"] == 1
     assert set(left) == {owed.bulletin_id}  # still owed to a digest
+
+
+async def _end_topic(harness: Harness, tmp_path: Path, slug: str) -> None:
+    """Store the catalogue, then the same with ``slug`` ended, as an editor does."""
+    whole = write_catalogue(tmp_path)
+    ended = tmp_path / "ended.toml"
+    marker = f'slug = "{slug}"\n'
+    text = CATALOGUE.replace(marker, marker + "retired = true\n")
+    # Its sources move to the topic that goes on, as the catalogue requires.
+    text = text.replace(f'topics = ["{slug}"]', 'topics = ["vaksiner"]')
+    ended.write_text(text, encoding="utf-8")
+    for path in (whole, ended):
+        await apply_file(harness.runtime, path, actor="rita")
+    await harness.relay()
+
+
+async def test_a_bulletin_or_removal_notice_skips_the_followers_of_an_ended_topic(
+    harness: Harness, tmp_path: Path
+) -> None:
+    # The editor's page listed the topic before it ended (each process reads the catalogue in
+    # its own time): its followers had its last mail, which said no more would come.
+    await harness.subscribe("ended@example.org", frequency="immediate")
+    await harness.subscribe("other@example.org", topics=("vaksiner",), frequency="immediate")
+    await harness.seeded()
+    await _end_topic(harness, tmp_path, "norge-i-verden")
+    await harness.send_all()
+    last_mail = subjects(harness, "ended@example.org")
+    assert len(last_mail) == 1
+
+    await harness.bulletin("Stengt i dag", topics=BOTH, urgent=True)
+    await harness.bulletin("Bare det som er slutt", urgent=True)
+    await harness.publish(
+        PageRemoved(
+            source_id=1,
+            source_url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
+            title="Norge i verden",
+            topics=("norge-i-verden",),
+            missing_since=harness.clock.now(),
+        )
+    )
+    await harness.send_all()
+
+    assert subjects(harness, "ended@example.org") == last_mail, "nothing after the last mail"
+    assert subjects(harness, "other@example.org") == ["Stengt i dag"]

@@ -1,0 +1,23 @@
+"""Storing a catalogue file as an operator's ``varsel catalogue apply`` does, for tests that end
+topics or change sources mid-way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.admin import catalogue
+from shared.catalogue import load_catalogue
+from shared.runtime import Runtime
+
+
+async def apply_file(runtime: Runtime, path: Path, *, actor: str) -> None:
+    """Store the catalogue in ``path`` as ``actor`` did from the command line, and commit."""
+    async with runtime.sessions() as session, session.begin():
+        await catalogue.apply(
+            session,
+            load_catalogue(path),
+            actor=actor,
+            client="test",
+            origin="cli",
+            now=runtime.clock.now(),
+        )
