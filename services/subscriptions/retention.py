@@ -12,6 +12,8 @@ from services.subscriptions.adapters import consent_ledger, subscribers, subscri
 from services.subscriptions.adapters.unit_of_work import ConsumerUnitOfWork
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.handlers.organisation import erase_lapsed
+from shared import outbox
+from shared.events import SubscriberErased
 from shared.progress import Silent, Tracker
 from shared.web import rate_limit
 
@@ -25,10 +27,14 @@ async def purge_expired(session: AsyncSession, deps: Deps, now: datetime) -> dic
     lapsed = await subscriptions.lapsed(
         session, now - timedelta(days=settings.inactive_retention_days)
     )
+    unconfirmed = await subscribers.purge_unconfirmed(
+        session, now - timedelta(days=settings.unconfirmed_retention_days)
+    )
+    # Their confirmation mails name their ids in the delivery ledger and, in the embedded mode,
+    # hold their addresses in the outbox folder: the mailer forgets both as for any erasure.
+    await outbox.record(session, *(SubscriberErased(subscriber_id=id_) for id_ in unconfirmed))
     removed = {
-        "unconfirmed_signups": await subscribers.purge_unconfirmed(
-            session, now - timedelta(days=settings.unconfirmed_retention_days)
-        ),
+        "unconfirmed_signups": len(unconfirmed),
         # Erased as a person's own erasure is, in this run's transaction, ledger entries too.
         "inactive_people": await erase_lapsed(ConsumerUnitOfWork(session), deps, lapsed),
         "rate_limit_windows": await rate_limit.purge_expired(session, now),

@@ -8,6 +8,7 @@ alerts all ended are erased as the ledger says, and the scheduler really runs th
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -29,6 +30,7 @@ from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.watcher.adapters.tables import PublisherKey, Snapshot
 from shared.clock import FrozenClock
+from shared.outbox import OutboxRow
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, Harness, running
 from tests.support.databases import migrated_database
@@ -283,3 +285,29 @@ async def test_the_scheduler_runs_the_hourly_jobs(world: tuple[Harness, FrozenCl
                 break
             await asyncio.sleep(0.05)
     assert await _count(h, Subscriber) == 0
+
+
+async def test_an_unconfirmed_sign_up_let_go_is_erased_from_the_mailer_too(
+    world: tuple[Harness, FrozenClock],
+) -> None:
+    # Its confirmation mail was kept in the outbox folder under its id, and the delivery
+    # ledger names the id: both are the mailer's to forget, as for any erased person.
+    h, clock = world
+    await _seed_unconfirmed(h)
+    async with h.runtime.sessions() as session:
+        pending = await session.scalar(select(Subscriber.id))
+    assert pending is not None
+    clock.set(START + timedelta(days=8))
+
+    removed = await create_app(h.runtime, ("subscriptions",)).state.housekeeping["subscriptions"]()
+
+    assert removed["unconfirmed_signups"] == 1
+    async with h.runtime.sessions() as session:
+        erased = (
+            await session.scalars(
+                select(OutboxRow.payload).where(
+                    OutboxRow.event_type.startswith("subscriber.erased")
+                )
+            )
+        ).all()
+    assert [json.loads(payload)["subscriber_id"] for payload in erased] == [str(pending)]

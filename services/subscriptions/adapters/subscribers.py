@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
 from services.subscriptions.domain.model import Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
-from shared.db import rowcount
 from shared.vocabulary import Frequency, Language
 
 SUBSCRIBERS: Final[Table] = SubscriberRow.__table__  # type: ignore[assignment]
@@ -93,12 +92,14 @@ class SqlSubscribers:
         self.removed = True
 
 
-async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> int:
-    """Delete people who never confirmed and signed up before a cut-off; return how many."""
+async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> list[uuid.UUID]:
+    """Delete people who never confirmed and signed up before a cut-off; return their ids."""
     result = await session.execute(
-        delete(SUBSCRIBERS).where(
+        delete(SUBSCRIBERS)
+        .where(
             SUBSCRIBERS.c.status == SubscriberStatus.PENDING,
             SUBSCRIBERS.c.created_at < created_before,
         )
+        .returning(SUBSCRIBERS.c.id)
     )
-    return rowcount(result)
+    return list(result.scalars())
