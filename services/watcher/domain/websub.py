@@ -102,7 +102,10 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     if digest is None or not given:
         return False
     expected = hmac.new(secret.encode("utf-8"), body, digest).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    # As bytes: compare_digest raises on a str with a character above 0x7f, and a header
+    # byte above 0x7f arrives as one (latin-1); no hex digest has it, so it cannot match.
+    given_bytes = given.strip().lower().encode("utf-8")
+    return hmac.compare_digest(expected.encode("ascii"), given_bytes)
 
 
 def callback_reachable(base_url: str, *, allow_loopback: bool) -> bool:
