@@ -34,4 +34,5 @@ class CsrfGuard:
         """Tell whether a submitted form token matches the browser's cookie."""
         if not cookie or not token or len(cookie) > 100 or len(token) > 100:
             return False
-        return hmac.compare_digest(self.token_for(cookie), token)
+        # As bytes: compare_digest raises on a str with a character above 0x7f.
+        return hmac.compare_digest(self.token_for(cookie).encode(), token.encode())
