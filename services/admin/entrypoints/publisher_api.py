@@ -161,7 +161,8 @@ async def push_change(
         problems.append({"field": IDEMPOTENCY_HEADER, "reason": key_problem, "input": None})
     try:
         body = ChangeBody.model_validate(json.loads(await request.body()))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than the parser goes, which no change needs.
         return _bad_input([*problems, {"field": "body", "reason": "not JSON", "input": None}])
     except ValidationError as exc:
         return _bad_input([*problems, *_field_errors(exc)])

@@ -170,6 +170,8 @@ async def test_bad_input_is_a_400_with_a_reason_per_field(
     [
         (b"{not json", "k", "body"),
         (b"\xff\xfe", "k", "body"),
+        # Nested deeper than the parser recurses: a 400, not a RecursionError's 500.
+        (b"[" * 50_000, "k", "body"),
         (json.dumps(CHANGE).encode(), None, "Idempotency-Key"),
         (json.dumps(CHANGE).encode(), "x" * 201, "Idempotency-Key"),
         (json.dumps(CHANGE).encode(), "nøkkel".encode(), "Idempotency-Key"),
