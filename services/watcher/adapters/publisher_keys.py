@@ -39,7 +39,7 @@ async def use_key(
     publisher: str,
     now: datetime,
 ) -> KeyUse:
-    """Record a key for a new change, or return what it was first used for."""
+    """Record a publisher's key for a new change, or return what it was first used for."""
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = await session.execute(
         upsert(PublisherKey)
@@ -50,7 +50,7 @@ async def use_key(
             publisher=publisher,
             received_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .on_conflict_do_nothing(index_elements=["publisher", "idempotency_key"])
         .returning(PublisherKey.id)
     )
     if inserted.first() is not None:
@@ -58,7 +58,7 @@ async def use_key(
     row = (
         await session.execute(
             select(PublisherKey.event_id, PublisherKey.body_hash).where(
-                PublisherKey.idempotency_key == key
+                PublisherKey.publisher == publisher, PublisherKey.idempotency_key == key
             )
         )
     ).one()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,9 +123,13 @@ class PublisherKey(Base):
     """A change a publisher pushed, by its idempotency key: the same key twice sends once."""
 
     __tablename__ = "watch_publisher_keys"
+    # A key is the publisher's own: two CMSs numbering their changes alike are not one sender.
+    __table_args__ = (
+        UniqueConstraint("publisher", "idempotency_key", name="uq_watch_publisher_keys_key"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
     # The SHA-256 of the request's fields: the same key with another body is refused.
     body_hash: Mapped[str] = mapped_column(String(64))
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)

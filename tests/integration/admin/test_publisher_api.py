@@ -106,6 +106,26 @@ async def test_the_same_key_twice_sends_once_and_says_it_was_a_replay(
         assert len(await changes_sent(h)) == 2
 
 
+async def test_a_key_belongs_to_its_publisher_so_another_with_the_same_key_is_sent(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Two CMSs numbering their changes alike: neither may swallow (or refuse) the other's.
+    async with running(database_url, tmp_path) as h:
+        wordpress, drupal = await publisher_token(h), await publisher_token(h, "Drupal")
+        other_change = {**CHANGE, "title": "Ny veileder"}
+        async with h.client() as client:
+            first = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(wordpress))
+            same = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(drupal))
+            other = await client.post("/api/v1/changes", json=other_change, headers=bearer(drupal))
+            again = await client.post("/api/v1/changes", json=CHANGE, headers=bearer(wordpress))
+        assert first.status_code == same.status_code == again.status_code == 202, same.text
+        assert same.json()["replayed"] is False
+        assert same.json()["change_id"] != first.json()["change_id"]
+        assert other.status_code == 422  # Drupal's own key, reused for another change
+        assert again.json()["change_id"] == first.json()["change_id"]
+        assert len(await changes_sent(h)) == 2
+
+
 async def test_the_same_key_raced_sends_once(database_url: str, tmp_path: Path) -> None:
     async with running(database_url, tmp_path) as h:
         token = await publisher_token(h)
