@@ -6,6 +6,8 @@ a whole file would be checked, so a change that slips past them is still refused
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -34,10 +36,20 @@ def add_topic(rows: Rows, entry: dict[str, Any]) -> Rows:
     return {**rows, "topics": [*followed, entry, *ended]}
 
 
-def replace_topic(rows: Rows, entry: dict[str, Any]) -> Rows:
-    """Put an edited topic in its place; it must still be one people can follow."""
-    if not any(t["slug"] == entry["slug"] for t in _followed(rows)):
+def fingerprint(entry: dict[str, Any]) -> str:
+    """Return a digest of a topic's entry, by which a form tells the topic it was opened on."""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def replace_topic(rows: Rows, entry: dict[str, Any], seen: str | None = None) -> Rows:
+    """Put an edited topic in its place; it must still be one people can follow, and still as
+    ``seen`` (its fingerprint when the form was opened), so one editor's save never silently
+    undoes another's made meanwhile. None checks nothing (a form from before fingerprints)."""
+    current = next((t for t in _followed(rows) if t["slug"] == entry["slug"]), None)
+    if current is None:
         raise EditRefused("topic_not_found")
+    if seen is not None and fingerprint(current) != seen:
+        raise EditRefused("topic_changed_meanwhile")
     return {**rows, "topics": [entry if t["slug"] == entry["slug"] else t for t in rows["topics"]]}
 
 

@@ -25,7 +25,7 @@ from services.admin.domain.topic_form import (
     read_topic_form,
 )
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
-from shared.catalogue import Catalogue, CatalogueError, Topic
+from shared.catalogue import Catalogue, CatalogueError, Topic, entry_data
 from shared.db import transaction
 from shared.vocabulary import LANGUAGES
 
@@ -75,6 +75,7 @@ async def _page(
         "errors": {},
         "form": _form_of(edited) if edited else {},
         "chosen": list(edited.related) if edited else [],
+        "seen": topic_edits.fingerprint(entry_data(edited)) if edited else "",
         "retire_errors": {},
         "successor": "",
     }
@@ -155,7 +156,9 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         taken=[t.slug for t in (*current.topics, *current.ended)],
         staff=await _staff_names(admin),
     )
-    shown: dict[str, Any] = {"form": read.shown, "chosen": list(read.related)}
+    seen = fields.get("seen") or None
+    # Shown again after a wrong field, the form still stands for the topic it was opened on.
+    shown: dict[str, Any] = {"form": read.shown, "chosen": list(read.related), "seen": seen or ""}
     if read.errors:
         return await _page(
             request, admin, actor, status=400, editing=editing, errors=read.errors, **shown
@@ -164,11 +167,13 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     def change(rows: Rows) -> Rows:
         if editing is None:
             return topic_edits.add_topic(rows, read.entry)
-        return topic_edits.replace_topic(rows, read.entry)
+        return topic_edits.replace_topic(rows, read.entry, seen)
 
     refused = await _change(admin, actor, change)
     if refused is not None:
         key, field, detail = refused
+        if key == "topic_changed_meanwhile":  # the form shows the topic as it is now
+            return await _page(request, admin, actor, status=409, editing=editing, error=key)
         return await _page(
             request,
             admin,

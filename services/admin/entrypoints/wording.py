@@ -114,6 +114,10 @@ MESSAGES: Final[dict[str, str]] = {
     "interval_too_long": N_("Poll the source at least once a year: at most 365d."),
     # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
     "topic_not_found": N_("No such topic people can follow."),
+    "topic_changed_meanwhile": N_(
+        "Another editor saved this topic while you were editing it, and nothing of yours was "
+        "saved. The form now shows the topic as they saved it: make your change again."
+    ),
     "slug_missing": N_("Write the short name the sign-up page's address ends with."),
     "slug_shape": N_(
         "The short name may hold only lower-case letters a–z, digits and single hyphens "

@@ -7,7 +7,9 @@ refused change leaves the catalogue exactly as it was.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,39 @@ async def test_an_editor_creates_and_edits_a_topic(sqlite_url: str, tmp_path: Pa
         assert unknown.status_code == 404
 
 
+async def _edit_form(client: httpx.AsyncClient, slug: str) -> dict[str, str]:
+    """The hidden fields of a topic's edit form, as a browser sends them back."""
+    form = await client.get("/admin/topics", params={"edit": slug, "lang": "en"})
+    assert form.status_code == 200
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.text)
+    return {name: html.unescape(value) for name, value in hidden}
+
+
+async def test_of_two_editors_saving_one_topic_at_once_the_second_is_told_and_changes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        await h.user("kari", "editor")
+        async with h.client() as other:
+            await sign_in(other, "kari")
+            # Both open the form on the topic as it is, then each saves a title of their own.
+            mine, theirs = await _edit_form(client, TOPIC), await _edit_form(other, TOPIC)
+            first = await client.post("/admin/topics?lang=en", data={**mine, "title_nb": "A"})
+            second = await other.post("/admin/topics?lang=en", data={**theirs, "title_nb": "B"})
+        assert first.status_code == 303, first.text
+        assert second.status_code == 409
+        assert "Another editor saved this topic" in second.text
+        topic = (await _stored(h)).topic(TOPIC)
+        assert topic is not None and topic.title == {"nb": "A"}
+        assert [e.actor for e in await _applied(h)] == ["ed"]
+        # The form shown again is the topic as saved, so a save from it now goes through.
+        again = await client.post(
+            "/admin/topics?lang=en", data={**await _edit_form(client, TOPIC), "title_nb": "C"}
+        )
+        assert again.status_code == 303, again.text
+
+
+LONG = "x" * 201
 LONG = "x" * 201
 
 
