@@ -23,6 +23,9 @@ from urllib.parse import urljoin, urlsplit
 PUSHED_PACE = 4
 # What varsel asks for; the hub decides (hub.lease_seconds in its verification).
 LEASE_SECONDS = 7 * 24 * 3600
+# The longest lease varsel keeps, whatever a hub grants: VARSEL_WEBSUB_LEASE_SECONDS's upper
+# bound. A longer one only makes varsel renew early; a number past the calendar cannot be stored.
+MAX_LEASE_SECONDS = 90 * 24 * 3600
 # A subscription is renewed once this share of its lease has passed.
 RENEW_SHARE = 0.8
 # After a refused or failed request, ask the hub again this much later.

@@ -24,6 +24,7 @@ from services.watcher.adapters.hub_rows import (
 )
 from services.watcher.domain.websub import (
     LEASE_SECONDS,
+    MAX_LEASE_SECONDS,
     SubscriptionState,
     signature_valid,
     verification_answer,
@@ -73,7 +74,7 @@ def _router(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> APIRout
                     row.source_id,
                 )
                 return PlainTextResponse("not asked for", 404, media_type=_TEXT)
-            lease = max(lease_seconds or LEASE_SECONDS, MIN_LEASE_SECONDS)
+            lease = min(max(lease_seconds or LEASE_SECONDS, MIN_LEASE_SECONDS), MAX_LEASE_SECONDS)
             await record_verification(session, row, timedelta(seconds=lease), clock.now())
             log.info("websub: hub %s pushes source %d for %d s", row.hub_url, row.source_id, lease)
         return PlainTextResponse(challenge, 200, media_type=_TEXT)

@@ -12,7 +12,12 @@ from sqlalchemy import select
 from services.watcher.adapters.hub_client import HubClient
 from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
 from services.watcher.domain.outcome import OutcomeKind
-from services.watcher.domain.websub import PUSHED_PACE, SubscriptionState, renew_at
+from services.watcher.domain.websub import (
+    MAX_LEASE_SECONDS,
+    PUSHED_PACE,
+    SubscriptionState,
+    renew_at,
+)
 from services.watcher.handlers import poll
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from tests.integration.watcher.conftest import Harness, HarnessFactory
@@ -135,6 +140,27 @@ async def test_pushes_alert_once_and_signatures_are_checked(
     subscribed: Subscribed, site: ScriptedSite
 ) -> None:
     await _pushes_alert_once_and_signatures_are_checked(subscribed, site)
+
+
+async def test_a_lease_longer_than_any_date_is_taken_as_the_longest_varsel_keeps(
+    subscribed: Subscribed, site: ScriptedSite
+) -> None:
+    # A hub may name any number; one past the calendar was a 500 and the hub retried for ever.
+    await subscribed.start(site)
+    row = await subscribed.row()
+    params = {
+        "hub.mode": "subscribe",
+        "hub.topic": row.topic_url,
+        "hub.challenge": "utfordring",
+        "hub.lease_seconds": str(10**20),
+    }
+    callback = subscribed.hubs.callback(row.callback_id)
+    async with aiohttp.ClientSession() as session, session.get(callback, params=params) as answer:
+        assert answer.status == 200
+        assert await answer.text() == "utfordring"
+    renewed = await subscribed.row()
+    assert renewed.verified_at is not None and renewed.lease_until is not None
+    assert renewed.lease_until - renewed.verified_at == timedelta(seconds=MAX_LEASE_SECONDS)
 
 
 @pytest.mark.postgres
