@@ -10,6 +10,7 @@ Every statement's shape is fixed, so each request only binds values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
 
@@ -48,40 +49,31 @@ def _subscriber_values() -> dict[str, Any]:
     return {c.name: bindparam(f"s_{c.name}", type_=c.type) for c in _SUBSCRIBERS.c}
 
 
-@cache
-def _sqlite_subscriber_new_or_known() -> Any:
-    """SQLite's form of ``_subscriber_new_or_known``: one statement either way (SQLite 3.35+)."""
-    email = _SUBSCRIBERS.c.email
-    return (
-        sqlite_insert(_SUBSCRIBERS)
-        .values(_subscriber_values())
-        .on_conflict_do_update(
-            index_elements=[email], set_={"email": sqlite_insert(_SUBSCRIBERS).excluded.email}
-        )
-        .returning(_SUBSCRIBERS.c.id)
-    )
-
-
 _SQLITE_EVENT = append_statement(prefix="o_")
 
 
-def _subscriber_new_or_known() -> Any:
+def _subscriber_new_or_known(insert: Callable[[Table], Any]) -> Any:
     """Insert the subscriber, or lock the one who has the address; either way return its id.
 
-    A known person's row is "updated" to the address it has: nothing of theirs changes (their
-    language, frequency and status wait for this request's confirmation), but the row is locked
-    as a read FOR UPDATE would, so an erasure of the address waits for the sign-up or goes
-    first (then the address is new again).
+    ``insert`` is the dialect's INSERT (PostgreSQL's, or SQLite's, 3.35 and later: both take
+    ON CONFLICT DO UPDATE and RETURNING). A known person's row is "updated" to the address it
+    has: nothing of theirs changes (their language, frequency and status wait for this
+    request's confirmation), but the row is locked as a read FOR UPDATE would, so an erasure of
+    the address waits for the sign-up or goes first (then the address is new again).
     """
-    email = _SUBSCRIBERS.c.email
+    statement = insert(_SUBSCRIBERS)
     return (
-        pg_insert(_SUBSCRIBERS)
-        .values(_subscriber_values())
+        statement.values(_subscriber_values())
         .on_conflict_do_update(
-            index_elements=[email], set_={"email": pg_insert(_SUBSCRIBERS).excluded.email}
+            index_elements=[_SUBSCRIBERS.c.email], set_={"email": statement.excluded.email}
         )
         .returning(_SUBSCRIBERS.c.id)
     )
+
+
+@cache
+def _sqlite_subscriber_new_or_known() -> Any:
+    return _subscriber_new_or_known(sqlite_insert)
 
 
 @cache
@@ -95,7 +87,7 @@ def _postgres_signup() -> Any:
     error makes PostgreSQL undo the whole statement, counts too, as a rollback would.
     Returned, it has kept everything.
     """
-    subscriber = _subscriber_new_or_known().cte("subscriber")
+    subscriber = _subscriber_new_or_known(pg_insert).cte("subscriber")
     request_columns = [c for c in _REQUESTS.c if c.name != "subscriber_id"]
     request = (
         insert(_REQUESTS)
