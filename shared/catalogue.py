@@ -15,16 +15,10 @@ from typing import Annotated, Any, Final, Protocol
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.intervals import format_interval, parse_interval
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_INTERVAL = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# A source written with a unit ("400d") is polled at least once a year: more is a slip of the
-# keyboard. Seconds, as the catalogue stores them, end where the watcher's 32-bit column does;
-# past it, no replica could take the catalogue at all.
-LONGEST_INTERVAL_DAYS: Final = 365
-_LONGEST_SECONDS: Final = 2**31 - 1
 _ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s]+")
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -33,32 +27,9 @@ class CatalogueError(Exception):
     """The catalogue file is missing or wrong; the message names the file, entry and problem."""
 
 
-class IntervalTooLong(ValueError):
-    """An interval past the longest a source may be polled at (LONGEST_INTERVAL_DAYS)."""
-
-
 def is_slug(value: str) -> bool:
     """Tell whether a text has the shape of a topic slug: lower-case letters, digits, hyphens."""
     return _SLUG.match(value) is not None
-
-
-def parse_interval(value: str | int) -> int:
-    """Turn "15m", "2s", "1h" or a number of seconds into seconds."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        seconds, longest = value, _LONGEST_SECONDS
-    elif isinstance(value, str) and (match := _INTERVAL.match(value)):
-        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        longest = LONGEST_INTERVAL_DAYS * _UNIT_SECONDS["d"]
-    else:
-        raise ValueError(f"{value!r} is not an interval; write e.g. '30s', '15m', '1h' or '1d'")
-    if seconds < 1:
-        raise ValueError("an interval must be at least one second")
-    if seconds > longest:
-        written = (
-            f"{longest} seconds" if isinstance(value, int) else f"{LONGEST_INTERVAL_DAYS} days"
-        )
-        raise IntervalTooLong(f"an interval can be at most {written}")
-    return seconds
 
 
 def is_absolute_http(value: str) -> bool:
@@ -322,14 +293,6 @@ def entry_data(entry: Topic | Source) -> dict[str, Any]:
     if isinstance(entry, Source) and "interval" in data:
         data["interval"] = format_interval(entry.interval)
     return data
-
-
-def format_interval(seconds: int) -> str:
-    """Write seconds the way a catalogue file does: "15m", "1h", "2s"."""
-    for unit in ("d", "h", "m"):
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
 
 
 def dump_catalogue(catalogue: Catalogue) -> str:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.catalogue import IntervalTooLong, is_absolute_http, parse_interval
+from shared.catalogue import is_absolute_http
+from shared.intervals import IntervalTooLong, parse_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
 _NO_SPACES = re.compile(r"^\S*$")

@@ -23,8 +23,9 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import Catalogue, CatalogueError, format_interval
+from shared.catalogue import Catalogue, CatalogueError
 from shared.db import transaction
+from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -10,10 +10,10 @@ from services.admin.domain.catalogue_plan import Action, describe, plan
 from shared.catalogue import (
     CatalogueError,
     dump_catalogue,
-    format_interval,
     load_catalogue,
     parse_catalogue_text,
 )
+from shared.intervals import format_interval
 
 DEFAULT = Path(__file__).resolve().parents[3] / "varsel" / "default_catalogue.toml"
 

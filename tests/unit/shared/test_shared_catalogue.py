@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.catalogue import CatalogueError, load_catalogue, parse_interval
+from shared.catalogue import CatalogueError, load_catalogue
+from shared.intervals import parse_interval
 
 GOOD = """
 [[topics]]
