@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +12,7 @@ from sqlalchemy import func, select
 from services.mailer.adapters.tables import DigestCursor, DigestRun
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.periods import Period
-from shared.clock import FrozenClock
-from tests.integration.mailer.faults import LoopbackSmtp
-from tests.integration.mailer.harness import CATALOGUE, Harness, at, on
+from tests.integration.mailer.harness import Harness, at, on
 
 ADDRESS = "kari@example.org"
 
@@ -351,49 +348,6 @@ async def test_nobody_gets_an_empty_digest(harness: Harness) -> None:
     assert await harness.mailer.digests.run_due() == 0
     await harness.send_all()
     assert harness.received() == []
-
-
-async def huge_digest(harness: Harness, topic: str) -> tuple[list[str], str]:
-    """Send a daily follower of a topic a digest too long to list whole: its titles and text."""
-    harness.clock.set(at("2026-11-22T10:00:00+00:00"))
-    await harness.subscribe(ADDRESS, topics=(topic,), frequency="daily")
-    await harness.seeded()
-    for n in range(24):
-        harness.clock.advance(timedelta(minutes=1))
-        await harness.change(f"Endring {n:02d}", topics=(topic,))
-    harness.clock.set(at("2026-11-23T06:00:00+00:00"))
-    await digest_now(harness)
-    (listed,) = titles(harness)
-    assert 0 < len(listed) < 24
-    plain = harness.received()[0].message.get_body(preferencelist=("plain",))
-    assert plain is not None
-    return listed, plain.get_content()
-
-
-@on("sqlite")
-async def test_a_huge_digest_is_shortened_with_a_link_not_dropped(harness: Harness) -> None:
-    listed, text = await huge_digest(harness, "norge-i-verden")
-    assert "https://www.fhi.no/om/internasjonalt/norge-i-verden/" in text
-    assert str(24 - len(listed)) in text
-
-
-@on("sqlite")
-async def test_a_topic_page_with_norwegian_letters_still_gets_its_digest(
-    database_url: str, smtp: LoopbackSmtp, clock: FrozenClock, tmp_path: Path
-) -> None:
-    # A topic's page is whatever address the publisher gave, «ø» and all. A digest cut short
-    # links to it for the rest: encoded, and never failing the digest.
-    page = "https://www.fhi.no/vaksiner/røde-hunder/"
-    catalogue = tmp_path / "catalogue.toml"
-    catalogue.write_text(
-        CATALOGUE.replace('page = "https://www.fhi.no/vaksiner/"', f'page = "{page}"')
-    )
-    harness = Harness.build(database_url, smtp.url, catalogue, clock, smtp.mailbox)
-    try:
-        _, text = await huge_digest(harness, "vaksiner")
-        assert "https://www.fhi.no/vaksiner/r%C3%B8de-hunder/" in text
-    finally:
-        await harness.close()
 
 
 def test_period_of_the_spring_forward_day_is_23_hours() -> None:
