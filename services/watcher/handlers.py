@@ -43,6 +43,13 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 # The answers that say a page is not there (rather than that the server is in trouble).
 MISSING_STATUSES = frozenset({404, 410})
+# A page this small is parsed on the event loop, not on the worker thread. Its parse takes a
+# few milliseconds (about 1.7 ms for the 8-40 KB pages of bench/watcher), and the loop and the
+# worker holding the GIL in turns cost more than that: every wait for the GIL is a forced
+# switch and the wake-ups around it (docs/benchmarks.md, «Watcher»). At this size a page
+# holds the loop for at most about ten milliseconds. Feeds (feedparser) and documents
+# (pypdf) take longer, so they still go to the worker, as do larger pages.
+PARSE_ON_LOOP_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +67,12 @@ class WatcherDeps:
     # The hot statements (claims, outcomes) run here, off the ORM; see group_writes.
     transactions: Transactions = field(init=False)
     writes: GroupWrites = field(init=False)
-    # Parsing and SQLite's writes run off the event loop, so pages served from the same
-    # process do not wait on them, and both on one thread: they hold the GIL for most of their
-    # work, so threads of their own would only take turns, and each thread that wants the GIL
-    # while another has it costs a forced switch and the wake-ups around it (about a tenth of
-    # a bench/watcher round's CPU with a parser thread and a writer thread).
+    # SQLite's writes and the parsing of feeds, documents and large pages run off the event
+    # loop, so pages served from the same process do not wait on them, and all on one thread:
+    # they hold the GIL for most of their work, so threads of their own would only take turns,
+    # and each thread that wants the GIL while another has it costs a forced switch and the
+    # wake-ups around it (about a tenth of a bench/watcher round's CPU with a parser thread
+    # and a writer thread). Small pages are parsed on the loop: see PARSE_ON_LOOP_BYTES.
     worker: ThreadPoolExecutor = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,7 +231,7 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     if source.has_bytes(body_hash):
         return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
     try:
-        content = await parse_off_loop(deps, source, fetched.body, fetched.content_type)
+        content = await parse_body(deps, source, fetched.body, fetched.content_type)
     except ContentError as exc:
         return Answer.failed(f"no usable content: {exc}")
     earlier = await read_as_before(deps, source, fetched.body, fetched.content_type, content)
@@ -250,13 +258,13 @@ async def read_as_before(
     if version is None:
         return None
     try:
-        before = await parse_off_loop(deps, source, body, content_type, extraction=version)
+        before = await parse_body(deps, source, body, content_type, extraction=version)
     except ContentError:
         return None  # unreadable under the old rules: judged under today's
     return None if before.fingerprint == today.fingerprint else before
 
 
-async def parse_off_loop(
+async def parse_body(
     deps: WatcherDeps,
     source: SourceState,
     body: bytes,
@@ -264,18 +272,24 @@ async def parse_off_loop(
     *,
     extraction: int = EXTRACTION,
 ) -> Content:
-    """Parse a body under the source's rules on the worker thread; raise ContentError."""
+    """Parse a body under the source's rules; raise ContentError.
+
+    A page of at most PARSE_ON_LOOP_BYTES is parsed where it arrived, on the event loop;
+    feeds, documents and larger pages on the worker thread.
+    """
+    parse = partial(
+        parse_content,
+        source.rules.kind,  # type: ignore[arg-type]
+        body,
+        content_type=content_type,
+        selector=source.rules.selector,
+        ignore=source.rules.ignore,
+        extraction=extraction,
+    )
+    if source.rules.kind == SourceKind.PAGE and len(body) <= PARSE_ON_LOOP_BYTES:
+        return parse()
     # Parsed before the transaction opens, so no row lock waits on the parser.
     return await asyncio.get_running_loop().run_in_executor(
         deps.worker,
-        partial(
-            contextvars.copy_context().run,  # as asyncio.to_thread does: log context
-            parse_content,
-            source.rules.kind,  # type: ignore[arg-type]
-            body,
-            content_type=content_type,
-            selector=source.rules.selector,
-            ignore=source.rules.ignore,
-            extraction=extraction,
-        ),
+        partial(contextvars.copy_context().run, parse),  # as asyncio.to_thread does: log context
     )

@@ -22,7 +22,7 @@ from services.watcher.adapters.source_rows import load_claim
 from services.watcher.domain.model import ContentError
 from services.watcher.domain.outcome import Answer, OutcomeKind
 from services.watcher.domain.websub import callback_reachable
-from services.watcher.handlers import WatcherDeps, parse_off_loop, read_as_before, settle
+from services.watcher.handlers import WatcherDeps, parse_body, read_as_before, settle
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                 source = await load_claim(session, push.source_id)
         if source is not None:
             try:
-                content = await parse_off_loop(deps, source, push.body, push.content_type)
+                content = await parse_body(deps, source, push.body, push.content_type)
             except ContentError as exc:
                 # A hub's odd body is no failure of the source: polling still tells.
                 log.warning(

@@ -16,7 +16,7 @@ from services.watcher.handlers import claim_due, poll
 from shared.events import SourceRecovered, decode_event
 from shared.outbox import OutboxRow
 from tests.integration.watcher.conftest import Harness, HarnessFactory
-from tests.integration.watcher.pages import page
+from tests.integration.watcher.pages import feed, page
 from tests.integration.watcher.server import Route, ScriptedSite
 
 
@@ -112,18 +112,18 @@ async def test_a_source_that_failed_after_its_claim_still_recovers_with_one_even
     assert len(recovered) == 1
 
 
-async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loop(
+async def test_small_pages_parse_on_the_loop_the_rest_and_every_store_on_one_worker_thread(
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    threads: list[tuple[str, str]] = []
+    threads: list[tuple[str, str, str]] = []
     real_parse, real_store = handlers.parse_content, handlers.store_outcome
 
-    def parse(*args: Any, **kwargs: Any) -> Any:
-        threads.append(("parse", threading.current_thread().name))
-        return real_parse(*args, **kwargs)
+    def parse(kind: str, body: bytes, **kwargs: Any) -> Any:
+        threads.append(("parse", kind, threading.current_thread().name))
+        return real_parse(kind, body, **kwargs)
 
     def store(*args: Any, **kwargs: Any) -> Any:
-        threads.append(("store", threading.current_thread().name))
+        threads.append(("store", "", threading.current_thread().name))
         return real_store(*args, **kwargs)
 
     monkeypatch.setattr(handlers, "parse_content", parse)
@@ -132,13 +132,25 @@ async def test_concurrent_polls_parse_and_store_on_one_worker_thread_off_the_loo
     for n in range(6):
         site.set(f"/p{n}", Route(page(f"<p>Side {n} av seks i en lang serie.</p>").encode()))
         ids.append(await harness.add_source(site.url(f"/p{n}")))
+    # One byte past the limit: parsed on the worker, as a feed is.
+    filler = "<p>Fyll.</p>" * (handlers.PARSE_ON_LOOP_BYTES // 13)
+    big = page(f"<p>En stor side.</p>{filler}").encode()
+    big += b" " * (handlers.PARSE_ON_LOOP_BYTES + 1 - len(big))
+    assert len(big) == handlers.PARSE_ON_LOOP_BYTES + 1
+    site.set("/big", Route(big))
+    ids.append(await harness.add_source(site.url("/big")))
+    site.set("/feed", Route(feed([1, 2, 3]), content_type="application/rss+xml"))
+    ids.append(await harness.add_source(site.url("/feed"), kind="feed"))
 
-    assert await asyncio.gather(*(poll(harness.deps, i) for i in ids)) == ["baseline"] * 6
+    assert await asyncio.gather(*(poll(harness.deps, i) for i in ids)) == ["baseline"] * 8
 
-    assert sorted(kind for kind, _ in threads) == ["parse"] * 6 + ["store"] * 6
+    loop = threading.current_thread().name
+    parsed = sorted((kind, name == loop) for step, kind, name in threads if step == "parse")
+    assert parsed == [("feed", False), *[("page", False)], *[("page", True)] * 6]
+    stored = {name for step, _, name in threads if step == "store"}
+    workers = {name for _, _, name in threads if name != loop}
     # SQLite: the writes' own connection lives on the thread that parses (see WatcherDeps).
-    names = {name for _, name in threads}
-    assert len(names) == 1 and names.pop().startswith("watcher-worker")
+    assert len(stored) == 1 and stored == workers and stored.pop().startswith("watcher-worker")
     await harness.deps.aclose()
     with pytest.raises(RuntimeError):  # the worker thread is shut down with the rest
         harness.deps.worker.submit(print)
