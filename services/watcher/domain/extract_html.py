@@ -266,19 +266,20 @@ def _chrome_candidates(
     classed = []
     for element in tree.iter(etree.Element):
         tag = element.tag
+        # One list of the attribute names: most elements have none, and asking for the role,
+        # the class and the id one by one cost a lookup (and .attrib a new proxy) each.
+        names = element.keys()
         if (
             tag in _DROP_TAG_SET
-            or element.get("role") in _DROP_ROLE_SET
+            or ("role" in names and element.get("role") in _DROP_ROLE_SET)
             or (
                 tag in ("header", "footer")
                 and not any(a.tag == "article" for a in element.iterancestors())
             )
         ):
             dropped.append(element)
-        if tag not in _KEEP:
-            attrib = element.attrib  # a new proxy at every reading
-            if "class" in attrib or "id" in attrib:
-                classed.append(element)
+        if names and tag not in _KEEP and ("class" in names or "id" in names):
+            classed.append(element)
     return dropped, classed
 
 

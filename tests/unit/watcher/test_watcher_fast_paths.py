@@ -294,6 +294,24 @@ def test_classed_elements_left_after_the_cut_are_those_the_xpath_finds_then(body
         assert [e.get("class") for e in left] == ["content", "lead"]
 
 
+_ROLES_AND_NAMES = b"""<html><body><div role="navigation">Meny</div>
+<div role="main" class="a"><p id="p1" role="search" class="b">S\xc3\xb8k</p>
+<span title="t">x</span><header role="note">H</header>
+<section data-x="1" role="banner"><i class="">c</i></section><div role="">r</div>
+<article id="a1"><footer class="f">F</footer></article><main role="dialog">M</main>
+</div></body></html>"""
+
+
+def test_chrome_candidates_with_roles_and_names_are_those_the_xpaths_find() -> None:
+    # Elements with roles, classes and ids in every mix, and attributes that are neither.
+    tree = extract_html._parse(_ROLES_AND_NAMES, None)
+    dropped, classed = extract_html._chrome_candidates(tree)
+    assert dropped == _DROP_BY_XPATH(tree)
+    assert classed == _CLASSED_BY_XPATH(tree)
+    assert [e.tag for e in dropped] == ["div", "p", "header", "section", "main"]
+    assert [e.tag for e in classed] == ["div", "p", "i", "footer"]
+
+
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
 def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
     tree = extract_html._parse(path.read_bytes(), None)
