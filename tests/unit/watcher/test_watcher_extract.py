@@ -290,6 +290,36 @@ def test_latin1_pages_are_decoded_by_header_or_meta(content_type: str | None, me
     assert "felles sårbarhet" in content.blocks[1]
 
 
+@pytest.mark.parametrize(
+    ("content_type", "head"),
+    [
+        ("text/html; charset=utf-8", '<meta charset="windows-1252">'),
+        ("text/html; charset=iso-8859-1", ""),
+        (None, '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'),
+        (None, '<meta charset="utf-16">'),
+        (None, ""),
+    ],
+)
+@pytest.mark.parametrize("declaration", ["", '<?xml version="1.0" encoding="iso-8859-1"?>\n'])
+def test_a_utf8_page_reads_as_utf8_whatever_its_labels_say(
+    content_type: str | None, head: str, declaration: str
+) -> None:
+    # A UTF-8 body goes to the parser as bytes; no label inside it may change its reading.
+    body = (
+        f"{declaration}<html><head>{head}<title>Blåbær – «sitat»</title></head><body><main>"
+        "<h1>Blåbær – «sitat»</h1><p>Ville bær fra skog og myr 😀 er trygge å spise for de "
+        "fleste.</p></main></body></html>"
+    ).encode()
+
+    content = parse_content("page", body, content_type=content_type)
+
+    assert content.title == "Blåbær – «sitat»"
+    assert content.blocks == (
+        "Blåbær – «sitat»",
+        "Ville bær fra skog og myr 😀 er trygge å spise for de fleste.",
+    )
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-8"])
 def test_a_page_with_a_byte_order_mark_and_no_charset_is_read_by_its_mark(encoding: str) -> None:
     marks = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-8": b"\xef\xbb\xbf"}

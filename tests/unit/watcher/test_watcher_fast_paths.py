@@ -330,6 +330,36 @@ def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
         assert visible_text(scope) == [str(t) for t in _VISIBLE_BY_XPATH(scope)]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        *(p.read_bytes() for p in PAGES),
+        b'<meta charset="windows-1252"><p>Bl\xc3\xa5b\xc3\xa6r \xe2\x80\x93 \xf0\x9f\x98\x80</p>',
+        b"<p>f\xc3\xb8r\x00etter\r\nog\rs\xc3\xa5\x0c \xc2\x85</p><p>a\xef\xbb\xbfb</p>",
+        b"  <p>ASCII med <b>uavsluttet</p>",
+    ],
+)
+def test_a_utf8_body_parses_as_its_text_parses(body: bytes) -> None:
+    # UTF-8 bodies are parsed from their bytes, every other from their decoded text.
+    text, whole_utf8 = extract_html._decode(body, None)
+    assert whole_utf8
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    from_text = lxml.html.document_fromstring(text, parser=parser)
+    assert etree.tostring(extract_html._parse(body, None)) == etree.tostring(from_text)
+
+
+def test_only_a_body_read_whole_as_utf8_is_said_to_be() -> None:
+    text = "<p>Blåbær</p>"
+    assert extract_html._decode(text.encode(), None) == (text, True)
+    assert extract_html._decode(text.encode(), "text/html; charset=UTF8") == (text, True)
+    assert extract_html._decode(b"\xef\xbb\xbf" + text.encode(), None) == (text, False)
+    assert extract_html._decode(text.encode("latin-1"), None) == (text, False)
+    assert extract_html._decode(text.encode("utf-16"), "text/html; charset=utf-16") == (
+        text,
+        False,
+    )
+
+
 def test_visible_text_skips_hidden_elements_but_keeps_their_tails() -> None:
     tree = extract_html._parse(
         b"<html><body><div><p>Publisert<script>var x;</script> 3. mars 2024</p>"
