@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 from services.watcher.domain.dates import (
     DATE_LABEL,
@@ -125,7 +127,39 @@ def normalise_texts(texts: Sequence[str]) -> list[str]:
         return [normalise_text(text) for text in texts]
     if not joined.isascii():
         joined = _folded(joined)
-    return [_collapsed(part) for part in joined.split(_JOIN)]
+    return _collapsed_parts(joined)
+
+
+# Every character str.split() splits on but the plain space (a test checks every code point).
+_OTHER_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _collapsed_parts(joined: str) -> list[str]:
+    """Return _collapsed of each part of joined, split at _JOIN.
+
+    A part holding no whitespace but single inner spaces is collapsed already, as most are.
+    A search of the joined text for each other whitespace character and for a double space
+    (memchr-like scans) finds the few parts that hold one, at a fraction of the cost of
+    checking every part (isprintable looks every character up); a space at either end of a
+    part is seen from its strip.
+    """
+    parts = joined.split(_JOIN)
+    uncollapsed = {index for index, part in enumerate(parts) if len(part.strip(" ")) != len(part)}
+    ends: list[int] = []
+    for needle in (*(c for c in _OTHER_WHITESPACE if c in joined), "  "):
+        at = joined.find(needle)
+        if at != -1 and not ends:
+            ends = list(accumulate(len(part) + 1 for part in parts))  # where each part's join is
+        while at != -1:
+            index = bisect_right(ends, at)
+            uncollapsed.add(index)
+            at = joined.find(needle, ends[index])  # on from the next part
+    for index in uncollapsed:
+        parts[index] = " ".join(parts[index].split())
+    return parts
 
 
 def _collapsed(text: str) -> str:

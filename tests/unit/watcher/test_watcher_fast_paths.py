@@ -123,6 +123,29 @@ def test_only_the_plain_space_among_whitespace_is_printable() -> None:
             assert not char.isprintable(), hex(code)
 
 
+def test_the_other_whitespace_is_every_character_split_splits_on_but_the_space() -> None:
+    # What lets a page's blocks be searched for whitespace rather than each checked.
+    splitting = [chr(code) for code in range(0x110000) if len(f"a{chr(code)}b".split()) == 2]
+    assert sorted(normalise._OTHER_WHITESPACE) == [c for c in splitting if c != " "]
+
+
+_UNCOLLAPSED_PARTS = [
+    ["a b", "c  d", "e", "", " f", "g ", "h\ni\nj", "k  l  m", "n\u3000o", "p q"],
+    ["", "", "x  y"],
+    ["x\ty", "\n", " ", "  ", "ok", "a\x85b\u2028c  d "],
+    ["én to", "tre fire"],
+    [" "],
+    [""],
+]
+
+
+@pytest.mark.parametrize("parts", _UNCOLLAPSED_PARTS)
+def test_parts_are_collapsed_as_each_alone(parts: list[str]) -> None:
+    joined = "\x00".join(parts)
+    assert normalise._collapsed_parts(joined) == [" ".join(p.split()) for p in parts]
+    assert normalise_texts(parts) == [_normalise_by_definition(p) for p in parts]
+
+
 @pytest.mark.parametrize(
     "text", ["", " ", "a", "a b", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u3000b", "a\x1fb"]
 )
