@@ -24,6 +24,8 @@ _INVISIBLE_CHARS = tuple(_INVISIBLE_RE.pattern[1:-1])
 # str patterns: \s covers NBSP, narrow NBSP, thin space, line/paragraph separators.
 _WHITESPACE_RE = re.compile(r"\s+")
 _ONLY_LABELS_RE = re.compile(rf"(?:{DATE_LABEL}|[\s:|·•,.\-–—/])*")
+# The characters _ONLY_LABELS_RE lets stand beside whitespace and labels (a test checks).
+_SEPARATORS = frozenset(":|·•,.-–—/")
 
 # The sign-up widget and the chrome around it (fhi.no and helsedirektoratet.no, both
 # languages). A block starting with one of these is never content.
@@ -181,7 +183,12 @@ def strip_date_phrases(text: str, *, labelled: bool = True) -> str:
     if not text:
         return text
     # Every phrase starts with a label word; without one the slow regex has nothing to find.
-    stripped = DATE_PHRASE_RE.sub(" ", text) if labelled and has_label_word(text) else text
+    if labelled and has_label_word(text):
+        stripped = DATE_PHRASE_RE.sub(" ", text)
+    elif text[0] not in _SEPARATORS and not text[0].isspace():
+        return text  # no label, so only a text that starts with a separator can be all of them
+    else:
+        stripped = text
     if _ONLY_LABELS_RE.fullmatch(stripped):
         return ""
     if stripped is text or stripped == text:

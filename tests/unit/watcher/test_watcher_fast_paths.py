@@ -219,9 +219,32 @@ def _strip_by_definition(text: str) -> str:
     return re.sub(r"\s+", " ", stripped).strip()
 
 
-@pytest.mark.parametrize("text", [_normalise_by_definition(t) for t in SAMPLES])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(_normalise_by_definition(t) for t in SAMPLES),
+        "·",
+        " – / ",
+        "\u3000",
+        ": Innhold",
+        "Innhold ·",
+        "–",
+        "x",
+        "Oppdatert",
+        "| Sist endret |",
+    ],
+)
 def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str) -> None:
     assert strip_date_phrases(text) == _strip_by_definition(text)
+    if not dates.has_label_word(text):
+        assert strip_date_phrases(text, labelled=False) == _strip_by_definition(text)
+
+
+def test_the_separators_are_what_the_labels_pattern_lets_stand_but_whitespace() -> None:
+    # A text without a label word that starts with none of them is never all separators.
+    alone = {chr(c) for c in range(0x110000) if _ONLY_LABELS_RE.fullmatch(chr(c))}
+    assert alone == normalise._SEPARATORS | {c for c in alone if c.isspace()}
+    assert not any(c.isspace() for c in normalise._SEPARATORS)
 
 
 @pytest.mark.parametrize("text", [_normalise_by_definition(t) for t in SAMPLES])
