@@ -60,9 +60,11 @@ _CHROME_CLASS = (
     r"|cookie|consent|cybot|onetrust"
 )
 _CHROME_CLASS_RE = re.compile(_CHROME_CLASS, re.IGNORECASE)
-# Breadcrumbs without a telling class: a short list that starts at the front page.
+# Breadcrumbs without a telling class: a short list that starts at the front page. The lists
+# are found by name: libxml2 runs a predicate such as [self::ol or self::ul] on every element,
+# which cost two thirds of this search.
 _BREADCRUMB_XPATH = etree.XPath(
-    "//*[self::ol or self::ul][count(li) <= 8]"
+    "(//ol | //ul)[count(li) <= 8]"
     "[li[1][re:test(normalize-space(.), '^(?:Forside|Hjem|Startside|Home|Front page)$', 'i')]]",
     namespaces=_NS,
 )

@@ -307,6 +307,11 @@ _CHROME_BY_XPATH = etree.XPath(
     "[re:test(concat(@class, ' ', @id), $pattern, 'i')]",
     namespaces=_EXSLT,
 )
+_BREADCRUMBS_BY_XPATH = etree.XPath(
+    "//*[self::ol or self::ul][count(li) <= 8]"
+    "[li[1][re:test(normalize-space(.), '^(?:Forside|Hjem|Startside|Home|Front page)$', 'i')]]",
+    namespaces=_EXSLT,
+)
 _CLASSED_BY_XPATH = etree.XPath(
     "//*[not(self::html or self::body or self::main or self::article)][@class or @id]"
 )
@@ -346,6 +351,25 @@ _ROLES_AND_NAMES = b"""<html><body><div role="navigation">Meny</div>
 <section data-x="1" role="banner"><i class="">c</i></section><div role="">r</div>
 <article id="a1"><footer class="f">F</footer></article><main role="dialog">M</main>
 </div></body></html>"""
+
+
+_NINE_ITEMS = "<li>Forside</li>" * 9
+_EIGHT_ITEMS = "<li>Startside</li>" + "<li>x</li>" * 7
+_LISTS = f"""<html><body><ul><li> hjem </li><li>A</li></ul><div><ol><li>FORSIDE</li>
+<li><ul><li>Home</li></ul></li></ol></div><ul><li>Hjemme</li></ul><dl><li>Hjem</li></dl>
+<ol>{_NINE_ITEMS}</ol><ul><li><b>Front</b>  page</li></ul><ul>{_EIGHT_ITEMS}</ul>
+<ul></ul><ol><li></li><li>Hjem</li></ol></body></html>""".encode()
+
+
+@pytest.mark.parametrize(
+    "body", [*(p.read_bytes() for p in PAGES), _LISTS], ids=[*(p.name for p in PAGES), "lists"]
+)
+def test_breadcrumbs_are_the_lists_the_plain_xpath_finds(body: bytes) -> None:
+    tree = extract_html._parse(body, None)
+    found = extract_html._BREADCRUMB_XPATH(tree)
+    assert found == _BREADCRUMBS_BY_XPATH(tree)
+    if body is _LISTS:
+        assert len(found) == 5  # hjem, FORSIDE, Home (nested), Front page, Startside
 
 
 def test_chrome_candidates_with_roles_and_names_are_those_the_xpaths_find() -> None:
