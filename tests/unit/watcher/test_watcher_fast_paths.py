@@ -293,6 +293,13 @@ def test_every_label_starts_with_a_searched_word() -> None:
 
 
 PAGES = sorted((Path(__file__).parents[2] / "fixtures" / "watcher").rglob("*.html"))
+
+
+def _pages_and(body: bytes, name: str) -> list[Any]:
+    """Every HTML fixture and one crafted body, as pytest parameters."""
+    return [*(pytest.param(p.read_bytes(), id=p.name) for p in PAGES), pytest.param(body, id=name)]
+
+
 _EXSLT = {"re": "http://exslt.org/regular-expressions"}
 _DROP_BY_XPATH = etree.XPath(
     "//*["
@@ -327,11 +334,7 @@ _CLASSED_IN_CHROME = b"""<html><body><nav class="site-nav"><ul id="menu"><li cla
 <footer><div class="cookie">Vi bruker informasjonskapsler.</div></footer></body></html>"""
 
 
-@pytest.mark.parametrize(
-    "body",
-    [*(p.read_bytes() for p in PAGES), _CLASSED_IN_CHROME],
-    ids=[*(p.name for p in PAGES), "classed elements in chrome"],
-)
+@pytest.mark.parametrize("body", _pages_and(_CLASSED_IN_CHROME, "classed elements in chrome"))
 def test_classed_elements_left_after_the_cut_are_those_the_xpath_finds_then(body: bytes) -> None:
     # The walk collects classed elements before the chrome is cut; those inside a cut
     # subtree must be skipped, as an XPath run after the cut would never have seen them.
@@ -361,15 +364,42 @@ _LISTS = f"""<html><body><ul><li> hjem </li><li>A</li></ul><div><ol><li>FORSIDE<
 <ul></ul><ol><li></li><li>Hjem</li></ol></body></html>""".encode()
 
 
-@pytest.mark.parametrize(
-    "body", [*(p.read_bytes() for p in PAGES), _LISTS], ids=[*(p.name for p in PAGES), "lists"]
-)
+@pytest.mark.parametrize("body", _pages_and(_LISTS, "lists"))
 def test_breadcrumbs_are_the_lists_the_plain_xpath_finds(body: bytes) -> None:
     tree = extract_html._parse(body, None)
     found = extract_html._BREADCRUMB_XPATH(tree)
     assert found == _BREADCRUMBS_BY_XPATH(tree)
     if body is _LISTS:
         assert len(found) == 5  # hjem, FORSIDE, Home (nested), Front page, Startside
+
+
+_IDS_AND_ROLES = b"""<html id="top"><body><div role="main" id="a">A</div><p id="b" role="x">B</p>
+<section role="main"><div id="a">igjen</div><span role="main  ">C</span></section>
+<div ID="c" Role="Main">D</div><div id="">E</div></body></html>"""
+
+
+def _container_by_definition(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    for path in ("//article", "//main", "//*[@role='main']"):
+        found = tree.xpath(path)
+        if len(found) == 1:
+            element: lxml.html.HtmlElement = found[0]
+            return element
+    return None
+
+
+@pytest.mark.parametrize("body", _pages_and(_IDS_AND_ROLES, "ids and roles"))
+def test_elements_found_by_role_and_id_are_those_the_element_tests_find(body: bytes) -> None:
+    tree = extract_html._parse(body, None)
+    assert tree.xpath("//@role[. = 'main']/..") == tree.xpath("//*[@role='main']")
+    assert extract_html._semantic_container(tree) == _container_by_definition(tree)
+    if body is _IDS_AND_ROLES:  # with one role='main' left, that is the container
+        assert len(tree.xpath("//@role[. = 'main']/..")) == 2
+        assert len(extract_html._BY_ID(tree, id="a")) == 2
+        tree.find(".//section").attrib.pop("role")
+        assert extract_html._semantic_container(tree) == _container_by_definition(tree)
+        assert extract_html._semantic_container(tree) is not None
+    for name in ["top", "a", "b", "c", "", "none", *(e.get("id") for e in tree.iter())]:
+        assert extract_html._BY_ID(tree, id=name) == tree.xpath("//*[@id=$id]", id=name)
 
 
 def test_chrome_candidates_with_roles_and_names_are_those_the_xpaths_find() -> None:
