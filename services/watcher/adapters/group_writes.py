@@ -25,6 +25,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.source_rows import QUIET_UPDATE, quiet_params
 from services.watcher.domain.outcome import Outcome
 from shared.db import SQLITE_BUSY_TIMEOUT, sqlite_pragmas
@@ -120,13 +121,12 @@ def transactions_for(engine: AsyncEngine, worker: ThreadPoolExecutor | None = No
 
 
 _Item = Outcome | Work  # an Outcome here is a quiet one (Outcome.quiet)
+_QUIET = DriverStatement(QUIET_UPDATE)
 
 
 def _write_batch(conn: Connection, items: list[_Item]) -> list[Any]:
     # Quiet outcomes are one executemany; each other write runs as given.
-    quiet = [quiet_params(item) for item in items if isinstance(item, Outcome)]
-    if quiet:
-        conn.execute(QUIET_UPDATE, quiet)
+    _QUIET.executemany(conn, [quiet_params(item) for item in items if isinstance(item, Outcome)])
     return [None if isinstance(item, Outcome) else item(conn) for item in items]
 
 

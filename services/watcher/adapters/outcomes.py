@@ -9,12 +9,13 @@ the row as read here, under its lock; this module only stores the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
+from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
 from services.watcher.adapters.tables import Snapshot, WatchedSource
@@ -51,12 +52,22 @@ _WITH_HISTORY = (
     .where(_s.id == bindparam("source_id"))
 )
 _READ = {
-    (history, lock): (statement.with_for_update(of=_SOURCES) if lock else statement)
+    (history, lock): DriverStatement(statement.with_for_update(of=_SOURCES) if lock else statement)
     for history, statement in ((False, _ROW), (True, _WITH_HISTORY))
     for lock in (False, True)
 }
-_INSERT_SNAPSHOT = insert(_SNAPSHOTS).returning(_p.id)
-_INSERT_OUTBOX = append_statement()
+_SNAPSHOT_KEYS = (
+    "source_id",
+    "taken_at",
+    "fingerprint",
+    "title",
+    "published",
+    "updated",
+    "content",
+    "meta",
+)
+_INSERT_SNAPSHOT = DriverStatement(insert(_SNAPSHOTS), column_keys=_SNAPSHOT_KEYS)
+_INSERT_OUTBOX = DriverStatement(append_statement())
 _SETTLED: dict[str, Any] = {
     "last_checked_at": bindparam("s_checked"),
     "next_check_at": bindparam("s_next"),
@@ -71,8 +82,8 @@ _SETTLED: dict[str, Any] = {
     "lease_owner": None,
     "lease_until": None,
 }
-_SETTLE = update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED)
-_STORE = (
+_SETTLE = DriverStatement(update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED))
+_STORE = DriverStatement(
     update(_SOURCES)
     .where(_s.id == bindparam("s_id"))
     .values(
@@ -95,7 +106,7 @@ def store_outcome(
 
     Returns None when the source is gone.
     """
-    row = conn.execute(_READ[history, lock], {"source_id": source_id}).first()
+    row = _READ[history, lock].first(conn, {"source_id": source_id})
     if row is None:
         return None
     outcome = decide(source_state(row), _history(row) if history else None)
@@ -115,13 +126,13 @@ def store_outcome(
     events: list[Any] = list(outcome.alerts)
     stored = outcome.stored
     if stored is None:
-        conn.execute(_SETTLE, params)
+        _SETTLE.execute(conn, params)
     else:
         link = None
         if stored.snapshot is not None:
             snapshot = stored.snapshot
-            snapshot_id: int = conn.execute(
-                _INSERT_SNAPSHOT,
+            snapshot_id = _INSERT_SNAPSHOT.inserted_id(
+                conn,
                 {
                     "source_id": outcome.source_id,
                     "taken_at": outcome.checked_at,
@@ -132,7 +143,7 @@ def store_outcome(
                     "content": pack(snapshot.content),
                     "meta": snapshot.meta,
                 },
-            ).scalar_one()
+            )
             if stored.previous_id is not None:
                 link = diff_url(admin_url, outcome.source_id, stored.previous_id, snapshot_id)
         events += outcome.linked_changes(link)
@@ -140,16 +151,17 @@ def store_outcome(
         params["s_title"] = stored.title
         params["s_changed"] = stored.last_changed_at
         params["s_moved"] = outcome.moved_to
-        conn.execute(_STORE, params)
-    if events:
-        conn.execute(_INSERT_OUTBOX, [outbox_row(event) for event in events])
+        _STORE.execute(conn, params)
+    _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])
     return outcome
 
 
-def _history(row: Any) -> History:
+def _history(row: Sequence[Any]) -> History:
+    # By position, after the claim's columns: a row read on sqlite3's cursor is a plain tuple.
+    topics, last_changed_at, snap_id, snap_fingerprint, snap_content, snap_meta = row[
+        len(CLAIM_COLUMNS) :
+    ]
     previous = None
-    if row.snap_id is not None:
-        previous = Previous(
-            row.snap_id, row.snap_fingerprint, row.snap_meta, partial(unpack, row.snap_content)
-        )
-    return History(tuple(row.topics or ()), row.last_changed_at, previous)
+    if snap_id is not None:
+        previous = Previous(snap_id, snap_fingerprint, snap_meta, partial(unpack, snap_content))
+    return History(tuple(topics or ()), last_changed_at, previous)

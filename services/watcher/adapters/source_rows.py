@@ -8,10 +8,11 @@ ORM loads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, Table, Update, bindparam, select, update
+from sqlalchemy import Connection, Integer, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import WatchedSource
@@ -49,7 +50,7 @@ _HEALTH = {health.value: health for health in Health}
 _WIDTH = len(CLAIM_COLUMNS)
 
 
-def source_state(row: Row[*tuple[Any, ...]]) -> SourceState:
+def source_state(row: Sequence[Any]) -> SourceState:
     """Return the poll's view of a source row (any row starting with the claim's columns)."""
     # Unpacked by position, in CLAIM_COLUMNS' order: reading a Row's field by name fails the
     # ordinary attribute lookup first (an AttributeError built and dropped each time), about
