@@ -1,4 +1,4 @@
-"""The hottest statements of storing outcomes, run on SQLite's own cursor with SQLAlchemy's SQL.
+"""The poll loop's hottest statements, run on SQLite's own cursor with SQLAlchemy's SQL.
 
 On the SQLite writer thread (group_writes.ThreadTransactions) SQLAlchemy's work around each
 statement (an execution context, the parameters built and processed, a result and its
@@ -9,7 +9,9 @@ transaction. The values still go through the processors SQLAlchemy's dialect giv
 types (UTCDateTime, JSON, Date, LargeBinary), both ways, so a row is written and read
 exactly as ``Connection.execute`` would (tests/integration/watcher/test_driver_statements.py
 writes rows both ways and compares them). Any other connection (PostgreSQL, aiosqlite)
-runs the statement through SQLAlchemy as before.
+runs the statement through SQLAlchemy as before. Used for the claims, the quiet outcomes'
+batched UPDATE and the four statements that store a changed page (docs/benchmarks.md,
+«Storing outcomes on the SQLite writer thread», has the figures).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class _Bind(NamedTuple):
 class _Compiled(NamedTuple):
     sql: str
     binds: tuple[_Bind, ...]
-    results: tuple[_Processor, ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # the columns that have a processor
 
 
 def _compile(
@@ -57,11 +59,22 @@ def _compile(
         else:
             constant = bind.value if process is None else process(bind.value)
         binds.append(_Bind(name, process, constant))
-    results = tuple(
+    # A SELECT's columns, or what an INSERT, UPDATE or DELETE returns.
+    processors = (
         column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in (statement.selected_columns if isinstance(statement, Select) else ())
+        for column in statement.exported_columns
     )
+    results = tuple((index, p) for index, p in enumerate(processors) if p is not None)
     return _Compiled(compiled.string, tuple(binds), results)
+
+
+def _processed(
+    results: tuple[tuple[int, Callable[[Any], Any]], ...], row: Sequence[Any]
+) -> list[Any]:
+    values = list(row)
+    for index, process in results:
+        values[index] = process(values[index])
+    return values
 
 
 def _on_cursor(conn: Connection) -> bool:
@@ -142,17 +155,20 @@ class DriverStatement:
         self._run(conn, compiled, [self._params(compiled.binds, row) for row in rows])
 
     def first(self, conn: Connection, values: _Values) -> Sequence[Any] | None:
-        """Run a SELECT; return its first row's values, processed as SQLAlchemy would."""
+        """Run the statement; return its first row's values, processed as SQLAlchemy would."""
         if not _on_cursor(conn):
             return conn.execute(self.statement, values).first()
         compiled = self._for(conn)
         row = self._run(conn, compiled, [self._params(compiled.binds, values)]).fetchone()
-        if row is None:
-            return None
-        return tuple(
-            value if process is None else process(value)
-            for process, value in zip(compiled.results, row, strict=True)
-        )
+        return None if row is None else _processed(compiled.results, row)
+
+    def all(self, conn: Connection, values: _Values) -> list[Sequence[Any]]:
+        """Run the statement; return its rows' values, processed as SQLAlchemy would."""
+        if not _on_cursor(conn):
+            return list(conn.execute(self.statement, values))
+        compiled = self._for(conn)
+        rows = self._run(conn, compiled, [self._params(compiled.binds, values)]).fetchall()
+        return [_processed(compiled.results, row) for row in rows]
 
     def inserted_id(self, conn: Connection, values: _Values) -> int:
         """Run an INSERT of one row; return the primary key it was given.

@@ -157,7 +157,7 @@ def store_outcome(
 
 
 def _history(row: Sequence[Any]) -> History:
-    # By position, after the claim's columns: a row read on sqlite3's cursor is a plain tuple.
+    # By position, after the claim's columns: a row read on sqlite3's cursor has no names.
     topics, last_changed_at, snap_id, snap_fingerprint, snap_content, snap_meta = row[
         len(CLAIM_COLUMNS) :
     ]

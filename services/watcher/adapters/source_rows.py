@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState
 
@@ -100,7 +101,7 @@ def _claim_statement(*, skip_locked: bool) -> Update:
 
 
 # Built once: a statement built per claim costs its cache-key walk every time.
-_CLAIM = {locked: _claim_statement(skip_locked=locked) for locked in (False, True)}
+_CLAIM = {locked: DriverStatement(_claim_statement(skip_locked=locked)) for locked in (False, True)}
 
 
 def claim_rows(
@@ -113,11 +114,10 @@ def claim_rows(
     skip_locked: bool,
 ) -> list[SourceState]:
     """Lease up to ``limit`` due sources to ``owner`` in one statement, oldest due first."""
-    result = conn.execute(
-        _CLAIM[skip_locked],
-        {"c_now": now, "c_until": until, "c_owner": owner, "c_limit": limit},
+    rows = _CLAIM[skip_locked].all(
+        conn, {"c_now": now, "c_until": until, "c_owner": owner, "c_limit": limit}
     )
-    return sorted((source_state(row) for row in result), key=lambda c: c.id)
+    return sorted((source_state(row) for row in rows), key=lambda c: c.id)
 
 
 async def load_claim(session: AsyncSession, source_id: int) -> SourceState | None:

@@ -29,6 +29,7 @@ from services.watcher.adapters.group_writes import (
     Transactions,
 )
 from services.watcher.adapters.outcomes import store_outcome
+from services.watcher.adapters.source_rows import claim_rows
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.model import Content, FeedEntry
 from services.watcher.domain.outcome import (
@@ -73,6 +74,7 @@ def _source_row() -> dict[str, Any]:
         "gone_at": None,
         "lease_owner": "poller-1",
         "lease_until": CHECKED + timedelta(minutes=5),
+        "next_check_at": CHECKED - timedelta(minutes=1),
     }
 
 
@@ -339,3 +341,29 @@ async def test_quiet_outcomes_and_a_gone_source_are_stored_alike_on_the_cursor(
     failing, healthy = stored["cursor"]["watch_sources"]
     assert "'2025-03-03 09:00:00.250008'" in healthy  # next_check_at, stored in UTC
     assert "'poller-1'" in failing and "'poller-1'" not in healthy
+
+
+async def test_a_claim_reads_and_leases_the_same_on_the_cursor_as_through_sqlalchemy(
+    both_ways: dict[str, tuple[Path, Transactions]],
+) -> None:
+    # Past the seeded leases: both rows are due.
+    now = CHECKED + timedelta(minutes=10, microseconds=1)
+    claimed = {
+        way: await runner.run(
+            partial(
+                claim_rows,
+                now=now,
+                until=(now + timedelta(minutes=5)).astimezone(OSLO),
+                owner="poller-2",
+                limit=10,
+                skip_locked=False,
+            )
+        )
+        for way, (_, runner) in both_ways.items()
+    }
+
+    assert claimed["cursor"] == claimed["sqlalchemy"]
+    assert [state.rules.ignore for state in claimed["cursor"]] == [("Sist oppdatert", "æøå")] * 2
+    stored = {way: _stored_rows(path) for way, (path, _) in both_ways.items()}
+    assert stored["cursor"] == stored["sqlalchemy"]
+    assert all("'poller-2'" in row for row in stored["cursor"]["watch_sources"])
