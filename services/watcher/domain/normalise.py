@@ -202,16 +202,27 @@ def is_boilerplate(block: str) -> bool:
         return True
     if len(block) > _COOKIE_MAX_CHARS:
         return False
-    lowered = block.lower()
-    # A cheap superset of _COOKIE_RE (no letter here has an exotic case-insensitive twin
-    # beyond what lower() folds: «i» and «s», which have, are left out), so the slow
-    # case-insensitive scan runs only when needed. «kap» alone let every «kunnskap» and
-    # «kapasitet» through, a tenth of a page's blocks.
-    if "cook" not in lowered and not (
-        "kap" in lowered and "nforma" in lowered and "ler" in lowered
-    ):
+    if not _may_name_cookies(block):
         return False
     return _COOKIE_RE.search(block) is not None and _COOKIE_VERB_RE.search(block) is not None
+
+
+def _may_name_cookies(block: str) -> bool:
+    """Tell whether a block, lowered, holds the words _COOKIE_RE needs: a cheap superset.
+
+    No letter here has an exotic case-insensitive twin beyond what lower() folds («i» and
+    «s», which have, are left out), so the slow case-insensitive scan runs only when needed.
+    «kap» alone let every «kunnskap» and «kapasitet» through, a tenth of a page's blocks.
+    """
+    try:
+        # Lowering a non-ASCII str looks every character up. A Latin-1 block's bytes, lowered
+        # as bytes (ASCII letters only), hold the same ASCII words: no Latin-1 character
+        # lowers to ASCII but an ASCII one (a test checks each).
+        data = block.encode("latin-1").lower()
+    except UnicodeEncodeError:
+        text = block.lower()
+        return "cook" in text or ("kap" in text and "nforma" in text and "ler" in text)
+    return b"cook" in data or (b"kap" in data and b"nforma" in data and b"ler" in data)
 
 
 def compile_ignore(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

@@ -247,7 +247,20 @@ def test_the_separators_are_what_the_labels_pattern_lets_stand_but_whitespace() 
     assert not any(c.isspace() for c in normalise._SEPARATORS)
 
 
-@pytest.mark.parametrize("text", [_normalise_by_definition(t) for t in SAMPLES])
+_COOKIE_BLOCKS = [
+    # Latin-1 blocks, searched lowered as bytes, and wider ones (a dash, the Kelvin sign, a
+    # dotless i), lowered as str.
+    "Vi bruker COOKIES – godta",
+    "Vi bruker Cookies, godta dem",
+    "Vi bruker INFORMASJONSKAPSLER på nettstedet, godta",
+    "Vi bruker informasjons\u212aapsler, godta",
+    "Vi bruker ınformasjonskapsler på nettstedet, godta",
+    "Blåbær og COOK\u00e6 godta",
+    "Cookiebot: tillat alle",
+]
+
+
+@pytest.mark.parametrize("text", [*(_normalise_by_definition(t) for t in SAMPLES), *_COOKIE_BLOCKS])
 def test_boilerplate_equals_its_definition(text: str) -> None:
     expected = bool(BOILERPLATE_RE.match(text)) or (
         len(text) <= 400
@@ -255,6 +268,14 @@ def test_boilerplate_equals_its_definition(text: str) -> None:
         and _COOKIE_VERB_RE.search(text) is not None
     )
     assert is_boilerplate(text) == expected
+
+
+def test_no_latin1_character_lowers_to_ascii_but_an_ascii_one() -> None:
+    # What lets a Latin-1 block be searched for the cookie words lowered as bytes.
+    for code in range(0x100):
+        lowered = chr(code).lower()
+        assert len(lowered) == 1, hex(code)
+        assert lowered.isascii() == (code < 0x80), hex(code)
 
 
 def test_texts_with_label_words_are_those_that_hold_one() -> None:
