@@ -18,6 +18,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -42,6 +43,20 @@ from shared.heap import freeze_startup_objects
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _threads_cpu() -> dict[str, float]:
+    """Return each live thread's CPU seconds by name (Linux; elsewhere nothing)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[thread.name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return seconds
 
 
 async def _make_all_due(sessions: async_sessionmaker[AsyncSession], base: str, count: int) -> None:
@@ -103,7 +118,7 @@ async def run(
     if in_flight is not None:
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    cpu0, wall0 = _cpu(), time.perf_counter()
+    cpu0, wall0, threads0 = _cpu(), time.perf_counter(), _threads_cpu()
     tasks: list[asyncio.Task[str]] = []
     if in_flight is None:
         while claims := await claim_due(deps, limit=50):
@@ -120,12 +135,20 @@ async def run(
                 await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
     outcomes = Counter(await asyncio.gather(*tasks))
     wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
+    # Where the round ran: the event loop's thread (fetching, small pages' parsing) and the
+    # worker's (SQLite's writes, other parsing); threads started during the round count whole.
+    threads = {
+        name: round(seconds - threads0.get(name, 0.0), 3)
+        for name, seconds in _threads_cpu().items()
+        if seconds - threads0.get(name, 0.0) > 0
+    }
     await deps.aclose()
     await engine.dispose()
     return {
         "outcomes": dict(outcomes),
         "wall_seconds": round(wall, 3),
         "round_cpu_seconds": round(cpu, 3),
+        "round_cpu_seconds_by_thread": threads,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 

@@ -8,7 +8,8 @@ the site moved to round 1), and then polls the measured round again and again fr
 of that database: 100 changed pages, 600 not modified, 300 unchanged, every time. With
 ``--compare-with`` it takes turns between this checkout and another one (a copy of an older
 commit: ``git archive <commit> | tar -x -C /tmp/base``), so a drift in the machine's load is
-shared, and prints each version's round CPU: every turn, and the median.
+shared, and prints each version's round CPU: every turn, and the median, then the median of
+each thread's share (the event loop's and the worker's).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
     rounds: dict[Path, list[float]] = {checkout: [] for checkout in checkouts}
+    threads: dict[Path, dict[str, list[float]]] = {checkout: {} for checkout in checkouts}
     try:
         run._wait_for(base)
         run._warm(base, args.count)
@@ -71,11 +73,16 @@ def main() -> None:
                     figures = _poll(checkout, f"sqlite+aiosqlite:///{replayed}", base, args.count)
                     print(json.dumps({"checkout": str(checkout), **figures}), file=sys.stderr)
                     rounds[checkout].append(float(figures["round_cpu_seconds"]))  # type: ignore[arg-type]
+                    by_thread: dict[str, float] = figures.get("round_cpu_seconds_by_thread", {})  # type: ignore[assignment]
+                    for name, seconds in by_thread.items():
+                        threads[checkout].setdefault(name, []).append(seconds)
     finally:
         site.terminate()
         site.wait()
     for checkout, cpu in rounds.items():
         print(f"{checkout}: median {statistics.median(cpu):.3f} s round CPU; turns {cpu}")
+        for name, shares in threads[checkout].items():  # older checkouts do not report these
+            print(f"    {name}: median {statistics.median(shares):.3f} s")
 
 
 if __name__ == "__main__":
