@@ -226,7 +226,7 @@ async def push_change(
         400: {"description": "not a source number"},
         401: {"description": "no live publisher token"},
         404: {"description": "no such source"},
-        409: {"description": "the source is paused"},
+        409: {"description": "the source is not watched: paused, or out of the catalogue"},
         429: {"description": "too many requests with this token this hour"},
     },
 )
@@ -251,5 +251,10 @@ async def check_source(source_id: str, who: PublisherDep) -> JSONResponse:
     if polled is None:
         return JSONResponse({"detail": f"no source {number}"}, 404)
     if not polled:
-        return JSONResponse({"detail": f"source {number} is paused; it is not polled"}, 409)
+        # A paused source and one taken out of the catalogue are one state of the row (not
+        # active): the answer names both rather than guessing which.
+        return JSONResponse(
+            {"detail": f"source {number} is not watched (paused, or out of the catalogue)"},
+            409,
+        )
     return JSONResponse({"source_id": number, "check": "due now"}, 202)
