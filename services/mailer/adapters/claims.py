@@ -6,17 +6,16 @@ different rows; another process takes a delivery only after its lease expired.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, Text, cast, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.mailer.adapters.stored_references import read_reference, stored_reference
 from services.mailer.adapters.tables import Delivery
-from services.mailer.domain.ledger import Claimed, DeliveryStatus, Reference, decode_reference
+from services.mailer.domain.ledger import Claimed, DeliveryStatus, Reference
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ async def claim_due(
                 Delivery.subscriber_id,
                 Delivery.kind,
                 Delivery.batch_key,
-                _as_stored(session),
+                stored_reference(session),
                 Delivery.attempts,
             )
             .execution_options(synchronize_session=False)
@@ -63,7 +62,7 @@ async def claim_due(
     for delivery_id, subscriber_id, kind, batch_key, stored, attempts in rows:
         reference = read.get((kind, stored))
         if reference is None:
-            reference = read[kind, stored] = _read(kind, stored)
+            reference = read[kind, stored] = read_reference(kind, stored)
         if isinstance(reference, ValueError):
             unreadable[delivery_id] = str(reference)
             continue
@@ -82,25 +81,3 @@ async def claim_due(
             ],
         )
     return claimed
-
-
-def _as_stored(session: AsyncSession) -> ColumnElement[Any]:
-    """The reference as the row stores it: a batch's rows mostly share one (one change fanned
-    out), read once per distinct text rather than once per row. SQLite's as bytes: text that is
-    not UTF-8 would fail the whole fetch there, not its row."""
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(Delivery.reference, LargeBinary)
-    return cast(Delivery.reference, Text)
-
-
-def _read(kind: str, stored: str | bytes | None) -> Reference | ValueError:
-    """Return the reference a row stores, or the ValueError that says why there is none."""
-    try:
-        text = stored.decode("utf-8") if isinstance(stored, bytes) else stored
-        value = json.loads(text) if text is not None else {}
-    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested past reading
-        return ValueError(f"not a {kind!r} delivery reference: {type(exc).__name__}: {exc}")
-    try:
-        return decode_reference(kind, value)
-    except ValueError as exc:
-        return exc

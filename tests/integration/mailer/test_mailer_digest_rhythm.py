@@ -22,6 +22,8 @@ from services.mailer import handlers as mailer
 from services.mailer.adapters.tables import Delivery, DigestCursor
 from services.mailer.digests import DigestRunner
 from shared.events import PreferencesChanged
+from shared.inbox import ProcessedEvent
+from shared.outbox import OutboxRow
 from shared.vocabulary import Frequency, Language
 from tests.integration.mailer.faults import GatedSender
 from tests.integration.mailer.harness import Harness, at
@@ -289,3 +291,40 @@ async def test_a_change_released_before_the_mailer_hears_of_a_switch_from_immedi
     harness.clock.set(at("2026-11-19T06:00:00+00:00"))
     await digest_now(harness)
     assert titles(harness) == [["Endring 1"]], "told once, by the digest"
+
+
+@BOTH
+async def test_a_digest_whose_reference_is_damaged_fails_alone_and_the_switch_goes_on(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = await daily_digest_queued(harness)
+    (digest,) = await harness.deliveries("digest")
+    # What a hand edit or a damaged file can leave: no JSON at all where the column is plain
+    # text (SQLite), JSON of another shape where it is not.
+    sqlite = harness.runtime.engine.dialect.name == "sqlite"
+    async with harness.runtime.engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE mail_deliveries SET reference = :stored WHERE id = :id"),
+            {"stored": "{not json" if sqlite else "[1, 2]", "id": digest.id},
+        )
+
+    await harness.change_frequency(person, "immediate")
+    async with harness.runtime.sessions() as session:
+        switch = await session.scalar(
+            select(OutboxRow.event_id).where(OutboxRow.event_type == PreferencesChanged.type_name())
+        )
+        handled = await session.get(ProcessedEvent, ("mailer", switch))
+    assert handled is not None, "the mailer took the switch at once"
+    await harness.change("Endring 2")  # immediate now: the next change is an alert
+    await harness.send_all()
+
+    assert titles(harness) == [["Endring 2"]]
+    async with harness.runtime.engine.connect() as connection:
+        status, error = (
+            await connection.execute(
+                text("SELECT status, last_error FROM mail_deliveries WHERE id = :id"),
+                {"id": digest.id},
+            )
+        ).one()
+    assert status == "failed" and "not a 'digest' delivery reference" in error
+    assert f"delivery {digest.id} cannot be read" in caplog.text
