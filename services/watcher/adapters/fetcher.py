@@ -147,12 +147,13 @@ class HttpFetcher:
                 if status != 200:
                     raise FetchError(f"HTTP {status} from {url}", "http_status", status=status)
                 declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self._max_bytes:
+                length = int(declared) if declared and declared.isdigit() else None
+                if length is not None and length > self._max_bytes:
                     raise FetchError(
                         f"body of {declared} bytes is over the {self._max_bytes}-byte cap",
                         "too_large",
                     )
-                if declared and declared.isdigit() and "content-encoding" not in response.headers:
+                if length is not None and "content-encoding" not in response.headers:
                     # Read in one call: the length is known, within the cap, and nothing
                     # inflates it (aiohttp reads exactly that many bytes).
                     return _Response(200, await response.read(), response.headers, None)
