@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,6 +19,9 @@ from shared.logs import event_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, AsyncSession], Awaitable[None]]
+AfterCommit = Callable[[], Awaitable[None]]
+
+_AFTER_COMMIT: Final = "varsel.after_commit"  # the key of a session's steps in ``session.info``
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +55,23 @@ class EventBus(Protocol):
         """Count the messages consumers gave up on, or None if this bus keeps none."""
 
 
+def after_commit(session: AsyncSession, step: AfterCommit) -> None:
+    """Run ``step`` once the handler's transaction has committed, and never if it rolls back.
+
+    For work that needs the commit done and cannot be part of it: scrubbing what an erasure
+    deleted from the database file only works on pages already written.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(step)
+
+
 async def handle_once(
     sessions: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event
 ) -> bool:
     """Run a handler in its own transaction unless this consumer already handled the event.
 
     Returns True if the handler ran. The inbox row and the handler's effects (including any
-    events it records in the outbox) commit together.
+    events it records in the outbox) commit together; then the steps it left with
+    ``after_commit`` run.
     """
     with event_context(event.event_id, event.type_name()):
         return await _handle_once(sessions, subscription, event)
@@ -68,12 +81,14 @@ async def _handle_once(
     sessions: async_sessionmaker[AsyncSession], subscription: Subscription, event: Event
 ) -> bool:
     try:
-        async with sessions() as session, session.begin():
-            if not await claim(
-                session, subscription.consumer, str(event.event_id), datetime.now(UTC)
-            ):
-                return False
-            await subscription.handler(event, session)
+        async with sessions() as session:
+            async with session.begin():
+                if not await claim(
+                    session, subscription.consumer, str(event.event_id), datetime.now(UTC)
+                ):
+                    return False
+                await subscription.handler(event, session)
+            await _run_after_commit(session)
             return True
     except IntegrityError:
         # A concurrent replica committed the same event first: its effects stand.
@@ -81,6 +96,16 @@ async def _handle_once(
             "bus: %s already handled event %s elsewhere", subscription.consumer, event.event_id
         )
         return False
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for step in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            await step()
+        except Exception:
+            # The event's work has committed and stands: failing it now would only have it
+            # delivered again to an inbox that skips it.
+            log.exception("bus: a step after the commit failed")
 
 
 class InProcessBus:

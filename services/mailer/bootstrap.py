@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,7 @@ from services.mailer.mail_builder import MailBuilder
 from services.mailer.retention import purge_deliveries
 from services.mailer.returned_mail import ReturnedMail
 from services.mailer.review_reminders import ReviewReminders
-from shared.db import Base
+from shared.db import Base, scrub_deleted
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 from shared.settings import Settings
@@ -103,7 +104,12 @@ class Mailer:
             runtime.sessions, self.sender, env, settings, runtime.clock
         )
         self.deps = Deps(settings, runtime.clock, self.sender, env)  # the handlers' (and tests')
-        consumers.subscribe(runtime.bus, self.deps, self.worker.wake)
+        consumers.subscribe(
+            runtime.bus,
+            self.deps,
+            self.worker.wake,
+            after_erasure=partial(scrub_deleted, runtime.engine),
+        )
 
     async def housekeeping(self) -> dict[str, int]:
         """Delete finished deliveries, stored changes and outbox files past their periods (the

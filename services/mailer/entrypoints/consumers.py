@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer import handlers
 from services.mailer.handlers import Deps
-from shared.bus import EventBus, Handler
+from shared.bus import AfterCommit, EventBus, Handler, after_commit
 from shared.events import (
     BulletinPublished,
     BulletinTestRequested,
@@ -33,8 +33,15 @@ CONSUMER = "mailer"  # the mailer's one queue; the inbox keys on (consumer, even
 MailerHandler = Callable[[AsyncSession, Deps, Any], Awaitable[None]]
 
 
-def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
-    """Register a consumer for every event the mailer handles."""
+def subscribe(
+    bus: EventBus, deps: Deps, wake: asyncio.Event, *, after_erasure: AfterCommit
+) -> None:
+    """Register a consumer for every event the mailer handles.
+
+    ``after_erasure`` runs once the forgetting of an erased person has committed: it scrubs
+    the id from the disk (``shared.db.scrub_deleted``), as the subscriptions service does after
+    deleting the person: once per erasure, never per mail.
+    """
 
     def consumer(handler: MailerHandler, *, queues_mail: bool) -> Handler:
         async def consume(event: Any, session: AsyncSession) -> None:
@@ -44,6 +51,10 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
 
         return consume
 
+    async def erased(event: SubscriberErased, session: AsyncSession) -> None:
+        await handlers.erased(session, deps, event)
+        after_commit(session, after_erasure)
+
     # (event, its handler, whether it queues mail for the delivery worker)
     bindings: list[tuple[type[Event], MailerHandler, bool]] = [
         (SignupRequested, handlers.signup_requested, True),
@@ -52,7 +63,6 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
         (ChangeApproved, handlers.change_approved, True),
         (PreferencesChanged, handlers.preferences_changed, True),
         (SubscriberUnsubscribed, handlers.unsubscribed, False),
-        (SubscriberErased, handlers.erased, False),
         (SourceFailing, handlers.source_status_changed, False),
         (SourceRecovered, handlers.source_status_changed, False),
         (CatalogueChanged, handlers.catalogue_changed, True),
@@ -62,3 +72,4 @@ def subscribe(bus: EventBus, deps: Deps, wake: asyncio.Event) -> None:
     ]
     for event_type, handler, queues_mail in bindings:
         bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))
+    bus.subscribe(CONSUMER, SubscriberErased, erased)

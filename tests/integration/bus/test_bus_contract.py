@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.bus import EventBus, InProcessBus
+from shared.bus import EventBus, InProcessBus, after_commit
 from shared.events import SignupRequested, SubscriberErased
 from shared.outbox import OutboxRelay, OutboxRow, backlog, record
 from tests.integration.bus.conftest import MakeBus, eventually, handled_count
@@ -150,3 +150,60 @@ async def test_an_event_of_a_type_this_release_does_not_know_is_put_off_not_pass
         row = (await session.scalars(select(OutboxRow))).one()
     assert row.published_at is None
     assert row.attempts == 1 and "unknown event type" in (row.last_error or "")
+
+
+async def test_a_step_left_for_after_the_commit_sees_the_work_committed_and_runs_once(
+    bus: EventBus, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # What each step saw from a connection of its own: the inbox rows committed by then.
+    seen: list[int] = []
+
+    async def handle(event: SubscriberErased, session: AsyncSession) -> None:
+        async def step() -> None:
+            seen.append(await handled_count(sessions, "mailer"))
+
+        after_commit(session, step)
+
+    bus.subscribe("mailer", SubscriberErased, handle)
+    await bus.start()
+    first, second = (SubscriberErased(subscriber_id=uuid.uuid4()) for _ in range(2))
+    await bus.publish(first)
+    await bus.publish(first)  # delivered again: skipped, and so is its step
+    await bus.publish(second)  # one queue, in order: once it is handled, both copies were seen
+
+    async def both_handled() -> bool:
+        return len(seen) >= 2
+
+    await eventually(both_handled)
+    await bus.stop()
+    assert seen == [1, 2]
+
+
+async def test_a_step_after_the_commit_runs_not_when_the_handler_fails_and_fails_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    bus = InProcessBus(sessions)
+    ran: list[str] = []
+
+    async def fails(event: SubscriberErased, session: AsyncSession) -> None:
+        async def step() -> None:
+            ran.append("after a rollback")
+
+        after_commit(session, step)
+        raise RuntimeError("the handler fails after leaving its step")
+
+    async def step_fails(event: SubscriberErased, session: AsyncSession) -> None:
+        async def step() -> None:
+            ran.append("failing step")
+            raise RuntimeError("the step fails")
+
+        after_commit(session, step)
+
+    bus.subscribe("mailer", SubscriberErased, fails)
+    bus.subscribe("audit", SubscriberErased, step_fails)
+    with pytest.raises(RuntimeError, match="1 handler"):
+        await bus.publish(SubscriberErased(subscriber_id=uuid.uuid4()))
+    assert ran == ["failing step"]
+    # The failing step's event stands as handled; the failed handler's is not.
+    assert await handled_count(sessions, "audit") == 1
+    assert await handled_count(sessions, "mailer") == 0

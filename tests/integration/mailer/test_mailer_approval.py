@@ -12,6 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.mailer.domain.ledger import Batch
 from services.mailer.entrypoints import consumers
 from services.mailer.entrypoints.consumers import CONSUMER
+from shared.db import scrub_deleted
 from shared.events import ChangeApproved, decode_event
 from shared.outbox import OutboxRelay, OutboxRow
 from shared.rabbitmq import RabbitMqBus
@@ -194,7 +196,12 @@ async def test_over_rabbitmq_the_approval_fans_out_once_however_often_it_arrives
     sessions = harness.runtime.sessions
     namespace = f"varsel.test.{uuid.uuid4().hex[:12]}"
     bus = RabbitMqBus(BROKER_URL, sessions, namespace=namespace)
-    consumers.subscribe(bus, harness.mailer.deps, asyncio.Event())
+    consumers.subscribe(
+        bus,
+        harness.mailer.deps,
+        asyncio.Event(),
+        after_erasure=partial(scrub_deleted, harness.runtime.engine),
+    )
     await bus.start()
     try:
         assert await OutboxRelay(sessions, bus).publish_pending() == 1  # the approval's event
