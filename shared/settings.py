@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared import setting_checks as checks
 from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
 from shared.intervals import parse_interval
 
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
-
-
-def _comma_separated(value: object) -> object:
-    """Return a variable's comma-separated text as a tuple of its non-empty parts."""
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    return value
 
 
 class Settings(BaseSettings):
@@ -168,111 +159,47 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_has_a_driver_varsel_uses(cls, value: str) -> str:
-        # Only these two drivers are installed; any other URL failed at the first query with a
-        # traceback. The message never repeats the URL: it may hold the database's password.
-        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "must be sqlite+aiosqlite:///path/to/varsel.db or "
-                "postgresql+asyncpg://user:password@host:5432/database (or empty: var/varsel.db)"
-            )
-        return value
+        return checks.database_url(value)
 
     @field_validator("base_url")
     @classmethod
     def _base_url_is_absolute(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError("must be an absolute http(s) URL such as https://varsel.example.no")
-        return value.rstrip("/")
+        return checks.absolute_url(value, "https://varsel.example.no")
 
     @field_validator("admin_url")
     @classmethod
     def _admin_url_is_absolute(cls, value: str) -> str:
-        if not value:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise ValueError("must be an absolute http(s) URL such as https://varsel.intern/admin")
-        return value.rstrip("/")
+        return checks.absolute_url(value, "https://varsel.intern/admin") if value else value
 
     @field_validator("user_agent")
     @classmethod
     def _user_agent_is_one_header_line(cls, value: str) -> str:
-        if not all(" " <= char <= "~" for char in value):
-            raise ValueError(
-                "must be printable ASCII on one line, such as "
-                "'varsel/1.0 (+https://varsel.example.no; drift@example.no)'"
-            )
-        return value.strip()
+        return checks.user_agent(value)
 
     @field_validator("operator_emails", mode="before")
     @classmethod
     def _operator_emails_are_addresses(cls, value: object) -> object:
-        value = _comma_separated(value)
-        if isinstance(value, list | tuple) and any(
-            not isinstance(v, str) or "@" not in v or any(c.isspace() for c in v) for v in value
-        ):
-            raise ValueError("must be a comma-separated list of email addresses")
-        return value
+        return checks.email_list(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _trusted_proxies_are_addresses(cls, value: object) -> object:
-        value = _comma_separated(value)
-        if not isinstance(value, list | tuple):
-            return value
-        for entry in value:
-            try:
-                ip_network(entry, strict=True)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"{entry!r} is not an IP address or network (such as 10.0.0.0/8): "
-                    "name the proxies in front of varsel"
-                ) from exc
-        return value
+        return checks.proxy_list(value)
 
     @field_validator("embed_origins", mode="before")
     @classmethod
     def _embed_origins_are_origins(cls, value: object) -> object:
-        from shared.web.embed_forms import parse_origin
-
-        value = _comma_separated(value)
-        if not isinstance(value, list | tuple):
-            return value
-        origins = []
-        for entry in value:
-            origin = parse_origin(entry) if isinstance(entry, str) else None
-            if origin is None:
-                raise ValueError(
-                    f"{entry!r} is not an origin: write the scheme and host of the page that "
-                    "embeds the form, such as https://www.example.no (no path)"
-                )
-            origins.append(origin)
-        return tuple(origins)
+        return checks.origin_list(value)
 
     @field_validator("api_clients", mode="before")
     @classmethod
     def _api_clients_are_names(cls, value: object) -> object:
-        value = _comma_separated(value)
-        if isinstance(value, list | tuple) and any(
-            not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v)
-            for v in value
-        ):
-            raise ValueError(
-                "must be a comma-separated list of client names (letters, digits, '.', '_', '-')"
-            )
-        return value
+        return checks.client_names(value)
 
     @field_validator("timezone")
     @classmethod
     def _timezone_exists(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return checks.timezone(value)
 
     @field_validator("accent_colour")
     @classmethod
@@ -287,39 +214,17 @@ class Settings(BaseSettings):
     @field_validator("dkim_private_key_path")
     @classmethod
     def _dkim_key_is_usable(cls, value: Path | None) -> Path | None:
-        if value is None:
-            return None
-        from dkim.asn1 import ASN1FormatError
-        from dkim.crypto import UnparsableKeyError, parse_pem_private_key
-
-        try:
-            data = value.read_bytes()
-        except OSError as exc:
-            raise ValueError(f"cannot read the DKIM key file {value}: {exc.strerror}") from exc
-        try:
-            parse_pem_private_key(data)
-        except (UnparsableKeyError, ASN1FormatError, ValueError, IndexError) as exc:
-            raise ValueError(f"{value} is not a PEM RSA private key") from exc
-        return value
+        return None if value is None else checks.dkim_key(value)
 
     @field_validator("bounce_address")
     @classmethod
     def _bounce_address_is_a_mailbox(cls, value: str) -> str:
-        if not value:
-            return value
-        local, _, domain = value.strip().rpartition("@")
-        if not local or "." not in domain or "+" in local or any(c in value for c in " <>,"):
-            raise ValueError(
-                "must be a plain mailbox without '+', such as bounces@varsel.example.no"
-            )
-        return value.strip()
+        return checks.bounce_mailbox(value)
 
     @field_validator("bounce_webhook_secret")
     @classmethod
     def _webhook_secret_is_long(cls, value: str) -> str:
-        if value and len(value) < 32:
-            raise ValueError("must be at least 32 characters (or empty: no webhook)")
-        return value
+        return checks.webhook_secret(value)
 
     @model_validator(mode="after")
     def _bounce_intake_has_an_address(self) -> Settings:

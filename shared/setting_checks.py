@@ -1,0 +1,151 @@
+"""Checks of single setting values, each raising ValueError with what a valid value looks like.
+
+``shared.settings`` calls them from its validators; kept apart so the settings object reads as
+the list of what can be configured. No message repeats a value that may hold a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from ipaddress import ip_network
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def comma_separated(value: object) -> object:
+    """Return a variable's comma-separated text as a tuple of its non-empty parts."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def database_url(value: str) -> str:
+    """Refuse a database URL whose driver varsel does not install."""
+    # Any other URL failed at the first query with a traceback. The message never repeats the
+    # URL: it may hold the database's password.
+    if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(
+            "must be sqlite+aiosqlite:///path/to/varsel.db or "
+            "postgresql+asyncpg://user:password@host:5432/database (or empty: var/varsel.db)"
+        )
+    return value
+
+
+def absolute_url(value: str, example: str) -> str:
+    """Return an absolute http(s) URL without its trailing slash; ``example`` names a good one."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"must be an absolute http(s) URL such as {example}")
+    return value.rstrip("/")
+
+
+def user_agent(value: str) -> str:
+    """Return a User-Agent that fits on one header line."""
+    if not all(" " <= char <= "~" for char in value):
+        raise ValueError(
+            "must be printable ASCII on one line, such as "
+            "'varsel/1.0 (+https://varsel.example.no; drift@example.no)'"
+        )
+    return value.strip()
+
+
+def email_list(value: object) -> object:
+    """Return a comma-separated list of email addresses as a tuple."""
+    value = comma_separated(value)
+    if isinstance(value, list | tuple) and any(
+        not isinstance(v, str) or "@" not in v or any(c.isspace() for c in v) for v in value
+    ):
+        raise ValueError("must be a comma-separated list of email addresses")
+    return value
+
+
+def proxy_list(value: object) -> object:
+    """Return a comma-separated list of IP addresses or networks as a tuple."""
+    value = comma_separated(value)
+    if not isinstance(value, list | tuple):
+        return value
+    for entry in value:
+        try:
+            ip_network(entry, strict=True)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{entry!r} is not an IP address or network (such as 10.0.0.0/8): "
+                "name the proxies in front of varsel"
+            ) from exc
+    return value
+
+
+def origin_list(value: object) -> object:
+    """Return a comma-separated list of web origins as a tuple of their normal forms."""
+    from shared.web.embed_forms import parse_origin
+
+    value = comma_separated(value)
+    if not isinstance(value, list | tuple):
+        return value
+    origins = []
+    for entry in value:
+        origin = parse_origin(entry) if isinstance(entry, str) else None
+        if origin is None:
+            raise ValueError(
+                f"{entry!r} is not an origin: write the scheme and host of the page that "
+                "embeds the form, such as https://www.example.no (no path)"
+            )
+        origins.append(origin)
+    return tuple(origins)
+
+
+def client_names(value: object) -> object:
+    """Return a comma-separated list of API client names as a tuple."""
+    value = comma_separated(value)
+    if isinstance(value, list | tuple) and any(
+        not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v)
+        for v in value
+    ):
+        raise ValueError(
+            "must be a comma-separated list of client names (letters, digits, '.', '_', '-')"
+        )
+    return value
+
+
+def timezone(value: str) -> str:
+    """Refuse a time zone the zone database does not know."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+def dkim_key(value: Path) -> Path:
+    """Refuse a DKIM key file that cannot be read or is no PEM RSA private key."""
+    from dkim.asn1 import ASN1FormatError
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+    try:
+        data = value.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read the DKIM key file {value}: {exc.strerror}") from exc
+    try:
+        parse_pem_private_key(data)
+    except (UnparsableKeyError, ASN1FormatError, ValueError, IndexError) as exc:
+        raise ValueError(f"{value} is not a PEM RSA private key") from exc
+    return value
+
+
+def bounce_mailbox(value: str) -> str:
+    """Return a plain mailbox that a per-delivery token can be added to (empty: none)."""
+    if not value:
+        return value
+    local, _, domain = value.strip().rpartition("@")
+    if not local or "." not in domain or "+" in local or any(c in value for c in " <>,"):
+        raise ValueError("must be a plain mailbox without '+', such as bounces@varsel.example.no")
+    return value.strip()
+
+
+def webhook_secret(value: str) -> str:
+    """Refuse a webhook secret short enough to guess (empty: no webhook)."""
+    if value and len(value) < 32:
+        raise ValueError("must be at least 32 characters (or empty: no webhook)")
+    return value
