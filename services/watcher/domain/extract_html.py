@@ -24,6 +24,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura.settings import Extractor
 
+from services.watcher.domain.files import refuse_binary_text
 from services.watcher.domain.html_dates import page_dates
 from services.watcher.domain.html_text import (
     HTML_BLOCKS,
@@ -186,6 +187,7 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
 def _parse(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
     """Parse the body once into an lxml HTML tree."""
     text, whole_utf8 = _decode(body, content_type)
+    refuse_binary_text("page", text, body if whole_utf8 else None)
     declared = _XML_DECL_RE.match(text)
     if declared:
         text = text[declared.end() :]

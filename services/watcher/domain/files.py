@@ -1,5 +1,5 @@
 """Bodies that are files, not text: an image, a PDF or an archive where a page or feed was
-expected.
+expected, or bytes with no format at all served as a page.
 
 Parsed as HTML, such a body still gives "text" (lxml reads whatever bytes it is given), and
 every new image or build of the file would then read as a changed page: an alert with garbage
@@ -14,6 +14,14 @@ stray control characters, which publishers' systems do write, is read as before:
 would lose their news. Written here rather than taken from a library: the signatures and the
 test are a dozen lines, and the sniffing libraries answer "which type" where the question is
 "text or not" (WHATWG MIME Sniffing, section 7, tells the two apart the same way).
+
+A page's body with no signature (a compressed body whose encoding header was lost, a damaged
+or cut-off file) is refused once it is decoded, if its text is binary data: at least one
+character in 25 a control character that no text writes, where random bytes hold one in ten
+in whatever charset they are read and a page with stray control characters a few in
+thousands. charset-normalizer's ``is_binary`` answers from five samples of the bytes, costs
+up to 30 ms a body, and calls a UTF-8 page holding a NUL and two stray control characters
+binary; the count here is of the very text the parser would be given, in microseconds.
 """
 
 from __future__ import annotations
@@ -44,6 +52,12 @@ _FILE_TYPES: Final = re.compile(
     re.IGNORECASE,
 )
 _SNIFFED: Final = 1445  # bytes looked at: WHATWG's resource header
+# WHATWG MIME Sniffing's "binary data bytes" (section 3): the control characters no text
+# writes. Tab, line feed, form feed, carriage return and escape (ISO-2022-JP's) are not among
+# them. In UTF-8 each is the one byte it is, and no other character's bytes hold one.
+_BINARY_DATA: Final = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_BINARY_SHARE: Final = 1 / 25  # of the text's characters: random bytes hold 27 in 256
+_BINARY_FEWEST: Final = 16  # fewer are stray, however short the body
 
 
 def refuse_files(kind: str, body: bytes, content_type: str | None) -> None:
@@ -60,3 +74,18 @@ def refuse_files(kind: str, body: bytes, content_type: str | None) -> None:
         essence = content_type.split(";", 1)[0].strip()[:100]
         served = "".join(c for c in essence if c.isprintable())
         raise ContentError(f"{kind}: the address answers a file ({served}), not a web {kind}")
+
+
+def refuse_binary_text(kind: str, text: str, utf8: bytes | None = None) -> None:
+    """Raise ContentError if a body's decoded text is binary data, not text.
+
+    ``utf8`` is the body when the text is the whole of it read as UTF-8: it is not encoded again.
+    """
+    encoded = utf8 if utf8 is not None else text.encode("utf-8", "surrogatepass")
+    found = len(encoded) - len(encoded.translate(None, _BINARY_DATA))
+    if found >= _BINARY_FEWEST and found >= len(text) * _BINARY_SHARE:
+        share = found / len(text)
+        raise ContentError(
+            f"{kind}: the address answers binary data, not text ({share:.0%} of its characters"
+            " are control characters: a compressed, damaged or other file served as text)"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import zlib
 from datetime import date
 from typing import Any
 
@@ -148,8 +149,22 @@ async def test_an_encoding_flip_of_the_same_text_is_not_a_change(
         ("page", Route(b"<html><title>404 - Siden finnes ikke</title></html>"), "no extractable"),
         ("page", Route(b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(9_000), "image/jpeg"), "JPEG"),
         ("feed", Route(b"%PDF-1.7\n" + bytes(9_000), "application/pdf"), "a PDF file"),
+        # Bytes no signature names, under a page's type: a body compressed without its
+        # Content-Encoding, a damaged file.
+        ("page", Route(zlib.compress(page().encode() * 40), UTF8), "binary data, not text"),
+        ("page", Route(random.Random(1).randbytes(30_000), "text/html"), "binary data"),
     ],
-    ids=["malformed-feed", "xml-bomb", "http-500", "empty-200", "error-page", "image", "pdf"],
+    ids=[
+        "malformed-feed",
+        "xml-bomb",
+        "http-500",
+        "empty-200",
+        "error-page",
+        "image",
+        "pdf",
+        "deflate-as-html",
+        "noise-as-html",
+    ],
 )
 async def test_a_broken_answer_fails_and_the_next_change_is_against_the_last_good_snapshot(
     site: ScriptedSite, harness: Harness, kind: str, route: Route, reason: str
@@ -199,6 +214,37 @@ async def test_an_address_that_answers_a_new_image_each_poll_alerts_nobody(
     row = await harness.source(source)
     assert row.last_error is not None and "answers a PNG image" in row.last_error
     assert row.consecutive_failures == 3
+
+
+async def test_a_page_that_turns_to_binary_data_keeps_its_text_and_alerts_nobody(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # A page in windows-1252, as some publishers' systems still serve them, then a server
+    # that serves new noise under the page's type on every poll, then the page again.
+    nynorsk = page(meta="").replace("Ville bær", "Born og unge bør eta grønsaker kvar dag. Bær")
+    latin = "text/html; charset=windows-1252"
+    site.set("/p", Route(nynorsk.encode("cp1252"), latin))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    kept = (await harness.source(source)).fingerprint
+
+    for seed in range(3):
+        site.set("/p", Route(random.Random(seed).randbytes(20_000), "text/html"))
+        assert await poll(harness.deps, source) == "failed"
+
+    row = await harness.source(source)
+    assert row.status == "failing"  # on the admin's sources page, with its reason
+    assert row.last_error is not None and "answers binary data, not text" in row.last_error
+    assert row.fingerprint == kept
+    [snapshot] = await harness.snapshots(source)
+    assert "grønsaker kvar dag" in " ".join(unpack(snapshot.content).blocks)
+    assert await harness.events() == []
+
+    site.set("/p", Route(nynorsk.encode("cp1252"), latin))
+    assert await poll(harness.deps, source) == "unchanged"  # back as it was: no news
+    site.set("/p", Route(page(NEW_PARAGRAPH, meta="").encode("cp1252"), latin))
+    assert await poll(harness.deps, source) == "changed"
+    assert len(await harness.events()) == 1
 
 
 async def test_failing_is_logged_once_at_the_threshold_and_recovery_once(

@@ -5,6 +5,7 @@ encodings and with the stray control characters publishers' systems write."""
 from __future__ import annotations
 
 import io
+import lzma
 import random
 import zipfile
 import zlib
@@ -113,3 +114,66 @@ def test_a_page_in_any_of_the_webs_encodings_still_reads(encoding: str) -> None:
     # Served as a file type too: UTF-16's NULs do not make it one.
     content = parse_content("page", body, content_type="application/octet-stream")
     assert any("helsetilstanden" in block for block in content.blocks)
+
+
+NYNORSK = (
+    '<!doctype html><html lang="nn"><head>{meta}<title>Nytt frå Helsedirektoratet</title>'
+    "</head><body><main><article><h1>Ålmenn tilråding om kosthald</h1><p>Born og unge bør "
+    "eta grønsaker kvar dag. Sjå òg «rettleiaren» for barnehagar og skular – æ ø å Æ Ø Å."
+    "</p></article></main></body></html>"
+)
+
+
+def _binary_bodies() -> dict[str, bytes]:
+    """Bodies no signature names: what a page address answers when a server errs."""
+    noise = random.Random(7).randbytes(20_000)
+    return {
+        "random": noise,
+        "random-without-nul": noise.replace(b"\x00", b""),
+        "deflate": zlib.compress(PAGE),  # compressed, its Content-Encoding lost
+        "xz": lzma.compress(PAGE * 3),
+        "page-then-noise": PAGE[:3_000] + noise,  # a page cut off into a damaged file
+        "short-noise": random.Random(8).randbytes(600),
+    }
+
+
+@pytest.mark.parametrize("name", list(_binary_bodies()))
+@pytest.mark.parametrize(
+    "content_type", ["text/html", "text/html; charset=utf-8", "text/html; charset=iso-8859-1"]
+)
+def test_binary_data_served_as_a_page_reads_nothing(name: str, content_type: str) -> None:
+    with pytest.raises(ContentError, match="answers binary data, not text") as refused:
+        parse_content("page", _binary_bodies()[name], content_type=content_type)
+    assert refused.value.reason == "unreadable"
+    assert str(refused.value).isprintable()  # a line an operator reads, nothing of the body
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (NYNORSK.format(meta="").encode("windows-1252"), "text/html; charset=windows-1252"),
+        (NYNORSK.format(meta="").encode("latin-1", "replace"), "text/html; charset=iso-8859-1"),
+        (NYNORSK.format(meta='<meta charset="windows-1252">').encode("cp1252"), "text/html"),
+        (NYNORSK.format(meta="").encode("cp1252"), "text/html"),  # no charset at all
+        (b"\xef\xbb\xbf" + NYNORSK.format(meta="").encode(), "text/html; charset=utf-8"),
+        (NYNORSK.format(meta="").encode("utf-16-le"), "text/html; charset=utf-16le"),
+        # Stray control characters, a NUL among them, as publishers' systems write them.
+        (NYNORSK.format(meta="").replace("dag.", "dag.\x00\x0b\x1b").encode(), "text/html"),
+        (NYNORSK.format(meta="").replace("å", "å\x02").encode("cp1252"), "text/html"),
+    ],
+    ids=[
+        "windows-1252", "latin-1", "meta-charset", "undeclared-cp1252", "utf-8-bom",
+        "utf-16-declared", "utf-8-stray-controls", "cp1252-a-control-per-å",
+    ],
+)  # fmt: skip
+def test_real_pages_in_nynorsk_still_read(body: bytes, content_type: str) -> None:
+    content = parse_content("page", body, content_type=content_type)
+    assert content.title.startswith("Ålmenn tilr")  # its «å» read as «å», not as noise
+    assert any("Born og unge bør eta grønsaker" in block for block in content.blocks)
+
+
+def test_a_page_with_fewer_stray_controls_than_noise_has_reads_however_short() -> None:
+    # Fifteen control characters in a page of a few dozen: stray, not a file.
+    body = "\x01" * 15 + "<h1>Ålmenn tilråding</h1><p>Born og unge bør eta grønsaker.</p>"
+    content = parse_content("page", body.encode(), content_type="text/html")
+    assert any("Born og unge bør eta grønsaker." in block for block in content.blocks)
