@@ -17,6 +17,7 @@ from services.watcher.adapters.hub_client import HubClient
 from services.watcher.adapters.tables import (
     HubSubscription,
     PublisherKey,
+    PushDigest,
     PushedBody,
     Snapshot,
     WatchedSource,
@@ -36,6 +37,7 @@ TABLES: Final[tuple[type[Base], ...]] = (
     Snapshot,
     HubSubscription,
     PushedBody,
+    PushDigest,
     PublisherKey,
 )
 

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
+from services.watcher.adapters.tables import (
+    HubSubscription,
+    PushDigest,
+    PushedBody,
+    WatchedSource,
+)
 from services.watcher.domain.websub import (
+    PUSH_MEMORY,
     RETRY_AFTER,
     HubLink,
     SubscriptionState,
@@ -54,7 +62,9 @@ async def note_hub(session: AsyncSession, source_id: int, link: HubLink, now: da
         return
     if (row.hub_url, row.topic_url) == (link.hub, link.topic):
         return
-    # Another hub: a new callback and secret, so the old hub's pushes are refused.
+    # Another hub: a new callback and secret, so the old hub's pushes are refused (and the
+    # digests of what it pushed say nothing of what the new one will).
+    await session.execute(delete(PushDigest).where(PushDigest.subscription_id == row.id))
     row.hub_url, row.topic_url = link.hub, link.topic
     row.callback_id = secrets.token_urlsafe(24)
     row.secret = secrets.token_urlsafe(32)
@@ -166,6 +176,47 @@ async def store_push(
             body=body,
         )
     )
+
+
+async def pushed_before(session: AsyncSession, row: HubSubscription, digest: str) -> bool:
+    """Tell whether the subscription was pushed a body of this digest before."""
+    found = await session.scalar(
+        select(PushDigest.id).where(
+            PushDigest.subscription_id == row.id, PushDigest.digest == digest
+        )
+    )
+    return found is not None
+
+
+async def remember_push(
+    session: AsyncSession, row: HubSubscription, digest: str, now: datetime
+) -> bool:
+    """Remember a pushed body's digest; tell whether it is new (False: another request's).
+
+    Only the newest PUSH_MEMORY digests of a subscription are kept.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    added = await session.scalar(
+        insert(PushDigest)
+        .values(subscription_id=row.id, digest=digest, accepted_at=now)
+        # Two deliveries of one body at once: one is taken, the other told it is a repeat.
+        .on_conflict_do_nothing(index_elements=["subscription_id", "digest"])
+        .returning(PushDigest.id)
+    )
+    if added is None:
+        return False
+    oldest_kept = (
+        select(PushDigest.id)
+        .where(PushDigest.subscription_id == row.id)
+        .order_by(PushDigest.id.desc())
+        .offset(PUSH_MEMORY - 1)
+        .limit(1)
+        .scalar_subquery()
+    )
+    await session.execute(
+        delete(PushDigest).where(PushDigest.subscription_id == row.id, PushDigest.id < oldest_kept)
+    )
+    return True
 
 
 @dataclass(frozen=True, slots=True)

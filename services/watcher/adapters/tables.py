@@ -119,6 +119,25 @@ class PushedBody(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class PushDigest(Base):
+    """A body a subscription's hub pushed, by its SHA-256: the same body again is not taken.
+
+    WebSub has no replay protection: a push signed once is valid for as long as the secret.
+    """
+
+    __tablename__ = "watch_push_digests"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "digest", name="uq_watch_push_digests_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_hub_subscriptions.id", ondelete="CASCADE")
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class PublisherKey(Base):
     """A change a publisher pushed, by its idempotency key: the same key twice sends once."""
 

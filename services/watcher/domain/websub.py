@@ -28,6 +28,13 @@ LEASE_SECONDS = 7 * 24 * 3600
 MAX_LEASE_SECONDS = 90 * 24 * 3600
 # A subscription is renewed once this share of its lease has passed.
 RENEW_SHARE = 0.8
+# The digests of the last this many bodies a subscription was pushed are kept: the same body
+# again (a hub's retry, or a captured push sent by someone else) is answered but not taken.
+# A feed pushed twenty times a day is remembered for seven weeks.
+PUSH_MEMORY = 1000
+# The new pushes a feed's hub may deliver in an hour (shared.web.rate_limit's window); more
+# are answered 429, which tells the hub to try later, and polling reads the feed meanwhile.
+PUSHES_PER_HOUR = 60
 # After a refused or failed request, ask the hub again this much later.
 RETRY_AFTER = timedelta(hours=1)
 # The signature methods the spec names; sha1 is still what most hubs send.

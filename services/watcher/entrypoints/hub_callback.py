@@ -7,6 +7,7 @@ websub.py). Log lines name the source by id: a callback URL is a secret of sorts
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from typing import Annotated
@@ -16,8 +17,10 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.hub_rows import (
+    pushed_before,
     record_denial,
     record_verification,
+    remember_push,
     source_watched,
     store_push,
     subscription_at,
@@ -25,12 +28,14 @@ from services.watcher.adapters.hub_rows import (
 from services.watcher.domain.websub import (
     LEASE_SECONDS,
     MAX_LEASE_SECONDS,
+    PUSHES_PER_HOUR,
     SubscriptionState,
     signature_valid,
     verification_answer,
 )
 from services.watcher.websub import CALLBACK_PATH
 from shared.clock import Clock
+from shared.web import rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +109,33 @@ def _router(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> APIRout
                 return PlainTextResponse(
                     "X-Hub-Signature missing or not valid for this body", 403, media_type=_TEXT
                 )
-            await store_push(session, row, body, request.headers.get("content-type"), now)
+            # Signed once, a push is valid for as long as the secret: anyone who saw it could
+            # send it again, an old version of the feed to be taken for news. A body taken
+            # before is answered as any push (a hub retrying must stop) and not taken again.
+            digest = hashlib.sha256(body).hexdigest()
+            if await pushed_before(session, row, digest):
+                log.info(
+                    "websub: push for source %d repeats a body already taken (a hub's retry "
+                    "or a replay); nothing changed",
+                    row.source_id,
+                )
+                return Response(status_code=202)
+            key = f"websub-push:{row.source_id}"
+            if not await rate_limit.allow(session, key, PUSHES_PER_HOUR, now):
+                log.warning(
+                    "websub: push for source %d refused: more than %d this hour; polling "
+                    "still reads the feed",
+                    row.source_id,
+                    PUSHES_PER_HOUR,
+                )
+                return PlainTextResponse(
+                    "too many pushes for this feed this hour",
+                    429,
+                    media_type=_TEXT,
+                    headers={"Retry-After": rate_limit.retry_after(now)},
+                )
+            if await remember_push(session, row, digest, now):
+                await store_push(session, row, body, request.headers.get("content-type"), now)
         return Response(status_code=202)
 
     return router

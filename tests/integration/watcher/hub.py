@@ -38,6 +38,23 @@ class Subscription:
     verified: bool | None = None  # None: not verified yet
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A push as it went over the wire: what anyone who saw it could send again."""
+
+    callback: str
+    body: bytes
+    headers: dict[str, str]
+
+    async def replay(self) -> int:
+        """Post the push again, byte for byte; return the status the callback answers."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self.callback, data=self.body, headers=self.headers) as answer,
+        ):
+            return answer.status
+
+
 @dataclass
 class LoopbackHub:
     """Accepts subscriptions, verifies them, pushes signed content."""
@@ -46,6 +63,7 @@ class LoopbackHub:
     verify: bool = True  # False: a hub that goes quiet after accepting the request
     requests: list[dict[str, str]] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)  # every push, signed or not
     url: str = ""
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -89,11 +107,8 @@ class LoopbackHub:
             "X-Hub-Signature": f"{method}={signature}",
             "Link": f'<{self.url}>; rel="hub", <{subscription.topic}>; rel="self"',
         }
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(subscription.callback, data=body, headers=headers) as answer,
-        ):
-            return answer.status
+        self.sent.append(Sent(subscription.callback, body, headers))
+        return await self.sent[-1].replay()
 
     async def verified(self, timeout: float = 30.0) -> Subscription:
         """Wait for the latest subscription's verification to finish; return it."""

@@ -15,6 +15,7 @@ from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import (
     MAX_LEASE_SECONDS,
     PUSHED_PACE,
+    PUSHES_PER_HOUR,
     SubscriptionState,
     renew_at,
 )
@@ -79,6 +80,10 @@ class Subscribed:
         assert subscription.topic == topic
         assert subscription.callback.startswith(self.hubs.base_url + "/websub/")
 
+    def feed(self, numbers: list[int]) -> bytes:
+        """Return the feed with these items, as its hub pushes it."""
+        return hub_feed(numbers, self.hub.url, self.hub.subscriptions[-1].topic)
+
     async def row(self) -> HubSubscription:
         async with self.harness.deps.sessions() as session:
             row = (await session.scalars(select(HubSubscription))).one()
@@ -119,9 +124,10 @@ async def _pushes_alert_once_and_signatures_are_checked(
     events = await harness.events()
     assert [e.title for e in events] == ["Sak nummer 3 om folkehelse"]
 
-    # The same push again (hubs retry), sha1 as older hubs sign: nobody is told twice.
+    # The same push again (hubs retry), sha1 as older hubs sign: answered, not taken again.
     assert await hub.push(newer, method="sha1") == 202
-    assert await take_pushes(harness.deps) == [OutcomeKind.UNCHANGED]
+    assert await subscribed.pending_pushes() == 0
+    assert await take_pushes(harness.deps) == []
 
     # A forged push (another secret) is refused and changes nothing.
     forged = hub_feed([4, 3, 1, 2], hub.url, topic)
@@ -140,6 +146,58 @@ async def test_pushes_alert_once_and_signatures_are_checked(
     subscribed: Subscribed, site: ScriptedSite
 ) -> None:
     await _pushes_alert_once_and_signatures_are_checked(subscribed, site)
+
+
+async def test_a_captured_push_sent_again_later_alerts_nobody_and_moves_nothing_back(
+    subscribed: Subscribed, site: ScriptedSite
+) -> None:
+    harness, hub = subscribed.harness, subscribed.hub
+    await subscribed.start(site)
+    first = subscribed.feed([3, 1, 2])
+    corrected = first.replace(b"nyhetssak 3,", b"nyhetssak 3 (rettet),")
+    assert await hub.push(first) == 202
+    assert await take_pushes(harness.deps) == [OutcomeKind.CHANGED]
+    captured = hub.sent[-1]  # seen by someone on the way: a log, a proxy
+    assert await hub.push(corrected) == 202  # the publisher corrects its news
+    assert await take_pushes(harness.deps) == [OutcomeKind.CHANGED]
+    told = await harness.events()
+    assert len(told) == 2
+    stored = (await harness.source(subscribed.source_id)).fingerprint
+
+    # Sent again, signature and all: the hub is answered as for any push, and nothing happens.
+    for _ in range(3):
+        assert await captured.replay() == 202
+    assert await hub.sent[-1].replay() == 202
+    assert await subscribed.pending_pushes() == 0
+    assert await take_pushes(harness.deps) == []
+    assert await harness.events() == told
+    assert (await harness.source(subscribed.source_id)).fingerprint == stored
+
+    # A new push is still taken, and the next poll finds nothing anyone was not told.
+    newest = subscribed.feed([4, 3, 1, 2]).replace(b"nyhetssak 3,", b"nyhetssak 3 (rettet),")
+    assert await hub.push(newest) == 202
+    assert await take_pushes(harness.deps) == [OutcomeKind.CHANGED]
+    site.set("/nyheter.rss", Route(body=newest))
+    harness.clock.advance(timedelta(seconds=INTERVAL * PUSHED_PACE * 2))
+    await poll(harness.deps, subscribed.source_id)
+    assert [e.title for e in await harness.events()][2:] == ["Sak nummer 4 om folkehelse"]
+
+
+async def test_a_hub_pushing_more_than_its_hourly_share_is_told_to_try_later(
+    subscribed: Subscribed, site: ScriptedSite
+) -> None:
+    await subscribed.start(site)
+    hub = subscribed.hub
+    for n in range(PUSHES_PER_HOUR):
+        assert await hub.push(subscribed.feed([n + 10, 1, 2])) == 202
+    assert await hub.push(subscribed.feed([3, 1, 2])) == 429
+    assert await subscribed.pending_pushes() == PUSHES_PER_HOUR
+    assert await hub.sent[0].replay() == 202  # a repeat costs nothing and counts for nothing
+
+    # The hub retries later, as WebSub asks of it: the push it was refused is taken then.
+    subscribed.harness.clock.advance(timedelta(hours=1))
+    assert await hub.sent[-1].replay() == 202
+    assert await subscribed.pending_pushes() == PUSHES_PER_HOUR + 1
 
 
 async def test_a_lease_longer_than_any_date_is_taken_as_the_longest_varsel_keeps(
