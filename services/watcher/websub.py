@@ -113,6 +113,7 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                     earlier=await read_as_before(
                         deps, source, push.body, push.content_type, content
                     ),
+                    pushed=True,
                 )
                 kinds.append(await settle(deps, source, answer))
         # Dropped once compared: compared twice (a replica, a crash), it is unchanged the

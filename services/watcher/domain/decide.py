@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
@@ -105,8 +105,18 @@ def decide(
         # them: one stored meanwhile under today's (a poll after a lapsed lease) compares
         # like with like.
         earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
-        kind, stored, changes, told = _compared(state, content, earlier, history, now)
-        validators, body_hash, notice = answer, answer.body_hash, notice or told
+        behind = _behind(content, history) if answer.pushed else None
+        if behind is None:
+            kind, stored, changes, told = _compared(state, content, earlier, history, now)
+            validators, body_hash, notice = answer, answer.body_hash, notice or told
+        else:
+            # Nothing stored, nobody told: the source stays as it was, and so do its bytes.
+            kind, validators, body_hash = OutcomeKind.UNCHANGED, state, state.body_hash
+            notice = notice or Notice(
+                logging.WARNING,
+                "watcher: a push for %s is dated %s, older than what is stored (%s); not taken",
+                (state.url, *behind),
+            )
     return Outcome(
         kind=kind,
         source_id=state.id,
@@ -124,6 +134,35 @@ def decide(
         notice=notice,
         moved_to=answer.moved_to,
     )
+
+
+def _behind(content: Content, history: History) -> tuple[date, date] | None:
+    """Return the dates of pushed content and of the content stored, if the push is older.
+
+    A WebSub push is signed for as long as its secret lasts: one sent again after the
+    callback has forgotten it (websub.PUSH_MEMORY) would move the feed back, and tell
+    again, in its old words, an entry corrected since. A feed's own date (its updated or
+    published) is compared where both have one, else their newest entries'. Whole days: the
+    callback's memory covers a day many times over. A push refused for a date the publisher
+    moved back is read by the next poll, which is never judged by date.
+    """
+    previous = history.previous
+    if previous is None:
+        return None
+    pushed, stored = _own_date(content), _own_date(previous.content)
+    if pushed is None or stored is None:
+        pushed, stored = _newest_entry(content), _newest_entry(previous.content)
+    if pushed is None or stored is None or pushed >= stored:
+        return None
+    return pushed, stored
+
+
+def _own_date(content: Content) -> date | None:
+    return content.updated or content.published
+
+
+def _newest_entry(content: Content) -> date | None:
+    return max((e.published for e in content.entries if e.published is not None), default=None)
 
 
 def _failed(

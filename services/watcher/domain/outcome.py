@@ -146,6 +146,7 @@ class Answer:
     # The body read under the older rules the stored fingerprint was read under, where those
     # read it otherwise: what is judged news (docs/decisions/0017); ``content`` is stored.
     earlier: Content | None = None
+    pushed: bool = False  # a WebSub hub's push, not a poll: never taken if older (decide)
 
     @classmethod
     def failed(cls, reason: str, *, missing: bool = False) -> Answer:

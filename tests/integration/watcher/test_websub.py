@@ -7,10 +7,15 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from services.watcher.adapters.hub_client import HubClient
-from services.watcher.adapters.tables import HubSubscription, PushedBody, WatchedSource
+from services.watcher.adapters.tables import (
+    HubSubscription,
+    PushDigest,
+    PushedBody,
+    WatchedSource,
+)
 from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import (
     MAX_LEASE_SECONDS,
@@ -177,6 +182,16 @@ async def test_a_captured_push_sent_again_later_alerts_nobody_and_moves_nothing_
     newest = subscribed.feed([4, 3, 1, 2]).replace(b"nyhetssak 3,", b"nyhetssak 3 (rettet),")
     assert await hub.push(newest) == 202
     assert await take_pushes(harness.deps) == [OutcomeKind.CHANGED]
+    stored = (await harness.source(subscribed.source_id)).fingerprint
+
+    # Sent again once the callback has forgotten it (a thousand pushes later): its entries'
+    # dates are older than those stored, so it moves nothing back either.
+    async with harness.deps.sessions() as session, session.begin():
+        await session.execute(delete(PushDigest))
+    assert await captured.replay() == 202
+    assert await take_pushes(harness.deps) == [OutcomeKind.UNCHANGED]
+    assert len(await harness.events()) == 3
+    assert (await harness.source(subscribed.source_id)).fingerprint == stored
     site.set("/nyheter.rss", Route(body=newest))
     harness.clock.advance(timedelta(seconds=INTERVAL * PUSHED_PACE * 2))
     await poll(harness.deps, subscribed.source_id)
