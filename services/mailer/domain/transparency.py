@@ -10,8 +10,6 @@ only the joins and the small values are looked at per person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 
 def crlf_only(piece: bytes) -> bool:
     """Return whether every line end in the piece is a whole CRLF (none bare, none cut)."""
@@ -22,20 +20,3 @@ def crlf_only(piece: bytes) -> bool:
 def stuffed_inside(piece: bytes) -> bytes:
     """Double the dots that start a line after a CRLF within the piece (not its first byte)."""
     return piece.replace(b"\r\n.", b"\r\n..")
-
-
-def joined(pieces: Iterable[bytes]) -> bytes:
-    """Join pieces that are ``crlf_only`` and ``stuffed_inside``, doubling a dot that starts a
-    line where two pieces meet, and ending with CRLF as DATA requires."""
-    out: list[bytes] = []
-    line_start = True
-    for piece in pieces:
-        if not piece:
-            continue
-        if line_start and piece[:1] == b".":
-            out.append(b".")
-        out.append(piece)
-        line_start = piece.endswith(b"\r\n")
-    if not line_start or not out:
-        out.append(b"\r\n")
-    return b"".join(out)
