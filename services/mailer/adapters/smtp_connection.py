@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import socket
 from collections import deque
@@ -45,8 +46,9 @@ class _Replies(asyncio.Protocol):
     cancelling a timer for each of a mail's replies cost more than parsing them.
     """
 
-    def __init__(self, wait: float | None) -> None:
+    def __init__(self, wait: float | None, on_lost: Callable[[], None] | None = None) -> None:
         self._wait = wait  # seconds to wait for a reply; None waits for ever
+        self._on_lost = on_lost  # called once the connection has ended
         self._tail = b""  # the start of a line whose end has not arrived yet
         self._lines: list[bytes] = []  # the lines so far of a multi-line reply
         self._replies: deque[Reply] = deque()
@@ -79,6 +81,8 @@ class _Replies(asyncio.Protocol):
         self._fail(aiosmtplib.SMTPServerDisconnected(f"connection lost: {exc or 'closed'}"))
         if self._watchdog is not None:
             self._watchdog.cancel()
+        if self._on_lost is not None:
+            self._on_lost()
 
     def _fail(self, exc: Exception) -> None:
         if self.lost is None:
@@ -137,9 +141,9 @@ class SmtpConnection:
         self._pipelining = client.supports_extension("pipelining")
         self._smtputf8 = client.supports_extension("smtputf8")
         self._wait = client.timeout  # seconds a relay may keep us waiting; None: for ever
-        self._replies = _Replies(client.timeout)
+        self._socket = _options_socket(transport)
+        self._replies = _Replies(client.timeout, on_lost=self._drop_socket)
         self._dot_written = False
-        self._socket = transport.get_extra_info("socket")  # the TCP socket under TLS too
         self._transport.set_protocol(self._replies)
 
     @property
@@ -150,6 +154,12 @@ class SmtpConnection:
     def close(self) -> None:
         """Drop the connection; a mail before its final dot is discarded by the server."""
         self._transport.close()
+        self._drop_socket()
+
+    def _drop_socket(self) -> None:
+        """Close this connection's own handle on its socket, so closing it ends the connection."""
+        if self._socket is not None:
+            self._socket.close()
 
     async def quit(self) -> None:
         """Say goodbye politely, then close."""
@@ -316,6 +326,27 @@ class SmtpConnection:
         reply = await self._replies.next()
         if reply.code != 250:
             raise aiosmtplib.SMTPDataError(reply.code, reply.message)
+
+
+def _options_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
+    """Return a socket object of our own for the connection's TCP_CORK, or None.
+
+    The transport's socket (the TCP one under TLS too) is uvloop's stand-in, which makes and
+    drops a socket object for every setsockopt: two a mail. One made here on a duplicate of
+    the descriptor serves the connection's whole life; being its own descriptor, it can never
+    close or touch another connection's, and it is closed with the connection (close(),
+    connection_lost), so the connection still ends when the transport closes.
+    """
+    if _TCP_CORK is None:
+        return None
+    beneath = transport.get_extra_info("socket")
+    if beneath is None:
+        return None
+    try:
+        duplicate = os.dup(beneath.fileno())
+    except OSError:
+        return None  # closed meanwhile: the first reply read says so
+    return socket.socket(beneath.family, beneath.type, beneath.proto, fileno=duplicate)
 
 
 class DotNotTaken(ConnectionError):
