@@ -35,6 +35,7 @@ from pathlib import Path
 
 from services.mailer.adapters.senders import HandOver, MailSender
 from services.mailer.bootstrap import Mailer
+from services.mailer.delivery import DeliveryWorker
 
 HOST = "127.0.0.1"
 
@@ -93,11 +94,18 @@ def sink() -> Iterator[Sink]:
         process.wait(timeout=10)
 
 
-class Recording:
-    """Wraps a mail sender: counts the mails and bytes handed over and keeps the first mail."""
+# Mails a Recording looks at before it steps aside: its own call per mail is the benchmark's
+# work, not varsel's, and was counted in varsel's CPU for every mail when it stayed.
+SAMPLE = 1_000
 
-    def __init__(self, inner: MailSender) -> None:
+
+class Recording:
+    """Wraps a mail sender: counts the first SAMPLE mails' bytes and keeps the first mail, then
+    hands the worker its own sender back."""
+
+    def __init__(self, inner: MailSender, worker: DeliveryWorker) -> None:
         self.inner = inner
+        self.worker = worker
         self.bytes = 0
         self.mails = 0
         self.first: bytes | None = None
@@ -120,6 +128,8 @@ class Recording:
         self.mails += 1
         if self.first is None:
             self.first = message
+        if self.mails == SAMPLE:
+            self.worker._sender = self.inner  # the rest go straight to varsel's own sender
 
     async def close(self) -> None:
         """Close the wrapped sender."""
@@ -127,13 +137,13 @@ class Recording:
 
     @property
     def mean_bytes(self) -> float:
-        """Return the mean size of the mails handed over."""
+        """Return the mean size of the mails looked at (the first SAMPLE)."""
         return self.bytes / max(1, self.mails)
 
 
 def record_mails(mailer: Mailer) -> Recording:
     """Count what the mailer's delivery worker hands over, without changing what it sends."""
-    recording = Recording(mailer.worker._sender)
+    recording = Recording(mailer.worker._sender, mailer.worker)
     mailer.worker._sender = recording
     return recording
 
