@@ -320,14 +320,17 @@ class DeliveryWorker:
         message_id = self._envelope.delivery_message_id(item.id, item.batch_key)
         now = self._clock.now()
         transparent = None
-        if self._dkim is None:
-            payload, transparent = built.personalise_for_smtp(
-                to=person.email, message_id=message_id, now=now
-            )
-        else:  # the signature goes in front: the sender makes the transparent form
-            payload = self._dkim.sign(
-                built.personalise(to=person.email, message_id=message_id, now=now)
-            )
+        try:
+            if self._dkim is None:
+                payload, transparent = built.personalise_for_smtp(
+                    to=person.email, message_id=message_id, now=now
+                )
+            else:  # the signature goes in front: the sender makes the transparent form
+                payload = self._dkim.sign(
+                    built.personalise(to=person.email, message_id=message_id, now=now)
+                )
+        except ValueError as exc:  # an address no mail can go to (wire_address.py); never named
+            return outcome(OutcomeKind.FAILED, f"cannot build the mail: {exc}")
         marked = False
 
         async def hand_over(release: Callable[[], None]) -> None:

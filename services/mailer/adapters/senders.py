@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from services.mailer.adapters.smtp_connection import HandOver, NonAsciiRefused, SmtpConnection
+from services.mailer.domain.wire_address import UnencodableDomain
 from shared.private_files import private_folder, write_private_file
 
 __all__ = ["HandOver"]  # re-exported: senders and their wrappers name it from here
@@ -241,8 +242,8 @@ class SmtpMailSender:
                 await connection.send(sender, recipient, message, hand_over, transparent)
             except (ServerUnavailable, HandOverRefused):
                 raise  # a refused hand-over has closed the connection already
-            except NonAsciiRefused as exc:
-                # Not the person's fault and no retry will help: failed, but not a bounce.
+            except (NonAsciiRefused, UnencodableDomain) as exc:
+                # No retry will help, and no server refused it: failed, but not a bounce.
                 if connection is not None:
                     self._idle.append(connection)  # nothing was sent: the connection is fine
                 raise PermanentFailure(str(exc)) from exc

@@ -27,6 +27,8 @@ from typing import cast
 import aiosmtplib
 from aiosmtplib.protocol import normalize_message_line_endings
 
+from services.mailer.domain.wire_address import wire_address
+
 # Awaited when the mail is ready to become the server's. It records the hand-over, then calls
 # the function it is given, which writes the final "." of DATA at once; it raises when the
 # mail must not go (docs/decisions/0008-record-before-the-final-dot.md).
@@ -195,6 +197,10 @@ class SmtpConnection:
         for address in (sender, recipient):
             if _CONTROL.search(address):
                 raise ValueError("an address contains a control character")
+        if not (sender.isascii() and recipient.isascii()):
+            # Rare: an internationalised domain goes as IDNA, as in the To header, so only a
+            # local part that is not ASCII needs SMTPUTF8. Raises UnencodableDomain.
+            sender, recipient = wire_address(sender), wire_address(recipient)
         if sender.isascii() and recipient.isascii():
             # Addresses were checked at sign-up; parsing them again per mail cost a fifth of
             # the CPU of a fan-out (docs/benchmarks.md).

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from services.mailer.domain.text import one_line
 from services.mailer.domain.transparency import crlf_only, stuffed_inside
+from services.mailer.domain.wire_address import wire_address
 
 _POLICY: Final = email.policy.SMTP
 _QP_LINE: Final = 75  # characters before a soft line break's "=" (RFC 2045: 76 in all)
@@ -304,13 +305,10 @@ def _address_bytes(address: str) -> bytes:
         raise ValueError("recipient must be one bare address without spaces or line breaks")
     if address.isascii():
         return address.encode("ascii")
-    local, _, domain = address.rpartition("@")
-    if local.isascii():
-        try:
-            return f"{local}@{domain.encode('idna').decode('ascii')}".encode("ascii")
-        except UnicodeError:
-            raise ValueError("recipient domain is not a valid internationalised name") from None
-    return address.encode("utf-8")  # RFC 6532: the sender must use SMTPUTF8
+    # The envelope's recipient is the same (SmtpConnection.send); UnencodableDomain is a
+    # ValueError, so the mail fails to build and goes no further.
+    # A local part that is not ASCII stays UTF-8 (RFC 6532): the sender must use SMTPUTF8.
+    return wire_address(address).encode("utf-8")
 
 
 # What the Date header shows of a time, down to the second: year, month, day, hour, minute,

@@ -140,6 +140,24 @@ async def test_a_non_ascii_address_goes_only_where_the_server_takes_it(smtputf8:
     assert [m.recipients for m in mailbox.messages] == [*expected, ["kari@example.org"]]
 
 
+async def test_an_internationalised_domain_goes_as_idna_to_a_relay_without_smtputf8(
+    server: LoopbackSmtp,
+) -> None:
+    sender = SmtpMailSender(server.url, pool_size=1)  # aiosmtpd announces no SMTPUTF8 here
+    try:
+        await sender.send("varsel@fhi.no", "kari@bücher.example", MESSAGE)
+        with pytest.raises(PermanentFailure, match="no IDNA") as refused:
+            await sender.send("varsel@fhi.no", "kari@☃.example", MESSAGE)
+        assert refused.value.code is None, "no server refused it: no bounce"
+        await sender.send("varsel@fhi.no", "ola@example.org", MESSAGE)  # the same connection
+    finally:
+        await sender.close()
+    assert [m.recipients for m in server.mailbox.messages] == [
+        ["kari@xn--bcher-kva.example"],
+        ["ola@example.org"],
+    ]
+
+
 async def test_a_server_that_stops_answering_fails_the_mail_and_the_next_gets_through() -> None:
     mailbox = Mailbox(delay=8.0)  # DATA's reply comes long after the sender's patience ends
     port = free_port()
