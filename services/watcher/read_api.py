@@ -16,6 +16,8 @@ from services.watcher.adapters.source_reads import (
     sources_failing_first,
 )
 from services.watcher.domain.news import snapshots_of_diff_url
+from services.watcher.domain.outcome import Health
+from services.watcher.domain.returns import flapping
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
@@ -49,15 +51,17 @@ class SourceStatus:
     last_error: str | None
 
 
-async def source_statuses(session: AsyncSession) -> list[SourceStatus]:
-    """Return every source, failing ones first."""
+async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceStatus]:
+    """Return every source, failing ones first; a working one that flips shows as flapping."""
     return [
         SourceStatus(
             url=s.url,
             kind=s.kind,
             topics=tuple(s.topics),
             active=s.active,
-            status=s.status,
+            status=Health.FLAPPING
+            if s.status == Health.OK and flapping(s.returned_at, now)
+            else s.status,
             last_checked_at=s.last_checked_at,
             last_changed_at=s.last_changed_at,
             consecutive_failures=s.consecutive_failures,

@@ -161,7 +161,7 @@ async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dic
     now = admin.runtime.clock.now()
     since = now - timedelta(days=max(1, min(days, 366)))
     async with transaction(admin.runtime.sessions) as session:
-        sources = await source_statuses(session)
+        sources = await source_statuses(session, now)
         mail = await mail_counts_per_day(session, since)
         digests = await digest_runs(session, admin, now)
         actor.record(session, "operations_read")

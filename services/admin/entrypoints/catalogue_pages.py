@@ -39,7 +39,7 @@ async def _stored_catalogue(admin: AdminDep) -> Catalogue:
 async def _health(admin: AdminDep) -> dict[str, SourceStatus]:
     """Return how the watcher last found each source, by address, so the editor sees failures."""
     async with admin.runtime.sessions() as session:
-        return {s.url: s for s in await source_statuses(session)}
+        return {s.url: s for s in await source_statuses(session, admin.runtime.clock.now())}
 
 
 async def _page(

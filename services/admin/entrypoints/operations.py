@@ -67,7 +67,7 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
     settings, now = admin.runtime.settings, admin.runtime.clock.now()
     today = now.date()
     async with transaction(admin.runtime.sessions) as session:
-        sources = await source_statuses(session)
+        sources = await source_statuses(session, now)
         ids = await source_ids(session)
         mail = await mail_activity_per_day(session, today - timedelta(days=MAIL_DAYS - 1), today)
         digests = await digest_runs(session, admin, now)

@@ -213,6 +213,7 @@ MESSAGES: Final[dict[str, str]] = {
     "source_new": N_("not yet read"),
     "source_ok": N_("working"),
     "source_failing": N_("failing"),
+    "source_flapping": N_("flipping between versions (nobody is alerted when it goes back)"),
     # Series of the consent chart (subscriptions' DAILY_SERIES) and the mail chart.
     "requested": N_("Sign-ups"),
     "confirmed": N_("Confirmations"),

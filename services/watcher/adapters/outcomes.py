@@ -22,6 +22,7 @@ from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
+from services.watcher.domain.returns import RECALL_SNAPSHOTS, Recent
 from shared.outbox import append_statement, outbox_row
 
 _SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
@@ -66,6 +67,14 @@ _SNAPSHOT_KEYS = (
     "content",
     "meta",
 )
+# The latest snapshots' fingerprints, read only when new text differs from the latest: on
+# the index of source_id (SQLite's holds the rowid, so it also gives the order).
+_RECENT = DriverStatement(
+    select(_p.fingerprint, _p.taken_at)
+    .where(_p.source_id == bindparam("source_id"))
+    .order_by(_p.id.desc())
+    .limit(RECALL_SNAPSHOTS)
+)
 _INSERT_SNAPSHOT = DriverStatement(insert(_SNAPSHOTS), column_keys=_SNAPSHOT_KEYS)
 _INSERT_OUTBOX = DriverStatement(append_statement())
 _SETTLED: dict[str, Any] = {
@@ -93,6 +102,7 @@ _STORE = DriverStatement(
         title=bindparam("s_title"),
         last_changed_at=bindparam("s_changed"),
         moved_to=bindparam("s_moved"),
+        returned_at=func.coalesce(bindparam("s_returned"), _s.returned_at),
     )
 )
 
@@ -109,7 +119,7 @@ def store_outcome(
     row = _READ[history, lock].first(conn, {"source_id": source_id})
     if row is None:
         return None
-    outcome = decide(source_state(row), _history(row) if history else None)
+    outcome = decide(source_state(row), _history(conn, source_id, row) if history else None)
     params: dict[str, Any] = {
         "s_id": outcome.source_id,
         "s_checked": outcome.checked_at,
@@ -151,12 +161,13 @@ def store_outcome(
         params["s_title"] = stored.title
         params["s_changed"] = stored.last_changed_at
         params["s_moved"] = outcome.moved_to
+        params["s_returned"] = stored.returned_at
         _STORE.execute(conn, params)
     _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])
     return outcome
 
 
-def _history(row: Sequence[Any]) -> History:
+def _history(conn: Connection, source_id: int, row: Sequence[Any]) -> History:
     # By position, after the claim's columns: a row read on sqlite3's cursor has no names.
     topics, last_changed_at, snap_id, snap_fingerprint, snap_content, snap_meta = row[
         len(CLAIM_COLUMNS) :
@@ -164,4 +175,10 @@ def _history(row: Sequence[Any]) -> History:
     previous = None
     if snap_id is not None:
         previous = Previous(snap_id, snap_fingerprint, snap_meta, partial(unpack, snap_content))
-    return History(tuple(topics or ()), last_changed_at, previous)
+    recent = partial(_recent, conn, source_id)
+    return History(tuple(topics or ()), last_changed_at, previous, recent)
+
+
+def _recent(conn: Connection, source_id: int) -> Recent:
+    """Return (fingerprint, taken_at) of the source's latest snapshots, newest first."""
+    return [(fp, taken_at) for fp, taken_at in _RECENT.all(conn, {"source_id": source_id})]

@@ -62,6 +62,9 @@ class WatchedSource(Base):
     gone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Where the address last led after redirects, if elsewhere: told when the page is gone.
     moved_to: Mapped[str | None] = mapped_column(String(2000))
+    # When the text last went back to a version it had shown lately (domain/returns.py):
+    # nobody was alerted, and the admin shows the source as flipping between versions.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Snapshot(Base):

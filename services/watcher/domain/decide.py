@@ -29,6 +29,7 @@ from services.watcher.domain.outcome import (
     SourceState,
     Stored,
 )
+from services.watcher.domain.returns import returned_to
 from services.watcher.domain.summary import compare
 from services.watcher.domain.websub import pace
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
@@ -280,6 +281,21 @@ def _compared(
             logging.INFO, "watcher: baseline for %s taken; nobody is alerted", (state.url,)
         )
         return OutcomeKind.BASELINE, stored, (), notice
+    back = None if same else returned_to((fingerprint, judged_print), history.recent(), now)
+    if back is not None:
+        # A version shown lately (returns.py), the first change to it told already: stored,
+        # so the row, the admin's diff and the next comparison hold what the page says now.
+        return (
+            OutcomeKind.UNCHANGED,
+            Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id, now),
+            (),
+            Notice(
+                logging.INFO,
+                "watcher: %s is back at the text it showed at %s; stored, nobody is alerted"
+                " (the page flips between versions)",
+                (state.url, back.isoformat(timespec="seconds")),
+            ),
+        )
     origin = _Origin(state.id, state.url, state.rules.kind, history.topics)
     # Same under the older rules: only the reading changed; it is stored and nobody is told.
     changes: tuple[ContentChanged, ...] = ()

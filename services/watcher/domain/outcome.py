@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.watcher.domain.model import Content
+from services.watcher.domain.returns import Recent
 from services.watcher.domain.websub import HubLink
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
@@ -34,6 +35,9 @@ class Health(StrEnum):
     NEW = "new"
     OK = "ok"
     FAILING = "failing"
+    # Never stored: how the admin shows a working source that went back to a version it had
+    # shown lately (returns.py), whose status column stays ok.
+    FLAPPING = "flapping"
 
 
 # Not frozen: built for every claimed row, where a frozen dataclass costs four times as much
@@ -119,6 +123,10 @@ class Previous:
         return self._content
 
 
+def _none_recent() -> Recent:
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What comparing new content needs besides the row's state: read with it, under its lock."""
@@ -126,6 +134,9 @@ class History:
     topics: tuple[str, ...]
     last_changed_at: datetime | None
     previous: Previous | None  # None: no snapshot yet
+    # The fingerprints of the latest snapshots, read only when new text differs from the
+    # latest (returns.py): most new bodies hold the stored text and never ask.
+    recent: Callable[[], Recent] = _none_recent
 
 
 # Not frozen: a frozen dataclass costs a microsecond more to build, and one is built for
@@ -175,6 +186,7 @@ class Stored:
     last_changed_at: datetime | None
     snapshot: NewSnapshot | None
     previous_id: int | None  # the snapshot a diff of this one starts from
+    returned_at: datetime | None = None  # set when the text is back at a recent version
 
 
 @dataclass(frozen=True, slots=True)
