@@ -7,15 +7,12 @@ title longer than its column).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.feeds import rss
 from tests.support.journey import subscribe_and_confirm, text_of
-from tests.support.services import fresh_postgres_database
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess, wait_until
@@ -39,15 +36,6 @@ NEW = [
     (LONG_TITLE, "nyheter/lang-sak?id=3&del=2"),
     ("Sak med \x00 nulltegn", "https://www.regjeringen.no/no/aktuelt/null/id4/"),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
 
 
 def test_every_new_feed_item_is_mailed_with_its_link_resolved(

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import hidden_fields, subscribe_and_confirm, wait_until
@@ -57,15 +56,6 @@ PAGE = "<html><head><title>Norge i verden</title></head><body><main><h1>Norge i 
 PAGE += (
     "<p>Samarbeid på tvers av landegrensene er avgjørende for god helse.</p></main></body></html>"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
-        return
-    with fresh_postgres_database() as url:
-        yield url
 
 
 def _varsel_command(env: dict[str, str], workdir: Path, *args: str, stdin: str = "") -> str:

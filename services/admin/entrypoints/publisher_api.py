@@ -11,7 +11,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +21,7 @@ from services.admin.adapters import audit_log
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.watcher import command_api as watcher
 from shared.db import transaction
+from shared.page_urls import normal_form
 from shared.web import rate_limit
 from shared.web.validation import excerpt
 
@@ -47,10 +47,9 @@ class ChangeBody(BaseModel):
     @field_validator("url")
     @classmethod
     def _web_address(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an absolute http or https address")
-        return value
+        # Stored in one spelling: the feed, the mails and the match with a watched source
+        # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader.
+        return normal_form(value)
 
     @field_validator("topics")
     @classmethod

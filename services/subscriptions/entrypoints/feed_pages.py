@@ -19,6 +19,7 @@ from feedgen.feed import FeedGenerator
 from services.mailer.read_api import PublishedChange
 from services.subscriptions.entrypoints.web import Web, language_of, no_such_topic
 from shared.catalogue import Topic
+from shared.page_urls import NotAWebAddress, normal_form
 from shared.web.conditional import etag_of, not_modified
 
 router = APIRouter()
@@ -36,6 +37,19 @@ _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 def _xml_text(text: str) -> str:
     """Return a text without the characters an XML document cannot hold."""
     return _NOT_XML.sub("", text)
+
+
+def _entry_link(url: str, fallback: str) -> str:
+    """Return the address an entry links: the changed page's, or ``fallback`` if it has none.
+
+    Atom requires a link or a content element in every entry (RFC 4287, 4.1.2) and feedgen
+    refuses to write an entry with neither, so one change stored with an odd address (kept for
+    90 days) would fail the whole feed for every reader: such an entry links the topic instead.
+    """
+    try:
+        return normal_form(url)
+    except NotAWebAddress:
+        return fallback
 
 
 def feed_path(slug: str) -> str:
@@ -60,16 +74,18 @@ def build_feed(
     feed.language(language)
     feed.author({"name": _xml_text(site)})
     feed.link(href=f"{base_url}{feed_path(topic.slug)}?lang={language}", rel="self")
-    feed.link(href=f"{base_url}/subscribe/{topic.slug}?lang={language}", rel="alternate")
+    signup = f"{base_url}/subscribe/{topic.slug}?lang={language}"
+    feed.link(href=signup, rel="alternate")
     feed.generator("varsel")
     feed.updated(changes[0].occurred_at if changes else NEVER)
     for change in changes:
         entry = feed.add_entry(order="append")
         entry.id(f"urn:uuid:{change.id}")
-        entry.title(_xml_text(change.title))
+        # Every element Atom requires gets a value whatever the row holds (a title of control
+        # characters only, an odd address): one bad row must not fail the feed.
+        entry.title(_xml_text(change.title).strip() or _xml_text(topic.title_in(language)))
         entry.updated(change.occurred_at)
-        if change.url.startswith(("https://", "http://")):
-            entry.link(href=_xml_text(change.url), rel="alternate")
+        entry.link(href=_xml_text(_entry_link(change.url, topic.page or signup)), rel="alternate")
         entry.summary(_xml_text(change.summary or change.title))
     document: bytes = feed.atom_str(pretty=True, encoding="utf-8")
     return document

@@ -108,6 +108,35 @@ async def test_characters_xml_cannot_hold_are_left_out_of_the_feed(
         _required_atom_elements(answer.content)
 
 
+async def test_a_change_with_an_odd_address_or_title_is_linked_and_the_feed_still_answers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Rows kept for 90 days, stored before the publisher API spelt addresses one way or by any
+    # other path: none of them may fail the feed for every reader.
+    odd = {
+        "HTTPS://WWW.Example.org/Rapport?Side=2": "https://www.example.org/Rapport?Side=2",
+        "HTTP://www.example.org/x": "http://www.example.org/x",
+        "ftp://www.example.org/x": "https://www.fhi.no/om/fhi-og-verden/",  # the topic's page
+        "": "https://www.fhi.no/om/fhi-og-verden/",
+    }
+    async with running(sqlite_url, tmp_path) as h:
+        stored: dict[uuid.UUID, str] = {}
+        for minutes, (url, linked) in enumerate(odd.items()):
+            change = await _changed(h, (TOPIC,), "Endring", START - timedelta(minutes=minutes))
+            async with h.runtime.sessions() as session, session.begin():
+                row = await session.get(ChangeRecord, change)
+                assert row is not None
+                row.url, row.title = url, "\x0b\x1f"  # nothing XML can hold
+            stored[change] = linked
+        answer = await h.client.get(FEED)
+        assert answer.status_code == 200, answer.text
+        parsed = feedparser.parse(answer.content)
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert {uuid.UUID(e.id.removeprefix("urn:uuid:")): e.link for e in parsed.entries} == stored
+        assert {e.title for e in parsed.entries} == {"Norge i verden"}
+        _required_atom_elements(answer.content)
+
+
 async def test_an_empty_feed_is_valid_and_an_unknown_topic_is_404(
     sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -1,0 +1,20 @@
+"""What several end-to-end modules share: the database each runs varsel on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.services import fresh_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Yield a SQLite file's URL, then a fresh PostgreSQL database's."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
