@@ -50,6 +50,7 @@ from services.mailer.domain.outcomes import (
 )
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.outcomes import record_outcomes
+from services.mailer.relay_state import RelayState
 from shared.clock import Clock
 from shared.vocabulary import Frequency
 
@@ -105,6 +106,7 @@ class DeliveryWorker:
         self.stop = stop or asyncio.Event()
         # The next batch, claimed and loaded while the current one's last mails are in flight.
         self._prefetched: asyncio.Task[_Batch] | None = None
+        self.relay = RelayState()  # logs when sending stops for an unreachable server, and resumes
 
     async def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries."""
@@ -350,10 +352,17 @@ class DeliveryWorker:
         except HandOverRefused as exc:
             return outcome(OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD, str(exc))
         except ServerUnavailable as exc:
+            self.relay.unreachable(str(exc), self._clock.now())
             return outcome(OutcomeKind.HELD, str(exc))
         except TemporaryFailure as exc:
+            if exc.code is not None and self.relay.reason is not None:
+                self.relay.reachable(self._clock.now())  # it answered, if only to defer
             return outcome(OutcomeKind.RETRY, str(exc), exc.code)
         except PermanentFailure as exc:
+            if exc.code is not None and self.relay.reason is not None:
+                self.relay.reachable(self._clock.now())
             return outcome(OutcomeKind.BOUNCED, str(exc), exc.code)
+        if self.relay.reason is not None:  # one attribute read a mail while all is well
+            self.relay.reachable(self._clock.now())
         # A sender that never called hand_over (none of ours) is recorded the old way, after.
         return outcome(OutcomeKind.HANDED if marked else OutcomeKind.SENT)
