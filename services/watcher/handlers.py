@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -230,11 +231,16 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if source.has_bytes(body_hash):
         return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
+    redirected = _other_path(fetched.url, source.url)
     try:
-        content = await parse_body(deps, source, fetched.body, fetched.content_type)
+        content = await parse_body(
+            deps, source, fetched.body, fetched.content_type, redirected=redirected
+        )
     except ContentError as exc:
         return Answer.failed(f"no usable content: {exc}")
-    earlier = await read_as_before(deps, source, fetched.body, fetched.content_type, content)
+    earlier = await read_as_before(
+        deps, source, fetched.body, fetched.content_type, content, redirected=redirected
+    )
     hub = None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
@@ -249,8 +255,19 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     )
 
 
+def _other_path(fetched: str, asked: str) -> bool:
+    """Tell whether redirects led to another path (a sign-in page's, say), not just a slash."""
+    return urlsplit(fetched).path.rstrip("/") != urlsplit(asked).path.rstrip("/")
+
+
 async def read_as_before(
-    deps: WatcherDeps, source: SourceState, body: bytes, content_type: str | None, today: Content
+    deps: WatcherDeps,
+    source: SourceState,
+    body: bytes,
+    content_type: str | None,
+    today: Content,
+    *,
+    redirected: bool = False,
 ) -> Content | None:
     """Return the body read under the older rules the source was last stored under, if they
     read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody."""
@@ -258,7 +275,9 @@ async def read_as_before(
     if version is None:
         return None
     try:
-        before = await parse_body(deps, source, body, content_type, extraction=version)
+        before = await parse_body(
+            deps, source, body, content_type, extraction=version, redirected=redirected
+        )
     except ContentError:
         return None  # unreadable under the old rules: judged under today's
     return None if before.fingerprint == today.fingerprint else before
@@ -271,6 +290,7 @@ async def parse_body(
     content_type: str | None,
     *,
     extraction: int = EXTRACTION,
+    redirected: bool = False,
 ) -> Content:
     """Parse a body under the source's rules; raise ContentError.
 
@@ -285,6 +305,7 @@ async def parse_body(
         selector=source.rules.selector,
         ignore=source.rules.ignore,
         extraction=extraction,
+        redirected=redirected,
     )
     if source.rules.kind == SourceKind.PAGE and len(body) <= PARSE_ON_LOOP_BYTES:
         return parse()

@@ -52,11 +52,13 @@ def parse_content(
     selector: str | None = None,
     ignore: tuple[str, ...] = (),
     extraction: int = EXTRACTION,
+    redirected: bool = False,
 ) -> Content:
     """Turn a fetched body into comparable content, or raise ContentError.
 
     ``extraction`` picks the version of the page rules (model.EXTRACTION); feeds and PDFs
-    have had one version only.
+    have had one version only. ``redirected``: the address led to a page on another path,
+    which may be a sign-in page (walls.py).
     """
     if not body or not body.strip():
         raise ContentError(f"{kind}: empty body")
@@ -81,6 +83,7 @@ def parse_content(
             selector=selector,
             ignore=patterns,
             extraction=extraction,
+            redirected=redirected,
         )
     if kind == "feed":
         return extract_feed(body, content_type=content_type, ignore=patterns)

@@ -41,6 +41,12 @@ from services.watcher.domain.model import (
     require_text,
 )
 from services.watcher.domain.normalise import BOILERPLATE_PREFIXES, clean_blocks, normalise_text
+from services.watcher.domain.walls import (
+    REDIRECTED_SIGN_IN_CHARS,
+    SHORT_CHARS,
+    refuse_stand_ins,
+    sign_in_in_main,
+)
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _DROP_TAGS = (
@@ -90,16 +96,6 @@ _LOOKUP = etree.ElementDefaultClassLookup(
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
-_ERROR_TITLE_RE = re.compile(
-    r"^\W*(?:(?:HTTP\W*)?[45]\d\d(?:\s*[-–:|]|\s*$|\s+(?:error|feil|not|internal|service|bad"
-    r"|forbidden|unauthorized|ikke))|.*\b(?:internal server error|service unavailable|bad gateway"
-    r"|gateway time-?out|page not found|not found|forbidden|access denied|siden finnes ikke"
-    r"|fant ikke siden|finner ikke siden|side(?:n)? ikke funnet|noe gikk galt|teknisk feil"
-    r"|en feil har oppstått|midlertidig utilgjengelig)\b)",
-    re.IGNORECASE,
-)
-# An error-looking title on a page with less text than this is treated as an error page.
-_ERROR_PAGE_MAX_CHARS = 1000
 
 
 def extract_page(
@@ -109,15 +105,19 @@ def extract_page(
     selector: str | None,
     ignore: Sequence[re.Pattern[str]],
     extraction: int = EXTRACTION,
+    redirected: bool = False,
 ) -> Content:
-    """Extract the comparable content of an HTML page (under the rules of ``extraction``)."""
+    """Extract the comparable content of an HTML page (under the rules of ``extraction``).
+
+    ``redirected``: the address led to a page on another path (a sign-in page may be longer).
+    """
     tree = _parse(body, content_type)
     container = None if selector else _semantic_container(tree)
     if container is None and not selector and extraction >= SKIP_LINK_TARGETS:
         container = _skip_link_target(tree)
     title = _title(tree)
     published, updated = page_dates(tree, container)
-    _strip_chrome(tree)
+    sign_in = _strip_chrome(tree, container)
 
     if selector:
         roots = _select(tree, selector)
@@ -130,8 +130,9 @@ def extract_page(
     blocks, headings = clean_blocks(raw, ignore)
     require_text(blocks, "page")
     chars = sum(len(b) for b in blocks)
-    if chars < _ERROR_PAGE_MAX_CHARS and _ERROR_TITLE_RE.match(title or blocks[0]):
-        raise ContentError(f"page looks like an error page: {title or blocks[0]!r}")
+    if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall
+        head = _first_text(tree, "//title") if chars < SHORT_CHARS else ""
+        refuse_stand_ins(title, head, blocks[0], chars, sign_in=sign_in, redirected=redirected)
     return Content(
         title=title or blocks[0][:200],
         blocks=blocks,
@@ -310,9 +311,13 @@ def _attached(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bo
     return (ancestors[-1] if ancestors else element) is root
 
 
-def _strip_chrome(tree: lxml.html.HtmlElement) -> None:
-    """Cut navigation, banners, browser warnings and the sign-up widget out of the tree."""
+def _strip_chrome(tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement | None) -> bool:
+    """Cut navigation, banners, browser warnings and the sign-up widget out of the tree.
+
+    Tell whether a password field was in the main content (walls.sign_in_in_main).
+    """
     dropped, classed = _chrome_candidates(tree)
+    sign_in = sign_in_in_main(dropped, container)
     for element in dropped:
         _remove(element)
     for element in classed:
@@ -342,6 +347,7 @@ def _strip_chrome(tree: lxml.html.HtmlElement) -> None:
         ):
             element, parent = parent, parent.getparent()
         _remove(element)
+    return sign_in
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,85 @@
+"""A sign-in wall or a maintenance notice over real HTTP: a failed read, never a change."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.watcher.handlers import poll
+from services.watcher.read_api import source_statuses
+from tests.integration.watcher.conftest import Harness
+from tests.integration.watcher.pages import NEW_PARAGRAPH, page
+from tests.integration.watcher.server import Route, ScriptedSite
+
+SIGN_IN = """<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Logg inn</title>
+</head><body><header><a href="/">Delta</a></header><main><h1>Logg inn</h1>
+<p>Delta er arbeidsrommet for ansatte og samarbeidspartnere. Bruk brukernavnet og passordet du
+fikk fra din leder. Har du glemt passordet, kontakt brukerstøtte.</p>
+<form method="post"><label>Brukernavn <input name="u"></label>
+<label>Passord <input type="password" name="p"></label><button>Logg inn</button></form>
+</main></body></html>"""
+MAINTENANCE = """<!doctype html><html lang="nb"><head><meta charset="utf-8">
+<title>Vedlikehold</title></head><body><main><h1>Vedlikehold</h1>
+<p>Nettstedet er stengt for vedlikehold i kveld. Vi er tilbake i løpet av natten.</p>
+</main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("wall", "reason"),
+    [
+        (
+            {"/p": Route(status=302, location="/login"), "/login": Route(SIGN_IN.encode())},
+            "sign-in",
+        ),
+        ({"/p": Route(SIGN_IN.encode())}, "sign-in"),
+        ({"/p": Route(MAINTENANCE.encode())}, "maintenance notice"),
+    ],
+    ids=["redirect-to-sign-in", "sign-in-in-place", "maintenance"],
+)
+@pytest.mark.parametrize("before", ["baseline", "changed"])
+async def test_a_wall_and_its_end_alert_nobody(
+    site: ScriptedSite, harness: Harness, wall: dict[str, Route], reason: str, before: str
+) -> None:
+    site.set("/p", Route(page().encode()))
+    url = site.url("/p")
+    source = await harness.add_source(url)
+    assert await poll(harness.deps, source) == "baseline"
+    if before == "changed":  # a real change first, so the wall follows a told version
+        site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+        assert await poll(harness.deps, source) == "changed"
+    told = await harness.events()
+    snapshots = len(await harness.snapshots(source))
+
+    for path, route in wall.items():
+        site.set(path, route)
+    assert [await poll(harness.deps, source) for _ in range(3)] == ["failed"] * 3
+
+    # Failing as any unreadable page does: the reason on the admin page, nothing stored.
+    async with harness.deps.sessions() as session:
+        (status,) = await source_statuses(session, harness.clock.now())
+    assert status.status == "failing"
+    assert status.last_error is not None and reason in status.last_error
+    assert len(await harness.snapshots(source)) == snapshots
+
+    site.set("/p", Route((page(NEW_PARAGRAPH) if before == "changed" else page()).encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert await harness.events() == told
+
+
+async def test_the_end_of_a_wall_not_recognised_is_no_second_alert(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # A sign-in page long enough to pass for a page, served in place: told once, as a change
+    # would be; the page back is a version shown lately (ADR 0018), so nobody hears twice.
+    long_wall = SIGN_IN.replace(
+        "</main>", "<p>" + "Vilkår for bruk av Delta. " * 50 + "</p></main>"
+    )
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    await poll(harness.deps, source)
+    site.set("/p", Route(long_wall.encode()))
+    assert await poll(harness.deps, source) == "changed"
+
+    site.set("/p", Route(page().encode()))
+
+    assert await poll(harness.deps, source) == "unchanged"
+    assert len(await harness.events()) == 1

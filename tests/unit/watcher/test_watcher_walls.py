@@ -1,0 +1,113 @@
+"""Sign-in pages and maintenance notices are no content; public pages that mention them are."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.watcher.domain.content import ContentError, parse_content
+
+ARTICLE = "".join(
+    f"<p>Folkehelseinstituttet anbefaler at alle over {age} år tar oppfriskningsdosen i uke "
+    f"{week}. Vaksinen gis hos fastlegen eller på kommunens vaksinasjonssted, og den er gratis "
+    f"for {age}-åringer. Personer i risikogrupper bør også vaksinere seg, uansett alder.</p>"
+    for age, week in ((65, 40), (70, 41), (75, 42), (80, 43), (85, 44), (90, 45))
+)  # about 1,300 characters: a short but real article
+# What a sign-in page says around its form, beyond the bare minimum of text.
+HELP = (
+    "<p>Delta er arbeidsrommet for ansatte og samarbeidspartnere. Bruk brukernavnet og "
+    "passordet du fikk fra din leder. Har du glemt passordet, kontakt brukerstøtte.</p>"
+)
+
+SIGN_IN_FORM = """<form action="/login" method="post"><label>Brukernavn <input name="u"></label>
+<label>Passord <input type="Password" name="p"></label><button>Logg inn</button></form>"""
+
+
+def page(body: str, title: str = "Delta") -> bytes:
+    return f"""<!doctype html><html lang="nb"><head><meta charset="utf-8">
+<title>{title}</title></head><body>{body}</body></html>""".encode()
+
+
+def read(body: bytes, *, redirected: bool = False) -> str:
+    return parse_content("page", body, content_type="text/html", redirected=redirected).title
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A sign-in page: its main content is the form.
+        page(f"<main><h1>Logg inn</h1>{HELP}{SIGN_IN_FORM}</main>"),
+        # No <main>: the form is not in the page's chrome.
+        page(f"<div class='content'><h1>Logg inn</h1>{SIGN_IN_FORM}{HELP}</div>"),
+        # A nynorsk one with the heading only in <title>.
+        page(
+            f"<main><p>Du må logge inn for å sjå denne sida. Delta er arbeidsrommet for tilsette"
+            f" og samarbeidspartnarar.</p>{SIGN_IN_FORM}</main>",
+            "Logg inn",
+        ),
+    ],
+    ids=["main", "no-container", "nynorsk"],
+)
+def test_a_sign_in_page_is_no_content(body: bytes) -> None:
+    with pytest.raises(ContentError, match="sign-in page"):
+        read(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A small sign-in box in the header of a short public page.
+        page(f"<header>{SIGN_IN_FORM}</header><main><h1>Delta</h1>{HELP}</main>"),
+        # In an aside beside the article.
+        page(f"<main><h1>Delta</h1>{HELP}</main><aside>{SIGN_IN_FORM}</aside>"),
+        # Outside the page's <main>, in a plain <div>.
+        page(f"<div class='login'>{SIGN_IN_FORM}</div><main><h1>Delta</h1>{HELP}</main>"),
+        # In the main content of a page with a real article (a comment form, a member box).
+        page(f"<div><h1>Vaksine i høst</h1>{ARTICLE}{SIGN_IN_FORM}</div>"),
+    ],
+    ids=["header", "aside", "outside-main", "long-article"],
+)
+def test_a_public_page_with_a_sign_in_box_is_content(body: bytes) -> None:
+    assert read(body)
+
+
+def test_a_longer_sign_in_page_is_refused_only_where_the_address_redirected_to_it() -> None:
+    body = page(f"<div><h1>Logg inn</h1>{SIGN_IN_FORM}{ARTICLE}</div>")
+
+    assert read(body) == "Logg inn"
+    with pytest.raises(ContentError, match="sign-in page"):
+        read(body, redirected=True)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Vedlikehold", "<h1>Vedlikehold</h1><p>Vi er straks tilbake. Prøv igjen senere.</p>"),
+        ("Delta", "<h1>Vedlikehald</h1><p>Tenesta er stengd. Prøv igjen seinare.</p>"),
+        ("Planlagt nedetid | Delta", "<p>Tjenesten er stengt fra klokka 18 til 22 i kveld.</p>"),
+        ("Delta", "<h1>Nettstedet er nede for vedlikehold</h1><p>Prøv igjen om en time.</p>"),
+        ("Delta", "<p>Tjenesten er stengt på grunn av planlagt oppgradering.</p>"),
+        ("Site under maintenance", "<p>We'll be back soon. Thank you for your patience.</p>"),
+        ("Delta", "<h1>Temporarily unavailable</h1><p>Please try again later.</p>"),
+    ],
+)
+def test_a_maintenance_notice_is_no_content(title: str, body: str) -> None:
+    with pytest.raises(ContentError, match="maintenance notice"):
+        read(page(f"<main>{body}</main>", title))
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # A road authority's notice: maintenance is its subject, not its state.
+        ("Statens vegvesen", "<h1>Planlagt vedlikehold på E6</h1><p>Ett felt stengt.</p>"),
+        ("Statens vegvesen", "<h1>Vedlikehold av riksveier</h1><p>Slik prioriterer vi.</p>"),
+        # A long article that speaks of maintenance.
+        (
+            "Vedlikehold",
+            f"<h1>Vedlikehold</h1><p>Sykehuset er stengt for vedlikehold.</p>{ARTICLE}",
+        ),
+    ],
+    ids=["road-notice", "subject", "long-article"],
+)
+def test_a_page_about_maintenance_is_content(title: str, body: str) -> None:
+    assert read(page(f"<main>{body}</main>", title))
