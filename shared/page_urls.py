@@ -1,16 +1,21 @@
-"""The web address of a page as varsel stores it: one spelling for the case-blind parts.
+"""The web address of a page as varsel stores it, and which spellings name the same page.
 
 A CMS may send ``HTTPS://WWW.Example.org/report``; scheme and host are case-blind (RFC 3986,
 3.1 and 3.2.2), so varsel stores ``https://www.example.org/report``, the spelling the feed, the
 mails and the catalogue all expect. Path and query are case-sensitive on most servers and are
 kept as given.
+
+Which page an address names is a looser question (``page_key``): a push for a page in review
+must find that page's source whatever its spelling, or it is mailed unreviewed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import idna
+from courlan import normalize_url
 
 WEB_SCHEMES = ("http", "https")
 
@@ -47,3 +52,37 @@ def normal_form(url: str) -> str:
     user, at, _ = parts.netloc.rpartition("@")
     netloc = f"{user}{at}{_host(parts)}{'' if port is None else f':{port}'}"
     return urlunsplit(parts._replace(scheme=scheme, netloc=netloc))
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """What names a page: host, port and path (``place``), and the query that is left."""
+
+    place: str
+    query: str
+
+
+def page_key(url: str) -> PageKey:
+    """Return what names the page at an address, whatever spelling a CMS chose.
+
+    courlan (trafilatura's URL cleaner, kept up with the trackers it knows) drops a default
+    port and tracking parameters (``utm_*``, ``fbclid``, …) and sorts the rest of the query;
+    a fragment is a place on the page, a trailing slash the same page on any CMS we know, and
+    http and https the same page on a site that serves both (the safe side: a review source's
+    page found under either is held).
+    """
+    try:
+        parts = urlsplit(normalize_url(normal_form(url), trailing_slash=False))
+    except ValueError as exc:  # courlan's own refusals are ValueErrors too
+        raise NotAWebAddress(f"not a web address: {exc}") from exc
+    return PageKey(f"{parts.netloc}{parts.path.rstrip('/')}", parts.query)
+
+
+def names_page(address: str, page: str) -> bool:
+    """Tell whether an address names a watched page: same place, and the page's query if any.
+
+    A watched address without a query is the page whatever query a push adds (display options,
+    trackers courlan does not know); one with a query (``?id=3``) is only that query's page.
+    """
+    wanted, given = page_key(page), page_key(address)
+    return wanted.place == given.place and wanted.query in ("", given.query)

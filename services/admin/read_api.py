@@ -1,5 +1,6 @@
 """What other services may read from the admin service: the catalogue in force, a source's
-review mode, the editors topics name, and the addresses of staff accounts that the mailer writes to.
+or a change's topics' review mode, the editors topics name, and the addresses of staff accounts
+that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
 here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
@@ -8,12 +9,14 @@ when a mail to that person is built, so no event ever carries it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import accounts, catalogue_rows
 from services.admin.domain.accounts import Role, role_of
+from services.admin.domain.review_topics import mode_by_topics
 from shared.catalogue import Catalogue
 from shared.vocabulary import ReviewMode
 
@@ -70,3 +73,12 @@ async def source_review_mode(session: AsyncSession, url: str) -> ReviewMode | No
     """
     source = await catalogue_rows.source(session, url)
     return source.mode if source is not None else None
+
+
+async def topics_review_mode(session: AsyncSession, topics: Iterable[str]) -> ReviewMode | None:
+    """Return review when one of these topics is fed only by review sources; None otherwise.
+
+    For a change no source of the catalogue claims (docs/publishing.md), read in the caller's
+    transaction for the reason ``source_review_mode`` gives.
+    """
+    return mode_by_topics((await catalogue_rows.load(session)).catalogue, topics)

@@ -87,6 +87,10 @@ async def manage_link_requested(
 async def content_changed(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
     """Record the change; tell its followers now, or hold it for review, or (minor) nobody."""
     mode = await admin.source_review_mode(session, event.source_url)
+    if mode is None:
+        # No source claims it (a push for a page nobody watches, a source since removed): a
+        # topic its editor reviews whole still holds it, or the push would bypass the desk.
+        mode = await admin.topics_review_mode(session, event.topics)
     status = status_on_arrival(mode, minor=event.minor)
     await changes.store(session, event, status)
     if status is ChangeStatus.PUBLISHED:

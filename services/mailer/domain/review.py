@@ -58,8 +58,9 @@ class ReviewRefused(ValueError):
 def status_on_arrival(mode: ReviewMode | None, *, minor: bool) -> ChangeStatus:
     """Return how a change arrives: minor ones alert nobody, review sources wait on the desk.
 
-    A source the catalogue no longer knows (``mode`` None: removed since the poll) goes out as
-    before review existed, so nobody misses a change for an editor's catalogue edit.
+    ``mode`` is None when neither the change's source nor its topics ask for review (a source
+    removed since the poll, a push for a page nobody watches): it goes out as before review
+    existed, so nobody misses a change for an editor's catalogue edit.
     """
     if minor:
         return ChangeStatus.MINOR

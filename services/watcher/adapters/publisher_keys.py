@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
-from services.watcher.domain.push import WatchedMatch
+from services.watcher.domain.push import WatchedMatch, source_named
 from shared.db import rowcount
 from shared.vocabulary import SourceKind
 
@@ -66,15 +66,18 @@ async def use_key(
 
 
 async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | None:
-    """Return the watched source at an address, if varsel watches it."""
-    row = (
-        await session.execute(
-            select(WatchedSource.id, WatchedSource.url, WatchedSource.kind).where(
-                WatchedSource.url == url
-            )
-        )
-    ).first()
-    return None if row is None else WatchedMatch(row.id, row.url, SourceKind(row.kind))
+    """Return the watched source whose page an address names, if varsel watches it.
+
+    The address as the catalogue spells it is one indexed read; any other spelling (``HTTP://``,
+    a trailing slash, a fragment, trackers) is compared with every source's page in Python.
+    The sources are hundreds at most, and a miss here mails a review source's change unseen.
+    """
+    columns = (WatchedSource.id, WatchedSource.url, WatchedSource.kind)
+    row = (await session.execute(select(*columns).where(WatchedSource.url == url))).first()
+    if row is not None:
+        return WatchedMatch(row.id, row.url, SourceKind(row.kind))
+    rows = (await session.execute(select(*columns).order_by(WatchedSource.id))).all()
+    return source_named(url, (WatchedMatch(r.id, r.url, SourceKind(r.kind)) for r in rows))
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

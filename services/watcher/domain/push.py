@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
 
 from services.watcher.domain.outbound import TITLE_LIMIT, carried_text
 from shared.events import ContentChanged
+from shared.page_urls import NotAWebAddress, names_page, page_key
 from shared.vocabulary import ChangeProducer, SourceKind
 
 # A change note as long as a mail shows; a longer one is clipped, not refused.
@@ -42,6 +44,23 @@ class WatchedMatch:
     id: int
     url: str
     kind: SourceKind
+
+
+def source_named(url: str, watched: Iterable[WatchedMatch]) -> WatchedMatch | None:
+    """Return the watched source whose page an address names, however it is spelt.
+
+    A source whose own query the address repeats wins over one at the same place without a
+    query: ``/side?id=3`` is that page, ``/side?utm=1`` the page at ``/side``.
+    """
+    query = page_key(url).query
+    named = []
+    for source in watched:
+        try:
+            if names_page(url, source.url):
+                named.append(source)
+        except NotAWebAddress:  # the catalogue refuses such an address; one left is no match
+            continue
+    return min(named, key=lambda s: page_key(s.url).query != query, default=None)
 
 
 def change_event(
