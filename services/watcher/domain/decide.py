@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
-from services.watcher.domain.news import change_events, seen_entries, snapshot_meta
+from services.watcher.domain.news import change_events, keyed_apart, seen_entries, snapshot_meta
 from services.watcher.domain.outbound import carried_text
 from services.watcher.domain.outcome import (
     Answer,
@@ -300,7 +300,9 @@ def _compared(
     # Same under the older rules: only the reading changed; it is stored and nobody is told.
     changes: tuple[ContentChanged, ...] = ()
     if not same:
-        changes = tuple(change_events(origin, content, compare(previous.content, judged), seen))
+        change = compare(previous.content, judged)
+        apart = keyed_apart(previous.meta)
+        changes = tuple(change_events(origin, content, change, seen, apart_before=apart))
     if not changes:
         return (
             OutcomeKind.UNCHANGED,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import feedparser
 
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
-from services.watcher.domain.model import Content, ContentError, FeedEntry
+from services.watcher.domain.model import SHARED_GUID_SEP, Content, ContentError, FeedEntry
 from services.watcher.domain.normalise import clean_blocks, normalise_text
 
 # feedparser only strips entity declarations that start a line, and keeps «safe» ones
@@ -89,6 +91,34 @@ def _entry_key(entry: Any, title: str, link: str) -> str:
     return "title:" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:32]
 
 
+def _keyed_apart(entries: list[FeedEntry]) -> list[FeedEntry]:
+    """Give entries that share a guid keys of their own; drop only exact repeats.
+
+    Keeping the first entry of a guid made the result depend on the order of the document: a
+    reordered feed swapped one entry for another under the same key (a false «new title»),
+    and the others were never told. The guid with the link tells them apart whatever their
+    order, else (the link shared too) the guid with a digest of their title and text.
+    """
+    guids = Counter(e.key for e in entries)
+    if len(guids) == len(entries):
+        return entries  # every guid once, as in nearly every feed: the keys stay as they were
+    links = Counter((e.key, e.link) for e in entries if guids[e.key] > 1)
+    kept: list[FeedEntry] = []
+    taken: set[str] = set()
+    for entry in entries:
+        if guids[entry.key] > 1:
+            apart = entry.link if links[entry.key, entry.link] == 1 else _digest(entry)
+            entry = replace(entry, key=f"{entry.key}{SHARED_GUID_SEP}{apart}")
+        if entry.key not in taken:  # the very same entry twice: once is enough
+            taken.add(entry.key)
+            kept.append(entry)
+    return kept
+
+
+def _digest(entry: FeedEntry) -> str:
+    return hashlib.sha256(f"{entry.title}\x1f{entry.text}".encode()).hexdigest()[:16]
+
+
 def extract_feed(
     body: bytes, *, content_type: str | None, ignore: Sequence[re.Pattern[str]]
 ) -> Content:
@@ -104,8 +134,7 @@ def extract_feed(
             raise ContentError(f"feed: malformed feed with no entries ({reason})")
         raise ContentError("feed: no entries")
 
-    entries: list[FeedEntry] = []
-    seen: set[str] = set()
+    read: list[FeedEntry] = []
     for raw in parsed.entries:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
         if title and any(p.search(title) for p in ignore):
@@ -115,11 +144,9 @@ def extract_feed(
         if not title and not text:
             continue
         key = _entry_key(raw, title, link)
-        if key in seen:
-            continue  # the same guid twice in one document: keep the first
-        seen.add(key)
         published = date_from_struct(raw.get("published_parsed") or raw.get("updated_parsed"))
-        entries.append(FeedEntry(key=key, title=title, link=link, text=text, published=published))
+        read.append(FeedEntry(key=key, title=title, link=link, text=text, published=published))
+    entries = _keyed_apart(read)
     if not entries:
         raise ContentError("feed: no entries with a title or text")
 

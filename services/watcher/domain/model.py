@@ -23,6 +23,11 @@ MIN_TEXT_CHARS = 40
 EXTRACTION = 2
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 
+# Entries of one feed document that share a guid are keyed by the guid, this separator and
+# their link, or a digest of their title and text where the link is shared too
+# (extract_feed); every other entry by its guid alone, as before.
+SHARED_GUID_SEP = "\x1d"
+
 
 class ContentError(Exception):
     """The body could not be turned into content; never a change.

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
+from services.watcher.domain.model import SHARED_GUID_SEP, ChangeSummary, Content, FeedEntry
 from services.watcher.domain.outbound import TITLE_LIMIT, absolute_link, carried_text
 from shared.carried_text import clip
 from shared.events import ContentChanged
@@ -16,6 +16,9 @@ from shared.vocabulary import SourceKind
 # How many feed entry keys a snapshot remembers; far more than any feed shows at once,
 # so an entry that fell off the end and comes back is still known.
 SEEN_LIMIT = 1000
+# Set in the meta of feed snapshots whose entries sharing a guid were keyed apart
+# (extract_feed); one stored before knew only the first entry of such a guid.
+_APART = "apart"
 
 
 class NewsSource(Protocol):
@@ -66,7 +69,12 @@ def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] 
         seen[entry.key] = _mark(entry)
     # Dicts keep insertion order: the entries seen longest ago are forgotten first.
     kept = list(seen.items())[-SEEN_LIMIT:]
-    return {"seen": dict(kept)}
+    return {"seen": dict(kept), _APART: True}
+
+
+def keyed_apart(meta: dict[str, Any] | None) -> bool:
+    """Tell whether a feed snapshot keyed apart the entries that share a guid."""
+    return bool((meta or {}).get(_APART))
 
 
 def diff_url(admin_url: str, source_id: int, old_snapshot_id: int, new_snapshot_id: int) -> str:
@@ -89,8 +97,15 @@ def change_events(
     change: ChangeSummary,
     seen: dict[str, str],
     diff: str | None = None,
+    *,
+    apart_before: bool = True,
 ) -> list[ContentChanged]:
-    """Return the events for a change; a feed gets one per entry nobody was told about."""
+    """Return the events for a change; a feed gets one per entry nobody was told about.
+
+    ``apart_before`` is False when the snapshot compared with was stored before entries
+    sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
+    no news (they are as old as that snapshot), so the upgrade alone alerts nobody.
+    """
     if not change.changed:
         return []
     topics = tuple(source.topics)
@@ -116,6 +131,9 @@ def change_events(
         # Unchanged, back after falling off the end, or re-issued under a new key.
         if seen.get(entry.key) == mark or (entry.key not in seen and mark in told):
             continue
+        guid, apart, _ = entry.key.partition(SHARED_GUID_SEP)
+        if apart and not apart_before and guid in seen:
+            continue  # read apart for the first time, under a guid told before
         events.append(
             ContentChanged(
                 source_id=source.id,
