@@ -119,6 +119,32 @@ async def test_json_bad_input_gets_a_clear_detail(sqlite_url: str, tmp_path: Pat
         assert await h.state() == (0, 0, 0, 0, 0)
 
 
+async def test_unknown_topics_are_counted_and_shown_in_a_short_excerpt(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # docs/security.md: a 422 shows at most a 40-character excerpt of what it refuses.
+    made_up = [f"{n:02d}-" + "x" * 97 for n in range(20)]
+    async with running(sqlite_url, tmp_path) as h:
+        await h.client.post("/api/v1/subscriptions", json={"email": ADDRESS, "topics": [TOPIC]})
+        manage = await h.link_token(ADDRESS, "manage")
+        answers = [
+            await h.client.post(
+                "/api/v1/subscriptions", json={"email": ADDRESS, "topics": made_up}
+            ),
+            await h.client.put(
+                f"/api/v1/preferences/{manage}",
+                json={"topics": made_up, "frequency": "daily", "language": "nb"},
+            ),
+            await h.client.post(f"/api/v1/unsubscribe/{manage}", json={"topics": made_up}),
+        ]
+        for answer in answers:
+            assert answer.status_code == 422, answer.text
+            detail = answer.json()["detail"]
+            assert detail.startswith("20 unknown topic(s): 00-xxx"), detail
+            assert len(detail) <= len("20 unknown topic(s): ") + 40 + 1, detail
+            assert len(answer.content) < 200
+
+
 async def test_json_rate_limits(sqlite_url: str, tmp_path: Path) -> None:
     async with running(
         sqlite_url, tmp_path, signup_limit_per_address=2, signup_limit_per_client=4
