@@ -116,7 +116,13 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.state.admin = Admin(
         runtime=runtime,
         csrf=csrf,
-        pages=build_pages(csrf, words, runtime.settings.site_name, runtime.settings.brand),
+        pages=build_pages(
+            csrf,
+            words,
+            runtime.settings.site_name,
+            runtime.settings.brand,
+            runtime.settings.resolved_admin_url,
+        ),
         words=words,
     )
     app.add_exception_handler(LoginRequired, _to_login)

@@ -96,6 +96,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
                 "brand": runtime.settings.brand,
                 **TEMPLATE_GLOBALS,
             },
+            served_at=runtime.settings.base_url,
         ),
         csrf=csrf,
         embed=EmbedForms(

@@ -34,6 +34,17 @@ def mount_static(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
+def cookie_is_secure(request: Request, served_at: str) -> bool:
+    """Tell whether a cookie gets the Secure flag: whenever the pages are configured at an https
+    address, or the request came over https.
+
+    Behind a proxy that ends TLS and is not in VARSEL_TRUSTED_PROXIES, the request says http
+    although the browser used https; the configured address does not. A developer's
+    http://127.0.0.1 keeps cookies without the flag, which a browser would not send back.
+    """
+    return served_at.startswith("https://") or request.url.scheme == "https"
+
+
 def page_templates(directory: Path, catalogues: Catalogues) -> LocalisedTemplates:
     """Build a service's page templates (autoescaped, strict) in every language it has."""
     return LocalisedTemplates(directory, catalogues, autoescape=select_autoescape(["html"]))
@@ -46,6 +57,7 @@ class PageRenderer:
     named ``cookie_name`` and set for ``cookie_path`` with ``same_site``, so a service can keep
     its cookie to its own paths. Services on one host need different names: a browser sends
     every cookie whose path matches, and Starlette keeps only the last of two with one name.
+    ``served_at`` is the configured address the pages are served at (``cookie_is_secure``).
     """
 
     def __init__(
@@ -58,6 +70,7 @@ class PageRenderer:
         cookie_name: str = COOKIE,
         cookie_path: str = "/",
         same_site: Literal["lax", "strict"] = "lax",
+        served_at: str = "",
     ) -> None:
         self._templates = templates
         self._csrf = csrf
@@ -66,6 +79,7 @@ class PageRenderer:
         self._cookie_name = cookie_name
         self._cookie_path = cookie_path
         self._same_site = same_site
+        self._served_at = served_at
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
 
     def render(
@@ -107,7 +121,7 @@ class PageRenderer:
                 self._cookie_name,
                 fresh_cookie,
                 httponly=True,
-                secure=request.url.scheme == "https",
+                secure=cookie_is_secure(request, self._served_at),
                 samesite=self._same_site,
                 path=self._cookie_path,
             )

@@ -103,9 +103,11 @@ class Admin:
         )
 
 
-def build_pages(csrf: CsrfGuard, words: Catalogues, site: str, brand: Brand) -> PageRenderer:
+def build_pages(
+    csrf: CsrfGuard, words: Catalogues, site: str, brand: Brand, served_at: str
+) -> PageRenderer:
     """Build the admin page renderer: its templates, the organisation's look, and a CSRF
-    cookie kept to /admin."""
+    cookie kept to /admin (Secure when ``served_at``, the admin's address, is https)."""
     return PageRenderer(
         page_templates(TEMPLATES, words),
         csrf,
@@ -113,6 +115,7 @@ def build_pages(csrf: CsrfGuard, words: Catalogues, site: str, brand: Brand) -> 
         cookie_name=CSRF_COOKIE,
         cookie_path="/admin",
         same_site="strict",
+        served_at=served_at,
     )
 
 

@@ -24,6 +24,7 @@ from services.admin.entrypoints.access import (
 from shared.db import transaction
 from shared.vocabulary import DEFAULT_LANGUAGE
 from shared.web import rate_limit
+from shared.web.pages import cookie_is_secure
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -70,14 +71,14 @@ def _refused(
     return page
 
 
-def _signed_in(request: Request, session_id: str, target: str) -> Response:
+def _signed_in(request: Request, admin: Admin, session_id: str, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
         max_age=int(SESSION_TTL.total_seconds()),
         httponly=True,
-        secure=request.url.scheme == "https",
+        secure=cookie_is_secure(request, admin.runtime.settings.resolved_admin_url),
         samesite="strict",
         path="/admin",
     )
@@ -99,7 +100,7 @@ async def login(request: Request, admin: AdminDep) -> Response:
     outcome = await _attempt(request, admin, name, check)
     if outcome.session_id is None:
         return _refused(request, admin, outcome, "login.html", next=target)
-    return _signed_in(request, outcome.session_id, target)
+    return _signed_in(request, admin, outcome.session_id, target)
 
 
 @router.get("/password", response_class=HTMLResponse)
@@ -133,7 +134,7 @@ async def change_password(request: Request, admin: AdminDep, actor: SignedInPage
         return _refused(request, admin, outcome, "password.html", **page)
     language = language_of(request)
     done = "/admin/password?done=1" + ("" if language == DEFAULT_LANGUAGE else f"&lang={language}")
-    return _signed_in(request, outcome.session_id, done)
+    return _signed_in(request, admin, outcome.session_id, done)
 
 
 @router.post("/logout")
