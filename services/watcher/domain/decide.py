@@ -4,6 +4,8 @@
 an ``Outcome``: its kind, when to poll next, the health counters, what to store and the events
 to record. Pure: no I/O, no clock, no randomness (the caller draws the jitter), so every rule
 of polling is here, once, and tested as a table (tests/unit/watcher/test_watcher_decide.py).
+The one read it may cause is the history's: the latest snapshots' fingerprints, asked for
+through ``History.recent`` only when new text differs from the latest (returns.py).
 """
 
 from __future__ import annotations

@@ -21,10 +21,9 @@ from services.watcher.domain.outcome import (
     SourceState,
 )
 from shared.events import SourceFailing, SourceRecovered
+from tests.support.source_states import RULES, URL, source_state
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RULES = Rules("page", None, ())
-URL = "https://www.fhi.no/nyheter/"
 THRESHOLD = 3
 
 
@@ -40,21 +39,7 @@ NEW = _content(
 
 
 def _state(**changes: object) -> SourceState:
-    state = SourceState(
-        id=7,
-        url=URL,
-        rules=RULES,
-        interval_seconds=600,
-        status=Health.OK,
-        consecutive_failures=0,
-        last_error=None,
-        title="Nyheter",
-        etag='"v1"',
-        last_modified="Mon, 02 Mar 2026 07:00:00 GMT",
-        body_hash="old-bytes",
-        fingerprint=OLD.fingerprint,
-    )
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return source_state(**{"fingerprint": OLD.fingerprint, **changes})
 
 
 def _history(previous: Content | None = OLD) -> History:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.watcher.domain.decide import decide
 from services.watcher.domain.outcome import Answer, Health, Rules, SourceState
 from services.watcher.domain.websub import (
     PUSHED_PACE,
@@ -21,6 +20,7 @@ from services.watcher.domain.websub import (
     signature_valid,
     verification_answer,
 )
+from tests.support.source_states import decided
 
 FEED = "https://www.example.no/nyheter.atom"
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -151,14 +151,5 @@ def test_decide_schedules_the_next_poll_at_the_pushed_pace() -> None:
         fingerprint="f",
         push_until=NOW + timedelta(days=1),
     )
-    outcome = decide(
-        state,
-        Answer(not_modified=True),
-        read_under=state.rules,
-        history=None,
-        now=NOW,
-        jitter=1.0,
-        failure_threshold=3,
-        gone_after=timedelta(days=3),
-    )
+    outcome = decided(state, Answer(not_modified=True), NOW)
     assert outcome.next_check_at == NOW + timedelta(seconds=600 * PUSHED_PACE)
