@@ -116,6 +116,30 @@ async def test_a_failing_source_says_why_in_the_pages_language(
         assert ">failing<" not in row and reason in row
 
 
+async def test_a_source_that_went_back_to_an_earlier_version_shows_as_flipping_for_a_week(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    clock = FrozenClock(NOW)
+    async with running(sqlite_url, tmp_path, clock) as h:
+        await h.user("ops", "operator")
+        async with h.runtime.sessions() as session, session.begin():
+            source = seed.failing_source("https://example.org/flip", [TOPIC], "", NOW)
+            source.status, source.consecutive_failures, source.last_error = "ok", 0, None
+            source.returned_at = NOW - timedelta(days=6)
+            session.add(source)
+        async with h.client() as client:
+            await sign_in(client, "ops")
+            bokmal = (await client.get("/admin/operations")).text
+        clock.advance(timedelta(days=2))
+        async with h.client() as client:
+            await sign_in(client, "ops")
+            later = (await client.get("/admin/operations?lang=en")).text
+        row = bokmal[bokmal.index("https://example.org/flip") :].split("</tr>")[0]
+        assert "veksler mellom versjoner" in row
+        row = later[later.index("https://example.org/flip") :].split("</tr>")[0]
+        assert "working" in row and "flipping" not in row
+
+
 async def test_mail_per_day_chart_and_table(database_url: str, tmp_path: Path) -> None:
     async with running(database_url, tmp_path, FrozenClock(NOW)) as h:
         await h.user("ops", "operator")
