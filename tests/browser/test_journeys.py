@@ -12,7 +12,12 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from services.subscriptions.entrypoints.wording import ERASED_BODY, ERASED_KEPT, MANAGE_LINK_SENT
+from services.subscriptions.entrypoints.wording import (
+    ERASED_BODY,
+    ERASED_KEPT,
+    MANAGE_LINK_SENT,
+    TOPIC_NOT_OFFERED,
+)
 from shared.tokens import TokenSigner
 from shared.vocabulary import Language
 from tests.browser.checks import assert_accessible
@@ -176,6 +181,20 @@ def test_sign_up_confirm_manage_and_erase(page: Page, app: App, language: str) -
     expect(page.get_by_label(t["vaksiner"])).not_to_be_checked()
     expect(page.get_by_label(t["smittevern"])).to_be_checked()
     expect(page.get_by_label(page_text(language, "Weekly"), exact=True)).to_be_checked()
+    assert_accessible(page, language)
+
+    # 4b: a topic not offered (a page opened before it ended) saves nothing and says so.
+    page.evaluate(
+        """() => {
+            const box = document.querySelector("input[name=topics]").cloneNode();
+            Object.assign(box, {id: "gone", value: "gammelt-tema", checked: true, hidden: true});
+            document.querySelector("input[name=topics]").form.append(box);
+        }"""
+    )
+    assert press(page, page_text(language, "Save changes")).status == 400
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator("#topics-error")).to_contain_text(page_text(language, TOPIC_NOT_OFFERED))
+    expect(page.get_by_label(t["smittevern"])).to_be_checked()
     assert_accessible(page, language)
 
     # 5: erase from the unsubscribe page; the page says what went and what is kept.

@@ -24,6 +24,7 @@ from services.subscriptions.entrypoints.wording import (
     FORM_NOT_VALID,
     FORM_TOO_OLD,
     NOTICE_CHANGED,
+    TOPIC_NOT_OFFERED,
 )
 from shared.i18n.negotiation import language_of_tag
 from shared.vocabulary import Frequency
@@ -151,14 +152,22 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         return await _ended_page(web, request, token, ended, "unsubscribed.html")
     topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
     frequency = Frequency.parse(field(form, "frequency"))
+    offered = web.deps.catalogue.slugs
+    errors: dict[str, str] = {}
+    if any(slug not in offered for slug in topics):
+        # A page opened before a topic ended, or a forged post: saving the rest would end the
+        # alerts the person left unticked without saying so. Nothing is saved, as on the index.
+        errors["topics"] = TOPIC_NOT_OFFERED
     if frequency is None:
         # Only a forged or broken post names no rhythm the page offers: nothing is saved, and
         # the person's own stays, rather than one they never chose.
+        errors["frequency"] = CHOOSE_FREQUENCY
+    if errors or frequency is None:
         person = await handlers.preferences(web.uow(), web.deps, token)
         if person is None:
             return invalid_link(web, request, language_of(request))
-        errors = {"frequency": CHOOSE_FREQUENCY}
-        return _manage(web, request, token, person, current=topics, errors=errors)
+        current = [slug for slug in topics if slug in offered]
+        return _manage(web, request, token, person, current=current, errors=errors)
     saved = await handlers.update_preferences(
         web.uow(), web.deps, token, topics=topics, frequency=frequency
     )

@@ -30,6 +30,7 @@ PUBLIC_PAGES = [
     "confirmed",
     "manage",
     "manage with errors",
+    "manage with a topic not offered",
     "saved",
     "unsubscribe",
     "unsubscribed",
@@ -83,6 +84,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["manage"] = (await c.get(f"/manage/{manage}")).text
         choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "hourly"}
         pages["manage with errors"] = (await c.post(f"/manage/{manage}", data=choice)).text
+        not_offered = {**choice, "topics": [TOPIC, "nope"], "frequency": "daily"}
+        refused_topic = await c.post(f"/manage/{manage}", data=not_offered)
+        pages["manage with a topic not offered"] = refused_topic.text
         choice["frequency"] = "daily"
         saved = await c.post(f"/manage/{manage}", data=choice, follow_redirects=True)
         pages["saved"] = saved.text
