@@ -109,6 +109,8 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         },
         topic_changes=partial(_topic_changes, runtime),
     )
+    # Unknown paths, wrong methods and bodies too large answer a browser with a page (errors.py).
+    app.state.error_pages = app.state.subscriptions_web
     app.include_router(index_pages.router)
     app.include_router(signup_pages.router)
     app.include_router(embed_pages.router)

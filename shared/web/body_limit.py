@@ -15,8 +15,11 @@ from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.web.errors import error_response
 
 
 def too_large_reason(limit: int) -> str:
@@ -93,7 +96,11 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"detail": too_large_reason(limit)}, status_code=413, headers={"Connection": "close"}
-        )
+        refusal = BodyTooLarge(limit)
+        # A browser gets the page the app's handler would give (errors.py), the API JSON.
+        response = error_response(Request(scope), refusal) if "app" in scope else None
+        if response is None:
+            response = JSONResponse(
+                {"detail": refusal.detail}, status_code=413, headers=refusal.headers
+            )
         await response(scope, receive, send)

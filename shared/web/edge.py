@@ -1,9 +1,10 @@
 """What every request passes before it reaches a route, the same for every web-facing service.
 
-From the outside in: its request id; HEAD answered as GET without the body; its real client
-(from forwarded headers only when the peer is a trusted proxy); HSTS in production; the body
-limit. Validation errors answer with short excerpts, and the API documentation is served from
-this host.
+From the outside in: its request id; the security headers on every answer; HEAD answered as GET
+without the body; its real client (from forwarded headers only when the peer is a trusted
+proxy); HSTS in production; the body limit. Validation errors answer with short excerpts; an
+unknown path, a wrong method or a body too large answers a browser with a page (errors.py);
+and the API documentation is served from this host.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from collections.abc import Collection
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.settings import Settings
 from shared.web.api_docs import install_api_docs
 from shared.web.body_limit import BodyLimitMiddleware
+from shared.web.errors import http_error
 from shared.web.head_requests import HeadAsGetMiddleware
-from shared.web.headers import StrictTransportMiddleware
+from shared.web.headers import SecurityHeadersMiddleware, StrictTransportMiddleware
 from shared.web.request_ids import RequestIdMiddleware
 from shared.web.validation import validation_problem
 
@@ -31,6 +34,7 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
     ``staff_paths`` take bodies up to the staff limit; everything else the public one.
     """
     app.add_exception_handler(RequestValidationError, validation_problem)
+    app.add_exception_handler(HTTPException, http_error)
     install_api_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -45,4 +49,6 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
         # is started with proxy_headers=False, so nothing else believes those headers.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.add_middleware(HeadAsGetMiddleware)
+    # Outside the body limit and the error answers, so their answers get the headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,14 +35,12 @@ def protect(response: Response, *, framed_by: str | None = None) -> None:
 
 # A year, the least that browsers' HSTS preload lists accept; subdomains of varsel's own host too.
 HSTS: Final = "max-age=31536000; includeSubDomains"
+# The stylesheet and scripts may be kept, but are asked about again (their ETag) each time.
+_STATIC: Final = "/static/"
 
 
-class StrictTransportMiddleware:
-    """Tell browsers to reach this host over https only (HSTS), on every answer.
-
-    Added only in production, where the base URL must be https: a development server on plain
-    http would otherwise teach a browser that localhost speaks only https.
-    """
+class _AmendHeaders:
+    """An ASGI middleware that amends the headers of every HTTP answer as it starts."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._app = app
@@ -52,9 +50,61 @@ class StrictTransportMiddleware:
             await self._app(scope, receive, send)
             return
 
-        async def with_hsts(message: Message) -> None:
+        async def amended(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["Strict-Transport-Security"] = HSTS
+                self.amend(MutableHeaders(scope=message), scope)
             await send(message)
 
-        await self._app(scope, receive, with_hsts)
+        await self._app(scope, receive, amended)
+
+    def amend(self, headers: MutableHeaders, scope: Scope) -> None:
+        """Change an answer's headers."""
+        raise NotImplementedError
+
+
+class StrictTransportMiddleware(_AmendHeaders):
+    """Tell browsers to reach this host over https only (HSTS), on every answer.
+
+    Added only in production, where the base URL must be https: a development server on plain
+    http would otherwise teach a browser that localhost speaks only https.
+    """
+
+    def amend(self, headers: MutableHeaders, scope: Scope) -> None:
+        headers["Strict-Transport-Security"] = HSTS
+
+
+class SecurityHeadersMiddleware(_AmendHeaders):
+    """Give every answer the page headers that it did not set itself, and keep redirects on
+    this site.
+
+    ``protect`` sets them on pages; answers no page renders (Starlette's 404 and 405, a 413 of
+    the body limit, JSON, redirects) would otherwise go without. A header an answer set wins:
+    a feed's caching, an embedded form's framing (its CSP names who may frame it, so it gets
+    no X-Frame-Options either).
+
+    A redirect to this request's own scheme and Host (Starlette's added or removed slash builds
+    one from the Host header, which anyone can send) is made relative, so it cannot send the
+    browser to another host; behind a proxy a relative one is right whatever the proxy's name.
+    """
+
+    def amend(self, headers: MutableHeaders, scope: Scope) -> None:
+        for name, value in _HEADERS.items():
+            headers.setdefault(name, value)
+        if scope["path"].startswith(_STATIC):
+            headers["Cache-Control"] = "no-cache"
+        if "content-security-policy" not in headers:
+            headers["Content-Security-Policy"] = _CSP.format("'none'")
+            headers.setdefault("X-Frame-Options", "DENY")
+        location = headers.get("location")
+        if location is not None:
+            headers["Location"] = _on_this_site(location, scope)
+
+
+def _on_this_site(location: str, scope: Scope) -> str:
+    """Return a Location that names this request's own origin as a path; any other unchanged."""
+    host = Headers(scope=scope).get("host", "")
+    origin = f"{scope.get('scheme', 'http')}://{host}"
+    if host and location.startswith(origin) and location[len(origin) : len(origin) + 1] in "/?":
+        rest = location[len(origin) :]
+        return rest if rest.startswith("/") else f"/{rest}"
+    return location

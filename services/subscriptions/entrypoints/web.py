@@ -48,6 +48,14 @@ class SubscriptionsWeb:
     # A topic's newest changes, newest first, for its Atom feed (read from the mailer).
     topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 
+    def render_error(self, request: Request, status_code: int) -> HTMLResponse:
+        """Render the page of an unknown path, a wrong method or a body too large for a browser
+        (shared/web/errors.py): the same for everyone, so kept once per language and path."""
+        language = language_of(request)
+        return self.pages.render(
+            request, "error.html", language, status_code=status_code, fixed=True, status=status_code
+        )
+
 
 def web_of(request: Request) -> SubscriptionsWeb:
     """Return the subscriptions web context from the app state."""

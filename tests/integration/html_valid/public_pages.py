@@ -41,6 +41,10 @@ PUBLIC_PAGES = [
     "manage link sent",
     "link invalid",
     "not found",
+    "unknown path",
+    "unknown path in English",
+    "wrong method",
+    "body too large",
     "topic ended",
     "topic ended in nynorsk",
     "rate limited",
@@ -104,6 +108,12 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["manage link sent"] = (await c.post("/manage-link", data=ask)).text
         pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
         pages["not found"] = (await c.get("/subscribe/finnes-ikke")).text
+        browser = {"accept": "text/html"}
+        pages["unknown path"] = (await c.get("/confirm", headers=browser)).text
+        pages["unknown path in English"] = (await c.get("/nope?lang=en", headers=browser)).text
+        pages["wrong method"] = (await c.delete("/manage-link", headers=browser)).text
+        huge = await c.post("/manage-link", content=b"x" * 70_000, headers=browser)
+        pages["body too large"] = huge.text
         # A topic ends as `varsel catalogue apply` ends it; the process reads the new catalogue.
         live = h.runtime.catalogue
         ended = Topic(slug="avsluttet", title={"nb": HOSTILE}, retired=True, successor=TOPIC)
