@@ -26,7 +26,7 @@ from services.subscriptions.entrypoints.wording import (
     ERASED_BODY,
     ERASED_KEPT,
     MANAGE_LINK_SENT,
-    RATE_LIMITED,
+    rate_limited,
 )
 from services.subscriptions.handlers import EITHER_LINK
 from shared.vocabulary import DEFAULT_LANGUAGE, Frequency, Language
@@ -169,10 +169,11 @@ def _address(web: Web, raw: str, language: Language) -> str:
 
 
 def _too_many(web: Web, language: Language) -> HTTPException:
+    retry_after = rate_limit.retry_after(web.deps.clock.now())
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
-        detail=web.words[language].gettext(RATE_LIMITED),
-        headers={"Retry-After": rate_limit.retry_after(web.deps.clock.now())},
+        detail=rate_limited(web.words[language], retry_after),
+        headers={"Retry-After": retry_after},
     )
 
 

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 
 from services.mailer.read_api import PublishedChange
 from services.subscriptions import handlers
+from services.subscriptions.entrypoints.wording import rate_limited
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue import Topic
 from shared.i18n.catalogues import Catalogues
@@ -144,10 +145,16 @@ def too_many(
     web: SubscriptionsWeb, request: Request, language: Language, *, framed_by: str | None = None
 ) -> HTMLResponse:
     """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
+    retry_after = rate_limit.retry_after(web.deps.clock.now())
     response = web.pages.render(
-        request, "rate_limited.html", language, status_code=429, framed_by=framed_by
+        request,
+        "rate_limited.html",
+        language,
+        status_code=429,
+        framed_by=framed_by,
+        message=rate_limited(web.words[language], retry_after),
     )
-    response.headers["Retry-After"] = rate_limit.retry_after(web.deps.clock.now())
+    response.headers["Retry-After"] = retry_after
     return response
 
 

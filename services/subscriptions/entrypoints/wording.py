@@ -7,9 +7,10 @@ API with the caller's translator. Words that only a template shows stay in the t
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
-from shared.i18n.translator import N_
+from shared.i18n.translator import N_, Translator
 
 # Why an address was refused, by the reason the domain gives (``InvalidAddress.reason``).
 ADDRESS_PROBLEMS: Final[dict[str, str]] = {
@@ -44,7 +45,7 @@ MANAGE_LINK_SENT: Final = N_(
 )
 RATE_LIMITED: Final = N_(
     "We have received many requests for this address or from this computer. To prevent abuse "
-    "you need to wait a while. Please try again in an hour."
+    "you need to wait a while."
 )
 ERASED_BODY: Final = N_(
     "We have deleted your email address, all your alerts and everything waiting to be sent to "
@@ -61,7 +62,25 @@ ERASED_KEPT: Final = N_(
 TEMPLATE_GLOBALS: Final[dict[str, str]] = {
     "CHECK_EMAIL": CHECK_EMAIL,
     "MANAGE_LINK_SENT": MANAGE_LINK_SENT,
-    "RATE_LIMITED": RATE_LIMITED,
     "ERASED_BODY": ERASED_BODY,
     "ERASED_KEPT": ERASED_KEPT,
 }
+
+
+def rate_limited(words: Translator, retry_after: str) -> str:
+    """Return the refusal of a request over a limit, with the wait its Retry-After gives.
+
+    The counts run in fixed hourly windows (shared/web/rate_limit.py): the wait is what is left
+    of the window, often a few minutes, never "an hour" whatever it is.
+    """
+    minutes = max(1, math.ceil(int(retry_after) / 60))
+    return " ".join(
+        (
+            words.gettext(RATE_LIMITED),
+            words.ngettext(
+                "Please try again in %(num)d minute.",
+                "Please try again in %(num)d minutes.",
+                minutes,
+            ),
+        )
+    )
