@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Protocol
 
+import regex
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +37,14 @@ def is_absolute_http(value: str) -> bool:
     """Tell whether a text is an absolute http(s) address without control characters."""
     # A NUL or line break fits no database text column (PostgreSQL refuses it) nor a request.
     return _ABSOLUTE_HTTP.match(value) is not None and not _CONTROL.search(value)
+
+
+def compile_ignore(pattern: str) -> regex.Pattern[str]:
+    """Compile an ignore pattern as the watcher runs it; raise regex.error if it is none."""
+    # The regex package, with re's syntax: it can stop a search at a time limit, which the
+    # watcher needs (services/watcher/domain/ignore.py), and a pattern is checked by the
+    # engine that runs it.
+    return regex.compile(pattern)
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
@@ -144,8 +153,8 @@ class Source(BaseModel):
     def _patterns_compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_ignore(pattern)
+            except regex.error as exc:
                 raise ValueError(
                     f"ignore pattern {pattern!r} is not a regular expression: {exc}"
                 ) from exc

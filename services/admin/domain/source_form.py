@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shared.catalogue import is_absolute_http
+import regex
+
+from shared.catalogue import compile_ignore, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
@@ -41,7 +43,7 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
         errors["interval"] = "bad_interval"
     for pattern in entry.get("ignore", ()):
         try:
-            re.compile(pattern)
-        except re.error:
+            compile_ignore(pattern)
+        except regex.error:
             errors["ignore"] = "bad_ignore"
     return errors

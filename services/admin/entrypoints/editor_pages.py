@@ -25,6 +25,7 @@ INPUT_FIELDS: Final = {
     "bad_kind": "kind",
     "bad_selector": "selector",
     "bad_ignore": "ignore",
+    "slow_ignore": "ignore",  # the page is as it is: the pattern is what can change
 }
 
 

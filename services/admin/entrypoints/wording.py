@@ -93,6 +93,11 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_ignore": N_(
         "An ignore pattern is not a valid regular expression (at most 50, one per line)."
     ),
+    "slow_ignore": N_(
+        "An ignore pattern took too long on this source's text, so varsel cannot read the "
+        "source with it. Simplify the pattern: repeats inside repeats, such as (a|aa)+, can "
+        "take years on a long line."
+    ),
     "refused": N_(
         "varsel does not fetch this address: it points to a private or internal network."
     ),

@@ -7,12 +7,13 @@ an error page or a broken file can never be mistaken for a change.
 
 from __future__ import annotations
 
-import re
+import regex
 
 from services.watcher.domain.extract_feed import extract_feed
 from services.watcher.domain.extract_html import extract_page
 from services.watcher.domain.extract_pdf import extract_pdf
 from services.watcher.domain.files import refuse_files
+from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
     EXTRACTION,
     ChangeSummary,
@@ -21,7 +22,6 @@ from services.watcher.domain.model import (
     FeedEntry,
     SourceKind,
 )
-from services.watcher.domain.normalise import compile_ignore
 from services.watcher.domain.summary import compare, unified_diff
 
 __all__ = [
@@ -70,8 +70,9 @@ def parse_content(
             f"{kind}: body of {len(body)} bytes exceeds the {limit} byte limit", "too_large"
         )
     try:
-        patterns = compile_ignore(ignore)
-    except re.error as exc:
+        # None for a source without patterns (most): its blocks are not even asked about them.
+        patterns = IgnorePatterns(ignore, kind) if ignore else None
+    except regex.error as exc:
         raise ContentError(f"{kind}: invalid ignore pattern ({exc})", "bad_ignore") from exc
 
     if kind != "pdf":

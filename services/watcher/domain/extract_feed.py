@@ -6,7 +6,6 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +13,7 @@ import feedparser
 
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
+from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import SHARED_GUID_SEP, Content, ContentError, FeedEntry
 from services.watcher.domain.normalise import clean_blocks, normalise_text
 
@@ -70,7 +70,7 @@ def _without_surrogate_references(body: bytes) -> bytes:
     return _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text).encode(encoding)
 
 
-def _entry_text(entry: Any, ignore: Sequence[re.Pattern[str]]) -> str:
+def _entry_text(entry: Any, ignore: IgnorePatterns | None) -> str:
     """Return an entry's content (or summary) as normalised plain text."""
     contents = entry.get("content") or []
     markup = contents[0].get("value", "") if contents else entry.get("summary", "")
@@ -120,7 +120,7 @@ def _digest(entry: FeedEntry) -> str:
 
 
 def extract_feed(
-    body: bytes, *, content_type: str | None, ignore: Sequence[re.Pattern[str]]
+    body: bytes, *, content_type: str | None, ignore: IgnorePatterns | None
 ) -> Content:
     """Extract the comparable entries of an RSS or Atom feed."""
     _refuse_entities(body)
@@ -137,7 +137,7 @@ def extract_feed(
     read: list[FeedEntry] = []
     for raw in parsed.entries:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
-        if title and any(p.search(title) for p in ignore):
+        if title and ignore is not None and ignore.matches(title):
             continue
         link = str(raw.get("link", "")).strip()
         text = _entry_text(raw, ignore)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 
 import lxml.html
@@ -33,6 +32,7 @@ from services.watcher.domain.html_text import (
     TRAFILATURA_HEADINGS,
     walk_blocks,
 )
+from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
     EXTRACTION,
     SKIP_LINK_TARGETS,
@@ -103,7 +103,7 @@ def extract_page(
     *,
     content_type: str | None,
     selector: str | None,
-    ignore: Sequence[re.Pattern[str]],
+    ignore: IgnorePatterns | None,
     extraction: int = EXTRACTION,
     redirected: bool = False,
 ) -> Content:

@@ -12,11 +12,11 @@ import io
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
 
 from pypdf import PasswordType, PdfReader
 
 from services.watcher.domain.dates import parse_pdf_date
+from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import Content, ContentError, require_text
 from services.watcher.domain.normalise import clean_blocks, normalise_text
 
@@ -35,7 +35,7 @@ _JOINING_WORDS = frozenset({"og", "eller", "samt", "til", "and", "or", "to"})
 _TERMINAL = ".!?:;,"
 
 
-def extract_pdf(body: bytes, *, ignore: Sequence[re.Pattern[str]]) -> Content:
+def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
     """Extract the comparable text of a PDF report."""
     if b"%PDF-" not in body[:1024]:
         raise ContentError("pdf: not a PDF (no %PDF- header)")

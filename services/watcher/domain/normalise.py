@@ -14,6 +14,7 @@ from services.watcher.domain.dates import (
     has_label_word,
     texts_with_label_words,
 )
+from services.watcher.domain.ignore import IgnorePatterns
 
 # Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
 # zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
@@ -225,14 +226,9 @@ def _may_name_cookies(block: str) -> bool:
     return b"cook" in data or (b"kap" in data and b"nforma" in data and b"ler" in data)
 
 
-def compile_ignore(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
-    """Compile per-source ignore expressions; raise re.error for a bad one."""
-    return tuple(re.compile(p) for p in patterns)
-
-
 def clean_blocks(
     raw: Iterable[tuple[str, bool]],
-    ignore: Sequence[re.Pattern[str]] = (),
+    ignore: IgnorePatterns | None = None,
     *,
     dedupe: bool = True,
 ) -> tuple[tuple[str, ...], frozenset[int]]:
@@ -248,7 +244,7 @@ def clean_blocks(
         block = strip_date_phrases(text, labelled=index in labelled)
         if not block or is_boilerplate(block):
             continue
-        if ignore and any(p.search(block) for p in ignore):
+        if ignore is not None and ignore.matches(block):
             continue
         # Pages repeat their lead paragraph and PDFs their footnote URLs; once is enough.
         # Headings and short lines («Les mer») legitimately repeat, so they are kept.

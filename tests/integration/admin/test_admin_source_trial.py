@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "watcher"
 PAGE = (FIXTURES / "pages" / "fhi_norge_i_verden.html").read_bytes()
 FEED = (FIXTURES / "feeds" / "regjeringen_nyheter.rss").read_bytes()
 PDF = (FIXTURES / "pdf" / "rapport_2019.pdf").read_bytes()
+# A line of «a» that ends otherwise: the pattern (a|aa)+$ backtracks on it without end.
+LONG_LINE = PAGE.replace(b"</article>", b"<p>" + b"a" * 60 + b"!</p></article>", 1)
 
 
 @pytest.fixture
@@ -33,6 +35,7 @@ def site() -> Iterator[FixtureSite]:
     served.set("/nyheter.rss", Resource(FEED, "application/rss+xml"))
     served.set("/rapport.pdf", Resource(PDF, "application/pdf"))
     served.set("/feil", Resource(b"<h1>Feil</h1>", status=500))
+    served.set("/lang-linje", Resource(LONG_LINE))
     served.start()
     yield served
     served.stop()
@@ -102,12 +105,14 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("path", "kind", "fields", "status", "reason"),
     [
         ("/side", "page", {"selector": "#finnes-ikke"}, 200, "matched nothing"),
         ("/side", "page", {"selector": "p[["}, 400, "invalid CSS selector"),
         ("/side", "page", {"ignore": "(uavsluttet"}, 400, "invalid ignore pattern"),
+        ("/lang-linje", "page", {"ignore": "(a|aa)+$"}, 400, "took too long on this page"),
         ("/side", "video", {}, 400, "unknown kind"),
         ("/feil", "page", {}, 200, "HTTP 500"),
         ("/mangler", "page", {}, 200, "HTTP 404"),
@@ -130,6 +135,22 @@ async def test_what_cannot_be_shown_is_said_on_the_page(
         assert 'role="alert"' in response.text
         assert reason in response.text
         assert "What varsel sees" not in response.text
+
+
+@pytest.mark.timeout(120)
+async def test_an_ignore_pattern_that_runs_away_on_the_page_is_named_with_advice(
+    sqlite_url: str, tmp_path: Path, site: FixtureSite
+) -> None:
+    async with editor_client(sqlite_url, tmp_path) as (_, client):
+        ignore = "Sist oppdatert .*\n(a|aa)+$"
+        response = await trial(client, f"{site.base_url}/lang-linje", ignore=ignore)
+        assert response.status_code == 400, response.text
+        assert "An ignore pattern took too long on this source's text" in response.text
+        assert "the ignore pattern &#39;(a|aa)+$&#39; took too long on this page" in response.text
+        # The same page with the pattern the report named: read at once, the line kept.
+        response = await trial(client, f"{site.base_url}/lang-linje", ignore="(a+)+$")
+        assert response.status_code == 200, response.text
+        assert "a" * 60 + "!" in response.text
 
 
 async def test_bad_addresses_unreachable_hosts_and_big_bodies_are_refused_clearly(

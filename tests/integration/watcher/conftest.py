@@ -74,7 +74,7 @@ class Harness:
                 topics=["tema"],
                 interval_seconds=extra.get("interval_seconds", 900),
                 selector=extra.get("selector"),
-                ignore=[],
+                ignore=list(extra.get("ignore", ())),
                 active=True,
                 status="new",
                 consecutive_failures=0,
