@@ -218,8 +218,12 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         dead_letters = await _dead_letters(runtime)
+        now = runtime.clock.now()
+        smtp = mailer.worker.relay.unreachable_for(now) if mailer is not None else None
         async with runtime.sessions() as session:
-            body = await render_metrics(session, runtime.clock.now(), dead_letters=dead_letters)
+            body = await render_metrics(
+                session, now, dead_letters=dead_letters, smtp_unreachable_for=smtp
+            )
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if "subscriptions" in services:

@@ -17,12 +17,18 @@ from shared.outbox import backlog
 
 
 async def render_metrics(
-    session: AsyncSession, now: datetime, *, dead_letters: int | None = None
+    session: AsyncSession,
+    now: datetime,
+    *,
+    dead_letters: int | None = None,
+    smtp_unreachable_for: float | None = None,
 ) -> bytes:
     """Return the metrics in the Prometheus text format.
 
     ``dead_letters`` is the broker's dead-letter count; left out when the bus keeps none or the
     broker did not answer, so an alert on it never fires on a made-up zero.
+    ``smtp_unreachable_for`` is how long this process's mailer has reached no SMTP server (0
+    while it does); left out where no mailer runs. Unlike the rest it is this process's own.
     """
     registry = CollectorRegistry()
     deliveries = Gauge(
@@ -52,4 +58,11 @@ async def render_metrics(
             "Events consumers gave up on, waiting in the broker's dead-letter queues",
             registry=registry,
         ).set(dead_letters)
+    if smtp_unreachable_for is not None:
+        Gauge(
+            "varsel_smtp_unreachable_seconds",
+            "How long this process's mailer has reached no SMTP server and held its mails "
+            "(0 while the server answers)",
+            registry=registry,
+        ).set(smtp_unreachable_for)
     return generate_latest(registry)

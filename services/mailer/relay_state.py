@@ -36,3 +36,7 @@ class RelayState:
                 "mailer: the SMTP server answers again; sending resumed (stopped for %s)", waited
             )
             self.reason = self.since = None
+
+    def unreachable_for(self, now: datetime) -> float:
+        """Return the seconds since sending stopped for want of a server; 0 while it answers."""
+        return 0.0 if self.since is None else max(0.0, (now - self.since).total_seconds())

@@ -1,15 +1,28 @@
 """An SMTP server that cannot be reached is said in the log: once when sending stops, once when
-it resumes, whatever the number of mails and passes between, and never with an address."""
+it resumes, whatever the number of mails and passes between, and never with an address; and the
+process's metrics say for how long."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
+from services.mailer.domain.outcomes import SERVER_RETRY
+from services.subscriptions import bootstrap as subscriptions
+from shared.clock import FrozenClock
+from shared.runtime import build_runtime
+from shared.settings import Settings
+from tests.integration.mailer.conftest import START
 from tests.integration.mailer.faults import LoopbackSmtp
-from tests.integration.mailer.harness import Harness
+from tests.integration.mailer.harness import Harness, write_catalogue
+from tests.support.databases import migrated_sqlite
+from tests.support.smtp import Mailbox
+from tests.support.varsel_process import free_port
+from varsel.app import create_app
 
 ADDRESSES = [f"person{i}@example.org" for i in range(4)]
 
@@ -56,3 +69,50 @@ async def test_an_outage_is_logged_once_and_its_end_once(
     assert len(_lines(caplog, logging.ERROR) + _lines(caplog, logging.WARNING)) == 1
     for record in _ours(caplog):
         assert "@" not in record.getMessage(), "no address in the log"
+
+
+async def test_metrics_say_how_long_the_smtp_server_has_been_unreachable(tmp_path: Path) -> None:
+    clock = FrozenClock(START)
+    port = free_port()  # nothing listens here until the server starts below
+    settings = Settings(
+        database_url=migrated_sqlite(tmp_path / "varsel.db"),
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        config=write_catalogue(tmp_path),
+        mail_from="Folkehelseinstituttet <varsel@fhi.no>",
+    )
+    runtime = build_runtime(settings, clock=clock)
+    app = create_app(runtime, ("subscriptions", "mailer"))
+    await subscriptions.record_privacy_notices(runtime)  # as start-up would
+    server = LoopbackSmtp(Mailbox(), port)
+    worker = app.state.mailer.worker
+
+    async def unreachable_for() -> str:
+        metrics = (await http.get("/metrics")).text
+        (line,) = [x for x in metrics.splitlines() if x.startswith("varsel_smtp_unreachable")]
+        return line.split()[-1]
+
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://testserver"
+        ) as http:
+            assert await unreachable_for() == "0.0"
+            signed_up = await http.post(
+                "/api/v1/subscriptions",
+                json={"email": "kari@example.org", "topics": ["norge-i-verden"]},
+            )
+            assert signed_up.status_code == 202
+            while await runtime.relay.publish_pending():
+                pass
+            assert await worker.send_due() == 1  # the confirmation, held
+            clock.advance(timedelta(seconds=75))
+            assert await unreachable_for() == "75.0"
+
+            server.start()
+            clock.advance(SERVER_RETRY)
+            assert await worker.send_due() == 1
+            assert await unreachable_for() == "0.0"
+            assert len(server.mailbox.messages) == 1
+    finally:
+        server.stop()
+        await app.state.mailer.sender.close()
+        await runtime.close()
