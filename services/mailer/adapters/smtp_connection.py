@@ -197,25 +197,24 @@ class SmtpConnection:
         for address in (sender, recipient):
             if _CONTROL.search(address):
                 raise ValueError("an address contains a control character")
-        if not (sender.isascii() and recipient.isascii()):
+        # Addresses were checked at sign-up; parsing them again per mail cost a fifth of the
+        # CPU of a fan-out (docs/benchmarks.md). An ASCII pair, nearly every mail, pays two
+        # isascii() calls and nothing more.
+        if sender.isascii() and recipient.isascii():
+            mail_from = b"MAIL FROM:<%s>\r\n" % sender.encode()
+        else:
             # Rare: an internationalised domain goes as IDNA, as in the To header, so only a
             # local part that is not ASCII needs SMTPUTF8. Raises UnencodableDomain.
             sender, recipient = wire_address(sender), wire_address(recipient)
-        if sender.isascii() and recipient.isascii():
-            # Addresses were checked at sign-up; parsing them again per mail cost a fifth of
-            # the CPU of a fan-out (docs/benchmarks.md).
-            commands = [
-                b"MAIL FROM:<%s>\r\n" % sender.encode(),
-                b"RCPT TO:<%s>\r\n" % recipient.encode(),
-            ]
-        elif self._smtputf8:
-            commands = [
-                b"MAIL FROM:<%s> SMTPUTF8\r\n" % sender.encode(),
-                b"RCPT TO:<%s>\r\n" % recipient.encode(),
-            ]
-        else:
-            raise NonAsciiRefused("the SMTP server does not take non-ASCII addresses (SMTPUTF8)")
-        commands.append(b"DATA\r\n")
+            if sender.isascii() and recipient.isascii():
+                mail_from = b"MAIL FROM:<%s>\r\n" % sender.encode()
+            elif self._smtputf8:
+                mail_from = b"MAIL FROM:<%s> SMTPUTF8\r\n" % sender.encode()
+            else:
+                raise NonAsciiRefused(
+                    "the SMTP server does not take non-ASCII addresses (SMTPUTF8)"
+                )
+        commands = [mail_from, b"RCPT TO:<%s>\r\n" % recipient.encode(), b"DATA\r\n"]
         mail, rcpt, data = await self._commands(commands)
         envelope_ok = mail.code == 250 and rcpt is not None and rcpt.code in (250, 251)
         if data is not None and data.code == 354 and not envelope_ok:
