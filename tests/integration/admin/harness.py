@@ -71,9 +71,12 @@ class Harness:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.runtime.sessions)
 
-    def client(self, **kwargs: object) -> httpx.AsyncClient:
+    def client(self, *, scheme: str | None = None, **kwargs: object) -> httpx.AsyncClient:
+        """Return a browser-like client, on https when varsel's address is (its cookies are
+        Secure then, and sent back over https only); ``scheme`` chooses otherwise."""
+        scheme = scheme or self.runtime.settings.base_url.partition(":")[0]
         transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
+        return httpx.AsyncClient(transport=transport, base_url=f"{scheme}://testserver", **kwargs)  # type: ignore[arg-type]
 
     async def user(self, name: str, role: str) -> None:
         async with self.runtime.sessions() as session, session.begin():

@@ -38,7 +38,7 @@ async def test_cookies_are_secure_when_the_configured_address_is_https(
     async with running(sqlite_url, tmp_path, **settings) as h:
         await h.user("ops", "operator")
         # Plain http to the app, as from a proxy that ends TLS without trusted-proxy settings.
-        async with h.client() as client:
+        async with h.client(scheme="http") as client:
             public = await client.get("/subscribe/norge-i-verden")
             login = await client.get("/admin/login")
             csrf = _set_cookie(login, "varsel_admin_csrf")
