@@ -125,6 +125,9 @@ def install(app: FastAPI, runtime: Runtime) -> None:
         ),
         words=words,
     )
+    # The public pages answer a browser's unknown path where they run too; here alone, the admin.
+    if getattr(app.state, "error_pages", None) is None:
+        app.state.error_pages = app.state.admin
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(FieldTooLong, _too_long)

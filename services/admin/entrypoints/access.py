@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
@@ -77,6 +77,9 @@ def language_of(request: Request) -> Language:
     return language_of_tag(request.query_params.get("lang")) or DEFAULT_LANGUAGE
 
 
+_ERROR_MESSAGES: Final = {404: "page_not_found", 405: "wrong_method", 413: "body_too_large"}
+
+
 @dataclass(frozen=True, slots=True)
 class Admin:
     """What the admin routes need, built once in ``bootstrap.install``."""
@@ -85,6 +88,12 @@ class Admin:
     csrf: CsrfGuard
     pages: PageRenderer
     words: Catalogues
+
+    def render_error(self, request: Request, status_code: int) -> HTMLResponse:
+        """Render the page of an unknown path, a wrong method or a body too large where no
+        public pages run (shared/web/errors.py)."""
+        message = _ERROR_MESSAGES.get(status_code, "page_not_found")
+        return self.render(request, "forbidden.html", status_code=status_code, message=message)
 
     def render(
         self, request: Request, template: str, *, status_code: int = 200, **context: Any

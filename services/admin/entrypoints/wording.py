@@ -23,6 +23,10 @@ MESSAGES: Final[dict[str, str]] = {
     "null_character": N_(
         "A field holds a null character, which cannot be saved. Remove it and try again."
     ),
+    # Answers no route gives itself, when no public pages run here (shared/web/errors.py).
+    "page_not_found": N_("There is no page at this address."),
+    "wrong_method": N_("This page cannot be opened that way. Go back and try again."),
+    "body_too_large": N_("What was sent is larger than the staff side accepts. Shorten it."),
     # Changing one's password (the length is accounts.MIN_PASSWORD).
     "password_rule": N_(
         "At least 12 characters, and hard to guess: four or more words that do not belong "
