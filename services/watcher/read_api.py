@@ -49,23 +49,30 @@ class SourceStatus:
     last_changed_at: datetime | None
     consecutive_failures: int
     last_error: str | None
+    # A working source that went back to a version it showed lately (returns.py). Apart from
+    # status, which stays the stored one so that a monitor counting ok sources keeps them.
+    flapping: bool
+
+    @property
+    def shown_status(self) -> str:
+        """The health the admin pages word: a flapping source's own, else its status."""
+        return "flapping" if self.flapping else self.status
 
 
 async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceStatus]:
-    """Return every source, failing ones first; a working one that flips shows as flapping."""
+    """Return every source, failing ones first; a working one that flips is marked flapping."""
     return [
         SourceStatus(
             url=s.url,
             kind=s.kind,
             topics=tuple(s.topics),
             active=s.active,
-            status=Health.FLAPPING
-            if s.status == Health.OK and flapping(s.returned_at, now)
-            else s.status,
+            status=s.status,
             last_checked_at=s.last_checked_at,
             last_changed_at=s.last_changed_at,
             consecutive_failures=s.consecutive_failures,
             last_error=s.last_error,
+            flapping=s.status == Health.OK and flapping(s.returned_at, now),
         )
         for s in await sources_failing_first(session)
     ]

@@ -218,7 +218,7 @@ MESSAGES: Final[dict[str, str]] = {
     "weekly": N_("Weekly"),
     "running": N_("running"),
     "done": N_("done"),
-    # A source's health on the operations page (the watcher's Health), with why it fails.
+    # A source's health on the operations page (the watcher's Health, or flapping: SourceStatus).
     "source_new": N_("not yet read"),
     "source_ok": N_("working"),
     "source_failing": N_("failing"),

@@ -35,9 +35,6 @@ class Health(StrEnum):
     NEW = "new"
     OK = "ok"
     FAILING = "failing"
-    # Never stored: how the admin shows a working source that went back to a version it had
-    # shown lately (returns.py), whose status column stays ok.
-    FLAPPING = "flapping"
 
 
 # Not frozen: built for every claimed row, where a frozen dataclass costs four times as much

@@ -127,13 +127,24 @@ async def test_a_source_that_went_back_to_an_earlier_version_shows_as_flipping_f
             source.status, source.consecutive_failures, source.last_error = "ok", 0, None
             source.returned_at = NOW - timedelta(days=6)
             session.add(source)
+        _, token = await h.token("ops")
+        bearer = {"Authorization": f"Bearer {token}"}
         async with h.client() as client:
             await sign_in(client, "ops")
             bokmal = (await client.get("/admin/operations")).text
+            # The JSON keeps the stored status, so a monitor counting ok sources counts this one.
+            (flipping,) = (await client.get("/api/v1/admin/operations", headers=bearer)).json()[
+                "sources"
+            ]
         clock.advance(timedelta(days=2))
         async with h.client() as client:
             await sign_in(client, "ops")
             later = (await client.get("/admin/operations?lang=en")).text
+            (settled,) = (await client.get("/api/v1/admin/operations", headers=bearer)).json()[
+                "sources"
+            ]
+        assert (flipping["status"], flipping["flapping"]) == ("ok", True)
+        assert (settled["status"], settled["flapping"]) == ("ok", False)
         row = bokmal[bokmal.index("https://example.org/flip") :].split("</tr>")[0]
         assert "veksler mellom versjoner" in row
         row = later[later.index("https://example.org/flip") :].split("</tr>")[0]
