@@ -36,7 +36,8 @@ def absolute_url(value: str, example: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ValueError(f"must be an absolute http(s) URL such as {example}")
-    return value.rstrip("/")
+    # The scheme in lower case, as urlsplit reads it: "HTTPS://" is https to every check after.
+    return (parts.scheme + value[len(parts.scheme) :]).rstrip("/")
 
 
 def user_agent(value: str) -> str:

@@ -48,6 +48,7 @@ from services.mailer.domain.outcomes import (
     Outcome,
     OutcomeKind,
 )
+from services.mailer.domain.wire_address import UnsendableAddress
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.outcomes import record_outcomes
 from services.mailer.relay_state import RelayState
@@ -331,7 +332,7 @@ class DeliveryWorker:
                 payload = self._dkim.sign(
                     built.personalise(to=person.email, message_id=message_id, now=now)
                 )
-        except ValueError as exc:  # an address no mail can go to (wire_address.py); never named
+        except UnsendableAddress as exc:  # no mail can go to it (wire_address.py); never named
             return outcome(OutcomeKind.FAILED, f"cannot build the mail: {exc}")
         marked = False
 

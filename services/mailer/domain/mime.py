@@ -24,14 +24,12 @@ from urllib.parse import urlsplit
 
 from services.mailer.domain.text import one_line
 from services.mailer.domain.transparency import crlf_only, stuffed_inside
-from services.mailer.domain.wire_address import wire_address
+from services.mailer.domain.wire_address import header_address
 
 _POLICY: Final = email.policy.SMTP
 _QP_LINE: Final = 75  # characters before a soft line break's "=" (RFC 2045: 76 in all)
 _SUBJECT_MAX: Final = 250
 
-_ADDRESS_CHAR: Final = r"[^\s\"(),:;<>@\[\\\]\x00-\x1f\x7f]"
-_ADDRESS: Final = re.compile(rf"{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+")
 _MESSAGE_ID: Final = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
 # Printable ASCII without space, double quote or angle brackets: safe in a header and an href.
 _LINK: Final = re.compile(r"https?://[!#-;=?-~]{1,900}")
@@ -187,7 +185,7 @@ class RenderedMail:
         if date.tzinfo is None or date.utcoffset() is None:
             raise ValueError("date must be timezone-aware")
         values: dict[str, bytes] = {
-            "to": _address_bytes(to),
+            "to": header_address(to),
             "date": _date_bytes(_to_the_second(date)),
             "message_id": _message_id_bytes(message_id),
         }
@@ -297,18 +295,6 @@ def _checked_list_id(list_id: str) -> str:
     if not _LIST_ID.fullmatch(list_id):
         raise ValueError(f"list_id must look like a domain name (RFC 2919), got {list_id!r}")
     return list_id
-
-
-def _address_bytes(address: str) -> bytes:
-    """Check one bare recipient address and return it for the To header."""
-    if len(address) > 254 or not _ADDRESS.fullmatch(address):
-        raise ValueError("recipient must be one bare address without spaces or line breaks")
-    if address.isascii():
-        return address.encode("ascii")
-    # The envelope's recipient is the same (SmtpConnection.send); UnencodableDomain is a
-    # ValueError, so the mail fails to build and goes no further.
-    # A local part that is not ASCII stays UTF-8 (RFC 6532): the sender must use SMTPUTF8.
-    return wire_address(address).encode("utf-8")
 
 
 # What the Date header shows of a time, down to the second: year, month, day, hour, minute,

@@ -8,11 +8,34 @@ without SMTPUTF8 still takes an address whose local part is ASCII.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 import idna
 
+_ADDRESS_CHAR: Final = r"[^\s\"(),:;<>@\[\\\]\x00-\x1f\x7f]"
+_ADDRESS: Final = re.compile(rf"{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+")
 
-class UnencodableDomain(ValueError):
+
+class UnsendableAddress(ValueError):
+    """No mail can go to this address, whatever the relay: the mail fails, alone."""
+
+
+class UnencodableDomain(UnsendableAddress):
     """The domain has no IDNA form: no mail can reach it, whatever the relay."""
+
+
+def header_address(address: str) -> bytes:
+    """Check one bare recipient address and return it for the To header.
+
+    The envelope's recipient is the same (SmtpConnection.send). A local part that is not ASCII
+    stays UTF-8 (RFC 6532): the sender must then use SMTPUTF8.
+    """
+    if len(address) > 254 or not _ADDRESS.fullmatch(address):
+        raise UnsendableAddress("recipient must be one bare address without spaces or line breaks")
+    if address.isascii():
+        return address.encode("ascii")
+    return wire_address(address).encode("utf-8")
 
 
 def wire_address(address: str) -> str:

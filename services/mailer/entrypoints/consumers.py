@@ -38,8 +38,9 @@ def subscribe(
 ) -> None:
     """Register a consumer for every event the mailer handles.
 
-    ``after_erasure`` runs once the forgetting of an erased person has committed: it scrubs
-    the id from the disk (``shared.db.scrub_deleted``), as the subscriptions service does after
+    ``after_erasure`` runs once the forgetting of an erased person has committed: on SQLite it
+    scrubs the id from the database file (``shared.db.scrub_deleted``; PostgreSQL's old row
+    versions are left to autovacuum, docs/privacy.md), as the subscriptions service does after
     deleting the person: once per erasure, never per mail.
     """
 

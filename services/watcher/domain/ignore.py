@@ -11,9 +11,11 @@ pattern that spent most: the poll fails with that reason, nothing is stored, nob
 
 The budget is measured on a clock, the one thing in the domain that is, since the time a search
 takes is what it bounds. It is CPU time, as regex's timeout is (a search on a busy machine took
-0.2 s of CPU in 2.3 s), so a loaded machine does not fail a good pattern; and only the searches
-are counted, not the parsing around them. A source without ignore patterns never comes here
-(parse_content passes None).
+0.2 s of CPU in 2.3 s), so other processes do not fail a good pattern; and only the searches
+are counted, not the parsing around them. regex's clock is the C library's clock(), the whole
+process's CPU, so the other thread's work in the same moments counts against a search too:
+the budget bounds how long a search may hold, and a good pattern spends microseconds of it.
+A source without ignore patterns never comes here (parse_content passes None).
 """
 
 from __future__ import annotations

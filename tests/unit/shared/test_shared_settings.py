@@ -21,6 +21,14 @@ def test_production_refuses_placeholder_or_short_secrets(secret: str) -> None:
         Settings(environment="production", secret_key=secret, base_url="https://varsel.example.no")
 
 
+def test_an_address_written_in_capitals_is_kept_with_its_scheme_in_lower_case() -> None:
+    # Whatever reads the address after (the Secure cookie flag, production's https rule) then
+    # sees the https it is.
+    settings = Settings(base_url="HTTPS://Varsel.example.no/", environment="production",
+                        secret_key="x" * 40)  # fmt: skip
+    assert settings.base_url == "https://Varsel.example.no"
+
+
 def test_production_needs_https() -> None:
     with pytest.raises(ValidationError, match="https"):
         Settings(environment="production", secret_key="x" * 40, base_url="http://varsel.example.no")
