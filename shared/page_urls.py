@@ -86,3 +86,14 @@ def names_page(address: str, page: str) -> bool:
     """
     wanted, given = page_key(page), page_key(address)
     return wanted.place == given.place and wanted.query in ("", given.query)
+
+
+def names_exactly(address: str, page: str) -> bool:
+    """Tell whether an address is a page's own, its query too (not merely the page it names).
+
+    An address that is no web address names nothing exactly.
+    """
+    try:
+        return page_key(address) == page_key(page)
+    except NotAWebAddress:
+        return False

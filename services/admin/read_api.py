@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import accounts, catalogue_rows
 from services.admin.domain.accounts import Role, role_of
-from services.admin.domain.review_topics import mode_by_topics
+from services.admin.domain.review_topics import mode_by_place, mode_by_topics
 from shared.catalogue import Catalogue
 from shared.vocabulary import ReviewMode
 
@@ -82,3 +82,12 @@ async def topics_review_mode(session: AsyncSession, topics: Iterable[str]) -> Re
     transaction for the reason ``source_review_mode`` gives.
     """
     return mode_by_topics((await catalogue_rows.load(session)).catalogue, topics)
+
+
+async def place_review_mode(session: AsyncSession, url: str) -> ReviewMode | None:
+    """Return review when a review source is at this address's place, whatever the query.
+
+    For a pushed change no source claims exactly (docs/publishing.md), read in the caller's
+    transaction for the reason ``source_review_mode`` gives.
+    """
+    return mode_by_place((await catalogue_rows.load(session)).catalogue, url)

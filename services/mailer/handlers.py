@@ -51,8 +51,9 @@ from shared.events import (
     SubscriberUnsubscribed,
 )
 from shared.i18n.templates import LocalisedTemplates
+from shared.page_urls import names_exactly
 from shared.settings import Settings
-from shared.vocabulary import Frequency
+from shared.vocabulary import ChangeProducer, Frequency, ReviewMode
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,22 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
         # No source claims it (a push for a page nobody watches, a source since removed): a
         # topic its editor reviews whole still holds it, or the push would bypass the desk.
         mode = await admin.topics_review_mode(session, event.topics)
+    pushed_loosely = event.producer == ChangeProducer.PUBLISHER and (
+        event.source_id is None or not names_exactly(event.url, event.source_url)
+    )
+    if pushed_loosely and mode != ReviewMode.REVIEW:
+        # A review page's address with one more parameter names the automatic source at the
+        # same path, or none: a review source at that place holds it, or it bypasses the desk.
+        mode = await admin.place_review_mode(session, event.url) or mode
     status = status_on_arrival(mode, minor=event.minor)
     await changes.store(session, event, status)
     if status is ChangeStatus.PUBLISHED:
+        if event.producer == ChangeProducer.PUBLISHER and event.source_id is None:
+            # Not an error, but the one way a change goes out that no editor's mode chose.
+            log.warning(
+                "mailer: pushed change %s names no watched page; sent without review",
+                event.event_id,
+            )
         await fan_out(session, event.event_id, event.topics, deps.clock.now())
     else:
         log.info("mailer: change %s is %s; nobody alerted yet", event.event_id, status.value)

@@ -1,8 +1,10 @@
-"""Whether a change no watched source claims must wait for review, by the topics it names.
+"""Whether a change no watched source claims exactly must wait for review.
 
 A CMS may push a change for an address no source watches (a new page, a spelling no match
 finds) to a topic whose every source an editor put in review mode. That editor expects nothing
-about the topic to reach its followers unseen, so such a change waits on the desk too.
+about the topic to reach its followers unseen, so such a change waits on the desk too. So does
+one at the place of a review source whatever its query: a review page's address with one more
+parameter (``/side?id=3&lang=en``) is that page as likely as another.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared.catalogue import Catalogue
+from shared.page_urls import NotAWebAddress, page_key
 from shared.vocabulary import ReviewMode
 
 
@@ -31,3 +34,22 @@ def mode_by_topics(catalogue: Catalogue, topics: Iterable[str]) -> ReviewMode | 
     them is better than an unreviewed alert about a topic its editor reviews.
     """
     return ReviewMode.REVIEW if reviewed_topics(catalogue, topics) else None
+
+
+def mode_by_place(catalogue: Catalogue, url: str) -> ReviewMode | None:
+    """Return review if a review source is at the address's place (host and path), else None.
+
+    The query is left out on purpose: which parameters make another page is the site's secret.
+    """
+    try:
+        place = page_key(url).place
+    except NotAWebAddress:
+        return None
+    for source in catalogue.sources:
+        if source.mode == ReviewMode.REVIEW:
+            try:
+                if page_key(source.url).place == place:
+                    return ReviewMode.REVIEW
+            except NotAWebAddress:  # the catalogue refuses such an address; one left is no match
+                continue
+    return None

@@ -6,12 +6,14 @@ must not hear of it unseen (docs/publishing.md). Real SQLite and PostgreSQL, rea
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
 
 from services.admin import catalogue as admin_catalogue
 from services.mailer import read_api
+from services.watcher.domain.push import Push, WatchedMatch, change_event, source_named
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
 from shared.events import ContentChanged
@@ -26,6 +28,16 @@ REVIEWED = CATALOGUE.replace(
 ) + (
     '\n[[sources]]\nurl = "https://www.fhi.no/norge-i-verden/til-vurdering"\nkind = "page"\n'
     'topics = ["norge-i-verden"]\nmode = "review"\n'
+    # One page of a site that tells its pages apart by a query, in review, beside the
+    # automatic source at the same path.
+    '\n[[sources]]\nurl = "https://www.fhi.no/side?id=3"\nkind = "page"\n'
+    'topics = ["norge-i-verden"]\nmode = "review"\n'
+    '\n[[sources]]\nurl = "https://www.fhi.no/side"\nkind = "page"\n'
+    'topics = ["norge-i-verden"]\n'
+)
+WATCHED = (
+    WatchedMatch(3, "https://www.fhi.no/side", SourceKind.PAGE),
+    WatchedMatch(4, "https://www.fhi.no/side?id=3", SourceKind.PAGE),
 )
 
 
@@ -79,3 +91,43 @@ async def test_a_push_for_an_unwatched_page_of_a_reviewed_topic_waits_on_the_des
     (alert,) = harness.received()
     assert "Ny side om verden" in str(alert.message["Subject"])
     assert automatic not in {c.id for c in desk}
+
+
+async def _pushed_to(harness: Harness, url: str, title: str) -> uuid.UUID:
+    """Push a change for an address as the publisher API does: to the source it names, if any."""
+    push = Push(("norge-i-verden",), url, title, f"Nytt om {title}.", minor=False)
+    event = change_event(push, source_named(url, WATCHED), uuid.uuid4(), harness.clock.now())
+    await harness.publish(event)
+    return event.event_id
+
+
+async def test_a_push_at_a_review_sources_place_waits_whatever_its_query_and_topic(
+    reviewed: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = reviewed
+    # Norway in the world has automatic sources too, so the topic alone holds nothing here.
+    extra = await _pushed_to(harness, "https://www.fhi.no/side?id=3&lang=en", "Ekstra parameter")
+    unwatched = await _pushed_to(
+        harness, "https://www.fhi.no/norge-i-verden/til-vurdering?lang=en", "Engelsk utgave"
+    )
+    # At a place where a query makes another page, which parameters do is the site's secret.
+    listed = await _pushed_to(harness, "https://www.fhi.no/side?visning=liste", "Liste")
+    automatic = await _pushed_to(harness, "https://www.fhi.no/side/", "Selve siden")
+    with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
+        elsewhere = await _pushed_to(harness, "https://www.fhi.no/ny-side", "Helt ny side")
+    await harness.send_all()
+
+    async with harness.runtime.sessions() as session:
+        desk = {c.id: c.status for c in await read_api.changes_on_desk(session)}
+    assert desk == {
+        extra: read_api.ChangeStatus.WAITING,  # named the automatic /side, held by ?id=3
+        unwatched: read_api.ChangeStatus.WAITING,
+        listed: read_api.ChangeStatus.WAITING,
+    }
+    subjects = sorted(str(m.message["Subject"]) for m in harness.received())
+    assert len(subjects) == 2
+    assert "Helt ny side" in subjects[0] and "Selve siden" in subjects[1]
+    assert automatic not in desk and elsewhere not in desk
+    # The unwatched page that went out unreviewed is logged once, by its change's id only.
+    (warned,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert str(elsewhere) in warned.getMessage() and "ny-side" not in warned.getMessage()

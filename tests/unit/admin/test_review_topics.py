@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.admin.domain.review_topics import mode_by_topics, reviewed_topics
+from services.admin.domain.review_topics import mode_by_place, mode_by_topics, reviewed_topics
 from shared.catalogue import parse_catalogue_text
 from shared.vocabulary import ReviewMode
 
@@ -52,3 +52,17 @@ def test_a_topic_fed_only_by_review_sources_holds_the_change(
 ) -> None:
     assert reviewed_topics(CATALOGUE, topics) == held
     assert mode_by_topics(CATALOGUE, topics) is mode
+
+
+def test_a_review_source_holds_any_query_at_its_place() -> None:
+    catalogue = parse_catalogue_text(
+        '[[topics]]\nslug = "t"\ntitle = { nb = "T" }\n'
+        '\n[[sources]]\nurl = "https://example.org/side?id=3"\nkind = "page"\ntopics = ["t"]\n'
+        'mode = "review"\n'
+        '\n[[sources]]\nurl = "https://example.org/side"\nkind = "page"\ntopics = ["t"]\n',
+        "test",
+    )
+    for url in ("https://example.org/side?id=3&lang=en", "http://EXAMPLE.org/side/?x=1"):
+        assert mode_by_place(catalogue, url) is ReviewMode.REVIEW
+    for url in ("https://example.org/sider?id=3", "https://example.org/", "not an address"):
+        assert mode_by_place(catalogue, url) is None
