@@ -170,13 +170,23 @@ async def push_change(
     catalogue = who.admin.runtime.catalogue
     unknown = [t for t in body.topics if catalogue.topic(t) is None]
     ended = [t for t in unknown if catalogue.ended_topic(t) is not None]
+    # Counted and clipped, as every 422 clips what it refuses (docs/security.md): fifty long
+    # made-up slugs do not come back whole. A real slug is far shorter than an excerpt.
     if ended:
         return JSONResponse(
-            {"detail": f"topic(s) ended: {', '.join(ended)}", "retired_topics": ended}, 410
+            {
+                "detail": f"{len(ended)} topic(s) ended: {excerpt(', '.join(ended))}",
+                "retired_topics": [excerpt(t) for t in ended],
+            },
+            410,
         )
     if unknown:
         return JSONResponse(
-            {"detail": f"unknown topic(s): {', '.join(unknown)}", "unknown_topics": unknown}, 422
+            {
+                "detail": f"{len(unknown)} unknown topic(s): {excerpt(', '.join(unknown))}",
+                "unknown_topics": [excerpt(t) for t in unknown],
+            },
+            422,
         )
     push = watcher.Push(tuple(body.topics), body.url, body.title, body.note, body.minor)
     now = who.admin.runtime.clock.now()

@@ -241,10 +241,30 @@ async def test_an_unknown_topic_is_a_422_naming_it_and_an_ended_one_a_410(
             )
         assert unknown.status_code == 422
         assert unknown.json()["unknown_topics"] == ["norge-i-verdne"]
-        assert "norge-i-verdne" in unknown.json()["detail"]
+        assert "1 unknown topic(s): norge-i-verdne" in unknown.json()["detail"]
         assert retired.status_code == 410
         assert retired.json()["retired_topics"] == [OTHER]
         assert await changes_sent(h) == []
+
+
+async def test_many_long_unknown_topics_are_counted_and_clipped_not_echoed_whole(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    made_up = [f"{n:02d}" + "x" * 98 for n in range(20)]
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post(
+                "/api/v1/changes", json={**CHANGE, "topics": made_up}, headers=bearer(token)
+            )
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["detail"].startswith("20 unknown topic(s): 00xxx")
+    assert len(body["detail"]) < 100
+    assert len(body["unknown_topics"]) == 20
+    assert all(len(t) <= 41 for t in body["unknown_topics"])  # 40 and the «…»
+    assert len(answer.content) < 2_000
+    assert await changes_sent(h) == []
 
 
 async def test_only_a_live_publisher_token_opens_the_api_and_it_opens_nothing_else(
