@@ -15,53 +15,19 @@ import pytest
 from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
-from services.admin.publishing import issue
 from services.watcher.adapters.tables import WatchedSource
 from shared.catalogue import parse_catalogue_text
 from shared.clock import FrozenClock
-from shared.events import ContentChanged, decode_event
-from shared.outbox import OutboxRow
-from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, running, sign_in
+from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, running, sign_in
+from tests.integration.admin.publisher_support import (
+    CHANGE,
+    WATCHED,
+    bearer,
+    changes_sent,
+    publisher_token,
+    watched_source,
+)
 from varsel.app import create_app
-
-WATCHED = "https://example.org/side"
-CHANGE: dict[str, Any] = {
-    "topics": [TOPIC],
-    "url": WATCHED,
-    "title": "Ny rapport om global helse",
-    "note": "Kapittel 3 er skrevet om etter høringen.",
-}
-
-
-async def publisher_token(h: Harness, name: str = "WordPress") -> str:
-    async with h.runtime.sessions() as session, session.begin():
-        _, token = await issue(session, name, "operatør", h.runtime.clock.now())
-    return token
-
-
-def bearer(token: str, key: str | None = "key-1") -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    if key is not None:
-        headers["Idempotency-Key"] = key
-    return headers
-
-
-async def changes_sent(h: Harness) -> list[ContentChanged]:
-    async with h.runtime.sessions() as session:
-        rows = await session.scalars(
-            select(OutboxRow).where(OutboxRow.event_type == ContentChanged.type_name())
-        )
-        events = [decode_event(row.event_type, row.payload) for row in rows]
-    return [e for e in events if isinstance(e, ContentChanged)]
-
-
-async def watched_source(h: Harness) -> int:
-    """Add the catalogue's source to the watcher's table, as its first sync does."""
-    async with h.runtime.sessions() as session, session.begin():
-        row = WatchedSource(url=WATCHED, kind="page", topics=[TOPIC], interval_seconds=900)
-        session.add(row)
-        await session.flush()
-        return row.id
 
 
 async def test_a_push_becomes_one_content_changed_event_naming_its_source(

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from tests.integration.admin.harness import CATALOGUE, running
-from tests.integration.admin.test_publisher_api import CHANGE, bearer
+from tests.integration.admin.publisher_support import CHANGE, bearer
 from varsel.cli import app as varsel_cli
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from services.watcher.adapters.tables import WatchedSource
 from tests.integration.admin.harness import TOPIC, Harness, running
-from tests.integration.admin.test_publisher_api import bearer, changes_sent, publisher_token
+from tests.integration.admin.publisher_support import bearer, changes_sent, publisher_token
 
 MAINT = "https://example.org/maint"
 BY_ID = "https://example.org/vis?id=3&del=1"

@@ -1,0 +1,52 @@
+"""What the publisher API's tests share: a change to push, a token, and what reached the mailer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.admin.publishing import issue
+from services.watcher.adapters.tables import WatchedSource
+from shared.events import ContentChanged, decode_event
+from shared.outbox import OutboxRow
+from tests.integration.admin.harness import TOPIC, Harness
+
+WATCHED = "https://example.org/side"
+CHANGE: dict[str, Any] = {
+    "topics": [TOPIC],
+    "url": WATCHED,
+    "title": "Ny rapport om global helse",
+    "note": "Kapittel 3 er skrevet om etter høringen.",
+}
+
+
+async def publisher_token(h: Harness, name: str = "WordPress") -> str:
+    async with h.runtime.sessions() as session, session.begin():
+        _, token = await issue(session, name, "operatør", h.runtime.clock.now())
+    return token
+
+
+def bearer(token: str, key: str | None = "key-1") -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+async def changes_sent(h: Harness) -> list[ContentChanged]:
+    async with h.runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxRow).where(OutboxRow.event_type == ContentChanged.type_name())
+        )
+        events = [decode_event(row.event_type, row.payload) for row in rows]
+    return [e for e in events if isinstance(e, ContentChanged)]
+
+
+async def watched_source(h: Harness) -> int:
+    """Add the catalogue's source to the watcher's table, as its first sync does."""
+    async with h.runtime.sessions() as session, session.begin():
+        row = WatchedSource(url=WATCHED, kind="page", topics=[TOPIC], interval_seconds=900)
+        session.add(row)
+        await session.flush()
+        return row.id
