@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Yield a SQLite file's URL, then a fresh PostgreSQL database's."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}"
-        return
-    with fresh_postgres_database() as url:
+    with empty_database(request.param, tmp_path) as url:
         yield url

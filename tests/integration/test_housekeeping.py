@@ -35,7 +35,7 @@ from shared.web import rate_limit
 from shared.web.rate_limit import RateLimitHit
 from tests.integration.admin import seed
 from tests.integration.admin.harness import CATALOGUE, PASSWORD, TOPIC, Harness
-from tests.support.databases import migrated_postgres_database, migrated_sqlite
+from tests.support.databases import migrated_database
 from varsel.app import SERVICES, create_app
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -52,10 +52,7 @@ RETENTION = {
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
-    if request.param == "sqlite":
-        yield migrated_sqlite(tmp_path / "varsel.db")
-        return
-    with migrated_postgres_database() as url:
+    with migrated_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -12,16 +12,13 @@ from sqlalchemy import inspect
 
 from shared.db import create_engine
 from shared.schema import upgrade
-from tests.support.services import fresh_postgres_database
+from tests.support.databases import empty_database
 from varsel.schema import alembic_config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}"
-        return
-    with fresh_postgres_database() as url:
+    with empty_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -84,6 +84,17 @@ def migrated_database(kind: str, directory: Path) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def empty_database(kind: str, directory: Path) -> Iterator[str]:
+    """An empty, unmigrated database of one kind ("sqlite", a file in ``directory``, or
+    "postgresql") for one test, as ``migrated_database`` gives a migrated one."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / 'varsel.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
 def close() -> None:
     """Remove the templates (at the end of the test run)."""
     global _sqlite_template, _postgres_template

@@ -13,7 +13,7 @@ _ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.support.databases import migrated_postgres_database, migrated_sqlite  # noqa: E402
+from tests.support.databases import migrated_database, migrated_sqlite  # noqa: E402
 
 
 @pytest.fixture
@@ -25,10 +25,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of each kind (the PostgreSQL one skips, or fails under CI)."""
-    if request.param == "sqlite":
-        yield migrated_sqlite(tmp_path / "varsel.db")
-        return
-    with migrated_postgres_database() as url:
+    with migrated_database(request.param, tmp_path) as url:
         yield url
 
 

@@ -12,7 +12,7 @@ import pytest
 from shared.clock import FrozenClock
 from tests.integration.mailer.faults import DroppingMailbox, LoopbackSmtp
 from tests.integration.mailer.harness import Harness, write_catalogue
-from tests.support.databases import migrated_postgres_database, migrated_sqlite
+from tests.support.databases import migrated_database
 from tests.support.varsel_process import free_port
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
@@ -21,10 +21,7 @@ START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated database of each kind (each test's own copy of a migrated template)."""
-    if request.param == "sqlite":
-        yield migrated_sqlite(tmp_path / "varsel.db")
-        return
-    with migrated_postgres_database() as url:
+    with migrated_database(request.param, tmp_path) as url:
         yield url
 
 
