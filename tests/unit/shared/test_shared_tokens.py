@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from shared.tokens import TokenSigner
+from shared.tokens import Purpose, TokenSigner
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SUBJECT = uuid.UUID("6f1c2a52-9a43-4d3a-8f0e-2d7c1b9e4a10")
@@ -46,3 +46,28 @@ def test_a_token_without_an_age_limit_lives_on_but_never_comes_from_the_future()
     assert claims is not None and claims.subject == SUBJECT
     ahead = signer.sign("unsubscribe", SUBJECT, NOW + timedelta(days=2))
     assert signer.verify("unsubscribe", ahead, now=NOW, max_age_days=None) is None
+
+
+def test_tokens_in_mails_already_sent_still_verify_and_are_signed_the_same() -> None:
+    # Signed by the code before the keyed states were prepared once per purpose: the links
+    # in every mail sent so far carry tokens like these, so neither form may change.
+    sent: dict[Purpose, str] = {
+        "confirm": "bxwqUppDTTqPDi18G55KEAAAUCo.xfJq-H-E4BxpKE1Io0pBrpEL5C0",
+        "manage": "bxwqUppDTTqPDi18G55KEAAAUCo.2OeUYAWd0ej13C8HAJhzZPY7iVI",
+        "unsubscribe": "bxwqUppDTTqPDi18G55KEAAAUCo.37MTWqRjZs2C8VT8hXSa17k2xGU",
+    }
+    assert signer.sign_each(("confirm", "manage", "unsubscribe"), SUBJECT, NOW) == tuple(
+        sent.values()
+    )
+    for purpose, token in sent.items():
+        claims = signer.verify(purpose, token, now=NOW, max_age_days=30)
+        assert claims is not None and claims.subject == SUBJECT
+
+
+def test_a_token_is_good_for_its_own_purpose_only() -> None:
+    manage, unsubscribe = signer.sign_each(("manage", "unsubscribe"), SUBJECT, NOW)
+    assert signer.verify("unsubscribe", manage, now=NOW, max_age_days=30) is None
+    assert signer.verify("manage", unsubscribe, now=NOW, max_age_days=30) is None
+    assert signer.verify("confirm", unsubscribe, now=NOW, max_age_days=30) is None
+    other = TokenSigner("another-installation-secret-key")
+    assert other.verify("manage", manage, now=NOW, max_age_days=30) is None
