@@ -108,7 +108,8 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
         )
         runtime = build_runtime(settings)
         mailer = Mailer(runtime)
-        mailer.worker._batch_size = args.batch  # the bench tries other sizes
+        if args.batch is not None:
+            mailer.worker._batch_size = args.batch  # the bench tries other sizes
         recording = record_mails(mailer)
         event = ContentChanged(
             source_id=1,
@@ -168,7 +169,8 @@ def run_one(count: int, args: argparse.Namespace, port: int, message_out: Path) 
         upgrade(url)
         seeded = seed(url, count)
         command = [sys.executable, __file__, "--measure", url, str(count)]
-        command += ["--concurrency", str(args.concurrency), "--batch", str(args.batch)]
+        command += ["--concurrency", str(args.concurrency)]
+        command += ["--batch", str(args.batch)] if args.batch is not None else []
         command += ["--smtp-port", str(port), "--message-out", str(message_out)]
         command += ["--profile"] if args.profile else []
         done = subprocess.run(command, check=True, capture_output=True, text=True)
@@ -228,7 +230,7 @@ def main() -> None:
         default=Settings.model_fields["mail_concurrency"].default,
         help="SMTP pool and sessions (default: varsel's)",
     )
-    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, help="mails claimed at a time (default: varsel's)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--wire", action="store_true", help="count bytes on the wire instead")
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)

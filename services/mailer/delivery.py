@@ -60,6 +60,11 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
+# Mails claimed at a time for each connection of the pool. A batch ends when its slowest lane
+# does, and the lanes that finished first wait for it: at 12 mails a lane (a batch of 200 for
+# 16 connections) that wait cost about a tenth of the sending (docs/benchmarks.md, «Mail
+# fan-out»). At 32 it is a few per cent, and a batch is still well inside the lease.
+MAILS_PER_LANE = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +89,7 @@ class DeliveryWorker:
         envelope: Envelope,
         dkim: DkimSigner | None = None,
         concurrency: int,
-        batch_size: int = 200,
+        batch_size: int | None = None,
         lease: timedelta = LEASE,
         stop: asyncio.Event | None = None,
     ) -> None:
@@ -95,7 +100,7 @@ class DeliveryWorker:
         self._envelope = envelope
         self._dkim = dkim
         self._concurrency = concurrency
-        self._batch_size = batch_size
+        self._batch_size = batch_size or MAILS_PER_LANE * concurrency
         self._lease = lease
         # Nothing is handed to SMTP this close to the lease's end: another process may take it.
         self._margin = min(LEASE_MARGIN, lease / 5)

@@ -113,7 +113,7 @@ class Harness:
         return SqlUnitOfWork(self.runtime.sessions)
 
     def worker(
-        self, sender: MailSender, *, concurrency: int, batch_size: int = 200
+        self, sender: MailSender, *, concurrency: int, batch_size: int | None = None
     ) -> DeliveryWorker:
         """Return another delivery worker on the same database, sending through ``sender``."""
         return DeliveryWorker(
