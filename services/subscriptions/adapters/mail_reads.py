@@ -169,8 +169,11 @@ async def addressees(
     if not ids:
         return {}
     dialect = session.get_bind().dialect
+    # On the session's connection, not through the session: these are plain rows, and the ORM's
+    # handling of each result cost a tenth of what a batch's mails spend before they are built.
+    connection = await session.connection()
     people = (
-        await session.execute(
+        await connection.execute(
             select(
                 Subscriber.id,
                 Subscriber.email,
@@ -182,7 +185,7 @@ async def addressees(
     ).all()
     topics: dict[uuid.UUID, set[str]] = {}
     for subscriber_id, topic in (
-        await session.execute(
+        await connection.execute(
             select(Subscription.subscriber_id, Subscription.topic).where(
                 among(Subscription.subscriber_id, ids, dialect), Subscription.ended_at.is_(None)
             )
