@@ -44,6 +44,8 @@ from services.watcher.domain.normalise import BOILERPLATE_PREFIXES, clean_blocks
 from services.watcher.domain.walls import (
     REDIRECTED_SIGN_IN_CHARS,
     SHORT_CHARS,
+    SignIn,
+    offers_eid,
     refuse_stand_ins,
     sign_in_in_main,
 )
@@ -132,7 +134,15 @@ def extract_page(
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall
         head = _first_text(tree, "//title") if chars < SHORT_CHARS else ""
-        refuse_stand_ins(title, head, blocks[0], chars, sign_in=sign_in, redirected=redirected)
+        refuse_stand_ins(
+            title,
+            head,
+            blocks[0],
+            chars,
+            sign_in=sign_in,
+            eid_offered=offers_eid(blocks),
+            redirected=redirected,
+        )
     return Content(
         title=title or blocks[0][:200],
         blocks=blocks,
@@ -311,10 +321,11 @@ def _attached(element: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bo
     return (ancestors[-1] if ancestors else element) is root
 
 
-def _strip_chrome(tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement | None) -> bool:
+def _strip_chrome(tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement | None) -> SignIn:
     """Cut navigation, banners, browser warnings and the sign-up widget out of the tree.
 
-    Tell whether a password field was in the main content (walls.sign_in_in_main).
+    Tell whether the main content asked for a password or an electronic ID
+    (walls.sign_in_in_main).
     """
     dropped, classed = _chrome_candidates(tree)
     sign_in = sign_in_in_main(dropped, container)

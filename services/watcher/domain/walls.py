@@ -1,17 +1,18 @@
 """Pages that stand in for the content: an error page, a sign-in form, a maintenance notice.
 
-A page that asks for a password, or says the site is down for maintenance, answers 200 with
-text of its own; compared as content it was a change («Oppdatering i «Delta»: Logg inn»), and
-its end another. Such a page is no usable content: the poll fails with the reason, the last
-good snapshot stays, and the page back is compared with it. Only pages dominated by the wall
-are refused: a small sign-in box in a public page's header or aside is common, and an article
-may well speak of maintenance.
+A page that asks for a password or an electronic ID, or says the site is down for maintenance,
+answers 200 with text of its own; compared as content it was a change («Oppdatering i «Delta»:
+Logg inn»), and its end another. Such a page is no usable content: the poll fails with the
+reason, the last good snapshot stays, and the page back is compared with it. Only pages
+dominated by the wall are refused: a small sign-in box in a public page's header or aside is
+common, and an article may well speak of maintenance.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import lxml.html
 
@@ -59,40 +60,102 @@ _MAINTENANCE_RE = re.compile(
 )
 
 
+# The heading or first line of a page that asks the reader to sign in («Logg inn», «Velg
+# elektronisk ID», «Sign in»), which a page about signing in may share; what else it must show
+# is in refuse_stand_ins.
+_SIGN_IN_RE = re.compile(
+    r"^\W*(?:logge? inn|logg på|innlogging|pålogging|sign(?:ing)? in|log(?:ging)? in|login"
+    r"|velg? (?:innloggingsmetode|innloggingsmåte|innloggingsmåte|elektronisk id|e-?id)"
+    r"|choose (?:your |an? )?(?:login|sign-in|e-?id|electronic id)(?: method)?)"
+    # Then nothing, a site's name after a separator, or whereto and how («Logg inn på
+    # Helsenorge», «Sign in with ID-porten»); not a compound («Logg inn-tjenesten er nede»).
+    r"(?:\W*$|\s+[-–—|:]\s|\s+(?:på|med|til|for|hos|to|with|using|via)\s)",
+    re.IGNORECASE,
+)
+# Electronic IDs a Norwegian sign-in page offers instead of a password (ID-porten's choice,
+# Feide, Vipps): a button or a short link naming one is a way in, not a sentence about it.
+_EID_RE = re.compile(r"\b(?:bankid|minid|buypass|commfides|id-?porten|feide|vipps)\b", re.I)
+_EID_CHOICE_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """How the main content asks the reader to sign in, if it does."""
+
+    password: bool = False  # a password field
+    eid: bool = False  # a button naming an electronic ID
+
+
 def sign_in_in_main(
     dropped: Iterable[lxml.html.HtmlElement], container: lxml.html.HtmlElement | None
-) -> bool:
-    """Tell whether a password field among the page's cut elements is in its main content.
+) -> SignIn:
+    """Tell whether a password field, or a button for an electronic ID, among the page's cut
+    elements is in its main content.
 
-    Read before the chrome is cut (every <input> is among it): in the container the page
-    names, if any, and in no header, footer, navigation or aside.
+    Read before the chrome is cut (every <input> and <button> is among it): in the container
+    the page names, if any, and in no header, footer, navigation or aside.
     """
+    password = eid = False
     for element in dropped:
-        if element.tag != "input" or (element.get("type") or "").strip().lower() != "password":
+        kind = (element.get("type") or "").strip().lower() if element.tag == "input" else ""
+        if kind == "password":
+            found = "password"
+        elif element.tag == "button" or kind in ("submit", "button"):
+            said = element.text_content() if element.tag == "button" else element.get("value")
+            if not said or len(said) > _EID_CHOICE_CHARS or not _EID_RE.search(said):
+                continue
+            found = "eid"
+        else:
             continue
         ancestors = list(element.iterancestors())
         if container is not None and not any(a is container for a in ancestors):
             continue
         if any(a.tag in _CHROME_TAGS or a.get("role") in _CHROME_ROLES for a in ancestors):
             continue
-        return True
-    return False
+        password = password or found == "password"
+        eid = eid or found == "eid"
+    return SignIn(password, eid)
+
+
+def offers_eid(blocks: Iterable[str]) -> bool:
+    """Tell whether a short block names an electronic ID: a link of a choice («BankID på
+    mobil»), not a sentence about it."""
+    return any(len(b) <= _EID_CHOICE_CHARS and _EID_RE.search(b) for b in blocks)
 
 
 def refuse_stand_ins(
-    title: str, head: str, first: str, chars: int, *, sign_in: bool, redirected: bool
+    title: str,
+    head: str,
+    first: str,
+    chars: int,
+    *,
+    sign_in: SignIn,
+    eid_offered: bool,
+    redirected: bool,
 ) -> None:
     """Raise ContentError if the page is an error page, a sign-in page or a maintenance notice.
 
     ``title`` is the page's heading (else its <title>), ``head`` its <title> (read only for
-    a short page), ``first`` its first line, ``chars`` the length of its text.
+    a short page), ``first`` its first line, ``chars`` the length of its text; ``sign_in``
+    what its main content asks for, ``eid_offered`` whether a short block of it names an
+    electronic ID.
     """
     if chars < SHORT_CHARS and _ERROR_TITLE_RE.match(title or first):
         raise ContentError(f"page looks like an error page: {title or first!r}")
-    if sign_in and chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS):
+    short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
+    if sign_in.password and short:
         raise ContentError(
             "page is a sign-in page, not the content (a password form is its main content): "
             f"{(title or first)[:200]!r}"
+        )
+    # No password: an electronic ID's buttons or links under a heading that asks to sign in,
+    # or that heading where the address led elsewhere. A page about signing in names the IDs
+    # in sentences, and is where its address says.
+    said = title or first
+    if short and _SIGN_IN_RE.match(said) and (sign_in.eid or eid_offered or redirected):
+        raise ContentError(
+            "page is a sign-in page, not the content (it asks for an electronic ID): "
+            f"{said[:200]!r}"
         )
     if chars < SHORT_CHARS:
         for said in (title, head, first):

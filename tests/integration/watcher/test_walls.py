@@ -17,6 +17,14 @@ fikk fra din leder. Har du glemt passordet, kontakt brukerstøtte.</p>
 <form method="post"><label>Brukernavn <input name="u"></label>
 <label>Passord <input type="password" name="p"></label><button>Logg inn</button></form>
 </main></body></html>"""
+# ID-porten's choice of electronic ID, where a page that now needs one sends its readers.
+EID_CHOICE = """<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>ID-porten</title>
+</head><body><header><img src="/logo.svg" alt="ID-porten"></header><main>
+<h1>Velg elektronisk ID</h1><ul><li><a href="/minid">MinID</a></li><li><a href="/bankid">BankID
+</a></li><li><a href="/bankid-mobil">BankID på mobil</a></li><li><a href="/buypass">Buypass ID
+</a></li><li><a href="/commfides">Commfides</a></li></ul><p>Trenger du hjelp? Ring
+brukerstøtte for ID-porten, eller les om elektronisk ID på nettsidene til
+Digitaliseringsdirektoratet.</p></main></body></html>"""
 MAINTENANCE = """<!doctype html><html lang="nb"><head><meta charset="utf-8">
 <title>Vedlikehold</title></head><body><main><h1>Vedlikehold</h1>
 <p>Nettstedet er stengt for vedlikehold i kveld. Vi er tilbake i løpet av natten.</p>
@@ -32,8 +40,22 @@ MAINTENANCE = """<!doctype html><html lang="nb"><head><meta charset="utf-8">
         ),
         ({"/p": Route(SIGN_IN.encode())}, "sign-in"),
         ({"/p": Route(MAINTENANCE.encode())}, "maintenance notice"),
+        (
+            {
+                "/p": Route(status=302, location="/idporten"),
+                "/idporten": Route(EID_CHOICE.encode()),
+            },
+            "electronic ID",
+        ),
+        ({"/p": Route(EID_CHOICE.encode())}, "electronic ID"),
     ],
-    ids=["redirect-to-sign-in", "sign-in-in-place", "maintenance"],
+    ids=[
+        "redirect-to-sign-in",
+        "sign-in-in-place",
+        "maintenance",
+        "redirect-to-eid",
+        "eid-in-place",
+    ],
 )
 @pytest.mark.parametrize("before", ["baseline", "changed"])
 async def test_a_wall_and_its_end_alert_nobody(

@@ -78,6 +78,81 @@ def test_a_longer_sign_in_page_is_refused_only_where_the_address_redirected_to_i
         read(body, redirected=True)
 
 
+# ID-porten's choice of electronic ID: links, no password field.
+EID_CHOICE = """<h1>Velg elektronisk ID</h1><ul><li><a href="/minid">MinID</a></li>
+<li><a href="/bankid">BankID</a></li><li><a href="/bankid-mobil">BankID på mobil</a></li>
+<li><a href="/buypass">Buypass ID</a></li><li><a href="/commfides">Commfides</a></li></ul>
+<p>Trenger du hjelp? Ring brukerstøtte for ID-porten.</p>"""
+# Buttons that start a sign-in with an electronic ID, in the form the page's chrome cut.
+EID_BUTTONS = """<form action="/auth"><button name="m" value="b">Logg inn med BankID</button>
+<input type="submit" name="m" value="Logg inn med Feide"></form>"""
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("ID-porten", f"<header><img alt='ID-porten'></header><main>{EID_CHOICE}</main>"),
+        ("Delta", f"<main><h1>Logg inn</h1>{HELP}{EID_BUTTONS}</main>"),
+        (
+            "Logg inn på Delta",
+            "<div><p>Delta er arbeidsrommet for tilsette og samarbeidspartnarar. Tilsette"
+            f" loggar inn med Feide, andre med BankID.</p>{EID_BUTTONS}</div>",
+        ),
+        (
+            "Delta",
+            "<main><h1>Sign in with ID-porten</h1><p>Delta is the workspace for staff and"
+            f" partners. Sign in to see this page.</p>{EID_BUTTONS}</main>",
+        ),
+    ],
+    ids=["id-porten", "buttons", "nynorsk-title-only", "english"],
+)
+def test_a_page_that_asks_for_an_electronic_id_is_no_content(title: str, body: str) -> None:
+    with pytest.raises(ContentError, match=r"sign-in page.*electronic ID"):
+        read(page(body, title))
+
+
+def test_a_sign_in_heading_is_no_content_where_the_address_led_elsewhere() -> None:
+    # The sign-in page the address redirected to, its buttons drawn by a script: only where
+    # the address led elsewhere is a bare heading enough.
+    body = page(f"<main><h1>Logg inn</h1>{HELP}<p>Laster innlogging …</p></main>")
+
+    assert read(body) == "Logg inn"
+    with pytest.raises(ContentError, match="sign-in page"):
+        read(body, redirected=True)
+
+
+def test_a_news_item_about_the_sign_in_service_is_content_where_it_was_redirected_to() -> None:
+    body = page(
+        "<main><h1>Logg inn-tjenesten er oppgradert</h1><p>Innloggingen med BankID går raskere"
+        " fra i dag, og MinID virker igjen.</p></main>"
+    )
+
+    assert read(body, redirected=True) == "Logg inn-tjenesten er oppgradert"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A page about signing in names the IDs in sentences, and is where its address says.
+        page(
+            "<main><h1>Logg inn på Helsenorge</h1><p>Du logger inn med BankID, BankID på mobil,"
+            " Buypass eller Commfides. Har du ikke elektronisk ID, kan du bestille MinID.</p>"
+            "</main>"
+        ),
+        # Sign-in buttons in the header of a short news item about the sign-in service.
+        page(
+            f"<header>{EID_BUTTONS}</header><main><h1>Logg inn-tjenesten er oppgradert</h1>"
+            "<p>Innloggingen går raskere fra i dag.</p></main>"
+        ),
+        # The same choice of IDs under a heading that does not ask to sign in.
+        page(f"<main><h1>Elektronisk ID i helsetjenesten</h1>{EID_CHOICE[28:]}</main>"),
+    ],
+    ids=["about-signing-in", "header-buttons", "no-sign-in-heading"],
+)
+def test_a_public_page_that_names_electronic_ids_is_content(body: bytes) -> None:
+    assert read(body)
+
+
 @pytest.mark.parametrize(
     ("title", "body"),
     [
