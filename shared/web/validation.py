@@ -8,6 +8,7 @@ input shrinks to a short excerpt, enough to recognise which value it was.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Final
 
@@ -23,9 +24,12 @@ _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _writable(value: Any) -> Any:
-    """Return a value with every lone surrogate in its texts replaced by U+FFFD."""
+    """Return a value with every lone surrogate in its texts replaced by U+FFFD, and every NaN
+    or infinity (which Python's parser takes and no JSON answer can carry) by its spelling."""
     if isinstance(value, str):
         return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)  # "NaN", "Infinity" or "-Infinity"
     if isinstance(value, list | tuple):
         return [_writable(item) for item in value]
     if isinstance(value, dict):
@@ -35,9 +39,9 @@ def _writable(value: Any) -> Any:
 
 def excerpt(value: Any, length: int = EXCERPT) -> Any:
     """Return a value as a problem may show it: short values whole, long ones cut with «…»."""
+    value = _writable(value)
     if value is None or isinstance(value, bool | int | float):
         return value
-    value = _writable(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return value if len(text) <= length else text[:length] + "…"
 

@@ -164,6 +164,11 @@ async def test_bad_input_is_a_400_with_a_reason_per_field(
         # Half of a UTF-16 pair, which JSON may escape and no UTF-8 answer can carry: a 400,
         # not a 500 while the answer that names it is written.
         (json.dumps({**CHANGE, "note": "\ud800"}).encode(), "k", "note"),
+        # NaN and Infinity, which Python's parser takes and no JSON answer can carry: a 400
+        # naming the field, not a 500 while the answer is written.
+        (json.dumps({**CHANGE, "title": float("nan")}).encode(), "k", "title"),
+        (json.dumps({**CHANGE, "topics": [float("inf")]}).encode(), "k", "topics.0"),
+        (json.dumps({**CHANGE, "extra": {"x": float("-inf")}}).encode(), "k", "extra"),
     ],
 )
 async def test_a_body_that_is_not_json_or_a_missing_key_is_a_400(

@@ -245,13 +245,19 @@ async def test_the_ledger_names_the_integration_that_signed_someone_up(
         assert [r.page for r in await h.ledger()] == ["api", "api:fhi-app"]
 
 
-async def test_a_lone_surrogate_in_a_json_body_is_a_422(sqlite_url: str, tmp_path: Path) -> None:
-    # JSON may escape half of a UTF-16 pair (\ud800) that no UTF-8 text can hold; the answer
-    # that names the bad value must still be written, not fail as a 500.
+async def test_a_value_no_answer_can_carry_in_a_json_body_is_a_422(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # JSON may escape half of a UTF-16 pair (\ud800) that no UTF-8 text can hold, and Python's
+    # parser takes NaN and Infinity, which no JSON answer can carry; the answer that names the
+    # bad value must still be written, not fail as a 500.
     bodies = (
         b'{"email": "\\ud800@example.no", "topics": ["' + TOPIC.encode() + b'"]}',
         b'{"email": "kari@example.no", "topics": ["\\udfff"]}',
         b'{"email": "kari@example.no", "topics": ["' + TOPIC.encode() + b'"], "\\ud800": 1}',
+        b'{"email": NaN, "topics": ["' + TOPIC.encode() + b'"]}',
+        b'{"email": "kari@example.no", "topics": [Infinity]}',
+        b'{"email": "kari@example.no", "topics": ["' + TOPIC.encode() + b'"], "x": [-Infinity]}',
     )
     async with running(sqlite_url, tmp_path) as h:
         for body in bodies:
