@@ -12,7 +12,7 @@ import regex
 from services.watcher.domain.extract_feed import extract_feed
 from services.watcher.domain.extract_html import extract_page
 from services.watcher.domain.extract_pdf import extract_pdf
-from services.watcher.domain.files import refuse_files
+from services.watcher.domain.files import refuse_files, refuse_json
 from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
     EXTRACTION,
@@ -78,6 +78,7 @@ def parse_content(
     if kind != "pdf":
         refuse_files(kind, body, content_type)
     if kind == "page":
+        refuse_json(kind, body, content_type)
         return extract_page(
             body,
             content_type=content_type,

@@ -22,10 +22,17 @@ in whatever charset they are read and a page with stray control characters a few
 thousands. charset-normalizer's ``is_binary`` answers from five samples of the bytes, costs
 up to 30 ms a body, and calls a UTF-8 page holding a NUL and two stray control characters
 binary; the count here is of the very text the parser would be given, in microseconds.
+
+A page's address that answers JSON (a CMS's error object, an API's data) is no web page either:
+read as HTML, its text is the JSON itself, and a trace id or timestamp in it changes with each
+answer. A body that opens with «{» or «[» is refused when it is served as JSON or parses as JSON;
+text that merely opens with a bracket is read as before.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
 from typing import Final
 
@@ -51,6 +58,7 @@ _FILE_TYPES: Final = re.compile(
     r"\s*(image|audio|video|font)/|\s*application/(pdf|zip|gzip|x-gzip|octet-stream)\b",
     re.IGNORECASE,
 )
+_JSON_TYPE: Final = re.compile(r"\s*application/([\w.-]+\+)?json\s*(;|$)", re.IGNORECASE)
 _SNIFFED: Final = 1445  # bytes looked at: WHATWG's resource header
 # WHATWG MIME Sniffing's "binary data bytes" (section 3): the control characters no text
 # writes. Tab, line feed, form feed, carriage return and escape (ISO-2022-JP's) are not among
@@ -89,3 +97,16 @@ def refuse_binary_text(kind: str, text: str, utf8: bytes | None = None) -> None:
             f"{kind}: the address answers binary data, not text ({share:.0%} of its characters"
             " are control characters: a compressed, damaged or other file served as text)"
         )
+
+
+def refuse_json(kind: str, body: bytes, content_type: str | None) -> None:
+    """Raise ContentError if the body of a page is JSON data, not a web page."""
+    start = body[:_SNIFFED].removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")
+    if not start.startswith((b"{", b"[")):
+        return
+    if content_type is None or _JSON_TYPE.match(content_type) is None:
+        try:
+            json.loads(body)
+        except (ValueError, RecursionError):  # not JSON (or nested deeper than is parsed)
+            return
+    raise ContentError(f"{kind}: the address answers JSON data, not a web {kind}")

@@ -177,3 +177,41 @@ def test_a_page_with_fewer_stray_controls_than_noise_has_reads_however_short() -
     body = "\x01" * 15 + "<h1>Ålmenn tilråding</h1><p>Born og unge bør eta grønsaker.</p>"
     content = parse_content("page", body.encode(), content_type="text/html")
     assert any("Born og unge bør eta grønsaker." in block for block in content.blocks)
+
+
+_JSON_ERROR = (
+    b'{"error": {"code": "CONTENT_UNAVAILABLE", "message": "The content delivery API could not'
+    b' render this page right now. Please try again later.", "traceId": "00-4bf92f3577b34da6a3'
+    b'ce929d0e0e4736-00f067aa0ba902b7-01"}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (_JSON_ERROR, "application/json; charset=utf-8"),
+        (_JSON_ERROR, "text/html; charset=utf-8"),  # a CMS's error, served with the page's type
+        (b"\xef\xbb\xbf\n  " + _JSON_ERROR, None),
+        (b'[{"id": 1, "title": "Vaksinasjonsprogrammet for barn og unge"}]', "text/html"),
+        (b'{"type": "about:blank", "title": "Service Unavailable"', "application/problem+json"),
+    ],
+    ids=["json", "json-as-html", "bom-and-spaces", "array", "cut-off-problem-json"],
+)
+def test_json_at_a_page_address_reads_nothing(body: bytes, content_type: str | None) -> None:
+    # What alerted every follower with the raw JSON for a summary: a page that answered its
+    # CMS's error as JSON, and again whenever a trace id in it changed.
+    with pytest.raises(ContentError, match="answers JSON data, not a web page") as refused:
+        parse_content("page", body, content_type=content_type)
+    assert refused.value.reason == "unreadable"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"[Oppdatert] " + PAGE, "text/html"),  # text that opens with a bracket, not JSON
+        (PAGE, "application/json"),  # a page served with the wrong type still reads
+    ],
+    ids=["bracket", "html-as-json"],
+)
+def test_a_page_that_only_looks_like_json_still_reads(body: bytes, content_type: str) -> None:
+    assert parse_content("page", body, content_type=content_type).blocks
