@@ -14,6 +14,9 @@ from typing import Annotated, Any, Final, Protocol
 
 import regex
 import tomli_w
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.intervals import format_interval, parse_interval
@@ -45,6 +48,21 @@ def compile_ignore(pattern: str) -> regex.Pattern[str]:
     # watcher needs (services/watcher/domain/ignore.py), and a pattern is checked by the
     # engine that runs it.
     return regex.compile(pattern)
+
+
+def compile_selector(selector: str) -> CSSSelector:
+    """Compile a source's CSS selector as the watcher runs it; raise SelectorError or
+    etree.XPathError if it is none."""
+    return CSSSelector(selector, translator="html")
+
+
+def selector_problem(selector: str) -> str | None:
+    """Say why a CSS selector cannot be used, or None if it can."""
+    try:
+        compile_selector(selector)
+    except (SelectorError, etree.XPathError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
@@ -230,6 +248,13 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
         except ValidationError as exc:
             problems.append(_describe(exc, "sources", index, entry))
             continue
+        # Checked here, where a file or an editor's form comes in, not on the model: a source
+        # stored before still loads, and a wrong selector no longer fails its every poll.
+        if source.selector is not None and (problem := selector_problem(source.selector)):
+            problems.append(
+                f"[[sources]] entry {index + 1} ({source.url}): selector "
+                f"{source.selector!r} is not a CSS selector: {problem}"
+            )
         missing = [t for t in source.topics if t not in slugs]
         if missing and (gone := [t for t in missing if t in every_slug]):
             problems.append(

@@ -13,7 +13,7 @@ from typing import Any
 
 import regex
 
-from shared.catalogue import compile_ignore, is_absolute_http
+from shared.catalogue import compile_ignore, is_absolute_http, selector_problem
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
@@ -46,4 +46,6 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
             compile_ignore(pattern)
         except regex.error:
             errors["ignore"] = "bad_ignore"
+    if (selector := entry.get("selector")) and selector_problem(selector):
+        errors["selector"] = "bad_selector"
     return errors

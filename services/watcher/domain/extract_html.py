@@ -49,6 +49,7 @@ from services.watcher.domain.walls import (
     refuse_stand_ins,
     sign_in_in_main,
 )
+from shared.catalogue import compile_selector
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _DROP_TAGS = (
@@ -364,7 +365,7 @@ def _strip_chrome(tree: lxml.html.HtmlElement, container: lxml.html.HtmlElement 
 @lru_cache(maxsize=256)
 def _compiled_selector(selector: str) -> CSSSelector:
     """Compile a per-source CSS selector once per process."""
-    return CSSSelector(selector, translator="html")
+    return compile_selector(selector)
 
 
 def _select(tree: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:

@@ -117,6 +117,9 @@ def test_an_edited_topic_keeps_its_slug_whatever_is_posted() -> None:
         ({"topics": ["a", "old"]}, {"topics": "topics_unknown"}),
         ({"interval": "0s", "mode": "later"}, {"interval": "bad_interval", "mode": "bad_mode"}),
         ({"ignore": ["ok", "(open"]}, {"ignore": "bad_ignore"}),
+        # Saved, it failed every poll of the source: refused here, as a wrong pattern is.
+        ({"selector": "main >>> [["}, {"selector": "bad_selector"}),
+        ({"selector": "main article, #innhold"}, {}),
     ],
 )
 def test_a_source_form_names_each_wrong_field(

@@ -92,6 +92,11 @@ def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
         (('description = { nb = "Global helse.", ', "description = { "), "description"),
         (('nn = "Global helse."', 'de = "Globale Gesundheit"'), "unknown language"),
         (('en = "Global health."', 'en = ""'), "description in ['en'] is empty"),
+        (
+            ('interval = "15m"', 'interval = "15m"\nselector = "main >>> [["'),
+            "[[sources]] entry 1 (https://www.fhi.no/norge-i-verden/): selector 'main >>> [[' "
+            "is not a CSS selector",
+        ),
     ],
 )
 def test_each_mistake_is_named(tmp_path: Path, edit: tuple[str, str], expected: str) -> None:
