@@ -61,9 +61,10 @@ LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
 # Mails claimed at a time for each connection of the pool. A batch ends when its slowest lane
-# does, and the lanes that finished first wait for it: at 12 mails a lane (a batch of 200 for
-# 16 connections) that wait cost about a tenth of the sending (docs/benchmarks.md, «Mail
-# fan-out»). At 32 it is a few per cent, and a batch is still well inside the lease.
+# does, and the lanes that finished first wait for it and for the next claim: at 12 mails a
+# lane (a batch of 200 for 16 connections) a send of 20,000 took a tenth longer, and each
+# claim's work was shared by fewer mails (docs/benchmarks.md, «Mail fan-out»). At 32 a batch
+# is still well inside the lease.
 MAILS_PER_LANE = 32
 
 
