@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -183,9 +184,10 @@ class HttpFetcher:
         except aiohttp.ServerDisconnectedError as exc:
             raise FetchError(f"{url} closed the connection before answering in full") from exc
         except aiohttp.ClientPayloadError as exc:
-            raise FetchError(f"broken body from {url}: {exc}") from exc
+            raise FetchError(_undecodable(url, exc) or f"broken body from {url}: {exc}") from exc
         except aiohttp.ClientResponseError as exc:
-            raise FetchError(f"invalid HTTP answer from {url}: {exc.message}") from exc
+            reason = _undecodable(url, exc) or f"invalid HTTP answer from {url}: {exc.message}"
+            raise FetchError(reason) from exc
         except aiohttp.InvalidURL as exc:
             raise FetchError(f"invalid URL {url!r}", "bad_url") from exc
         except aiohttp.ClientError as exc:
@@ -219,6 +221,23 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# How aiohttp says a body could not be decompressed: «brotli (br)» for one it cannot read.
+_UNDECODABLE = re.compile(r"Can not decode content-encoding: (\w+)")
+
+
+def _undecodable(url: str, exc: aiohttp.ClientError) -> str | None:
+    """Say in one line why a body could not be decoded, if that is what ``exc`` is about.
+
+    aiohttp's words read as the site's own 400 on two lines, or advise installing a package
+    for a compression varsel never asks for (its requests accept gzip and deflate only).
+    """
+    match = _UNDECODABLE.search(str(exc))
+    if match is None:
+        return None
+    coding = match[1]
+    if coding in ("gzip", "deflate"):
+        return f"{url} sends a body marked Content-Encoding: {coding} that is not {coding}"
+    return f"{url} sends a body compressed as {coding}, which varsel does not ask for"
 
 
 @dataclass(frozen=True, slots=True)

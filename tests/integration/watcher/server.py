@@ -25,6 +25,7 @@ class Route:
     hold: float = 0.0  # seconds spent "working" (for concurrency counting)
     chunked: bool = False  # no Content-Length, chunked transfer encoding
     gzip: bool = False
+    encoding: str | None = None  # a Content-Encoding header; the body is sent as it is
     endless: int = 0  # stream this many bytes of filler instead of body
     trickle: float = 0.0  # chunked: the body in ten pieces, this many seconds apart
 
@@ -109,8 +110,8 @@ class ScriptedSite:
         if route.last_modified:
             handler.send_header("Last-Modified", route.last_modified)
         body = gzip.compress(route.body) if route.gzip else route.body
-        if route.gzip:
-            handler.send_header("Content-Encoding", "gzip")
+        if route.gzip or route.encoding:
+            handler.send_header("Content-Encoding", route.encoding or "gzip")
         if route.chunked or route.endless:
             handler.send_header("Transfer-Encoding", "chunked")
             handler.end_headers()

@@ -192,6 +192,27 @@ async def test_a_gzipped_page_is_read(site: ScriptedSite, harness: Harness) -> N
     assert (await harness.source(source)).title == "Råd om blåbær, tyttebær og multer"
 
 
+@pytest.mark.parametrize(
+    ("encoding", "reason"),
+    [
+        ("gzip", "a body marked Content-Encoding: gzip that is not gzip"),
+        ("br", "a body compressed as brotli, which varsel does not ask for"),
+    ],
+)
+async def test_a_body_its_encoding_misnames_is_a_failure_an_operator_can_read(
+    site: ScriptedSite, harness: Harness, encoding: str, reason: str
+) -> None:
+    # The reason was aiohttp's: "400, message:" and a second line (as if the site had said
+    # 400), or advice to install a package for a compression varsel never asked for.
+    site.set("/enc", Route(page().encode(), encoding=encoding))
+    source = await harness.add_source(site.url("/enc"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error == f"{site.url('/enc')} sends {reason}"
+    assert await harness.events() == []
+
+
 async def test_a_refused_connection_is_a_failure(harness: Harness) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
