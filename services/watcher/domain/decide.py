@@ -17,7 +17,14 @@ from datetime import date, datetime, timedelta
 
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
-from services.watcher.domain.news import change_events, keyed_apart, seen_entries, snapshot_meta
+from services.watcher.domain.news import (
+    FEED_BURST,
+    change_events,
+    keyed_apart,
+    one_for_a_burst,
+    seen_entries,
+    snapshot_meta,
+)
 from services.watcher.domain.outbound import carried_text
 from services.watcher.domain.outcome import (
     Answer,
@@ -301,10 +308,13 @@ def _compared(
     origin = _Origin(state.id, state.url, state.rules.kind, history.topics)
     # Same under the older rules: only the reading changed; it is stored and nobody is told.
     changes: tuple[ContentChanged, ...] = ()
+    told = 0
     if not same:
         change = compare(previous.content, judged)
         apart = keyed_apart(previous.meta)
-        changes = tuple(change_events(origin, content, change, seen, apart_before=apart))
+        events = change_events(origin, content, change, seen, apart_before=apart)
+        told = len(events)
+        changes = tuple(one_for_a_burst(origin, content, events))
     if not changes:
         return (
             OutcomeKind.UNCHANGED,
@@ -313,12 +323,15 @@ def _compared(
             None,
         )
     stored = Stored(fingerprint, title, now, snapshot, previous.id)
-    return (
-        OutcomeKind.CHANGED,
-        stored,
-        changes,
-        Notice(logging.INFO, "watcher: %s changed", (state.url,)),
-    )
+    notice = Notice(logging.INFO, "watcher: %s changed", (state.url,))
+    if told > len(changes):
+        notice = Notice(
+            logging.WARNING,
+            "watcher: %s shows %d new entries at once, more than a feed publishes between two"
+            " polls (an archive come to light?); told as one change naming the first %d",
+            (state.url, told, FEED_BURST),
+        )
+    return OutcomeKind.CHANGED, stored, changes, notice
 
 
 @dataclass(frozen=True, slots=True)

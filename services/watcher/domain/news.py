@@ -16,6 +16,10 @@ from shared.vocabulary import SourceKind
 # How many feed entry keys a snapshot remembers; far more than any feed shows at once,
 # so an entry that fell off the end and comes back is still known.
 SEEN_LIMIT = 1000
+# More new entries than this in one poll is no feed's pace but an archive come to light (a feed
+# rebuilt or lengthened, a site moved): they are told as one change that names the first of
+# them, not as a mail to every follower for each.
+FEED_BURST = 10
 # Set in the meta of feed snapshots whose entries sharing a guid were keyed apart
 # (extract_feed); one stored before knew only the first entry of such a guid.
 _APART = "apart"
@@ -151,3 +155,27 @@ def change_events(
             )
         )
     return events
+
+
+def one_for_a_burst(
+    source: NewsSource, new: Content, events: list[ContentChanged]
+) -> list[ContentChanged]:
+    """Return a feed's events as they are, or, past ``FEED_BURST`` of them, one change naming
+    the first ``FEED_BURST`` titles in the feed's order and then «…», dated as the newest."""
+    if source.kind != SourceKind.FEED or len(events) <= FEED_BURST:
+        return events
+    titles = [f"«{e.title}»" for e in events[:FEED_BURST]]
+    dates = [e.published for e in events if e.published is not None]
+    return [
+        ContentChanged(
+            source_id=source.id,
+            source_url=source.url,
+            kind=SourceKind.FEED,
+            topics=tuple(source.topics),
+            title=carried_text(new.title, TITLE_LIMIT) or source.url,
+            url=source.url,
+            published=max(dates, default=None),
+            updated=None,
+            summary=carried_text("\n".join([*titles, "…"])),
+        )
+    ]

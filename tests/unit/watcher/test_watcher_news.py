@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from services.mailer.adapters.tables import ChangeRecord
 from services.watcher.domain.content import compare, parse_content
-from services.watcher.domain.news import change_events, seen_entries
+from services.watcher.domain.model import Content
+from services.watcher.domain.news import FEED_BURST, change_events, one_for_a_burst, seen_entries
 from shared.events import ContentChanged
 from tests.support.feeds import rss
 
@@ -115,3 +116,56 @@ def test_a_new_entry_is_mailed_with_its_text() -> None:
     new = parse_content("feed", rss([older, ("Ny sak", LINK)], ["Eldre tekst.", TEXT]))
     (event,) = change_events(FEED, new, compare(old, new), seen_entries(None, old))
     assert event.summary == TEXT
+
+
+def _published(n: int) -> str:
+    return f"Mon, {n:02d} Jun 2026 08:00:00 +0000"
+
+
+def _dated_feed(count: int) -> bytes:
+    items = "".join(
+        f"<item><title>Sak {n}</title><link>https://example.no/sak/{n}</link><guid>g{n}</guid>"
+        f"<pubDate>{_published(n)}</pubDate><description>Tekst {n} om helse.</description></item>"
+        for n in range(1, count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Nyheter fra departementet</title>{items}</channel></rss>"
+    ).encode()
+
+
+def _new_after_one(count: int) -> tuple[Content, list[ContentChanged]]:
+    """Return a feed of ``count`` entries after one that held its first, and its events."""
+    old = parse_content("feed", _dated_feed(1))
+    new = parse_content("feed", _dated_feed(count))
+    return new, change_events(FEED, new, compare(old, new), seen_entries(None, old))
+
+
+def test_a_burst_of_entries_is_told_as_one_change_naming_the_first() -> None:
+    archive, every = _new_after_one(FEED_BURST + 18)
+    assert len(every) == FEED_BURST + 17
+
+    (told,) = one_for_a_burst(FEED, archive, every)
+
+    assert told.title == "Nyheter fra departementet"
+    assert told.url == FEED_URL
+    assert told.summary.splitlines() == [
+        *(f"«Sak {n}»" for n in range(2, FEED_BURST + 2)),
+        "…",
+    ]
+    assert told.published is not None and told.published.day == FEED_BURST + 18
+    assert told.topics == FEED.topics and told.source_id == FEED.id
+
+
+def test_as_many_entries_as_a_feed_publishes_between_polls_are_each_told() -> None:
+    busy, every = _new_after_one(FEED_BURST + 1)
+
+    assert one_for_a_burst(FEED, busy, every) == every
+    assert [e.title for e in every] == [f"Sak {n}" for n in range(2, FEED_BURST + 2)]
+
+
+def test_a_page_is_never_told_as_a_burst() -> None:
+    page = Source(id=8, url="https://www.fhi.no/side/", kind="page", topics=("helse",))
+    content, events = _new_after_one(FEED_BURST + 5)
+
+    assert one_for_a_burst(page, content, events) == events
