@@ -16,6 +16,7 @@ from services.subscriptions.entrypoints.web import (
     field,
     invalid_link,
     language_of,
+    pressed,
     topic_view,
     topic_views,
 )
@@ -134,7 +135,19 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         if person is None:
             return invalid_link(web, request, language_of(request))
         return web.pages.render(request, "link_invalid.html", person.language, status_code=400)
-    action = field(form, "action")
+    action = pressed(form, "action")
+    if action is None:  # two buttons at once: nothing is changed, nothing deleted
+        person = await handlers.preferences(web.uow(), web.deps, token)
+        if person is None:
+            return invalid_link(web, request, language_of(request))
+        return _manage(
+            web,
+            request,
+            token,
+            person,
+            current=list(person.topics),
+            errors={"form": FORM_NOT_VALID},
+        )
     if action == "erase":
         ended = await handlers.erase(
             web.uow(), web.deps, token, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
@@ -228,7 +241,7 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     form = await request.form()
     if not csrf_ok(web, request, form):
         return await _unsubscribe_refused(web, request, token, FORM_TOO_OLD)
-    action = field(form, "action")
+    action = pressed(form, "action")
     if action == "unsubscribe_all":
         ended = await handlers.unsubscribe(
             web.uow(),

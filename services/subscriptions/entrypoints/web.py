@@ -102,6 +102,19 @@ def field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def pressed(form: FormData, name: str) -> str | None:
+    """Return which button a form says was pressed ("" if none), or None if it names two.
+
+    A browser sends the one button pressed. A post naming two (``action=save&action=erase``,
+    a forged or scripted one) cannot say which was meant, and the last one is not taken: it
+    may be the one that deletes.
+    """
+    values = {v for v in form.getlist(name) if isinstance(v, str)}
+    if len(values) > 1:
+        return None
+    return values.pop() if values else ""
+
+
 def csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:
     """Tell whether a form carries the token that matches the browser's CSRF cookie."""
     return web.csrf.valid(request.cookies.get(COOKIE), field(form, FIELD))

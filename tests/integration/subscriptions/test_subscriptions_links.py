@@ -391,3 +391,41 @@ async def test_an_unsubscribe_form_without_a_chosen_button_deletes_nothing(
             assert answer.status_code == 400, action
             assert await h.subscriber(ADDRESS) is not None, action
             assert await h.open_topics(ADDRESS) == {"norge-i-verden"}, action
+
+
+@pytest.mark.parametrize(
+    ("path", "purpose", "buttons"),
+    [
+        ("manage", "manage", ["save", "erase"]),
+        ("manage", "manage", ["erase", "unsubscribe_all"]),
+        ("unsubscribe", "unsubscribe", ["unsubscribe_all", "erase"]),
+    ],
+)
+async def test_a_form_that_presses_two_buttons_at_once_changes_nothing(
+    sqlite_url: str, tmp_path: Path, path: str, purpose: str, buttons: list[str]
+) -> None:
+    # A browser sends the one button pressed; a post naming two cannot say which was meant,
+    # and the last one (which may delete the person) is not taken for it.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        before = await h.subscriber(ADDRESS)
+        assert before is not None and before.frequency != "daily"
+        token = await h.link_token(ADDRESS, purpose)
+        page = await h.client.get(f"/{path}/{token}")
+        data = [
+            ("csrf_token", csrf(page.text)),
+            ("topics", "norge-i-verden"),
+            ("frequency", "daily"),
+            *(("action", button) for button in buttons),
+        ]
+
+        answer = await h.client.post(
+            f"/{path}/{token}",
+            content="&".join(f"{k}={v}" for k, v in data),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+        assert answer.status_code == 400
+        after = await h.subscriber(ADDRESS)
+        assert after is not None and after.frequency == before.frequency
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
