@@ -140,6 +140,11 @@ def extract_feed(
         if title and ignore is not None and ignore.matches(title):
             continue
         link = str(raw.get("link", "")).strip()
+        if link and raw.get("guidislink") and not ("://" in link or link.startswith("/")):
+            # No <link>, and a guid not marked isPermaLink="false" that is no address either
+            # («sak-1234»): feedparser offers it as the link, which read against the feed's
+            # address leads nowhere. Without one, the alert links to the feed.
+            link = ""
         text = _entry_text(raw, ignore)
         if not title and not text:
             continue

@@ -169,3 +169,37 @@ def test_a_page_is_never_told_as_a_burst() -> None:
     content, events = _new_after_one(FEED_BURST + 5)
 
     assert one_for_a_burst(page, content, events) == events
+
+
+def test_a_guid_that_is_no_address_is_no_link() -> None:
+    # RSS takes a guid for the item's address unless it says isPermaLink="false"; a CMS that
+    # writes «sak-1234» there without a <link> would send readers to the feed's host + sak-1234.
+    def item(title: str, inner: str) -> str:
+        text = f"<description>Tekst om {title}.</description>"
+        return f"<item><title>{title}</title>{inner}{text}</item>"
+
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Nyheter</title>'
+        + item("Gammel", "<guid>gammel</guid>")
+        + item("Bare id", "<guid>sak-1234</guid>")
+        + item("Adresse", "<guid>https://www.regjeringen.no/no/sak/5/</guid>")
+        + item("Sti", "<guid>/no/aktuelt/sak-6/</guid>")
+        + item("Ikke lenke", '<guid isPermaLink="false">https://example.no/7</guid>')
+        + item("Med lenke", "<link>https://example.no/8</link><guid>sak-8</guid>")
+        + "</channel></rss>"
+    ).encode()
+    new = parse_content("feed", body)
+    old = parse_content("feed", rss([("Gammel", "https://example.no/gammel")]))
+    assert [e.link for e in new.entries][1:] == [
+        "",
+        "https://www.regjeringen.no/no/sak/5/",
+        "/no/aktuelt/sak-6/",
+        "",
+        "https://example.no/8",
+    ]
+    links = {e.title: e.url for e in change_events(FEED, new, compare(old, new), {})}
+    assert links["Bare id"] == FEED_URL
+    assert links["Adresse"] == "https://www.regjeringen.no/no/sak/5/"
+    assert links["Sti"] == "https://www.regjeringen.no/no/aktuelt/sak-6/"
+    assert links["Ikke lenke"] == FEED_URL
+    assert links["Med lenke"] == "https://example.no/8"
