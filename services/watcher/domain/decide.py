@@ -24,6 +24,7 @@ from services.watcher.domain.news import (
     one_for_a_burst,
     seen_entries,
     snapshot_meta,
+    without_future_dates,
 )
 from services.watcher.domain.outbound import carried_text
 from services.watcher.domain.outcome import (
@@ -314,7 +315,7 @@ def _compared(
         apart = keyed_apart(previous.meta)
         events = change_events(origin, content, change, seen, apart_before=apart)
         told = len(events)
-        changes = tuple(one_for_a_burst(origin, content, events))
+        changes = tuple(without_future_dates(one_for_a_burst(origin, content, events), now.date()))
     if not changes:
         return (
             OutcomeKind.UNCHANGED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from services.watcher.domain.model import SHARED_GUID_SEP, ChangeSummary, Content, FeedEntry
@@ -179,3 +180,21 @@ def one_for_a_burst(
             summary=carried_text("\n".join([*titles, "…"])),
         )
     ]
+
+
+def without_future_dates(events: Sequence[ContentChanged], today: date) -> list[ContentChanged]:
+    """Return the events with any date later than tomorrow left out: a feed that dates an item
+    «31 December 9999», or a page a year ahead, is mistaken, and the mail would say so as fact.
+
+    Tomorrow, not today: a publisher east of here is a day ahead for some hours.
+    """
+    latest = today + timedelta(days=1)
+    kept = []
+    for event in events:
+        late = {
+            name: None
+            for name, value in (("published", event.published), ("updated", event.updated))
+            if value is not None and value > latest
+        }
+        kept.append(event.model_copy(update=late) if late else event)
+    return kept

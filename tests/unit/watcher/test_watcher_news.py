@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from services.mailer.adapters.tables import ChangeRecord
 from services.watcher.domain.content import compare, parse_content
 from services.watcher.domain.model import Content
-from services.watcher.domain.news import FEED_BURST, change_events, one_for_a_burst, seen_entries
+from services.watcher.domain.news import (
+    FEED_BURST,
+    change_events,
+    one_for_a_burst,
+    seen_entries,
+    without_future_dates,
+)
 from shared.events import ContentChanged
 from tests.support.feeds import rss
 
@@ -203,3 +210,22 @@ def test_a_guid_that_is_no_address_is_no_link() -> None:
     assert links["Sti"] == "https://www.regjeringen.no/no/aktuelt/sak-6/"
     assert links["Ikke lenke"] == FEED_URL
     assert links["Med lenke"] == "https://example.no/8"
+
+
+def test_a_date_later_than_tomorrow_is_left_out_of_the_change() -> None:
+    today = date(2026, 12, 5)
+    _, (first, second, third) = _new_after_one(4)
+    events = [
+        first.model_copy(update={"published": date(9999, 12, 31), "updated": today}),
+        second.model_copy(update={"published": today + timedelta(days=1)}),
+        third.model_copy(update={"published": today + timedelta(days=2)}),
+    ]
+
+    kept = without_future_dates(events, today)
+
+    assert [(e.published, e.updated) for e in kept] == [
+        (None, today),
+        (today + timedelta(days=1), None),
+        (None, None),
+    ]
+    assert [e.event_id for e in kept] == [e.event_id for e in events]
