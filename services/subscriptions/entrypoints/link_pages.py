@@ -207,10 +207,11 @@ async def _ended_page(
     ended: handlers.Ended | None,
     template: str,
 ) -> HTMLResponse:
-    """Say that alerts ended (or the address is gone) in the person's language."""
+    """Say that alerts ended (or the address is gone) in the language the page was read in
+    (``?lang=``), else the person's."""
     if ended is None:
         return await _no_unsubscribe(web, request, token)
-    return web.pages.render(request, template, ended.language)
+    return web.pages.render(request, template, chosen_language(request, ended.language))
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)

@@ -429,3 +429,27 @@ async def test_a_form_that_presses_two_buttons_at_once_changes_nothing(
         after = await h.subscriber(ADDRESS)
         assert after is not None and after.frequency == before.frequency
         assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+
+
+@pytest.mark.parametrize(
+    ("path", "purpose"), [("manage", "manage"), ("unsubscribe", "unsubscribe")]
+)
+async def test_the_end_of_alerts_is_told_in_the_language_the_page_was_read_in(
+    sqlite_url: str, tmp_path: Path, path: str, purpose: str
+) -> None:
+    # Signed up in bokmål, reading the page in English: the answer to its buttons is English.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, purpose)
+        page = await h.client.get(f"/{path}/{token}?lang=en")
+        assert '<html lang="en"' in page.text
+        action = re.search(r'<form method="post" action="([^"]+)" class="end-alerts">', page.text)
+        assert action is not None and action[1] == f"/{path}/{token}?lang=en"
+
+        answer = await h.client.post(
+            action[1], data={"csrf_token": csrf(page.text), "action": "unsubscribe_all"}
+        )
+
+        assert answer.status_code == 200
+        assert '<html lang="en"' in answer.text
+        assert await h.open_topics(ADDRESS) == set()
