@@ -45,7 +45,6 @@ from services.watcher.domain.walls import (
     REDIRECTED_SIGN_IN_CHARS,
     SHORT_CHARS,
     SignIn,
-    offers_eid,
     refuse_stand_ins,
     sign_in_in_main,
 )
@@ -135,15 +134,7 @@ def extract_page(
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall
         head = _first_text(tree, "//title") if chars < SHORT_CHARS else ""
-        refuse_stand_ins(
-            title,
-            head,
-            blocks[0],
-            chars,
-            sign_in=sign_in,
-            eid_offered=offers_eid(blocks),
-            redirected=redirected,
-        )
+        refuse_stand_ins(title, head, blocks, chars, sign_in=sign_in, redirected=redirected)
     return Content(
         title=title or blocks[0][:200],
         blocks=blocks,

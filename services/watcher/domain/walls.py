@@ -11,7 +11,7 @@ common, and an article may well speak of maintenance.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import lxml.html
@@ -49,7 +49,8 @@ _PLANNED = r"(?:planlagt |planlagd |pågående |scheduled |planned )?"
 _MAINTENANCE_RE = re.compile(
     r"^\W*(?:"
     rf"{_PLANNED}(?:vedlikehold|vedlikehald|nedetid|maintenance|downtime)(?: pågår)?"
-    r"|.{0,80}?\b(?:under|nede for|stengt for|stengd for|closed for|down for|offline for) "
+    r"|.{0,80}?\b(?:under|nede for|stengt for|stengd for|closed for|down for|offline for"
+    r"|unavailable for) "
     rf"{_PLANNED}{_WORK}"
     r"|.{0,80}?\b(?:stengt|stengd|nede|closed|down|offline|unavailable) (?:grunnet|på grunn av"
     rf"|pga\.?|due to) {_PLANNED}{_WORK}"
@@ -84,6 +85,33 @@ class SignIn:
 
     password: bool = False  # a password field
     eid: bool = False  # a button naming an electronic ID
+
+
+# The site itself said to be away, in any of a short page's first blocks: the site or service as
+# the subject («Nettstedet er under vedlikehold og …», «Nettsiden er midlertidig stengt»,
+# «This site is temporarily unavailable»). A road or a clinic closed for maintenance is news,
+# and a status page's «Tjenesten er nede» too: without the site as subject, or without the
+# work or the «for a while», a block is content.
+_SITE = (
+    r"(?:nettstedet|nettstaden|nettsiden|nettsida|siden|sida|tjenesten|tenesta|portalen"
+    r"|this (?:web)?site|the (?:web)?site|our (?:web)?site|this service|the service)"
+)
+_SITE_DOWN_RE = re.compile(
+    rf"^\W*{_SITE} (?:er|is) (?:"
+    rf"(?:nå |no |currently |now )?(?:under|nede for|stengt for|stengd for|closed for"
+    rf"|down for|offline for|unavailable for) {_PLANNED}{_WORK}"
+    r"|(?:midlertidig|mellombels|temporarily) (?:stengt|stengd|nede|utilgjengelig|utilgjengeleg"
+    r"|closed|down|unavailable|offline)"
+    r")\b.{0,200}$",
+    re.IGNORECASE,
+)
+_SITE_NOTICE_BLOCKS = 3
+# The check some hosts put before a page (Cloudflare's «Just a moment…»), served with 200.
+_ROBOT_CHECK_RE = re.compile(
+    r"^\W*(?:just a moment\W*$|checking (?:your browser|if the site connection is secure)"
+    r"|verify(?:ing)? (?:that )?you are (?:a )?human|attention required!? \| cloudflare)",
+    re.IGNORECASE,
+)
 
 
 def sign_in_in_main(
@@ -126,20 +154,21 @@ def offers_eid(blocks: Iterable[str]) -> bool:
 def refuse_stand_ins(
     title: str,
     head: str,
-    first: str,
+    blocks: Sequence[str],
     chars: int,
     *,
     sign_in: SignIn,
-    eid_offered: bool,
     redirected: bool,
 ) -> None:
-    """Raise ContentError if the page is an error page, a sign-in page or a maintenance notice.
+    """Raise ContentError if the page is an error page, a sign-in page, a maintenance notice
+    or a check that the reader is no robot.
 
     ``title`` is the page's heading (else its <title>), ``head`` its <title> (read only for
-    a short page), ``first`` its first line, ``chars`` the length of its text; ``sign_in``
-    what its main content asks for, ``eid_offered`` whether a short block of it names an
-    electronic ID.
+    a short page), ``blocks`` its text blocks (at least one), ``chars`` the length of its text;
+    ``sign_in`` what its main content asks for.
     """
+    first = blocks[0]
+    eid_offered = offers_eid(blocks)
     if chars < SHORT_CHARS and _ERROR_TITLE_RE.match(title or first):
         raise ContentError(f"page looks like an error page: {title or first!r}")
     short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
@@ -160,4 +189,10 @@ def refuse_stand_ins(
     if chars < SHORT_CHARS:
         for said in (title, head, first):
             if said and _MAINTENANCE_RE.match(said):
+                raise ContentError(f"page looks like a maintenance notice: {said[:200]!r}")
+            if said and _ROBOT_CHECK_RE.match(said):
+                raise ContentError(f"page checks that the reader is no robot: {said[:200]!r}")
+        # The page's own heading kept, its text replaced by the site's notice.
+        for said in blocks[:_SITE_NOTICE_BLOCKS]:
+            if _SITE_DOWN_RE.match(said):
                 raise ContentError(f"page looks like a maintenance notice: {said[:200]!r}")

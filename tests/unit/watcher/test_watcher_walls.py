@@ -163,11 +163,32 @@ def test_a_public_page_that_names_electronic_ids_is_content(body: bytes) -> None
         ("Delta", "<p>Tjenesten er stengt på grunn av planlagt oppgradering.</p>"),
         ("Site under maintenance", "<p>We'll be back soon. Thank you for your patience.</p>"),
         ("Delta", "<h1>Temporarily unavailable</h1><p>Please try again later.</p>"),
+        # The page's own heading kept, its text replaced by the site's notice.
+        (
+            "Vaksinasjon",
+            "<h1>Vaksinasjon</h1><p>Nettstedet er under vedlikehold og vil være tilgjengelig"
+            " igjen om kort tid.</p>",
+        ),
+        (
+            "Delta",
+            "<h1>Delta</h1><p>Nettsiden er midlertidig stengt. Vi beklager ulempene dette gir.</p>",
+        ),
+        ("Delta", "<h1>Om Delta</h1><p>This site is temporarily unavailable.</p>"),
+        (
+            "Maintenance",
+            "<p>Briefly unavailable for scheduled maintenance. Check back in a minute.</p>",
+        ),
     ],
 )
 def test_a_maintenance_notice_is_no_content(title: str, body: str) -> None:
     with pytest.raises(ContentError, match="maintenance notice"):
         read(page(f"<main>{body}</main>", title))
+
+
+def test_a_check_that_the_reader_is_no_robot_is_no_content() -> None:
+    body = "<h1>Just a moment...</h1><p>Checking your browser before accessing delta.no.</p>"
+    with pytest.raises(ContentError, match="no robot"):
+        read(page(f"<main>{body}</main>", "Just a moment..."))
 
 
 @pytest.mark.parametrize(
@@ -176,13 +197,23 @@ def test_a_maintenance_notice_is_no_content(title: str, body: str) -> None:
         # A road authority's notice: maintenance is its subject, not its state.
         ("Statens vegvesen", "<h1>Planlagt vedlikehold på E6</h1><p>Ett felt stengt.</p>"),
         ("Statens vegvesen", "<h1>Vedlikehold av riksveier</h1><p>Slik prioriterer vi.</p>"),
+        # Closed for maintenance, said of a road or a clinic, not of the site: news.
+        ("Vegvesen", "<h1>E6 Kvam</h1><p>E6 er stengt for vedlikehold og åpner mandag.</p>"),
+        ("Legevakt", "<h1>Legevakten i Vik</h1><p>Legevakten er midlertidig stengt.</p>"),
+        # A status page saying a service is down: what its followers wait for.
+        (
+            "Driftsmeldinger",
+            "<h1>Driftsmeldinger</h1><p>Tjenesten er nede. Vi retter feilen så snart vi kan.</p>",
+        ),
+        # A short article whose title merely begins like a host's check.
+        ("Helse", "<h1>Just a moment is all it takes</h1><p>Wash your hands.</p>"),
         # A long article that speaks of maintenance.
         (
             "Vedlikehold",
             f"<h1>Vedlikehold</h1><p>Sykehuset er stengt for vedlikehold.</p>{ARTICLE}",
         ),
     ],
-    ids=["road-notice", "subject", "long-article"],
+    ids=["road-notice", "subject", "road", "clinic", "status", "just-a-moment", "long-article"],
 )
 def test_a_page_about_maintenance_is_content(title: str, body: str) -> None:
     assert read(page(f"<main>{body}</main>", title))
