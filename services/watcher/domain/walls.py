@@ -168,7 +168,6 @@ def refuse_stand_ins(
     ``sign_in`` what its main content asks for.
     """
     first = blocks[0]
-    eid_offered = offers_eid(blocks)
     if chars < SHORT_CHARS and _ERROR_TITLE_RE.match(title or first):
         raise ContentError(f"page looks like an error page: {title or first!r}")
     short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
@@ -181,11 +180,17 @@ def refuse_stand_ins(
     # or that heading where the address led elsewhere. A page about signing in names the IDs
     # in sentences, and is where its address says.
     said = title or first
-    if short and _SIGN_IN_RE.match(said) and (sign_in.eid or eid_offered or redirected):
-        raise ContentError(
-            "page is a sign-in page, not the content (it asks for an electronic ID): "
-            f"{said[:200]!r}"
-        )
+    if short and _SIGN_IN_RE.match(said):
+        if sign_in.eid or offers_eid(blocks):
+            raise ContentError(
+                "page is a sign-in page, not the content (it asks for an electronic ID): "
+                f"{said[:200]!r}"
+            )
+        if redirected:
+            raise ContentError(
+                "page is a sign-in page, not the content (the address led to it on another"
+                f" path): {said[:200]!r}"
+            )
     if chars < SHORT_CHARS:
         for said in (title, head, first):
             if said and _MAINTENANCE_RE.match(said):
