@@ -14,12 +14,10 @@ from typing import Annotated, Any, Final, Protocol
 
 import regex
 import tomli_w
-from cssselect import SelectorError
-from lxml import etree
-from lxml.cssselect import CSSSelector
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.intervals import format_interval, parse_interval
+from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,29 +38,6 @@ def is_absolute_http(value: str) -> bool:
     """Tell whether a text is an absolute http(s) address without control characters."""
     # A NUL or line break fits no database text column (PostgreSQL refuses it) nor a request.
     return _ABSOLUTE_HTTP.match(value) is not None and not _CONTROL.search(value)
-
-
-def compile_ignore(pattern: str) -> regex.Pattern[str]:
-    """Compile an ignore pattern as the watcher runs it; raise regex.error if it is none."""
-    # The regex package, with re's syntax: it can stop a search at a time limit, which the
-    # watcher needs (services/watcher/domain/ignore.py), and a pattern is checked by the
-    # engine that runs it.
-    return regex.compile(pattern)
-
-
-def compile_selector(selector: str) -> CSSSelector:
-    """Compile a source's CSS selector as the watcher runs it; raise SelectorError or
-    etree.XPathError if it is none."""
-    return CSSSelector(selector, translator="html")
-
-
-def selector_problem(selector: str) -> str | None:
-    """Say why a CSS selector cannot be used, or None if it can."""
-    try:
-        compile_selector(selector)
-    except (SelectorError, etree.XPathError) as exc:
-        return str(exc) or type(exc).__name__
-    return None
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:

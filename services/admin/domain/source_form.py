@@ -13,8 +13,9 @@ from typing import Any
 
 import regex
 
-from shared.catalogue import compile_ignore, is_absolute_http, selector_problem
+from shared.catalogue import is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
+from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import ReviewMode, SourceKind
 
 _NO_SPACES = re.compile(r"^\S*$")

@@ -48,7 +48,7 @@ from services.watcher.domain.walls import (
     refuse_stand_ins,
     sign_in_in_main,
 )
-from shared.catalogue import compile_selector
+from shared.source_rules import compile_selector
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _DROP_TAGS = (

@@ -27,7 +27,7 @@ from typing import Final
 import regex
 
 from services.watcher.domain.model import ContentError, SourceKind
-from shared.catalogue import compile_ignore
+from shared.source_rules import compile_ignore
 
 # Ordinary patterns take microseconds a block: a few thousand blocks with a few patterns are a
 # few milliseconds. A tenth of a second is what a page that overruns it may hold the event loop.
