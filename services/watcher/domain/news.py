@@ -115,20 +115,8 @@ def change_events(
         return []
     topics = tuple(source.topics)
     if source.kind != SourceKind.FEED:
-        return [
-            ContentChanged(
-                source_id=source.id,
-                source_url=source.url,
-                kind=source.kind,
-                topics=topics,
-                title=carried_text(new.title, TITLE_LIMIT) or source.url,
-                url=source.url,
-                published=new.published,
-                updated=new.updated,
-                summary=carried_text(change.summary),
-                diff_url=diff,
-            )
-        ]
+        summary = carried_text(change.summary)
+        return [_of_the_source(source, new, new.published, new.updated, summary, diff)]
     told = set(seen.values())
     events = []
     for entry in new.entries:
@@ -166,20 +154,33 @@ def one_for_a_burst(
     if source.kind != SourceKind.FEED or len(events) <= FEED_BURST:
         return events
     titles = [f"«{e.title}»" for e in events[:FEED_BURST]]
-    dates = [e.published for e in events if e.published is not None]
-    return [
-        ContentChanged(
-            source_id=source.id,
-            source_url=source.url,
-            kind=SourceKind.FEED,
-            topics=tuple(source.topics),
-            title=carried_text(new.title, TITLE_LIMIT) or source.url,
-            url=source.url,
-            published=max(dates, default=None),
-            updated=None,
-            summary=carried_text("\n".join([*titles, "…"])),
-        )
-    ]
+    newest = max((e.published for e in events if e.published is not None), default=None)
+    summary = carried_text("\n".join([*titles, "…"]))
+    return [_of_the_source(source, new, newest, None, summary, None)]
+
+
+def _of_the_source(
+    source: NewsSource,
+    new: Content,
+    published: date | None,
+    updated: date | None,
+    summary: str,
+    diff: str | None,
+) -> ContentChanged:
+    """Return a change told of the source as a whole (a page, or a feed's burst): its title
+    and its own address."""
+    return ContentChanged(
+        source_id=source.id,
+        source_url=source.url,
+        kind=source.kind,
+        topics=tuple(source.topics),
+        title=carried_text(new.title, TITLE_LIMIT) or source.url,
+        url=source.url,
+        published=published,
+        updated=updated,
+        summary=summary,
+        diff_url=diff,
+    )
 
 
 def without_future_dates(events: Sequence[ContentChanged], today: date) -> list[ContentChanged]:
