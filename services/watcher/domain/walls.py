@@ -66,7 +66,7 @@ _MAINTENANCE_RE = re.compile(
 # is in refuse_stand_ins.
 _SIGN_IN_RE = re.compile(
     r"^\W*(?:logge? inn|logg på|innlogging|pålogging|sign(?:ing)? in|log(?:ging)? in|login"
-    r"|velg? (?:innloggingsmetode|innloggingsmåte|innloggingsmåte|elektronisk id|e-?id)"
+    r"|velg? (?:innloggingsmetode|innloggingsmåte|elektronisk id|e-?id)"
     r"|choose (?:your |an? )?(?:login|sign-in|e-?id|electronic id)(?: method)?)"
     # Then nothing, a site's name after a separator, or whereto and how («Logg inn på
     # Helsenorge», «Sign in with ID-porten»); not a compound («Logg inn-tjenesten er nede»).
