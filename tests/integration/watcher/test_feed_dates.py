@@ -5,20 +5,15 @@ from __future__ import annotations
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.server import Route, ScriptedSite
+from tests.support.feeds import rss
 
 RSS = "application/rss+xml"
 
 
 def feed(dates: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Sak {n}</title><link>https://example.no/sak/{n}</link><guid>g{n}</guid>"
-        f"<pubDate>{when}</pubDate><description>Tekst {n} om helse.</description></item>"
-        for n, when in enumerate(dates)
+    return rss(
+        [(f"Sak {n}", f"https://example.no/sak/{n}") for n in range(len(dates))], dates=dates
     )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Nyheter</title>'
-        f"{items}</channel></rss>"
-    ).encode()
 
 
 async def test_an_item_dated_in_year_9999_is_told_without_its_date(

@@ -125,20 +125,14 @@ def test_a_new_entry_is_mailed_with_its_text() -> None:
     assert event.summary == TEXT
 
 
-def _published(n: int) -> str:
-    return f"Mon, {n:02d} Jun 2026 08:00:00 +0000"
-
-
 def _dated_feed(count: int) -> bytes:
-    items = "".join(
-        f"<item><title>Sak {n}</title><link>https://example.no/sak/{n}</link><guid>g{n}</guid>"
-        f"<pubDate>{_published(n)}</pubDate><description>Tekst {n} om helse.</description></item>"
-        for n in range(1, count + 1)
+    """Return a feed of items «Sak 1» … «Sak ``count``», item n dated n June 2026."""
+    numbers = range(1, count + 1)
+    return rss(
+        [(f"Sak {n}", f"https://example.no/sak/{n}") for n in numbers],
+        dates=[f"Mon, {n:02d} Jun 2026 08:00:00 +0000" for n in numbers],
+        title="Nyheter fra departementet",
     )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>Nyheter fra departementet</title>{items}</channel></rss>"
-    ).encode()
 
 
 def _new_after_one(count: int) -> tuple[Content, list[ContentChanged]]:
