@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from services.mailer.adapters.tables import ChangeRecord
@@ -237,9 +237,17 @@ def test_a_new_paragraph_on_a_page_always_reaches_its_subscribers(
 ) -> None:
     word = f"Markør{marker}"
     content_type = f"text/html; charset={encoding}" if declared else "text/html"
-    before = parse_content("page", page(title, paragraphs, encoding), content_type=content_type)
     changed = page(title, [*paragraphs, f"{word} {added}"], encoding)
-    after = parse_content("page", changed, content_type=content_type)
+    try:
+        before = parse_content("page", page(title, paragraphs, encoding), content_type=content_type)
+        after = parse_content("page", changed, content_type=content_type)
+    except ContentError as exc:
+        # Control characters as thick as in random bytes (16 or more, a twenty-fifth of the
+        # text): binary data by the watcher's rule (files.py, tested there), no page whose
+        # paragraph anyone is owed.
+        if "binary data" not in str(exc):
+            raise
+        reject()
 
     source = Source(id=2, url=PAGE_URL, kind="page", topics=(TOPIC,))
     (event,) = change_events(source, after, compare(before, after), {})
