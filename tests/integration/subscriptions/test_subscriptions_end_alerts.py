@@ -1,0 +1,95 @@
+"""The buttons that end alerts, on the manage and unsubscribe pages: only the one pressed is
+taken, nothing is deleted on a post that names none or two, and the answer speaks the language
+the page was read in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .harness import csrf, running, subscribed
+
+ADDRESS = "kari.nordmann@example.no"
+
+
+async def test_an_unsubscribe_form_without_a_chosen_button_deletes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # The page has two buttons, the milder first; a post that names neither (a scanner that
+    # submits forms, a script's form.submit()) must not take the one that cannot be undone.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        for action in (None, "", "delete-everything"):
+            page = await h.client.get(f"/unsubscribe/{unsubscribe}")
+            data = {"csrf_token": csrf(page.text)}
+            if action is not None:
+                data["action"] = action
+            answer = await h.client.post(f"/unsubscribe/{unsubscribe}", data=data)
+            assert answer.status_code == 400, action
+            assert await h.subscriber(ADDRESS) is not None, action
+            assert await h.open_topics(ADDRESS) == {"norge-i-verden"}, action
+
+
+@pytest.mark.parametrize(
+    ("path", "purpose", "buttons"),
+    [
+        ("manage", "manage", ["save", "erase"]),
+        ("manage", "manage", ["erase", "unsubscribe_all"]),
+        ("unsubscribe", "unsubscribe", ["unsubscribe_all", "erase"]),
+    ],
+)
+async def test_a_form_that_presses_two_buttons_at_once_changes_nothing(
+    sqlite_url: str, tmp_path: Path, path: str, purpose: str, buttons: list[str]
+) -> None:
+    # A browser sends the one button pressed; a post naming two cannot say which was meant,
+    # and the last one (which may delete the person) is not taken for it.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        before = await h.subscriber(ADDRESS)
+        assert before is not None and before.frequency != "daily"
+        token = await h.link_token(ADDRESS, purpose)
+        page = await h.client.get(f"/{path}/{token}")
+        data = [
+            ("csrf_token", csrf(page.text)),
+            ("topics", "norge-i-verden"),
+            ("frequency", "daily"),
+            *(("action", button) for button in buttons),
+        ]
+
+        answer = await h.client.post(
+            f"/{path}/{token}",
+            content="&".join(f"{k}={v}" for k, v in data),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+        assert answer.status_code == 400
+        after = await h.subscriber(ADDRESS)
+        assert after is not None and after.frequency == before.frequency
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+
+
+@pytest.mark.parametrize(
+    ("path", "purpose"), [("manage", "manage"), ("unsubscribe", "unsubscribe")]
+)
+async def test_the_end_of_alerts_is_told_in_the_language_the_page_was_read_in(
+    sqlite_url: str, tmp_path: Path, path: str, purpose: str
+) -> None:
+    # Signed up in bokmål, reading the page in English: the answer to its buttons is English.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, purpose)
+        page = await h.client.get(f"/{path}/{token}?lang=en")
+        assert '<html lang="en"' in page.text
+        action = re.search(r'<form method="post" action="([^"]+)" class="end-alerts">', page.text)
+        assert action is not None and action[1] == f"/{path}/{token}?lang=en"
+
+        answer = await h.client.post(
+            action[1], data={"csrf_token": csrf(page.text), "action": "unsubscribe_all"}
+        )
+
+        assert answer.status_code == 200
+        assert '<html lang="en"' in answer.text
+        assert await h.open_topics(ADDRESS) == set()
