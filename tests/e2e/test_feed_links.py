@@ -7,6 +7,7 @@ title longer than its column).
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import httpx
@@ -38,11 +39,19 @@ NEW = [
 ]
 
 
+def feed(items: list[tuple[str, str]]) -> Resource:
+    """Return the feed of ``items`` as a publisher keeps it: an item keeps its guid and its
+    text when newer items are put above it."""
+    guids = [f"sak-{zlib.crc32(title.encode()):08x}" for title, _ in items]
+    texts = [f"Saken {guid} om helse og omsorg." for guid in guids]
+    return Resource(rss(items, texts, guids=guids), "application/rss+xml")
+
+
 def test_every_new_feed_item_is_mailed_with_its_link_resolved(
     database_url: str, tmp_path: Path, smtp: SmtpServer
 ) -> None:
     site = FixtureSite()
-    site.set("/nyheter.rss", Resource(rss([OLD]), "application/rss+xml"))
+    site.set("/nyheter.rss", feed([OLD]))
     site.start()
     feed_url = f"{site.base_url}/nyheter.rss"
     config = tmp_path / "varsel.toml"
@@ -64,8 +73,12 @@ def test_every_new_feed_item_is_mailed_with_its_link_resolved(
                 browser, smtp.mailbox, "helsenyheter", "kari@example.no", "immediate"
             )
 
-        site.set("/nyheter.rss", Resource(rss([*NEW, OLD]), "application/rss+xml"))
+        site.set("/nyheter.rss", feed([*NEW, OLD]))
         alerts = smtp.mailbox.wait_for(1 + len(NEW), timeout=60)[1:]
+        # One alert for each new item and none for the old one, also after two more polls.
+        polled = site.hits("/nyheter.rss")
+        wait_until(lambda: site.hits("/nyheter.rss") >= polled + 2, "two more polls", 30)
+        assert len(smtp.mailbox.wait_for(1 + len(NEW))) == 1 + len(NEW)
 
         texts = [text_of(mail) for mail in alerts]
         relative = next(t for t in texts if "Relativ sak" in t)
