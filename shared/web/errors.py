@@ -1,5 +1,5 @@
-"""Errors no route answers itself (an unknown path, a wrong method, a body too large): a page for
-a person's browser, JSON for the API and its clients as before.
+"""Errors no route answers itself (an unknown path, a wrong method, a form that cannot be read, a
+body too large): a page for a person's browser, JSON for the API and its clients as before.
 
 Someone whose link lost its end in a mail program lands on such an error: a page in their
 language tells them what happened and where to go, not ``{"detail":"Not Found"}``. The service
@@ -17,8 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 # The errors a person meets by following a cut link or an old form; a route's own refusals
-# (401, 403, 422, ...) are answered by the route, each as its page or API says.
-PAGE_ERRORS: Final = frozenset({404, 405, 413})
+# (401, 403, 422, ...) are answered by the route, each as its page or API says. A 400 is the
+# framework's, when it cannot read a posted form (more than 1,000 fields, a broken multipart
+# body): no page route raises one itself.
+PAGE_ERRORS: Final = frozenset({400, 404, 405, 413})
 
 
 class ErrorPages(Protocol):

@@ -87,3 +87,36 @@ async def test_a_slash_redirect_never_names_the_host_a_request_gave(tmp_path: Pa
             assert answer.status_code == 307, path
             assert answer.headers["location"] == path.rstrip("/"), path
             _secured(answer)
+
+
+# One field more than a form is read with (Starlette's max_fields): far below the body's limit.
+_FIELDS = "&".join(f"f{i}=x" for i in range(1001)).encode()
+_FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+async def test_a_form_with_too_many_fields_gets_a_page_in_its_language(tmp_path: Path) -> None:
+    async with running(migrated_sqlite(tmp_path / "varsel.db"), tmp_path) as h:
+        manage = "x" * 40  # a made-up token: the form is read before the token is
+        paths = (f"/subscribe/{TOPIC}", f"/manage/{manage}", f"/unsubscribe/{manage}")
+        norwegian = [
+            await h.client.post(path, content=_FIELDS, headers={**BROWSER, **_FORM})
+            for path in paths
+        ]
+        english = await h.client.post(
+            f"/subscribe/{TOPIC}?lang=en", content=_FIELDS, headers={**BROWSER, **_FORM}
+        )
+        api = await h.client.post(
+            f"/subscribe/{TOPIC}", content=_FIELDS, headers={"accept": "application/json", **_FORM}
+        )
+    for answer in [*norwegian, english]:
+        assert answer.status_code == 400, answer.request.url
+        assert answer.headers["content-type"].startswith("text/html"), answer.request.url
+        assert answer.text.startswith("<!doctype html>")
+        _secured(answer)
+    for answer in norwegian:
+        assert '<html lang="nb">' in answer.text
+        assert "Skjemaet kunne ikke leses" in answer.text
+        assert "flere felt" in answer.text, "the reason"
+    assert '<html lang="en">' in english.text and "The form could not be read" in english.text
+    assert api.status_code == 400 and api.headers["content-type"] == "application/json"
+    assert "detail" in api.json()

@@ -77,7 +77,12 @@ def language_of(request: Request) -> Language:
     return language_of_tag(request.query_params.get("lang")) or DEFAULT_LANGUAGE
 
 
-_ERROR_MESSAGES: Final = {404: "page_not_found", 405: "wrong_method", 413: "body_too_large"}
+_ERROR_MESSAGES: Final = {
+    400: "unreadable_form",
+    404: "page_not_found",
+    405: "wrong_method",
+    413: "body_too_large",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +95,8 @@ class Admin:
     words: Catalogues
 
     def render_error(self, request: Request, status_code: int) -> HTMLResponse:
-        """Render the page of an unknown path, a wrong method or a body too large where no
-        public pages run (shared/web/errors.py)."""
+        """Render the page of an unknown path, a wrong method, a form that cannot be read or a
+        body too large where no public pages run (shared/web/errors.py)."""
         message = _ERROR_MESSAGES.get(status_code, "page_not_found")
         return self.render(request, "forbidden.html", status_code=status_code, message=message)
 

@@ -1,5 +1,6 @@
-"""The staff side run alone (`varsel run admin`) answers a browser's unknown path, wrong method
-or body too large with its own page, in the language asked for; the API with JSON as before."""
+"""The staff side run alone (`varsel run admin`) answers a browser's unknown path, wrong method,
+form it cannot read or body too large with its own page, in the language asked for; the API with
+JSON as before."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ async def test_the_admin_alone_answers_a_browser_with_a_page(
             english = await client.get("/admin/nope?lang=en", headers=BROWSER)
             method = await client.delete("/admin/login", headers=BROWSER)
             large = await client.post("/admin/login", content=b"x" * 2_000_000, headers=BROWSER)
+            fields = await client.post(
+                "/admin/login",
+                content="&".join(f"f{i}=x" for i in range(1001)).encode(),
+                headers={**BROWSER, "content-type": "application/x-www-form-urlencoded"},
+            )
             api = await client.get("/api/v1/admin/nope", headers=BROWSER)
     finally:
         await runtime.close()
@@ -38,6 +44,7 @@ async def test_the_admin_alone_answers_a_browser_with_a_page(
         (english, 404, "There is no page at this address."),
         (method, 405, "Siden kan ikke åpnes på den måten."),
         (large, 413, "større enn administrasjonen tar imot"),
+        (fields, 400, "har flere felt enn et skjema har"),
     ):
         assert answer.status_code == status
         assert answer.headers["content-type"].startswith("text/html")

@@ -45,6 +45,7 @@ PUBLIC_PAGES = [
     "unknown path in English",
     "wrong method",
     "body too large",
+    "form unreadable",
     "topic ended",
     "topic ended in nynorsk",
     "rate limited",
@@ -114,6 +115,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["wrong method"] = (await c.delete("/manage-link", headers=browser)).text
         huge = await c.post("/manage-link", content=b"x" * 70_000, headers=browser)
         pages["body too large"] = huge.text
+        fields = "&".join(f"f{i}=x" for i in range(1001)).encode()
+        form = {**browser, "content-type": "application/x-www-form-urlencoded"}
+        pages["form unreadable"] = (await c.post("/manage-link", content=fields, headers=form)).text
         # A topic ends as `varsel catalogue apply` ends it; the process reads the new catalogue.
         live = h.runtime.catalogue
         ended = Topic(slug="avsluttet", title={"nb": HOSTILE}, retired=True, successor=TOPIC)
