@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+from typing import Final
 
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
@@ -35,7 +36,25 @@ def forbidden_literal(host: str) -> bool:
     return _forbidden(ip)
 
 
+# The well-known NAT64 prefix (RFC 6052): a gateway connects to the IPv4 address in its last
+# 32 bits, and DNS64 answers every name with one on an IPv6-only network.
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+# Carrier-grade NAT's shared address space (RFC 6598): inside a provider's network, and where
+# some clouds answer for their metadata service (100.100.100.200). Python calls it neither
+# private nor global.
+_SHARED: Final = ipaddress.IPv4Network("100.64.0.0/10")
+
+
 def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv6 address that carries an IPv4 one reaches what that one names.
+        carried = ip.ipv4_mapped or ip.sixtofour
+        if ip in _NAT64:
+            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if carried is not None:
+            return _forbidden(carried)
+        if ip.is_site_local:
+            return True
     return (
         ip.is_private
         or ip.is_loopback
@@ -43,6 +62,7 @@ def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        or ip in _SHARED
     )
 
 
