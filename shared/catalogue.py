@@ -20,7 +20,7 @@ from shared.intervals import format_interval, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s]+")
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -31,7 +31,8 @@ class CatalogueError(Exception):
 
 def is_slug(value: str) -> bool:
     """Tell whether a text has the shape of a topic slug: lower-case letters, digits, hyphens."""
-    return _SLUG.match(value) is not None
+    # fullmatch, not «^…$»: «$» also matches before a final line break, which no slug has.
+    return _SLUG.fullmatch(value) is not None
 
 
 def is_absolute_http(value: str) -> bool:

@@ -81,6 +81,11 @@ def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
         (('slug = "pa-tvers-av-sektorer"', 'slug = "norge-i-verden"'), "declared more than once"),
         (('title = { nb = "På tvers av sektorer" }', 'title = { en = "Across" }'), "bokmål"),
         (('slug = "norge-i-verden"', 'slug = "Norge i verden"'), "slug"),
+        # A line break after it is no slug either, though «$» in a pattern lets one through.
+        (
+            ('slug = "norge-i-verden"', 'slug = "norge-i-verden\\n"'),
+            "slug: Value error, a slug is lower-case letters, digits and single hyphens",
+        ),
         (
             ('section = { nb = "Folkehelseinstituttet", ', "section = { "),
             "[[topics]] entry 1 (norge-i-verden): section: Value error, a section needs at "
