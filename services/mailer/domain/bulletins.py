@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Final
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from shared.vocabulary import Frequency, Language
@@ -73,8 +74,39 @@ def markdown_html(body: str, *, below: int = 1) -> Markup:
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1:]) + below)}"
+        if token.children:
+            token.children = _images_as_links(token.children)
     html = _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
     return Markup(html)  # noqa: S704 - markdown-it escapes; HTML is off
+
+
+def _images_as_links(inline: list[Token]) -> list[Token]:
+    """Return inline tokens with each image a link to it, named by its alt text.
+
+    An image in a mail is fetched from its host when the mail is opened: a third-party
+    resource, and a tracking pixel to whoever serves it, which no mail of varsel carries.
+    """
+    out: list[Token] = []
+    in_link = 0
+    for token in inline:
+        if token.type == "link_open":
+            in_link += 1
+        elif token.type == "link_close":
+            in_link -= 1
+        if token.type != "image":
+            out.append(token)
+            continue
+        src = str(token.attrGet("src") or "")
+        words = Token("text", "", 0, content=token.content or src)
+        if in_link:  # a link inside a link is no HTML: its words only
+            out.append(words)
+            continue
+        out += [
+            Token("link_open", "a", 1, attrs={"href": src}),
+            words,
+            Token("link_close", "a", -1),
+        ]
+    return out
 
 
 def markdown_text(body: str) -> str:

@@ -66,6 +66,22 @@ def test_markdown_has_no_raw_html_and_no_unsafe_links() -> None:
     assert markdown_text("Linje 1  \r\nLinje 2\r\n\r\n") == "Linje 1\nLinje 2"
 
 
+def test_an_image_is_a_link_to_it_and_never_loaded_by_the_mail() -> None:
+    # Loaded when the mail is opened, an image from another host tells it who read the mail.
+    html = str(
+        markdown_html(
+            "Se ![kart over kontoret](https://cdn.example.org/kart.png) og ![](https://t.example/p.gif)"
+            "\n\n[![logo](https://cdn.example.org/logo.png)](https://www.fhi.no/)"
+            "\n\n![ref][r]\n\n[r]: https://t.example/r.png"
+        )
+    )
+    assert "<img" not in html
+    assert '<a href="https://cdn.example.org/kart.png">kart over kontoret</a>' in html
+    assert '<a href="https://t.example/p.gif">https://t.example/p.gif</a>' in html
+    assert '<a href="https://www.fhi.no/">logo</a>' in html
+    assert '<a href="https://t.example/r.png">ref</a>' in html
+
+
 def test_one_mail_per_person_per_bulletin_by_its_ledger_key() -> None:
     batch = Batch.bulletin(
         decode_reference(
