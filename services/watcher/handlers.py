@@ -25,6 +25,7 @@ from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
+from services.watcher.domain.failures import CONTENT_PREFIX
 from services.watcher.domain.model import Content
 from services.watcher.domain.outcome import (
     Answer,
@@ -237,7 +238,7 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
             deps, source, fetched.body, fetched.content_type, redirected=redirected
         )
     except ContentError as exc:
-        return Answer.failed(f"no usable content: {exc}")
+        return Answer.failed(f"{CONTENT_PREFIX}{exc}")
     earlier = await read_as_before(
         deps, source, fetched.body, fetched.content_type, content, redirected=redirected
     )

@@ -15,6 +15,7 @@ from services.watcher.adapters.source_reads import (
     source_url,
     sources_failing_first,
 )
+from services.watcher.domain.failures import Failure, FailureReason, failure_reason
 from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import flapping
@@ -22,6 +23,8 @@ from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
 __all__ = [
+    "Failure",
+    "FailureReason",
     "GonePage",
     "SourceStatus",
     "SourceTrial",
@@ -57,6 +60,12 @@ class SourceStatus:
     def shown_status(self) -> str:
         """The health the admin pages word: a flapping source's own, else its status."""
         return "flapping" if self.flapping else self.status
+
+    @property
+    def failure(self) -> FailureReason | None:
+        """Why the last poll failed, for a page to word in its language; None if it did not
+        fail or its reason is in no form the watcher knows (then ``last_error`` is shown)."""
+        return failure_reason(self.last_error) if self.last_error else None
 
 
 async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceStatus]:

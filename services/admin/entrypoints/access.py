@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Access, Principal
+from services.admin.entrypoints.failure_wording import FAILURES
 from services.admin.entrypoints.wording import MESSAGES
 from shared.brand import Brand
 from shared.db import transaction
@@ -125,7 +126,13 @@ def build_pages(
     return PageRenderer(
         page_templates(TEMPLATES, words),
         csrf,
-        context={"csrf_field": CSRF_FIELD, "messages": MESSAGES, "site": site, "brand": brand},
+        context={
+            "csrf_field": CSRF_FIELD,
+            "messages": MESSAGES,
+            "failures": FAILURES,
+            "site": site,
+            "brand": brand,
+        },
         cookie_name=CSRF_COOKIE,
         cookie_path="/admin",
         same_site="strict",

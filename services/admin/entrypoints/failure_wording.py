@@ -1,0 +1,71 @@
+"""Why a source's polls fail, worded for editors: one message per kind of failure the watcher
+reads back from its stored reason (watcher.read_api.Failure).
+
+The templates translate ``failures[code]`` with ``_()`` and the values the reason names
+(``%(status)s``, a heading ``%(said)s``); a reason of no known kind is shown as it was stored.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from services.watcher.read_api import Failure
+from shared.i18n.translator import N_
+
+FAILURES: Final[dict[str, str]] = {
+    Failure.HTTP_STATUS: N_("The source answered with HTTP status %(status)s, not the content."),
+    Failure.TIMED_OUT: N_("The source took too long to answer."),
+    Failure.NO_LOCATION: N_("The source sent a redirect without saying where to."),
+    Failure.TOO_MANY_REDIRECTS: N_("The source sent more than %(count)s redirects in a row."),
+    Failure.TOO_LARGE: N_("The source is larger than varsel fetches (at most %(limit)s bytes)."),
+    Failure.REFUSED: N_(
+        "varsel does not fetch this address: it points to a private or internal network."
+    ),
+    Failure.CANNOT_RESOLVE: N_("The host name %(host)s in the address was not found."),
+    Failure.UNREACHABLE: N_("The source could not be reached."),
+    Failure.CLOSED_EARLY: N_("The source closed the connection before it had answered in full."),
+    Failure.BAD_ENCODING: N_(
+        "The source sends a body marked as compressed with %(coding)s that is not."
+    ),
+    Failure.UNASKED_COMPRESSION: N_(
+        "The source sends a body compressed with %(coding)s, which varsel does not ask for."
+    ),
+    Failure.BROKEN_BODY: N_("The source's answer broke off or was damaged."),
+    Failure.INVALID_ANSWER: N_("The source gave an answer that is not valid HTTP."),
+    Failure.BAD_URL: N_(
+        "The address is not one varsel fetches: it must start with https:// or http://."
+    ),
+    Failure.UNEXPECTED: N_("An unexpected error stopped the poll. The operators' log says more."),
+    Failure.EMPTY_BODY: N_("The source answered with an empty page."),
+    Failure.BAD_IGNORE: N_("An ignore pattern is not a valid regular expression."),
+    Failure.ERROR_PAGE: N_("The source shows an error page, not the content: “%(said)s”."),
+    Failure.SIGN_IN: N_("The source shows a sign-in page, not the content: “%(said)s”."),
+    Failure.MAINTENANCE: N_("The source shows a maintenance notice, not the content: “%(said)s”."),
+    Failure.ROBOT_CHECK: N_(
+        "The source checks that the reader is no robot, and shows no content: “%(said)s”."
+    ),
+    Failure.PDF_NOT_PAGE: N_("The address answers a PDF file: make the source a PDF."),
+    Failure.FILE: N_(
+        "The address answers a file (an image, an archive or a document), not a web page or feed."
+    ),
+    Failure.BINARY: N_(
+        "The address answers binary data, not text: %(share)s%% of its characters are control "
+        "characters."
+    ),
+    Failure.JSON: N_("The address answers JSON data, not a web page or feed."),
+    Failure.NOT_PDF: N_("The address does not answer a PDF file."),
+    Failure.PDF_ENCRYPTED: N_("The PDF is encrypted and needs a password."),
+    Failure.PDF_UNREADABLE: N_("The PDF cannot be read."),
+    Failure.FEED_ENTITIES: N_(
+        "The feed is refused: its XML declares entities, which can be used to attack its reader."
+    ),
+    Failure.FEED_MALFORMED: N_("The feed is malformed, and no entries could be read."),
+    Failure.FEED_EMPTY: N_("The feed has no entries with a title or text."),
+    Failure.NO_TEXT: N_(
+        "varsel found almost no text there (%(chars)s characters). Check the selector, or "
+        "whether the kind is right."
+    ),
+    Failure.UNPARSEABLE_HTML: N_("The page's HTML cannot be read."),
+    Failure.BAD_SELECTOR: N_("The CSS selector “%(selector)s” cannot be read. Check its spelling."),
+    Failure.SELECTOR_NOTHING: N_("The CSS selector “%(selector)s” matched nothing on the page."),
+}

@@ -1,0 +1,157 @@
+"""A stored failure reason is read back as its kind and values, so the admin can word it; the
+sentences are the watcher's own (bodies refused by parse_content, the fetcher's words)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.admin.entrypoints.failure_wording import FAILURES
+from services.watcher.domain.content import ContentError, parse_content
+from services.watcher.domain.failures import (
+    CONTENT_PREFIX,
+    Failure,
+    FailureReason,
+    failure_reason,
+)
+from shared.i18n.catalogues import Catalogues
+from shared.vocabulary import SourceKind
+
+ADMIN_LOCALE = Path(__file__).parents[3] / "services" / "admin" / "locale"
+PAGE = b"<html><body><main><h1>Om oss</h1><p>" + b"Tekst om oss og arbeidet. " * 20 + b"</p>"
+SIGN_IN = b"""<html><head><title>Logg inn</title></head><body><main><h1>Logg inn</h1>
+<p>Bruk brukernavnet og passordet du fikk fra din leder.</p>
+<form><input name="u"><input type="password" name="p"></form></main></body></html>"""
+MAINTENANCE = b"""<html><head><title>Delta</title></head><body><main>
+<h1>Nettstedet er nede for vedlikehold</h1><p>Pr\xc3\xb8v igjen om en time.</p></main>
+</body></html>"""
+ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Just a moment...</h1>
+<p>Checking your browser before accessing delta.no.</p></main></body></html>"""
+
+# The fetcher's sentences as it words them (adapters/fetcher.py), with the kind each is read as.
+FETCHED = [
+    ("HTTP 503 from https://example.org/a", FailureReason(Failure.HTTP_STATUS, {"status": "503"})),
+    ("timed out after 20s fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
+    ("timed out fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
+    ("redirect without a Location from https://x.org/", FailureReason(Failure.NO_LOCATION)),
+    (
+        "more than 5 redirects from https://example.org/loop",
+        FailureReason(Failure.TOO_MANY_REDIRECTS, {"count": "5"}),
+    ),
+    (
+        "body of 9000000 bytes is over the 5000000-byte cap",
+        FailureReason(Failure.TOO_LARGE, {"limit": "5000000"}),
+    ),
+    ("body is over the 5000000-byte cap", FailureReason(Failure.TOO_LARGE, {"limit": "5000000"})),
+    (
+        "refused 10.0.0.1: it resolves to a private, loopback or link-local address "
+        "(set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)",
+        FailureReason(Failure.REFUSED),
+    ),
+    ("invalid URL 'https://['", FailureReason(Failure.BAD_URL)),
+    (
+        "refused 'ftp://x.org/': only http and https URLs are fetched",
+        FailureReason(Failure.BAD_URL),
+    ),
+    (
+        "cannot resolve nowhere.example: Name or service not known",
+        FailureReason(Failure.CANNOT_RESOLVE, {"host": "nowhere.example"}),
+    ),
+    ("cannot fetch https://x.org/: Connection refused", FailureReason(Failure.UNREACHABLE)),
+    (
+        "https://x.org/ closed the connection before answering in full",
+        FailureReason(Failure.CLOSED_EARLY),
+    ),
+    (
+        "https://x.org/ sends a body marked Content-Encoding: gzip that is not gzip",
+        FailureReason(Failure.BAD_ENCODING, {"coding": "gzip"}),
+    ),
+    (
+        "https://x.org/ sends a body compressed as br, which varsel does not ask for",
+        FailureReason(Failure.UNASKED_COMPRESSION, {"coding": "br"}),
+    ),
+    ("broken body from https://x.org/: oops", FailureReason(Failure.BROKEN_BODY)),
+    ("invalid HTTP answer from https://x.org/: Bad status", FailureReason(Failure.INVALID_ANSWER)),
+    ("unexpected error: KeyError", FailureReason(Failure.UNEXPECTED)),
+]
+
+# Bodies parse_content refuses, and the kind of failure each is.
+REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
+    (SourceKind.PAGE, b"  ", {}, FailureReason(Failure.EMPTY_BODY)),
+    (SourceKind.PAGE, b'{"saker": [1, 2]}', {}, FailureReason(Failure.JSON)),
+    (SourceKind.FEED, b"%PDF-1.7 ...", {}, FailureReason(Failure.PDF_NOT_PAGE)),
+    (SourceKind.PAGE, b"\x89PNG\r\n\x1a\n....", {}, FailureReason(Failure.FILE)),
+    (SourceKind.PAGE, bytes(range(1, 9)) * 40, {}, FailureReason(Failure.BINARY, {"share": "100"})),
+    (SourceKind.PDF, b"not a pdf at all", {}, FailureReason(Failure.NOT_PDF)),
+    (SourceKind.PAGE, SIGN_IN, {}, FailureReason(Failure.SIGN_IN, {"said": "Logg inn"})),
+    (
+        SourceKind.PAGE,
+        MAINTENANCE,
+        {},
+        FailureReason(Failure.MAINTENANCE, {"said": "Nettstedet er nede for vedlikehold"}),
+    ),
+    (
+        SourceKind.PAGE,
+        ROBOT,
+        {},
+        FailureReason(Failure.ROBOT_CHECK, {"said": "Just a moment..."}),
+    ),
+    (
+        SourceKind.PAGE,
+        b"<html><body><main><p>Tom</p></main></body></html>",
+        {},
+        FailureReason(Failure.NO_TEXT, {"chars": "3"}),
+    ),
+    (SourceKind.FEED, b"<rss><channel></channel></rss>", {}, FailureReason(Failure.FEED_EMPTY)),
+    (
+        SourceKind.PAGE,
+        PAGE,
+        {"selector": "article.nyhet"},
+        FailureReason(Failure.SELECTOR_NOTHING, {"selector": "article.nyhet"}),
+    ),
+    (
+        SourceKind.PAGE,
+        PAGE,
+        {"selector": "main[["},
+        FailureReason(Failure.BAD_SELECTOR, {"selector": "main[["}),
+    ),
+    (SourceKind.PAGE, PAGE, {"ignore": ("(",)}, FailureReason(Failure.BAD_IGNORE)),
+]
+
+
+@pytest.mark.parametrize(("stored", "expected"), FETCHED)
+def test_the_fetchers_reasons_are_read_back(stored: str, expected: FailureReason) -> None:
+    assert failure_reason(stored) == expected
+
+
+@pytest.mark.parametrize(("kind", "body", "rules", "expected"), REFUSED)
+def test_a_refused_bodys_reason_is_read_back(
+    kind: SourceKind, body: bytes, rules: dict[str, object], expected: FailureReason
+) -> None:
+    with pytest.raises(ContentError) as refused:
+        parse_content(kind, body, **rules)  # type: ignore[arg-type]
+    assert failure_reason(f"{CONTENT_PREFIX}{refused.value}") == expected
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "the hamster is tired",  # no form the watcher words
+        "HTTP 503 from",  # cut before its address
+        "no usable content: page looks like an error page: 'Feil 40",  # cut inside its quote
+        "no usable content: HTTP 503 from https://x.org/",  # a fetch's words as a body's
+    ],
+)
+def test_a_reason_in_no_known_form_is_not_read(stored: str) -> None:
+    assert failure_reason(stored) is None
+
+
+@pytest.mark.parametrize("failure", list(Failure))
+def test_every_kind_is_worded_in_every_language_with_its_values(failure: Failure) -> None:
+    catalogues = Catalogues.load(ADMIN_LOCALE, "admin")
+    values = {"status": "503", "count": "5", "limit": "10", "host": "h", "coding": "br"}
+    values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main"}
+    for language in catalogues.languages:
+        worded = catalogues[language].gettext(FAILURES[failure], **values)
+        assert "%(" not in worded and worded.strip(), (language, failure)
