@@ -16,6 +16,7 @@ from services.subscriptions.entrypoints.web import (
     field,
     invalid_link,
     language_of,
+    no_such_topic,
     pressed,
     topic_view,
     topic_views,
@@ -45,12 +46,17 @@ def _confirm_page(
     """Show what pressing the button confirms: topics, frequency, language, privacy notice."""
     sign_up = pending.request
     language = chosen_language(request, sign_up.language)
+    topics = topic_views(web, sign_up.topics, language)
+    if not topics:
+        # Every topic asked for has ended since the mail was sent: a button would confirm
+        # nothing. The answer is the ended topic's own page, naming what to follow instead.
+        return no_such_topic(web, request, sign_up.topics[0], language)
     return web.pages.render(
         request,
         "confirm.html",
         language,
         token=token,
-        topics=topic_views(web, sign_up.topics, language),
+        topics=topics,
         frequency=sign_up.frequency,
         alerts_language=sign_up.language,
         notice_version=pending.notice_version,
@@ -85,6 +91,8 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         return _confirm_page(
             web, request, token, outcome.pending, status_code=409, error=NOTICE_CHANGED
         )
+    if isinstance(outcome, handlers.TopicsEnded):
+        return no_such_topic(web, request, outcome.topics[0], language_of(request))
     topics = topic_views(web, outcome.topics, outcome.language)
     manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return web.pages.render(

@@ -154,6 +154,18 @@ class NoticeChanged:
     pending: Pending
 
 
+@dataclass(frozen=True, slots=True)
+class TopicsEnded:
+    """Nothing was confirmed: every topic the sign-up asked for has ended since."""
+
+    topics: tuple[str, ...]
+
+
+def still_offered(deps: Deps, request: SignupRequest) -> bool:
+    """Tell whether a sign-up asked for at least one topic people can still follow."""
+    return any(topic in deps.catalogue.slugs for topic in request.topics)
+
+
 async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
     now = deps.clock.now()
     claims = deps.signer.verify(
@@ -178,17 +190,21 @@ async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pendi
 
 async def confirm(
     uow: UnitOfWork, deps: Deps, token: str, *, notice_version: str | None = None
-) -> Confirmed | NoticeChanged | None:
+) -> Confirmed | NoticeChanged | TopicsEnded | None:
     """Confirm a sign-up (double opt-in) as its mail and page showed it; None if the token is
     not usable.
 
     ``notice_version`` is the privacy notice the confirmation page showed; if another is in
     force by the time the button is pressed, nothing is confirmed (None: the one in force).
+    A sign-up whose every topic has ended since confirms nothing (TopicsEnded): it would
+    start no alert, yet record a consent and tell the person they were signed up.
     """
     async with uow:
         request = await _open_request(uow, deps, token)
         if request is None:
             return None
+        if not still_offered(deps, request):
+            return TopicsEnded(request.topics)
         pending = _pending(deps, request)
         if notice_version is not None and notice_version != pending.notice_version:
             return NoticeChanged(pending)

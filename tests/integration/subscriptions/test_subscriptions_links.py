@@ -16,6 +16,7 @@ from tests.support.notices import NOTICES
 from tests.support.words import page_text
 
 from .harness import Harness, csrf, running, sign_up, subscribed
+from .test_subscriptions_feeds import ENDED_CATALOGUE
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -372,3 +373,37 @@ async def test_the_confirm_page_lists_what_the_button_confirms(
         person = await h.subscriber(ADDRESS)
         assert person is not None and (person.frequency, person.language) == ("weekly", "en")
         assert (await h.ledger())[-1].topics == ["helsenyheter"]
+
+
+# The catalogue before the topic ended: the same file without its end.
+ENDED_TOPIC = ENDED_CATALOGUE.replace('retired = true\nsuccessor = "helsenyheter"\n', "")
+
+
+async def test_a_confirm_link_whose_every_topic_has_ended_says_so_and_confirms_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Not a button above an empty list that confirms a consent to nothing and says «Du har
+    # meldt deg på» nothing: the ended topic's own page, with what to follow instead.
+    config = tmp_path / "catalogue.toml"
+    config.write_text(ENDED_TOPIC, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        await sign_up(h.client, ADDRESS, slug="gammelt-tema")
+        token = await h.confirm_token(ADDRESS)
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        before = await h.state()
+        page = await h.client.get(f"/confirm/{token}")
+        assert page.status_code == 410
+        assert "Gammelt tema" in page.text
+        assert '<a href="/subscribe/helsenyheter">' in page.text
+        assert 'name="privacy_version"' not in page.text
+        pressed = await h.client.post(
+            f"/confirm/{token}?lang=nb",
+            data={
+                "csrf_token": csrf((await h.client.get("/subscribe/helsenyheter")).text),
+                "privacy_version": NOTICES.current("nb").version,
+            },
+        )
+        assert pressed.status_code == 410
+        assert "Gammelt tema" in pressed.text
+        assert await h.state() == before

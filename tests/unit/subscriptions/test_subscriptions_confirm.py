@@ -89,6 +89,20 @@ async def test_a_topic_no_longer_offered_is_dropped_but_kept_in_the_ledger(world
     assert event.topics == (TOPIC,)
 
 
+async def test_a_sign_up_whose_every_topic_has_ended_confirms_nothing(world: World) -> None:
+    # It would start no alert, yet record a consent and tell the person they signed up.
+    assert await world.sign_up(topics=("retired-topic", "another-retired-topic"))
+    token = world.confirm_token()
+    before = repr(world.data)
+
+    done = await handlers.confirm(world.uow(), world.deps, token)
+
+    assert done == handlers.TopicsEnded(("another-retired-topic", "retired-topic"))
+    assert repr(world.data) == before
+    person = world.person()
+    assert person is not None and person.confirmed_at is None
+
+
 async def test_confirming_more_topics_keeps_the_first_confirmation_time(world: World) -> None:
     await world.subscribed(topics=(TOPIC,))
     first = world.person()
