@@ -36,7 +36,12 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # The decoder ignores a last character's unused bits, skips stray characters and takes
+    # "+/" for "-_": only the spelling the signer writes names a token, so a link has one form.
+    if _b64(data) != text:
+        raise ValueError("not a token's own spelling")
+    return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,3 +71,20 @@ def test_a_token_is_good_for_its_own_purpose_only() -> None:
     assert signer.verify("confirm", unsubscribe, now=NOW, max_age_days=30) is None
     other = TokenSigner("another-installation-secret-key")
     assert other.verify("manage", manage, now=NOW, max_age_days=30) is None
+
+
+def test_a_token_is_accepted_in_the_spelling_it_was_signed_in_only() -> None:
+    token = signer.sign("confirm", SUBJECT, NOW)
+    assert token == "bxwqUppDTTqPDi18G55KEAAAUCo.xfJq-H-E4BxpKE1Io0pBrpEL5C0"
+    assert signer.verify("confirm", token, now=NOW, max_age_days=30) is not None
+    # 20 bytes fill 27 base64 characters with two bits to spare: a last character that differs
+    # only in those bits decodes to the same bytes, as do stray characters and "+/" for "-_".
+    respelt = (
+        "bxwqUppDTTqPDi18G55KEAAAUCo.xfJq-H-E4BxpKE1Io0pBrpEL5C1",
+        "bxwqUppDTTqPDi18G55KEAAAUCp.xfJq-H-E4BxpKE1Io0pBrpEL5C0",
+        "bxwqUppDTTqPDi18G55KEAAAUCo.xfJq-H-E4BxpKE1Io0pBrpEL5C0=",
+        "bxwqUppDTTqPDi18G55KEAAAUCo.xfJq+H+E4BxpKE1Io0pBrpEL5C0",
+        "bxwqUppD\nTTqPDi18G55KEAAAUCo.xfJq-H-E4BxpKE1Io0pBrpEL5C0",
+    )
+    for spelling in respelt:
+        assert signer.verify("confirm", spelling, now=NOW, max_age_days=30) is None, spelling
