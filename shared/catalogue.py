@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Protocol
 
@@ -16,6 +16,14 @@ import regex
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from shared.catalogue_problems import (
+    Problem,
+    Problems,
+    Trouble,
+    listed,
+    source_problems,
+    topic_problems,
+)
 from shared.intervals import format_interval, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
@@ -26,7 +34,16 @@ _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class CatalogueError(Exception):
-    """The catalogue file is missing or wrong; the message names the file, entry and problem."""
+    """The catalogue file is missing or wrong; the message names the file, entry and problem.
+
+    The message is English, for a terminal; ``problems`` says the same one by one, for a page
+    that words each in its reader's language (empty where only the message can say it: a file
+    that cannot be read, TOML that cannot be parsed).
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
 
 
 def is_slug(value: str) -> bool:
@@ -190,86 +207,112 @@ def _describe(errors: ValidationError, section: str, index: int, entry: Mapping[
 
 def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
     """Validate catalogue data; raise CatalogueError naming the origin, entry and problem."""
-    problems: list[str] = []
+    found = Problems()
     topics: list[Topic] = []
     sources: list[Source] = []
     unknown_sections = set(data) - {"topics", "sources"}
     if unknown_sections:
-        problems.append(
-            f"unknown section(s) {sorted(unknown_sections)}; expected [[topics]], [[sources]]"
+        found.add(
+            f"unknown section(s) {sorted(unknown_sections)}; expected [[topics]], [[sources]]",
+            Problem(Trouble.UNKNOWN_SECTIONS, {"value": listed(sorted(unknown_sections))}),
         )
     raw_topics = data.get("topics", [])
     if not isinstance(raw_topics, list) or not raw_topics:
-        problems.append("there must be at least one [[topics]] entry")
+        found.add("there must be at least one [[topics]] entry", Problem(Trouble.NO_TOPICS))
         raw_topics = []
     for index, entry in enumerate(raw_topics):
         try:
             topics.append(Topic.model_validate(entry))
         except ValidationError as exc:
-            problems.append(_describe(exc, "topics", index, entry))
+            found.add(_describe(exc, "topics", index, entry), *topic_problems(exc, index, entry))
     every_slug = [t.slug for t in topics]
     for slug in {s for s in every_slug if every_slug.count(s) > 1}:
-        problems.append(f"[[topics]] slug {slug!r} is declared more than once")
+        found.add(
+            f"[[topics]] slug {slug!r} is declared more than once",
+            Problem(Trouble.TOPIC_TWICE, {"topic": slug}),
+        )
     ended = [t for t in topics if t.retired]
     topics = [t for t in topics if not t.retired]
     slugs = [t.slug for t in topics]
-    problems += _cross_check_topics(topics, ended, slugs)
+    _cross_check_topics(found, topics, ended, slugs)
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
-        problems.append("sources must be written as [[sources]] entries")
+        found.add(
+            "sources must be written as [[sources]] entries", Problem(Trouble.SOURCES_NOT_ENTRIES)
+        )
         raw_sources = []
     for index, entry in enumerate(raw_sources):
         try:
             source = Source.model_validate(entry)
         except ValidationError as exc:
-            problems.append(_describe(exc, "sources", index, entry))
+            found.add(_describe(exc, "sources", index, entry), *source_problems(exc, index, entry))
             continue
-        # Checked here, where a file or an editor's form comes in, not on the model: a source
-        # stored before still loads, and a wrong selector no longer fails its every poll.
-        if source.selector is not None and (problem := selector_problem(source.selector)):
-            problems.append(
-                f"[[sources]] entry {index + 1} ({source.url}): selector "
-                f"{source.selector!r} is not a CSS selector: {problem}"
-            )
-        missing = [t for t in source.topics if t not in slugs]
-        if missing and (gone := [t for t in missing if t in every_slug]):
-            problems.append(
-                f"[[sources]] entry {index + 1} ({source.url}): topic(s) {gone} are retired"
-            )
-        elif missing:
-            problems.append(
-                f"[[sources]] entry {index + 1} ({source.url}): unknown topic(s) {missing}"
-            )
+        _check_source(found, index, source, slugs, every_slug)
         sources.append(source)
     urls = [s.url for s in sources]
     for url in {u for u in urls if urls.count(u) > 1}:
-        problems.append(f"[[sources]] url {url!r} is declared more than once")
-    if problems:
-        raise CatalogueError(f"{origin}: " + "\n  ".join(["invalid configuration", *problems]))
+        found.add(
+            f"[[sources]] url {url!r} is declared more than once",
+            Problem(Trouble.SOURCE_TWICE, {"source": url}),
+        )
+    if found.lines:
+        raise CatalogueError(
+            f"{origin}: " + "\n  ".join(["invalid configuration", *found.lines]), found.problems
+        )
     return Catalogue(topics=tuple(topics), sources=tuple(sources), ended=tuple(ended))
 
 
-def _cross_check_topics(topics: list[Topic], ended: list[Topic], slugs: list[str]) -> list[str]:
+def _check_source(
+    found: Problems, index: int, source: Source, slugs: list[str], every_slug: list[str]
+) -> None:
+    """Name what a valid source entry refers to that cannot be: its selector, its topics."""
+    where = f"[[sources]] entry {index + 1} ({source.url})"
+    # Checked here, where a file or an editor's form comes in, not on the model: a source
+    # stored before still loads, and a wrong selector no longer fails its every poll.
+    if source.selector is not None and (problem := selector_problem(source.selector)):
+        found.add(
+            f"{where}: selector {source.selector!r} is not a CSS selector: {problem}",
+            Problem(Trouble.SOURCE_SELECTOR, {"source": source.url, "value": source.selector}),
+        )
+    missing = [t for t in source.topics if t not in slugs]
+    if missing and (gone := [t for t in missing if t in every_slug]):
+        found.add(
+            f"{where}: topic(s) {gone} are retired",
+            Problem(Trouble.SOURCE_TOPICS_ENDED, {"source": source.url, "value": listed(gone)}),
+        )
+    elif missing:
+        found.add(
+            f"{where}: unknown topic(s) {missing}",
+            Problem(
+                Trouble.SOURCE_TOPICS_UNKNOWN, {"source": source.url, "value": listed(missing)}
+            ),
+        )
+
+
+def _cross_check_topics(
+    found: Problems, topics: list[Topic], ended: list[Topic], slugs: list[str]
+) -> None:
     """Name what topics refer to that is not a topic people can follow."""
-    problems = []
     for topic in topics:
-        problems += [
-            f"[[topics]] {topic.slug}: related topic {related!r} is not declared"
-            for related in topic.related
-            if related not in slugs
-        ]
+        for related in topic.related:
+            if related not in slugs:
+                found.add(
+                    f"[[topics]] {topic.slug}: related topic {related!r} is not declared",
+                    Problem(Trouble.RELATED_UNKNOWN, {"topic": topic.slug, "value": related}),
+                )
         if topic.successor is not None:
-            problems.append(
+            found.add(
                 f"[[topics]] {topic.slug}: only a retired topic has a successor "
-                "(add retired = true, or leave the successor out)"
+                "(add retired = true, or leave the successor out)",
+                Problem(Trouble.SUCCESSOR_NOT_ENDED, {"topic": topic.slug}),
             )
     for topic in ended:
         if topic.successor is not None and topic.successor not in slugs:
-            problems.append(
+            found.add(
                 f"[[topics]] {topic.slug}: successor {topic.successor!r} is not a topic "
-                "people can follow"
+                "people can follow",
+                Problem(Trouble.SUCCESSOR_UNKNOWN, {"topic": topic.slug, "value": topic.successor}),
             )
-    return problems
 
 
 def read_catalogue_text(path: Path) -> str:

@@ -20,6 +20,7 @@ from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Access, Principal
 from services.admin.entrypoints.failure_wording import FAILURES
+from services.admin.entrypoints.problem_wording import TROUBLES
 from services.admin.entrypoints.wording import MESSAGES
 from shared.brand import Brand
 from shared.db import transaction
@@ -130,6 +131,7 @@ def build_pages(
             "csrf_field": CSRF_FIELD,
             "messages": MESSAGES,
             "failures": FAILURES,
+            "troubles": TROUBLES,
             "site": site,
             "brand": brand,
         },

@@ -16,6 +16,7 @@ from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
 from services.admin.domain.source_form import source_field_errors
+from services.admin.domain.topic_edits import EditRefused
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from services.admin.entrypoints.editor_pages import (
     SOURCE_FIELD_LIMITS,
@@ -50,6 +51,7 @@ async def _page(
     context: dict[str, Any] = {
         "error": None,
         "detail": None,
+        "problems": (),
         "form": {
             "url": "",
             "kind": "page",
@@ -124,13 +126,21 @@ async def _change(
                 client=actor.client,
                 now=admin.runtime.clock.now(),
             )
-    except (CatalogueError, LookupError) as exc:
-        extra: dict[str, Any] = {"error": "catalogue_refused", "detail": str(exc)}
-        if form is not None:
-            extra.update(form=form, chosen=chosen or [], original=original)
-        return await _page(request, admin, actor, status=400, **extra)
-    query = request.url.query
-    return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
+    except EditRefused as exc:
+        extra: dict[str, Any] = {"error": exc.key, "detail": exc.detail or None}
+    except CatalogueError as exc:
+        # Each problem in the page's language; the English lines only where none is known.
+        extra = {
+            "error": "catalogue_refused",
+            "problems": exc.problems,
+            "detail": None if exc.problems else str(exc),
+        }
+    else:
+        query = request.url.query
+        return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
+    if form is not None:
+        extra.update(form=form, chosen=chosen or [], original=original)
+    return await _page(request, admin, actor, status=400, **extra)
 
 
 @router.post("/sources", response_class=HTMLResponse)
@@ -199,11 +209,11 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
 
     def add(rows: SourceRows) -> SourceRows:
         if any(row["url"] == entry["url"] and row["url"] != original for row in rows):
-            raise LookupError(f"{entry['url']} is in the catalogue already")
+            raise EditRefused("source_taken", "url", entry["url"])
         if original is None:
             return [*rows, entry]
         if not any(row["url"] == original for row in rows):
-            raise LookupError(f"{original} is not in the catalogue")
+            raise EditRefused("source_not_found", None, original)
         # An edit keeps the source's place and whether it is paused.
         return [{**entry, **_paused(row)} if row["url"] == original else row for row in rows]
 
@@ -217,7 +227,7 @@ def _paused(row: dict[str, Any]) -> dict[str, Any]:
 def _one(url: str, edit: Any) -> Any:
     def change(rows: SourceRows) -> SourceRows:
         if not any(row["url"] == url for row in rows):
-            raise LookupError(f"{url} is not in the catalogue")
+            raise EditRefused("source_not_found", None, url)
         return [r for r in (edit(row) if row["url"] == url else row for row in rows) if r]
 
     return change

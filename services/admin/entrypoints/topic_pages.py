@@ -26,6 +26,7 @@ from services.admin.domain.topic_form import (
 )
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from shared.catalogue import Catalogue, CatalogueError, Topic, entry_data
+from shared.catalogue_problems import Problem
 from shared.db import transaction
 from shared.vocabulary import LANGUAGES
 
@@ -72,6 +73,7 @@ async def _page(
     context: dict[str, Any] = {
         "error": None,
         "detail": None,
+        "problems": (),
         "errors": {},
         "form": _form_of(edited) if edited else {},
         "chosen": list(edited.related) if edited else [],
@@ -111,8 +113,9 @@ async def topics(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLRe
 
 async def _change(
     admin: AdminDep, actor: EditorPage, change: Any
-) -> tuple[str, str | None, str | None] | None:
-    """Apply a change; return why it was refused (message key, field, detail), or None."""
+) -> tuple[str, str | None, str | None, tuple[Problem, ...]] | None:
+    """Apply a change; return why it was refused (message key, field, detail and the
+    catalogue's problems, each for the page to word), or None."""
     try:
         async with transaction(admin.runtime.sessions) as session:
             await catalogue.edit(
@@ -124,10 +127,11 @@ async def _change(
                 origin="the admin's topic form",
             )
     except EditRefused as exc:
-        return exc.key, exc.field, exc.detail or None
+        return exc.key, exc.field, exc.detail or None, ()
     except CatalogueError as exc:
-        # What the form's own checks let through and the whole catalogue refuses.
-        return "catalogue_refused", None, str(exc)
+        # What the form's own checks let through and the whole catalogue refuses: each
+        # problem in the page's language, the English lines only where none is known.
+        return "catalogue_refused", None, None if exc.problems else str(exc), exc.problems
     return None
 
 
@@ -171,7 +175,7 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
 
     refused = await _change(admin, actor, change)
     if refused is not None:
-        key, field, detail = refused
+        key, field, detail, problems = refused
         if key == "topic_changed_meanwhile":  # the form shows the topic as it is now
             return await _page(request, admin, actor, status=409, editing=editing, error=key)
         return await _page(
@@ -182,6 +186,7 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             editing=editing,
             error=key,
             detail=detail,
+            problems=problems,
             errors={field: key} if field else {},
             **shown,
         )
@@ -206,7 +211,7 @@ async def retire_topic(request: Request, admin: AdminDep, actor: EditorPage) -> 
     retire = partial(topic_edits.retire_topic, slug=slug, successor=successor)
     refused = await _change(admin, actor, retire)
     if refused is not None:
-        key, field, detail = refused
+        key, field, detail, problems = refused
         errors = {field: key} if field else {}
         return await _page(
             request,
@@ -215,6 +220,7 @@ async def retire_topic(request: Request, admin: AdminDep, actor: EditorPage) -> 
             status=400,
             error=key,
             detail=detail,
+            problems=problems,
             retire_errors=errors,
             **kept,
         )

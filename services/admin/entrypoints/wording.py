@@ -77,6 +77,7 @@ MESSAGES: Final[dict[str, str]] = {
     "forbidden": N_("You do not have access to this page."),
     "not_found": N_("Page not found."),
     "source_not_found": N_("No such source."),
+    "source_taken": N_("A source in the catalogue has this address already:"),
     # Publisher tokens (publisher_pages).
     "token_name": N_("Give the token a name of at most 100 characters."),
     "token_not_found": N_("No such live token: it may have been revoked already."),
