@@ -2,8 +2,10 @@
 
 Any producer of a change (the watcher's polls, a CMS pushing through the publisher API) hands
 on words written by someone else: control characters in a title, a note longer than any mail
-shows. PostgreSQL refuses NUL, and a mail reader shows nothing useful for the rest, so the
-watcher cleans what it emits and the mailer cleans whatever it takes in, whoever produced it.
+shows. PostgreSQL refuses NUL, a reader shows nothing useful for the rest, and a bidirectional
+override (U+202E) makes the words after it read backwards, so the watcher cleans what it emits
+and the mailer cleans whatever it takes in, whoever produced it. A title is one line wherever
+it is shown (a mail's subject, a feed's <title>, the desk): its line breaks become spaces.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-# C0 and C1 controls but tab and line breaks, DEL, and lone surrogates (which UTF-8 cannot hold).
-UNCARRIABLE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 and C1 controls but tab and line breaks, DEL, bidirectional embeddings, overrides and
+# isolates, the BOM, and lone surrogates (which UTF-8 cannot hold). Zero-width joiners and the
+# left-to-right and right-to-left marks stay: some scripts and emoji need them.
+UNCARRIABLE: Final = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def clip(text: str, limit: int) -> str:
@@ -31,3 +37,11 @@ def carried_text(value: str, limit: int | None = None) -> str:
     if UNCARRIABLE.search(value):
         value = UNCARRIABLE.sub("", value)
     return clip(value, limit) if limit is not None else value
+
+
+def carried_line(value: str, limit: int | None = None) -> str:
+    """Return ``value`` as one line of carriable text, its breaks and spaces one space each."""
+    # str.split breaks at every line break (CR, LF, VT, FF, NEL, U+2028/9) and space.
+    words = (UNCARRIABLE.sub("", word) for word in value.split())
+    line = " ".join(word for word in words if word)
+    return clip(line, limit) if limit is not None else line

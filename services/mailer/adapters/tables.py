@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.mailer.domain.ledger import OPEN_STATUSES
 from services.mailer.domain.review import ChangeStatus
-from shared.carried_text import carried_text
+from shared.carried_text import carried_line, carried_text
 from shared.db import Base, BigId, UTCDateTime
 from shared.events import BulletinPublished, ContentChanged
 
@@ -85,7 +85,7 @@ class ChangeRecord(Base):
             id=event.event_id,
             source_url=source_url[:_URL_LIMIT],
             url=url if len(url) <= _URL_LIMIT else source_url[:_URL_LIMIT],
-            title=carried_text(event.title, _TITLE_LIMIT) or source_url[:_TITLE_LIMIT],
+            title=carried_line(event.title, _TITLE_LIMIT) or source_url[:_TITLE_LIMIT],
             kind=event.kind,
             topics=list(event.topics),
             summary=carried_text(event.summary),

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 
+from shared.carried_text import carried_text
 from shared.vocabulary import ReviewMode
 
 # The longest change note an editor may write; a mail is not the place for an article.
@@ -80,10 +81,11 @@ def clean_note(text: str | None) -> str | None:
     """Return an editor's note with its lines' outer spaces gone; None when nothing is left.
 
     Blank lines between paragraphs are kept: mails show a note's paragraphs as it was written.
+    Control characters and bidirectional overrides are not (shared/carried_text.py).
     """
     if text is None:
         return None
-    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [line.strip() for line in carried_text(text.replace("\r\n", "\n")).split("\n")]
     cleaned = "\n".join(lines).strip()
     if len(cleaned) > MAX_NOTE:
         raise ReviewRefused("note_too_long")

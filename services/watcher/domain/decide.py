@@ -26,7 +26,7 @@ from services.watcher.domain.news import (
     snapshot_meta,
     without_future_dates,
 )
-from services.watcher.domain.outbound import carried_text
+from services.watcher.domain.outbound import carried_line
 from services.watcher.domain.outcome import (
     Answer,
     Health,
@@ -276,7 +276,7 @@ def _compared(
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
         return OutcomeKind.UNCHANGED, stored, (), None
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
-    title = carried_text(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
+    title = carried_line(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
     snapshot = NewSnapshot(
         fingerprint=fingerprint,
         title=title,

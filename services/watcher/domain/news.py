@@ -9,7 +9,12 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from services.watcher.domain.model import SHARED_GUID_SEP, ChangeSummary, Content, FeedEntry
-from services.watcher.domain.outbound import TITLE_LIMIT, absolute_link, carried_text
+from services.watcher.domain.outbound import (
+    TITLE_LIMIT,
+    absolute_link,
+    carried_line,
+    carried_text,
+)
 from shared.carried_text import clip
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
@@ -133,7 +138,7 @@ def change_events(
                 source_url=source.url,
                 kind=SourceKind.FEED,
                 topics=topics,
-                title=carried_text(entry.title or new.title, TITLE_LIMIT) or source.url,
+                title=carried_line(entry.title or new.title, TITLE_LIMIT) or source.url,
                 # Not a web address, even resolved against the feed's: the feed is the link.
                 url=absolute_link(source.url, entry.link) or source.url,
                 published=entry.published,
@@ -174,7 +179,7 @@ def _of_the_source(
         source_url=source.url,
         kind=source.kind,
         topics=tuple(source.topics),
-        title=carried_text(new.title, TITLE_LIMIT) or source.url,
+        title=carried_line(new.title, TITLE_LIMIT) or source.url,
         url=source.url,
         published=published,
         updated=updated,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from shared.carried_text import UNCARRIABLE, carried_text
+from shared.carried_text import UNCARRIABLE, carried_line, carried_text
 
 # The mailer keeps this much of a change (mail_changes.title and .url).
 TITLE_LIMIT: Final = 500
@@ -48,4 +48,4 @@ def absolute_link(base: str, link: str) -> str | None:
     return resolved if len(resolved) <= URL_LIMIT else None
 
 
-__all__ = ["TITLE_LIMIT", "URL_LIMIT", "absolute_link", "carried_text"]
+__all__ = ["TITLE_LIMIT", "URL_LIMIT", "absolute_link", "carried_line", "carried_text"]

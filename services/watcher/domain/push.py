@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
 
-from services.watcher.domain.outbound import TITLE_LIMIT, carried_text
+from services.watcher.domain.outbound import TITLE_LIMIT, carried_line, carried_text
 from shared.events import ContentChanged
 from shared.page_urls import NotAWebAddress, names_page, page_key
 from shared.vocabulary import ChangeProducer, SourceKind
@@ -75,7 +75,7 @@ def change_event(
         source_url=source.url if source else push.url,
         kind=source.kind if source else SourceKind.PAGE,
         topics=push.topics,
-        title=carried_text(push.title, TITLE_LIMIT).strip() or push.url,
+        title=carried_line(push.title, TITLE_LIMIT) or push.url,
         url=push.url,
         summary=note,
         note=note or None,

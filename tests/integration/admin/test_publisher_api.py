@@ -56,6 +56,27 @@ async def test_a_push_becomes_one_content_changed_event_naming_its_source(
         ]
 
 
+async def test_a_pushed_title_is_one_line_and_no_words_are_turned_around(
+    database_url: str, tmp_path: Path
+) -> None:
+    # What a CMS copied from a word processor: line breaks, a bell, a right-to-left override
+    # that shows "fdp.tropper" as "reppoRt.pdf", an isolate and a BOM.
+    title = "Ny rapport\r\n\u2028om vann \u202efdp.tropper\u202c\x07 \u2066\ufeffi dag"
+    note = "Første avsnitt\u202e snudd.\r\n\r\nAndre\x1b[31m avsnitt.\u2067"
+    async with running(database_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post(
+                "/api/v1/changes",
+                json={**CHANGE, "title": title, "note": note},
+                headers=bearer(token),
+            )
+        assert answer.status_code == 202, answer.text
+        [event] = await changes_sent(h)
+    assert event.title == "Ny rapport om vann fdp.tropper i dag"
+    assert event.note == "Første avsnitt snudd.\r\n\r\nAndre[31m avsnitt."
+
+
 async def test_the_same_key_twice_sends_once_and_says_it_was_a_replay(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -69,6 +69,10 @@ def test_a_decided_change_refuses_another_decision(
 def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:
     assert clean_note("  Første.  \r\n\r\n  Andre.  ") == "Første.\n\nAndre."
     assert clean_note(" \n \t ") is None
+    # Controls and bidirectional overrides go; the lines stay as written.
+    assert clean_note("Snudd\u202e tekst\x07.\n\nAndre\u2066 avsnitt.") == (
+        "Snudd tekst.\n\nAndre avsnitt."
+    )
     assert clean_note(None) is None
     assert clean_note("x" * MAX_NOTE) == "x" * MAX_NOTE
     with pytest.raises(ReviewRefused) as refused:

@@ -83,6 +83,13 @@ def test_control_characters_never_reach_an_event() -> None:
     assert event.title == "Tittelmedkontrolltegn"
 
 
+def test_a_feeds_title_is_one_line_without_bidirectional_controls() -> None:
+    # An isolate survives the extraction's normalising; the shared rule takes it out.
+    (event,) = _events([("Rapport \u2066fdp.tropper\u2069\u2028i dag", "/nyheter/a")])
+    assert event.title == "Rapport fdp.tropper i dag"
+    assert event.summary.isprintable(), event.summary
+
+
 def _updated(before: list[tuple[str, str, str]], after: list[tuple[str, str, str]]) -> list[str]:
     """Return the summaries mailed when a feed of (title, link, text) items becomes another."""
     old, new = (
