@@ -196,8 +196,10 @@ class Catalogue(BaseModel):
         return frozenset(t.slug for t in self.topics)
 
 
-def _describe(errors: ValidationError, section: str, index: int, entry: Mapping[str, Any]) -> str:
-    name = entry.get("slug") or entry.get("url") or f"#{index + 1}"
+def _describe(errors: ValidationError, section: str, index: int, entry: Any) -> str:
+    # An entry written as no table (topics = ["x"], sources = [3]) has no name but its place.
+    named = entry if isinstance(entry, Mapping) else {}
+    name = named.get("slug") or named.get("url") or f"#{index + 1}"
     problems = "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
         for err in errors.errors()

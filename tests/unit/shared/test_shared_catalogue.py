@@ -122,6 +122,22 @@ def test_a_missing_file_and_broken_toml_are_named(tmp_path: Path) -> None:
         load_catalogue(_write(tmp_path, "[[topics]\nslug ="))
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('topics = ["norge-i-verden"]', "[[topics]] entry 1 (#1): entry: Input should be"),
+        (
+            'sources = [3, "https://www.fhi.no/"]\n[[topics]]\nslug = "a"\ntitle = { nb = "A" }',
+            "[[sources]] entry 2 (#2): entry: Input should be",
+        ),
+    ],
+)
+def test_an_entry_written_as_no_table_is_named(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(_write(tmp_path, text))
+    assert expected in str(error.value)
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     broken = GOOD.replace('interval = "15m"', 'interval = "0s"').replace(
         'related = ["pa-tvers-av-sektorer"]', 'related = ["ukjent"]'
