@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -66,6 +66,9 @@ def _position(cursor: str | None) -> tuple[datetime, int] | None:
         raise HTTPException(400, str(exc)) from exc
 
 
+_DAY: Final = {"format": "date"}
+
+
 class LedgerQuery:
     """The ledger filter in the query, declared so the OpenAPI schema (and its readers) know it.
 
@@ -77,8 +80,16 @@ class LedgerQuery:
         request: Request,
         topic: Annotated[str | None, Query(max_length=100, description="only this topic")] = None,
         action: Annotated[str | None, Query(max_length=40, description="only this step")] = None,
-        since: Annotated[date | None, Query(alias="from", description="first UTC day")] = None,
-        until: Annotated[date | None, Query(alias="to", description="last UTC day")] = None,
+        # Read as text, so that a date in another spelling is refused with the pages' reason
+        # (400, naming the field and the form) rather than the date type's own words (422).
+        since: Annotated[
+            str | None,
+            Query(alias="from", description="first UTC day, YYYY-MM-DD", json_schema_extra=_DAY),
+        ] = None,
+        until: Annotated[
+            str | None,
+            Query(alias="to", description="last UTC day, YYYY-MM-DD", json_schema_extra=_DAY),
+        ] = None,
     ) -> None:
         try:
             self.where = ledger_views.parse_filter(dict(request.query_params))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -38,6 +39,9 @@ CSV_COLUMNS: Final = (
 )
 _BATCH: Final = 1000
 _FORMULA_STARTS: Final = frozenset("=+-@\t\r")
+# The one spelling of a day a filter takes: date.fromisoformat also reads 20261205 and
+# 2026-W49-6, which no form or reader writes and a typing slip can make.
+_DAY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def filter_details(where: LedgerFilter) -> dict[str, str | None]:
@@ -182,8 +186,8 @@ def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
     action = params.get("action") or None
     if action is not None and action not in ACTIONS:
         raise Unusable("bad_filter", f"action must be one of {', '.join(ACTIONS)}")
-    since = _day(params.get("from"))
-    until = _day(params.get("to"))
+    since = _day("from", params.get("from"))
+    until = _day("to", params.get("to"))
     try:
         end = until + timedelta(days=1) if until else None
     except OverflowError:
@@ -191,13 +195,16 @@ def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
     return LedgerFilter(topic=topic, action=action, since=since, until=end)
 
 
-def _day(value: str | None) -> datetime | None:
+def _day(name: str, value: str | None) -> datetime | None:
     if not value:
         return None
     try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
         day = date.fromisoformat(value)
     except ValueError:
-        raise Unusable("bad_date", f"dates are written YYYY-MM-DD, not {value[:20]!r}") from None
+        reason = f"{name} must be a day written YYYY-MM-DD, not {value[:20]!r}"
+        raise Unusable("bad_date", reason) from None
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 

@@ -45,9 +45,15 @@ LISTS = "choose the topic and action from the lists"
     [
         ("to=9999-12-31", 400, "9999-12-30", DATES),
         ("from=9999-12-31&to=9999-12-31", 400, "9999-12-30", DATES),
-        # Not a date at all: the API's declared parameters refuse it as invalid input (422).
-        ("to=2026-02-30", 422, "date", DATES),
-        ("from=0000-01-01", 422, "date", DATES),
+        # Not a day, or a day in a spelling no form writes: refused with the pages' reason,
+        # naming the field and the form, not in the date type's own words.
+        ("to=2026-02-30", 400, "to must be a day written YYYY-MM-DD", DATES),
+        ("from=0000-01-01", 400, "from must be a day written YYYY-MM-DD", DATES),
+        ("from=20261205", 400, "from must be a day written YYYY-MM-DD", DATES),
+        ("from=%2B2026-12-05", 400, "from must be a day written YYYY-MM-DD", DATES),
+        ("to=2026-W49-6", 400, "to must be a day written YYYY-MM-DD", DATES),
+        ("from=1764892800", 400, "from must be a day written YYYY-MM-DD", DATES),
+        ("from=2026-12-05T00:00", 400, "from must be a day written YYYY-MM-DD", DATES),
         ("action=deleted", 400, "action must be one of", LISTS),
         ("topic=../../etc", 400, "topic must be", LISTS),
     ],
