@@ -21,8 +21,13 @@ class InvalidAddress(ValueError):
         self.reason = reason
 
 
-def normalise_address(raw: str) -> str:
-    """Validate an address and return its normal form (lower case, IDNA domain)."""
+def normalise_address(raw: str, *, non_ascii_local: bool = True) -> str:
+    """Validate an address and return its normal form (lower case, IDNA domain).
+
+    ``non_ascii_local`` False refuses a part before the @ that is not ASCII: only a relay that
+    speaks SMTPUTF8 takes it, so an address mail is to be sent to is checked so. One looked up
+    (the ledger, erasure) is not: it may have been taken in when the relay spoke it.
+    """
     candidate = raw.strip()
     if not candidate:
         raise InvalidAddress("error_email_missing")
@@ -38,4 +43,6 @@ def normalise_address(raw: str) -> str:
         result = validate_email(candidate, check_deliverability=False, strict=True)
     except EmailNotValidError as exc:
         raise InvalidAddress("error_email_invalid") from exc
+    if not non_ascii_local and not result.local_part.isascii():
+        raise InvalidAddress("error_email_local_not_ascii")
     return result.normalized.lower()

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Prefix of every exchange and queue, so several installations can share one RabbitMQ.
     broker_namespace: str = Field(default="varsel", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
     smtp_url: str = ""
+    # Whether the relay takes addresses whose part before the @ is not ASCII (SMTPUTF8, RFC
+    # 6531). Without it such an address is refused at sign-up: the relay would refuse every
+    # mail to it. A non-ASCII domain needs no such thing; it leaves in its IDNA form.
+    smtp_utf8: bool = False
     base_url: str = "http://127.0.0.1:8000"
     # Where the staff side answers (links in operator mails, change diffs). Empty: base_url's
     # /admin, as in the embedded mode; set it when the admin runs apart on an internal host.

@@ -160,7 +160,7 @@ def _client_page(web: Web, client: str | None) -> str:
 
 def _address(web: Web, raw: str, language: Language) -> str:
     try:
-        return normalise_address(raw)
+        return normalise_address(raw, non_ascii_local=web.deps.settings.smtp_utf8)
     except InvalidAddress as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -100,7 +100,7 @@ async def subscribe_many(request: Request, web: Web) -> HTMLResponse:
         errors["topics"] = CHOOSE_TOPICS
     elif any(slug not in catalogue.slugs for slug in chosen):
         errors["topics"] = TOPIC_NOT_OFFERED
-    address = address_of(raw_email, errors)
+    address = address_of(web, raw_email, errors)
     if frequency is None:
         errors["frequency"] = CHOOSE_FREQUENCY
     if errors or frequency is None:

@@ -43,10 +43,10 @@ def form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict
     return {} if csrf_ok(web, request, form) else {"form": FORM_TOO_OLD}
 
 
-def address_of(raw: str, errors: dict[str, str]) -> str:
-    """Return the normal form of an address, or "" with the reason added to ``errors``."""
+def address_of(web: SubscriptionsWeb, raw: str, errors: dict[str, str]) -> str:
+    """Return the normal form of an address to mail, or "" with the reason added to ``errors``."""
     try:
-        return normalise_address(raw)
+        return normalise_address(raw, non_ascii_local=web.deps.settings.smtp_utf8)
     except InvalidAddress as exc:
         errors["email"] = ADDRESS_PROBLEMS[exc.reason]
         return ""
@@ -122,7 +122,7 @@ async def take_signup(
     }
     if embedded_on is None and field(form, "page") != SIGNUP_PAGE_PATH.format(slug=slug):
         errors.setdefault("form", FORM_NOT_VALID)
-    address = address_of(raw_email, errors)
+    address = address_of(web, raw_email, errors)
     if frequency is None:
         errors["frequency"] = CHOOSE_FREQUENCY
     if errors or frequency is None:
@@ -249,7 +249,7 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
     language = form_language(request, form)
     raw = field(form, "email")
     errors = form_errors(web, request, form)
-    address = address_of(raw, errors)
+    address = address_of(web, raw, errors)
     if errors:
         return web.pages.render(
             request,

@@ -19,6 +19,10 @@ ADDRESS_PROBLEMS: Final[dict[str, str]] = {
     "error_email_local_too_long": N_(
         "The part before the @ can be at most 64 characters long. Check the address."
     ),
+    "error_email_local_not_ascii": N_(
+        "The part before the @ cannot contain letters such as æ, ø or å: our emails cannot be "
+        "delivered to such an address. Use another address."
+    ),
     "error_email_encoded": N_(
         "Write the address as your email program shows it, without encoding such as =?utf-8?…?=."
     ),

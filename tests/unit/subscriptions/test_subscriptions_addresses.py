@@ -41,6 +41,16 @@ def test_ordinary_addresses_with_equals_and_question_marks_still_pass() -> None:
     assert normalise_address("a=b?c@example.no") == "a=b?c@example.no"
 
 
+def test_a_local_part_beyond_ascii_is_refused_for_mail_unless_the_relay_takes_it() -> None:
+    # Only a relay that speaks SMTPUTF8 takes it; the domain leaves as IDNA in any case.
+    with pytest.raises(InvalidAddress) as refused:
+        normalise_address("Åse@example.no", non_ascii_local=False)
+    assert refused.value.reason == "error_email_local_not_ascii"
+    assert normalise_address("Åse@example.no", non_ascii_local=True) == "åse@example.no"
+    assert normalise_address("Kari@Blåbær.NO", non_ascii_local=False) == "kari@blåbær.no"
+    assert normalise_address("kari@xn--blbr-roah.no", non_ascii_local=False) == ("kari@blåbær.no")
+
+
 @pytest.mark.parametrize(
     "reason",
     [
@@ -48,6 +58,7 @@ def test_ordinary_addresses_with_equals_and_question_marks_still_pass() -> None:
         "error_email_invalid",
         "error_email_local_too_long",
         "error_email_encoded",
+        "error_email_local_not_ascii",
     ],
 )
 def test_every_reason_has_words_in_every_language(reason: str) -> None:
