@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
+    Index,
     Integer,
     MetaData,
     any_,
@@ -47,6 +48,23 @@ class Base(DeclarativeBase):
     """Base of every table; each service declares only its own tables."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def sqlite_only(index: Index) -> Index:
+    """Return ``index`` made on SQLite alone (an index PostgreSQL's queries do without).
+
+    SQLAlchemy's ``ddl_if`` makes it there alone; the mark in ``info`` tells the comparison
+    of models with migrations to look for it there alone (``made_on``).
+    """
+    index.info["made_on"] = "sqlite"
+    return index.ddl_if(dialect="sqlite")
+
+
+def made_on(item: object, dialect: str) -> bool:
+    """Tell whether a table's index (or other schema item) is made on ``dialect``'s databases."""
+    info = getattr(item, "info", None)
+    only = info.get("made_on") if isinstance(info, dict) else None
+    return only is None or only == dialect
 
 
 # A 64-bit id on PostgreSQL; plain INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.

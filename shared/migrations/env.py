@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from shared.db import create_engine
+from shared.db import create_engine, made_on
 
 # Every service's tables, handed in by the composition root (varsel.schema.alembic_config) when
 # models are compared with migrations; None while only applying migrations.
@@ -15,11 +16,18 @@ target_metadata = context.config.attributes.get("target_metadata")
 
 
 def _run(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def include(item: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
+        # An index made on one kind of database alone is looked for there alone.
+        return reflected or made_on(item, dialect)
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=dialect == "sqlite",
         compare_type=True,
+        include_object=include,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,28 @@
+"""the delivery ledger's (status, next_attempt_at) index on SQLite only
+
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-05 22:20:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0023"
+down_revision: str | None = "0022"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # PostgreSQL's claim reads the partial ix_mail_deliveries_claimable (0004) and no query
+    # reads this one there, while a mail's claim and its mark each wrote an entry into it
+    # (neither update can be HOT). SQLite's claim still needs it (tables.Delivery).
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_mail_deliveries_due", table_name="mail_deliveries")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_mail_deliveries_due", "mail_deliveries", ["status", "next_attempt_at"])
