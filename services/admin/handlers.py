@@ -30,6 +30,7 @@ from services.admin.domain.accounts import (
     role_of,
     staff_address,
 )
+from shared.logs import redact
 from shared.web import rate_limit
 
 
@@ -99,6 +100,12 @@ class SignIn:
     retry_at: datetime | None = None
 
 
+def _as_tried(name: str) -> str:
+    # A failed or refused sign-in names what was typed, which may be no account at all: a
+    # person's address typed into the name field must not be kept for the audit log's years.
+    return redact(name)
+
+
 def _pair_key(secret_key: str, name: str, client: str) -> str:
     return limit_key(secret_key, "name-client", f"{name.lower()}\n{client}")
 
@@ -128,7 +135,7 @@ async def admit_sign_in(
         )
     if retry_at is None:
         return None
-    audit_log.record(session, actor=name, action="login_limited", client=client, now=now)
+    audit_log.record(session, actor=_as_tried(name), action="login_limited", client=client, now=now)
     return SignIn(None, "login_limited", retry_at)
 
 
@@ -143,7 +150,9 @@ async def _verify(
         await rate_limit.allow(
             session, limit_key(secret_key, "client", client), LOGIN_LIMIT_PER_CLIENT, now
         )
-        audit_log.record(session, actor=name, action="login_failed", client=client, now=now)
+        audit_log.record(
+            session, actor=_as_tried(name), action="login_failed", client=client, now=now
+        )
         return None
     await login_failures.forget(session, _pair_key(secret_key, name, client))
     return principal

@@ -176,3 +176,26 @@ async def test_clients_are_told_apart_by_trusted_proxies_only(
         assert set(await audited(h, "login_failed")) == {"192.0.2.66", "203.0.113.5"}
         async with h.runtime.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(AdminLoginFailures)) == 2
+
+
+async def test_an_address_typed_as_the_name_is_not_kept_in_the_audit_log(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Staff who type their email address (or a subscriber's) into the name field fail to sign
+    in; the failures and refusals are audited without the address (docs/privacy.md)."""
+    async with stranger(sqlite_url, tmp_path, FrozenClock(START)) as (h, client):
+        for _ in range(LOGIN_FREE_FAILURES + 2):
+            assert (await sign_in(client, "Kari.Nordmann@etaten.no", WRONG)).status_code in (
+                401,
+                429,
+            )
+        async with h.runtime.sessions() as session:
+            entries = (
+                await session.execute(
+                    select(AdminAuditEntry.action, AdminAuditEntry.actor).where(
+                        AdminAuditEntry.action.in_(("login_failed", "login_limited"))
+                    )
+                )
+            ).all()
+    assert sorted({action for action, _ in entries}) == ["login_failed", "login_limited"]
+    assert {actor for _, actor in entries} == {"[address]"}
