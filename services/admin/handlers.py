@@ -24,6 +24,7 @@ from services.admin.domain.accounts import (
     WeakPassword,
     check_new_account,
     check_password_strength,
+    check_role,
     digest,
     limit_key,
     login_waits,
@@ -69,6 +70,22 @@ async def set_email(session: AsyncSession, name: str, email: str | None) -> bool
         return False
     user.email = address
     return True
+
+
+async def set_role(session: AsyncSession, name: str, role: str) -> str | None:
+    """Give an admin another role; return the role it had, or None if it had this one already.
+
+    The role is read on every request, so browsers already signed in and API tokens act with
+    the new role from their next request on. Raises AdminError for an unknown account or role.
+    """
+    wanted = check_role(role)
+    user = await accounts.user_named(session, name)
+    if user is None:
+        raise AdminError(f"no admin called {name!r}")
+    if user.role == wanted:
+        return None
+    previous, user.role = user.role, wanted
+    return previous
 
 
 async def set_password(session: AsyncSession, name: str, password: str) -> None:

@@ -81,10 +81,17 @@ def role_of(stored: str) -> Role:
     return next((role for role in ROLES if role == stored), "auditor")
 
 
+def check_role(role: str) -> Role:
+    """Return ``role`` if it is one of the roles; raise AdminError naming them otherwise."""
+    for known in ROLES:
+        if role == known:
+            return known
+    raise AdminError(f"role must be one of {', '.join(ROLES)}")
+
+
 def check_new_account(name: str, role: str, password: str) -> None:
     """Refuse an account whose role, name or password breaks the rules (raises AdminError)."""
-    if role not in ROLES:
-        raise AdminError(f"role must be one of {', '.join(ROLES)}")
+    check_role(role)
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
     check_password_strength(name, password)

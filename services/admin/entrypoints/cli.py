@@ -95,6 +95,29 @@ def create_user(
     typer.echo(f"varsel: created {role} {name!r}")
 
 
+@admin_cli.command("set-role")
+def set_role(
+    name: Annotated[str, typer.Argument(help="the admin's user name")],
+    role: Annotated[str, typer.Argument(help="auditor, dpo, editor or operator")],
+) -> None:
+    """Give an admin another role; it holds from their next page or API call, signed in or not."""
+    settings = command_settings()
+
+    async def work(session: AsyncSession) -> str | None:
+        previous = await handlers.set_role(session, name, role)
+        if previous is not None:
+            audit_command(
+                session, "role_changed", target=name, details={"from": previous, "to": role}
+            )
+        return previous
+
+    previous = _run_or_explain(settings, work)
+    if previous is None:
+        typer.echo(f"varsel: {name!r} is already {role}")
+    else:
+        typer.echo(f"varsel: {name!r} is now {role} (was {previous})")
+
+
 @admin_cli.command("set-password")
 def set_password(
     name: Annotated[str, typer.Argument(help="the admin's user name")],

@@ -137,3 +137,43 @@ def test_set_password_replaces_the_password_and_ends_sessions(
     assert "password_changed" in actions
     missing = cli.invoke(admin_cli, ["set-password", "nobody", "--password-stdin"], input=new)
     assert missing.exit_code == 1 and "no admin called 'nobody'" in missing.output
+
+
+async def test_a_new_role_holds_for_a_browser_already_signed_in_and_is_audited(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VARSEL_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(admin_cli, list(args))
+
+    async with running(sqlite_url, tmp_path) as h, h.client() as browser:
+        await h.user("kari", "editor")
+        assert (await sign_in(browser, "kari")).status_code == 303
+        assert (await browser.get("/admin/sources")).status_code == 200
+        assert (await browser.get("/admin/consent")).status_code == 403
+
+        moved = await asyncio.to_thread(run, "set-role", "kari", "auditor")
+        assert moved.exit_code == 0, moved.output
+        assert "now auditor (was editor)" in moved.output
+        # The same browser, not signed in again: the editor's pages close, the auditor's open.
+        assert (await browser.get("/admin/sources")).status_code == 403
+        assert (await browser.get("/admin/consent")).status_code == 200
+
+        again = await asyncio.to_thread(run, "set-role", "kari", "auditor")
+        assert again.exit_code == 0 and "already auditor" in again.output
+        unknown = await asyncio.to_thread(run, "set-role", "kari", "root")
+        assert unknown.exit_code == 1 and "auditor, dpo, editor, operator" in unknown.output
+        nobody = await asyncio.to_thread(run, "set-role", "nobody", "dpo")
+        assert nobody.exit_code == 1
+
+        async with h.runtime.sessions() as session:
+            changes = (
+                await session.execute(
+                    select(AdminAuditEntry.target, AdminAuditEntry.details).where(
+                        AdminAuditEntry.action == "role_changed"
+                    )
+                )
+            ).all()
+        assert [tuple(c) for c in changes] == [("kari", {"from": "editor", "to": "auditor"})]
