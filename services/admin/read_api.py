@@ -43,19 +43,21 @@ async def current_catalogue(session: AsyncSession) -> tuple[int, Catalogue]:
 
 
 async def staff_addressee(session: AsyncSession, user_id: int) -> StaffAddressee | None:
-    """Return an enabled account with its address; None if disabled, gone or without one."""
+    """Return an enabled account with its address; None if disabled, gone, without one or of
+    a role this version does not know."""
     user = await accounts.enabled_user(session, user_id)
-    if user is None or not user.email:
+    role = role_of(user.role) if user is not None else None
+    if user is None or not user.email or role is None:
         return None
-    return StaffAddressee(user.id, user.name, role_of(user.role), user.email)
+    return StaffAddressee(user.id, user.name, role, user.email)
 
 
 async def staff_addressees(session: AsyncSession, roles: tuple[Role, ...]) -> list[StaffAddressee]:
     """Return the enabled accounts of these roles that have an address, by name."""
     return [
-        StaffAddressee(user.id, user.name, role_of(user.role), user.email)
+        StaffAddressee(user.id, user.name, role, user.email)
         for user in await accounts.enabled_users_with_address(session, roles)
-        if user.email
+        if user.email and (role := role_of(user.role)) is not None
     ]
 
 

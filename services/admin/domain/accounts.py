@@ -69,16 +69,23 @@ class Principal:
 
     user_id: int
     name: str
-    role: Role
+    role: Role | None  # None: the account holds no role this version knows
 
     def may(self, access: Access) -> bool:
-        """Tell whether this admin's role grants ``access``."""
+        """Tell whether this admin's role grants ``access``; with no known role, only being
+        signed in."""
+        if self.role is None:
+            return access == "signed_in"
         return access in _GRANTS[self.role]
 
 
-def role_of(stored: str) -> Role:
-    """Return the role a stored account holds (anything unknown counts as an auditor)."""
-    return next((role for role in ROLES if role == stored), "auditor")
+def role_of(stored: str) -> Role | None:
+    """Return the role a stored account holds; None for anything else.
+
+    An unknown role (written by hand in the database, or by a later version) grants nothing
+    but being signed in: the least a role grants still includes personal data (an auditor's).
+    """
+    return next((role for role in ROLES if role == stored), None)
 
 
 def check_role(role: str) -> Role:

@@ -210,3 +210,30 @@ async def test_admin_form_survives_a_visit_to_a_public_page(
             logout = await client.post("/admin/logout", data={"csrf_token": csrf_token(home.text)})
             assert logout.status_code == 303, logout.text
             assert (await client.get("/admin")).status_code == 303
+
+
+async def test_a_role_this_version_does_not_know_opens_no_page_of_any_role(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A role written by hand in the database ("Editor" for "editor"), or by a later version,
+    grants no role's pages: not the auditor's, which hold personal data."""
+    from sqlalchemy import update
+
+    from services.admin.adapters.tables import AdminUser
+
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("kari", "editor")
+        _, token = await h.token("kari")
+        async with h.runtime.sessions() as session, session.begin():
+            await session.execute(
+                update(AdminUser).where(AdminUser.name == "kari").values(role="Editor")
+            )
+        async with h.client() as browser:
+            assert (await sign_in(browser, "kari")).status_code == 303
+            home = await browser.get("/admin")
+            assert home.status_code == 200
+            assert 'href="/admin/consent"' not in home.text
+            for path in ("/admin/consent", "/admin/ledger", "/admin/audit", "/admin/sources"):
+                assert (await browser.get(path)).status_code == 403, path
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            assert (await api.get("/api/v1/admin/audit")).status_code == 403

@@ -18,9 +18,13 @@ def test_each_role_grants_its_own_access_and_an_operator_all() -> None:
     assert all(Principal(1, "x", role).may("signed_in") for role in ROLES)
 
 
-def test_a_stored_role_is_read_back_and_an_unknown_one_counts_as_an_auditor() -> None:
+def test_a_stored_role_is_read_back_and_an_unknown_one_grants_nothing_but_signing_in() -> None:
     assert [role_of(r) for r in ROLES] == list(ROLES)
-    assert role_of("superuser") == "auditor"
+    assert role_of("superuser") is None
+    assert role_of("Editor") is None
+    nobody = Principal(1, "x", role_of("superuser"))
+    assert nobody.may("signed_in")
+    assert not any(nobody.may(role) for role in ROLES)
 
 
 def test_an_unknown_role_is_refused_for_a_new_account() -> None:
