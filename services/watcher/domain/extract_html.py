@@ -34,6 +34,7 @@ from services.watcher.domain.html_text import (
 )
 from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
+    BROWSER_DECODING,
     EXTRACTION,
     SKIP_LINK_TARGETS,
     Content,
@@ -113,7 +114,7 @@ def extract_page(
 
     ``redirected``: the address led to a page on another path (a sign-in page may be longer).
     """
-    tree = _parse(body, content_type)
+    tree = _parse(body, content_type, browser_decoding=extraction >= BROWSER_DECODING)
     container = None if selector else _semantic_container(tree)
     if container is None and not selector and extraction >= SKIP_LINK_TARGETS:
         container = _skip_link_target(tree)
@@ -151,10 +152,12 @@ _BYTE_ORDER_MARKS = (
 )
 
 
-def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
+def _decode(body: bytes, content_type: str | None, *, browser: bool = True) -> tuple[str, bool]:
     """Decode the body by its byte order mark, else the declared, the meta, UTF-8 or cp1252.
 
-    Also tell whether the text is the whole body read as UTF-8.
+    Also tell whether the text is the whole body read as UTF-8. ``browser`` (from extraction
+    3 on) reads a Latin-1 or ASCII label as windows-1252, and a body a UTF-8 label (or none)
+    does not fit as UTF-8 with each stray byte as windows-1252, as browsers read them.
     """
     # A byte order mark outranks every label (WHATWG encoding sniffing): a UTF-16 page served
     # without a charset was read as cp1252 and its text came out as noise.
@@ -175,21 +178,74 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, bool]:
     candidates.append("utf-8-sig")
     # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
     # UTF-8 with non-ASCII bytes is UTF-8 (Latin-1 «æøå» are never valid UTF-8 sequences).
-    if _LATIN_RE.match(candidates[0]) and not body.isascii():
+    guessed = bool(_LATIN_RE.match(candidates[0])) and not body.isascii()
+    if guessed:
         candidates.insert(0, "utf-8")
-    for encoding in candidates:
+    for position, encoding in enumerate(candidates):
+        if browser and _LATIN_RE.match(encoding):
+            # Browsers read every such label as windows-1252 (WHATWG): Latin-1 would read its
+            # quotes and dashes (0x80-0x9F) as control characters, and a page that flips to
+            # UTF-8 would differ from itself there.
+            return _as_windows_1252(body), False
         try:
             text = body.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
+        except LookupError:
+            continue
+        except UnicodeDecodeError:
+            if browser and not (guessed and position == 0) and _is_utf8(encoding):
+                return _utf8_with_stray_windows_1252(body), False
             continue
         # No byte order mark here (one would have been cut above), so utf-8-sig read it whole.
-        return text, codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+        return text, _is_utf8(encoding)
+    if browser:
+        return _utf8_with_stray_windows_1252(body), False
     return body.decode("cp1252", errors="replace"), False
 
 
-def _parse(body: bytes, content_type: str | None) -> lxml.html.HtmlElement:
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _windows_1252(byte: int) -> str:
+    """Return the character windows-1252 reads a byte as; its five holes as C1 (WHATWG)."""
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+_C1_AS_WINDOWS_1252 = {code: _windows_1252(code) for code in range(0x80, 0xA0)}
+# surrogateescape reads a byte that fits no UTF-8 sequence as U+DC80-U+DCFF.
+_ESCAPED_AS_WINDOWS_1252 = {chr(0xDC00 + code): _windows_1252(code) for code in range(0x80, 0x100)}
+_ESCAPED_RE = re.compile("[\udc80-\udcff]")
+
+
+def _as_windows_1252(body: bytes) -> str:
+    """Read a body as windows-1252, as browsers do (its holes as C1 characters)."""
+    try:
+        return body.decode("cp1252")  # in C; translating costs 60 times as much
+    except UnicodeDecodeError:
+        return body.decode("latin-1").translate(_C1_AS_WINDOWS_1252)
+
+
+def _utf8_with_stray_windows_1252(body: bytes) -> str:
+    """Read a body as UTF-8, each byte that fits no UTF-8 sequence as windows-1252.
+
+    One «’» pasted from a word processor into a UTF-8 page made the whole page read as
+    windows-1252: every «å» became «Ã¥», and the page «changed» each time the byte came or
+    went. A windows-1252 page served as UTF-8 reads as windows-1252 all the same.
+    """
+    text = body.decode("utf-8", "surrogateescape")
+    if len(text) == len(body):  # no UTF-8 sequence in it, only bytes of windows-1252
+        return _as_windows_1252(body)
+    return _ESCAPED_RE.sub(lambda stray: _ESCAPED_AS_WINDOWS_1252[stray[0]], text)
+
+
+def _parse(
+    body: bytes, content_type: str | None, *, browser_decoding: bool = True
+) -> lxml.html.HtmlElement:
     """Parse the body once into an lxml HTML tree."""
-    text, whole_utf8 = _decode(body, content_type)
+    text, whole_utf8 = _decode(body, content_type, browser=browser_decoding)
     refuse_binary_text("page", text, body if whole_utf8 else None)
     declared = _XML_DECL_RE.match(text)
     if declared:

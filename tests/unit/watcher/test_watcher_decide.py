@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.watcher.domain.decide import JITTER, decide, draw_jitter
-from services.watcher.domain.model import Content, FeedEntry
+from services.watcher.domain.model import EXTRACTION, Content, FeedEntry
 from services.watcher.domain.outcome import (
     Answer,
     Health,
@@ -187,7 +187,7 @@ def test_a_reading_under_older_rules_is_not_judged_once_the_row_moved_on_from_th
     # The poll read its claim as stored under older rules; before it stored, another reading
     # (a poll after a lapsed lease) stored the same text under today's rules.
     answer = replace(_body(OLD_READ_NOW), earlier=OLD)
-    state = _state(extraction=2, fingerprint=OLD_READ_NOW.fingerprint)
+    state = _state(extraction=EXTRACTION, fingerprint=OLD_READ_NOW.fingerprint)
 
     outcome = _decide(state, answer, _history(OLD_READ_NOW))
 
