@@ -11,6 +11,7 @@ from typing import Final, Literal
 from zxcvbn import zxcvbn
 
 from shared.addresses import InvalidAddress, normalise_address
+from shared.logs import redact
 
 Role = Literal["auditor", "dpo", "editor", "operator"]
 ROLES: Final[tuple[Role, ...]] = ("auditor", "dpo", "editor", "operator")
@@ -101,6 +102,10 @@ def check_new_account(name: str, role: str, password: str) -> None:
     check_role(role)
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
+    if redact(name) != name:
+        # The name is in every audit entry and ledger step the account makes, kept for years;
+        # an address belongs in --email, which neither log ever names.
+        raise AdminError("name must not be an email address; give the address with --email")
     check_password_strength(name, password)
 
 

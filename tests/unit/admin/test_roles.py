@@ -30,3 +30,9 @@ def test_a_stored_role_is_read_back_and_an_unknown_one_grants_nothing_but_signin
 def test_an_unknown_role_is_refused_for_a_new_account() -> None:
     with pytest.raises(AdminError, match="auditor, dpo, editor, operator"):
         check_new_account("ny", "redaktør", "correct horse battery staple")
+
+
+def test_an_address_is_refused_as_a_new_accounts_name() -> None:
+    with pytest.raises(AdminError, match="must not be an email address"):
+        check_new_account("kari.nordmann@etaten.no", "editor", "correct horse battery staple")
+    check_new_account("kari.nordmann", "editor", "correct horse battery staple")
