@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
-from services.admin.domain.accounts import SESSION_TTL
 from services.admin.entrypoints.access import (
     SESSION_COOKIE,
     Admin,
@@ -73,10 +72,12 @@ def _refused(
 
 def _signed_in(request: Request, admin: Admin, session_id: str, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
+    # A browser session's cookie, without Max-Age: closing the browser signs out, so the next
+    # person at a shared computer does not open the admin as this one. The server still ends
+    # the session after SESSION_TTL however long the browser stays open.
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
-        max_age=int(SESSION_TTL.total_seconds()),
         httponly=True,
         secure=cookie_is_secure(request, admin.runtime.settings.resolved_admin_url),
         samesite="strict",

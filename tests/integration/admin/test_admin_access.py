@@ -177,7 +177,9 @@ async def test_session_cookie_is_strict_and_logout_ends_it(
             assert response.status_code == 303
             cookie = response.headers["set-cookie"].lower()
             assert "varsel_admin=" in cookie
-            assert "httponly" in cookie and "samesite=strict" in cookie and "max-age=" in cookie
+            assert "httponly" in cookie and "samesite=strict" in cookie
+            # Kept by the browser only while it is open: no one who opens it later is let in.
+            assert "max-age=" not in cookie and "expires=" not in cookie
             home = await client.get("/admin")
             assert home.status_code == 200
             assert 'href="/static/varsel.css"' in home.text
@@ -237,3 +239,26 @@ async def test_a_role_this_version_does_not_know_opens_no_page_of_any_role(
                 assert (await browser.get(path)).status_code == 403, path
         async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
             assert (await api.get("/api/v1/admin/audit")).status_code == 403
+
+
+async def test_a_session_ends_on_the_server_after_its_hours(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The cookie lives as long as the browser is open; the session itself no longer than
+    SESSION_TTL, however long that is."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.admin.domain.accounts import SESSION_TTL
+    from shared.clock import FrozenClock
+
+    clock = FrozenClock(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))
+    async with running(sqlite_url, tmp_path, clock=clock) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as browser:
+            assert (await sign_in(browser, "aud")).status_code == 303
+            clock.advance(SESSION_TTL - timedelta(seconds=1))
+            assert (await browser.get("/admin")).status_code == 200
+            clock.advance(timedelta(seconds=1))
+            ended = await browser.get("/admin")
+            assert ended.status_code == 303
+            assert ended.headers["location"].startswith("/admin/login")
