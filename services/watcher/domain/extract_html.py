@@ -35,13 +35,19 @@ from services.watcher.domain.html_text import (
 from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
     BROWSER_DECODING,
+    DATES_BESIDE_LABELS,
     EXTRACTION,
     SKIP_LINK_TARGETS,
     Content,
     ContentError,
     require_text,
 )
-from services.watcher.domain.normalise import BOILERPLATE_PREFIXES, clean_blocks, normalise_text
+from services.watcher.domain.normalise import (
+    BOILERPLATE_PREFIXES,
+    clean_blocks,
+    dates_beside_labels,
+    normalise_text,
+)
 from services.watcher.domain.walls import (
     REDIRECTED_SIGN_IN_CHARS,
     SHORT_CHARS,
@@ -130,6 +136,8 @@ def extract_page(
     else:
         raw = _trafilatura_blocks(tree) or walk_blocks([tree], HTML_BLOCKS, HTML_HEADINGS)
 
+    if extraction >= DATES_BESIDE_LABELS:
+        raw = dates_beside_labels(raw)
     blocks, headings = clean_blocks(raw, ignore)
     require_text(blocks, "page")
     chars = sum(len(b) for b in blocks)

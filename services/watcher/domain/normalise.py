@@ -10,6 +10,7 @@ from itertools import accumulate
 
 from services.watcher.domain.dates import (
     DATE_LABEL,
+    DATE_PATTERN,
     DATE_PHRASE_RE,
     has_label_word,
     texts_with_label_words,
@@ -174,6 +175,36 @@ def _collapsed(text: str) -> str:
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
+
+
+# A label alone in its block («<dt>Sist oppdatert</dt><dd>5. mars 2024</dd>») or table cell
+# («Sist oppdatert | 5. mars 2024»), its date in the next: read as one phrase, as it reads.
+_LABEL_ALONE_RE = re.compile(rf"{DATE_LABEL}\s*+:?+")
+_LABEL_CELL_RE = re.compile(rf"(?<![\w])({DATE_LABEL})\s*+:?+\s*+\|\s*+(?={DATE_PATTERN})")
+_STARTS_WITH_DATE_RE = re.compile(rf"\s*+(?:{DATE_PATTERN})")
+_LABEL_ALONE_MAX_CHARS = 40
+
+
+def dates_beside_labels(raw: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Join each date label alone in its block or cell to the date in the next one.
+
+    Stripped apart, the label went and the date stayed: a page whose «Sist oppdatert» date
+    moved (on every request, on some CMSs) was a change each time, told as the bare date.
+    """
+    out: list[tuple[str, bool]] = []
+    for text, is_heading in raw:
+        # A heading «Endret» over dated lines names a section: it stays as it is.
+        if out and not out[-1][1] and _STARTS_WITH_DATE_RE.match(text):
+            label = out[-1][0]
+            if len(label) <= _LABEL_ALONE_MAX_CHARS and has_label_word(label):
+                label = normalise_text(label)
+                if _LABEL_ALONE_RE.fullmatch(label):
+                    out[-1] = (f"{label} {text}", False)
+                    continue
+        if "|" in text and has_label_word(text):
+            text = _LABEL_CELL_RE.sub(r"\1:", normalise_text(text))
+        out.append((text, is_heading))
+    return out
 
 
 def strip_date_phrases(text: str, *, labelled: bool = True) -> str:

@@ -391,6 +391,53 @@ def test_pages_stored_before_they_were_decoded_as_browsers_do_read_as_they_did()
     assert "Mattilsynet \u2013 i dag" in now.blocks[1]
 
 
+_STAMPED = (
+    "<!doctype html><html><head><title>Vaksine</title></head><body><main><h1>Vaksine</h1>"
+    "<p>Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.</p>"
+    "{stamp}</main></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "<dl><dt>Sist oppdatert</dt><dd>{date}</dd></dl>",
+        "<dl><dt>Publisert:</dt><dd>1. desember 2026</dd><dt>Sist endret:</dt><dd>{date}</dd></dl>",
+        "<table><tr><th>Sist oppdatert</th><td>{date}</td></tr></table>",
+        "<div class='meta'><div>Sist oppdatert:</div><div>{date} kl. 14:30</div></div>",
+    ],
+    ids=["dt-dd", "two-dt-dd", "table-row", "divs"],
+)
+def test_a_date_beside_its_label_in_the_next_block_or_cell_is_no_change(stamp: str) -> None:
+    # The label was stripped, the date left standing: a page whose «Sist oppdatert» moves on
+    # every request (as some CMSs do) told its followers the bare new date at every poll.
+    before, after = (
+        parse_content("page", _STAMPED.format(stamp=stamp.format(date=day)).encode())
+        for day in ("05.12.2026", "06.12.2026")
+    )
+
+    assert after.blocks == (
+        "Vaksine",
+        "Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.",
+    )
+    assert before.fingerprint == after.fingerprint
+    assert compare(before, after).changed is False
+    # Stored under extraction 3, a page is judged by it once more (docs/decisions/0017).
+    stored = parse_content(
+        "page", _STAMPED.format(stamp=stamp.format(date="05.12.2026")).encode(), extraction=3
+    )
+    assert "05.12.2026" in stored.blocks[-1]
+
+
+def test_dated_lines_under_a_heading_that_is_a_label_word_stay_whole() -> None:
+    # A section «Endret» over dated lines: the heading is no stamp of the page's own to join.
+    stamp = "<h2>Endret</h2><p>05.12.2026: Ny veileder om vaksinasjon av helsepersonell.</p>"
+
+    content = parse_content("page", _STAMPED.format(stamp=stamp).encode())
+
+    assert content.blocks[-1] == "05.12.2026: Ny veileder om vaksinasjon av helsepersonell."
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-8"])
 def test_a_page_with_a_byte_order_mark_and_no_charset_is_read_by_its_mark(encoding: str) -> None:
     marks = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-8": b"\xef\xbb\xbf"}
