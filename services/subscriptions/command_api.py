@@ -8,7 +8,10 @@ ledger records the step as every other step is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.privacy_notice_files import load_notices
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
@@ -27,11 +30,19 @@ __all__ = ["MAX_REASON", "Done", "InvalidAddress", "OrganisationAction", "act_fo
 
 
 async def act_for_organisation(
-    runtime: Runtime, address: str, action: OrganisationAction, *, reason: str, actor: str
+    runtime: Runtime,
+    address: str,
+    action: OrganisationAction,
+    *,
+    reason: str,
+    actor: str,
+    audit: Callable[[AsyncSession, Done], None] | None = None,
 ) -> Done:
     """End every alert of (or erase) a person, as ``actor`` in the organisation, for ``reason``.
 
-    Raises InvalidAddress for an address sign-up would refuse, ValueError for an empty reason.
+    ``audit`` writes the admin's audit entry of what was done in the same transaction, so no
+    erasure is kept without it. Raises InvalidAddress for an address sign-up would refuse,
+    ValueError for an empty reason.
     """
     uow = SqlUnitOfWork(
         runtime.sessions,
@@ -41,4 +52,17 @@ async def act_for_organisation(
     # Read each time: a staff command is rare, and the ledger must name the text in force now.
     notices = load_notices(runtime.settings.privacy_notice_dir)
     deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock, notices)
-    return await act_for_person(uow, deps, address, action, reason=reason, actor=actor)
+
+    def before_commit(done: Done) -> None:
+        if audit is not None:
+            audit(uow.session, done)
+
+    return await act_for_person(
+        uow,
+        deps,
+        address,
+        action,
+        reason=reason,
+        actor=actor,
+        before_commit=before_commit if audit is not None else None,
+    )

@@ -311,20 +311,21 @@ def _act_for_organisation(
         typer.echo("varsel: the reason must not contain an email address", err=True)
         raise typer.Exit(1)
 
+    def audit(session: AsyncSession, done: organisation.Done) -> None:
+        # In the step's own transaction: no erasure is kept without its audit entry.
+        audit_command(
+            session,
+            f"organisation_{action.value}",
+            target=done.subject,
+            details={"reason": reason, "found": done.found, "ended": list(done.ended)},
+        )
+
     async def run() -> organisation.Done:
         runtime = build_runtime(settings)
         try:
-            done = await organisation.act_for_organisation(
-                runtime, address, action, reason=reason, actor=actor
+            return await organisation.act_for_organisation(
+                runtime, address, action, reason=reason, actor=actor, audit=audit
             )
-            async with runtime.sessions() as session, session.begin():
-                audit_command(
-                    session,
-                    f"organisation_{action.value}",
-                    target=done.subject,
-                    details={"reason": reason, "found": done.found, "ended": list(done.ended)},
-                )
-            return done
         finally:
             await runtime.engine.dispose()
 

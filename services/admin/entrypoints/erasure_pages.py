@@ -11,10 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.entrypoints.access import AdminDep, DpoPage, posted_form
 from services.subscriptions import command_api as subscriptions
-from shared.db import transaction
 from shared.logs import redact
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -59,19 +59,27 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
         return refuse(400, "missing_reason")
     if redact(reason) != reason:
         return refuse(400, "reason_has_address")
-    try:
-        done = await subscriptions.act_for_organisation(
-            admin.runtime, context["address"], action, reason=reason, actor=actor.principal.name
-        )
-    except subscriptions.InvalidAddress:
-        return refuse(422, "invalid_address")
-    async with transaction(admin.runtime.sessions) as session:
+
+    def audit(session: AsyncSession, done: subscriptions.Done) -> None:
+        # In the step's own transaction: no erasure is kept without its audit entry.
         actor.record(
             session,
             f"organisation_{action.value}",
             target=done.subject,
             details={"reason": reason, "found": done.found, "ended": list(done.ended)},
         )
+
+    try:
+        done = await subscriptions.act_for_organisation(
+            admin.runtime,
+            context["address"],
+            action,
+            reason=reason,
+            actor=actor.principal.name,
+            audit=audit,
+        )
+    except subscriptions.InvalidAddress:
+        return refuse(422, "invalid_address")
     if not done.found:
         return refuse(404, "person_not_found")
     # The address is not shown back: after an erasure the page must not keep it either.

@@ -84,6 +84,12 @@ class SqlUnitOfWork(_Stores):
         self._on_commit = on_commit
         self._after_erasure = after_erasure
 
+    @property
+    def session(self) -> AsyncSession:
+        """Return the open transaction's session, for a record another service keeps of the same
+        step (the admin's audit entry of an organisation's erasure), committed with it."""
+        return self._session
+
     async def add_new_person(self, new: NewPerson) -> Stored:
         """Store a sign-up in a transaction of its own, kept only if within every limit (one
         statement on PostgreSQL, whether the address is new or known); see ``UnitOfWork``."""

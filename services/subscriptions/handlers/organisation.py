@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -48,11 +49,14 @@ async def act_for_person(
     *,
     reason: str,
     actor: str,
+    before_commit: Callable[[Done], None] | None = None,
 ) -> Done:
     """End every alert of (or erase) the person with an address, as the organisation.
 
     Raises InvalidAddress for an address sign-up would refuse, and ValueError for an empty
-    reason. A person nobody holds is no error: ``found`` says so, and nothing is written.
+    reason. A person nobody holds is no error: ``found`` says so, and nothing is changed.
+    ``before_commit`` is told what was done inside the transaction, so a record of it (the
+    admin's audit entry) is kept exactly when the step is, also when nobody was found.
     """
     address = normalise_address(raw_address)
     reason = " ".join(reason.split())[:MAX_REASON]
@@ -63,13 +67,18 @@ async def act_for_person(
     async with uow:
         person = await uow.subscribers.by_address(address, lock=True)
         if person is None:
-            return Done(subject, found=False, ended=())
-        if action is OrganisationAction.ERASE:
+            done = Done(subject, found=False, ended=())
+        elif action is OrganisationAction.ERASE:
             ended = await erase_person(uow, deps, person, UnsubscribeRoute.ADMIN, None, details)
+            done = Done(subject, found=True, ended=ended)
         else:
             ended = await end_all(uow, deps, person, UnsubscribeRoute.ADMIN, details)
-        await uow.commit()
-    return Done(subject, found=True, ended=ended)
+            done = Done(subject, found=True, ended=ended)
+        if before_commit is not None:
+            before_commit(done)
+        if person is not None or before_commit is not None:
+            await uow.commit()
+    return done
 
 
 async def erase_lapsed(uow: UnitOfWork, deps: Deps, lapsed: list[uuid.UUID]) -> int:

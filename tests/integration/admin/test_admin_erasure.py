@@ -247,3 +247,42 @@ def test_the_command_line_erases_and_unsubscribes_with_a_reason(
                 assert "subscriber.erased.v1" in list(events)
 
     asyncio.run(check())
+
+
+async def test_no_erasure_is_kept_without_its_audit_entry(sqlite_url: str, tmp_path: Path) -> None:
+    """The erasure and its audit entry commit together: when the audit log cannot be written,
+    the person is still there and the ledger unchanged, so the officer's retry is the erasure
+    (and is audited), not a "nobody found" over an erasure no audit entry names."""
+    import httpx
+    from sqlalchemy import text
+
+    async with running(sqlite_url, tmp_path) as h:
+        await _subscribed(h)
+        await h.user("personvern", "dpo")
+        steps = len(await _ledger(h))
+        transport = httpx.ASGITransport(app=h.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+            assert (await sign_in(browser, "personvern")).status_code == 303
+            page = await browser.get("/admin/erasure")
+            form = {
+                "address": ADDRESS,
+                "reason": REASON,
+                "action": "erase",
+                "csrf_token": csrf_token(page.text),
+            }
+            async with h.runtime.sessions() as session, session.begin():
+                await session.execute(text("ALTER TABLE admin_audit_log RENAME TO audit_away"))
+            failed = await browser.post("/admin/erasure", data=form)
+            assert failed.status_code == 500
+            assert await _person(h) is not None
+            assert len(await _ledger(h)) == steps
+
+            async with h.runtime.sessions() as session, session.begin():
+                await session.execute(text("ALTER TABLE audit_away RENAME TO admin_audit_log"))
+            erased = await browser.post("/admin/erasure", data=form)
+            assert erased.status_code == 200, erased.text
+        assert await _person(h) is None
+        audited = await _audit(h, "organisation_erase")
+        assert [(actor, details["found"]) for actor, _, _, details in audited] == [
+            ("personvern", True)
+        ]
