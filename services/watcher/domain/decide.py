@@ -118,7 +118,10 @@ def decide(
         earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
         behind = _behind(content, history) if answer.pushed else None
         if behind is None:
-            kind, stored, changes, told = _compared(state, content, earlier, history, now)
+            read_from = answer.moved_to or state.url
+            kind, stored, changes, told = _compared(
+                state, content, earlier, history, now, read_from
+            )
             validators, body_hash, notice = answer, answer.body_hash, notice or told
         else:
             # Nothing stored, nobody told: the source stays as it was, and so do its bytes.
@@ -261,7 +264,9 @@ def _compared(
     earlier: Content | None,
     history: History,
     now: datetime,
+    read_from: str,
 ) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None]:
+    """Judge new content against the stored; ``read_from`` is where redirects led the fetch."""
     fingerprint = content.fingerprint  # hashes all the text: computed once
     # Stored under older extraction rules that read this body otherwise: judged by them once
     # more, so that the upgrade alone is no news; what is stored is read under today's.
@@ -313,7 +318,9 @@ def _compared(
     if not same:
         change = compare(previous.content, judged)
         apart = keyed_apart(previous.meta)
-        events = change_events(origin, content, change, seen, apart_before=apart)
+        events = change_events(
+            origin, content, change, seen, apart_before=apart, read_from=read_from
+        )
         told = len(events)
         changes = tuple(without_future_dates(one_for_a_burst(origin, content, events), now.date()))
     if not changes:

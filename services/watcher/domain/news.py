@@ -109,9 +109,12 @@ def change_events(
     diff: str | None = None,
     *,
     apart_before: bool = True,
+    read_from: str | None = None,
 ) -> list[ContentChanged]:
     """Return the events for a change; a feed gets one per entry nobody was told about.
 
+    ``read_from`` is the address the feed was read from, where redirects led (the source's own
+    by default): its relative links lead from there, as a feed reader follows them.
     ``apart_before`` is False when the snapshot compared with was stored before entries
     sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
     no news (they are as old as that snapshot), so the upgrade alone alerts nobody.
@@ -140,7 +143,7 @@ def change_events(
                 topics=topics,
                 title=carried_line(entry.title or new.title, TITLE_LIMIT) or source.url,
                 # Not a web address, even resolved against the feed's: the feed is the link.
-                url=absolute_link(source.url, entry.link) or source.url,
+                url=absolute_link(read_from or source.url, entry.link) or source.url,
                 published=entry.published,
                 updated=None,
                 # What changed in an updated entry; the text of a new one.
