@@ -124,7 +124,14 @@ def _as_tried(name: str) -> str:
 
 
 def _pair_key(secret_key: str, name: str, client: str) -> str:
-    return limit_key(secret_key, "name-client", f"{name.lower()}\n{client}")
+    return limit_key(
+        secret_key, "name-client", f"{name.lower()}\n{rate_limit.counted_client(client)}"
+    )
+
+
+def _client_key(secret_key: str, client: str) -> str:
+    # An IPv6 client by its /64 (rate_limit.counted_client); the audit log keeps the address.
+    return limit_key(secret_key, "client", rate_limit.counted_client(client))
 
 
 async def admit_sign_in(
@@ -136,7 +143,7 @@ async def admit_sign_in(
     failure from here on, so parallel attempts cannot all be checked before any is counted,
     and the argon2 check that follows holds no write lock.
     """
-    per_client = limit_key(secret_key, "client", client)
+    per_client = _client_key(secret_key, client)
     counted = await rate_limit.counts(session, [per_client], now)
     retry_at: datetime | None
     if counted.get(per_client, 0) >= LOGIN_LIMIT_PER_CLIENT:
@@ -165,7 +172,7 @@ async def _verify(
     if principal is None:
         # Only failures count against the client, so signing in often never locks anyone out.
         await rate_limit.allow(
-            session, limit_key(secret_key, "client", client), LOGIN_LIMIT_PER_CLIENT, now
+            session, _client_key(secret_key, client), LOGIN_LIMIT_PER_CLIENT, now
         )
         audit_log.record(
             session, actor=_as_tried(name), action="login_failed", client=client, now=now

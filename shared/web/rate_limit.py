@@ -10,6 +10,7 @@ import math
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from functools import cache
+from ipaddress import IPv6Address, IPv6Network, ip_address
 from typing import Any
 
 from sqlalchemy import Insert, Integer, String, Table, bindparam, delete, func, literal, select
@@ -33,6 +34,26 @@ class RateLimitHit(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# An IPv6 client is counted by the /64 its address is in: one home, office or server gets a
+# whole /64 and may use any address in it, so counting each address would give every guesser
+# 2**64 fresh allowances.
+_IPV6_COUNTED_PREFIX = 64
+
+
+def counted_client(host: str) -> str:
+    """Return what a per-client limit counts a client address as: an IPv4 address itself (also
+    written as IPv4-mapped IPv6), an IPv6 address its /64 network; anything else unchanged."""
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(IPv6Network((address, _IPV6_COUNTED_PREFIX), strict=False))
+    return str(address)
 
 
 def _window(now: datetime) -> datetime:

@@ -87,8 +87,9 @@ def chosen_language(request: Request, own: Language) -> Language:
 
 
 def client_of(request: Request) -> str:
-    """Return the client address the per-client rate limit counts."""
-    return request.client.host if request.client else "unknown"
+    """Return what the per-client rate limit counts: the client's address, or its /64 for an
+    IPv6 one (rate_limit.counted_client)."""
+    return rate_limit.counted_client(request.client.host) if request.client else "unknown"
 
 
 def field(form: FormData, name: str) -> str:

@@ -199,3 +199,24 @@ async def test_an_address_typed_as_the_name_is_not_kept_in_the_audit_log(
             ).all()
     assert sorted({action for action, _ in entries}) == ["login_failed", "login_limited"]
     assert {actor for _, actor in entries} == {"[address]"}
+
+
+async def test_a_guesser_changing_address_within_an_ipv6_64_is_one_client(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A home, office or server holds a whole /64 and may send from any address in it: each
+    fresh address must not bring fresh free guesses."""
+    async with running(sqlite_url, tmp_path, clock=FrozenClock(START)) as h:
+        await h.user("aud", "auditor")
+        for n in range(1, LOGIN_FREE_FAILURES + 1):
+            async with client_at(h, f"2001:db8:7:8::{n:x}") as guesser:
+                assert (await sign_in(guesser, "aud", WRONG)).status_code == 401
+        async with client_at(h, "2001:db8:7:8:abcd::99") as guesser:
+            assert (await sign_in(guesser, "aud", WRONG)).status_code == 429
+        # Another network is another client; the audit log names each address whole.
+        async with client_at(h, "2001:db8:7:9::1") as admin:
+            assert (await sign_in(admin, "aud")).status_code == 303
+        assert await audited(h, "login_failed") == [
+            f"2001:db8:7:8::{n:x}" for n in range(1, LOGIN_FREE_FAILURES + 1)
+        ]
+        assert await audited(h, "login_limited") == ["2001:db8:7:8:abcd::99"]

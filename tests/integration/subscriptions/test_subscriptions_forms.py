@@ -127,6 +127,18 @@ async def test_rate_limit_per_client(database_url: str, tmp_path: Path) -> None:
         assert "For mange forsøk" in answers[-1].text
 
 
+async def test_rate_limit_counts_an_ipv6_client_by_its_64(sqlite_url: str, tmp_path: Path) -> None:
+    """Any address of one /64 is the same client: it is one home, office or server's."""
+    async with running(sqlite_url, tmp_path, signup_limit_per_client=2) as h:
+        for n in range(2):
+            async with h.browser(f"2001:db8:5:6::{n + 1}") as browser:
+                assert (await sign_up(browser, f"person{n}@example.no")).status_code == 200
+        async with h.browser("2001:db8:5:6:ffff::1") as browser:
+            assert (await sign_up(browser, "person9@example.no")).status_code == 429
+        async with h.browser("2001:db8:5:7::1") as elsewhere:
+            assert (await sign_up(elsewhere, "person9@example.no")).status_code == 200
+
+
 async def test_the_rate_limited_page_says_when_to_try_again(
     sqlite_url: str, tmp_path: Path
 ) -> None:
