@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,8 +30,17 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only local admin paths, so the login form cannot bounce anyone to another site.
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    """Return where to go after signing in: ``target`` if it is an admin page, else /admin.
+
+    Only /admin and paths below it, so the login form bounces nobody to another site, nor out
+    of the admin: no backslash (browsers read it as a slash), no control character and no ".."
+    segment, also percent-encoded (browsers resolve "%2e%2e" as "..").
+    """
+    if not target or not target.isprintable():
+        return "/admin"
+    path = unquote(target.partition("?")[0].partition("#")[0])
+    inside = path == "/admin" or path.startswith("/admin/")
+    if inside and "\\" not in path and ".." not in path.split("/"):
         return target
     return "/admin"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.access import RoleGuard
-from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
+from tests.integration.admin.harness import PASSWORD, TOPIC, csrf_token, running, sign_in
 
 PUBLIC = {("GET", "/admin/login"), ("POST", "/admin/login")}
 PATH_VALUES = {
@@ -262,3 +262,40 @@ async def test_a_session_ends_on_the_server_after_its_hours(
             ended = await browser.get("/admin")
             assert ended.status_code == 303
             assert ended.headers["location"].startswith("/admin/login")
+
+
+async def test_signing_in_goes_on_only_to_an_admin_page(sqlite_url: str, tmp_path: Path) -> None:
+    """The page to go on to after signing in (``next``) comes from a link anyone can write:
+    whatever would leave the admin (another host, a backslash, "..", encoded or not) is
+    replaced by the overview."""
+    leaving = [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/admin",
+        "/admin/../../evil",
+        "/admin/%2e%2e/%2E%2E/subscribe/x",
+        "/admin/..%2f..%2fsubscribe",
+        "/admin\\..\\..\\evil.example",
+        "/admin.evil.example",
+        "/admin@evil.example",
+        "/admin/\t/evil.example",
+        "/administrator",
+    ]
+    staying = ["/admin", "/admin/ledger?topic=norge-i-verden&lang=en", "/admin/audit?before=x"]
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as browser:
+            for target in [*leaving, *staying]:
+                form = await browser.get("/admin/login", params={"next": target})
+                answer = await browser.post(
+                    "/admin/login",
+                    data={
+                        "name": "aud",
+                        "password": PASSWORD,
+                        "next": target,
+                        "csrf_token": csrf_token(form.text),
+                    },
+                )
+                assert answer.status_code == 303, target
+                expected = target if target in staying else "/admin"
+                assert answer.headers["location"] == expected, target
