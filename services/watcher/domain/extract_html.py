@@ -23,6 +23,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura.settings import Extractor
 
+from services.watcher.domain.dates import DATE_PHRASE_RE, PAGE_DATE_PHRASE_RE
 from services.watcher.domain.files import refuse_binary_text
 from services.watcher.domain.html_dates import page_dates
 from services.watcher.domain.html_text import (
@@ -37,6 +38,7 @@ from services.watcher.domain.model import (
     BROWSER_DECODING,
     DATES_BESIDE_LABELS,
     EXTRACTION,
+    PAGE_STAMPS,
     SKIP_LINK_TARGETS,
     Content,
     ContentError,
@@ -138,7 +140,8 @@ def extract_page(
 
     if extraction >= DATES_BESIDE_LABELS:
         raw = dates_beside_labels(raw)
-    blocks, headings = clean_blocks(raw, ignore)
+    phrases = PAGE_DATE_PHRASE_RE if extraction >= PAGE_STAMPS else DATE_PHRASE_RE
+    blocks, headings = clean_blocks(raw, ignore, phrases=phrases)
     require_text(blocks, "page")
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall

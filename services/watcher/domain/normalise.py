@@ -207,16 +207,19 @@ def dates_beside_labels(raw: Iterable[tuple[str, bool]]) -> list[tuple[str, bool
     return out
 
 
-def strip_date_phrases(text: str, *, labelled: bool = True) -> str:
+def strip_date_phrases(
+    text: str, *, labelled: bool = True, phrases: re.Pattern[str] = DATE_PHRASE_RE
+) -> str:
     """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left.
 
-    ``labelled=False`` tells that the text holds no date label word (has_label_word).
+    ``labelled=False`` tells that the text holds no date label word (has_label_word);
+    ``phrases`` are the stamps removed (dates.PAGE_DATE_PHRASE_RE for pages since extraction 5).
     """
     if not text:
         return text
     # Every phrase starts with a label word; without one the slow regex has nothing to find.
     if labelled and has_label_word(text):
-        stripped = DATE_PHRASE_RE.sub(" ", text)
+        stripped = phrases.sub(" ", text)
     elif text[0] not in _SEPARATORS and not text[0].isspace():
         return text  # no label, so only a text that starts with a separator can be all of them
     else:
@@ -262,8 +265,12 @@ def clean_blocks(
     ignore: IgnorePatterns | None = None,
     *,
     dedupe: bool = True,
+    phrases: re.Pattern[str] = DATE_PHRASE_RE,
 ) -> tuple[tuple[str, ...], frozenset[int]]:
-    """Normalise (text, is_heading) pairs into compared blocks and heading indices."""
+    """Normalise (text, is_heading) pairs into compared blocks and heading indices.
+
+    ``phrases`` are the date stamps removed (strip_date_phrases).
+    """
     blocks: list[str] = []
     headings: set[int] = set()
     seen: set[str] = set()
@@ -272,7 +279,7 @@ def clean_blocks(
     # One search over all blocks for the few that hold a label word, not one per block.
     labelled = texts_with_label_words(texts)
     for index, (text, (_, is_heading)) in enumerate(zip(texts, pairs, strict=True)):
-        block = strip_date_phrases(text, labelled=index in labelled)
+        block = strip_date_phrases(text, labelled=index in labelled, phrases=phrases)
         if not block or is_boilerplate(block):
             continue
         if ignore is not None and ignore.matches(block):

@@ -300,6 +300,6 @@ def test_label_starts_are_where_each_word_is_found(text: str) -> None:
 
 
 def test_every_label_starts_with_a_searched_word() -> None:
-    for label in (PUBLISHED_LABEL, UPDATED_LABEL):
+    for label in (PUBLISHED_LABEL, UPDATED_LABEL, dates.PAGE_ONLY_LABEL):
         for alternative in label.removeprefix("(?:").removesuffix(")").split("|"):
             assert any(alternative.startswith(word) for word in LABEL_WORDS), alternative
