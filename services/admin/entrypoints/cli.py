@@ -306,6 +306,10 @@ def _act_for_organisation(
 ) -> organisation.Done:
     """Run an organisation's command on a person and audit it; exit 1 with why if refused."""
     settings, actor = command_settings(), command_actor()
+    if address == "-":
+        # Read from standard input: an argument stays in the shell's history, in the process
+        # list, and in the audit log of a `kubectl exec` or a job's definition.
+        address = sys.stdin.readline().strip()
     reason = " ".join(reason.split())
     if redact(reason) != reason:
         typer.echo("varsel: the reason must not contain an email address", err=True)
@@ -344,7 +348,13 @@ def _act_for_organisation(
 
 
 Reason = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and audit log)")]
-Address = Annotated[str, typer.Argument(help="the person's email address")]
+Address = Annotated[
+    str,
+    typer.Argument(
+        help="the person's email address, or - to read it from standard input, which keeps "
+        "it out of the shell's history and the process list"
+    ),
+]
 
 
 @admin_cli.command("erase")

@@ -219,7 +219,10 @@ def test_the_command_line_erases_and_unsubscribes_with_a_reason(
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
     leaky = runner.invoke(varsel_cli, ["admin", "erase", ADDRESS, "--reason", f"from {NORMAL}"])
     assert leaky.exit_code == 1 and "must not contain" in leaky.output
-    ended = runner.invoke(varsel_cli, ["admin", "unsubscribe", ADDRESS, "--reason", REASON])
+    # "-" reads the address from standard input, so it is in no history or process list.
+    ended = runner.invoke(
+        varsel_cli, ["admin", "unsubscribe", "-", "--reason", REASON], input=f"{ADDRESS}\n"
+    )
     assert ended.exit_code == 0, ended.output
     assert TOPIC in ended.output
     erased = runner.invoke(varsel_cli, ["admin", "erase", ADDRESS, "--reason", REASON])
