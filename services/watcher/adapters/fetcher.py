@@ -116,6 +116,15 @@ class HttpFetcher:
                     raise FetchError(
                         f"timed out after {self._timeout * 2:g}s fetching {current}"
                     ) from exc
+            if response.status_code == 304 and not headers:
+                # A 304 answers a conditional request alone. Taken as «unchanged» when
+                # nothing was asked, a new source never took its baseline and a known one
+                # missed every change while it showed as working.
+                raise FetchError(
+                    f"HTTP 304 from {current}, to a request without If-None-Match or"
+                    " If-Modified-Since: «not modified» since nothing",
+                    "http_status",
+                )
             if response.is_redirect:
                 location = response.location
                 if not location:

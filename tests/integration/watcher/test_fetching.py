@@ -36,6 +36,27 @@ async def test_second_poll_sends_etag_and_takes_the_304_path(
     assert (await harness.source(source)).status == "ok"
 
 
+async def test_a_304_to_a_request_without_validators_is_a_failure(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # A cache in front of the site answers 304 to every request. Taken as «not modified», the
+    # source never took its baseline, showed as working, and was never read again.
+    site.set("/p", Route(status=304))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error is not None and "HTTP 304 from" in row.last_error
+    assert row.fingerprint is None
+
+    site.set("/p", Route(page().encode()))
+    assert await poll(harness.deps, source) == "baseline"
+    # Known now, but served without validators: a 304 still says nothing of the page.
+    site.set("/p", Route(status=304))
+    assert await poll(harness.deps, source) == "failed"
+    assert await harness.events() == []
+
+
 async def test_every_request_names_varsel_and_asks_for_compressed_bodies(
     site: ScriptedSite, harness: Harness
 ) -> None:

@@ -32,6 +32,11 @@ ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Ju
 # The fetcher's sentences as it words them (adapters/fetcher.py), with the kind each is read as.
 FETCHED = [
     ("HTTP 503 from https://example.org/a", FailureReason(Failure.HTTP_STATUS, {"status": "503"})),
+    (
+        "HTTP 304 from https://example.org/a, to a request without If-None-Match or"
+        " If-Modified-Since: «not modified» since nothing",
+        FailureReason(Failure.HTTP_STATUS, {"status": "304"}),
+    ),
     ("timed out after 20s fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
     ("timed out fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
     ("redirect without a Location from https://x.org/", FailureReason(Failure.NO_LOCATION)),
