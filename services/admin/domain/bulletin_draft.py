@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from shared.carried_text import carried_line, carried_text
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_LANGUAGES, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Language
 
@@ -76,8 +77,10 @@ def read_draft(
         raise DraftRefused("bulletin_no_mode") from None
     texts: dict[str, dict[str, str]] = {}
     for language in FORM_LANGUAGES:
-        subject = " ".join(fields.get(f"subject_{language}", "").split())
-        body = fields.get(f"body_{language}", "").replace("\r\n", "\n").strip()
+        # Text pasted from elsewhere can carry control characters and bidirectional overrides,
+        # which no mail should (shared/carried_text.py): left out, as from every change.
+        subject = carried_line(fields.get(f"subject_{language}", ""))
+        body = carried_text(fields.get(f"body_{language}", "").replace("\r\n", "\n")).strip()
         if not subject and not body and language not in BULLETIN_LANGUAGES:
             continue  # nynorsk left out: its readers get the bokmål text
         if not subject or not body:

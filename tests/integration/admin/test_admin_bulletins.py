@@ -87,6 +87,28 @@ async def test_an_editor_sends_a_bulletin_once(database_url: str, tmp_path: Path
         }
 
 
+async def test_control_characters_pasted_into_a_bulletin_are_left_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=STAFF_ADDRESS)
+        filled = form(
+            page,
+            subject_nb="Stengt\x00 i \u202ejulen",
+            body_nb="Kontoret\x00 er **stengt**.\n\nVi \u2066åpner\u2069 igjen 2. januar.\x07",
+        )
+        sent = await client.post("/admin/bulletins", data=filled)
+        assert sent.status_code == 200, sent.text
+        assert "Kunngjøringen er sendt." in sent.text
+        (event,) = await events(h, "bulletin.published.v1")
+    assert event["texts"]["nb"] == {  # type: ignore[index]
+        "subject": "Stengt i julen",
+        "body": "Kontoret er **stengt**.\n\nVi åpner igjen 2. januar.",
+    }
+    (entry,) = await audit(h, "bulletin_sent")
+    assert entry.details["subject_nb"] == "Stengt i julen"
+
+
 async def test_a_test_send_names_the_account_never_its_address(
     database_url: str, tmp_path: Path
 ) -> None:
