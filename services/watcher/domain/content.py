@@ -56,9 +56,9 @@ def parse_content(
 ) -> Content:
     """Turn a fetched body into comparable content, or raise ContentError.
 
-    ``extraction`` picks the version of the page rules (model.EXTRACTION); feeds and PDFs
-    have had one version only. ``redirected``: the address led to a page on another path,
-    which may be a sign-in page (walls.py).
+    ``extraction`` picks the version of the rules (model.EXTRACTION): pages' and, since
+    FEED_STRAY_BYTES, feeds'; PDFs have had one version only. ``redirected``: the address
+    led to a page on another path, which may be a sign-in page (walls.py).
     """
     if not body or not body.strip():
         raise ContentError(f"{kind}: empty body")
@@ -88,5 +88,5 @@ def parse_content(
             redirected=redirected,
         )
     if kind == "feed":
-        return extract_feed(body, content_type=content_type, ignore=patterns)
+        return extract_feed(body, content_type=content_type, ignore=patterns, extraction=extraction)
     return extract_pdf(body, ignore=patterns)

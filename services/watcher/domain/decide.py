@@ -318,8 +318,11 @@ def _compared(
     if not same:
         change = compare(previous.content, judged)
         apart = keyed_apart(previous.meta)
+        # Judged under older rules, a feed tells the entries those rules see as new or changed
+        # (in today's reading): another reading of the same entry is no news.
+        only = change.notes.keys() if earlier is not None else None
         events = change_events(
-            origin, content, change, seen, apart_before=apart, read_from=read_from
+            origin, content, change, seen, apart_before=apart, read_from=read_from, only=only
         )
         told = len(events)
         changes = tuple(without_future_dates(one_for_a_burst(origin, content, events), now.date()))

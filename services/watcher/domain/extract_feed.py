@@ -11,10 +11,18 @@ from typing import Any
 
 import feedparser
 
+from services.watcher.domain.charsets import utf8_with_stray_windows_1252
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
 from services.watcher.domain.ignore import IgnorePatterns
-from services.watcher.domain.model import SHARED_GUID_SEP, Content, ContentError, FeedEntry
+from services.watcher.domain.model import (
+    EXTRACTION,
+    FEED_STRAY_BYTES,
+    SHARED_GUID_SEP,
+    Content,
+    ContentError,
+    FeedEntry,
+)
 from services.watcher.domain.normalise import clean_blocks, normalise_text
 
 # feedparser only strips entity declarations that start a line, and keeps «safe» ones
@@ -70,6 +78,39 @@ def _without_surrogate_references(body: bytes) -> bytes:
     return _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text).encode(encoding)
 
 
+_DECLARED_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
+_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+def _repaired(body: bytes, content_type: str | None) -> bytes:
+    """Return a UTF-8 feed's body with its stray windows-1252 bytes made UTF-8.
+
+    One «’» pasted from a word processor into a UTF-8 feed made feedparser read the whole
+    document as windows-1252: an entry's text turned to «bÃ¦r», was told as updated, and again
+    when the byte went. A feed that declares another encoding, or holds no UTF-8 at all (a
+    windows-1252 feed labelled UTF-8, which feedparser reads as such), is left as it is.
+    """
+    if body.isascii() or _wide(body) is not None:
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body  # the usual feed, whole UTF-8: one pass in C tells
+    declared = _DECLARED_RE.match(body)
+    labels = [declared[1].decode("ascii").lower()] if declared else []
+    charset = _CHARSET_RE.search(content_type or "")
+    if charset:
+        labels.append(charset[1].lower())
+    if any(label not in _UTF8_NAMES for label in labels):
+        return body
+    if len(body.decode("utf-8", "surrogateescape")) == len(body):
+        return body  # no UTF-8 sequence in it
+    return utf8_with_stray_windows_1252(body).encode()
+
+
 def _entry_text(entry: Any, ignore: IgnorePatterns | None) -> str:
     """Return an entry's content (or summary) as normalised plain text."""
     contents = entry.get("content") or []
@@ -120,11 +161,17 @@ def _digest(entry: FeedEntry) -> str:
 
 
 def extract_feed(
-    body: bytes, *, content_type: str | None, ignore: IgnorePatterns | None
+    body: bytes,
+    *,
+    content_type: str | None,
+    ignore: IgnorePatterns | None,
+    extraction: int = EXTRACTION,
 ) -> Content:
-    """Extract the comparable entries of an RSS or Atom feed."""
+    """Extract the comparable entries of an RSS or Atom feed (under the rules of ``extraction``)."""
     _refuse_entities(body)
     body = _without_surrogate_references(body)
+    if extraction >= FEED_STRAY_BYTES:
+        body = _repaired(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
     # A stream, never bytes: feedparser treats a bytes argument as a possible file name.
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)

@@ -23,6 +23,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura.settings import Extractor
 
+from services.watcher.domain.charsets import as_windows_1252, utf8_with_stray_windows_1252
 from services.watcher.domain.dates import DATE_PHRASE_RE, PAGE_DATE_PHRASE_RE
 from services.watcher.domain.files import refuse_binary_text
 from services.watcher.domain.html_dates import page_dates
@@ -197,59 +198,24 @@ def _decode(body: bytes, content_type: str | None, *, browser: bool = True) -> t
             # Browsers read every such label as windows-1252 (WHATWG): Latin-1 would read its
             # quotes and dashes (0x80-0x9F) as control characters, and a page that flips to
             # UTF-8 would differ from itself there.
-            return _as_windows_1252(body), False
+            return as_windows_1252(body), False
         try:
             text = body.decode(encoding)
         except LookupError:
             continue
         except UnicodeDecodeError:
             if browser and not (guessed and position == 0) and _is_utf8(encoding):
-                return _utf8_with_stray_windows_1252(body), False
+                return utf8_with_stray_windows_1252(body), False
             continue
         # No byte order mark here (one would have been cut above), so utf-8-sig read it whole.
         return text, _is_utf8(encoding)
     if browser:
-        return _utf8_with_stray_windows_1252(body), False
+        return utf8_with_stray_windows_1252(body), False
     return body.decode("cp1252", errors="replace"), False
 
 
 def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
-def _windows_1252(byte: int) -> str:
-    """Return the character windows-1252 reads a byte as; its five holes as C1 (WHATWG)."""
-    try:
-        return bytes([byte]).decode("cp1252")
-    except UnicodeDecodeError:
-        return chr(byte)
-
-
-_C1_AS_WINDOWS_1252 = {code: _windows_1252(code) for code in range(0x80, 0xA0)}
-# surrogateescape reads a byte that fits no UTF-8 sequence as U+DC80-U+DCFF.
-_ESCAPED_AS_WINDOWS_1252 = {chr(0xDC00 + code): _windows_1252(code) for code in range(0x80, 0x100)}
-_ESCAPED_RE = re.compile("[\udc80-\udcff]")
-
-
-def _as_windows_1252(body: bytes) -> str:
-    """Read a body as windows-1252, as browsers do (its holes as C1 characters)."""
-    try:
-        return body.decode("cp1252")  # in C; translating costs 60 times as much
-    except UnicodeDecodeError:
-        return body.decode("latin-1").translate(_C1_AS_WINDOWS_1252)
-
-
-def _utf8_with_stray_windows_1252(body: bytes) -> str:
-    """Read a body as UTF-8, each byte that fits no UTF-8 sequence as windows-1252.
-
-    One «’» pasted from a word processor into a UTF-8 page made the whole page read as
-    windows-1252: every «å» became «Ã¥», and the page «changed» each time the byte came or
-    went. A windows-1252 page served as UTF-8 reads as windows-1252 all the same.
-    """
-    text = body.decode("utf-8", "surrogateescape")
-    if len(text) == len(body):  # no UTF-8 sequence in it, only bytes of windows-1252
-        return _as_windows_1252(body)
-    return _ESCAPED_RE.sub(lambda stray: _ESCAPED_AS_WINDOWS_1252[stray[0]], text)
 
 
 def _parse(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 
@@ -110,11 +110,14 @@ def change_events(
     *,
     apart_before: bool = True,
     read_from: str | None = None,
+    only: Collection[str] | None = None,
 ) -> list[ContentChanged]:
     """Return the events for a change; a feed gets one per entry nobody was told about.
 
     ``read_from`` is the address the feed was read from, where redirects led (the source's own
-    by default): its relative links lead from there, as a feed reader follows them.
+    by default): its relative links lead from there, as a feed reader follows them. ``only``
+    names the entries that may be told (by key): a feed judged under older rules (decide) tells
+    only those they see as new or changed, in today's reading.
     ``apart_before`` is False when the snapshot compared with was stored before entries
     sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
     no news (they are as old as that snapshot), so the upgrade alone alerts nobody.
@@ -128,6 +131,8 @@ def change_events(
     told = set(seen.values())
     events = []
     for entry in new.entries:
+        if only is not None and entry.key not in only:
+            continue
         mark = _mark(entry)
         # Unchanged, back after falling off the end, or re-issued under a new key.
         if seen.get(entry.key) == mark or (entry.key not in seen and mark in told):

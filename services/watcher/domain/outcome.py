@@ -77,12 +77,12 @@ class SourceState:
         return self.status is Health.FAILING
 
     def older_extraction(self, current: int) -> int | None:
-        """Return the version of the page rules its fingerprint was read under, if older.
+        """Return the version of the rules its fingerprint was read under, if older.
 
-        New bytes of such a page are also read under that version, and judged by it once
-        (docs/decisions/0017); feeds and PDFs have had one version only.
+        New bytes of such a page or feed are also read under that version, and judged by it
+        once (docs/decisions/0017); PDFs have had one version only.
         """
-        if self.fingerprint is None or self.rules.kind != "page":
+        if self.fingerprint is None or self.rules.kind == "pdf":
             return None
         version = self.extraction or 1
         return version if version < current else None
