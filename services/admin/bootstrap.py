@@ -111,7 +111,7 @@ async def _holds_null(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI, runtime: Runtime) -> None:
     """Mount the admin pages and API on an app, and record retention runs in the audit log."""
-    csrf = CsrfGuard(runtime.settings.secret_key)
+    csrf = CsrfGuard(runtime.settings.secret_key, scope="admin")
     words = Catalogues.load(LOCALES, DOMAIN)
     app.state.admin = Admin(
         runtime=runtime,

@@ -17,10 +17,17 @@ FIELD = "csrf_token"
 
 
 class CsrfGuard:
-    """Issues and checks form tokens bound to a browser cookie."""
+    """Issues and checks form tokens bound to a browser cookie.
 
-    def __init__(self, secret_key: str) -> None:
-        self._key = hashlib.sha256(b"varsel-csrf\x00" + secret_key.encode()).digest()
+    ``scope`` keys a side's tokens apart: the staff side's are not the public side's, so a
+    pair read from a public page opens no staff form, even where someone could set the staff
+    side's cookie. The public side keeps the unscoped key, so its forms open in browsers
+    across an upgrade still post.
+    """
+
+    def __init__(self, secret_key: str, *, scope: str = "") -> None:
+        scoped = f"{scope}\x00".encode() if scope else b""
+        self._key = hashlib.sha256(b"varsel-csrf\x00" + scoped + secret_key.encode()).digest()
 
     def new_cookie(self) -> str:
         """Return a fresh random cookie value."""

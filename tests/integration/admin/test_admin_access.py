@@ -163,6 +163,21 @@ async def test_revoked_token_is_refused(database_url: str, tmp_path: Path) -> No
             assert (await client.get("/api/v1/admin/audit")).status_code == 401
 
 
+async def test_a_public_forms_token_opens_no_staff_form(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as client:
+            public = await client.get("/")
+            cookie, token = client.cookies["varsel_csrf"], csrf_token(public.text)
+            # Someone who could set the staff side's cookie sets it to the public one's.
+            client.cookies.set("varsel_admin_csrf", cookie)
+            data = {"name": "aud", "password": PASSWORD, "csrf_token": token}
+            refused = await client.post("/admin/login", data=data)
+            assert refused.status_code == 400
+            assert "varsel_admin=" not in refused.headers.get("set-cookie", "")
+            assert (await sign_in(client, "aud")).status_code == 303
+
+
 async def test_session_cookie_is_strict_and_logout_ends_it(
     database_url: str, tmp_path: Path
 ) -> None:
