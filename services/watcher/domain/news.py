@@ -117,7 +117,7 @@ def change_events(
     ``read_from`` is the address the feed was read from, where redirects led (the source's own
     by default): its relative links lead from there, as a feed reader follows them. ``only``
     names the entries that may be told (by key): a feed judged under older rules (decide) tells
-    only those they see as new or changed, in today's reading.
+    only those they see as new or changed, in today's reading, its text and not their notes.
     ``apart_before`` is False when the snapshot compared with was stored before entries
     sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
     no news (they are as old as that snapshot), so the upgrade alone alerts nobody.
@@ -151,8 +151,11 @@ def change_events(
                 url=absolute_link(read_from or source.url, entry.link) or source.url,
                 published=entry.published,
                 updated=None,
-                # What changed in an updated entry; the text of a new one.
-                summary=carried_text(change.notes.get(entry.key) or clip(entry.text, 600)),
+                # What changed in an updated entry; the text of a new one. Judged under older
+                # rules, the notes are in that reading's words («bÃ¦r»): today's text tells it.
+                summary=carried_text(
+                    (change.notes.get(entry.key) if only is None else None) or clip(entry.text, 600)
+                ),
                 diff_url=diff,
             )
         )

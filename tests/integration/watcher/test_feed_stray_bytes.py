@@ -38,10 +38,11 @@ async def test_a_stray_byte_coming_and_going_alerts_nobody(
     assert await harness.events() == []
 
 
-async def test_a_feed_stored_under_the_older_reading_is_judged_by_it_once(
+async def _stored_under_the_older_reading(
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Stored by the release before: the byte made the whole entry text noise («bÃ¦r»).
+) -> int:
+    """Add the berries' feed as the release before stored it; return the source's id."""
+    # The byte made the whole entry text noise («bÃ¦r»).
     site.set("/rss", Route(_feed([BERRIES], [BERRIES_TEXT], ["sak-1"]), RSS))
     source = await harness.add_source(site.url("/rss"), "feed")
     real = handlers.parse_content  # type: ignore[attr-defined]
@@ -55,6 +56,13 @@ async def test_a_feed_stored_under_the_older_reading_is_judged_by_it_once(
         row = await session.get(WatchedSource, source)
         assert row is not None
         row.extraction = before
+    return source
+
+
+async def test_a_feed_stored_under_the_older_reading_is_judged_by_it_once(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = await _stored_under_the_older_reading(site, harness, monkeypatch)
 
     # A new entry above it: told, and the old one not again for being read right now.
     both = _feed([COUGH, BERRIES], ["Gravide bør ta vaksinen.", BERRIES_TEXT], ["sak-2", "sak-1"])
@@ -78,3 +86,21 @@ async def test_a_feed_stored_under_the_older_reading_is_judged_by_it_once(
     )
     assert await poll(harness.deps, source) == "unchanged"
     assert await harness.events() == [told]
+
+
+async def test_a_new_entry_the_older_reading_names_otherwise_is_told_in_todays_words(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = await _stored_under_the_older_reading(site, harness, monkeypatch)
+
+    # Its guid holds «æ», which the older reading of this document spells «Ã¦»: the same
+    # entry under another key, still new.
+    new = ("Tyttebær i skogen", "https://example.no/tyttebaer")
+    text = "Tyttebær er modne \u2019 sier Mattilsynet."
+    both = _feed([new, BERRIES], [text, BERRIES_TEXT], ["sak-tyttebær", "sak-1"])
+    site.set("/rss", Route(both, RSS))
+    assert await poll(harness.deps, source) == "changed"
+
+    (told,) = await harness.events()
+    assert told.title == new[0]
+    assert told.summary == "Tyttebær er modne \u2019 sier Mattilsynet."
