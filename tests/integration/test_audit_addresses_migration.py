@@ -20,6 +20,8 @@ ENTRIES = [
     ("login_failed", "kari.nordmann@example.no", "[address]"),
     ("login_limited", "rita rita@fhi.example", "rita [address]"),
     ("login_failed", "rita", "rita"),
+    # Written cut to the column's 100 characters; «[address]» is longer than «a@b.no».
+    ("login_failed", "x" * 93 + " a@b.no", "x" * 93 + " [addre"),
     # Not a sign-in: the name is an account's, written by the code, and stays.
     ("bulletin_sent", "ola@example.no", "ola@example.no"),
 ]

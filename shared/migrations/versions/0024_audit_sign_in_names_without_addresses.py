@@ -17,6 +17,7 @@ down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_ACTOR_LIMIT = 100  # admin_audit_log.actor (0002)
 _AUDIT = sa.table("admin_audit_log", sa.column("id"), sa.column("actor"), sa.column("action"))
 
 
@@ -31,7 +32,9 @@ def upgrade() -> None:
         )
     ).all()
     for entry_id, actor in tried:
-        if (redacted := redact(actor)) != actor:
+        # The name was cut to the column's 100 characters when written; «[address]» can be
+        # longer than the address it stands for, and is cut the same way.
+        if (redacted := redact(actor)[:_ACTOR_LIMIT]) != actor:
             bind.execute(sa.update(_AUDIT).where(_AUDIT.c.id == entry_id).values(actor=redacted))
 
 
