@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UTCDateTime, rowcount
+from shared.ip_addresses import carried_ipv4
 
 WINDOW = timedelta(hours=1)
 
@@ -44,14 +45,16 @@ _IPV6_COUNTED_PREFIX = 64
 
 def counted_client(host: str) -> str:
     """Return what a per-client limit counts a client address as: an IPv4 address itself (also
-    written as IPv4-mapped IPv6), an IPv6 address its /64 network; anything else unchanged."""
+    carried in an IPv6 one: IPv4-mapped, 6to4, NAT64), an IPv6 address its /64 network;
+    anything else unchanged."""
     try:
         address = ip_address(host)
     except ValueError:
         return host
     if isinstance(address, IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
+        # Behind a NAT64 gateway every IPv4 client is in one /64; a 6to4 site has a /48 of them.
+        if (carried := carried_ipv4(address)) is not None:
+            return str(carried)
         return str(IPv6Network((address, _IPV6_COUNTED_PREFIX), strict=False))
     return str(address)
 

@@ -16,6 +16,8 @@ from typing import Final
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
+from shared.ip_addresses import carried_ipv4
+
 REFUSED = (
     "it resolves to a private, loopback or link-local address "
     "(set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
@@ -36,9 +38,6 @@ def forbidden_literal(host: str) -> bool:
     return _forbidden(ip)
 
 
-# The well-known NAT64 prefix (RFC 6052): a gateway connects to the IPv4 address in its last
-# 32 bits, and DNS64 answers every name with one on an IPv6-only network.
-_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
 # Carrier-grade NAT's shared address space (RFC 6598): inside a provider's network, and where
 # some clouds answer for their metadata service (100.100.100.200). Python calls it neither
 # private nor global.
@@ -48,9 +47,7 @@ _SHARED: Final = ipaddress.IPv4Network("100.64.0.0/10")
 def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         # An IPv6 address that carries an IPv4 one reaches what that one names.
-        carried = ip.ipv4_mapped or ip.sixtofour
-        if ip in _NAT64:
-            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        carried = carried_ipv4(ip)
         if carried is not None:
             return _forbidden(carried)
         if ip.is_site_local:
