@@ -19,10 +19,25 @@ def upgrade() -> None:
     # PostgreSQL's claim reads the partial ix_mail_deliveries_claimable (0004) and no query
     # reads this one there, while a mail's claim and its mark each wrote an entry into it
     # (neither update can be HOT). SQLite's claim still needs it (tables.Delivery).
+    # Concurrently, outside the migration's transaction: a plain DROP INDEX waits for the
+    # busy ledger's lock and holds every claim and mark behind it meanwhile.
     if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_mail_deliveries_due", table_name="mail_deliveries")
+        with op.get_context().autocommit_block():
+            op.drop_index(
+                "ix_mail_deliveries_due",
+                table_name="mail_deliveries",
+                postgresql_concurrently=True,
+                if_exists=True,
+            )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.create_index("ix_mail_deliveries_due", "mail_deliveries", ["status", "next_attempt_at"])
+        with op.get_context().autocommit_block():
+            op.create_index(
+                "ix_mail_deliveries_due",
+                "mail_deliveries",
+                ["status", "next_attempt_at"],
+                postgresql_concurrently=True,
+                if_not_exists=True,
+            )
