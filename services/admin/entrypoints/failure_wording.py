@@ -14,6 +14,10 @@ from shared.i18n.translator import N_
 
 FAILURES: Final[dict[str, str]] = {
     Failure.HTTP_STATUS: N_("The source answered with HTTP status %(status)s, not the content."),
+    Failure.UNASKED_NOT_MODIFIED: N_(
+        "The source answered «not modified» (HTTP 304) though varsel did not ask whether "
+        "it was; a cache in front of it likely answers so to everything."
+    ),
     Failure.TIMED_OUT: N_("The source took too long to answer."),
     Failure.NO_LOCATION: N_("The source sent a redirect without saying where to."),
     Failure.TOO_MANY_REDIRECTS: N_("The source sent more than %(count)s redirects in a row."),

@@ -23,6 +23,7 @@ class Failure(StrEnum):
     """A kind of failed poll, as an editor's page words it."""
 
     HTTP_STATUS = "http_status"
+    UNASKED_NOT_MODIFIED = "unasked_not_modified"
     TIMED_OUT = "timed_out"
     NO_LOCATION = "no_location"
     TOO_MANY_REDIRECTS = "too_many_redirects"
@@ -76,6 +77,7 @@ _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quot
 _FETCH: Final[tuple[tuple[Failure, re.Pattern[str]], ...]] = tuple(
     (failure, re.compile(pattern, re.DOTALL))
     for failure, pattern in (
+        (Failure.UNASKED_NOT_MODIFIED, r"HTTP 304 from .+, to a request without If-None-Match.*"),
         (Failure.HTTP_STATUS, r"HTTP (?P<status>\d{3}) from .+"),
         (Failure.TIMED_OUT, r"timed out (?:after \S+s )?fetching .+"),
         (Failure.NO_LOCATION, r"redirect without a Location from .+"),

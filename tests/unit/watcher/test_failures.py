@@ -35,7 +35,7 @@ FETCHED = [
     (
         "HTTP 304 from https://example.org/a, to a request without If-None-Match or"
         " If-Modified-Since: «not modified» since nothing",
-        FailureReason(Failure.HTTP_STATUS, {"status": "304"}),
+        FailureReason(Failure.UNASKED_NOT_MODIFIED, {}),
     ),
     ("timed out after 20s fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
     ("timed out fetching https://example.org/a", FailureReason(Failure.TIMED_OUT)),
