@@ -225,11 +225,20 @@ async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) ->
 
 
 @router.post(
-    "/confirmations/{token}", response_model=Confirmed, responses={404: {"model": Problem}}
+    "/confirmations/{token}",
+    response_model=Confirmed,
+    responses={404: {"model": Problem}, 410: {"model": Problem}},
 )
 async def confirm(token: Token, web: Web) -> Confirmed:
-    """Confirm a sign-up (double opt-in) with the token from the confirmation mail."""
+    """Confirm a sign-up (double opt-in) with the token from the confirmation mail; 410 if
+    every topic it names has ended since (nothing is confirmed), as the confirm page says."""
     outcome = await handlers.confirm(web.uow(), web.deps, token)
+    if isinstance(outcome, handlers.TopicsEnded):
+        raise HTTPException(
+            status.HTTP_410_GONE,
+            detail=f"Every topic of this sign-up has ended; nothing was confirmed: "
+            f"{', '.join(outcome.topics)}",
+        )
     if not isinstance(outcome, handlers.Confirmed):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
     manage = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())

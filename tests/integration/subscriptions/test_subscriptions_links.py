@@ -406,4 +406,8 @@ async def test_a_confirm_link_whose_every_topic_has_ended_says_so_and_confirms_n
         )
         assert pressed.status_code == 410
         assert "Gammelt tema" in pressed.text
+        # The JSON API says the same, not that the link is invalid.
+        api = await h.client.post(f"/api/v1/confirmations/{token}")
+        assert api.status_code == 410
+        assert "gammelt-tema" in api.json()["detail"]
         assert await h.state() == before
