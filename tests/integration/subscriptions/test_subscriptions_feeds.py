@@ -92,7 +92,8 @@ async def test_characters_xml_cannot_hold_are_left_out_of_the_feed(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     # A CMS's note or a page can carry what no XML document may (U+FFFF, a vertical tab pasted
-    # from a word processor): the feed leaves them out instead of failing for everyone.
+    # from a word processor): the feed leaves them out instead of failing for everyone. In a
+    # title, which is one line, the vertical tab is a line break and reads as a space.
     async with running(sqlite_url, tmp_path) as h:
         change = await _changed(h, (TOPIC,), "Ny\x0bside \uffff\ufffe\x1b[31m", START)
         async with h.runtime.sessions() as session, session.begin():
@@ -103,7 +104,7 @@ async def test_characters_xml_cannot_hold_are_left_out_of_the_feed(
         assert answer.status_code == 200
         parsed = feedparser.parse(answer.content)
         assert parsed.bozo == 0, parsed.get("bozo_exception")
-        assert parsed.entries[0].title == "Nyside [31m"
+        assert parsed.entries[0].title == "Ny side [31m"
         assert parsed.entries[0].link == "https://www.fhi.no/side"
         _required_atom_elements(answer.content)
 
