@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
-from shared.catalogue import LiveCatalogue, load_catalogue
+from shared.catalogue import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
+from shared.live_catalogue import LiveCatalogue
 from shared.outbox import OutboxRelay
 from shared.private_files import private_folder
 from shared.rabbitmq import RabbitMqBus

@@ -44,8 +44,8 @@ from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
 from services.subscriptions import read_api
-from shared.catalogue import CatalogueView
 from shared.i18n.templates import LocalisedTemplates
+from shared.live_catalogue import CatalogueView
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

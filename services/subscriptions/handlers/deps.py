@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from services.subscriptions.domain.privacy import PrivacyNotices
-from shared.catalogue import CatalogueView
 from shared.clock import Clock
+from shared.live_catalogue import CatalogueView
 from shared.settings import Settings
 from shared.tokens import TokenSigner, address_hash
 
