@@ -1,7 +1,9 @@
-"""Read bytes as browsers read them where a label and the bytes disagree (WHATWG Encoding)."""
+"""Read bytes as browsers read them where a label and the bytes disagree (WHATWG Encoding):
+a page's body by its byte order mark, labels and bytes, and the stray bytes of a UTF-8 one."""
 
 from __future__ import annotations
 
+import codecs
 import re
 
 
@@ -38,3 +40,67 @@ def utf8_with_stray_windows_1252(body: bytes) -> str:
     if len(text) == len(body):  # no UTF-8 sequence in it, only bytes of windows-1252
         return as_windows_1252(body)
     return _ESCAPED_RE.sub(lambda stray: _ESCAPED_AS_WINDOWS_1252[stray[0]], text)
+
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
+_LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
+
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) -> tuple[str, bool]:
+    """Decode the body by its byte order mark, else the declared, the meta, UTF-8 or cp1252.
+
+    Also tell whether the text is the whole body read as UTF-8. ``browser`` (from extraction
+    3 on) reads a Latin-1 or ASCII label as windows-1252, and a body a UTF-8 label (or none)
+    does not fit as UTF-8 with each stray byte as windows-1252, as browsers read them.
+    """
+    # A byte order mark outranks every label (WHATWG encoding sniffing): a UTF-16 page served
+    # without a charset was read as cp1252 and its text came out as noise.
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if body.startswith(mark):
+            try:
+                return body[len(mark) :].decode(encoding), False
+            except UnicodeDecodeError:
+                break
+    candidates: list[str] = []
+    if content_type:
+        match = re.search(r"charset\s*=\s*[\"']?([\w:.-]+)", content_type, re.IGNORECASE)
+        if match:
+            candidates.append(match.group(1))
+    sniffed = _CHARSET_RE.search(body[:4096])
+    if sniffed:
+        candidates.append(sniffed.group(1).decode("ascii", "replace"))
+    candidates.append("utf-8-sig")
+    # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
+    # UTF-8 with non-ASCII bytes is UTF-8 (Latin-1 «æøå» are never valid UTF-8 sequences).
+    guessed = bool(_LATIN_RE.match(candidates[0])) and not body.isascii()
+    if guessed:
+        candidates.insert(0, "utf-8")
+    for position, encoding in enumerate(candidates):
+        if browser and _LATIN_RE.match(encoding):
+            # Browsers read every such label as windows-1252 (WHATWG): Latin-1 would read its
+            # quotes and dashes (0x80-0x9F) as control characters, and a page that flips to
+            # UTF-8 would differ from itself there.
+            return as_windows_1252(body), False
+        try:
+            text = body.decode(encoding)
+        except LookupError:
+            continue
+        except UnicodeDecodeError:
+            if browser and not (guessed and position == 0) and _is_utf8(encoding):
+                return utf8_with_stray_windows_1252(body), False
+            continue
+        # No byte order mark here (one would have been cut above), so utf-8-sig read it whole.
+        return text, _is_utf8(encoding)
+    if browser:
+        return utf8_with_stray_windows_1252(body), False
+    return body.decode("cp1252", errors="replace"), False
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")

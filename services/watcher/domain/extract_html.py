@@ -12,7 +12,6 @@ because its heuristics can shift when a banner is added.
 
 from __future__ import annotations
 
-import codecs
 import re
 from functools import lru_cache
 
@@ -23,7 +22,7 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 from trafilatura.settings import Extractor
 
-from services.watcher.domain.charsets import as_windows_1252, utf8_with_stray_windows_1252
+from services.watcher.domain.charsets import decode_page
 from services.watcher.domain.dates import DATE_PHRASE_RE, PAGE_DATE_PHRASE_RE
 from services.watcher.domain.files import refuse_binary_text
 from services.watcher.domain.html_dates import page_dates
@@ -105,8 +104,6 @@ _LOOKUP = etree.ElementDefaultClassLookup(
     entity=lxml.html.HtmlEntity,
 )
 
-_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
-_LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -157,72 +154,11 @@ def extract_page(
     )
 
 
-_BYTE_ORDER_MARKS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _decode(body: bytes, content_type: str | None, *, browser: bool = True) -> tuple[str, bool]:
-    """Decode the body by its byte order mark, else the declared, the meta, UTF-8 or cp1252.
-
-    Also tell whether the text is the whole body read as UTF-8. ``browser`` (from extraction
-    3 on) reads a Latin-1 or ASCII label as windows-1252, and a body a UTF-8 label (or none)
-    does not fit as UTF-8 with each stray byte as windows-1252, as browsers read them.
-    """
-    # A byte order mark outranks every label (WHATWG encoding sniffing): a UTF-16 page served
-    # without a charset was read as cp1252 and its text came out as noise.
-    for mark, encoding in _BYTE_ORDER_MARKS:
-        if body.startswith(mark):
-            try:
-                return body[len(mark) :].decode(encoding), False
-            except UnicodeDecodeError:
-                break
-    candidates: list[str] = []
-    if content_type:
-        match = re.search(r"charset\s*=\s*[\"']?([\w:.-]+)", content_type, re.IGNORECASE)
-        if match:
-            candidates.append(match.group(1))
-    sniffed = _CHARSET_RE.search(body[:4096])
-    if sniffed:
-        candidates.append(sniffed.group(1).decode("ascii", "replace"))
-    candidates.append("utf-8-sig")
-    # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
-    # UTF-8 with non-ASCII bytes is UTF-8 (Latin-1 «æøå» are never valid UTF-8 sequences).
-    guessed = bool(_LATIN_RE.match(candidates[0])) and not body.isascii()
-    if guessed:
-        candidates.insert(0, "utf-8")
-    for position, encoding in enumerate(candidates):
-        if browser and _LATIN_RE.match(encoding):
-            # Browsers read every such label as windows-1252 (WHATWG): Latin-1 would read its
-            # quotes and dashes (0x80-0x9F) as control characters, and a page that flips to
-            # UTF-8 would differ from itself there.
-            return as_windows_1252(body), False
-        try:
-            text = body.decode(encoding)
-        except LookupError:
-            continue
-        except UnicodeDecodeError:
-            if browser and not (guessed and position == 0) and _is_utf8(encoding):
-                return utf8_with_stray_windows_1252(body), False
-            continue
-        # No byte order mark here (one would have been cut above), so utf-8-sig read it whole.
-        return text, _is_utf8(encoding)
-    if browser:
-        return utf8_with_stray_windows_1252(body), False
-    return body.decode("cp1252", errors="replace"), False
-
-
-def _is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
 def _parse(
     body: bytes, content_type: str | None, *, browser_decoding: bool = True
 ) -> lxml.html.HtmlElement:
     """Parse the body once into an lxml HTML tree."""
-    text, whole_utf8 = _decode(body, content_type, browser=browser_decoding)
+    text, whole_utf8 = decode_page(body, content_type, browser=browser_decoding)
     refuse_binary_text("page", text, body if whole_utf8 else None)
     declared = _XML_DECL_RE.match(text)
     if declared:

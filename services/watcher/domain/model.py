@@ -24,7 +24,7 @@ EXTRACTION = 6
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
-# page as windows-1252 (extract_html._decode).
+# page as windows-1252 (charsets.decode_page).
 BROWSER_DECODING = 3
 # From this version on, a date label alone in its block or table cell is joined to the date in
 # the next one, so that the two are stripped as one phrase (normalise.dates_beside_labels).

@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 
 from services.watcher.domain import extract_html
+from services.watcher.domain.charsets import decode_page
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.html_dates import visible_text
 
@@ -170,7 +171,7 @@ def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
 )
 def test_a_utf8_body_parses_as_its_text_parses(body: bytes) -> None:
     # UTF-8 bodies are parsed from their bytes, every other from their decoded text.
-    text, whole_utf8 = extract_html._decode(body, None)
+    text, whole_utf8 = decode_page(body, None)
     assert whole_utf8
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     from_text = lxml.html.document_fromstring(text, parser=parser)
@@ -179,11 +180,11 @@ def test_a_utf8_body_parses_as_its_text_parses(body: bytes) -> None:
 
 def test_only_a_body_read_whole_as_utf8_is_said_to_be() -> None:
     text = "<p>Blåbær</p>"
-    assert extract_html._decode(text.encode(), None) == (text, True)
-    assert extract_html._decode(text.encode(), "text/html; charset=UTF8") == (text, True)
-    assert extract_html._decode(b"\xef\xbb\xbf" + text.encode(), None) == (text, False)
-    assert extract_html._decode(text.encode("latin-1"), None) == (text, False)
-    assert extract_html._decode(text.encode("utf-16"), "text/html; charset=utf-16") == (
+    assert decode_page(text.encode(), None) == (text, True)
+    assert decode_page(text.encode(), "text/html; charset=UTF8") == (text, True)
+    assert decode_page(b"\xef\xbb\xbf" + text.encode(), None) == (text, False)
+    assert decode_page(text.encode("latin-1"), None) == (text, False)
+    assert decode_page(text.encode("utf-16"), "text/html; charset=utf-16") == (
         text,
         False,
     )
