@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -12,11 +11,9 @@ import pytest
 
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
 from tests.support.journey import hidden_fields
-from tests.support.notices import NOTICES
 from tests.support.words import page_text
 
 from .harness import Harness, csrf, running, sign_up, subscribed
-from .test_subscriptions_feeds import ENDED_CATALOGUE
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -318,96 +315,3 @@ async def test_manage_page_forms_need_csrf(sqlite_url: str, tmp_path: Path) -> N
         assert stolen.status_code == 400
         assert await h.state() == before
         assert await h.count(ConsentRecord) == before[3]
-
-
-async def test_the_confirm_page_lists_what_the_button_confirms(
-    database_url: str, tmp_path: Path
-) -> None:
-    async with running(database_url, tmp_path) as h:
-        await sign_up(h.client, ADDRESS, frequency="daily", related=["pa-tvers-av-sektorer"])
-        first = await h.confirm_token(ADDRESS)
-        h.clock.advance(timedelta(minutes=3))
-        # Someone signs the same address up again before the first mail is followed.
-        await sign_up(h.client, ADDRESS, slug="helsenyheter", frequency="weekly", lang="en")
-        second = await h.confirm_token(ADDRESS)
-        assert second != first
-        page = await h.client.get(f"/confirm/{first}")
-        shown = re.findall(r"<li>([^<]+)</li>", page.text)
-        assert shown == ["Norge i verden", "På tvers av sektorer"]
-        assert "Daglig" in page.text and "Ukentlig" not in page.text
-        assert 'lang="nb">Norsk bokmål<' in page.text
-        version = NOTICES.current("nb").version
-        assert f"Versjon {version}" in page.text
-        assert hidden_fields(page.text)["privacy_version"] == version
-
-        # A page that showed another notice confirms nothing.
-        before = await h.state()
-        stale = await h.client.post(
-            f"/confirm/{first}", data={**hidden_fields(page.text), "privacy_version": "1999-01-01"}
-        )
-        assert stale.status_code == 409
-        assert "Personvernerklæringen ble endret" in stale.text
-        assert await h.state() == before
-
-        done = await h.client.post(f"/confirm/{first}", data=hidden_fields(page.text))
-        assert done.status_code == 200
-        assert await h.open_topics(ADDRESS) == {"norge-i-verden", "pa-tvers-av-sektorer"}
-        person = await h.subscriber(ADDRESS)
-        assert person is not None and (person.frequency, person.language) == ("daily", "nb")
-        confirmed = (await h.ledger())[-1]
-        assert (confirmed.action, confirmed.topics, confirmed.frequency, confirmed.language) == (
-            "confirmed",
-            ["norge-i-verden", "pa-tvers-av-sektorer"],
-            "daily",
-            "nb",
-        )
-        assert confirmed.privacy_version == version
-
-        # The second mail's link confirms its own request, as its page lists it.
-        page = await h.client.get(f"/confirm/{second}")
-        assert re.findall(r"<li>([^<]+)</li>", page.text) == [
-            "News from the Ministry of Health and Care Services"
-        ]
-        done = await h.client.post(f"/confirm/{second}", data=hidden_fields(page.text))
-        assert done.status_code == 200
-        person = await h.subscriber(ADDRESS)
-        assert person is not None and (person.frequency, person.language) == ("weekly", "en")
-        assert (await h.ledger())[-1].topics == ["helsenyheter"]
-
-
-# The catalogue before the topic ended: the same file without its end.
-ENDED_TOPIC = ENDED_CATALOGUE.replace('retired = true\nsuccessor = "helsenyheter"\n', "")
-
-
-async def test_a_confirm_link_whose_every_topic_has_ended_says_so_and_confirms_nothing(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    # Not a button above an empty list that confirms a consent to nothing and says «Du har
-    # meldt deg på» nothing: the ended topic's own page, with what to follow instead.
-    config = tmp_path / "catalogue.toml"
-    config.write_text(ENDED_TOPIC, encoding="utf-8")
-    async with running(sqlite_url, tmp_path, config=config) as h:
-        await sign_up(h.client, ADDRESS, slug="gammelt-tema")
-        token = await h.confirm_token(ADDRESS)
-    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
-    async with running(sqlite_url, tmp_path, config=config) as h:
-        before = await h.state()
-        page = await h.client.get(f"/confirm/{token}")
-        assert page.status_code == 410
-        assert "Gammelt tema" in page.text
-        assert '<a href="/subscribe/helsenyheter">' in page.text
-        assert 'name="privacy_version"' not in page.text
-        pressed = await h.client.post(
-            f"/confirm/{token}?lang=nb",
-            data={
-                "csrf_token": csrf((await h.client.get("/subscribe/helsenyheter")).text),
-                "privacy_version": NOTICES.current("nb").version,
-            },
-        )
-        assert pressed.status_code == 410
-        assert "Gammelt tema" in pressed.text
-        # The JSON API says the same, not that the link is invalid.
-        api = await h.client.post(f"/api/v1/confirmations/{token}")
-        assert api.status_code == 410
-        assert "gammelt-tema" in api.json()["detail"]
-        assert await h.state() == before
