@@ -20,6 +20,8 @@ from shared.catalogue_problems import (
     Problem,
     Problems,
     Trouble,
+    entry_name,
+    field_of,
     listed,
     source_problems,
     topic_problems,
@@ -197,13 +199,8 @@ class Catalogue(BaseModel):
 
 
 def _describe(errors: ValidationError, section: str, index: int, entry: Any) -> str:
-    # An entry written as no table (topics = ["x"], sources = [3]) has no name but its place.
-    named = entry if isinstance(entry, Mapping) else {}
-    name = named.get("slug") or named.get("url") or f"#{index + 1}"
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
-        for err in errors.errors()
-    )
+    name = entry_name(entry, index, "slug", "url")
+    problems = "; ".join(f"{field_of(err)}: {err['msg']}" for err in errors.errors())
     return f"[[{section}]] entry {index + 1} ({name}): {problems}"
 
 

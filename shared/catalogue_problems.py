@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import regex
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from shared.source_rules import compile_ignore
 
@@ -57,13 +58,24 @@ _SOURCE_FIELDS: Final = {
 }
 
 
+def entry_name(entry: Any, index: int, *keys: str) -> str:
+    """Return what names a catalogue entry: the first of ``keys`` it holds, else its place
+    («#2»), which is all an entry written as no table (topics = ["x"]) has."""
+    named = entry if isinstance(entry, Mapping) else {}
+    return str(next((named[key] for key in keys if named.get(key)), f"#{index + 1}"))
+
+
+def field_of(error: ErrorDetails) -> str:
+    """Return the field a validation error is about (``ignore.0``), or «entry» for the whole."""
+    return ".".join(str(part) for part in error["loc"]) or "entry"
+
+
 def source_problems(errors: ValidationError, index: int, entry: Any) -> list[Problem]:
     """Return each wrong field of a source entry as a problem naming the source and value."""
-    data = entry if isinstance(entry, Mapping) else {}
-    name = str(data.get("url") or f"#{index + 1}")
+    name = entry_name(entry, index, "url")
     problems = []
     for err in errors.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "entry"
+        where = field_of(err)
         given = err.get("input")
         if where in _SOURCE_FIELDS:
             problems.append(Problem(_SOURCE_FIELDS[where], {"source": name, "value": str(given)}))
@@ -90,13 +102,9 @@ def _wrong_pattern(given: Any) -> str | None:
 
 def topic_problems(errors: ValidationError, index: int, entry: Any) -> list[Problem]:
     """Return each wrong field of a topic entry as a problem naming the topic and field."""
-    data = entry if isinstance(entry, Mapping) else {}
-    name = str(data.get("slug") or f"#{index + 1}")
+    name = entry_name(entry, index, "slug")
     return [
-        Problem(
-            Trouble.TOPIC_FIELD,
-            {"topic": name, "field": ".".join(str(p) for p in err["loc"]) or "entry"},
-        )
+        Problem(Trouble.TOPIC_FIELD, {"topic": name, "field": field_of(err)})
         for err in errors.errors()
     ]
 
