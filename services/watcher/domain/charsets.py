@@ -42,6 +42,15 @@ def utf8_with_stray_windows_1252(body: bytes) -> str:
     return _ESCAPED_RE.sub(lambda stray: _ESCAPED_AS_WINDOWS_1252[stray[0]], text)
 
 
+_LABEL_RE = re.compile(r"""charset\s*=\s*["']?([\w:.-]+)""", re.IGNORECASE)
+
+
+def labelled_charset(content_type: str | None) -> str | None:
+    """Return the charset a Content-Type header names, as written; None if it names none."""
+    match = _LABEL_RE.search(content_type or "")
+    return match[1] if match else None
+
+
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
 
@@ -68,10 +77,8 @@ def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) 
             except UnicodeDecodeError:
                 break
     candidates: list[str] = []
-    if content_type:
-        match = re.search(r"charset\s*=\s*[\"']?([\w:.-]+)", content_type, re.IGNORECASE)
-        if match:
-            candidates.append(match.group(1))
+    if (labelled := labelled_charset(content_type)) is not None:
+        candidates.append(labelled)
     sniffed = _CHARSET_RE.search(body[:4096])
     if sniffed:
         candidates.append(sniffed.group(1).decode("ascii", "replace"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import feedparser
 
-from services.watcher.domain.charsets import utf8_with_stray_windows_1252
+from services.watcher.domain.charsets import labelled_charset, utf8_with_stray_windows_1252
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
 from services.watcher.domain.ignore import IgnorePatterns
@@ -79,7 +79,6 @@ def _without_surrogate_references(body: bytes) -> bytes:
 
 
 _DECLARED_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
-_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
@@ -101,9 +100,8 @@ def _repaired(body: bytes, content_type: str | None) -> bytes:
         return body  # the usual feed, whole UTF-8: one pass in C tells
     declared = _DECLARED_RE.match(body)
     labels = [declared[1].decode("ascii").lower()] if declared else []
-    charset = _CHARSET_RE.search(content_type or "")
-    if charset:
-        labels.append(charset[1].lower())
+    if (charset := labelled_charset(content_type)) is not None:
+        labels.append(charset.lower())
     if any(label not in _UTF8_NAMES for label in labels):
         return body
     if len(body.decode("utf-8", "surrogateescape")) == len(body):
