@@ -73,70 +73,70 @@ CONTENT_PREFIX: Final = "no usable content: "
 _KIND = r"(?:page|feed|pdf)"
 _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quote headings
 
+
+def _forms(*forms: tuple[Failure, str]) -> tuple[tuple[Failure, re.Pattern[str]], ...]:
+    """Compile a table of sentence forms, each to be matched whole."""
+    return tuple((failure, re.compile(pattern, re.DOTALL)) for failure, pattern in forms)
+
+
 # The fetch's sentences (adapters/fetcher.py), tried in order: the first that matches names it.
-_FETCH: Final[tuple[tuple[Failure, re.Pattern[str]], ...]] = tuple(
-    (failure, re.compile(pattern, re.DOTALL))
-    for failure, pattern in (
-        (Failure.UNASKED_NOT_MODIFIED, r"HTTP 304 from .+, to a request without If-None-Match.*"),
-        (Failure.HTTP_STATUS, r"HTTP (?P<status>\d{3}) from .+"),
-        (Failure.TIMED_OUT, r"timed out (?:after \S+s )?fetching .+"),
-        (Failure.NO_LOCATION, r"redirect without a Location from .+"),
-        (Failure.TOO_MANY_REDIRECTS, r"more than (?P<count>\d+) redirects from .+"),
-        (Failure.TOO_LARGE, r"body (?:of \d+ bytes )?is over the (?P<limit>\d+)-byte cap"),
-        (
-            Failure.REFUSED,
-            r"(?:refused \S+: )?it resolves to a private, loopback or link-local address.*",
-        ),
-        (Failure.BAD_URL, r"invalid URL .+|refused .+: only http and https URLs are fetched"),
-        (Failure.CANNOT_RESOLVE, r"cannot resolve (?P<host>[^\s:]+): .*"),
-        (Failure.UNREACHABLE, r"cannot fetch .+"),
-        (Failure.CLOSED_EARLY, r"\S+ closed the connection before answering in full"),
-        (
-            Failure.BAD_ENCODING,
-            r"\S+ sends a body marked Content-Encoding: (?P<coding>\w+) that is not \w+",
-        ),
-        (
-            Failure.UNASKED_COMPRESSION,
-            r"\S+ sends a body compressed as (?P<coding>\w+), which varsel does not ask for",
-        ),
-        (Failure.BROKEN_BODY, r"broken body from .+"),
-        (Failure.INVALID_ANSWER, r"invalid HTTP answer from .+"),
-        (Failure.UNEXPECTED, r"unexpected error: .+"),
-    )
+_FETCH: Final = _forms(
+    (Failure.UNASKED_NOT_MODIFIED, r"HTTP 304 from .+, to a request without If-None-Match.*"),
+    (Failure.HTTP_STATUS, r"HTTP (?P<status>\d{3}) from .+"),
+    (Failure.TIMED_OUT, r"timed out (?:after \S+s )?fetching .+"),
+    (Failure.NO_LOCATION, r"redirect without a Location from .+"),
+    (Failure.TOO_MANY_REDIRECTS, r"more than (?P<count>\d+) redirects from .+"),
+    (Failure.TOO_LARGE, r"body (?:of \d+ bytes )?is over the (?P<limit>\d+)-byte cap"),
+    (
+        Failure.REFUSED,
+        r"(?:refused \S+: )?it resolves to a private, loopback or link-local address.*",
+    ),
+    (Failure.BAD_URL, r"invalid URL .+|refused .+: only http and https URLs are fetched"),
+    (Failure.CANNOT_RESOLVE, r"cannot resolve (?P<host>[^\s:]+): .*"),
+    (Failure.UNREACHABLE, r"cannot fetch .+"),
+    (Failure.CLOSED_EARLY, r"\S+ closed the connection before answering in full"),
+    (
+        Failure.BAD_ENCODING,
+        r"\S+ sends a body marked Content-Encoding: (?P<coding>\w+) that is not \w+",
+    ),
+    (
+        Failure.UNASKED_COMPRESSION,
+        r"\S+ sends a body compressed as (?P<coding>\w+), which varsel does not ask for",
+    ),
+    (Failure.BROKEN_BODY, r"broken body from .+"),
+    (Failure.INVALID_ANSWER, r"invalid HTTP answer from .+"),
+    (Failure.UNEXPECTED, r"unexpected error: .+"),
 )
 
 # A body's sentences (model.ContentError's, after CONTENT_PREFIX).
-_CONTENT: Final[tuple[tuple[Failure, re.Pattern[str]], ...]] = tuple(
-    (failure, re.compile(pattern, re.DOTALL))
-    for failure, pattern in (
-        (Failure.EMPTY_BODY, rf"{_KIND}: empty body"),
-        (Failure.TOO_LARGE, rf"{_KIND}: body of \d+ bytes exceeds the (?P<limit>\d+) byte limit"),
-        (Failure.BAD_IGNORE, rf"{_KIND}: invalid ignore pattern \(.*\)"),
-        (Failure.ERROR_PAGE, rf"page looks like an error page: (?P<said>{_QUOTED})"),
-        (Failure.SIGN_IN, rf"page is a sign-in page, not the content \(.*?\): (?P<said>{_QUOTED})"),
-        (Failure.MAINTENANCE, rf"page looks like a maintenance notice: (?P<said>{_QUOTED})"),
-        (Failure.ROBOT_CHECK, rf"page checks that the reader is no robot: (?P<said>{_QUOTED})"),
-        (
-            Failure.PDF_NOT_PAGE,
-            rf"{_KIND}: the address answers a PDF file; make the source a PDF, not a web {_KIND}",
-        ),
-        (
-            Failure.BINARY,
-            rf"{_KIND}: the address answers binary data, not text \((?P<share>\d+)% .*\)",
-        ),
-        (Failure.JSON, rf"{_KIND}: the address answers JSON data, not a web {_KIND}"),
-        (Failure.FILE, rf"{_KIND}: the address answers an? .+, not a web {_KIND}"),
-        (Failure.NOT_PDF, r"pdf: not a PDF \(no %PDF- header\)"),
-        (Failure.PDF_ENCRYPTED, r"pdf: encrypted, needs a password"),
-        (Failure.PDF_UNREADABLE, r"pdf: unreadable PDF \(.*\)"),
-        (Failure.FEED_ENTITIES, r"feed: refused, the XML declares entities .*"),
-        (Failure.FEED_MALFORMED, r"feed: malformed feed with no entries \(.*\)"),
-        (Failure.FEED_EMPTY, r"feed: no entries(?: with a title or text)?"),
-        (Failure.NO_TEXT, rf"{_KIND}: no extractable text \((?P<chars>\d+) characters .*\)"),
-        (Failure.UNPARSEABLE_HTML, r"page: unparseable HTML \(.*\)"),
-        (Failure.BAD_SELECTOR, rf"page: invalid CSS selector (?P<selector>{_QUOTED}) \(.*\)"),
-        (Failure.SELECTOR_NOTHING, rf"page: CSS selector (?P<selector>{_QUOTED}) matched nothing"),
-    )
+_CONTENT: Final = _forms(
+    (Failure.EMPTY_BODY, rf"{_KIND}: empty body"),
+    (Failure.TOO_LARGE, rf"{_KIND}: body of \d+ bytes exceeds the (?P<limit>\d+) byte limit"),
+    (Failure.BAD_IGNORE, rf"{_KIND}: invalid ignore pattern \(.*\)"),
+    (Failure.ERROR_PAGE, rf"page looks like an error page: (?P<said>{_QUOTED})"),
+    (Failure.SIGN_IN, rf"page is a sign-in page, not the content \(.*?\): (?P<said>{_QUOTED})"),
+    (Failure.MAINTENANCE, rf"page looks like a maintenance notice: (?P<said>{_QUOTED})"),
+    (Failure.ROBOT_CHECK, rf"page checks that the reader is no robot: (?P<said>{_QUOTED})"),
+    (
+        Failure.PDF_NOT_PAGE,
+        rf"{_KIND}: the address answers a PDF file; make the source a PDF, not a web {_KIND}",
+    ),
+    (
+        Failure.BINARY,
+        rf"{_KIND}: the address answers binary data, not text \((?P<share>\d+)% .*\)",
+    ),
+    (Failure.JSON, rf"{_KIND}: the address answers JSON data, not a web {_KIND}"),
+    (Failure.FILE, rf"{_KIND}: the address answers an? .+, not a web {_KIND}"),
+    (Failure.NOT_PDF, r"pdf: not a PDF \(no %PDF- header\)"),
+    (Failure.PDF_ENCRYPTED, r"pdf: encrypted, needs a password"),
+    (Failure.PDF_UNREADABLE, r"pdf: unreadable PDF \(.*\)"),
+    (Failure.FEED_ENTITIES, r"feed: refused, the XML declares entities .*"),
+    (Failure.FEED_MALFORMED, r"feed: malformed feed with no entries \(.*\)"),
+    (Failure.FEED_EMPTY, r"feed: no entries(?: with a title or text)?"),
+    (Failure.NO_TEXT, rf"{_KIND}: no extractable text \((?P<chars>\d+) characters .*\)"),
+    (Failure.UNPARSEABLE_HTML, r"page: unparseable HTML \(.*\)"),
+    (Failure.BAD_SELECTOR, rf"page: invalid CSS selector (?P<selector>{_QUOTED}) \(.*\)"),
+    (Failure.SELECTOR_NOTHING, rf"page: CSS selector (?P<selector>{_QUOTED}) matched nothing"),
 )
 
 
