@@ -36,7 +36,7 @@ async def act_for_organisation(
     *,
     reason: str,
     actor: str,
-    audit: Callable[[AsyncSession, Done], None] | None = None,
+    audit: Callable[[AsyncSession, Done], None],
 ) -> Done:
     """End every alert of (or erase) a person, as ``actor`` in the organisation, for ``reason``.
 
@@ -52,11 +52,6 @@ async def act_for_organisation(
     # Read each time: a staff command is rare, and the ledger must name the text in force now.
     notices = load_notices(runtime.settings.privacy_notice_dir)
     deps = Deps(runtime.settings, runtime.catalogue, runtime.signer, runtime.clock, notices)
-
-    def before_commit(done: Done) -> None:
-        if audit is not None:
-            audit(uow.session, done)
-
     return await act_for_person(
         uow,
         deps,
@@ -64,5 +59,5 @@ async def act_for_organisation(
         action,
         reason=reason,
         actor=actor,
-        before_commit=before_commit if audit is not None else None,
+        before_commit=lambda done: audit(uow.session, done),
     )

@@ -49,7 +49,7 @@ async def act_for_person(
     *,
     reason: str,
     actor: str,
-    before_commit: Callable[[Done], None] | None = None,
+    before_commit: Callable[[Done], None],
 ) -> Done:
     """End every alert of (or erase) the person with an address, as the organisation.
 
@@ -74,10 +74,8 @@ async def act_for_person(
         else:
             ended = await end_all(uow, deps, person, UnsubscribeRoute.ADMIN, details)
             done = Done(subject, found=True, ended=ended)
-        if before_commit is not None:
-            before_commit(done)
-        if person is not None or before_commit is not None:
-            await uow.commit()
+        before_commit(done)
+        await uow.commit()
     return done
 
 
