@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from email.header import Header
 from email.utils import format_datetime
 from typing import Final, Protocol
 from urllib.parse import urlsplit
@@ -240,7 +241,7 @@ def assemble(
         b"To: ",
         "to",
         b"\r\n",
-        _header("Subject", subject),
+        f"Subject: {subject_value(subject)}\r\n".encode("ascii"),
         b"Date: ",
         "date",
         b"\r\nMessage-ID: ",
@@ -279,6 +280,17 @@ def _header(name: str, value: str) -> bytes:
     # The header registry folds and RFC 2047-encodes non-ASCII words; values are one line.
     folded: str = _POLICY.header_factory(name, value).fold(policy=_POLICY)
     return folded.encode("ascii")
+
+
+def subject_value(subject: str) -> str:
+    """Return a one-line subject folded and RFC 2047-encoded, to write after ``Subject: ``."""
+    if "=?" not in subject:
+        return _header("Subject", subject).decode("ascii")[len("Subject: ") : -2]
+    # The header registry reads encoded words in the text it is given, as in a received mail:
+    # a page titled "=?utf-8?q?=0D=0AReply-To:...?=" would put a line break, a header and a
+    # body of its own into every alert. Text that holds one is encoded whole instead, so a
+    # mail program shows it exactly as the page wrote it.
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
 
 
 def _checked_sender(sender: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from services.mailer.domain.mime import subject_value
 from services.mailer.domain.text import one_line
 from services.mailer.domain.wording import quote
 from shared.events import SourceFailing, SourceRecovered
@@ -109,7 +110,8 @@ def notice_bytes(mail: OperatorMail, *, sender: str, recipient: str, message_id:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
-    message["Subject"] = mail.subject
+    # Written as encoded here: the header registry would read encoded words in a page's title.
+    message.set_raw("Subject", subject_value(mail.subject))
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from datetime import UTC, datetime
 
 import pytest
 
 from services.mailer.domain.message import RecipientLinks, render_alert
+from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
+from shared.events import SourceFailing
 
 SENDER = "Folkehelseinstituttet <varsel@fhi.no>"
 HOSTILE = 'Norge i verden <script>alert(1)</script>"><img src=x onerror=alert(2)>'
@@ -154,6 +158,44 @@ def test_crlf_in_title_cannot_inject_headers(env, make_change, links, parse_mail
     assert "\r" not in subject and "\n" not in subject
     assert subject.endswith("Ny rapport Bcc: everyone@example.com <b>body</b> X-Evil: 1")
     assert len(mail.message.get_all("To")) == 1
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # A watched page's heading that spells line breaks as an RFC 2047 encoded word: the
+        # header registry would decode it and write the breaks into the header as they are.
+        "Ny rapport =?utf-8?q?=0D=0AReply-To:_x@evil.example=0D=0A=0D=0AClick_here?=",
+        "Ny rapport =?utf-8?b?DQpCY2M6IHhAZXZpbC5leGFtcGxl?= slutt",
+        "=?us-ascii?q?plain?= text that only looks encoded",
+    ],
+)
+def test_encoded_words_in_a_title_are_shown_as_written(
+    env, make_change, links, parse_mail, title
+) -> None:
+    raw = send(alert(env, make_change(title=title)), links)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    names = [line.split(b":", 1)[0] for line in head.split(b"\r\n") if line[:1] not in b" \t"]
+    assert b"Reply-To" not in names and b"Bcc" not in names
+    assert len(names) == len(set(names))  # every header once, none added
+    mail = parse_mail(raw)
+    assert mail.message["Subject"].endswith(f"Norge i verden»: {title}")
+    assert "\r" not in mail.message["Subject"] and "\n" not in mail.message["Subject"]
+
+
+def test_encoded_words_in_a_failing_page_title_stay_out_of_operator_headers(env) -> None:
+    title = "Ny rapport =?utf-8?q?=0D=0AReply-To:_x@evil.example=0D=0A=0D=0AClick_here?="
+    event = SourceFailing(
+        source_id=1, source_url="https://www.fhi.no/side", title=title, failures=3, last_error="x"
+    )
+    mail = render_operator_mail(
+        env, event, site="fhi.no", base_url="https://www.fhi.no", admin_url="https://a.no"
+    )
+    raw = notice_bytes(mail, sender=SENDER, recipient="drift@fhi.no", message_id="<n1@fhi.no>")
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Reply-To"] is None
+    assert message["Subject"].endswith(title)
+    assert message.get_content_type() == "multipart/alternative"
 
 
 def test_topic_title_with_line_breaks_is_flattened(env, make_change, links, parse_mail) -> None:
