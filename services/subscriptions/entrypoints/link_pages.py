@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
@@ -268,6 +270,16 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
         return await _ended_page(web, request, token, ended, "erased.html")
     # A post that names neither button (a scanner submitting forms) must not delete anything.
     return await _unsubscribe_refused(web, request, token, FORM_NOT_VALID)
+
+
+@router.get("/one-click/{token}")
+async def one_click_opened(token: str) -> Response:
+    """Send a browser that opened the one-click address to the unsubscribe page, which asks.
+
+    Some mail programs open the List-Unsubscribe address in a browser rather than post to it;
+    the person should find the buttons there, not an error. Nothing ends on a GET.
+    """
+    return Response(status_code=303, headers={"Location": f"/unsubscribe/{quote(token, safe='')}"})
 
 
 @router.post("/one-click/{token}")

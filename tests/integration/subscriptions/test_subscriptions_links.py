@@ -262,7 +262,7 @@ async def test_rfc8058_one_click(database_url: str, tmp_path: Path, encoding: st
             )
             assert as_json.status_code == 400
             assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
-            assert (await provider.get(f"/one-click/{token}")).status_code == 405
+            assert (await provider.get(f"/one-click/{token}")).status_code == 303
 
             if encoding == "form":
                 done = await provider.post(
@@ -286,6 +286,32 @@ async def test_rfc8058_one_click(database_url: str, tmp_path: Path, encoding: st
         assert ledger[-1].topics == ["norge-i-verden"]
         ended = await h.all(select_ended())
         assert ended == ["one-click"]
+
+
+async def test_one_click_address_opened_in_a_browser_asks_first(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Some mail programs open the List-Unsubscribe address in a browser instead of posting to
+    # it: the person gets the unsubscribe page with its buttons, not an error, and nothing ends.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, "unsubscribe")
+        before = await h.state()
+        async with h.browser("192.0.2.10", follow_redirects=False) as browser:
+            opened = await browser.get(f"/one-click/{token}")
+            assert opened.status_code == 303
+            assert opened.headers["location"] == f"/unsubscribe/{token}"
+            assert (await browser.head(f"/one-click/{token}")).status_code == 303
+            page = await browser.get(opened.headers["location"])
+        assert page.status_code == 200
+        assert 'value="unsubscribe_all"' in page.text and 'value="erase"' in page.text
+        assert await h.state() == before
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+        # Whatever the address holds stays one path segment of this site's unsubscribe page.
+        async with h.browser(follow_redirects=False) as browser:
+            odd = await browser.get("/one-click/%3F%23x%5C%40evil.example")
+        assert odd.status_code == 303
+        assert odd.headers["location"] == "/unsubscribe/%3F%23x%5C%40evil.example"
 
 
 def select_ended() -> object:
