@@ -62,15 +62,16 @@ DATE_LABEL = rf"(?:{UPDATED_LABEL}|{PUBLISHED_LABEL})"
 # followed by a date fails at once. Greedy gaps tried every split of a run between the two
 # around the colon: a label word followed by 16,000 blanks took 44 s to search.
 _LABELS = rf"(?:(?P<pub>{PUBLISHED_LABEL})|(?P<upd>{UPDATED_LABEL}))".replace(" ", r"\s++")
-_GAP = r"\s*+:?+\s*+"
-_LABELLED_RE = re.compile(rf"(?<![\w]){_LABELS}{_GAP}(?P<date>{DATE_PATTERN})")
+LABEL_GAP = r"\s*+:?+\s*+"
+_LABELLED_RE = re.compile(rf"(?<![\w]){_LABELS}{LABEL_GAP}(?P<date>{DATE_PATTERN})")
 # A label with its date (and clock time): the phrase removed from compared text.
-DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}{_GAP}{DATE_PATTERN}{_TIME}")
-# Pages' stamps since extraction 5 (normalise.clean_blocks, for pages only: feeds and PDFs keep
-# DATE_PHRASE_RE): the nynorsk «Sist endra», «on» or «den» after the label, a weekday before
-# the date («Sist oppdatert: fredag 5. desember 2026», «Last updated on Friday, December 5,
-# 2026»), and a clock time alone, today's («Sist oppdatert kl. 14:30», «Oppdatert i dag kl.
-# 14.30»). Every one of these begins with a word of LABEL_WORDS (a test checks).
+DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}{LABEL_GAP}{DATE_PATTERN}{_TIME}")
+# Pages' stamps since extraction 5 (stamps.PAGE_STAMPS_5, for pages only: feeds and PDFs kept
+# DATE_PHRASE_RE; feeds read these since extraction 7, stamps.STAMPS_7): the nynorsk «Sist
+# endra», «on» or «den» after the label, a weekday before the date («Sist oppdatert: fredag 5.
+# desember 2026», «Last updated on Friday, December 5, 2026»), and a clock time alone, today's
+# («Sist oppdatert kl. 14:30», «Oppdatert i dag kl. 14.30»). Every one of these begins with a
+# word of LABEL_WORDS (a test checks).
 _WEEKDAY = (
     r"(?i:mandag|måndag|tirsdag|tysdag|onsdag|torsdag|fredag|lørdag|laurdag|søndag|sundag"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -82,11 +83,11 @@ _PAGE_TIME = (
     r"(?:(?:,\s*+|\s*+[-–]\s*+|\s++|T)(?:klokk(?:a|en)\s++|kl\.?\s*+|at\s++)?+"
     r"\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
-_PAGE_STAMP = (
+PAGE_STAMP = (
     rf"(?:(?:on|den)\s++)?+(?:{_WEEKDAY}\.?+,?+\s++)?+{DATE_PATTERN}{_PAGE_TIME}"
     r"|(?:(?:i dag|i går|i gar|today)\s++)?+(?:kl\.?+|klokka|klokken|at)\s*+\d{1,2}[:.]\d{2}\b"
 )
-PAGE_DATE_PHRASE_RE = re.compile(rf"(?<![\w]){PAGE_DATE_LABEL}{_GAP}(?:{_PAGE_STAMP})")
+PAGE_DATE_PHRASE_RE = re.compile(rf"(?<![\w]){PAGE_DATE_LABEL}{LABEL_GAP}(?:{PAGE_STAMP})")
 
 
 def _first_words(label: str) -> frozenset[str]:

@@ -23,7 +23,6 @@ from lxml.cssselect import CSSSelector
 from trafilatura.settings import Extractor
 
 from services.watcher.domain.charsets import decode_page
-from services.watcher.domain.dates import DATE_PHRASE_RE, PAGE_DATE_PHRASE_RE
 from services.watcher.domain.files import refuse_binary_text
 from services.watcher.domain.html_dates import page_dates
 from services.watcher.domain.html_text import (
@@ -38,7 +37,6 @@ from services.watcher.domain.model import (
     BROWSER_DECODING,
     DATES_BESIDE_LABELS,
     EXTRACTION,
-    PAGE_STAMPS,
     SKIP_LINK_TARGETS,
     Content,
     ContentError,
@@ -50,6 +48,7 @@ from services.watcher.domain.normalise import (
     dates_beside_labels,
     normalise_text,
 )
+from services.watcher.domain.stamps import page_stamps
 from services.watcher.domain.walls import (
     REDIRECTED_SIGN_IN_CHARS,
     SHORT_CHARS,
@@ -136,10 +135,10 @@ def extract_page(
     else:
         raw = _trafilatura_blocks(tree) or walk_blocks([tree], HTML_BLOCKS, HTML_HEADINGS)
 
+    stamps = page_stamps(extraction)
     if extraction >= DATES_BESIDE_LABELS:
-        raw = dates_beside_labels(raw)
-    phrases = PAGE_DATE_PHRASE_RE if extraction >= PAGE_STAMPS else DATE_PHRASE_RE
-    blocks, headings = clean_blocks(raw, ignore, phrases=phrases)
+        raw = dates_beside_labels(raw, stamps)
+    blocks, headings = clean_blocks(raw, ignore, stamps=stamps)
     require_text(blocks, "page")
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall

@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 6
+EXTRACTION = 7
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -36,6 +36,11 @@ PAGE_STAMPS = 5
 # holds stray windows-1252 bytes among its UTF-8 is read with those bytes as windows-1252
 # (extract_feed._repaired), as pages are since BROWSER_DECODING.
 FEED_STRAY_BYTES = 6
+# From this version on, a page's stamp is also read with its label in capitals («SIST
+# OPPDATERT»), with «dato»/«date» after the label, in «Sist fagleg oppdatert», and as a
+# relative time beside a label or alone in its block («for 5 minutter siden», «i går»)
+# (stamps.STAMPS_7).
+STAMP_WORDINGS = 7
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

@@ -8,14 +8,13 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 
-from services.watcher.domain.dates import (
-    DATE_LABEL,
-    DATE_PATTERN,
-    DATE_PHRASE_RE,
-    has_label_word,
-    texts_with_label_words,
-)
 from services.watcher.domain.ignore import IgnorePatterns
+from services.watcher.domain.stamps import (
+    FIRST_STAMPS,
+    RELATIVE_ALONE_MAX_CHARS,
+    SEPARATORS,
+    Stamps,
+)
 
 # Invisible characters that CMS editors and PDF producers sprinkle in: soft hyphen,
 # zero-width space/joiners, word joiner, BOM, Mongolian vowel separator, bidi marks.
@@ -25,9 +24,6 @@ _INVISIBLE_RE = re.compile(
 _INVISIBLE_CHARS = tuple(_INVISIBLE_RE.pattern[1:-1])
 # str patterns: \s covers NBSP, narrow NBSP, thin space, line/paragraph separators.
 _WHITESPACE_RE = re.compile(r"\s+")
-_ONLY_LABELS_RE = re.compile(rf"(?:{DATE_LABEL}|[\s:|·•,.\-–—/])*")
-# The characters _ONLY_LABELS_RE lets stand beside whitespace and labels (a test checks).
-_SEPARATORS = frozenset(":|·•,.-–—/")
 
 # The sign-up widget and the chrome around it (fhi.no and helsedirektoratet.no, both
 # languages). A block starting with one of these is never content.
@@ -179,52 +175,50 @@ def _collapsed(text: str) -> str:
 
 # A label alone in its block («<dt>Sist oppdatert</dt><dd>5. mars 2024</dd>») or table cell
 # («Sist oppdatert | 5. mars 2024»), its date in the next: read as one phrase, as it reads.
-_LABEL_ALONE_RE = re.compile(rf"{DATE_LABEL}\s*+:?+")
-_LABEL_CELL_RE = re.compile(rf"(?<![\w])({DATE_LABEL})\s*+:?+\s*+\|\s*+(?={DATE_PATTERN})")
-_STARTS_WITH_DATE_RE = re.compile(rf"\s*+(?:{DATE_PATTERN})")
 _LABEL_ALONE_MAX_CHARS = 40
 
 
-def dates_beside_labels(raw: Iterable[tuple[str, bool]]) -> list[tuple[str, bool]]:
+def dates_beside_labels(
+    raw: Iterable[tuple[str, bool]], stamps: Stamps = FIRST_STAMPS
+) -> list[tuple[str, bool]]:
     """Join each date label alone in its block or cell to the date in the next one.
 
     Stripped apart, the label went and the date stayed: a page whose «Sist oppdatert» date
     moved (on every request, on some CMSs) was a change each time, told as the bare date.
+    ``stamps`` are the labels and stamps known (stamps.page_stamps of the version).
     """
     out: list[tuple[str, bool]] = []
     for text, is_heading in raw:
         # A heading «Endret» over dated lines names a section: it stays as it is.
-        if out and not out[-1][1] and _STARTS_WITH_DATE_RE.match(text):
+        if out and not out[-1][1] and stamps.stamp_start.match(text):
             label = out[-1][0]
-            if len(label) <= _LABEL_ALONE_MAX_CHARS and has_label_word(label):
+            if len(label) <= _LABEL_ALONE_MAX_CHARS and stamps.may_hold(label):
                 label = normalise_text(label)
-                if _LABEL_ALONE_RE.fullmatch(label):
+                if stamps.label_alone.fullmatch(label):
                     out[-1] = (f"{label} {text}", False)
                     continue
-        if "|" in text and has_label_word(text):
-            text = _LABEL_CELL_RE.sub(r"\1:", normalise_text(text))
+        if "|" in text and stamps.may_hold(text):
+            text = stamps.label_cell.sub(r"\1:", normalise_text(text))
         out.append((text, is_heading))
     return out
 
 
-def strip_date_phrases(
-    text: str, *, labelled: bool = True, phrases: re.Pattern[str] = DATE_PHRASE_RE
-) -> str:
+def strip_date_phrases(text: str, *, labelled: bool = True, stamps: Stamps = FIRST_STAMPS) -> str:
     """Remove the page's own «Publisert …»/«Oppdatert …» stamps; "" if nothing else is left.
 
-    ``labelled=False`` tells that the text holds no date label word (has_label_word);
-    ``phrases`` are the stamps removed (dates.PAGE_DATE_PHRASE_RE for pages since extraction 5).
+    ``labelled=False`` tells that the text holds no word that starts a label (stamps.may_hold);
+    ``stamps`` are those removed (stamps.page_stamps of the version of the rules).
     """
     if not text:
         return text
     # Every phrase starts with a label word; without one the slow regex has nothing to find.
-    if labelled and has_label_word(text):
-        stripped = phrases.sub(" ", text)
-    elif text[0] not in _SEPARATORS and not text[0].isspace():
+    if labelled and stamps.may_hold(text):
+        stripped = stamps.phrases.sub(" ", text)
+    elif text[0] not in SEPARATORS and not text[0].isspace():
         return text  # no label, so only a text that starts with a separator can be all of them
     else:
         stripped = text
-    if _ONLY_LABELS_RE.fullmatch(stripped):
+    if stamps.only_labels.fullmatch(stripped):
         return ""
     if stripped is text or stripped == text:
         return text
@@ -265,11 +259,12 @@ def clean_blocks(
     ignore: IgnorePatterns | None = None,
     *,
     dedupe: bool = True,
-    phrases: re.Pattern[str] = DATE_PHRASE_RE,
+    stamps: Stamps = FIRST_STAMPS,
 ) -> tuple[tuple[str, ...], frozenset[int]]:
     """Normalise (text, is_heading) pairs into compared blocks and heading indices.
 
-    ``phrases`` are the date stamps removed (strip_date_phrases).
+    ``stamps`` are the page's own stamps removed (strip_date_phrases), and a block that is a
+    relative time alone where they know one («for 5 minutter siden»; never a heading).
     """
     blocks: list[str] = []
     headings: set[int] = set()
@@ -277,10 +272,18 @@ def clean_blocks(
     pairs = list(raw)
     texts = normalise_texts([text for text, _ in pairs])
     # One search over all blocks for the few that hold a label word, not one per block.
-    labelled = texts_with_label_words(texts)
+    labelled = stamps.holding(texts)
+    alone = stamps.alone
     for index, (text, (_, is_heading)) in enumerate(zip(texts, pairs, strict=True)):
-        block = strip_date_phrases(text, labelled=index in labelled, phrases=phrases)
+        block = strip_date_phrases(text, labelled=index in labelled, stamps=stamps)
         if not block or is_boilerplate(block):
+            continue
+        if (
+            alone is not None
+            and not is_heading
+            and len(block) <= RELATIVE_ALONE_MAX_CHARS
+            and alone.fullmatch(block)
+        ):
             continue
         if ignore is not None and ignore.matches(block):
             continue

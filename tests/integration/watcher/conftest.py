@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+import services.watcher.handlers as handlers
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import Snapshot, WatchedSource
-from services.watcher.handlers import WatcherDeps
+from services.watcher.handlers import WatcherDeps, poll
 from shared.clock import FrozenClock
 from shared.db import create_engine
 from shared.events import ContentChanged, decode_event
@@ -83,6 +84,21 @@ class Harness:
             session.add(row)
             await session.flush()
             return row.id
+
+    async def baseline_under(
+        self, source_id: int, version: int, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Take a source's baseline as the release of extraction ``version`` stored it."""
+        real = handlers.parse_content  # type: ignore[attr-defined]
+        with monkeypatch.context() as patched:
+            patched.setattr(
+                handlers, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": version})
+            )
+            assert await poll(self.deps, source_id) == "baseline"
+        async with self.deps.sessions() as session, session.begin():
+            row = await session.get(WatchedSource, source_id)
+            assert row is not None
+            row.extraction = version
 
     async def source(self, source_id: int) -> WatchedSource:
         """Read a source row."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import services.watcher.handlers as handlers
-from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.model import EXTRACTION, FEED_STRAY_BYTES
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
@@ -45,17 +43,7 @@ async def _stored_under_the_older_reading(
     # The byte made the whole entry text noise («bÃ¦r»).
     site.set("/rss", Route(_feed([BERRIES], [BERRIES_TEXT], ["sak-1"]), RSS))
     source = await harness.add_source(site.url("/rss"), "feed")
-    real = handlers.parse_content  # type: ignore[attr-defined]
-    before = FEED_STRAY_BYTES - 1
-    monkeypatch.setattr(
-        handlers, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": before})
-    )
-    assert await poll(harness.deps, source) == "baseline"
-    monkeypatch.setattr(handlers, "parse_content", real)
-    async with harness.deps.sessions() as session, session.begin():
-        row = await session.get(WatchedSource, source)
-        assert row is not None
-        row.extraction = before
+    await harness.baseline_under(source, FEED_STRAY_BYTES - 1, monkeypatch)
     return source
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from services.watcher.domain import dates, normalise
 from services.watcher.domain.dates import (
-    DATE_PHRASE_RE,
     LABEL_WORDS,
     PUBLISHED_LABEL,
     UPDATED_LABEL,
@@ -25,7 +24,6 @@ from services.watcher.domain.normalise import (
     _COOKIE_RE,
     _COOKIE_VERB_RE,
     _INVISIBLE_RE,
-    _ONLY_LABELS_RE,
     BOILERPLATE_RE,
     clean_blocks,
     fold_text,
@@ -33,6 +31,14 @@ from services.watcher.domain.normalise import (
     normalise_text,
     normalise_texts,
     strip_date_phrases,
+)
+from services.watcher.domain.stamps import (
+    CAPITAL_WORDS,
+    FIRST_STAMPS,
+    SEPARATORS,
+    STAMPS_7,
+    WORDINGS,
+    Stamps,
 )
 
 SAMPLES = [
@@ -200,11 +206,11 @@ def test_spread_labels_are_found() -> None:
     assert find_labelled_dates(fold_text(_SPREAD[2])) == (None, date(2024, 3, 6))
 
 
-def _strip_by_definition(text: str) -> str:
+def _strip_by_definition(text: str, stamps: Stamps = FIRST_STAMPS) -> str:
     if not text:
         return text
-    stripped = DATE_PHRASE_RE.sub(" ", text)
-    if _ONLY_LABELS_RE.fullmatch(stripped):
+    stripped = stamps.phrases.sub(" ", text)
+    if stamps.only_labels.fullmatch(stripped):
         return ""
     if stripped == text:
         return text
@@ -224,19 +230,29 @@ def _strip_by_definition(text: str) -> str:
         "x",
         "Oppdatert",
         "| Sist endret |",
+        "SIST OPPDATERT: 05.12.2026 · Publisert dato 1.12.2026",
+        "| SIST ENDRA DATO |",
+        "Sist Oppdatert for 5 minutter siden, LAST UPDATED 2 hours ago",
+        "Oppdatert i går. Oppdatert i dag er veilederen ny.",
     ],
 )
-def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str) -> None:
-    assert strip_date_phrases(text) == _strip_by_definition(text)
-    if not dates.has_label_word(text):
-        assert strip_date_phrases(text, labelled=False) == _strip_by_definition(text)
+@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7], ids=["first", "7"])
+def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str, stamps: Stamps) -> None:
+    assert strip_date_phrases(text, stamps=stamps) == _strip_by_definition(text, stamps)
+    if not stamps.may_hold(text):
+        assert strip_date_phrases(text, labelled=False, stamps=stamps) == _strip_by_definition(
+            text, stamps
+        )
 
 
-def test_the_separators_are_what_the_labels_pattern_lets_stand_but_whitespace() -> None:
+@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7], ids=["first", "7"])
+def test_the_separators_are_what_the_labels_pattern_lets_stand_but_whitespace(
+    stamps: Stamps,
+) -> None:
     # A text without a label word that starts with none of them is never all separators.
-    alone = {chr(c) for c in range(0x110000) if _ONLY_LABELS_RE.fullmatch(chr(c))}
-    assert alone == normalise._SEPARATORS | {c for c in alone if c.isspace()}
-    assert not any(c.isspace() for c in normalise._SEPARATORS)
+    alone = {chr(c) for c in range(0x110000) if stamps.only_labels.fullmatch(chr(c))}
+    assert alone == SEPARATORS | {c for c in alone if c.isspace()}
+    assert not any(c.isspace() for c in SEPARATORS)
 
 
 _COOKIE_BLOCKS = [
@@ -303,3 +319,14 @@ def test_every_label_starts_with_a_searched_word() -> None:
     for label in (PUBLISHED_LABEL, UPDATED_LABEL, dates.PAGE_ONLY_LABEL):
         for alternative in label.removeprefix("(?:").removesuffix(")").split("|"):
             assert any(alternative.startswith(word) for word in LABEL_WORDS), alternative
+    # Extraction 7's labels start with their first word as written or in capitals.
+    for wording in WORDINGS:
+        first = wording.split(" ")[0]
+        assert first in LABEL_WORDS and first.upper() in CAPITAL_WORDS, wording
+
+
+def test_texts_holding_a_label_word_of_extraction_7_are_those_that_hold_one() -> None:
+    texts = [*SAMPLES, "SIST", "OPPDATERT\x00", "\x00FØRST", "Sist", "Oppd", "ATERT", ""]
+    expected = {i for i, text in enumerate(texts) if STAMPS_7.may_hold(text)}
+    assert STAMPS_7.holding(texts) == expected
+    assert {len(SAMPLES), len(SAMPLES) + 1, len(SAMPLES) + 2} <= expected

@@ -1,0 +1,169 @@
+"""Tell a page's own stamp from its content, under each version of the rules.
+
+A stamp is a label and its date («Publisert 03.02.2021», «Sist oppdatert: 5. mars 2024»): the
+date is read into the event, but the stamp is no part of the compared text, so a stamp that
+moves alone is no change. Each version of the rules that knew more stamps keeps its own
+``Stamps``: a source stored under an older version is judged by it once more
+(docs/decisions/0017).
+
+Since extraction 7 (model.STAMP_WORDINGS), a page's label is also read in capitals («SIST
+OPPDATERT 05.12.2026», «Sist Oppdatert»), with «dato»/«date» after it («Sist oppdatert dato:
+05.12.2026», «Last updated date:»), in the nynorsk «Sist fagleg oppdatert», and a relative
+time stands for its date: beside a label («Sist oppdatert for 5 minutter siden», «Updated 2
+hours ago», «Oppdatert i går») or alone in its block («for 5 minutt sidan», «i går»). A label
+still starts with a capital: «ble oppdatert 5. mars» in a sentence is content, as is a date or
+a relative time in running text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from services.watcher.domain.dates import (
+    DATE_LABEL,
+    DATE_PATTERN,
+    DATE_PHRASE_RE,
+    LABEL_GAP,
+    LABEL_WORDS,
+    PAGE_DATE_PHRASE_RE,
+    PAGE_ONLY_LABEL,
+    PAGE_STAMP,
+    PUBLISHED_LABEL,
+    UPDATED_LABEL,
+    has_label_word,
+    texts_with_label_words,
+)
+from services.watcher.domain.model import PAGE_STAMPS, STAMP_WORDINGS
+
+# What may stand beside labels in a block that is stamps alone, but whitespace (a test checks).
+SEPARATORS = frozenset(":|·•,.-–—/")
+_ONLY = r"[\s:|·•,.\-–—/]"  # whitespace and SEPARATORS
+
+
+@dataclass(frozen=True, slots=True)
+class Stamps:
+    """The stamps one version of the rules strips from compared text."""
+
+    # A label with its date (and clock time), cut from a block that holds a label word.
+    phrases: re.Pattern[str]
+    # What is left of a block that held stamps only: labels and separators (the block goes).
+    only_labels: re.Pattern[str]
+    # A label alone in its block (fullmatch, normalised), or in its table cell before «|»
+    # (group 1 is the label); and what starts the next block or cell for the two to be joined
+    # (normalise.dates_beside_labels).
+    label_alone: re.Pattern[str]
+    label_cell: re.Pattern[str]
+    stamp_start: re.Pattern[str]
+    # Words beyond dates.LABEL_WORDS that may start a label (its capitals, «SIST»).
+    words: tuple[str, ...] = ()
+    # A block that is a relative time alone, «for 5 minutter siden» (not a heading).
+    alone: re.Pattern[str] | None = None
+
+    def may_hold(self, text: str) -> bool:
+        """Tell whether text holds a word that starts a label (a stamp may follow)."""
+        return has_label_word(text) or any(word in text for word in self.words)
+
+    def holding(self, texts: Sequence[str]) -> set[int]:
+        """Return the indexes of the texts that hold a word that starts a label."""
+        found = texts_with_label_words(texts)
+        if self.words:
+            found |= _texts_with(texts, self.words)
+        return found
+
+
+def _texts_with(texts: Sequence[str], words: Sequence[str]) -> set[int]:
+    """Return the indexes of the texts that hold one of the words."""
+    # One search of the texts joined for each word: most pages hold none of them.
+    joined = "\x00".join(texts)  # no word holds NUL, so none spans two texts
+    present = [word for word in words if word in joined]
+    if not present:
+        return set()
+    return {index for index, text in enumerate(texts) if any(word in text for word in present)}
+
+
+def _alternatives(label: str) -> list[str]:
+    return label.removeprefix("(?:").removesuffix(")").split("|")
+
+
+FIRST_STAMPS = Stamps(
+    phrases=DATE_PHRASE_RE,
+    only_labels=re.compile(rf"(?:{DATE_LABEL}|{_ONLY})*"),
+    label_alone=re.compile(rf"{DATE_LABEL}\s*+:?+"),
+    label_cell=re.compile(rf"(?<![\w])({DATE_LABEL})\s*+:?+\s*+\|\s*+(?={DATE_PATTERN})"),
+    stamp_start=re.compile(rf"\s*+(?:{DATE_PATTERN})"),
+)
+# Extraction 5: more forms of the stamp itself (dates.PAGE_DATE_PHRASE_RE), the same labels.
+PAGE_STAMPS_5 = replace(FIRST_STAMPS, phrases=PAGE_DATE_PHRASE_RE)
+
+# Extraction 7. Every label of extraction 5 and «Sist fagleg oppdatert», its first word as
+# written or in capitals, the rest in any case («SIST OPPDATERT», «Sist Oppdatert»), with
+# «dato»/«date» after it or not. The first word is never in any case, so that a label can
+# only start where one of dates.LABEL_WORDS or CAPITAL_WORDS does (a test checks).
+WORDINGS = (
+    *_alternatives(UPDATED_LABEL),
+    *_alternatives(PUBLISHED_LABEL),
+    *_alternatives(PAGE_ONLY_LABEL),
+    "Sist fagleg oppdatert",
+)
+
+
+def _as_written_or_in_capitals(wording: str) -> str:
+    first, *rest = wording.split(" ")
+    tail = "(?i:" + "".join(rf"\s++{word}" for word in rest) + ")" if rest else ""
+    return f"(?:{first}|{first.upper()}){tail}"
+
+
+STAMP_LABEL = (
+    "(?:" + "|".join(_as_written_or_in_capitals(w) for w in WORDINGS) + r")(?:\s++(?i:dato|date))?"
+)
+# «SIST»: a label in capitals starts with none of dates.LABEL_WORDS («Sist Oppdatert» does).
+CAPITAL_WORDS = tuple(sorted({word.upper() for word in LABEL_WORDS}))
+
+# A relative time: «for 5 minutter siden», «for eit minutt sidan», «5 minutes ago», «i går».
+_AMOUNT = (
+    r"(?:\d{1,3}|en|ei|et|ett|ein|eit|noen|nokre|nokon|få|et\s++par|eit\s++par"
+    r"|an?|one|a\s++few|few|several)"
+)
+_NORWEGIAN_UNIT = (
+    r"(?:sekund(?:er|ar)?|sek|minutt(?:er|ar)?|min|timer?|timar|t|dag(?:er|ar)?|døgn"
+    r"|uker?|veker?|vekor|måned(?:er)?|månad(?:er|ar)?|mnd|år)\.?"
+)
+_ENGLISH_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\.?"
+_AGO = (
+    rf"(?:for\s++)?+{_AMOUNT}\s++{_NORWEGIAN_UNIT}\s++sid(?:en|an)"
+    rf"|{_AMOUNT}\s++{_ENGLISH_UNIT}\s++ago"
+    r"|akkurat\s++nå|no\s++nettopp|nettopp|just\s++now"
+)
+_DAY = r"(?:i\s++(?:dag|går|gar|forgårs|forgars)|today|yesterday)"
+_DAY_TIME = (
+    r"(?:,\s*+|\s++)(?:kl\.?+\s*+|klokka\s++|klokken\s++|at\s++)?+\d{1,2}[:.]\d{2}"
+    r"(?:\s*+[ap]\.?m\.?)?"
+)
+RELATIVE_TIME = rf"(?i:{_AGO}|{_DAY}(?:{_DAY_TIME})?)"
+# Beside a label, a day alone ends the phrase: «Oppdatert i dag er …» starts a sentence.
+_RELATIVE_BESIDE = rf"(?i:{_AGO}|{_DAY}(?:{_DAY_TIME}|(?!\s*+\w)))"
+
+STAMPS_7 = Stamps(
+    phrases=re.compile(
+        rf"(?<![\w]){STAMP_LABEL}{LABEL_GAP}(?:(?i:{PAGE_STAMP})|{_RELATIVE_BESIDE})"
+    ),
+    only_labels=re.compile(rf"(?:{STAMP_LABEL}|{_ONLY})*"),
+    label_alone=re.compile(rf"{STAMP_LABEL}\s*+:?+"),
+    label_cell=re.compile(rf"(?<![\w])({STAMP_LABEL})\s*+:?+\s*+\|\s*+(?=(?i:{PAGE_STAMP}))"),
+    stamp_start=re.compile(rf"\s*+(?i:{PAGE_STAMP})"),
+    words=CAPITAL_WORDS,
+    alone=re.compile(rf"(?:{_ONLY}|[()])*+{RELATIVE_TIME}(?:{_ONLY}|[()])*+"),
+)
+# Longer than this, a block is no relative time alone (the longest is about 30 characters).
+RELATIVE_ALONE_MAX_CHARS = 48
+
+
+def page_stamps(extraction: int) -> Stamps:
+    """Return the stamps a page's text loses under the rules of ``extraction``."""
+    if extraction >= STAMP_WORDINGS:
+        return STAMPS_7
+    if extraction >= PAGE_STAMPS:
+        return PAGE_STAMPS_5
+    return FIRST_STAMPS

@@ -1,0 +1,162 @@
+"""A page's own stamp, in the wordings extraction 7 knows, is no change.
+
+Each was left in the compared text before: a page whose stamp moves (by the minute, on
+some CMSs) mailed every follower the new stamp at every poll. A source stored under an older
+version is judged by it once more (docs/decisions/0017), so that reading must stay as it was.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from services.watcher.domain.content import compare, parse_content
+from services.watcher.domain.model import STAMP_WORDINGS
+
+_PAGE = (
+    "<!doctype html><html><head><title>Vaksine</title></head><body><main><h1>Vaksine</h1>"
+    "<p>Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.</p>"
+    "{stamp}</main></body></html>"
+)
+_CONTENT = ("Vaksine", "Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.")
+
+
+def _page(stamp: str, extraction: int | None = None) -> tuple[str, ...]:
+    body = _PAGE.format(stamp=stamp).encode()
+    if extraction is None:
+        return parse_content("page", body).blocks
+    return parse_content("page", body, extraction=extraction).blocks
+
+
+def _moves_alone(before: str, after: str) -> None:
+    """Assert that the page reads as its content alone, and the stamp's move is no change."""
+    old, new = (parse_content("page", _PAGE.format(stamp=s).encode()) for s in (before, after))
+    assert new.blocks == _CONTENT
+    assert old.fingerprint == new.fingerprint
+    assert compare(old, new).changed is False
+    # Stored under extraction 6, a page is judged by it once more: there the stamp stood.
+    assert _page(before, STAMP_WORDINGS - 1) != _CONTENT
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("<p>SIST OPPDATERT 05.12.2026</p>", "<p>SIST OPPDATERT 06.12.2026</p>"),
+        ("<p>SIST OPPDATERT: 5. desember 2026</p>", "<p>SIST OPPDATERT: 6. desember 2026</p>"),
+        ("<p>SIST ENDRET 05.12.2026 KL. 10:15</p>", "<p>SIST ENDRET 05.12.2026 KL. 10:16</p>"),
+        ("<p>Sist Oppdatert 05.12.2026</p>", "<p>Sist Oppdatert 06.12.2026</p>"),
+        ("<p>PUBLISERT 01.12.2026 · OPPDATERT 05.12.2026</p>",
+         "<p>PUBLISERT 01.12.2026 · OPPDATERT 06.12.2026</p>"),
+        ("<p>LAST UPDATED: December 5, 2026</p>", "<p>LAST UPDATED: December 6, 2026</p>"),
+        ("<dl><dt>SIST OPPDATERT</dt><dd>05.12.2026</dd></dl>",
+         "<dl><dt>SIST OPPDATERT</dt><dd>06.12.2026</dd></dl>"),
+        ("<table><tr><th>SIST OPPDATERT</th><td>05.12.2026</td></tr></table>",
+         "<table><tr><th>SIST OPPDATERT</th><td>06.12.2026</td></tr></table>"),
+    ],
+    ids=["caps", "caps-colon-month", "caps-time", "title-case", "two-caps", "english-caps",
+         "caps-dt-dd", "caps-table"],
+)  # fmt: skip
+def test_a_stamp_in_capitals_is_no_change(before: str, after: str) -> None:
+    _moves_alone(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("<p>Sist oppdatert dato: 05.12.2026</p>", "<p>Sist oppdatert dato: 06.12.2026</p>"),
+        ("<p>Oppdatert dato 05.12.2026</p>", "<p>Oppdatert dato 06.12.2026</p>"),
+        ("<p>Sist endret dato: 5. desember 2026</p>", "<p>Sist endret dato: 6. desember 2026</p>"),
+        ("<p>Sist endra dato: 05.12.2026</p>", "<p>Sist endra dato: 06.12.2026</p>"),  # nynorsk
+        ("<p>Sist fagleg oppdatert: 18. august 2022</p>",
+         "<p>Sist fagleg oppdatert: 5. desember 2026</p>"),  # helsedirektoratet.no, nynorsk
+        ("<p>Last updated date: 05.12.2026</p>", "<p>Last updated date: 06.12.2026</p>"),
+        ("<p>Updated date: December 5, 2026</p>", "<p>Updated date: December 6, 2026</p>"),
+        ("<p>SIST OPPDATERT DATO: 05.12.2026</p>", "<p>SIST OPPDATERT DATO: 06.12.2026</p>"),
+        ("<dl><dt>Sist oppdatert dato</dt><dd>05.12.2026</dd></dl>",
+         "<dl><dt>Sist oppdatert dato</dt><dd>06.12.2026</dd></dl>"),
+        # Alone in its cell, «Sist endra» and a date with its weekday are joined as one.
+        ("<dl><dt>Sist endra</dt><dd>fredag 5. desember 2026</dd></dl>",
+         "<dl><dt>Sist endra</dt><dd>laurdag 6. desember 2026</dd></dl>"),
+    ],
+    ids=["sist-oppdatert-dato", "oppdatert-dato", "sist-endret-dato", "sist-endra-dato",
+         "fagleg", "last-updated-date", "updated-date", "caps-dato", "dato-dt-dd",
+         "sist-endra-dt-weekday"],
+)  # fmt: skip
+def test_a_stamp_whose_label_ends_in_another_word_is_no_change(before: str, after: str) -> None:
+    _moves_alone(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("<p>Sist oppdatert for 5 minutter siden</p>",
+         "<p>Sist oppdatert for 6 minutter siden</p>"),
+        ("<p>Oppdatert for 2 timer siden</p>", "<p>Oppdatert for 3 timer siden</p>"),
+        ("<p>Sist oppdatert: for en time siden</p>", "<p>Sist oppdatert: for 2 timer siden</p>"),
+        ("<p>Sist oppdatert i dag</p>", "<p>Sist oppdatert i går</p>"),
+        ("<p>Sist endra for 5 minutt sidan</p>", "<p>Sist endra for eit minutt sidan</p>"),  # nn
+        ("<p>Oppdatert for 2 timar sidan</p>", "<p>Oppdatert for 3 dagar sidan</p>"),  # nn
+        ("<p>Updated 5 minutes ago</p>", "<p>Updated an hour ago</p>"),
+        ("<p>Last updated: yesterday</p>", "<p>Last updated: 2 days ago</p>"),
+        ("<p>SIST OPPDATERT FOR 5 MINUTTER SIDEN</p>",
+         "<p>SIST OPPDATERT FOR 6 MINUTTER SIDEN</p>"),
+        ("<dl><dt>Sist oppdatert</dt><dd>for 5 minutter siden</dd></dl>",
+         "<dl><dt>Sist oppdatert</dt><dd>i går kl. 14:30</dd></dl>"),
+        ("<p><span>for 5 minutter siden</span></p>", "<p><span>for 6 minutter siden</span></p>"),
+        ("<p>for 5 minutt sidan</p>", "<p>for 2 timar sidan</p>"),
+        ("<p>i går</p>", "<p>for 3 dager siden</p>"),
+        ("<div>I går kl. 14.30</div>", "<div>I dag kl. 09.05</div>"),
+        ("<p>5 minutes ago</p>", "<p>just now</p>"),
+        ("<p>· for 5 minutter siden</p>", "<p>· for 6 minutter siden</p>"),
+    ],
+    ids=["nb-minutes", "nb-hours", "nb-an-hour", "nb-today", "nn-minutes", "nn-hours",
+         "en-minutes", "en-yesterday", "caps", "dt-dd", "alone-span", "alone-nn", "alone-i-gaar",
+         "alone-with-time", "alone-en", "alone-separator"],
+)  # fmt: skip
+def test_a_relative_time_beside_a_label_or_alone_is_no_change(before: str, after: str) -> None:
+    _moves_alone(before, after)
+
+
+def test_a_real_change_beside_a_stamp_is_still_a_change() -> None:
+    # In the same block as its stamp and in the next: the words changed are told.
+    old, new = (
+        parse_content(
+            "page",
+            _PAGE.replace("hvert år.</p>", f"hvert år. SIST OPPDATERT {day}</p>")
+            .replace("65 år", age)
+            .format(stamp=f"<p>for {minutes} minutter siden</p><p>Gravide bør også ta den.</p>")
+            .encode(),
+        )
+        for day, age, minutes in (("05.12.2026", "65 år", 5), ("06.12.2026", "60 år", 9))
+    )
+
+    change = compare(old, new)
+
+    assert change.changed is True
+    assert "60 år" in change.summary
+    assert new.blocks == (
+        "Vaksine",
+        "Folkehelseinstituttet anbefaler at alle over 60 år tar vaksine hvert år.",
+        "Gravide bør også ta den.",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Møtet er 5. desember 2026 kl. 10:00 i Oslo.",
+        "Møtet er 5. desember.",
+        "For 2 timer siden la regjeringen fram en ny strategi for global helse.",
+        "I går la regjeringen fram en ny strategi for global helse.",
+        "Oppdatert i dag er veilederen om vaksinasjon av helsepersonell.",
+        "Vaksinen ble sist oppdatert for 2 timer siden.",
+        "SØKNADSFRISTEN ER 05.12.2026.",
+        "Dato: 05.12.2026",  # a meeting's date, not the page's stamp
+    ],
+)
+def test_dates_and_relative_times_that_are_content_stay(text: str) -> None:
+    assert _page(f"<p>{text}</p>") == (*_CONTENT, text)
+
+
+def test_a_heading_that_is_a_relative_time_names_a_section() -> None:
+    blocks = _page("<h2>I dag</h2><p>Gravide bør også ta vaksinen i år.</p>")
+    assert blocks[-2:] == ("I dag", "Gravide bør også ta vaksinen i år.")
