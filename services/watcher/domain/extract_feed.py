@@ -23,7 +23,8 @@ from services.watcher.domain.model import (
     ContentError,
     FeedEntry,
 )
-from services.watcher.domain.normalise import clean_blocks, normalise_text
+from services.watcher.domain.normalise import clean_blocks, dates_beside_labels, normalise_text
+from services.watcher.domain.stamps import FIRST_STAMPS, Stamps, feed_stamps
 
 # feedparser only strips entity declarations that start a line, and keeps «safe» ones
 # (a long literal referenced many times still blows up memory). A feed has no reason
@@ -109,14 +110,17 @@ def _repaired(body: bytes, content_type: str | None) -> bytes:
     return utf8_with_stray_windows_1252(body).encode()
 
 
-def _entry_text(entry: Any, ignore: IgnorePatterns | None) -> str:
-    """Return an entry's content (or summary) as normalised plain text."""
+def _entry_text(entry: Any, ignore: IgnorePatterns | None, stamps: Stamps) -> str:
+    """Return an entry's content (or summary) as normalised plain text, without its stamps."""
     contents = entry.get("content") or []
     markup = contents[0].get("value", "") if contents else entry.get("summary", "")
     if not markup:
         return ""
     # The markup is untrusted: it only ever becomes text, never HTML again.
-    blocks, _ = clean_blocks(html_fragment_blocks(markup), ignore, dedupe=False)
+    raw = html_fragment_blocks(markup)
+    if stamps is not FIRST_STAMPS:
+        raw = dates_beside_labels(raw, stamps)
+    blocks, _ = clean_blocks(raw, ignore, dedupe=False, stamps=stamps)
     return " ".join(blocks)
 
 
@@ -179,6 +183,7 @@ def extract_feed(
             raise ContentError(f"feed: malformed feed with no entries ({reason})")
         raise ContentError("feed: no entries")
 
+    stamps = feed_stamps(extraction)
     read: list[FeedEntry] = []
     for raw in parsed.entries:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
@@ -190,7 +195,7 @@ def extract_feed(
             # («sak-1234»): feedparser offers it as the link, which read against the feed's
             # address leads nowhere. Without one, the alert links to the feed.
             link = ""
-        text = _entry_text(raw, ignore)
+        text = _entry_text(raw, ignore, stamps)
         if not title and not text:
             continue
         key = _entry_key(raw, title, link)

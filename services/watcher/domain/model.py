@@ -41,6 +41,9 @@ FEED_STRAY_BYTES = 6
 # relative time beside a label or alone in its block («for 5 minutter siden», «i går»)
 # (stamps.STAMPS_7).
 STAMP_WORDINGS = 7
+# From this version on, a feed entry's stamps are read as a page's are (stamps.STAMPS_7, and a
+# label alone in its block joined to the date in the next): before, only the first forms.
+FEED_STAMPS = 7
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

@@ -1,4 +1,4 @@
-"""Tell a page's own stamp from its content, under each version of the rules.
+"""Tell a page's or a feed entry's own stamp from its content, under each version of the rules.
 
 A stamp is a label and its date («Publisert 03.02.2021», «Sist oppdatert: 5. mars 2024»): the
 date is read into the event, but the stamp is no part of the compared text, so a stamp that
@@ -6,13 +6,13 @@ moves alone is no change. Each version of the rules that knew more stamps keeps 
 ``Stamps``: a source stored under an older version is judged by it once more
 (docs/decisions/0017).
 
-Since extraction 7 (model.STAMP_WORDINGS), a page's label is also read in capitals («SIST
-OPPDATERT 05.12.2026», «Sist Oppdatert»), with «dato»/«date» after it («Sist oppdatert dato:
-05.12.2026», «Last updated date:»), in the nynorsk «Sist fagleg oppdatert», and a relative
-time stands for its date: beside a label («Sist oppdatert for 5 minutter siden», «Updated 2
-hours ago», «Oppdatert i går») or alone in its block («for 5 minutt sidan», «i går»). A label
-still starts with a capital: «ble oppdatert 5. mars» in a sentence is content, as is a date or
-a relative time in running text.
+Since extraction 7 (model.STAMP_WORDINGS, and for feeds' entries FEED_STAMPS), a label is also
+read in capitals («SIST OPPDATERT 05.12.2026», «Sist Oppdatert»), with «dato»/«date» after it
+(«Sist oppdatert dato: 05.12.2026», «Last updated date:»), in the nynorsk «Sist fagleg
+oppdatert», and a relative time stands for its date: beside a label («Sist oppdatert for 5
+minutter siden», «Updated 2 hours ago», «Oppdatert i går») or alone in its block («for 5
+minutt sidan», «i går»). A label still starts with a capital: «ble oppdatert 5. mars» in a
+sentence is content, as is a date or a relative time in running text.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from services.watcher.domain.dates import (
     has_label_word,
     texts_with_label_words,
 )
-from services.watcher.domain.model import PAGE_STAMPS, STAMP_WORDINGS
+from services.watcher.domain.model import FEED_STAMPS, PAGE_STAMPS, STAMP_WORDINGS
 
 # What may stand beside labels in a block that is stamps alone, but whitespace (a test checks).
 SEPARATORS = frozenset(":|·•,.-–—/")
@@ -167,3 +167,8 @@ def page_stamps(extraction: int) -> Stamps:
     if extraction >= PAGE_STAMPS:
         return PAGE_STAMPS_5
     return FIRST_STAMPS
+
+
+def feed_stamps(extraction: int) -> Stamps:
+    """Return the stamps a feed entry's text loses under the rules of ``extraction``."""
+    return STAMPS_7 if extraction >= FEED_STAMPS else FIRST_STAMPS

@@ -1,6 +1,6 @@
-"""A page's own stamp, in the wordings extraction 7 knows, is no change.
+"""A page's or feed entry's own stamp, in the wordings extraction 7 knows, is no change.
 
-Each was left in the compared text before: a page whose stamp moves (by the minute, on
+Each was left in the compared text before: a page or feed whose stamp moves (by the minute, on
 some CMSs) mailed every follower the new stamp at every poll. A source stored under an older
 version is judged by it once more (docs/decisions/0017), so that reading must stay as it was.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from services.watcher.domain.content import compare, parse_content
-from services.watcher.domain.model import STAMP_WORDINGS
+from services.watcher.domain.model import FEED_STAMPS, STAMP_WORDINGS
+from tests.support.feeds import rss
 
 _PAGE = (
     "<!doctype html><html><head><title>Vaksine</title></head><body><main><h1>Vaksine</h1>"
@@ -160,3 +161,70 @@ def test_dates_and_relative_times_that_are_content_stay(text: str) -> None:
 def test_a_heading_that_is_a_relative_time_names_a_section() -> None:
     blocks = _page("<h2>I dag</h2><p>Gravide bør også ta vaksinen i år.</p>")
     assert blocks[-2:] == ("I dag", "Gravide bør også ta vaksinen i år.")
+
+
+_ITEM = ("Ny veileder om kikhoste", "https://example.no/kikhoste")
+_TEXT = "Gravide bør ta vaksinen mot kikhoste."
+
+
+def _entry(description: str, extraction: int | None = None) -> str:
+    body = rss([_ITEM], [description], guids=["sak-1"])
+    if extraction is None:
+        content = parse_content("feed", body)
+    else:
+        content = parse_content("feed", body, extraction=extraction)
+    (entry,) = content.entries
+    return entry.text
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (f"<p>{_TEXT}</p><p>Sist oppdatert 05.12.2026 klokken 10:15</p>",
+         f"<p>{_TEXT}</p><p>Sist oppdatert 05.12.2026 klokken 10:16</p>"),
+        (f"{_TEXT} Sist oppdatert 05.12.2026 - 10:15",
+         f"{_TEXT} Sist oppdatert 05.12.2026 - 10:16"),
+        (f"<p>{_TEXT}</p><dl><dt>Sist oppdatert</dt><dd>05.12.2026 kl. 10:15</dd></dl>",
+         f"<p>{_TEXT}</p><dl><dt>Sist oppdatert</dt><dd>05.12.2026 kl. 10:16</dd></dl>"),
+        (f"<p>{_TEXT}</p><p>SIST OPPDATERT 05.12.2026 kl. 10:15</p>",
+         f"<p>{_TEXT}</p><p>SIST OPPDATERT 06.12.2026 kl. 10:15</p>"),
+        (f"<p>{_TEXT}</p><p>Sist endra 05.12.2026</p>",
+         f"<p>{_TEXT}</p><p>Sist endra 06.12.2026</p>"),
+        (f"<p>{_TEXT}</p><p>Sist oppdatert kl. 10:15</p>",
+         f"<p>{_TEXT}</p><p>Sist oppdatert kl. 10:16</p>"),
+        (f"<p>{_TEXT}</p><p>Sist oppdatert dato: 05.12.2026</p>",
+         f"<p>{_TEXT}</p><p>Sist oppdatert dato: 06.12.2026</p>"),
+        (f"<p>{_TEXT}</p><p>Oppdatert for 5 minutter siden</p>",
+         f"<p>{_TEXT}</p><p>Oppdatert for 6 minutter siden</p>"),
+        (f"<p>{_TEXT}</p><p>for 5 minutter siden</p>", f"<p>{_TEXT}</p><p>i går</p>"),
+    ],
+    ids=["klokken", "dash-time", "dt-dd", "caps", "sist-endra", "time-alone", "dato",
+         "relative-beside", "relative-alone"],
+)  # fmt: skip
+def test_a_feed_entrys_stamp_moving_alone_is_no_update(before: str, after: str) -> None:
+    old, new = (
+        parse_content("feed", rss([_ITEM], [text], guids=["sak-1"])) for text in (before, after)
+    )
+    assert [e.text for e in new.entries] == [_TEXT]
+    assert compare(old, new).changed is False
+    # Stored under extraction 6, a feed is judged by it once more: there the stamp stood.
+    assert _entry(before, FEED_STAMPS - 1) != _TEXT
+
+
+def test_a_feed_entrys_text_changed_beside_its_stamp_is_an_update() -> None:
+    old, new = (
+        parse_content(
+            "feed",
+            rss([_ITEM], [f"<p>{text}</p><p>SIST OPPDATERT {day} kl. 10:15</p>"], guids=["sak-1"]),
+        )
+        for text, day in ((_TEXT, "05.12.2026"), ("Alle gravide bør ta vaksinen.", "06.12.2026"))
+    )
+    change = compare(old, new)
+    assert change.changed is True
+    assert "Alle gravide" in change.notes["sak-1"]
+    assert "SIST OPPDATERT" not in change.notes["sak-1"]
+
+
+def test_a_date_in_a_feed_entrys_text_stays() -> None:
+    text = "Høringsfristen er 5. desember 2026. I går kom det nye råd."
+    assert _entry(f"<p>{text}</p>") == text
