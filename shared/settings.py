@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     # The bearer secret of the providers' webhook for reports; empty, no webhook.
     bounce_webhook_secret: str = ""
 
+    # Staff sign-ins end after this many minutes without a page or form (1 to 480); a sign-in
+    # lasts no longer than 8 hours however busy it is (services/admin/domain/accounts.py).
+    admin_idle_minutes: int = Field(default=30, ge=1, le=480)
+
     # Abuse limits (per window of one hour).
     signup_limit_per_address: int = Field(default=5, ge=1)
     signup_limit_per_client: int = Field(default=30, ge=1)

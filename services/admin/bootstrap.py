@@ -25,7 +25,7 @@ from services.admin.adapters.tables import (
     CatalogueTopic,
     PublisherToken,
 )
-from services.admin.domain.accounts import LOGIN_FAILURES_KEPT
+from services.admin.domain.accounts import ENDED_SESSION_KEPT, LOGIN_FAILURES_KEPT
 from services.admin.entrypoints import (
     api,
     bulletin_pages,
@@ -83,7 +83,7 @@ PATHS: Final = (sign_in.router.prefix, api.router.prefix)
 
 async def _to_login(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoginRequired)
-    return RedirectResponse(login_url(exc.target, exc.language), status_code=303)
+    return RedirectResponse(login_url(exc.target, exc.language, exc.ended), status_code=303)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -173,7 +173,9 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     async def purge(session: AsyncSession, now: datetime) -> dict[str, int]:
         # Failed sign-ins go once their clients have stopped failing.
         return {
-            "admin_sessions": await accounts.purge_expired_sessions(session, now),
+            "admin_sessions": await accounts.purge_expired_sessions(
+                session, now - ENDED_SESSION_KEPT
+            ),
             "admin_login_failures": await login_failures.purge_stale(
                 session, now - LOGIN_FAILURES_KEPT
             ),

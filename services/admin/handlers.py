@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import accounts, audit_log, login_failures, passwords
 from services.admin.adapters.tables import AdminUser
 from services.admin.domain.accounts import (
+    ENDED_SESSION_KEPT,
     LOGIN_FAILURES_KEPT,
     LOGIN_LIMIT_PER_CLIENT,
     LOGIN_LONGEST_DELAY,
-    SESSION_TTL,
+    SESSION_SLIDE_STEP,
     AdminError,
     Principal,
     WeakPassword,
@@ -29,6 +31,8 @@ from services.admin.domain.accounts import (
     limit_key,
     login_waits,
     role_of,
+    session_end,
+    session_ending,
     staff_address,
 )
 from shared.logs import redact
@@ -183,13 +187,20 @@ async def _verify(
 
 
 async def sign_in(
-    session: AsyncSession, secret_key: str, name: str, password: str, client: str, now: datetime
+    session: AsyncSession,
+    secret_key: str,
+    name: str,
+    password: str,
+    client: str,
+    now: datetime,
+    idle: timedelta,
 ) -> SignIn:
-    """Check the name and password of an admitted attempt; open a session if they match."""
+    """Check the name and password of an admitted attempt; open a session if they match (it
+    ends after ``idle`` without use)."""
     principal = await _verify(session, secret_key, name, password, client, now)
     if principal is None:
         return SignIn(None, "login_failed")
-    session_id = await start_session(session, principal, now)
+    session_id = await start_session(session, principal, now, idle)
     await accounts.note_login(session, principal.user_id, now)
     audit_log.record(session, actor=name, action="login", client=client, now=now)
     return SignIn(session_id, None)
@@ -203,6 +214,7 @@ async def change_own_password(
     new: str,
     client: str,
     now: datetime,
+    idle: timedelta,
 ) -> SignIn:
     """Replace a signed-in admin's password, admitted and checked like a sign-in.
 
@@ -219,25 +231,49 @@ async def change_own_password(
     audit_log.record(
         session, actor=signed_in.name, action="password_changed", client=client, now=now
     )
-    return SignIn(await start_session(session, principal, now), None)
+    return SignIn(await start_session(session, principal, now, idle), None)
 
 
-async def start_session(session: AsyncSession, user: Principal, now: datetime) -> str:
-    """Open a browser session; return its random id (only its hash is stored)."""
+async def start_session(
+    session: AsyncSession, user: Principal, now: datetime, idle: timedelta
+) -> str:
+    """Open a browser session that ends after ``idle`` without use; return its random id (only
+    its hash is stored)."""
     session_id = secrets.token_urlsafe(32)
-    await accounts.add_session(session, digest(session_id), user.user_id, now, now + SESSION_TTL)
-    await accounts.purge_expired_sessions(session, now)
+    end = session_end(now, now, idle)
+    await accounts.add_session(session, digest(session_id), user.user_id, now, end)
+    await accounts.purge_expired_sessions(session, now - ENDED_SESSION_KEPT)
     return session_id
 
 
+@dataclass(frozen=True, slots=True)
+class SessionCheck:
+    """The admin of a browser's session, or none; for a session that has ended, why."""
+
+    principal: Principal | None
+    ended: Literal["idle", "expired"] | None = None
+
+
 async def session_principal(
-    session: AsyncSession, session_id: str, now: datetime
-) -> Principal | None:
-    """Return the admin of a current browser session."""
+    session: AsyncSession, session_id: str, now: datetime, idle: timedelta
+) -> SessionCheck:
+    """Return the admin of a current browser session, and let its end follow this use.
+
+    The end moves only when it moves by SESSION_SLIDE_STEP or more, so most requests write
+    nothing; a shorter idle timeout set since the sign-in holds from this request on.
+    """
     if not session_id or len(session_id) > 100:
-        return None
-    user = await accounts.session_user(session, digest(session_id), now)
-    return _principal(user) if user else None
+        return SessionCheck(None)
+    found = await accounts.session_of(session, digest(session_id))
+    if found is None:
+        return SessionCheck(None)
+    row, user = found
+    if row.expires_at <= now:
+        return SessionCheck(None, session_ending(row.created_at, row.expires_at))
+    end = session_end(row.created_at, now, idle)
+    if abs(end - row.expires_at) >= SESSION_SLIDE_STEP:
+        await accounts.extend_session(session, row.id_hash, end)
+    return SessionCheck(_principal(user))
 
 
 async def end_session(session: AsyncSession, session_id: str) -> None:

@@ -95,7 +95,9 @@ async def _seed_expired(w: World) -> None:
     await h.erase("slettet@example.no")
     await h.user("kari", "auditor")
     async with w.runtime.sessions() as session, session.begin():
-        await admin.start_session(session, await _principal(session, "kari"), START)
+        await admin.start_session(
+            session, await _principal(session, "kari"), START, timedelta(minutes=30)
+        )
         await admin.admit_sign_in(session, "key", "kari", "192.0.2.66", START)
         await rate_limit.allow(session, "old-window", 5, START)
         await seed.source_with_snapshots(session, "https://example.org/side", START, [TOPIC])

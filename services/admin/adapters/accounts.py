@@ -52,23 +52,29 @@ async def add_session(
     )
 
 
-async def purge_expired_sessions(session: AsyncSession, now: datetime) -> int:
-    """Delete sessions that have expired; return how many."""
+async def purge_expired_sessions(session: AsyncSession, before: datetime) -> int:
+    """Delete sessions that ended before a moment; return how many."""
     return rowcount(
-        await session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
+        await session.execute(delete(AdminSession).where(AdminSession.expires_at <= before))
     )
 
 
-async def session_user(session: AsyncSession, id_hash: str, now: datetime) -> AdminUser | None:
-    """Return the enabled account of a current session."""
-    return await session.scalar(
-        select(AdminUser)
-        .join(AdminSession, AdminSession.user_id == AdminUser.id)
-        .where(
-            AdminSession.id_hash == id_hash,
-            AdminSession.expires_at > now,
-            AdminUser.disabled_at.is_(None),
+async def session_of(session: AsyncSession, id_hash: str) -> tuple[AdminSession, AdminUser] | None:
+    """Return a session, ended or not, and its account if the account is enabled."""
+    found = (
+        await session.execute(
+            select(AdminSession, AdminUser)
+            .join(AdminUser, AdminSession.user_id == AdminUser.id)
+            .where(AdminSession.id_hash == id_hash, AdminUser.disabled_at.is_(None))
         )
+    ).first()
+    return (found[0], found[1]) if found else None
+
+
+async def extend_session(session: AsyncSession, id_hash: str, expires_at: datetime) -> None:
+    """Move when a session ends."""
+    await session.execute(
+        update(AdminSession).where(AdminSession.id_hash == id_hash).values(expires_at=expires_at)
     )
 
 

@@ -29,7 +29,16 @@ _GRANTS: Final[dict[Role, frozenset[Access]]] = {
     "operator": frozenset({"signed_in", "auditor", "dpo", "editor", "operator"}),
 }
 
+# A sign-in lasts at most this long, however busy the browser; and no longer than the idle
+# timeout (VARSEL_ADMIN_IDLE_MINUTES) after its last page or form, so a browser left open on a
+# shared computer does not stay signed in all day.
 SESSION_TTL: Final = timedelta(hours=8)
+# A session's end moves with use only by this step or more: a page opened within a minute of
+# the last one writes nothing, so browsing the admin does not write a row per request.
+SESSION_SLIDE_STEP: Final = timedelta(minutes=1)
+# An ended session's row is kept this long after its end, so the sign-in page can tell a
+# browser that comes back why it was signed out; it opens nothing.
+ENDED_SESSION_KEPT: Final = timedelta(days=1)
 MIN_PASSWORD: Final = 12
 # zxcvbn's guess-count score, 0-4: 3 is "safely unguessable: moderate protection from an offline
 # slow-hash scenario" (10^8 guesses and more), which common passwords, keyboard walks, repeats
@@ -148,6 +157,17 @@ def check_password_strength(name: str, password: str) -> None:
             f"repeats or sequences that are tried early){': ' + hints if hints else ''}",
             "password_weak",
         )
+
+
+def session_end(created_at: datetime, now: datetime, idle: timedelta) -> datetime:
+    """Return when a session used at ``now`` ends: after ``idle`` without use, and never later
+    than SESSION_TTL after it began."""
+    return min(now + idle, created_at + SESSION_TTL)
+
+
+def session_ending(created_at: datetime, expires_at: datetime) -> Literal["idle", "expired"]:
+    """Tell why a session that has ended did: left unused ("idle") or at its last hour."""
+    return "expired" if expires_at >= created_at + SESSION_TTL else "idle"
 
 
 def login_delay(failures: int) -> timedelta:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import quote
@@ -43,10 +44,13 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 class LoginRequired(Exception):
     """A page was asked for without a signed-in session."""
 
-    def __init__(self, target: str, language: Language = DEFAULT_LANGUAGE) -> None:
+    def __init__(
+        self, target: str, language: Language = DEFAULT_LANGUAGE, ended: str | None = None
+    ) -> None:
         super().__init__(target)
         self.target = target
         self.language = language
+        self.ended = ended  # "idle" or "expired": the browser's session ended, and why
 
 
 class FieldTooLong(Exception):
@@ -72,6 +76,11 @@ class PageForbidden(Exception):
 def client_of(request: Request) -> str:
     """Return the client address recorded in the audit log and counted by login limits."""
     return request.client.host if request.client else "unknown"
+
+
+def idle_timeout(admin: Admin) -> timedelta:
+    """Return how long a browser session lasts without use (VARSEL_ADMIN_IDLE_MINUTES)."""
+    return timedelta(minutes=admin.runtime.settings.admin_idle_minutes)
 
 
 def language_of(request: Request) -> Language:
@@ -195,12 +204,16 @@ class RoleGuard:
     async def __call__(self, request: Request) -> Actor:
         admin = get_admin(request)
         now = admin.runtime.clock.now()
-        async with admin.runtime.sessions() as session:
-            if self.page:
+        ended = None
+        if self.page:
+            # A transaction: a page opened moves the end of its session (now and then).
+            async with transaction(admin.runtime.sessions) as session:
                 cookie = request.cookies.get(SESSION_COOKIE, "")
-                principal = await handlers.session_principal(session, cookie, now)
-            else:
-                scheme, _, token = request.headers.get("authorization", "").partition(" ")
+                check = await handlers.session_principal(session, cookie, now, idle_timeout(admin))
+            principal, ended = check.principal, check.ended
+        else:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            async with admin.runtime.sessions() as session:
                 principal = (
                     await handlers.token_principal(session, token.strip())
                     if scheme.lower() == "bearer"
@@ -211,7 +224,7 @@ class RoleGuard:
                 # The query too, so the chosen language and filters survive signing in.
                 query = request.url.query
                 target = f"{request.url.path}?{query}" if query else request.url.path
-                raise LoginRequired(target, language_of(request))
+                raise LoginRequired(target, language_of(request), ended)
             raise HTTPException(
                 401, "authentication required", headers={"WWW-Authenticate": "Bearer"}
             )
@@ -237,9 +250,12 @@ OperatorApi = Annotated[Actor, Depends(RoleGuard("operator", page=False))]
 AdminDep = Annotated[Admin, Depends(admin_of)]
 
 
-def login_url(target: str, language: Language = DEFAULT_LANGUAGE) -> str:
-    """Return the login page, in a language, that comes back to ``target`` afterwards."""
+def login_url(target: str, language: Language = DEFAULT_LANGUAGE, ended: str | None = None) -> str:
+    """Return the login page, in a language, that comes back to ``target`` afterwards and,
+    for a session that ended (``ended``: "idle" or "expired"), says why."""
     url = f"/admin/login?next={quote(target, safe='/')}"
+    if ended is not None:
+        url = f"{url}&ended={ended}"
     return url if language == DEFAULT_LANGUAGE else f"{url}&lang={language}"
 
 

@@ -18,6 +18,7 @@ from services.admin.entrypoints.access import (
     AdminDep,
     SignedInPage,
     client_of,
+    idle_timeout,
     language_of,
     posted_form,
 )
@@ -45,11 +46,20 @@ def _safe_next(target: str | None) -> str:
     return "/admin"
 
 
+# Why a browser was sent here (access.login_url): the session it had ended.
+_ENDINGS = {"idle": "session_idle", "expired": "session_expired"}
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, admin: AdminDep) -> HTMLResponse:
-    """Show the sign-in form."""
+    """Show the sign-in form, and why the last sign-in ended when it did."""
     return admin.render(
-        request, "login.html", error=None, next=_safe_next(request.query_params.get("next"))
+        request,
+        "login.html",
+        error=None,
+        ended=_ENDINGS.get(request.query_params.get("ended", "")),
+        idle_minutes=admin.runtime.settings.admin_idle_minutes,
+        next=_safe_next(request.query_params.get("next")),
     )
 
 
@@ -84,7 +94,8 @@ def _signed_in(request: Request, admin: Admin, session_id: str, target: str) -> 
     response = RedirectResponse(target, status_code=303)
     # A browser session's cookie, without Max-Age: closing the browser signs out, so the next
     # person at a shared computer does not open the admin as this one. The server still ends
-    # the session after SESSION_TTL however long the browser stays open.
+    # the session after VARSEL_ADMIN_IDLE_MINUTES without use, and after SESSION_TTL however
+    # busy the browser is.
     response.set_cookie(
         SESSION_COOKIE,
         session_id,
@@ -106,7 +117,9 @@ async def login(request: Request, admin: AdminDep) -> Response:
     name, password = fields.get("name", "").strip(), fields.get("password", "")
 
     async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
-        return await handlers.sign_in(session, key, name, password, client, now)
+        return await handlers.sign_in(
+            session, key, name, password, client, now, idle_timeout(admin)
+        )
 
     outcome = await _attempt(request, admin, name, check)
     if outcome.session_id is None:
@@ -137,7 +150,7 @@ async def change_password(request: Request, admin: AdminDep, actor: SignedInPage
 
     async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
         return await handlers.change_own_password(
-            session, key, actor.principal, current, new, client, now
+            session, key, actor.principal, current, new, client, now, idle_timeout(admin)
         )
 
     outcome = await _attempt(request, admin, actor.principal.name, check)

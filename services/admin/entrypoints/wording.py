@@ -20,6 +20,14 @@ MESSAGES: Final[dict[str, str]] = {
         "each failure makes the wait longer."
     ),
     "bad_form": N_("The form had expired. Please try again."),
+    # Why a browser was sent to sign in again (the minutes are VARSEL_ADMIN_IDLE_MINUTES, the
+    # hours accounts.SESSION_TTL).
+    "session_idle": N_(
+        "You were signed out after %(minutes)s minutes without use. Sign in again to go on."
+    ),
+    "session_expired": N_(
+        "You were signed out: a sign-in lasts at most 8 hours. Sign in again to go on."
+    ),
     "null_character": N_(
         "A field holds a null character, which cannot be saved. Remove it and try again."
     ),

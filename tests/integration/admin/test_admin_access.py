@@ -256,29 +256,6 @@ async def test_a_role_this_version_does_not_know_opens_no_page_of_any_role(
             assert (await api.get("/api/v1/admin/audit")).status_code == 403
 
 
-async def test_a_session_ends_on_the_server_after_its_hours(
-    sqlite_url: str, tmp_path: Path
-) -> None:
-    """The cookie lives as long as the browser is open; the session itself no longer than
-    SESSION_TTL, however long that is."""
-    from datetime import UTC, datetime, timedelta
-
-    from services.admin.domain.accounts import SESSION_TTL
-    from shared.clock import FrozenClock
-
-    clock = FrozenClock(datetime(2026, 12, 4, 8, 0, tzinfo=UTC))
-    async with running(sqlite_url, tmp_path, clock=clock) as h:
-        await h.user("aud", "auditor")
-        async with h.client() as browser:
-            assert (await sign_in(browser, "aud")).status_code == 303
-            clock.advance(SESSION_TTL - timedelta(seconds=1))
-            assert (await browser.get("/admin")).status_code == 200
-            clock.advance(timedelta(seconds=1))
-            ended = await browser.get("/admin")
-            assert ended.status_code == 303
-            assert ended.headers["location"].startswith("/admin/login")
-
-
 async def test_signing_in_goes_on_only_to_an_admin_page(sqlite_url: str, tmp_path: Path) -> None:
     """The page to go on to after signing in (``next``) comes from a link anyone can write:
     whatever would leave the admin (another host, a backslash, "..", encoded or not) is
