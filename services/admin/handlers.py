@@ -94,11 +94,35 @@ async def set_role(session: AsyncSession, name: str, role: str) -> str | None:
 
 async def set_password(session: AsyncSession, name: str, password: str) -> None:
     """Give an admin a new password (as strong as a new account's); its sessions end."""
+    await _new_password(session, name, password)
+
+
+async def _new_password(session: AsyncSession, name: str, password: str) -> tuple[AdminUser, int]:
     user = await accounts.user_named(session, name)
     if user is None:
         raise AdminError(f"no admin called {name!r}")
     check_password_strength(name, password)
-    await accounts.set_password_hash(session, user, await passwords.hash_password(password))
+    ended = await accounts.set_password_hash(session, user, await passwords.hash_password(password))
+    return user, ended
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    """What a password reset ended: how many browser sessions, and which API tokens."""
+
+    sessions_ended: int
+    tokens_revoked: list[int]
+
+
+async def reset_password(session: AsyncSession, name: str, password: str, now: datetime) -> Reset:
+    """Reset a lost or compromised account: a new password, and its browser sessions and API
+    tokens end, so nothing made with the old password keeps working.
+
+    Unlike one's own change on /admin/password, which keeps the account's tokens: those are
+    issued only on the server's command line, never to someone who merely knew the password.
+    """
+    user, ended = await _new_password(session, name, password)
+    return Reset(ended, await accounts.revoke_tokens(session, user, now))
 
 
 async def check_password(session: AsyncSession, name: str, password: str) -> Principal | None:

@@ -113,10 +113,23 @@ async def token_user(session: AsyncSession, token_hash: str) -> AdminUser | None
     )
 
 
-async def set_password_hash(session: AsyncSession, user: AdminUser, password_hash: str) -> None:
-    """Give an account a new password hash and end its browser sessions."""
+async def set_password_hash(session: AsyncSession, user: AdminUser, password_hash: str) -> int:
+    """Give an account a new password hash and end its browser sessions; return how many."""
     user.password_hash = password_hash
-    await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
+    return rowcount(
+        await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
+    )
+
+
+async def revoke_tokens(session: AsyncSession, user: AdminUser, now: datetime) -> list[int]:
+    """Revoke every live API token of an account; return their numbers."""
+    revoked = await session.scalars(
+        update(AdminToken)
+        .where(AdminToken.user_id == user.id, AdminToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(AdminToken.id)
+    )
+    return sorted(revoked.all())
 
 
 async def set_disabled(session: AsyncSession, user: AdminUser, at: datetime | None) -> None:
@@ -124,11 +137,7 @@ async def set_disabled(session: AsyncSession, user: AdminUser, at: datetime | No
     user.disabled_at = at
     if at is not None:
         await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
-        await session.execute(
-            update(AdminToken)
-            .where(AdminToken.user_id == user.id, AdminToken.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
+        await revoke_tokens(session, user, at)
 
 
 async def enabled_user(session: AsyncSession, user_id: int) -> AdminUser | None:

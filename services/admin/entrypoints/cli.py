@@ -123,16 +123,30 @@ def set_password(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Give an admin a new password; its browser sessions end."""
+    """Reset an admin's password; its browser sessions end and its API tokens are revoked."""
     password = _read_password(password_stdin)
-    settings = command_settings()
+    settings, clock = command_settings(), SystemClock()
 
-    async def work(session: AsyncSession) -> None:
-        await handlers.set_password(session, name, password)
-        audit_command(session, "password_changed", target=name)
+    async def work(session: AsyncSession) -> handlers.Reset:
+        reset = await handlers.reset_password(session, name, password, clock.now())
+        audit_command(
+            session,
+            "password_changed",
+            target=name,
+            details={
+                "sessions_ended": reset.sessions_ended,
+                "tokens_revoked": reset.tokens_revoked,
+            },
+        )
+        return reset
 
-    _run_or_explain(settings, work)
-    typer.echo(f"varsel: new password for {name!r}; its sessions have ended")
+    reset = _run_or_explain(settings, work)
+    tokens = ", ".join(map(str, reset.tokens_revoked))
+    revoked = f"API tokens {tokens} are revoked" if tokens else "it had no API tokens"
+    typer.echo(
+        f"varsel: new password for {name!r}; its {reset.sessions_ended} browser session(s) "
+        f"have ended and {revoked} (varsel admin create-token issues new ones)"
+    )
 
 
 @admin_cli.command("set-email")

@@ -177,3 +177,51 @@ async def test_a_new_role_holds_for_a_browser_already_signed_in_and_is_audited(
                 )
             ).all()
         assert [tuple(c) for c in changes] == [("kari", {"from": "editor", "to": "auditor"})]
+
+
+async def test_a_password_reset_revokes_the_accounts_api_tokens_and_says_so(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        for name in ("kari", "ola"):
+            await h.user(name, "auditor")
+        (first, kari_token), (second, spare) = [await h.token("kari") for _ in range(2)]
+        _, ola_token = await h.token("ola")
+        async with h.client() as browser:
+            assert (await sign_in(browser, "kari")).status_code == 303
+
+        async def status(token: str) -> int:
+            async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+                return (await api.get("/api/v1/admin/audit")).status_code
+
+        assert await status(kari_token) == 200
+        reset = await asyncio.to_thread(
+            cli.invoke, admin_cli, ["set-password", "kari", "--password-stdin"], input=STRONG
+        )
+        assert reset.exit_code == 0, reset.output
+        # The tokens made before the reset stop working; another account's does not.
+        assert await status(kari_token) == 401
+        assert await status(spare) == 401
+        assert await status(ola_token) == 200
+        assert f"API tokens {first}, {second} are revoked" in reset.output
+        assert "1 browser session(s) have ended" in reset.output
+
+        again = await asyncio.to_thread(
+            cli.invoke,
+            admin_cli,
+            ["set-password", "kari", "--password-stdin"],
+            input="Syv-svaner-over-Mjøsa-i-mars",
+        )
+        assert again.exit_code == 0 and "it had no API tokens" in again.output
+        async with h.runtime.sessions() as session:
+            details = (
+                await session.scalars(
+                    select(AdminAuditEntry.details)
+                    .where(AdminAuditEntry.action == "password_changed")
+                    .order_by(AdminAuditEntry.id)
+                )
+            ).all()
+        assert details == [
+            {"sessions_ended": 1, "tokens_revoked": [first, second]},
+            {"sessions_ended": 0, "tokens_revoked": []},
+        ]
