@@ -13,7 +13,8 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin.adapters import accounts, audit_log, login_failures, passwords
+from services.admin import catalogue
+from services.admin.adapters import accounts, audit_log, catalogue_rows, login_failures, passwords
 from services.admin.adapters.tables import AdminUser
 from services.admin.domain.accounts import (
     ENDED_SESSION_KEPT,
@@ -24,6 +25,7 @@ from services.admin.domain.accounts import (
     AdminError,
     Principal,
     WeakPassword,
+    check_name,
     check_new_account,
     check_password_strength,
     check_role,
@@ -35,6 +37,7 @@ from services.admin.domain.accounts import (
     session_ending,
     staff_address,
 )
+from services.admin.domain.topic_edits import rename_editor
 from shared.logs import redact
 from shared.web import rate_limit
 
@@ -90,6 +93,47 @@ async def set_role(session: AsyncSession, name: str, role: str) -> str | None:
         return None
     previous, user.role = user.role, wanted
     return previous
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    """A renamed account, and the topics that now name it as an editor by its new name."""
+
+    user_id: int
+    topics: tuple[str, ...]
+
+
+async def rename_user(
+    session: AsyncSession, old: str, new: str, *, actor: str, now: datetime
+) -> Renamed:
+    """Give an admin another name, by the rules of a new account's (raises AdminError).
+
+    Sessions and API tokens belong to the account, not its name, and go on working; the topics
+    that name the old name as an editor name the new one, applied as a catalogue change. Audit
+    entries written before keep the name they were written under.
+    """
+    check_name(new)
+    user = await accounts.user_named(session, old)
+    if user is None:
+        raise AdminError(f"no admin called {old!r}")
+    if new == old:
+        raise AdminError(f"the admin is called {new!r} already")
+    if await accounts.user_named(session, new) is not None:
+        raise AdminError(f"an admin called {new!r} exists already")
+    user.name = new
+    await session.flush()
+    stored = (await catalogue_rows.load(session)).catalogue
+    if not any(old in topic.editors for topic in (*stored.topics, *stored.ended)):
+        return Renamed(user.id, ())
+    plan = await catalogue.edit(
+        session,
+        lambda rows: rename_editor(rows, old, new),
+        actor=actor,
+        client="cli",
+        now=now,
+        origin="varsel admin rename-user",
+    )
+    return Renamed(user.id, tuple(c.key for c in plan.changes if c.section == "topics"))
 
 
 async def set_password(session: AsyncSession, name: str, password: str) -> None:

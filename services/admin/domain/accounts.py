@@ -109,13 +109,20 @@ def check_role(role: str) -> Role:
 def check_new_account(name: str, role: str, password: str) -> None:
     """Refuse an account whose role, name or password breaks the rules (raises AdminError)."""
     check_role(role)
+    check_name(name)
+    check_password_strength(name, password)
+
+
+def check_name(name: str) -> None:
+    """Refuse a name an account may not have, new or renamed (raises AdminError)."""
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
     if redact(name) != name:
         # The name is in every audit entry and ledger step the account makes, kept for years;
-        # an address belongs in --email, which neither log ever names.
-        raise AdminError("name must not be an email address; give the address with --email")
-    check_password_strength(name, password)
+        # an address belongs in --email (or set-email), which neither log ever names.
+        raise AdminError(
+            "name must not be an email address; give the address with --email or set-email"
+        )
 
 
 class InvalidStaffAddress(AdminError):

@@ -92,3 +92,15 @@ def retire_topic(rows: Rows, slug: str, successor: str | None) -> Rows:
         for s in rows["sources"]
     ]
     return {"topics": topics, "sources": sources}
+
+
+def rename_editor(rows: Rows, old: str, new: str) -> Rows:
+    """Name the account ``new`` wherever a topic, ended ones too, names ``old`` as an editor."""
+    topics = [
+        # dict.fromkeys: a topic that named both keeps the name once.
+        {**t, "editors": list(dict.fromkeys(new if e == old else e for e in t["editors"]))}
+        if old in t.get("editors", ())
+        else t
+        for t in rows["topics"]
+    ]
+    return {**rows, "topics": topics}

@@ -118,6 +118,38 @@ def set_role(
         typer.echo(f"varsel: {name!r} is now {role} (was {previous})")
 
 
+@admin_cli.command("rename-user")
+def rename_user(
+    old: Annotated[str, typer.Argument(help="the admin's user name now")],
+    new: Annotated[str, typer.Argument(help="the name it is to have")],
+) -> None:
+    """Give an admin another name (not an email address); it signs in with the new one."""
+    settings, clock = command_settings(), SystemClock()
+
+    async def work(session: AsyncSession) -> handlers.Renamed:
+        renamed = await handlers.rename_user(
+            session, old, new, actor=command_actor(), now=clock.now()
+        )
+        # The old name as it was, unless it was an address: renaming such an account is
+        # what keeps the address out of the audit log's next years.
+        audit_command(
+            session,
+            "user_renamed",
+            target=new,
+            details={"from": redact(old), "to": new, "user_id": renamed.user_id},
+        )
+        return renamed
+
+    renamed = _run_or_explain(settings, work)
+    typer.echo(f"varsel: {old!r} is now {new!r}; it signs in with the new name")
+    if renamed.topics:
+        typer.echo(
+            f"varsel: the topics {', '.join(renamed.topics)} name {new!r} as their editor now; "
+            f"change {old!r} in the catalogue file too (VARSEL_CONFIG), or applying it "
+            "brings the old name back"
+        )
+
+
 @admin_cli.command("set-password")
 def set_password(
     name: Annotated[str, typer.Argument(help="the admin's user name")],

@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from services.admin.domain.source_form import source_field_errors
-from services.admin.domain.topic_edits import EditRefused, Rows, add_topic, retire_topic
+from services.admin.domain.topic_edits import (
+    EditRefused,
+    Rows,
+    add_topic,
+    rename_editor,
+    retire_topic,
+)
 from services.admin.domain.topic_form import read_topic_form
 from shared.catalogue import parse_catalogue
 
@@ -168,3 +174,19 @@ def test_a_control_character_is_refused_beside_its_field(
         for key, value in errors.items()
     }
     assert _read(fields).errors == expected
+
+
+def test_a_renamed_account_is_named_where_it_was_an_editor_once_and_in_its_place() -> None:
+    rows = _rows()
+    rows["topics"][0]["editors"] = ["ola", "kari@example.no", "per"]
+    rows["topics"][1]["editors"] = ["kari@example.no", "kari"]  # a stale name beside the old
+    rows["topics"][3]["editors"] = ["kari@example.no"]  # an ended topic keeps its editors too
+    renamed = rename_editor(rows, "kari@example.no", "kari")
+    assert [t.get("editors") for t in renamed["topics"]] == [
+        ["ola", "kari", "per"],
+        ["kari"],
+        None,
+        ["kari"],
+    ]
+    assert rows["topics"][0]["editors"] == ["ola", "kari@example.no", "per"]  # not changed
+    parse_catalogue(renamed, "test")
