@@ -53,10 +53,13 @@ async def create_user(
     password: str,
     now: datetime,
     email: str | None = None,
+    *,
+    smtp_utf8: bool = False,
 ) -> AdminUser:
-    """Create an admin account with an argon2 password hash and, if given, an email address."""
+    """Create an admin account with an argon2 password hash and, if given, an email address
+    (one with a part before the @ beyond ASCII only if the relay takes it: ``smtp_utf8``)."""
     check_new_account(name, role, password)
-    address = staff_address(email) if email else None
+    address = staff_address(email, smtp_utf8=smtp_utf8) if email else None
     if await accounts.user_named(session, name) is not None:
         raise AdminError(f"an admin called {name!r} exists already")
     return await accounts.add_user(
@@ -64,15 +67,18 @@ async def create_user(
     )
 
 
-async def set_email(session: AsyncSession, name: str, email: str | None) -> bool:
+async def set_email(
+    session: AsyncSession, name: str, email: str | None, *, smtp_utf8: bool = False
+) -> bool:
     """Give an admin an email address, or take it away (None or blank); tell whether it changed.
 
-    Raises AdminError for an unknown account or an address sign-up would refuse.
+    Raises AdminError for an unknown account or an address sign-up would refuse (``smtp_utf8``
+    as VARSEL_SMTP_UTF8 says: whether the relay takes a part before the @ beyond ASCII).
     """
     user = await accounts.user_named(session, name)
     if user is None:
         raise AdminError(f"no admin called {name!r}")
-    address = staff_address(email) if email and email.strip() else None
+    address = staff_address(email, smtp_utf8=smtp_utf8) if email and email.strip() else None
     if user.email == address:
         return False
     user.email = address

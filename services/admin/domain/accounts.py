@@ -130,18 +130,28 @@ class InvalidStaffAddress(AdminError):
 
     def __init__(self, reason: str) -> None:
         # The message never repeats the address: it may end up in a log line.
-        super().__init__("this is not a valid email address")
+        super().__init__(_ADDRESS_REFUSALS.get(reason, "this is not a valid email address"))
         self.reason = reason
 
 
-def staff_address(raw: str) -> str:
+_ADDRESS_REFUSALS: Final = {
+    "error_email_local_not_ascii": (
+        "the part before the @ cannot hold letters such as æ, ø or å: the mail relay does not "
+        "take such addresses (VARSEL_SMTP_UTF8 is off), so no mail to it would arrive; "
+        "give another address"
+    ),
+}
+
+
+def staff_address(raw: str, *, smtp_utf8: bool = False) -> str:
     """Return the normal form of an account's email address (raises InvalidStaffAddress).
 
     The same rules as a subscriber's, so a test send reaches the address a subscriber with it
-    would be mailed at.
+    would be mailed at: a part before the @ that is not ASCII only when the relay takes it
+    (``smtp_utf8``, VARSEL_SMTP_UTF8), or no mail to it would arrive.
     """
     try:
-        return normalise_address(raw)
+        return normalise_address(raw, non_ascii_local=smtp_utf8)
     except InvalidAddress as exc:
         raise InvalidStaffAddress(exc.reason) from exc
 

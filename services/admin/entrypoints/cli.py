@@ -85,7 +85,9 @@ def create_user(
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> None:
-        await handlers.create_user(session, name, role, password, clock.now(), email)
+        await handlers.create_user(
+            session, name, role, password, clock.now(), email, smtp_utf8=settings.smtp_utf8
+        )
         # Whether it has an address, never the address: the audit log is kept for years.
         audit_command(
             session, "user_created", target=name, details={"role": role, "email": bool(email)}
@@ -190,7 +192,7 @@ def set_email(
     settings = command_settings()
 
     async def work(session: AsyncSession) -> bool:
-        changed = await handlers.set_email(session, name, address)
+        changed = await handlers.set_email(session, name, address, smtp_utf8=settings.smtp_utf8)
         if changed:
             audit_command(session, "user_email_set", target=name, details={"email": bool(address)})
         return changed

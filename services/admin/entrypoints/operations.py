@@ -188,6 +188,9 @@ async def _users_page(
     )
 
 
+_ADDRESS_ERRORS = {"error_email_local_not_ascii": "address_not_ascii"}
+
+
 @router.post("/users/email", response_class=HTMLResponse)
 async def set_user_email(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
     """Give an account an email address for its own mail, or remove it (an empty field)."""
@@ -197,15 +200,16 @@ async def set_user_email(request: Request, admin: AdminDep, actor: OperatorPage)
     name, address = fields["name"], fields.get("email", "")
     try:
         async with transaction(admin.runtime.sessions) as session:
-            if await handlers.set_email(session, name, address):
+            smtp_utf8 = admin.runtime.settings.smtp_utf8
+            if await handlers.set_email(session, name, address, smtp_utf8=smtp_utf8):
                 # Whether there is an address, never the address: the log is kept for years.
                 actor.record(
                     session, "user_email_set", target=name, details={"email": bool(address)}
                 )
-    except InvalidStaffAddress:
-        return await _users_page(
-            request, admin, actor, status_code=422, error="invalid_address", edited=name
-        )
+    except InvalidStaffAddress as refused:
+        # The page's own words for an address the relay cannot send to, as sign-up's.
+        error = _ADDRESS_ERRORS.get(refused.reason, "invalid_address")
+        return await _users_page(request, admin, actor, status_code=422, error=error, edited=name)
     except AdminError:
         return await _users_page(request, admin, actor, status_code=404, error="no_such_user")
     return await _users_page(request, admin, actor, outcome="email_saved", edited=name)

@@ -54,6 +54,12 @@ MESSAGES: Final[dict[str, str]] = {
         "Your password is changed. Other browsers signed in as you have been signed out."
     ),
     "invalid_address": N_("This is not a valid email address."),
+    # As sign-up says it (VARSEL_SMTP_UTF8 off: the relay takes no such address).
+    "address_not_ascii": N_(
+        "The part before the @ cannot contain letters such as æ, ø or å: the mail server varsel "
+        "sends through does not take such addresses, so no mail to it would arrive. "
+        "Use another address."
+    ),
     "no_such_user": N_("There is no such account."),
     "email_saved": N_("The email address is saved."),
     # The bulletin editor (domain.bulletin_draft's refusals, the page's outcomes).

@@ -134,3 +134,64 @@ async def _page_journey(database_url: str, tmp_path: Path) -> None:
         audit = await _audit_text(h)
         assert audit.count("user_email_set rita") == 1
         assert STORED not in audit.lower()
+
+
+NOT_ASCII = "åse@example.no"  # only a relay that speaks SMTPUTF8 takes it
+
+
+async def test_an_address_the_relay_cannot_take_is_refused_as_at_sign_up(
+    database_url: str, tmp_path: Path, cli_env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run(*args: str) -> tuple[int, str]:
+        result = cli_env.invoke(admin_cli, list(args), input="correct horse battery staple\n")
+        return result.exit_code, result.output
+
+    why = "cannot hold letters such as æ, ø or å"
+    async with running(database_url, tmp_path) as h:
+        code, output = await asyncio.to_thread(
+            run, "create-user", "åse", "--email", NOT_ASCII, "--password-stdin"
+        )
+        assert code == 1 and why in output and NOT_ASCII not in output
+        await h.user("rita", "editor")
+        code, output = await asyncio.to_thread(run, "set-email", "rita", NOT_ASCII)
+        assert code == 1 and why in output and "VARSEL_SMTP_UTF8" in output
+        # A domain beyond ASCII leaves in its IDNA form: no relay needs more for it.
+        code, output = await asyncio.to_thread(run, "set-email", "rita", "rita@blåbær.no")
+        assert code == 0, output
+        monkeypatch.setenv("VARSEL_SMTP_UTF8", "true")
+        code, output = await asyncio.to_thread(run, "set-email", "rita", NOT_ASCII)
+        assert code == 0 and "now has an address" in output, output
+        async with h.runtime.sessions() as session:
+            (rita,) = await read_api.staff_addressees(session, ("editor",))
+        assert rita.email == NOT_ASCII
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nb", "Delen før @ kan ikke ha bokstaver som æ, ø eller å"),
+        ("nn", "Delen før @ kan ikkje ha bokstavar som æ, ø eller å"),
+        ("en", "The part before the @ cannot contain letters such as æ, ø or å"),
+    ],
+)
+async def test_the_users_page_says_why_such_an_address_is_refused(
+    sqlite_url: str, tmp_path: Path, language: str, words: str
+) -> None:
+    for smtp_utf8 in (False, True):
+        rita = f"rita{int(smtp_utf8)}"
+        async with running(sqlite_url, tmp_path, smtp_utf8=smtp_utf8) as h:
+            await h.user(f"ola{int(smtp_utf8)}", "operator")
+            await h.user(rita, "editor")
+            async with h.client() as operator:
+                await sign_in(operator, f"ola{int(smtp_utf8)}")
+                page = await operator.get("/admin/users")
+                answer = await operator.post(
+                    f"/admin/users/email?lang={language}",
+                    data={**hidden_fields(page.text), "name": rita, "email": NOT_ASCII},
+                )
+            if smtp_utf8:
+                assert answer.status_code == 200, answer.text
+                assert f'value="{NOT_ASCII}"' in answer.text
+            else:
+                assert answer.status_code == 422
+                assert words in answer.text
