@@ -68,8 +68,9 @@ class SignupRequests(Protocol):
     async def add(self, request: SignupRequest) -> None:
         """Store a new request."""
 
-    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
-        """Record when a request was confirmed; nothing else about it ever changes."""
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> bool:
+        """Record when a request was confirmed, unless it already was; tell whether this call
+        did (False: another request confirmed it first). Nothing else about it ever changes."""
 
 
 class Subscriptions(Protocol):

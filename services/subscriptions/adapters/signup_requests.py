@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import SignupRequest as SignupRequestRow
 from services.subscriptions.domain.model import SignupRequest
+from shared.db import rowcount
 from shared.vocabulary import Frequency, Language
 
 REQUESTS: Final[Table] = SignupRequestRow.__table__  # type: ignore[assignment]
@@ -70,8 +71,12 @@ class SqlSignupRequests:
         """Store a new request."""
         await insert_values(self._session, values_of(request))
 
-    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
-        """Record when a request was confirmed; nothing else about it ever changes."""
-        await self._session.execute(
-            update(REQUESTS).where(REQUESTS.c.id == request_id).values(confirmed_at=at)
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> bool:
+        """Record when a request was confirmed, unless it already was; tell whether this call
+        did. The condition is the claim: of two confirmations at once, one updates the row."""
+        result = await self._session.execute(
+            update(REQUESTS)
+            .where(REQUESTS.c.id == request_id, REQUESTS.c.confirmed_at.is_(None))
+            .values(confirmed_at=at)
         )
+        return rowcount(result) == 1

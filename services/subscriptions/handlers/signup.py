@@ -212,7 +212,8 @@ async def confirm(
         if known is None:
             return None
         now = deps.clock.now()
-        await uow.requests.mark_confirmed(request.id, now)
+        if not await uow.requests.mark_confirmed(request.id, now):
+            return None  # confirmed a moment ago by the same link (a double click): spent
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)

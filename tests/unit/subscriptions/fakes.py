@@ -95,8 +95,12 @@ class FakeSignupRequests:
     async def add(self, request: SignupRequest) -> None:
         self._data.requests[request.id] = request
 
-    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> None:
-        self._data.requests[request_id] = replace(self._data.requests[request_id], confirmed_at=at)
+    async def mark_confirmed(self, request_id: uuid.UUID, at: datetime) -> bool:
+        request = self._data.requests[request_id]
+        if request.confirmed_at is not None:
+            return False
+        self._data.requests[request_id] = replace(request, confirmed_at=at)
+        return True
 
 
 class FakeSubscriptions:

@@ -1,0 +1,39 @@
+"""A button in a mail's page pressed twice at once (a double click, a retrying client): one step."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from .harness import TOPIC, Harness, running, sign_up
+
+ADDRESS = "kari.nordmann@example.no"
+AT_ONCE = 6
+
+
+async def _at_once(h: Harness, method: str, url: str, **kwargs: object) -> list[int]:
+    """Send the same request from several clients at the same moment; return the statuses."""
+    browsers = [h.browser(client_host=f"192.0.2.{n}") for n in range(1, AT_ONCE + 1)]
+    try:
+        answers: list[httpx.Response] = await asyncio.gather(
+            *(b.request(method, url, **kwargs) for b in browsers)  # type: ignore[arg-type]
+        )
+    finally:
+        for browser in browsers:
+            await browser.aclose()
+    return sorted(answer.status_code for answer in answers)
+
+
+async def test_a_confirmation_sent_twice_at_once_confirms_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        assert (await sign_up(h.client, ADDRESS)).status_code == 200
+        token = await h.confirm_token(ADDRESS)
+        statuses = await _at_once(h, "POST", f"/api/v1/confirmations/{token}")
+        assert statuses == [200] + [404] * (AT_ONCE - 1)
+        assert [r.action for r in await h.ledger()] == ["requested", "confirmed"]
+        assert await h.events("subscriber.confirmed.v1") == 1
+        assert await h.open_topics(ADDRESS) == {TOPIC}
