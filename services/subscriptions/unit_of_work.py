@@ -55,8 +55,9 @@ class Subscribers(Protocol):
     async def save(self, subscriber: Subscriber) -> None:
         """Store a person's status, frequency, language, confirmation and bounce count."""
 
-    async def remove(self, subscriber_id: uuid.UUID) -> None:
-        """Delete a person and, with them, their address, requests and subscriptions."""
+    async def remove(self, subscriber_id: uuid.UUID) -> bool:
+        """Delete a person and, with them, their address, requests and subscriptions; tell
+        whether they were still there (False: another request erased them first)."""
 
 
 class SignupRequests(Protocol):
@@ -88,8 +89,9 @@ class Subscriptions(Protocol):
         topics: Collection[str],
         at: datetime,
         reason: UnsubscribeRoute,
-    ) -> None:
-        """End alerts about topics, keeping when and why."""
+    ) -> frozenset[str]:
+        """End alerts about topics that are still open, keeping when and why; return those this
+        call ended (another request may have ended the rest first)."""
 
 
 class ConsentLedger(Protocol):

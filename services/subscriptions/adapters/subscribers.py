@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
 from services.subscriptions.domain.model import Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
+from shared.db import rowcount
 from shared.vocabulary import Frequency, Language
 
 SUBSCRIBERS: Final[Table] = SubscriberRow.__table__  # type: ignore[assignment]
@@ -86,10 +87,16 @@ class SqlSubscribers:
             )
         )
 
-    async def remove(self, subscriber_id: uuid.UUID) -> None:
-        """Delete a person; their requests and subscriptions go with them (ON DELETE CASCADE)."""
-        await self._session.execute(delete(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id))
+    async def remove(self, subscriber_id: uuid.UUID) -> bool:
+        """Delete a person; their requests and subscriptions go with them (ON DELETE CASCADE).
+        Tell whether they were still there (False: another request erased them first)."""
+        result = await self._session.execute(
+            delete(SUBSCRIBERS).where(SUBSCRIBERS.c.id == subscriber_id)
+        )
+        if rowcount(result) == 0:
+            return False
         self.removed = True
+        return True
 
 
 async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> list[uuid.UUID]:

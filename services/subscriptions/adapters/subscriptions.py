@@ -53,9 +53,11 @@ class SqlSubscriptions:
         topics: Collection[str],
         at: datetime,
         reason: UnsubscribeRoute,
-    ) -> None:
-        """End alerts about topics, keeping when and why."""
-        await self._session.execute(
+    ) -> frozenset[str]:
+        """End alerts about topics that are still open, keeping when and why; return those this
+        call ended. Of two requests at once, the second finds them ended (the update waits for
+        the first's lock and reads its result), so each ending is recorded once."""
+        result = await self._session.execute(
             update(SUBSCRIPTIONS)
             .where(
                 SUBSCRIPTIONS.c.subscriber_id == subscriber_id,
@@ -63,7 +65,9 @@ class SqlSubscriptions:
                 SUBSCRIPTIONS.c.topic.in_(list(topics)),
             )
             .values(ended_at=at, ended_reason=reason)
+            .returning(SUBSCRIPTIONS.c.topic)
         )
+        return frozenset(result.scalars())
 
 
 async def lapsed(session: AsyncSession, ended_before: datetime) -> list[uuid.UUID]:

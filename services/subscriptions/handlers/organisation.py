@@ -70,7 +70,7 @@ async def act_for_person(
             done = Done(subject, found=False, ended=())
         elif action is OrganisationAction.ERASE:
             ended = await erase_person(uow, deps, person, UnsubscribeRoute.ADMIN, None, details)
-            done = Done(subject, found=True, ended=ended)
+            done = Done(subject, found=ended is not None, ended=ended or ())
         else:
             ended = await end_all(uow, deps, person, UnsubscribeRoute.ADMIN, details)
             done = Done(subject, found=True, ended=ended)
@@ -91,10 +91,11 @@ async def erase_lapsed(uow: UnitOfWork, deps: Deps, lapsed: list[uuid.UUID]) -> 
             person = await uow.subscribers.get(subscriber_id, lock=True)
             if person is None:
                 continue  # erased meanwhile
-            await erase_person(
-                uow, deps, person, UnsubscribeRoute.ADMIN, Channel.RETENTION, {"by": "retention"}
+            details = {"by": "retention"}
+            ended = await erase_person(
+                uow, deps, person, UnsubscribeRoute.ADMIN, Channel.RETENTION, details
             )
-            erased += 1
+            erased += ended is not None
         await uow.commit()
     if erased:
         log.info("subscriptions: erased %d people with no alerts left", erased)

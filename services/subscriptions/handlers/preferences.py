@@ -216,6 +216,8 @@ async def erase(
         if person is None:
             return None
         ended = await erase_person(uow, deps, person, route, channel)
+        if ended is None:
+            return None  # erased a moment ago by the same link (a double click)
         await uow.commit()
     return Ended(ended, person.language)
 
@@ -227,10 +229,15 @@ async def erase_person(
     route: UnsubscribeRoute,
     channel: Channel | None,
     details: dict[str, Any] | None = None,
-) -> tuple[str, ...]:
-    """End every alert, record the erasure, delete the person; return the topics that ended."""
+) -> tuple[str, ...] | None:
+    """End every alert, delete the person, record the erasure; return the topics that ended.
+
+    None if another request erased them first: then nothing was ended or recorded here.
+    """
     current = await uow.subscriptions.open(person.id)
     ended = await _end(uow, deps, person, current, frozenset(current), route, channel, details)
+    if not await uow.subscribers.remove(person.id):
+        return None
     await uow.ledger.append(
         ending_entry(
             subject_hash=deps.subject_hash(person.email),
@@ -244,7 +251,6 @@ async def erase_person(
             details=details,
         )
     )
-    await uow.subscribers.remove(person.id)
     await uow.record(SubscriberErased(subscriber_id=person.id))
     return ended
 
@@ -275,7 +281,11 @@ async def _end(
     if not ending:
         return ()
     now = deps.clock.now()
-    await uow.subscriptions.end(person.id, ending, now, route)
+    # Only what this request ended is recorded: the same button pressed twice at once ends
+    # (and records, and announces) each alert once.
+    ending = await uow.subscriptions.end(person.id, ending, now, route)
+    if not ending:
+        return ()
     await uow.ledger.append(
         ending_entry(
             subject_hash=deps.subject_hash(person.email),

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import httpx
 
-from .harness import TOPIC, Harness, running, sign_up
+from services.subscriptions.adapters.tables import Subscriber
+from shared.vocabulary import Frequency
+
+from .harness import TOPIC, Harness, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 AT_ONCE = 6
@@ -37,3 +40,32 @@ async def test_a_confirmation_sent_twice_at_once_confirms_once(
         assert [r.action for r in await h.ledger()] == ["requested", "confirmed"]
         assert await h.events("subscriber.confirmed.v1") == 1
         assert await h.open_topics(ADDRESS) == {TOPIC}
+
+
+async def test_ending_alerts_twice_at_once_ends_them_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, frequency=Frequency.DAILY)
+        token = await h.link_token(ADDRESS, "manage")
+        before = len(await h.ledger())
+        statuses = await _at_once(
+            h, "POST", f"/api/v1/unsubscribe/{token}", json={"topics": [TOPIC]}
+        )
+        assert statuses == [200] * AT_ONCE  # the link still works; there is only less to end
+        assert [r.action for r in (await h.ledger())[before:]] == ["unsubscribed"]
+        assert await h.events("subscriber.unsubscribed.v1") == 1
+        assert await h.open_topics(ADDRESS) == set()
+
+
+async def test_erasing_twice_at_once_erases_once(database_url: str, tmp_path: Path) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, "unsubscribe")
+        before = len(await h.ledger())
+        statuses = await _at_once(h, "DELETE", f"/api/v1/subscribers/{token}")
+        assert statuses == [200] + [404] * (AT_ONCE - 1)
+        assert [r.action for r in (await h.ledger())[before:]] == ["unsubscribed", "erased"]
+        assert await h.events("subscriber.unsubscribed.v1") == 1
+        assert await h.events("subscriber.erased.v1") == 1
+        assert await h.count(Subscriber) == 0

@@ -75,12 +75,14 @@ class FakeSubscribers:
             hard_bounces=subscriber.hard_bounces,
         )
 
-    async def remove(self, subscriber_id: uuid.UUID) -> None:
+    async def remove(self, subscriber_id: uuid.UUID) -> bool:
         # As ON DELETE CASCADE does: requests and subscriptions go with the person.
         data = self._data
-        data.subscribers.pop(subscriber_id, None)
+        if data.subscribers.pop(subscriber_id, None) is None:
+            return False
         data.requests = {k: r for k, r in data.requests.items() if r.subscriber_id != subscriber_id}
         data.subscriptions = [s for s in data.subscriptions if s.subscriber_id != subscriber_id]
+        return True
 
 
 class FakeSignupRequests:
@@ -125,10 +127,13 @@ class FakeSubscriptions:
         topics: Collection[str],
         at: datetime,
         reason: UnsubscribeRoute,
-    ) -> None:
+    ) -> frozenset[str]:
+        ended = set()
         for row in self._data.subscriptions:
             if row.subscriber_id == subscriber_id and row.ended_at is None and row.topic in topics:
                 row.ended_at, row.ended_reason = at, reason
+                ended.add(row.topic)
+        return frozenset(ended)
 
 
 class FakeConsentLedger:
