@@ -13,6 +13,7 @@ from typing import Any
 
 import regex
 
+from services.admin.domain.topic_edits import fingerprint
 from shared.catalogue import is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
@@ -50,3 +51,9 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
     if (selector := entry.get("selector")) and selector_problem(selector):
         errors["selector"] = "bad_selector"
     return errors
+
+
+def source_fingerprint(row: Mapping[str, Any]) -> str:
+    """Return a digest of a source's entry, by which an edit form tells the source it was
+    opened on. Whether it is paused is left out: an edit keeps the pause as it is then."""
+    return fingerprint({k: v for k, v in row.items() if k != "paused"})

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
-from services.admin.domain.source_form import source_field_errors
+from services.admin.domain.source_form import source_field_errors, source_fingerprint
 from services.admin.domain.topic_edits import EditRefused
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
 from services.admin.entrypoints.editor_pages import (
@@ -24,7 +24,7 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import Catalogue, CatalogueError
+from shared.catalogue import Catalogue, CatalogueError, entry_data
 from shared.db import transaction
 from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind
@@ -62,6 +62,7 @@ async def _page(
         },
         "chosen": [],
         "original": None,
+        "opened_as": "",
         "errors": {},
         "tested": False,
         "trial": None,
@@ -91,8 +92,15 @@ async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLR
     editing = request.query_params.get("edit")
     if not editing:
         return await _page(request, admin, actor)
+    return await _edit_page(request, admin, actor, editing)
+
+
+async def _edit_page(
+    request: Request, admin: AdminDep, actor: EditorPage, url: str, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    """Show the form on a source as it is stored now, with its fingerprint (posted as ``seen``)."""
     stored = await _stored_catalogue(admin)
-    found = next((s for s in stored.sources if s.url == editing), None)
+    found = next((s for s in stored.sources if s.url == url), None)
     if found is None:
         return await _page(request, admin, actor, status=404, error="source_not_found")
     form = {
@@ -104,7 +112,15 @@ async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLR
         "mode": found.mode.value,
     }
     return await _page(
-        request, admin, actor, form=form, chosen=list(found.topics), original=found.url
+        request,
+        admin,
+        actor,
+        status=status,
+        form=form,
+        chosen=list(found.topics),
+        original=found.url,
+        opened_as=source_fingerprint(entry_data(found)),
+        **extra,
     )
 
 
@@ -116,6 +132,7 @@ async def _change(
     form: dict[str, Any] | None = None,
     chosen: list[str] | None = None,
     original: str | None = None,
+    seen: str | None = None,
 ) -> Response:
     try:
         async with transaction(admin.runtime.sessions) as session:
@@ -127,6 +144,9 @@ async def _change(
                 now=admin.runtime.clock.now(),
             )
     except EditRefused as exc:
+        if exc.key == "source_changed_meanwhile" and original is not None:
+            # The form shows the source as the other editor saved it, to make the change again.
+            return await _edit_page(request, admin, actor, original, status=409, error=exc.key)
         extra: dict[str, Any] = {"error": exc.key, "detail": exc.detail or None}
     except CatalogueError as exc:
         # Each problem in the page's language; the English lines only where none is known.
@@ -139,7 +159,7 @@ async def _change(
         query = request.url.query
         return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
     if form is not None:
-        extra.update(form=form, chosen=chosen or [], original=original)
+        extra.update(form=form, chosen=chosen or [], original=original, opened_as=seen or "")
     return await _page(request, admin, actor, status=400, **extra)
 
 
@@ -169,6 +189,8 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     }
 
     original = fields.get("original") or None
+    # The fingerprint of the source when the edit form was opened; none on an older form.
+    seen = fields.get("seen") or None
     if fields.get("action") == "test":
         # Nothing is saved: the editor sees what varsel would see, the form as they left it.
         outcome = await try_and_record(
@@ -187,6 +209,7 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             form=shown,
             chosen=chosen,
             original=original,
+            opened_as=seen or "",
             errors={outcome.field: outcome.error} if outcome.field else {},
             tested=True,
             trial=outcome.trial,
@@ -204,6 +227,7 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             form=shown,
             chosen=chosen,
             original=original,
+            opened_as=seen or "",
             errors=errors,
         )
 
@@ -212,12 +236,17 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             raise EditRefused("source_taken", "url", entry["url"])
         if original is None:
             return [*rows, entry]
-        if not any(row["url"] == original for row in rows):
+        stored = next((row for row in rows if row["url"] == original), None)
+        if stored is None:
             raise EditRefused("source_not_found", None, original)
+        if seen is not None and source_fingerprint(stored) != seen:
+            # Saved by another editor since this form was opened: saving it would undo theirs
+            # unseen (a source put in review mode back to automatic, say).
+            raise EditRefused("source_changed_meanwhile")
         # An edit keeps the source's place and whether it is paused.
         return [{**entry, **_paused(row)} if row["url"] == original else row for row in rows]
 
-    return await _change(request, admin, actor, add, shown, chosen, original)
+    return await _change(request, admin, actor, add, shown, chosen, original, seen)
 
 
 def _paused(row: dict[str, Any]) -> dict[str, Any]:

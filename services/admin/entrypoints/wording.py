@@ -140,6 +140,10 @@ MESSAGES: Final[dict[str, str]] = {
         "Write the interval as a number and a unit, for example 30s, 15m, 1h or 1d."
     ),
     "interval_too_long": N_("Poll the source at least once a year: at most 365d."),
+    "source_changed_meanwhile": N_(
+        "Another editor saved this source while you were editing it, and nothing of yours was "
+        "saved. The form now shows the source as they saved it: make your change again."
+    ),
     # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
     "topic_not_found": N_("No such topic people can follow."),
     "topic_changed_meanwhile": N_(

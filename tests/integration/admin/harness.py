@@ -154,3 +154,12 @@ async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD
         "/admin/login",
         data={"name": name, "password": password, "csrf_token": csrf_token(form.text)},
     )
+
+
+@asynccontextmanager
+async def another_editor(h: Harness, name: str = "kari") -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser, signed in as another editor: two people on one form at once."""
+    await h.user(name, "editor")
+    async with h.client() as other:
+        await sign_in(other, name)
+        yield other

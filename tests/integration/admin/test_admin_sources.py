@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +16,15 @@ from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from tests.integration.admin import seed
-from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+from tests.integration.admin.harness import (
+    OTHER,
+    TOPIC,
+    Harness,
+    another_editor,
+    csrf_token,
+    running,
+    sign_in,
+)
 
 KNOWN = "https://example.org/side"
 
@@ -154,3 +164,46 @@ async def test_the_sources_page_tells_the_editor_a_source_fails_and_why(
         page = await client.get("/admin/sources?lang=en")
         row = page.text[page.text.index(f'<th scope="row">{KNOWN}') :].split("</tr>")[0]
         assert "failing" in row and "The source sent more than 5 redirects in a row." in row
+
+
+async def _edit_form(client: httpx.AsyncClient, url: str) -> dict[str, object]:
+    """A source's edit form as a browser sends it back: hidden fields and what it shows."""
+    form = await client.get("/admin/sources", params={"edit": url, "lang": "en"})
+    assert form.status_code == 200
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.text)
+    fields: dict[str, object] = {name: html.unescape(value) for name, value in hidden}
+    checked = re.findall(r'name="(kind|mode|topics)" value="([^"]*)" checked', form.text)
+    for name, value in checked:
+        fields[name] = [*fields.get(name, []), value] if name == "topics" else value  # type: ignore[list-item]
+    return {**fields, "url": url, "interval": "15m"}
+
+
+async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_changes_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # One editor puts a source in review mode while another has its form open to change its
+    # interval: the second save must not put it back to automatic unseen, so that its changes
+    # would go out unreviewed.
+    async with (
+        signed_in_editor(sqlite_url, tmp_path) as (h, client),
+        another_editor(h) as other,
+    ):
+        opened = [await _edit_form(browser, KNOWN) for browser in (client, other)]
+        assert [form["mode"] for form in opened] == ["automatic", "automatic"]
+        reviewed = {**opened[0], "mode": "review"}
+        assert (await client.post("/admin/sources?lang=en", data=reviewed)).status_code == 303
+        second = await other.post("/admin/sources?lang=en", data={**opened[1], "interval": "1h"})
+        assert second.status_code == 409
+        assert "Another editor saved this source" in second.text
+        assert 'id="mode-review" name="mode" value="review" checked' in second.text
+        async with h.runtime.sessions() as session:
+            stored = (await catalogue_rows.load(session)).catalogue
+        source = next(s for s in stored.sources if s.url == KNOWN)
+        assert (source.mode, source.interval) == ("review", 900)
+        # The form shown again is the source as saved, so a save from it goes through;
+        # a pause meanwhile is no edit of what the form holds.
+        await _post(client, "/admin/sources/pause", {"url": KNOWN, "paused": "true"})
+        again = await other.post(
+            "/admin/sources?lang=en", data={**await _edit_form(other, KNOWN), "interval": "1h"}
+        )
+        assert again.status_code == 303, again.text

@@ -21,7 +21,14 @@ from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from shared.catalogue import Catalogue, dump_catalogue
 from shared.outbox import OutboxRow
-from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
+from tests.integration.admin.harness import (
+    OTHER,
+    TOPIC,
+    Harness,
+    another_editor,
+    csrf_token,
+    sign_in,
+)
 from tests.integration.admin.test_admin_sources import KNOWN, signed_in_editor
 
 NEW = {
@@ -109,9 +116,7 @@ async def test_of_two_editors_saving_one_topic_at_once_the_second_is_told_and_ch
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        await h.user("kari", "editor")
-        async with h.client() as other:
-            await sign_in(other, "kari")
+        async with another_editor(h) as other:
             # Both open the form on the topic as it is, then each saves a title of their own.
             mine, theirs = await _edit_form(client, TOPIC), await _edit_form(other, TOPIC)
             first = await client.post("/admin/topics?lang=en", data={**mine, "title_nb": "A"})
