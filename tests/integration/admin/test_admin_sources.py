@@ -135,6 +135,13 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
             ({**good, "ignore": "(uavsluttet"}, "ignore", "regular expression"),
             ({**good, "mode": "sometimes"}, "mode", "wait for an editor"),
             ({**good, "url": KNOWN}, None, "already"),
+            # The same page spelt otherwise would be polled twice and each change mailed twice.
+            (
+                {**good, "url": "https://EXAMPLE.org/side#top"},
+                None,
+                f"already: <code>{KNOWN}</code>",
+            ),
+            ({**good, "url": "https://example.org/side/?utm_source=x"}, None, "already"),
         ]
         for data, field, reason in cases:
             response = await _post(client, "/admin/sources", data)
