@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from markdown_it import MarkdownIt
+
 from shared.carried_text import carried_line, carried_text
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_LANGUAGES, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Language
@@ -21,6 +23,23 @@ class SendMode(StrEnum):
 
     NEXT_MAILS = "next"  # immediate people now, digest people in their next digest
     URGENT = "urgent"  # everyone now, whatever their rhythm
+
+
+# Where a link in a mail can lead, read in any mail program: a whole web address, an email
+# address or a telephone number. A relative link (/side, www.fhi.no) leads nowhere from a
+# mailbox; the mailer shows javascript:, vbscript: and data: links as bare Markdown text.
+_FOLLOWABLE: Final = ("https://", "http://", "mailto:", "tel:")
+
+
+class _EveryLink(MarkdownIt):
+    """The mailer's Markdown (CommonMark, no raw HTML) that also reads the links it refuses."""
+
+    def validateLink(self, url: str) -> bool:
+        """Take every link, so that the form can name those no mail would carry."""
+        return True
+
+
+_LINKS: Final = _EveryLink("js-default")
 
 
 class DraftRefused(ValueError):
@@ -58,6 +77,18 @@ def read_topics(topics: Collection[str], known_topics: Collection[str]) -> tuple
     return chosen
 
 
+def unfollowable_link(body: str) -> str | None:
+    """Return the first link or image of a Markdown body that a reader could not follow from a
+    mail, or None if every one leads somewhere."""
+    for block in _LINKS.parse(body):
+        for token in block.children or ():
+            if token.type in ("link_open", "image"):
+                target = str(token.attrGet("href") or token.attrGet("src") or "")
+                if not target.lower().startswith(_FOLLOWABLE):
+                    return target
+    return None
+
+
 def read_draft(
     fields: Mapping[str, str], topics: Collection[str], known_topics: Collection[str]
 ) -> BulletinDraft:
@@ -89,5 +120,7 @@ def read_draft(
             raise DraftRefused("bulletin_subject_too_long", language.value)
         if len(body) > BULLETIN_BODY_MAX:
             raise DraftRefused("bulletin_body_too_long", language.value)
+        if (link := unfollowable_link(body)) is not None:
+            raise DraftRefused("bulletin_bad_link", f"{language.value}: {link[:200]}")
         texts[language.value] = {"subject": subject, "body": body}
     return BulletinDraft(bulletin_id, chosen, texts, mode)

@@ -76,6 +76,11 @@ MESSAGES: Final[dict[str, str]] = {
     "bulletin_body_too_long": N_(
         "The message is too long: it may hold at most 20,000 characters. Nothing was sent."
     ),
+    "bulletin_bad_link": N_(
+        "A link in the message leads nowhere from a mail: write each link as a whole address "
+        "starting with https:// (mailto: for an email address, tel: for a telephone number). "
+        "Nothing was sent."
+    ),
     "bulletin_no_own_address": N_(
         "Your account has no email address to send a test to. "
         "An operator can add one on the accounts page."

@@ -150,6 +150,12 @@ async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
             "begge eller ingen": {"subject_nn": "Berre emne"},
             "Velg når": {"mode": "later"},
             "for lang": {"subject_nb": "x" * 201},
+            # Links no reader can follow from a mail: dead relative ones, and scripts the
+            # mailer would show as bare Markdown.
+            "fører ingen steder fra en e-post": {"body_nb": "Se [siden](/side)."},
+            "nb: www.fhi.no/nyhet": {"body_nb": "Les [saken](www.fhi.no/nyhet)."},
+            "en: javascript:alert(1)": {"body_en": "[Open](javascript:alert(1))"},
+            "nb: data:text/html,x": {"body_nb": "![Bilde](data:text/html,x)"},
             "Skjemaet var utløpt": {"csrf_token": "forged"},
         }
         for words, change in cases.items():
