@@ -59,16 +59,23 @@ class SqlSubscribers:
 
     async def get(self, subscriber_id: uuid.UUID, *, lock: bool = False) -> Subscriber | None:
         """Return a person (``lock``: hold them until the transaction ends)."""
-        query = _PERSON.where(SUBSCRIBERS.c.id == subscriber_id)
-        return await self._one(query.with_for_update() if lock else query)
+        return await self._one(SUBSCRIBERS.c.id == subscriber_id, lock)
 
     async def by_address(self, address: str, *, lock: bool = False) -> Subscriber | None:
         """Return the person with a normalised address."""
-        query = _PERSON.where(SUBSCRIBERS.c.email == address)
-        return await self._one(query.with_for_update() if lock else query)
+        return await self._one(SUBSCRIBERS.c.email == address, lock)
 
-    async def _one(self, query: Any) -> Subscriber | None:
-        row = (await self._session.execute(query)).first()
+    async def _one(self, where: Any, lock: bool) -> Subscriber | None:
+        query = _PERSON.where(where)
+        if lock and self._session.get_bind().dialect.name == "sqlite":
+            # SQLite has no row locks, and the transaction only begins at its first write:
+            # reads before one see no lock at all. A write that changes nothing takes the
+            # database's write lock, so what this transaction reads after it stays true until
+            # it ends, as FOR UPDATE makes it on PostgreSQL.
+            await self._session.execute(
+                update(SUBSCRIBERS).where(where).values(id=SUBSCRIBERS.c.id)
+            )
+        row = (await self._session.execute(query.with_for_update() if lock else query)).first()
         return subscriber_of(row) if row is not None else None
 
     async def save(self, subscriber: Subscriber) -> None:

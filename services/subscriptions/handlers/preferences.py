@@ -65,11 +65,18 @@ def _subjects(deps: Deps, token: str, purposes: tuple[Purpose, ...]) -> list[uui
 
 
 async def _holder(
-    uow: UnitOfWork, deps: Deps, token: str, purposes: tuple[Purpose, ...]
+    uow: UnitOfWork,
+    deps: Deps,
+    token: str,
+    purposes: tuple[Purpose, ...],
+    *,
+    lock: bool = False,
 ) -> Subscriber | None:
-    """Return the confirmed person a link token names, trying each purpose it may carry."""
+    """Return the confirmed person a link token names, trying each purpose it may carry
+    (``lock``: held until the transaction ends, so a second press of the same button waits
+    for the first and sees what it did)."""
     for subject in _subjects(deps, token, purposes):
-        person = await uow.subscribers.get(subject)
+        person = await uow.subscribers.get(subject, lock=lock)
         if person is not None and person.confirmed:
             return person
     return None
@@ -123,7 +130,7 @@ async def update_preferences(
     Returns what is set now, or None if the link is not valid.
     """
     async with uow:
-        person = await _holder(uow, deps, token, ("manage",))
+        person = await _holder(uow, deps, token, ("manage",), lock=True)
         if person is None:
             return None
         now = deps.clock.now()

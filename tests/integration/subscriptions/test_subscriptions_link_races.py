@@ -6,11 +6,12 @@ import asyncio
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
-from services.subscriptions.adapters.tables import Subscriber
+from services.subscriptions.adapters.tables import Subscriber, Subscription
 from shared.vocabulary import Frequency
 
-from .harness import TOPIC, Harness, running, sign_up, subscribed
+from .harness import RELATED, TOPIC, Harness, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 AT_ONCE = 6
@@ -69,3 +70,19 @@ async def test_erasing_twice_at_once_erases_once(database_url: str, tmp_path: Pa
         assert await h.events("subscriber.unsubscribed.v1") == 1
         assert await h.events("subscriber.erased.v1") == 1
         assert await h.count(Subscriber) == 0
+
+
+async def test_preferences_saved_twice_at_once_start_each_topic_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, "manage")
+        before = len(await h.ledger())
+        wanted = {"topics": [TOPIC, *RELATED], "frequency": "daily", "language": "nb"}
+        statuses = await _at_once(h, "PUT", f"/api/v1/preferences/{token}", json=wanted)
+        assert statuses == [200] * AT_ONCE
+        open_rows = await h.all(select(Subscription.topic).where(Subscription.ended_at.is_(None)))
+        assert sorted(open_rows) == sorted([TOPIC, *RELATED]), "each topic followed once"
+        assert [r.action for r in (await h.ledger())[before:]] == ["preferences_changed"]
+        assert await h.events("subscriber.preferences_changed.v1") == 1
