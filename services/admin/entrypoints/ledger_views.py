@@ -188,6 +188,9 @@ def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
         raise Unusable("bad_filter", f"action must be one of {', '.join(ACTIONS)}")
     since = _day("from", params.get("from"))
     until = _day("to", params.get("to"))
+    if since and until and since > until:
+        # Dates typed the wrong way round would find nothing, and say so as if none were there.
+        raise Unusable("dates_reversed", "from must be on or before to")
     try:
         end = until + timedelta(days=1) if until else None
     except OverflowError:

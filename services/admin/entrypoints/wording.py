@@ -109,6 +109,9 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_snapshot_ids": N_("Choose two snapshots."),
     "bad_filter": N_("The filter cannot be used: choose the topic and action from the lists."),
     "bad_date": N_("Dates are written YYYY-MM-DD; the last one that can be used is 9999-12-30."),
+    "dates_reversed": N_(
+        "The first date is after the last one, so nothing can match: swap them, or change one."
+    ),
     "bad_cursor": N_("The link to this page is not one we made. Start from the first page."),
     "bad_source_id": N_("That is not a source number."),
     # "Test this source": why nothing could be shown (watcher.trial's reasons).

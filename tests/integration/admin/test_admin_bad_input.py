@@ -54,6 +54,8 @@ LISTS = "choose the topic and action from the lists"
         ("to=2026-W49-6", 400, "to must be a day written YYYY-MM-DD", DATES),
         ("from=1764892800", 400, "from must be a day written YYYY-MM-DD", DATES),
         ("from=2026-12-05T00:00", 400, "from must be a day written YYYY-MM-DD", DATES),
+        # The wrong way round: nothing matches, and an empty page said so as if none were there.
+        ("from=2026-12-06&to=2026-12-01", 400, "from must be on or before to", "swap them"),
         ("action=deleted", 400, "action must be one of", LISTS),
         ("topic=../../etc", 400, "topic must be", LISTS),
     ],
