@@ -103,7 +103,8 @@ class Mailer:
         self.reminders = ReviewReminders(
             runtime.sessions, self.sender, env, settings, runtime.clock
         )
-        self.deps = Deps(settings, runtime.clock, self.sender, env)  # the handlers' (and tests')
+        # The handlers' (and tests').
+        self.deps = Deps(settings, runtime.clock, self.sender, env, runtime.catalogue)
         consumers.subscribe(
             runtime.bus,
             self.deps,

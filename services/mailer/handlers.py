@@ -51,6 +51,7 @@ from shared.events import (
     SubscriberUnsubscribed,
 )
 from shared.i18n.templates import LocalisedTemplates
+from shared.live_catalogue import CatalogueView
 from shared.page_urls import names_exactly
 from shared.settings import Settings
 from shared.vocabulary import ChangeProducer, Frequency, ReviewMode
@@ -69,6 +70,7 @@ class Deps:
     clock: Clock
     sender: MailSender  # for operators' notices only: subscribers' mails go through the ledger
     env: LocalisedTemplates
+    catalogue: CatalogueView  # the topics' titles a test send names, as the real mails do
 
 
 async def signup_requested(session: AsyncSession, deps: Deps, event: SignupRequested) -> None:
@@ -248,7 +250,7 @@ async def bulletin_test_requested(
             deps.env,
             language=language,
             texts={str(k): v.model_dump() for k, v in event.texts.items()},
-            topic_titles=list(event.topics),
+            topic_titles=[_topic_title(deps.catalogue, slug, language) for slug in event.topics],
             frequency=Frequency.IMMEDIATE,
             sender=settings.mail_from,
             list_id=settings.list_id,
@@ -266,6 +268,11 @@ async def bulletin_test_requested(
         )
         await deps.sender.send(envelope.sender, staff.email, message)
     log.info("bulletins: test of %s sent to account %d", event.bulletin_id, staff.user_id)
+
+
+def _topic_title(catalogue: CatalogueView, slug: str, language: str) -> str:
+    topic = catalogue.topic(slug)
+    return topic.title_in(language) if topic else slug
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:

@@ -168,6 +168,9 @@ async def test_a_test_send_reaches_the_editors_own_address_only(harness: Harness
     by_subject = {str(m.message["Subject"]): plain(m) for m in got}
     assert by_subject["[Prøve] Stengt"].startswith("Dette er en prøve.")
     assert by_subject["[Test] Closed"].startswith("This is a test.")
+    # Laid out as a follower gets it: the topics named by their titles, in the mail's language.
+    assert "varsler om «Norge i verden»" in by_subject["[Prøve] Stengt"]
+    assert "alerts about “Norway in the world”" in by_subject["[Test] Closed"]
     assert {tuple(m.recipients) for m in harness.received()} == {("rita@example.no",)}
     assert await harness.deliveries("bulletin") == []  # the ledger is for followers only
 
