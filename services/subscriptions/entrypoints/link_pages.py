@@ -31,6 +31,7 @@ from services.subscriptions.entrypoints.wording import (
     TOPIC_NOT_OFFERED,
 )
 from shared.i18n.negotiation import language_of_tag
+from shared.tokens import Purpose
 from shared.vocabulary import Frequency
 
 router = APIRouter()
@@ -107,7 +108,7 @@ async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
     """Show a person's topics and frequency with forms to change, end or erase."""
     person = await handlers.preferences(web.uow(), web.deps, token)
     if person is None:
-        return invalid_link(web, request, language_of(request))
+        return await _no_unsubscribe(web, request, token, ("manage",))
     return _manage(web, request, token, person, current=list(person.topics))
 
 
@@ -162,7 +163,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         ended = await handlers.erase(
             web.uow(), web.deps, token, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
         )
-        return await _ended_page(web, request, token, ended, "erased.html")
+        return await _ended_page(web, request, token, ended, "erased.html", ("manage",))
     if action == "unsubscribe_all":
         ended = await handlers.unsubscribe(
             web.uow(),
@@ -172,7 +173,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             topics=None,
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
-        return await _ended_page(web, request, token, ended, "unsubscribed.html")
+        return await _ended_page(web, request, token, ended, "unsubscribed.html", ("manage",))
     topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
@@ -201,10 +202,15 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
 
 
-async def _no_unsubscribe(web: SubscriptionsWeb, request: Request, token: str) -> HTMLResponse:
-    """Answer an unsubscribe link that ends nothing: its person was erased, or it is not valid."""
+async def _no_unsubscribe(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    purposes: tuple[Purpose, ...] = ("unsubscribe",),
+) -> HTMLResponse:
+    """Answer a link that ends nothing: its person was erased, or it is not valid."""
     language = language_of(request)
-    if await handlers.erased_holder(web.uow(), web.deps, token, ("unsubscribe",)):
+    if await handlers.erased_holder(web.uow(), web.deps, token, purposes):
         # The person asked for exactly this, long ago or twice: not an error.
         return web.pages.render(request, "nothing_to_end.html", language, fixed=True)
     return invalid_link(web, request, language)
@@ -216,11 +222,13 @@ async def _ended_page(
     token: str,
     ended: handlers.Ended | None,
     template: str,
+    purposes: tuple[Purpose, ...] = ("unsubscribe",),
 ) -> HTMLResponse:
     """Say that alerts ended (or the address is gone) in the language the page was read in
-    (``?lang=``), else the person's."""
+    (``?lang=``), else the person's; ``purposes``: what the link's token is for."""
     if ended is None:
-        return await _no_unsubscribe(web, request, token)
+        # Erased by this link a moment ago (a second press of the button) or long since.
+        return await _no_unsubscribe(web, request, token, purposes)
     return web.pages.render(request, template, chosen_language(request, ended.language))
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from services.subscriptions.adapters.tables import Subscriber, Subscription
 from shared.vocabulary import Frequency
+from tests.support.words import page_text
 
-from .harness import RELATED, TOPIC, Harness, running, sign_up, subscribed
+from .harness import RELATED, TOPIC, Harness, csrf, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 AT_ONCE = 6
@@ -86,3 +87,28 @@ async def test_preferences_saved_twice_at_once_start_each_topic_once(
         assert sorted(open_rows) == sorted([TOPIC, *RELATED]), "each topic followed once"
         assert [r.action for r in (await h.ledger())[before:]] == ["preferences_changed"]
         assert await h.events("subscriber.preferences_changed.v1") == 1
+
+
+async def test_erase_on_the_manage_page_pressed_twice_says_the_address_is_gone(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The browser shows the answer to the last press: it must not call the link broken.
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        token = await h.link_token(ADDRESS, "manage")
+        page = await h.client.get(f"/manage/{token}")
+        data = {"csrf_token": csrf(page.text), "action": "erase"}
+        answers = await asyncio.gather(
+            *(h.client.post(f"/manage/{token}", data=data) for _ in range(AT_ONCE))
+        )
+        answers.append(await h.client.post(f"/manage/{token}", data=data))  # and once more
+        assert [a.status_code for a in answers] == [200] * (AT_ONCE + 1)
+        erased = [a for a in answers if "Lenken virker ikke" not in a.text]
+        assert len(erased) == AT_ONCE + 1
+        nothing_left = page_text("nb", "There is nothing left to end")
+        assert sum(nothing_left in a.text for a in answers) == AT_ONCE
+        assert await h.count(Subscriber) == 0
+        # The manage link of a later mail, opened again: the address is gone, the link is fine.
+        opened = await h.client.get(f"/manage/{token}")
+        assert opened.status_code == 200
+        assert nothing_left in opened.text
