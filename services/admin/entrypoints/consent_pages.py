@@ -203,10 +203,18 @@ async def audit_page(request: Request, admin: AdminDep, actor: AuditorPage) -> H
         return admin.render(request, "forbidden.html", status_code=400, message=exc.key)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
-        entries = await audit_log.recent(session, before=before, limit=PAGE_SIZE)
-    more = (
-        cursors.encode(entries[-1].occurred_at, entries[-1].id)
-        if len(entries) == PAGE_SIZE
-        else None
+        # One entry past the page tells whether a next page holds any: a log of exactly 50
+        # entries would otherwise end on a link to an empty page.
+        entries = list(await audit_log.recent(session, before=before, limit=PAGE_SIZE + 1))
+    more = None
+    if len(entries) > PAGE_SIZE:
+        entries = entries[:PAGE_SIZE]
+        more = cursors.encode(entries[-1].occurred_at, entries[-1].id)
+    return admin.render(
+        request,
+        "audit.html",
+        actor=actor.principal,
+        entries=entries,
+        more=more,
+        paged=before is not None,
     )
-    return admin.render(request, "audit.html", actor=actor.principal, entries=entries, more=more)
