@@ -22,6 +22,7 @@ SLUG_LENGTH: Final = 100
 EDITORS_LENGTH: Final = 1000
 # Account names are written apart by commas or spaces: "kari, ola".
 _NAME_SEPARATORS = re.compile(r"[,\s]+")
+# The longest web address the forms take (a topic's page, a source), as the columns hold.
 PAGE_LENGTH: Final = 2000
 _ABSOLUTE_HTTP = re.compile(r"^https?://[^/\s]+\S*$")
 

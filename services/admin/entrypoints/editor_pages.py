@@ -12,6 +12,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from services.admin.domain.topic_form import PAGE_LENGTH
 from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, posted_form
 from services.watcher.read_api import SourceTrial, TrialRefused, try_source
 from shared.db import transaction
@@ -50,8 +51,9 @@ class TrialOutcome:
         return INPUT_FIELDS.get(self.error or "")
 
 
-# The source forms' longer fields: an ignore list holds many patterns, one a line.
-SOURCE_FIELD_LIMITS: Final = {"ignore": 10_000}
+# The source forms' longer fields: an ignore list holds many patterns, one a line; an address
+# as long as the form and the watcher's column take.
+SOURCE_FIELD_LIMITS: Final = {"ignore": 10_000, "url": PAGE_LENGTH}
 
 
 def ignore_patterns(text: str) -> tuple[str, ...]:

@@ -145,7 +145,8 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     """Create a topic, or save an edited one (``original`` names it); each wrong field is a 400
     with its reason beside it, and nothing changes."""
     form = await request.form()
-    fields = await posted_form(request, admin)
+    # The page's address may be as long as its field says (2,000), not the 1,000 of other fields.
+    fields = await posted_form(request, admin, {"page": PAGE_LENGTH})
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
     editing = fields.get("original") or None
