@@ -39,6 +39,14 @@ def _host(parts: SplitResult) -> str:
         raise NotAWebAddress(f"the host {host!r} is no valid domain name: {exc}") from exc
 
 
+def carries_credentials(url: str) -> bool:
+    """Tell whether an address holds a name or password before its host (``user:pw@host``)."""
+    try:
+        return urlsplit(url).username is not None
+    except ValueError:
+        return False  # no address at all: the forms' other checks say so
+
+
 def normal_form(url: str) -> str:
     """Return an http(s) address with scheme and host lower-cased, the rest as given."""
     try:

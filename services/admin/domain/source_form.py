@@ -16,6 +16,7 @@ import regex
 from services.admin.domain.topic_edits import fingerprint
 from shared.catalogue import is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
+from shared.page_urls import carries_credentials
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import ReviewMode, SourceKind
 
@@ -28,6 +29,8 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
     url = entry.get("url", "")
     if not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
+    elif carries_credentials(url):
+        errors["url"] = "url_credentials"
     if entry.get("kind") not in set(SourceKind):
         errors["kind"] = "bad_kind"
     topics = list(entry.get("topics", ()))

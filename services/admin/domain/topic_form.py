@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from shared.catalogue import is_slug
+from shared.page_urls import carries_credentials
 from shared.vocabulary import LANGUAGES
 
 # Texts per language a topic holds, and how long each may be on the form.
@@ -111,6 +112,8 @@ def read_topic_form(
             or _has_control_characters(page)
         ):
             errors["page"] = "bad_url"
+        elif carries_credentials(page):
+            errors["page"] = "url_credentials"
         entry["page"] = page
     chosen = tuple(dict.fromkeys(r for r in related if r))
     allowed = set(followed) - {slug}

@@ -116,6 +116,10 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_source_id": N_("That is not a source number."),
     # "Test this source": why nothing could be shown (watcher.trial's reasons).
     "bad_url": N_("Write a whole web address that starts with https:// or http://."),
+    "url_credentials": N_(
+        "Leave the name and password out of the address (user:password@): they would stand in "
+        "alerts, logs and the audit log for anyone who reads them."
+    ),
     "bad_kind": N_("Choose whether the source is a page, a feed or a PDF."),
     "bad_selector": N_("The CSS selector cannot be read. Check its spelling."),
     "selector_nothing": N_(
