@@ -109,29 +109,40 @@ def has_label_word(text: str) -> bool:
     return any(word in text for word in LABEL_WORDS)
 
 
-def texts_with_label_words(texts: Sequence[str]) -> set[int]:
-    """Return the indexes of the texts that hold a label word (has_label_word of each).
+def texts_with_label_words(texts: Sequence[str], initials: Initials | None = None) -> set[int]:
+    """Return the indexes of the texts that hold a label word (has_label_word of each), or
+    one of the words of ``initials`` (words_by_initial) if given.
 
     One scan over the texts joined: a page has dozens of blocks and few labels, so a search
     per label word over all of them costs a fraction of a search per word in every block.
     """
     joined = "\x00".join(texts)  # no label word holds NUL, so none spans two texts
     # No has_label_word first: it would search again the text _label_starts searches.
-    starts = _label_starts(joined)
+    starts = _label_starts(joined, _INITIALS if initials is None else initials)
     if not starts:
         return set()
     ends = list(accumulate(len(text) + 1 for text in texts))  # where each text's NUL falls
     return {bisect_right(ends, at) for at in starts}
 
 
-def _by_initial(words: frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+# Words grouped by their first letter: what _label_starts searches for.
+Initials = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def words_by_initial(words: frozenset[str]) -> Initials:
+    """Group words by their first letter."""
+    return tuple(
+        (letter, tuple(sorted(w for w in words if w[0] == letter)))
+        for letter in sorted({word[0] for word in words})
+    )
+
+
+def _by_initial(words: frozenset[str]) -> Initials:
     """Group words by their first letter, which no word holds anywhere else."""
     initials = {word[0] for word in words}
     if any(letter in word[1:] for word in words for letter in initials):
         raise ValueError("a label word holds another's first letter past its own start")
-    return tuple(
-        (letter, tuple(sorted(w for w in words if w[0] == letter))) for letter in sorted(initials)
-    )
+    return words_by_initial(words)
 
 
 _INITIALS = _by_initial(LABEL_WORDS)
@@ -139,18 +150,19 @@ _INITIALS = _by_initial(LABEL_WORDS)
 _MOST_INITIALS = 256
 
 
-def _label_starts(text: str) -> list[int]:
-    """Return every position where a label word starts, in order.
+def _label_starts(text: str, initials: Initials = _INITIALS) -> list[int]:
+    """Return every position where a label word (or a word of ``initials``) starts, in order.
 
-    Each word starts with a capital letter found nowhere else in any of them, so two words
-    never start at one position, and none starts inside another's match. A search for the
+    Each label word starts with a capital letter found nowhere else in any of them, so two
+    words never start at one position, and none starts inside another's match (other words,
+    as texts_with_label_words may search for, only tell which texts hold one). A search for the
     letter (memchr, as for any one character) and a startswith at each hit cost a quarter
     of a search for each word (a page holds about 150 of these capitals in 20,000
     characters); a text full of them falls back to the words' own searches, so it costs at
     most a bounded number of hits more than they do.
     """
     starts: list[int] = []
-    for initial, words in _INITIALS:
+    for initial, words in initials:
         at = text.find(initial)
         for _ in range(_MOST_INITIALS):
             if at == -1:

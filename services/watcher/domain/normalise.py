@@ -189,10 +189,11 @@ def dates_beside_labels(
     """
     out: list[tuple[str, bool]] = []
     for text, is_heading in raw:
-        # A heading «Endret» over dated lines names a section: it stays as it is.
-        if out and not out[-1][1] and stamps.stamp_start.match(text):
+        # A heading «Endret» over dated lines names a section: it stays as it is. The length
+        # first: extraction 7's stamp_start, read at every block, is the dearer test.
+        if out and not out[-1][1] and len(out[-1][0]) <= _LABEL_ALONE_MAX_CHARS:
             label = out[-1][0]
-            if len(label) <= _LABEL_ALONE_MAX_CHARS and stamps.may_hold(label):
+            if stamps.stamp_start.match(text) and stamps.may_hold(label):
                 label = normalise_text(label)
                 if stamps.label_alone.fullmatch(label):
                     out[-1] = (f"{label} {text}", False)

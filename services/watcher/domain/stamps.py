@@ -32,8 +32,10 @@ from services.watcher.domain.dates import (
     PAGE_STAMP,
     PUBLISHED_LABEL,
     UPDATED_LABEL,
+    Initials,
     has_label_word,
     texts_with_label_words,
+    words_by_initial,
 )
 from services.watcher.domain.model import FEED_STAMPS, PAGE_STAMPS, STAMP_WORDINGS
 
@@ -56,8 +58,12 @@ class Stamps:
     label_alone: re.Pattern[str]
     label_cell: re.Pattern[str]
     stamp_start: re.Pattern[str]
-    # Words beyond dates.LABEL_WORDS that may start a label (its capitals, «SIST»).
+    # Words beyond dates.LABEL_WORDS that may start a label (its capitals, «SIST»), and the
+    # label words with them grouped by first letter, which the two share: one search for
+    # those letters finds both, where a search of the page for each word cost 3 % of a changed
+    # page's extraction (bench/watcher/parse.py under callgrind, docs/benchmarks.md).
     words: tuple[str, ...] = ()
+    initials: Initials | None = None
     # A block that is a relative time alone, «for 5 minutter siden» (not a heading).
     alone: re.Pattern[str] | None = None
 
@@ -67,20 +73,7 @@ class Stamps:
 
     def holding(self, texts: Sequence[str]) -> set[int]:
         """Return the indexes of the texts that hold a word that starts a label."""
-        found = texts_with_label_words(texts)
-        if self.words:
-            found |= _texts_with(texts, self.words)
-        return found
-
-
-def _texts_with(texts: Sequence[str], words: Sequence[str]) -> set[int]:
-    """Return the indexes of the texts that hold one of the words."""
-    # One search of the texts joined for each word: most pages hold none of them.
-    joined = "\x00".join(texts)  # no word holds NUL, so none spans two texts
-    present = [word for word in words if word in joined]
-    if not present:
-        return set()
-    return {index for index, text in enumerate(texts) if any(word in text for word in present)}
+        return texts_with_label_words(texts, self.initials)
 
 
 def _alternatives(label: str) -> list[str]:
@@ -154,6 +147,7 @@ STAMPS_7 = Stamps(
     label_cell=re.compile(rf"(?<![\w])({STAMP_LABEL})\s*+:?+\s*+\|\s*+(?=(?i:{PAGE_STAMP}))"),
     stamp_start=re.compile(rf"\s*+(?i:{PAGE_STAMP})"),
     words=CAPITAL_WORDS,
+    initials=words_by_initial(LABEL_WORDS | frozenset(CAPITAL_WORDS)),
     alone=re.compile(rf"(?:{_ONLY}|[()])*+{RELATIVE_TIME}(?:{_ONLY}|[()])*+"),
 )
 # Longer than this, a block is no relative time alone (the longest is about 30 characters).

@@ -327,6 +327,10 @@ def test_every_label_starts_with_a_searched_word() -> None:
 
 def test_texts_holding_a_label_word_of_extraction_7_are_those_that_hold_one() -> None:
     texts = [*SAMPLES, "SIST", "OPPDATERT\x00", "\x00FØRST", "Sist", "Oppd", "ATERT", ""]
+    # The capitals are searched with the label words' letters: more of one letter than that
+    # search takes (the rest by each word's own search), and a word inside another's match.
+    texts += ["S" * 300, "PUBLISER", "S" * 300 + "SIST", "POPPDATERT", "O" * 260 + "Oppdatert"]
     expected = {i for i, text in enumerate(texts) if STAMPS_7.may_hold(text)}
     assert STAMPS_7.holding(texts) == expected
     assert {len(SAMPLES), len(SAMPLES) + 1, len(SAMPLES) + 2} <= expected
+    assert STAMPS_7.holding(["S" * 300 + "SIST"] * 2 + ["S" * 300]) == {0, 1}
