@@ -24,6 +24,8 @@ from services.admin.entrypoints.refusals import Unusable
 from services.admin.entrypoints.wording import CONSENT_CHART, MESSAGES, PER_DAY
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
+from shared.i18n.translator import language_name
+from shared.vocabulary import LANGUAGES, Frequency
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 PAGE_SIZE = 50
@@ -182,12 +184,21 @@ async def topic_page(
         numbers.per_day,
         labels,
     )
+    # Every rhythm and language, in their order and words, with 0 where nobody is: a table of
+    # headings only said nothing, and keys such as "daily" are no words for a reader.
+    frequencies = [(words.gettext(MESSAGES[f]), numbers.by_frequency.get(f, 0)) for f in Frequency]
+    languages = [
+        (code.value, language_name(code), numbers.by_language.get(code, 0)) for code in LANGUAGES
+    ]
+    languages += [(k, k, n) for k, n in sorted(numbers.by_language.items()) if k not in LANGUAGES]
     return admin.render(
         request,
         "topic.html",
         actor=actor.principal,
         title=topic.title_in(language),
         stats=numbers,
+        frequencies=frequencies,
+        languages=languages,
         series=subscriptions.DAILY_SERIES,
         labels=labels,
         chart=chart,

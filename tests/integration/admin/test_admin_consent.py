@@ -245,6 +245,10 @@ async def test_topic_page_draws_an_accessible_chart_with_a_table(
         assert '<title id="chart-title">' in html and '<desc id="chart-desc">' in html
         assert html.count("<polyline") == 3
         assert '<th scope="col">Sign-ups</th>' in html
+        # Each rhythm and language in words, in order, 0 where nobody is (not "daily" alone).
+        assert "<td>Immediately</td><td>0</td></tr><tr><td>Daily</td><td>1</td>" in html
+        assert '<td lang="nb">Norsk bokmål</td><td>1</td>' in html
+        assert '<td lang="en">English</td><td>0</td>' in html
         assert "<script" not in html and "http://" not in html.replace(
             "http://www.w3.org/2000/svg", ""
         )
