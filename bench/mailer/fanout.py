@@ -37,6 +37,7 @@ from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
 from shared import event_loop
 from shared.events import ContentChanged
+from shared.heap import freeze_startup_objects
 from shared.outbox import record
 from shared.runtime import build_runtime
 from shared.schema import upgrade
@@ -122,6 +123,7 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
         )
         async with runtime.sessions() as session, session.begin():
             await record(session, event)
+        freeze_startup_objects()  # as `varsel run` does once it has started (shared.heap)
         started = time.perf_counter()
         await runtime.relay.publish_pending()
         fanout = time.perf_counter() - started
