@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, language_of, posted_form
 from services.admin.entrypoints.diffview import diff_lines, side_by_side
+from services.admin.entrypoints.wording import ENDED_TOPIC
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
 from services.subscriptions import read_api as subscriptions
@@ -163,9 +164,15 @@ async def _change_page(
 
 def _topic_titles(admin: AdminDep, request: Request) -> Any:
     language = language_of(request)
+    words = admin.words[language]
 
     def title(slug: str) -> str:
-        topic = admin.runtime.catalogue.topic(slug)
-        return topic.title_in(language) if topic else slug
+        catalogue = admin.runtime.catalogue
+        if (topic := catalogue.topic(slug)) is not None:
+            return topic.title_in(language)
+        # A topic that ended while the change waited: nobody follows it any more.
+        if (ended := catalogue.ended_topic(slug)) is not None:
+            return words.gettext(ENDED_TOPIC, title=ended.title_in(language))
+        return slug
 
     return title

@@ -267,6 +267,8 @@ MESSAGES: Final[dict[str, str]] = {
     "retried": N_("Retried"),
     "failed": N_("Failed"),
 }
+# A change's topic on the desk that ended while the change waited.
+ENDED_TOPIC: Final = N_("%(title)s (ended)")
 PER_DAY: Final = N_("Per day (UTC), last 30 days")
 CONSENT_CHART: Final = N_(
     "Line chart of sign-ups, confirmations and unsubscribes per day. "

@@ -16,6 +16,7 @@ import httpx
 from sqlalchemy import func, select
 
 from services.admin import catalogue as commands
+from services.admin import read_api as admin_read
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.tables import ChangeRecord, Delivery
@@ -321,6 +322,15 @@ async def test_a_change_approved_after_its_topic_ended_alerts_none_of_its_former
             ended.write_text(ENDED, encoding="utf-8")
             await apply_file(h.runtime, ended, actor="ed")
             await _relay(h)  # the topic's followers get its last mail
+            # The editor sees that the topic ended while its change waited, not its short name,
+            # once this process follows the catalogue (within seconds, as every replica does).
+            async with h.runtime.sessions() as session:
+                version, stored = await admin_read.current_catalogue(session)
+            h.runtime.catalogue.replace(stored, version)
+            waiting = await client.get(f"/admin/desk/{change_id}?lang=en")
+            assert "<dd>Norway in the world (ended)</dd>" in waiting.text
+            listed = await client.get("/admin/desk")
+            assert "<td>Norge i verden (avsluttet)</td>" in listed.text
             approved = await _decide(client, change_id, "approve", "Kom etter slutten.")
             assert approved.status_code == 303, approved.text
             await _relay(h)
