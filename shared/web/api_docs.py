@@ -14,8 +14,8 @@ from typing import Final
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
+from shared.web.conditional import ConditionalStaticFiles
 from shared.web.headers import protect
 
 DOCS: Final = "/docs"
@@ -58,4 +58,6 @@ def install_api_docs(app: FastAPI) -> None:
     async def api_docs_start() -> FileResponse:
         return FileResponse(_START, media_type="text/javascript")
 
-    app.mount(f"{DOCS}/swagger-ui", StaticFiles(directory=_SWAGGER_UI), name="swagger-ui")
+    app.mount(
+        f"{DOCS}/swagger-ui", ConditionalStaticFiles(directory=_SWAGGER_UI), name="swagger-ui"
+    )

@@ -9,12 +9,12 @@ from typing import Any, Literal, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, meta, select_autoescape
 
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.templates import LocalisedTemplates
 from shared.vocabulary import Language
+from shared.web.conditional import ConditionalStaticFiles
 from shared.web.csrf import COOKIE, CsrfGuard
 from shared.web.headers import protect
 
@@ -31,7 +31,7 @@ class Texts(Protocol):
 def mount_static(app: FastAPI) -> None:
     """Serve the stylesheet under /static, once however many services on the app need it."""
     if not any(getattr(route, "name", None) == "static" for route in app.routes):
-        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+        app.mount("/static", ConditionalStaticFiles(directory=STATIC), name="static")
 
 
 def cookie_is_secure(request: Request, served_at: str) -> bool:

@@ -113,7 +113,7 @@ async def topic_feed(slug: str, request: Request, web: Web) -> Response:
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
     if last_modified is not None:
         headers["Last-Modified"] = format_datetime(last_modified.astimezone(UTC), usegmt=True)
-    if not_modified(request, etag, last_modified):
+    if not_modified(request, etag, last_modified, now=web.deps.clock.now()):
         return Response(status_code=304, headers=headers)
     headers["X-Content-Type-Options"] = "nosniff"
     return Response(body, media_type=MEDIA_TYPE, headers=headers)

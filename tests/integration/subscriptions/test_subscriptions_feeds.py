@@ -218,6 +218,48 @@ async def test_readers_can_poll_with_etag_and_last_modified(
         assert (await h.client.get(FEED, headers=stale)).status_code == 200
 
 
+FUTURE = "Fri, 31 Dec 9999 23:59:59 GMT"
+
+
+async def test_conditional_requests_follow_rfc_9110(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await _changed(h, (TOPIC,), "Endring", START - timedelta(hours=1))
+        etag = (await h.client.get(FEED)).headers["etag"]
+        other = '"0123456789abcdef0123456789abcdef"'
+
+        async def status(**asked: str) -> int:
+            headers = {name.replace("_", "-"): value for name, value in asked.items()}
+            return (await h.client.get(FEED, headers=headers)).status_code
+
+        # If-None-Match compares weakly: a proxy that compresses the feed makes its tag weak.
+        assert await status(if_none_match=f"W/{etag}") == 304
+        assert await status(if_none_match=f'{other}, W/"x,y", {etag}') == 304
+        assert await status(if_none_match=f"{other},W/{etag}") == 304
+        assert await status(if_none_match="*") == 304
+        assert await status(if_none_match=f"W/{other}") == 200
+        # A date later than the server's clock is invalid and ignored (RFC 9110, 13.1.3)...
+        assert await status(if_modified_since=FUTURE) == 200
+        tomorrow = format_datetime(START + timedelta(days=1), usegmt=True)
+        assert await status(if_modified_since=tomorrow) == 200
+        assert await status(if_modified_since=format_datetime(START, usegmt=True)) == 304
+        # ... and so is any date when If-None-Match is sent.
+        assert await status(if_none_match=other, if_modified_since=FUTURE) == 200
+        assert await status(if_none_match=f"W/{etag}", if_modified_since="yesterday") == 304
+
+
+async def test_static_files_ignore_a_date_from_the_future(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        first = await h.client.get("/static/varsel.css")
+        etag, modified = first.headers["etag"], first.headers["last-modified"]
+        future = await h.client.get("/static/varsel.css", headers={"If-Modified-Since": FUTURE})
+        assert future.status_code == 200
+        assert future.content == first.content
+        since = await h.client.get("/static/varsel.css", headers={"If-Modified-Since": modified})
+        assert since.status_code == 304
+        weak = await h.client.get("/static/varsel.css", headers={"If-None-Match": f"W/{etag}"})
+        assert weak.status_code == 304
+
+
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 async def test_the_sign_up_page_links_its_feed(sqlite_url: str, tmp_path: Path, lang: str) -> None:
     async with running(sqlite_url, tmp_path) as h:
