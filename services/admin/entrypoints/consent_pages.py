@@ -21,7 +21,7 @@ from services.admin.entrypoints.access import (
 )
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.refusals import Unusable
-from services.admin.entrypoints.wording import CONSENT_CHART, MESSAGES, PER_DAY
+from services.admin.entrypoints.wording import CONSENT_CHART, ENDED_TOPIC, MESSAGES, PER_DAY
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
 from shared.i18n.translator import language_name
@@ -135,12 +135,22 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
         rows=[ledger_views.record_dict(r) for r in rows],
         params=params,
         actions=ledger_views.ACTIONS,
-        topics=[t.slug for t in admin.runtime.catalogue.topics],
+        topics=_ledger_topics(admin, request),
         next_query=next_query,
         query=urlencode(kept),
         error=error,
         status_code=400 if error else 200,
     )
+
+
+def _ledger_topics(admin: AdminDep, request: Request) -> list[tuple[str, str]]:
+    """Return the topics the ledger can be filtered by, as (slug, label): those people follow,
+    then those that ended, whose consent records a data-protection officer still looks up."""
+    words = admin.words[language_of(request)]
+    current = admin.runtime.catalogue.current
+    return [(t.slug, t.slug) for t in current.topics] + [
+        (t.slug, words.gettext(ENDED_TOPIC, title=t.slug)) for t in current.ended
+    ]
 
 
 @router.get("/ledger.csv")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from services.admin import catalogue as commands
+from services.admin import read_api as admin_read
 from services.admin.adapters.tables import AdminAuditEntry
 from services.subscriptions import retention
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
@@ -281,3 +283,29 @@ async def test_retention_forgets_only_subjects_that_ended_long_ago(
             assert await retention.purge_consent(session, days=30, now=later) == 5
             left = (await session.scalars(select(ConsentRecord.action))).all()
         assert sorted(left) == ["confirmed", "requested"]
+
+
+async def test_the_ledger_can_be_filtered_by_a_topic_that_ended(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Consent records outlive a topic: a data-protection officer asked about one that ended
+    # finds it in the filter's list, marked ended, beside those people follow.
+    async with running(sqlite_url, tmp_path) as h, h.client() as browser:
+        await commands.apply_at_start(
+            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+        )
+        await h.user("op", "operator")
+        await sign_in(browser, "op")
+        topics = await browser.get("/admin/topics?lang=en")
+        ended = await browser.post(
+            "/admin/topics/retire?lang=en",
+            data={"slug": OTHER, "confirm": "yes", "csrf_token": csrf_token(topics.text)},
+        )
+        assert ended.status_code == 303, ended.text
+        async with h.runtime.sessions() as session:  # as every process follows within seconds
+            version, stored = await admin_read.current_catalogue(session)
+        h.runtime.catalogue.replace(stored, version)
+        page = await browser.get(f"/admin/ledger?topic={OTHER}&lang=en")
+        assert page.status_code == 200
+        assert f'<option value="{OTHER}" selected>{OTHER} (ended)</option>' in page.text
+        assert f'<option value="{TOPIC}">{TOPIC}</option>' in page.text
