@@ -43,12 +43,14 @@ _LINKS: Final = _EveryLink("js-default")
 
 
 class DraftRefused(ValueError):
-    """The form cannot be sent as it is; ``reason`` is the key of the message that says why."""
+    """The form cannot be sent as it is; ``reason`` is the key of the message that says why,
+    ``field`` the form field it is about (``body_nb``), if one."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", field: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +72,10 @@ def read_topics(topics: Collection[str], known_topics: Collection[str]) -> tuple
     """Return the ticked topics once each, in order (raises DraftRefused if none or unknown)."""
     chosen = tuple(dict.fromkeys(topics))
     if not chosen:
-        raise DraftRefused("bulletin_no_topics")
+        raise DraftRefused("bulletin_no_topics", field="topics")
     unknown = [slug for slug in chosen if slug not in known_topics]
     if unknown:
-        raise DraftRefused("bulletin_unknown_topic", ", ".join(unknown)[:200])
+        raise DraftRefused("bulletin_unknown_topic", ", ".join(unknown)[:200], "topics")
     return chosen
 
 
@@ -105,7 +107,7 @@ def read_draft(
     try:
         mode = SendMode(fields.get("mode", ""))
     except ValueError:
-        raise DraftRefused("bulletin_no_mode") from None
+        raise DraftRefused("bulletin_no_mode", field="mode") from None
     texts: dict[str, dict[str, str]] = {}
     for language in FORM_LANGUAGES:
         # Text pasted from elsewhere can carry control characters and bidirectional overrides,
@@ -114,13 +116,15 @@ def read_draft(
         body = carried_text(fields.get(f"body_{language}", "").replace("\r\n", "\n")).strip()
         if not subject and not body and language not in BULLETIN_LANGUAGES:
             continue  # nynorsk left out: its readers get the bokmål text
+        subject_field, body_field = f"subject_{language}", f"body_{language}"
         if not subject or not body:
-            raise DraftRefused("bulletin_missing_text", language.value)
+            empty = body_field if subject else subject_field
+            raise DraftRefused("bulletin_missing_text", language.value, empty)
         if len(subject) > BULLETIN_SUBJECT_MAX:
-            raise DraftRefused("bulletin_subject_too_long", language.value)
+            raise DraftRefused("bulletin_subject_too_long", language.value, subject_field)
         if len(body) > BULLETIN_BODY_MAX:
-            raise DraftRefused("bulletin_body_too_long", language.value)
+            raise DraftRefused("bulletin_body_too_long", language.value, body_field)
         if (link := unfollowable_link(body)) is not None:
-            raise DraftRefused("bulletin_bad_link", f"{language.value}: {link[:200]}")
+            raise DraftRefused("bulletin_bad_link", f"{language.value}: {link[:200]}", body_field)
         texts[language.value] = {"subject": subject, "body": body}
     return BulletinDraft(bulletin_id, chosen, texts, mode)

@@ -53,7 +53,13 @@ async def _page(
     topics = [(t.slug, t.title_in(language)) for t in admin.runtime.catalogue.current.topics]
     values = {"bulletin_id": str(uuid.uuid4()), "mode": SendMode.NEXT_MAILS.value}
     values.update(form or {})
-    context: dict[str, Any] = {"error": None, "detail": None, "outcome": None, "reach": None}
+    context: dict[str, Any] = {
+        "error": None,
+        "detail": None,
+        "invalid": None,
+        "outcome": None,
+        "reach": None,
+    }
     context.update(extra)
     async with admin.runtime.sessions() as session:
         sent = await bulletins.last_sent(session)
@@ -113,6 +119,7 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
             chosen=chosen,
             error=refused.reason,
             detail=refused.detail or None,
+            invalid=refused.field or None,
         )
     testing = action == "test"
     async with transaction(admin.runtime.sessions) as session:
@@ -162,6 +169,7 @@ async def _count(
             chosen=chosen,
             error=refused.reason,
             detail=refused.detail or None,
+            invalid=refused.field or None,
         )
     async with admin.runtime.sessions() as session:
         reach = await subscriptions.reach_by_frequency(session, topics)

@@ -4,6 +4,7 @@ to the mailer (an event naming no address) and to the audit log."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -143,25 +144,34 @@ async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
 ) -> None:
     async with running(database_url, tmp_path) as h, h.client() as client:
         page = await editor(h, client, address=STAFF_ADDRESS)
-        cases = {
-            "Velg minst ett emne.": {"topics": []},
-            "finnes ikke i katalogen": {"topics": ["finnes-ikke"]},
-            "bokmål og engelsk": {"body_en": ""},
-            "begge eller ingen": {"subject_nn": "Berre emne"},
-            "Velg når": {"mode": "later"},
-            "for lang": {"subject_nb": "x" * 201},
+        # The words of each refusal, what makes it, and the field it is about: the summary
+        # links to it and the field says it is wrong, for a screen reader.
+        cases: dict[str, tuple[dict[str, object], str | None]] = {
+            "Velg minst ett emne.": ({"topics": []}, "topics"),
+            "finnes ikke i katalogen": ({"topics": ["finnes-ikke"]}, "topics"),
+            "bokmål og engelsk": ({"body_en": ""}, "body_en"),
+            "begge eller ingen": ({"subject_nn": "Berre emne"}, "body_nn"),
+            "Velg når": ({"mode": "later"}, "mode"),
+            "for lang": ({"subject_nb": "x" * 201}, "subject_nb"),
             # Links no reader can follow from a mail: dead relative ones, and scripts the
             # mailer would show as bare Markdown.
-            "fører ingen steder fra en e-post": {"body_nb": "Se [siden](/side)."},
-            "nb: www.fhi.no/nyhet": {"body_nb": "Les [saken](www.fhi.no/nyhet)."},
-            "en: javascript:alert(1)": {"body_en": "[Open](javascript:alert(1))"},
-            "nb: data:text/html,x": {"body_nb": "![Bilde](data:text/html,x)"},
-            "Skjemaet var utløpt": {"csrf_token": "forged"},
+            "fører ingen steder fra en e-post": ({"body_nb": "Se [siden](/side)."}, "body_nb"),
+            "nb: www.fhi.no/nyhet": ({"body_nb": "Les [saken](www.fhi.no/nyhet)."}, "body_nb"),
+            "en: javascript:alert(1)": ({"body_en": "[Open](javascript:alert(1))"}, "body_en"),
+            "nb: data:text/html,x": ({"body_nb": "![Bilde](data:text/html,x)"}, "body_nb"),
+            "Skjemaet var utløpt": ({"csrf_token": "forged"}, None),
         }
-        for words, change in cases.items():
+        for words, (change, field) in cases.items():
             answer = await client.post("/admin/bulletins", data=form(page, **change))
             assert answer.status_code == 400, words
             assert words in answer.text, words
+            if field is None:
+                continue
+            summary = answer.text.split('<div class="error-summary" role="alert">')[1]
+            assert summary.startswith(f'<p><a href="#{field}">'), words
+            assert f'id="{field}"' in answer.text, words
+            marked = re.findall(r'id="(\w+)"[^>]*aria-invalid="true"', answer.text)
+            assert marked == ([] if field in ("topics", "mode") else [field]), words
         assert await events(h, "bulletin.published.v1") == []
         assert await audit(h, "bulletin_sent") == []
 
