@@ -61,9 +61,7 @@ DATE_LABEL = rf"(?:{UPDATED_LABEL}|{PUBLISHED_LABEL})"
 # with whitespace, so giving back part of a run can never make a match, and a run that is not
 # followed by a date fails at once. Greedy gaps tried every split of a run between the two
 # around the colon: a label word followed by 16,000 blanks took 44 s to search.
-_LABELS = rf"(?:(?P<pub>{PUBLISHED_LABEL})|(?P<upd>{UPDATED_LABEL}))".replace(" ", r"\s++")
 LABEL_GAP = r"\s*+:?+\s*+"
-_LABELLED_RE = re.compile(rf"(?<![\w]){_LABELS}{LABEL_GAP}(?P<date>{DATE_PATTERN})")
 # A label with its date (and clock time): the phrase removed from compared text.
 DATE_PHRASE_RE = re.compile(rf"(?<![\w]){DATE_LABEL}{LABEL_GAP}{DATE_PATTERN}{_TIME}")
 # Pages' stamps since extraction 5 (stamps.PAGE_STAMPS_5, for pages only: feeds and PDFs kept
@@ -180,6 +178,59 @@ def _label_starts(text: str, initials: Initials = _INITIALS) -> list[int]:
     return starts
 
 
+def alternatives(label: str) -> list[str]:
+    """Return the wordings of a label pattern such as PUBLISHED_LABEL."""
+    return label.removeprefix("(?:").removesuffix(")").split("|")
+
+
+# The wordings of extraction 7's labels (stamps.STAMPS_7): those of extraction 5, and beside
+# them wordings no earlier version knew («Sist fagleg oppdatert», «Publiseringsdato»).
+UPDATED_WORDINGS = (
+    *alternatives(UPDATED_LABEL),
+    *alternatives(PAGE_ONLY_LABEL),
+    "Sist fagleg oppdatert",
+    "Sist revidert",
+)
+PUBLISHED_WORDINGS = (*alternatives(PUBLISHED_LABEL), "Publiseringsdato", "Publication date")
+# Their first words that are none of LABEL_WORDS («Publiseringsdato», «Publication»).
+MORE_LABEL_WORDS = (
+    frozenset(w.split(" ")[0] for w in (*UPDATED_WORDINGS, *PUBLISHED_WORDINGS)) - LABEL_WORDS
+)
+# «SIST», «PUBLISERINGSDATO»: a label in capitals starts with none of the words above.
+CAPITAL_WORDS = frozenset(word.upper() for word in LABEL_WORDS | MORE_LABEL_WORDS)
+
+
+def as_written_or_in_capitals(wording: str) -> str:
+    """Return a pattern of a label's wording: its first word as written or in capitals, the
+    rest in any case («SIST OPPDATERT», «Sist Oppdatert»), parted by any whitespace.
+
+    The first word is never in any case, so that a label can only start where one of
+    LABEL_WORDS, MORE_LABEL_WORDS or CAPITAL_WORDS does (a test checks).
+    """
+    first, *rest = wording.split(" ")
+    tail = "(?i:" + "".join(rf"\s++{word}" for word in rest) + ")" if rest else ""
+    return f"(?:{first}|{first.upper()}){tail}"
+
+
+def stamp_label(wordings: Sequence[str]) -> str:
+    """Return a pattern of labels in extraction 7's forms, with «dato»/«date» after it or not."""
+    written = "|".join(as_written_or_in_capitals(w) for w in wordings)
+    return f"(?:{written})" + r"(?:\s++(?i:dato|date))?"
+
+
+# What the page's own dates are read from: a label in any form extraction 7 strips, then its
+# date (after «on»/«den» or a weekday, as extraction 5 strips it). A relative time or a clock
+# time alone («Oppdatert for 5 minutter siden», «i dag kl. 14.30») names no date: not read.
+_READ_LABELS = (
+    rf"(?:(?P<pub>{stamp_label(PUBLISHED_WORDINGS)})|(?P<upd>{stamp_label(UPDATED_WORDINGS)}))"
+)
+_LABELLED_RE = re.compile(
+    rf"(?<![\w]){_READ_LABELS}{LABEL_GAP}(?i:(?:on|den)\s++)?+(?:{_WEEKDAY}\.?+,?+\s++)?+"
+    rf"(?P<date>{DATE_PATTERN})"
+)
+_READ_INITIALS = words_by_initial(LABEL_WORDS | MORE_LABEL_WORDS | CAPITAL_WORDS)
+
+
 _PDF_DATE_RE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -221,7 +272,7 @@ def parse_date(text: str | None) -> date | None:
 def _labelled(text: str) -> Iterator[re.Match[str]]:
     """Yield what _LABELLED_RE.finditer would, trying only where a label word starts."""
     end = 0
-    for at in _label_starts(text):
+    for at in _label_starts(text, _READ_INITIALS):
         if at < end:
             continue  # inside the previous match, as finditer would skip it
         match = _LABELLED_RE.match(text, at)

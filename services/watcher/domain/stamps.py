@@ -9,10 +9,13 @@ moves alone is no change. Each version of the rules that knew more stamps keeps 
 Since extraction 7 (model.STAMP_WORDINGS, and for feeds' entries FEED_STAMPS), a label is also
 read in capitals («SIST OPPDATERT 05.12.2026», «Sist Oppdatert»), with «dato»/«date» after it
 («Sist oppdatert dato: 05.12.2026», «Last updated date:»), in the nynorsk «Sist fagleg
-oppdatert», and a relative time stands for its date: beside a label («Sist oppdatert for 5
-minutter siden», «Updated 2 hours ago», «Oppdatert i går») or alone in its block («for 5
-minutt sidan», «i går»). A label still starts with a capital: «ble oppdatert 5. mars» in a
-sentence is content, as is a date or a relative time in running text.
+oppdatert», as «Sist revidert», «Publiseringsdato» and «Publication date», and a relative time
+stands for its date: beside a label («Sist oppdatert for 5 minutter siden», «Updated 2 hours
+ago», «Oppdatert i går») or alone in its block («for 5 minutt sidan», «i går»). A label still
+starts with a capital: «ble oppdatert 5. mars» in a sentence is content, as is a date or a
+relative time in running text. The page's own dates are read from every one of these stamps
+that names a date (dates.find_labelled_dates), so the event still carries what the compared
+text no longer holds.
 """
 
 from __future__ import annotations
@@ -22,18 +25,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from services.watcher.domain.dates import (
+    CAPITAL_WORDS,
     DATE_LABEL,
     DATE_PATTERN,
     DATE_PHRASE_RE,
     LABEL_GAP,
     LABEL_WORDS,
+    MORE_LABEL_WORDS,
     PAGE_DATE_PHRASE_RE,
-    PAGE_ONLY_LABEL,
     PAGE_STAMP,
-    PUBLISHED_LABEL,
-    UPDATED_LABEL,
+    PUBLISHED_WORDINGS,
+    UPDATED_WORDINGS,
     Initials,
     has_label_word,
+    stamp_label,
     texts_with_label_words,
     words_by_initial,
 )
@@ -76,10 +81,6 @@ class Stamps:
         return texts_with_label_words(texts, self.initials)
 
 
-def _alternatives(label: str) -> list[str]:
-    return label.removeprefix("(?:").removesuffix(")").split("|")
-
-
 FIRST_STAMPS = Stamps(
     phrases=DATE_PHRASE_RE,
     only_labels=re.compile(rf"(?:{DATE_LABEL}|{_ONLY})*"),
@@ -90,29 +91,14 @@ FIRST_STAMPS = Stamps(
 # Extraction 5: more forms of the stamp itself (dates.PAGE_DATE_PHRASE_RE), the same labels.
 PAGE_STAMPS_5 = replace(FIRST_STAMPS, phrases=PAGE_DATE_PHRASE_RE)
 
-# Extraction 7. Every label of extraction 5 and «Sist fagleg oppdatert», its first word as
-# written or in capitals, the rest in any case («SIST OPPDATERT», «Sist Oppdatert»), with
-# «dato»/«date» after it or not. The first word is never in any case, so that a label can
-# only start where one of dates.LABEL_WORDS or CAPITAL_WORDS does (a test checks).
-WORDINGS = (
-    *_alternatives(UPDATED_LABEL),
-    *_alternatives(PUBLISHED_LABEL),
-    *_alternatives(PAGE_ONLY_LABEL),
-    "Sist fagleg oppdatert",
-)
-
-
-def _as_written_or_in_capitals(wording: str) -> str:
-    first, *rest = wording.split(" ")
-    tail = "(?i:" + "".join(rf"\s++{word}" for word in rest) + ")" if rest else ""
-    return f"(?:{first}|{first.upper()}){tail}"
-
-
-STAMP_LABEL = (
-    "(?:" + "|".join(_as_written_or_in_capitals(w) for w in WORDINGS) + r")(?:\s++(?i:dato|date))?"
-)
-# «SIST»: a label in capitals starts with none of dates.LABEL_WORDS («Sist Oppdatert» does).
-CAPITAL_WORDS = tuple(sorted({word.upper() for word in LABEL_WORDS}))
+# Extraction 7. Every label of extraction 5 and «Sist fagleg oppdatert», «Sist revidert»,
+# «Publiseringsdato» and «Publication date», its first word as written or in capitals, the
+# rest in any case («SIST OPPDATERT», «Sist Oppdatert»), with «dato»/«date» after it or not
+# (dates.stamp_label, by which the page's own dates are read too).
+WORDINGS = (*UPDATED_WORDINGS, *PUBLISHED_WORDINGS)
+STAMP_LABEL = stamp_label(WORDINGS)
+# The words beyond dates.LABEL_WORDS that start one of them: «SIST», «Publiseringsdato».
+STAMP_WORDS = tuple(sorted(CAPITAL_WORDS | MORE_LABEL_WORDS))
 
 # A relative time: «for 5 minutter siden», «for eit minutt sidan», «5 minutes ago», «i går».
 _AMOUNT = (
@@ -146,8 +132,8 @@ STAMPS_7 = Stamps(
     label_alone=re.compile(rf"{STAMP_LABEL}\s*+:?+"),
     label_cell=re.compile(rf"(?<![\w])({STAMP_LABEL})\s*+:?+\s*+\|\s*+(?=(?i:{PAGE_STAMP}))"),
     stamp_start=re.compile(rf"\s*+(?i:{PAGE_STAMP})"),
-    words=CAPITAL_WORDS,
-    initials=words_by_initial(LABEL_WORDS | frozenset(CAPITAL_WORDS)),
+    words=STAMP_WORDS,
+    initials=words_by_initial(LABEL_WORDS | frozenset(STAMP_WORDS)),
     alone=re.compile(rf"(?:{_ONLY}|[()])*+{RELATIVE_TIME}(?:{_ONLY}|[()])*+"),
 )
 # Longer than this, a block is no relative time alone (the longest is about 30 characters).

@@ -7,6 +7,8 @@ version is judged by it once more (docs/decisions/0017), so that reading must st
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services.watcher.domain.content import compare, parse_content
@@ -89,6 +91,86 @@ def test_a_stamp_whose_label_ends_in_another_word_is_no_change(before: str, afte
 @pytest.mark.parametrize(
     ("before", "after"),
     [
+        ("<p>Publiseringsdato: 05.12.2026</p>", "<p>Publiseringsdato: 06.12.2026</p>"),
+        ("<p>PUBLISERINGSDATO 05.12.2026</p>", "<p>PUBLISERINGSDATO 06.12.2026</p>"),
+        ("<p>Publication date: December 5, 2026</p>", "<p>Publication date: December 6, 2026</p>"),
+        ("<p>PUBLICATION DATE 5 December 2026</p>", "<p>PUBLICATION DATE 6 December 2026</p>"),
+        ("<p>Sist revidert 05.12.2026</p>", "<p>Sist revidert 06.12.2026</p>"),
+        ("<p>SIST REVIDERT: 5. desember 2026</p>", "<p>SIST REVIDERT: 6. desember 2026</p>"),
+        ("<p>Sist revidert for 5 minutter siden</p>", "<p>Sist revidert i går</p>"),
+        ("<dl><dt>Publiseringsdato</dt><dd>05.12.2026</dd></dl>",
+         "<dl><dt>Publiseringsdato</dt><dd>06.12.2026</dd></dl>"),
+        ("<table><tr><th>Sist revidert</th><td>05.12.2026</td></tr></table>",
+         "<table><tr><th>Sist revidert</th><td>06.12.2026</td></tr></table>"),
+        ("<p>Publiseringsdato 01.12.2026 | Sist revidert 05.12.2026</p>",
+         "<p>Publiseringsdato 01.12.2026 | Sist revidert 06.12.2026</p>"),
+    ],
+    ids=["publiseringsdato", "publiseringsdato-caps", "publication-date",
+         "publication-date-caps", "sist-revidert", "sist-revidert-caps", "sist-revidert-relative",
+         "publiseringsdato-dt-dd", "sist-revidert-table", "both"],
+)  # fmt: skip
+def test_a_stamp_in_the_wordings_of_publication_and_revision_is_no_change(
+    before: str, after: str
+) -> None:
+    _moves_alone(before, after)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "published", "updated"),
+    [
+        ("<p>SIST OPPDATERT 05.12.2026</p>", None, date(2026, 12, 5)),
+        ("<p>Sist Oppdatert 05.12.2026</p>", None, date(2026, 12, 5)),
+        ("<p>SIST ENDRET 05.12.2026 KL. 10:15</p>", None, date(2026, 12, 5)),
+        ("<p>PUBLISERT 01.12.2026 · OPPDATERT 05.12.2026</p>",
+         date(2026, 12, 1), date(2026, 12, 5)),
+        ("<p>LAST UPDATED: December 5, 2026</p>", None, date(2026, 12, 5)),
+        ("<dl><dt>SIST OPPDATERT</dt><dd>05.12.2026</dd></dl>", None, date(2026, 12, 5)),
+        ("<p>Sist oppdatert dato: 05.12.2026</p>", None, date(2026, 12, 5)),
+        ("<p>SIST OPPDATERT DATO: 05.12.2026</p>", None, date(2026, 12, 5)),
+        ("<p>Updated date: December 5, 2026</p>", None, date(2026, 12, 5)),
+        ("<p>Sist fagleg oppdatert: 18. august 2022</p>", None, date(2022, 8, 18)),
+        ("<p>Sist endra 05.12.2026</p>", None, date(2026, 12, 5)),
+        ("<dl><dt>Sist endra</dt><dd>fredag 5. desember 2026</dd></dl>",
+         None, date(2026, 12, 5)),
+        ("<p>Sist oppdatert: fredag 5. desember 2026</p>", None, date(2026, 12, 5)),
+        ("<p>Last updated on Friday, December 5, 2026</p>", None, date(2026, 12, 5)),
+        ("<p>Publiseringsdato: 01.12.2026</p>", date(2026, 12, 1), None),
+        ("<p>PUBLICATION DATE 1 December 2026</p>", date(2026, 12, 1), None),
+        ("<p>Sist revidert 05.12.2026</p>", None, date(2026, 12, 5)),
+        # A relative time names no date: none is made up.
+        ("<p>Sist oppdatert for 5 minutter siden</p>", None, None),
+        ("<p>SIST OPPDATERT I GÅR</p>", None, None),
+    ],
+    ids=["caps", "title-case", "caps-time", "two-caps", "english-caps", "caps-dt-dd",
+         "dato", "caps-dato", "updated-date", "fagleg", "sist-endra", "sist-endra-weekday",
+         "weekday", "english-on-weekday", "publiseringsdato", "publication-date",
+         "sist-revidert", "relative", "relative-caps"],
+)  # fmt: skip
+def test_a_stamp_left_out_of_the_compared_text_still_dates_the_page(
+    stamp: str, published: date | None, updated: date | None
+) -> None:
+    # The event of a real change carries the page's dates: read from every stamp that the
+    # compared text loses, or a subscriber is told of a change but not when the page says.
+    content = parse_content("page", _PAGE.format(stamp=stamp).encode())
+    assert content.blocks == _CONTENT
+    assert (content.published, content.updated) == (published, updated)
+
+
+def test_a_real_change_carries_the_date_of_a_stamp_in_capitals() -> None:
+    old, new = (
+        parse_content("page", _PAGE.replace("65 år", age).format(stamp=stamp).encode())
+        for age, stamp in (
+            ("65 år", "<p>SIST OPPDATERT 05.12.2026</p>"),
+            ("60 år", "<p>SIST OPPDATERT 06.12.2026</p>"),
+        )
+    )
+    assert compare(old, new).changed is True
+    assert new.updated == date(2026, 12, 6)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
         ("<p>Sist oppdatert for 5 minutter siden</p>",
          "<p>Sist oppdatert for 6 minutter siden</p>"),
         ("<p>Oppdatert for 2 timer siden</p>", "<p>Oppdatert for 3 timer siden</p>"),
@@ -152,6 +234,10 @@ def test_a_real_change_beside_a_stamp_is_still_a_change() -> None:
         "Vaksinen ble sist oppdatert for 2 timer siden.",
         "SØKNADSFRISTEN ER 05.12.2026.",
         "Dato: 05.12.2026",  # a meeting's date, not the page's stamp
+        "Publiseringsdatoen er 5. desember 2026.",
+        "Veilederen ble sist revidert 5. desember 2026.",
+        "The publication date is December 5, 2026.",
+        "Sist revidert utgave kom 5. desember 2026.",
     ],
 )
 def test_dates_and_relative_times_that_are_content_stay(text: str) -> None:
