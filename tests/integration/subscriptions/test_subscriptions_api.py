@@ -7,7 +7,7 @@ from pathlib import Path
 
 from services.subscriptions.adapters.tables import Subscriber
 
-from .harness import RELATED, TOPIC, UNRELATED, running
+from .harness import RELATED, TOPIC, UNRELATED, running, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -291,3 +291,33 @@ async def test_a_body_a_cross_site_page_can_send_is_refused(
             "/api/v1/subscriptions", content=body, headers={"Content-Type": "application/json"}
         )
         assert sent.status_code == 202
+
+
+async def test_an_unsubscribe_link_ends_alerts_or_erases_and_nothing_else(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # What docs/security.md says the link in every mail can do, and all it can do.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, related=[RELATED[0]])
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        # It neither reads nor changes a person's choices, nor confirms anything...
+        assert (await h.client.get(f"/api/v1/preferences/{unsubscribe}")).status_code == 404
+        wanted = {"topics": [TOPIC, UNRELATED], "frequency": "weekly", "language": "en"}
+        changed = await h.client.put(f"/api/v1/preferences/{unsubscribe}", json=wanted)
+        assert changed.status_code == 404
+        assert (await h.client.post(f"/api/v1/confirmations/{unsubscribe}")).status_code == 404
+        page = await h.client.get(f"/unsubscribe/{unsubscribe}")
+        assert page.status_code == 200
+        assert ADDRESS not in page.text.lower()
+        assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[0]}
+        # ... it ends some alerts or all of them, and it erases the address.
+        ended = await h.client.post(f"/api/v1/unsubscribe/{unsubscribe}", json={"topics": [TOPIC]})
+        assert ended.json() == {"ended": [TOPIC]}
+        assert await h.open_topics(ADDRESS) == {RELATED[0]}
+        assert 'value="erase"' in page.text
+        # The one-click address carries the same token and, opened, leads to the same page.
+        opened = await h.client.get(f"/one-click/{unsubscribe}")
+        assert opened.headers["location"] == f"/unsubscribe/{unsubscribe}"
+        erased = await h.client.delete(f"/api/v1/subscribers/{unsubscribe}")
+        assert erased.status_code == 200
+        assert await h.count(Subscriber) == 0
