@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from shared.carried_text import carried_text
 from shared.catalogue import is_slug
 from shared.page_urls import carries_credentials
 from shared.vocabulary import LANGUAGES
@@ -68,6 +69,10 @@ def _texts(
             errors[key] = "one_line"
         elif name == "description" and _has_control_characters(text, allowed="\r\n\t"):
             errors[key] = "description_controls"
+    # A direction override pasted with the words (U+202E, from a document in a right-to-left
+    # script) would make the rest of a title read backwards on the public pages and in mails:
+    # left out, as from a bulletin's and a change's words (shared/carried_text.py).
+    texts = {language: carried_text(text) for language, text in texts.items()}
     # The other languages fall back to bokmål, so bokmål must be there whenever any is.
     if "nb" not in texts and (required or texts):
         errors.setdefault(text_field(name, "nb"), f"{name}_nb_missing")
