@@ -6,6 +6,7 @@ the list of what can be configured. No message repeats a value that may hold a s
 
 from __future__ import annotations
 
+import email.policy
 import re
 from ipaddress import ip_network
 from pathlib import Path
@@ -47,6 +48,34 @@ def user_agent(value: str) -> str:
             "must be printable ASCII on one line, such as "
             "'varsel/1.0 (+https://varsel.example.no; drift@example.no)'"
         )
+    return value.strip()
+
+
+def mail_from(value: str) -> str:
+    """Return a sender of one address, its name as plain text (``Folkehelseinstituttet <…>``).
+
+    The header registry that writes the From header decodes encoded words in the text it is
+    given, as if reading a received mail: a name written ``=?utf-8?q?…=0D=0A…?=`` became a line
+    break (every mail then failed), and ``=?utf-8?q?x@evil.example,?=`` a second sender. A
+    name of any letters is written as it is; varsel encodes it.
+    """
+    example = "such as 'Folkehelseinstituttet <varsel@fhi.no>'"
+    if any(char < " " or char == "\x7f" for char in value):
+        raise ValueError(f"must be one line without control characters, {example}")
+    if "=?" in value:
+        raise ValueError(
+            "must not hold an RFC 2047 encoded word (=?…?=): write the sender's name as plain "
+            f"text, {example}, and varsel encodes it"
+        )
+    try:
+        header = email.policy.default.header_factory("From", value)
+    except (ValueError, IndexError):
+        header = None
+    if header is None or header.defects or len(header.addresses) != 1:
+        raise ValueError(f"must be exactly one address, {example}")
+    address = header.addresses[0]
+    if not address.username or ("." not in address.domain and address.domain != "localhost"):
+        raise ValueError(f"must be exactly one address with its domain, {example}")
     return value.strip()
 
 

@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     def _user_agent_is_one_header_line(cls, value: str) -> str:
         return checks.user_agent(value)
 
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_one_sender(cls, value: str) -> str:
+        return checks.mail_from(value)
+
     @field_validator("operator_emails", mode="before")
     @classmethod
     def _operator_emails_are_addresses(cls, value: object) -> object:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
 from shared.settings import DEV_SECRET, Settings
+from varsel.cli import app as cli
 
 
 def test_defaults_run_the_embedded_mode() -> None:
@@ -185,3 +187,46 @@ def test_a_database_url_without_a_driver_varsel_uses_is_refused_without_echoing_
 def test_the_two_database_drivers_are_accepted() -> None:
     for url in ("sqlite+aiosqlite:///var/varsel.db", "postgresql+asyncpg://varsel@db/varsel"):
         assert Settings(database_url=url).resolved_database_url == url
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        # The header registry decodes these as in a received mail: a line break and a Bcc
+        # (every mail then failed to build), or a second sender beside varsel's own.
+        ("=?utf-8?q?FHI=0D=0ABcc:_x@evil.example?= <varsel@fhi.no>", "encoded word"),
+        ('"=?utf-8?q?FHI=0AReply-To:_x@evil.example?=" <varsel@fhi.no>', "encoded word"),
+        ("=?utf-8?q?x@evil.example,?= <varsel@fhi.no>", "encoded word"),
+        ("=?utf-8?q?Folkehelseinstituttet?= <varsel@fhi.no>", "plain text"),
+        ("FHI\r\nBcc: x@evil.example <varsel@fhi.no>", "one line"),
+        ("FHI <varsel@fhi.no>, x@evil.example", "exactly one address"),
+        ("Folkehelseinstituttet", "exactly one address"),
+        ("", "exactly one address"),
+    ],
+)
+def test_a_sender_that_could_add_headers_or_senders_is_refused_at_start_up(
+    value: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValidationError, match="mail_from") as refused:
+        Settings(mail_from=value)
+    assert reason in str(refused.value)
+    # As the command line says it at start: naming the variable, and why.
+    monkeypatch.setenv("VARSEL_MAIL_FROM", value)
+    answer = CliRunner().invoke(cli, ["check-config"])
+    assert answer.exit_code == 2
+    assert "VARSEL_MAIL_FROM: Value error, " in answer.output
+    assert reason in answer.output
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "varsel <varsel@localhost>",
+        "Folkehelseinstituttet <varsel@fhi.no>",
+        "Helsedirektoratet – Varsler <varsel@helsedirektoratet.no>",  # encoded by varsel
+        '"Helse- og omsorgsdepartementet, varsler" <varsel@hod.dep.no>',
+        "varsel@fhi.no",
+    ],
+)
+def test_a_sender_of_one_address_and_a_plain_name_is_kept(value: str) -> None:
+    assert Settings(mail_from=value).mail_from == value
