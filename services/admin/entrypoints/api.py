@@ -137,7 +137,9 @@ async def ledger_csv(query: Filter, admin: AdminDep, actor: AuditorApi) -> Strea
 @router.get("/topics/{slug}")
 async def topic(slug: str, admin: AdminDep, actor: AuditorApi, days: int = 30) -> dict[str, Any]:
     """Return a topic's subscriber counts and its daily activity."""
-    if admin.runtime.catalogue.topic(slug) is None:
+    catalogue = admin.runtime.catalogue
+    # A topic that ended keeps its numbers: its followers' consent records remain.
+    if catalogue.topic(slug) is None and catalogue.ended_topic(slug) is None:
         raise HTTPException(404, "no such topic")
     today = admin.runtime.clock.now().date()
     span = max(1, min(days, 366))

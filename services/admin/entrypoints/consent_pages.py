@@ -35,7 +35,12 @@ PAGE_SIZE = 50
 async def home(request: Request, admin: AdminDep, actor: SignedInPage) -> HTMLResponse:
     """Show the overview with the topics."""
     language = language_of(request)
-    topics = [(t.slug, t.title_in(language)) for t in admin.runtime.catalogue.topics]
+    words = admin.words[language]
+    current = admin.runtime.catalogue.current
+    # Ended topics after the others: their numbers and consent records remain to be read.
+    topics = [(t.slug, t.title_in(language)) for t in current.topics] + [
+        (t.slug, words.gettext(ENDED_TOPIC, title=t.title_in(language))) for t in current.ended
+    ]
     return admin.render(request, "home.html", actor=actor.principal, topics=topics)
 
 
@@ -174,21 +179,24 @@ async def topic_page(
     slug: str, request: Request, admin: AdminDep, actor: AuditorPage
 ) -> HTMLResponse:
     """Show a topic's subscribers and daily activity as an SVG chart and a table."""
-    topic = admin.runtime.catalogue.topic(slug)
-    if topic is None:
+    catalogue, language = admin.runtime.catalogue, language_of(request)
+    words = admin.words[language]
+    if (topic := catalogue.topic(slug)) is not None:
+        title = topic.title_in(language)
+    elif (ended := catalogue.ended_topic(slug)) is not None:
+        title = words.gettext(ENDED_TOPIC, title=ended.title_in(language))
+    else:
         return admin.render(request, "forbidden.html", status_code=404, message="not_found")
-    language = language_of(request)
     today = admin.runtime.clock.now().date()
     async with transaction(admin.runtime.sessions) as session:
         numbers = await subscriptions.topic_statistics(
             session, slug, first_day=today - timedelta(days=29), last_day=today
         )
         actor.record(session, "topic_stats_read", target=slug)
-    words = admin.words[language]
     labels = {str(s): words.gettext(MESSAGES[s]) for s in subscriptions.DAILY_SERIES}
     chart = line_chart(
         "chart",
-        f"{topic.title_in(language)}: {words.gettext(PER_DAY)}",
+        f"{title}: {words.gettext(PER_DAY)}",
         words.gettext(CONSENT_CHART),
         numbers.days,
         numbers.per_day,
@@ -205,7 +213,7 @@ async def topic_page(
         request,
         "topic.html",
         actor=actor.principal,
-        title=topic.title_in(language),
+        title=title,
         stats=numbers,
         frequencies=frequencies,
         languages=languages,

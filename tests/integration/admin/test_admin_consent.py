@@ -285,11 +285,11 @@ async def test_retention_forgets_only_subjects_that_ended_long_ago(
         assert sorted(left) == ["confirmed", "requested"]
 
 
-async def test_the_ledger_can_be_filtered_by_a_topic_that_ended(
+async def test_a_topic_that_ended_can_still_be_read_in_the_ledger_and_its_numbers(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     # Consent records outlive a topic: a data-protection officer asked about one that ended
-    # finds it in the filter's list, marked ended, beside those people follow.
+    # finds it in the ledger filter's list, and its numbers, marked ended, beside the others.
     async with running(sqlite_url, tmp_path) as h, h.client() as browser:
         await commands.apply_at_start(
             h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
@@ -309,3 +309,13 @@ async def test_the_ledger_can_be_filtered_by_a_topic_that_ended(
         assert page.status_code == 200
         assert f'<option value="{OTHER}" selected>{OTHER} (ended)</option>' in page.text
         assert f'<option value="{TOPIC}">{TOPIC}</option>' in page.text
+        home = await browser.get("/admin?lang=en")
+        assert f'<a href="/admin/topics/{OTHER}?lang=en">Health news (ended)</a>' in home.text
+        numbers = await browser.get(f"/admin/topics/{OTHER}?lang=en")
+        assert numbers.status_code == 200
+        assert "<h1>Health news (ended)</h1>" in numbers.text
+        _, token = await h.token("op")
+        api = await browser.get(
+            f"/api/v1/admin/topics/{OTHER}", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert api.status_code == 200 and api.json()["topic"] == OTHER
