@@ -32,6 +32,37 @@ def database_url(value: str) -> str:
     return value
 
 
+def _server_url(value: str, schemes: tuple[str, ...], examples: str) -> str:
+    """Return a server's URL if its scheme is one of ``schemes`` and it names a host and port."""
+    # Left unchecked, a URL without its scheme (host:25) passed `varsel check-config`, and
+    # failed only when a process started: the broker's retried for ever, unready and deaf to
+    # SIGTERM. The message never repeats the URL: it may hold a password.
+    if not value:
+        return value
+    parts = urlsplit(value)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if parts.scheme not in schemes or not parts.hostname or port == 0:
+        raise ValueError(f"must look like {examples} (a port from 1 to 65535)")
+    return value
+
+
+def smtp_url(value: str) -> str:
+    """Refuse an SMTP relay's URL the mailer cannot connect with."""
+    return _server_url(
+        value,
+        ("smtp", "smtps", "smtp+starttls"),
+        "smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465",
+    )
+
+
+def broker_url(value: str) -> str:
+    """Refuse a RabbitMQ URL the bus cannot connect with."""
+    return _server_url(value, ("amqp", "amqps"), "amqp://user:pass@host:5672/")
+
+
 def absolute_url(value: str, example: str) -> str:
     """Return an absolute http(s) URL without its trailing slash; ``example`` names a good one."""
     parts = urlsplit(value)

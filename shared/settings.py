@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared import setting_checks as checks
@@ -168,6 +168,11 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url_has_a_driver_varsel_uses(cls, value: str) -> str:
         return checks.database_url(value)
+
+    @field_validator("smtp_url", "broker_url")
+    @classmethod
+    def _server_urls_can_be_connected_with(cls, value: str, info: ValidationInfo) -> str:
+        return checks.smtp_url(value) if info.field_name == "smtp_url" else checks.broker_url(value)
 
     @field_validator("base_url")
     @classmethod

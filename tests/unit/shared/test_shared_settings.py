@@ -230,3 +230,35 @@ def test_a_sender_that_could_add_headers_or_senders_is_refused_at_start_up(
 )
 def test_a_sender_of_one_address_and_a_plain_name_is_kept(value: str) -> None:
     assert Settings(mail_from=value).mail_from == value
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("smtp_url", "mail.example.no:25"),
+        ("smtp_url", "mail.example.no"),
+        ("smtp_url", "smtp://varsel:hunter2@mail.example.no:99999"),
+        ("smtp_url", "smtp://varsel:hunter2@mail.example.no:abc"),
+        ("smtp_url", "http://mail.example.no"),
+        ("smtp_url", "smtp://"),
+        ("broker_url", "rabbitmq:5672"),
+        ("broker_url", "amqp://varsel:hunter2@rabbitmq:70000/"),
+        ("broker_url", "http://rabbitmq:15672/"),
+    ],
+)
+def test_a_relay_or_broker_url_that_cannot_be_connected_with_is_refused_without_echoing_it(
+    field: str, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As `varsel check-config` and every start-up read it: the message names the variable.
+    monkeypatch.setenv(f"VARSEL_{field.upper()}", url)
+    with pytest.raises(ValidationError, match="port from 1 to 65535") as refused:
+        Settings()
+    assert refused.value.errors()[0]["loc"] == (field,)
+    assert "hunter2" not in str(refused.value.errors(include_input=False))
+
+
+def test_relay_and_broker_urls_varsel_connects_with_are_accepted() -> None:
+    for smtp in ("smtp://127.0.0.1:1025", "smtps://u:p@mail.example.no", "smtp+starttls://h:587"):
+        assert Settings(smtp_url=smtp).smtp_url == smtp
+    for broker in ("amqp://guest:guest@127.0.0.1:5672/", "amqps://u:p@mq.example.no/vhost"):
+        assert Settings(broker_url=broker).broker_url == broker
