@@ -29,6 +29,7 @@ from services.admin.entrypoints.access import (
     EditorPage,
     language_of,
 )
+from services.admin.entrypoints.wording import ENDED_TOPIC
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
@@ -50,7 +51,11 @@ async def _page(
     **extra: Any,
 ) -> HTMLResponse:
     language = language_of(request)
-    topics = [(t.slug, t.title_in(language)) for t in admin.runtime.catalogue.current.topics]
+    current = admin.runtime.catalogue.current
+    topics = [(t.slug, t.title_in(language)) for t in current.topics]
+    # The sent list names a topic that ended since by its title, marked ended.
+    words = admin.words[language]
+    ended = {t.slug: words.gettext(ENDED_TOPIC, title=t.title_in(language)) for t in current.ended}
     values = {"bulletin_id": str(uuid.uuid4()), "mode": SendMode.NEXT_MAILS.value}
     values.update(form or {})
     context: dict[str, Any] = {
@@ -69,7 +74,7 @@ async def _page(
         status_code=status,
         actor=actor.principal,
         topics=topics,
-        titles=dict(topics),
+        titles={**ended, **dict(topics)},
         sent=sent,
         chosen=chosen or [],
         form=values,

@@ -86,6 +86,18 @@ async def test_an_editor_sends_a_bulletin_once(database_url: str, tmp_path: Path
             "languages": ["en", "nb"],
             "subject_nb": "Stengt i julen",
         }
+        # A topic that ended since is named in the sent list by its title, marked ended.
+        live = h.runtime.catalogue
+        now = live.current
+        ended = now.model_copy(
+            update={
+                "topics": tuple(t for t in now.topics if t.slug != OTHER),
+                "ended": tuple(t for t in now.topics if t.slug == OTHER),
+            }
+        )
+        live.replace(ended, live.version + 1)
+        listed = await client.get("/admin/bulletins")
+        assert "<td>Norge i verden, Helsenyheter (avsluttet)</td>" in listed.text
 
 
 async def test_control_characters_pasted_into_a_bulletin_are_left_out(
