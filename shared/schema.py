@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -48,6 +49,19 @@ async def upgrade_async(url: str) -> None:
 def head_revision() -> str | None:
     """Return the newest migration's revision id."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def is_newer_than_head(revision: str | None) -> bool:
+    """Tell whether a database's revision is one this release does not know: a later one's."""
+    # Each release knows every revision up to its own head, so an unknown one was written by a
+    # release after it, whose migrations keep this release working (expand, then contract).
+    if revision is None:
+        return False
+    try:
+        ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+    except CommandError:
+        return True
+    return False
 
 
 def migrated_revision(url: str) -> str | None:

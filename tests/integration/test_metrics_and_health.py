@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import text
 
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health
@@ -123,3 +124,28 @@ async def test_metrics_count_active_sources_by_status(runtime: Runtime) -> None:
     assert 'status="new"' not in text
     assert "varsel_outbox_pending 0.0" in text  # nothing waits: no backlog, no age
     assert "varsel_outbox_lag_seconds 0.0" in text
+
+
+async def test_a_database_a_newer_release_migrated_keeps_an_older_process_ready(
+    tmp_path: Path,
+) -> None:
+    # After the migration Job of a rolling update, or after `rollout undo`, the older pods run on
+    # the newer schema (expand, then contract): taken out of service they would leave the
+    # public pages with no pod, or a rollback that never completes.
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    runtime = build_runtime(
+        Settings(database_url=migrated_sqlite(tmp_path / "n.db"), config=config)
+    )
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    ok, reason = await runtime.ready()
+    assert ok, reason
+    assert "9999" in reason and "newer" in reason
+    # One this release knows but has not reached still needs `varsel migrate`.
+    async with runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    ok, reason = await runtime.ready()
+    await runtime.close()
+    assert not ok
+    assert "varsel migrate" in reason
