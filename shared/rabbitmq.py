@@ -58,6 +58,28 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def broker_problem(url: str, timeout: float = 10.0) -> str | None:
+    """Say why RabbitMQ at ``url`` cannot be reached now; None when it answers (blocking)."""
+    # Asked before a process starts serving: a start-up that fails inside the server's lifespan
+    # ends in pages of traceback, where the operator needs one line.
+
+    async def connect() -> None:
+        connection = await aio_pika.connect(make_url(url), timeout=timeout)
+        await connection.close()
+
+    # The client logs its own ERROR line for a refused connection; the one line returned says it.
+    client_log = logging.getLogger("aiormq.connection")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(connect())
+    except Exception as exc:
+        return f"cannot reach RabbitMQ at {redact(url)}: {type(exc).__name__}: {exc}"
+    finally:
+        client_log.setLevel(level)
+    return None
+
+
 class RabbitMqBus:
     """Publish events to RabbitMQ with confirms and consume them with manual acks."""
 

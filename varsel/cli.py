@@ -23,6 +23,7 @@ from shared.catalogue import CatalogueError, load_catalogue
 from shared.commands import database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder
+from shared.rabbitmq import broker_problem
 from shared.schema import migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError
@@ -157,6 +158,10 @@ def run(
             "(or `varsel run --migrate`)",
             err=True,
         )
+        raise typer.Exit(1)
+    if settings.broker_url and (problem := broker_problem(settings.broker_url)):
+        # Nothing can be published or consumed: stop here rather than start half a process.
+        typer.echo(f"varsel: {problem}; start it, or check VARSEL_BROKER_URL", err=True)
         raise typer.Exit(1)
     try:
         runtime = build_runtime(settings)

@@ -65,3 +65,15 @@ def test_a_database_server_that_refuses_says_so_without_the_password(
     result = CliRunner().invoke(app, ["migrate"])
     _said_in_one_line(result, "VARSEL_DATABASE_URL")
     assert "hunter2" not in result.output
+
+
+def test_a_broker_that_does_not_answer_at_start_says_so_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RabbitMQ down (or a wrong VARSEL_BROKER_URL) when a service starts: before, the server's
+    # failed start-up printed pages of traceback around the reason.
+    monkeypatch.setenv("VARSEL_DATABASE_URL", migrated_sqlite(tmp_path / "varsel.db"))
+    monkeypatch.setenv("VARSEL_BROKER_URL", "amqp://varsel:hunter2-secret@127.0.0.1:9/")
+    result = CliRunner().invoke(app, ["run", "mailer", "--port", "1"])
+    _said_in_one_line(result, "cannot reach RabbitMQ", "127.0.0.1:9", "VARSEL_BROKER_URL")
+    assert "hunter2" not in result.output
