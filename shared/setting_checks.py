@@ -63,6 +63,17 @@ def broker_url(value: str) -> str:
     return _server_url(value, ("amqp", "amqps"), "amqp://user:pass@host:5672/")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def log_level(value: str) -> str:
+    """Return a log level's name in capitals; refuse one the logging module does not know."""
+    # Left unchecked, an unknown level ended every command in a traceback from logging.
+    if value.upper() not in LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    return value.upper()
+
+
 def absolute_url(value: str, example: str) -> str:
     """Return an absolute http(s) URL without its trailing slash; ``example`` names a good one."""
     parts = urlsplit(value)

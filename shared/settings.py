@@ -174,6 +174,11 @@ class Settings(BaseSettings):
     def _server_urls_can_be_connected_with(cls, value: str, info: ValidationInfo) -> str:
         return checks.smtp_url(value) if info.field_name == "smtp_url" else checks.broker_url(value)
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, value: str) -> str:
+        return checks.log_level(value)
+
     @field_validator("base_url")
     @classmethod
     def _base_url_is_absolute(cls, value: str) -> str:

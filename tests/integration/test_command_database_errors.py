@@ -77,3 +77,22 @@ def test_a_broker_that_does_not_answer_at_start_says_so_without_the_password(
     result = CliRunner().invoke(app, ["run", "mailer", "--port", "1"])
     _said_in_one_line(result, "cannot reach RabbitMQ", "127.0.0.1:9", "VARSEL_BROKER_URL")
     assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("argv", [["check-config"], ["migrate"], ["run", "--port", "1"]])
+def test_an_unknown_log_level_is_named_as_the_setting_it_is(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, every command ended in a traceback from the logging module.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("VARSEL_LOG_LEVEL", "LOUD")
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "VARSEL_LOG_LEVEL" in result.output and "WARNING" in result.output
+
+
+def test_a_log_level_in_small_letters_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VARSEL_LOG_LEVEL", "warning")
+    result = CliRunner().invoke(app, ["check-config"])
+    assert result.exit_code == 0, result.output
