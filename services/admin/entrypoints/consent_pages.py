@@ -139,6 +139,7 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
         actor=actor.principal,
         rows=[ledger_views.record_dict(r) for r in rows],
         params=params,
+        days={end: ledger_views.form_day(params.get(end)) for end in ("from", "to")},
         actions=ledger_views.ACTIONS,
         topics=_ledger_topics(admin, request),
         next_query=next_query,

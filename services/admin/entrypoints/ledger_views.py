@@ -198,6 +198,14 @@ def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
     return LedgerFilter(topic=topic, action=action, since=since, until=end)
 
 
+def form_day(value: str | None) -> str:
+    """Return a filter's day as a date field may hold it again: itself if it is one, else ""."""
+    try:
+        return value if value and _day("day", value) else ""
+    except Unusable:
+        return ""  # no calendar has it: refused, and a date field cannot hold it
+
+
 def _day(name: str, value: str | None) -> datetime | None:
     if not value:
         return None

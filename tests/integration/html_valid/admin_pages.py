@@ -28,6 +28,7 @@ ADMIN_PAGES = [
     "admin consent timeline",
     "admin privacy notice",
     "admin ledger",
+    "admin ledger with a wrong date",
     "admin topic",
     "admin audit",
     "admin operations",
@@ -113,6 +114,9 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             assert notice, "the timeline links to the privacy text consented to"
             pages["admin privacy notice"] = (await client.get(notice.group(1))).text
             pages["admin ledger"] = (await client.get("/admin/ledger")).text
+            # A day no calendar has is refused; the form must not hold it as a date field's value.
+            wrong = await client.get("/admin/ledger?from=2026-13-01&to=2026-02-30")
+            pages["admin ledger with a wrong date"] = wrong.text
             pages["admin topic"] = (await client.get(f"/admin/topics/{admin.TOPIC}")).text
             pages["admin audit"] = (await client.get("/admin/audit")).text
             pages["admin operations"] = (await client.get("/admin/operations")).text
