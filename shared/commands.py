@@ -20,11 +20,16 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
 def command_settings() -> Settings:
-    """Read the settings, or end the command with status 2 and the number of problems."""
+    """Read the settings, or end the command with status 2 naming each wrong variable."""
     try:
         return Settings()
     except ValidationError as exc:
-        typer.echo(f"varsel: invalid settings: {exc.error_count()} problem(s)", err=True)
+        # Each problem by its variable, never its value (a URL may hold a password).
+        problems = "\n".join(
+            f"  VARSEL_{'_'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}"
+            for e in exc.errors()
+        )
+        typer.echo(f"varsel: invalid settings:\n{problems}", err=True)
         raise typer.Exit(2) from exc
 
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from alembic.util import CommandError
-from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
@@ -20,7 +19,7 @@ from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared import event_loop
 from shared.catalogue import CatalogueError, load_catalogue
-from shared.commands import database_problem
+from shared.commands import command_settings, database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder
 from shared.rabbitmq import broker_problem
@@ -80,15 +79,7 @@ app.add_typer(catalogue_cli, name="catalogue")
 
 
 def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "\n".join(
-            f"  VARSEL_{'_'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}"
-            for e in exc.errors()
-        )
-        typer.echo(f"varsel: invalid settings:\n{problems}", err=True)
-        raise typer.Exit(2) from exc
+    settings = command_settings()
     configure_logging(settings.log_level, settings.log_format)
     return settings
 

@@ -79,20 +79,40 @@ def test_a_broker_that_does_not_answer_at_start_says_so_without_the_password(
     assert "hunter2" not in result.output
 
 
-@pytest.mark.parametrize("argv", [["check-config"], ["migrate"], ["run", "--port", "1"]])
-def test_an_unknown_log_level_is_named_as_the_setting_it_is(
-    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Before, every command ended in a traceback from the logging module.
-    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("VARSEL_LOG_LEVEL", "LOUD")
-    result = CliRunner().invoke(app, argv)
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    assert "VARSEL_LOG_LEVEL" in result.output and "WARNING" in result.output
-
-
 def test_a_log_level_in_small_letters_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VARSEL_LOG_LEVEL", "warning")
     result = CliRunner().invoke(app, ["check-config"])
     assert result.exit_code == 0, result.output
+
+
+LOG_LEVEL = ("VARSEL_LOG_LEVEL", "LOUD", "WARNING")
+DATABASE_URL = ("VARSEL_DATABASE_URL", "postgresql://varsel:hunter2@db/varsel", "+asyncpg://")
+
+
+@pytest.mark.parametrize(
+    ("argv", "setting"),
+    [
+        # Before, an unknown log level ended every command in a traceback from logging.
+        (["check-config"], LOG_LEVEL),
+        (["migrate"], LOG_LEVEL),
+        (["run", "--port", "1"], LOG_LEVEL),
+        # Before, staff commands said only "invalid settings: 1 problem(s)".
+        (["admin", "list-users"], DATABASE_URL),
+        (["admin", "export-ledger"], DATABASE_URL),
+        (["catalogue", "export"], DATABASE_URL),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else value[0],
+)
+def test_a_wrong_setting_is_named_with_what_a_good_one_looks_like(
+    argv: list[str],
+    setting: tuple[str, str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    variable, value, good = setting
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "hunter2" not in result.output
+    assert variable in result.output and good in result.output, result.output
