@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain.accounts import digest
+from shared.carried_text import carried_line
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
 PREFIX: Final = "varsel_pub_"
@@ -30,7 +31,9 @@ async def issue(
     session: AsyncSession, name: str, created_by: str, now: datetime
 ) -> tuple[int, str]:
     """Issue a named publisher token; return its number and the token, shown only this once."""
-    name = " ".join(name.split())
+    # One line, without a direction override (U+202E) that would make the name read backwards
+    # in the list, the audit log and the publisher API's log lines.
+    name = carried_line(name)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)
     token = PREFIX + secrets.token_urlsafe(32)

@@ -100,6 +100,20 @@ def test_a_token_name_empty_or_too_long_is_refused_and_nothing_is_issued(
     assert [a[1] for a in _audit(sqlite_url, tmp_path)] == ["publisher_tokens_listed"]
 
 
+def test_a_direction_override_in_a_token_name_is_left_out(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    # U+202E would make "CMS moc.sfh" read "CMS hfs.com" in the list and the audit log.
+    issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "CMS \u202emoc.sfh\u202c"])
+    assert issued.exit_code == 0, issued.output
+
+    async def names() -> list[str]:
+        async with running(sqlite_url, tmp_path) as h, h.runtime.sessions() as session:
+            return list((await session.scalars(select(PublisherToken.name))).all())
+
+    assert asyncio.run(names()) == ["CMS moc.sfh"]
+
+
 def test_revoking_an_unknown_token_fails_and_is_not_audited(
     cli: CliRunner, sqlite_url: str, tmp_path: Path
 ) -> None:
