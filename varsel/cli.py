@@ -123,7 +123,7 @@ def run(
         ),
     ] = None,
     host: Annotated[str, typer.Option(help="address to serve HTTP on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to serve HTTP on")] = 8000,
+    port: Annotated[int, typer.Option(help="port to serve HTTP on", min=1, max=65535)] = 8000,
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="apply migrations first")
     ] = False,
@@ -182,8 +182,10 @@ def run(
 
 @app.command()
 def demo(
-    port: Annotated[int, typer.Option(help="port of the varsel pages")] = 8000,
-    sample_port: Annotated[int, typer.Option(help="port of the local sample site")] = 8001,
+    port: Annotated[int, typer.Option(help="port of the varsel pages", min=1, max=65535)] = 8000,
+    sample_port: Annotated[
+        int, typer.Option(help="port of the local sample site", min=1, max=65535)
+    ] = 8001,
     change_every: Annotated[int, typer.Option(help="seconds between page changes")] = 60,
 ) -> None:
     """Serve sample pages locally, watch them, and change one every minute."""

@@ -116,3 +116,23 @@ def test_a_wrong_setting_is_named_with_what_a_good_one_looks_like(
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and "hunter2" not in result.output
     assert variable in result.output and good in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--port", "99999"],
+        ["run", "mailer", "--port", "0"],
+        ["demo", "--sample-port", "80000"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_a_port_out_of_range_is_refused_before_anything_starts(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, `varsel run --port 99999` said it served on 127.0.0.1:99999 and listened on
+    # another port (99999 - 65536), where no health check or proxy looked.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--" in result.output and "port" in result.output, result.output
