@@ -27,13 +27,17 @@ class TokenNameRefused(ValueError):
     """A publisher token's name that is empty or too long."""
 
 
+def token_name(typed: str) -> str:
+    """Return a token's name as kept: one line, without a direction override (U+202E) that
+    would make it read backwards in the list, the audit log and the API's log lines."""
+    return carried_line(typed)
+
+
 async def issue(
     session: AsyncSession, name: str, created_by: str, now: datetime
 ) -> tuple[int, str]:
     """Issue a named publisher token; return its number and the token, shown only this once."""
-    # One line, without a direction override (U+202E) that would make the name read backwards
-    # in the list, the audit log and the publisher API's log lines.
-    name = carried_line(name)
+    name = token_name(name)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)
     token = PREFIX + secrets.token_urlsafe(32)

@@ -26,7 +26,8 @@ def issue(name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordP
 
     async def work(session: AsyncSession) -> tuple[int, str]:
         number, token = await publishing.issue(session, name, command_actor(), clock.now())
-        audit_command(session, "publisher_token_issued", target=str(number), details={"name": name})
+        kept = publishing.token_name(name)
+        audit_command(session, "publisher_token_issued", target=str(number), details={"name": kept})
         return number, token
 
     try:

@@ -53,7 +53,10 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
         async with transaction(admin.runtime.sessions) as session:
             number, token = await publishing.issue(session, name, actor.principal.name, now)
             actor.record(
-                session, "publisher_token_issued", target=str(number), details={"name": name}
+                session,
+                "publisher_token_issued",
+                target=str(number),
+                details={"name": publishing.token_name(name)},
             )
     except publishing.TokenNameRefused:
         return await _render(request, admin, actor, 400, error="token_name", name=name)

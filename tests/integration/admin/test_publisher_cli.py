@@ -107,11 +107,13 @@ def test_a_direction_override_in_a_token_name_is_left_out(
     issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "CMS \u202emoc.sfh\u202c"])
     assert issued.exit_code == 0, issued.output
 
-    async def names() -> list[str]:
+    async def names() -> tuple[list[str], list[object]]:
         async with running(sqlite_url, tmp_path) as h, h.runtime.sessions() as session:
-            return list((await session.scalars(select(PublisherToken.name))).all())
+            kept = list((await session.scalars(select(PublisherToken.name))).all())
+            audited = (await session.scalars(select(AdminAuditEntry.details))).all()
+            return kept, list(audited)
 
-    assert asyncio.run(names()) == ["CMS moc.sfh"]
+    assert asyncio.run(names()) == (["CMS moc.sfh"], [{"name": "CMS moc.sfh"}])
 
 
 def test_revoking_an_unknown_token_fails_and_is_not_audited(
