@@ -8,6 +8,7 @@ says which field is wrong, in words the page translates (message keys of
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,11 +24,17 @@ from shared.vocabulary import ReviewMode, SourceKind
 _NO_SPACES = re.compile(r"^\S*$")
 
 
+def has_format_characters(url: str) -> bool:
+    """Tell whether an address holds an invisible format character (a direction override
+    U+202E, a zero-width space), which shows it as another address than it is."""
+    return any(unicodedata.category(c) == "Cf" for c in url)
+
+
 def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
     url = entry.get("url", "")
-    if not is_absolute_http(url) or not _NO_SPACES.match(url):
+    if not is_absolute_http(url) or not _NO_SPACES.match(url) or has_format_characters(url):
         errors["url"] = "bad_url"
     elif carries_credentials(url):
         errors["url"] = "url_credentials"

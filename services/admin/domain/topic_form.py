@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from services.admin.domain.source_form import has_format_characters
 from shared.carried_text import carried_text
 from shared.catalogue import is_slug
 from shared.page_urls import carries_credentials
@@ -115,6 +116,7 @@ def read_topic_form(
             len(page) > PAGE_LENGTH
             or not _ABSOLUTE_HTTP.match(page)
             or _has_control_characters(page)
+            or has_format_characters(page)
         ):
             errors["page"] = "bad_url"
         elif carries_credentials(page):

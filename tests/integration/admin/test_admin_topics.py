@@ -156,6 +156,7 @@ LONG = "x" * 201
         ({"description_nb": "y" * 501}, "description_nb", "at most 500 characters"),
         ({"page": "ftp://example.org/"}, "page", "https://"),
         ({"page": "www.fhi.no"}, "page", "https://"),
+        ({"page": "https://example.org/\u200bside"}, "page", "https://"),
         # A name and password in the address would stand in pages, logs and the audit log.
         ({"page": "https://kari:hemmelig@example.org/"}, "page", "Leave the name and password"),
         ({"related": ["finnes-ikke"]}, "related", "from the list"),
