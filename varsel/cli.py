@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 from typing import Annotated, Any
 
 import typer
@@ -114,6 +115,21 @@ def check_config() -> None:
     typer.echo(f"varsel: the privacy notice is valid: {notices}")
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Bind the HTTP address, or end the command in one line saying why it cannot be used."""
+    # Bound before anything starts: uvicorn would start every service first, then find the
+    # port taken and stop them again, with tracebacks of the jobs it cut short.
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        typer.echo(f"varsel: cannot serve HTTP on {host}:{port}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from exc
+    return listening
+
+
 @app.command()
 def run(
     service: Annotated[
@@ -154,6 +170,7 @@ def run(
         # Nothing can be published or consumed: stop here rather than start half a process.
         typer.echo(f"varsel: {problem}; start it, or check VARSEL_BROKER_URL", err=True)
         raise typer.Exit(1)
+    listening = _listening_socket(host, port)
     try:
         runtime = build_runtime(settings)
     except CatalogueError as exc:
@@ -177,7 +194,7 @@ def run(
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     freeze_startup_objects()  # everything is imported and built: see shared.heap
-    event_loop.run(server.serve())
+    event_loop.run(server.serve(sockets=[listening]))
 
 
 @app.command()

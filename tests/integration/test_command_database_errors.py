@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -136,3 +137,16 @@ def test_a_port_out_of_range_is_refused_before_anything_starts(
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--" in result.output and "port" in result.output, result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "999.1.1.1"])
+def test_an_address_that_cannot_be_served_on_ends_run_in_one_line(
+    host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A port another process holds, or a host that is no address: before, every service
+    # started (catalogue, digests, watcher) and stopped again, with tracebacks of its jobs.
+    monkeypatch.setenv("VARSEL_DATABASE_URL", migrated_sqlite(tmp_path / "varsel.db"))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["run", "--host", host, "--port", str(port)])
+    _said_in_one_line(result, f"cannot serve HTTP on {host}:{port}")
