@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime, rowcount
 from shared.events import EVENT_TYPES, Event, decode_event
+from shared.failing_passes import PassFailures
 from shared.logs import event_context
 from shared.wakeup import sleep_until_woken
 
@@ -251,12 +252,15 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set."""
+        failures = PassFailures(log, "outbox: relay pass")
         while not stop.is_set():
             try:
                 while await self.publish_pending() == self._batch_size:
                     pass
-            except Exception:
-                log.exception("outbox: relay pass failed; will try again")
+            except Exception as exc:
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await sleep_until_woken(self._wake, stop, self._poll_seconds)
             if self._gather_seconds:
                 # Let the commits of a busy moment gather, so one pass publishes them together

@@ -18,6 +18,7 @@ from services.admin import catalogue as catalogue_commands
 from services.admin import read_api as admin
 from services.watcher.bootstrap import Watcher
 from shared.events import CatalogueChanged
+from shared.failing_passes import PassFailures
 from shared.runtime import Runtime
 from shared.wakeup import sleep_until_woken
 
@@ -79,11 +80,14 @@ class CatalogueFollower:
     async def run(self, stop: asyncio.Event) -> None:
         """Check the version every ``VARSEL_CATALOGUE_CHECK_SECONDS`` until stopped."""
         interval = self._runtime.settings.catalogue_check_seconds
+        failures = PassFailures(log, "catalogue: reading the catalogue (the one in force is kept)")
         while not stop.is_set():
             await sleep_until_woken(self._wake, stop, interval)
             if stop.is_set():
                 return
             try:
                 await self.refresh()
-            except Exception:
-                log.exception("catalogue: reading the catalogue failed; keeping the one in force")
+            except Exception as exc:
+                failures.failed(exc)
+            else:
+                failures.succeeded()

@@ -27,6 +27,7 @@ from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalog
 from services.watcher.retention import purge_push_keys, purge_snapshots
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from shared.db import Base
+from shared.failing_passes import PassFailures
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 
@@ -77,6 +78,10 @@ class Watcher:
         )
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Each job runs every second or few: with the database down, one line now and then.
+        self._claims_failing = PassFailures(log, "watcher: claiming due sources")
+        self._pushes_failing = PassFailures(log, "watcher: taking pushed feeds")
+        self._hubs_failing = PassFailures(log, "watcher: asking WebSub hubs")
 
     async def start(self) -> None:
         """Bring the sources table in line with the catalogue."""
@@ -102,20 +107,36 @@ class Watcher:
         """Start polls for every due source (called every second by the scheduler)."""
         if len(self._tasks) > 100:
             return
-        for claim in await claim_due(self.deps):
+        try:
+            claims = await claim_due(self.deps)
+        except Exception as exc:
+            self._claims_failing.failed(exc)
+            return
+        self._claims_failing.succeeded()
+        for claim in claims:
             task = asyncio.create_task(self._poll(claim))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def take_pushes(self) -> None:
         """Compare what WebSub hubs pushed (called every second by the scheduler)."""
-        kinds = await take_pushes(self.deps)
+        try:
+            kinds = await take_pushes(self.deps)
+        except Exception as exc:
+            self._pushes_failing.failed(exc)
+            return
+        self._pushes_failing.succeeded()
         if OutcomeKind.CHANGED in kinds:
             self._runtime.relay.wake()
 
     async def ask_hubs(self) -> None:
         """Ask hubs for new subscriptions, renewals and retries (every few seconds)."""
-        await request_subscriptions(self.deps, self._hub_client, self.hubs)
+        try:
+            await request_subscriptions(self.deps, self._hub_client, self.hubs)
+        except Exception as exc:
+            self._hubs_failing.failed(exc)
+            return
+        self._hubs_failing.succeeded()
 
     async def _poll(self, claim: SourceState) -> None:
         async with self._slots:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from services.mailer.delivery import DeliveryWorker
+from shared.failing_passes import PassFailures
 from shared.wakeup import sleep_until_woken
 
 log = logging.getLogger(__name__)
@@ -15,11 +16,14 @@ async def send_until_stopped(
     worker: DeliveryWorker, stop: asyncio.Event, poll_seconds: float
 ) -> None:
     """Send until ``stop`` is set, waking early when new work is queued."""
+    failures = PassFailures(log, "mailer: delivery pass")
     while not stop.is_set():
         try:
             while await worker.send_due():
                 if stop.is_set():
                     return
-        except Exception:
-            log.exception("mailer: delivery pass failed; will try again")
+        except Exception as exc:
+            failures.failed(exc)
+        else:
+            failures.succeeded()
         await sleep_until_woken(worker.wake, stop, poll_seconds)

@@ -1,0 +1,83 @@
+"""With the database down, the background loops log the outage, not a traceback a pass."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from services.watcher.bootstrap import Watcher
+from shared.bus import InProcessBus
+from shared.db import create_engine, session_factory
+from shared.failing_passes import PassFailures
+from shared.outbox import OutboxRelay
+from shared.runtime import build_runtime
+from shared.settings import Settings
+
+# Port 9 (discard) on loopback: nothing listens there on a test machine.
+DOWN = "postgresql+asyncpg://varsel@127.0.0.1:9/varsel"
+
+
+def _errors(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == logger and r.levelno >= logging.ERROR]
+
+
+async def test_the_relay_logs_a_database_it_cannot_reach_once_not_every_pass(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Before, each pass (one a second in a running process) logged a traceback of a hundred
+    # lines, and so did the mailer, the watcher and the catalogue follower beside it.
+    engine = create_engine(DOWN)
+    sessions = session_factory(engine)
+    relay = OutboxRelay(sessions, InProcessBus(sessions), poll_seconds=0.01, gather_seconds=0)
+    stop = asyncio.Event()
+    caplog.set_level(logging.INFO)
+    task = asyncio.create_task(relay.run(stop))
+    await asyncio.sleep(1.0)  # dozens of passes
+    stop.set()
+    await task
+    await engine.dispose()
+    errors = _errors(caplog, "shared.outbox")
+    assert 3 <= len(errors) <= 8, len(errors)  # the 1st, 4th, 8th, 16th...
+    assert errors[0].exc_info is not None
+    assert not any(r.exc_info for r in errors[1:])
+    assert "ConnectionRefusedError" in errors[-1].getMessage()
+
+
+async def test_a_watcher_tick_on_a_database_it_cannot_reach_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The scheduler logged each raised tick (every second) with its traceback.
+    runtime = build_runtime(Settings(database_url=DOWN, var_dir=tmp_path))
+    watcher = Watcher(runtime)
+    caplog.set_level(logging.INFO)
+    try:
+        for _ in range(3):
+            await watcher.tick()
+    finally:
+        await runtime.close()
+    assert len(_errors(caplog, "services.watcher.bootstrap")) == 1
+
+
+def test_failures_are_logged_at_the_first_then_at_powers_of_two_and_the_end_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failures = PassFailures(logging.getLogger("test.passes"), "test: pass")
+    caplog.set_level(logging.INFO)
+    for _ in range(20):
+        failures.failed(ConnectionRefusedError(111, "Connection refused"))
+    failures.succeeded()
+    failures.succeeded()
+    said = [r.getMessage() for r in caplog.records if r.name == "test.passes"]
+    assert said == [
+        "test: pass failed; will try again",
+        "test: pass failed 4 times in a row; will try again: ConnectionRefusedError: "
+        "[Errno 111] Connection refused",
+        "test: pass failed 8 times in a row; will try again: ConnectionRefusedError: "
+        "[Errno 111] Connection refused",
+        "test: pass failed 16 times in a row; will try again: ConnectionRefusedError: "
+        "[Errno 111] Connection refused",
+        "test: pass works again after 20 failed passes in a row",
+    ]
