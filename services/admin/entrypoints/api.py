@@ -160,11 +160,13 @@ async def audit_entries(
     position = _position(before)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
-        entries = await audit_log.recent(session, before=position, limit=size)
-    more = len(entries) == size
+        # One entry past the page tells whether another page holds any: a log of exactly
+        # `limit` entries would otherwise end on a cursor to an empty page.
+        entries = list(await audit_log.recent(session, before=position, limit=size + 1))
+    page = entries[:size]
     return {
-        "entries": [ledger_views.audit_dict(e) for e in entries],
-        "next": cursors.encode(entries[-1].occurred_at, entries[-1].id) if more else None,
+        "entries": [ledger_views.audit_dict(e) for e in page],
+        "next": cursors.encode(page[-1].occurred_at, page[-1].id) if len(entries) > size else None,
     }
 
 

@@ -58,3 +58,40 @@ async def test_a_ledger_filter_that_finds_nothing_says_so(sqlite_url: str, tmp_p
         past = await client.get("/admin/ledger?topic=norge-i-verden&after=1.1&lang=en")
         assert "There are no more records." in past.text
         assert '<a href="/admin/ledger?topic=norge-i-verden&amp;lang=en">' in past.text
+
+
+async def test_the_audit_api_gives_a_next_cursor_only_when_older_entries_exist(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            # Each read is an entry itself, recorded before the page is read.
+            size = await _entries(h) + 1
+            whole = (await api.get("/api/v1/admin/audit", params={"limit": size})).json()
+            assert len(whole["entries"]) == size
+            assert whole["next"] is None
+            # One entry more than a page: the cursor leads to exactly that entry.
+            first = (await api.get("/api/v1/admin/audit", params={"limit": size})).json()
+            assert len(first["entries"]) == size
+            older = await api.get(
+                "/api/v1/admin/audit", params={"limit": size, "before": first["next"]}
+            )
+        assert [e["id"] for e in older.json()["entries"]] == [whole["entries"][-1]["id"]]
+        assert older.json()["next"] is None
+
+
+async def test_the_ledger_api_gives_a_next_cursor_only_when_more_records_exist(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        for n in range(2):
+            await h.sign_up(f"person{n}@example.org")
+        await h.user("aud", "auditor")
+        _, token = await h.token("aud")
+        async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
+            params = {"limit": 2, "action": "requested"}
+            exact = (await api.get("/api/v1/admin/ledger", params=params)).json()
+        assert len(exact["records"]) == 2
+        assert exact["next"] is None
