@@ -13,13 +13,14 @@ from collections.abc import Collection
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared.settings import Settings
 from shared.web.api_docs import install_api_docs
 from shared.web.body_limit import BodyLimitMiddleware
-from shared.web.errors import http_error
+from shared.web.errors import database_unreachable, http_error
 from shared.web.head_requests import HeadAsGetMiddleware
 from shared.web.headers import SecurityHeadersMiddleware, StrictTransportMiddleware
 from shared.web.request_ids import RequestIdMiddleware
@@ -35,6 +36,8 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
     """
     app.add_exception_handler(RequestValidationError, validation_problem)
     app.add_exception_handler(HTTPException, http_error)
+    for unreachable in (ConnectionError, DBAPIError):
+        app.add_exception_handler(unreachable, database_unreachable)
     install_api_docs(app)
     app.add_middleware(
         BodyLimitMiddleware,

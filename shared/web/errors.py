@@ -9,9 +9,11 @@ answers JSON.
 
 from __future__ import annotations
 
+import logging
 from typing import Final, Protocol
 
 from fastapi.exception_handlers import http_exception_handler
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +22,10 @@ from starlette.responses import Response
 # (401, 403, 422, ...) are answered by the route, each as its page or API says. A 400 is the
 # framework's, when it cannot read a posted form (more than 1,000 fields, a broken multipart
 # body): no page route raises one itself.
-PAGE_ERRORS: Final = frozenset({400, 404, 405, 413})
+# A 503 is the answer while the database cannot be reached (a restart, a failover).
+PAGE_ERRORS: Final = frozenset({400, 404, 405, 413, 503})
+# How long a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS: Final = 30
 
 
 class ErrorPages(Protocol):
@@ -47,6 +52,35 @@ def error_response(request: Request, exc: HTTPException) -> Response | None:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value  # Allow of a 405, Connection: close of a 413
     return response
+
+
+log = logging.getLogger(__name__)
+
+
+def is_database_unreachable(exc: Exception) -> bool:
+    """Tell whether an error says the database cannot be reached, rather than a fault."""
+    # A refused or dropped connection comes from the driver unwrapped; a connection that died
+    # mid-statement, or a server starting up or shutting down, as one of SQLAlchemy's.
+    if isinstance(exc, ConnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, InterfaceError | OperationalError)
+    )
+
+
+async def database_unreachable(request: Request, exc: Exception) -> Response:
+    """Answer 503 with Retry-After while the database cannot be reached; re-raise any other."""
+    # Before, a person got "Internal Server Error" in English and an API client a 500, which
+    # says the request is at fault and is not to be repeated.
+    if not is_database_unreachable(exc):
+        raise exc
+    log.warning("http: the database cannot be reached (%s); answered 503", type(exc).__name__)
+    unavailable = HTTPException(
+        503,
+        detail="the service cannot reach its database; try again in a minute",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+    return await http_error(request, unavailable)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

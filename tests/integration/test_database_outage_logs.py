@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.watcher.bootstrap import Watcher
@@ -15,6 +17,8 @@ from shared.failing_passes import PassFailures
 from shared.outbox import OutboxRelay
 from shared.runtime import build_runtime
 from shared.settings import Settings
+from tests.integration.subscriptions.harness import csrf
+from varsel.app import create_app
 
 # Port 9 (discard) on loopback: nothing listens there on a test machine.
 DOWN = "postgresql+asyncpg://varsel@127.0.0.1:9/varsel"
@@ -81,3 +85,55 @@ def test_failures_are_logged_at_the_first_then_at_powers_of_two_and_the_end_once
         "[Errno 111] Connection refused",
         "test: pass works again after 20 failed passes in a row",
     ]
+
+
+@pytest.fixture
+async def down(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The public pages and the admin of a process whose database does not answer."""
+    runtime = build_runtime(Settings(database_url=DOWN, var_dir=tmp_path))
+    app = create_app(runtime, ("subscriptions", "admin"))
+    transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+    await runtime.close()
+
+
+async def test_a_request_while_the_database_is_down_is_asked_to_come_back(
+    down: httpx.AsyncClient,
+) -> None:
+    # Before, a person read "Internal Server Error" in English and an API client got a 500,
+    # which says the request is at fault and is not to be repeated.
+    signed_up = await down.post(
+        "/api/v1/subscriptions",
+        json={"email": "kari@example.no", "topics": ["norge-i-verden"], "frequency": "daily"},
+    )
+    assert signed_up.status_code == 503, signed_up.text
+    assert signed_up.headers["retry-after"] == "30"
+    assert "try again" in signed_up.json()["detail"]
+
+    form = csrf((await down.get("/manage-link?lang=nn")).text)
+    page = await down.post(
+        "/manage-link?lang=nn",
+        data={"email": "kari@example.no", "csrf_token": form},
+        headers={"accept": "text/html"},
+    )
+    assert page.status_code == 503, page.text
+    assert "Vi kan ikkje svare akkurat no" in page.text and "Prøv igjen" in page.text
+
+    staff = await down.get(
+        "/admin?lang=en", headers={"accept": "text/html", "cookie": "varsel_admin=x"}
+    )
+    assert staff.status_code == 503
+    assert "We cannot answer right now" in staff.text
+
+
+async def test_the_admin_alone_says_its_database_cannot_be_reached(tmp_path: Path) -> None:
+    runtime = build_runtime(Settings(database_url=DOWN, var_dir=tmp_path))
+    transport = httpx.ASGITransport(create_app(runtime, ("admin",)), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        staff = await client.get(
+            "/admin?lang=nb", headers={"accept": "text/html", "cookie": "varsel_admin=x"}
+        )
+    await runtime.close()
+    assert staff.status_code == 503
+    assert "Databasen kan ikke nås akkurat nå" in staff.text

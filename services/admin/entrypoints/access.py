@@ -93,6 +93,7 @@ _ERROR_MESSAGES: Final = {
     404: "page_not_found",
     405: "wrong_method",
     413: "body_too_large",
+    503: "database_unreachable",
 }
 
 

@@ -35,6 +35,9 @@ MESSAGES: Final[dict[str, str]] = {
     "page_not_found": N_("There is no page at this address."),
     "wrong_method": N_("This page cannot be opened that way. Go back and try again."),
     "body_too_large": N_("What was sent is larger than the staff side accepts. Shorten it."),
+    "database_unreachable": N_(
+        "The database cannot be reached just now, and nothing was saved. Try again in a minute."
+    ),
     "unreadable_form": N_(
         "What was sent holds more fields than a form has, or is not a form that can be read. "
         "Go back, open the page again and send the form from there."
