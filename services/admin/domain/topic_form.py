@@ -16,6 +16,7 @@ from typing import Any, Final
 from services.admin.domain.source_form import has_format_characters
 from shared.carried_text import carried_text
 from shared.catalogue import is_slug
+from shared.logs import redact
 from shared.page_urls import carries_credentials
 from shared.vocabulary import LANGUAGES
 
@@ -44,6 +45,8 @@ class TopicForm:
     # What the editor typed, to show again: the form's field names.
     shown: dict[str, str] = field(default_factory=dict)
     related: tuple[str, ...] = ()
+    # What a field's refusal names, as its message's placeholders: {"editors": {"names": ...}}.
+    named: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _has_control_characters(text: str, *, allowed: str = "") -> bool:
@@ -128,14 +131,26 @@ def read_topic_form(
         errors["related"] = "related_unknown"
     if chosen:
         entry["related"] = list(chosen)
-    if editors := _editors(fields.get("editors", ""), set(staff), errors):
+    named: dict[str, dict[str, str]] = {}
+    if editors := _editors(fields.get("editors", ""), set(staff), errors, named):
         entry["editors"] = editors
-    return TopicForm(entry, errors, dict(fields), chosen)
+    return TopicForm(entry, errors, dict(fields), chosen, named)
 
 
-def _editors(typed: str, staff: set[str], errors: dict[str, str]) -> list[str]:
+def _editors(
+    typed: str, staff: set[str], errors: dict[str, str], named: dict[str, dict[str, str]]
+) -> list[str]:
     """Read the topic's editors: known editor or operator accounts, each named once."""
     names = list(dict.fromkeys(n for n in _NAME_SEPARATORS.split(typed) if n))
-    if len(typed) > EDITORS_LENGTH or any(name not in staff for name in names):
+    unknown = [name for name in names if name not in staff]
+    if len(typed) > EDITORS_LENGTH:
         errors["editors"] = "editors_unknown"
+    elif unknown:
+        # The refusal names what is no account, so the editor sees which to fix; never an
+        # address, though: no account is named by one (accounts refuse it), and a page that
+        # repeats an address puts it where staff pages promise none stands.
+        shown = [name for name in unknown if redact(name) == name]
+        errors["editors"] = "editors_unknown_named" if shown else "editors_address"
+        if shown:
+            named["editors"] = {"names": ", ".join(shown)}
     return names

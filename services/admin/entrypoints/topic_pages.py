@@ -166,7 +166,14 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     shown: dict[str, Any] = {"form": read.shown, "chosen": list(read.related), "seen": seen or ""}
     if read.errors:
         return await _page(
-            request, admin, actor, status=400, editing=editing, errors=read.errors, **shown
+            request,
+            admin,
+            actor,
+            status=400,
+            editing=editing,
+            errors=read.errors,
+            named=read.named,
+            **shown,
         )
 
     def change(rows: Rows) -> Rows:

@@ -191,6 +191,11 @@ MESSAGES: Final[dict[str, str]] = {
     "editors_unknown": N_(
         "Name only editor or operator accounts, by their user names, apart by commas."
     ),
+    "editors_unknown_named": N_(
+        "No editor or operator account has these names: %(names)s. Name only editor or "
+        "operator accounts, by their user names, apart by commas."
+    ),
+    "editors_address": N_("Name accounts by their user names, not by email addresses."),
     "successor_unknown": N_("Choose what to follow instead from the list, or nothing."),
     "confirm_retire": N_("Tick the box to confirm that the topic ends and its followers are told."),
     "sources_feed_only_this": N_(

@@ -49,3 +49,43 @@ async def test_a_name_that_is_no_editor_account_is_a_400_with_the_reason(
             assert f'value="{typed}"' in answer.text, "kept to be fixed"
         assert dump_catalogue(await _stored(h)) == before
         assert await _applied(h) == []
+
+
+NAMED = {
+    "en": "No editor or operator account has these names: finnes-ikke, revisor.",
+    "nb": "Ingen redaktør- eller driftskonto har disse navnene: finnes-ikke, revisor.",
+    "nn": "Ingen redaktør- eller driftskonto har desse namna: finnes-ikke, revisor.",
+}
+ADDRESS_ONLY = {
+    "en": "Name accounts by their user names, not by email addresses.",
+    "nb": "Skriv kontoene med brukernavnet, ikke med e-postadressen.",
+    "nn": "Skriv kontoane med brukarnamnet, ikkje med e-postadressa.",
+}
+
+
+def _editors_message(text: str) -> str:
+    return text.split('<p class="error-message" id="editors-error">')[1].split("</p>")[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "nb", "nn"])
+async def test_the_reason_names_the_unknown_names_but_never_an_address(
+    sqlite_url: str, tmp_path: Path, lang: str
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        await h.user("revisor", "auditor")
+        typed = "ed, finnes-ikke, kari@etaten.no, revisor"
+        data = {"original": TOPIC, "title_nb": "T", "editors": typed}
+        answer = await _post(client, "/admin/topics", data, lang=lang)
+        assert answer.status_code == 400, answer.text[:300]
+        message = _editors_message(answer.text)
+        assert NAMED[lang] in message
+        summary = answer.text.split('id="error-summary-title"')[1].split("</ul>")[0]
+        assert NAMED[lang] in summary
+        # The address stands only where it was typed, to be fixed; no message repeats it.
+        assert answer.text.count("kari@etaten.no") == 1
+        assert f'value="{typed}"' in answer.text
+        data["editors"] = "ed, kari@etaten.no"
+        only_address = await _post(client, "/admin/topics", data, lang=lang)
+        assert only_address.status_code == 400
+        assert ADDRESS_ONLY[lang] in _editors_message(only_address.text)
+        assert only_address.text.count("kari@etaten.no") == 1

@@ -164,7 +164,11 @@ def test_editors_are_read_from_names_apart_by_commas_or_spaces() -> None:
 
 
 def test_an_editor_who_is_no_editor_or_operator_account_is_refused() -> None:
-    assert _read({"editors": "kari, revisor"}).errors == {"editors": "editors_unknown"}
+    unknown = _read({"editors": "kari, revisor, bob@etaten.no, revisor"})
+    assert unknown.errors == {"editors": "editors_unknown_named"}
+    assert unknown.named == {"editors": {"names": "revisor"}}, "once, and never an address"
+    address = _read({"editors": "kari, bob@etaten.no"})
+    assert address.errors == {"editors": "editors_address"} and address.named == {}
     assert _read({"editors": "kari " * 300}).errors == {"editors": "editors_unknown"}
 
 
