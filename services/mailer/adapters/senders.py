@@ -237,7 +237,7 @@ class SmtpMailSender:
                         connection = await self._connect()
                     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                         raise ServerUnavailable(
-                            f"cannot reach the SMTP server: {type(exc).__name__}"
+                            f"cannot reach the SMTP server: {_unreachable(exc)}"
                         ) from exc
                 await connection.send(sender, recipient, message, hand_over, transparent)
             except (ServerUnavailable, HandOverRefused):
@@ -279,6 +279,21 @@ class SmtpMailSender:
 
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Say why no connection to the relay was made: its reply (421, 535) or the system's words."""
+    # The operator acts on these: a relay that is busy (421), a password that is wrong (535), a
+    # host that refuses. A reply repeats no recipient here, but is scrubbed like every other.
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        reply = " ".join(exc.message.split())[:200]
+        return _ADDRESS.sub("<address>", f"{type(exc).__name__} (SMTP {exc.code}: {reply})")
+    if isinstance(exc, aiosmtplib.SMTPException) and exc.message:
+        reply = " ".join(exc.message.split())[:200]
+        return _ADDRESS.sub("<address>", f"{type(exc).__name__} ({reply})")
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__} ({exc.strerror})"
+    return type(exc).__name__
 
 
 def _failure(code: int, text: str) -> SendFailure:

@@ -12,6 +12,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from services.mailer.adapters.senders import (
     HandOverRefused,
     PermanentFailure,
+    ServerUnavailable,
     SmtpMailSender,
     TemporaryFailure,
 )
@@ -173,3 +174,34 @@ async def test_a_server_that_stops_answering_fails_the_mail_and_the_next_gets_th
         await sender.close()
         controller.stop()
     assert ["ola@example.org"] in [m.recipients for m in mailbox.messages]
+
+
+async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> None:
+    # Before, the log said only "cannot reach the SMTP server: SMTPConnectResponseError": not
+    # whether the relay was busy, refused this client or wanted other credentials.
+    async def busy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"421 4.3.2 Too many connections from varsel@fhi.no; try later\r\n")
+        await writer.drain()
+        writer.close()
+
+    relay = await asyncio.start_server(busy, "127.0.0.1", 0)
+    port = relay.sockets[0].getsockname()[1]
+    sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1)
+    try:
+        with pytest.raises(ServerUnavailable) as unavailable:
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+    finally:
+        await sender.close()
+        relay.close()
+    said = str(unavailable.value)
+    assert "SMTP 421: 4.3.2 Too many connections from <address> try later" in said, said
+    assert "@" not in said
+
+
+async def test_a_relay_that_refuses_the_connection_says_so() -> None:
+    sender = SmtpMailSender(f"smtp://127.0.0.1:{free_port()}", pool_size=1)
+    try:
+        with pytest.raises(ServerUnavailable, match=r"Connect call failed|Connection refused"):
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+    finally:
+        await sender.close()
