@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -16,6 +16,9 @@ from shared.intervals import parse_interval
 
 _PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
 DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+# Consent records of people who erased or never confirmed are kept at least this long, however
+# the retention is given (the setting, or `varsel admin purge-consent --days`).
+MIN_CONSENT_RETENTION_DAYS: Final = 30
 
 
 class Settings(BaseSettings):
@@ -78,7 +81,7 @@ class Settings(BaseSettings):
     snapshot_retention_days: int = Field(default=90, ge=1)
     # Consent ledger rows of people who erased or never confirmed are kept this long after their
     # last step (None: kept until deleted by hand), so consent can be proven for a while.
-    consent_retention_days: int | None = Field(default=None, ge=30)
+    consent_retention_days: int | None = Field(default=None, ge=MIN_CONSENT_RETENTION_DAYS)
     # A publisher's retry of a push comes within hours; a key older than this sends again.
     publisher_key_retention_days: int = Field(default=30, ge=1, le=3650)
 

@@ -150,3 +150,15 @@ def test_an_address_that_cannot_be_served_on_ends_run_in_one_line(
         port = taken.getsockname()[1]
         result = CliRunner().invoke(app, ["run", "--host", host, "--port", str(port)])
     _said_in_one_line(result, f"cannot serve HTTP on {host}:{port}")
+
+
+@pytest.mark.parametrize("days", ["5", "0", "-1"])
+def test_purge_consent_keeps_the_records_at_least_as_long_as_the_setting_must(
+    days: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, --days 5 deleted the consent records of everyone erased more than five days ago
+    # (VARSEL_CONSENT_RETENTION_DAYS refuses less than 30), and -1 was told to give --days.
+    monkeypatch.setenv("VARSEL_DATABASE_URL", migrated_sqlite(tmp_path / "varsel.db"))
+    result = CliRunner().invoke(app, ["admin", "purge-consent", "--days", days, "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert "at least 30" in result.output and "nothing was deleted" in result.output

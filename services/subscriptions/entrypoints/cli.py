@@ -16,20 +16,33 @@ from shared.clock import SystemClock
 from shared.commands import Quiet, command_actor, command_settings, in_transaction
 from shared.housekeeping import record_run
 from shared.progress import progress
+from shared.settings import MIN_CONSENT_RETENTION_DAYS
 
 
 def purge_consent(
     days: Annotated[
         int | None,
-        typer.Option(help="keep ended subjects this many days (VARSEL_CONSENT_RETENTION_DAYS)"),
+        typer.Option(
+            help="keep ended subjects this many days, at least "
+            f"{MIN_CONSENT_RETENTION_DAYS} (VARSEL_CONSENT_RETENTION_DAYS)"
+        ),
     ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Delete consent history of people whose alerts ended more than the retention period ago."""
     settings, clock = command_settings(), SystemClock()
     keep = days if days is not None else settings.consent_retention_days
-    if keep is None or keep < 1:
+    if keep is None:
         typer.echo("varsel: give --days or set VARSEL_CONSENT_RETENTION_DAYS", err=True)
+        raise typer.Exit(2)
+    if keep < MIN_CONSENT_RETENTION_DAYS:
+        # A slip (--days 3 for 30) would delete, for good, the proof of consent the setting
+        # keeps for at least this long.
+        typer.echo(
+            f"varsel: --days must be at least {MIN_CONSENT_RETENTION_DAYS}, as "
+            "VARSEL_CONSENT_RETENTION_DAYS must; nothing was deleted",
+            err=True,
+        )
         raise typer.Exit(2)
 
     async def work(session: AsyncSession) -> int:
