@@ -139,12 +139,12 @@ def sign_in_at(
 
 @contextmanager
 def seeded_varsel(
-    workdir: Path, seed_with: Callable[[Harness], Awaitable[None]]
+    workdir: Path, seed_with: Callable[[Harness], Awaitable[None]], catalogue: str = CATALOGUE
 ) -> Iterator[VarselProcess]:
-    """Seed a SQLite database (the test catalogue, an editor and an auditor, then
-    ``seed_with``), then run varsel on it with the watcher off; stop it afterwards."""
+    """Seed a SQLite database (the catalogue, by default the test one, an editor and an
+    auditor, then ``seed_with``), then run varsel on it with the watcher off; stop it afterwards."""
     config = workdir / "catalogue.toml"
-    config.write_text(CATALOGUE, encoding="utf-8")
+    config.write_text(catalogue, encoding="utf-8")
     url = f"sqlite+aiosqlite:///{workdir / 'varsel.db'}"
     settings = Settings(database_url=url, config=config, var_dir=workdir, secret_key=SECRET_KEY)
 

@@ -229,16 +229,26 @@ def requests_seen() -> Iterator[Requests]:
     assert requests.off_loopback() == [], "a page loaded something from outside 127.0.0.1"
 
 
-@pytest.fixture
-def page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
-    """A fresh desktop-sized page with scripts on and axe-core in every document."""
-    context = _context(browser, requests_seen, viewport={"width": 1280, "height": 900})
+def _checked_page(browser: Browser, requests: Requests, width: int, height: int) -> Iterator[Page]:
+    context = _context(browser, requests, viewport={"width": width, "height": height})
     # An init script rather than injecting per check: Chromium caches its compiled code.
     context.add_init_script(AXE_SOURCE)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
+    """A fresh desktop-sized page with scripts on and axe-core in every document."""
+    yield from _checked_page(browser, requests_seen, 1280, 900)
+
+
+@pytest.fixture
+def narrow_page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
+    """A fresh page 320 CSS pixels wide (WCAG 1.4.10 Reflow), axe-core in every document."""
+    yield from _checked_page(browser, requests_seen, 320, 640)
 
 
 @pytest.fixture
