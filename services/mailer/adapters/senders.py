@@ -127,7 +127,13 @@ class FileMailSender:
 
     def _write(self, temporary: Path, message: bytes) -> None:
         private_folder(self._directory)
-        write_private_file(temporary, message)
+        try:
+            write_private_file(temporary, message)
+        except BaseException:
+            # A full disk leaves part of a mail behind, address and all, under a name of its
+            # own for each try: nothing else would delete it, the outbox's retention included.
+            temporary.unlink(missing_ok=True)
+            raise
 
     async def forget(self, owner: uuid.UUID) -> int:
         """Delete an erased person's files, half-written ones too; return how many."""

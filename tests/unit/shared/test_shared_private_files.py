@@ -72,3 +72,26 @@ def test_the_outbox_folder_and_every_mail_in_it_are_private(tmp_path: Path) -> N
     (mail,) = outbox.glob("*.eml")
     assert _mode(mail) == 0o600
     assert mail.read_bytes().endswith(b"hei\r\n")
+
+
+def test_a_mail_the_disk_has_no_room_for_leaves_no_part_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, each try on a full disk left its half-written file (address and all) under a name
+    # of its own, which neither the retention of the outbox nor anything else deleted.
+    import errno
+
+    from services.mailer.adapters import senders
+
+    def full_disk(path: Path, data: bytes) -> None:
+        with path.open("wb") as target:
+            target.write(data[:10])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(senders, "write_private_file", full_disk)
+    outbox = tmp_path / "outbox"
+    sender = FileMailSender(outbox)
+    for _ in range(3):  # the mailer tries again later
+        with pytest.raises(OSError, match="No space left"):
+            asyncio.run(sender.send("a@fhi.no", "kari@example.org", b"To: kari@example.org\r\n"))
+    assert list(outbox.iterdir()) == []
