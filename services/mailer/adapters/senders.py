@@ -291,12 +291,13 @@ def _unreachable(exc: BaseException) -> str:
     """Say why no connection to the relay was made: its reply (421, 535) or the system's words."""
     # The operator acts on these: a relay that is busy (421), a password that is wrong (535), a
     # host that refuses. A reply repeats no recipient here, but is scrubbed like every other.
+    # Scrubbed before it is cut: an address cut after its "@" is no longer found.
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        reply = " ".join(exc.message.split())[:200]
-        return _ADDRESS.sub("<address>", f"{type(exc).__name__} (SMTP {exc.code}: {reply})")
+        reply = _ADDRESS.sub("<address>", " ".join(exc.message.split()))[:200]
+        return f"{type(exc).__name__} (SMTP {exc.code}: {reply})"
     if isinstance(exc, aiosmtplib.SMTPException) and exc.message:
-        reply = " ".join(exc.message.split())[:200]
-        return _ADDRESS.sub("<address>", f"{type(exc).__name__} ({reply})")
+        reply = _ADDRESS.sub("<address>", " ".join(exc.message.split()))[:200]
+        return f"{type(exc).__name__} ({reply})"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__} ({exc.strerror})"
     return type(exc).__name__

@@ -198,6 +198,28 @@ async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> 
     assert "@" not in said
 
 
+async def test_a_long_reply_cut_for_the_log_keeps_no_part_of_an_address() -> None:
+    # The reply is cut to 200 characters for the log: cut right after an address's "@", what
+    # was left of it no longer read as an address, and its local part stood in the log.
+    async def busy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"421 " + b"y" * 194 + b" kari.nordmann@example.org is busy\r\n")
+        await writer.drain()
+        writer.close()
+
+    relay = await asyncio.start_server(busy, "127.0.0.1", 0)
+    port = relay.sockets[0].getsockname()[1]
+    sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1)
+    try:
+        with pytest.raises(ServerUnavailable) as unavailable:
+            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
+    finally:
+        await sender.close()
+        relay.close()
+    said = str(unavailable.value)
+    assert "SMTP 421: " + "y" * 194 in said, said
+    assert "kari" not in said and "nordmann" not in said and "@" not in said, said
+
+
 async def test_a_relay_that_refuses_the_connection_says_so() -> None:
     sender = SmtpMailSender(f"smtp://127.0.0.1:{free_port()}", pool_size=1)
     try:
