@@ -142,18 +142,20 @@ async def rename_user(
     return Renamed(user.id, tuple(c.key for c in plan.changes if c.section == "topics"))
 
 
-async def set_password(session: AsyncSession, name: str, password: str) -> None:
+async def set_password(session: AsyncSession, name: str, password: str, now: datetime) -> None:
     """Give an admin a new password (as strong as a new account's); its sessions end."""
-    await _new_password(session, name, password)
+    await _new_password(session, name, password, now)
 
 
-async def _new_password(session: AsyncSession, name: str, password: str) -> tuple[AdminUser, int]:
+async def _new_password(
+    session: AsyncSession, name: str, password: str, now: datetime
+) -> tuple[AdminUser, int]:
     user = await accounts.user_named(session, name)
     if user is None:
         raise AdminError(f"no admin called {name!r}")
     check_password_strength(name, password)
-    ended = await accounts.set_password_hash(session, user, await passwords.hash_password(password))
-    return user, ended
+    hashed = await passwords.hash_password(password)
+    return user, await accounts.set_password_hash(session, user, hashed, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,7 @@ async def reset_password(session: AsyncSession, name: str, password: str, now: d
     Unlike one's own change on /admin/password, which keeps the account's tokens: those are
     issued only on the server's command line, never to someone who merely knew the password.
     """
-    user, ended = await _new_password(session, name, password)
+    user, ended = await _new_password(session, name, password, now)
     return Reset(ended, await accounts.revoke_tokens(session, user, now))
 
 
@@ -299,7 +301,7 @@ async def change_own_password(
     if principal is None or principal.user_id != signed_in.user_id:
         return SignIn(None, "login_failed")
     try:
-        await set_password(session, signed_in.name, new)
+        await set_password(session, signed_in.name, new, now)
     except WeakPassword as weak:
         return SignIn(None, weak.reason)
     audit_log.record(

@@ -113,12 +113,15 @@ async def token_user(session: AsyncSession, token_hash: str) -> AdminUser | None
     )
 
 
-async def set_password_hash(session: AsyncSession, user: AdminUser, password_hash: str) -> int:
-    """Give an account a new password hash and end its browser sessions; return how many."""
+async def set_password_hash(
+    session: AsyncSession, user: AdminUser, password_hash: str, now: datetime
+) -> int:
+    """Give an account a new password hash and end its browser sessions; return how many
+    were still going (rows of sessions that ended already are kept a while, and go too)."""
     user.password_hash = password_hash
-    return rowcount(
-        await session.execute(delete(AdminSession).where(AdminSession.user_id == user.id))
-    )
+    ended = delete(AdminSession).where(AdminSession.user_id == user.id)
+    ends = await session.scalars(ended.returning(AdminSession.expires_at))
+    return sum(end > now for end in ends.all())
 
 
 async def revoke_tokens(session: AsyncSession, user: AdminUser, now: datetime) -> list[int]:
