@@ -24,7 +24,7 @@ from shared.commands import command_settings, database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder
 from shared.rabbitmq import broker_problem
-from shared.schema import migrated_revision, upgrade
+from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError
 
@@ -95,6 +95,18 @@ def _migrate(settings: Settings) -> None:
 def migrate() -> None:
     """Apply the database migrations."""
     settings = _settings()
+    if not settings.database_url:
+        private_folder(settings.var_dir)
+    current = migrated_revision(settings.resolved_database_url)
+    if is_newer_than_head(current):
+        # A later release migrated it, and this one runs on that schema (expand, then
+        # contract): after a rollback, compose's `migrate` on every `up` and a Job of the
+        # older release must let its services start, not fail and hold them back.
+        typer.echo(
+            f"varsel: the database is at revision {current!r}, which a later release made; "
+            f"this release (newest {head_revision()!r}) runs on it, so there is nothing to do"
+        )
+        return
     _migrate(settings)
     typer.echo("varsel: database is up to date")
 

@@ -38,14 +38,41 @@ def test_a_database_never_migrated_says_to_migrate(
     assert "kari@example.no" not in result.output
 
 
-def test_a_database_a_newer_release_migrated_is_refused_by_migrate(
+def test_a_database_a_newer_release_migrated_is_left_as_it_is_by_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a rollback, compose runs the older release's `migrate` on every `up`, and the
+    # services wait for it to succeed: it must leave the newer schema be and say so.
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+        tables = connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "'9999'" in result.output and "later release" in result.output
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("9999",)
+        ]
+        assert connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall() == (
+            tables
+        )
+
+
+def test_a_database_at_a_revision_this_release_knows_is_migrated_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = migrated_sqlite(tmp_path / "varsel.db")
     with sqlite3.connect(tmp_path / "varsel.db") as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+        head = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     monkeypatch.setenv("VARSEL_DATABASE_URL", url)
-    _said_in_one_line(CliRunner().invoke(app, ["migrate"]), "cannot migrate", "'9999'")
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "database is up to date" in result.output
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone() == head
 
 
 def test_a_data_folder_that_is_a_file_is_named(
