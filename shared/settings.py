@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""
     broker_url: str = ""
+    # How long a starting process waits for RabbitMQ to answer before it gives up: started
+    # together (compose, a node that reboots), the broker is often a few seconds behind.
+    broker_wait_seconds: int = Field(default=60, ge=0, le=3600)
     # Prefix of every exchange and queue, so several installations can share one RabbitMQ.
     broker_namespace: str = Field(default="varsel", pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
     smtp_url: str = ""

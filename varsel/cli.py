@@ -178,7 +178,9 @@ def run(
             err=True,
         )
         raise typer.Exit(1)
-    if settings.broker_url and (problem := broker_problem(settings.broker_url)):
+    if settings.broker_url and (
+        problem := broker_problem(settings.broker_url, wait=settings.broker_wait_seconds)
+    ):
         # Nothing can be published or consumed: stop here rather than start half a process.
         typer.echo(f"varsel: {problem}; start it, or check VARSEL_BROKER_URL", err=True)
         raise typer.Exit(1)

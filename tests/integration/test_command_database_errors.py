@@ -102,6 +102,7 @@ def test_a_broker_that_does_not_answer_at_start_says_so_without_the_password(
     # failed start-up printed pages of traceback around the reason.
     monkeypatch.setenv("VARSEL_DATABASE_URL", migrated_sqlite(tmp_path / "varsel.db"))
     monkeypatch.setenv("VARSEL_BROKER_URL", "amqp://varsel:hunter2-secret@127.0.0.1:9/")
+    monkeypatch.setenv("VARSEL_BROKER_WAIT_SECONDS", "0")  # asked once: no waiting here
     result = CliRunner().invoke(app, ["run", "mailer", "--port", "1"])
     _said_in_one_line(result, "cannot reach RabbitMQ", "127.0.0.1:9", "VARSEL_BROKER_URL")
     assert "hunter2" not in result.output
