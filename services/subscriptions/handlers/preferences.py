@@ -74,7 +74,12 @@ async def _holder(
 ) -> Subscriber | None:
     """Return the confirmed person a link token names, trying each purpose it may carry
     (``lock``: held until the transaction ends, so a second press of the same button waits
-    for the first and sees what it did)."""
+    for the first and sees what it did).
+
+    Whatever changes a person's alerts takes this lock before it touches one: a save and an
+    erasure that took the person and the alert in opposite orders would each wait for the
+    other, and PostgreSQL would abort one of them (the person would read an error page).
+    """
     for subject in _subjects(deps, token, purposes):
         person = await uow.subscribers.get(subject, lock=lock)
         if person is not None and person.confirmed:
@@ -150,7 +155,6 @@ async def update_preferences(
                 uow,
                 deps,
                 person,
-                current,
                 change.ended,
                 route=UnsubscribeRoute.MANAGE_PAGE,
                 channel=None if channel is Channel.MANAGE_PAGE else channel,
@@ -197,13 +201,11 @@ async def unsubscribe(
 ) -> Ended | None:
     """End alerts about some topics (None: all) with a link; None if the link is not valid."""
     async with uow:
-        person = await _holder(uow, deps, token, purposes)
+        person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
         current = await uow.subscriptions.open(person.id)
-        ended = await _end(
-            uow, deps, person, current, topics_to_end(current, topics), route, channel
-        )
+        ended = await _end(uow, deps, person, topics_to_end(current, topics), route, channel)
         await uow.commit()
     return Ended(ended, person.language)
 
@@ -219,7 +221,7 @@ async def erase(
 ) -> Ended | None:
     """End every alert and delete the address with a link; None if the link is not valid."""
     async with uow:
-        person = await _holder(uow, deps, token, purposes)
+        person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
         ended = await erase_person(uow, deps, person, route, channel)
@@ -239,10 +241,11 @@ async def erase_person(
 ) -> tuple[str, ...] | None:
     """End every alert, delete the person, record the erasure; return the topics that ended.
 
+    The caller holds the person's row (``lock=True``), taken before any alert is touched.
     None if another request erased them first: then nothing was ended or recorded here.
     """
     current = await uow.subscriptions.open(person.id)
-    ended = await _end(uow, deps, person, current, frozenset(current), route, channel, details)
+    ended = await _end(uow, deps, person, frozenset(current), route, channel, details)
     if not await uow.subscribers.remove(person.id):
         return None
     await uow.ledger.append(
@@ -271,20 +274,22 @@ async def end_all(
 ) -> tuple[str, ...]:
     """End every alert a person gets; return the topics that ended."""
     current = await uow.subscriptions.open(person.id)
-    return await _end(uow, deps, person, current, frozenset(current), route, None, details)
+    return await _end(uow, deps, person, frozenset(current), route, None, details)
 
 
 async def _end(
     uow: UnitOfWork,
     deps: Deps,
     person: Subscriber,
-    current: set[str],
     ending: frozenset[str],
     route: UnsubscribeRoute,
     channel: Channel | None,
     details: dict[str, Any] | None = None,
 ) -> tuple[str, ...]:
-    """End alerts about ``ending`` (some of ``current``, the open topics); return them sorted."""
+    """End the alerts about ``ending`` that are still open; return the topics ended, sorted.
+
+    The caller holds the person's row, so no other request changes their alerts meanwhile.
+    """
     if not ending:
         return ()
     now = deps.clock.now()
@@ -308,11 +313,15 @@ async def _end(
         )
     )
     ended = tuple(sorted(ending))
+    # Whether anything is still open is read after the update, not taken from what was open before:
+    # the mailer forgets the person's digest and queued mails only on an event that says all
+    # ended, and the request that ends the last alert must say so, whoever ended the others.
+    remaining = await uow.subscriptions.open(person.id)
     await uow.record(
         SubscriberUnsubscribed(
             subscriber_id=person.id,
             topics=ended,
-            all_topics=ending == current,
+            all_topics=not remaining,
             # The event's contract spells the routes as a Literal; the values are the same
             # words (tests/unit/subscriptions checks they stay so).
             route=cast(Any, route),
@@ -351,6 +360,6 @@ async def record_complaint(uow: UnitOfWork, deps: Deps, subscriber_id: uuid.UUID
             return
         current = await uow.subscriptions.open(known.id)
         route = UnsubscribeRoute.COMPLAINT
-        if await _end(uow, deps, known, current, frozenset(current), route, None):
+        if await _end(uow, deps, known, frozenset(current), route, None):
             log.info("subscriptions: subscriber %s unsubscribed after a complaint", known.id)
         await uow.commit()
