@@ -197,6 +197,14 @@ def test_sign_up_confirm_manage_and_erase(page: Page, app: App, language: str) -
     expect(page.get_by_label(t["smittevern"])).to_be_checked()
     assert_accessible(page, language)
 
+    # The confirmation link opened again says so, and leads to no one's alerts.
+    assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
+    expect(page.locator("h1")).to_have_text(
+        page_text(language, "Your sign-up is already confirmed")
+    )
+    assert page.locator("main a[href*='/manage/']").count() == 0
+    assert_accessible(page, language)
+
     # 5: erase from the unsubscribe page; the page says what went and what is kept.
     assert open_page(page, unsubscribe_url(app, manage_url)).status == 200
     expect(page.locator("h1")).to_have_text(page_text(language, "End alerts"))

@@ -39,6 +39,10 @@ Slug = Annotated[str, Field(min_length=1, max_length=100)]
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])
 
 _LINK_INVALID = "This link is not valid, has expired or was already used."
+_ALREADY_CONFIRMED = (
+    "This sign-up is already confirmed; nothing more was done. The manage token was in the "
+    "answer to the first confirmation, and every alert mail has a manage link."
+)
 
 
 class Problem(BaseModel):
@@ -227,12 +231,16 @@ async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) ->
 @router.post(
     "/confirmations/{token}",
     response_model=Confirmed,
-    responses={404: {"model": Problem}, 410: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}, 410: {"model": Problem}},
 )
 async def confirm(token: Token, web: Web) -> Confirmed:
-    """Confirm a sign-up (double opt-in) with the token from the confirmation mail; 410 if
-    every topic it names has ended since (nothing is confirmed), as the confirm page says."""
+    """Confirm a sign-up (double opt-in) with the token from the confirmation mail; 409 if it
+    was confirmed already (a retry; no second manage token is handed out, and nothing more is
+    recorded); 410 if every topic it names has ended since (nothing is confirmed), as the
+    confirm page says."""
     outcome = await handlers.confirm(web.uow(), web.deps, token)
+    if isinstance(outcome, handlers.AlreadyConfirmed):
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=_ALREADY_CONFIRMED)
     if isinstance(outcome, handlers.TopicsEnded):
         raise HTTPException(
             status.HTTP_410_GONE,

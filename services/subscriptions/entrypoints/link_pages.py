@@ -68,12 +68,28 @@ def _confirm_page(
     )
 
 
+def _already_confirmed(
+    web: SubscriptionsWeb, request: Request, already: handlers.AlreadyConfirmed
+) -> HTMLResponse:
+    """Say the sign-up was confirmed before; no manage link: the confirm link may be forwarded."""
+    language = chosen_language(request, already.language)
+    return web.pages.render(request, "already_confirmed.html", language, fixed=True)
+
+
+async def _not_pending(web: SubscriptionsWeb, request: Request, token: str) -> HTMLResponse:
+    """Answer a confirm link that confirms nothing more: confirmed before, or not valid."""
+    already = await handlers.already_confirmed(web.uow(), web.deps, token)
+    if already is not None:
+        return _already_confirmed(web, request, already)
+    return invalid_link(web, request, language_of(request))
+
+
 @router.get("/confirm/{token}", response_class=HTMLResponse)
 async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
     """Show what the sign-up holds and the confirm button; following the link changes nothing."""
     pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
     if pending is None:
-        return invalid_link(web, request, language_of(request))
+        return await _not_pending(web, request, token)
     return _confirm_page(web, request, token, pending)
 
 
@@ -85,11 +101,14 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     if not csrf_ok(web, request, form) or not shown:
         pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
         if pending is None:
-            return invalid_link(web, request, language_of(request))
+            return await _not_pending(web, request, token)
         return _confirm_page(web, request, token, pending, status_code=400, error=FORM_TOO_OLD)
     outcome = await handlers.confirm(web.uow(), web.deps, token, notice_version=shown)
     if outcome is None:
         return invalid_link(web, request, language_of(request))
+    if isinstance(outcome, handlers.AlreadyConfirmed):
+        # A second press (the browser shows its answer), or the page pressed again later.
+        return _already_confirmed(web, request, outcome)
     if isinstance(outcome, handlers.NoticeChanged):
         return _confirm_page(
             web, request, token, outcome.pending, status_code=409, error=NOTICE_CHANGED

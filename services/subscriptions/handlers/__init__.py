@@ -19,10 +19,12 @@ from services.subscriptions.handlers.preferences import (
     update_preferences,
 )
 from services.subscriptions.handlers.signup import (
+    AlreadyConfirmed,
     Confirmed,
     NoticeChanged,
     Pending,
     TopicsEnded,
+    already_confirmed,
     confirm,
     pending_confirmation,
     request_manage_link,
@@ -31,12 +33,14 @@ from services.subscriptions.handlers.signup import (
 
 __all__ = [
     "EITHER_LINK",
+    "AlreadyConfirmed",
     "Confirmed",
     "Deps",
     "Ended",
     "NoticeChanged",
     "Pending",
     "TopicsEnded",
+    "already_confirmed",
     "confirm",
     "erase",
     "erased_holder",

@@ -161,20 +161,47 @@ class TopicsEnded:
     topics: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AlreadyConfirmed:
+    """Nothing more to confirm: the sign-up was confirmed before (a second press of the
+    button, the link opened again, a client that retried). It gives no manage access: a
+    confirmation link that was forwarded or replayed must not open the person's alerts."""
+
+    language: Language
+
+
 def still_offered(deps: Deps, request: SignupRequest) -> bool:
     """Tell whether a sign-up asked for at least one topic people can still follow."""
     return any(topic in deps.catalogue.slugs for topic in request.topics)
 
 
-async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
-    now = deps.clock.now()
+async def _signed_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
+    """Return the sign-up request a genuine, unexpired confirm token names, open or not."""
     claims = deps.signer.verify(
-        "confirm", token, now=now, max_age_days=deps.settings.confirm_ttl_days
+        "confirm", token, now=deps.clock.now(), max_age_days=deps.settings.confirm_ttl_days
     )
-    if claims is None:
+    return None if claims is None else await uow.requests.get(claims.subject)
+
+
+async def _open_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
+    request = await _signed_request(uow, deps, token)
+    return request if request is not None and request.open_at(deps.clock.now()) else None
+
+
+async def _confirmed_before(uow: UnitOfWork, request: SignupRequest) -> AlreadyConfirmed | None:
+    """Say a request was confirmed already, if it was and its person is still here (an erased
+    person's link keeps answering that it does not work)."""
+    if request.confirmed_at is None:
         return None
-    request = await uow.requests.get(claims.subject)
-    return request if request is not None and request.open_at(now) else None
+    person = await uow.subscribers.get(request.subscriber_id)
+    return None if person is None else AlreadyConfirmed(person.language)
+
+
+async def already_confirmed(uow: UnitOfWork, deps: Deps, token: str) -> AlreadyConfirmed | None:
+    """Tell whether a genuine, unexpired confirm token names a sign-up confirmed before."""
+    async with uow:
+        request = await _signed_request(uow, deps, token)
+        return None if request is None else await _confirmed_before(uow, request)
 
 
 def _pending(deps: Deps, request: SignupRequest) -> Pending:
@@ -190,9 +217,9 @@ async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pendi
 
 async def confirm(
     uow: UnitOfWork, deps: Deps, token: str, *, notice_version: str | None = None
-) -> Confirmed | NoticeChanged | TopicsEnded | None:
+) -> Confirmed | AlreadyConfirmed | NoticeChanged | TopicsEnded | None:
     """Confirm a sign-up (double opt-in) as its mail and page showed it; None if the token is
-    not usable.
+    not usable; AlreadyConfirmed (nothing recorded) if it was confirmed before.
 
     ``notice_version`` is the privacy notice the confirmation page showed; if another is in
     force by the time the button is pressed, nothing is confirmed (None: the one in force).
@@ -200,8 +227,12 @@ async def confirm(
     start no alert, yet record a consent and tell the person they were signed up.
     """
     async with uow:
-        request = await _open_request(uow, deps, token)
+        request = await _signed_request(uow, deps, token)
         if request is None:
+            return None
+        if request.confirmed_at is not None:
+            return await _confirmed_before(uow, request)
+        if not request.open_at(deps.clock.now()):
             return None
         if not still_offered(deps, request):
             return TopicsEnded(request.topics)
@@ -213,7 +244,9 @@ async def confirm(
             return None
         now = deps.clock.now()
         if not await uow.requests.mark_confirmed(request.id, now):
-            return None  # confirmed a moment ago by the same link (a double click): spent
+            # Confirmed a moment ago by the same link (a double click): the browser shows
+            # this answer, so it says so rather than calling the link broken.
+            return AlreadyConfirmed(known.language)
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)

@@ -28,6 +28,7 @@ PUBLIC_PAGES = [
     "check email",
     "confirm",
     "confirmed",
+    "already confirmed",
     "manage",
     "manage with errors",
     "manage with a topic not offered",
@@ -85,6 +86,7 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["confirm"] = (await c.get(f"/confirm/{confirm}")).text
         done = await c.post(f"/confirm/{confirm}", data=hidden_fields(pages["confirm"]))
         pages["confirmed"] = done.text
+        pages["already confirmed"] = (await c.get(f"/confirm/{confirm}")).text
         manage = await h.link_token(ADDRESS, "manage")
         pages["manage"] = (await c.get(f"/manage/{manage}")).text
         choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "hourly"}

@@ -29,9 +29,13 @@ async def test_json_journey_sign_up_to_erasure(database_url: str, tmp_path: Path
         assert confirmed.status_code == 200
         assert confirmed.json()["topics"] == [TOPIC]
         manage = confirmed.json()["manage_token"]
-        reused = await h.client.post(f"/api/v1/confirmations/{token}")
-        assert reused.status_code == 404
-        assert "not valid" in reused.json()["detail"]
+        ledger = [r.action for r in await h.ledger()]
+        reused = await h.client.post(f"/api/v1/confirmations/{token}")  # a client's retry
+        assert reused.status_code == 409
+        assert "already confirmed" in reused.json()["detail"]
+        assert "manage_token" not in reused.json()
+        assert [r.action for r in await h.ledger()] == ledger
+        assert await h.events("subscriber.confirmed.v1") == 1
 
         preferences = await h.client.get(f"/api/v1/preferences/{manage}")
         assert preferences.json() == {"topics": [TOPIC], "frequency": "daily", "language": "nb"}

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from services.subscriptions.adapters.tables import Subscriber, Subscription
 from shared.outbox import OutboxRow
 from shared.vocabulary import Frequency
+from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
 from .harness import RELATED, TOPIC, Harness, csrf, running, sign_up, subscribed
@@ -49,7 +50,33 @@ async def test_a_confirmation_sent_twice_at_once_confirms_once(
         assert (await sign_up(h.client, ADDRESS)).status_code == 200
         token = await h.confirm_token(ADDRESS)
         statuses = await _at_once(h, "POST", f"/api/v1/confirmations/{token}")
-        assert statuses == [200] + [404] * (AT_ONCE - 1)
+        # A retrying client learns that its confirmation worked, not that the link is broken.
+        assert statuses == [200] + [409] * (AT_ONCE - 1)
+        assert [r.action for r in await h.ledger()] == ["requested", "confirmed"]
+        assert await h.events("subscriber.confirmed.v1") == 1
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+
+
+async def test_confirm_pressed_twice_at_once_says_it_is_confirmed(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The browser shows the answer to the last press: it must not call the link broken.
+    async with running(database_url, tmp_path) as h:
+        assert (await sign_up(h.client, ADDRESS)).status_code == 200
+        token = await h.confirm_token(ADDRESS)
+        page = await h.client.get(f"/confirm/{token}")
+        data = hidden_fields(page.text)
+        answers = await asyncio.gather(
+            *(h.client.post(f"/confirm/{token}", data=data) for _ in range(AT_ONCE))
+        )
+        answers.append(await h.client.post(f"/confirm/{token}", data=data))  # and once more
+        assert [a.status_code for a in answers] == [200] * (AT_ONCE + 1)
+        done = page_text("nb", "You have subscribed to alerts about:")
+        already = page_text("nb", "Your sign-up is already confirmed")
+        assert sum(done in a.text for a in answers) == 1
+        assert sum(already in a.text for a in answers) == AT_ONCE
+        # Only the winner's page leads to the alerts; the others hand out no manage link.
+        assert sum("/manage/" in a.text for a in answers) == 1
         assert [r.action for r in await h.ledger()] == ["requested", "confirmed"]
         assert await h.events("subscriber.confirmed.v1") == 1
         assert await h.open_topics(ADDRESS) == {TOPIC}

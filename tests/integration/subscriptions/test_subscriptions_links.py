@@ -63,13 +63,41 @@ async def test_confirm_link_get_is_inert_post_confirms_once(
         assert "Norge i verden" in done.text
         assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
 
-        # The link is spent: reusing it neither works nor changes anything.
+        # The link is spent: opened or pressed again, it says the sign-up is confirmed already,
+        # changes nothing, and neither gives a way into the alerts nor shows the address.
         after = await h.state()
+        opened = await h.client.get(f"/confirm/{token}")
+        again = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
+        for answer in (opened, again):
+            assert answer.status_code == 200
+            assert page_text("nb", "Your sign-up is already confirmed") in answer.text
+            assert "/manage/" not in answer.text
+            assert ADDRESS not in answer.text
+        assert await h.state() == after
+        english = await h.client.get(f"/confirm/{token}?lang=en")
+        assert "Your sign-up is already confirmed" in english.text
+        nynorsk = await h.client.get(f"/confirm/{token}?lang=nn")
+        assert page_text("nn", "Your sign-up is already confirmed") in nynorsk.text
+
+
+async def test_confirm_link_of_an_erased_person_does_not_work(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await sign_up(h.client, ADDRESS)
+        token = await h.confirm_token(ADDRESS)
+        page = await h.client.get(f"/confirm/{token}")
+        assert (await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))).is_success
+        manage = await h.link_token(ADDRESS, "manage")
+        erase = {"csrf_token": csrf((await h.client.get(f"/manage/{manage}")).text)}
+        erased = await h.client.post(f"/manage/{manage}", data={**erase, "action": "erase"})
+        assert erased.status_code == 200
+        # Nobody is left to be signed up: the link answers as any other that does not work.
         assert (await h.client.get(f"/confirm/{token}")).status_code == 404
         again = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
         assert again.status_code == 404
         assert "Lenken virker ikke" in again.text
-        assert await h.state() == after
+        assert (await h.client.post(f"/api/v1/confirmations/{token}")).status_code == 404
 
 
 async def test_expired_confirm_link_is_refused(sqlite_url: str, tmp_path: Path) -> None:
