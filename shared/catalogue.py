@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 import regex
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from shared.carried_text import carried_text
 from shared.catalogue_problems import (
     Problem,
     Problems,
@@ -27,12 +29,23 @@ from shared.catalogue_problems import (
     topic_problems,
 )
 from shared.intervals import format_interval, parse_interval
+from shared.page_urls import NotAWebAddress, PageKey, carries_credentials, page_key
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s]+")
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+# Validation context of entries read back from the database: they were checked when written,
+# by the rules of their day, and load as they are so that a file can replace them.
+STORED: Final = {"stored": True}
+# Why an address cannot be in the catalogue, by the key the admin's forms word it with.
+_ADDRESS_FAULTS: Final = {
+    "bad_url": "holds an invisible format character (a direction override, a zero-width "
+    "space) that shows it as another address than it is: write it without",
+    "url_credentials": "holds a user name or password (user:password@): leave them out, or "
+    "they stand in alerts, logs and the audit log",
+}
 
 
 class CatalogueError(Exception):
@@ -60,8 +73,39 @@ def is_absolute_http(value: str) -> bool:
     return _ABSOLUTE_HTTP.match(value) is not None and not _CONTROL.search(value)
 
 
+def address_fault(url: str) -> str | None:
+    """Return why an address cannot be in the catalogue though it may look right ("bad_url":
+    an invisible format character; "url_credentials": a name or password), or None."""
+    if any(unicodedata.category(c) == "Cf" for c in url):
+        return "bad_url"
+    if carries_credentials(url):
+        return "url_credentials"
+    return None
+
+
+def _checked_address(value: str, info: ValidationInfo) -> str:
+    if (fault := address_fault(value)) is not None and not (info.context or {}).get("stored"):
+        raise ValueError(_ADDRESS_FAULTS[fault])
+    return value
+
+
+def page_of(url: str) -> PageKey | str:
+    """Return what names the page at an address, whatever its spelling; the address itself if
+    it names none. Two sources of one page would poll it twice and mail each change twice."""
+    try:
+        return page_key(url)
+    except NotAWebAddress:
+        return url
+
+
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
-    """Check a text given per language: known languages, no blank text, bokmål present."""
+    """Check a text given per language: known languages, no blank text, bokmål present.
+
+    A direction override pasted with the words (U+202E, from a document in a right-to-left
+    script) would make the rest of a title read backwards on the public pages and in mails:
+    it is left out, with control characters, as from a bulletin's words (shared/carried_text).
+    """
+    value = {language: carried_text(text) for language, text in value.items()}
     unknown = set(value) - set(LANGUAGES)
     if unknown:
         raise ValueError(f"unknown language(s) {sorted(unknown)}; use {list(LANGUAGES)}")
@@ -102,6 +146,11 @@ class Topic(BaseModel):
         if not is_slug(value):
             raise ValueError("a slug is lower-case letters, digits and single hyphens")
         return value
+
+    @field_validator("page")
+    @classmethod
+    def _page_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _checked_address(value, info)
 
     @field_validator("title")
     @classmethod
@@ -151,10 +200,10 @@ class Source(BaseModel):
 
     @field_validator("url")
     @classmethod
-    def _absolute_http(cls, value: str) -> str:
+    def _absolute_http(cls, value: str, info: ValidationInfo) -> str:
         if not is_absolute_http(value):
             raise ValueError("must be an absolute http:// or https:// URL")
-        return value
+        return _checked_address(value, info)
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -248,12 +297,7 @@ def parse_catalogue(data: Mapping[str, Any], origin: str) -> Catalogue:
             continue
         _check_source(found, index, source, slugs, every_slug)
         sources.append(source)
-    urls = [s.url for s in sources]
-    for url in {u for u in urls if urls.count(u) > 1}:
-        found.add(
-            f"[[sources]] url {url!r} is declared more than once",
-            Problem(Trouble.SOURCE_TWICE, {"source": url}),
-        )
+    _check_pages(found, sources)
     if found.lines:
         raise CatalogueError(
             f"{origin}: " + "\n  ".join(["invalid configuration", *found.lines]), found.problems
@@ -285,6 +329,28 @@ def _check_source(
             Problem(
                 Trouble.SOURCE_TOPICS_UNKNOWN, {"source": source.url, "value": listed(missing)}
             ),
+        )
+
+
+def _check_pages(found: Problems, sources: list[Source]) -> None:
+    """Name each source of a page another source watches already, whatever its spelling."""
+    first: dict[PageKey | str, str] = {}
+    named: set[str] = set()
+    for source in sources:
+        page = page_of(source.url)
+        if page not in first:
+            first[page] = source.url
+            continue
+        url = first[page]
+        if source.url in named:
+            continue
+        named.add(source.url)
+        found.add(
+            f"[[sources]] url {source.url!r} is declared more than once"
+            if url == source.url
+            else f"[[sources]] url {source.url!r} is the page {url!r} watches, under another "
+            "spelling: it would be polled twice and each of its changes mailed twice",
+            Problem(Trouble.SOURCE_TWICE, {"source": source.url}),
         )
 
 

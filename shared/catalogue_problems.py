@@ -14,6 +14,7 @@ import regex
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from shared.page_urls import without_credentials
 from shared.source_rules import compile_ignore
 
 
@@ -60,9 +61,12 @@ _SOURCE_FIELDS: Final = {
 
 def entry_name(entry: Any, index: int, *keys: str) -> str:
     """Return what names a catalogue entry: the first of ``keys`` it holds, else its place
-    («#2»), which is all an entry written as no table (topics = ["x"]) has."""
+    («#2»), which is all an entry written as no table (topics = ["x"]) has. An address is
+    named without a name and password it holds, which would stand wherever it is read."""
     named = entry if isinstance(entry, Mapping) else {}
-    return str(next((named[key] for key in keys if named.get(key)), f"#{index + 1}"))
+    return without_credentials(
+        str(next((named[key] for key in keys if named.get(key)), f"#{index + 1}"))
+    )
 
 
 def field_of(error: ErrorDetails) -> str:
@@ -78,7 +82,12 @@ def source_problems(errors: ValidationError, index: int, entry: Any) -> list[Pro
         where = field_of(err)
         given = err.get("input")
         if where in _SOURCE_FIELDS:
-            problems.append(Problem(_SOURCE_FIELDS[where], {"source": name, "value": str(given)}))
+            problems.append(
+                Problem(
+                    _SOURCE_FIELDS[where],
+                    {"source": name, "value": without_credentials(str(given))},
+                )
+            )
         elif where == "topics":
             problems.append(Problem(Trouble.SOURCE_NO_TOPICS, {"source": name}))
         elif where.startswith("ignore") and (pattern := _wrong_pattern(given)) is not None:

@@ -47,6 +47,14 @@ def carries_credentials(url: str) -> bool:
         return False  # no address at all: the forms' other checks say so
 
 
+def without_credentials(url: str) -> str:
+    """Return an address without the name and password before its host, to name it safely."""
+    if not carries_credentials(url):
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def normal_form(url: str) -> str:
     """Return an http(s) address with scheme and host lower-cased, the rest as given."""
     try:

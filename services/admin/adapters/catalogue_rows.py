@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import CatalogueSource, CatalogueState, CatalogueTopic
-from shared.catalogue import Catalogue, Source, Topic
+from shared.catalogue import STORED, Catalogue, Source, Topic
 from shared.progress import Silent, Tracker
 
 STATE_ID = 1
@@ -52,7 +52,7 @@ async def lock_state(session: AsyncSession, now: datetime) -> None:
 async def source(session: AsyncSession, url: str) -> Source | None:
     """Return the source at an address as the catalogue holds it now, or None."""
     entry = await session.scalar(select(CatalogueSource.entry).where(CatalogueSource.url == url))
-    return Source.model_validate(entry) if entry is not None else None
+    return Source.model_validate(entry, context=STORED) if entry is not None else None
 
 
 async def load(session: AsyncSession) -> Stored:
@@ -62,14 +62,19 @@ async def load(session: AsyncSession) -> Stored:
     sources = (
         await session.scalars(select(CatalogueSource).order_by(CatalogueSource.position))
     ).all()
-    # Rows hold what the models validated when written; validating again keeps types exact.
+    # Rows hold what the models validated when written; validating again keeps types exact
+    # (STORED: by the rules of their day, so that a file or an edit can still replace them).
     # A topic left out of a file ended without saying so in its entry: the row's date says it.
     return Stored(
         catalogue=Catalogue(
-            topics=tuple(Topic.model_validate(t.entry) for t in topics if t.retired_at is None),
-            sources=tuple(Source.model_validate(s.entry) for s in sources),
+            topics=tuple(
+                Topic.model_validate(t.entry, context=STORED)
+                for t in topics
+                if t.retired_at is None
+            ),
+            sources=tuple(Source.model_validate(s.entry, context=STORED) for s in sources),
             ended=tuple(
-                Topic.model_validate({**t.entry, "retired": True})
+                Topic.model_validate({**t.entry, "retired": True}, context=STORED)
                 for t in topics
                 if t.retired_at is not None
             ),

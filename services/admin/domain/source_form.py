@@ -8,36 +8,28 @@ says which field is wrong, in words the page translates (message keys of
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import regex
 
 from services.admin.domain.topic_edits import fingerprint
-from shared.catalogue import is_absolute_http
+from shared.catalogue import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
-from shared.page_urls import carries_credentials
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import ReviewMode, SourceKind
 
 _NO_SPACES = re.compile(r"^\S*$")
 
 
-def has_format_characters(url: str) -> bool:
-    """Tell whether an address holds an invisible format character (a direction override
-    U+202E, a zero-width space), which shows it as another address than it is."""
-    return any(unicodedata.category(c) == "Cf" for c in url)
-
-
 def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
     url = entry.get("url", "")
-    if not is_absolute_http(url) or not _NO_SPACES.match(url) or has_format_characters(url):
+    if not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
-    elif carries_credentials(url):
-        errors["url"] = "url_credentials"
+    elif fault := address_fault(url):
+        errors["url"] = fault
     if entry.get("kind") not in set(SourceKind):
         errors["kind"] = "bad_kind"
     topics = list(entry.get("topics", ()))

@@ -13,11 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from services.admin.domain.source_form import has_format_characters
-from shared.carried_text import carried_text
-from shared.catalogue import is_slug
+from shared.catalogue import address_fault, is_slug
 from shared.logs import redact
-from shared.page_urls import carries_credentials
 from shared.vocabulary import LANGUAGES
 
 # Texts per language a topic holds, and how long each may be on the form.
@@ -73,10 +70,6 @@ def _texts(
             errors[key] = "one_line"
         elif name == "description" and _has_control_characters(text, allowed="\r\n\t"):
             errors[key] = "description_controls"
-    # A direction override pasted with the words (U+202E, from a document in a right-to-left
-    # script) would make the rest of a title read backwards on the public pages and in mails:
-    # left out, as from a bulletin's and a change's words (shared/carried_text.py).
-    texts = {language: carried_text(text) for language, text in texts.items()}
     # The other languages fall back to bokmål, so bokmål must be there whenever any is.
     if "nb" not in texts and (required or texts):
         errors.setdefault(text_field(name, "nb"), f"{name}_nb_missing")
@@ -119,11 +112,10 @@ def read_topic_form(
             len(page) > PAGE_LENGTH
             or not _ABSOLUTE_HTTP.match(page)
             or _has_control_characters(page)
-            or has_format_characters(page)
         ):
             errors["page"] = "bad_url"
-        elif carries_credentials(page):
-            errors["page"] = "url_credentials"
+        elif fault := address_fault(page):
+            errors["page"] = fault
         entry["page"] = page
     chosen = tuple(dict.fromkeys(r for r in related if r))
     allowed = set(followed) - {slug}

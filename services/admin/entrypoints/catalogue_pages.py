@@ -24,10 +24,9 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import Catalogue, CatalogueError, entry_data
+from shared.catalogue import Catalogue, CatalogueError, entry_data, page_of
 from shared.db import transaction
 from shared.intervals import format_interval
-from shared.page_urls import NotAWebAddress, PageKey, page_key
 from shared.vocabulary import ReviewMode, SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -235,9 +234,9 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     def add(rows: SourceRows) -> SourceRows:
         # The same page under another spelling (host in capitals, a fragment, a trailing slash,
         # a tracker) would be polled twice, and each of its changes mailed to everyone twice.
-        page = _page_of(entry["url"])
+        page = page_of(entry["url"])
         for row in rows:
-            if row["url"] != original and _page_of(row["url"]) == page:
+            if row["url"] != original and page_of(row["url"]) == page:
                 raise EditRefused("source_taken", "url", row["url"])
         if original is None:
             return [*rows, entry]
@@ -252,14 +251,6 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         return [{**entry, **_paused(row)} if row["url"] == original else row for row in rows]
 
     return await _change(request, admin, actor, add, shown, chosen, original, seen)
-
-
-def _page_of(url: str) -> PageKey | str:
-    """Return what names the page at an address; the address itself if it names none."""
-    try:
-        return page_key(url)
-    except NotAWebAddress:
-        return url
 
 
 def _paused(row: dict[str, Any]) -> dict[str, Any]:

@@ -209,6 +209,34 @@ def test_every_change_is_audited_and_announced(
             "paused",
         ),
         ("[[topics]\nslug =", "not valid TOML"),
+        (
+            FIRST.replace("https://example.org/verden", "https://kari:hemmelig@example.org/verden"),
+            "[[sources]] entry 1 (https://example.org/verden): url: Value error, holds a user "
+            "name or password (user:password@): leave them out",
+        ),
+        (
+            FIRST.replace(
+                'slug = "helsenyheter"', 'slug = "helsenyheter"\npage = "https://kari@x.no/"'
+            ),
+            "[[topics]] entry 2 (helsenyheter): page: Value error, holds a user name or password",
+        ),
+        (
+            FIRST.replace("https://example.org/verden", "https://example.org/ver\u200bden"),
+            "[[sources]] entry 1 (https://example.org/ver\u200bden): url: Value error, holds an "
+            "invisible format character",
+        ),
+        (
+            FIRST.replace(
+                'slug = "helsenyheter"', 'slug = "helsenyheter"\npage = "https://x.no/\u202efdp"'
+            ),
+            "[[topics]] entry 2 (helsenyheter): page: Value error, holds an invisible format",
+        ),
+        (
+            FIRST.replace("https://example.org/gammel", "https://EXAMPLE.org/verden/#nytt"),
+            "[[sources]] url 'https://EXAMPLE.org/verden/#nytt' is the page "
+            "'https://example.org/verden' watches, under another spelling: it would be polled "
+            "twice and each of its changes mailed twice",
+        ),
     ],
 )
 def test_a_wrong_file_is_refused_whole_and_changes_nothing(
@@ -220,11 +248,35 @@ def test_a_wrong_file_is_refused_whole_and_changes_nothing(
     refused = _invoke(cli, "apply", str(wrong))
     assert refused.exit_code == 2
     assert str(wrong) in refused.output and problem in refused.output, refused.output
+    assert "hemmelig" not in refused.output
     assert "nothing was changed" in refused.output
     assert _invoke(cli, "export").stdout == before
     assert _version(database_url) == 1
     missing = _invoke(cli, "apply", str(tmp_path / "absent.toml"))
     assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_direction_overrides_in_a_topic_s_texts_are_left_out(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    pasted = FIRST.replace(
+        'title = { nb = "Helsenyheter" }',
+        'title = { nb = "Helse\u202enyheter\u202c" }\nsection = { nb = "\u2066FHI\u2069" }\n'
+        'description = { nb = "Om \u202ehelse." }',
+    )
+    applied = _invoke(cli, "apply", str(_write(tmp_path, "pasted.toml", pasted)))
+    assert applied.exit_code == 0, applied.output
+    text = _invoke(cli, "export").stdout
+    # Left out of what is stored, not merely of what is read back.
+    assert not {"\u202e", "\u202c", "\u2066", "\u2069"} & set(text) and "\\u" not in text
+    exported = parse_catalogue_text(text, "export")
+    topic = exported.topic("helsenyheter")
+    assert topic is not None
+    assert (topic.title, topic.section, topic.description) == (
+        {"nb": "Helsenyheter"},
+        {"nb": "FHI"},
+        {"nb": "Om helse."},
+    )
 
 
 def test_export_before_any_catalogue_says_so(cli: CliRunner) -> None:

@@ -108,21 +108,6 @@ def test_a_good_form_is_a_catalogue_entry() -> None:
     }
 
 
-def test_direction_overrides_pasted_into_a_topic_s_texts_are_left_out() -> None:
-    # U+202E would make "Vaksiner fdp.nosrep" read "Vaksiner person.pdf" on the public pages.
-    read = _read(
-        {
-            "title_nb": "Vaksiner \u202efdp.nosrep\u202c",
-            "section_nb": "\ufeffInstituttet",
-            "description_nb": "Om \u2066vaksiner\u2069.\nTo linjer.",
-        }
-    )
-    assert read.errors == {}
-    assert read.entry["title"] == {"nb": "Vaksiner fdp.nosrep"}
-    assert read.entry["section"] == {"nb": "Instituttet"}
-    assert read.entry["description"] == {"nb": "Om vaksiner.\nTo linjer."}
-
-
 def test_an_edited_topic_keeps_its_slug_whatever_is_posted() -> None:
     read = _read({"slug": "!!"}, ("b",), editing="a")
     assert read.errors == {} and read.entry["slug"] == "a"

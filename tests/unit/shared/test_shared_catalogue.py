@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from shared.catalogue import CatalogueError, load_catalogue
+from shared.catalogue import STORED, CatalogueError, Source, Topic, load_catalogue
 from shared.intervals import parse_interval
 
 GOOD = """
@@ -178,3 +179,103 @@ def test_the_bundled_default_catalogue_is_valid() -> None:
     catalogue = load_catalogue(path)
     kinds = {source.kind for source in catalogue.sources}
     assert kinds == {"page", "feed", "pdf"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://kari:hemmelig@www.fhi.no/norge-i-verden/"',
+            "(https://www.fhi.no/norge-i-verden/): url: Value error, holds a user name or password",
+        ),
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://www.fhi.no/norge-\u200bi-verden/"',
+            "url: Value error, holds an invisible format character",
+        ),
+        (
+            'related = ["pa-tvers-av-sektorer"]',
+            'related = ["pa-tvers-av-sektorer"]\npage = "https://kari:hemmelig@www.fhi.no/x"',
+            "(norge-i-verden): page: Value error, holds a user name or password",
+        ),
+        (
+            'related = ["pa-tvers-av-sektorer"]',
+            'related = ["pa-tvers-av-sektorer"]\npage = "https://www.fhi.no/\u202efdp.x"',
+            "(norge-i-verden): page: Value error, holds an invisible format character",
+        ),
+    ],
+)
+def test_an_address_holding_a_password_or_an_invisible_character_is_refused(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(_write(tmp_path, GOOD.replace(old, new)))
+    assert expected in str(caught.value)
+    # The password is named nowhere: not on the terminal, not in what a page words.
+    assert "hemmelig" not in str(caught.value)
+    assert "hemmelig" not in str(caught.value.problems)
+
+
+def test_entries_read_back_from_the_database_load_as_they_were_written() -> None:
+    # Checked when written by the rules of their day; a file or an edit replaces them.
+    stored = {"url": "https://kari:pw@example.org/", "kind": "page", "topics": ["a"]}
+    assert Source.model_validate(stored, context=STORED).url == stored["url"]
+    with pytest.raises(ValidationError):
+        Source.model_validate(stored)
+
+
+def test_direction_overrides_and_controls_in_a_topic_s_texts_are_left_out() -> None:
+    # U+202E would make "Vaksiner fdp.nosrep" read "Vaksiner person.pdf" on the public pages.
+    topic = Topic.model_validate(
+        {
+            "slug": "vaksiner",
+            "title": {"nb": "Vaksiner \u202efdp.nosrep\u202c", "en": "\x00Vaccines"},
+            "section": {"nb": "\ufeffInstituttet"},
+            "description": {"nb": "Om \u2066vaksiner\u2069.\nTo linjer."},
+        }
+    )
+    assert topic.title == {"nb": "Vaksiner fdp.nosrep", "en": "Vaccines"}
+    assert topic.section == {"nb": "Instituttet"}
+    assert topic.description == {"nb": "Om vaksiner.\nTo linjer."}
+
+
+def test_a_title_of_nothing_but_an_override_is_empty() -> None:
+    with pytest.raises(ValidationError, match="empty"):
+        Topic.model_validate({"slug": "a", "title": {"nb": "\u202e"}})
+
+
+def _feed(url: str) -> str:
+    return f'\n[[sources]]\nurl = "{url}"\nkind = "feed"\ntopics = ["norge-i-verden"]\n'
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "https://WWW.FHI.no/norge-i-verden/",
+        "https://www.fhi.no/norge-i-verden",
+        "https://www.fhi.no/norge-i-verden/#nytt",
+        "https://www.fhi.no/norge-i-verden/?utm_source=nyhetsbrev",
+    ],
+)
+def test_the_same_page_under_another_spelling_is_refused(tmp_path: Path, spelling: str) -> None:
+    twice = GOOD + _feed(spelling)
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(_write(tmp_path, twice))
+    assert (
+        f"[[sources]] url {spelling!r} is the page 'https://www.fhi.no/norge-i-verden/' watches,"
+        " under another spelling" in str(caught.value)
+    )
+    assert [p.values for p in caught.value.problems] == [{"source": spelling}]
+
+
+def test_the_same_address_twice_is_named_once(tmp_path: Path) -> None:
+    source = _feed("https://www.fhi.no/norge-i-verden/")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(_write(tmp_path, GOOD + source + source))
+    assert str(caught.value).count("is declared more than once") == 1
+
+
+def test_pages_apart_are_not_one_page(tmp_path: Path) -> None:
+    other = _feed("https://www.fhi.no/norge-i-verden/?side=2")
+    assert len(load_catalogue(_write(tmp_path, GOOD + other)).sources) == 2
