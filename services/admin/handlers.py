@@ -14,7 +14,14 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import catalogue
-from services.admin.adapters import accounts, audit_log, catalogue_rows, login_failures, passwords
+from services.admin.adapters import (
+    accounts,
+    audit_log,
+    catalogue_rows,
+    login_failures,
+    passwords,
+    publisher_tokens,
+)
 from services.admin.adapters.tables import AdminUser
 from services.admin.domain.accounts import (
     ENDED_SESSION_KEPT,
@@ -114,9 +121,10 @@ async def rename_user(
 ) -> Renamed:
     """Give an admin another name, by the rules of a new account's (raises AdminError).
 
-    Sessions and API tokens belong to the account, not its name, and go on working; the topics
-    that name the old name as an editor name the new one, applied as a catalogue change. Audit
-    entries written before keep the name they were written under.
+    Sessions and API tokens belong to the account, not its name, and go on working; the
+    publisher tokens it issued name the new name as their issuer (so a password reset still
+    finds them), and the topics that name the old name as an editor name the new one, applied
+    as a catalogue change. Audit entries written before keep the name they were written under.
     """
     check_name(new)
     user = await accounts.user_named(session, old)
@@ -127,6 +135,7 @@ async def rename_user(
     if await accounts.user_named(session, new) is not None:
         raise AdminError(f"an admin called {new!r} exists already")
     user.name = new
+    await publisher_tokens.rename_issuer(session, old, new)
     await session.flush()
     stored = (await catalogue_rows.load(session)).catalogue
     if not any(old in topic.editors for topic in (*stored.topics, *stored.ended)):
@@ -160,21 +169,27 @@ async def _new_password(
 
 @dataclass(frozen=True, slots=True)
 class Reset:
-    """What a password reset ended: how many browser sessions, and which API tokens."""
+    """What a password reset ended (how many browser sessions, which API tokens), and the live
+    publisher tokens the account issued, which it leaves to the operator (number, name)."""
 
     sessions_ended: int
     tokens_revoked: list[int]
+    publisher_tokens: list[tuple[int, str]]
 
 
 async def reset_password(session: AsyncSession, name: str, password: str, now: datetime) -> Reset:
-    """Reset a lost or compromised account: a new password, and its browser sessions and API
-    tokens end, so nothing made with the old password keeps working.
+    """Reset a lost or compromised account: a new password; its browser sessions and API
+    tokens end.
 
     Unlike one's own change on /admin/password, which keeps the account's tokens: those are
     issued only on the server's command line, never to someone who merely knew the password.
+    The publisher tokens the account issued on /admin/publishers go on working: a CMS pushes
+    with each, and revoking one silently would stop its alerts. They are returned instead, so
+    the operator can revoke any that whoever had the password may have issued.
     """
     user, ended = await _new_password(session, name, password, now)
-    return Reset(ended, await accounts.revoke_tokens(session, user, now))
+    revoked = await accounts.revoke_tokens(session, user, now)
+    return Reset(ended, revoked, await publisher_tokens.live_issued_by(session, user.name))
 
 
 async def check_password(session: AsyncSession, name: str, password: str) -> Principal | None:

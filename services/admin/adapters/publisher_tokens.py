@@ -32,6 +32,23 @@ async def every(session: AsyncSession) -> Sequence[PublisherToken]:
     ).all()
 
 
+async def live_issued_by(session: AsyncSession, created_by: str) -> list[tuple[int, str]]:
+    """Return the number and name of each live token an account (by its name) issued."""
+    rows = await session.execute(
+        select(PublisherToken.id, PublisherToken.name)
+        .where(PublisherToken.created_by == created_by, PublisherToken.revoked_at.is_(None))
+        .order_by(PublisherToken.id)
+    )
+    return [(number, name) for number, name in rows]
+
+
+async def rename_issuer(session: AsyncSession, old: str, new: str) -> None:
+    """Name an account's new name as the issuer of the tokens it issued under the old one."""
+    await session.execute(
+        update(PublisherToken).where(PublisherToken.created_by == old).values(created_by=new)
+    )
+
+
 async def revoke(session: AsyncSession, token_id: int, now: datetime) -> str | None:
     """Revoke a live token; return its name, or None if it was not live."""
     name = await session.scalar(

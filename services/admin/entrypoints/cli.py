@@ -157,7 +157,11 @@ def set_password(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Reset an admin's password; its browser sessions end and its API tokens are revoked."""
+    """Reset an admin's password; its browser sessions end and its API tokens are revoked.
+
+    The publisher tokens it issued keep working and are listed, each with the command that
+    revokes it.
+    """
     password = _read_password(password_stdin)
     settings, clock = command_settings(), SystemClock()
 
@@ -170,6 +174,9 @@ def set_password(
             details={
                 "sessions_ended": reset.sessions_ended,
                 "tokens_revoked": reset.tokens_revoked,
+                "publisher_tokens_live": [
+                    {"number": number, "name": kept} for number, kept in reset.publisher_tokens
+                ],
             },
         )
         return reset
@@ -181,6 +188,13 @@ def set_password(
         f"varsel: new password for {name!r}; its {reset.sessions_ended} browser session(s) "
         f"have ended and {revoked} (varsel admin create-token issues new ones)"
     )
+    if reset.publisher_tokens:
+        typer.echo(
+            f"varsel: {len(reset.publisher_tokens)} publisher token(s) {name!r} issued still "
+            "work; revoke any you did not ask for (its CMS can then no longer push):"
+        )
+        for number, kept in reset.publisher_tokens:
+            typer.echo(f"  {number} {kept!r}: varsel admin publishers revoke {number}")
 
 
 @admin_cli.command("set-email")

@@ -11,6 +11,7 @@ from click.testing import Result
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from services.admin import publishing
 from services.admin.adapters.tables import AdminAuditEntry, AdminSession
 from services.admin.entrypoints.cli import admin_cli
 from tests.integration.admin.harness import CATALOGUE, running, sign_in
@@ -234,6 +235,46 @@ async def test_a_password_reset_revokes_the_accounts_api_tokens_and_says_so(
                 )
             ).all()
         assert details == [
-            {"sessions_ended": 1, "tokens_revoked": [first, second]},
-            {"sessions_ended": 0, "tokens_revoked": []},
+            {"sessions_ended": 1, "tokens_revoked": [first, second], "publisher_tokens_live": []},
+            {"sessions_ended": 0, "tokens_revoked": [], "publisher_tokens_live": []},
         ]
+
+
+async def test_a_password_reset_lists_the_publisher_tokens_the_account_issued(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    # Whoever had the password may have issued a publisher token and push alerts with it. A CMS
+    # pushes with each, so the reset names them (never the secret) and how to revoke each.
+    async with running(sqlite_url, tmp_path) as h:
+        for name in ("kari", "ola"):
+            await h.user(name, "operator")
+        async with h.runtime.sessions() as session, session.begin():
+            now = h.runtime.clock.now()
+            cms, cms_secret = await publishing.issue(session, "WordPress", "kari", now)
+            odd, _ = await publishing.issue(session, "Ukjent CMS", "kari", now)
+            gone, _ = await publishing.issue(session, "Gammel", "kari", now)
+            await publishing.revoke(session, gone, now)
+            await publishing.issue(session, "Olas CMS", "ola", now)
+            await publishing.issue(session, "Drupal", "cli:root", now)
+        reset = await asyncio.to_thread(
+            cli.invoke, admin_cli, ["set-password", "kari", "--password-stdin"], input=STRONG
+        )
+        assert reset.exit_code == 0, reset.output
+        assert "2 publisher token(s) 'kari' issued still work" in reset.output
+        assert f"  {cms} 'WordPress': varsel admin publishers revoke {cms}" in reset.output
+        assert f"  {odd} 'Ukjent CMS': varsel admin publishers revoke {odd}" in reset.output
+        for other in ("Gammel", "Olas CMS", "Drupal"):
+            assert other not in reset.output
+        assert cms_secret not in reset.output
+        async with h.runtime.sessions() as session:
+            details = await session.scalar(
+                select(AdminAuditEntry.details).where(AdminAuditEntry.action == "password_changed")
+            )
+        assert details is not None
+        assert details["publisher_tokens_live"] == [
+            {"number": cms, "name": "WordPress"},
+            {"number": odd, "name": "Ukjent CMS"},
+        ]
+        # They keep working: the operator revokes what they did not ask for.
+        async with h.runtime.sessions() as session, session.begin():
+            assert await publishing.revoke(session, cms, h.runtime.clock.now()) == "WordPress"

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from services.admin import catalogue
+from services.admin import catalogue, publishing
 from services.admin import read_api as staff
 from services.admin.adapters import accounts, passwords
 from services.admin.adapters.tables import AdminAuditEntry
@@ -81,6 +81,29 @@ async def test_a_renamed_account_keeps_its_sessions_tokens_and_topics(
         assert renaming.details["to"] == "kari"
         assert all(OLD not in str(tuple(e)) for e in (applied, renaming, *after))
         assert any(e.actor == "kari" and e.action == "topic_stats_read" for e in after)
+
+
+async def test_a_renamed_account_is_still_the_issuer_of_its_publisher_tokens(
+    cli_env: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    # A reset lists the publisher tokens the account issued; a rename must not hide them.
+    async with running(database_url, tmp_path) as h:
+        await _old_account(h, tmp_path)
+        async with h.runtime.sessions() as session, session.begin():
+            number, _ = await publishing.issue(session, "WordPress", OLD, h.runtime.clock.now())
+        renamed = await asyncio.to_thread(cli_env.invoke, admin_cli, ["rename-user", OLD, "kari"])
+        assert renamed.exit_code == 0, renamed.output
+        async with h.runtime.sessions() as session:
+            (token,) = await publishing.listed(session)
+        assert token.created_by == "kari"
+        reset = await asyncio.to_thread(
+            cli_env.invoke,
+            admin_cli,
+            ["set-password", "kari", "--password-stdin"],
+            input="Syv-svaner-over-Mjøsa-i-mars",
+        )
+        assert reset.exit_code == 0, reset.output
+        assert f"varsel admin publishers revoke {number}" in reset.output
 
 
 async def test_rename_user_refuses_what_create_user_refuses(
