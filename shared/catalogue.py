@@ -380,12 +380,16 @@ def _cross_check_topics(
             )
 
 
-def read_catalogue_text(path: Path) -> str:
-    """Read a catalogue file's text; raise CatalogueError naming the file if it cannot be read."""
+def read_catalogue_text(path: Path, setting: str | None = "VARSEL_CONFIG") -> str:
+    """Read a catalogue file's text; raise CatalogueError naming the file if it cannot be read.
+
+    ``setting`` is the variable that named the file, if one did (None: the operator gave it).
+    """
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise CatalogueError(f"{path}: configuration file not found (set VARSEL_CONFIG)") from exc
+        where = f" (set {setting})" if setting else ""
+        raise CatalogueError(f"{path}: configuration file not found{where}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read configuration file: {exc}") from exc
 
@@ -399,9 +403,9 @@ def parse_catalogue_text(text: str, origin: str) -> Catalogue:
     return parse_catalogue(data, origin)
 
 
-def load_catalogue(path: Path) -> Catalogue:
-    """Read and validate the catalogue file."""
-    return parse_catalogue_text(read_catalogue_text(path), str(path))
+def load_catalogue(path: Path, setting: str | None = "VARSEL_CONFIG") -> Catalogue:
+    """Read and validate the catalogue file (``setting``: as read_catalogue_text)."""
+    return parse_catalogue_text(read_catalogue_text(path, setting), str(path))
 
 
 def entry_data(entry: Topic | Source) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def apply(
     """
     settings = command_settings()
     try:
-        wanted = load_catalogue(file)
+        wanted = load_catalogue(file, setting=None)  # named on the command line
     except CatalogueError as exc:
         typer.echo(f"varsel: {exc}\nvarsel: nothing was changed", err=True)
         raise typer.Exit(2) from exc

@@ -254,6 +254,9 @@ def test_a_wrong_file_is_refused_whole_and_changes_nothing(
     assert _version(database_url) == 1
     missing = _invoke(cli, "apply", str(tmp_path / "absent.toml"))
     assert missing.exit_code == 2 and "not found" in missing.output
+    # The file was named on the command line: no setting to point at.
+    assert str(tmp_path / "absent.toml") in missing.output
+    assert "VARSEL_CONFIG" not in missing.output
 
 
 def test_direction_overrides_in_a_topic_s_texts_are_left_out(
