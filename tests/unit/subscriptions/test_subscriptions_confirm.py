@@ -64,7 +64,9 @@ async def test_a_used_link_works_once(world: World) -> None:
     assert await handlers.confirm(world.uow(), world.deps, token) is not None
     after = repr(world.data)
     assert await handlers.pending_confirmation(world.uow(), world.deps, token) is None
-    assert await handlers.confirm(world.uow(), world.deps, token) is None
+    # Pressed again, it says the sign-up is confirmed already, and confirms nothing more.
+    again = await handlers.confirm(world.uow(), world.deps, token)
+    assert isinstance(again, handlers.AlreadyConfirmed)
     assert repr(world.data) == after
 
 
