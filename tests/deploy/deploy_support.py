@@ -44,6 +44,8 @@ DEPLOYED_SETTINGS = frozenset(
         "VARSEL_LOG_FORMAT",
         "VARSEL_TRUSTED_PROXIES",
         "VARSEL_BOUNCE_ADDRESS",
+        # Shorter than its default, to end before the Kubernetes startup probe gives up.
+        "VARSEL_BROKER_WAIT_SECONDS",
     }
 )
 # Every name the product reads: a name in deploy/ that is not here is a typo nobody would notice.

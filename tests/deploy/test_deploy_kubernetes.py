@@ -342,3 +342,19 @@ def test_only_the_internal_controller_and_prometheus_reach_the_admin_pods(kinds:
         s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for s in sources
     }
     assert namespaces == {"ingress-internal", "monitoring"}
+
+
+def test_a_pod_waiting_for_the_broker_gives_up_before_its_startup_probe(kinds: Kinds) -> None:
+    # Killed by the probe first, a pod would end without its one line saying why, and the
+    # supervisor's back-off the wait exists to avoid would come back.
+    settings = read_env_file(KUBERNETES / "settings.env")
+    wait = int(settings["VARSEL_BROKER_WAIT_SECONDS"]) + 10  # the last try's own timeout
+    probed = [
+        (name, container["startupProbe"])
+        for name, pod in _pod_specs(kinds)
+        for container in pod["containers"]
+        if "startupProbe" in container
+    ]
+    assert probed
+    for name, probe in probed:
+        assert wait < probe["periodSeconds"] * probe["failureThreshold"], name
