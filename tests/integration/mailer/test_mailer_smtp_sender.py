@@ -176,15 +176,15 @@ async def test_a_server_that_stops_answering_fails_the_mail_and_the_next_gets_th
     assert ["ola@example.org"] in [m.recipients for m in mailbox.messages]
 
 
-async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> None:
-    # Before, the log said only "cannot reach the SMTP server: SMTPConnectResponseError": not
-    # whether the relay was busy, refused this client or wanted other credentials.
-    async def busy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"421 4.3.2 Too many connections from varsel@fhi.no; try later\r\n")
+async def _unavailable_after_greeting(greeting: bytes) -> str:
+    """Return what sending says of a relay that greets with ``greeting`` and hangs up."""
+
+    async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(greeting)
         await writer.drain()
         writer.close()
 
-    relay = await asyncio.start_server(busy, "127.0.0.1", 0)
+    relay = await asyncio.start_server(greet, "127.0.0.1", 0)
     port = relay.sockets[0].getsockname()[1]
     sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1)
     try:
@@ -193,7 +193,15 @@ async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> 
     finally:
         await sender.close()
         relay.close()
-    said = str(unavailable.value)
+    return str(unavailable.value)
+
+
+async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> None:
+    # Before, the log said only "cannot reach the SMTP server: SMTPConnectResponseError": not
+    # whether the relay was busy, refused this client or wanted other credentials.
+    said = await _unavailable_after_greeting(
+        b"421 4.3.2 Too many connections from varsel@fhi.no; try later\r\n"
+    )
     assert "SMTP 421: 4.3.2 Too many connections from <address> try later" in said, said
     assert "@" not in said
 
@@ -201,21 +209,9 @@ async def test_a_relay_that_answers_421_at_connect_is_named_with_its_reply() -> 
 async def test_a_long_reply_cut_for_the_log_keeps_no_part_of_an_address() -> None:
     # The reply is cut to 200 characters for the log: cut right after an address's "@", what
     # was left of it no longer read as an address, and its local part stood in the log.
-    async def busy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b"421 " + b"y" * 194 + b" kari.nordmann@example.org is busy\r\n")
-        await writer.drain()
-        writer.close()
-
-    relay = await asyncio.start_server(busy, "127.0.0.1", 0)
-    port = relay.sockets[0].getsockname()[1]
-    sender = SmtpMailSender(f"smtp://127.0.0.1:{port}", pool_size=1)
-    try:
-        with pytest.raises(ServerUnavailable) as unavailable:
-            await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
-    finally:
-        await sender.close()
-        relay.close()
-    said = str(unavailable.value)
+    said = await _unavailable_after_greeting(
+        b"421 " + b"y" * 194 + b" kari.nordmann@example.org is busy\r\n"
+    )
     assert "SMTP 421: " + "y" * 194 in said, said
     assert "kari" not in said and "nordmann" not in said and "@" not in said, said
 
