@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 from aio_pika.abc import (
@@ -31,10 +29,10 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 from aio_pika.connection import make_url
-from aiormq.exceptions import ProbableAuthenticationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.broker_reach import redact
 from shared.bus import Handler, Subscription, handle_once
 from shared.events import Event, decode_event
 from shared.logs import event_context
@@ -48,58 +46,6 @@ KNOWN_CONSUMERS: tuple[str, ...] = ("mailer", "subscriptions", "admin", "catalog
 
 class BrokerUnavailable(RuntimeError):
     """RabbitMQ could not be reached."""
-
-
-def redact(url: str) -> str:
-    """Drop the password from a broker URL so it can be logged."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def broker_problem(url: str, timeout: float = 10.0, wait: float = 0.0) -> str | None:
-    """Say why RabbitMQ at ``url`` cannot be reached; None when it answers (blocking).
-
-    A broker that is not up yet is asked again for up to ``wait`` seconds, a line logged at
-    each try: started together (compose, a node that rebooted), it is often seconds behind,
-    and a process that gave up at once would wait out its supervisor's back-off (minutes in
-    Kubernetes) after the broker came. Credentials it refuses are said at once.
-    """
-    # Asked before a process starts serving: a start-up that fails inside the server's lifespan
-    # ends in pages of traceback, where the operator needs one line.
-
-    async def connect() -> None:
-        connection = await aio_pika.connect(make_url(url), timeout=timeout)
-        await connection.close()
-
-    # The client logs its own ERROR line for a refused connection; the one line returned says it.
-    client_log = logging.getLogger("aiormq.connection")
-    level = client_log.level
-    client_log.setLevel(logging.CRITICAL)
-    give_up = time.monotonic() + wait
-    pause = 1.0
-    try:
-        while True:
-            try:
-                asyncio.run(connect())
-            except ProbableAuthenticationError as exc:
-                return f"RabbitMQ at {redact(url)} refused the credentials: {exc}"
-            except Exception as exc:
-                problem = f"cannot reach RabbitMQ at {redact(url)}: {type(exc).__name__}: {exc}"
-                left = give_up - time.monotonic()
-                if left <= 0:
-                    return problem
-                pause = min(pause, left)
-                log.warning("%s; trying again in %.0f s", problem, pause)
-                time.sleep(pause)
-                pause = min(pause * 2, 10.0)
-            else:
-                return None
-    finally:
-        client_log.setLevel(level)
 
 
 class RabbitMqBus:

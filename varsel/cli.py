@@ -19,11 +19,11 @@ from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared import event_loop
+from shared.broker_reach import broker_problem
 from shared.catalogue import CatalogueError, load_catalogue
 from shared.commands import command_settings, database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder
-from shared.rabbitmq import broker_problem
 from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from shared.rabbitmq import broker_problem
+from shared.broker_reach import broker_problem
 from tests.support.broker import BROKER_URL
 from tests.support.services import reachable, require
 from tests.support.varsel_process import free_port
@@ -58,7 +58,7 @@ def broker_behind_a_late_door(opens_after: float) -> Iterator[int]:
 
 def test_a_broker_that_comes_up_late_is_waited_for(caplog: pytest.LogCaptureFixture) -> None:
     with (
-        caplog.at_level(logging.WARNING, logger="shared.rabbitmq"),
+        caplog.at_level(logging.WARNING, logger="shared.broker_reach"),
         broker_behind_a_late_door(opens_after=1.5) as port,
     ):
         assert broker_problem(BROKER_URL.replace("5672", str(port)), wait=60) is None
@@ -71,7 +71,7 @@ def test_a_broker_that_never_comes_is_given_up_on_after_the_wait(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = f"amqp://varsel:hunter2@127.0.0.1:{free_port()}/"
-    with caplog.at_level(logging.WARNING, logger="shared.rabbitmq"):
+    with caplog.at_level(logging.WARNING, logger="shared.broker_reach"):
         problem = broker_problem(url, wait=2)
     assert problem is not None and "cannot reach RabbitMQ" in problem
     assert "hunter2" not in problem and "hunter2" not in caplog.text
@@ -81,7 +81,7 @@ def test_a_broker_that_never_comes_is_given_up_on_after_the_wait(
 def test_credentials_the_broker_refuses_are_said_at_once(caplog: pytest.LogCaptureFixture) -> None:
     require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
     url = BROKER_URL.replace("guest:guest", "guest:not-the-password")
-    with caplog.at_level(logging.WARNING, logger="shared.rabbitmq"):
+    with caplog.at_level(logging.WARNING, logger="shared.broker_reach"):
         problem = broker_problem(url, wait=60)
     assert problem is not None and "refused the credentials" in problem
     assert "not-the-password" not in problem

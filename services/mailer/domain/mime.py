@@ -9,7 +9,6 @@ precomputed byte strings with a handful of small values: To, Date, Message-ID, a
 
 from __future__ import annotations
 
-import binascii
 import email.policy
 import functools
 import html
@@ -23,12 +22,12 @@ from email.utils import format_datetime
 from typing import Final, Protocol
 from urllib.parse import urlsplit
 
+from services.mailer.domain.quoted_printable import qp_pieces, qp_value
 from services.mailer.domain.text import one_line
 from services.mailer.domain.transparency import crlf_only, stuffed_inside
 from services.mailer.domain.wire_address import header_address
 
 _POLICY: Final = email.policy.SMTP
-_QP_LINE: Final = 75  # characters before a soft line break's "=" (RFC 2045: 76 in all)
 _SUBJECT_MAX: Final = 250
 
 _MESSAGE_ID: Final = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
@@ -198,12 +197,10 @@ class RenderedMail:
                 url = getattr(links, name)
                 if not _LINK.fullmatch(url):
                     raise ValueError(f"{name} must be an http(s) URL without spaces or quotes")
-                text = values[f"{name}/text"] = _qp_value(url)
+                text = values[f"{name}/text"] = qp_value(url)
                 # Only "&" and "'" of what _LINK lets through change in HTML; tokens have neither.
                 escaped = "&" in url or "'" in url
-                values[f"{name}/html"] = (
-                    _qp_value(html.escape(url, quote=True)) if escaped else text
-                )
+                values[f"{name}/html"] = qp_value(html.escape(url, quote=True)) if escaped else text
         return values
 
     def _pieces(self, statics: tuple[bytes, ...], values: dict[str, bytes]) -> list[bytes]:
@@ -268,7 +265,7 @@ def assemble(
             f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode("ascii")
         )
-        pieces += _qp_pieces(body, "text" if subtype == "plain" else "html", pattern)
+        pieces += qp_pieces(body, "text" if subtype == "plain" else "html", pattern)
         pieces.append(b"\r\n")
     pieces.append(f"--{boundary}--\r\n".encode("ascii"))
     return RenderedMail(
@@ -351,51 +348,3 @@ def _one_click_bytes(url: str) -> bytes:
         # RFC 8058 requires HTTPS; plain HTTP is tolerated only for a developer's own machine.
         raise ValueError("one_click_url must use https")
     return url.encode("ascii")
-
-
-def _qp_pieces(body: str, context: str, pattern: re.Pattern[str]) -> list[bytes | str]:
-    """Encode ``body`` quoted-printable with a named slot where each sentinel was."""
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    pieces: list[bytes | str] = []
-    position = 0
-    for match in pattern.finditer(body):
-        pieces += [_qp_segment(body[position : match.start()]), b"=\r\n"]
-        pieces += [f"{match.lastgroup}/{context}", b"=\r\n"]
-        position = match.end()
-    pieces.append(_qp_segment(body[position:]))
-    return pieces
-
-
-def _qp_segment(segment: str) -> bytes:
-    """Encode a run of text that may be followed directly by a soft line break."""
-    encoded = binascii.b2a_qp(segment.encode("utf-8"), quotetabs=False, istext=True, header=False)
-    lines = encoded.split(b"\n")
-    # binascii can exceed 76 characters when it escapes trailing whitespace, so fold again;
-    # the last line keeps room for the "=" of the soft break that may follow it.
-    last = len(lines) - 1
-    return b"\r\n".join(
-        _fold(line, _QP_LINE if index == last else _QP_LINE + 1) for index, line in enumerate(lines)
-    )
-
-
-def _qp_value(value: str) -> bytes:
-    """QP-encode a link (printable ASCII) as whole lines joined by soft breaks."""
-    return _fold(value.encode("ascii").replace(b"=", b"=3D"), _QP_LINE)
-
-
-def _fold(line: bytes, last_limit: int) -> bytes:
-    """Break an encoded line with soft breaks so no piece passes 76, never inside an escape."""
-    if len(line) <= last_limit:
-        return line
-    pieces: list[bytes] = []
-    start = 0
-    while len(line) - start > last_limit:
-        cut = start + _QP_LINE
-        if line[cut - 2 : cut - 1] == b"=":
-            cut -= 2
-        elif line[cut - 1 : cut] == b"=":
-            cut -= 1
-        pieces.append(line[start:cut])
-        start = cut
-    pieces.append(line[start:])
-    return b"=\r\n".join(pieces)
