@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -18,6 +17,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from shared.carried_text import carried_text
+from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault, is_absolute_http, page_of
 from shared.catalogue_problems import (
     Problem,
     Problems,
@@ -29,23 +29,14 @@ from shared.catalogue_problems import (
     topic_problems,
 )
 from shared.intervals import format_interval, parse_interval
-from shared.page_urls import NotAWebAddress, PageKey, carries_credentials, page_key
+from shared.page_urls import PageKey
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_ABSOLUTE_HTTP: Final = re.compile(r"^https?://[^/\s]+")
-_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 # Validation context of entries read back from the database: they were checked when written,
 # by the rules of their day, and load as they are so that a file can replace them.
 STORED: Final = {"stored": True}
-# Why an address cannot be in the catalogue, by the key the admin's forms word it with.
-_ADDRESS_FAULTS: Final = {
-    "bad_url": "holds an invisible format character (a direction override, a zero-width "
-    "space) that shows it as another address than it is: write it without",
-    "url_credentials": "holds a user name or password (user:password@): leave them out, or "
-    "they stand in alerts, logs and the audit log",
-}
 
 
 class CatalogueError(Exception):
@@ -67,35 +58,10 @@ def is_slug(value: str) -> bool:
     return _SLUG.fullmatch(value) is not None
 
 
-def is_absolute_http(value: str) -> bool:
-    """Tell whether a text is an absolute http(s) address without control characters."""
-    # A NUL or line break fits no database text column (PostgreSQL refuses it) nor a request.
-    return _ABSOLUTE_HTTP.match(value) is not None and not _CONTROL.search(value)
-
-
-def address_fault(url: str) -> str | None:
-    """Return why an address cannot be in the catalogue though it may look right ("bad_url":
-    an invisible format character; "url_credentials": a name or password), or None."""
-    if any(unicodedata.category(c) == "Cf" for c in url):
-        return "bad_url"
-    if carries_credentials(url):
-        return "url_credentials"
-    return None
-
-
 def _checked_address(value: str, info: ValidationInfo) -> str:
     if (fault := address_fault(value)) is not None and not (info.context or {}).get("stored"):
-        raise ValueError(_ADDRESS_FAULTS[fault])
+        raise ValueError(ADDRESS_FAULTS[fault])
     return value
-
-
-def page_of(url: str) -> PageKey | str:
-    """Return what names the page at an address, whatever its spelling; the address itself if
-    it names none. Two sources of one page would poll it twice and mail each change twice."""
-    try:
-        return page_key(url)
-    except NotAWebAddress:
-        return url
 
 
 def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 import regex
 
 from services.admin.domain.topic_edits import fingerprint
-from shared.catalogue import address_fault, is_absolute_http
+from shared.catalogue_addresses import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import ReviewMode, SourceKind

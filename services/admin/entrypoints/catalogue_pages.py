@@ -24,7 +24,8 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import Catalogue, CatalogueError, entry_data, page_of
+from shared.catalogue import Catalogue, CatalogueError, entry_data
+from shared.catalogue_addresses import page_of
 from shared.db import transaction
 from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind
