@@ -239,9 +239,39 @@ def _title(tree: lxml.html.HtmlElement) -> str:
 
 
 def _remove(element: lxml.html.HtmlElement) -> None:
-    """Remove an element but keep its tail text in the document."""
-    if element.getparent() is not None:
-        element.drop_tree()
+    """Remove an element but keep its tail text in the document (as lxml's drop_tree)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = _settable((parent.text or "") + tail)
+        else:
+            previous.tail = _settable((previous.tail or "") + tail)
+    parent.remove(element)
+
+
+def _settable(text: str) -> str:
+    """Return text as lxml lets it be set.
+
+    libxml2 parses a control character into the text (Word's line break, \\x0b, pasted next to
+    an image), but lxml refuses to set such text: joining a removed element's tail to the text
+    before it crashed the poll, and crashed it again at every claim.
+    """
+    if text.isprintable() or not _UNSETTABLE_RE.search(text):
+        return text
+    return text.translate(_UNSETTABLE)
+
+
+# The characters lxml refuses in text (XML 1.0's forbidden ones): those that are whitespace
+# become the space they read as when text is normalised, the others (invisible) go.
+_UNSETTABLE = {
+    code: " " if chr(code).isspace() else None
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
+}
+_UNSETTABLE_RE = re.compile("[" + "".join(map(chr, _UNSETTABLE)) + "]")
 
 
 def _chrome_candidates(

@@ -375,3 +375,17 @@ def test_a_reference_to_a_lone_surrogate_does_not_cost_the_feed(encoding: str) -
     content = parse_content("feed", feed)
     assert [e.title for e in content.entries] == ["Sak \ufffd om helse", "Annen sak"]
     assert content.entries[0].text == "Tekst \ufffd her"
+
+
+@pytest.mark.parametrize("chrome", ['<img src="bær.jpg" alt="">', "<button>Del</button>"])
+def test_a_control_character_beside_cut_chrome_is_read_as_the_space_it_is(chrome: str) -> None:
+    # Word's line break (\x0b) pasted after an image: lxml refused to join the text after the
+    # cut image to the text before it, and the poll crashed at every claim.
+    page = (
+        "<html><body><main><h1>Bær</h1><p>Ville bær fra skog og myr "
+        f"{chrome}\x0ber trygge å spise\x01 for de fleste.</p></main></body></html>"
+    )
+
+    content = parse_content("page", page.encode())
+
+    assert content.blocks == ("Bær", "Ville bær fra skog og myr er trygge å spise for de fleste.")
