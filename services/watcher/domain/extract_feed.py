@@ -79,6 +79,8 @@ def _without_surrogate_references(body: bytes) -> bytes:
     return _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text).encode(encoding)
 
 
+# What is kept of the parser's own words when it fails.
+_SAID_CHARS = 200
 _DECLARED_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
@@ -176,7 +178,17 @@ def extract_feed(
         body = _repaired(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
     # A stream, never bytes: feedparser treats a bytes argument as a possible file name.
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    except Exception as exc:
+        # feedparser reports most of what it cannot read as «bozo», but some input still makes
+        # it raise (a character reference past U+10FFFF, an XML declaration whose encoding is
+        # no text, a NUL where it reads the encoding): raised, it crashed the poll, and the
+        # source never showed as failing.
+        said = f"{type(exc).__name__}: {exc}"[:_SAID_CHARS]
+        raise ContentError(
+            f"feed: malformed feed with no entries (feedparser failed: {said})"
+        ) from exc
     if not parsed.entries:
         if parsed.get("bozo"):
             reason = parsed.get("bozo_exception")

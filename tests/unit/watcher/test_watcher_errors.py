@@ -128,3 +128,30 @@ def test_xml_bombs_are_refused_quickly(body: bytes) -> None:
 def test_broken_or_locked_pdfs_are_errors(body: bytes, reason: str) -> None:
     with pytest.raises(ContentError, match=reason):
         parse_content("pdf", body)
+
+
+def _rss(declaration: bytes = b'<?xml version="1.0"?>', title: bytes = b"") -> bytes:
+    return (
+        declaration + b'<rss version="2.0"><channel><title>Nyheter</title><item><title>Sak '
+        + title
+        + b" om helse</title><guid>sak-1</guid><description>Tekst om helse og omsorg."
+        b"</description></item></channel></rss>"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (_rss(b'<?xml version="1.0" encoding="norsk-\xe6\xf8\xe5"?>'), None),
+        (_rss(title=b"&#1114112;"), "application/rss+xml"),
+        (_rss(title=b"&#99999999999999999999;"), "application/rss+xml"),
+        (_rss(b'<?xml version="1.0" encoding="utf\x00-8"?>'), None),
+    ],
+    ids=["encoding-name-not-text", "reference-past-unicode", "reference-past-c-int", "nul"],
+)
+def test_a_feed_the_parser_trips_over_is_malformed_not_a_crash(
+    body: bytes, content_type: str | None
+) -> None:
+    # feedparser raised on each: the poll crashed, and the source never showed as failing.
+    with pytest.raises(ContentError, match=r"malformed feed with no entries \(feedparser failed"):
+        parse_content("feed", body, content_type=content_type)
