@@ -237,11 +237,18 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
         content = await parse_body(
             deps, source, fetched.body, fetched.content_type, redirected=redirected
         )
+        earlier = await read_as_before(
+            deps, source, fetched.body, fetched.content_type, content, redirected=redirected
+        )
     except ContentError as exc:
         return Answer.failed(f"{CONTENT_PREFIX}{exc}")
-    earlier = await read_as_before(
-        deps, source, fetched.body, fetched.content_type, content, redirected=redirected
-    )
+    except Exception as exc:
+        # A body the parsers trip over is a failed poll like any other: counted, shown and told
+        # to operators. Raised, it ended the poll before anything was stored, the source
+        # showed as working, and its next claim crashed again.
+        if not source.consecutive_failures:  # the trace once, not at every poll
+            log.exception("watcher: unexpected error reading the body from %s", source.url)
+        return Answer.failed(f"unexpected error: {type(exc).__name__} reading the body")
     hub = None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
