@@ -29,8 +29,10 @@ _ERROR_TITLE_RE = re.compile(
     r"^\W*(?:(?:HTTP\W*)?[45]\d\d(?:\s*[-–:|]|\s*$|\s+(?:error|feil|not|internal|service|bad"
     r"|forbidden|unauthorized|ikke))|.*\b(?:internal server error|service unavailable|bad gateway"
     r"|gateway time-?out|page not found|not found|forbidden|access denied|siden finnes ikke"
-    r"|fant ikke siden|finner ikke siden|side(?:n)? ikke funnet|noe gikk galt|teknisk feil"
-    r"|en feil har oppstått|midlertidig utilgjengelig)\b)",
+    r"|(?:fant|finner) (?:dessverre )?ikke siden|side(?:n)? (?:ble )?ikke funnet|noe gikk galt"
+    r"|teknisk feil|en feil har oppstått|midlertidig utilgjengelig|sida finst ikkje"
+    r"|(?:fann|finn) (?:dessverre |diverre )?ikkje sida|page (?:could not|cannot|can't) be found"
+    r"|(?:couldn't|could not|can't|cannot) find (?:the|that|this) page)\b)",
     re.IGNORECASE,
 )
 
@@ -168,8 +170,12 @@ def refuse_stand_ins(
     ``sign_in`` what its main content asks for.
     """
     first = blocks[0]
-    if chars < SHORT_CHARS and _ERROR_TITLE_RE.match(title or first):
-        raise ContentError(f"page looks like an error page: {title or first!r}")
+    if chars < SHORT_CHARS:
+        # Its <title> too: a soft 404 may head its text «Oisann!» and say what it is only
+        # there («Siden finnes ikke – Mattilsynet»), and its text was mailed as a change.
+        for said in (title or first, head):
+            if said and _ERROR_TITLE_RE.match(said):
+                raise ContentError(f"page looks like an error page: {said[:200]!r}")
     short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
     if sign_in.password and short:
         raise ContentError(

@@ -57,6 +57,41 @@ def test_pages_without_content_are_errors(body: bytes, reason: str) -> None:
         parse_content("page", body)
 
 
+SOFT_404 = """<!DOCTYPE html><html lang="nb"><head><title>{title}</title></head>
+<body><main><h1>{heading}</h1><p>Den kan ha blitt flyttet eller slettet. Prøv søket, eller gå
+til forsiden.</p></main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Siden finnes ikke - Mattilsynet", "Oisann!"),
+        ("404 - Mattilsynet", "Her var det tomt"),
+        ("Mattilsynet", "Vi fant dessverre ikke siden du lette etter"),
+        ("Mattilsynet", "Siden ble ikke funnet"),
+        ("Sida finst ikkje - Statsforvaltaren", "Ups!"),
+        ("Mattilsynet", "Vi fann diverre ikkje sida"),
+        ("Norwegian Food Safety Authority", "We couldn't find that page"),
+        ("Page not found | Norwegian Food Safety Authority", "Oops!"),
+    ],
+)
+def test_a_soft_404_that_says_so_in_its_title_or_in_other_words_is_an_error_page(
+    title: str, heading: str
+) -> None:
+    # Served with 200 in place of the article: its text was mailed as a change, and the
+    # article back as another.
+    body = SOFT_404.format(title=title, heading=heading).encode()
+
+    with pytest.raises(ContentError, match="looks like an error page"):
+        parse_content("page", body)
+
+
+def test_a_short_page_with_a_title_of_its_own_is_content() -> None:
+    body = SOFT_404.format(title="Flytting av avfallsmottaket", heading="Oisann!").encode()
+
+    assert parse_content("page", body).title == "Oisann!"
+
+
 def test_an_error_page_never_replaces_the_real_page() -> None:
     # The watcher keeps the last good snapshot when parse_content raises; prove it raises
     # for an error page served with status 200 in place of the real article.
