@@ -26,6 +26,7 @@ from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.failures import CONTENT_PREFIX
+from services.watcher.domain.front_pages import front_page_reason, leads_to_front_page
 from services.watcher.domain.model import Content
 from services.watcher.domain.outcome import (
     Answer,
@@ -229,6 +230,8 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
         return Answer.failed(f"unexpected error: {type(exc).__name__}")
     if fetched.not_modified:
         return Answer(not_modified=True)
+    if leads_to_front_page(source.url, fetched.url):
+        return Answer.failed(front_page_reason(source.url, fetched.url))
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if source.has_bytes(body_hash):
         return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)

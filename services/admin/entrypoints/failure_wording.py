@@ -39,6 +39,10 @@ FAILURES: Final[dict[str, str]] = {
     Failure.BAD_URL: N_(
         "The address is not one varsel fetches: it must start with https:// or http://."
     ),
+    Failure.FRONT_PAGE: N_(
+        "The address now leads to the front page of its site (%(reached)s), not to the page: "
+        "the page has probably been removed or moved."
+    ),
     Failure.UNEXPECTED: N_("An unexpected error stopped the poll. The operators' log says more."),
     Failure.EMPTY_BODY: N_("The source answered with an empty page."),
     Failure.BAD_IGNORE: N_("An ignore pattern is not a valid regular expression."),

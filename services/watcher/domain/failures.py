@@ -37,6 +37,7 @@ class Failure(StrEnum):
     BROKEN_BODY = "broken_body"
     INVALID_ANSWER = "invalid_answer"
     BAD_URL = "bad_url"
+    FRONT_PAGE = "front_page"
     UNEXPECTED = "unexpected"
     EMPTY_BODY = "empty_body"
     BAD_IGNORE = "bad_ignore"
@@ -106,6 +107,8 @@ _FETCH: Final = _forms(
     (Failure.BROKEN_BODY, r"broken body from .+"),
     (Failure.INVALID_ANSWER, r"invalid HTTP answer from .+"),
     (Failure.UNEXPECTED, r"unexpected error: .+"),
+    # Not the fetch's own words, but the redirects it followed (domain/front_pages.py).
+    (Failure.FRONT_PAGE, r"\S+ now leads to the front page of its site \((?P<reached>\S+)\): .+"),
 )
 
 # A body's sentences (model.ContentError's, after CONTENT_PREFIX).

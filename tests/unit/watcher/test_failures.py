@@ -15,6 +15,7 @@ from services.watcher.domain.failures import (
     FailureReason,
     failure_reason,
 )
+from services.watcher.domain.front_pages import front_page_reason
 from shared.i18n.catalogues import Catalogues
 from shared.vocabulary import SourceKind
 
@@ -79,6 +80,10 @@ FETCHED = [
     ("broken body from https://x.org/: oops", FailureReason(Failure.BROKEN_BODY)),
     ("invalid HTTP answer from https://x.org/: Bad status", FailureReason(Failure.INVALID_ANSWER)),
     ("unexpected error: KeyError", FailureReason(Failure.UNEXPECTED)),
+    (
+        front_page_reason("https://x.org/tema/baer", "https://x.org/nb/"),
+        FailureReason(Failure.FRONT_PAGE, {"reached": "https://x.org/nb/"}),
+    ),
 ]
 
 # Bodies parse_content refuses, and the kind of failure each is.
@@ -156,7 +161,7 @@ def test_a_reason_in_no_known_form_is_not_read(stored: str) -> None:
 def test_every_kind_is_worded_in_every_language_with_its_values(failure: Failure) -> None:
     catalogues = Catalogues.load(ADMIN_LOCALE, "admin")
     values = {"status": "503", "count": "5", "limit": "10", "host": "h", "coding": "br"}
-    values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main"}
+    values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main", "reached": "/"}
     for language in catalogues.languages:
         worded = catalogues[language].gettext(FAILURES[failure], **values)
         assert "%(" not in worded and worded.strip(), (language, failure)

@@ -1,0 +1,42 @@
+"""A page whose address now leads to its site's front page: gone or moved, not changed.
+
+Many sites answer the address of a removed page with a redirect to their front page (a soft
+404), not with 404. Read as the page, the front page was a change: every follower was mailed
+its news list, and the page's return, if it came back, was another. Such an answer is a
+failed poll naming where the address led, so the last good snapshot stays and an operator
+sees why. A page that moved elsewhere in its site (another path) is read where it leads, as
+before; only a page deeper in its site that leads to a front page is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import urlsplit
+
+# A site's front page: its root, an index file, or the root of a language a Norwegian public
+# site is written in («/nb/», «/en-gb»): not any two letters, since «/ny» is a page («new»).
+_FRONT_PATH: Final = re.compile(
+    r"/?(?:(?:index|default)\.(?:html?|php|aspx?|jsp)"
+    r"|(?:nb|nn|no|en|se|sma|smj|sme)(?:[-_][a-z]{2})?/?)?",
+    re.IGNORECASE,
+)
+
+
+def leads_to_front_page(asked: str, reached: str) -> bool:
+    """Tell whether redirects led from a page deeper in its site to a site's front page."""
+    if reached == asked:
+        return False
+    return _is_front(reached) and not _is_front(asked)
+
+
+def front_page_reason(asked: str, reached: str) -> str:
+    """Return the operator's sentence for a page that now leads to a front page."""
+    return (
+        f"{asked} now leads to the front page of its site ({reached}): the page has probably"
+        " been removed or moved"
+    )
+
+
+def _is_front(url: str) -> bool:
+    return _FRONT_PATH.fullmatch(urlsplit(url).path) is not None
