@@ -263,6 +263,13 @@ def test_manage_link_then_end_all_alerts(page: Page, app: App, language: str) ->
     )
     assert_accessible(page, language)
 
+    # The confirmation link opened again now says no alerts go out, and how to get them again.
+    assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(language, "You get no alerts from us now"))
+    again = page.get_by_role("link", name=page_text(language, "Choose topics and sign up again"))
+    expect(again).to_have_attribute("href", f"/?lang={language}")
+    assert_accessible(page, language)
+
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_sign_up_and_confirm_without_javascript(

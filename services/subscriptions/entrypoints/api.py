@@ -43,6 +43,10 @@ _ALREADY_CONFIRMED = (
     "This sign-up is already confirmed; nothing more was done. The manage token was in the "
     "answer to the first confirmation, and every alert mail has a manage link."
 )
+_CONFIRMED_THEN_ENDED = (
+    "This sign-up was confirmed before, and its alerts have been ended since; nothing was done. "
+    "No alerts are sent now: sign up again (POST /api/v1/subscriptions) to get them."
+)
 
 
 class Problem(BaseModel):
@@ -240,7 +244,8 @@ async def confirm(token: Token, web: Web) -> Confirmed:
     confirm page says."""
     outcome = await handlers.confirm(web.uow(), web.deps, token)
     if isinstance(outcome, handlers.AlreadyConfirmed):
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=_ALREADY_CONFIRMED)
+        detail = _ALREADY_CONFIRMED if outcome.alerts else _CONFIRMED_THEN_ENDED
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=detail)
     if isinstance(outcome, handlers.TopicsEnded):
         raise HTTPException(
             status.HTTP_410_GONE,

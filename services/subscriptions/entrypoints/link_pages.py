@@ -71,9 +71,12 @@ def _confirm_page(
 def _already_confirmed(
     web: SubscriptionsWeb, request: Request, already: handlers.AlreadyConfirmed
 ) -> HTMLResponse:
-    """Say the sign-up was confirmed before; no manage link: the confirm link may be forwarded."""
+    """Say the sign-up was confirmed before, and whether alerts go out now; no manage link:
+    the confirm link may have been forwarded."""
     language = chosen_language(request, already.language)
-    return web.pages.render(request, "already_confirmed.html", language, fixed=True)
+    return web.pages.render(
+        request, "already_confirmed.html", language, fixed=True, alerts=already.alerts
+    )
 
 
 async def _not_pending(web: SubscriptionsWeb, request: Request, token: str) -> HTMLResponse:

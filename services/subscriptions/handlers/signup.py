@@ -165,9 +165,13 @@ class TopicsEnded:
 class AlreadyConfirmed:
     """Nothing more to confirm: the sign-up was confirmed before (a second press of the
     button, the link opened again, a client that retried). It gives no manage access: a
-    confirmation link that was forwarded or replayed must not open the person's alerts."""
+    confirmation link that was forwarded or replayed must not open the person's alerts.
+
+    ``alerts`` tells whether the person gets any alert now: one who ended them all since (or
+    whose mailbox bounced them away) must not read that they get alerts."""
 
     language: Language
+    alerts: bool
 
 
 def still_offered(deps: Deps, request: SignupRequest) -> bool:
@@ -194,7 +198,9 @@ async def _confirmed_before(uow: UnitOfWork, request: SignupRequest) -> AlreadyC
     if request.confirmed_at is None:
         return None
     person = await uow.subscribers.get(request.subscriber_id)
-    return None if person is None else AlreadyConfirmed(person.language)
+    if person is None:
+        return None
+    return AlreadyConfirmed(person.language, alerts=bool(await uow.subscriptions.open(person.id)))
 
 
 async def already_confirmed(uow: UnitOfWork, deps: Deps, token: str) -> AlreadyConfirmed | None:
@@ -246,7 +252,8 @@ async def confirm(
         if not await uow.requests.mark_confirmed(request.id, now):
             # Confirmed a moment ago by the same link (a double click): the browser shows
             # this answer, so it says so rather than calling the link broken.
-            return AlreadyConfirmed(known.language)
+            alerts = bool(await uow.subscriptions.open(known.id))
+            return AlreadyConfirmed(known.language, alerts=alerts)
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)

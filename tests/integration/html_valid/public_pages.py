@@ -35,6 +35,7 @@ PUBLIC_PAGES = [
     "saved",
     "unsubscribe",
     "unsubscribed",
+    "confirmed, alerts ended since",
     "erased",
     "nothing left to end",
     "manage link",
@@ -101,6 +102,7 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
         end = {"csrf_token": csrf(pages["unsubscribe"]), "action": "unsubscribe_all"}
         pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        pages["confirmed, alerts ended since"] = (await c.get(f"/confirm/{confirm}")).text
         end["action"] = "erase"
         pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
         pages["nothing left to end"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text

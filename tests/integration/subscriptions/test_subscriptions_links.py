@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
@@ -80,14 +81,64 @@ async def test_confirm_link_get_is_inert_post_confirms_once(
         assert page_text("nn", "Your sign-up is already confirmed") in nynorsk.text
 
 
+async def _confirmed_by_link(h: Harness) -> tuple[str, httpx.Response]:
+    """Sign up and confirm from the mail's link; return the link's token and the page it showed."""
+    await sign_up(h.client, ADDRESS)
+    token = await h.confirm_token(ADDRESS)
+    page = await h.client.get(f"/confirm/{token}")
+    assert (await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))).is_success
+    return token, page
+
+
+async def test_confirm_link_after_every_alert_ended_says_none_go_out(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token, page = await _confirmed_by_link(h)
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        ended = await h.client.post(
+            f"/one-click/{unsubscribe}", data={"List-Unsubscribe": "One-Click"}
+        )
+        assert ended.status_code == 200
+        assert await h.open_topics(ADDRESS) == set()
+
+        # The old confirmation link, opened again: it must not say alerts go out; it says none
+        # do, and how to get them again, in the person's language or the one chosen.
+        before = await h.state()
+        for language in ("nb", "nn", "en"):
+            opened = await h.client.get(f"/confirm/{token}?lang={language}")
+            pressed = await h.client.post(
+                f"/confirm/{token}?lang={language}", data=hidden_fields(page.text)
+            )
+            for answer in (opened, pressed):
+                assert answer.status_code == 200
+                text = answer.text
+                assert page_text(language, "You get no alerts from us now") in text
+                assert page_text(language, "Choose topics and sign up again") in text
+                assert page_text(language, "Your sign-up is already confirmed") not in text
+                gets = "You get alerts as you chose them. Every email we send you has a link to"
+                assert page_text(language, gets + " change or end your alerts.") not in text
+                assert "/manage/" not in text and ADDRESS not in text
+        api = await h.client.post(f"/api/v1/confirmations/{token}")
+        assert api.status_code == 409
+        assert "ended" in api.json()["detail"]
+        assert await h.state() == before
+
+        # Signed up again and confirmed: the first link says alerts go out once more.
+        await sign_up(h.client, ADDRESS)
+        fresh = await h.confirm_token(ADDRESS)
+        again = await h.client.get(f"/confirm/{fresh}")
+        assert (await h.client.post(f"/confirm/{fresh}", data=hidden_fields(again.text))).is_success
+        reopened = await h.client.get(f"/confirm/{token}")
+        assert page_text("nb", "Your sign-up is already confirmed") in reopened.text
+        assert page_text("nb", "You get no alerts from us now") not in reopened.text
+
+
 async def test_confirm_link_of_an_erased_person_does_not_work(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with running(sqlite_url, tmp_path) as h:
-        await sign_up(h.client, ADDRESS)
-        token = await h.confirm_token(ADDRESS)
-        page = await h.client.get(f"/confirm/{token}")
-        assert (await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))).is_success
+        token, page = await _confirmed_by_link(h)
         manage = await h.link_token(ADDRESS, "manage")
         erase = {"csrf_token": csrf((await h.client.get(f"/manage/{manage}")).text)}
         erased = await h.client.post(f"/manage/{manage}", data={**erase, "action": "erase"})
