@@ -76,7 +76,11 @@ def outbox_row(event: Event, *, prefix: str = "") -> dict[str, Any]:
 
 
 def append_statement(
-    *, prefix: str = "", when: FromClause | None = None, payload: ColumnElement[str] | None = None
+    *,
+    prefix: str = "",
+    when: FromClause | None = None,
+    payload: ColumnElement[str] | None = None,
+    only_if: ColumnElement[bool] | None = None,
 ) -> Insert:
     """Return the one statement that writes events to the outbox, whatever shape the caller needs.
 
@@ -84,7 +88,9 @@ def append_statement(
     async session or a plain connection alike). With ``when`` it inserts one event for each row
     that ``when`` yields, so a caller can put it in a CTE beside the state change it belongs to:
     the sign-up path writes a new subscriber and its event in one statement that way, its
-    ``payload`` an expression on that row.
+    ``payload`` an expression on that row. With ``only_if`` (a bound boolean) it inserts the
+    event only when that is true: a caller whose answer must take as long either way runs the
+    same statement whether or not there is an event to keep.
     """
     values = select(
         *(
@@ -96,6 +102,8 @@ def append_statement(
     )
     if when is not None:
         values = values.select_from(when)
+    if only_if is not None:
+        values = values.where(only_if)
     return insert(OUTBOX).from_select(list(_COLUMNS), values)
 
 

@@ -146,6 +146,10 @@ class UnitOfWork(Protocol):
     async def record(self, *events: Event) -> None:
         """Record events to go out once the transaction commits."""
 
+    async def record_if(self, keep: bool, event: Event) -> None:
+        """Record an event only if ``keep``, doing the same work either way, so that the time
+        taken does not tell whether it was kept."""
+
     async def commit(self) -> None:
         """Keep what was written; leaving without it throws everything away."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Final, Self
 
+from sqlalchemy import Boolean, bindparam
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,8 +24,10 @@ from services.subscriptions.adapters.subscribers import SqlSubscribers
 from services.subscriptions.adapters.subscriptions import SqlSubscriptions
 from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain
 from shared.events import Event
-from shared.outbox import record
+from shared.outbox import append_statement, outbox_row, record
 from shared.web import rate_limit
+
+_APPEND_IF: Final = append_statement(only_if=bindparam("keep", type_=Boolean))
 
 
 class SqlRateLimits:
@@ -59,6 +62,10 @@ class _Stores:
     async def record(self, *events: Event) -> None:
         """Record events in the outbox, in this transaction."""
         await record(self._session, *events)
+
+    async def record_if(self, keep: bool, event: Event) -> None:
+        """Record an event only if ``keep``, by the one statement that runs either way."""
+        await self._session.execute(_APPEND_IF, {**outbox_row(event), "keep": keep})
 
 
 def _spoiled(exc: BaseException | None) -> bool:

@@ -34,7 +34,7 @@ from services.subscriptions.domain.vocabulary import (
 )
 from services.subscriptions.unit_of_work import NewPerson, Stored, UnitOfWork
 from shared.db import create_engine, session_factory
-from shared.events import SignupRequested
+from shared.events import ManageLinkRequested, SignupRequested
 from shared.outbox import OutboxRow
 from shared.vocabulary import Frequency, Language
 from tests.support.databases import migrated_postgres_database, migrated_sqlite
@@ -126,6 +126,17 @@ async def add(units: Units, address: str = "kari@example.no") -> tuple[Subscribe
     return new.subscriber, new.request
 
 
+async def _payloads(store: str) -> list[str]:
+    """Return the text of every event in a database's outbox, oldest first."""
+    engine = create_engine(store)
+    try:
+        async with engine.connect() as connection:
+            query = select(OutboxRow.payload).order_by(OutboxRow.id)
+            return list((await connection.execute(query)).scalars().all())
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     with migrated_postgres_database() as url:
@@ -177,12 +188,7 @@ async def test_a_known_address_keeps_its_person_and_gets_only_the_request(
         assert await uow.requests.get(again.id) == replace(again, subscriber_id=person.id)
     if store is None:
         return  # the memory keeps events, not their stored text
-    engine = create_engine(store)
-    try:
-        async with engine.connect() as connection:
-            payloads = (await connection.execute(select(OutboxRow.payload))).scalars().all()
-    finally:
-        await engine.dispose()
+    payloads = await _payloads(store)
     expected = SignupRequested(
         event_id=event.event_id,
         occurred_at=event.occurred_at,
@@ -311,3 +317,18 @@ async def test_limits_count_every_key_and_refuse_past_the_limit(units: Units) ->
     assert answers == [True, True, False]
     async with units() as uow:
         assert not await uow.limits.allow_all([("k2", 3)], NOW), "k2 was counted each time"
+
+
+async def test_an_event_recorded_if_kept_is_kept_only_then(units: Units, store: str | None) -> None:
+    kept, dropped = (ManageLinkRequested(subscriber_id=uuid.uuid4()) for _ in range(2))
+    async with units() as uow:
+        await uow.record_if(True, kept)
+        await uow.record_if(False, dropped)
+        await uow.commit()
+    if store is None:
+        assert isinstance(uow, FakeUnitOfWork)
+        assert uow.data.outbox == [kept]
+        return
+    payloads = await _payloads(store)
+    assert kept.model_dump_json() in payloads
+    assert dropped.model_dump_json() not in payloads

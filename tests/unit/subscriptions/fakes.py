@@ -210,6 +210,10 @@ class FakeUnitOfWork:
     async def record(self, *events: Event) -> None:
         self.data.outbox.extend(events)
 
+    async def record_if(self, keep: bool, event: Event) -> None:
+        if keep:
+            self.data.outbox.append(event)
+
     async def commit(self) -> None:
         self._committed = True
 
