@@ -45,6 +45,16 @@ def cookie_is_secure(request: Request, served_at: str) -> bool:
     return served_at.startswith("https://") or request.url.scheme == "https"
 
 
+def own_path(request: Request) -> str:
+    """Return the path a page was asked at as a link on this site: one slash in front.
+
+    Templates link to it (the language switch) and post to it. Any link may ask for a path that
+    begins ``//evil.example/`` (or ``/\\evil.example/``), and an unknown path still gets a page;
+    in that page's links a browser would read such a path as another site's address.
+    """
+    return "/" + request.url.path.lstrip("/\\")
+
+
 def page_templates(directory: Path, catalogues: Catalogues) -> LocalisedTemplates:
     """Build a service's page templates (autoescaped, strict) in every language it has."""
     return LocalisedTemplates(directory, catalogues, autoescape=select_autoescape(["html"]))
@@ -106,14 +116,15 @@ class PageRenderer:
         fresh_cookie = None
         if not embedded and (not cookie or len(cookie) > 100):
             cookie = fresh_cookie = self._csrf.new_cookie()
+        path = own_path(request)
         if fixed:
             html = self._fixed_html(
-                template, language, request.url.path, embedded, tuple(sorted(context.items()))
+                template, language, path, embedded, tuple(sorted(context.items()))
             )
         else:
             if not embedded:
                 context["csrf_token"] = self._csrf.token_for(cookie or "")
-            html = self._html(template, language, request.url.path, embedded, **context)
+            html = self._html(template, language, path, embedded, **context)
         response = HTMLResponse(html, status_code=status_code)
         protect(response, framed_by=framed_by)
         if fresh_cookie:

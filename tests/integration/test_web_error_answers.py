@@ -7,7 +7,9 @@ Over ASGI on SQLite (the subscriptions harness), and the admin beside it for its
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from tests.integration.subscriptions.harness import TOPIC, running
 from tests.support.databases import migrated_sqlite
 
+SITE = "http://testserver/"
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 SECURITY = {
     "x-content-type-options": "nosniff",
@@ -120,3 +123,26 @@ async def test_a_form_with_too_many_fields_gets_a_page_in_its_language(tmp_path:
     assert '<html lang="en">' in english.text and "The form could not be read" in english.text
     assert api.status_code == 400 and api.headers["content-type"] == "application/json"
     assert "detail" in api.json()
+
+
+async def test_an_error_pages_links_stay_on_this_site_whatever_path_was_asked(
+    tmp_path: Path,
+) -> None:
+    """A link to ``//evil.example/`` on varsel's host gets the not-found page; its language
+    links and forms must lead to this site, not to the host the path names (a browser reads
+    ``//host/…`` and ``/\\host/…`` as another site's address)."""
+    asked = ("//evil.example/", "//evil.example/manage-link", "/\\evil.example/", "///evil.example")
+    for services in (("subscriptions",), ("admin",)):
+        async with running(
+            migrated_sqlite(tmp_path / f"{services[0]}.db"), tmp_path, services=services
+        ) as h:
+            for path in asked:
+                answer = await h.client.get(f"{SITE}{path[1:]}", headers=BROWSER)
+                assert answer.status_code == 404, (services, path)
+                assert answer.text.startswith("<!doctype html>"), (services, path)
+                links = re.findall(r'(?:href|action)="([^"#][^"]*)"', answer.text)
+                assert links, (services, path)
+                for link in links:
+                    # Browsers take a backslash for a slash in an address; none may be left.
+                    assert "\\" not in link, (services, path, link)
+                    assert urlsplit(urljoin(SITE, link)).netloc == "testserver", (path, link)
