@@ -6,6 +6,8 @@ import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -100,8 +102,8 @@ class HttpFetcher:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        if last_modified and not _ahead(last_modified, None):
+            headers["If-Modified-Since"] = last_modified  # one stored before it was checked
         current = url
         for _ in range(self._max_redirects + 1):
             host = _host_to_fetch(current, self._allow_private)
@@ -249,6 +251,45 @@ def _undecodable(url: str, exc: aiohttp.ClientError) -> str | None:
     return f"{url} sends a body compressed as {coding}, which varsel does not ask for"
 
 
+# How far ahead of this machine's clock a Last-Modified may be, where the answer has no Date of
+# its own to tell: a server's clock a little fast is no lie.
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
+    """Return the answer's Last-Modified, unless it is later than the answer itself.
+
+    A date in the future is a server's mistake (RFC 9110 says to send the answer's own Date
+    instead), and sent back as If-Modified-Since it held every change off for as long as
+    that date was ahead: many servers answer 304 to any date not older than the page's.
+    """
+    value = headers.get("last-modified")
+    if value is None or _ahead(value, headers.get("date")):
+        return None
+    return value
+
+
+def _ahead(last_modified: str, sent: str | None) -> bool:
+    """Tell whether a Last-Modified is later than the answer's Date (else than this clock).
+
+    One that is no date is not: a server ignores it as If-Modified-Since (RFC 9110).
+    """
+    modified = _http_date(last_modified)
+    if modified is None:
+        return False
+    answered = _http_date(sent) if sent else None
+    return modified > (answered or datetime.now(UTC) + _CLOCK_SKEW)
+
+
+def _http_date(value: str) -> datetime | None:
+    """Return an HTTP date as an aware datetime; None if it is none."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class _Response:
     status_code: int
@@ -269,6 +310,6 @@ class _Response:
             body=self.body,
             content_type=self.headers.get("content-type"),
             etag=self.headers.get("etag"),
-            last_modified=self.headers.get("last-modified"),
+            last_modified=_usable_last_modified(self.headers),
             links=", ".join(self.headers.getall("link", ())) or None,
         )

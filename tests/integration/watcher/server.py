@@ -7,6 +7,7 @@ import gzip
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -28,6 +29,10 @@ class Route:
     encoding: str | None = None  # a Content-Encoding header; the body is sent as it is
     endless: int = 0  # stream this many bytes of filler instead of body
     trickle: float = 0.0  # chunked: the body in ten pieces, this many seconds apart
+    # 304 to any If-Modified-Since not older than Last-Modified, as many frameworks answer
+    # (not only to the very date it sent).
+    not_older_is_fresh: bool = False
+    retry_after: str | None = None  # a Retry-After header
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,14 @@ class ScriptedSite:
             handler.send_error(404)
             return 404
         time.sleep(route.delay + route.hold)
+        since = handler.headers.get("If-Modified-Since")
         fresh = (route.etag and handler.headers.get("If-None-Match") == route.etag) or (
-            route.last_modified and handler.headers.get("If-Modified-Since") == route.last_modified
+            route.last_modified
+            and since is not None
+            and (
+                since == route.last_modified
+                or (route.not_older_is_fresh and _not_older(since, route.last_modified))
+            )
         )
         if fresh:
             handler.send_response(304)
@@ -104,6 +115,8 @@ class ScriptedSite:
             handler.send_header("Location", route.location)
         if route.set_cookie:
             handler.send_header("Set-Cookie", route.set_cookie)
+        if route.retry_after:
+            handler.send_header("Retry-After", route.retry_after)
         handler.send_header("Content-Type", route.content_type)
         if route.etag:
             handler.send_header("ETag", route.etag)
@@ -159,3 +172,8 @@ class ScriptedSite:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+def _not_older(since: str, modified: str) -> bool:
+    """Tell whether an If-Modified-Since date is not older than a Last-Modified date."""
+    return parsedate_to_datetime(since) >= parsedate_to_datetime(modified)

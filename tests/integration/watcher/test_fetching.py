@@ -11,12 +11,14 @@ import pytest
 from aiohttp.resolver import ThreadedResolver
 
 from services.watcher.adapters.http_session import open_session
+from services.watcher.adapters.tables import WatchedSource
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import USER_AGENT, Harness, HarnessFactory
-from tests.integration.watcher.pages import page
+from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite
 
 LAST_MODIFIED = "Mon, 03 Mar 2025 07:00:00 GMT"
+FUTURE = "Tue, 01 Jan 2999 00:00:00 GMT"  # a server whose clock or CMS is wrong
 
 
 async def test_second_poll_sends_etag_and_takes_the_304_path(
@@ -82,6 +84,46 @@ async def test_second_poll_sends_if_modified_since(site: ScriptedSite, harness: 
     assert second.headers["If-Modified-Since"] == LAST_MODIFIED
     assert second.status == 304
     assert await harness.events() == []
+
+
+async def test_a_last_modified_in_the_future_is_not_sent_back_so_a_change_is_seen(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # The server answers 304 to any If-Modified-Since not older than its page, as many do.
+    site.set("/p", Route(page().encode(), last_modified=FUTURE, not_older_is_fresh=True))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    site.set(
+        "/p",
+        Route(page(NEW_PARAGRAPH).encode(), last_modified=LAST_MODIFIED, not_older_is_fresh=True),
+    )
+
+    # Sent back, the date held every change off until that date had passed.
+    assert await poll(harness.deps, source) == "changed"
+
+    assert "If-Modified-Since" not in site.log("/p")[1].headers
+    assert (await harness.source(source)).last_modified == LAST_MODIFIED
+    assert await poll(harness.deps, source) == "not-modified"  # a date in the past is kept
+
+
+async def test_a_last_modified_in_the_future_stored_before_is_not_sent_either(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    async with harness.deps.sessions() as session, session.begin():
+        row = await session.get(WatchedSource, source)
+        assert row is not None
+        row.last_modified = FUTURE  # kept by a release that did not check it
+    site.set(
+        "/p",
+        Route(page(NEW_PARAGRAPH).encode(), last_modified=LAST_MODIFIED, not_older_is_fresh=True),
+    )
+
+    assert await poll(harness.deps, source) == "changed"
+
+    assert "If-Modified-Since" not in site.log("/p")[1].headers
 
 
 async def test_redirects_are_followed_up_to_the_cap(site: ScriptedSite, harness: Harness) -> None:
