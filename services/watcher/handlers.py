@@ -224,7 +224,9 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
             source.url, etag=source.etag, last_modified=source.last_modified
         )
     except FetchError as exc:
-        return Answer.failed(str(exc), missing=exc.status in MISSING_STATUSES)
+        return Answer.failed(
+            str(exc), missing=exc.status in MISSING_STATUSES, retry_after=exc.retry_after
+        )
     except Exception as exc:
         log.exception("watcher: unexpected error fetching %s", source.url)
         return Answer.failed(f"unexpected error: {type(exc).__name__}")

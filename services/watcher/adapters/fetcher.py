@@ -28,11 +28,17 @@ class FetchError(Exception):
     """
 
     def __init__(
-        self, message: str, reason: str = "unreachable", *, status: int | None = None
+        self,
+        message: str,
+        reason: str = "unreachable",
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.reason = reason
         self.status = status  # the HTTP status of an answer that was not 200, 304 or a redirect
+        self.retry_after = retry_after  # seconds a 429 or 503 asked the client to wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +163,14 @@ class HttpFetcher:
                         status, b"", response.headers, response.headers.get("location")
                     )
                 if status != 200:
-                    raise FetchError(f"HTTP {status} from {url}", "http_status", status=status)
+                    pause = _retry_after(response.headers) if status in _PAUSES else None
+                    said = f" (it asks for a pause of {pause:.0f} s)" if pause else ""
+                    raise FetchError(
+                        f"HTTP {status} from {url}{said}",
+                        "http_status",
+                        status=status,
+                        retry_after=pause,
+                    )
                 declared = response.headers.get("content-length")
                 length = int(declared) if declared and declared.isdigit() else None
                 if length is not None and length > self._max_bytes:
@@ -267,6 +280,23 @@ def _usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
     if value is None or _ahead(value, headers.get("date")):
         return None
     return value
+
+
+# The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).
+_PAUSES = frozenset({429, 503})
+
+
+def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+    """Return the seconds a Retry-After asks for (a number, or a date after the answer's)."""
+    value = (headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        return float(value) if int(value) > 0 else None
+    until = _http_date(value) if value else None
+    if until is None:
+        return None
+    answered = _http_date(headers.get("date") or "") or datetime.now(UTC)
+    seconds = (until - answered).total_seconds()
+    return seconds if seconds > 0 else None
 
 
 def _ahead(last_modified: str, sent: str | None) -> bool:

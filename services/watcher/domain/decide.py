@@ -52,6 +52,8 @@ ERROR_COLUMN = 2000  # what is kept of a failure's reason
 # A source failing for long is logged again at 1, 2, 4, 8... failures in a row, and once an
 # hour when doubling would wait longer: a short interval must not flood the log.
 REMIND_SECONDS = 3600
+# The longest pause a server's Retry-After gets (see _after_the_pause).
+PAUSE_LIMIT = timedelta(days=1)
 
 
 def draw_jitter() -> float:
@@ -78,7 +80,8 @@ def decide(
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:
-        failed = _failed(state, answer.error, now, due, failure_threshold)
+        later = _after_the_pause(due, answer.retry_after, now)
+        failed = _failed(state, answer.error, now, later, failure_threshold)
         failed.missing_since, failed.gone_at = absence.since, absence.gone_at
         failed.notice = absence.notice or failed.notice
         return failed
@@ -224,6 +227,19 @@ def _failed(
         alerts=alerts,
         notice=notice,
     )
+
+
+def _after_the_pause(due: datetime, pause: float | None, now: datetime) -> datetime:
+    """Return when to poll after a 429 or 503: not before the pause its server asked for.
+
+    Polled at its interval all the same, a site that asked for an hour's rest (a rate limit,
+    a planned outage) was asked again every minute, and may have shut the poller out. The
+    pause is kept up to a day: a longer one leaves a source unread longer than any failure
+    warrants, and the operator sees the status in the reason.
+    """
+    if pause is None:
+        return due
+    return max(due, now + min(timedelta(seconds=pause), PAUSE_LIMIT))
 
 
 def _remind(failures: int, interval_seconds: int) -> bool:

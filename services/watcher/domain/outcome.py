@@ -155,11 +155,15 @@ class Answer:
     # read it otherwise: what is judged news (docs/decisions/0017); ``content`` is stored.
     earlier: Content | None = None
     pushed: bool = False  # a WebSub hub's push, not a poll: never taken if older (decide)
+    retry_after: float | None = None  # seconds a 429 or 503 asked to wait before the next poll
 
     @classmethod
-    def failed(cls, reason: str, *, missing: bool = False) -> Answer:
-        """Return the answer of a fetch or parse that failed (``missing``: a 404 or 410)."""
-        return cls(error=reason, missing=missing)
+    def failed(
+        cls, reason: str, *, missing: bool = False, retry_after: float | None = None
+    ) -> Answer:
+        """Return the answer of a fetch or parse that failed (``missing``: a 404 or 410;
+        ``retry_after``: the pause the server asked for)."""
+        return cls(error=reason, missing=missing, retry_after=retry_after)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import tracemalloc
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import aiohttp
 import pytest
@@ -124,6 +126,26 @@ async def test_a_last_modified_in_the_future_stored_before_is_not_sent_either(
     assert await poll(harness.deps, source) == "changed"
 
     assert "If-Modified-Since" not in site.log("/p")[1].headers
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "HTTP-DATE"])
+async def test_a_server_that_asks_for_a_pause_is_polled_again_after_it(
+    site: ScriptedSite, harness: Harness, retry_after: str
+) -> None:
+    if retry_after == "HTTP-DATE":  # a date an hour after the server's own Date
+        retry_after = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    site.set("/p", Route(b"Too Many Requests", status=429, retry_after=retry_after))
+    source = await harness.add_source(site.url("/p"), interval_seconds=60)
+
+    assert await poll(harness.deps, source) == "failed"
+
+    row = await harness.source(source)
+    # Polled at its interval, a site that asked for an hour's rest was asked every minute.
+    assert row.next_check_at is not None
+    pause = row.next_check_at - harness.clock.now()
+    assert timedelta(minutes=59) <= pause <= timedelta(hours=1)
+    assert row.last_error is not None
+    assert row.last_error.startswith(f"HTTP 429 from {site.url('/p')} (it asks for a pause of")
 
 
 async def test_redirects_are_followed_up_to_the_cap(site: ScriptedSite, harness: Harness) -> None:

@@ -34,6 +34,10 @@ ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Ju
 FETCHED = [
     ("HTTP 503 from https://example.org/a", FailureReason(Failure.HTTP_STATUS, {"status": "503"})),
     (
+        "HTTP 429 from https://example.org/a (it asks for a pause of 3600 s)",
+        FailureReason(Failure.HTTP_STATUS, {"status": "429"}),
+    ),
+    (
         "HTTP 304 from https://example.org/a, to a request without If-None-Match or"
         " If-Modified-Since: «not modified» since nothing",
         FailureReason(Failure.UNASKED_NOT_MODIFIED, {}),

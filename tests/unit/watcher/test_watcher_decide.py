@@ -136,6 +136,26 @@ def test_the_next_poll_is_spread_by_the_jitter_drawn() -> None:
     assert all(JITTER[0] <= draw_jitter() <= JITTER[1] for _ in range(100))
 
 
+@pytest.mark.parametrize(
+    ("pause", "next_poll"),
+    [
+        (None, timedelta(minutes=10)),  # none asked: the interval
+        (60.0, timedelta(minutes=10)),  # shorter than the interval: the interval
+        (3600.0, timedelta(hours=1)),
+        (30 * 86400.0, timedelta(days=1)),  # a month: a day at most
+    ],
+)
+def test_a_failure_whose_server_asks_for_a_pause_is_polled_again_after_it(
+    pause: float | None, next_poll: timedelta
+) -> None:
+    answer = Answer.failed("HTTP 429 from https://x.no/p", retry_after=pause)
+
+    outcome = _decide(_state(), answer)
+
+    assert outcome.kind is OutcomeKind.FAILED
+    assert outcome.next_check_at == NOW + next_poll
+
+
 def test_content_read_under_old_rules_rebaselines_without_an_alert() -> None:
     state = _state(rules=Rules("page", "main", ()), **FAILING)
 
