@@ -28,7 +28,6 @@ from services.admin.domain.accounts import (
     LOGIN_FAILURES_KEPT,
     LOGIN_LIMIT_PER_CLIENT,
     LOGIN_LONGEST_DELAY,
-    SESSION_SLIDE_STEP,
     AdminError,
     Principal,
     WeakPassword,
@@ -37,6 +36,7 @@ from services.admin.domain.accounts import (
     check_password_strength,
     check_role,
     digest,
+    end_moves,
     limit_key,
     login_waits,
     role_of,
@@ -350,8 +350,9 @@ async def session_principal(
 ) -> SessionCheck:
     """Return the admin of a current browser session, and let its end follow this use.
 
-    The end moves only when it moves by SESSION_SLIDE_STEP or more, so most requests write
-    nothing; a shorter idle timeout set since the sign-in holds from this request on.
+    The end moves only when it moves by SESSION_SLIDE_STEP or more, or reaches the sign-in's
+    last moment (``end_moves``), so most requests write nothing; a shorter idle timeout set
+    since the sign-in holds from this request on.
     """
     if not session_id or len(session_id) > 100:
         return SessionCheck(None)
@@ -362,7 +363,7 @@ async def session_principal(
     if row.expires_at <= now:
         return SessionCheck(None, session_ending(row.created_at, row.expires_at))
     end = session_end(row.created_at, now, idle)
-    if abs(end - row.expires_at) >= SESSION_SLIDE_STEP:
+    if end_moves(row.created_at, row.expires_at, end):
         await accounts.extend_session(session, row.id_hash, end)
     return SessionCheck(_principal(user))
 

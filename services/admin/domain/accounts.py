@@ -182,6 +182,18 @@ def session_end(created_at: datetime, now: datetime, idle: timedelta) -> datetim
     return min(now + idle, created_at + SESSION_TTL)
 
 
+def end_moves(created_at: datetime, stored: datetime, end: datetime) -> bool:
+    """Tell whether a session's stored end must become ``end``: it moves by SESSION_SLIDE_STEP
+    or more, or it reaches the sign-in's last moment.
+
+    Left short of that moment by less than a step, a busy session would end up to a minute
+    before its hours, and be told it was left unused (session_ending reads the stored end).
+    """
+    if end == stored:
+        return False
+    return abs(end - stored) >= SESSION_SLIDE_STEP or end == created_at + SESSION_TTL
+
+
 def session_ending(created_at: datetime, expires_at: datetime) -> Literal["idle", "expired"]:
     """Tell why a session that has ended did: left unused ("idle") or at its last hour."""
     return "expired" if expires_at >= created_at + SESSION_TTL else "idle"

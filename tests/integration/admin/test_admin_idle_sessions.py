@@ -138,3 +138,32 @@ def test_the_idle_time_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().admin_idle_minutes == 30
     monkeypatch.setenv("VARSEL_ADMIN_IDLE_MINUTES", "15")
     assert Settings().admin_idle_minutes == 15
+
+
+async def test_a_busy_session_lasts_its_whole_hours_and_is_told_so(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with signed_in(sqlite_url, tmp_path) as (h, clock, browser):
+        # A page 30 s before the idle end reaches the last half hour would move the end to
+        # 30 s short of the eight hours; the next, 40 s later, to the eight hours themselves,
+        # 30 s further: a move under a minute, which must still be written.
+        before_last_half_hour = START + SESSION_TTL - IDLE - timedelta(seconds=30)
+        while clock.now() + timedelta(minutes=20) < before_last_half_hour:
+            clock.advance(timedelta(minutes=20))
+            assert (await browser.get("/admin")).status_code == 200, clock.now()
+        clock.set(before_last_half_hour)
+        assert (await browser.get("/admin")).status_code == 200
+        assert await _ends(h) == [START + SESSION_TTL - timedelta(seconds=30)]
+        clock.advance(timedelta(seconds=40))
+        assert (await browser.get("/admin")).status_code == 200
+        assert await _ends(h) == [START + SESSION_TTL]
+        # Busy to the last second: it is not ended as if left unused.
+        while clock.now() + timedelta(minutes=5) < START + SESSION_TTL:
+            clock.advance(timedelta(minutes=5))
+            assert (await browser.get("/admin")).status_code == 200, clock.now()
+        clock.set(START + SESSION_TTL - timedelta(seconds=1))
+        assert (await browser.get("/admin")).status_code == 200
+        clock.set(START + SESSION_TTL)
+        page = await _sent_to_sign_in(browser, "/admin?lang=en")
+        assert "a sign-in lasts at most 8 hours" in page
+        assert "without use" not in page
