@@ -14,6 +14,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from services.admin.entrypoints.action_wording import LEDGER_ACTIONS
 from services.admin.entrypoints.wording import MESSAGES
 from tests.browser.admin_support import (
     AUDITOR,
@@ -80,7 +81,9 @@ def test_consent_timeline_after_erasure_and_json_export(page: Page, admin_app: A
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(4)
     actions = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(4)]
-    assert actions == ["requested", "confirmed", "unsubscribed", "erased"]
+    # In words (the JSON export below keeps the codes).
+    steps = ("requested", "confirmed", "unsubscribed", "erased")
+    assert actions == [admin_text("nb", LEDGER_ACTIONS[step]) for step in steps]
     # Each step names the privacy text the person was shown, linked to its exact words.
     notice = rows.first.get_by_role("link")
     expect(notice).to_contain_text("(nb)")
@@ -106,7 +109,9 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
     go(page, f"{admin_app.base_url}/admin/ledger?lang=en")
     assert_accessible(page, "en")
     page.get_by_label(admin_text("en", "Topic"), exact=True).select_option(TOPIC)
-    page.get_by_label(admin_text("en", "Action"), exact=True).select_option("requested")
+    # The officer picks the words; the address carries the code.
+    signed_up = admin_text("en", LEDGER_ACTIONS["requested"])
+    page.get_by_label(admin_text("en", "Action"), exact=True).select_option(label=signed_up)
     page.get_by_label(admin_text("en", "From (date)")).fill("2026-01-01")
     page.get_by_label(admin_text("en", "To, inclusive (date)")).fill("2026-01-05")
     assert press(page, admin_text("en", "Filter")).status == 200
@@ -115,6 +120,8 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
     expect(rows).to_have_count(50)
     first_page = rows.first.locator("td").first.inner_text()
     assert first_page.startswith("2026-01-05T22:00")
+    assert "action=requested" in page.url
+    expect(rows.first.locator("td").nth(2)).to_have_text(signed_up)
     assert_accessible(page, "en")
 
     with page.expect_download() as download_info:

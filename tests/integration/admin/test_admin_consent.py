@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from services.admin import catalogue as commands
 from services.admin import read_api as admin_read
 from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.action_wording import LEDGER_ACTIONS
 from services.subscriptions import retention
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
 from tests.integration.admin.harness import (
@@ -25,6 +26,7 @@ from tests.integration.admin.harness import (
     signup_page,
 )
 from tests.support.notices import NOTICES
+from tests.support.words import admin_text
 
 ADDRESS = "Kari.Nordmann@Example.org"
 NORMAL = "kari.nordmann@example.org"
@@ -67,7 +69,8 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
             )
             assert page.status_code == 200
             for action in ("requested", "confirmed", "unsubscribed", "erased"):
-                assert f"<td>{action}</td>" in page.text
+                said = admin_text("nb", LEDGER_ACTIONS[action])
+                assert f"<td>{said}</td>" in page.text
             link = f"/admin/privacy/{NOTICES.current('nb').version}/nb"
             assert link in page.text
             notice = await browser.get(link)
@@ -111,7 +114,9 @@ async def test_audit_log_records_each_access_and_auditors_can_read_it(
             await sign_in(browser, "aud")
             page = await browser.get("/admin/audit")
         assert page.status_code == 200
-        assert "consent_export" in page.text and "login" in page.text
+        # In words of the page's language; the API above keeps the codes.
+        said = admin_text("nb", "Downloaded what is held about a person")
+        assert said in page.text and f"<td>{admin_text('nb', 'Signed in')}</td>" in page.text
 
 
 async def test_exports_hold_the_expected_rows_and_no_address_in_the_ledger(
@@ -214,7 +219,8 @@ async def test_ledger_pages_by_keyset_without_gaps_or_repeats(
             await sign_in(browser, "aud")
             first = await browser.get("/admin/ledger")
         assert first.status_code == 200 and 'rel="next"' not in first.text
-        assert first.text.count("<td>requested</td>") == 7
+        signed_up = admin_text("nb", "Signed up, not yet confirmed")
+        assert first.text.count(f"<td>{signed_up}</td>") == 7
 
 
 async def test_topic_page_draws_an_accessible_chart_with_a_table(
