@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.admin.adapters import audit_log, catalogue_rows
 from services.admin.domain.catalogue_plan import Action, Plan, plan
 from services.admin.domain.topic_edits import Rows
+from services.mailer import command_api as mailer_commands
 from shared.catalogue import (
     Catalogue,
     entry_data,
@@ -98,7 +99,31 @@ async def apply(
         target=origin,
         details=result.summary() | {"version": version},
     )
+    await _withdraw_changes(session, result, actor=actor, client=client, now=now)
     return result
+
+
+async def _withdraw_changes(
+    session: AsyncSession, result: Plan, *, actor: str, client: str, now: datetime
+) -> None:
+    """Withdraw from the desk the changes of the sources the plan removes, each in the log.
+
+    In the apply's transaction: approved after the removal, such a change would alert people
+    about a page varsel no longer watches, and no editor could tell from the desk.
+    """
+    removed = [
+        c.key for c in result.changes if c.action is Action.RETIRED and c.section == "sources"
+    ]
+    for change in await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now):
+        audit_log.record(
+            session,
+            actor=actor,
+            action="change_withdrawn",
+            client=client,
+            now=now,
+            target=str(change.change_id),
+            details={"source": change.source_url},
+        )
 
 
 SourceRows = list[dict[str, Any]]

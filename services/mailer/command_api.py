@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +32,15 @@ from shared.events import ChangeApproved
 from shared.outbox import record
 from shared.runtime import Runtime
 
-__all__ = ["MAX_NOTE", "Decided", "Decision", "ReviewRefused", "decide_change"]
+__all__ = [
+    "MAX_NOTE",
+    "Decided",
+    "Decision",
+    "ReviewRefused",
+    "Withdrawn",
+    "decide_change",
+    "withdraw_changes_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +70,18 @@ async def decide_change(
     transaction, so a decision is never taken without its record. Approval records the event
     that has the mailer queue the alerts and pending items, in that transaction too, so an
     approved change is told to its followers even if this process dies right after. Raises
-    ReviewRefused with ``not_found``, ``already_decided`` (someone else was first) or
-    ``note_too_long``.
+    ReviewRefused with ``not_found``, ``source_removed`` (withdrawn when its source was
+    removed), ``already_decided`` (someone else was first) or ``note_too_long``.
     """
     cleaned = clean_note(note)
     async with transaction(runtime.sessions) as session:
         change = await session.get(ChangeRecord, change_id)
         if change is None:
             raise ReviewRefused("not_found")
+        if change.status == ChangeStatus.WITHDRAWN:
+            # Before the version: the editor's page is out of date because of the removal,
+            # and is told that, not that another editor decided.
+            raise ReviewRefused("source_removed")
         if change.version != version:
             raise ReviewRefused("already_decided")
         status = status_after(ChangeStatus(change.status), decision)
@@ -87,3 +100,26 @@ async def decide_change(
         runtime.relay.wake()  # the followers hear of it now, not at the relay's next poll
     log.info("mailer: change %s is %s after review", change_id, status.value)
     return decided
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A change withdrawn from the desk because its source was removed."""
+
+    change_id: uuid.UUID
+    source_url: str
+
+
+async def withdraw_changes_of(
+    session: AsyncSession, source_urls: Collection[str], *, actor: str, now: datetime
+) -> list[Withdrawn]:
+    """Withdraw the changes of removed sources still waiting or held on the desk, as ``actor``
+    (who removed them), in the caller's transaction: the removal and its withdrawals commit or
+    roll back together, so no change of a removed source can be approved after.
+
+    A withdrawn change stays stored and listed among the desk's decisions; nobody is alerted.
+    """
+    withdrawn = await reviews.withdraw_of_sources(session, source_urls, actor=actor, now=now)
+    for change_id, url in withdrawn:
+        log.info("mailer: change %s withdrawn: its source %s was removed", change_id, url)
+    return [Withdrawn(change_id, url) for change_id, url in withdrawn]

@@ -84,6 +84,11 @@ async def recent_decisions(session: AsyncSession, limit: int = 20) -> list[Chang
     return [ChangeOnDesk.of(row) for row in await reviews.recently_decided(session, limit)]
 
 
+async def waiting_of_source(session: AsyncSession, source_url: str) -> int:
+    """Count a source's changes (by its address) still waiting or held on the desk."""
+    return await reviews.open_of_source(session, source_url)
+
+
 async def change_on_desk(session: AsyncSession, change_id: uuid.UUID) -> ChangeOnDesk | None:
     """Return one stored change, decided or not; None if there is none (or it was purged)."""
     row = await session.get(ChangeRecord, change_id)

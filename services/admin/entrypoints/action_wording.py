@@ -49,6 +49,7 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "change_approved": N_("Approved a change"),
     "change_held": N_("Held a change"),
     "change_minor": N_("Marked a change minor"),
+    "change_withdrawn": N_("Withdrew a change: its source was removed"),
     "change_decision_refused": N_("A decision on a change was refused"),
     "page_gone_confirmed": N_("Confirmed that a page was removed"),
     "page_gone_refused": N_("A confirmation that a page was removed was refused"),

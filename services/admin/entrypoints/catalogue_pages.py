@@ -23,6 +23,7 @@ from services.admin.entrypoints.editor_pages import (
     ignore_patterns,
     try_and_record,
 )
+from services.mailer import read_api as mailer
 from services.watcher.read_api import SourceStatus, source_statuses
 from shared.catalogue import Catalogue, CatalogueError, entry_data
 from shared.catalogue_addresses import page_of
@@ -69,6 +70,7 @@ async def _page(
         "trial": None,
         "trial_error": None,
         "trial_detail": None,
+        "removing": None,
     }
     context.update(extra)
     return admin.render(
@@ -284,8 +286,17 @@ async def pause_source(request: Request, admin: AdminDep, actor: EditorPage) -> 
 
 @router.post("/sources/remove", response_class=HTMLResponse)
 async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
-    """Remove a source from the catalogue: it is polled no more."""
+    """Remove a source from the catalogue: it is polled no more. If changes of it wait on the
+    desk, the editor is asked first, as removing withdraws them for good."""
     fields = await posted_form(request, admin)
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
-    return await _change(request, admin, actor, _one(fields.get("url", ""), lambda _: None))
+    url = fields.get("url", "")
+    if fields.get("withdraw") != "yes" and url in {
+        s.url for s in (await _stored_catalogue(admin)).sources
+    }:
+        async with admin.runtime.sessions() as session:
+            waiting = await mailer.waiting_of_source(session, url)
+        if waiting:
+            return await _page(request, admin, actor, removing={"url": url, "waiting": waiting})
+    return await _change(request, admin, actor, _one(url, lambda _: None))

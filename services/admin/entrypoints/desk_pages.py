@@ -27,7 +27,12 @@ from shared.vocabulary import Frequency
 router = APIRouter(prefix="/admin", include_in_schema=False)
 DECISIONS = {d.value: d for d in mailer_commands.Decision}
 # Refusals of a decision and the status they answer with.
-_REFUSAL_STATUS = {"already_decided": 409, "not_found": 404, "note_too_long": 400}
+_REFUSAL_STATUS = {
+    "already_decided": 409,
+    "source_removed": 409,
+    "not_found": 404,
+    "note_too_long": 400,
+}
 # What the note field may carry: a browser sends each line break as two characters, and the
 # mailer counts the cleaned note against MAX_NOTE, refusing a longer one with the note kept.
 _NOTE_FIELD = 2 * mailer_commands.MAX_NOTE

@@ -222,6 +222,10 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "note_too_long": N_("The change note is longer than 5,000 characters."),
     "change_not_found": N_("No such change on the desk."),
+    "source_removed": N_(
+        "This change was withdrawn when its source was removed from the catalogue, so nobody "
+        "will be alerted about it. Your decision was not taken."
+    ),
     # Pages that disappeared (watcher.command_api.confirm_page_gone).
     "gone_not_waiting": N_(
         "This page is not waiting for confirmation: another editor confirmed it a moment ago, "
@@ -234,6 +238,7 @@ MESSAGES: Final[dict[str, str]] = {
     "status_sent": N_("Approved and sent"),
     "status_minor": N_("Minor: nobody alerted"),
     "status_published": N_("Sent as detected"),
+    "status_withdrawn": N_("Withdrawn: its source was removed"),
     # Source kinds (shared.vocabulary.SourceKind).
     "page": N_("Web page"),
     "feed": N_("Feed (RSS or Atom)"),

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.adapters.tables import ChangeRecord
@@ -69,6 +69,49 @@ async def decide(
         .execution_options(synchronize_session=False)
     )
     return rowcount(result) == 1
+
+
+async def withdraw_of_sources(
+    session: AsyncSession, source_urls: Collection[str], *, actor: str, now: datetime
+) -> list[tuple[uuid.UUID, str]]:
+    """Withdraw the open changes of sources (by address); return each as (id, source address).
+
+    One conditional UPDATE, like ``decide``: a change an editor decided a moment before is
+    left as they decided it, and one decided after finds its version moved on.
+    """
+    if not source_urls:
+        return []
+    result = await session.execute(
+        update(ChangeRecord)
+        .where(
+            ChangeRecord.source_url.in_(list(source_urls)),
+            ChangeRecord.status.in_([s.value for s in OPEN]),
+        )
+        .values(
+            status=ChangeStatus.WITHDRAWN.value,
+            version=ChangeRecord.version + 1,
+            decided_at=now,
+            decided_by=actor,
+        )
+        .returning(ChangeRecord.id, ChangeRecord.source_url)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((row.id, row.source_url) for row in result.all())
+
+
+async def open_of_source(session: AsyncSession, source_url: str) -> int:
+    """Count the changes of a source (by address) waiting or held on the desk."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ChangeRecord)
+            .where(
+                ChangeRecord.source_url == source_url,
+                ChangeRecord.status.in_([s.value for s in OPEN]),
+            )
+        )
+        or 0
+    )
 
 
 async def stored(session: AsyncSession, change_id: uuid.UUID) -> ChangeRecord | None:

@@ -26,6 +26,9 @@ class ChangeStatus(StrEnum):
     HELD = "held"  # an editor keeps it back for now; it stays on the desk
     APPROVED = "approved"  # an editor let it go out, with the note they approved
     MINOR = "minor"  # recorded, nobody alerted (an editor's or the publisher's call)
+    # Its source was removed from the catalogue while it waited: nobody alerted, and no editor
+    # may approve it after (an alert about a page varsel no longer watches).
+    WITHDRAWN = "withdrawn"
 
 
 class Decision(StrEnum):
@@ -71,7 +74,10 @@ def status_on_arrival(mode: ReviewMode | None, *, minor: bool) -> ChangeStatus:
 
 
 def status_after(current: ChangeStatus, decision: Decision) -> ChangeStatus:
-    """Return the status a decision leads to; refuse one on a change already decided."""
+    """Return the status a decision leads to; refuse one on a change already decided, or
+    withdrawn as its source was removed."""
+    if current is ChangeStatus.WITHDRAWN:
+        raise ReviewRefused("source_removed")
     if current not in OPEN:
         raise ReviewRefused("already_decided")
     return _AFTER[decision]

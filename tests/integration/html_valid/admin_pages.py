@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +38,9 @@ ADMIN_PAGES = [
     "admin desk change decided",
     "admin desk decision refused",
     "admin desk with a decision",
+    "admin source removal asked",
+    "admin desk change withdrawn",
+    "admin desk with a withdrawal",
     "admin diff",
     "admin users",
     "admin password",
@@ -295,4 +299,29 @@ async def _desk_pages(
     assert late.status_code == 409
     pages["admin desk decision refused"] = late.text
     pages["admin desk with a decision"] = (await client.get("/admin/desk?lang=nn")).text
+    pages.update(await _removal_pages(h, client, event))
     return pages
+
+
+async def _removal_pages(
+    h: admin.Harness, client: httpx.AsyncClient, decided: ContentChanged
+) -> dict[str, str]:
+    """A source with a change on the desk removed: asked first, then the change withdrawn."""
+    waiting = decided.model_copy(update={"event_id": uuid.uuid4()})
+    async with h.runtime.sessions() as session, session.begin():
+        await changes.store(session, waiting, ChangeStatus.WAITING)
+    path = f"/admin/desk/{waiting.event_id}"
+    opened = await client.get(path)
+    removal = {"csrf_token": csrf(opened.text), "url": waiting.source_url}
+    asked = await client.post("/admin/sources/remove?lang=nn", data=removal)
+    assert asked.status_code == 200
+    removed = await client.post("/admin/sources/remove", data={**removal, "withdraw": "yes"})
+    assert removed.status_code == 303
+    data = {"csrf_token": csrf(opened.text), "decision": "approve", "version": "0", "note": ""}
+    refused = await client.post(f"{path}?lang=en", data=data)
+    assert refused.status_code == 409
+    return {
+        "admin source removal asked": asked.text,
+        "admin desk change withdrawn": refused.text,
+        "admin desk with a withdrawal": (await client.get("/admin/desk")).text,
+    }

@@ -9,6 +9,7 @@ import pytest
 from services.mailer.domain.review import (
     MAX_NOTE,
     OPEN,
+    TOLD,
     ChangeStatus,
     Decision,
     ReviewRefused,
@@ -64,6 +65,16 @@ def test_a_decided_change_refuses_another_decision(
     with pytest.raises(ReviewRefused) as refused:
         status_after(current, decision)
     assert refused.value.reason == "already_decided"
+
+
+@pytest.mark.parametrize("decision", list(Decision))
+def test_a_change_withdrawn_with_its_source_refuses_every_decision_saying_why(
+    decision: Decision,
+) -> None:
+    with pytest.raises(ReviewRefused) as refused:
+        status_after(ChangeStatus.WITHDRAWN, decision)
+    assert refused.value.reason == "source_removed"
+    assert ChangeStatus.WITHDRAWN not in OPEN | TOLD
 
 
 def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:

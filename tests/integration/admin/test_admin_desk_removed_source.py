@@ -1,0 +1,169 @@
+"""Removing a source withdraws its changes waiting on the editor's desk: none of them can be
+approved after (an alert about a page varsel no longer watches), each stays on the desk as
+withdrawn, and the log says who removed the source and which changes went with it."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from services.mailer.adapters.tables import ChangeRecord, Delivery
+from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
+from tests.integration.admin.test_admin_desk import (
+    PERSON,
+    SOURCE,
+    _audit,
+    _decide,
+    _detected,
+    _relay,
+    _released,
+    _to_review,
+    desk_running,
+)
+from tests.support.catalogues import apply_file
+from tests.support.words import admin_text
+
+WITHDRAWN = "Withdrawn: its source was removed"
+
+
+async def _kinds(h: Harness) -> set[str]:
+    """Return the kinds of mail queued: the sign-up's confirmation, and no alert."""
+    async with h.runtime.sessions() as session:
+        return set((await session.scalars(select(Delivery.kind))).all())
+
+
+async def _status(h: Harness, change_id: uuid.UUID) -> str:
+    async with h.runtime.sessions() as session:
+        change = await session.get(ChangeRecord, change_id)
+        assert change is not None
+        return change.status
+
+
+async def test_removing_a_source_on_its_page_asks_first_then_withdraws_its_waiting_changes(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with desk_running(sqlite_url, tmp_path) as h:
+        await h.sign_up(PERSON, frequency="immediate")
+        await h.confirm(PERSON)
+        await h.user("ed", "editor")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            await _to_review(h, client)
+            change_id = await _detected(h)
+            # The desk page an editor opened before the source went (version 0).
+            opened = await client.get(f"/admin/desk/{change_id}?lang=en")
+            assert 'name="decision"' in opened.text
+
+            sources = await client.get("/admin/sources?lang=en")
+            asked = await client.post(
+                "/admin/sources/remove?lang=en",
+                data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
+            )
+            assert asked.status_code == 200
+            assert "has changes waiting on the editor's desk (1)" in asked.text
+            assert "Remove it and withdraw its changes" in asked.text
+            assert await _status(h, change_id) == "waiting", "asking removes nothing"
+            assert SOURCE in (await client.get("/admin/sources")).text
+
+            removed = await client.post(
+                "/admin/sources/remove?lang=en",
+                data={"csrf_token": csrf_token(asked.text), "url": SOURCE, "withdraw": "yes"},
+            )
+            assert removed.status_code == 303, removed.text
+            assert await _status(h, change_id) == "withdrawn"
+
+            # The stale page's approval is refused, saying why; nobody is alerted.
+            tried = await client.post(
+                f"/admin/desk/{change_id}?lang=en",
+                data={
+                    "csrf_token": csrf_token(opened.text),
+                    "decision": "approve",
+                    "version": "0",
+                    "note": "Sendes likevel.",
+                },
+            )
+            assert tried.status_code == 409
+            assert "withdrawn when its source was removed from the catalogue" in tried.text
+            assert "Another editor decided" not in tried.text
+            assert 'name="decision"' not in tried.text
+            current = await _decide(client, change_id, "approve", "Igjen.", version="1")
+            assert current.status_code == 409
+            await _relay(h)
+            assert await _released(h) == 0 and await _kinds(h) == {"confirm"}
+
+            # Nothing is lost from sight: the desk lists it as withdrawn, by whom, in each
+            # language, and no longer as waiting.
+            for language in ("nb", "nn", "en"):
+                desk = await client.get(f"/admin/desk?lang={language}")
+                said = admin_text(language, WITHDRAWN)
+                waiting, _, decided = desk.text.partition('id="decided"')
+                assert said in decided and "<td>ed</td>" in decided, language
+                assert "Ny veileder" not in waiting, language
+            shown = await client.get(f"/admin/desk/{change_id}?lang=en")
+            assert f"{WITHDRAWN} (ed," in shown.text
+
+        (entry,) = await _audit(h, "change_withdrawn")
+        assert (entry.actor, entry.target) == ("ed", str(change_id))
+        assert entry.details == {"source": SOURCE}
+        refusals = await _audit(h, "change_decision_refused")
+        assert [r.details for r in refusals] == [{"reason": "source_removed"}] * 2
+
+
+def _catalogue_without_the_source(tmp_path: Path) -> Path:
+    kept = tmp_path / "kept.toml"
+    kept.write_text(
+        f"""
+[[topics]]
+slug = "{TOPIC}"
+title = {{ nb = "Norge i verden", en = "Norway in the world" }}
+
+[[topics]]
+slug = "{OTHER}"
+title = {{ nb = "Helsenyheter", en = "Health news" }}
+
+[[sources]]
+url = "https://example.org/annen"
+kind = "page"
+topics = ["{TOPIC}"]
+interval = "15m"
+mode = "review"
+""",
+        encoding="utf-8",
+    )
+    return kept
+
+
+async def test_a_file_that_leaves_the_source_out_withdraws_held_changes_not_decided_ones(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with desk_running(sqlite_url, tmp_path) as h:
+        await h.user("ed", "editor")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            await _to_review(h, client)
+            held = await _detected(h, "Holdt tilbake")
+            approved = await _detected(h, "Godkjent")
+            waiting = await _detected(h, "Venter")
+            assert (await _decide(client, held, "hold", "")).status_code == 303
+            assert (await _decide(client, approved, "approve", "")).status_code == 303
+            await _relay(h)
+            await apply_file(h.runtime, _catalogue_without_the_source(tmp_path), actor="cli:ola")
+            await _relay(h)
+            # Held and waiting changes are withdrawn by whoever applied the file; the approved
+            # one goes out as it was decided.
+            assert [await _status(h, c) for c in (held, approved, waiting)] == [
+                "withdrawn",
+                "approved",
+                "withdrawn",
+            ]
+            assert (await _decide(client, held, "approve", "", version="2")).status_code == 409
+        async with h.runtime.sessions() as session:
+            rows = (
+                await session.scalars(select(ChangeRecord).where(ChangeRecord.id == held))
+            ).all()
+        assert [(r.decided_by, r.version) for r in rows] == [("cli:ola", 2)]
+        entries = await _audit(h, "change_withdrawn")
+        assert sorted(e.target or "" for e in entries) == sorted([str(held), str(waiting)])
+        assert {e.actor for e in entries} == {"cli:ola"}
