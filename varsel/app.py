@@ -10,7 +10,6 @@ from functools import partial
 from typing import Final
 
 import uvicorn
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -30,6 +29,7 @@ from services.watcher.entrypoints import hub_callback
 from services.watcher.websub import CALLBACK_PATH
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
+from shared.scheduled import Jobs
 from shared.web.edge import install_edge
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import render_metrics
@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin", "bounces")
 # Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
 SHUTDOWN_GRACE_SECONDS: Final = 20.0
-# How often the watcher looks for WebSub subscriptions due a request or renewal.
-HUB_SECONDS: Final = 10
+# A scheduled job cut by shutdown only rolls back: a few seconds, out of the grace above.
+JOB_CUT_SECONDS: Final = 5.0
 
 
 async def _dead_letters(runtime: Runtime) -> int | None:
@@ -129,7 +129,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         if "subscriptions" in services:
             await subscriptions.record_privacy_notices(runtime)
         await follower.start()
-        scheduler = AsyncIOScheduler(timezone="UTC")
+        jobs = Jobs()
         tasks = [
             asyncio.create_task(runtime.relay.run(runtime.stop), name="outbox-relay"),
             asyncio.create_task(follower.run(runtime.stop), name="catalogue"),
@@ -142,11 +142,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             )
         if watcher is not None:
             await watcher.start()
-            scheduler.add_job(watcher.tick, "interval", seconds=1, max_instances=1, coalesce=True)
-            for hub_job, seconds in ((watcher.take_pushes, 1), (watcher.ask_hubs, HUB_SECONDS)):
-                scheduler.add_job(
-                    hub_job, "interval", seconds=seconds, max_instances=1, coalesce=True
-                )
+            watcher.schedule(jobs)
         if mailer is not None:
             tasks.append(
                 asyncio.create_task(
@@ -156,23 +152,26 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
                     name="mailer",
                 )
             )
-            schedule_digests(scheduler, mailer.digests)
-            schedule_review_reminders(scheduler, mailer.reminders)
+            schedule_digests(jobs, mailer.digests)
+            schedule_review_reminders(jobs, mailer.reminders)
         for name, job in housekeeping.items():
-            scheduler.add_job(
+            # Its deletions commit together, and what a cut run left the next run deletes.
+            jobs.add(
                 job,
-                "interval",
+                cut=f"cut the housekeeping of {name} short; it runs again "
+                f"{HOUSEKEEPING_HOURS} h after the next start",
+                name=f"housekeeping:{name}",
+                trigger="interval",
                 hours=HOUSEKEEPING_HOURS,
                 max_instances=1,
-                name=f"housekeeping:{name}",
             )
-        scheduler.start()
-        app.state.scheduler = scheduler
+        jobs.start()
+        app.state.scheduler = jobs.scheduler
         try:
             yield
         finally:
             runtime.stop.set()
-            scheduler.shutdown(wait=False)
+            await jobs.stop(JOB_CUT_SECONDS)
             if listener is not None:
                 listener.close()
             if watcher is not None:

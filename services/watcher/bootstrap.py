@@ -23,6 +23,7 @@ from services.watcher.adapters.tables import (
     WatchedSource,
 )
 from services.watcher.domain.outcome import OutcomeKind, SourceState
+from services.watcher.domain.websub import RETRY_AFTER
 from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
 from services.watcher.retention import purge_push_keys, purge_snapshots
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
@@ -30,8 +31,11 @@ from shared.db import Base
 from shared.failing_passes import PassFailures
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
+from shared.scheduled import Jobs
 
 log = logging.getLogger(__name__)
+# How often the watcher looks for WebSub subscriptions due a request or renewal.
+HUB_SECONDS: Final = 10
 # The service's tables, registered with the composition root (varsel.schema).
 TABLES: Final[tuple[type[Base], ...]] = (
     WatchedSource,
@@ -102,6 +106,33 @@ class Watcher:
                 if attempt == 2:
                     raise
                 log.info("watcher: another replica synced the catalogue at the same time")
+
+    def schedule(self, jobs: Jobs) -> None:
+        """Add the watcher's jobs: claim due sources and take pushes every second, ask hubs."""
+        minutes = f"{RETRY_AFTER.total_seconds() / 60:.0f} minutes"
+        every = (
+            # A claim cut short leased its sources for LEASE at most, or rolled back.
+            (self.tick, 1, "claiming the sources due a poll", "the next start polls them"),
+            # A pushed body is kept until it has been compared.
+            (self.take_pushes, 1, "comparing what WebSub hubs pushed", "the next start does"),
+            # A claimed request is asked again after RETRY_AFTER, whether this process lives on
+            # or not.
+            (
+                self.ask_hubs,
+                HUB_SECONDS,
+                "asking WebSub hubs to push feeds",
+                f"the hubs it was asking are asked again in {minutes}",
+            ),
+        )
+        for job, seconds, what, then in every:
+            jobs.add(
+                job,
+                cut=f"cut {what} short; {then}",
+                trigger="interval",
+                seconds=seconds,
+                max_instances=1,
+                coalesce=True,
+            )
 
     async def tick(self) -> None:
         """Start polls for every due source (called every second by the scheduler)."""

@@ -4,6 +4,8 @@ Mailer: a slow SMTP server, a few hundred queued alerts, SIGTERM while mails are
 process exits 0; nothing stays leased; a new process sends the rest, each person exactly once.
 Watcher: SIGTERM while polls of a slow site are running; no source stays leased.
 PostgreSQL, as in the distributed mode.
+A scheduled job cut short by SIGTERM (the watcher asking a slow WebSub hub) ends in one plain
+line, never a traceback an operator would read as a crash; SQLite, as in the embedded mode.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.mailer.adapters.tables import Delivery
 from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
+from tests.e2e.test_websub import CATALOGUE as FEED_CATALOGUE
+from tests.e2e.test_websub import feed
 from tests.support.databases import migrated_postgres_database
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
+from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess, wait_until
 
@@ -223,3 +228,69 @@ def test_sigterm_during_a_poll_round_leaves_no_source_leased(tmp_path: Path) -> 
     assert status == 0, watcher.log()
     assert known == 12
     assert leased == [], f"sources left leased after SIGTERM: {leased}"
+
+
+class StalledHub:
+    """A loopback WebSub hub that takes a subscription request and answers only when told."""
+
+    def __init__(self) -> None:
+        self.asked = threading.Event()
+        self.release = threading.Event()
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                hub.asked.set()
+                hub.release.wait(timeout=60)
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Answer whatever waits, and stop serving."""
+        self.release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_sigterm_cuts_a_running_job_in_one_plain_line_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    site, hub = FixtureSite(), StalledHub()
+    site.start()
+    feed_url = f"{site.base_url}/nyheter.rss"
+    atom = feed(hub.url, feed_url, ["Eldre sak"])
+    site.set("/nyheter.rss", Resource(atom, "application/rss+xml"))
+    config = tmp_path / "varsel.toml"
+    config.write_text(FEED_CATALOGUE.format(url=feed_url), encoding="utf-8")
+    env = {
+        "VARSEL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}",
+        "VARSEL_CONFIG": str(config),
+        "VARSEL_WEBSUB_LOOPBACK_CALLBACK_FOR_TESTS_ONLY": "true",
+    }
+    varsel = VarselProcess(tmp_path, env)
+    try:
+        varsel.start(timeout=STARTUP)
+        # The feed's first poll finds the hub; the watcher's job then asks it, and waits.
+        wait_until(hub.asked.is_set, "the watcher asking the hub", PATIENCE)
+        status = varsel.terminate(EXIT_WITHIN)
+    finally:
+        varsel.kill()
+        hub.stop()
+        site.stop()
+
+    log = varsel.log()
+    assert status == 0, log
+    assert "Traceback" not in log and "CancelledError" not in log, log
+    assert " ERROR " not in log, log
+    cut = [line for line in log.splitlines() if "shutdown: cut" in line]
+    assert len(cut) == 1, log
+    assert "asking WebSub hubs" in cut[0] and "asked again in 60 minutes" in cut[0]

@@ -7,19 +7,19 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
-
 from services.mailer.digests import DigestRunner
 from services.mailer.review_reminders import ReviewReminders
+from shared.scheduled import Jobs
 
 CHECK_SECONDS = 60
 
 
-def _every_minute(scheduler: BaseScheduler, job: Callable[[], Awaitable[Any]]) -> None:
+def _every_minute(jobs: Jobs, job: Callable[[], Awaitable[Any]], cut: str) -> None:
     # The first run at once, so what was missed while no mailer ran is made up at start.
-    scheduler.add_job(
+    jobs.add(
         job,
-        "interval",
+        cut=cut,
+        trigger="interval",
         seconds=CHECK_SECONDS,
         max_instances=1,
         coalesce=True,
@@ -27,11 +27,21 @@ def _every_minute(scheduler: BaseScheduler, job: Callable[[], Awaitable[Any]]) -
     )
 
 
-def schedule_digests(scheduler: BaseScheduler, runner: DigestRunner) -> None:
+def schedule_digests(jobs: Jobs, runner: DigestRunner) -> None:
     """Add the digest runs to a scheduler; the first at once, so a missed digest is made up."""
-    _every_minute(scheduler, runner.run_due)
+    # A run cut short stays "running" and the next start walks its period again (digests.py).
+    _every_minute(
+        jobs,
+        runner.run_due,
+        "cut the digest run short; the next start takes it up where it stopped",
+    )
 
 
-def schedule_review_reminders(scheduler: BaseScheduler, reminders: ReviewReminders) -> None:
+def schedule_review_reminders(jobs: Jobs, reminders: ReviewReminders) -> None:
     """Add the check for overdue changes on the desk to a scheduler, every minute."""
-    _every_minute(scheduler, reminders.remind_overdue)
+    # The mark "reminded" commits with the mails handed over, or not at all.
+    _every_minute(
+        jobs,
+        reminders.remind_overdue,
+        "cut reminding editors of overdue changes short; the next start reminds them",
+    )
