@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from services.admin.entrypoints.catalogue_cli import catalogue_cli
 from services.admin.entrypoints.cli import admin_cli
+from services.admin.entrypoints.ledger_cli import export_ledger
 from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
@@ -74,6 +75,7 @@ log = logging.getLogger("varsel")
 # The consent ledger's retention belongs to the subscriptions service; operators find it among
 # the staff commands, as they always have.
 admin_cli.command("purge-consent")(purge_consent)
+admin_cli.command("export-ledger")(export_ledger)
 admin_cli.add_typer(publisher_cli, name="publishers")
 app.add_typer(admin_cli, name="admin")
 app.add_typer(catalogue_cli, name="catalogue")

@@ -55,6 +55,13 @@ async def source(session: AsyncSession, url: str) -> Source | None:
     return Source.model_validate(entry, context=STORED) if entry is not None else None
 
 
+async def topic_slugs(session: AsyncSession) -> list[str]:
+    """Return the slug of every topic the catalogue holds, ended ones too."""
+    return list(
+        (await session.scalars(select(CatalogueTopic.slug).order_by(CatalogueTopic.slug))).all()
+    )
+
+
 async def load(session: AsyncSession) -> Stored:
     """Read the whole catalogue (it is small: hundreds of entries at most)."""
     state = await session.get(CatalogueState, STATE_ID)

@@ -1,5 +1,6 @@
-"""``varsel admin``: admin accounts and tokens, ledger exports, and the organisation ending a
-person's alerts or erasing them."""
+"""``varsel admin``: admin accounts and tokens, and the organisation ending a person's alerts or
+erasing them (the ledger's export is in ``ledger_cli``, its retention in the subscriptions
+service; the composition root adds both to the group)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any, TextIO, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,14 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import AdminError
-from services.admin.entrypoints import ledger_views
 from services.subscriptions import command_api as organisation
-from services.subscriptions import read_api as subscriptions
 from shared.clock import SystemClock
-from shared.commands import Quiet, command_actor, command_settings, in_transaction
-from shared.db import create_engine, session_factory
+from shared.commands import command_actor, command_settings, in_transaction
 from shared.logs import redact
-from shared.progress import progress
 from shared.runtime import build_runtime
 from shared.settings import Settings
 
@@ -310,57 +306,6 @@ def disable_user(name: Annotated[str, typer.Argument(help="the admin's user name
 def enable_user(name: Annotated[str, typer.Argument(help="the admin's user name")]) -> None:
     """Enable a disabled admin account again (it needs to sign in and get new tokens)."""
     _set_disabled(name, False)
-
-
-@admin_cli.command("export-ledger")
-def export_ledger(
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="write the CSV here (default: stdout)")
-    ] = None,
-    topic: Annotated[str | None, typer.Option(help="only rows naming this topic")] = None,
-    action: Annotated[str | None, typer.Option(help="only this event type")] = None,
-    since: Annotated[str | None, typer.Option("--from", help="first UTC day, YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="last UTC day, YYYY-MM-DD")] = None,
-    quiet: Quiet = False,
-) -> None:
-    """Export the consent ledger (keyed hashes only) as CSV, oldest first."""
-    params = {"topic": topic or "", "action": action or "", "from": since or "", "to": until or ""}
-    try:
-        where = ledger_views.parse_filter(params)
-    except ValueError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    settings = command_settings()
-
-    async def write(target: TextIO) -> int:
-        engine = create_engine(settings.resolved_database_url)
-        sessions = session_factory(engine)
-        written = 0
-        try:
-            async with sessions() as session, session.begin():
-                total = await subscriptions.count_ledger(session, where)
-                audit_command(session, "ledger_export", details=ledger_views.filter_details(where))
-            with progress("Exporting the consent ledger", quiet=quiet) as tracker:
-                tracker.total(total)
-                header = True
-                async for line in ledger_views.ledger_csv(sessions, where):
-                    target.write(line)
-                    if not header:
-                        written += 1
-                        tracker.advance()
-                    header = False
-        finally:
-            await engine.dispose()
-        return written
-
-    if out is None:
-        written = asyncio.run(write(sys.stdout))
-        sys.stdout.flush()
-    else:
-        # newline="": the CSV lines carry their own CRLF endings.
-        with out.open("w", encoding="utf-8", newline="") as target:
-            written = asyncio.run(write(target))
-    typer.echo(f"varsel: exported {written} consent ledger rows", err=True)
 
 
 def _act_for_organisation(

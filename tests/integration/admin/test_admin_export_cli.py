@@ -1,21 +1,30 @@
-"""``varsel admin export-ledger`` and ``purge-consent``: exact output, bars only on terminals."""
+"""``varsel admin export-ledger`` and ``purge-consent``: exact output, bars only on terminals; an
+export refuses a topic there is none of, keeps an earlier file, and never leaves half a file."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
+import resource
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
+from sqlalchemy.ext.asyncio import create_async_engine
+from typer.testing import CliRunner, Result
 
+from services.admin import catalogue
 from services.admin.adapters.tables import AdminAuditEntry
-from services.admin.entrypoints.cli import admin_cli
 from shared import progress
+from shared.db import session_factory
 from tests.integration.admin import seed
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, running
+from tests.support.databases import migrated_postgres_database
 from varsel.cli import app as varsel_cli
 
 
@@ -46,6 +55,11 @@ def runner(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return CliRunner()
 
 
+def export(runner: CliRunner, *args: str) -> Result:
+    """Run ``varsel admin export-ledger ARGS``."""
+    return runner.invoke(varsel_cli, ["admin", "export-ledger", *args])
+
+
 async def test_export_file_matches_the_http_export_with_the_bar_on(
     database_url: str, tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,27 +84,137 @@ async def test_export_file_matches_the_http_export_with_the_bar_on(
     # As if run in a terminal: the bar must go to stderr and never into the file or stdout.
     monkeypatch.setattr(progress, "_is_terminal", lambda stream: True)
     out = tmp_path / "ledger.csv"
-    to_file = await asyncio.to_thread(
-        runner.invoke, admin_cli, ["export-ledger", "--out", str(out)]
-    )
+    to_file = await asyncio.to_thread(export, runner, "--out", str(out))
     assert to_file.exit_code == 0, to_file.output
     assert out.read_bytes() == everything
     assert "Exporting the consent ledger" in to_file.stderr
     assert "exported 2102 consent ledger rows" in to_file.stderr
     assert to_file.stdout == ""
 
-    args = ["export-ledger", "--topic", OTHER, "--action", "confirmed", "--from", "2026-01-10"]
-    to_stdout = await asyncio.to_thread(runner.invoke, admin_cli, args)
+    args = ["--topic", OTHER, "--action", "confirmed", "--from", "2026-01-10"]
+    to_stdout = await asyncio.to_thread(export, runner, *args)
     assert to_stdout.exit_code == 0, to_stdout.output
     assert to_stdout.stdout_bytes == narrowed
     assert "━" in to_stdout.stderr  # the bar was drawn, on stderr
 
-    quiet = await asyncio.to_thread(runner.invoke, admin_cli, [*args, "--quiet"])
+    quiet = await asyncio.to_thread(export, runner, *args, "--quiet")
     assert quiet.stdout_bytes == narrowed
     assert "Exporting" not in quiet.stderr
 
-    bad = await asyncio.to_thread(runner.invoke, admin_cli, ["export-ledger", "--action", "x"])
+    bad = await asyncio.to_thread(export, runner, "--action", "x")
     assert bad.exit_code == 2 and "action must be one of" in bad.stderr
+
+
+async def test_a_topic_there_is_none_of_is_refused_and_no_file_is_written(
+    database_url: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await catalogue.apply_at_start(
+            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+        )
+        async with h.runtime.sessions() as session, session.begin():
+            # A topic that left the catalogue long ago; the ledger keeps its rows.
+            await seed.ledger_steps(session, 3, date(2026, 1, 1), ("avviklet-tema",))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    out = folder / "ledger.csv"
+
+    typo = await asyncio.to_thread(export, runner, "--topic", "norge-i-verdne", "--out", str(out))
+    assert typo.exit_code == 2
+    assert typo.stdout == ""
+    assert typo.stderr == (
+        "varsel: no topic 'norge-i-verdne' in the catalogue or the consent ledger (did you mean "
+        f"{TOPIC!r}?); `varsel catalogue export` lists the topics; nothing was exported\n"
+    )
+    assert list(folder.iterdir()) == []
+    unlike = await asyncio.to_thread(export, runner, "--topic", "zzz")
+    assert unlike.exit_code == 2 and unlike.stdout == ""
+    assert "no topic 'zzz'" in unlike.stderr and "did you mean" not in unlike.stderr
+
+    # Nobody followed it: a real answer of no rows. Nor is a topic gone from the catalogue
+    # refused while the ledger names it.
+    unfollowed = await asyncio.to_thread(export, runner, "--topic", OTHER, "--out", str(out))
+    assert unfollowed.exit_code == 0, unfollowed.output
+    assert out.read_bytes().count(b"\r\n") == 1  # the header
+    ended = await asyncio.to_thread(export, runner, "--topic", "avviklet-tema", "--quiet")
+    assert ended.exit_code == 0, ended.output
+    assert ended.stdout_bytes.count(b"\r\n") == 1 + 3
+
+
+async def test_an_earlier_export_is_kept_unless_forced(
+    database_url: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await h.sign_up("kari@example.no")
+    out = tmp_path / "ledger.csv"
+    out.write_bytes(b"the export the inspector asked for\r\n")
+
+    kept = await asyncio.to_thread(export, runner, "--out", str(out), "--quiet")
+    assert kept.exit_code == 1
+    assert kept.stderr == (
+        f"varsel: {out} exists; give --force to replace it, or another --out; "
+        "nothing was exported\n"
+    )
+    assert out.read_bytes() == b"the export the inspector asked for\r\n"
+
+    forced = await asyncio.to_thread(export, runner, "--out", str(out), "--quiet", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert forced.stderr == f"varsel: exported 1 consent ledger rows to {out}\n"
+    assert out.read_text(encoding="utf-8").startswith("id,occurred_at,subject_hash")
+    assert out.stat().st_mode & 0o777 == 0o600  # keyed hashes: readable by varsel's user only
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.postgres
+def test_a_disk_that_fills_midway_leaves_the_earlier_export_whole(tmp_path: Path) -> None:
+    # The export's process may write no file past 64 KiB, as a disk that fills up would stop
+    # it; PostgreSQL, whose server writes the database, is not held to that.
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error to handle, not a kill
+
+    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    out = tmp_path / "exports" / "ledger.csv"
+    out.parent.mkdir()
+    earlier = b"id,occurred_at\r\n1,2026-01-01\r\n"
+    out.write_bytes(earlier)
+    with migrated_postgres_database() as url:
+        asyncio.run(_seed(url, 2100))
+        done = subprocess.run(
+            [sys.executable, "-m", "varsel", "admin", "export-ledger", *forced_into(out)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "VARSEL_DATABASE_URL": url,
+                "VARSEL_CONFIG": str(tmp_path / "catalogue.toml"),
+                "PYTHONDONTWRITEBYTECODE": "1",
+            },
+            preexec_fn=small_files,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (
+        f"varsel: cannot write {out}: File too large; {out} is as it was; nothing was exported\n"
+    )
+    assert out.read_bytes() == earlier
+    assert list(out.parent.iterdir()) == [out]
+
+
+def forced_into(out: Path) -> list[str]:
+    """Return the arguments that export the whole ledger into ``out``, replacing it."""
+    return ["--out", str(out), "--force", "--quiet"]
+
+
+async def _seed(url: str, count: int) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await seed.ledger_steps(session, count, date(2026, 1, 1), (TOPIC,))
+    finally:
+        await engine.dispose()
 
 
 async def test_purge_consent_shows_progress_on_a_terminal(
