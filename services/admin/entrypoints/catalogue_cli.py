@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.admin.domain.catalogue_plan import Plan, describe
+from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
 from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
 from shared.clock import SystemClock
 from shared.commands import (
@@ -107,6 +108,9 @@ def export(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="write the file here (default: stdout)")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace the --out file if it exists")
+    ] = False,
 ) -> None:
     """Write the catalogue in force as a TOML file that `varsel catalogue apply` takes back."""
     settings = command_settings()
@@ -123,10 +127,12 @@ def export(
     text = dump_catalogue(stored.catalogue)
     if out is None:
         typer.echo(text, nl=False)
-    else:
-        try:
-            out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            typer.echo(f"varsel: cannot write {out}: {exc.strerror or exc}", err=True)
-            raise typer.Exit(1) from exc
-        typer.echo(f"varsel: wrote {out} (version {stored.version})", err=True)
+        return
+    # An operator's own catalogue file holds comments an export does not bring back.
+    try:
+        with NewFile(out, force=force) as target:
+            target.write(text)
+    except (Exists, CannotWrite) as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"varsel: wrote {out} (version {stored.version})", err=True)

@@ -282,6 +282,22 @@ def test_direction_overrides_in_a_topic_s_texts_are_left_out(
     )
 
 
+def test_export_keeps_an_existing_file_unless_forced(cli: CliRunner, tmp_path: Path) -> None:
+    # The operator's own file, with the comments that say why each source is there.
+    own = _write(tmp_path, "catalogue.toml", "# why we watch these pages\n" + FIRST)
+    assert _invoke(cli, "apply", str(own)).exit_code == 0
+    kept = _invoke(cli, "export", "--out", str(own))
+    assert kept.exit_code == 1
+    assert kept.stderr == f"varsel: {own} exists; give --force to replace it, or another --out\n"
+    assert own.read_text(encoding="utf-8").startswith("# why we watch these pages\n")
+
+    forced = _invoke(cli, "export", "--out", str(own), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert forced.stderr == f"varsel: wrote {own} (version 1)\n"
+    assert own.read_text(encoding="utf-8") == _invoke(cli, "export").stdout
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_export_before_any_catalogue_says_so(cli: CliRunner) -> None:
     empty = _invoke(cli, "export")
     assert empty.exit_code == 1 and "holds no catalogue yet" in empty.output
@@ -294,6 +310,9 @@ def test_an_unmigrated_database_and_an_unwritable_export_are_said_plainly(
     assert _invoke(cli, "apply", str(first)).exit_code == 0
     unwritable = _invoke(cli, "export", "--out", str(tmp_path / "no-such-folder" / "x.toml"))
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.output
+    folder = _invoke(cli, "export", "--out", str(tmp_path))
+    assert folder.exit_code == 1
+    assert folder.stderr == f"varsel: cannot write {tmp_path}: it is a folder\n"
 
     monkeypatch.setenv("VARSEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     for args in (("apply", str(first)), ("apply", str(first), "--dry-run"), ("export",)):
