@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -61,6 +63,15 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            # Piped into `head` or a pager that was closed: the reader went away. Python would
+            # try to flush what is left at exit and complain a second time; let it flush nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            typer.echo(
+                "varsel: stopped: what read its output (head, a pager) closed it before the end",
+                err=True,
+            )
+            raise typer.Exit(1) from exc
         except (DBAPIError, CommandError, OSError) as exc:
             typer.echo(f"varsel: {_explain(exc)}", err=True)
             raise typer.Exit(1) from exc
@@ -222,7 +233,17 @@ def demo(
     change_every: Annotated[int, typer.Option(help="seconds between page changes")] = 60,
 ) -> None:
     """Serve sample pages locally, watch them, and change one every minute."""
-    from varsel.demo import run_demo
+    from varsel.demo import SampleSiteError, run_demo
 
     settings = _settings()
-    run_demo(settings, port=port, sample_port=sample_port, change_every=change_every)
+    if port == sample_port:
+        typer.echo("varsel: --port and --sample-port must differ", err=True)
+        raise typer.Exit(2)
+    with _listening_socket("127.0.0.1", port) as listening:
+        try:
+            run_demo(
+                settings, listening, port=port, sample_port=sample_port, change_every=change_every
+            )
+        except SampleSiteError as exc:
+            typer.echo(f"varsel: {exc}", err=True)
+            raise typer.Exit(1) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from datetime import UTC, datetime
 from functools import partial
@@ -77,8 +78,35 @@ def _change_forever(page: Path, every: int, stop: threading.Event) -> None:
         log.info("demo: changed %s (change %d)", page.name, count)
 
 
-def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: int) -> None:
-    """Serve the sample site, configure varsel for it, and run everything until Ctrl-C."""
+class SampleSiteError(Exception):
+    """The sample site cannot be served on its port."""
+
+
+def _sample_site(port: int, folder: Path) -> ThreadingHTTPServer:
+    try:
+        return ThreadingHTTPServer(
+            ("127.0.0.1", port), partial(_QuietHandler, directory=str(folder))
+        )
+    except OSError as exc:
+        raise SampleSiteError(
+            f"cannot serve the sample site on 127.0.0.1:{port}: {exc.strerror or exc}; "
+            "choose another --sample-port"
+        ) from exc
+
+
+def run_demo(
+    settings: Settings,
+    listening: socket.socket,
+    *,
+    port: int,
+    sample_port: int,
+    change_every: int,
+) -> None:
+    """Serve the sample site, configure varsel for it, and run everything until Ctrl-C.
+
+    ``listening`` is varsel's own socket, bound to ``port`` already, so a port in use is said
+    before anything starts.
+    """
     from shared.runtime import build_runtime
     from varsel.app import create_app, server_config
 
@@ -97,10 +125,8 @@ def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: i
             "base_url": f"http://127.0.0.1:{port}",
         }
     )
+    server = _sample_site(sample_port, site_dir)
     upgrade(settings.resolved_database_url)
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", sample_port), partial(_QuietHandler, directory=str(site_dir))
-    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
     threading.Thread(
@@ -117,7 +143,8 @@ def run_demo(settings: Settings, *, port: int, sample_port: int, change_every: i
     )
     app = create_app(build_runtime(settings))
     try:
-        event_loop.run(uvicorn.Server(server_config(app, host="127.0.0.1", port=port)).serve())
+        served = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
+        event_loop.run(served.serve(sockets=[listening]))
     finally:
         stop.set()
         server.shutdown()

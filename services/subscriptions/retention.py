@@ -55,7 +55,11 @@ async def purge_consent(
     pending sign-up itself is purged after a week). People who still subscribe keep their proof
     of consent however old it is.
     """
-    subjects = await consent_ledger.ended_subjects(session, now - timedelta(days=days))
+    try:
+        before = now - timedelta(days=days)
+    except OverflowError:
+        return 0  # a period reaching back past year 1: nothing ended that long ago
+    subjects = await consent_ledger.ended_subjects(session, before)
     steps = tracker or Silent()
     steps.total(len(subjects))
     deleted = 0

@@ -238,10 +238,18 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's numbe
             audit_command(session, "token_revoked", target=str(token_id))
         return revoked
 
-    if not in_transaction(settings, work):
+    if not is_row_number(token_id) or not in_transaction(settings, work):
         typer.echo(f"varsel: no live token {token_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"varsel: revoked token {token_id}")
+
+
+def is_row_number(number: int) -> bool:
+    """Tell whether a number typed for a token can name one: their rows are numbered 1 to 2³¹-1.
+
+    A larger one would fail as the database's error, not as no such token.
+    """
+    return 0 < number < 2**31
 
 
 def when(moment: datetime | None) -> str:

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import publishing
-from services.admin.entrypoints.cli import audit_command, print_table, when
+from services.admin.entrypoints.cli import audit_command, is_row_number, print_table, when
 from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, in_transaction
 
@@ -70,7 +70,7 @@ def revoke(number: Annotated[int, typer.Argument(help="the token's number (see l
             )
         return name
 
-    name = in_transaction(settings, work)
+    name = in_transaction(settings, work) if is_row_number(number) else None
     if name is None:
         typer.echo(f"varsel: no live publisher token {number}", err=True)
         raise typer.Exit(1)
