@@ -12,6 +12,7 @@ import io
 import math
 import re
 from collections import Counter
+from time import thread_time
 
 from pypdf import PasswordType, PdfReader
 
@@ -33,6 +34,10 @@ _FULL_LINE_SHARE = 0.75
 _SENTENCE_END_SHARE = 0.92
 _JOINING_WORDS = frozenset({"og", "eller", "samt", "til", "and", "or", "to"})
 _TERMINAL = ".!?:;,"
+# The CPU time a document's text may take to read (see _page_texts): a few hundred pages of a
+# report take a few seconds; well under a poll's two-minute lease.
+PDF_BUDGET_SECONDS = 30.0
+_CHECK_EVERY = 512  # operations between readings of the clock
 
 
 def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
@@ -43,7 +48,7 @@ def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
         reader = PdfReader(io.BytesIO(body), strict=False)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise ContentError("pdf: encrypted, needs a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _page_texts(reader)
         metadata = reader.metadata
         meta_title = str(metadata.get("/Title") or "") if metadata else ""
         updated = (
@@ -65,6 +70,45 @@ def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
     if not title:
         title = next((blocks[i] for i in sorted(headings)), blocks[0])[:200]
     return Content(title=title, blocks=blocks, headings=headings, published=None, updated=updated)
+
+
+class _OverBudget(BaseException):
+    """A document's text took longer to read than it may. A BaseException: pypdf carries on
+    past an Exception raised while it reads a form XObject, and would read on."""
+
+
+def _page_texts(reader: PdfReader) -> list[str]:
+    """Return each page's text; raise ContentError past PDF_BUDGET_SECONDS of CPU time.
+
+    pypdf reads text in Python, in a time that grows faster than a page's instructions (one
+    page of 100,000 lines, in a 27 KB file, took 46 s), on the worker thread that also parses
+    feeds and writes SQLite. Such a document held every poll up; and since a poll's lease
+    lapses after two minutes, its next claim queued the same parse again behind it. The
+    clock is read between pages and every few hundred operations within one, which an
+    operand visitor sees; the reading is the same with one or without.
+    """
+    deadline = thread_time() + PDF_BUDGET_SECONDS
+    operations = 0
+
+    def check(*_: object) -> None:
+        nonlocal operations
+        operations += 1
+        if operations % _CHECK_EVERY == 0 and thread_time() > deadline:
+            raise _OverBudget
+
+    pages = reader.pages
+    texts: list[str] = []
+    try:
+        for page in pages:
+            if thread_time() > deadline:
+                raise _OverBudget
+            texts.append(page.extract_text(visitor_operand_before=check) or "")
+    except _OverBudget:
+        raise ContentError(
+            f"pdf: unreadable PDF (reading its text took more than {PDF_BUDGET_SECONDS:g} s"
+            f" of CPU time; {len(texts)} of {len(pages)} pages read)"
+        ) from None
+    return texts
 
 
 def _shape(line: str) -> str:

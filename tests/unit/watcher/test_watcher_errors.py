@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 
+from services.watcher.domain import extract_pdf
 from services.watcher.domain.content import ContentError, parse_content
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
@@ -190,3 +192,40 @@ def test_a_feed_the_parser_trips_over_is_malformed_not_a_crash(
     # feedparser raised on each: the poll crashed, and the source never showed as failing.
     with pytest.raises(ContentError, match=r"malformed feed with no entries \(feedparser failed"):
         parse_content("feed", body, content_type=content_type)
+
+
+def _dense_pdf(lines: int) -> bytes:
+    """Return a one-page PDF whose page shows the same line of text ``lines`` times."""
+    shown = b"BT /F1 12 Tf 72 700 Td (Dette er en linje om helse og omsorg.) Tj ET\n" * lines
+    stream = zlib.compress(shown)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources"
+        b" << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    table = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return body + (
+        b"xref\n0 5\n0000000000 65535 f \n%s" % table
+        + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % len(body)
+    )
+
+
+def test_a_pdf_whose_text_takes_too_long_to_read_is_refused_within_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pypdf's time grows faster than a page's lines: one page of 100,000 (27 KB of file) took
+    # 46 s, on the thread that parses every feed and PDF, so every poll waited behind it.
+    assert len(parse_content("pdf", _dense_pdf(100)).blocks) == 1  # read as ever
+    monkeypatch.setattr(extract_pdf, "PDF_BUDGET_SECONDS", 0.05, raising=False)
+    started = time.thread_time()
+
+    with pytest.raises(ContentError, match=r"unreadable PDF \(reading its text took more than"):
+        parse_content("pdf", _dense_pdf(20_000))
+
+    assert time.thread_time() - started < 1.0  # about 3 s unchecked
