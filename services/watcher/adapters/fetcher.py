@@ -137,7 +137,12 @@ class HttpFetcher:
                 location = response.location
                 if not location:
                     raise FetchError(f"redirect without a Location from {current}")
-                current = urljoin(current, location)
+                try:
+                    current = urljoin(current, location)
+                except ValueError as exc:  # «http://[::1»: no URL at all
+                    raise FetchError(
+                        f"invalid URL {location[:200]!r} in a redirect from {current}", "bad_url"
+                    ) from exc
                 continue
             return response.to_fetched(current)
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
@@ -210,7 +215,7 @@ class HttpFetcher:
         except aiohttp.ClientPayloadError as exc:
             raise FetchError(_undecodable(url, exc) or f"broken body from {url}: {exc}") from exc
         except aiohttp.ClientResponseError as exc:
-            reason = _undecodable(url, exc) or f"invalid HTTP answer from {url}: {exc.message}"
+            reason = _undecodable(url, exc) or f"invalid HTTP answer from {url}: {_first(exc)}"
             raise FetchError(reason) from exc
         except aiohttp.InvalidURL as exc:
             raise FetchError(f"invalid URL {url!r}", "bad_url") from exc
@@ -235,8 +240,11 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
     polled again and again, and splitting it and judging its host cost a tenth as much CPU
     as the request itself.
     """
-    parts = urlsplit(url)
-    host = parts.hostname
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        raise FetchError(f"invalid URL {url[:200]!r}", "bad_url") from exc
     if parts.scheme not in {"http", "https"} or not host:
         raise FetchError(f"refused {url!r}: only http and https URLs are fetched", "bad_url")
     if not allow_private and forbidden_literal(host):
@@ -247,6 +255,20 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # How aiohttp says a body could not be decompressed: «brotli (br)» for one it cannot read.
 _UNDECODABLE = re.compile(r"Can not decode content-encoding: (\w+)")
+
+
+def _first(exc: aiohttp.ClientResponseError) -> str:
+    """Return the first line of aiohttp's words on an answer it cannot parse.
+
+    The rest is the bytes it stumbled on and a caret under them: a server that sent more
+    than its Content-Length put a kilobyte of its page, escaped, into the reason an operator
+    reads on the sources page.
+    """
+    line = str(exc.message).strip().split("\n", 1)[0].rstrip(": ")
+    return line if len(line) <= _SAID_CHARS else line[:_SAID_CHARS] + "…"
+
+
+_SAID_CHARS = 200
 
 
 def _undecodable(url: str, exc: aiohttp.ClientError) -> str | None:

@@ -33,6 +33,7 @@ class Route:
     # (not only to the very date it sent).
     not_older_is_fresh: bool = False
     retry_after: str | None = None  # a Retry-After header
+    content_length: int | None = None  # a Content-Length that is not the body's
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ class ScriptedSite:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._stream(handler, body, route.endless, route.trickle)
             return route.status
-        handler.send_header("Content-Length", str(len(body)))
+        length = len(body) if route.content_length is None else route.content_length
+        handler.send_header("Content-Length", str(length))
         handler.end_headers()
         handler.wfile.write(body)
         return route.status

@@ -183,16 +183,41 @@ async def test_a_redirect_loop_is_a_clear_failure(site: ScriptedSite, harness: H
     assert len(site.log("/loop")) == 4  # the first request and three redirects, no more
 
 
-async def test_a_redirect_to_another_scheme_is_refused(
-    site: ScriptedSite, harness: Harness
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        (
+            "file:///etc/passwd",
+            "refused 'file:///etc/passwd': only http and https URLs are fetched",
+        ),
+        ("http://[::1", "invalid URL 'http://[::1' in a redirect from {url}"),  # no URL at all
+    ],
+    ids=["another-scheme", "no-url"],
+)
+async def test_a_redirect_that_leads_nowhere_fetchable_is_a_clear_failure(
+    site: ScriptedSite, harness: Harness, location: str, reason: str
 ) -> None:
-    site.set("/sneaky", Route(status=302, location="file:///etc/passwd"))
+    site.set("/sneaky", Route(status=302, location=location))
     source = await harness.add_source(site.url("/sneaky"))
 
     assert await poll(harness.deps, source) == "failed"
     row = await harness.source(source)
-    assert row.last_error is not None
-    assert "only http and https" in row.last_error
+    assert row.last_error == reason.format(url=site.url("/sneaky"))
+
+
+async def test_a_body_longer_than_its_content_length_is_a_failure_said_in_one_line(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    body = page().encode()
+    site.set("/p", Route(body, content_length=len(body) // 2))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "failed"
+
+    # Not the rest of the page, escaped, under aiohttp's first line.
+    row = await harness.source(source)
+    assert row.last_error == f"invalid HTTP answer from {site.url('/p')}: Bad status line"
+    assert await harness.snapshots(source) == []
 
 
 async def test_a_slow_response_times_out(site: ScriptedSite, make_harness: HarnessFactory) -> None:
