@@ -99,9 +99,15 @@ class ConsentEntry:
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    """What a person gets alerts about, how often, and in which language."""
+    """What a person gets alerts about, how often, and in which language.
+
+    ``undeliverable``: mail to the address bounced until its alerts were stopped. Nothing is
+    sent to it, so no alert can be started for it either, until the person confirms a new
+    sign-up from their mailbox (the proof that mail arrives again).
+    """
 
     subscriber_id: uuid.UUID
     topics: tuple[str, ...]
     frequency: Frequency
     language: Language
+    undeliverable: bool = False

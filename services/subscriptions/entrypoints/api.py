@@ -43,6 +43,11 @@ _ALREADY_CONFIRMED = (
     "This sign-up is already confirmed; nothing more was done. The manage token was in the "
     "answer to the first confirmation, and every alert mail has a manage link."
 )
+_UNDELIVERABLE = (
+    "Email to this address could not be delivered, so its alerts were stopped; nothing was "
+    "changed. Sign up again (POST /api/v1/subscriptions) and confirm from the mailbox to get "
+    "alerts again."
+)
 _CONFIRMED_THEN_ENDED = (
     "This sign-up was confirmed before, and its alerts have been ended since; nothing was done. "
     "No alerts are sent now: sign up again (POST /api/v1/subscriptions) to get them."
@@ -275,10 +280,11 @@ async def read_preferences(token: Token, web: Web) -> Preferences:
 @router.put(
     "/preferences/{token}",
     response_model=Preferences,
-    responses={404: {"model": Problem}, 422: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
 )
 async def write_preferences(token: Token, body: Preferences, web: Web) -> Preferences:
-    """Set a person's topics, frequency and language (manage token)."""
+    """Set a person's topics, frequency and language (manage token); 409 if mail to the
+    address bounced until its alerts stopped (nothing is changed: sign up again)."""
     _unknown_topics(web, body.topics)
     saved = await handlers.update_preferences(
         web.uow(),
@@ -289,6 +295,8 @@ async def write_preferences(token: Token, body: Preferences, web: Web) -> Prefer
         language=body.language,
         channel=Channel.API,
     )
+    if saved is not None and saved.undeliverable:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=_UNDELIVERABLE)
     return _answer(saved)
 
 

@@ -142,19 +142,27 @@ def _manage(
     *,
     current: list[str],
     errors: dict[str, str] | None = None,
+    refused: bool = False,
 ) -> HTMLResponse:
-    """Render the manage page: the person's frequency, the topics ticked, and any errors."""
+    """Render the manage page: the person's frequency, the topics ticked, and any errors.
+
+    An undeliverable address's page has no form to save (nothing started would be sent) but
+    says why and how to sign up again; ``refused``: a save was posted anyway (409).
+    """
     language = chosen_language(request, person.language)
+    if person.undeliverable:
+        errors = None  # of a form the page does not show
     return web.pages.render(
         request,
         "manage.html",
         language,
-        status_code=400 if errors else 200,
+        status_code=409 if refused else 400 if errors else 200,
         token=token,
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
         current=current,
         frequency=person.frequency,
-        saved=request.query_params.get("saved") == "1" and not errors,
+        undeliverable=person.undeliverable,
+        saved=request.query_params.get("saved") == "1" and not errors and not refused,
         errors=errors or {},
     )
 
@@ -213,12 +221,16 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         if person is None:
             return invalid_link(web, request, language_of(request))
         current = [slug for slug in topics if slug in offered]
-        return _manage(web, request, token, person, current=current, errors=errors)
+        refused = person.undeliverable
+        return _manage(web, request, token, person, current=current, errors=errors, refused=refused)
     saved = await handlers.update_preferences(
         web.uow(), web.deps, token, topics=topics, frequency=frequency
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))
+    if saved.undeliverable:
+        # A page opened before the bounces stopped the alerts, or a forged post: nothing saved.
+        return _manage(web, request, token, saved, current=list(saved.topics), refused=True)
     chosen = language_of_tag(request.query_params.get("lang"))
     suffix = f"&lang={chosen}" if chosen else ""
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})

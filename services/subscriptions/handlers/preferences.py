@@ -117,7 +117,10 @@ async def preferences(
 
 async def _preferences_of(uow: UnitOfWork, person: Subscriber) -> Preferences:
     topics = await uow.subscriptions.open(person.id)
-    return Preferences(person.id, tuple(sorted(topics)), person.frequency, person.language)
+    undeliverable = person.status is SubscriberStatus.DISABLED
+    return Preferences(
+        person.id, tuple(sorted(topics)), person.frequency, person.language, undeliverable
+    )
 
 
 async def update_preferences(
@@ -132,12 +135,16 @@ async def update_preferences(
 ) -> Preferences | None:
     """Set a person's topics, frequency and language (None: keep theirs) with a manage link.
 
-    Returns what is set now, or None if the link is not valid.
+    Returns what is set now, or None if the link is not valid. An address whose mail bounced
+    until its alerts stopped (``undeliverable``) changes nothing: alerts started here would
+    never be sent, while the page said they were; a new, confirmed sign-up starts them again.
     """
     async with uow:
         person = await _holder(uow, deps, token, ("manage",), lock=True)
         if person is None:
             return None
+        if person.status is SubscriberStatus.DISABLED:
+            return await _preferences_of(uow, person)
         now = deps.clock.now()
         current = await uow.subscriptions.open(person.id)
         previous_frequency = person.frequency

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.subscriptions import handlers
 from shared.catalogue import Topic
 from tests.integration.html_valid import ADDRESS, HOSTILE
-from tests.integration.subscriptions.harness import TOPIC, csrf, form_token, running, sign_up
+from tests.integration.subscriptions.harness import (
+    TOPIC,
+    csrf,
+    form_token,
+    running,
+    sign_up,
+    subscribed,
+)
 from tests.support.journey import hidden_fields
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -32,6 +40,7 @@ PUBLIC_PAGES = [
     "manage",
     "manage with errors",
     "manage with a topic not offered",
+    "manage of an address whose mail bounced",
     "saved",
     "unsubscribe",
     "unsubscribed",
@@ -132,6 +141,11 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["accessibility"] = (await c.get("/accessibility")).text
         pages["accessibility in nynorsk"] = (await c.get("/accessibility?lang=nn")).text
         pages["api docs"] = (await c.get("/docs")).text
+        bounced = await subscribed(h, "bounced@example.no")
+        web = h.app.state.subscriptions_web
+        await handlers.record_bounce(web.uow(), web.deps, bounced, limit=1)
+        manage = await h.link_token("bounced@example.no", "manage")
+        pages["manage of an address whose mail bounced"] = (await c.get(f"/manage/{manage}")).text
     async with running(
         f"sqlite+aiosqlite:///{folder / 'limited.db'}",
         folder,

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from services.subscriptions import handlers
 from services.subscriptions.entrypoints.wording import TOPIC_NOT_OFFERED
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
-from .harness import RELATED, TOPIC, running, subscribed
+from .harness import RELATED, TOPIC, confirm, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -58,3 +59,49 @@ async def test_the_offered_topics_still_save(sqlite_url: str, tmp_path: Path) ->
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/manage/{manage}?saved=1"
         assert await h.open_topics(ADDRESS) == {RELATED[0]}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_an_address_whose_mail_bounced_cannot_start_alerts_that_would_never_be_sent(
+    sqlite_url: str, tmp_path: Path, language: str
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        person_id = await subscribed(h, ADDRESS, lang=language)
+        manage = await h.link_token(ADDRESS, "manage")
+        before_bounces = await h.client.get(f"/manage/{manage}")
+        web = h.app.state.subscriptions_web
+        await handlers.record_bounce(web.uow(), web.deps, person_id, limit=1)
+        assert await h.open_topics(ADDRESS) == set()
+        ledger = [(r.action, r.topics) for r in await h.ledger()]
+
+        # The manage link of an older mail: it says why nothing comes and how to get alerts
+        # again, and offers no topics to tick, since nothing is sent to the address.
+        page = await h.client.get(f"/manage/{manage}")
+        assert page.status_code == 200
+        shown = html.unescape(page.text)
+        stopped = "We have stopped your alerts: email to your address could not be delivered."
+        assert page_text(language, stopped) in shown
+        assert page_text(language, "Choose topics and sign up again") in shown
+        assert 'value="save"' not in page.text and 'name="topics"' not in page.text
+        assert 'value="erase"' in page.text, "the address can still be deleted"
+
+        # The page opened before, saved now, and the API: nothing starts, and they say why.
+        data = {**hidden_fields(before_bounces.text), "action": "save", "frequency": "daily"}
+        saved = await h.client.post(f"/manage/{manage}", data={**data, "topics": [TOPIC]})
+        assert saved.status_code == 409
+        assert page_text(language, stopped) in html.unescape(saved.text)
+        body = {"topics": [TOPIC], "frequency": "daily", "language": language}
+        api = await h.client.put(f"/api/v1/preferences/{manage}", json=body)
+        assert api.status_code == 409 and "could not be delivered" in api.json()["detail"]
+        assert await h.open_topics(ADDRESS) == set()
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and person.frequency == "immediate"
+        assert [(r.action, r.topics) for r in await h.ledger()] == ledger
+
+        # A new sign-up, confirmed from the mailbox, starts them again, and the form is back.
+        assert (await sign_up(h.client, ADDRESS, lang=language)).status_code == 200
+        assert (await confirm(h, ADDRESS)).status_code == 200
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+        again = await h.client.get(f"/manage/{manage}")
+        assert 'value="save"' in again.text
+        assert page_text(language, stopped) not in html.unescape(again.text)
