@@ -133,6 +133,12 @@ def email_list(value: object) -> object:
 
 def proxy_list(value: object) -> object:
     """Return a comma-separated list of IP addresses or networks as a tuple."""
+    return network_list(value, "name the proxies in front of varsel")
+
+
+def network_list(value: object, what: str) -> object:
+    """Return a comma-separated list of IP addresses or networks as a tuple; ``what`` tells
+    what the list is to name, when an entry is neither."""
     value = comma_separated(value)
     if not isinstance(value, list | tuple):
         return value
@@ -141,8 +147,7 @@ def proxy_list(value: object) -> object:
             ip_network(entry, strict=True)
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"{entry!r} is not an IP address or network (such as 10.0.0.0/8): "
-                "name the proxies in front of varsel"
+                f"{entry!r} is not an IP address or network (such as 10.0.0.0/8): {what}"
             ) from exc
     return value
 

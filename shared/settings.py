@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed. Empty: the connecting peer is the client, whatever a header claims.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # Who may read /metrics: these addresses or networks. Empty: every client that is not on the
+    # public internet (loopback, private, link-local and unique local addresses).
+    metrics_networks: Annotated[tuple[str, ...], NoDecode] = ()
     # Origins (https://www.example.no) of the publisher's pages that may show the sign-up form
     # in an iframe; only they are named in its frame-ancestors. Empty: the form is not embeddable.
     embed_origins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -214,6 +217,11 @@ class Settings(BaseSettings):
     @classmethod
     def _trusted_proxies_are_addresses(cls, value: object) -> object:
         return checks.proxy_list(value)
+
+    @field_validator("metrics_networks", mode="before")
+    @classmethod
+    def _metrics_networks_are_networks(cls, value: object) -> object:
+        return checks.network_list(value, "name the networks your metrics collector scrapes from")
 
     @field_validator("embed_origins", mode="before")
     @classmethod

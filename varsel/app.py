@@ -10,7 +10,7 @@ from functools import partial
 from typing import Final
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -32,7 +32,7 @@ from shared.runtime import Runtime
 from shared.scheduled import Jobs
 from shared.web.edge import install_edge
 from varsel.live_catalogue import CatalogueFollower
-from varsel.metrics import render_metrics
+from varsel.metrics import may_read_metrics, render_metrics
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,10 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         )
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        client = request.client.host if request.client else None
+        if not may_read_metrics(client, settings.metrics_networks):
+            raise HTTPException(status.HTTP_404_NOT_FOUND)
         dead_letters = await _dead_letters(runtime)
         now = runtime.clock.now()
         smtp = mailer.worker.relay.unreachable_for(now) if mailer is not None else None

@@ -6,14 +6,39 @@ replicas run and across restarts: every replica reports the same totals, so scra
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from ipaddress import IPv6Address, ip_address, ip_network
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.read_api import mail_counts_per_kind
 from services.watcher.read_api import source_status_counts
+from shared.ip_addresses import carried_ipv4
 from shared.outbox import backlog
+
+
+def may_read_metrics(client: str | None, networks: Collection[str]) -> bool:
+    """Tell whether a client may read the metrics: one in ``networks``, or, none named, any
+    that is not on the public internet.
+
+    The mail counts move with each mail: whoever reads them just after asking for a manage link
+    learns whether the address gets alerts. The proxies of compose and Kubernetes hide
+    /metrics; a process serving the internet itself (the embedded mode) must too. A client
+    that is no IP address (a Unix socket) is a local one.
+    """
+    if client is None:
+        return True
+    try:
+        address = ip_address(client)
+    except ValueError:
+        return True
+    if isinstance(address, IPv6Address) and (carried := carried_ipv4(address)) is not None:
+        address = carried
+    if networks:
+        return any(address in ip_network(network) for network in networks)
+    return not address.is_global
 
 
 async def render_metrics(

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.watcher.adapters.tables import WatchedSource
@@ -149,3 +150,37 @@ async def test_a_database_a_newer_release_migrated_keeps_an_older_process_ready(
     await runtime.close()
     assert not ok
     assert "varsel migrate" in reason
+
+
+async def _metrics_from(app: FastAPI, host: str) -> int:
+    """Return the status of /metrics asked for by a client at ``host``."""
+    transport = httpx.ASGITransport(app, client=(host, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        return (await http.get("/metrics")).status_code
+
+
+@pytest.mark.parametrize("served", [(), ("81.2.69.0/24", "2001:db8:1::/48")])
+async def test_metrics_are_served_only_to_the_networks_that_scrape_them(
+    tmp_path: Path, served: tuple[str, ...]
+) -> None:
+    """Mail counts that move with one request tell whoever reads them whether an address they
+    asked a manage link for gets alerts: the public internet never reads them."""
+    url = migrated_sqlite(tmp_path / "v.db")
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    settings = Settings(database_url=url, config=config, var_dir=tmp_path, metrics_networks=served)
+    app = create_app(build_runtime(settings), ("subscriptions",))
+    inside = ("127.0.0.1", "::1", "10.42.0.7", "172.18.0.3", "192.168.1.20", "fd00:1::5")
+    listed = ("81.2.69.160", "::ffff:81.2.69.160", "2001:db8:1:2::9")
+    elsewhere = ("2a00:1450:400f:80d::200e", "8.8.8.8")
+    async with LifespanManager(app):
+        answers = {host: await _metrics_from(app, host) for host in (*inside, *listed, *elsewhere)}
+    # By default every address that is not on the public internet (2001:db8:: is documentation's);
+    # with networks named, those only.
+    expected = {
+        **dict.fromkeys(inside, 404 if served else 200),
+        **dict.fromkeys(listed[:2], 200 if served else 404),
+        listed[2]: 200,
+        **dict.fromkeys(elsewhere, 404),
+    }
+    assert answers == expected

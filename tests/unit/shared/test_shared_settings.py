@@ -88,9 +88,12 @@ def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPat
     assert Settings().trusted_proxies == ("10.0.0.0/8", "192.0.2.7", "fd00::/8")
 
 
+@pytest.mark.parametrize("name", ["VARSEL_TRUSTED_PROXIES", "VARSEL_METRICS_NETWORKS"])
 @pytest.mark.parametrize("value", ["*", "proxy.example.no", "10.0.0.1/8", "300.1.1.1"])
-def test_trusted_proxies_refuse_anything_else(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("VARSEL_TRUSTED_PROXIES", value)
+def test_trusted_proxies_refuse_anything_else(
+    name: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match="not an IP address or network"):
         Settings()
 
