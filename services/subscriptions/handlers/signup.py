@@ -7,14 +7,14 @@ import uuid
 from dataclasses import dataclass
 
 from services.subscriptions.domain.consent import consent_entry
-from services.subscriptions.domain.model import SignupForm, SignupRequest
+from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
 from services.subscriptions.domain.signup import (
     confirmed,
     new_request,
     new_subscriber,
     topics_to_start,
 )
-from services.subscriptions.domain.vocabulary import Channel, ConsentAction
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction, SubscriberStatus
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain, UnitOfWork
 from shared.events import ManageLinkRequested, SignupRequested, SubscriberConfirmed
@@ -200,7 +200,15 @@ async def _confirmed_before(uow: UnitOfWork, request: SignupRequest) -> AlreadyC
     person = await uow.subscribers.get(request.subscriber_id)
     if person is None:
         return None
-    return AlreadyConfirmed(person.language, alerts=bool(await uow.subscriptions.open(person.id)))
+    return AlreadyConfirmed(person.language, alerts=await _gets_alerts(uow, person))
+
+
+async def _gets_alerts(uow: UnitOfWork, person: Subscriber) -> bool:
+    """Tell whether alerts go to a person now: some are open, and their mail is not stopped
+    (an address whose mail bounced gets none, whatever is open)."""
+    if person.status is SubscriberStatus.DISABLED:
+        return False
+    return bool(await uow.subscriptions.open(person.id))
 
 
 async def already_confirmed(uow: UnitOfWork, deps: Deps, token: str) -> AlreadyConfirmed | None:
@@ -252,8 +260,7 @@ async def confirm(
         if not await uow.requests.mark_confirmed(request.id, now):
             # Confirmed a moment ago by the same link (a double click): the browser shows
             # this answer, so it says so rather than calling the link broken.
-            alerts = bool(await uow.subscriptions.open(known.id))
-            return AlreadyConfirmed(known.language, alerts=alerts)
+            return AlreadyConfirmed(known.language, alerts=await _gets_alerts(uow, known))
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)

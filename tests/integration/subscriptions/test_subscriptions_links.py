@@ -10,11 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import ConsentRecord, Subscription
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
-from .harness import Harness, csrf, running, sign_up, subscribed
+from .harness import TOPIC, Harness, csrf, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -132,6 +133,26 @@ async def test_confirm_link_after_every_alert_ended_says_none_go_out(
         reopened = await h.client.get(f"/confirm/{token}")
         assert page_text("nb", "Your sign-up is already confirmed") in reopened.text
         assert page_text("nb", "You get no alerts from us now") not in reopened.text
+
+
+async def test_confirm_link_of_an_address_whose_mail_bounced_says_no_alerts_go_out(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token, _ = await _confirmed_by_link(h)
+        person = await h.subscriber(ADDRESS)
+        assert person is not None
+        web = h.app.state.subscriptions_web
+        await handlers.record_bounce(web.uow(), web.deps, person.id, limit=1)
+        # Alerts open beside the stop, as a manage page could start them before it refused to:
+        # nothing is sent to the address all the same.
+        async with web.uow() as uow:
+            await uow.subscriptions.start(person.id, [TOPIC], h.clock.now())
+            await uow.commit()
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+        opened = await h.client.get(f"/confirm/{token}")
+        assert page_text("nb", "You get no alerts from us now") in opened.text
+        assert page_text("nb", "Your sign-up is already confirmed") not in opened.text
 
 
 async def test_confirm_link_of_an_erased_person_does_not_work(
