@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import re
@@ -30,7 +31,7 @@ from services.watcher.domain.stamps import FIRST_STAMPS, Stamps, feed_stamps
 # (a long literal referenced many times still blows up memory). A feed has no reason
 # to declare entities, so any declaration is refused before feedparser sees it.
 _ENTITY_RE = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
-_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_ENTITY_TEXT_RE = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
 # A character reference to a UTF-16 surrogate (U+D800 to U+DFFF, hex or decimal).
 _SURROGATE_REFERENCE = (
     r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
@@ -41,27 +42,60 @@ _SURROGATE_REFERENCE_TEXT = re.compile(_SURROGATE_REFERENCE)
 
 
 def _wide(body: bytes) -> tuple[str, str] | None:
-    """Return a UTF-16 or UTF-32 body's text and encoding; None for ASCII-compatible bodies."""
-    if not (body.startswith(_WIDE_BOMS) or b"\x00" in body[:4]):
+    """Return a UTF-16 or UTF-32 body's text and encoding; None for ASCII-compatible bodies.
+
+    By its byte order mark (UTF-32's first: UTF-32-LE's starts as UTF-16-LE's does), else by
+    where the NULs of its first character are (XML 1.0, appendix F). Read as little-endian
+    UTF-16 whatever it was, a UTF-32 or big-endian feed hid its «<!ENTITY» from the check.
+    """
+    marked = (encoding for mark, encoding in _WIDE_MARKS if body.startswith(mark))
+    encoding = next(marked, None) or _WIDE_STARTS.get(bytes(b == 0 for b in body[:4]))
+    if encoding is None:
         return None
-    for encoding in ("utf-16", "utf-32"):
-        try:
-            return body.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    return None
+    try:
+        return body.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return None
 
 
-def _refuse_entities(body: bytes) -> None:
+_WIDE_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Which of the first four bytes are NUL, for a body without a mark.
+_WIDE_STARTS = {
+    bytes((1, 1, 1, 0)): "utf-32-be",
+    bytes((0, 1, 1, 1)): "utf-32-le",
+    bytes((1, 0, 1, 0)): "utf-16-be",
+    bytes((0, 1, 0, 1)): "utf-16-le",
+}
+
+
+def _refuse_entities(body: bytes, content_type: str | None) -> None:
     """Raise ContentError if the body declares XML entities (billion laughs, XXE)."""
     declares = _ENTITY_RE.search(body) is not None
-    wide = None if declares else _wide(body)
-    if wide is not None:
-        declares = re.search(r"<!\s*ENTITY", wide[0], re.IGNORECASE) is not None
+    if not declares:
+        wide = _wide(body)
+        text = wide[0] if wide is not None else _as_utf7(body, content_type)
+        declares = text is not None and _ENTITY_TEXT_RE.search(text) is not None
     if declares:
         raise ContentError(
             "feed: refused, the XML declares entities (<!ENTITY>): possible XML bomb"
         )
+
+
+def _as_utf7(body: bytes, content_type: str | None) -> str | None:
+    """Return the body's text if it says it is UTF-7, which feedparser reads: «+ADwAIQ-ENTITY»
+    is «<!ENTITY» there, and no search of the bytes finds it."""
+    declared = _DECLARED_RE.match(body)
+    labels = [declared[1].decode("ascii")] if declared else []
+    if (charset := labelled_charset(content_type)) is not None:
+        labels.append(charset)
+    if not any(label.lower().replace("_", "-") in ("utf-7", "utf7") for label in labels):
+        return None
+    return body.decode("utf-7", "replace")
 
 
 def _without_surrogate_references(body: bytes) -> bytes:
@@ -76,7 +110,8 @@ def _without_surrogate_references(body: bytes) -> bytes:
     text, encoding = wide
     if "&#" not in text:
         return body
-    return _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text).encode(encoding)
+    replaced = _SURROGATE_REFERENCE_TEXT.sub("&#xFFFD;", text)
+    return body if replaced == text else replaced.encode(encoding)  # as it came, if it may
 
 
 # What is kept of the parser's own words when it fails.
@@ -172,7 +207,7 @@ def extract_feed(
     extraction: int = EXTRACTION,
 ) -> Content:
     """Extract the comparable entries of an RSS or Atom feed (under the rules of ``extraction``)."""
-    _refuse_entities(body)
+    _refuse_entities(body, content_type)
     body = _without_surrogate_references(body)
     if extraction >= FEED_STRAY_BYTES:
         body = _repaired(body, content_type)

@@ -142,8 +142,25 @@ def test_feeds_without_entries_are_errors(body: bytes, reason: str) -> None:
         fixture("feeds/external_entity.rss"),
         QUADRATIC_BLOWUP,
         fixture("feeds/billion_laughs.rss").decode("utf-8").encode("utf-16"),
+        # Each read as little-endian UTF-16, their «<!ENTITY» was not found, and feedparser
+        # read the entity (expat's own limit stopped the laughs after about 8 MB).
+        fixture("feeds/billion_laughs.rss").decode("utf-8").encode("utf-16-be"),  # no mark
+        fixture("feeds/billion_laughs.rss").decode("utf-8").encode("utf-32"),
+        fixture("feeds/billion_laughs.rss").decode("utf-8").encode("utf-32-be"),
+        fixture("feeds/billion_laughs.rss")
+        .replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-7"?>')
+        .replace(b"<!ENTITY", b"+ADwAIQ-ENTITY"),  # «<!» in UTF-7's base64
     ],
-    ids=["billion-laughs", "external-entity", "quadratic-blowup", "billion-laughs-utf16"],
+    ids=[
+        "billion-laughs",
+        "external-entity",
+        "quadratic-blowup",
+        "billion-laughs-utf16",
+        "billion-laughs-utf16-big-endian-unmarked",
+        "billion-laughs-utf32",
+        "billion-laughs-utf32-big-endian-unmarked",
+        "billion-laughs-utf7",
+    ],
 )
 def test_xml_bombs_are_refused_quickly(body: bytes) -> None:
     started = time.perf_counter()
