@@ -58,6 +58,15 @@ def read_report(raw: bytes) -> Report:
     """Return what a DSN or ARF report says; raise ``Unreadable`` for anything else."""
     if not raw.strip():
         raise Unreadable("empty message")
+    try:
+        return _read(raw)
+    except RecursionError:
+        # Parts nested a thousand deep fit in the listener's megabyte. Raised, the listener
+        # answered 451 and the sender offered the same mail again for days.
+        raise Unreadable("parts nested too deeply") from None
+
+
+def _read(raw: bytes) -> Report:
     message = message_from_bytes(raw, policy=policy.compat32)
     if message.get_content_type() != "multipart/report" or not message.is_multipart():
         raise Unreadable(f"not a report but {message.get_content_type()}")
@@ -155,5 +164,6 @@ def _addresses(values: list[str]) -> list[str]:
     """Return the bare addresses of header values, in order (``<a@b>`` becomes ``a@b``)."""
     found = []
     for value in values:
-        found.extend(re.findall(r"[^\s<>,;\"']+@[^\s<>,;\"']+", value))
+        # str(): a header with bytes that are not ASCII is an email.header.Header object.
+        found.extend(re.findall(r"[^\s<>,;\"']+@[^\s<>,;\"']+", str(value)))
     return found

@@ -180,6 +180,27 @@ async def test_a_soft_bounce_does_not_count(harness: Harness, listener: int) -> 
     assert [d.status for d in await harness.deliveries("alert")] == ["sent"]
 
 
+@on("sqlite")
+async def test_a_report_nested_too_deeply_is_taken_and_ignored_not_deferred(
+    harness: Harness, listener: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before, the parser's RecursionError made the listener answer 451, as if the database were
+    # away: the sender offered the same mail again for days.
+    await harness.subscribe(ADDRESS)
+    await harness.seeded()
+    mail = await alert(harness, "Norge i verden: ny rapport")
+    nested = b"".join(
+        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+        for i in range(3000)
+    )
+    report = (
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=b0\r\n\r\n" + nested
+    )
+    await send_report(listener, mail.mail_from, report)  # answered 250: nothing to retry
+    assert "unreadable: parts nested too deeply" in caplog.text
+    assert "cannot record" not in caplog.text
+
+
 async def test_a_complaint_unsubscribes_from_everything_and_the_ledger_says_so(
     harness: Harness, listener: int
 ) -> None:

@@ -130,3 +130,27 @@ def test_a_report_keeps_no_trace_of_the_person_s_address() -> None:
 def test_anything_but_a_dsn_or_arf_report_is_unreadable(raw: bytes, reason: str) -> None:
     with pytest.raises(Unreadable, match=reason):
         read_report(raw)
+
+
+def test_a_report_nested_past_what_the_parser_follows_is_unreadable() -> None:
+    # Before, the parser's RecursionError went up to the listener, which answered 451: the
+    # sender kept offering the same mail for days, and the log blamed the database.
+    head = b"Content-Type: multipart/report; report-type=delivery-status; boundary=b0\r\n\r\n"
+    nested = b"".join(
+        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
+        for i in range(3000)
+    )
+    assert len(head + nested) < 1024 * 1024, "within what the listener takes"
+    with pytest.raises(Unreadable, match="nested too deeply"):
+        read_report(head + nested)
+
+
+def test_a_report_whose_to_header_is_not_ascii_is_read() -> None:
+    # Before, the 8-bit header came back as a Header object, and reading it raised TypeError.
+    sender = BOUNCES.for_delivery(42)
+    raw = dsn(to=sender, recipient=PERSON, message_id=MESSAGE_ID).replace(
+        f"To: {sender}".encode(), f"To: Varsel p\u00e5 FHI <{sender}>".encode("latin-1"), 1
+    )
+    report = read_report(raw)
+    assert report.kind is ReportKind.HARD_BOUNCE
+    assert sender in report.senders
