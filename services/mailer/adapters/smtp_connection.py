@@ -111,13 +111,18 @@ class _Replies(asyncio.Protocol):
 
     async def next(self) -> Reply:
         """Return the next reply; raise when the connection ended or the server is silent."""
+        since = None
         while not self._replies:  # pipelined replies often arrive together: no need to wait
             if self.lost is not None:
                 raise self.lost
             loop = asyncio.get_running_loop()
             self._waiter = loop.create_future()
             if self._wait is not None:
-                self._waiting_since = loop.time()
+                # From the first wait for this reply, not from its latest bytes: a relay that
+                # trickles a byte now and then would otherwise hold the mail's lane for ever.
+                if since is None:
+                    since = loop.time()
+                self._waiting_since = since
                 if self._watchdog is None:
                     self._watchdog = loop.call_at(self._waiting_since + self._wait, self._watch)
             await self._waiter

@@ -78,3 +78,20 @@ async def test_a_lost_connection_fails_the_wait() -> None:
     replies.connection_lost(None)
     with pytest.raises(aiosmtplib.SMTPServerDisconnected):
         await reading
+
+
+async def test_a_reply_trickled_a_byte_at_a_time_still_fails_the_wait_in_time() -> None:
+    # Before, every byte started the wait anew: a relay sending a byte every 29 seconds held
+    # the mail's lane (and its batch) for as long as it liked, past the batch's lease.
+    replies = _Replies(wait=0.2)
+    reading = asyncio.ensure_future(replies.next())
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for byte in b"250 slowly":
+        await asyncio.sleep(0.05)
+        if reading.done():
+            break
+        replies.data_received(bytes([byte]))
+    with pytest.raises(TimeoutError):
+        await reading
+    assert loop.time() - started < 0.4
