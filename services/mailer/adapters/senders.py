@@ -285,6 +285,19 @@ class SmtpMailSender:
 
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _readable(text: str) -> str:
+    """Return a reply's text as one line of proper Unicode, fit for the log and the ledger.
+
+    Replies are decoded as UTF-8, any other byte kept as a lone surrogate, which no database
+    takes: a relay answering in Latin-1 («Ukjent mottaker på») made the outcome unrecordable,
+    so a refused mail was tried again at every lease, and one refused after its dot stayed
+    recorded as sent. PostgreSQL takes no NUL either.
+    """
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(_CONTROLS.sub(" ", text).split())
 
 
 def _unreachable(exc: BaseException) -> str:
@@ -293,10 +306,10 @@ def _unreachable(exc: BaseException) -> str:
     # host that refuses. A reply repeats no recipient here, but is scrubbed like every other.
     # Scrubbed before it is cut: an address cut after its "@" is no longer found.
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        reply = _ADDRESS.sub("<address>", " ".join(exc.message.split()))[:200]
+        reply = _ADDRESS.sub("<address>", _readable(exc.message))[:200]
         return f"{type(exc).__name__} (SMTP {exc.code}: {reply})"
     if isinstance(exc, aiosmtplib.SMTPException) and exc.message:
-        reply = _ADDRESS.sub("<address>", " ".join(exc.message.split()))[:200]
+        reply = _ADDRESS.sub("<address>", _readable(exc.message))[:200]
         return f"{type(exc).__name__} ({reply})"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__} ({exc.strerror})"
@@ -305,7 +318,7 @@ def _unreachable(exc: BaseException) -> str:
 
 def _failure(code: int, text: str) -> SendFailure:
     # Servers often repeat the recipient in their reply; the ledger must not keep addresses.
-    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {text}")[:500]
+    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {_readable(text)}")[:500]
     if 400 <= code < 500:
         return TemporaryFailure(detail, code)
     return PermanentFailure(detail, code)

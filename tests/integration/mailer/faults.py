@@ -1,5 +1,5 @@
-"""SMTP servers that misbehave on purpose (drop the connection mid-DATA, come up late), and a
-sender that stops at a gate before each mail."""
+"""SMTP servers that misbehave on purpose (drop the connection mid-DATA, come up late, answer in
+Latin-1 or out of turn), and a sender that stops at a gate before each mail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.mailer.adapters.senders import HandOver, MailSender
-from tests.support.smtp import Mailbox
+from tests.support.smtp import Mailbox, Received
 
 
 @dataclass
@@ -95,3 +95,98 @@ class GatedSender:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+class ScriptedRelay:
+    """A relay written by hand on the test's event loop, for replies aiosmtpd will not give:
+    bytes that are not UTF-8, garbled codes, a reply out of turn, one a byte at a time.
+
+    ``replies`` maps a command (``MAIL``, ``RCPT``, ``DATA``) to the reply it gets instead of
+    the usual; ``after_dot`` holds the replies to the next final dots, in order (then
+    ``250 queued``). A mail is kept in ``mailbox`` when its final dot is answered with 250.
+    """
+
+    def __init__(self, *, pipelining: bool = True) -> None:
+        self.mailbox = Mailbox()
+        self.pipelining = pipelining
+        self.replies: dict[str, bytes] = {}
+        self.after_dot: list[bytes] = []
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the VARSEL_SMTP_URL that reaches it."""
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        """Start serving on a free loopback port."""
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop serving and drop every connection."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        writer.write(b"220 relay.example.org ESMTP\r\n")
+        sender: str | None = None  # None: no transaction open
+        recipients: list[str] = []
+        try:
+            while line := await reader.readline():
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    offered = b"250-PIPELINING\r\n" if self.pipelining else b""
+                    writer.write(b"250-relay.example.org\r\n" + offered + b"250 8BITMIME\r\n")
+                elif verb == b"MAIL":
+                    reply = self.replies.get("MAIL", b"250 2.1.0 Ok\r\n")
+                    taken = reply.startswith(b"250")
+                    sender = line[10:].strip().strip(b"<>").decode() if taken else None
+                    recipients = []
+                    writer.write(reply)
+                elif verb == b"RCPT":
+                    reply = self.replies.get("RCPT", b"250 2.1.5 Ok\r\n")
+                    if sender is None:
+                        reply = b"503 5.5.1 Error: need MAIL command\r\n"
+                    elif reply.startswith(b"250"):
+                        recipients.append(line[8:].strip().strip(b"<>").decode())
+                    writer.write(reply)
+                elif verb == b"DATA":
+                    reply = self.replies.get("DATA", b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    if not recipients and reply.startswith(b"354"):
+                        reply = b"554 5.5.1 No valid recipients\r\n"
+                    writer.write(reply)
+                    if reply.startswith(b"354"):
+                        content = await self._content(reader)
+                        reply = self.after_dot.pop(0) if self.after_dot else b"250 2.0.0 queued\r\n"
+                        if reply.startswith(b"250"):
+                            with self.mailbox.lock:
+                                self.mailbox.messages.append(
+                                    Received(sender or "", recipients, content)
+                                )
+                        writer.write(reply)
+                    sender, recipients = None, []
+                elif verb == b"RSET":
+                    sender, recipients = None, []
+                    writer.write(b"250 2.0.0 Ok\r\n")
+                elif verb == b"QUIT":
+                    writer.write(b"221 2.0.0 Bye\r\n")
+                    break
+                else:
+                    writer.write(b"502 5.5.2 Error: command not recognized\r\n")
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def _content(reader: asyncio.StreamReader) -> bytes:
+        lines = []
+        while (line := await reader.readline()) not in (b".\r\n", b""):
+            lines.append(line[1:] if line.startswith(b"..") else line)
+        return b"".join(lines)
