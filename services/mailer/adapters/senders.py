@@ -254,9 +254,10 @@ class SmtpMailSender:
                     self._idle.append(connection)  # nothing was sent: the connection is fine
                 raise PermanentFailure(str(exc)) from exc
             except aiosmtplib.SMTPResponseException as exc:
-                # 421 means the server is closing the connection; otherwise it can be reused
-                # for the next message after RSET.
-                if exc.code == 421 or not await _reset(connection):
+                # 421 means the server is closing the connection, and a code that answers
+                # nothing asked (a garbled line, 250 where 354 belongs) that it is out of step;
+                # otherwise it can be reused for the next message after RSET.
+                if exc.code == 421 or not _answers(exc.code) or not await _reset(connection):
                     _drop(connection)
                 elif connection is not None:
                     self._idle.append(connection)
@@ -316,10 +317,19 @@ def _unreachable(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _answers(code: int) -> bool:
+    """Tell whether a reply code refusing a command is one a refusal can have (4xx or 5xx)."""
+    return 400 <= code < 600
+
+
 def _failure(code: int, text: str) -> SendFailure:
     # Servers often repeat the recipient in their reply; the ledger must not keep addresses.
     detail = _ADDRESS.sub("<address>", f"SMTP {code}: {_readable(text)}")[:500]
-    if 400 <= code < 500:
+    if not _answers(code):
+        # Not the mail refused but the conversation broken (the connection is dropped): before,
+        # such a reply failed the mail for good.
+        return TemporaryFailure(f"the SMTP server answered out of turn: {detail}")
+    if code < 500:
         return TemporaryFailure(detail, code)
     return PermanentFailure(detail, code)
 

@@ -75,6 +75,11 @@ class _Replies(asyncio.Protocol):
             self._fail(aiosmtplib.SMTPResponseException(-1, "reply too long"))
         self._wake()
 
+    @property
+    def pending(self) -> int:
+        """Return how many complete replies have arrived and not been read."""
+        return len(self._replies)
+
     def eof_received(self) -> bool:
         self._fail(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
         return False  # close our side too
@@ -155,8 +160,13 @@ class SmtpConnection:
 
     @property
     def is_open(self) -> bool:
-        """Tell whether the connection can carry another mail."""
-        return self._replies.lost is None and not self._transport.is_closing()
+        """Tell whether the connection can carry another mail.
+
+        Not while a reply nobody asked for waits: each later reply would be taken as the one
+        before's, a mail's refusal as the next mail's (and so counted on another person).
+        """
+        replies = self._replies
+        return replies.lost is None and not replies.pending and not self._transport.is_closing()
 
     def close(self) -> None:
         """Drop the connection; a mail before its final dot is discarded by the server."""

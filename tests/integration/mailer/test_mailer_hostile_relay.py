@@ -1,7 +1,8 @@
-"""Relays that answer what aiosmtpd never would: in Latin-1, with bytes no database takes."""
+"""Relays that answer what aiosmtpd never would: in Latin-1, out of turn, twice."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -9,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.integration.mailer.faults import ScriptedRelay
-from tests.integration.mailer.harness import Harness
+from tests.integration.mailer.harness import Harness, on
 
 KARI = "kari@example.org"
 OLA = "ola@example.org"
@@ -82,3 +83,46 @@ async def test_a_deferral_after_the_dot_in_latin_1_is_retried_and_delivered_once
     await _later(harness)
     assert len(harness.received_by(KARI)) == 1
     assert [d.status for d in await harness.deliveries("alert")] == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("command", "reply"),
+    [("RCPT", b"2x0 what\r\n"), ("DATA", b"250 2.0.0 Ok\r\n"), ("MAIL", b"\r\n")],
+    ids=["garbled-code", "250-instead-of-354", "empty-line"],
+)
+@on("sqlite")
+async def test_a_reply_out_of_turn_is_tried_again_not_failed(
+    harness: Harness, smtp: ScriptedRelay, command: str, reply: bytes
+) -> None:
+    # Before, a reply whose code answered nothing asked failed the mail for good.
+    await harness.subscribe(KARI)
+    await harness.seeded()
+    smtp.replies[command] = reply
+    await harness.change("Norge i verden: endring")
+    await harness.send_all()
+
+    (alert,) = await harness.deliveries("alert")
+    assert (alert.status, alert.attempts) == ("queued", 1)
+    assert alert.last_error is not None and "out of turn" in alert.last_error
+    del smtp.replies[command]
+    await _later(harness)
+    assert len(harness.received_by(KARI)) == 1
+
+
+@on("sqlite")
+async def test_a_reply_nobody_asked_for_is_not_taken_as_the_next_mails(
+    harness: Harness, smtp: ScriptedRelay, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The relay answers one final dot twice, the second time with a refusal. Before, the next
+    # mail on that connection read the refusal as its own: counted as Ola's bounce.
+    caplog.set_level(logging.INFO)
+    kari, ola = await _two_followers(harness)
+    harness.mailer.worker._concurrency = 1  # one connection: Ola's mail follows Kari's on it
+    smtp.after_dot.append(b"250 2.0.0 queued\r\n550 5.1.1 no such user here\r\n")
+    await harness.change("Norge i verden: endring")
+    await harness.send_all()
+    await harness.relay()
+
+    assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 1
+    assert await _bounces(harness, kari, ola) == [0, 0]
+    assert [d.status for d in await harness.deliveries("alert")] == ["sent", "sent"]
