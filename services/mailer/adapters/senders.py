@@ -38,7 +38,8 @@ class TemporaryFailure(SendFailure):
 
 
 class ServerUnavailable(TemporaryFailure):
-    """No connection to the SMTP server at all: nothing can go now, through no fault of the mail."""
+    """No connection to the SMTP server, or one that refuses varsel's sender: nothing can go
+    now, through no fault of the mail."""
 
 
 class PermanentFailure(SendFailure):
@@ -261,7 +262,7 @@ class SmtpMailSender:
                     _drop(connection)
                 elif connection is not None:
                     self._idle.append(connection)
-                raise _failure(exc.code, exc.message) from exc
+                raise _failure(exc) from exc
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 _drop(connection)
                 raise TemporaryFailure(f"SMTP connection problem: {type(exc).__name__}") from exc
@@ -322,13 +323,20 @@ def _answers(code: int) -> bool:
     return 400 <= code < 600
 
 
-def _failure(code: int, text: str) -> SendFailure:
+def _failure(exc: aiosmtplib.SMTPResponseException) -> SendFailure:
+    """Say what a refusal means for the mail: try again, wait for the relay, or give up."""
+    code = exc.code
     # Servers often repeat the recipient in their reply; the ledger must not keep addresses.
-    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {_readable(text)}")[:500]
+    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {_readable(exc.message)}")[:500]
     if not _answers(code):
         # Not the mail refused but the conversation broken (the connection is dropped): before,
         # such a reply failed the mail for good.
         return TemporaryFailure(f"the SMTP server answered out of turn: {detail}")
+    if isinstance(exc, aiosmtplib.SMTPSenderRefused) and code >= 500:
+        # Every mail leaves with the same sender: no mail can go until the relay's (or
+        # varsel's) setting is mended. Before, each mail failed for good, counted as the
+        # recipient's bounce: three mails ended everyone's alerts.
+        return ServerUnavailable(f"the SMTP server refuses the envelope sender: {detail}", code)
     if code < 500:
         return TemporaryFailure(detail, code)
     return PermanentFailure(detail, code)

@@ -1,4 +1,5 @@
-"""Relays that answer what aiosmtpd never would: in Latin-1, out of turn, twice."""
+"""Relays that answer what aiosmtpd never would: in Latin-1, out of turn, twice, or by refusing
+varsel's own sender."""
 
 from __future__ import annotations
 
@@ -126,3 +127,34 @@ async def test_a_reply_nobody_asked_for_is_not_taken_as_the_next_mails(
     assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 1
     assert await _bounces(harness, kari, ola) == [0, 0]
     assert [d.status for d in await harness.deliveries("alert")] == ["sent", "sent"]
+
+
+async def test_a_relay_that_refuses_the_sender_holds_the_mail_and_counts_no_bounce(
+    harness: Harness, smtp: ScriptedRelay, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A relay that will not take varsel's envelope sender (a bounce domain it does not relay
+    # for, a login it wants): before, every mail failed for good as its recipient's bounce, and
+    # three alerts ended everyone's alerts.
+    caplog.set_level(logging.INFO)
+    people = await _two_followers(harness)
+    smtp.replies["MAIL"] = b"553 5.7.1 <bounces@fhi.no>: Sender address rejected: not owned\r\n"
+    for n in range(4):
+        await harness.change(f"Norge i verden: endring {n}")
+        await harness.send_all()
+        await harness.relay()
+        harness.clock.advance(timedelta(minutes=10))
+
+    assert await _bounces(harness, *people) == [0, 0]
+    alerts = await harness.deliveries("alert")
+    assert {(d.status, d.attempts) for d in alerts} == {("queued", 0)}
+    stopped = [r.getMessage() for r in caplog.records if "sending stopped" in r.getMessage()]
+    assert len(stopped) == 1, stopped
+    assert "refuses the envelope sender" in stopped[0] and "553" in stopped[0]
+    assert "@" not in stopped[0]
+    assert not [r for r in caplog.records if "failed for good" in r.getMessage()]
+
+    del smtp.replies["MAIL"]
+    await _later(harness, hours=1)
+    assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 4
+    assert {d.status for d in await harness.deliveries("alert")} == {"sent"}
+    assert "sending resumed" in caplog.text
