@@ -368,7 +368,8 @@ class DeliveryWorker:
         except PermanentFailure as exc:
             if exc.code is not None and self.relay.reason is not None:
                 self.relay.reachable(self._clock.now())
-            return outcome(OutcomeKind.BOUNCED, str(exc), exc.code)
+            kind = OutcomeKind.BOUNCED if exc.address_refused else OutcomeKind.REFUSED
+            return outcome(kind, str(exc), exc.code)
         if self.relay.reason is not None:  # one attribute read a mail while all is well
             self.relay.reachable(self._clock.now())
         # A sender that never called hand_over (none of ours) is recorded the old way, after.

@@ -8,6 +8,8 @@ one transaction with its event, which the subscriptions service acts on:
 
 - a hard bounce (5.x.x) marks the sent delivery failed and emits ``subscriber.bounce_reported``,
   counted exactly as a 5xx reply during sending (``record_bounce`` in subscriptions);
+- a lasting failure that is not the address's (5.7.x policy, the size: ``domain/refusals.py``)
+  marks it failed and counts nothing, as such a refusal during sending;
 - a complaint (ARF) emits ``subscriber.complained``, which ends every alert;
 - a soft bounce, a "not spam" report, and anything forged or unreadable change nothing and are
   logged, by delivery id at most, never with an address.
@@ -143,6 +145,14 @@ class ReturnedMail:
             )
             await record(session, event)
             return Taken(Verdict.BOUNCE_COUNTED, f"hard bounce {report.detail} counted")
+        if report.kind is ReportKind.REFUSED:
+            # The mail was refused for good, for its content or a policy, not for the address:
+            # the ledger says so, and nothing counts against the person (domain/refusals.py).
+            error = f"refused after it was accepted: status {report.detail}"
+            await reported_deliveries.fail_after_acceptance(session, delivery.id, error)
+            return Taken(
+                Verdict.NOTHING_TO_DO, f"refused {report.detail}, not for the address: not counted"
+            )
         if report.kind is ReportKind.COMPLAINT:
             event = SubscriberComplained(
                 subscriber_id=delivery.subscriber_id,

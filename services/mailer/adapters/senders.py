@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from services.mailer.adapters.smtp_connection import HandOver, NonAsciiRefused, SmtpConnection
+from services.mailer.domain.refusals import reply_refuses_the_address
 from services.mailer.domain.wire_address import UnencodableDomain
 from shared.private_files import private_folder, write_private_file
 
@@ -43,7 +44,15 @@ class ServerUnavailable(TemporaryFailure):
 
 
 class PermanentFailure(SendFailure):
-    """The server refused this recipient or message for good (5xx)."""
+    """The server refused this recipient or message for good (5xx).
+
+    ``address_refused`` tells whether the refusal is about the recipient's address, which alone
+    counts toward ending their alerts (domain/refusals.py), rather than the mail or the relay.
+    """
+
+    def __init__(self, text: str, code: int | None = None, *, address_refused: bool = False):
+        super().__init__(text, code)
+        self.address_refused = address_refused
 
 
 class HandOverRefused(Exception):
@@ -339,7 +348,9 @@ def _failure(exc: aiosmtplib.SMTPResponseException) -> SendFailure:
         return ServerUnavailable(f"the SMTP server refuses the envelope sender: {detail}", code)
     if code < 500:
         return TemporaryFailure(detail, code)
-    return PermanentFailure(detail, code)
+    return PermanentFailure(
+        detail, code, address_refused=reply_refuses_the_address(code, exc.message)
+    )
 
 
 async def _reset(connection: SmtpConnection | None) -> bool:

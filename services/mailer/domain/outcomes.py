@@ -20,7 +20,8 @@ class OutcomeKind(StrEnum):
     RETRY = "retry"  # 4xx or a dropped connection
     HELD = "held"  # not tried: server down, ledger unavailable or lease running out
     RELEASED = "released"  # not tried: the process is shutting down
-    BOUNCED = "bounced"  # 5xx
+    BOUNCED = "bounced"  # 5xx refusing the address: counts toward ending the alerts
+    REFUSED = "refused"  # 5xx refusing the mail (policy, content, size), not the address
     FAILED = "failed"  # cannot be built
     DROPPED = "dropped"  # no longer wanted
     RHYTHM = "rhythm"  # a mail of a rhythm the person no longer has (an alert, or a digest)
@@ -30,7 +31,9 @@ class OutcomeKind(StrEnum):
 # process's to write (lost: another process took the delivery over).
 UNWRITTEN: Final = frozenset({OutcomeKind.HANDED, OutcomeKind.LOST})
 # Given up on for good: counted as failed.
-_FAILURES: Final = frozenset({OutcomeKind.RETRY, OutcomeKind.BOUNCED, OutcomeKind.FAILED})
+_FAILURES: Final = frozenset(
+    {OutcomeKind.RETRY, OutcomeKind.BOUNCED, OutcomeKind.REFUSED, OutcomeKind.FAILED}
+)
 
 MAX_ATTEMPTS: Final = 8
 # Pauses between tries to record outcomes while the database is away: about 8 s in all, inside

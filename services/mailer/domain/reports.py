@@ -20,6 +20,8 @@ from email.parser import HeaderParser
 from enum import StrEnum
 from typing import Final
 
+from services.mailer.domain.refusals import status_refuses_the_address
+
 # RFC 3463 status codes: class.subject.detail; a comment may follow.
 _STATUS: Final = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\b")
 # RFC 5965 section 7.3 and RFC 6650: "not-spam" says the opposite of a complaint.
@@ -35,6 +37,7 @@ class ReportKind(StrEnum):
     """What a report says about the mail it returns."""
 
     HARD_BOUNCE = "hard_bounce"  # failed for good (5.x.x): counts toward disabling the address
+    REFUSED = "refused"  # failed for good, not for the address (5.7.x policy, size): not counted
     SOFT_BOUNCE = "soft_bounce"  # delayed or failed for now (4.x.x), or delivered after all
     COMPLAINT = "complaint"  # the person marked it as spam: a withdrawal
     NOT_SPAM = "not_spam"  # the person marked it as wanted: nothing to do
@@ -113,7 +116,7 @@ def _delivery_status(parts: list[Message]) -> tuple[ReportKind, str]:
         raise Unreadable("the delivery-status part names no recipient's action")
     # varsel sends one recipient per mail, so one block decides; a report about several
     # recipients counts as a hard bounce only if one of them failed for good.
-    soft = None
+    soft = refused = None
     for block in recipients:
         action = str(block.get("Action", "")).strip().lower()
         found = _STATUS.match(str(block.get("Status", "")).strip())
@@ -121,8 +124,13 @@ def _delivery_status(parts: list[Message]) -> tuple[ReportKind, str]:
             raise Unreadable("a recipient's Status is not an RFC 3463 code")
         status = found.group(0)
         if action == "failed" and found.group(1) == "5":
-            return ReportKind.HARD_BOUNCE, status
+            if status_refuses_the_address(status):
+                return ReportKind.HARD_BOUNCE, status
+            refused = refused or status
+            continue
         soft = soft or status
+    if refused is not None:
+        return ReportKind.REFUSED, refused
     assert soft is not None
     return ReportKind.SOFT_BOUNCE, soft
 

@@ -1,5 +1,5 @@
-"""Relays that answer what aiosmtpd never would: in Latin-1, out of turn, twice, or by refusing
-varsel's own sender."""
+"""Relays that answer what aiosmtpd never would: a refused sender, Latin-1, a reply out of turn,
+a refusal that is about the mail or the relay rather than the person's address."""
 
 from __future__ import annotations
 
@@ -158,3 +158,48 @@ async def test_a_relay_that_refuses_the_sender_holds_the_mail_and_counts_no_boun
     assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 4
     assert {d.status for d in await harness.deliveries("alert")} == {"sent"}
     assert "sending resumed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("command", "reply"),
+    [
+        ("RCPT", "554 5.7.1 <kari@example.org>: Relay access denied\r\n"),
+        ("DATA-END", "552 Message size exceeds fixed maximum message size\r\n"),
+        ("DATA-END", "550 5.7.1 Message rejected as spam by Content Filtering\r\n"),
+        ("DATA-END", "552 5.3.4 Message too big for system\r\n"),
+    ],
+    ids=["relay-denied", "size", "spam", "too-big"],
+)
+@on("sqlite")
+async def test_a_refusal_that_is_not_about_the_address_fails_the_mail_and_counts_nothing(
+    harness: Harness, smtp: ScriptedRelay, command: str, reply: str
+) -> None:
+    # Before, any 5xx counted as the recipient's bounce: a relay that does not relay for varsel,
+    # or a digest too large for someone's provider, ended their alerts after three mails.
+    kari = await harness.subscribe(KARI)
+    await harness.seeded()
+    for n in range(3):
+        if command == "RCPT":
+            smtp.replies["RCPT"] = reply.encode()
+        else:
+            smtp.after_dot.append(reply.encode())
+        await harness.change(f"Norge i verden: endring {n}")
+        await harness.send_all()
+        await harness.relay()
+
+    assert await _bounces(harness, kari) == [0]
+    alerts = await harness.deliveries("alert")
+    assert [d.status for d in alerts] == ["failed"] * 3
+    assert all(d.last_error and reply[:3] in d.last_error for d in alerts)
+    assert all(d.last_error and "kari" not in d.last_error for d in alerts)
+
+
+@on("sqlite")
+async def test_a_refusal_of_the_address_still_counts(harness: Harness, smtp: ScriptedRelay) -> None:
+    kari = await harness.subscribe(KARI)
+    await harness.seeded()
+    smtp.replies["RCPT"] = b"550 5.1.1 <kari@example.org>: Recipient address rejected\r\n"
+    await harness.change("Norge i verden: endring")
+    await harness.send_all()
+    await harness.relay()
+    assert await _bounces(harness, kari) == [1]

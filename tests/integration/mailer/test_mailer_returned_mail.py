@@ -181,6 +181,31 @@ async def test_a_soft_bounce_does_not_count(harness: Harness, listener: int) -> 
 
 
 @on("sqlite")
+async def test_a_late_block_fails_the_mail_but_counts_nothing_against_the_address(
+    harness: Harness, listener: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A provider that blocks varsel's server («5.7.1 ... on our block list») refuses every
+    # follower it hosts. Before, that counted as each one's bounce: three mails ended them all.
+    caplog.set_level(logging.INFO)
+    subscriber_id = await harness.subscribe(ADDRESS)
+    await harness.seeded()
+    for count in range(BOUNCE_LIMIT):
+        mail = await alert(harness, f"Norge i verden: rapport {count}")
+        await send_report(listener, mail.mail_from, bounce_of(mail, status="5.7.1"))
+        await harness.relay()
+
+    subscriber = await harness.subscriber(subscriber_id)
+    assert subscriber is not None
+    assert (subscriber.status, subscriber.hard_bounces) == ("active", 0)
+    alerts = await harness.deliveries("alert")
+    assert [d.status for d in alerts] == ["failed"] * BOUNCE_LIMIT
+    assert all(
+        d.last_error and "refused" in d.last_error and "5.7.1" in d.last_error for d in alerts
+    )
+    assert "refused 5.7.1, not for the address: not counted" in caplog.text
+
+
+@on("sqlite")
 async def test_a_report_nested_too_deeply_is_taken_and_ignored_not_deferred(
     harness: Harness, listener: int, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -44,7 +44,11 @@ def test_a_bounce_mailbox_must_be_plain(address: str) -> None:
     ("status", "action", "kind"),
     [
         ("5.1.1", "failed", ReportKind.HARD_BOUNCE),
-        ("5.7.1 (blocked)", "failed", ReportKind.HARD_BOUNCE),
+        ("5.2.2", "failed", ReportKind.HARD_BOUNCE),
+        # A block (a provider refusing varsel's server or its content) or a mail too large is
+        # no sign the address is bad: counted, it ended every follower at that provider.
+        ("5.7.1 (blocked)", "failed", ReportKind.REFUSED),
+        ("5.3.4", "failed", ReportKind.REFUSED),
         ("4.2.2", "delayed", ReportKind.SOFT_BOUNCE),
         ("4.4.7", "failed", ReportKind.SOFT_BOUNCE),
         ("2.0.0", "delivered", ReportKind.SOFT_BOUNCE),
