@@ -36,6 +36,7 @@ from services.watcher.domain.outcome import (
     OutcomeKind,
     SourceState,
 )
+from services.watcher.domain.revalidation import asks_in_full
 from services.watcher.domain.websub import discover
 from shared.catalogue import Source
 from shared.clock import Clock
@@ -219,9 +220,12 @@ def _tell(outcome: Outcome) -> None:
 
 async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     """Fetch a source; parse the body when its bytes are new (off the event loop)."""
+    full = asks_in_full(source.id, source.last_checked_at, deps.clock.now())
     try:
         fetched = await deps.fetcher.fetch(
-            source.url, etag=source.etag, last_modified=source.last_modified
+            source.url,
+            etag=None if full else source.etag,
+            last_modified=None if full else source.last_modified,
         )
     except FetchError as exc:
         return Answer.failed(

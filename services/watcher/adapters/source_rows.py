@@ -42,6 +42,7 @@ CLAIM_COLUMNS = (
     _c.missing_since,
     _c.gone_at,
     _c.extraction,
+    _c.last_checked_at,
 )
 
 
@@ -58,7 +59,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at, extraction) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction, last_checked_at) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -76,6 +77,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
         missing_since=missing_since,
         gone_at=gone_at,
         extraction=extraction,
+        last_checked_at=last_checked_at,
     )
 
 

@@ -70,6 +70,7 @@ class SourceState:
     missing_since: datetime | None = None  # the first 404 or 410 of the answers since (gone.py)
     gone_at: datetime | None = None  # when it had answered only 404 or 410 for long enough
     extraction: int | None = None  # the rules the fingerprint was read under; None: version 1
+    last_checked_at: datetime | None = None  # the last poll's time (revalidation.py)
 
     @property
     def failing(self) -> bool:

@@ -40,6 +40,28 @@ async def test_second_poll_sends_etag_and_takes_the_304_path(
     assert (await harness.source(source)).status == "ok"
 
 
+async def test_a_server_whose_304_hides_a_change_is_asked_in_full_within_a_day(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    # The page changes, its ETag does not (made from a template or a build's file times).
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode(), etag='"v1"'))
+    assert await poll(harness.deps, source) == "not-modified"
+
+    outcomes = []
+    for _ in range(24):  # hourly, for a day
+        harness.clock.advance(timedelta(hours=1))
+        outcomes.append(await poll(harness.deps, source))
+
+    # Trusted, each 304 hid the change for as long as the ETag stayed.
+    assert outcomes.count("changed") == 1
+    asked = [seen.headers.get("If-None-Match") for seen in site.log("/p")[2:]]
+    assert asked.count(None) == 1  # once a day in full, else conditionally as before
+    assert len(await harness.events()) == 1
+
+
 async def test_a_304_to_a_request_without_validators_is_a_failure(
     site: ScriptedSite, harness: Harness
 ) -> None:
