@@ -1,4 +1,4 @@
-"""Extract the entries of an RSS or Atom feed with feedparser."""
+"""Extract the entries of an RSS or Atom feed with feedparser, and of a JSON Feed."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from services.watcher.domain.charsets import labelled_charset, utf8_with_stray_w
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
 from services.watcher.domain.ignore import IgnorePatterns
+from services.watcher.domain.json_feed import read_json_feed
 from services.watcher.domain.model import (
     EXTRACTION,
     FEED_STRAY_BYTES,
@@ -199,14 +200,10 @@ def _digest(entry: FeedEntry) -> str:
     return hashlib.sha256(f"{entry.title}\x1f{entry.text}".encode()).hexdigest()[:16]
 
 
-def extract_feed(
-    body: bytes,
-    *,
-    content_type: str | None,
-    ignore: IgnorePatterns | None,
-    extraction: int = EXTRACTION,
-) -> Content:
-    """Extract the comparable entries of an RSS or Atom feed (under the rules of ``extraction``)."""
+def _parsed(
+    body: bytes, content_type: str | None, extraction: int
+) -> tuple[dict[str, Any], list[Any]]:
+    """Return the feed and entries feedparser reads in an RSS or Atom body; raise ContentError."""
     _refuse_entities(body, content_type)
     body = _without_surrogate_references(body)
     if extraction >= FEED_STRAY_BYTES:
@@ -229,10 +226,29 @@ def extract_feed(
             reason = parsed.get("bozo_exception")
             raise ContentError(f"feed: malformed feed with no entries ({reason})")
         raise ContentError("feed: no entries")
+    return parsed.feed, parsed.entries
+
+
+def extract_feed(
+    body: bytes,
+    *,
+    content_type: str | None,
+    ignore: IgnorePatterns | None,
+    extraction: int = EXTRACTION,
+) -> Content:
+    """Extract the comparable entries of an RSS, Atom or JSON feed (under the rules of
+    ``extraction``)."""
+    read_as_json = read_json_feed(body)
+    if read_as_json is None:
+        feed, raws = _parsed(body, content_type, extraction)
+    else:
+        feed, raws = read_as_json
+        if not raws:
+            raise ContentError("feed: no entries")
 
     stamps = feed_stamps(extraction)
     read: list[FeedEntry] = []
-    for raw in parsed.entries:
+    for raw in raws:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
         if title and ignore is not None and ignore.matches(title):
             continue
@@ -252,7 +268,6 @@ def extract_feed(
     if not entries:
         raise ContentError("feed: no entries with a title or text")
 
-    feed = parsed.feed
     return Content(
         title=normalise_text(html_fragment_text(str(feed.get("title", "")))),
         blocks=tuple(f"{e.title} – {e.text}" if e.text else e.title for e in entries),
