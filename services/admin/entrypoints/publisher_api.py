@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -20,8 +21,9 @@ from services.admin import publishing
 from services.admin.adapters import audit_log
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.watcher import command_api as watcher
+from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
 from shared.db import transaction
-from shared.page_urls import normal_form
+from shared.page_urls import normal_form, without_credentials
 from shared.web import rate_limit
 from shared.web.validation import excerpt
 
@@ -29,6 +31,7 @@ router = APIRouter(prefix="/api/v1", tags=["publishing"])
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 KEY_LIMIT: Final = 200
 _BEARER: Final = {"WWW-Authenticate": "Bearer"}
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ChangeBody(BaseModel):
@@ -47,6 +50,12 @@ class ChangeBody(BaseModel):
     @field_validator("url")
     @classmethod
     def _web_address(cls, value: str) -> str:
+        # What the catalogue refuses in an address, refused here too: the address goes into
+        # every follower's alert and the topic's feed. A NUL also fits no PostgreSQL text.
+        if _CONTROL.search(value):
+            raise ValueError("holds a control character (a NUL, a line break): write it without")
+        if fault := address_fault(value):
+            raise ValueError(ADDRESS_FAULTS[fault])
         # Stored in one spelling: the feed, the mails and the match with a watched source
         # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader.
         return normal_form(value)
@@ -103,15 +112,20 @@ def _bad_input(errors: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse({"detail": "the change cannot be used", "errors": errors}, 400)
 
 
+def _shown(field: str, value: Any) -> Any:
+    # An address's password is not sent back, as the catalogue's refusals never name it.
+    if field == "url" and isinstance(value, str):
+        value = without_credentials(value)
+    return excerpt(value)
+
+
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "field": ".".join(str(part) for part in problem["loc"]) or "body",
-            "reason": problem["msg"],
-            "input": excerpt(problem.get("input")) if problem["loc"] else None,
-        }
-        for problem in exc.errors()
-    ]
+    problems = []
+    for problem in exc.errors():
+        field = ".".join(str(part) for part in problem["loc"]) or "body"
+        shown = _shown(field, problem.get("input")) if problem["loc"] else None
+        problems.append({"field": field, "reason": problem["msg"], "input": shown})
+    return problems
 
 
 def _key_problem(key: str | None) -> str | None:
