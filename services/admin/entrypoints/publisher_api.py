@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -108,8 +108,10 @@ async def publisher(request: Request) -> Publisher:
 PublisherDep = Annotated[Publisher, Depends(publisher)]
 
 
-def _bad_input(errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse({"detail": "the change cannot be used", "errors": errors}, 400)
+def _bad_input(
+    errors: list[dict[str, Any]], detail: str = "the change cannot be used"
+) -> JSONResponse:
+    return JSONResponse({"detail": detail, "errors": errors}, 400)
 
 
 def _shown(field: str, value: Any) -> Any:
@@ -128,6 +130,32 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return problems
 
 
+class _RepeatedKey(Exception):
+    """A JSON object names one key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys counts (the first, the last, neither): a
+    # proxy, a log or the CMS's own record could show one change while varsel mailed another.
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return found
+
+
+def _parsed(body: bytes) -> Any:
+    """Return a request body read as JSON whose objects name each key once."""
+    return json.loads(body, object_pairs_hook=_distinct_keys)
+
+
 def _key_problem(key: str | None) -> str | None:
     if not key:
         return f"required: a {IDEMPOTENCY_HEADER} header, the same on every retry of a change"
@@ -136,6 +164,15 @@ def _key_problem(key: str | None) -> str | None:
     return None
 
 
+_KEY_PARAMETER: Final = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    # Read from the request rather than declared, so that its absence is a 400 with the other
+    # problems of the request, not FastAPI's 422 of another shape; the document says it anyway.
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_LIMIT},
+    "description": "one per change, printable ASCII; a retry with the same key sends nothing more",
+}
 _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
     400: {"description": "bad input: a reason per field (`errors`)"},
     401: {"description": "no live publisher token"},
@@ -150,35 +187,35 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
     status_code=202,
     responses=_ANSWERS,
     openapi_extra={
+        "parameters": [_KEY_PARAMETER],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ChangeBody.model_json_schema()}},
-        }
+        },
     },
 )
-async def push_change(
-    request: Request,
-    who: PublisherDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias=IDEMPOTENCY_HEADER,
-            description="one per change; a retry with the same key sends nothing more",
-        ),
-    ] = None,
-) -> JSONResponse:
+async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     """Take in a change a CMS published: alert its topics' subscribers, once per key."""
+    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
     problems = []
     key_problem = _key_problem(idempotency_key)
     if key_problem:
         problems.append({"field": IDEMPOTENCY_HEADER, "reason": key_problem, "input": None})
     try:
-        body = ChangeBody.model_validate(json.loads(await request.body()))
+        body = ChangeBody.model_validate(_parsed(await request.body()))
+    except _RepeatedKey as exc:
+        repeated = {"field": excerpt(exc.key), "reason": "given more than once", "input": None}
+        return _bad_input([*problems, repeated])
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         # RecursionError: nested deeper than the parser goes, which no change needs.
         return _bad_input([*problems, {"field": "body", "reason": "not JSON", "input": None}])
-    except ValidationError as exc:
+    except ValidationError as exc:  # a ValueError too: named before the next
         return _bad_input([*problems, *_field_errors(exc)])
+    except ValueError:
+        # Valid JSON, but Python reads no integer of more than 4,300 digits (CVE-2020-10735);
+        # its own message names a setting of the interpreter, which no caller can change.
+        reason = "holds a number too long to read (more than 4300 digits)"
+        return _bad_input([*problems, {"field": "body", "reason": reason, "input": None}])
     if problems or idempotency_key is None:
         return _bad_input(problems)
     catalogue = who.admin.runtime.catalogue
@@ -257,7 +294,8 @@ async def check_source(source_id: str, who: PublisherDep) -> JSONResponse:
     """Ask the watcher to poll a watched source now rather than at its next interval."""
     number = int(source_id) if source_id.isascii() and source_id.isdigit() else 0
     if not 0 < number < 2**31:
-        return _bad_input([{"field": "source_id", "reason": "a source number", "input": None}])
+        problem = {"field": "source_id", "reason": "a source number", "input": excerpt(source_id)}
+        return _bad_input([problem], "the source cannot be checked")
     now = who.admin.runtime.clock.now()
     async with transaction(who.admin.runtime.sessions) as session:
         polled = await watcher.check_source_now(session, number, now)
