@@ -20,7 +20,22 @@ from services.subscriptions import read_api as subscriptions
 from services.watcher.read_api import source_statuses
 from shared.db import transaction
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+async def _each_once(request: Request) -> None:
+    """Refuse a query that names a parameter twice (400), saying which."""
+    # FastAPI reads the last value and drops the others: a ledger export asked for with
+    # ``topic=a&topic=b`` held only b's records and said nothing of it.
+    params = request.query_params
+    for name in params:
+        if len(params.getlist(name)) > 1:
+            raise HTTPException(
+                400,
+                f"{name[:40]} is given more than once; each parameter takes one value "
+                "(ask once per topic or action, and join the answers)",
+            )
+
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(_each_once)])
 MAX_PAGE = 1000
 
 
