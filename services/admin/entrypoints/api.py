@@ -6,8 +6,9 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Security
 from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from services.admin.adapters import audit_log
@@ -35,7 +36,22 @@ async def _each_once(request: Request) -> None:
             )
 
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(_each_once)])
+# Declared for the OpenAPI document (a generated client, Swagger UI's «Authorize»); the role
+# guard on each route reads the header itself and answers 401 or 403 in its own words.
+ADMIN_TOKEN: Final = HTTPBearer(
+    scheme_name="adminToken",
+    description="a staff account's API token (`varsel admin create-token NAME`)",
+    auto_error=False,
+)
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    dependencies=[Depends(_each_once), Security(ADMIN_TOKEN)],
+    responses={
+        401: {"description": "no live API token of an enabled account"},
+        403: {"description": "the account's role does not grant this"},
+    },
+)
 MAX_PAGE = 1000
 
 

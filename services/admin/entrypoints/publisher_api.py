@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.admin import publishing
@@ -27,7 +28,13 @@ from shared.page_urls import normal_form, without_credentials
 from shared.web import rate_limit
 from shared.web.validation import excerpt
 
-router = APIRouter(prefix="/api/v1", tags=["publishing"])
+# Declared for the OpenAPI document only; ``publisher`` reads the header itself (ADR 0015).
+PUBLISHER_TOKEN: Final = HTTPBearer(
+    scheme_name="publisherToken",
+    description="a publisher token (`varsel_pub_…`), issued at /admin/publishers",
+    auto_error=False,
+)
+router = APIRouter(prefix="/api/v1", tags=["publishing"], dependencies=[Security(PUBLISHER_TOKEN)])
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 KEY_LIMIT: Final = 200
 _BEARER: Final = {"WWW-Authenticate": "Bearer"}

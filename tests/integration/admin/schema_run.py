@@ -43,6 +43,13 @@ def admin_schema(
     asgi.shutdown_lifespans()
 
 
+def _token_left_out(case: schemathesis.Case) -> bool:
+    """Tell whether the coverage phase made a case without the token (the document names the
+    token's scheme, so schemathesis tries the door without it too)."""
+    data = getattr(case.meta.phase, "data", None) if case.meta else None
+    return getattr(data, "parameter", None) == "Authorization"
+
+
 def no_request_fails(schema: schemathesis.BaseSchema, token: str, *, max_examples: int) -> int:
     """Try every operation with generated requests; return how many operations there were."""
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -71,6 +78,11 @@ def no_request_fails(schema: schemathesis.BaseSchema, token: str, *, max_example
             operation, generation_modes=modes, generation_config=generation
         ):
             answer = case.call(headers=bearer)
+            if _token_left_out(case):
+                # Refused, whatever else is wrong with the request (a malformed filter may be
+                # named before the missing token): nothing is served without it.
+                assert 400 <= answer.status_code < 500, answer.text
+                continue
             assert answer.status_code != 401, answer.text
             case.validate_response(answer, checks=[not_a_server_error])
     return len(operations)
