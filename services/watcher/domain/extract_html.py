@@ -30,6 +30,7 @@ from services.watcher.domain.html_text import (
     HTML_HEADINGS,
     TRAFILATURA_BLOCKS,
     TRAFILATURA_HEADINGS,
+    settable_text,
     walk_blocks,
 )
 from services.watcher.domain.ignore import IgnorePatterns
@@ -247,31 +248,10 @@ def _remove(element: lxml.html.HtmlElement) -> None:
     if tail:
         previous = element.getprevious()
         if previous is None:
-            parent.text = _settable((parent.text or "") + tail)
+            parent.text = settable_text((parent.text or "") + tail)
         else:
-            previous.tail = _settable((previous.tail or "") + tail)
+            previous.tail = settable_text((previous.tail or "") + tail)
     parent.remove(element)
-
-
-def _settable(text: str) -> str:
-    """Return text as lxml lets it be set.
-
-    libxml2 parses a control character into the text (Word's line break, \\x0b, pasted next to
-    an image), but lxml refuses to set such text: joining a removed element's tail to the text
-    before it crashed the poll, and crashed it again at every claim.
-    """
-    if text.isprintable() or not _UNSETTABLE_RE.search(text):
-        return text
-    return text.translate(_UNSETTABLE)
-
-
-# The characters lxml refuses in text (XML 1.0's forbidden ones): those that are whitespace
-# become the space they read as when text is normalised, the others (invisible) go.
-_UNSETTABLE = {
-    code: " " if chr(code).isspace() else None
-    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
-}
-_UNSETTABLE_RE = re.compile("[" + "".join(map(chr, _UNSETTABLE)) + "]")
 
 
 def _chrome_candidates(

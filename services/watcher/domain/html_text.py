@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import lxml.html
@@ -83,3 +84,24 @@ def html_fragment_blocks(markup: str) -> list[tuple[str, bool]]:
 def html_fragment_text(markup: str) -> str:
     """Reduce untrusted HTML (a feed entry's summary) to plain text, blocks joined by spaces."""
     return " ".join(text for text, _ in html_fragment_blocks(markup))
+
+
+def settable_text(text: str) -> str:
+    """Return text as lxml lets it be set.
+
+    libxml2 parses a control character into the text (Word's line break, \\x0b, pasted next to
+    an image), but lxml refuses to set such text: joining a removed element's tail to the text
+    before it crashed the poll, and crashed it again at every claim.
+    """
+    if text.isprintable() or not _UNSETTABLE_RE.search(text):
+        return text
+    return text.translate(_UNSETTABLE)
+
+
+# The characters lxml refuses in text (XML 1.0's forbidden ones): those that are whitespace
+# become the space they read as when text is normalised, the others (invisible) go.
+_UNSETTABLE = {
+    code: " " if chr(code).isspace() else None
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
+}
+_UNSETTABLE_RE = re.compile("[" + "".join(map(chr, _UNSETTABLE)) + "]")
