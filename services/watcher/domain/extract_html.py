@@ -37,6 +37,7 @@ from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.model import (
     BROWSER_DECODING,
     DATES_BESIDE_LABELS,
+    DEEP_PAGES,
     EXTRACTION,
     SKIP_LINK_TARGETS,
     Content,
@@ -120,7 +121,22 @@ def extract_page(
 
     ``redirected``: the address led to a page on another path (a sign-in page may be longer).
     """
-    tree = _parse(body, content_type, browser_decoding=extraction >= BROWSER_DECODING)
+    deep = extraction >= DEEP_PAGES
+    tree = _parse(body, content_type, browser_decoding=extraction >= BROWSER_DECODING, deep=deep)
+    try:
+        return _extracted(tree, selector, ignore, extraction, redirected)
+    except RecursionError:  # the walks over the tree go one call deeper for each level
+        raise ContentError(_TOO_DEEP) from None
+
+
+def _extracted(
+    tree: lxml.html.HtmlElement,
+    selector: str | None,
+    ignore: IgnorePatterns | None,
+    extraction: int,
+    redirected: bool,
+) -> Content:
+    """Extract the comparable content of a parsed page (see extract_page)."""
     container = None if selector else _semantic_container(tree)
     if container is None and not selector and extraction >= SKIP_LINK_TARGETS:
         container = _skip_link_target(tree)
@@ -155,9 +171,14 @@ def extract_page(
 
 
 def _parse(
-    body: bytes, content_type: str | None, *, browser_decoding: bool = True
+    body: bytes, content_type: str | None, *, browser_decoding: bool = True, deep: bool = True
 ) -> lxml.html.HtmlElement:
-    """Parse the body once into an lxml HTML tree."""
+    """Parse the body once into an lxml HTML tree.
+
+    ``deep`` (from extraction 8 on): a page whose elements nest more than 255 deep (a
+    template's unclosed <div> in a loop) is read whole, where libxml2 stopped reading at that
+    depth and the rest of the page was silently lost; deeper than can be read, it is refused.
+    """
     text, whole_utf8 = decode_page(body, content_type, browser=browser_decoding)
     refuse_binary_text("page", text, body if whole_utf8 else None)
     declared = _XML_DECL_RE.match(text)
@@ -171,14 +192,20 @@ def _parse(
     # checks both read alike); a body with an XML declaration is read from its text.
     encoding = "utf-8" if whole_utf8 and not declared else None
     parser = lxml.html.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, encoding=encoding
+        remove_comments=True, remove_pis=True, no_network=True, encoding=encoding, huge_tree=deep
     )
     parser.set_element_class_lookup(_LOOKUP)
     try:
         tree = lxml.html.document_fromstring(body if encoding else text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ContentError(f"page: unparseable HTML ({exc})") from exc
+    if deep and any(_CUT_DEEP in error.message for error in parser.error_log):
+        raise ContentError(_TOO_DEEP)  # libxml2's own limit: read on, the rest is lost
     return tree
+
+
+_CUT_DEEP = "Excessive depth in document"  # what libxml2 says where it stops reading
+_TOO_DEEP = "page: unparseable HTML (its elements nest deeper than varsel reads: unclosed tags?)"
 
 
 def _semantic_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:

@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 7
+EXTRACTION = 8
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -44,6 +44,10 @@ STAMP_WORDINGS = 7
 # From this version on, a feed entry's stamps are read as a page's are (stamps.STAMPS_7, and a
 # label alone in its block joined to the date in the next): before, only the first forms.
 FEED_STAMPS = 7
+# From this version on, a page whose elements nest more than 255 deep is read whole (libxml2's
+# huge_tree), where the rest of it was silently lost at that depth; a page nested deeper than
+# can be read is refused (extract_html._parse).
+DEEP_PAGES = 8
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from services.watcher.domain.content import Content, compare, parse_content, unified_diff
+from services.watcher.domain.content import (
+    Content,
+    ContentError,
+    compare,
+    parse_content,
+    unified_diff,
+)
+from services.watcher.domain.model import DEEP_PAGES
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
 
@@ -389,3 +396,31 @@ def test_a_control_character_beside_cut_chrome_is_read_as_the_space_it_is(chrome
     content = parse_content("page", page.encode())
 
     assert content.blocks == ("Bær", "Ville bær fra skog og myr er trygge å spise for de fleste.")
+
+
+def _nested(levels: int) -> bytes:
+    unclosed = "".join(f"<div><p>Sak {n} om helse og omsorg.</p>" for n in range(levels))
+    return f"<html><body><main><h1>Saker</h1>{unclosed}<p>Slutt.</p></main></body></html>".encode()
+
+
+@pytest.mark.parametrize(
+    ("levels", "extraction", "last"),
+    [
+        (100, DEEP_PAGES - 1, "Slutt."),
+        (300, DEEP_PAGES - 1, "Sak 251 om helse og omsorg."),  # as released: the rest lost
+        (300, DEEP_PAGES, "Slutt."),
+        (900, DEEP_PAGES, "Slutt."),
+    ],
+)
+def test_a_page_nested_deeper_than_libxml2s_limit_is_read_whole_from_extraction_8(
+    levels: int, extraction: int, last: str
+) -> None:
+    content = parse_content("page", _nested(levels), extraction=extraction)
+
+    assert content.blocks[-1] == last
+
+
+@pytest.mark.parametrize("levels", [1500, 3000])
+def test_a_page_nested_deeper_than_can_be_read_is_refused_not_read_in_part(levels: int) -> None:
+    with pytest.raises(ContentError, match=r"unparseable HTML \(its elements nest deeper"):
+        parse_content("page", _nested(levels))
