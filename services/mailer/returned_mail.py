@@ -10,7 +10,8 @@ one transaction with its event, which the subscriptions service acts on:
   counted exactly as a 5xx reply during sending (``record_bounce`` in subscriptions);
 - a lasting failure that is not the address's (5.7.x policy, the size: ``domain/refusals.py``)
   marks it failed and counts nothing, as such a refusal during sending;
-- a complaint (ARF) emits ``subscriber.complained``, which ends every alert;
+- a complaint (ARF) notes itself on the sent delivery and emits ``subscriber.complained``, which
+  ends every alert; the same complaint reported again changes nothing;
 - a soft bounce, a "not spam" report, and anything forged or unreadable change nothing and are
   logged, by delivery id at most, never with an address.
 """
@@ -154,6 +155,9 @@ class ReturnedMail:
                 Verdict.NOTHING_TO_DO, f"refused {report.detail}, not for the address: not counted"
             )
         if report.kind is ReportKind.COMPLAINT:
+            note = f"complaint reported: {report.detail}"
+            if not await reported_deliveries.note_complaint(session, delivery.id, note):
+                return Taken(Verdict.NOTHING_TO_DO, "complaint already recorded, or never sent")
             event = SubscriberComplained(
                 subscriber_id=delivery.subscriber_id,
                 delivery_id=delivery.id,

@@ -56,3 +56,21 @@ async def fail_after_acceptance(session: AsyncSession, delivery_id: int, error: 
         .values(status=DeliveryStatus.FAILED, last_error=error)
     )
     return rowcount(result) == 1
+
+
+async def note_complaint(session: AsyncSession, delivery_id: int, note: str) -> bool:
+    """Note a complaint on a sent delivery; False if one was noted already (or it was not sent).
+
+    A report that comes twice (feedback loops repeat some, a relay offers one again after a
+    451) then ends the alerts once, not again after the person signed up anew.
+    """
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == DeliveryStatus.SENT,
+            Delivery.last_error.is_(None),
+        )
+        .values(last_error=note)
+    )
+    return rowcount(result) == 1

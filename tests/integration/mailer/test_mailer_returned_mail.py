@@ -383,3 +383,30 @@ async def test_the_bounces_service_refuses_to_start_with_nothing_to_listen_on(
             create_app(runtime, ("bounces",))
     finally:
         await runtime.close()
+
+
+@on("sqlite")
+async def test_the_same_complaint_reported_again_does_not_end_a_new_sign_up(
+    harness: Harness, listener: int
+) -> None:
+    # Feedback loops send a report twice at times, and a relay offers one again after a 451.
+    # Before, each copy ended every alert again: a person who had signed up again since, and
+    # confirmed from their mailbox, lost the alerts they had just asked for, and the consent
+    # ledger said they complained a second time.
+    subscriber_id = await harness.subscribe(ADDRESS)
+    await harness.seeded()
+    mail = await alert(harness, "Norge i verden: ny rapport")
+    await send_report(listener, BOUNCES, complaint_of(mail))
+    await harness.relay()
+    assert await open_topics(harness, subscriber_id) == []
+
+    assert await harness.subscribe(ADDRESS) == subscriber_id  # signed up and confirmed again
+    await send_report(listener, BOUNCES, complaint_of(mail))
+    await harness.relay()
+
+    assert await open_topics(harness, subscriber_id) == ["norge-i-verden"]
+    assert [step for step in await ledger(harness) if step[1] == "complaint"] == [
+        ("unsubscribed", "complaint")
+    ]
+    (complained,) = await harness.deliveries("alert")
+    assert (complained.status, complained.last_error) == ("sent", "complaint reported: abuse")
