@@ -39,8 +39,8 @@ class TemporaryFailure(SendFailure):
 
 
 class ServerUnavailable(TemporaryFailure):
-    """No connection to the SMTP server, or one that refuses varsel's sender: nothing can go
-    now, through no fault of the mail."""
+    """No connection to the SMTP server, one that is closing (421) or one that refuses varsel's
+    sender: nothing can go now, through no fault of the mail."""
 
 
 class PermanentFailure(SendFailure):
@@ -341,6 +341,11 @@ def _failure(exc: aiosmtplib.SMTPResponseException) -> SendFailure:
         # Not the mail refused but the conversation broken (the connection is dropped): before,
         # such a reply failed the mail for good.
         return TemporaryFailure(f"the SMTP server answered out of turn: {detail}")
+    if code == 421:
+        # "Service not available, closing transmission channel" (RFC 5321 3.8): the relay, not
+        # this mail. Before, each mail used up a try on it and gave up after about two hours of
+        # an outage, with a warning for every mail at every try.
+        return ServerUnavailable(f"the SMTP server is closing the connection: {detail}", code)
     if isinstance(exc, aiosmtplib.SMTPSenderRefused) and code >= 500:
         # Every mail leaves with the same sender: no mail can go until the relay's (or
         # varsel's) setting is mended. Before, each mail failed for good, counted as the

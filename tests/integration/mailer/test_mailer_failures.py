@@ -25,7 +25,7 @@ async def _one_alert(harness: Harness) -> None:
 @pytest.mark.parametrize(
     ("database_url", "reply"),
     [
-        ("sqlite", "421 4.3.2 shutting down"),
+        ("sqlite", "452 4.2.2 mailbox full"),
         ("sqlite", "451 4.3.0 try later"),
         ("postgresql", "451 4.3.0 try later"),
     ],

@@ -1,5 +1,5 @@
 """Relays that answer what aiosmtpd never would: a refused sender, Latin-1, a reply out of turn,
-a refusal that is about the mail or the relay rather than the person's address."""
+421 mid-session, a refusal that is about the mail or the relay rather than the person's address."""
 
 from __future__ import annotations
 
@@ -157,6 +157,39 @@ async def test_a_relay_that_refuses_the_sender_holds_the_mail_and_counts_no_boun
     await _later(harness, hours=1)
     assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 4
     assert {d.status for d in await harness.deliveries("alert")} == {"sent"}
+    assert "sending resumed" in caplog.text
+
+
+@pytest.mark.parametrize("command", ["MAIL", "RCPT", "DATA-END"])
+@on("sqlite")
+async def test_a_relay_closing_mid_session_holds_the_mail_without_using_its_tries(
+    harness: Harness, smtp: ScriptedRelay, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
+    # A relay that greets but answers every mail "421 closing" (shutting down, overloaded) for
+    # three hours. Before, each mail used up a try at every answer and failed for good after
+    # about two hours, with a warning line for each mail at each try.
+    caplog.set_level(logging.INFO)
+    await _two_followers(harness)
+    closing = b"421 4.3.2 Service shutting down, closing transmission channel\r\n"
+    await harness.change("Norge i verden: endring")
+    for _ in range(36):
+        if command == "DATA-END":
+            smtp.after_dot[:] = [closing, closing]
+        else:
+            smtp.replies[command] = closing
+        await harness.send_all()
+        harness.clock.advance(timedelta(minutes=5))
+
+    assert harness.received() == []
+    alerts = await harness.deliveries("alert")
+    assert {(d.status, d.attempts) for d in alerts} == {("queued", 0)}
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warned) == 1 and "sending stopped: the SMTP server is closing" in warned[0], warned
+
+    smtp.replies.clear()
+    smtp.after_dot.clear()
+    await harness.send_all()
+    assert len(harness.received_by(KARI)) == len(harness.received_by(OLA)) == 1
     assert "sending resumed" in caplog.text
 
 
