@@ -25,6 +25,7 @@ from services.mailer.domain.review import (
     Decision,
     ReviewRefused,
     clean_note,
+    repeats_last,
     status_after,
 )
 from shared.db import transaction
@@ -71,7 +72,9 @@ async def decide_change(
     that has the mailer queue the alerts and pending items, in that transaction too, so an
     approved change is told to its followers even if this process dies right after. Raises
     ReviewRefused with ``not_found``, ``source_removed`` (withdrawn when its source was
-    removed), ``already_decided`` (someone else was first) or ``note_too_long``.
+    removed), ``already_decided`` (someone else was first), ``decided_by_you`` (``actor``
+    decided otherwise a moment ago) or ``note_too_long``. The very decision ``actor`` took last
+    on ``version``, sent again, does nothing more and returns what it did.
     """
     cleaned = clean_note(note)
     async with transaction(runtime.sessions) as session:
@@ -83,14 +86,16 @@ async def decide_change(
             # and is told that, not that another editor decided.
             raise ReviewRefused("source_removed")
         if change.version != version:
-            raise ReviewRefused("already_decided")
+            return _decided_before(change, decision, version, cleaned, actor)
         status = status_after(ChangeStatus(change.status), decision)
         now = runtime.clock.now()
         taken = await reviews.decide(
             session, change_id, version=version, status=status, note=cleaned, actor=actor, now=now
         )
         if not taken:
-            raise ReviewRefused("already_decided")
+            # Decided meanwhile (a second press racing the first one, or another editor).
+            await session.refresh(change)
+            return _decided_before(change, decision, version, cleaned, actor)
         if status is ChangeStatus.APPROVED:
             await record(session, ChangeApproved(change_id=change_id, topics=tuple(change.topics)))
         decided = Decided(change_id, status, version + 1)
@@ -100,6 +105,25 @@ async def decide_change(
         runtime.relay.wake()  # the followers hear of it now, not at the relay's next poll
     log.info("mailer: change %s is %s after review", change_id, status.value)
     return decided
+
+
+def _decided_before(
+    change: ChangeRecord, decision: Decision, seen: int, note: str | None, actor: str
+) -> Decided:
+    """Return a repeat of ``actor``'s last decision as done; refuse any other stale one."""
+    status = ChangeStatus(change.status)
+    if repeats_last(
+        status,
+        change.version,
+        change.decided_by,
+        change.note,
+        seen=seen,
+        decision=decision,
+        wanted_note=note,
+        actor=actor,
+    ):
+        return Decided(change.id, status, change.version)
+    raise ReviewRefused("decided_by_you" if change.decided_by == actor else "already_decided")
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ DECISIONS = {d.value: d for d in mailer_commands.Decision}
 # Refusals of a decision and the status they answer with.
 _REFUSAL_STATUS = {
     "already_decided": 409,
+    "decided_by_you": 409,
     "source_removed": 409,
     "not_found": 404,
     "note_too_long": 400,

@@ -220,6 +220,10 @@ MESSAGES: Final[dict[str, str]] = {
         "Another editor decided on this change first. Here is what they decided; "
         "your decision was not taken."
     ),
+    "decided_by_you": N_(
+        "You decided on this change already: this form was sent again, from the browser's "
+        "history or by a second press. Here is what you decided; this decision was not taken."
+    ),
     "note_too_long": N_("The change note is longer than 5,000 characters."),
     "change_not_found": N_("No such change on the desk."),
     "source_removed": N_(

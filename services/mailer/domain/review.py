@@ -83,6 +83,28 @@ def status_after(current: ChangeStatus, decision: Decision) -> ChangeStatus:
     return _AFTER[decision]
 
 
+def repeats_last(
+    current: ChangeStatus,
+    version: int,
+    decided_by: str | None,
+    note: str | None,
+    *,
+    seen: int,
+    decision: Decision,
+    wanted_note: str | None,
+    actor: str,
+) -> bool:
+    """Tell whether a decision made on version ``seen`` is the one ``actor`` took last on the
+    change (a button pressed twice, a form sent again from the browser's history): then it is
+    done already, and nothing is left to do or to refuse."""
+    return (
+        version == seen + 1
+        and decided_by == actor
+        and current is _AFTER[decision]
+        and note == wanted_note
+    )
+
+
 def clean_note(text: str | None) -> str | None:
     """Return an editor's note with its lines' outer spaces gone; None when nothing is left.
 

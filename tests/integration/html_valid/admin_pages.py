@@ -295,7 +295,7 @@ async def _desk_pages(
     approved = await client.post(path, data=data)
     assert approved.status_code == 303
     pages["admin desk change decided"] = (await client.get(approved.headers["location"])).text
-    late = await client.post(path, data=data)
+    late = await client.post(path, data={**data, "decision": "hold"})  # from the history
     assert late.status_code == 409
     pages["admin desk decision refused"] = late.text
     pages["admin desk with a decision"] = (await client.get("/admin/desk?lang=nn")).text

@@ -66,7 +66,12 @@ async def _released(harness: Harness, change_id: uuid.UUID) -> int:
 
 
 async def _decide(
-    harness: Harness, change_id: uuid.UUID, decision: str, version: int, note: str | None = None
+    harness: Harness,
+    change_id: uuid.UUID,
+    decision: str,
+    version: int,
+    note: str | None = None,
+    actor: str = "redaktor",
 ) -> command_api.Decided:
     decided = await command_api.decide_change(
         harness.runtime,
@@ -74,7 +79,7 @@ async def _decide(
         command_api.Decision(decision),
         version=version,
         note=note,
-        actor="redaktor",
+        actor=actor,
     )
     await harness.relay()  # an approval's followers are told by the consumer of its event
     return decided
@@ -159,6 +164,9 @@ async def test_a_hold_keeps_the_change_on_the_desk_with_its_draft_note(reviewed:
     assert (on_desk.status, on_desk.note, on_desk.version) == ("held", "Utkast", 1)
     with pytest.raises(command_api.ReviewRefused) as stale:
         await _decide(harness, event.event_id, "approve", 0)  # the version before the hold
+    assert stale.value.reason == "decided_by_you"  # the same editor held it
+    with pytest.raises(command_api.ReviewRefused) as stale:
+        await _decide(harness, event.event_id, "approve", 0, actor="kari")
     assert stale.value.reason == "already_decided"
     await _decide(harness, event.event_id, "approve", 1, "Endelig tekst")
     await harness.send_all()
@@ -169,8 +177,8 @@ async def test_two_editors_deciding_at_once_one_wins_the_other_is_told(reviewed:
     harness = reviewed
     event = await harness.change("Samtidig")
     outcomes = await asyncio.gather(
-        _decide(harness, event.event_id, "approve", 0, "Fra redaktør A"),
-        _decide(harness, event.event_id, "minor", 0, "Fra redaktør B"),
+        _decide(harness, event.event_id, "approve", 0, "Fra redaktør A", actor="a"),
+        _decide(harness, event.event_id, "minor", 0, "Fra redaktør B", actor="b"),
         return_exceptions=True,
     )
     won = [o for o in outcomes if isinstance(o, command_api.Decided)]

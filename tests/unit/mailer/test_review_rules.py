@@ -15,6 +15,7 @@ from services.mailer.domain.review import (
     ReviewRefused,
     clean_note,
     is_overdue,
+    repeats_last,
     shown_text,
     status_after,
     status_on_arrival,
@@ -75,6 +76,21 @@ def test_a_change_withdrawn_with_its_source_refuses_every_decision_saying_why(
         status_after(ChangeStatus.WITHDRAWN, decision)
     assert refused.value.reason == "source_removed"
     assert ChangeStatus.WITHDRAWN not in OPEN | TOLD
+
+
+def test_only_the_editors_own_last_decision_sent_again_is_a_repeat() -> None:
+    last = {"current": ChangeStatus.APPROVED, "version": 1, "decided_by": "ed", "note": "Ny."}
+    same = {"seen": 0, "decision": Decision.APPROVE, "wanted_note": "Ny.", "actor": "ed"}
+    assert repeats_last(**last, **same)  # type: ignore[arg-type]
+    for other in (
+        {"actor": "kari"},
+        {"decision": Decision.HOLD},
+        {"wanted_note": "Annen."},
+        {"seen": 1},
+    ):
+        assert not repeats_last(**last, **{**same, **other})  # type: ignore[arg-type]
+    decided_since = {**last, "version": 2}
+    assert not repeats_last(**decided_since, **same)  # type: ignore[arg-type]
 
 
 def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:
