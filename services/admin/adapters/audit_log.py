@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import AdminAuditEntry
+from shared.carried_text import carried_line
 from shared.db import UTCDateTime, rowcount
 
 
@@ -23,14 +24,19 @@ def record(
     target: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry; it commits or rolls back with the action it describes."""
+    """Append one entry; it commits or rolls back with the action it describes.
+
+    The actor and target may hold what someone typed (a name tried at sign-in, an address
+    asked for): each is kept as one line without control characters or direction overrides,
+    which would make the audit page show another name, or the words after them backwards.
+    """
     session.add(
         AdminAuditEntry(
             occurred_at=now,
-            actor=actor[:100],
+            actor=carried_line(actor, 100),
             action=action,
-            target=target[:500] if target else None,
-            client=client[:100],
+            target=carried_line(target, 500) or None if target else None,
+            client=carried_line(client, 100),
             details=details,
         )
     )

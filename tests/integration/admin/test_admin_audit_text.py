@@ -1,0 +1,38 @@
+"""What the audit log keeps of typed text (a name tried at sign-in, an address asked for) is
+one line without direction overrides or control characters, so a stranger cannot make an
+entry read as another name or spill over into the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.admin.adapters import audit_log
+from tests.integration.admin.harness import running, sign_in
+
+OVERRIDE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: what follows reads backwards
+
+
+async def test_typed_names_and_addresses_are_kept_as_one_plain_line(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("ops", "operator")
+        await h.user("ed", "editor")
+        async with h.client() as stranger:
+            # «snimda» behind an override reads «admins» on the audit page.
+            assert (await sign_in(stranger, f"{OVERRIDE}snimda", "not it")).status_code == 401
+            assert (await sign_in(stranger, "ops\n\x07kari", "not it")).status_code == 401
+        async with h.client() as editor:
+            await sign_in(editor, "ed")
+            denied = await editor.get(f"/admin/topics/{OVERRIDE}lanoitan")
+            assert denied.status_code == 403
+        async with h.client() as operator:
+            await sign_in(operator, "ops")
+            page = await operator.get("/admin/audit?lang=en")
+        async with h.runtime.sessions() as session:
+            entries = await audit_log.recent(session, limit=100)
+    kept = {(e.action, e.actor, e.target) for e in entries}
+    assert ("login_failed", "snimda", None) in kept
+    assert ("login_failed", "ops kari", None) in kept
+    assert ("access_denied", "ed", "GET /admin/topics/lanoitan") in kept
+    assert OVERRIDE not in page.text and "\x07" not in page.text
