@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,22 @@ async def edit_sources(
         now=now,
         origin="the admin's source form",
     )
+
+
+async def version_now(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Return the catalogue's version now: a form that adds an entry carries it."""
+    async with sessions() as session:
+        return await catalogue_rows.version(session)
+
+
+async def sent_again(sessions: async_sessionmaker[AsyncSession], fields: Mapping[str, str]) -> bool:
+    """Tell whether a form that adds an entry was opened before the catalogue last changed,
+    so an entry it names that is there now, exactly as the form says, is its own (a form
+    sent twice) rather than one the editor did not see."""
+    opened = fields.get("catalogue_version", "")
+    if not opened.isdigit() or len(opened) > 9:
+        return False
+    return int(opened) < await version_now(sessions)
 
 
 def file_hash(text: str) -> str:

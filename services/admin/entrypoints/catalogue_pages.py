@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
@@ -25,7 +26,7 @@ from services.admin.entrypoints.editor_pages import (
 )
 from services.mailer import read_api as mailer
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import Catalogue, CatalogueError, entry_data
+from shared.catalogue import STORED, Catalogue, CatalogueError, Source, entry_data
 from shared.catalogue_addresses import page_of
 from shared.db import transaction
 from shared.intervals import format_interval
@@ -51,6 +52,7 @@ async def _page(
     current = await _stored_catalogue(admin)
     language = language_of(request)
     context: dict[str, Any] = {
+        "catalogue_version": await catalogue.version_now(admin.runtime.sessions),
         "error": None,
         "detail": None,
         "problems": (),
@@ -234,10 +236,16 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             errors=errors,
         )
 
+    resent = original is None and await catalogue.sent_again(admin.runtime.sessions, fields)
+
     def add(rows: SourceRows) -> SourceRows:
         # The same page under another spelling (host in capitals, a fragment, a trailing slash,
         # a tracker) would be polled twice, and each of its changes mailed to everyone twice.
         page = page_of(entry["url"])
+        if resent and any(_same_source(row, entry) for row in rows):
+            # This very source was added since the form was opened: it was sent twice (a
+            # double press, a reload). Done already, and nothing is changed.
+            return rows
         for row in rows:
             if row["url"] != original and page_of(row["url"]) == page:
                 raise EditRefused("source_taken", "url", row["url"])
@@ -254,6 +262,16 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         return [{**entry, **_paused(row)} if row["url"] == original else row for row in rows]
 
     return await _change(request, admin, actor, add, shown, chosen, original, seen)
+
+
+def _same_source(row: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """Tell whether a stored source's row says exactly what ``entry`` says."""
+    if row["url"] != entry["url"]:
+        return False
+    try:
+        return Source.model_validate(row, context=STORED) == Source.model_validate(entry)
+    except ValidationError:
+        return False
 
 
 def _paused(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from services.admin import catalogue
 from services.admin.adapters import accounts, catalogue_rows
@@ -71,6 +72,7 @@ async def _page(
     language = language_of(request)
     edited = current.topic(editing) if editing else None
     context: dict[str, Any] = {
+        "catalogue_version": await catalogue.version_now(admin.runtime.sessions),
         "error": None,
         "detail": None,
         "problems": (),
@@ -135,6 +137,15 @@ async def _change(
     return None
 
 
+def _stored_as(current: Catalogue, entry: dict[str, Any]) -> bool:
+    """Tell whether a topic people can follow is stored exactly as ``entry`` says."""
+    stored = current.topic(entry["slug"])
+    try:
+        return stored is not None and stored == Topic.model_validate(entry)
+    except ValidationError:
+        return False
+
+
 def _done(request: Request) -> Response:
     query = request.url.query
     return RedirectResponse(f"/admin/topics?{query}" if query else "/admin/topics", 303)
@@ -161,6 +172,15 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         taken=[t.slug for t in (*current.topics, *current.ended)],
         staff=await _staff_names(admin),
     )
+    if (
+        editing is None
+        and read.errors == {"slug": "slug_taken"}
+        and await catalogue.sent_again(admin.runtime.sessions, fields)
+        and _stored_as(current, read.entry)
+    ):
+        # This very topic was added since the form was opened: it was sent twice (a double
+        # press, a reload). Done already; "choose another short name" would make a second one.
+        return _done(request)
     seen = fields.get("seen") or None
     # Shown again after a wrong field, the form still stands for the topic it was opened on.
     shown: dict[str, Any] = {"form": read.shown, "chosen": list(read.related), "seen": seen or ""}
