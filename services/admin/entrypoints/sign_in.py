@@ -169,6 +169,9 @@ async def logout(request: Request, admin: AdminDep, actor: SignedInPage) -> Resp
     async with transaction(admin.runtime.sessions) as session:
         await handlers.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
         actor.record(session, "logout")
-    response = RedirectResponse("/admin/login", status_code=303)
+    # The sign-in page in the language the staff member used: nothing else of theirs is kept.
+    language = language_of(request)
+    login = "/admin/login" + ("" if language == DEFAULT_LANGUAGE else f"?lang={language}")
+    response = RedirectResponse(login, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/admin")
     return response

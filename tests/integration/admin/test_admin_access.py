@@ -5,9 +5,12 @@ The routes are read from the app itself, so a route added later without a guard 
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -291,3 +294,23 @@ async def test_signing_in_goes_on_only_to_an_admin_page(sqlite_url: str, tmp_pat
                 assert answer.status_code == 303, target
                 expected = target if target in staying else "/admin"
                 assert answer.headers["location"] == expected, target
+
+
+@pytest.mark.parametrize(("language", "sign_in_words"), [("nn", "Logg inn"), ("en", "Sign in")])
+async def test_signing_out_keeps_the_page_language(
+    sqlite_url: str, tmp_path: Path, language: str, sign_in_words: str
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("aud", "auditor")
+        async with h.client() as client:
+            await sign_in(client, "aud")
+            home = await client.get(f"/admin?lang={language}")
+            action = re.search(r'<form method="post" action="([^"]*logout[^"]*)"', home.text)
+            assert action, "the page has a sign-out form"
+            out = await client.post(
+                html.unescape(action.group(1)), data={"csrf_token": csrf_token(home.text)}
+            )
+            assert out.status_code == 303
+            assert out.headers["location"] == f"/admin/login?lang={language}"
+            page = await client.get(out.headers["location"])
+        assert f'<html lang="{language}">' in page.text and sign_in_words in page.text
