@@ -46,6 +46,7 @@ from services.subscriptions.adapters.topic_statistics import (
     topic_statistics,
 )
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.vocabulary import ConsentAction
 from shared.tokens import address_hash
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "LEDGER_ACTIONS",
     "Addressee",
     "ConfirmationContext",
+    "ConsentAction",
     "ConsentStep",
     "HeldSignupRequest",
     "HeldSubscriber",

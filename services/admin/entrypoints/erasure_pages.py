@@ -7,6 +7,7 @@ it and why in the audit log, under the ledger's keyed code, never the address.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,10 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.entrypoints.access import AdminDep, DpoPage, posted_form
 from services.subscriptions import command_api as subscriptions
+from services.subscriptions import read_api as ledger_reads
 from shared.logs import redact
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 ACTIONS = {a.value: a for a in subscriptions.OrganisationAction}
+
+
+async def _erased_at(admin: AdminDep, subject: str) -> datetime | None:
+    """Return when the ledger last says the person was erased, if that is its last step."""
+    async with admin.runtime.sessions() as session:
+        steps = await ledger_reads.timeline(session, subject)
+    last = steps[-1].record if steps else None
+    erased = last is not None and last.action == ledger_reads.ConsentAction.ERASED
+    return last.occurred_at if last is not None and erased else None
 
 
 @router.get("/erasure", response_class=HTMLResponse)
@@ -81,6 +92,12 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
     except subscriptions.InvalidAddress:
         return refuse(422, "invalid_address")
     if not done.found:
+        # Erased a moment ago (the form sent twice) or long ago: say so, and when, rather than
+        # that the address was never held, which reads as if the erasure had failed.
+        erased_at = await _erased_at(admin, done.subject)
+        if erased_at is not None:
+            context["erased_at"] = erased_at.strftime("%Y-%m-%d %H:%M UTC")
+            return refuse(404, "already_erased")
         return refuse(404, "person_not_found")
     # The address is not shown back: after an erasure the page must not keep it either.
     context["address"], context["reason"] = "", ""

@@ -255,6 +255,10 @@ MESSAGES: Final[dict[str, str]] = {
         "No one with this address is subscribed, so nothing was changed. "
         "Their earlier history, if any, is under Consent."
     ),
+    "already_erased": N_(
+        "This address was erased already, at %(time)s, so nothing more was done. "
+        "Its consent history is under Consent."
+    ),
     # What the organisation did for a person (the erasure page).
     "unsubscribed_by_organisation": N_(
         "Every alert to this address has ended. The address is kept until the person or you "

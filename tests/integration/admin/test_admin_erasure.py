@@ -96,9 +96,22 @@ async def test_a_dpo_ends_alerts_then_erases_and_the_ledger_says_the_organisatio
             assert NORMAL not in erased.text.lower()  # the page does not show it back
             assert await _person(h) is None
 
-            # Nobody left: nothing changes, and the page says so with a 404.
-            again = await _form(browser, {"address": ADDRESS, "reason": REASON, "action": "erase"})
+            # Nobody left: nothing changes, and the page says so with a 404, and that it was
+            # erased already (the form sent twice), not that nobody was ever held.
+            again = await _form(
+                browser, {"address": ADDRESS, "reason": REASON, "action": "erase"}, "?lang=en"
+            )
             assert again.status_code == 404
+            erased_at = (await _ledger(h))[-1].occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+            assert f"This address was erased already, at {erased_at}" in again.text
+            assert "No one with this address is subscribed" not in again.text
+            nobody = await _form(
+                browser,
+                {"address": "aldri@example.org", "reason": REASON, "action": "erase"},
+                "?lang=en",
+            )
+            assert nobody.status_code == 404
+            assert "No one with this address is subscribed" in nobody.text
 
             # A dpo may read consent records: the timeline shows who ended it and why.
             form = await browser.get("/admin/consent")
@@ -135,7 +148,7 @@ async def test_a_dpo_ends_alerts_then_erases_and_the_ledger_says_the_organisatio
                 {"reason": REASON, "found": True, "ended": [TOPIC]},
             )
         ]
-        assert [row[3]["found"] for row in erases] == [True, False]
+        assert [row[3]["found"] for row in erases] == [True, False, False]
         assert all(NORMAL not in str(row).lower() for row in ends + erases)
 
 
