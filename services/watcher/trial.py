@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from services.watcher.adapters.fetcher import FetchError, HttpFetcher
 from services.watcher.domain.content import parse_content
+from services.watcher.domain.front_pages import front_page_reason, leads_to_front_page
 from services.watcher.domain.model import ContentError, FeedEntry
 from shared.settings import Settings
 from shared.vocabulary import SourceKind
@@ -82,6 +83,8 @@ async def try_source(
         raise TrialRefused(exc.reason, str(exc)) from exc
     finally:
         await fetcher.aclose()
+    if leads_to_front_page(url, fetched.url):  # refused as a poll refuses it
+        raise TrialRefused("http_status", front_page_reason(url, fetched.url))
     try:
         # In a thread, as a poll parses in its worker: a large PDF must not stall the admin.
         content = await asyncio.to_thread(
@@ -94,6 +97,9 @@ async def try_source(
         )
     except ContentError as exc:
         raise TrialRefused(exc.reason, str(exc)) from exc
+    except Exception as exc:  # a parser's own failure, which a poll reports the same way
+        said = f"unexpected error: {type(exc).__name__} reading the body"
+        raise TrialRefused("unreadable", said) from exc
     return SourceTrial(
         url=fetched.url,
         title=content.title,

@@ -19,6 +19,7 @@ class Resource:
     status: int = 200
     etag: bool = True
     delay: float = 0.0  # seconds before answering: a slow server
+    location: str | None = None  # a Location header (with a 3xx status)
 
 
 @dataclass
@@ -79,6 +80,8 @@ class FixtureSite:
                 self.send_response(resource.status)
                 self.send_header("Content-Type", resource.content_type)
                 self.send_header("Content-Length", str(len(resource.body)))
+                if resource.location:
+                    self.send_header("Location", resource.location)
                 if resource.etag:
                     self.send_header("ETag", tag)
                 self.end_headers()

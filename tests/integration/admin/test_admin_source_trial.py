@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+import services.watcher.trial as trial_module
 from services.admin.adapters.tables import AdminAuditEntry
 from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
 from tests.support.site import FixtureSite, Resource
@@ -36,6 +37,8 @@ def site() -> Iterator[FixtureSite]:
     served.set("/rapport.pdf", Resource(PDF, "application/pdf"))
     served.set("/feil", Resource(b"<h1>Feil</h1>", status=500))
     served.set("/lang-linje", Resource(LONG_LINE))
+    served.set("/", Resource(PAGE))  # the front page
+    served.set("/fjernet-side", Resource(b"", status=302, location="/"))  # a soft 404
     served.start()
     yield served
     served.stop()
@@ -116,6 +119,7 @@ def _closed_port() -> int:
         ("/side", "video", {}, 400, "unknown kind"),
         ("/feil", "page", {}, 200, "HTTP 500"),
         ("/mangler", "page", {}, 200, "HTTP 404"),
+        ("/fjernet-side", "page", {}, 200, "now leads to the front page of its site"),
         ("/side", "feed", {}, 200, "feed"),
     ],
 )
@@ -135,6 +139,22 @@ async def test_what_cannot_be_shown_is_said_on_the_page(
         assert 'role="alert"' in response.text
         assert reason in response.text
         assert "What varsel sees" not in response.text
+
+
+async def test_a_body_the_parser_trips_over_is_said_on_the_page_as_a_poll_says_it(
+    sqlite_url: str, tmp_path: Path, site: FixtureSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def tripping(*args: Any, **kwargs: Any) -> Any:
+        raise RecursionError("maximum recursion depth exceeded")  # a parser's own bug
+
+    monkeypatch.setattr(trial_module, "parse_content", tripping)
+    async with editor_client(sqlite_url, tmp_path) as (_, client):
+        response = await trial(client, f"{site.base_url}/side")
+
+    # Raised, it reached the editor as an error page of the admin's own.
+    assert response.status_code == 200, response.text
+    assert "varsel could not read any content there" in response.text
+    assert "unexpected error: RecursionError reading the body" in response.text
 
 
 @pytest.mark.timeout(120)
