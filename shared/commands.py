@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Final, TypeVar
 
 import typer
+from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,17 +21,62 @@ T = TypeVar("T")
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
+# The errors of a number outside a setting's bounds, which are said as the whole range.
+_OUT_OF_RANGE: Final = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+)
+_UNITS: Final = frozenset({"days", "minutes", "seconds", "bytes"})
+
+
+def _number(value: object) -> str:
+    """Write a bound as an operator types it: 36500, 0.01, never 36500.0."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _allowed_range(field: str) -> str | None:
+    """Say a numeric setting's bounds whole ("must be from 1 to 36500 days"), or None."""
+    info = Settings.model_fields.get(field)
+    ends: dict[str, str] = {}
+    for bound in info.metadata if info else ():
+        if isinstance(bound, Ge):
+            ends["at least"] = _number(bound.ge)
+        elif isinstance(bound, Gt):
+            ends["more than"] = _number(bound.gt)
+        elif isinstance(bound, Le):
+            ends["at most"] = _number(bound.le)
+        elif isinstance(bound, Lt):
+            ends["less than"] = _number(bound.lt)
+    if not ends:
+        return None
+    unit = field.rpartition("_")[2]
+    unit = f" {unit}" if unit in _UNITS else ""
+    if ends.keys() == {"at least", "at most"}:
+        return f"must be from {ends['at least']} to {ends['at most']}{unit}"
+    return f"must be {' and '.join(f'{end} {value}' for end, value in ends.items())}{unit}"
+
+
+def _problem(error: ErrorDetails) -> str:
+    """Say one wrong setting by its variable, never its value (a URL may hold a password)."""
+    field = "_".join(str(part) for part in error["loc"])
+    said = error["msg"]
+    if error["type"] in _OUT_OF_RANGE:
+        # Pydantic names one end ("less than or equal to 36500"); the operator needs both.
+        said = _allowed_range(field) or said
+    return f"VARSEL_{field.upper() or '?'}: {said}"
+
+
 def command_settings() -> Settings:
     """Read the settings, or end the command with status 2 naming each wrong variable."""
     try:
         return Settings()
     except ValidationError as exc:
-        # Each problem by its variable, never its value (a URL may hold a password).
-        problems = "\n".join(
-            f"  VARSEL_{'_'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}"
-            for e in exc.errors()
-        )
-        typer.echo(f"varsel: invalid settings:\n{problems}", err=True)
+        problems = [_problem(error) for error in exc.errors()]
+        if len(problems) == 1:
+            # One line, so a log that keeps each line apart keeps the setting with its reason.
+            typer.echo(f"varsel: invalid setting {problems[0]}", err=True)
+        else:
+            listed = "\n".join(f"  {problem}" for problem in problems)
+            typer.echo(f"varsel: invalid settings:\n{listed}", err=True)
         raise typer.Exit(2) from exc
 
 

@@ -19,6 +19,10 @@ DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S10
 # Consent records of people who erased or never confirmed are kept at least this long, however
 # the retention is given (the setting, or `varsel admin purge-consent --days`).
 MIN_CONSENT_RETENTION_DAYS: Final = 30
+# The longest any period in days may be: a hundred years, far past any period records are kept
+# for. Without it, `now - timedelta(days=740_000)` fell before year 1 and the hourly
+# housekeeping logged the same OverflowError every hour for as long as the setting stood.
+MAX_DAYS: Final = 36_500
 
 
 class Settings(BaseSettings):
@@ -72,25 +76,29 @@ class Settings(BaseSettings):
     # Retention and link lifetimes (days).
     confirm_ttl_days: int = Field(default=7, ge=1, le=90)
     link_ttl_days: int = Field(default=180, ge=90, le=3650)
-    unconfirmed_retention_days: int = Field(default=7, ge=1)
-    delivery_retention_days: int = Field(default=90, ge=1)
+    unconfirmed_retention_days: int = Field(default=7, ge=1, le=MAX_DAYS)
+    delivery_retention_days: int = Field(default=90, ge=1, le=MAX_DAYS)
     # People whose alerts have all ended (they did not press "delete") are erased after this.
-    inactive_retention_days: int = Field(default=30, ge=1)
+    inactive_retention_days: int = Field(default=30, ge=1, le=MAX_DAYS)
     # Mails written to the outbox folder (no SMTP server set) are deleted after this.
-    outbox_retention_days: int = Field(default=30, ge=1)
+    outbox_retention_days: int = Field(default=30, ge=1, le=MAX_DAYS)
     # The admin audit log (who read or did what to whom) is kept this long: two years by default,
     # so an access can still be accounted for when a person asks long after.
-    audit_retention_days: int = Field(default=730, ge=30)
-    snapshot_retention_days: int = Field(default=90, ge=1)
+    audit_retention_days: int = Field(default=730, ge=30, le=MAX_DAYS)
+    snapshot_retention_days: int = Field(default=90, ge=1, le=MAX_DAYS)
     # Consent ledger rows of people who erased or never confirmed are kept this long after their
     # last step (None: kept until deleted by hand), so consent can be proven for a while.
-    consent_retention_days: int | None = Field(default=None, ge=MIN_CONSENT_RETENTION_DAYS)
+    consent_retention_days: int | None = Field(
+        default=None, ge=MIN_CONSENT_RETENTION_DAYS, le=MAX_DAYS
+    )
     # A publisher's retry of a push comes within hours; a key older than this sends again.
     publisher_key_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Watcher
     allow_private_addresses: bool = False
-    fetch_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Connecting must succeed within it, the whole answer arrive within twice it. Five minutes
+    # at most: a site slower than that is down, and "inf" failed every fetch in aiohttp.
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     fetch_max_redirects: int = Field(default=5, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
@@ -115,14 +123,16 @@ class Settings(BaseSettings):
     # mailer busy where eight left it waiting on the disk's fdatasync (docs/benchmarks.md).
     mail_concurrency: int = Field(default=16, ge=1, le=64)
     hard_bounce_limit: int = Field(default=3, ge=1)
-    mail_poll_seconds: float = Field(default=1.0, gt=0)
+    # How long the mailer rests, when nothing wakes it, before it looks for mail due again.
+    mail_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     digest_hour: int = Field(default=7, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
     # How long a change may wait on the editor's desk before the editors are mailed, once:
     # "30m", "4h", "2d" or seconds, from a minute to 30 days (docs/decisions/0014).
     review_reminder_after: int = Field(default=4 * 3600, ge=60, le=30 * 86400)
     # Shifts this process's clock, to rehearse digest runs ahead of time; refused in production.
-    clock_offset_seconds: float = 0.0
+    # Within a hundred years either way: further, the clock could not be built or tell the time.
+    clock_offset_seconds: float = Field(default=0.0, ge=-MAX_DAYS * 86_400, le=MAX_DAYS * 86_400)
     # How long a claimed batch of mails is this process's alone; a crashed process's batch is
     # sent by another after this (docs/decisions/0006-exactly-once-over-smtp.md). Nothing is
     # handed over in the last fifth (at most 60 s), which must outlast one SMTP timeout (30 s):

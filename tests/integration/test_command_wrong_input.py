@@ -58,16 +58,56 @@ def test_a_token_number_no_token_can_have_is_no_live_token(
     assert said in _one_line(CliRunner().invoke(app, argv), 1)
 
 
-def test_a_retention_longer_than_the_calendar_purges_nothing(
+def test_a_consent_retention_longer_than_a_hundred_years_is_refused(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Nothing ended before year 1. Before, the date could not be reckoned: a traceback, and
-    # the same from the hourly job for as long as the setting stood.
+    # As every other period is: the date so long ago cannot be reckoned (before year 1).
     purge = ["admin", "purge-consent", "--quiet"]
     typed = CliRunner().invoke(app, [*purge, "--days", "99999999"])
-    assert _one_line(typed, 0) == "varsel: deleted 0 consent ledger rows"
+    assert _one_line(typed, 2) == (
+        "varsel: --days must be from 30 to 36500, as VARSEL_CONSENT_RETENTION_DAYS must; "
+        "nothing was deleted"
+    )
     monkeypatch.setenv("VARSEL_CONSENT_RETENTION_DAYS", "9999999999")
-    assert _one_line(CliRunner().invoke(app, purge), 0) == "varsel: deleted 0 consent ledger rows"
+    assert _one_line(CliRunner().invoke(app, purge), 2) == (
+        "varsel: invalid setting VARSEL_CONSENT_RETENTION_DAYS: must be from 30 to 36500 days"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "allowed"),
+    [
+        ("VARSEL_UNCONFIRMED_RETENTION_DAYS", "740000", "from 1 to 36500 days"),
+        ("VARSEL_DELIVERY_RETENTION_DAYS", "740000", "from 1 to 36500 days"),
+        ("VARSEL_INACTIVE_RETENTION_DAYS", "740000", "from 1 to 36500 days"),
+        ("VARSEL_OUTBOX_RETENTION_DAYS", "740000", "from 1 to 36500 days"),
+        ("VARSEL_AUDIT_RETENTION_DAYS", "740000", "from 30 to 36500 days"),
+        ("VARSEL_SNAPSHOT_RETENTION_DAYS", "740000", "from 1 to 36500 days"),
+        ("VARSEL_AUDIT_RETENTION_DAYS", "29", "from 30 to 36500 days"),
+        # "inf" failed every fetch (aiohttp rounds the deadline up to an integer).
+        ("VARSEL_FETCH_TIMEOUT_SECONDS", "inf", "more than 0 and at most 300 seconds"),
+        ("VARSEL_MAIL_POLL_SECONDS", "1e9", "more than 0 and at most 3600 seconds"),
+        # The clock could not be built (timedelta overflowed), or could not tell the time.
+        ("VARSEL_CLOCK_OFFSET_SECONDS", "1e20", "from -3153600000 to 3153600000 seconds"),
+    ],
+)
+@pytest.mark.parametrize("argv", [["check-config"], ["run", "--port", "1"]], ids=" ".join)
+def test_a_period_past_its_bounds_stops_start_up_naming_the_range(
+    variable: str,
+    value: str,
+    allowed: str,
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before, 740,000 days started; then `now - timedelta(days=740000)` fell before year 1,
+    # and the hourly housekeeping logged the same OverflowError traceback every hour.
+    # A folder never migrated: `run` given right settings would end there instead, not serve.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("VARSEL_DATABASE_URL", raising=False)
+    monkeypatch.setenv(variable, value)
+    said = _one_line(CliRunner().invoke(app, argv), 2)
+    assert said == f"varsel: invalid setting {variable}: must be {allowed}"
 
 
 def test_an_export_whose_reader_stops_reading_says_so(tmp_path: Path) -> None:

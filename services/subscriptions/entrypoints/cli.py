@@ -16,15 +16,15 @@ from shared.clock import SystemClock
 from shared.commands import Quiet, command_actor, command_settings, in_transaction
 from shared.housekeeping import record_run
 from shared.progress import progress
-from shared.settings import MIN_CONSENT_RETENTION_DAYS
+from shared.settings import MAX_DAYS, MIN_CONSENT_RETENTION_DAYS
 
 
 def purge_consent(
     days: Annotated[
         int | None,
         typer.Option(
-            help="keep ended subjects this many days, at least "
-            f"{MIN_CONSENT_RETENTION_DAYS} (VARSEL_CONSENT_RETENTION_DAYS)"
+            help=f"keep ended subjects this many days, from {MIN_CONSENT_RETENTION_DAYS} to "
+            f"{MAX_DAYS} (VARSEL_CONSENT_RETENTION_DAYS)"
         ),
     ] = None,
     quiet: Quiet = False,
@@ -35,11 +35,11 @@ def purge_consent(
     if keep is None:
         typer.echo("varsel: give --days or set VARSEL_CONSENT_RETENTION_DAYS", err=True)
         raise typer.Exit(2)
-    if keep < MIN_CONSENT_RETENTION_DAYS:
+    if not MIN_CONSENT_RETENTION_DAYS <= keep <= MAX_DAYS:
         # A slip (--days 3 for 30) would delete, for good, the proof of consent the setting
-        # keeps for at least this long.
+        # keeps for at least this long; past a hundred years the date is not one to reckon.
         typer.echo(
-            f"varsel: --days must be at least {MIN_CONSENT_RETENTION_DAYS}, as "
+            f"varsel: --days must be from {MIN_CONSENT_RETENTION_DAYS} to {MAX_DAYS}, as "
             "VARSEL_CONSENT_RETENTION_DAYS must; nothing was deleted",
             err=True,
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from annotated_types import Le
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from shared.settings import DEV_SECRET, Settings
+from shared.settings import DEV_SECRET, MAX_DAYS, Settings
 from varsel.cli import app as cli
 
 
@@ -54,6 +55,24 @@ def test_production_needs_https() -> None:
 def test_wrong_values_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
         Settings(**{field: value})
+
+
+SECONDS_IN: dict[str, int] = {"days": 86_400, "minutes": 60, "seconds": 1}
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        *(name for name in Settings.model_fields if name.rpartition("_")[2] in SECONDS_IN),
+        "review_reminder_after",
+    ],
+)
+def test_every_period_has_an_upper_bound_of_at_most_a_hundred_years(field: str) -> None:
+    # Unbounded, 740,000 days started, and then `now - timedelta(days=740000)` fell before
+    # year 1: the hourly housekeeping logged the same OverflowError every hour.
+    highest = [bound.le for bound in Settings.model_fields[field].metadata if isinstance(bound, Le)]
+    unit = SECONDS_IN.get(field.rpartition("_")[2], 1)
+    assert highest and highest[0] * unit <= MAX_DAYS * 86_400, field
 
 
 def test_the_publisher_api_limits_are_read_and_a_bad_one_names_its_variable(
