@@ -5,6 +5,7 @@ service; the composition root adds both to the group)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -54,9 +55,27 @@ PasswordStdin = Annotated[
 ]
 
 
+def _has_terminal() -> bool:
+    """Whether a password can be asked for unseen: on the process's terminal, or stdin as one."""
+    # As getpass looks. Without either (cron, a container's exec without -t, ssh without a
+    # tty) it warned that the password may be echoed, read stdin, and ended in "Aborted.".
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return sys.stdin.isatty()
+    return True
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not _has_terminal():
+        typer.echo(
+            "varsel: no terminal to ask for the password on: give it on standard input with "
+            "--password-stdin",
+            err=True,
+        )
+        raise typer.Exit(2)
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
