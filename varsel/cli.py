@@ -232,7 +232,11 @@ def demo(
     ] = 8001,
     change_every: Annotated[int, typer.Option(help="seconds between page changes")] = 60,
 ) -> None:
-    """Serve sample pages locally, watch them, and change one every minute."""
+    """Serve sample pages locally, watch them, and change one every minute.
+
+    The demo keeps everything in VARSEL_VAR_DIR/demo (var/demo): its own database, outbox and
+    sample site, so the installation `varsel run` serves is left as it is.
+    """
     from varsel.demo import SampleSiteError, run_demo
 
     settings = _settings()

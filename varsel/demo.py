@@ -94,6 +94,33 @@ def _sample_site(port: int, folder: Path) -> ThreadingHTTPServer:
         ) from exc
 
 
+def _demo_only(demo_dir: Path, catalogue: Path, port: int) -> dict[str, object]:
+    """Return the settings that keep the demo to ``demo_dir``, away from the real installation.
+
+    Run with the installation's own settings, the demo applied its catalogue to the database
+    `varsel run` uses (var/varsel.db, or VARSEL_DATABASE_URL) and retired every topic of the
+    operator's own, and wrote mail into their outbox or through their relay, signed with their
+    DKIM key. Its own SQLite file, in-process events and outbox folder touch none of that.
+    """
+    return {
+        "var_dir": demo_dir,
+        "database_url": "",
+        "broker_url": "",
+        "smtp_url": "",
+        "dkim_selector": "",
+        "dkim_domain": "",
+        "dkim_private_key_path": None,
+        "bounce_address": "",
+        "bounce_smtp_port": None,
+        "bounce_webhook_secret": "",
+        "operator_emails": (),
+        "config": catalogue,
+        "allow_private_addresses": True,
+        "base_url": f"http://127.0.0.1:{port}",
+        "admin_url": "",
+    }
+
+
 def run_demo(
     settings: Settings,
     listening: socket.socket,
@@ -112,19 +139,13 @@ def run_demo(
 
     demo_dir = settings.var_dir / "demo"
     site_dir = demo_dir / "site"
-    private_folder(site_dir)  # and var/ above it, which will hold the database
+    private_folder(site_dir)  # and the demo's folder above it, which holds its database
     for sample in SITE.iterdir():
         (site_dir / sample.name).write_bytes(sample.read_bytes())
     base = f"http://127.0.0.1:{sample_port}"
     catalogue = demo_dir / "varsel.toml"
     catalogue.write_text(CATALOGUE.format(base=base), encoding="utf-8")
-    settings = settings.model_copy(
-        update={
-            "config": catalogue,
-            "allow_private_addresses": True,
-            "base_url": f"http://127.0.0.1:{port}",
-        }
-    )
+    settings = settings.model_copy(update=_demo_only(demo_dir, catalogue, port))
     server = _sample_site(sample_port, site_dir)
     upgrade(settings.resolved_database_url)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -135,11 +156,17 @@ def run_demo(
         daemon=True,
     ).start()
     log.info(
+        "demo: keeps everything in %s (its own database, outbox and sample site); the "
+        "installation `varsel run` serves, in %s or VARSEL_DATABASE_URL, is not touched",
+        demo_dir,
+        demo_dir.parent,
+    )
+    log.info(
         "demo: sample site on %s; sign up at http://127.0.0.1:%d/subscribe/norge-i-verden; "
         "mail goes to %s",
         base,
         port,
-        settings.outbox_dir if not settings.smtp_url else "SMTP",
+        settings.outbox_dir,
     )
     app = create_app(build_runtime(settings))
     try:

@@ -1,4 +1,5 @@
-"""`varsel demo` delivers a confirmation mail and an alert into var/outbox with no network."""
+"""`varsel demo` delivers a confirmation mail and an alert into var/demo/outbox with no network,
+and leaves the installation in var/ (its catalogue, database and outbox) as it was."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from pathlib import Path
 import httpx
 
 from tests.support.journey import hidden_fields
-from tests.support.varsel_process import free_port
+from tests.support.varsel_process import free_port, varsel_command
+
+BUNDLED = Path(__file__).resolve().parents[2] / "varsel" / "default_catalogue.toml"
 
 
 def _wait_for_mails(outbox: Path, count: int, timeout: float) -> list[Path]:
@@ -38,6 +41,13 @@ def test_demo_sends_confirmation_and_alert_to_the_outbox(tmp_path: Path) -> None
     port, sample_port = free_port(), free_port()
     env = {**os.environ, "VARSEL_VAR_DIR": str(tmp_path / "var"), "VARSEL_SMTP_URL": ""}
     env.pop("VARSEL_DATABASE_URL", None)
+    # The installation in var/ as `make run` leaves it: its catalogue (the bundled one, whose
+    # slugs the demo's share) and a mail in its outbox.
+    varsel_command(env, tmp_path, "migrate")
+    varsel_command(env, tmp_path, "catalogue", "apply", str(BUNDLED), "--quiet")
+    own = varsel_command(env, tmp_path, "catalogue", "export")
+    (tmp_path / "var" / "outbox").mkdir(mode=0o700)
+    (tmp_path / "var" / "outbox" / "mine.eml").write_bytes(b"Subject: mine\r\n\r\nmine\r\n")
     log = (tmp_path / "demo.log").open("wb")
     process = subprocess.Popen(
         [
@@ -58,7 +68,7 @@ def test_demo_sends_confirmation_and_alert_to_the_outbox(tmp_path: Path) -> None
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    outbox = tmp_path / "var" / "outbox"
+    outbox = tmp_path / "var" / "demo" / "outbox"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -93,3 +103,9 @@ def test_demo_sends_confirmation_and_alert_to_the_outbox(tmp_path: Path) -> None
     finally:
         process.terminate()
         process.wait(timeout=30)
+    said = (tmp_path / "demo.log").read_text()
+    assert f"demo: keeps everything in {tmp_path / 'var' / 'demo'} (its own" in said, said
+    # Before, the demo applied its catalogue to var/varsel.db: "3 added, 3 changed, 6 retired",
+    # the operator's own topics among them, and wrote its mail beside theirs in var/outbox.
+    assert varsel_command(env, tmp_path, "catalogue", "export") == own
+    assert [mail.name for mail in (tmp_path / "var" / "outbox").iterdir()] == ["mine.eml"]
