@@ -33,10 +33,14 @@ from services.watcher.domain.stamps import FIRST_STAMPS, Stamps, feed_stamps
 # to declare entities, so any declaration is refused before feedparser sees it.
 _ENTITY_RE = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _ENTITY_TEXT_RE = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
-# A character reference to a UTF-16 surrogate (U+D800 to U+DFFF, hex or decimal).
+# A character reference to a UTF-16 surrogate (U+D800 to U+DFFF, hex or decimal), or past
+# U+10FFFF, the last code point (hex 110000 or more, decimal 1114112 or more).
 _SURROGATE_REFERENCE = (
-    r"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}"
-    r"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]));"
+    r"&#(?:[xX]0*(?:[dD][89a-fA-F][0-9a-fA-F]{2}"
+    r"|[1-9a-fA-F][0-9a-fA-F]{6,}|1[1-9a-fA-F][0-9a-fA-F]{4}|[2-9a-fA-F][0-9a-fA-F]{5})"
+    r"|0*(?:5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]"
+    r"|[1-9][0-9]{7,}|[2-9][0-9]{6}|1[2-9][0-9]{5}|11[2-9][0-9]{4}|111[5-9][0-9]{3}"
+    r"|1114[2-9][0-9]{2}|11141[2-9][0-9]|111411[2-9]));"
 )
 _SURROGATE_REFERENCE_BYTES = re.compile(_SURROGATE_REFERENCE.encode("ascii"))
 _SURROGATE_REFERENCE_TEXT = re.compile(_SURROGATE_REFERENCE)
@@ -100,10 +104,12 @@ def _as_utf7(body: bytes, content_type: str | None) -> str | None:
 
 
 def _without_surrogate_references(body: bytes) -> bytes:
-    """Refer to U+FFFD where the body refers to a lone surrogate, as HTML parsers read it.
+    """Refer to U+FFFD where the body refers to a lone surrogate or past U+10FFFF, as HTML
+    parsers read both.
 
-    feedparser's lenient parser (used for any feed that is not well-formed XML) encodes each
-    referenced character as UTF-8 and fails on a surrogate, which lost the whole feed.
+    feedparser's lenient parser (used for any feed that is not well-formed XML, which such a
+    reference makes a feed) encodes each referenced character as UTF-8: it failed on a
+    surrogate, and raised on a number past the last code point, which lost the whole feed.
     """
     wide = _wide(body)
     if wide is None:
@@ -214,8 +220,8 @@ def _parsed(
         parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     except Exception as exc:
         # feedparser reports most of what it cannot read as «bozo», but some input still makes
-        # it raise (a character reference past U+10FFFF, an XML declaration whose encoding is
-        # no text, a NUL where it reads the encoding): raised, it crashed the poll, and the
+        # it raise (an XML declaration whose encoding is no text, a NUL where it reads the
+        # encoding): raised, it crashed the poll, and the
         # source never showed as failing.
         said = f"{type(exc).__name__}: {exc}"[:_SAID_CHARS]
         raise ContentError(

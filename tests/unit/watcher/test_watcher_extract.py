@@ -384,6 +384,26 @@ def test_a_reference_to_a_lone_surrogate_does_not_cost_the_feed(encoding: str) -
     assert content.entries[0].text == "Tekst \ufffd her"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize(
+    "reference",
+    ["&#1114112;", "&#x110000;", "&#X7FFFFFFF;", "&#99999999999999999999;", "&#x0000110000;"],
+)
+def test_a_reference_past_the_last_code_point_does_not_cost_the_feed(
+    encoding: str, reference: str
+) -> None:
+    # feedparser raised on the number past U+10FFFF: the whole feed failed, its good items lost.
+    feed = (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        f"<title>Nyheter</title><item><title>Sak {reference} om helse</title><guid>a</guid>"
+        f"<description>Tekst {reference} her, og &#x10FFFF; &#1114111; står.</description>"
+        "</item><item><title>Annen sak</title><guid>b</guid></item></channel></rss>"
+    ).encode(encoding)
+    content = parse_content("feed", feed)
+    assert [e.title for e in content.entries] == ["Sak \ufffd om helse", "Annen sak"]
+    assert content.entries[0].text == "Tekst \ufffd her, og \U0010ffff \U0010ffff står."
+
+
 @pytest.mark.parametrize("chrome", ['<img src="bær.jpg" alt="">', "<button>Del</button>"])
 def test_a_control_character_beside_cut_chrome_is_read_as_the_space_it_is(chrome: str) -> None:
     # Word's line break (\x0b) pasted after an image: lxml refused to join the text after the
