@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import create_engine, session_factory
+from shared.intervals import format_interval
 from shared.settings import Settings
 
 T = TypeVar("T")
@@ -26,6 +27,9 @@ _OUT_OF_RANGE: Final = frozenset(
     {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 )
 _UNITS: Final = frozenset({"days", "minutes", "seconds", "bytes"})
+# Settings in seconds that also take an interval as the catalogue writes one ("4h"): their
+# bounds are said that way, with both ways to write them.
+_INTERVALS: Final = frozenset({"review_reminder_after"})
 
 
 def _number(value: object) -> str:
@@ -48,6 +52,13 @@ def _allowed_range(field: str) -> str | None:
             ends["less than"] = _number(bound.lt)
     if not ends:
         return None
+    if field in _INTERVALS:
+        # "from 60 to 2592000" named no unit; these are seconds, or written as intervals.
+        ends = {end: format_interval(int(value)) for end, value in ends.items()}
+        said = " and ".join(f"{end} {value}" for end, value in ends.items())
+        if ends.keys() == {"at least", "at most"}:
+            said = f"from {ends['at least']} to {ends['at most']}"
+        return f"must be {said} (seconds, or written as 30m, 4h, 2d)"
     unit = field.rpartition("_")[2]
     unit = f" {unit}" if unit in _UNITS else ""
     if ends.keys() == {"at least", "at most"}:
@@ -62,7 +73,13 @@ def _problem(error: ErrorDetails) -> str:
     if error["type"] in _OUT_OF_RANGE:
         # Pydantic names one end ("less than or equal to 36500"); the operator needs both.
         said = _allowed_range(field) or said
-    return f"VARSEL_{field.upper() or '?'}: {said}"
+    elif error["type"] == "value_error":
+        # Our own checks' words, without pydantic's "Value error, " before them.
+        said = str(error.get("ctx", {}).get("error", said))
+    if not field:
+        # A check of several settings together (DKIM, bounces, production) names them itself.
+        return said
+    return f"VARSEL_{field.upper()}: {said}"
 
 
 def command_settings() -> Settings:
@@ -70,10 +87,13 @@ def command_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = [_problem(error) for error in exc.errors()]
+        errors = exc.errors()
+        problems = [_problem(error) for error in errors]
         if len(problems) == 1:
             # One line, so a log that keeps each line apart keeps the setting with its reason.
-            typer.echo(f"varsel: invalid setting {problems[0]}", err=True)
+            # A check of several settings together names them in its own words.
+            said = "invalid setting" if errors[0]["loc"] else "invalid settings:"
+            typer.echo(f"varsel: {said} {problems[0]}", err=True)
         else:
             listed = "\n".join(f"  {problem}" for problem in problems)
             typer.echo(f"varsel: invalid settings:\n{listed}", err=True)

@@ -110,6 +110,51 @@ def test_a_period_past_its_bounds_stops_start_up_naming_the_range(
     assert said == f"varsel: invalid setting {variable}: must be {allowed}"
 
 
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        (
+            {"VARSEL_DKIM_DOMAIN": "fhi.no"},
+            "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
+            "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)",
+        ),
+        (
+            {"VARSEL_BOUNCE_SMTP_PORT": "2525"},
+            "VARSEL_BOUNCE_SMTP_PORT and VARSEL_BOUNCE_WEBHOOK_SECRET need VARSEL_BOUNCE_ADDRESS:"
+            " without it no mail carries the token a report is read by",
+        ),
+        (
+            {"VARSEL_ENVIRONMENT": "production", "VARSEL_BASE_URL": "https://varsel.fhi.no"},
+            "VARSEL_SECRET_KEY must be set to a real secret in production",
+        ),
+    ],
+)
+def test_settings_wrong_together_are_said_in_their_own_words(
+    variables: dict[str, str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: «invalid setting VARSEL_?: Value error, DKIM signing needs …».
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("VARSEL_SECRET_KEY", raising=False)
+    for variable, value in variables.items():
+        monkeypatch.setenv(variable, value)
+    assert _one_line(CliRunner().invoke(app, ["check-config"]), 2) == (
+        f"varsel: invalid settings: {said}"
+    )
+
+
+@pytest.mark.parametrize("value", ["59", "2592001", "31d", "30s"])
+def test_a_review_reminder_out_of_range_is_told_with_its_units(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: «must be from 60 to 2592000», seconds unsaid, and the "4h" it also takes unsaid.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("VARSEL_REVIEW_REMINDER_AFTER", value)
+    assert _one_line(CliRunner().invoke(app, ["check-config"]), 2) == (
+        "varsel: invalid setting VARSEL_REVIEW_REMINDER_AFTER: must be from 1m to 30d"
+        " (seconds, or written as 30m, 4h, 2d)"
+    )
+
+
 def test_an_export_whose_reader_stops_reading_says_so(tmp_path: Path) -> None:
     url = migrated_sqlite(tmp_path / "varsel.db")
     asyncio.run(_seed(url, 2100))  # more than a pipe holds

@@ -236,7 +236,8 @@ def test_a_sender_that_could_add_headers_or_senders_is_refused_at_start_up(
     monkeypatch.setenv("VARSEL_MAIL_FROM", value)
     answer = CliRunner().invoke(cli, ["check-config"])
     assert answer.exit_code == 2
-    assert "VARSEL_MAIL_FROM: Value error, " in answer.output
+    assert "VARSEL_MAIL_FROM: must " in answer.output
+    assert "Value error" not in answer.output
     assert reason in answer.output
 
 
