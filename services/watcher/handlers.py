@@ -25,9 +25,10 @@ from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
+from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
 from services.watcher.domain.failures import CONTENT_PREFIX
 from services.watcher.domain.front_pages import front_page_reason, leads_to_front_page
-from services.watcher.domain.model import Content
+from services.watcher.domain.model import Content, OverBudget
 from services.watcher.domain.outcome import (
     Answer,
     Health,
@@ -35,6 +36,7 @@ from services.watcher.domain.outcome import (
     Outcome,
     OutcomeKind,
     SourceState,
+    unread_mark,
 )
 from services.watcher.domain.revalidation import asks_in_full
 from services.watcher.domain.websub import discover
@@ -241,6 +243,10 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if source.has_bytes(body_hash):
         return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)
+    if source.read_too_long(body_hash):
+        # Read again, the same bytes took as long to fail as they did (a PDF's 30 s of the
+        # thread that parses every feed and PDF, at every poll): failed as before, unread.
+        return Answer.failed(f"{CONTENT_PREFIX}{NOT_READ_AGAIN}", unread=source.body_hash)
     redirected = _other_path(fetched.url, source.url)
     try:
         content = await parse_body(
@@ -249,6 +255,8 @@ async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
         earlier = await read_as_before(
             deps, source, fetched.body, fetched.content_type, content, redirected=redirected
         )
+    except OverBudget as exc:
+        return Answer.failed(f"{CONTENT_PREFIX}{exc}", unread=unread_mark(body_hash))
     except ContentError as exc:
         return Answer.failed(f"{CONTENT_PREFIX}{exc}")
     except Exception as exc:

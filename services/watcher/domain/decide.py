@@ -84,6 +84,9 @@ def decide(
         failed = _failed(state, answer.error, now, later, failure_threshold)
         failed.missing_since, failed.gone_at = absence.since, absence.gone_at
         failed.notice = absence.notice or failed.notice
+        if answer.unread is not None and state.rules == read_under:
+            # Those bytes are not read again (handlers._answer); new rules read them afresh.
+            failed.body_hash = answer.unread
         return failed
     content = answer.content
     if content is not None and state.rules != read_under:

@@ -18,7 +18,7 @@ from pypdf import PasswordType, PdfReader
 
 from services.watcher.domain.dates import parse_pdf_date
 from services.watcher.domain.ignore import IgnorePatterns
-from services.watcher.domain.model import Content, ContentError, require_text
+from services.watcher.domain.model import Content, ContentError, OverBudget, require_text
 from services.watcher.domain.normalise import clean_blocks, normalise_text
 
 _PAGE_NUMBER_RE = re.compile(
@@ -37,6 +37,11 @@ _TERMINAL = ".!?:;,"
 # The CPU time a document's text may take to read (see _page_texts): a few hundred pages of a
 # report take a few seconds; well under a poll's two-minute lease.
 PDF_BUDGET_SECONDS = 30.0
+# Why a poll fails that finds the bytes a poll before gave up reading (handlers._answer).
+NOT_READ_AGAIN = (
+    f"pdf: unreadable PDF (reading its text took more than {PDF_BUDGET_SECONDS:g} s of CPU"
+    " time; the same bytes as then, not read again)"
+)
 _CHECK_EVERY = 512  # operations between readings of the clock
 
 
@@ -104,7 +109,7 @@ def _page_texts(reader: PdfReader) -> list[str]:
                 raise _OverBudget
             texts.append(page.extract_text(visitor_operand_before=check) or "")
     except _OverBudget:
-        raise ContentError(
+        raise OverBudget(
             f"pdf: unreadable PDF (reading its text took more than {PDF_BUDGET_SECONDS:g} s"
             f" of CPU time; {len(texts)} of {len(pages)} pages read)"
         ) from None

@@ -67,6 +67,14 @@ class ContentError(Exception):
         self.reason = reason
 
 
+class OverBudget(ContentError):
+    """The body took longer to read than it may (a PDF past extract_pdf.PDF_BUDGET_SECONDS).
+
+    The same bytes would take as long again: the poll remembers them (outcome.unread_mark) and
+    does not read them again, where any other failure is tried afresh at the next poll.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
     """One feed item, normalised for comparison."""

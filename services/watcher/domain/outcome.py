@@ -88,11 +88,26 @@ class SourceState:
         version = self.extraction or 1
         return version if version < current else None
 
+    def read_too_long(self, body_hash: str) -> bool:
+        """Tell whether a body is byte for byte the one the last poll gave up reading (too
+        costly to read again: it would fail as it failed, after as long)."""
+        return self.body_hash == unread_mark(body_hash)
+
     def has_bytes(self, body_hash: str | None) -> bool:
         """Tell whether a body is byte for byte the one last read: no need to parse it."""
         return (
             body_hash is not None and self.fingerprint is not None and body_hash == self.body_hash
         )
+
+
+# What stands in the body_hash column for bytes read past their budget: a body hash, no hex
+# digest (so has_bytes never takes it for bytes read), as long as one (the column's width).
+_UNREAD = "!"
+
+
+def unread_mark(body_hash: str) -> str:
+    """Return what marks the body of ``body_hash`` as read past its budget (read_too_long)."""
+    return _UNREAD + body_hash[len(_UNREAD) :]
 
 
 class Previous:
@@ -157,14 +172,21 @@ class Answer:
     earlier: Content | None = None
     pushed: bool = False  # a WebSub hub's push, not a poll: never taken if older (decide)
     retry_after: float | None = None  # seconds a 429 or 503 asked to wait before the next poll
+    # A failure's body read past its budget: its unread_mark, kept in place of the body hash.
+    unread: str | None = None
 
     @classmethod
     def failed(
-        cls, reason: str, *, missing: bool = False, retry_after: float | None = None
+        cls,
+        reason: str,
+        *,
+        missing: bool = False,
+        retry_after: float | None = None,
+        unread: str | None = None,
     ) -> Answer:
         """Return the answer of a fetch or parse that failed (``missing``: a 404 or 410;
-        ``retry_after``: the pause the server asked for)."""
-        return cls(error=reason, missing=missing, retry_after=retry_after)
+        ``retry_after``: the pause the server asked for; ``unread``: see the field)."""
+        return cls(error=reason, missing=missing, retry_after=retry_after, unread=unread)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-import zlib
 from pathlib import Path
 
 import pytest
 
 from services.watcher.domain import extract_pdf
 from services.watcher.domain.content import ContentError, parse_content
+from tests.support.pdfs import dense_pdf
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "watcher"
 
@@ -209,40 +209,17 @@ def test_a_feed_the_parser_trips_over_is_malformed_not_a_crash(
         parse_content("feed", body, content_type=content_type)
 
 
-def _dense_pdf(lines: int) -> bytes:
-    """Return a one-page PDF whose page shows the same line of text ``lines`` times."""
-    line = b"(Dette er en linje om helse og omsorg i kommunene.) '\n"  # next line, show it
-    shown = b"BT /F1 12 Tf 72 700 Td 14 TL\n" + line * lines + b"ET\n"
-    stream = zlib.compress(shown)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources"
-        b" << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
-    ]
-    body, offsets = b"%PDF-1.4\n", []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    table = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    return body + (
-        b"xref\n0 5\n0000000000 65535 f \n%s" % table
-        + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % len(body)
-    )
-
-
 def test_a_pdf_whose_text_takes_too_long_to_read_is_refused_within_its_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # pypdf's time grows faster than a page's lines: one page of 100,000 (27 KB of file) took
     # 46 s, on the thread that parses every feed and PDF, so every poll waited behind it.
-    assert parse_content("pdf", _dense_pdf(100)).blocks  # read as ever
+    assert parse_content("pdf", dense_pdf(100)).blocks  # read as ever
     monkeypatch.setattr(extract_pdf, "PDF_BUDGET_SECONDS", 0.05, raising=False)
     started = time.thread_time()
 
     with pytest.raises(ContentError, match=r"unreadable PDF \(reading its text took more than"):
-        parse_content("pdf", _dense_pdf(30_000))
+        parse_content("pdf", dense_pdf(30_000))
 
     # Its instructions are read before the first can be checked (0.4 s); about 6 s unchecked.
     assert time.thread_time() - started < 2.0
