@@ -23,6 +23,9 @@ MIN_CONSENT_RETENTION_DAYS: Final = 30
 # for. Without it, `now - timedelta(days=740_000)` fell before year 1 and the hourly
 # housekeeping logged the same OverflowError every hour for as long as the setting stood.
 MAX_DAYS: Final = 36_500
+# The largest body a fetch, a hub's push or a staff request may bring: each is held in memory
+# whole while it is read and parsed.
+MAX_BODY_BYTES: Final = 100 * 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -99,10 +102,17 @@ class Settings(BaseSettings):
     # Connecting must succeed within it, the whole answer arrive within twice it. Five minutes
     # at most: a site slower than that is down, and "inf" failed every fetch in aiohttp.
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
-    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    fetch_max_redirects: int = Field(default=5, ge=0)
-    per_host_concurrency: int = Field(default=2, ge=1)
-    failure_threshold: int = Field(default=3, ge=1)
+    # Every poll under way holds its body in memory, and parsing takes several times more: at
+    # the watcher's 20 polls at once, 100 MiB each is already a few gigabytes.
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=MAX_BODY_BYTES)
+    # Browsers stop at 20; each hop is another request to the site (and adds to the poll's time).
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    # The watcher polls 20 sources at once (services/watcher/bootstrap.py): more per host is
+    # no limit at all.
+    per_host_concurrency: int = Field(default=2, ge=1, le=20)
+    # Past a thousand polls in a row a failing source would never be told (a day's polls are
+    # 2,880 at 30 s, 96 at 15 minutes).
+    failure_threshold: int = Field(default=3, ge=1, le=1000)
     # A page that answers only 404 or 410 for this long is "gone": an editor is asked to confirm
     # before its followers are told. Fractions allowed (0.5 is twelve hours).
     page_gone_after_days: float = Field(default=3.0, ge=0.01, le=365)
@@ -122,7 +132,8 @@ class Settings(BaseSettings):
     # Each connection waits for a durable commit per group of mails (ADR 0008): sixteen keep a
     # mailer busy where eight left it waiting on the disk's fdatasync (docs/benchmarks.md).
     mail_concurrency: int = Field(default=16, ge=1, le=64)
-    hard_bounce_limit: int = Field(default=3, ge=1)
+    # An address that refuses mail this often is dead: mailing it on hurts the relay's name.
+    hard_bounce_limit: int = Field(default=3, ge=1, le=100)
     # How long the mailer rests, when nothing wakes it, before it looks for mail due again.
     mail_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     digest_hour: int = Field(default=7, ge=0, le=23)
@@ -156,14 +167,18 @@ class Settings(BaseSettings):
     admin_idle_minutes: int = Field(default=30, ge=1, le=480)
 
     # Abuse limits (per window of one hour).
-    signup_limit_per_address: int = Field(default=5, ge=1)
-    signup_limit_per_client: int = Field(default=30, ge=1)
+    # Each sign-up mails its address: more per address and hour would let anyone flood a
+    # stranger's mailbox; a client may be a whole office behind one address, or an integration.
+    signup_limit_per_address: int = Field(default=5, ge=1, le=10_000)
+    signup_limit_per_client: int = Field(default=30, ge=1, le=1_000_000)
     # Far above a newsroom's pace, low enough that a CMS caught in a loop cannot flood people.
     publisher_pushes_per_hour: int = Field(default=1000, ge=1, le=1_000_000)
 
     # Request bodies, in bytes: a public form or API call is small; the staff side takes more.
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_staff_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Held in memory while it is read, so bounded: a public form is a few kilobytes, and the
+    # staff limit also covers a hub's pushed feed (ADR 0013), which a fetch may take whole.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
+    max_staff_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=MAX_BODY_BYTES)
     # Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed. Empty: the connecting peer is the client, whatever a header claims.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()

@@ -155,6 +155,34 @@ def test_a_review_reminder_out_of_range_is_told_with_its_units(
     )
 
 
+@pytest.mark.parametrize(
+    ("variable", "allowed"),
+    [
+        # Each poll under way held up to this much in memory, parsed to several times more.
+        ("VARSEL_FETCH_MAX_BYTES", "more than 0 and at most 104857600 bytes"),
+        ("VARSEL_FETCH_MAX_REDIRECTS", "from 0 to 20"),
+        ("VARSEL_PER_HOST_CONCURRENCY", "from 1 to 20"),
+        # A source never shown as failing, an address that refuses mail never disabled.
+        ("VARSEL_FAILURE_THRESHOLD", "from 1 to 1000"),
+        ("VARSEL_HARD_BOUNCE_LIMIT", "from 1 to 100"),
+        # Anyone could have a stranger's mailbox flooded with confirmation mails.
+        ("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "from 1 to 10000"),
+        ("VARSEL_SIGNUP_LIMIT_PER_CLIENT", "from 1 to 1000000"),
+        # Every request body is held in memory while it is read.
+        ("VARSEL_MAX_BODY_BYTES", "from 1024 to 1048576 bytes"),
+        ("VARSEL_MAX_STAFF_BODY_BYTES", "from 1024 to 104857600 bytes"),
+    ],
+)
+def test_a_count_or_size_past_its_maximum_stops_start_up_naming_the_range(
+    variable: str, allowed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, any number started, a trillion bytes or sign-ups as readily as the default.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv(variable, "1000000000000")
+    said = _one_line(CliRunner().invoke(app, ["check-config"]), 2)
+    assert said == f"varsel: invalid setting {variable}: must be {allowed}"
+
+
 def test_an_export_whose_reader_stops_reading_says_so(tmp_path: Path) -> None:
     url = migrated_sqlite(tmp_path / "varsel.db")
     asyncio.run(_seed(url, 2100))  # more than a pipe holds
