@@ -29,6 +29,7 @@ class LocalisedTemplates:
         autoescape: bool | Callable[[str | None], bool],
         keep_trailing_newline: bool = False,
         globals: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.catalogues = catalogues
         loader = FileSystemLoader(directory)
@@ -48,6 +49,7 @@ class LocalisedTemplates:
             translator = catalogues[language]
             env.install_gettext_translations(translator.translations, newstyle=True)  # type: ignore[attr-defined]
             env.globals.update(globals or {}, i18n=translator, language_name=language_name)
+            env.filters.update(filters or {})
             self._environments[language] = env
 
     @property

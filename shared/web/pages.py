@@ -6,6 +6,7 @@ from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from shared.vocabulary import Language
 from shared.web.conditional import ConditionalStaticFiles
 from shared.web.csrf import COOKIE, CsrfGuard
 from shared.web.headers import protect
+from shared.web.html_text import NOT_IN_HTML, html_text
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -50,14 +52,27 @@ def own_path(request: Request) -> str:
 
     Templates link to it (the language switch) and post to it. Any link may ask for a path that
     begins ``//evil.example/`` (or ``/\\evil.example/``), and an unknown path still gets a page;
-    in that page's links a browser would read such a path as another site's address.
+    in that page's links a browser would read such a path as another site's address. A character
+    HTML cannot carry (``%00`` asked for as a NUL) goes back percent-encoded, as it was asked.
     """
-    return "/" + request.url.path.lstrip("/\\")
+    path = "/" + request.url.path.lstrip("/\\")
+    if NOT_IN_HTML.search(path):
+        path = NOT_IN_HTML.sub(lambda m: quote(m.group(), safe="", errors="surrogatepass"), path)
+    return path
 
 
 def page_templates(directory: Path, catalogues: Catalogues) -> LocalisedTemplates:
-    """Build a service's page templates (autoescaped, strict) in every language it has."""
-    return LocalisedTemplates(directory, catalogues, autoescape=select_autoescape(["html"]))
+    """Build a service's page templates (autoescaped, strict) in every language it has.
+
+    ``|html_text`` shows back what a person sent (a field's value) without the characters HTML
+    cannot carry (``shared/web/html_text.py``).
+    """
+    return LocalisedTemplates(
+        directory,
+        catalogues,
+        autoescape=select_autoescape(["html"]),
+        filters={"html_text": html_text},
+    )
 
 
 class PageRenderer:

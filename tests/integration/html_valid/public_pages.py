@@ -18,18 +18,22 @@ from tests.integration.subscriptions.harness import (
 from tests.support.journey import hidden_fields
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+# A NUL, C0 controls, DEL, a C1 control and noncharacters: none may stand in an HTML document.
+UNCARRIABLE = "\x00\x01\x08\x0b\x1f\x7f\x85\ufdd0\ufffe\U0010ffff"
 PUBLIC_PAGES = [
     "index",
     "index in nynorsk",
     "index filtered",
     "index without a match",
     "index with a bad filter",
+    "index with a control character in the filter",
     "index with errors",
     "index with a logo",
     "subscribe",
     "subscribe in English",
     "subscribe in nynorsk",
     "subscribe with errors",
+    "subscribe with control characters in the address",
     "embed",
     "embed with errors",
     "embed refused",
@@ -49,11 +53,13 @@ PUBLIC_PAGES = [
     "nothing left to end",
     "manage link",
     "manage link with errors",
+    "manage link with a control character in the address",
     "manage link sent",
     "link invalid",
     "not found",
     "unknown path",
     "unknown path in English",
+    "unknown path with control characters",
     "wrong method",
     "body too large",
     "form unreadable",
@@ -76,6 +82,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["index filtered"] = (await c.get("/?q=folkehelse")).text
         pages["index without a match"] = (await c.get("/?q=fotball")).text
         pages["index with a bad filter"] = (await c.get("/", params={"q": "x" * 101})).text
+        pages["index with a control character in the filter"] = (
+            await c.get("/", params={"q": "helse\x00"})
+        ).text
         wrong = {"email": "ikke-en-adresse", "topics": ["finnes-ikke"]}
         wrong["csrf_token"] = csrf(pages["index"])
         pages["index with errors"] = (await c.post("/", data=wrong)).text
@@ -85,6 +94,10 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         token = csrf(pages["subscribe"])
         bad = {"email": "ikke-en-adresse", "csrf_token": token}
         pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text
+        # Pasted or sent by a script: every character HTML cannot carry, in an address refused.
+        bad["email"] = f"kari{UNCARRIABLE}@example.no"
+        typed = await c.post(f"/subscribe/{TOPIC}", data=bad)
+        pages["subscribe with control characters in the address"] = typed.text
         pages["embed"] = (await c.get(f"/embed/subscribe/{TOPIC}")).text
         embedded = {"email": "ikke-en-adresse", "form_token": form_token(pages["embed"])}
         answer = await c.post(f"/embed/subscribe/{TOPIC}", data=embedded)
@@ -118,6 +131,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["manage link"] = (await c.get("/manage-link")).text
         ask = {"email": "", "csrf_token": csrf(pages["manage link"])}
         pages["manage link with errors"] = (await c.post("/manage-link", data=ask)).text
+        ask["email"] = f"ola{UNCARRIABLE}@example.no"
+        typed = await c.post("/manage-link", data=ask)
+        pages["manage link with a control character in the address"] = typed.text
         ask["email"] = "ola.nordmann@example.no"
         pages["manage link sent"] = (await c.post("/manage-link", data=ask)).text
         pages["link invalid"] = (await c.get("/confirm/not-a-token")).text
@@ -125,6 +141,8 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         browser = {"accept": "text/html"}
         pages["unknown path"] = (await c.get("/confirm", headers=browser)).text
         pages["unknown path in English"] = (await c.get("/nope?lang=en", headers=browser)).text
+        odd = await c.get("/nope%00%01%7F%C2%85%EF%BF%BF", headers=browser)
+        pages["unknown path with control characters"] = odd.text
         pages["wrong method"] = (await c.delete("/manage-link", headers=browser)).text
         huge = await c.post("/manage-link", content=b"x" * 70_000, headers=browser)
         pages["body too large"] = huge.text

@@ -262,6 +262,36 @@ async def test_hostile_input_in_every_field_is_escaped(sqlite_url: str, tmp_path
         assert await h.state() == (0, 0, 0, 0, 0)
 
 
+async def test_characters_html_cannot_carry_are_left_out_of_what_comes_back(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # A NUL pasted with an address, controls from a script: escaped, they would still make the
+    # page invalid HTML. The address is refused as sent; the field shows the rest of it.
+    uncarriable = "\x00\x01\x1f\x7f\x85\ufdd0\ufffe\U0010ffff"
+    typed = f"kari{uncarriable}@example.no"
+    async with running(sqlite_url, tmp_path) as h:
+        token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
+        fields = {"email": typed, "frequency": "daily", "topics": TOPIC, "csrf_token": token}
+        answers = [
+            await h.client.post(path, data={**fields, "page": path})
+            for path in (f"/subscribe/{TOPIC}", "/", "/manage-link")
+        ]
+        for answer in answers:
+            assert answer.status_code == 400
+            assert 'value="kari@example.no"' in answer.text
+        answers.append(await h.client.get("/", params={"q": f"helse{uncarriable}"}))
+        assert answers[-1].status_code == 400
+        assert 'value="helse"' in answers[-1].text
+        unknown = await h.client.get("/nope%00%01%7F?lang=en", headers={"accept": "text/html"})
+        assert unknown.status_code == 404
+        assert 'href="/nope%00%01%7F?lang=nb"' in unknown.text
+        answers.append(unknown)
+        for answer in answers:
+            left = [char for char in uncarriable if char in answer.text]
+            assert left == [], answer.request.url
+        assert await h.state() == (0, 0, 0, 0, 0)
+
+
 async def test_frequency_must_be_offered(sqlite_url: str, tmp_path: Path) -> None:
     async with running(sqlite_url, tmp_path) as h:
         token = csrf((await h.client.get(f"/subscribe/{TOPIC}")).text)
