@@ -116,6 +116,7 @@ class PageRenderer:
         status_code: int = 200,
         framed_by: str | None = None,
         fixed: bool = False,
+        csrf: bool = True,
         **context: Any,
     ) -> HTMLResponse:
         """Render a page; set the CSRF cookie if the browser has none.
@@ -124,12 +125,16 @@ class PageRenderer:
         rendered once per language, path and context and then served from memory.
         ``framed_by`` renders the embedded layout that only that origin may frame. An embedded
         page gets no CSRF cookie: a cross-site frame would not send it back, so its form carries
-        a token of its own (``shared/web/embed_forms.py``).
+        a token of its own (``shared/web/embed_forms.py``). ``csrf=False`` marks a page whose
+        forms post to an address holding a signed link token, which proves the post as the
+        cookie would (``services/subscriptions/entrypoints/link_pages.py``): it gets no cookie
+        and its template no ``csrf_token``, so it works in a browser that blocks cookies.
         """
         embedded = framed_by is not None
+        guarded = csrf and not embedded
         cookie = request.cookies.get(self._cookie_name)
         fresh_cookie = None
-        if not embedded and (not cookie or len(cookie) > 100):
+        if guarded and (not cookie or len(cookie) > 100):
             cookie = fresh_cookie = self._csrf.new_cookie()
         path = own_path(request)
         if fixed:
@@ -137,7 +142,7 @@ class PageRenderer:
                 template, language, path, embedded, tuple(sorted(context.items()))
             )
         else:
-            if not embedded:
+            if guarded:
                 context["csrf_token"] = self._csrf.token_for(cookie or "")
             html = self._html(template, language, path, embedded, **context)
         response = HTMLResponse(html, status_code=status_code)

@@ -229,6 +229,33 @@ def requests_seen() -> Iterator[Requests]:
     assert requests.off_loopback() == [], "a page loaded something from outside 127.0.0.1"
 
 
+def profile_context(
+    browser: Browser, profile: Path, preferences: dict[str, object], **options: object
+) -> BrowserContext:
+    """Launch Chromium on a new persistent profile whose ``Default/Preferences`` hold
+    ``preferences``: cookie settings, which Playwright's ordinary (off-the-record) contexts
+    cannot change."""
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
+    return browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        locale="nb-NO",
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def checked_context(context: BrowserContext, requests: Requests) -> Iterator[BrowserContext]:
+    """Yield a context that records its requests and has axe-core in every frame; close it."""
+    context.on("request", requests.record)
+    context.add_init_script(AXE_SOURCE)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
 def _checked_page(browser: Browser, requests: Requests, width: int, height: int) -> Iterator[Page]:
     context = _context(browser, requests, viewport={"width": width, "height": height})
     # An init script rather than injecting per check: Chromium caches its compiled code.

@@ -16,15 +16,14 @@ cookies.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, expect
 
-from tests.browser.checks import AXE_SOURCE, assert_accessible
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, App, Requests
+from tests.browser.checks import assert_accessible
+from tests.browser.conftest import App, Requests, checked_context, profile_context
 from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser
@@ -49,19 +48,9 @@ def host_context(
     if mode is None:
         context = browser.new_context(locale="nb-NO")
     else:
-        profile = tmp_path / "profile"
-        (profile / "Default").mkdir(parents=True)
         preferences = {"profile": {"cookie_controls_mode": mode}}
-        (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
-        context = browser.browser_type.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, locale="nb-NO"
-        )
-    context.on("request", requests_seen.record)
-    context.add_init_script(AXE_SOURCE)
-    try:
-        yield context
-    finally:
-        context.close()
+        context = profile_context(browser, tmp_path / "profile", preferences)
+    yield from checked_context(context, requests_seen)
 
 
 def _form_frame(page: Page) -> Frame:

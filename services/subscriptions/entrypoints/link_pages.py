@@ -1,4 +1,15 @@
-"""Routes of the links in mails: confirm, manage, unsubscribe and RFC 8058 one-click."""
+"""Routes of the links in mails: confirm, manage, unsubscribe and RFC 8058 one-click.
+
+Their forms need no CSRF cookie. A form here posts to the address of the link it was shown at,
+and that address holds a signed token scoped to its purpose (``shared/tokens.py``): only someone
+who holds the link can name it, and a cross-site page cannot forge or read it (no page sends a
+Referer, ``shared/web/headers.py``). The token is exactly what a CSRF check would add: proof that
+the post comes from whoever was shown the page. Whoever holds the link can already do the same
+without a browser (``POST /api/v1/confirmations/{token}``, ``DELETE /api/v1/subscribers/{token}``),
+so a cookie keeps nobody out, and it kept out every person whose browser blocks cookies: each
+press said the form was too old. A post with no valid token changes nothing, as before. The
+forms that carry no such token (sign-up, the manage-link request) keep their CSRF check.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +25,6 @@ from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
     Web,
     chosen_language,
-    csrf_ok,
     field,
     invalid_link,
     language_of,
@@ -32,7 +42,7 @@ from services.subscriptions.entrypoints.wording import (
 )
 from shared.i18n.negotiation import language_of_tag
 from shared.tokens import Purpose
-from shared.vocabulary import Frequency
+from shared.vocabulary import Frequency, Language
 
 router = APIRouter()
 
@@ -65,6 +75,7 @@ def _confirm_page(
         notice_version=pending.notice_version,
         status_code=status_code,
         error=error,
+        csrf=False,
     )
 
 
@@ -101,7 +112,7 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     """Confirm what the page showed, and show what the person now gets alerts about."""
     form = await request.form()
     shown = field(form, "privacy_version")
-    if not csrf_ok(web, request, form) or not shown:
+    if not shown:  # a page from before the notice's version was shown, or a forged post
         pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
         if pending is None:
             return await _not_pending(web, request, token)
@@ -121,7 +132,12 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     topics = topic_views(web, outcome.topics, outcome.language)
     manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return web.pages.render(
-        request, "confirmed.html", outcome.language, topics=topics, manage_token=manage_token
+        request,
+        "confirmed.html",
+        outcome.language,
+        topics=topics,
+        manage_token=manage_token,
+        csrf=False,
     )
 
 
@@ -164,6 +180,7 @@ def _manage(
         undeliverable=person.undeliverable,
         saved=request.query_params.get("saved") == "1" and not errors and not refused,
         errors=errors or {},
+        csrf=False,
     )
 
 
@@ -171,11 +188,6 @@ def _manage(
 async def manage_save(token: str, request: Request, web: Web) -> Response:
     """Save topics and frequency, end all alerts, or erase, as the pressed button says."""
     form = await request.form()
-    if not csrf_ok(web, request, form):
-        person = await handlers.preferences(web.uow(), web.deps, token)
-        if person is None:
-            return invalid_link(web, request, language_of(request))
-        return web.pages.render(request, "link_invalid.html", person.language, status_code=400)
     action = pressed(form, "action")
     if action is None:  # two buttons at once: nothing is changed, nothing deleted
         person = await handlers.preferences(web.uow(), web.deps, token)
@@ -263,7 +275,7 @@ async def _ended_page(
     if ended is None:
         # Erased by this link a moment ago (a second press of the button) or long since.
         return await _no_unsubscribe(web, request, token, purposes)
-    return web.pages.render(request, template, chosen_language(request, ended.language))
+    return web.pages.render(request, template, chosen_language(request, ended.language), csrf=False)
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -273,7 +285,28 @@ async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLRespon
     if person is None:
         return await _no_unsubscribe(web, request, token)
     language = chosen_language(request, person.language)
-    return web.pages.render(request, "unsubscribe.html", language, token=token)
+    return _unsubscribe_page(web, request, language, token, person)
+
+
+def _unsubscribe_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    language: Language,
+    token: str,
+    person: Preferences,
+    *,
+    error: str | None = None,
+) -> HTMLResponse:
+    """Render the unsubscribe page, with why a post was refused (400) if ``error``."""
+    return web.pages.render(
+        request,
+        "unsubscribe.html",
+        language,
+        status_code=400 if error else 200,
+        token=token,
+        error=error,
+        csrf=False,
+    )
 
 
 async def _unsubscribe_refused(
@@ -283,17 +316,13 @@ async def _unsubscribe_refused(
     person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
     if person is None:
         return await _no_unsubscribe(web, request, token)
-    return web.pages.render(
-        request, "unsubscribe.html", person.language, token=token, status_code=400, error=error
-    )
+    return _unsubscribe_page(web, request, person.language, token, person, error=error)
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     """End all alerts, or end them and delete the address."""
     form = await request.form()
-    if not csrf_ok(web, request, form):
-        return await _unsubscribe_refused(web, request, token, FORM_TOO_OLD)
     action = pressed(form, "action")
     if action == "unsubscribe_all":
         ended = await handlers.unsubscribe(

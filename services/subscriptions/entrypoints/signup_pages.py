@@ -17,7 +17,7 @@ from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
     Web,
     client_of,
-    csrf_ok,
+    csrf_refusal,
     field,
     form_language,
     language_of,
@@ -31,7 +31,6 @@ from services.subscriptions.entrypoints.wording import (
     ADDRESS_PROBLEMS,
     CHOOSE_FREQUENCY,
     FORM_NOT_VALID,
-    FORM_TOO_OLD,
 )
 from shared.vocabulary import Frequency, Language
 
@@ -39,8 +38,13 @@ router = APIRouter()
 
 
 def form_errors(web: SubscriptionsWeb, request: Request, form: FormData) -> dict[str, str]:
-    """Start a form's errors: the whole form is refused if its CSRF token does not match."""
-    return {} if csrf_ok(web, request, form) else {"form": FORM_TOO_OLD}
+    """Start a form's errors: the whole form is refused if its CSRF token does not match.
+
+    These forms carry no link token, so the cookie is their only proof against a cross-site
+    post (a sign-up in someone else's name, say): they keep needing it.
+    """
+    refusal = csrf_refusal(web, request, form)
+    return {} if refusal is None else {"form": refusal}
 
 
 def address_of(web: SubscriptionsWeb, raw: str, errors: dict[str, str]) -> str:

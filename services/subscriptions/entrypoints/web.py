@@ -2,8 +2,10 @@
 
 Routes only parse input, call one handler with plain values and render its answer; the handler
 owns the transaction. GET never changes state (mail scanners follow links); every state change
-is a POST with a CSRF token, except the RFC 8058 one-click endpoint, which the RFC requires to
-work without cookies. The routes live in ``signup_pages`` and ``link_pages``.
+is a POST. A form that carries no link token carries a CSRF token; a form reached by a mail's
+link posts to that link, whose signed token is the proof (``link_pages`` says why), and the
+RFC 8058 one-click endpoint, which the RFC requires to work without cookies, takes the same
+token. The routes live in ``signup_pages`` and ``link_pages``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from starlette.datastructures import FormData
 
 from services.mailer.read_api import PublishedChange
 from services.subscriptions import handlers
-from services.subscriptions.entrypoints.wording import rate_limited
+from services.subscriptions.entrypoints.wording import (
+    FORM_NEEDS_COOKIE,
+    FORM_TOO_OLD,
+    rate_limited,
+)
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue import Topic
 from shared.i18n.catalogues import Catalogues
@@ -116,9 +122,17 @@ def pressed(form: FormData, name: str) -> str | None:
     return values.pop() if values else ""
 
 
-def csrf_ok(web: SubscriptionsWeb, request: Request, form: FormData) -> bool:
-    """Tell whether a form carries the token that matches the browser's CSRF cookie."""
-    return web.csrf.valid(request.cookies.get(COOKIE), field(form, FIELD))
+def csrf_refusal(web: SubscriptionsWeb, request: Request, form: FormData) -> str | None:
+    """Return why a form's CSRF token is refused (an English source text), None if it matches
+    the browser's CSRF cookie.
+
+    A browser that sent no cookie at all is told that the form needs one, not that it is too
+    old: sending it again would not help a browser that blocks cookies.
+    """
+    cookie = request.cookies.get(COOKIE)
+    if web.csrf.valid(cookie, field(form, FIELD)):
+        return None
+    return FORM_TOO_OLD if cookie else FORM_NEEDS_COOKIE
 
 
 def form_language(request: Request, form: FormData) -> Language:

@@ -29,6 +29,13 @@ ADDRESS_PROBLEMS: Final[dict[str, str]] = {
 }
 FORM_TOO_OLD: Final = N_("The form was too old. Please send it again.")
 FORM_NOT_VALID: Final = N_("The form could not be checked. Please send it again.")
+# A form without a link token needs its CSRF cookie back; a browser that blocks cookies never
+# sends it, and "too old" would have it send the form again and again to no end.
+FORM_NEEDS_COOKIE: Final = N_(
+    "Your browser did not send back the cookie that protects this form. Please send it again. "
+    "If you see this message again, your browser blocks cookies: allow them for this site. We "
+    "set only this one cookie, and your browser deletes it when you close it."
+)
 CHOOSE_FREQUENCY: Final = N_("Choose how often you want alerts.")
 CHOOSE_TOPICS: Final = N_("Choose at least one topic.")
 TOPIC_NOT_OFFERED: Final = N_(

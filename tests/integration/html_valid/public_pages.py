@@ -34,6 +34,7 @@ PUBLIC_PAGES = [
     "subscribe in nynorsk",
     "subscribe with errors",
     "subscribe with control characters in the address",
+    "subscribe without the cookie",
     "embed",
     "embed with errors",
     "embed refused",
@@ -98,6 +99,10 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         bad["email"] = f"kari{UNCARRIABLE}@example.no"
         typed = await c.post(f"/subscribe/{TOPIC}", data=bad)
         pages["subscribe with control characters in the address"] = typed.text
+        async with h.browser() as cookieless:  # a browser that blocks cookies
+            sent = {"email": "kari@example.no", "frequency": "daily", "csrf_token": token}
+            blocked = await cookieless.post(f"/subscribe/{TOPIC}", data=sent)
+            pages["subscribe without the cookie"] = blocked.text
         pages["embed"] = (await c.get(f"/embed/subscribe/{TOPIC}")).text
         embedded = {"email": "ikke-en-adresse", "form_token": form_token(pages["embed"])}
         answer = await c.post(f"/embed/subscribe/{TOPIC}", data=embedded)
@@ -112,7 +117,7 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["already confirmed"] = (await c.get(f"/confirm/{confirm}")).text
         manage = await h.link_token(ADDRESS, "manage")
         pages["manage"] = (await c.get(f"/manage/{manage}")).text
-        choice = {"csrf_token": csrf(pages["manage"]), "topics": [TOPIC], "frequency": "hourly"}
+        choice = {"topics": [TOPIC], "frequency": "hourly"}
         pages["manage with errors"] = (await c.post(f"/manage/{manage}", data=choice)).text
         not_offered = {**choice, "topics": [TOPIC, "nope"], "frequency": "daily"}
         refused_topic = await c.post(f"/manage/{manage}", data=not_offered)
@@ -122,7 +127,7 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["saved"] = saved.text
         unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
         pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
-        end = {"csrf_token": csrf(pages["unsubscribe"]), "action": "unsubscribe_all"}
+        end = {"action": "unsubscribe_all"}
         pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
         pages["confirmed, alerts ended since"] = (await c.get(f"/confirm/{confirm}")).text
         end["action"] = "erase"

@@ -1,0 +1,122 @@
+"""A browser that blocks every cookie: each link in its mail works; the sign-up form says why not.
+
+The forms reached by a mail's link post to that link, whose signed token proves the post, so
+they need no cookie (services/subscriptions/entrypoints/link_pages.py). The sign-up form carries
+no such token and keeps its CSRF cookie; a browser that never sends it back is told so.
+
+Chromium blocks every cookie by the profile preference
+``profile.default_content_setting_values.cookies`` = 2 (the setting «Don't allow sites to save
+data») in a persistent profile's ``Default/Preferences``, as test_embed.py switches third-party
+cookies. Each run proves it took: after pages that set a cookie, the browser holds none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from services.subscriptions.entrypoints.wording import ERASED_BODY, FORM_NEEDS_COOKIE
+from tests.browser.checks import assert_accessible
+from tests.browser.conftest import App, Requests, checked_context, profile_context
+from tests.browser.test_journeys import (
+    LANGUAGES,
+    TITLES,
+    TOPIC,
+    confirm,
+    open_page,
+    press,
+    query,
+    sign_up,
+    unsubscribe_url,
+)
+from tests.support.words import page_text
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def cookies_blocked(
+    browser: Browser, requests_seen: Requests, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    """A Norwegian Chromium that saves and sends no cookie, axe-core in every document."""
+    preferences = {"profile": {"default_content_setting_values": {"cookies": 2}}}
+    context = profile_context(
+        browser, tmp_path / "profile", preferences, viewport={"width": 1280, "height": 900}
+    )
+    yield from checked_context(context, requests_seen)
+
+
+def confirmed_and_managed(page: Page, blocked: Page, app: App, language: str, address: str) -> str:
+    """Sign up in a browser that keeps cookies, then confirm and open the manage page in the
+    one that blocks them; return the manage page's address."""
+    sign_up(page, app, language, address)
+    confirm(blocked, app, language, address)
+    assert_accessible(blocked, language)
+    with blocked.expect_navigation():
+        blocked.get_by_role("link", name=page_text(language, "Your alerts")).click()
+    return blocked.url
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_browser_that_blocks_cookies_follows_every_link_in_its_mail(
+    page: Page, cookies_blocked: BrowserContext, app: App, language: str
+) -> None:
+    blocked = cookies_blocked.new_page()
+    address = f"no-cookies-{language}@example.no"
+    t = TITLES[language]
+
+    # The sign-up form carries no link token: without its cookie it is refused, saying why.
+    open_page(blocked, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
+    blocked.get_by_label(page_text(language, "Email address")).fill(address)
+    assert press(blocked, page_text(language, "Subscribe")).status == 400
+    expect(blocked.locator(".error-summary")).to_be_focused()
+    expect(blocked.locator(".error-summary")).to_contain_text(
+        page_text(language, FORM_NEEDS_COOKIE)
+    )
+    assert_accessible(blocked, language)
+    assert cookies_blocked.cookies() == [], "the browser saved a cookie: the setting did not apply"
+    assert app.ledger(address) == []
+
+    # Signed up in a browser that keeps cookies; every link from the mail in the one that does not.
+    manage_url = confirmed_and_managed(page, blocked, app, language, address)
+    expect(blocked.get_by_label(t["vaksiner"])).to_be_checked()
+    blocked.get_by_label(t["smittevern"]).check()
+    blocked.get_by_label(page_text(language, "Weekly"), exact=True).check()
+    assert press(blocked, page_text(language, "Save changes")).status == 200
+    expect(blocked.get_by_role("status")).to_have_text(
+        page_text(language, "Your changes are saved.")
+    )
+    expect(blocked.get_by_label(t["smittevern"])).to_be_checked()
+    expect(blocked.get_by_label(page_text(language, "Weekly"), exact=True)).to_be_checked()
+    saved = app.ledger(address)
+
+    # The same form posted to the link with its token spoilt: refused, nothing changed.
+    token = manage_url.rsplit("/", 1)[1].split("?")[0]
+    spoilt = token[:-1] + ("A" if token[-1] != "A" else "B")
+    blocked.evaluate(
+        """([token, spoilt]) => {
+            const form = document.querySelector("form[action^='/manage/']");
+            form.action = form.getAttribute("action").replace(token, spoilt);
+        }""",
+        [token, spoilt],
+    )
+    blocked.get_by_label(t["smittevern"]).uncheck()
+    assert press(blocked, page_text(language, "Save changes")).status == 404
+    expect(blocked.locator("h1")).to_have_text(page_text(language, "This link does not work"))
+    assert app.ledger(address) == saved
+
+    # The unsubscribe link: end all alerts, then erase.
+    unsubscribe = unsubscribe_url(app, manage_url) + query(language)
+    assert open_page(blocked, unsubscribe).status == 200
+    assert press(blocked, page_text(language, "End all alerts")).status == 200
+    expect(blocked.locator("h1")).to_have_text(page_text(language, "Your alerts have ended"))
+    assert open_page(blocked, unsubscribe).status == 200
+    assert_accessible(blocked, language)
+    erase = "End all alerts and delete my email address"
+    assert press(blocked, page_text(language, erase)).status == 200
+    expect(blocked.locator("h1")).to_have_text(page_text(language, "Your email address is deleted"))
+    expect(blocked.locator("main")).to_contain_text(page_text(language, ERASED_BODY))
+    assert cookies_blocked.cookies() == []
