@@ -108,15 +108,46 @@ def test_a_browser_that_blocks_cookies_follows_every_link_in_its_mail(
     expect(blocked.locator("h1")).to_have_text(page_text(language, "This link does not work"))
     assert app.ledger(address) == saved
 
-    # The unsubscribe link: end all alerts, then erase.
+    # The unsubscribe link: end all alerts, then the page offers only the erasure.
     unsubscribe = unsubscribe_url(app, manage_url) + query(language)
     assert open_page(blocked, unsubscribe).status == 200
     assert press(blocked, page_text(language, "End all alerts")).status == 200
     expect(blocked.locator("h1")).to_have_text(page_text(language, "Your alerts have ended"))
     assert open_page(blocked, unsubscribe).status == 200
+    expect(blocked.locator("h1")).to_have_text(page_text(language, "Delete your email address"))
+    end_all = blocked.get_by_role("button", name=page_text(language, "End all alerts"))
+    expect(end_all).to_have_count(0)
     assert_accessible(blocked, language)
-    erase = "End all alerts and delete my email address"
-    assert press(blocked, page_text(language, erase)).status == 200
+    assert press(blocked, page_text(language, "Delete my email address")).status == 200
     expect(blocked.locator("h1")).to_have_text(page_text(language, "Your email address is deleted"))
     expect(blocked.locator("main")).to_contain_text(page_text(language, ERASED_BODY))
     assert cookies_blocked.cookies() == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_manage_page_of_a_person_with_no_alerts_says_so(
+    page: Page, cookies_blocked: BrowserContext, app: App, language: str
+) -> None:
+    blocked = cookies_blocked.new_page()
+    address = f"no-alerts-{language}@example.no"
+    manage_url = confirmed_and_managed(page, blocked, app, language, address)
+    assert press(blocked, page_text(language, "End all alerts")).status == 200
+
+    assert open_page(blocked, manage_url).status == 200
+    expect(blocked.locator("legend").first).to_have_text(
+        page_text(language, "You get no alerts now. Tick the topics you want alerts about:")
+    )
+    expect(blocked.locator("input[name=topics]:checked")).to_have_count(0)
+    expect(blocked.locator("main h2")).to_have_text(
+        page_text(language, "Delete your email address")
+    )
+    end_all = blocked.get_by_role("button", name=page_text(language, "End all alerts"))
+    expect(end_all).to_have_count(0)
+    assert_accessible(blocked, language)
+
+    # Ticking a topic there starts alerts again, and the page words it as alerts once more.
+    blocked.get_by_label(TITLES[language]["vaksiner"]).check()
+    assert press(blocked, page_text(language, "Save changes")).status == 200
+    expect(blocked.locator("legend").first).to_have_text(
+        page_text(language, "You get alerts about:")
+    )

@@ -178,6 +178,7 @@ def _manage(
         current=current,
         frequency=person.frequency,
         undeliverable=person.undeliverable,
+        alerts=bool(person.topics),
         saved=request.query_params.get("saved") == "1" and not errors and not refused,
         errors=errors or {},
         csrf=False,
@@ -297,13 +298,14 @@ def _unsubscribe_page(
     *,
     error: str | None = None,
 ) -> HTMLResponse:
-    """Render the unsubscribe page, with why a post was refused (400) if ``error``."""
+    """Render the unsubscribe page; a person with no alerts open is offered only the erasure."""
     return web.pages.render(
         request,
         "unsubscribe.html",
         language,
         status_code=400 if error else 200,
         token=token,
+        alerts=bool(person.topics),
         error=error,
         csrf=False,
     )

@@ -49,6 +49,8 @@ PUBLIC_PAGES = [
     "saved",
     "unsubscribe",
     "unsubscribed",
+    "unsubscribe with no alerts open",
+    "manage with no alerts open",
     "confirmed, alerts ended since",
     "erased",
     "nothing left to end",
@@ -129,6 +131,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
         end = {"action": "unsubscribe_all"}
         pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        none_open = await c.get(f"/unsubscribe/{unsubscribe}")
+        pages["unsubscribe with no alerts open"] = none_open.text
+        pages["manage with no alerts open"] = (await c.get(f"/manage/{manage}")).text
         pages["confirmed, alerts ended since"] = (await c.get(f"/confirm/{confirm}")).text
         end["action"] = "erase"
         pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text

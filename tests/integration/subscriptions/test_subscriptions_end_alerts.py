@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.words import page_text
+
 from .harness import running, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
@@ -88,3 +90,44 @@ async def test_the_end_of_alerts_is_told_in_the_language_the_page_was_read_in(
         assert answer.status_code == 200
         assert '<html lang="en"' in answer.text
         assert await h.open_topics(ADDRESS) == set()
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_a_person_with_no_alerts_open_is_offered_only_the_erasure(
+    sqlite_url: str, tmp_path: Path, language: str
+) -> None:
+    # Ending alerts that are all ended already would do nothing; the pages say what the person
+    # gets now and offer what is left to do: delete the address.
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        manage = await h.link_token(ADDRESS, "manage")
+        unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
+        has_alerts = page_text(language, "You get alerts about:")
+        has_none = page_text(
+            language, "You get no alerts now. Tick the topics you want alerts about:"
+        )
+        page = await h.client.get(f"/manage/{manage}?lang={language}")
+        assert f"<legend>{has_alerts}</legend>" in page.text
+        assert 'value="unsubscribe_all"' in page.text
+
+        ended = await h.client.post(
+            f"/unsubscribe/{unsubscribe}", data={"action": "unsubscribe_all"}
+        )
+        assert ended.status_code == 200
+        assert await h.open_topics(ADDRESS) == set()
+
+        for path in (f"/unsubscribe/{unsubscribe}", f"/manage/{manage}"):
+            page = await h.client.get(f"{path}?lang={language}")
+            assert page.status_code == 200, path
+            assert 'value="unsubscribe_all"' not in page.text, path
+            assert page_text(language, "End all alerts") not in page.text, path
+            assert 'value="erase"' in page.text, path
+            assert page_text(language, "Delete my email address") in page.text, path
+            assert page_text(language, "Delete your email address") in page.text, path
+        assert f"<legend>{has_none}</legend>" in page.text
+        assert has_alerts not in page.text
+        assert "checked" not in re.sub(r'name="frequency"[^>]*', "", page.text)
+
+        erased = await h.client.post(f"/unsubscribe/{unsubscribe}", data={"action": "erase"})
+        assert erased.status_code == 200
+        assert await h.subscriber(ADDRESS) is None
