@@ -31,8 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import WatchedSource
-from services.watcher.domain.outcome import SourceState
-from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
+from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll, sync_catalogue
 from shared import event_loop
 from shared.catalogue import Source
 from shared.clock import SystemClock
@@ -111,9 +110,9 @@ async def run(
     slots = asyncio.Semaphore(concurrency)
     freeze_startup_objects()  # as `varsel run` does once it has started
 
-    async def one(claim: SourceState) -> str:
+    async def one(claim: Claim) -> str:
         async with slots:
-            return await poll(deps, claim)
+            return str(await poll(deps, claim))  # "None": no time left under its lease
 
     if in_flight is not None:
         print("ready", flush=True)

@@ -22,9 +22,9 @@ from services.watcher.adapters.tables import (
     Snapshot,
     WatchedSource,
 )
-from services.watcher.domain.outcome import OutcomeKind, SourceState
+from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import RETRY_AFTER
-from services.watcher.handlers import WatcherDeps, claim_due, poll, sync_catalogue
+from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll, sync_catalogue
 from services.watcher.retention import purge_push_keys, purge_snapshots
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from shared.db import Base
@@ -169,7 +169,7 @@ class Watcher:
             return
         self._hubs_failing.succeeded()
 
-    async def _poll(self, claim: SourceState) -> None:
+    async def _poll(self, claim: Claim) -> None:
         async with self._slots:
             try:
                 outcome = await poll(self.deps, claim)

@@ -7,6 +7,7 @@ import contextvars
 import hashlib
 import logging
 import random
+import secrets
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.watcher.adapters.fetcher import Fetcher, FetchError
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
 from services.watcher.adapters.hub_rows import note_hub
-from services.watcher.adapters.outcomes import store_outcome
+from services.watcher.adapters.outcomes import LeaseLost, store_outcome
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.adapters.tables import WatchedSource
@@ -47,6 +48,12 @@ from shared.vocabulary import SourceKind
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# A claimed poll's fetch ends this long after its claim at the latest, redirects, waits for the
+# host's turn and reading the body included, leaving the rest of the lease to parse and store.
+# Each hop may take twice VARSEL_FETCH_TIMEOUT_SECONDS and there are up to
+# VARSEL_FETCH_MAX_REDIRECTS + 1 of them (240 s at the defaults): unbounded, a fetch outlasted
+# the lease, another process claimed the source and polled it beside this one.
+FETCH_WITHIN = LEASE - timedelta(seconds=30)
 # The answers that say a page is not there (rather than that the server is in trouble).
 MISSING_STATUSES = frozenset({404, 410})
 # A page this small is parsed on the event loop, not on the worker thread. Its parse takes a
@@ -142,39 +149,75 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
             row.active = False
 
 
-async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[SourceState]:
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A source leased to this poller: the row as claimed, the lease's name, the fetch's end."""
+
+    source: SourceState
+    # Each claim's own name, so a poll knows whether the source is still leased to it and not
+    # to a later claim of the same process.
+    lease: str
+    fetch_by: float  # on the event loop's clock: the claim's time plus FETCH_WITHIN
+
+    @property
+    def id(self) -> int:
+        """Return the source's id."""
+        return self.source.id
+
+
+async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
     """Lease due sources to this poller (SKIP LOCKED lets replicas share the work)."""
     now = deps.clock.now()
-    return await deps.transactions.run(
+    fetch_by = asyncio.get_running_loop().time() + FETCH_WITHIN.total_seconds()
+    lease = f"{deps.owner[:80]}#{secrets.token_hex(6)}"  # the column holds 100 characters
+    claimed = await deps.transactions.run(
         partial(
             claim_rows,
             now=now,
             until=now + LEASE,
-            owner=deps.owner,
+            owner=lease,
             limit=limit,
             skip_locked=not deps.sqlite,
         )
     )
+    return [Claim(source, lease, fetch_by) for source in claimed]
 
 
-async def poll(deps: WatcherDeps, source: SourceState | int) -> OutcomeKind:
-    """Poll one source (as claimed, or an id read afresh); return what happened."""
-    if isinstance(source, int):
+async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeKind | None:
+    """Poll one source (as claimed, or an id read afresh); return what happened.
+
+    None: the poll came too late for its claim (see FETCH_WITHIN and LeaseLost); nothing was
+    stored, and the source is polled again when its lease ends, if no other poll has done so.
+    """
+    lease, fetch_by = None, None
+    if isinstance(source, Claim):
+        lease, fetch_by, source = source.lease, source.fetch_by, source.source
+        if asyncio.get_running_loop().time() >= fetch_by:
+            # It waited for a free slot until its time was up: no fetch is counted against it.
+            log.info("watcher: no time left to poll %s under its lease", source.url)
+            return None
+    elif isinstance(source, int):
         async with deps.sessions() as session:
             loaded = await load_claim(session, source)
         if loaded is None:
             return OutcomeKind.GONE
         source = loaded
-    answer = await _answer(deps, source)
-    kind = await settle(deps, source, answer)
-    if answer.hub is not None:
+    answer = await _answer(deps, source, fetch_by)
+    kind = await settle(deps, source, answer, lease=lease)
+    if kind is not None and answer.hub is not None:
         async with deps.sessions() as session, session.begin():
             await note_hub(session, source.id, answer.hub, deps.clock.now())
     return kind
 
 
-async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> OutcomeKind:
-    """Decide what an answer (polled or pushed) comes to for a source, and store it."""
+async def settle(
+    deps: WatcherDeps, source: SourceState, answer: Answer, *, lease: str | None = None
+) -> OutcomeKind | None:
+    """Decide what an answer (polled or pushed) comes to for a source, and store it.
+
+    With a ``lease`` (a claimed poll's), the outcome is stored only while the source is still
+    leased to it; None when it was not.
+    """
     now, jitter = deps.clock.now(), draw_jitter()
 
     def decision(state: SourceState, history: History | None) -> Outcome:
@@ -194,7 +237,9 @@ async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> Outc
         # claimed and written in a batched UPDATE, without reading the row again.
         quiet = decision(source, None)
         if quiet.quiet:
-            await deps.writes.quiet(quiet)
+            # Not written if the lease passed to a newer poll meanwhile (source_rows), whose
+            # outcome stands; this one learnt nothing new, so the caller needs no word of it.
+            await deps.writes.quiet(quiet, lease)
             _tell(quiet)
             return quiet.kind
     # New content, a failure or a recovery: decided again on the row read under its lock.
@@ -206,10 +251,19 @@ async def settle(deps: WatcherDeps, source: SourceState, answer: Answer) -> Outc
             history=answer.content is not None,
             admin_url=deps.admin_url,
             lock=not deps.sqlite,
+            lease=lease,
         )
     )
     if outcome is None:
         return OutcomeKind.GONE
+    if isinstance(outcome, LeaseLost):
+        log.warning(
+            "watcher: the poll of %s outlasted its lease; the source was claimed again (by %s)"
+            " and this poll's outcome was dropped",
+            source.url,
+            outcome.holder or "a poll since finished",
+        )
+        return None
     _tell(outcome)
     return outcome.kind
 
@@ -220,18 +274,25 @@ def _tell(outcome: Outcome) -> None:
         log.log(notice.level, notice.message, *notice.args)
 
 
-async def _answer(deps: WatcherDeps, source: SourceState) -> Answer:
-    """Fetch a source; parse the body when its bytes are new (off the event loop)."""
+async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None) -> Answer:
+    """Fetch a source (by ``fetch_by`` on the loop's clock, if given); parse the body when its
+    bytes are new (off the event loop)."""
     full = asks_in_full(source.id, source.last_checked_at, deps.clock.now())
     try:
-        fetched = await deps.fetcher.fetch(
-            source.url,
-            etag=None if full else source.etag,
-            last_modified=None if full else source.last_modified,
-        )
+        async with asyncio.timeout_at(fetch_by):
+            fetched = await deps.fetcher.fetch(
+                source.url,
+                etag=None if full else source.etag,
+                last_modified=None if full else source.last_modified,
+            )
     except FetchError as exc:
         return Answer.failed(
             str(exc), missing=exc.status in MISSING_STATUSES, retry_after=exc.retry_after
+        )
+    except TimeoutError:  # the fetcher's own timeouts are FetchErrors: this is FETCH_WITHIN's
+        return Answer.failed(
+            f"timed out fetching {source.url}: a poll's fetch, redirects included, must end"
+            f" within {FETCH_WITHIN.total_seconds():g}s"
         )
     except Exception as exc:
         log.exception("watcher: unexpected error fetching %s", source.url)

@@ -115,7 +115,9 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                     ),
                     pushed=True,
                 )
-                kinds.append(await settle(deps, source, answer))
+                kind = await settle(deps, source, answer)
+                if kind is not None:  # a push holds no lease: it is always stored
+                    kinds.append(kind)
         # Dropped once compared: compared twice (a replica, a crash), it is unchanged the
         # second time, so nobody hears of it twice.
         async with deps.sessions() as session, session.begin():

@@ -18,7 +18,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
@@ -120,14 +120,19 @@ def transactions_for(engine: AsyncEngine, worker: ThreadPoolExecutor | None = No
     return AsyncTransactions(engine)
 
 
-_Item = Outcome | Work  # an Outcome here is a quiet one (Outcome.quiet)
+class _Quiet(NamedTuple):
+    outcome: Outcome  # a quiet one (Outcome.quiet)
+    lease: str | None  # the claim it must still hold to be written; None: no claim
+
+
+_Item = _Quiet | Work
 _QUIET = DriverStatement(QUIET_UPDATE)
 
 
 def _write_batch(conn: Connection, items: list[_Item]) -> list[Any]:
     # Quiet outcomes are one executemany; each other write runs as given.
-    _QUIET.executemany(conn, [quiet_params(item) for item in items if isinstance(item, Outcome)])
-    return [None if isinstance(item, Outcome) else item(conn) for item in items]
+    _QUIET.executemany(conn, [quiet_params(*item) for item in items if isinstance(item, _Quiet)])
+    return [None if isinstance(item, _Quiet) else item(conn) for item in items]
 
 
 def _write_one(conn: Connection, item: _Item) -> Any:
@@ -142,15 +147,16 @@ class GroupWrites:
         self._pending: list[tuple[_Item, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def quiet(self, outcome: Outcome) -> None:
+    async def quiet(self, outcome: Outcome, lease: str | None = None) -> None:
         """Store a poll that learnt nothing new; return when it is committed.
 
         The outcome must be ``quiet``: only its schedule and validators are written, by one
-        batched UPDATE that does not read the row (see source_rows.QUIET_UPDATE).
+        batched UPDATE that does not read the row (see source_rows.QUIET_UPDATE), and with a
+        ``lease`` only while the source is still leased to it.
         """
         if not outcome.quiet:
             raise ValueError(f"a {outcome.kind} outcome is not quiet")
-        await self._submit(outcome)
+        await self._submit(_Quiet(outcome, lease))
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in a transaction shared with other writes; return its result once committed.

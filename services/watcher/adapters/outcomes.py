@@ -10,6 +10,7 @@ the row as read here, under its lock; this module only stores the outcome.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -38,10 +39,12 @@ _LATEST_ID = (
     .scalar_subquery()
 )
 # Built once: a statement built per poll costs its cache-key walk every time.
-_ROW = select(*CLAIM_COLUMNS).where(_s.id == bindparam("source_id"))
+# The lease is read beside the claim's columns: a claimed poll stores only while it holds it.
+_ROW = select(*CLAIM_COLUMNS, _s.lease_owner).where(_s.id == bindparam("source_id"))
 _WITH_HISTORY = (
     select(
         *CLAIM_COLUMNS,
+        _s.lease_owner,
         _s.topics,
         _s.last_changed_at,
         _p.id.label("snap_id"),
@@ -109,16 +112,38 @@ _STORE = DriverStatement(
 Decision = Callable[[SourceState, History | None], Outcome]
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseLost:
+    """A claimed poll ran past its lease and the source was claimed again: nothing was stored.
+
+    The newer poll decides on what it fetched later; stored after it, the older answer set its
+    text back as a new snapshot, or counted a failure against a source that answers.
+    """
+
+    holder: str | None  # who leases the source now (None: nobody, the newer poll is done)
+
+
 def store_outcome(
-    conn: Connection, *, source_id: int, decide: Decision, history: bool, admin_url: str, lock: bool
-) -> Outcome | None:
+    conn: Connection,
+    *,
+    source_id: int,
+    decide: Decision,
+    history: bool,
+    admin_url: str,
+    lock: bool,
+    lease: str | None = None,
+) -> Outcome | LeaseLost | None:
     """Read the row (and its history when new content is compared), decide, store the outcome.
 
-    Returns None when the source is gone.
+    With a ``lease`` (a claim's own name), only while the row is still leased to it. Returns
+    None when the source is gone.
     """
     row = _READ[history, lock].first(conn, {"source_id": source_id})
     if row is None:
         return None
+    holder = row[len(CLAIM_COLUMNS)]
+    if lease is not None and holder != lease:
+        return LeaseLost(holder)
     outcome = decide(source_state(row), _history(conn, source_id, row) if history else None)
     params: dict[str, Any] = {
         "s_id": outcome.source_id,
@@ -168,9 +193,10 @@ def store_outcome(
 
 
 def _history(conn: Connection, source_id: int, row: Sequence[Any]) -> History:
-    # By position, after the claim's columns: a row read on sqlite3's cursor has no names.
+    # By position, after the claim's columns and the lease: a row read on sqlite3's cursor
+    # has no names.
     topics, last_changed_at, snap_id, snap_fingerprint, snap_content, snap_meta = row[
-        len(CLAIM_COLUMNS) :
+        len(CLAIM_COLUMNS) + 1 :
     ]
     previous = None
     if snap_id is not None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Table, Update, bindparam, select, update
+from sqlalchemy import Connection, Integer, String, Table, Update, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.driver_statements import DriverStatement
@@ -129,10 +129,18 @@ async def load_claim(session: AsyncSession, source_id: int) -> SourceState | Non
 
 
 # Columns a quiet poll sets: a healthy row, as every quiet outcome leaves it (Outcome.quiet).
-# A failing source never takes this path (its recovery is an event).
+# A failing source never takes this path (its recovery is an event). A claimed poll writes only
+# while the row is still leased to its claim: one that outlasted its lease, the source claimed
+# again meanwhile, would have set back the newer poll's validators and schedule, and freed its
+# lease for a third. A poll of a source it did not claim (``q_lease`` None) writes as before.
+_LEASE = bindparam("q_lease", type_=String(100))
 QUIET_UPDATE = (
     update(_SOURCES)
-    .where(_c.id == bindparam("q_id"), _c.status != Health.FAILING.value)
+    .where(
+        _c.id == bindparam("q_id"),
+        _c.status != Health.FAILING.value,
+        or_(_LEASE.is_(None), _c.lease_owner == _LEASE),
+    )
     .values(
         last_checked_at=bindparam("q_checked"),
         next_check_at=bindparam("q_next"),
@@ -149,10 +157,12 @@ QUIET_UPDATE = (
 )
 
 
-def quiet_params(outcome: Outcome) -> dict[str, Any]:
-    """Return the bind parameters of the quiet UPDATE for an outcome that is ``quiet``."""
+def quiet_params(outcome: Outcome, lease: str | None = None) -> dict[str, Any]:
+    """Return the bind parameters of the quiet UPDATE for an outcome that is ``quiet``, written
+    only while the source is leased to ``lease`` (a claim's own name), if one is given."""
     return {
         "q_id": outcome.source_id,
+        "q_lease": lease,
         "q_checked": outcome.checked_at,
         "q_next": outcome.next_check_at,
         "q_etag": outcome.etag,

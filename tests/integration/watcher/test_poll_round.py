@@ -183,3 +183,100 @@ async def test_replicas_claim_disjoint_sources_on_postgresql(
             select(WatchedSource.id).where(WatchedSource.lease_owner.is_not(None)).limit(1)
         )
     assert leased is None
+
+
+async def _claimed_twice(harness: Harness, source: int) -> tuple[handlers.Claim, handlers.Claim]:
+    """Claim a source, let the lease run out, and claim it again (as another watcher would)."""
+    await _make_all_due(harness)
+    (late,) = await claim_due(harness.deps)
+    harness.clock.advance(handlers.LEASE + timedelta(seconds=1))
+    await _make_all_due(harness)
+    (newer,) = await claim_due(harness.deps)
+    assert newer.lease != late.lease
+    return late, newer
+
+
+async def test_a_poll_that_outlasted_its_lease_does_not_set_back_a_newer_poll(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page("<p>Første utgave av saken.</p>").encode()))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    late, newer = await _claimed_twice(harness, source)
+    site.set("/p", Route(page("<p>Andre utgave av saken, med nytt innhold.</p>").encode()))
+    assert await poll(harness.deps, newer) == "changed"
+    stored = await harness.source(source)
+
+    # The late poll fetched before the newer one: a text in between, then a failure.
+    site.set("/p", Route(page("<p>En utgave i mellom, som varte i et minutt.</p>").encode()))
+    assert await poll(harness.deps, late) is None
+    site.set("/p", Route(b"Bad Gateway", status=502))
+    assert await poll(harness.deps, late) is None
+
+    # Before, the older text was stored as the latest snapshot over the newer one and alerted
+    # its followers a second time, and the failure counted against a source that answers.
+    row = await harness.source(source)
+    assert (row.fingerprint, row.consecutive_failures, row.last_error) == (
+        stored.fingerprint,
+        0,
+        None,
+    )
+    assert len(await harness.snapshots(source)) == 2
+    assert len(await harness.events()) == 1
+
+
+async def test_a_quiet_poll_past_its_lease_leaves_the_newer_claim_alone(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    late, newer = await _claimed_twice(harness, source)
+
+    assert await poll(harness.deps, late) == "not-modified"
+
+    # Before, the late poll's write freed the newer claim's lease for a third watcher.
+    row = await harness.source(source)
+    assert row.lease_owner == newer.lease
+    assert await claim_due(harness.deps) == []
+    assert await poll(harness.deps, newer) == "not-modified"
+    assert (await harness.source(source)).lease_owner is None
+
+
+async def test_a_claimed_fetch_ends_within_the_lease_however_many_redirects(
+    site: ScriptedSite, make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each hop is well within the fetch timeout, all of them together not within the lease.
+    harness = make_harness(timeout=5.0, max_redirects=5)
+    for hop in range(5):
+        site.set(f"/hop{hop}", Route(status=302, location=f"/hop{hop + 1}", delay=0.3))
+    site.set("/hop5", Route(page().encode()))
+    source = await harness.add_source(site.url("/hop0"))
+    monkeypatch.setattr(handlers, "FETCH_WITHIN", timedelta(seconds=1))
+    await _make_all_due(harness)
+    (claim,) = await claim_due(harness.deps)
+
+    # Before, the fetch went on hop after hop, as long as each hop took under twice the
+    # timeout: 240 s at the defaults, where the lease is 120 s.
+    assert await poll(harness.deps, claim) == "failed"
+
+    row = await harness.source(source)
+    assert row.last_error is not None
+    assert row.last_error.startswith(f"timed out fetching {site.url('/hop0')}")
+    assert "must end within 1s" in row.last_error
+
+
+async def test_a_claim_that_waited_past_its_time_is_not_polled(
+    site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    monkeypatch.setattr(handlers, "FETCH_WITHIN", timedelta(0))
+    (claim,) = await claim_due(harness.deps)
+
+    assert await poll(harness.deps, claim) is None
+
+    # Nothing fetched, nothing counted: polled again once the lease ends.
+    assert site.log("/p") == []
+    row = await harness.source(source)
+    assert (row.status, row.consecutive_failures) == ("new", 0)
