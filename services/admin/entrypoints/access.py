@@ -195,6 +195,26 @@ class Actor:
         )
 
 
+async def _token_principal(request: Request, admin: Admin) -> Principal | None:
+    """Return the account of the request's bearer token, None without a live one.
+
+    Kept on the request: an API route asks before it reads its input and again as its
+    dependency (guard_first.py), and the second time needs no database.
+    """
+    kept: tuple[Principal | None] | None = getattr(request.state, "token_principal", None)
+    if kept is not None:
+        return kept[0]
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    async with admin.runtime.sessions() as session:
+        principal = (
+            await handlers.token_principal(session, token.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
+    request.state.token_principal = (principal,)
+    return principal
+
+
 class RoleGuard:
     """Dependency that admits a signed-in admin whose role grants ``role``.
 
@@ -216,13 +236,7 @@ class RoleGuard:
                 check = await handlers.session_principal(session, cookie, now, idle_timeout(admin))
             principal, ended = check.principal, check.ended
         else:
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            async with admin.runtime.sessions() as session:
-                principal = (
-                    await handlers.token_principal(session, token.strip())
-                    if scheme.lower() == "bearer"
-                    else None
-                )
+            principal = await _token_principal(request, admin)
         if principal is None:
             if self.page:
                 # The query too, so the chosen language and filters survive signing in.

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 
 from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
-from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi
+from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi, RoleGuard
+from services.admin.entrypoints.guard_first import guard_first
 from services.admin.entrypoints.operations import dead_letters, digest_runs
 from services.admin.entrypoints.refusals import Unusable
 from services.mailer.read_api import mail_counts_per_day
@@ -23,7 +24,8 @@ from shared.db import transaction
 
 
 async def _each_once(request: Request) -> None:
-    """Refuse a query that names a parameter twice (400), saying which."""
+    """Refuse a query that names a parameter twice (400), saying which; after the token
+    (guard_first.py), as every check of the input."""
     # FastAPI reads the last value and drops the others: a ledger export asked for with
     # ``topic=a&topic=b`` held only b's records and said nothing of it.
     params = request.query_params
@@ -47,6 +49,8 @@ router = APIRouter(
     prefix="/api/v1/admin",
     tags=["admin"],
     dependencies=[Depends(_each_once), Security(ADMIN_TOKEN)],
+    # 401 and 403 come before any answer about the query or the body.
+    route_class=guard_first(lambda call: isinstance(call, RoleGuard)),
     responses={
         401: {"description": "no live API token of an enabled account"},
         403: {"description": "the account's role does not grant this"},
