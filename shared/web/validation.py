@@ -63,7 +63,9 @@ def _shortened(problem: dict[str, Any]) -> dict[str, Any]:
 NOT_JSON: Final = "Send the body as JSON, with the header Content-Type: application/json."
 
 
-def _declares_json(request: Request) -> bool:
+def declares_json(request: Request) -> bool:
+    """Return whether a request's Content-Type says its body is JSON (``application/json`` or
+    ``application/…+json``, any parameters), as FastAPI decides whether to read a body."""
     essence = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return essence == "application/json" or (
         essence.startswith("application/") and essence.endswith("+json")
@@ -81,7 +83,7 @@ async def validation_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     whole_body = any(tuple(problem.get("loc", ())) == ("body",) for problem in errors)
-    if whole_body and not _declares_json(request):
+    if whole_body and not declares_json(request):
         return JSONResponse({"detail": NOT_JSON}, status_code=415)
     problems = [_shortened(problem) for problem in jsonable_encoder(errors)]
     return JSONResponse({"detail": problems}, status_code=422)

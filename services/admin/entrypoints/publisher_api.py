@@ -27,7 +27,7 @@ from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
 from shared.db import transaction
 from shared.page_urls import normal_form, without_credentials
 from shared.web import rate_limit
-from shared.web.validation import excerpt
+from shared.web.validation import NOT_JSON, declares_json, excerpt
 
 # Declared for the OpenAPI document only; ``publisher`` reads the header itself (ADR 0015).
 PUBLISHER_TOKEN: Final = HTTPBearer(
@@ -199,6 +199,7 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
     400: {"description": "bad input: a reason per field (`errors`)"},
     401: {"description": "no live publisher token"},
     410: {"description": "a topic that has ended (`retired_topics`)"},
+    415: {"description": "a body whose Content-Type is not application/json"},
     422: {"description": "an unknown topic (`unknown_topics`), or a key reused for another change"},
     429: {"description": "too many requests with this token this hour"},
 }
@@ -218,6 +219,10 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
 )
 async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     """Take in a change a CMS published: alert its topics' subscribers, once per key."""
+    if not declares_json(request):
+        # As the public API answers (FastAPI reads a model's body only when it says it is
+        # JSON): the same body sent by the same client is taken by both or by neither.
+        return JSONResponse({"detail": NOT_JSON}, 415)
     idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
     problems = []
     key_problem = _key_problem(idempotency_key)
