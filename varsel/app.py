@@ -243,5 +243,6 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         staff_paths += (CALLBACK_PATH,)  # a hub pushes whole feeds
     if webhook:
         staff_paths += (bounce_webhook.PATH,)
-    install_edge(app, runtime.settings, staff_paths=staff_paths)
+    body_limits = admin.BODY_LIMITS if "admin" in services else None
+    install_edge(app, runtime.settings, staff_paths=staff_paths, body_limits=body_limits)
     return app

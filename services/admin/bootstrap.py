@@ -79,6 +79,8 @@ TABLES: Final[tuple[type[Base], ...]] = (
 )
 # Where the staff side answers: its pages and its API.
 PATHS: Final = (sign_in.router.prefix, api.router.prefix)
+# Paths whose bodies have a limit of their own: a pushed change at the limits of its fields.
+BODY_LIMITS: Final = {publisher_api.CHANGES_PATH: publisher_api.CHANGE_BODY_BYTES}
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

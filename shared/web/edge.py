@@ -9,7 +9,7 @@ and the API documentation is served from this host.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -27,13 +27,21 @@ from shared.web.request_ids import RequestIdMiddleware
 from shared.web.validation import validation_problem
 
 
-def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[str] = ()) -> None:
+def install_edge(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    staff_paths: Collection[str] = (),
+    body_limits: Mapping[str, int] | None = None,
+) -> None:
     """Add the middleware, error answers and API docs every web-facing app shares.
 
     Call it last: middleware added later wraps what came before, and the request id must be
     outermost so that every line logged while a request is handled carries it. Paths under
-    ``staff_paths`` take bodies up to the staff limit; everything else the public one.
+    ``staff_paths`` take bodies up to the staff limit; a path in ``body_limits`` up to its own
+    limit (or the public one, if that is larger); everything else the public one.
     """
+    own = {path: max(limit, settings.max_body_bytes) for path, limit in (body_limits or {}).items()}
     app.add_exception_handler(RequestValidationError, validation_problem)
     app.add_exception_handler(HTTPException, http_error)
     for unreachable in (ConnectionError, DBAPIError):
@@ -42,7 +50,7 @@ def install_edge(app: FastAPI, settings: Settings, *, staff_paths: Collection[st
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
-        larger={path: settings.max_staff_body_bytes for path in staff_paths},
+        larger={**{path: settings.max_staff_body_bytes for path in staff_paths}, **own},
     )
     if settings.environment == "production":
         app.add_middleware(StrictTransportMiddleware)

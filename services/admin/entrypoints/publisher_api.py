@@ -42,16 +42,34 @@ _BEARER: Final = {"WWW-Authenticate": "Bearer"}
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
+CHANGES_PATH: Final = "/api/v1/changes"  # the route below, under the router's prefix
+TOPICS_LIMIT: Final = 50
+URL_LIMIT: Final = 2000
+TITLE_LIMIT: Final = 5000
+NOTE_LIMIT: Final = 20000
+# The limits above count characters, as JSON decodes them; a client may write each character
+# as an escape, and one outside the Basic Multilingual Plane as a pair («\ud83d\ude00», 12
+# bytes). Under the public 64 KiB a note within its limit was a 413, so this path takes the
+# widest body of valid fields: texts at their limits in 12 bytes a character, slugs (ASCII, at
+# most 100 characters, as the public API takes them) in 6, and 1 KiB for names, punctuation
+# and indentation. A test writes that body and sends it.
+CHANGE_BODY_BYTES: Final = (
+    12 * (URL_LIMIT + TITLE_LIMIT + NOTE_LIMIT) + TOPICS_LIMIT * (6 * 100 + 3) + 1024
+)
+
+
 class ChangeBody(BaseModel):
     """A change a CMS publishes: its page, the topics it concerns and what to tell people."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    topics: list[str] = Field(min_length=1, max_length=50, description="topic slugs")
-    url: str = Field(max_length=2000, description="the page that changed (http or https)")
-    title: str = Field(min_length=1, max_length=5000, description="clipped to 500 characters")
+    topics: list[str] = Field(min_length=1, max_length=TOPICS_LIMIT, description="topic slugs")
+    url: str = Field(max_length=URL_LIMIT, description="the page that changed (http or https)")
+    title: str = Field(
+        min_length=1, max_length=TITLE_LIMIT, description="clipped to 500 characters"
+    )
     note: str = Field(
-        default="", max_length=20000, description="the change note; clipped to 2000 characters"
+        default="", max_length=NOTE_LIMIT, description="the change note; clipped to 2000 characters"
     )
     minor: bool = Field(default=False, description="recorded, but alerts nobody")
 
@@ -206,7 +224,7 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
 
 
 @router.post(
-    "/changes",
+    "/changes",  # CHANGES_PATH
     status_code=202,
     responses=_ANSWERS,
     openapi_extra={
