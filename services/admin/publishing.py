@@ -44,6 +44,15 @@ async def issue(
     return await publisher_tokens.add(session, name, digest(token), created_by, now), token
 
 
+async def namesakes(session: AsyncSession, name: str) -> list[int]:
+    """Return the numbers of the live tokens with this name (as kept), oldest first.
+
+    Idempotency keys and the hourly limit belong to a name, not to one token: tokens that share
+    a name share both, as replacing a token wants and two systems do not.
+    """
+    return await publisher_tokens.live_named(session, token_name(name))
+
+
 async def revoke(session: AsyncSession, token_id: int, now: datetime) -> str | None:
     """Revoke a publisher token; return its name, or None if it was not live."""
     return await publisher_tokens.revoke(session, token_id, now)

@@ -42,6 +42,16 @@ async def live_issued_by(session: AsyncSession, created_by: str) -> list[tuple[i
     return [(number, name) for number, name in rows]
 
 
+async def live_named(session: AsyncSession, name: str) -> list[int]:
+    """Return the numbers of the live tokens of a name, oldest first."""
+    rows = await session.scalars(
+        select(PublisherToken.id)
+        .where(PublisherToken.name == name, PublisherToken.revoked_at.is_(None))
+        .order_by(PublisherToken.id)
+    )
+    return list(rows)
+
+
 async def rename_issuer(session: AsyncSession, old: str, new: str) -> None:
     """Name an account's new name as the issuer of the tokens it issued under the old one."""
     await session.execute(

@@ -24,20 +24,38 @@ def issue(name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordP
     """Issue a publisher token; it is printed once and only its hash is kept."""
     settings, clock = command_settings(), SystemClock()
 
-    async def work(session: AsyncSession) -> tuple[int, str]:
+    async def work(session: AsyncSession) -> tuple[int, str, list[int]]:
+        namesakes = await publishing.namesakes(session, name)
         number, token = await publishing.issue(session, name, command_actor(), clock.now())
         kept = publishing.token_name(name)
         audit_command(session, "publisher_token_issued", target=str(number), details={"name": kept})
-        return number, token
+        return number, token, namesakes
 
     try:
-        number, token = in_transaction(settings, work)
+        number, token, namesakes = in_transaction(settings, work)
     except publishing.TokenNameRefused as exc:
         limit = publishing.NAME_LIMIT
         typer.echo(f"varsel: a token's name needs 1 to {limit} characters", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"varsel: publisher token {number} for {name!r} (shown only now):", err=True)
+    kept = publishing.token_name(name)
+    if namesakes:
+        typer.echo(_namesakes_warning(namesakes, kept), err=True)
+    typer.echo(f"varsel: publisher token {number} for {kept!r} (shown only now):", err=True)
     typer.echo(token)
+
+
+def _namesakes_warning(numbers: list[int], name: str) -> str:
+    """Say, in one line, that live tokens of the same name share keys and limits."""
+    if len(numbers) == 1:
+        which = f"live publisher token {numbers[0]} is"
+    else:
+        listed = ", ".join(str(n) for n in numbers[:-1])
+        which = f"live publisher tokens {listed} and {numbers[-1]} are"
+    return (
+        f"varsel: warning: {which} also named {name!r}: tokens of one name share idempotency "
+        "keys and the hourly limit, as replacing a token wants (revoke the old one once the "
+        "CMS uses the new); a second CMS needs a name of its own"
+    )
 
 
 @publisher_cli.command("list")

@@ -124,3 +124,29 @@ def test_revoking_an_unknown_token_fails_and_is_not_audited(
     not_a_number = cli.invoke(varsel_cli, ["admin", "publishers", "revoke", "sju"])
     assert not_a_number.exit_code == 2
     assert _audit(sqlite_url, tmp_path) == []
+
+
+def test_issuing_a_name_a_live_token_has_warns_that_the_two_share_keys_and_limits(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    # Keys and the hourly limit are the name's: right for replacing a token, wrong for a second
+    # CMS, whose push with a key the first used is refused or taken for a retry and not sent.
+    def issue(name: str) -> tuple[str, str]:
+        issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", name])
+        assert issued.exit_code == 0, issued.output
+        assert issued.stdout.strip().startswith("varsel_pub_"), "stdout holds the token alone"
+        warnings = [line for line in issued.stderr.splitlines() if "warning" in line]
+        return issued.stdout.strip(), "\n".join(warnings)
+
+    assert issue("WordPress")[1] == ""
+    assert issue("Drupal")[1] == ""
+    _, second = issue("  WordPress ")
+    assert len(second.splitlines()) == 1, second
+    assert "live publisher token 1 is also named 'WordPress'" in second
+    assert "idempotency keys and the hourly limit" in second
+    assert "a second CMS needs a name of its own" in second
+    _, third = issue("WordPress")
+    assert "live publisher tokens 1 and 3 are also named 'WordPress'" in third
+    for number in ("1", "3", "4"):
+        assert cli.invoke(varsel_cli, ["admin", "publishers", "revoke", number]).exit_code == 0
+    assert issue("WordPress")[1] == "", "a revoked token shares nothing"
