@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as catalogue
+from services.admin.read_api import StaffAddressee
 from services.mailer.adapters import bulletins, changes, deliveries, pending_items, releases
 from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
 from services.mailer.digest_reach import digest_since
@@ -21,6 +22,7 @@ from services.mailer.domain.ledger import (
     ConfirmReference,
     DeliveryKind,
     DigestReference,
+    ReviewReminderReference,
 )
 from services.subscriptions import read_api
 from shared.catalogue import Catalogue
@@ -39,6 +41,8 @@ class BatchContext:
     catalogue: Catalogue | None = None
     bulletins: dict[uuid.UUID, BulletinRecord] = field(default_factory=dict)
     digest_bulletins: dict[int, list[uuid.UUID]] = field(default_factory=dict)
+    # The staff accounts reminders go to, by id; one disabled or without an address is missing.
+    staff: dict[int, StaffAddressee] = field(default_factory=dict)
     # The builder's choice of changes for a digest's contents and a person's topics, made once
     # per batch for everyone who shares them (filled while the batch's mails are built).
     digest_selections: dict[
@@ -63,6 +67,12 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     bulletin_ids.update(b for attached in digest_bulletins.values() for b in attached)
     change_ids = {c.reference.change_id for c in claimed if isinstance(c.reference, AlertReference)}
     change_ids.update(change_id for attached in digests.values() for change_id in attached)
+    reminders = [c.reference for c in claimed if isinstance(c.reference, ReviewReminderReference)]
+    change_ids.update(r.change_id for r in reminders)
+    staff: dict[int, StaffAddressee] = {}
+    for user_id in {r.user_id for r in reminders}:
+        if (addressee := await catalogue.staff_addressee(session, user_id)) is not None:
+            staff[user_id] = addressee
     requests = {
         c.reference.request_id: await read_api.confirmation_context(session, c.reference.request_id)
         for c in claimed
@@ -79,6 +89,7 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
         in_force,
         await bulletins.by_id(session, bulletin_ids),
         digest_bulletins,
+        staff=staff,
     )
 
 

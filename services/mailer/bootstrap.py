@@ -101,7 +101,7 @@ class Mailer:
             weekday=settings.digest_weekday,
         )
         self.reminders = ReviewReminders(
-            runtime.sessions, self.sender, env, settings, runtime.clock
+            runtime.sessions, settings, runtime.clock, wake=self.worker.wake
         )
         # The handlers' (and tests').
         self.deps = Deps(settings, runtime.clock, self.sender, env, runtime.catalogue)

@@ -32,16 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.mailer.adapters.claims import claim_due
 from services.mailer.adapters.dkim import DkimSigner
 from services.mailer.adapters.handover import HandOverLedger
-from services.mailer.adapters.senders import (
-    HandOverRefused,
-    MailSender,
-    PermanentFailure,
-    ServerUnavailable,
-    TemporaryFailure,
-)
+from services.mailer.adapters.senders import HandOverRefused, MailSender, SendFailure
 from services.mailer.batch_context import BatchContext, load_batch_context
 from services.mailer.domain.envelope import Envelope
-from services.mailer.domain.ledger import AlertReference, Claimed, DigestReference
+from services.mailer.domain.ledger import STAFF_KINDS, AlertReference, Claimed, DigestReference
 from services.mailer.domain.outcomes import (
     RECORD_RETRY_PAUSES,
     UNWRITTEN,
@@ -52,6 +46,7 @@ from services.mailer.domain.wire_address import UnsendableAddress
 from services.mailer.mail_builder import MailBuilder
 from services.mailer.outcomes import record_outcomes
 from services.mailer.relay_state import RelayState
+from services.mailer.unsent import unsent_outcome
 from shared.clock import Clock
 from shared.vocabulary import Frequency
 
@@ -306,6 +301,8 @@ class DeliveryWorker:
 
         person = context.people.get(item.subscriber_id) if item.subscriber_id else None
         if person is None:
+            if item.subscriber_id is None and item.kind in STAFF_KINDS:
+                return await self._deliver_staff(item, context)
             return outcome(OutcomeKind.DROPPED, "the subscriber no longer exists")
         if isinstance(item.reference, AlertReference) and person.frequency != Frequency.IMMEDIATE:
             return outcome(OutcomeKind.RHYTHM)
@@ -356,21 +353,40 @@ class DeliveryWorker:
                 owner=item.subscriber_id,
                 transparent=transparent,
             )
-        except HandOverRefused as exc:
-            return outcome(OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD, str(exc))
-        except ServerUnavailable as exc:
-            self.relay.unreachable(str(exc), self._clock.now())
-            return outcome(OutcomeKind.HELD, str(exc))
-        except TemporaryFailure as exc:
-            if exc.code is not None and self.relay.reason is not None:
-                self.relay.reachable(self._clock.now())  # it answered, if only to defer
-            return outcome(OutcomeKind.RETRY, str(exc), exc.code)
-        except PermanentFailure as exc:
-            if exc.code is not None and self.relay.reason is not None:
-                self.relay.reachable(self._clock.now())
-            kind = OutcomeKind.BOUNCED if exc.address_refused else OutcomeKind.REFUSED
-            return outcome(kind, str(exc), exc.code)
+        except (HandOverRefused, SendFailure) as exc:
+            return unsent_outcome(item, exc, self.relay, self._clock.now())
         if self.relay.reason is not None:  # one attribute read a mail while all is well
             self.relay.reachable(self._clock.now())
         # A sender that never called hand_over (none of ours) is recorded the old way, after.
         return outcome(OutcomeKind.HANDED if marked else OutcomeKind.SENT)
+
+    async def _deliver_staff(self, item: Claimed, context: BatchContext) -> Outcome:
+        """Send a staff notice as any mail is sent, from the plain envelope sender: a bounce
+        of it is for a person to read, not for the bounce mailbox to count on a subscriber."""
+        try:
+            mail = self._builder.staff.build(item, context)
+        except LookupError as exc:
+            return Outcome.of(item, OutcomeKind.DROPPED, str(exc))
+        except (ValueError, jinja2.TemplateError) as exc:
+            log.error("mailer: cannot build %s delivery %d: %s", item.kind, item.id, exc)
+            return Outcome.of(item, OutcomeKind.FAILED, f"cannot build the mail: {exc}")
+        if mail is None:
+            reason = "no longer wanted (decided meanwhile, or no such staff address now)"
+            return Outcome.of(item, OutcomeKind.DROPPED, reason)
+        payload = mail.message if self._dkim is None else self._dkim.sign(mail.message)
+        handed = False
+
+        async def hand_over(release: Callable[[], None]) -> None:
+            nonlocal handed
+            await self._handovers.mark_sent(item.id, item.lease_until, release)
+            handed = True
+
+        try:
+            await self._sender.send(
+                self._envelope.sender, mail.recipient, payload, hand_over=hand_over
+            )
+        except (HandOverRefused, SendFailure) as exc:
+            return unsent_outcome(item, exc, self.relay, self._clock.now())
+        if self.relay.reason is not None:
+            self.relay.reachable(self._clock.now())
+        return Outcome.of(item, OutcomeKind.HANDED if handed else OutcomeKind.SENT)

@@ -1,8 +1,8 @@
 """Handlers of the mailer: one async function per event, in the caller's transaction.
 
 The bus runs each in one transaction with its inbox row, so a redelivered event does nothing.
-Subscribers' mails are only queued here (the delivery worker sends them); operators' notices are
-sent here, since they bypass the subscribers' ledger (see ``source_status_changed``).
+Mails are only queued here, operators' notices too; the delivery worker sends them after the
+commit. Only an editor's test of a bulletin is sent here (see ``bulletin_test_requested``).
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ from services.mailer.adapters import (
     releases,
     reviews,
 )
-from services.mailer.adapters.senders import MailSender, PermanentFailure
+from services.mailer.adapters.senders import MailSender
 from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.bulletins import BulletinRoute, route_for
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
 from services.mailer.domain.message import RecipientLinks
-from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
 from services.mailer.domain.review import ChangeStatus, status_on_arrival
 from services.mailer.fanout import FANOUT_BATCH, fan_out
 from services.subscriptions import read_api
@@ -68,7 +67,7 @@ class Deps:
 
     settings: Settings
     clock: Clock
-    sender: MailSender  # for operators' notices only: subscribers' mails go through the ledger
+    sender: MailSender  # for an editor's test sends and erasures: other mails go through the ledger
     env: LocalisedTemplates
     catalogue: CatalogueView  # the topics' titles a test send names, as the real mails do
 
@@ -229,8 +228,9 @@ async def bulletin_test_requested(
     """Send an editor the bulletin they are writing, once per language it is written in, to
     their own account's address (read now through the admin's read_api, never from the event).
 
-    Like operators' notices it bypasses the subscribers' ledger: an SMTP failure rolls the
-    bus's transaction back and the event is delivered again.
+    Unlike every other mail it bypasses the delivery ledger (the draft's words are only in the
+    event): an SMTP failure rolls the bus's transaction back and the event is delivered again.
+    It is sent inside that transaction, so a silent relay holds it open (docs/decisions/0020).
     """
     staff = await admin.staff_addressee(session, event.staff_user_id)
     if staff is None:
@@ -333,42 +333,20 @@ async def erased(session: AsyncSession, deps: Deps, event: SubscriberErased) -> 
 async def source_status_changed(
     session: AsyncSession, deps: Deps, event: SourceFailing | SourceRecovered
 ) -> None:
-    """Mail every operator that a watched source fails or works again; without operators, log.
+    """Queue a mail to every operator that a watched source fails or works again; without
+    operators, log.
 
-    Operators are not subscribers: their addresses come from ``VARSEL_OPERATOR_EMAILS``, the
-    mails bypass the subscribers' delivery ledger, and nothing here touches subscriber data.
-    The SMTP hand-over happens inside the bus's transaction: a temporary SMTP failure rolls it
-    back and the event is delivered again; a crash after sending but before the commit can
-    repeat a mail, which carries the same Message-ID so a mail client shows it once.
+    Operators are not subscribers: their addresses come from ``VARSEL_OPERATOR_EMAILS``, and
+    the ledger names each by its place in that list, read again when the mail is built. The
+    mails are queued in the bus's transaction and sent after it, by the delivery worker, with
+    its retries and its hand-over (docs/decisions/0020): a relay that is down or silent holds
+    up no transaction, nothing is lost, and nothing is sent twice.
     """
     settings = deps.settings
     what = "is failing" if isinstance(event, SourceFailing) else "has recovered"
     if not settings.operator_emails:
         log.info("operators: source %s %s (no VARSEL_OPERATOR_EMAILS set)", event.source_url, what)
         return
-    mail = render_operator_mail(
-        deps.env,
-        event,
-        site=settings.site_name,
-        base_url=settings.base_url,
-        admin_url=settings.resolved_admin_url,
-    )
-    envelope = Envelope.of(settings.mail_from)
-    for index, recipient in enumerate(settings.operator_emails):
-        message = notice_bytes(
-            mail,
-            sender=settings.mail_from,
-            recipient=recipient,
-            message_id=envelope.notice_message_id(event.event_id, index),
-        )
-        try:
-            await deps.sender.send(envelope.sender, recipient, message)
-        except PermanentFailure as exc:
-            # Retrying cannot help a refused operator address; the others still get theirs.
-            log.error("operators: the mail server refused operator %d for good: %s", index, exc)
-    log.info(
-        "operators: told %d operator(s) that %s %s",
-        len(settings.operator_emails),
-        event.source_url,
-        what,
-    )
+    batches = [Batch.operator_notice(event, i) for i in range(len(settings.operator_emails))]
+    await deliveries.queue_staff(session, batches, deps.clock.now())
+    log.info("operators: telling %d operator(s) that %s %s", len(batches), event.source_url, what)

@@ -43,6 +43,7 @@ from services.mailer.domain.text import safe_url
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
+from services.mailer.staff_mail import StaffMailBuilder
 from services.subscriptions import read_api
 from shared.i18n.templates import LocalisedTemplates
 from shared.live_catalogue import CatalogueView
@@ -88,6 +89,7 @@ class MailBuilder:
         self._links = links
         self._env = env
         self._cache = cache or RenderCache()
+        self.staff = StaffMailBuilder(settings, env)  # operators' and editors' notices
         self._tz = ZoneInfo(settings.timezone)
         self._common: dict[str, Any] = {
             "sender": settings.mail_from,
@@ -131,6 +133,8 @@ class MailBuilder:
                 raise LookupError("the bulletin is no longer stored")
             wanted = self._bulletin(bulletin, person)
         else:
+            if not isinstance(reference, DigestReference):  # a staff notice: self.staff builds it
+                raise ValueError(f"a {item.kind} delivery is no mail to a subscriber")
             owed = context.digest_bulletins.get(item.id, [])
             notes = [context.bulletins[b] for b in owed if b in context.bulletins]
             wanted = self._digest(reference, item.id, context, notes, person)

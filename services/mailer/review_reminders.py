@@ -2,16 +2,17 @@
 
 A change goes to the editors its topics name (``editors`` in the catalogue) that have an
 address; only when none has one, to every editor with an address. Editors are staff, not
-subscribers: their addresses come from the admin's ``read_api`` at the
-moment a reminder is built, and the mails bypass the subscribers' ledger like the operators'
-notices. The change is marked reminded and the mails handed over in one transaction: a
-temporary SMTP failure rolls the mark back and the next run tries again; a crash after sending
-but before the commit repeats a reminder with the same Message-ID, which a mail client shows
-once. The conditional mark lets one mailer replica remind of a change, not every one.
+subscribers: the ledger names each by their account's id, and their address is read through
+the admin's ``read_api`` when the mail is built. The change is marked reminded and a mail per
+editor queued in the delivery ledger in one transaction; the delivery worker sends them after
+the commit, with its retries and its hand-over (docs/decisions/0020), so a relay that is down
+holds up no transaction and loses no reminder, and none is sent twice. The conditional mark
+lets one mailer replica remind of a change, not every one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import Final
@@ -19,14 +20,11 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin import read_api as staff
-from services.mailer.adapters import reviews
-from services.mailer.adapters.senders import MailSender, PermanentFailure
-from services.mailer.domain.envelope import Envelope
-from services.mailer.domain.operator_mail import notice_bytes, render_review_reminder
+from services.mailer.adapters import deliveries, reviews
+from services.mailer.domain.ledger import Batch
 from services.mailer.domain.review import ChangeStatus, is_overdue, reminder_recipients
 from shared.clock import Clock
 from shared.db import transaction
-from shared.i18n.templates import LocalisedTemplates
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,29 +36,27 @@ REMINDED_ROLES: Final = ("editor", "operator")
 
 
 class ReviewReminders:
-    """The mailer's job that mails editors about changes waiting too long for review."""
+    """The mailer's job that queues mails to editors about changes waiting too long for review."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        sender: MailSender,
-        env: LocalisedTemplates,
         settings: Settings,
         clock: Clock,
+        *,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._sessions = sessions
-        self._sender = sender
-        self._env = env
         self._settings = settings
         self._clock = clock
-        self._envelope = Envelope.of(settings.mail_from)
+        self._wake = wake  # the delivery worker's: it sends the reminders at once
 
     async def remind_overdue(self) -> int:
-        """Mail the editors of each newly overdue change's topics (every editor when its topics
-        name none with an address); return how many changes they were reminded of."""
-        settings = self._settings
+        """Queue a reminder to the editors of each newly overdue change's topics (every editor
+        when its topics name none with an address); return how many changes they are reminded
+        of."""
         now = self._clock.now()
-        after = timedelta(seconds=settings.review_reminder_after)
+        after = timedelta(seconds=self._settings.review_reminder_after)
         async with transaction(self._sessions) as session:
             found = await reviews.unreminded_waiting(session, now - after, BATCH)
             overdue = [
@@ -79,38 +75,20 @@ class ReviewReminders:
             marked = set(await reviews.mark_reminded(session, [c.id for c in overdue], now))
             addressees = await staff.staff_addressees(session, REMINDED_ROLES)
             named = await staff.editors_by_topic(session)
-            reminded = 0
+            batches = []
             for change in (c for c in overdue if c.id in marked):
                 # The topics the change was found for: its source's topics when it arrived.
                 names = {name for slug in change.topics for name in named.get(slug, ())}
                 editors = reminder_recipients(names, addressees)
                 if not editors:
                     log.warning("review: change %s is overdue; no editor has an address", change.id)
-                reminded += len(editors)
-                mail = render_review_reminder(
-                    self._env,
-                    title=change.title,
-                    source_url=change.source_url,
-                    waiting_since=change.occurred_at,
-                    desk_url=f"{settings.resolved_admin_url}/desk/{change.id}",
-                    site=settings.site_name,
-                    base_url=settings.base_url,
-                )
-                for editor in editors:
-                    message = notice_bytes(
-                        mail,
-                        sender=settings.mail_from,
-                        recipient=editor.email,
-                        message_id=self._envelope.notice_message_id(change.id, editor.user_id),
-                    )
-                    try:
-                        await self._sender.send(self._envelope.sender, editor.email, message)
-                    except PermanentFailure as exc:
-                        # Retrying cannot help a refused address; the other editors get theirs.
-                        log.error("review: the mail server refused editor %s: %s", editor.name, exc)
-            log.info(
-                "review: sent %d reminder(s) of %d change(s) waiting on the desk",
-                reminded,
-                len(marked),
-            )
+                batches += [Batch.review_reminder(change.id, e.user_id) for e in editors]
+            await deliveries.queue_staff(session, batches, now)
+        log.info(
+            "review: %d reminder(s) of %d change(s) waiting on the desk queued",
+            len(batches),
+            len(marked),
+        )
+        if batches and self._wake is not None:
+            self._wake.set()
         return len(marked)

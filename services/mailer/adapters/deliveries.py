@@ -39,8 +39,11 @@ log = logging.getLogger(__name__)
 ANALYZE_AFTER = 10_000
 
 
-def _rows(subscriber_ids: Iterable[uuid.UUID], batch: Batch, now: datetime) -> list[dict[str, Any]]:
-    """Return the values of one batch's queued deliveries, one per subscriber."""
+def _rows(
+    subscriber_ids: Iterable[uuid.UUID | None], batch: Batch, now: datetime
+) -> list[dict[str, Any]]:
+    """Return the values of one batch's queued deliveries, one per subscriber (None: a staff
+    notice, whose reference names its recipient)."""
     reference = encode_reference(batch.reference)
     return [
         {
@@ -98,6 +101,27 @@ async def queue_once(
     ]
     if fresh:
         await session.execute(insert(Delivery), fresh)
+
+
+async def queue_staff(session: AsyncSession, batches: Sequence[Batch], now: datetime) -> int:
+    """Queue staff notices (one batch each, no subscriber), skipping any the ledger already
+    has; return how many were queued.
+
+    What queues them guards against a second time (the bus's inbox, the reminder's mark); the
+    unique index cannot, as it holds no NULL subscriber, so the keys are looked up here too.
+    """
+    if not batches:
+        return 0
+    found = await session.scalars(
+        select(Delivery.batch_key).where(
+            Delivery.subscriber_id.is_(None), Delivery.batch_key.in_({b.key for b in batches})
+        )
+    )
+    existing = set(found.all())
+    fresh = [row for b in batches if b.key not in existing for row in _rows([None], b, now)]
+    if fresh:
+        await session.execute(insert(Delivery), fresh)
+    return len(fresh)
 
 
 async def queue_digests(

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Final
 from zoneinfo import ZoneInfo
 
 from services.mailer.domain.periods import Period
-from shared.events import PageRemoved
+from shared.events import PageRemoved, SourceFailing, SourceRecovered
 from shared.vocabulary import Frequency
 
 
@@ -31,6 +31,13 @@ class DeliveryKind(StrEnum):
     TOPIC_ENDED = "topic_ended"  # the last mail of a topic that ended, and what to follow instead
     PAGE_REMOVED = "page_removed"  # a watched page is gone (an editor confirmed it)
     BULLETIN = "bulletin"  # an editor's one-off message to the followers of topics
+    # Staff notices: to an operator or an editor, not a subscriber (no subscriber id).
+    OPERATOR_NOTICE = "operator_notice"  # a watched source fails, or works again
+    REVIEW_REMINDER = "review_reminder"  # a change has waited too long on the editor's desk
+
+
+# Mails to staff, whom the ledger names only in the reference (docs/decisions/0020).
+STAFF_KINDS: Final = frozenset({DeliveryKind.OPERATOR_NOTICE, DeliveryKind.REVIEW_REMINDER})
 
 
 class DeliveryStatus(StrEnum):
@@ -138,6 +145,30 @@ class BulletinReference:
     bulletin_id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorNoticeReference:
+    """A source's failing or recovery, for the ``index``-th address of VARSEL_OPERATOR_EMAILS
+    (read from the settings when the mail is built: the ledger keeps no address)."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.OPERATOR_NOTICE
+    event_id: uuid.UUID
+    index: int
+    failing: bool
+    source_url: str
+    title: str
+    failures: int
+    last_error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewReminderReference:
+    """The change on the desk an editor (a staff account, by id) is reminded of."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.REVIEW_REMINDER
+    change_id: uuid.UUID
+    user_id: int
+
+
 Reference = (
     ConfirmReference
     | ManageLinkReference
@@ -146,6 +177,8 @@ Reference = (
     | TopicEndedReference
     | PageRemovedReference
     | BulletinReference
+    | OperatorNoticeReference
+    | ReviewReminderReference
 )
 
 
@@ -174,6 +207,18 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             }
         case BulletinReference(bulletin_id=bulletin_id):
             return {"bulletin_id": str(bulletin_id)}
+        case OperatorNoticeReference() as notice:
+            return {
+                "event_id": str(notice.event_id),
+                "index": str(notice.index),
+                "state": "failing" if notice.failing else "recovered",
+                "source_url": notice.source_url,
+                "title": notice.title,
+                "failures": str(notice.failures),
+                "last_error": notice.last_error,
+            }
+        case ReviewReminderReference(change_id=change_id, user_id=user_id):
+            return {"change_id": str(change_id), "user_id": str(user_id)}
 
 
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
@@ -192,6 +237,18 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
         v["url"], v["title"], tuple(v["topics"].split()), v["moved_to"] or None
     ),
     DeliveryKind.BULLETIN: lambda v: BulletinReference(uuid.UUID(v["bulletin_id"])),
+    DeliveryKind.OPERATOR_NOTICE: lambda v: OperatorNoticeReference(
+        uuid.UUID(v["event_id"]),
+        int(v["index"]),
+        {"failing": True, "recovered": False}[v["state"]],
+        v["source_url"],
+        v["title"],
+        int(v["failures"]),
+        v["last_error"],
+    ),
+    DeliveryKind.REVIEW_REMINDER: lambda v: ReviewReminderReference(
+        uuid.UUID(v["change_id"]), int(v["user_id"])
+    ),
 }
 
 
@@ -252,6 +309,25 @@ class Batch:
     def bulletin(cls, bulletin_id: uuid.UUID) -> Batch:
         """Return a bulletin's mail: one per person, however many of its topics they follow."""
         return cls(f"bulletin:{bulletin_id}", BulletinReference(bulletin_id))
+
+    @classmethod
+    def operator_notice(cls, event: SourceFailing | SourceRecovered, index: int) -> Batch:
+        """Return the notice of a source's failing or recovery to the ``index``-th operator."""
+        reference = OperatorNoticeReference(
+            event.event_id,
+            index,
+            isinstance(event, SourceFailing),
+            event.source_url,
+            event.title,
+            event.failures,
+            event.last_error,
+        )
+        return cls(f"operator:{event.event_id}:{index}", reference)
+
+    @classmethod
+    def review_reminder(cls, change_id: uuid.UUID, user_id: int) -> Batch:
+        """Return an editor's one reminder of a change waiting on the desk."""
+        return cls(f"reminder:{change_id}:{user_id}", ReviewReminderReference(change_id, user_id))
 
 
 @dataclass(frozen=True, slots=True)

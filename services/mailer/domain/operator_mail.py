@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from services.mailer.domain.ledger import OperatorNoticeReference
 from services.mailer.domain.mime import subject_value
 from services.mailer.domain.text import one_line
 from services.mailer.domain.wording import quote
@@ -35,16 +36,21 @@ class OperatorMail:
 
 def render_operator_mail(
     templates: LocalisedTemplates,
-    event: SourceFailing | SourceRecovered,
+    event: SourceFailing | SourceRecovered | OperatorNoticeReference,
     *,
     site: str,
     base_url: str,
     admin_url: str,
 ) -> OperatorMail:
-    """Render the mail about one source status change, each language below the other."""
+    """Render the mail about one source status change (the event, or the ledger's copy of it),
+    each language below the other."""
     title = one_line(event.title, max_length=_TITLE_MAX)
+    if isinstance(event, OperatorNoticeReference):
+        failing = event.failing
+    else:
+        failing = isinstance(event, SourceFailing)
     context: dict[str, Any] = {
-        "state": "failing" if isinstance(event, SourceFailing) else "recovered",
+        "state": "failing" if failing else "recovered",
         "source_url": event.source_url,
         "failures": event.failures,
         "last_error": one_line(event.last_error, max_length=1000),

@@ -39,7 +39,7 @@ def schedule_digests(jobs: Jobs, runner: DigestRunner) -> None:
 
 def schedule_review_reminders(jobs: Jobs, reminders: ReviewReminders) -> None:
     """Add the check for overdue changes on the desk to a scheduler, every minute."""
-    # The mark "reminded" commits with the mails handed over, or not at all.
+    # The mark "reminded" commits with the mails queued, or not at all.
     _every_minute(
         jobs,
         reminders.remind_overdue,

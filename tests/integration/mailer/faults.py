@@ -4,6 +4,7 @@ Latin-1 or out of turn), and a sender that stops at a gate before each mail."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from dataclasses import dataclass
 
@@ -104,6 +105,8 @@ class ScriptedRelay:
     ``replies`` maps a command (``MAIL``, ``RCPT``, ``DATA``) to the reply it gets instead of
     the usual; ``after_dot`` holds the replies to the next final dots, in order (then
     ``250 queued``). A mail is kept in ``mailbox`` when its final dot is answered with 250.
+    While ``greets`` is false, a new connection is taken and never greeted (a relay behind a
+    firewall that drops packets, or one hung at start), until the client gives up.
     """
 
     def __init__(self, *, pipelining: bool = True) -> None:
@@ -112,6 +115,7 @@ class ScriptedRelay:
         self.replies: dict[str, bytes] = {}
         self.after_dot: list[bytes] = []
         self.connections = 0
+        self.greets = True
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -133,6 +137,11 @@ class ScriptedRelay:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if not self.greets:
+            with contextlib.suppress(ConnectionError):
+                await reader.read()  # says nothing until the client hangs up
+            writer.close()
+            return
         writer.write(b"220 relay.example.org ESMTP\r\n")
         sender: str | None = None  # None: no transaction open
         recipients: list[str] = []

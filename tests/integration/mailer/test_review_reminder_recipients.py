@@ -57,6 +57,7 @@ async def _reminded(harness: Harness) -> list[list[str]]:
     harness.clock.advance(timedelta(hours=3))
     assert await harness.mailer.reminders.remind_overdue() == 1
     assert await harness.mailer.reminders.remind_overdue() == 0, "once"
+    await harness.send_all()
     return sorted(mail.recipients for mail in harness.received())
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.mailer.domain.ledger import (
+    STAFF_KINDS,
     AlertReference,
     Batch,
     ConfirmReference,
@@ -17,6 +18,8 @@ from services.mailer.domain.ledger import (
     DeliveryStatus,
     DigestReference,
     ManageLinkReference,
+    OperatorNoticeReference,
+    ReviewReminderReference,
     decode_reference,
     encode_reference,
 )
@@ -47,6 +50,24 @@ STORED = [
         {"frequency": "weekly", "start": WEEK.start.isoformat(), "end": WEEK.end.isoformat()},
         DigestReference(Frequency.WEEKLY, WEEK.start, WEEK.end),
     ),
+    (
+        DeliveryKind.OPERATOR_NOTICE,
+        {
+            "event_id": str(REQUEST),
+            "index": "1",
+            "state": "recovered",
+            "source_url": "https://www.fhi.no/",
+            "title": "FHI",
+            "failures": "4",
+            "last_error": "HTTP 503",
+        },
+        OperatorNoticeReference(REQUEST, 1, False, "https://www.fhi.no/", "FHI", 4, "HTTP 503"),
+    ),
+    (
+        DeliveryKind.REVIEW_REMINDER,
+        {"change_id": str(CHANGE), "user_id": "7"},
+        ReviewReminderReference(CHANGE, 7),
+    ),
 ]
 
 
@@ -66,6 +87,7 @@ def test_a_reference_reads_and_writes_the_form_the_ledger_stores(
         ("alert", {"change_id": "not a uuid"}),
         ("digest", {"frequency": "hourly", "start": NOW.isoformat(), "end": NOW.isoformat()}),
         ("confirm", {"request": str(REQUEST)}),
+        ("review_reminder", {"change_id": str(CHANGE), "user_id": "redaktor"}),
         ("postcard", {}),
     ],
 )
@@ -96,9 +118,12 @@ def test_batch_keys_make_one_mail_per_person_and_thing() -> None:
 @pytest.mark.parametrize(
     "event", [SubscriberBounced, SubscriberBounceReported, SubscriberComplained]
 )
-def test_the_bounce_events_name_exactly_the_kinds_of_delivery(event: type[Event]) -> None:
+def test_the_bounce_events_name_exactly_the_kinds_of_mail_to_subscribers(
+    event: type[Event],
+) -> None:
+    # Staff notices have no subscriber, so no bounce of theirs becomes such an event.
     annotation = event.model_fields["kind"].annotation
-    assert set(get_args(annotation)) == set(DeliveryKind)
+    assert set(get_args(annotation)) == set(DeliveryKind) - STAFF_KINDS
 
 
 def test_a_server_that_is_down_costs_the_mail_no_attempt() -> None:
