@@ -18,7 +18,12 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from services.mailer.adapters.smtp_connection import HandOver, NonAsciiRefused, SmtpConnection
+from services.mailer.adapters.smtp_connection import (
+    ContentNotRead,
+    HandOver,
+    NonAsciiRefused,
+    SmtpConnection,
+)
 from services.mailer.domain.refusals import reply_refuses_the_address
 from services.mailer.domain.wire_address import UnencodableDomain
 from shared.private_files import private_folder, write_private_file
@@ -274,7 +279,7 @@ class SmtpMailSender:
                 raise _failure(exc) from exc
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 _drop(connection)
-                raise TemporaryFailure(f"SMTP connection problem: {type(exc).__name__}") from exc
+                raise TemporaryFailure(_connection_problem(exc)) from exc
             except BaseException:
                 _drop(connection)
                 raise
@@ -325,6 +330,15 @@ def _unreachable(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__} ({exc.strerror})"
     return type(exc).__name__
+
+
+def _connection_problem(exc: BaseException) -> str:
+    """Say what broke the conversation: by its type, and in words where they are our own (a
+    library's or the system's words may repeat a server's reply, and with it an address)."""
+    problem = f"SMTP connection problem: {type(exc).__name__}"
+    if isinstance(exc, ContentNotRead):
+        return f"{problem}: {exc}; the connection was dropped before the final dot"
+    return problem
 
 
 def _answers(code: int) -> bool:

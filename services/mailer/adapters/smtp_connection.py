@@ -22,7 +22,7 @@ import re
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Final, cast
 
 import aiosmtplib
 from aiosmtplib.protocol import normalize_message_line_endings
@@ -36,6 +36,9 @@ HandOver = Callable[[Callable[[], None]], Awaitable[None]]
 _MAX_REPLY = 64 * 1024  # a reply longer than this is not SMTP (RFC 5321 allows 512 per line)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+# SMTP timeouts a mail's content may take to reach the kernel (only one larger than the
+# kernel's buffer waits at all, for a relay that reads slowly).
+CONTENT_TIMEOUTS: Final = 2
 
 Reply = aiosmtplib.SMTPResponse
 
@@ -285,20 +288,29 @@ class SmtpConnection:
 
     async def _drained(self) -> None:
         """Wait until nothing written is left in the process; give up on a relay that stops
-        reading for as long as it may take to reply (nothing is marked sent yet)."""
+        reading for as long as it may take to reply, or reads too slowly to finish in
+        ``CONTENT_TIMEOUTS`` times that (before the final dot: it discards the mail)."""
         held = self._buffered()
         if not held:
             return  # nearly every mail: nothing to wait for, nor a clock to read
         loop = asyncio.get_running_loop()
-        since = loop.time()
+        began = since = loop.time()
+        wait = self._wait
         while held and self.is_open:
             await asyncio.sleep(0.001)
-            now_held = self._buffered()
+            now_held, now = self._buffered(), loop.time()
             if now_held < held:
-                held, since = now_held, loop.time()
-            elif self._wait is not None and loop.time() - since > self._wait:
+                held, since = now_held, now
+            elif wait is not None and now - since > wait:
                 self.close()
-                raise TimeoutError("the SMTP server stopped reading the mail")
+                raise ContentNotRead(f"the SMTP server stopped reading the mail for {wait:g} s")
+            # Else reading a little now and then held the lane, and the batch, for ever.
+            if wait is not None and now - began > wait * CONTENT_TIMEOUTS:
+                self.close()
+                raise ContentNotRead(
+                    f"the SMTP server read too slowly: {held} bytes of the mail still unread "
+                    f"after {wait * CONTENT_TIMEOUTS:g} s"
+                )
 
     def _final_dot(self) -> None:
         if not self._dot_written:
@@ -367,6 +379,11 @@ def _options_socket(transport: asyncio.BaseTransport) -> socket.socket | None:
     except OSError:
         return None  # closed meanwhile: the first reply read says so
     return socket.socket(beneath.family, beneath.type, beneath.proto, fileno=duplicate)
+
+
+class ContentNotRead(TimeoutError):
+    """The relay did not read a mail's content in time: the connection was dropped before the
+    final dot, so the relay discards the mail, and it is tried again."""
 
 
 class DotNotTaken(ConnectionError):

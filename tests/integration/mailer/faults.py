@@ -106,7 +106,10 @@ class ScriptedRelay:
     the usual; ``after_dot`` holds the replies to the next final dots, in order (then
     ``250 queued``). A mail is kept in ``mailbox`` when its final dot is answered with 250.
     While ``greets`` is false, a new connection is taken and never greeted (a relay behind a
-    firewall that drops packets, or one hung at start), until the client gives up.
+    firewall that drops packets, or one hung at start), until the client gives up. With
+    ``burst`` set, a mail's content is read ``burst`` bytes at a time, ``pause`` seconds apart
+    (a relay that reads slowly). A mail cut off before its final dot is discarded and counted
+    in ``discarded``, as a real relay discards it.
     """
 
     def __init__(self, *, pipelining: bool = True) -> None:
@@ -116,6 +119,9 @@ class ScriptedRelay:
         self.after_dot: list[bytes] = []
         self.connections = 0
         self.greets = True
+        self.burst = 0  # bytes of content read between pauses; 0: read as fast as it comes
+        self.pause = 0.0
+        self.discarded = 0
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -171,6 +177,9 @@ class ScriptedRelay:
                     writer.write(reply)
                     if reply.startswith(b"354"):
                         content = await self._content(reader)
+                        if content is None:
+                            self.discarded += 1  # no final dot: the mail is not taken
+                            break
                         reply = self.after_dot.pop(0) if self.after_dot else b"250 2.0.0 queued\r\n"
                         if reply.startswith(b"250"):
                             with self.mailbox.lock:
@@ -193,9 +202,16 @@ class ScriptedRelay:
         finally:
             writer.close()
 
-    @staticmethod
-    async def _content(reader: asyncio.StreamReader) -> bytes:
+    async def _content(self, reader: asyncio.StreamReader) -> bytes | None:
+        """Return a mail's content, or None if the connection ended before its final dot."""
         lines = []
-        while (line := await reader.readline()) not in (b".\r\n", b""):
+        taken = 0
+        while (line := await reader.readline()) != b".\r\n":
+            if not line.endswith(b"\n"):
+                return None
             lines.append(line[1:] if line.startswith(b"..") else line)
+            taken += len(line)
+            if self.burst and taken >= self.burst:
+                taken = 0
+                await asyncio.sleep(self.pause)
         return b"".join(lines)

@@ -15,7 +15,7 @@ from typing import Any, cast
 import aiosmtplib
 import pytest
 
-from services.mailer.adapters.smtp_connection import SmtpConnection
+from services.mailer.adapters.smtp_connection import CONTENT_TIMEOUTS, SmtpConnection
 
 
 class FullTransport(asyncio.Transport):
@@ -103,18 +103,48 @@ async def test_a_dot_the_kernel_cannot_take_is_dropped_with_the_connection(
     assert transport.written[-1] == b".\r\n"
 
 
-async def test_a_relay_that_stops_reading_mid_content_is_given_up_before_any_hand_over() -> None:
-    transport = FullTransport()
-    transport.fill()  # nothing written from now on leaves the process
+async def _content_to(transport: FullTransport, handed: list[bool]) -> None:
+    """Send a mail on a connection over ``transport`` whose SMTP timeout is 0.2 s, noting in
+    ``handed`` if it was handed over."""
     connection = SmtpConnection(cast(aiosmtplib.SMTP, ConnectedClient(transport, timeout=0.2)))
     assert transport.protocol is not None
     transport.protocol.data_received(b"250 ok\r\n250 ok\r\n354 go on\r\n")
-    handed: list[bool] = []
 
     async def hand_over(release: Callable[[], None]) -> None:
         handed.append(True)
         release()
 
+    await connection.send("a@fhi.no", "b@example.org", b"Subject: x\r\n\r\nHei\r\n", hand_over)
+
+
+async def test_a_relay_that_stops_reading_mid_content_is_given_up_before_any_hand_over() -> None:
+    transport = FullTransport()
+    transport.fill()  # nothing written from now on leaves the process
+    handed: list[bool] = []
     with pytest.raises(TimeoutError, match="stopped reading"):
-        await connection.send("a@fhi.no", "b@example.org", b"Subject: x\r\n\r\nHei\r\n", hand_over)
+        await _content_to(transport, handed)
     assert handed == [] and transport.aborted
+
+
+async def test_a_relay_that_reads_a_little_now_and_then_is_given_up_before_any_hand_over() -> None:
+    transport = FullTransport()
+    transport.fill()
+    handed: list[bool] = []
+
+    async def trickle() -> None:  # a byte every 0.1 s: always within the 0.2 s wait
+        while transport.held:
+            await asyncio.sleep(0.1)
+            transport.held -= 1
+
+    reading = asyncio.create_task(trickle())
+    started = asyncio.get_running_loop().time()
+    try:
+        with pytest.raises(TimeoutError, match="read too slowly"):
+            async with asyncio.timeout(5):  # before, it waited for as long as the relay liked
+                await _content_to(transport, handed)
+    finally:
+        reading.cancel()
+    took = asyncio.get_running_loop().time() - started
+    assert 0.2 * CONTENT_TIMEOUTS <= took < 1.0
+    assert handed == [] and transport.aborted
+    assert b".\r\n" not in transport.written, "no final dot"
