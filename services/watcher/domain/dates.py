@@ -200,6 +200,31 @@ MORE_LABEL_WORDS = (
 CAPITAL_WORDS = frozenset(word.upper() for word in LABEL_WORDS | MORE_LABEL_WORDS)
 
 
+# Extraction 9's labels (stamps.STAMPS_9): those of 7, a sentence that is a label («Denne
+# siden ble sist oppdatert», «Siden er sist oppdatert»), «Page last updated», «Sist
+# gjennomgått» and «Revidert»; and labels of when the text was made or fetched, no date of
+# the page's own (none is read from them): «Hentet», «Generert».
+UPDATED_WORDINGS_9 = (
+    *UPDATED_WORDINGS,
+    "Denne siden ble sist oppdatert",
+    "Denne siden er sist oppdatert",
+    "Denne sida vart sist oppdatert",
+    "Denne sida er sist oppdatert",
+    "Siden er sist oppdatert",
+    "Sidan er sist oppdatert",
+    "Sida er sist oppdatert",
+    "Page last updated",
+    "Sist gjennomgått",
+    "Revidert",
+)
+MADE_WORDINGS_9 = ("Hentet", "Generert")
+# Their first words beyond LABEL_WORDS («Denne», «Siden», «Revidert»), and these in capitals.
+MORE_LABEL_WORDS_9 = (
+    frozenset(w.split(" ")[0] for w in (*UPDATED_WORDINGS_9, *MADE_WORDINGS_9)) | MORE_LABEL_WORDS
+) - LABEL_WORDS
+CAPITAL_WORDS_9 = frozenset(word.upper() for word in LABEL_WORDS | MORE_LABEL_WORDS_9)
+
+
 def as_written_or_in_capitals(wording: str) -> str:
     """Return a pattern of a label's wording: its first word as written or in capitals, the
     rest in any case («SIST OPPDATERT», «Sist Oppdatert»), parted by any whitespace.
@@ -218,17 +243,52 @@ def stamp_label(wordings: Sequence[str]) -> str:
     return f"(?:{written})" + r"(?:\s++(?i:dato|date))?"
 
 
-# What the page's own dates are read from: a label in any form extraction 7 strips, then its
-# date (after «on»/«den» or a weekday, as extraction 5 strips it). A relative time or a clock
-# time alone («Oppdatert for 5 minutter siden», «i dag kl. 14.30») names no date: not read.
+# A clock time and what may stand before it: «14:30», «kl. 14.30».
+_CLOCK = r"(?:(?:kl\.?+|klokka|klokken|at)\s*+)?+\d{1,2}[:.]\d{2}"
+# Extraction 9's stamps, beside a label (stamps.STAMPS_9): those of extraction 5, a time before
+# its date («14:30 15.03.2021»), a clock time without «kl.» («09:12»), and a date without its
+# year («16. mars», «March 16»), each with a time after it or not. Without named groups, so
+# that a pattern may hold it more than once.
+PAGE_STAMP_9 = re.sub(
+    r"\(\?P<\w+>",
+    "(?:",
+    rf"{_CLOCK}(?:\s*+,?+\s*+|\s*+[-–]\s*+)(?:(?:on|den)\s++)?+{DATE_PATTERN}"
+    rf"|{PAGE_STAMP}"
+    r"|\d{1,2}:\d{2}(?::\d{2})?+(?![\w:]|[.,]\d)"
+    rf"|(?:{_WEEKDAY}\.?+,?+\s++)?+\d{{1,2}}\.?+\s++(?:{_MONTH})\b\.?+{_PAGE_TIME}"
+    rf"|(?:{_WEEKDAY}\.?+,?+\s++)?+(?:{_MONTH})\.?+\s++\d{{1,2}}(?:st|nd|rd|th)?+\b"
+    rf"(?![.,]?+\s*+\d){_PAGE_TIME}",
+)
+# A label in lower case after a stamp and a comma: «Publisert 3. mars 2024, oppdatert …».
+LOWER_LABEL = (
+    r"(?:(?:sist\s++)?+(?:fag(?:lig|leg)\s++)?+"
+    r"(?P<upd2>oppdatert|endret|endra|revidert|gjennomgått)|(?:last\s++)?+(?P<upd3>updated|"
+    r"modified)|(?P<pub2>publisert|published))"
+)
+
+
+# What the page's own dates are read from: a label in any form extraction 9 strips, then its
+# date (after «on»/«den», a weekday or a clock time, as extraction 9 strips it), and a label
+# in lower case after it and a comma («Publisert 3. mars 2024, oppdatert 5. mars 2024»). A
+# relative time, a clock time alone or a date without its year («Oppdatert for 5 minutter
+# siden», «i dag kl. 14.30», «16. mars») names no date: not read; nor «Hentet» or «Generert».
 _READ_LABELS = (
-    rf"(?:(?P<pub>{stamp_label(PUBLISHED_WORDINGS)})|(?P<upd>{stamp_label(UPDATED_WORDINGS)}))"
+    rf"(?:(?P<pub>{stamp_label(PUBLISHED_WORDINGS)})|(?P<upd>{stamp_label(UPDATED_WORDINGS_9)}))"
 )
+_BEFORE_DATE = rf"(?:{_CLOCK}\s*+,?+\s*+)?(?i:(?:on|den)\s++)?+(?:{_WEEKDAY}\.?+,?+\s++)?+"
 _LABELLED_RE = re.compile(
-    rf"(?<![\w]){_READ_LABELS}{LABEL_GAP}(?i:(?:on|den)\s++)?+(?:{_WEEKDAY}\.?+,?+\s++)?+"
-    rf"(?P<date>{DATE_PATTERN})"
+    rf"(?<![\w]){_READ_LABELS}{LABEL_GAP}{_BEFORE_DATE}(?P<date>{DATE_PATTERN}){_PAGE_TIME}"
 )
-_READ_INITIALS = words_by_initial(LABEL_WORDS | MORE_LABEL_WORDS | CAPITAL_WORDS)
+_THEN_RE = re.compile(
+    rf"\s*+[,;]\s*+{LOWER_LABEL}{LABEL_GAP}{_BEFORE_DATE}"
+    + re.sub(r"\(\?P<(\w+)>", r"(?P<\g<1>2>", f"(?P<date>{DATE_PATTERN})")
+)
+# The first words of the labels read (not «Hentet», «Generert»): each letter searched costs a
+# step for every one of its capitals in the page.
+_READ_WORDS = frozenset(w.split(" ")[0] for w in (*UPDATED_WORDINGS_9, *PUBLISHED_WORDINGS))
+_READ_INITIALS = words_by_initial(
+    LABEL_WORDS | _READ_WORDS | frozenset(word.upper() for word in LABEL_WORDS | _READ_WORDS)
+)
 
 
 _PDF_DATE_RE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
@@ -269,29 +329,34 @@ def parse_date(text: str | None) -> date | None:
     return None
 
 
-def _labelled(text: str) -> Iterator[re.Match[str]]:
-    """Yield what _LABELLED_RE.finditer would, trying only where a label word starts."""
+def _labelled(text: str) -> Iterator[tuple[bool, str]]:
+    """Yield whether each labelled date is a publication's, and the date as written: what
+    _LABELLED_RE.finditer would find, tried only where a label word starts, each followed by
+    the labels in lower case after it (_THEN_RE)."""
     end = 0
     for at in _label_starts(text, _READ_INITIALS):
         if at < end:
             continue  # inside the previous match, as finditer would skip it
         match = _LABELLED_RE.match(text, at)
         if match is not None:
-            yield match
+            yield match.group("pub") is not None, match.group("date")
             end = match.end()
+            while (then := _THEN_RE.match(text, end)) is not None:
+                yield then.group("pub2") is not None, then.group("date2")
+                end = then.end()
 
 
 def find_labelled_dates(text: str) -> tuple[date | None, date | None]:
     """Return the (published, updated) dates that follow «Publisert»/«Oppdatert»-style labels."""
     published: date | None = None
     updated: date | None = None
-    for match in _labelled(text):
-        found = parse_date(match.group("date"))
+    for is_published, written in _labelled(text):
+        found = parse_date(written)
         if found is None:
             continue
-        if match.group("pub") and published is None:
+        if is_published and published is None:
             published = found
-        elif match.group("upd") and updated is None:
+        elif not is_published and updated is None:
             updated = found
     return published, updated
 

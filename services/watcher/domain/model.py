@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 8
+EXTRACTION = 9
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -48,6 +48,12 @@ FEED_STAMPS = 7
 # huge_tree), where the rest of it was silently lost at that depth; a page nested deeper than
 # can be read is refused (extract_html._parse).
 DEEP_PAGES = 8
+# From this version on, a page's and a feed entry's stamps are also read in more wordings
+# («Denne siden ble sist oppdatert», «Siden er sist oppdatert», «Page last updated», «Sist
+# gjennomgått», «Revidert», «Hentet», «Generert»), with a time before the date, a clock time
+# without «kl.», a date without its year, and a label in lower case after a stamp and a comma
+# («Publisert …, oppdatert …») (stamps.STAMPS_9).
+MORE_STAMPS = 9
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

@@ -16,6 +16,12 @@ starts with a capital: «ble oppdatert 5. mars» in a sentence is content, as is
 relative time in running text. The page's own dates are read from every one of these stamps
 that names a date (dates.find_labelled_dates), so the event still carries what the compared
 text no longer holds.
+
+Since extraction 9 (model.MORE_STAMPS, pages and feeds' entries alike, STAMPS_9), a sentence
+that is a label is one («Denne siden ble sist oppdatert», «Siden er sist oppdatert»), as are
+«Page last updated», «Sist gjennomgått», «Revidert», «Hentet» and «Generert»; beside a label,
+a time before its date, a clock time without «kl.» and a date without its year are stamps;
+and a label in lower case after a stamp and a comma («Publisert …, oppdatert …») goes with it.
 """
 
 from __future__ import annotations
@@ -26,23 +32,29 @@ from dataclasses import dataclass, replace
 
 from services.watcher.domain.dates import (
     CAPITAL_WORDS,
+    CAPITAL_WORDS_9,
     DATE_LABEL,
     DATE_PATTERN,
     DATE_PHRASE_RE,
     LABEL_GAP,
     LABEL_WORDS,
+    LOWER_LABEL,
+    MADE_WORDINGS_9,
     MORE_LABEL_WORDS,
+    MORE_LABEL_WORDS_9,
     PAGE_DATE_PHRASE_RE,
     PAGE_STAMP,
+    PAGE_STAMP_9,
     PUBLISHED_WORDINGS,
     UPDATED_WORDINGS,
+    UPDATED_WORDINGS_9,
     Initials,
     has_label_word,
     stamp_label,
     texts_with_label_words,
     words_by_initial,
 )
-from services.watcher.domain.model import FEED_STAMPS, PAGE_STAMPS, STAMP_WORDINGS
+from services.watcher.domain.model import FEED_STAMPS, MORE_STAMPS, PAGE_STAMPS, STAMP_WORDINGS
 
 # What may stand beside labels in a block that is stamps alone, but whitespace (a test checks).
 SEPARATORS = frozenset(":|·•,.-–—/")
@@ -124,24 +136,52 @@ RELATIVE_TIME = rf"(?i:{_AGO}|{_DAY}(?:{_DAY_TIME})?)"
 # Beside a label, a day alone ends the phrase: «Oppdatert i dag er …» starts a sentence.
 _RELATIVE_BESIDE = rf"(?i:{_AGO}|{_DAY}(?:{_DAY_TIME}|(?!\s*+\w)))"
 
-STAMPS_7 = Stamps(
-    phrases=re.compile(
-        rf"(?<![\w]){STAMP_LABEL}{LABEL_GAP}(?:(?i:{PAGE_STAMP})|{_RELATIVE_BESIDE})"
-    ),
-    only_labels=re.compile(rf"(?:{STAMP_LABEL}|{_ONLY})*"),
-    label_alone=re.compile(rf"{STAMP_LABEL}\s*+:?+"),
-    label_cell=re.compile(rf"(?<![\w])({STAMP_LABEL})\s*+:?+\s*+\|\s*+(?=(?i:{PAGE_STAMP}))"),
-    stamp_start=re.compile(rf"\s*+(?i:{PAGE_STAMP})"),
-    words=STAMP_WORDS,
-    initials=words_by_initial(LABEL_WORDS | frozenset(STAMP_WORDS)),
-    alone=re.compile(rf"(?:{_ONLY}|[()])*+{RELATIVE_TIME}(?:{_ONLY}|[()])*+"),
-)
+_ALONE = re.compile(rf"(?:{_ONLY}|[()])*+{RELATIVE_TIME}(?:{_ONLY}|[()])*+")
+
+
+def _stamps(label: str, stamp: str, words: tuple[str, ...], then: str = "") -> Stamps:
+    """Return the stamps of a label pattern and of what may follow it (extraction 7 on):
+    ``stamp`` or a relative time, and then ``then`` (a pattern of more of them, if any)."""
+    return Stamps(
+        phrases=re.compile(
+            rf"(?<![\w]){label}{LABEL_GAP}(?:(?i:{stamp})|{_RELATIVE_BESIDE}){then}"
+        ),
+        only_labels=re.compile(rf"(?:{label}|{_ONLY})*"),
+        label_alone=re.compile(rf"{label}\s*+:?+"),
+        label_cell=re.compile(rf"(?<![\w])({label})\s*+:?+\s*+\|\s*+(?=(?i:{stamp}))"),
+        stamp_start=re.compile(rf"\s*+(?i:{stamp})"),
+        words=words,
+        initials=words_by_initial(LABEL_WORDS | frozenset(words)),
+        alone=_ALONE,
+    )
+
+
+STAMPS_7 = _stamps(STAMP_LABEL, PAGE_STAMP, STAMP_WORDS)
 # Longer than this, a block is no relative time alone (the longest is about 30 characters).
 RELATIVE_ALONE_MAX_CHARS = 48
+
+# Extraction 9. Every label of extraction 7, a sentence that is one («Denne siden ble sist
+# oppdatert», «Siden er sist oppdatert»), «Page last updated», «Sist gjennomgått», «Revidert»,
+# «Hentet» and «Generert» (dates.UPDATED_WORDINGS_9); beside one, a time before its date, a
+# clock time without «kl.» and a date without its year (dates.PAGE_STAMP_9); and after a stamp
+# and a comma, a label in lower case with its own stamp («Publisert 3. mars 2024, oppdatert
+# 5. mars 2024»). A label still starts the stamp, and a date or a time must follow it at once,
+# so «Revidert nasjonalbudsjett ble lagt fram 14. mai» is content.
+STAMP_LABEL_9 = stamp_label((*UPDATED_WORDINGS_9, *PUBLISHED_WORDINGS, *MADE_WORDINGS_9))
+_LOWER_LABEL = re.sub(r"[(][?]P<[^>]+>", "(?:", LOWER_LABEL)  # held once for each stamp
+_STAMP_9 = rf"(?:(?i:{PAGE_STAMP_9})|{_RELATIVE_BESIDE})"
+STAMPS_9 = _stamps(
+    STAMP_LABEL_9,
+    PAGE_STAMP_9,
+    tuple(sorted(CAPITAL_WORDS_9 | MORE_LABEL_WORDS_9)),
+    then=rf"(?:\s*+[,;]\s*+{_LOWER_LABEL}{LABEL_GAP}{_STAMP_9})*+",
+)
 
 
 def page_stamps(extraction: int) -> Stamps:
     """Return the stamps a page's text loses under the rules of ``extraction``."""
+    if extraction >= MORE_STAMPS:
+        return STAMPS_9
     if extraction >= STAMP_WORDINGS:
         return STAMPS_7
     if extraction >= PAGE_STAMPS:
@@ -151,4 +191,6 @@ def page_stamps(extraction: int) -> Stamps:
 
 def feed_stamps(extraction: int) -> Stamps:
     """Return the stamps a feed entry's text loses under the rules of ``extraction``."""
+    if extraction >= MORE_STAMPS:
+        return STAMPS_9
     return STAMPS_7 if extraction >= FEED_STAMPS else FIRST_STAMPS

@@ -38,6 +38,7 @@ from services.watcher.domain.stamps import (
     FIRST_STAMPS,
     SEPARATORS,
     STAMPS_7,
+    STAMPS_9,
     WORDINGS,
     Stamps,
 )
@@ -70,14 +71,24 @@ def _normalise_by_definition(text: str) -> str:
 
 def _labelled_by_definition(text: str) -> tuple[object, object]:
     published = updated = None
-    for match in dates._LABELLED_RE.finditer(text):
-        found = parse_date(match.group("date"))
-        if found is None:
+    found: list[tuple[bool, str]] = []
+    at = 0
+    while (match := dates._LABELLED_RE.search(text, at)) is not None:
+        found.append((match.group("pub") is not None, match.group("date")))
+        at = max(match.end(), match.start() + 1)
+        # Labels in lower case after a stamp and a comma (extraction 9's).
+        while (then := dates._THEN_RE.match(text, match.end())) is not None:
+            found.append((then.group("pub2") is not None, then.group("date2")))
+            match = then
+            at = then.end()
+    for is_published, written in found:
+        day = parse_date(written)
+        if day is None:
             continue
-        if match.group("pub") and published is None:
-            published = found
-        elif match.group("upd") and updated is None:
-            updated = found
+        if is_published and published is None:
+            published = day
+        elif not is_published and updated is None:
+            updated = day
     return published, updated
 
 
@@ -184,7 +195,17 @@ _WORDINGS_7 = [
 ]
 
 
-@pytest.mark.parametrize("text", [*SAMPLES, *_WORDINGS_7])
+# Extraction 9's: a sentence as a label, a time before the date, lower case after a comma.
+_WORDINGS_9 = [
+    "Denne siden ble sist oppdatert 5. mars 2024. Siden er sist oppdatert 14:30 15.03.2021",
+    "Publisert 03.02.2021, oppdatert 05.03.2024; sist endret kl. 10.15, 6.3.2024 Revidert 1.1.24",
+    "Page last updated: March 5, 2024, published 1 March 2024 Sist gjennomgått 2024-03-01",
+    "Hentet 05.03.2024 Generert 06.03.2024 Sist oppdatert 16. mars SIDAN ER SIST OPPDATERT 1.2.24",
+    "D" * 300 + "Denne sida vart sist oppdatert 05.03.2024, oppdatert 06.03.2024",
+]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES, *_WORDINGS_7, *_WORDINGS_9])
 def test_labelled_dates_equal_a_scan_at_every_position(text: str) -> None:
     assert find_labelled_dates(text) == _labelled_by_definition(text)
     spaced = _normalise_by_definition(text)
@@ -245,9 +266,11 @@ def _strip_by_definition(text: str, stamps: Stamps = FIRST_STAMPS) -> str:
         "| SIST ENDRA DATO |",
         "Sist Oppdatert for 5 minutter siden, LAST UPDATED 2 hours ago",
         "Oppdatert i går. Oppdatert i dag er veilederen ny.",
+        *_WORDINGS_9,
+        "Publisert 03.02.2021, oppdatert med nye tall. Oppdatert 09:12, 14:30",
     ],
 )
-@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7], ids=["first", "7"])
+@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7, STAMPS_9], ids=["first", "7", "9"])
 def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str, stamps: Stamps) -> None:
     assert strip_date_phrases(text, stamps=stamps) == _strip_by_definition(text, stamps)
     if not stamps.may_hold(text):
@@ -256,7 +279,7 @@ def test_date_phrases_are_stripped_as_the_regex_strips_them(text: str, stamps: S
         )
 
 
-@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7], ids=["first", "7"])
+@pytest.mark.parametrize("stamps", [FIRST_STAMPS, STAMPS_7, STAMPS_9], ids=["first", "7", "9"])
 def test_the_separators_are_what_the_labels_pattern_lets_stand_but_whitespace(
     stamps: Stamps,
 ) -> None:
@@ -335,6 +358,11 @@ def test_every_label_starts_with_a_searched_word() -> None:
         first = wording.split(" ")[0]
         assert first in LABEL_WORDS | MORE_LABEL_WORDS, wording
         assert first.upper() in CAPITAL_WORDS, wording
+    # So do extraction 9's.
+    for wording in (*dates.UPDATED_WORDINGS_9, *dates.MADE_WORDINGS_9):
+        first = wording.split(" ")[0]
+        assert first in LABEL_WORDS | dates.MORE_LABEL_WORDS_9, wording
+        assert first.upper() in dates.CAPITAL_WORDS_9, wording
 
 
 def test_texts_holding_a_label_word_of_extraction_7_are_those_that_hold_one() -> None:
@@ -346,3 +374,11 @@ def test_texts_holding_a_label_word_of_extraction_7_are_those_that_hold_one() ->
     assert STAMPS_7.holding(texts) == expected
     assert {len(SAMPLES), len(SAMPLES) + 1, len(SAMPLES) + 2} <= expected
     assert STAMPS_7.holding(["S" * 300 + "SIST"] * 2 + ["S" * 300]) == {0, 1}
+
+
+def test_texts_holding_a_label_word_of_extraction_9_are_those_that_hold_one() -> None:
+    texts = [*SAMPLES, "Denne", "DENNE\x00", "Sidan", "Revidert", "Hent", "D" * 300 + "Denne"]
+    texts += ["H" * 260 + "Hentet", "Page", "GENERERT", "Det er", ""]
+    expected = {i for i, text in enumerate(texts) if STAMPS_9.may_hold(text)}
+    assert STAMPS_9.holding(texts) == expected
+    assert {len(SAMPLES), len(SAMPLES) + 1, len(SAMPLES) + 5} <= expected
