@@ -17,6 +17,7 @@ from multidict import CIMultiDictProxy
 
 from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
 from services.watcher.adapters.http_session import open_session
+from services.watcher.domain.refresh import refresh_target
 
 
 class FetchError(Exception):
@@ -144,7 +145,15 @@ class HttpFetcher:
                         f"invalid URL {location[:200]!r} in a redirect from {current}", "bad_url"
                     ) from exc
                 continue
-            return response.to_fetched(current)
+            fetched = response.to_fetched(current)
+            if not fetched.not_modified:
+                # A CMS's «moved» notice that refreshes at once is a redirect a browser follows:
+                # followed as one, under the same limit (domain/refresh.py).
+                target = refresh_target(fetched.body, fetched.content_type, current)
+                if target is not None:
+                    current = target
+                    continue
+            return fetched
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
 
     def _client(self) -> aiohttp.ClientSession:
