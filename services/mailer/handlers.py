@@ -89,9 +89,13 @@ async def manage_link_requested(
 async def content_changed(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
     """Record the change; tell its followers now, or hold it for review, or (minor) nobody."""
     mode = await admin.source_review_mode(session, event.source_url)
-    if mode is None:
-        # No source claims it (a push for a page nobody watches, a source since removed): a
-        # topic its editor reviews whole still holds it, or the push would bypass the desk.
+    # The watcher polls only the catalogue's sources: a poll of one it no longer holds was in
+    # flight when an editor removed the source (or edited its address), and withdrawing it is
+    # what the removal did to the changes then waiting. A publisher may push for any page.
+    source_removed = mode is None and event.producer == ChangeProducer.WATCHER
+    if mode is None and not source_removed:
+        # No source claims it (a push for a page nobody watches): a topic its editor reviews
+        # whole still holds it, or the push would bypass the desk.
         mode = await admin.topics_review_mode(session, event.topics)
     pushed_loosely = event.producer == ChangeProducer.PUBLISHER and (
         event.source_id is None or not names_exactly(event.url, event.source_url)
@@ -100,7 +104,7 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
         # A review page's address with one more parameter names the automatic source at the
         # same path, or none: a review source at that place holds it, or it bypasses the desk.
         mode = await admin.place_review_mode(session, event.url) or mode
-    status = status_on_arrival(mode, minor=event.minor)
+    status = status_on_arrival(mode, minor=event.minor, source_removed=source_removed)
     await changes.store(session, event, status)
     if status is ChangeStatus.PUBLISHED:
         if event.producer == ChangeProducer.PUBLISHER and event.source_id is None:
@@ -110,6 +114,13 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
                 event.event_id,
             )
         await fan_out(session, event.event_id, event.topics, deps.clock.now())
+    elif status is ChangeStatus.WITHDRAWN:
+        log.warning(
+            "mailer: change %s of %s withdrawn: the source is no longer in the catalogue "
+            "(removed, or its address edited, while it was polled); nobody alerted",
+            event.event_id,
+            event.source_url,
+        )
     else:
         log.info("mailer: change %s is %s; nobody alerted yet", event.event_id, status.value)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.subscriptions.adapters.tables import Subscriber, Subscription
 from shared.events import BulletinPublished, ContentChanged
 from shared.outbox import record
+from shared.vocabulary import ChangeProducer
 
 TOPIC = "norge-i-verden"
 CHUNK = 5000
@@ -74,18 +75,23 @@ async def insert_subscribers(
 
 
 async def record_change(sessions: async_sessionmaker[AsyncSession], topic: str = TOPIC) -> None:
-    """Record one change of the topic's page in the outbox, as the watcher would."""
+    """Record one change of the topic's page in the outbox, as a publisher's push would.
+
+    Pushed, not polled: the catalogues of the tests that seed it watch no such page, and the
+    mailer withdraws a poll of a source the catalogue does not hold (one removed meanwhile).
+    """
     async with sessions() as session, session.begin():
         await record(
             session,
             ContentChanged(
-                source_id=1,
+                source_id=None,
                 source_url=f"https://www.fhi.no/{topic}/",
                 kind="page",
                 topics=(topic,),
                 title="Norge i verden: ny rapport om global helse",
                 url=f"https://www.fhi.no/{topic}/",
                 summary="Nytt avsnitt om Norges bidrag til global helse.",
+                producer=ChangeProducer.PUBLISHER,
             ),
         )
 

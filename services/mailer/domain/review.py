@@ -59,13 +59,21 @@ class ReviewRefused(ValueError):
         self.reason = reason
 
 
-def status_on_arrival(mode: ReviewMode | None, *, minor: bool) -> ChangeStatus:
+def status_on_arrival(
+    mode: ReviewMode | None, *, minor: bool, source_removed: bool = False
+) -> ChangeStatus:
     """Return how a change arrives: minor ones alert nobody, review sources wait on the desk.
 
-    ``mode`` is None when neither the change's source nor its topics ask for review (a source
-    removed since the poll, a push for a page nobody watches): it goes out as before review
-    existed, so nobody misses a change for an editor's catalogue edit.
+    ``source_removed`` is a poll of a source the catalogue no longer holds (removed, or its
+    address edited, while the poll was in flight): it is withdrawn, as removing the source
+    withdrew the changes waiting then, whatever the mode it had; an alert about a page varsel
+    no longer watches, unseen by the editor who removed it, is the mail nobody wanted.
+
+    ``mode`` is None when neither the change's source nor its topics ask for review (a push for
+    a page nobody watches): it goes out as before review existed, as the publisher asked.
     """
+    if source_removed:
+        return ChangeStatus.WITHDRAWN
     if minor:
         return ChangeStatus.MINOR
     if mode is ReviewMode.REVIEW:

@@ -4,12 +4,17 @@ withdrawn, and the log says who removed the source and which changes went with i
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from services.mailer.adapters.tables import ChangeRecord, Delivery
+from shared.events import ContentChanged
+from shared.outbox import record
+from shared.vocabulary import ChangeProducer
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
 from tests.integration.admin.test_admin_desk import (
     PERSON,
@@ -167,3 +172,49 @@ async def test_a_file_that_leaves_the_source_out_withdraws_held_changes_not_deci
         entries = await _audit(h, "change_withdrawn")
         assert sorted(e.target or "" for e in entries) == sorted([str(held), str(waiting)])
         assert {e.actor for e in entries} == {"cli:ola"}
+
+
+async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_push_still_goes(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with desk_running(sqlite_url, tmp_path) as h:
+        await h.sign_up(PERSON, frequency="immediate")
+        await h.confirm(PERSON)
+        await h.user("ed", "editor")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            await _to_review(h, client)
+            sources = await client.get("/admin/sources?lang=en")
+            removed = await client.post(
+                "/admin/sources/remove?lang=en",
+                data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
+            )
+            assert removed.status_code == 303, "nothing waited: removed without asking"
+            await _relay(h)
+
+            # The poll that was running when the source went reports its change now.
+            with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
+                late = await _detected(h, "Sent funnet")
+            assert await _status(h, late) == "withdrawn"
+            assert await _released(h) == 0 and await _kinds(h) == {"confirm"}
+            (line,) = [r.getMessage() for r in caplog.records if str(late) in r.getMessage()]
+            assert f"{SOURCE} withdrawn: the source is no longer in the catalogue" in line
+            shown = await client.get(f"/admin/desk/{late}?lang=en")
+            assert WITHDRAWN in shown.text and 'name="decision"' not in shown.text
+
+        # A publisher may push for any page of a topic, watched or not: that still goes out.
+        pushed = ContentChanged(
+            source_id=None,
+            source_url=SOURCE,
+            kind="page",
+            topics=(TOPIC,),
+            title="Publisert av CMS",
+            url=SOURCE,
+            summary="Nytt fra publisisten.",
+            producer=ChangeProducer.PUBLISHER,
+        )
+        async with h.runtime.sessions() as session, session.begin():
+            await record(session, pushed)
+        await _relay(h)
+        assert await _status(h, pushed.event_id) == "published"
+        assert await _kinds(h) == {"confirm", "alert"}

@@ -60,5 +60,6 @@ async def harness(
         smtp.mailbox,
         **harness_settings,
     )
+    await built.store_catalogue()
     yield built
     await built.close()

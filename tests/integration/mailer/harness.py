@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from services.admin.catalogue import apply_at_start
 from services.mailer.adapters.senders import MailSender
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
@@ -56,6 +57,14 @@ topics = ["vaksiner"]
 """
 
 
+# The source each topic's changes come from in ``change_event``: the watcher polls only the
+# catalogue's sources, and a poll of one the catalogue no longer holds is withdrawn.
+SOURCES = {
+    "norge-i-verden": "https://www.fhi.no/om/internasjonalt/norge-i-verden/",
+    "vaksiner": "https://www.fhi.no/vaksiner/",
+}
+
+
 def write_catalogue(directory: Path) -> Path:
     """Write the test catalogue and return its path."""
     path = directory / "catalogue.toml"
@@ -96,6 +105,13 @@ class Harness:
         mailer = Mailer(runtime)
         consumers.subscribe(runtime.bus, cls.deps_of(runtime), bounce_limit=BOUNCE_LIMIT)
         return cls(runtime, mailer, clock, mailbox)
+
+    async def store_catalogue(self) -> None:
+        """Store the harness's catalogue in the database, as varsel does at start: the mailer
+        reads the sources' modes there (and withdraws a poll of a source it does not hold)."""
+        config = self.runtime.settings.config
+        assert config is not None
+        await apply_at_start(self.runtime.sessions, config, self.clock.now())
 
     @staticmethod
     def deps_of(runtime: Runtime) -> handlers.Deps:
@@ -214,7 +230,7 @@ class Harness:
         slug = next(iter(topics))
         return ContentChanged(
             source_id=fields.pop("source_id", 1),
-            source_url=f"https://www.fhi.no/{slug}/",
+            source_url=fields.pop("source_url", SOURCES.get(slug, f"https://www.fhi.no/{slug}/")),
             kind="page",
             topics=tuple(topics),
             title=title,

@@ -48,6 +48,7 @@ async def test_a_topic_page_with_norwegian_letters_still_gets_its_digest(
     )
     harness = Harness.build(database_url, smtp.url, catalogue, clock, smtp.mailbox)
     try:
+        await harness.store_catalogue()
         _, text = await huge_digest(harness, "vaksiner")
         assert "https://www.fhi.no/vaksiner/r%C3%B8de-hunder/" in text
     finally:

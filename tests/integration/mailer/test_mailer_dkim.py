@@ -99,6 +99,7 @@ async def signing_harness(
         dkim_domain=DOMAIN,
         dkim_private_key_path=key,
     )
+    await built.store_catalogue()
     yield built
     await built.close()
 

@@ -20,24 +20,16 @@ from services.mailer import command_api, read_api
 from services.mailer.adapters.tables import ChangeRecord
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
-from tests.integration.mailer.harness import CATALOGUE, Harness, at, on
+from tests.integration.mailer.harness import CATALOGUE, SOURCES, Harness, at, on
 
 NOW = "kari@example.org"
 DAILY = "ola@example.org"
 EDITOR = "redaktor@fhi.no"
 PASSWORD = "correct horse battery staple"
-REVIEWED = "https://www.fhi.no/norge-i-verden/"  # the source harness.change() reports from
-
-REVIEW_CATALOGUE = (
-    CATALOGUE
-    + f"""
-[[sources]]
-url = "{REVIEWED}"
-kind = "page"
-topics = ["norge-i-verden"]
-mode = "review"
-"""
-)
+REVIEWED = SOURCES["norge-i-verden"]  # the source harness.change() reports from
+_WATCHED = f'url = "{REVIEWED}"\nkind = "page"\ntopics = ["norge-i-verden"]\n'
+assert _WATCHED in CATALOGUE
+REVIEW_CATALOGUE = CATALOGUE.replace(_WATCHED, _WATCHED + 'mode = "review"\n')
 
 
 async def _review_mode(harness: Harness) -> None:

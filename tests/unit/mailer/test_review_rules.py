@@ -32,13 +32,19 @@ T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
         (ReviewMode.REVIEW, False, ChangeStatus.WAITING),
         (ReviewMode.AUTOMATIC, True, ChangeStatus.MINOR),
         (ReviewMode.REVIEW, True, ChangeStatus.MINOR),
-        (None, False, ChangeStatus.PUBLISHED),  # a source removed since the poll: as before
+        (None, False, ChangeStatus.PUBLISHED),  # a push for a page nobody watches: as pushed
     ],
 )
 def test_a_change_arrives_published_waiting_or_minor(
     mode: ReviewMode | None, minor: bool, expected: ChangeStatus
 ) -> None:
     assert status_on_arrival(mode, minor=minor) is expected
+
+
+@pytest.mark.parametrize("minor", [False, True])
+def test_a_poll_of_a_source_removed_meanwhile_arrives_withdrawn(minor: bool) -> None:
+    # The removed source's mode is not known any more: review or not, nobody is alerted.
+    assert status_on_arrival(None, minor=minor, source_removed=True) is ChangeStatus.WITHDRAWN
 
 
 @pytest.mark.parametrize("current", sorted(OPEN))
