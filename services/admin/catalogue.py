@@ -21,6 +21,7 @@ from services.admin.adapters import audit_log, catalogue_rows
 from services.admin.domain.catalogue_plan import Action, Plan, plan
 from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
+from services.mailer import read_api as mailer
 from shared.catalogue import (
     Catalogue,
     entry_data,
@@ -41,6 +42,16 @@ START_ATTEMPTS = 3
 async def preview(session: AsyncSession, wanted: Catalogue) -> Plan:
     """Return what applying a catalogue would change, writing nothing."""
     return plan((await catalogue_rows.load(session)).catalogue, wanted)
+
+
+def _removed_sources(result: Plan) -> list[str]:
+    """Return the addresses of the sources a plan removes (an address edited is one of them)."""
+    return [c.key for c in result.changes if c.action is Action.RETIRED and c.section == "sources"]
+
+
+async def withdrawals(session: AsyncSession, result: Plan) -> list[mailer.ChangeOnDesk]:
+    """Return the changes on the desk that applying the plan would withdraw, writing nothing."""
+    return await mailer.waiting_of_sources(session, _removed_sources(result))
 
 
 def _keys(result: Plan, action: Action) -> tuple[str, ...]:
@@ -111,9 +122,7 @@ async def _withdraw_changes(
     In the apply's transaction: approved after the removal, such a change would alert people
     about a page varsel no longer watches, and no editor could tell from the desk.
     """
-    removed = [
-        c.key for c in result.changes if c.action is Action.RETIRED and c.section == "sources"
-    ]
+    removed = _removed_sources(result)
     for change in await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now):
         audit_log.record(
             session,

@@ -6,6 +6,7 @@ Published through ``read_api``; decisions go through ``command_api`` (docs/decis
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -87,6 +88,14 @@ async def recent_decisions(session: AsyncSession, limit: int = 20) -> list[Chang
 async def waiting_of_source(session: AsyncSession, source_url: str) -> int:
     """Count a source's changes (by its address) still waiting or held on the desk."""
     return await reviews.open_of_source(session, source_url)
+
+
+async def waiting_of_sources(
+    session: AsyncSession, source_urls: Collection[str]
+) -> list[ChangeOnDesk]:
+    """Return sources' changes (by their addresses) still waiting or held, oldest first: what
+    removing the sources would withdraw."""
+    return [ChangeOnDesk.of(row) for row in await reviews.open_of_sources(session, source_urls)]
 
 
 async def change_on_desk(session: AsyncSession, change_id: uuid.UUID) -> ChangeOnDesk | None:

@@ -20,6 +20,7 @@ from services.mailer.desk import change_on_desk as change_on_desk
 from services.mailer.desk import changes_on_desk as changes_on_desk
 from services.mailer.desk import recent_decisions as recent_decisions
 from services.mailer.desk import waiting_of_source as waiting_of_source
+from services.mailer.desk import waiting_of_sources as waiting_of_sources
 from services.mailer.domain.ledger import OPEN_STATUSES, Batch, DeliveryStatus
 from services.mailer.domain.periods import next_run_after
 from services.mailer.domain.review import ChangeStatus as ChangeStatus

@@ -14,6 +14,7 @@ from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.admin.domain.catalogue_plan import Plan, describe
 from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
+from services.mailer.read_api import ChangeOnDesk
 from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
 from shared.clock import SystemClock
 from shared.commands import (
@@ -73,10 +74,14 @@ def apply(
 
     if dry_run:
 
-        async def look(session: AsyncSession) -> Plan:
-            return await commands.preview(session, wanted)
+        async def look(session: AsyncSession) -> tuple[Plan, list[ChangeOnDesk]]:
+            result = await commands.preview(session, wanted)
+            return result, await commands.withdrawals(session, result)
 
-        show(_in_database(settings, look))
+        result, withdrawn = _in_database(settings, look)
+        show(result)
+        for line in withdrawal_lines(withdrawn):
+            typer.echo(line)
         typer.echo("varsel: dry run; nothing was changed")
         return
 
@@ -101,6 +106,28 @@ def apply(
         typer.echo("varsel: nothing to apply")
     else:
         typer.echo(f"varsel: applied {file}; the catalogue is at version {version}")
+
+
+def withdrawal_lines(withdrawn: list[ChangeOnDesk]) -> list[str]:
+    """Return the changes on the desk an apply would withdraw, as lines a person reads first.
+
+    A source left out of the file, or named by another address, is removed: its changes still
+    waiting for review are withdrawn for good, as /admin/sources warns before it does that.
+    """
+    if not withdrawn:
+        return []
+    lines = [
+        f"{len(withdrawn)} change(s) waiting on the editor's desk would be withdrawn, as their "
+        "source is removed: nobody will be alerted about them, and no editor can approve them"
+    ]
+    for change in withdrawn:
+        # The title was cleaned of control characters when the change was stored.
+        found = change.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(
+            f"  ! change {change.id} of {change.source_url}: «{change.title}» "
+            f"({change.status.value}, found {found})"
+        )
+    return lines
 
 
 @catalogue_cli.command("export")

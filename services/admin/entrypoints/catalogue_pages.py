@@ -73,6 +73,7 @@ async def _page(
         "trial_error": None,
         "trial_detail": None,
         "removing": None,
+        "moving": None,
     }
     context.update(extra)
     return admin.render(
@@ -196,6 +197,21 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     original = fields.get("original") or None
     # The fingerprint of the source when the edit form was opened; none on an older form.
     seen = fields.get("seen") or None
+
+    async def again(status: int = 200, **extra: Any) -> HTMLResponse:
+        """Show the page with the form as the editor left it."""
+        return await _page(
+            request,
+            admin,
+            actor,
+            status=status,
+            form=shown,
+            chosen=chosen,
+            original=original,
+            opened_as=seen or "",
+            **extra,
+        )
+
     if fields.get("action") == "test":
         # Nothing is saved: the editor sees what varsel would see, the form as they left it.
         outcome = await try_and_record(
@@ -206,15 +222,8 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
             entry.get("selector", ""),
             ignore_patterns(fields.get("ignore", "")),
         )
-        return await _page(
-            request,
-            admin,
-            actor,
-            status=outcome.status,
-            form=shown,
-            chosen=chosen,
-            original=original,
-            opened_as=seen or "",
+        return await again(
+            outcome.status,
             errors={outcome.field: outcome.error} if outcome.field else {},
             tested=True,
             trial=outcome.trial,
@@ -224,17 +233,14 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
 
     current = await _stored_catalogue(admin)
     if errors := source_field_errors(entry, current.slugs):
-        return await _page(
-            request,
-            admin,
-            actor,
-            status=400,
-            form=shown,
-            chosen=chosen,
-            original=original,
-            opened_as=seen or "",
-            errors=errors,
-        )
+        return await again(400, errors=errors)
+    # Another address makes it another source: saving removes this one, which withdraws its
+    # changes on the desk for good, so the editor is asked first, as Remove asks.
+    waiting = 0
+    if original is not None and entry["url"] != original and fields.get("withdraw") != "yes":
+        waiting = await _waiting_of(admin, original)
+    if waiting:
+        return await again(moving={"url": original, "waiting": waiting})
 
     resent = original is None and await catalogue.sent_again(admin.runtime.sessions, fields)
 
@@ -310,11 +316,17 @@ async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) ->
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
     url = fields.get("url", "")
-    if fields.get("withdraw") != "yes" and url in {
-        s.url for s in (await _stored_catalogue(admin)).sources
-    }:
-        async with admin.runtime.sessions() as session:
-            waiting = await mailer.waiting_of_source(session, url)
-        if waiting:
-            return await _page(request, admin, actor, removing={"url": url, "waiting": waiting})
+    stored = {s.url for s in (await _stored_catalogue(admin)).sources}
+    if (
+        fields.get("withdraw") != "yes"
+        and url in stored
+        and (waiting := await _waiting_of(admin, url))
+    ):
+        return await _page(request, admin, actor, removing={"url": url, "waiting": waiting})
     return await _change(request, admin, actor, _one(url, lambda _: None))
+
+
+async def _waiting_of(admin: AdminDep, url: str) -> int:
+    """Count the source's changes on the desk: removing it withdraws them for good."""
+    async with admin.runtime.sessions() as session:
+        return await mailer.waiting_of_source(session, url)

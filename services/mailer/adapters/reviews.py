@@ -99,6 +99,23 @@ async def withdraw_of_sources(
     return sorted((row.id, row.source_url) for row in result.all())
 
 
+async def open_of_sources(
+    session: AsyncSession, source_urls: Collection[str]
+) -> list[ChangeRecord]:
+    """Return the changes of sources (by address) waiting or held on the desk, oldest first."""
+    if not source_urls:
+        return []
+    rows = await session.scalars(
+        select(ChangeRecord)
+        .where(
+            ChangeRecord.source_url.in_(list(source_urls)),
+            ChangeRecord.status.in_([s.value for s in OPEN]),
+        )
+        .order_by(ChangeRecord.occurred_at, ChangeRecord.id)
+    )
+    return list(rows.all())
+
+
 async def open_of_source(session: AsyncSession, source_url: str) -> int:
     """Count the changes of a source (by address) waiting or held on the desk."""
     return int(

@@ -39,6 +39,7 @@ ADMIN_PAGES = [
     "admin desk decision refused",
     "admin desk with a decision",
     "admin source removal asked",
+    "admin source address change asked",
     "admin desk change withdrawn",
     "admin desk with a withdrawal",
     "admin diff",
@@ -312,6 +313,21 @@ async def _removal_pages(
         await changes.store(session, waiting, ChangeStatus.WAITING)
     path = f"/admin/desk/{waiting.event_id}"
     opened = await client.get(path)
+    edit = await client.get("/admin/sources", params={"edit": waiting.source_url, "lang": "nb"})
+    seen = re.search(r'name="seen" value="([^"]+)"', edit.text)
+    assert seen is not None
+    moving = {
+        "csrf_token": csrf(opened.text),
+        "original": waiting.source_url,
+        "seen": seen.group(1),
+        "url": "https://example.org/ny-side",
+        "kind": "page",
+        "topics": admin.TOPIC,
+        "interval": "15m",
+        "mode": "automatic",
+    }
+    moved = await client.post("/admin/sources?lang=nb", data=moving)
+    assert moved.status_code == 200 and 'form="source-form"' in moved.text
     removal = {"csrf_token": csrf(opened.text), "url": waiting.source_url}
     asked = await client.post("/admin/sources/remove?lang=nn", data=removal)
     assert asked.status_code == 200
@@ -322,6 +338,7 @@ async def _removal_pages(
     assert refused.status_code == 409
     return {
         "admin source removal asked": asked.text,
+        "admin source address change asked": moved.text,
         "admin desk change withdrawn": refused.text,
         "admin desk with a withdrawal": (await client.get("/admin/desk")).text,
     }
