@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from services.subscriptions.adapters.ledger_reads import (
     LEDGER_ACTIONS,
+    LEDGER_CHANNELS,
     ConsentStep,
     LedgerFilter,
     LedgerRecord,
@@ -52,6 +53,7 @@ from shared.tokens import address_hash
 __all__ = [
     "DAILY_SERIES",
     "LEDGER_ACTIONS",
+    "LEDGER_CHANNELS",
     "Addressee",
     "ConfirmationContext",
     "ConsentAction",

@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import handlers
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Access, Principal
-from services.admin.entrypoints.action_wording import AUDIT_ACTIONS, LEDGER_ACTIONS
+from services.admin.entrypoints.action_wording import (
+    AUDIT_ACTIONS,
+    FREQUENCIES,
+    LEDGER_ACTIONS,
+    LEDGER_CHANNELS,
+)
 from services.admin.entrypoints.failure_wording import FAILURES
 from services.admin.entrypoints.problem_wording import TROUBLES
 from services.admin.entrypoints.wording import MESSAGES
@@ -142,6 +147,8 @@ def build_pages(
             "csrf_field": CSRF_FIELD,
             "messages": MESSAGES,
             "ledger_actions": LEDGER_ACTIONS,
+            "ledger_channels": LEDGER_CHANNELS,
+            "frequencies": FREQUENCIES,
             "audit_actions": AUDIT_ACTIONS,
             "failures": FAILURES,
             "troubles": TROUBLES,

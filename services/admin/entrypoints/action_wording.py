@@ -1,4 +1,5 @@
-"""The words the staff pages show for the codes the consent ledger and the audit log store.
+"""The words the staff pages show for the codes the consent ledger and the audit log store:
+a step's action, channel and frequency, and what staff did.
 
 The codes stay what the CSV export, the JSON API and the command line give, so a reader's
 scripts and filters keep working; a page shows each in the reader's language instead. A code
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from shared.i18n.translator import N_
+from shared.vocabulary import Frequency
 
 # A person's steps in the consent ledger (subscriptions' read_api.LEDGER_ACTIONS).
 LEDGER_ACTIONS: Final[dict[str, str]] = {
@@ -20,6 +22,27 @@ LEDGER_ACTIONS: Final[dict[str, str]] = {
     "preferences_changed": N_("Changed their choices"),
     "unsubscribed": N_("Ended alerts"),
     "erased": N_("Address erased"),
+}
+
+# Where a step came from (subscriptions' read_api.LEDGER_CHANNELS).
+LEDGER_CHANNELS: Final[dict[str, str]] = {
+    "web": N_("A sign-up form"),
+    "api": N_("An integration, through the API"),
+    "email-link": N_("The link in the confirmation mail"),
+    "link": N_("The unsubscribe link in a mail"),
+    "one-click": N_("One click in the mail program"),
+    "manage-page": N_("The person's manage page"),
+    "bounce": N_("Mail to the address bounced"),
+    "admin": N_("Staff, for the organisation"),
+    "complaint": N_("A spam complaint from the mail provider"),
+    "retention": N_("The retention period ran out"),
+}
+
+# How often the person chose to hear, as a step records it (shared.vocabulary.Frequency).
+FREQUENCIES: Final[dict[str, str]] = {
+    Frequency.IMMEDIATE.value: N_("Immediately"),
+    Frequency.DAILY.value: N_("Daily"),
+    Frequency.WEEKLY.value: N_("Weekly"),
 }
 
 # What staff, the command line and the scheduler did (the admin's audit log).

@@ -15,13 +15,15 @@ from sqlalchemy import BigInteger, Select, String, Tuple, and_, cast, func, lite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord, PrivacyNotice
-from services.subscriptions.domain.vocabulary import ConsentAction
+from services.subscriptions.domain.vocabulary import Channel, ConsentAction
 from shared.catalogue import is_slug
 from shared.db import UTCDateTime
 from shared.vocabulary import DEFAULT_LANGUAGE
 
 # Every step the ledger records, in the order a person's story runs.
 LEDGER_ACTIONS: Final[tuple[ConsentAction, ...]] = tuple(ConsentAction)
+# Every channel a step is recorded as coming from.
+LEDGER_CHANNELS: Final[tuple[Channel, ...]] = tuple(Channel)
 Columns = TypeVarTuple("Columns")
 Position = tuple[datetime, int]
 

@@ -11,10 +11,16 @@ import ast
 from collections.abc import Iterator
 
 from services.admin import bulletins
-from services.admin.entrypoints.action_wording import AUDIT_ACTIONS, LEDGER_ACTIONS
+from services.admin.entrypoints.action_wording import (
+    AUDIT_ACTIONS,
+    FREQUENCIES,
+    LEDGER_ACTIONS,
+    LEDGER_CHANNELS,
+)
 from services.mailer.domain.review import ChangeStatus, Decision, status_after
 from services.subscriptions import read_api
 from services.subscriptions.handlers.organisation import OrganisationAction
+from shared.vocabulary import Frequency
 from tests.support.words import ROOT
 
 # The calls that append to the audit log (``audit_log.record``, an ``Actor``'s ``record``,
@@ -81,8 +87,13 @@ def test_every_step_of_the_ledger_has_words() -> None:
     assert set(LEDGER_ACTIONS) == {str(action) for action in read_api.LEDGER_ACTIONS}
 
 
+def test_every_channel_and_frequency_of_the_ledger_has_words() -> None:
+    assert set(LEDGER_CHANNELS) == {str(channel) for channel in read_api.LEDGER_CHANNELS}
+    assert set(FREQUENCIES) == {str(frequency) for frequency in Frequency}
+
+
 def test_the_words_say_something_else_than_the_code() -> None:
-    for words in (LEDGER_ACTIONS, AUDIT_ACTIONS):
+    for words in (LEDGER_ACTIONS, LEDGER_CHANNELS, FREQUENCIES, AUDIT_ACTIONS):
         assert all(text != code and text[:1].isupper() for code, text in words.items())
 
 
