@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,30 @@ async def _withdraw_changes(
             target=str(change.change_id),
             details={"source": change.source_url},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """When a topic ended, and who ended it if the audit log still says."""
+
+    at: datetime
+    actor: str | None
+
+
+async def ending_of(session: AsyncSession, slug: str) -> Ending | None:
+    """Return when (and by whom) a topic ended; None if it is not an ended topic.
+
+    The apply that ended it wrote its audit entry at the moment it wrote the topic's end;
+    after the audit log's retention only the moment is known.
+    """
+    at = await catalogue_rows.ended_at(session, slug)
+    if at is None:
+        return None
+    ended = f"topics:{slug}"
+    for entry in await audit_log.made_at(session, "catalogue_applied", at):
+        if ended in (entry.details or {}).get(Action.RETIRED.value, []):
+            return Ending(at, entry.actor)
+    return Ending(at, None)
 
 
 SourceRows = list[dict[str, Any]]

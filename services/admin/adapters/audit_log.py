@@ -83,3 +83,12 @@ async def latest_of(session: AsyncSession, action: str, limit: int) -> Sequence[
         .limit(limit)
     )
     return (await session.scalars(query)).all()
+
+
+async def made_at(session: AsyncSession, action: str, at: datetime) -> Sequence[AdminAuditEntry]:
+    """Return the entries of one action made at exactly one moment (an apply's entry has the
+    moment of the rows it wrote)."""
+    query = select(AdminAuditEntry).where(
+        AdminAuditEntry.action == action, AdminAuditEntry.occurred_at == at
+    )
+    return (await session.scalars(query.order_by(AdminAuditEntry.id))).all()

@@ -62,6 +62,13 @@ async def topic_slugs(session: AsyncSession) -> list[str]:
     )
 
 
+async def ended_at(session: AsyncSession, slug: str) -> datetime | None:
+    """Return when a topic ended; None if it did not, or the catalogue never held it."""
+    return await session.scalar(
+        select(CatalogueTopic.retired_at).where(CatalogueTopic.slug == slug)
+    )
+
+
 async def load(session: AsyncSession) -> Stored:
     """Read the whole catalogue (it is small: hundreds of entries at most)."""
     state = await session.get(CatalogueState, STATE_ID)

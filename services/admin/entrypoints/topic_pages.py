@@ -146,6 +146,20 @@ def _stored_as(current: Catalogue, entry: dict[str, Any]) -> bool:
         return False
 
 
+async def _ended(
+    request: Request, admin: AdminDep, actor: EditorPage, slug: str
+) -> HTMLResponse | None:
+    """Say that the topic a form names was ended (by whom and when, as far as known), if it
+    was: "no such topic" would leave the editor guessing, and looking for it."""
+    async with admin.runtime.sessions() as session:
+        ending = await catalogue.ending_of(session, slug)
+    if ending is None:
+        return None
+    said = {"actor": ending.actor, "time": ending.at.strftime("%Y-%m-%d %H:%M UTC")}
+    key = "topic_ended_by" if ending.actor else "topic_ended"
+    return await _page(request, admin, actor, status=409, error=key, said=said)
+
+
 def _done(request: Request) -> Response:
     query = request.url.query
     return RedirectResponse(f"/admin/topics?{query}" if query else "/admin/topics", 303)
@@ -163,7 +177,8 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     editing = fields.get("original") or None
     current = await _stored(admin)
     if editing is not None and current.topic(editing) is None:
-        return await _page(request, admin, actor, status=400, error="topic_not_found")
+        ended = await _ended(request, admin, actor, editing)
+        return ended or await _page(request, admin, actor, status=400, error="topic_not_found")
     read = read_topic_form(
         fields,
         [str(r) for r in form.getlist("related")][:MAX_RELATED],
@@ -206,6 +221,12 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         key, field, detail, problems = refused
         if key == "topic_changed_meanwhile":  # the form shows the topic as it is now
             return await _page(request, admin, actor, status=409, editing=editing, error=key)
+        if (
+            key == "topic_not_found"  # ended a moment ago
+            and editing is not None
+            and (ended := await _ended(request, admin, actor, editing))
+        ):
+            return ended
         return await _page(
             request,
             admin,
@@ -231,7 +252,8 @@ async def retire_topic(request: Request, admin: AdminDep, actor: EditorPage) -> 
     slug = fields.get("slug", "")
     successor = fields.get("successor", "") or None
     if (await _stored(admin)).topic(slug) is None:
-        return await _page(request, admin, actor, status=400, error="topic_not_found")
+        ended = await _ended(request, admin, actor, slug)
+        return ended or await _page(request, admin, actor, status=400, error="topic_not_found")
     kept = {"editing": slug, "successor": successor or ""}
     if fields.get("confirm") != "yes":
         errors = {"confirm": "confirm_retire"}
@@ -240,6 +262,8 @@ async def retire_topic(request: Request, admin: AdminDep, actor: EditorPage) -> 
     refused = await _change(admin, actor, retire)
     if refused is not None:
         key, field, detail, problems = refused
+        if key == "topic_not_found" and (ended := await _ended(request, admin, actor, slug)):
+            return ended
         errors = {field: key} if field else {}
         return await _page(
             request,

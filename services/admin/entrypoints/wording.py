@@ -161,6 +161,15 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     # The topic form (domain.topic_form, domain.topic_edits): each beside its field.
     "topic_not_found": N_("No such topic people can follow."),
+    # Saved or ended on a form opened before another editor (or a file) ended the topic.
+    "topic_ended_by": N_(
+        "This topic was ended by %(actor)s at %(time)s. An ended topic cannot be changed, so "
+        "nothing of yours was saved."
+    ),
+    "topic_ended": N_(
+        "This topic was ended at %(time)s. An ended topic cannot be changed, so nothing of "
+        "yours was saved."
+    ),
     "topic_changed_meanwhile": N_(
         "Another editor saved this topic while you were editing it, and nothing of yours was "
         "saved. The form now shows the topic as they saved it: make your change again."
