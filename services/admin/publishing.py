@@ -6,6 +6,9 @@ publishing only, and no admin token or session grants publishing (ADR 0015).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -21,6 +24,7 @@ from shared.carried_text import carried_line
 # Tells a leaked token's kind at a glance (and to secret scanners).
 PREFIX: Final = "varsel_pub_"
 NAME_LIMIT: Final = 100
+FORM_NONCE_BYTES: Final = 24
 
 
 class TokenNameRefused(ValueError):
@@ -34,14 +38,59 @@ def token_name(typed: str) -> str:
 
 
 async def issue(
-    session: AsyncSession, name: str, created_by: str, now: datetime
+    session: AsyncSession, name: str, created_by: str, now: datetime, token: str | None = None
 ) -> tuple[int, str]:
-    """Issue a named publisher token; return its number and the token, shown only this once."""
+    """Issue a named publisher token; return its number and the token, shown only this once.
+
+    ``token`` is the one an issue form makes (``form_token``); none is a fresh random one.
+    """
     name = token_name(name)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)
-    token = PREFIX + secrets.token_urlsafe(32)
+    token = token or PREFIX + secrets.token_urlsafe(32)
     return await publisher_tokens.add(session, name, digest(token), created_by, now), token
+
+
+class FormSpent(ValueError):
+    """An issue form whose token was issued and has since been revoked."""
+
+
+def form_nonce() -> str:
+    """Return a fresh value for an issue form to carry: one form issues one token."""
+    return secrets.token_urlsafe(FORM_NONCE_BYTES)
+
+
+def is_form_nonce(value: str) -> bool:
+    """Tell whether a posted value is one ``form_nonce`` makes (a form of an older release
+    carries none, and issues a random token as before)."""
+    return len(value) == len(form_nonce()) and value.isascii() and value.isprintable()
+
+
+def form_token(secret_key: str, issuer: str, nonce: str) -> str:
+    """Return the token an issue form opened with ``nonce`` issues for ``issuer``, the same
+    however often the form is sent (a double press, a reload).
+
+    Keyed with the server's secret, so the nonce the browser holds tells nothing of the token;
+    the issuer is in the key's message, so another operator sending the form gets a token of
+    their own, not a sight of this one.
+    """
+    key = hashlib.sha256(b"varsel-publisher-form\x00" + secret_key.encode()).digest()
+    mac = hmac.new(key, f"{issuer}\x00{nonce}".encode(), hashlib.sha256).digest()
+    return PREFIX + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+async def issued_before(session: AsyncSession, token: str) -> int | None:
+    """Return the number of the live token a form issued before; None if it issued none.
+
+    Raises FormSpent if it issued one that was revoked since: showing it again would hand out
+    a token that opens nothing, and issuing another from that form would be a second.
+    """
+    found = await publisher_tokens.by_hash(session, digest(token))
+    if found is None:
+        return None
+    if found.revoked_at is not None:
+        raise FormSpent(found.name)
+    return found.id
 
 
 async def namesakes(session: AsyncSession, name: str) -> list[int]:

@@ -21,6 +21,13 @@ async def add(
     return row.id
 
 
+async def by_hash(session: AsyncSession, token_hash: str) -> PublisherToken | None:
+    """Return the token (live or revoked) with this hash, or None."""
+    return await session.scalar(
+        select(PublisherToken).where(PublisherToken.token_hash == token_hash)
+    )
+
+
 async def every(session: AsyncSession) -> Sequence[PublisherToken]:
     """Return every publisher token, live ones first, newest first."""
     return (

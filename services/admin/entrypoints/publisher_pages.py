@@ -1,5 +1,8 @@
 """The operator's page of publisher tokens: issue one for a CMS (shown once), revoke one.
 
+The issue form carries a value of its own (``publishing.form_nonce``) from which the token it
+issues is made: sent twice, it issues one token, and the second answer shows the same one.
+
 Every issue and revocation is in the audit log, by the token's number and name.
 """
 
@@ -9,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from services.admin import publishing
 from services.admin.entrypoints.access import Actor, AdminDep, OperatorPage, posted_form
@@ -23,7 +27,15 @@ async def _render(
 ) -> HTMLResponse:
     async with transaction(admin.runtime.sessions) as session:
         tokens = await publishing.listed(session)
-    context = {"error": None, "outcome": None, "issued": None, "name": "", **context}
+    context = {
+        "error": None,
+        "outcome": None,
+        "issued": None,
+        "name": "",
+        # A fresh one each time the form is shown: it issues one token however often it is sent.
+        "form_nonce": publishing.form_nonce(),
+        **context,
+    }
     return admin.render(
         request,
         PAGE,
@@ -43,24 +55,46 @@ async def publishers(request: Request, admin: AdminDep, actor: OperatorPage) -> 
 
 @router.post("/publishers", response_class=HTMLResponse)
 async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
-    """Issue a publisher token and show it this once."""
+    """Issue a publisher token and show it this once; the same form sent again (a double
+    press, a reload) issues nothing more and shows the token it issued."""
     fields = await posted_form(request, admin)
     if fields is None:
         return await _render(request, admin, actor, 400, error="bad_form")
     name = fields.get("name", "")
-    now = admin.runtime.clock.now()
+    nonce = fields.get("form_nonce", "")
+    wanted = None
+    if publishing.is_form_nonce(nonce):
+        secret = admin.runtime.settings.secret_key
+        wanted = publishing.form_token(secret, actor.principal.name, nonce)
     try:
-        async with transaction(admin.runtime.sessions) as session:
-            number, token = await publishing.issue(session, name, actor.principal.name, now)
-            actor.record(
-                session,
-                "publisher_token_issued",
-                target=str(number),
-                details={"name": publishing.token_name(name)},
-            )
+        try:
+            token = await _issue_once(admin, actor, name, wanted)
+        except IntegrityError:
+            if wanted is None:
+                raise
+            # Sent twice at once: the other request stored this form's token first.
+            token = await _issue_once(admin, actor, name, wanted)
     except publishing.TokenNameRefused:
         return await _render(request, admin, actor, 400, error="token_name", name=name)
+    except publishing.FormSpent:
+        return await _render(request, admin, actor, 409, error="token_form_spent")
     return await _render(request, admin, actor, outcome="token_issued", issued=token)
+
+
+async def _issue_once(admin: AdminDep, actor: Actor, name: str, wanted: str | None) -> str:
+    """Issue the token a form asks for, unless that form issued it already; return it."""
+    async with transaction(admin.runtime.sessions) as session:
+        if wanted is not None and await publishing.issued_before(session, wanted) is not None:
+            return wanted  # issued, and in the audit log, when the form was first sent
+        now = admin.runtime.clock.now()
+        number, token = await publishing.issue(session, name, actor.principal.name, now, wanted)
+        actor.record(
+            session,
+            "publisher_token_issued",
+            target=str(number),
+            details={"name": publishing.token_name(name)},
+        )
+    return token
 
 
 @router.post("/publishers/revoke", response_class=HTMLResponse)

@@ -108,6 +108,10 @@ MESSAGES: Final[dict[str, str]] = {
         "it is shown only this once."
     ),
     "token_revoked": N_("The token is revoked. Pushes with it are refused from now on."),
+    "token_form_spent": N_(
+        "This form issued a token already, and that token has since been revoked, so nothing "
+        "was issued. To issue a new one, use the form below."
+    ),
     "snapshot_not_found": N_("One of the snapshots does not exist for this source."),
     "bad_snapshot_ids": N_("Choose two snapshots."),
     "bad_filter": N_("The filter cannot be used: choose the topic and action from the lists."),
