@@ -118,7 +118,7 @@ def test_mailer_and_watcher_killed_mid_work(
     def a_watcher_polls() -> bool:
         for name in ("watcher-1", "watcher-2"):
             pid = topology.processes[name].pid
-            leased = f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{pid}'"
+            leased = f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{pid}#%'"
             if int(query(topology.database_url, leased)) > 0:
                 polling[:] = [name]
                 return True
@@ -130,7 +130,7 @@ def test_mailer_and_watcher_killed_mid_work(
     watcher.kill()
     held = query(
         topology.database_url,
-        f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{watcher.pid}'",
+        f"SELECT count(*) FROM watch_sources WHERE lease_owner LIKE '%:{watcher.pid}#%'",
     )
     changed_at = time.monotonic()
     publish_pages(topology.site, plan, changed=True)

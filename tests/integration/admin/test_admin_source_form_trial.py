@@ -68,7 +68,8 @@ async def test_the_form_comes_back_as_typed_with_what_varsel_sees(
         seen = answer.text.split('<section aria-labelledby="seen">')[1]
         assert "What varsel sees" in seen and "Norge i verden" in seen
         assert 'class="trial-text"' in seen
-        form = answer.text.split('<form method="post" action="/admin/sources?lang=en"')[1]
+        opening = '<form id="source-form" method="post" action="/admin/sources?lang=en"'
+        form = answer.text.split(opening)[1]
         form = form.split("</form>")[0]
         assert f'value="{url}"' in form
         assert 'id="kind-page" name="kind" value="page" checked' in form
