@@ -158,6 +158,7 @@ class Claim:
     # to a later claim of the same process.
     lease: str
     fetch_by: float  # on the event loop's clock: the claim's time plus FETCH_WITHIN
+    late_from: datetime | None = None  # on deps.clock: from then on the lease may be lost
 
     @property
     def id(self) -> int:
@@ -180,7 +181,7 @@ async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
             skip_locked=not deps.sqlite,
         )
     )
-    return [Claim(source, lease, fetch_by) for source in claimed]
+    return [Claim(source, lease, fetch_by, now + FETCH_WITHIN) for source in claimed]
 
 
 async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeKind | None:
@@ -189,9 +190,10 @@ async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeK
     None: the poll came too late for its claim (see FETCH_WITHIN and LeaseLost); nothing was
     stored, and the source is polled again when its lease ends, if no other poll has done so.
     """
-    lease, fetch_by = None, None
+    lease, fetch_by, late_from = None, None, None
     if isinstance(source, Claim):
-        lease, fetch_by, source = source.lease, source.fetch_by, source.source
+        lease, fetch_by, late_from = source.lease, source.fetch_by, source.late_from
+        source = source.source
         if asyncio.get_running_loop().time() >= fetch_by:
             # It waited for a free slot until its time was up: no fetch is counted against it.
             log.info("watcher: no time left to poll %s under its lease", source.url)
@@ -203,7 +205,7 @@ async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeK
             return OutcomeKind.GONE
         source = loaded
     answer = await _answer(deps, source, fetch_by)
-    kind = await settle(deps, source, answer, lease=lease)
+    kind = await settle(deps, source, answer, lease=lease, late_from=late_from)
     if kind is not None and answer.hub is not None:
         async with deps.sessions() as session, session.begin():
             await note_hub(session, source.id, answer.hub, deps.clock.now())
@@ -211,12 +213,17 @@ async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeK
 
 
 async def settle(
-    deps: WatcherDeps, source: SourceState, answer: Answer, *, lease: str | None = None
+    deps: WatcherDeps,
+    source: SourceState,
+    answer: Answer,
+    *,
+    lease: str | None = None,
+    late_from: datetime | None = None,
 ) -> OutcomeKind | None:
     """Decide what an answer (polled or pushed) comes to for a source, and store it.
 
     With a ``lease`` (a claimed poll's), the outcome is stored only while the source is still
-    leased to it; None when it was not.
+    leased to it; None when it was not. From ``late_from`` on, the lease may have passed on.
     """
     now, jitter = deps.clock.now(), draw_jitter()
 
@@ -236,9 +243,11 @@ async def settle(
         # Nothing new and, unless it recovers, no status to change: decided on the row as
         # claimed and written in a batched UPDATE, without reading the row again.
         quiet = decision(source, None)
-        if quiet.quiet:
+        # The batched write cannot tell whether it was stored: a poll past its fetch window
+        # goes the way below, so one that outlasted its lease reports nothing.
+        if quiet.quiet and (late_from is None or now < late_from):
             # Not written if the lease passed to a newer poll meanwhile (source_rows), whose
-            # outcome stands; this one learnt nothing new, so the caller needs no word of it.
+            # outcome stands: within its fetch window it cannot have.
             await deps.writes.quiet(quiet, lease)
             _tell(quiet)
             return quiet.kind

@@ -233,7 +233,7 @@ async def test_a_quiet_poll_past_its_lease_leaves_the_newer_claim_alone(
     assert await poll(harness.deps, source) == "baseline"
     late, newer = await _claimed_twice(harness, source)
 
-    assert await poll(harness.deps, late) == "not-modified"
+    assert await poll(harness.deps, late) is None
 
     # Before, the late poll's write freed the newer claim's lease for a third watcher.
     row = await harness.source(source)
@@ -241,6 +241,33 @@ async def test_a_quiet_poll_past_its_lease_leaves_the_newer_claim_alone(
     assert await claim_due(harness.deps) == []
     assert await poll(harness.deps, newer) == "not-modified"
     assert (await harness.source(source)).lease_owner is None
+
+
+async def test_a_quiet_poll_past_its_lease_reports_nothing(
+    site: ScriptedSite, harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    site.set("/p", Route(page().encode(), etag='"v1"'))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    async with harness.deps.sessions() as session, session.begin():  # failed twice since
+        await session.execute(
+            update(WatchedSource).values(consecutive_failures=2, last_error="HTTP 502")
+        )
+    late, newer = await _claimed_twice(harness, source)
+
+    with caplog.at_level("INFO", logger="services.watcher"):
+        assert await poll(harness.deps, late) is None
+
+    # Before, it reported «not-modified» and logged that the source answered again, though
+    # nothing of it was stored: the newer claim decides, and the failures still count.
+    assert "answered again" not in caplog.text
+    assert "outlasted its lease" in caplog.text
+    row = await harness.source(source)
+    assert (row.lease_owner, row.consecutive_failures) == (newer.lease, 2)
+    with caplog.at_level("INFO", logger="services.watcher"):
+        assert await poll(harness.deps, newer) == "not-modified"
+    assert "answered again after 2 failures" in caplog.text
+    assert (await harness.source(source)).consecutive_failures == 0
 
 
 async def test_a_claimed_fetch_ends_within_the_lease_however_many_redirects(
