@@ -18,7 +18,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from sqlalchemy import func, insert, select
 
-from services.admin import handlers as admin
+from services.admin import authentication as admin
 from services.admin.adapters import accounts
 from services.admin.adapters.tables import AdminAuditEntry, AdminLoginFailures, AdminSession
 from services.mailer.adapters.tables import Delivery

@@ -17,7 +17,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin import handlers
+from services.admin import authentication
 from services.admin.adapters import audit_log
 from services.admin.domain.accounts import Access, Principal
 from services.admin.entrypoints.action_wording import (
@@ -214,7 +214,7 @@ async def _token_principal(request: Request, admin: Admin) -> Principal | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     async with admin.runtime.sessions() as session:
         principal = (
-            await handlers.token_principal(session, token.strip())
+            await authentication.token_principal(session, token.strip())
             if scheme.lower() == "bearer"
             else None
         )
@@ -240,7 +240,9 @@ class RoleGuard:
             # A transaction: a page opened moves the end of its session (now and then).
             async with transaction(admin.runtime.sessions) as session:
                 cookie = request.cookies.get(SESSION_COOKIE, "")
-                check = await handlers.session_principal(session, cookie, now, idle_timeout(admin))
+                check = await authentication.session_principal(
+                    session, cookie, now, idle_timeout(admin)
+                )
             principal, ended = check.principal, check.ended
         else:
             principal = await _token_principal(request, admin)

@@ -1,49 +1,29 @@
 """``varsel admin``: admin accounts and tokens, and the organisation ending a person's alerts or
-erasing them (the ledger's export is in ``ledger_cli``, its retention in the subscriptions
-service; the composition root adds both to the group)."""
+erasing them (``organisation_cli``; the ledger's export is in ``ledger_cli``, its retention in
+the subscriptions service; the composition root adds both to the group)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
-from services.admin.adapters import audit_log
-from services.admin.domain.accounts import AdminError
-from services.subscriptions import command_api as organisation
+from services.admin.entrypoints.command_io import (
+    audit_command,
+    is_row_number,
+    print_table,
+    read_password,
+    run_or_explain,
+    when,
+)
+from services.admin.entrypoints.organisation_cli import erase, unsubscribe
 from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, in_transaction
 from shared.logs import redact
-from shared.runtime import build_runtime
-from shared.settings import Settings
 
-T = TypeVar("T")
 admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
-
-
-def audit_command(
-    session: AsyncSession,
-    action: str,
-    target: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Record a command in the audit log, in its transaction, under who ran it."""
-    audit_log.record(
-        session,
-        actor=command_actor(),
-        action=action,
-        client="cli",
-        now=SystemClock().now(),
-        target=target,
-        details=details,
-    )
 
 
 Email = Annotated[
@@ -55,39 +35,6 @@ PasswordStdin = Annotated[
 ]
 
 
-def _has_terminal() -> bool:
-    """Whether a password can be asked for unseen: on the process's terminal, or stdin as one."""
-    # As getpass looks. Without either (cron, a container's exec without -t, ssh without a
-    # tty) it warned that the password may be echoed, read stdin, and ended in "Aborted.".
-    try:
-        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
-    except OSError:
-        return sys.stdin.isatty()
-    return True
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if not _has_terminal():
-        typer.echo(
-            "varsel: no terminal to ask for the password on: give it on standard input with "
-            "--password-stdin",
-            err=True,
-        )
-        raise typer.Exit(2)
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
-
-
-def _run_or_explain(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run a command's work; a refusal is printed and ends the command with status 1."""
-    try:
-        return in_transaction(settings, work)
-    except AdminError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(1) from exc
-
-
 @admin_cli.command("create-user")
 def create_user(
     name: Annotated[str, typer.Argument(help="the admin's user name")],
@@ -96,7 +43,7 @@ def create_user(
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an admin account; the password is asked for, or read from stdin."""
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> None:
@@ -108,7 +55,7 @@ def create_user(
             session, "user_created", target=name, details={"role": role, "email": bool(email)}
         )
 
-    _run_or_explain(settings, work)
+    run_or_explain(settings, work)
     typer.echo(f"varsel: created {role} {name!r}")
 
 
@@ -128,7 +75,7 @@ def set_role(
             )
         return previous
 
-    previous = _run_or_explain(settings, work)
+    previous = run_or_explain(settings, work)
     if previous is None:
         typer.echo(f"varsel: {name!r} is already {role}")
     else:
@@ -157,7 +104,7 @@ def rename_user(
         )
         return renamed
 
-    renamed = _run_or_explain(settings, work)
+    renamed = run_or_explain(settings, work)
     typer.echo(f"varsel: {old!r} is now {new!r}; it signs in with the new name")
     if renamed.topics:
         typer.echo(
@@ -177,7 +124,7 @@ def set_password(
     The publisher tokens it issued keep working and are listed, each with the command that
     revokes it.
     """
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> handlers.Reset:
@@ -196,7 +143,7 @@ def set_password(
         )
         return reset
 
-    reset = _run_or_explain(settings, work)
+    reset = run_or_explain(settings, work)
     tokens = ", ".join(map(str, reset.tokens_revoked))
     revoked = f"API tokens {tokens} are revoked" if tokens else "it had no API tokens"
     typer.echo(
@@ -226,7 +173,7 @@ def set_email(
             audit_command(session, "user_email_set", target=name, details={"email": bool(address)})
         return changed
 
-    changed = _run_or_explain(settings, work)
+    changed = run_or_explain(settings, work)
     state = "has an address" if address.strip() else "has no address"
     typer.echo(f"varsel: {name!r} {'now' if changed else 'already'} {state}")
 
@@ -241,7 +188,7 @@ def create_token(name: Annotated[str, typer.Argument(help="the admin the token a
         audit_command(session, "token_created", target=name, details={"token_id": token_id})
         return token_id, token
 
-    token_id, token = _run_or_explain(settings, work)
+    token_id, token = run_or_explain(settings, work)
     typer.echo(f"varsel: token {token_id} for {name!r} (shown only now):", err=True)
     typer.echo(token)
 
@@ -261,27 +208,6 @@ def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's numbe
         typer.echo(f"varsel: no live token {token_id}", err=True)
         raise typer.Exit(1)
     typer.echo(f"varsel: revoked token {token_id}")
-
-
-def is_row_number(number: int) -> bool:
-    """Tell whether a number typed for a token can name one: their rows are numbered 1 to 2³¹-1.
-
-    A larger one would fail as the database's error, not as no such token.
-    """
-    return 0 < number < 2**31
-
-
-def when(moment: datetime | None) -> str:
-    """Show a moment in a command's table, or '-' for none."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
-
-
-def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """Print rows under a header, each column as wide as its widest cell."""
-    lines = [header, *rows]
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    for row in lines:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 @admin_cli.command("list-users")
@@ -318,7 +244,7 @@ def _set_disabled(name: str, disabled: bool) -> None:
             audit_command(session, action, target=name)
         return changed
 
-    changed = _run_or_explain(settings, work)
+    changed = run_or_explain(settings, work)
     state = "disabled" if disabled else "enabled"
     typer.echo(f"varsel: {name!r} {'is now' if changed else 'was already'} {state}")
 
@@ -335,72 +261,6 @@ def enable_user(name: Annotated[str, typer.Argument(help="the admin's user name"
     _set_disabled(name, False)
 
 
-def _act_for_organisation(
-    address: str, reason: str, action: organisation.OrganisationAction
-) -> organisation.Done:
-    """Run an organisation's command on a person and audit it; exit 1 with why if refused."""
-    settings, actor = command_settings(), command_actor()
-    if address == "-":
-        # Read from standard input: an argument stays in the shell's history, in the process
-        # list, and in the audit log of a `kubectl exec` or a job's definition.
-        address = sys.stdin.readline().strip()
-    reason = " ".join(reason.split())
-    if redact(reason) != reason:
-        typer.echo("varsel: the reason must not contain an email address", err=True)
-        raise typer.Exit(1)
-
-    def audit(session: AsyncSession, done: organisation.Done) -> None:
-        # In the step's own transaction: no erasure is kept without its audit entry.
-        audit_command(
-            session,
-            f"organisation_{action.value}",
-            target=done.subject,
-            details={"reason": reason, "found": done.found, "ended": list(done.ended)},
-        )
-
-    async def run() -> organisation.Done:
-        runtime = build_runtime(settings)
-        try:
-            return await organisation.act_for_organisation(
-                runtime, address, action, reason=reason, actor=actor, audit=audit
-            )
-        finally:
-            await runtime.engine.dispose()
-
-    try:
-        done = asyncio.run(run())
-    except organisation.InvalidAddress as exc:
-        typer.echo("varsel: this is not a valid email address", err=True)
-        raise typer.Exit(1) from exc
-    except ValueError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    if not done.found:
-        typer.echo("varsel: no one with this address is subscribed; nothing changed", err=True)
-        raise typer.Exit(1)
-    return done
-
-
-Reason = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and audit log)")]
-Address = Annotated[
-    str,
-    typer.Argument(
-        help="the person's email address, or - to read it from standard input, which keeps "
-        "it out of the shell's history and the process list"
-    ),
-]
-
-
-@admin_cli.command("erase")
-def erase(address: Address, reason: Reason) -> None:
-    """Erase a person who asked the organisation: end every alert and delete the address."""
-    done = _act_for_organisation(address, reason, organisation.OrganisationAction.ERASE)
-    typer.echo(f"varsel: erased; the ledger keeps the history under {done.subject}")
-
-
-@admin_cli.command("unsubscribe")
-def unsubscribe(address: Address, reason: Reason) -> None:
-    """End every alert of a person who asked the organisation (the address is kept)."""
-    done = _act_for_organisation(address, reason, organisation.OrganisationAction.UNSUBSCRIBE)
-    ended = ", ".join(done.ended) or "none were open"
-    typer.echo(f"varsel: alerts ended ({ended}); ledger code {done.subject}")
+# Registered last, so they stay at the end of the group's help, after the accounts' commands.
+admin_cli.command("erase")(erase)
+admin_cli.command("unsubscribe")(unsubscribe)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import catalogue_rows
 from services.admin.entrypoints import ledger_views
-from services.admin.entrypoints.cli import audit_command
+from services.admin.entrypoints.command_io import audit_command
 from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
 from services.subscriptions import read_api as subscriptions
 from services.subscriptions.read_api import LedgerFilter

@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import publishing
-from services.admin.entrypoints.cli import audit_command, is_row_number, print_table, when
+from services.admin.entrypoints.command_io import audit_command, is_row_number, print_table, when
 from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, in_transaction
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin import handlers
+from services.admin import authentication
 from services.admin.entrypoints.access import (
     SESSION_COOKIE,
     Admin,
@@ -63,16 +63,18 @@ async def login_form(request: Request, admin: AdminDep) -> HTMLResponse:
     )
 
 
-Check = Callable[[AsyncSession, str, str, datetime], Awaitable[handlers.SignIn]]
+Check = Callable[[AsyncSession, str, str, datetime], Awaitable[authentication.SignIn]]
 
 
-async def _attempt(request: Request, admin: Admin, name: str, check: Check) -> handlers.SignIn:
+async def _attempt(
+    request: Request, admin: Admin, name: str, check: Check
+) -> authentication.SignIn:
     """Admit a password attempt for ``name`` from this client, then run ``check`` on it."""
     secret_key, client = admin.runtime.settings.secret_key, client_of(request)
     now = admin.runtime.clock.now()
     # Two transactions: the attempt is counted and committed before the slow password check.
     async with transaction(admin.runtime.sessions) as session:
-        outcome = await handlers.admit_sign_in(session, secret_key, name, client, now)
+        outcome = await authentication.admit_sign_in(session, secret_key, name, client, now)
     if outcome is None:
         async with transaction(admin.runtime.sessions) as session:
             outcome = await check(session, secret_key, client, now)
@@ -80,7 +82,7 @@ async def _attempt(request: Request, admin: Admin, name: str, check: Check) -> h
 
 
 def _refused(
-    request: Request, admin: Admin, outcome: handlers.SignIn, template: str, **context: Any
+    request: Request, admin: Admin, outcome: authentication.SignIn, template: str, **context: Any
 ) -> HTMLResponse:
     status = {"login_limited": 429, "login_failed": 401}.get(outcome.refused or "", 400)
     page = admin.render(request, template, status_code=status, error=outcome.refused, **context)
@@ -116,8 +118,10 @@ async def login(request: Request, admin: AdminDep) -> Response:
         return admin.render(request, "login.html", status_code=400, error="bad_form", next=target)
     name, password = fields.get("name", "").strip(), fields.get("password", "")
 
-    async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
-        return await handlers.sign_in(
+    async def check(
+        session: AsyncSession, key: str, client: str, now: datetime
+    ) -> authentication.SignIn:
+        return await authentication.sign_in(
             session, key, name, password, client, now, idle_timeout(admin)
         )
 
@@ -148,8 +152,10 @@ async def change_password(request: Request, admin: AdminDep, actor: SignedInPage
             request, "password.html", status_code=400, error="password_mismatch", **page
         )
 
-    async def check(session: AsyncSession, key: str, client: str, now: datetime) -> handlers.SignIn:
-        return await handlers.change_own_password(
+    async def check(
+        session: AsyncSession, key: str, client: str, now: datetime
+    ) -> authentication.SignIn:
+        return await authentication.change_own_password(
             session, key, actor.principal, current, new, client, now, idle_timeout(admin)
         )
 
@@ -167,7 +173,7 @@ async def logout(request: Request, admin: AdminDep, actor: SignedInPage) -> Resp
     if await posted_form(request, admin) is None:
         return admin.render(request, "forbidden.html", status_code=400, message="bad_form")
     async with transaction(admin.runtime.sessions) as session:
-        await handlers.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
+        await authentication.end_session(session, request.cookies.get(SESSION_COOKIE, ""))
         actor.record(session, "logout")
     # The sign-in page in the language the staff member used: nothing else of theirs is kept.
     language = language_of(request)

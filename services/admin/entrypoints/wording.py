@@ -13,7 +13,7 @@ from typing import Final
 from shared.i18n.translator import N_
 
 MESSAGES: Final[dict[str, str]] = {
-    # Refusals (handlers.SignInOutcome.refused and the routes).
+    # Refusals (authentication.SignIn.refused and the routes).
     "login_failed": N_("Wrong user name or password."),
     "login_limited": N_(
         "Too many failed attempts. Wait a little before you try again: "

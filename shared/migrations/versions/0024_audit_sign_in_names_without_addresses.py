@@ -24,7 +24,7 @@ _AUDIT = sa.table("admin_audit_log", sa.column("id"), sa.column("actor"), sa.col
 def upgrade() -> None:
     # Until now a failed or refused sign-in was audited under whatever was typed as the name,
     # a person's address too, kept for the audit log's years; new entries are redacted as they
-    # are written (services/admin/handlers.py), and these, written before, are redacted here.
+    # are written (services/admin/authentication.py), and these, written before, are redacted here.
     bind = op.get_bind()
     tried = bind.execute(
         sa.select(_AUDIT.c.id, _AUDIT.c.actor).where(
