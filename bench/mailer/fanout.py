@@ -33,6 +33,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select
 
+from services.admin.catalogue import apply_at_start
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
 from shared import event_loop
@@ -63,6 +64,11 @@ CATALOGUE = """
 slug = "topic-1"
 title = { nb = "Norge i verden", en = "Norway in the world" }
 page = "https://www.fhi.no/om/internasjonalt/norge-i-verden/"
+
+[[sources]]
+url = "https://www.fhi.no/om/internasjonalt/norge-i-verden/"
+kind = "page"
+topics = ["topic-1"]
 """
 
 
@@ -121,6 +127,9 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
             url="https://www.fhi.no/om/internasjonalt/norge-i-verden/",
             summary="Nytt avsnitt om Norges bidrag til global helse. Tabell 2 er oppdatert.",
         )
+        # As `varsel run` does at start: the mailer reads the source's mode from the stored
+        # catalogue, and withdraws a polled change of a source it does not hold.
+        await apply_at_start(runtime.sessions, catalogue, runtime.clock.now())
         async with runtime.sessions() as session, session.begin():
             await record(session, event)
         freeze_startup_objects()  # as `varsel run` does once it has started (shared.heap)
@@ -144,7 +153,7 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
         async with runtime.sessions() as session:
             # Counted by the database: a row per delivery here would be most of the peak RSS.
             query = select(Delivery.status, func.count()).group_by(Delivery.status)
-            statuses = dict((await session.execute(query)).tuples().all())
+            statuses = dict((await session.execute(query)).all())
         assert sent == count and statuses == {"sent": count}, (sent, statuses)
         assert recording.first is not None
         await mailer.sender.close()
@@ -175,7 +184,10 @@ def run_one(count: int, args: argparse.Namespace, port: int, message_out: Path) 
         command += ["--batch", str(args.batch)] if args.batch is not None else []
         command += ["--smtp-port", str(port), "--message-out", str(message_out)]
         command += ["--profile"] if args.profile else []
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            # The measuring process's own error, not only that it failed.
+            raise SystemExit(f"the measuring process failed:\n{done.stderr[-4000:]}")
         if args.profile:
             print(done.stderr, file=sys.stderr)
         return {"seed_s": seeded, **json.loads(done.stdout.strip().splitlines()[-1])}
