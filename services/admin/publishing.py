@@ -20,6 +20,7 @@ from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain.accounts import digest
 from shared.carried_text import carried_line
+from shared.web.html_text import html_text
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
 PREFIX: Final = "varsel_pub_"
@@ -33,8 +34,9 @@ class TokenNameRefused(ValueError):
 
 def token_name(typed: str) -> str:
     """Return a token's name as kept: one line, without a direction override (U+202E) that
-    would make it read backwards in the list, the audit log and the API's log lines."""
-    return carried_line(typed)
+    would make it read backwards in the list, the audit log and the API's log lines, and
+    without a noncharacter (U+FDD0, U+FFFE), which no page that lists the name may hold."""
+    return " ".join(html_text(carried_line(typed)).split())
 
 
 async def issue(

@@ -17,6 +17,11 @@ from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
 from tests.integration.admin.test_admin_bulletins import form as bulletin_fields
 from tests.integration.html_valid import ADDRESS
+from tests.integration.html_valid.admin_typed import (
+    TYPED_PAGES,
+    typed_as_editor,
+    typed_as_operator,
+)
 from tests.integration.subscriptions.harness import csrf
 from tests.support.databases import migrated_sqlite
 from tests.support.site import FixtureSite, Resource
@@ -80,6 +85,7 @@ ADMIN_PAGES = [
     "admin bulletins counted",
     "admin bulletins sent list",
     "admin preview bulletin",
+    *TYPED_PAGES,
 ]
 WATCHER_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "watcher"
 
@@ -154,6 +160,7 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             assert issued.status_code == 200
             pages["admin publisher token issued"] = issued.text
             pages["admin publishers"] = (await client.get("/admin/publishers")).text
+            pages.update(await typed_as_operator(client))
         async with h.client() as client:
             await admin.sign_in(client, "revisor")
             forbidden = await client.get("/admin/users")
@@ -251,6 +258,7 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             pages["admin bulletins sent list"] = listed.text
             preview = await client.get("/admin/previews/bulletin/en?lang=en")
             pages["admin preview bulletin"] = preview.text
+            pages.update(await typed_as_editor(client, site.base_url))
     site.stop()
     return pages
 
