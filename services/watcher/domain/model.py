@@ -46,7 +46,7 @@ STAMP_WORDINGS = 7
 FEED_STAMPS = 7
 # From this version on, a page whose elements nest more than 255 deep is read whole (libxml2's
 # huge_tree), where the rest of it was silently lost at that depth; a page nested deeper than
-# can be read is refused (extract_html._parse).
+# can be read is refused (html_parse.parse_page).
 DEEP_PAGES = 8
 # From this version on, a page's and a feed entry's stamps are also read in more wordings
 # («Denne siden ble sist oppdatert», «Siden er sist oppdatert», «Page last updated», «Sist

@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from services.watcher.domain import extract_html
+from services.watcher.domain import html_chrome, html_main_content, html_parse
 from services.watcher.domain.charsets import decode_page
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.html_dates import visible_text
@@ -33,10 +33,10 @@ def _pages_and(body: bytes, name: str) -> list[Any]:
 _EXSLT = {"re": "http://exslt.org/regular-expressions"}
 _DROP_BY_XPATH = etree.XPath(
     "//*["
-    + " or ".join(f"self::{t}" for t in extract_html._DROP_TAGS)
+    + " or ".join(f"self::{t}" for t in html_chrome._DROP_TAGS)
     + " or ((self::header or self::footer) and not(ancestor::article))"
     + " or "
-    + " or ".join(f"@role='{r}'" for r in extract_html._DROP_ROLES)
+    + " or ".join(f"@role='{r}'" for r in html_chrome._DROP_ROLES)
     + "]"
 )
 _CHROME_BY_XPATH = etree.XPath(
@@ -68,11 +68,11 @@ _CLASSED_IN_CHROME = b"""<html><body><nav class="site-nav"><ul id="menu"><li cla
 def test_classed_elements_left_after_the_cut_are_those_the_xpath_finds_then(body: bytes) -> None:
     # The walk collects classed elements before the chrome is cut; those inside a cut
     # subtree must be skipped, as an XPath run after the cut would never have seen them.
-    tree = extract_html._parse(body, None)
-    dropped, classed = extract_html._chrome_candidates(tree)
+    tree = html_parse.parse_page(body, None)
+    dropped, classed = html_chrome._chrome_candidates(tree)
     for element in dropped:
-        extract_html._remove(element)
-    left = [e for e in classed if extract_html._attached(e, tree)]
+        html_chrome._remove(element)
+    left = [e for e in classed if html_chrome.attached(e, tree)]
     assert left == _CLASSED_BY_XPATH(tree)
     if body is _CLASSED_IN_CHROME:
         assert [e.get("class") for e in left] == ["content", "lead"]
@@ -96,8 +96,8 @@ _LISTS = f"""<html><body><ul><li> hjem </li><li>A</li></ul><div><ol><li>FORSIDE<
 
 @pytest.mark.parametrize("body", _pages_and(_LISTS, "lists"))
 def test_breadcrumbs_are_the_lists_the_plain_xpath_finds(body: bytes) -> None:
-    tree = extract_html._parse(body, None)
-    found = extract_html._BREADCRUMB_XPATH(tree)
+    tree = html_parse.parse_page(body, None)
+    found = html_chrome._BREADCRUMB_XPATH(tree)
     assert found == _BREADCRUMBS_BY_XPATH(tree)
     if body is _LISTS:
         assert len(found) == 5  # hjem, FORSIDE, Home (nested), Front page, Startside
@@ -119,23 +119,23 @@ def _container_by_definition(tree: lxml.html.HtmlElement) -> lxml.html.HtmlEleme
 
 @pytest.mark.parametrize("body", _pages_and(_IDS_AND_ROLES, "ids and roles"))
 def test_elements_found_by_role_and_id_are_those_the_element_tests_find(body: bytes) -> None:
-    tree = extract_html._parse(body, None)
+    tree = html_parse.parse_page(body, None)
     assert tree.xpath("//@role[. = 'main']/..") == tree.xpath("//*[@role='main']")
-    assert extract_html._semantic_container(tree) == _container_by_definition(tree)
+    assert html_main_content.semantic_container(tree) == _container_by_definition(tree)
     if body is _IDS_AND_ROLES:  # with one role='main' left, that is the container
         assert len(tree.xpath("//@role[. = 'main']/..")) == 2
-        assert len(extract_html._BY_ID(tree, id="a")) == 2
+        assert len(html_main_content._BY_ID(tree, id="a")) == 2
         tree.find(".//section").attrib.pop("role")
-        assert extract_html._semantic_container(tree) == _container_by_definition(tree)
-        assert extract_html._semantic_container(tree) is not None
+        assert html_main_content.semantic_container(tree) == _container_by_definition(tree)
+        assert html_main_content.semantic_container(tree) is not None
     for name in ["top", "a", "b", "c", "", "none", *(e.get("id") for e in tree.iter())]:
-        assert extract_html._BY_ID(tree, id=name) == tree.xpath("//*[@id=$id]", id=name)
+        assert html_main_content._BY_ID(tree, id=name) == tree.xpath("//*[@id=$id]", id=name)
 
 
 def test_chrome_candidates_with_roles_and_names_are_those_the_xpaths_find() -> None:
     # Elements with roles, classes and ids in every mix, and attributes that are neither.
-    tree = extract_html._parse(_ROLES_AND_NAMES, None)
-    dropped, classed = extract_html._chrome_candidates(tree)
+    tree = html_parse.parse_page(_ROLES_AND_NAMES, None)
+    dropped, classed = html_chrome._chrome_candidates(tree)
     assert dropped == _DROP_BY_XPATH(tree)
     assert classed == _CLASSED_BY_XPATH(tree)
     assert [e.tag for e in dropped] == ["div", "p", "header", "section", "main"]
@@ -144,17 +144,17 @@ def test_chrome_candidates_with_roles_and_names_are_those_the_xpaths_find() -> N
 
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
 def test_tree_walks_find_what_the_xpaths_found(path: Path) -> None:
-    tree = extract_html._parse(path.read_bytes(), None)
-    dropped, classed = extract_html._chrome_candidates(tree)
+    tree = html_parse.parse_page(path.read_bytes(), None)
+    dropped, classed = html_chrome._chrome_candidates(tree)
     assert dropped == _DROP_BY_XPATH(tree)
     chrome = [
         e
         for e in classed
-        if extract_html._CHROME_CLASS_RE.search(f"{e.get('class', '')} {e.get('id', '')}")
+        if html_chrome._CHROME_CLASS_RE.search(f"{e.get('class', '')} {e.get('id', '')}")
     ]
-    assert chrome == _CHROME_BY_XPATH(tree, pattern=extract_html._CHROME_CLASS)
-    phrases = [t for t in extract_html._TEXT_XPATH(tree) if extract_html._PHRASE_RE.match(t)]
-    assert phrases == _PHRASES_BY_XPATH(tree, pattern=extract_html._PHRASE_PATTERN)
+    assert chrome == _CHROME_BY_XPATH(tree, pattern=html_chrome._CHROME_CLASS)
+    phrases = [t for t in html_chrome._TEXT_XPATH(tree) if html_chrome._PHRASE_RE.match(t)]
+    assert phrases == _PHRASES_BY_XPATH(tree, pattern=html_chrome._PHRASE_PATTERN)
     # Every element: scopes with hidden elements below take the walk, the others lxml's own.
     for scope in tree.iter():
         assert visible_text(scope) == [str(t) for t in _VISIBLE_BY_XPATH(scope)]
@@ -175,7 +175,7 @@ def test_a_utf8_body_parses_as_its_text_parses(body: bytes) -> None:
     assert whole_utf8
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
     from_text = lxml.html.document_fromstring(text, parser=parser)
-    assert etree.tostring(extract_html._parse(body, None)) == etree.tostring(from_text)
+    assert etree.tostring(html_parse.parse_page(body, None)) == etree.tostring(from_text)
 
 
 def test_only_a_body_read_whole_as_utf8_is_said_to_be() -> None:
@@ -191,7 +191,7 @@ def test_only_a_body_read_whole_as_utf8_is_said_to_be() -> None:
 
 
 def test_visible_text_skips_hidden_elements_but_keeps_their_tails() -> None:
-    tree = extract_html._parse(
+    tree = html_parse.parse_page(
         b"<html><body><div><p>Publisert<script>var x;</script> 3. mars 2024</p>"
         b"<noscript><p>Skru p\xc3\xa5 JavaScript</p></noscript>Hale</div></body></html>",
         None,
@@ -236,9 +236,9 @@ def test_trafilatura_finds_the_same_body_whatever_the_output_format(
 ) -> None:
     # "xml" hands back the body without rendering it as text; what is read from it is the same.
     fast = parse_content("page", body, **options)
-    rendered = copy.copy(extract_html._TRAFILATURA_OPTIONS)
+    rendered = copy.copy(html_main_content._TRAFILATURA_OPTIONS)
     rendered.format = "python"
-    monkeypatch.setattr(extract_html, "_TRAFILATURA_OPTIONS", rendered)
+    monkeypatch.setattr(html_main_content, "_TRAFILATURA_OPTIONS", rendered)
     assert parse_content("page", body, **options) == fast
 
 
@@ -247,12 +247,12 @@ def test_the_c_class_lookup_extracts_what_lxml_html_lookup_extracts(
     body: bytes, options: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The C lookup gives form controls the plain element class; nothing extracted may differ.
-    assert type(extract_html._parse(_FORM_CONTROLS.encode(), None).find(".//input")) is (
+    assert type(html_parse.parse_page(_FORM_CONTROLS.encode(), None).find(".//input")) is (
         lxml.html.HtmlElement
     )
     fast = parse_content("page", body, **options)
-    monkeypatch.setattr(extract_html, "_LOOKUP", lxml.html.HtmlElementClassLookup())
-    assert type(extract_html._parse(_FORM_CONTROLS.encode(), None).find(".//input")) is (
+    monkeypatch.setattr(html_parse, "_LOOKUP", lxml.html.HtmlElementClassLookup())
+    assert type(html_parse.parse_page(_FORM_CONTROLS.encode(), None).find(".//input")) is (
         lxml.html.InputElement
     )
     assert parse_content("page", body, **options) == fast
