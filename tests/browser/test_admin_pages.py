@@ -86,7 +86,7 @@ def test_consent_timeline_after_erasure_and_json_export(page: Page, admin_app: A
     assert actions == [admin_text("nb", LEDGER_ACTIONS[step]) for step in steps]
     # Each step names the privacy text the person was shown, linked to its exact words.
     notice = rows.first.get_by_role("link")
-    expect(notice).to_contain_text("(nb)")
+    expect(notice).to_contain_text(f"({admin_text('nb', 'Norwegian bokmål')})")
     assert_accessible(page, "nb")
 
     with page.expect_download() as download_info:

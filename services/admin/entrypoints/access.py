@@ -23,6 +23,7 @@ from services.admin.domain.accounts import Access, Principal
 from services.admin.entrypoints.action_wording import (
     AUDIT_ACTIONS,
     FREQUENCIES,
+    LANGUAGE_NAMES,
     LEDGER_ACTIONS,
     LEDGER_CHANNELS,
 )
@@ -149,6 +150,7 @@ def build_pages(
             "ledger_actions": LEDGER_ACTIONS,
             "ledger_channels": LEDGER_CHANNELS,
             "frequencies": FREQUENCIES,
+            "language_names": LANGUAGE_NAMES,
             "audit_actions": AUDIT_ACTIONS,
             "failures": FAILURES,
             "troubles": TROUBLES,

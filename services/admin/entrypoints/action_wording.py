@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 from shared.i18n.translator import N_
-from shared.vocabulary import Frequency
+from shared.vocabulary import Frequency, Language
 
 # A person's steps in the consent ledger (subscriptions' read_api.LEDGER_ACTIONS).
 LEDGER_ACTIONS: Final[dict[str, str]] = {
@@ -43,6 +43,14 @@ FREQUENCIES: Final[dict[str, str]] = {
     Frequency.IMMEDIATE.value: N_("Immediately"),
     Frequency.DAILY.value: N_("Daily"),
     Frequency.WEEKLY.value: N_("Weekly"),
+}
+
+# The language a person chose for their alerts and read their privacy notice in, named in the
+# page's language: a reader of the consent page reads «engelsk», not «en».
+LANGUAGE_NAMES: Final[dict[str, str]] = {
+    Language.NB.value: N_("Norwegian bokmål"),
+    Language.NN.value: N_("Norwegian nynorsk"),
+    Language.EN.value: N_("English"),
 }
 
 # What staff, the command line and the scheduler did (the admin's audit log).

@@ -1,12 +1,14 @@
-"""The consent ledger and a person's timeline say where each step came from and how often the
-person chose to hear in words of the page's language; the CSV export, the JSON export and the
-API keep the codes, and a code a later release records is shown as it is."""
+"""The consent ledger and a person's timeline say where each step came from, how often the person
+chose to hear and in which language in words of the page's language; the CSV export, the JSON
+export and the API keep the codes, and a code a later release records is shown as it is."""
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,25 @@ async def test_a_channel_or_frequency_a_later_release_records_is_shown_as_it_is(
     assert ledger.status_code == 200 and "fax" in cells(ledger.text)
     assert timeline.status_code == 200
     assert {"fax", "monthly"} <= set(cells(timeline.text))
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_a_timeline_names_the_language_of_each_step_and_notice_in_words(
+    sqlite_url: str, tmp_path: Path, language: str
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await confirmed_person(h)  # signed up on the bokmål page
+        async with h.client() as browser:
+            await sign_in(browser, "aud")
+            form = await browser.get(f"/admin/consent?lang={language}")
+            timeline = await browser.post(
+                f"/admin/consent?lang={language}",
+                data={"address": ADDRESS, "csrf_token": csrf_token(form.text)},
+            )
+    bokmal = admin_text(language, "Norwegian bokmål")
+    assert bokmal != "nb"
+    shown = cells(timeline.text)
+    assert shown.count(bokmal) == 2 and "nb" not in shown
+    notices = re.findall(r'<a href="/admin/privacy/[^"]+">([^<]*)</a>', timeline.text)
+    assert len(notices) == 2
+    assert all(html.unescape(n).endswith(f"({bokmal})") for n in notices), notices
