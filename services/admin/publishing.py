@@ -42,7 +42,7 @@ def token_name(typed: str) -> str:
 async def issue(
     session: AsyncSession, name: str, created_by: str, now: datetime, token: str | None = None
 ) -> tuple[int, str]:
-    """Issue a named publisher token; return its number and the token, shown only this once.
+    """Issue a named publisher token; return its number and the token (only its hash is kept).
 
     ``token`` is the one an issue form makes (``form_token``); none is a fresh random one.
     """

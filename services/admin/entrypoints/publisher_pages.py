@@ -1,4 +1,4 @@
-"""The operator's page of publisher tokens: issue one for a CMS (shown once), revoke one.
+"""The operator's page of publisher tokens: issue one for a CMS, revoke one.
 
 The issue form carries a value of its own (``publishing.form_nonce``) from which the token it
 issues is made: sent twice, it issues one token, and the second answer shows the same one.
@@ -55,8 +55,8 @@ async def publishers(request: Request, admin: AdminDep, actor: OperatorPage) -> 
 
 @router.post("/publishers", response_class=HTMLResponse)
 async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
-    """Issue a publisher token and show it this once; the same form sent again (a double
-    press, a reload) issues nothing more and shows the token it issued."""
+    """Issue a publisher token and show it; the same form sent again (a double press, a
+    reload) issues nothing more and shows the token it issued. The list never shows one."""
     fields = await posted_form(request, admin)
     if fields is None:
         return await _render(request, admin, actor, 400, error="bad_form")

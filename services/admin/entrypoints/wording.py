@@ -104,8 +104,8 @@ MESSAGES: Final[dict[str, str]] = {
     "token_name": N_("Give the token a name of at most 100 characters."),
     "token_not_found": N_("No such live token: it may have been revoked already."),
     "token_issued": N_(
-        "The token is issued. Copy it now and store it in the publishing system: "
-        "it is shown only this once."
+        "The token is issued. Copy it now and store it in the publishing system: varsel "
+        "keeps no copy of it, and the list of tokens never shows it."
     ),
     "token_revoked": N_("The token is revoked. Pushes with it are refused from now on."),
     "token_form_spent": N_(

@@ -1,6 +1,7 @@
 """The form that issues a publisher token, sent twice (a double press, a reload, the form sent
-again from the browser's history), issues one token, and both answers show it. Two forms may
-still issue two tokens of one name: replacing a token relies on it."""
+again from the browser's history), issues one token, and both answers show it, saying nothing
+they do not keep to. Two forms may still issue two tokens of one name: replacing a token relies
+on it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from services.admin import publishing
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from services.admin.domain.accounts import digest
+from services.admin.entrypoints.wording import MESSAGES
 from tests.integration.admin.harness import Harness, running, sign_in
 from tests.support.journey import hidden_fields
+from tests.support.words import admin_text
 
 NAME = "WordPress på www.example.no"
 
@@ -147,3 +151,24 @@ async def test_the_issue_form_pressed_twice_at_once_stores_one_token_and_shows_i
         (stored,) = await _tokens(h)
         assert stored.revoked_at is None
         assert await _issued_entries(h) == 0, "the first press's request writes its entry"
+
+
+@pytest.mark.parametrize(("language", "once"), [("en", "once"), ("nb", "gang"), ("nn", "gong")])
+async def test_what_the_page_says_of_a_token_shown_again_holds(
+    sqlite_url: str, tmp_path: Path, language: str, once: str
+) -> None:
+    async with _operator_with_a_form(sqlite_url, tmp_path) as (h, client, form):
+        await client.post(f"/admin/publishers?lang={language}", data=form)
+        again = await client.post(f"/admin/publishers?lang={language}", data=form)
+        token = _shown(again)
+        listed = await client.get(f"/admin/publishers?lang={language}")
+        (stored,) = await _tokens(h)
+    said = re.search(r'<div class="notice" role="status"><p>([^<]*)</p>', again.text)
+    assert said is not None
+    notice = html.unescape(said.group(1))
+    # Shown again, it must not claim to be shown only once.
+    assert notice == admin_text(language, MESSAGES["token_issued"])
+    assert once not in notice.lower()
+    # What it says instead: the list never shows it, and varsel keeps no copy of it.
+    assert listed.status_code == 200 and token not in listed.text
+    assert stored.token_hash == digest(token) and token not in repr(vars(stored))
