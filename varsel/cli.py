@@ -98,30 +98,29 @@ def _settings() -> Settings:
     return settings
 
 
-def _migrate(settings: Settings) -> None:
-    if not settings.database_url:
-        private_folder(settings.var_dir)
-    upgrade(settings.resolved_database_url)
-
-
-@app.command()
-def migrate() -> None:
-    """Apply the database migrations."""
-    settings = _settings()
+def _migrate(settings: Settings) -> bool:
+    """Apply the migrations; False, saying so, when a later release's schema is left as it is."""
     if not settings.database_url:
         private_folder(settings.var_dir)
     current = migrated_revision(settings.resolved_database_url)
     if is_newer_than_head(current):
         # A later release migrated it, and this one runs on that schema (expand, then
-        # contract): after a rollback, compose's `migrate` on every `up` and a Job of the
-        # older release must let its services start, not fail and hold them back.
+        # contract): after a rollback, compose's `migrate` on every `up`, a Job of the older
+        # release and the embedded `varsel run --migrate` must let the services start.
         typer.echo(
             f"varsel: the database is at revision {current!r}, which a later release made; "
             f"this release (newest {head_revision()!r}) runs on it, so there is nothing to do"
         )
-        return
-    _migrate(settings)
-    typer.echo("varsel: database is up to date")
+        return False
+    upgrade(settings.resolved_database_url)
+    return True
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations."""
+    if _migrate(_settings()):
+        typer.echo("varsel: database is up to date")
 
 
 @app.command()

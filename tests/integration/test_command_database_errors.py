@@ -38,27 +38,54 @@ def test_a_database_never_migrated_says_to_migrate(
     assert "kari@example.no" not in result.output
 
 
+def _schema(tmp_path: Path) -> list[tuple[str, ...]]:
+    """Return the database's tables and, last, the revision it is at."""
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+        return [*tables, *connection.execute("SELECT version_num FROM alembic_version")]
+
+
+def _migrated_by_a_later_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[str, ...]]:
+    """Use a SQLite database at revision 9999, which only a later release knows."""
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    return _schema(tmp_path)
+
+
 def test_a_database_a_newer_release_migrated_is_left_as_it_is_by_migrate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # After a rollback, compose runs the older release's `migrate` on every `up`, and the
     # services wait for it to succeed: it must leave the newer schema be and say so.
-    url = migrated_sqlite(tmp_path / "varsel.db")
-    with sqlite3.connect(tmp_path / "varsel.db") as connection:
-        connection.execute("UPDATE alembic_version SET version_num = '9999'")
-        tables = connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
-    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    tables = _migrated_by_a_later_release(tmp_path, monkeypatch)
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert "'9999'" in result.output and "later release" in result.output
-    with sqlite3.connect(tmp_path / "varsel.db") as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
-            ("9999",)
-        ]
-        assert connection.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall() == (
-            tables
-        )
+    assert _schema(tmp_path) == tables
+
+
+def test_run_with_migrate_starts_on_a_database_a_newer_release_migrated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make run` is `varsel run --migrate`: after a rollback of the embedded mode it must start
+    # on the newer schema as `varsel migrate` lets the services start. Before, it ended with
+    # "cannot migrate the database: Can't locate revision identified by '9999'".
+    tables = _migrated_by_a_later_release(tmp_path, monkeypatch)
+    # A broker that does not answer ends the start right after the migration step, so the test
+    # sees how far it got without serving anything.
+    monkeypatch.setenv("VARSEL_BROKER_URL", "amqp://varsel@127.0.0.1:9/")
+    monkeypatch.setenv("VARSEL_BROKER_WAIT_SECONDS", "0")
+    result = CliRunner().invoke(app, ["run", "mailer", "--migrate", "--port", "1"])
+    assert "cannot migrate" not in result.output, result.output
+    assert "Traceback" not in result.output
+    assert "'9999'" in result.output and "later release" in result.output
+    assert "cannot reach RabbitMQ" in result.output  # it went on to start
+    assert _schema(tmp_path) == tables
 
 
 def test_a_database_at_a_revision_this_release_knows_is_migrated_on(
