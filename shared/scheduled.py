@@ -4,7 +4,9 @@ APScheduler cancels a running job when it shuts down, then logs the ``CancelledE
 error with its traceback, which an operator reads as a crash. Every job of varsel is
 recoverable (a cut job's transaction rolls back, and a later run takes up what is left), so a
 job cut by shutdown ends quietly instead, with one line saying what was cut and when its work
-goes on. A job's real error is left to APScheduler, which logs it with its traceback.
+goes on. A job that fails is logged as the background loops log theirs (shared.failing_passes):
+the first failure of a run with its traceback, repeats now and then in one line, and the run
+that works again says so; with the database down, each job had logged a traceback at every run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.util import get_callable_name
+
+from shared.failing_passes import PassFailures
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +46,31 @@ class Jobs:
         ``max_instances``, ``coalesce`` or ``next_run_time``).
         """
 
+        named = name or get_callable_name(job)
+        failures = PassFailures(log, f"scheduled job {named}")
+
         # A coroutine function: APScheduler awaits it on the loop, as it would the job itself.
         async def run() -> Any:
             task = asyncio.current_task()
             assert task is not None
             self._running.add(task)
             try:
-                return await job()
+                done = await job()
             except asyncio.CancelledError:
                 if not self._stopping:
                     raise  # not ours: let whoever cancelled it see it
                 log.info("shutdown: %s", cut)
                 return None
+            except Exception as exc:
+                # Every job is recoverable: its next run takes up what this one left.
+                failures.failed(exc)
+                return None
             finally:
                 self._running.discard(task)
+            failures.succeeded()
+            return done
 
-        self.scheduler.add_job(run, name=name or get_callable_name(job), **trigger)
+        self.scheduler.add_job(run, name=named, **trigger)
 
     def start(self) -> None:
         """Start running the jobs on the current event loop."""

@@ -1,5 +1,5 @@
 """Periodic jobs: shutdown cuts a running job in one plain line; a job's real error keeps its
-traceback."""
+traceback, and one that fails at every run is logged sparingly."""
 
 from __future__ import annotations
 
@@ -65,3 +65,37 @@ async def test_a_job_that_fails_is_logged_with_its_traceback(
     (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert error.exc_info is not None and isinstance(error.exc_info[1], ValueError)
     assert not any("shutdown" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_job_that_fails_at_every_run_is_logged_sparingly_and_when_it_works_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # With the database down, the mailer's digest and reminder jobs each logged a traceback of
+    # about a hundred lines every minute, as long as the outage lasted (and the watcher's asking
+    # of hubs and each service's housekeeping at theirs): the loops beside them say it once.
+    caplog.set_level(logging.INFO)
+    runs: list[int] = []
+    healed = asyncio.Event()
+
+    async def outage() -> None:
+        runs.append(len(runs))
+        if len(runs) > 20:
+            healed.set()
+            return
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    jobs = Jobs()
+    jobs.add(
+        outage, cut="cut the job short", name="the digest run", trigger="interval", seconds=0.01
+    )
+    jobs.start()
+    await asyncio.wait_for(healed.wait(), timeout=30)
+    await jobs.stop(grace=10)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert 3 <= len(errors) <= 5, [r.getMessage() for r in errors]  # the 1st, 4th, 8th, 16th
+    assert errors[0].exc_info is not None and "the digest run" in errors[0].getMessage()
+    assert not any(r.exc_info or r.exc_text for r in errors[1:])
+    assert "ConnectionRefusedError" in errors[-1].getMessage()
+    (back,) = [r for r in caplog.records if "works again" in r.getMessage()]
+    assert "the digest run" in back.getMessage() and "20 failed" in back.getMessage()
