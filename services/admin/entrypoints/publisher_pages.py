@@ -2,6 +2,8 @@
 
 The issue form carries a value of its own (``publishing.form_nonce``) from which the token it
 issues is made: sent twice, it issues one token, and the second answer shows the same one.
+A token named as another live one is issued with a warning, as on the command line: tokens of
+one name share idempotency keys and the hourly limit (``publishing.namesakes``).
 
 Every issue and revocation is in the audit log, by the token's number and name.
 """
@@ -31,6 +33,7 @@ async def _render(
         "error": None,
         "outcome": None,
         "issued": None,
+        "namesakes": 0,
         "name": "",
         # A fresh one each time the form is shown: it issues one token however often it is sent.
         "form_nonce": publishing.form_nonce(),
@@ -68,24 +71,39 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
         wanted = publishing.form_token(secret, actor.principal.name, nonce)
     try:
         try:
-            token = await _issue_once(admin, actor, name, wanted)
+            token, namesakes = await _issue_once(admin, actor, name, wanted)
         except IntegrityError:
             if wanted is None:
                 raise
             # Sent twice at once: the other request stored this form's token first.
-            token = await _issue_once(admin, actor, name, wanted)
+            token, namesakes = await _issue_once(admin, actor, name, wanted)
     except publishing.TokenNameRefused:
         return await _render(request, admin, actor, 400, error="token_name", name=name)
     except publishing.FormSpent:
         return await _render(request, admin, actor, 409, error="token_form_spent")
-    return await _render(request, admin, actor, outcome="token_issued", issued=token)
+    return await _render(
+        request,
+        admin,
+        actor,
+        outcome="token_issued",
+        issued=token,
+        namesakes=len(namesakes),
+        kept_name=publishing.token_name(name),
+    )
 
 
-async def _issue_once(admin: AdminDep, actor: Actor, name: str, wanted: str | None) -> str:
-    """Issue the token a form asks for, unless that form issued it already; return it."""
+async def _issue_once(
+    admin: AdminDep, actor: Actor, name: str, wanted: str | None
+) -> tuple[str, list[int]]:
+    """Issue the token a form asks for, unless that form issued it already; return it and the
+    numbers of the other live tokens of its name."""
     async with transaction(admin.runtime.sessions) as session:
-        if wanted is not None and await publishing.issued_before(session, wanted) is not None:
-            return wanted  # issued, and in the audit log, when the form was first sent
+        namesakes = await publishing.namesakes(session, name)
+        if wanted is not None:
+            before = await publishing.issued_before(session, wanted)
+            if before is not None:
+                # Issued, and in the audit log, when the form was first sent.
+                return wanted, [n for n in namesakes if n != before]
         now = admin.runtime.clock.now()
         number, token = await publishing.issue(session, name, actor.principal.name, now, wanted)
         actor.record(
@@ -94,7 +112,7 @@ async def _issue_once(admin: AdminDep, actor: Actor, name: str, wanted: str | No
             target=str(number),
             details={"name": publishing.token_name(name)},
         )
-    return token
+    return token, namesakes
 
 
 @router.post("/publishers/revoke", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from services.admin.domain.accounts import digest
 from services.admin.entrypoints.wording import MESSAGES
 from tests.integration.admin.harness import Harness, running, sign_in
 from tests.support.journey import hidden_fields
-from tests.support.words import admin_text
+from tests.support.words import admin_text, words
 
 NAME = "WordPress på www.example.no"
 
@@ -172,3 +172,38 @@ async def test_what_the_page_says_of_a_token_shown_again_holds(
     # What it says instead: the list never shows it, and varsel keeps no copy of it.
     assert listed.status_code == 200 and token not in listed.text
     assert stored.token_hash == digest(token) and token not in repr(vars(stored))
+
+
+def _warning(answer: httpx.Response) -> str | None:
+    """Return the warning an answer gives beside the token it shows, or None."""
+    found = re.search(r"<p><strong>[^<]*</strong> ([^<]*)</p>", answer.text)
+    return " ".join(html.unescape(found.group(1)).split()) if found else None
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_a_token_named_as_a_live_one_is_issued_with_a_warning_as_on_the_command_line(
+    sqlite_url: str, tmp_path: Path, language: str
+) -> None:
+    page = f"/admin/publishers?lang={language}"
+    async with _operator_with_a_form(sqlite_url, tmp_path) as (h, client, form):
+        first = await client.post(page, data=form)
+        second_form = await _issue_form(client)
+        second = await client.post(page, data=second_form)
+        third = await client.post(page, data=await _issue_form(client))
+        again = await client.post(page, data=second_form)  # the second form, sent again
+        other = await client.post(page, data={**await _issue_form(client), "name": "Drupal"})
+        assert len(await _tokens(h)) == 4
+    one = admin_text(language, "Another live token is also named “%(name)s”.", name=NAME)
+    two = words("admin", language).ngettext(
+        "Another live token is also named “%(name)s”.",
+        "%(count)s other live tokens are also named “%(name)s”.",
+        2,
+        count=2,
+        name=NAME,
+    )
+    assert [a.status_code for a in (first, second, third, again, other)] == [200] * 5
+    assert _warning(first) is None and _warning(other) is None
+    for answer, said in ((second, one), (third, two), (again, two)):
+        warning = _warning(answer)
+        assert warning is not None and warning.startswith(said), warning
+        assert _shown(answer).startswith("varsel_pub_"), "the token is issued all the same"

@@ -59,6 +59,7 @@ ADMIN_PAGES = [
     "admin publishers empty",
     "admin publisher token issued",
     "admin publishers",
+    "admin publisher token issued with a namesake",
     "admin forbidden",
     "admin home as editor",
     "admin source trial",
@@ -160,6 +161,10 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             assert issued.status_code == 200
             pages["admin publisher token issued"] = issued.text
             pages["admin publishers"] = (await client.get("/admin/publishers")).text
+            issue["csrf_token"] = csrf(pages["admin publishers"])
+            namesake = await client.post("/admin/publishers?lang=nn", data=issue)
+            assert "<strong>" in namesake.text, "a second WordPress is issued with a warning"
+            pages["admin publisher token issued with a namesake"] = namesake.text
             pages.update(await typed_as_operator(client))
         async with h.client() as client:
             await admin.sign_in(client, "revisor")
