@@ -15,18 +15,16 @@ from services.mailer.adapters.tables import ChangeRecord, Delivery
 from shared.events import ContentChanged
 from shared.outbox import record
 from shared.vocabulary import ChangeProducer
-from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
-from tests.integration.admin.test_admin_desk import (
-    PERSON,
+from tests.integration.admin.desk_support import (
     SOURCE,
-    _audit,
-    _decide,
-    _detected,
-    _relay,
-    _released,
-    _to_review,
-    desk_running,
+    audit,
+    decide,
+    detected,
+    editor_at_desk,
+    relay,
+    released,
 )
+from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token
 from tests.support.catalogues import apply_file
 from tests.support.words import admin_text
 
@@ -49,70 +47,64 @@ async def _status(h: Harness, change_id: uuid.UUID) -> str:
 async def test_removing_a_source_on_its_page_asks_first_then_withdraws_its_waiting_changes(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with desk_running(sqlite_url, tmp_path) as h:
-        await h.sign_up(PERSON, frequency="immediate")
-        await h.confirm(PERSON)
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            change_id = await _detected(h)
-            # The desk page an editor opened before the source went (version 0).
-            opened = await client.get(f"/admin/desk/{change_id}?lang=en")
-            assert 'name="decision"' in opened.text
+    async with editor_at_desk(sqlite_url, tmp_path, follower="immediate") as (h, client):
+        change_id = await detected(h)
+        # The desk page an editor opened before the source went (version 0).
+        opened = await client.get(f"/admin/desk/{change_id}?lang=en")
+        assert 'name="decision"' in opened.text
 
-            sources = await client.get("/admin/sources?lang=en")
-            asked = await client.post(
-                "/admin/sources/remove?lang=en",
-                data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
-            )
-            assert asked.status_code == 200
-            assert "has changes waiting on the editor's desk (1)" in asked.text
-            assert "Remove it and withdraw its changes" in asked.text
-            assert await _status(h, change_id) == "waiting", "asking removes nothing"
-            assert SOURCE in (await client.get("/admin/sources")).text
+        sources = await client.get("/admin/sources?lang=en")
+        asked = await client.post(
+            "/admin/sources/remove?lang=en",
+            data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
+        )
+        assert asked.status_code == 200
+        assert "has changes waiting on the editor's desk (1)" in asked.text
+        assert "Remove it and withdraw its changes" in asked.text
+        assert await _status(h, change_id) == "waiting", "asking removes nothing"
+        assert SOURCE in (await client.get("/admin/sources")).text
 
-            removed = await client.post(
-                "/admin/sources/remove?lang=en",
-                data={"csrf_token": csrf_token(asked.text), "url": SOURCE, "withdraw": "yes"},
-            )
-            assert removed.status_code == 303, removed.text
-            assert await _status(h, change_id) == "withdrawn"
+        removed = await client.post(
+            "/admin/sources/remove?lang=en",
+            data={"csrf_token": csrf_token(asked.text), "url": SOURCE, "withdraw": "yes"},
+        )
+        assert removed.status_code == 303, removed.text
+        assert await _status(h, change_id) == "withdrawn"
 
-            # The stale page's approval is refused, saying why; nobody is alerted.
-            tried = await client.post(
-                f"/admin/desk/{change_id}?lang=en",
-                data={
-                    "csrf_token": csrf_token(opened.text),
-                    "decision": "approve",
-                    "version": "0",
-                    "note": "Sendes likevel.",
-                },
-            )
-            assert tried.status_code == 409
-            assert "withdrawn when its source was removed from the catalogue" in tried.text
-            assert "Another editor decided" not in tried.text
-            assert 'name="decision"' not in tried.text
-            current = await _decide(client, change_id, "approve", "Igjen.", version="1")
-            assert current.status_code == 409
-            await _relay(h)
-            assert await _released(h) == 0 and await _kinds(h) == {"confirm"}
+        # The stale page's approval is refused, saying why; nobody is alerted.
+        tried = await client.post(
+            f"/admin/desk/{change_id}?lang=en",
+            data={
+                "csrf_token": csrf_token(opened.text),
+                "decision": "approve",
+                "version": "0",
+                "note": "Sendes likevel.",
+            },
+        )
+        assert tried.status_code == 409
+        assert "withdrawn when its source was removed from the catalogue" in tried.text
+        assert "Another editor decided" not in tried.text
+        assert 'name="decision"' not in tried.text
+        current = await decide(client, change_id, "approve", "Igjen.", version="1")
+        assert current.status_code == 409
+        await relay(h)
+        assert await released(h) == 0 and await _kinds(h) == {"confirm"}
 
-            # Nothing is lost from sight: the desk lists it as withdrawn, by whom, in each
-            # language, and no longer as waiting.
-            for language in ("nb", "nn", "en"):
-                desk = await client.get(f"/admin/desk?lang={language}")
-                said = admin_text(language, WITHDRAWN)
-                waiting, _, decided = desk.text.partition('id="decided"')
-                assert said in decided and "<td>ed</td>" in decided, language
-                assert "Ny veileder" not in waiting, language
-            shown = await client.get(f"/admin/desk/{change_id}?lang=en")
-            assert f"{WITHDRAWN} (ed," in shown.text
+        # Nothing is lost from sight: the desk lists it as withdrawn, by whom, in each
+        # language, and no longer as waiting.
+        for language in ("nb", "nn", "en"):
+            desk = await client.get(f"/admin/desk?lang={language}")
+            said = admin_text(language, WITHDRAWN)
+            waiting, _, decided = desk.text.partition('id="decided"')
+            assert said in decided and "<td>ed</td>" in decided, language
+            assert "Ny veileder" not in waiting, language
+        shown = await client.get(f"/admin/desk/{change_id}?lang=en")
+        assert f"{WITHDRAWN} (ed," in shown.text
 
-        (entry,) = await _audit(h, "change_withdrawn")
+        (entry,) = await audit(h, "change_withdrawn")
         assert (entry.actor, entry.target) == ("ed", str(change_id))
         assert entry.details == {"source": SOURCE}
-        refusals = await _audit(h, "change_decision_refused")
+        refusals = await audit(h, "change_decision_refused")
         assert [r.details for r in refusals] == [{"reason": "source_removed"}] * 2
 
 
@@ -143,33 +135,29 @@ mode = "review"
 async def test_a_file_that_leaves_the_source_out_withdraws_held_changes_not_decided_ones(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with desk_running(sqlite_url, tmp_path) as h:
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            held = await _detected(h, "Holdt tilbake")
-            approved = await _detected(h, "Godkjent")
-            waiting = await _detected(h, "Venter")
-            assert (await _decide(client, held, "hold", "")).status_code == 303
-            assert (await _decide(client, approved, "approve", "")).status_code == 303
-            await _relay(h)
-            await apply_file(h.runtime, _catalogue_without_the_source(tmp_path), actor="cli:ola")
-            await _relay(h)
-            # Held and waiting changes are withdrawn by whoever applied the file; the approved
-            # one goes out as it was decided.
-            assert [await _status(h, c) for c in (held, approved, waiting)] == [
-                "withdrawn",
-                "approved",
-                "withdrawn",
-            ]
-            assert (await _decide(client, held, "approve", "", version="2")).status_code == 409
+    async with editor_at_desk(sqlite_url, tmp_path) as (h, client):
+        held = await detected(h, "Holdt tilbake")
+        approved = await detected(h, "Godkjent")
+        waiting = await detected(h, "Venter")
+        assert (await decide(client, held, "hold", "")).status_code == 303
+        assert (await decide(client, approved, "approve", "")).status_code == 303
+        await relay(h)
+        await apply_file(h.runtime, _catalogue_without_the_source(tmp_path), actor="cli:ola")
+        await relay(h)
+        # Held and waiting changes are withdrawn by whoever applied the file; the approved
+        # one goes out as it was decided.
+        assert [await _status(h, c) for c in (held, approved, waiting)] == [
+            "withdrawn",
+            "approved",
+            "withdrawn",
+        ]
+        assert (await decide(client, held, "approve", "", version="2")).status_code == 409
         async with h.runtime.sessions() as session:
             rows = (
                 await session.scalars(select(ChangeRecord).where(ChangeRecord.id == held))
             ).all()
         assert [(r.decided_by, r.version) for r in rows] == [("cli:ola", 2)]
-        entries = await _audit(h, "change_withdrawn")
+        entries = await audit(h, "change_withdrawn")
         assert sorted(e.target or "" for e in entries) == sorted([str(held), str(waiting)])
         assert {e.actor for e in entries} == {"cli:ola"}
 
@@ -177,30 +165,24 @@ async def test_a_file_that_leaves_the_source_out_withdraws_held_changes_not_deci
 async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_push_still_goes(
     sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with desk_running(sqlite_url, tmp_path) as h:
-        await h.sign_up(PERSON, frequency="immediate")
-        await h.confirm(PERSON)
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            sources = await client.get("/admin/sources?lang=en")
-            removed = await client.post(
-                "/admin/sources/remove?lang=en",
-                data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
-            )
-            assert removed.status_code == 303, "nothing waited: removed without asking"
-            await _relay(h)
+    async with editor_at_desk(sqlite_url, tmp_path, follower="immediate") as (h, client):
+        sources = await client.get("/admin/sources?lang=en")
+        removed = await client.post(
+            "/admin/sources/remove?lang=en",
+            data={"csrf_token": csrf_token(sources.text), "url": SOURCE},
+        )
+        assert removed.status_code == 303, "nothing waited: removed without asking"
+        await relay(h)
 
-            # The poll that was running when the source went reports its change now.
-            with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
-                late = await _detected(h, "Sent funnet")
-            assert await _status(h, late) == "withdrawn"
-            assert await _released(h) == 0 and await _kinds(h) == {"confirm"}
-            (line,) = [r.getMessage() for r in caplog.records if str(late) in r.getMessage()]
-            assert f"{SOURCE} withdrawn: the source is no longer in the catalogue" in line
-            shown = await client.get(f"/admin/desk/{late}?lang=en")
-            assert WITHDRAWN in shown.text and 'name="decision"' not in shown.text
+        # The poll that was running when the source went reports its change now.
+        with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
+            late = await detected(h, "Sent funnet")
+        assert await _status(h, late) == "withdrawn"
+        assert await released(h) == 0 and await _kinds(h) == {"confirm"}
+        (line,) = [r.getMessage() for r in caplog.records if str(late) in r.getMessage()]
+        assert f"{SOURCE} withdrawn: the source is no longer in the catalogue" in line
+        shown = await client.get(f"/admin/desk/{late}?lang=en")
+        assert WITHDRAWN in shown.text and 'name="decision"' not in shown.text
 
         # A publisher may push for any page of a topic, watched or not: that still goes out.
         pushed = ContentChanged(
@@ -215,6 +197,6 @@ async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_pu
         )
         async with h.runtime.sessions() as session, session.begin():
             await record(session, pushed)
-        await _relay(h)
+        await relay(h)
         assert await _status(h, pushed.event_id) == "published"
         assert await _kinds(h) == {"confirm", "alert"}

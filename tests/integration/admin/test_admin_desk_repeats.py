@@ -9,16 +9,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from services.mailer.adapters.tables import Delivery
-from tests.integration.admin.harness import csrf_token, sign_in
-from tests.integration.admin.test_admin_desk import (
-    PERSON,
-    _audit,
-    _detected,
-    _relay,
-    _released,
-    _to_review,
+from tests.integration.admin.desk_support import (
+    audit,
     desk_running,
+    detected,
+    editor_at_desk,
+    relay,
+    released,
+    to_review,
 )
+from tests.integration.admin.harness import csrf_token, sign_in
 
 ANOTHER_EDITOR = "Another editor decided on this change first"
 YOU_DECIDED = "You decided on this change already"
@@ -27,45 +27,39 @@ YOU_DECIDED = "You decided on this change already"
 async def test_the_same_decision_sent_twice_is_taken_once_and_said_to_be_done(
     database_url: str, tmp_path: Path
 ) -> None:
-    async with desk_running(database_url, tmp_path) as h:
-        await h.sign_up(PERSON, frequency="immediate")
-        await h.confirm(PERSON)
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            change_id = await _detected(h)
-            page = await client.get(f"/admin/desk/{change_id}?lang=en")
-            approve = {
-                "csrf_token": csrf_token(page.text),
-                "decision": "approve",
-                "version": "0",
-                "note": "Fristen er flyttet.",
-            }
-            path = f"/admin/desk/{change_id}?lang=en"
-            # A double press: both at once; then the page sent again from the history.
-            both = await asyncio.gather(*(client.post(path, data=approve) for _ in range(2)))
-            again = await client.post(path, data=approve)
-            assert [a.status_code for a in (*both, again)] == [303, 303, 303]
-            shown = await client.get(again.headers["location"])
-            assert ANOTHER_EDITOR not in shown.text and "Fristen er flyttet." in shown.text
+    async with editor_at_desk(database_url, tmp_path, follower="immediate") as (h, client):
+        change_id = await detected(h)
+        page = await client.get(f"/admin/desk/{change_id}?lang=en")
+        approve = {
+            "csrf_token": csrf_token(page.text),
+            "decision": "approve",
+            "version": "0",
+            "note": "Fristen er flyttet.",
+        }
+        path = f"/admin/desk/{change_id}?lang=en"
+        # A double press: both at once; then the page sent again from the history.
+        both = await asyncio.gather(*(client.post(path, data=approve) for _ in range(2)))
+        again = await client.post(path, data=approve)
+        assert [a.status_code for a in (*both, again)] == [303, 303, 303]
+        shown = await client.get(again.headers["location"])
+        assert ANOTHER_EDITOR not in shown.text and "Fristen er flyttet." in shown.text
 
-            # Back in the history, the editor chooses otherwise: refused, and told it was them.
-            held = await client.post(path, data={**approve, "decision": "hold"})
-            assert held.status_code == 409
-            assert YOU_DECIDED in held.text and ANOTHER_EDITOR not in held.text
-            edited = await client.post(path, data={**approve, "note": "Fristen er flyttet igjen."})
-            assert edited.status_code == 409 and YOU_DECIDED in edited.text
-            await _relay(h)
+        # Back in the history, the editor chooses otherwise: refused, and told it was them.
+        held = await client.post(path, data={**approve, "decision": "hold"})
+        assert held.status_code == 409
+        assert YOU_DECIDED in held.text and ANOTHER_EDITOR not in held.text
+        edited = await client.post(path, data={**approve, "note": "Fristen er flyttet igjen."})
+        assert edited.status_code == 409 and YOU_DECIDED in edited.text
+        await relay(h)
 
-        assert await _released(h) == 1
+        assert await released(h) == 1
         async with h.runtime.sessions() as session:
             alerts = await session.scalar(
                 select(func.count()).select_from(Delivery).where(Delivery.kind == "alert")
             )
         assert alerts == 1, "one alert to the one follower"
-        assert len(await _audit(h, "change_approved")) == 1
-        refused = await _audit(h, "change_decision_refused")
+        assert len(await audit(h, "change_approved")) == 1
+        refused = await audit(h, "change_decision_refused")
         assert [r.details for r in refused] == [{"reason": "decided_by_you"}] * 2
 
 
@@ -78,8 +72,8 @@ async def test_another_editors_stale_page_is_still_told_someone_else_was_first(
         async with h.client() as first, h.client() as second:
             await sign_in(first, "ed")
             await sign_in(second, "kari")
-            await _to_review(h, first)
-            change_id = await _detected(h)
+            await to_review(h, first)
+            change_id = await detected(h)
             pages = [await c.get(f"/admin/desk/{change_id}?lang=en") for c in (first, second)]
             form = {"decision": "minor", "version": "0", "note": ""}
             path = f"/admin/desk/{change_id}?lang=en"

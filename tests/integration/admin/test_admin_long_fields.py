@@ -8,9 +8,9 @@ from pathlib import Path
 
 from services.admin.adapters import catalogue_rows
 from services.mailer import read_api as mailer
+from tests.integration.admin.desk_support import decide, detected, editor_at_desk
 from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
 from tests.integration.admin.test_admin_bulletins import editor, events, form
-from tests.integration.admin.test_admin_desk import _decide, _detected, _to_review, desk_running
 from tests.integration.admin.test_admin_sources import KNOWN, TOPIC, _post, signed_in_editor
 
 # A hundred ignore patterns: far past the 1,000 characters every field used to be cut to.
@@ -95,35 +95,29 @@ async def test_a_too_long_field_is_named_in_the_staff_members_language(
 async def test_a_too_long_note_is_refused_and_the_change_waits_with_its_old_note(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with desk_running(sqlite_url, tmp_path) as h:
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            change_id = await _detected(h)
-            held = await _decide(client, change_id, "hold", "Første merknad")
-            assert held.status_code == 303
-            # Longer than the field may carry at all: refused before the mailer sees it.
-            huge = await _decide(client, change_id, "approve", "y" * 10_001, version="1")
-            assert huge.status_code == 400
-            assert "The field “note” holds 10001 characters; it may hold at most 10000." in (
-                huge.text
-            )
-            # Past the note's own limit: the desk says so, with the note kept in the form.
-            long = await _decide(client, change_id, "approve", "z" * 5001, version="1")
-            assert long.status_code == 400
-            assert "longer than 5,000 characters" in long.text and "z" * 5001 in long.text
-            # A note of 5,000 characters written in lines arrives with two-character line
-            # breaks, over 5,000 as posted: it is accepted whole.
-            lines = "\r\n".join(["n" * 99] * 50)
-            assert len(lines) > 5000
+    async with editor_at_desk(sqlite_url, tmp_path) as (h, client):
+        change_id = await detected(h)
+        held = await decide(client, change_id, "hold", "Første merknad")
+        assert held.status_code == 303
+        # Longer than the field may carry at all: refused before the mailer sees it.
+        huge = await decide(client, change_id, "approve", "y" * 10_001, version="1")
+        assert huge.status_code == 400
+        assert "The field “note” holds 10001 characters; it may hold at most 10000." in (huge.text)
+        # Past the note's own limit: the desk says so, with the note kept in the form.
+        long = await decide(client, change_id, "approve", "z" * 5001, version="1")
+        assert long.status_code == 400
+        assert "longer than 5,000 characters" in long.text and "z" * 5001 in long.text
+        # A note of 5,000 characters written in lines arrives with two-character line
+        # breaks, over 5,000 as posted: it is accepted whole.
+        lines = "\r\n".join(["n" * 99] * 50)
+        assert len(lines) > 5000
         async with h.runtime.sessions() as session:
             change = await mailer.change_on_desk(session, change_id)
         assert change is not None and change.is_open
         assert change.note == "Første merknad" and change.version == 1
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            kept = await _decide(client, change_id, "hold", lines, version="1")
+        async with h.client() as another_browser:
+            await sign_in(another_browser, "ed")
+            kept = await decide(another_browser, change_id, "hold", lines, version="1")
             assert kept.status_code == 303
         async with h.runtime.sessions() as session:
             change = await mailer.change_on_desk(session, change_id)

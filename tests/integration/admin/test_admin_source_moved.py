@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -18,17 +17,23 @@ from services.mailer.domain.review import ChangeStatus
 from shared.db import create_engine, session_factory
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
-from tests.integration.admin.harness import Harness, sign_in
-from tests.integration.admin.test_admin_desk import (
-    PERSON,
-    SOURCE,
-    _audit,
-    _detected,
-    _to_review,
-    desk_running,
+from tests.integration.admin.catalogue_support import (
+    FIRST,
+    catalogue,
+    cli,
+    read_scalar,
+    write,
 )
-from tests.integration.admin.test_admin_sources import _edit_form
-from tests.integration.admin.test_catalogue_apply import FIRST, _invoke, _scalar, _write
+from tests.integration.admin.desk_support import (
+    SOURCE,
+    audit,
+    detected,
+    editor_at_desk,
+    source_edit_form,
+)
+from tests.integration.admin.harness import Harness
+
+__all__ = ["cli"]  # the fixture, used by name
 
 MOVED = "https://example.org/ny-side"
 
@@ -55,55 +60,43 @@ def _store_waiting(database_url: str, event: ContentChanged) -> None:
 async def test_saving_a_source_under_another_address_asks_first_when_changes_wait(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    async with desk_running(sqlite_url, tmp_path) as h:
-        await h.sign_up(PERSON, frequency="immediate")
-        await h.confirm(PERSON)
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            await _to_review(h, client)
-            change_id = await _detected(h)
+    async with editor_at_desk(sqlite_url, tmp_path, follower="immediate") as (h, client):
+        change_id = await detected(h)
 
-            # An edit that keeps the address keeps the source and its changes: nothing to ask.
-            kept = await client.post(
-                "/admin/sources?lang=en",
-                data={**await _edit_form(client, SOURCE), "interval": "1h"},
-            )
-            assert kept.status_code == 303, kept.text
+        # An edit that keeps the address keeps the source and its changes: nothing to ask.
+        kept = await client.post(
+            "/admin/sources?lang=en",
+            data={**await source_edit_form(client, SOURCE), "interval": "1h"},
+        )
+        assert kept.status_code == 303, kept.text
 
-            moved = {**await _edit_form(client, SOURCE), "url": MOVED}
-            asked = await client.post("/admin/sources?lang=en", data=moved)
-            assert asked.status_code == 200
-            assert "Save the source under another address?" in asked.text
-            assert "has changes waiting on the editor's desk (1)" in asked.text
-            assert 'form="source-form" name="withdraw" value="yes"' in asked.text
-            assert f'value="{MOVED}"' in asked.text, "the form keeps what the editor wrote"
-            assert await _stored_urls(h) == [SOURCE], "asking saves nothing"
-            async with h.runtime.sessions() as session:
-                waiting = await session.get(ChangeRecord, change_id)
-                assert waiting is not None and waiting.status == "waiting"
+        moved = {**await source_edit_form(client, SOURCE), "url": MOVED}
+        asked = await client.post("/admin/sources?lang=en", data=moved)
+        assert asked.status_code == 200
+        assert "Save the source under another address?" in asked.text
+        assert "has changes waiting on the editor's desk (1)" in asked.text
+        assert 'form="source-form" name="withdraw" value="yes"' in asked.text
+        assert f'value="{MOVED}"' in asked.text, "the form keeps what the editor wrote"
+        assert await _stored_urls(h) == [SOURCE], "asking saves nothing"
+        async with h.runtime.sessions() as session:
+            waiting = await session.get(ChangeRecord, change_id)
+            assert waiting is not None and waiting.status == "waiting"
 
-            saved = await client.post("/admin/sources?lang=en", data={**moved, "withdraw": "yes"})
-            assert saved.status_code == 303, saved.text
-            assert await _stored_urls(h) == [MOVED]
-            async with h.runtime.sessions() as session:
-                withdrawn = await session.get(ChangeRecord, change_id)
-                assert withdrawn is not None and withdrawn.status == "withdrawn"
-        (entry,) = await _audit(h, "change_withdrawn")
+        saved = await client.post("/admin/sources?lang=en", data={**moved, "withdraw": "yes"})
+        assert saved.status_code == 303, saved.text
+        assert await _stored_urls(h) == [MOVED]
+        async with h.runtime.sessions() as session:
+            withdrawn = await session.get(ChangeRecord, change_id)
+            assert withdrawn is not None and withdrawn.status == "withdrawn"
+        (entry,) = await audit(h, "change_withdrawn")
         assert (entry.actor, entry.target) == ("ed", str(change_id))
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("VARSEL_DATABASE_URL", database_url)
-    return CliRunner()
 
 
 def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
     reviewed = FIRST.replace('interval = "15m"', 'interval = "15m"\nmode = "review"')
-    assert _invoke(cli, "apply", str(_write(tmp_path, "first.toml", reviewed))).exit_code == 0
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", reviewed))).exit_code == 0
     event = ContentChanged(
         source_id=1,
         source_url="https://example.org/verden",
@@ -116,8 +109,8 @@ def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
     _store_waiting(database_url, event)
 
     # The file names the source by another address: it would be removed, its change withdrawn.
-    moved = _write(tmp_path, "moved.toml", reviewed.replace("example.org/verden", "example.org/ny"))
-    dry = _invoke(cli, "apply", str(moved), "--dry-run")
+    moved = write(tmp_path, "moved.toml", reviewed.replace("example.org/verden", "example.org/ny"))
+    dry = catalogue(cli, "apply", str(moved), "--dry-run")
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
     assert "  - source https://example.org/verden: retired" in lines
@@ -132,8 +125,8 @@ def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
     )
     assert "nothing was changed" in dry.output
     status = select(ChangeRecord.status).where(ChangeRecord.id == event.event_id)
-    assert _scalar(database_url, status) == "waiting"
+    assert read_scalar(database_url, status) == "waiting"
 
     # A file that keeps the source withdraws nothing, and says nothing of the desk.
-    kept = _invoke(cli, "apply", str(_write(tmp_path, "kept.toml", reviewed)), "--dry-run")
+    kept = catalogue(cli, "apply", str(write(tmp_path, "kept.toml", reviewed)), "--dry-run")
     assert "would be withdrawn" not in kept.output

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +14,7 @@ from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from tests.integration.admin import seed
+from tests.integration.admin.desk_support import source_edit_form
 from tests.integration.admin.harness import (
     OTHER,
     TOPIC,
@@ -177,18 +176,6 @@ async def test_the_sources_page_tells_the_editor_a_source_fails_and_why(
         assert "failing" in row and "The source sent more than 5 redirects in a row." in row
 
 
-async def _edit_form(client: httpx.AsyncClient, url: str) -> dict[str, object]:
-    """A source's edit form as a browser sends it back: hidden fields and what it shows."""
-    form = await client.get("/admin/sources", params={"edit": url, "lang": "en"})
-    assert form.status_code == 200
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.text)
-    fields: dict[str, object] = {name: html.unescape(value) for name, value in hidden}
-    checked = re.findall(r'name="(kind|mode|topics)" value="([^"]*)" checked', form.text)
-    for name, value in checked:
-        fields[name] = [*fields.get(name, []), value] if name == "topics" else value  # type: ignore[list-item]
-    return {**fields, "url": url, "interval": "15m"}
-
-
 async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_changes_nothing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -199,7 +186,7 @@ async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_c
         signed_in_editor(sqlite_url, tmp_path) as (h, client),
         another_editor(h) as other,
     ):
-        opened = [await _edit_form(browser, KNOWN) for browser in (client, other)]
+        opened = [await source_edit_form(browser, KNOWN) for browser in (client, other)]
         assert [form["mode"] for form in opened] == ["automatic", "automatic"]
         reviewed = {**opened[0], "mode": "review"}
         assert (await client.post("/admin/sources?lang=en", data=reviewed)).status_code == 303
@@ -215,6 +202,7 @@ async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_c
         # a pause meanwhile is no edit of what the form holds.
         await _post(client, "/admin/sources/pause", {"url": KNOWN, "paused": "true"})
         again = await other.post(
-            "/admin/sources?lang=en", data={**await _edit_form(other, KNOWN), "interval": "1h"}
+            "/admin/sources?lang=en",
+            data={**await source_edit_form(other, KNOWN), "interval": "1h"},
         )
         assert again.status_code == 303, again.text

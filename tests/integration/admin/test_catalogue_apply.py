@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,33 +17,16 @@ from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.events import CatalogueChanged
 from shared.outbox import OutboxRow
-from varsel.cli import app as varsel_cli
+from tests.integration.admin.catalogue_support import (
+    FIRST,
+    catalogue,
+    cli,
+    read_scalar,
+    write,
+)
 
-FIRST = """
-[[topics]]
-slug = "norge-i-verden"
-title = { nb = "Norge i verden", en = "Norway in the world" }
-related = ["helsenyheter"]
+__all__ = ["cli"]  # the fixture, used by name
 
-[[topics]]
-slug = "helsenyheter"
-title = { nb = "Helsenyheter" }
-
-[[topics]]
-slug = "gammelt-tema"
-title = { nb = "Gammelt tema" }
-
-[[sources]]
-url = "https://example.org/verden"
-kind = "page"
-topics = ["norge-i-verden"]
-interval = "15m"
-
-[[sources]]
-url = "https://example.org/gammel"
-kind = "page"
-topics = ["gammelt-tema"]
-"""
 
 # Changes a title, a source's interval and selector; adds a topic and a source; retires a
 # topic and drops its source; pauses nothing.
@@ -93,49 +75,21 @@ topics = ["norge-i-verdne"]
 """
 
 
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("VARSEL_DATABASE_URL", database_url)
-    return CliRunner()
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _invoke(cli: CliRunner, *args: str) -> Any:
-    return cli.invoke(varsel_cli, ["catalogue", *args])
-
-
-def _scalar(database_url: str, query: Any) -> Any:
-    async def read() -> Any:
-        engine = create_engine(database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await session.scalar(query)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
-
-
 def _version(database_url: str) -> int | None:
-    return _scalar(database_url, select(CatalogueState.version))  # type: ignore[no-any-return]
+    return read_scalar(database_url, select(CatalogueState.version))  # type: ignore[no-any-return]
 
 
 def test_plan_shows_every_kind_of_change_and_dry_run_changes_nothing(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
-    first = _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST)))
+    first = catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST)))
     assert first.exit_code == 0, first.output
     assert "5 to add, 0 to change, 0 to retire" in first.output
     assert "+ topic gammelt-tema: added" in first.output
-    exported_first = _invoke(cli, "export").stdout
+    exported_first = catalogue(cli, "export").stdout
 
-    second = _write(tmp_path, "second.toml", SECOND)
-    dry = _invoke(cli, "apply", str(second), "--dry-run")
+    second = write(tmp_path, "second.toml", SECOND)
+    dry = catalogue(cli, "apply", str(second), "--dry-run")
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
     assert "2 to add, 2 to change, 2 to retire" in lines
@@ -146,17 +100,17 @@ def test_plan_shows_every_kind_of_change_and_dry_run_changes_nothing(
     assert "  + source https://example.org/ny: added" in lines
     assert "  - source https://example.org/gammel: retired" in lines
     assert "nothing was changed" in dry.output
-    assert _invoke(cli, "export").stdout == exported_first
+    assert catalogue(cli, "export").stdout == exported_first
     assert _version(database_url) == 1
 
-    applied = _invoke(cli, "apply", str(second))
+    applied = catalogue(cli, "apply", str(second))
     assert applied.exit_code == 0, applied.output
     assert "2 to add, 2 to change, 2 to retire" in applied.output
     assert "version 2" in applied.output
-    exported = _invoke(cli, "export", "--out", str(tmp_path / "export.toml"))
+    exported = catalogue(cli, "export", "--out", str(tmp_path / "export.toml"))
     assert exported.exit_code == 0, exported.output
     # Round trip: what export writes, apply takes back as it is.
-    again = _invoke(cli, "apply", str(tmp_path / "export.toml"))
+    again = catalogue(cli, "apply", str(tmp_path / "export.toml"))
     assert again.exit_code == 0 and "no changes" in again.output, again.output
     assert _version(database_url) == 2
     text = (tmp_path / "export.toml").read_text(encoding="utf-8")
@@ -168,9 +122,9 @@ def test_plan_shows_every_kind_of_change_and_dry_run_changes_nothing(
 def test_every_change_is_audited_and_announced(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
-    assert _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST))).exit_code == 0
-    assert _invoke(cli, "apply", str(_write(tmp_path, "second.toml", SECOND))).exit_code == 0
-    assert _invoke(cli, "apply", str(tmp_path / "second.toml")).exit_code == 0  # no change
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    assert catalogue(cli, "apply", str(write(tmp_path, "second.toml", SECOND))).exit_code == 0
+    assert catalogue(cli, "apply", str(tmp_path / "second.toml")).exit_code == 0  # no change
 
     async def entries() -> list[AdminAuditEntry]:
         engine = create_engine(database_url)
@@ -192,7 +146,7 @@ def test_every_change_is_audited_and_announced(
     assert audited[1].details["changed"][0] == "topics:norge-i-verden (title)"
     assert audited[1].details["version"] == 2
     events = OutboxRow.event_type == CatalogueChanged.type_name()
-    assert _scalar(database_url, select(func.count()).select_from(OutboxRow).where(events)) == 2
+    assert read_scalar(database_url, select(func.count()).select_from(OutboxRow).where(events)) == 2
 
 
 @pytest.mark.parametrize(
@@ -242,17 +196,17 @@ def test_every_change_is_audited_and_announced(
 def test_a_wrong_file_is_refused_whole_and_changes_nothing(
     cli: CliRunner, database_url: str, tmp_path: Path, text: str, problem: str
 ) -> None:
-    assert _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST))).exit_code == 0
-    before = _invoke(cli, "export").stdout
-    wrong = _write(tmp_path, "wrong.toml", text)
-    refused = _invoke(cli, "apply", str(wrong))
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    before = catalogue(cli, "export").stdout
+    wrong = write(tmp_path, "wrong.toml", text)
+    refused = catalogue(cli, "apply", str(wrong))
     assert refused.exit_code == 2
     assert str(wrong) in refused.output and problem in refused.output, refused.output
     assert "hemmelig" not in refused.output
     assert "nothing was changed" in refused.output
-    assert _invoke(cli, "export").stdout == before
+    assert catalogue(cli, "export").stdout == before
     assert _version(database_url) == 1
-    missing = _invoke(cli, "apply", str(tmp_path / "absent.toml"))
+    missing = catalogue(cli, "apply", str(tmp_path / "absent.toml"))
     assert missing.exit_code == 2 and "not found" in missing.output
     # The file was named on the command line: no setting to point at.
     assert str(tmp_path / "absent.toml") in missing.output
@@ -267,9 +221,9 @@ def test_direction_overrides_in_a_topic_s_texts_are_left_out(
         'title = { nb = "Helse\u202enyheter\u202c" }\nsection = { nb = "\u2066FHI\u2069" }\n'
         'description = { nb = "Om \u202ehelse." }',
     )
-    applied = _invoke(cli, "apply", str(_write(tmp_path, "pasted.toml", pasted)))
+    applied = catalogue(cli, "apply", str(write(tmp_path, "pasted.toml", pasted)))
     assert applied.exit_code == 0, applied.output
-    text = _invoke(cli, "export").stdout
+    text = catalogue(cli, "export").stdout
     # Left out of what is stored, not merely of what is read back.
     assert not {"\u202e", "\u202c", "\u2066", "\u2069"} & set(text) and "\\u" not in text
     exported = parse_catalogue_text(text, "export")
@@ -284,39 +238,39 @@ def test_direction_overrides_in_a_topic_s_texts_are_left_out(
 
 def test_export_keeps_an_existing_file_unless_forced(cli: CliRunner, tmp_path: Path) -> None:
     # The operator's own file, with the comments that say why each source is there.
-    own = _write(tmp_path, "catalogue.toml", "# why we watch these pages\n" + FIRST)
-    assert _invoke(cli, "apply", str(own)).exit_code == 0
-    kept = _invoke(cli, "export", "--out", str(own))
+    own = write(tmp_path, "catalogue.toml", "# why we watch these pages\n" + FIRST)
+    assert catalogue(cli, "apply", str(own)).exit_code == 0
+    kept = catalogue(cli, "export", "--out", str(own))
     assert kept.exit_code == 1
     assert kept.stderr == f"varsel: {own} exists; give --force to replace it, or another --out\n"
     assert own.read_text(encoding="utf-8").startswith("# why we watch these pages\n")
 
-    forced = _invoke(cli, "export", "--out", str(own), "--force")
+    forced = catalogue(cli, "export", "--out", str(own), "--force")
     assert forced.exit_code == 0, forced.output
     assert forced.stderr == f"varsel: wrote {own} (version 1)\n"
-    assert own.read_text(encoding="utf-8") == _invoke(cli, "export").stdout
+    assert own.read_text(encoding="utf-8") == catalogue(cli, "export").stdout
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_export_before_any_catalogue_says_so(cli: CliRunner) -> None:
-    empty = _invoke(cli, "export")
+    empty = catalogue(cli, "export")
     assert empty.exit_code == 1 and "holds no catalogue yet" in empty.output
 
 
 def test_an_unmigrated_database_and_an_unwritable_export_are_said_plainly(
     cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = _write(tmp_path, "first.toml", FIRST)
-    assert _invoke(cli, "apply", str(first)).exit_code == 0
-    unwritable = _invoke(cli, "export", "--out", str(tmp_path / "no-such-folder" / "x.toml"))
+    first = write(tmp_path, "first.toml", FIRST)
+    assert catalogue(cli, "apply", str(first)).exit_code == 0
+    unwritable = catalogue(cli, "export", "--out", str(tmp_path / "no-such-folder" / "x.toml"))
     assert unwritable.exit_code == 1 and "cannot write" in unwritable.output
-    folder = _invoke(cli, "export", "--out", str(tmp_path))
+    folder = catalogue(cli, "export", "--out", str(tmp_path))
     assert folder.exit_code == 1
     assert folder.stderr == f"varsel: cannot write {tmp_path}: it is a folder\n"
 
     monkeypatch.setenv("VARSEL_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     for args in (("apply", str(first)), ("apply", str(first), "--dry-run"), ("export",)):
-        refused = _invoke(cli, *args)
+        refused = catalogue(cli, *args)
         assert refused.exit_code == 1, refused.output
         assert "varsel migrate" in refused.output and "Traceback" not in refused.output
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.integration.admin.test_catalogue_apply import FIRST, _invoke, _write, cli
+from tests.integration.admin.catalogue_support import FIRST, catalogue, cli, write
 
 __all__ = ["cli"]  # the fixture, used by name
 
@@ -20,31 +20,31 @@ NAMED = FIRST.replace(
 
 
 def test_editors_are_planned_applied_and_exported_back(cli: CliRunner, tmp_path: Path) -> None:
-    first = _invoke(cli, "apply", str(_write(tmp_path, "first.toml", FIRST)))
+    first = catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST)))
     assert first.exit_code == 0, first.output
 
-    named = _write(tmp_path, "named.toml", NAMED)
-    dry = _invoke(cli, "apply", str(named), "--dry-run")
+    named = write(tmp_path, "named.toml", NAMED)
+    dry = catalogue(cli, "apply", str(named), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "  ~ topic helsenyheter: changed (editors)" in dry.output.splitlines()
-    applied = _invoke(cli, "apply", str(named))
+    applied = catalogue(cli, "apply", str(named))
     assert applied.exit_code == 0, applied.output
 
-    exported = _invoke(cli, "export", "--out", str(tmp_path / "export.toml"))
+    exported = catalogue(cli, "export", "--out", str(tmp_path / "export.toml"))
     assert exported.exit_code == 0, exported.output
     text = (tmp_path / "export.toml").read_text(encoding="utf-8")
     assert 'editors = [\n    "kari",\n    "ola",\n]' in text or 'editors = ["kari", "ola"]' in text
-    again = _invoke(cli, "apply", str(tmp_path / "export.toml"))
+    again = catalogue(cli, "apply", str(tmp_path / "export.toml"))
     assert again.exit_code == 0 and "no changes" in again.output, again.output
 
     # Naming nobody again is a change too; a topic without editors writes no field.
-    back = _invoke(cli, "apply", str(_write(tmp_path, "back.toml", FIRST)))
+    back = catalogue(cli, "apply", str(write(tmp_path, "back.toml", FIRST)))
     assert "  ~ topic helsenyheter: changed (editors)" in back.output.splitlines()
-    assert "editors" not in _invoke(cli, "export").stdout
+    assert "editors" not in catalogue(cli, "export").stdout
 
 
 def test_a_blank_editor_name_is_refused_naming_the_topic(cli: CliRunner, tmp_path: Path) -> None:
     blank = FIRST.replace('slug = "helsenyheter"\n', 'slug = "helsenyheter"\neditors = [""]\n')
-    refused = _invoke(cli, "apply", str(_write(tmp_path, "blank.toml", blank)))
+    refused = catalogue(cli, "apply", str(write(tmp_path, "blank.toml", blank)))
     assert refused.exit_code != 0
     assert "helsenyheter" in refused.output and "editors" in refused.output
