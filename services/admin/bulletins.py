@@ -8,11 +8,12 @@ whose address the mailer reads through the admin's read_api.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters import accounts, audit_log
 from services.admin.domain.accounts import Principal
@@ -24,6 +25,9 @@ from shared.outbox import record
 SENT = "bulletin_sent"
 TESTED = "bulletin_tested"
 SHOWN_SENT = 20
+SHOWN_TESTS = 5  # an account's own latest tests
+_TESTS_READ = 200  # the latest tests of every account, among which its own are found
+_TEST_POLL_SECONDS = 0.1
 # The mailer stamps a bulletin's mails by its own clock, a little after the send is recorded;
 # the margin covers clocks that differ between the admin's and the mailer's processes.
 _CLOCK_MARGIN = timedelta(hours=1)
@@ -55,12 +59,63 @@ async def send(session: AsyncSession, draft: BulletinDraft, principal: Principal
     await record(session, BulletinPublished.model_validate(_fields(draft, principal.name)))
 
 
-async def send_test(session: AsyncSession, draft: BulletinDraft, principal: Principal) -> None:
-    """Ask the mailer for a test send to the account's own address, in the caller's transaction."""
+async def send_test(session: AsyncSession, draft: BulletinDraft, principal: Principal) -> uuid.UUID:
+    """Ask the mailer for a test send to the account's own address, in the caller's transaction;
+    return the id of the request, by which the ledger knows its mails."""
     event = BulletinTestRequested.model_validate(
         {**_fields(draft, principal.name), "staff_user_id": principal.user_id}
     )
     await record(session, event)
+    return event.event_id
+
+
+async def test_mails(
+    sessions: async_sessionmaker[AsyncSession],
+    request: uuid.UUID,
+    languages: list[str],
+    *,
+    wait: float,
+) -> list[mailer.TestMail]:
+    """Return what became of a test's mails, waiting up to ``wait`` seconds for all to be sent
+    or to fail (the mailer sends them after the request's commit, with the relay's answer)."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        async with sessions() as session:
+            mails = (await mailer.bulletin_test_mails(session, {request: languages}))[request]
+        waiting = any(m.state is mailer.TestMailState.WAITING for m in mails)
+        if not waiting or asyncio.get_running_loop().time() >= deadline:
+            return mails
+        await asyncio.sleep(_TEST_POLL_SECONDS)
+
+
+@dataclass(frozen=True, slots=True)
+class TestSend:
+    """One of an account's tests as the bulletin page lists it: when, what, and each mail."""
+
+    requested_at: datetime
+    subject_nb: str
+    mails: list[mailer.TestMail]
+
+
+async def latest_tests(session: AsyncSession, principal: Principal) -> list[TestSend]:
+    """Return the account's newest tests, newest first, with what became of their mails."""
+    asked = []
+    for entry in await audit_log.latest_of(session, TESTED, _TESTS_READ):
+        details = entry.details or {}
+        if entry.actor != principal.name or "request" not in details:
+            continue  # another's, or recorded before tests were kept in the ledger
+        try:
+            request = uuid.UUID(str(details["request"]))
+        except ValueError:
+            continue
+        asked.append((request, [str(lang) for lang in details.get("languages", [])], entry))
+        if len(asked) == SHOWN_TESTS:
+            break
+    mails = await mailer.bulletin_test_mails(session, {r: langs for r, langs, _ in asked})
+    return [
+        TestSend(entry.occurred_at, str((entry.details or {}).get("subject_nb", "")), mails[r])
+        for r, _, entry in asked
+    ]
 
 
 def audit_details(draft: BulletinDraft) -> dict[str, object]:

@@ -18,6 +18,7 @@ from services.mailer.domain.digest_window import ReleasedChange, owed
 from services.mailer.domain.ledger import (
     AlertReference,
     BulletinReference,
+    BulletinTestReference,
     Claimed,
     ConfirmReference,
     DeliveryKind,
@@ -41,7 +42,8 @@ class BatchContext:
     catalogue: Catalogue | None = None
     bulletins: dict[uuid.UUID, BulletinRecord] = field(default_factory=dict)
     digest_bulletins: dict[int, list[uuid.UUID]] = field(default_factory=dict)
-    # The staff accounts reminders go to, by id; one disabled or without an address is missing.
+    # The staff accounts reminders and tests go to, by id; one disabled or without an address
+    # is missing.
     staff: dict[int, StaffAddressee] = field(default_factory=dict)
     # The builder's choice of changes for a digest's contents and a person's topics, made once
     # per batch for everyone who shares them (filled while the batch's mails are built).
@@ -70,7 +72,8 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     reminders = [c.reference for c in claimed if isinstance(c.reference, ReviewReminderReference)]
     change_ids.update(r.change_id for r in reminders)
     staff: dict[int, StaffAddressee] = {}
-    for user_id in {r.user_id for r in reminders}:
+    tests = [c.reference for c in claimed if isinstance(c.reference, BulletinTestReference)]
+    for user_id in {r.user_id for r in reminders} | {t.user_id for t in tests}:
         if (addressee := await catalogue.staff_addressee(session, user_id)) is not None:
             staff[user_id] = addressee
     requests = {

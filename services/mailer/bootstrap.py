@@ -104,7 +104,7 @@ class Mailer:
             runtime.sessions, settings, runtime.clock, wake=self.worker.wake
         )
         # The handlers' (and tests').
-        self.deps = Deps(settings, runtime.clock, self.sender, env, runtime.catalogue)
+        self.deps = Deps(settings, runtime.clock, self.sender)
         consumers.subscribe(
             runtime.bus,
             self.deps,

@@ -1,8 +1,8 @@
 """Handlers of the mailer: one async function per event, in the caller's transaction.
 
 The bus runs each in one transaction with its inbox row, so a redelivered event does nothing.
-Mails are only queued here, operators' notices too; the delivery worker sends them after the
-commit. Only an editor's test of a bulletin is sent here (see ``bulletin_test_requested``).
+Mails are only queued here, staff notices and an editor's test of a bulletin too; the delivery
+worker sends them after the commit.
 """
 
 from __future__ import annotations
@@ -25,11 +25,8 @@ from services.mailer.adapters import (
     reviews,
 )
 from services.mailer.adapters.senders import MailSender
-from services.mailer.domain.bulletin_mail import render_bulletin
 from services.mailer.domain.bulletins import BulletinRoute, route_for
-from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Batch, DeliveryKind
-from services.mailer.domain.message import RecipientLinks
 from services.mailer.domain.review import ChangeStatus, status_on_arrival
 from services.mailer.fanout import FANOUT_BATCH, fan_out
 from services.subscriptions import read_api
@@ -49,8 +46,6 @@ from shared.events import (
     SubscriberErased,
     SubscriberUnsubscribed,
 )
-from shared.i18n.templates import LocalisedTemplates
-from shared.live_catalogue import CatalogueView
 from shared.page_urls import names_exactly
 from shared.settings import Settings
 from shared.vocabulary import ChangeProducer, Frequency, ReviewMode
@@ -67,9 +62,7 @@ class Deps:
 
     settings: Settings
     clock: Clock
-    sender: MailSender  # for an editor's test sends and erasures: other mails go through the ledger
-    env: LocalisedTemplates
-    catalogue: CatalogueView  # the topics' titles a test send names, as the real mails do
+    sender: MailSender  # for erasures (its copies of mails): every mail goes through the ledger
 
 
 async def signup_requested(session: AsyncSession, deps: Deps, event: SignupRequested) -> None:
@@ -236,54 +229,20 @@ async def bulletin_published(session: AsyncSession, deps: Deps, event: BulletinP
 async def bulletin_test_requested(
     session: AsyncSession, deps: Deps, event: BulletinTestRequested
 ) -> None:
-    """Send an editor the bulletin they are writing, once per language it is written in, to
-    their own account's address (read now through the admin's read_api, never from the event).
+    """Queue an editor's test of the bulletin they are writing, one mail per language, to
+    their own account (its address read when the mail is built, never from the event).
 
-    Unlike every other mail it bypasses the delivery ledger (the draft's words are only in the
-    event): an SMTP failure rolls the bus's transaction back and the event is delivered again.
-    It is sent inside that transaction, so a silent relay holds it open (docs/decisions/0020).
+    In the delivery ledger with the draft's words, and sent after the commit by the delivery
+    worker like every staff notice (docs/decisions/0020): a relay that is down or silent holds
+    up no transaction, and the editor's page reads from the ledger what became of it.
     """
-    staff = await admin.staff_addressee(session, event.staff_user_id)
-    if staff is None:
-        log.warning(
-            "bulletins: no test send for account %d: disabled or without an address",
-            event.staff_user_id,
-        )
-        return
-    settings = deps.settings
-    envelope = Envelope.of(settings.mail_from)
-    base = settings.base_url
-    # A test mail is laid out as the real one, footer included; its links lead to the public
-    # pages rather than to anyone's alerts.
-    links = RecipientLinks(f"{base}/manage-link", f"{base}/manage-link", f"{base}/manage-link")
-    for index, language in enumerate(sorted(event.texts)):
-        mail = render_bulletin(
-            deps.env,
-            language=language,
-            texts={str(k): v.model_dump() for k, v in event.texts.items()},
-            topic_titles=[_topic_title(deps.catalogue, slug, language) for slug in event.topics],
-            frequency=Frequency.IMMEDIATE,
-            sender=settings.mail_from,
-            list_id=settings.list_id,
-            base_url=base,
-            site_name=settings.site_name,
-            brand=settings.brand,
-            privacy_url=f"{base}{settings.privacy_url}",
-            test=True,
-        )
-        message = mail.personalise(
-            to=staff.email,
-            links=links,
-            message_id=envelope.notice_message_id(event.event_id, index),
-            date=deps.clock.now(),
-        )
-        await deps.sender.send(envelope.sender, staff.email, message)
-    log.info("bulletins: test of %s sent to account %d", event.bulletin_id, staff.user_id)
-
-
-def _topic_title(catalogue: CatalogueView, slug: str, language: str) -> str:
-    topic = catalogue.topic(slug)
-    return topic.title_in(language) if topic else slug
+    queued = await deliveries.queue_staff(session, Batch.bulletin_tests(event), deps.clock.now())
+    log.info(
+        "bulletins: test of %s queued for account %d (%d mails)",
+        event.bulletin_id,
+        event.staff_user_id,
+        queued,
+    )
 
 
 async def preferences_changed(session: AsyncSession, deps: Deps, event: PreferencesChanged) -> None:

@@ -89,7 +89,7 @@ class MailBuilder:
         self._links = links
         self._env = env
         self._cache = cache or RenderCache()
-        self.staff = StaffMailBuilder(settings, env)  # operators' and editors' notices
+        self.staff = StaffMailBuilder(settings, env, catalogue)  # operators' and editors' mails
         self._tz = ZoneInfo(settings.timezone)
         self._common: dict[str, Any] = {
             "sender": settings.mail_from,

@@ -4,6 +4,7 @@ and previews of every mail it sends."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -21,7 +22,12 @@ from services.mailer.desk import changes_on_desk as changes_on_desk
 from services.mailer.desk import recent_decisions as recent_decisions
 from services.mailer.desk import waiting_of_source as waiting_of_source
 from services.mailer.desk import waiting_of_sources as waiting_of_sources
-from services.mailer.domain.ledger import OPEN_STATUSES, Batch, DeliveryStatus
+from services.mailer.domain.ledger import (
+    OPEN_STATUSES,
+    Batch,
+    DeliveryStatus,
+    bulletin_test_key,
+)
 from services.mailer.domain.periods import next_run_after
 from services.mailer.domain.review import ChangeStatus as ChangeStatus
 from services.mailer.domain.review import shown_text
@@ -92,6 +98,52 @@ async def bulletin_deliveries(
         )
         for bulletin_id, by_status in counts.items()
     }
+
+
+class TestMailState(StrEnum):
+    """Where one language of an editor's test of a bulletin stands."""
+
+    WAITING = "waiting"  # not sent yet: queued, being sent, or not yet taken from the outbox
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or could not be built
+    NOT_SENT = "not_sent"  # dropped: the account was disabled or lost its address meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class TestMail:
+    """One language of a bulletin's test: where it stands, and the last error if it has one."""
+
+    language: str
+    state: TestMailState
+    error: str | None = None
+
+
+_TEST_STATES: Final[dict[str, TestMailState]] = {
+    DeliveryStatus.QUEUED: TestMailState.WAITING,
+    DeliveryStatus.SENDING: TestMailState.WAITING,
+    DeliveryStatus.SENT: TestMailState.SENT,
+    DeliveryStatus.FAILED: TestMailState.FAILED,
+    DeliveryStatus.DROPPED: TestMailState.NOT_SENT,
+}
+
+
+async def bulletin_test_mails(
+    session: AsyncSession, requests: Mapping[uuid.UUID, Sequence[str]]
+) -> dict[uuid.UUID, list[TestMail]]:
+    """Return what became of tests of bulletins (by the id of the event that asked for each,
+    with the languages it was written in), one entry per language, in the languages' order."""
+    keys = {
+        (request, language): bulletin_test_key(request, language)
+        for request, languages in requests.items()
+        for language in languages
+    }
+    states = await mail_counts.staff_mail_states(session, sorted(keys.values()))
+    found: dict[uuid.UUID, list[TestMail]] = {}
+    for (request, language), key in keys.items():
+        status, error = states.get(key, (DeliveryStatus.QUEUED, None))
+        state = _TEST_STATES.get(status, TestMailState.WAITING)
+        found.setdefault(request, []).append(TestMail(language, state, error))
+    return found
 
 
 class MailSeries(StrEnum):

@@ -10,6 +10,7 @@ digest run).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -66,7 +67,7 @@ def _sign_in(client: httpx.Client) -> None:
     assert answer.status_code == 303, answer.text
 
 
-def _bulletin(client: httpx.Client, subject: str, mode: str, action: str = "send") -> None:
+def _bulletin(client: httpx.Client, subject: str, mode: str, action: str = "send") -> str:
     form = client.get("/admin/bulletins")
     assert form.status_code == 200
     answer = client.post(
@@ -84,6 +85,22 @@ def _bulletin(client: httpx.Client, subject: str, mode: str, action: str = "send
         },
     )
     assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+def _tests_shown(client: httpx.Client, subject: str, state: str) -> str:
+    """Return the bulletin page once «Your latest tests» shows the test's two mails in
+    ``state``; it says what became of a test the page did not wait for."""
+    deadline = time.monotonic() + 60
+    while True:
+        page = client.get("/admin/bulletins").text
+        rows = re.findall(
+            rf"<tr><td>[^<]*</td><td>{subject}</td><td>[^<]*</td><td>([^<]*)</td>", page
+        )
+        if rows[:2] == [state, state]:
+            return page
+        assert time.monotonic() < deadline, f"the tests of {subject} show {rows}, not {state}"
+        time.sleep(0.2)
 
 
 def _subjects(mails: list[Received], address: str) -> list[str]:
@@ -115,7 +132,13 @@ def test_urgent_now_normal_with_the_next_digest_and_a_test_to_the_editor(
 
         with httpx.Client(base_url=varsel.base_url, timeout=10) as client:
             _sign_in(client)
-            _bulletin(client, "Prøven", "urgent", action="test")
+            said = _bulletin(client, "Prøven", "urgent", action="test")
+            # Before, the page said a test was on its way whatever became of it.
+            assert (
+                "Prøven er sendt til adressen din" in said
+                or "Prøven står i kø, men er ikke sendt ennå" in said
+            )
+            _tests_shown(client, "Prøven", "Sendt")
             tested = smtp.mailbox.wait_for(seen + 2, timeout=60)[seen:]  # nb and en
             assert {tuple(m.recipients) for m in tested} == {(EDITOR_ADDRESS,)}
             assert sorted(str(m.message["Subject"]) for m in tested) == [
@@ -123,6 +146,14 @@ def test_urgent_now_normal_with_the_next_digest_and_a_test_to_the_editor(
                 "[Test] Prøven (en)",
             ]
             seen += 2
+
+            # A relay that refuses them: the editor is told, with the relay's words.
+            smtp.mailbox.scripted += ["550 5.7.1 Refused by policy"] * 2
+            said = _bulletin(client, "Avvist", "urgent", action="test")
+            assert "Prøven står i kø" in said or "Prøven kunne ikke sendes" in said
+            page = _tests_shown(client, "Avvist", "Feilet")
+            assert "Refused by policy" in page
+            assert smtp.mailbox.messages[seen:] == []
 
             _bulletin(client, "Stengt i dag", "urgent")
             urgent = smtp.mailbox.wait_for(seen + 2, timeout=60)[seen:]

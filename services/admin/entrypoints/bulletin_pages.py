@@ -30,6 +30,7 @@ from services.admin.entrypoints.access import (
     language_of,
 )
 from services.admin.entrypoints.wording import ENDED_TOPIC
+from services.mailer.read_api import TestMailState
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
@@ -38,6 +39,9 @@ from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 _MAX_TOPICS = 200
+# How long the answer to «Send a test» waits to say whether the test went: a mail server that
+# answers takes it in well under this; one that does not has the page say it still waits.
+TEST_OUTCOME_WAIT = 3.0
 
 
 async def _page(
@@ -68,6 +72,7 @@ async def _page(
     context.update(extra)
     async with admin.runtime.sessions() as session:
         sent = await bulletins.last_sent(session)
+        tests = await bulletins.latest_tests(session, actor.principal)
     return admin.render(
         request,
         "bulletins.html",
@@ -76,6 +81,7 @@ async def _page(
         topics=topics,
         titles={**ended, **dict(topics)},
         sent=sent,
+        tests=tests,
         chosen=chosen or [],
         form=values,
         languages=[lang.value for lang in FORM_LANGUAGES],
@@ -127,29 +133,42 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
             invalid=refused.field or None,
         )
     testing = action == "test"
+    test_request = None
     async with transaction(admin.runtime.sessions) as session:
+        details = bulletins.audit_details(draft)
         if testing and not await bulletins.has_own_address(session, actor.principal):
             refusal: str | None = "bulletin_no_own_address"
-        elif not testing and await bulletins.already_sent(session, draft):
+        elif testing:
+            refusal = None
+            test_request = await bulletins.send_test(session, draft, actor.principal)
+            details["request"] = str(test_request)  # the ledger knows its mails by it
+            actor.record(session, bulletins.TESTED, str(draft.bulletin_id), details)
+        elif await bulletins.already_sent(session, draft):
             refusal = "bulletin_already_sent"
         else:
             refusal = None
-            handing = bulletins.send_test if testing else bulletins.send
-            await handing(session, draft, actor.principal)
-            action_name = bulletins.TESTED if testing else bulletins.SENT
-            actor.record(
-                session, action_name, str(draft.bulletin_id), bulletins.audit_details(draft)
-            )
+            await bulletins.send(session, draft, actor.principal)
+            actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
     if refusal is not None:
         return await _page(
             request, admin, actor, status=409, form=shown, chosen=chosen, error=refusal
         )
     admin.runtime.relay.wake()
-    if testing:
-        # The form stays filled in, with the same id, so the editor can send it next.
-        return await _page(
-            request, admin, actor, form=shown, chosen=chosen, outcome="bulletin_tested"
+    if test_request is not None:
+        # Said as it is: sent, failed, or still waiting for the mail server once the page has
+        # waited a moment for it (the mailer sends it after this commit).
+        mails = await bulletins.test_mails(
+            admin.runtime.sessions, test_request, sorted(draft.texts), wait=TEST_OUTCOME_WAIT
         )
+        states = {mail.state for mail in mails}
+        if states == {TestMailState.SENT}:
+            outcome = "bulletin_test_sent"
+        elif states & {TestMailState.FAILED, TestMailState.NOT_SENT}:
+            outcome = "bulletin_test_failed"
+        else:
+            outcome = "bulletin_test_waiting"
+        # The form stays filled in, with the same id, so the editor can send it next.
+        return await _page(request, admin, actor, form=shown, chosen=chosen, outcome=outcome)
     return await _page(request, admin, actor, outcome="bulletin_sent")
 
 

@@ -89,10 +89,26 @@ MESSAGES: Final[dict[str, str]] = {
         "An operator can add one on the accounts page."
     ),
     "bulletin_already_sent": N_("This bulletin has been sent already."),
-    "bulletin_tested": N_(
-        "A test is on its way to your address, one mail per language. "
+    # What became of a test, once the page has waited a moment for the mail server.
+    "bulletin_test_sent": N_(
+        "The test was sent to your address, one mail per language. "
         "The form is kept so you can send the bulletin next."
     ),
+    "bulletin_test_waiting": N_(
+        "The test is queued but not sent yet: the mail server has not taken it. It goes as "
+        "soon as the server answers. «Your latest tests» below says what became of it."
+    ),
+    "bulletin_test_failed": N_(
+        "The test could not be sent. «Your latest tests» below says why. The form is kept."
+    ),
+    # A test mail's state in «Your latest tests» (mailer.read_api.TestMailState).
+    "test_waiting": N_("Waiting to be sent"),
+    "test_sent": N_("Sent"),
+    "test_failed": N_("Failed"),
+    "test_not_sent": N_("Not sent: the account has no address now"),
+    "test_language_nb": N_("Bokmål"),
+    "test_language_nn": N_("Nynorsk"),
+    "test_language_en": N_("English"),
     "bulletin_sent": N_("The bulletin is sent. The mails go out now."),
     "bulletin_mode_next": N_("With the next mails"),
     "bulletin_mode_urgent": N_("Urgent, to everyone at once"),

@@ -1,4 +1,5 @@
-"""The counts the operations view reads from the delivery ledger, grouped per UTC day."""
+"""The counts the operations view reads from the delivery ledger, grouped per UTC day, and
+where the mails an editor asked for stand."""
 
 from __future__ import annotations
 
@@ -78,3 +79,18 @@ async def per_batch_and_status(
         .group_by(Delivery.batch_key, Delivery.status)
     )
     return [(key, status, int(count)) for key, status, count in rows.all()]
+
+
+async def staff_mail_states(
+    session: AsyncSession, batch_keys: list[str]
+) -> dict[str, tuple[str, str | None]]:
+    """Return where each of some staff mails stands, by batch key: its status and last error
+    (a key the ledger does not hold yet is left out)."""
+    if not batch_keys:
+        return {}
+    rows = await session.execute(
+        select(Delivery.batch_key, Delivery.status, Delivery.last_error).where(
+            Delivery.subscriber_id.is_(None), Delivery.batch_key.in_(batch_keys)
+        )
+    )
+    return {key: (status, error) for key, status, error in rows.all()}

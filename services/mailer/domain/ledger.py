@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Final
 from zoneinfo import ZoneInfo
 
 from services.mailer.domain.periods import Period
-from shared.events import PageRemoved, SourceFailing, SourceRecovered
+from shared.events import BulletinTestRequested, PageRemoved, SourceFailing, SourceRecovered
 from shared.vocabulary import Frequency
 
 
@@ -34,10 +34,13 @@ class DeliveryKind(StrEnum):
     # Staff notices: to an operator or an editor, not a subscriber (no subscriber id).
     OPERATOR_NOTICE = "operator_notice"  # a watched source fails, or works again
     REVIEW_REMINDER = "review_reminder"  # a change has waited too long on the editor's desk
+    BULLETIN_TEST = "bulletin_test"  # an editor's test of a bulletin, to their own address
 
 
 # Mails to staff, whom the ledger names only in the reference (docs/decisions/0020).
-STAFF_KINDS: Final = frozenset({DeliveryKind.OPERATOR_NOTICE, DeliveryKind.REVIEW_REMINDER})
+STAFF_KINDS: Final = frozenset(
+    {DeliveryKind.OPERATOR_NOTICE, DeliveryKind.REVIEW_REMINDER, DeliveryKind.BULLETIN_TEST}
+)
 
 
 class DeliveryStatus(StrEnum):
@@ -169,6 +172,21 @@ class ReviewReminderReference:
     user_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class BulletinTestReference:
+    """One language of a bulletin's test, for the staff account (by id) that asked for it; the
+    draft's words are kept here, as a bulletin not sent is stored nowhere else."""
+
+    kind: ClassVar[DeliveryKind] = DeliveryKind.BULLETIN_TEST
+    request_id: uuid.UUID  # the event that asked for it
+    index: int  # the language's place among the test's, as its Message-ID has it
+    user_id: int
+    language: str
+    subject: str
+    body: str
+    topics: tuple[str, ...]
+
+
 Reference = (
     ConfirmReference
     | ManageLinkReference
@@ -179,6 +197,7 @@ Reference = (
     | BulletinReference
     | OperatorNoticeReference
     | ReviewReminderReference
+    | BulletinTestReference
 )
 
 
@@ -219,6 +238,10 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             }
         case ReviewReminderReference(change_id=change_id, user_id=user_id):
             return {"change_id": str(change_id), "user_id": str(user_id)}
+        case BulletinTestReference() as t:
+            numbers = {"request_id": str(t.request_id), "index": str(t.index)}
+            words = {"language": t.language, "subject": t.subject, "body": t.body}
+            return numbers | words | {"user_id": str(t.user_id), "topics": " ".join(t.topics)}
 
 
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
@@ -248,6 +271,15 @@ _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] =
     ),
     DeliveryKind.REVIEW_REMINDER: lambda v: ReviewReminderReference(
         uuid.UUID(v["change_id"]), int(v["user_id"])
+    ),
+    DeliveryKind.BULLETIN_TEST: lambda v: BulletinTestReference(
+        uuid.UUID(v["request_id"]),
+        int(v["index"]),
+        int(v["user_id"]),
+        v["language"],
+        v["subject"],
+        v["body"],
+        tuple(v["topics"].split()),
     ),
 }
 
@@ -328,6 +360,26 @@ class Batch:
     def review_reminder(cls, change_id: uuid.UUID, user_id: int) -> Batch:
         """Return an editor's one reminder of a change waiting on the desk."""
         return cls(f"reminder:{change_id}:{user_id}", ReviewReminderReference(change_id, user_id))
+
+    @classmethod
+    def bulletin_tests(cls, event: BulletinTestRequested) -> list[Batch]:
+        """Return a test's mails, one per language it is written in (sorted, as the
+        Message-IDs number them)."""
+        texts = sorted((str(language), text) for language, text in event.texts.items())
+        return [
+            cls(
+                bulletin_test_key(event.event_id, lang),
+                BulletinTestReference(
+                    event.event_id, i, event.staff_user_id, lang, t.subject, t.body, event.topics
+                ),
+            )
+            for i, (lang, t) in enumerate(texts)
+        ]
+
+
+def bulletin_test_key(request_id: uuid.UUID, language: str) -> str:
+    """Return the batch key of one language of a bulletin's test."""
+    return f"test:{request_id}:{language}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ def subscribe(
         (CatalogueChanged, handlers.catalogue_changed, True),
         (PageRemoved, handlers.page_removed, True),
         (BulletinPublished, handlers.bulletin_published, True),
-        (BulletinTestRequested, handlers.bulletin_test_requested, False),
+        (BulletinTestRequested, handlers.bulletin_test_requested, True),
     ]
     for event_type, handler, queues_mail in bindings:
         bus.subscribe(CONSUMER, event_type, consumer(handler, queues_mail=queues_mail))

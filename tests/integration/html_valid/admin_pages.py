@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from services.admin import catalogue as catalogue_commands
+from services.admin import handlers as admin_handlers
 from services.mailer.adapters import changes
 from services.mailer.domain.review import ChangeStatus
 from shared.events import ContentChanged
@@ -85,6 +86,7 @@ ADMIN_PAGES = [
     "admin bulletins refused",
     "admin bulletins counted",
     "admin bulletins sent list",
+    "admin bulletins tested",
     "admin preview bulletin",
     *TYPED_PAGES,
 ]
@@ -261,11 +263,23 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             listed = await client.get("/admin/bulletins?lang=en")
             assert "Stengt i julen" in listed.text
             pages["admin bulletins sent list"] = listed.text
+            pages["admin bulletins tested"] = await _tested(h, client, bulletin_form)
             preview = await client.get("/admin/previews/bulletin/en?lang=en")
             pages["admin preview bulletin"] = preview.text
             pages.update(await typed_as_editor(client, site.base_url))
     site.stop()
     return pages
+
+
+async def _tested(h: admin.Harness, client: httpx.AsyncClient, bulletin_form: str) -> str:
+    """The bulletin page after a test, which waits for a mail server (no mailer runs here)."""
+    async with h.runtime.sessions() as session, session.begin():
+        await admin_handlers.set_email(session, "redaktor", "redaktor@example.no")
+    tested = await client.post(
+        "/admin/bulletins", data=bulletin_fields(bulletin_form, action="test")
+    )
+    assert tested.status_code == 200 and 'id="tests"' in tested.text, tested.text
+    return tested.text
 
 
 async def _gone_pages(h: admin.Harness, client: httpx.AsyncClient) -> dict[str, str]:

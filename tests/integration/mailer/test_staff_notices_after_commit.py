@@ -1,5 +1,6 @@
-"""Staff notices (a source fails, a change waits too long on the desk) are queued in the delivery
-ledger with what asked for them and sent after the commit, like every other mail.
+"""Staff notices (a source fails, a change waits too long on the desk, an editor tests a bulletin)
+are queued in the delivery ledger with what asked for them and sent after the commit, like every
+other mail.
 
 Before, they were handed to SMTP inside the event's or the reminder's transaction: on SQLite a
 relay that never greets kept the database's one write lock for the SMTP timeout, per operator
@@ -13,16 +14,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from services.admin.adapters.tables import AdminUser
 from services.mailer.adapters.senders import SmtpMailSender
 from services.mailer.domain.outcomes import SERVER_RETRY
 from services.mailer.entrypoints.sending import send_until_stopped
-from shared.events import SourceFailing
+from shared.events import BulletinTestRequested, SourceFailing
 from tests.integration.mailer.faults import ScriptedRelay
 from tests.integration.mailer.harness import Harness, on
 from tests.integration.mailer.test_mailer_hostile_relay import smtp
@@ -54,9 +58,24 @@ async def _true(value: bool | Awaitable[bool]) -> bool:
     return value if isinstance(value, bool) else await value
 
 
-async def _held(harness: Harness, kind: str) -> bool:
+async def _held(harness: Harness, kind: str, mails: int = 1) -> bool:
     """Tell whether the notice's try at the silent relay is over and recorded: it waits."""
-    return [row.status for row in await harness.deliveries(kind)] == ["queued"]
+    return [row.status for row in await harness.deliveries(kind)] == ["queued"] * mails
+
+
+async def _held_while_silent_then_sent(
+    harness: Harness, smtp: ScriptedRelay, asking: asyncio.Task[Any], kind: str, mails: int = 1
+) -> None:
+    """Let ``asking`` queue an editor's mails while the relay is silent: nothing waits on it,
+    the mails wait, and they go once the relay answers."""
+    async with _sending(harness, smtp):
+        await _while_the_relay_is_silent(harness, smtp, asking)
+        await _until(lambda: _held(harness, kind, mails))
+        assert harness.received_by(EDITOR) == []
+
+        smtp.greets = True
+        harness.clock.advance(SERVER_RETRY)
+        await _until(lambda: len(harness.received_by(EDITOR)) == mails)
 
 
 @contextlib.asynccontextmanager
@@ -137,16 +156,8 @@ async def test_a_review_reminder_keeps_no_lock_while_the_relay_is_silent_and_arr
     smtp.greets, smtp.connections = False, 0
     reminding = asyncio.create_task(harness.mailer.reminders.remind_overdue())
 
-    async with _sending(harness, smtp):
-        await _while_the_relay_is_silent(harness, smtp, reminding)
-        assert reminding.result() == 1
-        await _until(lambda: _held(harness, "review_reminder"))
-        assert harness.received_by(EDITOR) == []
-
-        smtp.greets = True
-        harness.clock.advance(SERVER_RETRY)
-        await _until(lambda: bool(harness.received_by(EDITOR)))
-
+    await _held_while_silent_then_sent(harness, smtp, reminding, "review_reminder")
+    assert reminding.result() == 1
     assert await harness.mailer.reminders.remind_overdue() == 0, "reminded once"
     harness.clock.advance(timedelta(hours=2))
     await harness.send_all()
@@ -155,3 +166,44 @@ async def test_a_review_reminder_keeps_no_lock_while_the_relay_is_silent_and_arr
     assert body is not None and f"/admin/desk/{waiting.event_id}" in body.get_content()
     (row,) = await harness.deliveries("review_reminder")
     assert (row.status, row.subscriber_id) == ("sent", None)
+
+
+@on("sqlite")
+async def test_a_bulletin_test_keeps_no_lock_while_the_relay_is_silent_and_arrives_once(
+    reviewed: Harness, smtp: ScriptedRelay
+) -> None:
+    harness = reviewed
+    await _staff(harness)
+    async with harness.runtime.sessions() as session:
+        editor = await session.scalar(select(AdminUser.id).where(AdminUser.name == "redaktor"))
+    texts = {
+        "nb": {"subject": "Stengt", "body": "Kontoret er stengt."},
+        "en": {"subject": "Closed", "body": "The office is closed."},
+    }
+    test = BulletinTestRequested.model_validate(
+        {
+            "bulletin_id": uuid.uuid4(),
+            "topics": ["norge-i-verden"],
+            "texts": texts,
+            "urgent": False,
+            "actor": "redaktor",
+            "staff_user_id": editor,
+        }
+    )
+    smtp.greets, smtp.connections = False, 0
+
+    # Before, the handler talked to the silent relay inside the bus's transaction, and the
+    # sign-up beside it waited for the SMTP timeout, once per language.
+    publishing = asyncio.create_task(harness.publish(test))
+    await _held_while_silent_then_sent(harness, smtp, publishing, "bulletin_test", mails=2)
+
+    await harness.runtime.bus.publish(test)  # delivered again: the inbox skips it
+    harness.clock.advance(timedelta(hours=2))
+    await harness.send_all()
+    got = sorted(str(m.message["Subject"]) for m in harness.received_by(EDITOR))
+    assert got == ["[Prøve] Stengt", "[Test] Closed"]
+    ids = sorted(str(m.message["Message-ID"]) for m in harness.received_by(EDITOR))
+    assert ids == [f"<{test.event_id}.0@fhi.no>", f"<{test.event_id}.1@fhi.no>"]
+    rows = await harness.deliveries("bulletin_test")
+    assert [(row.status, row.subscriber_id) for row in rows] == [("sent", None)] * 2
+    assert all(EDITOR not in str(row.reference) for row in rows), "the ledger keeps no address"

@@ -13,6 +13,7 @@ from services.mailer.domain.ledger import (
     STAFF_KINDS,
     AlertReference,
     Batch,
+    BulletinTestReference,
     ConfirmReference,
     DeliveryKind,
     DeliveryStatus,
@@ -67,6 +68,27 @@ STORED = [
         DeliveryKind.REVIEW_REMINDER,
         {"change_id": str(CHANGE), "user_id": "7"},
         ReviewReminderReference(CHANGE, 7),
+    ),
+    (
+        DeliveryKind.BULLETIN_TEST,
+        {
+            "request_id": str(REQUEST),
+            "index": "1",
+            "user_id": "7",
+            "language": "nb",
+            "subject": "Stengt i julen",
+            "body": "Kontoret er **stengt**.\n\nVi åpner 2. januar.",
+            "topics": "norge-i-verden vaksiner",
+        },
+        BulletinTestReference(
+            REQUEST,
+            1,
+            7,
+            "nb",
+            "Stengt i julen",
+            "Kontoret er **stengt**.\n\nVi åpner 2. januar.",
+            ("norge-i-verden", "vaksiner"),
+        ),
     ),
 ]
 
