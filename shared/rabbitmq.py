@@ -32,6 +32,7 @@ from aio_pika.connection import make_url
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.broker_outage import BrokerOutage, quiet_client_logs
 from shared.broker_reach import redact
 from shared.bus import Handler, Subscription, handle_once
 from shared.events import Event, decode_event
@@ -83,6 +84,8 @@ class RabbitMqBus:
         self._consuming: list[tuple[AbstractQueue, str]] = []
         self._consumer_channel: AbstractChannel | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._outage = BrokerOutage(redact(url), reconnect_interval)
+        quiet_client_logs()
 
     @property
     def exchange_name(self) -> str:
@@ -133,6 +136,8 @@ class RabbitMqBus:
                     raise BrokerUnavailable(
                         f"cannot reach RabbitMQ at {redact(self._url)}: {type(exc).__name__}: {exc}"
                     ) from exc
+                self._outage.stopping = False
+                self._outage.watch(connection)
                 self._connection = connection
             return self._connection
 
@@ -354,6 +359,7 @@ class RabbitMqBus:
             # Unfinished deliveries are unacked; the broker hands them out again after close.
             await asyncio.wait(set(self._in_flight), timeout=self._stop_grace)
         if self._connection is not None:
+            self._outage.stopping = True  # a close of our own is no outage
             await self._connection.close()
         self._connection = None
         self._publisher = None
