@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
 from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi, RoleGuard
+from services.admin.entrypoints.api_problems import BadInput, Refusal, answering_refusals, problem
 from services.admin.entrypoints.guard_first import guard_first
 from services.admin.entrypoints.operations import dead_letters, digest_runs
 from services.admin.entrypoints.refusals import Unusable
@@ -31,10 +32,10 @@ async def _each_once(request: Request) -> None:
     params = request.query_params
     for name in params:
         if len(params.getlist(name)) > 1:
-            raise HTTPException(
-                400,
+            raise BadInput(
                 f"{name[:40]} is given more than once; each parameter takes one value "
                 "(ask once per topic or action, and join the answers)",
+                [problem(name, "given more than once")],
             )
 
 
@@ -49,14 +50,22 @@ router = APIRouter(
     prefix="/api/v1/admin",
     tags=["admin"],
     dependencies=[Depends(_each_once), Security(ADMIN_TOKEN)],
-    # 401 and 403 come before any answer about the query or the body.
-    route_class=guard_first(lambda call: isinstance(call, RoleGuard)),
+    # 401 and 403 come before any answer about the query or the body; every refusal of the
+    # input has one shape, the publisher API's (api_problems.py).
+    route_class=answering_refusals(guard_first(lambda call: isinstance(call, RoleGuard))),
     responses={
         401: {"description": "no live API token of an enabled account"},
         403: {"description": "the account's role does not grant this"},
+        400: {"description": "a query parameter given more than once", "model": Refusal},
+        422: {"description": "input that cannot be used: a reason per field", "model": Refusal},
     },
 )
 MAX_PAGE = 1000
+
+
+def _refused(why: str) -> dict[int | str, dict[str, Any]]:
+    """Return a route's 400 for the API document: ``why``, in the one shape of a refusal."""
+    return {400: {"description": why, "model": Refusal}}
 
 
 class AddressQuery(BaseModel):
@@ -73,7 +82,9 @@ def _subject(admin: AdminDep, raw: str) -> tuple[str, str]:
     try:
         return subscriptions.subject_of(admin.runtime.settings.secret_key, raw)
     except subscriptions.InvalidAddress as exc:
-        raise HTTPException(422, "not a valid email address") from exc
+        # The address is not shown back: it may be a person's, and the caller has it.
+        reason = "not a valid email address"
+        raise BadInput(reason, [problem("address", reason)], 422) from exc
 
 
 @router.post("/consent/lookup")
@@ -98,11 +109,11 @@ async def consent_export(body: AddressQuery, admin: AdminDep, actor: AuditorApi)
     return data
 
 
-def _position(cursor: str | None) -> tuple[datetime, int] | None:
+def _position(name: str, cursor: str | None) -> tuple[datetime, int] | None:
     try:
         return cursors.decode(cursor)
     except Unusable as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise BadInput(str(exc), [problem(name, str(exc), cursor)]) from exc
 
 
 _DAY: Final = {"format": "date"}
@@ -130,10 +141,12 @@ class LedgerQuery:
             Query(alias="to", description="last UTC day, YYYY-MM-DD", json_schema_extra=_DAY),
         ] = None,
     ) -> None:
+        params = dict(request.query_params)
         try:
-            self.where = ledger_views.parse_filter(dict(request.query_params))
+            self.where = ledger_views.parse_filter(params)
         except Unusable as exc:
-            raise HTTPException(400, str(exc)) from exc
+            value = params.get(exc.field) if exc.field else None
+            raise BadInput(str(exc), [problem(exc.field or "query", str(exc), value)]) from exc
 
 
 Filter = Annotated[LedgerQuery, Depends()]
@@ -142,13 +155,16 @@ Cursor = Annotated[
 ]
 
 
-@router.get("/ledger", responses={400: {"description": "a filter or cursor that cannot be used"}})
+@router.get(
+    "/ledger",
+    responses=_refused("a filter or cursor that cannot be used"),
+)
 async def ledger(
     query: Filter, admin: AdminDep, actor: AuditorApi, after: Cursor = None, limit: int = 100
 ) -> dict[str, Any]:
     """Return one page of the filtered ledger, newest first, and the cursor of the next."""
     where = query.where
-    position = _position(after)
+    position = _position("after", after)
     async with transaction(admin.runtime.sessions) as session:
         rows, following = await subscriptions.ledger_page(
             session, where, after=position, limit=max(1, min(limit, MAX_PAGE))
@@ -160,7 +176,10 @@ async def ledger(
     }
 
 
-@router.get("/ledger.csv", responses={400: {"description": "a filter that cannot be used"}})
+@router.get(
+    "/ledger.csv",
+    responses=_refused("a filter that cannot be used"),
+)
 async def ledger_csv(query: Filter, admin: AdminDep, actor: AuditorApi) -> StreamingResponse:
     """Stream the filtered ledger as CSV, oldest first."""
     where = query.where
@@ -190,13 +209,13 @@ async def topic(slug: str, admin: AdminDep, actor: AuditorApi, days: int = 30) -
     return ledger_views.statistics_dict(numbers)
 
 
-@router.get("/audit", responses={400: {"description": "a cursor that cannot be used"}})
+@router.get("/audit", responses=_refused("a cursor that cannot be used"))
 async def audit_entries(
     admin: AdminDep, actor: AuditorApi, before: Cursor = None, limit: int = 100
 ) -> dict[str, Any]:
     """Return admin audit entries, newest first."""
     size = max(1, min(limit, MAX_PAGE))
-    position = _position(before)
+    position = _position("before", before)
     async with transaction(admin.runtime.sessions) as session:
         actor.record(session, "audit_read")  # first, so the reader sees their own read
         # One entry past the page tells whether another page holds any: a log of exactly

@@ -182,19 +182,19 @@ def parse_filter(params: Mapping[str, str]) -> LedgerFilter:
     """Read a ledger filter from query parameters (dates are whole UTC days); raise Unusable."""
     topic = params.get("topic") or None
     if topic is not None and not is_slug(topic):
-        raise Unusable("bad_filter", "topic must be a topic's slug")
+        raise Unusable("bad_filter", "topic must be a topic's slug", "topic")
     action = params.get("action") or None
     if action is not None and action not in ACTIONS:
-        raise Unusable("bad_filter", f"action must be one of {', '.join(ACTIONS)}")
+        raise Unusable("bad_filter", f"action must be one of {', '.join(ACTIONS)}", "action")
     since = _day("from", params.get("from"))
     until = _day("to", params.get("to"))
     if since and until and since > until:
         # Dates typed the wrong way round would find nothing, and say so as if none were there.
-        raise Unusable("dates_reversed", "from must be on or before to")
+        raise Unusable("dates_reversed", "from must be on or before to", "from")
     try:
         end = until + timedelta(days=1) if until else None
     except OverflowError:
-        raise Unusable("bad_date", "the last date a filter can use is 9999-12-30") from None
+        raise Unusable("bad_date", "the last date a filter can use is 9999-12-30", "to") from None
     return LedgerFilter(topic=topic, action=action, since=since, until=end)
 
 
@@ -215,7 +215,7 @@ def _day(name: str, value: str | None) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         reason = f"{name} must be a day written YYYY-MM-DD, not {value[:20]!r}"
-        raise Unusable("bad_date", reason) from None
+        raise Unusable("bad_date", reason, name) from None
     return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from services.admin import publishing
 from services.admin.adapters import audit_log
 from services.admin.entrypoints.access import Admin, client_of, get_admin
+from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
 from services.watcher import command_api as watcher
 from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
@@ -151,7 +152,7 @@ router = APIRouter(
 def _bad_input(
     errors: list[dict[str, Any]], detail: str = "the change cannot be used"
 ) -> JSONResponse:
-    return JSONResponse({"detail": detail, "errors": errors}, 400)
+    return refusal(400, detail, errors)
 
 
 def _shown(field: str, value: Any) -> Any:
@@ -159,15 +160,6 @@ def _shown(field: str, value: Any) -> Any:
     if field == "url" and isinstance(value, str):
         value = without_credentials(value)
     return excerpt(value)
-
-
-def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    problems = []
-    for problem in exc.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "body"
-        shown = _shown(field, problem.get("input")) if problem["loc"] else None
-        problems.append({"field": field, "reason": problem["msg"], "input": shown})
-    return problems
 
 
 class _RepeatedKey(Exception):
@@ -214,7 +206,7 @@ _KEY_PARAMETER: Final = {
     "description": "one per change, printable ASCII; a retry with the same key sends nothing more",
 }
 _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
-    400: {"description": "bad input: a reason per field (`errors`)"},
+    400: {"description": "bad input: a reason per field (`errors`)", "model": Refusal},
     401: {"description": "no live publisher token"},
     410: {"description": "a topic that has ended (`retired_topics`)"},
     415: {"description": "a body whose Content-Type is not application/json"},
@@ -245,22 +237,22 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     problems = []
     key_problem = _key_problem(idempotency_key)
     if key_problem:
-        problems.append({"field": IDEMPOTENCY_HEADER, "reason": key_problem, "input": None})
+        problems.append(problem(IDEMPOTENCY_HEADER, key_problem))
     try:
         body = ChangeBody.model_validate(_parsed(await request.body()))
     except _RepeatedKey as exc:
-        repeated = {"field": excerpt(exc.key), "reason": "given more than once", "input": None}
+        repeated = problem(excerpt(exc.key), "given more than once")
         return _bad_input([*problems, repeated])
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         # RecursionError: nested deeper than the parser goes, which no change needs.
-        return _bad_input([*problems, {"field": "body", "reason": "not JSON", "input": None}])
+        return _bad_input([*problems, problem("body", "not JSON")])
     except ValidationError as exc:  # a ValueError too: named before the next
-        return _bad_input([*problems, *_field_errors(exc)])
+        return _bad_input([*problems, *field_problems(exc.errors(), _shown)])
     except ValueError:
         # Valid JSON, but Python reads no integer of more than 4,300 digits (CVE-2020-10735);
         # its own message names a setting of the interpreter, which no caller can change.
         reason = "holds a number too long to read (more than 4300 digits)"
-        return _bad_input([*problems, {"field": "body", "reason": reason, "input": None}])
+        return _bad_input([*problems, problem("body", reason)])
     if problems or idempotency_key is None:
         return _bad_input(problems)
     catalogue = who.admin.runtime.catalogue
@@ -328,7 +320,7 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     "/sources/{source_id}/check",
     status_code=202,
     responses={
-        400: {"description": "not a source number"},
+        400: {"description": "not a source number", "model": Refusal},
         401: {"description": "no live publisher token"},
         404: {"description": "no such source"},
         409: {"description": "the source is not watched: paused, or out of the catalogue"},
@@ -339,8 +331,8 @@ async def check_source(source_id: str, who: PublisherDep) -> JSONResponse:
     """Ask the watcher to poll a watched source now rather than at its next interval."""
     number = int(source_id) if source_id.isascii() and source_id.isdigit() else 0
     if not 0 < number < 2**31:
-        problem = {"field": "source_id", "reason": "a source number", "input": excerpt(source_id)}
-        return _bad_input([problem], "the source cannot be checked")
+        unusable = problem("source_id", "a source number", source_id)
+        return _bad_input([unusable], "the source cannot be checked")
     now = who.admin.runtime.clock.now()
     async with transaction(who.admin.runtime.sessions) as session:
         polled = await watcher.check_source_now(session, number, now)

@@ -10,6 +10,7 @@ class Unusable(ValueError):
     prints the message.
     """
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.key = key
+        self.field = field  # the parameter at fault, when it is one (the API names it)

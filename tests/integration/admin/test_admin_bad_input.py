@@ -168,6 +168,9 @@ async def test_a_consent_body_with_a_field_it_does_not_take_is_refused_naming_it
                 select(func.count()).where(AdminAuditEntry.action.like("consent_%"))
             )
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["detail"]
-    assert (problem["type"], problem["loc"]) == ("extra_forbidden", ["body", "topic"])
+    refused = answer.json()
+    assert refused["detail"] == "the request cannot be used"
+    [problem] = refused["errors"]
+    assert (problem["field"], problem["input"]) == ("topic", "norge-i-verden")
+    assert "not permitted" in problem["reason"]
     assert audited == 0
