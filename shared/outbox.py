@@ -122,7 +122,8 @@ async def record(session: AsyncSession, *events: Event) -> None:
 GATHER_SECONDS = 0.05
 
 
-_NOW: Final = bindparam("now", type_=OUTBOX.c.published_at.type)
+_TIME: Final = OUTBOX.c.published_at.type
+_NOW: Final = bindparam("now", type_=_TIME)
 # What a pass reads of each event it takes.
 _TAKEN: Final = (
     OUTBOX.c.id,
@@ -172,6 +173,17 @@ def _pass_statements(batch_size: int, dialect: str) -> _PassStatements:
     return _PassStatements(take, None)
 
 
+# How long a pass waits for an event's consumers before it goes on with the events behind it
+# (they run in this process in the embedded mode, where one slow handler held up every event
+# after it). The slow one goes on being handled, and is marked published when it is done.
+HANDLER_WAIT_SECONDS = 5.0
+# At most this many events handled past that wait at once: on SQLite their transactions take
+# turns at the one write lock, and each holds a connection.
+MAX_LATE = 4
+# An event still being handled stays unpublished, leased this long to the process handling
+# it: if the process dies, a relay publishes it again after that (at least once).
+LATE_LEASE = timedelta(minutes=5)
+
 # An event the bus would not take: not published after all, and tried again after a delay.
 _PUT_OFF: Final = (
     update(OUTBOX)
@@ -182,6 +194,18 @@ _PUT_OFF: Final = (
         next_attempt_at=bindparam("retry_at", type_=OUTBOX.c.next_attempt_at.type),
         last_error=bindparam("error"),
     )
+)
+
+# An event still being handled after the pass's wait; then the same event once it is done.
+_LEASED: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(published_at=None, next_attempt_at=bindparam("until", type_=_TIME))
+)
+_DONE: Final = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(published_at=bindparam("now", type_=_TIME), next_attempt_at=None)
 )
 
 
@@ -196,6 +220,7 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 1.0,
         gather_seconds: float = GATHER_SECONDS,
+        handler_wait: float = HANDLER_WAIT_SECONDS,
     ) -> None:
         # A pass is a statement or two on one connection: an ORM session would cost more than they.
         self._engine: AsyncEngine = sessions.kw["bind"]
@@ -205,6 +230,10 @@ class OutboxRelay:
         self._gather_seconds = gather_seconds
         self._wake = asyncio.Event()
         self._statements = _pass_statements(batch_size, self._engine.dialect.name)
+        self._handler_wait = handler_wait
+        # Events handled past the wait, by row id: each task settles its row when it ends.
+        self._late: dict[int, asyncio.Task[None]] = {}
+        self._passing: asyncio.Event | None = None  # set when the pass under way has ended
 
     def wake(self) -> None:
         """Ask the relay to look at the outbox now rather than at its next poll."""
@@ -212,16 +241,30 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of due events; return how many were published."""
+        self._passing = passing = asyncio.Event()
+        try:
+            return await self._pass()
+        finally:
+            self._passing = None
+            passing.set()
+
+    async def _pass(self) -> int:
         take, mark = self._statements
         async with self._engine.begin() as connection:
             taken = (await connection.execute(take, {"now": datetime.now(UTC)})).all()
             published: list[int] = []
             put_off: list[dict[str, Any]] = []
+            leased: list[dict[str, Any]] = []
             # Oldest first: neither RETURNING nor IN promises an order.
             for row in sorted(taken, key=lambda row: row.id):
+                if row.id in self._late:  # still being handled: its lease is renewed
+                    leased.append({"row_id": row.id, "until": datetime.now(UTC) + LATE_LEASE})
+                    continue
                 with event_context(row.event_id, row.event_type):
-                    failure = await self._publish_row(row)
-                if failure is None:
+                    late, failure = await self._wait_for(row)
+                if late:
+                    leased.append({"row_id": row.id, "until": datetime.now(UTC) + LATE_LEASE})
+                elif failure is None:
                     published.append(row.id)
                 else:
                     put_off.append(failure)
@@ -229,7 +272,51 @@ class OutboxRelay:
                 await connection.execute(mark, {"ids": published, "now": datetime.now(UTC)})
             if put_off:
                 await connection.execute(_PUT_OFF, put_off)
+            if leased:
+                await connection.execute(_LEASED, leased)
             return len(published)
+
+    async def _wait_for(self, row: Row[Any]) -> tuple[bool, dict[str, Any] | None]:
+        """Publish a row, waiting for its handlers up to the pass's wait while few others are
+        late; return whether it is still being handled, and how to put it off if it failed."""
+        handling = asyncio.ensure_future(self._publish_row(row))
+        if len(self._late) >= MAX_LATE:
+            return False, await handling
+        try:
+            return False, await asyncio.wait_for(asyncio.shield(handling), self._handler_wait)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:  # the relay is stopped: so is what it was waiting for
+            handling.cancel()
+            raise
+        log.warning(
+            "outbox: event %s (%s) is still being handled after %gs; the events behind it go"
+            " on, and it is marked published when its handlers are done",
+            row.event_id,
+            row.event_type,
+            self._handler_wait,
+        )
+        self._late[row.id] = asyncio.create_task(self._settle_late(row, handling))
+        return True, None
+
+    async def _settle_late(
+        self, row: Row[Any], handling: asyncio.Future[dict[str, Any] | None]
+    ) -> None:
+        """Mark a late event published, or put it off, once its handlers are done."""
+        try:
+            failure = await handling
+            while self._passing is not None:  # which may lease it: its mark comes after
+                await self._passing.wait()
+            async with self._engine.begin() as connection:
+                if failure is None:
+                    await connection.execute(_DONE, {"row_id": row.id, "now": datetime.now(UTC)})
+                else:
+                    await connection.execute(_PUT_OFF, failure)
+            log.info("outbox: late event %s (%s) is handled", row.event_id, row.event_type)
+        except Exception as exc:  # its lease runs out and it is published again
+            log.warning("outbox: cannot settle late event %s: %s", row.event_id, exc)
+        finally:
+            del self._late[row.id]
 
     async def _publish_row(self, row: Row[Any]) -> dict[str, Any] | None:
         """Publish one row; return how to put it off for a retry if the bus would not take it."""
@@ -274,6 +361,11 @@ class OutboxRelay:
                 # Let the commits of a busy moment gather, so one pass publishes them together
                 # instead of one pass (a transaction, a read and a write) for each.
                 await sleep_until_woken(asyncio.Event(), stop, self._gather_seconds)
+        # Events still being handled stay leased, and are published again after their lease.
+        late = list(self._late.values())
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 async def purge_published(session: AsyncSession, older_than: datetime) -> int:
