@@ -69,14 +69,20 @@ async def apply(
     now: datetime,
     start_file_hash: str | None = None,
     tracker: Tracker | None = None,
+    told: list[mailer.ChangeOnDesk] | None = None,
 ) -> Plan:
     """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
 
     ``start_file_hash`` is given when ``VARSEL_CONFIG`` is applied at start: the hash is kept
     so the next start of any replica leaves the catalogue alone until the file changes.
+    ``told``, when given, receives the changes on the desk the apply withdrew, each as it was
+    just before, for the person who applied to read (as a dry run lists them beforehand).
     """
     await catalogue_rows.lock_state(session, now)
     result = plan((await catalogue_rows.load(session)).catalogue, wanted)
+    # Under the lock, these are the changes of the plan's removed sources; one an editor
+    # decides meanwhile is not withdrawn, and one stored meanwhile is read once withdrawn.
+    before = {c.id: c for c in await withdrawals(session, result)} if told is not None else {}
     version = await catalogue_rows.write(
         session,
         wanted,
@@ -111,20 +117,27 @@ async def apply(
         target=origin,
         details=result.summary() | {"version": version},
     )
-    await _withdraw_changes(session, result, actor=actor, client=client, now=now)
+    withdrawn = await _withdraw_changes(session, result, actor=actor, client=client, now=now)
+    if told is not None:
+        for change in withdrawn:
+            found = before.get(change.change_id)
+            found = found or await mailer.change_on_desk(session, change.change_id)
+            if found is not None:
+                told.append(found)
     return result
 
 
 async def _withdraw_changes(
     session: AsyncSession, result: Plan, *, actor: str, client: str, now: datetime
-) -> None:
+) -> list[mailer_commands.Withdrawn]:
     """Withdraw from the desk the changes of the sources the plan removes, each in the log.
 
     In the apply's transaction: approved after the removal, such a change would alert people
     about a page varsel no longer watches, and no editor could tell from the desk.
     """
     removed = _removed_sources(result)
-    for change in await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now):
+    withdrawn = await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now)
+    for change in withdrawn:
         audit_log.record(
             session,
             actor=actor,
@@ -134,6 +147,7 @@ async def _withdraw_changes(
             target=str(change.change_id),
             details={"source": change.source_url},
         )
+    return withdrawn
 
 
 @dataclass(frozen=True, slots=True)

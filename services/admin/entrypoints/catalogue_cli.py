@@ -85,10 +85,11 @@ def apply(
         typer.echo("varsel: dry run; nothing was changed")
         return
 
-    async def work(session: AsyncSession) -> tuple[Plan, int]:
+    async def work(session: AsyncSession) -> tuple[Plan, list[ChangeOnDesk], int]:
         # The plan is made in the transaction that applies it, under its lock: what is
         # printed is exactly what was written, even if someone else applied meanwhile.
         with progress(f"Applying {file.name}", quiet=quiet) as tracker:
+            withdrawn: list[ChangeOnDesk] = []
             plan = await commands.apply(
                 session,
                 wanted,
@@ -97,28 +98,36 @@ def apply(
                 origin=str(file),
                 now=SystemClock().now(),
                 tracker=tracker,
+                told=withdrawn,
             )
-        return plan, await catalogue_rows.version(session)
+        return plan, withdrawn, await catalogue_rows.version(session)
 
-    plan, version = _in_database(settings, work)
+    plan, withdrawn, version = _in_database(settings, work)
     show(plan)
+    for line in withdrawal_lines(withdrawn, done=True):
+        typer.echo(line)
     if plan.empty:
         typer.echo("varsel: nothing to apply")
     else:
         typer.echo(f"varsel: applied {file}; the catalogue is at version {version}")
 
 
-def withdrawal_lines(withdrawn: list[ChangeOnDesk]) -> list[str]:
-    """Return the changes on the desk an apply would withdraw, as lines a person reads first.
+def withdrawal_lines(withdrawn: list[ChangeOnDesk], *, done: bool = False) -> list[str]:
+    """Return the changes on the desk an apply would withdraw (or, ``done``, withdrew), as
+    lines a person reads first.
 
     A source left out of the file, or named by another address, is removed: its changes still
     waiting for review are withdrawn for good, as /admin/sources warns before it does that.
     """
     if not withdrawn:
         return []
+    if done:
+        said = "that waited on the editor's desk were withdrawn, as their source was removed"
+    else:
+        said = "waiting on the editor's desk would be withdrawn, as their source is removed"
     lines = [
-        f"{len(withdrawn)} change(s) waiting on the editor's desk would be withdrawn, as their "
-        "source is removed: nobody will be alerted about them, and no editor can approve them"
+        f"{len(withdrawn)} change(s) {said}: nobody will be alerted about them, "
+        "and no editor can approve them"
     ]
     for change in withdrawn:
         # The title was cleaned of control characters when the change was stored.

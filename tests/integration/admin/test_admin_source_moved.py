@@ -92,9 +92,12 @@ async def test_saving_a_source_under_another_address_asks_first_when_changes_wai
         assert (entry.actor, entry.target) == ("ed", str(change_id))
 
 
-def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
+def _a_change_waiting_and_a_file_moving_its_source(
     cli: CliRunner, database_url: str, tmp_path: Path
-) -> None:
+) -> tuple[ContentChanged, str, Path]:
+    """Apply a catalogue with a review source, store a change of it waiting on the desk, and
+    write a file naming the source by another address (so applying it removes the source).
+    Return the change, the catalogue's text, and the file."""
     reviewed = FIRST.replace('interval = "15m"', 'interval = "15m"\nmode = "review"')
     assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", reviewed))).exit_code == 0
     event = ContentChanged(
@@ -107,9 +110,17 @@ def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
         summary="Et nytt avsnitt.",
     )
     _store_waiting(database_url, event)
-
-    # The file names the source by another address: it would be removed, its change withdrawn.
     moved = write(tmp_path, "moved.toml", reviewed.replace("example.org/verden", "example.org/ny"))
+    return event, reviewed, moved
+
+
+def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    event, reviewed, moved = _a_change_waiting_and_a_file_moving_its_source(
+        cli, database_url, tmp_path
+    )
+    # The file names the source by another address: it would be removed, its change withdrawn.
     dry = catalogue(cli, "apply", str(moved), "--dry-run")
     assert dry.exit_code == 0, dry.output
     lines = dry.output.splitlines()
@@ -130,3 +141,27 @@ def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
     # A file that keeps the source withdraws nothing, and says nothing of the desk.
     kept = catalogue(cli, "apply", str(write(tmp_path, "kept.toml", reviewed)), "--dry-run")
     assert "would be withdrawn" not in kept.output
+
+
+def test_a_real_apply_says_which_changes_on_the_desk_it_withdrew(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    event, _, moved = _a_change_waiting_and_a_file_moving_its_source(cli, database_url, tmp_path)
+    applied = catalogue(cli, "apply", str(moved))
+    assert applied.exit_code == 0, applied.output
+    lines = applied.output.splitlines()
+    assert (
+        "1 change(s) that waited on the editor's desk were withdrawn, as their source was "
+        "removed: nobody will be alerted about them, and no editor can approve them" in lines
+    )
+    found = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+    assert (
+        f"  ! change {event.event_id} of https://example.org/verden: «Ny veileder» "
+        f"(waiting, found {found})" in lines
+    )
+    status = select(ChangeRecord.status).where(ChangeRecord.id == event.event_id)
+    assert read_scalar(database_url, status) == "withdrawn"
+
+    # Applied again, nothing more is withdrawn, and nothing is said of the desk.
+    again = catalogue(cli, "apply", str(moved))
+    assert again.exit_code == 0 and "withdrawn" not in again.output
