@@ -28,6 +28,8 @@ SHOWN_SENT = 20
 SHOWN_TESTS = 5  # an account's own latest tests
 _TESTS_READ = 200  # the latest tests of every account, among which its own are found
 _TEST_POLL_SECONDS = 0.1
+# A test the ledger does not hold this long after it was asked for was purged since.
+_QUEUED_WITHIN = timedelta(hours=1)
 # The mailer stamps a bulletin's mails by its own clock, a little after the send is recorded;
 # the margin covers clocks that differ between the admin's and the mailer's processes.
 _CLOCK_MARGIN = timedelta(hours=1)
@@ -97,7 +99,9 @@ class TestSend:
     mails: list[mailer.TestMail]
 
 
-async def latest_tests(session: AsyncSession, principal: Principal) -> list[TestSend]:
+async def latest_tests(
+    session: AsyncSession, principal: Principal, now: datetime
+) -> list[TestSend]:
     """Return the account's newest tests, newest first, with what became of their mails."""
     asked = []
     for entry in await audit_log.latest_of(session, TESTED, _TESTS_READ):
@@ -112,10 +116,14 @@ async def latest_tests(session: AsyncSession, principal: Principal) -> list[Test
         if len(asked) == SHOWN_TESTS:
             break
     mails = await mailer.bulletin_test_mails(session, {r: langs for r, langs, _ in asked})
-    return [
-        TestSend(entry.occurred_at, str((entry.details or {}).get("subject_nb", "")), mails[r])
-        for r, _, entry in asked
-    ]
+    tests = []
+    for request, _, entry in asked:
+        of_test = mails.get(request, [])
+        if not any(m.in_ledger for m in of_test) and entry.occurred_at < now - _QUEUED_WITHIN:
+            continue  # purged with the ledger's old rows (or never queued): nothing to say
+        subject = str((entry.details or {}).get("subject_nb", ""))
+        tests.append(TestSend(entry.occurred_at, subject, of_test))
+    return tests
 
 
 def audit_details(draft: BulletinDraft) -> dict[str, object]:

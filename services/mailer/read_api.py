@@ -116,6 +116,7 @@ class TestMail:
     language: str
     state: TestMailState
     error: str | None = None
+    in_ledger: bool = True  # False: not queued yet, or purged with the ledger's old rows
 
 
 _TEST_STATES: Final[dict[str, TestMailState]] = {
@@ -142,7 +143,8 @@ async def bulletin_test_mails(
     for (request, language), key in keys.items():
         status, error = states.get(key, (DeliveryStatus.QUEUED, None))
         state = _TEST_STATES.get(status, TestMailState.WAITING)
-        found.setdefault(request, []).append(TestMail(language, state, error))
+        mail = TestMail(language, state, error, in_ledger=key in states)
+        found.setdefault(request, []).append(mail)
     return found
 
 

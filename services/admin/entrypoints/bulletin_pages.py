@@ -72,7 +72,8 @@ async def _page(
     context.update(extra)
     async with admin.runtime.sessions() as session:
         sent = await bulletins.last_sent(session)
-        tests = await bulletins.latest_tests(session, actor.principal)
+        now = admin.runtime.clock.now()
+        tests = await bulletins.latest_tests(session, actor.principal, now)
     return admin.render(
         request,
         "bulletins.html",

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from services.admin import handlers
+from services.admin import bulletins, handlers
 from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.domain.accounts import Principal
 from services.admin.entrypoints import bulletin_pages
 from shared.outbox import OutboxRow
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
@@ -142,7 +144,14 @@ async def test_a_test_send_names_the_account_never_its_address(
         async with h.runtime.sessions() as session:
             payloads = (await session.scalars(select(OutboxRow.payload))).all()
         assert not any(STAFF_ADDRESS in payload for payload in payloads)
-        assert len(await audit(h, "bulletin_tested")) == 1
+        (entry,) = await audit(h, "bulletin_tested")
+        # A test the ledger never held (or no longer holds) is not listed as waiting for ever.
+        rita = Principal(event["staff_user_id"], "rita", "editor")  # type: ignore[arg-type]
+        async with h.runtime.sessions() as session:
+            soon = entry.occurred_at + timedelta(minutes=5)
+            assert len(await bulletins.latest_tests(session, rita, soon)) == 1
+            later = entry.occurred_at + timedelta(hours=2)
+            assert await bulletins.latest_tests(session, rita, later) == []
 
 
 async def test_a_test_send_needs_an_address_on_the_account(
