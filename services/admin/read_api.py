@@ -1,6 +1,6 @@
 """What other services may read from the admin service: the catalogue in force, a source's
-or a change's topics' review mode, the editors topics name, and the addresses of staff accounts
-that the mailer writes to.
+or a change's topics' review mode, who removed a source, the editors topics name, and the
+addresses of staff accounts that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
 here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.admin.adapters import accounts, catalogue_rows
+from services.admin.adapters import accounts, audit_log, catalogue_rows
 from services.admin.domain.accounts import Role, role_of
+from services.admin.domain.catalogue_plan import Action
 from services.admin.domain.review_topics import mode_by_place, mode_by_topics
 from shared.catalogue import Catalogue
 from shared.vocabulary import ReviewMode
+
+# Who removed a source once the audit log no longer says (its retention), or never said.
+REMOVED_BY_UNKNOWN: Final = "catalogue apply"
+# The catalogue changes read back for a source's removal: a poll under way when its source
+# went reports within minutes, long before this many more changes are applied.
+_APPLIES_READ: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +101,13 @@ async def place_review_mode(session: AsyncSession, url: str) -> ReviewMode | Non
     transaction for the reason ``source_review_mode`` gives.
     """
     return mode_by_place((await catalogue_rows.load(session)).catalogue, url)
+
+
+async def source_removed_by(session: AsyncSession, url: str) -> str:
+    """Return who removed a source from the catalogue: whoever applied the change that retired
+    it (an account's name, ``cli:<user>``, ``system``), or ``REMOVED_BY_UNKNOWN``."""
+    retired = f"sources:{url}"
+    for entry in await audit_log.latest_of(session, "catalogue_applied", _APPLIES_READ):
+        if retired in (entry.details or {}).get(Action.RETIRED.value, []):
+            return entry.actor
+    return REMOVED_BY_UNKNOWN

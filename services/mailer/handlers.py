@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.admin import command_api as admin_commands
 from services.admin import read_api as admin
 from services.mailer import unsent_digests
 from services.mailer.adapters import (
@@ -98,6 +99,9 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
         # same path, or none: a review source at that place holds it, or it bypasses the desk.
         mode = await admin.place_review_mode(session, event.url) or mode
     status = status_on_arrival(mode, minor=event.minor, source_removed=source_removed)
+    if status is ChangeStatus.WITHDRAWN:
+        await _withdrawn_on_arrival(session, deps, event)
+        return
     await changes.store(session, event, status)
     if status is ChangeStatus.PUBLISHED:
         if event.producer == ChangeProducer.PUBLISHER and event.source_id is None:
@@ -107,15 +111,27 @@ async def content_changed(session: AsyncSession, deps: Deps, event: ContentChang
                 event.event_id,
             )
         await fan_out(session, event.event_id, event.topics, deps.clock.now())
-    elif status is ChangeStatus.WITHDRAWN:
-        log.warning(
-            "mailer: change %s of %s withdrawn: the source is no longer in the catalogue "
-            "(removed, or its address edited, while it was polled); nobody alerted",
-            event.event_id,
-            event.source_url,
-        )
     else:
         log.info("mailer: change %s is %s; nobody alerted yet", event.event_id, status.value)
+
+
+async def _withdrawn_on_arrival(session: AsyncSession, deps: Deps, event: ContentChanged) -> None:
+    """Keep a change whose source was removed while it was polled as withdrawn, now, by whoever
+    removed the source, with its audit entry: as the removal withdrew the changes waiting then,
+    so the desk and the audit log say who and when of every withdrawal."""
+    now = deps.clock.now()
+    removed_by = await admin.source_removed_by(session, event.source_url)
+    await changes.store(session, event, ChangeStatus.WITHDRAWN, decided=(removed_by, now))
+    admin_commands.record_withdrawal(
+        session, event.event_id, event.source_url, actor=removed_by, now=now
+    )
+    log.warning(
+        "mailer: change %s of %s withdrawn: the source is no longer in the catalogue "
+        "(removed, or its address edited, while it was polled, by %s); nobody alerted",
+        event.event_id,
+        event.source_url,
+        removed_by,
+    )
 
 
 async def change_approved(session: AsyncSession, deps: Deps, event: ChangeApproved) -> None:

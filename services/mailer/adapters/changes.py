@@ -16,10 +16,18 @@ from shared.events import ContentChanged
 
 
 async def store(
-    session: AsyncSession, event: ContentChanged, status: ChangeStatus = ChangeStatus.PUBLISHED
+    session: AsyncSession,
+    event: ContentChanged,
+    status: ChangeStatus = ChangeStatus.PUBLISHED,
+    *,
+    decided: tuple[str, datetime] | None = None,
 ) -> None:
-    """Keep what a change's mails show, for as long as a mail may still need it."""
-    session.add(ChangeRecord.of(event, status))
+    """Keep what a change's mails show, for as long as a mail may still need it; ``decided``
+    (by whom, when) for one that arrives decided (withdrawn, as its source was removed)."""
+    record = ChangeRecord.of(event, status)
+    if decided is not None:
+        record.decided_by, record.decided_at = decided
+    session.add(record)
     await session.flush()
 
 

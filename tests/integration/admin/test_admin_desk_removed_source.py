@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.tables import ChangeRecord, Delivery
 from shared.events import ContentChanged
 from shared.outbox import record
@@ -35,6 +37,13 @@ async def _kinds(h: Harness) -> set[str]:
     """Return the kinds of mail queued: the sign-up's confirmation, and no alert."""
     async with h.runtime.sessions() as session:
         return set((await session.scalars(select(Delivery.kind))).all())
+
+
+async def _decided(h: Harness, change_id: uuid.UUID) -> tuple[str | None, datetime | None]:
+    async with h.runtime.sessions() as session:
+        change = await session.get(ChangeRecord, change_id)
+        assert change is not None
+        return change.decided_by, change.decided_at
 
 
 async def _status(h: Harness, change_id: uuid.UUID) -> str:
@@ -175,6 +184,7 @@ async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_pu
         await relay(h)
 
         # The poll that was running when the source went reports its change now.
+        arrived = h.runtime.clock.now()
         with caplog.at_level(logging.WARNING, logger="services.mailer.handlers"):
             late = await detected(h, "Sent funnet")
         assert await _status(h, late) == "withdrawn"
@@ -183,6 +193,14 @@ async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_pu
         assert f"{SOURCE} withdrawn: the source is no longer in the catalogue" in line
         shown = await client.get(f"/admin/desk/{late}?lang=en")
         assert WITHDRAWN in shown.text and 'name="decision"' not in shown.text
+        # By the editor who removed the source, when it arrived, and in the audit log as every
+        # withdrawal is.
+        assert f"{WITHDRAWN} (ed," in shown.text
+        decided_by, decided_at = await _decided(h, late)
+        (entry,) = await audit(h, "change_withdrawn")
+        assert (decided_by, decided_at) == ("ed", entry.occurred_at)
+        assert arrived <= entry.occurred_at <= h.runtime.clock.now()
+        assert (entry.actor, entry.target, entry.details) == ("ed", str(late), {"source": SOURCE})
 
         # A publisher may push for any page of a topic, watched or not: that still goes out.
         pushed = ContentChanged(
@@ -200,3 +218,24 @@ async def test_a_poll_in_flight_when_its_source_is_removed_is_withdrawn_and_a_pu
         await relay(h)
         assert await _status(h, pushed.event_id) == "published"
         assert await _kinds(h) == {"confirm", "alert"}
+
+
+@pytest.mark.parametrize("audit_kept", [True, False])
+async def test_a_poll_in_flight_when_a_file_removed_its_source_is_withdrawn_by_who_applied_it(
+    sqlite_url: str, tmp_path: Path, audit_kept: bool
+) -> None:
+    async with editor_at_desk(sqlite_url, tmp_path) as (h, _):
+        await apply_file(h.runtime, _catalogue_without_the_source(tmp_path), actor="cli:ola")
+        await relay(h)
+        if not audit_kept:  # past the audit log's retention
+            async with h.runtime.sessions() as session, session.begin():
+                await session.execute(delete(AdminAuditEntry))
+        arrived = h.runtime.clock.now()
+        late = await detected(h, "Sent funnet")
+        assert await _status(h, late) == "withdrawn"
+        removed_by = "cli:ola" if audit_kept else "catalogue apply"
+        (entry,) = await audit(h, "change_withdrawn")
+        assert await _decided(h, late) == (removed_by, entry.occurred_at)
+        assert arrived <= entry.occurred_at <= h.runtime.clock.now()
+        assert (entry.actor, entry.target) == (removed_by, str(late))
+        assert entry.details == {"source": SOURCE}
