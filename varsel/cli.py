@@ -229,7 +229,10 @@ def demo(
     sample_port: Annotated[
         int, typer.Option(help="port of the local sample site", min=1, max=65535)
     ] = 8001,
-    change_every: Annotated[int, typer.Option(help="seconds between page changes")] = 60,
+    # At least a second: at 0 the sample page was rewritten without pause, each a change.
+    change_every: Annotated[
+        int, typer.Option(help="seconds between page changes", min=1, max=86_400)
+    ] = 60,
 ) -> None:
     """Serve sample pages locally, watch them, and change one every minute.
 

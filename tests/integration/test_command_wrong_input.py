@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 from shared.db import session_factory
 from tests.integration.admin import seed
 from tests.support.databases import migrated_database, migrated_sqlite
+from tests.support.varsel_process import free_port
 from varsel.cli import app
 
 
@@ -240,3 +241,28 @@ def test_a_demo_whose_ports_cannot_be_had_ends_in_one_line_before_it_starts(
         "Address already in use"
     )
     assert not (tmp_path / "var" / "varsel.db").exists()
+
+
+@pytest.mark.parametrize("every", ["0", "-5"])
+def test_a_demo_that_would_change_its_page_without_pause_is_refused_before_it_starts(
+    every: str, tmp_path: Path
+) -> None:
+    # Before, `--change-every 0` (or a negative number) rewrote the sample page as fast as the
+    # disk allowed, thousands of times a second, each a change to alert on, until stopped: run
+    # apart, so that such a demo is ended by the timeout.
+    ports = [str(free_port()) for _ in range(2)]
+    env = {**os.environ, "VARSEL_VAR_DIR": str(tmp_path / "var")}
+    env.pop("VARSEL_DATABASE_URL", None)
+    argv = ["demo", "--change-every", every, "--port", ports[0], "--sample-port", ports[1]]
+    result = subprocess.run(
+        [sys.executable, "-m", "varsel", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "--change-every" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "var").exists()
