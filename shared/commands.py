@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import getpass
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Final, TypeVar
 
 import typer
@@ -82,8 +84,36 @@ def _problem(error: ErrorDetails) -> str:
     return f"VARSEL_{field.upper()}: {said}"
 
 
+def misspelt_settings(environ: Mapping[str, str]) -> list[str]:
+    """Say each ``VARSEL_`` variable that is no setting but close to one, and the one meant.
+
+    Only a near miss is named: other tools may share the prefix (a test suite's own
+    variables), and a setting a later release added is no typo either; none stops start-up.
+    """
+    known = [name.upper() for name in Settings.model_fields]
+    said = []
+    for variable in sorted(environ):
+        name = variable.removeprefix("VARSEL_")
+        if name == variable or name in known:
+            continue
+        meant = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        if meant:
+            said.append(
+                f"{variable} is no setting of varsel and is ignored; "
+                f"did you mean VARSEL_{meant[0]}?"
+            )
+    return said
+
+
 def command_settings() -> Settings:
-    """Read the settings, or end the command with status 2 naming each wrong variable."""
+    """Read the settings, or end the command with status 2 naming each wrong variable.
+
+    A variable that looks like a misspelt setting is named first, with the setting it is like:
+    ignored, it would leave that setting at its default without a word (mail written to files
+    instead of sent, a SQLite file instead of PostgreSQL).
+    """
+    for line in misspelt_settings(os.environ):
+        typer.echo(f"varsel: {line}", err=True)
     try:
         return Settings()
     except ValidationError as exc:

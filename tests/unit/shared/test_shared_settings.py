@@ -285,3 +285,36 @@ def test_relay_and_broker_urls_varsel_connects_with_are_accepted() -> None:
         assert Settings(smtp_url=smtp).smtp_url == smtp
     for broker in ("amqp://guest:guest@127.0.0.1:5672/", "amqps://u:p@mq.example.no/vhost"):
         assert Settings(broker_url=broker).broker_url == broker
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("VARSEL_SMTP_URI", "VARSEL_SMTP_URL"),
+        ("VARSEL_DATABASE", "VARSEL_DATABASE_URL"),
+        ("VARSEL_SECRETKEY", "VARSEL_SECRET_KEY"),
+        ("VARSEL_CONSENT_RETENTION", "VARSEL_CONSENT_RETENTION_DAYS"),
+    ],
+)
+def test_a_misspelt_setting_is_named_with_the_one_meant(
+    written: str, meant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, a misspelt variable was ignored without a word: VARSEL_SMTP_URI left mail in .eml
+    # files under var/, addresses and all, VARSEL_DATABASE ran on a SQLite file beside the
+    # process, and the operator learnt of it when nobody got their alerts.
+    monkeypatch.setenv(written, "smtp://relay.example.no:25")
+    answer = CliRunner().invoke(cli, ["check-config"])
+    assert answer.exit_code == 0, answer.output
+    assert f"{written} is no setting of varsel and is ignored; did you mean {meant}?" in (
+        answer.output
+    )
+    assert "relay.example.no" not in answer.output  # its value may hold a password
+
+
+def test_a_variable_of_another_tool_that_shares_the_prefix_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VARSEL_TEST_POSTGRES", "postgresql://localhost/test")
+    answer = CliRunner().invoke(cli, ["check-config"])
+    assert answer.exit_code == 0, answer.output
+    assert "VARSEL_TEST_POSTGRES" not in answer.output
