@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import WatchedSource
-from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll, sync_catalogue
+from services.watcher.catalogue_sync import sync_catalogue
+from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll
 from shared import event_loop
 from shared.catalogue import Source
 from shared.clock import SystemClock

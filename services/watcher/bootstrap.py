@@ -22,9 +22,10 @@ from services.watcher.adapters.tables import (
     Snapshot,
     WatchedSource,
 )
+from services.watcher.catalogue_sync import sync_catalogue
 from services.watcher.domain.outcome import OutcomeKind
 from services.watcher.domain.websub import RETRY_AFTER
-from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll, sync_catalogue
+from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll
 from services.watcher.retention import purge_push_keys, purge_snapshots
 from services.watcher.websub import HubSettings, request_subscriptions, take_pushes
 from shared.db import Base

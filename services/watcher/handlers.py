@@ -6,9 +6,7 @@ import asyncio
 import contextvars
 import hashlib
 import logging
-import random
 import secrets
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,13 +15,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.watcher.adapters.fetcher import Fetcher, FetchError
+from services.watcher.adapters.fetcher import FetchDeadline, Fetcher, FetchError
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
 from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import LeaseLost, store_outcome
-from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.source_rows import claim_rows, load_claim
-from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
@@ -32,7 +28,6 @@ from services.watcher.domain.front_pages import front_page_reason, leads_to_fron
 from services.watcher.domain.model import Content, OverBudget
 from services.watcher.domain.outcome import (
     Answer,
-    Health,
     History,
     Outcome,
     OutcomeKind,
@@ -41,7 +36,6 @@ from services.watcher.domain.outcome import (
 )
 from services.watcher.domain.revalidation import asks_in_full
 from services.watcher.domain.websub import discover
-from shared.catalogue import Source
 from shared.clock import Clock
 from shared.vocabulary import SourceKind
 
@@ -100,53 +94,6 @@ class WatcherDeps:
         await self.writes.aclose()
         await self.fetcher.aclose()
         self.worker.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
-
-
-async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: datetime) -> None:
-    """Make the sources table match the catalogue; spread first polls so none fire at once.
-
-    A paused source, like one taken out of the catalogue, stays in the table (its snapshots
-    and state with it) but is not polled until it comes back.
-    """
-    wanted = {s.url: s for s in sources if not s.paused}
-    existing = {row.url: row for row in await all_sources(session)}
-    for url, source in wanted.items():
-        row = existing.get(url)
-        # A restart must not fire every overdue source at the same moment.
-        first = now + timedelta(seconds=random.uniform(0, min(source.interval, 30)))
-        if row is None:
-            session.add(
-                WatchedSource(
-                    url=url,
-                    kind=source.kind,
-                    topics=list(source.topics),
-                    interval_seconds=source.interval,
-                    selector=source.selector,
-                    ignore=list(source.ignore),
-                    active=True,
-                    status=Health.NEW,
-                    consecutive_failures=0,
-                    next_check_at=first,
-                )
-            )
-            continue
-        if (
-            row.kind != source.kind
-            or row.selector != source.selector
-            or row.ignore != list(source.ignore)
-        ):
-            row.body_hash = None  # extraction rules changed: re-extract the next body
-        row.kind = source.kind
-        row.topics = list(source.topics)
-        row.interval_seconds = source.interval
-        row.selector = source.selector
-        row.ignore = list(source.ignore)
-        row.active = True
-        if row.next_check_at is None or row.next_check_at < now:
-            row.next_check_at = first
-    for url, row in existing.items():
-        if url not in wanted:
-            row.active = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,20 +235,20 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
     bytes are new (off the event loop)."""
     full = asks_in_full(source.id, source.last_checked_at, deps.clock.now())
     try:
-        async with asyncio.timeout_at(fetch_by):
-            fetched = await deps.fetcher.fetch(
-                source.url,
-                etag=None if full else source.etag,
-                last_modified=None if full else source.last_modified,
-            )
-    except FetchError as exc:
-        return Answer.failed(
-            str(exc), missing=exc.status in MISSING_STATUSES, retry_after=exc.retry_after
+        fetched = await deps.fetcher.fetch(
+            source.url,
+            etag=None if full else source.etag,
+            last_modified=None if full else source.last_modified,
+            deadline=fetch_by,
         )
-    except TimeoutError:  # the fetcher's own timeouts are FetchErrors: this is FETCH_WITHIN's
+    except FetchDeadline:
         return Answer.failed(
             f"timed out fetching {source.url}: a poll's fetch, redirects included, must end"
             f" within {FETCH_WITHIN.total_seconds():g}s"
+        )
+    except FetchError as exc:
+        return Answer.failed(
+            str(exc), missing=exc.status in MISSING_STATUSES, retry_after=exc.retry_after
         )
     except Exception as exc:
         log.exception("watcher: unexpected error fetching %s", source.url)

@@ -55,11 +55,23 @@ class Fetched:
     links: str | None = None  # the Link header(s), where a feed may name its WebSub hub
 
 
+class FetchDeadline(FetchError):
+    """The whole fetch, redirects and waits for the host's turn included, reached ``deadline``."""
+
+
 class Fetcher(Protocol):
     """Fetches a source, conditionally when validators are known."""
 
-    async def fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> Fetched:
-        """Return the body or a not-modified answer; raise FetchError on any failure."""
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        deadline: float | None = None,
+    ) -> Fetched:
+        """Return the body or a not-modified answer; raise FetchError on any failure, and
+        FetchDeadline when ``deadline`` (on the event loop's clock) passes first."""
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -104,8 +116,16 @@ class HttpFetcher:
             await asyncio.sleep(wait)
         self._last_start[host] = loop.time()
 
-    async def fetch(self, url: str, *, etag: str | None, last_modified: str | None) -> Fetched:
-        """Fetch with validators, following at most the configured number of redirects."""
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        deadline: float | None = None,
+    ) -> Fetched:
+        """Fetch with validators, following at most the configured number of redirects, and
+        ending by ``deadline`` (on the event loop's clock), if given."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -114,17 +134,7 @@ class HttpFetcher:
         current = url
         for _ in range(self._max_redirects + 1):
             host = _host_to_fetch(current, self._allow_private)
-            async with self._hosts[host]:
-                if self._min_gap > 0:
-                    await self._pace(host)
-                try:
-                    # A deadline on this task, not wait_for's extra task per request.
-                    async with asyncio.timeout(self._timeout * 2):
-                        response = await self._get(current, headers)
-                except TimeoutError as exc:
-                    raise FetchError(
-                        f"timed out after {self._timeout * 2:g}s fetching {current}"
-                    ) from exc
+            response = await self._hop(host, current, headers, deadline)
             if response.status_code == 304 and not headers:
                 # A 304 answers a conditional request alone. Taken as «unchanged» when
                 # nothing was asked, a new source never took its baseline and a known one
@@ -155,6 +165,42 @@ class HttpFetcher:
                     continue
             return fetched
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
+
+    async def _hop(
+        self, host: str, url: str, headers: dict[str, str], deadline: float | None
+    ) -> _Response:
+        """Ask once, in the host's turn, within twice the timeout and by ``deadline``.
+
+        One timer a request: the poll's deadline and the request's own limit are folded into
+        the earlier of the two, where a timeout around the whole fetch as well cost a second
+        timer every poll (docs/benchmarks.md, «Watcher»). Only a wait for the host's turn,
+        rare, has a timer of its own.
+        """
+        slot = self._hosts[host]
+        try:
+            if deadline is not None and slot.locked():
+                async with asyncio.timeout_at(deadline):
+                    await slot.acquire()
+            else:
+                await slot.acquire()
+        except TimeoutError as exc:
+            raise FetchDeadline(f"timed out waiting for {host}'s turn to fetch {url}") from exc
+        try:
+            if self._min_gap > 0:
+                await self._pace(host)
+            loop = asyncio.get_running_loop()
+            limit = loop.time() + self._timeout * 2
+            ends_first = deadline is not None and deadline < limit
+            try:
+                # A deadline on this task, not wait_for's extra task per request.
+                async with asyncio.timeout_at(deadline if ends_first else limit):
+                    return await self._get(url, headers)
+            except TimeoutError as exc:
+                if ends_first:
+                    raise FetchDeadline(f"timed out fetching {url}") from exc
+                raise FetchError(f"timed out after {self._timeout * 2:g}s fetching {url}") from exc
+        finally:
+            slot.release()
 
     def _client(self) -> aiohttp.ClientSession:
         # Opened on first use: an aiohttp session belongs to the running event loop.

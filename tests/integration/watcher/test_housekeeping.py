@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from services.watcher.adapters.snapshots import pack
 from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.catalogue_sync import sync_catalogue
 from services.watcher.domain.content import Content
-from services.watcher.handlers import claim_due, poll, sync_catalogue
+from services.watcher.handlers import claim_due, poll
 from services.watcher.retention import SnapshotNotFound, diff_between, purge_snapshots
 from shared.catalogue import Source
 from tests.integration.watcher.conftest import Harness, HarnessFactory
