@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import ssl
 import uuid
 from collections import deque
@@ -25,6 +24,7 @@ from services.mailer.adapters.smtp_connection import (
     SmtpConnection,
 )
 from services.mailer.domain.refusals import reply_refuses_the_address
+from services.mailer.domain.reply_text import readable, scrubbed
 from services.mailer.domain.wire_address import UnencodableDomain
 from shared.private_files import private_folder, write_private_file
 
@@ -276,7 +276,7 @@ class SmtpMailSender:
                     _drop(connection)
                 elif connection is not None:
                     self._idle.append(connection)
-                raise _failure(exc) from exc
+                raise _failure(exc, recipient) from exc
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 _drop(connection)
                 raise TemporaryFailure(_connection_problem(exc)) from exc
@@ -300,32 +300,16 @@ class SmtpMailSender:
             await self._idle.popleft().quit()
 
 
-_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-def _readable(text: str) -> str:
-    """Return a reply's text as one line of proper Unicode, fit for the log and the ledger.
-
-    Replies are decoded as UTF-8, any other byte kept as a lone surrogate, which no database
-    takes: a relay answering in Latin-1 («Ukjent mottaker på») made the outcome unrecordable,
-    so a refused mail was tried again at every lease, and one refused after its dot stayed
-    recorded as sent. PostgreSQL takes no NUL either.
-    """
-    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return " ".join(_CONTROLS.sub(" ", text).split())
-
-
 def _unreachable(exc: BaseException) -> str:
     """Say why no connection to the relay was made: its reply (421, 535) or the system's words."""
     # The operator acts on these: a relay that is busy (421), a password that is wrong (535), a
     # host that refuses. A reply repeats no recipient here, but is scrubbed like every other.
     # Scrubbed before it is cut: an address cut after its "@" is no longer found.
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        reply = _ADDRESS.sub("<address>", _readable(exc.message))[:200]
+        reply = scrubbed(readable(exc.message))[:200]
         return f"{type(exc).__name__} (SMTP {exc.code}: {reply})"
     if isinstance(exc, aiosmtplib.SMTPException) and exc.message:
-        reply = _ADDRESS.sub("<address>", _readable(exc.message))[:200]
+        reply = scrubbed(readable(exc.message))[:200]
         return f"{type(exc).__name__} ({reply})"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{type(exc).__name__} ({exc.strerror})"
@@ -346,11 +330,11 @@ def _answers(code: int) -> bool:
     return 400 <= code < 600
 
 
-def _failure(exc: aiosmtplib.SMTPResponseException) -> SendFailure:
+def _failure(exc: aiosmtplib.SMTPResponseException, recipient: str) -> SendFailure:
     """Say what a refusal means for the mail: try again, wait for the relay, or give up."""
     code = exc.code
     # Servers often repeat the recipient in their reply; the ledger must not keep addresses.
-    detail = _ADDRESS.sub("<address>", f"SMTP {code}: {_readable(exc.message)}")[:500]
+    detail = scrubbed(f"SMTP {code}: {readable(exc.message)}", recipient)[:500]
     if not _answers(code):
         # Not the mail refused but the conversation broken (the connection is dropped): before,
         # such a reply failed the mail for good.

@@ -33,6 +33,9 @@ class RefusingMailbox(Mailbox):
             return "550 5.1.1 <unknown@example.org>: no such user"
         if address.startswith("full"):
             return "452 4.2.2 mailbox full"
+        if address.startswith("solveig"):
+            # sendmail's way for a local mailbox: the local part alone, in its own case.
+            return "550 5.1.1 Solveig.Nordmann... User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -223,3 +226,21 @@ async def test_a_relay_that_refuses_the_connection_says_so() -> None:
             await sender.send("varsel@fhi.no", "kari@example.org", MESSAGE)
     finally:
         await sender.close()
+
+
+async def test_a_refusal_that_names_only_the_local_part_keeps_none_of_it(
+    server: LoopbackSmtp,
+) -> None:
+    # The reply's text is kept in the delivery ledger, after the person is erased too, and
+    # written to the log. An address was scrubbed from it, but a relay naming the mailbox
+    # alone («Solveig.Nordmann... User unknown») left the person's name in both.
+    sender = SmtpMailSender(server.url, pool_size=1)
+    try:
+        with pytest.raises(PermanentFailure) as refused:
+            await sender.send("varsel@fhi.no", "solveig.nordmann@example.org", MESSAGE)
+    finally:
+        await sender.close()
+
+    said = str(refused.value)
+    assert refused.value.code == 550 and "User unknown" in said, said
+    assert "solveig" not in said.lower() and "nordmann" not in said.lower(), said
