@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,7 +157,9 @@ class MailBuilder:
         )
 
     def _alert(self, change: ChangeRecord, person: read_api.Addressee) -> RenderedMail | None:
-        followed = [t for t in change.topics if t in person.topics]
+        # A topic that ended while the change waited on the desk (or was on its way) is one
+        # its followers were told they would hear no more of: name one they still follow.
+        followed = self._followed(change.topics, person)
         if not followed:
             return None
         language = person.language
@@ -176,7 +179,7 @@ class MailBuilder:
         self, bulletin: BulletinRecord, person: read_api.Addressee
     ) -> RenderedMail | None:
         # Re-checked at send time: someone who no longer follows any of its topics gets nothing.
-        followed = tuple(t for t in bulletin.topics if t in person.topics)
+        followed = tuple(self._followed(bulletin.topics, person))
         if not followed:
             return None
         language = person.language
@@ -285,6 +288,10 @@ class MailBuilder:
                 **self._common,
             ),
         )
+
+    def _followed(self, topics: Iterable[str], person: read_api.Addressee) -> list[str]:
+        """Return those of ``topics`` the person follows and the catalogue has not ended."""
+        return [t for t in topics if t in person.topics and self._catalogue.ended_topic(t) is None]
 
     def _topic_title(self, slug: str, language: str) -> str:
         topic = self._catalogue.topic(slug)

@@ -12,7 +12,8 @@ import uuid
 import pytest
 
 from services.admin import catalogue as admin_catalogue
-from services.mailer import read_api
+from services.admin import read_api as admin_read
+from services.mailer import command_api, read_api
 from services.watcher.domain.push import Push, WatchedMatch, change_event, source_named
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
@@ -41,15 +42,20 @@ WATCHED = (
 )
 
 
-@pytest.fixture
-async def reviewed(harness: Harness) -> Harness:
-    wanted = parse_catalogue_text(REVIEWED, "test")
+async def _applied(harness: Harness, text: str) -> None:
+    """Apply a catalogue as an editor does, and let every consumer have its events."""
+    wanted = parse_catalogue_text(text, "test")
     async with transaction(harness.runtime.sessions) as session:
         now = harness.clock.now()
         await admin_catalogue.apply(
             session, wanted, actor="test", client="127.0.0.1", origin="test", now=now
         )
     await harness.relay()
+
+
+@pytest.fixture
+async def reviewed(harness: Harness) -> Harness:
+    await _applied(harness, REVIEWED)
     await harness.subscribe(KARI, topics=("norge-i-verden", "vaksiner"))
     await harness.seeded()
     return harness
@@ -131,3 +137,41 @@ async def test_a_push_at_a_review_sources_place_waits_whatever_its_query_and_top
     # The unwatched page that went out unreviewed is logged once, by its change's id only.
     (warned,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert str(elsewhere) in warned.getMessage() and "ny-side" not in warned.getMessage()
+
+
+async def test_an_approved_change_names_the_topic_still_followed_not_one_ended_meanwhile(
+    reviewed: Harness,
+) -> None:
+    harness = reviewed
+    both = await _pushed(harness, "Felles side", ("vaksiner", "norge-i-verden"))
+    # Vaccines ends while the change waits (its source goes to the topic that goes on): Kari
+    # had its last mail, which said no more would come about it.
+    ended = REVIEWED.replace('slug = "vaksiner"\n', 'slug = "vaksiner"\nretired = true\n')
+    ended = ended.replace('topics = ["vaksiner"]', 'topics = ["norge-i-verden"]')
+    await _applied(harness, ended)
+    # The mailer follows the catalogue within seconds, as every replica does.
+    async with harness.runtime.sessions() as session:
+        version, stored = await admin_read.current_catalogue(session)
+    harness.runtime.catalogue.replace(stored, version)
+    await harness.send_all()
+    (last_mail,) = harness.received()
+    assert "Vaksiner" in str(last_mail.message["Subject"])
+
+    await command_api.decide_change(
+        harness.runtime, both, command_api.Decision.APPROVE, version=0, note=None, actor="red"
+    )
+    await harness.relay()
+    await harness.send_all()
+    alert = harness.received()[-1]
+    # The alert is about the topic Kari still follows, by its title; not the ended one, and
+    # never by its short name.
+    assert str(alert.message["Subject"]) == "Oppdatering i «Norge i verden»: Felles side"
+
+    # A bulletin written for both before the topic ended says why Kari gets it by the one
+    # she still follows.
+    await harness.bulletin("Stengt i dag", topics=("vaksiner", "norge-i-verden"), urgent=True)
+    await harness.send_all()
+    bulletin = harness.received()[-1]
+    why = bulletin.message.get_body(preferencelist=("plain",))
+    assert why is not None and "«Norge i verden»" in why.get_content()
+    assert "vaksiner" not in why.get_content().lower()
