@@ -192,6 +192,23 @@ class Settings(BaseSettings):
     # the consent ledger records the name. Empty: API sign-ups name none and are recorded as "api".
     api_clients: Annotated[tuple[str, ...], NoDecode] = ()
 
+    @field_validator(
+        "var_dir",
+        "config",
+        "logo",
+        "accessibility_statement_dir",
+        "privacy_notice_dir",
+        "dkim_private_key_path",
+        mode="before",
+    )
+    @classmethod
+    def _no_path_is_the_default(cls, value: object, info: ValidationInfo) -> object:
+        # An empty variable (a compose file's `${VARSEL_VAR_DIR}` with nothing exported) means
+        # unset, as an empty URL does: read as a path it was ".", the working folder.
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[str(info.field_name)].default
+        return value
+
     @field_validator("review_reminder_after", mode="before")
     @classmethod
     def _review_interval(cls, value: object) -> object:

@@ -318,3 +318,27 @@ def test_a_variable_of_another_tool_that_shares_the_prefix_is_left_alone(
     answer = CliRunner().invoke(cli, ["check-config"])
     assert answer.exit_code == 0, answer.output
     assert "VARSEL_TEST_POSTGRES" not in answer.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "field"),
+    [
+        ("VARSEL_VAR_DIR", "var_dir"),
+        ("VARSEL_CONFIG", "config"),
+        ("VARSEL_LOGO", "logo"),
+        ("VARSEL_PRIVACY_NOTICE_DIR", "privacy_notice_dir"),
+        ("VARSEL_ACCESSIBILITY_STATEMENT_DIR", "accessibility_statement_dir"),
+        ("VARSEL_DKIM_PRIVATE_KEY_PATH", "dkim_private_key_path"),
+    ],
+)
+def test_a_path_set_to_nothing_keeps_its_default(
+    variable: str, field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A compose file's `VARSEL_VAR_DIR: ${VARSEL_VAR_DIR}` with nothing exported gives "".
+    # Before, "" was read as the working folder ".": VARSEL_VAR_DIR put the database and the
+    # mails beside the process and closed that folder to everyone else (0700), and the other
+    # paths were refused naming "." («cannot read configuration file: Is a directory: '.'»).
+    monkeypatch.setenv(variable, "")
+    assert getattr(Settings(), field) == Settings.model_fields[field].default
+    answer = CliRunner().invoke(cli, ["check-config"])
+    assert answer.exit_code == 0, answer.output
