@@ -45,8 +45,8 @@ function varsel_push_change($new_status, $old_status, $post)
     $change = array(
         'topics' => $topics,
         'url'    => get_permalink($post),
-        'title'  => get_the_title($post),
-        'note'   => $note !== '' ? $note : wp_strip_all_tags(get_the_excerpt($post)),
+        'title'  => varsel_plain_text(get_the_title($post)),
+        'note'   => $note !== '' ? $note : varsel_plain_text(get_the_excerpt($post)),
         'minor'  => (bool) get_post_meta($post->ID, 'varsel_minor', true),
     );
     // One key per saved version of the post: the same save sent twice (a double click, a retry)
@@ -70,4 +70,15 @@ function varsel_push_change($new_status, $old_status, $post)
         error_log('varsel: post ' . $post->ID . ' refused (' . $status . '): '
             . wp_remote_retrieve_body($response));
     }
+}
+
+/**
+ * Return a title or excerpt as the text it shows. WordPress gives them as HTML for a theme to
+ * print (a typed & as &#038;, an apostrophe as &#8217;, an excerpt ending in [&hellip;]);
+ * varsel takes plain text and escapes it itself, so entities sent as they are would reach
+ * people's mail as «&#038;».
+ */
+function varsel_plain_text($html)
+{
+    return html_entity_decode(wp_strip_all_tags($html), ENT_QUOTES | ENT_HTML5, 'UTF-8');
 }

@@ -27,8 +27,23 @@ function do_action($hook, ...$args)
 function apply_filters($hook, $value, ...$args) { return $value; }
 function wp_is_post_revision($post) { return false; }
 function get_permalink($post) { return $post->permalink; }
-function get_the_title($post) { return $post->post_title; }
-function get_the_excerpt($post) { return $post->post_excerpt; }
+// As WordPress returns them, for a theme to print: the title through the_title's wptexturize
+// and convert_chars (a bare & as &#038;, a typed apostrophe as &#8217;, " - " as an en dash),
+// an excerpt made from the content through the_content's wptexturize, its tags stripped and
+// excerpt_more's " [&hellip;]" after it; a written excerpt as it was typed.
+function wptexturize($text)
+{
+    return str_replace(array("'", ' - '), array('&#8217;', ' &#8211; '), $text);
+}
+function convert_chars($text) { return preg_replace('/&(?!#?\w+;)/', '&#038;', $text); }
+function get_the_title($post) { return trim(convert_chars(wptexturize($post->post_title))); }
+function get_the_excerpt($post)
+{
+    if (($post->post_excerpt ?? '') !== '') {
+        return $post->post_excerpt;
+    }
+    return trim(strip_tags(wptexturize($post->post_content))) . ' [&hellip;]';
+}
 function wp_strip_all_tags($text) { return trim(strip_tags($text)); }
 function get_post_meta($id, $key, $single) { return $GLOBALS['post']->meta[$key] ?? ''; }
 function home_url() { return 'https://www.example.no'; }
