@@ -226,3 +226,17 @@ def webhook_secret(value: str) -> str:
     if value and len(value) < 32:
         raise ValueError("must be at least 32 characters (or empty: no webhook)")
     return value
+
+
+# A List-Id (RFC 2919) is a domain name, as services/mailer/domain/mime.py builds it into every
+# alert, digest and bulletin.
+_LIST_ID = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+
+
+def list_id(value: str) -> str:
+    """Refuse a List-Id that no mail could carry; it may be written in angle brackets."""
+    # Taken at start before, it failed every alert for good as it was built, while sign-ups and
+    # confirmations, which carry none, went on as if all was well.
+    if not _LIST_ID.fullmatch(value.strip().removeprefix("<").removesuffix(">")):
+        raise ValueError("must look like a domain name, such as varsel.fhi.no (RFC 2919)")
+    return value

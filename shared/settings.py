@@ -245,6 +245,11 @@ class Settings(BaseSettings):
     def _user_agent_is_one_header_line(cls, value: str) -> str:
         return checks.user_agent(value)
 
+    @field_validator("list_id")
+    @classmethod
+    def _list_id_is_a_domain(cls, value: str) -> str:
+        return checks.list_id(value)
+
     @field_validator("mail_from")
     @classmethod
     def _mail_from_is_one_sender(cls, value: str) -> str:

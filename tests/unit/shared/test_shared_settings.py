@@ -342,3 +342,21 @@ def test_a_path_set_to_nothing_keeps_its_default(
     assert getattr(Settings(), field) == Settings.model_fields[field].default
     answer = CliRunner().invoke(cli, ["check-config"])
     assert answer.exit_code == 0, answer.output
+
+
+@pytest.mark.parametrize("value", ["", "varsel alerts", "varsel", "<>", "varsel.fhi.no;x"])
+def test_a_list_id_that_no_mail_could_carry_is_refused_at_start_up(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, it was taken at start, and every alert, digest and bulletin failed for good as it
+    # was built («cannot build the mail: list_id must look like a domain name»), while sign-ups
+    # and their confirmations, which carry no List-Id, went on as if all was well.
+    monkeypatch.setenv("VARSEL_LIST_ID", value)
+    answer = CliRunner().invoke(cli, ["check-config"])
+    assert answer.exit_code == 2, answer.output
+    assert "VARSEL_LIST_ID: must look like a domain name" in answer.output, answer.output
+
+
+@pytest.mark.parametrize("value", ["varsel.fhi.no", "<varsel.fhi.no>", "nyheter.varsel-fhi.no"])
+def test_a_list_id_written_as_a_domain_is_taken(value: str) -> None:
+    assert Settings(list_id=value).list_id == value
