@@ -116,6 +116,17 @@ def _migrate(settings: Settings) -> bool:
     return True
 
 
+def _schema_behind(settings: Settings) -> str | None:
+    """Say why the database's schema is older than this release's, or None if it is not."""
+    current = migrated_revision(settings.resolved_database_url)
+    if current is None:
+        return "the database is not migrated"
+    head = head_revision()
+    if current == head or is_newer_than_head(current):
+        return None  # a later release's schema is one this release runs on (see _migrate)
+    return f"the database is at revision {current!r}, older than this release's {head!r}"
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
@@ -182,12 +193,11 @@ def run(
         raise typer.Exit(2)
     if migrate_first:
         _migrate(settings)
-    elif migrated_revision(settings.resolved_database_url) is None:
-        # Started on a database never migrated, every service would fail its first query.
+    elif (problem := _schema_behind(settings)) is not None:
+        # Started on a database never migrated, or migrated by an older release, every
+        # service would fail its first query on a table or column it lacks, in a traceback.
         typer.echo(
-            "varsel: the database is not migrated: run `varsel migrate` first "
-            "(or `varsel run --migrate`)",
-            err=True,
+            f"varsel: {problem}: run `varsel migrate` first (or `varsel run --migrate`)", err=True
         )
         raise typer.Exit(1)
     if settings.broker_url and (

@@ -88,6 +88,25 @@ def test_run_with_migrate_starts_on_a_database_a_newer_release_migrated(
     assert _schema(tmp_path) == tables
 
 
+def test_run_on_a_database_an_older_release_migrated_says_to_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new release's processes started before its `varsel migrate` (a Job not yet run, a
+    # compose file without the migrate service). Before, the process started, then its first
+    # query failed («no such column: watch_sources.returned_at») in a traceback of about 250
+    # lines, and it exited with status 3.
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    with sqlite3.connect(tmp_path / "varsel.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0020'")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", url)
+    # Were the schema not checked, the start would go on to the broker, which does not answer.
+    monkeypatch.setenv("VARSEL_BROKER_URL", "amqp://varsel@127.0.0.1:9/")
+    monkeypatch.setenv("VARSEL_BROKER_WAIT_SECONDS", "0")
+    result = CliRunner().invoke(app, ["run", "mailer", "--port", "1"])
+    _said_in_one_line(result, "'0020'", "varsel migrate")
+    assert "RabbitMQ" not in result.output
+
+
 def test_a_database_at_a_revision_this_release_knows_is_migrated_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
