@@ -199,12 +199,15 @@ class Settings(BaseSettings):
         "accessibility_statement_dir",
         "privacy_notice_dir",
         "dkim_private_key_path",
+        "bounce_smtp_host",
+        "site_name",
         mode="before",
     )
     @classmethod
-    def _no_path_is_the_default(cls, value: object, info: ValidationInfo) -> object:
+    def _nothing_is_the_default(cls, value: object, info: ValidationInfo) -> object:
         # An empty variable (a compose file's `${VARSEL_VAR_DIR}` with nothing exported) means
-        # unset, as an empty URL does: read as a path it was ".", the working folder.
+        # unset, as an empty URL does: read as a path it was ".", the working folder; as the
+        # bounce listener's host, every interface; as the site's name, none on pages and mails.
         if isinstance(value, str) and not value.strip():
             return cls.model_fields[str(info.field_name)].default
         return value

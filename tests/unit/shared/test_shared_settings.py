@@ -329,9 +329,13 @@ def test_a_variable_of_another_tool_that_shares_the_prefix_is_left_alone(
         ("VARSEL_PRIVACY_NOTICE_DIR", "privacy_notice_dir"),
         ("VARSEL_ACCESSIBILITY_STATEMENT_DIR", "accessibility_statement_dir"),
         ("VARSEL_DKIM_PRIVATE_KEY_PATH", "dkim_private_key_path"),
+        # Empty, the bounce listener took it as every interface, not loopback; and pages and
+        # mails named no site («Vil du ha varsler fra ?»).
+        ("VARSEL_BOUNCE_SMTP_HOST", "bounce_smtp_host"),
+        ("VARSEL_SITE_NAME", "site_name"),
     ],
 )
-def test_a_path_set_to_nothing_keeps_its_default(
+def test_a_setting_set_to_nothing_keeps_its_default(
     variable: str, field: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A compose file's `VARSEL_VAR_DIR: ${VARSEL_VAR_DIR}` with nothing exported gives "".
