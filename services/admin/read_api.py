@@ -1,6 +1,6 @@
-"""What other services may read from the admin service: the catalogue in force, a source's
-or a change's topics' review mode, who removed a source, the editors topics name, and the
-addresses of staff accounts that the mailer writes to.
+"""What other services may read from the admin service: the catalogue in force and when its
+ended topics ended, a source's or a change's topics' review mode, who removed a source, the
+editors topics name, and the addresses of staff accounts that the mailer writes to.
 
 The admin owns the catalogue's tables (docs/decisions/0011); other services read them only
 here, each process keeping what it read in its ``LiveCatalogue``. A staff address is read only
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,6 +49,12 @@ async def current_catalogue(session: AsyncSession) -> tuple[int, Catalogue]:
     """Return the catalogue's version and its topics and sources in force."""
     stored = await catalogue_rows.load(session)
     return stored.version, stored.catalogue
+
+
+async def topics_ended(session: AsyncSession) -> dict[str, datetime]:
+    """Return when each topic that has ended ended, by slug (the catalogue keeps no other
+    trace of when: its followers' alerts stop then, though nobody ended them)."""
+    return await catalogue_rows.ended_times(session)
 
 
 async def staff_addressee(session: AsyncSession, user_id: int) -> StaffAddressee | None:

@@ -8,6 +8,7 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.admin import read_api as catalogue
 from services.subscriptions.adapters import consent_ledger, subscribers, subscriptions
 from services.subscriptions.adapters.unit_of_work import ConsumerUnitOfWork
 from services.subscriptions.handlers.deps import Deps
@@ -25,7 +26,9 @@ async def purge_expired(session: AsyncSession, deps: Deps, now: datetime) -> dic
     """Delete what the retention periods let go; return how many rows of each kind."""
     settings = deps.settings
     lapsed = await subscriptions.lapsed(
-        session, now - timedelta(days=settings.inactive_retention_days)
+        session,
+        now - timedelta(days=settings.inactive_retention_days),
+        await catalogue.topics_ended(session),
     )
     unconfirmed = await subscribers.purge_unconfirmed(
         session, now - timedelta(days=settings.unconfirmed_retention_days)

@@ -32,7 +32,8 @@ from services.watcher.adapters.tables import PublisherKey, Snapshot
 from shared.clock import FrozenClock
 from shared.outbox import OutboxRow
 from tests.integration.admin import seed
-from tests.integration.admin.harness import TOPIC, Harness, running
+from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, running
+from tests.support.catalogues import apply_file
 from tests.support.databases import migrated_database
 from varsel.app import SERVICES, create_app
 
@@ -267,6 +268,34 @@ async def test_people_with_no_alert_left_are_erased_and_the_ledger_says_by_reten
     assert left == {"fortsatt@example.no", "tilbake@example.no"}
     assert last is not None and last.action == "erased" and last.channel == "retention"
     assert last.details == {"route": "admin", "by": "retention"}
+
+
+async def test_people_whose_only_topic_ended_are_erased_as_long_after_it_ended(
+    world: tuple[Harness, FrozenClock], tmp_path: Path
+) -> None:
+    h, clock = world
+    whole = tmp_path / "whole.toml"
+    whole.write_text(CATALOGUE, encoding="utf-8")
+    await apply_file(h.runtime, whole, actor="rita")
+    await h.sign_up("bare.nyheter@example.no", topics=(OTHER,))
+    await h.confirm("bare.nyheter@example.no")
+    await h.sign_up("begge@example.no", topics=(TOPIC, OTHER))
+    await h.confirm("begge@example.no")
+    # The topic ends a day later: its followers get its last mail, and no alert after it.
+    clock.set(START + timedelta(days=1))
+    ended = tmp_path / "ended.toml"
+    text = CATALOGUE.replace(f'related = ["{OTHER}"]\n', "")
+    ended.write_text(text.replace(f'slug = "{OTHER}"\n', f'slug = "{OTHER}"\nretired = true\n'))
+    await apply_file(h.runtime, ended, actor="rita")
+    housekeeping = create_app(h.runtime, ("subscriptions",)).state.housekeeping["subscriptions"]
+
+    clock.set(START + timedelta(days=31) - MINUTE)
+    assert (await housekeeping())["inactive_people"] == 0
+    clock.set(START + timedelta(days=31) + MINUTE)
+    assert (await housekeeping())["inactive_people"] == 1
+    async with h.runtime.sessions() as session:
+        left = set((await session.scalars(select(Subscriber.email))).all())
+    assert left == {"begge@example.no"}  # who follows a topic that goes on stays
 
 
 async def test_the_scheduler_runs_the_hourly_jobs(world: tuple[Harness, FrozenClock]) -> None:

@@ -69,6 +69,16 @@ async def ended_at(session: AsyncSession, slug: str) -> datetime | None:
     )
 
 
+async def ended_times(session: AsyncSession) -> dict[str, datetime]:
+    """Return when each topic that has ended ended, by slug."""
+    rows = await session.execute(
+        select(CatalogueTopic.slug, CatalogueTopic.retired_at).where(
+            CatalogueTopic.retired_at.is_not(None)
+        )
+    )
+    return {slug: at for slug, at in rows if at is not None}
+
+
 async def load(session: AsyncSession) -> Stored:
     """Read the whole catalogue (it is small: hundreds of entries at most)."""
     state = await session.get(CatalogueState, STATE_ID)

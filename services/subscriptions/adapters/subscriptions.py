@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Table, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import SignupRequest, Subscription
@@ -70,17 +81,30 @@ class SqlSubscriptions:
         return frozenset(result.scalars())
 
 
-async def lapsed(session: AsyncSession, ended_before: datetime) -> list[uuid.UUID]:
+async def lapsed(
+    session: AsyncSession, ended_before: datetime, topics_ended: Mapping[str, datetime]
+) -> list[uuid.UUID]:
     """Return confirmed people with no alert left, the last ended before a cut-off.
 
-    Someone who signed up again since (a request not yet confirmed) is not lapsed.
+    An alert about a topic that has ended (``topics_ended``: when each did) ended with it:
+    its row stays open, as the topic's last mail and a topic brought back need, but its
+    follower gets nothing more. Someone who signed up again since (a request not yet
+    confirmed) is not lapsed.
     """
     people, requests = SUBSCRIBERS, SignupRequest.__table__
+    still_open: ColumnElement[bool] = SUBSCRIPTIONS.c.ended_at.is_(None)
+    ended_on: ColumnElement[datetime | None] = SUBSCRIPTIONS.c.ended_at
+    if topics_ended:
+        still_open = and_(still_open, SUBSCRIPTIONS.c.topic.not_in(list(topics_ended)))
+        when = {
+            slug: literal(at, SUBSCRIPTIONS.c.ended_at.type) for slug, at in topics_ended.items()
+        }
+        ended_on = func.coalesce(SUBSCRIPTIONS.c.ended_at, case(when, value=SUBSCRIPTIONS.c.topic))
     open_alert = select(SUBSCRIPTIONS.c.id).where(
-        SUBSCRIPTIONS.c.subscriber_id == people.c.id, SUBSCRIPTIONS.c.ended_at.is_(None)
+        SUBSCRIPTIONS.c.subscriber_id == people.c.id, still_open
     )
     last_ended = (
-        select(func.max(SUBSCRIPTIONS.c.ended_at))
+        select(func.max(ended_on))
         .where(SUBSCRIPTIONS.c.subscriber_id == people.c.id)
         .scalar_subquery()
     )
