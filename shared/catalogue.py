@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -64,7 +65,13 @@ def _checked_address(value: str, info: ValidationInfo) -> str:
     return value
 
 
-def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
+def shows_text(text: str) -> bool:
+    """Tell whether a text has a character a reader sees: zero-width spaces and joiners (format
+    characters, pasted from a word processor) alone label a sign-up box with nothing."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+
+
+def _texts_per_language(value: dict[str, str], what: str, info: ValidationInfo) -> dict[str, str]:
     """Check a text given per language: known languages, no blank text, bokmål present.
 
     A direction override pasted with the words (U+202E, from a document in a right-to-left
@@ -75,7 +82,10 @@ def _texts_per_language(value: dict[str, str], what: str) -> dict[str, str]:
     unknown = set(value) - set(LANGUAGES)
     if unknown:
         raise ValueError(f"unknown language(s) {sorted(unknown)}; use {list(LANGUAGES)}")
-    blank = sorted(language for language, text in value.items() if not text.strip())
+    # Zero-width characters alone are blank since a later release: a stored text loads as it
+    # was saved (STORED), so the catalogue still loads and an edit can replace it.
+    shows = (lambda text: bool(text.strip())) if (info.context or {}).get("stored") else shows_text
+    blank = sorted(language for language, text in value.items() if not shows(text))
     if blank:
         raise ValueError(f"the {what} in {blank} is empty; leave the language out instead")
     if "nb" not in value:
@@ -120,18 +130,22 @@ class Topic(BaseModel):
 
     @field_validator("title")
     @classmethod
-    def _has_norwegian_title(cls, value: dict[str, str]) -> dict[str, str]:
-        return _texts_per_language(value, "title")
+    def _has_norwegian_title(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        return _texts_per_language(value, "title", info)
 
     @field_validator("section")
     @classmethod
-    def _has_norwegian_section(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        return None if value is None else _texts_per_language(value, "section")
+    def _has_norwegian_section(
+        cls, value: dict[str, str] | None, info: ValidationInfo
+    ) -> dict[str, str] | None:
+        return None if value is None else _texts_per_language(value, "section", info)
 
     @field_validator("description")
     @classmethod
-    def _has_norwegian_description(cls, value: dict[str, str]) -> dict[str, str]:
-        return value if not value else _texts_per_language(value, "description")
+    def _has_norwegian_description(
+        cls, value: dict[str, str], info: ValidationInfo
+    ) -> dict[str, str]:
+        return value if not value else _texts_per_language(value, "description", info)
 
     def title_in(self, language: str) -> str:
         """Return the title in a language, falling back to bokmål."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.catalogue import is_slug
+from shared.catalogue import is_slug, shows_text
 from shared.catalogue_addresses import address_fault
 from shared.logs import redact
 from shared.vocabulary import LANGUAGES
@@ -58,10 +58,11 @@ def _has_control_characters(text: str, *, allowed: str = "") -> bool:
 def _texts(
     fields: Mapping[str, str], name: str, errors: dict[str, str], *, required: bool
 ) -> dict[str, str]:
+    # A field of zero-width characters alone (pasted from a word processor) is left empty.
     texts: dict[str, str] = {
         language: value
         for language in LANGUAGES
-        if (value := fields.get(text_field(name, language), "").strip())
+        if shows_text(value := fields.get(text_field(name, language), "").strip())
     }
     for language, text in texts.items():
         key = text_field(name, language)

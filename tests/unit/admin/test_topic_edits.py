@@ -180,6 +180,14 @@ def test_a_control_character_is_refused_beside_its_field(
     assert _read(fields).errors == expected
 
 
+def test_a_title_of_zero_width_characters_is_a_missing_one_beside_its_field() -> None:
+    # Pasted from a word processor, it would label the sign-up box with nothing.
+    assert _read({"title_nb": "\u200b\u200b"}).errors == {"title_nb": "title_nb_missing"}
+    read = _read({"title_en": "\u2060 ", "section_nb": "\ufeff"})
+    assert read.errors == {}
+    assert read.entry["title"] == {"nb": "Ny"} and "section" not in read.entry
+
+
 def test_a_renamed_account_is_named_where_it_was_an_editor_once_and_in_its_place() -> None:
     rows = _rows()
     rows["topics"][0]["editors"] = ["ola", "kari@example.no", "per"]

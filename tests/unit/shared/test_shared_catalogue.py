@@ -98,6 +98,12 @@ def test_section_and_description_fall_back_to_bokmal(tmp_path: Path) -> None:
         (('description = { nb = "Global helse.", ', "description = { "), "description"),
         (('nn = "Global helse."', 'de = "Globale Gesundheit"'), "unknown language"),
         (('en = "Global health."', 'en = ""'), "description in ['en'] is empty"),
+        # Zero-width spaces and joiners alone show nothing: the sign-up box has no label.
+        (
+            ('title = { nb = "På tvers av sektorer" }', 'title = { nb = "\\u200b\\u200b" }'),
+            "title in ['nb'] is empty",
+        ),
+        (('section = { nb = "Folkehelseinstituttet"', 'section = { nb = " \\u2060"'), "empty"),
         (
             ('interval = "15m"', 'interval = "15m"\nselector = "main >>> [["'),
             "[[sources]] entry 1 (https://www.fhi.no/norge-i-verden/): selector 'main >>> [[' "
@@ -279,3 +285,11 @@ def test_the_same_address_twice_is_named_once(tmp_path: Path) -> None:
 def test_pages_apart_are_not_one_page(tmp_path: Path) -> None:
     other = _feed("https://www.fhi.no/norge-i-verden/?side=2")
     assert len(load_catalogue(_write(tmp_path, GOOD + other)).sources) == 2
+
+
+def test_a_title_of_zero_width_characters_stored_before_it_was_refused_still_loads() -> None:
+    entry = {"slug": "usynlig", "title": {"nb": "\u200b\u200b"}}
+    with pytest.raises(ValidationError, match="empty"):
+        Topic.model_validate(entry)
+    # Read back from the database it loads as it was saved, so an edit can replace it.
+    assert Topic.model_validate(entry, context=STORED).title == {"nb": "\u200b\u200b"}
