@@ -150,7 +150,9 @@ def check_config() -> None:
     typer.echo(f"varsel: the privacy notice is valid: {notices}")
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def _listening_socket(
+    host: str, port: int, *, what: str = "serve HTTP", advice: str = ""
+) -> socket.socket:
     """Bind the HTTP address, or end the command in one line saying why it cannot be used."""
     # Bound before anything starts: uvicorn would start every service first, then find the
     # port taken and stop them again, with tracebacks of the jobs it cut short.
@@ -160,9 +162,21 @@ def _listening_socket(host: str, port: int) -> socket.socket:
         listening.bind((host, port))
     except OSError as exc:
         listening.close()
-        typer.echo(f"varsel: cannot serve HTTP on {host}:{port}: {exc.strerror or exc}", err=True)
+        said = f"varsel: cannot {what} on {host}:{port}: {exc.strerror or exc}"
+        typer.echo(f"{said}; {advice}" if advice else said, err=True)
         raise typer.Exit(1) from exc
     return listening
+
+
+def _check_bounce_listener(settings: Settings, services: tuple[str, ...]) -> None:
+    """End the command in one line if the bounce listener's address cannot be had."""
+    # Its server starts inside the application's start-up, where a taken port failed it in a
+    # traceback after every other service had started; the HTTP port is checked the same way.
+    host, port = settings.bounce_smtp_host, settings.bounce_smtp_port
+    if "bounces" not in services or port is None or not settings.bounce_address:
+        return
+    advice = "check VARSEL_BOUNCE_SMTP_HOST and VARSEL_BOUNCE_SMTP_PORT"
+    _listening_socket(host, port, what="take bounce reports", advice=advice).close()
 
 
 @app.command()
@@ -206,6 +220,7 @@ def run(
         # Nothing can be published or consumed: stop here rather than start half a process.
         typer.echo(f"varsel: {problem}; start it, or check VARSEL_BROKER_URL", err=True)
         raise typer.Exit(1)
+    _check_bounce_listener(settings, services)
     listening = _listening_socket(host, port)
     try:
         runtime = build_runtime(settings)

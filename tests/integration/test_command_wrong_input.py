@@ -243,6 +243,21 @@ def test_a_demo_whose_ports_cannot_be_had_ends_in_one_line_before_it_starts(
     assert not (tmp_path / "var" / "varsel.db").exists()
 
 
+def _run_apart(
+    argv: list[str], env: dict[str, str], workdir: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``varsel ARGV`` as its own process, ended by the timeout if it starts serving."""
+    return subprocess.run(
+        [sys.executable, "-m", "varsel", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=workdir,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("every", ["0", "-5"])
 def test_a_demo_that_would_change_its_page_without_pause_is_refused_before_it_starts(
     every: str, tmp_path: Path
@@ -254,15 +269,26 @@ def test_a_demo_that_would_change_its_page_without_pause_is_refused_before_it_st
     env = {**os.environ, "VARSEL_VAR_DIR": str(tmp_path / "var")}
     env.pop("VARSEL_DATABASE_URL", None)
     argv = ["demo", "--change-every", every, "--port", ports[0], "--sample-port", ports[1]]
-    result = subprocess.run(
-        [sys.executable, "-m", "varsel", *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=30,
-        check=False,
-    )
+    result = _run_apart(argv, env, tmp_path)
     assert result.returncode == 2, result.stderr
     assert "--change-every" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "var").exists()
+
+
+def test_a_bounce_listener_whose_port_is_taken_ends_run_in_one_line(tmp_path: Path) -> None:
+    # Before, the process started every service, then failed its start-up on the taken port in
+    # a traceback and exited with status 3, where a taken HTTP port is said in one line.
+    env = {
+        **os.environ,
+        "VARSEL_DATABASE_URL": migrated_sqlite(tmp_path / "varsel.db"),
+        "VARSEL_VAR_DIR": str(tmp_path / "var"),
+        "VARSEL_BOUNCE_ADDRESS": "bounces@varsel.example.no",
+    }
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        env["VARSEL_BOUNCE_SMTP_PORT"] = str(taken.getsockname()[1])
+        result = _run_apart(["run", "bounces", "--port", str(free_port())], env, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        f"varsel: cannot take bounce reports on 127.0.0.1:{env['VARSEL_BOUNCE_SMTP_PORT']}: "
+        "Address already in use; check VARSEL_BOUNCE_SMTP_HOST and VARSEL_BOUNCE_SMTP_PORT"
+    ), result.stderr
