@@ -11,6 +11,7 @@ it is shown (a mail's subject, a feed's <title>, the desk): its line breaks beco
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 # C0 and C1 controls but tab and line breaks, DEL, bidirectional embeddings, overrides and
@@ -45,3 +46,9 @@ def carried_line(value: str, limit: int | None = None) -> str:
     words = (UNCARRIABLE.sub("", word) for word in value.split())
     line = " ".join(word for word in words if word)
     return clip(line, limit) if limit is not None else line
+
+
+def shows_text(text: str) -> bool:
+    """Tell whether a text has a character a reader sees: zero-width spaces and joiners (format
+    characters, pasted from a word processor) alone label a sign-up box with nothing."""
+    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -17,7 +16,7 @@ import regex
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from shared.carried_text import carried_text
+from shared.carried_text import carried_text, shows_text
 from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault, is_absolute_http, page_of
 from shared.catalogue_problems import (
     Problem,
@@ -63,12 +62,6 @@ def _checked_address(value: str, info: ValidationInfo) -> str:
     if (fault := address_fault(value)) is not None and not (info.context or {}).get("stored"):
         raise ValueError(ADDRESS_FAULTS[fault])
     return value
-
-
-def shows_text(text: str) -> bool:
-    """Tell whether a text has a character a reader sees: zero-width spaces and joiners (format
-    characters, pasted from a word processor) alone label a sign-up box with nothing."""
-    return any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
 
 
 def _texts_per_language(value: dict[str, str], what: str, info: ValidationInfo) -> dict[str, str]:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.catalogue import is_slug, shows_text
+from shared.carried_text import shows_text
+from shared.catalogue import is_slug
 from shared.catalogue_addresses import address_fault
 from shared.logs import redact
 from shared.vocabulary import LANGUAGES

@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.watcher.domain.outbound import TITLE_LIMIT, carried_line, carried_text
+from shared.carried_text import shows_text
 from shared.events import ContentChanged
 from shared.page_urls import NotAWebAddress, names_page, page_key
 from shared.vocabulary import ChangeProducer, SourceKind
@@ -68,6 +69,9 @@ def change_event(
 ) -> ContentChanged:
     """Return the content.changed event a push becomes, its words cleaned and clipped."""
     note = carried_text(push.note, NOTE_LIMIT).strip()
+    # A title that shows nothing (zero-width characters alone) would leave the alert's subject
+    # and heading blank: the page's address stands in, as for one cleaned away whole.
+    title = carried_line(push.title, TITLE_LIMIT)
     return ContentChanged(
         event_id=event_id,
         occurred_at=now,
@@ -75,7 +79,7 @@ def change_event(
         source_url=source.url if source else push.url,
         kind=source.kind if source else SourceKind.PAGE,
         topics=push.topics,
-        title=carried_line(push.title, TITLE_LIMIT) or push.url,
+        title=title if shows_text(title) else push.url,
         url=push.url,
         summary=note,
         note=note or None,
