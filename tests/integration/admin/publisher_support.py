@@ -1,4 +1,5 @@
-"""What the publisher API's tests share: a change to push, a token, and what reached the mailer."""
+"""What the API tests share: a change to push, a publisher's token and a staff member's, and what
+reached the mailer."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def bearer(token: str, key: str | None = "key-1") -> dict[str, str]:
     if key is not None:
         headers["Idempotency-Key"] = key
     return headers
+
+
+async def staff_bearer(h: Harness) -> dict[str, str]:
+    """Return the headers of the admin API for «ops», an account the test has made."""
+    _, token = await h.token("ops")
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def changes_sent(h: Harness) -> list[ContentChanged]:

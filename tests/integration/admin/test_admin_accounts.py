@@ -5,22 +5,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.cli import admin_cli
-from tests.integration.admin.harness import CATALOGUE, running, sign_in
+from tests.integration.admin.accounts_support import cli_env
+from tests.integration.admin.harness import running, sign_in
 
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """Point the CLI at the test database."""
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
-    monkeypatch.setenv("VARSEL_DATABASE_URL", database_url)
-    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
-    return CliRunner()
+__all__ = ["cli_env"]  # the fixture, used by name
 
 
 async def test_disabled_account_is_locked_out_everywhere(

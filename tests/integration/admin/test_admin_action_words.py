@@ -14,17 +14,12 @@ import pytest
 
 from services.admin.adapters import audit_log
 from services.subscriptions.adapters.tables import ConsentRecord
-from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
+from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
+from tests.integration.admin.ledger_support import ADDRESS, cells, confirmed_person
 from tests.support.words import admin_text
 
-ADDRESS = "kari.nordmann@example.org"
 SIGNED_UP = "Signed up, not yet confirmed"
 CONFIRMED = "Confirmed the sign-up"
-
-
-def cells(page: str) -> list[str]:
-    """Return the text of every table cell of a page."""
-    return [html.unescape(c) for c in re.findall(r"<td>([^<]*)</td>", page)]
 
 
 def options(page: str, select: str) -> dict[str, str]:
@@ -33,12 +28,6 @@ def options(page: str, select: str) -> dict[str, str]:
     assert found, f"no select {select}"
     pairs = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', found.group(1))
     return {value: html.unescape(label) for value, label in pairs}
-
-
-async def confirmed_person(h: Harness) -> None:
-    await h.sign_up(ADDRESS)
-    await h.confirm(ADDRESS)
-    await h.user("aud", "auditor")
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

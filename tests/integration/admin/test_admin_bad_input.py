@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
+from tests.integration.admin.publisher_support import staff_bearer
 
 HUGE = str(2**63)
 CURSORS = [
@@ -29,11 +30,6 @@ async def signed_in(h: Harness, client: httpx.AsyncClient) -> None:
     await h.user("ops", "operator")
     answer = await sign_in(client, "ops")
     assert answer.status_code == 303
-
-
-async def bearer(h: Harness) -> dict[str, str]:
-    _, token = await h.token("ops")
-    return {"Authorization": f"Bearer {token}"}
 
 
 DATES = "Dates are written YYYY-MM-DD; the last one that can be used is 9999-12-30."
@@ -65,7 +61,7 @@ async def test_a_ledger_filter_out_of_range_is_a_400(
 ) -> None:
     async with running(database_url, tmp_path) as h, h.client() as client:
         await signed_in(h, client)
-        headers = await bearer(h)
+        headers = await staff_bearer(h)
         for path in ("/api/v1/admin/ledger", "/api/v1/admin/ledger.csv"):
             answer = await client.get(f"{path}?{query}", headers=headers)
             assert answer.status_code == status, (path, answer.text)
@@ -82,7 +78,7 @@ async def test_a_page_cursor_nobody_gave_out_is_a_400(
 ) -> None:
     async with running(database_url, tmp_path) as h, h.client() as client:
         await signed_in(h, client)
-        headers = await bearer(h)
+        headers = await staff_bearer(h)
         for path in (
             f"/api/v1/admin/ledger?after={cursor}",
             f"/api/v1/admin/audit?before={cursor}",
@@ -148,7 +144,7 @@ async def test_a_query_naming_a_filter_twice_is_a_400_not_the_last_one_read(
 ) -> None:
     async with running(sqlite_url, tmp_path) as h, h.client() as client:
         await h.user("ops", "operator")
-        answer = await client.get(f"{path}?{query}", headers=await bearer(h))
+        answer = await client.get(f"{path}?{query}", headers=await staff_bearer(h))
     assert answer.status_code == 400, answer.text
     assert answer.json()["detail"].startswith(f"{name} is given more than once")
 
@@ -162,7 +158,7 @@ async def test_a_consent_body_with_a_field_it_does_not_take_is_refused_naming_it
     async with running(sqlite_url, tmp_path) as h, h.client() as client:
         await h.user("ops", "operator")
         body = {"address": "kari@example.org", "topic": "norge-i-verden"}
-        answer = await client.post(path, json=body, headers=await bearer(h))
+        answer = await client.post(path, json=body, headers=await staff_bearer(h))
         async with h.runtime.sessions() as session:
             audited = await session.scalar(
                 select(func.count()).where(AdminAuditEntry.action.like("consent_%"))

@@ -14,9 +14,9 @@ from services.mailer.adapters import deliveries
 from services.mailer.adapters.tables import Delivery
 from services.mailer.domain.ledger import DeliveryStatus
 from services.mailer.domain.outcomes import NextStep
+from tests.integration.admin.bulletins_support import form
 from tests.integration.admin.desk_support import desk_running
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
-from tests.integration.admin.test_admin_bulletins import form
 
 
 def reach(html: str) -> dict[str, str]:

@@ -3,66 +3,28 @@ to the mailer (an event naming no address) and to the audit log."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from services.admin import bulletins, handlers
+from services.admin import bulletins
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.domain.accounts import Principal
 from services.admin.entrypoints import bulletin_pages
 from shared.outbox import OutboxRow
+from tests.integration.admin.bulletins_support import editor, events, form
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
 
 STAFF_ADDRESS = "rita@example.no"
-
-
-def form(html: str, **overrides: object) -> dict[str, object]:
-    """Return a filled-in bulletin form (the page's own CSRF token and bulletin id)."""
-    bulletin_id = html.split('name="bulletin_id" value="', 1)[1].split('"', 1)[0]
-    fields: dict[str, object] = {
-        "csrf_token": csrf_token(html),
-        "bulletin_id": bulletin_id,
-        "topics": [TOPIC, OTHER],
-        "subject_nb": "Stengt i julen",
-        "body_nb": "Kontoret er **stengt**.",
-        "subject_en": "Closed at Christmas",
-        "body_en": "The office is **closed**.",
-        "subject_nn": "",
-        "body_nn": "",
-        "mode": "urgent",
-        "action": "send",
-    }
-    fields.update(overrides)
-    return fields
-
-
-async def events(h: Harness, type_name: str) -> list[dict[str, object]]:
-    async with h.runtime.sessions() as session:
-        rows = await session.scalars(select(OutboxRow).where(OutboxRow.event_type == type_name))
-        return [json.loads(row.payload) for row in rows.all()]
 
 
 async def audit(h: Harness, action: str) -> list[AdminAuditEntry]:
     async with h.runtime.sessions() as session:
         query = select(AdminAuditEntry).where(AdminAuditEntry.action == action)
         return list((await session.scalars(query)).all())
-
-
-async def editor(h: Harness, client: httpx.AsyncClient, *, address: str | None) -> str:
-    await h.user("rita", "editor")
-    if address:
-        async with h.runtime.sessions() as session, session.begin():
-            await handlers.set_email(session, "rita", address)
-    assert (await sign_in(client, "rita")).status_code == 303
-    page = await client.get("/admin/bulletins")
-    assert page.status_code == 200
-    return page.text
 
 
 async def test_an_editor_sends_a_bulletin_once(database_url: str, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from services.subscriptions.adapters.tables import ConsentRecord
 from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
-from tests.integration.admin.test_admin_action_words import ADDRESS, cells, confirmed_person
+from tests.integration.admin.ledger_support import ADDRESS, cells, confirmed_person
 from tests.support.words import admin_text
 
 FORM = "A sign-up form"

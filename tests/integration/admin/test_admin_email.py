@@ -13,21 +13,15 @@ from typer.testing import CliRunner
 from services.admin import read_api
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.cli import admin_cli
-from tests.integration.admin.harness import CATALOGUE, Harness, running, sign_in
+from tests.integration.admin.accounts_support import cli_env
+from tests.integration.admin.harness import Harness, running, sign_in
 from tests.support.journey import hidden_fields
 from tests.support.product_logs import product_logs
 
+__all__ = ["cli_env"]  # the fixture, used by name
+
 ADDRESS = "Redaktor@Example.NO"
 STORED = "redaktor@example.no"
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """Point the CLI at the test database."""
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
-    monkeypatch.setenv("VARSEL_DATABASE_URL", database_url)
-    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
-    return CliRunner()
 
 
 async def _audit_text(h: Harness) -> str:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from tests.integration.admin.harness import csrf_token
-from tests.integration.admin.test_admin_sources import signed_in_editor
-from tests.integration.admin.test_admin_topics import NEW, _applied, _stored
+from tests.integration.admin.sources_support import signed_in_editor
+from tests.integration.admin.topics_support import NEW, applied_by_editors, stored_catalogue
 
 SOURCE = {
     "url": "https://example.org/ny-side",
@@ -41,9 +41,9 @@ async def test_a_new_topic_sent_twice_is_added_once(sqlite_url: str, tmp_path: P
         fresh = await client.get("/admin/topics?lang=en")
         late = await client.post("/admin/topics?lang=en", data={**NEW, **_hidden(fresh.text)})
         assert late.status_code == 400 and "A topic has this short name already" in late.text
-        stored = await _stored(h)
+        stored = await stored_catalogue(h)
     assert [t.slug for t in stored.topics].count(NEW["slug"]) == 1
-    assert len(await _applied(h)) == 1
+    assert len(await applied_by_editors(h)) == 1
 
 
 async def test_a_new_source_sent_twice_is_added_once(sqlite_url: str, tmp_path: Path) -> None:
@@ -59,6 +59,6 @@ async def test_a_new_source_sent_twice_is_added_once(sqlite_url: str, tmp_path: 
         late = await client.post("/admin/sources?lang=en", data={**SOURCE, **_hidden(fresh.text)})
         assert late.status_code == 400
         assert "A source in the catalogue has this address already" in late.text
-        stored = await _stored(h)
+        stored = await stored_catalogue(h)
     assert [s.url for s in stored.sources].count(SOURCE["url"]) == 1
-    assert len(await _applied(h)) == 1
+    assert len(await applied_by_editors(h)) == 1

@@ -6,20 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from services.admin.adapters import catalogue_rows
 from services.mailer import read_api as mailer
+from tests.integration.admin.bulletins_support import editor, events, form
 from tests.integration.admin.desk_support import decide, detected, editor_at_desk
-from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
-from tests.integration.admin.test_admin_bulletins import editor, events, form
-from tests.integration.admin.test_admin_sources import KNOWN, TOPIC, _post, signed_in_editor
+from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
+from tests.integration.admin.sources_support import KNOWN, post_from_sources, signed_in_editor
+from tests.integration.admin.topics_support import post_from_topics, stored_catalogue
 
 # A hundred ignore patterns: far past the 1,000 characters every field used to be cut to.
 PATTERNS = [rf"Sist oppdatert {n:03} \d+\.\d+\.\d{{4}}" for n in range(100)]
 
 
 async def _source_ignore(h: Harness, url: str) -> tuple[str, ...] | None:
-    async with h.runtime.sessions() as session:
-        stored = (await catalogue_rows.load(session)).catalogue
+    stored = await stored_catalogue(h)
     return next((s.ignore for s in stored.sources if s.url == url), None)
 
 
@@ -30,13 +29,13 @@ async def test_a_long_ignore_list_is_kept_whole_and_a_too_long_one_is_refused(
         source = {"url": "https://example.org/a", "kind": "page", "topics": [TOPIC]}
         ignore = "\r\n".join(PATTERNS)
         assert len(ignore) > 3000
-        saved = await _post(client, "/admin/sources", {**source, "ignore": ignore})
+        saved = await post_from_sources(client, "/admin/sources", {**source, "ignore": ignore})
         assert saved.status_code == 303, saved.text[:300]
         assert await _source_ignore(h, "https://example.org/a") == tuple(PATTERNS)
 
         too_long = "x" * 10_001
         data = {**source, "url": "https://example.org/b", "ignore": too_long}
-        refused = await _post(client, "/admin/sources", data)
+        refused = await post_from_sources(client, "/admin/sources", data)
         assert refused.status_code == 400
         assert "The field “ignore” holds 10001 characters; it may hold at most 10000." in (
             refused.text
@@ -55,17 +54,12 @@ async def test_an_address_as_long_as_its_field_takes_is_saved(
     assert 1000 < len(long_address) <= 2000
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         source = {"url": long_address, "kind": "page", "topics": [TOPIC]}
-        assert (await _post(client, "/admin/sources", source)).status_code == 303
+        assert (await post_from_sources(client, "/admin/sources", source)).status_code == 303
         assert await _source_ignore(h, long_address) == ()
         topic = {"slug": "lang-side", "title_nb": "Lang side", "page": long_address}
-        page = await client.get("/admin/topics?lang=en")
-        saved = await client.post(
-            "/admin/topics?lang=en", data={**topic, "csrf_token": csrf_token(page.text)}
-        )
+        saved = await post_from_topics(client, "/admin/topics", topic)
         assert saved.status_code == 303, saved.text[:300]
-        async with h.runtime.sessions() as session:
-            stored = (await catalogue_rows.load(session)).catalogue
-        found = stored.topic("lang-side")
+        found = (await stored_catalogue(h)).topic("lang-side")
         assert found is not None and found.page == long_address
 
 

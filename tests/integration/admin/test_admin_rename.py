@@ -14,8 +14,8 @@ from services.admin import read_api as staff
 from services.admin.adapters import accounts, passwords
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.cli import admin_cli
+from tests.integration.admin.accounts_support import cli_env
 from tests.integration.admin.harness import CATALOGUE, PASSWORD, TOPIC, Harness, running, sign_in
-from tests.integration.admin.test_admin_accounts import cli_env
 
 __all__ = ["cli_env"]  # the fixture, used by name
 OLD = "kari.nordmann@example.no"  # made before a name could not be an address

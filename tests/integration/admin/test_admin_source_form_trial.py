@@ -17,8 +17,8 @@ from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from shared.catalogue import dump_catalogue
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token
-from tests.integration.admin.test_admin_source_trial import FEED, site
-from tests.integration.admin.test_admin_sources import KNOWN, signed_in_editor
+from tests.integration.admin.source_trial_support import FEED, site
+from tests.integration.admin.sources_support import KNOWN, signed_in_editor
 from tests.support.site import FixtureSite
 
 __all__ = ["site"]  # the loopback site of the trial page's tests, imported for pytest

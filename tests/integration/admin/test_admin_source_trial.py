@@ -7,7 +7,7 @@ the admin fetches them with the watcher's own fetcher and extraction.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,29 +19,10 @@ from sqlalchemy import select
 import services.watcher.trial as trial_module
 from services.admin.adapters.tables import AdminAuditEntry
 from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
-from tests.support.site import FixtureSite, Resource
+from tests.integration.admin.source_trial_support import FEED, site
+from tests.support.site import FixtureSite
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "watcher"
-PAGE = (FIXTURES / "pages" / "fhi_norge_i_verden.html").read_bytes()
-FEED = (FIXTURES / "feeds" / "regjeringen_nyheter.rss").read_bytes()
-PDF = (FIXTURES / "pdf" / "rapport_2019.pdf").read_bytes()
-# A line of «a» that ends otherwise: the pattern (a|aa)+$ backtracks on it without end.
-LONG_LINE = PAGE.replace(b"</article>", b"<p>" + b"a" * 60 + b"!</p></article>", 1)
-
-
-@pytest.fixture
-def site() -> Iterator[FixtureSite]:
-    served = FixtureSite()
-    served.set("/side", Resource(PAGE))
-    served.set("/nyheter.rss", Resource(FEED, "application/rss+xml"))
-    served.set("/rapport.pdf", Resource(PDF, "application/pdf"))
-    served.set("/feil", Resource(b"<h1>Feil</h1>", status=500))
-    served.set("/lang-linje", Resource(LONG_LINE))
-    served.set("/", Resource(PAGE))  # the front page
-    served.set("/fjernet-side", Resource(b"", status=302, location="/"))  # a soft 404
-    served.start()
-    yield served
-    served.stop()
+__all__ = ["site"]  # the fixture, used by name
 
 
 @asynccontextmanager

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
 from sqlalchemy import select
 
-from services.admin import catalogue as commands
-from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
 from tests.integration.admin import seed
 from tests.integration.admin.desk_support import source_edit_form
@@ -20,39 +14,13 @@ from tests.integration.admin.harness import (
     TOPIC,
     Harness,
     another_editor,
-    csrf_token,
-    running,
-    sign_in,
 )
-
-KNOWN = "https://example.org/side"
+from tests.integration.admin.sources_support import KNOWN, post_from_sources, signed_in_editor
+from tests.integration.admin.topics_support import stored_catalogue
 
 
 async def _sources(h: Harness) -> dict[str, bool]:
-    async with h.runtime.sessions() as session:
-        stored = (await catalogue_rows.load(session)).catalogue
-    return {s.url: s.paused for s in stored.sources}
-
-
-@asynccontextmanager
-async def signed_in_editor(
-    url: str, tmp_path: Path, **settings: Any
-) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
-    """A harness with the catalogue stored as start-up stores it, and an editor signed in."""
-    async with running(url, tmp_path, **settings) as h:
-        await commands.apply_at_start(
-            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
-        )
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            yield h, client
-
-
-async def _post(client: httpx.AsyncClient, path: str, data: dict[str, object]) -> httpx.Response:
-    page = await client.get("/admin/sources?lang=en")
-    assert page.status_code == 200
-    return await client.post(f"{path}?lang=en", data={**data, "csrf_token": csrf_token(page.text)})
+    return {s.url: s.paused for s in (await stored_catalogue(h)).sources}
 
 
 async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
@@ -60,7 +28,7 @@ async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         new = "https://example.org/ny-side"
-        added = await _post(
+        added = await post_from_sources(
             client,
             "/admin/sources",
             {"url": new, "kind": "feed", "topics": [TOPIC, OTHER], "interval": "1h"},
@@ -68,27 +36,26 @@ async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
         assert added.status_code == 303, added.text
         assert await _sources(h) == {KNOWN: False, new: False}
         assert (
-            await _post(client, "/admin/sources/pause", {"url": new, "paused": "true"})
+            await post_from_sources(client, "/admin/sources/pause", {"url": new, "paused": "true"})
         ).status_code == 303
         assert await _sources(h) == {KNOWN: False, new: True}
         listing = await client.get("/admin/sources?lang=en")
         assert "Paused" in listing.text and new in listing.text
         assert (
-            await _post(client, "/admin/sources/pause", {"url": new, "paused": "false"})
+            await post_from_sources(client, "/admin/sources/pause", {"url": new, "paused": "false"})
         ).status_code == 303
         assert await _sources(h) == {KNOWN: False, new: False}
         # Editing keeps the source's place and pause; it may change its address too.
-        await _post(client, "/admin/sources/pause", {"url": new, "paused": "true"})
+        await post_from_sources(client, "/admin/sources/pause", {"url": new, "paused": "true"})
         form = await client.get("/admin/sources", params={"edit": new, "lang": "en"})
         assert form.status_code == 200
         assert f'name="original" value="{new}"' in form.text
         assert 'value="1h"' in form.text and "Save the source" in form.text
         edited = {"original": new, "url": new, "kind": "page", "topics": [OTHER]}
         assert (
-            await _post(client, "/admin/sources", {**edited, "selector": "main"})
+            await post_from_sources(client, "/admin/sources", {**edited, "selector": "main"})
         ).status_code == 303
-        async with h.runtime.sessions() as session:
-            stored = (await catalogue_rows.load(session)).catalogue
+        stored = await stored_catalogue(h)
         source = next(s for s in stored.sources if s.url == new)
         assert (source.kind, source.topics, source.selector, source.paused) == (
             "page",
@@ -96,11 +63,13 @@ async def test_an_editor_adds_pauses_resumes_and_removes_a_source(
             "main",
             True,
         )
-        taken = await _post(client, "/admin/sources", {**edited, "url": KNOWN})
+        taken = await post_from_sources(client, "/admin/sources", {**edited, "url": KNOWN})
         assert taken.status_code == 400 and "already" in taken.text
         unknown = await client.get("/admin/sources", params={"edit": "https://nope.example"})
         assert unknown.status_code == 404
-        assert (await _post(client, "/admin/sources/remove", {"url": new})).status_code == 303
+        assert (
+            await post_from_sources(client, "/admin/sources/remove", {"url": new})
+        ).status_code == 303
         assert await _sources(h) == {KNOWN: False}
         async with h.runtime.sessions() as session:
             applied = (
@@ -147,7 +116,7 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
             ({**good, "url": "https://example.org/side/?utm_source=x"}, None, "already"),
         ]
         for data, field, reason in cases:
-            response = await _post(client, "/admin/sources", data)
+            response = await post_from_sources(client, "/admin/sources", data)
             assert response.status_code == 400, (data, response.text[:200])
             assert 'role="alert"' in response.text
             if field is not None:
@@ -155,7 +124,9 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
                 assert reason in beside.split("</p>")[0], reason
                 assert f'<a href="#{field}">' in response.text
             assert reason in response.text, reason
-        missing = await _post(client, "/admin/sources/remove", {"url": "https://nope.example"})
+        missing = await post_from_sources(
+            client, "/admin/sources/remove", {"url": "https://nope.example"}
+        )
         assert missing.status_code == 400
         forged = await client.post("/admin/sources/remove", data={"url": KNOWN})
         assert forged.status_code == 400
@@ -194,13 +165,12 @@ async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_c
         assert second.status_code == 409
         assert "Another editor saved this source" in second.text
         assert 'id="mode-review" name="mode" value="review" checked' in second.text
-        async with h.runtime.sessions() as session:
-            stored = (await catalogue_rows.load(session)).catalogue
+        stored = await stored_catalogue(h)
         source = next(s for s in stored.sources if s.url == KNOWN)
         assert (source.mode, source.interval) == ("review", 900)
         # The form shown again is the source as saved, so a save from it goes through;
         # a pause meanwhile is no edit of what the form holds.
-        await _post(client, "/admin/sources/pause", {"url": KNOWN, "paused": "true"})
+        await post_from_sources(client, "/admin/sources/pause", {"url": KNOWN, "paused": "true"})
         again = await other.post(
             "/admin/sources?lang=en",
             data={**await source_edit_form(other, KNOWN), "interval": "1h"},

@@ -9,8 +9,12 @@ import pytest
 
 from shared.catalogue import dump_catalogue
 from tests.integration.admin.harness import TOPIC
-from tests.integration.admin.test_admin_sources import signed_in_editor
-from tests.integration.admin.test_admin_topics import _applied, _post, _stored
+from tests.integration.admin.sources_support import signed_in_editor
+from tests.integration.admin.topics_support import (
+    applied_by_editors,
+    post_from_topics,
+    stored_catalogue,
+)
 
 REASON = {
     "en": "Name only editor or operator accounts",
@@ -22,15 +26,15 @@ REASON = {
 async def test_an_editor_names_the_topics_editors(sqlite_url: str, tmp_path: Path) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         await h.user("drift", "operator")
-        answer = await _post(
+        answer = await post_from_topics(
             client, "/admin/topics", {"original": TOPIC, "title_nb": "T", "editors": "ed, drift"}
         )
         assert answer.status_code == 303, answer.text[:300]
-        topic = (await _stored(h)).topic(TOPIC)
+        topic = (await stored_catalogue(h)).topic(TOPIC)
         assert topic is not None and topic.editors == ("ed", "drift")
         shown = await client.get(f"/admin/topics?edit={TOPIC}&lang=en")
         assert 'value="ed, drift"' in shown.text
-        assert len(await _applied(h)) == 1, "audited"
+        assert len(await applied_by_editors(h)) == 1, "audited"
 
 
 @pytest.mark.parametrize("lang", ["en", "nb", "nn"])
@@ -39,16 +43,16 @@ async def test_a_name_that_is_no_editor_account_is_a_400_with_the_reason(
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         await h.user("revisor", "auditor")
-        before = dump_catalogue(await _stored(h))
+        before = dump_catalogue(await stored_catalogue(h))
         for typed in ("ed, finnes-ikke", "revisor"):
             data = {"original": TOPIC, "title_nb": "T", "editors": typed}
-            answer = await _post(client, "/admin/topics", data, lang=lang)
+            answer = await post_from_topics(client, "/admin/topics", data, lang=lang)
             assert answer.status_code == 400, answer.text[:300]
             message = answer.text.split('<p class="error-message" id="editors-error">')[1]
             assert REASON[lang] in message.split("</p>")[0]
             assert f'value="{typed}"' in answer.text, "kept to be fixed"
-        assert dump_catalogue(await _stored(h)) == before
-        assert await _applied(h) == []
+        assert dump_catalogue(await stored_catalogue(h)) == before
+        assert await applied_by_editors(h) == []
 
 
 NAMED = {
@@ -75,7 +79,7 @@ async def test_the_reason_names_the_unknown_names_but_never_an_address(
         await h.user("revisor", "auditor")
         typed = "ed, finnes-ikke, kari@etaten.no, revisor"
         data = {"original": TOPIC, "title_nb": "T", "editors": typed}
-        answer = await _post(client, "/admin/topics", data, lang=lang)
+        answer = await post_from_topics(client, "/admin/topics", data, lang=lang)
         assert answer.status_code == 400, answer.text[:300]
         message = _editors_message(answer.text)
         assert NAMED[lang] in message
@@ -85,7 +89,7 @@ async def test_the_reason_names_the_unknown_names_but_never_an_address(
         assert answer.text.count("kari@etaten.no") == 1
         assert f'value="{typed}"' in answer.text
         data["editors"] = "ed, kari@etaten.no"
-        only_address = await _post(client, "/admin/topics", data, lang=lang)
+        only_address = await post_from_topics(client, "/admin/topics", data, lang=lang)
         assert only_address.status_code == 400
         assert ADDRESS_ONLY[lang] in _editors_message(only_address.text)
         assert only_address.text.count("kari@etaten.no") == 1

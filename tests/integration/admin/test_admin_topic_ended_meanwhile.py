@@ -11,8 +11,12 @@ from sqlalchemy import delete, select
 from services.admin.adapters.tables import AdminAuditEntry, CatalogueTopic
 from shared.catalogue import dump_catalogue
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, another_editor
-from tests.integration.admin.test_admin_sources import signed_in_editor
-from tests.integration.admin.test_admin_topics import _edit_form, _post, _stored
+from tests.integration.admin.sources_support import signed_in_editor
+from tests.integration.admin.topics_support import (
+    post_from_topics,
+    stored_catalogue,
+    topic_edit_form,
+)
 from tests.support.catalogues import apply_file
 from tests.support.words import admin_text
 
@@ -35,11 +39,13 @@ async def test_saving_a_topic_another_editor_ended_meanwhile_says_who_ended_it_a
     sqlite_url: str, tmp_path: Path, language: str
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        opened = await _edit_form(client, OTHER)
+        opened = await topic_edit_form(client, OTHER)
         async with another_editor(h) as other:
-            ended = await _post(other, "/admin/topics/retire", {"slug": OTHER, "confirm": "yes"})
+            ended = await post_from_topics(
+                other, "/admin/topics/retire", {"slug": OTHER, "confirm": "yes"}
+            )
             assert ended.status_code == 303, ended.text
-        before = dump_catalogue(await _stored(h))
+        before = dump_catalogue(await stored_catalogue(h))
         when = await _ended_at(h, OTHER)
 
         saved = await client.post(
@@ -55,14 +61,14 @@ async def test_saving_a_topic_another_editor_ended_meanwhile_says_who_ended_it_a
             data={"csrf_token": opened["csrf_token"], "slug": OTHER, "confirm": "yes"},
         )
         assert again.status_code == 409 and said in again.text
-        assert dump_catalogue(await _stored(h)) == before
+        assert dump_catalogue(await stored_catalogue(h)) == before
 
 
 async def test_a_topic_a_file_ended_names_the_command_and_one_past_the_audit_log_its_time(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        opened = await _edit_form(client, OTHER)
+        opened = await topic_edit_form(client, OTHER)
         # The file leaves the topic out (and the related link to it): it ends.
         without = tmp_path / "without.toml"
         head, _, rest = CATALOGUE.partition(f'[[topics]]\nslug = "{OTHER}"')
@@ -70,7 +76,7 @@ async def test_a_topic_a_file_ended_names_the_command_and_one_past_the_audit_log
         kept = head.replace(f'related = ["{OTHER}"]\n', "") + "[[sources]]" + sources
         without.write_text(kept, encoding="utf-8")
         await apply_file(h.runtime, without, actor="cli:ola")
-        assert (await _stored(h)).topic(TOPIC) is not None
+        assert (await stored_catalogue(h)).topic(TOPIC) is not None
         when = await _ended_at(h, OTHER)
         data = {**opened, "title_nb": "Nytt navn"}
 

@@ -7,72 +7,37 @@ refused change leaves the catalogue exactly as it was.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from services.admin.adapters import catalogue_rows
-from services.admin.adapters.tables import AdminAuditEntry
-from shared.catalogue import Catalogue, dump_catalogue
+from shared.catalogue import dump_catalogue
 from shared.outbox import OutboxRow
 from tests.integration.admin.harness import (
     OTHER,
     TOPIC,
-    Harness,
     another_editor,
     csrf_token,
     sign_in,
 )
-from tests.integration.admin.test_admin_sources import KNOWN, signed_in_editor
-
-NEW = {
-    "slug": "vaksiner",
-    "title_nb": "Vaksiner",
-    "title_nn": "Vaksinar",
-    "title_en": "Vaccines",
-    "section_nb": "Folkehelseinstituttet",
-    "section_en": "Norwegian Institute of Public Health",
-    "description_nb": "Råd om vaksiner.",
-    "page": "https://www.fhi.no/vaksiner/",
-    "related": [TOPIC],
-}
-
-
-async def _stored(h: Harness) -> Catalogue:
-    async with h.runtime.sessions() as session:
-        return (await catalogue_rows.load(session)).catalogue
-
-
-async def _applied(h: Harness) -> list[AdminAuditEntry]:
-    async with h.runtime.sessions() as session:
-        entries = await session.scalars(
-            select(AdminAuditEntry)
-            .where(AdminAuditEntry.action == "catalogue_applied", AdminAuditEntry.actor != "system")
-            .order_by(AdminAuditEntry.id)
-        )
-        return list(entries)
-
-
-async def _post(
-    client: httpx.AsyncClient, path: str, data: dict[str, Any], lang: str = "en"
-) -> httpx.Response:
-    page = await client.get(f"/admin/topics?lang={lang}")
-    assert page.status_code == 200
-    token = csrf_token(page.text)
-    return await client.post(f"{path}?lang={lang}", data={**data, "csrf_token": token})
+from tests.integration.admin.sources_support import KNOWN, signed_in_editor
+from tests.integration.admin.topics_support import (
+    NEW,
+    applied_by_editors,
+    post_from_topics,
+    stored_catalogue,
+    topic_edit_form,
+)
 
 
 async def test_an_editor_creates_and_edits_a_topic(sqlite_url: str, tmp_path: Path) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        created = await _post(client, "/admin/topics", NEW)
+        created = await post_from_topics(client, "/admin/topics", NEW)
         assert created.status_code == 303, created.text
-        topic = (await _stored(h)).topic("vaksiner")
+        topic = (await stored_catalogue(h)).topic("vaksiner")
         assert topic is not None
         assert topic.title == {"nb": "Vaksiner", "nn": "Vaksinar", "en": "Vaccines"}
         assert topic.section == {"nb": "Folkehelseinstituttet", "en": NEW["section_en"]}
@@ -88,28 +53,20 @@ async def test_an_editor_creates_and_edits_a_topic(sqlite_url: str, tmp_path: Pa
         assert f'id="related-{TOPIC}" name="related" value="{TOPIC}" checked' in form.text
         # The slug is not a field when editing: the sign-up page's address stays.
         edited = {"original": "vaksiner", "title_nb": "Vaksiner og vaksinasjon", "slug": "nytt"}
-        saved = await _post(client, "/admin/topics", {**edited, "related": [OTHER]})
+        saved = await post_from_topics(client, "/admin/topics", {**edited, "related": [OTHER]})
         assert saved.status_code == 303, saved.text
-        stored = await _stored(h)
+        stored = await stored_catalogue(h)
         topic = stored.topic("vaksiner")
         assert topic is not None and stored.topic("nytt") is None
         assert topic.title == {"nb": "Vaksiner og vaksinasjon"}
         assert (topic.section, topic.page, topic.related) == (None, None, (OTHER,))
 
-        entries = await _applied(h)
+        entries = await applied_by_editors(h)
         assert [e.actor for e in entries] == ["ed", "ed"]
         assert entries[0].details is not None and entries[1].details is not None
         assert "vaksiner" in str(entries[0].details) and "vaksiner" in str(entries[1].details)
         unknown = await client.get("/admin/topics", params={"edit": "finnes-ikke"})
         assert unknown.status_code == 404
-
-
-async def _edit_form(client: httpx.AsyncClient, slug: str) -> dict[str, str]:
-    """The hidden fields of a topic's edit form, as a browser sends them back."""
-    form = await client.get("/admin/topics", params={"edit": slug, "lang": "en"})
-    assert form.status_code == 200
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.text)
-    return {name: html.unescape(value) for name, value in hidden}
 
 
 async def test_of_two_editors_saving_one_topic_at_once_the_second_is_told_and_changes_nothing(
@@ -118,18 +75,18 @@ async def test_of_two_editors_saving_one_topic_at_once_the_second_is_told_and_ch
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         async with another_editor(h) as other:
             # Both open the form on the topic as it is, then each saves a title of their own.
-            mine, theirs = await _edit_form(client, TOPIC), await _edit_form(other, TOPIC)
+            mine, theirs = await topic_edit_form(client, TOPIC), await topic_edit_form(other, TOPIC)
             first = await client.post("/admin/topics?lang=en", data={**mine, "title_nb": "A"})
             second = await other.post("/admin/topics?lang=en", data={**theirs, "title_nb": "B"})
         assert first.status_code == 303, first.text
         assert second.status_code == 409
         assert "Another editor saved this topic" in second.text
-        topic = (await _stored(h)).topic(TOPIC)
+        topic = (await stored_catalogue(h)).topic(TOPIC)
         assert topic is not None and topic.title == {"nb": "A"}
-        assert [e.actor for e in await _applied(h)] == ["ed"]
+        assert [e.actor for e in await applied_by_editors(h)] == ["ed"]
         # The form shown again is the topic as saved, so a save from it now goes through.
         again = await client.post(
-            "/admin/topics?lang=en", data={**await _edit_form(client, TOPIC), "title_nb": "C"}
+            "/admin/topics?lang=en", data={**await topic_edit_form(client, TOPIC), "title_nb": "C"}
         )
         assert again.status_code == 303, again.text
 
@@ -166,8 +123,8 @@ async def test_each_wrong_field_is_a_400_beside_it_and_changes_nothing(
     sqlite_url: str, tmp_path: Path, data: dict[str, Any], field: str, reason: str
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        before = dump_catalogue(await _stored(h))
-        answer = await _post(client, "/admin/topics", {**NEW, **data})
+        before = dump_catalogue(await stored_catalogue(h))
+        answer = await post_from_topics(client, "/admin/topics", {**NEW, **data})
         assert answer.status_code == 400, answer.text[:300]
         # The reason is beside the field, which says so to a screen reader, and in the summary.
         message = answer.text.split(f'<p class="error-message" id="{field}-error">')[1]
@@ -179,22 +136,22 @@ async def test_each_wrong_field_is_a_400_beside_it_and_changes_nothing(
         # What the editor typed is kept, to be fixed rather than typed again.
         kept = "Vaccines" if field == "title_nn" else "Vaksinar"
         assert f'value="{kept}"' in answer.text
-        assert dump_catalogue(await _stored(h)) == before
-        assert await _applied(h) == []
+        assert dump_catalogue(await stored_catalogue(h)) == before
+        assert await applied_by_editors(h) == []
 
 
 async def test_refused_edits_and_forged_forms_change_nothing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        before = dump_catalogue(await _stored(h))
+        before = dump_catalogue(await stored_catalogue(h))
         cases = [
             ({"original": "finnes-ikke", "title_nb": "X"}, "No such topic"),
             ({"original": TOPIC, "title_nb": "X", "related": [TOPIC]}, "not related to itself"),
             ({"original": TOPIC, "title_nb": ""}, "Write the title in bokmål"),
         ]
         for data, reason in cases:
-            answer = await _post(client, "/admin/topics", data)
+            answer = await post_from_topics(client, "/admin/topics", data)
             assert answer.status_code == 400, data
             assert reason in answer.text, reason
         forged = await client.post("/admin/topics?lang=en", data={**NEW})
@@ -202,15 +159,15 @@ async def test_refused_edits_and_forged_forms_change_nothing(
         assert "The form had expired" in forged.text
         forged = await client.post("/admin/topics/retire", data={"slug": OTHER, "confirm": "yes"})
         assert forged.status_code == 400
-        assert dump_catalogue(await _stored(h)) == before
-        assert await _applied(h) == []
+        assert dump_catalogue(await stored_catalogue(h)) == before
+        assert await applied_by_editors(h) == []
 
 
 async def test_an_editor_ends_a_topic_naming_what_to_follow_instead(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
-        before = dump_catalogue(await _stored(h))
+        before = dump_catalogue(await stored_catalogue(h))
         refusals = [
             ({"slug": OTHER, "successor": TOPIC}, "confirm", "Tick the box"),
             ({"slug": OTHER, "successor": OTHER, "confirm": "yes"}, "successor", "from the list"),
@@ -220,18 +177,18 @@ async def test_an_editor_ends_a_topic_naming_what_to_follow_instead(
             ({"slug": "finnes-ikke", "confirm": "yes"}, None, "No such topic"),
         ]
         for data, field, reason in refusals:
-            answer = await _post(client, "/admin/topics/retire", data)
+            answer = await post_from_topics(client, "/admin/topics/retire", data)
             assert answer.status_code == 400, data
             assert reason in answer.text, reason
             if field is not None:
                 assert f'id="{field}-error"' in answer.text
-        assert dump_catalogue(await _stored(h)) == before
+        assert dump_catalogue(await stored_catalogue(h)) == before
 
-        ended = await _post(
+        ended = await post_from_topics(
             client, "/admin/topics/retire", {"slug": OTHER, "successor": TOPIC, "confirm": "yes"}
         )
         assert ended.status_code == 303, ended.text
-        stored = await _stored(h)
+        stored = await stored_catalogue(h)
         assert stored.topic(OTHER) is None
         gone = stored.ended_topic(OTHER)
         assert gone is not None and gone.successor == TOPIC
@@ -247,14 +204,14 @@ async def test_an_editor_ends_a_topic_naming_what_to_follow_instead(
             last = json.loads(list(payloads)[-1])
         # The event every replica follows names the ended topic: its followers get a last mail.
         assert (last["ended_topics"], last["actor"]) == ([OTHER], "ed")
-        (entry,) = await _applied(h)
+        (entry,) = await applied_by_editors(h)
         assert entry.actor == "ed" and entry.target == "admin"
         assert entry.details is not None and OTHER in str(entry.details)
         listing = await client.get("/admin/topics?lang=en")
         ended_table = listing.text.split("Topics that have ended")[1]
         assert "Health news" in ended_table and "Norway in the world" in ended_table
         # An ended topic's slug is never given to a new one.
-        again = await _post(client, "/admin/topics", {**NEW, "slug": OTHER})
+        again = await post_from_topics(client, "/admin/topics", {**NEW, "slug": OTHER})
         assert again.status_code == 400 and "had it before it ended" in again.text
 
 
@@ -263,7 +220,7 @@ async def test_who_is_no_editor_cannot_change_topics(
     sqlite_url: str, tmp_path: Path, role: str
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, editor):
-        before = dump_catalogue(await _stored(h))
+        before = dump_catalogue(await stored_catalogue(h))
         token = csrf_token((await editor.get("/admin/topics")).text)
         await h.user("someone", role)
         async with h.client() as client:
@@ -276,8 +233,8 @@ async def test_who_is_no_editor_cannot_change_topics(
                 ("/admin/sources", {"url": "https://example.org/x", "kind": "page"}),
             ):
                 assert (await client.post(path, data=data)).status_code == 403, path
-        assert dump_catalogue(await _stored(h)) == before
-        assert await _applied(h) == []
+        assert dump_catalogue(await stored_catalogue(h)) == before
+        assert await applied_by_editors(h) == []
 
 
 async def test_an_operator_may_create_topics(sqlite_url: str, tmp_path: Path) -> None:
@@ -285,7 +242,7 @@ async def test_an_operator_may_create_topics(sqlite_url: str, tmp_path: Path) ->
         await h.user("ops", "operator")
         async with h.client() as client:
             await sign_in(client, "ops")
-            created = await _post(client, "/admin/topics", NEW, lang="nb")
+            created = await post_from_topics(client, "/admin/topics", NEW, lang="nb")
             assert created.status_code == 303
-        assert (await _stored(h)).topic("vaksiner") is not None
-        assert [e.actor for e in await _applied(h)] == ["ops"]
+        assert (await stored_catalogue(h)).topic("vaksiner") is not None
+        assert [e.actor for e in await applied_by_editors(h)] == ["ops"]

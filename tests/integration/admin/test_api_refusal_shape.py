@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 
 from tests.integration.admin.harness import running
-from tests.integration.admin.publisher_support import bearer, publisher_token
-from tests.integration.admin.test_admin_bad_input import bearer as staff_bearer
+from tests.integration.admin.publisher_support import bearer, publisher_token, staff_bearer
 
 PROBLEM = {"field", "reason", "input"}
 

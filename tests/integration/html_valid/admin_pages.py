@@ -16,7 +16,7 @@ from services.mailer.domain.review import ChangeStatus
 from shared.events import ContentChanged
 from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
-from tests.integration.admin.test_admin_bulletins import form as bulletin_fields
+from tests.integration.admin.bulletins_support import form as bulletin_fields
 from tests.integration.html_valid import ADDRESS
 from tests.integration.html_valid.admin_typed import (
     TYPED_PAGES,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 
 from tests.integration.admin import harness as admin
-from tests.integration.admin.test_admin_bulletins import form as bulletin_fields
+from tests.integration.admin.bulletins_support import form as bulletin_fields
 from tests.integration.html_valid.public_pages import UNCARRIABLE
 from tests.integration.subscriptions.harness import csrf
 
