@@ -38,6 +38,19 @@ RELATED = ("pa-tvers-av-sektorer", "internasjonalt-helsearbeid")
 UNRELATED = "helsenyheter"
 # The publisher's page that embeds the sign-up form (VARSEL_EMBED_ORIGINS), unless a test says.
 HOST_PAGE = "https://www.example.no"
+# A catalogue of its own (VARSEL_CONFIG) whose second topic has ended, naming the first as its
+# successor.
+ENDED_CATALOGUE = """
+[[topics]]
+slug = "helsenyheter"
+title = { nb = "Helsenyheter", nn = "Helsenytt", en = "Health news" }
+
+[[topics]]
+slug = "gammelt-tema"
+title = { nb = "Gammelt tema", nn = "Gamalt tema", en = "Old topic" }
+retired = true
+successor = "helsenyheter"
+"""
 
 
 @dataclass

@@ -10,8 +10,7 @@ from pathlib import Path
 from tests.support.journey import hidden_fields
 from tests.support.notices import NOTICES
 
-from .harness import csrf, running, sign_up
-from .test_subscriptions_feeds import ENDED_CATALOGUE
+from .harness import ENDED_CATALOGUE, csrf, running, sign_up
 
 ADDRESS = "kari.nordmann@example.no"
 

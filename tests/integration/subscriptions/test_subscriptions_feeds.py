@@ -16,7 +16,7 @@ from services.mailer.adapters.tables import ChangeRecord
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 
-from .harness import RELATED, START, TOPIC, Harness, running
+from .harness import ENDED_CATALOGUE, RELATED, START, TOPIC, Harness, running
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEED = f"/topics/{TOPIC}/feed.atom"
@@ -151,19 +151,6 @@ async def test_an_empty_feed_is_valid_and_an_unknown_topic_is_404(
         _required_atom_elements(empty.content)
         assert (await h.client.get("/topics/finnes-ikke/feed.atom")).status_code == 404
         assert (await h.client.get("/topics/Norge/feed.atom")).status_code == 404
-
-
-ENDED_CATALOGUE = """
-[[topics]]
-slug = "helsenyheter"
-title = { nb = "Helsenyheter", nn = "Helsenytt", en = "Health news" }
-
-[[topics]]
-slug = "gammelt-tema"
-title = { nb = "Gammelt tema", nn = "Gamalt tema", en = "Old topic" }
-retired = true
-successor = "helsenyheter"
-"""
 
 
 @pytest.mark.parametrize("lang", ["nb", "nn", "en"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.mailer.adapters.tables import ChangeRecord
 from shared.events import ContentChanged
-from tests.unit.shared.test_change_contract import POLLED
+from tests.unit.shared.change_support import POLLED
 
 
 def test_a_title_is_kept_as_one_line_and_no_text_keeps_a_bidirectional_override() -> None:

@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 
 from shared.events import ContentChanged, decode_event
-
-POLLED = {
-    "source_id": 3,
-    "source_url": "https://www.fhi.no/om/",
-    "kind": "page",
-    "topics": ("norge-i-verden",),
-    "title": "Norge i verden",
-    "url": "https://www.fhi.no/om/",
-    "summary": "Nytt avsnitt.",
-}
+from tests.unit.shared.change_support import POLLED
 
 
 def test_a_polled_change_is_written_without_the_new_fields() -> None:

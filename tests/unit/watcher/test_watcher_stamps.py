@@ -12,33 +12,14 @@ from datetime import date
 import pytest
 
 from services.watcher.domain.content import compare, parse_content
-from services.watcher.domain.model import FEED_STAMPS, STAMP_WORDINGS
+from services.watcher.domain.model import FEED_STAMPS
 from tests.support.feeds import rss
-
-_PAGE = (
-    "<!doctype html><html><head><title>Vaksine</title></head><body><main><h1>Vaksine</h1>"
-    "<p>Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.</p>"
-    "{stamp}</main></body></html>"
+from tests.unit.watcher.stamps_support import (
+    PAGE_CONTENT,
+    STAMPED_PAGE,
+    moves_alone,
+    stamped_blocks,
 )
-_CONTENT = ("Vaksine", "Folkehelseinstituttet anbefaler at alle over 65 år tar vaksine hvert år.")
-
-
-def _page(stamp: str, extraction: int | None = None) -> tuple[str, ...]:
-    body = _PAGE.format(stamp=stamp).encode()
-    if extraction is None:
-        return parse_content("page", body).blocks
-    return parse_content("page", body, extraction=extraction).blocks
-
-
-def _moves_alone(before: str, after: str, older: int = STAMP_WORDINGS - 1) -> None:
-    """Assert that the page reads as its content alone, and the stamp's move is no change;
-    and that the rules of ``older`` left the stamp standing."""
-    old, new = (parse_content("page", _PAGE.format(stamp=s).encode()) for s in (before, after))
-    assert new.blocks == _CONTENT
-    assert old.fingerprint == new.fingerprint
-    assert compare(old, new).changed is False
-    # Stored under an older version, a page is judged by it once more: there the stamp stood.
-    assert _page(before, older) != _CONTENT
 
 
 @pytest.mark.parametrize(
@@ -60,7 +41,7 @@ def _moves_alone(before: str, after: str, older: int = STAMP_WORDINGS - 1) -> No
          "caps-dt-dd", "caps-table"],
 )  # fmt: skip
 def test_a_stamp_in_capitals_is_no_change(before: str, after: str) -> None:
-    _moves_alone(before, after)
+    moves_alone(before, after)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +67,7 @@ def test_a_stamp_in_capitals_is_no_change(before: str, after: str) -> None:
          "sist-endra-dt-weekday"],
 )  # fmt: skip
 def test_a_stamp_whose_label_ends_in_another_word_is_no_change(before: str, after: str) -> None:
-    _moves_alone(before, after)
+    moves_alone(before, after)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +94,7 @@ def test_a_stamp_whose_label_ends_in_another_word_is_no_change(before: str, afte
 def test_a_stamp_in_the_wordings_of_publication_and_revision_is_no_change(
     before: str, after: str
 ) -> None:
-    _moves_alone(before, after)
+    moves_alone(before, after)
 
 
 @pytest.mark.parametrize(
@@ -152,14 +133,14 @@ def test_a_stamp_left_out_of_the_compared_text_still_dates_the_page(
 ) -> None:
     # The event of a real change carries the page's dates: read from every stamp that the
     # compared text loses, or a subscriber is told of a change but not when the page says.
-    content = parse_content("page", _PAGE.format(stamp=stamp).encode())
-    assert content.blocks == _CONTENT
+    content = parse_content("page", STAMPED_PAGE.format(stamp=stamp).encode())
+    assert content.blocks == PAGE_CONTENT
     assert (content.published, content.updated) == (published, updated)
 
 
 def test_a_real_change_carries_the_date_of_a_stamp_in_capitals() -> None:
     old, new = (
-        parse_content("page", _PAGE.replace("65 år", age).format(stamp=stamp).encode())
+        parse_content("page", STAMPED_PAGE.replace("65 år", age).format(stamp=stamp).encode())
         for age, stamp in (
             ("65 år", "<p>SIST OPPDATERT 05.12.2026</p>"),
             ("60 år", "<p>SIST OPPDATERT 06.12.2026</p>"),
@@ -197,7 +178,7 @@ def test_a_real_change_carries_the_date_of_a_stamp_in_capitals() -> None:
          "alone-with-time", "alone-en", "alone-separator"],
 )  # fmt: skip
 def test_a_relative_time_beside_a_label_or_alone_is_no_change(before: str, after: str) -> None:
-    _moves_alone(before, after)
+    moves_alone(before, after)
 
 
 def test_a_real_change_beside_a_stamp_is_still_a_change() -> None:
@@ -205,7 +186,7 @@ def test_a_real_change_beside_a_stamp_is_still_a_change() -> None:
     old, new = (
         parse_content(
             "page",
-            _PAGE.replace("hvert år.</p>", f"hvert år. SIST OPPDATERT {day}</p>")
+            STAMPED_PAGE.replace("hvert år.</p>", f"hvert år. SIST OPPDATERT {day}</p>")
             .replace("65 år", age)
             .format(stamp=f"<p>for {minutes} minutter siden</p><p>Gravide bør også ta den.</p>")
             .encode(),
@@ -242,11 +223,11 @@ def test_a_real_change_beside_a_stamp_is_still_a_change() -> None:
     ],
 )
 def test_dates_and_relative_times_that_are_content_stay(text: str) -> None:
-    assert _page(f"<p>{text}</p>") == (*_CONTENT, text)
+    assert stamped_blocks(f"<p>{text}</p>") == (*PAGE_CONTENT, text)
 
 
 def test_a_heading_that_is_a_relative_time_names_a_section() -> None:
-    blocks = _page("<h2>I dag</h2><p>Gravide bør også ta vaksinen i år.</p>")
+    blocks = stamped_blocks("<h2>I dag</h2><p>Gravide bør også ta vaksinen i år.</p>")
     assert blocks[-2:] == ("I dag", "Gravide bør også ta vaksinen i år.")
 
 

@@ -15,14 +15,12 @@ import pytest
 from services.watcher.domain.content import compare, parse_content
 from services.watcher.domain.model import MORE_STAMPS
 from tests.support.feeds import rss
-from tests.unit.watcher.test_watcher_stamps import _CONTENT, _PAGE, _moves_alone
-
-
-def _read(stamp: str, extraction: int | None = None) -> tuple[str, ...]:
-    body = _PAGE.format(stamp=stamp).encode()
-    if extraction is None:
-        return parse_content("page", body).blocks
-    return parse_content("page", body, extraction=extraction).blocks
+from tests.unit.watcher.stamps_support import (
+    PAGE_CONTENT,
+    STAMPED_PAGE,
+    moves_alone,
+    stamped_blocks,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +48,7 @@ def _read(stamp: str, extraction: int | None = None) -> tuple[str, ...]:
          "generert", "dt-dd"],
 )  # fmt: skip
 def test_a_stamp_in_extraction_9s_wordings_is_no_change(before: str, after: str) -> None:
-    _moves_alone(before, after, older=MORE_STAMPS - 1)
+    moves_alone(before, after, older=MORE_STAMPS - 1)
 
 
 @pytest.mark.parametrize(
@@ -66,11 +64,12 @@ def test_a_stamp_in_extraction_9s_wordings_is_no_change(before: str, after: str)
 )
 def test_a_sentence_that_holds_a_date_is_content_still(text: str) -> None:
     # The news itself: a change of its date is a change.
-    assert _read(f"<p>{text}</p>")[-1] == text
+    assert stamped_blocks(f"<p>{text}</p>")[-1] == text
     moved = text.replace("5. mars", "6. mars").replace("14. mai", "15. mai")
     moved = moved.replace("16. mars", "17. mars")
     old, new = (
-        parse_content("page", _PAGE.format(stamp=f"<p>{t}</p>").encode()) for t in (text, moved)
+        parse_content("page", STAMPED_PAGE.format(stamp=f"<p>{t}</p>").encode())
+        for t in (text, moved)
     )
     assert compare(old, new).changed is True
 
@@ -93,8 +92,8 @@ def test_a_sentence_that_holds_a_date_is_content_still(text: str) -> None:
 def test_a_stamp_of_extraction_9_dates_the_page(
     stamp: str, published: date | None, updated: date | None
 ) -> None:
-    content = parse_content("page", _PAGE.format(stamp=stamp).encode())
-    assert content.blocks == _CONTENT
+    content = parse_content("page", STAMPED_PAGE.format(stamp=stamp).encode())
+    assert content.blocks == PAGE_CONTENT
     assert (content.published, content.updated) == (published, updated)
 
 
