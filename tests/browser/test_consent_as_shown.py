@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import App
-from tests.browser.test_journeys import LANGUAGES, TITLES, TOPIC, open_page, press, sign_up
+from tests.browser.journeys_support import LANGUAGES, TITLES, TOPIC, open_page, press, sign_up
 from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser

@@ -19,19 +19,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from services.subscriptions.entrypoints.wording import ERASED_BODY, FORM_NEEDS_COOKIE
+from tests.browser import journeys_support as journey
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import App, Requests, checked_context, profile_context
-from tests.browser.test_journeys import (
-    LANGUAGES,
-    TITLES,
-    TOPIC,
-    confirm,
-    open_page,
-    press,
-    query,
-    sign_up,
-    unsubscribe_url,
-)
 from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser
@@ -52,26 +42,26 @@ def cookies_blocked(
 def confirmed_and_managed(page: Page, blocked: Page, app: App, language: str, address: str) -> str:
     """Sign up in a browser that keeps cookies, then confirm and open the manage page in the
     one that blocks them; return the manage page's address."""
-    sign_up(page, app, language, address)
-    confirm(blocked, app, language, address)
+    journey.sign_up(page, app, language, address)
+    journey.confirm(blocked, app, language, address)
     assert_accessible(blocked, language)
     with blocked.expect_navigation():
         blocked.get_by_role("link", name=page_text(language, "Your alerts")).click()
     return blocked.url
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", journey.LANGUAGES)
 def test_a_browser_that_blocks_cookies_follows_every_link_in_its_mail(
     page: Page, cookies_blocked: BrowserContext, app: App, language: str
 ) -> None:
     blocked = cookies_blocked.new_page()
     address = f"no-cookies-{language}@example.no"
-    t = TITLES[language]
+    t = journey.TITLES[language]
 
     # The sign-up form carries no link token: without its cookie it is refused, saying why.
-    open_page(blocked, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
+    journey.open_page(blocked, f"{app.base_url}/subscribe/{journey.TOPIC}{journey.query(language)}")
     blocked.get_by_label(page_text(language, "Email address")).fill(address)
-    assert press(blocked, page_text(language, "Subscribe")).status == 400
+    assert journey.press(blocked, page_text(language, "Subscribe")).status == 400
     expect(blocked.locator(".error-summary")).to_be_focused()
     expect(blocked.locator(".error-summary")).to_contain_text(
         page_text(language, FORM_NEEDS_COOKIE)
@@ -85,7 +75,7 @@ def test_a_browser_that_blocks_cookies_follows_every_link_in_its_mail(
     expect(blocked.get_by_label(t["vaksiner"])).to_be_checked()
     blocked.get_by_label(t["smittevern"]).check()
     blocked.get_by_label(page_text(language, "Weekly"), exact=True).check()
-    assert press(blocked, page_text(language, "Save changes")).status == 200
+    assert journey.press(blocked, page_text(language, "Save changes")).status == 200
     expect(blocked.get_by_role("status")).to_have_text(
         page_text(language, "Your changes are saved.")
     )
@@ -104,36 +94,36 @@ def test_a_browser_that_blocks_cookies_follows_every_link_in_its_mail(
         [token, spoilt],
     )
     blocked.get_by_label(t["smittevern"]).uncheck()
-    assert press(blocked, page_text(language, "Save changes")).status == 404
+    assert journey.press(blocked, page_text(language, "Save changes")).status == 404
     expect(blocked.locator("h1")).to_have_text(page_text(language, "This link does not work"))
     assert app.ledger(address) == saved
 
     # The unsubscribe link: end all alerts, then the page offers only the erasure.
-    unsubscribe = unsubscribe_url(app, manage_url) + query(language)
-    assert open_page(blocked, unsubscribe).status == 200
-    assert press(blocked, page_text(language, "End all alerts")).status == 200
+    unsubscribe = journey.unsubscribe_url(app, manage_url) + journey.query(language)
+    assert journey.open_page(blocked, unsubscribe).status == 200
+    assert journey.press(blocked, page_text(language, "End all alerts")).status == 200
     expect(blocked.locator("h1")).to_have_text(page_text(language, "Your alerts have ended"))
-    assert open_page(blocked, unsubscribe).status == 200
+    assert journey.open_page(blocked, unsubscribe).status == 200
     expect(blocked.locator("h1")).to_have_text(page_text(language, "Delete your email address"))
     end_all = blocked.get_by_role("button", name=page_text(language, "End all alerts"))
     expect(end_all).to_have_count(0)
     assert_accessible(blocked, language)
-    assert press(blocked, page_text(language, "Delete my email address")).status == 200
+    assert journey.press(blocked, page_text(language, "Delete my email address")).status == 200
     expect(blocked.locator("h1")).to_have_text(page_text(language, "Your email address is deleted"))
     expect(blocked.locator("main")).to_contain_text(page_text(language, ERASED_BODY))
     assert cookies_blocked.cookies() == []
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", journey.LANGUAGES)
 def test_the_manage_page_of_a_person_with_no_alerts_says_so(
     page: Page, cookies_blocked: BrowserContext, app: App, language: str
 ) -> None:
     blocked = cookies_blocked.new_page()
     address = f"no-alerts-{language}@example.no"
     manage_url = confirmed_and_managed(page, blocked, app, language, address)
-    assert press(blocked, page_text(language, "End all alerts")).status == 200
+    assert journey.press(blocked, page_text(language, "End all alerts")).status == 200
 
-    assert open_page(blocked, manage_url).status == 200
+    assert journey.open_page(blocked, manage_url).status == 200
     expect(blocked.locator("legend").first).to_have_text(
         page_text(language, "You get no alerts now. Tick the topics you want alerts about:")
     )
@@ -146,8 +136,8 @@ def test_the_manage_page_of_a_person_with_no_alerts_says_so(
     assert_accessible(blocked, language)
 
     # Ticking a topic there starts alerts again, and the page words it as alerts once more.
-    blocked.get_by_label(TITLES[language]["vaksiner"]).check()
-    assert press(blocked, page_text(language, "Save changes")).status == 200
+    blocked.get_by_label(journey.TITLES[language]["vaksiner"]).check()
+    assert journey.press(blocked, page_text(language, "Save changes")).status == 200
     expect(blocked.locator("legend").first).to_have_text(
         page_text(language, "You get alerts about:")
     )

@@ -7,10 +7,8 @@ and frequency, end all alerts, erase: every page state must pass WCAG 2.1 A/AA, 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from services.subscriptions.entrypoints.wording import (
     ERASED_BODY,
@@ -18,85 +16,23 @@ from services.subscriptions.entrypoints.wording import (
     MANAGE_LINK_SENT,
     TOPIC_NOT_OFFERED,
 )
-from shared.tokens import TokenSigner
 from shared.vocabulary import Language
 from tests.browser.checks import assert_accessible
-from tests.browser.conftest import SECRET_KEY, App
+from tests.browser.conftest import App
+from tests.browser.journeys_support import (
+    LANGUAGES,
+    TITLES,
+    TOPIC,
+    confirm,
+    open_page,
+    press,
+    query,
+    sign_up,
+    unsubscribe_url,
+)
 from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser
-
-LANGUAGES = [language.value for language in Language]
-TOPIC = "norge-i-verden"
-NORWEGIAN_TITLES = {
-    "norge-i-verden": "Norge i verden",
-    "vaksiner": "Vaksiner",
-    "smittevern": "Smittevern",
-}
-# The test catalogue has bokmål and English titles; nynorsk pages fall back to bokmål's.
-TITLES = {
-    "nb": NORWEGIAN_TITLES,
-    "nn": NORWEGIAN_TITLES,
-    "en": {
-        "norge-i-verden": "Norway in the world",
-        "vaksiner": "Vaccines",
-        "smittevern": "Infection control",
-    },
-}
-
-
-def query(language: str) -> str:
-    """Return the query string that asks for a language (bokmål is the default)."""
-    return "" if language == "nb" else f"?lang={language}"
-
-
-def press(page: Page, name: str) -> Response:
-    """Press the button with this name and return the response of the page it leads to."""
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name=name, exact=True).click()
-    response = navigation.value
-    assert response is not None
-    return response
-
-
-def open_page(page: Page, url: str) -> Response:
-    """Go to a URL and return its response."""
-    response = page.goto(url)
-    assert response is not None
-    return response
-
-
-def unsubscribe_url(app: App, manage_url: str) -> str:
-    """Return the unsubscribe link the person's alert mails carry (signed with the test key)."""
-    signer = TokenSigner(SECRET_KEY)
-    now = datetime.now(UTC)
-    claims = signer.verify(
-        "manage", manage_url.rsplit("/", 1)[1].split("?")[0], now=now, max_age_days=1
-    )
-    assert claims is not None, "the manage link is not a valid manage token"
-    return f"{app.base_url}/unsubscribe/{signer.sign('unsubscribe', claims.subject, now)}"
-
-
-def sign_up(
-    page: Page, app: App, language: str, address: str, *, related: str = "vaksiner"
-) -> None:
-    """Fill in and send the sign-up form with a related topic and daily alerts."""
-    open_page(page, f"{app.base_url}/subscribe/{TOPIC}{query(language)}")
-    page.get_by_label(page_text(language, "Email address")).fill(address)
-    page.get_by_label(TITLES[language][related]).check()
-    page.get_by_label(page_text(language, "Daily"), exact=True).check()
-    assert press(page, page_text(language, "Subscribe")).status == 200
-    expect(page.locator("h1")).to_have_text(page_text(language, "Check your email"))
-
-
-def confirm(page: Page, app: App, language: str, address: str) -> None:
-    """Open the confirmation link from the mail and press the button."""
-    assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
-    expect(page.locator("h1")).to_have_text(page_text(language, "Confirm your sign-up"))
-    assert press(page, page_text(language, "Confirm sign-up")).status == 200
-    expect(page.locator("main")).to_contain_text(
-        page_text(language, "You have subscribed to alerts about:")
-    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import App
-from tests.browser.test_journeys import TITLES, open_page, press, query
+from tests.browser.journeys_support import TITLES, open_page, press, query
 from tests.support.smtp import Received
 from tests.support.words import page_text
 
