@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -215,3 +217,12 @@ class ScriptedRelay:
                 taken = 0
                 await asyncio.sleep(self.pause)
         return b"".join(lines)
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[ScriptedRelay]:
+    """A ScriptedRelay started for the test (import it, and name it in ``__all__``)."""
+    relay = ScriptedRelay()
+    await relay.start()
+    yield relay
+    await relay.stop()

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from services.mailer import command_api, fanout, read_api
 from services.mailer.adapters import deliveries
-from services.mailer.adapters.tables import ChangeRecord, Delivery
+from services.mailer.adapters.tables import Delivery
 from services.mailer.domain.ledger import Batch
 from services.mailer.entrypoints import consumers
 from services.mailer.entrypoints.consumers import CONSUMER
@@ -29,18 +29,17 @@ from shared.outbox import OutboxRelay, OutboxRow
 from shared.rabbitmq import RabbitMqBus
 from tests.integration.bus.conftest import eventually
 from tests.integration.mailer.harness import Harness, on
-from tests.integration.mailer.test_mailer_review import _review_mode
+from tests.integration.mailer.review_support import DAILY, released, review_mode
 from tests.support.broker import BROKER_URL, delete_topology
 from tests.support.services import reachable, require
 
 IMMEDIATE = ("kari@example.org", "per@example.org", "liv@example.org")
-DAILY = "ola@example.org"
 
 
 @pytest.fixture
 async def approved(harness: Harness) -> tuple[Harness, ChangeApproved]:
     """Three immediate and one daily follower, and a held change approved but not yet relayed."""
-    await _review_mode(harness)
+    await review_mode(harness)
     for address in IMMEDIATE:
         await harness.subscribe(address)
     await harness.subscribe(DAILY, frequency="daily")
@@ -79,30 +78,19 @@ async def _alerts_per_person(harness: Harness, change_id: uuid.UUID) -> list[int
         return list(counts.all())
 
 
-async def _released(harness: Harness, change_id: uuid.UUID) -> int:
-    """Return 1 if the change has its place in the release log the digests read, else 0."""
-    async with harness.runtime.sessions() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(ChangeRecord)
-            .where(ChangeRecord.id == change_id, ChangeRecord.release_seq.is_not(None))
-        )
-    return int(count or 0)
-
-
 async def test_the_decision_queues_nothing_itself_and_a_redelivered_event_fans_out_once(
     approved: tuple[Harness, ChangeApproved],
 ) -> None:
     harness, event = approved
     assert await _alerts_per_person(harness, event.change_id) == []
-    assert await _released(harness, event.change_id) == 0
+    assert await released(harness, event.change_id) == 0
 
     await harness.relay()
     await harness.runtime.bus.publish(event)  # the broker delivers it again
     await harness.runtime.bus.publish(event)
 
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _released(harness, event.change_id) == 1, "one place, read once by digests"
+    assert await released(harness, event.change_id) == 1, "one place, read once by digests"
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(IMMEDIATE)
 
@@ -135,13 +123,13 @@ async def test_an_approval_of_a_change_not_stored_is_logged_and_acknowledged(
         await harness.runtime.bus.publish(unknown)  # no exception: acknowledged, not retried
     assert f"approved change {unknown.change_id} is not stored" in caplog.text
     assert await _alerts_per_person(harness, unknown.change_id) == []
-    assert await _released(harness, unknown.change_id) == 0
+    assert await released(harness, unknown.change_id) == 0
 
 
 async def test_an_approval_event_for_a_change_still_held_sends_nothing(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await _review_mode(harness)
+    await review_mode(harness)
     await harness.subscribe(IMMEDIATE[0])
     await harness.seeded()
     held = await harness.change("Ny veileder")
@@ -176,13 +164,13 @@ async def test_a_fan_out_cut_short_rolls_back_and_completes_once_on_redelivery(
         await harness.runtime.bus.publish(event)
     assert len(calls) == 2, "the first batch was queued before the failure"
     assert await _alerts_per_person(harness, event.change_id) == [], "rolled back whole"
-    assert await _released(harness, event.change_id) == 0
+    assert await released(harness, event.change_id) == 0
 
     monkeypatch.setattr(deliveries, "queue", real_queue)
     await harness.runtime.bus.publish(event)  # redelivered after the failure
     await harness.runtime.bus.publish(event)  # and once more
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _released(harness, event.change_id) == 1
+    assert await released(harness, event.change_id) == 1
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == sorted(IMMEDIATE)
 
@@ -232,4 +220,4 @@ async def test_over_rabbitmq_the_approval_fans_out_once_however_often_it_arrives
         await bus.stop()
         await asyncio.wait_for(delete_topology(BROKER_URL, namespace, {CONSUMER}), timeout=30)
     assert await _alerts_per_person(harness, event.change_id) == [1, 1, 1]
-    assert await _released(harness, event.change_id) == 1
+    assert await released(harness, event.change_id) == 1

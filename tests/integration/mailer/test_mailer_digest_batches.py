@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.mailer.digests_support import change_at, digest_now, titles
 from tests.integration.mailer.harness import Harness, at
-from tests.integration.mailer.test_mailer_digests import change_at, digest_now, titles
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)

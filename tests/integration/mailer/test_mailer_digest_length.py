@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.clock import FrozenClock
+from tests.integration.mailer.digests_support import ADDRESS, digest_now, titles
 from tests.integration.mailer.faults import LoopbackSmtp
 from tests.integration.mailer.harness import CATALOGUE, Harness, at, on
-from tests.integration.mailer.test_mailer_digests import ADDRESS, digest_now, titles
 
 
 async def huge_digest(harness: Harness, topic: str) -> tuple[list[str], str]:

@@ -13,14 +13,14 @@ from services.mailer import handlers as mailer
 from services.mailer.adapters.claims import claim_due
 from services.mailer.delivery import LEASE
 from services.mailer.digests import DigestRunner
+from tests.integration.mailer.digests_support import ADDRESS, digest_now, runner, titles
 from tests.integration.mailer.harness import Harness, at, on
-from tests.integration.mailer.test_mailer_digest_rhythm import (
+from tests.integration.mailer.rhythm_support import (
     alerts_queued,
     daily_digest_queued,
     to_immediate,
     until_blocked_or_done,
 )
-from tests.integration.mailer.test_mailer_digests import ADDRESS, digest_now, runner, titles
 
 
 @on("postgresql")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,33 +11,8 @@ from sqlalchemy import func, select
 from services.mailer.adapters.tables import DigestCursor, DigestRun
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.periods import Period
+from tests.integration.mailer.digests_support import ADDRESS, change_at, digest_now, runner, titles
 from tests.integration.mailer.harness import Harness, at, on
-
-ADDRESS = "kari@example.org"
-
-
-def titles(harness: Harness, address: str = ADDRESS) -> list[list[str]]:
-    """Return, per mail the address got, the change titles it lists."""
-    found = []
-    for mail in harness.received_by(address):
-        plain = mail.message.get_body(preferencelist=("plain",))
-        assert plain is not None
-        found.append(sorted(set(re.findall(r"Endring [\w:-]+", plain.get_content()))))
-    return found
-
-
-async def digest_now(harness: Harness) -> None:
-    """Run whatever digest is due at the clock's time and send what it queued."""
-    await harness.mailer.digests.run_due()
-    await harness.send_all()
-
-
-async def change_at(
-    harness: Harness, moment: str, title: str, topic: str = "norge-i-verden"
-) -> None:
-    harness.clock.set(at(moment))
-    await harness.change(title, topics=(topic,))
-
 
 PERIODS = {
     # name: (frequency, previous run, changes inside the period, its run, the run after)
@@ -114,19 +88,6 @@ async def test_a_change_belongs_to_exactly_one_period_at_07_oslo_time(
     assert titles(harness)[2:] == [["Endring at-run-time"]]
     await digest_now(harness)
     assert len(titles(harness)) == 3, "a period runs once"
-
-
-def runner(harness: Harness, kind: type[DigestRunner], page_size: int) -> DigestRunner:
-    """Build a digest runner like the mailer's, with small pages."""
-    settings = harness.runtime.settings
-    return kind(
-        harness.runtime.sessions,
-        harness.clock,
-        timezone=settings.timezone,
-        hour=settings.digest_hour,
-        weekday=settings.digest_weekday,
-        page_size=page_size,
-    )
 
 
 class DyingRunner(DigestRunner):

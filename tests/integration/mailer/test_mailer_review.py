@@ -12,49 +12,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
-from services.admin import catalogue as admin_catalogue
-from services.admin import handlers as admin_handlers
 from services.mailer import command_api, read_api
-from services.mailer.adapters.tables import ChangeRecord
-from shared.catalogue import parse_catalogue_text
-from shared.db import transaction
-from tests.integration.mailer.harness import CATALOGUE, SOURCES, Harness, at, on
+from tests.integration.mailer.harness import Harness, at, on
+from tests.integration.mailer.review_support import DAILY, EDITOR, NOW, released, reviewed, staff
 
-NOW = "kari@example.org"
-DAILY = "ola@example.org"
-EDITOR = "redaktor@fhi.no"
-PASSWORD = "correct horse battery staple"
-REVIEWED = SOURCES["norge-i-verden"]  # the source harness.change() reports from
-_WATCHED = f'url = "{REVIEWED}"\nkind = "page"\ntopics = ["norge-i-verden"]\n'
-assert _WATCHED in CATALOGUE
-REVIEW_CATALOGUE = CATALOGUE.replace(_WATCHED, _WATCHED + 'mode = "review"\n')
-
-
-async def _review_mode(harness: Harness) -> None:
-    wanted = parse_catalogue_text(REVIEW_CATALOGUE, "test")
-    async with transaction(harness.runtime.sessions) as session:
-        await admin_catalogue.apply(
-            session,
-            wanted,
-            actor="test",
-            client="127.0.0.1",
-            origin="test",
-            now=harness.clock.now(),
-        )
-    await harness.relay()
-
-
-async def _released(harness: Harness, change_id: uuid.UUID) -> int:
-    """Return 1 if the change has its place in the release log the digests read, else 0."""
-    async with harness.runtime.sessions() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(ChangeRecord)
-            .where(ChangeRecord.id == change_id, ChangeRecord.release_seq.is_not(None))
-        )
-    return int(count or 0)
+__all__ = ["reviewed"]  # the fixture, used by name
 
 
 async def _decide(
@@ -77,15 +40,6 @@ async def _decide(
     return decided
 
 
-@pytest.fixture
-async def reviewed(harness: Harness) -> Harness:
-    await _review_mode(harness)
-    await harness.subscribe(NOW)
-    await harness.subscribe(DAILY, frequency="daily")
-    await harness.seeded()
-    return harness
-
-
 async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_note(
     reviewed: Harness,
 ) -> None:
@@ -93,7 +47,7 @@ async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_not
     event = await harness.change("Ny veileder", summary="Generert sammendrag.")
     await harness.send_all()
     assert harness.received() == [], "a change of a review source waits on the desk"
-    assert await _released(harness, event.event_id) == 0
+    assert await released(harness, event.event_id) == 0
     async with harness.runtime.sessions() as session:
         desk = await read_api.changes_on_desk(session)
         feed = await read_api.topic_changes(session, "norge-i-verden")
@@ -111,7 +65,7 @@ async def test_a_held_change_sends_nothing_until_approved_then_once_with_the_not
     assert body is not None
     text = body.get_content()
     assert "Fristen er flyttet." in text and "Generert sammendrag." not in text
-    assert await _released(harness, event.event_id) == 1, "the daily person gets it in a digest"
+    assert await released(harness, event.event_id) == 1, "the daily person gets it in a digest"
 
     with pytest.raises(command_api.ReviewRefused) as refused:
         await _decide(harness, event.event_id, "approve", 1, "Igjen")
@@ -133,7 +87,7 @@ async def test_a_minor_change_alerts_nobody_and_is_recorded(reviewed: Harness) -
     assert decided.status == "minor"
     await harness.send_all()
     assert harness.received() == []
-    assert await _released(harness, event.event_id) == 0
+    assert await released(harness, event.event_id) == 0
     async with harness.runtime.sessions() as session:
         recorded = await read_api.change_on_desk(session, event.event_id)
         assert await read_api.topic_changes(session, "norge-i-verden") == []
@@ -228,15 +182,6 @@ async def test_the_audit_callback_runs_in_the_deciding_transaction(reviewed: Har
     assert (still.status, still.version) == ("waiting", 0)
 
 
-async def _staff(harness: Harness) -> None:
-    async with transaction(harness.runtime.sessions) as session:
-        now = harness.clock.now()
-        await admin_handlers.create_user(session, "redaktor", "editor", PASSWORD, now, EDITOR)
-        await admin_handlers.create_user(session, "uten", "editor", PASSWORD, now)  # no address
-        await admin_handlers.create_user(session, "drift", "operator", PASSWORD, now, "d@fhi.no")
-        await admin_handlers.create_user(session, "revisor", "auditor", PASSWORD, now, "r@fhi.no")
-
-
 @pytest.fixture
 def harness_settings() -> dict[str, object]:
     return {"review_reminder_after": "2h"}
@@ -244,7 +189,7 @@ def harness_settings() -> dict[str, object]:
 
 async def test_a_change_waiting_too_long_is_mailed_to_editors_once(reviewed: Harness) -> None:
     harness = reviewed
-    await _staff(harness)
+    await staff(harness)
     waiting = await harness.change("Venter lenge")
     held = await harness.change("Holdt tilbake")
     await _decide(harness, held.event_id, "hold", 0)
@@ -272,7 +217,7 @@ async def test_a_change_waiting_too_long_is_mailed_to_editors_once(reviewed: Har
 
 async def test_two_mailers_remind_of_a_change_once_between_them(reviewed: Harness) -> None:
     harness = reviewed
-    await _staff(harness)
+    await staff(harness)
     await harness.change("Venter")
     harness.clock.advance(timedelta(hours=3))
     counts = await asyncio.gather(

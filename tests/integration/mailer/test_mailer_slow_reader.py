@@ -20,9 +20,8 @@ import pytest
 
 from services.mailer.adapters.senders import SmtpMailSender
 from services.mailer.adapters.smtp_connection import CONTENT_TIMEOUTS
-from tests.integration.mailer.faults import ScriptedRelay
+from tests.integration.mailer.faults import ScriptedRelay, smtp
 from tests.integration.mailer.harness import Harness, on
-from tests.integration.mailer.test_mailer_hostile_relay import smtp
 
 __all__ = ["smtp"]  # the fixture, used by name: a relay written by hand
 

@@ -19,11 +19,7 @@ import uvloop
 from aiosmtpd.controller import Controller
 
 from services.mailer.adapters.senders import SmtpMailSender
-from tests.integration.mailer.test_mailer_smtp_tls import (
-    PipeliningMailbox,
-    authenticate,
-    server_tls,
-)
+from tests.integration.mailer.tls_support import PipeliningMailbox, authenticate, server_tls
 from tests.support.varsel_process import free_port
 
 # Larger than what loopback sockets buffer in the kernel (about 10 MB here), so some of it must

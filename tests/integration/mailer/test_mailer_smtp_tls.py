@@ -14,51 +14,23 @@ from typing import Any
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from services.mailer.adapters.senders import (
     PermanentFailure,
     ServerUnavailable,
     SmtpMailSender,
 )
+from tests.integration.mailer.tls_support import (
+    PASSWORD,
+    USER,
+    PipeliningMailbox,
+    authenticate,
+    server_tls,
+)
 from tests.support.smtp import Mailbox, SmtpServer
 from tests.support.varsel_process import free_port
 
 MESSAGE = b"From: a@fhi.no\r\nTo: b@example.org\r\nSubject: x\r\n\r\nHei\r\n.punktum\r\n"
-USER, PASSWORD = "varsel", "hemmelig passord"
-
-
-class PipeliningMailbox(Mailbox):
-    """Announces PIPELINING (aiosmtpd reads pipelined commands but does not say so)."""
-
-    async def handle_EHLO(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        hostname: str,
-        responses: list[str],
-    ) -> list[str]:
-        session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
-
-    async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address.startswith("unknown"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
-def authenticate(
-    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
-) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (
-        auth_data.login.decode(),
-        auth_data.password.decode(),
-    ) == (USER, PASSWORD)
-    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +42,6 @@ def authority() -> trustme.CA:
 def client_tls(authority: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context()
     authority.configure_trust(context)
-    return context
-
-
-def server_tls(authority: trustme.CA) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    authority.issue_cert("127.0.0.1").configure_cert(context)
     return context
 
 

@@ -14,16 +14,11 @@ from services.admin import catalogue as admin_catalogue
 from shared.catalogue import parse_catalogue_text
 from shared.db import transaction
 from tests.integration.mailer.harness import Harness
-from tests.integration.mailer.test_mailer_review import (
-    EDITOR,
-    REVIEW_CATALOGUE,
-    _staff,
-    reviewed,
-)
+from tests.integration.mailer.review_support import EDITOR, REVIEW_CATALOGUE, reviewed, staff
 
 __all__ = ["reviewed"]  # the fixture, used by name
 
-OPERATOR = "d@fhi.no"  # "drift", an operator account with an address (see _staff)
+OPERATOR = "d@fhi.no"  # "drift", an operator account with an address (see staff)
 
 
 @pytest.fixture
@@ -64,7 +59,7 @@ async def _reminded(harness: Harness) -> list[list[str]]:
 async def test_a_topic_that_names_editors_has_its_changes_mailed_to_them_only(
     reviewed: Harness,
 ) -> None:
-    await _staff(reviewed)
+    await staff(reviewed)
     # "uten" has no address, "nobody" is no account: only the operator can be written to.
     await _name_editors(reviewed, "drift", "uten", "nobody")
     assert await _reminded(reviewed) == [[OPERATOR]], "not every editor: the topic's own"
@@ -73,11 +68,11 @@ async def test_a_topic_that_names_editors_has_its_changes_mailed_to_them_only(
 async def test_a_topic_whose_editors_have_no_address_falls_back_to_every_editor(
     reviewed: Harness,
 ) -> None:
-    await _staff(reviewed)
+    await staff(reviewed)
     await _name_editors(reviewed, "uten")
     assert await _reminded(reviewed) == [[EDITOR]], "every editor with an address, no operator"
 
 
 async def test_a_topic_naming_nobody_reminds_every_editor(reviewed: Harness) -> None:
-    await _staff(reviewed)
+    await staff(reviewed)
     assert await _reminded(reviewed) == [[EDITOR]]

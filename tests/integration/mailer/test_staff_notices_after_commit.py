@@ -27,10 +27,9 @@ from services.mailer.adapters.senders import SmtpMailSender
 from services.mailer.domain.outcomes import SERVER_RETRY
 from services.mailer.entrypoints.sending import send_until_stopped
 from shared.events import BulletinTestRequested, SourceFailing
-from tests.integration.mailer.faults import ScriptedRelay
+from tests.integration.mailer.faults import ScriptedRelay, smtp
 from tests.integration.mailer.harness import Harness, on
-from tests.integration.mailer.test_mailer_hostile_relay import smtp
-from tests.integration.mailer.test_mailer_review import EDITOR, _staff, reviewed
+from tests.integration.mailer.review_support import EDITOR, reviewed, staff
 
 __all__ = ["reviewed", "smtp"]  # the fixtures, used by name: a relay written by hand
 
@@ -150,7 +149,7 @@ async def test_a_review_reminder_keeps_no_lock_while_the_relay_is_silent_and_arr
     reviewed: Harness, smtp: ScriptedRelay
 ) -> None:
     harness = reviewed
-    await _staff(harness)
+    await staff(harness)
     waiting = await harness.change("Venter lenge")
     harness.clock.advance(timedelta(hours=3))
     smtp.greets, smtp.connections = False, 0
@@ -173,7 +172,7 @@ async def test_a_bulletin_test_keeps_no_lock_while_the_relay_is_silent_and_arriv
     reviewed: Harness, smtp: ScriptedRelay
 ) -> None:
     harness = reviewed
-    await _staff(harness)
+    await staff(harness)
     async with harness.runtime.sessions() as session:
         editor = await session.scalar(select(AdminUser.id).where(AdminUser.name == "redaktor"))
     texts = {
