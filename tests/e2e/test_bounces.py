@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_walking_skeleton import ADDED, CATALOGUE, PAGE, SECOND
+from tests.e2e.walking_skeleton_support import ADDED, CATALOGUE, PAGE, SECOND
 from tests.support.broker import rabbitmq_namespace
 from tests.support.journey import subscribe_and_confirm, wait_until
 from tests.support.reports import arf, dsn, send_report

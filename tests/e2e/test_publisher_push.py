@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
-import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from tests.e2e.publisher_support import issue_token, signed_in
 from tests.support.broker import rabbitmq_namespace
-from tests.support.journey import hidden_fields, subscribe_and_confirm, wait_until
+from tests.support.journey import subscribe_and_confirm, wait_until
 from tests.support.services import fresh_postgres_database, reachable, require
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import Mailbox, Received, SmtpServer
@@ -32,7 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "docs" / "examples" / "wordpress" / "varsel-publisher.php"
 WORDPRESS = Path(__file__).resolve().parent / "wordpress" / "publish_post.php"
 TOPIC = "norge-i-verden"
-PASSWORD = "a long enough password for the operator"
 PEOPLE = ("kari@example.no", "ola@example.no")
 CATALOGUE = """
 [[topics]]
@@ -56,55 +52,6 @@ PAGE = "<html><head><title>Norge i verden</title></head><body><main><h1>Norge i 
 PAGE += (
     "<p>Samarbeid på tvers av landegrensene er avgjørende for god helse.</p></main></body></html>"
 )
-
-
-def _varsel_command(env: dict[str, str], workdir: Path, *args: str, stdin: str = "") -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "varsel", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@contextmanager
-def signed_in(staff: VarselProcess) -> Iterator[httpx.Client]:
-    """Yield a client signed in to the admin as the operator."""
-    with httpx.Client(base_url=staff.base_url, timeout=10) as browser:
-        login = browser.get("/admin/login")
-        answer = browser.post(
-            "/admin/login",
-            data={**hidden_fields(login.text), "name": "driftsansvarlig", "password": PASSWORD},
-        )
-        assert answer.status_code in (200, 303), answer.text
-        yield browser
-
-
-def issue_token(staff: VarselProcess, workdir: Path) -> str:
-    """Create an operator with the CLI, sign in and issue a publisher token on the admin page."""
-    _varsel_command(
-        staff.environment,
-        workdir,
-        *("admin", "create-user", "driftsansvarlig", "--role", "operator", "--password-stdin"),
-        stdin=f"{PASSWORD}\n",
-    )
-    with signed_in(staff) as browser:
-        page = browser.get("/admin/publishers")
-        issued = browser.post(
-            "/admin/publishers", data={**hidden_fields(page.text), "name": "WordPress"}
-        )
-        assert issued.status_code == 200, issued.text
-        match = re.search(r'id="issued" type="text" value="(varsel_pub_[^"]+)"', issued.text)
-        assert match, issued.text
-        listed = browser.get("/admin/publishers")
-        assert match.group(1) not in listed.text, "the list never shows a token"
-    return match.group(1)
 
 
 def alerts_about(mailbox: Mailbox, words: str) -> list[Received]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import httpx
 
-from tests.e2e.test_publisher_push import issue_token
+from tests.e2e.publisher_support import issue_token
 from tests.support.journey import wait_until
 from tests.support.varsel_process import VarselProcess
 

@@ -26,8 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.mailer.adapters.tables import Delivery
 from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
-from tests.e2e.test_websub import CATALOGUE as FEED_CATALOGUE
-from tests.e2e.test_websub import feed
+from tests.e2e.websub_support import FEED_CATALOGUE, feed
 from tests.support.databases import migrated_postgres_database
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.site import FixtureSite, Resource

@@ -20,38 +20,11 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from tests.e2e.websub_support import FEED_CATALOGUE, feed
 from tests.support.journey import subscribe_and_confirm, text_of
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess, wait_until
-
-CATALOGUE = """
-[[topics]]
-slug = "helsenyheter"
-title = {{ nb = "Helsenyheter", en = "Health news" }}
-
-[[sources]]
-url = "{url}"
-kind = "feed"
-topics = ["helsenyheter"]
-interval = "1h"
-"""
-ATOM = "http://www.w3.org/2005/Atom"
-
-
-def feed(hub: str, topic: str, items: list[str]) -> bytes:
-    """Return an RSS feed naming its hub and itself, with one item per title."""
-    entries = "".join(
-        f"<item><title>{title}</title><link>https://www.example.no/sak/{n}</link>"
-        f"<guid>sak-{n}</guid><description>{title}, med tekst om helse og omsorg.</description>"
-        "</item>"
-        for n, title in enumerate(items)
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:atom="{ATOM}"><channel>'
-        f'<title>Nyheter</title><atom:link rel="hub" href="{hub}"/>'
-        f'<atom:link rel="self" href="{topic}"/>{entries}</channel></rss>'
-    ).encode()
 
 
 @dataclass
@@ -123,7 +96,7 @@ def test_a_signed_push_alerts_the_subscriber_and_a_forged_one_changes_nothing(
         "/nyheter.rss", Resource(feed(hub.url, feed_url, ["Eldre sak"]), "application/rss+xml")
     )
     config = tmp_path / "varsel.toml"
-    config.write_text(CATALOGUE.format(url=feed_url), encoding="utf-8")
+    config.write_text(FEED_CATALOGUE.format(url=feed_url), encoding="utf-8")
     varsel = VarselProcess(
         tmp_path,
         {
