@@ -152,7 +152,11 @@ async def _change_page(
                 actor=actor.principal,
                 message="change_not_found",
             )
-        reach = await subscriptions.reach_by_frequency(session, change.topics)
+        # Who an approval would alert: a topic that ended while the change waited is not told
+        # (the mailer's approval leaves it out), so its followers are not counted.
+        catalogue = admin.runtime.catalogue
+        told = [t for t in change.topics if catalogue.ended_topic(t) is None]
+        reach = await subscriptions.reach_by_frequency(session, told)
         unified = await watcher.change_diff(session, change.diff_url)
     context: dict[str, Any] = {
         "actor": actor.principal,

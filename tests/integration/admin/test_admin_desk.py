@@ -204,6 +204,8 @@ async def test_a_change_approved_after_its_topic_ended_alerts_none_of_its_former
         h.runtime.catalogue.replace(stored, version)
         waiting = await client.get(f"/admin/desk/{change_id}?lang=en")
         assert "<dd>Norway in the world (ended)</dd>" in waiting.text
+        # Its only topic ended: an approval would alert nobody, and the desk says so.
+        assert '<th scope="row">In all</th><td>0</td>' in waiting.text
         listed = await client.get("/admin/desk")
         assert "<td>Norge i verden (avsluttet)</td>" in listed.text
         approved = await decide(client, change_id, "approve", "Kom etter slutten.")
