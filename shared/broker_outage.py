@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 from aio_pika.abc import AbstractRobustConnection
@@ -73,6 +74,8 @@ class BrokerOutage:
         self._interval = reconnect_interval
         self._lost_at: float | None = None
         self.stopping = False
+        # Called once the connection is back: the outbox relay publishes what waited then.
+        self.reconnected: list[Callable[[], None]] = []
 
     def watch(self, connection: AbstractRobustConnection) -> None:
         """Follow a connection: its unexpected close and its reconnection."""
@@ -93,6 +96,8 @@ class BrokerOutage:
         )
 
     def _reconnected(self, _sender: Any) -> None:
+        for callback in self.reconnected:
+            callback()
         if self._lost_at is None:
             return
         away = time.monotonic() - self._lost_at

@@ -45,6 +45,10 @@ class EventBus(Protocol):
     async def publish(self, event: Event) -> None:
         """Deliver an event (at least once); raise if it could not be handed over."""
 
+    def when_reconnected(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time the bus's lost connection comes back (never, if it has
+        none to lose)."""
+
     async def start(self) -> None:
         """Connect and start consuming."""
 
@@ -120,6 +124,9 @@ class InProcessBus:
         """Register ``handler`` as ``consumer`` for ``event_type``."""
         self._subscriptions[event_type].append(Subscription(consumer, event_type, handler))
         self._taken.add(event_type.type_name())
+
+    def when_reconnected(self, callback: Callable[[], None]) -> None:
+        """Never call ``callback``: handlers run in this process, so no connection is lost."""
 
     def takes(self, event_type: str) -> bool:
         """Tell whether a handler in this process is subscribed to this type of event."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -175,6 +176,10 @@ class RabbitMqBus:
 
     def _publisher_channel_closed(self) -> bool:
         return self._publisher_channel is not None and self._publisher_channel.is_closed
+
+    def when_reconnected(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time the connection to RabbitMQ comes back after a loss."""
+        self._outage.reconnected.append(callback)
 
     def takes(self, event_type: str) -> bool:
         """Tell whether the broker takes this type of event: always (consumers live elsewhere,

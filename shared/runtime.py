@@ -15,7 +15,7 @@ from shared.catalogue import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.live_catalogue import LiveCatalogue
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from shared.private_files import private_folder
 from shared.rabbitmq import RabbitMqBus
 from shared.schema import current_revision, head_revision, is_newer_than_head

@@ -14,7 +14,7 @@ from services.watcher.bootstrap import Watcher
 from shared.bus import InProcessBus
 from shared.db import create_engine, session_factory
 from shared.failing_passes import PassFailures
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from shared.runtime import build_runtime
 from shared.settings import Settings
 from tests.integration.subscriptions.harness import csrf
@@ -43,7 +43,7 @@ async def test_the_relay_logs_a_database_it_cannot_reach_once_not_every_pass(
     stop.set()
     await task
     await engine.dispose()
-    errors = _errors(caplog, "shared.outbox")
+    errors = _errors(caplog, "shared.outbox_relay")
     assert 3 <= len(errors) <= 8, len(errors)  # the 1st, 4th, 8th, 16th...
     assert errors[0].exc_info is not None
     assert not any(r.exc_info for r in errors[1:])

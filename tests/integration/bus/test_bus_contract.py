@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.bus import EventBus, InProcessBus, after_commit
 from shared.events import SignupRequested, SubscriberErased
 from shared.inbox import ProcessedEvent
-from shared.outbox import OutboxRelay, OutboxRow, backlog, record
+from shared.outbox import OutboxRow, backlog, record
+from shared.outbox_relay import OutboxRelay
 from tests.integration.bus.conftest import MakeBus, eventually, handled_count
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import ContentChanged, Event, SubscriberErased
-from shared.outbox import OutboxRelay, OutboxRow, record
+from shared.outbox import OutboxRow, record
+from shared.outbox_relay import OutboxRelay
 from shared.rabbitmq import BrokerUnavailable, RabbitMqBus
 from tests.integration.bus.conftest import (
     BrokerProxy,

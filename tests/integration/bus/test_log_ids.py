@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import SignupRequested, SubscriberErased
 from shared.logs import build_handler
-from shared.outbox import OutboxRelay, record
+from shared.outbox import record
+from shared.outbox_relay import OutboxRelay
 from shared.runtime import build_runtime
 from shared.settings import Settings
 from tests.integration.bus.conftest import MakeBus, eventually

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bus import InProcessBus, after_commit
 from shared.events import SignupRequested, SubscriberErased
-from shared.outbox import OutboxRelay, OutboxRow, record
+from shared.outbox import OutboxRow, record
+from shared.outbox_relay import OutboxRelay
 from tests.integration.bus.conftest import eventually, handled_count, migrated_sessions
 from tests.support.databases import migrated_postgres_database, migrated_sqlite
 

@@ -25,7 +25,8 @@ from services.mailer.entrypoints import consumers
 from services.mailer.entrypoints.consumers import CONSUMER
 from shared.db import scrub_deleted
 from shared.events import ChangeApproved, decode_event
-from shared.outbox import OutboxRelay, OutboxRow
+from shared.outbox import OutboxRow
+from shared.outbox_relay import OutboxRelay
 from shared.rabbitmq import RabbitMqBus
 from tests.integration.bus.conftest import eventually
 from tests.integration.mailer.harness import Harness, on
