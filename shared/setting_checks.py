@@ -121,6 +121,24 @@ def mail_from(value: str) -> str:
     return value.strip()
 
 
+def privacy_url(value: str) -> str:
+    """Return a link to the privacy policy: an http(s) URL or a path on varsel's own site."""
+    # Left unchecked, any text went into the href of every page's footer, javascript: too.
+    # Pages add ?lang= to it, so it carries no query or fragment of its own.
+    try:
+        parts = urlsplit(value)
+        web = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # an address in brackets that is none
+        web = False
+    path = value.startswith("/") and not value.startswith("//")
+    if (path or web) and not any(char <= " " or char in '\\"<>?#\x7f' for char in value):
+        return value
+    raise ValueError(
+        "must be an http(s) URL or a path on this site, without spaces, ? or #, "
+        "such as https://www.fhi.no/personvern or /privacy"
+    )
+
+
 def email_list(value: object) -> object:
     """Return a comma-separated list of email addresses as a tuple."""
     value = comma_separated(value)

@@ -11,11 +11,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared import setting_checks as checks
+from shared import setting_combinations as together
 from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
 from shared.intervals import parse_interval
+from shared.setting_combinations import DEV_SECRET
 
-_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
-DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 # Consent records of people who erased or never confirmed are kept at least this long, however
 # the retention is given (the setting, or `varsel admin purge-consent --days`).
 MIN_CONSENT_RETENTION_DAYS: Final = 30
@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     # The privacy notice (GDPR art. 13): a folder of Markdown files with front matter, one per
     # language (nb.md, nn.md, en.md). Empty: the bundled example, which must be replaced.
     privacy_notice_dir: Path | None = None
-    # Privacy notice shown on sign-up pages; its version and hash go into the consent ledger.
+    # Where pages and mails link to the privacy policy: varsel's own notice (/privacy, whose
+    # version and hash go into the consent ledger), or an http(s) URL of the organisation's.
     privacy_url: str = "/privacy"
 
     # Retention and link lifetimes (days).
@@ -201,6 +202,7 @@ class Settings(BaseSettings):
         "dkim_private_key_path",
         "bounce_smtp_host",
         "site_name",
+        "privacy_url",
         mode="before",
     )
     @classmethod
@@ -233,15 +235,14 @@ class Settings(BaseSettings):
     def _log_level_is_known(cls, value: str) -> str:
         return checks.log_level(value)
 
-    @field_validator("base_url")
+    @field_validator("base_url", "admin_url", "privacy_url")
     @classmethod
-    def _base_url_is_absolute(cls, value: str) -> str:
+    def _links_lead_somewhere(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "privacy_url":
+            return checks.privacy_url(value)
+        if info.field_name == "admin_url":
+            return checks.absolute_url(value, "https://varsel.intern/admin") if value else value
         return checks.absolute_url(value, "https://varsel.example.no")
-
-    @field_validator("admin_url")
-    @classmethod
-    def _admin_url_is_absolute(cls, value: str) -> str:
-        return checks.absolute_url(value, "https://varsel.intern/admin") if value else value
 
     @field_validator("user_agent")
     @classmethod
@@ -314,39 +315,8 @@ class Settings(BaseSettings):
         return checks.webhook_secret(value)
 
     @model_validator(mode="after")
-    def _bounce_intake_has_an_address(self) -> Settings:
-        if (self.bounce_smtp_port or self.bounce_webhook_secret) and not self.bounce_address:
-            raise ValueError(
-                "VARSEL_BOUNCE_SMTP_PORT and VARSEL_BOUNCE_WEBHOOK_SECRET need "
-                "VARSEL_BOUNCE_ADDRESS: without it no mail carries the token a report is read by"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _dkim_is_complete(self) -> Settings:
-        given = [bool(self.dkim_selector), bool(self.dkim_domain), self.dkim_private_key_path]
-        if any(given) and not all(given):
-            raise ValueError(
-                "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
-                "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _production_is_safe(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key.lower() in _PLACEHOLDER_SECRETS or self.secret_key == DEV_SECRET:
-                raise ValueError("VARSEL_SECRET_KEY must be set to a real secret in production")
-            if len(self.secret_key) < 32:
-                raise ValueError("VARSEL_SECRET_KEY must be at least 32 characters in production")
-            if not self.base_url.startswith("https://"):
-                raise ValueError("VARSEL_BASE_URL must use https in production")
-            if self.clock_offset_seconds:
-                raise ValueError("VARSEL_CLOCK_OFFSET_SECONDS must not be set in production")
-            if self.websub_loopback_callback_for_tests_only:
-                raise ValueError(
-                    "VARSEL_WEBSUB_LOOPBACK_CALLBACK_FOR_TESTS_ONLY must not be set in production"
-                )
+    def _right_together(self) -> Settings:
+        together.check(self)
         return self
 
     @property
@@ -360,6 +330,15 @@ class Settings(BaseSettings):
     def resolved_admin_url(self) -> str:
         """Return the staff side's URL, defaulting to /admin beside the public pages."""
         return self.admin_url or f"{self.base_url}/admin"
+
+    @property
+    def resolved_privacy_url(self) -> str:
+        """Return the privacy policy's absolute URL, as a mail links to it."""
+        return (
+            f"{self.base_url}{self.privacy_url}"
+            if self.privacy_url.startswith("/")
+            else self.privacy_url
+        )
 
     @property
     def resolved_user_agent(self) -> str:

@@ -97,7 +97,7 @@ class MailBuilder:
             "base_url": settings.base_url,
             "site_name": settings.site_name,
             "brand": settings.brand,
-            "privacy_url": f"{settings.base_url}{settings.privacy_url}",
+            "privacy_url": settings.resolved_privacy_url,
         }
 
     def build(

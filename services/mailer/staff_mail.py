@@ -122,7 +122,7 @@ class StaffMailBuilder:
             base_url=base,
             site_name=settings.site_name,
             brand=settings.brand,
-            privacy_url=f"{base}{settings.privacy_url}",
+            privacy_url=settings.resolved_privacy_url,
             test=True,
         )
         links = RecipientLinks(f"{base}/manage-link", f"{base}/manage-link", f"{base}/manage-link")

@@ -1,0 +1,61 @@
+"""Checks of settings that are right or wrong only together: DKIM, the bounce intake, production.
+
+``shared.settings`` runs them once every single value passed its own check; each raises
+ValueError naming the variables it is about.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
+
+_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development"})
+DEV_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def check(settings: Settings) -> None:
+    """Refuse settings that are wrong together."""
+    _bounce_intake_has_an_address(settings)
+    _dkim_is_complete(settings)
+    _production_is_safe(settings)
+
+
+def _bounce_intake_has_an_address(settings: Settings) -> None:
+    if (
+        settings.bounce_smtp_port or settings.bounce_webhook_secret
+    ) and not settings.bounce_address:
+        raise ValueError(
+            "VARSEL_BOUNCE_SMTP_PORT and VARSEL_BOUNCE_WEBHOOK_SECRET need "
+            "VARSEL_BOUNCE_ADDRESS: without it no mail carries the token a report is read by"
+        )
+
+
+def _dkim_is_complete(settings: Settings) -> None:
+    given = [
+        bool(settings.dkim_selector),
+        bool(settings.dkim_domain),
+        settings.dkim_private_key_path,
+    ]
+    if any(given) and not all(given):
+        raise ValueError(
+            "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
+            "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)"
+        )
+
+
+def _production_is_safe(settings: Settings) -> None:
+    if settings.environment == "production":
+        if settings.secret_key.lower() in _PLACEHOLDER_SECRETS or settings.secret_key == DEV_SECRET:
+            raise ValueError("VARSEL_SECRET_KEY must be set to a real secret in production")
+        if len(settings.secret_key) < 32:
+            raise ValueError("VARSEL_SECRET_KEY must be at least 32 characters in production")
+        if not settings.base_url.startswith("https://"):
+            raise ValueError("VARSEL_BASE_URL must use https in production")
+        if settings.clock_offset_seconds:
+            raise ValueError("VARSEL_CLOCK_OFFSET_SECONDS must not be set in production")
+        if settings.websub_loopback_callback_for_tests_only:
+            raise ValueError(
+                "VARSEL_WEBSUB_LOOPBACK_CALLBACK_FOR_TESTS_ONLY must not be set in production"
+            )
