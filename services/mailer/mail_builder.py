@@ -32,6 +32,7 @@ from services.mailer.domain.ledger import (
 from services.mailer.domain.message import (
     RecipientLinks,
     RenderedMail,
+    in_language,
     render_alert,
     render_confirm,
     render_digest,
@@ -259,7 +260,9 @@ class MailBuilder:
                 topic_title=ended.title_in(language),
                 successor_title=successor.title_in(language) if successor else None,
                 successor_url=(
-                    f"{self._settings.base_url}/subscribe/{successor.slug}" if successor else None
+                    in_language(f"{self._settings.base_url}/subscribe/{successor.slug}", language)
+                    if successor
+                    else None
                 ),
                 frequency=person.frequency,
                 list_id=self._settings.list_id,

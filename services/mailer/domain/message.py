@@ -326,10 +326,20 @@ def _base_context(
         "lang": t.language,
         "site": site,
         "base_url": base_url,
-        # The topic index (the site's root), linked from every mail's footer.
-        "index_url": base_url,
-        "privacy_url": checked_url("privacy_url", privacy_url) if privacy_url else None,
+        # The topic index (the site's root), linked from every mail's footer. It and the
+        # privacy notice open in the mail's language, not the browser's (the pages take ?lang).
+        "index_url": in_language(base_url.rstrip("/") + "/", t.language),
+        "privacy_url": (
+            in_language(checked_url("privacy_url", privacy_url), t.language)
+            if privacy_url
+            else None
+        ),
     }
+
+
+def in_language(url: str, language: str) -> str:
+    """Return the address of one of varsel's pages that opens it in ``language``."""
+    return f"{url}{'&' if '?' in url else '?'}lang={language}"
 
 
 def _list_context(

@@ -130,7 +130,7 @@ def test_links_are_the_ones_passed_in_unchanged_in_both_parts(
         change.url,
         links.manage_url,
         links.unsubscribe_url,
-        "https://www.fhi.no",
+        f"https://www.fhi.no/?lang={language}",  # the topic index, in the mail's language
     }
     assert links.one_click_url not in mail.text  # the POST target is for the header only
 
@@ -232,9 +232,10 @@ def test_undated_page_and_empty_summary_render_cleanly(env, make_change, links, 
 def test_privacy_link_is_included_when_configured(env, make_change, links, parse_mail) -> None:
     mail = alert(env, make_change(), privacy_url="https://www.fhi.no/om/personvern/")
     parsed = parse_mail(send(mail, links))
-    assert "https://www.fhi.no/om/personvern/" in parsed.page.hrefs
+    # In the mail's language, not the browser's.
+    assert "https://www.fhi.no/om/personvern/?lang=nb" in parsed.page.hrefs
     assert "Les mer om personvern" in parsed.html
-    assert "https://www.fhi.no/om/personvern/" in parsed.text.splitlines()
+    assert "https://www.fhi.no/om/personvern/?lang=nb" in parsed.text.splitlines()
 
 
 def test_one_rendering_serves_many_recipients_without_leaks(env, make_change, parse_mail) -> None:
@@ -307,7 +308,8 @@ def test_a_link_that_cannot_be_made_safe_is_left_out_and_the_mail_still_goes(
     assert "Relativ sak" in mail.text
     assert "Nytt avsnitt om Norges bidrag" in mail.html
     assert "Gå til siden" not in mail.html
-    assert set(mail.page.hrefs) <= {links.manage_url, links.unsubscribe_url, "https://www.fhi.no"}
+    index = "https://www.fhi.no/?lang=nb"
+    assert set(mail.page.hrefs) <= {links.manage_url, links.unsubscribe_url, index}
     if url:
         assert url not in mail.text
         assert url not in mail.html

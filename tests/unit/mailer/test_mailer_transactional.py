@@ -67,7 +67,7 @@ def test_confirm_mail_content_and_link(env, parse_mail, language) -> None:
         for phrase in CONFIRM_WORDS[language]:
             assert phrase in part, phrase
     assert CONFIRM_URL in mail.text.splitlines()
-    assert set(mail.page.hrefs) == {CONFIRM_URL, "https://www.fhi.no"}
+    assert set(mail.page.hrefs) == {CONFIRM_URL, f"https://www.fhi.no/?lang={language}"}
     assert mail.page.html_lang == language
 
 
@@ -184,7 +184,7 @@ def test_manage_link_mail(env, parse_mail, language, words) -> None:
         for phrase in words:
             assert phrase in part, phrase
     assert MANAGE_URL in mail.text.splitlines()
-    assert set(mail.page.hrefs) == {MANAGE_URL, "https://www.fhi.no"}
+    assert set(mail.page.hrefs) == {MANAGE_URL, f"https://www.fhi.no/?lang={language}"}
     assert "img" not in mail.page.tags
 
 

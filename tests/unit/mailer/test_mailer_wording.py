@@ -108,3 +108,25 @@ def test_english_mails_contain_no_norwegian_words(env, make_change, links, parse
         visible = " ".join(parsed.page.text)
         for part in (parsed.text, visible, parsed.message["Subject"]):
             assert not NORWEGIAN_ONLY.search(part), (mail.kind, NORWEGIAN_ONLY.search(part))
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_links_to_the_sites_own_pages_keep_the_mails_language(
+    env, links, parse_mail, language: str
+) -> None:
+    # Without it the privacy notice and the topic index open in the browser's language: a
+    # person who chose nynorsk, on a browser that asks for bokmål, reads the notice in bokmål.
+    mail = render_confirm(
+        env, language=language, confirm_url="https://varsel.fhi.no/confirm/1",
+        topics=["Vaksiner"], frequency="daily", expires_days=7, sender="FHI <varsel@fhi.no>",
+        base_url="https://varsel.fhi.no", privacy_url="https://varsel.fhi.no/privacy",
+    )  # fmt: skip
+    parsed = parse_mail(
+        mail.personalise(
+            to="a@example.org", links=links, message_id="<1@fhi.no>", date=datetime.now(UTC)
+        )
+    )
+    query = f"?lang={language}"
+    for url in (f"https://varsel.fhi.no/privacy{query}", f"https://varsel.fhi.no/{query}"):
+        assert url in parsed.page.hrefs, parsed.page.hrefs
+        assert url in parsed.text.split(), parsed.text
