@@ -119,10 +119,17 @@ class Recording:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         """Send through the wrapped sender, then count the message."""
         await self.inner.send(
-            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+            sender,
+            recipient,
+            message,
+            hand_over=hand_over,
+            owner=owner,
+            transparent=transparent,
+            then=then,
         )
         self.bytes += len(message)
         self.mails += 1
@@ -130,6 +137,10 @@ class Recording:
             self.first = message
         if self.mails == SAMPLE:
             self.worker._sender = self.inner  # the rest go straight to varsel's own sender
+
+    def abandon(self) -> None:
+        """Drop what the wrapped sender sent early for mails not sent."""
+        self.inner.abandon()
 
     async def close(self) -> None:
         """Close the wrapped sender."""

@@ -35,20 +35,19 @@ from services.mailer.adapters.handover import HandOverLedger
 from services.mailer.adapters.senders import HandOverRefused, MailSender, SendFailure
 from services.mailer.batch_context import BatchContext, load_batch_context
 from services.mailer.domain.envelope import Envelope
-from services.mailer.domain.ledger import STAFF_KINDS, AlertReference, Claimed, DigestReference
+from services.mailer.domain.ledger import Claimed
 from services.mailer.domain.outcomes import (
     RECORD_RETRY_PAUSES,
     UNWRITTEN,
     Outcome,
     OutcomeKind,
 )
-from services.mailer.domain.wire_address import UnsendableAddress
 from services.mailer.mail_builder import MailBuilder
+from services.mailer.mail_preparation import MailPreparer, Ready, Staff
 from services.mailer.outcomes import record_outcomes
 from services.mailer.relay_state import RelayState
 from services.mailer.unsent import unsent_outcome
 from shared.clock import Clock
-from shared.vocabulary import Frequency
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,7 @@ class DeliveryWorker:
         self._clock = clock
         self._envelope = envelope
         self._dkim = dkim
+        self._preparer = MailPreparer(builder, clock, envelope, dkim)
         self._concurrency = concurrency
         self._batch_size = batch_size or MAILS_PER_LANE * concurrency
         self._lease = lease
@@ -136,31 +136,70 @@ class DeliveryWorker:
         halt = asyncio.Event()  # set when the server is down or outcomes cannot be recorded
         waiting = iter(claimed)  # shared by the lanes: each takes the next mail when it is free
 
-        async def lane() -> None:
-            # One lane per pooled connection rather than a task per mail behind a semaphore:
-            # a task, a lock wait and a wake-up per mail cost CPU that did nothing for the mail.
+        def unsendable(item: Claimed) -> Outcome | None:
+            if self.stop.is_set():
+                # Shutting down: give the mail back unsent so the next process sends it now.
+                return Outcome.of(item, OutcomeKind.RELEASED)
+            if halt.is_set() or self._clock.now() >= deadline:
+                return Outcome.of(item, OutcomeKind.HELD)
+            return None
+
+        def take() -> Ready | Staff | None:
+            """Return the next mail to send; record those not to be sent on the way."""
             for item in waiting:
-                if self.stop.is_set():
-                    # Shutting down: give the mail back unsent so the next process sends it now.
-                    done.put_nowait(Outcome.of(item, OutcomeKind.RELEASED))
-                    continue
-                if halt.is_set() or self._clock.now() >= deadline:
-                    done.put_nowait(Outcome.of(item, OutcomeKind.HELD))
-                    continue
-                try:
-                    outcome = await self._deliver(item, context)
-                except Exception as exc:
-                    log.exception("mailer: delivery %d failed unexpectedly", item.id)
-                    outcome = Outcome.of(item, OutcomeKind.RETRY, type(exc).__name__)
-                if outcome.kind is OutcomeKind.HELD:
-                    halt.set()
-                if outcome.kind not in UNWRITTEN:  # handed mails are in the ledger already
+                outcome = unsendable(item)
+                if outcome is None:
+                    try:
+                        prepared = self._preparer.prepare(item, context)
+                    except Exception as exc:
+                        log.exception("mailer: delivery %d failed unexpectedly", item.id)
+                        prepared = Outcome.of(item, OutcomeKind.RETRY, type(exc).__name__)
+                    if not isinstance(prepared, Outcome):
+                        return prepared
+                    outcome = prepared
+                if outcome.kind not in UNWRITTEN:
                     done.put_nowait(outcome)
             # Every mail of the batch is taken: claim and load the next while the last ones are
             # in flight, so the connections do not wait for those round trips. A short batch
             # says nothing more is due.
             if len(claimed) == self._batch_size and not (self.stop.is_set() or halt.is_set()):
                 self._prefetch()
+            return None
+
+        async def attempt(current: Ready | Staff, following: Ready | Staff | None) -> Outcome:
+            outcome = unsendable(current.item)  # a send before may have stopped the batch
+            if outcome is not None:
+                return outcome
+            try:
+                if isinstance(current, Staff):
+                    return await self._deliver_staff(current.item, context)
+                then = following if isinstance(following, Ready) else None
+                return await self._deliver(current, then)
+            except Exception as exc:
+                log.exception("mailer: delivery %d failed unexpectedly", current.item.id)
+                return Outcome.of(current.item, OutcomeKind.RETRY, type(exc).__name__)
+
+        async def lane() -> None:
+            # One lane per pooled connection rather than a task per mail behind a semaphore:
+            # a task, a lock wait and a wake-up per mail cost CPU that did nothing for the mail.
+            # Each lane prepares its next mail before sending the current one, so that mail's
+            # envelope can leave with the current one's final dot (mail_preparation.py).
+            current = take()
+            while current is not None:
+                following = take()
+                try:
+                    outcome = await attempt(current, following)
+                except BaseException:
+                    # Stopped mid-send: the next mail was not sent (its envelope at most, which
+                    # the server discards), so it is due again at once, as those no lane took.
+                    if following is not None:
+                        done.put_nowait(Outcome.of(following.item, OutcomeKind.RELEASED))
+                    raise
+                if outcome.kind is OutcomeKind.HELD:
+                    halt.set()
+                if outcome.kind not in UNWRITTEN:  # handed mails are in the ledger already
+                    done.put_nowait(outcome)
+                current = following
 
         recorder = asyncio.create_task(self._recorder(claimed, done, halt))
         ended = False
@@ -172,6 +211,8 @@ class DeliveryWorker:
                     lanes.create_task(lane())
             ended = True
         finally:
+            # An envelope sent early for a mail a stopped lane did not send: discarded.
+            self._sender.abandon()
             try:
                 # Stopped or not, the batch ends only once its hand-overs are committed: a mail
                 # whose final dot went out is then recorded sent, and one withdrawn queued again.
@@ -293,50 +334,9 @@ class DeliveryWorker:
         async with self._sessions() as session, session.begin():
             await record_outcomes(session, outcomes, attempts, self._clock.now())
 
-    async def _deliver(self, item: Claimed, context: BatchContext) -> Outcome:
-        def outcome(
-            kind: OutcomeKind, error: str | None = None, code: int | None = None
-        ) -> Outcome:
-            return Outcome.of(item, kind, error, code)
-
-        person = context.people.get(item.subscriber_id) if item.subscriber_id else None
-        if person is None:
-            if item.subscriber_id is None and item.kind in STAFF_KINDS:
-                return await self._deliver_staff(item, context)
-            return outcome(OutcomeKind.DROPPED, "the subscriber no longer exists")
-        if isinstance(item.reference, AlertReference) and person.frequency != Frequency.IMMEDIATE:
-            return outcome(OutcomeKind.RHYTHM)
-        if (
-            isinstance(item.reference, DigestReference)
-            and person.frequency != item.reference.frequency
-        ):
-            # Switched while the digest was claimed, or put off: it hands its changes on.
-            return outcome(OutcomeKind.RHYTHM)
-        try:
-            built = self._builder.build(item, person, context, self._clock.now())
-        except LookupError as exc:
-            return outcome(OutcomeKind.DROPPED, str(exc))
-        except (ValueError, jinja2.TemplateError) as exc:
-            log.error("mailer: cannot build %s delivery %d: %s", item.kind, item.id, exc)
-            return outcome(OutcomeKind.FAILED, f"cannot build the mail: {exc}")
-        if built is None:
-            return outcome(
-                OutcomeKind.DROPPED, "no longer wanted (unsubscribed, rhythm changed or erased)"
-            )
-        message_id = self._envelope.delivery_message_id(item.id, item.batch_key)
-        now = self._clock.now()
-        transparent = None
-        try:
-            if self._dkim is None:
-                payload, transparent = built.personalise_for_smtp(
-                    to=person.email, message_id=message_id, now=now
-                )
-            else:  # the signature goes in front: the sender makes the transparent form
-                payload = self._dkim.sign(
-                    built.personalise(to=person.email, message_id=message_id, now=now)
-                )
-        except UnsendableAddress as exc:  # no mail can go to it (wire_address.py); never named
-            return outcome(OutcomeKind.FAILED, f"cannot build the mail: {exc}")
+    async def _deliver(self, mail: Ready, then: Ready | None) -> Outcome:
+        """Send a prepared mail; ``then`` is the mail this lane sends next, if any."""
+        item = mail.item
         marked = False
 
         async def hand_over(release: Callable[[], None]) -> None:
@@ -346,19 +346,20 @@ class DeliveryWorker:
 
         try:
             await self._sender.send(
-                self._envelope.sender_of(item.id),
-                person.email,
-                payload,
+                mail.sender,
+                mail.recipient,
+                mail.payload,
                 hand_over=hand_over,
                 owner=item.subscriber_id,
-                transparent=transparent,
+                transparent=mail.transparent,
+                then=None if then is None else then.envelope,
             )
         except (HandOverRefused, SendFailure) as exc:
             return unsent_outcome(item, exc, self.relay, self._clock.now())
         if self.relay.reason is not None:  # one attribute read a mail while all is well
             self.relay.reachable(self._clock.now())
         # A sender that never called hand_over (none of ours) is recorded the old way, after.
-        return outcome(OutcomeKind.HANDED if marked else OutcomeKind.SENT)
+        return Outcome.of(item, OutcomeKind.HANDED if marked else OutcomeKind.SENT)
 
     async def _deliver_staff(self, item: Claimed, context: BatchContext) -> Outcome:
         """Send a staff notice as any mail is sent, from the plain envelope sender: a bounce

@@ -84,6 +84,7 @@ class MailSender(Protocol):
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         """Send; raise TemporaryFailure or PermanentFailure when it does not go through.
 
@@ -93,8 +94,14 @@ class MailSender(Protocol):
         (None: an operator's notice), so a kept copy can be dropped when they are erased.
         ``transparent`` is the message in DATA's transparent form (CRLF line ends, leading
         dots doubled) when the caller has it (domain/transparency.py); an SMTP sender then
-        writes it as it is, others ignore it.
+        writes it as it is, others ignore it. ``then`` is the sender and recipient of the
+        mail the caller sends next, right after this one, if it knows: an SMTP sender may send
+        that mail's envelope early (smtp_connection.py); others ignore it. A caller that gives
+        ``then`` and does not send that mail next calls ``abandon`` once it stops sending.
         """
+
+    def abandon(self) -> None:
+        """Drop what was sent early for mails that were not sent after all (see ``then``)."""
 
     async def forget(self, owner: uuid.UUID) -> int:
         """Delete every copy kept of an erased person's mails; return how many."""
@@ -118,6 +125,7 @@ class FileMailSender:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         """Write the message atomically so readers never see half a file.
 
@@ -149,6 +157,9 @@ class FileMailSender:
             # own for each try: nothing else would delete it, the outbox's retention included.
             temporary.unlink(missing_ok=True)
             raise
+
+    def abandon(self) -> None:
+        """Nothing is written early."""
 
     async def forget(self, owner: uuid.UUID) -> int:
         """Delete an erased person's files, half-written ones too; return how many."""
@@ -203,6 +214,9 @@ class SmtpMailSender:
         self._timeout = timeout
         # Nobody waits on it (the slots do): a deque, not an asyncio.Queue and its wake-ups.
         self._idle: deque[SmtpConnection] = deque()
+        # Connections that sent a mail's envelope with the last mail's dot, by that envelope:
+        # kept for that mail's send alone (smtp_connection.py, ``then``).
+        self._ahead: dict[tuple[str, str], list[SmtpConnection]] = {}
         self._slots = asyncio.Semaphore(pool_size)
         # The system's trust store unless told otherwise (tests bring their own authority).
         self._tls = tls_context or ssl.create_default_context()
@@ -247,12 +261,13 @@ class SmtpMailSender:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         """Send one message on a pooled connection, mapping replies to failure kinds."""
         async with self._slots:
             connection = None
             try:
-                connection = self._reusable()
+                connection = self._sent_ahead(sender, recipient) or self._reusable()
                 if connection is None:
                     try:
                         connection = await self._connect()
@@ -260,7 +275,7 @@ class SmtpMailSender:
                         raise ServerUnavailable(
                             f"cannot reach the SMTP server: {_unreachable(exc)}"
                         ) from exc
-                await connection.send(sender, recipient, message, hand_over, transparent)
+                await connection.send(sender, recipient, message, hand_over, transparent, then)
             except (ServerUnavailable, HandOverRefused):
                 raise  # a refused hand-over has closed the connection already
             except (NonAsciiRefused, UnencodableDomain) as exc:
@@ -283,7 +298,31 @@ class SmtpMailSender:
             except BaseException:
                 _drop(connection)
                 raise
-            self._idle.append(connection)
+            if connection.ahead and then is not None:
+                self._ahead.setdefault(then, []).append(connection)
+            else:
+                self._idle.append(connection)
+
+    def _sent_ahead(self, sender: str, recipient: str) -> SmtpConnection | None:
+        """Return the connection that sent this mail's envelope early, if it is still open."""
+        waiting = self._ahead.get((sender, recipient))
+        if not waiting:
+            return None
+        connection = waiting.pop()
+        if not waiting:
+            del self._ahead[(sender, recipient)]
+        if connection.is_open:
+            return connection
+        connection.close()
+        return None
+
+    def abandon(self) -> None:
+        """Close the connections holding an envelope sent early for a mail not sent after all:
+        the server discards a transaction that never got its content."""
+        for waiting in self._ahead.values():
+            for connection in waiting:
+                connection.close()
+        self._ahead.clear()
 
     def _reusable(self) -> SmtpConnection | None:
         """Return an idle connection that is still open; the server may have timed others out."""
@@ -296,6 +335,7 @@ class SmtpMailSender:
 
     async def close(self) -> None:
         """Quit every pooled connection."""
+        self.abandon()
         while self._idle:
             await self._idle.popleft().quit()
 
@@ -358,8 +398,8 @@ def _failure(exc: aiosmtplib.SMTPResponseException, recipient: str) -> SendFailu
 
 async def _reset(connection: SmtpConnection | None) -> bool:
     """RSET after a refusal; tell whether the connection can be used again."""
-    if connection is None or not connection.is_open:
-        return False
+    if connection is None or not connection.is_open or connection.ahead:
+        return False  # with the next mail's commands sent, RSET would be taken as content
     try:
         await connection.reset()
     except (aiosmtplib.SMTPException, OSError, TimeoutError):

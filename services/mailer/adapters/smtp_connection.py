@@ -10,6 +10,11 @@ run here. Two things are written by hand because aiosmtplib cannot do them:
   the mail as sent (docs/decisions/0008-record-before-the-final-dot.md). aiosmtplib writes
   content and dot in one call.
 
+With PIPELINING, the next mail's MAIL, RCPT and DATA may also leave with a mail's final dot
+(``then``): RFC 2920 3.1 lets the transfer of a message's content start a group of commands,
+so the content, its dot and the next transaction's commands go in one segment, and a mail costs
+one trip through the network stack instead of two (docs/decisions/0021).
+
 Servers that do not announce PIPELINING get the same commands one at a time.
 """
 
@@ -20,121 +25,24 @@ import contextlib
 import os
 import re
 import socket
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Final, cast
 
 import aiosmtplib
 from aiosmtplib.protocol import normalize_message_line_endings
 
+from services.mailer.adapters.smtp_replies import Replies, Reply
 from services.mailer.domain.wire_address import wire_address
 
 # Awaited when the mail is ready to become the server's. It records the hand-over, then calls
 # the function it is given, which writes the final "." of DATA at once; it raises when the
 # mail must not go (docs/decisions/0008-record-before-the-final-dot.md).
 HandOver = Callable[[Callable[[], None]], Awaitable[None]]
-_MAX_REPLY = 64 * 1024  # a reply longer than this is not SMTP (RFC 5321 allows 512 per line)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
 # SMTP timeouts a mail's content may take to reach the kernel (only one larger than the
 # kernel's buffer waits at all, for a relay that reads slowly).
 CONTENT_TIMEOUTS: Final = 2
-
-Reply = aiosmtplib.SMTPResponse
-
-
-class _Replies(asyncio.Protocol):
-    """Collects complete SMTP replies, however many arrive in one read.
-
-    A reply that does not come within ``wait`` seconds fails the wait with TimeoutError. One
-    watchdog timer per connection checks that, rather than a timer per reply: arming and
-    cancelling a timer for each of a mail's replies cost more than parsing them.
-    """
-
-    def __init__(self, wait: float | None, on_lost: Callable[[], None] | None = None) -> None:
-        self._wait = wait  # seconds to wait for a reply; None waits for ever
-        self._on_lost = on_lost  # called once the connection has ended
-        self._tail = b""  # the start of a line whose end has not arrived yet
-        self._lines: list[bytes] = []  # the lines so far of a multi-line reply
-        self._replies: deque[Reply] = deque()
-        self._waiter: asyncio.Future[None] | None = None
-        self._waiting_since = 0.0
-        self._watchdog: asyncio.TimerHandle | None = None
-        self.lost: Exception | None = None
-
-    def data_received(self, data: bytes) -> None:
-        *lines, self._tail = (self._tail + data).split(b"\n")
-        for line in lines:
-            self._lines.append(line[4:].strip())
-            if line[3:4] != b"-":  # the last line of a reply
-                try:
-                    code = int(line[:3])
-                except ValueError:
-                    code = -1  # the caller treats an unknown code as a failed command
-                text = b"\n".join(self._lines).decode("utf-8", "surrogateescape")
-                self._lines = []
-                self._replies.append(Reply(code, text))
-        if len(self._tail) + sum(map(len, self._lines)) > _MAX_REPLY:
-            self._fail(aiosmtplib.SMTPResponseException(-1, "reply too long"))
-        self._wake()
-
-    @property
-    def pending(self) -> int:
-        """Return how many complete replies have arrived and not been read."""
-        return len(self._replies)
-
-    def eof_received(self) -> bool:
-        self._fail(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
-        return False  # close our side too
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(aiosmtplib.SMTPServerDisconnected(f"connection lost: {exc or 'closed'}"))
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        if self._on_lost is not None:
-            self._on_lost()
-
-    def _fail(self, exc: Exception) -> None:
-        if self.lost is None:
-            self.lost = exc
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def _watch(self) -> None:
-        """Fail a wait that has lasted ``wait`` seconds; look again when the current one would."""
-        assert self._wait is not None
-        self._watchdog = None
-        waiter = self._waiter
-        if waiter is None or waiter.done():
-            return  # nobody waits: the next wait arms the watchdog again
-        loop = asyncio.get_running_loop()
-        deadline = self._waiting_since + self._wait
-        if loop.time() >= deadline:
-            waiter.set_exception(TimeoutError("no reply from the SMTP server"))
-        else:
-            self._watchdog = loop.call_at(deadline, self._watch)
-
-    async def next(self) -> Reply:
-        """Return the next reply; raise when the connection ended or the server is silent."""
-        since = None
-        while not self._replies:  # pipelined replies often arrive together: no need to wait
-            if self.lost is not None:
-                raise self.lost
-            loop = asyncio.get_running_loop()
-            self._waiter = loop.create_future()
-            if self._wait is not None:
-                # From the first wait for this reply, not from its latest bytes: a relay that
-                # trickles a byte now and then would otherwise hold the mail's lane for ever.
-                if since is None:
-                    since = loop.time()
-                self._waiting_since = since
-                if self._watchdog is None:
-                    self._watchdog = loop.call_at(self._waiting_since + self._wait, self._watch)
-            await self._waiter
-        return self._replies.popleft()
 
 
 class SmtpConnection:
@@ -157,8 +65,11 @@ class SmtpConnection:
         self._smtputf8 = client.supports_extension("smtputf8")
         self._wait = client.timeout  # seconds a relay may keep us waiting; None: for ever
         self._socket = _options_socket(transport)
-        self._replies = _Replies(client.timeout, on_lost=self._drop_socket)
+        self._replies = Replies(client.timeout, on_lost=self._drop_socket)
         self._dot_written = False
+        # The next mail's MAIL, RCPT and DATA, written after the last mail's final dot and not
+        # yet answered: only the send of that very mail may use the connection next.
+        self._ahead: bytes | None = None
         self._transport.set_protocol(self._replies)
 
     @property
@@ -169,7 +80,17 @@ class SmtpConnection:
         before's, a mail's refusal as the next mail's (and so counted on another person).
         """
         replies = self._replies
-        return replies.lost is None and not replies.pending and not self._transport.is_closing()
+        expected = 0 if self._ahead is None else 3  # the replies to the commands sent ahead
+        return (
+            replies.lost is None
+            and replies.pending <= expected
+            and not self._transport.is_closing()
+        )
+
+    @property
+    def ahead(self) -> bool:
+        """Tell whether the next mail's commands were sent with the last mail's final dot."""
+        return self._ahead is not None
 
     def close(self) -> None:
         """Drop the connection; a mail before its final dot is discarded by the server."""
@@ -184,7 +105,7 @@ class SmtpConnection:
     async def quit(self) -> None:
         """Say goodbye politely, then close."""
         try:
-            if self.is_open:
+            if self.is_open and self._ahead is None:  # else QUIT would be a mail's content
                 self._transport.write(b"QUIT\r\n")
                 async with asyncio.timeout(5.0):
                     await self._replies.next()
@@ -207,11 +128,36 @@ class SmtpConnection:
         message: bytes,
         hand_over: HandOver | None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         """Run one transaction; raise aiosmtplib's exceptions for refusals and lost connections.
 
-        ``transparent``, if given, is ``message`` already in DATA's transparent form.
+        ``transparent``, if given, is ``message`` already in DATA's transparent form. ``then``
+        is the sender and recipient of the mail this connection sends next, if known: its
+        commands then leave with this mail's final dot (after the hand-over), and that send
+        must follow on this connection, or the connection be closed.
         """
+        commands = self._envelope(sender, recipient)
+        following = self._following(then) if hand_over is not None else None
+        mail, rcpt, data = await self._commands(commands)
+        envelope_ok = mail.code == 250 and rcpt is not None and rcpt.code in (250, 251)
+        if data is not None and data.code == 354 and not envelope_ok:
+            # The server opened DATA although the envelope failed: end it empty (RFC 2920 3.1).
+            self._transport.write(b".\r\n")
+            await self._replies.next()
+        if mail.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
+        if rcpt is None or rcpt.code not in (250, 251):
+            code, text = (rcpt.code, rcpt.message) if rcpt else (mail.code, mail.message)
+            raise aiosmtplib.SMTPRecipientRefused(code, text, recipient)
+        if data is None or data.code != 354:
+            code, text = (data.code, data.message) if data else (rcpt.code, rcpt.message)
+            raise aiosmtplib.SMTPDataError(code, text)
+        content = _stuffed(message) if transparent is None else transparent
+        await self._content(content, hand_over, following)
+
+    def _envelope(self, sender: str, recipient: str) -> list[bytes]:
+        """Return a transaction's MAIL, RCPT and DATA; raise for an address they cannot carry."""
         for address in (sender, recipient):
             if _CONTROL.search(address):
                 raise ValueError("an address contains a control character")
@@ -232,25 +178,30 @@ class SmtpConnection:
                 raise NonAsciiRefused(
                     "the SMTP server does not take non-ASCII addresses (SMTPUTF8)"
                 )
-        commands = [mail_from, b"RCPT TO:<%s>\r\n" % recipient.encode(), b"DATA\r\n"]
-        mail, rcpt, data = await self._commands(commands)
-        envelope_ok = mail.code == 250 and rcpt is not None and rcpt.code in (250, 251)
-        if data is not None and data.code == 354 and not envelope_ok:
-            # The server opened DATA although the envelope failed: end it empty (RFC 2920 3.1).
-            self._transport.write(b".\r\n")
-            await self._replies.next()
-        if mail.code != 250:
-            raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
-        if rcpt is None or rcpt.code not in (250, 251):
-            code, text = (rcpt.code, rcpt.message) if rcpt else (mail.code, mail.message)
-            raise aiosmtplib.SMTPRecipientRefused(code, text, recipient)
-        if data is None or data.code != 354:
-            code, text = (data.code, data.message) if data else (rcpt.code, rcpt.message)
-            raise aiosmtplib.SMTPDataError(code, text)
-        await self._content(_stuffed(message) if transparent is None else transparent, hand_over)
+        return [mail_from, b"RCPT TO:<%s>\r\n" % recipient.encode(), b"DATA\r\n"]
+
+    def _following(self, then: tuple[str, str] | None) -> bytes | None:
+        """Return the commands of the mail sent next, to go with this one's dot; None if they
+        cannot go early (no PIPELINING, or an address they cannot carry: its own send says)."""
+        if then is None or not self._pipelining:
+            return None
+        try:
+            return b"".join(self._envelope(*then))
+        except (ValueError, NonAsciiRefused):  # UnencodableDomain is a ValueError
+            return None
 
     async def _commands(self, commands: list[bytes]) -> tuple[Reply, Reply | None, Reply | None]:
         """Send MAIL, RCPT and DATA; return their replies (None for a command not sent)."""
+        if self._ahead is not None:
+            sent, self._ahead = self._ahead, None
+            if sent != b"".join(commands):
+                # Another mail's transaction is open on this connection: closed, the server
+                # discards it (a caller that broke the rule of ``then``).
+                self.close()
+                raise RuntimeError("the connection was holding another mail's commands")
+            mail = await self._replies.next()
+            rcpt = await self._replies.next()
+            return mail, rcpt, await self._replies.next()
         if self._pipelining:
             self._transport.write(b"".join(commands))
             mail = await self._replies.next()
@@ -328,9 +279,11 @@ class SmtpConnection:
                 self._transport.abort()
                 raise DotNotTaken("the final dot could not be handed to the kernel")
 
-    async def _content(self, content: bytes, hand_over: HandOver | None) -> None:
+    async def _content(
+        self, content: bytes, hand_over: HandOver | None, following: bytes | None = None
+    ) -> None:
         """Write the content (transparent already), let the ledger record the hand-over, then
-        the final dot."""
+        the final dot (and ``following``, the next mail's commands, after it)."""
         if hand_over is not None:
             # Corked from the content on, not only for the dot: the two then leave in one
             # segment once the hand-over is recorded, one trip through the network stack fewer
@@ -354,6 +307,12 @@ class SmtpConnection:
                 self.close()
                 raise
             self._final_dot()  # in case the hand-over returned without writing it
+            if following is not None:
+                # Written after the hand-over's COMMIT, still corked: they leave with the dot.
+                # Killed now, the server has the mail and the next one's envelope without
+                # content, which it discards.
+                self._transport.write(following)
+                self._ahead = following
             self._cork(False)
         reply = await self._replies.next()
         if reply.code != 250:

@@ -82,6 +82,7 @@ class GatedSender:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         self.calls += 1
         if self.calls >= self.first_gated:
@@ -90,8 +91,17 @@ class GatedSender:
             if self.failure is not None:
                 raise self.failure
         await self.inner.send(
-            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+            sender,
+            recipient,
+            message,
+            hand_over=hand_over,
+            owner=owner,
+            transparent=transparent,
+            then=then,
         )
+
+    def abandon(self) -> None:
+        self.inner.abandon()
 
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)

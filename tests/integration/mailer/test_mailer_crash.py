@@ -32,14 +32,24 @@ class StallingSender:
         hand_over: HandOver | None = None,
         owner: uuid.UUID | None = None,
         transparent: bytes | None = None,
+        then: tuple[str, str] | None = None,
     ) -> None:
         if self.sent >= self.limit:
             self.stalled += 1
             await asyncio.Event().wait()
         self.sent += 1
         await self.inner.send(
-            sender, recipient, message, hand_over=hand_over, owner=owner, transparent=transparent
+            sender,
+            recipient,
+            message,
+            hand_over=hand_over,
+            owner=owner,
+            transparent=transparent,
+            then=then,
         )
+
+    def abandon(self) -> None:
+        self.inner.abandon()
 
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)

@@ -7,7 +7,7 @@ import asyncio
 import aiosmtplib
 import pytest
 
-from services.mailer.adapters.smtp_connection import _Replies
+from services.mailer.adapters.smtp_replies import Replies
 
 # A pipelined MAIL, RCPT and DATA answered in one write, then a multi-line reply.
 WIRE = (
@@ -23,7 +23,7 @@ EXPECTED = [
 
 
 async def _read(chunks: list[bytes], count: int) -> list[tuple[int, str]]:
-    replies = _Replies(wait=5.0)
+    replies = Replies(wait=5.0)
     for chunk in chunks:
         replies.data_received(chunk)
     return [tuple(await replies.next()) for _ in range(count)]  # type: ignore[misc]
@@ -36,7 +36,7 @@ async def test_replies_split_anywhere_read_the_same(size: int) -> None:
 
 
 async def test_a_reply_that_arrives_later_wakes_the_reader() -> None:
-    replies = _Replies(wait=5.0)
+    replies = Replies(wait=5.0)
     reading = asyncio.ensure_future(replies.next())
     await asyncio.sleep(0)
     assert not reading.done()
@@ -52,14 +52,14 @@ async def test_an_unreadable_code_reads_as_a_failure() -> None:
 
 
 async def test_a_reply_longer_than_smtp_allows_ends_the_connection() -> None:
-    replies = _Replies(wait=5.0)
+    replies = Replies(wait=5.0)
     replies.data_received(b"250-" + b"x" * 70_000)
     with pytest.raises(aiosmtplib.SMTPResponseException, match="too long"):
         await replies.next()
 
 
 async def test_a_silent_server_fails_the_wait_and_the_next_wait_gets_its_own_time() -> None:
-    replies = _Replies(wait=0.05)
+    replies = Replies(wait=0.05)
     with pytest.raises(TimeoutError):
         await replies.next()
     # The watchdog is armed again for a later wait, which a reply then ends in time.
@@ -72,7 +72,7 @@ async def test_a_silent_server_fails_the_wait_and_the_next_wait_gets_its_own_tim
 
 
 async def test_a_lost_connection_fails_the_wait() -> None:
-    replies = _Replies(wait=None)
+    replies = Replies(wait=None)
     reading = asyncio.ensure_future(replies.next())
     await asyncio.sleep(0)
     replies.connection_lost(None)
@@ -83,7 +83,7 @@ async def test_a_lost_connection_fails_the_wait() -> None:
 async def test_a_reply_trickled_a_byte_at_a_time_still_fails_the_wait_in_time() -> None:
     # Before, every byte started the wait anew: a relay sending a byte every 29 seconds held
     # the mail's lane (and its batch) for as long as it liked, past the batch's lease.
-    replies = _Replies(wait=0.2)
+    replies = Replies(wait=0.2)
     reading = asyncio.ensure_future(replies.next())
     loop = asyncio.get_running_loop()
     started = loop.time()
