@@ -43,6 +43,9 @@ _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
 # SMTP timeouts a mail's content may take to reach the kernel (only one larger than the
 # kernel's buffer waits at all, for a relay that reads slowly).
 CONTENT_TIMEOUTS: Final = 2
+# How often the content's drain is looked at: at first, and at most while nothing moves.
+_DRAIN_FIRST: Final = 0.001
+_DRAIN_LONGEST: Final = 0.05
 
 
 class SmtpConnection:
@@ -247,14 +250,20 @@ class SmtpConnection:
         loop = asyncio.get_running_loop()
         began = since = loop.time()
         wait = self._wait
+        pause = _DRAIN_FIRST
         while held and self.is_open:
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(pause)
             now_held, now = self._buffered(), loop.time()
             if now_held < held:
-                held, since = now_held, now
+                held, since, pause = now_held, now, _DRAIN_FIRST
             elif wait is not None and now - since > wait:
                 self.close()
                 raise ContentNotRead(f"the SMTP server stopped reading the mail for {wait:g} s")
+            else:
+                # A relay that stopped reading is looked at less and less often, up to
+                # _DRAIN_LONGEST: at 1 ms for ever, one stalled connection woke the loop a
+                # thousand times a second. One that reads again is followed at 1 ms once more.
+                pause = min(pause * 2, _DRAIN_LONGEST)
             # Else reading a little now and then held the lane, and the batch, for ever.
             if wait is not None and now - began > wait * CONTENT_TIMEOUTS:
                 self.close()

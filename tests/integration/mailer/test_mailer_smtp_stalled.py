@@ -19,6 +19,7 @@ import uvloop
 from aiosmtpd.controller import Controller
 
 from services.mailer.adapters.senders import SmtpMailSender
+from services.mailer.adapters.smtp_connection import SmtpConnection
 from tests.integration.mailer.tls_support import PipeliningMailbox, authenticate, server_tls
 from tests.support.varsel_process import free_port
 
@@ -144,3 +145,55 @@ async def _send_through_a_stall(port: int, authority: trustme.CA) -> None:
         finally:
             await sender.close()
     assert handed.is_set()
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_stalled_relay_is_looked_at_a_few_times_a_second_not_a_thousand(
+    starttls_server: tuple[int, PipeliningMailbox],
+    authority: trustme.CA,
+    loop: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looks = [0]
+    buffered = SmtpConnection._buffered
+
+    def counted(self: SmtpConnection) -> int:
+        looks[0] += 1
+        return buffered(self)
+
+    monkeypatch.setattr(SmtpConnection, "_buffered", counted)
+    port, mailbox = starttls_server
+    run = uvloop.run if loop == "uvloop" else asyncio.run
+    during = run(_looks_while_stalled(port, authority, looks))
+
+    # Before, the wait for the content's drain woke every millisecond: about 1,000 a second.
+    assert during < 60, f"{during} looks at a relay stalled for {STALL} s"
+    (message,) = mailbox.messages
+    assert len(message.data) >= LARGE  # and the mail still went once the relay read again
+
+
+STALL = 1.0
+
+
+async def _looks_while_stalled(port: int, authority: trustme.CA, looks: list[int]) -> int:
+    """Send a large mail through a relay that stops reading; return how often the sender looked
+    at its buffer during ``STALL`` seconds of the stall."""
+    client_tls = ssl.create_default_context()
+    authority.configure_trust(client_tls)
+    proxy = StallingProxy(port, after=1024 * 1024)
+    async with proxy.running() as proxy_port:
+        sender = SmtpMailSender(
+            f"smtp+starttls://127.0.0.1:{proxy_port}", pool_size=1, tls_context=client_tls
+        )
+        try:
+            sending = asyncio.create_task(sender.send("varsel@fhi.no", "kari@example.org", MESSAGE))
+            await asyncio.wait_for(proxy.stalled.wait(), 30)
+            await asyncio.sleep(0.5)  # the kernel's buffers are full by now
+            before = looks[0]
+            await asyncio.sleep(STALL)
+            during = looks[0] - before
+            proxy.resume()
+            await asyncio.wait_for(sending, 60)
+        finally:
+            await sender.close()
+    return during
