@@ -28,6 +28,9 @@ class Replies(asyncio.Protocol):
         self._lines: list[bytes] = []  # the lines so far of a multi-line reply
         self._replies: deque[Reply] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        # The loop the connection runs on, looked up once: asyncio.get_running_loop() makes a
+        # getpid() system call each time, about 2 % of a mail's sending CPU when done per wait.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting_since = 0.0
         self._watchdog: asyncio.TimerHandle | None = None
         self.lost: Exception | None = None
@@ -93,7 +96,9 @@ class Replies(asyncio.Protocol):
         while not self._replies:  # pipelined replies often arrive together: no need to wait
             if self.lost is not None:
                 raise self.lost
-            loop = asyncio.get_running_loop()
+            loop = self._loop
+            if loop is None:
+                loop = self._loop = asyncio.get_running_loop()
             self._waiter = loop.create_future()
             if self._wait is not None:
                 # From the first wait for this reply, not from its latest bytes: a relay that
