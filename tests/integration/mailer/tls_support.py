@@ -14,18 +14,8 @@ USER, PASSWORD = "varsel", "hemmelig passord"
 
 
 class PipeliningMailbox(Mailbox):
-    """Announces PIPELINING (aiosmtpd reads pipelined commands but does not say so)."""
-
-    async def handle_EHLO(
-        self,
-        server: SMTP,
-        session: Session,
-        envelope: Envelope,
-        hostname: str,
-        responses: list[str],
-    ) -> list[str]:
-        session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+    """A mailbox (announcing PIPELINING, as every test server does) that refuses recipients
+    whose address starts with «unknown»."""
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
