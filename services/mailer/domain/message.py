@@ -326,15 +326,18 @@ def _base_context(
         "lang": t.language,
         "site": site,
         "base_url": base_url,
-        # The topic index (the site's root), linked from every mail's footer. It and the
-        # privacy notice open in the mail's language, not the browser's (the pages take ?lang).
+        # The topic index (the site's root), linked from every mail's footer. It and varsel's
+        # own privacy notice open in the mail's language, not the browser's (the pages take
+        # ?lang); an organisation's own privacy page (VARSEL_PRIVACY_URL) is linked whole.
         "index_url": in_language(base_url.rstrip("/") + "/", t.language),
-        "privacy_url": (
-            in_language(checked_url("privacy_url", privacy_url), t.language)
-            if privacy_url
-            else None
-        ),
+        "privacy_url": _privacy_link(base_url, privacy_url, t.language) if privacy_url else None,
     }
+
+
+def _privacy_link(base_url: str, privacy_url: str, language: str) -> str:
+    url = checked_url("privacy_url", privacy_url)
+    own = url.startswith(base_url.rstrip("/") + "/")
+    return in_language(url, language) if own else url
 
 
 def in_language(url: str, language: str) -> str:

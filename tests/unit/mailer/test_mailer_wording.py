@@ -130,3 +130,13 @@ def test_links_to_the_sites_own_pages_keep_the_mails_language(
     for url in (f"https://varsel.fhi.no/privacy{query}", f"https://varsel.fhi.no/{query}"):
         assert url in parsed.page.hrefs, parsed.page.hrefs
         assert url in parsed.text.split(), parsed.text
+    # An organisation's own privacy page is linked as it was given.
+    elsewhere = render_confirm(
+        env, language=language, confirm_url="https://varsel.fhi.no/confirm/1",
+        topics=["Vaksiner"], frequency="daily", expires_days=7, sender="FHI <varsel@fhi.no>",
+        base_url="https://varsel.fhi.no", privacy_url="https://www.fhi.no/personvern",
+    )  # fmt: skip
+    sent = elsewhere.personalise(
+        to="a@example.org", links=links, message_id="<2@fhi.no>", date=datetime.now(UTC)
+    )
+    assert "https://www.fhi.no/personvern" in parse_mail(sent).page.hrefs
