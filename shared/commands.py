@@ -68,6 +68,31 @@ def _allowed_range(field: str) -> str | None:
     return f"must be {' and '.join(f'{end} {value}' for end, value in ends.items())}{unit}"
 
 
+# Pydantic's errors of a value it could not read as the setting's type, and that type as said.
+_UNREADABLE: Final = {
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "int_type": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+}
+
+
+def _unreadable(field: str, kind: str) -> str:
+    """Say what a number or a switch must be: its kind, its range and its default."""
+    # Pydantic said «Input should be a valid integer, unable to parse string as an integer»,
+    # naming neither the range nor that an empty variable keeps the default.
+    info = Settings.model_fields.get(field)
+    default = info.default if info else None
+    shown = str(default).lower() if isinstance(default, bool) else _number(default)
+    bounds = (_allowed_range(field) or "must be").removeprefix("must be")
+    return (
+        f"must be {kind}{bounds}, or empty for the default ({'none' if default is None else shown})"
+    )
+
+
 def _problem(error: ErrorDetails) -> str:
     """Say one wrong setting by its variable, never its value (a URL may hold a password)."""
     field = "_".join(str(part) for part in error["loc"])
@@ -75,6 +100,8 @@ def _problem(error: ErrorDetails) -> str:
     if error["type"] in _OUT_OF_RANGE:
         # Pydantic names one end ("less than or equal to 36500"); the operator needs both.
         said = _allowed_range(field) or said
+    elif error["type"] in _UNREADABLE:
+        said = _unreadable(field, _UNREADABLE[error["type"]])
     elif error["type"] == "value_error":
         # Our own checks' words, without pydantic's "Value error, " before them.
         said = str(error.get("ctx", {}).get("error", said))

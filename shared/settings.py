@@ -26,6 +26,8 @@ MAX_DAYS: Final = 36_500
 # The largest body a fetch, a hub's push or a staff request may bring: each is held in memory
 # whole while it is read and parsed.
 MAX_BODY_BYTES: Final = 100 * 1024 * 1024
+# The settings that are numbers or switches, whose empty variable keeps their default.
+_TYPED: Final[tuple[object, ...]] = (int, float, bool, int | None, float | None)
 
 
 class Settings(BaseSettings):
@@ -219,6 +221,17 @@ class Settings(BaseSettings):
     def _review_interval(cls, value: object) -> object:
         # An interval written as the catalogue writes one; the bounds are checked after.
         return parse_interval(value) if isinstance(value, str) and not value.isdigit() else value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _nothing_is_the_default_number(cls, value: object, info: ValidationInfo) -> object:
+        # As for a path: `${VARSEL_HARD_BOUNCE_LIMIT}` with nothing exported means unset, not a
+        # number pydantic cannot read. Text settings are not: an empty sender or List-Id is
+        # refused, as it cannot be meant.
+        field = cls.model_fields[str(info.field_name)]
+        if isinstance(value, str) and not value.strip() and field.annotation in _TYPED:
+            return field.default
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -184,6 +184,78 @@ def test_a_count_or_size_past_its_maximum_stops_start_up_naming_the_range(
     assert said == f"varsel: invalid setting {variable}: must be {allowed}"
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["admin", "revoke-token", "abc"], "varsel: a token's number is a whole number"),
+        (["admin", "revoke-token", "1.5"], "varsel: a token's number is a whole number"),
+        (["admin", "publishers", "revoke", "abc"], "varsel: a token's number is a whole number"),
+    ],
+)
+def test_a_token_number_that_is_no_number_is_said_in_one_line(
+    argv: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: Typer's usage error, a box of eight lines drawn around «Invalid value for
+    # 'TOKEN_ID': 'abc' is not a valid integer».
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    line = _one_line(CliRunner().invoke(app, argv), 2)
+    assert line.startswith(said) and repr(argv[-1]) in line, line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "VARSEL_HARD_BOUNCE_LIMIT",
+            "abc",
+            "a whole number from 1 to 100, or empty for the default (3)",
+        ),
+        (
+            "VARSEL_CONSENT_RETENTION_DAYS",
+            "30.5",
+            "a whole number from 30 to 36500 days, or empty for the default (none)",
+        ),
+        (
+            "VARSEL_FETCH_TIMEOUT_SECONDS",
+            "20s",
+            "a number more than 0 and at most 300 seconds, or empty for the default (20)",
+        ),
+        ("VARSEL_SMTP_UTF8", "maybe", "true or false, or empty for the default (false)"),
+    ],
+)
+def test_a_typed_setting_that_cannot_be_read_names_its_range_and_default(
+    variable: str, value: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, in pydantic's words: «Input should be a valid integer, unable to parse string as
+    # an integer».
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv(variable, value)
+    line = _one_line(CliRunner().invoke(app, ["check-config"]), 2)
+    assert line == f"varsel: invalid setting {variable}: must be {said}"
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "VARSEL_CONSENT_RETENTION_DAYS",
+        "VARSEL_HARD_BOUNCE_LIMIT",
+        "VARSEL_FETCH_TIMEOUT_SECONDS",
+        "VARSEL_SMTP_UTF8",
+        "VARSEL_BOUNCE_SMTP_PORT",
+        "VARSEL_DIGEST_HOUR",
+    ],
+)
+def test_a_typed_setting_set_to_nothing_keeps_its_default(
+    variable: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A compose file's `${VARSEL_HARD_BOUNCE_LIMIT}` with nothing exported gives "", as it does
+    # for a path (which keeps its default); before, a number or a yes/no set so was refused.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv(variable, "")
+    answer = CliRunner().invoke(app, ["check-config"])
+    assert answer.exit_code == 0, answer.output
+
+
 def test_an_export_whose_reader_stops_reading_says_so(tmp_path: Path) -> None:
     url = migrated_sqlite(tmp_path / "varsel.db")
     asyncio.run(_seed(url, 2100))  # more than a pipe holds

@@ -16,6 +16,7 @@ from services.admin.entrypoints.command_io import (
     print_table,
     read_password,
     run_or_explain,
+    token_number,
     when,
 )
 from services.admin.entrypoints.organisation_cli import erase, unsubscribe
@@ -194,8 +195,11 @@ def create_token(name: Annotated[str, typer.Argument(help="the admin the token a
 
 
 @admin_cli.command("revoke-token")
-def revoke_token(token_id: Annotated[int, typer.Argument(help="the token's number")]) -> None:
+def revoke_token(
+    typed: Annotated[str, typer.Argument(help="the token's number", metavar="TOKEN_ID")],
+) -> None:
     """Revoke an API token by its number."""
+    token_id = token_number(typed, "varsel admin create-token")
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> bool:

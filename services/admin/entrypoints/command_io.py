@@ -81,6 +81,20 @@ def is_row_number(number: int) -> bool:
     return 0 < number < 2**31
 
 
+def token_number(typed: str, shown_by: str) -> int:
+    """Return the number typed for a token, or end the command in one line saying what it is."""
+    # Read by Typer as an integer, a word was refused in its usage error: a box of eight lines.
+    try:
+        return int(typed.strip())
+    except ValueError:
+        typer.echo(
+            f"varsel: a token's number is a whole number, as {shown_by} shows it; "
+            f"not {typed[:40]!r}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
 def when(moment: datetime | None) -> str:
     """Show a moment in a command's table, or '-' for none."""
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"

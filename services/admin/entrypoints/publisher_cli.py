@@ -12,7 +12,13 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import publishing
-from services.admin.entrypoints.command_io import audit_command, is_row_number, print_table, when
+from services.admin.entrypoints.command_io import (
+    audit_command,
+    is_row_number,
+    print_table,
+    token_number,
+    when,
+)
 from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, in_transaction
 
@@ -76,8 +82,11 @@ def list_tokens() -> None:
 
 
 @publisher_cli.command("revoke")
-def revoke(number: Annotated[int, typer.Argument(help="the token's number (see list)")]) -> None:
+def revoke(
+    typed: Annotated[str, typer.Argument(help="the token's number (see list)", metavar="NUMBER")],
+) -> None:
     """Revoke a publisher token: the next push with it is refused."""
+    number = token_number(typed, "varsel admin publishers list")
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> str | None:
