@@ -6,6 +6,9 @@ shows. PostgreSQL refuses NUL, a reader shows nothing useful for the rest, and a
 override (U+202E) makes the words after it read backwards, so the watcher cleans what it emits
 and the mailer cleans whatever it takes in, whoever produced it. A title is one line wherever
 it is shown (a mail's subject, a feed's <title>, the desk): its line breaks become spaces.
+A noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF and the last two code points of every plane)
+means nothing to a reader and no HTML document may hold one, so a page or mail that showed it
+would no longer be valid: it is left out too.
 """
 
 from __future__ import annotations
@@ -14,11 +17,17 @@ import re
 import unicodedata
 from typing import Final
 
+# Unicode's 66 noncharacters, as the inside of a character class.
+NONCHARACTERS: Final = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
 # C0 and C1 controls but tab and line breaks, DEL, bidirectional embeddings, overrides and
-# isolates, the BOM, and lone surrogates (which UTF-8 cannot hold). Zero-width joiners and the
-# left-to-right and right-to-left marks stay: some scripts and emoji need them.
+# isolates, the BOM, lone surrogates (which UTF-8 cannot hold) and noncharacters. Zero-width
+# joiners and the left-to-right and right-to-left marks stay: some scripts and emoji need them.
 UNCARRIABLE: Final = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+    + NONCHARACTERS
+    + "]"
 )
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from shared.carried_text import NONCHARACTERS
+
 NOT_IN_HTML: Final = re.compile(
-    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ud800-\udfff"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
+    r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff" + NONCHARACTERS + "]"
 )
 
 

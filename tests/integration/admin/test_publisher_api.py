@@ -82,6 +82,26 @@ async def test_a_pushed_title_is_one_line_shows_something_and_no_words_are_turne
     assert event.note == "Første avsnitt snudd.\r\n\r\nAndre[31m avsnitt."
 
 
+async def test_noncharacters_in_a_pushed_title_and_note_are_left_out(
+    database_url: str, tmp_path: Path
+) -> None:
+    # JSON may carry any code point; no page or mail that shows a noncharacter is valid HTML.
+    title = "Ny\ufffe rapport \ufdd0om vann\U0010ffff"
+    note = "Første\uffff avsnitt.\n\nAndre \ufdefavsnitt.\U0001fffe"
+    async with running(database_url, tmp_path) as h:
+        token = await publisher_token(h)
+        async with h.client() as client:
+            answer = await client.post(
+                "/api/v1/changes",
+                json={**CHANGE, "title": title, "note": note},
+                headers=bearer(token),
+            )
+        assert answer.status_code == 202, answer.text
+        [event] = await changes_sent(h)
+    assert event.title == "Ny rapport om vann"
+    assert event.note == "Første avsnitt.\n\nAndre avsnitt."
+
+
 async def test_the_same_key_twice_sends_once_and_says_it_was_a_replay(
     database_url: str, tmp_path: Path
 ) -> None:

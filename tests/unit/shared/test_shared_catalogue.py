@@ -231,14 +231,15 @@ def test_entries_read_back_from_the_database_load_as_they_were_written() -> None
         Source.model_validate(stored)
 
 
-def test_direction_overrides_and_controls_in_a_topic_s_texts_are_left_out() -> None:
-    # U+202E would make "Vaksiner fdp.nosrep" read "Vaksiner person.pdf" on the public pages.
+def test_direction_overrides_controls_and_noncharacters_in_a_topic_s_texts_are_left_out() -> None:
+    # U+202E would make "Vaksiner fdp.nosrep" read "Vaksiner person.pdf" on the public pages,
+    # and no page or mail that holds a noncharacter (U+FFFE, U+FDD0) is valid HTML.
     topic = Topic.model_validate(
         {
             "slug": "vaksiner",
-            "title": {"nb": "Vaksiner \u202efdp.nosrep\u202c", "en": "\x00Vaccines"},
-            "section": {"nb": "\ufeffInstituttet"},
-            "description": {"nb": "Om \u2066vaksiner\u2069.\nTo linjer."},
+            "title": {"nb": "Vaksiner \u202efdp.nosrep\u202c\ufffe", "en": "\x00\ufdd0Vaccines"},
+            "section": {"nb": "\ufeffInstitutt\uffffet\U0010ffff"},
+            "description": {"nb": "Om \u2066vaksiner\u2069.\ufdef\nTo linjer.\U0001fffe"},
         }
     )
     assert topic.title == {"nb": "Vaksiner fdp.nosrep", "en": "Vaccines"}

@@ -1,0 +1,41 @@
+"""What every producer's words lose on their way to a store, a page or a mail."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.carried_text import carried_line, carried_text
+
+NONCHARACTERS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + [
+    chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
+]
+
+
+def test_there_are_66_noncharacters() -> None:
+    assert len(set(NONCHARACTERS)) == 66
+
+
+@pytest.mark.parametrize("character", NONCHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_noncharacter_is_left_out_of_a_text_and_a_line(character: str) -> None:
+    # No HTML document may hold one, and it means nothing to a reader.
+    assert carried_text(f"Ny{character} rapport\n{character}") == "Ny rapport\n"
+    assert carried_line(f"Ny{character} rapport {character} om vann") == "Ny rapport om vann"
+
+
+@pytest.mark.parametrize("character", ["\ud800", "\udbff", "\udc00", "\udfff"])
+def test_a_lone_surrogate_is_left_out(character: str) -> None:
+    assert carried_text(f"a{character}b") == "ab"
+    assert carried_line(f"a{character} b") == "a b"
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "Blåbær og tyttebær – «sitat» … ﷏ ﷰ \ufffd \ufffc",  # neighbours of the noncharacters
+        "\U0001f469\u200d\U0001f467 e\u0301 \u200e\u200f",  # emoji, joiners, combining, marks
+        "\U0001fffd \U0010fffd \uefff",  # the code points just below a plane's last two
+    ],
+)
+def test_good_text_is_kept_as_it_is(good: str) -> None:
+    assert carried_text(good) == good
+    assert carried_line(good) == good
