@@ -120,6 +120,10 @@ _DONE: Final = (
     .where(OUTBOX.c.id == bindparam("row_id"))
     .values(published_at=bindparam("now", type_=_TIME), next_attempt_at=None)
 )
+# An event that failed and is not published yet: while there is one, events still wait.
+_STILL_WAITING: Final = (
+    select(OUTBOX.c.id).where(OUTBOX.c.published_at.is_(None)).where(OUTBOX.c.attempts > 0).limit(1)
+)
 # Once the broker answers again, what waited is due at once: each event's own backoff (up to
 # 300 s) is how long it waited for a broker that was away, no longer a reason to wait.
 _DUE_NOW: Final = (
@@ -184,23 +188,26 @@ class OutboxRelay:
         finally:
             self._passing = None
             passing.set()
-        # Said once every due event went: a pass that took them all, none failing.
-        since = self._waiting_since
-        if (
-            since is not None
-            and not self._failed_in_pass
-            and self._went
-            and published < self._batch_size
-        ):
-            log.warning(
-                "outbox: %d event%s that waited %s published, %.0f s after the first failed",
-                self._went,
-                "" if self._went == 1 else "s",
-                "is" if self._went == 1 else "are",
-                time.monotonic() - since,
-            )
-            self._waiting_since = None
+        # A pass that took every due event, none failing: perhaps nothing waits any more.
+        clean = not self._failed_in_pass and published < self._batch_size
+        if self._waiting_since is not None and clean:
+            await self._end_wait()
         return published
+
+    async def _end_wait(self) -> None:
+        """Say once that the events that waited went, when none is left unpublished."""
+        # Another process's relay may have published them: this one counts only its own.
+        async with self._engine.connect() as connection:
+            if (await connection.execute(_STILL_WAITING)).first() is not None:
+                return
+        since, went = self._waiting_since or time.monotonic(), self._went
+        self._waiting_since = None
+        mine = f"{went} event{'' if went == 1 else 's'} that waited {'is' if went == 1 else 'are'}"
+        log.warning(
+            "outbox: %s, %.0f s after the first failed",
+            f"{mine} published" if went else "the events that waited are published (elsewhere)",
+            time.monotonic() - since,
+        )
 
     async def _pass(self) -> int:
         take, mark = self._statements

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.bus import InProcessBus
 from shared.events import SubscriberErased
 from shared.outbox import OutboxRow, backlog, record
 from shared.outbox_relay import OutboxRelay
@@ -75,3 +76,45 @@ async def test_events_that_waited_out_an_outage_go_when_the_broker_answers_logge
     waiting, went = warned
     assert "wait in the outbox" in waiting, waiting
     assert "5 events" in went and "published" in went, went
+
+
+async def test_a_relay_whose_waiting_events_another_relay_published_says_the_next_wait(
+    sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Several processes relay one outbox: the one that logged the wait need not be the one that
+    # publishes what waited. Before, it then stayed waiting for ever, and logged the next
+    # outage's failures at DEBUG only.
+    failing = True
+
+    async def handle(event: SubscriberErased, session: AsyncSession) -> None:
+        if failing:
+            raise ConnectionError("the consumer's service is away")
+
+    bus = InProcessBus(sessions)
+    bus.subscribe("mailer", SubscriberErased, handle)
+    ours, theirs = OutboxRelay(sessions, bus), OutboxRelay(sessions, bus)
+    caplog.set_level(logging.DEBUG, logger="shared.outbox_relay")
+
+    def waits() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "shared.outbox_relay" and r.levelno == logging.WARNING
+            and "wait in the outbox" in r.getMessage()
+        ]  # fmt: skip
+
+    async with sessions() as session, session.begin():
+        await record(session, SubscriberErased(subscriber_id=uuid.uuid4()))
+    assert await ours.publish_pending() == 0
+    assert len(waits()) == 1
+    failing = False
+    async with sessions() as session, session.begin():
+        await session.execute(update(OutboxRow).values(next_attempt_at=None))
+    assert await theirs.publish_pending() == 1
+    assert await ours.publish_pending() == 0  # nothing left that waited
+
+    failing = True
+    async with sessions() as session, session.begin():
+        await record(session, SubscriberErased(subscriber_id=uuid.uuid4()))
+    assert await ours.publish_pending() == 0
+    assert len(waits()) == 2, caplog.text
