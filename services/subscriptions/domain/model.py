@@ -111,3 +111,22 @@ class Preferences:
     frequency: Frequency
     language: Language
     undeliverable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShownNotice:
+    """The privacy notice a page showed: its version, in the page's language."""
+
+    version: str
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeNotShown:
+    """Nothing was saved: the page showed another privacy notice than the one in force now.
+
+    ``preferences`` are the person's, unchanged; ``notice_version`` is the one in force.
+    """
+
+    preferences: Preferences
+    notice_version: str

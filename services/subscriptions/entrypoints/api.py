@@ -295,6 +295,8 @@ async def write_preferences(token: Token, body: Preferences, web: Web) -> Prefer
         language=body.language,
         channel=Channel.API,
     )
+    # Only a page names the notice it showed: the API's changes are under the one in force.
+    assert not isinstance(saved, handlers.NoticeNotShown)
     if saved is not None and saved.undeliverable:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=_UNDELIVERABLE)
     return _answer(saved)

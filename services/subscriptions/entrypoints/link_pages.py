@@ -30,6 +30,7 @@ from services.subscriptions.entrypoints.web import (
     language_of,
     no_such_topic,
     pressed,
+    shown_notice,
     topic_view,
     topic_views,
 )
@@ -159,8 +160,10 @@ def _manage(
     current: list[str],
     errors: dict[str, str] | None = None,
     refused: bool = False,
+    frequency: Frequency | None = None,
 ) -> HTMLResponse:
-    """Render the manage page: the person's frequency, the topics ticked, and any errors.
+    """Render the manage page: the frequency (``frequency``, else the person's), the topics
+    ticked, the privacy notice a save is given under, and any errors.
 
     An undeliverable address's page has no form to save (nothing started would be sent) but
     says why and how to sign up again; ``refused``: a save was posted anyway (409).
@@ -176,7 +179,8 @@ def _manage(
         token=token,
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
         current=current,
-        frequency=person.frequency,
+        frequency=frequency or person.frequency,
+        notice_version=web.deps.notices.current(language).version,
         undeliverable=person.undeliverable,
         alerts=bool(person.topics),
         saved=request.query_params.get("saved") == "1" and not errors and not refused,
@@ -229,7 +233,10 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         # Only a forged or broken post names no rhythm the page offers: nothing is saved, and
         # the person's own stays, rather than one they never chose.
         errors["frequency"] = CHOOSE_FREQUENCY
-    if errors or frequency is None:
+    shown = shown_notice(form)
+    if shown is None:  # a page from before the form named its notice, or a forged post
+        errors["form"] = FORM_TOO_OLD
+    if errors or frequency is None or shown is None:
         person = await handlers.preferences(web.uow(), web.deps, token)
         if person is None:
             return invalid_link(web, request, language_of(request))
@@ -237,10 +244,23 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         refused = person.undeliverable
         return _manage(web, request, token, person, current=current, errors=errors, refused=refused)
     saved = await handlers.update_preferences(
-        web.uow(), web.deps, token, topics=topics, frequency=frequency
+        web.uow(), web.deps, token, topics=topics, frequency=frequency, shown=shown
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))
+    if isinstance(saved, handlers.NoticeNotShown):
+        # Shown again as posted, naming the notice in force: one more press consents under it.
+        errors["form"] = NOTICE_CHANGED
+        return _manage(
+            web,
+            request,
+            token,
+            saved.preferences,
+            current=topics,
+            errors=errors,
+            refused=True,
+            frequency=frequency,
+        )
     if saved.undeliverable:
         # A page opened before the bounces stopped the alerts, or a forged post: nothing saved.
         return _manage(web, request, token, saved, current=list(saved.topics), refused=True)

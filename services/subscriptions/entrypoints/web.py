@@ -109,6 +109,15 @@ def field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def shown_notice(form: FormData) -> handlers.ShownNotice | None:
+    """Return the privacy notice a form says its page showed; None if it names none."""
+    version = field(form, "privacy_version")
+    language = Language.parse(field(form, "privacy_language"))
+    if not version or language is None:
+        return None
+    return handlers.ShownNotice(version, language)
+
+
 def pressed(form: FormData, name: str) -> str | None:
     """Return which button a form says was pressed ("" if none), or None if it names two.
 

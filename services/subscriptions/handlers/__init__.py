@@ -6,6 +6,7 @@ outbox relay) and answers with a plain value; routes and consumers only parse an
 in mails (manage, unsubscribe, erase), of bounces and of complaints.
 """
 
+from services.subscriptions.domain.model import NoticeNotShown, ShownNotice
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.handlers.preferences import (
     EITHER_LINK,
@@ -38,7 +39,9 @@ __all__ = [
     "Deps",
     "Ended",
     "NoticeChanged",
+    "NoticeNotShown",
     "Pending",
+    "ShownNotice",
     "TopicsEnded",
     "already_confirmed",
     "confirm",

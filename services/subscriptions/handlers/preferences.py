@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from services.subscriptions.domain.consent import consent_entry, ending_entry
-from services.subscriptions.domain.model import Preferences, Subscriber
+from services.subscriptions.domain.model import (
+    NoticeNotShown,
+    Preferences,
+    ShownNotice,
+    Subscriber,
+)
 from services.subscriptions.domain.preferences import bounced, change_preferences, topics_to_end
 from services.subscriptions.domain.vocabulary import (
     Channel,
@@ -132,12 +137,18 @@ async def update_preferences(
     frequency: Frequency,
     language: Language | None = None,
     channel: Channel = Channel.MANAGE_PAGE,
-) -> Preferences | None:
+    shown: ShownNotice | None = None,
+) -> Preferences | NoticeNotShown | None:
     """Set a person's topics, frequency and language (None: keep theirs) with a manage link.
 
     Returns what is set now, or None if the link is not valid. An address whose mail bounced
     until its alerts stopped (``undeliverable``) changes nothing: alerts started here would
     never be sent, while the page said they were; a new, confirmed sign-up starts them again.
+
+    ``shown`` is the privacy notice the page showed, and its language (None: no page, the one
+    in force in the person's language). A change is a consent given under that notice, and the
+    ledger names it, as a confirmation names the one its page showed: if another is in force
+    by the time the button is pressed, nothing is changed (NoticeNotShown).
     """
     async with uow:
         person = await _holder(uow, deps, token, ("manage",), lock=True)
@@ -157,6 +168,10 @@ async def update_preferences(
             language=language if language is not None else person.language,
             now=now,
         )
+        read_in = shown.language if shown is not None else change.subscriber.language
+        notice = deps.notices.current(read_in)
+        if change.changed and shown is not None and shown.version != notice.version:
+            return NoticeNotShown(await _preferences_of(uow, person), notice.version)
         if change.ended:
             await _end(
                 uow,
@@ -177,9 +192,10 @@ async def update_preferences(
                     topics=change.wanted,
                     channel=channel,
                     occurred_at=now,
-                    notice=deps.notices.current(person.language),
+                    notice=notice,
                     frequency=person.frequency,
-                    language=person.language,
+                    # The language the notice was read in, as a sign-up records the page's.
+                    language=read_in,
                 )
             )
             await uow.record(

@@ -45,6 +45,7 @@ PUBLIC_PAGES = [
     "manage",
     "manage with errors",
     "manage with a topic not offered",
+    "manage with a notice changed",
     "manage of an address whose mail bounced",
     "saved",
     "unsubscribe",
@@ -119,11 +120,14 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["already confirmed"] = (await c.get(f"/confirm/{confirm}")).text
         manage = await h.link_token(ADDRESS, "manage")
         pages["manage"] = (await c.get(f"/manage/{manage}")).text
-        choice = {"topics": [TOPIC], "frequency": "hourly"}
+        choice = {**hidden_fields(pages["manage"]), "topics": [TOPIC], "frequency": "hourly"}
         pages["manage with errors"] = (await c.post(f"/manage/{manage}", data=choice)).text
         not_offered = {**choice, "topics": [TOPIC, "nope"], "frequency": "daily"}
         refused_topic = await c.post(f"/manage/{manage}", data=not_offered)
         pages["manage with a topic not offered"] = refused_topic.text
+        # Shown again after the privacy notice changed since the page was opened (409).
+        stale = {**choice, "frequency": "daily", "privacy_version": "1999-01-01.000000000000"}
+        pages["manage with a notice changed"] = (await c.post(f"/manage/{manage}", data=stale)).text
         choice["frequency"] = "daily"
         saved = await c.post(f"/manage/{manage}", data=choice, follow_redirects=True)
         pages["saved"] = saved.text
