@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,7 @@ from services.mailer.domain.ledger import (
     FINISHED_STATUSES,
     OPEN_STATUSES,
     Batch,
+    ConfirmReference,
     DeliveryKind,
     DeliveryStatus,
     DigestReference,
@@ -33,6 +34,9 @@ from shared.db import refresh_statistics, rowcount
 from shared.vocabulary import Frequency
 
 log = logging.getLogger(__name__)
+
+# What an erased person's confirmation mail is in the ledger: a confirmation of no request.
+FORGOTTEN_CONFIRMATION: Final = Batch("confirm:forgotten", ConfirmReference(uuid.UUID(int=0)))
 
 # A fan-out this large changes the delivery tables enough to mislead the query planner until
 # their statistics are refreshed (shared.db.refresh_statistics).
@@ -251,7 +255,22 @@ async def cancel_waiting_digests(
 
 
 async def forget_subscriber(session: AsyncSession, subscriber_id: uuid.UUID) -> None:
-    """Unlink the ledger from an erased person: it keeps counts, not people."""
+    """Unlink the ledger from an erased person: it keeps counts, not people.
+
+    A confirmation's key and reference named its sign-up request, whose id the consent ledger
+    keeps as the token the person confirmed with (``token_id``): left here, they would tie the
+    row to the person's keyed hash there for as long as the row is kept. They name nothing now;
+    with the person's id gone, the unique (subscriber, key) holds no row of theirs to repeat.
+    """
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber_id, Delivery.kind == DeliveryKind.CONFIRM)
+        .values(
+            subscriber_id=None,
+            batch_key=FORGOTTEN_CONFIRMATION.key,
+            reference=encode_reference(FORGOTTEN_CONFIRMATION.reference),
+        )
+    )
     await session.execute(
         update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(subscriber_id=None)
     )
