@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,16 @@ class Deps:
     def subject_hash(self, address: str) -> str:
         """Return the consent ledger's keyed hash of a normalised address."""
         return address_hash(self.settings.secret_key, address)
+
+    def confirmation_token_id(self, request_id: uuid.UUID) -> str:
+        """Return the consent ledger's ``token_id`` of a confirmed sign-up request: a keyed hash.
+
+        The request's own id travels elsewhere (its event, the confirmation mail's delivery);
+        kept as it is here, it would tie those to the person's keyed hash after erasure.
+        """
+        key = self.settings.secret_key.encode()
+        digest = hmac.new(key, f"confirmation:{request_id}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]  # 128 bits; the column holds 36 characters
 
     def limit_key(self, kind: str, value: str) -> str:
         """Return a keyed hash for a rate-limit counter (no address or IP is stored)."""

@@ -277,7 +277,7 @@ async def confirm(
                 frequency=request.frequency,
                 language=request.language,
                 page=request.page,
-                token_id=str(request.id),
+                token_id=deps.confirmation_token_id(request.id),
             )
         )
         await uow.record(
