@@ -37,10 +37,8 @@ _COMPUTED = {
     ("services/admin/entrypoints/organisation_cli.py", "f'organisation_{action.value}'"): {
         f"organisation_{a.value}" for a in OrganisationAction
     },
-    ("services/admin/entrypoints/bulletin_pages.py", "action_name"): {
-        bulletins.SENT,
-        bulletins.TESTED,
-    },
+    ("services/admin/entrypoints/bulletin_pages.py", "bulletins.SENT"): {bulletins.SENT},
+    ("services/admin/entrypoints/bulletin_pages.py", "bulletins.TESTED"): {bulletins.TESTED},
     # The helpers that pass their caller's code on, and _set_disabled's choice.
     ("services/admin/entrypoints/cli.py", "action"): {"user_disabled", "user_enabled"},
     ("services/admin/entrypoints/command_io.py", "action"): set(),
