@@ -8,9 +8,10 @@ types for a model body), and the answers never reveal whether an address is know
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.subscriptions import handlers
@@ -58,6 +59,32 @@ class Problem(BaseModel):
     """What went wrong, in words a person can act on."""
 
     detail: str
+
+
+class Retired(BaseModel):
+    """Topics that have ended: no longer offered, with nothing done (as the publisher API)."""
+
+    detail: str
+    retired_topics: list[str]
+
+
+class TopicsRetired(Exception):
+    """Raised to answer 410 with the ended topics a request named."""
+
+    def __init__(self, detail: str, retired_topics: list[str]) -> None:
+        super().__init__(detail)
+        self.answer = Retired(detail=detail, retired_topics=retired_topics)
+
+
+async def _retired(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TopicsRetired)
+    return JSONResponse(exc.answer.model_dump(), status.HTTP_410_GONE)
+
+
+_ENDED: dict[str, Any] = {
+    "model": Retired,
+    "description": "a topic that has ended (`retired_topics`); an unknown one is a 422",
+}
 
 
 class SignupIn(BaseModel):
@@ -147,10 +174,18 @@ class Erased(BaseModel):
 
 
 def _unknown_topics(web: Web, topics: list[str]) -> None:
-    unknown = sorted(set(topics) - web.deps.catalogue.slugs)
+    catalogue = web.deps.catalogue
+    unknown = sorted(set(topics) - catalogue.slugs)
+    ended = [t for t in unknown if catalogue.ended_topic(t) is not None]
+    # An ended topic is no longer offered, not unknown: 410 naming it, as the publisher API
+    # and the pages answer. Counted and clipped as every 422 clips what it shows
+    # (docs/security.md): a hundred long made-up slugs must not come back whole.
+    if ended:
+        raise TopicsRetired(
+            detail=f"{len(ended)} topic(s) ended: {excerpt(', '.join(ended))}",
+            retired_topics=[excerpt(t) for t in ended],
+        )
     if unknown:
-        # Counted and clipped as every 422 clips what it shows (docs/security.md): a hundred
-        # long made-up slugs must not come back whole.
         shown = excerpt(", ".join(unknown))
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -203,7 +238,7 @@ async def list_topics(web: Web) -> list[TopicOut]:
     "/subscriptions",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses={429: {"model": Problem}, 422: {"model": Problem}},
+    responses={429: {"model": Problem}, 422: {"model": Problem}, 410: _ENDED},
 )
 async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
     """Ask for alerts; a confirmation mail goes out if the address can receive them."""
@@ -280,7 +315,12 @@ async def read_preferences(token: Token, web: Web) -> Preferences:
 @router.put(
     "/preferences/{token}",
     response_model=Preferences,
-    responses={404: {"model": Problem}, 409: {"model": Problem}, 422: {"model": Problem}},
+    responses={
+        404: {"model": Problem},
+        409: {"model": Problem},
+        410: _ENDED,
+        422: {"model": Problem},
+    },
 )
 async def write_preferences(token: Token, body: Preferences, web: Web) -> Preferences:
     """Set a person's topics, frequency and language (manage token); 409 if mail to the
@@ -305,7 +345,7 @@ async def write_preferences(token: Token, body: Preferences, web: Web) -> Prefer
 @router.post(
     "/unsubscribe/{token}",
     response_model=Unsubscribed,
-    responses={404: {"model": Problem}, 422: {"model": Problem}},
+    responses={404: {"model": Problem}, 410: _ENDED, 422: {"model": Problem}},
 )
 async def unsubscribe(token: Token, web: Web, body: UnsubscribeIn | None = None) -> Unsubscribed:
     """End alerts about some topics, or all of them (unsubscribe or manage token)."""
@@ -346,3 +386,4 @@ async def erase(token: Token, web: Web) -> Erased:
 def install_api(app: FastAPI) -> None:
     """Mount the JSON API (needs the pages' context that ``bootstrap.install`` sets)."""
     app.include_router(router)
+    app.add_exception_handler(TopicsRetired, _retired)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from services.subscriptions.adapters.tables import Subscriber
 
-from .harness import RELATED, TOPIC, UNRELATED, running, subscribed
+from .harness import ENDED_CATALOGUE, RELATED, TOPIC, UNRELATED, running, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -147,6 +147,46 @@ async def test_unknown_topics_are_counted_and_shown_in_a_short_excerpt(
             assert detail.startswith("20 unknown topic(s): 00-xxx"), detail
             assert len(detail) <= len("20 unknown topic(s): ") + 40 + 1, detail
             assert len(answer.content) < 200
+
+
+async def test_an_ended_topic_is_a_410_naming_it_not_an_unknown_one(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # As the publisher API answers and the pages say: the topic has ended, it is not unknown.
+    config = tmp_path / "catalogue.toml"
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        await h.client.post("/api/v1/subscriptions", json={"email": ADDRESS, "topics": [UNRELATED]})
+        manage = await h.link_token(ADDRESS, "manage")
+        before = await h.state()
+        answers = [
+            await h.client.post(
+                "/api/v1/subscriptions",
+                json={"email": ADDRESS, "topics": ["gammelt-tema", "finnes-ikke"]},
+            ),
+            await h.client.put(
+                f"/api/v1/preferences/{manage}",
+                json={"topics": ["gammelt-tema"], "frequency": "daily", "language": "nb"},
+            ),
+            await h.client.post(f"/api/v1/unsubscribe/{manage}", json={"topics": ["gammelt-tema"]}),
+        ]
+        for answer in answers:
+            assert answer.status_code == 410, answer.text
+            assert answer.json() == {
+                "detail": "1 topic(s) ended: gammelt-tema",
+                "retired_topics": ["gammelt-tema"],
+            }
+            assert answer.headers["cache-control"] == "no-store"
+        unknown = await h.client.post(
+            "/api/v1/subscriptions", json={"email": ADDRESS, "topics": ["finnes-ikke"]}
+        )
+        assert unknown.status_code == 422
+        assert unknown.json() == {"detail": "1 unknown topic(s): finnes-ikke"}
+        assert await h.state() == before
+        documented = (await h.client.get("/openapi.json")).json()["paths"]
+        answer = documented["/api/v1/subscriptions"]["post"]["responses"]["410"]
+        schema = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert schema == "Retired"
 
 
 async def test_json_rate_limits(sqlite_url: str, tmp_path: Path) -> None:
