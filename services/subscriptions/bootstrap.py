@@ -92,7 +92,9 @@ def install(app: FastAPI, runtime: Runtime) -> None:
             csrf,
             context={
                 "site": runtime.settings.site_name,
-                "privacy_url": runtime.settings.privacy_url,
+                "privacy_link": partial(
+                    privacy_link, runtime.settings.privacy_url, runtime.settings.base_url
+                ),
                 "brand": runtime.settings.brand,
                 **TEMPLATE_GLOBALS,
             },
@@ -119,6 +121,16 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     install_api(app)
     mount_static(app)
     mount_brand(app, runtime.settings)
+
+
+def privacy_link(privacy_url: str, base_url: str, language: str) -> str:
+    """Return where the pages link the privacy policy (VARSEL_PRIVACY_URL) for ``language``.
+
+    Varsel's own pages take ?lang=; an organisation's own page is linked as it was given, as
+    the mails link it: its site need not take the parameter.
+    """
+    own = privacy_url.startswith("/") or privacy_url.startswith(base_url.rstrip("/") + "/")
+    return f"{privacy_url}?lang={language}" if own else privacy_url
 
 
 async def _topic_changes(runtime: Runtime, slug: str) -> list[mailer_reads.PublishedChange]:

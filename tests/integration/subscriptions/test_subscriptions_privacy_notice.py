@@ -98,3 +98,41 @@ def test_check_config_refuses_a_notice_without_a_controller_or_a_contact(
         assert refused.exit_code == 2
         assert f"VARSEL_PRIVACY_NOTICE_DIR: the privacy notice {folder / 'nn.md'}" in refused.output
         assert f"does not name {missing}" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("privacy_url", "footer"),
+    [
+        # An organisation's own page is linked as given, as the mails link it: its site need
+        # not take ?lang=. Varsel's own path opens in the page's language.
+        ("https://www.fhi.no/personvern", 'href="https://www.fhi.no/personvern"'),
+        ("/privacy", 'href="/privacy?lang=en"'),
+    ],
+)
+async def test_pages_link_an_organisations_privacy_page_as_given(
+    sqlite_url: str, tmp_path: Path, privacy_url: str, footer: str
+) -> None:
+    address = "kari.nordmann@example.no"
+    async with running(sqlite_url, tmp_path, privacy_url=privacy_url) as h:
+        await sign_up(h.client, address, lang="en")
+        token = await h.confirm_token(address)
+        confirm_page = await h.client.get(f"/confirm/{token}?lang=en")
+        await confirm(h, address)
+        manage_page = await h.client.get(f"/manage/{await h.link_token(address, 'manage')}?lang=en")
+        unsubscribe = await h.link_token(address, "unsubscribe")
+        pages = {
+            "index": await h.client.get("/?lang=en"),
+            "subscribe": await h.client.get("/subscribe/norge-i-verden?lang=en"),
+            "confirm": confirm_page,
+            "manage": manage_page,
+            "erased": await h.client.post(
+                f"/unsubscribe/{unsubscribe}?lang=en", data={"action": "erase"}
+            ),
+        }
+        for name, page in pages.items():
+            assert page.status_code == 200, (name, page.text)
+            assert footer in page.text, name
+            assert "personvern?lang" not in page.text, name
+        # The notice's version a page names is varsel's own text, the one the ledger records.
+        for name in ("confirm", "manage"):
+            assert 'href="/privacy?lang=en">Version' in pages[name].text, name

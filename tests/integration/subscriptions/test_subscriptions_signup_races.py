@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 
 from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
-from services.subscriptions.bootstrap import TEMPLATES
+from services.subscriptions.bootstrap import TEMPLATES, privacy_link
 from services.subscriptions.entrypoints.wording import TEMPLATE_GLOBALS
 from shared.brand import Brand
 from shared.vocabulary import Language
@@ -213,7 +214,12 @@ def test_only_pages_without_a_form_are_served_from_memory() -> None:
     pages = PageRenderer(
         page_templates(TEMPLATES, catalogues("pages")),
         csrf,
-        context={"site": "Etaten", "privacy_url": "/privacy", "brand": Brand(), **TEMPLATE_GLOBALS},
+        context={
+            "site": "Etaten",
+            "privacy_link": partial(privacy_link, "/privacy", "https://varsel.example.no"),
+            "brand": Brand(),
+            **TEMPLATE_GLOBALS,
+        },
     )
     request = _request(f"/subscribe/{TOPIC}")
     first = pages.render(request, "check_email.html", Language.NB, fixed=True, days="7")
