@@ -70,6 +70,9 @@ async def publish_change(
             raise KeyReused(key)
         return Published(use.event_id, source_id, replayed=True)
     await outbox.record(session, change_event(push, source, use.event_id, now))
+    if source is not None:
+        # The poll that next reads this page would tell the same edit again (told.py).
+        await publisher_keys.mark_told(session, source.id, now)
     return Published(use.event_id, source_id, replayed=False)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, case, func, insert, select, update
 
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.snapshots import pack, unpack
@@ -24,6 +24,7 @@ from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
 from services.watcher.domain.returns import RECALL_SNAPSHOTS, Recent
+from shared.db import UTCDateTime
 from shared.outbox import append_statement, outbox_row
 
 _SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
@@ -106,6 +107,12 @@ _STORE = DriverStatement(
         last_changed_at=bindparam("s_changed"),
         moved_to=bindparam("s_moved"),
         returned_at=func.coalesce(bindparam("s_returned"), _s.returned_at),
+        # The push's mark this text used up (domain/told.py), and only that one: a push that
+        # came since (SQLite reads the row unlocked) keeps its own for the next new text.
+        told_until=case(
+            (_s.told_until == bindparam("s_told", type_=UTCDateTime()), None),
+            else_=_s.told_until,
+        ),
     )
 )
 
@@ -187,6 +194,7 @@ def store_outcome(
         params["s_changed"] = stored.last_changed_at
         params["s_moved"] = outcome.moved_to
         params["s_returned"] = stored.returned_at
+        params["s_told"] = outcome.told
         _STORE.execute(conn, params)
     _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])
     return outcome

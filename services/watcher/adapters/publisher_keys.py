@@ -11,13 +11,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
 from services.watcher.domain.push import WatchedMatch, source_named
+from services.watcher.domain.told import WINDOW
 from shared.db import rowcount
 from shared.vocabulary import SourceKind
 
@@ -78,6 +79,23 @@ async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | N
         return WatchedMatch(row.id, row.url, SourceKind(row.kind))
     rows = (await session.execute(select(*columns).order_by(WatchedSource.id))).all()
     return source_named(url, (WatchedMatch(r.id, r.url, SourceKind(r.kind)) for r in rows))
+
+
+async def mark_told(session: AsyncSession, source_id: int, now: datetime) -> None:
+    """Mark a source's next new text as told by a push, and make the source due now.
+
+    A second push renews the mark; see domain/told.py for why it lapses.
+    """
+    await session.execute(
+        update(WatchedSource)
+        .where(WatchedSource.id == source_id, WatchedSource.active.is_(True))
+        .values(
+            told_until=now + WINDOW,
+            next_check_at=case(
+                (WatchedSource.next_check_at > now, now), else_=WatchedSource.next_check_at
+            ),
+        )
+    )
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -12,12 +12,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, String, Table, Update, bindparam, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Table,
+    Update,
+    bindparam,
+    case,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState
+from services.watcher.domain.told import RECHECK
+from shared.db import UTCDateTime
 
 _SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
 _c = _SOURCES.c
@@ -43,6 +56,7 @@ CLAIM_COLUMNS = (
     _c.gone_at,
     _c.extraction,
     _c.last_checked_at,
+    _c.told_until,
 )
 
 
@@ -59,7 +73,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at, extraction, last_checked_at) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction, last_checked_at, told_until) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -78,6 +92,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
         gone_at=gone_at,
         extraction=extraction,
         last_checked_at=last_checked_at,
+        told_until=told_until,
     )
 
 
@@ -134,6 +149,7 @@ async def load_claim(session: AsyncSession, source_id: int) -> SourceState | Non
 # again meanwhile, would have set back the newer poll's validators and schedule, and freed its
 # lease for a third. A poll of a source it did not claim (``q_lease`` None) writes as before.
 _LEASE = bindparam("q_lease", type_=String(100))
+_NEXT = bindparam("q_next", type_=UTCDateTime())
 QUIET_UPDATE = (
     update(_SOURCES)
     .where(
@@ -143,7 +159,15 @@ QUIET_UPDATE = (
     )
     .values(
         last_checked_at=bindparam("q_checked"),
-        next_check_at=bindparam("q_next"),
+        # A push that came while this poll was under way (told.py) wants the page read again
+        # soon: the poll was decided on the row as claimed, before the push.
+        next_check_at=case(
+            (
+                (_c.told_until > bindparam("q_checked")) & (bindparam("q_soon") < _NEXT),
+                bindparam("q_soon"),
+            ),
+            else_=_NEXT,
+        ),
         etag=bindparam("q_etag"),
         last_modified=bindparam("q_modified"),
         lease_owner=None,
@@ -165,6 +189,7 @@ def quiet_params(outcome: Outcome, lease: str | None = None) -> dict[str, Any]:
         "q_lease": lease,
         "q_checked": outcome.checked_at,
         "q_next": outcome.next_check_at,
+        "q_soon": outcome.checked_at + RECHECK,
         "q_etag": outcome.etag,
         "q_modified": outcome.last_modified,
     }

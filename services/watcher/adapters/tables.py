@@ -65,6 +65,9 @@ class WatchedSource(Base):
     # When the text last went back to a version it had shown lately (domain/returns.py):
     # nobody was alerted, and the admin shows the source as flipping between versions.
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Until when the page's next new text was told already, by a publisher's push
+    # (domain/told.py): that text is stored as the baseline and nobody is alerted again.
+    told_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Snapshot(Base):

@@ -41,6 +41,7 @@ from services.watcher.domain.outcome import (
 )
 from services.watcher.domain.returns import returned_to
 from services.watcher.domain.summary import compare
+from services.watcher.domain.told import pending, sooner
 from services.watcher.domain.websub import pace
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
@@ -110,6 +111,7 @@ def decide(
     notice = absence.notice or notice
     stored: Stored | None = None
     changes: tuple[ContentChanged, ...] = ()
+    told = None
     if content is None:
         # A 304 keeps the validators that earned it; the same bytes bring their own.
         validators: SourceState | Answer = state if answer.not_modified else answer
@@ -125,10 +127,23 @@ def decide(
         behind = _behind(content, history) if answer.pushed else None
         if behind is None:
             read_from = answer.moved_to or state.url
-            kind, stored, changes, told = _compared(
+            kind, stored, changes, said = _compared(
                 state, content, earlier, history, now, read_from
             )
-            validators, body_hash, notice = answer, answer.body_hash, notice or told
+            if kind in (OutcomeKind.CHANGED, OutcomeKind.BASELINE) and pending(
+                state.told_until, now
+            ):
+                # Its publisher's push told this change already (told.py): stored, untold.
+                told, changes = state.told_until, ()
+                if kind is OutcomeKind.CHANGED:
+                    kind = OutcomeKind.UNCHANGED
+                    said = Notice(
+                        logging.INFO,
+                        "watcher: %s changed as its publisher's push told; stored, nobody is"
+                        " alerted again",
+                        (state.url,),
+                    )
+            validators, body_hash, notice = answer, answer.body_hash, notice or said
         else:
             # Nothing stored, nobody told: the source stays as it was, and so do its bytes.
             kind, validators, body_hash = OutcomeKind.UNCHANGED, state, state.body_hash
@@ -141,7 +156,8 @@ def decide(
         kind=kind,
         source_id=state.id,
         checked_at=now,
-        next_check_at=due,
+        # Until a push's text shows (or its mark lapses), the page is read again soon.
+        next_check_at=due if told else sooner(due, state.told_until, now),
         status=Health.OK,
         consecutive_failures=0,
         last_error=None,
@@ -153,6 +169,7 @@ def decide(
         alerts=alerts,
         notice=notice,
         moved_to=answer.moved_to,
+        told=told,
     )
 
 

@@ -71,6 +71,7 @@ class SourceState:
     gone_at: datetime | None = None  # when it had answered only 404 or 410 for long enough
     extraction: int | None = None  # the rules the fingerprint was read under; None: version 1
     last_checked_at: datetime | None = None  # the last poll's time (revalidation.py)
+    told_until: datetime | None = None  # a push told its next new text till then (told.py)
 
     @property
     def failing(self) -> bool:
@@ -245,6 +246,8 @@ class Outcome:
     missing_since: datetime | None = None  # see SourceState
     gone_at: datetime | None = None
     moved_to: str | None = None  # stored with new content only
+    # The push's mark (SourceState.told_until) this outcome's new text used up (told.py).
+    told: datetime | None = None
 
     @property
     def quiet(self) -> bool:

@@ -20,6 +20,7 @@ from services.watcher.domain.outcome import (
     Rules,
     SourceState,
 )
+from services.watcher.domain.told import RECHECK
 from shared.events import SourceFailing, SourceRecovered
 from tests.support.source_states import RULES, URL, source_state
 
@@ -362,3 +363,30 @@ def test_a_push_older_than_what_is_stored_moves_nothing_back(
         # A poll is never judged by date: a publisher may move its own back.
         polled = _decide(state, _body(pushed), history, read_under=FEED)
         assert polled.kind is OutcomeKind.CHANGED
+
+
+def test_new_text_a_publisher_pushed_is_stored_untold_and_uses_up_the_mark() -> None:
+    mark = NOW + timedelta(minutes=30)
+
+    outcome = _decide(_state(told_until=mark), _body(NEW), _history())
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.changes == ()
+    assert outcome.stored is not None and outcome.stored.snapshot is not None
+    assert outcome.told == mark
+    assert outcome.next_check_at == NOW + timedelta(seconds=600)  # back to its interval
+
+
+def test_the_same_text_after_a_push_keeps_the_mark_and_asks_again_soon() -> None:
+    outcome = _decide(_state(told_until=NOW + timedelta(minutes=30)), _body(OLD), _history())
+
+    assert outcome.told is None
+    assert outcome.next_check_at == NOW + RECHECK
+
+
+def test_a_lapsed_mark_holds_back_nothing() -> None:
+    outcome = _decide(_state(told_until=NOW), _body(NEW), _history())
+
+    assert outcome.kind is OutcomeKind.CHANGED
+    assert len(outcome.changes) == 1
+    assert outcome.told is None
