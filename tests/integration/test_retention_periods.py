@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select
 
 from services.admin.adapters import audit_log
 from services.admin.adapters.tables import AdminAuditEntry
-from services.mailer.adapters.senders import FileMailSender
+from services.mailer.adapters.file_sender import FileMailSender
 from services.mailer.adapters.tables import Delivery
 from services.subscriptions import handlers
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber

@@ -6,17 +6,16 @@ Addresses pass through here but are never logged.
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 import uuid
 from collections import deque
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from services.mailer.adapters.file_sender import FileMailSender
 from services.mailer.adapters.smtp_connection import (
     ContentNotRead,
     HandOver,
@@ -26,9 +25,8 @@ from services.mailer.adapters.smtp_connection import (
 from services.mailer.domain.refusals import reply_refuses_the_address
 from services.mailer.domain.reply_text import readable, scrubbed
 from services.mailer.domain.wire_address import UnencodableDomain
-from shared.private_files import private_folder, write_private_file
 
-__all__ = ["HandOver"]  # re-exported: senders and their wrappers name it from here
+__all__ = ["FileMailSender", "HandOver"]  # re-exported: senders and their users name them here
 
 
 class SendFailure(Exception):
@@ -108,84 +106,6 @@ class MailSender(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
-
-
-class FileMailSender:
-    """Writes each message as an .eml file (the embedded default when no SMTP server is set)."""
-
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
-
-    async def send(
-        self,
-        sender: str,
-        recipient: str,
-        message: bytes,
-        *,
-        hand_over: HandOver | None = None,
-        owner: uuid.UUID | None = None,
-        transparent: bytes | None = None,
-        then: tuple[str, str] | None = None,
-    ) -> None:
-        """Write the message atomically so readers never see half a file.
-
-        A person's files are named after their subscriber id (never the address), so erasing
-        them can find their files.
-        """
-        name = f"{owner.hex}-{uuid.uuid4().hex}.eml" if owner else f"{uuid.uuid4().hex}.eml"
-        temporary = self._directory / f".{name}.tmp"
-        await asyncio.to_thread(self._write, temporary, message)
-
-        def publish() -> None:  # the file's final dot: readers see it from now on
-            os.replace(temporary, self._directory / name)
-
-        if hand_over is None:
-            publish()
-            return
-        try:
-            await hand_over(publish)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-
-    def _write(self, temporary: Path, message: bytes) -> None:
-        private_folder(self._directory)
-        try:
-            write_private_file(temporary, message)
-        except BaseException:
-            # A full disk leaves part of a mail behind, address and all, under a name of its
-            # own for each try: nothing else would delete it, the outbox's retention included.
-            temporary.unlink(missing_ok=True)
-            raise
-
-    def abandon(self) -> None:
-        """Nothing is written early."""
-
-    async def forget(self, owner: uuid.UUID) -> int:
-        """Delete an erased person's files, half-written ones too; return how many."""
-        patterns = (f"{owner.hex}-*.eml", f".{owner.hex}-*.eml.tmp")
-        return await asyncio.to_thread(self._delete, patterns, None)
-
-    async def purge_older(self, cutoff: datetime) -> int:
-        """Delete the files written before ``cutoff`` (the outbox's retention); return how many."""
-        return await asyncio.to_thread(self._delete, ("*.eml",), cutoff.timestamp())
-
-    def _delete(self, patterns: tuple[str, ...], before: float | None) -> int:
-        if not self._directory.is_dir():
-            return 0
-        deleted = 0
-        for pattern in patterns:
-            for path in self._directory.glob(pattern):
-                try:
-                    if before is None or path.stat().st_mtime < before:
-                        path.unlink()
-                        deleted += 1
-                except FileNotFoundError:
-                    continue  # deleted meanwhile by another run
-        return deleted
-
-    async def close(self) -> None:
-        """Nothing to release."""
 
 
 class SmtpMailSender:

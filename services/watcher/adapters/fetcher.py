@@ -6,8 +6,6 @@ import asyncio
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -16,6 +14,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
+from services.watcher.adapters.http_headers import PAUSES, ahead, retry_after, usable_last_modified
 from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
 
@@ -129,7 +128,7 @@ class HttpFetcher:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
-        if last_modified and not _ahead(last_modified, None):
+        if last_modified and not ahead(last_modified, None):
             headers["If-Modified-Since"] = last_modified  # one stored before it was checked
         current = url
         for _ in range(self._max_redirects + 1):
@@ -223,7 +222,7 @@ class HttpFetcher:
                         status, b"", response.headers, response.headers.get("location")
                     )
                 if status != 200:
-                    pause = _retry_after(response.headers) if status in _PAUSES else None
+                    pause = retry_after(response.headers) if status in PAUSES else None
                     said = f" (it asks for a pause of {pause:.0f} s)" if pause else ""
                     raise FetchError(
                         f"HTTP {status} from {url}{said}",
@@ -341,62 +340,6 @@ def _undecodable(url: str, exc: aiohttp.ClientError) -> str | None:
     return f"{url} sends a body compressed as {coding}, which varsel does not ask for"
 
 
-# How far ahead of this machine's clock a Last-Modified may be, where the answer has no Date of
-# its own to tell: a server's clock a little fast is no lie.
-_CLOCK_SKEW = timedelta(minutes=5)
-
-
-def _usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
-    """Return the answer's Last-Modified, unless it is later than the answer itself.
-
-    A date in the future is a server's mistake (RFC 9110 says to send the answer's own Date
-    instead), and sent back as If-Modified-Since it held every change off for as long as
-    that date was ahead: many servers answer 304 to any date not older than the page's.
-    """
-    value = headers.get("last-modified")
-    if value is None or _ahead(value, headers.get("date")):
-        return None
-    return value
-
-
-# The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).
-_PAUSES = frozenset({429, 503})
-
-
-def _retry_after(headers: CIMultiDictProxy[str]) -> float | None:
-    """Return the seconds a Retry-After asks for (a number, or a date after the answer's)."""
-    value = (headers.get("retry-after") or "").strip()
-    if value.isdigit():
-        return float(value) if int(value) > 0 else None
-    until = _http_date(value) if value else None
-    if until is None:
-        return None
-    answered = _http_date(headers.get("date") or "") or datetime.now(UTC)
-    seconds = (until - answered).total_seconds()
-    return seconds if seconds > 0 else None
-
-
-def _ahead(last_modified: str, sent: str | None) -> bool:
-    """Tell whether a Last-Modified is later than the answer's Date (else than this clock).
-
-    One that is no date is not: a server ignores it as If-Modified-Since (RFC 9110).
-    """
-    modified = _http_date(last_modified)
-    if modified is None:
-        return False
-    answered = _http_date(sent) if sent else None
-    return modified > (answered or datetime.now(UTC) + _CLOCK_SKEW)
-
-
-def _http_date(value: str) -> datetime | None:
-    """Return an HTTP date as an aware datetime; None if it is none."""
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class _Response:
     status_code: int
@@ -417,6 +360,6 @@ class _Response:
             body=self.body,
             content_type=self.headers.get("content-type"),
             etag=self.headers.get("etag"),
-            last_modified=_usable_last_modified(self.headers),
+            last_modified=usable_last_modified(self.headers),
             links=", ".join(self.headers.getall("link", ())) or None,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from services.mailer.adapters.senders import FileMailSender
+from services.mailer.adapters.file_sender import FileMailSender
 from services.mailer.domain.ledger import DeliveryStatus
 from tests.integration.mailer.faults import GatedSender
 from tests.integration.mailer.harness import Harness

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.mailer.adapters.senders import FileMailSender
+from services.mailer.adapters.file_sender import FileMailSender
 from shared.runtime import build_runtime
 from shared.schema import upgrade
 from shared.settings import Settings
@@ -81,14 +81,14 @@ def test_a_mail_the_disk_has_no_room_for_leaves_no_part_behind(
     # of its own, which neither the retention of the outbox nor anything else deleted.
     import errno
 
-    from services.mailer.adapters import senders
+    from services.mailer.adapters import file_sender
 
     def full_disk(path: Path, data: bytes) -> None:
         with path.open("wb") as target:
             target.write(data[:10])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(senders, "write_private_file", full_disk)
+    monkeypatch.setattr(file_sender, "write_private_file", full_disk)
     outbox = tmp_path / "outbox"
     sender = FileMailSender(outbox)
     for _ in range(3):  # the mailer tries again later

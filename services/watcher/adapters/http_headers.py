@@ -1,0 +1,63 @@
+"""What a fetch reads from an answer's headers: a Last-Modified to send back, a Retry-After."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from multidict import CIMultiDictProxy
+
+# How far ahead of this machine's clock a Last-Modified may be, where the answer has no Date of
+# its own to tell: a server's clock a little fast is no lie.
+_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
+    """Return the answer's Last-Modified, unless it is later than the answer itself.
+
+    A date in the future is a server's mistake (RFC 9110 says to send the answer's own Date
+    instead), and sent back as If-Modified-Since it held every change off for as long as
+    that date was ahead: many servers answer 304 to any date not older than the page's.
+    """
+    value = headers.get("last-modified")
+    if value is None or ahead(value, headers.get("date")):
+        return None
+    return value
+
+
+# The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).
+PAUSES = frozenset({429, 503})
+
+
+def retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+    """Return the seconds a Retry-After asks for (a number, or a date after the answer's)."""
+    value = (headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        return float(value) if int(value) > 0 else None
+    until = _http_date(value) if value else None
+    if until is None:
+        return None
+    answered = _http_date(headers.get("date") or "") or datetime.now(UTC)
+    seconds = (until - answered).total_seconds()
+    return seconds if seconds > 0 else None
+
+
+def ahead(last_modified: str, sent: str | None) -> bool:
+    """Tell whether a Last-Modified is later than the answer's Date (else than this clock).
+
+    One that is no date is not: a server ignores it as If-Modified-Since (RFC 9110).
+    """
+    modified = _http_date(last_modified)
+    if modified is None:
+        return False
+    answered = _http_date(sent) if sent else None
+    return modified > (answered or datetime.now(UTC) + _CLOCK_SKEW)
+
+
+def _http_date(value: str) -> datetime | None:
+    """Return an HTTP date as an aware datetime; None if it is none."""
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
