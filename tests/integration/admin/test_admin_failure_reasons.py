@@ -14,6 +14,7 @@ from services.admin import catalogue as commands
 from services.admin.adapters import catalogue_rows
 from services.watcher import handlers as watcher
 from services.watcher.bootstrap import Watcher
+from services.watcher.catalogue_sync import sync_catalogue
 from services.watcher.read_api import source_ids, source_statuses
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
@@ -52,7 +53,7 @@ async def _poll_all(h: Harness, urls: list[str]) -> None:
             assert (await client.post("/admin/sources", data=data)).status_code == 303
     async with h.runtime.sessions() as session, session.begin():
         stored = (await catalogue_rows.load(session)).catalogue
-        await watcher.sync_catalogue(session, stored.sources, h.runtime.clock.now())
+        await sync_catalogue(session, stored.sources, h.runtime.clock.now())
         # One more, whose reason is in no form the watcher knows (an older wording, say).
         session.add(seed.failing_source("https://example.org/odd", [TOPIC], ODD))
     polling = Watcher(h.runtime)

@@ -125,7 +125,7 @@ async def test_a_cookie_of_no_session_is_told_nothing(sqlite_url: str, tmp_path:
         assert "ended=" not in answer.headers["location"]
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "thirty", "1.5", "481", ""])
+@pytest.mark.parametrize("value", ["0", "-5", "thirty", "1.5", "481"])
 def test_a_wrong_idle_time_is_refused_naming_its_variable(
     value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,6 +135,10 @@ def test_a_wrong_idle_time_is_refused_naming_its_variable(
 
 
 def test_the_idle_time_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().admin_idle_minutes == 30
+    monkeypatch.setenv(
+        "VARSEL_ADMIN_IDLE_MINUTES", ""
+    )  # set to nothing: the default, as since 68bdb2c
     assert Settings().admin_idle_minutes == 30
     monkeypatch.setenv("VARSEL_ADMIN_IDLE_MINUTES", "15")
     assert Settings().admin_idle_minutes == 15
