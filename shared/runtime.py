@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,6 +25,9 @@ from shared.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
 
+# How long readiness and metrics wait for the broker to answer before taking it as away.
+BROKER_PING_SECONDS: Final = 1.5
+
 
 @dataclass
 class Runtime:
@@ -41,16 +45,17 @@ class Runtime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def ready(self) -> tuple[bool, str]:
-        """Tell whether the database answers and its schema is current."""
+        """Tell whether the database answers and its schema is current.
+
+        The broker is asked apart (``broker_answers``): whether a process can work without it
+        depends on the services it runs (varsel/readiness.py).
+        """
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
             current = await current_revision(self.engine)
         except Exception as exc:
             return False, f"database unreachable: {type(exc).__name__}"
-        ping = getattr(self.bus, "ping", None)
-        if ping is not None and not await ping():
-            return False, "message broker unreachable"
         head = head_revision()
         if current != head and is_newer_than_head(current):
             # A rolled-back release, or an old pod beside a new one during a rolling update,
@@ -59,6 +64,20 @@ class Runtime:
         if current != head:
             return False, f"database schema at {current}, expected {head}: run `varsel migrate`"
         return True, "ok"
+
+    async def broker_answers(self) -> bool | None:
+        """Tell whether the message broker answers now; None if the process runs without one.
+
+        Bounded well inside a readiness probe's timeout (3 s in deploy/kubernetes): a probe
+        that timed out would take the process out of service whatever the answer was to be.
+        """
+        ping = getattr(self.bus, "ping", None)
+        if ping is None:
+            return None
+        try:
+            return bool(await asyncio.wait_for(ping(), timeout=BROKER_PING_SECONDS))
+        except TimeoutError:
+            return False
 
     async def close(self) -> None:
         """Release connections."""

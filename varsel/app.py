@@ -33,6 +33,7 @@ from shared.scheduled import Jobs
 from shared.web.edge import install_edge
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import may_read_metrics, render_metrics
+from varsel.readiness import Readiness
 
 log = logging.getLogger(__name__)
 
@@ -206,25 +207,30 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
+    readiness = Readiness(runtime, services)
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        ok, reason = await runtime.ready()
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "reason": reason},
-            status_code=200 if ok else 503,
-        )
+        status_code, body = await readiness.check()
+        return JSONResponse(body, status_code=status_code)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
         client = request.client.host if request.client else None
         if not may_read_metrics(client, settings.metrics_networks):
             raise HTTPException(status.HTTP_404_NOT_FOUND)
-        dead_letters = await _dead_letters(runtime)
+        broker = await runtime.broker_answers()
+        # A broker that is away would only make the dead-letter count wait for its timeout.
+        dead_letters = await _dead_letters(runtime) if broker is not False else None
         now = runtime.clock.now()
         smtp = mailer.worker.relay.unreachable_for(now) if mailer is not None else None
         async with runtime.sessions() as session:
             body = await render_metrics(
-                session, now, dead_letters=dead_letters, smtp_unreachable_for=smtp
+                session,
+                now,
+                dead_letters=dead_letters,
+                smtp_unreachable_for=smtp,
+                broker_reachable=broker,
             )
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 

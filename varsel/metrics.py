@@ -47,6 +47,7 @@ async def render_metrics(
     *,
     dead_letters: int | None = None,
     smtp_unreachable_for: float | None = None,
+    broker_reachable: bool | None = None,
 ) -> bytes:
     """Return the metrics in the Prometheus text format.
 
@@ -54,6 +55,9 @@ async def render_metrics(
     broker did not answer, so an alert on it never fires on a made-up zero.
     ``smtp_unreachable_for`` is how long this process's mailer has reached no SMTP server (0
     while it does); left out where no mailer runs. Unlike the rest it is this process's own.
+    ``broker_reachable`` is whether RabbitMQ answered this process just now; left out where
+    no broker is used (the embedded mode). Readiness stays 200 without it on every service but
+    the mailer (varsel/readiness.py), so this gauge is what alerts on a broker that is away.
     """
     registry = CollectorRegistry()
     deliveries = Gauge(
@@ -90,4 +94,11 @@ async def render_metrics(
             "(0 while the server answers)",
             registry=registry,
         ).set(smtp_unreachable_for)
+    if broker_reachable is not None:
+        Gauge(
+            "varsel_broker_reachable",
+            "Whether RabbitMQ answered this process just now (1) or not (0); while it does not, "
+            "events wait in the outbox",
+            registry=registry,
+        ).set(1 if broker_reachable else 0)
     return generate_latest(registry)
