@@ -27,19 +27,23 @@ def usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
 
 # The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).
 PAUSES = frozenset({429, 503})
+# The longest pause read from a Retry-After: a rate limiter's «for ever» (99999999999999, or
+# 400 nines, which a float reads as infinity) is read as this, a number a date can still add.
+_LONGEST_PAUSE = 366 * 24 * 3600.0
 
 
 def retry_after(headers: CIMultiDictProxy[str]) -> float | None:
-    """Return the seconds a Retry-After asks for (a number, or a date after the answer's)."""
+    """Return the seconds a Retry-After asks for (a number, or a date after the answer's), at
+    most a year."""
     value = (headers.get("retry-after") or "").strip()
-    if value.isdigit():
-        return float(value) if int(value) > 0 else None
+    if value.isascii() and value.isdigit():  # not int(): past 4,300 digits it raises
+        return min(float(value), _LONGEST_PAUSE) if value.strip("0") else None
     until = _http_date(value) if value else None
     if until is None:
         return None
     answered = _http_date(headers.get("date") or "") or datetime.now(UTC)
     seconds = (until - answered).total_seconds()
-    return seconds if seconds > 0 else None
+    return min(seconds, _LONGEST_PAUSE) if seconds > 0 else None
 
 
 def ahead(last_modified: str, sent: str | None) -> bool:

@@ -259,7 +259,8 @@ def _after_the_pause(due: datetime, pause: float | None, now: datetime) -> datet
     """
     if pause is None:
         return due
-    return max(due, now + min(timedelta(seconds=pause), PAUSE_LIMIT))
+    # Compared as seconds: a timedelta of a pause past what one holds would raise.
+    return max(due, now + timedelta(seconds=min(pause, PAUSE_LIMIT.total_seconds())))
 
 
 def _remind(failures: int, interval_seconds: int) -> bool:

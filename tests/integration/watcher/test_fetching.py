@@ -166,3 +166,23 @@ async def test_a_server_that_asks_for_a_pause_is_polled_again_after_it(
     assert timedelta(minutes=59) <= pause <= timedelta(hours=1)
     assert row.last_error is not None
     assert row.last_error.startswith(f"HTTP 429 from {site.url('/p')} (it asks for a pause of")
+
+
+@pytest.mark.parametrize("retry_after", ["99999999999999", "9" * 400, "9" * 5000])
+async def test_a_pause_longer_than_any_clock_counts_is_a_failure_paused_for_a_day(
+    site: ScriptedSite, harness: Harness, retry_after: str
+) -> None:
+    # A rate limiter's «for ever» (a number of seconds past what a date can hold, or past what
+    # a float can) crashed the poll: nothing stored, the source showed as working.
+    site.set("/p", Route(b"Too Many Requests", status=429, retry_after=retry_after))
+    source = await harness.add_source(site.url("/p"), interval_seconds=60)
+
+    assert await poll(harness.deps, source) == "failed"
+
+    row = await harness.source(source)
+    assert row.next_check_at is not None
+    assert row.next_check_at - harness.clock.now() == timedelta(days=1)
+    assert row.consecutive_failures == 1
+    assert row.last_error is not None
+    assert row.last_error.startswith(f"HTTP 429 from {site.url('/p')} (it asks for a pause of")
+    assert "inf" not in row.last_error
