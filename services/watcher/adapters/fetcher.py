@@ -14,7 +14,13 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
-from services.watcher.adapters.http_headers import PAUSES, ahead, retry_after, usable_last_modified
+from services.watcher.adapters.http_headers import (
+    PAUSES,
+    ahead,
+    retry_after,
+    usable_etag,
+    usable_last_modified,
+)
 from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
 
@@ -359,7 +365,7 @@ class _Response:
             not_modified=False,
             body=self.body,
             content_type=self.headers.get("content-type"),
-            etag=self.headers.get("etag"),
+            etag=usable_etag(self.headers),
             last_modified=usable_last_modified(self.headers),
             links=", ".join(self.headers.getall("link", ())) or None,
         )

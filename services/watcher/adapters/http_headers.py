@@ -7,22 +7,35 @@ from email.utils import parsedate_to_datetime
 
 from multidict import CIMultiDictProxy
 
+from services.watcher.adapters.tables import ETAG_CHARS, LAST_MODIFIED_CHARS
+
 # How far ahead of this machine's clock a Last-Modified may be, where the answer has no Date of
 # its own to tell: a server's clock a little fast is no lie.
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
 def usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
-    """Return the answer's Last-Modified, unless it is later than the answer itself.
+    """Return the answer's Last-Modified, unless it is later than the answer itself or
+    longer than the column that keeps it.
 
     A date in the future is a server's mistake (RFC 9110 says to send the answer's own Date
     instead), and sent back as If-Modified-Since it held every change off for as long as
     that date was ahead: many servers answer 304 to any date not older than the page's.
     """
     value = headers.get("last-modified")
-    if value is None or ahead(value, headers.get("date")):
+    if value is None or len(value) > LAST_MODIFIED_CHARS or ahead(value, headers.get("date")):
         return None
     return value
+
+
+def usable_etag(headers: CIMultiDictProxy[str]) -> str | None:
+    """Return the answer's ETag, unless it is longer than the column that keeps it.
+
+    Not kept, the next request asks in full, and the same bytes are still known by their
+    hash; kept, PostgreSQL refused the whole outcome, and the source never took its baseline.
+    """
+    value = headers.get("etag")
+    return value if value is not None and len(value) <= ETAG_CHARS else None
 
 
 # The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).

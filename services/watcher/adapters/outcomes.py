@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, bindparam, case, func, insert, select,
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
-from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.adapters.tables import URL_CHARS, Snapshot, WatchedSource
 from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
@@ -192,7 +192,10 @@ def store_outcome(
         params["s_fingerprint"] = stored.fingerprint
         params["s_title"] = stored.title
         params["s_changed"] = stored.last_changed_at
-        params["s_moved"] = outcome.moved_to
+        moved = outcome.moved_to
+        # An address longer than the column (a redirect's, with a long query) is not kept: the
+        # change is stored and told all the same; only a removal notice will not name it.
+        params["s_moved"] = moved if moved is None or len(moved) <= URL_CHARS else None
         params["s_returned"] = stored.returned_at
         params["s_told"] = outcome.told
         _STORE.execute(conn, params)

@@ -23,6 +23,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime
 
+# What the columns of a source's validators and addresses hold: a server's header or a
+# redirect's address longer than these is not kept (http_headers, outcomes), as PostgreSQL
+# refuses to store it and the whole poll's outcome with it.
+URL_CHARS = 2000
+ETAG_CHARS = 500
+LAST_MODIFIED_CHARS = 100
+
 
 class WatchedSource(Base):
     """A page, feed or PDF from the catalogue, with what the last poll learnt."""
@@ -30,15 +37,15 @@ class WatchedSource(Base):
     __tablename__ = "watch_sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    url: Mapped[str] = mapped_column(String(URL_CHARS), unique=True)
     kind: Mapped[str] = mapped_column(String(10))
     topics: Mapped[list[str]] = mapped_column(JSON)
     interval_seconds: Mapped[int] = mapped_column(Integer)
     selector: Mapped[str | None] = mapped_column(String(500))
     ignore: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    etag: Mapped[str | None] = mapped_column(String(ETAG_CHARS))
+    last_modified: Mapped[str | None] = mapped_column(String(LAST_MODIFIED_CHARS))
     body_hash: Mapped[str | None] = mapped_column(String(64))
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     # The version of the extraction rules the fingerprint was read under (domain/model.py
@@ -61,7 +68,7 @@ class WatchedSource(Base):
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     gone_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Where the address last led after redirects, if elsewhere: told when the page is gone.
-    moved_to: Mapped[str | None] = mapped_column(String(2000))
+    moved_to: Mapped[str | None] = mapped_column(String(URL_CHARS))
     # When the text last went back to a version it had shown lately (domain/returns.py):
     # nobody was alerted, and the admin shows the source as flipping between versions.
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
