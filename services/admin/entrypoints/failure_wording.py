@@ -69,6 +69,14 @@ FAILURES: Final[dict[str, str]] = {
     ),
     Failure.FEED_MALFORMED: N_("The feed is malformed, and no entries could be read."),
     Failure.FEED_EMPTY: N_("The feed has no entries with a title or text."),
+    Failure.FEED_IS_PAGE: N_(
+        "The address answers a web page, not a feed: the feed may have moved, or the source "
+        "may be a page."
+    ),
+    Failure.FEED_IS_PAGE_NAMING_FEED: N_(
+        "The address answers a web page, not a feed. The page names a feed at %(feed)s: the "
+        "feed has probably moved there."
+    ),
     Failure.NO_TEXT: N_(
         "varsel found almost no text there (%(chars)s characters). Check the selector, or "
         "whether the kind is right."

@@ -14,6 +14,7 @@ import feedparser
 
 from services.watcher.domain.charsets import labelled_charset, utf8_with_stray_windows_1252
 from services.watcher.domain.dates import date_from_struct
+from services.watcher.domain.feed_pages import page_not_feed
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
 from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.json_feed import read_json_feed
@@ -228,6 +229,8 @@ def _parsed(
             f"feed: malformed feed with no entries (feedparser failed: {said})"
         ) from exc
     if not parsed.entries:
+        if (page := page_not_feed(body)) is not None:
+            raise ContentError(page)
         if parsed.get("bozo"):
             reason = parsed.get("bozo_exception")
             raise ContentError(f"feed: malformed feed with no entries ({reason})")

@@ -55,6 +55,8 @@ class Failure(StrEnum):
     FEED_ENTITIES = "feed_entities"
     FEED_MALFORMED = "feed_malformed"
     FEED_EMPTY = "feed_empty"
+    FEED_IS_PAGE = "feed_is_page"
+    FEED_IS_PAGE_NAMING_FEED = "feed_is_page_naming_feed"
     NO_TEXT = "no_text"
     UNPARSEABLE_HTML = "unparseable_html"
     BAD_SELECTOR = "bad_selector"
@@ -129,6 +131,13 @@ _CONTENT: Final = _forms(
         rf"{_KIND}: the address answers binary data, not text \((?P<share>\d+)% .*\)",
     ),
     (Failure.JSON, rf"{_KIND}: the address answers JSON data, not a web {_KIND}"),
+    # Before FILE, whose form this one fits too (domain/feed_pages.py).
+    (Failure.FEED_IS_PAGE, r"feed: the address answers a web page, not a web feed"),
+    (
+        Failure.FEED_IS_PAGE_NAMING_FEED,
+        r"feed: the address answers a web page, not a web feed; the page names a feed at"
+        r" (?P<feed>\S+)",
+    ),
     (Failure.FILE, rf"{_KIND}: the address answers an? .+, not a web {_KIND}"),
     (Failure.NOT_PDF, r"pdf: not a PDF \(no %PDF- header\)"),
     (Failure.PDF_ENCRYPTED, r"pdf: encrypted, needs a password"),

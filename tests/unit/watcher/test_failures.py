@@ -27,6 +27,9 @@ SIGN_IN = b"""<html><head><title>Logg inn</title></head><body><main><h1>Logg inn
 MAINTENANCE = b"""<html><head><title>Delta</title></head><body><main>
 <h1>Nettstedet er nede for vedlikehold</h1><p>Pr\xc3\xb8v igjen om en time.</p></main>
 </body></html>"""
+NEWS_PAGE = b"""\xef\xbb\xbf<!-- cms 4.2 -->\n<!doctype html><html><head><title>Nyheter</title>
+</head><body><main><h1>Nyheter</h1><p>Ny veileder om kikhoste.</p></main></body></html>"""
+FEED_LINK = b'<link rel="alternate" type="application/atom+xml" href="%s">'
 ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Just a moment...</h1>
 <p>Checking your browser before accessing delta.no.</p></main></body></html>"""
 
@@ -118,6 +121,13 @@ REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
         FailureReason(Failure.NO_TEXT, {"chars": "3"}),
     ),
     (SourceKind.FEED, b"<rss><channel></channel></rss>", {}, FailureReason(Failure.FEED_EMPTY)),
+    (SourceKind.FEED, NEWS_PAGE, {}, FailureReason(Failure.FEED_IS_PAGE)),
+    (
+        SourceKind.FEED,
+        NEWS_PAGE.replace(b"<title>", FEED_LINK % b"https://x.org/nyheter/rss" + b"<title>"),
+        {},
+        FailureReason(Failure.FEED_IS_PAGE_NAMING_FEED, {"feed": "https://x.org/nyheter/rss"}),
+    ),
     (
         SourceKind.PAGE,
         PAGE,
@@ -166,6 +176,7 @@ def test_every_kind_is_worded_in_every_language_with_its_values(failure: Failure
     catalogues = Catalogues.load(ADMIN_LOCALE, "admin")
     values = {"status": "503", "count": "5", "limit": "10", "host": "h", "coding": "br"}
     values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main", "reached": "/"}
+    values |= {"feed": "/rss.xml"}
     for language in catalogues.languages:
         worded = catalogues[language].gettext(FAILURES[failure], **values)
         assert "%(" not in worded and worded.strip(), (language, failure)

@@ -125,7 +125,7 @@ def test_oversized_body_is_refused_before_parsing() -> None:
     [
         (fixture("feeds/malformed.xml"), "malformed feed"),
         (EMPTY_CHANNEL, "no entries"),
-        (fixture("pages/fhi_norge_i_verden.html"), "no entries"),
+        (fixture("pages/fhi_norge_i_verden.html"), "a web page, not a web feed"),
         (b"just some text, not a feed", "no entries"),
     ],
     ids=["malformed", "empty-channel", "html-page", "plain-text"],
