@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import pytest
@@ -83,12 +84,22 @@ class App:
 
     def ledger_pages(self, address: str) -> list[str | None]:
         """Return the page of each consent step of an address, oldest first (read from SQLite)."""
+        return self._ledger_column(address, "page")
+
+    def ledger_languages(self, address: str) -> list[str | None]:
+        """Return the language of each consent step of an address, oldest first: the language
+        of the page, and so of the privacy notice, the person consented on."""
+        return self._ledger_column(address, "language")
+
+    def _ledger_column(self, address: str, column: Literal["page", "language"]) -> list[str | None]:
         subject = address_hash(SECRET_KEY, address)
         with closing(sqlite3.connect(self.database)) as db:
+            # The column is one the Literal names, never a caller's text.
             rows = db.execute(
-                "SELECT page FROM sub_consent_ledger WHERE subject_hash = ? ORDER BY id", (subject,)
+                f"SELECT {column} FROM sub_consent_ledger WHERE subject_hash = ? ORDER BY id",
+                (subject,),
             ).fetchall()
-        return [page for (page,) in rows]
+        return [value for (value,) in rows]
 
     def ledger(self, address: str) -> list[tuple[str, list[str], str | None, str | None]]:
         """Return each consent step of an address: action, topics, frequency and page."""
@@ -276,6 +287,19 @@ def page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
 def narrow_page(browser: Browser, requests_seen: Requests) -> Iterator[Page]:
     """A fresh page 320 CSS pixels wide (WCAG 1.4.10 Reflow), axe-core in every document."""
     yield from _checked_page(browser, requests_seen, 320, 640)
+
+
+@pytest.fixture
+def cookies_blocked(
+    browser: Browser, requests_seen: Requests, tmp_path: Path
+) -> Iterator[BrowserContext]:
+    """A Norwegian Chromium that saves and sends no cookie (and lets no site keep data in its
+    storage either), axe-core in every document."""
+    preferences = {"profile": {"default_content_setting_values": {"cookies": 2}}}
+    context = profile_context(
+        browser, tmp_path / "profile", preferences, viewport={"width": 1280, "height": 900}
+    )
+    yield from checked_context(context, requests_seen)
 
 
 @pytest.fixture

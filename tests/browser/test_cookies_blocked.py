@@ -12,31 +12,16 @@ cookies. Each run proves it took: after pages that set a cookie, the browser hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from services.subscriptions.entrypoints.wording import ERASED_BODY, FORM_NEEDS_COOKIE
 from tests.browser import journeys_support as journey
 from tests.browser.checks import assert_accessible
-from tests.browser.conftest import App, Requests, checked_context, profile_context
+from tests.browser.conftest import App
 from tests.support.words import page_text
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cookies_blocked(
-    browser: Browser, requests_seen: Requests, tmp_path: Path
-) -> Iterator[BrowserContext]:
-    """A Norwegian Chromium that saves and sends no cookie, axe-core in every document."""
-    preferences = {"profile": {"default_content_setting_values": {"cookies": 2}}}
-    context = profile_context(
-        browser, tmp_path / "profile", preferences, viewport={"width": 1280, "height": 900}
-    )
-    yield from checked_context(context, requests_seen)
 
 
 def confirmed_and_managed(page: Page, blocked: Page, app: App, language: str, address: str) -> str:
