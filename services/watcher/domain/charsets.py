@@ -51,6 +51,27 @@ def labelled_charset(content_type: str | None) -> str | None:
     return match[1] if match else None
 
 
+def names_no_encoding(label: str) -> bool:
+    """Tell whether a charset label is «undefined», a template's unset variable.
+
+    Python knows a codec of that name, which refuses every byte: read with it, every poll of
+    a page or feed so labelled failed. Browsers know no such label, and read the body as if
+    it named none; so does the watcher.
+    """
+    try:
+        return codecs.lookup(label).name == "undefined"
+    except LookupError:
+        return False
+
+
+def without_undefined_charset(content_type: str | None) -> str | None:
+    """Return a Content-Type whose charset names_no_encoding as its media type alone."""
+    label = labelled_charset(content_type)
+    if content_type is None or label is None or not names_no_encoding(label):
+        return content_type
+    return content_type.split(";", 1)[0].strip()
+
+
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)""", re.IGNORECASE)
 _LATIN_RE = re.compile(r"(?:iso-?8859-1|latin-?1|l1|(?:windows|cp)-?1252|us-ascii|ascii)$", re.I)
 
@@ -82,6 +103,7 @@ def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) 
     sniffed = _CHARSET_RE.search(body[:4096])
     if sniffed:
         candidates.append(sniffed.group(1).decode("ascii", "replace"))
+    candidates = [label for label in candidates if not names_no_encoding(label)]
     candidates.append("utf-8-sig")
     # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
     # UTF-8 with non-ASCII bytes is UTF-8 (Latin-1 «æøå» are never valid UTF-8 sequences).

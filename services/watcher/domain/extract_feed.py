@@ -12,7 +12,12 @@ from typing import Any
 
 import feedparser
 
-from services.watcher.domain.charsets import labelled_charset, utf8_with_stray_windows_1252
+from services.watcher.domain.charsets import (
+    labelled_charset,
+    names_no_encoding,
+    utf8_with_stray_windows_1252,
+    without_undefined_charset,
+)
 from services.watcher.domain.dates import date_from_struct
 from services.watcher.domain.feed_pages import page_not_feed
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
@@ -155,6 +160,15 @@ def _repaired(body: bytes, content_type: str | None) -> bytes:
     return utf8_with_stray_windows_1252(body).encode()
 
 
+def _declared_if_defined(body: bytes) -> bytes:
+    """Return the body with an XML declaration's encoding «undefined» (names_no_encoding)
+    made UTF-8, what XML reads a document that names none as."""
+    declared = _DECLARED_RE.match(body)
+    if declared is None or not names_no_encoding(declared[1].decode("ascii")):
+        return body
+    return body[: declared.start(1)] + b"utf-8" + body[declared.end(1) :]
+
+
 def _entry_text(entry: Any, ignore: IgnorePatterns | None, stamps: Stamps) -> str:
     """Return an entry's content (or summary) as normalised plain text, without its stamps."""
     contents = entry.get("content") or []
@@ -212,6 +226,7 @@ def _parsed(
 ) -> tuple[dict[str, Any], list[Any]]:
     """Return the feed and entries feedparser reads in an RSS or Atom body; raise ContentError."""
     _refuse_entities(body, content_type)
+    content_type, body = without_undefined_charset(content_type), _declared_if_defined(body)
     body = _without_surrogate_references(body)
     if extraction >= FEED_STRAY_BYTES:
         body = _repaired(body, content_type)

@@ -33,6 +33,12 @@ def test_latin1_pages_are_decoded_by_header_or_meta(content_type: str | None, me
         (None, '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'),
         (None, '<meta charset="utf-16">'),
         (None, ""),
+        # A template's unset variable: Python's codec «undefined» refuses every byte, and the
+        # poll failed as «unexpected error: UnicodeError reading the body», at every poll.
+        ("text/html; charset=undefined", ""),
+        ("text/html; charset=Undefined", '<meta charset="utf-8">'),
+        (None, '<meta charset="undefined">'),
+        ("text/html", '<meta http-equiv="Content-Type" content="text/html; charset=undefined">'),
     ],
 )
 @pytest.mark.parametrize("declaration", ["", '<?xml version="1.0" encoding="iso-8859-1"?>\n'])
