@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,7 +23,11 @@ from services.watcher.domain.content import EXTRACTION, ContentError, parse_cont
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
 from services.watcher.domain.failures import CONTENT_PREFIX
-from services.watcher.domain.front_pages import front_page_reason, leads_to_front_page
+from services.watcher.domain.front_pages import (
+    front_page_reason,
+    leads_to_front_page,
+    led_elsewhere,
+)
 from services.watcher.domain.model import Content, OverBudget
 from services.watcher.domain.outcome import (
     Answer,
@@ -264,7 +267,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         # Read again, the same bytes took as long to fail as they did (a PDF's 30 s of the
         # thread that parses every feed and PDF, at every poll): failed as before, unread.
         return Answer.failed(f"{CONTENT_PREFIX}{NOT_READ_AGAIN}", unread=source.body_hash)
-    redirected = _other_path(fetched.url, source.url)
+    redirected = led_elsewhere(source.url, fetched.url)
     try:
         content = await parse_body(
             deps, source, fetched.body, fetched.content_type, redirected=redirected
@@ -295,11 +298,6 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         moved_to=fetched.url if fetched.url != source.url else None,
         earlier=earlier,
     )
-
-
-def _other_path(fetched: str, asked: str) -> bool:
-    """Tell whether redirects led to another path (a sign-in page's, say), not just a slash."""
-    return urlsplit(fetched).path.rstrip("/") != urlsplit(asked).path.rstrip("/")
 
 
 async def read_as_before(

@@ -16,7 +16,11 @@ from urllib.parse import urlsplit
 
 from services.watcher.adapters.fetcher import FetchError, HttpFetcher
 from services.watcher.domain.content import parse_content
-from services.watcher.domain.front_pages import front_page_reason, leads_to_front_page
+from services.watcher.domain.front_pages import (
+    front_page_reason,
+    leads_to_front_page,
+    led_elsewhere,
+)
 from services.watcher.domain.model import ContentError, FeedEntry
 from shared.settings import Settings
 from shared.vocabulary import SourceKind
@@ -94,6 +98,8 @@ async def try_source(
             content_type=fetched.content_type,
             selector=selector or None,
             ignore=ignore,
+            # A sign-in page the address led to is told as a poll tells it (walls.py).
+            redirected=led_elsewhere(url, fetched.url),
         )
     except ContentError as exc:
         raise TrialRefused(exc.reason, str(exc)) from exc

@@ -38,5 +38,10 @@ def front_page_reason(asked: str, reached: str) -> str:
     )
 
 
+def led_elsewhere(asked: str, reached: str) -> bool:
+    """Tell whether redirects led to another path (a sign-in page's, say), not just a slash."""
+    return urlsplit(reached).path.rstrip("/") != urlsplit(asked).path.rstrip("/")
+
+
 def _is_front(url: str) -> bool:
     return _FRONT_PATH.fullmatch(urlsplit(url).path) is not None

@@ -1,11 +1,13 @@
-"""A sign-in wall or a maintenance notice over real HTTP: a failed read, never a change."""
+"""A sign-in wall or a maintenance notice over real HTTP: a failed read, never a change, and
+a trial in the admin says so as a poll does."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.watcher.handlers import poll
-from services.watcher.read_api import source_statuses
+from services.watcher.read_api import TrialRefused, source_statuses, try_source
+from shared.settings import Settings
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite
@@ -105,3 +107,24 @@ async def test_the_end_of_a_wall_not_recognised_is_no_second_alert(
 
     assert await poll(harness.deps, source) == "unchanged"
     assert len(await harness.events()) == 1
+
+
+async def test_trying_an_address_that_leads_to_a_sign_in_page_shows_what_a_poll_would(
+    site: ScriptedSite,
+) -> None:
+    # Longer than a sign-in page in place may be, short enough for one the address led to.
+    # Polled, it fails as a sign-in page; tried in the admin, it was shown as the page's text,
+    # and the editor saved a source that failed at every poll.
+    long_wall = SIGN_IN.replace(
+        "</main>", "<p>" + "Vilkår for bruk av Delta. " * 50 + "</p></main>"
+    )
+    site.set("/p", Route(status=302, location="/login"))
+    site.set("/login", Route(long_wall.encode()))
+    settings = Settings(allow_private_addresses=True)
+
+    with pytest.raises(TrialRefused, match="sign-in page"):
+        await try_source(settings, site.url("/p"), "page")
+
+    site.set("/p", Route(long_wall.encode()))  # the same page where it is: content
+    tried = await try_source(settings, site.url("/p"), "page")
+    assert tried.title == "Logg inn"
