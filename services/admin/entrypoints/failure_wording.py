@@ -81,6 +81,10 @@ FAILURES: Final[dict[str, str]] = {
         "varsel found almost no text there (%(chars)s characters). Check the selector, or "
         "whether the kind is right."
     ),
+    Failure.PDF_NO_TEXT: N_(
+        "The PDF holds almost no text (%(chars)s characters): its pages are likely scanned "
+        "images, which varsel cannot read."
+    ),
     Failure.UNPARSEABLE_HTML: N_("The page's HTML cannot be read."),
     Failure.BAD_SELECTOR: N_("The CSS selector “%(selector)s” cannot be read. Check its spelling."),
     Failure.SELECTOR_NOTHING: N_("The CSS selector “%(selector)s” matched nothing on the page."),

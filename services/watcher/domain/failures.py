@@ -58,6 +58,7 @@ class Failure(StrEnum):
     FEED_IS_PAGE = "feed_is_page"
     FEED_IS_PAGE_NAMING_FEED = "feed_is_page_naming_feed"
     NO_TEXT = "no_text"
+    PDF_NO_TEXT = "pdf_no_text"
     UNPARSEABLE_HTML = "unparseable_html"
     BAD_SELECTOR = "bad_selector"
     SELECTOR_NOTHING = "selector_nothing"
@@ -145,6 +146,8 @@ _CONTENT: Final = _forms(
     (Failure.FEED_ENTITIES, r"feed: refused, the XML declares entities .*"),
     (Failure.FEED_MALFORMED, r"feed: malformed feed with no entries \(.*\)"),
     (Failure.FEED_EMPTY, r"feed: no entries(?: with a title or text)?"),
+    # Before NO_TEXT: a PDF has no selector to check; it is likely scanned pages.
+    (Failure.PDF_NO_TEXT, r"pdf: no extractable text \((?P<chars>\d+) characters .*\)"),
     (Failure.NO_TEXT, rf"{_KIND}: no extractable text \((?P<chars>\d+) characters .*\)"),
     (Failure.UNPARSEABLE_HTML, r"page: unparseable HTML \(.*\)"),
     (Failure.BAD_SELECTOR, rf"page: invalid CSS selector (?P<selector>{_QUOTED}) \(.*\)"),

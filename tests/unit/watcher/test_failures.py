@@ -3,9 +3,11 @@ sentences are the watcher's own (bodies refused by parse_content, the fetcher's 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 
 from services.admin.entrypoints.failure_wording import FAILURES
 from services.watcher.domain.content import ContentError, parse_content
@@ -32,6 +34,15 @@ NEWS_PAGE = b"""\xef\xbb\xbf<!-- cms 4.2 -->\n<!doctype html><html><head><title>
 FEED_LINK = b'<link rel="alternate" type="application/atom+xml" href="%s">'
 ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Just a moment...</h1>
 <p>Checking your browser before accessing delta.no.</p></main></body></html>"""
+
+
+def _scanned_pdf() -> bytes:
+    """Return a PDF whose page holds no text, as a scanned report's pages hold images only."""
+    writer, written = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(written)
+    return written.getvalue()
+
 
 # The fetcher's sentences as it words them (adapters/fetcher.py), with the kind each is read as.
 FETCHED = [
@@ -120,6 +131,8 @@ REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
         {},
         FailureReason(Failure.NO_TEXT, {"chars": "3"}),
     ),
+    # «Check the selector» says nothing to an editor of a PDF, which has none to check.
+    (SourceKind.PDF, _scanned_pdf(), {}, FailureReason(Failure.PDF_NO_TEXT, {"chars": "0"})),
     (SourceKind.FEED, b"<rss><channel></channel></rss>", {}, FailureReason(Failure.FEED_EMPTY)),
     (SourceKind.FEED, NEWS_PAGE, {}, FailureReason(Failure.FEED_IS_PAGE)),
     (
