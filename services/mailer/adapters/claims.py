@@ -27,10 +27,11 @@ async def claim_due(
     due = (
         select(Delivery.id)
         .where(
+            Delivery.is_open,  # what the claimable index holds (tables.Delivery)
             or_(
                 (Delivery.status == DeliveryStatus.QUEUED) & (Delivery.next_attempt_at <= now),
                 (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
-            )
+            ),
         )
         .order_by(Delivery.id)
         .limit(limit)

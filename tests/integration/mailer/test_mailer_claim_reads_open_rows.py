@@ -20,17 +20,18 @@ LEDGER = 5_000
 OPEN = 3
 
 
-async def scans(session: AsyncSession) -> tuple[int, int]:
-    """Return this transaction's (whole-table, index) scans of the ledger so far."""
+async def ledger_counts(session: AsyncSession, *counts: str) -> tuple[int, ...]:
+    """Return this transaction's counts of the ledger's activity so far (``seq_scan``,
+    ``idx_scan``, ``n_tup_upd``, ``n_tup_hot_upd``: pg_stat_xact_user_tables)."""
     row = (
         await session.execute(
             text(
-                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables "
+                f"SELECT {', '.join(counts)} FROM pg_stat_xact_user_tables "
                 "WHERE relname = 'mail_deliveries'"
             )
         )
     ).one()
-    return row.seq_scan, row.idx_scan
+    return tuple(row)
 
 
 @on("postgresql")
@@ -62,9 +63,40 @@ async def test_a_claim_among_thousands_of_sent_mails_reads_the_open_rows_by_inde
 
     now = harness.clock.now()
     async with harness.runtime.sessions() as session, session.begin():
-        before = await scans(session)
+        before = await ledger_counts(session, "seq_scan", "idx_scan")
         claimed = await claim_due(session, now, now + LEASE, limit=32, skip_locked=True)
-        after = await scans(session)
+        after = await ledger_counts(session, "seq_scan", "idx_scan")
     assert len(claimed) == OPEN
     assert after[0] == before[0], "the claim read the whole ledger"
     assert after[1] > before[1]
+
+
+@on("postgresql")
+async def test_a_claim_updates_the_rows_in_place_writing_no_index_entry(
+    harness: Harness,
+) -> None:
+    # A claim changes the status from queued to sending, and no column an index reads: with
+    # room on the page (fillfactor 50, migration 0027) PostgreSQL updates each row in place
+    # (HOT). Before 0027 the claimable index read the status, and each claim wrote an entry
+    # into all four of the ledger's indexes for every mail.
+    await insert_immediate_subscribers(harness.runtime.sessions, 200)
+    await harness.change("Et varsel til mange")
+    now = harness.clock.now()
+    async with harness.runtime.sessions() as session, session.begin():
+        before = await ledger_counts(session, "n_tup_upd", "n_tup_hot_upd")
+        claimed = await claim_due(session, now, now + LEASE, limit=200, skip_locked=True)
+        after = await ledger_counts(session, "n_tup_upd", "n_tup_hot_upd")
+    assert len(claimed) == 200
+    assert after[0] - before[0] == 200
+    assert after[1] - before[1] == 200, "some claims wrote new index entries"
+
+    # The mark (sending to sent) takes the row out of the claimable index, and the next
+    # claim still finds nothing sent.
+    async with harness.runtime.sessions() as session, session.begin():
+        await session.execute(text("UPDATE mail_deliveries SET status = 'sent'"))
+    async with harness.runtime.sessions() as session, session.begin():
+        assert await claim_due(session, now, now + LEASE, limit=200, skip_locked=True) == []
+        open_rows = await session.execute(
+            text("SELECT count(*) FROM mail_deliveries WHERE is_open")
+        )
+        assert open_rows.scalar_one() == 0
