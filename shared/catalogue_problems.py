@@ -1,6 +1,6 @@
 """What is wrong with a catalogue, problem by problem: a kind and the values it names, so that a
 page words each in its reader's language while a terminal reads the English lines; both are
-made at once, from the same findings (``shared.catalogue.parse_catalogue``).
+made at once, from the same findings (``shared.catalogue_checks.parse_catalogue``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The catalogue as a running process sees it: replaced whole when an editor changes it.
 
-Apart from the catalogue's entries and file format (shared/catalogue.py): what services ask of
+Apart from the catalogue's entries (shared/catalogue_entries.py) and file: what services ask of
 it, and the one object each process keeps and reads at the moment it needs a topic.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from shared.catalogue import Catalogue, Source, Topic
+from shared.catalogue_entries import Catalogue, Source, Topic
 
 
 class CatalogueView(Protocol):

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
-from shared.catalogue import load_catalogue
+from shared.catalogue_file import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.live_catalogue import LiveCatalogue

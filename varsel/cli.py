@@ -23,7 +23,8 @@ from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
 from shared import event_loop
 from shared.broker_reach import broker_problem
-from shared.catalogue import CatalogueError, load_catalogue
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_file import load_catalogue
 from shared.commands import command_settings, database_problem
 from shared.logs import configure_logging
 from shared.private_files import private_folder

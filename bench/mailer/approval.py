@@ -31,7 +31,7 @@ from services.admin import catalogue as admin_catalogue
 from services.mailer import command_api
 from services.mailer.adapters.tables import Delivery
 from services.mailer.bootstrap import Mailer
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.db import transaction
 from shared.events import ContentChanged
 from shared.outbox import record

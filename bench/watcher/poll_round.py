@@ -34,7 +34,7 @@ from services.watcher.adapters.tables import WatchedSource
 from services.watcher.catalogue_sync import sync_catalogue
 from services.watcher.handlers import Claim, WatcherDeps, claim_due, poll
 from shared import event_loop
-from shared.catalogue import Source
+from shared.catalogue_entries import Source
 from shared.clock import SystemClock
 from shared.db import create_engine
 from shared.heap import freeze_startup_objects

@@ -23,13 +23,9 @@ from services.admin.domain.catalogue_plan import Action, Plan, plan
 from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
-from shared.catalogue import (
-    Catalogue,
-    entry_data,
-    parse_catalogue,
-    parse_catalogue_text,
-    read_catalogue_text,
-)
+from shared.catalogue_checks import parse_catalogue
+from shared.catalogue_entries import Catalogue
+from shared.catalogue_file import entry_data, parse_catalogue_text, read_catalogue_text
 from shared.events import CatalogueChanged
 from shared.outbox import record
 from shared.progress import Tracker

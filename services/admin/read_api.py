@@ -20,7 +20,7 @@ from services.admin.adapters import accounts, audit_log, catalogue_rows
 from services.admin.domain.accounts import Role, role_of
 from services.admin.domain.catalogue_plan import Action
 from services.admin.domain.review_topics import mode_by_place, mode_by_topics
-from shared.catalogue import Catalogue
+from shared.catalogue_entries import Catalogue
 from shared.vocabulary import ReviewMode
 
 # Who removed a source once the audit log no longer says (its retention), or never said.

@@ -26,7 +26,7 @@ from services.mailer.domain.ledger import (
     ReviewReminderReference,
 )
 from services.subscriptions import read_api
-from shared.catalogue import Catalogue
+from shared.catalogue_entries import Catalogue
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from services.mailer.delivery import DeliveryWorker
 from services.mailer.digests import DigestRunner
 from services.mailer.domain.bounce_address import BounceAddress
 from services.mailer.domain.envelope import Envelope
-from services.mailer.domain.message import build_environment
+from services.mailer.domain.mail_templates import build_environment
 from services.mailer.entrypoints import consumers
 from services.mailer.handlers import Deps
 from services.mailer.links import SignedLinks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from services.mailer.domain.message import RecipientLinks
+from services.mailer.domain.mime import RecipientLinks
 from shared.tokens import TokenSigner
 
 

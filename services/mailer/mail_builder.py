@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo
 
 from services.mailer.adapters.tables import BulletinRecord, ChangeRecord
 from services.mailer.batch_context import BatchContext
+from services.mailer.domain.alert_mail import render_alert, render_topic_ended
 from services.mailer.domain.bulletin_mail import bulletin_context, render_bulletin
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.digest_mail import render_digest
 from services.mailer.domain.ledger import (
     AlertReference,
     BulletinReference,
@@ -29,16 +32,9 @@ from services.mailer.domain.ledger import (
     PageRemovedReference,
     TopicEndedReference,
 )
-from services.mailer.domain.message import (
-    RecipientLinks,
-    RenderedMail,
-    in_language,
-    render_alert,
-    render_confirm,
-    render_digest,
-    render_manage_link,
-    render_topic_ended,
-)
+from services.mailer.domain.mail_context import in_language
+from services.mailer.domain.manage_link_mail import render_manage_link
+from services.mailer.domain.mime import RecipientLinks, RenderedMail
 from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import shown_text
 from services.mailer.domain.text import safe_url

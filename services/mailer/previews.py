@@ -18,18 +18,14 @@ from functools import cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from services.mailer.domain.alert_mail import render_alert, render_topic_ended
 from services.mailer.domain.bulletin_mail import render_bulletin
-from services.mailer.domain.message import (
-    RecipientLinks,
-    RenderedMail,
-    build_environment,
-    in_language,
-    render_alert,
-    render_confirm,
-    render_digest,
-    render_manage_link,
-    render_topic_ended,
-)
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.digest_mail import render_digest
+from services.mailer.domain.mail_context import in_language
+from services.mailer.domain.mail_templates import build_environment
+from services.mailer.domain.manage_link_mail import render_manage_link
+from services.mailer.domain.mime import RecipientLinks, RenderedMail
 from services.mailer.domain.operator_mail import (
     OperatorMail,
     notice_bytes,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 
 from cachetools import LRUCache
 
-from services.mailer.domain.message import RenderedMail
+from services.mailer.domain.mime import RenderedMail
 
 CACHE_SIZE = 256
 

@@ -21,7 +21,7 @@ from services.mailer.domain.ledger import (
     OperatorNoticeReference,
     ReviewReminderReference,
 )
-from services.mailer.domain.message import RecipientLinks
+from services.mailer.domain.mime import RecipientLinks
 from services.mailer.domain.operator_mail import (
     notice_bytes,
     render_operator_mail,

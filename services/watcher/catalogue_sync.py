@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health
-from shared.catalogue import Source
+from shared.catalogue_entries import Source
 
 
 async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: datetime) -> None:

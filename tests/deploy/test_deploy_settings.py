@@ -183,7 +183,7 @@ def test_catalogue_sources_refer_to_existing_topics(catalogue: dict[str, Any]) -
 
 
 def test_the_application_loads_the_example_catalogue(catalogue: dict[str, Any]) -> None:
-    loader = need_module("shared.catalogue", "varsel (pip install -e .)")
+    loader = need_module("shared.catalogue_file", "varsel (pip install -e .)")
     loaded = loader.load_catalogue(DEPLOY / "varsel.example.toml")
     assert len(loaded.topics) == len(catalogue["topics"])
     assert len(loaded.sources) == len(catalogue["sources"])

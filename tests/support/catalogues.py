@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.admin import catalogue
-from shared.catalogue import load_catalogue
+from shared.catalogue_file import load_catalogue
 from shared.runtime import Runtime
 
 

@@ -25,19 +25,17 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from services.mailer.adapters.tables import ChangeRecord
-from services.mailer.domain.message import (
-    RecipientLinks,
-    build_environment,
-    render_alert,
-    render_digest,
-)
+from services.mailer.domain.alert_mail import render_alert
+from services.mailer.domain.digest_mail import render_digest
+from services.mailer.domain.mail_templates import build_environment
+from services.mailer.domain.mime import RecipientLinks
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.mail_builder import MailBuilder
 from services.watcher.domain.content import Content, ContentError, compare, parse_content
 from services.watcher.domain.news import change_events, seen_entries
-from shared.catalogue import Catalogue, Topic
+from shared.catalogue_entries import Catalogue, Topic
 from shared.events import ContentChanged, decode_event
 from shared.settings import Settings
 from shared.tokens import TokenSigner

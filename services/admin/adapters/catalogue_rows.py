@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import CatalogueSource, CatalogueState, CatalogueTopic
-from shared.catalogue import STORED, Catalogue, Source, Topic
+from shared.catalogue_entries import STORED, Catalogue, Source, Topic
 from shared.progress import Silent, Tracker
 
 STATE_ID = 1

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from shared.catalogue import Catalogue, Source, Topic, entry_data
+from shared.catalogue_entries import Catalogue, Source, Topic
+from shared.catalogue_file import entry_data
 
 
 class Action(StrEnum):

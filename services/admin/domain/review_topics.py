@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.catalogue import Catalogue
+from shared.catalogue_entries import Catalogue
 from shared.page_urls import NotAWebAddress, page_key
 from shared.vocabulary import ReviewMode
 

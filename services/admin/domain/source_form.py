@@ -1,6 +1,6 @@
 """Reading an editor's source form: each field checked alone, so each refusal sits by its field.
 
-The catalogue checks the whole again when the source is applied (``shared.catalogue``); this
+The catalogue checks the whole again when the source is applied (``shared.catalogue_checks``); this
 says which field is wrong, in words the page translates (message keys of
 ``entrypoints/wording.py``).
 """

@@ -1,6 +1,6 @@
 """Reading an editor's topic form: each field checked on its own, so each refusal sits by its field.
 
-The catalogue checks the whole again when the topic is applied (``shared.catalogue``); this
+The catalogue checks the whole again when the topic is applied (``shared.catalogue_checks``); this
 reads what a form can get wrong and says which field, in words the page translates (message
 keys of ``entrypoints/wording.py``).
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from shared.carried_text import shows_text
-from shared.catalogue import is_slug
 from shared.catalogue_addresses import address_fault
+from shared.catalogue_entries import is_slug
 from shared.logs import redact
 from shared.vocabulary import LANGUAGES
 

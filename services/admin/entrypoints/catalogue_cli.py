@@ -15,7 +15,8 @@ from services.admin.adapters import catalogue_rows
 from services.admin.domain.catalogue_plan import Plan, describe
 from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
 from services.mailer.read_api import ChangeOnDesk
-from shared.catalogue import CatalogueError, dump_catalogue, load_catalogue
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_file import dump_catalogue, load_catalogue
 from shared.clock import SystemClock
 from shared.commands import (
     Quiet,

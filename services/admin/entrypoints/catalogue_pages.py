@@ -26,8 +26,10 @@ from services.admin.entrypoints.editor_pages import (
 )
 from services.mailer import read_api as mailer
 from services.watcher.read_api import SourceStatus, source_statuses
-from shared.catalogue import STORED, Catalogue, CatalogueError, Source, entry_data
 from shared.catalogue_addresses import page_of
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_entries import STORED, Catalogue, Source
+from shared.catalogue_file import entry_data
 from shared.db import transaction
 from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind

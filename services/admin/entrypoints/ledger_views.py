@@ -20,7 +20,7 @@ from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.refusals import Unusable
 from services.subscriptions import read_api
 from services.subscriptions.read_api import LedgerFilter, LedgerRecord, TopicStatistics
-from shared.catalogue import is_slug
+from shared.catalogue_entries import is_slug
 
 ACTIONS: Final = read_api.LEDGER_ACTIONS
 CSV_COLUMNS: Final = (

@@ -26,7 +26,9 @@ from services.admin.domain.topic_form import (
     read_topic_form,
 )
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
-from shared.catalogue import Catalogue, CatalogueError, Topic, entry_data
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_entries import Catalogue, Topic
+from shared.catalogue_file import entry_data
 from shared.catalogue_problems import Problem
 from shared.db import transaction
 from shared.vocabulary import LANGUAGES

@@ -66,8 +66,8 @@ async def latest_for_topic(session: AsyncSession, topic: str, limit: int) -> lis
     Changes on the desk and minor ones are left out: a feed says only what alerts said.
 
     ``topics`` is a JSON list; matching its text against the quoted slug is exact because a slug
-    is only lower-case letters, digits and hyphens (``shared.catalogue.is_slug``), and it reads
-    the same on SQLite and PostgreSQL.
+    is only lower-case letters, digits and hyphens (``shared.catalogue_entries.is_slug``), and it
+    reads the same on SQLite and PostgreSQL.
     """
     rows = await session.scalars(
         select(ChangeRecord)

@@ -11,7 +11,8 @@ from typing import Any
 
 from services.mailer.domain.bulletins import markdown_html, markdown_text, words_for
 from services.mailer.domain.ledger import DeliveryKind
-from services.mailer.domain.message import _list_context, _render
+from services.mailer.domain.mail_context import list_context
+from services.mailer.domain.mail_templates import render_mail
 from services.mailer.domain.mime import RenderedMail
 from services.mailer.domain.text import one_line
 from services.mailer.domain.wording import normalise_language, quoted_list
@@ -56,13 +57,13 @@ def render_bulletin(
     ``test`` marks the editor's own test send, in the subject and above the message.
     """
     t = env.translator(normalise_language(language))
-    context = _list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
+    context = list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
     context.update(
         bulletin=bulletin_context(texts, t.language),
         why=_why(t, topic_titles, context),
         test=test,
     )
-    return _render(env, DeliveryKind.BULLETIN, t, context, sender=sender, list_id=list_id)
+    return render_mail(env, DeliveryKind.BULLETIN, t, context, sender=sender, list_id=list_id)
 
 
 def _why(t: Translator, topic_titles: Sequence[str], context: Mapping[str, Any]) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.mailer.domain.ledger import DeliveryKind
-from services.mailer.domain.message import _TITLE_MAX, _list_context, _render
+from services.mailer.domain.mail_context import TITLE_MAX, list_context
+from services.mailer.domain.mail_templates import render_mail
 from services.mailer.domain.mime import RenderedMail
 from services.mailer.domain.text import one_line, safe_url
 from services.mailer.domain.wording import normalise_language, quote, quoted_list
@@ -34,10 +35,10 @@ def render_page_removed(
 ) -> RenderedMail:
     """Render the notice that a page is gone, with where it led before if it redirected."""
     t = env.translator(normalise_language(language))
-    topics = [one_line(title, max_length=_TITLE_MAX) for title in topic_titles]
-    context = _list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
+    topics = [one_line(title, max_length=TITLE_MAX) for title in topic_titles]
+    context = list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
     context.update(
-        page=quote(t, one_line(page_title, max_length=_TITLE_MAX) or page_url),
+        page=quote(t, one_line(page_title, max_length=TITLE_MAX) or page_url),
         page_url=safe_url(page_url),
         moved_to=safe_url(moved_to) if moved_to else None,
         why=t.gettext(
@@ -47,4 +48,4 @@ def render_page_removed(
             site=context["site"],
         ),
     )
-    return _render(env, DeliveryKind.PAGE_REMOVED, t, context, sender=sender, list_id=list_id)
+    return render_mail(env, DeliveryKind.PAGE_REMOVED, t, context, sender=sender, list_id=list_id)

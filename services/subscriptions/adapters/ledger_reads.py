@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import ConsentRecord, PrivacyNotice
 from services.subscriptions.domain.vocabulary import Channel, ConsentAction
-from shared.catalogue import is_slug
+from shared.catalogue_entries import is_slug
 from shared.db import UTCDateTime
 from shared.vocabulary import DEFAULT_LANGUAGE
 

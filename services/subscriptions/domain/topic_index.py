@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from shared.catalogue import Topic
+from shared.catalogue_entries import Topic
 from shared.i18n.translator import N_
 
 # Longer than any topic title a person would type; a longer text is a mistake or abuse.

@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 
 from services.mailer.read_api import PublishedChange
 from services.subscriptions.entrypoints.web import Web, language_of, no_such_topic
-from shared.catalogue import Topic
+from shared.catalogue_entries import Topic
 from shared.page_urls import NotAWebAddress, normal_form
 from shared.web.conditional import etag_of, not_modified
 

@@ -27,7 +27,7 @@ from services.subscriptions.entrypoints.wording import (
     rate_limited,
 )
 from services.subscriptions.unit_of_work import UnitOfWork
-from shared.catalogue import Topic
+from shared.catalogue_entries import Topic
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.negotiation import language_of_tag, negotiate_language
 from shared.vocabulary import Language

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from services.admin import catalogue as commands
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from varsel.cli import app as varsel_cli

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
-from shared.catalogue import dump_catalogue
+from shared.catalogue_file import dump_catalogue
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token
 from tests.integration.admin.source_trial_support import FEED, site
 from tests.integration.admin.sources_support import KNOWN, signed_in_editor

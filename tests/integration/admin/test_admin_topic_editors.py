@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.catalogue import dump_catalogue
+from shared.catalogue_file import dump_catalogue
 from tests.integration.admin.harness import TOPIC
 from tests.integration.admin.sources_support import signed_in_editor
 from tests.integration.admin.topics_support import (

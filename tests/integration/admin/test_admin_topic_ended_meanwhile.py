@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from services.admin.adapters.tables import AdminAuditEntry, CatalogueTopic
-from shared.catalogue import dump_catalogue
+from shared.catalogue_file import dump_catalogue
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, Harness, another_editor
 from tests.integration.admin.sources_support import signed_in_editor
 from tests.integration.admin.topics_support import (

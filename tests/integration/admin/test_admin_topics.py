@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from shared.catalogue import dump_catalogue
+from shared.catalogue_file import dump_catalogue
 from shared.outbox import OutboxRow
 from tests.integration.admin.harness import (
     OTHER,

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from services.admin import catalogue as commands
 from services.admin.adapters.tables import AdminAuditEntry, CatalogueState
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.events import CatalogueChanged

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from services.watcher.adapters.tables import WatchedSource
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from tests.integration.admin.harness import CATALOGUE, OTHER, TOPIC, running, sign_in
 from tests.integration.admin.publisher_support import (
     CHANGE,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.admin.adapters import catalogue_rows
 from services.admin.adapters.tables import AdminAuditEntry
-from shared.catalogue import Catalogue
+from shared.catalogue_entries import Catalogue
 from tests.integration.admin.harness import TOPIC, Harness, csrf_token
 
 NEW = {

@@ -9,17 +9,13 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
+from services.mailer.domain.alert_mail import render_alert, render_topic_ended
 from services.mailer.domain.bulletin_mail import bulletin_context, render_bulletin
-from services.mailer.domain.message import (
-    RecipientLinks,
-    RenderedMail,
-    build_environment,
-    render_alert,
-    render_confirm,
-    render_digest,
-    render_manage_link,
-    render_topic_ended,
-)
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.digest_mail import render_digest
+from services.mailer.domain.mail_templates import build_environment
+from services.mailer.domain.manage_link_mail import render_manage_link
+from services.mailer.domain.mime import RecipientLinks, RenderedMail
 from services.mailer.domain.operator_mail import render_operator_mail
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.removal_mail import render_page_removed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.subscriptions import handlers
-from shared.catalogue import Topic
+from shared.catalogue_entries import Topic
 from tests.integration.html_valid import ADDRESS, HOSTILE
 from tests.integration.subscriptions.harness import (
     TOPIC,

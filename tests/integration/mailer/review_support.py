@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from services.admin import catalogue as admin_catalogue
 from services.admin import handlers as admin_handlers
 from services.mailer.adapters.tables import ChangeRecord
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.db import transaction
 from tests.integration.mailer.harness import CATALOGUE, SOURCES, Harness
 

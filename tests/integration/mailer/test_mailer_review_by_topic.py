@@ -15,7 +15,7 @@ from services.admin import catalogue as admin_catalogue
 from services.admin import read_api as admin_read
 from services.mailer import command_api, read_api
 from services.watcher.domain.push import Push, WatchedMatch, change_event, source_named
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.db import transaction
 from shared.events import ContentChanged
 from shared.vocabulary import ChangeProducer, SourceKind

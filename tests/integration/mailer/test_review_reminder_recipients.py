@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from services.admin import catalogue as admin_catalogue
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.db import transaction
 from tests.integration.mailer.harness import Harness
 from tests.integration.mailer.review_support import EDITOR, REVIEW_CATALOGUE, reviewed, staff

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from services.mailer.domain.message import build_environment, render_confirm
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.mail_templates import build_environment
 from shared.brand import Brand
 from varsel.cli import app as cli
 

@@ -14,7 +14,7 @@ from services.watcher.catalogue_sync import sync_catalogue
 from services.watcher.domain.content import Content
 from services.watcher.handlers import claim_due, poll
 from services.watcher.retention import SnapshotNotFound, diff_between, purge_snapshots
-from shared.catalogue import Source
+from shared.catalogue_entries import Source
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite

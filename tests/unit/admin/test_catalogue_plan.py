@@ -7,12 +7,8 @@ from pathlib import Path
 import pytest
 
 from services.admin.domain.catalogue_plan import Action, describe, plan
-from shared.catalogue import (
-    CatalogueError,
-    dump_catalogue,
-    load_catalogue,
-    parse_catalogue_text,
-)
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_file import dump_catalogue, load_catalogue, parse_catalogue_text
 from shared.intervals import format_interval
 
 DEFAULT = Path(__file__).resolve().parents[3] / "varsel" / "default_catalogue.toml"

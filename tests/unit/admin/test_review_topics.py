@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.admin.domain.review_topics import mode_by_place, mode_by_topics, reviewed_topics
-from shared.catalogue import parse_catalogue_text
+from shared.catalogue_file import parse_catalogue_text
 from shared.vocabulary import ReviewMode
 
 CATALOGUE = parse_catalogue_text(

@@ -16,7 +16,7 @@ from services.admin.domain.topic_edits import (
     retire_topic,
 )
 from services.admin.domain.topic_form import read_topic_form
-from shared.catalogue import parse_catalogue
+from shared.catalogue_checks import parse_catalogue
 
 
 def _rows() -> Rows:

@@ -9,7 +9,9 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
-from services.mailer.domain.message import RecipientLinks, build_environment, render_alert
+from services.mailer.domain.alert_mail import render_alert
+from services.mailer.domain.mail_templates import build_environment
+from services.mailer.domain.mime import RecipientLinks
 from services.mailer.domain.views import ChangeView
 
 

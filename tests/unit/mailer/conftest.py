@@ -14,7 +14,8 @@ from typing import Any
 import jinja2
 import pytest
 
-from services.mailer.domain.message import RecipientLinks, build_environment
+from services.mailer.domain.mail_templates import build_environment
+from services.mailer.domain.mime import RecipientLinks
 from services.mailer.domain.views import ChangeView
 
 SENDER = "Folkehelseinstituttet <varsel@fhi.no>"

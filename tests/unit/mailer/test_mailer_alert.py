@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.mailer.domain.message import RecipientLinks, render_alert
+from services.mailer.domain.alert_mail import render_alert
+from services.mailer.domain.mime import RecipientLinks
 from services.mailer.domain.operator_mail import notice_bytes, render_operator_mail
 from shared.events import SourceFailing
 

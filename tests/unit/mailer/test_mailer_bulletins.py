@@ -16,7 +16,7 @@ from services.mailer.domain.bulletins import (
     words_for,
 )
 from services.mailer.domain.ledger import Batch, BulletinReference, decode_reference
-from services.mailer.domain.message import RecipientLinks
+from services.mailer.domain.mime import RecipientLinks
 from shared.events import BulletinPublished
 from tests.unit.mailer.conftest import BASE_URL, LIST_ID, SENDER, SENT_AT
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.mailer.domain.message import render_digest
+from services.mailer.domain.digest_mail import render_digest
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import (
     DigestItem,

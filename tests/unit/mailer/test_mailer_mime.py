@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.mailer.domain.message import RecipientLinks, render_alert
-from services.mailer.domain.mime import Sentinels, assemble
+from services.mailer.domain.alert_mail import render_alert
+from services.mailer.domain.mime import RecipientLinks, Sentinels, assemble
 
 SENT_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.mailer.domain.message import render_confirm, render_manage_link
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.manage_link_mail import render_manage_link
 
 SENT_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CONFIRM_URL = "https://varsel.fhi.no/bekreft/s1.abc?lang=nb&x=1"

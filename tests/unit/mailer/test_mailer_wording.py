@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.mailer.domain.message import (
-    TEMPLATES_DIR,
-    render_alert,
-    render_confirm,
-    render_digest,
-    render_manage_link,
-)
+from services.mailer.domain.alert_mail import render_alert
+from services.mailer.domain.confirm_mail import render_confirm
+from services.mailer.domain.digest_mail import render_digest
+from services.mailer.domain.mail_templates import TEMPLATES_DIR
+from services.mailer.domain.manage_link_mail import render_manage_link
 from services.mailer.domain.periods import period_ending_at_or_before
 from services.mailer.domain.views import build_digest_sections
 from services.mailer.domain.wording import frequency_name, normalise_language, quoted_list

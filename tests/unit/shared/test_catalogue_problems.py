@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.admin.entrypoints.problem_wording import TROUBLES
-from shared.catalogue import CatalogueError, parse_catalogue
+from shared.catalogue_checks import CatalogueError, parse_catalogue
 from shared.catalogue_problems import Problem, Trouble
 from shared.i18n.catalogues import Catalogues
 

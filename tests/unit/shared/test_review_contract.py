@@ -7,7 +7,8 @@ import json
 import pytest
 
 from services.admin.domain.catalogue_plan import Action, plan
-from shared.catalogue import CatalogueError, dump_catalogue, parse_catalogue_text
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_file import dump_catalogue, parse_catalogue_text
 from shared.events import ContentChanged, decode_event
 from shared.vocabulary import ReviewMode
 

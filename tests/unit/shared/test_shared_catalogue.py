@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.catalogue import STORED, CatalogueError, Source, Topic, load_catalogue
+from shared.catalogue_checks import CatalogueError
+from shared.catalogue_entries import STORED, Source, Topic
+from shared.catalogue_file import load_catalogue
 from shared.intervals import parse_interval
 
 GOOD = """

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import Channel
-from shared.catalogue import Catalogue, Topic
+from shared.catalogue_entries import Catalogue, Topic
 from shared.clock import FrozenClock
 from shared.settings import Settings
 from shared.tokens import Purpose, TokenSigner

@@ -12,7 +12,7 @@ from services.subscriptions.domain.topic_index import (
     parse_query,
     topic_index,
 )
-from shared.catalogue import Topic
+from shared.catalogue_entries import Topic
 
 FHI = {"nb": "Folkehelseinstituttet", "en": "Norwegian Institute of Public Health"}
 TOPICS = (
