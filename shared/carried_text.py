@@ -8,7 +8,9 @@ and the mailer cleans whatever it takes in, whoever produced it. A title is one 
 it is shown (a mail's subject, a feed's <title>, the desk): its line breaks become spaces.
 A noncharacter (U+FDD0 to U+FDEF, U+FFFE, U+FFFF and the last two code points of every plane)
 means nothing to a reader and no HTML document may hold one, so a page or mail that showed it
-would no longer be valid: it is left out too.
+would no longer be valid: it is left out too. What a person types into a form or sends to an
+API is refused instead (``noncharacter_in``): cleaned away unseen, their words would be saved
+other than they wrote them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ UNCARRIABLE: Final = re.compile(
     + NONCHARACTERS
     + "]"
 )
+
+_NONCHARACTER: Final = re.compile(f"[{NONCHARACTERS}]")
+
+
+def noncharacter_in(text: str) -> str | None:
+    """Return the first noncharacter in ``text``, written as its code point (``U+FDD0``), or
+    None if it holds none."""
+    found = _NONCHARACTER.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def clip(text: str, limit: int) -> str:

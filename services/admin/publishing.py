@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain.accounts import digest
-from shared.carried_text import carried_line
+from shared.carried_text import carried_line, noncharacter_in
 from shared.web.html_text import html_text
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
@@ -32,10 +32,17 @@ class TokenNameRefused(ValueError):
     """A publisher token's name that is empty or too long."""
 
 
+class TokenNameNoncharacter(TokenNameRefused):
+    """A publisher token's name holding a noncharacter (its code point is the message): no page
+    that lists the name may hold one, and left out unseen, the name kept would not be the one
+    the operator typed and will look for."""
+
+
 def token_name(typed: str) -> str:
     """Return a token's name as kept: one line, without a direction override (U+202E) that
     would make it read backwards in the list, the audit log and the API's log lines, and
-    without a noncharacter (U+FDD0, U+FFFE), which no page that lists the name may hold."""
+    without a noncharacter (U+FDD0, U+FFFE), which no page that lists the name may hold
+    (``issue`` refuses a name typed with one)."""
     return " ".join(html_text(carried_line(typed)).split())
 
 
@@ -46,6 +53,8 @@ async def issue(
 
     ``token`` is the one an issue form makes (``form_token``); none is a fresh random one.
     """
+    if (found := noncharacter_in(name)) is not None:
+        raise TokenNameNoncharacter(found)
     name = token_name(name)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)

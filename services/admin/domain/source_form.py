@@ -14,6 +14,7 @@ from typing import Any
 import regex
 
 from services.admin.domain.topic_edits import fingerprint
+from shared.carried_text import noncharacter_in
 from shared.catalogue_addresses import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
@@ -26,7 +27,11 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
     url = entry.get("url", "")
-    if not is_absolute_http(url) or not _NO_SPACES.match(url):
+    if noncharacter_in(url) is not None:
+        # Kept, the address would lose it in every alert (the mailer leaves noncharacters out
+        # of what it takes in) and lead elsewhere than the source the editor watches.
+        errors["url"] = "url_noncharacter"
+    elif not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
     elif fault := address_fault(url):
         errors["url"] = fault

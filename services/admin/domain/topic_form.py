@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.carried_text import shows_text
+from shared.carried_text import noncharacter_in, shows_text
 from shared.catalogue_addresses import address_fault
 from shared.catalogue_entries import is_slug
 from shared.logs import redact
@@ -56,8 +56,29 @@ def _has_control_characters(text: str, *, allowed: str = "") -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
+def _noncharacter(
+    field: str, what: str, value: str, errors: dict[str, str], named: dict[str, dict[str, str]]
+) -> bool:
+    """Refuse a field holding a noncharacter, in words for ``what`` it holds (``title``, ``page``)
+    naming the code point; tell whether it did.
+
+    No page or mail may show one, so the catalogue would leave it out; the editor, who cannot
+    see it, is told instead of finding their words saved other than they wrote them.
+    """
+    if (found := noncharacter_in(value)) is None:
+        return False
+    errors[field] = f"{what}_noncharacter"
+    named[field] = {"character": found}
+    return True
+
+
 def _texts(
-    fields: Mapping[str, str], name: str, errors: dict[str, str], *, required: bool
+    fields: Mapping[str, str],
+    name: str,
+    errors: dict[str, str],
+    named: dict[str, dict[str, str]],
+    *,
+    required: bool,
 ) -> dict[str, str]:
     # A field of zero-width characters alone (pasted from a word processor) is left empty.
     texts: dict[str, str] = {
@@ -67,6 +88,8 @@ def _texts(
     }
     for language, text in texts.items():
         key = text_field(name, language)
+        if _noncharacter(key, name, text, errors, named):
+            continue
         if len(text) > TEXTS[name]:
             errors[key] = f"{name}_too_long"
         elif name != "description" and _has_control_characters(text):
@@ -95,6 +118,8 @@ def read_topic_form(
     ``staff`` the names of the editor and operator accounts a topic may name as its editors.
     """
     errors: dict[str, str] = {}
+    # What a field's refusal names, as its message's placeholders.
+    named: dict[str, dict[str, str]] = {}
     slug = editing if editing is not None else fields.get("slug", "").strip()
     if editing is None:
         if not slug:
@@ -104,20 +129,14 @@ def read_topic_form(
         elif slug in set(taken):
             errors["slug"] = "slug_taken"
     entry: dict[str, Any] = {"slug": slug}
-    entry["title"] = _texts(fields, "title", errors, required=True)
-    if section := _texts(fields, "section", errors, required=False):
+    entry["title"] = _texts(fields, "title", errors, named, required=True)
+    if section := _texts(fields, "section", errors, named, required=False):
         entry["section"] = section
-    if description := _texts(fields, "description", errors, required=False):
+    if description := _texts(fields, "description", errors, named, required=False):
         entry["description"] = description
     page = fields.get("page", "").strip()
     if page:
-        if (
-            len(page) > PAGE_LENGTH
-            or not _ABSOLUTE_HTTP.match(page)
-            or _has_control_characters(page)
-        ):
-            errors["page"] = "bad_url"
-        elif fault := address_fault(page):
+        if not _noncharacter("page", "page", page, errors, named) and (fault := _page_fault(page)):
             errors["page"] = fault
         entry["page"] = page
     chosen = tuple(dict.fromkeys(r for r in related if r))
@@ -126,10 +145,19 @@ def read_topic_form(
         errors["related"] = "related_unknown"
     if chosen:
         entry["related"] = list(chosen)
-    named: dict[str, dict[str, str]] = {}
-    if editors := _editors(fields.get("editors", ""), set(staff), errors, named):
+    typed_editors = fields.get("editors", "")
+    if not _noncharacter("editors", "editors", typed_editors, errors, named) and (
+        editors := _editors(typed_editors, set(staff), errors, named)
+    ):
         entry["editors"] = editors
     return TopicForm(entry, errors, dict(fields), chosen, named)
+
+
+def _page_fault(page: str) -> str | None:
+    """Return why the address of the page a topic is about cannot be used, or None."""
+    if len(page) > PAGE_LENGTH or not _ABSOLUTE_HTTP.match(page) or _has_control_characters(page):
+        return "bad_url"
+    return address_fault(page)
 
 
 def _editors(

@@ -33,6 +33,7 @@ _REFUSAL_STATUS = {
     "source_removed": 409,
     "not_found": 404,
     "note_too_long": 400,
+    "note_noncharacter": 400,
 }
 # What the note field may carry: a browser sends each line break as two characters, and the
 # mailer counts the cleaned note against MAX_NOTE, refusing a longer one with the note kept.

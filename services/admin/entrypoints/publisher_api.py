@@ -24,6 +24,7 @@ from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
 from services.watcher import command_api as watcher
+from shared.carried_text import noncharacter_in
 from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
 from shared.db import transaction
 from shared.page_urls import normal_form, without_credentials
@@ -59,6 +60,15 @@ CHANGE_BODY_BYTES: Final = (
 )
 
 
+def _refuse_noncharacter(value: str) -> None:
+    # No page or mail may show a noncharacter, so the mailer leaves it out of what it takes in;
+    # the publisher is told, rather than finding their words mailed other than they sent them.
+    if (found := noncharacter_in(value)) is not None:
+        raise ValueError(
+            f"holds {found}, a Unicode noncharacter that no page or mail can show: send it without"
+        )
+
+
 class ChangeBody(BaseModel):
     """A change a CMS publishes: its page, the topics it concerns and what to tell people."""
 
@@ -83,9 +93,16 @@ class ChangeBody(BaseModel):
             raise ValueError("holds a control character (a NUL, a line break): write it without")
         if fault := address_fault(value):
             raise ValueError(ADDRESS_FAULTS[fault])
+        _refuse_noncharacter(value)
         # Stored in one spelling: the feed, the mails and the match with a watched source
         # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader.
         return normal_form(value)
+
+    @field_validator("title", "note")
+    @classmethod
+    def _shown_as_sent(cls, value: str) -> str:
+        _refuse_noncharacter(value)
+        return value
 
     @field_validator("topics")
     @classmethod

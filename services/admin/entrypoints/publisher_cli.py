@@ -39,6 +39,13 @@ def issue(name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordP
 
     try:
         number, token, namesakes = in_transaction(settings, work)
+    except publishing.TokenNameNoncharacter as exc:
+        typer.echo(
+            f"varsel: the name holds {exc}, a Unicode noncharacter no page can show: "
+            "type it without",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
     except publishing.TokenNameRefused as exc:
         limit = publishing.NAME_LIMIT
         typer.echo(f"varsel: a token's name needs 1 to {limit} characters", err=True)

@@ -77,6 +77,8 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
                 raise
             # Sent twice at once: the other request stored this form's token first.
             token, namesakes = await _issue_once(admin, actor, name, wanted)
+    except publishing.TokenNameNoncharacter:
+        return await _render(request, admin, actor, 400, error="token_name_noncharacter", name=name)
     except publishing.TokenNameRefused:
         return await _render(request, admin, actor, 400, error="token_name", name=name)
     except publishing.FormSpent:

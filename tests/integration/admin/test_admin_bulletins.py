@@ -88,31 +88,6 @@ async def test_control_characters_pasted_into_a_bulletin_are_left_out(
     assert entry.details["subject_nb"] == "Stengt i julen"
 
 
-async def test_noncharacters_pasted_into_a_bulletin_are_left_out(
-    database_url: str, tmp_path: Path
-) -> None:
-    # No page or mail that shows a noncharacter is a valid HTML document.
-    async with running(database_url, tmp_path) as h, h.client() as client:
-        page = await editor(h, client, address=STAFF_ADDRESS)
-        filled = form(
-            page,
-            subject_nb="Stengt\ufffe i \ufdd0julen\U0010ffff",
-            body_nb="Kontoret er \ufdef**stengt**.\uffff\n\nVi åpner igjen 2. januar.\U0001fffe",
-        )
-        sent = await client.post("/admin/bulletins", data=filled)
-        assert sent.status_code == 200, sent.text
-        (event,) = await events(h, "bulletin.published.v1")
-        listed = await client.get("/admin/bulletins")
-    assert event["texts"]["nb"] == {  # type: ignore[index]
-        "subject": "Stengt i julen",
-        "body": "Kontoret er **stengt**.\n\nVi åpner igjen 2. januar.",
-    }
-    assert "Stengt i julen" in listed.text
-    assert not {"\ufffe", "\ufdd0", "\U0010ffff"} & set(listed.text)
-    (entry,) = await audit(h, "bulletin_sent")
-    assert entry.details["subject_nb"] == "Stengt i julen"
-
-
 async def test_a_test_send_names_the_account_never_its_address(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -78,24 +78,31 @@ async def test_a_pushed_title_is_one_line_shows_something_and_no_words_are_turne
     assert event.note == "Første avsnitt snudd.\r\n\r\nAndre[31m avsnitt."
 
 
-async def test_noncharacters_in_a_pushed_title_and_note_are_left_out(
-    database_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("field", "value", "character"),
+    [
+        ("title", "Ny\ufffe rapport om vann", "U+FFFE"),
+        ("note", "Første avsnitt.\n\nAndre \ufdefavsnitt.", "U+FDEF"),
+        ("url", WATCHED + "\U0010ffff", "U+10FFFF"),
+    ],
+)
+async def test_a_noncharacter_in_a_pushed_field_is_a_400_naming_it(
+    database_url: str, tmp_path: Path, field: str, value: str, character: str
 ) -> None:
-    # JSON may carry any code point; no page or mail that shows a noncharacter is valid HTML.
-    title = "Ny\ufffe rapport \ufdd0om vann\U0010ffff"
-    note = "Første\uffff avsnitt.\n\nAndre \ufdefavsnitt.\U0001fffe"
+    # JSON may carry any code point, but no page or mail may show a noncharacter: left out
+    # unseen, the publisher's words would be mailed other than they sent them.
     async with running(database_url, tmp_path) as h:
         token = await publisher_token(h)
         async with h.client() as client:
             answer = await client.post(
-                "/api/v1/changes",
-                json={**CHANGE, "title": title, "note": note},
-                headers=bearer(token),
+                "/api/v1/changes", json={**CHANGE, field: value}, headers=bearer(token)
             )
-        assert answer.status_code == 202, answer.text
-        [event] = await changes_sent(h)
-    assert event.title == "Ny rapport om vann"
-    assert event.note == "Første avsnitt.\n\nAndre avsnitt."
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["detail"] == "the change cannot be used"
+        [problem] = answer.json()["errors"]
+        assert problem["field"] == field
+        assert f"holds {character}, a Unicode noncharacter" in problem["reason"]
+        assert await changes_sent(h) == []
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,16 @@ def test_a_token_name_empty_or_too_long_is_refused_and_nothing_is_issued(
     assert [a[1] for a in _audit(sqlite_url, tmp_path)] == ["publisher_tokens_listed"]
 
 
+def test_a_noncharacter_in_a_token_name_is_refused_naming_it(
+    cli: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    refused = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "Word\ufdd0Press"])
+    assert refused.exit_code == 1 and "holds U+FDD0, a Unicode noncharacter" in refused.output
+    assert "varsel_pub_" not in refused.output
+    listed = cli.invoke(varsel_cli, ["admin", "publishers", "list"])
+    assert listed.stdout.splitlines()[1:] == []
+
+
 def test_a_direction_override_in_a_token_name_is_left_out(
     cli: CliRunner, sqlite_url: str, tmp_path: Path
 ) -> None:

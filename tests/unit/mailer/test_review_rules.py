@@ -113,6 +113,15 @@ def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:
     assert refused.value.reason == "note_too_long"
 
 
+@pytest.mark.parametrize("character", ["\ufdd0", "\ufffe", "\U0010ffff"])
+def test_a_note_typed_with_a_noncharacter_is_refused_not_cleaned(character: str) -> None:
+    # No page or mail can show it and the editor cannot see it: left out, the note would be
+    # sent other than written, so the desk says so and keeps the decision untaken.
+    with pytest.raises(ReviewRefused) as refused:
+        clean_note(f"Fristen er{character} flyttet.\n\nAndre avsnitt.")
+    assert refused.value.reason == "note_noncharacter"
+
+
 def test_mails_show_the_note_when_there_is_one() -> None:
     assert shown_text("Generert.", "Godkjent.") == "Godkjent."
     assert shown_text("Generert.", None) == "Generert."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.carried_text import carried_line, carried_text
+from shared.carried_text import carried_line, carried_text, noncharacter_in
 
 NONCHARACTERS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + [
     chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
@@ -39,3 +39,14 @@ def test_a_lone_surrogate_is_left_out(character: str) -> None:
 def test_good_text_is_kept_as_it_is(good: str) -> None:
     assert carried_text(good) == good
     assert carried_line(good) == good
+
+
+@pytest.mark.parametrize("character", NONCHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_noncharacter_in_typed_text_is_named_by_its_code_point(character: str) -> None:
+    # Forms and APIs refuse what a person typed with one, naming it: they cannot see it.
+    assert noncharacter_in(f"Ny rapport{character} om {character}vann") == f"U+{ord(character):04X}"
+
+
+def test_text_without_a_noncharacter_names_none() -> None:
+    assert noncharacter_in("Blåbær og tyttebær – «sitat» … ﷏ ﷰ \ufffd \ufffc \U0010fffd") is None
+    assert noncharacter_in("") is None
