@@ -69,10 +69,11 @@ async def publish_change(
         if use.body_hash != body_hash:
             raise KeyReused(key)
         return Published(use.event_id, source_id, replayed=True)
-    await outbox.record(session, change_event(push, source, use.event_id, now))
-    if source is not None:
-        # The poll that next reads this page would tell the same edit again (told.py).
-        await publisher_keys.mark_told(session, source.id, now)
+    change = change_event(push, source, use.event_id, now)
+    # The poll that next reads this page would tell the same edit again; and a push that
+    # comes just after a change was told may repeat it, so it waits for that poll (told.py).
+    if source is None or not await publisher_keys.mark_told(session, source.id, change, now):
+        await outbox.record(session, change)
     return Published(use.event_id, source_id, replayed=False)
 
 

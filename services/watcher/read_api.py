@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.gone_rows import gone_sources
+from services.watcher.adapters.held_pushes import decoded
 from services.watcher.adapters.snapshot_rows import newest_of_source
 from services.watcher.adapters.source_reads import (
     active_status_counts,
@@ -19,6 +20,7 @@ from services.watcher.domain.failures import Failure, FailureReason, failure_rea
 from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import flapping
+from services.watcher.domain.told import pending
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, try_source
 
@@ -55,6 +57,10 @@ class SourceStatus:
     # A working source that went back to a version it showed lately (returns.py). Apart from
     # status, which stays the stored one so that a monitor counting ok sources keeps them.
     flapping: bool
+    # Until when the page's next new text is taken as told by a publisher's push (told.py),
+    # while that lasts; and how many pushed changes wait for the page to be read.
+    told_until: datetime | None = None
+    held_pushes: int = 0
 
     @property
     def shown_status(self) -> str:
@@ -82,6 +88,8 @@ async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceSt
             consecutive_failures=s.consecutive_failures,
             last_error=s.last_error,
             flapping=s.status == Health.OK and flapping(s.returned_at, now),
+            told_until=s.told_until if pending(s.told_until, now) else None,
+            held_pushes=len(decoded(s.held_pushes)),
         )
         for s in await sources_failing_first(session)
     ]

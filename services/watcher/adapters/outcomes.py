@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, case, func, insert, select, update
 
+from services.watcher.adapters import held_pushes
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
@@ -94,6 +95,12 @@ _SETTLED: dict[str, Any] = {
     "gone_at": bindparam("s_gone"),
     "lease_owner": None,
     "lease_until": None,
+    # The push's mark this poll used up (domain/told.py), and only that one: a push that
+    # came since (SQLite reads the row unlocked) keeps its own for the next new text.
+    "told_until": case(
+        (_s.told_until == bindparam("s_told", type_=UTCDateTime()), None),
+        else_=_s.told_until,
+    ),
 }
 _SETTLE = DriverStatement(update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED))
 _STORE = DriverStatement(
@@ -107,12 +114,6 @@ _STORE = DriverStatement(
         last_changed_at=bindparam("s_changed"),
         moved_to=bindparam("s_moved"),
         returned_at=func.coalesce(bindparam("s_returned"), _s.returned_at),
-        # The push's mark this text used up (domain/told.py), and only that one: a push that
-        # came since (SQLite reads the row unlocked) keeps its own for the next new text.
-        told_until=case(
-            (_s.told_until == bindparam("s_told", type_=UTCDateTime()), None),
-            else_=_s.told_until,
-        ),
     )
 )
 
@@ -164,6 +165,7 @@ def store_outcome(
         "s_error": outcome.last_error,
         "s_missing": outcome.missing_since,
         "s_gone": outcome.gone_at,
+        "s_told": outcome.told,
     }
     events: list[Any] = list(outcome.alerts)
     stored = outcome.stored
@@ -197,8 +199,11 @@ def store_outcome(
         # change is stored and told all the same; only a removal notice will not name it.
         params["s_moved"] = moved if moved is None or len(moved) <= URL_CHARS else None
         params["s_returned"] = stored.returned_at
-        params["s_told"] = outcome.told
         _STORE.execute(conn, params)
+    if outcome.released or outcome.dropped:
+        # Sent once: only those this poll takes off the row (held_pushes.take).
+        taken = held_pushes.take(conn, outcome.source_id, outcome.released + outcome.dropped)
+        events += [event for event in outcome.released if str(event.event_id) in taken]
     _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])
     return outcome
 

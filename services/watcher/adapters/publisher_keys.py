@@ -16,10 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters.held_pushes import decoded, encoded
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
 from services.watcher.domain.push import WatchedMatch, source_named
-from services.watcher.domain.told import WINDOW
+from services.watcher.domain.told import WINDOW, holds
 from shared.db import rowcount
+from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
 
 
@@ -81,21 +83,40 @@ async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | N
     return source_named(url, (WatchedMatch(r.id, r.url, SourceKind(r.kind)) for r in rows))
 
 
-async def mark_told(session: AsyncSession, source_id: int, now: datetime) -> None:
+async def mark_told(
+    session: AsyncSession, source_id: int, change: ContentChanged, now: datetime
+) -> bool:
     """Mark a source's next new text as told by a push, and make the source due now.
 
-    A second push renews the mark; see domain/told.py for why it lapses.
+    Returns True when the push is held until a poll reads the page (it came within the hour
+    after a change was told, so it may repeat that one), False when it is to be sent now. A
+    second push renews the mark; see domain/told.py for why it lapses.
     """
+    # Read under the row's lock (on SQLite, the key's INSERT took the write lock already), so
+    # two pushes at once both land in the list and a poll takes only what it read.
+    row = (
+        await session.execute(
+            select(WatchedSource.last_changed_at, WatchedSource.held_pushes)
+            .where(WatchedSource.id == source_id, WatchedSource.active.is_(True))
+            .with_for_update()
+        )
+    ).first()
+    if row is None:
+        return False
+    held = decoded(row.held_pushes)
+    hold = holds(row.last_changed_at, bool(held), now)
     await session.execute(
         update(WatchedSource)
-        .where(WatchedSource.id == source_id, WatchedSource.active.is_(True))
+        .where(WatchedSource.id == source_id)
         .values(
             told_until=now + WINDOW,
             next_check_at=case(
                 (WatchedSource.next_check_at > now, now), else_=WatchedSource.next_check_at
             ),
+            held_pushes=encoded((*held, change)) if hold else WatchedSource.held_pushes,
         )
     )
+    return hold
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.driver_statements import DriverStatement
+from services.watcher.adapters.held_pushes import decoded
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState
 from services.watcher.domain.told import RECHECK
@@ -57,6 +58,7 @@ CLAIM_COLUMNS = (
     _c.extraction,
     _c.last_checked_at,
     _c.told_until,
+    _c.held_pushes,
 )
 
 
@@ -73,7 +75,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at, extraction, last_checked_at, told_until) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction, last_checked_at, told_until, held) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -93,6 +95,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
         extraction=extraction,
         last_checked_at=last_checked_at,
         told_until=told_until,
+        held=decoded(held) if held else (),
     )
 
 

@@ -75,6 +75,9 @@ class WatchedSource(Base):
     # Until when the page's next new text was told already, by a publisher's push
     # (domain/told.py): that text is stored as the baseline and nobody is alerted again.
     told_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Pushed changes that wait for the next read of the page (domain/told.py), as a JSON list
+    # of their events: sent when it shows new text, dropped when it shows the text told already.
+    held_pushes: Mapped[str | None] = mapped_column(Text)
 
 
 class Snapshot(Base):

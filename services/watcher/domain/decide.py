@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
@@ -40,8 +40,9 @@ from services.watcher.domain.outcome import (
     Stored,
 )
 from services.watcher.domain.returns import returned_to
+from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
-from services.watcher.domain.told import pending, sooner
+from services.watcher.domain.told import Settled, settle, sooner
 from services.watcher.domain.websub import pace
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
@@ -88,6 +89,12 @@ def decide(
         if answer.unread is not None and state.rules == read_under:
             # Those bytes are not read again (handlers._answer); new rules read them afresh.
             failed.body_hash = answer.unread
+        if state.held:  # pushes wait for this page: asked again soon, sent if it stays unread
+            settled = settle(state, now, read=False, new=False)
+            failed.told, failed.released = settled.told, settled.released
+            failed.notice = settled.notice or failed.notice
+            if answer.retry_after is None:
+                failed.next_check_at = sooner(later, state.told_until, now)
         return failed
     content = answer.content
     if content is not None and state.rules != read_under:
@@ -111,12 +118,14 @@ def decide(
     notice = absence.notice or notice
     stored: Stored | None = None
     changes: tuple[ContentChanged, ...] = ()
-    told = None
+    settled = Settled()
     if content is None:
         # A 304 keeps the validators that earned it; the same bytes bring their own.
         validators: SourceState | Answer = state if answer.not_modified else answer
         kind = OutcomeKind.NOT_MODIFIED if answer.not_modified else OutcomeKind.UNCHANGED
         body_hash = state.body_hash
+        settled = settle(state, now, read=True, new=False)
+        notice = notice or settled.notice
     else:
         if history is None:
             raise ValueError("new content is compared with the source's history: none was read")
@@ -124,25 +133,18 @@ def decide(
         # them: one stored meanwhile under today's (a poll after a lapsed lease) compares
         # like with like.
         earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
-        behind = _behind(content, history) if answer.pushed else None
+        behind = older_than_stored(content, history) if answer.pushed else None
         if behind is None:
             read_from = answer.moved_to or state.url
-            kind, stored, changes, said = _compared(
+            kind, stored, changes, said, new = _compared(
                 state, content, earlier, history, now, read_from
             )
-            if kind in (OutcomeKind.CHANGED, OutcomeKind.BASELINE) and pending(
-                state.told_until, now
-            ):
-                # Its publisher's push told this change already (told.py): stored, untold.
-                told, changes = state.told_until, ()
-                if kind is OutcomeKind.CHANGED:
-                    kind = OutcomeKind.UNCHANGED
-                    said = Notice(
-                        logging.INFO,
-                        "watcher: %s changed as its publisher's push told; stored, nobody is"
-                        " alerted again",
-                        (state.url,),
-                    )
+            settled = settle(state, now, read=True, new=new)
+            if settled.silent:
+                # Its publisher's push told this change (told.py): stored, untold by the poll.
+                changes = ()
+                kind = OutcomeKind.UNCHANGED if kind is OutcomeKind.CHANGED else kind
+            said = settled.notice or said
             validators, body_hash, notice = answer, answer.body_hash, notice or said
         else:
             # Nothing stored, nobody told: the source stays as it was, and so do its bytes.
@@ -157,7 +159,7 @@ def decide(
         source_id=state.id,
         checked_at=now,
         # Until a push's text shows (or its mark lapses), the page is read again soon.
-        next_check_at=due if told else sooner(due, state.told_until, now),
+        next_check_at=due if settled.told else sooner(due, state.told_until, now),
         status=Health.OK,
         consecutive_failures=0,
         last_error=None,
@@ -169,37 +171,10 @@ def decide(
         alerts=alerts,
         notice=notice,
         moved_to=answer.moved_to,
-        told=told,
+        told=settled.told,
+        released=settled.released,
+        dropped=settled.dropped,
     )
-
-
-def _behind(content: Content, history: History) -> tuple[date, date] | None:
-    """Return the dates of pushed content and of the content stored, if the push is older.
-
-    A WebSub push is signed for as long as its secret lasts: one sent again after the
-    callback has forgotten it (websub.PUSH_MEMORY) would move the feed back, and tell
-    again, in its old words, an entry corrected since. A feed's own date (its updated or
-    published) is compared where both have one, else their newest entries'. Whole days: the
-    callback's memory covers a day many times over. A push refused for a date the publisher
-    moved back is read by the next poll, which is never judged by date.
-    """
-    previous = history.previous
-    if previous is None:
-        return None
-    pushed, stored = _own_date(content), _own_date(previous.content)
-    if pushed is None or stored is None:
-        pushed, stored = _newest_entry(content), _newest_entry(previous.content)
-    if pushed is None or stored is None or pushed >= stored:
-        return None
-    return pushed, stored
-
-
-def _own_date(content: Content) -> date | None:
-    return content.updated or content.published
-
-
-def _newest_entry(content: Content) -> date | None:
-    return max((e.published for e in content.entries if e.published is not None), default=None)
 
 
 def _failed(
@@ -302,8 +277,12 @@ def _compared(
     history: History,
     now: datetime,
     read_from: str,
-) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None]:
-    """Judge new content against the stored; ``read_from`` is where redirects led the fetch."""
+) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None, bool]:
+    """Judge new content against the stored; ``read_from`` is where redirects led the fetch.
+
+    The last value tells whether the text is new: neither the stored one (under the rules it
+    was stored by) nor one the page showed lately.
+    """
     fingerprint = content.fingerprint  # hashes all the text: computed once
     # Stored under older extraction rules that read this body otherwise: judged by them once
     # more, so that the upgrade alone is no news; what is stored is read under today's.
@@ -316,7 +295,7 @@ def _compared(
     )
     if same and earlier is None:
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
-        return OutcomeKind.UNCHANGED, stored, (), None
+        return OutcomeKind.UNCHANGED, stored, (), None, False
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
     title = carried_line(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
     snapshot = NewSnapshot(
@@ -332,7 +311,7 @@ def _compared(
         notice = Notice(
             logging.INFO, "watcher: baseline for %s taken; nobody is alerted", (state.url,)
         )
-        return OutcomeKind.BASELINE, stored, (), notice
+        return OutcomeKind.BASELINE, stored, (), notice, True
     back = None if same else returned_to((fingerprint, judged_print), history.recent(), now)
     if back is not None:
         # A version shown lately (returns.py), the first change to it told already: stored,
@@ -347,6 +326,7 @@ def _compared(
                 " (the page flips between versions)",
                 (state.url, back.isoformat(timespec="seconds")),
             ),
+            False,
         )
     origin = _Origin(state.id, state.url, state.rules.kind, history.topics)
     # Same under the older rules: only the reading changed; it is stored and nobody is told.
@@ -369,6 +349,7 @@ def _compared(
             Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id),
             (),
             None,
+            not same,
         )
     stored = Stored(fingerprint, title, now, snapshot, previous.id)
     notice = Notice(logging.INFO, "watcher: %s changed", (state.url,))
@@ -379,7 +360,7 @@ def _compared(
             " polls (an archive come to light?); told as one change naming the first %d",
             (state.url, told, FEED_BURST),
         )
-    return OutcomeKind.CHANGED, stored, changes, notice
+    return OutcomeKind.CHANGED, stored, changes, notice, True
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ class SourceState:
     extraction: int | None = None  # the rules the fingerprint was read under; None: version 1
     last_checked_at: datetime | None = None  # the last poll's time (revalidation.py)
     told_until: datetime | None = None  # a push told its next new text till then (told.py)
+    held: tuple[ContentChanged, ...] = ()  # pushes waiting for the page to be read (told.py)
 
     @property
     def failing(self) -> bool:
@@ -246,8 +247,10 @@ class Outcome:
     missing_since: datetime | None = None  # see SourceState
     gone_at: datetime | None = None
     moved_to: str | None = None  # stored with new content only
-    # The push's mark (SourceState.told_until) this outcome's new text used up (told.py).
+    # The push's mark (SourceState.told_until) this outcome used up (told.py).
     told: datetime | None = None
+    released: tuple[ContentChanged, ...] = ()  # held pushes sent now, as they came (told.py)
+    dropped: tuple[ContentChanged, ...] = ()  # held pushes that repeated a change told already
 
     @property
     def quiet(self) -> bool:
@@ -258,6 +261,9 @@ class Outcome:
         return (
             self.stored is None
             and not self.changes
+            and self.told is None
+            and not self.released
+            and not self.dropped
             and not self.alerts
             and self.status is Health.OK
             and self.kind in (OutcomeKind.NOT_MODIFIED, OutcomeKind.UNCHANGED)

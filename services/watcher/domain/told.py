@@ -11,11 +11,25 @@ in front of it, a publication queue), so the polls in between still show the old
 the mark for the poll that sees the new one. While it waits, the page is asked again soon
 (RECHECK) rather than at its interval. A push whose page never shows anything new leaves the
 mark to lapse, and the next change after it is told.
+
+A push may also come after its edit was told: a poll read the page first (the CMS's request
+was queued or retried), or the CMS sent the same edit again under a new key (saved once more).
+Sent at once, it would be a second alert, and its mark would hide the page's next edit. So a
+push that comes within WINDOW of the source's last told change is held (``held``) until a poll
+reads the page: a page still showing the text told already shows the push's edit was told, and
+the push is dropped with its mark; new text is the push's edit, stored untold while the held
+push tells it. A page that cannot be read for the whole window gets its held pushes sent: a
+push is never lost because its page was down.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from services.watcher.domain.outcome import Notice, SourceState
+from shared.events import ContentChanged
 
 # How long a push's change may take to show on the page it names. A CDN's or a CMS's cache
 # serves stale pages for minutes, rarely for longer than an hour; a change the page shows
@@ -36,3 +50,51 @@ def sooner(due: datetime, told_until: datetime | None, now: datetime) -> datetim
     if not pending(told_until, now):
         return due
     return min(due, now + RECHECK)
+
+
+def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
+    """Tell whether a push waits for the page to be read before it is sent (see above)."""
+    return held or (last_changed_at is not None and now - last_changed_at < WINDOW)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What a poll does with a push's mark, and with the pushes held for it."""
+
+    told: datetime | None = None  # the mark used up (as read), to clear; None: left as it is
+    released: tuple[ContentChanged, ...] = ()  # held pushes to send now
+    dropped: tuple[ContentChanged, ...] = ()  # held pushes that repeated a change told already
+    silent: bool = False  # the new text read is stored, and nobody is alerted by the poll
+    notice: Notice | None = None
+
+
+def settle(state: SourceState, now: datetime, *, read: bool, new: bool) -> Settled:
+    """Return what a poll that read the page (``new``: its text is new) or failed to settle."""
+    held, mark = state.held, state.told_until
+    if not read:
+        if held and not pending(mark, now):
+            return Settled(mark, held, notice=_notice("unread", state.url, len(held)))
+        return Settled()
+    if new and (held or pending(mark, now)):
+        notice = _notice("sent", state.url, len(held)) if held else _notice("told", state.url)
+        return Settled(mark, held, silent=True, notice=notice)
+    if not new and held:
+        return Settled(mark, dropped=held, notice=_notice("repeated", state.url, len(held)))
+    return Settled()
+
+
+_NOTICES = {
+    "told": (logging.INFO, "watcher: %s changed as its publisher's push told; stored, nobody is"
+             " alerted again"),
+    "sent": (logging.INFO, "watcher: %s shows new text; stored, and the %d push(es) that waited"
+             " for it are sent"),
+    "repeated": (logging.INFO, "watcher: %s still shows the text told already; the %d push(es)"
+                 " that came after it repeated that change and are not sent"),
+    "unread": (logging.WARNING, "watcher: %s could not be read within an hour of a push that"
+               " waited for it; the %d push(es) are sent as they came"),
+}  # fmt: skip
+
+
+def _notice(which: str, url: str, count: int | None = None) -> Notice:
+    level, message = _NOTICES[which]
+    return Notice(level, message, (url,) if count is None else (url, count))

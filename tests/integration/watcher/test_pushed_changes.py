@@ -7,17 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from services.watcher.command_api import Push, publish_change
 from services.watcher.domain.told import RECHECK, WINDOW
 from services.watcher.handlers import claim_due, poll
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
+from tests.integration.watcher.pushes import LATER_PARAGRAPH, push, watched
 from tests.integration.watcher.server import Route, ScriptedSite
-
-LATER_PARAGRAPH = (
-    "<h2>Tørke i innlandet</h2><p>Mattilsynet ber bærplukkere i Innlandet om å vente med "
-    "tyttebærene til etter regnet i september.</p>"
-)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -28,26 +23,13 @@ def racing(request: pytest.FixtureRequest, make_harness: HarnessFactory) -> Harn
     return make_harness(request.getfixturevalue("postgres_url"))
 
 
-async def _push(harness: Harness, url: str, key: str, note: str = "Nytt om revebjelle.") -> None:
-    push = Push(topics=("tema",), url=url, title="Blåbær", note=note, minor=False)
-    async with harness.deps.sessions() as session, session.begin():
-        await publish_change(session, push, key, "cms", harness.clock.now())
-
-
-async def _watched(site: ScriptedSite, harness: Harness) -> int:
-    site.set("/p", Route(page().encode()))
-    source = await harness.add_source(site.url("/p"))
-    assert await poll(harness.deps, source) == "baseline"
-    return source
-
-
 async def test_a_pushed_change_is_told_once_and_a_later_edit_once(
     site: ScriptedSite, harness: Harness
 ) -> None:
-    source = await _watched(site, harness)
+    source = await watched(site, harness)
     site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
 
-    await _push(harness, site.url("/p"), "k1")
+    await push(harness, site.url("/p"), "k1")
     harness.clock.advance(timedelta(seconds=1))
     assert await poll(harness.deps, source) == "unchanged"
 
@@ -67,9 +49,9 @@ async def test_a_pushed_change_is_told_once_and_a_later_edit_once(
 
 
 async def test_the_push_makes_the_source_due_at_once(site: ScriptedSite, harness: Harness) -> None:
-    source = await _watched(site, harness)
+    source = await watched(site, harness)
 
-    await _push(harness, site.url("/p"), "k1")
+    await push(harness, site.url("/p"), "k1")
 
     row = await harness.source(source)
     assert row.next_check_at is not None and row.next_check_at <= harness.clock.now()
@@ -79,9 +61,9 @@ async def test_the_push_makes_the_source_due_at_once(site: ScriptedSite, harness
 async def test_a_page_behind_a_cache_is_not_told_again_when_it_catches_up(
     site: ScriptedSite, harness: Harness
 ) -> None:
-    source = await _watched(site, harness)
+    source = await watched(site, harness)
 
-    await _push(harness, site.url("/p"), "k1")
+    await push(harness, site.url("/p"), "k1")
     harness.clock.advance(timedelta(seconds=1))
     assert await poll(harness.deps, source) == "unchanged"  # the cache still has the old page
     row = await harness.source(source)
@@ -100,9 +82,9 @@ async def test_a_page_behind_a_cache_is_not_told_again_when_it_catches_up(
 async def test_a_push_the_page_never_shows_holds_back_nothing_after_its_window(
     site: ScriptedSite, harness: Harness
 ) -> None:
-    source = await _watched(site, harness)
+    source = await watched(site, harness)
 
-    await _push(harness, site.url("/p"), "k1")
+    await push(harness, site.url("/p"), "k1")
     harness.clock.advance(WINDOW + timedelta(seconds=1))
     site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
 
@@ -113,12 +95,12 @@ async def test_a_push_the_page_never_shows_holds_back_nothing_after_its_window(
 async def test_a_poll_under_way_when_the_push_comes_stores_silently(
     site: ScriptedSite, racing: Harness
 ) -> None:
-    source = await _watched(site, racing)
+    source = await watched(site, racing)
     racing.clock.advance(timedelta(hours=1))
     (claim,) = await claim_due(racing.deps)  # claimed before the push, stored after it
     site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
 
-    await _push(racing, site.url("/p"), "k1")
+    await push(racing, site.url("/p"), "k1")
     assert await poll(racing.deps, claim) == "unchanged"
 
     assert len(await racing.events()) == 1
@@ -128,11 +110,11 @@ async def test_a_poll_under_way_when_the_push_comes_stores_silently(
 async def test_a_poll_under_way_that_read_the_old_page_polls_again_soon(
     site: ScriptedSite, racing: Harness
 ) -> None:
-    source = await _watched(site, racing)
+    source = await watched(site, racing)
     racing.clock.advance(timedelta(hours=1))
     (claim,) = await claim_due(racing.deps)
 
-    await _push(racing, site.url("/p"), "k1")
+    await push(racing, site.url("/p"), "k1")
     assert await poll(racing.deps, claim) == "unchanged"  # the same bytes: the quiet write
 
     row = await racing.source(source)
@@ -147,12 +129,12 @@ async def test_a_poll_under_way_that_read_the_old_page_polls_again_soon(
 async def test_two_pushes_are_two_alerts_and_the_poll_adds_none(
     site: ScriptedSite, harness: Harness
 ) -> None:
-    source = await _watched(site, harness)
+    source = await watched(site, harness)
     site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
 
-    await _push(harness, site.url("/p"), "k1")
-    await _push(harness, site.url("/p"), "k2", note="Nytt om tørke.")
-    await _push(harness, site.url("/p"), "k2", note="Nytt om tørke.")  # a retry: nothing new
+    await push(harness, site.url("/p"), "k1")
+    await push(harness, site.url("/p"), "k2", note="Nytt om tørke.")
+    await push(harness, site.url("/p"), "k2", note="Nytt om tørke.")  # a retry: nothing new
     assert await poll(harness.deps, source) == "unchanged"
 
     assert [e.note for e in await harness.events()] == ["Nytt om revebjelle.", "Nytt om tørke."]

@@ -1,0 +1,53 @@
+"""Pushed changes held on their source's row until a poll reads the page (domain/told.py).
+
+They are kept as a JSON list of their events in ``watch_sources.held_pushes``: a push appends
+one, the poll that settles them takes away those it read, and sends the ones it releases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Table, bindparam, select, update
+
+from services.watcher.adapters.driver_statements import DriverStatement
+from services.watcher.adapters.tables import WatchedSource
+from shared.events import ContentChanged
+
+_SOURCES: Table = WatchedSource.__table__  # type: ignore[assignment]
+_c = _SOURCES.c
+
+
+def encoded(events: Iterable[ContentChanged]) -> str | None:
+    """Return the column's text for held pushes; None for none."""
+    listed = [json.loads(event.model_dump_json()) for event in events]
+    return json.dumps(listed, ensure_ascii=False) if listed else None
+
+
+def decoded(text: str | None) -> tuple[ContentChanged, ...]:
+    """Return the held pushes the column holds."""
+    if not text:
+        return ()
+    return tuple(ContentChanged.model_validate(item) for item in json.loads(text))
+
+
+_HELD = DriverStatement(select(_c.held_pushes).where(_c.id == bindparam("h_id")))
+_KEEP = DriverStatement(
+    update(_SOURCES).where(_c.id == bindparam("h_id")).values(held_pushes=bindparam("h_keep"))
+)
+
+
+def take(conn: Connection, source_id: int, settled: Iterable[ContentChanged]) -> set[str]:
+    """Take the pushes a poll settled off the row; return the ids of those still there.
+
+    Run after the poll's own write to the row, which locks it (on SQLite, the write lock): a
+    push that came since the poll read it is kept for the next poll, not taken unseen.
+    """
+    row = _HELD.first(conn, {"h_id": source_id})
+    held = decoded(row[0] if row else None)
+    ids = {str(event.event_id) for event in settled}
+    keep = [event for event in held if str(event.event_id) not in ids]
+    if len(keep) != len(held):
+        _KEEP.execute(conn, {"h_id": source_id, "h_keep": encoded(keep)})
+    return {str(event.event_id) for event in held} & ids
