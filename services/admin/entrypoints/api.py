@@ -245,6 +245,7 @@ async def operations(admin: AdminDep, actor: OperatorApi, days: int = 14) -> dic
                 "topics": list(s.topics),
                 "last_checked_at": s.last_checked_at.isoformat() if s.last_checked_at else None,
                 "last_changed_at": s.last_changed_at.isoformat() if s.last_changed_at else None,
+                "told_until": s.told_until.isoformat() if s.told_until else None,
             }
             for s in sources
         ],

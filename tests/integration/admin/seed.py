@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.mailer.adapters.tables import Delivery, DigestRun
 from services.subscriptions.adapters.tables import ConsentRecord
 from services.watcher.adapters.snapshots import pack
 from services.watcher.adapters.tables import Snapshot, WatchedSource
+from services.watcher.command_api import Push, publish_change
 from services.watcher.domain.content import Content
 
 # Three versions of a page: the second rewrites a line, the third adds one.
@@ -65,6 +66,21 @@ async def source_with_snapshots(
         await session.flush()
         ids.append(snapshot.id)
     return source.id, ids
+
+
+async def pushed_after_a_told_change(
+    sessions: async_sessionmaker[AsyncSession], source_id: int, now: datetime
+) -> None:
+    """Push a change for a source minutes after a poll told one: it waits for the page."""
+    async with sessions() as session, session.begin():
+        source = await session.get(WatchedSource, source_id)
+        assert source is not None
+        source.last_changed_at = now - timedelta(minutes=5)
+        push = Push(
+            topics=tuple(source.topics), url=source.url, title="Side", note="Ny.", minor=False
+        )
+    async with sessions() as session, session.begin():
+        await publish_change(session, push, "seed-1", "cms", now)
 
 
 # Per day back from today: (status, attempts) of each mail made that day.

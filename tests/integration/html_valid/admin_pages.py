@@ -115,6 +115,8 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             source, (first, _, third) = await seed.source_with_snapshots(
                 session, "https://example.org/side", now, [admin.TOPIC]
             )
+        # A push minutes after a told change: the pages show its mark and the push waiting.
+        await seed.pushed_after_a_told_change(h.runtime.sessions, source, now)
         async with h.client() as client:
             pages["admin login"] = (await client.get("/admin/login")).text
             pages["admin login failed"] = (await admin.sign_in(client, "ops", "feil")).text
