@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +13,13 @@ import aiohttp
 from multidict import CIMultiDictProxy
 
 from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
+from services.watcher.adapters.content_coding import (
+    CutShort,
+    Inflater,
+    Unasked,
+    Undecodable,
+    body_coding,
+)
 from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
@@ -218,7 +224,11 @@ class HttpFetcher:
     async def _get(self, url: str, headers: dict[str, str]) -> _Response:
         try:
             async with self._client().get(
-                url, headers=headers, allow_redirects=False, timeout=self._client_timeout
+                url,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._client_timeout,
+                auto_decompress=False,  # decoded in _body, where a stream cut short shows
             ) as response:
                 status = response.status
                 if status == 304:
@@ -236,31 +246,7 @@ class HttpFetcher:
                         status=status,
                         retry_after=pause,
                     )
-                declared = response.headers.get("content-length")
-                length = int(declared) if declared and declared.isdigit() else None
-                if length is not None and length > self._max_bytes:
-                    raise FetchError(
-                        f"body of {declared} bytes is over the {self._max_bytes}-byte cap",
-                        "too_large",
-                    )
-                if length is not None and "content-encoding" not in response.headers:
-                    # Read in one call: the length is known, within the cap, and nothing
-                    # inflates it (aiohttp reads exactly that many bytes).
-                    return _Response(200, await response.read(), response.headers, None)
-                chunks: list[bytes] = []
-                size = 0
-                # Decoded chunks as they arrive: aiohttp pauses reading while its buffer is
-                # full and caps what one compressed chunk may inflate to, so memory stays
-                # bounded however long (or however compressed) the body is.
-                async for chunk in response.content.iter_any():
-                    size += len(chunk)
-                    if size > self._max_bytes:
-                        response.close()  # abandoned mid-body: the connection is not reused
-                        raise FetchError(
-                            f"body is over the {self._max_bytes}-byte cap", "too_large"
-                        )
-                    chunks.append(chunk)
-                return _Response(200, b"".join(chunks), response.headers, None)
+                return _Response(200, await self._body(response, url), response.headers, None)
         except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
             raise FetchError(f"timed out fetching {url}") from exc
         except aiohttp.ClientConnectorDNSError as exc:
@@ -273,14 +259,60 @@ class HttpFetcher:
         except aiohttp.ServerDisconnectedError as exc:
             raise FetchError(f"{url} closed the connection before answering in full") from exc
         except aiohttp.ClientPayloadError as exc:
-            raise FetchError(_undecodable(url, exc) or f"broken body from {url}: {exc}") from exc
+            raise FetchError(f"broken body from {url}: {exc}") from exc
         except aiohttp.ClientResponseError as exc:
-            reason = _undecodable(url, exc) or f"invalid HTTP answer from {url}: {_first(exc)}"
-            raise FetchError(reason) from exc
+            raise FetchError(f"invalid HTTP answer from {url}: {_first(exc)}") from exc
         except aiohttp.InvalidURL as exc:
             raise FetchError(f"invalid URL {url!r}", "bad_url") from exc
         except aiohttp.ClientError as exc:
             raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
+
+    async def _body(self, response: aiohttp.ClientResponse, url: str) -> bytes:
+        """Read a 200's body within the cap, decoding its Content-Encoding as it arrives."""
+        declared = response.headers.get("content-length")
+        length = int(declared) if declared and declared.isdigit() else None
+        if length is not None and length > self._max_bytes:
+            raise FetchError(
+                f"body of {declared} bytes is over the {self._max_bytes}-byte cap", "too_large"
+            )
+        try:
+            coding = body_coding(response.headers.get("content-encoding"))
+        except Unasked as exc:
+            raise FetchError(
+                f"{url} sends a body compressed as {exc}, which varsel does not ask for"
+            ) from exc
+        if length is not None and coding is None:
+            # Read in one call: the length is known, within the cap, and nothing inflates it
+            # (aiohttp reads exactly that many bytes).
+            return await response.read()
+        inflater = Inflater(coding) if coding is not None else None
+        chunks: list[bytes] = []
+        size = taken = 0
+        # Chunks as they arrive: aiohttp pauses reading while its buffer is full, and a
+        # compressed chunk is inflated to one byte past what the cap leaves at most, so memory
+        # stays bounded however long (or however compressed) the body is.
+        try:
+            async for chunk in response.content.iter_any():
+                taken += len(chunk)
+                if inflater is not None:
+                    chunk = inflater.inflate(chunk, self._max_bytes - size)
+                size += len(chunk)
+                if size > self._max_bytes or taken > self._max_bytes:
+                    response.close()  # abandoned mid-body: the connection is not reused
+                    raise FetchError(f"body is over the {self._max_bytes}-byte cap", "too_large")
+                chunks.append(chunk)
+            if inflater is not None:
+                inflater.end()
+        except Undecodable as exc:
+            raise FetchError(
+                f"{url} sends a body marked Content-Encoding: {exc} that is not {exc}"
+            ) from exc
+        except CutShort as exc:
+            raise FetchError(
+                f"broken body from {url}: its {exc} stream stops before its end (cut off on"
+                " the way; what came was not read)"
+            ) from exc
+        return b"".join(chunks)
 
     async def aclose(self) -> None:
         """Close the session and its connections."""
@@ -313,8 +345,6 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# How aiohttp says a body could not be decompressed: «brotli (br)» for one it cannot read.
-_UNDECODABLE = re.compile(r"Can not decode content-encoding: (\w+)")
 
 
 def _first(exc: aiohttp.ClientResponseError) -> str:
@@ -329,21 +359,6 @@ def _first(exc: aiohttp.ClientResponseError) -> str:
 
 
 _SAID_CHARS = 200
-
-
-def _undecodable(url: str, exc: aiohttp.ClientError) -> str | None:
-    """Say in one line why a body could not be decoded, if that is what ``exc`` is about.
-
-    aiohttp's words read as the site's own 400 on two lines, or advise installing a package
-    for a compression varsel never asks for (its requests accept gzip and deflate only).
-    """
-    match = _UNDECODABLE.search(str(exc))
-    if match is None:
-        return None
-    coding = match[1]
-    if coding in ("gzip", "deflate"):
-        return f"{url} sends a body marked Content-Encoding: {coding} that is not {coding}"
-    return f"{url} sends a body compressed as {coding}, which varsel does not ask for"
 
 
 @dataclass(frozen=True, slots=True)
