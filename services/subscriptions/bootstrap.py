@@ -24,6 +24,7 @@ from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.entrypoints import (
     consumers,
     embed_pages,
+    end_pages,
     feed_pages,
     index_pages,
     link_pages,
@@ -117,6 +118,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(signup_pages.router)
     app.include_router(embed_pages.router)
     app.include_router(link_pages.router)
+    app.include_router(end_pages.router)
     app.include_router(feed_pages.router)
     install_api(app)
     mount_static(app)

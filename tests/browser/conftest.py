@@ -91,7 +91,14 @@ class App:
         of the page, and so of the privacy notice, the person consented on."""
         return self._ledger_column(address, "language")
 
-    def _ledger_column(self, address: str, column: Literal["page", "language"]) -> list[str | None]:
+    def ledger_notices(self, address: str) -> list[tuple[str | None, str | None, str | None]]:
+        """Return each consent step of an address: action, language and privacy notice version."""
+        columns = ("action", "language", "privacy_version")
+        return list(zip(*(self._ledger_column(address, c) for c in columns), strict=True))
+
+    def _ledger_column(
+        self, address: str, column: Literal["page", "language", "action", "privacy_version"]
+    ) -> list[str | None]:
         subject = address_hash(SECRET_KEY, address)
         with closing(sqlite3.connect(self.database)) as db:
             # The column is one the Literal names, never a caller's text.

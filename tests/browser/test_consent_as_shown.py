@@ -2,7 +2,8 @@
 
 The second sign-up makes a request and a mail of its own; the first mail's link still confirms
 only what the first mail listed, its page says so before the button is pressed, and the consent
-ledger records those topics and the page the person used.
+ledger records those topics and the page the person used. Ending alerts and erasing are recorded
+under the privacy notice the page named, in the language the person switched the page to.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import journeys_support as journey
 from tests.browser.checks import assert_accessible
 from tests.browser.conftest import App
 from tests.browser.journeys_support import LANGUAGES, TITLES, TOPIC, open_page, press, sign_up
@@ -66,3 +68,48 @@ def test_the_first_mails_link_confirms_only_what_the_first_mail_listed(
     assert open_page(page, second).status == 200
     expect(page.locator("ul.topics li")).to_have_text([t[TOPIC], t["smittevern"]])
     assert_accessible(page, language)
+
+
+def _switch_to(page: Page, language: str) -> None:
+    """Switch the page's language with the switch at its top, as a person does."""
+    with page.expect_navigation():
+        page.locator(f"ul.languages a[hreflang={language}]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def _version_named(page: Page, language: str) -> str:
+    """Return the privacy notice version the page names beside its buttons."""
+    link = page.locator("main a[href^='/privacy?lang=']")
+    expect(link).to_have_attribute("href", f"/privacy?lang={language}")
+    return link.inner_text().rsplit(" ", 1)[1]
+
+
+@pytest.mark.parametrize(("read_in", "then"), [("en", "nn"), ("nn", "en")])
+def test_ending_and_erasing_are_recorded_in_the_language_the_page_was_read_in(
+    page: Page, app: App, read_in: str, then: str
+) -> None:
+    address = f"ending-{read_in}@example.no"
+    sign_up(page, app, "nb", address)
+    journey.confirm(page, app, "nb", address)
+    with page.expect_navigation():
+        page.get_by_role("link", name=page_text("nb", "Your alerts")).click()
+    manage_url = page.url
+
+    # The unsubscribe link opens in bokmål, the person's language; they switch it and end.
+    assert open_page(page, journey.unsubscribe_url(app, manage_url)).status == 200
+    _switch_to(page, read_in)
+    shown = _version_named(page, read_in)
+    assert_accessible(page, read_in)
+    assert press(page, page_text(read_in, "End all alerts")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(read_in, "Your alerts have ended"))
+    assert app.ledger_notices(address)[-1] == ("unsubscribed", read_in, shown)
+
+    # The manage page, switched to another language: erased under that page's notice.
+    assert open_page(page, manage_url).status == 200
+    _switch_to(page, then)
+    shown_then = _version_named(page, then)
+    assert shown_then != shown, "each language's text is a version of its own"
+    assert press(page, page_text(then, "Delete my email address")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text(then, "Your email address is deleted"))
+    assert app.ledger_notices(address)[-1] == ("erased", then, shown_then)
+    assert [language for _, language, _ in app.ledger_notices(address)][:2] == ["nb", "nb"]

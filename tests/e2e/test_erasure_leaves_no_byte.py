@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.journey import hidden_fields
+from tests.support.journey import form_with, hidden_fields
 from tests.support.site import FixtureSite
 from tests.support.varsel_process import VarselProcess, wait_until
 from tests.support.watched_page import ADDED, watched_page
@@ -104,8 +104,10 @@ def test_erasing_by_the_mails_link_leaves_the_address_in_no_file(tmp_path: Path)
             # The search does find the address while the person exists (mails, database).
             assert _holders(_written(tmp_path)), "the address is nowhere before erasure"
 
-            assert browser.get(unsubscribe_url).status_code == 200
-            erased = browser.post(unsubscribe_url, data={"action": "erase"})
+            page = browser.get(unsubscribe_url)
+            assert page.status_code == 200
+            action, erase = form_with(page.text, "erase")
+            erased = browser.post(action, data=erase)
             assert erased.status_code == 200, erased.text
 
         # The mailer drops the person's files when the erasure event reaches it, at once.

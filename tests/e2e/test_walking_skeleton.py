@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.walking_skeleton_support import ADDED, CATALOGUE, PAGE, SECOND
 from tests.support.broker import rabbitmq_namespace
-from tests.support.journey import hidden_fields, link_in, wait_until
+from tests.support.journey import form_with, hidden_fields, link_in, wait_until
 from tests.support.services import fresh_postgres_database
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -131,7 +131,8 @@ def test_sign_up_confirm_alert_unsubscribe(mode: Mode, tmp_path: Path, smtp: Smt
             unsubscribe_url = link_in(alert, rf"{re.escape(varsel.base_url)}/unsubscribe/\S+")
             page = browser.get(unsubscribe_url)
             assert page.status_code == 200
-            done = browser.post(unsubscribe_url, data={"action": "unsubscribe_all"})
+            action, end = form_with(page.text, "unsubscribe_all")
+            done = browser.post(action, data=end)
             assert done.status_code == 200
             assert "Varslene er avsluttet" in done.text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from html import unescape
 
 import httpx
 
@@ -24,6 +25,27 @@ def hidden_fields(html: str) -> dict[str, str]:
     assert form, "the page has no form"
     fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
     return {name: value for name, value in fields}
+
+
+def form_with(html: str, button: str) -> tuple[str, dict[str, str]]:
+    """Return where the form holding the button of value ``button`` posts, and its hidden
+    fields and that button, as a browser sends them when the button is pressed."""
+    for attributes, body in re.findall(r"<form\b([^>]*)>(.*?)</form>", html, re.S):
+        if re.search(rf'<button\b[^>]*name="action" value="{re.escape(button)}"', body) is None:
+            continue
+        action = re.search(r'action="([^"]*)"', attributes)
+        assert action, "the form names no address to post to"
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body)
+        data = {name: unescape(value) for name, value in fields}
+        return unescape(action.group(1)), {**data, "action": button}
+    raise AssertionError(f"no form on the page has the button {button!r}")
+
+
+def language_switch(html: str, language: str) -> str:
+    """Return where the page's language switch leads for ``language``."""
+    link = re.search(rf'<a href="([^"]+)" lang="{re.escape(language)}" hreflang=', html)
+    assert link, f"the page offers no switch to {language}"
+    return unescape(link.group(1))
 
 
 def text_of(mail: Received) -> str:

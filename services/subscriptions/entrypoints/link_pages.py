@@ -1,4 +1,4 @@
-"""Routes of the links in mails: confirm, manage, unsubscribe and RFC 8058 one-click.
+"""Routes of the links in mails: confirm and manage (unsubscribe and one-click: ``end_pages``).
 
 Their forms need no CSRF cookie. A form here posts to the address of the link it was shown at,
 and that address holds a signed token scoped to its purpose (``shared/tokens.py``): only someone
@@ -13,14 +13,13 @@ forms that carry no such token (sign-up, the manage-link request) keep their CSR
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import Preferences
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from services.subscriptions.entrypoints.end_pages import END_ALL, ERASE, end_or_erase
 from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
     Web,
@@ -29,6 +28,7 @@ from services.subscriptions.entrypoints.web import (
     invalid_link,
     language_of,
     no_such_topic,
+    no_unsubscribe,
     pressed,
     shown_notice,
     topic_view,
@@ -39,11 +39,11 @@ from services.subscriptions.entrypoints.wording import (
     FORM_NOT_VALID,
     FORM_TOO_OLD,
     NOTICE_CHANGED,
+    NOTICE_CHANGED_ENDING,
     TOPIC_NOT_OFFERED,
 )
 from shared.i18n.negotiation import language_of_tag
-from shared.tokens import Purpose
-from shared.vocabulary import Frequency, Language
+from shared.vocabulary import Frequency
 
 router = APIRouter()
 
@@ -147,7 +147,7 @@ async def manage_page(token: str, request: Request, web: Web) -> HTMLResponse:
     """Show a person's topics and frequency with forms to change, end or erase."""
     person = await handlers.preferences(web.uow(), web.deps, token)
     if person is None:
-        return await _no_unsubscribe(web, request, token, ("manage",))
+        return await no_unsubscribe(web, request, token, ("manage",))
     return _manage(web, request, token, person, current=list(person.topics))
 
 
@@ -161,12 +161,15 @@ def _manage(
     errors: dict[str, str] | None = None,
     refused: bool = False,
     frequency: Frequency | None = None,
+    end_error: str | None = None,
 ) -> HTMLResponse:
     """Render the manage page: the frequency (``frequency``, else the person's), the topics
     ticked, the privacy notice a save is given under, and any errors.
 
     An undeliverable address's page has no form to save (nothing started would be sent) but
     says why and how to sign up again; ``refused``: a save was posted anyway (409).
+    ``end_error``: why a press of «End alerts» ended nothing (400, or 409 with ``refused``),
+    said beside those buttons, which every manage page shows.
     """
     language = chosen_language(request, person.language)
     if person.undeliverable:
@@ -175,7 +178,7 @@ def _manage(
         request,
         "manage.html",
         language,
-        status_code=409 if refused else 400 if errors else 200,
+        status_code=409 if refused else 400 if errors or end_error else 200,
         token=token,
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
         current=current,
@@ -183,8 +186,9 @@ def _manage(
         notice_version=web.deps.notices.current(language).version,
         undeliverable=person.undeliverable,
         alerts=bool(person.topics),
-        saved=request.query_params.get("saved") == "1" and not errors and not refused,
+        saved=request.query_params.get("saved") == "1" and not (errors or refused or end_error),
         errors=errors or {},
+        end_error=end_error,
         csrf=False,
     )
 
@@ -206,21 +210,8 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             current=list(person.topics),
             errors={"form": FORM_NOT_VALID},
         )
-    if action == "erase":
-        ended = await handlers.erase(
-            web.uow(), web.deps, token, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
-        )
-        return await _ended_page(web, request, token, ended, "erased.html", ("manage",))
-    if action == "unsubscribe_all":
-        ended = await handlers.unsubscribe(
-            web.uow(),
-            web.deps,
-            token,
-            purposes=("manage",),
-            topics=None,
-            route=UnsubscribeRoute.MANAGE_PAGE,
-        )
-        return await _ended_page(web, request, token, ended, "unsubscribed.html", ("manage",))
+    if action in (END_ALL, ERASE):
+        return await _end_from_manage(web, request, token, action, shown_notice(form))
     topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
@@ -269,131 +260,35 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
 
 
-async def _no_unsubscribe(
+async def _end_from_manage(
     web: SubscriptionsWeb,
     request: Request,
     token: str,
-    purposes: tuple[Purpose, ...] = ("unsubscribe",),
+    action: str,
+    shown: handlers.ShownNotice | None,
 ) -> HTMLResponse:
-    """Answer a link that ends nothing: its person was erased, or it is not valid."""
-    language = language_of(request)
-    if await handlers.erased_holder(web.uow(), web.deps, token, purposes):
-        # The person asked for exactly this, long ago or twice: not an error.
-        return web.pages.render(request, "nothing_to_end.html", language, fixed=True)
-    return invalid_link(web, request, language)
-
-
-async def _ended_page(
-    web: SubscriptionsWeb,
-    request: Request,
-    token: str,
-    ended: handlers.Ended | None,
-    template: str,
-    purposes: tuple[Purpose, ...] = ("unsubscribe",),
-) -> HTMLResponse:
-    """Say that alerts ended (or the address is gone) in the language the page was read in
-    (``?lang=``), else the person's; ``purposes``: what the link's token is for."""
-    if ended is None:
-        # Erased by this link a moment ago (a second press of the button) or long since.
-        return await _no_unsubscribe(web, request, token, purposes)
-    return web.pages.render(request, template, chosen_language(request, ended.language), csrf=False)
-
-
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLResponse:
-    """Show the buttons that end all alerts or also delete the address."""
-    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
-    if person is None:
-        return await _no_unsubscribe(web, request, token)
-    language = chosen_language(request, person.language)
-    return _unsubscribe_page(web, request, language, token, person)
-
-
-def _unsubscribe_page(
-    web: SubscriptionsWeb,
-    request: Request,
-    language: Language,
-    token: str,
-    person: Preferences,
-    *,
-    error: str | None = None,
-) -> HTMLResponse:
-    """Render the unsubscribe page; a person with no alerts open is offered only the erasure."""
-    return web.pages.render(
-        request,
-        "unsubscribe.html",
-        language,
-        status_code=400 if error else 200,
-        token=token,
-        alerts=bool(person.topics),
-        error=error,
-        csrf=False,
+    """End all alerts or erase from the manage page, under the notice it showed; a form that
+    names none (400), or one no longer in force (409), ends nothing and shows the page again."""
+    if shown is None:  # a page from before the form named its notice, or a forged post
+        person = await handlers.preferences(web.uow(), web.deps, token)
+        if person is None:
+            return await no_unsubscribe(web, request, token, ("manage",))
+        return _manage(
+            web, request, token, person, current=list(person.topics), end_error=FORM_TOO_OLD
+        )
+    done = await end_or_erase(
+        web, request, token, action, shown, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
     )
-
-
-async def _unsubscribe_refused(
-    web: SubscriptionsWeb, request: Request, token: str, error: str
-) -> HTMLResponse:
-    """Show the unsubscribe page again with why the post was refused (400), changing nothing."""
-    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
-    if person is None:
-        return await _no_unsubscribe(web, request, token)
-    return _unsubscribe_page(web, request, person.language, token, person, error=error)
-
-
-@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
-async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
-    """End all alerts, or end them and delete the address."""
-    form = await request.form()
-    action = pressed(form, "action")
-    if action == "unsubscribe_all":
-        ended = await handlers.unsubscribe(
-            web.uow(),
-            web.deps,
+    if isinstance(done, handlers.NoticeNotShown):
+        # Shown again naming the notice in force: one more press ends under it.
+        person = done.preferences
+        return _manage(
+            web,
+            request,
             token,
-            purposes=("unsubscribe",),
-            topics=None,
-            route=UnsubscribeRoute.LINK,
+            person,
+            current=list(person.topics),
+            end_error=NOTICE_CHANGED_ENDING,
+            refused=True,
         )
-        return await _ended_page(web, request, token, ended, "unsubscribed.html")
-    if action == "erase":
-        ended = await handlers.erase(
-            web.uow(), web.deps, token, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
-        )
-        return await _ended_page(web, request, token, ended, "erased.html")
-    # A post that names neither button (a scanner submitting forms) must not delete anything.
-    return await _unsubscribe_refused(web, request, token, FORM_NOT_VALID)
-
-
-@router.get("/one-click/{token}")
-async def one_click_opened(token: str) -> Response:
-    """Send a browser that opened the one-click address to the unsubscribe page, which asks.
-
-    Some mail programs open the List-Unsubscribe address in a browser rather than post to it;
-    the person should find the buttons there, not an error. Nothing ends on a GET.
-    """
-    return Response(status_code=303, headers={"Location": f"/unsubscribe/{quote(token, safe='')}"})
-
-
-@router.post("/one-click/{token}")
-async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse:
-    """RFC 8058 one-click unsubscribe: a bare POST ends all alerts; no cookies, no redirect."""
-    form = await request.form()
-    if field(form, "List-Unsubscribe") != "One-Click":
-        return PlainTextResponse(
-            "Expected List-Unsubscribe=One-Click in the body.\n", status_code=400
-        )
-    ended = await handlers.unsubscribe(
-        web.uow(),
-        web.deps,
-        token,
-        purposes=("unsubscribe",),
-        topics=None,
-        route=UnsubscribeRoute.ONE_CLICK,
-    )
-    if ended is not None:
-        return PlainTextResponse("Unsubscribed.\n")
-    if await handlers.erased_holder(web.uow(), web.deps, token, ("unsubscribe",)):
-        # RFC 8058 asks only for success: the address is gone, so nothing is left to end.
-        return PlainTextResponse("Nothing left to end: the address has been deleted.\n")
-    return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
+    return done

@@ -30,6 +30,7 @@ from services.subscriptions.unit_of_work import UnitOfWork
 from shared.catalogue_entries import Topic
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.negotiation import language_of_tag, negotiate_language
+from shared.tokens import Purpose
 from shared.vocabulary import Language
 from shared.web import rate_limit
 from shared.web.csrf import COOKIE, FIELD, CsrfGuard
@@ -198,3 +199,17 @@ def too_many(
 def invalid_link(web: SubscriptionsWeb, request: Request, language: Language) -> HTMLResponse:
     """Answer a link that is not valid, has expired or was already used."""
     return web.pages.render(request, "link_invalid.html", language, status_code=404)
+
+
+async def no_unsubscribe(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    purposes: tuple[Purpose, ...] = ("unsubscribe",),
+) -> HTMLResponse:
+    """Answer a link that ends nothing: its person was erased, or it is not valid."""
+    language = language_of(request)
+    if await handlers.erased_holder(web.uow(), web.deps, token, purposes):
+        # The person asked for exactly this, long ago or twice: not an error.
+        return web.pages.render(request, "nothing_to_end.html", language, fixed=True)
+    return invalid_link(web, request, language)

@@ -3,7 +3,7 @@
 A handler begins the transaction, applies the rules of ``domain/``, commits (which wakes the
 outbox relay) and answers with a plain value; routes and consumers only parse and render.
 ``signup`` holds the commands of signing up and confirming, ``preferences`` those of the links
-in mails (manage, unsubscribe, erase), of bounces and of complaints.
+in mails (manage, unsubscribe, erase), ``returned_mail`` those of bounces and complaints.
 """
 
 from services.subscriptions.domain.model import NoticeNotShown, ShownNotice
@@ -14,11 +14,10 @@ from services.subscriptions.handlers.preferences import (
     erase,
     erased_holder,
     preferences,
-    record_bounce,
-    record_complaint,
     unsubscribe,
     update_preferences,
 )
+from services.subscriptions.handlers.returned_mail import record_bounce, record_complaint
 from services.subscriptions.handlers.signup import (
     AlreadyConfirmed,
     Confirmed,

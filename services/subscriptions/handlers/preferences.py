@@ -1,8 +1,7 @@
-"""Commands of the links in mails and of bounces: read and change preferences, end, erase."""
+"""Commands of the links in mails: read and change preferences, end alerts, erase."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from services.subscriptions.domain.model import (
     ShownNotice,
     Subscriber,
 )
-from services.subscriptions.domain.preferences import bounced, change_preferences, topics_to_end
+from services.subscriptions.domain.preferences import change_preferences, topics_to_end
 from services.subscriptions.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -31,8 +30,6 @@ from shared.events import (
 )
 from shared.tokens import Purpose
 from shared.vocabulary import Frequency, Language
-
-log = logging.getLogger(__name__)
 
 # A manage token may do what an unsubscribe token does; the JSON API accepts either.
 EITHER_LINK: tuple[Purpose, ...] = ("unsubscribe", "manage")
@@ -221,16 +218,38 @@ async def unsubscribe(
     topics: Iterable[str] | None,
     route: UnsubscribeRoute,
     channel: Channel | None = None,
-) -> Ended | None:
-    """End alerts about some topics (None: all) with a link; None if the link is not valid."""
+    shown: ShownNotice | None = None,
+) -> Ended | NoticeNotShown | None:
+    """End alerts about some topics (None: all) with a link; None if the link is not valid.
+
+    ``shown``: the privacy notice the page showed, in the language it was read in (None: no
+    page, and the person's language); NoticeNotShown if another is in force, as for a change.
+    """
     async with uow:
         person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
         current = await uow.subscriptions.open(person.id)
-        ended = await _end(uow, deps, person, topics_to_end(current, topics), route, channel)
+        ending = topics_to_end(current, topics)
+        if ending and (stale := await _stale(uow, deps, person, shown)) is not None:
+            return stale
+        read_in = shown.language if shown is not None else None
+        ended = await _end(uow, deps, person, ending, route, channel, read_in=read_in)
         await uow.commit()
     return Ended(ended, person.language)
+
+
+async def _stale(
+    uow: UnitOfWork, deps: Deps, person: Subscriber, shown: ShownNotice | None
+) -> NoticeNotShown | None:
+    """Return NoticeNotShown if a page showed another privacy notice than the one in force in
+    its language; None if it showed that one, or no page named one (the API, one-click)."""
+    if shown is None:
+        return None
+    notice = deps.notices.current(shown.language)
+    if shown.version == notice.version:
+        return None
+    return NoticeNotShown(await _preferences_of(uow, person), notice.version)
 
 
 async def erase(
@@ -241,13 +260,20 @@ async def erase(
     purposes: tuple[Purpose, ...],
     route: UnsubscribeRoute,
     channel: Channel | None = None,
-) -> Ended | None:
-    """End every alert and delete the address with a link; None if the link is not valid."""
+    shown: ShownNotice | None = None,
+) -> Ended | NoticeNotShown | None:
+    """End every alert and delete the address with a link; None if the link is not valid.
+
+    ``shown`` as for ``unsubscribe``: the ledger names the notice the page showed.
+    """
     async with uow:
         person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
-        ended = await erase_person(uow, deps, person, route, channel)
+        if (stale := await _stale(uow, deps, person, shown)) is not None:
+            return stale
+        read_in = shown.language if shown is not None else None
+        ended = await erase_person(uow, deps, person, route, channel, read_in=read_in)
         if ended is None:
             return None  # erased a moment ago by the same link (a double click)
         await uow.commit()
@@ -261,14 +287,20 @@ async def erase_person(
     route: UnsubscribeRoute,
     channel: Channel | None,
     details: dict[str, Any] | None = None,
+    *,
+    read_in: Language | None = None,
 ) -> tuple[str, ...] | None:
     """End every alert, delete the person, record the erasure; return the topics that ended.
 
     The caller holds the person's row (``lock=True``), taken before any alert is touched.
     None if another request erased them first: then nothing was ended or recorded here.
+    ``read_in``: the language of the page the person erased on (None: theirs).
     """
+    language = read_in or person.language
     current = await uow.subscriptions.open(person.id)
-    ended = await _end(uow, deps, person, frozenset(current), route, channel, details)
+    ended = await _end(
+        uow, deps, person, frozenset(current), route, channel, details, read_in=language
+    )
     if not await uow.subscribers.remove(person.id):
         return None
     await uow.ledger.append(
@@ -279,8 +311,8 @@ async def erase_person(
             route=route,
             channel=channel,
             occurred_at=deps.clock.now(),
-            language=person.language,
-            notice=deps.notices.current(person.language),
+            language=language,
+            notice=deps.notices.current(language),
             details=details,
         )
     )
@@ -308,11 +340,16 @@ async def _end(
     route: UnsubscribeRoute,
     channel: Channel | None,
     details: dict[str, Any] | None = None,
+    *,
+    read_in: Language | None = None,
 ) -> tuple[str, ...]:
     """End the alerts about ``ending`` that are still open; return the topics ended, sorted.
 
     The caller holds the person's row, so no other request changes their alerts meanwhile.
+    The ledger names the privacy notice in ``read_in``, the language of the page the person
+    ended them on (None: no page, their own language), as it names the one a sign-up showed.
     """
+    language = read_in or person.language
     if not ending:
         return ()
     now = deps.clock.now()
@@ -330,8 +367,8 @@ async def _end(
             channel=channel,
             occurred_at=now,
             frequency=person.frequency,
-            language=person.language,
-            notice=deps.notices.current(person.language),
+            language=language,
+            notice=deps.notices.current(language),
             details=details,
         )
     )
@@ -351,38 +388,3 @@ async def _end(
         )
     )
     return ended
-
-
-async def record_bounce(
-    uow: UnitOfWork, deps: Deps, subscriber_id: uuid.UUID, *, limit: int
-) -> None:
-    """Count a hard bounce; at the limit end all alerts (route "bounce") and disable the address."""
-    async with uow:
-        known = await uow.subscribers.get(subscriber_id, lock=True)
-        if known is None or known.status is SubscriberStatus.DISABLED:
-            return  # erased meanwhile, or already stopped
-        outcome = bounced(known, limit=limit)
-        if outcome.disable:
-            # Ends the open subscriptions with reason "bounce", writes the ledger entry and emits
-            # subscriber.unsubscribed, so the mailer drops whatever is still queued.
-            await end_all(uow, deps, known, UnsubscribeRoute.BOUNCE)
-            log.info("subscriptions: subscriber %s disabled after %d hard bounces", known.id, limit)
-        await uow.subscribers.save(outcome.subscriber)
-        await uow.commit()
-
-
-async def record_complaint(uow: UnitOfWork, deps: Deps, subscriber_id: uuid.UUID) -> None:
-    """End every alert of a person whose mailbox reported a mail as spam (route "complaint").
-
-    A complaint is a withdrawal: the ledger records it as one, by complaint, and the mailer drops
-    whatever was queued. A person with nothing open (or erased meanwhile) has nothing to end.
-    """
-    async with uow:
-        known = await uow.subscribers.get(subscriber_id, lock=True)
-        if known is None:
-            return
-        current = await uow.subscriptions.open(known.id)
-        route = UnsubscribeRoute.COMPLAINT
-        if await _end(uow, deps, known, frozenset(current), route, None):
-            log.info("subscriptions: subscriber %s unsubscribed after a complaint", known.id)
-        await uow.commit()

@@ -15,7 +15,7 @@ from tests.integration.subscriptions.harness import (
     sign_up,
     subscribed,
 )
-from tests.support.journey import hidden_fields
+from tests.support.journey import form_with, hidden_fields
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # A NUL, C0 controls, DEL, a C1 control and noncharacters: none may stand in an HTML document.
@@ -49,6 +49,8 @@ PUBLIC_PAGES = [
     "manage of an address whose mail bounced",
     "saved",
     "unsubscribe",
+    "unsubscribe with a notice changed",
+    "manage with a notice changed on ending",
     "unsubscribed",
     "unsubscribe with no alerts open",
     "manage with no alerts open",
@@ -133,14 +135,23 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["saved"] = saved.text
         unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
         pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
-        end = {"action": "unsubscribe_all"}
-        pages["unsubscribed"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        action, end = form_with(pages["unsubscribe"], "unsubscribe_all")
+        # Shown again after the privacy notice changed since the page was opened (409).
+        stale_end = {**end, "privacy_version": "1999-01-01.000000000000"}
+        refused_end = await c.post(action, data=stale_end)
+        pages["unsubscribe with a notice changed"] = refused_end.text
+        manage_page = pages["manage"]
+        manage_action, manage_end = form_with(manage_page, "unsubscribe_all")
+        stale_end = {**manage_end, "privacy_version": "1999-01-01.000000000000"}
+        refused_end = await c.post(manage_action, data=stale_end)
+        pages["manage with a notice changed on ending"] = refused_end.text
+        pages["unsubscribed"] = (await c.post(action, data=end)).text
         none_open = await c.get(f"/unsubscribe/{unsubscribe}")
         pages["unsubscribe with no alerts open"] = none_open.text
         pages["manage with no alerts open"] = (await c.get(f"/manage/{manage}")).text
         pages["confirmed, alerts ended since"] = (await c.get(f"/confirm/{confirm}")).text
-        end["action"] = "erase"
-        pages["erased"] = (await c.post(f"/unsubscribe/{unsubscribe}", data=end)).text
+        action, erase = form_with(none_open.text, "erase")
+        pages["erased"] = (await c.post(action, data=erase)).text
         pages["nothing left to end"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
         pages["manage link"] = (await c.get("/manage-link")).text
         ask = {"email": "", "csrf_token": csrf(pages["manage link"])}

@@ -28,7 +28,7 @@ from shared.outbox import OutboxRow
 from shared.runtime import Runtime, build_runtime
 from shared.schema import upgrade_async
 from shared.settings import Settings
-from tests.support.journey import hidden_fields
+from tests.support.journey import form_with, hidden_fields
 from varsel.app import create_app
 
 SECRET = "integration-test-secret-key-0123456789abcdef"
@@ -215,3 +215,11 @@ async def subscribed(h: Harness, address: str, **kwargs: Any) -> uuid.UUID:
     person = await h.subscriber(address)
     assert person is not None
     return person.id
+
+
+async def press(client: httpx.AsyncClient, page: str, button: str) -> httpx.Response:
+    """Open a page and press one of its buttons: post the form it rendered, as a browser does."""
+    opened = await client.get(page)
+    assert opened.status_code == 200, opened.text
+    action, data = form_with(opened.text, button)
+    return await client.post(action, data=data)

@@ -13,7 +13,7 @@ from services.subscriptions import handlers
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
-from .harness import TOPIC, Harness, running, sign_up
+from .harness import TOPIC, Harness, press, running, sign_up
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -142,7 +142,7 @@ async def test_confirm_link_of_an_erased_person_does_not_work(
     async with running(sqlite_url, tmp_path) as h:
         token, page = await _confirmed_by_link(h)
         manage = await h.link_token(ADDRESS, "manage")
-        erased = await h.client.post(f"/manage/{manage}", data={"action": "erase"})
+        erased = await press(h.client, f"/manage/{manage}", "erase")
         assert erased.status_code == 200
         # Nobody is left to be signed up: the link answers as any other that does not work.
         assert (await h.client.get(f"/confirm/{token}")).status_code == 404

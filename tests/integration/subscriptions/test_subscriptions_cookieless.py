@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 
 from services.subscriptions.entrypoints.wording import FORM_NEEDS_COOKIE, FORM_TOO_OLD
-from tests.support.journey import hidden_fields
+from tests.support.journey import form_with, hidden_fields
 from tests.support.words import page_text
 
 from .harness import RELATED, TOPIC, csrf, running, sign_up, subscribed
@@ -58,14 +58,16 @@ async def test_a_browser_that_blocks_cookies_confirms_manages_unsubscribes_and_e
             assert person is not None and person.frequency == "weekly"
 
             unsubscribe = f"/unsubscribe/{await h.link_token(ADDRESS, 'unsubscribe')}"
-            await _opened(browser, unsubscribe)
-            ended = await browser.post(unsubscribe, data={"action": "unsubscribe_all"})
+            page = await _opened(browser, unsubscribe)
+            action, data = form_with(page.text, "unsubscribe_all")
+            ended = await browser.post(action, data=data)
             assert ended.status_code == 200, ended.text
             assert page_text("nb", "Your alerts have ended") in ended.text
             assert await h.open_topics(ADDRESS) == set()
 
-            await _opened(browser, unsubscribe)
-            erased = await browser.post(unsubscribe, data={"action": "erase"})
+            page = await _opened(browser, unsubscribe)
+            action, data = form_with(page.text, "erase")
+            erased = await browser.post(action, data=data)
             assert erased.status_code == 200, erased.text
             assert page_text("nb", "Your email address is deleted") in erased.text
             assert await h.subscriber(ADDRESS) is None
@@ -77,8 +79,9 @@ async def test_the_manage_page_erases_without_a_cookie(sqlite_url: str, tmp_path
         await subscribed(h, ADDRESS)
         manage = f"/manage/{await h.link_token(ADDRESS, 'manage')}"
         async with h.browser() as browser:
-            await _opened(browser, manage)
-            erased = await browser.post(manage, data={"action": "erase"})
+            page = await _opened(browser, manage)
+            action, data = form_with(page.text, "erase")
+            erased = await browser.post(action, data=data)
         assert erased.status_code == 200, erased.text
         assert await h.subscriber(ADDRESS) is None
 
@@ -99,7 +102,13 @@ async def test_a_post_without_a_valid_link_token_changes_nothing(
             "manage": unsubscribe,
             "unsubscribe": manage[:-1] + ("A" if manage[-1] != "A" else "B"),
         }
-        fields = {"action": "erase", "privacy_version": "1", "topics": TOPIC, "frequency": "daily"}
+        fields = {
+            "action": "erase",
+            "privacy_version": "1",
+            "privacy_language": "nb",
+            "topics": TOPIC,
+            "frequency": "daily",
+        }
         async with h.browser() as browser:
             for path, token in spoilt.items():
                 for address in (f"/{path}/", f"/{path}/{token}"):

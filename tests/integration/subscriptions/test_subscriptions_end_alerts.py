@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.journey import form_with
 from tests.support.words import page_text
 
 from .harness import running, subscribed
@@ -82,10 +83,10 @@ async def test_the_end_of_alerts_is_told_in_the_language_the_page_was_read_in(
         token = await h.link_token(ADDRESS, purpose)
         page = await h.client.get(f"/{path}/{token}?lang=en")
         assert '<html lang="en"' in page.text
-        action = re.search(r'<form method="post" action="([^"]+)" class="end-alerts">', page.text)
-        assert action is not None and action[1] == f"/{path}/{token}?lang=en"
+        action, data = form_with(page.text, "unsubscribe_all")
+        assert action == f"/{path}/{token}?lang=en"
 
-        answer = await h.client.post(action[1], data={"action": "unsubscribe_all"})
+        answer = await h.client.post(action, data=data)
 
         assert answer.status_code == 200
         assert '<html lang="en"' in answer.text
@@ -110,9 +111,9 @@ async def test_a_person_with_no_alerts_open_is_offered_only_the_erasure(
         assert f"<legend>{has_alerts}</legend>" in page.text
         assert 'value="unsubscribe_all"' in page.text
 
-        ended = await h.client.post(
-            f"/unsubscribe/{unsubscribe}", data={"action": "unsubscribe_all"}
-        )
+        opened = await h.client.get(f"/unsubscribe/{unsubscribe}")
+        action, data = form_with(opened.text, "unsubscribe_all")
+        ended = await h.client.post(action, data=data)
         assert ended.status_code == 200
         assert await h.open_topics(ADDRESS) == set()
 
@@ -128,6 +129,7 @@ async def test_a_person_with_no_alerts_open_is_offered_only_the_erasure(
         assert has_alerts not in page.text
         assert "checked" not in re.sub(r'name="frequency"[^>]*', "", page.text)
 
-        erased = await h.client.post(f"/unsubscribe/{unsubscribe}", data={"action": "erase"})
+        action, data = form_with(page.text, "erase")
+        erased = await h.client.post(action, data=data)
         assert erased.status_code == 200
         assert await h.subscriber(ADDRESS) is None

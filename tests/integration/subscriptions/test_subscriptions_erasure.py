@@ -26,7 +26,7 @@ from shared.events import ContentChanged
 from shared.logs import configure_logging
 from shared.outbox import OutboxRow, record
 from shared.tokens import address_hash
-from tests.support.journey import hidden_fields
+from tests.support.journey import form_with, hidden_fields
 from tests.support.notices import NOTICES
 from tests.support.smtp import Received, SmtpServer
 from varsel.schema import metadata
@@ -212,10 +212,8 @@ async def test_erasure_leaves_the_address_nowhere(
             # 6. Erase with the link in the alert.
             unsubscribe = _link(alert, "unsubscribe")
             page = await h.client.get(f"/unsubscribe/{unsubscribe}")
-            erased = await h.client.post(
-                f"/unsubscribe/{unsubscribe}",
-                data={"action": "erase"},
-            )
+            action, data = form_with(page.text, "erase")
+            erased = await h.client.post(action, data=data)
             assert erased.status_code == 200
             assert "E-postadressen din er slettet" in erased.text
             assert "Det vi beholder" in erased.text  # what is kept, and why

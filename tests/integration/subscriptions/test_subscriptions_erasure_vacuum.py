@@ -17,7 +17,7 @@ from sqlalchemy import text
 from services.subscriptions.adapters.tables import Subscriber
 from tests.support.databases import migrated_postgres_database
 
-from .harness import Harness, running, subscribed
+from .harness import Harness, press, running, subscribed
 
 ADDRESS = "per.vakuum-slettet@eksempel.no"
 OTHER = "kari.blir-igjen@eksempel.no"
@@ -155,7 +155,7 @@ async def test_the_hourly_job_vacuums_the_erased_address_out_of_the_pages(
         await subscribed(h, ADDRESS)
         await subscribed(h, OTHER)
         token = await h.link_token(ADDRESS, "unsubscribe")
-        erased = await h.client.post(f"/unsubscribe/{token}", data={"action": "erase"})
+        erased = await press(h.client, f"/unsubscribe/{token}", "erase")
         assert erased.status_code == 200, erased.text
         assert await h.subscriber(ADDRESS) is None
         # Deleted for every reader, but still on the table's pages as a dead tuple.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.support.words import page_text
 
-from .harness import Harness, running, sign_up, subscribed
+from .harness import Harness, press, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -123,9 +123,7 @@ async def test_manage_links_expire_but_the_way_out_never_does(
         h.clock.advance(timedelta(days=3 * 365))
         page = await h.client.get(f"/unsubscribe/{unsubscribe}")
         assert page.status_code == 200
-        ended = await h.client.post(
-            f"/unsubscribe/{unsubscribe}", data={"action": "unsubscribe_all"}
-        )
+        ended = await press(h.client, f"/unsubscribe/{unsubscribe}", "unsubscribe_all")
         assert ended.status_code == 200
         assert await h.open_topics(ADDRESS) == set()
         one_click = await h.client.post(
@@ -148,7 +146,7 @@ async def test_an_erased_persons_links_say_nothing_is_left_to_end(
         manage = await h.link_token("ola@example.no", "manage")
         unsubscribe = await h.link_token("ola@example.no", "unsubscribe")
         h.clock.advance(timedelta(days=400))
-        erased = await h.client.post(f"/unsubscribe/{unsubscribe}", data={"action": "erase"})
+        erased = await press(h.client, f"/unsubscribe/{unsubscribe}", "erase")
         assert erased.status_code == 200
         assert "E-postadressen din er slettet" in erased.text
         assert "Det vi beholder" in erased.text

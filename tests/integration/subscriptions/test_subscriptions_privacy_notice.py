@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from services.subscriptions.adapters.tables import PrivacyNotice
 from services.subscriptions.domain.vocabulary import ConsentAction
 from shared.vocabulary import Language
+from tests.support.journey import form_with
 from varsel.cli import app as varsel_cli
 
 from .harness import confirm, running, sign_up
@@ -120,19 +121,20 @@ async def test_pages_link_an_organisations_privacy_page_as_given(
         await confirm(h, address)
         manage_page = await h.client.get(f"/manage/{await h.link_token(address, 'manage')}?lang=en")
         unsubscribe = await h.link_token(address, "unsubscribe")
+        unsubscribe_page = await h.client.get(f"/unsubscribe/{unsubscribe}?lang=en")
+        action, erase = form_with(unsubscribe_page.text, "erase")
         pages = {
             "index": await h.client.get("/?lang=en"),
             "subscribe": await h.client.get("/subscribe/norge-i-verden?lang=en"),
             "confirm": confirm_page,
             "manage": manage_page,
-            "erased": await h.client.post(
-                f"/unsubscribe/{unsubscribe}?lang=en", data={"action": "erase"}
-            ),
+            "unsubscribe": unsubscribe_page,
+            "erased": await h.client.post(action, data=erase),
         }
         for name, page in pages.items():
             assert page.status_code == 200, (name, page.text)
             assert footer in page.text, name
             assert "personvern?lang" not in page.text, name
         # The notice's version a page names is varsel's own text, the one the ledger records.
-        for name in ("confirm", "manage"):
+        for name in ("confirm", "manage", "unsubscribe"):
             assert 'href="/privacy?lang=en">Version' in pages[name].text, name

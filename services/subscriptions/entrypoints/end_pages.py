@@ -1,0 +1,178 @@
+"""Routes that end alerts from a mail's link: the unsubscribe page and RFC 8058 one-click.
+
+The unsubscribe page's buttons and the manage page's «End alerts» share ``end_or_erase``. Their
+form carries the privacy notice the page named and the language it was read in, and the ledger
+records the ending under exactly those, as it records a sign-up under the notice its page
+showed (docs/privacy.md). A notice changed since the page was opened ends nothing: the page is
+shown again (409) naming the one in force, and the next press ends under it. Like the manage
+form, a form that names no notice (a page from before, a forged post) ends nothing (400). Why
+these forms need no CSRF cookie: ``link_pages``. One-click shows no page and names no notice:
+it is recorded in the person's own language, under the notice in force.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+
+from services.subscriptions import handlers
+from services.subscriptions.domain.model import Preferences
+from services.subscriptions.domain.vocabulary import UnsubscribeRoute
+from services.subscriptions.entrypoints.web import (
+    SubscriptionsWeb,
+    Web,
+    chosen_language,
+    field,
+    no_unsubscribe,
+    pressed,
+    shown_notice,
+)
+from services.subscriptions.entrypoints.wording import (
+    FORM_NOT_VALID,
+    FORM_TOO_OLD,
+    NOTICE_CHANGED_ENDING,
+)
+from shared.tokens import Purpose
+
+router = APIRouter()
+
+# The two buttons of the end-alerts form (templates/_end_alerts.html), milder first.
+END_ALL: str = "unsubscribe_all"
+ERASE: str = "erase"
+
+
+async def end_or_erase(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    action: str,
+    shown: handlers.ShownNotice,
+    *,
+    purposes: tuple[Purpose, ...],
+    route: UnsubscribeRoute,
+) -> HTMLResponse | handlers.NoticeNotShown:
+    """End all alerts (``END_ALL``) or erase (``ERASE``) under the notice the page showed, and
+    answer the page that says so; NoticeNotShown (nothing done) for the caller's page to be
+    shown again if another notice is in force now."""
+    if action == ERASE:
+        ended = await handlers.erase(
+            web.uow(), web.deps, token, purposes=purposes, route=route, shown=shown
+        )
+        template = "erased.html"
+    else:
+        ended = await handlers.unsubscribe(
+            web.uow(), web.deps, token, purposes=purposes, topics=None, route=route, shown=shown
+        )
+        template = "unsubscribed.html"
+    if isinstance(ended, handlers.NoticeNotShown):
+        return ended
+    if ended is None:
+        # Erased by this link a moment ago (a second press of the button) or long since.
+        return await no_unsubscribe(web, request, token, purposes)
+    # In the language the page was read in (``?lang=``), else the person's.
+    return web.pages.render(request, template, chosen_language(request, ended.language), csrf=False)
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request, web: Web) -> HTMLResponse:
+    """Show the buttons that end all alerts or also delete the address."""
+    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
+    if person is None:
+        return await no_unsubscribe(web, request, token)
+    return _unsubscribe_page(web, request, token, person)
+
+
+def _unsubscribe_page(
+    web: SubscriptionsWeb,
+    request: Request,
+    token: str,
+    person: Preferences,
+    *,
+    error: str | None = None,
+    status_code: int = 400,
+) -> HTMLResponse:
+    """Render the unsubscribe page in the language asked for, else the person's, naming the
+    privacy notice an ending is recorded under; a person with no alerts open is offered only
+    the erasure. With ``error``: a post refused, changing nothing (``status_code``)."""
+    language = chosen_language(request, person.language)
+    return web.pages.render(
+        request,
+        "unsubscribe.html",
+        language,
+        status_code=status_code if error else 200,
+        token=token,
+        alerts=bool(person.topics),
+        notice_version=web.deps.notices.current(language).version,
+        error=error,
+        end_error=None,  # said above, as ``error``
+        csrf=False,
+    )
+
+
+async def _unsubscribe_refused(
+    web: SubscriptionsWeb, request: Request, token: str, error: str
+) -> HTMLResponse:
+    """Show the unsubscribe page again with why the post was refused (400), changing nothing."""
+    person = await handlers.preferences(web.uow(), web.deps, token, ("unsubscribe",))
+    if person is None:
+        return await no_unsubscribe(web, request, token)
+    return _unsubscribe_page(web, request, token, person, error=error)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
+    """End all alerts, or end them and delete the address."""
+    form = await request.form()
+    action = pressed(form, "action")
+    if action not in (END_ALL, ERASE):
+        # A post that names neither button (a scanner submitting forms) must not delete anything.
+        return await _unsubscribe_refused(web, request, token, FORM_NOT_VALID)
+    shown = shown_notice(form)
+    if shown is None:  # a page from before the form named its notice, or a forged post
+        return await _unsubscribe_refused(web, request, token, FORM_TOO_OLD)
+    done = await end_or_erase(
+        web, request, token, action, shown, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
+    )
+    if isinstance(done, handlers.NoticeNotShown):
+        # Shown again naming the notice in force: one more press ends under it.
+        person = done.preferences
+        return _unsubscribe_page(
+            web, request, token, person, error=NOTICE_CHANGED_ENDING, status_code=409
+        )
+    return done
+
+
+@router.get("/one-click/{token}")
+async def one_click_opened(token: str) -> Response:
+    """Send a browser that opened the one-click address to the unsubscribe page, which asks.
+
+    Some mail programs open the List-Unsubscribe address in a browser rather than post to it;
+    the person should find the buttons there, not an error. Nothing ends on a GET.
+    """
+    return Response(status_code=303, headers={"Location": f"/unsubscribe/{quote(token, safe='')}"})
+
+
+@router.post("/one-click/{token}")
+async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse:
+    """RFC 8058 one-click unsubscribe: a bare POST ends all alerts; no cookies, no redirect."""
+    form = await request.form()
+    if field(form, "List-Unsubscribe") != "One-Click":
+        return PlainTextResponse(
+            "Expected List-Unsubscribe=One-Click in the body.\n", status_code=400
+        )
+    ended = await handlers.unsubscribe(
+        web.uow(),
+        web.deps,
+        token,
+        purposes=("unsubscribe",),
+        topics=None,
+        route=UnsubscribeRoute.ONE_CLICK,
+    )
+    if ended is not None:
+        return PlainTextResponse("Unsubscribed.\n")
+    if await handlers.erased_holder(web.uow(), web.deps, token, ("unsubscribe",)):
+        # RFC 8058 asks only for success: the address is gone, so nothing is left to end.
+        return PlainTextResponse("Nothing left to end: the address has been deleted.\n")
+    return PlainTextResponse("This unsubscribe link is not valid.\n", status_code=404)
