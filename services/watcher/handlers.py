@@ -20,6 +20,7 @@ from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import LeaseLost, store_outcome
 from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
+from services.watcher.domain.cut_feeds import cut_short
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
 from services.watcher.domain.failures import CONTENT_PREFIX
@@ -286,9 +287,11 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         if not source.consecutive_failures:  # the trace once, not at every poll
             log.exception("watcher: unexpected error reading the body from %s", source.url)
         return Answer.failed(f"unexpected error: {type(exc).__name__} reading the body")
-    hub = None
+    hub, cut = None, None
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
+        if (said := cut_short(fetched.body)) is not None:
+            cut = f"{CONTENT_PREFIX}{said}"
     return Answer(
         body_hash=body_hash,
         etag=fetched.etag,
@@ -297,6 +300,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         hub=hub,
         moved_to=fetched.url if fetched.url != source.url else None,
         earlier=earlier,
+        cut=cut,
     )
 
 

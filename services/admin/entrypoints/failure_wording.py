@@ -69,6 +69,10 @@ FAILURES: Final[dict[str, str]] = {
     ),
     Failure.FEED_MALFORMED: N_("The feed is malformed, and no entries could be read."),
     Failure.FEED_EMPTY: N_("The feed has no entries with a title or text."),
+    Failure.FEED_CUT_SHORT: N_(
+        "The feed stops before its end (its closing </%(root)s>): it was cut off on its way, or "
+        "read while it was being written. If the next poll finds it the same, it is read as it is."
+    ),
     Failure.FEED_IS_PAGE: N_(
         "The address answers a web page, not a feed: the feed may have moved, or the source "
         "may be a page."

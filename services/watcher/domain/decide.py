@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.watcher.domain.cut_feeds import held_back
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import (
@@ -79,6 +80,7 @@ def decide(
     ``read_under`` are the rules the body was parsed by (the catalogue may have changed them
     since); ``history`` is needed only when the answer holds new content.
     """
+    answer = held_back(state, answer)
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:

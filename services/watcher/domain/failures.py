@@ -55,6 +55,7 @@ class Failure(StrEnum):
     FEED_ENTITIES = "feed_entities"
     FEED_MALFORMED = "feed_malformed"
     FEED_EMPTY = "feed_empty"
+    FEED_CUT_SHORT = "feed_cut_short"
     FEED_IS_PAGE = "feed_is_page"
     FEED_IS_PAGE_NAMING_FEED = "feed_is_page_naming_feed"
     NO_TEXT = "no_text"
@@ -145,6 +146,11 @@ _CONTENT: Final = _forms(
     (Failure.PDF_UNREADABLE, r"pdf: unreadable PDF \(.*\)"),
     (Failure.FEED_ENTITIES, r"feed: refused, the XML declares entities .*"),
     (Failure.FEED_MALFORMED, r"feed: malformed feed with no entries \(.*\)"),
+    (
+        Failure.FEED_CUT_SHORT,
+        r"feed: the feed stops before its closing </(?P<root>[^>\s]+)> \(.*\); it is read as it"
+        r" is if the next poll finds it so too",
+    ),
     (Failure.FEED_EMPTY, r"feed: no entries(?: with a title or text)?"),
     # Before NO_TEXT: a PDF has no selector to check; it is likely scanned pages.
     (Failure.PDF_NO_TEXT, r"pdf: no extractable text \((?P<chars>\d+) characters .*\)"),

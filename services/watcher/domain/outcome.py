@@ -176,6 +176,8 @@ class Answer:
     retry_after: float | None = None  # seconds a 429 or 503 asked to wait before the next poll
     # A failure's body read past its budget: its unread_mark, kept in place of the body hash.
     unread: str | None = None
+    # Why a feed's body seems cut off (cut_feeds.py): its new reading waits for the next poll.
+    cut: str | None = None
 
     @classmethod
     def failed(

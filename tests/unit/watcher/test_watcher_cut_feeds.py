@@ -1,0 +1,43 @@
+"""Whether an RSS or Atom body ends by closing its root element, whatever may follow it."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.watcher.domain.cut_feeds import cut_short
+
+ATOM = b'<feed xmlns="http://www.w3.org/2005/Atom"><title>N</title><entry><id>a</id></entry></feed>'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ATOM,
+        b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- cms -->\n<!DOCTYPE rss>\n<rss><channel/></rss>',
+        ATOM.replace(b"</feed>", b"</feed >\n<!-- generated in 0.02 s -->\n\x00\x00\r\n"),
+        b"<rdf:RDF><item/></rdf:RDF>",
+        "<rss><channel/></rss>".encode("utf-16"),  # cannot tell: read as before
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [',  # JSON: not asked
+    ],
+    ids=["atom", "prologue", "epilogue", "rdf", "utf-16", "json"],
+)
+def test_a_feed_that_ends_or_cannot_be_told_is_not_cut(body: bytes) -> None:
+    assert cut_short(body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "root"),
+    [
+        (ATOM[:-20], "feed"),
+        (b"<rss><channel><item><title>Sak</title><description>Tekst om", "rss"),
+        (b"<rss><channel/></rss><br /><b>Warning</b>: Undefined index", "rss"),
+        (b"<rss><channel/></rs", "rss"),
+    ],
+    ids=["atom", "mid-text", "junk-after", "mid-tag"],
+)
+def test_a_feed_that_stops_before_its_root_closes_is_cut(body: bytes, root: str) -> None:
+    said = cut_short(body)
+
+    assert said is not None and said.startswith(
+        f"feed: the feed stops before its closing </{root}>"
+    )
