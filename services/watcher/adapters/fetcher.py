@@ -24,6 +24,7 @@ from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
     retry_after,
+    sendable,
     usable_etag,
     usable_last_modified,
 )
@@ -138,10 +139,12 @@ class HttpFetcher:
         """Fetch with validators, following at most the configured number of redirects, and
         ending by ``deadline`` (on the event loop's clock), if given."""
         headers: dict[str, str] = {}
-        if etag:
+        # Each checked again: one stored before it was checked may be in the future, or hold
+        # a character no request may carry.
+        if etag and sendable(etag):
             headers["If-None-Match"] = etag
-        if last_modified and not ahead(last_modified, None):
-            headers["If-Modified-Since"] = last_modified  # one stored before it was checked
+        if last_modified and sendable(last_modified) and not ahead(last_modified, None):
+            headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self._max_redirects + 1):
             host = _host_to_fetch(current, self._allow_private)

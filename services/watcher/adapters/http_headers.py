@@ -15,27 +15,38 @@ _CLOCK_SKEW = timedelta(minutes=5)
 
 
 def usable_last_modified(headers: CIMultiDictProxy[str]) -> str | None:
-    """Return the answer's Last-Modified, unless it is later than the answer itself or
-    longer than the column that keeps it.
+    """Return the answer's Last-Modified, unless it is later than the answer itself, longer
+    than the column that keeps it, or holds what no request may carry (``sendable``).
 
     A date in the future is a server's mistake (RFC 9110 says to send the answer's own Date
     instead), and sent back as If-Modified-Since it held every change off for as long as
     that date was ahead: many servers answer 304 to any date not older than the page's.
     """
     value = headers.get("last-modified")
-    if value is None or len(value) > LAST_MODIFIED_CHARS or ahead(value, headers.get("date")):
+    if value is None or not sendable(value, LAST_MODIFIED_CHARS):
         return None
-    return value
+    return None if ahead(value, headers.get("date")) else value
 
 
 def usable_etag(headers: CIMultiDictProxy[str]) -> str | None:
-    """Return the answer's ETag, unless it is longer than the column that keeps it.
+    """Return the answer's ETag, unless it is longer than the column that keeps it, or holds
+    what no request may carry (``sendable``).
 
     Not kept, the next request asks in full, and the same bytes are still known by their
     hash; kept, PostgreSQL refused the whole outcome, and the source never took its baseline.
     """
     value = headers.get("etag")
-    return value if value is not None and len(value) <= ETAG_CHARS else None
+    return value if value is not None and sendable(value, ETAG_CHARS) else None
+
+
+def sendable(validator: str, most: int = ETAG_CHARS) -> bool:
+    """Tell whether a validator can be kept (at most ``most`` characters) and sent back.
+
+    A control character in it (a byte aiohttp read in a header as it came) is one no request
+    may carry: aiohttp refuses to send it, and every poll asking with it failed as
+    «unexpected error: ValueError» but the one a day that asks in full, which kept it again.
+    """
+    return len(validator) <= most and validator.isprintable()
 
 
 # The statuses whose Retry-After asks a client to come back later (RFC 9110, RFC 6585).
