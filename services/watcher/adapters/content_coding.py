@@ -22,6 +22,8 @@ from typing import Final
 # What each coding's stream is read as: gzip's header and trailer, or deflate's (sniffed).
 _GZIP: Final = 16 + zlib.MAX_WBITS
 _MEMBER: Final = b"\x1f\x8b"  # how a gzip member starts
+# More gzip members than this in one body is no server's way of writing one (aiohttp's limit).
+_MOST_MEMBERS: Final = 1024
 _NAMES: Final = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 # Compressions varsel does not ask for, by the name aiohttp gave them in its refusal.
 _UNASKED: Final = {"br": "brotli", "zstd": "zstandard"}
@@ -58,6 +60,7 @@ class Inflater:
         self._stream: zlib._Decompress | None = None
         self._after = b""  # bytes after a finished gzip member, too few to tell a next one
         self._done = False  # the stream ended, and what followed it is no stream
+        self._members = 1
 
     def inflate(self, chunk: bytes, most: int) -> bytes:
         """Return what ``chunk`` decodes to: all of it, or more than ``most`` bytes when it
@@ -67,9 +70,10 @@ class Inflater:
             return b""
         if self._stream is None:
             self._stream = self._open(data)
-        out = b""
+        parts: list[bytes] = []
+        made = 0
         try:
-            while data and len(out) <= most:
+            while data and made <= most:
                 if self._stream.eof:
                     if self._coding == "gzip" and len(data) < len(_MEMBER):
                         self._after = data  # a next member's start may be split
@@ -79,13 +83,17 @@ class Inflater:
                         # browsers ignore them.
                         self._done = True
                         break
-                    self._stream = zlib.decompressobj(_GZIP)  # gzip may hold several members
-                out += self._stream.decompress(data, most + 1 - len(out))
+                    self._members += 1  # gzip may hold several, as aiohttp reads them
+                    if self._members > _MOST_MEMBERS:
+                        raise Undecodable(self._coding)
+                    self._stream = zlib.decompressobj(_GZIP)
+                parts.append(self._stream.decompress(data, most + 1 - made))
+                made += len(parts[-1])
                 # Input the limit left unread, else what followed the stream's end.
                 data = self._stream.unconsumed_tail or self._stream.unused_data
         except zlib.error as exc:
             raise Undecodable(self._coding) from exc
-        return out
+        return b"".join(parts)
 
     def end(self) -> None:
         """Raise CutShort if the body's stream was begun and not finished."""

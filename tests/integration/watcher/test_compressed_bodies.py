@@ -88,3 +88,18 @@ async def test_a_compressed_page_however_its_stream_is_written_is_read_whole(
     site.set("/p", Route(gzip.compress(LONG), encoding="gzip"))  # the same page, compressed
     assert await poll(harness.deps, source) == "unchanged"
     assert await harness.events() == []
+
+
+async def test_a_body_of_more_gzip_members_than_any_server_writes_is_refused(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # Each member a small bomb: joined one by one, their text cost time by the square.
+    body = b"".join(gzip.compress(b" " * 5000) for _ in range(2000))
+    site.set("/p", Route(body, encoding="gzip"))
+    source = await harness.add_source(site.url("/p"))
+
+    assert await poll(harness.deps, source) == "failed"
+    row = await harness.source(source)
+    assert row.last_error == (
+        f"{site.url('/p')} sends a body marked Content-Encoding: gzip that is not gzip"
+    )
