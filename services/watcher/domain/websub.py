@@ -31,7 +31,7 @@ RENEW_SHARE = 0.8
 # The digests of the last this many bodies a subscription was pushed are kept: the same body
 # again (a hub's retry, or a captured push sent by someone else) is answered but not taken.
 # A feed pushed twenty times a day is remembered for seven weeks; an older push is told by its
-# dates (decide._behind).
+# dates (stale_push.older_than_stored).
 PUSH_MEMORY = 1000
 # The new pushes a feed's hub may deliver in an hour (shared.web.rate_limit's window); more
 # are answered 429, which tells the hub to try later, and polling reads the feed meanwhile.
