@@ -23,6 +23,7 @@ from services.watcher.adapters.content_coding import (
 from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
+    escaped_bytes,
     retry_after,
     sendable,
     usable_etag,
@@ -163,7 +164,7 @@ class HttpFetcher:
                 if not location:
                     raise FetchError(f"redirect without a Location from {current}")
                 try:
-                    current = urljoin(current, location)
+                    current = urljoin(current, escaped_bytes(location))
                 except ValueError as exc:  # «http://[::1»: no URL at all
                     raise FetchError(
                         f"invalid URL {location[:200]!r} in a redirect from {current}", "bad_url"
@@ -385,5 +386,5 @@ class _Response:
             content_type=self.headers.get("content-type"),
             etag=usable_etag(self.headers),
             last_modified=usable_last_modified(self.headers),
-            links=", ".join(self.headers.getall("link", ())) or None,
+            links=escaped_bytes(", ".join(self.headers.getall("link", ()))) or None,
         )

@@ -89,3 +89,20 @@ def _http_date(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def escaped_bytes(address: str) -> str:
+    """Return an address from a header (Location, Link) with the bytes that are not UTF-8
+    percent-encoded (a Latin-1 «å», byte E5, is ``%E5``), as browsers send them.
+
+    aiohttp hands such bytes on as lone surrogates, which neither database stores: a redirect
+    to ``/nyheter/råd`` written in Latin-1 failed the poll's whole transaction at every claim.
+    """
+    try:
+        address.encode()
+    except UnicodeEncodeError:
+        # aiohttp's surrogateescape: byte 0x80-0xFF is U+DC80-U+DCFF.
+        return "".join(
+            f"%{ord(c) - 0xDC00:02X}" if "\udc80" <= c <= "\udcff" else c for c in address
+        )
+    return address
