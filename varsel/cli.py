@@ -21,6 +21,7 @@ from services.admin.entrypoints.ledger_cli import export_ledger
 from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
+from services.watcher.read_api import refused_address
 from shared import event_loop
 from shared.broker_reach import broker_problem
 from shared.catalogue_checks import CatalogueError
@@ -145,6 +146,14 @@ def check_config() -> None:
     except (CatalogueError, DocumentError) as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
+    refused = [
+        f"varsel: source {source.url} would fail at every poll: {why}"
+        for source in catalogue.sources
+        if (why := refused_address(source.url, allow_private=settings.allow_private_addresses))
+    ]
+    if refused:
+        typer.echo("\n".join(refused), err=True)
+        raise typer.Exit(2)
     typer.echo(
         f"varsel: {len(catalogue.topics)} topics and {len(catalogue.sources)} sources are valid"
     )

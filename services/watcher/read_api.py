@@ -22,7 +22,7 @@ from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import flapping
 from services.watcher.domain.told import pending
 from services.watcher.retention import SnapshotNotFound, diff_between
-from services.watcher.trial import SourceTrial, TrialRefused, try_source
+from services.watcher.trial import SourceTrial, TrialRefused, refused_address, try_source
 
 __all__ = [
     "Failure",
@@ -32,6 +32,7 @@ __all__ = [
     "SourceTrial",
     "TrialRefused",
     "gone_pages",
+    "refused_address",
     "snapshot_diff",
     "source_ids",
     "source_snapshots",

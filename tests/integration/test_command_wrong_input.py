@@ -143,6 +143,35 @@ def test_settings_wrong_together_are_said_in_their_own_words(
     )
 
 
+def test_a_source_every_poll_of_which_would_be_refused_is_named_by_check_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Said «2 sources are valid»; then every poll of each failed, refused by the address guard.
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(
+        '[[topics]]\nslug = "intern"\ntitle = { nb = "Intern" }\n'
+        + "".join(
+            f'[[sources]]\nurl = "{url}"\nkind = "page"\ntopics = ["intern"]\ninterval = "1h"\n'
+            for url in ("http://10.0.0.5/rapport", "https://www.fhi.no/", "http://localhost:8080/")
+        )
+    )
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("VARSEL_CONFIG", str(catalogue))
+
+    answer = CliRunner().invoke(app, ["check-config"])
+
+    assert answer.exit_code == 2, answer.output
+    advice = "(set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
+    assert answer.output.splitlines() == [
+        f"varsel: source http://10.0.0.5/rapport would fail at every poll: refused 10.0.0.5: it"
+        f" resolves to a private, loopback or link-local address {advice}",
+        f"varsel: source http://localhost:8080/ would fail at every poll: refused localhost: it"
+        f" resolves to a private, loopback or link-local address {advice}",
+    ]
+    monkeypatch.setenv("VARSEL_ALLOW_PRIVATE_ADDRESSES", "true")
+    assert CliRunner().invoke(app, ["check-config"]).exit_code == 0
+
+
 @pytest.mark.parametrize("value", ["59", "2592001", "31d", "30s"])
 def test_a_review_reminder_out_of_range_is_told_with_its_units(
     value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
