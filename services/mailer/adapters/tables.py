@@ -194,6 +194,7 @@ class Delivery(Base):
     # it as it was; only a mail's end (sent, failed, dropped) or its return to the queue change
     # it. The table is filled half (fillfactor 50, migration 0027): a claim's new row version
     # then fits beside the old one, and the claim writes no index entry at all.
+    # Stored on PostgreSQL; virtual on SQLite, which can add no stored column (0027).
     is_open: Mapped[bool] = mapped_column(Boolean, Computed(_OPEN, persisted=True))
 
 
