@@ -16,8 +16,10 @@ from types import TracebackType
 from typing import NamedTuple, Protocol, Self
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
+from services.subscriptions.domain.privacy import PrivacyNotice
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.events import Event
+from shared.vocabulary import Language
 
 
 class TryAgain(Exception):
@@ -101,6 +103,13 @@ class ConsentLedger(Protocol):
         """Add one entry."""
 
 
+class PublishedNotices(Protocol):
+    """Every privacy notice the service has published, stored by version and language."""
+
+    async def get(self, version: str, language: Language) -> PrivacyNotice | None:
+        """Return a published notice; None if no such version was published in that language."""
+
+
 class RateLimits(Protocol):
     """Request counters shared by every replica."""
 
@@ -138,6 +147,10 @@ class UnitOfWork(Protocol):
     @property
     def ledger(self) -> ConsentLedger:
         """Return the consent ledger."""
+
+    @property
+    def notices(self) -> PublishedNotices:
+        """Return the privacy notices published: the ones in force and every one before them."""
 
     @property
     def limits(self) -> RateLimits:

@@ -96,8 +96,14 @@ class App:
         columns = ("action", "language", "privacy_version")
         return list(zip(*(self._ledger_column(address, c) for c in columns), strict=True))
 
+    def ledger_details(self, address: str) -> list[object]:
+        """Return the details of each consent step of an address (None where it has none)."""
+        return [json.loads(d) if d else None for d in self._ledger_column(address, "details")]
+
     def _ledger_column(
-        self, address: str, column: Literal["page", "language", "action", "privacy_version"]
+        self,
+        address: str,
+        column: Literal["page", "language", "action", "privacy_version", "details"],
     ) -> list[str | None]:
         subject = address_hash(SECRET_KEY, address)
         with closing(sqlite3.connect(self.database)) as db:

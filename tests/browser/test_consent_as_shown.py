@@ -3,7 +3,9 @@
 The second sign-up makes a request and a mail of its own; the first mail's link still confirms
 only what the first mail listed, its page says so before the button is pressed, and the consent
 ledger records those topics and the page the person used. Ending alerts and erasing are recorded
-under the privacy notice the page named, in the language the person switched the page to.
+under the privacy notice the page named, in the language the person switched the page to; a
+page from before its form named a notice (a tab left open, a cached copy) ends them at the first
+press all the same, recorded as not shown.
 """
 
 from __future__ import annotations
@@ -113,3 +115,41 @@ def test_ending_and_erasing_are_recorded_in_the_language_the_page_was_read_in(
     expect(page.locator("h1")).to_have_text(page_text(then, "Your email address is deleted"))
     assert app.ledger_notices(address)[-1] == ("erased", then, shown_then)
     assert [language for _, language, _ in app.ledger_notices(address)][:2] == ["nb", "nb"]
+
+
+def _as_an_old_page(page: Page) -> None:
+    """Make the open page's end-alerts form the one pages had before forms named a notice."""
+    page.evaluate(
+        "document.querySelectorAll('form.end-alerts input[name^=\"privacy_\"]')"
+        ".forEach((field) => field.remove())"
+    )
+    expect(page.locator("form.end-alerts input[name^='privacy_']")).to_have_count(0)
+
+
+def test_a_page_from_before_forms_named_a_notice_ends_and_erases_at_the_first_press(
+    page: Page, app: App
+) -> None:
+    address = "old-page@example.no"
+    sign_up(page, app, "nb", address)
+    journey.confirm(page, app, "nb", address)
+    with page.expect_navigation():
+        page.get_by_role("link", name=page_text("nb", "Your alerts")).click()
+    manage_url = page.url
+    (_, _, in_force), *_ = app.ledger_notices(address)
+
+    # The unsubscribe page, left open from before: «End all alerts» ends them, no second press.
+    assert open_page(page, journey.unsubscribe_url(app, manage_url)).status == 200
+    _switch_to(page, "en")
+    _as_an_old_page(page)
+    assert press(page, page_text("en", "End all alerts")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text("en", "Your alerts have ended"))
+    assert app.ledger_notices(address)[-1] == ("unsubscribed", "nb", in_force)
+    assert app.ledger_details(address)[-1] == {"notice_shown": False}
+
+    # The manage page, likewise: the address is deleted at once.
+    assert open_page(page, manage_url).status == 200
+    _as_an_old_page(page)
+    assert press(page, page_text("nb", "Delete my email address")).status == 200
+    expect(page.locator("h1")).to_have_text(page_text("nb", "Your email address is deleted"))
+    assert app.ledger_notices(address)[-1] == ("erased", "nb", in_force)
+    assert app.ledger_details(address)[-1] == {"notice_shown": False}

@@ -11,6 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters.tables import PrivacyNotice as PrivacyNoticeRow
 from services.subscriptions.domain.privacy import PrivacyNotice
+from shared.vocabulary import Language
+
+# The width of the version column (tables.PrivacyNotice): a longer version, which only a forged
+# form names, is no stored notice's.
+_VERSION_LENGTH = 40
+
+
+class SqlPublishedNotices:
+    """The privacy notices stored at each start-up, inside one session's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, version: str, language: Language) -> PrivacyNotice | None:
+        """Return a published notice; None if no such version was published in that language."""
+        if not version or len(version) > _VERSION_LENGTH:
+            return None
+        row = await self._session.get(PrivacyNoticeRow, (version, language.value))
+        return None if row is None else PrivacyNotice(row.version, row.language, row.text)
 
 
 async def stored_hash(session: AsyncSession, notice: PrivacyNotice) -> str | None:

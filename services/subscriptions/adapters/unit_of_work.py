@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.subscriptions.adapters import signup_rows
 from services.subscriptions.adapters.consent_ledger import SqlConsentLedger
+from services.subscriptions.adapters.privacy_notices import SqlPublishedNotices
 from services.subscriptions.adapters.signup_requests import SqlSignupRequests
 from services.subscriptions.adapters.subscribers import SqlSubscribers
 from services.subscriptions.adapters.subscriptions import SqlSubscriptions
@@ -48,6 +49,7 @@ class _Stores:
     requests: SqlSignupRequests
     subscriptions: SqlSubscriptions
     ledger: SqlConsentLedger
+    notices: SqlPublishedNotices
     limits: SqlRateLimits
     _session: AsyncSession
 
@@ -57,6 +59,7 @@ class _Stores:
         self.requests = SqlSignupRequests(session)
         self.subscriptions = SqlSubscriptions(session)
         self.ledger = SqlConsentLedger(session)
+        self.notices = SqlPublishedNotices(session)
         self.limits = SqlRateLimits(session)
 
     async def record(self, *events: Event) -> None:

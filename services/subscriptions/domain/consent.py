@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from services.subscriptions.domain.model import ConsentEntry
 from services.subscriptions.domain.privacy import PrivacyNotice
@@ -15,6 +15,10 @@ from shared.vocabulary import Frequency, Language
 # pages send none (no-referrer), and a visitor's client may write anything into it.
 SIGNUP_PAGE_PATH = "/subscribe/{slug}"
 INDEX_PAGE_PATH = "/"  # the topic index, where one sign-up can name several topics
+# The details of an ending or erasure pressed on a page whose form named no privacy notice the
+# service published (a page opened before forms named one, a forged post) say ``false`` here:
+# the step names the notice in force in the person's language, which the page did not show.
+NOTICE_SHOWN: Final = "notice_shown"
 
 
 def signup_page(base_url: str, slug: str) -> str:

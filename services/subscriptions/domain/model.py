@@ -122,6 +122,14 @@ class ShownNotice:
 
 
 @dataclass(frozen=True, slots=True)
+class PageShown:
+    """A page a person pressed a button on (manage, unsubscribe), and the privacy notice its
+    form says it showed (None: it names none, as a page opened before forms named one)."""
+
+    shown: ShownNotice | None
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeNotShown:
     """Nothing was saved: the page showed another privacy notice than the one in force now.
 

@@ -361,8 +361,6 @@ async def unsubscribe(token: Token, web: Web, body: UnsubscribeIn | None = None)
         route=UnsubscribeRoute.LINK,
         channel=Channel.API,
     )
-    # Only a page names the notice it showed: the API ends alerts under the one in force.
-    assert not isinstance(ended, handlers.NoticeNotShown)
     if ended is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
     return Unsubscribed(ended=list(ended.topics))
@@ -379,7 +377,6 @@ async def erase(token: Token, web: Web) -> Erased:
         route=UnsubscribeRoute.LINK,
         channel=Channel.API,
     )
-    assert not isinstance(ended, handlers.NoticeNotShown)  # as for unsubscribe
     if ended is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_LINK_INVALID)
     words = web.words[ended.language]

@@ -3,11 +3,13 @@
 The unsubscribe page's buttons and the manage page's «End alerts» share ``end_or_erase``. Their
 form carries the privacy notice the page named and the language it was read in, and the ledger
 records the ending under exactly those, as it records a sign-up under the notice its page
-showed (docs/privacy.md). A notice changed since the page was opened ends nothing: the page is
-shown again (409) naming the one in force, and the next press ends under it. Like the manage
-form, a form that names no notice (a page from before, a forged post) ends nothing (400). Why
-these forms need no CSRF cookie: ``link_pages``. One-click shows no page and names no notice:
-it is recorded in the person's own language, under the notice in force.
+showed (docs/privacy.md). Withdrawing consent must be as easy as giving it (GDPR art. 7(3)):
+a press always ends the alerts or erases the address, also when the notice changed after the
+page was opened (the ledger names the one the page showed) or the form names none the service
+published (a page opened before forms named one, kept in a tab or a cache): then the ledger
+names the one in force, marked as not shown (``handlers.ending_notice``). Why these forms need
+no CSRF cookie: ``link_pages``. One-click shows no page and names no notice: it is recorded in
+the person's own language, under the notice in force.
 """
 
 from __future__ import annotations
@@ -29,11 +31,7 @@ from services.subscriptions.entrypoints.web import (
     pressed,
     shown_notice,
 )
-from services.subscriptions.entrypoints.wording import (
-    FORM_NOT_VALID,
-    FORM_TOO_OLD,
-    NOTICE_CHANGED_ENDING,
-)
+from services.subscriptions.entrypoints.wording import FORM_NOT_VALID
 from shared.tokens import Purpose
 
 router = APIRouter()
@@ -48,26 +46,23 @@ async def end_or_erase(
     request: Request,
     token: str,
     action: str,
-    shown: handlers.ShownNotice,
+    page: handlers.PageShown,
     *,
     purposes: tuple[Purpose, ...],
     route: UnsubscribeRoute,
-) -> HTMLResponse | handlers.NoticeNotShown:
-    """End all alerts (``END_ALL``) or erase (``ERASE``) under the notice the page showed, and
-    answer the page that says so; NoticeNotShown (nothing done) for the caller's page to be
-    shown again if another notice is in force now."""
+) -> HTMLResponse:
+    """End all alerts (``END_ALL``) or erase (``ERASE``), recorded under the notice the page
+    showed, and answer the page that says so."""
     if action == ERASE:
         ended = await handlers.erase(
-            web.uow(), web.deps, token, purposes=purposes, route=route, shown=shown
+            web.uow(), web.deps, token, purposes=purposes, route=route, page=page
         )
         template = "erased.html"
     else:
         ended = await handlers.unsubscribe(
-            web.uow(), web.deps, token, purposes=purposes, topics=None, route=route, shown=shown
+            web.uow(), web.deps, token, purposes=purposes, topics=None, route=route, page=page
         )
         template = "unsubscribed.html"
-    if isinstance(ended, handlers.NoticeNotShown):
-        return ended
     if ended is None:
         # Erased by this link a moment ago (a second press of the button) or long since.
         return await no_unsubscribe(web, request, token, purposes)
@@ -91,22 +86,20 @@ def _unsubscribe_page(
     person: Preferences,
     *,
     error: str | None = None,
-    status_code: int = 400,
 ) -> HTMLResponse:
     """Render the unsubscribe page in the language asked for, else the person's, naming the
     privacy notice an ending is recorded under; a person with no alerts open is offered only
-    the erasure. With ``error``: a post refused, changing nothing (``status_code``)."""
+    the erasure. With ``error``: a post refused, changing nothing (400)."""
     language = chosen_language(request, person.language)
     return web.pages.render(
         request,
         "unsubscribe.html",
         language,
-        status_code=status_code if error else 200,
+        status_code=400 if error else 200,
         token=token,
         alerts=bool(person.topics),
         notice_version=web.deps.notices.current(language).version,
         error=error,
-        end_error=None,  # said above, as ``error``
         csrf=False,
     )
 
@@ -129,19 +122,10 @@ async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     if action not in (END_ALL, ERASE):
         # A post that names neither button (a scanner submitting forms) must not delete anything.
         return await _unsubscribe_refused(web, request, token, FORM_NOT_VALID)
-    shown = shown_notice(form)
-    if shown is None:  # a page from before the form named its notice, or a forged post
-        return await _unsubscribe_refused(web, request, token, FORM_TOO_OLD)
-    done = await end_or_erase(
-        web, request, token, action, shown, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
+    page = handlers.PageShown(shown_notice(form))
+    return await end_or_erase(
+        web, request, token, action, page, purposes=("unsubscribe",), route=UnsubscribeRoute.LINK
     )
-    if isinstance(done, handlers.NoticeNotShown):
-        # Shown again naming the notice in force: one more press ends under it.
-        person = done.preferences
-        return _unsubscribe_page(
-            web, request, token, person, error=NOTICE_CHANGED_ENDING, status_code=409
-        )
-    return done
 
 
 @router.get("/one-click/{token}")

@@ -39,7 +39,6 @@ from services.subscriptions.entrypoints.wording import (
     FORM_NOT_VALID,
     FORM_TOO_OLD,
     NOTICE_CHANGED,
-    NOTICE_CHANGED_ENDING,
     TOPIC_NOT_OFFERED,
 )
 from shared.i18n.negotiation import language_of_tag
@@ -161,15 +160,12 @@ def _manage(
     errors: dict[str, str] | None = None,
     refused: bool = False,
     frequency: Frequency | None = None,
-    end_error: str | None = None,
 ) -> HTMLResponse:
     """Render the manage page: the frequency (``frequency``, else the person's), the topics
     ticked, the privacy notice a save is given under, and any errors.
 
     An undeliverable address's page has no form to save (nothing started would be sent) but
     says why and how to sign up again; ``refused``: a save was posted anyway (409).
-    ``end_error``: why a press of «End alerts» ended nothing (400, or 409 with ``refused``),
-    said beside those buttons, which every manage page shows.
     """
     language = chosen_language(request, person.language)
     if person.undeliverable:
@@ -178,7 +174,7 @@ def _manage(
         request,
         "manage.html",
         language,
-        status_code=409 if refused else 400 if errors or end_error else 200,
+        status_code=409 if refused else 400 if errors else 200,
         token=token,
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
         current=current,
@@ -186,9 +182,8 @@ def _manage(
         notice_version=web.deps.notices.current(language).version,
         undeliverable=person.undeliverable,
         alerts=bool(person.topics),
-        saved=request.query_params.get("saved") == "1" and not (errors or refused or end_error),
+        saved=request.query_params.get("saved") == "1" and not (errors or refused),
         errors=errors or {},
-        end_error=end_error,
         csrf=False,
     )
 
@@ -210,8 +205,18 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             current=list(person.topics),
             errors={"form": FORM_NOT_VALID},
         )
+    shown = shown_notice(form)
     if action in (END_ALL, ERASE):
-        return await _end_from_manage(web, request, token, action, shown_notice(form))
+        # Withdrawn whatever notice the page named, or none (end_pages).
+        return await end_or_erase(
+            web,
+            request,
+            token,
+            action,
+            handlers.PageShown(shown),
+            purposes=("manage",),
+            route=UnsubscribeRoute.MANAGE_PAGE,
+        )
     topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
@@ -224,10 +229,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         # Only a forged or broken post names no rhythm the page offers: nothing is saved, and
         # the person's own stays, rather than one they never chose.
         errors["frequency"] = CHOOSE_FREQUENCY
-    shown = shown_notice(form)
-    if shown is None:  # a page from before the form named its notice, or a forged post
-        errors["form"] = FORM_TOO_OLD
-    if errors or frequency is None or shown is None:
+    if errors or frequency is None:
         person = await handlers.preferences(web.uow(), web.deps, token)
         if person is None:
             return invalid_link(web, request, language_of(request))
@@ -235,13 +237,20 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         refused = person.undeliverable
         return _manage(web, request, token, person, current=current, errors=errors, refused=refused)
     saved = await handlers.update_preferences(
-        web.uow(), web.deps, token, topics=topics, frequency=frequency, shown=shown
+        web.uow(),
+        web.deps,
+        token,
+        topics=topics,
+        frequency=frequency,
+        page=handlers.PageShown(shown),
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))
     if isinstance(saved, handlers.NoticeNotShown):
-        # Shown again as posted, naming the notice in force: one more press consents under it.
-        errors["form"] = NOTICE_CHANGED
+        # Shown again as posted, naming the notice in force: one more press consents under it
+        # (alerts unticked have ended already). A form that named no notice: a page from before
+        # forms named one, or a forged post (400).
+        errors["form"] = FORM_TOO_OLD if shown is None else NOTICE_CHANGED
         return _manage(
             web,
             request,
@@ -249,7 +258,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             saved.preferences,
             current=topics,
             errors=errors,
-            refused=True,
+            refused=shown is not None,
             frequency=frequency,
         )
     if saved.undeliverable:
@@ -258,37 +267,3 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     chosen = language_of_tag(request.query_params.get("lang"))
     suffix = f"&lang={chosen}" if chosen else ""
     return Response(status_code=303, headers={"Location": f"/manage/{token}?saved=1{suffix}"})
-
-
-async def _end_from_manage(
-    web: SubscriptionsWeb,
-    request: Request,
-    token: str,
-    action: str,
-    shown: handlers.ShownNotice | None,
-) -> HTMLResponse:
-    """End all alerts or erase from the manage page, under the notice it showed; a form that
-    names none (400), or one no longer in force (409), ends nothing and shows the page again."""
-    if shown is None:  # a page from before the form named its notice, or a forged post
-        person = await handlers.preferences(web.uow(), web.deps, token)
-        if person is None:
-            return await no_unsubscribe(web, request, token, ("manage",))
-        return _manage(
-            web, request, token, person, current=list(person.topics), end_error=FORM_TOO_OLD
-        )
-    done = await end_or_erase(
-        web, request, token, action, shown, purposes=("manage",), route=UnsubscribeRoute.MANAGE_PAGE
-    )
-    if isinstance(done, handlers.NoticeNotShown):
-        # Shown again naming the notice in force: one more press ends under it.
-        person = done.preferences
-        return _manage(
-            web,
-            request,
-            token,
-            person,
-            current=list(person.topics),
-            end_error=NOTICE_CHANGED_ENDING,
-            refused=True,
-        )
-    return done

@@ -45,11 +45,6 @@ NOTICE_CHANGED: Final = N_(
     "The privacy notice changed after this page was opened. Read the notice in force now (the "
     "link below), and press the button again if you still want the alerts."
 )
-# Ending alerts or erasing is recorded under the notice the page showed, as a consent is.
-NOTICE_CHANGED_ENDING: Final = N_(
-    "The privacy notice changed after this page was opened, and nothing was changed. Read the "
-    "notice in force now (the link on this page), and press the button again."
-)
 
 CHECK_EMAIL: Final = N_(
     "If the address can receive alerts, we have sent it an email with a link you must follow to "

@@ -6,7 +6,7 @@ outbox relay) and answers with a plain value; routes and consumers only parse an
 in mails (manage, unsubscribe, erase), ``returned_mail`` those of bounces and complaints.
 """
 
-from services.subscriptions.domain.model import NoticeNotShown, ShownNotice
+from services.subscriptions.domain.model import NoticeNotShown, PageShown, ShownNotice
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.handlers.preferences import (
     EITHER_LINK,
@@ -39,6 +39,7 @@ __all__ = [
     "Ended",
     "NoticeChanged",
     "NoticeNotShown",
+    "PageShown",
     "Pending",
     "ShownNotice",
     "TopicsEnded",

@@ -10,8 +10,8 @@ from typing import Any, cast
 from services.subscriptions.domain.consent import consent_entry, ending_entry
 from services.subscriptions.domain.model import (
     NoticeNotShown,
+    PageShown,
     Preferences,
-    ShownNotice,
     Subscriber,
 )
 from services.subscriptions.domain.preferences import change_preferences, topics_to_end
@@ -22,6 +22,7 @@ from services.subscriptions.domain.vocabulary import (
     UnsubscribeRoute,
 )
 from services.subscriptions.handlers.deps import Deps
+from services.subscriptions.handlers.ending_notice import UnderNotice, in_force, under_notice
 from services.subscriptions.unit_of_work import UnitOfWork
 from shared.events import (
     PreferencesChanged,
@@ -134,7 +135,7 @@ async def update_preferences(
     frequency: Frequency,
     language: Language | None = None,
     channel: Channel = Channel.MANAGE_PAGE,
-    shown: ShownNotice | None = None,
+    page: PageShown | None = None,
 ) -> Preferences | NoticeNotShown | None:
     """Set a person's topics, frequency and language (None: keep theirs) with a manage link.
 
@@ -142,10 +143,13 @@ async def update_preferences(
     until its alerts stopped (``undeliverable``) changes nothing: alerts started here would
     never be sent, while the page said they were; a new, confirmed sign-up starts them again.
 
-    ``shown`` is the privacy notice the page showed, and its language (None: no page, the one
-    in force in the person's language). A change is a consent given under that notice, and the
-    ledger names it, as a confirmation names the one its page showed: if another is in force
-    by the time the button is pressed, nothing is changed (NoticeNotShown).
+    ``page``: the page the form was posted from, and the privacy notice it names (None: no
+    page, the one in force in the person's language). A change is a consent given under that
+    notice, and the ledger names it, as a confirmation names the one its page showed: if the
+    form names another than the one in force (changed since the page was opened) or none,
+    nothing that gives consent (a topic started, a new frequency) is saved (NoticeNotShown).
+    The alerts the person unticked end all the same: a withdrawal is never refused, and is
+    recorded as ``ending_notice`` says.
     """
     async with uow:
         person = await _holder(uow, deps, token, ("manage",), lock=True)
@@ -165,10 +169,15 @@ async def update_preferences(
             language=language if language is not None else person.language,
             now=now,
         )
+        shown = page.shown if page is not None else None
         read_in = shown.language if shown is not None else change.subscriber.language
         notice = deps.notices.current(read_in)
-        if change.changed and shown is not None and shown.version != notice.version:
-            return NoticeNotShown(await _preferences_of(uow, person), notice.version)
+        as_shown = page is None or (shown is not None and shown.version == notice.version)
+        under = (
+            UnderNotice(notice, read_in)
+            if as_shown
+            else await under_notice(uow, deps, person, page)
+        )
         if change.ended:
             await _end(
                 uow,
@@ -177,7 +186,18 @@ async def update_preferences(
                 change.ended,
                 route=UnsubscribeRoute.MANAGE_PAGE,
                 channel=None if channel is Channel.MANAGE_PAGE else channel,
+                under=under,
             )
+        kept = change.subscriber
+        gives_consent = bool(change.started) or (kept.frequency, kept.language) != (
+            person.frequency,
+            person.language,
+        )
+        if change.changed and not as_shown and gives_consent:
+            # Only what the person withdrew is kept; the rest waits for the notice in force.
+            refused = NoticeNotShown(await _preferences_of(uow, person), notice.version)
+            await uow.commit()
+            return refused
         await uow.subscriptions.start(person.id, change.started, now)
         person = change.subscriber
         if change.changed:
@@ -189,10 +209,11 @@ async def update_preferences(
                     topics=change.wanted,
                     channel=channel,
                     occurred_at=now,
-                    notice=notice,
+                    notice=under.notice,
                     frequency=person.frequency,
                     # The language the notice was read in, as a sign-up records the page's.
-                    language=read_in,
+                    language=under.language,
+                    details=under.details,
                 )
             )
             await uow.record(
@@ -218,38 +239,23 @@ async def unsubscribe(
     topics: Iterable[str] | None,
     route: UnsubscribeRoute,
     channel: Channel | None = None,
-    shown: ShownNotice | None = None,
-) -> Ended | NoticeNotShown | None:
+    page: PageShown | None = None,
+) -> Ended | None:
     """End alerts about some topics (None: all) with a link; None if the link is not valid.
 
-    ``shown``: the privacy notice the page showed, in the language it was read in (None: no
-    page, and the person's language); NoticeNotShown if another is in force, as for a change.
+    ``page``: the page the button was pressed on, and the notice its form names (None: no
+    page, as one-click). Whatever notice it names, the alerts end (``ending_notice``).
     """
     async with uow:
         person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
         current = await uow.subscriptions.open(person.id)
+        under = await under_notice(uow, deps, person, page)
         ending = topics_to_end(current, topics)
-        if ending and (stale := await _stale(uow, deps, person, shown)) is not None:
-            return stale
-        read_in = shown.language if shown is not None else None
-        ended = await _end(uow, deps, person, ending, route, channel, read_in=read_in)
+        ended = await _end(uow, deps, person, ending, route, channel, under=under)
         await uow.commit()
     return Ended(ended, person.language)
-
-
-async def _stale(
-    uow: UnitOfWork, deps: Deps, person: Subscriber, shown: ShownNotice | None
-) -> NoticeNotShown | None:
-    """Return NoticeNotShown if a page showed another privacy notice than the one in force in
-    its language; None if it showed that one, or no page named one (the API, one-click)."""
-    if shown is None:
-        return None
-    notice = deps.notices.current(shown.language)
-    if shown.version == notice.version:
-        return None
-    return NoticeNotShown(await _preferences_of(uow, person), notice.version)
 
 
 async def erase(
@@ -260,20 +266,18 @@ async def erase(
     purposes: tuple[Purpose, ...],
     route: UnsubscribeRoute,
     channel: Channel | None = None,
-    shown: ShownNotice | None = None,
-) -> Ended | NoticeNotShown | None:
+    page: PageShown | None = None,
+) -> Ended | None:
     """End every alert and delete the address with a link; None if the link is not valid.
 
-    ``shown`` as for ``unsubscribe``: the ledger names the notice the page showed.
+    ``page`` as for ``unsubscribe``: whatever notice it names, the address is erased.
     """
     async with uow:
         person = await _holder(uow, deps, token, purposes, lock=True)
         if person is None:
             return None
-        if (stale := await _stale(uow, deps, person, shown)) is not None:
-            return stale
-        read_in = shown.language if shown is not None else None
-        ended = await erase_person(uow, deps, person, route, channel, read_in=read_in)
+        under = await under_notice(uow, deps, person, page)
+        ended = await erase_person(uow, deps, person, route, channel, under=under)
         if ended is None:
             return None  # erased a moment ago by the same link (a double click)
         await uow.commit()
@@ -288,19 +292,18 @@ async def erase_person(
     channel: Channel | None,
     details: dict[str, Any] | None = None,
     *,
-    read_in: Language | None = None,
+    under: UnderNotice | None = None,
 ) -> tuple[str, ...] | None:
     """End every alert, delete the person, record the erasure; return the topics that ended.
 
     The caller holds the person's row (``lock=True``), taken before any alert is touched.
     None if another request erased them first: then nothing was ended or recorded here.
-    ``read_in``: the language of the page the person erased on (None: theirs).
+    ``under``: the notice and language of the page the person erased on (None: no page, the
+    one in force in their own language).
     """
-    language = read_in or person.language
+    under = under or in_force(deps, person)
     current = await uow.subscriptions.open(person.id)
-    ended = await _end(
-        uow, deps, person, frozenset(current), route, channel, details, read_in=language
-    )
+    ended = await _end(uow, deps, person, frozenset(current), route, channel, details, under=under)
     if not await uow.subscribers.remove(person.id):
         return None
     await uow.ledger.append(
@@ -311,13 +314,19 @@ async def erase_person(
             route=route,
             channel=channel,
             occurred_at=deps.clock.now(),
-            language=language,
-            notice=deps.notices.current(language),
-            details=details,
+            language=under.language,
+            notice=under.notice,
+            details=_with(details, under),
         )
     )
     await uow.record(SubscriberErased(subscriber_id=person.id))
     return ended
+
+
+def _with(details: dict[str, Any] | None, under: UnderNotice) -> dict[str, Any]:
+    """Return a step's details with what the notice it is recorded under adds (``ending_entry``
+    records none if both are empty)."""
+    return {**(details or {}), **(under.details or {})}
 
 
 async def end_all(
@@ -341,17 +350,18 @@ async def _end(
     channel: Channel | None,
     details: dict[str, Any] | None = None,
     *,
-    read_in: Language | None = None,
+    under: UnderNotice | None = None,
 ) -> tuple[str, ...]:
     """End the alerts about ``ending`` that are still open; return the topics ended, sorted.
 
     The caller holds the person's row, so no other request changes their alerts meanwhile.
-    The ledger names the privacy notice in ``read_in``, the language of the page the person
-    ended them on (None: no page, their own language), as it names the one a sign-up showed.
+    The ledger names ``under``, the notice and language of the page the person ended them on
+    (None: no page, the one in force in their own language), as it names the one a sign-up
+    showed.
     """
-    language = read_in or person.language
     if not ending:
         return ()
+    under = under or in_force(deps, person)
     now = deps.clock.now()
     # Only what this request ended is recorded: the same button pressed twice at once ends
     # (and records, and announces) each alert once.
@@ -367,9 +377,9 @@ async def _end(
             channel=channel,
             occurred_at=now,
             frequency=person.frequency,
-            language=language,
-            notice=deps.notices.current(language),
-            details=details,
+            language=under.language,
+            notice=under.notice,
+            details=_with(details, under),
         )
     )
     ended = tuple(sorted(ending))

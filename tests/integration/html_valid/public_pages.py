@@ -49,8 +49,6 @@ PUBLIC_PAGES = [
     "manage of an address whose mail bounced",
     "saved",
     "unsubscribe",
-    "unsubscribe with a notice changed",
-    "manage with a notice changed on ending",
     "unsubscribed",
     "unsubscribe with no alerts open",
     "manage with no alerts open",
@@ -136,15 +134,6 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         unsubscribe = await h.link_token(ADDRESS, "unsubscribe")
         pages["unsubscribe"] = (await c.get(f"/unsubscribe/{unsubscribe}")).text
         action, end = form_with(pages["unsubscribe"], "unsubscribe_all")
-        # Shown again after the privacy notice changed since the page was opened (409).
-        stale_end = {**end, "privacy_version": "1999-01-01.000000000000"}
-        refused_end = await c.post(action, data=stale_end)
-        pages["unsubscribe with a notice changed"] = refused_end.text
-        manage_page = pages["manage"]
-        manage_action, manage_end = form_with(manage_page, "unsubscribe_all")
-        stale_end = {**manage_end, "privacy_version": "1999-01-01.000000000000"}
-        refused_end = await c.post(manage_action, data=stale_end)
-        pages["manage with a notice changed on ending"] = refused_end.text
         pages["unsubscribed"] = (await c.post(action, data=end)).text
         none_open = await c.get(f"/unsubscribe/{unsubscribe}")
         pages["unsubscribe with no alerts open"] = none_open.text

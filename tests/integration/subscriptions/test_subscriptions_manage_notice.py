@@ -1,8 +1,10 @@
 """A new consent on the manage page is recorded under the privacy notice the page showed.
 
 The manage form carries the notice's version and the page's language, as the confirm form
-does; a notice changed between showing the page and pressing Save saves nothing and shows the
-page again with the notice in force. Real SQLite; the app over ASGI, restarted with a new text.
+does; a notice changed between showing the page and pressing Save starts nothing and shows the
+page again with the notice in force. Alerts the person unticked end at that first press all the
+same: a withdrawal is never refused (GDPR art. 7(3)). Real SQLite; the app over ASGI, restarted
+with a new text.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from services.subscriptions.adapters.tables import PrivacyNotice
@@ -21,6 +24,22 @@ from .harness import RELATED, TOPIC, Harness, running, subscribed
 from .test_subscriptions_privacy_notice import _write
 
 ADDRESS = "kari.nordmann@example.no"
+
+
+async def _changed_notice(
+    sqlite_url: str, tmp_path: Path, *, related: tuple[str, ...] = ()
+) -> tuple[str, dict[str, str], str]:
+    """Sign a person up, open their manage page in English, change the notice's text; return
+    the manage token, the fields the page's save form carries and the version it named."""
+    folder = _write(tmp_path / "notice")
+    async with running(sqlite_url, tmp_path, privacy_notice_dir=folder) as h:
+        await subscribed(h, ADDRESS, related=related)
+        manage = await h.link_token(ADDRESS, "manage")
+        page = await h.client.get(f"/manage/{manage}?lang=en")
+        shown = hidden_fields(page.text)
+        en_v1 = await _version(h, "en")
+    _write(folder, extra="\nVi har fått nytt personvernombud.\n")
+    return manage, shown, en_v1
 
 
 async def _version(h: Harness, language: str, not_in: tuple[str, ...] = ()) -> str:
@@ -94,3 +113,56 @@ async def test_a_manage_form_that_names_no_notice_saves_nothing(
             assert answer.status_code == 400, answer.text
             assert page_text("nb", FORM_TOO_OLD) in html.unescape(answer.text)
             assert await h.state() == before
+
+
+@pytest.mark.parametrize(
+    ("topics", "status", "written"),
+    [
+        ([TOPIC], 303, [("unsubscribed", [RELATED[0]]), ("preferences_changed", [TOPIC])]),
+        # Also starts a topic: the withdrawal is done at once, the new topic waits for a press
+        # under the notice in force.
+        ([TOPIC, RELATED[1]], 409, [("unsubscribed", [RELATED[0]])]),
+    ],
+)
+async def test_alerts_unticked_on_a_page_that_showed_an_older_notice_end_at_once(
+    sqlite_url: str,
+    tmp_path: Path,
+    topics: list[str],
+    status: int,
+    written: list[tuple[str, list[str]]],
+) -> None:
+    manage, shown, en_v1 = await _changed_notice(sqlite_url, tmp_path, related=RELATED[:1])
+    async with running(sqlite_url, tmp_path, privacy_notice_dir=tmp_path / "notice") as h:
+        before = len(await h.ledger())
+        posted = {**shown, "action": "save", "frequency": "immediate", "topics": topics}
+
+        answer = await h.client.post(f"/manage/{manage}?lang=en", data=posted)
+
+        assert answer.status_code == status, answer.text
+        if status == 409:
+            assert page_text("en", NOTICE_CHANGED) in html.unescape(answer.text)
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+        rows = (await h.ledger())[before:]
+        assert [(r.action, r.topics) for r in rows] == written
+        for row in rows:  # under the text the page showed, which the service keeps
+            assert (row.privacy_version, row.language, row.details) == (en_v1, "en", None)
+
+
+async def test_alerts_unticked_on_a_page_from_before_forms_named_a_notice_end_at_once(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, related=RELATED[:1])  # in bokmål
+        manage = await h.link_token(ADDRESS, "manage")
+        before = len(await h.ledger())
+        # The save form of an old page, kept in a tab: no notice's fields.
+        old_page = {"action": "save", "frequency": "immediate", "topics": [TOPIC]}
+
+        saved = await h.client.post(f"/manage/{manage}?lang=en", data=old_page)
+
+        assert saved.status_code == 303, saved.text
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+        nb_version = await _version(h, "nb")
+        for row in (await h.ledger())[before:]:
+            assert (row.privacy_version, row.language) == (nb_version, "nb"), row.action
+            assert row.details == {"notice_shown": False}, row.action

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.subscriptions.adapters import signup_rows
+from services.subscriptions.adapters import privacy_notices, signup_rows
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import (
@@ -332,3 +332,25 @@ async def test_an_event_recorded_if_kept_is_kept_only_then(units: Units, store: 
     payloads = await _payloads(store)
     assert kept.model_dump_json() in payloads
     assert dropped.model_dump_json() not in payloads
+
+
+async def test_a_published_notice_reads_back_by_version_and_language(
+    units: Units, store: str | None
+) -> None:
+    notice = NOTICES.current(Language.NN)
+    if store is None:
+        fake = units()
+        assert isinstance(fake, FakeUnitOfWork)
+        fake.data.notices[(notice.version, notice.language)] = notice
+    else:
+        engine = create_engine(store)
+        try:
+            await privacy_notices.record(session_factory(engine), [notice], NOW)
+        finally:
+            await engine.dispose()
+    async with units() as uow:
+        assert await uow.notices.get(notice.version, Language.NN) == notice
+        # Another language's, a version never published, one longer than any: none.
+        assert await uow.notices.get(notice.version, Language.EN) is None
+        assert await uow.notices.get("1999-01-01.000000000000", Language.NN) is None
+        assert await uow.notices.get("9" * 41, Language.NN) is None

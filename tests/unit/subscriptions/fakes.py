@@ -17,9 +17,11 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from services.subscriptions.domain.model import ConsentEntry, SignupRequest, Subscriber
+from services.subscriptions.domain.privacy import PrivacyNotice
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.subscriptions.unit_of_work import NewPerson, Stored
 from shared.events import Event
+from shared.vocabulary import Language
 
 E = TypeVar("E", bound=Event)
 
@@ -45,6 +47,8 @@ class Data:
     ledger: list[ConsentEntry] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
+    # The privacy notices published, by version and language.
+    notices: dict[tuple[str, str], PrivacyNotice] = field(default_factory=dict)
 
     def events(self, kind: type[E]) -> list[E]:
         """Return the recorded events of one type, oldest first."""
@@ -146,6 +150,16 @@ class FakeConsentLedger:
         self._data.ledger.append(entry)
 
 
+class FakePublishedNotices:
+    """The published privacy notices in memory."""
+
+    def __init__(self, data: Data) -> None:
+        self._data = data
+
+    async def get(self, version: str, language: Language) -> PrivacyNotice | None:
+        return self._data.notices.get((version, language.value))
+
+
 class FakeRateLimits:
     """Request counters in memory, in one everlasting window."""
 
@@ -202,6 +216,10 @@ class FakeUnitOfWork:
     @property
     def ledger(self) -> FakeConsentLedger:
         return FakeConsentLedger(self.data)
+
+    @property
+    def notices(self) -> FakePublishedNotices:
+        return FakePublishedNotices(self.data)
 
     @property
     def limits(self) -> FakeRateLimits:
