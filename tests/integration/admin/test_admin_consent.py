@@ -25,6 +25,7 @@ from tests.integration.admin.harness import (
     sign_in,
     signup_page,
 )
+from tests.support.journey import form_with
 from tests.support.notices import NOTICES
 from tests.support.words import admin_text
 
@@ -92,6 +93,59 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
         subject = found["subject_hash"]
         assert lookups == [("aud", subject, "127.0.0.1"), ("aud", subject, "127.0.0.1")]
         assert reads == 1
+
+
+async def _consent_rows(h: Harness) -> list[str]:
+    """Return the rows of the auditor's consent lookup of ADDRESS, oldest first (bokmål)."""
+    await h.user("aud", "auditor")
+    async with h.client() as browser:
+        await sign_in(browser, "aud")
+        form = await browser.get("/admin/consent")
+        page = await browser.post(
+            "/admin/consent", data={"address": ADDRESS, "csrf_token": csrf_token(form.text)}
+        )
+    assert page.status_code == 200, page.text
+    return page.text.split("<tr>")[2:]
+
+
+async def test_steps_pressed_on_a_page_that_named_no_notice_say_it_was_not_shown(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = await _unsubscribe_token(h)
+        async with h.client() as browser:
+            # The unsubscribe page as it was before its form named a notice (a tab left open).
+            opened = await browser.get(f"/unsubscribe/{token}")
+            action, data = form_with(opened.text, "erase")
+            old_page = {k: v for k, v in data.items() if not k.startswith("privacy_")}
+            assert (await browser.post(action, data=old_page)).status_code == 200
+        rows = await _consent_rows(h)
+        # The sign-up and confirmation showed their notice; the ending and erasure did not.
+        unseen = admin_text("nb", "not shown on the page")
+        assert [unseen in row for row in rows] == [False, False, True, True]
+
+
+async def test_steps_whose_details_give_no_reason_are_shown(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Ended through the JSON API: the details name the route only, no reason, no actor.
+    async with running(sqlite_url, tmp_path) as h:
+        token = await _unsubscribe_token(h)
+        async with h.client() as api:
+            assert (await api.post(f"/api/v1/unsubscribe/{token}")).status_code == 200
+        rows = await _consent_rows(h)
+        assert len(rows) == 3
+        assert admin_text("nb", "not shown on the page") not in rows[-1]
+
+
+async def _unsubscribe_token(h: Harness) -> str:
+    """Sign NORMAL up, confirm, and return the unsubscribe token its mails carry."""
+    await h.sign_up(NORMAL)
+    await h.confirm(NORMAL)
+    async with h.runtime.sessions() as session:
+        person = await session.scalar(select(Subscriber.id).where(Subscriber.email == NORMAL))
+    assert person is not None
+    return h.runtime.signer.sign("unsubscribe", person, h.runtime.clock.now())
 
 
 async def test_audit_log_records_each_access_and_auditors_can_read_it(
