@@ -82,12 +82,15 @@ _BYTE_ORDER_MARKS = (
 )
 
 
-def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) -> tuple[str, bool]:
+def decode_page(
+    body: bytes, content_type: str | None, *, browser: bool = True, meta_utf16: bool = True
+) -> tuple[str, bool]:
     """Decode the body by its byte order mark, else the declared, the meta, UTF-8 or cp1252.
 
     Also tell whether the text is the whole body read as UTF-8. ``browser`` (from extraction
     3 on) reads a Latin-1 or ASCII label as windows-1252, and a body a UTF-8 label (or none)
     does not fit as UTF-8 with each stray byte as windows-1252, as browsers read them.
+    ``meta_utf16`` (from extraction 10 on) reads a <meta> that names UTF-16 as naming UTF-8.
     """
     # A byte order mark outranks every label (WHATWG encoding sniffing): a UTF-16 page served
     # without a charset was read as cp1252 and its text came out as noise.
@@ -102,7 +105,12 @@ def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) 
         candidates.append(labelled)
     sniffed = _CHARSET_RE.search(body[:4096])
     if sniffed:
-        candidates.append(sniffed.group(1).decode("ascii", "replace"))
+        meta = sniffed.group(1).decode("ascii", "replace")
+        # The HTML standard's prescan takes a <meta> naming UTF-16 as naming UTF-8, as
+        # browsers do: bytes that hold the <meta> in ASCII are no UTF-16. Read as UTF-16, an
+        # ASCII page was noise at an even length and itself at an odd one (UTF-16 refused it),
+        # so one letter added or taken away was told as a change to noise and back.
+        candidates.append("utf-8" if meta_utf16 and _is_utf16(meta) else meta)
     candidates = [label for label in candidates if not names_no_encoding(label)]
     candidates.append("utf-8-sig")
     # Servers often label UTF-8 pages with a default Latin charset; a body that is valid
@@ -133,3 +141,10 @@ def decode_page(body: bytes, content_type: str | None, *, browser: bool = True) 
 
 def _is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _is_utf16(label: str) -> bool:
+    try:
+        return codecs.lookup(label).name in ("utf-16", "utf-16-le", "utf-16-be")
+    except LookupError:
+        return False

@@ -32,6 +32,7 @@ from services.watcher.domain.model import (
     DATES_BESIDE_LABELS,
     DEEP_PAGES,
     EXTRACTION,
+    META_UTF16_AS_UTF8,
     SKIP_LINK_TARGETS,
     Content,
     ContentError,
@@ -61,7 +62,11 @@ def extract_page(
     """
     deep = extraction >= DEEP_PAGES
     tree = parse_page(
-        body, content_type, browser_decoding=extraction >= BROWSER_DECODING, deep=deep
+        body,
+        content_type,
+        browser_decoding=extraction >= BROWSER_DECODING,
+        deep=deep,
+        meta_utf16=extraction >= META_UTF16_AS_UTF8,
     )
     try:
         return _extracted(tree, selector, ignore, extraction, redirected)

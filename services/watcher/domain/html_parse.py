@@ -28,15 +28,23 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def parse_page(
-    body: bytes, content_type: str | None, *, browser_decoding: bool = True, deep: bool = True
+    body: bytes,
+    content_type: str | None,
+    *,
+    browser_decoding: bool = True,
+    deep: bool = True,
+    meta_utf16: bool = True,
 ) -> lxml.html.HtmlElement:
     """Parse the body once into an lxml HTML tree.
 
     ``deep`` (from extraction 8 on): a page whose elements nest more than 255 deep (a
     template's unclosed <div> in a loop) is read whole, where libxml2 stopped reading at that
     depth and the rest of the page was silently lost; deeper than can be read, it is refused.
+    ``meta_utf16`` is charsets.decode_page's (from extraction 10 on).
     """
-    text, whole_utf8 = decode_page(body, content_type, browser=browser_decoding)
+    text, whole_utf8 = decode_page(
+        body, content_type, browser=browser_decoding, meta_utf16=meta_utf16
+    )
     refuse_binary_text("page", text, body if whole_utf8 else None)
     declared = _XML_DECL_RE.match(text)
     if declared:

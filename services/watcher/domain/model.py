@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 9
+EXTRACTION = 10
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -54,6 +54,10 @@ DEEP_PAGES = 8
 # without «kl.», a date without its year, and a label in lower case after a stamp and a comma
 # («Publisert …, oppdatert …») (stamps.STAMPS_9).
 MORE_STAMPS = 9
+# From this version on, a page whose <meta> names UTF-16 (and which starts with no byte order
+# mark) is read as UTF-8, as the HTML standard's prescan and browsers read it
+# (charsets.decode_page).
+META_UTF16_AS_UTF8 = 10
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too
