@@ -18,7 +18,7 @@ from services.watcher.domain.charsets import (
     utf8_with_stray_windows_1252,
     without_undefined_charset,
 )
-from services.watcher.domain.dates import date_from_struct
+from services.watcher.domain.feed_dates import dated, entry_date
 from services.watcher.domain.feed_pages import page_not_feed
 from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
 from services.watcher.domain.ignore import IgnorePatterns
@@ -26,6 +26,7 @@ from services.watcher.domain.json_feed import read_json_feed
 from services.watcher.domain.model import (
     EXTRACTION,
     FEED_STRAY_BYTES,
+    PUBLISHERS_DATES,
     SHARED_GUID_SEP,
     Content,
     ContentError,
@@ -271,6 +272,8 @@ def extract_feed(
             raise ContentError("feed: no entries")
 
     stamps = feed_stamps(extraction)
+    # Dates are not compared (Content.fingerprint): a day read otherwise tells nobody.
+    publishers = extraction >= PUBLISHERS_DATES
     read: list[FeedEntry] = []
     for raw in raws:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
@@ -286,7 +289,7 @@ def extract_feed(
         if not title and not text:
             continue
         key = _entry_key(raw, title, link)
-        published = date_from_struct(raw.get("published_parsed") or raw.get("updated_parsed"))
+        published = entry_date(raw, publishers=publishers)
         read.append(FeedEntry(key=key, title=title, link=link, text=text, published=published))
     entries = _keyed_apart(read)
     if not entries:
@@ -296,7 +299,7 @@ def extract_feed(
         title=normalise_text(html_fragment_text(str(feed.get("title", "")))),
         blocks=tuple(f"{e.title} – {e.text}" if e.text else e.title for e in entries),
         headings=frozenset(),
-        published=date_from_struct(feed.get("published_parsed")),
-        updated=date_from_struct(feed.get("updated_parsed")),
+        published=dated(feed, "published", publishers=publishers),
+        updated=dated(feed, "updated", publishers=publishers),
         entries=tuple(entries),
     )

@@ -54,6 +54,9 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
         "id": str(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else "",
         "title": html.escape(_text(item.get("title"))),  # plain text, read as markup after
         "link": _text(item.get("url")) or _text(item.get("external_url")),
+        # As written too, as feedparser keeps them: the day is the one the publisher wrote.
+        "published": _text(item.get("date_published")),
+        "updated": _text(item.get("date_modified")),
         "published_parsed": _utc(item.get("date_published")),
         "updated_parsed": _utc(item.get("date_modified")),
     }

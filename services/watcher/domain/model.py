@@ -56,8 +56,10 @@ DEEP_PAGES = 8
 MORE_STAMPS = 9
 # From this version on, a page whose <meta> names UTF-16 (and which starts with no byte order
 # mark) is read as UTF-8, as the HTML standard's prescan and browsers read it
-# (charsets.decode_page).
+# (charsets.decode_page); and a feed item's date is the day its publisher wrote, or Oslo's
+# day for a time written in UTC (feed_dates.publishers_date), where it was UTC's day.
 META_UTF16_AS_UTF8 = 10
+PUBLISHERS_DATES = 10
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too
