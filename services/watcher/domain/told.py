@@ -57,6 +57,18 @@ def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
     return held or (last_changed_at is not None and now - last_changed_at < WINDOW)
 
 
+def by_the_mark(due: datetime, told_until: datetime | None, settled: Settled) -> datetime:
+    """Return when to poll a page whose held pushes a failed poll did not send.
+
+    No later than the mark, when they are sent as they came whatever the page answers: a
+    server's pause (a Retry-After of a day) is kept up to that moment, not past it, or the
+    pushes would wait for it too, though the publisher was promised the hour.
+    """
+    if settled.released or told_until is None:
+        return due
+    return min(due, told_until)
+
+
 @dataclass(frozen=True, slots=True)
 class Settled:
     """What a poll does with a push's mark, and with the pushes held for it."""

@@ -143,6 +143,32 @@ async def test_a_push_waiting_on_a_page_that_cannot_be_read_is_sent_after_the_ho
     assert (await harness.source(source)).told_until is None
 
 
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_push_waiting_on_a_page_that_asked_for_a_days_rest_is_sent_within_the_hour(
+    site: ScriptedSite, either: Harness, status: int
+) -> None:
+    source = await _told_by_a_poll(site, either)
+    resting = Route(b"Try again tomorrow", "text/plain", status=status, retry_after="86400")
+    site.set("/p", resting)
+    await push(either, site.url("/p"), "k1")
+    either.clock.advance(timedelta(seconds=1))
+    assert await poll(either.deps, source) == "failed"
+    mark = (await either.source(source)).told_until
+    assert mark is not None
+
+    # Not asked again before the pause, but at the mark, whatever the server asked for.
+    either.clock.advance(timedelta(minutes=30))
+    assert await claim_due(either.deps) == []
+    either.clock.advance(mark - either.clock.now())
+    (claim,) = await claim_due(either.deps)
+    assert await poll(either.deps, claim) == "failed"
+
+    assert [e.note for e in await either.events()] == [None, "Nytt om revebjelle."]
+    row = await either.source(source)
+    assert row.held_pushes is None and row.told_until is None
+    assert row.next_check_at == either.clock.now() + timedelta(days=1)  # the rest kept now
+
+
 async def test_a_push_that_comes_while_the_page_is_read_is_settled_by_that_read(
     site: ScriptedSite, either: Harness
 ) -> None:

@@ -83,6 +83,21 @@ def test_a_pause_the_server_asked_for_is_kept_while_pushes_wait() -> None:
     assert outcome.next_check_at == NOW + timedelta(seconds=900)
 
 
+@pytest.mark.parametrize("pause", [86_400, 7_200, 3_600], ids=["a day", "two hours", "the hour"])
+def test_a_longer_pause_is_kept_only_until_the_pushes_are_due(pause: int) -> None:
+    outcome = decided(_held(), Answer.failed("HTTP 503 from x", retry_after=pause), NOW)
+
+    assert outcome.released == () and outcome.next_check_at == MARK
+
+
+def test_a_pause_after_the_pushes_were_sent_is_kept_whole() -> None:
+    failed = Answer.failed("HTTP 429 from x", retry_after=86_400)
+
+    outcome = decided(_held(told_until=NOW), failed, NOW)
+
+    assert outcome.released == (PUSHED,) and outcome.next_check_at == NOW + timedelta(days=1)
+
+
 def test_a_page_unread_for_the_whole_hour_gets_its_pushes_sent() -> None:
     outcome = decided(_held(told_until=NOW), Answer.failed("HTTP 503 from x"), NOW)
 
