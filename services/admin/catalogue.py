@@ -23,6 +23,7 @@ from services.admin.domain.catalogue_plan import Action, Plan, plan
 from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
+from services.watcher import command_api as watcher_commands
 from shared.catalogue_checks import parse_catalogue
 from shared.catalogue_entries import Catalogue
 from shared.catalogue_file import entry_data, parse_catalogue_text, read_catalogue_text
@@ -113,7 +114,9 @@ async def apply(
         target=origin,
         details=result.summary() | {"version": version},
     )
-    withdrawn = await _withdraw_changes(session, result, actor=actor, client=client, now=now)
+    withdrawn = await _withdraw_changes(
+        session, result, wanted, actor=actor, client=client, now=now
+    )
     if told is not None:
         for change in withdrawn:
             found = before.get(change.change_id)
@@ -124,7 +127,13 @@ async def apply(
 
 
 async def _withdraw_changes(
-    session: AsyncSession, result: Plan, *, actor: str, client: str, now: datetime
+    session: AsyncSession,
+    result: Plan,
+    wanted: Catalogue,
+    *,
+    actor: str,
+    client: str,
+    now: datetime,
 ) -> list[mailer_commands.Withdrawn]:
     """Withdraw from the desk the changes of the sources the plan removes, each in the log.
 
@@ -133,6 +142,11 @@ async def _withdraw_changes(
     """
     removed = _removed_sources(result)
     withdrawn = await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now)
+    # Pushes that waited for a poll of a removed source's page go with its changes on the desk;
+    # a paused source's are sent (watcher.stop_watching).
+    paused = [s.url for s in wanted.sources if s.paused]
+    pushed = await watcher_commands.stop_watching(session, paused=paused, removed=removed)
+    withdrawn += await mailer_commands.withdraw_pushed(session, pushed, actor=actor, now=now)
     for change in withdrawn:
         audit_log.record(
             session,

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.mailer.adapters import reviews
+from services.mailer.adapters import changes, reviews
 from services.mailer.adapters.tables import ChangeRecord
 from services.mailer.domain.review import (
     MAX_NOTE,
@@ -29,7 +29,7 @@ from services.mailer.domain.review import (
     status_after,
 )
 from shared.db import transaction
-from shared.events import ChangeApproved
+from shared.events import ChangeApproved, ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime
 
@@ -41,6 +41,7 @@ __all__ = [
     "Withdrawn",
     "decide_change",
     "withdraw_changes_of",
+    "withdraw_pushed",
 ]
 
 log = logging.getLogger(__name__)
@@ -148,3 +149,21 @@ async def withdraw_changes_of(
     for change_id, url in withdrawn:
         log.info("mailer: change %s withdrawn: its source %s was removed", change_id, url)
     return [Withdrawn(change_id, url) for change_id, url in withdrawn]
+
+
+async def withdraw_pushed(
+    session: AsyncSession, pushed: Collection[ContentChanged], *, actor: str, now: datetime
+) -> list[Withdrawn]:
+    """Keep publishers' pushes that waited for a removed source's page as withdrawn, by
+    ``actor`` (who removed it), in the caller's transaction: never sent, they are listed among
+    the desk's decisions, as the changes waiting there when it was removed; nobody is alerted.
+    """
+    for change in pushed:
+        await changes.store(session, change, ChangeStatus.WITHDRAWN, decided=(actor, now))
+        log.info(
+            "mailer: pushed change %s withdrawn: its source %s was removed before its page was"
+            " read",
+            change.event_id,
+            change.source_url,
+        )
+    return [Withdrawn(change.event_id, change.source_url) for change in pushed]

@@ -10,17 +10,19 @@ polled by whichever replica claims it.
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.watcher.adapters import publisher_keys
+from services.watcher.adapters import held_pushes, publisher_keys
 from services.watcher.adapters.gone_rows import confirm_gone
 from services.watcher.domain.push import Push, change_event
 from shared import outbox
-from shared.events import PageRemoved
+from shared.events import ContentChanged, PageRemoved
 
 __all__ = [
     "KeyReused",
@@ -30,7 +32,10 @@ __all__ = [
     "check_source_now",
     "confirm_page_gone",
     "publish_change",
+    "stop_watching",
 ]
+
+log = logging.getLogger(__name__)
 
 
 async def confirm_page_gone(
@@ -80,3 +85,24 @@ async def publish_change(
 async def check_source_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:
     """Make a watched source due at once: True, or False if paused, None if there is none."""
     return await publisher_keys.check_now(session, source_id, now)
+
+
+async def stop_watching(
+    session: AsyncSession, *, paused: Collection[str], removed: Collection[str]
+) -> list[ContentChanged]:
+    """Stop polling the sources an editor paused or removed, in the catalogue's transaction.
+
+    Pushes held for their page (domain/told.py) wait for a poll that will not come. A paused
+    source's are sent as they came, as a push for a paused page is sent at once. A removed
+    source's (or one saved under another address) are returned, for the caller to withdraw
+    with its changes on the editor's desk, as the editor who removed it was told.
+    """
+    for change in await held_pushes.leave(session, paused):
+        log.info(
+            "watcher: %s was paused; pushed change %s, which waited for its page to be read,"
+            " is sent as it came",
+            change.source_url,
+            change.event_id,
+        )
+        await outbox.record(session, change)
+    return await held_pushes.leave(session, removed)

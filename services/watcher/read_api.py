@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.gone_rows import gone_sources
-from services.watcher.adapters.held_pushes import decoded
+from services.watcher.adapters.held_pushes import decoded, held_at
 from services.watcher.adapters.snapshot_rows import newest_of_source
 from services.watcher.adapters.source_reads import (
     active_status_counts,
@@ -186,3 +186,9 @@ async def gone_pages(session: AsyncSession) -> list[GonePage]:
         for s in await gone_sources(session)
         if s.missing_since is not None and s.gone_at is not None
     ]
+
+
+async def held_pushes_of(session: AsyncSession, url: str) -> int:
+    """Count the publishers' pushes that wait for a poll of the source at ``url`` (told.py):
+    removing the source withdraws them, as it withdraws its changes on the desk."""
+    return await held_at(session, url)

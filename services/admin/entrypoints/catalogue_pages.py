@@ -25,7 +25,7 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.mailer import read_api as mailer
-from services.watcher.read_api import SourceStatus, source_statuses
+from services.watcher.read_api import SourceStatus, held_pushes_of, source_statuses
 from shared.catalogue_addresses import page_of
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Catalogue, Source
@@ -237,12 +237,15 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     if errors := source_field_errors(entry, current.slugs):
         return await again(400, errors=errors)
     # Another address makes it another source: saving removes this one, which withdraws its
-    # changes on the desk for good, so the editor is asked first, as Remove asks.
-    waiting = 0
-    if original is not None and entry["url"] != original and fields.get("withdraw") != "yes":
-        waiting = await _waiting_of(admin, original)
-    if waiting:
-        return await again(moving={"url": original, "waiting": waiting})
+    # changes on the desk and the pushes waiting for its page for good, so the editor is asked
+    # first, as Remove asks.
+    if (
+        original is not None
+        and entry["url"] != original
+        and fields.get("withdraw") != "yes"
+        and (moving := await _waiting_of(admin, original))
+    ):
+        return await again(moving=moving)
 
     resent = original is None and await catalogue.sent_again(admin.runtime.sessions, fields)
 
@@ -322,13 +325,16 @@ async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) ->
     if (
         fields.get("withdraw") != "yes"
         and url in stored
-        and (waiting := await _waiting_of(admin, url))
+        and (removing := await _waiting_of(admin, url))
     ):
-        return await _page(request, admin, actor, removing={"url": url, "waiting": waiting})
+        return await _page(request, admin, actor, removing=removing)
     return await _change(request, admin, actor, _one(url, lambda _: None))
 
 
-async def _waiting_of(admin: AdminDep, url: str) -> int:
-    """Count the source's changes on the desk: removing it withdraws them for good."""
+async def _waiting_of(admin: AdminDep, url: str) -> dict[str, Any] | None:
+    """Count the source's changes on the desk and the pushes that wait for its page: removing
+    it withdraws them for good. None when there are none."""
     async with admin.runtime.sessions() as session:
-        return await mailer.waiting_of_source(session, url)
+        waiting = await mailer.waiting_of_source(session, url)
+        pushed = await held_pushes_of(session, url)
+    return {"url": url, "waiting": waiting, "pushed": pushed} if waiting or pushed else None

@@ -7,9 +7,10 @@ one, the poll that settles them takes away those it read, and sends the ones it 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.tables import WatchedSource
@@ -51,3 +52,28 @@ def take(conn: Connection, source_id: int, settled: Iterable[ContentChanged]) ->
     if len(keep) != len(held):
         _KEEP.execute(conn, {"h_id": source_id, "h_keep": encoded(keep)})
     return {str(event.event_id) for event in held} & ids
+
+
+async def leave(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
+    """Stop polling the sources at ``urls`` and take their held pushes off their rows.
+
+    In the catalogue's apply, under the rows' locks: a push that comes after it finds the
+    source unwatched and is sent at once (publisher_keys.mark_told), and a poll under way
+    finds nothing left to send (``take``). Left active until the watcher's own sync, a row
+    would hold a push that came meanwhile for ever, as no poll of it comes.
+    """
+    if not urls:
+        return []
+    wanted = _c.url.in_(list(urls)) & _c.active.is_(True)
+    # Every such row locked, those holding none too: on PostgreSQL a push holding the row's
+    # lock is waited for and read, where a filter on the column read before it would miss it.
+    rows = await session.execute(select(_c.held_pushes).where(wanted).with_for_update())
+    taken = [event for (text,) in rows.all() if text for event in decoded(text)]
+    await session.execute(update(_SOURCES).where(wanted).values(active=False, held_pushes=None))
+    return taken
+
+
+async def held_at(session: AsyncSession, url: str) -> int:
+    """Count the pushes held for the watched source at ``url``."""
+    wanted = (_c.url == url) & _c.active.is_(True)
+    return len(decoded(await session.scalar(select(_c.held_pushes).where(wanted))))

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from services.admin import catalogue as commands
-from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.command_api import Push, publish_change
+from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
 
 KNOWN = "https://example.org/side"  # the harness catalogue's one source
 
@@ -38,3 +41,29 @@ async def post_from_sources(
     page = await client.get("/admin/sources?lang=en")
     assert page.status_code == 200
     return await client.post(f"{path}?lang=en", data={**data, "csrf_token": csrf_token(page.text)})
+
+
+async def pushed_after_a_told_change(h: Harness, now: datetime, notes: dict[str, str]) -> None:
+    """Watch the source, a change of it told five minutes before ``now``; then push for it,
+    once per key in ``notes`` with its note: each waits for the page to be read."""
+    async with h.runtime.sessions() as session, session.begin():
+        session.add(
+            WatchedSource(
+                url=KNOWN,
+                kind="page",
+                topics=[TOPIC],
+                interval_seconds=900,
+                status="ok",
+                active=True,
+                last_changed_at=now - timedelta(minutes=5),
+            )
+        )
+    for key, note in notes.items():
+        await push_for_the_source(h, now, key, note)
+
+
+async def push_for_the_source(h: Harness, now: datetime, key: str, note: str) -> None:
+    """Push a change for the source as its CMS does, under the idempotency key ``key``."""
+    push = Push(topics=(TOPIC,), url=KNOWN, title="Side", note=note, minor=False)
+    async with h.runtime.sessions() as session, session.begin():
+        await publish_change(session, push, key, "cms", now)

@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from services.admin import catalogue as commands
-from services.watcher.adapters.tables import WatchedSource
-from services.watcher.command_api import Push, publish_change
 from services.watcher.domain.told import WINDOW
 from shared.clock import FrozenClock
-from tests.integration.admin.harness import TOPIC, Harness, running, sign_in
-from tests.integration.admin.sources_support import KNOWN
+from tests.integration.admin.harness import running, sign_in
+from tests.integration.admin.sources_support import KNOWN, pushed_after_a_told_change
 
 NOW = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
 UNTIL = "2026-11-17 10:30 UTC"  # the push's hour
@@ -31,26 +29,6 @@ WAITING = {
 }
 
 
-async def _pushed_twice_after_a_told_change(h: Harness) -> None:
-    """Two pushes for the source minutes after a poll told a change: both wait for the page."""
-    async with h.runtime.sessions() as session, session.begin():
-        session.add(
-            WatchedSource(
-                url=KNOWN,
-                kind="page",
-                topics=[TOPIC],
-                interval_seconds=900,
-                status="ok",
-                active=True,
-                last_changed_at=NOW - timedelta(minutes=5),
-            )
-        )
-    for key in ("k1", "k2"):
-        push = Push(topics=(TOPIC,), url=KNOWN, title="Side", note="Nytt kapittel.", minor=False)
-        async with h.runtime.sessions() as session, session.begin():
-            await publish_change(session, push, key, "cms", NOW)
-
-
 def _row(page: str) -> str:
     return page[page.index(f'<th scope="row">{KNOWN}') :].split("</tr>")[0]
 
@@ -63,7 +41,7 @@ async def test_a_push_mark_and_the_pushes_waiting_show_in_each_language(
         await commands.apply_at_start(h.runtime.sessions, tmp_path / "catalogue.toml", NOW)
         await h.user("ed", "editor")
         await h.user("ops", "operator")
-        await _pushed_twice_after_a_told_change(h)
+        await pushed_after_a_told_change(h, NOW, {"k1": "Nytt kapittel.", "k2": "Nytt kapittel."})
         _, token = await h.token("ops")
         async with h.client() as client:
             await sign_in(client, "ed")

@@ -1,0 +1,124 @@
+"""Pushes that wait for a watched page to be read (docs/publishing.md, «A push for an edit told
+already») are never left waiting for a poll that will not come: pausing the source sends them
+as they came, removing it (or saving it under another address) withdraws them after the editor
+was asked, each kept on the desk and in the audit log as withdrawn."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from services.admin.adapters.tables import AdminAuditEntry
+from services.mailer.adapters.tables import ChangeRecord
+from services.watcher.adapters.tables import WatchedSource
+from shared.clock import FrozenClock
+from shared.outbox import OutboxRow
+from tests.integration.admin.harness import TOPIC, Harness, csrf_token
+from tests.integration.admin.sources_support import (
+    KNOWN,
+    post_from_sources,
+    push_for_the_source,
+    pushed_after_a_told_change,
+    signed_in_editor,
+)
+
+NOW = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
+ASKED = "has changes its publisher pushed that wait for varsel to read the page (2)"
+
+
+@asynccontextmanager
+async def _held_twice(
+    database_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
+    """An editor signed in; two pushes for the source wait for its page to be read."""
+    async with signed_in_editor(database_url, tmp_path, clock=FrozenClock(NOW)) as (h, client):
+        await pushed_after_a_told_change(h, NOW, {"k1": "Nytt k1.", "k2": "Nytt k2."})
+        assert await _sent(h) == []
+        yield h, client
+
+
+async def _sent(h: Harness) -> list[str]:
+    """Return the notes of the changes in the outbox, as the mailer will read them."""
+    async with h.runtime.sessions() as session:
+        rows = await session.scalars(
+            select(OutboxRow.payload).where(OutboxRow.event_type.like("content.changed%"))
+        )
+        return sorted(json.loads(payload)["note"] for payload in rows.all())
+
+
+async def _row(h: Harness) -> WatchedSource:
+    async with h.runtime.sessions() as session:
+        return (await session.scalars(select(WatchedSource))).one()
+
+
+async def test_pausing_a_source_sends_the_pushes_that_waited_for_its_page(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with _held_twice(database_url, tmp_path) as (h, client):
+        paused = await post_from_sources(
+            client, "/admin/sources/pause", {"url": KNOWN, "paused": "true"}
+        )
+        assert paused.status_code == 303, paused.text
+
+        assert await _sent(h) == ["Nytt k1.", "Nytt k2."]
+        row = await _row(h)
+        assert row.held_pushes is None and not row.active
+        # A push that comes before the watcher follows the catalogue is sent at once too.
+        await push_for_the_source(h, NOW, "k3", "Nytt k3.")
+        assert await _sent(h) == ["Nytt k1.", "Nytt k2.", "Nytt k3."]
+        assert (await _row(h)).held_pushes is None
+
+
+async def test_removing_a_source_asks_first_then_withdraws_the_pushes_that_waited(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with _held_twice(database_url, tmp_path) as (h, client):
+        asked = await post_from_sources(client, "/admin/sources/remove", {"url": KNOWN})
+        assert asked.status_code == 200 and ASKED in asked.text
+        assert "waiting on the editor's desk" not in asked.text  # none is on the desk
+        assert (await _row(h)).held_pushes is not None, "asking withdraws nothing"
+
+        removed = await client.post(
+            "/admin/sources/remove?lang=en",
+            data={"csrf_token": csrf_token(asked.text), "url": KNOWN, "withdraw": "yes"},
+        )
+        assert removed.status_code == 303, removed.text
+        await _withdrawn_by_the_editor(h)
+
+
+async def test_saving_a_source_under_another_address_asks_first_then_withdraws_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    form = {"url": KNOWN + "/ny", "kind": "page", "topics": TOPIC, "original": KNOWN}
+    async with _held_twice(database_url, tmp_path) as (h, client):
+        asked = await post_from_sources(client, "/admin/sources", form)
+        assert asked.status_code == 200 and ASKED in asked.text
+        saved = await client.post(
+            "/admin/sources?lang=en",
+            data={**form, "csrf_token": csrf_token(asked.text), "withdraw": "yes"},
+        )
+        assert saved.status_code == 303, saved.text
+        await _withdrawn_by_the_editor(h)
+
+
+async def _withdrawn_by_the_editor(h: Harness) -> None:
+    assert await _sent(h) == []  # nobody is alerted
+    row = await _row(h)
+    assert row.held_pushes is None and not row.active
+    async with h.runtime.sessions() as session:
+        changes = (await session.scalars(select(ChangeRecord))).all()
+        audited = (
+            await session.scalars(
+                select(AdminAuditEntry).where(AdminAuditEntry.action == "change_withdrawn")
+            )
+        ).all()
+    assert sorted(c.note or "" for c in changes) == ["Nytt k1.", "Nytt k2."]
+    assert {(c.status, c.decided_by) for c in changes} == {("withdrawn", "ed")}
+    assert sorted(a.target for a in audited) == sorted(str(c.id) for c in changes)
+    assert {a.actor for a in audited} == {"ed"}
