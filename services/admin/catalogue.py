@@ -24,10 +24,11 @@ from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
 from services.watcher import command_api as watcher_commands
+from services.watcher import read_api as watcher
 from shared.catalogue_checks import parse_catalogue
 from shared.catalogue_entries import Catalogue
 from shared.catalogue_file import entry_data, parse_catalogue_text, read_catalogue_text
-from shared.events import CatalogueChanged
+from shared.events import CatalogueChanged, ContentChanged
 from shared.outbox import record
 from shared.progress import Tracker
 
@@ -52,6 +53,12 @@ async def withdrawals(session: AsyncSession, result: Plan) -> list[mailer.Change
     return await mailer.waiting_of_sources(session, _removed_sources(result))
 
 
+async def withdrawn_pushes(session: AsyncSession, result: Plan) -> list[ContentChanged]:
+    """Return the pushes waiting for a page that applying the plan would withdraw (its source
+    removed), writing nothing."""
+    return await watcher.held_pushes_of(session, _removed_sources(result))
+
+
 def _keys(result: Plan, action: Action) -> tuple[str, ...]:
     return tuple(c.key for c in result.changes if c.action is action)
 
@@ -67,13 +74,15 @@ async def apply(
     start_file_hash: str | None = None,
     tracker: Tracker | None = None,
     told: list[mailer.ChangeOnDesk] | None = None,
+    told_pushed: list[ContentChanged] | None = None,
 ) -> Plan:
     """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
 
     ``start_file_hash`` is given when ``VARSEL_CONFIG`` is applied at start: the hash is kept
     so the next start of any replica leaves the catalogue alone until the file changes.
     ``told``, when given, receives the changes on the desk the apply withdrew, each as it was
-    just before, for the person who applied to read (as a dry run lists them beforehand).
+    just before, for the person who applied to read (as a dry run lists them beforehand);
+    ``told_pushed`` the publishers' pushes it withdrew, that waited for a removed source's page.
     """
     await catalogue_rows.lock_state(session, now)
     result = plan((await catalogue_rows.load(session)).catalogue, wanted)
@@ -114,9 +123,11 @@ async def apply(
         target=origin,
         details=result.summary() | {"version": version},
     )
-    withdrawn = await _withdraw_changes(
+    withdrawn, pushed = await _withdraw_changes(
         session, result, wanted, actor=actor, client=client, now=now
     )
+    if told_pushed is not None:
+        told_pushed.extend(pushed)
     if told is not None:
         for change in withdrawn:
             found = before.get(change.change_id)
@@ -134,8 +145,9 @@ async def _withdraw_changes(
     actor: str,
     client: str,
     now: datetime,
-) -> list[mailer_commands.Withdrawn]:
-    """Withdraw from the desk the changes of the sources the plan removes, each in the log.
+) -> tuple[list[mailer_commands.Withdrawn], list[ContentChanged]]:
+    """Withdraw from the desk the changes of the sources the plan removes, and the pushes that
+    waited for their pages (returned apart), each in the log.
 
     In the apply's transaction: approved after the removal, such a change would alert people
     about a page varsel no longer watches, and no editor could tell from the desk.
@@ -146,8 +158,8 @@ async def _withdraw_changes(
     # a paused source's are sent (watcher.stop_watching).
     paused = [s.url for s in wanted.sources if s.paused]
     pushed = await watcher_commands.stop_watching(session, paused=paused, removed=removed)
-    withdrawn += await mailer_commands.withdraw_pushed(session, pushed, actor=actor, now=now)
-    for change in withdrawn:
+    kept = await mailer_commands.withdraw_pushed(session, pushed, actor=actor, now=now)
+    for change in withdrawn + kept:
         audit_log.record(
             session,
             actor=actor,
@@ -157,7 +169,7 @@ async def _withdraw_changes(
             target=str(change.change_id),
             details={"source": change.source_url},
         )
-    return withdrawn
+    return withdrawn, pushed
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from services.watcher.domain.returns import flapping
 from services.watcher.domain.told import pending
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, refused_address, try_source
+from shared.events import ContentChanged
 
 __all__ = [
     "Failure",
@@ -188,7 +190,7 @@ async def gone_pages(session: AsyncSession) -> list[GonePage]:
     ]
 
 
-async def held_pushes_of(session: AsyncSession, url: str) -> int:
-    """Count the publishers' pushes that wait for a poll of the source at ``url`` (told.py):
-    removing the source withdraws them, as it withdraws its changes on the desk."""
-    return await held_at(session, url)
+async def held_pushes_of(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
+    """Return the publishers' pushes that wait for a poll of the sources at ``urls`` (told.py):
+    removing a source withdraws them, as it withdraws its changes on the desk."""
+    return await held_at(session, urls) if urls else []

@@ -25,6 +25,7 @@ from shared.commands import (
     database_problem,
     in_transaction,
 )
+from shared.events import ContentChanged
 from shared.progress import progress
 from shared.settings import Settings
 
@@ -75,22 +76,28 @@ def apply(
 
     if dry_run:
 
-        async def look(session: AsyncSession) -> tuple[Plan, list[ChangeOnDesk]]:
+        async def look(
+            session: AsyncSession,
+        ) -> tuple[Plan, list[ChangeOnDesk], list[ContentChanged]]:
             result = await commands.preview(session, wanted)
-            return result, await commands.withdrawals(session, result)
+            desk = await commands.withdrawals(session, result)
+            return result, desk, await commands.withdrawn_pushes(session, result)
 
-        result, withdrawn = _in_database(settings, look)
+        result, withdrawn, pushed = _in_database(settings, look)
         show(result)
-        for line in withdrawal_lines(withdrawn):
+        for line in withdrawal_lines(withdrawn) + pushed_lines(pushed):
             typer.echo(line)
         typer.echo("varsel: dry run; nothing was changed")
         return
 
-    async def work(session: AsyncSession) -> tuple[Plan, list[ChangeOnDesk], int]:
+    async def work(
+        session: AsyncSession,
+    ) -> tuple[Plan, list[ChangeOnDesk], list[ContentChanged], int]:
         # The plan is made in the transaction that applies it, under its lock: what is
         # printed is exactly what was written, even if someone else applied meanwhile.
         with progress(f"Applying {file.name}", quiet=quiet) as tracker:
             withdrawn: list[ChangeOnDesk] = []
+            pushed: list[ContentChanged] = []
             plan = await commands.apply(
                 session,
                 wanted,
@@ -100,12 +107,13 @@ def apply(
                 now=SystemClock().now(),
                 tracker=tracker,
                 told=withdrawn,
+                told_pushed=pushed,
             )
-        return plan, withdrawn, await catalogue_rows.version(session)
+        return plan, withdrawn, pushed, await catalogue_rows.version(session)
 
-    plan, withdrawn, version = _in_database(settings, work)
+    plan, withdrawn, pushed, version = _in_database(settings, work)
     show(plan)
-    for line in withdrawal_lines(withdrawn, done=True):
+    for line in withdrawal_lines(withdrawn, done=True) + pushed_lines(pushed, done=True):
         typer.echo(line)
     if plan.empty:
         typer.echo("varsel: nothing to apply")
@@ -138,6 +146,24 @@ def withdrawal_lines(withdrawn: list[ChangeOnDesk], *, done: bool = False) -> li
             f"({change.status.value}, found {found})"
         )
     return lines
+
+
+def pushed_lines(pushed: list[ContentChanged], *, done: bool = False) -> list[str]:
+    """Return the publishers' pushes an apply would withdraw (or, ``done``, withdrew): they wait
+    for a poll of a source it removes (docs/publishing.md), and are never sent."""
+    if not pushed:
+        return []
+    waited = "that waited" if done else "waiting"
+    were, was = ("were", "was") if done else ("would be", "is")
+    return [
+        f"{len(pushed)} pushed change(s) {waited} for their page to be read {were} withdrawn,"
+        f" as their source {was} removed: they will never be sent",
+        *(
+            f"  ! change {change.event_id} of {change.source_url}: «{change.title}» (pushed "
+            + change.occurred_at.strftime("%Y-%m-%d %H:%M UTC)")
+            for change in pushed
+        ),
+    ]
 
 
 @catalogue_cli.command("export")

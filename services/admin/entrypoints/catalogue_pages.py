@@ -336,5 +336,5 @@ async def _waiting_of(admin: AdminDep, url: str) -> dict[str, Any] | None:
     it withdraws them for good. None when there are none."""
     async with admin.runtime.sessions() as session:
         waiting = await mailer.waiting_of_source(session, url)
-        pushed = await held_pushes_of(session, url)
+        pushed = len(await held_pushes_of(session, [url]))
     return {"url": url, "waiting": waiting, "pushed": pushed} if waiting or pushed else None

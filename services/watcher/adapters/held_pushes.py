@@ -73,7 +73,8 @@ async def leave(session: AsyncSession, urls: Collection[str]) -> list[ContentCha
     return taken
 
 
-async def held_at(session: AsyncSession, url: str) -> int:
-    """Count the pushes held for the watched source at ``url``."""
-    wanted = (_c.url == url) & _c.active.is_(True)
-    return len(decoded(await session.scalar(select(_c.held_pushes).where(wanted))))
+async def held_at(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
+    """Return the pushes held for the watched sources at ``urls``."""
+    wanted = _c.url.in_(list(urls)) & _c.active.is_(True) & _c.held_pushes.is_not(None)
+    rows = await session.scalars(select(_c.held_pushes).where(wanted).order_by(_c.url))
+    return [event for text in rows.all() for event in decoded(text)]

@@ -5,7 +5,9 @@ was asked, each kept on the desk and in the audit log as withdrawn."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -13,12 +15,19 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.tables import ChangeRecord
+from services.watcher.adapters.held_pushes import encoded
 from services.watcher.adapters.tables import WatchedSource
+from services.watcher.command_api import Push
+from services.watcher.domain.push import WatchedMatch, change_event
 from shared.clock import FrozenClock
+from shared.db import create_engine, session_factory
 from shared.outbox import OutboxRow
+from shared.vocabulary import SourceKind
+from tests.integration.admin.catalogue_support import FIRST, catalogue, cli, read_scalar, write
 from tests.integration.admin.harness import TOPIC, Harness, csrf_token
 from tests.integration.admin.sources_support import (
     KNOWN,
@@ -28,7 +37,13 @@ from tests.integration.admin.sources_support import (
     signed_in_editor,
 )
 
+__all__ = ["cli"]  # the fixture, used by name
+
 NOW = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
+WITHDREW = (
+    "1 pushed change(s) that waited for their page to be read were withdrawn, as their source"
+    " was removed: they will never be sent"
+)
 ASKED = "has changes its publisher pushed that wait for varsel to read the page (2)"
 
 
@@ -122,3 +137,51 @@ async def _withdrawn_by_the_editor(h: Harness) -> None:
     assert {(c.status, c.decided_by) for c in changes} == {("withdrawn", "ed")}
     assert sorted(a.target for a in audited) == sorted(str(c.id) for c in changes)
     assert {a.actor for a in audited} == {"ed"}
+
+
+def test_a_file_that_removes_the_source_says_which_pushes_it_withdraws(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    source = "https://example.org/verden"
+    push = Push(("norge-i-verden",), source, "Ny veileder", "Nytt kapittel.", minor=False)
+    held = change_event(push, WatchedMatch(1, source, SourceKind.PAGE), uuid.uuid4(), NOW)
+    asyncio.run(_watched_with(database_url, source, encoded([held])))
+    moved = write(tmp_path, "moved.toml", FIRST.replace("example.org/verden", "example.org/ny"))
+    pushed = f"  ! change {held.event_id} of {source}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
+
+    dry = catalogue(cli, "apply", str(moved), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "1 pushed change(s) waiting for their page to be read would be withdrawn, as their "
+        "source is removed: they will never be sent" in dry.output.splitlines()
+    )
+    assert pushed in dry.output.splitlines()
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
+
+    applied = catalogue(cli, "apply", str(moved))
+    assert (applied.exit_code, "editor's desk" in applied.output) == (0, False), applied.output
+    assert {pushed, WITHDREW} <= set(applied.output.splitlines())
+    withdrawn = select(ChangeRecord.status).where(ChangeRecord.id == held.event_id)
+    assert read_scalar(database_url, withdrawn) == "withdrawn"
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
+
+
+async def _watched_with(database_url: str, url: str, held: str | None) -> None:
+    """Store the source as the watcher keeps it, with pushes held for its page."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            session.add(
+                WatchedSource(
+                    url=url,
+                    kind="page",
+                    topics=["norge-i-verden"],
+                    interval_seconds=900,
+                    status="ok",
+                    active=True,
+                    held_pushes=held,
+                )
+            )
+    finally:
+        await engine.dispose()
