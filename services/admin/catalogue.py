@@ -24,7 +24,6 @@ from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
 from services.watcher import command_api as watcher_commands
-from services.watcher import read_api as watcher
 from shared.catalogue_checks import parse_catalogue
 from shared.catalogue_entries import Catalogue
 from shared.catalogue_file import entry_data, parse_catalogue_text, read_catalogue_text
@@ -56,6 +55,10 @@ async def withdrawals(session: AsyncSession, result: Plan) -> list[mailer.Change
 async def withdrawn_pushes(session: AsyncSession, result: Plan) -> list[ContentChanged]:
     """Return the pushes waiting for a page that applying the plan would withdraw (its source
     removed), writing nothing."""
+    # Imported here: the watcher's read_api brings its page, feed and PDF readers, which every
+    # process applying the catalogue at start (the mailer's too) would otherwise carry.
+    from services.watcher import read_api as watcher
+
     return await watcher.held_pushes_of(session, _removed_sources(result))
 
 

@@ -38,4 +38,5 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
     light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", light)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", light.hash("no such account"))
+    dummy = light.hash("no such account")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
