@@ -43,7 +43,7 @@ from services.watcher.domain.outcome import (
 from services.watcher.domain.returns import returned_to
 from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
-from services.watcher.domain.told import Settled, by_the_mark, settle, sooner
+from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
 from services.watcher.domain.websub import pace
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
@@ -96,7 +96,7 @@ def decide(
             failed.told, failed.released = settled.told, settled.released
             failed.notice = settled.notice or failed.notice
             soon = later if answer.retry_after is not None else sooner(later, state.told_until, now)
-            failed.next_check_at = by_the_mark(soon, state.told_until, settled)
+            failed.next_check_at = by_the_deadline(soon, state.held, settled)
         return failed
     content = answer.content
     if content is not None and state.rules != read_under:

@@ -18,8 +18,10 @@ Sent at once, it would be a second alert, and its mark would hide the page's nex
 push that comes within WINDOW of the source's last told change is held (``held``) until a poll
 reads the page: a page still showing the text told already shows the push's edit was told, and
 the push is dropped with its mark; new text is the push's edit, stored untold while the held
-push tells it. A page that cannot be read for the whole window gets its held pushes sent: a
-push is never lost because its page was down.
+push tells it. A page that cannot be read for the whole window after a push came gets that push
+sent (``overdue``): a push is never lost because its page was down. Each push waits its own
+window, not one renewed by every later push: a CMS that pushes every 50 minutes while its page
+is down would otherwise keep the first push waiting for ever.
 """
 
 from __future__ import annotations
@@ -57,16 +59,27 @@ def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
     return held or (last_changed_at is not None and now - last_changed_at < WINDOW)
 
 
-def by_the_mark(due: datetime, told_until: datetime | None, settled: Settled) -> datetime:
-    """Return when to poll a page whose held pushes a failed poll did not send.
+def deadline(push: ContentChanged) -> datetime:
+    """Return when a held push is sent as it came if its page is still unread: its own hour."""
+    return push.occurred_at + WINDOW
 
-    No later than the mark, when they are sent as they came whatever the page answers: a
-    server's pause (a Retry-After of a day) is kept up to that moment, not past it, or the
-    pushes would wait for it too, though the publisher was promised the hour.
+
+def overdue(held: tuple[ContentChanged, ...], now: datetime) -> tuple[ContentChanged, ...]:
+    """Return the held pushes whose page went unread for the whole window since they came."""
+    return tuple(push for push in held if deadline(push) <= now)
+
+
+def by_the_deadline(due: datetime, held: tuple[ContentChanged, ...], settled: Settled) -> datetime:
+    """Return when to poll a page after a failed poll, given the pushes held for it.
+
+    No later than the earliest deadline of those still held, when that push is sent as it came
+    whatever the page answers: a server's pause (a Retry-After of a day) is kept up to that
+    moment, not past it, or the push would wait for it too, though its publisher was promised
+    the hour. With none left held, the pause is kept whole.
     """
-    if settled.released or told_until is None:
-        return due
-    return min(due, told_until)
+    sent = {push.event_id for push in settled.released}
+    waiting = [deadline(push) for push in held if push.event_id not in sent]
+    return min([due, *waiting])
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +97,13 @@ def settle(state: SourceState, now: datetime, *, read: bool, new: bool) -> Settl
     """Return what a poll that read the page (``new``: its text is new) or failed to settle."""
     held, mark = state.held, state.told_until
     if not read:
-        if held and not pending(mark, now):
-            return Settled(mark, held, notice=_notice("unread", state.url, len(held)))
-        return Settled()
+        due = overdue(held, now)
+        if not due:
+            return Settled()
+        # The mark is used up with the last push held, once it lapsed; before, it stays, for
+        # the pushes still waiting and for the new text the latest push announced.
+        used = mark if len(due) == len(held) and not pending(mark, now) else None
+        return Settled(used, due, notice=_notice("unread", state.url, len(due)))
     if new and (held or pending(mark, now)):
         notice = _notice("sent", state.url, len(held)) if held else _notice("told", state.url)
         return Settled(mark, held, silent=True, notice=notice)

@@ -206,3 +206,58 @@ async def test_a_repeat_is_known_by_the_reading_its_told_text_was_stored_under(
     assert await harness.events() == []
     row = await harness.source(source)
     assert row.extraction == EXTRACTION and row.told_until is None and row.held_pushes is None
+
+
+async def test_each_push_waiting_on_an_unreadable_page_is_sent_an_hour_after_it_came(
+    site: ScriptedSite, either: Harness
+) -> None:
+    source = await _told_by_a_poll(site, either)
+    site.set("/p", Route(b"Service Unavailable", content_type="text/plain", status=503))
+    start = either.clock.now()
+
+    async def at(minutes: int, push_note: str | None = None) -> list[str | None]:
+        """Move to ``minutes`` after the first push, push there if asked, and poll the page."""
+        either.clock.advance(start + timedelta(minutes=minutes) - either.clock.now())
+        if push_note is not None:
+            await push(either, site.url("/p"), push_note, note=push_note)
+        assert await poll(either.deps, source) == "failed"
+        return [e.note for e in await either.events()][1:]
+
+    # A CMS that pushes every 50 minutes while the page stays down: each push waits its own
+    # hour, not an hour after the latest push, which would keep the first waiting for ever.
+    assert await at(0, "Første.") == []
+    assert await at(50, "Andre.") == []
+    assert await at(59) == []
+    assert await at(60) == ["Første."]
+    assert await at(100, "Tredje.") == ["Første."]
+    row = await either.source(source)
+    assert row.told_until is not None and row.held_pushes is not None  # the latter two wait
+    assert await at(110) == ["Første.", "Andre."]
+    assert await at(111) == ["Første.", "Andre."]  # sent once
+    assert await at(160) == ["Første.", "Andre.", "Tredje."]
+
+    row = await either.source(source)
+    assert row.held_pushes is None and row.told_until is None
+
+
+async def test_a_server_pause_is_kept_only_until_the_earliest_push_waiting_is_due(
+    site: ScriptedSite, either: Harness
+) -> None:
+    source = await _told_by_a_poll(site, either)
+    resting = Route(b"Try again tomorrow", "text/plain", status=503, retry_after="86400")
+    site.set("/p", resting)
+    first = either.clock.now()
+    await push(either, site.url("/p"), "k1", note="Første.")
+    assert await poll(either.deps, source) == "failed"
+    either.clock.advance(timedelta(minutes=50))
+    await push(either, site.url("/p"), "k2", note="Andre.")  # makes the page due now
+    (claim,) = await claim_due(either.deps)
+    assert await poll(either.deps, claim) == "failed"
+
+    # Asked again when the first push's hour is out, not an hour after the second.
+    assert (await either.source(source)).next_check_at == first + WINDOW
+    either.clock.advance(first + WINDOW - either.clock.now())
+    (claim,) = await claim_due(either.deps)
+    assert await poll(either.deps, claim) == "failed"
+    assert [e.note for e in await either.events()] == [None, "Første."]
+    assert (await either.source(source)).next_check_at == first + timedelta(minutes=50) + WINDOW

@@ -10,7 +10,7 @@ import pytest
 from services.watcher.domain.model import Content
 from services.watcher.domain.outcome import Answer, History, OutcomeKind, Previous, SourceState
 from services.watcher.domain.push import Push, WatchedMatch, change_event
-from services.watcher.domain.told import RECHECK, WINDOW, holds
+from services.watcher.domain.told import RECHECK, WINDOW, deadline, holds
 from shared.vocabulary import SourceKind
 from tests.support.source_states import URL, decided, source_state
 
@@ -93,15 +93,15 @@ def test_a_longer_pause_is_kept_only_until_the_pushes_are_due(pause: int) -> Non
 def test_a_pause_after_the_pushes_were_sent_is_kept_whole() -> None:
     failed = Answer.failed("HTTP 429 from x", retry_after=86_400)
 
-    outcome = decided(_held(told_until=NOW), failed, NOW)
+    outcome = decided(_held(), failed, MARK)
 
-    assert outcome.released == (PUSHED,) and outcome.next_check_at == NOW + timedelta(days=1)
+    assert outcome.released == (PUSHED,) and outcome.next_check_at == MARK + timedelta(days=1)
 
 
 def test_a_page_unread_for_the_whole_hour_gets_its_pushes_sent() -> None:
-    outcome = decided(_held(told_until=NOW), Answer.failed("HTTP 503 from x"), NOW)
+    outcome = decided(_held(), Answer.failed("HTTP 503 from x"), MARK)
 
-    assert outcome.released == (PUSHED,) and outcome.told == NOW
+    assert outcome.released == (PUSHED,) and outcome.told == MARK
     assert outcome.notice is not None and "sent as they came" in outcome.notice.message
 
 
@@ -126,3 +126,67 @@ def test_a_push_waits_within_the_hour_after_a_told_change_or_behind_one_waiting(
     last_changed: datetime | None, held: bool, waits: bool
 ) -> None:
     assert holds(last_changed, held, NOW) is waits
+
+
+# A second push, 50 minutes after the first, while the page is down: the mark is renewed by it.
+LATER = PUSHED.model_copy(
+    update={"event_id": uuid.uuid4(), "occurred_at": PUSHED.occurred_at + timedelta(minutes=50)}
+)
+RENEWED = deadline(LATER)
+
+
+def _two_held() -> SourceState:
+    return _held(told_until=RENEWED, held=(PUSHED, LATER))
+
+
+def test_a_push_is_due_an_hour_after_it_came_not_after_the_latest_push() -> None:
+    assert deadline(PUSHED) == MARK < RENEWED
+
+
+def test_an_unread_page_sends_each_push_when_its_own_hour_is_out() -> None:
+    unread = Answer.failed("HTTP 503 from x")
+
+    before = decided(_two_held(), unread, MARK - timedelta(seconds=1))
+    outcome = decided(_two_held(), unread, MARK)
+
+    assert before.released == () and before.next_check_at <= MARK
+    assert outcome.released == (PUSHED,)  # the later push waits on, and so does the mark
+    assert outcome.told is None and outcome.next_check_at == MARK + RECHECK
+    assert outcome.notice is not None and outcome.notice.args == (URL, 1)
+
+
+def test_the_last_push_sent_uses_up_the_mark() -> None:
+    state = _held(told_until=RENEWED, held=(LATER,))  # the first was sent and taken off
+
+    outcome = decided(state, Answer.failed("HTTP 503 from x"), RENEWED)
+
+    assert outcome.released == (LATER,) and outcome.told == RENEWED
+
+
+def test_a_pause_is_kept_until_the_earliest_push_waiting_is_due_then_the_next() -> None:
+    resting = Answer.failed("HTTP 503 from x", retry_after=86_400)
+
+    first = decided(_two_held(), resting, NOW)
+    second = decided(_two_held(), resting, MARK)
+
+    assert first.released == () and first.next_check_at == MARK
+    assert second.released == (PUSHED,) and second.next_check_at == RENEWED
+
+
+def test_pushes_sent_before_the_mark_lapses_leave_it_for_the_new_text_it_announced() -> None:
+    state = _held(told_until=RENEWED + timedelta(minutes=5), held=(PUSHED, LATER))
+
+    outcome = decided(state, Answer.failed("HTTP 503 from x"), RENEWED)
+
+    assert outcome.released == (PUSHED, LATER) and outcome.told is None
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in time", "one push overdue"])
+def test_a_page_read_settles_every_push_held_as_before(late: bool) -> None:
+    at = MARK if late else NOW
+
+    shown = decided(_two_held(), _body(NEW), at, HISTORY)
+    repeated = decided(_two_held(), _body(OLD), at, HISTORY)
+
+    assert shown.released == (PUSHED, LATER) and shown.dropped == () and shown.changes == ()
+    assert repeated.dropped == (PUSHED, LATER) and repeated.released == ()
