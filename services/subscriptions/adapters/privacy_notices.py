@@ -18,6 +18,15 @@ from shared.vocabulary import Language
 _VERSION_LENGTH = 40
 
 
+def _storable(version: str) -> bool:
+    """Tell whether a version could be a stored one: a date and hex digits, printable ASCII.
+
+    A forged form may name anything; PostgreSQL refuses a NUL in any text it is asked, which
+    would fail the press (a 500) that must end the alerts whatever the form names.
+    """
+    return 0 < len(version) <= _VERSION_LENGTH and version.isascii() and version.isprintable()
+
+
 class SqlPublishedNotices:
     """The privacy notices stored at each start-up, inside one session's transaction."""
 
@@ -26,7 +35,7 @@ class SqlPublishedNotices:
 
     async def get(self, version: str, language: Language) -> PrivacyNotice | None:
         """Return a published notice; None if no such version was published in that language."""
-        if not version or len(version) > _VERSION_LENGTH:
+        if not _storable(version):
             return None
         row = await self._session.get(PrivacyNoticeRow, (version, language.value))
         return None if row is None else PrivacyNotice(row.version, row.language, row.text)

@@ -206,3 +206,26 @@ async def test_an_end_form_naming_a_notice_never_published_still_ends(
         for row in await _written(h, before, "erase"):
             assert (row.language, row.privacy_version) == ("nb", nb_version), row.action
             assert row.details == {"notice_shown": False}, row.action
+
+
+@pytest.mark.parametrize("page", ["unsubscribe", "manage"])
+@pytest.mark.parametrize("version", ["\x00", "2026-01-01.\x00", "2026-01-01.åäö"])
+async def test_an_end_form_naming_a_version_no_database_holds_still_ends(
+    database_url: str, tmp_path: Path, page: str, version: str
+) -> None:
+    # A forged form: PostgreSQL refuses a NUL in any text it is asked, so looking the version
+    # up failed the press (500) and ended nothing. No version varsel writes holds such a thing.
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        opened = await h.client.get(await _link(h, page))
+        action, data = form_with(opened.text, "unsubscribe_all")
+        before = len(await h.ledger())
+
+        done = await h.client.post(action, data={**data, "privacy_version": version})
+
+        assert done.status_code == 200, done.text
+        await _pressed(h, ADDRESS, done.text, "unsubscribe_all", "nb")
+        nb_version, _ = await _notice(h, "nb")
+        (row,) = await _written(h, before, "unsubscribe_all")
+        assert (row.language, row.privacy_version) == ("nb", nb_version)
+        assert row.details == {"notice_shown": False}
