@@ -47,6 +47,7 @@ from services.subscriptions.adapters.topic_statistics import (
     topic_statistics,
 )
 from services.subscriptions.domain.addresses import InvalidAddress, normalise_address
+from services.subscriptions.domain.consent import NOTICE_SHOWN
 from services.subscriptions.domain.vocabulary import ConsentAction
 from shared.tokens import address_hash
 
@@ -54,6 +55,7 @@ __all__ = [
     "DAILY_SERIES",
     "LEDGER_ACTIONS",
     "LEDGER_CHANNELS",
+    "NOTICE_SHOWN",
     "Addressee",
     "ConfirmationContext",
     "ConsentAction",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -21,8 +22,10 @@ from services.admin.entrypoints.refusals import Unusable
 from services.subscriptions import read_api
 from services.subscriptions.read_api import LedgerFilter, LedgerRecord, TopicStatistics
 from shared.catalogue_entries import is_slug
+from shared.logs import redact
 
 ACTIONS: Final = read_api.LEDGER_ACTIONS
+NOTICE_SHOWN: Final = read_api.NOTICE_SHOWN
 CSV_COLUMNS: Final = (
     "id",
     "occurred_at",
@@ -36,6 +39,12 @@ CSV_COLUMNS: Final = (
     "page",
     "channel",
     "token_id",
+    # Appended after the first twelve, which consumers read by position too: each step's
+    # details, as the consent page and the JSON export show them (docs/privacy.md names each).
+    "notice_shown",
+    "actor",
+    "reason",
+    "details",
 )
 _BATCH: Final = 1000
 _FORMULA_STARTS: Final = frozenset("=+-@\t\r")
@@ -122,9 +131,27 @@ async def ledger_csv(
         for record in rows:
             data = record_dict(record)
             data["topics"] = " ".join(data["topics"])
+            data.update(_details_cells(record.details))
             yield _csv_line([data[column] for column in CSV_COLUMNS])
         if after is None:
             return
+
+
+def _details_cells(details: Mapping[str, Any] | None) -> dict[str, str]:
+    """Return a step's details as the CSV's last four cells, "" where the step says nothing."""
+    details = details or {}
+    shown = details.get(NOTICE_SHOWN)
+    # Every key stays in "details", so a key added later is exported before it has a column.
+    # The ledger holds no address (reasons and staff names refuse one where typed); an address
+    # that got in by some other way still never leaves in a file passed from hand to hand.
+    return {
+        "notice_shown": "" if shown is None else json.dumps(shown),
+        "actor": redact(str(details.get("actor") or "")),
+        "reason": redact(str(details.get("reason") or "")),
+        "details": redact(json.dumps(details, ensure_ascii=False, sort_keys=True))
+        if details
+        else "",
+    }
 
 
 async def subject_export(

@@ -109,6 +109,15 @@ class Harness:
         token = self.runtime.signer.sign("confirm", request_id, self.runtime.clock.now())
         assert await handlers.confirm(self.uow(), self.deps, token) is not None
 
+    async def subscribed(self, address: str) -> str:
+        """Sign a person up and confirm; return the unsubscribe token their mails carry."""
+        await self.sign_up(address)
+        await self.confirm(address)
+        async with self.runtime.sessions() as session:
+            person = await session.scalar(select(Subscriber.id).where(Subscriber.email == address))
+        assert person is not None
+        return self.runtime.signer.sign("unsubscribe", person, self.runtime.clock.now())
+
     async def erase(self, address: str) -> None:
         async with self.runtime.sessions() as session:
             subscriber = await session.scalar(select(Subscriber).where(Subscriber.email == address))

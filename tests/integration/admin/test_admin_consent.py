@@ -140,12 +140,7 @@ async def test_steps_whose_details_give_no_reason_are_shown(
 
 async def _unsubscribe_token(h: Harness) -> str:
     """Sign NORMAL up, confirm, and return the unsubscribe token its mails carry."""
-    await h.sign_up(NORMAL)
-    await h.confirm(NORMAL)
-    async with h.runtime.sessions() as session:
-        person = await session.scalar(select(Subscriber.id).where(Subscriber.email == NORMAL))
-    assert person is not None
-    return h.runtime.signer.sign("unsubscribe", person, h.runtime.clock.now())
+    return await h.subscribed(NORMAL)
 
 
 async def test_audit_log_records_each_access_and_auditors_can_read_it(
