@@ -61,6 +61,8 @@ HIDDEN_PATHS = (
     "/api/v1/admin/audit",
     "/api/v1/changes",
     "/metrics",
+    "/healthz",
+    "/readyz",
 )
 # Asks each path through the proxy from a process of its own (this one may open no connection),
 # retrying while Caddy starts; prints the statuses as JSON.
