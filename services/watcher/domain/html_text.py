@@ -45,7 +45,8 @@ def walk_blocks(
             return  # comments, processing instructions, scripts: their tail is added by the caller
         is_block = tag in block_tags
         if is_block:
-            flush(False)
+            if buffer:  # most blocks start with nothing before them: no call to flush nothing
+                flush(False)
         elif tag in _BREAKS:
             append(" ")
         elif tag in _CELLS and buffer:
@@ -60,7 +61,8 @@ def walk_blocks(
             if tail:
                 append(tail)
         if is_block:
-            flush(tag in heading_tags)
+            if buffer:
+                flush(tag in heading_tags)
         elif tag in _CELLS:
             append(" ")
 
