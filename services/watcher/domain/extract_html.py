@@ -15,6 +15,7 @@ The steps live beside this module: html_parse, html_chrome and html_main_content
 from __future__ import annotations
 
 import lxml.html
+from lxml import etree
 
 from services.watcher.domain.html_chrome import attached, strip_chrome
 from services.watcher.domain.html_dates import page_dates
@@ -104,7 +105,7 @@ def _extracted(
     require_text(blocks, "page")
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall
-        head = _first_text(tree, "//title") if chars < SHORT_CHARS else ""
+        head = _first_text(tree, _TITLE) if chars < SHORT_CHARS else ""
         refuse_stand_ins(title, head, blocks, chars, sign_in=sign_in, redirected=redirected)
     return Content(
         title=title or blocks[0][:200],
@@ -115,9 +116,9 @@ def _extracted(
     )
 
 
-def _first_text(tree: lxml.html.HtmlElement, path: str) -> str:
+def _first_text(tree: lxml.html.HtmlElement, path: etree.XPath) -> str:
     """Return the normalised text of the first element or attribute the XPath finds."""
-    for hit in tree.xpath(path):
+    for hit in path(tree):
         text = normalise_text(hit if isinstance(hit, str) else hit.text_content())
         if text:
             return text
@@ -127,8 +128,15 @@ def _first_text(tree: lxml.html.HtmlElement, path: str) -> str:
 def _title(tree: lxml.html.HtmlElement) -> str:
     """Return the article's <h1>, else og:title, else <title>."""
     return (
-        _first_text(tree, "(//main//h1 | //article//h1)")
-        or _first_text(tree, "//h1[not(ancestor::header or ancestor::nav)]")
-        or _first_text(tree, "//meta[@property='og:title']/@content")
-        or _first_text(tree, "//title")
+        _first_text(tree, _MAIN_H1)
+        or _first_text(tree, _H1_OUTSIDE_CHROME)
+        or _first_text(tree, _OG_TITLE)
+        or _first_text(tree, _TITLE)
     )
+
+
+# Compiled once: tree.xpath() compiles its expression again at every call.
+_MAIN_H1 = etree.XPath("(//main//h1 | //article//h1)")
+_H1_OUTSIDE_CHROME = etree.XPath("//h1[not(ancestor::header or ancestor::nav)]")
+_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
+_TITLE = etree.XPath("//title")

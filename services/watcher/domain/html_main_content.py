@@ -22,13 +22,16 @@ from services.watcher.domain.model import ContentError
 from services.watcher.domain.normalise import normalise_text
 from shared.source_rules import compile_selector
 
+# Compiled once: tree.xpath() compiles its expression again at every call. The role's element
+# is found from its attribute: libxml2 would test [@role='main'] on every element of the page,
+# at four times the cost.
+_CONTAINERS = tuple(etree.XPath(path) for path in ("//article", "//main", "//@role[. = 'main']/.."))
+
 
 def semantic_container(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """Return the page's single <article>, else its single <main>, else None."""
-    # The role's element is found from its attribute: libxml2 would test [@role='main'] on
-    # every element of the page, at four times the cost.
-    for path in ("//article", "//main", "//@role[. = 'main']/.."):
-        found = tree.xpath(path)
+    for path in _CONTAINERS:
+        found = path(tree)
         if len(found) == 1:
             element: lxml.html.HtmlElement = found[0]
             return element
