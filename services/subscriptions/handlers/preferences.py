@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from services.subscriptions.domain.consent import consent_entry, ending_entry
-from services.subscriptions.domain.model import (
-    NoticeNotShown,
-    PageShown,
-    Preferences,
-    Subscriber,
-)
+from services.subscriptions.domain.model import NoticeNotShown, PageShown, Preferences, Subscriber
 from services.subscriptions.domain.preferences import change_preferences, topics_to_end
 from services.subscriptions.domain.vocabulary import (
     Channel,
@@ -202,6 +197,7 @@ async def update_preferences(
         person = change.subscriber
         if change.changed:
             await uow.subscribers.save(person)
+        if change.changed and as_shown:  # else topics ended alone: _end recorded it, no consent
             await uow.ledger.append(
                 consent_entry(
                     subject_hash=deps.subject_hash(person.email),
@@ -216,6 +212,7 @@ async def update_preferences(
                     details=under.details,
                 )
             )
+        if change.changed:
             await uow.record(
                 PreferencesChanged(
                     subscriber_id=person.id,

@@ -118,7 +118,9 @@ async def test_a_manage_form_that_names_no_notice_saves_nothing(
 @pytest.mark.parametrize(
     ("topics", "status", "written"),
     [
-        ([TOPIC], 303, [("unsubscribed", [RELATED[0]]), ("preferences_changed", [TOPIC])]),
+        # Only ends a topic: the withdrawal alone is recorded, no consent to what is kept under
+        # a notice no longer in force.
+        ([TOPIC], 303, [("unsubscribed", [RELATED[0]])]),
         # Also starts a topic: the withdrawal is done at once, the new topic waits for a press
         # under the notice in force.
         ([TOPIC, RELATED[1]], 409, [("unsubscribed", [RELATED[0]])]),
@@ -163,6 +165,8 @@ async def test_alerts_unticked_on_a_page_from_before_forms_named_a_notice_end_at
         assert saved.status_code == 303, saved.text
         assert await h.open_topics(ADDRESS) == {TOPIC}
         nb_version = await _version(h, "nb")
-        for row in (await h.ledger())[before:]:
+        rows = (await h.ledger())[before:]
+        assert [(r.action, r.topics) for r in rows] == [("unsubscribed", [RELATED[0]])]
+        for row in rows:
             assert (row.privacy_version, row.language) == (nb_version, "nb"), row.action
             assert row.details == {"notice_shown": False}, row.action
