@@ -197,22 +197,21 @@ async def update_preferences(
         person = change.subscriber
         if change.changed:
             await uow.subscribers.save(person)
-        if change.changed and as_shown:  # else topics ended alone: _end recorded it, no consent
-            await uow.ledger.append(
-                consent_entry(
-                    subject_hash=deps.subject_hash(person.email),
-                    action=ConsentAction.PREFERENCES_CHANGED,
-                    topics=change.wanted,
-                    channel=channel,
-                    occurred_at=now,
-                    notice=under.notice,
-                    frequency=person.frequency,
-                    # The language the notice was read in, as a sign-up records the page's.
-                    language=under.language,
-                    details=under.details,
+            if as_shown:  # else topics ended alone: _end recorded it, no consent
+                await uow.ledger.append(
+                    consent_entry(
+                        subject_hash=deps.subject_hash(person.email),
+                        action=ConsentAction.PREFERENCES_CHANGED,
+                        topics=change.wanted,
+                        channel=channel,
+                        occurred_at=now,
+                        notice=under.notice,
+                        frequency=person.frequency,
+                        # The language the notice was read in, as a sign-up records the page's.
+                        language=under.language,
+                        details=under.details,
+                    )
                 )
-            )
-        if change.changed:
             await uow.record(
                 PreferencesChanged(
                     subscriber_id=person.id,
