@@ -61,8 +61,13 @@ HIDDEN_PATHS = (
     "/api/v1/admin/audit",
     "/api/v1/changes",
     "/metrics",
+    "/metrics/anything",
     "/healthz",
+    "/healthz/",
+    "/healthz/anything",
     "/readyz",
+    "/readyz/",
+    "/readyz/anything",
 )
 # Asks each path through the proxy from a process of its own (this one may open no connection),
 # retrying while Caddy starts; prints the statuses as JSON.
