@@ -30,6 +30,7 @@ from tests.browser.admin_support import (
 )
 from tests.browser.checks import assert_accessible
 from tests.integration.admin.harness import PASSWORD, TOPIC
+from tests.support.csv_exports import csv_text
 from tests.support.words import admin_text
 
 pytestmark = pytest.mark.browser
@@ -126,7 +127,7 @@ def test_ledger_filters_paging_and_csv(page: Page, admin_app: AdminApp) -> None:
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name=admin_text("en", "Download as CSV")).click()
-    exported = download_info.value.path().read_text(encoding="utf-8")
+    exported = csv_text(download_info.value.path().read_bytes())
     records = list(csv.DictReader(io.StringIO(exported)))
     assert len(records) == 60
     assert {r["action"] for r in records} == {"requested"}

@@ -46,6 +46,10 @@ CSV_COLUMNS: Final = (
     "reason",
     "details",
 )
+# UTF-8's byte order mark, first in every CSV export: Excel opened by a double click reads a
+# file without it in the machine's legacy code page, and garbles æ, ø and å (Django's and
+# GOV.UK's exports for Excel write it too). Python reads it back with "utf-8-sig".
+CSV_BOM: Final = "\ufeff"
 _BATCH: Final = 1000
 _FORMULA_STARTS: Final = frozenset("=+-@\t\r")
 # The one spelling of a day a filter takes: date.fromisoformat also reads 20261205 and
@@ -120,8 +124,10 @@ def _csv_line(values: Sequence[object]) -> str:
 async def ledger_csv(
     sessions: async_sessionmaker[AsyncSession], where: LedgerFilter
 ) -> AsyncIterator[str]:
-    """Stream the filtered ledger as CSV, oldest first, one short transaction per batch."""
-    yield _csv_line(CSV_COLUMNS)
+    """Stream the filtered ledger as CSV (UTF-8 with a byte order mark), oldest first, one short
+    transaction per batch."""
+    # The mark goes before the header's first cell, outside it: no formula quoting sees it.
+    yield CSV_BOM + _csv_line(CSV_COLUMNS)
     after: tuple[datetime, int] | None = None
     while True:
         async with sessions() as session:

@@ -16,6 +16,7 @@ from services.admin.adapters import audit_log
 from services.subscriptions.adapters.tables import ConsentRecord
 from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
 from tests.integration.admin.ledger_support import ADDRESS, cells, confirmed_person
+from tests.support.csv_exports import csv_text
 from tests.support.words import admin_text
 
 SIGNED_UP = "Signed up, not yet confirmed"
@@ -68,11 +69,11 @@ async def test_the_exports_and_the_api_keep_the_codes(sqlite_url: str, tmp_path:
         _, token = await h.token("aud")
         async with h.client(headers={"Authorization": f"Bearer {token}"}) as api:
             records = (await api.get("/api/v1/admin/ledger")).json()["records"]
-            exported = (await api.get("/api/v1/admin/ledger.csv")).text
+            exported = csv_text((await api.get("/api/v1/admin/ledger.csv")).content)
             entries = (await api.get("/api/v1/admin/audit")).json()["entries"]
         async with h.client() as browser:
             await sign_in(browser, "aud")
-            page_csv = (await browser.get("/admin/ledger.csv?action=confirmed")).text
+            page_csv = csv_text((await browser.get("/admin/ledger.csv?action=confirmed")).content)
     assert sorted(r["action"] for r in records) == ["confirmed", "requested"]
     assert sorted(row["action"] for row in csv.DictReader(io.StringIO(exported))) == [
         "confirmed",

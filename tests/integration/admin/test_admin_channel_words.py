@@ -17,6 +17,7 @@ from sqlalchemy import select
 from services.subscriptions.adapters.tables import ConsentRecord
 from tests.integration.admin.harness import TOPIC, csrf_token, running, sign_in
 from tests.integration.admin.ledger_support import ADDRESS, cells, confirmed_person
+from tests.support.csv_exports import csv_text
 from tests.support.words import admin_text
 
 FORM = "A sign-up form"
@@ -57,7 +58,7 @@ async def test_the_exports_and_the_api_keep_the_codes(sqlite_url: str, tmp_path:
             records = (await api.get("/api/v1/admin/ledger")).json()["records"]
         async with h.client() as browser:
             await sign_in(browser, "aud")
-            exported = (await browser.get("/admin/ledger.csv")).text
+            exported = csv_text((await browser.get("/admin/ledger.csv")).content)
             form = await browser.get("/admin/consent")
             held = await browser.post(
                 "/admin/consent/export",

@@ -21,6 +21,7 @@ from services.admin.entrypoints.ledger_views import spreadsheet_safe
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import SignupForm
 from tests.integration.admin.harness import CATALOGUE, TOPIC, running, sign_in
+from tests.support.csv_exports import csv_text
 from varsel.cli import app as varsel_cli
 
 HOSTILE_PAGES = [
@@ -69,10 +70,10 @@ async def http_exports(url: str, folder: Path) -> dict[str, str]:
             form = SignupForm(f"person{n}@example.no", (TOPIC,), "daily", "nb", page)
             assert await handlers.sign_up(h.uow(), h.deps, form, client="192.0.2.1")
         async with h.client(headers={"Authorization": f"Bearer {token}"}) as client:
-            exports["api"] = (await client.get("/api/v1/admin/ledger.csv")).text
+            exports["api"] = csv_text((await client.get("/api/v1/admin/ledger.csv")).content)
         async with h.client() as client:
             assert (await sign_in(client, "revisor")).status_code == 303
-            exports["page"] = (await client.get("/admin/ledger.csv")).text
+            exports["page"] = csv_text((await client.get("/admin/ledger.csv")).content)
     return exports
 
 
@@ -85,7 +86,7 @@ def test_no_export_carries_a_formula(
     monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
     cli = CliRunner().invoke(varsel_cli, ["admin", "export-ledger", "--quiet"])
     assert cli.exit_code == 0, cli.output
-    exports["cli"] = cli.stdout
+    exports["cli"] = csv_text(cli.stdout_bytes)
     for where, text in exports.items():
         rows = list(csv.DictReader(io.StringIO(text)))
         assert sorted(row["page"] for row in rows) == sorted(f"'{p}" for p in HOSTILE_PAGES), where
