@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.gone_rows import gone_sources
 from services.watcher.adapters.held_pushes import decoded, held_at
-from services.watcher.adapters.snapshot_rows import newest_of_source
+from services.watcher.adapters.snapshot_rows import newest_of_source, newest_prints
 from services.watcher.adapters.source_reads import (
     active_status_counts,
     ids_by_url,
@@ -20,7 +20,7 @@ from services.watcher.adapters.source_reads import (
 from services.watcher.domain.failures import Failure, FailureReason, failure_reason
 from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
-from services.watcher.domain.returns import flapping
+from services.watcher.domain.returns import ROTATION_SNAPSHOTS, flapping, rotating
 from services.watcher.domain.told import pending
 from services.watcher.retention import SnapshotNotFound, diff_between
 from services.watcher.trial import SourceTrial, TrialRefused, refused_address, try_source
@@ -64,11 +64,16 @@ class SourceStatus:
     # while that lasts; and how many pushed changes wait for the page to be read.
     told_until: datetime | None = None
     held_pushes: int = 0
+    # A flapping source that went back to versions older than its last five, as one that
+    # rotates through more (a teaser block, a «random tip»): its editor should pick the
+    # stable part. Flapping too, and its status stays the stored one all the same.
+    rotating: bool = False
 
     @property
     def shown_status(self) -> str:
-        """The health the admin pages word: a flapping source's own, else its status."""
-        return "flapping" if self.flapping else self.status
+        """The health the admin pages word: a rotating or flapping source's own, else its
+        status."""
+        return "rotating" if self.rotating else "flapping" if self.flapping else self.status
 
     @property
     def failure(self) -> FailureReason | None:
@@ -78,7 +83,8 @@ class SourceStatus:
 
 
 async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceStatus]:
-    """Return every source, failing ones first; a working one that flips is marked flapping."""
+    """Return every source, failing ones first; a working one that flips is marked flapping,
+    and one that rotates through more versions than five rotating too."""
     return [
         SourceStatus(
             url=s.url,
@@ -93,6 +99,12 @@ async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceSt
             flapping=s.status == Health.OK and flapping(s.returned_at, now),
             told_until=s.told_until if pending(s.told_until, now) else None,
             held_pushes=len(decoded(s.held_pushes)),
+            rotating=s.status == Health.OK
+            and flapping(s.returned_at, now)
+            # Its latest versions are read only for a flapping source: few, and at most 30 rows.
+            and rotating(
+                await newest_prints(session, s.id, ROTATION_SNAPSHOTS), now, s.interval_seconds
+            ),
         )
         for s in await sources_failing_first(session)
     ]

@@ -357,11 +357,17 @@ MESSAGES: Final[dict[str, str]] = {
     "weekly": N_("Weekly"),
     "running": N_("running"),
     "done": N_("done"),
-    # A source's health on the operations page (the watcher's Health, or flapping: SourceStatus).
+    # A source's health on the operations page (the watcher's Health, or flapping or rotating:
+    # SourceStatus).
     "source_new": N_("not yet read"),
     "source_ok": N_("working"),
     "source_failing": N_("failing"),
     "source_flapping": N_("flipping between versions (nobody is alerted when it goes back)"),
+    "source_rotating": N_(
+        "rotating through more versions than five (nobody is alerted when one comes back, but"
+        " every version not seen lately is told): add an ignore pattern for the part that"
+        " rotates, or a CSS selector for the part that stays"
+    ),
     # Series of the consent chart (subscriptions' DAILY_SERIES) and the mail chart.
     "requested": N_("Sign-ups"),
     "confirmed": N_("Confirmations"),

@@ -24,7 +24,7 @@ from services.watcher.adapters.tables import URL_CHARS, Snapshot, WatchedSource
 from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
-from services.watcher.domain.returns import RECALL_SNAPSHOTS, Recent
+from services.watcher.domain.returns import ROTATION_SNAPSHOTS, Recent
 from shared.db import UTCDateTime
 from shared.outbox import append_statement, outbox_row
 
@@ -78,7 +78,7 @@ _RECENT = DriverStatement(
     select(_p.fingerprint, _p.taken_at)
     .where(_p.source_id == bindparam("source_id"))
     .order_by(_p.id.desc())
-    .limit(RECALL_SNAPSHOTS)
+    .limit(ROTATION_SNAPSHOTS)
 )
 _INSERT_SNAPSHOT = DriverStatement(insert(_SNAPSHOTS), column_keys=_SNAPSHOT_KEYS)
 _INSERT_OUTBOX = DriverStatement(append_statement())

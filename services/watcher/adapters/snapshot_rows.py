@@ -45,3 +45,16 @@ async def newest_of_source(
         .limit(limit)
     )
     return [(i, taken_at, title) for i, taken_at, title in rows.all()]
+
+
+async def newest_prints(
+    session: AsyncSession, source_id: int, limit: int
+) -> list[tuple[str, datetime]]:
+    """Return (fingerprint, taken_at) of a source's newest snapshots, newest first."""
+    rows = await session.execute(
+        select(Snapshot.fingerprint, Snapshot.taken_at)
+        .where(Snapshot.source_id == source_id)
+        .order_by(Snapshot.id.desc())
+        .limit(limit)
+    )
+    return [(fingerprint, taken_at) for fingerprint, taken_at in rows.all()]

@@ -40,7 +40,7 @@ from services.watcher.domain.outcome import (
     SourceState,
     Stored,
 )
-from services.watcher.domain.returns import returned_to
+from services.watcher.domain.returns import recalled
 from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
 from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
@@ -57,6 +57,11 @@ ERROR_COLUMN = 2000  # what is kept of a failure's reason
 REMIND_SECONDS = 3600
 # The longest pause a server's Retry-After gets (see _after_the_pause).
 PAUSE_LIMIT = timedelta(days=1)
+# Logged at a rotation's return (returns.py): the operator reads what the editor should do.
+_ROTATES = (
+    " (the page rotates through more versions than five and changes at most polls: its"
+    " editor should pick its stable part with a selector or an ignore pattern)"
+)
 
 
 def draw_jitter() -> float:
@@ -314,7 +319,8 @@ def _compared(
             logging.INFO, "watcher: baseline for %s taken; nobody is alerted", (state.url,)
         )
         return OutcomeKind.BASELINE, stored, (), notice, True
-    back = None if same else returned_to((fingerprint, judged_print), history.recent(), now)
+    prints = (fingerprint, judged_print)
+    back = None if same else recalled(prints, history.recent(), now, state.interval_seconds)
     if back is not None:
         # A version shown lately (returns.py), the first change to it told already: stored,
         # so the row, the admin's diff and the next comparison hold what the page says now.
@@ -323,10 +329,10 @@ def _compared(
             Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id, now),
             (),
             Notice(
-                logging.INFO,
+                logging.WARNING if back.rotating else logging.INFO,
                 "watcher: %s is back at the text it showed at %s; stored, nobody is alerted"
-                " (the page flips between versions)",
-                (state.url, back.isoformat(timespec="seconds")),
+                + (_ROTATES if back.rotating else " (the page flips between versions)"),
+                (state.url, back.taken_at.isoformat(timespec="seconds")),
             ),
             False,
         )

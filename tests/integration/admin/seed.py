@@ -68,6 +68,23 @@ async def source_with_snapshots(
     return source.id, ids
 
 
+async def rotation(session: AsyncSession, source_id: int, shown: list[int], last: datetime) -> None:
+    """Store snapshots of a page that showed the teasers numbered in ``shown`` in turn, one at
+    each of its polls (900 s apart), the last at ``last``."""
+    for n, teaser in enumerate(shown):
+        content = Content("Forside", (f"Aktuelt: sak nummer {teaser}.",), frozenset(), None, None)
+        session.add(
+            Snapshot(
+                source_id=source_id,
+                taken_at=last - timedelta(seconds=900 * (len(shown) - 1 - n)),
+                fingerprint=content.fingerprint,
+                title="Forside",
+                content=pack(content),
+            )
+        )
+    await session.flush()
+
+
 async def pushed_after_a_told_change(
     sessions: async_sessionmaker[AsyncSession], source_id: int, now: datetime
 ) -> None:

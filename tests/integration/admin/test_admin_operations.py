@@ -151,6 +151,41 @@ async def test_a_source_that_went_back_to_an_earlier_version_shows_as_flipping_f
         assert "working" in row and "flipping" not in row
 
 
+async def test_a_source_that_rotates_through_more_than_five_versions_says_what_to_do(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Eight teasers in turn, one every poll, and the first back after the seven others.
+    async with running(sqlite_url, tmp_path, FrozenClock(NOW)) as h:
+        await h.user("ops", "operator")
+        async with h.runtime.sessions() as session, session.begin():
+            source = seed.failing_source("https://example.org/teasers", [TOPIC], "", NOW)
+            source.status, source.consecutive_failures, source.last_error = "ok", 0, None
+            source.returned_at = NOW - timedelta(minutes=15)
+            session.add(source)
+            await session.flush()
+            await seed.rotation(session, source.id, [*range(8), 0], NOW - timedelta(minutes=15))
+        _, token = await h.token("ops")
+        async with h.client() as client:
+            await sign_in(client, "ops")
+            bokmal = (await client.get("/admin/operations")).text
+            english = (await client.get("/admin/operations?lang=en")).text
+            (rotating,) = (
+                await client.get(
+                    "/api/v1/admin/operations", headers={"Authorization": f"Bearer {token}"}
+                )
+            ).json()["sources"]
+        assert (rotating["status"], rotating["flapping"], rotating["rotating"]) == (
+            "ok",
+            True,
+            True,
+        )
+        row = bokmal[bokmal.index("https://example.org/teasers") :].split("</tr>")[0]
+        assert "roterer mellom flere enn fem versjoner" in row and "ignoreringsmønster" in row
+        assert "veksler mellom versjoner" not in row
+        row = english[english.index("https://example.org/teasers") :].split("</tr>")[0]
+        assert "rotating through more versions than five" in row and "CSS selector" in row
+
+
 async def test_mail_per_day_chart_and_table(database_url: str, tmp_path: Path) -> None:
     async with running(database_url, tmp_path, FrozenClock(NOW)) as h:
         await h.user("ops", "operator")

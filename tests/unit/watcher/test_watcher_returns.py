@@ -15,7 +15,13 @@ from services.watcher.domain.outcome import (
     OutcomeKind,
     Previous,
 )
-from services.watcher.domain.returns import RECALL_SNAPSHOTS, RECALL_WINDOW, Recent
+from services.watcher.domain.returns import (
+    RECALL_SNAPSHOTS,
+    RECALL_WINDOW,
+    ROTATION_SNAPSHOTS,
+    Recent,
+    rotating,
+)
 from tests.support.source_states import decided, source_state
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -71,7 +77,9 @@ def test_a_return_to_a_recent_version_is_stored_and_tells_nobody() -> None:
     [
         [],  # nothing stored lately
         [(ONE.fingerprint, NOW - RECALL_WINDOW - timedelta(seconds=1))],  # too long ago
-        [(TWO.fingerprint, NOW)] * RECALL_SNAPSHOTS + [(ONE.fingerprint, NOW)],  # too far back
+        # Too far back, in a source edited now and then (an hour between its changes).
+        [(TWO.fingerprint, NOW - timedelta(hours=i)) for i in range(RECALL_SNAPSHOTS)]
+        + [(ONE.fingerprint, NOW - timedelta(hours=RECALL_SNAPSHOTS))],
     ],
     ids=["none", "older-than-the-window", "beyond-the-last-five"],
 )
@@ -85,3 +93,61 @@ def test_a_version_not_seen_lately_is_a_change(recent: Recent) -> None:
 def test_the_recent_versions_are_read_only_for_text_other_than_the_latest() -> None:
     assert _decide(TWO, [])[1] is False
     assert _decide(THREE, [])[1] is True
+
+
+def _rotation(count: int, apart: timedelta, first: str = ONE.fingerprint) -> Recent:
+    """Return the snapshots of a source that showed ``count`` versions, ``apart`` between
+    each, ``first`` the oldest of them; newest first."""
+    prints = [first] + [f"version-{i}" for i in range(1, count)]
+    return [(fp, NOW - apart * (count - i)) for i, fp in enumerate(prints)][::-1]
+
+
+def test_a_source_that_changes_at_each_poll_and_comes_back_rotates_and_tells_nobody() -> None:
+    # Eight teasers in turn, polled every 5 s: the first is back, past the last five.
+    outcome, _ = _decide(ONE, _rotation(8, timedelta(seconds=5)))
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.changes == ()
+    assert outcome.stored is not None and outcome.stored.returned_at == NOW
+    assert outcome.notice is not None and outcome.notice.level == logging.WARNING
+    assert "rotates through more versions than five" in outcome.notice.message
+
+
+@pytest.mark.parametrize(
+    "recent",
+    [
+        # Edited at one poll in six at most: a return past the last five is a revert.
+        _rotation(8, timedelta(seconds=30)),
+        # Rotating, but the version came back after the thirty versions looked at.
+        _rotation(ROTATION_SNAPSHOTS + 1, timedelta(seconds=1)),
+        # Rotating within the week only: the version is older than the window.
+        [
+            *_rotation(7, timedelta(seconds=5), "version-0"),
+            (ONE.fingerprint, NOW - RECALL_WINDOW - timedelta(seconds=1)),
+        ],
+    ],
+    ids=["edited-now-and-then", "past-thirty", "older-than-the-window"],
+)
+def test_a_return_past_the_last_five_of_a_source_that_does_not_rotate_is_a_change(
+    recent: Recent,
+) -> None:
+    outcome, _ = _decide(ONE, recent)
+
+    assert outcome.kind is OutcomeKind.CHANGED
+    assert outcome.stored is not None and outcome.stored.returned_at is None
+
+
+def test_a_source_is_shown_rotating_only_after_a_return_past_its_last_five() -> None:
+    rotation = _rotation(8, timedelta(seconds=5))
+    back = [(ONE.fingerprint, NOW), *rotation]
+    flipping = [
+        (ONE.fingerprint if i % 2 else TWO.fingerprint, NOW - timedelta(seconds=5 * i))
+        for i in range(20)
+    ]
+    edited = [(ONE.fingerprint, NOW), *_rotation(8, timedelta(minutes=30))]
+
+    assert rotating(back, NOW, 5)
+    assert not rotating(rotation, NOW, 5)  # every version new so far: told, as each was
+    assert not rotating(flipping, NOW, 5)  # back within the last five: flapping only
+    assert not rotating(edited, NOW, 5)  # the revert was told: no rotation
+    assert not rotating(back, NOW + RECALL_WINDOW + timedelta(seconds=1), 5)  # worn off

@@ -1,0 +1,85 @@
+"""A page rotating through more versions than five over real HTTP: each told once, then no more,
+and its editor is asked to pick the stable part."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.watcher.handlers import poll
+from services.watcher.read_api import SourceStatus, source_statuses
+from tests.integration.watcher.conftest import Harness, HarnessFactory
+from tests.integration.watcher.pages import page
+from tests.integration.watcher.server import Route, ScriptedSite
+
+INTERVAL = 900
+# A front page's teaser block, showing one of eight news items in turn.
+TEASERS = [
+    page(f"<p>Aktuelt: sak nummer {n} om vaksinasjon i kommune {n}, med råd til innbyggerne.</p>")
+    for n in range(1, 9)
+]
+NINTH = page("<p>Aktuelt: en ny sak om influensavaksine til alle over 65 år fra uke 42.</p>")
+
+
+async def _status(harness: Harness, url: str) -> SourceStatus:
+    async with harness.deps.sessions() as session:
+        statuses = await source_statuses(session, harness.clock.now())
+    return next(s for s in statuses if s.url == url)
+
+
+async def _show(harness: Harness, site: ScriptedSite, source: int, body: str, after: int) -> str:
+    site.set("/p", Route(body.encode()))
+    harness.clock.advance(timedelta(seconds=after))
+    return await poll(harness.deps, source)
+
+
+async def _rotating_told_once_each(harness: Harness, site: ScriptedSite) -> None:
+    site.set("/p", Route(TEASERS[0].encode()))
+    url = site.url("/p")
+    source = await harness.add_source(url, interval_seconds=INTERVAL)
+    assert await poll(harness.deps, source) == "baseline"
+    first_round = [await _show(harness, site, source, t, INTERVAL) for t in TEASERS[1:]]
+    assert first_round == ["changed"] * 7  # each teaser is news the first time it shows
+    assert (await _status(harness, url)).shown_status == "ok"
+
+    # Round and round: every teaser is back after more than five others.
+    kinds = [await _show(harness, site, source, t, INTERVAL) for t in TEASERS * 3]
+
+    assert kinds == ["unchanged"] * 24
+    assert len(await harness.events()) == 7
+    status = await _status(harness, url)
+    assert (status.status, status.flapping, status.rotating) == ("ok", True, True)
+    assert status.shown_status == "rotating"
+
+    # A teaser never shown is news, rotating or not.
+    assert await _show(harness, site, source, NINTH, INTERVAL) == "changed"
+    events = await harness.events()
+    assert len(events) == 8 and "influensavaksine" in events[-1].summary
+
+
+async def test_a_page_rotating_through_eight_versions_tells_each_once(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    await _rotating_told_once_each(harness, site)
+
+
+async def test_rotating_on_postgresql(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    await _rotating_told_once_each(make_harness(postgres_url), site)
+
+
+async def test_a_page_edited_now_and_then_and_put_back_as_it_was_is_told(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # Seven edits over a day, then the first text back: a revert, not a rotation.
+    site.set("/p", Route(TEASERS[0].encode()))
+    url = site.url("/p")
+    source = await harness.add_source(url, interval_seconds=INTERVAL)
+    assert await poll(harness.deps, source) == "baseline"
+    for teaser in TEASERS[1:]:
+        assert await _show(harness, site, source, teaser, 3 * 3600) == "changed"
+
+    assert await _show(harness, site, source, TEASERS[0], 3 * 3600) == "changed"
+
+    assert len(await harness.events()) == 8
+    assert (await _status(harness, url)).shown_status == "ok"
