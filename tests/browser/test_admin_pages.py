@@ -270,6 +270,14 @@ def test_a_dpo_erases_a_person_who_asked_by_phone(
     staff = admin_text(language, "Staff, for the organisation")  # the channel "admin"
     assert [rows.nth(i).locator("td").nth(5).inner_text() for i in (2, 3)] == [staff, staff]
 
+    # The ledger page names who erased the address and why, in the reader's words.
+    go(page, f"{admin_app.base_url}/admin/ledger?action=erased&lang={language}")
+    newest = page.locator("table tbody tr").first.locator("td").last
+    terms = newest.locator("dt").all_inner_texts()
+    assert terms == [admin_text(language, word) for word in ("Who", "Reason", "By")]
+    assert newest.locator("dd").all_inner_texts() == [DPO, "Ringte 3. desember, sak 2026/88", staff]
+    assert_accessible(page, language)
+
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_an_operator_issues_a_publisher_token_sees_it_once_and_revokes_it(

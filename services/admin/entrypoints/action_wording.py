@@ -38,6 +38,26 @@ LEDGER_CHANNELS: Final[dict[str, str]] = {
     "retention": N_("The retention period ran out"),
 }
 
+# The details a step records, named on the ledger page (the CSV and the API keep the keys): a
+# key with no words here (one a later release records) is shown as its code.
+LEDGER_DETAILS: Final[dict[str, str]] = {
+    "notice_shown": N_("Privacy notice"),
+    "actor": N_("Who"),
+    "reason": N_("Reason"),
+    "by": N_("By"),
+    # The way an unsubscribe recorded under the API's channel stands for (a channel's code).
+    "route": N_("Ended through"),
+}
+
+# A detail's value in words, by key and value; other values are shown as they are stored
+# («route» is a channel's code, in LEDGER_CHANNELS' words).
+LEDGER_DETAIL_VALUES: Final[dict[tuple[str, str], str]] = {
+    ("notice_shown", "false"): N_("not shown on the page"),
+    ("by", "organisation"): N_("Staff, for the organisation"),
+    ("by", "retention"): N_("The retention period ran out"),
+    **{("route", code): words for code, words in LEDGER_CHANNELS.items()},
+}
+
 # How often the person chose to hear, as a step records it (shared.vocabulary.Frequency).
 FREQUENCIES: Final[dict[str, str]] = {
     Frequency.IMMEDIATE.value: N_("Immediately"),

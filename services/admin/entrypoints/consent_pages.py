@@ -137,7 +137,10 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
         request,
         "ledger.html",
         actor=actor.principal,
-        rows=[ledger_views.record_dict(r) for r in rows],
+        rows=[
+            {**ledger_views.record_dict(r), "shown": ledger_views.details_shown(r.details)}
+            for r in rows
+        ],
         params=params,
         days={end: ledger_views.form_day(params.get(end)) for end in ("from", "to")},
         actions=ledger_views.ACTIONS,

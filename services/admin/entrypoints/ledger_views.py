@@ -12,12 +12,14 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters.tables import AdminAuditEntry
+from services.admin.entrypoints.action_wording import LEDGER_DETAIL_VALUES, LEDGER_DETAILS
 from services.admin.entrypoints.refusals import Unusable
 from services.subscriptions import read_api
 from services.subscriptions.read_api import LedgerFilter, LedgerRecord, TopicStatistics
@@ -158,6 +160,38 @@ def _details_cells(details: Mapping[str, Any] | None) -> dict[str, str]:
         if details
         else "",
     }
+
+
+@dataclass(frozen=True, slots=True)
+class DetailShown:
+    """One of a step's details as the ledger page shows it: ``label`` and ``words`` are English
+    source texts the page translates, None where it shows ``key`` or ``value`` as stored."""
+
+    key: str
+    value: str
+    label: str | None
+    words: str | None
+
+
+# The details the CSV gives columns of, first and in their order; any other key after them.
+_DETAILS_FIRST: Final = (NOTICE_SHOWN, "actor", "reason")
+
+
+def details_shown(details: Mapping[str, Any] | None) -> list[DetailShown]:
+    """Return a step's details as the ledger page lists them, an address in any written as the
+    CSV writes it: «[address]»."""
+    details = details or {}
+    keys = [k for k in _DETAILS_FIRST if k in details]
+    keys += sorted(k for k in details if k not in _DETAILS_FIRST)
+    shown = []
+    for key in keys:
+        raw = details[key]
+        value = redact(
+            raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, sort_keys=True)
+        )
+        words = LEDGER_DETAIL_VALUES.get((key, value))
+        shown.append(DetailShown(redact(key), value, LEDGER_DETAILS.get(key), words))
+    return shown
 
 
 async def subject_export(

@@ -171,6 +171,28 @@ async def ledger_steps(
     await session.execute(insert(ConsentRecord), rows)
 
 
+async def steps_with_details(session: AsyncSession, at: datetime) -> None:
+    """Store the kinds of details a step records: who in the organisation acted and why, a
+    notice not shown on the page, the route of an unsubscribe through the API, and a key no
+    release names (as a later one might record)."""
+    details: list[dict[str, object]] = [
+        {"by": "organisation", "actor": "personvern", "reason": "Ringte, sak 2026/117"},
+        {"notice_shown": False},
+        {"route": "one-click", "case": {"system": "<sak>", "number": 117}},
+    ]
+    session.add_all(
+        ConsentRecord(
+            subject_hash=f"{n + 1:x}" * 64,
+            action="unsubscribed",
+            topics=[],
+            channel="api" if "route" in noted else "admin",
+            occurred_at=at,
+            details=noted,
+        )
+        for n, noted in enumerate(details)
+    )
+
+
 GONE_PAGE = "https://example.org/borte"
 GONE_PAGE_MOVED_TO = "https://example.org/ny-side"
 

@@ -115,6 +115,7 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             source, (first, _, third) = await seed.source_with_snapshots(
                 session, "https://example.org/side", now, [admin.TOPIC]
             )
+            await seed.steps_with_details(session, now)  # the ledger's details column
         # A push minutes after a told change: the pages show its mark and the push waiting.
         await seed.pushed_after_a_told_change(h.runtime.sessions, source, now)
         async with h.client() as client:
@@ -130,6 +131,7 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             assert notice, "the timeline links to the privacy text consented to"
             pages["admin privacy notice"] = (await client.get(notice.group(1))).text
             pages["admin ledger"] = (await client.get("/admin/ledger")).text
+            assert pages["admin ledger"].count('<dl class="step-details">') == 3
             # A day no calendar has is refused; the form must not hold it as a date field's value.
             wrong = await client.get("/admin/ledger?from=2026-13-01&to=2026-02-30")
             pages["admin ledger with a wrong date"] = wrong.text
