@@ -110,6 +110,7 @@ async def fan_out(url: str, catalogue: Path, smtp_url: str) -> float:
         await record_change(runtime.sessions, TOPIC)
         started = time.perf_counter()
         await runtime.relay.publish_pending()
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         return time.perf_counter() - started
     finally:
         await runtime.close()
@@ -124,6 +125,7 @@ async def send_one(url: str, catalogue: Path, smtp_url: str) -> bytes:
     try:
         await record_change(runtime.sessions, TOPIC)
         await runtime.relay.publish_pending()
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         while await mailer.worker.send_due():
             pass
         assert recording.first is not None, "no mail was sent"

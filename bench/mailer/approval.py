@@ -101,6 +101,7 @@ async def measure(url: str, count: int) -> dict[str, float]:
             )
         while await runtime.relay.publish_pending():
             pass
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         results: dict[str, float] = {}
         automatic = _change(AUTOMATIC)
         async with transaction(runtime.sessions) as session:
@@ -108,6 +109,7 @@ async def measure(url: str, count: int) -> dict[str, float]:
         started = time.perf_counter()
         while await runtime.relay.publish_pending():
             pass
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         results["automatic_s"] = time.perf_counter() - started
         first = await _deliveries(runtime)
         held = _change(REVIEWED)
@@ -115,6 +117,7 @@ async def measure(url: str, count: int) -> dict[str, float]:
             await record(session, held)
         while await runtime.relay.publish_pending():
             pass
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         assert await _deliveries(runtime) == first, "a held change queued nothing"
         started = time.perf_counter()
         await command_api.decide_change(
@@ -129,6 +132,7 @@ async def measure(url: str, count: int) -> dict[str, float]:
         assert await _deliveries(runtime) == first, "the request itself queues nothing"
         while await runtime.relay.publish_pending():
             pass
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         results["delivered_s"] = time.perf_counter() - started
         assert await _deliveries(runtime) == 2 * count
         return results

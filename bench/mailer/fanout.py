@@ -135,6 +135,7 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
         freeze_startup_objects()  # as `varsel run` does once it has started (shared.heap)
         started = time.perf_counter()
         await runtime.relay.publish_pending()
+        await runtime.relay.settled()  # a fan-out may outlast the pass's wait
         fanout = time.perf_counter() - started
         profiler = None
         if args.profile:

@@ -109,3 +109,24 @@ async def test_a_slow_consumer_holds_up_only_its_own_event(
     assert await relay.publish_pending() == 0
     assert len(calls) == 1
     assert await handled_count(sessions, "mailer") == 2
+
+
+async def test_settled_returns_once_the_late_event_is_published(
+    database: tuple[str, async_sessionmaker[AsyncSession]],
+) -> None:
+    dialect, sessions = database
+    bus = InProcessBus(sessions)
+    calls: list[float] = []
+    bus.subscribe("mailer", SubscriberErased, _slow_consumer(dialect, calls))
+    erased = SubscriberErased(subscriber_id=uuid.uuid4())
+    async with sessions() as session, session.begin():
+        await record(session, erased)
+    relay = OutboxRelay(sessions, bus, handler_wait=WAIT)
+    loop = asyncio.get_running_loop()
+
+    began = loop.time()
+    assert await relay.publish_pending() == 0  # still being handled past the wait
+    await relay.settled()
+    assert loop.time() - began >= SLOW
+    assert await _published(sessions, erased.event_id)
+    await relay.settled()  # nothing late: returns at once
