@@ -21,6 +21,7 @@ from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import (
     FEED_BURST,
     change_events,
+    dated_entries,
     keyed_apart,
     one_for_a_burst,
     seen_entries,
@@ -304,6 +305,7 @@ def _compared(
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
         return OutcomeKind.UNCHANGED, stored, (), None, False
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
+    dated = dated_entries(previous.meta, previous.content) if previous is not None else {}
     title = carried_line(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
     snapshot = NewSnapshot(
         fingerprint=fingerprint,
@@ -311,7 +313,7 @@ def _compared(
         published=content.published,
         updated=content.updated,
         content=content,
-        meta=snapshot_meta(seen, content),
+        meta=snapshot_meta(seen, content, dated),
     )
     if previous is None:
         stored = Stored(fingerprint, title, history.last_changed_at, snapshot, None)
@@ -347,7 +349,15 @@ def _compared(
         # (in today's reading): another reading of the same entry is no news.
         only = change.notes.keys() if earlier is not None else None
         events = change_events(
-            origin, content, change, seen, apart_before=apart, read_from=read_from, only=only
+            origin,
+            content,
+            change,
+            seen,
+            apart_before=apart,
+            read_from=read_from,
+            only=only,
+            dated=dated,
+            today=now.date(),
         )
         told = len(events)
         changes = tuple(without_future_dates(one_for_a_burst(origin, content, events), now.date()))

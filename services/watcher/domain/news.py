@@ -15,6 +15,7 @@ from services.watcher.domain.outbound import (
     carried_line,
     carried_text,
 )
+from services.watcher.domain.recurring import DATED, dated_marks, published_again
 from shared.carried_text import clip
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
@@ -69,8 +70,16 @@ def seen_entries(meta: dict[str, Any] | None, content: Content) -> dict[str, str
     return seen
 
 
-def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] | None:
-    """Return the meta JSON of a new feed snapshot: the bounded memory of seen entries."""
+def dated_entries(meta: dict[str, Any] | None, content: Content) -> dict[str, str]:
+    """Return each text's latest dated appearance (recurring.py) known to a snapshot."""
+    return dated_marks(meta, ((_mark(entry), entry) for entry in content.entries))
+
+
+def snapshot_meta(
+    previous: dict[str, str], content: Content, dated: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Return the meta JSON of a new feed snapshot: the bounded memory of seen entries, and of
+    the dates their texts last appeared on (``dated``, the previous snapshot's)."""
     if not content.entries:
         return None
     seen = dict(previous)
@@ -79,7 +88,11 @@ def snapshot_meta(previous: dict[str, str], content: Content) -> dict[str, Any] 
         seen[entry.key] = _mark(entry)
     # Dicts keep insertion order: the entries seen longest ago are forgotten first.
     kept = list(seen.items())[-SEEN_LIMIT:]
-    return {"seen": dict(kept), _APART: True}
+    meta: dict[str, Any] = {"seen": dict(kept), _APART: True}
+    latest = dated_entries({DATED: dated or {}}, content)
+    if latest:
+        meta[DATED] = latest
+    return meta
 
 
 def keyed_apart(meta: dict[str, Any] | None) -> bool:
@@ -111,6 +124,8 @@ def change_events(
     apart_before: bool = True,
     read_from: str | None = None,
     only: Collection[str] | None = None,
+    dated: dict[str, str] | None = None,
+    today: date | None = None,
 ) -> list[ContentChanged]:
     """Return the events for a change; a feed gets one per entry nobody was told about.
 
@@ -120,7 +135,9 @@ def change_events(
     only those they see as new or changed, in today's reading, its text and not their notes.
     ``apart_before`` is False when the snapshot compared with was stored before entries
     sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
-    no news (they are as old as that snapshot), so the upgrade alone alerts nobody.
+    no news (they are as old as that snapshot), so the upgrade alone alerts nobody. A new
+    entry with the text of one told before is a re-issue and no news, unless ``dated`` (the
+    snapshot's, ``dated_entries``) shows its text published again (recurring.py) by ``today``.
     """
     if not change.changed:
         return []
@@ -134,8 +151,12 @@ def change_events(
         if only is not None and entry.key not in only:
             continue
         mark = _mark(entry)
-        # Unchanged, back after falling off the end, or re-issued under a new key.
-        if seen.get(entry.key) == mark or (entry.key not in seen and mark in told):
+        # Unchanged, back after falling off the end, or re-issued under a new key; but a text
+        # its publisher dated anew, under a new key and link, is published again.
+        reissued = entry.key not in seen and mark in told
+        if reissued and dated is not None and today is not None:
+            reissued = not published_again(entry, mark, dated, today)
+        if seen.get(entry.key) == mark or reissued:
             continue
         guid, apart, _ = entry.key.partition(SHARED_GUID_SEP)
         if apart and not apart_before and guid in seen:

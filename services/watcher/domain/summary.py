@@ -9,6 +9,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from services.watcher.domain.model import ChangeSummary, Content, FeedEntry
+from services.watcher.domain.recurring import replaces_in_place
 from shared.carried_text import clip
 
 _UNCHANGED = ChangeSummary(changed=False, summary="", added=(), removed=())
@@ -160,14 +161,17 @@ def _compare_feeds(old: Content, new: Content, limit: int) -> ChangeSummary:
     before = {e.key: e for e in old.entries}
     after_keys = {e.key for e in new.entries}
     gone = [e for e in old.entries if e.key not in after_keys]
-    # An entry whose guid changed but whose title and text did not is a re-issue.
-    gone_texts = {(e.title, e.text) for e in gone}
+    # An entry whose guid changed but whose title and text did not is a re-issue, unless its
+    # publisher dated it anew (recurring.py): a weekly notice in the place of last week's.
+    gone_texts: dict[tuple[str, str], list[FeedEntry]] = {}
+    for e in gone:
+        gone_texts.setdefault((e.title, e.text), []).append(e)
     fresh: list[FeedEntry] = []
     updated: list[FeedEntry] = []
     for entry in new.entries:
         previous = before.get(entry.key)
         if previous is None:
-            if (entry.title, entry.text) not in gone_texts:
+            if not replaces_in_place(entry, gone_texts.get((entry.title, entry.text), [])):
                 fresh.append(entry)
         elif previous.signature != entry.signature:
             updated.append(entry)

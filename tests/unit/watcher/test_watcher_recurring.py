@@ -1,0 +1,71 @@
+"""A feed item with the text of one told: published again, or re-issued (recurring.py)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from services.watcher.domain.model import FeedEntry
+from services.watcher.domain.recurring import (
+    REPEAT_AFTER,
+    dated_marks,
+    published_again,
+    replaces_in_place,
+)
+
+TODAY = date(2026, 3, 16)
+LAST_WEEK = TODAY - timedelta(days=7)
+
+
+def _entry(key: str, link: str, published: date | None) -> FeedEntry:
+    return FeedEntry(key, "Ukens smittetall", f"https://www.fhi.no/{link}", "Tallene.", published)
+
+
+WEEK_1 = _entry("uke-1", "uke-1", LAST_WEEK)
+DATED = dated_marks(None, [("m", WEEK_1)])
+
+
+@pytest.mark.parametrize(
+    ("entry", "again"),
+    [
+        (_entry("uke-2", "uke-2", TODAY), True),  # a week later, a link of its own
+        (_entry("uke-2", "uke-2", LAST_WEEK + REPEAT_AFTER), True),
+        (_entry("uke-2", "uke-2", TODAY + timedelta(days=1)), True),  # a day ahead, east of here
+        (_entry("kopi", "uke-2", LAST_WEEK + timedelta(days=1)), False),  # re-sent next day
+        (_entry("kopi", "uke-1", TODAY), False),  # dated afresh, under the same link
+        (_entry("kopi", "uke-2", LAST_WEEK), False),  # the same date
+        (_entry("kopi", "uke-2", None), False),  # no date of its own: cannot tell
+    ],
+)
+def test_a_text_told_before_is_news_again_only_dated_anew_under_a_link_of_its_own(
+    entry: FeedEntry, again: bool
+) -> None:
+    assert published_again(entry, "m", DATED, TODAY) is again
+    # The same rule for an item in the place of one with its text (summary.compare).
+    assert replaces_in_place(entry, [WEEK_1]) is not again
+
+
+def test_an_item_dated_in_year_9999_is_never_a_text_published_again() -> None:
+    mistaken = _entry("kopi", "uke-2", date(9999, 12, 31))
+    assert not published_again(mistaken, "m", DATED, TODAY)
+
+
+def test_a_text_never_dated_or_a_meta_no_release_wrote_is_a_reissue() -> None:
+    week_2 = _entry("uke-2", "uke-2", TODAY)
+    assert not published_again(week_2, "m", {}, TODAY)
+    assert not published_again(week_2, "m", {"m": "i går lenke"}, TODAY)
+    assert replaces_in_place(week_2, [_entry("uke-1", "uke-1", None)])
+    assert not replaces_in_place(week_2, [])
+
+
+def test_the_latest_dated_appearance_is_kept_and_an_older_one_does_not_move_it_back() -> None:
+    reissued = _entry("kopi", "kopi", LAST_WEEK - timedelta(days=30))
+    undated = _entry("udatert", "udatert", None)
+
+    kept = dated_marks({"dated": DATED}, [("m", reissued), ("m", undated)])
+
+    assert kept == DATED
+    week_2 = _entry("uke-2", "uke-2", TODAY)
+    assert dated_marks({"dated": DATED}, [("m", week_2)])["m"].startswith(TODAY.isoformat())
+    assert dated_marks({"dated": "not a map"}, [("m", undated)]) == {}
