@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters import held_pushes, publisher_keys
 from services.watcher.adapters.gone_rows import confirm_gone
 from services.watcher.domain.push import Push, change_event
+from services.watcher.domain.told import HELD_LIMIT
 from shared import outbox
 from shared.events import ContentChanged, PageRemoved
 
@@ -77,9 +78,29 @@ async def publish_change(
     change = change_event(push, source, use.event_id, now)
     # The poll that next reads this page would tell the same edit again; and a push that
     # comes just after a change was told may repeat it, so it waits for that poll (told.py).
-    if source is None or not await publisher_keys.mark_told(session, source.id, change, now):
+    marked = await publisher_keys.mark_told(session, source.id, change, now) if source else None
+    if marked is None or not marked.held:
         await outbox.record(session, change)
+    elif marked.displaced:
+        _log_displaced(marked.displaced, change, publisher)
     return Published(use.event_id, source_id, replayed=False)
+
+
+def _log_displaced(displaced: Collection[ContentChanged], change: ContentChanged, by: str) -> None:
+    """Say which held pushes a push took the place of, and why: a CMS that pushes in a loop
+    is what fills a source's row, so its publisher is named (a token's name, not its secret)."""
+    for gone in displaced:
+        log.warning(
+            "watcher: source %s already holds %d pushed changes waiting for its page to be read;"
+            " push %s from publisher %r takes the place of the newest, %s, which will not be"
+            " sent (each held push leads to the same one read of the page). A CMS pushing in a"
+            " loop does this: check its publishing hooks",
+            change.source_id,
+            HELD_LIMIT,
+            change.event_id,
+            by,
+            gone.event_id,
+        )
 
 
 async def check_source_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

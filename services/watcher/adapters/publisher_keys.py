@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.held_pushes import decoded, encoded
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
 from services.watcher.domain.push import WatchedMatch, source_named
-from services.watcher.domain.told import WINDOW, holds
+from services.watcher.domain.told import WINDOW, holds, kept
 from shared.db import rowcount
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
@@ -83,14 +83,23 @@ async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | N
     return source_named(url, (WatchedMatch(r.id, r.url, SourceKind(r.kind)) for r in rows))
 
 
+@dataclass(frozen=True, slots=True)
+class Marked:
+    """What a push did to its source's row: held, and the held pushes it took the place of."""
+
+    held: bool
+    displaced: tuple[ContentChanged, ...] = ()
+
+
 async def mark_told(
     session: AsyncSession, source_id: int, change: ContentChanged, now: datetime
-) -> bool:
+) -> Marked:
     """Mark a source's next new text as told by a push, and make the source due now.
 
-    Returns True when the push is held until a poll reads the page (it came within the hour
-    after a change was told, so it may repeat that one), False when it is to be sent now. A
-    second push renews the mark; see domain/told.py for why it lapses.
+    The push is held until a poll reads the page when it came within the hour after a change
+    was told (it may repeat that one), past the row's limit in the place of the newest held
+    (told.kept); otherwise it is to be sent now. A second push renews the mark; see
+    domain/told.py for why it lapses.
     """
     # Read under the row's lock (on SQLite, the key's INSERT took the write lock already), so
     # two pushes at once both land in the list and a poll takes only what it read.
@@ -102,9 +111,10 @@ async def mark_told(
         )
     ).first()
     if row is None:
-        return False
+        return Marked(held=False)
     held = decoded(row.held_pushes)
     hold = holds(row.last_changed_at, bool(held), now)
+    holding, displaced = kept(held, change) if hold else (held, ())
     await session.execute(
         update(WatchedSource)
         .where(WatchedSource.id == source_id)
@@ -113,10 +123,10 @@ async def mark_told(
             next_check_at=case(
                 (WatchedSource.next_check_at > now, now), else_=WatchedSource.next_check_at
             ),
-            held_pushes=encoded((*held, change)) if hold else WatchedSource.held_pushes,
+            held_pushes=encoded(holding) if hold else WatchedSource.held_pushes,
         )
     )
-    return hold
+    return Marked(hold, displaced)
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -22,6 +22,11 @@ push tells it. A page that cannot be read for the whole window after a push came
 sent (``overdue``): a push is never lost because its page was down. Each push waits its own
 window, not one renewed by every later push: a CMS that pushes every 50 minutes while its page
 is down would otherwise keep the first push waiting for ever.
+
+A source holds at most HELD_LIMIT pushes (``kept``): a CMS pushing in a loop would otherwise grow
+its row without bound. Each held push leads to the same one read of the page, so one more adds
+nothing to what varsel learns; past the limit the latest push takes the place of the newest one
+held, whose change is then never sent: the page's latest report stands for both.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ WINDOW = timedelta(hours=1)
 # How soon a source is asked again while its push's text has not shown yet: a change seen
 # within the window is silent, so waiting out a long interval (a day) would lose the window.
 RECHECK = timedelta(minutes=2)
+# How many pushes one source holds at most. A CMS that saves a post a few times in a minute
+# pushes a few; twenty is far past any editor's, and each push's JSON is a few KiB at most
+# (its note is clipped at 2,000 characters), so the row stays small whatever a loop sends.
+HELD_LIMIT = 20
 
 
 def pending(told_until: datetime | None, now: datetime) -> bool:
@@ -57,6 +66,19 @@ def sooner(due: datetime, told_until: datetime | None, now: datetime) -> datetim
 def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
     """Tell whether a push waits for the page to be read before it is sent (see above)."""
     return held or (last_changed_at is not None and now - last_changed_at < WINDOW)
+
+
+def kept(
+    held: tuple[ContentChanged, ...], push: ContentChanged
+) -> tuple[tuple[ContentChanged, ...], tuple[ContentChanged, ...]]:
+    """Return the pushes held once ``push`` is, and those it took the place of (none, or the
+    newest held; more only on a row filled before there was a limit).
+
+    Past HELD_LIMIT the newest held push gives way to the latest (see above): the earlier ones
+    keep their own hour, and the latest push's words are what the page's followers read.
+    """
+    room = HELD_LIMIT - 1
+    return (*held[:room], push), held[room:]
 
 
 def deadline(push: ContentChanged) -> datetime:
