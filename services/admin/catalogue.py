@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from shared.catalogue_file import entry_data, parse_catalogue_text, read_catalog
 from shared.events import CatalogueChanged, ContentChanged
 from shared.outbox import record
 from shared.progress import Tracker
+from shared.vocabulary import ReviewMode
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,51 @@ async def withdrawals(session: AsyncSession, result: Plan) -> list[mailer.Change
     return await mailer.waiting_of_sources(session, _removed_sources(result))
 
 
-async def withdrawn_pushes(session: AsyncSession, result: Plan) -> list[ContentChanged]:
-    """Return the pushes waiting for a page that applying the plan would withdraw (its source
-    removed), writing nothing."""
+@dataclass(frozen=True, slots=True)
+class HeldPushes:
+    """Publishers' pushes that waited for a page (docs/publishing.md) an apply stops polling."""
+
+    sent: list[ContentChanged]  # sent as they came: a paused source's, most removed ones'
+    withdrawn: list[ContentChanged]  # a removed review source's, as its changes on the desk
+
+
+def reviewed_sources(current: Catalogue) -> frozenset[str]:
+    """Return the addresses of the sources whose changes wait for an editor's review."""
+    return frozenset(s.url for s in current.sources if s.mode is ReviewMode.REVIEW)
+
+
+def withdrawn_with_its_source(push: ContentChanged, reviewed: Collection[str]) -> bool:
+    """Tell whether removing its source withdraws a push that waited for its page.
+
+    The publisher reported a change while varsel watched the page, and was answered 202: it is
+    told before the source goes, as pausing does and as a push just after the removal is. Sent
+    when it came, a review source's push (not minor) waited on the desk, and removing the source
+    withdraws what waits there: so it is withdrawn with them, never sent unseen.
+    """
+    return push.source_url in reviewed and not push.minor
+
+
+async def pushes_leaving(
+    session: AsyncSession, current: Catalogue, *, paused: Collection[str], removed: Collection[str]
+) -> HeldPushes:
+    """Return the pushes waiting for the pages of sources being paused or removed, as an apply
+    would send or withdraw them, writing nothing."""
     # Imported here: the watcher's read_api brings its page, feed and PDF readers, which every
     # process applying the catalogue at start (the mailer's too) would otherwise carry.
     from services.watcher import read_api as watcher
 
-    return await watcher.held_pushes_of(session, _removed_sources(result))
+    reviewed = reviewed_sources(current)
+    leaving = await watcher.held_pushes_of(session, removed)
+    withdrawn = [p for p in leaving if withdrawn_with_its_source(p, reviewed)]
+    sent = await watcher.held_pushes_of(session, paused)
+    return HeldPushes(sent + [p for p in leaving if p not in withdrawn], withdrawn)
+
+
+async def held_pushes(session: AsyncSession, result: Plan, wanted: Catalogue) -> HeldPushes:
+    """Return the pushes waiting for a page that applying the plan would send or withdraw."""
+    current = (await catalogue_rows.load(session)).catalogue
+    paused = [s.url for s in wanted.sources if s.paused]
+    return await pushes_leaving(session, current, paused=paused, removed=_removed_sources(result))
 
 
 def _keys(result: Plan, action: Action) -> tuple[str, ...]:
@@ -78,6 +116,7 @@ async def apply(
     tracker: Tracker | None = None,
     told: list[mailer.ChangeOnDesk] | None = None,
     told_pushed: list[ContentChanged] | None = None,
+    sent_pushed: list[ContentChanged] | None = None,
 ) -> Plan:
     """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
 
@@ -85,10 +124,12 @@ async def apply(
     so the next start of any replica leaves the catalogue alone until the file changes.
     ``told``, when given, receives the changes on the desk the apply withdrew, each as it was
     just before, for the person who applied to read (as a dry run lists them beforehand);
-    ``told_pushed`` the publishers' pushes it withdrew, that waited for a removed source's page.
+    ``told_pushed`` the publishers' pushes it withdrew, that waited for a removed review
+    source's page, and ``sent_pushed`` those it sent, that waited for a page it stops polling.
     """
     await catalogue_rows.lock_state(session, now)
-    result = plan((await catalogue_rows.load(session)).catalogue, wanted)
+    current = (await catalogue_rows.load(session)).catalogue
+    result = plan(current, wanted)
     # Under the lock, these are the changes of the plan's removed sources; one an editor
     # decides meanwhile is not withdrawn, and one stored meanwhile is read once withdrawn.
     before = {c.id: c for c in await withdrawals(session, result)} if told is not None else {}
@@ -127,10 +168,12 @@ async def apply(
         details=result.summary() | {"version": version},
     )
     withdrawn, pushed = await _withdraw_changes(
-        session, result, wanted, actor=actor, client=client, now=now
+        session, result, wanted, reviewed_sources(current), actor=actor, client=client, now=now
     )
     if told_pushed is not None:
-        told_pushed.extend(pushed)
+        told_pushed.extend(pushed.withdrawn)
+    if sent_pushed is not None:
+        sent_pushed.extend(pushed.sent)
     if told is not None:
         for change in withdrawn:
             found = before.get(change.change_id)
@@ -144,23 +187,29 @@ async def _withdraw_changes(
     session: AsyncSession,
     result: Plan,
     wanted: Catalogue,
+    reviewed: Collection[str],
     *,
     actor: str,
     client: str,
     now: datetime,
-) -> tuple[list[mailer_commands.Withdrawn], list[ContentChanged]]:
-    """Withdraw from the desk the changes of the sources the plan removes, and the pushes that
-    waited for their pages (returned apart), each in the log.
+) -> tuple[list[mailer_commands.Withdrawn], HeldPushes]:
+    """Withdraw from the desk the changes of the sources the plan removes, and settle the
+    pushes that waited for the pages it stops polling (returned apart), each withdrawal in the
+    log.
 
     In the apply's transaction: approved after the removal, such a change would alert people
     about a page varsel no longer watches, and no editor could tell from the desk.
     """
     removed = _removed_sources(result)
     withdrawn = await mailer_commands.withdraw_changes_of(session, removed, actor=actor, now=now)
-    # Pushes that waited for a poll of a removed source's page go with its changes on the desk;
-    # a paused source's are sent (watcher.stop_watching).
+    # Pushes that waited for a poll of a page no longer polled are told before the source goes
+    # (a paused source's by watcher.stop_watching); a removed review source's go with its
+    # changes on the desk (withdrawn_with_its_source).
     paused = [s.url for s in wanted.sources if s.paused]
-    pushed = await watcher_commands.stop_watching(session, paused=paused, removed=removed)
+    leaving = await watcher_commands.stop_watching(session, paused=paused, removed=removed)
+    pushed = [p for p in leaving.removed if withdrawn_with_its_source(p, reviewed)]
+    sent = [p for p in leaving.removed if p not in pushed]
+    await watcher_commands.send_as_they_came(session, sent)
     kept = await mailer_commands.withdraw_pushed(session, pushed, actor=actor, now=now)
     for change in withdrawn + kept:
         audit_log.record(
@@ -172,7 +221,7 @@ async def _withdraw_changes(
             target=str(change.change_id),
             details={"source": change.source_url},
         )
-    return withdrawn, pushed
+    return withdrawn, HeldPushes(leaving.paused + sent, pushed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,12 +27,14 @@ from shared.events import ContentChanged, PageRemoved
 
 __all__ = [
     "KeyReused",
+    "Left",
     "PageRemoved",
     "Published",
     "Push",
     "check_source_now",
     "confirm_page_gone",
     "publish_change",
+    "send_as_they_came",
     "stop_watching",
 ]
 
@@ -108,22 +110,49 @@ async def check_source_now(session: AsyncSession, source_id: int, now: datetime)
     return await publisher_keys.check_now(session, source_id, now)
 
 
+@dataclass(frozen=True, slots=True)
+class Left:
+    """The pushes that waited for the pages of sources no longer polled (domain/told.py)."""
+
+    paused: list[ContentChanged]  # sent as they came
+    removed: list[ContentChanged]  # taken off the rows, for the caller to send or withdraw
+
+
 async def stop_watching(
     session: AsyncSession, *, paused: Collection[str], removed: Collection[str]
-) -> list[ContentChanged]:
+) -> Left:
     """Stop polling the sources an editor paused or removed, in the catalogue's transaction.
 
     Pushes held for their page (domain/told.py) wait for a poll that will not come. A paused
     source's are sent as they came, as a push for a paused page is sent at once. A removed
-    source's (or one saved under another address) are returned, for the caller to withdraw
-    with its changes on the editor's desk, as the editor who removed it was told.
+    source's (or one saved under another address) are taken off its row and returned: the
+    caller knows whether editors reviewed its changes, and sends them (``send_as_they_came``)
+    or withdraws them with its changes on the editor's desk.
     """
-    for change in await held_pushes.leave(session, paused):
-        log.info(
-            "watcher: %s was paused; pushed change %s, which waited for its page to be read,"
-            " is sent as it came",
-            change.source_url,
-            change.event_id,
-        )
+    sent = await held_pushes.leave(session, paused)
+    for change in sent:
+        _log_sent(change, "was paused")
         await outbox.record(session, change)
-    return await held_pushes.leave(session, removed)
+    return Left(sent, await held_pushes.leave(session, removed))
+
+
+async def send_as_they_came(session: AsyncSession, pushes: Collection[ContentChanged]) -> None:
+    """Send pushes that waited for the page of a source an editor removed, as they came.
+
+    Their publisher reported the change while varsel watched the page, and a push that comes
+    after the removal is sent at once, as a push for a page nobody watches: the mailer takes
+    these as it takes such a push.
+    """
+    for change in pushes:
+        _log_sent(change, "was removed")
+        await outbox.record(session, change)
+
+
+def _log_sent(change: ContentChanged, why: str) -> None:
+    log.info(
+        "watcher: %s %s; pushed change %s, which waited for its page to be read, is sent as it"
+        " came",
+        change.source_url,
+        why,
+        change.event_id,
+    )

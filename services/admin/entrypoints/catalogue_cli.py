@@ -78,26 +78,27 @@ def apply(
 
         async def look(
             session: AsyncSession,
-        ) -> tuple[Plan, list[ChangeOnDesk], list[ContentChanged]]:
+        ) -> tuple[Plan, list[ChangeOnDesk], commands.HeldPushes]:
             result = await commands.preview(session, wanted)
             desk = await commands.withdrawals(session, result)
-            return result, desk, await commands.withdrawn_pushes(session, result)
+            return result, desk, await commands.held_pushes(session, result, wanted)
 
-        result, withdrawn, pushed = _in_database(settings, look)
+        result, withdrawn, held = _in_database(settings, look)
         show(result)
-        for line in withdrawal_lines(withdrawn) + pushed_lines(pushed):
+        lines = withdrawal_lines(withdrawn) + pushed_lines(held.withdrawn)
+        for line in lines + sent_lines(held.sent):
             typer.echo(line)
         typer.echo("varsel: dry run; nothing was changed")
         return
 
     async def work(
         session: AsyncSession,
-    ) -> tuple[Plan, list[ChangeOnDesk], list[ContentChanged], int]:
+    ) -> tuple[Plan, list[ChangeOnDesk], commands.HeldPushes, int]:
         # The plan is made in the transaction that applies it, under its lock: what is
         # printed is exactly what was written, even if someone else applied meanwhile.
         with progress(f"Applying {file.name}", quiet=quiet) as tracker:
             withdrawn: list[ChangeOnDesk] = []
-            pushed: list[ContentChanged] = []
+            held = commands.HeldPushes(sent=[], withdrawn=[])
             plan = await commands.apply(
                 session,
                 wanted,
@@ -107,13 +108,15 @@ def apply(
                 now=SystemClock().now(),
                 tracker=tracker,
                 told=withdrawn,
-                told_pushed=pushed,
+                told_pushed=held.withdrawn,
+                sent_pushed=held.sent,
             )
-        return plan, withdrawn, pushed, await catalogue_rows.version(session)
+        return plan, withdrawn, held, await catalogue_rows.version(session)
 
-    plan, withdrawn, pushed, version = _in_database(settings, work)
+    plan, withdrawn, held, version = _in_database(settings, work)
     show(plan)
-    for line in withdrawal_lines(withdrawn, done=True) + pushed_lines(pushed, done=True):
+    lines = withdrawal_lines(withdrawn, done=True) + pushed_lines(held.withdrawn, done=True)
+    for line in lines + sent_lines(held.sent, done=True):
         typer.echo(line)
     if plan.empty:
         typer.echo("varsel: nothing to apply")
@@ -150,19 +153,37 @@ def withdrawal_lines(withdrawn: list[ChangeOnDesk], *, done: bool = False) -> li
 
 def pushed_lines(pushed: list[ContentChanged], *, done: bool = False) -> list[str]:
     """Return the publishers' pushes an apply would withdraw (or, ``done``, withdrew): they wait
-    for a poll of a source it removes (docs/publishing.md), and are never sent."""
+    for a poll of a review source it removes (docs/publishing.md), and are never sent."""
     if not pushed:
         return []
     waited = "that waited" if done else "waiting"
     were, was = ("were", "was") if done else ("would be", "is")
     return [
         f"{len(pushed)} pushed change(s) {waited} for their page to be read {were} withdrawn,"
-        f" as their source {was} removed: they will never be sent",
-        *(
-            f"  ! change {change.event_id} of {change.source_url}: «{change.title}» (pushed "
-            + change.occurred_at.strftime("%Y-%m-%d %H:%M UTC)")
-            for change in pushed
-        ),
+        f" as their source {was} removed and its changes wait for review: they will never be"
+        " sent",
+        *_push_lines("!", pushed),
+    ]
+
+
+def sent_lines(sent: list[ContentChanged], *, done: bool = False) -> list[str]:
+    """Return the publishers' pushes an apply would send (or, ``done``, sent) as they came: they
+    wait for a poll of a source it pauses or removes, which will not come."""
+    if not sent:
+        return []
+    waited, were = ("that waited", "were") if done else ("waiting", "would be")
+    return [
+        f"{len(sent)} pushed change(s) {waited} for their page to be read {were} sent as they"
+        " came, as their source is no longer polled",
+        *_push_lines("+", sent),
+    ]
+
+
+def _push_lines(mark: str, pushes: list[ContentChanged]) -> list[str]:
+    return [
+        f"  {mark} change {change.event_id} of {change.source_url}: «{change.title}» (pushed "
+        + change.occurred_at.strftime("%Y-%m-%d %H:%M UTC)")
+        for change in pushes
     ]
 
 

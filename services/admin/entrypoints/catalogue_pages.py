@@ -25,7 +25,7 @@ from services.admin.entrypoints.editor_pages import (
     try_and_record,
 )
 from services.mailer import read_api as mailer
-from services.watcher.read_api import SourceStatus, held_pushes_of, source_statuses
+from services.watcher.read_api import SourceStatus, source_statuses
 from shared.catalogue_addresses import page_of
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Catalogue, Source
@@ -237,8 +237,8 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
     if errors := source_field_errors(entry, current.slugs):
         return await again(400, errors=errors)
     # Another address makes it another source: saving removes this one, which withdraws its
-    # changes on the desk and the pushes waiting for its page for good, so the editor is asked
-    # first, as Remove asks.
+    # changes on the desk (and, a review source's, the pushes waiting for its page) for good,
+    # so the editor is asked first, as Remove asks.
     if (
         original is not None
         and entry["url"] != original
@@ -316,7 +316,8 @@ async def pause_source(request: Request, admin: AdminDep, actor: EditorPage) -> 
 @router.post("/sources/remove", response_class=HTMLResponse)
 async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
     """Remove a source from the catalogue: it is polled no more. If changes of it wait on the
-    desk, the editor is asked first, as removing withdraws them for good."""
+    desk (or pushes for a review source's page), the editor is asked first, as removing
+    withdraws them for good."""
     fields = await posted_form(request, admin)
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
@@ -332,9 +333,12 @@ async def remove_source(request: Request, admin: AdminDep, actor: EditorPage) ->
 
 
 async def _waiting_of(admin: AdminDep, url: str) -> dict[str, Any] | None:
-    """Count the source's changes on the desk and the pushes that wait for its page: removing
-    it withdraws them for good. None when there are none."""
+    """Count the source's changes on the desk and, for a review source, the pushes that wait
+    for its page: removing it withdraws them for good. None when there are none. (Pushes for
+    any other source's page are sent as they came, as pausing sends them: nothing to ask.)"""
     async with admin.runtime.sessions() as session:
         waiting = await mailer.waiting_of_source(session, url)
-        pushed = len(await held_pushes_of(session, [url]))
+        current = (await catalogue_rows.load(session)).catalogue
+        leaving = await catalogue.pushes_leaving(session, current, paused=(), removed=[url])
+    pushed = len(leaving.withdrawn)
     return {"url": url, "waiting": waiting, "pushed": pushed} if waiting or pushed else None

@@ -1,7 +1,9 @@
 """Pushes that wait for a watched page to be read (docs/publishing.md, «A push for an edit told
 already») are never left waiting for a poll that will not come: pausing the source sends them
-as they came, removing it (or saving it under another address) withdraws them after the editor
-was asked, each kept on the desk and in the audit log as withdrawn."""
+as they came, and so does removing it (or saving it under another address), as a push just
+after the removal is sent. A review source's would have waited on the desk, which the removal
+clears: those are withdrawn after the editor was asked, each kept on the desk and in the audit
+log as withdrawn."""
 
 from __future__ import annotations
 
@@ -18,17 +20,19 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from services.admin.adapters.tables import AdminAuditEntry
-from services.mailer.adapters.tables import ChangeRecord
+from services.mailer.adapters.tables import ChangeRecord, Delivery
 from services.watcher.adapters.held_pushes import encoded
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.command_api import Push
 from services.watcher.domain.push import WatchedMatch, change_event
 from shared.clock import FrozenClock
 from shared.db import create_engine, session_factory
+from shared.events import ContentChanged
 from shared.outbox import OutboxRow
 from shared.vocabulary import SourceKind
 from tests.integration.admin.catalogue_support import FIRST, catalogue, cli, read_scalar, write
-from tests.integration.admin.harness import TOPIC, Harness, csrf_token
+from tests.integration.admin.desk_support import PERSON, desk_running, relay
+from tests.integration.admin.harness import TOPIC, Harness, csrf_token, sign_in
 from tests.integration.admin.sources_support import (
     KNOWN,
     post_from_sources,
@@ -42,20 +46,31 @@ __all__ = ["cli"]  # the fixture, used by name
 NOW = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
 WITHDREW = (
     "1 pushed change(s) that waited for their page to be read were withdrawn, as their source"
-    " was removed: they will never be sent"
+    " was removed and its changes wait for review: they will never be sent"
 )
 ASKED = "has changes its publisher pushed that wait for varsel to read the page (2)"
+REVIEWED = "review, so these would have waited on the desk: "
 
 
 @asynccontextmanager
 async def _held_twice(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, *, review: bool = False
 ) -> AsyncIterator[tuple[Harness, httpx.AsyncClient]]:
-    """An editor signed in; two pushes for the source wait for its page to be read."""
+    """An editor signed in (the source in review mode, if ``review``); two pushes for the source
+    wait for its page to be read."""
     async with signed_in_editor(database_url, tmp_path, clock=FrozenClock(NOW)) as (h, client):
+        if review:
+            await _to_review(client)
         await pushed_after_a_told_change(h, NOW, {"k1": "Nytt k1.", "k2": "Nytt k2."})
         assert await _sent(h) == []
         yield h, client
+
+
+async def _to_review(client: httpx.AsyncClient) -> None:
+    """Put the source in review mode through the sources form, as an editor does."""
+    form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC, "mode": "review"}
+    saved = await post_from_sources(client, "/admin/sources", form)
+    assert saved.status_code == 303, saved.text
 
 
 async def _sent(h: Harness) -> list[str]:
@@ -90,12 +105,68 @@ async def test_pausing_a_source_sends_the_pushes_that_waited_for_its_page(
         assert (await _row(h)).held_pushes is None
 
 
-async def test_removing_a_source_asks_first_then_withdraws_the_pushes_that_waited(
+async def test_removing_a_source_sends_the_pushes_that_waited_for_its_page(
     database_url: str, tmp_path: Path
 ) -> None:
     async with _held_twice(database_url, tmp_path) as (h, client):
+        # Nothing is withdrawn, so nothing is asked: the publisher's reports are told.
+        removed = await post_from_sources(client, "/admin/sources/remove", {"url": KNOWN})
+        assert removed.status_code == 303, removed.text
+
+        await _sent_as_they_came(h)
+        # As a push that comes after the removal is, for a page nobody watches.
+        await push_for_the_source(h, NOW, "k3", "Nytt k3.")
+        assert await _sent(h) == ["Nytt k1.", "Nytt k2.", "Nytt k3."]
+        assert (await _row(h)).held_pushes is None
+
+
+async def test_saving_a_source_under_another_address_sends_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    form = {"url": KNOWN + "/ny", "kind": "page", "topics": TOPIC, "original": KNOWN}
+    async with _held_twice(database_url, tmp_path) as (h, client):
+        saved = await post_from_sources(client, "/admin/sources", form)
+        assert saved.status_code == 303, saved.text
+        await _sent_as_they_came(h)
+
+
+async def test_the_pushes_a_removal_sends_alert_the_followers_as_a_push_after_it_would(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with desk_running(sqlite_url, tmp_path) as h:
+        await h.sign_up(PERSON, frequency="immediate")
+        await h.confirm(PERSON)
+        await h.user("ed", "editor")
+        await pushed_after_a_told_change(h, h.runtime.clock.now(), {"k1": "Nytt k1."})
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            removed = await post_from_sources(client, "/admin/sources/remove", {"url": KNOWN})
+        assert removed.status_code == 303, removed.text
+        await relay(h)
+
+        async with h.runtime.sessions() as session:
+            changes = (await session.scalars(select(ChangeRecord))).all()
+            kinds = set((await session.scalars(select(Delivery.kind))).all())
+        assert [(c.note, c.status) for c in changes] == [("Nytt k1.", "published")]
+        assert kinds == {"confirm", "alert"}
+
+
+async def _sent_as_they_came(h: Harness) -> None:
+    assert await _sent(h) == ["Nytt k1.", "Nytt k2."]
+    row = await _row(h)
+    assert row.held_pushes is None and not row.active
+    async with h.runtime.sessions() as session:
+        assert (await session.scalars(select(ChangeRecord))).all() == []  # none withdrawn
+        withdrawals = select(AdminAuditEntry).where(AdminAuditEntry.action == "change_withdrawn")
+        assert (await session.scalars(withdrawals)).all() == []
+
+
+async def test_removing_a_review_source_asks_first_then_withdraws_the_pushes_that_waited(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with _held_twice(database_url, tmp_path, review=True) as (h, client):
         asked = await post_from_sources(client, "/admin/sources/remove", {"url": KNOWN})
-        assert asked.status_code == 200 and ASKED in asked.text
+        assert asked.status_code == 200 and ASKED in asked.text and REVIEWED in asked.text
         assert "waiting on the editor's desk" not in asked.text  # none is on the desk
         assert (await _row(h)).held_pushes is not None, "asking withdraws nothing"
 
@@ -107,13 +178,14 @@ async def test_removing_a_source_asks_first_then_withdraws_the_pushes_that_waite
         await _withdrawn_by_the_editor(h)
 
 
-async def test_saving_a_source_under_another_address_asks_first_then_withdraws_them(
+async def test_saving_a_review_source_under_another_address_asks_first_then_withdraws_them(
     database_url: str, tmp_path: Path
 ) -> None:
     form = {"url": KNOWN + "/ny", "kind": "page", "topics": TOPIC, "original": KNOWN}
-    async with _held_twice(database_url, tmp_path) as (h, client):
+    form["mode"] = "review"
+    async with _held_twice(database_url, tmp_path, review=True) as (h, client):
         asked = await post_from_sources(client, "/admin/sources", form)
-        assert asked.status_code == 200 and ASKED in asked.text
+        assert asked.status_code == 200 and ASKED in asked.text and REVIEWED in asked.text
         saved = await client.post(
             "/admin/sources?lang=en",
             data={**form, "csrf_token": csrf_token(asked.text), "withdraw": "yes"},
@@ -139,22 +211,51 @@ async def _withdrawn_by_the_editor(h: Harness) -> None:
     assert {a.actor for a in audited} == {"ed"}
 
 
-def test_a_file_that_removes_the_source_says_which_pushes_it_withdraws(
+def test_a_file_that_removes_the_source_says_which_pushes_it_sends(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
     assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST))).exit_code == 0
-    source = "https://example.org/verden"
-    push = Push(("norge-i-verden",), source, "Ny veileder", "Nytt kapittel.", minor=False)
-    held = change_event(push, WatchedMatch(1, source, SourceKind.PAGE), uuid.uuid4(), NOW)
-    asyncio.run(_watched_with(database_url, source, encoded([held])))
+    held = _held_for_verden(database_url)
     moved = write(tmp_path, "moved.toml", FIRST.replace("example.org/verden", "example.org/ny"))
-    pushed = f"  ! change {held.event_id} of {source}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
+    pushed = f"  + change {held.event_id} of {VERDEN}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
+
+    dry = catalogue(cli, "apply", str(moved), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "1 pushed change(s) waiting for their page to be read would be sent as they came, as"
+        " their source is no longer polled" in dry.output.splitlines()
+    )
+    assert pushed in dry.output.splitlines() and "withdrawn" not in dry.output
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
+
+    applied = catalogue(cli, "apply", str(moved))
+    assert (applied.exit_code, "withdrawn" in applied.output) == (0, False), applied.output
+    sent = (
+        "1 pushed change(s) that waited for their page to be read were sent as they came, as"
+        " their source is no longer polled"
+    )
+    assert {pushed, sent} <= set(applied.output.splitlines())
+    assert read_scalar(database_url, select(ChangeRecord.status)) is None  # none withdrawn
+    outbox = select(OutboxRow.payload).where(OutboxRow.event_type.like("content.changed%"))
+    assert json.loads(read_scalar(database_url, outbox))["event_id"] == str(held.event_id)
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
+
+
+def test_a_file_that_removes_a_review_source_says_which_pushes_it_withdraws(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    reviewed = FIRST.replace('interval = "15m"', 'interval = "15m"\nmode = "review"')
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", reviewed))).exit_code == 0
+    held = _held_for_verden(database_url)
+    moved = write(tmp_path, "moved.toml", reviewed.replace("example.org/verden", "example.org/ny"))
+    pushed = f"  ! change {held.event_id} of {VERDEN}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
 
     dry = catalogue(cli, "apply", str(moved), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert (
         "1 pushed change(s) waiting for their page to be read would be withdrawn, as their "
-        "source is removed: they will never be sent" in dry.output.splitlines()
+        "source is removed and its changes wait for review: they will never be sent"
+        in dry.output.splitlines()
     )
     assert pushed in dry.output.splitlines()
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
@@ -165,6 +266,17 @@ def test_a_file_that_removes_the_source_says_which_pushes_it_withdraws(
     withdrawn = select(ChangeRecord.status).where(ChangeRecord.id == held.event_id)
     assert read_scalar(database_url, withdrawn) == "withdrawn"
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
+
+
+VERDEN = "https://example.org/verden"
+
+
+def _held_for_verden(database_url: str) -> ContentChanged:
+    """Hold a push for the file's first source on its row, as the watcher keeps it."""
+    push = Push(("norge-i-verden",), VERDEN, "Ny veileder", "Nytt kapittel.", minor=False)
+    held = change_event(push, WatchedMatch(1, VERDEN, SourceKind.PAGE), uuid.uuid4(), NOW)
+    asyncio.run(_watched_with(database_url, VERDEN, encoded([held])))
+    return held
 
 
 async def _watched_with(database_url: str, url: str, held: str | None) -> None:
