@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.watcher.adapters.held_pushes import left_behind
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.outcome import Health
+from shared import outbox
 from shared.catalogue_entries import Source
+
+log = logging.getLogger(__name__)
 
 
 async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: datetime) -> None:
@@ -21,6 +26,18 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
     and state with it) but is not polled until it comes back.
     """
     wanted = {s.url: s for s in sources if not s.paused}
+    # First, under the rows' locks, before the rows are read below: what a stopped source's row
+    # still holds is sent as it came, as pausing or removing it sends a push that waited
+    # (docs/publishing.md). Whether a removed source's editors reviewed its changes is no longer
+    # known, so the mailer takes each as a push for a page nobody watches.
+    for change in await left_behind(session, wanted):
+        log.warning(
+            "watcher: %s is no longer polled (paused or removed); pushed change %s, which still"
+            " waited for its page to be read, is sent as it came",
+            change.source_url,
+            change.event_id,
+        )
+        await outbox.record(session, change)
     existing = {row.url: row for row in await all_sources(session)}
     for url, source in wanted.items():
         row = existing.get(url)

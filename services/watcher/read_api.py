@@ -203,6 +203,7 @@ async def gone_pages(session: AsyncSession) -> list[GonePage]:
 
 
 async def held_pushes_of(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
-    """Return the publishers' pushes that wait for a poll of the sources at ``urls`` (told.py):
-    removing a source withdraws them, as it withdraws its changes on the desk."""
+    """Return the publishers' pushes that wait for a poll of the sources at ``urls`` (told.py),
+    polled or stopped: pausing or removing a source sends them, a review source's removal
+    withdraws them, as it withdraws its changes on the desk (the admin's catalogue)."""
     return await held_at(session, urls) if urls else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.driver_statements import DriverStatement
@@ -60,21 +60,42 @@ async def leave(session: AsyncSession, urls: Collection[str]) -> list[ContentCha
     In the catalogue's apply, under the rows' locks: a push that comes after it finds the
     source unwatched and is sent at once (publisher_keys.mark_told), and a poll under way
     finds nothing left to send (``take``). Left active until the watcher's own sync, a row
-    would hold a push that came meanwhile for ever, as no poll of it comes.
+    would hold a push that came meanwhile for ever, as no poll of it comes. A row stopped
+    already that still holds pushes (``left_behind``) gives them up here too.
     """
     if not urls:
         return []
-    wanted = _c.url.in_(list(urls)) & _c.active.is_(True)
-    # Every such row locked, those holding none too: on PostgreSQL a push holding the row's
-    # lock is waited for and read, where a filter on the column read before it would miss it.
-    rows = await session.execute(select(_c.held_pushes).where(wanted).with_for_update())
+    return await _take_off(session, _c.url.in_(list(urls)))
+
+
+async def left_behind(session: AsyncSession, watched: Collection[str]) -> list[ContentChanged]:
+    """Stop polling every source not at ``watched`` and take the pushes held on its row.
+
+    For the watcher's sync, at its start and after each catalogue change. The apply that pauses
+    or removes a source takes them (``leave``); a row that still holds some was stopped by a
+    release before that did, or by a sync of a catalogue read before the apply, which brought
+    the row back for a moment. No poll of it comes, so they would wait for ever, and keep
+    migration 0028 from being undone.
+    """
+    return await _take_off(session, _c.url.not_in(list(watched)))
+
+
+async def _take_off(session: AsyncSession, where: ColumnElement[bool]) -> list[ContentChanged]:
+    """Stop polling the sources ``where`` says and take their held pushes off their rows."""
+    # Every such row still polled locked, those holding none too: on PostgreSQL a push holding
+    # the row's lock is waited for and read, where a filter on the column read before it would
+    # miss it. A row stopped already takes no push (mark_told), so only one holding some is.
+    wanted = where & (_c.active.is_(True) | _c.held_pushes.is_not(None))
+    rows = await session.execute(
+        select(_c.held_pushes).where(wanted).order_by(_c.id).with_for_update()
+    )
     taken = [event for (text,) in rows.all() if text for event in decoded(text)]
     await session.execute(update(_SOURCES).where(wanted).values(active=False, held_pushes=None))
     return taken
 
 
 async def held_at(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
-    """Return the pushes held for the watched sources at ``urls``."""
-    wanted = _c.url.in_(list(urls)) & _c.active.is_(True) & _c.held_pushes.is_not(None)
+    """Return the pushes held for the sources at ``urls``, polled or stopped (``leave``)."""
+    wanted = _c.url.in_(list(urls)) & _c.held_pushes.is_not(None)
     rows = await session.scalars(select(_c.held_pushes).where(wanted).order_by(_c.url))
     return [event for text in rows.all() for event in decoded(text)]

@@ -268,18 +268,37 @@ def test_a_file_that_removes_a_review_source_says_which_pushes_it_withdraws(
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
 
 
+def test_a_file_that_removes_a_paused_source_sends_what_an_earlier_release_left_on_it(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    paused = FIRST.replace('interval = "15m"', 'interval = "15m"\npaused = true')
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", paused))).exit_code == 0
+    held = _held_for_verden(database_url, active=False)  # paused before pauses sent them
+    moved = write(tmp_path, "moved.toml", paused.replace("example.org/verden", "example.org/ny"))
+    pushed = f"  + change {held.event_id} of {VERDEN}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
+
+    dry = catalogue(cli, "apply", str(moved), "--dry-run")
+    assert dry.exit_code == 0 and pushed in dry.output.splitlines(), dry.output
+
+    applied = catalogue(cli, "apply", str(moved))
+    assert applied.exit_code == 0 and pushed in applied.output.splitlines(), applied.output
+    outbox = select(OutboxRow.payload).where(OutboxRow.event_type.like("content.changed%"))
+    assert json.loads(read_scalar(database_url, outbox))["event_id"] == str(held.event_id)
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
+
+
 VERDEN = "https://example.org/verden"
 
 
-def _held_for_verden(database_url: str) -> ContentChanged:
+def _held_for_verden(database_url: str, *, active: bool = True) -> ContentChanged:
     """Hold a push for the file's first source on its row, as the watcher keeps it."""
     push = Push(("norge-i-verden",), VERDEN, "Ny veileder", "Nytt kapittel.", minor=False)
     held = change_event(push, WatchedMatch(1, VERDEN, SourceKind.PAGE), uuid.uuid4(), NOW)
-    asyncio.run(_watched_with(database_url, VERDEN, encoded([held])))
+    asyncio.run(_watched_with(database_url, VERDEN, encoded([held]), active=active))
     return held
 
 
-async def _watched_with(database_url: str, url: str, held: str | None) -> None:
+async def _watched_with(database_url: str, url: str, held: str | None, *, active: bool) -> None:
     """Store the source as the watcher keeps it, with pushes held for its page."""
     engine = create_engine(database_url)
     try:
@@ -291,7 +310,7 @@ async def _watched_with(database_url: str, url: str, held: str | None) -> None:
                     topics=["norge-i-verden"],
                     interval_seconds=900,
                     status="ok",
-                    active=True,
+                    active=active,
                     held_pushes=held,
                 )
             )
