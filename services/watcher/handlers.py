@@ -21,6 +21,7 @@ from services.watcher.adapters.outcomes import LeaseLost, store_outcome
 from services.watcher.adapters.source_rows import claim_rows, load_claim
 from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
 from services.watcher.domain.cut_feeds import cut_short
+from services.watcher.domain.cut_pages import unclosed
 from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
 from services.watcher.domain.failures import CONTENT_PREFIX
@@ -287,7 +288,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         if not source.consecutive_failures:  # the trace once, not at every poll
             log.exception("watcher: unexpected error reading the body from %s", source.url)
         return Answer.failed(f"unexpected error: {type(exc).__name__} reading the body")
-    hub, cut = None, None
+    hub, cut, page = None, None, source.rules.kind == SourceKind.PAGE
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
         if (said := cut_short(fetched.body)) is not None:
@@ -301,6 +302,8 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         moved_to=fetched.url if fetched.url != source.url else None,
         earlier=earlier,
         cut=cut,
+        unclosed=page and unclosed(fetched.body),
+        ended_by_close=fetched.ended_by_close,
     )
 
 

@@ -73,6 +73,12 @@ FAILURES: Final[dict[str, str]] = {
         "The feed stops before its end (its closing </%(root)s>): it was cut off on its way, or "
         "read while it was being written. If the next poll finds it the same, it is read as it is."
     ),
+    Failure.PAGE_CUT_SHORT: N_(
+        "The page stops before its end (its closing </html>), and its text is the stored text "
+        "cut short: the server sent it without saying its length, so it was likely cut off on "
+        "its way. Nobody is alerted. Once %(polls)s polls in a row have found it so, it is "
+        "read as it is."
+    ),
     Failure.FEED_IS_PAGE: N_(
         "The address answers a web page, not a feed: the feed may have moved, or the source "
         "may be a page."

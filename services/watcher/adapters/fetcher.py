@@ -23,6 +23,7 @@ from services.watcher.adapters.content_coding import (
 from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
+    ended_by_close,
     escaped_bytes,
     retry_after,
     sendable,
@@ -66,6 +67,9 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     links: str | None = None  # the Link header(s), where a feed may name its WebSub hub
+    # The body's end was the server closing the connection: no length, no chunks, no
+    # compressed stream whose end is checked. Such a body cut off on its way looks whole.
+    ended_by_close: bool = False
 
 
 class FetchDeadline(FetchError):
@@ -387,4 +391,5 @@ class _Response:
             etag=usable_etag(self.headers),
             last_modified=usable_last_modified(self.headers),
             links=escaped_bytes(", ".join(self.headers.getall("link", ()))) or None,
+            ended_by_close=ended_by_close(self.headers),
         )

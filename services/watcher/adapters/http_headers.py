@@ -1,4 +1,5 @@
-"""What a fetch reads from an answer's headers: a Last-Modified to send back, a Retry-After."""
+"""What a fetch reads from an answer's headers: a Last-Modified to send back, a Retry-After,
+how its body was framed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from email.utils import parsedate_to_datetime
 
 from multidict import CIMultiDictProxy
 
+from services.watcher.adapters.content_coding import Unasked, body_coding
 from services.watcher.adapters.tables import ETAG_CHARS, LAST_MODIFIED_CHARS
 
 # How far ahead of this machine's clock a Last-Modified may be, where the answer has no Date of
@@ -134,3 +136,21 @@ def escaped_bytes(address: str) -> str:
             f"%{ord(c) - 0xDC00:02X}" if "\udc80" <= c <= "\udcff" else c for c in address
         )
     return address
+
+
+def ended_by_close(headers: CIMultiDictProxy[str]) -> bool:
+    """Tell whether a 200's body was framed by nothing but the connection's end (RFC 9112,
+    6.3, the last rule): then a transfer broken off reads as a shorter whole body.
+
+    A Content-Length (aiohttp fails a body shorter than it), chunks (their last one is
+    awaited) and gzip or deflate (their stream's end is checked, content_coding.py) each
+    tell a cut body from a whole one.
+    """
+    if "content-length" in headers:
+        return False
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return False
+    try:
+        return body_coding(headers.get("content-encoding")) is None
+    except Unasked:  # refused before the body was read: never reaches here
+        return False

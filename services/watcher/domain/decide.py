@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.watcher.domain.cut_feeds import held_back
+from services.watcher.domain.cut_pages import held_back_page, page_meta
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import (
@@ -86,7 +87,7 @@ def decide(
     ``read_under`` are the rules the body was parsed by (the catalogue may have changed them
     since); ``history`` is needed only when the answer holds new content.
     """
-    answer = held_back(state, answer)
+    answer = held_back_page(state, answer, history) if answer.unclosed else held_back(state, answer)
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:
@@ -145,7 +146,7 @@ def decide(
         if behind is None:
             read_from = answer.moved_to or state.url
             kind, stored, changes, said, new = _compared(
-                state, content, earlier, history, now, read_from
+                state, content, earlier, history, now, read_from, answer.unclosed
             )
             settled = settle(state, now, read=True, new=new)
             if settled.silent:
@@ -285,8 +286,10 @@ def _compared(
     history: History,
     now: datetime,
     read_from: str,
+    unclosed: bool,
 ) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None, bool]:
-    """Judge new content against the stored; ``read_from`` is where redirects led the fetch.
+    """Judge new content against the stored; ``read_from`` is where redirects led the fetch;
+    ``unclosed``: a page's HTML had no closing tags (cut_pages.py).
 
     The last value tells whether the text is new: neither the stored one (under the rules it
     was stored by) nor one the page showed lately.
@@ -313,7 +316,7 @@ def _compared(
         published=content.published,
         updated=content.updated,
         content=content,
-        meta=snapshot_meta(seen, content, dated),
+        meta=page_meta(snapshot_meta(seen, content, dated), unclosed),
     )
     if previous is None:
         stored = Stored(fingerprint, title, history.last_changed_at, snapshot, None)

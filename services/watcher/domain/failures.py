@@ -56,6 +56,7 @@ class Failure(StrEnum):
     FEED_MALFORMED = "feed_malformed"
     FEED_EMPTY = "feed_empty"
     FEED_CUT_SHORT = "feed_cut_short"
+    PAGE_CUT_SHORT = "page_cut_short"
     FEED_IS_PAGE = "feed_is_page"
     FEED_IS_PAGE_NAMING_FEED = "feed_is_page_naming_feed"
     NO_TEXT = "no_text"
@@ -150,6 +151,11 @@ _CONTENT: Final = _forms(
         Failure.FEED_CUT_SHORT,
         r"feed: the feed stops before its closing </(?P<root>[^>\s]+)> \(.*\); it is read as it"
         r" is if the next poll finds it so too",
+    ),
+    (
+        Failure.PAGE_CUT_SHORT,
+        r"page: the page stops before its closing </html>, and its text is the stored text cut"
+        r" short \(.*\); it is read as it is once (?P<polls>\d+) polls in a row found it so",
     ),
     (Failure.FEED_EMPTY, r"feed: no entries(?: with a title or text)?"),
     # Before NO_TEXT: a PDF has no selector to check; it is likely scanned pages.

@@ -178,6 +178,10 @@ class Answer:
     unread: str | None = None
     # Why a feed's body seems cut off (cut_feeds.py): its new reading waits for the next poll.
     cut: str | None = None
+    # A page's HTML stops before its closing </html> and </body>; its body ended by the
+    # connection closing (no length, no chunks): a cut may look whole (cut_pages.py).
+    unclosed: bool = False
+    ended_by_close: bool = False
 
     @classmethod
     def failed(

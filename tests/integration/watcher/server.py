@@ -1,4 +1,5 @@
-"""A scriptable loopback HTTP server: validators, redirects, slow and huge bodies, gzip."""
+"""A scriptable loopback HTTP server: validators, redirects, slow and huge bodies, gzip, bodies
+ended by closing the connection."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ class Route:
     not_older_is_fresh: bool = False
     retry_after: str | None = None  # a Retry-After header
     content_length: int | None = None  # a Content-Length that is not the body's
+    # No Content-Length, no chunks: the body ends where the server closes the connection, as
+    # HTTP/1.0 servers and some proxies end it (a cut body is sent as such a server sends it).
+    close_delimited: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,12 @@ class ScriptedSite:
         body = gzip.compress(route.body) if route.gzip else route.body
         if route.gzip or route.encoding:
             handler.send_header("Content-Encoding", route.encoding or "gzip")
+        if route.close_delimited:
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.wfile.write(body)
+            handler.close_connection = True
+            return route.status
         if route.chunked or route.endless:
             handler.send_header("Transfer-Encoding", "chunked")
             handler.end_headers()

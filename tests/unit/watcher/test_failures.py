@@ -189,7 +189,7 @@ def test_every_kind_is_worded_in_every_language_with_its_values(failure: Failure
     catalogues = Catalogues.load(ADMIN_LOCALE, "admin")
     values = {"status": "503", "count": "5", "limit": "10", "host": "h", "coding": "br"}
     values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main", "reached": "/"}
-    values |= {"feed": "/rss.xml", "root": "rss"}
+    values |= {"feed": "/rss.xml", "root": "rss", "polls": "3"}
     for language in catalogues.languages:
         worded = catalogues[language].gettext(FAILURES[failure], **values)
         assert "%(" not in worded and worded.strip(), (language, failure)
