@@ -317,7 +317,10 @@ async def read_as_before(
     redirected: bool = False,
 ) -> Content | None:
     """Return the body read under the older rules the source was last stored under, if they
-    read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody."""
+    read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody.
+
+    Otherwise in its dates too, which no fingerprint holds: a feed's days decide whether a
+    text told before is published again, or a push is older than what is stored."""
     version = source.older_extraction(EXTRACTION)
     if version is None:
         return None
@@ -327,7 +330,7 @@ async def read_as_before(
         )
     except ContentError:
         return None  # unreadable under the old rules: judged under today's
-    return None if before.fingerprint == today.fingerprint else before
+    return None if before == today else before
 
 
 async def parse_body(

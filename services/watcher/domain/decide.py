@@ -142,7 +142,8 @@ def decide(
         # them: one stored meanwhile under today's (a poll after a lapsed lease) compares
         # like with like.
         earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
-        behind = older_than_stored(content, history) if answer.pushed else None
+        # Dated as what is stored was: another reading of the same dates moves nothing back.
+        behind = older_than_stored(earlier or content, history) if answer.pushed else None
         if behind is None:
             read_from = answer.moved_to or state.url
             kind, stored, changes, said, new = _compared(
@@ -361,6 +362,7 @@ def _compared(
             only=only,
             dated=dated,
             today=now.date(),
+            older=earlier,
         )
         told = len(events)
         changes = tuple(without_future_dates(one_for_a_burst(origin, content, events), now.date()))

@@ -26,7 +26,6 @@ from services.watcher.domain.json_feed import read_json_feed
 from services.watcher.domain.model import (
     EXTRACTION,
     FEED_STRAY_BYTES,
-    PUBLISHERS_DATES,
     SHARED_GUID_SEP,
     Content,
     ContentError,
@@ -273,7 +272,6 @@ def extract_feed(
 
     stamps = feed_stamps(extraction)
     # Dates are not compared (Content.fingerprint): a day read otherwise tells nobody.
-    publishers = extraction >= PUBLISHERS_DATES
     read: list[FeedEntry] = []
     for raw in raws:
         title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
@@ -289,7 +287,7 @@ def extract_feed(
         if not title and not text:
             continue
         key = _entry_key(raw, title, link)
-        published = entry_date(raw, publishers=publishers)
+        published = entry_date(raw, extraction=extraction)
         read.append(FeedEntry(key=key, title=title, link=link, text=text, published=published))
     entries = _keyed_apart(read)
     if not entries:
@@ -299,7 +297,7 @@ def extract_feed(
         title=normalise_text(html_fragment_text(str(feed.get("title", "")))),
         blocks=tuple(f"{e.title} – {e.text}" if e.text else e.title for e in entries),
         headings=frozenset(),
-        published=dated(feed, "published", publishers=publishers),
-        updated=dated(feed, "updated", publishers=publishers),
+        published=dated(feed, "published", extraction=extraction),
+        updated=dated(feed, "updated", extraction=extraction),
         entries=tuple(entries),
     )

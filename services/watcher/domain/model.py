@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 10
+EXTRACTION = 11
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -60,6 +60,10 @@ MORE_STAMPS = 9
 # day for a time written in UTC (feed_dates.publishers_date), where it was UTC's day.
 META_UTF16_AS_UTF8 = 10
 PUBLISHERS_DATES = 10
+# From this version on, a feed date's zone is read where a comment follows it too («Wed, 04 Nov
+# 2026 00:30:00 +0100 (CET)», RFC 5322), where the day fell back to UTC's
+# (feed_dates.publishers_date).
+ZONE_COMMENTS = 11
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

@@ -126,6 +126,7 @@ def change_events(
     only: Collection[str] | None = None,
     dated: dict[str, str] | None = None,
     today: date | None = None,
+    older: Content | None = None,
 ) -> list[ContentChanged]:
     """Return the events for a change; a feed gets one per entry nobody was told about.
 
@@ -137,7 +138,8 @@ def change_events(
     sharing a guid were keyed apart: those entries, now read apart under a guid it knew, are
     no news (they are as old as that snapshot), so the upgrade alone alerts nobody. A new
     entry with the text of one told before is a re-issue and no news, unless ``dated`` (the
-    snapshot's, ``dated_entries``) shows its text published again (recurring.py) by ``today``.
+    snapshot's, ``dated_entries``) shows its text published again (recurring.py) by ``today``:
+    judged under older rules, as ``older`` (their reading) dates it, as the snapshot was dated.
     """
     if not change.changed:
         return []
@@ -146,6 +148,7 @@ def change_events(
         summary = carried_text(change.summary)
         return [_of_the_source(source, new, new.published, new.updated, summary, diff)]
     told = set(seen.values())
+    as_dated = {e.key: e for e in older.entries} if older is not None else {}
     events = []
     for entry in new.entries:
         if only is not None and entry.key not in only:
@@ -155,7 +158,7 @@ def change_events(
         # its publisher dated anew, under a new key and link, is published again.
         reissued = entry.key not in seen and mark in told
         if reissued and dated is not None and today is not None:
-            reissued = not published_again(entry, mark, dated, today)
+            reissued = not published_again(as_dated.get(entry.key, entry), mark, dated, today)
         if seen.get(entry.key) == mark or reissued:
             continue
         guid, apart, _ = entry.key.partition(SHARED_GUID_SEP)

@@ -365,6 +365,24 @@ def test_a_push_older_than_what_is_stored_moves_nothing_back(
         assert polled.kind is OutcomeKind.CHANGED
 
 
+def test_a_push_to_a_feed_stored_under_older_rules_is_dated_as_they_read_it() -> None:
+    # Extraction 10 read «20:30 -0500 (EST)» as UTC's next day, 11 as the publisher's own: a
+    # day earlier than what 10 stored, though the publisher moved nothing back.
+    stored = _feed("Rettet utgave.", 2)
+    state = _state(
+        rules=FEED, fingerprint=stored.fingerprint, body_hash="b", extraction=EXTRACTION - 1
+    )
+    history = History(("helse",), None, Previous(41, stored.fingerprint, None, lambda: stored))
+    today, before = _feed("Nyere utgave.", 1), _feed("Nyere utgave.", 2)
+    answer = replace(_body(today), pushed=True, earlier=before)
+
+    outcome = _decide(state, answer, history, read_under=FEED)
+
+    assert outcome.kind is OutcomeKind.CHANGED
+    assert outcome.stored is not None and outcome.stored.snapshot is not None
+    assert outcome.stored.snapshot.content == today  # stored as today's rules read it
+
+
 def test_new_text_a_publisher_pushed_is_stored_untold_and_uses_up_the_mark() -> None:
     mark = NOW + timedelta(minutes=30)
 
