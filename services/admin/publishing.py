@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
+from services.admin.domain import publisher_sites
 from services.admin.domain.accounts import digest
 from shared.carried_text import carried_line, noncharacter_in
 from shared.web.html_text import html_text
@@ -46,20 +48,37 @@ def token_name(typed: str) -> str:
     return " ".join(html_text(carried_line(typed)).split())
 
 
-async def issue(
-    session: AsyncSession, name: str, created_by: str, now: datetime, token: str | None = None
-) -> tuple[int, str]:
-    """Issue a named publisher token; return its number and the token (only its hash is kept).
-
-    ``token`` is the one an issue form makes (``form_token``); none is a fresh random one.
-    """
-    if (found := noncharacter_in(name)) is not None:
+def check_name(typed: str) -> str:
+    """Return a token's name as kept (``token_name``); raise TokenNameRefused if it cannot be."""
+    if (found := noncharacter_in(typed)) is not None:
         raise TokenNameNoncharacter(found)
-    name = token_name(name)
+    name = token_name(typed)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)
+    return name
+
+
+async def issue(
+    session: AsyncSession,
+    name: str,
+    created_by: str,
+    now: datetime,
+    token: str | None = None,
+    *,
+    sites: Sequence[str],
+) -> tuple[int, str]:
+    """Issue a named publisher token for some sites (as ``publisher_sites.sites`` keeps them);
+    return its number and the token (only its hash is kept).
+
+    ``token`` is the one an issue form makes (``form_token``); none is a fresh random one.
+    Raises ``publisher_sites.SiteRefused`` without a site: a new token opens no site unnamed.
+    """
+    name = check_name(name)
+    if not sites:
+        raise publisher_sites.SiteRefused("site_none", "")
+    kept = publisher_sites.stored(publisher_sites.site(s) for s in sites)
     token = token or PREFIX + secrets.token_urlsafe(32)
-    return await publisher_tokens.add(session, name, digest(token), created_by, now), token
+    return await publisher_tokens.add(session, name, digest(token), created_by, now, kept), token
 
 
 class FormSpent(ValueError):
@@ -123,8 +142,26 @@ async def listed(session: AsyncSession) -> Sequence[PublisherToken]:
     return await publisher_tokens.every(session)
 
 
-async def publisher_of(session: AsyncSession, token: str, now: datetime) -> str | None:
-    """Return the name of the live publisher token presented, noting its use; None if none."""
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """A live publisher token as a request presented it: its name and its sites (None: every
+    site, a token issued before tokens had sites)."""
+
+    name: str
+    sites: tuple[str, ...] | None
+
+
+async def publisher_of(session: AsyncSession, token: str, now: datetime) -> Presented | None:
+    """Return the live publisher token presented, noting its use; None if none."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    return await publisher_tokens.use(session, digest(token), now)
+    found = await publisher_tokens.use(session, digest(token), now)
+    if found is None:
+        return None
+    name, sites = found
+    return Presented(name, publisher_sites.read(sites))
+
+
+def sites_of(token: PublisherToken) -> tuple[str, ...] | None:
+    """Return a listed token's sites; None for one issued before tokens had sites."""
+    return publisher_sites.read(token.sites)

@@ -36,6 +36,7 @@ __all__ = [
     "gone_pages",
     "refused_address",
     "snapshot_diff",
+    "source_address",
     "source_ids",
     "source_snapshots",
     "source_status_counts",
@@ -131,6 +132,11 @@ class SourceSnapshots:
     source_id: int
     url: str
     snapshots: tuple[SnapshotInfo, ...]
+
+
+async def source_address(session: AsyncSession, source_id: int) -> str | None:
+    """Return a source's address as the catalogue has it (not where it redirects), or None."""
+    return await source_url(session, source_id)
 
 
 async def source_ids(session: AsyncSession) -> dict[str, int]:

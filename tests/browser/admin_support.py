@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Response
 
+from services.admin.adapters import publisher_tokens
 from services.subscriptions import bootstrap as subscriptions
 from shared.runtime import build_runtime
 from shared.schema import upgrade_async
@@ -32,6 +33,9 @@ CALLERS = {language: f"ringte-{language}@example.no" for language in ("nb", "nn"
 # 130 made-up ledger steps an hour apart from New Year: the even ones "requested" TOPIC.
 LEDGER_STEPS = 130
 LEDGER_START = date(2026, 1, 1)
+
+
+BEFORE_SITES = "Gammel CMS"
 
 
 @dataclass
@@ -68,6 +72,8 @@ async def _seed(url: str, config: Path, workdir: Path) -> tuple[int, list[int]]:
                 session, "https://example.org/vaksiner", now, [TOPIC]
             )
             await seed.deliveries(session, now)
+            # A publisher token issued before tokens had sites: the list marks it to be replaced.
+            await publisher_tokens.add(session, BEFORE_SITES, "0" * 64, OPERATOR, now, None)
             await seed.digest_run(
                 session, "daily:2026-11-01", datetime(2026, 11, 1, 6, tzinfo=UTC), "done"
             )

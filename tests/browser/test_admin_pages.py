@@ -18,6 +18,7 @@ from services.admin.entrypoints.action_wording import LEDGER_ACTIONS
 from services.admin.entrypoints.wording import MESSAGES
 from tests.browser.admin_support import (
     AUDITOR,
+    BEFORE_SITES,
     CALLERS,
     DPO,
     ERASED,
@@ -293,12 +294,23 @@ def test_an_operator_issues_a_publisher_token_sees_it_once_and_revokes_it(
 
     # The browser's own check would stop an empty name; the server's answer is tested too.
     page.locator("#name").evaluate("e => e.removeAttribute('required')")
+    page.locator("#sites").evaluate("e => e.removeAttribute('required')")
     assert press(page, admin_text(language, "Issue the token")).status == 400
     expect(page.get_by_role("alert")).to_have_text(admin_text(language, MESSAGES["token_name"]))
     assert_accessible(page, language)
 
     name = f"WordPress {language}"
     page.get_by_label(admin_text(language, "Name"), exact=True).fill(name)
+    sites = page.get_by_label(admin_text(language, "Sites"), exact=True)
+    sites.fill("https://www.example.no/nyheter")
+    assert press(page, admin_text(language, "Issue the token")).status == 400
+    refused = admin_text(language, MESSAGES["site_path"], site="https://www.example.no/nyheter")
+    expect(page.get_by_role("alert")).to_have_text(refused)
+    expect(sites).to_have_attribute("aria-invalid", "true")
+    expect(sites).to_have_value("https://www.example.no/nyheter")
+    assert_accessible(page, language)
+
+    sites.fill("https://www.example.no\nnyheter.example.no")
     assert press(page, admin_text(language, "Issue the token")).status == 200
     token = page.get_by_label(admin_text(language, "The new token")).input_value()
     assert token.startswith("varsel_pub_")
@@ -306,8 +318,14 @@ def test_an_operator_issues_a_publisher_token_sees_it_once_and_revokes_it(
 
     go(page, f"{admin_app.base_url}/admin/publishers{query}")
     assert token not in page.content(), "the list never shows a token"
+    before = page.get_by_role("row", name=BEFORE_SITES)
+    expect(before).to_contain_text(
+        admin_text(language, "All sites (issued before tokens had sites)")
+    )
+    assert_accessible(page, language)
     row = page.get_by_role("row", name=name)
     expect(row).to_contain_text(admin_text(language, "Never"))
+    expect(row.get_by_role("listitem")).to_have_text(["www.example.no", "nyheter.example.no"])
     revoke = admin_text(language, "Revoke the token %(name)s", name=name)
     assert press(page, revoke).status == 200
     expect(page.get_by_role("status")).to_contain_text(

@@ -47,7 +47,7 @@ def signed_in(staff: VarselProcess) -> Iterator[httpx.Client]:
         yield browser
 
 
-def issue_token(staff: VarselProcess, workdir: Path) -> str:
+def issue_token(staff: VarselProcess, workdir: Path, sites: tuple[str, ...]) -> str:
     """Create an operator with the CLI, sign in and issue a publisher token on the admin page."""
     varsel_command(
         staff.environment,
@@ -58,7 +58,8 @@ def issue_token(staff: VarselProcess, workdir: Path) -> str:
     with signed_in(staff) as browser:
         page = browser.get("/admin/publishers")
         issued = browser.post(
-            "/admin/publishers", data={**hidden_fields(page.text), "name": "WordPress"}
+            "/admin/publishers",
+            data={**hidden_fields(page.text), "name": "WordPress", "sites": "\n".join(sites)},
         )
         assert issued.status_code == 200, issued.text
         match = re.search(r'id="issued" type="text" value="(varsel_pub_[^"]+)"', issued.text)

@@ -40,7 +40,7 @@ def test_a_change_pushed_in_capitals_is_linked_in_the_feed_which_answers(
     )
     varsel.start()
     try:
-        token = issue_token(varsel, tmp_path)
+        token = issue_token(varsel, tmp_path, ("www.example.org", "bücher.example"))
         with httpx.Client(base_url=varsel.base_url, timeout=30) as client:
             for number, url in enumerate(SPELLINGS):
                 pushed = client.post(

@@ -8,7 +8,6 @@ import asyncio
 import pytest
 from alembic import command
 
-from shared.schema import upgrade
 from tests.integration.test_audit_addresses_migration import _run, database_url
 from varsel.schema import alembic_config
 
@@ -34,7 +33,7 @@ def _columns(database_url: str) -> list[tuple[object, ...]]:
 
 
 def test_undoing_it_is_refused_while_a_push_is_held(database_url: str) -> None:
-    upgrade(database_url)
+    command.upgrade(alembic_config(database_url), "0028")  # a later head is undone first
     _source(database_url, HELD)
     config = alembic_config(database_url)
 
@@ -48,7 +47,7 @@ def test_undoing_it_is_refused_while_a_push_is_held(database_url: str) -> None:
 
 
 def test_undoing_it_with_no_push_held_drops_the_column(database_url: str) -> None:
-    upgrade(database_url)
+    command.upgrade(alembic_config(database_url), "0028")  # a later head is undone first
     _source(database_url, None)
     width = len(_columns(database_url)[0])
 

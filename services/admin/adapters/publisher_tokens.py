@@ -12,10 +12,17 @@ from services.admin.adapters.tables import PublisherToken
 
 
 async def add(
-    session: AsyncSession, name: str, token_hash: str, created_by: str, now: datetime
+    session: AsyncSession,
+    name: str,
+    token_hash: str,
+    created_by: str,
+    now: datetime,
+    sites: str | None,
 ) -> int:
-    """Store a publisher token by its hash; return its number."""
-    row = PublisherToken(name=name, token_hash=token_hash, created_by=created_by, created_at=now)
+    """Store a publisher token by its hash, with its sites (one a line); return its number."""
+    row = PublisherToken(
+        name=name, token_hash=token_hash, created_by=created_by, created_at=now, sites=sites
+    )
     session.add(row)
     await session.flush()
     return row.id
@@ -77,12 +84,17 @@ async def revoke(session: AsyncSession, token_id: int, now: datetime) -> str | N
     return name
 
 
-async def use(session: AsyncSession, token_hash: str, now: datetime) -> str | None:
-    """Note a live token's use now; return its name, or None if no live token has this hash."""
-    name = await session.scalar(
-        update(PublisherToken)
-        .where(PublisherToken.token_hash == token_hash, PublisherToken.revoked_at.is_(None))
-        .values(last_used_at=now)
-        .returning(PublisherToken.name)
-    )
-    return name
+async def use(
+    session: AsyncSession, token_hash: str, now: datetime
+) -> tuple[str, str | None] | None:
+    """Note a live token's use now; return its name and sites (one a line, None for every
+    site), or None if no live token has this hash."""
+    row = (
+        await session.execute(
+            update(PublisherToken)
+            .where(PublisherToken.token_hash == token_hash, PublisherToken.revoked_at.is_(None))
+            .values(last_used_at=now)
+            .returning(PublisherToken.name, PublisherToken.sites)
+        )
+    ).first()
+    return None if row is None else (row.name, row.sites)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime
@@ -136,3 +136,6 @@ class PublisherToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The sites it may push and ask checks for, one a line (domain/publisher_sites.py); null
+    # for a token issued before tokens had sites, which opens every site (ADR 0024).
+    sites: Mapped[str | None] = mapped_column(Text)

@@ -109,6 +109,7 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     # Publishers (a CMS) and their tokens.
     "change_pushed": N_("A publisher pushed a change"),
     "source_check_requested": N_("A publisher asked for a source to be checked now"),
+    "publisher_scope_refused": N_("Refused a publisher: a page or source not on its token's sites"),
     "publisher_token_issued": N_("Issued a publisher token"),
     "publisher_token_revoked": N_("Revoked a publisher token"),
     "publisher_tokens_listed": N_("Listed the publisher tokens"),

@@ -20,9 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from services.admin import publishing
 from services.admin.adapters import audit_log
+from services.admin.domain.publisher_sites import covers
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
+from services.admin.entrypoints.publisher_scope import (
+    check_allowed,
+    check_refused,
+    push_refused,
+    refused_for_site,
+)
 from services.watcher import command_api as watcher
 from shared.carried_text import noncharacter_in
 from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
@@ -112,9 +119,11 @@ class ChangeBody(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Publisher:
-    """The publisher token a request came with, by its name."""
+    """The publisher token a request came with, by its name, with the sites it may publish
+    for (None: every site, a token issued before tokens had sites; ADR 0024)."""
 
     name: str
+    sites: tuple[str, ...] | None
     client: str
     admin: Admin
 
@@ -135,14 +144,14 @@ async def publisher(request: Request) -> Publisher:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     now = admin.runtime.clock.now()
     async with transaction(admin.runtime.sessions) as session:
-        name = (
+        presented = (
             await publishing.publisher_of(session, token.strip(), now)
             if scheme.lower() == "bearer"
             else None
         )
-        if name is None:
+        if presented is None:
             raise HTTPException(401, "a live publisher token is required", headers=_BEARER)
-        key = hashlib.sha256(f"publisher:{name}".encode()).hexdigest()
+        key = hashlib.sha256(f"publisher:{presented.name}".encode()).hexdigest()
         per_hour = admin.runtime.settings.publisher_pushes_per_hour
         within = await rate_limit.allow(session, key, per_hour, now)
     if not within:
@@ -151,7 +160,7 @@ async def publisher(request: Request) -> Publisher:
             f"more than {per_hour} requests this hour with this token",
             headers={"Retry-After": rate_limit.retry_after(now)},
         )
-    admitted = Publisher(name, client_of(request), admin)
+    admitted = Publisher(presented.name, presented.sites, client_of(request), admin)
     request.state.publisher = admitted
     return admitted
 
@@ -164,6 +173,11 @@ router = APIRouter(
     # 401 and 429 come before any answer about the body (guard_first.py).
     route_class=guard_first(lambda call: call is publisher),
 )
+
+
+async def _outside(who: Publisher, target: str, detail: str) -> JSONResponse:
+    """Refuse a request for a page or source not on the token's sites (403), audited."""
+    return await refused_for_site(who.admin, who.actor, who.client, who.sites or (), target, detail)
 
 
 def _bad_input(
@@ -225,6 +239,7 @@ _KEY_PARAMETER: Final = {
 _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
     400: {"description": "bad input: a reason per field (`errors`)", "model": Refusal},
     401: {"description": "no live publisher token"},
+    403: {"description": "a page not on the token's sites (`token_sites`)"},
     410: {"description": "a topic that has ended (`retired_topics`)"},
     415: {"description": "a body whose Content-Type is not application/json"},
     422: {"description": "an unknown topic (`unknown_topics`), or a key reused for another change"},
@@ -272,6 +287,9 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
         return _bad_input([*problems, problem("body", reason)])
     if problems or idempotency_key is None:
         return _bad_input(problems)
+    if who.sites is not None and not covers(who.sites, body.url):
+        # Before the topics and the key are looked at: a refused push learns nothing more.
+        return await _outside(who, body.url, push_refused(body.url, who.sites))
     catalogue = who.admin.runtime.catalogue
     unknown = [t for t in body.topics if catalogue.topic(t) is None]
     ended = [t for t in unknown if catalogue.ended_topic(t) is not None]
@@ -339,7 +357,8 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     responses={
         400: {"description": "not a source number", "model": Refusal},
         401: {"description": "no live publisher token"},
-        404: {"description": "no such source"},
+        403: {"description": "a source not on the token's sites, or none at all (`token_sites`)"},
+        404: {"description": "no such source (a token issued before tokens had sites)"},
         409: {"description": "the source is not watched: paused, or out of the catalogue"},
         429: {"description": "too many requests with this token this hour"},
     },
@@ -350,6 +369,8 @@ async def check_source(source_id: str, who: PublisherDep) -> JSONResponse:
     if not 0 < number < 2**31:
         unusable = problem("source_id", "a source number", source_id)
         return _bad_input([unusable], "the source cannot be checked")
+    if not await check_allowed(who.admin, who.sites, number):
+        return await _outside(who, str(number), check_refused(number, who.sites or ()))
     now = who.admin.runtime.clock.now()
     async with transaction(who.admin.runtime.sessions) as session:
         polled = await watcher.check_source_now(session, number, now)

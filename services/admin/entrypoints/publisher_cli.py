@@ -12,6 +12,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import publishing
+from services.admin.domain import publisher_sites
 from services.admin.entrypoints.command_io import (
     audit_command,
     is_row_number,
@@ -25,36 +26,65 @@ from shared.commands import command_actor, command_settings, in_transaction
 publisher_cli = typer.Typer(help="Publisher tokens a CMS pushes changes with.")
 
 
+_SITE_HELP = (
+    "a site the token may push for, e.g. https://www.example.no (its host: every page there);"
+    " give --site once per site, at least once"
+)
+
+
 @publisher_cli.command("issue")
-def issue(name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordPress'")]) -> None:
-    """Issue a publisher token; it is printed once and only its hash is kept."""
+def issue(
+    name: Annotated[str, typer.Argument(help="whose CMS it is, e.g. 'WordPress'")],
+    site: Annotated[list[str] | None, typer.Option("--site", help=_SITE_HELP)] = None,
+) -> None:
+    """Issue a publisher token for some sites; it is printed once and only its hash is kept."""
+    try:
+        publishing.check_name(name)  # as the page: the name first, then the sites
+        sites = publisher_sites.sites(" ".join(site or []))
+    except publishing.TokenNameRefused as exc:
+        typer.echo(f"varsel: {_name_problem(exc)}", err=True)
+        raise typer.Exit(1) from exc
+    except publisher_sites.SiteRefused as exc:
+        typer.echo(f"varsel: {_site_problem(exc)}", err=True)
+        raise typer.Exit(1) from exc
     settings, clock = command_settings(), SystemClock()
 
     async def work(session: AsyncSession) -> tuple[int, str, list[int]]:
         namesakes = await publishing.namesakes(session, name)
-        number, token = await publishing.issue(session, name, command_actor(), clock.now())
+        actor, now = command_actor(), clock.now()
+        number, token = await publishing.issue(session, name, actor, now, sites=sites)
         kept = publishing.token_name(name)
-        audit_command(session, "publisher_token_issued", target=str(number), details={"name": kept})
+        details = {"name": kept, "sites": list(sites)}
+        audit_command(session, "publisher_token_issued", target=str(number), details=details)
         return number, token, namesakes
 
-    try:
-        number, token, namesakes = in_transaction(settings, work)
-    except publishing.TokenNameNoncharacter as exc:
-        typer.echo(
-            f"varsel: the name holds {exc}, a Unicode noncharacter no page can show: "
-            "type it without",
-            err=True,
-        )
-        raise typer.Exit(1) from exc
-    except publishing.TokenNameRefused as exc:
-        limit = publishing.NAME_LIMIT
-        typer.echo(f"varsel: a token's name needs 1 to {limit} characters", err=True)
-        raise typer.Exit(1) from exc
+    number, token, namesakes = in_transaction(settings, work)
     kept = publishing.token_name(name)
     if namesakes:
         typer.echo(_namesakes_warning(namesakes, kept), err=True)
     typer.echo(f"varsel: publisher token {number} for {kept!r} (shown only now):", err=True)
     typer.echo(token)
+
+
+def _name_problem(refused: publishing.TokenNameRefused) -> str:
+    """Say in one line why a token's name cannot be kept."""
+    if isinstance(refused, publishing.TokenNameNoncharacter):
+        return f"the name holds {refused}, a Unicode noncharacter no page can show: type it without"
+    return f"a token's name needs 1 to {publishing.NAME_LIMIT} characters"
+
+
+def _site_problem(refused: publisher_sites.SiteRefused) -> str:
+    """Say in one line why a --site cannot be kept."""
+    typed = repr(refused.typed)
+    return {
+        "site_none": "a token needs at least one --site, e.g. --site https://www.example.no",
+        "site_many": f"at most {publisher_sites.SITES_LIMIT} sites for one token",
+        "site_wildcard": f"{typed} holds a *: name each host with a --site of its own",
+        "site_scheme": f"{typed} is no web address: start it with https://, http:// or the host",
+        "site_userinfo": f"{typed} holds a user name or password (before @): leave it out",
+        "site_path": f"{typed} names a page or folder: give only the site, e.g. "
+        "https://www.example.no",
+    }.get(refused.reason, f"{typed} is no host name (a port, if any, at most 65535)")
 
 
 def _namesakes_warning(numbers: list[int], name: str) -> str:
@@ -80,12 +110,24 @@ def list_tokens() -> None:
         tokens = await publishing.listed(session)
         audit_command(session, "publisher_tokens_listed")
         return [
-            (str(t.id), t.name, when(t.created_at), when(t.last_used_at), when(t.revoked_at))
+            (
+                str(t.id),
+                t.name,
+                _sites_shown(publishing.sites_of(t)),
+                when(t.created_at),
+                when(t.last_used_at),
+                when(t.revoked_at),
+            )
             for t in tokens
         ]
 
-    header = ("number", "name", "created", "last used", "revoked")
+    header = ("number", "name", "sites", "created", "last used", "revoked")
     print_table(header, in_transaction(settings, work))
+
+
+def _sites_shown(sites: tuple[str, ...] | None) -> str:
+    """Name a token's sites in one cell; one issued before sites opens them all (ADR 0024)."""
+    return "ALL (issued before sites: replace it)" if sites is None else " ".join(sites)
 
 
 @publisher_cli.command("revoke")

@@ -5,6 +5,9 @@ issues is made: sent twice, it issues one token, and the second answer shows the
 A token named as another live one is issued with a warning, as on the command line: tokens of
 one name share idempotency keys and the hourly limit (``publishing.namesakes``).
 
+A token names the sites it may push for (ADR 0024); one issued before tokens had sites opens
+every site, and the list marks it with a link that opens this form with its name, to replace it.
+
 Every issue and revocation is in the audit log, by the token's number and name.
 """
 
@@ -17,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import IntegrityError
 
 from services.admin import publishing
+from services.admin.domain import publisher_sites
 from services.admin.entrypoints.access import Actor, AdminDep, OperatorPage, posted_form
 from shared.db import transaction
 
@@ -35,6 +39,8 @@ async def _render(
         "issued": None,
         "namesakes": 0,
         "name": "",
+        "sites": "",
+        "refused_site": "",
         # A fresh one each time the form is shown: it issues one token however often it is sent.
         "form_nonce": publishing.form_nonce(),
         **context,
@@ -44,16 +50,28 @@ async def _render(
         PAGE,
         status_code=status_code,
         actor=actor.principal,
-        tokens=tokens,
+        tokens=[(t, publishing.sites_of(t)) for t in tokens],
+        unscoped=sum(t.revoked_at is None and publishing.sites_of(t) is None for t in tokens),
         max_name=publishing.NAME_LIMIT,
+        max_sites=publisher_sites.SITES_LIMIT,
         **context,
     )
 
 
 @router.get("/publishers", response_class=HTMLResponse)
 async def publishers(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
-    """List the publisher tokens: name, who issued it, when, last use, revoked or live."""
-    return await _render(request, admin, actor)
+    """List the publisher tokens: name, sites, who issued it, when, last use, revoked or live.
+
+    ``?replace=<number>`` fills the form with that token's name, to issue its replacement.
+    """
+    replaced = request.query_params.get("replace", "")
+    name = ""
+    if replaced.isdigit() and len(replaced) <= 9:
+        async with transaction(admin.runtime.sessions) as session:
+            name = next(
+                (t.name for t in await publishing.listed(session) if t.id == int(replaced)), ""
+            )
+    return await _render(request, admin, actor, name=name)
 
 
 @router.post("/publishers", response_class=HTMLResponse)
@@ -63,26 +81,33 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
     fields = await posted_form(request, admin)
     if fields is None:
         return await _render(request, admin, actor, 400, error="bad_form")
-    name = fields.get("name", "")
+    name, typed_sites = fields.get("name", ""), fields.get("sites", "")
     nonce = fields.get("form_nonce", "")
     wanted = None
     if publishing.is_form_nonce(nonce):
         secret = admin.runtime.settings.secret_key
         wanted = publishing.form_token(secret, actor.principal.name, nonce)
+    refused: dict[str, str] = {}
     try:
+        publishing.check_name(name)  # the fields in the order the form shows them
+        sites = publisher_sites.sites(typed_sites)
         try:
-            token, namesakes = await _issue_once(admin, actor, name, wanted)
+            token, namesakes = await _issue_once(admin, actor, name, sites, wanted)
         except IntegrityError:
             if wanted is None:
                 raise
             # Sent twice at once: the other request stored this form's token first.
-            token, namesakes = await _issue_once(admin, actor, name, wanted)
+            token, namesakes = await _issue_once(admin, actor, name, sites, wanted)
     except publishing.TokenNameNoncharacter:
-        return await _render(request, admin, actor, 400, error="token_name_noncharacter", name=name)
+        refused = {"error": "token_name_noncharacter"}
     except publishing.TokenNameRefused:
-        return await _render(request, admin, actor, 400, error="token_name", name=name)
+        refused = {"error": "token_name"}
+    except publisher_sites.SiteRefused as exc:
+        refused = {"error": exc.reason, "refused_site": exc.typed}
     except publishing.FormSpent:
         return await _render(request, admin, actor, 409, error="token_form_spent")
+    if refused:
+        return await _render(request, admin, actor, 400, name=name, sites=typed_sites, **refused)
     return await _render(
         request,
         admin,
@@ -95,7 +120,7 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
 
 
 async def _issue_once(
-    admin: AdminDep, actor: Actor, name: str, wanted: str | None
+    admin: AdminDep, actor: Actor, name: str, sites: tuple[str, ...], wanted: str | None
 ) -> tuple[str, list[int]]:
     """Issue the token a form asks for, unless that form issued it already; return it and the
     numbers of the other live tokens of its name."""
@@ -107,12 +132,14 @@ async def _issue_once(
                 # Issued, and in the audit log, when the form was first sent.
                 return wanted, [n for n in namesakes if n != before]
         now = admin.runtime.clock.now()
-        number, token = await publishing.issue(session, name, actor.principal.name, now, wanted)
+        number, token = await publishing.issue(
+            session, name, actor.principal.name, now, wanted, sites=sites
+        )
         actor.record(
             session,
             "publisher_token_issued",
             target=str(number),
-            details={"name": publishing.token_name(name)},
+            details={"name": publishing.token_name(name), "sites": list(sites)},
         )
     return token, namesakes
 

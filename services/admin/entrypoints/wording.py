@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from services.admin.entrypoints.site_wording import SITE_MESSAGES
 from shared.i18n.translator import N_
 
 MESSAGES: Final[dict[str, str]] = {
@@ -135,6 +136,7 @@ MESSAGES: Final[dict[str, str]] = {
         "often pasted from another program). The field shows the name without it: check it and "
         "issue the token again. Nothing was issued."
     ),
+    **SITE_MESSAGES,
     "token_not_found": N_("No such live token: it may have been revoked already."),
     "token_issued": N_(
         "The token is issued. Copy it now and store it in the publishing system: varsel "

@@ -3,11 +3,14 @@ reached the mailer."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
 
-from services.admin.publishing import issue
+from services.admin.adapters import publisher_tokens
+from services.admin.domain.accounts import digest
+from services.admin.publishing import PREFIX, issue
 from services.watcher.adapters.tables import WatchedSource
 from shared.events import ContentChanged, decode_event
 from shared.outbox import OutboxRow
@@ -22,9 +25,23 @@ CHANGE: dict[str, Any] = {
 }
 
 
-async def publisher_token(h: Harness, name: str = "WordPress") -> str:
+SITES = ("example.org",)  # WATCHED's
+
+
+async def publisher_token(
+    h: Harness, name: str = "WordPress", sites: tuple[str, ...] = SITES
+) -> str:
     async with h.runtime.sessions() as session, session.begin():
-        _, token = await issue(session, name, "operatør", h.runtime.clock.now())
+        _, token = await issue(session, name, "operatør", h.runtime.clock.now(), sites=sites)
+    return token
+
+
+async def token_before_sites(h: Harness, name: str = "Gammel CMS") -> str:
+    """Return a token as one issued before tokens had sites is stored: with none (every site)."""
+    token = f"{PREFIX}{secrets.token_urlsafe(32)}"
+    async with h.runtime.sessions() as session, session.begin():
+        now = h.runtime.clock.now()
+        await publisher_tokens.add(session, name, digest(token), "operatør", now, None)
     return token
 
 

@@ -15,6 +15,7 @@ from services.admin import publishing
 from services.admin.adapters.tables import AdminAuditEntry, AdminSession
 from services.admin.entrypoints.cli import admin_cli
 from tests.integration.admin.harness import CATALOGUE, running, sign_in
+from tests.integration.admin.publisher_support import SITES
 from varsel.cli import app as varsel_cli
 
 
@@ -250,12 +251,12 @@ async def test_a_password_reset_lists_the_publisher_tokens_the_account_issued(
             await h.user(name, "operator")
         async with h.runtime.sessions() as session, session.begin():
             now = h.runtime.clock.now()
-            cms, cms_secret = await publishing.issue(session, "WordPress", "kari", now)
-            odd, _ = await publishing.issue(session, "Ukjent CMS", "kari", now)
-            gone, _ = await publishing.issue(session, "Gammel", "kari", now)
+            cms, cms_secret = await publishing.issue(session, "WordPress", "kari", now, sites=SITES)
+            odd, _ = await publishing.issue(session, "Ukjent CMS", "kari", now, sites=SITES)
+            gone, _ = await publishing.issue(session, "Gammel", "kari", now, sites=SITES)
             await publishing.revoke(session, gone, now)
-            await publishing.issue(session, "Olas CMS", "ola", now)
-            await publishing.issue(session, "Drupal", "cli:root", now)
+            await publishing.issue(session, "Olas CMS", "ola", now, sites=SITES)
+            await publishing.issue(session, "Drupal", "cli:root", now, sites=SITES)
         reset = await asyncio.to_thread(
             cli.invoke, admin_cli, ["set-password", "kari", "--password-stdin"], input=STRONG
         )

@@ -33,7 +33,7 @@ async def _issue_form(client: httpx.AsyncClient) -> dict[str, str]:
     assert page.status_code == 200
     form = re.search(r'<form [^>]*aria-labelledby="new-token">.*?</form>', page.text, re.S)
     assert form is not None
-    return {**hidden_fields(form.group(0)), "name": NAME}
+    return {**hidden_fields(form.group(0)), "name": NAME, "sites": "https://www.example.no"}
 
 
 def _shown(answer: httpx.Response) -> str:
@@ -58,7 +58,8 @@ async def _issued_entries(h: Harness) -> int:
 
 async def _live(h: Harness, token: str) -> str | None:
     async with h.runtime.sessions() as session, session.begin():
-        return await publishing.publisher_of(session, token, h.runtime.clock.now())
+        found = await publishing.publisher_of(session, token, h.runtime.clock.now())
+    return None if found is None else found.name
 
 
 @asynccontextmanager
@@ -141,7 +142,9 @@ async def test_the_issue_form_pressed_twice_at_once_stores_one_token_and_shows_i
         # The first press's request has stored its token and not yet committed when the
         # second press's request looks for it, and then stores the same.
         async with h.runtime.sessions() as first, first.begin():
-            await publishing.issue(first, NAME, "drift", h.runtime.clock.now(), token)
+            await publishing.issue(
+                first, NAME, "drift", h.runtime.clock.now(), token, sites=("www.example.no",)
+            )
             second = asyncio.create_task(client.post("/admin/publishers?lang=en", data=form))
             await asyncio.sleep(0.5)
             assert not second.done(), "the second waits for the first's token"

@@ -90,7 +90,9 @@ async def test_a_renamed_account_is_still_the_issuer_of_its_publisher_tokens(
     async with running(database_url, tmp_path) as h:
         await _old_account(h, tmp_path)
         async with h.runtime.sessions() as session, session.begin():
-            number, _ = await publishing.issue(session, "WordPress", OLD, h.runtime.clock.now())
+            number, _ = await publishing.issue(
+                session, "WordPress", OLD, h.runtime.clock.now(), sites=("example.org",)
+            )
         renamed = await asyncio.to_thread(cli_env.invoke, admin_cli, ["rename-user", OLD, "kari"])
         assert renamed.exit_code == 0, renamed.output
         async with h.runtime.sessions() as session:

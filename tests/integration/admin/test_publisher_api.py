@@ -22,6 +22,7 @@ from tests.integration.admin.publisher_support import (
     bearer,
     changes_sent,
     publisher_token,
+    token_before_sites,
     watched_source,
 )
 
@@ -268,12 +269,15 @@ async def test_only_a_live_publisher_token_opens_the_api_and_it_opens_nothing_el
 async def test_a_check_makes_the_source_due_now_and_an_unknown_source_is_a_404(
     database_url: str, tmp_path: Path
 ) -> None:
+    # A 404 for a token issued before tokens had sites; one with sites is told 403 alike for
+    # another site's source and for none (test_publisher_sites.py).
     async with running(database_url, tmp_path) as h:
         source_id = await watched_source(h)
         token = await publisher_token(h)
+        old = await token_before_sites(h)
         async with h.client() as client:
             known = await client.post(f"/api/v1/sources/{source_id}/check", headers=bearer(token))
-            unknown = await client.post("/api/v1/sources/9999/check", headers=bearer(token))
+            unknown = await client.post("/api/v1/sources/9999/check", headers=bearer(old))
             bad = await client.post("/api/v1/sources/eins/check", headers=bearer(token))
         assert known.status_code == 202, known.text
         assert unknown.status_code == 404 and "9999" in unknown.json()["detail"]

@@ -18,6 +18,8 @@ from tests.integration.admin.harness import CATALOGUE, running
 from tests.integration.admin.publisher_support import CHANGE, bearer
 from varsel.cli import app as varsel_cli
 
+SITE = ("--site", "https://example.org")  # CHANGE's
+
 
 @pytest.fixture
 def cli(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
@@ -51,7 +53,7 @@ def _audit(sqlite_url: str, tmp_path: Path) -> list[tuple[str, str, str | None]]
 def test_issue_list_and_revoke_a_publisher_token(
     cli: CliRunner, sqlite_url: str, tmp_path: Path
 ) -> None:
-    issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "  WordPress  "])
+    issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "  WordPress  ", *SITE])
     assert issued.exit_code == 0, issued.output
     token = issued.stdout.strip().splitlines()[-1]
     assert token.startswith("varsel_pub_")
@@ -60,8 +62,8 @@ def test_issue_list_and_revoke_a_publisher_token(
     listed = cli.invoke(varsel_cli, ["admin", "publishers", "list"])
     assert listed.exit_code == 0, listed.output
     header, row = listed.stdout.splitlines()
-    assert header.split() == ["number", "name", "created", "last", "used", "revoked"]
-    assert row.startswith("1") and "WordPress" in row and row.rstrip().endswith("-")
+    assert header.split() == ["number", "name", "sites", "created", "last", "used", "revoked"]
+    assert row.startswith("1") and "WordPress  example.org" in row and row.rstrip().endswith("-")
     assert row.count("UTC") == 2, "created and last used are shown"
     assert token not in listed.output and token[len("varsel_pub_") :] not in listed.output
 
@@ -114,7 +116,9 @@ def test_a_direction_override_in_a_token_name_is_left_out(
     cli: CliRunner, sqlite_url: str, tmp_path: Path
 ) -> None:
     # U+202E would make "CMS moc.sfh" read "CMS hfs.com" in the list and the audit log.
-    issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "CMS \u202emoc.sfh\u202c"])
+    issued = cli.invoke(
+        varsel_cli, ["admin", "publishers", "issue", "CMS \u202emoc.sfh\u202c", *SITE]
+    )
     assert issued.exit_code == 0, issued.output
 
     async def names() -> tuple[list[str], list[object]]:
@@ -123,7 +127,8 @@ def test_a_direction_override_in_a_token_name_is_left_out(
             audited = (await session.scalars(select(AdminAuditEntry.details))).all()
             return kept, list(audited)
 
-    assert asyncio.run(names()) == (["CMS moc.sfh"], [{"name": "CMS moc.sfh"}])
+    kept = {"name": "CMS moc.sfh", "sites": ["example.org"]}
+    assert asyncio.run(names()) == (["CMS moc.sfh"], [kept])
 
 
 def test_revoking_an_unknown_token_fails_and_is_not_audited(
@@ -142,7 +147,7 @@ def test_issuing_a_name_a_live_token_has_warns_that_the_two_share_keys_and_limit
     # Keys and the hourly limit are the name's: right for replacing a token, wrong for a second
     # CMS, whose push with a key the first used is refused or taken for a retry and not sent.
     def issue(name: str) -> tuple[str, str]:
-        issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", name])
+        issued = cli.invoke(varsel_cli, ["admin", "publishers", "issue", name, *SITE])
         assert issued.exit_code == 0, issued.output
         assert issued.stdout.strip().startswith("varsel_pub_"), "stdout holds the token alone"
         warnings = [line for line in issued.stderr.splitlines() if "warning" in line]

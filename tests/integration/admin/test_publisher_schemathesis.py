@@ -22,7 +22,7 @@ from .schema_run import admin_schema, no_request_fails
 async def _seed(url: str, folder: Path) -> str:
     """Issue a publisher token; return it."""
     async with harness.running(url, folder) as h, h.runtime.sessions() as session, session.begin():
-        _, token = await issue(session, "CMS", "ops", h.runtime.clock.now())
+        _, token = await issue(session, "CMS", "ops", h.runtime.clock.now(), sites=("example.org",))
     return token
 
 

@@ -52,7 +52,8 @@ async def test_a_push_names_the_watched_page_its_address_spells(
 ) -> None:
     async with running(database_url, tmp_path) as h:
         ids = await _watched(h, "https://example.org/side", MAINT, BY_ID)
-        token = await publisher_token(h)
+        # Both hosts on the token: which page a push names is asked here, not whose site it is.
+        token = await publisher_token(h, sites=("example.org", "www.example.org"))
         change = {"topics": [TOPIC], "url": pushed, "title": "Vedlikehold"}
         async with h.client() as client:
             answer = await client.post("/api/v1/changes", json=change, headers=bearer(token))

@@ -17,6 +17,7 @@ from shared.events import ContentChanged
 from tests.integration.admin import harness as admin
 from tests.integration.admin import seed
 from tests.integration.admin.bulletins_support import form as bulletin_fields
+from tests.integration.admin.publisher_support import token_before_sites
 from tests.integration.html_valid import ADDRESS
 from tests.integration.html_valid.admin_typed import (
     TYPED_PAGES,
@@ -61,6 +62,8 @@ ADMIN_PAGES = [
     "admin publisher token issued",
     "admin publishers",
     "admin publisher token issued with a namesake",
+    "admin publisher token sites refused",
+    "admin publishers with a token from before sites",
     "admin forbidden",
     "admin home as editor",
     "admin source trial",
@@ -162,7 +165,7 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             pages["admin erasure done"] = done.text
             publishers = (await client.get("/admin/publishers")).text
             pages["admin publishers empty"] = publishers
-            issue = {"name": "WordPress", "csrf_token": csrf(publishers)}
+            issue = {"name": "WordPress", "csrf_token": csrf(publishers), "sites": "www.fhi.no"}
             issued = await client.post("/admin/publishers", data=issue)
             assert issued.status_code == 200
             pages["admin publisher token issued"] = issued.text
@@ -171,6 +174,14 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             namesake = await client.post("/admin/publishers?lang=nn", data=issue)
             assert "<strong>" in namesake.text, "a second WordPress is issued with a warning"
             pages["admin publisher token issued with a namesake"] = namesake.text
+            issue = {**issue, "csrf_token": csrf(namesake.text), "sites": "www.fhi.no/rapporter"}
+            refused = await client.post("/admin/publishers?lang=en", data=issue)
+            assert refused.status_code == 400 and 'aria-invalid="true"' in refused.text
+            pages["admin publisher token sites refused"] = refused.text
+            await token_before_sites(h)
+            before = (await client.get("/admin/publishers?lang=nn")).text
+            assert "?replace=" in before
+            pages["admin publishers with a token from before sites"] = before
             pages.update(await typed_as_operator(client))
         async with h.client() as client:
             await admin.sign_in(client, "revisor")

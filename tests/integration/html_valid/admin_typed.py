@@ -24,6 +24,7 @@ AS_OPERATOR = [
     "admin erasure with control characters",
     "admin field too long with control characters",
     "admin publishers with control characters in the name",
+    "admin publishers with control characters in the sites",
 ]
 AS_EDITOR = [
     "admin source trial with control characters",
@@ -57,7 +58,17 @@ async def typed_as_operator(client: httpx.AsyncClient) -> dict[str, str]:
             client, "/admin/erasure", "/admin/erasure", {**asked, "reason": TYPED * 100}
         ),
         AS_OPERATOR[4]: await _sent(
-            client, "/admin/publishers", "/admin/publishers", {"name": f"Word{TYPED}Press"}
+            client,
+            "/admin/publishers",
+            "/admin/publishers",
+            {"name": f"Word{TYPED}Press", "sites": "www.example.no"},
+        ),
+        # The refusal names the site as typed, so it is shown without them too.
+        AS_OPERATOR[5]: await _sent(
+            client,
+            "/admin/publishers",
+            "/admin/publishers",
+            {"name": "WordPress", "sites": f"www.example.no\nhttps://www.{TYPED}.no/"},
         ),
     }
 
