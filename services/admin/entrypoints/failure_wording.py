@@ -47,6 +47,10 @@ FAILURES: Final[dict[str, str]] = {
     Failure.EMPTY_BODY: N_("The source answered with an empty page."),
     Failure.BAD_IGNORE: N_("An ignore pattern is not a valid regular expression."),
     Failure.ERROR_PAGE: N_("The source shows an error page, not the content: “%(said)s”."),
+    Failure.ERROR_TEXT: N_(
+        "The page shows an error message where its content was: “%(said)s”. Nobody is "
+        "alerted; the page is compared with its last content when it shows it again."
+    ),
     Failure.SIGN_IN: N_("The source shows a sign-in page, not the content: “%(said)s”."),
     Failure.MAINTENANCE: N_("The source shows a maintenance notice, not the content: “%(said)s”."),
     Failure.ROBOT_CHECK: N_(

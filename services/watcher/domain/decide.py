@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from services.watcher.domain.cut_feeds import held_back
 from services.watcher.domain.cut_pages import held_back_page, page_meta
+from services.watcher.domain.error_texts import refused_error_text
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import (
@@ -88,6 +89,7 @@ def decide(
     since); ``history`` is needed only when the answer holds new content.
     """
     answer = held_back_page(state, answer, history) if answer.unclosed else held_back(state, answer)
+    answer = refused_error_text(state, answer, history)
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:

@@ -42,6 +42,7 @@ class Failure(StrEnum):
     EMPTY_BODY = "empty_body"
     BAD_IGNORE = "bad_ignore"
     ERROR_PAGE = "error_page"
+    ERROR_TEXT = "error_text"
     SIGN_IN = "sign_in"
     MAINTENANCE = "maintenance"
     ROBOT_CHECK = "robot_check"
@@ -122,6 +123,10 @@ _CONTENT: Final = _forms(
     (Failure.TOO_LARGE, rf"{_KIND}: body of \d+ bytes exceeds the (?P<limit>\d+) byte limit"),
     (Failure.BAD_IGNORE, rf"{_KIND}: invalid ignore pattern \(.*\)"),
     (Failure.ERROR_PAGE, rf"page looks like an error page: (?P<said>{_QUOTED})"),
+    (
+        Failure.ERROR_TEXT,
+        rf"page shows an error message in place of its content: (?P<said>{_QUOTED})",
+    ),
     (Failure.SIGN_IN, rf"page is a sign-in page, not the content \(.*?\): (?P<said>{_QUOTED})"),
     (Failure.MAINTENANCE, rf"page looks like a maintenance notice: (?P<said>{_QUOTED})"),
     (Failure.ROBOT_CHECK, rf"page checks that the reader is no robot: (?P<said>{_QUOTED})"),

@@ -108,6 +108,31 @@ _SITE_DOWN_RE = re.compile(
     re.IGNORECASE,
 )
 _SITE_NOTICE_BLOCKS = 3
+# A CMS's error message written into the page's own template, in its main content, answered
+# with 200: the page's heading and <title> kept, its text replaced («Det oppstod en feil»,
+# «Noe gikk galt», «Siden finnes ikke», nynorsk and English too). A block that is the message,
+# after an interjection («Oisann!», «Beklager,») and before at most a short sentence («Prøv
+# igjen senere.»); «Noe gikk galt i kommunens IT-system i helgen», news, does not match.
+_ERROR_TEXT_RE = re.compile(
+    r"^\W*(?:(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
+    r"|vi beklager|dessverre|unfortunately)\W+)?(?:"
+    r"det (?:har )?oppst(?:od|ått) e[in]n? (?:uventa |uventet |teknisk )?feil"
+    r"|e[in]n? (?:uventa |uventet |teknisk )?feil (?:har )?oppst(?:od|ått)"
+    r"|teknisk feil|noe gikk (?:galt|feil)|noko gjekk (?:gale|galt|feil)"
+    r"|(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om )?"
+    r"(?:finnes|eksisterer|finst) ikk(?:e|je)(?: lenger| meir)?"
+    r"|(?:siden|sida) (?:ble|vart|blei) ikk(?:e|je) funnen?"
+    r"|(?:vi )?(?:fant|finner|fann|finn) (?:dessverre |diverre )?ikk(?:e|je) (?:siden|sida)"
+    r"|something (?:went|has gone) wrong|an? (?:unexpected |internal |technical )?error"
+    r" (?:has )?occurr?ed|page not found|(?:the |this )?page (?:you (?:are|were) looking for "
+    r"|you requested )?(?:could not|cannot|can't|was not) (?:be )?found"
+    r"|(?:the |this )?page (?:you (?:are|were) looking for |you requested )?does not exist"
+    r"|we (?:couldn't|could not|can't|cannot) find (?:the|that|this) page"
+    # «… under lasting av siden», «… while processing your request»: the message still.
+    r")(?: (?:while|when) (?:processing|loading) [^.]{0,40}| (?:under|ved) (?:lasting"
+    r"|innlasting|henting|behandling) [^.]{0,40})?\W*(?:[.!?,:;|–—-].{0,160})?$",
+    re.IGNORECASE,
+)
 # The check some hosts put before a page (Cloudflare's «Just a moment…»), served with 200.
 _ROBOT_CHECK_RE = re.compile(
     r"^\W*(?:just a moment\W*$|checking (?:your browser|if the site connection is secure)"
@@ -207,3 +232,18 @@ def refuse_stand_ins(
         for said in blocks[:_SITE_NOTICE_BLOCKS]:
             if _SITE_DOWN_RE.match(said):
                 raise ContentError(f"page looks like a maintenance notice: {said[:200]!r}")
+
+
+def error_text(blocks: Sequence[str]) -> str | None:
+    """Return the CMS error message a short main content holds in its first blocks in place
+    of its text, if it does; None for anything else.
+
+    Not refused in extraction: whether it stands in for the page depends on what is stored
+    (error_texts.py), and a page's reading is the same whatever was stored.
+    """
+    if sum(len(b) for b in blocks) >= SHORT_CHARS:
+        return None
+    for said in blocks[:_SITE_NOTICE_BLOCKS]:
+        if _ERROR_TEXT_RE.match(said):
+            return said
+    return None
