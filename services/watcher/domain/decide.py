@@ -311,7 +311,8 @@ def _compared(
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
         return OutcomeKind.UNCHANGED, stored, (), None, False
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}
-    dated = dated_entries(previous.meta, previous.content) if previous is not None else {}
+    today = now.date()
+    dated = dated_entries(previous.meta, previous.content, today) if previous is not None else {}
     title = carried_line(content.title)[:TITLE_COLUMN]  # a NUL from a feed fails on PostgreSQL
     snapshot = NewSnapshot(
         fingerprint=fingerprint,
@@ -319,7 +320,7 @@ def _compared(
         published=content.published,
         updated=content.updated,
         content=content,
-        meta=page_meta(snapshot_meta(seen, content, dated), unclosed),
+        meta=page_meta(snapshot_meta(seen, content, dated, today), unclosed),
     )
     if previous is None:
         stored = Stored(fingerprint, title, history.last_changed_at, snapshot, None)
@@ -363,7 +364,7 @@ def _compared(
             read_from=read_from,
             only=only,
             dated=dated,
-            today=now.date(),
+            today=today,
             older=earlier,
         )
         told = len(events)

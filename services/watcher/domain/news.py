@@ -70,16 +70,16 @@ def seen_entries(meta: dict[str, Any] | None, content: Content) -> dict[str, str
     return seen
 
 
-def dated_entries(meta: dict[str, Any] | None, content: Content) -> dict[str, str]:
+def dated_entries(meta: dict[str, Any] | None, content: Content, today: date) -> dict[str, str]:
     """Return each text's latest dated appearance (recurring.py) known to a snapshot."""
-    return dated_marks(meta, ((_mark(entry), entry) for entry in content.entries))
+    return dated_marks(meta, ((_mark(entry), entry) for entry in content.entries), today)
 
 
 def snapshot_meta(
-    previous: dict[str, str], content: Content, dated: dict[str, str] | None = None
+    previous: dict[str, str], content: Content, dated: dict[str, str], today: date
 ) -> dict[str, Any] | None:
     """Return the meta JSON of a new feed snapshot: the bounded memory of seen entries, and of
-    the dates their texts last appeared on (``dated``, the previous snapshot's)."""
+    the dates their texts last appeared on by ``today`` (``dated``, the previous snapshot's)."""
     if not content.entries:
         return None
     seen = dict(previous)
@@ -89,7 +89,7 @@ def snapshot_meta(
     # Dicts keep insertion order: the entries seen longest ago are forgotten first.
     kept = list(seen.items())[-SEEN_LIMIT:]
     meta: dict[str, Any] = {"seen": dict(kept), _APART: True}
-    latest = dated_entries({DATED: dated or {}}, content)
+    latest = dated_entries({DATED: dated}, content, today)
     if latest:
         meta[DATED] = latest
     return meta

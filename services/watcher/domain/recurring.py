@@ -27,6 +27,10 @@ REPEAT_AFTER = timedelta(days=2)
 # stored before has none; the dates of the entries it holds are read from its content.
 DATED = "dated"
 _DATED_LIMIT = 1000  # as many as news.SEEN_LIMIT: the texts seen longest ago are forgotten
+# What a mark dated later than tomorrow is read as (one stored before such dates were left
+# out): its item was mistaken, so the text's last real date is unknown, and no later than
+# today. Read as long past, a later item with the text under a link of its own is told.
+_LONG_AGO = date.min.isoformat()
 
 
 def _link(entry: FeedEntry) -> str:
@@ -34,20 +38,33 @@ def _link(entry: FeedEntry) -> str:
 
 
 def dated_marks(
-    meta: dict[str, Any] | None, entries: Iterable[tuple[str, FeedEntry]]
+    meta: dict[str, Any] | None, entries: Iterable[tuple[str, FeedEntry]], today: date
 ) -> dict[str, str]:
     """Return each text's latest dated appearance, from a snapshot's meta and its (mark,
-    entry) pairs, oldest first."""
+    entry) pairs, oldest first; a date later than tomorrow (a typo: 2062 for 2026) is no
+    text's latest appearance, or a text told next week would wait for that year."""
+    latest = (today + timedelta(days=1)).isoformat()
     stored = (meta or {}).get(DATED)
     dated = {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+    for mark, stored_day in dated.items():
+        if stored_day[:10] > latest and _a_day(stored_day[:10]):
+            dated[mark] = f"{_LONG_AGO}{stored_day[10:]}"
     for mark, entry in entries:
-        if entry.published is None:
+        if entry.published is None or entry.published.isoformat() > latest:
             continue
         known = dated.get(mark)
         if known is None or known[:10] <= entry.published.isoformat():
             dated.pop(mark, None)
             dated[mark] = f"{entry.published.isoformat()} {_link(entry)}"
     return dict(list(dated.items())[-_DATED_LIMIT:])
+
+
+def _a_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def published_again(entry: FeedEntry, mark: str, dated: dict[str, str], today: date) -> bool:
@@ -68,7 +85,16 @@ def published_again(entry: FeedEntry, mark: str, dated: dict[str, str], today: d
 def replaces_in_place(entry: FeedEntry, gone: Sequence[FeedEntry]) -> bool:
     """Tell whether a new item is a re-issue of ``gone`` ones with its title and text (the
     same item under a new guid, where they were), not that text published again: dated at
-    least ``REPEAT_AFTER`` after each of them, under a link of its own."""
+    least ``REPEAT_AFTER`` after each of them, under a link of its own. A gone item dated
+    more than a day after the new one (7 December 2062 for 2026) was mistaken, or the new one
+    corrects it: the new one re-issues nothing of it, and news.change_events judges it by
+    the text's latest real date."""
+    if entry.published is not None:
+        gone = [
+            old
+            for old in gone
+            if old.published is None or old.published <= entry.published + timedelta(days=1)
+        ]
     if not gone:
         return False
     if entry.published is None:

@@ -124,3 +124,63 @@ async def test_a_feed_stored_before_the_dates_were_kept_alerts_nobody_at_the_upg
     site.set("/rss", Route(_feed([week_3, week_2, week_1], other=True), RSS))
     assert await poll(harness.deps, source) == "changed"
     assert [e.url for e in await harness.events()][-1] == "https://www.fhi.no/smittetall/uke-3"
+
+
+def _weekly(guid: str, link: str, when: str) -> tuple[str, str, str]:
+    return (guid, f"n/{link}", when)
+
+
+async def _a_typo_in_a_date_blocks_no_later_week(harness: Harness, site: ScriptedSite) -> None:
+    g1 = _weekly("g1", "1", MONDAYS[1])
+    g2 = _weekly("g2", "2", MONDAYS[2])
+    site.set("/rss", Route(_feed([g2, g1]), RSS))
+    source = await harness.add_source(site.url("/rss"), "feed")
+    assert await poll(harness.deps, source) == "baseline"
+    # Its publisher dates the next one 2062 for 2026 (not told: a date that far is mistaken).
+    g3 = _weekly("g3", "3", "Sun, 02 Mar 2062 09:00:00 +0100")
+    site.set("/rss", Route(_feed([g3, g2, g1]), RSS))
+    await poll(harness.deps, source)
+    async with harness.deps.sessions() as session:
+        metas = (await session.scalars(select(Snapshot.meta).order_by(Snapshot.id))).all()
+    assert all(not day.startswith("2062") for day in (metas[-1] or {})[DATED].values())
+
+    # and puts it right under a new guid and link: told, as any new week is.
+    g4 = _weekly("g4", "4", MONDAYS[3])
+    site.set("/rss", Route(_feed([g4, g2, g1]), RSS))
+    assert await poll(harness.deps, source) == "changed"
+    (told,) = await harness.events()
+    assert told.url == "https://www.fhi.no/n/4"
+
+
+async def test_an_item_dated_decades_ahead_does_not_block_the_next_week(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    await _a_typo_in_a_date_blocks_no_later_week(harness, site)
+
+
+async def test_an_item_dated_decades_ahead_on_postgresql(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    await _a_typo_in_a_date_blocks_no_later_week(make_harness(postgres_url), site)
+
+
+async def test_a_date_decades_ahead_stored_before_blocks_nothing_once_its_item_is_gone(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # Stored by the release before, which kept a mistaken 2062 as the text's latest date; the
+    # item that carried it has left the feed, and so have the weeks before it.
+    g1 = _weekly("g1", "1", MONDAYS[1])
+    site.set("/rss", Route(_feed([g1]), RSS))
+    source = await harness.add_source(site.url("/rss"), "feed")
+    assert await poll(harness.deps, source) == "baseline"
+    async with harness.deps.sessions() as session, session.begin():
+        (meta,) = (await session.scalars(select(Snapshot.meta))).all()
+        assert meta is not None
+        (mark,) = meta[DATED]
+        mistaken = {**meta, DATED: {mark: "2062-03-02 0badc0de"}}
+        await session.execute(update(Snapshot).values(meta=mistaken))
+
+    site.set("/rss", Route(_feed([_weekly("g4", "4", MONDAYS[3])]), RSS))
+    assert await poll(harness.deps, source) == "changed"
+    (told,) = await harness.events()
+    assert told.url == "https://www.fhi.no/n/4"

@@ -23,7 +23,7 @@ def _entry(key: str, link: str, published: date | None) -> FeedEntry:
 
 
 WEEK_1 = _entry("uke-1", "uke-1", LAST_WEEK)
-DATED = dated_marks(None, [("m", WEEK_1)])
+DATED = dated_marks(None, [("m", WEEK_1)], TODAY)
 
 
 @pytest.mark.parametrize(
@@ -63,9 +63,29 @@ def test_the_latest_dated_appearance_is_kept_and_an_older_one_does_not_move_it_b
     reissued = _entry("kopi", "kopi", LAST_WEEK - timedelta(days=30))
     undated = _entry("udatert", "udatert", None)
 
-    kept = dated_marks({"dated": DATED}, [("m", reissued), ("m", undated)])
+    kept = dated_marks({"dated": DATED}, [("m", reissued), ("m", undated)], TODAY)
 
     assert kept == DATED
     week_2 = _entry("uke-2", "uke-2", TODAY)
-    assert dated_marks({"dated": DATED}, [("m", week_2)])["m"].startswith(TODAY.isoformat())
-    assert dated_marks({"dated": "not a map"}, [("m", undated)]) == {}
+    assert dated_marks({"dated": DATED}, [("m", week_2)], TODAY)["m"].startswith(TODAY.isoformat())
+    assert dated_marks({"dated": "not a map"}, [("m", undated)], TODAY) == {}
+
+
+def test_a_date_later_than_tomorrow_is_never_a_texts_latest_appearance() -> None:
+    typo = _entry("uke-2", "uke-2", date(2062, 3, 16))
+    tomorrow = _entry("uke-2", "uke-2", TODAY + timedelta(days=1))
+
+    assert dated_marks({"dated": DATED}, [("m", typo)], TODAY) == DATED
+    assert dated_marks({"dated": DATED}, [("m", tomorrow)], TODAY)["m"].startswith("2026-03-17")
+    # One stored so before is read as long past: the next week under its own link is told.
+    stored = dated_marks({"dated": {"m": "2062-03-16 0badc0de"}}, [], TODAY)
+    assert published_again(_entry("uke-3", "uke-3", TODAY), "m", stored, TODAY)
+    # and the entries still in the feed give the text its real latest date again.
+    assert dated_marks({"dated": {"m": "2062-03-16 0badc0de"}}, [("m", WEEK_1)], TODAY) == DATED
+    assert dated_marks({"dated": {"m": "i går lenke"}}, [], TODAY) == {"m": "i går lenke"}
+
+
+def test_an_item_in_the_place_of_one_dated_decades_ahead_re_issues_nothing_of_it() -> None:
+    typo = _entry("uke-2", "uke-2", date(2062, 3, 16))
+    assert not replaces_in_place(_entry("uke-3", "uke-3", TODAY), [typo])
+    assert replaces_in_place(_entry("kopi", "kopi", TODAY), [_entry("u", "u", TODAY)])
