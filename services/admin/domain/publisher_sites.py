@@ -14,6 +14,7 @@ since a redirect is set by whoever runs the site it starts on.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -23,10 +24,16 @@ import idna
 
 SITES_LIMIT: Final = 50
 SITE_CHARS: Final = 300
-DEFAULT_PORTS: Final = frozenset({80, 443})
-# Hosts IDNA leaves alone: ASCII names (an intranet's ``cms_01`` too), IPv4 and bracketed IPv6.
-_ASCII_HOST: Final = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)$")
+# The port each scheme means when none is written: ``http://h:443`` is another site than
+# ``https://h``, as ``https://h:80`` is another than ``http://h`` (ADR 0024).
+SCHEME_PORTS: Final[dict[str, int]] = {"http": 80, "https": 443}
+DEFAULT_PORTS: Final = frozenset(SCHEME_PORTS.values())
+PORT_RANGE: Final = range(1, 65536)
 _SEPARATORS: Final = re.compile(r"[\s,;]+")
+# What a browser reads as an IPv4 address (WHATWG URL: a last label of digits, or 0x…):
+# ``1.2.3``, ``2130706433`` and ``0x7f.1`` all name one, so each is refused unless written as
+# the four decimal numbers everyone reads alike.
+_NUMERIC_LAST_LABEL: Final = re.compile(r"(^|\.)(\d+|0x[0-9a-f]*)$")
 
 
 class SiteRefused(ValueError):
@@ -38,18 +45,41 @@ class SiteRefused(ValueError):
         self.typed = typed
 
 
+def _ip(host: str, typed: str) -> str:
+    """Return an IP literal as kept, IPv4 only as written canonically; raise SiteRefused."""
+    if host.startswith("["):
+        # Any spelling of an IPv6 address is one address: kept compressed, as RFC 5952 writes
+        # it, so ``[0:0::1]`` and ``[::1]`` are one site. A zone (``%eth0``) names no host.
+        try:
+            address = ipaddress.IPv6Address(host[1:-1])
+        except ValueError as exc:
+            raise SiteRefused("site_host", typed) from exc
+        if address.scope_id is not None:
+            raise SiteRefused("site_host", typed)
+        return f"[{address.compressed}]"
+    # IPv4 only as four decimal numbers without leading zeros: resolvers read ``010`` as
+    # octal and ``1.2.3`` as 1.2.0.3, so any other spelling is refused, not guessed at.
+    try:
+        if str(ipaddress.IPv4Address(host)) == host:
+            return host
+    except ValueError:
+        pass
+    raise SiteRefused("site_host", typed)
+
+
 def _host(typed_host: str, typed: str) -> str:
     """Return a host as kept: lower case, no final dot, a Unicode name in Unicode."""
     host = typed_host.lower()
     host = host[:-1] if host.endswith(".") else host
-    if host.isascii() and not host.startswith("xn--") and ".xn--" not in host:
-        if not _ASCII_HOST.match(host):
-            raise SiteRefused("site_host", typed)
-        return host
+    if host.startswith("[") or _NUMERIC_LAST_LABEL.search(host):
+        return _ip(host, typed)
     try:
-        # UTS 46 folds case and width as a browser does, and an A-label (xn--) comes back as
-        # the name people read: «bærum.kommune.no» and «xn--brum-roa.kommune.no» are one site.
-        return str(idna.decode(idna.encode(host, uts46=True)))
+        # The idna library's UTS 46 with STD3 rules is the host name rule in full, not one by
+        # hand: labels of 1-63 letters, digits and hyphens, none first or last, 253 in all
+        # (RFC 1123, RFC 5891). It folds case and width as a browser does, and an A-label
+        # (xn--) comes back as the name people read: «bærum.kommune.no» and
+        # «xn--brum-voa.kommune.no» are one site. ``cms_01`` is refused: ``_`` is in no host name.
+        return str(idna.decode(idna.encode(host, uts46=True, std3_rules=True)))
     except idna.IDNAError as exc:
         raise SiteRefused("site_host", typed) from exc
 
@@ -66,23 +96,29 @@ def site(typed: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise SiteRefused("site_host", typed) from exc
-    if parts.scheme.lower() not in ("http", "https"):
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEME_PORTS:
         raise SiteRefused("site_scheme", typed)
     if "@" in parts.netloc:
         raise SiteRefused("site_userinfo", typed)
     if parts.path not in ("", "/") or parts.query or parts.fragment or typed.endswith(("?", "#")):
         raise SiteRefused("site_path", typed)
-    if not parts.hostname:
+    if not parts.hostname or (port is not None and port not in PORT_RANGE):
         raise SiteRefused("site_host", typed)
     host = _host(f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname, typed)
-    return host if port is None or port in DEFAULT_PORTS else f"{host}:{port}"
+    # A scheme written decides the default port; a site typed without one (``www.fhi.no:80``)
+    # says no scheme, and either default is the web's own site.
+    defaults = {SCHEME_PORTS[scheme]} if "://" in typed else DEFAULT_PORTS
+    return host if port is None or port in defaults else f"{host}:{port}"
 
 
 def site_of(address: str) -> str | None:
     """Return the site an address is on, spelt as a token's sites are; None if it names none."""
     try:
         parts = urlsplit(address)
-        return site(f"{parts.scheme}://{parts.netloc}") if parts.hostname else None
+        # A user name in an address says who signs in, not which site it is.
+        host_and_port = parts.netloc.rpartition("@")[2]
+        return site(f"{parts.scheme}://{host_and_port}") if parts.hostname else None
     except (SiteRefused, ValueError):
         return None
 
@@ -110,30 +146,23 @@ def _key(host: str) -> str:
         return host  # no name any site is kept as, so it matches none
 
 
+def _compared(one: str) -> tuple[str, str]:
+    """Return a kept site as compared: its host's ASCII spelling, and its port or ''."""
+    host, colon, port = one.rpartition(":") if not one.endswith("]") else ("", "", "")
+    if not colon or not port.isdigit():
+        host, port = one, ""
+    return _key(host), port
+
+
 def covers(kept: Sequence[str] | None, address: str) -> bool:
-    """Tell whether a token's sites hold the host of an address; None is every site (a token
+    """Tell whether a token's sites hold the site of an address; None is every site (a token
     issued before tokens had sites, ADR 0024)."""
     if kept is None:
         return True
-    try:
-        parts = urlsplit(address)
-        port = parts.port
-    except ValueError:
-        return False
-    if not parts.hostname:
-        return False
-    host = _key(f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname)
-    for one in kept:
-        kept_host, colon, kept_port = one.rpartition(":") if not one.endswith("]") else ("", "", "")
-        if not colon or not kept_port.isdigit():
-            kept_host, kept_port = one, ""
-        if _key(kept_host) != host:
-            continue
-        if kept_port == "" and (port is None or port in DEFAULT_PORTS):
-            return True
-        if kept_port and port == int(kept_port):
-            return True
-    return False
+    # The address's own site, by the rules a typed one is kept by: its scheme's default port
+    # is the host alone, any other port (``http://h:443``) is another site.
+    found = site_of(address)
+    return found is not None and _compared(found) in {_compared(one) for one in kept}
 
 
 def stored(kept: Iterable[str]) -> str:

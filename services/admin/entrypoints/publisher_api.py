@@ -20,11 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from services.admin import publishing
 from services.admin.adapters import audit_log
-from services.admin.domain.publisher_sites import covers
+from services.admin.domain.publisher_sites import covers, site_of
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
 from services.admin.entrypoints.publisher_scope import (
+    NO_HOST,
     check_allowed,
     check_refused,
     push_refused,
@@ -287,6 +288,9 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
         return _bad_input([*problems, problem("body", reason)])
     if problems or idempotency_key is None:
         return _bad_input(problems)
+    if who.sites is not None and site_of(body.url) is None:
+        # A host that is no host name (``www.fhi.no%2e``) is on no site: a 403 would mislead.
+        return _bad_input([problem("url", NO_HOST, _shown("url", body.url))])
     if who.sites is not None and not covers(who.sites, body.url):
         # Before the topics and the key are looked at: a refused push learns nothing more.
         return await _outside(who, body.url, push_refused(body.url, who.sites))

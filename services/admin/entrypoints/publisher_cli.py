@@ -84,7 +84,11 @@ def _site_problem(refused: publisher_sites.SiteRefused) -> str:
         "site_userinfo": f"{typed} holds a user name or password (before @): leave it out",
         "site_path": f"{typed} names a page or folder: give only the site, e.g. "
         "https://www.example.no",
-    }.get(refused.reason, f"{typed} is no host name (a port, if any, at most 65535)")
+    }.get(
+        refused.reason,
+        f"{typed} is no host name (labels of letters, digits and hyphens, or an IP address "
+        "written in full; a port, if any, from 1 to 65535)",
+    )
 
 
 def _namesakes_warning(numbers: list[int], name: str) -> str:

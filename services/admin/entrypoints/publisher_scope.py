@@ -21,6 +21,11 @@ from shared.db import transaction
 from shared.web.validation import excerpt
 
 TARGET_CHARS: Final = 500  # the audit log's target column
+# A push's ``url`` whose host is no host name is on no site: a 400 on the field, not a 403.
+NO_HOST: Final = (
+    "names no valid host: a host name (labels of letters, digits and hyphens) or an IP address "
+    "written in full, with a port from 1 to 65535 if any"
+)
 
 
 def _listed(sites: Sequence[str]) -> str:

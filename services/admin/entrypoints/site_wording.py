@@ -18,7 +18,9 @@ SITE_MESSAGES: Final[dict[str, str]] = {
     "site_many": N_("Name at most 50 sites for one token. Nothing was issued."),
     "site_host": N_(
         "“%(site)s” is not a site: write a host name, such as www.example.no or "
-        "https://www.example.no, with a port of at most 65535 if it needs one. Nothing was issued."
+        "https://www.example.no, of parts of at most 63 letters, digits or hyphens (not first "
+        "or last) between dots, or an IP address written in full (10.0.0.7, [::1]), with a "
+        "port from 1 to 65535 if it needs one. Nothing was issued."
     ),
     "site_wildcard": N_(
         "“%(site)s” holds a *: a token names each site, so that it opens only what you see "

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
+from services.admin.entrypoints.publisher_scope import NO_HOST
 from services.admin.entrypoints.wording import MESSAGES
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
 from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
@@ -163,7 +164,11 @@ async def test_a_check_of_another_site_s_source_reads_as_one_of_no_source_at_all
         ("https://www.fhi.no:8443/rapporter/ny", 403),  # another port, another server
         ("https://fhi.no/rapporter/ny", 403),  # a parent domain is another site
         ("https://www.fhi.no.bergen.kommune.no/x", 403),
-        ("https://xn--www-fhi-ny.no/rapporter/ny", 403),
+        ("https://xn--www-fhi-ny.no/rapporter/ny", 400),  # an A-label that decodes to no name
+        ("http://www.fhi.no:443/rapporter/ny", 403),  # http's default is 80: another site
+        ("https://www.fhi.no:80/rapporter/ny", 403),
+        ("http://www.fhi.no%2e/rapporter/ny", 400),  # no host name: not a site at all
+        ("http://1.2.3/rapporter/ny", 400),
     ],
 )
 async def test_an_address_spelt_otherwise_is_within_the_site_only_if_its_host_is(
@@ -176,6 +181,22 @@ async def test_an_address_spelt_otherwise_is_within_the_site_only_if_its_host_is
                 "/api/v1/changes", json={**CHANGE, "url": address}, headers=bearer(token)
             )
     assert pushed.status_code == answer, pushed.text
+
+
+async def test_a_push_for_an_address_with_no_host_name_is_a_400_naming_the_address(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        token = await publisher_token(h, "FHI", ("www.fhi.no",))
+        address = "http://www.fhi.no%2e/x"
+        async with h.client() as client:
+            pushed = await client.post(
+                "/api/v1/changes", json={**CHANGE, "url": address}, headers=bearer(token)
+            )
+        assert pushed.status_code == 400, pushed.text
+        assert pushed.json()["errors"] == [{"field": "url", "reason": NO_HOST, "input": address}]
+        assert await _refusals(h) == [], "not a refusal of another site"
+        assert await changes_sent(h) == []
 
 
 async def test_a_source_is_judged_by_its_own_address_not_where_it_redirects(
@@ -260,6 +281,9 @@ async def test_the_page_issues_a_token_for_its_sites_and_lists_them(
         ("*.fhi.no", "site_wildcard"),
         ("ftp://www.fhi.no", "site_scheme"),
         ("https://www.fhi..no", "site_host"),
+        ("www.fhi.no:0", "site_host"),
+        ("a_b.no", "site_host"),
+        ("2130706433", "site_host"),
     ],
 )
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

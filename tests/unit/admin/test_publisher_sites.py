@@ -25,9 +25,16 @@ KEPT = [
     ("https://bærum.kommune.no", "bærum.kommune.no"),
     ("https://BÆRUM.kommune.no", "bærum.kommune.no"),
     ("xn--brum-voa.kommune.no", "bærum.kommune.no"),
-    ("http://cms_01.intern", "cms_01.intern"),
+    ("http://cms-01.intern", "cms-01.intern"),
     ("http://10.0.0.7:8080", "10.0.0.7:8080"),
     ("http://[::1]:8080", "[::1]:8080"),
+    ("http://[0:0::1]:8080", "[::1]:8080"),  # one IPv6 address, kept as RFC 5952 writes it
+    ("www.fhi.no:80", "www.fhi.no"),  # no scheme written: either default is the web's site
+    ("www.fhi.no:443", "www.fhi.no"),
+    ("http://www.fhi.no:443", "www.fhi.no:443"),  # http on 443 is another site
+    ("https://www.fhi.no:80", "www.fhi.no:80"),
+    ("https://www.fhi.no:", "www.fhi.no"),
+    ("https://" + "a" * 63 + ".no", "a" * 63 + ".no"),
 ]
 REFUSED = [
     ("https://www.fhi.no/rapporter", "site_path"),
@@ -45,6 +52,24 @@ REFUSED = [
     ("https://www.fhi.no\u202e", "site_host"),
     ("https://", "site_host"),
     ("x" * 400, "site_host"),
+    ("www.fhi.no:0", "site_host"),
+    ("https://www.fhi.no:+80", "site_host"),
+    ("-bad.no", "site_host"),
+    ("bad-.no", "site_host"),
+    ("a_b.no", "site_host"),
+    ("http://cms_01.intern", "site_host"),
+    ("a" * 70 + ".no", "site_host"),
+    (".".join(["a" * 60] * 5), "site_host"),  # 304 characters in all
+    (".".join(["a" * 50] * 5), "site_host"),  # 254 characters: past 253
+    ("1.2.3", "site_host"),  # a browser reads it as 1.2.0.3
+    ("2130706433", "site_host"),  # and this as 127.0.0.1
+    ("010.0.0.7", "site_host"),  # octal to some resolvers
+    ("0x7f.1", "site_host"),
+    ("www.fhi.no.1", "site_host"),
+    ("256.0.0.1", "site_host"),
+    ("http://[fe80::1%25eth0]", "site_host"),
+    ("http://[::g]", "site_host"),
+    ("www.fhi%2e.no", "site_host"),
 ]
 
 
@@ -97,6 +122,12 @@ COVERED = [
     (FHI, "https://www.fhi.no./rapporter", True),  # the same name in DNS
     (FHI, "https://www.fhi.no:443/rapporter", True),
     (FHI, "http://www.fhi.no:80/rapporter", True),
+    (FHI, "http://www.fhi.no:443/", False),  # each scheme's own default: http on 443 is not it
+    (FHI, "https://www.fhi.no:80/", False),
+    (FHI, "http://www.fhi.no%2e/x", False),  # no host name at all
+    (FHI, "https://kari@www.fhi.no/x", True),  # a user name is not the site
+    (("www.fhi.no:443",), "http://www.fhi.no:443/x", True),
+    (("www.fhi.no:443",), "https://www.fhi.no/x", False),
     (FHI, "https://www.fhi.no:8443/rapporter", False),  # another port: another server
     (FHI, "https://fhi.no/rapporter", False),  # a parent is another site
     (FHI, "https://innsyn.www.fhi.no/", False),  # a subdomain is another site
@@ -113,6 +144,7 @@ COVERED = [
     (("bærum.kommune.no",), "https://BÆRUM.kommune.no/side", True),
     (("[::1]:8080",), "http://[::1]:8080/side", True),
     (("[::1]:8080",), "http://[::2]:8080/side", False),
+    (("[::1]:8080",), "http://[0:0::1]:8080/side", True),
     (("www.fhi.no", "helsenorge.no"), "https://helsenorge.no/x", True),
     (None, "https://evil.example/", True),  # issued before sites: every site
     ((), "https://www.fhi.no/", False),
