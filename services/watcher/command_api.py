@@ -83,26 +83,26 @@ async def publish_change(
     marked = await publisher_keys.mark_told(session, source.id, change, now) if source else None
     if marked is None or not marked.held:
         await outbox.record(session, change)
-    elif marked.displaced:
-        _log_displaced(marked.displaced, change, publisher)
+    elif marked.joined_with is not None:
+        _log_joined(marked.joined_with, change, publisher)
     return Published(use.event_id, source_id, replayed=False)
 
 
-def _log_displaced(displaced: Collection[ContentChanged], change: ContentChanged, by: str) -> None:
-    """Say which held pushes a push took the place of, and why: a CMS that pushes in a loop
-    is what fills a source's row, so its publisher is named (a token's name, not its secret)."""
-    for gone in displaced:
-        log.warning(
-            "watcher: source %s already holds %d pushed changes waiting for its page to be read;"
-            " push %s from publisher %r takes the place of the newest, %s, which will not be"
-            " sent (each held push leads to the same one read of the page). A CMS pushing in a"
-            " loop does this: check its publishing hooks",
-            change.source_id,
-            HELD_LIMIT,
-            change.event_id,
-            by,
-            gone.event_id,
-        )
+def _log_joined(held: ContentChanged, change: ContentChanged, by: str) -> None:
+    """Say which held push a push was joined with, and why: a CMS that pushes in a loop is what
+    fills a source's row, so its publisher is named (a token's name, not its secret)."""
+    log.warning(
+        "watcher: source %s already holds %d pushed changes waiting for its page to be read;"
+        " push %s from publisher %r is joined with the held change %s (their topics together,"
+        " not minor if either is not, both notes), and the two are sent as one change %s. A CMS"
+        " pushing in a loop does this: check its publishing hooks",
+        change.source_id,
+        HELD_LIMIT,
+        change.event_id,
+        by,
+        held.event_id,
+        change.event_id,
+    )
 
 
 async def check_source_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -85,10 +85,10 @@ async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | N
 
 @dataclass(frozen=True, slots=True)
 class Marked:
-    """What a push did to its source's row: held, and the held pushes it took the place of."""
+    """What a push did to its source's row: held, and the held push it was joined with."""
 
     held: bool
-    displaced: tuple[ContentChanged, ...] = ()
+    joined_with: ContentChanged | None = None
 
 
 async def mark_told(
@@ -97,9 +97,9 @@ async def mark_told(
     """Mark a source's next new text as told by a push, and make the source due now.
 
     The push is held until a poll reads the page when it came within the hour after a change
-    was told (it may repeat that one), past the row's limit in the place of the newest held
-    (told.kept); otherwise it is to be sent now. A second push renews the mark; see
-    domain/told.py for why it lapses.
+    was told (it may repeat that one), past the row's limit joined with one held (told.kept);
+    otherwise it is to be sent now. A second push renews the mark; see domain/told.py for why
+    it lapses.
     """
     # Read under the row's lock (on SQLite, the key's INSERT took the write lock already), so
     # two pushes at once both land in the list and a poll takes only what it read.
@@ -114,7 +114,7 @@ async def mark_told(
         return Marked(held=False)
     held = decoded(row.held_pushes)
     hold = holds(row.last_changed_at, bool(held), now)
-    holding, displaced = kept(held, change) if hold else (held, ())
+    holding, joined_with = kept(held, change) if hold else (held, None)
     await session.execute(
         update(WatchedSource)
         .where(WatchedSource.id == source_id)
@@ -126,7 +126,7 @@ async def mark_told(
             held_pushes=encoded(holding) if hold else WatchedSource.held_pushes,
         )
     )
-    return Marked(hold, displaced)
+    return Marked(hold, joined_with)
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

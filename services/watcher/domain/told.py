@@ -25,8 +25,11 @@ is down would otherwise keep the first push waiting for ever.
 
 A source holds at most HELD_LIMIT pushes (``kept``): a CMS pushing in a loop would otherwise grow
 its row without bound. Each held push leads to the same one read of the page, so one more adds
-nothing to what varsel learns; past the limit the latest push takes the place of the newest one
-held, whose change is then never sent: the page's latest report stands for both.
+nothing to what varsel learns of the page; but it may ask for more than the ones held (another
+topic, a real edit where they were typo fixes, a note of its own), and its publisher was answered
+202. So past the limit the latest push is joined with one held (domain/joined.py), never put in
+its place: with the newest held push that asks the same (same topics, both minor or neither), or
+else with the newest held, their topics united, non-minor winning, their notes kept.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.watcher.domain.joined import alike, one_change
 from services.watcher.domain.outcome import Notice, SourceState
 from shared.events import ContentChanged
 
@@ -70,15 +74,17 @@ def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
 
 def kept(
     held: tuple[ContentChanged, ...], push: ContentChanged
-) -> tuple[tuple[ContentChanged, ...], tuple[ContentChanged, ...]]:
-    """Return the pushes held once ``push`` is, and those it took the place of (none, or the
-    newest held; more only on a row filled before there was a limit).
+) -> tuple[tuple[ContentChanged, ...], ContentChanged | None]:
+    """Return the pushes held once ``push`` is, and the held push it was joined with (None:
+    it is held on its own).
 
-    Past HELD_LIMIT the newest held push gives way to the latest (see above): the earlier ones
-    keep their own hour, and the latest push's words are what the page's followers read.
+    Past HELD_LIMIT the push is joined with the newest held push alike (joined.alike), or else
+    the newest (see above); the others keep their own hour.
     """
-    room = HELD_LIMIT - 1
-    return (*held[:room], push), held[room:]
+    if len(held) < HELD_LIMIT:
+        return (*held, push), None
+    at = max((i for i, one in enumerate(held) if alike(one, push)), default=len(held) - 1)
+    return (*held[:at], one_change((held[at], push)), *held[at + 1 :]), held[at]
 
 
 def deadline(push: ContentChanged) -> datetime:

@@ -21,11 +21,13 @@ async def push(
     note: str = "Nytt om revebjelle.",
     *,
     minor: bool = False,
+    topics: tuple[str, ...] = ("tema",),
+    publisher: str = "cms",
 ) -> None:
     """Push a change for ``url`` as the CMS does, with its idempotency key."""
-    change = Push(topics=("tema",), url=url, title="Blåbær", note=note, minor=minor)
+    change = Push(topics=topics, url=url, title="Blåbær", note=note, minor=minor)
     async with harness.deps.sessions() as session, session.begin():
-        await publish_change(session, change, key, "cms", harness.clock.now())
+        await publish_change(session, change, key, publisher, harness.clock.now())
 
 
 async def watched(site: ScriptedSite, harness: Harness) -> int:

@@ -1,6 +1,7 @@
 """A source holds a bounded number of pushes waiting for its page (docs/publishing.md, «A push for
-an edit told already»): past the limit the latest push takes the place of the newest one held,
-so a CMS pushing in a loop cannot grow the row without bound, and the operator is told."""
+an edit told already»): past the limit the latest push is joined with one held, so a CMS pushing
+in a loop cannot grow the row without bound, no push takes away what another asked for, and the
+operator is told."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from services.watcher.domain.told import HELD_LIMIT
 from services.watcher.handlers import poll
+from shared.events import ContentChanged
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.pushes import LATER_PARAGRAPH, push, watched
@@ -28,35 +30,102 @@ def either(request: pytest.FixtureRequest, make_harness: HarnessFactory) -> Harn
     return make_harness(request.getfixturevalue("postgres_url"))
 
 
+async def _told_then_down(site: ScriptedSite, harness: Harness) -> int:
+    """Watch the page, tell an edit of it, then have it answer 503: pushes after it are held."""
+    source = await watched(site, harness)
+    harness.clock.advance(timedelta(hours=1))
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+    assert await poll(harness.deps, source) == "changed"
+    site.set("/p", Route(b"Service Unavailable", status=503))
+    return source
+
+
+async def _loop(harness: Harness, url: str, count: int = LOOPED, **fields: object) -> None:
+    for n in range(count):
+        harness.clock.advance(timedelta(seconds=1))
+        note = f"Lagret {n}."
+        await push(harness, url, f"secret-key-{n}", note, **fields)  # type: ignore[arg-type]
+
+
+async def _back(site: ScriptedSite, harness: Harness, source: int) -> list[ContentChanged]:
+    """Serve the page with new text and poll it; return the changes the poll sent."""
+    before = len(await harness.events())
+    harness.clock.advance(timedelta(seconds=1))
+    site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert (await harness.source(source)).held_pushes is None
+    return (await harness.events())[before:]
+
+
 async def test_a_cms_pushing_in_a_loop_fills_the_row_only_to_the_limit(
     site: ScriptedSite, either: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source = await watched(site, either)
-    either.clock.advance(timedelta(hours=1))
-    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
-    assert await poll(either.deps, source) == "changed"  # told: the pushes after it are held
+    source = await _told_then_down(site, either)
     caplog.set_level(logging.INFO)
 
-    for n in range(LOOPED):
-        either.clock.advance(timedelta(seconds=1))
-        await push(either, site.url("/p"), f"secret-key-{n}", note=f"Lagret {n}.")
+    await _loop(either, site.url("/p"))
 
     held = json.loads((await either.source(source)).held_pushes or "[]")
-    notes = [f"Lagret {n}." for n in range(HELD_LIMIT - 1)] + [f"Lagret {LOOPED - 1}."]
-    assert [h["note"] for h in held] == notes  # the earliest keep their hour; the latest stands
-    warned = [r for r in caplog.records if "takes the place of the newest" in r.getMessage()]
+    assert len(held) == HELD_LIMIT
+    # The earliest keep their hour; the latest pushes are joined with the newest, notes and all.
+    assert [h["note"] for h in held[:-1]] == [f"Lagret {n}." for n in range(HELD_LIMIT - 1)]
+    joined = [f"Lagret {n}." for n in reversed(range(HELD_LIMIT - 1, LOOPED))]
+    assert held[-1]["note"] == "\n\n".join(joined)
+    warned = [r for r in caplog.records if "is joined with the held change" in r.getMessage()]
     assert len(warned) == LOOPED - HELD_LIMIT
     line = warned[-1].getMessage()
     assert f"source {source} already holds {HELD_LIMIT} pushed changes" in line
     assert "'cms'" in line and "loop" in line
     assert "secret-key" not in caplog.text  # the idempotency keys are the CMS's own
 
-    # The page shows new text: each push held is sent once, the displaced ones never.
+    # The page shows new text: every push held is sent, none lost.
+    sent = await _back(site, either, source)
+    assert [e.note for e in sent] == [*(h["note"] for h in held)]
+
+
+async def test_a_push_past_the_limit_takes_away_nothing_another_asked_for(
+    site: ScriptedSite, either: Harness
+) -> None:
+    source = await _told_then_down(site, either)
+    await _loop(either, site.url("/p"), topics=("auto",))
     either.clock.advance(timedelta(seconds=1))
-    site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
-    assert await poll(either.deps, source) == "unchanged"
-    assert [e.note for e in await either.events()] == [None, *notes]
-    assert (await either.source(source)).held_pushes is None
+    await push(either, site.url("/p"), "k-feed", note="VIKTIG: frist endret.", topics=("feed",))
+    either.clock.advance(timedelta(seconds=1))
+    await push(either, site.url("/p"), "k-minor", note="Skrivefeil.", topics=("auto",), minor=True)
+
+    sent = await _back(site, either, source)
+    feed = [e for e in sent if "feed" in e.topics]
+    assert len(feed) == 1 and not feed[0].minor  # the feed's followers are told, of a real edit
+    assert feed[0].topics == ("auto", "feed") and "VIKTIG: frist endret." in (feed[0].note or "")
+    assert "Skrivefeil." not in (feed[0].note or "")  # a typo fix's note beside a real edit
+    assert not any(e.minor for e in sent)  # the minor push hid no real edit
+
+
+async def test_a_minor_push_from_another_publisher_does_not_hide_a_real_edit(
+    site: ScriptedSite, either: Harness
+) -> None:
+    source = await _told_then_down(site, either)
+    await _loop(either, site.url("/p"), publisher="cms-a")
+    either.clock.advance(timedelta(seconds=1))
+    await push(either, site.url("/p"), "k-b", note="Komma.", minor=True, publisher="cms-b")
+
+    sent = await _back(site, either, source)
+    assert len(sent) == HELD_LIMIT and not any(e.minor for e in sent)
+    latest = [f"Lagret {n}." for n in reversed(range(HELD_LIMIT - 1, LOOPED))]
+    assert sent[-1].note == "\n\n".join(latest)  # A's notes kept, B's typo fix left out
+
+
+async def test_a_push_past_the_limit_joins_the_newest_held_push_alike(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source = await _told_then_down(site, harness)
+    await _loop(harness, site.url("/p"), count=HELD_LIMIT - 1, topics=("auto",))
+    await push(harness, site.url("/p"), "k-feed", note="Feed.", topics=("feed",))
+    await push(harness, site.url("/p"), "k-auto", note="Auto.", topics=("auto",))
+
+    held = json.loads((await harness.source(source)).held_pushes or "[]")
+    assert [h["topics"] for h in held[-2:]] == [["auto"], ["feed"]]
+    assert [h["note"] for h in held[-2:]] == [f"Auto.\n\nLagret {HELD_LIMIT - 2}.", "Feed."]
 
 
 async def test_pushes_up_to_the_limit_are_all_held(site: ScriptedSite, harness: Harness) -> None:
