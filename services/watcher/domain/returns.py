@@ -7,7 +7,8 @@ latest snapshot, every flip was a change and every subscriber was alerted at eve
 Others rotate through more versions than five: a news teaser block that shows one of eight
 items, a «random tip» box. Each of their versions came back after the five were gone, and
 was told again; such a source is known by changing at most of its polls and returning to
-versions it showed before, and then any of its versions of the week is no news.
+versions it showed before, and then any of its versions of the week is no news, for as long
+as that mark lasts (a rotation paused and started again is the same rotation).
 """
 
 from __future__ import annotations
@@ -59,18 +60,37 @@ def recalled(
     prints: Iterable[str], recent: Recent, now: datetime, interval_seconds: int
 ) -> Return | None:
     """Return the known version new text with one of ``prints`` is back at, if any: one of the
-    last five, or, for a source that changes at most polls, one of its last thirty."""
+    last five, or, for a source that changes at most polls or was seen rotating within the
+    week (``rotating``), one of its last thirty."""
     wanted = set(prints)
     back = returned_to(wanted, recent, now)
     if back is not None:
         return Return(back, rotating=False)
-    if not churning(recent, now, interval_seconds):
+    # A rotation paused for a while (a quiet night, a cache held for an hour) and started
+    # again is the same rotation: its versions of the week stay known while its mark lasts.
+    if not churning(recent, now, interval_seconds) and not rotating(recent, now, interval_seconds):
         return None
+    return _among_the_rotation(wanted, recent, now)
+
+
+def _among_the_rotation(wanted: set[str], recent: Recent, now: datetime) -> Return | None:
     since = now - RECALL_WINDOW
     for fingerprint, taken_at in recent[RECALL_SNAPSHOTS:ROTATION_SNAPSHOTS]:
         if taken_at >= since and fingerprint in wanted:
             return Return(taken_at, rotating=True)
     return None
+
+
+def _recalled_churning(
+    wanted: set[str], recent: Recent, now: datetime, interval_seconds: int
+) -> bool:
+    """Tell whether new text is back at a version past the last five of a source churning at
+    ``now``: the sign of a rotation."""
+    if returned_to(wanted, recent, now) is not None:
+        return False
+    if not churning(recent, now, interval_seconds):
+        return False
+    return _among_the_rotation(wanted, recent, now) is not None
 
 
 def churning(recent: Recent, now: datetime, interval_seconds: int) -> bool:
@@ -81,16 +101,14 @@ def churning(recent: Recent, now: datetime, interval_seconds: int) -> bool:
 
 def rotating(recent: Recent, now: datetime, interval_seconds: int) -> bool:
     """Tell whether a source went back, within the recall window, to a version older than its
-    last five as one that rotates (``recalled``): the admin asks its editor to pick the stable
-    part."""
+    last five while it changed at most of its polls (a rotation's mark, which lasts the
+    week): the admin asks its editor to pick the stable part."""
     since = now - RECALL_WINDOW
     kept = [(fp, taken_at) for fp, taken_at in recent[:ROTATION_SNAPSHOTS] if taken_at >= since]
-    for i, (fingerprint, taken_at) in enumerate(kept):
-        before = kept[i + 1 :]
-        back = recalled((fingerprint,), before, taken_at, interval_seconds)
-        if back is not None and back.rotating:
-            return True
-    return False
+    return any(
+        _recalled_churning({fingerprint}, kept[i + 1 :], taken_at, interval_seconds)
+        for i, (fingerprint, taken_at) in enumerate(kept)
+    )
 
 
 def flapping(returned_at: datetime | None, now: datetime) -> bool:

@@ -32,11 +32,17 @@ async def _show(harness: Harness, site: ScriptedSite, source: int, body: str, af
     return await poll(harness.deps, source)
 
 
-async def _rotating_told_once_each(harness: Harness, site: ScriptedSite) -> None:
+async def _baseline(harness: Harness, site: ScriptedSite) -> tuple[int, str]:
+    """Return the source of the front page with the first teaser, and its address."""
     site.set("/p", Route(TEASERS[0].encode()))
     url = site.url("/p")
     source = await harness.add_source(url, interval_seconds=INTERVAL)
     assert await poll(harness.deps, source) == "baseline"
+    return source, url
+
+
+async def _rotating_told_once_each(harness: Harness, site: ScriptedSite) -> None:
+    source, url = await _baseline(harness, site)
     first_round = [await _show(harness, site, source, t, INTERVAL) for t in TEASERS[1:]]
     assert first_round == ["changed"] * 7  # each teaser is news the first time it shows
     assert (await _status(harness, url)).shown_status == "ok"
@@ -72,10 +78,7 @@ async def test_a_page_edited_now_and_then_and_put_back_as_it_was_is_told(
     site: ScriptedSite, harness: Harness
 ) -> None:
     # Seven edits over a day, then the first text back: a revert, not a rotation.
-    site.set("/p", Route(TEASERS[0].encode()))
-    url = site.url("/p")
-    source = await harness.add_source(url, interval_seconds=INTERVAL)
-    assert await poll(harness.deps, source) == "baseline"
+    source, url = await _baseline(harness, site)
     for teaser in TEASERS[1:]:
         assert await _show(harness, site, source, teaser, 3 * 3600) == "changed"
 
@@ -83,3 +86,21 @@ async def test_a_page_edited_now_and_then_and_put_back_as_it_was_is_told(
 
     assert len(await harness.events()) == 8
     assert (await _status(harness, url)).shown_status == "ok"
+
+
+async def test_a_rotation_paused_for_a_while_and_started_again_tells_nothing_again(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source, url = await _baseline(harness, site)
+    for teaser in TEASERS[1:] + TEASERS[:3]:
+        await _show(harness, site, source, teaser, INTERVAL)
+    assert len(await harness.events()) == 7
+    # Still for three hours (twelve polls), then round and round again, as before.
+    for _ in range(12):
+        assert await _show(harness, site, source, TEASERS[2], INTERVAL) == "unchanged"
+
+    kinds = [await _show(harness, site, source, t, INTERVAL) for t in TEASERS[3:] + TEASERS]
+
+    assert kinds == ["unchanged"] * 13
+    assert len(await harness.events()) == 7
+    assert (await _status(harness, url)).shown_status == "rotating"

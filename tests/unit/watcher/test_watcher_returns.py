@@ -151,3 +151,24 @@ def test_a_source_is_shown_rotating_only_after_a_return_past_its_last_five() -> 
     assert not rotating(flipping, NOW, 5)  # back within the last five: flapping only
     assert not rotating(edited, NOW, 5)  # the revert was told: no rotation
     assert not rotating(back, NOW + RECALL_WINDOW + timedelta(seconds=1), 5)  # worn off
+
+
+def test_a_rotation_started_again_after_a_quiet_spell_is_still_known_for_the_week() -> None:
+    teasers = [
+        Content("Nyheter", (f"Aktuelt: sak {n}.",), frozenset(), None, None) for n in range(8)
+    ]
+    # Eight teasers in turn every 5 s, the first back after the other seven; then two hours
+    # of quiet, and the rotation starts again where it stopped.
+    stopped = NOW - timedelta(hours=2)
+    recent = [
+        (t.fingerprint, stopped - timedelta(seconds=5 * (8 - i))) for i, t in enumerate(teasers)
+    ]
+    recent = [(teasers[0].fingerprint, stopped), *recent[::-1]]
+    assert rotating(recent, NOW, 5)
+
+    outcome, _ = _decide(teasers[3], recent)
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.stored is not None and outcome.stored.returned_at == NOW
+    # A teaser never shown is news, as ever.
+    assert _decide(THREE, recent)[0].kind is OutcomeKind.CHANGED
