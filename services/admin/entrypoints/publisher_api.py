@@ -24,6 +24,13 @@ from services.admin.domain.publisher_sites import covers, site_of
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
+from services.admin.entrypoints.publisher_body import (
+    NOT_UTF8,
+    NotUtf8,
+    RepeatedKey,
+    parsed,
+    type_refusal,
+)
 from services.admin.entrypoints.publisher_scope import (
     NO_HOST,
     check_allowed,
@@ -37,7 +44,7 @@ from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
 from shared.db import transaction
 from shared.page_urls import normal_form, without_credentials
 from shared.web import rate_limit
-from shared.web.validation import NOT_JSON, declares_json, excerpt
+from shared.web.validation import excerpt
 
 # Declared for the OpenAPI document only; ``publisher`` reads the header itself (ADR 0015).
 PUBLISHER_TOKEN: Final = HTTPBearer(
@@ -80,7 +87,9 @@ def _refuse_noncharacter(value: str) -> None:
 class ChangeBody(BaseModel):
     """A change a CMS publishes: its page, the topics it concerns and what to tell people."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Strict: JSON booleans only. Lax, pydantic took "yes", "on", 1 and "1" for true, and a
+    # CMS that sent a string meaning something else had its change taken as minor.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
     topics: list[str] = Field(min_length=1, max_length=TOPICS_LIMIT, description="topic slugs")
     url: str = Field(max_length=URL_LIMIT, description="the page that changed (http or https)")
@@ -194,32 +203,6 @@ def _shown(field: str, value: Any) -> Any:
     return excerpt(value)
 
 
-class _RepeatedKey(Exception):
-    """A JSON object names one key twice."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Parsers disagree on which of two equal keys counts (the first, the last, neither): a
-    # proxy, a log or the CMS's own record could show one change while varsel mailed another.
-    found = dict(pairs)
-    if len(found) < len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _RepeatedKey(key)
-            seen.add(key)
-    return found
-
-
-def _parsed(body: bytes) -> Any:
-    """Return a request body read as JSON whose objects name each key once."""
-    return json.loads(body, object_pairs_hook=_distinct_keys)
-
-
 def _key_problem(key: str | None) -> str | None:
     if not key:
         return f"required: a {IDEMPOTENCY_HEADER} header, the same on every retry of a change"
@@ -242,7 +225,7 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
     401: {"description": "no live publisher token"},
     403: {"description": "a page not on the token's sites (`token_sites`)"},
     410: {"description": "a topic that has ended (`retired_topics`)"},
-    415: {"description": "a body whose Content-Type is not application/json"},
+    415: {"description": "a body whose Content-Type is not application/json, or not UTF-8"},
     422: {"description": "an unknown topic (`unknown_topics`), or a key reused for another change"},
     429: {"description": "too many requests with this token this hour"},
 }
@@ -262,18 +245,18 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
 )
 async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     """Take in a change a CMS published: alert its topics' subscribers, once per key."""
-    if not declares_json(request):
-        # As the public API answers (FastAPI reads a model's body only when it says it is
-        # JSON): the same body sent by the same client is taken by both or by neither.
-        return JSONResponse({"detail": NOT_JSON}, 415)
+    if (refused := type_refusal(request)) is not None:
+        return refused
     idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
     problems = []
     key_problem = _key_problem(idempotency_key)
     if key_problem:
         problems.append(problem(IDEMPOTENCY_HEADER, key_problem))
     try:
-        body = ChangeBody.model_validate(_parsed(await request.body()))
-    except _RepeatedKey as exc:
+        body = ChangeBody.model_validate(parsed(await request.body()))
+    except NotUtf8:
+        return refusal(415, f"the body is not UTF-8: {NOT_UTF8}")
+    except RepeatedKey as exc:
         repeated = problem(excerpt(exc.key), "given more than once")
         return _bad_input([*problems, repeated])
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):

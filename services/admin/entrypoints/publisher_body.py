@@ -1,0 +1,86 @@
+"""How the publisher API reads a change's body: JSON in UTF-8, under one Content-Type, each
+key once.
+
+Whatever one reader of a request could take otherwise than varsel does is refused, not guessed
+at: a proxy, a log or the CMS's own record would show one change while varsel mailed another.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from services.admin.entrypoints.api_problems import problem, refusal
+from shared.web.validation import NOT_JSON, declares_json, excerpt
+
+NOT_UTF8: Final = (
+    "JSON is UTF-8 (RFC 8259, section 8.1): send the body in UTF-8, with charset=utf-8 or no "
+    "charset at all"
+)
+TYPE_TWICE: Final = (
+    "given more than once: send one Content-Type header, application/json (readers disagree "
+    "on which of two counts)"
+)
+_UTF8: Final = frozenset({"utf-8", "utf-8-sig"})  # how json.detect_encoding names UTF-8
+
+
+class RepeatedKey(Exception):
+    """A JSON object names one key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class NotUtf8(Exception):
+    """A body in UTF-16 or UTF-32, which Python's parser would take and RFC 8259 does not."""
+
+
+def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Parsers disagree on which of two equal keys counts (the first, the last, neither).
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RepeatedKey(key)
+            seen.add(key)
+    return found
+
+
+def parsed(body: bytes) -> Any:
+    """Return a body read as JSON in UTF-8 whose objects name each key once; raise NotUtf8,
+    RepeatedKey, or what ``json.loads`` and ``bytes.decode`` raise."""
+    # json.loads(bytes) guesses UTF-16 and UTF-32 from the first bytes, as RFC 4627 once did;
+    # a body a UTF-8 reader (a proxy, a log) reads as something else is refused instead.
+    if json.detect_encoding(body) not in _UTF8:
+        raise NotUtf8
+    # A UTF-8 byte order mark RFC 8259 lets a parser ignore: taken, as it always was.
+    return json.loads(body.decode("utf-8-sig"), object_pairs_hook=_distinct_keys)
+
+
+def _charset(content_type: str) -> str | None:
+    """Return the charset a Content-Type declares, in lower case, or None."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
+
+
+def type_refusal(request: Request) -> JSONResponse | None:
+    """Return the refusal of a body by its Content-Type header(s), or None to read it."""
+    declared = request.headers.getlist("content-type")
+    if len(declared) > 1:
+        return refusal(400, "the change cannot be used", [problem("Content-Type", TYPE_TWICE)])
+    if not declares_json(request):
+        # As the public API answers (FastAPI reads a model's body only when it says it is
+        # JSON): the same body sent by the same client is taken by both or by neither.
+        return JSONResponse({"detail": NOT_JSON}, 415)
+    charset = _charset(declared[0])
+    if charset is not None and charset != "utf-8":
+        return refusal(415, f"the body is declared as charset={excerpt(charset)}: {NOT_UTF8}")
+    return None
