@@ -44,6 +44,7 @@ from services.watcher.domain.outcome import (
     Stored,
 )
 from services.watcher.domain.returns import recalled
+from services.watcher.domain.rotation import returned_notice
 from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
 from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
@@ -60,11 +61,6 @@ ERROR_COLUMN = 2000  # what is kept of a failure's reason
 REMIND_SECONDS = 3600
 # The longest pause a server's Retry-After gets (see _after_the_pause).
 PAUSE_LIMIT = timedelta(days=1)
-# Logged at a rotation's return (returns.py): the operator reads what the editor should do.
-_ROTATES = (
-    " (the page rotates through more versions than five and changes at most polls: its"
-    " editor should pick its stable part with a selector or an ignore pattern)"
-)
 
 
 def draw_jitter() -> float:
@@ -337,12 +333,7 @@ def _compared(
             OutcomeKind.UNCHANGED,
             Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id, now),
             (),
-            Notice(
-                logging.WARNING if back.rotating else logging.INFO,
-                "watcher: %s is back at the text it showed at %s; stored, nobody is alerted"
-                + (_ROTATES if back.rotating else " (the page flips between versions)"),
-                (state.url, back.taken_at.isoformat(timespec="seconds")),
-            ),
+            returned_notice(state.url, back),
             False,
         )
     origin = _Origin(state.id, state.url, state.rules.kind, history.topics)

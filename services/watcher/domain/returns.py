@@ -44,6 +44,8 @@ class Return:
 
     taken_at: datetime  # when that version was stored last
     rotating: bool  # found past the last five, in a source that rotates through more
+    # The source bore the rotating mark before this return: its operator was told already.
+    marked: bool = False
 
 
 def returned_to(prints: Iterable[str], recent: Recent, now: datetime) -> datetime | None:
@@ -68,9 +70,11 @@ def recalled(
         return Return(back, rotating=False)
     # A rotation paused for a while (a quiet night, a cache held for an hour) and started
     # again is the same rotation: its versions of the week stay known while its mark lasts.
-    if not churning(recent, now, interval_seconds) and not rotating(recent, now, interval_seconds):
+    marked = rotating(recent, now, interval_seconds)
+    if not marked and not churning(recent, now, interval_seconds):
         return None
-    return _among_the_rotation(wanted, recent, now)
+    found = _among_the_rotation(wanted, recent, now)
+    return Return(found.taken_at, rotating=True, marked=marked) if found is not None else None
 
 
 def _among_the_rotation(wanted: set[str], recent: Recent, now: datetime) -> Return | None:

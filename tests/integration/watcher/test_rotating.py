@@ -3,7 +3,10 @@ and its editor is asked to pick the stable part."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from services.watcher.handlers import poll
 from services.watcher.read_api import SourceStatus, source_statuses
@@ -104,3 +107,17 @@ async def test_a_rotation_paused_for_a_while_and_started_again_tells_nothing_aga
     assert kinds == ["unchanged"] * 13
     assert len(await harness.events()) == 7
     assert (await _status(harness, url)).shown_status == "rotating"
+
+
+async def test_a_rotating_page_is_warned_of_once_then_logged_as_a_fact(
+    site: ScriptedSite, harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    source, _ = await _baseline(harness, site)
+    caplog.set_level(logging.INFO, logger="services.watcher")
+    for teaser in TEASERS[1:] + TEASERS * 3:
+        await _show(harness, site, source, teaser, INTERVAL)
+
+    backs = [r for r in caplog.records if "is back at the text" in r.getMessage()]
+    assert len(backs) == 24
+    assert [r.levelno for r in backs] == [logging.WARNING] + [logging.INFO] * 23
+    assert "editor should pick its stable part" in backs[0].getMessage()

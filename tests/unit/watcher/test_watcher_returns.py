@@ -172,3 +172,18 @@ def test_a_rotation_started_again_after_a_quiet_spell_is_still_known_for_the_wee
     assert outcome.stored is not None and outcome.stored.returned_at == NOW
     # A teaser never shown is news, as ever.
     assert _decide(THREE, recent)[0].kind is OutcomeKind.CHANGED
+
+
+def test_a_source_is_warned_of_when_first_seen_rotating_then_its_returns_are_facts() -> None:
+    teasers = [
+        Content("Nyheter", (f"Aktuelt: sak {n}.",), frozenset(), None, None) for n in range(8)
+    ]
+    shown = [(t.fingerprint, NOW - timedelta(seconds=5 * (9 - i))) for i, t in enumerate(teasers)]
+    # The first teaser came back past the last five: warned of then (see above).
+    recent = [(teasers[0].fingerprint, NOW - timedelta(seconds=5)), *shown[::-1]]
+
+    outcome, _ = _decide(teasers[1], recent)
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.notice is not None and outcome.notice.level == logging.INFO
+    assert "rotates through more versions than five" in outcome.notice.message
