@@ -90,7 +90,7 @@ async def pushes_leaving(
     leaving = await watcher.held_pushes_of(session, removed)
     withdrawn = [p for p in leaving if withdrawn_with_its_source(p, reviewed)]
     sent = await watcher.held_pushes_of(session, paused)
-    return HeldPushes(sent + [p for p in leaving if p not in withdrawn], withdrawn)
+    return HeldPushes(watcher.as_sent(sent + [p for p in leaving if p not in withdrawn]), withdrawn)
 
 
 async def held_pushes(session: AsyncSession, result: Plan, wanted: Catalogue) -> HeldPushes:
@@ -208,8 +208,8 @@ async def _withdraw_changes(
     paused = [s.url for s in wanted.sources if s.paused]
     leaving = await watcher_commands.stop_watching(session, paused=paused, removed=removed)
     pushed = [p for p in leaving.removed if withdrawn_with_its_source(p, reviewed)]
-    sent = [p for p in leaving.removed if p not in pushed]
-    await watcher_commands.send_as_they_came(session, sent)
+    sending = [p for p in leaving.removed if p not in pushed]
+    sent = await watcher_commands.send_as_they_came(session, sending)
     kept = await mailer_commands.withdraw_pushed(session, pushed, actor=actor, now=now)
     for change in withdrawn + kept:
         audit_log.record(

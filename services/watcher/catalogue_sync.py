@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.held_pushes import left_behind
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.tables import WatchedSource
+from services.watcher.domain.joined import one_per_edit
 from services.watcher.domain.outcome import Health
 from shared import outbox
 from shared.catalogue_entries import Source
@@ -30,7 +31,7 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
     # still holds is sent as it came, as pausing or removing it sends a push that waited
     # (docs/publishing.md). Whether a removed source's editors reviewed its changes is no longer
     # known, so the mailer takes each as a push for a page nobody watches.
-    for change in await left_behind(session, wanted):
+    for change in one_per_edit(await left_behind(session, wanted)):
         log.warning(
             "watcher: %s is no longer polled (paused or removed); pushed change %s, which still"
             " waited for its page to be read, is sent as it came",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters import held_pushes, publisher_keys
 from services.watcher.adapters.gone_rows import confirm_gone
+from services.watcher.domain.joined import one_per_edit
 from services.watcher.domain.push import Push, change_event
 from services.watcher.domain.told import HELD_LIMIT
 from shared import outbox
@@ -114,7 +115,7 @@ async def check_source_now(session: AsyncSession, source_id: int, now: datetime)
 class Left:
     """The pushes that waited for the pages of sources no longer polled (domain/told.py)."""
 
-    paused: list[ContentChanged]  # sent as they came
+    paused: list[ContentChanged]  # sent as they came, one change per edit (joined.py)
     removed: list[ContentChanged]  # taken off the rows, for the caller to send or withdraw
 
 
@@ -124,28 +125,34 @@ async def stop_watching(
     """Stop polling the sources an editor paused or removed, in the catalogue's transaction.
 
     Pushes held for their page (domain/told.py) wait for a poll that will not come. A paused
-    source's are sent as they came, as a push for a paused page is sent at once. A removed
-    source's (or one saved under another address) are taken off its row and returned: the
-    caller knows whether editors reviewed its changes, and sends them (``send_as_they_came``)
-    or withdraws them with its changes on the editor's desk.
+    source's are sent as they came (one change per set of topics and minor flag, joined.py),
+    as a push for a paused page is sent at once. A removed source's (or one saved under another
+    address) are taken off its row and returned: the caller knows whether editors reviewed its
+    changes, and sends them (``send_as_they_came``) or withdraws them with its changes on the
+    editor's desk.
     """
-    sent = await held_pushes.leave(session, paused)
+    sent = one_per_edit(await held_pushes.leave(session, paused))
     for change in sent:
         _log_sent(change, "was paused")
         await outbox.record(session, change)
-    return Left(sent, await held_pushes.leave(session, removed))
+    return Left(list(sent), await held_pushes.leave(session, removed))
 
 
-async def send_as_they_came(session: AsyncSession, pushes: Collection[ContentChanged]) -> None:
-    """Send pushes that waited for the page of a source an editor removed, as they came.
+async def send_as_they_came(
+    session: AsyncSession, pushes: Collection[ContentChanged]
+) -> list[ContentChanged]:
+    """Send pushes that waited for the page of a source an editor removed, as they came, one
+    change per page, set of topics and minor flag (joined.py); return the changes sent.
 
     Their publisher reported the change while varsel watched the page, and a push that comes
     after the removal is sent at once, as a push for a page nobody watches: the mailer takes
     these as it takes such a push.
     """
-    for change in pushes:
+    sent = one_per_edit(list(pushes))
+    for change in sent:
         _log_sent(change, "was removed")
         await outbox.record(session, change)
+    return list(sent)
 
 
 def _log_sent(change: ContentChanged, why: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +18,7 @@ from services.watcher.adapters.source_reads import (
     sources_failing_first,
 )
 from services.watcher.domain.failures import Failure, FailureReason, failure_reason
+from services.watcher.domain.joined import one_per_edit
 from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import ROTATION_SNAPSHOTS, flapping, rotating
@@ -33,6 +34,7 @@ __all__ = [
     "SourceStatus",
     "SourceTrial",
     "TrialRefused",
+    "as_sent",
     "gone_pages",
     "refused_address",
     "snapshot_diff",
@@ -213,3 +215,9 @@ async def held_pushes_of(session: AsyncSession, urls: Collection[str]) -> list[C
     polled or stopped: pausing or removing a source sends them, a review source's removal
     withdraws them, as it withdraws its changes on the desk (the admin's catalogue)."""
     return await held_at(session, urls) if urls else []
+
+
+def as_sent(pushes: Sequence[ContentChanged]) -> list[ContentChanged]:
+    """Return the changes held pushes sent together become: one per page, set of topics and
+    minor flag, their notes kept (domain/joined.py), as a pause or a removal sends them."""
+    return list(one_per_edit(pushes))

@@ -21,6 +21,7 @@ from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.snapshots import pack, unpack
 from services.watcher.adapters.source_rows import CLAIM_COLUMNS, source_state
 from services.watcher.adapters.tables import URL_CHARS, Snapshot, WatchedSource
+from services.watcher.domain.joined import one_per_edit
 from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
@@ -201,9 +202,10 @@ def store_outcome(
         params["s_returned"] = stored.returned_at
         _STORE.execute(conn, params)
     if outcome.released or outcome.dropped:
-        # Sent once: only those this poll takes off the row (held_pushes.take).
+        # Sent once: only those this poll takes off the row (held_pushes.take); and as one
+        # change per set of topics and minor flag, as they settle on one read (joined.py).
         taken = held_pushes.take(conn, outcome.source_id, outcome.released + outcome.dropped)
-        events += [event for event in outcome.released if str(event.event_id) in taken]
+        events += one_per_edit([e for e in outcome.released if str(e.event_id) in taken])
     _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])
     return outcome
 

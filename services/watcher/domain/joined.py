@@ -2,8 +2,10 @@
 
 Held pushes (domain/told.py) all wait for the same one read of their page, so the new text it
 finds is one edit, however many saves a CMS pushed for it. A follower expects one alert for one
-edit; and a push joined with another must not take away what the other asked for: its topics,
-its being more than a typo fix (not ``minor``), its publisher's note.
+edit: the pushes sent together (the read that settles them, their hour out while the page is
+down, the source paused or removed) are one change for each set of topics and minor flag
+(``one_per_edit``). And a push joined with another must not take away what the other asked for:
+its topics, its being more than a typo fix (not ``minor``), its publisher's note.
 
 So pushes are joined, never replaced: the topics of all of them, in the order they came; minor
 only if every one is minor (a typo fix pushed after a real edit does not hide the edit); the
@@ -52,6 +54,15 @@ def one_change(pushes: Sequence[ContentChanged]) -> ContentChanged:
             "minor": minor,
         }
     )
+
+
+def one_per_edit(pushes: Sequence[ContentChanged]) -> tuple[ContentChanged, ...]:
+    """Return one change for each source's group of ``pushes`` alike (``alike``), in the order
+    the groups' first pushes came: pushes settled by one read of their page told one edit."""
+    groups: dict[tuple[str, frozenset[str], bool], list[ContentChanged]] = {}
+    for push in pushes:
+        groups.setdefault((push.source_url, frozenset(push.topics), push.minor), []).append(push)
+    return tuple(one_change(group) for group in groups.values())
 
 
 def _notes(latest_first: Iterable[str | None]) -> str | None:

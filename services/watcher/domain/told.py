@@ -21,7 +21,9 @@ the push is dropped with its mark; new text is the push's edit, stored untold wh
 push tells it. A page that cannot be read for the whole window after a push came gets that push
 sent (``overdue``): a push is never lost because its page was down. Each push waits its own
 window, not one renewed by every later push: a CMS that pushes every 50 minutes while its page
-is down would otherwise keep the first push waiting for ever.
+is down would otherwise keep the first push waiting for ever. Pushes sent together (by one read,
+or their hours out at one failed poll) are one edit to their followers, so they are sent as one
+change per set of topics and minor flag (joined.one_per_edit), their notes kept.
 
 A source holds at most HELD_LIMIT pushes (``kept``): a CMS pushing in a loop would otherwise grow
 its row without bound. Each held push leads to the same one read of the page, so one more adds
@@ -38,7 +40,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.watcher.domain.joined import alike, one_change
+from services.watcher.domain.joined import alike, one_change, one_per_edit
 from services.watcher.domain.outcome import Notice, SourceState
 from shared.events import ContentChanged
 
@@ -131,12 +133,12 @@ def settle(state: SourceState, now: datetime, *, read: bool, new: bool) -> Settl
         # The mark is used up with the last push held, once it lapsed; before, it stays, for
         # the pushes still waiting and for the new text the latest push announced.
         used = mark if len(due) == len(held) and not pending(mark, now) else None
-        return Settled(used, due, notice=_notice("unread", state.url, len(due)))
+        return Settled(used, due, notice=_notice("unread", state.url, due))
     if new and (held or pending(mark, now)):
-        notice = _notice("sent", state.url, len(held)) if held else _notice("told", state.url)
+        notice = _notice("sent", state.url, held) if held else _notice("told", state.url)
         return Settled(mark, held, silent=True, notice=notice)
     if not new and held:
-        return Settled(mark, dropped=held, notice=_notice("repeated", state.url, len(held)))
+        return Settled(mark, dropped=held, notice=_notice("repeated", state.url, held))
     return Settled()
 
 
@@ -144,14 +146,19 @@ _NOTICES = {
     "told": (logging.INFO, "watcher: %s changed as its publisher's push told; stored, nobody is"
              " alerted again"),
     "sent": (logging.INFO, "watcher: %s shows new text; stored, and the %d push(es) that waited"
-             " for it are sent"),
+             " for it are sent, as %d change(s): one per set of topics and minor flag"),
     "repeated": (logging.INFO, "watcher: %s still shows the text told already; the %d push(es)"
                  " that came after it repeated that change and are not sent"),
     "unread": (logging.WARNING, "watcher: %s could not be read within an hour of a push that"
-               " waited for it; the %d push(es) are sent as they came"),
+               " waited for it; the %d push(es) are sent as they came, as %d change(s): one per"
+               " set of topics and minor flag"),
 }  # fmt: skip
 
 
-def _notice(which: str, url: str, count: int | None = None) -> Notice:
+def _notice(which: str, url: str, pushes: tuple[ContentChanged, ...] | None = None) -> Notice:
     level, message = _NOTICES[which]
-    return Notice(level, message, (url,) if count is None else (url, count))
+    if pushes is None:
+        return Notice(level, message, (url,))
+    if which == "repeated":
+        return Notice(level, message, (url, len(pushes)))
+    return Notice(level, message, (url, len(pushes), len(one_per_edit(pushes))))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from services.watcher.command_api import Push, publish_change
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
-from tests.integration.watcher.pages import page
+from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite
 
 LATER_PARAGRAPH = (
@@ -35,4 +37,14 @@ async def watched(site: ScriptedSite, harness: Harness) -> int:
     site.set("/p", Route(page().encode()))
     source = await harness.add_source(site.url("/p"))
     assert await poll(harness.deps, source) == "baseline"
+    return source
+
+
+async def told_then_down(site: ScriptedSite, harness: Harness) -> int:
+    """Watch the page, tell an edit of it, then have it answer 503: pushes after it are held."""
+    source = await watched(site, harness)
+    harness.clock.advance(timedelta(hours=1))
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+    assert await poll(harness.deps, source) == "changed"
+    site.set("/p", Route(b"Service Unavailable", status=503))
     return source

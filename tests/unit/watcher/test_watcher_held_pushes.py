@@ -152,7 +152,7 @@ def test_an_unread_page_sends_each_push_when_its_own_hour_is_out() -> None:
     assert before.released == () and before.next_check_at <= MARK
     assert outcome.released == (PUSHED,)  # the later push waits on, and so does the mark
     assert outcome.told is None and outcome.next_check_at == MARK + RECHECK
-    assert outcome.notice is not None and outcome.notice.args == (URL, 1)
+    assert outcome.notice is not None and outcome.notice.args == (URL, 1, 1)
 
 
 def test_the_last_push_sent_uses_up_the_mark() -> None:
