@@ -13,6 +13,15 @@ was taken during an outage, before this rule) is compared as before, so it is ne
 and a page's first reading is refused too, since taken as the baseline the message would make
 the page's real text a change. The reading itself is unchanged (the same Content under the
 same EXTRACTION): this is a judgement of it against what is stored, as cut_pages.py is.
+
+A message that persists is no passing fault, and was refused at every poll for ever: a page
+at 200 whose content had become «Siden finnes ikke lenger. Ordningen … ble avviklet», its
+followers never told. So a refusal counts as a 404 does (``Answer.missing``; gone.py): one in
+between real readings ends nothing and alerts nobody, while a page that shows only such
+messages for ``gone_after`` (three days) waits on the admin's /admin/gone for an editor, who
+checks it and, for a page really gone, tells its followers once. A «not found» message is
+the page's own word that it is gone; a generic one («Det oppstod en feil») shown for days
+leaves its followers with no content all the same, and its editor, not the poller, judges it.
 """
 
 from __future__ import annotations
@@ -36,5 +45,6 @@ def refused_error_text(state: SourceState, answer: Answer, history: History | No
     if previous is not None and error_text(previous.content.blocks) is not None:
         return answer  # stored as such a message already: compared as before
     return Answer.failed(
-        f"{CONTENT_PREFIX}page shows an error message in place of its content: {said[:200]!r}"
+        f"{CONTENT_PREFIX}page shows an error message in place of its content: {said[:200]!r}",
+        missing=True,  # counted towards gone, as a 404 is: see the module's docstring
     )

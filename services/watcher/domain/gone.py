@@ -1,5 +1,8 @@
 """Pages that disappear: a source that answers only 404 or 410 for long enough is gone.
 
+So is a page that shows only a CMS's error message in place of its text, «Siden finnes ikke
+lenger» or «Det oppstod en feil» answered with 200, for as long (error_texts.py).
+
 Gone is a question for an editor, not a change: nobody is alerted until an editor confirms it
 (services/watcher/command_api.py), and a page that answers again before then was never gone.
 Other failures in between (a timeout, a 503) neither end nor restart the count: the page did
@@ -38,7 +41,8 @@ def missing(state: SourceState, answer: Answer, now: datetime, gone_after: timed
     return Missing(
         since,
         now,
-        _notice("watcher: %s has answered only 404 or 410 since %s: gone, to be confirmed",
+        _notice("watcher: %s has answered only 404, 410 or an error message in place of"
+                " its text since %s: gone, to be confirmed",
                 state, since.isoformat(timespec="minutes")),
     )  # fmt: skip
 

@@ -5,10 +5,12 @@ before is compared as before, and a real edit is told."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 import services.watcher.domain.decide as decide
+from services.watcher import command_api, read_api
 from services.watcher.domain.failures import Failure, FailureReason, failure_reason
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness, HarnessFactory
@@ -107,3 +109,79 @@ async def test_a_real_edit_of_the_page_is_still_told(site: ScriptedSite, harness
     site.set("/p", Route(in_place("Det oppstod en feil i vedtaket fra 3. mars, som nå er rettet.")))
     assert await poll(harness.deps, source) == "changed"
     assert len(await harness.events()) == 2
+
+
+NO_LONGER = (
+    "Siden finnes ikke lenger. Ordningen med gratis vaksine ble avviklet 1. desember 2026, se"
+    " regjeringen.no."
+)
+
+
+async def _shown_for_days(
+    harness: Harness, site: ScriptedSite, message: str, days: int
+) -> tuple[int, list[str]]:
+    """Return the source of a page that showed ``message`` in place of its text, polled every
+    six hours for ``days``, and what each poll came to."""
+    site.set("/p", Route(REAL))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+    site.set("/p", Route(in_place(message)))
+    kinds = []
+    for _ in range(days * 4):
+        harness.clock.advance(timedelta(hours=6))
+        kinds.append(await poll(harness.deps, source))
+    return source, kinds
+
+
+async def _a_notice_that_the_page_is_gone_goes_to_the_editor(
+    harness: Harness, site: ScriptedSite
+) -> None:
+    source, kinds = await _shown_for_days(harness, site, NO_LONGER, 4)
+
+    assert set(kinds) == {"failed"}
+    assert await harness.events() == []  # nobody told by the poller
+    row = await harness.source(source)
+    assert row.gone_at is not None and row.gone_at - row.missing_since >= timedelta(days=3)
+    async with harness.deps.sessions() as session, session.begin():
+        (waiting,) = await read_api.gone_pages(session)
+        assert waiting.source_id == source
+        removed = await command_api.confirm_page_gone(session, source, harness.clock.now())
+    assert removed is not None and removed.source_id == source  # its followers are told once
+
+
+async def test_a_page_no_longer_there_in_its_own_words_is_put_to_its_editor_as_gone(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    await _a_notice_that_the_page_is_gone_goes_to_the_editor(harness, site)
+
+
+async def test_a_page_no_longer_there_in_its_own_words_on_postgresql(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    await _a_notice_that_the_page_is_gone_goes_to_the_editor(make_harness(postgres_url), site)
+
+
+async def test_an_error_message_shown_for_days_is_put_to_its_editor_not_failed_for_ever(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source, _ = await _shown_for_days(harness, site, "Det oppstod en feil", 4)
+
+    row = await harness.source(source)
+    assert row.status == "failing" and row.gone_at is not None  # operators, then the editor
+    assert await harness.events() == []
+
+
+async def test_an_error_message_for_a_day_among_real_readings_is_put_to_nobody(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source, _ = await _shown_for_days(harness, site, NO_LONGER, 1)
+    site.set("/p", Route(REAL))
+    assert await poll(harness.deps, source) == "unchanged"
+    site.set("/p", Route(in_place(NO_LONGER)))
+    for _ in range(8):
+        harness.clock.advance(timedelta(hours=6))
+        assert await poll(harness.deps, source) == "failed"
+
+    row = await harness.source(source)
+    assert row.gone_at is None  # the count started again at the second message: two days
+    assert await harness.events() == []
