@@ -23,11 +23,19 @@ from typing import Final
 NONCHARACTERS: Final = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
 )
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible,
+# they make what follows them show in another order than it is stored, so a reason in the
+# ledger could read as another («example.org» shown as «gro.elpmaxe»). The marks (U+200E,
+# U+200F) stay: they reorder nothing past themselves, and some scripts need them.
+BIDI_CONTROLS: Final = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROL: Final = re.compile(f"[{BIDI_CONTROLS}]")
 # C0 and C1 controls but tab and line breaks, DEL, bidirectional embeddings, overrides and
 # isolates, the BOM, lone surrogates (which UTF-8 cannot hold) and noncharacters. Zero-width
 # joiners and the left-to-right and right-to-left marks stay: some scripts and emoji need them.
 UNCARRIABLE: Final = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    + BIDI_CONTROLS
+    + "\ufeff\ud800-\udfff"
     + NONCHARACTERS
     + "]"
 )
@@ -40,6 +48,18 @@ def noncharacter_in(text: str) -> str | None:
     None if it holds none."""
     found = _NONCHARACTER.search(text)
     return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def bidi_control_in(text: str) -> str | None:
+    """Return the first bidirectional embedding, override or isolate in ``text``, written as
+    its code point (``U+202E``), or None if it holds none."""
+    found = _BIDI_CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def without_bidi_controls(text: str) -> str:
+    """Return ``text`` without its bidirectional embeddings, overrides and isolates."""
+    return _BIDI_CONTROL.sub("", text)
 
 
 def clip(text: str, limit: int) -> str:

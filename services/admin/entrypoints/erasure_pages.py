@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin.entrypoints.access import AdminDep, DpoPage, posted_form
 from services.subscriptions import command_api as subscriptions
 from services.subscriptions import read_api as ledger_reads
+from shared.carried_text import bidi_control_in, without_bidi_controls
 from shared.logs import redact
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -70,6 +71,10 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
         return refuse(400, "missing_reason")
     if redact(reason) != reason:
         return refuse(400, "reason_has_address")
+    if bidi_control_in(reason) is not None:
+        # As a noncharacter is (ADR 0023): the field comes back without it, to check and send.
+        context["reason"] = without_bidi_controls(context["reason"])
+        return refuse(400, "reason_has_bidi_control")
 
     def audit(session: AsyncSession, done: subscriptions.Done) -> None:
         # In the step's own transaction: no erasure is kept without its audit entry.

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.entrypoints.command_io import audit_command
 from services.subscriptions import command_api as organisation
+from shared.carried_text import bidi_control_in
 from shared.commands import command_actor, command_settings
 from shared.logs import redact
 from shared.runtime import build_runtime
@@ -30,6 +31,10 @@ def _act_for_organisation(
     reason = " ".join(reason.split())
     if redact(reason) != reason:
         typer.echo("varsel: the reason must not contain an email address", err=True)
+        raise typer.Exit(1)
+    if (control := bidi_control_in(reason)) is not None:
+        # Kept as typed in the ledger, its CSV and the audit log: refused, not cleaned unseen.
+        typer.echo(f"varsel: the reason holds {control}, {BIDI_REFUSED}", err=True)
         raise typer.Exit(1)
 
     def audit(session: AsyncSession, done: organisation.Done) -> None:
@@ -64,6 +69,10 @@ def _act_for_organisation(
     return done
 
 
+BIDI_REFUSED = (
+    "an invisible direction control (an override, embedding or isolate) that makes text show "
+    "in another order than it is stored: type the reason without it; nothing was changed"
+)
 Reason = Annotated[str, typer.Option("--reason", help="why (kept in the ledger and audit log)")]
 Address = Annotated[
     str,

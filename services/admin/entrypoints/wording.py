@@ -336,6 +336,12 @@ MESSAGES: Final[dict[str, str]] = {
     "reason_has_address": N_(
         "The reason must not contain an email address: the address is kept nowhere else."
     ),
+    "reason_has_bidi_control": N_(
+        "The reason holds an invisible direction control (a right-to-left override, embedding "
+        "or isolate, often pasted from another program), which makes text show in another order "
+        "than it is stored. The field shows the reason without it: check it and send again. "
+        "Nothing was changed."
+    ),
     "person_not_found": N_(
         "No one with this address is subscribed, so nothing was changed. "
         "Their earlier history, if any, is under Consent."

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_ADDRESS: Final = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+from shared.logs import AT_SIGNS
+
+# Any "@" NFKC folds to (＠, ﹫) too, as the log's scrubber finds them.
+_ADDRESS: Final = re.compile(rf"<?[^\s<>{AT_SIGNS}]+[{AT_SIGNS}][^\s<>]+>?")
 _CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f]+")
 
 

@@ -3,6 +3,7 @@ drive it over ASGI."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -172,3 +174,21 @@ async def another_editor(h: Harness, name: str = "kari") -> AsyncIterator[httpx.
     async with h.client() as other:
         await sign_in(other, name)
         yield other
+
+
+def command_line_with_one_subscriber(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path, address: str
+) -> None:
+    """Set up ``varsel`` on the command line over the test's database, with ``address``
+    signed up and confirmed."""
+    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path))
+
+    async def subscribe() -> None:
+        async with running(sqlite_url, tmp_path) as h:
+            await h.sign_up(address)
+            await h.confirm(address)
+
+    asyncio.run(subscribe())

@@ -19,7 +19,14 @@ from services.admin.adapters.tables import AdminAuditEntry
 from services.subscriptions.adapters.tables import ConsentRecord, Subscriber, Subscription
 from shared.outbox import OutboxRow
 from shared.tokens import address_hash
-from tests.integration.admin.harness import CATALOGUE, TOPIC, Harness, csrf_token, running, sign_in
+from tests.integration.admin.harness import (
+    TOPIC,
+    Harness,
+    command_line_with_one_subscriber,
+    csrf_token,
+    running,
+    sign_in,
+)
 from varsel.cli import app as varsel_cli
 
 ADDRESS = "Ola.Brev@Example.org"
@@ -217,16 +224,7 @@ async def test_an_auditor_cannot_erase_and_an_editor_cannot_read_consent(
 def test_the_command_line_erases_and_unsubscribes_with_a_reason(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
-    monkeypatch.setenv("VARSEL_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
-    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path))
-
-    async def subscribe() -> None:
-        async with running(sqlite_url, tmp_path) as h:
-            await _subscribed(h)
-
-    asyncio.run(subscribe())
+    command_line_with_one_subscriber(monkeypatch, sqlite_url, tmp_path, NORMAL)
     runner = CliRunner()
     no_reason = runner.invoke(varsel_cli, ["admin", "erase", ADDRESS])
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.carried_text import carried_line, carried_text, noncharacter_in
+from shared.carried_text import (
+    bidi_control_in,
+    carried_line,
+    carried_text,
+    noncharacter_in,
+    without_bidi_controls,
+)
 
 NONCHARACTERS = [chr(c) for c in range(0xFDD0, 0xFDF0)] + [
     chr(plane << 16 | last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
@@ -50,3 +56,17 @@ def test_a_noncharacter_in_typed_text_is_named_by_its_code_point(character: str)
 def test_text_without_a_noncharacter_names_none() -> None:
     assert noncharacter_in("Blåbær og tyttebær – «sitat» … ﷏ ﷰ \ufffd \ufffc \U0010fffd") is None
     assert noncharacter_in("") is None
+
+
+@pytest.mark.parametrize(
+    "character", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2069"]
+)
+def test_a_direction_control_in_typed_text_is_named_by_its_code_point(character: str) -> None:
+    typed = f"Bedt om i brev {character}sak 117"
+    assert bidi_control_in(typed) == f"U+{ord(character):04X}"
+    assert without_bidi_controls(typed) == "Bedt om i brev sak 117"
+
+
+@pytest.mark.parametrize("good", ["Bedt om i brev", "\u200fعربي\u200e", "a\u200db", "שלום"])
+def test_marks_joiners_and_right_to_left_scripts_are_no_direction_control(good: str) -> None:
+    assert bidi_control_in(good) is None

@@ -222,3 +222,38 @@ def test_long_text_without_an_address_is_searched_in_linear_time(text: str) -> N
     from shared.logs import redact
 
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("kontakt person4\uff20example.org", "kontakt [address]"),  # a fullwidth ＠
+        ("kari\ufe6bfhi.no i dag", "[address] i dag"),  # a small ﹫
+        ("kari@fhi\uff0eno", "[address]"),  # a fullwidth full stop
+        ("kari@fhi\ufe52no", "[address]"),
+        ("kari@fhi\u2024no", "[address]"),  # one dot leader
+        ("kari@fhi\u3002no", "[address]"),  # an ideographic full stop, a dot to IDNA
+        ("\uff4b\uff41\uff52\uff49\uff20\uff46\uff48\uff49\uff0e\uff4e\uff4f", "[address]"),
+        ("sak 2026\uff0f117, svar \uff20 mandag.", "sak 2026\uff0f117, svar \uff20 mandag."),
+    ],
+)
+def test_an_address_written_in_compatibility_characters_is_redacted(text: str, kept: str) -> None:
+    from shared.logs import redact
+
+    assert redact(text) == kept
+
+
+def test_every_character_nfkc_folds_to_an_at_sign_or_a_dot_is_matched_as_one() -> None:
+    # The sets are written out (deriving them at import would read all of Unicode at start-up);
+    # this keeps them whole when Unicode grows.
+    import sys
+    import unicodedata
+
+    from shared.logs import AT_SIGNS, DOTS
+
+    def folding_to(mark: str) -> set[str]:
+        every = (chr(c) for c in range(sys.maxunicode + 1))
+        return {c for c in every if unicodedata.normalize("NFKC", c) == mark}
+
+    assert folding_to("@") == set(AT_SIGNS)
+    assert folding_to(".") | {"\u3002", "\uff61"} == set(DOTS)  # and IDNA's dots (UTS 46)
