@@ -9,7 +9,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.watcher.adapters.fetcher import HttpFetcher
@@ -35,6 +35,10 @@ from shared.runtime import Runtime
 from shared.scheduled import Jobs
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was ended so that
+# another could go on, and trying it again is what the server asks.
+_RETRIED: Final = frozenset({"40P01", "40001"})
 # How often the watcher looks for WebSub subscriptions due a request or renewal.
 HUB_SECONDS: Final = 10
 # The service's tables, registered with the composition root (varsel.schema).
@@ -105,6 +109,13 @@ class Watcher:
                 # Replicas starting together race to insert new sources; the loser syncs again
                 # against what the winner wrote.
                 if attempt == 2:
+                    raise
+                log.info("watcher: another replica synced the catalogue at the same time")
+            except DBAPIError as exc:
+                # Or to update them: PostgreSQL ends one of two syncs that wait on each other's
+                # rows (a deadlock), and that one syncs again. Raised, it stopped the replica
+                # at start.
+                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in _RETRIED:
                     raise
                 log.info("watcher: another replica synced the catalogue at the same time")
 
