@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,15 +55,29 @@ async def withdrawals(session: AsyncSession, result: Plan) -> list[mailer.Change
 
 @dataclass(frozen=True, slots=True)
 class HeldPushes:
-    """Publishers' pushes that waited for a page (docs/publishing.md) an apply stops polling."""
+    """Publishers' pushes that waited for a page (docs/publishing.md) an apply stops polling,
+    or takes out of review mode."""
 
     sent: list[ContentChanged]  # sent as they came: a paused source's, most removed ones'
     withdrawn: list[ContentChanged]  # a removed review source's, as its changes on the desk
+    # A source's taken in under review, which the apply ends: on the desk, as they came then.
+    to_desk: list[ContentChanged] = field(default_factory=list)
 
 
 def reviewed_sources(current: Catalogue) -> frozenset[str]:
     """Return the addresses of the sources whose changes wait for an editor's review."""
     return frozenset(s.url for s in current.sources if s.mode is ReviewMode.REVIEW)
+
+
+def leaving_review(current: Catalogue, wanted: Catalogue) -> list[str]:
+    """Return the addresses of the sources in review mode that ``wanted`` keeps, out of it.
+
+    The pushes that wait for their page were taken in under review: they go to the desk, as
+    they would have gone had the page been read before (docs/publishing.md), not to every
+    follower once it is. Paused in the same apply, they go there too, not out as a pause sends.
+    """
+    reviewed = reviewed_sources(current)
+    return [s.url for s in wanted.sources if s.url in reviewed and s.mode is not ReviewMode.REVIEW]
 
 
 def withdrawn_with_its_source(push: ContentChanged, reviewed: Collection[str]) -> bool:
@@ -95,9 +109,14 @@ async def pushes_leaving(
 
 async def held_pushes(session: AsyncSession, result: Plan, wanted: Catalogue) -> HeldPushes:
     """Return the pushes waiting for a page that applying the plan would send or withdraw."""
+    from services.watcher import read_api as watcher  # as in pushes_leaving
+
     current = (await catalogue_rows.load(session)).catalogue
-    paused = [s.url for s in wanted.sources if s.paused]
-    return await pushes_leaving(session, current, paused=paused, removed=_removed_sources(result))
+    ending = leaving_review(current, wanted)
+    paused = [s.url for s in wanted.sources if s.paused and s.url not in ending]
+    held = await pushes_leaving(session, current, paused=paused, removed=_removed_sources(result))
+    to_desk = watcher.as_sent(await watcher.held_pushes_of(session, ending))
+    return HeldPushes(held.sent, held.withdrawn, to_desk)
 
 
 def _keys(result: Plan, action: Action) -> tuple[str, ...]:
@@ -117,6 +136,7 @@ async def apply(
     told: list[mailer.ChangeOnDesk] | None = None,
     told_pushed: list[ContentChanged] | None = None,
     sent_pushed: list[ContentChanged] | None = None,
+    desk_pushed: list[ContentChanged] | None = None,
 ) -> Plan:
     """Make the catalogue match ``wanted`` in the caller's transaction; return the plan applied.
 
@@ -125,7 +145,8 @@ async def apply(
     ``told``, when given, receives the changes on the desk the apply withdrew, each as it was
     just before, for the person who applied to read (as a dry run lists them beforehand);
     ``told_pushed`` the publishers' pushes it withdrew, that waited for a removed review
-    source's page, and ``sent_pushed`` those it sent, that waited for a page it stops polling.
+    source's page, ``sent_pushed`` those it sent, that waited for a page it stops polling, and
+    ``desk_pushed`` those it put on the desk, that waited for a page it takes out of review.
     """
     await catalogue_rows.lock_state(session, now)
     current = (await catalogue_rows.load(session)).catalogue
@@ -167,6 +188,11 @@ async def apply(
         target=origin,
         details=result.summary() | {"version": version},
     )
+    # Before the pause below would send them: taken in under review, they go to the desk.
+    to_desk = await watcher_commands.take_held(session, leaving_review(current, wanted))
+    await mailer_commands.pushed_to_the_desk(session, to_desk)
+    if desk_pushed is not None:
+        desk_pushed.extend(to_desk)
     withdrawn, pushed = await _withdraw_changes(
         session, result, wanted, reviewed_sources(current), actor=actor, client=client, now=now
     )

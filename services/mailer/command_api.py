@@ -27,11 +27,13 @@ from services.mailer.domain.review import (
     clean_note,
     repeats_last,
     status_after,
+    status_on_arrival,
 )
 from shared.db import transaction
 from shared.events import ChangeApproved, ContentChanged
 from shared.outbox import record
 from shared.runtime import Runtime
+from shared.vocabulary import ReviewMode
 
 __all__ = [
     "MAX_NOTE",
@@ -40,6 +42,7 @@ __all__ = [
     "ReviewRefused",
     "Withdrawn",
     "decide_change",
+    "pushed_to_the_desk",
     "withdraw_changes_of",
     "withdraw_pushed",
 ]
@@ -167,3 +170,29 @@ async def withdraw_pushed(
             change.source_url,
         )
     return [Withdrawn(change.event_id, change.source_url) for change in pushed]
+
+
+async def pushed_to_the_desk(
+    session: AsyncSession, pushed: Collection[ContentChanged]
+) -> list[ContentChanged]:
+    """Put publishers' pushes taken in under review on the desk, in the caller's transaction,
+    as they would have arrived: waiting for an editor (minor ones recorded, nobody alerted).
+
+    For the pushes that waited for the page of a source an editor takes out of review mode:
+    the mode they came under decides, as for a source paused in review mode, whose pushes the
+    pause sends to the desk. Returns the ones now waiting there.
+    """
+    waiting = []
+    for change in pushed:
+        status = status_on_arrival(ReviewMode.REVIEW, minor=change.minor)
+        await changes.store(session, change, status)
+        if status is ChangeStatus.WAITING:
+            waiting.append(change)
+        log.info(
+            "mailer: pushed change %s is %s: it waited for the page of %s, taken in while the"
+            " source was in review mode, which an editor has just ended",
+            change.event_id,
+            status.value,
+            change.source_url,
+        )
+    return waiting

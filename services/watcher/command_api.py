@@ -37,6 +37,7 @@ __all__ = [
     "publish_change",
     "send_as_they_came",
     "stop_watching",
+    "take_held",
 ]
 
 log = logging.getLogger(__name__)
@@ -163,3 +164,16 @@ def _log_sent(change: ContentChanged, why: str) -> None:
         why,
         change.event_id,
     )
+
+
+async def take_held(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
+    """Take the pushes held for the pages of sources leaving review mode off their rows, in
+    the catalogue's transaction, for the caller to put on the editors' desk: one change per
+    page, set of topics and minor flag (joined.py), as a read of the page would send them.
+
+    They were taken in while an editor reviewed the source's changes: sent when the page is
+    read, after the mode changed, they would reach every follower unseen (docs/publishing.md).
+    The sources stay polled, and their page's next new text stays taken as told (told.py): the
+    pushes on the desk tell it, once an editor approves them.
+    """
+    return list(one_per_edit(await held_pushes.taken_from(session, urls)))

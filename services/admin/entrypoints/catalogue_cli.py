@@ -86,7 +86,7 @@ def apply(
         result, withdrawn, held = _in_database(settings, look)
         show(result)
         lines = withdrawal_lines(withdrawn) + pushed_lines(held.withdrawn)
-        for line in lines + sent_lines(held.sent):
+        for line in lines + sent_lines(held.sent) + desk_lines(held.to_desk):
             typer.echo(line)
         typer.echo("varsel: dry run; nothing was changed")
         return
@@ -110,13 +110,14 @@ def apply(
                 told=withdrawn,
                 told_pushed=held.withdrawn,
                 sent_pushed=held.sent,
+                desk_pushed=held.to_desk,
             )
         return plan, withdrawn, held, await catalogue_rows.version(session)
 
     plan, withdrawn, held, version = _in_database(settings, work)
     show(plan)
     lines = withdrawal_lines(withdrawn, done=True) + pushed_lines(held.withdrawn, done=True)
-    for line in lines + sent_lines(held.sent, done=True):
+    for line in lines + sent_lines(held.sent, done=True) + desk_lines(held.to_desk, done=True):
         typer.echo(line)
     if plan.empty:
         typer.echo("varsel: nothing to apply")
@@ -176,6 +177,20 @@ def sent_lines(sent: list[ContentChanged], *, done: bool = False) -> list[str]:
         f"{len(sent)} pushed change(s) {waited} for their page to be read {were} sent as they"
         " came, as their source is no longer polled",
         *_push_lines("+", sent),
+    ]
+
+
+def desk_lines(to_desk: list[ContentChanged], *, done: bool = False) -> list[str]:
+    """Return the publishers' pushes an apply would put (or, ``done``, put) on the editors' desk:
+    they wait for a poll of a source it takes out of review mode, and came in under review."""
+    if not to_desk:
+        return []
+    waited, were = ("that waited", "were") if done else ("waiting", "would be")
+    return [
+        f"{len(to_desk)} pushed change(s) {waited} for their page to be read {were} put on the"
+        " editors' desk, as they came while their source was in review mode: nobody is alerted"
+        " until an editor approves them",
+        *_push_lines(">", to_desk),
     ]
 
 

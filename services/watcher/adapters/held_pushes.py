@@ -94,6 +94,24 @@ async def _take_off(session: AsyncSession, where: ColumnElement[bool]) -> list[C
     return taken
 
 
+async def taken_from(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
+    """Take the pushes held for the sources at ``urls`` off their rows; they stay polled.
+
+    In the catalogue's apply that takes them out of review mode (the admin's catalogue), under
+    the rows' locks: every row at ``urls`` is locked, those holding none too, so a push holding
+    a row's lock is waited for and read (as in ``_take_off``), and a poll under way finds
+    nothing left to send (``take``).
+    """
+    if not urls:
+        return []
+    at = _c.url.in_(list(urls))
+    rows = await session.execute(select(_c.held_pushes).where(at).order_by(_c.id).with_for_update())
+    taken = [event for (text,) in rows.all() if text for event in decoded(text)]
+    if taken:
+        await session.execute(update(_SOURCES).where(at).values(held_pushes=None))
+    return taken
+
+
 async def held_at(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
     """Return the pushes held for the sources at ``urls``, polled or stopped (``leave``)."""
     wanted = _c.url.in_(list(urls)) & _c.held_pushes.is_not(None)

@@ -3,7 +3,8 @@ already») are never left waiting for a poll that will not come: pausing the sou
 as they came, and so does removing it (or saving it under another address), as a push just
 after the removal is sent. A review source's would have waited on the desk, which the removal
 clears: those are withdrawn after the editor was asked, each kept on the desk and in the audit
-log as withdrawn."""
+log as withdrawn. Ending a source's review mode puts the pushes taken in under it on the desk.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -246,20 +248,15 @@ def test_a_file_that_removes_the_source_says_which_pushes_it_sends(
 def test_a_file_that_removes_a_review_source_says_which_pushes_it_withdraws(
     cli: CliRunner, database_url: str, tmp_path: Path
 ) -> None:
-    reviewed = FIRST.replace('interval = "15m"', 'interval = "15m"\nmode = "review"')
-    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", reviewed))).exit_code == 0
-    held = _held_for_verden(database_url)
+    reviewed, held = _reviewed_and_held(cli, database_url, tmp_path)
     moved = write(tmp_path, "moved.toml", reviewed.replace("example.org/verden", "example.org/ny"))
-    pushed = f"  ! change {held.event_id} of {VERDEN}: «Ny veileder» (pushed 2026-11-17 09:30 UTC)"
+    pushed = _listed("!", held)
 
-    dry = catalogue(cli, "apply", str(moved), "--dry-run")
-    assert dry.exit_code == 0, dry.output
-    assert (
+    said = (
         "1 pushed change(s) waiting for their page to be read would be withdrawn, as their "
         "source is removed and its changes wait for review: they will never be sent"
-        in dry.output.splitlines()
     )
-    assert pushed in dry.output.splitlines()
+    assert pushed in _dry_run_says(cli, moved, said)
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
 
     applied = catalogue(cli, "apply", str(moved))
@@ -289,7 +286,74 @@ def test_a_file_that_removes_a_paused_source_sends_what_an_earlier_release_left_
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
 
 
+async def test_ending_review_puts_the_pushes_taken_in_under_it_on_the_desk(
+    database_url: str, tmp_path: Path
+) -> None:
+    form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC}
+    async with _held_twice(database_url, tmp_path, review=True) as (h, client):
+        saved = await post_from_sources(client, "/admin/sources", {**form, "mode": "automatic"})
+        assert saved.status_code == 303, saved.text
+
+        assert await _sent(h) == []  # nobody is alerted unseen, now or when the page is read
+        row = await _row(h)
+        assert row.held_pushes is None and row.active
+        async with h.runtime.sessions() as session:
+            changes = (await session.scalars(select(ChangeRecord))).all()
+        assert [(c.note, c.status) for c in changes] == [(JOINED, "waiting")]
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_a_file_that_ends_review_says_which_pushes_go_to_the_desk(
+    cli: CliRunner, database_url: str, tmp_path: Path, paused: bool
+) -> None:
+    reviewed, held = _reviewed_and_held(cli, database_url, tmp_path)
+    ended = reviewed.replace('mode = "review"', 'mode = "automatic"' + "\npaused = true" * paused)
+    automatic = write(tmp_path, "automatic.toml", ended)
+    pushed = _listed(">", held)
+
+    said = (
+        "1 pushed change(s) waiting for their page to be read would be put on the editors'"
+        " desk, as they came while their source was in review mode: nobody is alerted until an"
+        " editor approves them"
+    )
+    lines = _dry_run_says(cli, automatic, said)
+    assert pushed in lines and not any("sent as they came" in line for line in lines)
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
+
+    applied = catalogue(cli, "apply", str(automatic))
+    assert applied.exit_code == 0 and pushed in applied.output.splitlines(), applied.output
+    waiting = select(ChangeRecord.status).where(ChangeRecord.id == held.event_id)
+    assert read_scalar(database_url, waiting) == "waiting"
+    outbox = select(OutboxRow.payload).where(OutboxRow.event_type.like("content.changed%"))
+    assert read_scalar(database_url, outbox) is None  # sent to nobody
+    assert read_scalar(database_url, select(WatchedSource.held_pushes)) is None
+
+
 VERDEN = "https://example.org/verden"
+
+
+def _reviewed_and_held(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> tuple[str, ContentChanged]:
+    """Apply the file with its first source in review mode, and hold a push for its page;
+    return the file's text and the push."""
+    reviewed = FIRST.replace('interval = "15m"', 'interval = "15m"\nmode = "review"')
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", reviewed))).exit_code == 0
+    return reviewed, _held_for_verden(database_url)
+
+
+def _dry_run_says(cli: CliRunner, file: Path, said: str) -> list[str]:
+    """Run a dry apply of ``file``, check that it says ``said``; return its lines."""
+    dry = catalogue(cli, "apply", str(file), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert said in dry.output.splitlines(), dry.output
+    return list(dry.output.splitlines())
+
+
+def _listed(mark: str, held: ContentChanged) -> str:
+    """Return the line an apply lists a held push on, marked as what it does with it."""
+    pushed = "(pushed 2026-11-17 09:30 UTC)"
+    return f"  {mark} change {held.event_id} of {VERDEN}: «Ny veileder» {pushed}"
 
 
 def _held_for_verden(database_url: str, *, active: bool = True) -> ContentChanged:
