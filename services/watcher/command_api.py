@@ -96,7 +96,7 @@ def _log_joined(held: ContentChanged, change: ContentChanged, by: str) -> None:
     log.warning(
         "watcher: source %s already holds %d pushed changes waiting for its page to be read;"
         " push %s from publisher %r is joined with the held change %s (their topics together,"
-        " not minor if either is not, both notes), and the two are sent as one change %s. A CMS"
+        " not minor if either is not, both notes); the two now wait as one change, %s. A CMS"
         " pushing in a loop does this: check its publishing hooks",
         change.source_id,
         HELD_LIMIT,

@@ -65,7 +65,7 @@ async def test_a_cms_pushing_in_a_loop_fills_the_row_only_to_the_limit(
     assert len(warned) == LOOPED - HELD_LIMIT
     line = warned[-1].getMessage()
     assert f"source {source} already holds {HELD_LIMIT} pushed changes" in line
-    assert "'cms'" in line and "loop" in line
+    assert "'cms'" in line and "loop" in line and "now wait as one change" in line
     assert "secret-key" not in caplog.text  # the idempotency keys are the CMS's own
 
     # The page shows new text: every push held is told, none lost, in one change for one edit.
