@@ -26,6 +26,7 @@ from services.watcher.domain.model import EXTRACTION
 from services.watcher.domain.news import diff_url
 from services.watcher.domain.outcome import History, Outcome, Previous, SourceState
 from services.watcher.domain.returns import ROTATION_SNAPSHOTS, Recent
+from services.watcher.domain.variants import Versions
 from shared.db import UTCDateTime
 from shared.outbox import append_statement, outbox_row
 
@@ -77,6 +78,12 @@ _SNAPSHOT_KEYS = (
 # the index of source_id (SQLite's holds the rowid, so it also gives the order).
 _RECENT = DriverStatement(
     select(_p.fingerprint, _p.taken_at)
+    .where(_p.source_id == bindparam("source_id"))
+    .order_by(_p.id.desc())
+    .limit(ROTATION_SNAPSHOTS)
+)
+_VERSIONS = DriverStatement(
+    select(_p.content, _p.taken_at)
     .where(_p.source_id == bindparam("source_id"))
     .order_by(_p.id.desc())
     .limit(ROTATION_SNAPSHOTS)
@@ -220,9 +227,16 @@ def _history(conn: Connection, source_id: int, row: Sequence[Any]) -> History:
     if snap_id is not None:
         previous = Previous(snap_id, snap_fingerprint, snap_meta, partial(unpack, snap_content))
     recent = partial(_recent, conn, source_id)
-    return History(tuple(topics or ()), last_changed_at, previous, recent)
+    versions = partial(_versions, conn, source_id)
+    return History(tuple(topics or ()), last_changed_at, previous, recent, versions)
 
 
 def _recent(conn: Connection, source_id: int) -> Recent:
     """Return (fingerprint, taken_at) of the source's latest snapshots, newest first."""
     return [(fp, taken_at) for fp, taken_at in _RECENT.all(conn, {"source_id": source_id})]
+
+
+def _versions(conn: Connection, source_id: int) -> Versions:
+    """Return (blocks, taken_at) of the source's latest snapshots, newest first."""
+    rows = _VERSIONS.all(conn, {"source_id": source_id})
+    return [(unpack(content).blocks, taken_at) for content, taken_at in rows]

@@ -43,8 +43,7 @@ from services.watcher.domain.outcome import (
     SourceState,
     Stored,
 )
-from services.watcher.domain.returns import recalled
-from services.watcher.domain.rotation import returned_notice
+from services.watcher.domain.rotation import known_version, returned_notice
 from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
 from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
@@ -325,7 +324,11 @@ def _compared(
         )
         return OutcomeKind.BASELINE, stored, (), notice, True
     prints = (fingerprint, judged_print)
-    back = None if same else recalled(prints, history.recent(), now, state.interval_seconds)
+    back = None
+    if not same:
+        back = known_version(
+            prints, judged.blocks, state.rules.kind, history, now, state.interval_seconds
+        )
     if back is not None:
         # A version shown lately (returns.py), the first change to it told already: stored,
         # so the row, the admin's diff and the next comparison hold what the page says now.

@@ -13,6 +13,7 @@ from typing import Any
 
 from services.watcher.domain.model import Content
 from services.watcher.domain.returns import Recent
+from services.watcher.domain.variants import Versions
 from services.watcher.domain.websub import HubLink
 from shared.events import ContentChanged, SourceFailing, SourceRecovered
 
@@ -142,6 +143,10 @@ def _none_recent() -> Recent:
     return ()
 
 
+def _no_versions() -> Versions:
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What comparing new content needs besides the row's state: read with it, under its lock."""
@@ -152,6 +157,9 @@ class History:
     # The fingerprints of the latest snapshots, read only when new text differs from the
     # latest (returns.py): most new bodies hold the stored text and never ask.
     recent: Callable[[], Recent] = _none_recent
+    # The blocks of the same snapshots, read only for a rotating source's new text that is
+    # none of them (variants.py): an edit of its stable part, or a new teaser.
+    versions: Callable[[], Versions] = _no_versions
 
 
 # Not frozen: a frozen dataclass costs a microsecond more to build, and one is built for

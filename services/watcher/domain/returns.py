@@ -46,6 +46,9 @@ class Return:
     rotating: bool  # found past the last five, in a source that rotates through more
     # The source bore the rotating mark before this return: its operator was told already.
     marked: bool = False
+    # Not that version but one that differs from it only in the blocks that rotate
+    # (variants.py): an edit of the page's stable part, told already with another teaser.
+    variant: bool = False
 
 
 def returned_to(prints: Iterable[str], recent: Recent, now: datetime) -> datetime | None:

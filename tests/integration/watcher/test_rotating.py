@@ -121,3 +121,48 @@ async def test_a_rotating_page_is_warned_of_once_then_logged_as_a_fact(
     assert len(backs) == 24
     assert [r.levelno for r in backs] == [logging.WARNING] + [logging.INFO] * 23
     assert "editor should pick its stable part" in backs[0].getMessage()
+
+
+def _edited(teaser: str, *edits: tuple[str, str]) -> str:
+    """Return a teaser version with its stable part edited (old text, new text, in turn)."""
+    for old, new in edits:
+        assert old in teaser
+        teaser = teaser.replace(old, new)
+    return teaser
+
+
+HEADING = ("Råd om blåbær, tyttebær og multer", "Råd om blåbær, tyttebær, multer og tranebær")
+SECOND = ("multer og tranebær", "multer, tranebær og krekling")
+ALLEMANN = ("også på private eiendommer", "men ikke i innmark eller hager")
+
+
+async def _one_edit_told_once(harness: Harness, site: ScriptedSite) -> None:
+    source, _ = await _baseline(harness, site)
+    for teaser in TEASERS[1:] + TEASERS * 2:
+        await _show(harness, site, source, teaser, INTERVAL)
+    assert len(await harness.events()) == 7
+
+    # Its heading edited, shown under each teaser in turn: one edit, told once.
+    kinds = [await _show(harness, site, source, _edited(t, HEADING), INTERVAL) for t in TEASERS * 2]
+    assert kinds == ["changed"] + ["unchanged"] * 15
+    events = await harness.events()
+    assert len(events) == 8 and "tranebær" in events[-1].title
+
+    # A second edit of the stable part is told as well, once, and so is one of its text.
+    for edit in [(HEADING, SECOND), (HEADING, SECOND, ALLEMANN)]:
+        kinds = [await _show(harness, site, source, _edited(t, *edit), INTERVAL) for t in TEASERS]
+        assert kinds == ["changed"] + ["unchanged"] * 7, edit
+    events = await harness.events()
+    assert len(events) == 10 and "innmark" in events[-1].summary
+
+
+async def test_an_edit_of_a_rotating_page_around_its_teasers_is_told_once(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    await _one_edit_told_once(harness, site)
+
+
+async def test_an_edit_of_a_rotating_page_on_postgresql(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    await _one_edit_told_once(make_harness(postgres_url), site)
