@@ -126,7 +126,7 @@ async def stop_watching(
     """Stop polling the sources an editor paused or removed, in the catalogue's transaction.
 
     Pushes held for their page (domain/told.py) wait for a poll that will not come. A paused
-    source's are sent as they came (one change per set of topics and minor flag, joined.py),
+    source's are sent as they came (one change per page for its real edits, joined.py),
     as a push for a paused page is sent at once. A removed source's (or one saved under another
     address) are taken off its row and returned: the caller knows whether editors reviewed its
     changes, and sends them (``send_as_they_came``) or withdraws them with its changes on the
@@ -143,7 +143,7 @@ async def send_as_they_came(
     session: AsyncSession, pushes: Collection[ContentChanged]
 ) -> list[ContentChanged]:
     """Send pushes that waited for the page of a source an editor removed, as they came, one
-    change per page, set of topics and minor flag (joined.py); return the changes sent.
+    change per page for its real edits (joined.py); return the changes sent.
 
     Their publisher reported the change while varsel watched the page, and a push that comes
     after the removal is sent at once, as a push for a page nobody watches: the mailer takes
@@ -169,7 +169,7 @@ def _log_sent(change: ContentChanged, why: str) -> None:
 async def take_held(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:
     """Take the pushes held for the pages of sources leaving review mode off their rows, in
     the catalogue's transaction, for the caller to put on the editors' desk: one change per
-    page, set of topics and minor flag (joined.py), as a read of the page would send them.
+    page for its real edits (joined.py), as a read of the page would send them.
 
     They were taken in while an editor reviewed the source's changes: sent when the page is
     read, after the mode changed, they would reach every follower unseen (docs/publishing.md).

@@ -218,6 +218,7 @@ async def held_pushes_of(session: AsyncSession, urls: Collection[str]) -> list[C
 
 
 def as_sent(pushes: Sequence[ContentChanged]) -> list[ContentChanged]:
-    """Return the changes held pushes sent together become: one per page, set of topics and
-    minor flag, their notes kept (domain/joined.py), as a pause or a removal sends them."""
+    """Return the changes held pushes sent together become: one per page for its real edits
+    (a minor push beside them apart), their notes kept (domain/joined.py), as a pause or a
+    removal sends them."""
     return list(one_per_edit(pushes))

@@ -210,7 +210,7 @@ def store_outcome(
         _STORE.execute(conn, params)
     if outcome.released or outcome.dropped:
         # Sent once: only those this poll takes off the row (held_pushes.take); and as one
-        # change per set of topics and minor flag, as they settle on one read (joined.py).
+        # change per page for its real edits, as they settle on one read (joined.py).
         taken = held_pushes.take(conn, outcome.source_id, outcome.released + outcome.dropped)
         events += one_per_edit([e for e in outcome.released if str(e.event_id) in taken])
     _INSERT_OUTBOX.executemany(conn, [outbox_row(event) for event in events])

@@ -1,11 +1,16 @@
 """Pushes held for one page, joined into one change: nothing any of them asked for is lost.
 
 Held pushes (domain/told.py) all wait for the same one read of their page, so the new text it
-finds is one edit, however many saves a CMS pushed for it. A follower expects one alert for one
-edit: the pushes sent together (the read that settles them, their hour out while the page is
-down, the source paused or removed) are one change for each set of topics and minor flag
-(``one_per_edit``). And a push joined with another must not take away what the other asked for:
-its topics, its being more than a typo fix (not ``minor``), its publisher's note.
+finds is one edit, however many saves a CMS pushed for it, and whatever topics each push named.
+A follower expects one alert for one edit: the pushes sent together (the read that settles them,
+their hour out while the page is down, the source paused or removed) that are not minor are one
+change for their page, to the topics of them all (``one_per_edit``); a follower of two of those
+topics gets that one alert (the mailer queues one alert per person and change). A minor push
+beside a real edit stays a change of its own, one per set of topics, recorded and alerting
+nobody: joined with the edit it would add nothing, and its note would say the edit is a typo
+fix. When every push of the page is minor, they are one minor change. And a push joined with
+another must not take away what the other asked for: its topics, its being more than a typo fix
+(not ``minor``), its publisher's note.
 
 So pushes are joined, never replaced: the topics of all of them, in the order they came; minor
 only if every one is minor (a typo fix pushed after a real edit does not hide the edit); the
@@ -28,9 +33,11 @@ _BETWEEN = "\n\n"
 
 
 def alike(first: ContentChanged, second: ContentChanged) -> bool:
-    """Tell whether two pushes ask the same of their page's followers: the same topics, both
-    minor or neither. Such pushes for one edit are one change."""
-    return set(first.topics) == set(second.topics) and first.minor == second.minor
+    """Tell whether two pushes for one edit of a page are one change whatever is sent with them:
+    both real edits (whatever their topics), or both minor with the same topics."""
+    if first.minor != second.minor:
+        return False
+    return not first.minor or set(first.topics) == set(second.topics)
 
 
 def one_change(pushes: Sequence[ContentChanged]) -> ContentChanged:
@@ -57,11 +64,19 @@ def one_change(pushes: Sequence[ContentChanged]) -> ContentChanged:
 
 
 def one_per_edit(pushes: Sequence[ContentChanged]) -> tuple[ContentChanged, ...]:
-    """Return one change for each source's group of ``pushes`` alike (``alike``), in the order
-    the groups' first pushes came: pushes settled by one read of their page told one edit."""
-    groups: dict[tuple[str, frozenset[str], bool], list[ContentChanged]] = {}
+    """Return the changes ``pushes`` sent together are, in the order each one's first push
+    came: for each page, one of its real edits, to all their topics, and one for each set of
+    topics of its minor pushes; one minor change when every push of the page is minor."""
+    every_minor: dict[str, bool] = {}
     for push in pushes:
-        groups.setdefault((push.source_url, frozenset(push.topics), push.minor), []).append(push)
+        every_minor[push.source_url] = every_minor.get(push.source_url, True) and push.minor
+    groups: dict[tuple[str, bool, frozenset[str]], list[ContentChanged]] = {}
+    for push in pushes:
+        # Only a minor push beside a real edit keeps its own topics: the key's set is empty
+        # for the others, so a page's real edits (or its minor pushes alone) are one group.
+        apart = push.minor and not every_minor[push.source_url]
+        topics = frozenset(push.topics) if apart else frozenset()
+        groups.setdefault((push.source_url, push.minor, topics), []).append(push)
     return tuple(one_change(group) for group in groups.values())
 
 

@@ -23,15 +23,18 @@ sent (``overdue``): a push is never lost because its page was down. Each push wa
 window, not one renewed by every later push: a CMS that pushes every 50 minutes while its page
 is down would otherwise keep the first push waiting for ever. Pushes sent together (by one read,
 or their hours out at one failed poll) are one edit to their followers, so they are sent as one
-change per set of topics and minor flag (joined.one_per_edit), their notes kept.
+change to all their topics, a minor push beside a real edit apart (joined.one_per_edit), their
+notes kept.
 
 A source holds at most HELD_LIMIT pushes (``kept``): a CMS pushing in a loop would otherwise grow
 its row without bound. Each held push leads to the same one read of the page, so one more adds
 nothing to what varsel learns of the page; but it may ask for more than the ones held (another
 topic, a real edit where they were typo fixes, a note of its own), and its publisher was answered
 202. So past the limit the latest push is joined with one held (domain/joined.py), never put in
-its place: with the newest held push that asks the same (same topics, both minor or neither), or
-else with the newest held, their topics united, non-minor winning, their notes kept.
+its place, as they would be joined when sent: with the newest held push alike (a real edit with
+the newest real edit, whatever its topics; a minor push with the newest minor one of the same
+topics), else the newest held push as minor or not as it is, else the newest held, their topics
+united, non-minor winning, their notes kept.
 """
 
 from __future__ import annotations
@@ -81,11 +84,14 @@ def kept(
     it is held on its own).
 
     Past HELD_LIMIT the push is joined with the newest held push alike (joined.alike), or else
-    the newest (see above); the others keep their own hour.
+    the newest as minor or not as it is, or else the newest (see above); the others keep their
+    own hour.
     """
     if len(held) < HELD_LIMIT:
         return (*held, push), None
-    at = max((i for i, one in enumerate(held) if alike(one, push)), default=len(held) - 1)
+    newest = len(held) - 1
+    same_flag = max((i for i, one in enumerate(held) if one.minor == push.minor), default=newest)
+    at = max((i for i, one in enumerate(held) if alike(one, push)), default=same_flag)
     return (*held[:at], one_change((held[at], push)), *held[at + 1 :]), held[at]
 
 
@@ -146,12 +152,13 @@ _NOTICES = {
     "told": (logging.INFO, "watcher: %s changed as its publisher's push told; stored, nobody is"
              " alerted again"),
     "sent": (logging.INFO, "watcher: %s shows new text; stored, and the %d push(es) that waited"
-             " for it are sent, as %d change(s): one per set of topics and minor flag"),
+             " for it are sent, as %d change(s): one for its real edits, one per set of topics"
+             " of its minor pushes"),
     "repeated": (logging.INFO, "watcher: %s still shows the text told already; the %d push(es)"
                  " that came after it repeated that change and are not sent"),
     "unread": (logging.WARNING, "watcher: %s could not be read within an hour of a push that"
-               " waited for it; the %d push(es) are sent as they came, as %d change(s): one per"
-               " set of topics and minor flag"),
+               " waited for it; the %d push(es) are sent as they came, as %d change(s): one for"
+               " its real edits, one per set of topics of its minor pushes"),
 }  # fmt: skip
 
 

@@ -7,9 +7,12 @@ than the column is dealt with. Real SQLite and PostgreSQL, real SMTP on loopback
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from services.mailer.adapters.tables import ChangeRecord
+from services.watcher.command_api import send_as_they_came
 from tests.integration.mailer.harness import Harness
 
 KARI = "kari@example.org"
@@ -62,3 +65,29 @@ async def test_a_pushed_change_with_control_characters_and_long_words_is_clipped
     plain = mail.message.get_body(preferencelist=("plain",))
     assert plain is not None
     assert "Notat om endringen." in plain.get_content()
+
+
+async def test_pushes_for_one_edit_naming_other_topics_are_one_alert_to_a_follower_of_both(
+    harness: Harness,
+) -> None:
+    kari = await harness.subscribe(KARI, topics=("norge-i-verden", "vaksiner"))
+    await harness.subscribe(DAGNY, topics=("vaksiner",))
+    await harness.seeded()
+    said = {"note": "Ny frist.", "producer": "publisher"}
+    first = harness.change_event("Ny frist", ("norge-i-verden",), **said)
+    harness.clock.advance(timedelta(seconds=5))
+    second = harness.change_event(
+        "Ny frist", ("norge-i-verden", "vaksiner"), source_url=first.source_url, **said
+    )
+
+    # As the watcher sends the pushes that waited for one page (a pause, a removal, a read).
+    async with harness.runtime.sessions() as session, session.begin():
+        await send_as_they_came(session, [first, second])
+    await harness.relay()
+    await harness.send_all()
+
+    (mail,) = harness.received_by(KARI)  # one edit: one alert, not one per push
+    assert "Ny frist" in str(mail.message["Subject"])
+    assert len(harness.received_by(DAGNY)) == 1  # the topic only the later push named is told
+    alerts = await harness.deliveries("alert")
+    assert [d.subscriber_id for d in alerts].count(kari) == 1

@@ -84,7 +84,7 @@ async def test_a_push_past_the_limit_takes_away_nothing_another_asked_for(
     await push(either, site.url("/p"), "k-minor", note="Skrivefeil.", topics=("auto",), minor=True)
 
     sent = await _back(site, either, source)
-    assert len(sent) == 2  # one change for each set of topics the pushes name
+    assert len(sent) == 1  # one read, one edit: one change to both topics
     feed = [e for e in sent if "feed" in e.topics]
     assert len(feed) == 1 and not feed[0].minor  # the feed's followers are told, of a real edit
     assert feed[0].topics == ("auto", "feed") and "VIKTIG: frist endret." in (feed[0].note or "")
@@ -110,13 +110,20 @@ async def test_a_push_past_the_limit_joins_the_newest_held_push_alike(
     site: ScriptedSite, harness: Harness
 ) -> None:
     source = await told_then_down(site, harness)
-    await _loop(harness, site.url("/p"), count=HELD_LIMIT - 1, topics=("auto",))
+    await _loop(harness, site.url("/p"), count=HELD_LIMIT - 2, topics=("auto",))
+    await push(harness, site.url("/p"), "k-fix", note="Komma.", topics=("auto",), minor=True)
     await push(harness, site.url("/p"), "k-feed", note="Feed.", topics=("feed",))
     await push(harness, site.url("/p"), "k-auto", note="Auto.", topics=("auto",))
+    await push(harness, site.url("/p"), "k-fix2", note="Punktum.", topics=("feed",), minor=True)
 
+    # A real edit joins the newest real edit, whatever its topics, as they are joined when
+    # sent; a typo fix joins the newest typo fix, not a real edit it would add topics to.
     held = json.loads((await harness.source(source)).held_pushes or "[]")
-    assert [h["topics"] for h in held[-2:]] == [["auto"], ["feed"]]
-    assert [h["note"] for h in held[-2:]] == [f"Auto.\n\nLagret {HELD_LIMIT - 2}.", "Feed."]
+    assert [(h["topics"], h.get("minor", False)) for h in held[-2:]] == [
+        (["auto", "feed"], True),
+        (["feed", "auto"], False),
+    ]
+    assert [h["note"] for h in held[-2:]] == ["Punktum.\n\nKomma.", "Auto.\n\nFeed."]
 
 
 async def test_pushes_up_to_the_limit_are_all_held(site: ScriptedSite, harness: Harness) -> None:

@@ -1,7 +1,8 @@
-"""Pushes held for one page that are sent together are one edit to its followers: one change
-for each set of topics and minor flag, the publishers' notes kept (docs/publishing.md, «A push
-for an edit told already»). A CMS that pushes on every save while its page is down sends one
-alert per follower when the page is back, not one per save."""
+"""Pushes held for one page that are sent together are one edit to its followers: one change of
+its real edits to all their topics, a typo fix beside them apart, the publishers' notes kept
+(docs/publishing.md, «A push for an edit told already»). A CMS that pushes on every save while
+its page is down sends one alert per follower when the page is back, not one per save; pushes
+for one edit naming different topics are one alert to a follower of several."""
 
 from __future__ import annotations
 
@@ -62,29 +63,56 @@ async def test_saves_pushed_while_the_page_was_down_are_one_alert_when_it_is_bac
     assert (await either.source(source)).held_pushes is None
 
 
-async def test_pushes_asking_for_different_things_stay_apart(
+# A push while the page is down: its key, note, minor flag and topics.
+Pushed = tuple[str, str, bool, tuple[str, ...]]
+
+
+async def _sent_for(
+    site: ScriptedSite, harness: Harness, pushes: list[Pushed]
+) -> list[ContentChanged]:
+    """Push ``pushes`` while the page is down, then read it with new text; return what is sent."""
+    source = await told_then_down(site, harness)
+    before = len(await harness.events())
+    for key, note, minor, topics in pushes:
+        await push(harness, site.url("/p"), key, note=note, minor=minor, topics=topics)
+    harness.clock.advance(timedelta(seconds=1))
+    site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    return await _sent_since(harness, before)
+
+
+async def test_real_edits_naming_other_topics_are_one_change_and_typo_fixes_stay_apart(
     site: ScriptedSite, either: Harness
 ) -> None:
-    source = await told_then_down(site, either)
-    before = len(await either.events())
-    url = site.url("/p")
-    await push(either, url, "a1", note="Ny frist.")
-    await push(either, url, "m1", note="Skrivefeil.", minor=True)
-    await push(either, url, "b1", note="Nytt vedlegg.", topics=("annet", "tema"))
-    await push(either, url, "a2", note="Ny frist, rettet.")
-    await push(either, url, "b2", note="Nytt vedlegg.", topics=("tema", "annet"))
-    await push(either, url, "m2", note="Komma.", minor=True)
+    tema, both = ("tema",), ("annet", "tema")
+    sent = await _sent_for(
+        site,
+        either,
+        [
+            ("a1", "Ny frist.", False, tema),
+            ("m1", "Skrivefeil.", True, tema),
+            ("b1", "Nytt vedlegg.", False, both),
+            ("a2", "Ny frist, rettet.", False, tema),
+            ("b2", "Nytt vedlegg.", False, ("tema", "annet")),
+            ("m2", "Komma.", True, tema),
+            ("m3", "Lenke rettet.", True, ("tredje",)),
+        ],
+    )
 
-    either.clock.advance(timedelta(seconds=1))
-    site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
-    assert await poll(either.deps, source) == "unchanged"
-
-    sent = await _sent_since(either, before)
     assert [(e.topics, e.minor, e.note) for e in sent] == [
-        (("tema",), False, "Ny frist, rettet.\n\nNy frist."),
-        (("tema",), True, "Komma.\n\nSkrivefeil."),
-        (("annet", "tema"), False, "Nytt vedlegg."),  # the same note twice is kept once
+        # One read found one new text: one alert to a follower of both topics, not two.
+        (("tema", "annet"), False, "Nytt vedlegg.\n\nNy frist, rettet.\n\nNy frist."),
+        (("tema",), True, "Komma.\n\nSkrivefeil."),  # recorded, alerting nobody
+        (("tredje",), True, "Lenke rettet."),  # a typo fix adds no topic to the real edit
     ]
+
+
+async def test_typo_fixes_alone_naming_other_topics_are_one_minor_change(
+    site: ScriptedSite, either: Harness
+) -> None:
+    fixes = [("m1", "Skrivefeil.", True, ("auto",)), ("m2", "Komma.", True, ("auto", "feed"))]
+    (sent,) = await _sent_for(site, either, fixes)
+    assert (sent.topics, sent.minor, sent.note) == (("auto", "feed"), True, "Komma.\n\nSkrivefeil.")
 
 
 async def test_pushes_whose_hours_run_out_together_are_one_change(
