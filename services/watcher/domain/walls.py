@@ -111,26 +111,53 @@ _SITE_NOTICE_BLOCKS = 3
 # A CMS's error message written into the page's own template, in its main content, answered
 # with 200: the page's heading and <title> kept, its text replaced («Det oppstod en feil»,
 # «Noe gikk galt», «Siden finnes ikke», nynorsk and English too). A block that is the message,
-# after an interjection («Oisann!», «Beklager,») and before at most a short sentence («Prøv
-# igjen senere.»); «Noe gikk galt i kommunens IT-system i helgen», news, does not match.
-_ERROR_TEXT_RE = re.compile(
+# after an interjection («Oisann!», «Beklager,»). After a generic message («Det oppstod en
+# feil») only what error pages say next may follow (_ERROR_TAIL: «Prøv igjen senere», «Kontakt
+# oss», «Gå til forsiden»): a fault notice on a status page («Det oppstod en feil. Fristen er
+# 15. januar», «Teknisk feil: Telefonen til legevakten er ute av drift») is news, and read as a
+# failed poll it would reach nobody. After «Siden finnes ikke» a short sentence may follow
+# («… Ordningen ble avviklet»): the page's own word that it is gone, which puts it to its editor
+# on /admin/gone (error_texts.py), so its followers are still told. «Noe gikk galt i kommunens
+# IT-system i helgen», news, does not match.
+_INTERJECTION = (
     r"^\W*(?:(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
-    r"|vi beklager|dessverre|unfortunately)\W+)?(?:"
+    r"|vi beklager|dessverre|unfortunately)\W+)?"
+)
+_ERROR_TAIL = (
+    r"(?:(?:(?:hvis|om|dersom|viss) (?:problemet|feilen) (?:vedvarer|varer|held fram|fortset"
+    r"|fortsetter)|if (?:the|this) (?:problem|error) (?:persists|continues))?\W*"
+    r"(?:(?:eller|or|og|and) )?(?:vennligst |ver (?:venleg|vennleg) og |vær så snill og |please )?"
+    r"(?:prøv (?:igjen|på nytt|ein gong til|en gang til)(?: litt)?(?: senere| seinare| om litt"
+    r"| om en stund| om ei stund| om ein augneblink)?|try again(?: later| in a (?:few minutes"
+    r"|moment|while))?|(?:ta )?kontakt (?:oss|med oss)|contact us|(?:gå )?(?:tilbake )?til"
+    r" (?:forsiden|forsida|framsida|fremsida|startsiden|startsida)|(?:go )?(?:back )?to the"
+    r" (?:home ?page|front ?page|start page)|go back|last inn (?:siden|sida) (?:på nytt|igjen)"
+    r"|(?:reload|refresh) the page|(?:vi )?beklager (?:ulempen|ulempene|ulempa|ulempene dette"
+    r" medfører)|(?:we )?apologi[sz]e for the inconvenience|sorry for the inconvenience)\W*)*$"
+)
+_ERROR_TEXT_RE = re.compile(
+    _INTERJECTION + r"(?:"
     r"det (?:har )?oppst(?:od|ått) e[in]n? (?:uventa |uventet |teknisk )?feil"
     r"|e[in]n? (?:uventa |uventet |teknisk )?feil (?:har )?oppst(?:od|ått)"
-    r"|teknisk feil|noe gikk (?:galt|feil)|noko gjekk (?:gale|galt|feil)"
-    r"|(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om )?"
+    r"|noe gikk (?:galt|feil)|noko gjekk (?:gale|galt|feil)"
+    r"|something (?:went|has gone) wrong|an? (?:unexpected |internal |technical )?error"
+    r" (?:has )?occurr?ed"
+    # «… under lasting av siden», «… while processing your request»: the message still.
+    r")(?: (?:while|when) (?:processing|loading) [^.]{0,40}| (?:under|ved) (?:lasting"
+    r"|innlasting|henting|behandling) [^.]{0,40})?\W*" + _ERROR_TAIL,
+    re.IGNORECASE,
+)
+_NOT_FOUND_RE = re.compile(
+    _INTERJECTION + r"(?:"
+    r"(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om )?"
     r"(?:finnes|eksisterer|finst) ikk(?:e|je)(?: lenger| meir)?"
     r"|(?:siden|sida) (?:ble|vart|blei) ikk(?:e|je) funnen?"
     r"|(?:vi )?(?:fant|finner|fann|finn) (?:dessverre |diverre )?ikk(?:e|je) (?:siden|sida)"
-    r"|something (?:went|has gone) wrong|an? (?:unexpected |internal |technical )?error"
-    r" (?:has )?occurr?ed|page not found|(?:the |this )?page (?:you (?:are|were) looking for "
+    r"|page not found|(?:the |this )?page (?:you (?:are|were) looking for "
     r"|you requested )?(?:could not|cannot|can't|was not) (?:be )?found"
     r"|(?:the |this )?page (?:you (?:are|were) looking for |you requested )?does not exist"
     r"|we (?:couldn't|could not|can't|cannot) find (?:the|that|this) page"
-    # «… under lasting av siden», «… while processing your request»: the message still.
-    r")(?: (?:while|when) (?:processing|loading) [^.]{0,40}| (?:under|ved) (?:lasting"
-    r"|innlasting|henting|behandling) [^.]{0,40})?\W*(?:[.!?,:;|–—-].{0,160})?$",
+    r")\W*(?:[.!?,:;|–—-].{0,160})?$",
     re.IGNORECASE,
 )
 # The check some hosts put before a page (Cloudflare's «Just a moment…»), served with 200.
@@ -244,6 +271,6 @@ def error_text(blocks: Sequence[str]) -> str | None:
     if sum(len(b) for b in blocks) >= SHORT_CHARS:
         return None
     for said in blocks[:_SITE_NOTICE_BLOCKS]:
-        if _ERROR_TEXT_RE.match(said):
+        if _ERROR_TEXT_RE.match(said) or _NOT_FOUND_RE.match(said):
             return said
     return None

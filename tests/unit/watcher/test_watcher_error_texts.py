@@ -82,3 +82,52 @@ def test_a_page_that_speaks_of_an_error_is_no_error_message(main: str) -> None:
     content = parse_content("page", template(main), content_type="text/html")
 
     assert error_text(content.blocks) is None
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        (
+            "Driftsmelding",
+            "Teknisk feil: Telefonen til legevakten er ute av drift. Ring 116 117 i mellomtiden.",
+        ),
+        ("Retting", "Det oppstod en feil. Fristen i saken er 15. januar, ikke 5. januar."),
+        (
+            "Driftsmelding",
+            "Det har oppstått en feil i betalingsløsningen. Betal med faktura i mellomtiden.",
+        ),
+        ("Driftsmelding", "Noe gikk galt. Søppelbilen kommer til Storgata i morgen i stedet."),
+        ("Driftsmelding", "Det oppstod ein feil på vassverket. Kok drikkevatnet til vidare."),
+        ("Driftsmelding", "Noko gjekk gale med brøytinga i natt. Skulebussen går likevel."),
+        ("Service status", "An error occurred. Bookings made on 3 March must be made again."),
+        ("Service status", "Something went wrong. Pay by invoice until further notice."),
+        ("Driftsmelding", "Teknisk feil", "Timebestillingen er stengt til klokka 12."),
+    ],
+    ids=[
+        "phone",
+        "correction",
+        "payment",
+        "bins",
+        "nn-water",
+        "nn-snow",
+        "en-booking",
+        "en-payment",
+        "heading",
+    ],
+)
+def test_a_fault_notice_on_a_status_page_is_content(blocks: tuple[str, ...]) -> None:
+    assert error_text(blocks) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Det oppstod en feil. Prøv igjen senere, eller kontakt oss.",
+        "Det oppstod ein feil. Ver venleg og prøv igjen seinare. Gå til framsida.",
+        "Noe gikk galt. Hvis problemet vedvarer, kontakt oss. Vi beklager ulempen.",
+        "Something went wrong. Please try again later or go to the home page.",
+        "An error occurred. Refresh the page or contact us.",
+    ],
+)
+def test_an_error_message_followed_by_what_error_pages_say_next_is_found(message: str) -> None:
+    assert error_text(("Feil", message)) == message
