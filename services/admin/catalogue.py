@@ -285,13 +285,15 @@ async def edit(
     client: str,
     now: datetime,
     origin: str = "the admin's form",
+    to_desk: list[ContentChanged] | None = None,
 ) -> Plan:
     """Apply an editor's change to the catalogue in force, checked as a whole file would be.
 
     ``change`` gets the topics and sources as a file writes them and returns them changed
     (raising ``EditRefused`` when it cannot be made); the result is validated whole (raises
     CatalogueError naming the entry and problem) and applied like a file, in the caller's
-    transaction, with the same event and audit entry.
+    transaction, with the same event and audit entry. ``to_desk`` receives the pushes it put
+    on the desk (``apply``'s ``desk_pushed``), for the editor to be told.
     """
     await catalogue_rows.lock_state(session, now)
     current = (await catalogue_rows.load(session)).catalogue
@@ -300,7 +302,9 @@ async def edit(
         "sources": [entry_data(s) for s in current.sources],
     }
     wanted = parse_catalogue(change(rows), origin)
-    return await apply(session, wanted, actor=actor, client=client, origin="admin", now=now)
+    return await apply(
+        session, wanted, actor=actor, client=client, now=now, origin="admin", desk_pushed=to_desk
+    )
 
 
 async def edit_sources(
@@ -310,6 +314,7 @@ async def edit_sources(
     actor: str,
     client: str,
     now: datetime,
+    desk_pushed: list[ContentChanged] | None = None,
 ) -> Plan:
     """Apply an editor's change to the sources in force, the topics as they are (see ``edit``)."""
     return await edit(
@@ -319,6 +324,7 @@ async def edit_sources(
         client=client,
         now=now,
         origin="the admin's source form",
+        to_desk=desk_pushed,
     )
 
 

@@ -31,6 +31,7 @@ from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Catalogue, Source
 from shared.catalogue_file import entry_data
 from shared.db import transaction
+from shared.events import ContentChanged
 from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind
 
@@ -76,6 +77,7 @@ async def _page(
         "trial_detail": None,
         "removing": None,
         "moving": None,
+        "to_desk": None,
     }
     context.update(extra)
     return admin.render(
@@ -142,6 +144,7 @@ async def _change(
     original: str | None = None,
     seen: str | None = None,
 ) -> Response:
+    to_desk: list[ContentChanged] = []
     try:
         async with transaction(admin.runtime.sessions) as session:
             await catalogue.edit_sources(
@@ -150,6 +153,7 @@ async def _change(
                 actor=actor.principal.name,
                 client=actor.client,
                 now=admin.runtime.clock.now(),
+                desk_pushed=to_desk,
             )
     except EditRefused as exc:
         if exc.key == "source_changed_meanwhile" and original is not None:
@@ -164,11 +168,23 @@ async def _change(
             "detail": None if exc.problems else str(exc),
         }
     else:
+        if to_desk:
+            # Taken out of review mode, the pushes waiting for its page went to the desk: the
+            # editor is told here, once, as the gone page tells its result (a redirect would
+            # need the count in its address, where any link could claim it).
+            return await _page(request, admin, actor, to_desk=_on_desk(to_desk))
         query = request.url.query
         return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
     if form is not None:
         extra.update(form=form, chosen=chosen or [], original=original, opened_as=seen or "")
     return await _page(request, admin, actor, status=400, **extra)
+
+
+def _on_desk(pushed: list[ContentChanged]) -> dict[str, int]:
+    """Count the pushes put on the desk: waiting for an editor, or minor (recorded, alerting
+    nobody), as the mailer takes them (mailer.command_api.pushed_to_the_desk)."""
+    minor = sum(1 for change in pushed if change.minor)
+    return {"waiting": len(pushed) - minor, "minor": minor}
 
 
 @router.post("/sources", response_class=HTMLResponse)

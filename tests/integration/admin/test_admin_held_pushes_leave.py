@@ -54,6 +54,7 @@ ASKED = "has changes its publisher pushed that wait for varsel to read the page 
 REVIEWED = "review, so these would have waited on the desk: "
 # The two pushes waiting, for one edit of the page, are sent as one change, both notes kept.
 JOINED = "Nytt k2.\n\nNytt k1."
+ON_DESK = "One change from the publishing system now waits on the editor"
 
 
 @asynccontextmanager
@@ -292,7 +293,10 @@ async def test_ending_review_puts_the_pushes_taken_in_under_it_on_the_desk(
     form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC}
     async with _held_twice(database_url, tmp_path, review=True) as (h, client):
         saved = await post_from_sources(client, "/admin/sources", {**form, "mode": "automatic"})
-        assert saved.status_code == 303, saved.text
+        # The editor is told where the pushes went, on the page the form leads to.
+        assert saved.status_code == 200, saved.text
+        assert 'role="status"' in saved.text and 'id="to-desk"' in saved.text
+        assert ON_DESK in saved.text and 'href="/admin/desk' in saved.text
 
         assert await _sent(h) == []  # nobody is alerted unseen, now or when the page is read
         row = await _row(h)
@@ -300,6 +304,31 @@ async def test_ending_review_puts_the_pushes_taken_in_under_it_on_the_desk(
         async with h.runtime.sessions() as session:
             changes = (await session.scalars(select(ChangeRecord))).all()
         assert [(c.note, c.status) for c in changes] == [(JOINED, "waiting")]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("nb", "Ett varsel fra"), ("nn", "Eitt varsel frå")])
+async def test_the_editor_is_told_in_their_language_and_only_when_pushes_went_to_the_desk(
+    database_url: str, tmp_path: Path, lang: str, said: str
+) -> None:
+    form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC, "mode": "review"}
+    async with signed_in_editor(database_url, tmp_path, clock=FrozenClock(NOW)) as (h, client):
+        await _to_review(client)
+        await _to_automatic(client, form, lang, 303)  # nothing waited: the usual redirect
+        await _to_review(client)
+        await pushed_after_a_told_change(h, NOW, {"k1": "Nytt k1."})
+        ended = await _to_automatic(client, form, lang, 200)
+    assert f"{said} publiseringsl" in ended and "redaksjonsdesken" in ended
+
+
+async def _to_automatic(
+    client: httpx.AsyncClient, form: dict[str, str], lang: str, status: int
+) -> str:
+    page = await client.get(f"/admin/sources?lang={lang}")
+    data = {**form, "mode": "automatic", "csrf_token": csrf_token(page.text)}
+    saved = await client.post(f"/admin/sources?lang={lang}", data=data)
+    assert saved.status_code == status, saved.text
+    assert ('id="to-desk"' in saved.text) is (status == 200)
+    return saved.text
 
 
 @pytest.mark.parametrize("paused", [False, True])

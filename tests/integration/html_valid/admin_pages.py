@@ -76,6 +76,7 @@ ADMIN_PAGES = [
     "admin sources",
     "admin sources refused",
     "admin source edit",
+    "admin source out of review",
     "admin gone pages",
     "admin gone page confirmed",
     "admin gone page refused",
@@ -370,6 +371,12 @@ async def _removal_pages(
     }
     moved = await client.post("/admin/sources?lang=nb", data=moving)
     assert moved.status_code == 200 and 'form="source-form"' in moved.text
+    # Into review mode and out again: the push waiting for the page goes to the desk, as said.
+    same = {**moving, "url": waiting.source_url, "seen": ""}
+    reviewed = await client.post("/admin/sources", data={**same, "mode": "review"})
+    assert reviewed.status_code == 303
+    ended = await client.post("/admin/sources?lang=nn", data=same)
+    assert ended.status_code == 200 and 'id="to-desk"' in ended.text
     removal = {"csrf_token": csrf(opened.text), "url": waiting.source_url}
     asked = await client.post("/admin/sources/remove?lang=nn", data=removal)
     assert asked.status_code == 200
@@ -381,6 +388,7 @@ async def _removal_pages(
     return {
         "admin source removal asked": asked.text,
         "admin source address change asked": moved.text,
+        "admin source out of review": ended.text,
         "admin desk change withdrawn": refused.text,
         "admin desk with a withdrawal": (await client.get("/admin/desk")).text,
     }
