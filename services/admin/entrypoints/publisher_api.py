@@ -253,9 +253,10 @@ async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     if key_problem:
         problems.append(problem(IDEMPOTENCY_HEADER, key_problem))
     try:
-        body = ChangeBody.model_validate(parsed(await request.body()))
-    except NotUtf8:
-        return refusal(415, f"the body is not UTF-8: {NOT_UTF8}")
+        raw = parsed(await request.body(), request.headers.get("content-type"))
+        body = ChangeBody.model_validate(raw)
+    except NotUtf8 as exc:
+        return refusal(415, f"{exc.said}: {NOT_UTF8}")
     except RepeatedKey as exc:
         repeated = problem(excerpt(exc.key), "given more than once")
         return _bad_input([*problems, repeated])

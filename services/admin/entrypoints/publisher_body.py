@@ -7,6 +7,7 @@ at: a proxy, a log or the CMS's own record would show one change while varsel ma
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, Final
 
@@ -36,7 +37,12 @@ class RepeatedKey(Exception):
 
 
 class NotUtf8(Exception):
-    """A body in UTF-16 or UTF-32, which Python's parser would take and RFC 8259 does not."""
+    """A body in UTF-16 or UTF-32, which Python's parser would take and RFC 8259 does not, or
+    one declared ASCII that is not."""
+
+    def __init__(self, said: str = "the body is not UTF-8") -> None:
+        super().__init__(said)
+        self.said = said
 
 
 def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -51,9 +57,13 @@ def _distinct_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def parsed(body: bytes) -> Any:
+def parsed(body: bytes, content_type: str | None = None) -> Any:
     """Return a body read as JSON in UTF-8 whose objects name each key once; raise NotUtf8,
     RepeatedKey, or what ``json.loads`` and ``bytes.decode`` raise."""
+    charset = _charset(content_type or "")
+    if charset is not None and _codec(charset) == "ascii" and not body.isascii():
+        # Taken as UTF-8 here, read otherwise (or not at all) by anything that trusts the label.
+        raise NotUtf8(f"the body is declared as charset={excerpt(charset)} but is not ASCII")
     # json.loads(bytes) guesses UTF-16 and UTF-32 from the first bytes, as RFC 4627 once did;
     # a body a UTF-8 reader (a proxy, a log) reads as something else is refused instead.
     if json.detect_encoding(body) not in _UTF8:
@@ -71,6 +81,14 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
+def _codec(charset: str) -> str | None:
+    """Return the name Python gives the codec a charset label stands for, or None."""
+    try:
+        return codecs.lookup(charset).name
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it
+        return None
+
+
 def type_refusal(request: Request) -> JSONResponse | None:
     """Return the refusal of a body by its Content-Type header(s), or None to read it."""
     declared = request.headers.getlist("content-type")
@@ -81,6 +99,7 @@ def type_refusal(request: Request) -> JSONResponse | None:
         # JSON): the same body sent by the same client is taken by both or by neither.
         return JSONResponse({"detail": NOT_JSON}, 415)
     charset = _charset(declared[0])
-    if charset is not None and charset != "utf-8":
+    # Any name of UTF-8 («utf8», common in PHP and WordPress), and ASCII, which is UTF-8 too.
+    if charset is not None and _codec(charset) not in ("utf-8", "ascii"):
         return refusal(415, f"the body is declared as charset={excerpt(charset)}: {NOT_UTF8}")
     return None

@@ -63,7 +63,7 @@ async def test_two_content_type_headers_are_a_400_not_the_first_read(
 
 
 @pytest.mark.parametrize(
-    "charset", ["latin-1", "ISO-8859-1", '"utf-16"', "us-ascii", "utf8", "windows-1252"]
+    "charset", ["latin-1", "ISO-8859-1", '"utf-16"', "windows-1252", "utf-8-sig", "rot13", "x"]
 )
 async def test_a_charset_other_than_utf_8_is_a_415_saying_json_is_utf_8(
     sqlite_url: str, tmp_path: Path, charset: str
@@ -103,6 +103,11 @@ async def test_a_body_in_utf_16_or_32_is_a_415_saying_json_is_utf_8(
         ("application/json; charset=utf-8", json.dumps(CHANGE, ensure_ascii=False).encode()),
         ('application/json; charset="UTF-8"', json.dumps(CHANGE).encode()),
         ("application/json", b"\xef\xbb\xbf" + json.dumps(CHANGE).encode()),  # a UTF-8 BOM
+        # Other names of UTF-8 (PHP's and WordPress's «utf8»), and ASCII, which is UTF-8 too.
+        ("application/json; charset=utf8", json.dumps(CHANGE, ensure_ascii=False).encode()),
+        ("application/json; charset=UTF_8", json.dumps(CHANGE, ensure_ascii=False).encode()),
+        ("application/json; charset=us-ascii", json.dumps(CHANGE).encode()),
+        ("application/json; charset=ASCII", json.dumps(CHANGE).encode()),
     ],
 )
 async def test_utf_8_declared_or_not_is_taken_in(
@@ -115,3 +120,17 @@ async def test_utf_8_declared_or_not_is_taken_in(
             answer = await client.post("/api/v1/changes", content=body, headers=headers)
         assert answer.status_code == 202, answer.text
         assert [e.title for e in await changes_sent(h)] == [CHANGE["title"]]
+
+
+async def test_a_body_declared_ascii_that_is_not_is_a_415(sqlite_url: str, tmp_path: Path) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        headers = bearer(await publisher_token(h))
+        headers["Content-Type"] = "application/json; charset=us-ascii"
+        body = json.dumps(CHANGE, ensure_ascii=False).encode()  # «høringen» in UTF-8
+        async with h.client() as client:
+            answer = await client.post("/api/v1/changes", content=body, headers=headers)
+        assert answer.status_code == 415, answer.text
+        assert answer.json()["detail"] == (
+            f"the body is declared as charset=us-ascii but is not ASCII: {NOT_UTF8}"
+        )
+        assert await changes_sent(h) == []
