@@ -9,6 +9,7 @@ before tokens had sites works on for every site.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +255,9 @@ async def test_the_page_issues_a_token_for_its_sites_and_lists_them(
                 client, language, sites="https://www.fhi.no\r\nHELSENORGE.NO/, www.fhi.no"
             )
             listed = (await client.get(f"/admin/publishers?lang={language}")).text
-            replace = await client.get(f"/admin/publishers?lang={language}&replace=1")
+            # The page's own link, as a reader follows it: in their language, the form filled.
+            (link,) = re.findall(r'href="([^"]*replace=[^"]*)"', listed)
+            replace = await client.get(html.unescape(link))
         assert issued.status_code == 200, issued.text
         async with h.runtime.sessions() as session:
             kept = await session.scalar(
@@ -270,6 +273,7 @@ async def test_the_page_issues_a_token_for_its_sites_and_lists_them(
     assert "<li>www.fhi.no</li><li>helsenorge.no</li>" in listed
     assert admin_text(language, "All sites (issued before tokens had sites)") in listed
     assert 'value="Gammel CMS"' in replace.text, "replacing opens the form with its name"
+    assert f'lang="{language}"' in replace.text, "and in the language the reader chose"
 
 
 @pytest.mark.parametrize(
