@@ -10,10 +10,18 @@ shows only in what arrived.
 So a page is held back for a poll when all of these hold: its body ended by the connection
 closing; its HTML stops before its closing </html> and </body>, which the stored version had;
 and its text is the stored text cut short. The poll fails («cut off on the way»), nobody is
-told, the stored version stays, and the page is read again at the next poll. A page that
-stays so for ``HELD_POLLS`` polls in a row is read as it is: a page that really lost its
-closing tags with its last paragraphs is not stuck. A page that never had them is read as
-it comes: a cut cannot be told there from an edit, and an edit must not be held.
+told, the stored version stays, and the page is read again at the next poll. A page held
+back ``HELD_POLLS`` polls in a row is read as it is at the next one that finds it so: a page
+that really lost its closing tags with its last paragraphs is not stuck. A page that never
+had them is read as it comes: a cut cannot be told there from an edit, and an edit must not be
+held.
+
+The cut readings in a row are counted in the failure's own reason («found so by 2 polls in a
+row»), not by the source's failures in a row: those count timeouts and 503s too, and a flaky
+server that timed out twice, then sent a cut body, had it taken after one hold. Any other
+answer in between (a failure of another kind, or a reading) starts the count again. Two holds,
+one fewer than the default failure threshold (VARSEL_FAILURE_THRESHOLD, 3): a page that really
+lost its end does not tell the operators the source is failing, then recovered, on the way.
 
 Whether the stored version had its closing tags is kept in its snapshot's meta
 (``UNCLOSED``, set only where it had not): a snapshot stored before this rule has none, and
@@ -29,13 +37,12 @@ from typing import Any, Final
 from services.watcher.domain.failures import CONTENT_PREFIX
 from services.watcher.domain.outcome import Answer, History, SourceState
 
-HELD_POLLS: Final = 3  # failed polls in a row, for this, before the page is read as it is
+HELD_POLLS: Final = 2  # cut readings held back in a row; the next one is read as it is
 UNCLOSED: Final = "unclosed"  # in a page snapshot's meta: its HTML had no </html> nor </body>
-CUT_PAGE: Final = (
-    "page: the page stops before its closing </html>, and its text is the stored text cut"
-    " short (sent without a length, it ended when the server closed the connection: likely"
-    f" cut off on its way); it is read as it is once {HELD_POLLS} polls in a row found it so"
-)
+_CUT_PAGE_START: Final = "page: the page stops before its closing </html>"
+# The readings in a row that found it so, in the reason (failures.py reads the parenthesis
+# whole): a reason stored before they were counted is taken as one.
+_SEEN: Final = re.compile(r"; found so by (\d+) polls? in a row\)")
 # A closing tag of the document near its end; a page's last bytes after them (a comment, a
 # script a proxy adds) do not hide them.
 _CLOSED: Final = re.compile(rb"</\s*(?:html|body)\s*>", re.IGNORECASE)
@@ -43,6 +50,25 @@ _TAIL: Final = 8192
 # The last characters of a cut text may differ from the stored: a character whose bytes were
 # split (read as a stray byte), an entity cut in two («&nbs»).
 _RAGGED: Final = 8
+
+
+def cut_page(seen: int) -> str:
+    """Return the reason a page seemingly cut off is held back, ``seen`` readings in a row."""
+    polls = "poll" if seen == 1 else "polls"
+    return (
+        f"{_CUT_PAGE_START}, and its text is the stored text cut short (sent without a length,"
+        " it ended when the server closed the connection: likely cut off on its way; found so"
+        f" by {seen} {polls} in a row); it is read as it is once {HELD_POLLS + 1} polls in a row"
+        " found it so"
+    )
+
+
+def _seen(last_error: str | None) -> int:
+    """Return how many readings in a row before this poll held the page back as cut off."""
+    if last_error is None or not last_error.startswith(f"{CONTENT_PREFIX}{_CUT_PAGE_START}"):
+        return 0
+    found = _SEEN.search(last_error)
+    return int(found.group(1)) if found else 1
 
 
 def unclosed(body: bytes) -> bool:
@@ -57,7 +83,7 @@ def page_meta(meta: dict[str, Any] | None, unclosed_html: bool) -> dict[str, Any
 
 def held_back_page(state: SourceState, answer: Answer, history: History | None) -> Answer:
     """Return the answer, or in its place a failed one if it reads a page that seems cut off
-    on its way (see the module), unless it has been so for HELD_POLLS polls."""
+    on its way (see the module), unless HELD_POLLS readings in a row before it were so."""
     if not (answer.unclosed and answer.ended_by_close) or answer.content is None:
         return answer
     if history is None:
@@ -68,12 +94,12 @@ def held_back_page(state: SourceState, answer: Answer, history: History | None) 
     judged = answer.earlier or answer.content
     if judged.fingerprint == state.fingerprint:
         return answer  # the cut fell after the text: nothing lost
-    held = state.last_error == f"{CONTENT_PREFIX}{CUT_PAGE}"
-    if held and state.consecutive_failures >= HELD_POLLS:
+    seen = _seen(state.last_error)
+    if seen >= HELD_POLLS:
         return answer  # so for that long: the page as its publisher now writes it
     if not cut_short(judged.blocks, previous.content.blocks):
         return answer
-    return Answer.failed(f"{CONTENT_PREFIX}{CUT_PAGE}")
+    return Answer.failed(f"{CONTENT_PREFIX}{cut_page(seen + 1)}")
 
 
 def cut_short(blocks: tuple[str, ...], stored: tuple[str, ...]) -> bool:

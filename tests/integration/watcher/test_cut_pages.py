@@ -20,8 +20,8 @@ MID_CHARACTER = WHOLE[: WHOLE.index("ætelige".encode()) + 1]
 REASON = (
     "no usable content: page: the page stops before its closing </html>, and its text is the"
     " stored text cut short (sent without a length, it ended when the server closed the"
-    " connection: likely cut off on its way); it is read as it is once 3 polls in a row found"
-    " it so"
+    " connection: likely cut off on its way; found so by 1 poll in a row); it is read as it is"
+    " once 3 polls in a row found it so"
 )
 
 

@@ -3,17 +3,24 @@ short, and whether its answer was framed by anything but the connection's end.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from services.watcher.adapters.http_headers import ended_by_close
-from services.watcher.domain.cut_pages import CUT_PAGE, cut_short, unclosed
+from services.watcher.domain.cut_pages import HELD_POLLS, cut_page, cut_short, unclosed
 from services.watcher.domain.failures import (
     CONTENT_PREFIX,
     Failure,
     FailureReason,
     failure_reason,
 )
+from services.watcher.domain.model import Content
+from services.watcher.domain.outcome import Answer, History, OutcomeKind, Previous, SourceState
+from shared.events import SourceFailing
+from tests.support.source_states import decided, source_state
 
 STORED = ("Råd om blåbær", "Ville bær er trygge å spise.", "Nytt om revebjelle", "Ikke spis.")
 
@@ -82,7 +89,58 @@ def test_an_answer_framed_by_nothing_ends_by_close(headers: dict[str, str], by_c
     assert ended_by_close(CIMultiDictProxy(CIMultiDict(headers))) is by_close
 
 
-def test_the_reason_is_read_back_for_the_admin() -> None:
-    assert failure_reason(f"{CONTENT_PREFIX}{CUT_PAGE}") == FailureReason(
+@pytest.mark.parametrize("seen", [1, 2])
+def test_the_reason_is_read_back_for_the_admin(seen: int) -> None:
+    assert failure_reason(f"{CONTENT_PREFIX}{cut_page(seen)}") == FailureReason(
         Failure.PAGE_CUT_SHORT, {"polls": "3"}
     )
+
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WHOLE = Content("Bær", STORED, frozenset(), None, None)
+CUT = Answer(
+    body_hash="cut", content=Content("Bær", STORED[:2], frozenset(), None, None), unclosed=True,
+    ended_by_close=True,
+)  # fmt: skip
+HISTORY = History(("natur",), None, Previous(41, WHOLE.fingerprint, None, lambda: WHOLE))
+
+
+def _polled(answers: list[Answer]) -> list[tuple[OutcomeKind, tuple[type, ...]]]:
+    """Return what each poll of a page stored whole came to, and what it alerted."""
+    state: SourceState = source_state(fingerprint=WHOLE.fingerprint)
+    came = []
+    for n, answer in enumerate(answers):
+        outcome = decided(state, answer, NOW + timedelta(minutes=10 * n), HISTORY)
+        came.append((outcome.kind, tuple(type(alert) for alert in outcome.alerts)))
+        state = replace(
+            state,
+            status=outcome.status,
+            consecutive_failures=outcome.consecutive_failures,
+            last_error=outcome.last_error,
+        )
+    return came
+
+
+def test_a_page_that_lost_its_end_is_read_at_the_third_poll_without_failing() -> None:
+    came = _polled([CUT] * (HELD_POLLS + 1))
+
+    assert came == [(OutcomeKind.FAILED, ())] * HELD_POLLS + [(OutcomeKind.CHANGED, ())]
+
+
+def test_timeouts_before_a_cut_body_do_not_count_as_cut_readings() -> None:
+    timeout = Answer.failed("timed out after 30 s")
+
+    came = _polled([timeout, timeout, CUT, CUT, CUT])
+
+    # The failures reach the threshold at the first cut body: the operators are told once.
+    assert came[:2] == [(OutcomeKind.FAILED, ())] * 2
+    assert came[2] == (OutcomeKind.FAILED, (SourceFailing,))
+    assert [kind for kind, _ in came[3:]] == [OutcomeKind.FAILED, OutcomeKind.CHANGED]
+
+
+def test_another_failure_between_cut_readings_starts_their_count_again() -> None:
+    busy = Answer.failed("HTTP 503 from www.example.org")
+
+    came = _polled([CUT, busy, CUT, CUT])
+
+    assert [kind for kind, _ in came] == [OutcomeKind.FAILED] * 4
