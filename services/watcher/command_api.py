@@ -85,26 +85,45 @@ async def publish_change(
     marked = await publisher_keys.mark_told(session, source.id, change, now) if source else None
     if marked is None or not marked.held:
         await outbox.record(session, change)
-    elif marked.joined_with is not None:
-        _log_joined(marked.joined_with, change, publisher)
+    if marked is not None and marked.freed is not None:
+        await outbox.record(session, marked.freed)
+    if marked is not None and marked.full:
+        _log_full(marked, change, publisher)
     return Published(use.event_id, source_id, replayed=False)
 
 
-def _log_joined(held: ContentChanged, change: ContentChanged, by: str) -> None:
-    """Say which held push a push was joined with, and why: a CMS that pushes in a loop is what
+# Past the limit: what became of the push, and of the one held it met (told.kept).
+_FULL = "watcher: source %s already holds %d pushed changes waiting for its page to be read; "
+_HOOKS = ". A CMS pushing in a loop does this: check its publishing hooks"
+
+
+def _log_full(marked: publisher_keys.Marked, change: ContentChanged, by: str) -> None:
+    """Say what a push past a source's limit did, and why: a CMS that pushes in a loop is what
     fills a source's row, so its publisher is named (a token's name, not its secret)."""
-    log.warning(
-        "watcher: source %s already holds %d pushed changes waiting for its page to be read;"
-        " push %s from publisher %r is joined with the held change %s (their topics together,"
-        " not minor if either is not, both notes); the two now wait as one change, %s. A CMS"
-        " pushing in a loop does this: check its publishing hooks",
-        change.source_id,
-        HELD_LIMIT,
-        change.event_id,
-        by,
-        held.event_id,
-        change.event_id,
-    )
+    start = (change.source_id, HELD_LIMIT, change.event_id, by)
+    if marked.joined_with is not None:
+        log.warning(
+            _FULL + "push %s from publisher %r is joined with the held change %s (both real"
+            " edits, their topics together, or both minor); the two now wait as one change, %s"
+            + _HOOKS,
+            *start,
+            marked.joined_with.event_id,
+            change.event_id,
+        )
+    elif marked.freed is not None:
+        log.warning(
+            _FULL + "push %s from publisher %r is a real edit and all those held are minor, so"
+            " the earliest, %s, is sent now as a minor change (recorded, nobody alerted) and the"
+            " push waits in its place" + _HOOKS,
+            *start,
+            marked.freed.event_id,
+        )
+    else:
+        log.warning(
+            _FULL + "push %s from publisher %r is minor and none held is, so it is sent now as a"
+            " minor change (recorded, nobody alerted), not joined with a real edit" + _HOOKS,
+            *start,
+        )
 
 
 async def check_source_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.held_pushes import decoded, encoded
 from services.watcher.adapters.tables import PublisherKey, WatchedSource
 from services.watcher.domain.push import WatchedMatch, source_named
-from services.watcher.domain.told import WINDOW, holds, kept
+from services.watcher.domain.told import HELD_LIMIT, WINDOW, Kept, holds, kept
 from shared.db import rowcount
 from shared.events import ContentChanged
 from shared.vocabulary import SourceKind
@@ -85,10 +85,12 @@ async def watched_source_at(session: AsyncSession, url: str) -> WatchedMatch | N
 
 @dataclass(frozen=True, slots=True)
 class Marked:
-    """What a push did to its source's row: held, and the held push it was joined with."""
+    """What a push did to its source's row: held, and what its limit did (told.kept)."""
 
     held: bool
-    joined_with: ContentChanged | None = None
+    joined_with: ContentChanged | None = None  # the held push it was joined with
+    freed: ContentChanged | None = None  # a held minor push to send now, to free a place
+    full: bool = False  # the row held told.HELD_LIMIT pushes already
 
 
 async def mark_told(
@@ -97,9 +99,9 @@ async def mark_told(
     """Mark a source's next new text as told by a push, and make the source due now.
 
     The push is held until a poll reads the page when it came within the hour after a change
-    was told (it may repeat that one), past the row's limit joined with one held (told.kept);
-    otherwise it is to be sent now. A second push renews the mark; see domain/told.py for why
-    it lapses.
+    was told (it may repeat that one), past the row's limit joined with one held or, minor with
+    only real edits held, sent now (told.kept); otherwise it is to be sent now. A second push
+    renews the mark; see domain/told.py for why it lapses.
     """
     # Read under the row's lock (on SQLite, the key's INSERT took the write lock already), so
     # two pushes at once both land in the list and a poll takes only what it read.
@@ -114,7 +116,7 @@ async def mark_told(
         return Marked(held=False)
     held = decoded(row.held_pushes)
     hold = holds(row.last_changed_at, bool(held), now)
-    holding, joined_with = kept(held, change) if hold else (held, None)
+    taken = kept(held, change) if hold else Kept(held)
     await session.execute(
         update(WatchedSource)
         .where(WatchedSource.id == source_id)
@@ -123,10 +125,12 @@ async def mark_told(
             next_check_at=case(
                 (WatchedSource.next_check_at > now, now), else_=WatchedSource.next_check_at
             ),
-            held_pushes=encoded(holding) if hold else WatchedSource.held_pushes,
+            held_pushes=encoded(taken.held) if hold else WatchedSource.held_pushes,
         )
     )
-    return Marked(hold, joined_with)
+    freed = taken.sent if taken.sent is not change else None
+    full = hold and len(held) >= HELD_LIMIT
+    return Marked(hold and taken.sent is not change, taken.joined_with, freed, full)
 
 
 async def check_now(session: AsyncSession, source_id: int, now: datetime) -> bool | None:

@@ -33,8 +33,12 @@ topic, a real edit where they were typo fixes, a note of its own), and its publi
 202. So past the limit the latest push is joined with one held (domain/joined.py), never put in
 its place, as they would be joined when sent: with the newest held push alike (a real edit with
 the newest real edit, whatever its topics; a minor push with the newest minor one of the same
-topics), else the newest held push as minor or not as it is, else the newest held, their topics
-united, non-minor winning, their notes kept.
+topics), else a minor push with the newest minor one, their topics united, their notes kept.
+A join never makes a minor push an alert, nor adds a real edit's alert to topics it did not
+name: sent, a minor push beside a real edit is a change of its own (joined.one_per_edit). So a
+minor push finding only real edits held is sent at once (``Kept.sent``): a minor change alerts
+nobody (the mailer records it), so it needs no read of the page to be sure it is new; and a real
+edit finding only minor pushes held has the oldest of them sent at once, to free its place.
 """
 
 from __future__ import annotations
@@ -77,22 +81,32 @@ def holds(last_changed_at: datetime | None, held: bool, now: datetime) -> bool:
     return held or (last_changed_at is not None and now - last_changed_at < WINDOW)
 
 
-def kept(
-    held: tuple[ContentChanged, ...], push: ContentChanged
-) -> tuple[tuple[ContentChanged, ...], ContentChanged | None]:
-    """Return the pushes held once ``push`` is, and the held push it was joined with (None:
-    it is held on its own).
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """What taking a push in does to the pushes its source holds."""
 
-    Past HELD_LIMIT the push is joined with the newest held push alike (joined.alike), or else
-    the newest as minor or not as it is, or else the newest (see above); the others keep their
-    own hour.
+    held: tuple[ContentChanged, ...]  # the pushes held once it is taken in
+    joined_with: ContentChanged | None = None  # the held push it was joined with
+    sent: ContentChanged | None = None  # a minor push sent now, not held: itself or the oldest
+
+
+def kept(held: tuple[ContentChanged, ...], push: ContentChanged) -> Kept:
+    """Return what a source holds once ``push`` is taken in, past HELD_LIMIT too (see above).
+
+    The pushes left held keep their own hour.
     """
     if len(held) < HELD_LIMIT:
-        return (*held, push), None
-    newest = len(held) - 1
-    same_flag = max((i for i, one in enumerate(held) if one.minor == push.minor), default=newest)
-    at = max((i for i, one in enumerate(held) if alike(one, push)), default=same_flag)
-    return (*held[:at], one_change((held[at], push)), *held[at + 1 :]), held[at]
+        return Kept((*held, push))
+    at = max((i for i, one in enumerate(held) if alike(one, push)), default=None)
+    if at is None and push.minor:
+        # A minor push of other topics: joined, the change is still minor, alerting nobody.
+        at = max((i for i, one in enumerate(held) if one.minor), default=None)
+    if at is not None:
+        return Kept((*held[:at], one_change((held[at], push)), *held[at + 1 :]), held[at])
+    if push.minor:
+        return Kept(held, sent=push)  # only real edits held: joined, it would be one of them
+    # Only minor pushes held (a real edit would be alike): the oldest goes, to free a place.
+    return Kept((*held[1:], push), sent=held[0])
 
 
 def deadline(push: ContentChanged) -> datetime:

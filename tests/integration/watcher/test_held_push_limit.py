@@ -137,3 +137,60 @@ async def test_pushes_up_to_the_limit_are_all_held(site: ScriptedSite, harness: 
 
     held = json.loads((await harness.source(source)).held_pushes or "[]")
     assert [h["note"] for h in held] == [f"Lagret {n}." for n in range(HELD_LIMIT)]
+
+
+def _warned(caplog: pytest.LogCaptureFixture) -> str:
+    (line,) = [r.getMessage() for r in caplog.records if "already holds" in r.getMessage()]
+    assert "secret-key" not in line and "/p" not in line  # no key, no address: the CMS's own
+    return line
+
+
+async def test_a_minor_push_past_the_limit_with_only_real_edits_held_alerts_nobody(
+    site: ScriptedSite, either: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = await told_then_down(site, either)
+    await _loop(either, site.url("/p"), count=HELD_LIMIT, topics=("auto",))
+    caplog.set_level(logging.INFO)
+    before = len(await either.events())
+    either.clock.advance(timedelta(seconds=1))
+    await push(either, site.url("/p"), "k-typo", note="Skrivefeil.", topics=("feed",), minor=True)
+
+    # Sent at once as it came: minor, to its own topic, alerting nobody; nothing held changed.
+    (typo,) = (await either.events())[before:]
+    assert (typo.minor, typo.topics, typo.note) == (True, ("feed",), "Skrivefeil.")
+    held = json.loads((await either.source(source)).held_pushes or "[]")
+    assert len(held) == HELD_LIMIT and all(h["topics"] == ["auto"] for h in held)
+    line = _warned(caplog)
+    assert f"push {typo.event_id} from publisher 'cms' is minor" in line and "sent now" in line
+
+    # The page shows new text: the feed's followers get no alert of the auto edit.
+    (sent,) = await _back(site, either, source)
+    assert (sent.minor, sent.topics) == (False, ("auto",))
+
+
+async def test_a_real_edit_past_the_limit_with_only_minor_pushes_held_alerts_only_its_topics(
+    site: ScriptedSite, either: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = await told_then_down(site, either)
+    await _loop(either, site.url("/p"), count=HELD_LIMIT, topics=("feed",), minor=True)
+    held = json.loads((await either.source(source)).held_pushes or "[]")
+    caplog.set_level(logging.INFO)
+    before = len(await either.events())
+    either.clock.advance(timedelta(seconds=1))
+    await push(either, site.url("/p"), "k-edit", note="Frist endret.", topics=("auto",))
+
+    # The earliest minor push is sent now, to free a place: recorded, nobody alerted.
+    (freed,) = (await either.events())[before:]
+    assert str(freed.event_id) == held[0]["event_id"]
+    assert (freed.minor, freed.topics) == (True, ("feed",))
+    now_held = json.loads((await either.source(source)).held_pushes or "[]")
+    assert now_held[:-1] == held[1:] and now_held[-1]["note"] == "Frist endret."
+    line = _warned(caplog)
+    assert f"the earliest, {freed.event_id}, is sent now as a minor change" in line
+
+    # The page shows new text: the real edit alerts its own topic only; the typo fixes are one
+    # minor change, alerting nobody.
+    sent = await _back(site, either, source)
+    assert sorted((e.minor, e.topics) for e in sent) == [(False, ("auto",)), (True, ("feed",))]
+    (edit,) = [e for e in sent if not e.minor]
+    assert edit.note == "Frist endret."
