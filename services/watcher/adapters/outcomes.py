@@ -111,6 +111,11 @@ _SETTLED: dict[str, Any] = {
     ),
 }
 _SETTLE = DriverStatement(update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED))
+# A write that changes nothing, for SQLite's write lock (see store_outcome).
+_WRITE_LOCK = DriverStatement(
+    update(_SOURCES).where(_s.id == bindparam("s_id")).values(held_pushes=_s.held_pushes)
+)
+_HELD_AT = len(CLAIM_COLUMNS) - 1  # held_pushes, the claim's last column
 _STORE = DriverStatement(
     update(_SOURCES)
     .where(_s.id == bindparam("s_id"))
@@ -155,6 +160,16 @@ def store_outcome(
     None when the source is gone.
     """
     row = _READ[history, lock].first(conn, {"source_id": source_id})
+    if row is not None and not lock and row[_HELD_AT]:
+        # SQLite reads the row unlocked, and a push may commit before this poll's first write.
+        # Past the limit it joins a held push this poll read into a change of its own id
+        # (told.kept); ``take`` would then find neither the read push's id nor the joined
+        # change's among those settled, and leave the joined change, the read push's content
+        # in it, to the next read, which drops it as «repeated» when the page still shows the
+        # text this poll sent. So a row holding pushes is read again under the write lock,
+        # as PostgreSQL reads it FOR UPDATE: a push after that waits for this poll's commit.
+        _WRITE_LOCK.execute(conn, {"s_id": source_id})
+        row = _READ[history, lock].first(conn, {"source_id": source_id})
     if row is None:
         return None
     holder = row[len(CLAIM_COLUMNS)]
