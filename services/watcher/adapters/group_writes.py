@@ -73,9 +73,12 @@ class ThreadTransactions:
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         if self._connection is None:  # made on the worker thread, where it lives
-            # The same connection settings as shared.db gives the async engine's connections.
+            # The same connection settings as shared.db gives the async engine's connections,
+            # but sqlite3 begins no transaction of its own (isolation_level None): each begins
+            # below, with the write lock.
             self._engine = create_sync_engine(
-                self._url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}
+                self._url,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "isolation_level": None},
             )
             event.listen(self._engine, "connect", sqlite_pragmas)
             # Kept between transactions: taking it from the pool and handing it back (with
@@ -83,6 +86,15 @@ class ThreadTransactions:
             # an error invalidates is replaced by SQLAlchemy on its next use.
             self._connection = self._engine.connect()
         with self._connection.begin():
+            # sqlite3's legacy transaction control (its default until Python 3.16) begins a
+            # transaction only at the first INSERT, UPDATE or DELETE: a poll's read of its row
+            # before that ran outside it, unlocked, and a publisher's push could commit between
+            # the read and the poll's write (outcomes.store_outcome). BEGIN IMMEDIATE takes the
+            # write lock first, as PostgreSQL's FOR UPDATE holds the row: what a transaction
+            # reads stays true until it commits. It costs no statement more (sqlite3 sent its
+            # own BEGIN before the first write), and no lock: every transaction here (a claim,
+            # the quiet batch, a stored outcome) took the write lock anyway, at its first write.
+            self._connection.exec_driver_sql("BEGIN IMMEDIATE")
             return work(self._connection)
 
     def _close(self) -> None:

@@ -42,12 +42,12 @@ _KEEP = DriverStatement(
 def take(conn: Connection, source_id: int, settled: Iterable[ContentChanged]) -> set[str]:
     """Take the pushes a poll settled off the row; return the ids of those still there.
 
-    Run after the poll's own write to the row, which locks it (on SQLite, the write lock): a
-    push that came since the poll read it is kept for the next poll, not taken unseen. A push
-    cannot come between that read and the write when the row held pushes: the poll read them
-    under the row's lock (FOR UPDATE; on SQLite, after taking the write lock, store_outcome),
-    so no push was joined meanwhile with one it read (told.kept), which would leave that one's
-    id gone from the row and its content in a change the poll did not settle.
+    Run after the poll's own write to the row. No push comes between the poll's read of the
+    row and this: the poll read it under the row's lock (FOR UPDATE; on SQLite, the write lock
+    its transaction began with; see store_outcome), so no push was joined meanwhile with one it
+    read (told.kept), which would leave that one's id gone from the row and its content in a
+    change the poll did not settle. Were one to come, it would be kept for the next poll, not
+    taken unseen: only the ids settled are taken.
     """
     row = _HELD.first(conn, {"h_id": source_id})
     held = decoded(row[0] if row else None)

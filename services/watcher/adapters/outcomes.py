@@ -103,19 +103,15 @@ _SETTLED: dict[str, Any] = {
     "gone_at": bindparam("s_gone"),
     "lease_owner": None,
     "lease_until": None,
-    # The push's mark this poll used up (domain/told.py), and only that one: a push that
-    # came since (SQLite reads the row unlocked) keeps its own for the next new text.
+    # The push's mark this poll used up (domain/told.py), and only that one: a push after the
+    # read would keep its own for the next new text. None comes (store_outcome reads the row
+    # under its lock); this guards the mark should that ever change.
     "told_until": case(
         (_s.told_until == bindparam("s_told", type_=UTCDateTime()), None),
         else_=_s.told_until,
     ),
 }
 _SETTLE = DriverStatement(update(_SOURCES).where(_s.id == bindparam("s_id")).values(**_SETTLED))
-# A write that changes nothing, for SQLite's write lock (see store_outcome).
-_WRITE_LOCK = DriverStatement(
-    update(_SOURCES).where(_s.id == bindparam("s_id")).values(held_pushes=_s.held_pushes)
-)
-_HELD_AT = len(CLAIM_COLUMNS) - 1  # held_pushes, the claim's last column
 _STORE = DriverStatement(
     update(_SOURCES)
     .where(_s.id == bindparam("s_id"))
@@ -159,17 +155,16 @@ def store_outcome(
     With a ``lease`` (a claim's own name), only while the row is still leased to it. Returns
     None when the source is gone.
     """
+    # The row is read under its lock, so no push (publisher_keys.mark_told) commits between
+    # this read and the writes: ``lock`` reads it FOR UPDATE (PostgreSQL); on a SQLite file
+    # the transaction began with the write lock (group_writes.ThreadTransactions' BEGIN
+    # IMMEDIATE; an in-memory database has no second connection to push from). Read unlocked,
+    # a push for the new text read here, the source's last change over an hour old, was sent
+    # at once and marked the source (told_until): this poll alerted that text a second time
+    # and left the mark, which silenced the page's next edit. A push past the limit joined a
+    # held push this poll read into a change of its own id (told.kept), which ``take`` then
+    # left to the next read, to be dropped as «repeated» when the page still showed this text.
     row = _READ[history, lock].first(conn, {"source_id": source_id})
-    if row is not None and not lock and row[_HELD_AT]:
-        # SQLite reads the row unlocked, and a push may commit before this poll's first write.
-        # Past the limit it joins a held push this poll read into a change of its own id
-        # (told.kept); ``take`` would then find neither the read push's id nor the joined
-        # change's among those settled, and leave the joined change, the read push's content
-        # in it, to the next read, which drops it as «repeated» when the page still shows the
-        # text this poll sent. So a row holding pushes is read again under the write lock,
-        # as PostgreSQL reads it FOR UPDATE: a push after that waits for this poll's commit.
-        _WRITE_LOCK.execute(conn, {"s_id": source_id})
-        row = _READ[history, lock].first(conn, {"source_id": source_id})
     if row is None:
         return None
     holder = row[len(CLAIM_COLUMNS)]

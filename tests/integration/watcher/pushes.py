@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent import futures
 from datetime import timedelta
+from typing import Any
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.util import await_
+
+from services.watcher import handlers
 from services.watcher.command_api import Push, publish_change
+from services.watcher.domain.outcome import SourceState
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
@@ -48,3 +58,61 @@ async def told_then_down(site: ScriptedSite, harness: Harness) -> int:
     assert await poll(harness.deps, source) == "changed"
     site.set("/p", Route(b"Service Unavailable", status=503))
     return source
+
+
+# How long a push racing a poll may take to wait on the poll's lock (or to be done).
+RACE_TIMEOUT = 10.0
+
+
+def pushed_while_stored(
+    harness: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    key: str,
+    note: str,
+    when: Callable[[SourceState], bool] = lambda _: True,
+) -> list[asyncio.Future[None]]:
+    """Have the CMS push for ``url`` between the next poll's read of its row and its write.
+
+    Once, at the first poll whose row as read meets ``when``. Returns the push, to be awaited
+    once that poll is done: it waits for the poll's commit if the poll holds the row's lock.
+    """
+    loop = asyncio.get_running_loop()
+    real_decide = handlers.decide
+    pushed: list[asyncio.Future[None]] = []
+
+    def decide(state: SourceState, *args: Any, **kwargs: Any) -> Any:
+        if when(state) and not pushed:
+            late = push(harness, url, key, note)
+            if (
+                harness.deps.sqlite
+            ):  # the poll decides on its worker thread; the push is on the loop
+                sent = asyncio.run_coroutine_threadsafe(late, loop)
+                # Given the time to commit, unless it waits for the poll's write lock.
+                futures.wait([sent], timeout=2)
+                pushed.append(asyncio.wrap_future(sent, loop=loop))
+            else:
+                # PostgreSQL: the poll decides in a greenlet on the loop, so the push runs only
+                # while this waits, until it is seen waiting on the row's lock (or is done).
+                task = loop.create_task(late)
+                await_(_blocked_or_done(harness, task))
+                pushed.append(task)
+        return real_decide(state, *args, **kwargs)
+
+    monkeypatch.setattr(handlers, "decide", decide)
+    return pushed
+
+
+async def _blocked_or_done(harness: Harness, task: asyncio.Task[None]) -> None:
+    """Return once ``task`` is done or a session of the test's database waits on a lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = asyncio.get_running_loop().time() + RACE_TIMEOUT
+    while not task.done():
+        async with harness.engine.connect() as conn:
+            if (await conn.execute(waiting)).scalar_one():
+                return
+        assert asyncio.get_running_loop().time() < deadline, "the push neither waited nor ended"
+        await asyncio.sleep(0.01)

@@ -8,19 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from concurrent import futures
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from services.watcher import handlers
 from services.watcher.domain.told import HELD_LIMIT
 from services.watcher.handlers import poll
 from shared.events import ContentChanged
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
-from tests.integration.watcher.pushes import LATER_PARAGRAPH, push, told_then_down, watched
+from tests.integration.watcher.pushes import (
+    LATER_PARAGRAPH,
+    push,
+    pushed_while_stored,
+    told_then_down,
+    watched,
+)
 from tests.integration.watcher.server import Route, ScriptedSite
 
 LOOPED = HELD_LIMIT + 5
@@ -203,39 +206,24 @@ async def test_a_real_edit_past_the_limit_with_only_minor_pushes_held_alerts_onl
 async def test_a_push_joined_while_a_poll_settles_the_held_pushes_loses_none(
     site: ScriptedSite, either: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # On SQLite the poll reads the row without a lock (the write lock comes with its first
-    # write), so a push may commit between the poll's read and its write; on PostgreSQL the
-    # poll reads it FOR UPDATE and the push waits.
     source = await told_then_down(site, either)
     url = site.url("/p")
     for n in range(HELD_LIMIT):
         either.clock.advance(timedelta(seconds=1))
         await push(either, url, f"k{n}", note=f"Lagret {n}.")
     before = len(await either.events())
-    loop = asyncio.get_running_loop()
-    real_decide = handlers.decide
-    pushed: list[asyncio.Future[None]] = []
+    # Between the poll's read of the row and its write, the CMS pushes once more: were the push
+    # not to wait for the poll's lock, it would be joined with the newest held push, which the
+    # poll has read.
+    pushed = pushed_while_stored(
+        either, monkeypatch, url, "k-late", "Lagret sist.", when=lambda row: bool(row.held)
+    )
 
-    def decide(state: Any, *args: Any, **kwargs: Any) -> Any:
-        # Between the poll's read of the row and its write: the CMS pushes once more, and the
-        # push is joined with the newest held one, which the poll has read.
-        if state.held and not pushed:
-            late = push(either, url, "k-late", note="Lagret sist.")
-            if either.deps.sqlite:  # the poll decides on its worker thread; the push is on the loop
-                sent = asyncio.run_coroutine_threadsafe(late, loop)
-                # Given the time to commit, unless it waits for the poll's lock.
-                futures.wait([sent], timeout=2)
-                pushed.append(asyncio.wrap_future(sent, loop=loop))
-            else:  # PostgreSQL: the push waits on the row's lock until the poll commits
-                pushed.append(loop.create_task(late))
-        return real_decide(state, *args, **kwargs)
-
-    monkeypatch.setattr(handlers, "decide", decide)
     either.clock.advance(timedelta(seconds=1))
     site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
     assert await poll(either.deps, source) == "unchanged"
     await asyncio.gather(*pushed)
-    monkeypatch.setattr(handlers, "decide", real_decide)
+    assert pushed
     # The page is read again, still showing the text of the pushes the first poll sent.
     either.clock.advance(timedelta(minutes=5))
     await poll(either.deps, source)

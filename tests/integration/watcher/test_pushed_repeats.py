@@ -4,6 +4,7 @@ again) alerts nobody a second time, and the page's next edit is told as usual
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from services.watcher.domain.told import RECHECK, WINDOW
 from services.watcher.handlers import claim_due, poll
 from tests.integration.watcher.conftest import Harness, HarnessFactory
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
-from tests.integration.watcher.pushes import LATER_PARAGRAPH, push, watched
+from tests.integration.watcher.pushes import LATER_PARAGRAPH, push, pushed_while_stored, watched
 from tests.integration.watcher.server import Route, ScriptedSite
 
 # The page as it was told, served again: the same bytes, the same bytes behind an ETag (a 304),
@@ -261,3 +262,31 @@ async def test_a_server_pause_is_kept_only_until_the_earliest_push_waiting_is_du
     assert await poll(either.deps, claim) == "failed"
     assert [e.note for e in await either.events()] == [None, "Første."]
     assert (await either.source(source)).next_check_at == first + timedelta(minutes=50) + WINDOW
+
+
+async def test_a_push_for_the_text_a_poll_is_storing_neither_tells_it_twice_nor_hides_the_next_edit(
+    site: ScriptedSite, either: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = await watched(site, either)
+    either.clock.advance(timedelta(hours=2))  # no change told within the hour: a push is sent
+    url = site.url("/p")
+    # The CMS pushes the edit the poll has just read, before the poll writes: it waits for the
+    # poll's lock, then finds the edit told and waits for the page to be read.
+    pushed = pushed_while_stored(either, monkeypatch, url, "k1", "Nytt om revebjelle.")
+    site.set("/p", Route(page(NEW_PARAGRAPH).encode()))
+    assert await poll(either.deps, source) == "changed"
+    await asyncio.gather(*pushed)
+    assert pushed
+    either.clock.advance(timedelta(minutes=1))  # the push made the page due now
+    assert await poll(either.deps, source) == "unchanged"
+
+    (told,) = await either.events()  # once, by the poll; the push repeated it
+    assert told.note is None and "revebjelle" in told.summary.lower()
+    assert (await either.source(source)).told_until is None
+
+    # Within the hour a push's mark lasts, an edit nobody pushed: told.
+    either.clock.advance(timedelta(minutes=20))
+    site.set("/p", Route(page(NEW_PARAGRAPH + LATER_PARAGRAPH).encode()))
+    assert await poll(either.deps, source) == "changed"
+    events = await either.events()
+    assert len(events) == 2 and "innlandet" in events[1].summary.lower()
