@@ -24,13 +24,15 @@ from services.watcher.domain.model import ContentError
 SHORT_CHARS = 1000
 REDIRECTED_SIGN_IN_CHARS = 5000
 
-# The heading or first line of an error page served with 200 («404 - Siden finnes ikke»).
+# The heading or first line of an error page served with 200 («404 - Siden finnes ikke»). A
+# generic message («Noe gikk galt», «Teknisk feil») is read by _ERROR_TITLE_MESSAGE_RE: a
+# status page may be headed «Teknisk feil på telefonen til legevakten».
 _ERROR_TITLE_RE = re.compile(
     r"^\W*(?:(?:HTTP\W*)?[45]\d\d(?:\s*[-–:|]|\s*$|\s+(?:error|feil|not|internal|service|bad"
     r"|forbidden|unauthorized|ikke))|.*\b(?:internal server error|service unavailable|bad gateway"
     r"|gateway time-?out|page not found|not found|forbidden|access denied|siden finnes ikke"
-    r"|(?:fant|finner) (?:dessverre )?ikke siden|side(?:n)? (?:ble )?ikke funnet|noe gikk galt"
-    r"|teknisk feil|en feil har oppstått|midlertidig utilgjengelig|sida finst ikkje"
+    r"|(?:fant|finner) (?:dessverre )?ikke siden|side(?:n)? (?:ble )?ikke funnet"
+    r"|midlertidig utilgjengelig|sida finst ikkje"
     r"|(?:fann|finn) (?:dessverre |diverre )?ikkje sida|page (?:could not|cannot|can't) be found"
     r"|(?:couldn't|could not|can't|cannot) find (?:the|that|this) page)\b)",
     re.IGNORECASE,
@@ -111,44 +113,106 @@ _SITE_NOTICE_BLOCKS = 3
 # A CMS's error message written into the page's own template, in its main content, answered
 # with 200: the page's heading and <title> kept, its text replaced («Det oppstod en feil»,
 # «Noe gikk galt», «Siden finnes ikke», nynorsk and English too). A block that is the message,
-# after an interjection («Oisann!», «Beklager,»). After a generic message («Det oppstod en
-# feil») only what error pages say next may follow (_ERROR_TAIL: «Prøv igjen senere», «Kontakt
-# oss», «Gå til forsiden»): a fault notice on a status page («Det oppstod en feil. Fristen er
-# 15. januar», «Teknisk feil: Telefonen til legevakten er ute av drift») is news, and read as a
-# failed poll it would reach nobody. After «Siden finnes ikke» a short sentence may follow
-# («… Ordningen ble avviklet»): the page's own word that it is gone, which puts it to its editor
-# on /admin/gone (error_texts.py), so its followers are still told. «Noe gikk galt i kommunens
-# IT-system i helgen», news, does not match.
+# after an interjection («Oisann!», «Beklager,») or a status code («Error 500.»). After a
+# generic message («Det oppstod en feil») only what error pages say next may follow
+# (_TAIL_ITEM: «Prøv igjen senere», «Kontakt kundeservice på 22 33 44 55», «Feilkode: 500»,
+# «Referanse: 8f3a2c», «Tidspunkt: 06.12.2026 14:03:12»), and «Teknisk feil» counts only with
+# some of it: a fault notice on a status page («Det oppstod en feil. Fristen er 15. januar»,
+# «Teknisk feil: Telefonen til legevakten er ute av drift») is news, and read as a failed poll
+# it would reach nobody; read as content, an error page was an alert and its end another.
+# After «Siden finnes ikke» a short sentence may follow («… Ordningen ble avviklet»): the page's
+# own word that it is gone, which puts it to its editor on /admin/gone (error_texts.py), so its
+# followers are still told. «Noe gikk galt i kommunens IT-system i helgen», news, does not match.
 _INTERJECTION = (
-    r"^\W*(?:(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
-    r"|vi beklager|dessverre|unfortunately)\W+)?"
+    r"\W*(?:(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
+    r"|vi beklager|dessverre|unfortunately"
+    # An error page's status code before its message («Error 500. Something went wrong»).
+    r"|(?:http|error|feil|feilkode|error code|status)?\W{0,3}[45]\d\d)\W+){0,2}"
 )
-_ERROR_TAIL = (
-    r"(?:(?:(?:hvis|om|dersom|viss) (?:problemet|feilen) (?:vedvarer|varer|held fram|fortset"
-    r"|fortsetter)|if (?:the|this) (?:problem|error) (?:persists|continues))?\W*"
+# What an error page says after its message: what to do, and what to quote when one asks for
+# help. A code, an id or a timestamp is a token or a number, never a sentence.
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_PHONE = r"\+?\d{2,3}(?:[ .]?\d{2,3}){2,4}\b"
+_MEDIUM = (
+    r"(?:e-?post(?:adresse)?|epost|telefon(?:nummer)?|tlf\.?|tel\.?|(?:tele)?phone(?: number)?"
+    r"|e-?mail(?: address)?|chat(?:ten)?)"
+)
+_HELP_DESK = (
+    r"(?:oss|kundeservice(?:n)?|kundesenter(?:et)?|kundestøtte(?:n)?|brukerstøtte(?:n)?"
+    r"|brukarstøtte|brukarstøtta|brukerservice|brukarservice|teknisk støtte|it-støtte"
+    r"|helpdesk|servicedesk|nettredaksjonen|us|customer (?:service|support)|(?:our |the )?support"
+    r"(?: team)?|the (?:help ?desk|service ?desk|(?:site |system )?administrator|webmaster)"
+    r"|your (?:system )?administrator)"
+)
+_ID = r"[\w-]*\d[\w-]*(?:[.:/][\w-]+)*"
+_WHEN = (
+    r"(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:(?:,? (?:kl\.? ?)?|T)\d{1,2}[:.]\d\d(?:[:.]\d\d"
+    r"(?:[.,]\d+)?)?)?|(?:kl\.? ?)?\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?)"
+    r"(?: ?(?:z|utc|gmt|cet|cest|[+-]\d\d:?\d\d)\b)?"
+)
+# One phrase of it at a time, never taken back once read (an atomic group), so that a tail that
+# does not end as an error page's does fails at once, not after trying every way to split it.
+_TAIL_ITEM = (
+    r"(?>(?:(?:(?:hvis|om|dersom|viss) (?:problemet|feilen) (?:vedvarer|varer|held fram|fortset"
+    r"|fortsetter)|if (?:the|this) (?:problem|error) (?:persists|continues))\W+)?"
     r"(?:(?:eller|or|og|and) )?(?:vennligst |ver (?:venleg|vennleg) og |vær så snill og |please )?"
     r"(?:prøv (?:igjen|på nytt|ein gong til|en gang til)(?: litt)?(?: senere| seinare| om litt"
     r"| om en stund| om ei stund| om ein augneblink)?|try again(?: later| in a (?:few minutes"
-    r"|moment|while))?|(?:ta )?kontakt (?:oss|med oss)|contact us|(?:gå )?(?:tilbake )?til"
+    r"|moment|while))?|(?:gå )?(?:tilbake )?til"
     r" (?:forsiden|forsida|framsida|fremsida|startsiden|startsida)|(?:go )?(?:back )?to the"
     r" (?:home ?page|front ?page|start page)|go back|last inn (?:siden|sida) (?:på nytt|igjen)"
     r"|(?:reload|refresh) the page|(?:vi )?beklager (?:ulempen|ulempene|ulempa|ulempene dette"
-    r" medfører)|(?:we )?apologi[sz]e for the inconvenience|sorry for the inconvenience)\W*)*$"
+    r" medfører)|(?:we )?apologi[sz]e for the inconvenience|sorry for the inconvenience"
+    # Whom to ask, and how: «Kontakt kundeservice på 22 33 44 55», «… på post@kommune.no».
+    rf"|(?:(?:ta )?kontakt (?:med )?|contact |(?:ring|call) ){_HELP_DESK}"
+    rf"(?:,? (?:på|via|per|at|on|by)(?: {_MEDIUM})?(?:\W{{0,3}}(?:{_EMAIL}|{_PHONE}))?)?"
+    rf"|(?:(?:på|via|per|at|on|by) |send (?:oss )?(?:en |ein |an )?)?(?:{_MEDIUM}\W{{0,3}}"
+    rf"(?:us |oss )?(?:på |til |at |to )?)?{_EMAIL}"
+    rf"|(?:(?:på|via|per|at|on|by) )?{_MEDIUM}\W{{0,3}}(?:på |at )?{_PHONE}"
+    # A code: «Feilkode: 500», «(500)», «Error code: DB_TIMEOUT».
+    r"|(?:(?:http|error|feil|status|kode|code)\W{0,3})?[45]\d\d\b"
+    r"|(?:feilkode(?:n)?|feil-?kode|feilnummer|error ?code|error number)(?: er| is)?\W{0,3}"
+    r"[\w-]+(?:[.:/][\w-]+)*"
+    # An id to quote: «Referanse: 8f3a2c», «Request ID: 0HMV…».
+    r"|(?:oppgi |oppgje |(?:please )?quote )?(?:denne |this |the following |følgende "
+    r"|følgjande )?(?:referanse(?:n|nummer|nummeret|kode|koden)?|ref(?:\.|erence)?(?: ?(?:nr"
+    r"|no|number|id|code)\.?)?|(?:feil|hendelses|hendings|sporings|logg|korrelasjons"
+    r"|forespørsels|error|request|correlation|trace|incident|event|activity|support"
+    rf"|transaction|session)[- ]?id|id)(?: er| is)?\W{{0,3}}{_ID}"
+    # When: «Tidspunkt: 06.12.2026 14:03:12»; unlabelled only to the second, as a log writes it.
+    rf"|(?:tidspunkt|tid|dato|klokkeslett|tidsstempel|time|timestamp|date|dato/tid|date/time)"
+    rf"\W{{0,3}}{_WHEN}"
+    r"|\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?(?:z|[+-]\d\d:?\d\d)?"
+    r"|\d{1,4}[./-]\d{1,2}[./-]\d{1,4},? (?:kl\.? ?)?\d{1,2}:\d\d:\d\d(?: ?(?:z|utc|gmt|cet|cest))?"
+    r")(?!\w))\W*"
 )
-_ERROR_TEXT_RE = re.compile(
-    _INTERJECTION + r"(?:"
-    r"det (?:har )?oppst(?:od|ått) e[in]n? (?:uventa |uventet |teknisk )?feil"
+_ERROR_TAIL_RE = re.compile(rf"^\W*(?:{_TAIL_ITEM})+$", re.IGNORECASE)  # a block of it alone
+# The message: a generic one alone or before its tail; «Teknisk feil» only before its tail, as
+# a status page's fault notice may begin so («Teknisk feil: Telefonen … er ute av drift»).
+_TECHNICAL = r"(?:teknisk feil|technical error)"
+_ERROR_MESSAGE = (
+    r"(?:(?:det (?:har )?oppst(?:od|ått) e[in]n? (?:uventa |uventet |teknisk )?feil"
     r"|e[in]n? (?:uventa |uventet |teknisk )?feil (?:har )?oppst(?:od|ått)"
     r"|noe gikk (?:galt|feil)|noko gjekk (?:gale|galt|feil)"
     r"|something (?:went|has gone) wrong|an? (?:unexpected |internal |technical )?error"
     r" (?:has )?occurr?ed"
     # «… under lasting av siden», «… while processing your request»: the message still.
     r")(?: (?:while|when) (?:processing|loading) [^.]{0,40}| (?:under|ved) (?:lasting"
-    r"|innlasting|henting|behandling) [^.]{0,40})?\W*" + _ERROR_TAIL,
+    rf"|innlasting|henting|behandling) [^.]{{0,40}})?\W*(?:{_TAIL_ITEM})*"
+    rf"|{_TECHNICAL}\W*(?:{_TAIL_ITEM})+)"
+)
+_ERROR_TEXT_RE = re.compile(rf"^{_INTERJECTION}{_ERROR_MESSAGE}$", re.IGNORECASE)
+_TECHNICAL_RE = re.compile(rf"^{_INTERJECTION}{_TECHNICAL}\W*$", re.IGNORECASE)
+# The same message as an error page's heading or <title>: a site's name may stand before or
+# after it («Noe gikk galt - Eksempel kommune»), never a sentence («Teknisk feil på telefonen
+# til legevakten», «En feil har oppstått i timebestillingen», a status page's news).
+_ERROR_TITLE_MESSAGE_RE = re.compile(
+    rf"^(?:[^|–—]{{0,80}}\s[|–—-]\s)?{_INTERJECTION}{_ERROR_MESSAGE}"
+    r"(?:\s[|–—-]\s[^.!?:|–—]{1,80})?$",
     re.IGNORECASE,
 )
 _NOT_FOUND_RE = re.compile(
-    _INTERJECTION + r"(?:"
+    "^" + _INTERJECTION + r"(?:"
     r"(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om )?"
     r"(?:finnes|eksisterer|finst) ikk(?:e|je)(?: lenger| meir)?"
     r"|(?:siden|sida) (?:ble|vart|blei) ikk(?:e|je) funnen?"
@@ -226,7 +290,7 @@ def refuse_stand_ins(
         # Its <title> too: a soft 404 may head its text «Oisann!» and say what it is only
         # there («Siden finnes ikke – Mattilsynet»), and its text was mailed as a change.
         for said in (title or first, head):
-            if said and _ERROR_TITLE_RE.match(said):
+            if said and (_ERROR_TITLE_RE.match(said) or _ERROR_TITLE_MESSAGE_RE.match(said)):
                 raise ContentError(f"page looks like an error page: {said[:200]!r}")
     short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
     if sign_in.password and short:
@@ -270,7 +334,12 @@ def error_text(blocks: Sequence[str]) -> str | None:
     """
     if sum(len(b) for b in blocks) >= SHORT_CHARS:
         return None
-    for said in blocks[:_SITE_NOTICE_BLOCKS]:
+    first = blocks[:_SITE_NOTICE_BLOCKS]
+    for i, said in enumerate(first):
         if _ERROR_TEXT_RE.match(said) or _NOT_FOUND_RE.match(said):
             return said
+        # «Teknisk feil» as the message's heading, what to do in the block after it.
+        after = blocks[i + 1] if i + 1 < len(blocks) else ""
+        if _TECHNICAL_RE.match(said) and _ERROR_TAIL_RE.match(after):
+            return f"{said} {after}"
     return None

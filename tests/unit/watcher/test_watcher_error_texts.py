@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.watcher.domain.content import parse_content
+from services.watcher.domain.content import ContentError, parse_content
 from services.watcher.domain.walls import error_text
 
 ARTICLE = "".join(
@@ -131,3 +131,124 @@ def test_a_fault_notice_on_a_status_page_is_content(blocks: tuple[str, ...]) -> 
 )
 def test_an_error_message_followed_by_what_error_pages_say_next_is_found(message: str) -> None:
     assert error_text(("Feil", message)) == message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Teknisk feil. Prøv igjen senere.",
+        "Beklager, det oppstod en feil. Feilkode: 500.",
+        "Det oppstod en feil. Referanse: 8f3a2c",
+        "Det oppstod en feil. Kontakt oss på post@kommune.no.",
+        "Noe gikk galt. Prøv igjen senere eller kontakt kundeservice på 815 55 555.",
+        "Noe gikk galt. Prøv igjen senere eller kontakt kundeservice på …",
+        "Det oppstod en feil (500). Tidspunkt: 06.12.2026 14:03:12.",
+        "Noe gikk galt. Ring oss på 22 33 44 55 eller send e-post til post@kommune.no.",
+        "Det oppstod ein feil. Feilkode: 503. Kontakt brukarstøtta på telefon 55 55 55 55.",
+        "Teknisk feil. Prøv igjen seinare.",
+        "Error 500. Something went wrong. Try again later.",
+        "Something went wrong. Request ID: 0HMVD3K2L9Q1. Please contact support at a@b.org.",
+        "Technical error. Please try again later.",
+        "An error occurred. Reference: 7c1e-44aa. 2026-12-06T14:03:12Z",
+    ],
+    ids=[
+        "teknisk-feil",
+        "code",
+        "reference",
+        "e-mail",
+        "customer-service",
+        "customer-service-elided",
+        "code-and-time",
+        "phone",
+        "nn-code-phone",
+        "nn-teknisk-feil",
+        "en-code-first",
+        "en-request-id",
+        "en-technical-error",
+        "en-reference-time",
+    ],
+)
+def test_an_error_message_with_a_code_an_id_a_time_or_whom_to_ask_is_found(message: str) -> None:
+    # Read as content, each was an alert, and the page back a second one.
+    assert error_text(("Feil", message)) == message
+
+
+def test_teknisk_feil_as_the_heading_of_what_to_do_is_an_error_message() -> None:
+    assert error_text(("Teknisk feil", "Prøv igjen senere.")) == "Teknisk feil Prøv igjen senere."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Teknisk feil",
+        "Teknisk feil. Ring legevakten på 116 117.",
+        "Teknisk feil. Kontakt legevakten på 116 117.",
+        "Det oppstod en feil. Referanse: vedtaket fra 3. mars.",
+        "Det oppstod en feil. Kontakt oss på Storgata 1.",
+        "Det oppstod en feil. 15.01.2027",
+        "Det oppstod en feil. 500 søknader må sendes på nytt.",
+        "Technical error. Call the surgery on 22 33 44 55.",
+    ],
+)
+def test_a_code_a_number_or_a_contact_that_is_news_keeps_a_notice_content(message: str) -> None:
+    assert error_text(("Driftsmelding", message)) is None
+
+
+STATUS = """<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>{title}</title>
+</head><body><main><h1>{heading}</h1><p>{text}</p></main></body></html>"""
+BOOK = "Bestill time på telefon 12 34 56 78 til feilen er rettet."
+BINS = "Bilen kommer i morgen i stedet og tømmer alle dunkene i gata."
+PHONE_DOWN = "Ring 116 117 i mellomtiden. Vi melder her når telefonen virker igjen."
+
+
+@pytest.mark.parametrize(
+    ("title", "heading", "text"),
+    [
+        ("Legevakten", "Teknisk feil på telefonen til legevakten", PHONE_DOWN),
+        ("Teknisk feil på telefonen til legevakten - Legevakten", "", PHONE_DOWN),
+        ("Legevakten", "Teknisk feil", f"Telefonen til legevakten er ute av drift. {PHONE_DOWN}"),
+        ("Teknisk feil - Legevakten", "", f"Telefonen er ute av drift. {PHONE_DOWN}"),
+        ("Timebestilling", "En feil har oppstått i timebestillingen", BOOK),
+        ("Renovasjon", "Noe gikk galt med tømmingen i Storgata", BINS),
+        ("Renovasjon - Noe gikk galt med tømmingen", "", BINS),
+    ],
+    ids=[
+        "heading",
+        "title",
+        "heading-alone",
+        "title-alone",
+        "heading-en-feil",
+        "heading-noe-gikk-galt",
+        "title-noe-gikk-galt",
+    ],
+)
+def test_a_fault_notice_in_the_heading_or_title_of_a_status_page_is_content(
+    title: str, heading: str, text: str
+) -> None:
+    # Refused as an error page, it was a failed poll that told nobody, then /admin/gone.
+    body = STATUS.format(title=title, heading=heading, text=text).encode()
+
+    content = parse_content("page", body, content_type="text/html")
+
+    assert error_text(content.blocks) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Barnehageopptak", "Noe gikk galt"),
+        ("Noe gikk galt - Eksempel kommune", ""),
+        ("Eksempel kommune | En feil har oppstått", ""),
+        ("Barnehageopptak", "Teknisk feil – prøv igjen senere"),
+        ("Teknisk feil. Prøv igjen senere. | Eksempel kommune", ""),
+        ("Barnehageopptak", "Noko gjekk gale"),
+        ("Something went wrong | Example council", ""),
+    ],
+)
+def test_an_error_message_as_the_heading_or_title_of_a_short_page_is_an_error_page(
+    title: str, heading: str
+) -> None:
+    body = STATUS.format(title=title, heading=heading, text=HELP).encode()
+
+    with pytest.raises(ContentError, match="looks like an error page"):
+        parse_content("page", body, content_type="text/html")
