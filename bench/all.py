@@ -9,7 +9,7 @@ benchmarks drift apart in time (and machines of one kind differ: the same code g
 
 * a summary table: per benchmark, the command, its ratio(s) as the benchmark printed them (the
   bold cells of its table), and the 1-minute load average before and after;
-* each benchmark's own output, unchanged, below it;
+* each benchmark's own tables and notes below it (the JSON some print beside them left out);
 * the machine: CPU model, cores, Python, PostgreSQL, the commit measured.
 
 Nothing here computes a figure: each benchmark measures its ceiling or peer itself, in its own
@@ -96,12 +96,14 @@ class Result:
         """The bold cells of the benchmark's table rows, as it printed them."""
         if self.failed:
             return "**failed** (output below)"
-        cells = [
-            match.group(1)
-            for line in self.output.splitlines()
-            if line.startswith("|") and not line.startswith("|---")
-            for match in _BOLD.finditer(line)
+        lines = self.output.splitlines()
+        # A table's rows: a header (the line above its |---| line) names the figure, not it.
+        rows = [
+            line
+            for line, below in zip(lines, [*lines[1:], ""], strict=True)
+            if line.startswith("|") and not line.startswith("|---") and not below.startswith("|---")
         ]
+        cells = [match.group(1) for line in rows for match in _BOLD.finditer(line)]
         return "; ".join(cells) or "see the output below"
 
 
@@ -166,9 +168,25 @@ def _report(results: list[Result], machine: str, started: datetime) -> str:
         )
     for result in results:
         lines += ["", f"## {result.benchmark.name}", "", f"`{result.benchmark.command}`", ""]
-        lines += ["```" if "|" not in result.output else "", result.output.rstrip()]
-        lines += ["```" if "|" not in result.output else ""]
+        lines += _tables(result.output)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _tables(output: str) -> list[str]:
+    """A benchmark's output without the JSON some print beside their tables (run each alone to
+    see it), each table set apart by a blank line so Markdown shows it as one."""
+    kept: list[str] = []
+    in_json = False
+    for line in output.rstrip().splitlines():
+        if line in ("{", "["):
+            in_json = True
+        elif in_json:
+            in_json = line not in ("}", "]")
+        elif line.startswith("|") and kept and kept[-1] and not kept[-1].startswith("|"):
+            kept += ["", line]
+        elif line or (kept and kept[-1]):
+            kept.append(line)
+    return kept
 
 
 def main() -> None:
