@@ -105,17 +105,13 @@ class Watcher:
                         session, self._runtime.catalogue.sources, self._runtime.clock.now()
                     )
                 return
-            except IntegrityError:
-                # Replicas starting together race to insert new sources; the loser syncs again
-                # against what the winner wrote.
-                if attempt == 2:
-                    raise
-                log.info("watcher: another replica synced the catalogue at the same time")
             except DBAPIError as exc:
-                # Or to update them: PostgreSQL ends one of two syncs that wait on each other's
-                # rows (a deadlock), and that one syncs again. Raised, it stopped the replica
-                # at start.
-                if attempt == 2 or getattr(exc.orig, "sqlstate", None) not in _RETRIED:
+                # Replicas starting together race to insert new sources (the loser syncs again
+                # against what the winner wrote) or to update them: PostgreSQL ends one of two
+                # syncs that wait on each other's rows (a deadlock), and that one syncs again.
+                # Raised, it stopped the replica at start.
+                sqlstate = getattr(exc.orig, "sqlstate", None)
+                if attempt == 2 or not (isinstance(exc, IntegrityError) or sqlstate in _RETRIED):
                     raise
                 log.info("watcher: another replica synced the catalogue at the same time")
 
