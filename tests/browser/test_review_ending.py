@@ -44,12 +44,25 @@ def test_ending_review_says_the_waiting_push_is_now_on_the_desk(
     sign_in(page, reviewed, EDITOR, "nb")  # type: ignore[arg-type]
     go(page, f"{reviewed.base_url}/admin/sources?edit={quote(KNOWN, safe='')}")
     page.get_by_label(t("At once, as detected")).check()
-    assert press(page, t("Save the source")).status == 200
+    shown = press(page, t("Save the source"))
+    # The save answers with a redirect to the list, which tells the editor where pushes went.
+    saved = shown.request.redirected_from
+    assert saved is not None and saved.method == "POST"
+    assert (answer := saved.response()) is not None and answer.status == 303
+    assert shown.status == 200 and shown.request.method == "GET"
 
     told = page.get_by_role("status")
     expect(told).to_contain_text(t("The source's changes now go out without review"))
     expect(told).to_contain_text("Ett varsel fra publiseringsløsningen venter nå på redaksjonsdesk")
     assert_accessible(page, "nb")
+
+    # A reload reads the list again (no form sent again, nothing asked), the notice as true.
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.method))
+    reloaded = page.reload()
+    assert reloaded is not None and reloaded.status == 200
+    assert sent and set(sent) == {"GET"}
+    expect(told).to_contain_text("Ett varsel fra publiseringsløsningen venter nå på redaksjonsdesk")
 
     told.get_by_role("link", name=t("Decide on them on the desk")).click()
     waiting = page.get_by_role("table", name=t("Waiting for review"))

@@ -8,6 +8,7 @@ form's "Test this source" button shows what varsel sees there before anything is
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -16,6 +17,8 @@ from pydantic import ValidationError
 from services.admin import catalogue
 from services.admin.adapters import catalogue_rows
 from services.admin.catalogue import SourceRows
+from services.admin.domain import desk_notice
+from services.admin.domain.desk_notice import OnDesk
 from services.admin.domain.source_form import source_field_errors, source_fingerprint
 from services.admin.domain.topic_edits import EditRefused
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
@@ -98,11 +101,18 @@ async def _page(
 
 @router.get("/sources", response_class=HTMLResponse)
 async def sources(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
-    """List the sources in the catalogue, with the form that adds one (or edits ``?edit=``)."""
+    """List the sources in the catalogue, with the form that adds one (or edits ``?edit=``),
+    and what the save that led here put on the desk (``?to_desk=``, desk_notice)."""
+    told = desk_notice.read(
+        admin.runtime.settings.secret_key,
+        actor.principal.name,
+        request.query_params.get(desk_notice.PARAMETER),
+        admin.runtime.clock.now(),
+    )
     editing = request.query_params.get("edit")
     if not editing:
-        return await _page(request, admin, actor)
-    return await _edit_page(request, admin, actor, editing)
+        return await _page(request, admin, actor, to_desk=told)
+    return await _edit_page(request, admin, actor, editing, to_desk=told)
 
 
 async def _edit_page(
@@ -168,23 +178,33 @@ async def _change(
             "detail": None if exc.problems else str(exc),
         }
     else:
-        if to_desk:
-            # Taken out of review mode, the pushes waiting for its page went to the desk: the
-            # editor is told here, once, as the gone page tells its result (a redirect would
-            # need the count in its address, where any link could claim it).
-            return await _page(request, admin, actor, to_desk=_on_desk(to_desk))
-        query = request.url.query
-        return RedirectResponse(f"/admin/sources?{query}" if query else "/admin/sources", 303)
+        return _saved(request, admin, actor, to_desk)
     if form is not None:
         extra.update(form=form, chosen=chosen or [], original=original, opened_as=seen or "")
     return await _page(request, admin, actor, status=400, **extra)
 
 
-def _on_desk(pushed: list[ContentChanged]) -> dict[str, int]:
-    """Count the pushes put on the desk: waiting for an editor, or minor (recorded, alerting
-    nobody), as the mailer takes them (mailer.command_api.pushed_to_the_desk)."""
-    minor = sum(1 for change in pushed if change.minor)
-    return {"waiting": len(pushed) - minor, "minor": minor}
+def _saved(
+    request: Request, admin: AdminDep, actor: EditorPage, to_desk: list[ContentChanged]
+) -> RedirectResponse:
+    """Lead a save back to the list, by a redirect so a reload does not send the form again.
+
+    Taken out of review mode, the pushes waiting for its page went to the desk: the list the
+    redirect leads to tells the editor so, from a notice signed for them (desk_notice), as the
+    save's own answer would be sent again by a reload, and then move nothing and say nothing.
+    """
+    query = [(k, v) for k, v in parse_qsl(request.url.query) if k != desk_notice.PARAMETER]
+    if to_desk:
+        minor = sum(1 for change in to_desk if change.minor)  # recorded, alerting nobody
+        notice = desk_notice.signed(
+            admin.runtime.settings.secret_key,
+            actor.principal.name,
+            OnDesk(waiting=len(to_desk) - minor, minor=minor),
+            admin.runtime.clock.now(),
+        )
+        query.append((desk_notice.PARAMETER, notice))
+    target = f"/admin/sources?{urlencode(query)}" if query else "/admin/sources"
+    return RedirectResponse(target, 303)
 
 
 @router.post("/sources", response_class=HTMLResponse)

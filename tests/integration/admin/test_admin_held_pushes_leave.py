@@ -206,10 +206,14 @@ async def test_ending_review_puts_the_pushes_taken_in_under_it_on_the_desk(
     form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC}
     async with _held_twice(database_url, tmp_path, review=True) as (h, client):
         saved = await post_from_sources(client, "/admin/sources", {**form, "mode": "automatic"})
-        # The editor is told where the pushes went, on the page the form leads to.
-        assert saved.status_code == 200, saved.text
-        assert 'role="status"' in saved.text and 'id="to-desk"' in saved.text
-        assert ON_DESK in saved.text and 'href="/admin/desk' in saved.text
+        # A redirect, so a reload reads the list and does not send the form again.
+        assert saved.status_code == 303, saved.text
+        # The editor is told where the pushes went, on the page the redirect leads to.
+        shown = await client.get(saved.headers["location"])
+        assert shown.status_code == 200
+        assert 'role="status"' in shown.text and 'id="to-desk"' in shown.text
+        assert ON_DESK in shown.text and 'href="/admin/desk' in shown.text
+        assert "minor change" not in shown.text
 
         assert await _sent(h) == []  # nobody is alerted unseen, now or when the page is read
         row = await _row(h)
@@ -226,19 +230,23 @@ async def test_the_editor_is_told_in_their_language_and_only_when_pushes_went_to
     form = {"original": KNOWN, "url": KNOWN, "kind": "page", "topics": TOPIC, "mode": "review"}
     async with signed_in_editor(database_url, tmp_path, clock=FrozenClock(NOW)) as (h, client):
         await _to_review(client)
-        await _to_automatic(client, form, lang, 303)  # nothing waited: the usual redirect
+        await _to_automatic(client, form, lang)  # nothing waited: the list says nothing more
         await _to_review(client)
         await pushed_after_a_told_change(h, NOW, {"k1": "Nytt k1."})
-        ended = await _to_automatic(client, form, lang, 200)
+        ended = await _to_automatic(client, form, lang, told=True)
     assert f"{said} publiseringsl" in ended and "redaksjonsdesken" in ended
 
 
 async def _to_automatic(
-    client: httpx.AsyncClient, form: dict[str, str], lang: str, status: int
+    client: httpx.AsyncClient, form: dict[str, str], lang: str, *, told: bool = False
 ) -> str:
+    """Save the form in automatic mode; return the page its redirect leads to."""
     page = await client.get(f"/admin/sources?lang={lang}")
     data = {**form, "mode": "automatic", "csrf_token": csrf_token(page.text)}
     saved = await client.post(f"/admin/sources?lang={lang}", data=data)
-    assert saved.status_code == status, saved.text
-    assert ('id="to-desk"' in saved.text) is (status == 200)
-    return saved.text
+    assert saved.status_code == 303, saved.text
+    assert f"lang={lang}" in saved.headers["location"]
+    shown = await client.get(saved.headers["location"])
+    assert shown.status_code == 200
+    assert ('id="to-desk"' in shown.text) is told
+    return shown.text

@@ -375,7 +375,9 @@ async def _removal_pages(
     same = {**moving, "url": waiting.source_url, "seen": ""}
     reviewed = await client.post("/admin/sources", data={**same, "mode": "review"})
     assert reviewed.status_code == 303
-    ended = await client.post("/admin/sources?lang=nn", data=same)
+    saved = await client.post("/admin/sources?lang=nn", data=same)
+    assert saved.status_code == 303
+    ended = await client.get(saved.headers["location"])
     assert ended.status_code == 200 and 'id="to-desk"' in ended.text
     removal = {"csrf_token": csrf(opened.text), "url": waiting.source_url}
     asked = await client.post("/admin/sources/remove?lang=nn", data=removal)
