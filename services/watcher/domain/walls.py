@@ -150,6 +150,25 @@ _WHEN = (
     r"(?:[.,]\d+)?)?)?|(?:kl\.? ?)?\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?)"
     r"(?: ?(?:z|utc|gmt|cet|cest|[+-]\d\d:?\d\d)\b)?"
 )
+_PERSISTS = (
+    r"(?:hvis|om|dersom|viss|if) (?:problemet|feilen|the problem|the error) (?:vedvarer|varer"
+    r"|held fram|fortset|fortsetter|persists|continues)"
+)
+# Asked to quote the error's code or reference when asking for help, before or after it:
+# «Oppgi referansen om du kontaktar oss», «Please quote this reference if you contact us».
+# Only an error's own id: «Ta med fakturanummeret hvis du kontakter oss» is a notice's advice.
+_QUOTE = r"(?:ta med|oppgi|oppgje|husk|hugs|include|quote|mention|provide|give us)"
+_REFERENCE = (
+    r"(?:(?:denne |dette |den |det |følgende |følgjande |this |the |that |your )?"
+    r"(?:referanse(?:n|nummeret|nummer|koden|kode)?|feilkode(?:n)?|feil-?id(?:en)?"
+    r"|feilnummer(?:et)?|koden|id-?en|reference(?: number| code| id)?|error number"
+    rf"|(?:error |request |correlation |trace |incident )?(?:code|id))(?:\W{{0,3}}{_ID})?)"
+)
+_CONTACTING = (
+    r"(?:(?:hvis|om|dersom|viss|når|if|when) (?:du|dere|de|you) (?:kontakter|kontaktar"
+    r"|tar kontakt med|tek kontakt med|ringer|contact|get in touch with|reach out to|call)"
+    rf" {_HELP_DESK}|when contacting {_HELP_DESK}|ved henvendelse(?: til {_HELP_DESK})?)"
+)
 # One phrase of it at a time, never taken back once read (an atomic group), so that a tail that
 # does not end as an error page's does fails at once, not after trying every way to split it.
 _TAIL_ITEM = (
@@ -166,6 +185,7 @@ _TAIL_ITEM = (
     # Whom to ask, and how: «Kontakt kundeservice på 22 33 44 55», «… på post@kommune.no».
     rf"|(?:(?:ta )?kontakt (?:med )?|contact |(?:ring|call) ){_HELP_DESK}"
     rf"(?:,? (?:på|via|per|at|on|by)(?: {_MEDIUM})?(?:\W{{0,3}}(?:{_EMAIL}|{_PHONE}))?)?"
+    rf"(?:,? {_PERSISTS})?"
     rf"|(?:(?:på|via|per|at|on|by) |send (?:oss )?(?:en |ein |an )?)?(?:{_MEDIUM}\W{{0,3}}"
     rf"(?:us |oss )?(?:på |til |at |to )?)?{_EMAIL}"
     rf"|(?:(?:på|via|per|at|on|by) )?{_MEDIUM}\W{{0,3}}(?:på |at )?{_PHONE}"
@@ -179,6 +199,9 @@ _TAIL_ITEM = (
     r"|no|number|id|code)\.?)?|(?:feil|hendelses|hendings|sporings|logg|korrelasjons"
     r"|forespørsels|error|request|correlation|trace|incident|event|activity|support"
     rf"|transaction|session)[- ]?id|id)(?: er| is)?\W{{0,3}}{_ID}"
+    # The id to quote when one asks for help: «… ta med referansen hvis du kontakter oss».
+    rf"|{_QUOTE} {_REFERENCE}(?:,? {_CONTACTING})?"
+    rf"|{_CONTACTING},? (?:må du |ber vi deg |ber vi om at du |please )?{_QUOTE} {_REFERENCE}"
     # When: «Tidspunkt: 06.12.2026 14:03:12»; unlabelled only to the second, as a log writes it.
     rf"|(?:tidspunkt|tid|dato|klokkeslett|tidsstempel|time|timestamp|date|dato/tid|date/time)"
     rf"\W{{0,3}}{_WHEN}"

@@ -252,3 +252,68 @@ def test_an_error_message_as_the_heading_or_title_of_a_short_page_is_an_error_pa
 
     with pytest.raises(ContentError, match="looks like an error page"):
         parse_content("page", body, content_type="text/html")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Beklager, en feil oppstod. Referanse: 8F3A-22. Prøv igjen senere, eller ta med"
+        " referansen hvis du kontakter oss.",
+        "Det oppstod ein feil. Referanse: 8F3A-22. Oppgi referansen om du kontaktar oss.",
+        "Noe gikk galt. Feilkode: 500. Oppgi feilkoden dersom du tar kontakt med kundeservice.",
+        "Det oppstod en feil (referanse 8F3A-22). Ta med referansen når du kontakter brukerstøtte.",
+        "Det oppstod en feil. Hvis du kontakter oss, oppgi referanse 8F3A-22.",
+        "Something went wrong. Reference: 8F3A-22. Please quote this reference if you contact us.",
+        "An error occurred. Error code: DB_TIMEOUT. Include the error code when contacting"
+        " support.",
+        "Something went wrong. Please contact us if the problem persists.",
+    ],
+    ids=[
+        "reference",
+        "nn-reference",
+        "code",
+        "in-brackets",
+        "asked-first",
+        "en",
+        "en-code",
+        "en-persists",
+    ],
+)
+def test_an_error_message_asking_to_quote_its_reference_when_one_asks_for_help_is_found(
+    message: str,
+) -> None:
+    # Read as content, each was an alert, and the page back a second one.
+    assert error_text(("Feil", message)) == message
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        (
+            "Kontakt oss",
+            "Har du spørsmål om søknaden, ring oss på 22 33 44 55. Ta med saksnummeret hvis du"
+            " kontakter oss.",
+        ),
+        ("Driftsmelding", "Det oppstod en feil. Ta med fakturanummeret hvis du kontakter oss."),
+        ("Driftsmelding", "Det oppstod en feil. Kontakt oss hvis du har betalt to ganger."),
+        (
+            "Driftsmelding",
+            "Det oppstod en feil. Oppgi referansen hvis du kontakter oss om vedtaket fra 3. mars.",
+        ),
+        ("Driftsmelding", "Det oppstod ein feil. Ta med kundenummeret om du kontaktar oss."),
+        ("Service status", "An error occurred. Quote your booking number if you contact us."),
+    ],
+    ids=["contact-page", "invoice", "paid-twice", "about-a-decision", "nn-customer", "en-booking"],
+)
+def test_a_page_that_asks_readers_to_contact_us_is_content(blocks: tuple[str, ...]) -> None:
+    assert error_text(blocks) is None
+
+
+def test_an_error_page_asking_to_quote_its_reference_is_found_in_the_main_content() -> None:
+    message = (
+        "Beklager, en feil oppstod. Referanse: 8F3A-22. Prøv igjen senere, eller ta med"
+        " referansen hvis du kontakter oss."
+    )
+    content = parse_content("page", template(f"<p>{message}</p>"), content_type="text/html")
+
+    assert error_text(content.blocks) == message
