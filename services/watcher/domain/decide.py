@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.watcher.domain.cut_feeds import held_back
-from services.watcher.domain.cut_pages import held_back_page, page_meta
+from services.watcher.domain.cut_pages import cut_count_kept, held_back_page, page_meta
 from services.watcher.domain.error_texts import refused_error_text
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
@@ -84,7 +84,7 @@ def decide(
     since); ``history`` is needed only when the answer holds new content.
     """
     answer = held_back_page(state, answer, history) if answer.unclosed else held_back(state, answer)
-    answer = refused_error_text(state, answer, history)
+    answer = cut_count_kept(state, refused_error_text(state, answer, history))
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:

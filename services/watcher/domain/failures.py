@@ -77,6 +77,9 @@ class FailureReason:
 
 # What handlers._answer puts before a body's reason (a ContentError's).
 CONTENT_PREFIX: Final = "no usable content: "
+# What a failed transfer after readings of a page cut off on its way carries after its own
+# reason, to keep their count (cut_pages.py); its kind is its own reason's.
+CUT_NOTE: Final = "; before it, the page was cut off on its way ("
 _KIND = r"(?:page|feed|pdf)"
 _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quote headings
 
@@ -174,6 +177,7 @@ _CONTENT: Final = _forms(
 
 def failure_reason(stored: str) -> FailureReason | None:
     """Return the kind and values of a stored failure reason; None for a form not known here."""
+    stored = stored.partition(CUT_NOTE)[0]
     text, forms = stored, _FETCH
     if stored.startswith(CONTENT_PREFIX):
         text, forms = stored.removeprefix(CONTENT_PREFIX), _CONTENT

@@ -4,6 +4,8 @@ removed; a real edit is told at once, and a page that stays cut is read after a 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.watcher.domain.cut_pages import HELD_POLLS
@@ -17,11 +19,14 @@ WHOLE = page(NEW_PARAGRAPH).encode()
 # Cut inside the last paragraph's text, and between the two bytes of its «æ».
 MID_WORD = WHOLE[: WHOLE.index(b"forveksle revebjelle") + 12]
 MID_CHARACTER = WHOLE[: WHOLE.index("ætelige".encode()) + 1]
-REASON = (
-    "no usable content: page: the page stops before its closing </html>, and its text is the"
-    " stored text cut short (sent without a length, it ended when the server closed the"
-    " connection: likely cut off on its way; found so by 1 poll in a row); it is read as it is"
-    " once 3 polls in a row found it so"
+REASON = re.compile(
+    re.escape(
+        "no usable content: page: the page stops before its closing </html>, and its text is"
+        " the stored text cut short (sent without a length, it ended when the server closed"
+        " the connection: likely cut off on its way; found so by 1 poll in a row, its text "
+    )
+    + "[0-9a-f]{12}"
+    + re.escape("); it is read as it is once 3 polls in a row found it so")
 )
 
 
@@ -42,7 +47,7 @@ async def _cut_alerts_nobody(harness: Harness, site: ScriptedSite, cut: bytes) -
     _served(site, cut)
     assert await poll(harness.deps, source) == "failed"
     row = await harness.source(source)
-    assert row.last_error == REASON
+    assert row.last_error is not None and REASON.fullmatch(row.last_error)
     assert failure_reason(row.last_error) == FailureReason(Failure.PAGE_CUT_SHORT, {"polls": "3"})
 
     _served(site, WHOLE)
@@ -113,3 +118,27 @@ async def test_a_page_sent_with_its_length_is_whole_whatever_its_end(
     # Its Content-Length says the body is all there: its publisher cut it so.
     site.set("/p", Route(MID_WORD))
     assert await poll(harness.deps, source) == "changed"
+
+
+async def test_a_page_that_stays_cut_between_broken_transfers_is_read_as_it_is(
+    site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
+) -> None:
+    harness = make_harness(postgres_url)
+    source = await _baseline(harness, site)
+
+    # Its publisher dropped the last paragraph; every other answer of its server stops short
+    # of the length it announced and never ends, so the fetch times out. Held for ever before,
+    # the source failing.
+    broken = Route(WHOLE, content_length=len(WHOLE) + 100)
+    polls = []
+    for _ in range(HELD_POLLS):
+        _served(site, MID_WORD)
+        polls.append(await poll(harness.deps, source))
+        site.set("/p", broken)
+        polls.append(await poll(harness.deps, source))
+    _served(site, MID_WORD)
+    polls.append(await poll(harness.deps, source))
+
+    assert polls == ["failed"] * 2 * HELD_POLLS + ["changed"]
+    (told,) = await harness.events()
+    assert "revebjelle" in (told.summary or "")

@@ -91,7 +91,7 @@ def test_an_answer_framed_by_nothing_ends_by_close(headers: dict[str, str], by_c
 
 @pytest.mark.parametrize("seen", [1, 2])
 def test_the_reason_is_read_back_for_the_admin(seen: int) -> None:
-    assert failure_reason(f"{CONTENT_PREFIX}{cut_page(seen)}") == FailureReason(
+    assert failure_reason(f"{CONTENT_PREFIX}{cut_page(seen, 'ab' * 32)}") == FailureReason(
         Failure.PAGE_CUT_SHORT, {"polls": "3"}
     )
 
@@ -105,13 +105,18 @@ CUT = Answer(
 HISTORY = History(("natur",), None, Previous(41, WHOLE.fingerprint, None, lambda: WHOLE))
 
 
-def _polled(answers: list[Answer]) -> list[tuple[OutcomeKind, tuple[type, ...]]]:
-    """Return what each poll of a page stored whole came to, and what it alerted."""
+def _polled(
+    answers: list[Answer], reasons: list[str | None] | None = None
+) -> list[tuple[OutcomeKind, tuple[type, ...]]]:
+    """Return what each poll of a page stored whole came to, and what it alerted; each
+    poll's stored reason is added to ``reasons``."""
     state: SourceState = source_state(fingerprint=WHOLE.fingerprint)
     came = []
     for n, answer in enumerate(answers):
         outcome = decided(state, answer, NOW + timedelta(minutes=10 * n), HISTORY)
         came.append((outcome.kind, tuple(type(alert) for alert in outcome.alerts)))
+        if reasons is not None:
+            reasons.append(outcome.last_error)
         state = replace(
             state,
             status=outcome.status,
@@ -144,3 +149,71 @@ def test_another_failure_between_cut_readings_starts_their_count_again() -> None
     came = _polled([CUT, busy, CUT, CUT])
 
     assert [kind for kind, _ in came] == [OutcomeKind.FAILED] * 4
+
+
+def _cut(blocks: int) -> Answer:
+    """Return a reading of the stored page cut off after its first ``blocks`` blocks."""
+    content = Content("Bær", STORED[:blocks], frozenset(), None, None)
+    return Answer(body_hash=f"cut{blocks}", content=content, unclosed=True, ended_by_close=True)
+
+
+@pytest.mark.parametrize(
+    ("reason", "failure"),
+    [
+        ("timed out after 30s fetching https://example.org/p", Failure.TIMED_OUT),
+        ("cannot fetch https://example.org/p: Cannot connect to host", Failure.UNREACHABLE),
+        ("example.org closed the connection before answering in full", Failure.CLOSED_EARLY),
+        ("broken body from https://example.org/p: payload is not completed", Failure.BROKEN_BODY),
+    ],
+    ids=["timeout", "unreachable", "closed-early", "broken-body"],
+)
+def test_failed_transfers_between_readings_of_the_same_cut_text_keep_their_count(
+    reason: str, failure: Failure
+) -> None:
+    lost = Answer.failed(reason)
+    reasons: list[str | None] = []
+
+    # A server that cuts the page and times out in turn: held for ever before.
+    came = _polled([CUT, lost, CUT, lost, CUT], reasons)
+
+    assert [kind for kind, _ in came] == [OutcomeKind.FAILED] * 4 + [OutcomeKind.CHANGED]
+    # The operators were told the source failed (the transfers did), and the admin words the
+    # failed transfer as what it was.
+    assert SourceFailing in came[2][1]
+    assert reasons[1] is not None and reasons[1].startswith(reason)
+    told = failure_reason(reasons[1])
+    assert told is not None and told == failure_reason(reason) and told.failure is failure
+
+
+def test_a_transfer_broken_off_elsewhere_each_time_is_never_taken_as_the_page() -> None:
+    timeout = Answer.failed("timed out fetching https://example.org/p")
+
+    came = _polled([_cut(1), _cut(2), _cut(3), timeout, _cut(1), _cut(2), timeout, _cut(3)])
+
+    # Taken, the third told the followers the rest was removed, and the whole page again.
+    assert OutcomeKind.CHANGED not in [kind for kind, _ in came]
+
+
+def test_a_whole_reading_between_cut_readings_starts_their_count_again() -> None:
+    timeout = Answer.failed("timed out fetching https://example.org/p")
+    whole = Answer(body_hash="whole", content=WHOLE)
+
+    came = _polled([CUT, timeout, CUT, whole, CUT, timeout, CUT])
+
+    kinds = [kind for kind, _ in came]
+    assert kinds == [OutcomeKind.FAILED] * 3 + [OutcomeKind.UNCHANGED] + [OutcomeKind.FAILED] * 3
+
+
+def test_a_reason_stored_before_the_text_was_named_still_counts_its_readings() -> None:
+    stored = (
+        "page: the page stops before its closing </html>, and its text is the stored text cut"
+        " short (sent without a length, it ended when the server closed the connection: likely"
+        " cut off on its way; found so by 2 polls in a row); it is read as it is once 3 polls"
+        " in a row found it so"
+    )
+    state = replace(source_state(fingerprint=WHOLE.fingerprint), last_error=CONTENT_PREFIX + stored)
+    timeout = Answer.failed("timed out fetching https://example.org/p")
+
+    assert decided(state, CUT, NOW, HISTORY).kind is OutcomeKind.CHANGED
+    # Nothing to compare the next reading with: a failed transfer then keeps no count.
+    assert decided(state, timeout, NOW, HISTORY).last_error == timeout.error
