@@ -142,6 +142,9 @@ class Recording:
         """Drop what the wrapped sender sent early for mails not sent."""
         self.inner.abandon()
 
+    def connections(self) -> int:
+        return self.inner.connections()
+
     async def close(self) -> None:
         """Close the wrapped sender."""
         await self.inner.close()

@@ -197,6 +197,13 @@ class DeliveryWorker:
                     raise
                 if outcome.kind is OutcomeKind.HELD:
                     halt.set()
+                elif outcome.kind is OutcomeKind.TURNED_AWAY:
+                    # The relay takes no more connections: this lane ends, and its mails go on
+                    # the lanes that have one (the next batch starts only as many).
+                    done.put_nowait(outcome)
+                    if following is not None:
+                        done.put_nowait(Outcome.of(following.item, OutcomeKind.RELEASED))
+                    return
                 if outcome.kind not in UNWRITTEN:  # handed mails are in the ledger already
                     done.put_nowait(outcome)
                 current = following
@@ -207,7 +214,7 @@ class DeliveryWorker:
             # A task group, not gather: should one lane fail, the others stop too, so none
             # goes on sending, or claims the next batch, after this batch was wound up.
             async with asyncio.TaskGroup() as lanes:
-                for _ in range(min(self._concurrency, len(claimed))):
+                for _ in range(min(self._concurrency, self._sender.connections(), len(claimed))):
                     lanes.create_task(lane())
             ended = True
         finally:

@@ -7,6 +7,7 @@ from datetime import datetime
 from services.mailer.adapters.senders import (
     HandOverRefused,
     PermanentFailure,
+    RelayFull,
     SendFailure,
     ServerUnavailable,
 )
@@ -23,6 +24,10 @@ def unsent_outcome(
     if isinstance(exc, HandOverRefused):
         kind = OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD
         return Outcome.of(item, kind, str(exc))
+    if isinstance(exc, RelayFull):
+        # The relay serves this process's other connections: this lane ends, its mails go on
+        # those (delivery.py), and the relay is not unreachable.
+        return Outcome.of(item, OutcomeKind.TURNED_AWAY, str(exc))
     if isinstance(exc, ServerUnavailable):
         relay.unreachable(str(exc), now)
         return Outcome.of(item, OutcomeKind.HELD, str(exc))

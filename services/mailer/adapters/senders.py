@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from services.mailer.adapters.file_sender import FileMailSender
+from services.mailer.adapters.relay_limit import RelayLimit
 from services.mailer.adapters.smtp_connection import (
     ContentNotRead,
     HandOver,
@@ -44,6 +45,12 @@ class TemporaryFailure(SendFailure):
 class ServerUnavailable(TemporaryFailure):
     """No connection to the SMTP server, one that is closing (421) or one that refuses varsel's
     sender: nothing can go now, through no fault of the mail."""
+
+
+class RelayFull(TemporaryFailure):
+    """The relay turned away one more connection while it serves this process's others: its
+    limit of connections from one client, not an outage (relay_limit.py). The mail was not
+    tried; it goes on one of the connections the relay takes."""
 
 
 class PermanentFailure(SendFailure):
@@ -101,6 +108,9 @@ class MailSender(Protocol):
     def abandon(self) -> None:
         """Drop what was sent early for mails that were not sent after all (see ``then``)."""
 
+    def connections(self) -> int:
+        """Return how many mails to send at once: one per connection the relay takes now."""
+
     async def forget(self, owner: uuid.UUID) -> int:
         """Delete every copy kept of an erased person's mails; return how many."""
 
@@ -138,6 +148,7 @@ class SmtpMailSender:
         # kept for that mail's send alone (smtp_connection.py, ``then``).
         self._ahead: dict[tuple[str, str], list[SmtpConnection]] = {}
         self._slots = asyncio.Semaphore(pool_size)
+        self._limit = RelayLimit(pool_size)
         # The system's trust store unless told otherwise (tests bring their own authority).
         self._tls = tls_context or ssl.create_default_context()
 
@@ -168,6 +179,28 @@ class SmtpMailSender:
             await client.login(self._username, self._password)
         return SmtpConnection(client, beneath=beneath)
 
+    async def _open(self) -> SmtpConnection:
+        """Open one more connection; RelayFull when the relay turns it away while it serves
+        others of this process, ServerUnavailable when it serves none."""
+        ended = self._limit.attempt()
+        try:
+            connection = await self._connect()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            failure: BaseException = exc
+        else:
+            self._limit.made(connection)
+            return connection
+        finally:
+            ended.set_result(None)
+        reason = _unreachable(failure)
+        if await self._limit.turned_away(failure, reason):
+            raise RelayFull(f"the SMTP server takes no more connections: {reason}") from failure
+        raise ServerUnavailable(f"cannot reach the SMTP server: {reason}") from failure
+
+    def connections(self) -> int:
+        """Return the pool's size, or fewer while the relay takes no more (relay_limit.py)."""
+        return self._limit.usable()
+
     async def forget(self, owner: uuid.UUID) -> int:
         """Keep nothing to forget: a sent mail is the recipient's."""
         return 0
@@ -189,15 +222,10 @@ class SmtpMailSender:
             try:
                 connection = self._sent_ahead(sender, recipient) or self._reusable()
                 if connection is None:
-                    try:
-                        connection = await self._connect()
-                    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                        raise ServerUnavailable(
-                            f"cannot reach the SMTP server: {_unreachable(exc)}"
-                        ) from exc
+                    connection = await self._open()
                 await connection.send(sender, recipient, message, hand_over, transparent, then)
-            except (ServerUnavailable, HandOverRefused):
-                raise  # a refused hand-over has closed the connection already
+            except (ServerUnavailable, RelayFull, HandOverRefused):
+                raise  # no connection was made, or a refused hand-over has closed it already
             except (NonAsciiRefused, UnencodableDomain) as exc:
                 # No retry will help, and no server refused it: failed, but not a bounce.
                 if connection is not None:

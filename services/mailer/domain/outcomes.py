@@ -20,6 +20,7 @@ class OutcomeKind(StrEnum):
     RETRY = "retry"  # 4xx or a dropped connection
     HELD = "held"  # not tried: server down, ledger unavailable or lease running out
     RELEASED = "released"  # not tried: the process is shutting down
+    TURNED_AWAY = "turned_away"  # not tried: the relay takes no more connections from us
     BOUNCED = "bounced"  # 5xx refusing the address: counts toward ending the alerts
     REFUSED = "refused"  # 5xx refusing the mail (policy, content, size), not the address
     FAILED = "failed"  # cannot be built
@@ -93,8 +94,9 @@ def next_step(outcome: OutcomeKind, attempts: int, now: datetime) -> NextStep:
     if outcome is OutcomeKind.HELD:
         # Not this mail's fault: keep its attempts, try again soon.
         return NextStep(DeliveryStatus.QUEUED, attempts, now + SERVER_RETRY)
-    if outcome is OutcomeKind.RELEASED:
-        # Handed back unsent at shutdown: due at once, for whichever process claims it next.
+    if outcome in (OutcomeKind.RELEASED, OutcomeKind.TURNED_AWAY):
+        # Handed back unsent, at shutdown or by a lane the relay had no connection for: due at
+        # once, for whichever connection or process takes it next.
         return NextStep(DeliveryStatus.QUEUED, attempts, now)
     if outcome is OutcomeKind.RETRY and attempts + 1 < MAX_ATTEMPTS:
         delay = retry_delay(attempts)

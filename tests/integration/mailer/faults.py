@@ -103,6 +103,9 @@ class GatedSender:
     def abandon(self) -> None:
         self.inner.abandon()
 
+    def connections(self) -> int:
+        return self.inner.connections()
+
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)
 
@@ -120,8 +123,10 @@ class ScriptedRelay:
     While ``greets`` is false, a new connection is taken and never greeted (a relay behind a
     firewall that drops packets, or one hung at start), until the client gives up. With
     ``burst`` set, a mail's content is read ``burst`` bytes at a time, ``pause`` seconds apart
-    (a relay that reads slowly). A mail cut off before its final dot is discarded and counted
-    in ``discarded``, as a real relay discards it.
+    (a relay that reads slowly). With ``most`` set, it holds that many connections at once and
+    turns away one more with 421 (a relay's limit of connections from one client). A mail cut
+    off before its final dot is discarded and counted in ``discarded``, as a real relay
+    discards it.
     """
 
     def __init__(self, *, pipelining: bool = True) -> None:
@@ -131,6 +136,11 @@ class ScriptedRelay:
         self.after_dot: list[bytes] = []
         self.connections = 0
         self.greets = True
+        # Connections it holds at once from anyone; one more is answered 421 and closed, as
+        # Postfix does past smtpd_client_connection_count_limit. None: no limit.
+        self.most: int | None = None
+        self.turned_away = 0
+        self._open = 0
         self.burst = 0  # bytes of content read between pauses; 0: read as fast as it comes
         self.pause = 0.0
         self.discarded = 0
@@ -155,6 +165,18 @@ class ScriptedRelay:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self.most is not None and self._open >= self.most:
+            self.turned_away += 1
+            writer.write(b"421 4.7.0 relay.example.org Error: too many connections\r\n")
+            writer.close()
+            return
+        self._open += 1
+        try:
+            await self._converse(reader, writer)
+        finally:
+            self._open -= 1
+
+    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.greets:
             with contextlib.suppress(ConnectionError):
                 await reader.read()  # says nothing until the client hangs up

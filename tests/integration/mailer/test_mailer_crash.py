@@ -51,6 +51,9 @@ class StallingSender:
     def abandon(self) -> None:
         self.inner.abandon()
 
+    def connections(self) -> int:
+        return self.inner.connections()
+
     async def forget(self, owner: uuid.UUID) -> int:
         return await self.inner.forget(owner)
 
