@@ -1,0 +1,60 @@
+"""Which failures to connect are a relay's limit of connections, and how long one holds."""
+
+from __future__ import annotations
+
+import aiosmtplib
+import pytest
+
+from services.mailer.adapters.relay_limit import RelayLimit, _turn_away
+
+
+@pytest.mark.parametrize(
+    ("failure", "limit"),
+    [
+        (aiosmtplib.SMTPConnectResponseError(421, "4.7.0 Error: too many connections"), True),
+        (aiosmtplib.SMTPConnectResponseError(450, "4.7.1 try later"), True),
+        (aiosmtplib.SMTPHeloError(421, "4.3.2 maximum number of connections"), True),
+        (aiosmtplib.SMTPServerDisconnected("Unexpected EOF received"), True),
+        (ConnectionResetError(104, "Connection reset by peer"), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        # Not the number of connections: these stay what they were (an outage or a setting).
+        (aiosmtplib.SMTPConnectResponseError(554, "5.7.1 no SMTP service here"), False),
+        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 authentication failed"), False),
+        (aiosmtplib.SMTPSenderRefused(451, "4.3.0 try later", "varsel@fhi.no"), False),
+        (aiosmtplib.SMTPConnectTimeoutError("Timed out connecting"), False),
+        (TimeoutError(), False),
+    ],
+)
+def test_a_connection_turned_away_is_told_from_other_failures(
+    failure: BaseException, limit: bool
+) -> None:
+    assert _turn_away(failure) is limit
+
+
+class _Connection:
+    def __init__(self, is_open: bool) -> None:
+        self.is_open = is_open
+
+
+async def test_the_limit_is_the_connections_still_open_and_holds_its_time() -> None:
+    now = [1000.0]
+    limit = RelayLimit(8, relearn_after=300.0, clock=lambda: now[0])
+    for is_open in (True, True, False):  # one the relay has closed since
+        limit.made(_Connection(is_open))
+    refused = aiosmtplib.SMTPConnectResponseError(421, "too many connections")
+
+    assert limit.usable() == 8
+    assert await limit.turned_away(refused, "SMTP 421") is True
+    assert limit.usable() == 2
+    now[0] += 299.0
+    assert limit.usable() == 2
+    now[0] += 1.0
+    assert limit.usable() == 8, "the whole pool is tried again"
+
+
+async def test_with_no_connection_open_a_refusal_is_no_limit() -> None:
+    limit = RelayLimit(8)
+    limit.made(_Connection(False))
+    refused = aiosmtplib.SMTPConnectResponseError(421, "closing")
+    assert await limit.turned_away(refused, "SMTP 421") is False
+    assert limit.usable() == 8
