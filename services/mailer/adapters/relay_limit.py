@@ -59,6 +59,10 @@ class RelayLimit:
     def made(self, connection: _Open) -> None:
         """Count a connection the relay took."""
         self._made.append(connection)
+        if len(self._made) > 2 * self.size:
+            # Relays close connections after so many mails (Exchange after 20): the closed ones
+            # would pile up here for the whole life of the process.
+            self._made = [c for c in self._made if c.is_open]
 
     def attempt(self) -> asyncio.Future[None]:
         """Note an attempt to connect starting; resolve the future it returns when it ends."""

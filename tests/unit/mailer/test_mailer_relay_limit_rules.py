@@ -58,3 +58,11 @@ async def test_with_no_connection_open_a_refusal_is_no_limit() -> None:
     refused = aiosmtplib.SMTPConnectResponseError(421, "closing")
     assert await limit.turned_away(refused, "SMTP 421") is False
     assert limit.usable() == 8
+
+
+def test_connections_the_relay_has_closed_are_not_kept() -> None:
+    limit = RelayLimit(2)
+    for _ in range(100):  # a relay that closes each connection after a few mails
+        limit.made(_Connection(False))
+    limit.made(_Connection(True))
+    assert len(limit._made) <= 4
