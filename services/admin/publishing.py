@@ -21,7 +21,7 @@ from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain import publisher_sites
 from services.admin.domain.accounts import digest
-from shared.carried_text import carried_line, noncharacter_in
+from shared.carried_text import bidi_control_in, carried_line, noncharacter_in
 from shared.web.html_text import html_text
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
@@ -40,11 +40,16 @@ class TokenNameNoncharacter(TokenNameRefused):
     the operator typed and will look for."""
 
 
+class TokenNameBidiControl(TokenNameRefused):
+    """A publisher token's name holding a direction control (its code point is the message):
+    the name would read in another order in the list, the audit log and the API's log lines."""
+
+
 def token_name(typed: str) -> str:
     """Return a token's name as kept: one line, without a direction override (U+202E) that
     would make it read backwards in the list, the audit log and the API's log lines, and
     without a noncharacter (U+FDD0, U+FFFE), which no page that lists the name may hold
-    (``issue`` refuses a name typed with one)."""
+    (``issue`` refuses a name typed with either; names kept before may hold them)."""
     return " ".join(html_text(carried_line(typed)).split())
 
 
@@ -52,6 +57,8 @@ def check_name(typed: str) -> str:
     """Return a token's name as kept (``token_name``); raise TokenNameRefused if it cannot be."""
     if (found := noncharacter_in(typed)) is not None:
         raise TokenNameNoncharacter(found)
+    if (found := bidi_control_in(typed)) is not None:
+        raise TokenNameBidiControl(found)
     name = token_name(typed)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)

@@ -77,9 +77,9 @@ async def decide_change(
     approved change is told to its followers even if this process dies right after. Raises
     ReviewRefused with ``not_found``, ``source_removed`` (withdrawn when its source was
     removed), ``already_decided`` (someone else was first), ``decided_by_you`` (``actor``
-    decided otherwise a moment ago), ``note_too_long`` or ``note_noncharacter``. The very
-    decision ``actor`` took last on ``version``, sent again, does nothing more and returns what
-    it did.
+    decided otherwise a moment ago), ``note_too_long``, ``note_noncharacter`` or
+    ``note_bidi_control``. The very decision ``actor`` took last on ``version``, sent again,
+    does nothing more and returns what it did.
     """
     cleaned = clean_note(note)
     async with transaction(runtime.sessions) as session:

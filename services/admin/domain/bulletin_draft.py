@@ -10,7 +10,7 @@ from typing import Final
 
 from markdown_it import MarkdownIt
 
-from shared.carried_text import carried_line, carried_text, noncharacter_in
+from shared.carried_text import bidi_control_in, carried_line, carried_text, noncharacter_in
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_LANGUAGES, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Language
 
@@ -91,11 +91,14 @@ def unfollowable_link(body: str) -> str | None:
     return None
 
 
-def _refuse_noncharacter(typed: str, reason: str, language: Language, field: str) -> None:
-    """Refuse a text holding a noncharacter, which no mail can show, naming the code point: left
-    out unseen, the editor's words would go out other than they wrote and tested them."""
+def _refuse_invisible(typed: str, what: str, language: Language, field: str) -> None:
+    """Refuse a text holding a noncharacter, which no mail can show, or a direction control,
+    which makes what follows it show in another order than it is stored, naming the code point:
+    left out unseen, the editor's words would go out other than they wrote and tested them."""
     if (found := noncharacter_in(typed)) is not None:
-        raise DraftRefused(reason, f"{language.value}: {found}", field)
+        raise DraftRefused(f"bulletin_{what}_noncharacter", f"{language.value}: {found}", field)
+    if (found := bidi_control_in(typed)) is not None:
+        raise DraftRefused(f"bulletin_{what}_bidi_control", f"{language.value}: {found}", field)
 
 
 def read_draft(
@@ -119,12 +122,10 @@ def read_draft(
     for language in FORM_LANGUAGES:
         subject_field, body_field = f"subject_{language}", f"body_{language}"
         typed_subject, typed_body = fields.get(subject_field, ""), fields.get(body_field, "")
-        _refuse_noncharacter(
-            typed_subject, "bulletin_subject_noncharacter", language, subject_field
-        )
-        _refuse_noncharacter(typed_body, "bulletin_body_noncharacter", language, body_field)
-        # Text pasted from elsewhere can carry control characters and bidirectional overrides,
-        # which no mail should (shared/carried_text.py): left out, as from every change.
+        _refuse_invisible(typed_subject, "subject", language, subject_field)
+        _refuse_invisible(typed_body, "body", language, body_field)
+        # Text pasted from elsewhere can carry control characters, which no mail should
+        # (shared/carried_text.py): left out, as from every change.
         subject = carried_line(typed_subject)
         body = carried_text(typed_body.replace("\r\n", "\n")).strip()
         if not subject and not body and language not in BULLETIN_LANGUAGES:

@@ -14,7 +14,7 @@ from typing import Any
 import regex
 
 from services.admin.domain.topic_edits import fingerprint
-from shared.carried_text import noncharacter_in
+from shared.carried_text import bidi_control_in, noncharacter_in
 from shared.catalogue_addresses import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
@@ -31,6 +31,9 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
         # Kept, the address would lose it in every alert (the mailer leaves noncharacters out
         # of what it takes in) and lead elsewhere than the source the editor watches.
         errors["url"] = "url_noncharacter"
+    elif bidi_control_in(url) is not None:
+        # Refused as any invisible format character is, in words that say which (ADR 0023).
+        errors["url"] = "url_bidi_control"
     elif not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
     elif fault := address_fault(url):
@@ -55,7 +58,13 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
             compile_ignore(pattern)
         except regex.error:
             errors["ignore"] = "bad_ignore"
-    if (selector := entry.get("selector")) and selector_problem(selector):
+    # Taken, a pattern or selector would show on the sources page in another order than it is
+    # stored, and match other than it reads (ADR 0023).
+    if any(bidi_control_in(pattern) for pattern in entry.get("ignore", ())):
+        errors["ignore"] = "ignore_bidi_control"
+    if (selector := entry.get("selector")) and bidi_control_in(selector):
+        errors["selector"] = "selector_bidi_control"
+    elif selector and selector_problem(selector):
         errors["selector"] = "bad_selector"
     return errors
 

@@ -13,7 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.carried_text import noncharacter_in, shows_text
+from shared.carried_text import (
+    bidi_control_in,
+    noncharacter_in,
+    shows_text,
+    without_bidi_controls,
+)
 from shared.catalogue_addresses import address_fault
 from shared.catalogue_entries import is_slug
 from shared.logs import redact
@@ -56,18 +61,22 @@ def _has_control_characters(text: str, *, allowed: str = "") -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
-def _noncharacter(
+def _invisible(
     field: str, what: str, value: str, errors: dict[str, str], named: dict[str, dict[str, str]]
 ) -> bool:
-    """Refuse a field holding a noncharacter, in words for ``what`` it holds (``title``, ``page``)
-    naming the code point; tell whether it did.
+    """Refuse a field holding a noncharacter or a direction control, in words for ``what`` it
+    holds (``title``, ``page``) naming the code point; tell whether it did.
 
-    No page or mail may show one, so the catalogue would leave it out; the editor, who cannot
-    see it, is told instead of finding their words saved other than they wrote them.
+    No page or mail may show a noncharacter, and a direction control (U+202E) makes what
+    follows it show in another order than it is stored; left out unseen, the editor's words
+    would be saved other than they wrote them, so they are told instead (ADR 0023).
     """
-    if (found := noncharacter_in(value)) is None:
+    if (found := noncharacter_in(value)) is not None:
+        errors[field] = f"{what}_noncharacter"
+    elif (found := bidi_control_in(value)) is not None:
+        errors[field] = f"{what}_bidi_control"
+    else:
         return False
-    errors[field] = f"{what}_noncharacter"
     named[field] = {"character": found}
     return True
 
@@ -88,7 +97,7 @@ def _texts(
     }
     for language, text in texts.items():
         key = text_field(name, language)
-        if _noncharacter(key, name, text, errors, named):
+        if _invisible(key, name, text, errors, named):
             continue
         if len(text) > TEXTS[name]:
             errors[key] = f"{name}_too_long"
@@ -136,7 +145,7 @@ def read_topic_form(
         entry["description"] = description
     page = fields.get("page", "").strip()
     if page:
-        if not _noncharacter("page", "page", page, errors, named) and (fault := _page_fault(page)):
+        if not _invisible("page", "page", page, errors, named) and (fault := _page_fault(page)):
             errors["page"] = fault
         entry["page"] = page
     chosen = tuple(dict.fromkeys(r for r in related if r))
@@ -146,11 +155,15 @@ def read_topic_form(
     if chosen:
         entry["related"] = list(chosen)
     typed_editors = fields.get("editors", "")
-    if not _noncharacter("editors", "editors", typed_editors, errors, named) and (
+    if not _invisible("editors", "editors", typed_editors, errors, named) and (
         editors := _editors(typed_editors, set(staff), errors, named)
     ):
         entry["editors"] = editors
-    return TopicForm(entry, errors, dict(fields), chosen, named)
+    # A field refused for a direction control comes back without it, in the order it is
+    # stored, for the editor to check (a noncharacter no page shows anyway: ``html_text``).
+    refused = {key for key, error in errors.items() if error.endswith("_bidi_control")}
+    shown = {k: without_bidi_controls(v) if k in refused else v for k, v in fields.items()}
+    return TopicForm(entry, errors, shown, chosen, named)
 
 
 def _page_fault(page: str) -> str | None:

@@ -32,6 +32,7 @@ from services.admin.entrypoints.access import (
 from services.admin.entrypoints.wording import ENDED_TOPIC
 from services.mailer.read_api import TestMailState
 from services.subscriptions import read_api as subscriptions
+from shared.carried_text import without_bidi_controls
 from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Frequency
@@ -122,6 +123,9 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
         if action not in ("test", "send"):
             raise DraftRefused("bad_form")
     except DraftRefused as refused:
+        if refused.reason.endswith("_bidi_control"):
+            # Shown in the order it is stored, for the editor to check (ADR 0023).
+            shown[refused.field] = without_bidi_controls(shown[refused.field])
         return await _page(
             request,
             admin,

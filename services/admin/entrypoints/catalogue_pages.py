@@ -29,6 +29,7 @@ from services.admin.entrypoints.editor_pages import (
 )
 from services.mailer import read_api as mailer
 from services.watcher.read_api import SourceStatus, source_statuses
+from shared.carried_text import without_bidi_controls
 from shared.catalogue_addresses import page_of
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Catalogue, Source
@@ -271,6 +272,10 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
 
     current = await _stored_catalogue(admin)
     if errors := source_field_errors(entry, current.slugs):
+        for field, error in errors.items():
+            if error.endswith("_bidi_control"):
+                # Shown in the order it is stored, for the editor to check (ADR 0023).
+                shown[field] = without_bidi_controls(shown[field])
         return await again(400, errors=errors)
     # Another address makes it another source: saving removes this one, which withdraws its
     # changes on the desk (and, a review source's, the pushes waiting for its page) for good,

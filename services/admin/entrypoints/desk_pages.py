@@ -22,6 +22,7 @@ from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
 from services.subscriptions import read_api as subscriptions
 from services.watcher import read_api as watcher
+from shared.carried_text import without_bidi_controls
 from shared.vocabulary import Frequency
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -34,6 +35,7 @@ _REFUSAL_STATUS = {
     "not_found": 404,
     "note_too_long": 400,
     "note_noncharacter": 400,
+    "note_bidi_control": 400,
 }
 # What the note field may carry: a browser sends each line break as two characters, and the
 # mailer counts the cleaned note against MAX_NOTE, refusing a longer one with the note kept.
@@ -109,6 +111,9 @@ async def decide(change_id: str, request: Request, admin: AdminDep, actor: Edito
     except mailer_commands.ReviewRefused as refused:
         await _record_refusal(admin, actor, wanted, refused.reason)
         reason = "change_not_found" if refused.reason == "not_found" else refused.reason
+        if reason == "note_bidi_control":
+            # Shown in the order it is stored, for the editor to check (ADR 0023).
+            note = without_bidi_controls(note)
         return await _change_page(
             request,
             admin,

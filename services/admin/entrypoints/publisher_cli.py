@@ -70,6 +70,11 @@ def _name_problem(refused: publishing.TokenNameRefused) -> str:
     """Say in one line why a token's name cannot be kept."""
     if isinstance(refused, publishing.TokenNameNoncharacter):
         return f"the name holds {refused}, a Unicode noncharacter no page can show: type it without"
+    if isinstance(refused, publishing.TokenNameBidiControl):
+        return (
+            f"the name holds {refused}, an invisible direction control that makes text show in "
+            "another order than it is stored: type it without"
+        )
     return f"a token's name needs 1 to {publishing.NAME_LIMIT} characters"
 
 

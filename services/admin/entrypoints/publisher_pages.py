@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from services.admin import publishing
 from services.admin.domain import publisher_sites
 from services.admin.entrypoints.access import Actor, AdminDep, OperatorPage, posted_form
+from shared.carried_text import without_bidi_controls
 from shared.db import transaction
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -100,6 +101,9 @@ async def issue(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLR
             token, namesakes = await _issue_once(admin, actor, name, sites, wanted)
     except publishing.TokenNameNoncharacter:
         refused = {"error": "token_name_noncharacter"}
+    except publishing.TokenNameBidiControl:
+        # Shown in the order it is stored, for the operator to check (ADR 0023).
+        refused, name = {"error": "token_name_bidi_control"}, without_bidi_controls(name)
     except publishing.TokenNameRefused:
         refused = {"error": "token_name"}
     except publisher_sites.SiteRefused as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from services.admin.entrypoints.character_wording import CHARACTER_MESSAGES
 from services.admin.entrypoints.site_wording import SITE_MESSAGES
 from shared.i18n.translator import N_
 
@@ -85,18 +86,6 @@ MESSAGES: Final[dict[str, str]] = {
         "starting with https:// (mailto: for an email address, tel: for a telephone number). "
         "Nothing was sent."
     ),
-    # A Unicode noncharacter (U+FDD0, U+FFFE: domain.bulletin_draft), which no mail can show;
-    # the page shows the field without it, and the details name it.
-    "bulletin_subject_noncharacter": N_(
-        "The subject holds an invisible code point that no mail can show (a Unicode "
-        "noncharacter, often pasted from another program). The field shows the subject without "
-        "it: check it and send again. Nothing was sent."
-    ),
-    "bulletin_body_noncharacter": N_(
-        "The message holds an invisible code point that no mail can show (a Unicode "
-        "noncharacter, often pasted from another program). The field shows the message without "
-        "it: check it and send again. Nothing was sent."
-    ),
     "bulletin_no_own_address": N_(
         "Your account has no email address to send a test to. "
         "An operator can add one on the accounts page."
@@ -131,12 +120,8 @@ MESSAGES: Final[dict[str, str]] = {
     "source_taken": N_("A source in the catalogue has this address already:"),
     # Publisher tokens (publisher_pages).
     "token_name": N_("Give the token a name of at most 100 characters."),
-    "token_name_noncharacter": N_(
-        "The name holds an invisible code point that no page can show (a Unicode noncharacter, "
-        "often pasted from another program). The field shows the name without it: check it and "
-        "issue the token again. Nothing was issued."
-    ),
     **SITE_MESSAGES,
+    **CHARACTER_MESSAGES,
     "token_not_found": N_("No such live token: it may have been revoked already."),
     "token_issued": N_(
         "The token is issued. Copy it now and store it in the publishing system: varsel "
@@ -161,11 +146,6 @@ MESSAGES: Final[dict[str, str]] = {
     "url_credentials": N_(
         "Leave the name and password out of the address (user:password@): they would stand in "
         "alerts, logs and the audit log for anyone who reads them."
-    ),
-    "url_noncharacter": N_(
-        "The address holds an invisible code point that no page or mail can show (a Unicode "
-        "noncharacter, often pasted from another program). The field shows the address without "
-        "it: check it and save again."
     ),
     "bad_kind": N_("Choose whether the source is a page, a feed or a PDF."),
     "bad_selector": N_("The CSS selector cannot be read. Check its spelling."),
@@ -240,33 +220,6 @@ MESSAGES: Final[dict[str, str]] = {
     "description_controls": N_(
         "Write the description without control characters; line breaks are fine."
     ),
-    # A Unicode noncharacter (U+FDD0, U+FFFE), which no page or mail can show: the page shows
-    # the field without it (domain.topic_form names the code point).
-    "title_noncharacter": N_(
-        "The title holds %(character)s, an invisible code point that no page or mail can show "
-        "(a Unicode noncharacter, often pasted from another program). The field shows the title "
-        "without it: check it and save again."
-    ),
-    "section_noncharacter": N_(
-        "The section holds %(character)s, an invisible code point that no page or mail can show "
-        "(a Unicode noncharacter, often pasted from another program). The field shows the "
-        "section without it: check it and save again."
-    ),
-    "description_noncharacter": N_(
-        "The description holds %(character)s, an invisible code point that no page or mail can "
-        "show (a Unicode noncharacter, often pasted from another program). The field shows the "
-        "description without it: check it and save again."
-    ),
-    "page_noncharacter": N_(
-        "The address holds %(character)s, an invisible code point that no page or mail can show "
-        "(a Unicode noncharacter, often pasted from another program). The field shows the "
-        "address without it: check it and save again."
-    ),
-    "editors_noncharacter": N_(
-        "The editors field holds %(character)s, an invisible code point that no page can show "
-        "(a Unicode noncharacter, often pasted from another program). The field shows the names "
-        "without it: check them and save again."
-    ),
     "related_unknown": N_("Choose related topics from the list; a topic is not related to itself."),
     "editors_unknown": N_(
         "Name only editor or operator accounts, by their user names, apart by commas."
@@ -305,11 +258,6 @@ MESSAGES: Final[dict[str, str]] = {
         "history or by a second press. Here is what you decided; this decision was not taken."
     ),
     "note_too_long": N_("The change note is longer than 5,000 characters."),
-    "note_noncharacter": N_(
-        "The change note holds an invisible code point that no page or mail can show (a Unicode "
-        "noncharacter, often pasted from another program). The field shows the note without it: "
-        "check it and decide again. Your decision was not taken."
-    ),
     "change_not_found": N_("No such change on the desk."),
     "source_removed": N_(
         "This change was withdrawn when its source was removed from the catalogue, so nobody "
@@ -335,12 +283,6 @@ MESSAGES: Final[dict[str, str]] = {
     "missing_reason": N_("Write why: the reason is kept in the consent ledger and the audit log."),
     "reason_has_address": N_(
         "The reason must not contain an email address: the address is kept nowhere else."
-    ),
-    "reason_has_bidi_control": N_(
-        "The reason holds an invisible direction control (a right-to-left override, embedding "
-        "or isolate, often pasted from another program), which makes text show in another order "
-        "than it is stored. The field shows the reason without it: check it and send again. "
-        "Nothing was changed."
     ),
     "person_not_found": N_(
         "No one with this address is subscribed, so nothing was changed. "

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 
-from shared.carried_text import carried_text, noncharacter_in
+from shared.carried_text import bidi_control_in, carried_text, noncharacter_in
 from shared.vocabulary import ReviewMode
 
 # The longest change note an editor may write; a mail is not the place for an article.
@@ -117,14 +117,17 @@ def clean_note(text: str | None) -> str | None:
     """Return an editor's note with its lines' outer spaces gone; None when nothing is left.
 
     Blank lines between paragraphs are kept: mails show a note's paragraphs as it was written.
-    Control characters and bidirectional overrides are not (shared/carried_text.py). A
-    noncharacter (U+FDD0, U+FFFE) is refused (``note_noncharacter``): no page or mail can show
-    one, and the editor, who cannot see it either, would find their note sent other than written.
+    Control characters are not (shared/carried_text.py). A noncharacter (U+FDD0, U+FFFE) is
+    refused (``note_noncharacter``): no page or mail can show one, and the editor, who cannot see
+    it either, would find their note sent other than written. So is a direction control
+    (``note_bidi_control``), which makes what follows it show in another order than it is stored.
     """
     if text is None:
         return None
     if noncharacter_in(text) is not None:
         raise ReviewRefused("note_noncharacter")
+    if bidi_control_in(text) is not None:
+        raise ReviewRefused("note_bidi_control")
     lines = [line.strip() for line in carried_text(text.replace("\r\n", "\n")).split("\n")]
     cleaned = "\n".join(lines).strip()
     if len(cleaned) > MAX_NOTE:

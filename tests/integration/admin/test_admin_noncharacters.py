@@ -1,10 +1,17 @@
-"""A noncharacter typed into a staff form is refused with the field named, in the page's language,
-and what was typed stays in the form; nothing is saved, sent, decided or issued.
+"""A noncharacter or a direction control typed into a staff form is refused with the field
+named, in the page's language, and what was typed stays in the form; nothing is saved, sent,
+decided or issued.
 
 U+FDD0 to U+FDEF, U+FFFE, U+FFFF and the last two code points of every plane: no page or mail may
 show one, and the person typing cannot see it (it comes pasted from another program). Left out
 unseen, their words would be saved other than they wrote them. Pages and feeds varsel fetches
 still lose them on the way to the mails (tests/e2e/test_noncharacters.py).
+
+U+202A to U+202E and U+2066 to U+2069 make the text after them show in another order than it is
+stored. Before, a topic's texts, a bulletin, a desk note and a token's name lost them unseen
+(«Vaksiner \u202efdp.x», read as «Vaksiner x.pdf», was saved as «Vaksiner fdp.x»), a source's
+address was refused as not written whole, and a selector or ignore pattern was kept with one.
+The form gives the field back without it, in the order it is stored (ADR 0023).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from services.admin.entrypoints.wording import MESSAGES
+from shared.carried_text import bidi_control_in, noncharacter_in
 from shared.catalogue_file import dump_catalogue
 from tests.integration.admin.bulletins_support import editor, events, form
 from tests.integration.admin.desk_support import audit, decide, detected, editor_at_desk
@@ -31,6 +39,14 @@ from tests.integration.admin.topics_support import (
 )
 from tests.support.words import admin_text
 
+# Each kind of invisible character, with the character it is tried with in a text.
+KINDS = [("noncharacter", "\ufdd0", "U+FDD0"), ("bidi_control", "\u202e", "U+202E")]
+
+
+def _invisible(text: str) -> set[str]:
+    """Return the noncharacters and direction controls in a text."""
+    return {c for c in text if noncharacter_in(c) or bidi_control_in(c)}
+
 
 async def _audited(h: Harness, action: str) -> list[AdminAuditEntry]:
     async with h.runtime.sessions() as session:
@@ -41,6 +57,27 @@ async def _audited(h: Harness, action: str) -> list[AdminAuditEntry]:
 @pytest.mark.parametrize(
     ("field", "typed", "character", "language", "said", "kept"),
     [
+        # Direction controls (U+202A-U+202E, U+2066-U+2069), in each field and language.
+        ("title_nb", "Vaksiner \u202efdp.x", "U+202E", "nb", "Tittelen", 'value="Vaksiner fdp.x"'),
+        (
+            "section_en",
+            "Norwegian \u2067Institute\u2069 of Public Health",
+            "U+2067",
+            "nn",
+            "Seksjonen inneheld",
+            'value="Norwegian Institute of Public Health"',
+        ),
+        (
+            "description_nb",
+            "Råd om \u202bvaksiner.",
+            "U+202B",
+            "en",
+            "The description holds",
+            ">Råd om vaksiner.</textarea>",
+        ),
+        ("page", "https://www.fhi.no/\u202efdp.x", "U+202E", "nb", "Adressen", "fhi.no/fdp.x"),
+        ("editors", "ed\u202d", "U+202D", "nn", "Redaktørfeltet inneheld", 'value="ed"'),
+        # Noncharacters.
         ("title_nn", "Vaks\ufdd0inar", "U+FDD0", "nb", "Tittelen inneholder", 'value="Vaksinar"'),
         (
             "section_en",
@@ -69,7 +106,7 @@ async def _audited(h: Harness, action: str) -> list[AdminAuditEntry]:
         ("editors", "ed\U0001fffe", "U+1FFFE", "nn", "Redaktørfeltet inneheld", 'value="ed"'),
     ],
 )
-async def test_a_noncharacter_in_a_topic_field_is_a_400_beside_it_and_changes_nothing(
+async def test_an_invisible_character_in_a_topic_field_is_a_400_beside_it_changing_nothing(
     sqlite_url: str,
     tmp_path: Path,
     field: str,
@@ -86,15 +123,17 @@ async def test_a_noncharacter_in_a_topic_field_is_a_400_beside_it_and_changes_no
         # Beside the field, in the page's language, naming the code point nobody can see.
         beside = answer.text.split(f'<p class="error-message" id="{field}-error">')[1]
         beside = beside.split("</p>")[0]
-        key = f"{field.split('_')[0]}_noncharacter"
+        kind = "noncharacter" if noncharacter_in(typed) else "bidi_control"
+        key = f"{field.split('_')[0]}_{kind}"
         assert admin_text(language, MESSAGES[key], character=character) in beside
         assert said in beside and character in beside
         assert f'<a href="#{field}">' in answer.text and 'aria-invalid="true"' in answer.text
         # The form keeps what was typed, in this field (without the noncharacter, which no
-        # page may hold) and in the others.
+        # page may hold, or the direction control, shown in the order it is stored) and in
+        # the others.
         assert kept in answer.text
         assert 'value="vaksiner"' in answer.text and 'value="Vaccines"' in answer.text
-        assert not {"\ufdd0", "\ufffe", "\ufdef", "\U0010ffff", "\U0001fffe"} & set(answer.text)
+        assert not _invisible(answer.text)
         assert dump_catalogue(await stored_catalogue(h)) == before
         assert await applied_by_editors(h) == []
 
@@ -112,60 +151,78 @@ async def test_a_noncharacter_typed_into_a_stored_topic_leaves_it_as_it_was(
         assert await applied_by_editors(h) == []
 
 
-async def test_a_noncharacter_in_a_source_address_is_a_400_beside_it(
-    sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("field", "typed", "key", "kept"),
+    [
+        (
+            "url",
+            "https://example.org/ny\ufffe",
+            "url_noncharacter",
+            'value="https://example.org/ny"',
+        ),
+        ("url", "https://example.org/\u202efdp.a", "url_bidi_control", "example.org/fdp.a"),
+        ("selector", "main \u2066.innhold", "selector_bidi_control", 'value="main .innhold"'),
+        ("ignore", "Sist oppdatert\nVis \u202aflere", "ignore_bidi_control", "\nVis flere</"),
+    ],
+)
+async def test_an_invisible_character_in_a_source_field_is_a_400_beside_it(
+    sqlite_url: str, tmp_path: Path, field: str, typed: str, key: str, kept: str
 ) -> None:
     async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
         before = dump_catalogue(await stored_catalogue(h))
-        typed = {"url": "https://example.org/ny\ufffe", "kind": "page", "topics": [TOPIC]}
-        answer = await post_from_sources(client, "/admin/sources", {**typed, "interval": "1h"})
+        good = {"url": "https://example.org/ny", "kind": "page", "topics": [TOPIC]}
+        answer = await post_from_sources(client, "/admin/sources", {**good, field: typed})
         assert answer.status_code == 400, answer.text[:300]
-        beside = answer.text.split('<p class="error-message" id="url-error">')[1]
-        assert admin_text("en", MESSAGES["url_noncharacter"]) in beside.split("</p>")[0]
-        assert 'value="https://example.org/ny"' in answer.text
+        beside = answer.text.split(f'<p class="error-message" id="{field}-error">')[1]
+        assert admin_text("en", MESSAGES[key]) in beside.split("</p>")[0]
+        assert kept in answer.text and not _invisible(answer.text)
         assert dump_catalogue(await stored_catalogue(h)) == before
 
 
-async def test_a_noncharacter_in_a_bulletin_is_refused_naming_its_field_and_nothing_is_sent(
-    sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize(("kind", "character", "code"), KINDS)
+async def test_an_invisible_character_in_a_bulletin_is_refused_naming_its_field_sending_nothing(
+    sqlite_url: str, tmp_path: Path, kind: str, character: str, code: str
 ) -> None:
     async with running(sqlite_url, tmp_path) as h, h.client() as client:
         page = await editor(h, client, address="rita@example.no")
         for action in ("test", "send"):
-            typed = form(page, subject_nb="Stengt\ufffe i julen", action=action)
+            typed = form(page, subject_nb=f"Stengt{character} i julen", action=action)
             answer = await client.post("/admin/bulletins", data=typed)
             assert answer.status_code == 400, answer.text[:300]
-            message = admin_text("nb", MESSAGES["bulletin_subject_noncharacter"])
+            message = admin_text("nb", MESSAGES[f"bulletin_subject_{kind}"])
             assert f'<a href="#subject_nb">{message}</a>' in answer.text
-            assert "Emnefeltet inneholder" in message and "<code>nb: U+FFFE</code>" in answer.text
+            assert "Emnefeltet inneholder" in message and f"<code>nb: {code}</code>" in answer.text
             assert 'value="Stengt i julen"' in answer.text
-        typed = form(page, body_en="The office is \ufdd0**closed**.")
+        typed = form(page, body_en=f"The office is {character}**closed**.")
         answer = await client.post("/admin/bulletins?lang=en", data=typed)
         assert answer.status_code == 400
-        message = admin_text("en", MESSAGES["bulletin_body_noncharacter"])
+        message = admin_text("en", MESSAGES[f"bulletin_body_{kind}"])
         assert f'<a href="#body_en">{message}</a>' in answer.text
         assert ">The office is **closed**.</textarea>" in answer.text
+        assert not _invisible(answer.text)
         assert await events(h, "bulletin.published.v1") == []
         assert await _audited(h, "bulletin_sent") == await _audited(h, "bulletin_tested") == []
 
 
-async def test_a_noncharacter_in_a_desk_note_leaves_the_change_undecided(
-    sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize(("kind", "character", "code"), KINDS)
+async def test_an_invisible_character_in_a_desk_note_leaves_the_change_undecided(
+    sqlite_url: str, tmp_path: Path, kind: str, character: str, code: str
 ) -> None:
     async with editor_at_desk(sqlite_url, tmp_path) as (h, client):
         change_id = await detected(h)
-        answer = await decide(client, change_id, "approve", "Fristen er\U0010ffff flyttet.")
+        answer = await decide(client, change_id, "approve", f"Fristen er{character} flyttet.")
         assert answer.status_code == 400
-        assert admin_text("en", MESSAGES["note_noncharacter"]) in answer.text
+        assert admin_text("en", MESSAGES[f"note_{kind}"]) in answer.text
         assert ">Fristen er flyttet.</textarea>" in answer.text
         assert "Waiting for review" in answer.text
         assert await audit(h, "change_approved") == []
         (refused,) = await audit(h, "change_decision_refused")
-        assert refused.details == {"reason": "note_noncharacter"}
+        assert refused.details == {"reason": f"note_{kind}"}
 
 
-async def test_a_noncharacter_in_a_publisher_token_s_name_issues_nothing(
-    sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize(("kind", "character", "code"), KINDS)
+async def test_an_invisible_character_in_a_publisher_token_s_name_issues_nothing(
+    sqlite_url: str, tmp_path: Path, kind: str, character: str, code: str
 ) -> None:
     async with running(sqlite_url, tmp_path) as h:
         await h.user("drift", "operator")
@@ -173,10 +230,10 @@ async def test_a_noncharacter_in_a_publisher_token_s_name_issues_nothing(
             await sign_in(client, "drift")
             page = await client.get("/admin/publishers?lang=nn")
             typed: dict[str, Any] = {"csrf_token": csrf_token(page.text)}
-            typed["name"] = "WordPress\ufdd0 på www.example.no"
+            typed["name"] = f"WordPress{character} på www.example.no"
             answer = await client.post("/admin/publishers?lang=nn", data=typed)
         assert answer.status_code == 400
-        message = admin_text("nn", MESSAGES["token_name_noncharacter"])
+        message = admin_text("nn", MESSAGES[f"token_name_{kind}"])
         assert message in answer.text and "Namnet inneheld" in message
         assert 'value="WordPress på www.example.no"' in answer.text
         assert "varsel_pub_" not in answer.text

@@ -101,7 +101,7 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
             ({**good, "url": "https://example.org/a\x1b"}, "url", "https://"),
             ({**good, "url": "https://example.org/a b"}, "url", "https://"),
             # Shown as another address than it is: U+202E reverses what follows it.
-            ({**good, "url": "https://example.org/\u202efdp.a"}, "url", "https://"),
+            ({**good, "url": "https://example.org/\u202efdp.a"}, "url", "direction control"),
             # A name and password in the address would stand in alerts, logs and the audit log.
             ({**good, "url": "https://kari:hemmelig@example.org/a"}, "url", "name and password"),
             ({**good, "ignore": "(uavsluttet"}, "ignore", "regular expression"),

@@ -102,33 +102,23 @@ def test_a_token_name_empty_or_too_long_is_refused_and_nothing_is_issued(
     assert [a[1] for a in _audit(sqlite_url, tmp_path)] == ["publisher_tokens_listed"]
 
 
-def test_a_noncharacter_in_a_token_name_is_refused_naming_it(
-    cli: CliRunner, sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("Word\ufdd0Press", "holds U+FDD0, a Unicode noncharacter"),
+        # U+202E would make "CMS moc.sfh" read "CMS hfs.com" in the list and the audit log;
+        # it was left out unseen, so the name kept was not the one typed (ADR 0023).
+        ("CMS \u202emoc.sfh\u202c", "holds U+202E, an invisible direction control"),
+    ],
+)
+def test_an_invisible_character_in_a_token_name_is_refused_naming_it(
+    cli: CliRunner, name: str, said: str
 ) -> None:
-    refused = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "Word\ufdd0Press"])
-    assert refused.exit_code == 1 and "holds U+FDD0, a Unicode noncharacter" in refused.output
+    refused = cli.invoke(varsel_cli, ["admin", "publishers", "issue", name, *SITE])
+    assert refused.exit_code == 1 and said in refused.output
     assert "varsel_pub_" not in refused.output
     listed = cli.invoke(varsel_cli, ["admin", "publishers", "list"])
     assert listed.stdout.splitlines()[1:] == []
-
-
-def test_a_direction_override_in_a_token_name_is_left_out(
-    cli: CliRunner, sqlite_url: str, tmp_path: Path
-) -> None:
-    # U+202E would make "CMS moc.sfh" read "CMS hfs.com" in the list and the audit log.
-    issued = cli.invoke(
-        varsel_cli, ["admin", "publishers", "issue", "CMS \u202emoc.sfh\u202c", *SITE]
-    )
-    assert issued.exit_code == 0, issued.output
-
-    async def names() -> tuple[list[str], list[object]]:
-        async with running(sqlite_url, tmp_path) as h, h.runtime.sessions() as session:
-            kept = list((await session.scalars(select(PublisherToken.name))).all())
-            audited = (await session.scalars(select(AdminAuditEntry.details))).all()
-            return kept, list(audited)
-
-    kept = {"name": "CMS moc.sfh", "sites": ["example.org"]}
-    assert asyncio.run(names()) == (["CMS moc.sfh"], [kept])
 
 
 def test_revoking_an_unknown_token_fails_and_is_not_audited(

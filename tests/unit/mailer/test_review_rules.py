@@ -102,10 +102,8 @@ def test_only_the_editors_own_last_decision_sent_again_is_a_repeat() -> None:
 def test_a_note_loses_outer_spaces_keeps_paragraphs_and_has_a_limit() -> None:
     assert clean_note("  Første.  \r\n\r\n  Andre.  ") == "Første.\n\nAndre."
     assert clean_note(" \n \t ") is None
-    # Controls and bidirectional overrides go; the lines stay as written.
-    assert clean_note("Snudd\u202e tekst\x07.\n\nAndre\u2066 avsnitt.") == (
-        "Snudd tekst.\n\nAndre avsnitt."
-    )
+    # Control characters go; the lines stay as written.
+    assert clean_note("Snudd tekst\x07.\n\nAndre\x1b avsnitt.") == "Snudd tekst.\n\nAndre avsnitt."
     assert clean_note(None) is None
     assert clean_note("x" * MAX_NOTE) == "x" * MAX_NOTE
     with pytest.raises(ReviewRefused) as refused:
@@ -120,6 +118,16 @@ def test_a_note_typed_with_a_noncharacter_is_refused_not_cleaned(character: str)
     with pytest.raises(ReviewRefused) as refused:
         clean_note(f"Fristen er{character} flyttet.\n\nAndre avsnitt.")
     assert refused.value.reason == "note_noncharacter"
+
+
+@pytest.mark.parametrize("character", ["\u202a", "\u202e", "\u2066", "\u2069"])
+def test_a_note_typed_with_a_direction_control_is_refused_not_cleaned(character: str) -> None:
+    # It shows the note in another order than it is stored: left out unseen, the note would be
+    # sent other than the editor read it (ADR 0023). The marks U+200E and U+200F are taken.
+    with pytest.raises(ReviewRefused) as refused:
+        clean_note(f"Fristen er{character} flyttet.")
+    assert refused.value.reason == "note_bidi_control"
+    assert clean_note("Fristen \u200fer flyttet.") == "Fristen \u200fer flyttet."
 
 
 def test_mails_show_the_note_when_there_is_one() -> None:
