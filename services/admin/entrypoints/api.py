@@ -16,6 +16,7 @@ from services.admin.entrypoints import cursors, ledger_views
 from services.admin.entrypoints.access import AdminDep, AuditorApi, OperatorApi, RoleGuard
 from services.admin.entrypoints.api_problems import BadInput, Refusal, answering_refusals, problem
 from services.admin.entrypoints.guard_first import guard_first
+from services.admin.entrypoints.json_body import StrictJsonRoute
 from services.admin.entrypoints.operations import dead_letters, digest_runs
 from services.admin.entrypoints.refusals import Unusable
 from services.mailer.read_api import mail_counts_per_day
@@ -51,8 +52,11 @@ router = APIRouter(
     tags=["admin"],
     dependencies=[Depends(_each_once), Security(ADMIN_TOKEN)],
     # 401 and 403 come before any answer about the query or the body; every refusal of the
-    # input has one shape, the publisher API's (api_problems.py).
-    route_class=answering_refusals(guard_first(lambda call: isinstance(call, RoleGuard))),
+    # input has one shape, the publisher API's (api_problems.py), and a body is read as the
+    # publisher API reads one (json_body.py).
+    route_class=answering_refusals(
+        guard_first(lambda call: isinstance(call, RoleGuard), base=StrictJsonRoute)
+    ),
     responses={
         401: {"description": "no live API token of an enabled account"},
         403: {"description": "the account's role does not grant this"},
@@ -72,8 +76,9 @@ class AddressQuery(BaseModel):
     """A person, named by the address they signed up with."""
 
     # As every other body: a field this does not take (a topic, a day) is refused, not
-    # ignored, so nobody takes a whole export for the part they asked for.
-    model_config = ConfigDict(extra="forbid")
+    # ignored, so nobody takes a whole export for the part they asked for; and nothing is
+    # converted (json_body.StrictJsonRoute refuses a body model that would).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     address: str = Field(max_length=320)
 
@@ -87,7 +92,14 @@ def _subject(admin: AdminDep, raw: str) -> tuple[str, str]:
         raise BadInput(reason, [problem("address", reason)], 422) from exc
 
 
-@router.post("/consent/lookup")
+# What a route that reads a body answers of it besides the router's answers (json_body.py).
+_BODY_ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "two Content-Type headers, or a key given twice", "model": Refusal},
+    415: {"description": "a body that is not JSON in UTF-8", "model": Refusal},
+}
+
+
+@router.post("/consent/lookup", responses=_BODY_ANSWERS)
 async def consent_lookup(body: AddressQuery, admin: AdminDep, actor: AuditorApi) -> dict[str, Any]:
     """Return a person's consent timeline, also after erasure."""
     _, subject = _subject(admin, body.address)
@@ -97,7 +109,7 @@ async def consent_lookup(body: AddressQuery, admin: AdminDep, actor: AuditorApi)
     return {"subject_hash": subject, "timeline": steps}
 
 
-@router.post("/consent/export")
+@router.post("/consent/export", responses=_BODY_ANSWERS)
 async def consent_export(body: AddressQuery, admin: AdminDep, actor: AuditorApi) -> dict[str, Any]:
     """Return what varsel holds about a person (a subject access request)."""
     address, subject = _subject(admin, body.address)

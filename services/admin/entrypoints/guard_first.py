@@ -20,12 +20,14 @@ from fastapi.routing import APIRoute
 Guard = Callable[[Request], Awaitable[object]]
 
 
-def guard_first(is_guard: Callable[[object], bool]) -> type[APIRoute]:
+def guard_first(
+    is_guard: Callable[[object], bool], base: type[APIRoute] = APIRoute
+) -> type[APIRoute]:
     """Return a route class that runs the route's guard (the dependency for which ``is_guard``
-    holds) before its body, query and other dependencies are read; a route without one is a
-    mistake, refused when it is declared."""
+    holds) before its body, query and other dependencies are read, and before ``base`` reads
+    anything; a route without one is a mistake, refused when it is declared."""
 
-    class GuardFirst(APIRoute):
+    class GuardFirst(base):  # type: ignore[misc, valid-type]
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             guards = [d.call for d in self.dependant.dependencies if is_guard(d.call)]
             if not guards or guards[0] is None:
@@ -35,7 +37,8 @@ def guard_first(is_guard: Callable[[object], bool]) -> type[APIRoute]:
 
             async def guarded(request: Request) -> Response:
                 await guard(request)
-                return await handler(request)
+                answer: Response = await handler(request)
+                return answer
 
             return guarded
 

@@ -24,7 +24,7 @@ from services.admin.domain.publisher_sites import covers, site_of
 from services.admin.entrypoints.access import Admin, client_of, get_admin
 from services.admin.entrypoints.api_problems import Refusal, field_problems, problem, refusal
 from services.admin.entrypoints.guard_first import guard_first
-from services.admin.entrypoints.publisher_body import (
+from services.admin.entrypoints.json_body import (
     NOT_UTF8,
     NotUtf8,
     RepeatedKey,
@@ -190,9 +190,10 @@ async def _outside(who: Publisher, target: str, detail: str) -> JSONResponse:
     return await refused_for_site(who.admin, who.actor, who.client, who.sites or (), target, detail)
 
 
-def _bad_input(
-    errors: list[dict[str, Any]], detail: str = "the change cannot be used"
-) -> JSONResponse:
+_UNUSABLE: Final = "the change cannot be used"
+
+
+def _bad_input(errors: list[dict[str, Any]], detail: str = _UNUSABLE) -> JSONResponse:
     return refusal(400, detail, errors)
 
 
@@ -245,7 +246,7 @@ _ANSWERS: Final[dict[int | str, dict[str, Any]]] = {
 )
 async def push_change(request: Request, who: PublisherDep) -> JSONResponse:
     """Take in a change a CMS published: alert its topics' subscribers, once per key."""
-    if (refused := type_refusal(request)) is not None:
+    if (refused := type_refusal(request, _UNUSABLE)) is not None:
         return refused
     idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
     problems = []

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from services.admin.entrypoints.publisher_body import NOT_UTF8, TYPE_TWICE
+from services.admin.entrypoints.json_body import NOT_UTF8, TYPE_TWICE
 from tests.integration.admin.harness import running
 from tests.integration.admin.publisher_support import CHANGE, bearer, changes_sent, publisher_token
 

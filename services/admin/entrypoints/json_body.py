@@ -1,18 +1,22 @@
-"""How the publisher API reads a change's body: JSON in UTF-8, under one Content-Type, each
-key once.
+"""How the admin process's JSON APIs read a body: JSON in UTF-8, under one Content-Type, each
+key once; the publisher API reads a change so, and the admin API every body it takes.
 
 Whatever one reader of a request could take otherwise than varsel does is refused, not guessed
-at: a proxy, a log or the CMS's own record would show one change while varsel mailed another.
+at: a proxy, a log or the CMS's own record would show one change while varsel mailed another,
+and an audit trail one request while the admin API answered another.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 
 from services.admin.entrypoints.api_problems import problem, refusal
 from shared.web.validation import NOT_JSON, declares_json, excerpt
@@ -89,11 +93,12 @@ def _codec(charset: str) -> str | None:
         return None
 
 
-def type_refusal(request: Request) -> JSONResponse | None:
-    """Return the refusal of a body by its Content-Type header(s), or None to read it."""
+def type_refusal(request: Request, unusable: str) -> JSONResponse | None:
+    """Return the refusal of a body by its Content-Type header(s), or None to read it;
+    ``unusable`` is the sentence of a 400 (``the change cannot be used``)."""
     declared = request.headers.getlist("content-type")
     if len(declared) > 1:
-        return refusal(400, "the change cannot be used", [problem("Content-Type", TYPE_TWICE)])
+        return refusal(400, unusable, [problem("Content-Type", TYPE_TWICE)])
     if not declares_json(request):
         # As the public API answers (FastAPI reads a model's body only when it says it is
         # JSON): the same body sent by the same client is taken by both or by neither.
@@ -103,3 +108,53 @@ def type_refusal(request: Request) -> JSONResponse | None:
     if charset is not None and _codec(charset) not in ("utf-8", "ascii"):
         return refusal(415, f"the body is declared as charset={excerpt(charset)}: {NOT_UTF8}")
     return None
+
+
+# The admin API's answer to a body it cannot use, as to a query (api_problems.py).
+UNUSABLE: Final = "the request cannot be used"
+
+
+def _strict_body(route: APIRoute) -> None:
+    """Refuse a route whose body is read by a model that converts (``"yes"`` or 1 taken as
+    true) or ignores a field: every body of the API is read only one way."""
+    for param in route.dependant.body_params:
+        model = param.field_info.annotation
+        config = (
+            model.model_config
+            if isinstance(model, type) and issubclass(model, BaseModel)
+            else ConfigDict()
+        )
+        if not (config.get("strict") and config.get("extra") == "forbid"):
+            raise TypeError(f"{route.path} reads its body laxly; give {param.name} a strict model")
+
+
+class StrictJsonRoute(APIRoute):
+    """A route that reads its JSON body as the publisher API reads a change, before FastAPI
+    does: one Content-Type (400), UTF-8 (415), each key once (400); and whose body model is
+    strict and forbids unknown fields, refused when it is declared otherwise.
+
+    FastAPI reads the first of two Content-Type headers, takes a body in UTF-16 or UTF-32 and
+    one declared in another charset, and keeps the last of two equal keys. A body that is no
+    JSON is left to FastAPI, which answers it as before.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+        _strict_body(self)
+
+        async def read_strictly(request: Request) -> Response:
+            if (refused := type_refusal(request, UNUSABLE)) is not None:
+                return refused
+            try:
+                parsed(await request.body(), request.headers.get("content-type"))
+            except NotUtf8 as exc:
+                return refusal(415, f"{exc.said}: {NOT_UTF8}")
+            except RepeatedKey as exc:
+                return refusal(400, UNUSABLE, [problem(excerpt(exc.key), "given more than once")])
+            except (ValueError, RecursionError):
+                pass  # no JSON (or too deep to read): FastAPI's reading answers it, as before
+            return await handler(request)
+
+        return read_strictly
