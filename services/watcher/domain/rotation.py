@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from services.watcher.domain.outcome import History, Notice
-from services.watcher.domain.returns import Return, recalled, rotating
+from services.watcher.domain.returns import Return, churning, recalled, rotating
 from services.watcher.domain.variants import variant_of
 from shared.vocabulary import SourceKind
 
@@ -28,17 +28,23 @@ def known_version(
     interval_seconds: int,
 ) -> Return | None:
     """Return the version of the week that new text (``prints``, its ``blocks``) is, or is
-    but for the blocks that rotate on a page seen rotating; None: the text is news."""
+    but for the blocks that rotate on a page seen rotating (or showing it, variants.py); None:
+    the text is news."""
     recent = history.recent()
     back = recalled(prints, recent, now, interval_seconds)
-    # A feed's entries have their own memory (news.py); only a rotating page's versions are
-    # read whole, and only for text that is none of them: rare, and at most thirty rows.
-    if back is not None or kind == SourceKind.FEED or not rotating(recent, now, interval_seconds):
+    # A feed's entries have their own memory (news.py); only a rotating or churning page's
+    # versions are read whole, and only for text that is none of them: at most thirty rows.
+    if back is not None or kind == SourceKind.FEED:
         return back
-    taken_at = variant_of(blocks, history.versions(), now)
+    # A page edited before any version came back whole bears no mark yet, though it rotates:
+    # churning, its new text shows the sign itself (variants.back_after_five).
+    marked = rotating(recent, now, interval_seconds)
+    if not marked and not churning(recent, now, interval_seconds):
+        return None
+    taken_at = variant_of(blocks, history.versions(), now, marked=marked)
     if taken_at is None:
         return None
-    return Return(taken_at, rotating=True, marked=True, variant=True)
+    return Return(taken_at, rotating=True, marked=marked, variant=True)
 
 
 def returned_notice(url: str, back: Return) -> Notice:

@@ -136,17 +136,21 @@ SECOND = ("multer og tranebær", "multer, tranebær og krekling")
 ALLEMANN = ("også på private eiendommer", "men ikke i innmark eller hager")
 
 
+async def _heading_edited_told_once(harness: Harness, site: ScriptedSite, source: int) -> None:
+    """Show the page's heading edited under each teaser in turn, twice: one edit, told once."""
+    kinds = [await _show(harness, site, source, _edited(t, HEADING), INTERVAL) for t in TEASERS * 2]
+    assert kinds == ["changed"] + ["unchanged"] * 15
+    events = await harness.events()
+    assert len(events) == 8 and "tranebær" in events[-1].title
+
+
 async def _one_edit_told_once(harness: Harness, site: ScriptedSite) -> None:
     source, _ = await _baseline(harness, site)
     for teaser in TEASERS[1:] + TEASERS * 2:
         await _show(harness, site, source, teaser, INTERVAL)
     assert len(await harness.events()) == 7
 
-    # Its heading edited, shown under each teaser in turn: one edit, told once.
-    kinds = [await _show(harness, site, source, _edited(t, HEADING), INTERVAL) for t in TEASERS * 2]
-    assert kinds == ["changed"] + ["unchanged"] * 15
-    events = await harness.events()
-    assert len(events) == 8 and "tranebær" in events[-1].title
+    await _heading_edited_told_once(harness, site, source)
 
     # A second edit of the stable part is told as well, once, and so is one of its text.
     for edit in [(HEADING, SECOND), (HEADING, SECOND, ALLEMANN)]:
@@ -166,3 +170,22 @@ async def test_an_edit_of_a_rotating_page_on_postgresql(
     site: ScriptedSite, make_harness: HarnessFactory, postgres_url: str
 ) -> None:
     await _one_edit_told_once(make_harness(postgres_url), site)
+
+
+async def test_an_edit_before_the_page_is_seen_rotating_is_told_once(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    # Each teaser shown once, then the heading edited: no version comes back whole, so the
+    # page bears no rotating mark, yet each teaser comes back, under the edit.
+    source, _ = await _baseline(harness, site)
+    for teaser in TEASERS[1:]:
+        await _show(harness, site, source, teaser, INTERVAL)
+    assert len(await harness.events()) == 7
+
+    await _heading_edited_told_once(harness, site, source)
+
+    # A later edit of the page, and a teaser never shown, are still told, once each.
+    later = [_edited(t, HEADING, SECOND) for t in [*TEASERS, NINTH]]
+    kinds = [await _show(harness, site, source, t, INTERVAL) for t in later]
+    assert kinds == ["changed"] + ["unchanged"] * 7 + ["changed"]
+    assert len(await harness.events()) == 10

@@ -55,3 +55,22 @@ def test_only_the_weeks_versions_count() -> None:
         is None
     )
     assert variant_of(ROUND[0], [], NOW) is None
+
+
+TEASERS_8 = [f"Aktuelt: sak {n}." for n in range(8)]
+# One round of eight teasers, then the heading edited: no version has come back whole.
+EDITED_8 = ("Vaksiner i 2027", INTRO, TEASERS_8[0], ADVICE)
+FIRST_ROUND = _week(*[(HEADING, INTRO, t, ADVICE) for t in TEASERS_8], EDITED_8)
+
+
+def test_before_the_mark_a_teaser_back_after_more_than_five_versions_shows_the_rotation() -> None:
+    told_at = FIRST_ROUND[0][1]
+    edited = ("Vaksiner i 2027", INTRO, TEASERS_8[1], ADVICE)
+    assert variant_of(edited, FIRST_ROUND, NOW, marked=False) == told_at
+
+
+def test_before_the_mark_a_block_back_within_five_versions_is_news() -> None:
+    # An editor writing a page: a paragraph put in, taken out and put back beside another.
+    drafts = _week((HEADING, INTRO), (HEADING,), (HEADING, ADVICE))
+    assert variant_of((HEADING, INTRO, ADVICE), drafts, NOW) == drafts[0][1]  # as a rotation's
+    assert variant_of((HEADING, INTRO, ADVICE), drafts, NOW, marked=False) is None
