@@ -18,6 +18,7 @@ from services.watcher.adapters.source_reads import (
     sources_failing_first,
 )
 from services.watcher.domain.failures import Failure, FailureReason, failure_reason
+from services.watcher.domain.gone import Absence, absence
 from services.watcher.domain.joined import one_per_edit
 from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
@@ -28,6 +29,7 @@ from services.watcher.trial import SourceTrial, TrialRefused, refused_address, t
 from shared.events import ContentChanged
 
 __all__ = [
+    "Absence",
     "Failure",
     "FailureReason",
     "GonePage",
@@ -182,7 +184,8 @@ async def snapshot_diff(
 
 @dataclass(frozen=True, slots=True)
 class GonePage:
-    """A watched page that has answered only 404 or 410 for long enough, not yet confirmed."""
+    """A watched page that has answered only 404 or 410, or shown only an error message in
+    place of its text, for long enough, not yet confirmed."""
 
     source_id: int
     url: str
@@ -191,23 +194,33 @@ class GonePage:
     missing_since: datetime
     gone_at: datetime
     moved_to: str | None  # where it led after redirects before it went
+    # What it showed at its last poll, and the message quoted; None when that poll failed
+    # otherwise (a timeout), which does not tell.
+    shows: Absence | None = None
+    said: str | None = None
 
 
 async def gone_pages(session: AsyncSession) -> list[GonePage]:
     """Return the pages an editor is asked to confirm as gone, longest gone first."""
-    return [
-        GonePage(
-            source_id=s.id,
-            url=s.url,
-            title=s.title,
-            topics=tuple(s.topics),
-            missing_since=s.missing_since,
-            gone_at=s.gone_at,
-            moved_to=s.moved_to,
+    pages = []
+    for s in await gone_sources(session):
+        if s.missing_since is None or s.gone_at is None:
+            continue
+        shows, said = absence(s.last_error) or (None, None)
+        pages.append(
+            GonePage(
+                source_id=s.id,
+                url=s.url,
+                title=s.title,
+                topics=tuple(s.topics),
+                missing_since=s.missing_since,
+                gone_at=s.gone_at,
+                moved_to=s.moved_to,
+                shows=shows,
+                said=said,
+            )
         )
-        for s in await gone_sources(session)
-        if s.missing_since is not None and s.gone_at is not None
-    ]
+    return pages
 
 
 async def held_pushes_of(session: AsyncSession, urls: Collection[str]) -> list[ContentChanged]:

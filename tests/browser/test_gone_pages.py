@@ -1,7 +1,8 @@
 """Pages that disappeared, in a real headless Chromium, every state checked by axe-core.
 
-An editor finds a page that has answered only 404 for four days, confirms that it is gone and
-is pointed at the source to edit; an auditor cannot open the page.
+An editor finds a page that has answered only 404, or shown only an error message, for four
+days, confirms that it is gone and is pointed at the source to edit; an auditor cannot open the
+page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.support.words import admin_text
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ("nb", "en")
+ERROR_SAID = "Det oppstod en feil. Referanse: 8F3A-22"
 
 
 def gone_url(language: str) -> str:
@@ -55,6 +57,11 @@ async def _gone_pages(h: Harness) -> None:
                     missing_since=now - timedelta(days=4),
                     gone_at=now - timedelta(days=1),
                     moved_to="https://example.org/ny-side",
+                    # One shows an error message, worded as such; the other answers 404.
+                    last_error=f"HTTP 404 from {gone_url(language)}"
+                    if language == "en"
+                    else f"no usable content: page shows an error message in place of its"
+                    f" content: {ERROR_SAID!r}",
                 )
             )
 
@@ -79,6 +86,8 @@ def test_an_editor_confirms_that_a_page_is_gone(page: Page, site: Site, language
     table = page.get_by_role("table", name=t("Waiting for confirmation"))
     row = table.get_by_role("row", name=f"Borte ({language})")
     expect(row).to_contain_text("https://example.org/ny-side")
+    if language == "nb":
+        expect(row).to_contain_text(ERROR_SAID)
     assert_accessible(page, language)
 
     confirm = f"{t('Confirm that it is gone')}: {gone_url(language)}"

@@ -1,9 +1,11 @@
 """Pages that disappeared: an editor confirms each before its followers are told, once.
 
-The watcher decides that a page is gone (only 404 or 410 for VARSEL_PAGE_GONE_AFTER_DAYS) and
-takes the confirmation through its ``command_api``, in the transaction that records the
-editor's audit entry. Then the editor retires the topic or points the source at the new page
-with the catalogue's own pages.
+The watcher decides that a page is gone (only 404 or 410, or only an error message in place of
+its text, for VARSEL_PAGE_GONE_AFTER_DAYS) and takes the confirmation through its
+``command_api``, in the transaction that records the editor's audit entry. Each page is worded
+as what it showed (``read_api.Absence``): a page that has shown an error message for days may
+be broken rather than removed, and its editor checks it knowing so. Then the editor retires the
+topic or points the source at the new page with the catalogue's own pages.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ async def _page(
     request: Request, admin: AdminDep, actor: EditorPage, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     language = language_of(request)
+    now = admin.runtime.clock.now()
     async with admin.runtime.sessions() as session:
         pages = await watcher.gone_pages(session)
         reach = {
@@ -83,6 +86,8 @@ async def _page(
         pages=pages,
         reach=reach,
         topic_title=topic_title,
+        absence=watcher.Absence,
+        days={p.source_id: (now - p.missing_since).days for p in pages},
         gone_days=f"{admin.runtime.settings.page_gone_after_days:g}",
         **context,
     )

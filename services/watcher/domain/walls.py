@@ -366,3 +366,9 @@ def error_text(blocks: Sequence[str]) -> str | None:
         if _TECHNICAL_RE.match(said) and _ERROR_TAIL_RE.match(after):
             return f"{said} {after}"
     return None
+
+
+def says_not_found(said: str) -> bool:
+    """Tell whether an error message error_text found is the page's word that it is not
+    there («Siden finnes ikke lenger»), not a generic one («Det oppstod en feil»)."""
+    return _NOT_FOUND_RE.match(said) is not None

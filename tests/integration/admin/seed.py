@@ -195,6 +195,8 @@ async def steps_with_details(session: AsyncSession, at: datetime) -> None:
 
 GONE_PAGE = "https://example.org/borte"
 GONE_PAGE_MOVED_TO = "https://example.org/ny-side"
+ERROR_PAGE = "https://example.org/feil"
+ERROR_SAID = "Det oppstod en feil. <Referanse: 8F3A-22>"  # quoted from a page: untrusted
 
 
 async def gone_source(
@@ -205,9 +207,10 @@ async def gone_source(
     days: float = 4,
     url: str = GONE_PAGE,
     title: str = "Borte-siden",
+    last_error: str | None = None,
 ) -> int:
-    """Store a source that has answered only 404 for ``days`` (gone after three), as the
-    watcher leaves one; return its id."""
+    """Store a source that has answered only 404 (or what ``last_error`` says) for ``days``
+    (gone after three), as the watcher leaves one; return its id."""
     row = WatchedSource(
         url=url,
         kind="page",
@@ -222,7 +225,19 @@ async def gone_source(
         missing_since=now - timedelta(days=days),
         gone_at=now - timedelta(days=days - 3) if days >= 3 else None,
         moved_to=GONE_PAGE_MOVED_TO,
+        last_error=last_error or f"HTTP 404 from {url}",
     )
     session.add(row)
     await session.flush()
     return row.id
+
+
+async def error_page_source(session: AsyncSession, now: datetime, topics: list[str]) -> int:
+    """Store a source that has shown only ``ERROR_SAID`` in place of its text for four days
+    (put to its editor after three), as the watcher leaves one; return its id."""
+    reason = (
+        f"no usable content: page shows an error message in place of its content: {ERROR_SAID!r}"
+    )
+    return await gone_source(
+        session, now, topics, url=ERROR_PAGE, title="Feilsiden", last_error=reason
+    )

@@ -6,8 +6,10 @@ over ASGI as a browser would; the watched page is stored as the watcher leaves a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from services.admin.adapters.tables import AdminAuditEntry
@@ -15,6 +17,7 @@ from shared.events import PageRemoved, decode_event
 from shared.outbox import OutboxRow
 from tests.integration.admin import seed
 from tests.integration.admin.harness import TOPIC, Harness, csrf_token, running, sign_in
+from tests.support.words import words
 
 GONE = seed.GONE_PAGE
 MOVED = seed.GONE_PAGE_MOVED_TO
@@ -111,3 +114,30 @@ async def test_only_editors_and_operators_may_confirm(sqlite_url: str, tmp_path:
             await sign_in(operator, "drift")
             page = await operator.get("/admin/gone")
             assert page.status_code == 200 and GONE in page.text
+
+
+async def test_a_page_that_shows_an_error_message_is_worded_as_one(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        now = h.runtime.clock.now()
+        async with h.runtime.sessions() as session, session.begin():
+            await seed.error_page_source(session, now, [TOPIC])
+            await seed.gone_source(session, now, [TOPIC])
+        since = (now - timedelta(days=4)).strftime("%Y-%m-%d %H:%M UTC")
+        await h.user("ed", "editor")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            for language in ("nb", "nn", "en"):
+                listed = (await client.get(f"/admin/gone?lang={language}")).text
+                said = words("admin", language)
+                # Before, both read as pages not found: the error page as removed.
+                assert said.ngettext(
+                    "Has shown an error message in place of its text for %(count)s day, since"
+                    " %(since)s: “%(said)s”. It may be broken rather than removed.",
+                    "Has shown an error message in place of its text for %(count)s days, since"
+                    " %(since)s: “%(said)s”. It may be broken rather than removed.",
+                    4, count=4, since=since, said=escape(seed.ERROR_SAID),
+                ) in listed  # fmt: skip
+                not_found = said.gettext("Not found (404 or 410) since %(since)s", since=since)
+                assert listed.count(not_found) == 1  # the page answering 404 only

@@ -299,9 +299,10 @@ async def _tested(h: admin.Harness, client: httpx.AsyncClient, bulletin_form: st
 
 
 async def _gone_pages(h: admin.Harness, client: httpx.AsyncClient) -> dict[str, str]:
-    """Pages that disappeared: the list, a confirmation, a confirmation too late."""
+    """Pages that disappeared: the list (one shows an error), a confirmation, one too late."""
     async with h.runtime.sessions() as session, session.begin():
         source_id = await seed.gone_source(session, h.runtime.clock.now(), [admin.TOPIC])
+        await seed.error_page_source(session, h.runtime.clock.now(), [admin.TOPIC])
     listing = await client.get("/admin/gone")
     token = {"csrf_token": csrf(listing.text)}
     confirmed = await client.post(f"/admin/gone/{source_id}", data=token)

@@ -145,6 +145,7 @@ async def _a_notice_that_the_page_is_gone_goes_to_the_editor(
     async with harness.deps.sessions() as session, session.begin():
         (waiting,) = await read_api.gone_pages(session)
         assert waiting.source_id == source
+        assert (waiting.shows, waiting.said) == (read_api.Absence.NOT_THERE, NO_LONGER)
         removed = await command_api.confirm_page_gone(session, source, harness.clock.now())
     assert removed is not None and removed.source_id == source  # its followers are told once
 
@@ -169,6 +170,10 @@ async def test_an_error_message_shown_for_days_is_put_to_its_editor_not_failed_f
     row = await harness.source(source)
     assert row.status == "failing" and row.gone_at is not None  # operators, then the editor
     assert await harness.events() == []
+    # Put to the editor as what it is, not as a page that no longer exists.
+    async with harness.deps.sessions() as session:
+        (waiting,) = await read_api.gone_pages(session)
+    assert (waiting.shows, waiting.said) == (read_api.Absence.ERROR_MESSAGE, "Det oppstod en feil")
 
 
 async def test_an_error_message_for_a_day_among_real_readings_is_put_to_nobody(

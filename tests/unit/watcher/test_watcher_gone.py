@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.watcher.domain.gone import missing
+from services.watcher.domain.gone import Absence, absence, missing
 from services.watcher.domain.outcome import Answer, Health, Rules, SourceState
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -56,3 +56,46 @@ def test_becoming_gone_and_coming_back_are_logged_once() -> None:
     assert still.notice is None
     back = missing(_state(LONG_AGO, NOW), Answer(not_modified=True), NOW, WINDOW)
     assert back.notice is not None and "again" in back.notice.message
+
+
+ERROR_TEXT = "no usable content: page shows an error message in place of its content: {!r}"
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("HTTP 404 from https://www.example.no/side", (Absence.NOT_FOUND, None)),
+        ("HTTP 410 from https://www.example.no/side", (Absence.NOT_FOUND, None)),
+        (
+            ERROR_TEXT.format("Siden finnes ikke lenger. Ordningen ble avviklet."),
+            (Absence.NOT_THERE, "Siden finnes ikke lenger. Ordningen ble avviklet."),
+        ),
+        (ERROR_TEXT.format("Sida finst ikkje"), (Absence.NOT_THERE, "Sida finst ikkje")),
+        (ERROR_TEXT.format("Det oppstod en feil"), (Absence.ERROR_MESSAGE, "Det oppstod en feil")),
+        (
+            ERROR_TEXT.format("Something went wrong. Try again later."),
+            (Absence.ERROR_MESSAGE, "Something went wrong. Try again later."),
+        ),
+        # A poll since that failed otherwise does not tell.
+        ("timed out fetching https://www.example.no/side", None),
+        ("HTTP 503 from https://www.example.no/side", None),
+        (None, None),
+    ],
+    ids=["404", "410", "not-there", "nn-not-there", "error", "en-error", "timeout", "503", "none"],
+)
+def test_what_a_gone_page_showed_is_read_back_from_its_reason(
+    reason: str | None, expected: tuple[Absence, str | None] | None
+) -> None:
+    assert absence(reason) == expected
+
+
+def test_an_error_message_shown_for_days_is_logged_as_one_not_as_a_page_gone() -> None:
+    said = Answer.failed(ERROR_TEXT.format("Det oppstod en feil"), missing=True)
+
+    became = missing(_state(LONG_AGO), said, NOW, WINDOW)
+
+    assert became.gone_at == NOW  # put to its editor all the same
+    assert became.notice is not None
+    logged = became.notice.message % became.notice.args
+    assert "has shown an error message in place of its text for 3 days" in logged
+    assert "'Det oppstod en feil'" in logged and "gone" not in logged
