@@ -29,6 +29,10 @@ TYPE_TWICE: Final = (
     "given more than once: send one Content-Type header, application/json (readers disagree "
     "on which of two counts)"
 )
+CHARSET_TWICE: Final = (
+    "declares charset more than once: send one, charset=utf-8, or none (readers disagree on "
+    "which of two counts)"
+)
 _UTF8: Final = frozenset({"utf-8", "utf-8-sig"})  # how json.detect_encoding names UTF-8
 
 
@@ -78,11 +82,18 @@ def parsed(body: bytes, content_type: str | None = None) -> Any:
 
 def _charset(content_type: str) -> str | None:
     """Return the charset a Content-Type declares, in lower case, or None."""
+    declared = _charsets(content_type)
+    return declared[0] if declared else None
+
+
+def _charsets(content_type: str) -> list[str]:
+    """Return every charset a Content-Type declares, in lower case."""
+    found = []
     for parameter in content_type.split(";")[1:]:
         name, _, value = parameter.partition("=")
         if name.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return None
+            found.append(value.strip().strip('"').lower())
+    return found
 
 
 def _codec(charset: str) -> str | None:
@@ -103,7 +114,10 @@ def type_refusal(request: Request, unusable: str) -> JSONResponse | None:
         # As the public API answers (FastAPI reads a model's body only when it says it is
         # JSON): the same body sent by the same client is taken by both or by neither.
         return JSONResponse({"detail": NOT_JSON}, 415)
-    charset = _charset(declared[0])
+    charsets = _charsets(declared[0])
+    if len(charsets) > 1:
+        return refusal(400, unusable, [problem("Content-Type", CHARSET_TWICE)])
+    charset = charsets[0] if charsets else None
     # Any name of UTF-8 («utf8», common in PHP and WordPress), and ASCII, which is UTF-8 too.
     if charset is not None and _codec(charset) not in ("utf-8", "ascii"):
         return refusal(415, f"the body is declared as charset={excerpt(charset)}: {NOT_UTF8}")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.access import AuditorApi
 from services.admin.entrypoints.api import router as admin_api
-from services.admin.entrypoints.json_body import NOT_UTF8, TYPE_TWICE
+from services.admin.entrypoints.json_body import CHARSET_TWICE, NOT_UTF8, TYPE_TWICE
 from tests.integration.admin.harness import Harness, running
 from tests.integration.admin.publisher_support import staff_bearer
 
@@ -58,6 +58,19 @@ async def test_two_content_type_headers_are_a_400_not_the_first_read(
     )
     assert status == 400, answer
     assert answer["errors"] == [{"field": "Content-Type", "reason": TYPE_TWICE, "input": None}]
+    assert looked_up == []
+
+
+async def test_a_charset_declared_twice_is_a_400_not_the_first_read(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Read by its first charset, the body was taken as UTF-8 where a reader of the last one
+    # would decode it as Latin-1.
+    body = json.dumps({**BODY, "address": "åse@example.org"}, ensure_ascii=False).encode()
+    content_type = "application/json; charset=utf-8; charset=latin-1"
+    status, answer, looked_up = await _post(sqlite_url, tmp_path, body, content_type)
+    assert status == 400, answer
+    assert answer["errors"] == [{"field": "Content-Type", "reason": CHARSET_TWICE, "input": None}]
     assert looked_up == []
 
 
