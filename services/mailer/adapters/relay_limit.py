@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import Final, Protocol
@@ -59,10 +60,15 @@ class RelayLimit:
     def made(self, connection: _Open) -> None:
         """Count a connection the relay took."""
         self._made.append(connection)
-        if len(self._made) > 2 * self.size:
-            # Relays close connections after so many mails (Exchange after 20): the closed ones
-            # would pile up here for the whole life of the process.
-            self._made = [c for c in self._made if c.is_open]
+        if self._told is None and len(self._made) <= 2 * self.size:
+            return
+        # Relays close connections after so many mails (Exchange after 20): the closed ones
+        # would pile up here for the whole life of the process.
+        self._made = [c for c in self._made if c.is_open]
+        if self._told is not None and len(self._made) > self._told:
+            # It takes more than the log said: a cap met again later is said again.
+            log.info("mailer: the SMTP server takes %d connections again", len(self._made))
+            self._told = None
 
     def attempt(self) -> asyncio.Future[None]:
         """Note an attempt to connect starting; resolve the future it returns when it ends."""
@@ -113,18 +119,17 @@ class _Open(Protocol):
 def _turn_away(exc: BaseException) -> bool:
     """Tell whether a failure to connect is how relays refuse one connection too many: a 4xx
     greeting (or reply to EHLO), or a connection closed or refused as soon as it is made. A
-    wrong password (535) or a relay that never answers (a timeout) is not."""
+    wrong password (535), a certificate that does not verify, a name that does not resolve or a
+    relay that never answers (a timeout) is not."""
     if isinstance(exc, aiosmtplib.SMTPResponseException):
         return (
             isinstance(exc, aiosmtplib.SMTPConnectResponseError | aiosmtplib.SMTPHeloError)
             and 400 <= exc.code < 500
         )
-    if isinstance(exc, TimeoutError):
-        return False
+    if isinstance(exc, aiosmtplib.SMTPConnectError) and not isinstance(exc, TimeoutError):
+        exc = exc.__cause__ or exc  # aiosmtplib wraps what the system or the relay did
+    if isinstance(exc, ssl.SSLError):
+        return False  # a refused handshake is a setting, not a number of connections
     return isinstance(
-        exc,
-        aiosmtplib.SMTPServerDisconnected
-        | aiosmtplib.SMTPConnectError
-        | ConnectionRefusedError
-        | ConnectionResetError,
+        exc, aiosmtplib.SMTPServerDisconnected | ConnectionRefusedError | ConnectionResetError
     )

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import ssl
+
 import aiosmtplib
 import pytest
 
 from services.mailer.adapters.relay_limit import RelayLimit, _turn_away
+
+
+def _wrapped(cause: BaseException) -> aiosmtplib.SMTPConnectError:
+    """Return the error aiosmtplib raises for ``cause`` at connect."""
+    try:
+        raise aiosmtplib.SMTPConnectError(f"Error connecting: {cause}") from cause
+    except aiosmtplib.SMTPConnectError as exc:
+        return exc
 
 
 @pytest.mark.parametrize(
@@ -23,6 +35,13 @@ from services.mailer.adapters.relay_limit import RelayLimit, _turn_away
         (aiosmtplib.SMTPSenderRefused(451, "4.3.0 try later", "varsel@fhi.no"), False),
         (aiosmtplib.SMTPConnectTimeoutError("Timed out connecting"), False),
         (TimeoutError(), False),
+        # aiosmtplib wraps what happened at connect: what it wraps decides.
+        (_wrapped(ConnectionRefusedError(111, "Connection refused")), True),
+        (_wrapped(aiosmtplib.SMTPServerDisconnected("Unexpected EOF received")), True),
+        (_wrapped(ssl.SSLCertVerificationError(1, "certificate verify failed")), False),
+        (_wrapped(socket.gaierror(-2, "Name or service not known")), False),
+        (_wrapped(OSError(101, "Network is unreachable")), False),
+        (aiosmtplib.SMTPConnectError("no cause given"), False),
     ],
 )
 def test_a_connection_turned_away_is_told_from_other_failures(
@@ -66,3 +85,31 @@ def test_connections_the_relay_has_closed_are_not_kept() -> None:
         limit.made(_Connection(False))
     limit.made(_Connection(True))
     assert len(limit._made) <= 4
+
+
+async def test_a_cap_met_again_after_the_relay_took_more_is_said_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    now = [0.0]
+    limit = RelayLimit(6, relearn_after=300.0, clock=lambda: now[0])
+    refused = aiosmtplib.SMTPConnectResponseError(421, "too many connections")
+    first = [_Connection(True), _Connection(True)]
+    for connection in first:
+        limit.made(connection)
+    assert await limit.turned_away(refused, "SMTP 421")
+    assert await limit.turned_away(refused, "SMTP 421")  # the same cap: said once
+    now[0] += 300.0
+    assert limit.usable() == 6
+    more = [_Connection(True) for _ in range(4)]
+    for connection in more:  # the relay takes the whole pool now
+        limit.made(connection)
+    for connection in [*first, *more]:
+        connection.is_open = False  # the relay restarts with its cap back at two
+    limit.made(_Connection(True))
+    limit.made(_Connection(True))
+    assert await limit.turned_away(refused, "SMTP 421")
+
+    told = [r.getMessage() for r in caplog.records if "turned away" in r.getMessage()]
+    assert len(told) == 2, told
+    assert "takes 3 connections again" in caplog.text
