@@ -56,12 +56,20 @@ BENCHMARKS = (
     Benchmark("sign-up vs a bare endpoint", ("bench/signup/run.py",)),
     Benchmark("mail fan-out, one mailer", ("bench/mailer/fanout.py", "10000", "100000")),
     Benchmark(
+        "mail fan-out, one mailer, pool of 16 (the default before ADR 0025)",
+        ("bench/mailer/fanout.py", "10000", "100000", "--concurrency", "16"),
+    ),
+    Benchmark(
         "weekly digest, 100,000 x 5 x 20",
         ("bench/mailer/digest.py", "100000", "--topics", "5", "--changes", "20"),
     ),
     Benchmark(
         "two mailer processes, default pool",
         ("bench/distributed/scaling.py", "60000", "--processes", "2"),
+    ),
+    Benchmark(
+        "two mailer processes, pool of 16 (the default before ADR 0025)",
+        ("bench/distributed/scaling.py", "60000", "--processes", "2", "--concurrency", "16"),
     ),
     Benchmark(
         "two mailer processes, pool of 48",
