@@ -64,7 +64,7 @@ class RelayLimit:
             return
         # Relays close connections after so many mails (Exchange after 20): the closed ones
         # would pile up here for the whole life of the process.
-        self._made = [c for c in self._made if c.is_open]
+        self._made = [c for c in self._made if c.is_connected]
         if self._told is not None and len(self._made) > self._told:
             # It takes more than the log said: a cap met again later is said again.
             log.info("mailer: the SMTP server takes %d connections again", len(self._made))
@@ -88,7 +88,11 @@ class RelayLimit:
             return False
         if self._attempts:
             await asyncio.wait(list(self._attempts))
-        self._made = [c for c in self._made if c.is_open]
+        # Connected, not free for a mail: one whose final dot's reply came in during the ledger's
+        # COMMIT (handover.py) is the relay's as much as an idle one. Counted by is_open, such
+        # connections were forgotten: against Postfix, a pool that held three learned one, or
+        # none, and said the relay was down.
+        self._made = [c for c in self._made if c.is_connected]
         serving = len(self._made)
         if serving == 0:
             return False
@@ -112,8 +116,8 @@ class _Open(Protocol):
     """What the limit needs of a connection (the pool's SmtpConnection)."""
 
     @property
-    def is_open(self) -> bool:
-        """Tell whether the connection is still open."""
+    def is_connected(self) -> bool:
+        """Tell whether the relay still holds the connection, carrying a mail or not."""
 
 
 def _turn_away(exc: BaseException) -> bool:

@@ -82,13 +82,16 @@ class SmtpConnection:
         Not while a reply nobody asked for waits: each later reply would be taken as the one
         before's, a mail's refusal as the next mail's (and so counted on another person).
         """
-        replies = self._replies
         expected = 0 if self._ahead is None else 3  # the replies to the commands sent ahead
-        return (
-            replies.lost is None
-            and replies.pending <= expected
-            and not self._transport.is_closing()
-        )
+        return self.is_connected and self._replies.pending <= expected
+
+    @property
+    def is_connected(self) -> bool:
+        """Tell whether the connection still holds its place at the server, carrying a mail or
+        not: what the server counts against its limit of connections (relay_limit.py). A
+        connection whose reply came in and is not read yet is one: ``is_open`` says no to it.
+        """
+        return self._replies.lost is None and not self._transport.is_closing()
 
     @property
     def ahead(self) -> bool:

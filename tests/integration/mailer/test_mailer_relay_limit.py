@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -111,6 +112,37 @@ async def test_the_whole_pool_is_tried_again_once_the_limit_is_old(smtp: Scripte
     finally:
         await sender.close()
     assert results == [None, None, None] and sender.connections() == 3
+
+
+async def test_a_connection_whose_mail_is_being_recorded_counts_as_one_the_relay_takes(
+    smtp: ScriptedRelay,
+) -> None:
+    # The ledger writes a mail's final dot, then its COMMIT (handover.py): the relay's reply to
+    # the dot is often in before the lane reads it. Such a connection was counted as closed, so
+    # against Postfix a pool holding three learned the relay took one, or none, and said
+    # «sending stopped» while it sent on all three.
+    smtp.most = 1
+    sender = SmtpMailSender(smtp.url, pool_size=2)
+    meanwhile: list[BaseException | None] = []
+
+    async def hand_over(release: Callable[[], None]) -> None:
+        release()  # the final dot, before the COMMIT
+        while not smtp.mailbox.messages:  # the relay took the mail and has replied
+            await asyncio.sleep(0.001)
+        meanwhile.extend(await _gather_sends(sender, 1))  # another lane, another connection
+
+    try:
+        await sender.send("varsel@fhi.no", "p0@example.org", MESSAGE, hand_over=hand_over)
+        assert [type(r).__name__ for r in meanwhile] == ["RelayFull"]
+        assert sender.connections() == 1
+        # The connection is not forgotten either: once more turned away beside it, the same.
+        assert [type(r).__name__ for r in await _gather_sends(sender, 2)] == [
+            "NoneType",
+            "RelayFull",
+        ]
+    finally:
+        await sender.close()
+    assert len(smtp.mailbox.messages) == 2 and smtp.turned_away == 2
 
 
 async def _gather_sends(sender: SmtpMailSender, count: int) -> list[BaseException | None]:

@@ -51,15 +51,15 @@ def test_a_connection_turned_away_is_told_from_other_failures(
 
 
 class _Connection:
-    def __init__(self, is_open: bool) -> None:
-        self.is_open = is_open
+    def __init__(self, is_connected: bool) -> None:
+        self.is_connected = is_connected
 
 
 async def test_the_limit_is_the_connections_still_open_and_holds_its_time() -> None:
     now = [1000.0]
     limit = RelayLimit(8, relearn_after=300.0, clock=lambda: now[0])
-    for is_open in (True, True, False):  # one the relay has closed since
-        limit.made(_Connection(is_open))
+    for is_connected in (True, True, False):  # one the relay has closed since
+        limit.made(_Connection(is_connected))
     refused = aiosmtplib.SMTPConnectResponseError(421, "too many connections")
 
     assert limit.usable() == 8
@@ -105,7 +105,7 @@ async def test_a_cap_met_again_after_the_relay_took_more_is_said_again(
     for connection in more:  # the relay takes the whole pool now
         limit.made(connection)
     for connection in [*first, *more]:
-        connection.is_open = False  # the relay restarts with its cap back at two
+        connection.is_connected = False  # the relay restarts with its cap back at two
     limit.made(_Connection(True))
     limit.made(_Connection(True))
     assert await limit.turned_away(refused, "SMTP 421")
