@@ -148,7 +148,10 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             tasks.append(
                 asyncio.create_task(
                     send_until_stopped(
-                        mailer.worker, runtime.stop, runtime.settings.mail_poll_seconds
+                        mailer.worker,
+                        runtime.stop,
+                        runtime.settings.mail_poll_seconds,
+                        rest=mailer.sender.close,
                     ),
                     name="mailer",
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from services.mailer.delivery import DeliveryWorker
 from shared.failing_passes import PassFailures
@@ -13,9 +14,14 @@ log = logging.getLogger(__name__)
 
 
 async def send_until_stopped(
-    worker: DeliveryWorker, stop: asyncio.Event, poll_seconds: float
+    worker: DeliveryWorker,
+    stop: asyncio.Event,
+    poll_seconds: float,
+    *,
+    rest: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Send until ``stop`` is set, waking early when new work is queued."""
+    """Send until ``stop`` is set, waking early when new work is queued; ``rest`` lets go of
+    the relay's connections whenever nothing is left to send."""
     failures = PassFailures(log, "mailer: delivery pass")
     while not stop.is_set():
         try:
@@ -26,4 +32,9 @@ async def send_until_stopped(
             failures.failed(exc)
         else:
             failures.succeeded()
+            if rest is not None:
+                # A relay caps the connections one client holds (ADR 0025): held idle, they
+                # would leave another mailer on this host none, and it would take the relay
+                # for down. Postfix's own client keeps an idle connection two seconds.
+                await rest()
         await sleep_until_woken(worker.wake, stop, poll_seconds)

@@ -152,6 +152,11 @@ class ScriptedRelay:
         """Return the VARSEL_SMTP_URL that reaches it."""
         return f"smtp://127.0.0.1:{self.port}"
 
+    @property
+    def holding(self) -> int:
+        """Return how many connections it holds now."""
+        return self._open
+
     async def start(self) -> None:
         """Start serving on a free loopback port."""
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
