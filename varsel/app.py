@@ -227,12 +227,15 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         dead_letters = await _dead_letters(runtime) if broker is not False else None
         now = runtime.clock.now()
         smtp = mailer.worker.relay.unreachable_for(now) if mailer is not None else None
+        # Files have no relay to limit them: the gauge is for a mailer sending over SMTP.
+        connections = mailer.sender.connections() if mailer and settings.smtp_url else None
         async with runtime.sessions() as session:
             body = await render_metrics(
                 session,
                 now,
                 dead_letters=dead_letters,
                 smtp_unreachable_for=smtp,
+                smtp_connections=connections,
                 broker_reachable=broker,
             )
         return Response(body, media_type=CONTENT_TYPE_LATEST)

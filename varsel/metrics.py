@@ -47,6 +47,7 @@ async def render_metrics(
     *,
     dead_letters: int | None = None,
     smtp_unreachable_for: float | None = None,
+    smtp_connections: int | None = None,
     broker_reachable: bool | None = None,
 ) -> bytes:
     """Return the metrics in the Prometheus text format.
@@ -54,7 +55,9 @@ async def render_metrics(
     ``dead_letters`` is the broker's dead-letter count; left out when the bus keeps none or the
     broker did not answer, so an alert on it never fires on a made-up zero.
     ``smtp_unreachable_for`` is how long this process's mailer has reached no SMTP server (0
-    while it does); left out where no mailer runs. Unlike the rest it is this process's own.
+    while it does); left out where no mailer runs. Unlike the rest it is this process's own;
+    so is ``smtp_connections``, how many SMTP connections its mailer uses at once (left out
+    where it writes files).
     ``broker_reachable`` is whether RabbitMQ answered this process just now; left out where
     no broker is used (the embedded mode). Readiness stays 200 without it on every service but
     the mailer (varsel/readiness.py), so this gauge is what alerts on a broker that is away.
@@ -94,6 +97,13 @@ async def render_metrics(
             "(0 while the server answers)",
             registry=registry,
         ).set(smtp_unreachable_for)
+    if smtp_connections is not None:
+        Gauge(
+            "varsel_smtp_connections",
+            "SMTP connections this process's mailer uses at once: VARSEL_MAIL_CONCURRENCY, or "
+            "fewer while the relay turns more away (ADR 0025)",
+            registry=registry,
+        ).set(smtp_connections)
     if broker_reachable is not None:
         Gauge(
             "varsel_broker_reachable",
