@@ -291,8 +291,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
     hub, cut, page = None, None, source.rules.kind == SourceKind.PAGE
     if source.rules.kind == SourceKind.FEED:
         hub = discover(fetched.body, fetched.links, source.url)
-        if (said := cut_short(fetched.body)) is not None:
-            cut = f"{CONTENT_PREFIX}{said}"
+        cut = cut_short(fetched.body)
     return Answer(
         body_hash=body_hash,
         etag=fetched.etag,
@@ -302,7 +301,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         moved_to=fetched.url if fetched.url != source.url else None,
         earlier=earlier,
         cut=cut,
-        unclosed=page and unclosed(fetched.body),
+        unclosed=cut is not None or (page and unclosed(fetched.body)),
         ended_by_close=fetched.ended_by_close,
     )
 

@@ -15,8 +15,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services.watcher.domain.cut_count import cut_count_kept
 from services.watcher.domain.cut_feeds import held_back
-from services.watcher.domain.cut_pages import cut_count_kept, held_back_page, page_meta
+from services.watcher.domain.cut_pages import held_back_page, page_meta
 from services.watcher.domain.error_texts import refused_error_text
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
@@ -83,7 +84,9 @@ def decide(
     ``read_under`` are the rules the body was parsed by (the catalogue may have changed them
     since); ``history`` is needed only when the answer holds new content.
     """
-    answer = held_back_page(state, answer, history) if answer.unclosed else held_back(state, answer)
+    answer = (
+        held_back(state, answer, history) if answer.cut else held_back_page(state, answer, history)
+    )
     answer = cut_count_kept(state, refused_error_text(state, answer, history))
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
@@ -287,7 +290,7 @@ def _compared(
     unclosed: bool,
 ) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None, bool]:
     """Judge new content against the stored; ``read_from`` is where redirects led the fetch;
-    ``unclosed``: a page's HTML had no closing tags (cut_pages.py).
+    ``unclosed``: a page's HTML or a feed's XML had no closing tags (cut_pages.py).
 
     The last value tells whether the text is new: neither the stored one (under the rules it
     was stored by) nor one the page showed lately.

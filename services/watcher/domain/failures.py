@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
+from shared.vocabulary import SourceKind
+
 
 class Failure(StrEnum):
     """A kind of failed poll, as an editor's page words it."""
@@ -77,10 +79,10 @@ class FailureReason:
 
 # What handlers._answer puts before a body's reason (a ContentError's).
 CONTENT_PREFIX: Final = "no usable content: "
-# What a failed transfer after readings of a page cut off on its way carries after its own
-# reason, to keep their count (cut_pages.py); its kind is its own reason's.
-CUT_NOTE: Final = "; before it, the page was cut off on its way ("
 _KIND = r"(?:page|feed|pdf)"
+# What a failed transfer after readings of a page or feed cut off on its way carries after
+# its own reason, to keep their count (cut_count.py); its kind is its own reason's.
+_CUT_NOTE: Final = re.compile(r"; before it, the (?:page|feed) was cut off on its way \(")
 _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quote headings
 
 
@@ -175,9 +177,15 @@ _CONTENT: Final = _forms(
 )
 
 
+def cut_note(kind: SourceKind) -> str:
+    """Return what a failed transfer after cut readings of a ``kind`` carries before their
+    count (cut_count.py)."""
+    return f"; before it, the {kind} was cut off on its way ("
+
+
 def failure_reason(stored: str) -> FailureReason | None:
     """Return the kind and values of a stored failure reason; None for a form not known here."""
-    stored = stored.partition(CUT_NOTE)[0]
+    stored = _CUT_NOTE.split(stored, maxsplit=1)[0]
     text, forms = stored, _FETCH
     if stored.startswith(CONTENT_PREFIX):
         text, forms = stored.removeprefix(CONTENT_PREFIX), _CONTENT

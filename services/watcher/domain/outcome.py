@@ -184,10 +184,12 @@ class Answer:
     retry_after: float | None = None  # seconds a 429 or 503 asked to wait before the next poll
     # A failure's body read past its budget: its unread_mark, kept in place of the body hash.
     unread: str | None = None
-    # Why a feed's body seems cut off (cut_feeds.py): its new reading waits for the next poll.
+    # The root element a feed's body stops before closing (cut_feeds.py): its new reading
+    # waits for the next poll.
     cut: str | None = None
-    # A page's HTML stops before its closing </html> and </body>; its body ended by the
-    # connection closing (no length, no chunks): a cut may look whole (cut_pages.py).
+    # A page's HTML stops before its closing </html> and </body>, or a feed's its root's; its
+    # body ended by the connection closing (no length, no chunks): a cut may look whole
+    # (cut_pages.py).
     unclosed: bool = False
     ended_by_close: bool = False
 

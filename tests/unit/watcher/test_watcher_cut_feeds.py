@@ -1,10 +1,17 @@
-"""Whether an RSS or Atom body ends by closing its root element, whatever may follow it."""
+"""Whether an RSS or Atom body ends by closing its root element, whatever may follow it, and
+how a feed held back as cut off is read back for the admin."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.watcher.domain.cut_feeds import cut_short
+from services.watcher.domain.cut_feeds import cut_feed, cut_short
+from services.watcher.domain.failures import (
+    CONTENT_PREFIX,
+    Failure,
+    FailureReason,
+    failure_reason,
+)
 
 ATOM = b'<feed xmlns="http://www.w3.org/2005/Atom"><title>N</title><entry><id>a</id></entry></feed>'
 
@@ -36,8 +43,13 @@ def test_a_feed_that_ends_or_cannot_be_told_is_not_cut(body: bytes) -> None:
     ids=["atom", "mid-text", "junk-after", "mid-tag"],
 )
 def test_a_feed_that_stops_before_its_root_closes_is_cut(body: bytes, root: str) -> None:
-    said = cut_short(body)
+    assert cut_short(body) == root
 
-    assert said is not None and said.startswith(
-        f"feed: the feed stops before its closing </{root}>"
+
+@pytest.mark.parametrize("seen", [1, 2])
+def test_the_reason_is_read_back_for_the_admin(seen: int) -> None:
+    reason = cut_feed("feed", seen, "ab" * 32)
+
+    assert failure_reason(f"{CONTENT_PREFIX}{reason}") == FailureReason(
+        Failure.FEED_CUT_SHORT, {"root": "feed"}
     )

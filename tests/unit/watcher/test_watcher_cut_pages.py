@@ -4,7 +4,7 @@ short, and whether its answer was framed by anything but the connection's end.""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -18,9 +18,16 @@ from services.watcher.domain.failures import (
     failure_reason,
 )
 from services.watcher.domain.model import Content
-from services.watcher.domain.outcome import Answer, History, OutcomeKind, Previous, SourceState
+from services.watcher.domain.outcome import Answer, History, OutcomeKind, Previous
 from shared.events import SourceFailing
-from tests.support.source_states import decided, source_state
+from tests.support.source_states import (
+    FAILED_TRANSFERS,
+    TRANSFER_IDS,
+    decided,
+    polled,
+    source_state,
+    worded_as_itself,
+)
 
 STORED = ("Råd om blåbær", "Ville bær er trygge å spise.", "Nytt om revebjelle", "Ikke spis.")
 
@@ -108,22 +115,9 @@ HISTORY = History(("natur",), None, Previous(41, WHOLE.fingerprint, None, lambda
 def _polled(
     answers: list[Answer], reasons: list[str | None] | None = None
 ) -> list[tuple[OutcomeKind, tuple[type, ...]]]:
-    """Return what each poll of a page stored whole came to, and what it alerted; each
-    poll's stored reason is added to ``reasons``."""
-    state: SourceState = source_state(fingerprint=WHOLE.fingerprint)
-    came = []
-    for n, answer in enumerate(answers):
-        outcome = decided(state, answer, NOW + timedelta(minutes=10 * n), HISTORY)
-        came.append((outcome.kind, tuple(type(alert) for alert in outcome.alerts)))
-        if reasons is not None:
-            reasons.append(outcome.last_error)
-        state = replace(
-            state,
-            status=outcome.status,
-            consecutive_failures=outcome.consecutive_failures,
-            last_error=outcome.last_error,
-        )
-    return came
+    """Return what each poll of a page stored whole came to, and what it alerted."""
+    state = source_state(fingerprint=WHOLE.fingerprint)
+    return polled(state, answers, NOW, HISTORY, reasons)
 
 
 def test_a_page_that_lost_its_end_is_read_at_the_third_poll_without_failing() -> None:
@@ -157,16 +151,7 @@ def _cut(blocks: int) -> Answer:
     return Answer(body_hash=f"cut{blocks}", content=content, unclosed=True, ended_by_close=True)
 
 
-@pytest.mark.parametrize(
-    ("reason", "failure"),
-    [
-        ("timed out after 30s fetching https://example.org/p", Failure.TIMED_OUT),
-        ("cannot fetch https://example.org/p: Cannot connect to host", Failure.UNREACHABLE),
-        ("example.org closed the connection before answering in full", Failure.CLOSED_EARLY),
-        ("broken body from https://example.org/p: payload is not completed", Failure.BROKEN_BODY),
-    ],
-    ids=["timeout", "unreachable", "closed-early", "broken-body"],
-)
+@pytest.mark.parametrize(("reason", "failure"), FAILED_TRANSFERS, ids=TRANSFER_IDS)
 def test_failed_transfers_between_readings_of_the_same_cut_text_keep_their_count(
     reason: str, failure: Failure
 ) -> None:
@@ -180,9 +165,7 @@ def test_failed_transfers_between_readings_of_the_same_cut_text_keep_their_count
     # The operators were told the source failed (the transfers did), and the admin words the
     # failed transfer as what it was.
     assert SourceFailing in came[2][1]
-    assert reasons[1] is not None and reasons[1].startswith(reason)
-    told = failure_reason(reasons[1])
-    assert told is not None and told == failure_reason(reason) and told.failure is failure
+    assert worded_as_itself(reasons[1], reason, failure)
 
 
 def test_a_transfer_broken_off_elsewhere_each_time_is_never_taken_as_the_page() -> None:
