@@ -81,8 +81,8 @@ def test_an_editor_confirms_that_a_page_is_gone(page: Page, site: Site, language
     query = "" if language == "nb" else f"?lang={language}"
     sign_in(page, site, EDITOR, language)  # type: ignore[arg-type]
     go(page, f"{site.base_url}/admin{query}")
-    page.get_by_role("link", name=t("Pages that have disappeared")).click()
-    expect(page.locator("h1")).to_have_text(t("Pages that have disappeared"))
+    page.get_by_role("link", name=t("Pages gone or broken")).click()
+    expect(page.locator("h1")).to_have_text(t("Pages gone or broken"))
     table = page.get_by_role("table", name=t("Waiting for confirmation"))
     row = table.get_by_role("row", name=f"Borte ({language})")
     expect(row).to_contain_text("https://example.org/ny-side")
@@ -101,6 +101,4 @@ def test_an_editor_confirms_that_a_page_is_gone(page: Page, site: Site, language
 def test_an_auditor_cannot_open_the_page(page: Page, site: Site) -> None:
     sign_in(page, site, AUDITOR)  # type: ignore[arg-type]
     assert go(page, f"{site.base_url}/admin/gone").status == 403
-    expect(
-        page.get_by_role("link", name=admin_text("nb", "Pages that have disappeared"))
-    ).to_have_count(0)
+    expect(page.get_by_role("link", name=admin_text("nb", "Pages gone or broken"))).to_have_count(0)
