@@ -56,8 +56,8 @@ async def render_metrics(
     broker did not answer, so an alert on it never fires on a made-up zero.
     ``smtp_unreachable_for`` is how long this process's mailer has reached no SMTP server (0
     while it does); left out where no mailer runs. Unlike the rest it is this process's own;
-    so is ``smtp_connections``, how many SMTP connections its mailer uses at once (left out
-    where it writes files).
+    so is ``smtp_connections``, how many SMTP connections its mailer will use at once (its
+    pool, or the relay's cap learned in the last five minutes; left out where it writes files).
     ``broker_reachable`` is whether RabbitMQ answered this process just now; left out where
     no broker is used (the embedded mode). Readiness stays 200 without it on every service but
     the mailer (varsel/readiness.py), so this gauge is what alerts on a broker that is away.
@@ -100,8 +100,9 @@ async def render_metrics(
     if smtp_connections is not None:
         Gauge(
             "varsel_smtp_connections",
-            "SMTP connections this process's mailer uses at once: VARSEL_MAIL_CONCURRENCY, or "
-            "fewer while the relay turns more away (ADR 0025)",
+            "SMTP connections this process's mailer will use at once: VARSEL_MAIL_CONCURRENCY, "
+            "or, for five minutes after the relay turned one away, the number it took then "
+            "(ADR 0025); not the connections open now",
             registry=registry,
         ).set(smtp_connections)
     if broker_reachable is not None:

@@ -12,6 +12,10 @@ from shared.wakeup import sleep_until_woken
 
 log = logging.getLogger(__name__)
 
+# How long the SMTP connections stay open with nothing to send: Postfix's own client keeps an
+# idle one two seconds (smtp_connection_cache_time_limit), long enough for a burst of mail.
+IDLE_GRACE = 2.0
+
 
 async def send_until_stopped(
     worker: DeliveryWorker,
@@ -21,8 +25,9 @@ async def send_until_stopped(
     rest: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Send until ``stop`` is set, waking early when new work is queued; ``rest`` lets go of
-    the relay's connections whenever nothing is left to send."""
+    the relay's connections once nothing has been due for IDLE_GRACE seconds."""
     failures = PassFailures(log, "mailer: delivery pass")
+    grace = poll_seconds if rest is None else min(poll_seconds, IDLE_GRACE)
     while not stop.is_set():
         try:
             while await worker.send_due():
@@ -32,9 +37,11 @@ async def send_until_stopped(
             failures.failed(exc)
         else:
             failures.succeeded()
-            if rest is not None:
-                # A relay caps the connections one client holds (ADR 0025): held idle, they
-                # would leave another mailer on this host none, and it would take the relay
-                # for down. Postfix's own client keeps an idle connection two seconds.
-                await rest()
-        await sleep_until_woken(worker.wake, stop, poll_seconds)
+        if await sleep_until_woken(worker.wake, stop, grace) or rest is None:
+            continue
+        # Nothing came for a while. A relay caps the connections one client holds (ADR 0025):
+        # held idle, they would leave another mailer on this host none, and it would take the
+        # relay for down. A wake that comes while they close is kept for the next pass.
+        await rest()
+        if poll_seconds > grace:
+            await sleep_until_woken(worker.wake, stop, poll_seconds - grace, clear=False)

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from services.mailer.adapters.senders import RelayFull, ServerUnavailable, SmtpMailSender
-from services.mailer.entrypoints.sending import send_until_stopped
 from tests.integration.mailer.faults import ScriptedRelay, smtp
 from tests.integration.mailer.harness import Harness
 
@@ -82,42 +81,6 @@ async def test_a_relay_that_takes_no_connection_still_stops_sending(
     harness.clock.advance(timedelta(minutes=1))
     await harness.send_all()
     assert sorted(r for m in harness.received() for r in m.recipients) == PEOPLE
-
-
-async def test_a_mailer_with_nothing_to_send_lets_go_of_the_relays_connections(
-    harness: Harness, smtp: ScriptedRelay, caplog: pytest.LogCaptureFixture
-) -> None:
-    # Two mailers on one host share the relay's cap. One that kept its connections idle after
-    # its batch left the other none: that one took the relay for down and held its mails,
-    # batch after batch, until the relay timed the idle ones out (Postfix: after 300 s).
-    caplog.set_level(logging.INFO)
-    smtp.most = 2
-    first, second = SmtpMailSender(smtp.url, pool_size=2), SmtpMailSender(smtp.url, pool_size=2)
-    stop = asyncio.Event()
-    worker = harness.worker(first, concurrency=2)
-    loop = asyncio.create_task(send_until_stopped(worker, stop, 0.05, rest=first.close))
-    try:
-        for address in PEOPLE:
-            await harness.subscribe(address)
-        await harness.seeded()
-        await harness.change("Norge i verden: endring")  # sent by the first mailer's loop
-        await _until(lambda: len(harness.received()) == len(PEOPLE) and smtp.holding == 0)
-        stop.set()
-        await asyncio.wait_for(loop, 10)
-
-        await harness.change("Norge i verden: ny endring")
-        sent = await harness.worker(second, concurrency=2).send_due()
-    finally:
-        stop.set()
-        await asyncio.gather(loop, first.close(), second.close(), return_exceptions=True)
-    assert sent == len(PEOPLE) and len(harness.received()) == 2 * len(PEOPLE)
-    assert "sending stopped" not in caplog.text
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def test_connections_opened_together_wait_for_each_other_before_calling_it_an_outage(
