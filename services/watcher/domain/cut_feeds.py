@@ -16,7 +16,9 @@ a server that timed out between its cut feeds held the feed back for ever, its s
 A feed whose stored reading did not close either (its snapshot's meta, ``UNCLOSED``) is one
 its publisher never closes: its text may change from one poll to the next, so any cut text
 counts there, as before, or a busy feed was held back for ever. A snapshot stored before
-this rule has no mark: such a feed waits, at worst, for two readings in a row that agree.
+this rule has no mark: such a feed waits, at worst, for two readings in a row that agree. A
+whole reading of a marked text stores it again unmarked (cut_pages.reclosed): a cut reading
+taken as the feed marked it, and every later cut was taken at the second poll again.
 """
 
 from __future__ import annotations

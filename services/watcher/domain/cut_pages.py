@@ -29,7 +29,11 @@ server that cuts pages times out between them.
 Whether the stored version had its closing tags is kept in its snapshot's meta
 (``UNCLOSED``, set only where it had not): a snapshot stored before this rule has none, and
 is taken as closed, as nearly every page is; such a page that never closed is held at most
-``HELD_POLLS`` polls once, at its first edit that cuts text from its end.
+``HELD_POLLS`` polls once, at its first edit that cuts text from its end. A marked version is
+stored again, unmarked, when a reading that closes finds its text unchanged (``reclosed``):
+a cut reading taken as the page or feed (a proxy that cut it at the same byte twice) left the
+mark on its text, a whole reading of that text stored nothing, and every later cut was taken
+as a page or feed its publisher never closes.
 """
 
 from __future__ import annotations
@@ -73,6 +77,12 @@ def page_meta(meta: dict[str, Any] | None, unclosed_html: bool) -> dict[str, Any
     """Return a new snapshot's meta, marked when its page's HTML or its feed's XML had no
     closing tags."""
     return {**(meta or {}), UNCLOSED: True} if unclosed_html else meta
+
+
+def reclosed(meta: dict[str, Any] | None, unclosed_body: bool) -> bool:
+    """Tell whether a reading with closing tags finds the stored version marked as one without
+    them: it is stored again, so that the mark no longer lets any cut reading through."""
+    return not unclosed_body and bool((meta or {}).get(UNCLOSED))
 
 
 def held_back_page(state: SourceState, answer: Answer, history: History | None) -> Answer:

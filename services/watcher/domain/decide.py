@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from services.watcher.domain.cut_count import cut_count_kept
 from services.watcher.domain.cut_feeds import held_back
-from services.watcher.domain.cut_pages import held_back_page, page_meta
+from services.watcher.domain.cut_pages import held_back_page, page_meta, reclosed
 from services.watcher.domain.error_texts import refused_error_text
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
@@ -305,7 +305,8 @@ def _compared(
     same = judged_print == state.fingerprint or (
         previous is not None and judged_print == previous.fingerprint
     )
-    if same and earlier is None:
+    # Stored again, unmarked, when it closes after all (cut_pages.reclosed): nobody is told.
+    if same and earlier is None and not (previous and reclosed(previous.meta, unclosed)):
         stored = Stored(fingerprint, state.title, history.last_changed_at, None, None)
         return OutcomeKind.UNCHANGED, stored, (), None, False
     seen = seen_entries(previous.meta, previous.content) if previous is not None else {}

@@ -101,3 +101,29 @@ async def test_a_feed_that_stays_cut_between_broken_transfers_is_read_as_it_is(
     assert polls == ["failed", "failed", "changed", "failed"]
     (told,) = await harness.events()  # the entry the cut fell in, as the feed now reads
     assert told.title.encode() in CUT[CUT.rindex(b"<item>") :]
+
+
+async def test_a_feed_read_whole_again_after_a_cut_was_taken_is_held_when_cut_anew(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source = await _baseline(site, harness)
+    newer = rss([NEWEST, *ITEMS], ["Gravide bør ta vaksinen.", *TEXTS], guids=["sak-9", *GUIDS])
+
+    # A proxy cuts the new feed at the same byte at two polls, after its last entry: taken as
+    # the feed (nothing of its text lost) and stored as one that does not close.
+    site.set("/rss", Route(newer[: newer.rindex(b"</channel>")], RSS))
+    assert [await poll(harness.deps, source) for _ in range(2)] == ["failed", "changed"]
+    # Whole again, the same text: it closes after all.
+    site.set("/rss", Route(newer, RSS))
+    assert await poll(harness.deps, source) == "unchanged"
+
+    # Cut at another place at each poll: taken at the second before, as a feed that never
+    # closes, its followers told of an entry without the rest of its text.
+    polls, end = [], len(newer) // 2
+    for _ in range(2):
+        end = newer.index(b"hvor.</description>", end + 1)  # in the next entry's text
+        site.set("/rss", Route(newer[:end], RSS))
+        polls.append(await poll(harness.deps, source))
+    assert polls == ["failed", "failed"]
+    (told,) = await harness.events()  # the new entry, once
+    assert told.title == NEWEST[0]
