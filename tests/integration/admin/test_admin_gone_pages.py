@@ -23,6 +23,17 @@ GONE = seed.GONE_PAGE
 MOVED = seed.GONE_PAGE_MOVED_TO
 
 
+# A page whose last poll failed otherwise (a timeout, a reason cut by the column's length).
+NOT_TOLD = {
+    "nb": "Ikke funnet, eller en feilmelding i stedet for teksten, siden {since} (den siste"
+    " hentingen feilet av en annen grunn)",
+    "nn": "Ikkje funnen, eller ei feilmelding i staden for teksten, sidan {since} (den siste"
+    " hentinga feila av ein annan grunn)",
+    "en": "Not found, or an error message in place of its text, since {since} (its last poll"
+    " failed for another reason)",
+}
+
+
 async def gone_source(h: Harness, *, days: float = 4) -> int:
     """Store a source that has answered only 404 for ``days`` (gone after three)."""
     async with h.runtime.sessions() as session, session.begin():
@@ -116,6 +127,19 @@ async def test_only_editors_and_operators_may_confirm(sqlite_url: str, tmp_path:
             assert page.status_code == 200 and GONE in page.text
 
 
+async def _listed(h: Harness) -> tuple[str, dict[str, str]]:
+    """Return when the seeded pages went missing, as the list words it, and the list an
+    editor reads in each language."""
+    since = (h.runtime.clock.now() - timedelta(days=4)).strftime("%Y-%m-%d %H:%M UTC")
+    await h.user("ed", "editor")
+    async with h.client() as client:
+        await sign_in(client, "ed")
+        return since, {
+            language: (await client.get(f"/admin/gone?lang={language}")).text
+            for language in ("nb", "nn", "en")
+        }
+
+
 async def test_a_page_that_shows_an_error_message_is_worded_as_one(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -124,20 +148,32 @@ async def test_a_page_that_shows_an_error_message_is_worded_as_one(
         async with h.runtime.sessions() as session, session.begin():
             await seed.error_page_source(session, now, [TOPIC])
             await seed.gone_source(session, now, [TOPIC])
-        since = (now - timedelta(days=4)).strftime("%Y-%m-%d %H:%M UTC")
-        await h.user("ed", "editor")
-        async with h.client() as client:
-            await sign_in(client, "ed")
-            for language in ("nb", "nn", "en"):
-                listed = (await client.get(f"/admin/gone?lang={language}")).text
-                said = words("admin", language)
-                # Before, both read as pages not found: the error page as removed.
-                assert said.ngettext(
-                    "Has shown an error message in place of its text for %(count)s day, since"
-                    " %(since)s: “%(said)s”. It may be broken rather than removed.",
-                    "Has shown an error message in place of its text for %(count)s days, since"
-                    " %(since)s: “%(said)s”. It may be broken rather than removed.",
-                    4, count=4, since=since, said=escape(seed.ERROR_SAID),
-                ) in listed  # fmt: skip
-                not_found = said.gettext("Not found (404 or 410) since %(since)s", since=since)
-                assert listed.count(not_found) == 1  # the page answering 404 only
+        since, lists = await _listed(h)
+    for language, listed in lists.items():
+        said = words("admin", language)
+        # Before, both read as pages not found: the error page as removed.
+        assert said.ngettext(
+            "Has shown an error message in place of its text for %(count)s day, since"
+            " %(since)s: “%(said)s”. It may be broken rather than removed.",
+            "Has shown an error message in place of its text for %(count)s days, since"
+            " %(since)s: “%(said)s”. It may be broken rather than removed.",
+            4, count=4, since=since, said=escape(seed.ERROR_SAID),
+        ) in listed  # fmt: skip
+        not_found = said.gettext("Not found (404 or 410) since %(since)s", since=since)
+        assert listed.count(not_found) == 1  # the page answering 404 only
+
+
+async def test_a_page_whose_last_poll_failed_otherwise_is_worded_as_either(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        timeout = f"timed out after 30s fetching {GONE}"
+        async with h.runtime.sessions() as session, session.begin():
+            await seed.gone_source(session, h.runtime.clock.now(), [TOPIC], last_error=timeout)
+        since, lists = await _listed(h)
+    for language, listed in lists.items():
+        assert NOT_TOLD[language].format(since=since) in listed
+        not_found = words("admin", language).gettext(
+            "Not found (404 or 410) since %(since)s", since=since
+        )
+        assert not_found not in listed  # a timeout is not a 404
