@@ -23,6 +23,16 @@ GONE = seed.GONE_PAGE
 MOVED = seed.GONE_PAGE_MOVED_TO
 
 
+# The error page's row, as its editor reads it in each language: asked of the catalogues
+# alone, a missing entry read as the English and passed.
+SHOWN = {
+    "nb": "i 4 dager, siden {since}: «Det oppstod en feil. &lt;Referanse: 8F3A-22&gt;». Den kan"
+    " være ødelagt, ikke fjernet.",
+    "nn": "i 4 dagar, sidan {since}: «Det oppstod en feil. &lt;Referanse: 8F3A-22&gt;». Ho kan"
+    " vere øydelagd, ikkje fjerna.",
+    "en": "for 4 days, since {since}: “Det oppstod en feil. &lt;Referanse: 8F3A-22&gt;”. It may"
+    " be broken rather than removed.",
+}
 # A page whose last poll failed otherwise (a timeout, a reason cut by the column's length).
 NOT_TOLD = {
     "nb": "Ikke funnet, eller en feilmelding i stedet for teksten, siden {since} (den siste"
@@ -161,6 +171,7 @@ async def test_a_page_that_shows_an_error_message_is_worded_as_one(
         ) in listed  # fmt: skip
         not_found = said.gettext("Not found (404 or 410) since %(since)s", since=since)
         assert listed.count(not_found) == 1  # the page answering 404 only
+        assert SHOWN[language].format(since=since) in listed
 
 
 async def test_a_page_whose_last_poll_failed_otherwise_is_worded_as_either(
