@@ -30,6 +30,17 @@ from shared.catalogue_entries import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimedBatch:
+    """A claimed batch, what its mails show, when this process stops handing them to SMTP,
+    and whether it is as large as asked (else nothing more is due)."""
+
+    claimed: list[Claimed]
+    context: BatchContext | None
+    deadline: datetime
+    full: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BatchContext:
     """The people, changes, bulletins, digest contents and sign-up requests a batch refers to."""
 

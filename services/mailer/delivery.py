@@ -23,8 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import jinja2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,7 +32,7 @@ from services.mailer.adapters.claims import claim_due
 from services.mailer.adapters.dkim import DkimSigner
 from services.mailer.adapters.handover import HandOverLedger
 from services.mailer.adapters.senders import HandOverRefused, MailSender, SendFailure
-from services.mailer.batch_context import BatchContext, load_batch_context
+from services.mailer.batch_context import BatchContext, ClaimedBatch, load_batch_context
 from services.mailer.domain.envelope import Envelope
 from services.mailer.domain.ledger import Claimed
 from services.mailer.domain.outcomes import (
@@ -54,21 +53,12 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 # Nothing is handed to SMTP this close to the lease's end: another process may take it soon.
 LEASE_MARGIN = timedelta(seconds=60)
-# Mails claimed at a time for each connection of the pool. A batch ends when its slowest lane
-# does, and the lanes that finished first wait for it and for the next claim: at 12 mails a
-# lane (a batch of 200 for 16 connections) a send of 20,000 took a tenth longer, and each
+# Mails claimed at a time for each connection the relay takes. A batch ends when its slowest
+# lane does, and the lanes that finished first wait for it and for the next claim: at 12 mails
+# a lane (a batch of 200 for 16 connections) a send of 20,000 took a tenth longer, and each
 # claim's work was shared by fewer mails (docs/benchmarks.md, «Mail fan-out»). At 32 a batch
-# is still well inside the lease.
+# is still well inside the lease, however few connections the relay takes (ADR 0025).
 MAILS_PER_LANE = 32
-
-
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """A claimed batch, what its mails show, and when this process stops handing them to SMTP."""
-
-    claimed: list[Claimed]
-    context: BatchContext | None
-    deadline: datetime
 
 
 class DeliveryWorker:
@@ -96,7 +86,7 @@ class DeliveryWorker:
         self._dkim = dkim
         self._preparer = MailPreparer(builder, clock, envelope, dkim)
         self._concurrency = concurrency
-        self._batch_size = batch_size or MAILS_PER_LANE * concurrency
+        self._batch_size = batch_size  # None: MAILS_PER_LANE for each connection in use
         self._lease = lease
         # Nothing is handed to SMTP this close to the lease's end: another process may take it.
         self._margin = min(LEASE_MARGIN, lease / 5)
@@ -107,18 +97,22 @@ class DeliveryWorker:
         # Once set, unsent mails are handed back: the process is shutting down.
         self.stop = stop or asyncio.Event()
         # The next batch, claimed and loaded while the current one's last mails are in flight.
-        self._prefetched: asyncio.Task[_Batch] | None = None
+        self._prefetched: asyncio.Task[ClaimedBatch] | None = None
         self.relay = RelayState()  # logs when sending stops for an unreachable server, and resumes
 
-    async def claim(self) -> list[Claimed]:
-        """Lease a batch of due deliveries."""
+    def _claim_size(self) -> int:
+        lanes = min(self._concurrency, self._sender.connections())
+        return self._batch_size or MAILS_PER_LANE * lanes
+
+    async def claim(self, limit: int | None = None) -> list[Claimed]:
+        """Lease a batch of due deliveries (``limit``: the batch's size, by default)."""
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             return await claim_due(
                 session,
                 now,
                 now + self._lease,
-                limit=self._batch_size,
+                limit=limit or self._claim_size(),
                 skip_locked=self._skip_locked,
             )
 
@@ -162,7 +156,7 @@ class DeliveryWorker:
             # Every mail of the batch is taken: claim and load the next while the last ones are
             # in flight, so the connections do not wait for those round trips. A short batch
             # says nothing more is due.
-            if len(claimed) == self._batch_size and not (self.stop.is_set() or halt.is_set()):
+            if batch.full and not (self.stop.is_set() or halt.is_set()):
                 self._prefetch()
             return None
 
@@ -198,8 +192,8 @@ class DeliveryWorker:
                 if outcome.kind is OutcomeKind.HELD:
                     halt.set()
                 elif outcome.kind is OutcomeKind.TURNED_AWAY:
-                    # The relay takes no more connections: this lane ends, and its mails go on
-                    # the lanes that have one (the next batch starts only as many).
+                    # The relay takes no more connections: this lane ends, the mails not yet
+                    # taken go on the other lanes, and its two to the next batch (as many lanes).
                     done.put_nowait(outcome)
                     if following is not None:
                         done.put_nowait(Outcome.of(following.item, OutcomeKind.RELEASED))
@@ -270,18 +264,18 @@ class DeliveryWorker:
         if self._prefetched is None:
             self._prefetched = asyncio.create_task(self._claim_and_load())
 
-    async def _take_prefetched(self) -> _Batch | None:
+    async def _take_prefetched(self) -> ClaimedBatch | None:
         """Return the prefetched batch once it is loaded, or None when none was started."""
         task, self._prefetched = self._prefetched, None
         return None if task is None else await task
 
-    async def _claim_and_load(self) -> _Batch:
+    async def _claim_and_load(self) -> ClaimedBatch:
         """Claim a batch and load what its mails show; its deadline counts from this claim."""
-        claimed_at = self._clock.now()
-        claimed = await self.claim()
-        deadline = claimed_at + self._lease - self._margin
+        claimed_at, size = self._clock.now(), self._claim_size()
+        claimed = await self.claim(size)
+        deadline, full = claimed_at + self._lease - self._margin, len(claimed) == size
         if not claimed:
-            return _Batch(claimed, None, deadline)
+            return ClaimedBatch(claimed, None, deadline, full)
         try:
             async with self._sessions() as session:
                 context = await load_batch_context(session, claimed)
@@ -294,7 +288,7 @@ class DeliveryWorker:
                 kind = OutcomeKind.HELD if isinstance(exc, Exception) else OutcomeKind.RELEASED
                 await asyncio.shield(self._give_back(claimed, kind))
             raise
-        return _Batch(claimed, context, deadline)
+        return ClaimedBatch(claimed, context, deadline, full)
 
     async def _recorder(
         self,
