@@ -163,6 +163,16 @@ class SmtpMailSender:
             tls_context=self._tls if (self._implicit_tls or self._starttls) else None,
         )
         await client.connect()
+        try:
+            return await self._greet(client)
+        except BaseException:
+            # Refused at EHLO, STARTTLS or login: left open, the connection would hold one of
+            # the relay's per-client slots until it was collected (ADR 0025).
+            client.close()
+            raise
+
+    async def _greet(self, client: aiosmtplib.SMTP) -> SmtpConnection:
+        """Secure, greet and log in on a connected client."""
         beneath = None
         if self._starttls:
             # Upgraded here rather than by connect(), to keep the TCP transport under the TLS

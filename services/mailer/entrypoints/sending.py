@@ -12,8 +12,9 @@ from shared.wakeup import sleep_until_woken
 
 log = logging.getLogger(__name__)
 
-# How long the SMTP connections stay open with nothing to send: Postfix's own client keeps an
-# idle one two seconds (smtp_connection_cache_time_limit), long enough for a burst of mail.
+# How long the SMTP connections stay open with nothing to send, at most (the poll interval, 1 s
+# by default, if shorter): Postfix's own client keeps an idle one two seconds
+# (smtp_connection_cache_time_limit), long enough for a burst of mail.
 IDLE_GRACE = 2.0
 
 
@@ -29,6 +30,9 @@ async def send_until_stopped(
     failures = PassFailures(log, "mailer: delivery pass")
     grace = poll_seconds if rest is None else min(poll_seconds, IDLE_GRACE)
     while not stop.is_set():
+        # Cleared before the pass looks, not after: a mail queued after its last claim wakes
+        # the sleep below rather than waiting out the poll interval.
+        worker.wake.clear()
         try:
             while await worker.send_due():
                 if stop.is_set():
@@ -37,11 +41,11 @@ async def send_until_stopped(
             failures.failed(exc)
         else:
             failures.succeeded()
-        if await sleep_until_woken(worker.wake, stop, grace) or rest is None:
+        if await sleep_until_woken(worker.wake, stop, grace, clear=False) or rest is None:
             continue
         # Nothing came for a while. A relay caps the connections one client holds (ADR 0025):
         # held idle, they would leave another mailer on this host none, and it would take the
-        # relay for down. A wake that comes while they close is kept for the next pass.
+        # relay for down. A wake that comes while they close (at most QUIT's 5 s) is kept.
         await rest()
         if poll_seconds > grace:
             await sleep_until_woken(worker.wake, stop, poll_seconds - grace, clear=False)

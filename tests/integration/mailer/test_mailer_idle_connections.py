@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from services.mailer.adapters.senders import SmtpMailSender
+from services.mailer.adapters.senders import ServerUnavailable, SmtpMailSender
 from services.mailer.entrypoints import sending
 from services.mailer.entrypoints.sending import send_until_stopped
 from tests.integration.mailer.faults import ScriptedRelay, smtp
@@ -93,6 +93,44 @@ async def test_mail_queued_while_the_connections_close_is_sent_at_once(
 
     async with _loop(harness, sender, poll_seconds=60.0, rest=rest) as wake:
         await _until(lambda: len(harness.received()) == len(PEOPLE))
+
+
+async def test_mail_queued_just_after_a_pass_looked_is_sent_at_once(
+    harness: Harness, smtp: ScriptedRelay
+) -> None:
+    # The loop cleared its wake-up when it went to sleep, after the pass: a mail committed
+    # between the pass's last claim and that moment waited the whole poll interval.
+    sender = SmtpMailSender(smtp.url, pool_size=1)
+    await _followers(harness)
+    worker = harness.worker(sender, concurrency=1)
+    looked = worker.send_due
+
+    async def send_due() -> int:
+        handled = await looked()
+        if not handled and not harness.received():
+            await harness.change("Norge i verden: endring")  # right after the claim found none
+            worker.wake.set()
+        return handled
+
+    worker.send_due = send_due  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    task = asyncio.create_task(send_until_stopped(worker, stop, 60.0, rest=sender.close))
+    try:
+        await _until(lambda: len(harness.received()) == len(PEOPLE))
+    finally:
+        stop.set()
+        await asyncio.gather(task, sender.close(), return_exceptions=True)
+
+
+async def test_a_connection_refused_after_its_greeting_is_closed_at_once(
+    smtp: ScriptedRelay,
+) -> None:
+    # A relay that does not offer STARTTLS to a sender told to use it: the connection was left
+    # open, holding one of the relay's per-client slots until it was collected.
+    sender = SmtpMailSender(f"smtp+starttls://127.0.0.1:{smtp.port}", pool_size=1)
+    with pytest.raises(ServerUnavailable):
+        await sender.send("varsel@fhi.no", "kari@example.org", b"Subject: x\r\n\r\nHei\r\n")
+    await _until(lambda: smtp.holding == 0)
 
 
 async def _until(condition: Callable[[], bool]) -> None:
