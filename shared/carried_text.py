@@ -57,6 +57,18 @@ def bidi_control_in(text: str) -> str | None:
     return None if found is None else f"U+{ord(found.group()):04X}"
 
 
+def typed_invisible(text: str) -> tuple[str, str] | None:
+    """Return what makes text a person typed be refused rather than kept other than typed
+    (ADR 0023): its kind, ``noncharacter`` or ``bidi_control`` (the end of each form's reason
+    for the refusal), and its code point; None if it holds neither. A noncharacter is told
+    first."""
+    if (found := noncharacter_in(text)) is not None:
+        return "noncharacter", found
+    if (found := bidi_control_in(text)) is not None:
+        return "bidi_control", found
+    return None
+
+
 def without_bidi_controls(text: str) -> str:
     """Return ``text`` without its bidirectional embeddings, overrides and isolates."""
     return _BIDI_CONTROL.sub("", text)

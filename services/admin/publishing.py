@@ -21,7 +21,7 @@ from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain import publisher_sites
 from services.admin.domain.accounts import digest
-from shared.carried_text import bidi_control_in, carried_line, noncharacter_in
+from shared.carried_text import carried_line, typed_invisible
 from shared.web.html_text import html_text
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
@@ -55,10 +55,10 @@ def token_name(typed: str) -> str:
 
 def check_name(typed: str) -> str:
     """Return a token's name as kept (``token_name``); raise TokenNameRefused if it cannot be."""
-    if (found := noncharacter_in(typed)) is not None:
-        raise TokenNameNoncharacter(found)
-    if (found := bidi_control_in(typed)) is not None:
-        raise TokenNameBidiControl(found)
+    if (found := typed_invisible(typed)) is not None:
+        kind, character = found
+        refusal = TokenNameNoncharacter if kind == "noncharacter" else TokenNameBidiControl
+        raise refusal(character)
     name = token_name(typed)
     if not name or len(name) > NAME_LIMIT:
         raise TokenNameRefused(name)

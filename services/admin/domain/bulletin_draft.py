@@ -10,7 +10,7 @@ from typing import Final
 
 from markdown_it import MarkdownIt
 
-from shared.carried_text import bidi_control_in, carried_line, carried_text, noncharacter_in
+from shared.carried_text import carried_line, carried_text, typed_invisible
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_LANGUAGES, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Language
 
@@ -95,10 +95,9 @@ def _refuse_invisible(typed: str, what: str, language: Language, field: str) -> 
     """Refuse a text holding a noncharacter, which no mail can show, or a direction control,
     which makes what follows it show in another order than it is stored, naming the code point:
     left out unseen, the editor's words would go out other than they wrote and tested them."""
-    if (found := noncharacter_in(typed)) is not None:
-        raise DraftRefused(f"bulletin_{what}_noncharacter", f"{language.value}: {found}", field)
-    if (found := bidi_control_in(typed)) is not None:
-        raise DraftRefused(f"bulletin_{what}_bidi_control", f"{language.value}: {found}", field)
+    if (found := typed_invisible(typed)) is not None:
+        kind, character = found
+        raise DraftRefused(f"bulletin_{what}_{kind}", f"{language.value}: {character}", field)
 
 
 def read_draft(

@@ -14,7 +14,7 @@ from typing import Any
 import regex
 
 from services.admin.domain.topic_edits import fingerprint
-from shared.carried_text import bidi_control_in, noncharacter_in
+from shared.carried_text import bidi_control_in, typed_invisible
 from shared.catalogue_addresses import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
 from shared.source_rules import compile_ignore, selector_problem
@@ -27,13 +27,11 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
     url = entry.get("url", "")
-    if noncharacter_in(url) is not None:
-        # Kept, the address would lose it in every alert (the mailer leaves noncharacters out
-        # of what it takes in) and lead elsewhere than the source the editor watches.
-        errors["url"] = "url_noncharacter"
-    elif bidi_control_in(url) is not None:
-        # Refused as any invisible format character is, in words that say which (ADR 0023).
-        errors["url"] = "url_bidi_control"
+    if (found := typed_invisible(url)) is not None:
+        # Kept, the address would lose a noncharacter in every alert (the mailer leaves them
+        # out of what it takes in) and lead elsewhere than the source the editor watches; a
+        # direction control is refused as in every typed text, in words that say which.
+        errors["url"] = f"url_{found[0]}"
     elif not is_absolute_http(url) or not _NO_SPACES.match(url):
         errors["url"] = "bad_url"
     elif fault := address_fault(url):

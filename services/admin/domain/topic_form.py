@@ -13,12 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.carried_text import (
-    bidi_control_in,
-    noncharacter_in,
-    shows_text,
-    without_bidi_controls,
-)
+from shared.carried_text import shows_text, typed_invisible, without_bidi_controls
 from shared.catalogue_addresses import address_fault
 from shared.catalogue_entries import is_slug
 from shared.logs import redact
@@ -71,13 +66,11 @@ def _invisible(
     follows it show in another order than it is stored; left out unseen, the editor's words
     would be saved other than they wrote them, so they are told instead (ADR 0023).
     """
-    if (found := noncharacter_in(value)) is not None:
-        errors[field] = f"{what}_noncharacter"
-    elif (found := bidi_control_in(value)) is not None:
-        errors[field] = f"{what}_bidi_control"
-    else:
+    if (found := typed_invisible(value)) is None:
         return False
-    named[field] = {"character": found}
+    kind, character = found
+    errors[field] = f"{what}_{kind}"
+    named[field] = {"character": character}
     return True
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final, Protocol, TypeVar
 
-from shared.carried_text import bidi_control_in, carried_text, noncharacter_in
+from shared.carried_text import carried_text, typed_invisible
 from shared.vocabulary import ReviewMode
 
 # The longest change note an editor may write; a mail is not the place for an article.
@@ -124,10 +124,8 @@ def clean_note(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    if noncharacter_in(text) is not None:
-        raise ReviewRefused("note_noncharacter")
-    if bidi_control_in(text) is not None:
-        raise ReviewRefused("note_bidi_control")
+    if (found := typed_invisible(text)) is not None:
+        raise ReviewRefused(f"note_{found[0]}")
     lines = [line.strip() for line in carried_text(text.replace("\r\n", "\n")).split("\n")]
     cleaned = "\n".join(lines).strip()
     if len(cleaned) > MAX_NOTE:
