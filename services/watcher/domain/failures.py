@@ -80,9 +80,6 @@ class FailureReason:
 # What handlers._answer puts before a body's reason (a ContentError's).
 CONTENT_PREFIX: Final = "no usable content: "
 _KIND = r"(?:page|feed|pdf)"
-# What a failed transfer after readings of a page or feed cut off on its way carries after
-# its own reason, to keep their count (cut_count.py); its kind is its own reason's.
-_CUT_NOTE: Final = re.compile(r"; before it, the (?:page|feed) was cut off on its way \(")
 _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quote headings
 
 
@@ -181,6 +178,12 @@ def cut_note(kind: SourceKind) -> str:
     """Return what a failed transfer after cut readings of a ``kind`` carries before their
     count (cut_count.py)."""
     return f"; before it, the {kind} was cut off on its way ("
+
+
+# The note of either kind, after a failed transfer's own reason, whose kind is that reason's.
+_CUT_NOTE: Final = re.compile(
+    "|".join(re.escape(cut_note(kind)) for kind in (SourceKind.PAGE, SourceKind.FEED))
+)
 
 
 def failure_reason(stored: str) -> FailureReason | None:
