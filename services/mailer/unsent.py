@@ -25,8 +25,9 @@ def unsent_outcome(
         kind = OutcomeKind.LOST if exc.lease_lost else OutcomeKind.HELD
         return Outcome.of(item, kind, str(exc))
     if isinstance(exc, RelayFull):
-        # The relay serves this process's other connections: this lane ends, its mails go on
-        # those (delivery.py), and the relay is not unreachable.
+        # The relay serves this process's other connections: this lane ends, the batch's other
+        # mails go on those and its own two with the next batch (delivery.py); the relay is
+        # not unreachable.
         return Outcome.of(item, OutcomeKind.TURNED_AWAY, str(exc))
     if isinstance(exc, ServerUnavailable):
         relay.unreachable(str(exc), now)

@@ -64,10 +64,10 @@ class RelayLimit:
             return
         # Relays close connections after so many mails (Exchange after 20): the closed ones
         # would pile up here for the whole life of the process.
-        self._made = [c for c in self._made if c.is_connected]
-        if self._told is not None and len(self._made) > self._told:
+        serving = self._serving()
+        if self._told is not None and serving > self._told:
             # It takes more than the log said: a cap met again later is said again.
-            log.info("mailer: the SMTP server takes %d connections again", len(self._made))
+            log.info("mailer: the SMTP server takes %d connections again", serving)
             self._told = None
 
     def attempt(self) -> asyncio.Future[None]:
@@ -88,12 +88,7 @@ class RelayLimit:
             return False
         if self._attempts:
             await asyncio.wait(list(self._attempts))
-        # Connected, not free for a mail: one whose final dot's reply came in during the ledger's
-        # COMMIT (handover.py) is the relay's as much as an idle one. Counted by is_open, such
-        # connections were forgotten: against Postfix, a pool that held three learned one, or
-        # none, and said the relay was down.
-        self._made = [c for c in self._made if c.is_connected]
-        serving = len(self._made)
+        serving = self._serving()
         if serving == 0:
             return False
         self._learned, self._learned_at = serving, self._clock()
@@ -110,6 +105,15 @@ class RelayLimit:
                 round(self._relearn_after / 60),
             )
         return True
+
+    def _serving(self) -> int:
+        """Forget the connections the relay no longer holds; return how many it does."""
+        # Connected, not free for a mail: one whose final dot's reply came in during the
+        # ledger's COMMIT (handover.py) is the relay's as much as an idle one. Counted by
+        # is_open, such connections were forgotten: against Postfix, a pool that held three
+        # learned one, or none, and said the relay was down.
+        self._made = [c for c in self._made if c.is_connected]
+        return len(self._made)
 
 
 class _Open(Protocol):
