@@ -150,9 +150,21 @@ _WHEN = (
     r"(?:[.,]\d+)?)?)?|(?:kl\.? ?)?\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?)"
     r"(?: ?(?:z|utc|gmt|cet|cest|[+-]\d\d:?\d\d)\b)?"
 )
-_PERSISTS = (
-    r"(?:hvis|om|dersom|viss|if) (?:problemet|feilen|the problem|the error) (?:vedvarer|varer"
-    r"|held fram|fortset|fortsetter|persists|continues)"
+# «If the problem persists», in bokmål and nynorsk, and in English. Its words are listed once;
+# the two places an error page says it read them otherwise, and keep doing so, as one pattern
+# for both would change which pages are found. After whom to ask («Kontakt oss hvis problemet
+# vedvarer», _PERSISTS), the words of either language in any mix, with «the» only; before
+# what to do («Hvis problemet vedvarer, prøv igjen senere», _PERSISTS_FIRST), one language
+# throughout, and in English «this problem» too.
+_IF = r"hvis|om|dersom|viss"
+_PROBLEM = r"problemet|feilen"
+_GOES_ON = r"vedvarer|varer|held fram|fortset|fortsetter"
+_PROBLEM_EN = r"problem|error"
+_GOES_ON_EN = r"persists|continues"
+_PERSISTS = rf"(?:{_IF}|if) (?:{_PROBLEM}|the (?:{_PROBLEM_EN})) (?:{_GOES_ON}|{_GOES_ON_EN})"
+_PERSISTS_FIRST = (
+    rf"(?:(?:{_IF}) (?:{_PROBLEM}) (?:{_GOES_ON})|if (?:the|this) (?:{_PROBLEM_EN})"
+    rf" (?:{_GOES_ON_EN}))"
 )
 # Asked to quote the error's code or reference when asking for help, before or after it:
 # «Oppgi referansen om du kontaktar oss», «Please quote this reference if you contact us».
@@ -172,8 +184,7 @@ _CONTACTING = (
 # One phrase of it at a time, never taken back once read (an atomic group), so that a tail that
 # does not end as an error page's does fails at once, not after trying every way to split it.
 _TAIL_ITEM = (
-    r"(?>(?:(?:(?:hvis|om|dersom|viss) (?:problemet|feilen) (?:vedvarer|varer|held fram|fortset"
-    r"|fortsetter)|if (?:the|this) (?:problem|error) (?:persists|continues))\W+)?"
+    rf"(?>(?:{_PERSISTS_FIRST}\W+)?"
     r"(?:(?:eller|or|og|and) )?(?:vennligst |ver (?:venleg|vennleg) og |vær så snill og |please )?"
     r"(?:prøv (?:igjen|på nytt|ein gong til|en gang til)(?: litt)?(?: senere| seinare| om litt"
     r"| om en stund| om ei stund| om ein augneblink)?|try again(?: later| in a (?:few minutes"

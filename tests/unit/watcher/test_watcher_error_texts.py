@@ -3,6 +3,9 @@ in bokmål, nynorsk and English; a page that speaks of an error is not such a me
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import product
+
 import pytest
 
 from services.watcher.domain.content import ContentError, parse_content
@@ -284,6 +287,56 @@ def test_an_error_message_asking_to_quote_its_reference_when_one_asks_for_help_i
 ) -> None:
     # Read as content, each was an alert, and the page back a second one.
     assert error_text(("Feil", message)) == message
+
+
+# «If the problem persists» in every wording of these words, each read today by both places an
+# error page says it, by one of them, or by neither («når», «a problem», «recurs» …).
+_NORWEGIAN = (
+    ("hvis", "om", "dersom", "viss"),
+    ("problemet", "feilen"),
+    ("vedvarer", "varer", "held fram", "fortset", "fortsetter"),
+)
+_ENGLISH = (
+    ("if",),
+    ("the problem", "the error", "this problem", "this error"),
+    ("persists", "continues"),
+)
+_CLAUSES = {
+    " ".join(words)
+    for words in product(
+        (*_NORWEGIAN[0], *_ENGLISH[0], "når", "when"),
+        (*_NORWEGIAN[1], *_ENGLISH[1], "feila", "a problem"),
+        (*_NORWEGIAN[2], *_ENGLISH[2], "oppstår", "recurs"),
+    )
+}
+# Before what to do: one language throughout.
+_BEFORE = {" ".join(words) for words in (*product(*_NORWEGIAN), *product(*_ENGLISH))}
+# After whom to ask: the words of either language in any mix, «the» but not «this».
+_AFTER = {
+    " ".join(words)
+    for words in product(
+        (*_NORWEGIAN[0], "if"),
+        (*_NORWEGIAN[1], "the problem", "the error"),
+        (*_NORWEGIAN[2], *_ENGLISH[2]),
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("said", "accepted"),
+    [
+        (lambda clause: ("Feil", f"Det oppstod en feil. {clause}, prøv igjen senere."), _BEFORE),
+        (lambda clause: ("Teknisk feil", f"{clause}, prøv igjen senere."), _BEFORE),
+        (lambda clause: ("Feil", f"Det oppstod en feil. Kontakt oss {clause}."), _AFTER),
+    ],
+    ids=["before-what-to-do", "teknisk-feil-before-what-to-do", "after-whom-to-ask"],
+)
+def test_if_the_problem_persists_is_read_in_the_words_error_pages_use(
+    said: Callable[[str], tuple[str, ...]], accepted: set[str]
+) -> None:
+    found = {clause for clause in _CLAUSES if error_text(said(clause.capitalize())) is not None}
+
+    assert found == accepted
 
 
 @pytest.mark.parametrize(
