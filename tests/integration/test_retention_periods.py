@@ -2,7 +2,8 @@
 
 For each kind (docs/privacy.md, "How long"): records made at START stay when the hourly job runs
 a minute before their period ends, and are gone when it runs a minute after. Then: people whose
-alerts all ended are erased as the ledger says, and the scheduler really runs the hourly jobs.
+alerts all ended are erased as the ledger says, a sign-up made again keeps its link for its own
+week, and the scheduler really runs the hourly jobs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from services.admin.adapters.tables import AdminAuditEntry
 from services.mailer.adapters.file_sender import FileMailSender
 from services.mailer.adapters.tables import Delivery
 from services.subscriptions import handlers
-from services.subscriptions.adapters.tables import ConsentRecord, Subscriber
+from services.subscriptions.adapters.tables import ConsentRecord, SignupRequest, Subscriber
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.watcher.adapters.tables import PublisherKey, Snapshot
 from shared.clock import FrozenClock
@@ -340,3 +341,56 @@ async def test_an_unconfirmed_sign_up_let_go_is_erased_from_the_mailer_too(
             )
         ).all()
     assert [json.loads(payload)["subscriber_id"] for payload in erased] == [str(pending)]
+
+
+async def _housekeeping(h: Harness) -> dict[str, int]:
+    return await create_app(h.runtime, ("subscriptions",)).state.housekeeping["subscriptions"]()
+
+
+async def _requests(h: Harness, address: str) -> list[datetime]:
+    """When each of a person's requests not yet confirmed was made, oldest first."""
+    async with h.runtime.sessions() as session:
+        made = await session.scalars(
+            select(SignupRequest.created_at)
+            .join(Subscriber, Subscriber.id == SignupRequest.subscriber_id)
+            .where(Subscriber.email == address, SignupRequest.confirmed_at.is_(None))
+            .order_by(SignupRequest.created_at)
+        )
+        return [at.replace(tzinfo=UTC) if at.tzinfo is None else at for at in made]
+
+
+async def _confirm_link(h: Harness, address: str) -> str:
+    """The link of the newest request's confirmation mail."""
+    async with h.runtime.sessions() as session:
+        request_id = await session.scalar(
+            select(SignupRequest.id)
+            .join(Subscriber, Subscriber.id == SignupRequest.subscriber_id)
+            .where(Subscriber.email == address, SignupRequest.confirmed_at.is_(None))
+            .order_by(SignupRequest.created_at.desc())
+            .limit(1)
+        )
+    assert request_id is not None
+    return f"/confirm/{h.runtime.signer.sign('confirm', request_id, h.runtime.clock.now())}"
+
+
+async def test_a_new_sign_up_of_a_pending_person_keeps_its_link_for_its_week(
+    world: tuple[Harness, FrozenClock],
+) -> None:
+    h, clock = world
+    await h.sign_up("sent@example.no")  # never confirmed; a week later, signed up again
+    clock.set(START + timedelta(days=7) + 5 * MINUTE)
+    await h.sign_up("sent@example.no")
+    link = await _confirm_link(h, "sent@example.no")
+
+    removed = await _housekeeping(h)
+
+    # The first request's week is over; the person and the new request stay.
+    assert removed["unconfirmed_signups"] == 0, removed
+    assert START + timedelta(days=7) + 5 * MINUTE in await _requests(h, "sent@example.no")
+    async with h.client() as browser:
+        page = await browser.get(link)
+    assert page.status_code == 200, page.text
+    # The new request's own week over, the person goes with it.
+    clock.set(START + timedelta(days=14) + 6 * MINUTE)
+    assert (await _housekeeping(h))["unconfirmed_signups"] == 1
+    assert await _count(h, Subscriber) == 0

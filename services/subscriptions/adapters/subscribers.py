@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, Table, delete, select, update
+from sqlalchemy import Row, Table, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.subscriptions.adapters.tables import SignupRequest as SignupRequestRow
 from services.subscriptions.adapters.tables import Subscriber as SubscriberRow
 from services.subscriptions.domain.model import Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
@@ -107,12 +108,24 @@ class SqlSubscribers:
 
 
 async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> list[uuid.UUID]:
-    """Delete people who never confirmed and signed up before a cut-off; return their ids."""
+    """Delete people who never confirmed, signed up before a cut-off and have made no sign-up
+    since (a request not yet confirmed, made at or after it); return their ids.
+
+    Signing up again keeps the row as it was made, its first sign-up's time too: the new
+    request's link works as long as its mail says, so the person stays while it waits.
+    """
+    requests = SignupRequestRow.__table__
+    waiting = select(requests.c.id).where(
+        requests.c.subscriber_id == SUBSCRIBERS.c.id,
+        requests.c.confirmed_at.is_(None),
+        requests.c.created_at >= created_before,
+    )
     result = await session.execute(
         delete(SUBSCRIBERS)
         .where(
             SUBSCRIBERS.c.status == SubscriberStatus.PENDING,
             SUBSCRIBERS.c.created_at < created_before,
+            ~exists(waiting),
         )
         .returning(SUBSCRIBERS.c.id)
     )
