@@ -52,13 +52,19 @@ def _fields(draft: BulletinDraft, actor: str) -> dict[str, object]:
 
 
 async def already_sent(session: AsyncSession, draft: BulletinDraft) -> bool:
-    """Tell whether this form was sent before (a second press of the button)."""
+    """Tell whether this form was sent before (a second press of the button, a while ago)."""
     return await audit_log.exists(session, SENT, str(draft.bulletin_id))
 
 
 async def send(session: AsyncSession, draft: BulletinDraft, principal: Principal) -> None:
-    """Hand the bulletin to the mailer, in the caller's transaction."""
-    await record(session, BulletinPublished.model_validate(_fields(draft, principal.name)))
+    """Hand the bulletin to the mailer, in the caller's transaction.
+
+    The event's id is the bulletin's, so the outbox's unique key takes one send of a bulletin
+    and refuses another at once (IntegrityError, when the first commits): two presses that
+    both passed ``already_sent`` before either committed cannot both be recorded as sent.
+    """
+    fields = {**_fields(draft, principal.name), "event_id": draft.bulletin_id}
+    await record(session, BulletinPublished.model_validate(fields))
 
 
 async def send_test(session: AsyncSession, draft: BulletinDraft, principal: Principal) -> uuid.UUID:

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import IntegrityError
 
 from services.admin import bulletins
 from services.admin.domain.bulletin_draft import (
@@ -139,21 +140,26 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
         )
     testing = action == "test"
     test_request = None
-    async with transaction(admin.runtime.sessions) as session:
-        details = bulletins.audit_details(draft)
-        if testing and not await bulletins.has_own_address(session, actor.principal):
-            refusal: str | None = "bulletin_no_own_address"
-        elif testing:
-            refusal = None
-            test_request = await bulletins.send_test(session, draft, actor.principal)
-            details["request"] = str(test_request)  # the ledger knows its mails by it
-            actor.record(session, bulletins.TESTED, str(draft.bulletin_id), details)
-        elif await bulletins.already_sent(session, draft):
-            refusal = "bulletin_already_sent"
-        else:
-            refusal = None
-            await bulletins.send(session, draft, actor.principal)
-            actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
+    try:
+        async with transaction(admin.runtime.sessions) as session:
+            details = bulletins.audit_details(draft)
+            if testing and not await bulletins.has_own_address(session, actor.principal):
+                refusal: str | None = "bulletin_no_own_address"
+            elif testing:
+                refusal = None
+                test_request = await bulletins.send_test(session, draft, actor.principal)
+                details["request"] = str(test_request)  # the ledger knows its mails by it
+                actor.record(session, bulletins.TESTED, str(draft.bulletin_id), details)
+            elif await bulletins.already_sent(session, draft):
+                refusal = "bulletin_already_sent"
+            else:
+                refusal = None
+                await bulletins.send(session, draft, actor.principal)
+                actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
+    except IntegrityError:
+        # Another press of «Send» for this bulletin committed first (bulletins.send): nothing
+        # of this one was kept, neither its event nor an audit entry naming its words.
+        refusal = "bulletin_already_sent"
     if refusal is not None:
         return await _page(
             request, admin, actor, status=409, form=shown, chosen=chosen, error=refusal
