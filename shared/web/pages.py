@@ -106,6 +106,7 @@ class PageRenderer:
         self._same_site = same_site
         self._served_at = served_at
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
+        self._holds_form = lru_cache(maxsize=256)(self._reads_token)
 
     def render(
         self,
@@ -119,7 +120,13 @@ class PageRenderer:
         csrf: bool = True,
         **context: Any,
     ) -> HTMLResponse:
-        """Render a page; set the CSRF cookie if the browser has none.
+        """Render a page; set the CSRF cookie if the page holds a form that needs it and the
+        browser has none.
+
+        Only a template that reads ``csrf_token`` (it or a template it extends or includes)
+        gets one: a page without such a form (a notice, an invalid link, a 404, the answer to
+        a link from a mail) sets no cookie, as docs/privacy.md promises, whichever route
+        renders it.
 
         ``fixed=True`` marks a page without a form whose context is a few plain values: it is
         rendered once per language, path and context and then served from memory.
@@ -131,7 +138,7 @@ class PageRenderer:
         and its template no ``csrf_token``, so it works in a browser that blocks cookies.
         """
         embedded = framed_by is not None
-        guarded = csrf and not embedded
+        guarded = csrf and not embedded and not fixed and self._holds_form(template, language)
         cookie = request.cookies.get(self._cookie_name)
         fresh_cookie = None
         if guarded and (not cookie or len(cookie) > 100):
@@ -186,6 +193,9 @@ class PageRenderer:
                 **context,
             },
         )
+
+    def _reads_token(self, template: str, language: Language) -> bool:
+        return "csrf_token" in _variables(self._templates.environment(language), template)
 
     def _render_fixed(
         self,

@@ -14,7 +14,18 @@ from services.subscriptions.entrypoints.wording import FORM_NEEDS_COOKIE, FORM_T
 from tests.support.journey import form_with, hidden_fields
 from tests.support.words import page_text
 
-from .harness import RELATED, TOPIC, csrf, running, sign_up, subscribed
+from .harness import (
+    ENDED_CATALOGUE,
+    RELATED,
+    TOPIC,
+    UNRELATED,
+    confirm,
+    csrf,
+    press,
+    running,
+    sign_up,
+    subscribed,
+)
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -148,3 +159,51 @@ async def test_forms_without_a_link_token_say_that_they_need_their_cookie(
             assert too_old in html.unescape(stale.text), path
             assert csrf(stale.text)
         assert await h.state() == (0, 0, 0, 0, 0)
+
+
+async def test_pages_without_a_form_that_needs_the_cookie_set_none(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # docs/privacy.md: the cookie is set only where a form needs it, and the pages reached from
+    # a link in a mail set none, whatever those links lead to by now.
+    config = tmp_path / "catalogue.toml"
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        assert (await sign_up(h.client, ADDRESS, slug=UNRELATED)).status_code == 200
+        confirmed = f"/confirm/{await h.confirm_token(ADDRESS)}"
+        assert (await confirm(h, ADDRESS)).status_code == 200
+        erased = "erased@example.no"
+        await subscribed(h, erased, slug=UNRELATED)
+        manage = f"/manage/{await h.link_token(erased, 'manage')}"
+        unsubscribe = f"/unsubscribe/{await h.link_token(erased, 'unsubscribe')}"
+        assert (await press(h.client, unsubscribe, "erase")).status_code == 200
+        posted = {"privacy_version": "1", "privacy_language": "nb", "action": "unsubscribe_all"}
+        pages = {
+            confirmed: 200,  # already confirmed
+            manage: 200,  # nothing to end: the person was erased
+            unsubscribe: 200,
+            "/confirm/not-a-token": 404,
+            "/manage/not-a-token": 404,
+            "/unsubscribe/not-a-token": 404,
+            "/subscribe/finnes-ikke": 404,
+            "/subscribe/gammelt-tema": 410,
+        }
+        answers = []
+        for path, status in pages.items():
+            for method in ("GET", "POST"):
+                async with h.browser() as browser:  # a first visit: no cookie yet
+                    answer = await browser.request(method, path, data=posted)
+                assert answer.status_code == status, (method, path)
+                answers.append(answer)
+        for path, status in {"/privacy": 200, "/accessibility": 200, "/finnes-ikke": 404}.items():
+            async with h.browser() as browser:
+                answer = await browser.get(path)
+            assert answer.status_code == status, path
+            answers.append(answer)
+        cookies = [f"{a.request.method} {a.url.path}" for a in answers if "set-cookie" in a.headers]
+        assert cookies == []
+        # The forms that need it still get it.
+        for path in (f"/subscribe/{UNRELATED}", "/", "/manage-link"):
+            async with h.browser() as browser:
+                answer = await browser.get(path)
+            assert "varsel_csrf=" in answer.headers.get("set-cookie", ""), path
