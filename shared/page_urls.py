@@ -11,8 +11,10 @@ must find that page's source whatever its spelling, or it is mailed unreviewed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from typing import Final
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import idna
 from courlan import normalize_url
@@ -37,6 +39,45 @@ def _host(parts: SplitResult) -> str:
         return str(idna.decode(idna.encode(host, uts46=True)))
     except idna.IDNAError as exc:
         raise NotAWebAddress(f"the host {host!r} is no valid domain name: {exc}") from exc
+
+
+# A session id a server writes into its links (for a visitor without cookies, or for every
+# request): a new one at each reading, where the page linked to is the same. The names in use:
+# Java's JSESSIONID, PHP's PHPSESSID, classic ASP's ASPSESSIONIDxxxxxxxx, osCommerce's osCsid,
+# «sessid», «sessionid», «session_id» and «sid» (courlan's trackers hold only «session…»). A
+# «sid» that is a number is some sites' item number («?sid=1234»), and is kept: a session id
+# is a random token.
+_SESSION_NAMES: Final = re.compile(
+    r"(?:jsessionid|phpsessid|aspsessionid[a-z]*|oscsid|sessid|session_?id|sid)",
+    re.IGNORECASE,
+)
+# Java puts it in the path as a parameter of the last segment («/sak/1;jsessionid=A1B2»), and
+# ASP.NET without cookies as a segment of its own («/(S(lit3py55t21z5v55vlm25s55))/sak.aspx»,
+# with other letters beside the S: «(A(…)S(…)F(…))»).
+_PATH_SESSION: Final = re.compile(r";jsessionid=[^/?#;]*", re.IGNORECASE)
+_COOKIELESS_SEGMENT: Final = re.compile(r"/\((?:[A-Z]\([^()/]*\))+\)(?=/|$)")
+
+
+def without_session(url: str) -> str:
+    """Return an address (absolute or relative) without the session ids its server wrote into
+    it, the rest exactly as given: two links that differ only by them lead to the same page."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url  # no address at all: nothing in it is a session
+    path = _COOKIELESS_SEGMENT.sub("", _PATH_SESSION.sub("", parts.path))
+    query = "&".join(pair for pair in parts.query.split("&") if not _names_session(pair))
+    if (path, query) == (parts.path, parts.query):
+        return url
+    return urlunsplit(parts._replace(path=path, query=query))
+
+
+def _names_session(pair: str) -> bool:
+    name, _, value = pair.partition("=")
+    name = unquote(name)
+    if not _SESSION_NAMES.fullmatch(name):
+        return False
+    return not (name.lower() == "sid" and value.isdigit())
 
 
 def carries_credentials(url: str) -> bool:
@@ -82,13 +123,14 @@ def page_key(url: str) -> PageKey:
     """Return what names the page at an address, whatever spelling a CMS chose.
 
     courlan (trafilatura's URL cleaner, kept up with the trackers it knows) drops a default
-    port and tracking parameters (``utm_*``, ``fbclid``, …) and sorts the rest of the query;
+    port and tracking parameters (``utm_*``, ``fbclid``, …) and sorts the rest of the query,
+    after the session ids its server wrote into it are dropped (``without_session``);
     a fragment is a place on the page, a trailing slash the same page on any CMS we know, and
     http and https the same page on a site that serves both (the safe side: a review source's
     page found under either is held).
     """
     try:
-        parts = urlsplit(normalize_url(normal_form(url), trailing_slash=False))
+        parts = urlsplit(normalize_url(without_session(normal_form(url)), trailing_slash=False))
     except ValueError as exc:  # courlan's own refusals are ValueErrors too
         raise NotAWebAddress(f"not a web address: {exc}") from exc
     return PageKey(f"{parts.netloc}{parts.path.rstrip('/')}", parts.query)

@@ -5,7 +5,11 @@ smittetall», a monthly «Møteplan». A CMS also re-sends an item it has alread
 a new guid, minutes or days later, sometimes with a new link; and a site moved to a new CMS
 gives every item a new guid and link at once. What tells the first from the others is the
 publisher's own date: a recurring notice is dated on the day it is published again, while a
-re-issue keeps its date or is dated within a day or so of the one told.
+re-issue keeps its date or is dated within a day or so of the one told. A link is the item's
+own when it leads elsewhere: one that differs only by the session id its server wrote into it
+(a new one at each reading, ``shared.page_urls.without_session``) leads to the same item, or a
+feed that dates every item at the moment it is read would tell them all again at each poll
+two days apart.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.watcher.domain.model import FeedEntry
+from shared.page_urls import without_session
 
 # How much later than the text's last dated appearance a new item must be dated to be news:
 # two days, so that a re-issue dated afresh, minutes after the first, is not news when the
@@ -34,7 +39,7 @@ _LONG_AGO = date.min.isoformat()
 
 
 def _link(entry: FeedEntry) -> str:
-    return hashlib.sha256(entry.link.encode()).hexdigest()[:8]
+    return hashlib.sha256(without_session(entry.link).encode()).hexdigest()[:8]
 
 
 def dated_marks(
@@ -102,6 +107,6 @@ def replaces_in_place(entry: FeedEntry, gone: Sequence[FeedEntry]) -> bool:
     return not all(
         old.published is not None
         and entry.published >= old.published + REPEAT_AFTER
-        and entry.link != old.link
+        and without_session(entry.link) != without_session(old.link)
         for old in gone
     )

@@ -89,3 +89,41 @@ def test_an_item_in_the_place_of_one_dated_decades_ahead_re_issues_nothing_of_it
     typo = _entry("uke-2", "uke-2", date(2062, 3, 16))
     assert not replaces_in_place(_entry("uke-3", "uke-3", TODAY), [typo])
     assert replaces_in_place(_entry("kopi", "kopi", TODAY), [_entry("u", "u", TODAY)])
+
+
+def _session(key: str, link: str, published: date, session: str) -> FeedEntry:
+    return _entry(key, f"{link}{session}", published)
+
+
+@pytest.mark.parametrize(
+    ("before", "now"),
+    [
+        (";jsessionid=0A1B2C3D4E5F6A7B", ";jsessionid=9F8E7D6C5B4A3F2E"),
+        ("?PHPSESSID=k9v2l1q8e0", "?PHPSESSID=x7w6v5u4t3"),
+        ("?sid=f3ad39b4", "?sid=1407b581"),
+        ("?sessionid=a1b2c3", "?sessionid=d4e5f6"),
+    ],
+)
+def test_a_link_that_differs_only_by_a_session_id_is_no_link_of_its_own(
+    before: str, now: str
+) -> None:
+    # A feed whose server writes a new session id into every link, and dates every item at
+    # the moment it is read: three days later each item is the one told, not published again.
+    told = _session("uke-1", "uke-1", LAST_WEEK + timedelta(days=4), before)
+    dated = dated_marks(None, [("m", told)], TODAY)
+    again = _session("kopi", "uke-1", TODAY, now)
+
+    assert not published_again(again, "m", dated, TODAY)
+    assert replaces_in_place(again, [told])
+    # A link of its own is still one, whatever session id it carries.
+    week_2 = _session("uke-2", "uke-2", TODAY, now)
+    assert published_again(week_2, "m", dated, TODAY)
+    assert not replaces_in_place(week_2, [told])
+
+
+def test_an_asp_net_session_segment_is_no_link_of_its_own() -> None:
+    told = _entry("uke-1", "(S(lit3py55t21z5v55vlm25s55))/uke-1", LAST_WEEK)
+    again = _entry("kopi", "(S(qq0aa1bb2cc3dd4ee5ff6gg7))/uke-1", TODAY)
+
+    assert not published_again(again, "m", dated_marks(None, [("m", told)], TODAY), TODAY)
+    assert replaces_in_place(again, [told])
