@@ -56,6 +56,14 @@ FAILURES: Final[dict[str, str]] = {
     Failure.ROBOT_CHECK: N_(
         "The source checks that the reader is no robot, and shows no content: “%(said)s”."
     ),
+    Failure.FIREWALL: N_(
+        "A firewall in front of the source rejects varsel's requests, and shows no content: "
+        "“%(said)s”. Ask the site to let varsel through."
+    ),
+    Failure.QUEUE: N_(
+        "The source puts its readers in a queue, and shows no content: “%(said)s”. Nobody is "
+        "alerted; the page is compared with its last content when it shows it again."
+    ),
     Failure.PDF_NOT_PAGE: N_("The address answers a PDF file: make the source a PDF."),
     Failure.FILE: N_(
         "The address answers a file (an image, an archive or a document), not a web page or feed."

@@ -48,6 +48,8 @@ class Failure(StrEnum):
     SIGN_IN = "sign_in"
     MAINTENANCE = "maintenance"
     ROBOT_CHECK = "robot_check"
+    FIREWALL = "firewall"
+    QUEUE = "queue"
     PDF_NOT_PAGE = "pdf_not_page"
     FILE = "file"
     BINARY = "binary"
@@ -132,6 +134,11 @@ _CONTENT: Final = _forms(
     (Failure.SIGN_IN, rf"page is a sign-in page, not the content \(.*?\): (?P<said>{_QUOTED})"),
     (Failure.MAINTENANCE, rf"page looks like a maintenance notice: (?P<said>{_QUOTED})"),
     (Failure.ROBOT_CHECK, rf"page checks that the reader is no robot: (?P<said>{_QUOTED})"),
+    (Failure.FIREWALL, rf"page is a firewall's rejection, not the content: (?P<said>{_QUOTED})"),
+    (
+        Failure.QUEUE,
+        rf"page is a queue in front of the site, not the content: (?P<said>{_QUOTED})",
+    ),
     (
         Failure.PDF_NOT_PAGE,
         rf"{_KIND}: the address answers a PDF file; make the source a PDF, not a web {_KIND}",

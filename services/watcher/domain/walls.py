@@ -5,7 +5,8 @@ answers 200 with text of its own; compared as content it was a change («Oppdate
 Logg inn»), and its end another. Such a page is no usable content: the poll fails with the
 reason, the last good snapshot stays, and the page back is compared with it. Only pages
 dominated by the wall are refused: a small sign-in box in a public page's header or aside is
-common, and an article may well speak of maintenance.
+common, and an article may well speak of maintenance. The pages a site's host serves in place
+of the page (a firewall's rejection, a queue, a server's default error) are in host_pages.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from services.watcher.domain.host_pages import host_page
 from services.watcher.domain.model import ContentError
 
 # A page with less text than this is short enough to be only an error page or a wall; a
@@ -221,6 +223,18 @@ _TAIL_ITEM = (
     r")(?!\w))\W*"
 )
 _ERROR_TAIL_RE = re.compile(rf"^\W*(?:{_TAIL_ITEM})+$", re.IGNORECASE)  # a block of it alone
+# The site or service away for now, said in a block of its own («Beklager! Tjenesten er ikke
+# tilgjengelig akkurat nå. Prøv igjen om litt.»): «for now», or only what error pages say next,
+# after it. A status page's «Tjenesten er ikke tilgjengelig. Vi jobber med saken», and
+# «Tjenesten er ikke tilgjengelig lenger», are news.
+_SITE_AWAY_RE = re.compile(
+    rf"^{_INTERJECTION}{_SITE} (?:er|is) (?:dessverre |diverre |unfortunately )?(?:nå |no "
+    r"|currently )?(?:(?:ikke|ikkje|not) (?:tilgjengelig|tilgjengeleg|available)|unavailable"
+    r"|utilgjengelig|utilgjengeleg)(?:(?: akkurat nå| akkurat no| for øyeblikket| i øyeblikket"
+    rf"| for augneblinken| i augneblinken| right now| at the moment)\W*(?:{_TAIL_ITEM})*"
+    rf"|\W*(?:{_TAIL_ITEM})+)$",
+    re.IGNORECASE,
+)
 # The message: a generic one alone or before its tail; «Teknisk feil» only before its tail, as
 # a status page's fault notice may begin so («Teknisk feil: Telefonen … er ute av drift»).
 _TECHNICAL = r"(?:teknisk feil|technical error)"
@@ -312,8 +326,8 @@ def refuse_stand_ins(
     sign_in: SignIn,
     redirected: bool,
 ) -> None:
-    """Raise ContentError if the page is an error page, a sign-in page, a maintenance notice
-    or a check that the reader is no robot.
+    """Raise ContentError if the page is an error page, a sign-in page, a maintenance notice,
+    a check that the reader is no robot, or another of its host's pages (host_pages.py).
 
     ``title`` is the page's heading (else its <title>), ``head`` its <title> (read only for
     a short page), ``blocks`` its text blocks (at least one), ``chars`` the length of its text;
@@ -357,6 +371,11 @@ def refuse_stand_ins(
         for said in blocks[:_SITE_NOTICE_BLOCKS]:
             if _SITE_DOWN_RE.match(said):
                 raise ContentError(f"page looks like a maintenance notice: {said[:200]!r}")
+            if _SITE_AWAY_RE.match(said):
+                raise ContentError(f"page looks like an error page: {said[:200]!r}")
+        reason = host_page(title, head, blocks)
+        if reason:
+            raise ContentError(reason)
 
 
 def error_text(blocks: Sequence[str]) -> str | None:

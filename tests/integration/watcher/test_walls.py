@@ -3,6 +3,8 @@ a trial in the admin says so as a poll does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from services.watcher.handlers import poll
@@ -128,3 +130,58 @@ async def test_trying_an_address_that_leads_to_a_sign_in_page_shows_what_a_poll_
     site.set("/p", Route(long_wall.encode()))  # the same page where it is: content
     tried = await try_source(settings, site.url("/p"), "page")
     assert tried.title == "Logg inn"
+
+
+def _rejected(n: int) -> Route:
+    """F5 BIG-IP ASM's default blocking page, with the new support ID it gives each request."""
+    return Route(
+        b"<html><head><title>Request Rejected</title></head><body>The requested URL was rejected."
+        b" Please consult with your administrator.<br><br>Your support ID is: %d<br><br>"
+        b"<a href='javascript:history.back();'>[Go Back]</a></body></html>"
+        % (6898140010701167723 + n)
+    )
+
+
+def _in_line(n: int) -> Route:
+    """Queue-it's queue page, with its place and id new at each request."""
+    return Route(
+        b"<html><head><title>Queue-it</title></head><body><main><h1>You are now in line</h1>"
+        b"<p>Thank you for your patience. Your number in line: %d. Queue ID: 77af%d</p>"
+        b"</main></body></html>" % (2481 - n, 1000 + n)
+    )
+
+
+def _proxy_error(n: int) -> Route:
+    """Envoy's answer while the site behind it is down, as some proxies send it with 200."""
+    return Route(
+        b"upstream connect error or disconnect/reset before headers. reset reason: connection"
+        b" failure, transport failure reason: delayed connect error: 111",
+        content_type="text/plain",
+    )
+
+
+@pytest.mark.parametrize(
+    ("host_page", "reason"),
+    [(_rejected, "firewall"), (_in_line, "queue"), (_proxy_error, "error page")],
+    ids=["firewall", "queue", "proxy-error"],
+)
+async def test_a_hosts_page_with_a_new_id_at_every_request_alerts_nobody(
+    site: ScriptedSite, harness: Harness, host_page: Callable[[int], Route], reason: str
+) -> None:
+    site.set("/p", Route(page().encode()))
+    source = await harness.add_source(site.url("/p"))
+    assert await poll(harness.deps, source) == "baseline"
+
+    outcomes = []
+    for n in range(8):  # each an alert before, and the source then called rotating
+        site.set("/p", host_page(n))
+        outcomes.append(await poll(harness.deps, source))
+
+    assert outcomes == ["failed"] * 8
+    async with harness.deps.sessions() as session:
+        (status,) = await source_statuses(session, harness.clock.now())
+    assert status.status == "failing"
+    assert status.last_error is not None and reason in status.last_error
+    site.set("/p", Route(page().encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert await harness.events() == []

@@ -34,6 +34,11 @@ NEWS_PAGE = b"""\xef\xbb\xbf<!-- cms 4.2 -->\n<!doctype html><html><head><title>
 FEED_LINK = b'<link rel="alternate" type="application/atom+xml" href="%s">'
 ROBOT = b"""<html><head><title>Just a moment...</title></head><body><main><h1>Just a moment...</h1>
 <p>Checking your browser before accessing delta.no.</p></main></body></html>"""
+FIREWALL = b"""<html><head><title>Request Rejected</title></head><body>
+The requested URL was rejected. Please consult with your administrator.<br><br>
+Your support ID is: 6898140010701167723</body></html>"""
+QUEUE = b"""<html><head><title>Queue-it</title></head><body><main><h1>You are now in line</h1>
+<p>Thank you for your patience. Queue ID: 577af16466c9</p></main></body></html>"""
 
 
 def _scanned_pdf() -> bytes:
@@ -119,12 +124,9 @@ REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
         {},
         FailureReason(Failure.MAINTENANCE, {"said": "Nettstedet er nede for vedlikehold"}),
     ),
-    (
-        SourceKind.PAGE,
-        ROBOT,
-        {},
-        FailureReason(Failure.ROBOT_CHECK, {"said": "Just a moment..."}),
-    ),
+    (SourceKind.PAGE, ROBOT, {}, FailureReason(Failure.ROBOT_CHECK, {"said": "Just a moment..."})),
+    (SourceKind.PAGE, FIREWALL, {}, FailureReason(Failure.FIREWALL, {"said": "Request Rejected"})),
+    (SourceKind.PAGE, QUEUE, {}, FailureReason(Failure.QUEUE, {"said": "You are now in line"})),
     (
         SourceKind.PAGE,
         b"<html><body><main><p>Tom</p></main></body></html>",
