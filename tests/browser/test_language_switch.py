@@ -162,6 +162,22 @@ def test_the_topic_index_keeps_ticks_address_and_filter(page: Page, app: App) ->
     assert app.ledger_languages(address) == ["en"]
 
 
+def test_the_confirm_page_answers_in_the_language_switched_to(page: Page, app: App) -> None:
+    address = "switch-confirm@example.no"
+    sign_up(page, app, "nb", address)
+    assert open_page(page, app.link_in_mail(address, "/confirm/")).status == 200
+    switch(page, "en")
+    expect(page.locator("h1")).to_have_text(page_text("en", "Confirm your sign-up"))
+    assert press(page, page_text("en", "Confirm sign-up")).status == 200
+    # The answer to the press is in the language the page was read in, not the one signed up in.
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text(page_text("en", "Your sign-up is confirmed"))
+    expect(page.locator("ul.topics li")).to_have_text(
+        [TITLES["en"][TOPIC], TITLES["en"]["vaksiner"]]
+    )
+    assert_accessible(page, "en")
+
+
 def test_the_manage_page_keeps_its_ticks_and_saves_under_the_notice_shown(
     page: Page, app: App
 ) -> None:

@@ -129,12 +129,15 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         )
     if isinstance(outcome, handlers.TopicsEnded):
         return no_such_topic(web, request, outcome.topics[0], language_of(request))
-    topics = topic_views(web, outcome.topics, outcome.language)
+    # In the language the page was read in (``?lang=``, which its form posts to), else the
+    # person's, as the already-confirmed answer is.
+    language = chosen_language(request, outcome.language)
+    topics = topic_views(web, outcome.topics, language)
     manage_token = web.deps.signer.sign("manage", outcome.subscriber_id, web.deps.clock.now())
     return web.pages.render(
         request,
         "confirmed.html",
-        outcome.language,
+        language,
         topics=topics,
         manage_token=manage_token,
         csrf=False,

@@ -4,6 +4,8 @@ it says what holds."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,6 +63,26 @@ async def test_confirm_link_get_is_inert_post_confirms_once(
         assert "Your sign-up is already confirmed" in english.text
         nynorsk = await h.client.get(f"/confirm/{token}?lang=nn")
         assert page_text("nn", "Your sign-up is already confirmed") in nynorsk.text
+
+
+async def test_the_confirmed_page_keeps_the_language_the_confirm_page_was_read_in(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with running(sqlite_url, tmp_path) as h:
+        assert (await sign_up(h.client, ADDRESS, lang="nb")).status_code == 200
+        token = await h.confirm_token(ADDRESS)
+        page = await h.client.get(f"/confirm/{token}?lang=en")
+        assert page_text("en", "Confirm your sign-up") in page.text
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action is not None and action[1] == f"/confirm/{token}?lang=en"
+        done = await h.client.post(html.unescape(action[1]), data=hidden_fields(page.text))
+        assert done.status_code == 200, done.text
+        assert '<html lang="en">' in done.text
+        assert "You have subscribed to alerts about:" in done.text
+        assert "Norway in the world" in done.text
+        # The page's language is the reader's choice; the alerts stay in the one signed up in.
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and person.language == "nb"
 
 
 async def _confirmed_by_link(h: Harness) -> tuple[str, httpx.Response]:
