@@ -1,5 +1,6 @@
-"""Retention of the subscriptions service: unconfirmed sign-ups, people with no alert left,
-rate-limit windows, and the consent history of people whose story ended long ago."""
+"""Retention of the subscriptions service: unconfirmed sign-ups (people and requests), people
+with no alert left, rate-limit windows, and the consent history of people whose story ended
+long ago."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import read_api as catalogue
-from services.subscriptions.adapters import consent_ledger, subscribers, subscriptions
+from services.subscriptions.adapters import (
+    consent_ledger,
+    signup_requests,
+    subscribers,
+    subscriptions,
+)
 from services.subscriptions.adapters.unit_of_work import ConsumerUnitOfWork
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.handlers.organisation import erase_lapsed
@@ -30,14 +36,16 @@ async def purge_expired(session: AsyncSession, deps: Deps, now: datetime) -> dic
         now - timedelta(days=settings.inactive_retention_days),
         await catalogue.topics_ended(session),
     )
-    unconfirmed = await subscribers.purge_unconfirmed(
-        session, now - timedelta(days=settings.unconfirmed_retention_days)
-    )
+    made_before = now - timedelta(days=settings.unconfirmed_retention_days)
+    unconfirmed = await subscribers.purge_unconfirmed(session, made_before)
     # Their confirmation mails name their ids in the delivery ledger and, in the embedded mode,
     # hold their addresses in the outbox folder: the mailer forgets both as for any erasure.
     await outbox.record(session, *(SubscriberErased(subscriber_id=id_) for id_ in unconfirmed))
     removed = {
         "unconfirmed_signups": len(unconfirmed),
+        # Those of people who stay: a confirmed person's sign-up for more topics, or a pending
+        # person's first when they signed up again (the people deleted took theirs along).
+        "unconfirmed_requests": await signup_requests.purge_unconfirmed(session, made_before),
         # Erased as a person's own erasure is, in this run's transaction, ledger entries too.
         "inactive_people": await erase_lapsed(ConsumerUnitOfWork(session), deps, lapsed),
         "rate_limit_windows": await rate_limit.purge_expired(session, now),

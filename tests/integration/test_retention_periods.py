@@ -78,6 +78,13 @@ async def _seed_unconfirmed(h: Harness) -> None:
     await h.sign_up("aldri.bekreftet@example.no")
 
 
+async def _seed_unconfirmed_request(h: Harness) -> None:
+    # A confirmed person signed up for one more topic, by whoever typed their address.
+    await h.sign_up("bekreftet@example.no")
+    await h.confirm("bekreftet@example.no")
+    await h.sign_up("bekreftet@example.no", topics=(OTHER,))
+
+
 async def _seed_inactive(h: Harness) -> None:
     await _unsubscribed_from_everything(h, "ferdig@example.no")
 
@@ -167,6 +174,15 @@ KINDS = {
         7,
         _seed_unconfirmed,
         lambda h: _count(h, Subscriber),
+        1,
+    ),
+    "unconfirmed requests of confirmed people": Kind(
+        "subscriptions",
+        "unconfirmed_requests",
+        "unconfirmed_retention_days",
+        7,
+        _seed_unconfirmed_request,
+        lambda h: _count(h, SignupRequest),
         1,
     ),
     "people with no alert left": Kind(
@@ -386,7 +402,7 @@ async def test_a_new_sign_up_of_a_pending_person_keeps_its_link_for_its_week(
 
     # The first request's week is over; the person and the new request stay.
     assert removed["unconfirmed_signups"] == 0, removed
-    assert START + timedelta(days=7) + 5 * MINUTE in await _requests(h, "sent@example.no")
+    assert await _requests(h, "sent@example.no") == [START + timedelta(days=7) + 5 * MINUTE]
     async with h.client() as browser:
         page = await browser.get(link)
     assert page.status_code == 200, page.text
@@ -394,3 +410,19 @@ async def test_a_new_sign_up_of_a_pending_person_keeps_its_link_for_its_week(
     clock.set(START + timedelta(days=14) + 6 * MINUTE)
     assert (await _housekeeping(h))["unconfirmed_signups"] == 1
     assert await _count(h, Subscriber) == 0
+
+
+async def test_a_request_let_go_keeps_its_record_in_the_consent_ledger(
+    world: tuple[Harness, FrozenClock],
+) -> None:
+    h, clock = world
+    await _seed_unconfirmed_request(h)
+    recorded = await _count(h, ConsentRecord)
+    clock.set(START + timedelta(days=30))
+
+    removed = await create_app(h.runtime, ("subscriptions",)).state.housekeeping["subscriptions"]()
+
+    assert removed["unconfirmed_requests"] == 1, removed
+    assert await _count(h, SignupRequest, SignupRequest.confirmed_at.is_(None)) == 0
+    assert await _count(h, Subscriber) == 1  # the person and their alerts stay
+    assert await _count(h, ConsentRecord) == recorded  # the ledger is the record

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.adapters.tables import SignupRequest as SignupRequestRow
@@ -49,6 +49,17 @@ def values_of(request: SignupRequest) -> dict[str, Any]:
         "expires_at": request.expires_at,
         "confirmed_at": request.confirmed_at,
     }
+
+
+async def purge_unconfirmed(session: AsyncSession, created_before: datetime) -> int:
+    """Delete the requests never confirmed that were made before a cut-off, whoever's (a
+    confirmed person's too); return how many. The ledger keeps its own record of each."""
+    result = await session.execute(
+        delete(REQUESTS).where(
+            REQUESTS.c.confirmed_at.is_(None), REQUESTS.c.created_at < created_before
+        )
+    )
+    return rowcount(result)
 
 
 async def insert_values(session: AsyncSession, values: dict[str, Any]) -> None:
