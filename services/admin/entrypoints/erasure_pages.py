@@ -69,6 +69,9 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
     reason = " ".join(context["reason"].split())
     if not reason:
         return refuse(400, "missing_reason")
+    if len(reason) > subscriptions.MAX_REASON:
+        # Kept whole in the ledger and the audit log alike, or not at all: never cut short.
+        return refuse(400, "reason_too_long")
     if redact(reason) != reason:
         return refuse(400, "reason_has_address")
     if bidi_control_in(reason) is not None:

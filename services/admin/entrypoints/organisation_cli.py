@@ -29,6 +29,14 @@ def _act_for_organisation(
         # list, and in the audit log of a `kubectl exec` or a job's definition.
         address = sys.stdin.readline().strip()
     reason = " ".join(reason.split())
+    if len(reason) > organisation.MAX_REASON:
+        # Kept whole in the ledger and the audit log alike, or not at all: never cut short.
+        typer.echo(
+            f"varsel: the reason is {len(reason)} characters, longer than the "
+            f"{organisation.MAX_REASON} kept; shorten it; nothing was changed",
+            err=True,
+        )
+        raise typer.Exit(1)
     if redact(reason) != reason:
         typer.echo("varsel: the reason must not contain an email address", err=True)
         raise typer.Exit(1)

@@ -281,6 +281,10 @@ MESSAGES: Final[dict[str, str]] = {
     "feed": N_("Feed (RSS or Atom)"),
     "pdf": N_("PDF"),
     "missing_reason": N_("Write why: the reason is kept in the consent ledger and the audit log."),
+    "reason_too_long": N_(
+        "The reason may be at most %(limit)s characters. Shorten it: it is kept whole in the "
+        "consent ledger and the audit log, never cut short. Nothing was changed."
+    ),
     "reason_has_address": N_(
         "The reason must not contain an email address: the address is kept nowhere else."
     ),

@@ -21,7 +21,8 @@ from services.subscriptions.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# The longest reason kept in the ledger and the audit log.
+# The longest reason kept in the ledger and the audit log; a longer one is refused, never cut
+# short, so the ledger and the audit log keep the same words.
 MAX_REASON = 500
 
 
@@ -54,14 +55,17 @@ async def act_for_person(
     """End every alert of (or erase) the person with an address, as the organisation.
 
     Raises InvalidAddress for an address sign-up would refuse, and ValueError for an empty
-    reason. A person nobody holds is no error: ``found`` says so, and nothing is changed.
-    ``before_commit`` is told what was done inside the transaction, so a record of it (the
-    admin's audit entry) is kept exactly when the step is, also when nobody was found.
+    reason or one longer than ``MAX_REASON`` characters, before anything is done. A person
+    nobody holds is no error: ``found`` says so, and nothing is changed. ``before_commit`` is
+    told what was done inside the transaction, so a record of it (the admin's audit entry) is
+    kept exactly when the step is, also when nobody was found.
     """
     address = normalise_address(raw_address)
-    reason = " ".join(reason.split())[:MAX_REASON]
+    reason = " ".join(reason.split())
     if not reason:
         raise ValueError("a reason is required")
+    if len(reason) > MAX_REASON:
+        raise ValueError(f"the reason is longer than {MAX_REASON} characters")
     subject = deps.subject_hash(address)
     details = {"by": "organisation", "actor": actor, "reason": reason}
     async with uow:

@@ -1,9 +1,12 @@
-"""A reason staff type holds no address in any spelling and no invisible direction control;
-an address a publisher writes into a refused push's URL is not kept in the audit log.
+"""A reason staff type holds no address in any spelling and no invisible direction control,
+and is no longer than the ledger keeps; an address a publisher writes into a refused push's URL
+is not kept in the audit log.
 
 Before, ``--reason 'kontakt person4＠example.org'`` (a fullwidth ＠, U+FF20) was taken, and shown
 whole on /admin/ledger, in the consent CSV and in the audit log, and a reason holding U+202E (a
-right-to-left override) was kept and shown reversed. Real SQLite and PostgreSQL.
+right-to-left override) was kept and shown reversed; an 815-character reason was kept whole in
+the audit log and cut to 500 characters in the consent ledger and its CSV. Real SQLite and
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typer.testing import CliRunner
 from services.admin.adapters.tables import AdminAuditEntry
 from services.admin.entrypoints.wording import MESSAGES
 from services.subscriptions.adapters.tables import ConsentRecord
+from services.subscriptions.command_api import MAX_REASON
 from tests.integration.admin.harness import (
     Harness,
     command_line_with_one_subscriber,
@@ -39,6 +43,8 @@ FULLWIDTH = "kontakt person4\uff20example.org"
 SMALL = "kontakt person4\ufe6bexample\uff0eorg"
 OVERRIDE = "Bedt om i brev \u202e7112/6202 kas"
 ISOLATE = "Bedt om \u2067i brev\u2069"
+LONG = ("Bedt om i brev 3. desember, sak 2026/1234. " * 20)[:815]
+LONGEST = ("Bedt om i brev, sak 2026/1234. " * 20)[:MAX_REASON].strip()
 
 
 async def _consent_steps(h: Harness) -> list[str]:
@@ -156,3 +162,60 @@ async def test_an_address_in_a_refused_push_s_url_is_not_kept_in_the_audit_log(
         assert answer.status_code == 403, answer.text
         [entry] = await _audited(h, "publisher_scope_refused")
     assert entry.target == "http://evil.example/?epost=[address]&b=[address]&c=[address]"
+
+
+def test_the_command_line_refuses_a_reason_too_long_and_changes_nothing(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command_line_with_one_subscriber(monkeypatch, sqlite_url, tmp_path, NORMAL)
+    for command in ("unsubscribe", "erase"):
+        refused = CliRunner().invoke(varsel_cli, ["admin", command, NORMAL, "--reason", LONG])
+        assert refused.exit_code == 1, refused.output
+        assert f"longer than the {MAX_REASON} kept" in refused.output
+
+    async def check() -> None:
+        async with running(sqlite_url, tmp_path) as h:
+            assert await _consent_steps(h) == ["requested", "confirmed"]
+            assert await _audited(h, "organisation_unsubscribe") == []
+            assert await _audited(h, "organisation_erase") == []
+
+    asyncio.run(check())
+
+
+async def test_the_erasure_page_refuses_a_reason_too_long_and_keeps_one_at_the_limit_whole(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        await h.sign_up(NORMAL)
+        await h.confirm(NORMAL)
+        await h.user("personvern", "dpo")
+        async with h.client() as browser:
+            await sign_in(browser, "personvern")
+            for language in ("nb", "nn", "en"):
+                page = await browser.get(f"/admin/erasure?lang={language}")
+                assert f'maxlength="{MAX_REASON}"' in page.text
+                data = {"address": NORMAL, "reason": LONG, "action": "unsubscribe"}
+                answer = await browser.post(
+                    f"/admin/erasure?lang={language}",
+                    data={**data, "csrf_token": csrf_token(page.text)},
+                )
+                assert answer.status_code == 400, language
+                shown = html.unescape(answer.text)
+                said = admin_text(language, MESSAGES["reason_too_long"], limit=MAX_REASON)
+                assert said in shown and LONG in shown, language  # kept in the field, to shorten
+            assert await _consent_steps(h) == ["requested", "confirmed"]
+            assert await _audited(h, "organisation_unsubscribe") == []
+
+            page = await browser.get("/admin/erasure")
+            data = {"address": NORMAL, "reason": LONGEST, "action": "unsubscribe"}
+            done = await browser.post(
+                "/admin/erasure", data={**data, "csrf_token": csrf_token(page.text)}
+            )
+        assert done.status_code == 200, done.text
+        async with h.runtime.sessions() as session:
+            step = (await session.scalars(select(ConsentRecord).order_by(ConsentRecord.id))).all()[
+                -1
+            ]
+        (entry,) = await _audited(h, "organisation_unsubscribe")
+    assert step.details is not None and entry.details is not None
+    assert step.details["reason"] == entry.details["reason"] == LONGEST
