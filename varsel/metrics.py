@@ -25,15 +25,18 @@ def may_read_metrics(client: str | None, networks: Collection[str]) -> bool:
 
     The mail counts move with each mail: whoever reads them just after asking for a manage link
     learns whether the address gets alerts. The proxies of compose and Kubernetes hide
-    /metrics; a process serving the internet itself (the embedded mode) must too. A client
-    that is no IP address (a Unix socket) is a local one.
+    /metrics; a process serving the internet itself (the embedded mode) must too. A client the
+    server names none of (a Unix socket) is a local one. A client named but no IP address
+    (what a trusted proxy passed on from X-Forwarded-For: ``unknown``, an obfuscated name, or
+    anything a client wrote there) cannot be placed in any network: it is refused, as one on
+    the public internet is.
     """
     if client is None:
         return True
     try:
         address = ip_address(client)
     except ValueError:
-        return True
+        return False
     if isinstance(address, IPv6Address) and (carried := carried_ipv4(address)) is not None:
         address = carried
     if networks:

@@ -184,3 +184,53 @@ async def test_metrics_are_served_only_to_the_networks_that_scrape_them(
         **dict.fromkeys(elsewhere, 404),
     }
     assert answers == expected
+
+
+async def _metrics_forwarded_for(app: FastAPI, forwarded: str) -> int:
+    """Return the status of /metrics asked for through the proxy at 127.0.0.1 for ``forwarded``."""
+    transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        answer = await http.get("/metrics", headers={"X-Forwarded-For": forwarded})
+        return answer.status_code
+
+
+@pytest.mark.parametrize("served", [(), ("81.2.69.0/24",)])
+async def test_metrics_refuse_a_client_that_is_no_address(
+    tmp_path: Path, served: tuple[str, ...]
+) -> None:
+    """A trusted proxy that passes on what the client wrote in X-Forwarded-For can hand the app
+    a client that is no address at all: it cannot be placed in any network, so it is refused
+    like one on the public internet. A Unix socket's client (none) stays a local one."""
+    url = migrated_sqlite(tmp_path / "v.db")
+    config = tmp_path / "c.toml"
+    config.write_text(CATALOGUE)
+    settings = Settings(
+        database_url=url,
+        config=config,
+        var_dir=tmp_path,
+        metrics_networks=served,
+        trusted_proxies=("127.0.0.1",),
+    )
+    app = create_app(build_runtime(settings), ("subscriptions",))
+    listed = "81.2.69.160" if served else "10.0.0.9"
+    async with LifespanManager(app):
+        answers = {
+            forwarded: await _metrics_forwarded_for(app, forwarded)
+            for forwarded in ("garbage", "unknown", "_hidden", "8.8.8.8", listed)
+        }
+        local = await _metrics_from_unix_socket(app)
+    assert answers == {
+        "garbage": 404,
+        "unknown": 404,
+        "_hidden": 404,
+        "8.8.8.8": 404,
+        listed: 200,
+    }
+    assert local == 200
+
+
+async def _metrics_from_unix_socket(app: FastAPI) -> int:
+    """Return the status of /metrics asked for over a Unix socket: the server names no client."""
+    transport = httpx.ASGITransport(app, client=None)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        return (await http.get("/metrics")).status_code
