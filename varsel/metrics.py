@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.mailer.read_api import mail_counts_per_kind
-from services.watcher.read_api import source_status_counts
+from services.watcher.read_api import source_poll_lag, source_status_counts
 from shared.ip_addresses import carried_ipv4
 from shared.outbox import backlog
 
@@ -77,6 +77,13 @@ async def render_metrics(
     sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
     for status, count in (await source_status_counts(session)).items():
         sources.labels(status).set(count)
+    Gauge(
+        "varsel_sources_poll_lag_seconds",
+        "How long the active source due a poll the longest has waited for it (0 when none is "
+        "due): a few seconds while polls keep up; growing while a site has more sources than "
+        "its VARSEL_PER_HOST_CONCURRENCY turns serve, or no watcher polls",
+        registry=registry,
+    ).set(await source_poll_lag(session, now))
     unpublished, oldest = await backlog(session)
     Gauge("varsel_outbox_pending", "Events written but not yet published", registry=registry).set(
         unpublished

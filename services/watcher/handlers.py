@@ -14,7 +14,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.watcher.adapters.fetcher import FetchDeadline, Fetcher, FetchError
+from services.watcher.adapters.fetcher import FetchDeadline, Fetcher, FetchError, NoTurn
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
 from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import LeaseLost, store_outcome
@@ -41,6 +41,7 @@ from services.watcher.domain.outcome import (
 )
 from services.watcher.domain.revalidation import asks_in_full
 from services.watcher.domain.websub import discover
+from services.watcher.missed_turns import MissedTurns
 from shared.clock import Clock
 from shared.vocabulary import SourceKind
 
@@ -51,7 +52,10 @@ LEASE = timedelta(minutes=2)
 # host's turn and reading the body included, leaving the rest of the lease to parse and store.
 # Each hop may take twice VARSEL_FETCH_TIMEOUT_SECONDS and there are up to
 # VARSEL_FETCH_MAX_REDIRECTS + 1 of them (240 s at the defaults): unbounded, a fetch outlasted
-# the lease, another process claimed the source and polled it beside this one.
+# the lease, another process claimed the source and polled it beside this one. A poll whose time
+# its host's other polls spent holding the turns (NoTurn) is put back, not failed (poll): a
+# claim takes due sources whatever their host, since how many of one host a window serves
+# depends on how fast it answers, and each replica has turns of its own (ADR 0026).
 FETCH_WITHIN = LEASE - timedelta(seconds=30)
 # The answers that say a page is not there (rather than that the server is in trouble).
 MISSING_STATUSES = frozenset({404, 410})
@@ -86,11 +90,14 @@ class WatcherDeps:
     # wake-ups around it (about a tenth of a bench/watcher round's CPU with a parser thread
     # and a writer thread). Small pages are parsed on the loop: see PARSE_ON_LOOP_BYTES.
     worker: ThreadPoolExecutor = field(init=False)
+    # Hosts whose polls were put back for want of a turn, told to operators sparingly.
+    turns: MissedTurns = field(init=False)
 
     def __post_init__(self) -> None:
         worker = ThreadPoolExecutor(1, thread_name_prefix="watcher-worker")
         transactions = transactions_for(self.sessions.kw["bind"], worker)
         object.__setattr__(self, "worker", worker)
+        object.__setattr__(self, "turns", MissedTurns())
         object.__setattr__(self, "transactions", transactions)
         object.__setattr__(self, "writes", GroupWrites(transactions))
 
@@ -139,8 +146,10 @@ async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
 async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeKind | None:
     """Poll one source (as claimed, or an id read afresh); return what happened.
 
-    None: the poll came too late for its claim (see FETCH_WITHIN and LeaseLost); nothing was
-    stored, and the source is polled again when its lease ends, if no other poll has done so.
+    None: the poll came too late for its claim (see FETCH_WITHIN and LeaseLost), or the host's
+    other polls held its turns for the time it had (NoTurn: no failure of the source, whose
+    page was not asked, or not in time); nothing was stored, and the source is polled again
+    when its lease ends, if no other poll has done so.
     """
     lease, fetch_by, late_from = None, None, None
     if isinstance(source, Claim):
@@ -156,7 +165,11 @@ async def poll(deps: WatcherDeps, source: Claim | SourceState | int) -> OutcomeK
         if loaded is None:
             return OutcomeKind.GONE
         source = loaded
-    answer = await _answer(deps, source, fetch_by)
+    try:
+        answer = await _answer(deps, source, fetch_by)
+    except NoTurn as missed:
+        deps.turns.put_back(missed.host, source.url, FETCH_WITHIN.total_seconds())
+        return None
     kind = await settle(deps, source, answer, lease=lease, late_from=late_from)
     if kind is not None and answer.hub is not None:
         async with deps.sessions() as session, session.begin():
@@ -246,6 +259,8 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
             last_modified=None if full else source.last_modified,
             deadline=fetch_by,
         )
+    except NoTurn:
+        raise  # the host's other polls held its turns: not the source's failure (poll)
     except FetchDeadline:
         return Answer.failed(
             f"timed out fetching {source.url}: a poll's fetch, redirects included, must end"

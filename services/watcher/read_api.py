@@ -14,6 +14,7 @@ from services.watcher.adapters.snapshot_rows import newest_of_source, newest_pri
 from services.watcher.adapters.source_reads import (
     active_status_counts,
     ids_by_url,
+    oldest_due,
     source_url,
     sources_failing_first,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "snapshot_diff",
     "source_address",
     "source_ids",
+    "source_poll_lag",
     "source_snapshots",
     "source_status_counts",
     "source_statuses",
@@ -118,6 +120,18 @@ async def source_statuses(session: AsyncSession, now: datetime) -> list[SourceSt
 async def source_status_counts(session: AsyncSession) -> dict[str, int]:
     """Return how many active sources have each status, for the metrics."""
     return await active_status_counts(session)
+
+
+async def source_poll_lag(session: AsyncSession, now: datetime) -> float:
+    """Return how many seconds the active source due a poll the longest has waited for it
+    (0 when none is due), for the metrics.
+
+    A poll under way waits a few seconds; one put back because its host's other polls held
+    the turns (handlers.poll) waits its lease out, and a site with more sources than its turns
+    serve, or no watcher claiming, makes the wait grow.
+    """
+    due = await oldest_due(session)
+    return max((now - due).total_seconds(), 0.0) if due is not None else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,18 +106,7 @@ async def test_metrics_count_active_sources_by_status(runtime: Runtime) -> None:
         (Health.FAILING, False),  # out of the catalogue: not counted
         (Health.NEW, False),
     ]
-    async with runtime.sessions() as session, session.begin():
-        session.add_all(
-            WatchedSource(
-                url=f"https://example.org/{i}",
-                kind="html",
-                topics=["t"],
-                interval_seconds=600,
-                status=status,
-                active=active,
-            )
-            for i, (status, active) in enumerate(rows)
-        )
+    await _add_sources(runtime, [{"status": status, "active": active} for status, active in rows])
     async with runtime.sessions() as session:
         text = (await render_metrics(session, NOW)).decode()
     assert 'varsel_sources{status="ok"} 2.0' in text
@@ -125,6 +114,41 @@ async def test_metrics_count_active_sources_by_status(runtime: Runtime) -> None:
     assert 'status="new"' not in text
     assert "varsel_outbox_pending 0.0" in text  # nothing waits: no backlog, no age
     assert "varsel_outbox_lag_seconds 0.0" in text
+
+
+async def test_metrics_say_how_long_the_source_due_the_longest_has_waited(
+    runtime: Runtime,
+) -> None:
+    due = [
+        (NOW - timedelta(minutes=5), True),  # put back twice, say: waited for its site's turns
+        (NOW - timedelta(seconds=2), True),  # being polled now
+        (NOW - timedelta(days=3), False),  # out of the catalogue: never polled again
+        (NOW + timedelta(minutes=10), True),
+    ]
+    await _add_sources(
+        runtime,
+        [{"status": Health.OK, "active": active, "next_check_at": at} for at, active in due],
+    )
+    async with runtime.sessions() as session:
+        text = (await render_metrics(session, NOW)).decode()
+        later = (await render_metrics(session, NOW - timedelta(minutes=6))).decode()
+    assert "varsel_sources_poll_lag_seconds 300.0" in text
+    assert "varsel_sources_poll_lag_seconds 0.0" in later  # none due yet
+
+
+async def _add_sources(runtime: Runtime, rows: list[dict[str, object]]) -> None:
+    """Insert watched sources with these columns set, the rest alike."""
+    async with runtime.sessions() as session, session.begin():
+        session.add_all(
+            WatchedSource(
+                url=f"https://example.org/{i}",
+                kind="html",
+                topics=["t"],
+                interval_seconds=600,
+                **columns,
+            )
+            for i, columns in enumerate(rows)
+        )
 
 
 async def test_a_database_a_newer_release_migrated_keeps_an_older_process_ready(

@@ -76,6 +76,16 @@ class FetchDeadline(FetchError):
     """The whole fetch, redirects and waits for the host's turn included, reached ``deadline``."""
 
 
+class NoTurn(FetchDeadline):
+    """``deadline`` came while the fetch waited for ``host``'s turn, or after a turn it waited
+    for came too late: the host's other fetches (``per_host`` at a time) held its turns for
+    the time this one had, so its page was not asked, or not with the time it takes."""
+
+    def __init__(self, host: str, url: str) -> None:
+        super().__init__(f"{host}'s turns were taken until too late to fetch {url}")
+        self.host = host
+
+
 class Fetcher(Protocol):
     """Fetches a source, conditionally when validators are known."""
 
@@ -88,7 +98,8 @@ class Fetcher(Protocol):
         deadline: float | None = None,
     ) -> Fetched:
         """Return the body or a not-modified answer; raise FetchError on any failure, and
-        FetchDeadline when ``deadline`` (on the event loop's clock) passes first."""
+        FetchDeadline when ``deadline`` (on the event loop's clock) passes first, NoTurn when
+        it passed while, or after, the fetch waited for a host's turn."""
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -194,16 +205,22 @@ class HttpFetcher:
         the earlier of the two, where a timeout around the whole fetch as well cost a second
         timer every poll (docs/benchmarks.md, «Watcher»). Only a wait for the host's turn,
         rare, has a timer of its own.
+
+        ``deadline`` reached in a hop that waited for its turn raises NoTurn, whether the turn
+        never came or came with less time left than the request took: the host's other
+        fetches spent this one's time, not its page (a turn freed at the deadline comes with
+        none). A hop that took its turn at once and ran past ``deadline`` is the page's own.
         """
         slot = self._hosts[host]
+        waits = deadline is not None and slot.locked()
         try:
-            if deadline is not None and slot.locked():
+            if waits:
                 async with asyncio.timeout_at(deadline):
                     await slot.acquire()
             else:
                 await slot.acquire()
         except TimeoutError as exc:
-            raise FetchDeadline(f"timed out waiting for {host}'s turn to fetch {url}") from exc
+            raise NoTurn(host, url) from exc
         try:
             if self._min_gap > 0:
                 await self._pace(host)
@@ -215,6 +232,8 @@ class HttpFetcher:
                 async with asyncio.timeout_at(deadline if ends_first else limit):
                     return await self._get(url, headers)
             except TimeoutError as exc:
+                if ends_first and waits:
+                    raise NoTurn(host, url) from exc
                 if ends_first:
                     raise FetchDeadline(f"timed out fetching {url}") from exc
                 raise FetchError(f"timed out after {self._timeout * 2:g}s fetching {url}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,3 +47,10 @@ async def active_status_counts(session: AsyncSession) -> dict[str, int]:
         .group_by(WatchedSource.status)
     )
     return {status: count for status, count in rows.all()}
+
+
+async def oldest_due(session: AsyncSession) -> datetime | None:
+    """Return when the active source due a poll the longest was due (None: no active source)."""
+    return await session.scalar(
+        select(func.min(WatchedSource.next_check_at)).where(WatchedSource.active.is_(True))
+    )

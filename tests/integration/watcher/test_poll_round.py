@@ -307,26 +307,3 @@ async def test_a_claim_that_waited_past_its_time_is_not_polled(
     assert site.log("/p") == []
     row = await harness.source(source)
     assert (row.status, row.consecutive_failures) == ("new", 0)
-
-
-async def test_a_claimed_fetch_waiting_for_its_hosts_turn_ends_within_the_lease(
-    site: ScriptedSite, make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # One request at a time to the host, and the first holds it longer than the second's time.
-    harness = make_harness(timeout=5.0, per_host=1)
-    site.set("/slow", Route(page().encode(), delay=2.0))
-    site.set("/p", Route(page().encode()))
-    slow = await harness.add_source(site.url("/slow"))
-    waiting = await harness.add_source(site.url("/p"))
-    monkeypatch.setattr(handlers, "FETCH_WITHIN", timedelta(seconds=1))
-    await _make_all_due(harness)
-    claims = {claim.id: claim for claim in await claim_due(harness.deps)}
-
-    first = asyncio.create_task(poll(harness.deps, claims[slow]))
-    await asyncio.sleep(0.1)  # the slow page holds the host's one slot
-    # The wait for the host's turn counts against the poll's time, as the requests do.
-    assert await poll(harness.deps, claims[waiting]) == "failed"
-    row = await harness.source(waiting)
-    assert row.last_error is not None and "must end within 1s" in row.last_error
-    assert site.log("/p") == []
-    assert await first == "failed"  # the slow page itself took longer than its time too
