@@ -15,7 +15,9 @@ from fastapi.responses import HTMLResponse
 from services.admin.domain.topic_form import PAGE_LENGTH
 from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, posted_form
 from services.watcher.read_api import SourceTrial, TrialRefused, try_source
+from shared.catalogue_addresses import address_fault
 from shared.db import transaction
+from shared.page_urls import without_credentials
 from shared.vocabulary import SourceKind
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -23,6 +25,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 # others come from the source.
 INPUT_FIELDS: Final = {
     "bad_url": "url",
+    "url_credentials": "url",
     "bad_kind": "kind",
     "bad_selector": "selector",
     "bad_ignore": "ignore",
@@ -64,21 +67,29 @@ def ignore_patterns(text: str) -> tuple[str, ...]:
 async def try_and_record(
     admin: AdminDep, actor: Actor, url: str, kind: str, selector: str, ignore: tuple[str, ...]
 ) -> TrialOutcome:
-    """Fetch and extract a source once, with its selector and ignore patterns; audit the try."""
-    try:
-        trial = await try_source(
-            admin.runtime.settings, url, kind, selector=selector or None, ignore=ignore
-        )
-    except TrialRefused as exc:
-        outcome = TrialOutcome(None, exc.reason, str(exc))
+    """Fetch and extract a source once, with its selector and ignore patterns; audit the try.
+
+    An address the save form refuses though it looks right (a name and password in it, an
+    invisible format character) is refused here too, before any fetch, with the same words.
+    """
+    if (fault := address_fault(url)) is not None:
+        outcome = TrialOutcome(None, fault)
     else:
-        outcome = TrialOutcome(trial)
+        try:
+            trial = await try_source(
+                admin.runtime.settings, url, kind, selector=selector or None, ignore=ignore
+            )
+        except TrialRefused as exc:
+            outcome = TrialOutcome(None, exc.reason, str(exc))
+        else:
+            outcome = TrialOutcome(trial)
     async with transaction(admin.runtime.sessions) as session:
-        # The URL only: a watched page is public, and what the editor typed is no one's data.
+        # The URL only: a watched page is public, and what the editor typed is no one's data;
+        # a name and password typed into it are left out, as they are of every alert and log.
         actor.record(
             session,
             "source_tested",
-            target=url[:500],
+            target=without_credentials(url)[:500],
             details={"kind": kind, "outcome": outcome.error or "seen"},
         )
     return outcome

@@ -193,3 +193,29 @@ async def test_a_form_without_its_csrf_token_is_refused(
         )
         assert response.status_code == 400
         assert site.hits("/side") == 0
+
+
+async def test_an_address_with_a_name_and_password_is_refused_and_kept_out_of_the_audit_log(
+    sqlite_url: str, tmp_path: Path, site: FixtureSite
+) -> None:
+    # Refused as the save form refuses it, on the trial page and from the source form alike.
+    with_password = site.base_url.replace("http://", "http://redaktor:hemmelig@") + "/side"
+    async with editor_client(sqlite_url, tmp_path) as (h, client):
+        alone = await trial(client, with_password)
+        form = await client.get("/admin/sources?lang=en")
+        data = {"url": with_password, "kind": "page", "action": "test"}
+        on_form = await client.post(
+            "/admin/sources?lang=en", data={**data, "csrf_token": csrf_token(form.text)}
+        )
+        async with h.runtime.sessions() as session:
+            entries = (
+                await session.scalars(
+                    select(AdminAuditEntry).where(AdminAuditEntry.action == "source_tested")
+                )
+            ).all()
+    for answer in (alone, on_form):
+        assert answer.status_code == 400, answer.text
+        assert "Leave the name and password out of the address" in answer.text
+    assert site.hits("/side") == 0
+    assert [e.target for e in entries] == [f"{site.base_url}/side"] * 2
+    assert [(e.details or {}).get("outcome") for e in entries] == ["url_credentials"] * 2
