@@ -14,7 +14,7 @@ the person's own language, under the notice in force.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -138,11 +138,28 @@ async def one_click_opened(token: str) -> Response:
     return Response(status_code=303, headers={"Location": f"/unsubscribe/{quote(token, safe='')}"})
 
 
+async def _asks_one_click(request: Request) -> bool:
+    """Tell whether a POST's body says ``List-Unsubscribe=One-Click`` (RFC 8058, section 3.1).
+
+    RFC 8058 sends it as a form (urlencoded or multipart). The Thunderbird add-on «List
+    Unsubscribe» posts the same pair as a plain string, which goes out as text/plain: read as
+    a form it was empty, the answer a 400 that the add-on does not look at, and the person was
+    told the alerts had ended while they went on.
+    """
+    essence = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if essence in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return field(await request.form(), "List-Unsubscribe") == "One-Click"
+    if essence not in ("", "text/plain"):
+        return False  # JSON and other bodies: not the pair RFC 8058 names
+    pairs = parse_qs((await request.body()).decode("utf-8", "replace").strip())
+    return pairs.get("List-Unsubscribe") == ["One-Click"]
+
+
 @router.post("/one-click/{token}")
 async def one_click(token: str, request: Request, web: Web) -> PlainTextResponse:
-    """RFC 8058 one-click unsubscribe: a bare POST ends all alerts; no cookies, no redirect."""
-    form = await request.form()
-    if field(form, "List-Unsubscribe") != "One-Click":
+    """RFC 8058 one-click unsubscribe: a POST whose body says ``List-Unsubscribe=One-Click``
+    ends all alerts; no cookies, no CSRF token, no redirect."""
+    if not await _asks_one_click(request):
         return PlainTextResponse(
             "Expected List-Unsubscribe=One-Click in the body.\n", status_code=400
         )

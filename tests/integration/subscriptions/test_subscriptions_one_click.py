@@ -14,7 +14,7 @@ from .harness import running, subscribed
 ADDRESS = "kari.nordmann@example.no"
 
 
-@pytest.mark.parametrize("encoding", ["form", "multipart"])
+@pytest.mark.parametrize("encoding", ["form", "multipart", "text"])
 async def test_rfc8058_one_click(database_url: str, tmp_path: Path, encoding: str) -> None:
     async with running(database_url, tmp_path) as h:
         await subscribed(h, ADDRESS)
@@ -35,13 +35,29 @@ async def test_rfc8058_one_click(database_url: str, tmp_path: Path, encoding: st
                 done = await provider.post(
                     f"/one-click/{token}", data={"List-Unsubscribe": "One-Click"}
                 )
-            else:
+            elif encoding == "multipart":
                 done = await provider.post(
                     f"/one-click/{token}",
                     data={"List-Unsubscribe": "One-Click"},
                     files={"unused": ("", b"")},
                 )
                 assert done.request.headers["content-type"].startswith("multipart/form-data")
+            else:
+                # The Thunderbird add-on «List Unsubscribe»: fetch(url, {method: "POST",
+                # body: "List-Unsubscribe=One-Click"}), a string body, sent as text/plain.
+                for other in (b"List-Unsubscribe=Yes", b"One-Click", b"\xff\xfe"):
+                    bad = await provider.post(
+                        f"/one-click/{token}",
+                        content=other,
+                        headers={"content-type": "text/plain;charset=UTF-8"},
+                    )
+                    assert bad.status_code == 400
+                assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+                done = await provider.post(
+                    f"/one-click/{token}",
+                    content=b"List-Unsubscribe=One-Click",
+                    headers={"content-type": "text/plain;charset=UTF-8"},
+                )
             assert provider.cookies == {}
         assert done.status_code == 200
         assert "location" not in done.headers
