@@ -19,6 +19,8 @@ from typing import Any, Final
 from services.watcher.domain.model import ContentError
 
 VERSION_PREFIX: Final = "https://jsonfeed.org/version/"
+# The version's address as a body may spell it, JSON letting «/» be escaped («\\/»).
+_VERSIONS: Final = (b"jsonfeed.org/version/", b"jsonfeed.org\\/version\\/")
 # An item's text, in the order a reader prefers it (the spec's content_html over content_text).
 _MARKUP_FIELDS: Final = ("content_html",)
 _TEXT_FIELDS: Final = ("content_text", "summary")
@@ -32,8 +34,14 @@ def read_json_feed(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]] |
         return None
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError):  # not JSON, or nested deeper than is parsed
+    except ValueError:  # not JSON
         return None
+    except RecursionError:  # read as XML, it failed in an XML parser's words (invalid token)
+        named = any(version in body for version in _VERSIONS)
+        raise ContentError(
+            "feed: malformed feed with no entries "
+            f"({'the JSON Feed' if named else 'its JSON'} nests deeper than varsel reads)"
+        ) from None
     version = document.get("version") if isinstance(document, dict) else None
     if not isinstance(version, str) or not version.startswith(VERSION_PREFIX):
         raise ContentError("feed: the address answers JSON data, not a web feed")

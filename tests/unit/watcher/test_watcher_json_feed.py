@@ -87,3 +87,26 @@ def test_json_that_is_no_json_feed_is_said_to_be_json(body: bytes) -> None:
 def test_a_json_feed_without_items_has_no_entries() -> None:
     with pytest.raises(ContentError, match="feed: no entries"):
         parse_content("feed", feed([]))
+
+
+@pytest.mark.parametrize(
+    ("version", "named"),
+    [(b"https://jsonfeed.org/version/1.1", "the JSON Feed"),
+     (b"https:\\/\\/jsonfeed.org\\/version\\/1", "the JSON Feed"),
+     (b"2.0", "its JSON")],
+    ids=["json-feed", "escaped-slashes", "other-json"],
+)  # fmt: skip
+def test_json_nested_deeper_than_is_read_is_said_to_nest_too_deep(
+    version: bytes, named: str
+) -> None:
+    # Read as XML instead, it failed in an XML parser's words: «not well-formed (invalid token)».
+    body = b'{"version":"%s","items":[{"id":"1","_ext":%s%s}]}' % (
+        version,
+        b"[" * 100_000,
+        b"]" * 100_000,
+    )
+    with pytest.raises(ContentError) as refused:
+        parse_content("feed", body, content_type="application/feed+json")
+    assert str(refused.value) == (
+        f"feed: malformed feed with no entries ({named} nests deeper than varsel reads)"
+    )
