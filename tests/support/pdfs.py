@@ -7,8 +7,16 @@ import zlib
 
 def dense_pdf(lines: int) -> bytes:
     """Return a one-page PDF whose page shows the same line of text ``lines`` times."""
-    line = b"(Dette er en linje om helse og omsorg i kommunene.) '\n"  # next line, show it
-    shown = b"BT /F1 12 Tf 72 700 Td 14 TL\n" + line * lines + b"ET\n"
+    return lines_pdf(["Dette er en linje om helse og omsorg i kommunene."] * lines)
+
+
+def lines_pdf(lines: list[str]) -> bytes:
+    """Return a one-page PDF whose page shows these lines (Latin-1 text), one under another."""
+    shown = b"BT /F1 12 Tf 72 700 Td 14 TL\n"
+    for line in lines:
+        text = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        shown += b"(%s) '\n" % text.encode("latin-1")  # next line, show it
+    shown += b"ET\n"
     stream = zlib.compress(shown)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",

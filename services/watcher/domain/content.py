@@ -57,7 +57,7 @@ def parse_content(
     """Turn a fetched body into comparable content, or raise ContentError.
 
     ``extraction`` picks the version of the rules (model.EXTRACTION): pages' and, since
-    FEED_STRAY_BYTES, feeds'; PDFs have had one version only. ``redirected``: the address
+    FEED_STRAY_BYTES, feeds'; since PRINT_STAMPS, PDFs' too. ``redirected``: the address
     led to a page on another path, which may be a sign-in page (walls.py).
     """
     if not body or not body.strip():
@@ -89,4 +89,4 @@ def parse_content(
         )
     if kind == "feed":
         return extract_feed(body, content_type=content_type, ignore=patterns, extraction=extraction)
-    return extract_pdf(body, ignore=patterns)
+    return extract_pdf(body, ignore=patterns, extraction=extraction)

@@ -20,10 +20,15 @@ from services.watcher.domain.charsets import (
 )
 from services.watcher.domain.feed_dates import dated, entry_date
 from services.watcher.domain.feed_pages import page_not_feed
-from services.watcher.domain.html_text import html_fragment_blocks, html_fragment_text
+from services.watcher.domain.html_text import (
+    NestedTooDeep,
+    html_fragment_blocks,
+    html_fragment_text,
+)
 from services.watcher.domain.ignore import IgnorePatterns
 from services.watcher.domain.json_feed import read_json_feed
 from services.watcher.domain.model import (
+    DEEP_FEED_ENTRIES,
     EXTRACTION,
     FEED_STRAY_BYTES,
     SHARED_GUID_SEP,
@@ -169,14 +174,15 @@ def _declared_if_defined(body: bytes) -> bytes:
     return body[: declared.start(1)] + b"utf-8" + body[declared.end(1) :]
 
 
-def _entry_text(entry: Any, ignore: IgnorePatterns | None, stamps: Stamps) -> str:
-    """Return an entry's content (or summary) as normalised plain text, without its stamps."""
+def _entry_text(entry: Any, ignore: IgnorePatterns | None, stamps: Stamps, *, deep: bool) -> str:
+    """Return an entry's content (or summary) as normalised plain text, without its stamps
+    (``deep`` as html_text.html_fragment_blocks')."""
     contents = entry.get("content") or []
     markup = contents[0].get("value", "") if contents else entry.get("summary", "")
     if not markup:
         return ""
     # The markup is untrusted: it only ever becomes text, never HTML again.
-    raw = html_fragment_blocks(markup)
+    raw = html_fragment_blocks(markup, deep=deep)
     if stamps is not FIRST_STAMPS:
         raw = dates_beside_labels(raw, stamps)
     blocks, _ = clean_blocks(raw, ignore, dedupe=False, stamps=stamps)
@@ -270,34 +276,61 @@ def extract_feed(
         if not raws:
             raise ContentError("feed: no entries")
 
-    stamps = feed_stamps(extraction)
+    stamps, deep = feed_stamps(extraction), extraction >= DEEP_FEED_ENTRIES
     # Dates are not compared (Content.fingerprint): a day read otherwise tells nobody.
     read: list[FeedEntry] = []
-    for raw in raws:
-        title = normalise_text(html_fragment_text(str(raw.get("title", ""))))
-        if title and ignore is not None and ignore.matches(title):
-            continue
-        link = str(raw.get("link", "")).strip()
-        if link and raw.get("guidislink") and not ("://" in link or link.startswith("/")):
-            # No <link>, and a guid not marked isPermaLink="false" that is no address either
-            # («sak-1234»): feedparser offers it as the link, which read against the feed's
-            # address leads nowhere. Without one, the alert links to the feed.
-            link = ""
-        text = _entry_text(raw, ignore, stamps)
-        if not title and not text:
-            continue
-        key = _entry_key(raw, title, link)
-        published = entry_date(raw, extraction=extraction)
-        read.append(FeedEntry(key=key, title=title, link=link, text=text, published=published))
+    for number, raw in enumerate(raws, start=1):
+        try:
+            entry = _entry(raw, ignore, stamps, deep=deep, extraction=extraction)
+        except NestedTooDeep:
+            # Not read in part, as a page is not: the text lost below libxml2's cut read as
+            # empty, which was told as a change, and no later edit of the entry ever was.
+            raise ContentError(nested_too_deep(f"entry number {number}")) from None
+        if entry is not None:
+            read.append(entry)
     entries = _keyed_apart(read)
     if not entries:
         raise ContentError("feed: no entries with a title or text")
+    try:
+        title = normalise_text(html_fragment_text(str(feed.get("title", "")), deep=deep))
+    except NestedTooDeep:
+        raise ContentError(nested_too_deep("title")) from None
 
     return Content(
-        title=normalise_text(html_fragment_text(str(feed.get("title", "")))),
+        title=title,
         blocks=tuple(f"{e.title} – {e.text}" if e.text else e.title for e in entries),
         headings=frozenset(),
         published=dated(feed, "published", extraction=extraction),
         updated=dated(feed, "updated", extraction=extraction),
         entries=tuple(entries),
     )
+
+
+def nested_too_deep(part: str) -> str:
+    """Return why a feed is refused whose ``part`` (an entry, its title) nests deeper than is
+    read."""
+    return (
+        f"feed: unparseable HTML in its {part} (its elements nest deeper than varsel reads:"
+        " unclosed tags?)"
+    )
+
+
+def _entry(
+    raw: Any, ignore: IgnorePatterns | None, stamps: Stamps, *, deep: bool, extraction: int
+) -> FeedEntry | None:
+    """Return an entry as read; None if it is ignored or holds neither title nor text."""
+    title = normalise_text(html_fragment_text(str(raw.get("title", "")), deep=deep))
+    if title and ignore is not None and ignore.matches(title):
+        return None
+    link = str(raw.get("link", "")).strip()
+    if link and raw.get("guidislink") and not ("://" in link or link.startswith("/")):
+        # No <link>, and a guid not marked isPermaLink="false" that is no address either
+        # («sak-1234»): feedparser offers it as the link, which read against the feed's
+        # address leads nowhere. Without one, the alert links to the feed.
+        link = ""
+    text = _entry_text(raw, ignore, stamps, deep=deep)
+    if not title and not text:
+        return None
+    key = _entry_key(raw, title, link)
+    published = entry_date(raw, extraction=extraction)
+    return FeedEntry(key=key, title=title, link=link, text=text, published=published)

@@ -18,8 +18,15 @@ from pypdf import PasswordType, PdfReader
 
 from services.watcher.domain.dates import parse_pdf_date
 from services.watcher.domain.ignore import IgnorePatterns
-from services.watcher.domain.model import Content, ContentError, OverBudget, require_text
+from services.watcher.domain.model import (
+    EXTRACTION,
+    Content,
+    ContentError,
+    OverBudget,
+    require_text,
+)
 from services.watcher.domain.normalise import clean_blocks, normalise_text
+from services.watcher.domain.stamps import pdf_stamps
 
 _PAGE_NUMBER_RE = re.compile(
     r"(?:(?:side|page|s\.)\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:av|of|/)\s*\d{1,4})?",
@@ -45,8 +52,11 @@ NOT_READ_AGAIN = (
 _CHECK_EVERY = 512  # operations between readings of the clock
 
 
-def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
-    """Extract the comparable text of a PDF report."""
+def extract_pdf(
+    body: bytes, *, ignore: IgnorePatterns | None, extraction: int = EXTRACTION
+) -> Content:
+    """Extract the comparable text of a PDF report (under the rules of ``extraction``: the
+    first changed at model.PRINT_STAMPS)."""
     if b"%PDF-" not in body[:1024]:
         raise ContentError("pdf: not a PDF (no %PDF- header)")
     try:
@@ -69,7 +79,7 @@ def extract_pdf(body: bytes, *, ignore: IgnorePatterns | None) -> Content:
         raise ContentError(f"pdf: unreadable PDF ({type(exc).__name__}: {exc})") from exc
 
     lines = _body_lines(pages)
-    blocks, headings = clean_blocks(_paragraphs(lines), ignore)
+    blocks, headings = clean_blocks(_paragraphs(lines), ignore, stamps=pdf_stamps(extraction))
     require_text(blocks, "pdf")
     title = normalise_text(meta_title)
     if not title:

@@ -12,6 +12,7 @@ from lxml import etree
 
 from services.watcher.domain.charsets import decode_page
 from services.watcher.domain.files import refuse_binary_text
+from services.watcher.domain.html_text import CUT_DEEP
 from services.watcher.domain.model import ContentError
 
 # lxml.html picks each element's Python class in a Python callback, about a tenth of the
@@ -64,10 +65,9 @@ def parse_page(
         tree = lxml.html.document_fromstring(body if encoding else text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ContentError(f"page: unparseable HTML ({exc})") from exc
-    if deep and any(_CUT_DEEP in error.message for error in parser.error_log):
+    if deep and any(CUT_DEEP in error.message for error in parser.error_log):
         raise ContentError(TOO_DEEP)  # libxml2's own limit: read on, the rest is lost
     return tree
 
 
-_CUT_DEEP = "Excessive depth in document"  # what libxml2 says where it stops reading
 TOO_DEEP = "page: unparseable HTML (its elements nest deeper than varsel reads: unclosed tags?)"

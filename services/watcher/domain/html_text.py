@@ -72,20 +72,43 @@ def walk_blocks(
     return out
 
 
-def html_fragment_blocks(markup: str) -> list[tuple[str, bool]]:
-    """Return the (text, is_heading) blocks of an untrusted HTML fragment."""
+class NestedTooDeep(Exception):
+    """Markup nests deeper than can be read whole (libxml2's limit, or the walk's)."""
+
+
+# What libxml2 says where it stops reading a document nested too deep, and reads on: all
+# below that depth is silently lost.
+CUT_DEEP = "Excessive depth in document"
+
+
+def html_fragment_blocks(markup: str, *, deep: bool = False) -> list[tuple[str, bool]]:
+    """Return the (text, is_heading) blocks of an untrusted HTML fragment.
+
+    ``deep`` (a feed entry's, from extraction 12 on): markup that nests more than 255 deep is
+    read whole, as a page is since extraction 8 (html_parse.parse_page), where libxml2
+    stopped at that depth and the text below was silently lost (a pasted document's wrappers
+    made an entry's text empty); deeper than can be read, NestedTooDeep is raised.
+    """
     if "<" not in markup and "&" not in markup:
         return [(markup, False)]
+    # A parser of its own for each fragment: its error log is what tells of the cut.
+    parser = lxml.html.HTMLParser(huge_tree=True) if deep else None
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+        root = lxml.html.fragment_fromstring(markup, create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
         return [(markup, False)]
-    return walk_blocks([root], HTML_BLOCKS, HTML_HEADINGS)
+    if parser is not None and any(CUT_DEEP in error.message for error in parser.error_log):
+        raise NestedTooDeep
+    try:
+        return walk_blocks([root], HTML_BLOCKS, HTML_HEADINGS)
+    except RecursionError:  # the walk goes one call deeper for each level
+        raise NestedTooDeep from None
 
 
-def html_fragment_text(markup: str) -> str:
-    """Reduce untrusted HTML (a feed entry's summary) to plain text, blocks joined by spaces."""
-    return " ".join(text for text, _ in html_fragment_blocks(markup))
+def html_fragment_text(markup: str, *, deep: bool = False) -> str:
+    """Reduce untrusted HTML (a feed entry's summary) to plain text, blocks joined by spaces
+    (``deep`` as html_fragment_blocks')."""
+    return " ".join(text for text, _ in html_fragment_blocks(markup, deep=deep))
 
 
 def settable_text(text: str) -> str:

@@ -20,7 +20,7 @@ MIN_TEXT_CHARS = 40
 # The version of the rules pages are extracted by, stored with each source's fingerprint: a
 # source last read under older rules is compared under those once more, so that an upgrade
 # alerts nobody (docs/decisions/0017). Sources stored before versions were kept read as 1.
-EXTRACTION = 11
+EXTRACTION = 12
 SKIP_LINK_TARGETS = 2  # from this version on, a page's skip link names its main content
 # From this version on, a page is decoded as browsers decode it: a Latin-1 or ASCII label
 # means windows-1252, and a UTF-8 page's stray bytes are read as windows-1252, not the whole
@@ -64,6 +64,14 @@ PUBLISHERS_DATES = 10
 # 2026 00:30:00 +0100 (CET)», RFC 5322), where the day fell back to UTC's
 # (feed_dates.publishers_date).
 ZONE_COMMENTS = 11
+# From this version on, a feed entry whose markup nests more than 255 deep is read whole, as
+# pages are since DEEP_PAGES, where its text was silently read as empty; a feed with an entry
+# nested deeper than can be read is refused (html_text.html_fragment_blocks).
+DEEP_FEED_ENTRIES = 12
+# From this version on, a block that is a print stamp or a visitor count alone («Utskrift:
+# 06.12.2026 11:03», «Denne siden er vist 1235 ganger») is no part of a page's, a feed entry's
+# or a PDF's text (print_stamps.is_stamp_block): PDFs' first version of their own.
+PRINT_STAMPS = 12
 
 # Entries of one feed document that share a guid are keyed by the guid, this separator and
 # their link, or a digest of their title and text where the link is shared too

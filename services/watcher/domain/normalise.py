@@ -264,8 +264,9 @@ def clean_blocks(
 ) -> tuple[tuple[str, ...], frozenset[int]]:
     """Normalise (text, is_heading) pairs into compared blocks and heading indices.
 
-    ``stamps`` are the page's own stamps removed (strip_date_phrases), and a block that is a
-    relative time alone where they know one («for 5 minutter siden»; never a heading).
+    ``stamps`` are the page's own stamps removed (strip_date_phrases), a block that is a
+    relative time alone where they know one («for 5 minutter siden»; never a heading), and
+    one that is print stamps or visitor counts alone where they know those (print_stamps).
     """
     blocks: list[str] = []
     headings: set[int] = set()
@@ -274,7 +275,7 @@ def clean_blocks(
     texts = normalise_texts([text for text, _ in pairs])
     # One search over all blocks for the few that hold a label word, not one per block.
     labelled = stamps.holding(texts)
-    alone = stamps.alone
+    alone, stamp_block = stamps.alone, stamps.stamp_block
     for index, (text, (_, is_heading)) in enumerate(zip(texts, pairs, strict=True)):
         block = strip_date_phrases(text, labelled=index in labelled, stamps=stamps)
         if not block or is_boilerplate(block):
@@ -285,6 +286,8 @@ def clean_blocks(
             and len(block) <= RELATIVE_ALONE_MAX_CHARS
             and alone.fullmatch(block)
         ):
+            continue
+        if stamp_block is not None and stamp_block(block):
             continue
         if ignore is not None and ignore.matches(block):
             continue

@@ -83,10 +83,10 @@ class SourceState:
     def older_extraction(self, current: int) -> int | None:
         """Return the version of the rules its fingerprint was read under, if older.
 
-        New bytes of such a page or feed are also read under that version, and judged by it
-        once (docs/decisions/0017); PDFs have had one version only.
+        New bytes of such a source are also read under that version, and judged by it once
+        (docs/decisions/0017); a PDF's rules first changed at model.PRINT_STAMPS.
         """
-        if self.fingerprint is None or self.rules.kind == "pdf":
+        if self.fingerprint is None:
             return None
         version = self.extraction or 1
         return version if version < current else None

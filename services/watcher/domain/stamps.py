@@ -22,12 +22,16 @@ that is a label is one («Denne siden ble sist oppdatert», «Siden er sist oppd
 «Page last updated», «Sist gjennomgått», «Revidert», «Hentet» and «Generert»; beside a label,
 a time before its date, a clock time without «kl.» and a date without its year are stamps;
 and a label in lower case after a stamp and a comma («Publisert …, oppdatert …») goes with it.
+
+Since extraction 12 (model.PRINT_STAMPS, pages, feeds' entries and PDFs, STAMPS_12 and
+PDF_STAMPS_12), a block that is a print stamp or a visitor count alone goes too
+(print_stamps: «Utskrift: 06.12.2026 11:03», «Denne siden er vist 1235 ganger»).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from services.watcher.domain.dates import (
@@ -54,7 +58,14 @@ from services.watcher.domain.dates import (
     texts_with_label_words,
     words_by_initial,
 )
-from services.watcher.domain.model import FEED_STAMPS, MORE_STAMPS, PAGE_STAMPS, STAMP_WORDINGS
+from services.watcher.domain.model import (
+    FEED_STAMPS,
+    MORE_STAMPS,
+    PAGE_STAMPS,
+    PRINT_STAMPS,
+    STAMP_WORDINGS,
+)
+from services.watcher.domain.print_stamps import is_stamp_block
 
 # What may stand beside labels in a block that is stamps alone, but whitespace (a test checks).
 SEPARATORS = frozenset(":|·•,.-–—/")
@@ -83,6 +94,8 @@ class Stamps:
     initials: Initials | None = None
     # A block that is a relative time alone, «for 5 minutter siden» (not a heading).
     alone: re.Pattern[str] | None = None
+    # Whether a block is print stamps or visitor counts alone, heading or not (print_stamps).
+    stamp_block: Callable[[str], bool] | None = None
 
     def may_hold(self, text: str) -> bool:
         """Tell whether text holds a word that starts a label (a stamp may follow)."""
@@ -178,8 +191,16 @@ STAMPS_9 = _stamps(
 )
 
 
+# Extraction 12: those of 9, and a block of print stamps or visitor counts alone; PDFs, which
+# kept the first forms, lose such blocks too.
+STAMPS_12 = replace(STAMPS_9, stamp_block=is_stamp_block)
+PDF_STAMPS_12 = replace(FIRST_STAMPS, stamp_block=is_stamp_block)
+
+
 def page_stamps(extraction: int) -> Stamps:
     """Return the stamps a page's text loses under the rules of ``extraction``."""
+    if extraction >= PRINT_STAMPS:
+        return STAMPS_12
     if extraction >= MORE_STAMPS:
         return STAMPS_9
     if extraction >= STAMP_WORDINGS:
@@ -191,6 +212,13 @@ def page_stamps(extraction: int) -> Stamps:
 
 def feed_stamps(extraction: int) -> Stamps:
     """Return the stamps a feed entry's text loses under the rules of ``extraction``."""
+    if extraction >= PRINT_STAMPS:
+        return STAMPS_12
     if extraction >= MORE_STAMPS:
         return STAMPS_9
     return STAMPS_7 if extraction >= FEED_STAMPS else FIRST_STAMPS
+
+
+def pdf_stamps(extraction: int) -> Stamps:
+    """Return the stamps a PDF's text loses under the rules of ``extraction``."""
+    return PDF_STAMPS_12 if extraction >= PRINT_STAMPS else FIRST_STAMPS

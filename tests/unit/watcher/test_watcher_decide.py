@@ -216,14 +216,14 @@ def test_a_reading_under_older_rules_is_not_judged_once_the_row_moved_on_from_th
     assert outcome.changes == ()
 
 
-def test_only_a_page_or_feed_stored_under_older_rules_is_read_under_them_again() -> None:
+def test_a_source_stored_under_older_rules_is_read_under_them_again() -> None:
     assert _state(extraction=None).older_extraction(2) == 1
     assert _state(extraction=1).older_extraction(2) == 1
     assert _state(extraction=2).older_extraction(2) is None
     assert _state(extraction=None, fingerprint=None).older_extraction(2) is None  # no baseline
-    # Feeds have versions of their rules since FEED_STRAY_BYTES; PDFs one version only.
+    # Feeds have versions of their rules since FEED_STRAY_BYTES, PDFs since PRINT_STAMPS.
     assert _state(rules=Rules("feed", None, ())).older_extraction(2) == 1
-    assert _state(rules=Rules("pdf", None, ())).older_extraction(2) is None
+    assert _state(rules=Rules("pdf", None, ())).older_extraction(2) == 1
 
 
 def test_a_change_is_told_with_the_sources_topics_and_remembers_when() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.watcher.domain.content import ContentError, parse_content
-from services.watcher.domain.model import DEEP_PAGES
+from services.watcher.domain.content import ContentError, compare, parse_content
+from services.watcher.domain.model import DEEP_FEED_ENTRIES, DEEP_PAGES
+from tests.support.feeds import rss
 
 
 def test_a_short_page_whose_title_starts_with_a_number_is_not_an_error_page() -> None:
@@ -96,3 +97,50 @@ def test_a_page_nested_deeper_than_libxml2s_limit_is_read_whole_from_extraction_
 def test_a_page_nested_deeper_than_can_be_read_is_refused_not_read_in_part(levels: int) -> None:
     with pytest.raises(ContentError, match=r"unparseable HTML \(its elements nest deeper"):
         parse_content("page", _nested(levels))
+
+
+_ITEMS = [("Sak om vei", "https://example.no/vei"), ("Sak om vann", "https://example.no/vann")]
+_SHALLOW = "Tekst om saken om veien, lang nok til å telle."
+
+
+def _deep_feed(levels: int, text: str = "Frist for å søke er 1. mars.") -> bytes:
+    """Return a feed whose second entry's text is wrapped ``levels`` deep (a pasted document)."""
+    return rss(_ITEMS, [_SHALLOW, "<div>" * levels + f"<p>{text}</p>" + "</div>" * levels])
+
+
+@pytest.mark.parametrize(
+    ("levels", "extraction", "text"),
+    [
+        (100, DEEP_FEED_ENTRIES - 1, "Frist for å søke er 1. mars."),
+        (300, DEEP_FEED_ENTRIES - 1, ""),  # as released: the text below the cut lost
+        (300, DEEP_FEED_ENTRIES, "Frist for å søke er 1. mars."),
+        (900, DEEP_FEED_ENTRIES, "Frist for å søke er 1. mars."),
+    ],
+)
+def test_a_feed_entry_nested_deeper_than_libxml2s_limit_is_read_whole_from_extraction_12(
+    levels: int, extraction: int, text: str
+) -> None:
+    content = parse_content("feed", _deep_feed(levels), extraction=extraction)
+
+    assert [entry.text for entry in content.entries] == [_SHALLOW, text]
+
+
+def test_an_edit_inside_a_deep_feed_entry_is_a_change() -> None:
+    old, new = (
+        parse_content("feed", _deep_feed(300, text))
+        for text in ("Frist for å søke er 1. mars.", "Frist for å søke er flyttet til 15. april.")
+    )
+    assert compare(old, new).changed is True
+
+
+@pytest.mark.parametrize("levels", [1500, 3000, 50000])
+def test_a_feed_entry_nested_deeper_than_can_be_read_refuses_the_feed_not_read_in_part(
+    levels: int,
+) -> None:
+    # As a page nested so deep is refused: the poll fails, and the stored text stays.
+    with pytest.raises(ContentError) as refused:
+        parse_content("feed", _deep_feed(levels))
+    assert str(refused.value) == (
+        "feed: unparseable HTML in its entry number 2 (its elements nest deeper than varsel"
+        " reads: unclosed tags?)"
+    )
