@@ -9,7 +9,7 @@ form cannot flood an inbox beyond the per-address and per-client sign-up limits.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Set
+from collections.abc import Iterable, Set
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -72,8 +72,7 @@ def confirmed(subscriber: Subscriber, request: SignupRequest, *, now: datetime) 
     )
 
 
-def topics_to_start(
-    request: SignupRequest, open_topics: Set[str], known: Collection[str]
-) -> list[str]:
-    """Return the topics a confirmation starts: asked for, not yet followed, still offered."""
-    return [t for t in request.topics if t not in open_topics and t in known]
+def topics_to_start(offered: Iterable[str], open_topics: Set[str]) -> list[str]:
+    """Return the topics a confirmation starts: those of its topics still offered (what its
+    page showed) not yet followed."""
+    return [t for t in offered if t not in open_topics]

@@ -59,7 +59,8 @@ def _confirm_page(
     """Show what pressing the button confirms: topics, frequency, language, privacy notice."""
     sign_up = pending.request
     language = chosen_language(request, sign_up.language)
-    topics = topic_views(web, sign_up.topics, language)
+    # The very topics the button confirms and the ledger records (handlers.Pending).
+    topics = topic_views(web, pending.topics, language)
     if not topics:
         # Every topic asked for has ended since the mail was sent: a button would confirm
         # nothing. The answer is the ended topic's own page, naming what to follow instead.

@@ -141,9 +141,15 @@ async def _store_signup(
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """An open sign-up request, and the privacy notice its confirmation would be given under."""
+    """An open sign-up request, the topics its confirmation gives consent to, and the privacy
+    notice it would be given under.
+
+    ``topics`` are those of the request people can still follow: what the confirmation page
+    shows, what pressing its button starts, and what the ledger records, one list for all three.
+    """
 
     request: SignupRequest
+    topics: tuple[str, ...]
     notice_version: str
 
 
@@ -174,9 +180,9 @@ class AlreadyConfirmed:
     alerts: bool
 
 
-def still_offered(deps: Deps, request: SignupRequest) -> bool:
-    """Tell whether a sign-up asked for at least one topic people can still follow."""
-    return any(topic in deps.catalogue.slugs for topic in request.topics)
+def offered_topics(deps: Deps, request: SignupRequest) -> tuple[str, ...]:
+    """Return the topics a sign-up asked for that people can still follow, in its order."""
+    return tuple(topic for topic in request.topics if topic in deps.catalogue.slugs)
 
 
 async def _signed_request(uow: UnitOfWork, deps: Deps, token: str) -> SignupRequest | None:
@@ -219,7 +225,9 @@ async def already_confirmed(uow: UnitOfWork, deps: Deps, token: str) -> AlreadyC
 
 
 def _pending(deps: Deps, request: SignupRequest) -> Pending:
-    return Pending(request, deps.notices.current(request.language).version)
+    return Pending(
+        request, offered_topics(deps, request), deps.notices.current(request.language).version
+    )
 
 
 async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pending | None:
@@ -248,9 +256,9 @@ async def confirm(
             return await _confirmed_before(uow, request)
         if not request.open_at(deps.clock.now()):
             return None
-        if not still_offered(deps, request):
-            return TopicsEnded(request.topics)
         pending = _pending(deps, request)
+        if not pending.topics:
+            return TopicsEnded(request.topics)
         if notice_version is not None and notice_version != pending.notice_version:
             return NoticeChanged(pending)
         known = await uow.subscribers.get(request.subscriber_id, lock=True)
@@ -264,13 +272,15 @@ async def confirm(
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)
-        added = topics_to_start(request, existing, deps.catalogue.slugs)
+        added = topics_to_start(pending.topics, existing)
         await uow.subscriptions.start(person.id, added, now)
         await uow.ledger.append(
             consent_entry(
                 subject_hash=deps.subject_hash(person.email),
                 action=ConsentAction.CONFIRMED,
-                topics=request.topics,
+                # What the page showed: a topic ended since the sign-up is neither shown nor
+                # started, and no consent to it is recorded.
+                topics=pending.topics,
                 channel=Channel.EMAIL_LINK,
                 occurred_at=now,
                 notice=deps.notices.current(request.language),
@@ -289,7 +299,7 @@ async def confirm(
             )
         )
         await uow.commit()
-    return Confirmed(topics=request.topics, language=request.language, subscriber_id=person.id)
+    return Confirmed(topics=pending.topics, language=request.language, subscriber_id=person.id)
 
 
 async def request_manage_link(uow: UnitOfWork, deps: Deps, address: str, client: str) -> bool:

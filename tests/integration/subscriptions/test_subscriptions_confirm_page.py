@@ -106,3 +106,35 @@ async def test_a_confirm_link_whose_every_topic_has_ended_says_so_and_confirms_n
         assert api.status_code == 410
         assert "gammelt-tema" in api.json()["detail"]
         assert await h.state() == before
+
+
+# A topic with a related one, and the same catalogue once the related topic has ended.
+RELATED_LIVE = ENDED_TOPIC.replace(
+    'slug = "helsenyheter"\n', 'slug = "helsenyheter"\nrelated = ["gammelt-tema"]\n'
+)
+
+
+async def test_a_topic_ended_since_the_sign_up_is_neither_shown_nor_recorded_as_confirmed(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The confirmation records the consent the page asked for, no more: the ended topic's
+    # alert is not started, and the ledger must not say the person confirmed it.
+    config = tmp_path / "catalogue.toml"
+    config.write_text(RELATED_LIVE, encoding="utf-8")
+    async with running(database_url, tmp_path, config=config) as h:
+        await sign_up(h.client, ADDRESS, slug="helsenyheter", related=["gammelt-tema"])
+        assert (await h.ledger())[-1].topics == ["gammelt-tema", "helsenyheter"]
+        token = await h.confirm_token(ADDRESS)
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(database_url, tmp_path, config=config) as h:
+        page = await h.client.get(f"/confirm/{token}")
+        assert page.status_code == 200, page.text
+        assert re.findall(r"<li>([^<]+)</li>", page.text) == ["Helsenyheter"]
+
+        done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
+
+        assert done.status_code == 200, done.text
+        assert re.findall(r"<li>([^<]+)</li>", done.text) == ["Helsenyheter"]
+        assert await h.open_topics(ADDRESS) == {"helsenyheter"}
+        confirmed = (await h.ledger())[-1]
+        assert (confirmed.action, confirmed.topics) == ("confirmed", ["helsenyheter"])

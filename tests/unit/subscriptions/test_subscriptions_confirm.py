@@ -17,7 +17,7 @@ async def test_a_valid_link_starts_the_alerts_asked_for(world: World) -> None:
     request = world.requests_of()[0]
     token = world.confirm_token()
     pending = await handlers.pending_confirmation(world.uow(), world.deps, token)
-    assert pending == handlers.Pending(request, NOTICES.current("nb").version)
+    assert pending == handlers.Pending(request, (TOPIC, RELATED), NOTICES.current("nb").version)
     world.clock.advance(timedelta(hours=2))
 
     done = await handlers.confirm(world.uow(), world.deps, token)
@@ -80,13 +80,20 @@ async def test_a_token_for_another_purpose_or_a_forged_one_confirms_nothing(worl
     assert repr(world.data) == before
 
 
-async def test_a_topic_no_longer_offered_is_dropped_but_kept_in_the_ledger(world: World) -> None:
+async def test_a_topic_no_longer_offered_is_neither_started_nor_confirmed(world: World) -> None:
+    # The confirmation page shows only the topics still offered: the consent recorded is to
+    # those; the sign-up's own row keeps what the person asked for.
     assert await world.sign_up(topics=(TOPIC, "retired-topic"))
-    done = await handlers.confirm(world.uow(), world.deps, world.confirm_token())
+    token = world.confirm_token()
+    pending = await handlers.pending_confirmation(world.uow(), world.deps, token)
+    assert pending is not None and pending.topics == (TOPIC,)
+    done = await handlers.confirm(world.uow(), world.deps, token)
     assert done is not None
-    assert done.topics == ("norge-i-verden", "retired-topic"), "what the person asked for"
+    assert done.topics == (TOPIC,), "what the page showed"
     assert world.open_topics() == {TOPIC}
-    assert world.data.ledger[-1].topics == (TOPIC, "retired-topic")
+    requested, confirmed = world.data.ledger[-2:]
+    assert requested.topics == (TOPIC, "retired-topic")
+    assert (confirmed.action, confirmed.topics) == (ConsentAction.CONFIRMED, (TOPIC,))
     (event,) = world.data.events(SubscriberConfirmed)
     assert event.topics == (TOPIC,)
 
