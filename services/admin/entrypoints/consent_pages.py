@@ -107,7 +107,8 @@ async def privacy_notice(
     """Show the exact privacy text of a version and language."""
     async with transaction(admin.runtime.sessions) as session:
         notice = await subscriptions.privacy_text(session, version[:40], language[:2])
-        actor.record(session, "privacy_notice_read", target=f"{version[:40]}/{language[:2]}")
+        if notice is not None:  # a notice nobody was shown is no read of one
+            actor.record(session, "privacy_notice_read", target=f"{version[:40]}/{language[:2]}")
     if notice is None:
         return admin.render(request, "forbidden.html", status_code=404, message="not_found")
     return admin.render(request, "notice.html", actor=actor.principal, notice=notice)

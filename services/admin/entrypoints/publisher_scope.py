@@ -8,10 +8,8 @@ of which pages another body has varsel watch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Final
-from urllib.parse import unquote
 
 from fastapi.responses import JSONResponse
 
@@ -20,30 +18,13 @@ from services.admin.domain.publisher_sites import covers, site_of
 from services.admin.entrypoints.access import Admin
 from services.watcher import read_api as watcher_reads
 from shared.db import transaction
-from shared.logs import redact
 from shared.web.validation import excerpt
 
-TARGET_CHARS: Final = 500  # the audit log's target column
-_URL_PART: Final = re.compile(r"[^/?#&=;]+")
 # A push's ``url`` whose host is no host name is on no site: a 400 on the field, not a 403.
 NO_HOST: Final = (
     "names no valid host: a host name (labels of letters, digits and hyphens) or an IP address "
     "written in full, with a port from 1 to 65535 if any"
 )
-
-
-def without_addresses(target: str) -> str:
-    """Return a pushed address (or a source number) with each part of it that holds an email
-    address, percent-encoded or not, as «[address]»."""
-
-    # The address is the publisher's to write: one in its query (``?epost=kari@…``) would stay
-    # in the audit log after the person is erased. Each part alone: the log's pattern, run over
-    # a whole URL, takes ``//host/?epost=kari`` for an address's mailbox and leaves the rest.
-    def part(found: re.Match[str]) -> str:
-        read = unquote(found.group())
-        return "[address]" if redact(read) != read else found.group()
-
-    return _URL_PART.sub(part, target)
 
 
 def _listed(sites: Sequence[str]) -> str:
@@ -90,7 +71,7 @@ async def refused_for_site(
             action="publisher_scope_refused",
             client=client,
             now=now,
-            target=without_addresses(target)[:TARGET_CHARS],
+            target=target,  # its email addresses kept as «[address]» (audit_log.record)
             details={"sites": list(sites)},
         )
     return JSONResponse({"detail": detail, "token_sites": list(sites)}, 403)

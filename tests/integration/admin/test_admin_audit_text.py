@@ -36,3 +36,25 @@ async def test_typed_names_and_addresses_are_kept_as_one_plain_line(
     assert ("login_failed", "ops kari", None) in kept
     assert ("access_denied", "ed", "GET /admin/topics/lanoitan") in kept
     assert OVERRIDE not in page.text and "\x07" not in page.text
+
+
+async def test_an_address_typed_into_a_staff_url_is_kept_as_address(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h:
+        for name, role in (("ed", "editor"), ("aud", "auditor")):
+            await h.user(name, role)
+        async with h.client() as editor:
+            await sign_in(editor, "ed")
+            for typed in ("carol.secret@example.no", "carol.secret%40example.no"):
+                assert (await editor.get(f"/admin/topics/{typed}")).status_code == 403
+        async with h.client() as auditor:
+            await sign_in(auditor, "aud")
+            missing = await auditor.get("/admin/privacy/dave.secret@example.no/nb")
+            assert missing.status_code == 404
+        async with h.runtime.sessions() as session:
+            entries = await audit_log.recent(session, limit=100)
+    kept = [(e.action, e.actor, e.target) for e in entries]
+    assert ("access_denied", "ed", "GET /admin/topics/[address]") in kept
+    assert not [k for k in kept if "secret" in (k[2] or "")]
+    assert not [k for k in kept if k[0] == "privacy_notice_read"], "no notice was read"
