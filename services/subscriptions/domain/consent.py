@@ -50,11 +50,15 @@ def consent_entry(
     token_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> ConsentEntry:
-    """Return a ledger entry under ``notice``, the privacy notice in force in its language."""
+    """Return a ledger entry under ``notice``, the privacy notice in force in its language.
+
+    Its topics are a set, each named once in order, whatever the caller passed: a consent to
+    a topic is one consent, however often a form or request repeated it.
+    """
     return ConsentEntry(
         subject_hash=subject_hash,
         action=action,
-        topics=tuple(sorted(topics)),
+        topics=tuple(sorted(set(topics))),
         frequency=frequency,
         language=language,
         privacy_version=notice.version,

@@ -140,7 +140,9 @@ async def take_signup(
             values=values,
             status_code=400,
         )
-    topics = (slug, *(t for t in related if t in topic.related))
+    # Each related topic once, as the page lists them: a post naming one many times (the
+    # browser sends each box once) gives the same consent as naming it once.
+    topics = (slug, *(t for t in topic.related if t in related))
     # Where the sign-up was given: the host page for the embedded form, else this topic's page.
     page = embedded_on or signup_page(web.deps.settings.base_url, slug)
     return await submit_signup(

@@ -54,6 +54,20 @@ async def test_a_cookieless_browser_signs_up_from_an_allowed_host_page(
         assert record.page == HOST_PAGE
 
 
+async def test_a_related_topic_posted_again_and_again_is_recorded_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path) as h, h.browser() as framed:
+        shown = await framed.get(EMBED)
+        answer = await framed.post(
+            f"{EMBED}?origin={quote(HOST_PAGE, safe='')}",
+            data={**_form(form_token(shown.text)), "related": [RELATED[1]] * 3},
+        )
+        assert answer.status_code == 200, answer.text
+        (record,) = await h.all(select(ConsentRecord))
+        assert record.topics == sorted([TOPIC, RELATED[1]])
+
+
 async def test_the_host_page_is_named_when_several_may_embed(
     sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -126,15 +126,20 @@ async def test_a_manage_form_without_an_offered_frequency_saves_nothing(
 
 
 async def test_related_topics_accept_only_the_topics_related_slugs(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, tmp_path) as h:
+    async with running(database_url, tmp_path) as h:
         answer = await sign_up(
-            h.client, ADDRESS, related=[RELATED[0], UNRELATED, "finnes-ikke", TOPIC, RELATED[0]]
+            h.client,
+            ADDRESS,
+            related=[RELATED[0], UNRELATED, "finnes-ikke", TOPIC, RELATED[0], RELATED[0]],
         )
         assert answer.status_code == 200
         (topics,) = await h.all(select(SignupRequest.topics))
         assert sorted(topics) == sorted([TOPIC, RELATED[0]])
+        # The ledger names each topic once too, as the request does.
+        (requested,) = await h.ledger()
+        assert requested.topics == sorted([TOPIC, RELATED[0]])
         await confirm(h, ADDRESS)
         assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[0]}
         assert await h.count(Subscriber) == 1

@@ -8,12 +8,19 @@ from typing import get_args
 
 import pytest
 
+from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import SignupForm, Subscriber
 from services.subscriptions.domain.preferences import bounced, change_preferences, topics_to_end
 from services.subscriptions.domain.signup import confirmed, new_request
-from services.subscriptions.domain.vocabulary import Channel, SubscriberStatus, UnsubscribeRoute
+from services.subscriptions.domain.vocabulary import (
+    Channel,
+    ConsentAction,
+    SubscriberStatus,
+    UnsubscribeRoute,
+)
 from shared.events import SubscriberUnsubscribed
 from shared.vocabulary import Frequency, Language
+from tests.support.notices import NOTICES
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 TTL = timedelta(days=7)
@@ -152,3 +159,16 @@ def test_bounces_disable_at_the_limit() -> None:
     assert (first.disable, first.subscriber.hard_bounces) == (False, 1)
     second = bounced(first.subscriber, limit=2)
     assert (second.disable, second.subscriber.status) == (True, SubscriberStatus.DISABLED)
+
+
+def test_a_ledger_entry_names_each_topic_once() -> None:
+    # A form or request that repeats a topic gives one consent to it, not many.
+    entry = consent_entry(
+        subject_hash="h",
+        action=ConsentAction.REQUESTED,
+        topics=["b", "a", "b", "b"],
+        channel=Channel.WEB,
+        occurred_at=NOW,
+        notice=NOTICES.current("nb"),
+    )
+    assert entry.topics == ("a", "b")
