@@ -42,11 +42,19 @@ async def create_user(
     (one with a part before the @ beyond ASCII only if the relay takes it: ``smtp_utf8``)."""
     check_new_account(name, role, password)
     address = staff_address(email, smtp_utf8=smtp_utf8) if email else None
-    if await accounts.user_named(session, name) is not None:
-        raise AdminError(f"an admin called {name!r} exists already")
+    await _refuse_taken(session, name)
     return await accounts.add_user(
         session, name, role, await passwords.hash_password(password), now, address
     )
+
+
+async def _refuse_taken(session: AsyncSession, name: str, *, renaming: int | None = None) -> None:
+    """Refuse a name another account has, also but for case (raises AdminError): «Op» beside
+    «op» would read as one person in the audit log and the consent ledger."""
+    for user in await accounts.all_users(session):
+        if user.id != renaming and user.name.casefold() == name.casefold():
+            said = "" if user.name == name else f" (as {user.name!r}: names must differ by more)"
+            raise AdminError(f"an admin called {name!r} exists already{said}")
 
 
 async def set_email(
@@ -107,8 +115,7 @@ async def rename_user(
         raise AdminError(f"no admin called {old!r}")
     if new == old:
         raise AdminError(f"the admin is called {new!r} already")
-    if await accounts.user_named(session, new) is not None:
-        raise AdminError(f"an admin called {new!r} exists already")
+    await _refuse_taken(session, new, renaming=user.id)
     user.name = new
     await publisher_tokens.rename_issuer(session, old, new)
     await session.flush()

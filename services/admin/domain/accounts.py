@@ -113,10 +113,25 @@ def check_new_account(name: str, role: str, password: str) -> None:
     check_password_strength(name, password)
 
 
+# Who the audit log and the consent ledger name when no staff account acted: the catalogue
+# applied at start and the schedule ("system"), a command run on the server ("cli:USER", or
+# "cli" when the user is unknown), a CMS with a publisher token ("publisher:NAME") and a
+# migration ("migration:NNNN"). An account named so would read as one of them.
+RESERVED_NAMES: Final = ("system", "cli")
+RESERVED_PREFIXES: Final = ("cli:", "publisher:", "migration:")
+
+
 def check_name(name: str) -> None:
     """Refuse a name an account may not have, new or renamed (raises AdminError)."""
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
+    folded = name.casefold()
+    if folded in RESERVED_NAMES or folded.startswith(RESERVED_PREFIXES):
+        raise AdminError(
+            f"name {name!r} is how the audit log and the consent ledger name what no staff "
+            "account did (system, cli, cli:USER, publisher:NAME, migration:NUMBER), "
+            "whatever its case: choose another"
+        )
     if redact(name) != name:
         # The name is in every audit entry and ledger step the account makes, kept for years;
         # an address belongs in --email (or set-email), which neither log ever names.

@@ -85,6 +85,34 @@ def _signs_in(sqlite_url: str, tmp_path: Path, password: str) -> bool:
     return asyncio.run(attempt())
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("cli:root", "how the audit log and the consent ledger name"),
+        ("CLI:drift", "how the audit log and the consent ledger name"),
+        ("cli", "how the audit log and the consent ledger name"),
+        ("system", "how the audit log and the consent ledger name"),
+        ("System", "how the audit log and the consent ledger name"),
+        ("publisher:CMS", "how the audit log and the consent ledger name"),
+        ("migration:0029", "how the audit log and the consent ledger name"),
+        ("Op", "an admin called 'Op' exists already (as 'op'"),
+        ("op", "an admin called 'op' exists already"),
+    ],
+)
+def test_a_name_the_logs_give_no_staff_or_another_account_but_for_case_is_refused(
+    cli: CliRunner, name: str, why: str
+) -> None:
+    def create(name: str, role: str) -> Result:
+        args = ["create-user", name, "--role", role, "--password-stdin"]
+        return cli.invoke(admin_cli, args, input=STRONG + "\n")
+
+    assert create("op", "operator").exit_code == 0
+    refused = create(name, "auditor")
+    assert refused.exit_code == 1 and why in refused.output, refused.output
+    listed = cli.invoke(admin_cli, ["list-users"]).output
+    assert "auditor" not in listed and "operator" in listed
+
+
 @pytest.mark.parametrize("weak", WEAK)
 def test_weak_and_common_passwords_are_refused_for_new_accounts(cli: CliRunner, weak: str) -> None:
     refused = _create(cli, weak)

@@ -123,6 +123,10 @@ async def test_rename_user_refuses_what_create_user_refuses(
         refusals = {
             ("kari", "kari@example.no"): "must not be an email address",
             ("kari", "ola"): "an admin called 'ola' exists already",
+            ("kari", "Ola"): "an admin called 'Ola' exists already (as 'ola'",
+            ("kari", "cli:root"): "how the audit log and the consent ledger name",
+            ("kari", "System"): "how the audit log and the consent ledger name",
+            ("kari", "publisher:CMS"): "how the audit log and the consent ledger name",
             ("kari", "kari"): "is called 'kari' already",
             ("kari", " kari "): "without surrounding spaces",
             ("kari", ""): "1-100 printable characters",
@@ -131,11 +135,14 @@ async def test_rename_user_refuses_what_create_user_refuses(
         for args, why in refusals.items():
             code, output = await asyncio.to_thread(rename, *args)
             assert code == 1 and why in output, (args, output)
+        code, output = await asyncio.to_thread(rename, "ola", "Ola")  # its own name, recased
+        assert code == 0, output
         code, output = await asyncio.to_thread(rename, "kari", "Kari N.")
         assert code == 0, output
         assert "topics" not in output  # no topic named her
         async with h.runtime.sessions() as session:
             names = (await session.scalars(select(AdminAuditEntry.details))).all()
         assert [d for d in names if d and "from" in d] == [
-            {"from": "kari", "to": "Kari N.", "user_id": 1}
+            {"from": "ola", "to": "Ola", "user_id": 2},
+            {"from": "kari", "to": "Kari N.", "user_id": 1},
         ]
