@@ -27,6 +27,9 @@ class PreferenceChange:
     started: tuple[str, ...]
     subscriber: Subscriber
     changed: bool
+    # Every topic followed after the change: those wanted, and those no longer offered that
+    # stay as they were.
+    following: frozenset[str]
 
 
 def change_preferences(
@@ -41,18 +44,22 @@ def change_preferences(
 ) -> PreferenceChange:
     """Return the change that sets a person's topics (those offered), frequency and language.
 
-    Topics no longer offered are dropped from the wish, so an old form cannot start them.
+    Topics no longer offered are dropped from the wish, so an old form cannot start them, and
+    they are not ended either: the form never offered them, so leaving them unticked is no
+    withdrawal. Their rows stay open as a topic's end leaves them (for its last mail, and for
+    the topic if it is brought back).
     """
     wanted = frozenset(t for t in topics if t in known)
+    offered_open = frozenset(t for t in open_topics if t in known)
     changed = (
-        wanted != open_topics
+        wanted != offered_open
         or frequency != subscriber.frequency
         or language != subscriber.language
     )
     return PreferenceChange(
         wanted=wanted,
-        ended=frozenset(open_topics - wanted),
-        started=tuple(sorted(wanted - open_topics)),
+        ended=offered_open - wanted,
+        started=tuple(sorted(wanted - offered_open)),
         subscriber=replace(
             subscriber,
             frequency=frequency,
@@ -60,6 +67,7 @@ def change_preferences(
             frequency_since=subscriber.frequency_since_at(frequency, now),
         ),
         changed=changed,
+        following=wanted | (open_topics - offered_open),
     )
 
 

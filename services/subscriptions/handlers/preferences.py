@@ -215,7 +215,7 @@ async def update_preferences(
             await uow.record(
                 PreferencesChanged(
                     subscriber_id=person.id,
-                    topics=tuple(sorted(change.wanted)),
+                    topics=tuple(sorted(change.following)),
                     frequency=person.frequency,
                     language=Language.of(person.language),
                     previous_frequency=previous_frequency,

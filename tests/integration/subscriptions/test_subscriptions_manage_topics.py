@@ -16,7 +16,7 @@ from services.subscriptions.entrypoints.wording import TOPIC_NOT_OFFERED
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
-from .harness import RELATED, TOPIC, confirm, running, sign_up, subscribed
+from .harness import ENDED_CATALOGUE, RELATED, TOPIC, confirm, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -59,6 +59,41 @@ async def test_the_offered_topics_still_save(sqlite_url: str, tmp_path: Path) ->
         assert answer.status_code == 303
         assert answer.headers["location"] == f"/manage/{manage}?saved=1"
         assert await h.open_topics(ADDRESS) == {RELATED[0]}
+
+
+async def test_saving_leaves_the_alerts_of_an_ended_topic_as_its_end_left_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The page never showed the ended topic: leaving it unticked is no withdrawal of hers, and
+    # if the topic is brought back, she alone must not have lost it.
+    config = tmp_path / "catalogue.toml"
+    config.write_text(
+        ENDED_CATALOGUE.replace('retired = true\nsuccessor = "helsenyheter"\n', ""),
+        encoding="utf-8",
+    )
+    async with running(database_url, tmp_path, config=config) as h:
+        await subscribed(h, ADDRESS, slug="gammelt-tema")
+    config.write_text(ENDED_CATALOGUE, encoding="utf-8")
+    async with running(database_url, tmp_path, config=config) as h:
+        ledger = [(r.action, r.topics) for r in await h.ledger()]
+        manage = await h.link_token(ADDRESS, "manage")
+        page = await h.client.get(f"/manage/{manage}")
+        assert 'value="gammelt-tema"' not in page.text
+        data = {**hidden_fields(page.text), "action": "save", "frequency": "daily"}
+
+        saved = await h.client.post(f"/manage/{manage}", data={**data, "topics": ["helsenyheter"]})
+        body = {"topics": [], "frequency": "weekly", "language": "nb"}
+        api = await h.client.put(f"/api/v1/preferences/{manage}", json=body)
+
+        assert saved.status_code == 303, saved.text
+        assert api.status_code == 200, api.text
+        assert await h.open_topics(ADDRESS) == {"gammelt-tema"}
+        steps = [(r.action, r.topics) for r in await h.ledger()][len(ledger) :]
+        assert steps == [
+            ("preferences_changed", ["helsenyheter"]),
+            ("unsubscribed", ["helsenyheter"]),
+            ("preferences_changed", []),
+        ]
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

@@ -172,3 +172,28 @@ def test_a_ledger_entry_names_each_topic_once() -> None:
         notice=NOTICES.current("nb"),
     )
     assert entry.topics == ("a", "b")
+
+
+def test_a_preference_change_leaves_topics_no_longer_offered_as_they_were() -> None:
+    # The form never offered them: unticked there is no withdrawal, nor a change.
+    kept = change_preferences(
+        person(),
+        {"a", "ended"},
+        topics=["a"],
+        known={"a", "b"},
+        frequency=Frequency.DAILY,
+        language=Language.NB,
+        now=NOW,
+    )
+    assert (kept.ended, kept.changed, kept.following) == (set(), False, {"a", "ended"})
+    moved = change_preferences(
+        person(),
+        {"a", "ended"},
+        topics=["b"],
+        known={"a", "b"},
+        frequency=Frequency.DAILY,
+        language=Language.NB,
+        now=NOW,
+    )
+    assert (moved.wanted, moved.ended, moved.started) == ({"b"}, {"a"}, ("b",))
+    assert moved.following == {"b", "ended"}
