@@ -13,7 +13,7 @@ from services.watcher.adapters.held_pushes import left_behind
 from services.watcher.adapters.source_reads import all_sources
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.joined import one_per_edit
-from services.watcher.domain.outcome import Health
+from services.watcher.domain.outcome import Health, Rules, rules_read, rules_text
 from shared import outbox
 from shared.catalogue_entries import Source
 
@@ -60,12 +60,7 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
                 )
             )
             continue
-        if (
-            row.kind != source.kind
-            or row.selector != source.selector
-            or row.ignore != list(source.ignore)
-        ):
-            row.body_hash = None  # extraction rules changed: re-extract the next body
+        _rules_changed(row, Rules(source.kind, source.selector, tuple(source.ignore)))
         row.kind = source.kind
         row.topics = list(source.topics)
         row.interval_seconds = source.interval
@@ -77,3 +72,24 @@ async def sync_catalogue(session: AsyncSession, sources: Iterable[Source], now: 
     for url, row in existing.items():
         if url not in wanted:
             row.active = False
+
+
+def _rules_changed(row: WatchedSource, new: Rules) -> None:
+    """Prepare a source whose reading rules an editor changed to be read under the new ones.
+
+    The change alone is no news (docs/decisions/0017, «Rules an editor changes»): the row
+    keeps the rules its stored text was read under, by which the next new text is judged, and
+    its bytes and validators are forgotten, so that the next poll reads the page in full under
+    the new rules (a 304 would wait for the day's full read).
+    """
+    old = Rules(row.kind, row.selector, tuple(row.ignore or ()))
+    if old == new:
+        return
+    before = rules_read(row.rules_before) if row.rules_before else old
+    # Changed again before a poll read the page: its stored text is still read under the first.
+    row.rules_before = None if row.fingerprint is None or before == new else rules_text(before)
+    row.body_hash = row.etag = row.last_modified = None
+    # Flipping or rotating was seen under the old rules, which the editor has just changed
+    # (what the sources page asks of a rotating source): it is shown again if the page
+    # still flips under the new ones.
+    row.returned_at = None

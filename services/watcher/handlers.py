@@ -36,6 +36,7 @@ from services.watcher.domain.outcome import (
     History,
     Outcome,
     OutcomeKind,
+    Rules,
     SourceState,
     unread_mark,
 )
@@ -334,17 +335,30 @@ async def read_as_before(
     read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody.
 
     Otherwise in its dates too, which no fingerprint holds: a feed's days decide whether a
-    text told before is published again, or a push is older than what is stored."""
-    version = source.older_extraction(EXTRACTION)
-    if version is None:
+    text told before is published again, or a push is older than what is stored.
+
+    Where an editor changed the source's rules since, the reading under the rules of its stored
+    text, ``today`` itself if they read it alike; None if they cannot read it (another kind of
+    source, or the old selector finds nothing): then today's reading is stored unjudged.
+    """
+    read = source.read_before(EXTRACTION)
+    if read is None:
         return None
+    rules, version = read
+    changed = source.rules_before is not None
+    if rules.kind != source.rules.kind:
+        return None  # read as another kind of source: nothing to judge today's by
     try:
         before = await parse_body(
-            deps, source, body, content_type, extraction=version, redirected=redirected
+            deps, source, body, content_type, rules=rules, extraction=version, redirected=redirected
         )
     except ContentError:
-        return None  # unreadable under the old rules: judged under today's
-    return None if before == today else before
+        # Unreadable under the old rules: judged under today's after an upgrade, unjudged
+        # after an editor's change (today's reading would tell the change of rules as news).
+        return None
+    if before == today:
+        return today if changed else None
+    return before
 
 
 async def parse_body(
@@ -353,25 +367,27 @@ async def parse_body(
     body: bytes,
     content_type: str | None,
     *,
+    rules: Rules | None = None,
     extraction: int = EXTRACTION,
     redirected: bool = False,
 ) -> Content:
-    """Parse a body under the source's rules; raise ContentError.
+    """Parse a body under the source's rules (or ``rules``); raise ContentError.
 
     A page of at most PARSE_ON_LOOP_BYTES is parsed where it arrived, on the event loop;
     feeds, documents and larger pages on the worker thread.
     """
+    rules = source.rules if rules is None else rules
     parse = partial(
         parse_content,
-        source.rules.kind,  # type: ignore[arg-type]
+        rules.kind,  # type: ignore[arg-type]
         body,
         content_type=content_type,
-        selector=source.rules.selector,
-        ignore=source.rules.ignore,
+        selector=rules.selector,
+        ignore=rules.ignore,
         extraction=extraction,
         redirected=redirected,
     )
-    if source.rules.kind == SourceKind.PAGE and len(body) <= PARSE_ON_LOOP_BYTES:
+    if rules.kind == SourceKind.PAGE and len(body) <= PARSE_ON_LOOP_BYTES:
         return parse()
     # Parsed before the transaction opens, so no row lock waits on the parser.
     return await asyncio.get_running_loop().run_in_executor(

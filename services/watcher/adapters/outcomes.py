@@ -119,6 +119,7 @@ _STORE = DriverStatement(
         **_SETTLED,
         fingerprint=bindparam("s_fingerprint"),
         extraction=EXTRACTION,  # what is stored is read under today's rules (decide._compared)
+        rules_before=None,  # and under the source's own
         title=bindparam("s_title"),
         last_changed_at=bindparam("s_changed"),
         moved_to=bindparam("s_moved"),

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.watcher.adapters.driver_statements import DriverStatement
 from services.watcher.adapters.held_pushes import decoded
 from services.watcher.adapters.tables import WatchedSource
-from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState
+from services.watcher.domain.outcome import Health, Outcome, Rules, SourceState, rules_read
 from services.watcher.domain.told import RECHECK
 from shared.db import UTCDateTime
 
@@ -59,6 +59,7 @@ CLAIM_COLUMNS = (
     _c.last_checked_at,
     _c.told_until,
     _c.held_pushes,
+    _c.rules_before,
 )
 
 
@@ -75,7 +76,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at, extraction, last_checked_at, told_until, held) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction, last_checked_at, told_until, held, before) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -96,6 +97,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
         last_checked_at=last_checked_at,
         told_until=told_until,
         held=decoded(held) if held else (),
+        rules_before=rules_read(before) if before else None,
     )
 
 
@@ -171,8 +173,13 @@ QUIET_UPDATE = (
             ),
             else_=_NEXT,
         ),
-        etag=bindparam("q_etag"),
-        last_modified=bindparam("q_modified"),
+        # Rules changed while the poll was under way (catalogue_sync dropped the validators):
+        # the next poll asks in full, so that they apply at once, not at tomorrow's full read.
+        etag=case((_c.rules_before.is_(None), bindparam("q_etag", type_=_c.etag.type)), else_=None),
+        last_modified=case(
+            (_c.rules_before.is_(None), bindparam("q_modified", type_=_c.last_modified.type)),
+            else_=None,
+        ),
         lease_owner=None,
         lease_until=None,
         status=Health.OK.value,

@@ -78,6 +78,11 @@ class WatchedSource(Base):
     # Pushed changes that wait for the next read of the page (domain/told.py), as a JSON list
     # of their events: sent when it shows new text, dropped when it shows the text told already.
     held_pushes: Mapped[str | None] = mapped_column(Text)
+    # The rules (kind, selector, ignore patterns) the stored text was read under, where an
+    # editor has changed them since (catalogue_sync, rules_text): the next new text is judged
+    # as read under them (docs/decisions/0017, «Rules an editor changes»); NULL: the source's own.
+    # Text, not JSON: NULL at nearly every claim, where a JSON column's processor runs per row.
+    rules_before: Mapped[str | None] = mapped_column(Text)
 
 
 class Snapshot(Base):

@@ -141,13 +141,17 @@ def decide(
         # A reading under older rules is judged only while the row is still stored under
         # them: one stored meanwhile under today's (a poll after a lapsed lease) compares
         # like with like.
-        earlier = answer.earlier if state.older_extraction(EXTRACTION) is not None else None
+        earlier = answer.earlier if state.read_before(EXTRACTION) is not None else None
+        # Stored under rules an editor changed since, which cannot read this body: no news.
+        unjudged = earlier is None and state.rules_before is not None
+        if earlier is content:  # those rules read it as today's do
+            earlier = None
         # Dated as what is stored was: another reading of the same dates moves nothing back.
         behind = older_than_stored(earlier or content, history) if answer.pushed else None
         if behind is None:
             read_from = answer.moved_to or state.url
             kind, stored, changes, said, new = _compared(
-                state, content, earlier, history, now, read_from, answer.unclosed
+                state, content, earlier, history, now, read_from, answer.unclosed, unjudged
             )
             settled = settle(state, now, read=True, new=new)
             if settled.silent:
@@ -288,9 +292,11 @@ def _compared(
     now: datetime,
     read_from: str,
     unclosed: bool,
+    unjudged: bool = False,
 ) -> tuple[OutcomeKind, Stored, tuple[ContentChanged, ...], Notice | None, bool]:
     """Judge new content against the stored; ``read_from`` is where redirects led the fetch;
-    ``unclosed``: a page's HTML or a feed's XML had no closing tags (cut_pages.py).
+    ``unclosed``: a page's HTML or a feed's XML had no closing tags (cut_pages.py);
+    ``unjudged``: stored under rules an editor changed since, which cannot read it.
 
     The last value tells whether the text is new: neither the stored one (under the rules it
     was stored by) nor one the page showed lately.
@@ -327,6 +333,10 @@ def _compared(
             logging.INFO, "watcher: baseline for %s taken; nobody is alerted", (state.url,)
         )
         return OutcomeKind.BASELINE, stored, (), notice, True
+    if unjudged:  # a baseline under the new rules: from now on like is compared with like
+        stored = Stored(fingerprint, title, history.last_changed_at, snapshot, previous.id)
+        said = "watcher: %s read anew under its changed rules; stored, nobody is alerted"
+        return OutcomeKind.UNCHANGED, stored, (), Notice(logging.INFO, said, (state.url,)), not same
     prints = (fingerprint, judged_print)
     back = None
     if not same:

@@ -5,6 +5,7 @@ The write paths store an ``Outcome`` as it is; none of them decides anything of 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +50,17 @@ class Rules:
     ignore: tuple[str, ...]
 
 
+def rules_text(rules: Rules) -> str:
+    """Return rules as the source row keeps the ones its stored text was read under."""
+    return json.dumps([rules.kind, rules.selector, list(rules.ignore)], ensure_ascii=False)
+
+
+def rules_read(text: str) -> Rules:
+    """Return the rules ``rules_text`` wrote."""
+    kind, selector, ignore = json.loads(text)
+    return Rules(kind, selector, tuple(ignore))
+
+
 # Not frozen: a frozen dataclass costs a microsecond more to build, and one is built for
 # every poll; nothing changes it after it is made.
 @dataclass(slots=True)
@@ -74,6 +86,8 @@ class SourceState:
     last_checked_at: datetime | None = None  # the last poll's time (revalidation.py)
     told_until: datetime | None = None  # a push told its next new text till then (told.py)
     held: tuple[ContentChanged, ...] = ()  # pushes waiting for the page to be read (told.py)
+    # The rules the stored text was read under, where an editor has changed them since.
+    rules_before: Rules | None = None
 
     @property
     def failing(self) -> bool:
@@ -90,6 +104,17 @@ class SourceState:
             return None
         version = self.extraction or 1
         return version if version < current else None
+
+    def read_before(self, current: int) -> tuple[Rules, int] | None:
+        """Return the rules and the version of them its stored text was read under, where
+        either is not today's (an editor's change of its rules, an upgrade of extraction).
+
+        New bytes are then also read so, and judged by that reading (docs/decisions/0017).
+        """
+        version = self.older_extraction(current)
+        if self.rules_before is None or self.fingerprint is None:
+            return None if version is None else (self.rules, version)
+        return self.rules_before, current if version is None else version
 
     def read_too_long(self, body_hash: str) -> bool:
         """Tell whether a body is byte for byte the one the last poll gave up reading (too
