@@ -226,6 +226,41 @@ def test_a_source_stored_under_older_rules_is_read_under_them_again() -> None:
     assert _state(rules=Rules("pdf", None, ())).older_extraction(2) == 1
 
 
+BEFORE = Rules("page", "main", ())  # the rules an editor changed since the text was stored
+
+
+def test_rules_an_editor_changed_are_those_the_next_text_is_read_under_again() -> None:
+    current = _state(extraction=EXTRACTION, rules_before=BEFORE)
+    assert current.read_before(EXTRACTION) == (BEFORE, EXTRACTION)
+    assert _state(extraction=1, rules_before=BEFORE).read_before(EXTRACTION) == (BEFORE, 1)
+    assert _state(extraction=1).read_before(EXTRACTION) == (RULES, 1)  # an upgrade only
+    assert _state(extraction=EXTRACTION).read_before(EXTRACTION) is None
+    assert _state(fingerprint=None, rules_before=BEFORE).read_before(EXTRACTION) is None
+
+
+def test_new_text_the_rules_an_editor_changed_cannot_read_is_stored_unjudged() -> None:
+    state = _state(extraction=EXTRACTION, rules_before=BEFORE)
+
+    outcome = _decide(state, _body(NEW), _history())  # no reading under them
+
+    assert outcome.kind is OutcomeKind.UNCHANGED
+    assert outcome.changes == ()
+    stored = outcome.stored
+    assert stored is not None and stored.snapshot is not None
+    assert stored.fingerprint == NEW.fingerprint and stored.last_changed_at == NOW - timedelta(3)
+
+
+def test_new_text_the_changed_rules_read_alike_is_judged_as_todays() -> None:
+    state = _state(extraction=EXTRACTION, rules_before=BEFORE)
+    answer = _body(NEW)
+
+    outcome = _decide(state, replace(answer, earlier=answer.content), _history())
+
+    assert outcome.kind is OutcomeKind.CHANGED
+    (event,) = outcome.changes
+    assert "Vaksinen" in event.summary
+
+
 def test_a_change_is_told_with_the_sources_topics_and_remembers_when() -> None:
     outcome = _decide(_state(), _body(NEW), _history())
 
