@@ -46,6 +46,8 @@ from shared.vocabulary import Frequency
 
 router = APIRouter()
 
+SAVE = "save"  # the manage page's button that saves topics and frequency
+
 
 def _confirm_page(
     web: SubscriptionsWeb,
@@ -197,7 +199,9 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
     """Save topics and frequency, end all alerts, or erase, as the pressed button says."""
     form = await request.form()
     action = pressed(form, "action")
-    if action is None:  # two buttons at once: nothing is changed, nothing deleted
+    # Two buttons at once, or one the page does not have: nothing is changed, nothing deleted.
+    # No button at all (a script's form.submit()) saves what the form holds, as before.
+    if action not in ("", SAVE, END_ALL, ERASE):
         person = await handlers.preferences(web.uow(), web.deps, token)
         if person is None:
             return invalid_link(web, request, language_of(request))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from services.subscriptions.entrypoints.wording import FORM_NOT_VALID
 from tests.support.journey import form_with
 from tests.support.words import page_text
 
@@ -69,6 +70,28 @@ async def test_a_form_that_presses_two_buttons_at_once_changes_nothing(
         after = await h.subscriber(ADDRESS)
         assert after is not None and after.frequency == before.frequency
         assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+
+
+async def test_a_manage_post_naming_a_button_the_page_has_not_changes_nothing_and_says_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Not taken for «Save changes»: that would end every alert the post leaves out.
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS)
+        ledger = len(await h.ledger())
+        token = await h.link_token(ADDRESS, "manage")
+        page = await h.client.get(f"/manage/{token}")
+        action, shown = form_with(page.text, "save")
+        posted = {**shown, "action": "frobnicate", "topics": [], "frequency": "daily"}
+
+        answer = await h.client.post(action, data=posted)
+
+        assert answer.status_code == 400
+        assert page_text("nb", FORM_NOT_VALID) in answer.text
+        after = await h.subscriber(ADDRESS)
+        assert after is not None and after.frequency == "immediate"
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden"}
+        assert len(await h.ledger()) == ledger
 
 
 @pytest.mark.parametrize(
