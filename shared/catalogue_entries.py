@@ -14,7 +14,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.carried_text import carried_text, shows_text
-from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault, is_absolute_http
+from shared.catalogue_addresses import address_refusal, is_absolute_http
 from shared.intervals import parse_interval
 from shared.source_rules import compile_ignore
 from shared.vocabulary import LANGUAGES, ReviewMode, SourceKind
@@ -32,8 +32,8 @@ def is_slug(value: str) -> bool:
 
 
 def _checked_address(value: str, info: ValidationInfo) -> str:
-    if (fault := address_fault(value)) is not None and not (info.context or {}).get("stored"):
-        raise ValueError(ADDRESS_FAULTS[fault])
+    if (refused := address_refusal(value)) is not None and not (info.context or {}).get("stored"):
+        raise ValueError(refused)
     return value
 
 

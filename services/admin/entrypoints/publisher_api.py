@@ -40,7 +40,7 @@ from services.admin.entrypoints.publisher_scope import (
 )
 from services.watcher import command_api as watcher
 from shared.carried_text import noncharacter_in
-from shared.catalogue_addresses import ADDRESS_FAULTS, address_fault
+from shared.catalogue_addresses import address_refusal
 from shared.db import transaction
 from shared.page_urls import normal_form, without_credentials
 from shared.web import rate_limit
@@ -108,8 +108,8 @@ class ChangeBody(BaseModel):
         # every follower's alert and the topic's feed. A NUL also fits no PostgreSQL text.
         if _CONTROL.search(value):
             raise ValueError("holds a control character (a NUL, a line break): write it without")
-        if fault := address_fault(value):
-            raise ValueError(ADDRESS_FAULTS[fault])
+        if refused := address_refusal(value):
+            raise ValueError(refused)
         _refuse_noncharacter(value)
         # Stored in one spelling: the feed, the mails and the match with a watched source
         # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader.

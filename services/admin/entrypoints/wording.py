@@ -142,7 +142,10 @@ MESSAGES: Final[dict[str, str]] = {
     "bad_cursor": N_("The link to this page is not one we made. Start from the first page."),
     "bad_source_id": N_("That is not a source number."),
     # "Test this source": why nothing could be shown (watcher.trial's reasons).
-    "bad_url": N_("Write a whole web address that starts with https:// or http://."),
+    "bad_url": N_(
+        "Write a whole web address that starts with https:// or http://, with a port from 1 to "
+        "65535 if it names one."
+    ),
     "url_credentials": N_(
         "Leave the name and password out of the address (user:password@): they would stand in "
         "alerts, logs and the audit log for anyone who reads them."

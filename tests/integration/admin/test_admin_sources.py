@@ -104,6 +104,9 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
             ({**good, "url": "https://example.org/\u202efdp.a"}, "url", "direction control"),
             # A name and password in the address would stand in alerts, logs and the audit log.
             ({**good, "url": "https://kari:hemmelig@example.org/a"}, "url", "name and password"),
+            # A port no connection can use fails every poll («invalid URL»).
+            ({**good, "url": "https://example.org:99999/a"}, "url", "from 1 to 65535"),
+            ({**good, "url": "https://example.org:0/a"}, "url", "from 1 to 65535"),
             ({**good, "ignore": "(uavsluttet"}, "ignore", "regular expression"),
             ({**good, "mode": "sometimes"}, "mode", "wait for an editor"),
             ({**good, "url": KNOWN}, None, "already"),

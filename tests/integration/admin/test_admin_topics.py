@@ -116,6 +116,7 @@ LONG = "x" * 201
         ({"page": "https://example.org/\u200bside"}, "page", "https://"),
         # A name and password in the address would stand in pages, logs and the audit log.
         ({"page": "https://kari:hemmelig@example.org/"}, "page", "Leave the name and password"),
+        ({"page": "https://example.org:99999/"}, "page", "from 1 to 65535"),
         ({"related": ["finnes-ikke"]}, "related", "from the list"),
     ],
 )

@@ -186,6 +186,11 @@ def test_every_change_is_audited_and_announced(
             "[[topics]] entry 2 (helsenyheter): page: Value error, holds an invisible format",
         ),
         (
+            FIRST.replace("https://example.org/verden", "https://example.org:99999/verden"),
+            "[[sources]] entry 1 (https://example.org:99999/verden): url: Value error, has a "
+            "port no connection can use",
+        ),
+        (
             FIRST.replace("https://example.org/gammel", "https://EXAMPLE.org/verden/#nytt"),
             "[[sources]] url 'https://EXAMPLE.org/verden/#nytt' is the page "
             "'https://example.org/verden' watches, under another spelling: it would be polled "

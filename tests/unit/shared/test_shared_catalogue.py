@@ -212,9 +212,24 @@ def test_the_bundled_default_catalogue_is_valid() -> None:
             'related = ["pa-tvers-av-sektorer"]\npage = "https://www.fhi.no/\u202efdp.x"',
             "(norge-i-verden): page: Value error, holds an invisible format character",
         ),
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://www.fhi.no:99999/norge-i-verden/"',
+            "url: Value error, has a port no connection can use (a port is a number from 1 to",
+        ),
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://www.fhi.no:0/norge-i-verden/"',
+            "url: Value error, has a port no connection can use",
+        ),
+        (
+            'related = ["pa-tvers-av-sektorer"]',
+            'related = ["pa-tvers-av-sektorer"]\npage = "https://www.fhi.no:65536/x"',
+            "(norge-i-verden): page: Value error, has a port no connection can use",
+        ),
     ],
 )
-def test_an_address_holding_a_password_or_an_invisible_character_is_refused(
+def test_an_address_with_a_password_an_invisible_character_or_no_usable_port_is_refused(
     tmp_path: Path, old: str, new: str, expected: str
 ) -> None:
     with pytest.raises(CatalogueError) as caught:
