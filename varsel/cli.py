@@ -21,13 +21,13 @@ from services.admin.entrypoints.ledger_cli import export_ledger
 from services.admin.entrypoints.publisher_cli import publisher_cli
 from services.subscriptions import bootstrap as subscriptions
 from services.subscriptions.entrypoints.cli import purge_consent
-from services.watcher.read_api import refused_address
 from shared import event_loop
 from shared.broker_reach import broker_problem
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_file import load_catalogue
 from shared.commands import command_settings, database_problem
 from shared.logs import configure_logging
+from shared.private_addresses import refused_sources
 from shared.private_files import private_folder
 from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
 from shared.settings import Settings
@@ -146,11 +146,8 @@ def check_config() -> None:
     except (CatalogueError, DocumentError) as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
-    refused = [
-        f"varsel: source {source.url} would fail at every poll: {why}"
-        for source in catalogue.sources
-        if (why := refused_address(source.url, allow_private=settings.allow_private_addresses))
-    ]
+    urls = (source.url for source in catalogue.sources)
+    refused = refused_sources(urls, allow_private=settings.allow_private_addresses)
     if refused:
         typer.echo("\n".join(refused), err=True)
         raise typer.Exit(2)

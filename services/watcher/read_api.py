@@ -26,7 +26,7 @@ from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import ROTATION_SNAPSHOTS, flapping, rotating
 from services.watcher.domain.told import pending
 from services.watcher.retention import SnapshotNotFound, diff_between
-from services.watcher.trial import SourceTrial, TrialRefused, refused_address, try_source
+from services.watcher.trial import SourceTrial, TrialRefused, try_source
 from shared.events import ContentChanged
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "TrialRefused",
     "as_sent",
     "gone_pages",
-    "refused_address",
     "snapshot_diff",
     "source_address",
     "source_ids",

@@ -9,13 +9,11 @@ reach nothing a poll could not.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 from urllib.parse import urlsplit
 
-from services.watcher.adapters.address_guard import REFUSED, forbidden_literal
 from services.watcher.adapters.fetcher import FetchError, HttpFetcher
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.front_pages import (
@@ -63,25 +61,6 @@ def check_trial(url: str, kind: str, ignore: tuple[str, ...]) -> SourceKind:
     if len(ignore) > MAX_IGNORE:
         raise TrialRefused("bad_ignore", f"more than {MAX_IGNORE} ignore patterns")
     return SourceKind(kind)
-
-
-def refused_address(url: str, *, allow_private: bool) -> str | None:
-    """Return why every poll of an address would be refused before it is fetched: an address
-    on a private, loopback or link-local network written out, or «localhost» (RFC 6761), while
-    VARSEL_ALLOW_PRIVATE_ADDRESSES is off. None for any other address (a name is checked where
-    the connection resolves it)."""
-    if allow_private:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if host is None or not (forbidden_literal(host) or _LOCALHOST.fullmatch(host)):
-        return None
-    return f"refused {host}: {REFUSED}"
-
-
-_LOCALHOST: Final = re.compile(r"(?:.+\.)?localhost\.?", re.IGNORECASE)
 
 
 async def try_source(

@@ -17,13 +17,16 @@ from services.admin.domain.topic_edits import fingerprint
 from shared.carried_text import bidi_control_in, typed_invisible
 from shared.catalogue_addresses import address_fault, is_absolute_http
 from shared.intervals import IntervalTooLong, parse_interval
+from shared.private_addresses import refused_address
 from shared.source_rules import compile_ignore, selector_problem
 from shared.vocabulary import ReviewMode, SourceKind
 
 _NO_SPACES = re.compile(r"^\S*$")
 
 
-def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> dict[str, str]:
+def source_field_errors(
+    entry: Mapping[str, Any], followed: Iterable[str], *, allow_private: bool
+) -> dict[str, str]:
     """Return why each wrong field of a source entry is wrong (field name to message key)."""
     errors: dict[str, str] = {}
     url = entry.get("url", "")
@@ -36,6 +39,10 @@ def source_field_errors(entry: Mapping[str, Any], followed: Iterable[str]) -> di
         errors["url"] = "bad_url"
     elif fault := address_fault(url):
         errors["url"] = fault
+    elif refused_address(url, allow_private=allow_private):
+        # The watcher would refuse every poll of it (VARSEL_ALLOW_PRIVATE_ADDRESSES is off),
+        # and «Test this source» says so in the same words.
+        errors["url"] = "refused"
     if entry.get("kind") not in set(SourceKind):
         errors["kind"] = "bad_kind"
     topics = list(entry.get("topics", ()))

@@ -26,6 +26,7 @@ from shared.commands import (
     in_transaction,
 )
 from shared.events import ContentChanged
+from shared.private_addresses import refused_sources
 from shared.progress import progress
 from shared.settings import Settings
 
@@ -69,6 +70,11 @@ def apply(
     except CatalogueError as exc:
         typer.echo(f"varsel: {exc}\nvarsel: nothing was changed", err=True)
         raise typer.Exit(2) from exc
+    # The watcher would refuse every poll of these, as `varsel check-config` says of them.
+    urls = (source.url for source in wanted.sources)
+    if refused := refused_sources(urls, allow_private=settings.allow_private_addresses):
+        typer.echo("\n".join([*refused, "varsel: nothing was changed"]), err=True)
+        raise typer.Exit(2)
 
     def show(plan: Plan) -> None:
         for line in describe(plan):

@@ -271,7 +271,8 @@ async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         )
 
     current = await _stored_catalogue(admin)
-    if errors := source_field_errors(entry, current.slugs):
+    allow_private = admin.runtime.settings.allow_private_addresses
+    if errors := source_field_errors(entry, current.slugs, allow_private=allow_private):
         for field, error in errors.items():
             if error.endswith("_bidi_control"):
                 # Shown in the order it is stored, for the editor to check (ADR 0023).

@@ -1,5 +1,8 @@
 """Which addresses the watcher may fetch from, checked where the connection is made.
 
+The rule itself is shared (shared/private_addresses.py): the admin's source form and the
+catalogue commands judge an address written out by it before a source is saved.
+
 The resolver that aiohttp's connection uses refuses a name whose answers include a private,
 loopback or link-local address, so what is checked is exactly what is connected to: a check
 in a lookup of its own would leave a DNS answer that changes in between (DNS rebinding) free
@@ -9,58 +12,12 @@ to reach an internal address. aiohttp skips resolving IP literals: the fetcher c
 from __future__ import annotations
 
 import errno
-import ipaddress
 import socket
-from typing import Final
 
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from shared.ip_addresses import carried_ipv4
-
-REFUSED = (
-    "it resolves to a private, loopback or link-local address "
-    "(set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
-)
-
-
-def forbidden_address(address: str) -> bool:
-    """Tell whether an address is one a public-web watcher must never connect to."""
-    return _forbidden(ipaddress.ip_address(address))
-
-
-def forbidden_literal(host: str) -> bool:
-    """Tell whether a URL's host is such an address written out; a name is not (see above)."""
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return _forbidden(ip)
-
-
-# Carrier-grade NAT's shared address space (RFC 6598): inside a provider's network, and where
-# some clouds answer for their metadata service (100.100.100.200). Python calls it neither
-# private nor global.
-_SHARED: Final = ipaddress.IPv4Network("100.64.0.0/10")
-
-
-def _forbidden(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address):
-        # An IPv6 address that carries an IPv4 one reaches what that one names.
-        carried = carried_ipv4(ip)
-        if carried is not None:
-            return _forbidden(carried)
-        if ip.is_site_local:
-            return True
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or ip in _SHARED
-    )
+from shared.private_addresses import REFUSED, forbidden_address
 
 
 class AddressRefused(OSError):

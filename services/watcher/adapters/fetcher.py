@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
+from services.watcher.adapters.address_guard import AddressRefused
 from services.watcher.adapters.content_coding import (
     CutShort,
     Inflater,
@@ -32,6 +32,7 @@ from services.watcher.adapters.http_headers import (
 )
 from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
+from shared.private_addresses import REFUSED, forbidden_literal
 
 
 class FetchError(Exception):

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from services.watcher.adapters.address_guard import REFUSED, AddressRefused, forbidden_literal
+from services.watcher.adapters.address_guard import AddressRefused
 from services.watcher.adapters.http_session import open_session
+from shared.private_addresses import REFUSED, forbidden_literal
 
 
 class HubClient:

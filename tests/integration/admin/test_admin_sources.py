@@ -14,6 +14,7 @@ from tests.integration.admin.harness import (
     TOPIC,
     Harness,
     another_editor,
+    csrf_token,
 )
 from tests.integration.admin.sources_support import KNOWN, post_from_sources, signed_in_editor
 from tests.integration.admin.topics_support import stored_catalogue
@@ -179,3 +180,49 @@ async def test_of_two_editors_saving_one_source_at_once_the_second_is_told_and_c
             data={**await source_edit_form(other, KNOWN), "interval": "1h"},
         )
         assert again.status_code == 303, again.text
+
+
+PRIVATE = (
+    "http://127.0.0.1/",
+    "http://[::1%25eth0]/",
+    "http://localhost:8080/",
+    "http://10.1.2.3/",
+)
+REFUSED_WORDS = {
+    "nb": "varsel henter ikke denne adressen: den peker til et privat eller internt nett.",
+    "nn": "varsel hentar ikkje denne adressa: ho peikar til eit privat eller internt nett.",
+    "en": "varsel does not fetch this address: it points to a private or internal network.",
+}
+
+
+async def test_an_address_every_poll_of_which_would_be_refused_is_refused_where_it_is_typed(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Saved before, and then every poll of it was refused by the watcher's address guard.
+    async with signed_in_editor(sqlite_url, tmp_path) as (h, client):
+        for url in PRIVATE:
+            for language, words in REFUSED_WORDS.items():
+                page = await client.get(f"/admin/sources?lang={language}")
+                data = {"url": url, "kind": "page", "topics": [TOPIC], "interval": "1h"}
+                answer = await client.post(
+                    f"/admin/sources?lang={language}",
+                    data={**data, "csrf_token": csrf_token(page.text)},
+                )
+                assert answer.status_code == 400, (url, language)
+                beside = answer.text.split('<p class="error-message" id="url-error">')[1]
+                assert words in beside.split("</p>")[0], (url, language)
+        assert set(await _sources(h)) == {KNOWN}
+        # A name that resolves to a private address is judged when the watcher connects.
+        named = {"url": "https://intranett.example.org/", "kind": "page", "topics": [TOPIC]}
+        assert (await post_from_sources(client, "/admin/sources", named)).status_code == 303
+        assert set(await _sources(h)) == {KNOWN, named["url"]}
+
+
+async def test_where_the_watcher_may_fetch_private_addresses_the_form_saves_them(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with signed_in_editor(sqlite_url, tmp_path, allow_private_addresses=True) as (h, client):
+        for url in PRIVATE:
+            data = {"url": url, "kind": "page", "topics": [TOPIC]}
+            assert (await post_from_sources(client, "/admin/sources", data)).status_code == 303
+        assert set(await _sources(h)) == {KNOWN, *PRIVATE}

@@ -24,6 +24,7 @@ from tests.integration.admin.catalogue_support import (
     read_scalar,
     write,
 )
+from varsel.cli import app as varsel_cli
 
 __all__ = ["cli"]  # the fixture, used by name
 
@@ -311,3 +312,41 @@ async def test_an_apply_reports_its_progress_entry_by_entry(database_url: str) -
     finally:
         await engine.dispose()
     assert tracker.told_total == [5] and tracker.done == 5
+
+
+def test_a_source_every_poll_of_which_would_be_refused_is_refused_as_check_config_refuses_it(
+    cli: CliRunner, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Applied before, and then every poll of each was refused by the watcher's address guard,
+    # while `varsel check-config` refused the same file.
+    assert catalogue(cli, "apply", str(write(tmp_path, "first.toml", FIRST))).exit_code == 0
+    before = catalogue(cli, "export").stdout
+    private = ("http://127.0.0.1/", "http://[::1%25eth0]/", "http://localhost:8080/")
+    text = FIRST + "".join(
+        f'[[sources]]\nurl = "{url}"\nkind = "page"\ntopics = ["helsenyheter"]\n'
+        for url in (*private, "https://www.fhi.no/")
+    )
+    wanted = write(tmp_path, "private.toml", text)
+    advice = "(set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)"
+    said = [
+        f"varsel: source {url} would fail at every poll: refused {host}: it resolves to a "
+        f"private, loopback or link-local address {advice}"
+        for url, host in zip(private, ("127.0.0.1", "::1%25eth0", "localhost"), strict=True)
+    ]
+    for dry_run in (["--dry-run"], []):
+        refused = catalogue(cli, "apply", str(wanted), *dry_run)
+        assert refused.exit_code == 2, refused.output
+        assert refused.output.splitlines() == [*said, "varsel: nothing was changed"]
+    assert catalogue(cli, "export").stdout == before
+    assert _version(database_url) == 1
+    # check-config says the same of the file.
+    monkeypatch.setenv("VARSEL_CONFIG", str(wanted))
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    checked = cli.invoke(varsel_cli, ["check-config"])
+    assert checked.exit_code == 2 and checked.output.splitlines() == said
+    # Where the watcher may fetch them, both take them.
+    monkeypatch.setenv("VARSEL_ALLOW_PRIVATE_ADDRESSES", "true")
+    assert cli.invoke(varsel_cli, ["check-config"]).exit_code == 0
+    applied = catalogue(cli, "apply", str(wanted))
+    assert applied.exit_code == 0, applied.output
+    assert all(url in catalogue(cli, "export").stdout for url in private)

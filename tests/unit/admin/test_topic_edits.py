@@ -138,7 +138,7 @@ def test_a_source_form_names_each_wrong_field(
         "interval": "15m",
         "mode": "automatic",
     }
-    assert source_field_errors({**good, **change}, {"a", "b"}) == errors
+    assert source_field_errors({**good, **change}, {"a", "b"}, allow_private=False) == errors
 
 
 def test_editors_are_read_from_names_apart_by_commas_or_spaces() -> None:

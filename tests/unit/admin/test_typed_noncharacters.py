@@ -67,9 +67,9 @@ def test_a_source_address_with_a_noncharacter_is_refused() -> None:
         "mode": "automatic",
         "interval": "1h",
     }
-    assert source_field_errors(good, {"a"}) == {}
+    assert source_field_errors(good, {"a"}, allow_private=False) == {}
     refused = {**good, "url": "https://x.no/si\ufdd0de"}
-    assert source_field_errors(refused, {"a"}) == {"url": "url_noncharacter"}
+    assert source_field_errors(refused, {"a"}, allow_private=False) == {"url": "url_noncharacter"}
 
 
 def _bulletin(**texts: str) -> dict[str, str]:

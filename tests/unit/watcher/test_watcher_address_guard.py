@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.watcher.adapters.address_guard import forbidden_address, forbidden_literal
+from shared.private_addresses import forbidden_address, forbidden_literal
 
 
 @pytest.mark.parametrize(
