@@ -80,6 +80,19 @@ FAILURES: Final[dict[str, str]] = {
         "The feed is refused: its XML declares entities, which can be used to attack its reader."
     ),
     Failure.FEED_MALFORMED: N_("The feed is malformed, and no entries could be read."),
+    Failure.FEED_JSON_TOO_DEEP: N_(
+        "The feed's JSON nests deeper than varsel reads, so none of its entries can be read. "
+        "Ask whoever publishes the feed to fix it."
+    ),
+    Failure.FEED_ENTRY_TOO_DEEP: N_(
+        "Entry number %(number)s of the feed nests its HTML deeper than varsel reads (likely "
+        "from tags left unclosed), so the feed is not read. Ask whoever publishes the feed to "
+        "fix it."
+    ),
+    Failure.FEED_TITLE_TOO_DEEP: N_(
+        "The feed's title nests its HTML deeper than varsel reads (likely from tags left "
+        "unclosed), so the feed is not read. Ask whoever publishes the feed to fix it."
+    ),
     Failure.FEED_EMPTY: N_("The feed has no entries with a title or text."),
     Failure.FEED_CUT_SHORT: N_(
         "The feed stops before its end (its closing </%(root)s>): it was cut off on its way, or "

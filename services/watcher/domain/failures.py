@@ -59,6 +59,9 @@ class Failure(StrEnum):
     PDF_UNREADABLE = "pdf_unreadable"
     FEED_ENTITIES = "feed_entities"
     FEED_MALFORMED = "feed_malformed"
+    FEED_JSON_TOO_DEEP = "feed_json_too_deep"
+    FEED_ENTRY_TOO_DEEP = "feed_entry_too_deep"
+    FEED_TITLE_TOO_DEEP = "feed_title_too_deep"
     FEED_EMPTY = "feed_empty"
     FEED_CUT_SHORT = "feed_cut_short"
     PAGE_CUT_SHORT = "page_cut_short"
@@ -83,6 +86,7 @@ class FailureReason:
 CONTENT_PREFIX: Final = "no usable content: "
 _KIND = r"(?:page|feed|pdf)"
 _QUOTED = r"""(?:'.*'|".*")"""  # a Python repr of a text, as the sentences quote headings
+_TOO_DEEP = r"\(its elements nest deeper than varsel reads: unclosed tags\?\)"
 
 
 def _forms(*forms: tuple[Failure, str]) -> tuple[tuple[Failure, re.Pattern[str]], ...]:
@@ -160,7 +164,19 @@ _CONTENT: Final = _forms(
     (Failure.PDF_ENCRYPTED, r"pdf: encrypted, needs a password"),
     (Failure.PDF_UNREADABLE, r"pdf: unreadable PDF \(.*\)"),
     (Failure.FEED_ENTITIES, r"feed: refused, the XML declares entities .*"),
+    # Before FEED_MALFORMED, whose form this one fits too (domain/json_feed.py).
+    (
+        Failure.FEED_JSON_TOO_DEEP,
+        r"feed: malformed feed with no entries \((?:the JSON Feed|its JSON) nests deeper than"
+        r" varsel reads\)",
+    ),
     (Failure.FEED_MALFORMED, r"feed: malformed feed with no entries \(.*\)"),
+    # An item or the title nested too deep (extract_feed.nested_too_deep).
+    (
+        Failure.FEED_ENTRY_TOO_DEEP,
+        rf"feed: unparseable HTML in its entry number (?P<number>\d+) {_TOO_DEEP}",
+    ),
+    (Failure.FEED_TITLE_TOO_DEEP, rf"feed: unparseable HTML in its title {_TOO_DEEP}"),
     (
         Failure.FEED_CUT_SHORT,
         r"feed: the feed stops before its closing </(?P<root>[^>\s]+)> \(.*\); it is read as it"

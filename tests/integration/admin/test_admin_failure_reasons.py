@@ -28,18 +28,37 @@ SIGN_IN = b"""<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>
 ODD = "the hamster powering the server is tired"  # a reason in no form the watcher words
 
 
+# A feed whose one item nests deeper than varsel reads (a pasted document's wrappers, or tags
+# left unclosed), and a JSON Feed whose item does.
+DEEP_ITEM = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Nyheter</title>'
+    b"<link>https://x.org/</link><description>d</description><item><title>Sak</title>"
+    b"<link>https://x.org/1</link><description>"
+    + b"&lt;div&gt;" * 1500
+    + b"&lt;p&gt;Frist for &#229; s&#248;ke er 1. mars.&lt;/p&gt;"
+    + b"&lt;/div&gt;" * 1500
+    + b"</description></item></channel></rss>"
+)
+DEEP_JSON = b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","_ext":%s%s}]}' % (
+    b"[" * 100_000,
+    b"]" * 100_000,
+)
+
+
 @pytest.fixture
 def site() -> Iterator[FixtureSite]:
     served = FixtureSite()
     served.set("/nede", Resource(b"<h1>Feil</h1>", status=503))
     served.set("/data", Resource(b'{"saker": []}', "application/json"))
     served.set("/innlogging", Resource(SIGN_IN))
+    served.set("/dyp-sak", Resource(DEEP_ITEM, "application/rss+xml"))
+    served.set("/dyp-json", Resource(DEEP_JSON, "application/feed+json"))
     served.start()
     yield served
     served.stop()
 
 
-async def _poll_all(h: Harness, urls: list[str]) -> None:
+async def _poll_all(h: Harness, urls: list[str], kind: str = "page") -> None:
     """Put the sources in the catalogue as an editor does, and poll each as the watcher does."""
     await commands.apply_at_start(
         h.runtime.sessions, h.runtime.settings.config, h.runtime.clock.now()
@@ -49,7 +68,7 @@ async def _poll_all(h: Harness, urls: list[str]) -> None:
         await sign_in(client, "ed")
         for url in urls:
             token = csrf_token((await client.get("/admin/sources")).text)
-            data = {"url": url, "kind": "page", "topics": [TOPIC], "csrf_token": token}
+            data = {"url": url, "kind": kind, "topics": [TOPIC], "csrf_token": token}
             assert (await client.post("/admin/sources", data=data)).status_code == 303
     async with h.runtime.sessions() as session, session.begin():
         stored = (await catalogue_rows.load(session)).catalogue
@@ -103,6 +122,53 @@ async def test_a_failing_source_says_why_in_the_pages_language(
         assert f'<span lang="en">{ODD}</span>' in _row(
             pages["operations", lang], "https://example.org/odd"
         )
+
+
+async def test_a_feed_nested_too_deep_says_so_in_the_pages_language_with_what_to_do(
+    sqlite_url: str, tmp_path: Path, site: FixtureSite
+) -> None:
+    # The item's reason read in English as stored, on a Norwegian page too; the JSON Feed's
+    # as a malformed feed, which says nothing of what to do.
+    item, json_feed = (f"{site.base_url}/{p}" for p in ("dyp-sak", "dyp-json"))
+    async with running(sqlite_url, tmp_path, allow_private_addresses=True) as h:
+        await _poll_all(h, [item, json_feed], kind="feed")
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            pages = {
+                lang: (await client.get(f"/admin/sources?lang={lang}")).text
+                for lang in ("nb", "nn", "en")
+            }
+    assert (
+        "Oppføring nummer 1 i strømmen har HTML nøstet dypere enn varsel leser (trolig fordi "
+        "tagger ikke er lukket), så strømmen leses ikke. Be den som publiserer strømmen, om å "
+        "rette den." in _row(pages["nb"], item)
+    )
+    assert (
+        "Oppføring nummer 1 i straumen har HTML nøsta djupare enn varsel les (truleg fordi "
+        "taggar ikkje er lukka), så straumen blir ikkje lesen. Be den som publiserer straumen, "
+        "om å retta han." in _row(pages["nn"], item)
+    )
+    assert (
+        "Entry number 1 of the feed nests its HTML deeper than varsel reads (likely from tags "
+        "left unclosed), so the feed is not read. Ask whoever publishes the feed to fix it."
+        in _row(pages["en"], item)
+    )
+    assert (
+        "JSON-en i strømmen er nøstet dypere enn varsel leser, så ingen av oppføringene kan "
+        "leses. Be den som publiserer strømmen, om å rette den." in _row(pages["nb"], json_feed)
+    )
+    assert (
+        "JSON-en i straumen er nøsta djupare enn varsel les, så ingen av oppføringane kan "
+        "lesast. Be den som publiserer straumen, om å retta han." in _row(pages["nn"], json_feed)
+    )
+    assert (
+        "The feed's JSON nests deeper than varsel reads, so none of its entries can be read. "
+        "Ask whoever publishes the feed to fix it."
+        in _row(pages["en"], json_feed).replace("&#39;", "'")
+    )
+    for html in pages.values():
+        # The operators' English is on no page, whatever its language.
+        assert "unparseable HTML" not in html and "malformed feed" not in html
 
 
 async def test_the_reason_is_stored_as_the_operators_read_it(

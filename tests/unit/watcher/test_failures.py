@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from pypdf import PdfWriter
@@ -39,6 +40,26 @@ The requested URL was rejected. Please consult with your administrator.<br><br>
 Your support ID is: 6898140010701167723</body></html>"""
 QUEUE = b"""<html><head><title>Queue-it</title></head><body><main><h1>You are now in line</h1>
 <p>Thank you for your patience. Queue ID: 577af16466c9</p></main></body></html>"""
+
+
+# Markup nested deeper than varsel reads (a pasted document's wrappers, or tags left unclosed).
+DEEP = "<div>" * 1500 + "<p>Frist for å søke er 1. mars.</p>" + "</div>" * 1500
+
+
+def _rss(title: str, text: str) -> bytes:
+    """Return an RSS feed of one item, its title and the item's text given as HTML."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://x.org/</link><description>d</description>"
+        f"<item><title>Sak</title><link>https://x.org/1</link>"
+        f"<description>{escape(text)}</description></item></channel></rss>"
+    ).encode()
+
+
+def _deep_json(version: bytes) -> bytes:
+    """Return JSON naming ``version`` with an item nested deeper than Python's parser reads."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    return b'{"version":"%s","items":[{"id":"1","_ext":%s}]}' % (version, deep)
 
 
 def _scanned_pdf() -> bytes:
@@ -156,6 +177,25 @@ REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
         FailureReason(Failure.BAD_SELECTOR, {"selector": "main[["}),
     ),
     (SourceKind.PAGE, PAGE, {"ignore": ("(",)}, FailureReason(Failure.BAD_IGNORE)),
+    (
+        SourceKind.FEED,
+        _rss("Nyheter", DEEP),
+        {},
+        FailureReason(Failure.FEED_ENTRY_TOO_DEEP, {"number": "1"}),
+    ),
+    (
+        SourceKind.FEED,
+        _rss(DEEP, "Tekst om saken."),
+        {},
+        FailureReason(Failure.FEED_TITLE_TOO_DEEP),
+    ),
+    (
+        SourceKind.FEED,
+        _deep_json(b"https://jsonfeed.org/version/1.1"),
+        {},
+        FailureReason(Failure.FEED_JSON_TOO_DEEP),
+    ),
+    (SourceKind.FEED, _deep_json(b"2.0"), {}, FailureReason(Failure.FEED_JSON_TOO_DEEP)),
 ]
 
 
@@ -191,7 +231,7 @@ def test_every_kind_is_worded_in_every_language_with_its_values(failure: Failure
     catalogues = Catalogues.load(ADMIN_LOCALE, "admin")
     values = {"status": "503", "count": "5", "limit": "10", "host": "h", "coding": "br"}
     values |= {"said": "Logg inn", "share": "50", "chars": "3", "selector": "main", "reached": "/"}
-    values |= {"feed": "/rss.xml", "root": "rss", "polls": "3"}
+    values |= {"feed": "/rss.xml", "root": "rss", "polls": "3", "number": "2"}
     for language in catalogues.languages:
         worded = catalogues[language].gettext(FAILURES[failure], **values)
         assert "%(" not in worded and worded.strip(), (language, failure)
