@@ -1,4 +1,5 @@
-"""Checks of settings that are right or wrong only together: DKIM, the bounce intake, production.
+"""Checks of settings that are right or wrong only together: DKIM, the bounce intake, the
+sign-up limits, production.
 
 ``shared.settings`` runs them once every single value passed its own check; each raises
 ValueError naming the variables it is about.
@@ -19,6 +20,7 @@ def check(settings: Settings) -> None:
     """Refuse settings that are wrong together."""
     _bounce_intake_has_an_address(settings)
     _dkim_is_complete(settings)
+    _daily_limit_holds_an_hour(settings)
     _production_is_safe(settings)
 
 
@@ -42,6 +44,16 @@ def _dkim_is_complete(settings: Settings) -> None:
         raise ValueError(
             "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
             "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)"
+        )
+
+
+def _daily_limit_holds_an_hour(settings: Settings) -> None:
+    daily, hourly = settings.signup_limit_per_address_daily, settings.signup_limit_per_address
+    if daily < hourly:
+        raise ValueError(
+            f"VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY ({daily}) must be at least "
+            f"VARSEL_SIGNUP_LIMIT_PER_ADDRESS ({hourly}): a day's sign-ups of an address "
+            "cannot be fewer than an hour's"
         )
 
 

@@ -170,10 +170,12 @@ class Settings(BaseSettings):
     # lasts no longer than 8 hours however busy it is (services/admin/domain/accounts.py).
     admin_idle_minutes: int = Field(default=30, ge=1, le=480)
 
-    # Abuse limits (per window of one hour).
+    # Abuse limits (per window of one hour, or of one day of UTC).
     # Each sign-up mails its address: more per address and hour would let anyone flood a
     # stranger's mailbox; a client may be a whole office behind one address, or an integration.
     signup_limit_per_address: int = Field(default=5, ge=1, le=10_000)
+    # The hourly limit alone still mails an address 24 times as much a day.
+    signup_limit_per_address_daily: int = Field(default=10, ge=1, le=240_000)
     signup_limit_per_client: int = Field(default=30, ge=1, le=1_000_000)
     # Far above a newsroom's pace, low enough that a CMS caught in a loop cannot flood people.
     publisher_pushes_per_hour: int = Field(default=1000, ge=1, le=1_000_000)

@@ -87,6 +87,7 @@ async def _varsel_app(url: str, code: Path) -> tuple[ASGIApp, Any]:
         var_dir=Path(tempfile.mkdtemp()),
         secret_key="profile-secret-key-0123456789abcdef0123456789",
         signup_limit_per_address=10**9,
+        signup_limit_per_address_daily=10**9,
         signup_limit_per_client=10**9,
         # The catalogue's version check is work of the clock, not of the sign-ups counted.
         catalogue_check_seconds=300,

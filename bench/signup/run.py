@@ -212,6 +212,7 @@ def main() -> None:
             # client signs up tens of thousands of addresses, each once.
             "VARSEL_SIGNUP_LIMIT_PER_CLIENT": "1000000",
             "VARSEL_SIGNUP_LIMIT_PER_ADDRESS": "10000",
+            "VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY": "240000",
             "VARSEL_LOG_LEVEL": "WARNING",
             "VARSEL_WATCHER_ENABLED": "false",
             "VARSEL_VAR_DIR": f"/tmp/{name}",

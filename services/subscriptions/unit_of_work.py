@@ -20,6 +20,7 @@ from services.subscriptions.domain.privacy import PrivacyNotice
 from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from shared.events import Event
 from shared.vocabulary import Language
+from shared.web.rate_limit import Limit
 
 
 class TryAgain(Exception):
@@ -35,13 +36,13 @@ class Stored(Enum):
 
 class NewPerson(NamedTuple):
     """A sign-up to store as a new person's: their row, first request, ledger entry and event,
-    and the (keyed hash, limit) pairs it counts against, at ``now``."""
+    and the limits it counts against, at ``now``."""
 
     subscriber: Subscriber
     request: SignupRequest
     entry: ConsentEntry
     event: Event
-    limits: list[tuple[str, int]]
+    limits: list[Limit]
     now: datetime
 
 
@@ -113,8 +114,11 @@ class PublishedNotices(Protocol):
 class RateLimits(Protocol):
     """Request counters shared by every replica."""
 
-    async def allow_all(self, limits: list[tuple[str, int]], now: datetime) -> bool:
-        """Count one request for each (keyed hash, limit); tell whether all are within limit."""
+    async def allow_all(self, limits: list[Limit], now: datetime) -> bool:
+        """Count one request against each limit, in its window; tell whether all hold."""
+
+    async def reached_until(self, limits: list[Limit], now: datetime) -> datetime:
+        """Return when a request refused over ``limits`` may come again (the Retry-After)."""
 
 
 class UnitOfWork(Protocol):

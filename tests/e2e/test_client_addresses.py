@@ -32,6 +32,7 @@ def start(workdir: Path, **env: str) -> VarselProcess:
             "VARSEL_WATCHER_ENABLED": "false",
             "VARSEL_SIGNUP_LIMIT_PER_CLIENT": "2",
             "VARSEL_SIGNUP_LIMIT_PER_ADDRESS": "100",
+            "VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY": "100",
             **env,
         },
     )

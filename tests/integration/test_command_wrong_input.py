@@ -143,6 +143,23 @@ def test_settings_wrong_together_are_said_in_their_own_words(
     )
 
 
+@pytest.mark.parametrize("argv", [["check-config"], ["run", "--port", "1"]], ids=" ".join)
+def test_a_daily_limit_below_the_hourly_one_stops_start_up_saying_so(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An hourly limit above the daily cap's default (10) needs the cap raised with it.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("VARSEL_DATABASE_URL", raising=False)
+    monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "20")
+    assert _one_line(CliRunner().invoke(app, argv), 2) == (
+        "varsel: invalid settings: VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY (10) must be at least "
+        "VARSEL_SIGNUP_LIMIT_PER_ADDRESS (20): a day's sign-ups of an address cannot be fewer "
+        "than an hour's"
+    )
+    monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY", "20")
+    assert CliRunner().invoke(app, ["check-config"]).exit_code == 0
+
+
 def test_a_source_every_poll_of_which_would_be_refused_is_named_by_check_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,6 +214,7 @@ def test_a_review_reminder_out_of_range_is_told_with_its_units(
         ("VARSEL_HARD_BOUNCE_LIMIT", "from 1 to 100"),
         # Anyone could have a stranger's mailbox flooded with confirmation mails.
         ("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "from 1 to 10000"),
+        ("VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY", "from 1 to 240000"),
         ("VARSEL_SIGNUP_LIMIT_PER_CLIENT", "from 1 to 1000000"),
         # Every request body is held in memory while it is read.
         ("VARSEL_MAX_BODY_BYTES", "from 1024 to 1048576 bytes"),

@@ -40,6 +40,7 @@ from varsel.app import SERVICES, create_app
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = START + timedelta(days=40)
+TODAY = LATER.replace(hour=0)  # where LATER's day (UTC) starts
 CURRENT = ("fersk@example.no", "abonnent@example.no")
 RETENTION = {
     "consent_retention_days": 30,
@@ -151,8 +152,12 @@ async def test_each_service_deletes_its_own_expired_rows_and_the_admin_records_i
     erased = await w.count(
         ConsentRecord, ConsentRecord.subject_hash.not_in(await _live_subjects(w))
     )
-    # The sign-ups counted against the limits too: every window but this hour's has ended.
-    ended_windows = await w.count(RateLimitHit, RateLimitHit.window_start < LATER)
+    # The sign-ups counted against the limits too: every window but this hour's and this
+    # day's has ended.
+    ended_windows = await w.count(RateLimitHit, RateLimitHit.window_start < TODAY)
+    ended_windows += await w.count(
+        RateLimitHit, RateLimitHit.window_hours == 1, RateLimitHit.window_start == TODAY
+    )
     app = create_app(w.runtime, SERVICES)
     jobs = app.state.housekeeping
     assert set(jobs) == {"subscriptions", "watcher", "mailer", "admin", "bus"}
@@ -199,10 +204,14 @@ async def test_each_service_deletes_its_own_expired_rows_and_the_admin_records_i
     assert await w.count(Snapshot) == 1
     assert await w.count(AdminSession) == 1
     assert await w.count(AdminLoginFailures) == 1
-    assert await w.count(RateLimitHit) == await w.count(
-        RateLimitHit, RateLimitHit.window_start == LATER
+    this_hour = await w.count(RateLimitHit, RateLimitHit.window_start == LATER)
+    today = await w.count(
+        RateLimitHit, RateLimitHit.window_hours == 24, RateLimitHit.window_start == TODAY
     )
+    assert await w.count(RateLimitHit) == this_hour + today
     assert await w.count(RateLimitHit) >= 2  # this hour's counter and the fresh sign-ups'
+    # The sign-ups' counts of this day stay until the day has passed.
+    assert await w.count(RateLimitHit, RateLimitHit.window_hours == 24) >= 2
     assert await w.count(ProcessedEvent) == 1
     assert await w.count(OutboxRow, OutboxRow.published_at.is_(None)) > 0
 

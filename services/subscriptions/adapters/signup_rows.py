@@ -147,7 +147,7 @@ def _postgres_signup_on(dialect: Dialect) -> DriverStatement:
 
 async def insert_new(sessions: async_sessionmaker[AsyncSession], new: NewPerson) -> Stored:
     """Insert a pending subscriber (its id given) with its first request, ledger row and outbox
-    event, and count the request against each (keyed hash, limit) of its limits, in a
+    event, and count the request against each of its limits, each in its window, in a
     transaction of its own; tell what was kept.
 
     Nothing is kept if a limit is reached, not even the counts. A known address is stored as a
@@ -181,9 +181,8 @@ def signup_values(new: NewPerson) -> dict[str, Any]:
     values.update({f"l_{k}": v for k, v in consent_ledger.values_of(new.entry).items()})
     values.update(outbox_row(new.event, prefix="o_"))
     values["o_subscriber_id"] = str(new.subscriber.id)
-    keys = [key for key, _ in new.limits]
-    values.update(rate_limit.counting_values(keys, new.now, prefix="c_"))
-    values["c_limits"] = [limit for _, limit in new.limits]
+    values.update(rate_limit.counting_values(new.limits, new.now, prefix="c_"))
+    values["c_limits"] = [limit.most for limit in new.limits]
     return values
 
 

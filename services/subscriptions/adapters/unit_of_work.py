@@ -37,9 +37,13 @@ class SqlRateLimits:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def allow_all(self, limits: list[tuple[str, int]], now: datetime) -> bool:
-        """Count one request for each (keyed hash, limit); tell whether all are within limit."""
+    async def allow_all(self, limits: list[rate_limit.Limit], now: datetime) -> bool:
+        """Count one request against each limit, in its window; tell whether all hold."""
         return await rate_limit.allow_all(self._session, limits, now)
+
+    async def reached_until(self, limits: list[rate_limit.Limit], now: datetime) -> datetime:
+        """Return when a request refused over ``limits`` may come again (the Retry-After)."""
+        return await rate_limit.reached_until(self._session, limits, now)
 
 
 class _Stores:

@@ -216,8 +216,11 @@ def _address(web: Web, raw: str, language: Language) -> str:
         ) from exc
 
 
-def _too_many(web: Web, language: Language) -> HTTPException:
-    retry_after = rate_limit.retry_after(web.deps.clock.now())
+async def _too_many(
+    web: Web, language: Language, kind: str, address: str, request: Request
+) -> HTTPException:
+    until = await handlers.retry_at(web.uow(), web.deps, kind, address, client_of(request))
+    retry_after = rate_limit.retry_after(web.deps.clock.now(), until)
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS,
         detail=rate_limited(web.words[language], retry_after),
@@ -253,7 +256,7 @@ async def sign_up(body: SignupIn, request: Request, web: Web) -> Accepted:
         channel=Channel.API,
     )
     if not await handlers.sign_up(web.uow(), web.deps, form, client_of(request)):
-        raise _too_many(web, body.language)
+        raise await _too_many(web, body.language, "signup", address, request)
     days = str(web.deps.settings.confirm_ttl_days)
     return Accepted(detail=web.words[body.language].gettext(CHECK_EMAIL, days=days))
 
@@ -268,7 +271,7 @@ async def request_manage_link(body: ManageLinkIn, request: Request, web: Web) ->
     """Mail a fresh manage link if the address gets alerts; answer the same either way."""
     address = _address(web, body.email, body.language)
     if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
-        raise _too_many(web, body.language)
+        raise await _too_many(web, body.language, "manage", address, request)
     return Accepted(detail=web.words[body.language].gettext(MANAGE_LINK_SENT))
 
 

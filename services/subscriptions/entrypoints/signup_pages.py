@@ -169,8 +169,10 @@ async def submit_signup(
     signup = SignupForm(
         address=address, topics=topics, frequency=frequency, language=language, page=page
     )
-    if not await handlers.sign_up(web.uow(), web.deps, signup, client_of(request)):
-        return too_many(web, request, language, framed_by=embedded_on)
+    client = client_of(request)
+    if not await handlers.sign_up(web.uow(), web.deps, signup, client):
+        until = await handlers.retry_at(web.uow(), web.deps, "signup", address, client)
+        return too_many(web, request, language, until, framed_by=embedded_on)
     return web.pages.render(
         request,
         "check_email.html",
@@ -266,8 +268,10 @@ async def manage_link(request: Request, web: Web) -> HTMLResponse:
             email=raw,
             status_code=400,
         )
-    if not await handlers.request_manage_link(web.uow(), web.deps, address, client_of(request)):
-        return too_many(web, request, language)
+    client = client_of(request)
+    if not await handlers.request_manage_link(web.uow(), web.deps, address, client):
+        until = await handlers.retry_at(web.uow(), web.deps, "manage", address, client)
+        return too_many(web, request, language, until)
     return web.pages.render(request, "manage_link.html", language, sent=True, errors={}, email="")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -180,10 +181,16 @@ def no_such_topic(
 
 
 def too_many(
-    web: SubscriptionsWeb, request: Request, language: Language, *, framed_by: str | None = None
+    web: SubscriptionsWeb,
+    request: Request,
+    language: Language,
+    until: datetime,
+    *,
+    framed_by: str | None = None,
 ) -> HTMLResponse:
-    """Answer a request over a rate limit: 429, and when to try again (as the API does)."""
-    retry_after = rate_limit.retry_after(web.deps.clock.now())
+    """Answer a request over a rate limit: 429, and when to try again (``until``, the end of
+    the limit's window; as the API does)."""
+    retry_after = rate_limit.retry_after(web.deps.clock.now(), until)
     response = web.pages.render(
         request,
         "rate_limited.html",

@@ -81,8 +81,9 @@ TEMPLATE_GLOBALS: Final[dict[str, str]] = {
 def rate_limited(words: Translator, retry_after: str) -> str:
     """Return the refusal of a request over a limit, with the wait its Retry-After gives.
 
-    The counts run in fixed hourly windows (shared/web/rate_limit.py): the wait is what is left
-    of the window, often a few minutes, never "an hour" whatever it is.
+    The counts run in fixed windows of an hour, or of a day for an address's daily limit
+    (shared/web/rate_limit.py): the wait is what is left of the window, often a few minutes,
+    never "an hour" whatever it is.
     """
     minutes = max(1, math.ceil(int(retry_after) / 60))
     return " ".join(

@@ -28,6 +28,7 @@ from services.subscriptions.handlers.signup import (
     confirm,
     pending_confirmation,
     request_manage_link,
+    retry_at,
     sign_up,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "record_bounce",
     "record_complaint",
     "request_manage_link",
+    "retry_at",
     "sign_up",
     "unsubscribe",
     "update_preferences",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import SignupForm, SignupRequest, Subscriber
@@ -19,6 +20,7 @@ from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.unit_of_work import NewPerson, Stored, TryAgain, UnitOfWork
 from shared.events import ManageLinkRequested, SignupRequested, SubscriberConfirmed
 from shared.vocabulary import Frequency, Language
+from shared.web.rate_limit import DAY, Limit
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,20 @@ class Confirmed:
     subscriber_id: uuid.UUID
 
 
-def _limits(deps: Deps, kind: str, address: str, client: str) -> list[tuple[str, int]]:
-    """Return the rate limits a request of ``kind`` counts against: per address, then client."""
+def _limits(deps: Deps, kind: str, address: str, client: str) -> list[Limit]:
+    """Return the rate limits a request of ``kind`` counts against: per address (an hour's,
+    then a day's), then per client."""
     settings = deps.settings
     return [
-        (deps.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
-        (deps.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
+        Limit(deps.limit_key(f"{kind}-address", address), settings.signup_limit_per_address),
+        # Within the hourly limit every hour, an address would still get 24 times as many mails
+        # a day; its owner, locked out of their own sign-up or manage link as long.
+        Limit(
+            deps.limit_key(f"{kind}-address-day", address),
+            settings.signup_limit_per_address_daily,
+            DAY,
+        ),
+        Limit(deps.limit_key(f"{kind}-client", client), settings.signup_limit_per_client),
     ]
 
 
@@ -50,6 +60,15 @@ async def _within_limits(uow: UnitOfWork, deps: Deps, kind: str, address: str, c
     if not allowed:
         _over_limit(kind)
     return allowed
+
+
+async def retry_at(uow: UnitOfWork, deps: Deps, kind: str, address: str, client: str) -> datetime:
+    """Return when a request of ``kind`` ("signup" or "manage") refused over its limits may
+    come again: the end of the hour, or of the day (UTC) if the daily limit was reached."""
+    async with uow:
+        return await uow.limits.reached_until(
+            _limits(deps, kind, address, client), deps.clock.now()
+        )
 
 
 async def sign_up(uow: UnitOfWork, deps: Deps, form: SignupForm, client: str) -> bool:

@@ -151,6 +151,7 @@ async def running(
         secret_key=SECRET,
         **{
             "signup_limit_per_address": 50,
+            "signup_limit_per_address_daily": 50 * 24,
             "signup_limit_per_client": 500,
             "embed_origins": (HOST_PAGE,),
             **overrides,

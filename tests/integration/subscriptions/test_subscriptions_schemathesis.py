@@ -32,6 +32,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
             var_dir=tmp / "var",
             secret_key=SECRET,
             signup_limit_per_address=10_000,
+            signup_limit_per_address_daily=240_000,
             signup_limit_per_client=10_000,
         )
     )

@@ -37,6 +37,7 @@ from shared.db import create_engine, session_factory
 from shared.events import ManageLinkRequested, SignupRequested
 from shared.outbox import OutboxRow
 from shared.vocabulary import Frequency, Language
+from shared.web.rate_limit import Limit
 from tests.support.databases import migrated_postgres_database, migrated_sqlite
 from tests.support.notices import NOTICES
 from tests.unit.subscriptions.fakes import Data, FakeUnitOfWork
@@ -88,7 +89,7 @@ def form(address: str = "kari@example.no") -> SignupForm:
 
 
 # Limits no test here reaches, unless it says.
-LIMITS = [("address-key", 100), ("client-key", 100)]
+LIMITS = [Limit("address-key", 100), Limit("client-key", 100)]
 
 
 def requested(subject_hash: str, topics: tuple[str, ...] = ()) -> ConsentEntry:
@@ -156,7 +157,7 @@ async def test_a_limit_never_compared_refuses_the_sign_up(postgres_url: str) -> 
     async with _sql_units(postgres_url) as units, units() as uow:
         assert await uow.subscribers.get(new.subscriber.id) is None
         assert await uow.requests.get(new.request.id) is None
-        assert await uow.limits.allow_all([("address-key", 1)], NOW), "its count was kept"
+        assert await uow.limits.allow_all([Limit("address-key", 1)], NOW), "its count was kept"
 
 
 async def test_a_person_and_request_read_back_as_stored(units: Units) -> None:
@@ -201,7 +202,7 @@ async def test_a_known_address_keeps_its_person_and_gets_only_the_request(
 async def test_a_sign_up_and_its_counts_are_kept_only_within_limits(
     units: Units, store: str | None
 ) -> None:
-    limits = [("per-address", 1), ("per-client", 5)]
+    limits = [Limit("per-address", 1), Limit("per-client", 5)]
     person, request = await add(units)  # counted against other keys
     entry = requested("2" * 64)
     newcomer = replace(person, id=uuid.uuid4(), email="ola@example.no")
@@ -211,7 +212,7 @@ async def test_a_sign_up_and_its_counts_are_kept_only_within_limits(
     tries = (
         (newcomer, first, limits),
         (replace(newcomer, id=uuid.uuid4()), again, limits),
-        (known, replace(request, id=uuid.uuid4()), [("kari", 5), ("per-client", 5)]),
+        (known, replace(request, id=uuid.uuid4()), [Limit("kari", 5), Limit("per-client", 5)]),
     )
     answers = []
     for who, what, counted in tries:
@@ -226,9 +227,9 @@ async def test_a_sign_up_and_its_counts_are_kept_only_within_limits(
         assert await uow.subscribers.get(known.id) is None
         assert await uow.requests.get(again.id) is None
         # The same counters as every other request's: the over-limit sign-up is not counted.
-        assert await uow.limits.allow_all([("per-client", 3)], NOW)
-        assert not await uow.limits.allow_all([("per-client", 3)], NOW)
-        assert await uow.limits.allow_all([("kari", 2)], NOW)
+        assert await uow.limits.allow_all([Limit("per-client", 3)], NOW)
+        assert not await uow.limits.allow_all([Limit("per-client", 3)], NOW)
+        assert await uow.limits.allow_all([Limit("kari", 2)], NOW)
 
 
 async def test_saving_changes_only_what_may_change(units: Units) -> None:
@@ -312,11 +313,11 @@ async def test_limits_count_every_key_and_refuse_past_the_limit(units: Units) ->
     answers = []
     for _ in range(3):
         async with units() as uow:
-            answers.append(await uow.limits.allow_all([("k1", 2), ("k2", 5)], NOW))
+            answers.append(await uow.limits.allow_all([Limit("k1", 2), Limit("k2", 5)], NOW))
             await uow.commit()
     assert answers == [True, True, False]
     async with units() as uow:
-        assert not await uow.limits.allow_all([("k2", 3)], NOW), "k2 was counted each time"
+        assert not await uow.limits.allow_all([Limit("k2", 3)], NOW), "k2 was counted each time"
 
 
 async def test_an_event_recorded_if_kept_is_kept_only_then(units: Units, store: str | None) -> None:

@@ -22,6 +22,7 @@ from services.subscriptions.domain.vocabulary import UnsubscribeRoute
 from services.subscriptions.unit_of_work import NewPerson, Stored
 from shared.events import Event
 from shared.vocabulary import Language
+from shared.web.rate_limit import Limit
 
 E = TypeVar("E", bound=Event)
 
@@ -166,11 +167,14 @@ class FakeRateLimits:
     def __init__(self, data: Data) -> None:
         self._data = data
 
-    async def allow_all(self, limits: list[tuple[str, int]], now: datetime) -> bool:
+    async def allow_all(self, limits: list[Limit], now: datetime) -> bool:
         counters = self._data.counters
-        for key, _ in limits:
+        for key, _, _ in limits:
             counters[key] = counters.get(key, 0) + 1
-        return all(counters[key] <= limit for key, limit in limits)
+        return all(counters[key] <= most for key, most, _ in limits)
+
+    async def reached_until(self, limits: list[Limit], now: datetime) -> datetime:
+        return now + max(window for _, _, window in limits)
 
 
 class FakeUnitOfWork:
