@@ -68,7 +68,7 @@ class SmtpConnection:
         self._smtputf8 = client.supports_extension("smtputf8")
         self._wait = client.timeout  # seconds a relay may keep us waiting; None: for ever
         self._socket = _options_socket(transport)
-        self._replies = Replies(client.timeout, on_lost=self._drop_socket)
+        self._replies = Replies(client.timeout, on_lost=self._drop_socket, hang_up=self.close)
         self._dot_written = False
         # The next mail's MAIL, RCPT and DATA, written after the last mail's final dot and not
         # yet answered: only the send of that very mail may use the connection next.
@@ -108,11 +108,16 @@ class SmtpConnection:
         if self._socket is not None:
             self._socket.close()
 
+    def _ask(self, commands: bytes, replies: int = 1) -> None:
+        """Send commands that ``replies`` replies answer: the server may send that many, no more."""
+        self._transport.write(commands)
+        self._replies.asked(replies)
+
     async def quit(self) -> None:
         """Say goodbye politely, then close."""
         try:
             if self.is_open and self._ahead is None:  # else QUIT would be a mail's content
-                self._transport.write(b"QUIT\r\n")
+                self._ask(b"QUIT\r\n")
                 async with asyncio.timeout(5.0):
                     await self._replies.next()
         except (aiosmtplib.SMTPException, TimeoutError):
@@ -122,7 +127,7 @@ class SmtpConnection:
 
     async def reset(self) -> None:
         """Abandon the current transaction (RSET) so the connection can take the next mail."""
-        self._transport.write(b"RSET\r\n")
+        self._ask(b"RSET\r\n")
         reply = await self._replies.next()
         if reply.code != 250:
             raise aiosmtplib.SMTPResponseException(reply.code, reply.message)
@@ -149,7 +154,7 @@ class SmtpConnection:
         envelope_ok = mail.code == 250 and rcpt is not None and rcpt.code in (250, 251)
         if data is not None and data.code == 354 and not envelope_ok:
             # The server opened DATA although the envelope failed: end it empty (RFC 2920 3.1).
-            self._transport.write(b".\r\n")
+            self._ask(b".\r\n")
             await self._replies.next()
         if mail.code != 250:
             raise aiosmtplib.SMTPSenderRefused(mail.code, mail.message, sender)
@@ -209,13 +214,13 @@ class SmtpConnection:
             rcpt = await self._replies.next()
             return mail, rcpt, await self._replies.next()
         if self._pipelining:
-            self._transport.write(b"".join(commands))
+            self._ask(b"".join(commands), 3)
             mail = await self._replies.next()
             rcpt = await self._replies.next()
             return mail, rcpt, await self._replies.next()
         replies: list[Reply | None] = []
         for command, wanted in zip(commands, ((250,), (250, 251), (354,)), strict=True):
-            self._transport.write(command)
+            self._ask(command)
             reply = await self._replies.next()
             replies.append(reply)
             if reply.code not in wanted:
@@ -278,7 +283,7 @@ class SmtpConnection:
     def _final_dot(self) -> None:
         if not self._dot_written:
             self._dot_written = True
-            self._transport.write(b".\r\n")
+            self._ask(b".\r\n")
 
     def _handed_dot(self) -> None:
         """Write the final dot for the ledger's hand-over: into the kernel, or not at all."""
@@ -323,7 +328,7 @@ class SmtpConnection:
                 # Written after the hand-over's COMMIT, still corked: they leave with the dot.
                 # Killed now, the server has the mail and the next one's envelope without
                 # content, which it discards.
-                self._transport.write(following)
+                self._ask(following, 3)
                 self._ahead = following
             self._cork(False)
         reply = await self._replies.next()

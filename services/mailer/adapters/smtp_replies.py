@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 
 import aiosmtplib
 
 _MAX_REPLY = 64 * 1024  # a reply longer than this is not SMTP (RFC 5321 allows 512 per line)
+# Replies a server may send beyond the commands it was given: one, the 421 it may send before
+# it closes the connection (RFC 5321 3.8; Postfix does, on a connection idle too long).
+_UNASKED = 1
+
+log = logging.getLogger(__name__)
 
 Reply = aiosmtplib.SMTPResponse
 
@@ -19,14 +25,27 @@ class Replies(asyncio.Protocol):
     A reply that does not come within ``wait`` seconds fails the wait with TimeoutError. One
     watchdog timer per connection checks that, rather than a timer per reply: arming and
     cancelling a timer for each of a mail's replies cost more than parsing them.
+
+    The connection's writer says how many commands it sent (``asked``). Replies beyond those
+    (and one 421) are a server out of step, or one filling this process's memory: the
+    connection ends there, as if the server had dropped it. ``hang_up`` is called to close it;
+    the replies to commands sent are still read, the rest are dropped unread.
     """
 
-    def __init__(self, wait: float | None, on_lost: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        wait: float | None,
+        on_lost: Callable[[], None] | None = None,
+        hang_up: Callable[[], None] | None = None,
+    ) -> None:
         self._wait = wait  # seconds to wait for a reply; None waits for ever
         self._on_lost = on_lost  # called once the connection has ended
+        self._hang_up = hang_up  # closes the connection
+        self._asked = 0  # commands sent whose replies have not been read
         self._tail = b""  # the start of a line whose end has not arrived yet
         self._lines: list[bytes] = []  # the lines so far of a multi-line reply
         self._replies: deque[Reply] = deque()
+        self._deaf = False  # the server sent replies nobody asked for: no more are read
         self._waiter: asyncio.Future[None] | None = None
         # The loop the connection runs on, looked up once: asyncio.get_running_loop() makes a
         # getpid() system call each time, about 2 % of a mail's sending CPU when done per wait.
@@ -35,7 +54,14 @@ class Replies(asyncio.Protocol):
         self._watchdog: asyncio.TimerHandle | None = None
         self.lost: Exception | None = None
 
+    def asked(self, commands: int) -> None:
+        """Count commands sent: their replies, and no more, are awaited off the connection."""
+        self._asked += commands
+
     def data_received(self, data: bytes) -> None:
+        if self._deaf:
+            return  # hung up on: what was still on its way is not read
+        replies = self._replies
         *lines, self._tail = (self._tail + data).split(b"\n")
         for line in lines:
             self._lines.append(line[4:].strip())
@@ -46,7 +72,10 @@ class Replies(asyncio.Protocol):
                     code = -1  # the caller treats an unknown code as a failed command
                 text = b"\n".join(self._lines).decode("utf-8", "surrogateescape")
                 self._lines = []
-                self._replies.append(Reply(code, text))
+                replies.append(Reply(code, text))
+                if len(replies) > self._asked + _UNASKED:
+                    self._unasked()
+                    return
         if len(self._tail) + sum(map(len, self._lines)) > _MAX_REPLY:
             self._fail(aiosmtplib.SMTPResponseException(-1, "reply too long"))
         self._wake()
@@ -55,6 +84,19 @@ class Replies(asyncio.Protocol):
     def pending(self) -> int:
         """Return how many complete replies have arrived and not been read."""
         return len(self._replies)
+
+    def _unasked(self) -> None:
+        """Fail the connection of a server that sends more replies than it was asked for."""
+        self._deaf, self._tail, self._lines = True, b"", []
+        while len(self._replies) > self._asked:
+            self._replies.pop()
+        log.warning(
+            "mailer: the SMTP server sent replies to commands the mailer never sent; the "
+            "connection was closed as if the server had dropped it, and mail goes on a new one"
+        )
+        self._fail(aiosmtplib.SMTPServerDisconnected("the server sent replies nobody asked for"))
+        if self._hang_up is not None:
+            self._hang_up()
 
     def eof_received(self) -> bool:
         self._fail(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
@@ -109,4 +151,6 @@ class Replies(asyncio.Protocol):
                 if self._watchdog is None:
                     self._watchdog = loop.call_at(self._waiting_since + self._wait, self._watch)
             await self._waiter
+        if self._asked:
+            self._asked -= 1
         return self._replies.popleft()

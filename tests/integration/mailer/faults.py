@@ -126,7 +126,7 @@ class ScriptedRelay:
     (a relay that reads slowly). With ``most`` set, it holds that many connections at once and
     turns away one more with 421 (a relay's limit of connections from one client). A mail cut
     off before its final dot is discarded and counted in ``discarded``, as a real relay
-    discards it.
+    discards it. ``chatter`` sends replies nobody asked for to every connection it holds.
     """
 
     def __init__(self, *, pipelining: bool = True) -> None:
@@ -141,6 +141,7 @@ class ScriptedRelay:
         self.most: int | None = None
         self.turned_away = 0
         self._open = 0
+        self._writers: set[asyncio.StreamWriter] = set()
         self.burst = 0  # bytes of content read between pauses; 0: read as fast as it comes
         self.pause = 0.0
         self.discarded = 0
@@ -176,10 +177,26 @@ class ScriptedRelay:
             writer.close()
             return
         self._open += 1
+        self._writers.add(writer)
         try:
             await self._converse(reader, writer)
         finally:
             self._open -= 1
+            self._writers.discard(writer)
+
+    async def chatter(self, reply: bytes, times: int) -> int:
+        """Write ``reply`` ``times`` times, unasked, to each connection it holds, as long as the
+        connection lasts; return how many were written in all."""
+        written = 0
+        for writer in list(self._writers):
+            with contextlib.suppress(ConnectionError):
+                for _ in range(times):
+                    if writer.is_closing():
+                        break
+                    writer.write(reply)
+                    written += 1
+                    await writer.drain()
+        return written
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.greets:

@@ -20,7 +20,7 @@ from services.mailer.adapters.smtp_connection import CONTENT_TIMEOUTS, SmtpConne
 
 class FullTransport(asyncio.Transport):
     """Takes writes; after ``fill()``, holds whatever is written next, as when the kernel's
-    send buffer is full."""
+    send buffer is full. ``answer``, if set, is the server's reply to the next write."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -29,6 +29,7 @@ class FullTransport(asyncio.Transport):
         self.full = False
         self.aborted = False
         self.protocol: asyncio.Protocol | None = None
+        self.answer: bytes | None = None
 
     def fill(self) -> None:
         self.full = True
@@ -37,6 +38,9 @@ class FullTransport(asyncio.Transport):
         self.written.append(bytes(data))
         if self.full:
             self.held += len(data)
+        if self.answer is not None and self.protocol is not None:
+            asyncio.get_running_loop().call_soon(self.protocol.data_received, self.answer)
+            self.answer = None
 
     def get_write_buffer_size(self) -> int:
         return self.held
@@ -76,8 +80,7 @@ async def test_a_dot_the_kernel_cannot_take_is_dropped_with_the_connection(
 ) -> None:
     transport = FullTransport()
     connection = SmtpConnection(cast(aiosmtplib.SMTP, ConnectedClient(transport)))
-    assert transport.protocol is not None
-    transport.protocol.data_received(b"250 ok\r\n250 ok\r\n354 go on\r\n")
+    transport.answer = b"250 ok\r\n250 ok\r\n354 go on\r\n"  # to MAIL, RCPT and DATA
     released: list[BaseException | None] = []
 
     async def hand_over(release: Callable[[], None]) -> None:
@@ -107,8 +110,7 @@ async def _content_to(transport: FullTransport, handed: list[bool]) -> None:
     """Send a mail on a connection over ``transport`` whose SMTP timeout is 0.2 s, noting in
     ``handed`` if it was handed over."""
     connection = SmtpConnection(cast(aiosmtplib.SMTP, ConnectedClient(transport, timeout=0.2)))
-    assert transport.protocol is not None
-    transport.protocol.data_received(b"250 ok\r\n250 ok\r\n354 go on\r\n")
+    transport.answer = b"250 ok\r\n250 ok\r\n354 go on\r\n"  # to MAIL, RCPT and DATA
 
     async def hand_over(release: Callable[[], None]) -> None:
         handed.append(True)

@@ -24,6 +24,7 @@ EXPECTED = [
 
 async def _read(chunks: list[bytes], count: int) -> list[tuple[int, str]]:
     replies = Replies(wait=5.0)
+    replies.asked(count)
     for chunk in chunks:
         replies.data_received(chunk)
     return [tuple(await replies.next()) for _ in range(count)]  # type: ignore[misc]
@@ -60,6 +61,7 @@ async def test_a_reply_longer_than_smtp_allows_ends_the_connection() -> None:
 
 async def test_a_silent_server_fails_the_wait_and_the_next_wait_gets_its_own_time() -> None:
     replies = Replies(wait=0.05)
+    replies.asked(2)
     with pytest.raises(TimeoutError):
         await replies.next()
     # The watchdog is armed again for a later wait, which a reply then ends in time.
@@ -95,3 +97,33 @@ async def test_a_reply_trickled_a_byte_at_a_time_still_fails_the_wait_in_time() 
     with pytest.raises(TimeoutError):
         await reading
     assert loop.time() - started < 0.4
+
+
+async def test_replies_nobody_asked_for_end_the_connection_at_once() -> None:
+    # A relay that keeps answering commands never sent: before, every reply was kept until the
+    # connection was next used (hours later, on an idle one), 120 MB in 8 seconds.
+    hung_up = []
+    replies = Replies(wait=5.0, hang_up=lambda: hung_up.append(True))
+    replies.asked(3)
+    replies.data_received(b"250 Ok\r\n250 Ok\r\n354 Go on\r\n421 4.4.2 closing\r\n")
+    assert replies.pending == 4 and replies.lost is None, "three asked, and one 421 unasked"
+    replies.data_received((b"250 " + b"x" * 500 + b"\r\n") * 10_000)
+    assert hung_up == [True]
+    assert replies.pending == 3, "the replies to the commands sent, and no more"
+    replies.data_received(b"250 more\r\n" * 10_000)
+    assert replies.pending == 3 and hung_up == [True]
+    assert [(await replies.next()).code for _ in range(3)] == [250, 250, 354]
+    with pytest.raises(aiosmtplib.SMTPServerDisconnected, match="nobody asked for"):
+        await replies.next()
+
+
+async def test_replies_read_make_room_for_the_next_commands_and_no_more() -> None:
+    replies = Replies(wait=5.0)
+    for _ in range(1000):
+        replies.asked(1)
+        replies.data_received(b"250 Ok\r\n")
+        assert tuple(await replies.next()) == (250, "Ok")
+    replies.data_received(b"421 closing\r\n")
+    assert replies.pending == 1 and replies.lost is None
+    replies.data_received(b"250 unasked\r\n")
+    assert replies.pending == 0 and replies.lost is not None, "dropped: no command was sent"
