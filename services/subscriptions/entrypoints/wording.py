@@ -78,21 +78,28 @@ TEMPLATE_GLOBALS: Final[dict[str, str]] = {
 }
 
 
+_HOURS_FROM = 2 * 3600  # seconds of a wait past which it is said in hours
+
+
 def rate_limited(words: Translator, retry_after: str) -> str:
     """Return the refusal of a request over a limit, with the wait its Retry-After gives.
 
     The counts run in fixed windows of an hour, or of a day for an address's daily limit
     (shared/web/rate_limit.py): the wait is what is left of the window, often a few minutes,
-    never "an hour" whatever it is.
+    never "an hour" whatever it is. A wait of more than two hours (the day's limit) is said in
+    whole hours, rounded up as the minutes are: "in 510 minutes" asks the reader to divide.
     """
-    minutes = max(1, math.ceil(int(retry_after) / 60))
-    return " ".join(
-        (
-            words.gettext(RATE_LIMITED),
-            words.ngettext(
-                "Please try again in %(num)d minute.",
-                "Please try again in %(num)d minutes.",
-                minutes,
-            ),
+    seconds = int(retry_after)
+    if seconds > _HOURS_FROM:
+        wait = words.ngettext(
+            "Please try again in %(num)d hour.",
+            "Please try again in %(num)d hours.",
+            math.ceil(seconds / 3600),
         )
-    )
+    else:
+        wait = words.ngettext(
+            "Please try again in %(num)d minute.",
+            "Please try again in %(num)d minutes.",
+            max(1, math.ceil(seconds / 60)),
+        )
+    return " ".join((words.gettext(RATE_LIMITED), wait))

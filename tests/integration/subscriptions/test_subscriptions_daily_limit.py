@@ -45,9 +45,17 @@ async def test_the_eleventh_signup_of_a_day_is_refused_though_each_hour_is_withi
         assert "For mange forsøk" in refused.text
         # The day's window ends at midnight (UTC), 8 hours 30 minutes on: not the hour's end.
         assert refused.headers["retry-after"] == str(8 * 3600 + 30 * 60)
-        assert "Prøv igjen om 510 minutter." in refused.text
+        # Said in hours, rounded up as minutes are: not «om 510 minutter».
+        assert "Prøv igjen om 9 timer." in refused.text
         assert api.status_code == 429
         assert api.headers["retry-after"] == str(8 * 3600 + 30 * 60)
+        assert api.json()["detail"].endswith("Prøv igjen om 9 timer.")
+        for lang, wait in (
+            ("nn", "Prøv igjen om 9 timar."),
+            ("en", "Please try again in 9 hours."),
+        ):
+            async with h.browser("198.51.100.2") as browser:
+                assert wait in (await sign_up(browser, ADDRESS, lang=lang)).text, lang
         assert await h.state() == before, "over the limit, nothing is stored or mailed"
         # Another address is not held back by this one's day.
         assert await _sign_up_from(h, 200, "ola.nordmann@example.no") == 200
