@@ -7,7 +7,7 @@ ValueError naming the variables it is about.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -45,6 +45,25 @@ def _dkim_is_complete(settings: Settings) -> None:
             "DKIM signing needs VARSEL_DKIM_SELECTOR, VARSEL_DKIM_DOMAIN and "
             "VARSEL_DKIM_PRIVATE_KEY_PATH together (or none of them)"
         )
+
+
+DAILY_LIMIT_DEFAULT = 10
+
+
+def with_daily_default(data: Any) -> Any:
+    """Give the daily cap, where it is not set, at least the hourly limit's value.
+
+    An installation that raised VARSEL_SIGNUP_LIMIT_PER_ADDRESS above 10 before the daily cap
+    existed kept starting after the upgrade, its cap one hour's allowance; only a cap set below
+    the hourly limit is refused (``_daily_limit_holds_an_hour``).
+    """
+    if not isinstance(data, dict) or data.get("signup_limit_per_address_daily") is not None:
+        return data
+    try:
+        hourly = int(data.get("signup_limit_per_address", 0))
+    except (TypeError, ValueError):
+        return data  # the hourly limit's own check says what is wrong with it
+    return {**data, "signup_limit_per_address_daily": max(DAILY_LIMIT_DEFAULT, hourly)}
 
 
 def _daily_limit_holds_an_hour(settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -175,7 +175,9 @@ class Settings(BaseSettings):
     # stranger's mailbox; a client may be a whole office behind one address, or an integration.
     signup_limit_per_address: int = Field(default=5, ge=1, le=10_000)
     # The hourly limit alone still mails an address 24 times as much a day.
-    signup_limit_per_address_daily: int = Field(default=10, ge=1, le=240_000)
+    signup_limit_per_address_daily: int = Field(
+        default=together.DAILY_LIMIT_DEFAULT, ge=1, le=240_000
+    )
     signup_limit_per_client: int = Field(default=30, ge=1, le=1_000_000)
     # Far above a newsroom's pace, low enough that a CMS caught in a loop cannot flood people.
     publisher_pushes_per_hour: int = Field(default=1000, ge=1, le=1_000_000)
@@ -329,6 +331,11 @@ class Settings(BaseSettings):
     @classmethod
     def _webhook_secret_is_long(cls, value: str) -> str:
         return checks.webhook_secret(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _daily_limit_follows_the_hourly(cls, data: Any) -> Any:
+        return together.with_daily_default(data)
 
     @model_validator(mode="after")
     def _right_together(self) -> Settings:

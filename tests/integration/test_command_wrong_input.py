@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner, Result
 
 from shared.db import session_factory
+from shared.settings import Settings
 from tests.integration.admin import seed
 from tests.support.databases import migrated_database, migrated_sqlite
 from tests.support.varsel_process import free_port
@@ -147,10 +148,12 @@ def test_settings_wrong_together_are_said_in_their_own_words(
 def test_a_daily_limit_below_the_hourly_one_stops_start_up_saying_so(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # An hourly limit above the daily cap's default (10) needs the cap raised with it.
+    # A daily cap set below the hourly limit is refused; one left unset is at least the hourly
+    # limit, so an hourly limit raised above the cap's default (10) before it existed still starts.
     monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("VARSEL_DATABASE_URL", raising=False)
     monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "20")
+    monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY", "10")
     assert _one_line(CliRunner().invoke(app, argv), 2) == (
         "varsel: invalid settings: VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY (10) must be at least "
         "VARSEL_SIGNUP_LIMIT_PER_ADDRESS (20): a day's sign-ups of an address cannot be fewer "
@@ -158,6 +161,19 @@ def test_a_daily_limit_below_the_hourly_one_stops_start_up_saying_so(
     )
     monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY", "20")
     assert CliRunner().invoke(app, ["check-config"]).exit_code == 0
+
+
+def test_a_daily_limit_left_unset_is_at_least_the_hourly_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS_DAILY", raising=False)
+    monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "20")
+    assert Settings().signup_limit_per_address_daily == 20
+    monkeypatch.setenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS", "3")
+    assert Settings().signup_limit_per_address_daily == 10
+    monkeypatch.delenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS")
+    assert Settings().signup_limit_per_address_daily == 10
+    assert Settings(signup_limit_per_address=40).signup_limit_per_address_daily == 40
 
 
 def test_a_source_every_poll_of_which_would_be_refused_is_named_by_check_config(
