@@ -211,7 +211,12 @@ def _push_lines(mark: str, pushes: list[ContentChanged]) -> list[str]:
 @catalogue_cli.command("export")
 def export(
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="write the file here (default: stdout)")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="write the TOML to this file (default: stdout); a device, pipe or link is refused",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="replace the --out file if it exists")

@@ -85,7 +85,12 @@ async def _export(
 
 def export_ledger(
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="write the CSV here (default: stdout)")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="write the CSV to this file (default: stdout); a device, pipe or link is refused",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="replace the --out file if it exists")
