@@ -10,6 +10,7 @@ import email.policy
 import re
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit
 
 
@@ -214,7 +215,9 @@ def timezone(value: str) -> str:
 
 
 def dkim_key(value: Path) -> Path:
-    """Refuse a DKIM key file that cannot be read or is no PEM RSA private key."""
+    """Refuse a DKIM key file that cannot be read, is no PEM RSA private key (the signatures
+    are rsa-sha256: dkimpy cannot sign them with an Ed25519 or EC key), or one too short for
+    receivers to trust."""
     from dkim.asn1 import ASN1FormatError
     from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
@@ -223,10 +226,41 @@ def dkim_key(value: Path) -> Path:
     except OSError as exc:
         raise ValueError(f"cannot read the DKIM key file {value}: {exc.strerror}") from exc
     try:
-        parse_pem_private_key(data)
+        key = parse_pem_private_key(data)
     except (UnparsableKeyError, ASN1FormatError, ValueError, IndexError) as exc:
         raise ValueError(f"{value} is not a PEM RSA private key") from exc
+    bits = key["modulus"].bit_length()
+    if bits < DKIM_KEY_BITS:
+        # RFC 8301 3.2: a verifier must not take a signature by a key under 1024 bits as valid.
+        # Taken before, such a key sent every mail as good as unsigned.
+        raise ValueError(
+            f"{value} is an RSA key of {bits} bits: receivers do not trust a DKIM signature by "
+            f"a key under {DKIM_KEY_BITS} bits (RFC 8301); make one of 2048 bits"
+        )
     return value
+
+
+def dkim_domain(value: str) -> str:
+    """Refuse a DKIM domain (d=) that is no domain name a signature can carry (empty: none)."""
+    written = as_idna(value)
+    labels = (written or "").split(".")
+    if value and (len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels)):
+        raise ValueError("must be a domain name with a dot, such as fhi.no")
+    return value
+
+
+def as_idna(domain: str) -> str | None:
+    """Return a domain name as a signature or a mail carries it (IDNA, lower case), or None
+    when it cannot be written so."""
+    try:
+        return domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+
+
+def mail_from_domain(value: str) -> str:
+    """Return the domain of a sender that ``mail_from`` has taken."""
+    return str(email.policy.default.header_factory("From", value).addresses[0].domain)
 
 
 def bounce_mailbox(value: str) -> str:
@@ -244,6 +278,11 @@ def webhook_secret(value: str) -> str:
     if value and len(value) < 32:
         raise ValueError("must be at least 32 characters (or empty: no webhook)")
     return value
+
+
+# The shortest RSA key a DKIM verifier may trust (RFC 8301 3.2).
+DKIM_KEY_BITS: Final = 1024
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 # A List-Id (RFC 2919) is a domain name, as services/mailer/domain/mime.py builds it into every

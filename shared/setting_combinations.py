@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from shared import setting_checks as checks
+
 if TYPE_CHECKING:
     from shared.settings import Settings
 
@@ -20,6 +22,7 @@ def check(settings: Settings) -> None:
     """Refuse settings that are wrong together."""
     _bounce_intake_has_an_address(settings)
     _dkim_is_complete(settings)
+    _dkim_is_aligned(settings)
     _daily_limit_holds_an_hour(settings)
     _production_is_safe(settings)
 
@@ -64,6 +67,29 @@ def with_daily_default(data: Any) -> Any:
     except (TypeError, ValueError):
         return data  # the hourly limit's own check says what is wrong with it
     return {**data, "signup_limit_per_address_daily": max(DAILY_LIMIT_DEFAULT, hourly)}
+
+
+def _dkim_is_aligned(settings: Settings) -> None:
+    """Refuse a signing domain that receivers checking DMARC do not take for the sender's.
+
+    Relaxed alignment (RFC 7489 3.1.1): d= and the From address's domain must share their
+    organisational domain. Without the public suffix list that is judged as one being the
+    other, a parent of it or a subdomain of it; siblings (news.fhi.no, mail.fhi.no) are not.
+    """
+    if not settings.dkim_domain:
+        return
+    signing = checks.as_idna(settings.dkim_domain)
+    written = checks.mail_from_domain(settings.mail_from)
+    sender = checks.as_idna(written) or written.lower()
+    if signing is None:
+        return  # said by the setting's own check
+    if signing == sender or sender.endswith(f".{signing}") or signing.endswith(f".{sender}"):
+        return
+    raise ValueError(
+        f"VARSEL_DKIM_DOMAIN ({signing}) must be the domain of VARSEL_MAIL_FROM's address "
+        f"({sender}), a parent or a subdomain of it: receivers that check DMARC fail every "
+        "mail signed for another domain"
+    )
 
 
 def _daily_limit_holds_an_hour(settings: Settings) -> None:

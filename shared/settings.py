@@ -322,6 +322,11 @@ class Settings(BaseSettings):
     def _dkim_key_is_usable(cls, value: Path | None) -> Path | None:
         return None if value is None else checks.dkim_key(value)
 
+    @field_validator("dkim_domain")
+    @classmethod
+    def _dkim_domain_is_a_domain(cls, value: str) -> str:
+        return checks.dkim_domain(value)
+
     @field_validator("bounce_address")
     @classmethod
     def _bounce_address_is_a_mailbox(cls, value: str) -> str:

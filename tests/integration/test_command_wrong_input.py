@@ -21,6 +21,7 @@ from shared.db import session_factory
 from shared.settings import Settings
 from tests.integration.admin import seed
 from tests.support.databases import migrated_database, migrated_sqlite
+from tests.support.dkim_keys import rsa_key_pair
 from tests.support.varsel_process import free_port
 from varsel.cli import app
 
@@ -174,6 +175,37 @@ def test_a_daily_limit_left_unset_is_at_least_the_hourly_one(
     monkeypatch.delenv("VARSEL_SIGNUP_LIMIT_PER_ADDRESS")
     assert Settings().signup_limit_per_address_daily == 10
     assert Settings(signup_limit_per_address=40).signup_limit_per_address_daily == 40
+
+
+@pytest.mark.parametrize("argv", [["check-config"], ["run", "--port", "1"]], ids=" ".join)
+def test_dkim_settings_that_make_every_signature_worthless_stop_start_up(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, both started (exit 0): a 512-bit key, which receivers must not trust (RFC 8301),
+    # and a signing domain other than the sender's, which fails DMARC for every mail.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("VARSEL_DATABASE_URL", raising=False)
+    short, key = tmp_path / "short.pem", tmp_path / "dkim.pem"
+    short.write_bytes(rsa_key_pair(512)[0])
+    key.write_bytes(rsa_key_pair(1024)[0])
+    monkeypatch.setenv("VARSEL_MAIL_FROM", "varsel <varsel@fhi.no>")
+    monkeypatch.setenv("VARSEL_DKIM_SELECTOR", "s1")
+    monkeypatch.setenv("VARSEL_DKIM_DOMAIN", "fhi.no")
+    monkeypatch.setenv("VARSEL_DKIM_PRIVATE_KEY_PATH", str(short))
+    assert _one_line(CliRunner().invoke(app, argv), 2) == (
+        f"varsel: invalid setting VARSEL_DKIM_PRIVATE_KEY_PATH: {short} is an RSA key of 512 "
+        "bits: receivers do not trust a DKIM signature by a key under 1024 bits (RFC 8301); "
+        "make one of 2048 bits"
+    )
+    monkeypatch.setenv("VARSEL_DKIM_PRIVATE_KEY_PATH", str(key))
+    monkeypatch.setenv("VARSEL_DKIM_DOMAIN", "other.example")
+    assert _one_line(CliRunner().invoke(app, argv), 2) == (
+        "varsel: invalid settings: VARSEL_DKIM_DOMAIN (other.example) must be the domain of "
+        "VARSEL_MAIL_FROM's address (fhi.no), a parent or a subdomain of it: receivers that "
+        "check DMARC fail every mail signed for another domain"
+    )
+    monkeypatch.setenv("VARSEL_DKIM_DOMAIN", "FHI.no")
+    assert CliRunner().invoke(app, ["check-config"]).exit_code == 0
 
 
 def test_a_source_every_poll_of_which_would_be_refused_is_named_by_check_config(

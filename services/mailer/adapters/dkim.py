@@ -44,7 +44,8 @@ class DkimSigner:
 
 
 def build_dkim_signer(settings: Settings) -> DkimSigner | None:
-    """Return a signer when DKIM is configured (settings checked the key at start-up)."""
+    """Return a signer when DKIM is configured. The settings checked at start-up that the key
+    is RSA of at least 1024 bits and that the domain aligns with the From address's."""
     if settings.dkim_private_key_path is None:
         return None
     return DkimSigner(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import base64
-import math
-import secrets
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,61 +16,10 @@ from shared.clock import FrozenClock
 from shared.settings import Settings
 from tests.integration.mailer.faults import LoopbackSmtp
 from tests.integration.mailer.harness import Harness, on, write_catalogue
+from tests.support.dkim_keys import rsa_key_pair
 
 SELECTOR = "varsel2026"
 DOMAIN = "fhi.no"
-
-
-def _probably_prime(n: int) -> bool:
-    if n % 2 == 0:
-        return n == 2
-    d, r = n - 1, 0
-    while d % 2 == 0:
-        d, r = d // 2, r + 1
-    for _ in range(32):
-        x = pow(secrets.randbelow(n - 3) + 2, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(r - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _prime(bits: int, e: int) -> int:
-    while True:
-        candidate = secrets.randbits(bits) | (0b11 << (bits - 2)) | 1
-        if math.gcd(e, candidate - 1) == 1 and _probably_prime(candidate):
-            return candidate
-
-
-def _der_sequence(*numbers: int) -> bytes:
-    def length(n: int) -> bytes:
-        if n < 0x80:
-            return bytes([n])
-        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-        return bytes([0x80 | len(raw)]) + raw
-
-    body = b""
-    for number in numbers:
-        raw = number.to_bytes(number.bit_length() // 8 + 1, "big")  # leading zero keeps it positive
-        body += b"\x02" + length(len(raw)) + raw
-    return b"\x30" + length(len(body)) + body
-
-
-def rsa_key_pair(bits: int = 1024) -> tuple[bytes, bytes]:
-    """Return (PEM PKCS#1 private key, DER RSAPublicKey) generated for this test only."""
-    e = 65537
-    p, q = _prime(bits // 2, e), _prime(bits // 2, e)
-    n, d = p * q, pow(e, -1, (p - 1) * (q - 1))
-    private = _der_sequence(0, n, e, d, p, q, d % (p - 1), d % (q - 1), pow(q, -1, p))
-    encoded = base64.encodebytes(private).replace(b"\n", b"")
-    lines = b"\n".join(encoded[i : i + 64] for i in range(0, len(encoded), 64))
-    pem = b"-----BEGIN RSA PRIVATE KEY-----\n" + lines + b"\n-----END RSA PRIVATE KEY-----\n"
-    return pem, _der_sequence(n, e)
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +115,7 @@ async def test_without_a_key_mail_is_unsigned(harness: Harness) -> None:
 def test_settings_reject_a_missing_unreadable_or_invalid_key(
     tmp_path: Path, key_pair: tuple[bytes, bytes]
 ) -> None:
-    complete = {"dkim_selector": SELECTOR, "dkim_domain": DOMAIN}
+    complete = {"dkim_selector": SELECTOR, "dkim_domain": DOMAIN, "mail_from": "varsel@fhi.no"}
     with pytest.raises(ValidationError, match="cannot read the DKIM key file"):
         Settings(**complete, dkim_private_key_path=tmp_path / "missing.pem")
     not_a_key = tmp_path / "notes.pem"
@@ -179,3 +127,69 @@ def test_settings_reject_a_missing_unreadable_or_invalid_key(
     with pytest.raises(ValidationError, match="together"):
         Settings(dkim_private_key_path=key)
     assert Settings(**complete, dkim_private_key_path=key).dkim_private_key_path == key
+
+
+def test_settings_reject_a_key_no_receiver_trusts_or_dkimpy_cannot_sign_with(
+    tmp_path: Path,
+) -> None:
+    # RFC 8301: a verifier must not trust a signature by an RSA key under 1024 bits. Before, a
+    # 512-bit key started, and every mail went out as good as unsigned.
+    complete = {"dkim_selector": SELECTOR, "dkim_domain": DOMAIN, "mail_from": "varsel@fhi.no"}
+    short = tmp_path / "short.pem"
+    short.write_bytes(rsa_key_pair(512)[0])
+    with pytest.raises(ValidationError, match="RSA key of 512 bits: receivers do not trust"):
+        Settings(**complete, dkim_private_key_path=short)
+    # An Ed25519 key (PKCS#8): the signatures are rsa-sha256, which dkimpy cannot make with it.
+    der = bytes.fromhex("302e020100300506032b657004220420") + bytes(range(32))
+    ed25519 = tmp_path / "ed25519.pem"
+    ed25519.write_bytes(
+        b"-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der) + b"\n-----END PRIVATE KEY-----\n"
+    )
+    with pytest.raises(ValidationError, match="is not a PEM RSA private key"):
+        Settings(**complete, dkim_private_key_path=ed25519)
+
+
+@pytest.mark.parametrize(
+    ("domain", "sender"),
+    [
+        ("fhi.no", "Folkehelseinstituttet <varsel@fhi.no>"),
+        ("FHI.no", "varsel@fhi.NO"),
+        ("fhi.no", "varsel@varsel.fhi.no"),  # a parent of the sender's domain
+        ("mail.fhi.no", "varsel@fhi.no"),  # a subdomain: the same organisational domain
+        ("xn--fh-oja.no", "varsel@fhí.no"),
+        ("fhí.no", "varsel@xn--fh-oja.no"),
+    ],
+)
+def test_a_signing_domain_aligned_with_the_sender_is_taken(
+    domain: str, sender: str, tmp_path: Path, key_pair: tuple[bytes, bytes]
+) -> None:
+    key = tmp_path / "dkim.pem"
+    key.write_bytes(key_pair[0])
+    settings = Settings(
+        dkim_selector=SELECTOR, dkim_domain=domain, mail_from=sender, dkim_private_key_path=key
+    )
+    assert settings.dkim_domain == domain
+
+
+@pytest.mark.parametrize(
+    ("domain", "sender", "said"),
+    [
+        ("other.example", "varsel <varsel@fhi.no>", "(other.example) must be the domain"),
+        ("hi.no", "varsel@fhi.no", "(hi.no) must be the domain"),
+        ("fhi.no", "varsel <varsel@localhost>", "address (localhost)"),
+        ("xn--fh-oja.no", "varsel@fhi.no", "(xn--fh-oja.no) must be the domain"),
+        ("no", "varsel@fhi.no", "must be a domain name"),
+        ("fhi..no", "varsel@fhi.no", "must be a domain name"),
+    ],
+)
+def test_a_signing_domain_that_fails_dmarc_alignment_is_refused(
+    domain: str, sender: str, said: str, tmp_path: Path, key_pair: tuple[bytes, bytes]
+) -> None:
+    # d= must align with the From address's domain (relaxed, RFC 7489 3.1.1): before, any
+    # domain was taken, and receivers checking DMARC failed every mail.
+    key = tmp_path / "dkim.pem"
+    key.write_bytes(key_pair[0])
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        Settings(
+            dkim_selector=SELECTOR, dkim_domain=domain, mail_from=sender, dkim_private_key_path=key
+        )
