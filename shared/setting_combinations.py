@@ -51,6 +51,7 @@ def _dkim_is_complete(settings: Settings) -> None:
 
 
 DAILY_LIMIT_DEFAULT = 10
+DAILY_LIMIT_MAXIMUM = 240_000
 
 
 def with_daily_default(data: Any) -> Any:
@@ -66,7 +67,10 @@ def with_daily_default(data: Any) -> Any:
         hourly = int(data.get("signup_limit_per_address", 0))
     except (TypeError, ValueError):
         return data  # the hourly limit's own check says what is wrong with it
-    return {**data, "signup_limit_per_address_daily": max(DAILY_LIMIT_DEFAULT, hourly)}
+    # Within the cap's own bounds: an hourly limit past its maximum is refused by its own check
+    # alone, not named twice.
+    daily = max(DAILY_LIMIT_DEFAULT, min(hourly, DAILY_LIMIT_MAXIMUM))
+    return {**data, "signup_limit_per_address_daily": daily}
 
 
 def _dkim_is_aligned(settings: Settings) -> None:

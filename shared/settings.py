@@ -176,7 +176,7 @@ class Settings(BaseSettings):
     signup_limit_per_address: int = Field(default=5, ge=1, le=10_000)
     # The hourly limit alone still mails an address 24 times as much a day.
     signup_limit_per_address_daily: int = Field(
-        default=together.DAILY_LIMIT_DEFAULT, ge=1, le=240_000
+        default=together.DAILY_LIMIT_DEFAULT, ge=1, le=together.DAILY_LIMIT_MAXIMUM
     )
     signup_limit_per_client: int = Field(default=30, ge=1, le=1_000_000)
     # Far above a newsroom's pace, low enough that a CMS caught in a loop cannot flood people.
