@@ -32,10 +32,14 @@ from shared.private_files import private_folder
 from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError
+from varsel.command_output import OutputFailed, marked_stdout
 
 
 def _explain(exc: Exception) -> str | None:
-    """Say in one line why a command could not use the database or the data folder."""
+    """Say in one line why a command could not use the database, the data folder or its output."""
+    if isinstance(exc, OutputFailed):
+        # A full disk under `> file`, a quota, /dev/full: no server is to blame.
+        return f"cannot write the output: {exc.strerror or exc}"
     if isinstance(exc, DBAPIError):
         # The driver's first line says what is wrong (no such table, unknown role); the
         # statement and its traceback help nobody at the terminal.
@@ -64,7 +68,8 @@ class _Commands(TyperGroup):
     # Any: Typer's group takes its own vendored click's Context, which it does not export.
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with marked_stdout():
+                return super().invoke(ctx)
         except BrokenPipeError as exc:
             # Piped into `head` or a pager that was closed: the reader went away. Python would
             # try to flush what is left at exit and complain a second time; let it flush nowhere.

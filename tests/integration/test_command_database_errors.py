@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from tests.support.databases import migrated_sqlite
+from tests.support.services import require
 from varsel.cli import app
 
 NEVER_MIGRATED = (
@@ -139,6 +143,28 @@ def test_a_database_server_that_refuses_says_so_without_the_password(
     result = CliRunner().invoke(app, ["migrate"])
     _said_in_one_line(result, "VARSEL_DATABASE_URL")
     assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize(
+    "argv", [["admin", "export-ledger"], ["admin", "list-users"], ["check-config"]]
+)
+def test_output_that_cannot_be_written_is_not_blamed_on_the_database(
+    argv: list[str], tmp_path: Path
+) -> None:
+    # /dev/full, only opened as the command's standard output: every write fails with ENOSPC,
+    # as on a disk that filled up under `> export.csv`.
+    require(Path("/dev/full").exists(), "/dev/full (a Linux device every write to fails)")
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    env = {**os.environ, "VARSEL_DATABASE_URL": url, "VARSEL_VAR_DIR": str(tmp_path / "var")}
+    env["VARSEL_CONFIG"] = ""  # the catalogue varsel comes with, for check-config
+    command = [sys.executable, "-m", "varsel", *argv]
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            command, stdout=full, stderr=subprocess.PIPE, env=env, timeout=60, check=False
+        )
+    assert done.returncode == 1, done.stderr
+    # Before: «No space left on device; is the server VARSEL_DATABASE_URL names reachable?»
+    assert done.stderr.decode() == "varsel: cannot write the output: No space left on device\n"
 
 
 def test_a_broker_that_does_not_answer_at_start_says_so_without_the_password(

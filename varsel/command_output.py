@@ -1,0 +1,58 @@
+"""A command's standard output, whose write failures are told apart from everything else's.
+
+A full disk under ``> ledger.csv``, a quota or /dev/full fail a write with an OSError that
+names no file, as a database server that refuses the connection does: the command would blame
+the server for a disk. Standard output is written, while a command runs, through a file that
+raises its own failures as ``OutputFailed``, so the message says which it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+
+class OutputFailed(OSError):
+    """Writing the command's standard output failed; errno and strerror are the system's."""
+
+
+class _MarkedFile(io.FileIO):
+    """Standard output's file descriptor, raising its write failures as ``OutputFailed``."""
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        try:
+            return super().write(data)
+        except (BrokenPipeError, InterruptedError):
+            raise  # the reader went away: said in its own words; an interrupted write is retried
+        except OSError as exc:
+            raise OutputFailed(exc.errno, exc.strerror) from exc
+
+
+@contextlib.contextmanager
+def marked_stdout() -> Iterator[None]:
+    """Write ``sys.stdout`` through a file that marks its failures, for the block."""
+    original = sys.stdout
+    try:
+        descriptor = original.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield  # not a file descriptor (a test's captured output): no disk to fill
+        return
+    original.flush()  # what was written before goes first, and nothing is left behind
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_MarkedFile(descriptor, "w", closefd=False)),
+        encoding=original.encoding,
+        errors=original.errors,
+        line_buffering=bool(original.line_buffering),
+        write_through=getattr(original, "write_through", False),
+    )
+    try:
+        yield
+        sys.stdout.flush()  # what print() left in the buffer fails here, not unseen at exit
+    finally:
+        sys.stdout = original
