@@ -20,10 +20,13 @@ import re
 from collections.abc import Callable, Sequence
 
 # A host's own wording, as its heading, <title> or first line. Headings a page could share
-# («Too Many Requests», «Runtime Error») count alone or with a site's name after a separator;
-# a server's fixed sentence («HTTP Error 503. The service is unavailable.», Envoy's reset
-# reason, PHP's «… on line 12») may run on as the server writes it.
-_SITE_NAME = r"(?:\W*|\s[|–—-]\s[^.!?:|–—]{1,80})$"
+# («Too Many Requests», «Runtime Error») count alone, or with the site's name after a
+# separator (_without_site_name); a server's fixed sentence («HTTP Error 503. The service is
+# unavailable.», Envoy's reset reason, PHP's «… on line 12») may run on as the server writes it.
+_SITE_NAME = r"\W*$"
+# The last « – », « | » or « - » of a heading, and what follows it.
+_LAST_PART_RE = re.compile(r"\s[|–—-]\s+([^|–—]{1,80}?)\W*$")
+_DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[\w-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$", re.IGNORECASE)
 _SERVER_ERROR_RE = re.compile(
     r"^\W*(?:(?:server error in '[^']{0,200}' application|runtime error|too many requests"
     r"|for mange (?:forespørsler|førespurnader|henvendelser|førespurnadar)"
@@ -107,7 +110,7 @@ def host_page(title: str, head: str, blocks: Sequence[str]) -> str | None:
     if any(_FIREWALL_RE.match(block) for block in blocks[:3]):
         return f"page is a firewall's rejection, not the content: {(title or first)[:200]!r}"
     for said in (title, head, first):
-        if said and _SERVER_ERROR_RE.match(said):
+        if said and _SERVER_ERROR_RE.match(_without_site_name(said, head)):
             return f"page looks like an error page: {said[:200]!r}"
     at_work = next((s for s in (title, first) if s and _SITE_AT_WORK_RE.match(s)), None)
     if at_work and any(_BACK_SOON_RE.search(said) for said in blocks[:3]):
@@ -115,11 +118,34 @@ def host_page(title: str, head: str, blocks: Sequence[str]) -> str | None:
     for said in (title, head, first):
         if not said:
             continue
-        if _QUEUE_HEADING_RE.match(said) and _gate(said, blocks, _QUEUE_PLACE_RE.search):
+        bare = _without_site_name(said, head)
+        if _QUEUE_HEADING_RE.match(bare) and _gate(said, blocks, _QUEUE_PLACE_RE.search):
             return f"page is a queue in front of the site, not the content: {said[:200]!r}"
-        if _ROBOT_HEADING_RE.match(said) and _gate(said, blocks, _ROBOT_REQUEST_RE.match):
+        if _ROBOT_HEADING_RE.match(bare) and _gate(said, blocks, _ROBOT_REQUEST_RE.match):
             return f"page checks that the reader is no robot: {said[:200]!r}"
     return None
+
+
+def _without_site_name(said: str, head: str) -> str:
+    """Return a heading without the site's name after its last separator, if it ends so.
+
+    The site's name is a domain name («Too Many Requests | kommune.no»), or the last part of
+    the page's <title> (the whole of it if it has none) on a heading that is not the <title>
+    itself. Any other text after a separator is the heading's own: a news item's subtitle
+    («For mange henvendelser – lengre svartid»), and the heading is then not the host's.
+    """
+    found = _LAST_PART_RE.search(said)
+    if not found:
+        return said
+    suffix = found.group(1).strip()
+    if _DOMAIN_RE.match(suffix):
+        return said[: found.start()]
+    if head and said != head:
+        in_head = _LAST_PART_RE.search(head)
+        site = (in_head.group(1) if in_head else head).strip()
+        if suffix.casefold() == site.casefold():
+            return said[: found.start()]
+    return said
 
 
 def _gate(heading: str, blocks: Sequence[str], finds: Callable[[str], object]) -> bool:

@@ -125,12 +125,15 @@ _SITE_NOTICE_BLOCKS = 3
 # After «Siden finnes ikke» a short sentence may follow («… Ordningen ble avviklet»): the page's
 # own word that it is gone, which puts it to its editor on /admin/gone (error_texts.py), so its
 # followers are still told. «Noe gikk galt i kommunens IT-system i helgen», news, does not match.
-_INTERJECTION = (
-    r"\W*(?:(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
+_INTERJECTION_WORD = (
+    r"(?:oisann|oi|oops|ops|uff(?: da)?|beklager|orsak|sorry|we(?:'|’)?re sorry"
     r"|vi beklager|dessverre|unfortunately"
     # An error page's status code before its message («Error 500. Something went wrong»).
-    r"|(?:http|error|feil|feilkode|error code|status)?\W{0,3}[45]\d\d)\W+){0,2}"
+    r"|(?:http|error|feil|feilkode|error code|status)?\W{0,3}[45]\d\d)"
 )
+_INTERJECTION = rf"\W*(?:{_INTERJECTION_WORD}\W+){{0,2}}"
+# An interjection as a block of its own: an error page's heading («Beklager!», «Orsak!»).
+_INTERJECTION_RE = re.compile(rf"^\W*(?:{_INTERJECTION_WORD}(?!\w)\W*){{1,2}}$", re.IGNORECASE)
 # What an error page says after its message: what to do, and what to quote when one asks for
 # help. A code, an id or a timestamp is a token or a number, never a sentence.
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -225,8 +228,9 @@ _TAIL_ITEM = (
 _ERROR_TAIL_RE = re.compile(rf"^\W*(?:{_TAIL_ITEM})+$", re.IGNORECASE)  # a block of it alone
 # The site or service away for now, said in a block of its own («Beklager! Tjenesten er ikke
 # tilgjengelig akkurat nå. Prøv igjen om litt.»): «for now», or only what error pages say next,
-# after it. A status page's «Tjenesten er ikke tilgjengelig. Vi jobber med saken», and
-# «Tjenesten er ikke tilgjengelig lenger», are news.
+# after it. It stands in for the page only as the page's one sentence (_site_away): a status
+# page's «Tjenesten er ikke tilgjengelig. Vi jobber med saken», an outage notice headed
+# «Driftsmelding» or saying when it ends, and «Tjenesten er ikke tilgjengelig lenger», are news.
 _SITE_AWAY_RE = re.compile(
     rf"^{_INTERJECTION}{_SITE} (?:er|is) (?:dessverre |diverre |unfortunately )?(?:nå |no "
     r"|currently )?(?:(?:ikke|ikkje|not) (?:tilgjengelig|tilgjengeleg|available)|unavailable"
@@ -371,11 +375,26 @@ def refuse_stand_ins(
         for said in blocks[:_SITE_NOTICE_BLOCKS]:
             if _SITE_DOWN_RE.match(said):
                 raise ContentError(f"page looks like a maintenance notice: {said[:200]!r}")
-            if _SITE_AWAY_RE.match(said):
-                raise ContentError(f"page looks like an error page: {said[:200]!r}")
+        away = _site_away(blocks)
+        if away:
+            raise ContentError(f"page looks like an error page: {away[:200]!r}")
         reason = host_page(title, head, blocks)
         if reason:
             raise ContentError(reason)
+
+
+def _site_away(blocks: Sequence[str]) -> str | None:
+    """Return the block that says the site is away for now, if the page says nothing else:
+    its other blocks only an interjection («Beklager!») or an error page's usual tail («Prøv
+    igjen senere», «Kontakt oss på …»). A heading («Driftsmelding»), what is wrong or when it
+    is fixed is the notice's own: news for the page's followers."""
+    away = next((b for b in blocks[:_SITE_NOTICE_BLOCKS] if _SITE_AWAY_RE.match(b)), None)
+    if away is None:
+        return None
+    others = (b for b in blocks if b != away)
+    if all(_INTERJECTION_RE.match(b) or _ERROR_TAIL_RE.match(b) for b in others):
+        return away
+    return None
 
 
 def error_text(blocks: Sequence[str]) -> str | None:

@@ -202,3 +202,141 @@ def test_a_page_about_robot_checks_queues_upgrades_or_errors_is_content(
     title: str, body: str
 ) -> None:
     assert read(page(body, title))
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # An outage notice: the outage said as an error page says it, and the notice's own
+        # heading and sentences around it (bokmål, nynorsk, English).
+        (
+            "Driftsmelding",
+            "<h1>Driftsmelding</h1><p>Tjenesten er ikke tilgjengelig for øyeblikket.</p>"
+            "<p>Vi jobber med å rette feilen.</p>",
+        ),
+        (
+            "Driftsmelding",
+            "<h1>Driftsmelding</h1><p>Portalen er ikke tilgjengelig for øyeblikket.</p>"
+            "<p>Vi jobber med å rette feilen.</p>",
+        ),
+        (
+            "Driftsmelding",
+            "<h1>Driftsmelding</h1><p>Siden er ikke tilgjengelig for øyeblikket.</p>"
+            "<p>Vi jobber med å rette feilen.</p>",
+        ),
+        (
+            "Driftsmelding",
+            "<h1>Driftsmelding</h1><p>Tenesta er ikkje tilgjengeleg for augneblinken.</p>"
+            "<p>Vi jobbar med å rette feilen.</p>",
+        ),
+        (
+            "Service notice",
+            "<h1>Service notice</h1><p>This service is unavailable at the moment.</p>"
+            "<p>We are working to fix the fault.</p>",
+        ),
+        # A «Driftsmeldinger» page listing one outage.
+        (
+            "Driftsmeldinger – Eksempel kommune",
+            "<h1>Driftsmeldinger</h1><h2>Byggesøknad på nett</h2><p>Tjenesten er ikke"
+            " tilgjengelig akkurat nå.</p><p>Publisert 6. desember kl. 14.10. Feilen er meldt til"
+            " leverandøren.</p>",
+        ),
+        (
+            "Driftsmeldingar – Eksempel kommune",
+            "<h1>Driftsmeldingar</h1><h2>Byggjesøknad på nett</h2><p>Tenesta er ikkje"
+            " tilgjengeleg akkurat no.</p><p>Feilen er meld til leverandøren.</p>",
+        ),
+        # Planned maintenance, during it.
+        (
+            "Eksempel kommune",
+            "<h1>Planlagt vedlikehold lørdag – tjenesten er ikke tilgjengelig 08–12</h1>"
+            "<p>Tjenesten er ikke tilgjengelig for øyeblikket.</p><p>Vi er tilbake klokka 12.</p>",
+        ),
+        (
+            "Example council",
+            "<h1>Planned maintenance on Saturday – the service is unavailable 08–12</h1>"
+            "<p>This service is unavailable right now.</p><p>It is back at 12:00.</p>",
+        ),
+        # A news item on a rush.
+        (
+            "Stor pågang – lang svartid",
+            "<h1>Stor pågang – lang svartid</h1><p>Portalen er ikke tilgjengelig for øyeblikket."
+            "</p><p>Mange søker før fristen. Prøv igjen senere.</p>",
+        ),
+        (
+            "Stor pågang – lang svartid",
+            "<h1>Stor pågang – lang svartid</h1><p>Portalen er ikkje tilgjengeleg for"
+            " augneblinken.</p><p>Mange søkjer før fristen. Prøv igjen seinare.</p>",
+        ),
+        # Headings a host's page shares, with a subtitle of the news item's own.
+        (
+            "For mange henvendelser – lengre svartid",
+            "<h1>For mange henvendelser – lengre svartid</h1><p>Vi har fått svært mange"
+            " henvendelser etter endringene i bostøtten. Svartiden på e-post er nå tre uker.</p>",
+        ),
+        (
+            "Eksempel kommune",
+            "<h1>For mange henvendelser - lang ventetid på telefon</h1><p>Ring heller tidlig på"
+            " dagen, eller send oss en melding på Min side.</p>",
+        ),
+        (
+            "For mange førespurnader – lengre svartid",
+            "<h1>For mange førespurnader – lengre svartid</h1><p>Vi har fått svært mange"
+            " førespurnader om bustøtte. Svartida på e-post er no tre veker.</p>",
+        ),
+        (
+            "The service is unavailable - planned outage on Saturday",
+            "<h1>The service is unavailable - planned outage on Saturday</h1><p>Bookings are"
+            " closed on Saturday 12 December from 08:00 to 12:00 while we move to new servers.</p>",
+        ),
+        (
+            "Runtime error - kjent feil i skjema",
+            "<h1>Runtime error - kjent feil i skjema</h1><p>Noen får meldingen «Runtime error» når"
+            " de sender byggesøknaden. Vi retter feilen i løpet av uka.</p>",
+        ),
+        (
+            "Eksempel kommune",
+            "<h1>Runtime error – kjend feil i skjema</h1><p>Nokre får meldinga «Runtime error» når"
+            " dei sender byggjesøknaden. Vi rettar feilen i løpet av veka.</p>",
+        ),
+        (
+            "Too many requests – longer response times",
+            "<h1>Too many requests – longer response times</h1><p>We have had many enquiries"
+            " about the new housing benefit, and answer e-mail within three weeks.</p>",
+        ),
+    ],
+)
+def test_an_outage_notice_or_a_news_item_headed_like_a_hosts_page_is_content(
+    title: str, body: str
+) -> None:
+    assert read(page(body, title))
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # The site's name after the heading: the <title>'s own last part, or a domain name.
+        ("Eksempel kommune", "<h1>Too Many Requests – Eksempel kommune</h1><p>Please wait.</p>"),
+        ("Feil | Eksempel kommune", "<h1>Runtime Error | Eksempel kommune</h1><p>Beklager.</p>"),
+        (
+            "Too Many Requests | kommune.no",
+            "<p>Du har sendt for mange forespørsler på kort tid. Vent litt og prøv igjen.</p>",
+        ),
+        ("Eksempel kommune", "<h1>For mange henvendelser - kommune.no</h1><p>Vent litt.</p>"),
+        # The outage as the page's one sentence, with an error page's usual tail.
+        (
+            "Eksempel kommune",
+            "<h1>Beklager!</h1><p>Tjenesten er ikke tilgjengelig for øyeblikket.</p><p>Prøv"
+            " igjen senere.</p><p>Kontakt kundeservice på 22 33 44 55.</p>",
+        ),
+        (
+            "Eksempel kommune",
+            "<p>Portalen er ikkje tilgjengeleg for augneblinken.</p><p>Prøv igjen seinare.</p>",
+        ),
+    ],
+)
+def test_a_hosts_page_after_its_site_name_or_an_outage_alone_is_no_content(
+    title: str, body: str
+) -> None:
+    with pytest.raises(ContentError, match="error page"):
+        read(page(body, title))
