@@ -214,3 +214,47 @@ async def test_rules_changed_while_a_poll_is_under_way_apply_at_the_next_poll(
     assert await poll(harness.deps, source) == "unchanged"
     assert await _stored_text(harness, source) == f"{DEADLINES} {FEES}"
     assert await harness.events() == []
+
+
+async def test_an_edit_read_by_a_poll_under_rules_changed_meanwhile_is_told_once_later(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source = await _watched(harness, site)
+
+    site.set("/p", Route(page(deadlines=EDITED)))
+    harness.clock.advance(timedelta(minutes=20))  # past its interval and jitter
+    [claim] = await claim_due(harness.deps)
+    await _apply(harness, site.url("/p"), ignore=("Tips: .*",))  # the poll has claimed it
+    await poll(harness.deps, claim)  # read under the rules it was claimed with
+
+    row = await harness.source(source)
+    assert (row.etag, row.body_hash) == (None, None)  # its bytes are read again, anew
+    assert await poll(harness.deps, source) == "changed"
+    [event] = await harness.events()
+    assert "åtte uker" in event.summary
+    assert "Fjernet" not in event.summary
+    assert TIP not in await _stored_text(harness, source)
+    site.set("/p", Route(page(deadlines=EDITED, tip=OTHER_TIP)))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert len(await harness.events()) == 1
+
+
+async def test_an_edit_read_by_a_poll_under_rules_changed_back_meanwhile_is_told_once_later(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    source = await _watched(harness, site)
+    await _apply(harness, site.url("/p"), ignore=("Tips: .*",))
+
+    site.set("/p", Route(page(deadlines=EDITED)))
+    harness.clock.advance(timedelta(minutes=20))  # past its interval and jitter
+    [claim] = await claim_due(harness.deps)
+    await _apply(harness, site.url("/p"))  # the editor thought again while the poll ran
+    await poll(harness.deps, claim)  # read under the ignore pattern taken back
+
+    row = await harness.source(source)
+    assert (row.etag, row.body_hash, row.rules_before) == (None, None, None)
+    assert await poll(harness.deps, source) == "changed"
+    [event] = await harness.events()
+    assert "åtte uker" in event.summary
+    assert "Fjernet" not in event.summary
+    assert TIP in await _stored_text(harness, source)
