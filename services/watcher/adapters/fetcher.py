@@ -34,6 +34,10 @@ from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
 from shared.private_addresses import REFUSED, forbidden_literal
 
+# The share of a hop's time a wait for its host's turn must take to be what its page lacked
+# (HttpFetcher._turn_took): a wait of a few milliseconds behind a sibling is not.
+TURN_SHARE = 0.1
+
 
 class FetchError(Exception):
     """A fetch failed; never a change. ``str(e)`` is an operator-readable reason.
@@ -207,13 +211,16 @@ class HttpFetcher:
         timer every poll (docs/benchmarks.md, «Watcher»). Only a wait for the host's turn,
         rare, has a timer of its own.
 
-        ``deadline`` reached in a hop that waited for its turn raises NoTurn, whether the turn
-        never came or came with less time left than the request took: the host's other
-        fetches spent this one's time, not its page (a turn freed at the deadline comes with
-        none). A hop that took its turn at once and ran past ``deadline`` is the page's own.
+        ``deadline`` reached in a hop that waited for its turn raises NoTurn when the turn
+        never came, or when the wait is what took the page's time (``_turn_took``): the host's
+        other fetches spent it, not its page (a turn freed at the deadline comes with none).
+        A hop that took its turn at once, or after a wait too short to matter, and ran past
+        ``deadline`` is the page's own.
         """
         slot = self._hosts[host]
         waits = deadline is not None and slot.locked()
+        loop = asyncio.get_running_loop()
+        asked = loop.time() if waits else 0.0
         try:
             if waits:
                 async with asyncio.timeout_at(deadline):
@@ -225,21 +232,36 @@ class HttpFetcher:
         try:
             if self._min_gap > 0:
                 await self._pace(host)
-            loop = asyncio.get_running_loop()
-            limit = loop.time() + self._timeout * 2
+            turn = loop.time()
+            limit = turn + self._timeout * 2
             ends_first = deadline is not None and deadline < limit
             try:
                 # A deadline on this task, not wait_for's extra task per request.
                 async with asyncio.timeout_at(deadline if ends_first else limit):
                     return await self._get(url, headers)
             except TimeoutError as exc:
-                if ends_first and waits:
+                if ends_first and waits and self._turn_took(asked, turn, deadline):
                     raise NoTurn(host, url) from exc
                 if ends_first:
                     raise FetchDeadline(f"timed out fetching {url}") from exc
                 raise FetchError(f"timed out after {self._timeout * 2:g}s fetching {url}") from exc
         finally:
             slot.release()
+
+    def _turn_took(self, asked: float, turn: float, deadline: float | None) -> bool:
+        """Tell whether the wait for a host's turn, from ``asked`` to ``turn``, is what left
+        a hop that then met ``deadline`` too little time for its page.
+
+        So it is when the hop had the request's own limit before it waited (the turn alone
+        cut that short), or when the wait took a real share (TURN_SHARE) of the time it had.
+        A poll that began late (it waited for a free slot of the process) and waited a moment
+        behind a sibling had its time for its own page: had its page hung, put back at every
+        lease, it would never be counted as failing (docs/decisions/0026).
+        """
+        if deadline is None:
+            return False
+        before = deadline - asked
+        return before >= self._timeout * 2 or turn - asked >= before * TURN_SHARE
 
     def _client(self) -> aiohttp.ClientSession:
         # Opened on first use: an aiohttp session belongs to the running event loop.

@@ -110,3 +110,36 @@ async def _put_back_then_polled(
         assert (row.status, row.consecutive_failures, row.lease_owner) == ("ok", 0, None)
     async with other.deps.sessions() as session:
         assert await source_poll_lag(session, other.clock.now()) == 0.0
+
+
+async def test_a_late_poll_that_waited_a_moment_for_its_turn_fails_on_its_own_slow_page(
+    site: ScriptedSite, make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One turn on the site; each poll's fetch must end within 1.5 s of its claim, less than
+    # the request's own limit (twice 5 s).
+    monkeypatch.setattr(handlers, "FETCH_WITHIN", timedelta(seconds=1.5))
+    harness = make_harness(timeout=5.0, per_host=1, threshold=3)
+    site.set("/quick", Route(page("<p>Rask side.</p>").encode(), delay=0.3))
+    site.set("/hangs", Route(page("<p>Side som henger.</p>").encode(), delay=4.0))
+    quick = await harness.add_source(site.url("/quick"))
+    hangs = await harness.add_source(site.url("/hangs"))
+    claims = await claim_due(harness.deps)
+    assert [claim.id for claim in claims] == [quick, hangs]
+
+    async def late(claim: handlers.Claim) -> str | None:
+        await asyncio.sleep(0.25)  # it waited for a free slot of the process
+        return await poll(harness.deps, claim)
+
+    # /hangs waits some 50 ms behind /quick's turn, then has over a second for its page,
+    # which does not answer in it: its own failure, not a put-back. Before, it was put back
+    # at every lease and never counted, showing as working for ever.
+    assert await asyncio.gather(poll(harness.deps, claims[0]), late(claims[1])) == [
+        "baseline",
+        "failed",
+    ]
+    row = await harness.source(hangs)
+    assert (row.consecutive_failures, row.lease_owner) == (1, None)
+    assert row.last_error == (
+        f"timed out fetching {site.url('/hangs')}: a poll's fetch, redirects included, must end"
+        " within 1.5s"
+    )
