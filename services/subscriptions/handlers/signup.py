@@ -323,7 +323,8 @@ async def confirm(
 
 async def request_manage_link(uow: UnitOfWork, deps: Deps, address: str, client: str) -> bool:
     """Send a fresh manage link if the address belongs to a confirmed person; False if over
-    the rate limit. The answer never reveals whether the address is known."""
+    the rate limit (then nothing is kept, not even the counts). The answer never reveals
+    whether the address is known."""
     # Known, pending or unknown, the address takes the same statements in one transaction that
     # writes either way, so the time of the answer does not tell them apart: with the count
     # committed apart and the event written only for a confirmed person, that person's answer
@@ -335,5 +336,9 @@ async def request_manage_link(uow: UnitOfWork, deps: Deps, address: str, client:
         known = person is not None and person.confirmed and allowed
         subscriber_id = person.id if person is not None and known else uuid.uuid4()
         await uow.record_if(known, ManageLinkRequested(subscriber_id=subscriber_id))
-        await uow.commit()
+        # A refusal keeps no count, as a sign-up's does not: counted, five refusals a minute
+        # past the hourly limit would use up the day's allowance with five mails, and keep the
+        # owner from their own manage link until midnight. Known or not, a refusal rolls back.
+        if allowed:
+            await uow.commit()
     return allowed

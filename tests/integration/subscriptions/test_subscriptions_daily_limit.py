@@ -9,13 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from shared.events import ManageLinkRequested
 from shared.web import rate_limit
 from shared.web.rate_limit import DAY, Limit, RateLimitHit
 
-from .harness import START, TOPIC, Harness, csrf, running, sign_up
+from .harness import START, TOPIC, Harness, csrf, running, sign_up, subscribed
 
 ADDRESS = "kari.nordmann@example.no"
 LIMITS = {"signup_limit_per_address": 5, "signup_limit_per_address_daily": 10}
+MANAGE_LINK = ManageLinkRequested.type_name()
 MIDNIGHT = datetime(2026, 11, 21, tzinfo=UTC)  # when START's day ends
 
 
@@ -95,6 +97,28 @@ async def test_manage_link_requests_of_an_address_are_capped_per_day_too(
         assert asks[-1].headers["retry-after"] == str(9 * 3600)
         # Sign-ups of the address are counted apart from its manage links, as each hour's are.
         assert await _sign_up_from(h, 1) == 200
+
+
+async def test_manage_link_requests_refused_over_the_hour_do_not_use_up_the_day(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with running(database_url, tmp_path, **LIMITS) as h:
+        await subscribed(h, ADDRESS)
+        token = csrf((await h.client.get("/manage-link")).text)
+
+        async def ask() -> int:
+            data = {"email": ADDRESS, "csrf_token": token}
+            return (await h.client.post("/manage-link", data=data)).status_code
+
+        # Someone asks ten times in a minute: five links are mailed, five asks refused.
+        assert [await ask() for _ in range(10)] == [200] * 5 + [429] * 5
+        assert await h.events(MANAGE_LINK) == 5
+        # An hour on, the owner asks: the refusals took nothing from the day's ten.
+        h.clock.advance(timedelta(hours=1))
+        assert [await ask() for _ in range(6)] == [200] * 5 + [429]
+        assert await h.events(MANAGE_LINK) == 10, "ten mails really sent use up the day"
+        h.clock.advance(timedelta(hours=1))
+        assert await ask() == 429
 
 
 async def test_the_day_is_counted_across_instances_sharing_the_database(
