@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Final, NamedTuple
+from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
@@ -101,6 +102,12 @@ async def record(session: AsyncSession, *events: Event) -> None:
     """Add events to the outbox inside the caller's transaction."""
     if events:
         await session.execute(_APPEND, [outbox_row(event) for event in events])
+
+
+async def holds(session: AsyncSession, event_id: UUID) -> bool:
+    """Tell whether the outbox holds an event of this id (published or not, until purged)."""
+    found = await session.scalar(select(OutboxRow.id).where(OutboxRow.event_id == str(event_id)))
+    return found is not None
 
 
 async def purge_published(session: AsyncSession, older_than: datetime) -> int:

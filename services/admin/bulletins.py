@@ -19,6 +19,7 @@ from services.admin.adapters import accounts, audit_log
 from services.admin.domain.accounts import Principal
 from services.admin.domain.bulletin_draft import BulletinDraft
 from services.mailer import read_api as mailer
+from shared import outbox
 from shared.events import BulletinPublished, BulletinTestRequested
 from shared.outbox import record
 
@@ -33,6 +34,9 @@ _QUEUED_WITHIN = timedelta(hours=1)
 # The mailer stamps a bulletin's mails by its own clock, a little after the send is recorded;
 # the margin covers clocks that differ between the admin's and the mailer's processes.
 _CLOCK_MARGIN = timedelta(hours=1)
+# The namespace of the ids of bulletin.published events (published_event_id): fixed for good,
+# so that a send after an upgrade still meets an earlier press's event.
+_PUBLISHED = uuid.UUID("3f0d6c62-5b0e-4f7a-9a57-8d2c1b6e4a10")
 
 
 async def has_own_address(session: AsyncSession, principal: Principal) -> bool:
@@ -56,14 +60,36 @@ async def already_sent(session: AsyncSession, draft: BulletinDraft) -> bool:
     return await audit_log.exists(session, SENT, str(draft.bulletin_id))
 
 
+async def sent_meanwhile(sessions: async_sessionmaker[AsyncSession], draft: BulletinDraft) -> bool:
+    """Tell whether a send whose commit failed on a unique key lost to another send of this
+    bulletin: the outbox holds its event now. Any other conflict is no «already sent»."""
+    async with sessions() as session:
+        return await outbox.holds(session, published_event_id(draft.bulletin_id))
+
+
+def published_event_id(bulletin_id: uuid.UUID) -> uuid.UUID:
+    """Return the id of the event that publishes a bulletin: one per bulletin, and no other
+    event's.
+
+    Derived, not the bulletin's id itself: that comes from the form, so a browser could post
+    the id of another event in the outbox (a test's, which the audit log shows), and the send
+    would then be refused, or, once that event's row was purged, dropped by the mailer as an
+    event it had handled. A name-based UUID (version 5) is never a random one (version 4), and
+    no form can choose the bulletin id that gives another's.
+    """
+    return uuid.uuid5(_PUBLISHED, str(bulletin_id))
+
+
 async def send(session: AsyncSession, draft: BulletinDraft, principal: Principal) -> None:
     """Hand the bulletin to the mailer, in the caller's transaction.
 
-    The event's id is the bulletin's, so the outbox's unique key takes one send of a bulletin
-    and refuses another at once (IntegrityError, when the first commits): two presses that
-    both passed ``already_sent`` before either committed cannot both be recorded as sent.
+    The event's id is derived from the bulletin's, so the outbox's unique key takes one send
+    of a bulletin and refuses another at once (IntegrityError, when the first commits): two
+    presses that both passed ``already_sent`` before either committed cannot both be recorded
+    as sent.
     """
-    fields = {**_fields(draft, principal.name), "event_id": draft.bulletin_id}
+    event_id = published_event_id(draft.bulletin_id)
+    fields = {**_fields(draft, principal.name), "event_id": event_id}
     await record(session, BulletinPublished.model_validate(fields))
 
 

@@ -158,7 +158,11 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
                 actor.record(session, bulletins.SENT, str(draft.bulletin_id), details)
     except IntegrityError:
         # Another press of «Send» for this bulletin committed first (bulletins.send): nothing
-        # of this one was kept, neither its event nor an audit entry naming its words.
+        # of this one was kept, neither its event nor an audit entry naming its words. Any
+        # other conflict (a test's, or of another row) is an error as any other, not told to
+        # the editor as a send that happened.
+        if testing or not await bulletins.sent_meanwhile(admin.runtime.sessions, draft):
+            raise
         refusal = "bulletin_already_sent"
     if refusal is not None:
         return await _page(
