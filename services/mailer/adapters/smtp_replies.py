@@ -10,8 +10,9 @@ from collections.abc import Callable
 import aiosmtplib
 
 _MAX_REPLY = 64 * 1024  # a reply longer than this is not SMTP (RFC 5321 allows 512 per line)
-# Replies a server may send beyond the commands it was given: one, the 421 it may send before
-# it closes the connection (RFC 5321 3.8; Postfix does, on a connection idle too long).
+# Replies a server may send beyond the commands it was given: one, of any code, room for the
+# 421 it may send before it closes the connection (RFC 5321 3.8; Postfix does, on a connection
+# idle too long). One reply cannot fill memory; more close the connection.
 _UNASKED = 1
 
 log = logging.getLogger(__name__)
