@@ -14,8 +14,10 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.watcher.adapters.fetcher import FetchDeadline, Fetcher, FetchError, NoTurn
+from services.watcher.adapters.fetch_errors import FetchDeadline, FetchError
+from services.watcher.adapters.fetcher import Fetcher
 from services.watcher.adapters.group_writes import GroupWrites, Transactions, transactions_for
+from services.watcher.adapters.host_turns import NoTurn
 from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import LeaseLost, store_outcome
 from services.watcher.adapters.source_rows import claim_rows, load_claim

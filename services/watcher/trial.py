@@ -14,7 +14,8 @@ from datetime import date
 from typing import Final
 from urllib.parse import urlsplit
 
-from services.watcher.adapters.fetcher import FetchError, HttpFetcher
+from services.watcher.adapters.fetch_errors import FetchError
+from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.front_pages import (
     front_page_reason,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -20,6 +18,8 @@ from services.watcher.adapters.content_coding import (
     Undecodable,
     body_coding,
 )
+from services.watcher.adapters.fetch_errors import FetchError
+from services.watcher.adapters.host_turns import HostTurns
 from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
@@ -33,32 +33,6 @@ from services.watcher.adapters.http_headers import (
 from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
 from shared.private_addresses import REFUSED, forbidden_literal
-
-# The share of a hop's time a wait for its host's turn must take to be what its page lacked
-# (HttpFetcher._turn_took): a wait of a few milliseconds behind a sibling is not.
-TURN_SHARE = 0.1
-
-
-class FetchError(Exception):
-    """A fetch failed; never a change. ``str(e)`` is an operator-readable reason.
-
-    ``reason`` sorts the failure for a page that tells an editor in their language:
-    ``bad_url``, ``refused`` (an address the guard forbids), ``http_status``, ``too_large``
-    or ``unreachable`` (anything else).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        reason: str = "unreachable",
-        *,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.status = status  # the HTTP status of an answer that was not 200, 304 or a redirect
-        self.retry_after = retry_after  # seconds a 429 or 503 asked the client to wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +49,6 @@ class Fetched:
     # The body's end was the server closing the connection: no length, no chunks, no
     # compressed stream whose end is checked. Such a body cut off on its way looks whole.
     ended_by_close: bool = False
-
-
-class FetchDeadline(FetchError):
-    """The whole fetch, redirects and waits for the host's turn included, reached ``deadline``."""
-
-
-class NoTurn(FetchDeadline):
-    """``deadline`` came while the fetch waited for ``host``'s turn, or after a turn it waited
-    for came too late: the host's other fetches (``per_host`` at a time) held its turns for
-    the time this one had, so its page was not asked, or not with the time it takes."""
-
-    def __init__(self, host: str, url: str) -> None:
-        super().__init__(f"{host}'s turns were taken until too late to fetch {url}")
-        self.host = host
 
 
 class Fetcher(Protocol):
@@ -135,19 +95,7 @@ class HttpFetcher:
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._allow_private = allow_private
-        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_host)
-        )
-        self._min_gap = min_gap_seconds
-        self._last_start: dict[str, float] = {}
-        self._timeout = timeout
-
-    async def _pace(self, host: str) -> None:
-        loop = asyncio.get_running_loop()
-        wait = self._last_start.get(host, 0.0) + self._min_gap - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_start[host] = loop.time()
+        self._turns = HostTurns(per_host=per_host, timeout=timeout, min_gap_seconds=min_gap_seconds)
 
     async def fetch(
         self,
@@ -169,7 +117,7 @@ class HttpFetcher:
         current = url
         for _ in range(self._max_redirects + 1):
             host = _host_to_fetch(current, self._allow_private)
-            response = await self._hop(host, current, headers, deadline)
+            response = await self._turns.hop(host, current, self._get, headers, deadline)
             if response.status_code == 304 and not headers:
                 # A 304 answers a conditional request alone. Taken as «unchanged» when
                 # nothing was asked, a new source never took its baseline and a known one
@@ -200,68 +148,6 @@ class HttpFetcher:
                     continue
             return fetched
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
-
-    async def _hop(
-        self, host: str, url: str, headers: dict[str, str], deadline: float | None
-    ) -> _Response:
-        """Ask once, in the host's turn, within twice the timeout and by ``deadline``.
-
-        One timer a request: the poll's deadline and the request's own limit are folded into
-        the earlier of the two, where a timeout around the whole fetch as well cost a second
-        timer every poll (docs/benchmarks.md, «Watcher»). Only a wait for the host's turn,
-        rare, has a timer of its own.
-
-        ``deadline`` reached in a hop that waited for its turn raises NoTurn when the turn
-        never came, or when the wait is what took the page's time (``_turn_took``): the host's
-        other fetches spent it, not its page (a turn freed at the deadline comes with none).
-        A hop that took its turn at once, or after a wait too short to matter, and ran past
-        ``deadline`` is the page's own.
-        """
-        slot = self._hosts[host]
-        waits = deadline is not None and slot.locked()
-        loop = asyncio.get_running_loop()
-        asked = loop.time() if waits else 0.0
-        try:
-            if waits:
-                async with asyncio.timeout_at(deadline):
-                    await slot.acquire()
-            else:
-                await slot.acquire()
-        except TimeoutError as exc:
-            raise NoTurn(host, url) from exc
-        try:
-            if self._min_gap > 0:
-                await self._pace(host)
-            turn = loop.time()
-            limit = turn + self._timeout * 2
-            ends_first = deadline is not None and deadline < limit
-            try:
-                # A deadline on this task, not wait_for's extra task per request.
-                async with asyncio.timeout_at(deadline if ends_first else limit):
-                    return await self._get(url, headers)
-            except TimeoutError as exc:
-                if ends_first and waits and self._turn_took(asked, turn, deadline):
-                    raise NoTurn(host, url) from exc
-                if ends_first:
-                    raise FetchDeadline(f"timed out fetching {url}") from exc
-                raise FetchError(f"timed out after {self._timeout * 2:g}s fetching {url}") from exc
-        finally:
-            slot.release()
-
-    def _turn_took(self, asked: float, turn: float, deadline: float | None) -> bool:
-        """Tell whether the wait for a host's turn, from ``asked`` to ``turn``, is what left
-        a hop that then met ``deadline`` too little time for its page.
-
-        So it is when the hop had the request's own limit before it waited (the turn alone
-        cut that short), or when the wait took a real share (TURN_SHARE) of the time it had.
-        A poll that began late (it waited for a free slot of the process) and waited a moment
-        behind a sibling had its time for its own page: had its page hung, put back at every
-        lease, it would never be counted as failing (docs/decisions/0026).
-        """
-        if deadline is None:
-            return False
-        before = deadline - asked
-        return before >= self._timeout * 2 or turn - asked >= before * TURN_SHARE
 
     def _client(self) -> aiohttp.ClientSession:
         # Opened on first use: an aiohttp session belongs to the running event loop.

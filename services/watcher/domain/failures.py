@@ -1,7 +1,7 @@
 """Why a poll failed, read back from the reason the watcher stored, so a page can word it.
 
 The watcher words each failure once, in English, for operators: the log, their mails and the
-``last_error`` column all carry that sentence (fetcher.FetchError, model.ContentError). An
+``last_error`` column all carry that sentence (fetch_errors.FetchError, model.ContentError). An
 editor reads the admin in bokmål, nynorsk or English, so the admin needs the kind of failure
 and the values it names, not the sentence. Those are read back from the stored sentence here,
 form by form, rather than stored beside it: rows written before keep working without a
@@ -94,7 +94,8 @@ def _forms(*forms: tuple[Failure, str]) -> tuple[tuple[Failure, re.Pattern[str]]
     return tuple((failure, re.compile(pattern, re.DOTALL)) for failure, pattern in forms)
 
 
-# The fetch's sentences (adapters/fetcher.py), tried in order: the first that matches names it.
+# The fetch's sentences (adapters/fetcher.py, host_turns.py), tried in order: the first that
+# matches names it.
 _FETCH: Final = _forms(
     (Failure.UNASKED_NOT_MODIFIED, r"HTTP 304 from .+, to a request without If-None-Match.*"),
     (Failure.HTTP_STATUS, r"HTTP (?P<status>\d{3}) from .+"),
