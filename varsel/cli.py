@@ -32,7 +32,8 @@ from shared.private_files import private_folder
 from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
 from shared.settings import Settings
 from shared.web.documents import DocumentError
-from varsel.command_output import OutputFailed, marked_stdout
+from varsel.command_output import InputFailed, OutputFailed, marked_stdin, marked_stdout
+from varsel.os_errors import os_error_without_a_file
 
 
 def _explain(exc: Exception) -> str | None:
@@ -52,13 +53,16 @@ def _explain(exc: Exception) -> str | None:
             f"cannot migrate the database: {str(exc).splitlines()[0][:200]} "
             "(a database a newer release migrated is not taken back by an older one)"
         )
+    if isinstance(exc, InputFailed):
+        # `--password-stdin 0>file`, a terminal that went away: no server is to blame either.
+        return f"cannot read the standard input: {exc.strerror or exc}"
     if isinstance(exc, OSError):
         # A data folder that is a file or cannot be written, a database server that refuses
         # the connection: the system's words and the path say it.
         problem = exc.strerror or str(exc)
         if exc.filename:
             return f"cannot use {exc.filename}: {problem}"
-        return f"{problem}; is the server VARSEL_DATABASE_URL names reachable?"
+        return os_error_without_a_file(exc, problem)
     return None
 
 
@@ -68,7 +72,7 @@ class _Commands(TyperGroup):
     # Any: Typer's group takes its own vendored click's Context, which it does not export.
     def invoke(self, ctx: Any) -> Any:
         try:
-            with marked_stdout():
+            with marked_stdin(), marked_stdout():
                 return super().invoke(ctx)
         except BrokenPipeError as exc:
             # Piped into `head` or a pager that was closed: the reader went away. Python would
