@@ -4,7 +4,7 @@ Some CMSs answer a failure of their own with 200 and the page's template: its he
 <title>, its menus, and in its main content «Det oppstod en feil» or «Siden finnes ikke».
 walls.py reads the heading and the <title> for an error page's words, and both are the page's
 own, so the page was read as the message: its followers were told the text was replaced by
-it, and told again when the page was back. Such a reading (walls.error_text: a short main
+it, and told again when the page was back. Such a reading (outage_notices.error_text: a short main
 content whose first blocks hold the message) is refused here as a failed poll that quotes the
 message, and the stored version stays the reference: the page back is no news.
 
@@ -27,8 +27,8 @@ leaves its followers with no content all the same, and its editor, not the polle
 from __future__ import annotations
 
 from services.watcher.domain.failures import CONTENT_PREFIX
+from services.watcher.domain.outage_notices import error_text
 from services.watcher.domain.outcome import Answer, History, SourceState
-from services.watcher.domain.walls import error_text
 from shared.vocabulary import SourceKind
 
 

@@ -40,12 +40,9 @@ from services.watcher.domain.model import (
     require_text,
 )
 from services.watcher.domain.normalise import clean_blocks, dates_beside_labels, normalise_text
+from services.watcher.domain.outage_notices import SHORT_CHARS
 from services.watcher.domain.stamps import page_stamps
-from services.watcher.domain.walls import (
-    REDIRECTED_SIGN_IN_CHARS,
-    SHORT_CHARS,
-    refuse_stand_ins,
-)
+from services.watcher.domain.walls import REDIRECTED_SIGN_IN_CHARS, refuse_stand_ins
 
 
 def extract_page(

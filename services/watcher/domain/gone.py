@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from services.watcher.domain.failures import Failure, failure_reason
+from services.watcher.domain.outage_notices import says_not_found
 from services.watcher.domain.outcome import Answer, Notice, SourceState
-from services.watcher.domain.walls import says_not_found
 
 _GONE_STATUSES = frozenset({"404", "410"})
 

@@ -9,7 +9,7 @@ from itertools import product
 import pytest
 
 from services.watcher.domain.content import ContentError, parse_content
-from services.watcher.domain.walls import error_text
+from services.watcher.domain.outage_notices import error_text
 
 ARTICLE = "".join(
     f"<p>Kommunen tar imot søknader om barnehageplass for {year}. Søknadsfristen er 1. mars, "
