@@ -3,9 +3,11 @@
 ``decide`` takes the source as the poll found it and what the fetch brought back, and returns
 an ``Outcome``: its kind, when to poll next, the health counters, what to store and the events
 to record. Pure: no I/O, no clock, no randomness (the caller draws the jitter), so every rule
-of polling is here, once, and tested as a table (tests/unit/watcher/test_watcher_decide.py).
-The one read it may cause is the history's: the latest snapshots' fingerprints, asked for
-through ``History.recent`` only when new text differs from the latest (returns.py).
+of polling is here, once, and tested as a table (tests/unit/watcher/test_watcher_decide.py);
+the failure branch (the failure counts, the pause a server asked for, the failing and
+recovered events) is in failed_polls.py. The one read it may cause is the history's: the
+latest snapshots' fingerprints, asked for through ``History.recent`` only when new text differs
+from the latest (returns.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from services.watcher.domain.cut_count import cut_count_kept
 from services.watcher.domain.cut_feeds import held_back
 from services.watcher.domain.cut_pages import held_back_page, page_meta, reclosed
 from services.watcher.domain.error_texts import refused_error_text
+from services.watcher.domain.failed_polls import after_the_pause, failed_poll, healed
 from services.watcher.domain.gone import missing
 from services.watcher.domain.model import EXTRACTION, Content
 from services.watcher.domain.news import (
@@ -49,18 +52,12 @@ from services.watcher.domain.stale_push import older_than_stored
 from services.watcher.domain.summary import compare
 from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
 from services.watcher.domain.websub import pace
-from shared.events import ContentChanged, SourceFailing, SourceRecovered
+from shared.events import ContentChanged
 
 # Polls are spread by up to a tenth of the interval either way, so sources added together do
 # not stay in step and hit their hosts in bursts.
 JITTER = (0.9, 1.1)
 TITLE_COLUMN = 500  # the title columns' width
-ERROR_COLUMN = 2000  # what is kept of a failure's reason
-# A source failing for long is logged again at 1, 2, 4, 8... failures in a row, and once an
-# hour when doubling would wait longer: a short interval must not flood the log.
-REMIND_SECONDS = 3600
-# The longest pause a server's Retry-After gets (see _after_the_pause).
-PAUSE_LIMIT = timedelta(days=1)
 
 
 def draw_jitter() -> float:
@@ -91,8 +88,8 @@ def decide(
     due = now + timedelta(seconds=pace(state.interval_seconds, state.push_until, now) * jitter)
     absence = missing(state, answer, now, gone_after)
     if answer.error is not None:
-        later = _after_the_pause(due, answer.retry_after, now)
-        failed = _failed(state, answer.error, now, later, failure_threshold)
+        later = after_the_pause(due, answer.retry_after, now)
+        failed = failed_poll(state, answer.error, now, later, failure_threshold)
         failed.missing_since, failed.gone_at = absence.since, absence.gone_at
         failed.notice = absence.notice or failed.notice
         if answer.unread is not None and state.rules == read_under:
@@ -123,7 +120,7 @@ def decide(
             missing_since=state.missing_since,
             gone_at=state.gone_at,
         )
-    alerts, notice = _healed(state)
+    alerts, notice = healed(state)
     notice = absence.notice or notice
     stored: Stored | None = None
     changes: tuple[ContentChanged, ...] = ()
@@ -189,99 +186,6 @@ def decide(
         released=settled.released,
         dropped=settled.dropped,
     )
-
-
-def _failed(
-    state: SourceState, reason: str, now: datetime, due: datetime, threshold: int
-) -> Outcome:
-    failures = state.consecutive_failures + 1
-    error = reason[:ERROR_COLUMN]
-    status = state.status
-    alerts: tuple[SourceFailing, ...] = ()
-    notice = None
-    if failures == threshold:
-        status = Health.FAILING
-        # Told once: stored with the status it flips.
-        alerts = (
-            SourceFailing(
-                source_id=state.id,
-                source_url=state.url,
-                title=state.title or state.url,
-                failures=failures,
-                last_error=error,
-            ),
-        )
-        notice = Notice(
-            logging.ERROR,
-            "watcher: source %s is failing after %d attempts in a row: %s",
-            (state.url, failures, error),
-        )
-    elif _remind(failures, state.interval_seconds):
-        notice = Notice(
-            logging.WARNING,
-            "watcher: poll of %s failed (%d in a row): %s",
-            (state.url, failures, error),
-        )
-    return Outcome(
-        kind=OutcomeKind.FAILED,
-        source_id=state.id,
-        checked_at=now,
-        next_check_at=due,
-        status=status,
-        consecutive_failures=failures,
-        last_error=error,
-        etag=state.etag,
-        last_modified=state.last_modified,
-        body_hash=state.body_hash,
-        alerts=alerts,
-        notice=notice,
-    )
-
-
-def _after_the_pause(due: datetime, pause: float | None, now: datetime) -> datetime:
-    """Return when to poll after a 429 or 503: not before the pause its server asked for.
-
-    Polled at its interval all the same, a site that asked for an hour's rest (a rate limit,
-    a planned outage) was asked again every minute, and may have shut the poller out. The
-    pause is kept up to a day: a longer one leaves a source unread longer than any failure
-    warrants, and the operator sees the status in the reason.
-    """
-    if pause is None:
-        return due
-    # Compared as seconds: a timedelta of a pause past what one holds would raise.
-    return max(due, now + timedelta(seconds=min(pause, PAUSE_LIMIT.total_seconds())))
-
-
-def _remind(failures: int, interval_seconds: int) -> bool:
-    """Tell whether the n-th failure in a row is logged: at 1, 2, 4, 8..., then hourly."""
-    per_hour = max(1, REMIND_SECONDS // max(interval_seconds, 1))
-    doubling = failures & (failures - 1) == 0
-    return (doubling and failures < per_hour) or failures % per_hour == 0
-
-
-def _healed(state: SourceState) -> tuple[tuple[SourceRecovered, ...], Notice | None]:
-    """Return what a useful answer tells of a source that failed before it."""
-    if state.failing:
-        recovered = SourceRecovered(
-            source_id=state.id,
-            source_url=state.url,
-            title=state.title or state.url,
-            failures=max(state.consecutive_failures, 1),
-            last_error=state.last_error or "unknown error",
-        )
-        notice = Notice(
-            logging.WARNING,
-            "watcher: source %s has recovered after %d failed polls",
-            (state.url, recovered.failures),
-        )
-        return (recovered,), notice
-    if state.consecutive_failures:
-        return (), Notice(
-            logging.INFO,
-            "watcher: poll of %s answered again after %d failures",
-            (state.url, state.consecutive_failures),
-        )
-    return (), None
 
 
 def _compared(

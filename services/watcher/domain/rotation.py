@@ -51,7 +51,7 @@ def returned_notice(url: str, back: Return) -> Notice:
     """Return the log line of a return: a warning when it shows the source rotating for the
     first time (its rotating mark not yet borne), then at INFO, as a fact already told, so
     that a page rotating at every poll does not fill the log with warnings, as a source
-    failing for long is reminded of, not warned of at every poll (decide._remind)."""
+    failing for long is reminded of, not warned of at every poll (failed_polls.remind)."""
     if back.variant:
         return Notice(
             logging.INFO,
