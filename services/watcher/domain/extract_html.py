@@ -83,7 +83,8 @@ def _extracted(
     container = None if selector else semantic_container(tree)
     if container is None and not selector and extraction >= SKIP_LINK_TARGETS:
         container = skip_link_target(tree)
-    title = _title(tree)
+    heading = _heading(tree)
+    title = heading or _first_text(tree, _OG_TITLE) or _first_text(tree, _TITLE)
     published, updated = page_dates(tree, container)
     sign_in = strip_chrome(tree, container)
 
@@ -103,7 +104,9 @@ def _extracted(
     chars = sum(len(b) for b in blocks)
     if chars < REDIRECTED_SIGN_IN_CHARS:  # a longer page is no error page, no wall
         head = _first_text(tree, _TITLE) if chars < SHORT_CHARS else ""
-        refuse_stand_ins(title, head, blocks, chars, sign_in=sign_in, redirected=redirected)
+        refuse_stand_ins(
+            title, head, blocks, chars, heading=heading, sign_in=sign_in, redirected=redirected
+        )
     return Content(
         title=title or blocks[0][:200],
         blocks=blocks,
@@ -122,14 +125,9 @@ def _first_text(tree: lxml.html.HtmlElement, path: etree.XPath) -> str:
     return ""
 
 
-def _title(tree: lxml.html.HtmlElement) -> str:
-    """Return the article's <h1>, else og:title, else <title>."""
-    return (
-        _first_text(tree, _MAIN_H1)
-        or _first_text(tree, _H1_OUTSIDE_CHROME)
-        or _first_text(tree, _OG_TITLE)
-        or _first_text(tree, _TITLE)
-    )
+def _heading(tree: lxml.html.HtmlElement) -> str:
+    """Return the article's <h1> (the page's title is this, else og:title, else <title>)."""
+    return _first_text(tree, _MAIN_H1) or _first_text(tree, _H1_OUTSIDE_CHROME)
 
 
 # Compiled once: tree.xpath() compiles its expression again at every call.

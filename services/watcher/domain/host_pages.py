@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from services.watcher.domain.site_names import is_domain
+
 # A host's own wording, as its heading, <title> or first line. Headings a page could share
 # («Too Many Requests», «Runtime Error») count alone, or with the site's name after a
 # separator (_without_site_name); a server's fixed sentence («HTTP Error 503. The service is
@@ -26,7 +28,6 @@ from collections.abc import Callable, Sequence
 _SITE_NAME = r"\W*$"
 # The last « – », « | » or « - » of a heading, and what follows it.
 _LAST_PART_RE = re.compile(r"\s[|–—-]\s+([^|–—]{1,80}?)\W*$")
-_DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[\w-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$", re.IGNORECASE)
 _SERVER_ERROR_RE = re.compile(
     r"^\W*(?:(?:server error in '[^']{0,200}' application|runtime error|too many requests"
     r"|for mange (?:forespørsler|førespurnader|henvendelser|førespurnadar)"
@@ -138,7 +139,7 @@ def _without_site_name(said: str, head: str) -> str:
     if not found:
         return said
     suffix = found.group(1).strip()
-    if _DOMAIN_RE.match(suffix):
+    if is_domain(suffix):
         return said[: found.start()]
     if head and said != head:
         in_head = _LAST_PART_RE.search(head)

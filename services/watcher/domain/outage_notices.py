@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from services.watcher.domain.site_names import without_site_names
+
 # A page with less text than this is short enough to be only an error page or a wall.
 SHORT_CHARS = 1000
 
@@ -212,13 +214,13 @@ _ERROR_MESSAGE = (
 )
 _ERROR_TEXT_RE = re.compile(rf"^{_INTERJECTION}{_ERROR_MESSAGE}$", re.IGNORECASE)
 _TECHNICAL_RE = re.compile(rf"^{_INTERJECTION}{_TECHNICAL}\W*$", re.IGNORECASE)
-# The same message as an error page's heading or <title>: a site's name may stand before or
-# after it («Noe gikk galt - Eksempel kommune»), never a sentence («Teknisk feil på telefonen
-# til legevakten», «En feil har oppstått i timebestillingen», a status page's news).
+# The same message as an error page's heading or <title>, alone once the site's name beside it
+# is set aside (site_names.py: «Noe gikk galt - Eksempel kommune», «Error - fhi.no»), never
+# with a sentence or a subtitle («Teknisk feil på telefonen til legevakten», «En feil har
+# oppstått i timebestillingen», «Noe gikk galt – feil i timebestillingen»: news). As a heading
+# the bare word («Error», «Feil») is the message too.
 _ERROR_TITLE_MESSAGE_RE = re.compile(
-    rf"^(?:[^|–—]{{0,80}}\s[|–—-]\s)?{_INTERJECTION}{_ERROR_MESSAGE}"
-    r"(?:\s[|–—-]\s[^.!?:|–—]{1,80})?$",
-    re.IGNORECASE,
+    rf"^{_INTERJECTION}(?:{_ERROR_MESSAGE}|(?:error|feil)\W*)$", re.IGNORECASE
 )
 _NOT_FOUND_RE = re.compile(
     "^" + _INTERJECTION + r"(?:"
@@ -235,10 +237,14 @@ _NOT_FOUND_RE = re.compile(
 )
 
 
-def error_heading(said: str) -> bool:
+def error_heading(said: str, head: str, heading: str) -> bool:
     """Tell whether a heading, <title> or first line is an error page's («404 - Siden finnes
-    ikke», «Noe gikk galt - Eksempel kommune»)."""
-    return bool(_ERROR_TITLE_RE.match(said) or _ERROR_TITLE_MESSAGE_RE.match(said))
+    ikke», «Noe gikk galt - Eksempel kommune»); ``head`` is the page's <title>, ``heading`` its
+    own heading (empty if it has none), which tell the site's name (site_names.py)."""
+    if _ERROR_TITLE_RE.match(said):
+        return True
+    ways = without_site_names(said, head, heading)
+    return any(_ERROR_TITLE_MESSAGE_RE.match(way) for way in ways)
 
 
 def maintenance_heading(said: str) -> bool:

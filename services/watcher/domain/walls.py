@@ -116,6 +116,7 @@ def refuse_stand_ins(
     blocks: Sequence[str],
     chars: int,
     *,
+    heading: str,
     sign_in: SignIn,
     redirected: bool,
 ) -> None:
@@ -124,14 +125,15 @@ def refuse_stand_ins(
 
     ``title`` is the page's heading (else its <title>), ``head`` its <title> (read only for
     a short page), ``blocks`` its text blocks (at least one), ``chars`` the length of its text;
-    ``sign_in`` what its main content asks for.
+    ``heading`` its own heading (its <h1>, empty if it has none); ``sign_in`` what its main
+    content asks for.
     """
     first = blocks[0]
     if chars < SHORT_CHARS:
         # Its <title> too: a soft 404 may head its text «Oisann!» and say what it is only
         # there («Siden finnes ikke – Mattilsynet»), and its text was mailed as a change.
         for said in (title or first, head):
-            if said and error_heading(said):
+            if said and error_heading(said, head, heading):
                 raise ContentError(f"page looks like an error page: {said[:200]!r}")
     short = chars < (REDIRECTED_SIGN_IN_CHARS if redirected else SHORT_CHARS)
     if sign_in.password and short:

@@ -246,6 +246,13 @@ def test_a_fault_notice_in_the_heading_or_title_of_a_status_page_is_content(
         ("Teknisk feil. Prøv igjen senere. | Eksempel kommune", ""),
         ("Barnehageopptak", "Noko gjekk gale"),
         ("Something went wrong | Example council", ""),
+        # Beside the site's name (the <title>'s) or a domain, on either side.
+        ("Noe gikk galt | Helsedirektoratet", ""),
+        ("Barnehageopptak | Helsedirektoratet", "Noe gikk galt | Helsedirektoratet"),
+        ("Helse Bergen", "Helse Bergen – Noe gikk galt"),
+        ("Error - fhi.no", ""),
+        ("Barnehageopptak", "Det oppstod en feil - fhi.no"),
+        ("fhi.no | Noko gjekk gale", ""),
     ],
 )
 def test_an_error_message_as_the_heading_or_title_of_a_short_page_is_an_error_page(
@@ -370,3 +377,34 @@ def test_an_error_page_asking_to_quote_its_reference_is_found_in_the_main_conten
     content = parse_content("page", template(f"<p>{message}</p>"), content_type="text/html")
 
     assert error_text(content.blocks) == message
+
+
+BOOKING = (
+    "Noen pasienter fikk feil tidspunkt i bekreftelsen på SMS i går. Sjekk timen din på"
+    " helsenorge.no, eller ring oss på 55 97 50 00."
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Noe gikk galt – feil i timebestillingen", "Noe gikk galt – feil i timebestillingen"),
+        (
+            "Noe gikk galt – feil i timebestillingen - Helse Bergen",
+            "Noe gikk galt – feil i timebestillingen",
+        ),
+        ("Helse Bergen", "Noe gikk galt – feil i timebestillingen"),
+        ("Nyheter | Helse Bergen", "Noko gjekk gale – feil i timebestillinga"),
+        ("News - Example Trust", "Something went wrong - booking confirmations"),
+        ("Helse Bergen", "Det oppstod en feil – pasienter fikk feil tidspunkt"),
+    ],
+)
+def test_an_error_message_with_a_subtitle_of_its_own_heads_a_news_item(
+    title: str, heading: str
+) -> None:
+    # The subtitle is no site's name: refused as an error page, the news was a failed poll.
+    body = STATUS.format(title=title, heading=heading, text=BOOKING).encode()
+
+    content = parse_content("page", body, content_type="text/html")
+
+    assert content.title == heading
