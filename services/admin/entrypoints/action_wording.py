@@ -87,6 +87,7 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "privacy_notice_read": N_("Read a privacy notice"),
     "ledger_read": N_("Read the consent ledger"),
     "ledger_export": N_("Downloaded the consent ledger"),
+    "ledger_export_failed": N_("Began exporting the consent ledger; the output was cut short"),
     "topic_stats_read": N_("Read a topic's numbers"),
     "audit_read": N_("Read the audit log"),
     "operations_read": N_("Read the operations page"),

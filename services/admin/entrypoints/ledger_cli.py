@@ -23,7 +23,7 @@ from services.admin.entrypoints.command_io import audit_command
 from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
 from services.subscriptions import read_api as subscriptions
 from services.subscriptions.read_api import LedgerFilter
-from shared.commands import Quiet, command_settings
+from shared.commands import Quiet, command_settings, in_transaction
 from shared.db import create_engine, session_factory
 from shared.progress import progress
 from shared.settings import Settings
@@ -56,31 +56,56 @@ async def _check_topic(session: AsyncSession, where: LedgerFilter) -> None:
         raise UnknownTopic(where.topic, known)
 
 
+class Tally:
+    """How many of the export's rows have been handed to the output so far, and whether
+    writing them failed."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.output_failed = False
+
+
 async def _export(
-    settings: Settings, write: Callable[[str], object], where: LedgerFilter, *, quiet: bool
-) -> int:
-    """Write the CSV with ``write`` and audit the export; return how many rows it holds."""
+    settings: Settings,
+    write: Callable[[str], object],
+    where: LedgerFilter,
+    tally: Tally,
+    *,
+    quiet: bool,
+) -> None:
+    """Write the CSV with ``write``, counting its rows in ``tally``.
+
+    The audit entry is not made here: the rows are out only once the output is complete (the
+    file renamed into place, standard output flushed), which the caller sees.
+    """
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
-    written = 0
     try:
         async with sessions() as session, session.begin():
             total = await subscriptions.count_ledger(session, where)
             if not total:
                 await _check_topic(session, where)
-            audit_command(session, "ledger_export", details=ledger_views.filter_details(where))
         with progress("Exporting the consent ledger", quiet=quiet) as tracker:
             tracker.total(total)
             header = True
             async for line in ledger_views.ledger_csv(sessions, where):
                 write(line)
                 if not header:
-                    written += 1
+                    tally.rows += 1
                     tracker.advance()
                 header = False
     finally:
         await engine.dispose()
-    return written
+
+
+def _audit(settings: Settings, action: str, where: LedgerFilter, rows: int) -> None:
+    """Record the export, or its failure, with the filter and the rows handed out."""
+    details = {**ledger_views.filter_details(where), "rows": rows}
+
+    async def work(session: AsyncSession) -> None:
+        audit_command(session, action, details=details)
+
+    in_transaction(settings, work)
 
 
 def export_ledger(
@@ -108,19 +133,52 @@ def export_ledger(
     except ValueError as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
-    settings = command_settings()
+    settings, tally = command_settings(), Tally()
     try:
         if out is None:
-            written = asyncio.run(_export(settings, sys.stdout.write, where, quiet=quiet))
-            sys.stdout.flush()
+            _to_standard_output(settings, where, tally, quiet=quiet)
         else:
             with NewFile(out, force=force) as target:
-                written = asyncio.run(_export(settings, target.write, where, quiet=quiet))
+                asyncio.run(_export(settings, target.write, where, tally, quiet=quiet))
     except UnknownTopic as exc:
         typer.echo(f"varsel: {exc}; nothing was exported", err=True)
         raise typer.Exit(2) from exc
     except (Exists, CannotWrite) as exc:
         typer.echo(f"varsel: {exc}; nothing was exported", err=True)
         raise typer.Exit(1) from exc
+    # Recorded once the rows are out: an export whose file could not be written left nothing
+    # (NewFile removes its half file) and is not recorded as made.
+    _audit(settings, "ledger_export", where, tally.rows)
     where_to = f" to {out}" if out is not None else ""
-    typer.echo(f"varsel: exported {written} consent ledger rows{where_to}", err=True)
+    typer.echo(f"varsel: exported {tally.rows} consent ledger rows{where_to}", err=True)
+
+
+def _to_standard_output(
+    settings: Settings, where: LedgerFilter, tally: Tally, *, quiet: bool
+) -> None:
+    """Export to standard output; if writing it fails, record how many rows went out first."""
+    # Taken now: the progress bar stands in for sys.stdout while it is drawn.
+    stdout = sys.stdout
+
+    def write(text: str) -> None:
+        try:
+            stdout.write(text)
+        except OSError:
+            tally.output_failed = True
+            raise
+
+    # A full disk under `> file`, a reader that closed (`| head` shows the first rows): what
+    # was written before went out, so the audit log says how many rows were handed to the
+    # output, as a failed export. A database's connection error (an OSError too) is not the
+    # output's, and nothing is recorded for it.
+    try:
+        asyncio.run(_export(settings, write, where, tally, quiet=quiet))
+    except OSError:
+        if tally.output_failed:
+            _audit(settings, "ledger_export_failed", where, tally.rows)
+        raise
+    try:
+        stdout.flush()  # the last rows fail here, if anywhere
+    except OSError:
+        _audit(settings, "ledger_export_failed", where, tally.rows)
+        raise

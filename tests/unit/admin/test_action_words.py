@@ -42,6 +42,11 @@ _COMPUTED = {
     # The helpers that pass their caller's code on, and _set_disabled's choice.
     ("services/admin/entrypoints/cli.py", "action"): {"user_disabled", "user_enabled"},
     ("services/admin/entrypoints/command_io.py", "action"): set(),
+    # The export's entry, made once its output is complete or has failed.
+    ("services/admin/entrypoints/ledger_cli.py", "action"): {
+        "ledger_export",
+        "ledger_export_failed",
+    },
     ("services/admin/entrypoints/access.py", "action"): set(),
 }
 
