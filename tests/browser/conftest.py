@@ -114,6 +114,16 @@ class App:
             ).fetchall()
         return [value for (value,) in rows]
 
+    def open_topics(self, address: str) -> set[str]:
+        """Return the topics a person gets alerts about (read from SQLite)."""
+        with closing(sqlite3.connect(self.database)) as db:
+            rows = db.execute(
+                "SELECT s.topic FROM sub_subscriptions s JOIN sub_subscribers p"
+                " ON p.id = s.subscriber_id WHERE p.email = ? AND s.ended_at IS NULL",
+                (address,),
+            ).fetchall()
+        return {topic for (topic,) in rows}
+
     def ledger(self, address: str) -> list[tuple[str, list[str], str | None, str | None]]:
         """Return each consent step of an address: action, topics, frequency and page."""
         subject = address_hash(SECRET_KEY, address)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.admin import catalogue
+from services.admin import read_api as admin_read
 from shared.catalogue_file import load_catalogue
 from shared.runtime import Runtime
 
@@ -21,3 +22,12 @@ async def apply_file(runtime: Runtime, path: Path, *, actor: str) -> None:
             origin="cli",
             now=runtime.clock.now(),
         )
+
+
+async def apply_and_follow(runtime: Runtime, path: Path, *, actor: str) -> None:
+    """Store the catalogue in ``path`` and have this process read it at once, as it does within
+    VARSEL_CATALOGUE_CHECK_SECONDS (varsel/live_catalogue.py), so a page served next sees it."""
+    await apply_file(runtime, path, actor=actor)
+    async with runtime.sessions() as session:
+        version, stored = await admin_read.current_catalogue(session)
+    runtime.catalogue.replace(stored, version)

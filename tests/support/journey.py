@@ -19,15 +19,24 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
-def hidden_fields(html: str) -> dict[str, str]:
+def _named(fields: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Return form fields by name; a name the form repeats (the topics a confirm page listed)
+    holds every value, in order, as a browser sends each one."""
+    values: dict[str, list[str]] = {}
+    for name, value in fields:
+        values.setdefault(name, []).append(value)
+    return {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+
+
+def hidden_fields(html: str) -> dict[str, str | list[str]]:
     """Return the hidden fields of the first form on a page, as a browser sends them back."""
     form = re.search(r"<form\b.*?</form>", html, re.S)
     assert form, "the page has no form"
     fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))
-    return {name: value for name, value in fields}
+    return _named(fields)
 
 
-def form_with(html: str, button: str) -> tuple[str, dict[str, str]]:
+def form_with(html: str, button: str) -> tuple[str, dict[str, str | list[str]]]:
     """Return where the form holding the button of value ``button`` posts, and its hidden
     fields and that button, as a browser sends them when the button is pressed."""
     for attributes, body in re.findall(r"<form\b([^>]*)>(.*?)</form>", html, re.S):
@@ -36,7 +45,7 @@ def form_with(html: str, button: str) -> tuple[str, dict[str, str]]:
         action = re.search(r'action="([^"]*)"', attributes)
         assert action, "the form names no address to post to"
         fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', body)
-        data = {name: unescape(value) for name, value in fields}
+        data = _named([(name, unescape(value)) for name, value in fields])
         return unescape(action.group(1)), {**data, "action": button}
     raise AssertionError(f"no form on the page has the button {button!r}")
 

@@ -24,6 +24,7 @@ from services.subscriptions.entrypoints.web import (
     SubscriptionsWeb,
     Web,
     chosen_language,
+    ended_views,
     field,
     invalid_link,
     language_of,
@@ -47,6 +48,8 @@ from shared.vocabulary import Frequency
 router = APIRouter()
 
 SAVE = "save"  # the manage page's button that saves topics and frequency
+# More topics than a page lists are a forged post; the rest are not read.
+MAX_TOPICS = 100
 
 
 def _confirm_page(
@@ -120,7 +123,12 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         if pending is None:
             return await _not_pending(web, request, token)
         return _confirm_page(web, request, token, pending, status_code=400, error=FORM_TOO_OLD)
-    outcome = await handlers.confirm(web.uow(), web.deps, token, notice_version=shown)
+    # The topics the page listed, as its hidden fields carry them: only those start (the
+    # handler keeps those the sign-up asked for and still offered), not what is offered now.
+    listed = [v for v in form.getlist("topics") if isinstance(v, str)][:MAX_TOPICS]
+    outcome = await handlers.confirm(
+        web.uow(), web.deps, token, notice_version=shown, shown_topics=listed
+    )
     if outcome is None:
         return invalid_link(web, request, language_of(request))
     if isinstance(outcome, handlers.AlreadyConfirmed):
@@ -129,6 +137,12 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     if isinstance(outcome, handlers.NoticeChanged):
         return _confirm_page(
             web, request, token, outcome.pending, status_code=409, error=NOTICE_CHANGED
+        )
+    if isinstance(outcome, handlers.TopicsNotShown):
+        # A page from before the form named its topics (a tab left open over an upgrade), or a
+        # forged post: shown again as it is now, and one more press confirms what it lists.
+        return _confirm_page(
+            web, request, token, outcome.pending, status_code=400, error=FORM_TOO_OLD
         )
     if isinstance(outcome, handlers.TopicsEnded):
         return no_such_topic(web, request, outcome.topics[0], language_of(request))
@@ -142,6 +156,7 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         "confirmed.html",
         language,
         topics=topics,
+        ended=ended_views(web, outcome.ended_since_shown, language),
         manage_token=manage_token,
         csrf=False,
     )
@@ -225,7 +240,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             purposes=("manage",),
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
-    topics = [v for v in form.getlist("topics") if isinstance(v, str)][:100]
+    topics = [v for v in form.getlist("topics") if isinstance(v, str)][:MAX_TOPICS]
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
     errors: dict[str, str] = {}

@@ -162,6 +162,18 @@ def topic_views(web: SubscriptionsWeb, slugs: Iterable[str], language: str) -> l
     return [topic_view(t, language) for slug in slugs if (t := catalogue.topic(slug)) is not None]
 
 
+def ended_views(web: SubscriptionsWeb, slugs: Iterable[str], language: str) -> list[dict[str, str]]:
+    """Return what a page shows of topics that have ended (a slug the catalogue no longer
+    knows at all is shown as it is)."""
+    catalogue = web.deps.catalogue
+    return [
+        topic_view(t, language)
+        if (t := catalogue.ended_topic(slug))
+        else {"slug": slug, "title": slug}
+        for slug in slugs
+    ]
+
+
 def no_such_topic(
     web: SubscriptionsWeb, request: Request, slug: str, language: Language
 ) -> HTMLResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +33,9 @@ class Confirmed:
     topics: tuple[str, ...]
     language: Language
     subscriber_id: uuid.UUID
+    # Topics the confirm page showed that ended before its button was pressed: not started,
+    # not recorded, and the page after says so.
+    ended_since_shown: tuple[str, ...] = ()
 
 
 def _limits(deps: Deps, kind: str, address: str, client: str) -> list[Limit]:
@@ -164,7 +168,8 @@ class Pending:
     notice it would be given under.
 
     ``topics`` are those of the request people can still follow: what the confirmation page
-    shows, what pressing its button starts, and what the ledger records, one list for all three.
+    shows now. Its form carries them, and pressing its button starts (and the ledger records)
+    those of them still offered at the press, no other (``confirm``).
     """
 
     request: SignupRequest
@@ -184,6 +189,14 @@ class TopicsEnded:
     """Nothing was confirmed: every topic the sign-up asked for has ended since."""
 
     topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicsNotShown:
+    """Nothing was confirmed: the form names none of the sign-up's topics as shown (a page
+    from before forms named them, or a forged post), so it cannot tell what the person saw."""
+
+    pending: Pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,14 +269,48 @@ async def pending_confirmation(uow: UnitOfWork, deps: Deps, token: str) -> Pendi
         return _pending(deps, request) if request is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class _AsShown:
+    """The topics a press of the confirm button starts, and those its page showed that ended."""
+
+    topics: tuple[str, ...]
+    ended: tuple[str, ...]
+
+
+def _as_shown(request: SignupRequest, pending: Pending, shown: Collection[str] | None) -> _AsShown:
+    """Return what a confirmation starts: the topics the page showed (None: no page, those the
+    mail listed) that the sign-up asked for and people can still follow.
+
+    The form's list is trusted no further than that: a topic named there that the sign-up did
+    not ask for, or that has ended, starts nothing. A topic of the sign-up brought back after
+    the page was shown (it ended, then was offered again) is not started: the person never saw
+    it on the page whose button they pressed.
+    """
+    if shown is None:
+        return _AsShown(pending.topics, ())
+    named = frozenset(shown)
+    return _AsShown(
+        topics=tuple(t for t in pending.topics if t in named),
+        ended=tuple(t for t in request.topics if t in named and t not in pending.topics),
+    )
+
+
 async def confirm(
-    uow: UnitOfWork, deps: Deps, token: str, *, notice_version: str | None = None
-) -> Confirmed | AlreadyConfirmed | NoticeChanged | TopicsEnded | None:
+    uow: UnitOfWork,
+    deps: Deps,
+    token: str,
+    *,
+    notice_version: str | None = None,
+    shown_topics: Collection[str] | None = None,
+) -> Confirmed | AlreadyConfirmed | NoticeChanged | TopicsEnded | TopicsNotShown | None:
     """Confirm a sign-up (double opt-in) as its mail and page showed it; None if the token is
     not usable; AlreadyConfirmed (nothing recorded) if it was confirmed before.
 
     ``notice_version`` is the privacy notice the confirmation page showed; if another is in
     force by the time the button is pressed, nothing is confirmed (None: the one in force).
+    ``shown_topics`` are the topics that page listed (None: no page, the API, which confirms
+    what the mail listed): only those still offered start and are recorded (``_as_shown``);
+    a form naming none of the sign-up's topics confirms nothing (TopicsNotShown).
     A sign-up whose every topic has ended since confirms nothing (TopicsEnded): it would
     start no alert, yet record a consent and tell the person they were signed up.
     """
@@ -278,6 +325,10 @@ async def confirm(
         pending = _pending(deps, request)
         if not pending.topics:
             return TopicsEnded(request.topics)
+        chosen = _as_shown(request, pending, shown_topics)
+        if not chosen.topics:
+            # Every topic the page showed has ended since, or the form named none of them.
+            return TopicsEnded(chosen.ended) if chosen.ended else TopicsNotShown(pending)
         if notice_version is not None and notice_version != pending.notice_version:
             return NoticeChanged(pending)
         known = await uow.subscribers.get(request.subscriber_id, lock=True)
@@ -291,15 +342,16 @@ async def confirm(
         person = confirmed(known, request, now=now)
         await uow.subscribers.save(person)
         existing = await uow.subscriptions.open(person.id)
-        added = topics_to_start(pending.topics, existing)
+        added = topics_to_start(chosen.topics, existing)
         await uow.subscriptions.start(person.id, added, now)
         await uow.ledger.append(
             consent_entry(
                 subject_hash=deps.subject_hash(person.email),
                 action=ConsentAction.CONFIRMED,
-                # What the page showed: a topic ended since the sign-up is neither shown nor
-                # started, and no consent to it is recorded.
-                topics=pending.topics,
+                # What the page showed and is still offered: a topic ended since the sign-up
+                # (or since the page was shown) is not started, and no consent to it is
+                # recorded; nor is one brought back after the page was shown.
+                topics=chosen.topics,
                 channel=Channel.EMAIL_LINK,
                 occurred_at=now,
                 notice=deps.notices.current(request.language),
@@ -318,7 +370,12 @@ async def confirm(
             )
         )
         await uow.commit()
-    return Confirmed(topics=pending.topics, language=request.language, subscriber_id=person.id)
+    return Confirmed(
+        topics=chosen.topics,
+        language=request.language,
+        subscriber_id=person.id,
+        ended_since_shown=chosen.ended,
+    )
 
 
 async def request_manage_link(uow: UnitOfWork, deps: Deps, address: str, client: str) -> bool:

@@ -1,16 +1,25 @@
-"""The confirm page: what its button confirms, a notice changed since it was shown, and a
-sign-up whose every topic has ended since its mail was sent."""
+"""The confirm page: what its button confirms, a notice changed since it was shown, a sign-up
+whose every topic has ended since its mail was sent, and topics ended or brought back between
+the page being shown and its button being pressed."""
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+import pytest
+
+from tests.support.catalogues import apply_and_follow
 from tests.support.journey import hidden_fields
 from tests.support.notices import NOTICES
+from tests.support.words import page_text
 
-from .harness import ENDED_CATALOGUE, csrf, running, sign_up
+from .harness import ENDED_CATALOGUE, Harness, csrf, running, sign_up
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -138,3 +147,99 @@ async def test_a_topic_ended_since_the_sign_up_is_neither_shown_nor_recorded_as_
         assert await h.open_topics(ADDRESS) == {"helsenyheter"}
         confirmed = (await h.ledger())[-1]
         assert (confirmed.action, confirmed.topics) == ("confirmed", ["helsenyheter"])
+
+
+async def _catalogue(h: Harness, path: Path, text: str) -> None:
+    """Change the catalogue while a confirm page is open, as an editor or operator does."""
+    path.write_text(text, encoding="utf-8")
+    await apply_and_follow(h.runtime, path, actor="cli:rita")
+
+
+@asynccontextmanager
+async def _signed_up_to_both(
+    url: str, tmp_path: Path, language: str = "nb"
+) -> AsyncIterator[tuple[Harness, str]]:
+    """Run the app on RELATED_LIVE with a sign-up to both its topics; yield it and the token
+    of the sign-up's confirmation mail."""
+    config = tmp_path / "catalogue.toml"
+    config.write_text(RELATED_LIVE, encoding="utf-8")
+    async with running(url, tmp_path, config=config) as h:
+        await sign_up(
+            h.client, ADDRESS, slug="helsenyheter", related=["gammelt-tema"], lang=language
+        )
+        yield h, await h.confirm_token(ADDRESS)
+
+
+async def _started_only_the_topic_still_shown(h: Harness, done: httpx.Response) -> None:
+    assert done.status_code == 200, done.text
+    assert await h.open_topics(ADDRESS) == {"helsenyheter"}
+    confirmed = (await h.ledger())[-1]
+    assert (confirmed.action, confirmed.topics) == ("confirmed", ["helsenyheter"])
+
+
+async def test_a_topic_brought_back_after_the_page_was_shown_is_not_started(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The page listed one topic, as the other had ended since the sign-up. Brought back before
+    # the button was pressed, that one was started and recorded as consented to, never shown.
+    async with _signed_up_to_both(database_url, tmp_path) as (h, token):
+        await _catalogue(h, tmp_path / "ended.toml", ENDED_CATALOGUE)
+        page = await h.client.get(f"/confirm/{token}")
+        assert re.findall(r"<li>([^<]+)</li>", page.text) == ["Helsenyheter"]
+        assert hidden_fields(page.text)["topics"] == "helsenyheter"
+        await _catalogue(h, tmp_path / "back.toml", RELATED_LIVE)
+
+        done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
+
+        await _started_only_the_topic_still_shown(h, done)
+        assert re.findall(r"<li>([^<]+)</li>", done.text) == ["Helsenyheter"]
+
+
+# What the page after says of a listed topic that ended before the press, and its title.
+ENDED_SINCE_SHOWN = (
+    "These topics have ended since the page was opened, so you are not signed up for them:"
+)
+OLD_TOPIC = {"nb": "Gammelt tema", "nn": "Gamalt tema", "en": "Old topic"}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_a_topic_the_page_showed_that_ended_before_the_press_is_not_started_and_said(
+    database_url: str, tmp_path: Path, language: str
+) -> None:
+    async with _signed_up_to_both(database_url, tmp_path, language) as (h, token):
+        page = await h.client.get(f"/confirm/{token}")
+        assert OLD_TOPIC[language] in re.findall(r"<li>([^<]+)</li>", page.text)
+        assert hidden_fields(page.text)["topics"] == ["gammelt-tema", "helsenyheter"]
+        await _catalogue(h, tmp_path / "ended.toml", ENDED_CATALOGUE)
+
+        done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
+
+        await _started_only_the_topic_still_shown(h, done)
+        assert f'lang="{language}"' in done.text
+        assert page_text(language, ENDED_SINCE_SHOWN) in html.unescape(done.text)
+        ended = done.text.split('<ul class="topics ended">', 1)[1].split("</ul>", 1)[0]
+        assert re.findall(r"<li>([^<]+)</li>", ended) == [OLD_TOPIC[language]]
+
+
+async def test_a_form_that_names_no_topic_it_showed_is_shown_again_and_confirms_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # A page from before the form named its topics (a tab left open over an upgrade), or a
+    # forged post: what it showed cannot be told, so nothing starts until the page is pressed
+    # as it is now.
+    async with running(sqlite_url, tmp_path) as h:
+        await sign_up(h.client, ADDRESS, related=["pa-tvers-av-sektorer"])
+        token = await h.confirm_token(ADDRESS)
+        page = await h.client.get(f"/confirm/{token}")
+        before = await h.state()
+        for topics in ([], ["helsenyheter"]):  # none, or one the sign-up did not ask for
+            fields = {**hidden_fields(page.text), "topics": topics}
+            old = await h.client.post(f"/confirm/{token}", data=fields)
+            assert old.status_code == 400, old.text
+            assert "Skjemaet var for gammelt." in old.text
+            assert await h.state() == before
+
+        done = await h.client.post(f"/confirm/{token}", data=hidden_fields(old.text))
+
+        assert done.status_code == 200, done.text
+        assert await h.open_topics(ADDRESS) == {"norge-i-verden", "pa-tvers-av-sektorer"}
