@@ -35,10 +35,28 @@ def status_refuses_the_address(status: str) -> bool:
     return subject not in _NOT_THE_ADDRESS and (subject, detail) not in _TOO_LARGE
 
 
+def reply_status(code: int, text: str) -> str | None:
+    """Return the RFC 3463 status a reply gives, or None if it gives none that counts.
+
+    ``text`` is the reply's lines joined by newlines. The status is read where the reply code
+    is, on the last line: RFC 5321 4.2.1 wants every line's code the same and says nothing of
+    the status, and a relay that sends «550-Mail from your network is refused by policy» and
+    then «550 5.7.1 see https://…» says what it means on the last. Postfix's SMTP client
+    (smtp_chat.c) does the same, and ignores a status whose class is not the reply code's
+    («550 2.1.5 ok» is a refusal with no status of its own); so does this.
+    """
+    last = text.rpartition("\n")[2]
+    found = _STATUS.match(last)
+    if found is None or found.group(1) != str(code)[:1]:
+        return None
+    return last
+
+
 def reply_refuses_the_address(code: int, text: str) -> bool:
     """Tell whether an SMTP reply (``code``, ``text``) refuses the recipient's address for good."""
     if not 500 <= code < 600:
         return False
-    if _STATUS.match(text) is not None:
-        return status_refuses_the_address(text)
+    status = reply_status(code, text)
+    if status is not None:
+        return status_refuses_the_address(status)
     return code != _SIZE_REPLY

@@ -193,8 +193,12 @@ async def test_a_relay_closing_mid_session_holds_the_mail_without_using_its_trie
         ("DATA-END", "552 Message size exceeds fixed maximum message size\r\n"),
         ("DATA-END", "550 5.7.1 Message rejected as spam by Content Filtering\r\n"),
         ("DATA-END", "552 5.3.4 Message too big for system\r\n"),
+        # Multi-line, the status only on the last line, where the code is read (RFC 5321
+        # 4.2.1; Postfix reads both there). Before, the first line's missing status counted
+        # it as the address's bounce.
+        ("RCPT", "554-Mail from your network is refused\r\n554 5.7.1 See our policy\r\n"),
     ],
-    ids=["relay-denied", "size", "spam", "too-big"],
+    ids=["relay-denied", "size", "spam", "too-big", "policy-on-the-last-line"],
 )
 @on("sqlite")
 async def test_a_refusal_that_is_not_about_the_address_fails_the_mail_and_counts_nothing(

@@ -25,6 +25,11 @@ from services.mailer.domain.refusals import (
         (552, "Message size exceeds fixed maximum message size", False),
         (451, "4.3.0 try later", False),
         (250, "5.1.1 out of turn", False),
+        # A multi-line reply's status is its last line's, as its code is (Postfix's reading).
+        (550, "Mail from your network is refused by policy\n5.7.1 see the policy page", False),
+        (550, "5.7.1 Refused by policy\n5.1.1 No such user", True),
+        (550, "5.1.1 No such user\n5.7.1 Refused by policy", False),
+        (550, "2.1.5 a status of another class than the code's counts as none", True),
     ],
 )
 def test_a_reply_refuses_the_address_only_when_it_says_so(
