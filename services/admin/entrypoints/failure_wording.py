@@ -120,6 +120,10 @@ FAILURES: Final[dict[str, str]] = {
         "The PDF holds almost no text (%(chars)s characters): its pages are likely scanned "
         "images, which varsel cannot read."
     ),
+    Failure.PAGE_TOO_DEEP: N_(
+        "The page nests its HTML deeper than varsel reads (likely from tags left unclosed), so "
+        "it is not read. Ask whoever publishes the page to fix it."
+    ),
     Failure.UNPARSEABLE_HTML: N_("The page's HTML cannot be read."),
     Failure.BAD_SELECTOR: N_("The CSS selector “%(selector)s” cannot be read. Check its spelling."),
     Failure.SELECTOR_NOTHING: N_("The CSS selector “%(selector)s” matched nothing on the page."),

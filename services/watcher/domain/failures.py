@@ -69,6 +69,7 @@ class Failure(StrEnum):
     FEED_IS_PAGE_NAMING_FEED = "feed_is_page_naming_feed"
     NO_TEXT = "no_text"
     PDF_NO_TEXT = "pdf_no_text"
+    PAGE_TOO_DEEP = "page_too_deep"
     UNPARSEABLE_HTML = "unparseable_html"
     BAD_SELECTOR = "bad_selector"
     SELECTOR_NOTHING = "selector_nothing"
@@ -192,6 +193,8 @@ _CONTENT: Final = _forms(
     # Before NO_TEXT: a PDF has no selector to check; it is likely scanned pages.
     (Failure.PDF_NO_TEXT, r"pdf: no extractable text \((?P<chars>\d+) characters .*\)"),
     (Failure.NO_TEXT, rf"{_KIND}: no extractable text \((?P<chars>\d+) characters .*\)"),
+    # Before UNPARSEABLE_HTML, whose form this one fits too (html_parse.TOO_DEEP).
+    (Failure.PAGE_TOO_DEEP, rf"page: unparseable HTML {_TOO_DEEP}"),
     (Failure.UNPARSEABLE_HTML, r"page: unparseable HTML \(.*\)"),
     (Failure.BAD_SELECTOR, rf"page: invalid CSS selector (?P<selector>{_QUOTED}) \(.*\)"),
     (Failure.SELECTOR_NOTHING, rf"page: CSS selector (?P<selector>{_QUOTED}) matched nothing"),

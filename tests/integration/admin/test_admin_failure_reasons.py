@@ -39,6 +39,14 @@ DEEP_ITEM = (
     + b"&lt;/div&gt;" * 1500
     + b"</description></item></channel></rss>"
 )
+# A page that nests deeper still: libxml2 stops reading it.
+DEEP_PAGE = (
+    b"<!doctype html><html><body>"
+    + b"<div>" * 3000
+    + b"<p>Frist for s&#248;knad er 1. mars.</p>"
+    + b"</div>" * 3000
+    + b"</body></html>"
+)
 DEEP_JSON = b'{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","_ext":%s%s}]}' % (
     b"[" * 100_000,
     b"]" * 100_000,
@@ -53,6 +61,7 @@ def site() -> Iterator[FixtureSite]:
     served.set("/innlogging", Resource(SIGN_IN))
     served.set("/dyp-sak", Resource(DEEP_ITEM, "application/rss+xml"))
     served.set("/dyp-json", Resource(DEEP_JSON, "application/feed+json"))
+    served.set("/dyp-side", Resource(DEEP_PAGE))
     served.start()
     yield served
     served.stop()
@@ -169,6 +178,35 @@ async def test_a_feed_nested_too_deep_says_so_in_the_pages_language_with_what_to
     for html in pages.values():
         # The operators' English is on no page, whatever its language.
         assert "unparseable HTML" not in html and "malformed feed" not in html
+
+
+async def test_a_page_nested_too_deep_says_so_in_the_pages_language_with_what_to_do(
+    sqlite_url: str, tmp_path: Path, site: FixtureSite
+) -> None:
+    # It read only «The page's HTML cannot be read.», which says nothing of why or what to do.
+    page = f"{site.base_url}/dyp-side"
+    async with running(sqlite_url, tmp_path, allow_private_addresses=True) as h:
+        await _poll_all(h, [page])
+        async with h.client() as client:
+            await sign_in(client, "ed")
+            rows = {
+                lang: _row((await client.get(f"/admin/sources?lang={lang}")).text, page)
+                for lang in ("nb", "nn", "en")
+            }
+    assert (
+        "Siden har HTML nøstet dypere enn varsel leser (trolig fordi tagger ikke er lukket), så"
+        " den leses ikke. Be den som publiserer siden, om å rette den." in rows["nb"]
+    )
+    assert (
+        "Sida har HTML nøsta djupare enn varsel les (truleg fordi taggar ikkje er lukka), så ho"
+        " blir ikkje lesen. Be den som publiserer sida, om å retta ho." in rows["nn"]
+    )
+    assert (
+        "The page nests its HTML deeper than varsel reads (likely from tags left unclosed), so it"
+        " is not read. Ask whoever publishes the page to fix it." in rows["en"]
+    )
+    for row in rows.values():
+        assert "unparseable HTML" not in row and "cannot be read" not in row
 
 
 async def test_the_reason_is_stored_as_the_operators_read_it(

@@ -196,6 +196,12 @@ REFUSED: list[tuple[SourceKind, bytes, dict[str, object], FailureReason]] = [
         FailureReason(Failure.FEED_JSON_TOO_DEEP),
     ),
     (SourceKind.FEED, _deep_json(b"2.0"), {}, FailureReason(Failure.FEED_JSON_TOO_DEEP)),
+    (
+        SourceKind.PAGE,
+        f"<html><body>{'<div>' * 3000}<p>Frist for å søke er 1. mars.</p></body></html>".encode(),
+        {},
+        FailureReason(Failure.PAGE_TOO_DEEP),
+    ),
 ]
 
 
