@@ -41,6 +41,14 @@ class DigestItem:
 
     change: ChangeView
     also_in: tuple[str, ...] = ()
+    # The page's other changes told by the same mail, newest first: the latest version is shown
+    # once, but a morning's edit must not hide behind an afternoon's typo fix.
+    earlier: tuple[ChangeView, ...] = ()
+
+    @property
+    def times(self) -> int:
+        """Return how many changes of the page the item tells."""
+        return 1 + len(self.earlier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,8 @@ class DigestSection:
 
     topic_title: str
     items: tuple[DigestItem, ...]
-    hidden: int = 0
+    hidden: int = 0  # changes (not pages) left out
+
     more_url: str | None = None
 
     def __post_init__(self) -> None:
@@ -61,23 +70,29 @@ class DigestSection:
     @property
     def total(self) -> int:
         """Return how many changes the section covers, shown or not."""
-        return len(self.items) + self.hidden
+        return sum(item.times for item in self.items) + self.hidden
 
 
-def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
-    """Keep only the latest version of each page (by URL); later input wins a tie.
+def by_page(changes: Iterable[ChangeView]) -> list[tuple[ChangeView, ...]]:
+    """Group changes by page (by URL), each group newest first; later input wins a tie.
 
     A feed item is known by its link and its title, since items without a link of their own
     link to their feed; a change whose link was left out cannot be told apart, so each is kept.
     """
-    latest: dict[tuple[str, str] | int, ChangeView] = {}
+    pages: dict[tuple[str, str] | int, list[tuple[int, ChangeView]]] = {}
     for index, change in enumerate(changes):
         title = change.title if change.kind == SourceKind.FEED else ""
         key: tuple[str, str] | int = (change.url, title) if change.url else index
-        seen = latest.get(key)
-        if seen is None or change.occurred_at >= seen.occurred_at:
-            latest[key] = change
-    return list(latest.values())
+        pages.setdefault(key, []).append((index, change))
+    return [
+        tuple(c for _, c in sorted(page, key=lambda ic: (ic[1].occurred_at, ic[0]), reverse=True))
+        for page in pages.values()
+    ]
+
+
+def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
+    """Keep only the latest version of each page (by URL); later input wins a tie."""
+    return [page[0] for page in by_page(changes)]
 
 
 def build_digest_sections(
@@ -89,21 +104,24 @@ def build_digest_sections(
 ) -> list[DigestSection]:
     """Group a person's changes by topic, newest first, each page once, at most N per topic.
 
-    ``topics`` maps the person's topic slugs to titles, in the order the sections should
-    appear. A page in several of the person's topics is shown under the first of them and
-    names the others. Sections with more than ``per_topic_limit`` items keep a count of the
-    rest and ``more_url(slug)`` (if given) so the mail can link to them instead of dropping
-    them silently.
+    A page changed more than once is shown in its latest version with its earlier changes
+    beside it (``DigestItem.earlier``), and counts as that many changes. ``topics`` maps the
+    person's topic slugs to titles, in the order the sections should appear. A page in several
+    of the person's topics is shown under the first of them and names the others. Sections
+    with more than ``per_topic_limit`` items keep a count of the changes left out and
+    ``more_url(slug)`` (if given) so the mail can link to them instead of dropping them
+    silently.
     """
     if per_topic_limit < 1:
         raise ValueError("per_topic_limit must be at least 1")
     grouped: dict[str, list[DigestItem]] = {slug: [] for slug in topics}
-    for change in latest_per_page(changes):
+    for change, *earlier in by_page(changes):
         followed = [slug for slug in topics if slug in change.topic_slugs]
         if not followed:
             continue  # not one of this person's topics: never mail it
         first, others = followed[0], followed[1:]
-        grouped[first].append(DigestItem(change, tuple(topics[slug] for slug in others)))
+        also_in = tuple(topics[slug] for slug in others)
+        grouped[first].append(DigestItem(change, also_in, tuple(earlier)))
     sections: list[DigestSection] = []
     for slug, items in grouped.items():
         if not items:
@@ -113,7 +131,7 @@ def build_digest_sections(
             DigestSection(
                 topic_title=topics[slug],
                 items=tuple(items[:per_topic_limit]),
-                hidden=max(0, len(items) - per_topic_limit),
+                hidden=sum(item.times for item in items[per_topic_limit:]),
                 more_url=more_url(slug) if more_url is not None else None,
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -92,11 +93,15 @@ def render_mails() -> dict[str, str]:
         topic_titles=("Norge i verden",),
         occurred_at=SENT_AT - timedelta(hours=2),
     )
+    # An earlier edit of the same page: the digest lists it under the latest version.
+    earlier = replace(
+        change, summary="Endret: <i>første</i> avsnitt.", occurred_at=SENT_AT - timedelta(hours=5)
+    )
     confirm = {"confirm_url": "https://varsel.fhi.no/confirm/c1.YWJj", "expires_days": 7}
     alert = {"topic_title": "Norge i verden", "list_id": "varsel.fhi.no", **COMMON}
     topics = {"norge-i-verden": "Norge i verden", "vaksiner": "Vaksiner"}
     sections = build_digest_sections(
-        [change, linkless], topics, per_topic_limit=1, more_url=lambda _: None
+        [earlier, change, linkless], topics, per_topic_limit=1, more_url=lambda _: None
     )
     oslo = ZoneInfo("Europe/Oslo")
     failing = SourceFailing(

@@ -74,6 +74,16 @@ def test_each_page_appears_once_in_its_latest_version(make_change) -> None:
     sections = build_digest_sections([old, new, middle], TOPICS)
     assert len(sections) == 1
     assert [i.change for i in sections[0].items] == [new]
+    # The earlier versions stay with it, newest first, and each counts as a change.
+    assert sections[0].items[0].earlier == (middle, old)
+    assert sections[0].total == 3
+
+
+def test_the_changes_of_pages_left_out_are_counted(make_change) -> None:
+    changes = [page(make_change, 1, 1), page(make_change, 1, 2), page(make_change, 2, 3)]
+    [section] = build_digest_sections(changes, TOPICS, per_topic_limit=1)
+    assert [i.change.title for i in section.items] == ["Side 2"]
+    assert (section.hidden, section.total) == (2, 3)
 
 
 def test_changes_whose_links_were_left_out_are_each_kept(
