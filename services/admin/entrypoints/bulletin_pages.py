@@ -40,7 +40,6 @@ from shared.vocabulary import Frequency
 from shared.web.csrf import FIELD as CSRF_FIELD
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-_MAX_TOPICS = 200
 # How long the answer to «Send a test» waits to say whether the test went: a mail server that
 # answers takes it in well under this; one that does not has the page say it still waits.
 TEST_OUTCOME_WAIT = 3.0
@@ -109,7 +108,10 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
     # Read whole, never cut: a text over its limit is refused by read_draft, naming its language,
     # and the form comes back filled in; the other fields must match exactly (an id, a choice).
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    chosen = [str(t) for t in form.getlist("topics")][:_MAX_TOPICS]
+    # Every ticked topic, however many: the reads and the mailer take the slugs as one array
+    # parameter on PostgreSQL (shared.db.among), and the form's fields are bounded where the
+    # form is read.
+    chosen = [str(t) for t in form.getlist("topics")]
     shown = {k: v for k, v in fields.items() if k != CSRF_FIELD}
     if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
         return await _page(

@@ -67,12 +67,15 @@ async def stream_recipients(
     per person, in batches."""
     last: uuid.UUID | None = None
     wanted = sorted(set(topics))
+    # A bulletin may name every topic of the catalogue: one array parameter on PostgreSQL, not
+    # a thousand, in each batch's statement.
+    dialect = session.get_bind().dialect
     while True:
         query = (
             select(Subscription.subscriber_id, Subscriber.frequency, Subscription.topic)
             .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
             .where(
-                Subscription.topic.in_(wanted),
+                among(Subscription.topic, wanted, dialect),
                 Subscription.ended_at.is_(None),
                 Subscriber.status == SubscriberStatus.ACTIVE,
             )
@@ -149,11 +152,12 @@ async def reach_by_frequency(session: AsyncSession, topics: Collection[str]) -> 
 
     What a change would reach if it went out now: the editor's desk shows it before approval.
     """
+    dialect = session.get_bind().dialect
     rows = await session.execute(
         select(Subscriber.frequency, func.count(distinct(Subscriber.id)))
         .join(Subscription, Subscription.subscriber_id == Subscriber.id)
         .where(
-            Subscription.topic.in_(sorted(set(topics))),
+            among(Subscription.topic, sorted(set(topics)), dialect),
             Subscription.ended_at.is_(None),
             Subscriber.status == SubscriberStatus.ACTIVE,
         )

@@ -31,10 +31,13 @@ PERSON = "kari@example.org"
 
 
 @asynccontextmanager
-async def desk_running(url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The harness's app with the mailer beside it, the catalogue stored as start-up stores it."""
+async def desk_running(
+    url: str, tmp_path: Path, catalogue_text: str = CATALOGUE
+) -> AsyncIterator[Harness]:
+    """The harness's app with the mailer beside it, the catalogue (the harness's, unless
+    given) stored as start-up stores it."""
     catalogue = tmp_path / "catalogue.toml"
-    catalogue.write_text(CATALOGUE, encoding="utf-8")
+    catalogue.write_text(catalogue_text, encoding="utf-8")
     runtime = build_runtime(Settings(database_url=url, config=catalogue, var_dir=tmp_path))
     app = create_app(runtime, ("subscriptions", "admin", "mailer"))
     await subscriptions.record_privacy_notices(runtime)
