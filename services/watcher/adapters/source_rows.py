@@ -118,7 +118,7 @@ def _claim_statement(*, skip_locked: bool) -> Update:
         update(_SOURCES)
         .where(_c.id.in_(due.scalar_subquery()))
         .values(lease_owner=bindparam("c_owner"), lease_until=bindparam("c_until"))
-        .returning(*CLAIM_COLUMNS)
+        .returning(*CLAIM_COLUMNS, _c.next_check_at)
     )
 
 
@@ -135,11 +135,19 @@ def claim_rows(
     limit: int,
     skip_locked: bool,
 ) -> list[SourceState]:
-    """Lease up to ``limit`` due sources to ``owner`` in one statement, oldest due first."""
+    """Lease up to ``limit`` due sources to ``owner`` in one statement, and return them most
+    overdue first.
+
+    Their polls start in this order and take their hosts' turns in it (ADR 0026). In the
+    order of their ids, a site with more sources than its turns serve in a poll's window gave
+    the turns to its lowest ids at every pass, and its higher ids, put back each time, were
+    never polled; a poll put back keeps its due time, so it goes first at its next claim.
+    """
     rows = _CLAIM[skip_locked].all(
         conn, {"c_now": now, "c_until": until, "c_owner": owner, "c_limit": limit}
     )
-    return sorted((source_state(row) for row in rows), key=lambda c: c.id)
+    rows.sort(key=lambda row: (row[_WIDTH], row[0]))  # the due time, then the id
+    return [source_state(row) for row in rows]
 
 
 async def load_claim(session: AsyncSession, source_id: int) -> SourceState | None:

@@ -143,3 +143,31 @@ async def test_a_late_poll_that_waited_a_moment_for_its_turn_fails_on_its_own_sl
         f"timed out fetching {site.url('/hangs')}: a poll's fetch, redirects included, must end"
         " within 1.5s"
     )
+
+
+async def test_every_source_of_a_busy_site_is_polled_within_as_many_passes_as_it_has_sources(
+    site: ScriptedSite, make_harness: HarnessFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One turn on the site, a poll's fetch must end within 1 s of its claim, and each page
+    # takes 0.4 s: a pass serves two or three of the site's eight sources, the first at once.
+    # Their interval (60 s) is shorter than a lease: those polled are due again at every pass.
+    monkeypatch.setattr(handlers, "FETCH_WITHIN", timedelta(seconds=1.0))
+    harness = make_harness(timeout=5.0, per_host=1)
+    paths = [f"/sak-{n}" for n in range(8)]
+    for path in paths:
+        site.set(path, Route(page(f"<p>Saken {path}.</p>").encode(), delay=0.4))
+    ids = {await harness.add_source(site.url(path), interval_seconds=60): path for path in paths}
+
+    unpolled = set(ids)
+    for _ in paths:
+        claims = await claim_due(harness.deps)
+        outcomes = await asyncio.gather(*(poll(harness.deps, claim) for claim in claims))
+        unpolled -= {c.id for c, kind in zip(claims, outcomes, strict=True) if kind is not None}
+        if not unpolled:
+            break
+        harness.clock.advance(LEASE + timedelta(seconds=1))  # the put-back polls' leases end
+
+    # Most overdue first, a poll put back takes the site's first turn at its next claim. Before,
+    # the turns went in the order of the ids: the first two or three sources took them at every
+    # pass, and the others, put back each time, were never polled.
+    assert not unpolled, sorted(ids[i] for i in unpolled)
