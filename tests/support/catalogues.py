@@ -31,3 +31,10 @@ async def apply_and_follow(runtime: Runtime, path: Path, *, actor: str) -> None:
     async with runtime.sessions() as session:
         version, stored = await admin_read.current_catalogue(session)
     runtime.catalogue.replace(stored, version)
+
+
+async def catalogue_now(runtime: Runtime, path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, store it as an operator's apply does and have this process
+    follow it: a change made while a page is open."""
+    path.write_text(text, encoding="utf-8")
+    await apply_and_follow(runtime, path, actor="cli:rita")

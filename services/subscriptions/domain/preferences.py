@@ -27,8 +27,8 @@ class PreferenceChange:
     started: tuple[str, ...]
     subscriber: Subscriber
     changed: bool
-    # Every topic followed after the change: those wanted, and those no longer offered that
-    # stay as they were.
+    # Every topic followed after the change: those wanted, and those the form did not change
+    # (not listed, or no longer offered) that stay as they were.
     following: frozenset[str]
 
 
@@ -41,25 +41,34 @@ def change_preferences(
     frequency: Frequency,
     language: Language,
     now: datetime,
+    listed: Collection[str] | None = None,
 ) -> PreferenceChange:
     """Return the change that sets a person's topics (those offered), frequency and language.
 
+    ``listed``: the topics the form's page listed (None: no page, every topic offered now).
+    Only those are changed: a topic the page did not list is neither started nor ended, so an
+    ended topic brought back after the page was shown keeps the alert its end left open, and a
+    topic added since cannot be started. A listed topic left unticked ends even if it has ended
+    since the page was shown: the person withdrew from it, and must not get it if it comes back.
+
     Topics no longer offered are dropped from the wish, so an old form cannot start them, and
-    they are not ended either: the form never offered them, so leaving them unticked is no
-    withdrawal. Their rows stay open as a topic's end leaves them (for its last mail, and for
-    the topic if it is brought back).
+    those not listed are not ended either: the form never offered them, so leaving them
+    unticked is no withdrawal. Their rows stay open as a topic's end leaves them (for its last
+    mail, and for the topic if it is brought back).
     """
-    wanted = frozenset(t for t in topics if t in known)
-    offered_open = frozenset(t for t in open_topics if t in known)
+    scope = frozenset(known if listed is None else listed)
+    wanted = frozenset(t for t in topics if t in known and t in scope)
+    ended = frozenset(open_topics & scope) - wanted
+    started = wanted - open_topics
     changed = (
-        wanted != offered_open
+        bool(ended or started)
         or frequency != subscriber.frequency
         or language != subscriber.language
     )
     return PreferenceChange(
         wanted=wanted,
-        ended=offered_open - wanted,
-        started=tuple(sorted(wanted - offered_open)),
+        ended=ended,
+        started=tuple(sorted(started)),
         subscriber=replace(
             subscriber,
             frequency=frequency,
@@ -67,7 +76,7 @@ def change_preferences(
             frequency_since=subscriber.frequency_since_at(frequency, now),
         ),
         changed=changed,
-        following=wanted | (open_topics - offered_open),
+        following=wanted | (open_topics - ended),
     )
 
 

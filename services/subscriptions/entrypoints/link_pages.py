@@ -241,10 +241,13 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
     topics = [v for v in form.getlist("topics") if isinstance(v, str)][:MAX_TOPICS]
+    # The topics the page listed (hidden fields): the save changes those alone. None: a page
+    # from before forms named them, which listed every topic offered.
+    listed = [v for v in form.getlist("listed") if isinstance(v, str)][:MAX_TOPICS] or None
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
     errors: dict[str, str] = {}
-    if any(slug not in offered for slug in topics):
+    if any(slug not in offered or (listed and slug not in listed) for slug in topics):
         # A page opened before a topic ended, or a forged post: saving the rest would end the
         # alerts the person left unticked without saying so. Nothing is saved, as on the index.
         errors["topics"] = TOPIC_NOT_OFFERED
@@ -266,6 +269,7 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         topics=topics,
         frequency=frequency,
         page=handlers.PageShown(shown),
+        listed=listed,
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -131,6 +131,7 @@ async def update_preferences(
     language: Language | None = None,
     channel: Channel = Channel.MANAGE_PAGE,
     page: PageShown | None = None,
+    listed: Collection[str] | None = None,
 ) -> Preferences | NoticeNotShown | None:
     """Set a person's topics, frequency and language (None: keep theirs) with a manage link.
 
@@ -145,6 +146,9 @@ async def update_preferences(
     nothing that gives consent (a topic started, a new frequency) is saved (NoticeNotShown).
     The alerts the person unticked end all the same: a withdrawal is never refused, and is
     recorded as ``ending_notice`` says.
+
+    ``listed``: the topics the page's form listed (None: no page, every topic offered now);
+    only those are started or ended (``change_preferences``).
     """
     async with uow:
         person = await _holder(uow, deps, token, ("manage",), lock=True)
@@ -163,6 +167,7 @@ async def update_preferences(
             frequency=frequency,
             language=language if language is not None else person.language,
             now=now,
+            listed=listed,
         )
         shown = page.shown if page is not None else None
         read_in = shown.language if shown is not None else change.subscriber.language

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.catalogues import apply_and_follow
+from tests.support.catalogues import catalogue_now
 from tests.support.journey import hidden_fields
 from tests.support.notices import NOTICES
 from tests.support.words import page_text
@@ -149,12 +149,6 @@ async def test_a_topic_ended_since_the_sign_up_is_neither_shown_nor_recorded_as_
         assert (confirmed.action, confirmed.topics) == ("confirmed", ["helsenyheter"])
 
 
-async def _catalogue(h: Harness, path: Path, text: str) -> None:
-    """Change the catalogue while a confirm page is open, as an editor or operator does."""
-    path.write_text(text, encoding="utf-8")
-    await apply_and_follow(h.runtime, path, actor="cli:rita")
-
-
 @asynccontextmanager
 async def _signed_up_to_both(
     url: str, tmp_path: Path, language: str = "nb"
@@ -183,11 +177,11 @@ async def test_a_topic_brought_back_after_the_page_was_shown_is_not_started(
     # The page listed one topic, as the other had ended since the sign-up. Brought back before
     # the button was pressed, that one was started and recorded as consented to, never shown.
     async with _signed_up_to_both(database_url, tmp_path) as (h, token):
-        await _catalogue(h, tmp_path / "ended.toml", ENDED_CATALOGUE)
+        await catalogue_now(h.runtime, tmp_path / "ended.toml", ENDED_CATALOGUE)
         page = await h.client.get(f"/confirm/{token}")
         assert re.findall(r"<li>([^<]+)</li>", page.text) == ["Helsenyheter"]
         assert hidden_fields(page.text)["topics"] == "helsenyheter"
-        await _catalogue(h, tmp_path / "back.toml", RELATED_LIVE)
+        await catalogue_now(h.runtime, tmp_path / "back.toml", RELATED_LIVE)
 
         done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
 
@@ -210,7 +204,7 @@ async def test_a_topic_the_page_showed_that_ended_before_the_press_is_not_starte
         page = await h.client.get(f"/confirm/{token}")
         assert OLD_TOPIC[language] in re.findall(r"<li>([^<]+)</li>", page.text)
         assert hidden_fields(page.text)["topics"] == ["gammelt-tema", "helsenyheter"]
-        await _catalogue(h, tmp_path / "ended.toml", ENDED_CATALOGUE)
+        await catalogue_now(h.runtime, tmp_path / "ended.toml", ENDED_CATALOGUE)
 
         done = await h.client.post(f"/confirm/{token}", data=hidden_fields(page.text))
 

@@ -7,16 +7,28 @@ out of it without a word. Real SQLite; the app over ASGI, as a browser posts the
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from services.subscriptions import handlers
 from services.subscriptions.entrypoints.wording import TOPIC_NOT_OFFERED
+from tests.support.catalogues import catalogue_now
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
 
-from .harness import ENDED_CATALOGUE, RELATED, TOPIC, confirm, running, sign_up, subscribed
+from .harness import (
+    ENDED_CATALOGUE,
+    RELATED,
+    TOPIC,
+    Harness,
+    confirm,
+    running,
+    sign_up,
+    subscribed,
+)
 
 ADDRESS = "kari.nordmann@example.no"
 
@@ -140,3 +152,67 @@ async def test_an_address_whose_mail_bounced_cannot_start_alerts_that_would_neve
         again = await h.client.get(f"/manage/{manage}")
         assert 'value="save"' in again.text
         assert page_text(language, stopped) not in html.unescape(again.text)
+
+
+# Both topics offered, the first naming the second as related; ENDED_CATALOGUE ends the second.
+BOTH_LIVE = ENDED_CATALOGUE.replace('retired = true\nsuccessor = "helsenyheter"\n', "").replace(
+    'slug = "helsenyheter"\n', 'slug = "helsenyheter"\nrelated = ["gammelt-tema"]\n'
+)
+
+
+@asynccontextmanager
+async def _following_both(url: str, tmp_path: Path) -> AsyncIterator[tuple[Harness, str]]:
+    """Run the app on BOTH_LIVE with a person following both topics; yield it and the
+    person's manage token."""
+    config = tmp_path / "catalogue.toml"
+    config.write_text(BOTH_LIVE, encoding="utf-8")
+    async with running(url, tmp_path, config=config) as h:
+        await subscribed(h, ADDRESS, slug="helsenyheter", related=["gammelt-tema"])
+        assert await h.open_topics(ADDRESS) == {"gammelt-tema", "helsenyheter"}
+        yield h, await h.link_token(ADDRESS, "manage")
+
+
+async def test_a_topic_brought_back_after_the_page_was_shown_is_not_ended_by_a_save(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The page did not list the ended topic, so leaving it out was no withdrawal. Brought back
+    # before the save, it was ended all the same, as if the person had unticked it.
+    async with _following_both(database_url, tmp_path) as (h, manage):
+        await catalogue_now(h.runtime, tmp_path / "ended.toml", ENDED_CATALOGUE)
+        page = await h.client.get(f"/manage/{manage}")
+        assert 'value="gammelt-tema"' not in page.text
+        await catalogue_now(h.runtime, tmp_path / "back.toml", BOTH_LIVE)
+        ledger = len(await h.ledger())
+
+        data = {**hidden_fields(page.text), "action": "save", "frequency": "weekly"}
+        saved = await h.client.post(f"/manage/{manage}", data={**data, "topics": ["helsenyheter"]})
+
+        assert saved.status_code == 303, saved.text
+        assert await h.open_topics(ADDRESS) == {"gammelt-tema", "helsenyheter"}
+        steps = [(r.action, r.topics, r.frequency) for r in await h.ledger()][ledger:]
+        assert steps == [("preferences_changed", ["helsenyheter"], "weekly")]
+
+
+async def test_a_topic_unticked_on_the_page_ends_though_it_ended_before_the_save(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The person unticked it on the page: a withdrawal. Ended by an editor before the save, it
+    # stayed open, and the person would get its alerts again if it were brought back.
+    async with _following_both(database_url, tmp_path) as (h, manage):
+        page = await h.client.get(f"/manage/{manage}")
+        assert 'value="gammelt-tema" checked' in page.text
+        await catalogue_now(h.runtime, tmp_path / "ended.toml", ENDED_CATALOGUE)
+        ledger = len(await h.ledger())
+
+        data = {**hidden_fields(page.text), "action": "save", "frequency": "immediate"}
+        saved = await h.client.post(f"/manage/{manage}", data={**data, "topics": ["helsenyheter"]})
+
+        assert saved.status_code == 303, saved.text
+        assert await h.open_topics(ADDRESS) == {"helsenyheter"}
+        steps = [(r.action, r.topics) for r in await h.ledger()][ledger:]
+        assert steps == [
+            ("unsubscribed", ["gammelt-tema"]),
+            ("preferences_changed", ["helsenyheter"]),
+        ]
+        await catalogue_now(h.runtime, tmp_path / "back.toml", BOTH_LIVE)
+        assert await h.open_topics(ADDRESS) == {"helsenyheter"}
