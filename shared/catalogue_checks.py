@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shared.catalogue_addresses import page_of
-from shared.catalogue_entries import Catalogue, Source, Topic
+from shared.catalogue_entries import MAX_RELATED, Catalogue, Source, Topic
 from shared.catalogue_problems import (
     Problem,
     Problems,
@@ -152,6 +152,12 @@ def _cross_check_topics(
 ) -> None:
     """Name what topics refer to that is not a topic people can follow."""
     for topic in topics:
+        if len(set(topic.related)) > MAX_RELATED:
+            found.add(
+                f"[[topics]] {topic.slug}: names {len(set(topic.related))} related topics; "
+                f"at most {MAX_RELATED} are offered",
+                Problem(Trouble.RELATED_TOO_MANY, {"topic": topic.slug, "limit": str(MAX_RELATED)}),
+            )
         for related in topic.related:
             if related not in slugs:
                 found.add(

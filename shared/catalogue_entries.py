@@ -61,6 +61,11 @@ def _texts_per_language(value: dict[str, str], what: str, info: ValidationInfo) 
     return value
 
 
+# The most related topics one topic may offer: its sign-up page lists each under «Ønsker du også
+# varsler om:», and a longer list is no suggestion any more. The topic form and the file agree.
+MAX_RELATED: Final = 100
+
+
 class Topic(BaseModel):
     """Something people can subscribe to: usually one page and what belongs to it."""
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from shared.carried_text import shows_text, typed_invisible, without_bidi_controls
 from shared.catalogue_addresses import address_fault
-from shared.catalogue_entries import is_slug
+from shared.catalogue_entries import MAX_RELATED, is_slug
 from shared.logs import redact
 from shared.vocabulary import LANGUAGES
 
@@ -145,6 +145,10 @@ def read_topic_form(
     allowed = set(followed) - {slug}
     if any(r not in allowed for r in chosen):
         errors["related"] = "related_unknown"
+    elif len(chosen) > MAX_RELATED:
+        # Refused whole, never cut: which of them the editor would keep is theirs to say.
+        errors["related"] = "related_too_many"
+        named["related"] = {"limit": str(MAX_RELATED)}
     if chosen:
         entry["related"] = list(chosen)
     typed_editors = fields.get("editors", "")

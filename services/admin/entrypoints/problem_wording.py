@@ -20,6 +20,9 @@ TROUBLES: Final[dict[str, str]] = {
     Trouble.RELATED_UNKNOWN: N_(
         "Topic %(topic)s: the related topic “%(value)s” is not a topic people can follow."
     ),
+    Trouble.RELATED_TOO_MANY: N_(
+        "Topic %(topic)s: it names more related topics than the %(limit)s a topic may offer."
+    ),
     Trouble.SUCCESSOR_NOT_ENDED: N_(
         "Topic %(topic)s: only a topic that has ended names what to follow instead."
     ),

@@ -34,7 +34,6 @@ from shared.db import transaction
 from shared.vocabulary import LANGUAGES
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-MAX_RELATED = 100
 # The accounts a topic may name as the editors its review reminders go to.
 EDITING_ROLES = ("editor", "operator")
 
@@ -183,7 +182,7 @@ async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Re
         return ended or await _page(request, admin, actor, status=400, error="topic_not_found")
     read = read_topic_form(
         fields,
-        [str(r) for r in form.getlist("related")][:MAX_RELATED],
+        [str(r) for r in form.getlist("related")],
         editing=editing,
         followed=current.slugs,
         taken=[t.slug for t in (*current.topics, *current.ended)],

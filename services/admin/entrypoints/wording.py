@@ -224,6 +224,7 @@ MESSAGES: Final[dict[str, str]] = {
         "Write the description without control characters; line breaks are fine."
     ),
     "related_unknown": N_("Choose related topics from the list; a topic is not related to itself."),
+    "related_too_many": N_("Choose at most %(limit)s related topics."),
     "editors_unknown": N_(
         "Name only editor or operator accounts, by their user names, apart by commas."
     ),
