@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Final, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,8 +32,13 @@ from services.admin.domain.accounts import (
     session_end,
     session_ending,
 )
+from shared.carried_text import carried_line
 from shared.logs import redact
 from shared.web import rate_limit
+
+# The actor of the hour's entry for sign-ins with names that are no account's: the names
+# themselves are what a stranger chooses (the first is kept in the entry's details).
+UNKNOWN_ACCOUNT: Final = "(no such account)"
 
 
 def _principal(user: AdminUser) -> Principal:
@@ -102,8 +107,39 @@ async def admit_sign_in(
         )
     if retry_at is None:
         return None
-    audit_log.record(session, actor=_as_tried(name), action="login_limited", client=client, now=now)
+    await _record_refusal(session, "login_limited", name, client, now)
     return SignIn(None, "login_limited", retry_at)
+
+
+async def _record_refusal(
+    session: AsyncSession, action: str, name: str, client: str, now: datetime
+) -> None:
+    """Audit a refused sign-in: a wrong password for an account each time; anything a
+    stranger can repeat at will once a client and hour, counting the rest into it.
+
+    A wrong password for an account is limited by the doubling waits per name and client,
+    and each one is evidence about that account, so each is kept. A name that is no account,
+    and an attempt refused while its client waits, cost the client nothing: each kept, anyone
+    on the network could grow the audit log without bound (ADR 0028).
+    """
+    account = await accounts.user_named(session, name)
+    if action == "login_failed" and account is not None:
+        audit_log.record(session, actor=_as_tried(name), action=action, client=client, now=now)
+        return
+    # Kept as one plain line, as the actor is (audit_log.record).
+    tried = {"first_name_tried": carried_line(_as_tried(name), 100)}
+    details = {} if account is not None else tried
+    await audit_log.record_repeated(
+        session,
+        actor=account.name if account is not None else UNKNOWN_ACCOUNT,
+        action=action,
+        # The network a limit counts (an IPv6 client's /64), so rotating addresses within it
+        # make no new entries; the first address is kept beside it.
+        client=rate_limit.counted_client(client),
+        now=now,
+        since=now.replace(minute=0, second=0, microsecond=0),
+        details={**details, "first_client": client},
+    )
 
 
 async def _verify(
@@ -117,9 +153,7 @@ async def _verify(
         await rate_limit.allow(
             session, _client_key(secret_key, client), LOGIN_LIMIT_PER_CLIENT, now
         )
-        audit_log.record(
-            session, actor=_as_tried(name), action="login_failed", client=client, now=now
-        )
+        await _record_refusal(session, "login_failed", name, client, now)
         return None
     await login_failures.forget(session, _pair_key(secret_key, name, client))
     return principal

@@ -65,6 +65,55 @@ def record(
     )
 
 
+async def record_repeated(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    client: str,
+    now: datetime,
+    since: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Count an event into the entry of the same action, actor and client made since
+    ``since``, or append that entry if there is none.
+
+    For refusals anyone on the network can cause (sign-ins of no account, attempts refused
+    while a client waits): one entry a client and hour, however many arrive, keeps the log
+    bounded and still says who tried, from where, when first and last, and how often
+    (docs/decisions/0028-refused-sign-ins-counted-per-hour.md). Its ``details`` hold
+    ``attempts`` and ``last_at``; nothing else of the entry changes.
+    """
+    actor, client = carried_line(actor, 100), carried_line(client, 100)
+    entry = await session.scalar(
+        select(AdminAuditEntry)
+        .where(
+            AdminAuditEntry.occurred_at >= since,
+            AdminAuditEntry.action == action,
+            AdminAuditEntry.actor == actor,
+            AdminAuditEntry.client == client,
+        )
+        .order_by(AdminAuditEntry.id)
+        .limit(1)
+        .with_for_update()
+    )
+    if entry is None:
+        record(
+            session,
+            actor=actor,
+            action=action,
+            client=client,
+            now=now,
+            details={**(details or {}), "attempts": 1, "last_at": now.isoformat()},
+        )
+        return
+    counted = dict(entry.details or {})
+    attempts = counted.get("attempts")
+    counted["attempts"] = (attempts if isinstance(attempts, int) else 1) + 1
+    counted["last_at"] = now.isoformat()
+    entry.details = counted  # a new dict: the JSON column sees the change
+
+
 async def recent(
     session: AsyncSession, *, before: tuple[datetime, int] | None = None, limit: int = 100
 ) -> Sequence[AdminAuditEntry]:

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import func, select
 
 from services.admin.adapters.tables import AdminAuditEntry, AdminLoginFailures
+from services.admin.authentication import UNKNOWN_ACCOUNT
 from services.admin.domain.accounts import (
     LOGIN_FREE_FAILURES,
     LOGIN_LIMIT_PER_CLIENT,
@@ -75,9 +76,15 @@ async def test_wrong_passwords_from_one_client_do_not_lock_the_admin_out(
             answer = await sign_in(admin, "aud")
             assert answer.status_code == 303
             assert "varsel_admin" in answer.cookies
-        # Every failure and refusal is in the audit log, with the client it came from.
+        # Every wrong password is in the audit log, with the client it came from; the attempts
+        # refused while the client waited are one entry of the hour, counting them (ADR 0028).
         assert await audited(h, "login_failed") == ["192.0.2.66"] * LOGIN_FREE_FAILURES
-        assert await audited(h, "login_limited") == ["192.0.2.66"] * 3
+        assert await audited(h, "login_limited") == ["192.0.2.66"]
+        async with h.runtime.sessions() as session:
+            details = await session.scalar(
+                select(AdminAuditEntry.details).where(AdminAuditEntry.action == "login_limited")
+            )
+        assert details is not None and details["attempts"] == 3
         assert await audited(h, "login") == ["192.0.2.10"]
 
 
@@ -192,13 +199,16 @@ async def test_an_address_typed_as_the_name_is_not_kept_in_the_audit_log(
         async with h.runtime.sessions() as session:
             entries = (
                 await session.execute(
-                    select(AdminAuditEntry.action, AdminAuditEntry.actor).where(
-                        AdminAuditEntry.action.in_(("login_failed", "login_limited"))
-                    )
+                    select(
+                        AdminAuditEntry.action, AdminAuditEntry.actor, AdminAuditEntry.details
+                    ).where(AdminAuditEntry.action.in_(("login_failed", "login_limited")))
                 )
             ).all()
-    assert sorted({action for action, _ in entries}) == ["login_failed", "login_limited"]
-    assert {actor for _, actor in entries} == {"[address]"}
+    assert sorted({action for action, _, _ in entries}) == ["login_failed", "login_limited"]
+    # A name that is no account's is counted under «(no such account)» (ADR 0028); the first
+    # name tried is kept in the details, as «[address]».
+    assert {actor for _, actor, _ in entries} == {UNKNOWN_ACCOUNT}
+    assert {details["first_name_tried"] for _, _, details in entries} == {"[address]"}
 
 
 async def test_a_guesser_changing_address_within_an_ipv6_64_is_one_client(
@@ -219,4 +229,11 @@ async def test_a_guesser_changing_address_within_an_ipv6_64_is_one_client(
         assert await audited(h, "login_failed") == [
             f"2001:db8:7:8::{n:x}" for n in range(1, LOGIN_FREE_FAILURES + 1)
         ]
-        assert await audited(h, "login_limited") == ["2001:db8:7:8:abcd::99"]
+        # A refusal while the client waits is counted under the network it is limited as,
+        # the address kept beside it (ADR 0028).
+        assert await audited(h, "login_limited") == ["2001:db8:7:8::/64"]
+        async with h.runtime.sessions() as session:
+            details = await session.scalar(
+                select(AdminAuditEntry.details).where(AdminAuditEntry.action == "login_limited")
+            )
+        assert details is not None and details["first_client"] == "2001:db8:7:8:abcd::99"

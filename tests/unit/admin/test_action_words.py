@@ -23,9 +23,16 @@ from services.subscriptions.handlers.organisation import OrganisationAction
 from shared.vocabulary import Frequency
 from tests.support.words import ROOT
 
-# The calls that append to the audit log (``audit_log.record``, an ``Actor``'s ``record``,
-# the command line's ``audit_command``), and where they name the action if not by keyword.
-_WRITERS = {"audit_log.record": 1, "actor.record": 1, "self.record": 1, "audit_command": 1}
+# The calls that append to the audit log (``audit_log.record`` and ``record_repeated``, an
+# ``Actor``'s ``record``, the command line's ``audit_command``), and where they name the action
+# if not by keyword.
+_WRITERS = {
+    "audit_log.record": 1,
+    "audit_log.record_repeated": 1,
+    "actor.record": 1,
+    "self.record": 1,
+    "audit_command": 1,
+}
 # Where the action is computed, and every code it can be.
 _COMPUTED = {
     ("services/admin/entrypoints/desk_pages.py", "f'change_{decided.status.value}'"): {
@@ -42,6 +49,8 @@ _COMPUTED = {
     # The helpers that pass their caller's code on, and _set_disabled's choice.
     ("services/admin/entrypoints/cli.py", "action"): {"user_disabled", "user_enabled"},
     ("services/admin/entrypoints/command_io.py", "action"): set(),
+    # A refused sign-in's entry, each one or counted into the hour's (ADR 0028).
+    ("services/admin/authentication.py", "action"): {"login_failed", "login_limited"},
     # The export's entry, made once its output is complete or has failed.
     ("services/admin/entrypoints/ledger_cli.py", "action"): {
         "ledger_export",
