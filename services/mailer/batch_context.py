@@ -80,6 +80,9 @@ async def load_batch_context(session: AsyncSession, claimed: Sequence[Claimed]) 
     bulletin_ids.update(b for attached in digest_bulletins.values() for b in attached)
     change_ids = {c.reference.change_id for c in claimed if isinstance(c.reference, AlertReference)}
     change_ids.update(change_id for attached in digests.values() for change_id in attached)
+    change_ids.update(
+        e for c in claimed if isinstance(c.reference, AlertReference) for e in c.reference.earlier
+    )
     reminders = [c.reference for c in claimed if isinstance(c.reference, ReviewReminderReference)]
     change_ids.update(r.change_id for r in reminders)
     staff: dict[int, StaffAddressee] = {}

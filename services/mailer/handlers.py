@@ -278,7 +278,7 @@ async def preferences_changed(session: AsyncSession, deps: Deps, event: Preferen
     # mail became digests and leave out what an alert told, wherever this event falls among
     # the runs and releases (0016, point 7). Between daily and weekly the place stays.
     if not event.frequency.is_digest:
-        # Switching to immediate: what waited for a digest goes out now, one alert each.
+        # Switching to immediate: what waited for a digest goes out now, one alert per page.
         latest = await releases.current(session, settled=True)
         if event.previous_frequency is not Frequency.IMMEDIATE:
             windows.append((place, latest))  # released since the last digest queued

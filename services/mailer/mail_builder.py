@@ -120,7 +120,8 @@ class MailBuilder:
             change = context.changes.get(reference.change_id)
             if change is None:
                 raise LookupError("the change is no longer stored")
-            wanted = self._alert(change, person)
+            earlier = [context.changes[e] for e in reference.earlier if e in context.changes]
+            wanted = self._alert(change, earlier, person)
         elif isinstance(reference, TopicEndedReference):
             wanted = self._topic_ended(reference.slug, context, person)
         elif isinstance(reference, PageRemovedReference):
@@ -153,7 +154,9 @@ class MailBuilder:
             **self._common,
         )
 
-    def _alert(self, change: ChangeRecord, person: read_api.Addressee) -> RenderedMail | None:
+    def _alert(
+        self, change: ChangeRecord, earlier: list[ChangeRecord], person: read_api.Addressee
+    ) -> RenderedMail | None:
         # A topic that ended while the change waited on the desk (or was on its way) is one
         # its followers were told they would hear no more of: name one they still follow.
         followed = self._followed(change.topics, person)
@@ -161,11 +164,13 @@ class MailBuilder:
             return None
         language = person.language
         return self._cache.get(
-            (DeliveryKind.ALERT, change.id, language, followed[0]),
+            (DeliveryKind.ALERT, change.id, language, followed[0], *(e.id for e in earlier)),
             lambda: render_alert(
                 self._env,
                 language=language,
                 change=self.change_view(change, language),
+                earlier=[self.change_view(e, language) for e in earlier],
+                tz=self._tz,
                 topic_title=self._topic_title(followed[0], language),
                 list_id=self._settings.list_id,
                 **self._common,

@@ -179,21 +179,27 @@ async def alerted(
 
 
 async def requeue_dropped_alerts(
-    session: AsyncSession, subscriber_id: uuid.UUID, batch_keys: Collection[str], now: datetime
+    session: AsyncSession, subscriber_id: uuid.UUID, batches: Sequence[Batch], now: datetime
 ) -> None:
-    """Queue again the person's alerts of these batches that an earlier rhythm change dropped."""
-    await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.subscriber_id == subscriber_id,
-            Delivery.kind == DeliveryKind.ALERT,
-            Delivery.batch_key.in_(batch_keys),
-            Delivery.status == DeliveryStatus.DROPPED,
+    """Queue again the person's alerts of these batches that an earlier rhythm change dropped,
+    each now telling what its batch tells (its page's earlier changes too)."""
+    for batch in batches:
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.subscriber_id == subscriber_id,
+                Delivery.kind == DeliveryKind.ALERT,
+                Delivery.batch_key == batch.key,
+                Delivery.status == DeliveryStatus.DROPPED,
+            )
+            .values(
+                status=DeliveryStatus.QUEUED,
+                next_attempt_at=now,
+                lease_until=None,
+                last_error=None,
+                reference=encode_reference(batch.reference),
+            )
         )
-        .values(
-            status=DeliveryStatus.QUEUED, next_attempt_at=now, lease_until=None, last_error=None
-        )
-    )
 
 
 async def drop_open(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
 from services.mailer.domain.ledger import DeliveryKind
-from services.mailer.domain.mail_context import TITLE_MAX, change_context, list_context
+from services.mailer.domain.mail_context import (
+    TITLE_MAX,
+    change_context,
+    earlier_context,
+    list_context,
+)
 from services.mailer.domain.mail_templates import render_mail
 from services.mailer.domain.mime import RenderedMail
 from services.mailer.domain.text import checked_url, one_line
@@ -26,14 +34,26 @@ def render_alert(
     site_name: str | None = None,
     brand: Brand | None = None,
     privacy_url: str | None = None,
+    earlier: Sequence[ChangeView] = (),
+    tz: ZoneInfo | None = None,
 ) -> RenderedMail:
-    """Render the mail about one change, sent straight away to immediate subscribers."""
+    """Render the mail about one change, sent straight away to immediate subscribers, with
+    the ``earlier`` changes of its page it tells too (what waited for a digest), whose times
+    are given in ``tz``."""
     t = env.translator(normalise_language(language))
     topic = quote(t, one_line(topic_title, max_length=TITLE_MAX))
     context = list_context(
         t, base_url, site_name, privacy_url, brand, frequency=Frequency.IMMEDIATE
     )
-    context.update(topic=topic, change=change_context(t, change))
+    times = t.ngettext(
+        "This page changed %(num)d time while your alerts were gathered for a digest; above is "
+        "its latest version.",
+        "This page changed %(num)d times while your alerts were gathered for a digest; above is "
+        "its latest version.",
+        1 + len(earlier),
+    )
+    told = earlier_context(t, earlier, times, tz or ZoneInfo("UTC"))
+    context.update(topic=topic, change=change_context(t, change) | told)
     context["why"] = t.gettext(
         "You are receiving this email because you asked for alerts about %(topic)s from %(site)s.",
         topic=topic,

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.mailer.domain.ledger import DeliveryKind
-from services.mailer.domain.mail_context import TITLE_MAX, change_context, list_context
+from services.mailer.domain.mail_context import (
+    TITLE_MAX,
+    change_context,
+    earlier_context,
+    list_context,
+)
 from services.mailer.domain.mail_templates import render_mail
 from services.mailer.domain.mime import RenderedMail
 from services.mailer.domain.periods import Period
 from services.mailer.domain.text import one_line
-from services.mailer.domain.views import DigestItem, DigestSection
+from services.mailer.domain.views import DigestSection
 from services.mailer.domain.wording import normalise_language, quote
 from shared.brand import Brand
 from shared.i18n.templates import LocalisedTemplates
 from shared.i18n.translator import Translator
-
-# A page's earlier changes of the period named beside its latest version: enough to show what a
-# morning's edit said, bounded so fifty edits of one page do not make the digest a log.
-EARLIER_SHOWN: Final = 5
-EARLIER_MAX: Final = 300  # characters of an earlier change's summary
 
 
 def render_digest(
@@ -84,7 +84,16 @@ def _section_context(
                 if also_in
                 else None
             }
-            | _earlier_context(t, item, tz)
+            | earlier_context(
+                t,
+                item.earlier,
+                t.ngettext(
+                    "This page changed %(num)d time in this period; above is its latest version.",
+                    "This page changed %(num)d times in this period; above is its latest version.",
+                    item.times,
+                ),
+                tz,
+            )
         )
     return {
         "topic": topic,
@@ -101,34 +110,4 @@ def _section_context(
         "more_link_text": t.gettext("See all changes in %(topic)s", topic=topic),
         # Without a public page for the topic, the person's manage page lists the rest.
         "more_url": section.more_url or manage_url,
-    }
-
-
-def _earlier_context(t: Translator, item: DigestItem, tz: ZoneInfo) -> dict[str, Any]:
-    """Return how often the page changed in the period and what its earlier changes said,
-    newest first, each with its time (at most ``EARLIER_SHOWN``, then how many more)."""
-    if not item.earlier:
-        return {"times_text": None, "earlier": [], "earlier_more": None}
-    shown = item.earlier[:EARLIER_SHOWN]
-    rest = len(item.earlier) - len(shown)
-    return {
-        "times_text": t.ngettext(
-            "This page changed %(num)d time in this period; above is its latest version.",
-            "This page changed %(num)d times in this period; above is its latest version.",
-            item.times,
-        ),
-        "earlier_heading": t.gettext("Earlier changes, newest first:"),
-        "earlier": [
-            {
-                "when": t.format_datetime(change.occurred_at, tz),
-                "summary": one_line(change.summary, max_length=EARLIER_MAX)
-                or t.gettext("(no summary)"),
-            }
-            for change in shown
-        ],
-        "earlier_more": t.ngettext(
-            "and %(num)d earlier change.", "and %(num)d earlier changes.", rest
-        )
-        if rest
-        else None,
     }

@@ -86,6 +86,9 @@ class AlertReference:
 
     kind: ClassVar[DeliveryKind] = DeliveryKind.ALERT
     change_id: uuid.UUID
+    # The same page's earlier changes it tells too, newest first: what waited for a digest is
+    # handed to someone now alerted at once as one mail per page (docs/decisions/0016, 7).
+    earlier: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +211,9 @@ def encode_reference(reference: Reference) -> dict[str, str]:
             return {"request_id": str(request_id)}
         case ManageLinkReference():
             return {}
-        case AlertReference(change_id=change_id):
-            return {"change_id": str(change_id)}
+        case AlertReference(change_id=change_id, earlier=earlier):
+            told = {"earlier": " ".join(str(e) for e in earlier)} if earlier else {}
+            return {"change_id": str(change_id)} | told
         case DigestReference(frequency=frequency, start=start, end=end, after=after, through=t):
             stored = {"frequency": frequency, "start": start.isoformat(), "end": end.isoformat()}
             if after is not None and t is not None:
@@ -247,7 +251,9 @@ def encode_reference(reference: Reference) -> dict[str, str]:
 _DECODERS: Final[dict[DeliveryKind, Callable[[Mapping[str, Any]], Reference]]] = {
     DeliveryKind.CONFIRM: lambda v: ConfirmReference(uuid.UUID(v["request_id"])),
     DeliveryKind.MANAGE_LINK: lambda v: ManageLinkReference(),
-    DeliveryKind.ALERT: lambda v: AlertReference(uuid.UUID(v["change_id"])),
+    DeliveryKind.ALERT: lambda v: AlertReference(
+        uuid.UUID(v["change_id"]), tuple(uuid.UUID(e) for e in v.get("earlier", "").split())
+    ),
     DeliveryKind.DIGEST: lambda v: DigestReference(
         Frequency(v["frequency"]),
         datetime.fromisoformat(v["start"]),
@@ -315,9 +321,10 @@ class Batch:
         return cls(f"manage:{event_id}", ManageLinkReference())
 
     @classmethod
-    def alert(cls, change_id: uuid.UUID) -> Batch:
-        """Return the alert about one change: whatever queues it, a person gets it once."""
-        return cls(f"change:{change_id}", AlertReference(change_id))
+    def alert(cls, change_id: uuid.UUID, earlier: tuple[uuid.UUID, ...] = ()) -> Batch:
+        """Return the alert about one change (and ``earlier`` ones of its page): whatever
+        queues it, a person gets it once."""
+        return cls(f"change:{change_id}", AlertReference(change_id, earlier))
 
     @classmethod
     def digest(cls, period: Period) -> Batch:

@@ -6,8 +6,10 @@ sentinels, filled in per person after rendering (see ``mime``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from services.mailer.domain.mime import Sentinels
 from services.mailer.domain.text import checked_url, one_line, paragraphs
@@ -17,6 +19,10 @@ from shared.brand import Brand
 from shared.i18n.translator import Translator
 
 TITLE_MAX: Final = 200  # characters of a page or topic title shown (and put in a subject)
+# A page's earlier changes named beside its latest version: enough to show what a morning's edit
+# said, bounded so fifty edits of one page do not make the mail a log.
+EARLIER_SHOWN: Final = 5
+EARLIER_MAX: Final = 300  # characters of an earlier change's summary
 
 
 def base_context(
@@ -84,4 +90,32 @@ def change_context(t: Translator, change: ChangeView) -> dict[str, Any]:
         "published": t.format_date(change.published) if change.published else None,
         "updated": t.format_date(change.updated) if change.updated else None,
         "summary": paragraphs(change.summary),
+    }
+
+
+def earlier_context(
+    t: Translator, earlier: Sequence[ChangeView], times_text: str, tz: ZoneInfo
+) -> dict[str, Any]:
+    """Return how often a page changed (``times_text``) and what its ``earlier`` changes said,
+    newest first, each with its time (at most ``EARLIER_SHOWN``, then how many more)."""
+    if not earlier:
+        return {"times_text": None, "earlier": [], "earlier_more": None}
+    shown = earlier[:EARLIER_SHOWN]
+    rest = len(earlier) - len(shown)
+    return {
+        "times_text": times_text,
+        "earlier_heading": t.gettext("Earlier changes, newest first:"),
+        "earlier": [
+            {
+                "when": t.format_datetime(change.occurred_at, tz),
+                "summary": one_line(change.summary, max_length=EARLIER_MAX)
+                or t.gettext("(no summary)"),
+            }
+            for change in shown
+        ],
+        "earlier_more": t.ngettext(
+            "and %(num)d earlier change.", "and %(num)d earlier changes.", rest
+        )
+        if rest
+        else None,
     }

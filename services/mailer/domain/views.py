@@ -81,13 +81,21 @@ def by_page(changes: Iterable[ChangeView]) -> list[tuple[ChangeView, ...]]:
     """
     pages: dict[tuple[str, str] | int, list[tuple[int, ChangeView]]] = {}
     for index, change in enumerate(changes):
-        title = change.title if change.kind == SourceKind.FEED else ""
-        key: tuple[str, str] | int = (change.url, title) if change.url else index
-        pages.setdefault(key, []).append((index, change))
+        pages.setdefault(page_of(change.url, change.title, change.kind) or index, []).append(
+            (index, change)
+        )
     return [
         tuple(c for _, c in sorted(page, key=lambda ic: (ic[1].occurred_at, ic[0]), reverse=True))
         for page in pages.values()
     ]
+
+
+def page_of(url: str | None, title: str, kind: str) -> tuple[str, str] | None:
+    """Return what tells a change's page apart from others (its link, and a feed item's
+    title), or None if nothing does (no link)."""
+    if not url:
+        return None
+    return (url, title if kind == SourceKind.FEED else "")
 
 
 def latest_per_page(changes: Iterable[ChangeView]) -> list[ChangeView]:
