@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from shared.mail_links import site_address
+
 
 def comma_separated(value: object) -> object:
     """Return a variable's comma-separated text as a tuple of its non-empty parts."""
@@ -76,12 +78,9 @@ def log_level(value: str) -> str:
 
 
 def absolute_url(value: str, example: str) -> str:
-    """Return an absolute http(s) URL without its trailing slash; ``example`` names a good one."""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"must be an absolute http(s) URL such as {example}")
-    # The scheme in lower case, as urlsplit reads it: "HTTPS://" is https to every check after.
-    return (parts.scheme + value[len(parts.scheme) :]).rstrip("/")
+    """Return a site's absolute http(s) URL without its trailing slash, as every mail's links
+    need it; ``example`` names a good one."""
+    return site_address(value, example)
 
 
 def user_agent(value: str) -> str:

@@ -11,6 +11,8 @@ import re
 from typing import Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from shared.mail_links import is_mail_safe
+
 # C0/C1 controls except the line-breaking ones (handled as whitespace), DEL, bidi embeddings,
 # overrides and isolates, and the BOM. Zero-width joiners stay: emoji and some scripts need them.
 _INVISIBLE: Final = re.compile(
@@ -19,9 +21,6 @@ _INVISIBLE: Final = re.compile(
 # Every way of breaking a line, including NEL and the Unicode line/paragraph separators.
 _LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029]")
 _SPACES: Final = re.compile(r"\s+")
-# An absolute http(s) URL of printable ASCII without spaces, quotes or angle brackets: safe
-# as an href and as a line of its own in a text part.
-_HTTP_URL: Final = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(?:[/?#][!#-;=?-~]*)?")
 
 
 def ascii_url(url: str) -> str:
@@ -46,7 +45,7 @@ def ascii_url(url: str) -> str:
 
 def checked_url(name: str, url: str) -> str:
     """Return ``url`` if it is an absolute http(s) URL safe to put in a mail, else raise."""
-    if not _HTTP_URL.fullmatch(url):
+    if not is_mail_safe(url):
         raise ValueError(f"{name} must be an absolute http(s) URL, got {url!r}")
     return url
 
