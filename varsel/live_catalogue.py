@@ -45,7 +45,10 @@ class CatalogueFollower:
         """
         runtime = self._runtime
         await catalogue_commands.apply_at_start(
-            runtime.sessions, runtime.settings.catalogue_path, runtime.clock.now()
+            runtime.sessions,
+            runtime.settings.catalogue_path,
+            runtime.clock.now(),
+            allow_private=runtime.settings.allow_private_addresses,
         )
         await self._read()
 

@@ -129,7 +129,7 @@ async def measure(url: str, count: int, args: argparse.Namespace) -> tuple[dict[
         )
         # As `varsel run` does at start: the mailer reads the source's mode from the stored
         # catalogue, and withdraws a polled change of a source it does not hold.
-        await apply_at_start(runtime.sessions, catalogue, runtime.clock.now())
+        await apply_at_start(runtime.sessions, catalogue, runtime.clock.now(), allow_private=True)
         async with runtime.sessions() as session, session.begin():
             await record(session, event)
         freeze_startup_objects()  # as `varsel run` does once it has started (shared.heap)

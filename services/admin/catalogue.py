@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.admin.adapters import audit_log, catalogue_rows
 from services.admin.domain.catalogue_plan import Action, Plan, plan
+from services.admin.domain.start_file import refused_at_start, without_refused
 from services.admin.domain.topic_edits import Rows
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
@@ -350,25 +351,39 @@ def file_hash(text: str) -> str:
 
 
 async def apply_at_start(
-    sessions: async_sessionmaker[AsyncSession], path: Path, now: datetime
+    sessions: async_sessionmaker[AsyncSession], path: Path, now: datetime, *, allow_private: bool
 ) -> Plan | None:
     """Apply ``VARSEL_CONFIG`` unless this very file was the last applied at start.
 
     Raises CatalogueError for a wrong file, before anything is written. Returns None when
-    the file was already applied, so what editors changed since survives a restart.
+    the file was already applied, so what editors changed since survives a restart. A source
+    every poll of which would be refused (``allow_private`` off) is not added, and logged at
+    every start while the file holds it (domain/start_file.py).
     """
     text = read_catalogue_text(path)
     wanted = parse_catalogue_text(text, str(path))
-    digest = file_hash(text)
+    refused = refused_at_start(wanted, allow_private=allow_private)
+    for url, why in refused.items():
+        log.error(
+            "catalogue: source %s in %s is not added at start, as every poll of it would fail"
+            " (%s). The rest of the file is applied; take the source out of the file, as"
+            " `varsel check-config` asks",
+            url,
+            path,
+            why,
+        )
+    # What was left out is part of what was applied: allowed later, the file applies again.
+    digest = file_hash(text + "".join(f"\n# left out: {url}" for url in sorted(refused)))
     for attempt in range(START_ATTEMPTS):
         try:
             async with sessions() as session, session.begin():
                 await catalogue_rows.lock_state(session, now)
-                if (await catalogue_rows.load(session)).start_file_hash == digest:
+                state = await catalogue_rows.load(session)
+                if state.start_file_hash == digest:
                     return None
                 result = await apply(
                     session,
-                    wanted,
+                    without_refused(wanted, refused, state.catalogue),
                     actor=START_ACTOR,
                     client="start",
                     origin=str(path),

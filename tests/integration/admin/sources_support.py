@@ -26,7 +26,10 @@ async def signed_in_editor(
     """A harness with the catalogue stored as start-up stores it, and an editor signed in."""
     async with running(url, tmp_path, **settings) as h:
         await commands.apply_at_start(
-            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+            h.runtime.sessions,
+            tmp_path / "catalogue.toml",
+            h.runtime.clock.now(),
+            allow_private=True,
         )
         await h.user("ed", "editor")
         async with h.client() as client:

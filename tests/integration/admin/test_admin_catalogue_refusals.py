@@ -28,7 +28,7 @@ def _summary(html: str) -> str:
 
 async def _editor(h: Harness, tmp_path: Path) -> None:
     await commands.apply_at_start(
-        h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+        h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now(), allow_private=True
     )
     await h.user("ed", "editor")
 

@@ -349,7 +349,10 @@ async def test_a_topic_that_ended_can_still_be_read_in_the_ledger_and_its_number
     # finds it in the ledger filter's list, and its numbers, marked ended, beside the others.
     async with running(sqlite_url, tmp_path) as h, h.client() as browser:
         await commands.apply_at_start(
-            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+            h.runtime.sessions,
+            tmp_path / "catalogue.toml",
+            h.runtime.clock.now(),
+            allow_private=True,
         )
         await h.user("op", "operator")
         await sign_in(browser, "op")

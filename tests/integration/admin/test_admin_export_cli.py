@@ -116,7 +116,10 @@ async def test_a_topic_there_is_none_of_is_refused_and_no_file_is_written(
 ) -> None:
     async with running(database_url, tmp_path) as h:
         await catalogue.apply_at_start(
-            h.runtime.sessions, tmp_path / "catalogue.toml", h.runtime.clock.now()
+            h.runtime.sessions,
+            tmp_path / "catalogue.toml",
+            h.runtime.clock.now(),
+            allow_private=True,
         )
         async with h.runtime.sessions() as session, session.begin():
             # A topic that left the catalogue long ago; the ledger keeps its rows.

@@ -70,7 +70,7 @@ def site() -> Iterator[FixtureSite]:
 async def _poll_all(h: Harness, urls: list[str], kind: str = "page") -> None:
     """Put the sources in the catalogue as an editor does, and poll each as the watcher does."""
     await commands.apply_at_start(
-        h.runtime.sessions, h.runtime.settings.config, h.runtime.clock.now()
+        h.runtime.sessions, h.runtime.settings.config, h.runtime.clock.now(), allow_private=True
     )
     await h.user("ed", "editor")
     async with h.client() as client:

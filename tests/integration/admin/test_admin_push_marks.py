@@ -38,7 +38,9 @@ async def test_a_push_mark_and_the_pushes_waiting_show_in_each_language(
 ) -> None:
     clock = FrozenClock(NOW)
     async with running(database_url, tmp_path, clock) as h:
-        await commands.apply_at_start(h.runtime.sessions, tmp_path / "catalogue.toml", NOW)
+        await commands.apply_at_start(
+            h.runtime.sessions, tmp_path / "catalogue.toml", NOW, allow_private=True
+        )
         await h.user("ed", "editor")
         await h.user("ops", "operator")
         await pushed_after_a_told_change(h, NOW, {"k1": "Nytt kapittel.", "k2": "Nytt kapittel."})
@@ -73,7 +75,9 @@ async def test_a_push_mark_and_the_pushes_waiting_show_in_each_language(
 
 async def test_a_source_without_a_push_says_nothing_of_one(sqlite_url: str, tmp_path: Path) -> None:
     async with running(sqlite_url, tmp_path, FrozenClock(NOW)) as h:
-        await commands.apply_at_start(h.runtime.sessions, tmp_path / "catalogue.toml", NOW)
+        await commands.apply_at_start(
+            h.runtime.sessions, tmp_path / "catalogue.toml", NOW, allow_private=True
+        )
         await h.user("ed", "editor")
         async with h.client() as client:
             await sign_in(client, "ed")

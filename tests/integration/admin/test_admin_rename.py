@@ -30,7 +30,7 @@ async def _old_account(h: Harness, tmp_path: Path) -> None:
     )
     config.write_text(named, encoding="utf-8")
     now = h.runtime.clock.now()
-    await catalogue.apply_at_start(h.runtime.sessions, config, now)
+    await catalogue.apply_at_start(h.runtime.sessions, config, now, allow_private=True)
     async with h.runtime.sessions() as session, session.begin():
         hashed = await passwords.hash_password(PASSWORD)
         await accounts.add_user(session, OLD, "operator", hashed, now)

@@ -32,7 +32,9 @@ async def test_more_related_topics_than_offered_are_a_400_beside_the_field(
     async with running(sqlite_url, tmp_path) as h:
         catalogue = tmp_path / "catalogue.toml"
         catalogue.write_text(LARGE_CATALOGUE, encoding="utf-8")
-        await commands.apply_at_start(h.runtime.sessions, catalogue, h.runtime.clock.now())
+        await commands.apply_at_start(
+            h.runtime.sessions, catalogue, h.runtime.clock.now(), allow_private=True
+        )
         await h.user("ed", "editor")
         async with h.client() as client:
             await sign_in(client, "ed")

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from services.admin import catalogue as commands
@@ -127,21 +128,85 @@ async def test_a_restart_keeps_later_changes_unless_the_file_changed(
     try:
         # Two replicas starting at once: one applies, the other finds it done.
         results = await asyncio.gather(
-            commands.apply_at_start(sessions, config, now),
-            commands.apply_at_start(sessions, config, now),
+            commands.apply_at_start(sessions, config, now, allow_private=True),
+            commands.apply_at_start(sessions, config, now, allow_private=True),
         )
         assert sorted(r is None for r in results) == [False, True]
         assert await version() == 1
 
         await apply_elsewhere(database_url, SECOND)
-        assert await commands.apply_at_start(sessions, config, now) is None
+        assert await commands.apply_at_start(sessions, config, now, allow_private=True) is None
         async with sessions() as session:
             _, catalogue = await read_api.current_catalogue(session)
         assert catalogue.topic("nytt-tema") is not None, "a restart undid an applied change"
 
         config.write_text(FIRST.replace("Gammelt tema", "Eldre tema"), encoding="utf-8")
-        result = await commands.apply_at_start(sessions, config, now)
+        result = await commands.apply_at_start(sessions, config, now, allow_private=True)
         assert result is not None and not result.empty
         assert await version() == 3
+    finally:
+        await engine.dispose()
+
+
+# A file whose second source is on the loopback network, which `varsel check-config` refuses.
+WITH_LOOPBACK = """
+[[topics]]
+slug = "norge-i-verden"
+title = { nb = "Norge i verden" }
+
+[[topics]]
+slug = "intern"
+title = { nb = "Intern side" }
+
+[[sources]]
+url = "https://nettsted.invalid/verden"
+kind = "page"
+topics = ["norge-i-verden"]
+
+[[sources]]
+url = "http://127.0.0.1:9/intern"
+kind = "page"
+topics = ["intern"]
+"""
+
+
+async def test_start_up_leaves_out_a_source_every_poll_of_which_would_be_refused_and_says_so(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = tmp_path / "varsel.toml"
+    config.write_text(WITH_LOOPBACK, encoding="utf-8")
+    settings = Settings(database_url=database_url, config=config, var_dir=tmp_path)
+    assert not settings.allow_private_addresses
+    runtime = build_runtime(settings)
+    app = create_app(runtime)
+    with caplog.at_level("INFO"):
+        async with app.router.lifespan_context(app):
+            sources = [s.url for s in runtime.catalogue.current.sources]
+            topics = [t.slug for t in runtime.catalogue.current.topics]
+            async with runtime.sessions() as session:
+                watched = (await session.scalars(select(WatchedSource.url))).all()
+
+    # Before, the source was added and failed at every poll; refused, the service would not
+    # start. The rest of the file is applied, the topic without its source too.
+    assert sources == ["https://nettsted.invalid/verden"]
+    assert topics == ["norge-i-verden", "intern"]
+    assert watched == ["https://nettsted.invalid/verden"]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"catalogue: source http://127.0.0.1:9/intern in {config} is not added at start, as every"
+        " poll of it would fail (refused 127.0.0.1: it resolves to a private, loopback or"
+        " link-local address (set VARSEL_ALLOW_PRIVATE_ADDRESSES=true to allow)). The rest of"
+        " the file is applied; take the source out of the file, as `varsel check-config` asks"
+    ]
+    # Allowed later, the same file is applied again at the next start, that source with it.
+    engine = create_engine(database_url)
+    try:
+        now = SystemClock().now()
+        sessions = session_factory(engine)
+        assert await commands.apply_at_start(sessions, config, now, allow_private=False) is None
+        applied = await commands.apply_at_start(sessions, config, now, allow_private=True)
+        assert applied is not None and [c.key for c in applied.changes] == [
+            "http://127.0.0.1:9/intern"
+        ]
     finally:
         await engine.dispose()

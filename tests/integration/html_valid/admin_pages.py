@@ -110,7 +110,9 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
     site.start()
     async with admin.running(url, folder, allow_private_addresses=True) as h:
         # The catalogue in the database, as start-up stores it, for the sources page.
-        await catalogue_commands.apply_at_start(h.runtime.sessions, folder / "catalogue.toml", now)
+        await catalogue_commands.apply_at_start(
+            h.runtime.sessions, folder / "catalogue.toml", now, allow_private=True
+        )
         await h.user("ops", "operator")
         await h.user("revisor", "auditor")
         await h.sign_up(ADDRESS)

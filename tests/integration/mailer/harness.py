@@ -111,7 +111,7 @@ class Harness:
         reads the sources' modes there (and withdraws a poll of a source it does not hold)."""
         config = self.runtime.settings.config
         assert config is not None
-        await apply_at_start(self.runtime.sessions, config, self.clock.now())
+        await apply_at_start(self.runtime.sessions, config, self.clock.now(), allow_private=True)
 
     @staticmethod
     def deps_of(runtime: Runtime) -> handlers.Deps:
