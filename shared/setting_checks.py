@@ -24,15 +24,33 @@ def comma_separated(value: object) -> object:
 
 
 def database_url(value: str) -> str:
-    """Refuse a database URL whose driver varsel does not install."""
-    # Any other URL failed at the first query with a traceback. The message never repeats the
-    # URL: it may hold the database's password.
-    if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    """Refuse a database URL whose driver varsel does not install, or whose port is none."""
+    # Any other URL failed at the first query with a traceback, as did a port past 65535 or no
+    # number (OverflowError, ValueError from the driver). The message never repeats the URL:
+    # it may hold the database's password.
+    if value and (
+        not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://"))
+        or not _database_port_is_good(value)
+    ):
         raise ValueError(
             "must be sqlite+aiosqlite:///path/to/varsel.db or "
-            "postgresql+asyncpg://user:password@host:5432/database (or empty: var/varsel.db)"
+            "postgresql+asyncpg://user:password@host:5432/database (a port from 1 to 65535; "
+            "or empty: var/varsel.db)"
         )
     return value
+
+
+def _database_port_is_good(value: str) -> bool:
+    """Tell whether a database URL names no port or one from 1 to 65535, read as the engine
+    reads it (a password may hold a "#" or "?" that urlsplit would take for the URL's end)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        port = make_url(value).port
+    except (ArgumentError, ValueError):  # a port that is no number
+        return False
+    return port is None or 0 < port < 65536
 
 
 def _server_url(value: str, schemes: tuple[str, ...], examples: str) -> str:

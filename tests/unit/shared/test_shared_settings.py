@@ -206,8 +206,29 @@ def test_a_database_url_without_a_driver_varsel_uses_is_refused_without_echoing_
     assert "hunter2" not in str(refused.value.errors(include_input=False))
 
 
+@pytest.mark.parametrize("port", ["99999", "abc", "0"])
+@pytest.mark.parametrize("argv", [["check-config"], ["migrate"]], ids=" ".join)
+def test_a_database_port_that_is_none_stops_start_up_in_one_line_without_the_password(
+    port: str, argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, check-config took it, and migrate and run ended in a 495-line traceback
+    # (OverflowError or ValueError from the driver).
+    monkeypatch.setenv("VARSEL_DATABASE_URL", f"postgresql+asyncpg://u:hunter2@127.0.0.1:{port}/db")
+    answer = CliRunner().invoke(cli, argv)
+    assert answer.exit_code == 2, answer.output
+    assert len(answer.output.strip().splitlines()) == 1, answer.output
+    assert "varsel: invalid setting VARSEL_DATABASE_URL: must be " in answer.output
+    assert "a port from 1 to 65535" in answer.output
+    assert "hunter2" not in answer.output
+
+
 def test_the_two_database_drivers_are_accepted() -> None:
-    for url in ("sqlite+aiosqlite:///var/varsel.db", "postgresql+asyncpg://varsel@db/varsel"):
+    for url in (
+        "sqlite+aiosqlite:///var/varsel.db",
+        "postgresql+asyncpg://varsel@db/varsel",
+        "postgresql+asyncpg://varsel:p#?w@db:5432/varsel",  # read as the engine reads it
+        "postgresql+asyncpg://varsel@/varsel?host=/run/postgresql",
+    ):
         assert Settings(database_url=url).resolved_database_url == url
 
 
