@@ -49,8 +49,11 @@ def _explain(exc: Exception) -> str | None:
             "and run `varsel migrate` if the database is new"
         )
     if isinstance(exc, CommandError):
+        said = str(exc).splitlines()[0]
+        if said.startswith("admin accounts whose names"):
+            return f"cannot migrate the database: {said[:400]}"  # what to do is said in it
         return (
-            f"cannot migrate the database: {str(exc).splitlines()[0][:200]} "
+            f"cannot migrate the database: {said[:200]} "
             "(a database a newer release migrated is not taken back by an older one)"
         )
     if isinstance(exc, InputFailed):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import AdminSession, AdminToken, AdminUser
+from services.admin.domain.accounts import AdminError
 from shared.db import rowcount
 
 
@@ -24,10 +26,15 @@ async def add_user(
     now: datetime,
     email: str | None = None,
 ) -> AdminUser:
-    """Store a new account and give it its id."""
+    """Store a new account and give it its id; refuse (AdminError) a name taken meanwhile."""
     user = AdminUser(name=name, role=role, password_hash=password_hash, created_at=now, email=email)
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Another create-user of the name, in this case or another, committed since the
+        # handler looked (the unique index on the lowered name, migration 0032).
+        raise AdminError(f"an admin called {name!r} exists already, in some case") from exc
     return user
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, BigId, UTCDateTime
@@ -16,6 +16,11 @@ class AdminUser(Base):
     """A member of staff who signs in to the admin; what they may do is their role's."""
 
     __tablename__ = "admin_users"
+    # Names differing only by case would read as one person in the audit log and the consent
+    # ledger: two `create-user` commands at once both pass the handler's check, and this
+    # refuses the second (migration 0032). SQLite's lower() folds ASCII only; the handler
+    # compares casefolded names as well.
+    __table_args__ = (Index("ux_admin_users_name_lowered", func.lower(text("name")), unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
