@@ -159,7 +159,14 @@ def _cross_check_topics(
                 Problem(Trouble.RELATED_TOO_MANY, {"topic": topic.slug, "limit": str(MAX_RELATED)}),
             )
         for related in topic.related:
-            if related not in slugs:
+            if related == topic.slug:
+                # Its sign-up page would offer the topic itself as one to follow as well.
+                found.add(
+                    f"[[topics]] {topic.slug}: names itself as a related topic; a topic is "
+                    "not related to itself",
+                    Problem(Trouble.RELATED_ITSELF, {"topic": topic.slug}),
+                )
+            elif related not in slugs:
                 found.add(
                     f"[[topics]] {topic.slug}: related topic {related!r} is not declared",
                     Problem(Trouble.RELATED_UNKNOWN, {"topic": topic.slug, "value": related}),

@@ -20,6 +20,9 @@ TROUBLES: Final[dict[str, str]] = {
     Trouble.RELATED_UNKNOWN: N_(
         "Topic %(topic)s: the related topic “%(value)s” is not a topic people can follow."
     ),
+    Trouble.RELATED_ITSELF: N_(
+        "Topic %(topic)s: it names itself as a related topic; a topic is not related to itself."
+    ),
     Trouble.RELATED_TOO_MANY: N_(
         "Topic %(topic)s: it names more related topics than the %(limit)s a topic may offer."
     ),

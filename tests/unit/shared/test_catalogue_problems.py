@@ -93,3 +93,15 @@ def test_every_kind_is_worded_in_every_language_with_its_values(trouble: Trouble
     for language in catalogues.languages:
         worded = catalogues[language].gettext(TROUBLES[trouble], **values)
         assert "%(" not in worded and worded.strip(), (language, trouble)
+
+
+def test_a_topic_related_to_itself_is_refused_and_says_so() -> None:
+    # Its sign-up page would offer the topic itself as one to follow as well; the admin's
+    # topic form refuses it too.
+    topics = [{"slug": "rel-y", "title": {"nb": "Y"}, "related": ["rel-y"]}]
+    with pytest.raises(CatalogueError) as refused:
+        parse_catalogue({"topics": topics}, "f.toml")
+    assert refused.value.problems == (Problem(Trouble.RELATED_ITSELF, {"topic": "rel-y"}),)
+    assert str(refused.value).split("\n  ")[1] == (
+        "[[topics]] rel-y: names itself as a related topic; a topic is not related to itself"
+    )
