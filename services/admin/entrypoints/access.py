@@ -38,6 +38,7 @@ from shared.runtime import Runtime
 from shared.vocabulary import DEFAULT_LANGUAGE, Language
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
+from shared.web.forms import read_form
 from shared.web.pages import PageRenderer, page_templates
 
 SESSION_COOKIE = "varsel_admin"
@@ -296,7 +297,7 @@ async def posted_form(
     A field may hold ``MAX_FIELD`` characters, or what ``limits`` allows it; a longer one raises
     ``FieldTooLong`` (a 400 naming the field and its limit), so nothing is silently cut short.
     """
-    form = await request.form()
+    form = await read_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
         return None

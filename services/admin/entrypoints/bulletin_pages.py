@@ -38,6 +38,7 @@ from shared.db import transaction
 from shared.events import BULLETIN_BODY_MAX, BULLETIN_SUBJECT_MAX
 from shared.vocabulary import Frequency
 from shared.web.csrf import FIELD as CSRF_FIELD
+from shared.web.forms import read_form
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 # How long the answer to «Send a test» waits to say whether the test went: a mail server that
@@ -104,7 +105,7 @@ async def bulletin_form(request: Request, admin: AdminDep, actor: EditorPage) ->
 async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) -> HTMLResponse:
     """Count who the chosen topics reach (``action=count``), send a test of the bulletin to
     oneself (``action=test``) or send it (``action=send``)."""
-    form = await request.form()
+    form = await read_form(request)
     # Read whole, never cut: a text over its limit is refused by read_draft, naming its language,
     # and the form comes back filled in; the other fields must match exactly (an id, a choice).
     fields = {k: v for k, v in form.items() if isinstance(v, str)}

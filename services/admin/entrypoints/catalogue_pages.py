@@ -38,6 +38,7 @@ from shared.db import transaction
 from shared.events import ContentChanged
 from shared.intervals import format_interval
 from shared.vocabulary import ReviewMode, SourceKind
+from shared.web.forms import read_form
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -212,7 +213,7 @@ def _saved(
 async def add_source(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
     """Add a source, or save an edited one (``original`` names it); a wrong field is a 400
     naming it, and nothing changes."""
-    form = await request.form()
+    form = await read_form(request)
     fields = await posted_form(request, admin, SOURCE_FIELD_LIMITS)
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")

@@ -32,6 +32,7 @@ from shared.catalogue_file import entry_data
 from shared.catalogue_problems import Problem
 from shared.db import transaction
 from shared.vocabulary import LANGUAGES
+from shared.web.forms import read_form
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 # The accounts a topic may name as the editors its review reminders go to.
@@ -170,7 +171,7 @@ def _done(request: Request) -> Response:
 async def save_topic(request: Request, admin: AdminDep, actor: EditorPage) -> Response:
     """Create a topic, or save an edited one (``original`` names it); each wrong field is a 400
     with its reason beside it, and nothing changes."""
-    form = await request.form()
+    form = await read_form(request)
     # The page's address may be as long as its field says (2,000), not the 1,000 of other fields.
     fields = await posted_form(request, admin, {"page": PAGE_LENGTH})
     if fields is None:

@@ -24,6 +24,7 @@ from services.subscriptions.entrypoints.web import (
 from services.subscriptions.entrypoints.wording import FORM_NOT_VALID, FORM_TOO_OLD
 from shared.vocabulary import Language
 from shared.web.embed_forms import FIELD, Refusal
+from shared.web.forms import read_form
 
 router = APIRouter()
 
@@ -66,7 +67,7 @@ async def subscribe_embed(
     slug: str, request: Request, web: Web, origin: str | None = None
 ) -> HTMLResponse:
     """Accept a sign-up from the embedded form, if its token is genuine, current and its own."""
-    form = await request.form()
+    form = await read_form(request)
     host = web.embed.host_origin(origin)
     if host is None:
         return _not_here(web, request, slug, form_language(request, form))

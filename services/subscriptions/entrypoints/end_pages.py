@@ -33,6 +33,7 @@ from services.subscriptions.entrypoints.web import (
 )
 from services.subscriptions.entrypoints.wording import FORM_NOT_VALID
 from shared.tokens import Purpose
+from shared.web.forms import read_form
 
 router = APIRouter()
 
@@ -117,7 +118,7 @@ async def _unsubscribe_refused(
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, request: Request, web: Web) -> HTMLResponse:
     """End all alerts, or end them and delete the address."""
-    form = await request.form()
+    form = await read_form(request)
     action = pressed(form, "action")
     if action not in (END_ALL, ERASE):
         # A post that names neither button (a scanner submitting forms) must not delete anything.
@@ -148,7 +149,7 @@ async def _asks_one_click(request: Request) -> bool:
     """
     essence = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if essence in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return field(await request.form(), "List-Unsubscribe") == "One-Click"
+        return field(await read_form(request), "List-Unsubscribe") == "One-Click"
     if essence not in ("", "text/plain"):
         return False  # JSON and other bodies: not the pair RFC 8058 names
     pairs = parse_qs((await request.body()).decode("utf-8", "replace").strip())

@@ -27,11 +27,9 @@ from services.subscriptions.entrypoints.wording import (
     TOPIC_NOT_OFFERED,
 )
 from shared.vocabulary import Frequency, Language
+from shared.web.forms import read_form
 
 router = APIRouter()
-
-# A form never ticks more topics than the catalogue has; this bounds what a forged one costs.
-MAX_CHOICES = 500
 
 
 def _index_page(
@@ -84,14 +82,14 @@ async def index(request: Request, web: Web) -> HTMLResponse:
 @router.post("/", response_class=HTMLResponse)
 async def subscribe_many(request: Request, web: Web) -> HTMLResponse:
     """Accept one sign-up for every topic ticked in the index."""
-    form = await request.form()
+    form = await read_form(request)
     language = form_language(request, form)
     raw_email = field(form, "email")
     frequency = Frequency.parse(field(form, "frequency"))
-    # Keep the person's choices in order, once each; the catalogue decides what is offered.
-    chosen = list(
-        dict.fromkeys(v[:100] for v in form.getlist("topics")[:MAX_CHOICES] if isinstance(v, str))
-    )
+    # Keep the person's choices in order, once each, every one of them: ticking every topic of
+    # the catalogue is one sign-up for all. The catalogue decides what is offered; what a forged
+    # form costs is bounded where the form is read (shared/web/forms.py).
+    chosen = list(dict.fromkeys(v[:100] for v in form.getlist("topics") if isinstance(v, str)))
     catalogue = web.deps.catalogue
     errors = form_errors(web, request, form)
     if field(form, "page") != INDEX_PAGE_PATH:

@@ -44,6 +44,7 @@ from services.subscriptions.entrypoints.wording import (
 )
 from shared.i18n.negotiation import language_of_tag
 from shared.vocabulary import Frequency
+from shared.web.forms import read_form
 
 router = APIRouter()
 
@@ -116,7 +117,7 @@ async def confirm_page(token: str, request: Request, web: Web) -> HTMLResponse:
 @router.post("/confirm/{token}", response_class=HTMLResponse)
 async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
     """Confirm what the page showed, and show what the person now gets alerts about."""
-    form = await request.form()
+    form = await read_form(request)
     shown = field(form, "privacy_version")
     if not shown:  # a page from before the notice's version was shown, or a forged post
         pending = await handlers.pending_confirmation(web.uow(), web.deps, token)
@@ -212,7 +213,7 @@ def _manage(
 @router.post("/manage/{token}", response_class=HTMLResponse)
 async def manage_save(token: str, request: Request, web: Web) -> Response:
     """Save topics and frequency, end all alerts, or erase, as the pressed button says."""
-    form = await request.form()
+    form = await read_form(request)
     action = pressed(form, "action")
     # Two buttons at once, or one the page does not have: nothing is changed, nothing deleted.
     # No button at all (a script's form.submit()) saves what the form holds, as before.

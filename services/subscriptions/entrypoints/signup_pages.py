@@ -33,6 +33,7 @@ from services.subscriptions.entrypoints.wording import (
     FORM_NOT_VALID,
 )
 from shared.vocabulary import Frequency, Language
+from shared.web.forms import read_form
 
 router = APIRouter()
 
@@ -190,7 +191,7 @@ async def subscribe(request: Request) -> HTMLResponse:
     # 3.4 % of a sign-up's instructions, for a slug and a lookup.
     slug: str = request.path_params["slug"]
     web = web_of(request)
-    form = await request.form()
+    form = await read_form(request)
     return await take_signup(slug, request, web, form, form_errors(web, request, form))
 
 
@@ -253,7 +254,7 @@ async def manage_link_form(request: Request, web: Web) -> HTMLResponse:
 @router.post("/manage-link", response_class=HTMLResponse)
 async def manage_link(request: Request, web: Web) -> HTMLResponse:
     """Send a manage link if the address is subscribed; answer the same either way."""
-    form = await request.form()
+    form = await read_form(request)
     language = form_language(request, form)
     raw = field(form, "email")
     errors = form_errors(web, request, form)

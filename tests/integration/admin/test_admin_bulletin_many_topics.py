@@ -48,3 +48,26 @@ async def test_a_bulletin_reaches_the_followers_of_every_ticked_topic(
                 select(func.count()).select_from(Delivery).where(Delivery.kind == "bulletin")
             )
         assert made == 2
+
+
+# A catalogue as large as a public body's: one field per topic is more than 1,000 fields.
+EVERY = [f"tema-{n:04}" for n in range(1007)]
+
+
+async def test_a_bulletin_to_every_topic_of_a_large_catalogue_is_counted(
+    database_url: str, tmp_path: Path
+) -> None:
+    catalogue = CATALOGUE + "".join(
+        f'\n[[topics]]\nslug = "{slug}"\ntitle = {{ nb = "Tema {slug}" }}\n' for slug in EVERY
+    )
+    async with desk_running(database_url, tmp_path, catalogue) as h, h.client() as client:
+        await h.sign_up("sist@example.org", (EVERY[-1],), "daily")
+        await h.confirm("sist@example.org")
+        page = await signed_in_editor(h, client)
+        counted = await client.post(
+            "/admin/bulletins?lang=en",
+            data=form(page, action="count", topics=EVERY),
+            headers={"Accept": "text/html"},
+        )
+        assert counted.status_code == 200, counted.text[:300]
+        assert reach(counted.text)["In all"] == "1"

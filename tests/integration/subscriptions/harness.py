@@ -160,7 +160,9 @@ async def running(
     clock = FrozenClock(START)
     runtime = build_runtime(settings, clock=clock)
     app = create_app(runtime, services)
-    async with LifespanManager(app):
+    # A large catalogue (test_subscriptions_every_topic.py) takes seconds to apply at start on a
+    # busy machine: more than the 5 the manager waits by default.
+    async with LifespanManager(app, startup_timeout=60):
         transport = httpx.ASGITransport(app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Harness(app, runtime, clock, client)
