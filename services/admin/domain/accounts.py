@@ -125,8 +125,7 @@ def check_name(name: str) -> None:
     """Refuse a name an account may not have, new or renamed (raises AdminError)."""
     if not name or len(name) > 100 or not name.isprintable() or name.strip() != name:
         raise AdminError("name must be 1-100 printable characters without surrounding spaces")
-    folded = name.casefold()
-    if folded in RESERVED_NAMES or folded.startswith(RESERVED_PREFIXES):
+    if is_reserved_name(name):
         raise AdminError(
             f"name {name!r} is how the audit log and the consent ledger name what no staff "
             "account did (system, cli, cli:USER, publisher:NAME, migration:NUMBER), "
@@ -138,6 +137,27 @@ def check_name(name: str) -> None:
         raise AdminError(
             "name must not be an email address; give the address with --email or set-email"
         )
+
+
+def is_reserved_name(name: str) -> bool:
+    """Tell whether a name reads as an actor that is no staff account, in any case."""
+    folded = name.casefold()
+    return folded in RESERVED_NAMES or folded.startswith(RESERVED_PREFIXES)
+
+
+def names_to_rename(names: list[str]) -> list[tuple[str, str | None]]:
+    """Return the accounts made before their names were refused, each with why: (name, None)
+    for one that reads as no staff account, (name, other) for one that differs from another
+    account's only by case. In the order given."""
+    by_folded: dict[str, list[str]] = {}
+    for name in names:
+        by_folded.setdefault(name.casefold(), []).append(name)
+    flagged: list[tuple[str, str | None]] = []
+    for name in names:
+        if is_reserved_name(name):
+            flagged.append((name, None))
+        flagged.extend((name, other) for other in by_folded[name.casefold()] if other != name)
+    return flagged
 
 
 class InvalidStaffAddress(AdminError):

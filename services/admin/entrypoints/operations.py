@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
-from services.admin.domain.accounts import AdminError, InvalidStaffAddress
+from services.admin.domain.accounts import AdminError, InvalidStaffAddress, names_to_rename
 from services.admin.entrypoints.access import (
     Actor,
     Admin,
@@ -182,6 +182,8 @@ async def _users_page(
         status_code=status_code,
         actor=actor.principal,
         accounts=accounts,
+        # Names taken before create-user refused them (229278f): each to rename, and why.
+        to_rename=names_to_rename([account.name for account in accounts]),
         error=error,
         outcome=outcome,
         edited=edited,
