@@ -166,6 +166,12 @@ def _cross_check_topics(
                     "not related to itself",
                     Problem(Trouble.RELATED_ITSELF, {"topic": topic.slug}),
                 )
+            elif related in {t.slug for t in ended}:
+                found.add(
+                    f"[[topics]] {topic.slug}: related topic {related!r} has ended and is "
+                    "not a topic people can follow",
+                    Problem(Trouble.RELATED_ENDED, {"topic": topic.slug, "value": related}),
+                )
             elif related not in slugs:
                 found.add(
                     f"[[topics]] {topic.slug}: related topic {related!r} is not declared",

@@ -27,6 +27,7 @@ class Trouble(StrEnum):
     TOPIC_TWICE = "topic_twice"
     RELATED_UNKNOWN = "related_unknown"
     RELATED_ITSELF = "related_itself"
+    RELATED_ENDED = "related_ended"
     RELATED_TOO_MANY = "related_too_many"
     SUCCESSOR_NOT_ENDED = "successor_not_ended"
     SUCCESSOR_UNKNOWN = "successor_unknown"

@@ -23,6 +23,10 @@ TROUBLES: Final[dict[str, str]] = {
     Trouble.RELATED_ITSELF: N_(
         "Topic %(topic)s: it names itself as a related topic; a topic is not related to itself."
     ),
+    Trouble.RELATED_ENDED: N_(
+        "Topic %(topic)s: the related topic “%(value)s” has ended and is not a topic people "
+        "can follow."
+    ),
     Trouble.RELATED_TOO_MANY: N_(
         "Topic %(topic)s: it names more related topics than the %(limit)s a topic may offer."
     ),

@@ -105,7 +105,7 @@ def test_ending_a_topic_is_a_retirement_and_leaving_it_out_later_changes_nothing
             ENDED.replace(
                 'title = { nb = "Nytt" }', 'title = { nb = "Nytt" }\nrelated = ["gammelt"]'
             ),
-            "related topic 'gammelt' is not declared",
+            "related topic 'gammelt' has ended and is not a topic people can follow",
         ),
     ],
 )

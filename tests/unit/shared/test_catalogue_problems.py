@@ -105,3 +105,20 @@ def test_a_topic_related_to_itself_is_refused_and_says_so() -> None:
     assert str(refused.value).split("\n  ")[1] == (
         "[[topics]] rel-y: names itself as a related topic; a topic is not related to itself"
     )
+
+
+def test_a_related_topic_that_has_ended_is_said_to_have_ended() -> None:
+    # It is declared: «is not declared» would send the editor looking for a missing entry.
+    topics = [
+        {"slug": "helse", "title": {"nb": "Helse"}, "related": ["norge-i-verden"]},
+        {"slug": "norge-i-verden", "title": {"nb": "Norge i verden"}, "retired": True},
+    ]
+    with pytest.raises(CatalogueError) as refused:
+        parse_catalogue({"topics": topics}, "f.toml")
+    assert refused.value.problems == (
+        Problem(Trouble.RELATED_ENDED, {"topic": "helse", "value": "norge-i-verden"}),
+    )
+    assert str(refused.value).split("\n  ")[1] == (
+        "[[topics]] helse: related topic 'norge-i-verden' has ended and is not a topic people "
+        "can follow"
+    )
