@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
@@ -86,9 +87,24 @@ def unfollowable_link(body: str) -> str | None:
         for token in block.children or ():
             if token.type in ("link_open", "image"):
                 target = str(token.attrGet("href") or token.attrGet("src") or "")
-                if not target.lower().startswith(_FOLLOWABLE):
+                if not _leads_somewhere(target):
                     return target
     return None
+
+
+def _leads_somewhere(target: str) -> bool:
+    """Tell whether a link is a whole address: a web address naming a host, a mail address,
+    a telephone number. The scheme alone («https://», «mailto:», «tel:») opens nothing."""
+    lowered = target.lower()
+    if not lowered.startswith(_FOLLOWABLE):
+        return False
+    if lowered.startswith(("mailto:", "tel:")):
+        rest = target.split(":", 1)[1].split("?", 1)[0]
+        return "@" in rest if lowered.startswith("mailto:") else any(c.isdigit() for c in rest)
+    try:
+        return bool(urlsplit(target).hostname)
+    except ValueError:  # a broken address, such as an unclosed [ in its host
+        return False
 
 
 def _refuse_invisible(typed: str, what: str, language: Language, field: str) -> None:

@@ -147,6 +147,10 @@ async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
             "nb: www.fhi.no/nyhet": ({"body_nb": "Les [saken](www.fhi.no/nyhet)."}, "body_nb"),
             "en: javascript:alert(1)": ({"body_en": "[Open](javascript:alert(1))"}, "body_en"),
             "nb: data:text/html,x": ({"body_nb": "![Bilde](data:text/html,x)"}, "body_nb"),
+            # A scheme alone, which opens nothing.
+            "nb: mailto:": ({"body_nb": "[Skriv til oss](mailto:)"}, "body_nb"),
+            "en: tel:": ({"body_en": "[Call us](tel:)"}, "body_en"),
+            "nb: https://": ({"body_nb": "[Les](https://)"}, "body_nb"),
             "Skjemaet var utløpt": ({"csrf_token": "forged"}, None),
         }
         for words, (change, field) in cases.items():

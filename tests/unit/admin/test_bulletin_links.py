@@ -33,6 +33,13 @@ def test_whole_addresses_are_followable(body: str) -> None:
         ("![x](data:image/png;base64,AAAA)", "data:image/png;base64,AAAA"),
         ("[Ok](https://a.no) then [not](vbscript:x)", "vbscript:x"),
         ("[Reference][r]\n\n[r]: /r", "/r"),
+        # A scheme alone opens nothing.
+        ("[x](https://)", "https://"),
+        ("[x](http:///side)", "http:///side"),
+        ("[x](mailto:)", "mailto:"),
+        ("[x](mailto:?subject=Hei)", "mailto:?subject=Hei"),
+        ("[x](tel:)", "tel:"),
+        ("[x](tel:+)", "tel:+"),
     ],
 )
 def test_the_first_link_leading_nowhere_from_a_mail_is_named(body: str, link: str) -> None:
