@@ -174,7 +174,10 @@ def in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     """Run ``work`` in one transaction on its own engine, from synchronous command code."""
 
     async def run() -> T:
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+        )
         try:
             async with session_factory(engine)() as session, session.begin():
                 return await work(session)

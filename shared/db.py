@@ -159,8 +159,23 @@ async def scrub_deleted(engine: AsyncEngine, *tables: type[Base]) -> None:
 POOL_SIZE = 20
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Build the async engine; SQLite gets WAL and a busy timeout so services can share the file."""
+# How long connecting to PostgreSQL may take (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS). asyncpg
+# waits 60 s: a server that took the connection and never answered held every request for a
+# minute, then failed it with a 500, and /readyz (probed with a 3 s timeout) as long.
+CONNECT_TIMEOUT_SECONDS = 2.0
+
+
+class ConnectTimedOut(ConnectionError):
+    """The database took the connection but did not answer in time: it cannot be reached."""
+
+
+def create_engine(
+    url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS, **kwargs: Any
+) -> AsyncEngine:
+    """Build the async engine; SQLite gets WAL and a busy timeout so services can share the file.
+
+    Connecting to PostgreSQL gives up after ``connect_timeout`` seconds with ``ConnectTimedOut``.
+    """
     # A statement's values stay out of SQLAlchemy's error messages (and so out of logs and of
     # errors made from them): they include addresses.
     kwargs.setdefault("hide_parameters", True)
@@ -178,7 +193,23 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pre-ping (a round trip on every checkout): connections are renewed after half an hour,
     # and a disconnect error invalidates the whole pool, so a server restart fails one statement.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": connect_timeout}, **kwargs)
+    event.listen(engine.sync_engine, "do_connect", _timed_out_is_unreachable(connect_timeout))
+    return engine
+
+
+def _timed_out_is_unreachable(seconds: float) -> Any:
+    """Return a connect hook that raises a timed-out connect as ``ConnectTimedOut``."""
+
+    # asyncpg raises a bare TimeoutError, without text: the web answered 500 with a traceback
+    # rather than 503 (which counts ConnectionError), and commands said «varsel: ».
+    def connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except TimeoutError as exc:
+            raise ConnectTimedOut(f"the database did not answer within {seconds:g} s") from exc
+
+    return connect
 
 
 def among(

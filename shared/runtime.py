@@ -90,7 +90,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     catalogue = LiveCatalogue(load_catalogue(settings.catalogue_path))
     if not settings.database_url:
         private_folder(settings.var_dir)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(
+        settings.resolved_database_url, connect_timeout=settings.database_connect_timeout_seconds
+    )
     sessions = session_factory(engine)
     bus: EventBus = (
         RabbitMqBus(settings.broker_url, sessions, namespace=settings.broker_namespace)

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from shared import setting_checks as checks
 from shared import setting_combinations as together
 from shared.brand import DEFAULT_ACCENT, Brand, check_accent, check_logo
+from shared.db import CONNECT_TIMEOUT_SECONDS
 from shared.intervals import parse_interval
 from shared.setting_combinations import DEV_SECRET
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     var_dir: Path = Path("var")
     database_url: str = ""
+    # How long a process waits for PostgreSQL to answer a new connection: a request then gets
+    # its 503 and /readyz its answer inside a probe's timeout (3 s in deploy/kubernetes).
+    database_connect_timeout_seconds: float = Field(default=CONNECT_TIMEOUT_SECONDS, gt=0, le=60)
     broker_url: str = ""
     # How long a starting process waits for RabbitMQ to answer before it gives up: started
     # together (compose, a node that reboots), the broker is often a few seconds behind.

@@ -1,10 +1,12 @@
-"""With the database down, the background loops log the outage, not a traceback a pass."""
+"""With the database down (refusing, or taking connections and never answering), the background
+loops log the outage, not a traceback a pass, and requests are asked to come back."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,7 +14,7 @@ import pytest
 
 from services.watcher.bootstrap import Watcher
 from shared.bus import InProcessBus
-from shared.db import create_engine, session_factory
+from shared.db import ConnectTimedOut, create_engine, session_factory
 from shared.failing_passes import PassFailures
 from shared.outbox_relay import OutboxRelay
 from shared.runtime import build_runtime
@@ -87,15 +89,68 @@ def test_failures_are_logged_at_the_first_then_at_powers_of_two_and_the_end_once
     ]
 
 
-@pytest.fixture
-async def down(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """The public pages and the admin of a process whose database does not answer."""
-    runtime = build_runtime(Settings(database_url=DOWN, var_dir=tmp_path))
-    app = create_app(runtime, ("subscriptions", "admin"))
-    transport = httpx.ASGITransport(app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
-    await runtime.close()
+@asynccontextmanager
+async def silent_database() -> AsyncIterator[str]:
+    """The URL of a loopback server that accepts connections and never says a word."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # kept open, unanswered, until the test ends
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield f"postgresql+asyncpg://varsel:pw@127.0.0.1:{server.sockets[0].getsockname()[1]}/v"
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.fixture(params=["refused", "silent"])
+async def down(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The public pages and the admin of a process whose database refuses every connection, or
+    takes it and never answers (asyncpg waited 60 s, then the request got a 500)."""
+    async with AsyncExitStack() as stack:
+        url = (
+            DOWN
+            if request.param == "refused"
+            else await stack.enter_async_context(silent_database())
+        )
+        settings = Settings(
+            database_url=url, var_dir=tmp_path, database_connect_timeout_seconds=0.3
+        )
+        runtime = build_runtime(settings)
+        stack.push_async_callback(runtime.close)
+        app = create_app(runtime, ("subscriptions", "admin"))
+        transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+        yield await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://test")
+        )
+
+
+async def test_connecting_to_a_silent_database_gives_up_as_unreachable_saying_why() -> None:
+    async with silent_database() as url:
+        engine = create_engine(url, connect_timeout=0.2)
+        try:
+            with pytest.raises(ConnectTimedOut, match=r"did not answer within 0\.2 s"):
+                async with engine.connect():
+                    pass
+        finally:
+            await engine.dispose()
+
+
+async def test_readiness_says_the_database_cannot_be_reached(down: httpx.AsyncClient) -> None:
+    ready = await down.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["reason"].startswith("database unreachable: ")
+
+
+def test_the_connect_timeout_is_a_setting_inside_a_probes_time_with_its_range_checked() -> None:
+    assert Settings().database_connect_timeout_seconds < 3  # deploy/kubernetes probes wait 3 s
+    for wrong in (0, -1, 61, "inf"):
+        with pytest.raises(ValueError, match="database_connect_timeout_seconds"):
+            Settings(database_connect_timeout_seconds=wrong)
 
 
 async def test_a_request_while_the_database_is_down_is_asked_to_come_back(
