@@ -253,8 +253,10 @@ class MailBuilder:
         assert context.catalogue is not None
         language = person.language
         successor = context.catalogue.topic(ended.successor) if ended.successor else None
+        # One who follows the successor already is told so, not asked to sign up for it again.
+        followed = successor is not None and successor.slug in person.topics
         return self._cache.get(
-            (DeliveryKind.TOPIC_ENDED, slug, language, person.frequency),
+            (DeliveryKind.TOPIC_ENDED, slug, language, person.frequency, followed),
             lambda: render_topic_ended(
                 self._env,
                 language=language,
@@ -262,7 +264,7 @@ class MailBuilder:
                 successor_title=successor.title_in(language) if successor else None,
                 successor_url=(
                     in_language(f"{self._settings.base_url}/subscribe/{successor.slug}", language)
-                    if successor
+                    if successor and not followed
                     else None
                 ),
                 frequency=person.frequency,

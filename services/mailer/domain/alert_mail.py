@@ -77,7 +77,8 @@ def render_topic_ended(
     privacy_url: str | None = None,
     brand: Brand | None = None,
 ) -> RenderedMail:
-    """Render the last mail of a topic that ended, naming what to follow instead if anything."""
+    """Render the last mail of a topic that ended, naming what to follow instead if anything:
+    with no ``successor_url``, the reader follows the successor already and is told so."""
     t = env.translator(normalise_language(language))
     topic = quote(t, one_line(topic_title, max_length=TITLE_MAX))
     context = list_context(t, base_url, site_name, privacy_url, brand, frequency=frequency)
