@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 import idna
 from courlan import normalize_url
 
 WEB_SCHEMES = ("http", "https")
+# Percent-encode everything but RFC 3986's reserved and unreserved characters (and "%", so an
+# already encoded address stays as it is): spaces, quotes, angle brackets and non-ASCII letters.
+_URL_SAFE: Final = "/?#[]@!$&'()*+,;=:%~-._"
 
 
 class NotAWebAddress(ValueError):
@@ -109,6 +112,24 @@ def normal_form(url: str) -> str:
     user, at, _ = parts.netloc.rpartition("@")
     netloc = f"{user}{at}{_host(parts)}{'' if port is None else f':{port}'}"
     return urlunsplit(parts._replace(scheme=scheme, netloc=netloc))
+
+
+def percent_encoded(url: str) -> str:
+    """Return an address with its path, query and fragment percent-encoded, the rest as given.
+
+    A space, a double quote or an angle bracket ends a link in a mail's text and is no valid
+    href in a mail or a feed; a CMS writes them all the same (``/rapport 2026.pdf``). Encoded
+    once, the same way wherever an address comes in (a push, a feed's link, a page's), one page
+    has one spelling, and the digest finds a page's changes by it.
+    """
+    parts = urlsplit(url)
+    return urlunsplit(
+        parts._replace(
+            path=quote(parts.path, safe=_URL_SAFE),
+            query=quote(parts.query, safe=_URL_SAFE),
+            fragment=quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)

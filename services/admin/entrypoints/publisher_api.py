@@ -42,7 +42,7 @@ from services.watcher import command_api as watcher
 from shared.carried_text import noncharacter_in
 from shared.catalogue_addresses import address_refusal
 from shared.db import transaction
-from shared.page_urls import normal_form, without_credentials
+from shared.page_urls import normal_form, percent_encoded, without_credentials
 from shared.web import rate_limit
 from shared.web.validation import excerpt
 
@@ -112,8 +112,12 @@ class ChangeBody(BaseModel):
             raise ValueError(refused)
         _refuse_noncharacter(value)
         # Stored in one spelling: the feed, the mails and the match with a watched source
-        # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader.
-        return normal_form(value)
+        # compare it, and ``HTTPS://`` once made a topic's feed fail for every reader. Encoded
+        # as the watcher encodes a link: a space or a quote left in cost the link in every mail.
+        encoded = percent_encoded(normal_form(value))
+        if len(encoded) > URL_LIMIT:  # the mailer keeps no longer address, and would clip it
+            raise ValueError(f"at most {URL_LIMIT} characters once percent-encoded")
+        return encoded
 
     @field_validator("title", "note")
     @classmethod

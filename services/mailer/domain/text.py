@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from typing import Final
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from shared.mail_links import is_mail_safe
+from shared.page_urls import percent_encoded
 
 # C0/C1 controls except the line-breaking ones (handled as whitespace), DEL, bidi embeddings,
 # overrides and isolates, and the BOM. Zero-width joiners stay: emoji and some scripts need them.
@@ -24,23 +25,19 @@ _SPACES: Final = re.compile(r"\s+")
 
 
 def ascii_url(url: str) -> str:
-    """Return ``url`` with an IDNA host and percent-encoded non-ASCII path, query and fragment."""
-    if url.isascii():
-        return url
+    """Return ``url`` with an IDNA host and a percent-encoded path, query and fragment.
+
+    Encoded as the watcher and the publisher API encode what they take in (``percent_encoded``):
+    a change stored before they did, with a space or a quote in its address, keeps its link too.
+    """
     parts = urlsplit(url)
-    try:
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"URL host is not a valid internationalised name: {url!r}") from None
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    keep = "/?#[]@!$&'()*+,;=:%~-._"
-
-    def encode(piece: str) -> str:
-        return quote(piece, safe=keep)
-
-    return urlunsplit(
-        (parts.scheme, netloc, encode(parts.path), encode(parts.query), encode(parts.fragment))
-    )
+    if not parts.netloc.isascii():
+        try:
+            host = (parts.hostname or "").encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"URL host is not a valid internationalised name: {url!r}") from None
+        parts = parts._replace(netloc=f"{host}:{parts.port}" if parts.port else host)
+    return percent_encoded(urlunsplit(parts))
 
 
 def checked_url(name: str, url: str) -> str:

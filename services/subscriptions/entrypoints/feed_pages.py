@@ -19,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from services.mailer.read_api import PublishedChange
 from services.subscriptions.entrypoints.web import Web, language_of, no_such_topic
 from shared.catalogue_entries import Topic
-from shared.page_urls import NotAWebAddress, normal_form
+from shared.page_urls import NotAWebAddress, normal_form, percent_encoded
 from shared.web.conditional import etag_of, not_modified
 
 router = APIRouter()
@@ -47,7 +47,8 @@ def _entry_link(url: str, fallback: str) -> str:
     90 days) would fail the whole feed for every reader: such an entry links the topic instead.
     """
     try:
-        return normal_form(url)
+        # Encoded as pushes are now: one stored before, with a space, is no valid link as it is.
+        return percent_encoded(normal_form(url))
     except NotAWebAddress:
         return fallback
 
@@ -85,7 +86,9 @@ def build_feed(
         # characters only, an odd address): one bad row must not fail the feed.
         entry.title(_xml_text(change.title).strip() or _xml_text(topic.title_in(language)))
         entry.updated(change.occurred_at)
-        entry.link(href=_xml_text(_entry_link(change.url, topic.page or signup)), rel="alternate")
+        # What XML cannot hold is left out before encoding, which would keep it as %EF%BF%BF.
+        link = _entry_link(_xml_text(change.url), _xml_text(topic.page or signup))
+        entry.link(href=link, rel="alternate")
         entry.summary(_xml_text(change.summary or change.title))
     document: bytes = feed.atom_str(pretty=True, encoding="utf-8")
     return document

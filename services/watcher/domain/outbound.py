@@ -11,17 +11,15 @@ what the mailer stores.
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from shared.carried_text import UNCARRIABLE, carried_line, carried_text
+from shared.page_urls import percent_encoded
 
 # The mailer keeps this much of a change (mail_changes.title and .url).
 TITLE_LIMIT: Final = 500
 URL_LIMIT: Final = 2000
 _WEB_SCHEMES: Final = frozenset({"http", "https"})
-# Percent-encode everything but RFC 3986's reserved and unreserved characters (and "%", so an
-# already encoded link stays as it is): spaces, quotes, angle brackets and non-ASCII letters.
-_URL_SAFE: Final = "/?#[]@!$&'()*+,;=:%~-._"
 
 
 def absolute_link(base: str, link: str) -> str | None:
@@ -36,15 +34,9 @@ def absolute_link(base: str, link: str) -> str | None:
         return None
     if parts.scheme.lower() not in _WEB_SCHEMES or not host:
         return None
-    resolved = urlunsplit(
-        (
-            parts.scheme.lower(),
-            parts.netloc,  # a non-ASCII host is the mailer's to IDNA-encode
-            quote(parts.path, safe=_URL_SAFE),
-            quote(parts.query, safe=_URL_SAFE),
-            quote(parts.fragment, safe=_URL_SAFE),
-        )
-    )
+    # Spaces, quotes, angle brackets and non-ASCII letters percent-encoded as a push's are;
+    # a non-ASCII host is the mailer's to IDNA-encode.
+    resolved = percent_encoded(urlunsplit(parts._replace(scheme=parts.scheme.lower())))
     return resolved if len(resolved) <= URL_LIMIT else None
 
 

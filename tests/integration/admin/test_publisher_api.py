@@ -112,6 +112,7 @@ async def test_a_noncharacter_in_a_pushed_field_is_a_400_naming_it(
         ({**CHANGE, "url": "ftp://example.org/x"}, "url", "http or https"),
         ({**CHANGE, "url": "/relative"}, "url", "absolute"),
         ({**CHANGE, "url": "https://example.org/" + "a" * 2000}, "url", "at most 2000"),
+        ({**CHANGE, "url": "https://example.org/" + "a b" * 600}, "url", "percent-encoded"),
         ({**CHANGE, "topics": []}, "topics", "at least 1"),
         ({k: v for k, v in CHANGE.items() if k != "topics"}, "topics", "required"),
         ({k: v for k, v in CHANGE.items() if k != "title"}, "title", "required"),

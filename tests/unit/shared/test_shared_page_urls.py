@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.page_urls import NotAWebAddress, names_page, normal_form, without_session
+from shared.page_urls import (
+    NotAWebAddress,
+    names_page,
+    normal_form,
+    percent_encoded,
+    without_session,
+)
 
 SPELT = [
     ("HTTPS://WWW.Example.org/report", "https://www.example.org/report"),
@@ -89,3 +95,19 @@ def test_a_session_id_written_into_a_link_is_no_part_of_where_it_leads(
     link: str, leads_to: str
 ) -> None:
     assert without_session(link) == leads_to
+
+
+@pytest.mark.parametrize(
+    ("given", "encoded"),
+    [
+        ("https://www.fhi.no/a b.pdf", "https://www.fhi.no/a%20b.pdf"),
+        ('https://x.no/"<v2>"?q=a b#c d', "https://x.no/%22%3Cv2%3E%22?q=a%20b#c%20d"),
+        ("https://bücher.example/søk?q=ø", "https://bücher.example/s%C3%B8k?q=%C3%B8"),
+        ("https://x.no/a%20b?x=1&y=2;z", "https://x.no/a%20b?x=1&y=2;z"),  # already as it must be
+    ],
+)
+def test_an_address_is_percent_encoded_where_a_link_needs_it_and_no_more(
+    given: str, encoded: str
+) -> None:
+    assert percent_encoded(given) == encoded
+    assert percent_encoded(encoded) == encoded
