@@ -80,10 +80,13 @@ class DigestRunner:
         """Queue one digest per person owed changes released before the period's end, or
         pending items created before it."""
         async with self._sessions() as session, session.begin():
-            through = await digest_runs.start(session, period, self._clock.now())
-            if through is None:
+            started = await digest_runs.start(session, period, self._clock.now())
+            if started is None:
                 return 0
-        batch = Batch.digest(period)
+        # A run resumed under the key it was recorded under before an upgrade: the deliveries
+        # it queued carry that key, and each person gets one digest per period by it.
+        key, through = started
+        batch = Batch.digest(period, key)
         window = _Window(through)
         queued = analysed_at = 0
         after: uuid.UUID | None = None
@@ -102,10 +105,10 @@ class DigestRunner:
                     await deliveries.refresh_planner_statistics(session, items=False)
                     analysed_at = queued
         async with self._sessions() as session, session.begin():
-            await digest_runs.finish(session, period.key, self._clock.now(), queued)
+            await digest_runs.finish(session, key, self._clock.now(), queued)
             if queued >= deliveries.ANALYZE_AFTER:
                 await deliveries.refresh_planner_statistics(session)
-        log.info("mailer: digest %s queued %d mails", period.key, queued)
+        log.info("mailer: digest %s queued %d mails", key, queued)
         return queued
 
     async def _queue_page(

@@ -15,16 +15,16 @@ from services.mailer.domain.periods import Period
 from shared.vocabulary import Frequency
 
 
-async def start(session: AsyncSession, period: Period, now: datetime) -> int | None:
-    """Start or resume the period's run and return the last release its digests tell; None if
-    it is done or another replica just began it."""
-    run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
+async def start(session: AsyncSession, period: Period, now: datetime) -> tuple[str, int] | None:
+    """Start or resume the period's run; return the key it is recorded under and the last
+    release its digests tell; None if it is done or another replica just began it."""
+    run = await recorded(session, period)
     if run is not None:
         if run.status == DigestRunStatus.DONE:
             return None
         if run.through_seq is None:  # begun before the release log existed
             run.through_seq = await releases.last_before(session, period.end)
-        return run.through_seq
+        return run.key, run.through_seq
     through = await releases.last_before(session, period.end)
     session.add(
         DigestRun(
@@ -42,7 +42,20 @@ async def start(session: AsyncSession, period: Period, now: datetime) -> int | N
         await session.flush()
     except IntegrityError:
         return None  # another replica started it a moment ago and will finish it
-    return through
+    return period.key, through
+
+
+async def recorded(session: AsyncSession, period: Period) -> DigestRun | None:
+    """Return the run recorded for the period, under its key or under the key it had before.
+
+    A run recorded by an earlier version (``weekly:2026-W49``) is this period's if it ended
+    when this period does: found, it is not run again under the new key after an upgrade.
+    """
+    run = await session.scalar(select(DigestRun).where(DigestRun.key == period.key))
+    if run is not None:
+        return run
+    former = await session.scalar(select(DigestRun).where(DigestRun.key == period.former_key))
+    return former if former is not None and former.period_end == period.end else None
 
 
 async def finish(session: AsyncSession, key: str, now: datetime, queued: int) -> None:

@@ -327,9 +327,10 @@ class Batch:
         return cls(f"change:{change_id}", AlertReference(change_id, earlier))
 
     @classmethod
-    def digest(cls, period: Period) -> Batch:
-        """Return the digest of one period: a person gets one per period."""
-        return cls(period.key, DigestReference.of(period))
+    def digest(cls, period: Period, key: str | None = None) -> Batch:
+        """Return the digest of one period: a person gets one per period (by its key, or by
+        the key its run was recorded under)."""
+        return cls(key or period.key, DigestReference.of(period))
 
     @classmethod
     def topic_ended(cls, slug: str) -> Batch:

@@ -54,7 +54,20 @@ class Period:
 
     @property
     def key(self) -> str:
-        """Return a stable id, from the local calendar date of the closing run."""
+        """Return a stable id: the rhythm and the local time of the closing run, with its offset.
+
+        Distinct periods have distinct keys whatever the digest hour, weekday or time zone was
+        when they ran: moved from Monday to Friday, the first Friday's period is a new one.
+        """
+        closing = self.end.astimezone(self.tz).isoformat(timespec="minutes")
+        return f"{self.frequency}:{closing}"
+
+    @property
+    def former_key(self) -> str:
+        """Return the key runs were recorded under before 2026-12: the closing run's local date
+        (daily) or ISO week (weekly). Two periods could share it when the digest hour or weekday
+        moved, so it names this period only if the run recorded under it ended when this does.
+        """
         local = self.end.astimezone(self.tz).date()
         if self.frequency == Frequency.DAILY:
             return f"daily:{local.isoformat()}"

@@ -120,7 +120,8 @@ def test_a_reference_that_is_not_one_says_so(kind: str, stored: dict[str, str]) 
 
 def test_a_digest_reference_gives_back_its_period() -> None:
     batch = Batch.digest(WEEK)
-    assert batch.key == WEEK.key == "weekly:2026-W48"
+    assert batch.key == WEEK.key == "weekly:2026-11-23T07:00+01:00"
+    assert Batch.digest(WEEK, "weekly:2026-W48").key == "weekly:2026-W48"
     assert isinstance(batch.reference, DigestReference)
     assert batch.reference.period(OSLO) == WEEK
 

@@ -33,7 +33,7 @@ def test_daily_period_is_yesterday_seven_to_today_seven() -> None:
     period = period_ending_at_or_before("daily", utc(2026, 11, 22, 9, 15), tz=OSLO)
     assert period.start == utc(2026, 11, 21, 6, 0)  # 07:00 CET
     assert period.end == utc(2026, 11, 22, 6, 0)
-    assert period.key == "daily:2026-11-22"
+    assert period.key == "daily:2026-11-22T07:00+01:00"
     assert period.duration == 24 * HOUR
 
 
@@ -43,7 +43,7 @@ def test_period_across_spring_forward_is_23_hours() -> None:
     assert period.start == utc(2026, 3, 28, 6, 0)  # 07:00 CET
     assert period.end == utc(2026, 3, 29, 5, 0)  # 07:00 CEST
     assert period.duration == 23 * HOUR
-    assert period.key == "daily:2026-03-29"
+    assert period.key == "daily:2026-03-29T07:00+02:00"
 
 
 def test_period_across_fall_back_is_25_hours() -> None:
@@ -52,7 +52,7 @@ def test_period_across_fall_back_is_25_hours() -> None:
     assert period.start == utc(2026, 10, 24, 5, 0)  # 07:00 CEST
     assert period.end == utc(2026, 10, 25, 6, 0)  # 07:00 CET
     assert period.duration == 25 * HOUR
-    assert period.key == "daily:2026-10-25"
+    assert period.key == "daily:2026-10-25T07:00+01:00"
 
 
 def test_weekly_period_across_spring_forward_is_167_hours() -> None:
@@ -60,7 +60,7 @@ def test_weekly_period_across_spring_forward_is_167_hours() -> None:
     assert period.start == oslo(2026, 3, 23, 7, 0)
     assert period.end == oslo(2026, 3, 30, 7, 0)
     assert period.duration == 167 * HOUR
-    assert period.key == "weekly:2026-W14"
+    assert period.key == "weekly:2026-03-30T07:00+02:00"
 
 
 def test_weekly_period_ends_on_the_configured_weekday() -> None:
@@ -80,20 +80,23 @@ def test_weekly_period_ends_on_the_configured_weekday() -> None:
         ((2021, 1, 4), "weekly:2021-W01"),  # 2021-01-01 belongs to 2020-W53
     ],
 )
-def test_weekly_key_follows_iso_weeks_across_the_year_boundary(
+def test_the_former_weekly_key_follows_iso_weeks_across_the_year_boundary(
     monday: tuple[int, int, int], key: str
 ) -> None:
+    # The key runs were recorded under before it named the closing run's time: still read.
     at = oslo(*monday, 7, 0)
     period = period_ending_at_or_before("weekly", at, tz=OSLO)
     assert period.end == at
-    assert period.key == key
+    assert period.former_key == key
+    assert period.key == f"weekly:{at.isoformat(timespec='minutes')}"
 
 
 def test_daily_key_is_the_local_date_of_the_run_not_the_utc_date() -> None:
     # A run just after local midnight is on the previous UTC date.
     period = period_ending_at_or_before("daily", oslo(2027, 1, 1, 0, 30), tz=OSLO, hour=0)
     assert period.end == utc(2026, 12, 31, 23, 0)
-    assert period.key == "daily:2027-01-01"
+    assert period.key == "daily:2027-01-01T00:00+01:00"
+    assert period.former_key == "daily:2027-01-01"
 
 
 def test_boundaries_are_half_open() -> None:
@@ -113,11 +116,15 @@ def test_periods_between_returns_complete_periods_ending_in_the_half_open_range(
     since = oslo(2026, 11, 20, 7, 0)  # a run: its period was already sent
     until = oslo(2026, 11, 23, 7, 0)  # a run: its period is complete
     periods = periods_between("daily", since, until, tz=OSLO)
-    assert [p.key for p in periods] == ["daily:2026-11-21", "daily:2026-11-22", "daily:2026-11-23"]
+    assert [p.former_key for p in periods] == [
+        "daily:2026-11-21",
+        "daily:2026-11-22",
+        "daily:2026-11-23",
+    ]
     assert periods_between("daily", until, until, tz=OSLO) == []
     assert periods_between("daily", until, since, tz=OSLO) == []
     almost = periods_between("daily", since, until - timedelta(seconds=1), tz=OSLO)
-    assert [p.key for p in almost] == ["daily:2026-11-21", "daily:2026-11-22"]
+    assert [p.former_key for p in almost] == ["daily:2026-11-21", "daily:2026-11-22"]
 
 
 @pytest.mark.parametrize("frequency", ["daily", "weekly"])
@@ -218,9 +225,30 @@ def test_a_period_stated_since_its_earliest_change_keeps_its_end_and_key() -> No
     assert (
         (stated.end, stated.key)
         == (period.end, period.key)
-        == (utc(2026, 12, 7, 6), "daily:2026-12-07")
+        == (utc(2026, 12, 7, 6), "daily:2026-12-07T07:00+01:00")
     )
     # Changes inside the period leave it as it is; so does a digest of none.
     assert period.since([utc(2026, 12, 6, 12)]) == period == period.since([])
     with pytest.raises(ValueError, match="aware"):
         period.since([datetime(2026, 12, 4, 11)])
+
+
+def test_periods_that_end_on_one_day_or_in_one_week_have_keys_of_their_own() -> None:
+    # The digest weekday moved from Monday to Friday, or the hour from 07 to 20: the first
+    # period after the move ends in the week (on the day) of the last before it, and is another.
+    monday = period_ending_at_or_before("weekly", oslo(2026, 11, 30, 8, 0), tz=OSLO)
+    friday = period_ending_at_or_before("weekly", oslo(2026, 12, 4, 8, 0), tz=OSLO, weekday=4)
+    assert monday.former_key == friday.former_key == "weekly:2026-W49"
+    assert (monday.key, friday.key) == (
+        "weekly:2026-11-30T07:00+01:00",
+        "weekly:2026-12-04T07:00+01:00",
+    )
+    morning = period_ending_at_or_before("daily", oslo(2026, 11, 24, 8, 0), tz=OSLO)
+    evening = period_ending_at_or_before("daily", oslo(2026, 11, 24, 21, 0), tz=OSLO, hour=20)
+    assert morning.former_key == evening.former_key == "daily:2026-11-24"
+    assert morning.key != evening.key
+    # The same hour in another time zone is another moment, and another period.
+    london = period_ending_at_or_before(
+        "daily", oslo(2026, 11, 24, 9, 0), tz=ZoneInfo("Europe/London")
+    )
+    assert london.key == "daily:2026-11-24T07:00+00:00" != morning.key
