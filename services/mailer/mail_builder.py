@@ -37,7 +37,6 @@ from services.mailer.domain.manage_link_mail import render_manage_link
 from services.mailer.domain.mime import RecipientLinks, RenderedMail
 from services.mailer.domain.removal_mail import render_page_removed
 from services.mailer.domain.review import shown_text
-from services.mailer.domain.text import safe_url
 from services.mailer.domain.views import ChangeView, build_digest_sections
 from services.mailer.links import SignedLinks
 from services.mailer.render_cache import RenderCache
@@ -218,7 +217,9 @@ class MailBuilder:
         def render() -> RenderedMail:
             views = [self.change_view(c, language) for c in wanted]
             topics = {slug: self._topic_title(slug, language) for slug in sorted(person.topics)}
-            sections = build_digest_sections(views, topics, more_url=self._topic_page)
+            sections = build_digest_sections(
+                views, topics, more_url=lambda slug: self._topic_page(slug, language)
+            )
             return render_digest(
                 self._env,
                 language=language,
@@ -303,12 +304,13 @@ class MailBuilder:
         topic = self._catalogue.topic(slug)
         return topic.title_in(language) if topic else slug
 
-    def _topic_page(self, slug: str) -> str | None:
-        """Return where a topic's full list of changes is, for digests cut short."""
-        topic = self._catalogue.topic(slug)
-        # A publisher's page may have «ø» in its path: the mail links it encoded, and without a
-        # link (the manage page instead) when it cannot be made safe, never failing the digest.
-        return safe_url(topic.page) if topic and topic.page else None
+    def _topic_page(self, slug: str, language: str) -> str | None:
+        """Return where a topic's recent changes are listed, for digests cut short: the
+        public page of its changes (``/topics/<slug>/changes``), not the watched page, which
+        lists none of them."""
+        if self._catalogue.topic(slug) is None:
+            return None  # ended: the person's manage page instead
+        return in_language(f"{self._settings.base_url}/topics/{slug}/changes", language)
 
     def change_view(self, change: ChangeRecord, language: str) -> ChangeView:
         """Return how a mail shows a stored change."""

@@ -22,6 +22,7 @@ from services.subscriptions.adapters.tables import (
 )
 from services.subscriptions.adapters.unit_of_work import SqlUnitOfWork
 from services.subscriptions.entrypoints import (
+    changes_pages,
     consumers,
     embed_pages,
     end_pages,
@@ -120,6 +121,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(link_pages.router)
     app.include_router(end_pages.router)
     app.include_router(feed_pages.router)
+    app.include_router(changes_pages.router)
     install_api(app)
     mount_static(app)
     mount_brand(app, runtime.settings)

@@ -52,6 +52,7 @@ PUBLIC_PATHS = (
     "/",
     "/subscribe/norge-i-verden",
     "/topics/norge-i-verden/feed.atom",
+    "/topics/norge-i-verden/changes",
     "/websub/callback-id",  # WebSub hubs call back here (ADR 0013)
 )
 HIDDEN_PATHS = (

@@ -8,6 +8,7 @@ from services.subscriptions import handlers
 from shared.catalogue_entries import Topic
 from tests.integration.html_valid import ADDRESS, HOSTILE
 from tests.integration.subscriptions.harness import (
+    START,
     TOPIC,
     csrf,
     form_token,
@@ -15,6 +16,7 @@ from tests.integration.subscriptions.harness import (
     sign_up,
     subscribed,
 )
+from tests.integration.subscriptions.test_subscriptions_feeds import _changed
 from tests.support.journey import form_with, hidden_fields
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -33,6 +35,8 @@ PUBLIC_PAGES = [
     "subscribe in English",
     "subscribe in nynorsk",
     "subscribe with errors",
+    "topic changes",
+    "topic changes in English",
     "subscribe with control characters in the address",
     "subscribe without the cookie",
     "embed",
@@ -95,6 +99,9 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["subscribe"] = (await c.get(f"/subscribe/{TOPIC}")).text
         pages["subscribe in English"] = (await c.get(f"/subscribe/{TOPIC}?lang=en")).text
         pages["subscribe in nynorsk"] = (await c.get(f"/subscribe/{TOPIC}?lang=nn")).text
+        await _changed(h, (TOPIC,), HOSTILE, START)
+        pages["topic changes"] = (await c.get(f"/topics/{TOPIC}/changes")).text
+        pages["topic changes in English"] = (await c.get(f"/topics/{TOPIC}/changes?lang=en")).text
         token = csrf(pages["subscribe"])
         bad = {"email": "ikke-en-adresse", "csrf_token": token}
         pages["subscribe with errors"] = (await c.post(f"/subscribe/{TOPIC}", data=bad)).text
