@@ -85,7 +85,11 @@ async def decide(change_id: str, request: Request, admin: AdminDep, actor: Edito
     note = fields.get("note", "")
     if wanted is None:
         return await _change_page(request, admin, actor, raw_id, status=404)
-    if decision is None or not version.isdigit() or len(version) > 9:
+    if decision is None:
+        return await _change_page(
+            request, admin, actor, raw_id, status=400, error="unknown_choice", note=note
+        )
+    if not version.isdigit() or len(version) > 9:
         return await _change_page(
             request, admin, actor, raw_id, status=400, error="bad_form", note=note
         )

@@ -64,8 +64,10 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
         return admin.render(request, "erasure.html", status_code=status, error=error, **context)
 
     action = ACTIONS.get((fields or {}).get("action", ""))
-    if fields is None or action is None:
+    if fields is None:
         return refuse(400, "bad_form")
+    if action is None:
+        return refuse(400, "unknown_choice")
     reason = " ".join(context["reason"].split())
     if not reason:
         return refuse(400, "missing_reason")

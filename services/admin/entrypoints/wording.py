@@ -22,6 +22,8 @@ MESSAGES: Final[dict[str, str]] = {
         "each failure makes the wait longer."
     ),
     "bad_form": N_("The form had expired. Please try again."),
+    # A choice no button of the page makes (a crafted or outdated form): not an expired form.
+    "unknown_choice": N_("The form asked for a choice this page does not offer. Choose again."),
     # Why a browser was sent to sign in again (the minutes are VARSEL_ADMIN_IDLE_MINUTES, the
     # hours accounts.SESSION_TTL).
     "session_idle": N_(

@@ -81,3 +81,17 @@ async def test_another_editors_stale_page_is_still_told_someone_else_was_first(
             theirs = await second.post(path, data={**form, "csrf_token": csrf_token(pages[1].text)})
         assert mine.status_code == 303
         assert theirs.status_code == 409 and ANOTHER_EDITOR in theirs.text
+
+
+async def test_a_choice_the_desk_does_not_offer_is_named_so_and_decides_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    async with editor_at_desk(sqlite_url, tmp_path, follower="immediate") as (h, client):
+        change_id = await detected(h)
+        page = await client.get(f"/admin/desk/{change_id}?lang=nn")
+        form = {"csrf_token": csrf_token(page.text), "decision": "bogus", "version": "0"}
+        refused = await client.post(f"/admin/desk/{change_id}?lang=nn", data=form)
+        assert refused.status_code == 400
+        assert "Skjemaet bad om eit val denne sida ikkje har." in refused.text
+        assert "Skjemaet hadde gått ut" not in refused.text
+        assert await audit(h, "change_approved") == []

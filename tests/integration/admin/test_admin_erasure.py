@@ -175,12 +175,19 @@ async def test_the_form_refuses_what_it_cannot_use_and_changes_nothing(
                     "must not contain an email address",
                 ),
                 ({"address": "not an address", "reason": REASON, "action": "erase"}, 422, ""),
-                ({"address": ADDRESS, "reason": REASON, "action": "drop-table"}, 400, ""),
+                (
+                    {"address": ADDRESS, "reason": REASON, "action": "drop-table"},
+                    400,
+                    "The form asked for a choice this page does not offer.",
+                ),
             ]
             for data, status, words in cases:
                 answer = await _form(browser, data, "?lang=en")
                 assert answer.status_code == status, (data, answer.text)
                 assert words in answer.text
+                assert "expired" not in answer.text, data
+            unknown = await _form(browser, {"address": ADDRESS, "reason": REASON, "action": "x"})
+            assert "Skjemaet ba om et valg denne siden ikke har." in unknown.text
             forged = await browser.post(
                 "/admin/erasure", data={"address": ADDRESS, "reason": REASON, "action": "erase"}
             )
