@@ -62,11 +62,17 @@ def _explain(exc: Exception) -> str | None:
     if isinstance(exc, OSError):
         # A data folder that is a file or cannot be written, a database server that refuses
         # the connection: the system's words and the path say it.
-        problem = exc.strerror or str(exc)
+        problem = exc.strerror or str(exc) or _wordless(exc)
         if exc.filename:
             return f"cannot use {exc.filename}: {problem}"
         return os_error_without_a_file(exc, problem)
     return None
+
+
+def _wordless(exc: OSError) -> str:
+    """Say what an error without words is: asyncpg's timeouts are a bare TimeoutError."""
+    # Said as it was, the line read «varsel: ; is the server VARSEL_DATABASE_URL names reachable?»
+    return "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
 
 
 class _Commands(TyperGroup):

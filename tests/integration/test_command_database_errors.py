@@ -7,12 +7,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.support.databases import migrated_sqlite
+from tests.support.databases import empty_database, migrated_sqlite
 from tests.support.services import require
 from varsel.cli import app
 
@@ -142,6 +143,31 @@ def test_a_database_server_that_refuses_says_so_without_the_password(
     monkeypatch.setenv("VARSEL_DATABASE_URL", url)
     result = CliRunner().invoke(app, ["migrate"])
     _said_in_one_line(result, "VARSEL_DATABASE_URL")
+    assert "hunter2" not in result.output
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port whose server takes connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        yield listener.getsockname()[1]  # the backlog takes them: connected, never answered
+
+
+@pytest.mark.postgres
+def test_a_database_that_times_out_says_so(
+    silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # asyncpg's timeouts are a bare TimeoutError, without words: before, the line said
+    # «varsel: ; is the server VARSEL_DATABASE_URL names reachable?».
+    with empty_database("postgresql", Path()) as url:
+        # A statement the server takes longer over than the driver waits for.
+        monkeypatch.setenv("VARSEL_DATABASE_URL", f"{url}?command_timeout=0.000001")
+        _said_in_one_line(CliRunner().invoke(app, ["migrate"]), "varsel: timed out; ")
+    # A server that takes the connection and never answers.
+    silent = f"postgresql+asyncpg://varsel:hunter2-secret@127.0.0.1:{silent_port}/varsel"
+    monkeypatch.setenv("VARSEL_DATABASE_URL", silent)
+    result = CliRunner().invoke(app, ["migrate"])
+    _said_in_one_line(result, "varsel: the database did not answer within 2 s; is the server")
     assert "hunter2" not in result.output
 
 
