@@ -122,6 +122,15 @@ class Topic(BaseModel):
         """Return the title in a language, falling back to bokmål."""
         return self.title.get(language) or self.title["nb"]
 
+    def title_language(self, language: str) -> str:
+        """Return the language ``title_in(language)`` is written in: bokmål where it falls back,
+        so that a page can mark it (WCAG 3.1.2, language of parts)."""
+        return language if self.title.get(language) else "nb"
+
+    def description_language(self, language: str) -> str:
+        """Return the language ``description_in(language)`` is written in, as title_language."""
+        return language if self.description.get(language) else "nb"
+
     def section_in(self, language: str) -> str | None:
         """Return the section heading in a language, falling back to bokmål; None if unset."""
         if self.section is None:

@@ -19,6 +19,7 @@ from shared.web.conditional import ConditionalStaticFiles
 from shared.web.csrf import COOKIE, CsrfGuard
 from shared.web.headers import protect
 from shared.web.html_text import NOT_IN_HTML, html_text
+from shared.web.text_language import in_language, lang_attribute
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -65,13 +66,18 @@ def page_templates(directory: Path, catalogues: Catalogues) -> LocalisedTemplate
     """Build a service's page templates (autoescaped, strict) in every language it has.
 
     ``|html_text`` shows back what a person sent (a field's value) without the characters HTML
-    cannot carry (``shared/web/html_text.py``).
+    cannot carry (``shared/web/html_text.py``); ``|lang_attribute`` and ``|in_language`` mark a
+    text shown in another language than the page's (``shared/web/text_language.py``).
     """
     return LocalisedTemplates(
         directory,
         catalogues,
         autoescape=select_autoescape(["html"]),
-        filters={"html_text": html_text},
+        filters={
+            "html_text": html_text,
+            "lang_attribute": lang_attribute,
+            "in_language": in_language,
+        },
     )
 
 

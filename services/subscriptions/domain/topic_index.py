@@ -39,6 +39,9 @@ class IndexTopic:
     description: str
     # The folded texts the filter searches, so the page's script filters as the server does.
     search_text: str = ""
+    # The languages the title and description are written in (bokmål where they fall back).
+    title_lang: str = "nb"
+    description_lang: str = "nb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,8 @@ def topic_index(topics: Iterable[Topic], language: str, query: str = "") -> list
             topic.title_in(language),
             topic.description_in(language),
             search_text(topic, language),
+            topic.title_language(language),
+            topic.description_language(language),
         )
         grouped.setdefault(topic.section_in(language), []).append(entry)
     sections = [IndexSection(title, tuple(items)) for title, items in grouped.items() if title]

@@ -153,7 +153,11 @@ def form_language(request: Request, form: FormData) -> Language:
 
 def topic_view(topic: Topic, language: str) -> dict[str, str]:
     """Return what a page shows of a topic."""
-    return {"slug": topic.slug, "title": topic.title_in(language)}
+    return {
+        "slug": topic.slug,
+        "title": topic.title_in(language),
+        "title_lang": topic.title_language(language),
+    }
 
 
 def topic_views(web: SubscriptionsWeb, slugs: Iterable[str], language: str) -> list[dict[str, str]]:
