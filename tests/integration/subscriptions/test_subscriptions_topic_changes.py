@@ -22,7 +22,7 @@ def _main(html: str) -> str:
     [
         ("nb", "Endringer i «Norge i verden»", "Ingen endringer ennå."),
         ("nn", "Endringar i «Norge i verden»", "Ingen endringar enno."),
-        ("en", "Changes in «Norway in the world»", "No changes yet."),
+        ("en", "Changes in “Norway in the world”", "No changes yet."),
     ],
 )
 async def test_a_topics_page_lists_its_changes_newest_first(

@@ -134,3 +134,16 @@ def test_a_broken_catalogue_stops_start_up_naming_the_file(tmp_path: Path) -> No
     target.write_text('msgid "Subscribe"\nmsgid "Meld meg på"\n', encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"nb/LC_MESSAGES/pages\.po: not a readable"):
         Catalogues.load(tmp_path, "pages", [Language.NB])
+
+
+@pytest.mark.parametrize("domain", list(DOMAINS))
+def test_english_quotes_with_english_marks(domain: str) -> None:
+    # English follows British conventions (docs/translating.md): “…”, as its mails do; «…» is
+    # the Norwegian mark, which the source texts use.
+    norwegian = [
+        form
+        for message in _messages(_catalogue(domain, Language.EN))
+        for form in _forms(message.string)
+        if "«" in form or "»" in form
+    ]
+    assert not norwegian, norwegian
