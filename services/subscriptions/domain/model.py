@@ -130,6 +130,24 @@ class PageShown:
 
 
 @dataclass(frozen=True, slots=True)
+class ShownChoices:
+    """What a manage page showed the person had when it was rendered: the listed topics they
+    followed, and their frequency (the form carries them back)."""
+
+    following: frozenset[str]
+    frequency: Frequency
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedMeanwhile:
+    """Only the withdrawals were saved: the person's alerts were changed elsewhere (another
+    window, a link in a mail) after the page was rendered, so the rest waits for a page that
+    shows them as they are. ``preferences`` are the person's now."""
+
+    preferences: Preferences
+
+
+@dataclass(frozen=True, slots=True)
 class NoticeNotShown:
     """Nothing was saved: the page showed another privacy notice than the one in force now.
 

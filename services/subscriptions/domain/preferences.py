@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from services.subscriptions.domain.model import Subscriber
+from services.subscriptions.domain.model import ShownChoices, Subscriber
 from services.subscriptions.domain.vocabulary import SubscriberStatus
 from shared.vocabulary import Frequency, Language
 
@@ -30,6 +30,8 @@ class PreferenceChange:
     # Every topic followed after the change: those wanted, and those the form did not change
     # (not listed, or no longer offered) that stay as they were.
     following: frozenset[str]
+    # The topics the form could change: those its page listed (or every topic offered).
+    scope: frozenset[str] = frozenset()
 
 
 def change_preferences(
@@ -77,7 +79,21 @@ def change_preferences(
         ),
         changed=changed,
         following=wanted | (open_topics - ended),
+        scope=scope,
     )
+
+
+def changed_elsewhere(
+    before: ShownChoices, subscriber: Subscriber, open_topics: Set[str], change: PreferenceChange
+) -> bool:
+    """Tell whether a person's listed alerts or frequency differ both from what the form's
+    page showed (``before``) and from what the form asks for: changed elsewhere since (another
+    window, a mail's link), not by a second press of the same form, which finds them as it
+    asked."""
+    now = (frozenset(open_topics & change.scope), subscriber.frequency)
+    shown = (before.following & change.scope, before.frequency)
+    asked = (change.wanted, change.subscriber.frequency)
+    return now not in (shown, asked)
 
 
 @dataclass(frozen=True, slots=True)

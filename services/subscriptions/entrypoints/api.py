@@ -338,8 +338,9 @@ async def write_preferences(token: Token, body: Preferences, web: Web) -> Prefer
         language=body.language,
         channel=Channel.API,
     )
-    # Only a page names the notice it showed: the API's changes are under the one in force.
-    assert not isinstance(saved, handlers.NoticeNotShown)
+    # Only a page names the notice it showed, and what it showed the person had: the API's
+    # changes are under the one in force, made to what the person has now.
+    assert not isinstance(saved, handlers.NoticeNotShown | handlers.ChangedMeanwhile)
     if saved is not None and saved.undeliverable:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=_UNDELIVERABLE)
     return _answer(saved)

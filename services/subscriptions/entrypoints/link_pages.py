@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
 from services.subscriptions import handlers
 from services.subscriptions.domain.model import Preferences
@@ -36,6 +37,7 @@ from services.subscriptions.entrypoints.web import (
     topic_views,
 )
 from services.subscriptions.entrypoints.wording import (
+    CHANGED_MEANWHILE,
     CHOOSE_FREQUENCY,
     FORM_NOT_VALID,
     FORM_TOO_OLD,
@@ -201,6 +203,9 @@ def _manage(
         topics=[topic_view(t, language) for t in web.deps.catalogue.topics],
         current=current,
         frequency=frequency or person.frequency,
+        # What the person has now, whatever is ticked above: the form carries it back.
+        following=person.topics,
+        frequency_shown=person.frequency,
         notice_version=web.deps.notices.current(language).version,
         undeliverable=person.undeliverable,
         alerts=bool(person.topics),
@@ -208,6 +213,34 @@ def _manage(
         errors=errors or {},
         csrf=False,
     )
+
+
+def _shown_choices(form: FormData) -> handlers.ShownChoices | None:
+    """Return what a manage form says its page showed the person had; None if it does not say
+    (a page from before forms said, or the JSON API)."""
+    frequency = Frequency.parse(field(form, "frequency_shown"))
+    if frequency is None:
+        return None
+    following = [v for v in form.getlist("following") if isinstance(v, str)][:MAX_TOPICS]
+    return handlers.ShownChoices(frozenset(following), frequency)
+
+
+def _rebased(
+    ticked: list[str], before: handlers.ShownChoices, now: Preferences, offered: frozenset[str]
+) -> list[str]:
+    """Return the topics to tick on a page shown again after a change elsewhere: those the
+    person changed on their page as they left them, every other as it is now."""
+    chosen = set(ticked)
+    following = set(now.topics)
+    return [
+        slug
+        for slug in sorted(offered)
+        if (
+            (slug in chosen)
+            if (slug in chosen) != (slug in before.following)
+            else slug in following
+        )
+    ]
 
 
 @router.post("/manage/{token}", response_class=HTMLResponse)
@@ -271,9 +304,24 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
         frequency=frequency,
         page=handlers.PageShown(shown),
         listed=listed,
+        before=_shown_choices(form),
     )
     if saved is None:
         return invalid_link(web, request, language_of(request))
+    if isinstance(saved, handlers.ChangedMeanwhile):
+        before = _shown_choices(form)
+        assert before is not None  # only a form that said what it showed is told so
+        now = saved.preferences
+        return _manage(
+            web,
+            request,
+            token,
+            now,
+            current=_rebased(topics, before, now, web.deps.catalogue.slugs),
+            errors={"form": CHANGED_MEANWHILE},
+            refused=True,
+            frequency=frequency if frequency != before.frequency else now.frequency,
+        )
     if isinstance(saved, handlers.NoticeNotShown):
         # Shown again as posted, naming the notice in force: one more press consents under it
         # (alerts unticked have ended already). A form that named no notice: a page from before

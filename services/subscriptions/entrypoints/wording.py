@@ -41,6 +41,11 @@ CHOOSE_TOPICS: Final = N_("Choose at least one topic.")
 TOPIC_NOT_OFFERED: Final = N_(
     "A topic you chose is no longer offered. Check your choice and send the form again."
 )
+CHANGED_MEANWHILE: Final = N_(
+    "Your alerts were changed in another window or by a link in an email after this page was "
+    "opened. Any alert you unticked has ended; nothing else was saved. Check your choices below, "
+    "which now include that change, and save again."
+)
 NOTICE_CHANGED: Final = N_(
     "The privacy notice changed after this page was opened. Read the notice in force now (the "
     "link below), and press the button again if you still want the alerts."

@@ -6,7 +6,13 @@ outbox relay) and answers with a plain value; routes and consumers only parse an
 in mails (manage, unsubscribe, erase), ``returned_mail`` those of bounces and complaints.
 """
 
-from services.subscriptions.domain.model import NoticeNotShown, PageShown, ShownNotice
+from services.subscriptions.domain.model import (
+    ChangedMeanwhile,
+    NoticeNotShown,
+    PageShown,
+    ShownChoices,
+    ShownNotice,
+)
 from services.subscriptions.handlers.deps import Deps
 from services.subscriptions.handlers.preferences import (
     EITHER_LINK,
@@ -36,6 +42,7 @@ from services.subscriptions.handlers.signup import (
 __all__ = [
     "EITHER_LINK",
     "AlreadyConfirmed",
+    "ChangedMeanwhile",
     "Confirmed",
     "Deps",
     "Ended",
@@ -43,6 +50,7 @@ __all__ = [
     "NoticeNotShown",
     "PageShown",
     "Pending",
+    "ShownChoices",
     "ShownNotice",
     "TopicsEnded",
     "TopicsNotShown",

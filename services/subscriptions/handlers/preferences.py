@@ -8,8 +8,19 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from services.subscriptions.domain.consent import consent_entry, ending_entry
-from services.subscriptions.domain.model import NoticeNotShown, PageShown, Preferences, Subscriber
-from services.subscriptions.domain.preferences import change_preferences, topics_to_end
+from services.subscriptions.domain.model import (
+    ChangedMeanwhile,
+    NoticeNotShown,
+    PageShown,
+    Preferences,
+    ShownChoices,
+    Subscriber,
+)
+from services.subscriptions.domain.preferences import (
+    change_preferences,
+    changed_elsewhere,
+    topics_to_end,
+)
 from services.subscriptions.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -132,7 +143,8 @@ async def update_preferences(
     channel: Channel = Channel.MANAGE_PAGE,
     page: PageShown | None = None,
     listed: Collection[str] | None = None,
-) -> Preferences | NoticeNotShown | None:
+    before: ShownChoices | None = None,
+) -> Preferences | NoticeNotShown | ChangedMeanwhile | None:
     """Set a person's topics, frequency and language (None: keep theirs) with a manage link.
 
     Returns what is set now, or None if the link is not valid. An address whose mail bounced
@@ -149,7 +161,14 @@ async def update_preferences(
 
     ``listed``: the topics the page's form listed (None: no page, every topic offered now);
     only those are started or ended (``change_preferences``).
+
+    ``before``: what the page showed the person had (None: no page, or one from before forms
+    said). If their alerts or frequency have changed since (a save in another window, an
+    ending from a mail's link) and are not already what this form asks for, only the alerts
+    the person unticked end; the rest is not saved (ChangedMeanwhile): a stale page must not
+    start again what was ended elsewhere, nor end what was started there, unseen.
     """
+    ticked = frozenset(topics)
     async with uow:
         person = await _holder(uow, deps, token, ("manage",), lock=True)
         if person is None:
@@ -162,7 +181,7 @@ async def update_preferences(
         change = change_preferences(
             person,
             current,
-            topics=topics,
+            topics=ticked,
             known=deps.catalogue.slugs,
             frequency=frequency,
             language=language if language is not None else person.language,
@@ -178,6 +197,20 @@ async def update_preferences(
             if as_shown
             else await under_notice(uow, deps, person, page)
         )
+        if before is not None and changed_elsewhere(before, person, current, change):
+            withdrawn = (before.following & current & change.scope) - ticked
+            await _end(
+                uow,
+                deps,
+                person,
+                frozenset(withdrawn),
+                route=UnsubscribeRoute.MANAGE_PAGE,
+                channel=None if channel is Channel.MANAGE_PAGE else channel,
+                under=under,
+            )
+            meanwhile = ChangedMeanwhile(await _preferences_of(uow, person))
+            await uow.commit()
+            return meanwhile
         if change.ended:
             await _end(
                 uow,

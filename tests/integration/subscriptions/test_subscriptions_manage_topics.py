@@ -7,6 +7,7 @@ out of it without a word. Real SQLite; the app over ASGI, as a browser posts the
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from services.subscriptions import handlers
-from services.subscriptions.entrypoints.wording import TOPIC_NOT_OFFERED
+from services.subscriptions.entrypoints.wording import CHANGED_MEANWHILE, TOPIC_NOT_OFFERED
 from tests.support.catalogues import catalogue_now
 from tests.support.journey import hidden_fields
 from tests.support.words import page_text
@@ -216,3 +217,74 @@ async def test_a_topic_unticked_on_the_page_ends_though_it_ended_before_the_save
         ]
         await catalogue_now(h.runtime, tmp_path / "back.toml", BOTH_LIVE)
         assert await h.open_topics(ADDRESS) == {"helsenyheter"}
+
+
+def _ticked(page: str) -> list[str]:
+    """Return the topics a manage page shows ticked."""
+    return re.findall(r'name="topics" value="([^"]+)" checked', page)
+
+
+def _save(page: str, topics: list[str], frequency: str) -> dict[str, str | list[str]]:
+    """Return what a browser posts when the page's form is saved with these choices."""
+    return {**hidden_fields(page), "action": "save", "frequency": frequency, "topics": topics}
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+async def test_a_page_left_open_in_another_window_does_not_start_again_what_was_ended(
+    database_url: str, tmp_path: Path, language: str
+) -> None:
+    # Both windows showed two alerts and immediate mail. The first ended one and chose weekly;
+    # the second, saved later with a topic added, started the ended one again and set immediate
+    # back, recording a consent its page never asked for.
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, related=[RELATED[0]], lang=language)
+        manage = await h.link_token(ADDRESS, "manage")
+        first = (await h.client.get(f"/manage/{manage}")).text
+        second = (await h.client.get(f"/manage/{manage}")).text
+        done = await h.client.post(f"/manage/{manage}", data=_save(first, [TOPIC], "weekly"))
+        assert done.status_code == 303
+        ledger = len(await h.ledger())
+
+        wanted = [TOPIC, RELATED[0], RELATED[1]]
+        late = await h.client.post(f"/manage/{manage}", data=_save(second, wanted, "immediate"))
+
+        assert late.status_code == 409, late.text
+        assert page_text(language, CHANGED_MEANWHILE) in html.unescape(late.text)
+        assert await h.open_topics(ADDRESS) == {TOPIC}
+        person = await h.subscriber(ADDRESS)
+        assert person is not None and person.frequency == "weekly"
+        assert len(await h.ledger()) == ledger
+        # Shown again with the other window's change and this one's added topic; saved as shown.
+        assert sorted(_ticked(late.text)) == sorted([TOPIC, RELATED[1]])
+        assert 'value="weekly" checked' in late.text
+        again = _save(late.text, _ticked(late.text), "weekly")
+        assert (await h.client.post(f"/manage/{manage}", data=again)).status_code == 303
+        assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[1]}
+        # The same form pressed twice (a double click) is no change made elsewhere.
+        assert (await h.client.post(f"/manage/{manage}", data=again)).status_code == 303
+        steps = [(r.action, r.topics, r.frequency) for r in await h.ledger()][ledger:]
+        assert steps == [("preferences_changed", sorted([TOPIC, RELATED[1]]), "weekly")]
+
+
+async def test_a_page_left_open_in_another_window_ends_only_what_was_unticked_on_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The first window started a topic; the second, which showed it unticked, was saved with
+    # another one unticked: that one is a withdrawal and ends, the new one must not end unseen.
+    async with running(database_url, tmp_path) as h:
+        await subscribed(h, ADDRESS, related=[RELATED[0]])
+        manage = await h.link_token(ADDRESS, "manage")
+        first = (await h.client.get(f"/manage/{manage}")).text
+        second = (await h.client.get(f"/manage/{manage}")).text
+        wanted = [TOPIC, RELATED[0], RELATED[1]]
+        done = await h.client.post(f"/manage/{manage}", data=_save(first, wanted, "immediate"))
+        assert done.status_code == 303
+        ledger = len(await h.ledger())
+
+        late = await h.client.post(f"/manage/{manage}", data=_save(second, [TOPIC], "immediate"))
+
+        assert late.status_code == 409, late.text
+        assert await h.open_topics(ADDRESS) == {TOPIC, RELATED[1]}
+        steps = [(r.action, r.topics) for r in await h.ledger()][ledger:]
+        assert steps == [("unsubscribed", [RELATED[0]])]
+        assert sorted(_ticked(late.text)) == sorted([TOPIC, RELATED[1]])
