@@ -51,8 +51,6 @@ from shared.web.forms import read_form
 router = APIRouter()
 
 SAVE = "save"  # the manage page's button that saves topics and frequency
-# More topics than a page lists are a forged post; the rest are not read.
-MAX_TOPICS = 100
 
 
 def _confirm_page(
@@ -128,7 +126,7 @@ async def confirm(token: str, request: Request, web: Web) -> HTMLResponse:
         return _confirm_page(web, request, token, pending, status_code=400, error=FORM_TOO_OLD)
     # The topics the page listed, as its hidden fields carry them: only those start (the
     # handler keeps those the sign-up asked for and still offered), not what is offered now.
-    listed = [v for v in form.getlist("topics") if isinstance(v, str)][:MAX_TOPICS]
+    listed = [v for v in form.getlist("topics") if isinstance(v, str)]
     outcome = await handlers.confirm(
         web.uow(), web.deps, token, notice_version=shown, shown_topics=listed
     )
@@ -221,7 +219,7 @@ def _shown_choices(form: FormData) -> handlers.ShownChoices | None:
     frequency = Frequency.parse(field(form, "frequency_shown"))
     if frequency is None:
         return None
-    following = [v for v in form.getlist("following") if isinstance(v, str)][:MAX_TOPICS]
+    following = [v for v in form.getlist("following") if isinstance(v, str)]
     return handlers.ShownChoices(frozenset(following), frequency)
 
 
@@ -274,10 +272,12 @@ async def manage_save(token: str, request: Request, web: Web) -> Response:
             purposes=("manage",),
             route=UnsubscribeRoute.MANAGE_PAGE,
         )
-    topics = [v for v in form.getlist("topics") if isinstance(v, str)][:MAX_TOPICS]
+    # Not cut short: a page lists every topic of the catalogue, and a cut list would end the
+    # alerts past the cut; read_form bounds the fields.
+    topics = [v for v in form.getlist("topics") if isinstance(v, str)]
     # The topics the page listed (hidden fields): the save changes those alone. None: a page
     # from before forms named them, which listed every topic offered.
-    listed = [v for v in form.getlist("listed") if isinstance(v, str)][:MAX_TOPICS] or None
+    listed = [v for v in form.getlist("listed") if isinstance(v, str)] or None
     frequency = Frequency.parse(field(form, "frequency"))
     offered = web.deps.catalogue.slugs
     errors: dict[str, str] = {}

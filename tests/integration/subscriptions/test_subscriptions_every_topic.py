@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.subscriptions.adapters.tables import SignupRequest
+from tests.support.journey import hidden_fields
 
-from .harness import csrf, running
+from .harness import confirm, csrf, running
 
 EVERY = [f"emne-{n:04}" for n in range(1007)]
 LARGE_CATALOGUE = "".join(
@@ -40,3 +41,26 @@ async def test_every_topic_of_a_large_catalogue_is_one_sign_up(
         assert answer.status_code == 200, answer.text[:500]
         (request,) = await h.all(select(SignupRequest))
         assert sorted(request.topics) == EVERY
+
+
+async def test_every_topic_of_a_large_catalogue_is_confirmed_and_kept_through_the_pages(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # The confirm page lists every topic and its form names each; the manage page's save keeps
+    # every one ticked. Each read only the first 100 topics a form named: the rest were not
+    # started, and a save ended them.
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(LARGE_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=catalogue) as h:
+        hidden = await _form(h.client, "en")
+        data = {**hidden, "email": "kari@example.no", "frequency": "weekly", "topics": EVERY}
+        assert (await h.client.post("/", data=data)).status_code == 200
+        assert (await confirm(h, "kari@example.no")).status_code == 200
+        assert await h.open_topics("kari@example.no") == set(EVERY)
+
+        manage = await h.link_token("kari@example.no", "manage")
+        page = await h.client.get(f"/manage/{manage}")
+        fields = {**hidden_fields(page.text), "action": "save", "frequency": "daily"}
+        saved = await h.client.post(f"/manage/{manage}", data={**fields, "topics": EVERY})
+        assert saved.status_code == 303, saved.text[:500]
+        assert await h.open_topics("kari@example.no") == set(EVERY)
