@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,8 +69,30 @@ async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) 
     async with transaction(admin.runtime.sessions) as session:
         steps = await ledger_views.timeline(session, subject)
         actor.record(session, "consent_lookup", target=subject, details={"steps": len(steps)})
-    context["steps"] = steps
-    return admin.render(request, "consent.html", error=None, subject=subject, **context)
+    # Shown as every other staff page shows them: the minute in UTC, and topics by their titles
+    # in the page's language (the export keeps the ledger's own values).
+    context["steps"] = [
+        {**step, "shown_at": datetime.fromisoformat(step["occurred_at"]).astimezone(UTC)}
+        for step in steps
+    ]
+    return admin.render(
+        request,
+        "consent.html",
+        error=None,
+        subject=subject,
+        titles=_titles(admin, request),
+        **context,
+    )
+
+
+def _titles(admin: AdminDep, request: Request) -> dict[str, str]:
+    """Return each topic's title in the page's language, an ended one marked ended."""
+    language = language_of(request)
+    words = admin.words[language]
+    current = admin.runtime.catalogue.current
+    return {
+        t.slug: words.gettext(ENDED_TOPIC, title=t.title_in(language)) for t in current.ended
+    } | {t.slug: t.title_in(language) for t in current.topics}
 
 
 @router.post("/consent/export")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,6 +74,11 @@ async def test_lookup_after_erasure_shows_the_whole_timeline(
             for action in ("requested", "confirmed", "unsubscribed", "erased"):
                 said = admin_text("nb", LEDGER_ACTIONS[action])
                 assert f"<td>{said}</td>" in page.text
+            # As every staff page shows them: the minute in UTC, the topic by its title.
+            rows = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+            first = re.findall(r"<td>(.*?)</td>", rows[0])
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", first[0]), first[0]
+            assert first[2] == "Norge i verden", first
             link = f"/admin/privacy/{NOTICES.current('nb').version}/nb"
             assert link in page.text
             notice = await browser.get(link)
