@@ -1,5 +1,6 @@
-"""Migration 0024: failed sign-ins audited before it under an address typed as the account's
-name keep the entry, not the address; every other entry is left as it was."""
+"""Migrations 0024 and 0033: failed sign-ins audited before them under an address typed as the
+account's name (a look-alike at sign too) keep the entry, not the address; every other entry is
+left as it was."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ ENTRIES = [
     # Not a sign-in: the name is an account's, written by the code, and stays.
     ("bulletin_sent", "ola@example.no", "ola@example.no"),
 ]
+# Typed with an at sign NFKC folds to "@" (docs/privacy.md); 0024 looked for "@" alone.
+LOOK_ALIKES = [
+    ("login_failed", "ola\uff20example\uff0eno", "[address]"),
+    ("login_limited", "per\ufe6bexample.no", "[address]"),
+    ("login_failed", "per\ufe6b", "per\ufe6b"),
+]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,21 +50,31 @@ async def _run(url: str, statement: str, **values: object) -> list[tuple[object,
         await engine.dispose()
 
 
-def test_addresses_typed_as_names_of_failed_sign_ins_are_left_out(database_url: str) -> None:
-    config = alembic_config(database_url)
-    command.upgrade(config, "0023")
-    for action, actor, _ in ENTRIES:
+def _audited(url: str, before: str, entries: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Migrate to ``before``, write ``entries`` as audited then, upgrade; return what is kept."""
+    command.upgrade(alembic_config(url), before)
+    for action, actor, _ in entries:
         asyncio.run(
             _run(
-                database_url,
+                url,
                 "INSERT INTO admin_audit_log (occurred_at, actor, action, client) "
                 "VALUES (CURRENT_TIMESTAMP, :actor, :action, '127.0.0.1')",
                 actor=actor,
                 action=action,
             )
         )
+    upgrade(url)
+    rows = asyncio.run(_run(url, "SELECT action, actor FROM admin_audit_log ORDER BY id"))
+    return [(str(action), str(actor)) for action, actor in rows]
 
-    upgrade(database_url)
 
-    rows = asyncio.run(_run(database_url, "SELECT action, actor FROM admin_audit_log ORDER BY id"))
-    assert rows == [(action, after) for action, _, after in ENTRIES]
+def test_addresses_typed_as_names_of_failed_sign_ins_are_left_out(database_url: str) -> None:
+    # Look-alikes too: a database upgraded from before 0024 has them redacted (0024 left them).
+    entries = ENTRIES + LOOK_ALIKES
+    assert _audited(database_url, "0023", entries) == [(a, after) for a, _, after in entries]
+
+
+def test_addresses_with_look_alike_at_signs_left_by_0024_are_left_out(database_url: str) -> None:
+    # A database already past 0024 kept them: 0033 redacts them.
+    entries = ENTRIES[2:] + LOOK_ALIKES
+    assert _audited(database_url, "0032", entries) == [(a, after) for a, _, after in entries]
