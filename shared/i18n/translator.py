@@ -19,6 +19,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time, get_datetime_format
 from babel.lists import format_list
+from babel.numbers import format_decimal
 
 from shared.vocabulary import Language
 
@@ -70,6 +71,10 @@ class Translator:
     def join(self, items: Sequence[str]) -> str:
         """Join ``items`` as the language lists them (``a, b og c``)."""
         return format_list(list(items), locale=self.locale) if items else ""
+
+    def format_number(self, number: int) -> str:
+        """Format a whole number grouped as the language writes it (``1 007``, ``1,007``)."""
+        return format_decimal(number, locale=self.locale)
 
     def format_date(self, day: date) -> str:
         """Format a calendar date in the language's long form (``18. august 2022``)."""

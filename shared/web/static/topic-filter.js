@@ -34,8 +34,9 @@
     });
     status.textContent = words.length
       ? status.getAttribute("data-template")
-          .replace("{shown}", String(shown))
-          .replace("{total}", String(choices.length))
+          // Grouped as the page's language writes numbers, as the server does (1 007, 1,007).
+          .replace("{shown}", shown.toLocaleString(document.documentElement.lang))
+          .replace("{total}", choices.length.toLocaleString(document.documentElement.lang))
           .replace("{query}", query)
       : "";
   }

@@ -64,3 +64,17 @@ async def test_every_topic_of_a_large_catalogue_is_confirmed_and_kept_through_th
         saved = await h.client.post(f"/manage/{manage}", data={**fields, "topics": EVERY})
         assert saved.status_code == 303, saved.text[:500]
         assert await h.open_topics("kari@example.no") == set(EVERY)
+
+
+async def test_the_index_groups_its_counts_as_the_language_writes_numbers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(LARGE_CATALOGUE, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=catalogue) as h:
+        # emne-0000 to emne-0099: 100 of the 1,007 topics.
+        for lang, grouped in (("nb", "100 av 1\u00a0007 "), ("nn", "100 av 1\u00a0007 ")):
+            page = await h.client.get(f"/?lang={lang}&q=emne-00")
+            assert grouped in page.text, lang
+        english = await h.client.get("/?lang=en&q=emne-00")
+        assert "100 of 1,007 topics" in english.text
