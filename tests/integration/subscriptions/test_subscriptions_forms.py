@@ -78,7 +78,7 @@ async def test_unknown_topic_is_a_404_page(sqlite_url: str, tmp_path: Path) -> N
         for path in ("/subscribe/finnes-ikke", "/embed/subscribe/finnes-ikke"):
             page = await h.client.get(path)
             assert page.status_code == 404
-            assert "Vi har ikke noe emne med denne adressen." in page.text
+            assert "Vi har ikke noe tema med denne adressen." in page.text
             posted = await h.client.post(
                 path, data={"email": ADDRESS, "frequency": "daily", "csrf_token": token}
             )

@@ -147,3 +147,16 @@ def test_english_quotes_with_english_marks(domain: str) -> None:
         if "«" in form or "»" in form
     ]
     assert not norwegian, norwegian
+
+
+@pytest.mark.parametrize("language", [Language.NB, Language.NN])
+def test_the_public_pages_call_a_topic_by_one_word(language: Language) -> None:
+    # «tema», as the headings say («Temaer du kan få varsler om»): not «emne» in the menu and
+    # «tema» on the page it leads to.
+    other = [
+        form
+        for message in _messages(_catalogue("pages", language))
+        for form in _forms(message.string)
+        if re.search(r"\bemne", form, re.IGNORECASE)
+    ]
+    assert not other, other
