@@ -130,6 +130,12 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     # The public pages answer a browser's unknown path where they run too; here alone, the admin.
     if getattr(app.state, "error_pages", None) is None:
         app.state.error_pages = app.state.admin
+    # Under /admin, staff meet the staff side's own page (its layout, its words), not the
+    # public one with its advice about a link in an email.
+    app.state.error_pages_under = {
+        **getattr(app.state, "error_pages_under", {}),
+        "/admin": app.state.admin,
+    }
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(PageForbidden, _forbidden)
     app.add_exception_handler(FieldTooLong, _too_long)

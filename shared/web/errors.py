@@ -44,9 +44,21 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def _pages_for(request: Request) -> ErrorPages | None:
+    """Return who renders the request's error page: the service whose paths it is under
+    (``app.state.error_pages_under``, such as the staff side's /admin), else the public pages."""
+    path = request.url.path
+    under: dict[str, ErrorPages] = getattr(request.app.state, "error_pages_under", {})
+    for prefix, owner in under.items():
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return owner
+    pages: ErrorPages | None = getattr(request.app.state, "error_pages", None)
+    return pages
+
+
 def error_response(request: Request, exc: HTTPException) -> Response | None:
     """Return the error's page if the request wants one and a service renders them, else None."""
-    pages: ErrorPages | None = getattr(request.app.state, "error_pages", None)
+    pages = _pages_for(request)
     if pages is None or exc.status_code not in PAGE_ERRORS or not wants_page(request):
         return None
     response = pages.render_error(request, exc.status_code)
