@@ -6,6 +6,7 @@ from pathlib import Path
 
 from services.subscriptions import handlers
 from shared.catalogue_entries import Topic
+from shared.web.forms import MAX_FORM_FIELDS
 from tests.integration.html_valid import ADDRESS, HOSTILE
 from tests.integration.subscriptions.harness import (
     START,
@@ -167,7 +168,7 @@ async def render_public_pages(folder: Path) -> dict[str, str]:
         pages["wrong method"] = (await c.delete("/manage-link", headers=browser)).text
         huge = await c.post("/manage-link", content=b"x" * 70_000, headers=browser)
         pages["body too large"] = huge.text
-        fields = "&".join(f"f{i}=x" for i in range(1001)).encode()
+        fields = "&".join("f=" for _ in range(MAX_FORM_FIELDS + 1)).encode()
         form = {**browser, "content-type": "application/x-www-form-urlencoded"}
         pages["form unreadable"] = (await c.post("/manage-link", content=fields, headers=form)).text
         # A topic ends as `varsel catalogue apply` ends it; the process reads the new catalogue.
