@@ -33,7 +33,7 @@ from services.admin.domain.accounts import (
     session_ending,
 )
 from shared.carried_text import carried_line
-from shared.logs import redact
+from shared.sign_in_names import tried_name
 from shared.web import rate_limit
 
 # The actor of the hour's entry for sign-ins with names that are no account's: the names
@@ -68,7 +68,7 @@ class SignIn:
 def _as_tried(name: str) -> str:
     # A failed or refused sign-in names what was typed, which may be no account at all: a
     # person's address typed into the name field must not be kept for the audit log's years.
-    return redact(name)
+    return tried_name(name)
 
 
 def _pair_key(secret_key: str, name: str, client: str) -> str:

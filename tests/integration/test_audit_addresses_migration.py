@@ -74,6 +74,23 @@ def test_addresses_typed_as_names_of_failed_sign_ins_are_left_out(database_url: 
     assert _audited(database_url, "0023", entries) == [(a, after) for a, _, after in entries]
 
 
+OTHER_SPELLINGS = [
+    ("login_failed", "kari%40example.no", "[address]"),
+    ("login_failed", '"kari"@example.no', "[address]"),
+    ("login_limited", "kari@localhost", "[address]"),
+    ("login_failed", "rita kari@[127.0.0.1]", "rita [address]"),
+    ("bulletin_sent", "ola@localhost", "ola@localhost"),
+]
+
+
+def test_addresses_spelt_otherwise_left_by_0033_are_left_out(
+    database_url: str,
+) -> None:
+    # Percent-encoded, quoted, at a host without a dot: the sign-in now redacts them (0034).
+    entries = ENTRIES[2:] + OTHER_SPELLINGS
+    assert _audited(database_url, "0033", entries) == [(a, after) for a, _, after in entries]
+
+
 def test_addresses_with_look_alike_at_signs_left_by_0024_are_left_out(database_url: str) -> None:
     # A database already past 0024 kept them: 0033 redacts them.
     entries = ENTRIES[2:] + LOOK_ALIKES

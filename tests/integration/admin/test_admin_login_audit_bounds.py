@@ -94,3 +94,33 @@ async def test_the_next_hour_starts_a_new_entry(database_url: str, tmp_path: Pat
             clock.advance(timedelta(hours=1))
         entries = [e for e in await _entries(h) if e.action == "login_failed"]
         assert [(e.actor, _attempts(e)) for e in entries] == [(UNKNOWN_ACCOUNT, 2)] * 2
+
+
+SPELLINGS = [
+    "kari%40example.no",
+    '"kari"@example.no',
+    "kari@localhost",
+    "kari@[127.0.0.1]",
+    "ola\uff20example\uff0eno",
+]
+
+
+async def test_an_address_typed_as_the_name_in_any_spelling_is_not_kept(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Before, these were kept as typed, for the audit log's years: redact reads running text,
+    # and passes over an address percent-encoded, quoted, or at a host without a dot.
+    async with stranger(database_url, tmp_path, FrozenClock(START)) as (h, _):
+        for n, name in enumerate(SPELLINGS):
+            async with client_at(h, f"192.0.2.{100 + n}") as client:
+                token = csrf_token((await client.get("/admin/login")).text)
+                posted = await client.post(
+                    "/admin/login", data={"name": name, "password": WRONG, "csrf_token": token}
+                )
+                assert posted.status_code == 401
+        tried = [
+            (e.details or {}).get("first_name_tried")
+            for e in await _entries(h)
+            if e.action == "login_failed"
+        ]
+    assert tried == ["[address]"] * len(SPELLINGS)
