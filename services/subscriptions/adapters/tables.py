@@ -70,22 +70,12 @@ class ConsentRecord(Base):
     """One step in a person's consent history. Append-only: never updated or deleted by the app."""
 
     __tablename__ = "sub_consent_ledger"
-    # Keyset paging of the admin ledger views (migration 0002); on PostgreSQL they carry the
-    # topics (0003), so a topic filter is answered from the index alone.
+    # Keyset paging of the admin ledger views (migration 0002). They do not carry the topics
+    # (0035 undid 0003): an index entry cannot hold a sign-up for every topic of a large
+    # catalogue, and a ledger row must always be writable.
     __table_args__ = (
-        Index(
-            "ix_sub_consent_ledger_occurred_at_id",
-            "occurred_at",
-            "id",
-            postgresql_include=["topics"],
-        ),
-        Index(
-            "ix_sub_consent_ledger_action_occurred_at_id",
-            "action",
-            "occurred_at",
-            "id",
-            postgresql_include=["topics"],
-        ),
+        Index("ix_sub_consent_ledger_occurred_at_id", "occurred_at", "id"),
+        Index("ix_sub_consent_ledger_action_occurred_at_id", "action", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

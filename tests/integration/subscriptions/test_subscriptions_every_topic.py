@@ -28,13 +28,13 @@ async def _form(client: object, lang: str) -> dict[str, str]:
 
 
 async def test_every_topic_of_a_large_catalogue_is_one_sign_up(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    # SQLite only: on PostgreSQL the consent ledger's covering indexes hold a row's topics, and
-    # a sign-up naming this many overflows an index row (a 500): not yet mended.
+    # On PostgreSQL the consent ledger's paging indexes once carried each row's topics, and a
+    # sign-up naming this many overflowed an index entry: a 500, and no sign-up (0035).
     catalogue = tmp_path / "catalogue.toml"
     catalogue.write_text(LARGE_CATALOGUE, encoding="utf-8")
-    async with running(sqlite_url, tmp_path, config=catalogue) as h:
+    async with running(database_url, tmp_path, config=catalogue) as h:
         hidden = await _form(h.client, "en")
         data = {**hidden, "email": "kari@example.no", "frequency": "weekly", "topics": EVERY}
         answer = await h.client.post("/", data=data, headers={"Accept": "text/html"})
@@ -44,14 +44,14 @@ async def test_every_topic_of_a_large_catalogue_is_one_sign_up(
 
 
 async def test_every_topic_of_a_large_catalogue_is_confirmed_and_kept_through_the_pages(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     # The confirm page lists every topic and its form names each; the manage page's save keeps
     # every one ticked. Each read only the first 100 topics a form named: the rest were not
     # started, and a save ended them.
     catalogue = tmp_path / "catalogue.toml"
     catalogue.write_text(LARGE_CATALOGUE, encoding="utf-8")
-    async with running(sqlite_url, tmp_path, config=catalogue) as h:
+    async with running(database_url, tmp_path, config=catalogue) as h:
         hidden = await _form(h.client, "en")
         data = {**hidden, "email": "kari@example.no", "frequency": "weekly", "topics": EVERY}
         assert (await h.client.post("/", data=data)).status_code == 200
