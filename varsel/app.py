@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import DBAPIError
 
 from services.admin import bootstrap as admin
 from services.mailer.bootstrap import Mailer, returned_mail
@@ -33,6 +34,7 @@ from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
 from shared.web.edge import install_edge
+from shared.web.errors import is_database_unreachable
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import may_read_metrics, render_metrics
 from varsel.readiness import Readiness
@@ -245,15 +247,21 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         smtp = mailer.worker.relay.unreachable_for(now) if mailer is not None else None
         # Files have no relay to limit them: the gauge is for a mailer sending over SMTP.
         connections = mailer.sender.connections() if mailer and settings.smtp_url else None
-        async with runtime.sessions() as session:
-            body = await render_metrics(
-                session,
-                now,
-                dead_letters=dead_letters,
-                smtp_unreachable_for=smtp,
-                smtp_connections=connections,
-                broker_reachable=broker,
-            )
+        render = partial(
+            render_metrics,
+            now=now,
+            dead_letters=dead_letters,
+            smtp_unreachable_for=smtp,
+            smtp_connections=connections,
+            broker_reachable=broker,
+        )
+        try:
+            async with runtime.sessions() as session:
+                body = await render(session)
+        except (ConnectionError, DBAPIError) as exc:
+            if not is_database_unreachable(exc):
+                raise
+            body = await render(None)  # the process's own gauges, without the database's
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     if "subscriptions" in services:

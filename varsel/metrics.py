@@ -45,7 +45,7 @@ def may_read_metrics(client: str | None, networks: Collection[str]) -> bool:
 
 
 async def render_metrics(
-    session: AsyncSession,
+    session: AsyncSession | None,
     now: datetime,
     *,
     dead_letters: int | None = None,
@@ -64,36 +64,19 @@ async def render_metrics(
     ``broker_reachable`` is whether RabbitMQ answered this process just now; left out where
     no broker is used (the embedded mode). Readiness stays 200 without it on every service but
     the mailer (varsel/readiness.py), so this gauge is what alerts on a broker that is away.
+    ``session`` is None while the database cannot be reached: the figures read from it are left
+    out and ``varsel_database_reachable`` is 0, and this process's own gauges are served all
+    the same (the whole answer was a 503, and they went missing just when they matter).
     """
     registry = CollectorRegistry()
-    deliveries = Gauge(
-        "varsel_mail_deliveries",
-        "Mails in the delivery ledger by kind and status",
-        ["kind", "status"],
-        registry=registry,
-    )
-    for mails in await mail_counts_per_kind(session):
-        deliveries.labels(mails.kind, mails.status).set(mails.count)
-    sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
-    for status, count in (await source_status_counts(session)).items():
-        sources.labels(status).set(count)
     Gauge(
-        "varsel_sources_poll_lag_seconds",
-        "How long the active source due a poll the longest has waited for it (0 when none is "
-        "due): a few seconds while polls keep up; growing while a site has more sources than "
-        "its VARSEL_PER_HOST_CONCURRENCY turns serve, or no watcher polls",
+        "varsel_database_reachable",
+        "Whether the database answered this scrape (1) or not (0); while it does not, the "
+        "figures read from it are left out",
         registry=registry,
-    ).set(await source_poll_lag(session, now))
-    unpublished, oldest = await backlog(session)
-    Gauge("varsel_outbox_pending", "Events written but not yet published", registry=registry).set(
-        unpublished
-    )
-    lag = Gauge(
-        "varsel_outbox_lag_seconds", "Age of the oldest unpublished event", registry=registry
-    )
-    if oldest is not None:
-        # min() keeps the column's type, so the value comes back as an aware UTC time.
-        lag.set((now - oldest).total_seconds())
+    ).set(0 if session is None else 1)
+    if session is not None:
+        await _database_figures(registry, session, now)
     if dead_letters is not None:
         Gauge(
             "varsel_dead_letters",
@@ -123,3 +106,37 @@ async def render_metrics(
             registry=registry,
         ).set(1 if broker_reachable else 0)
     return generate_latest(registry)
+
+
+async def _database_figures(
+    registry: CollectorRegistry, session: AsyncSession, now: datetime
+) -> None:
+    """Add the gauges read from the database to ``registry``."""
+    deliveries = Gauge(
+        "varsel_mail_deliveries",
+        "Mails in the delivery ledger by kind and status",
+        ["kind", "status"],
+        registry=registry,
+    )
+    for mails in await mail_counts_per_kind(session):
+        deliveries.labels(mails.kind, mails.status).set(mails.count)
+    sources = Gauge("varsel_sources", "Watched sources by status", ["status"], registry=registry)
+    for status, count in (await source_status_counts(session)).items():
+        sources.labels(status).set(count)
+    Gauge(
+        "varsel_sources_poll_lag_seconds",
+        "How long the active source due a poll the longest has waited for it (0 when none is "
+        "due): a few seconds while polls keep up; growing while a site has more sources than "
+        "its VARSEL_PER_HOST_CONCURRENCY turns serve, or no watcher polls",
+        registry=registry,
+    ).set(await source_poll_lag(session, now))
+    unpublished, oldest = await backlog(session)
+    Gauge("varsel_outbox_pending", "Events written but not yet published", registry=registry).set(
+        unpublished
+    )
+    lag = Gauge(
+        "varsel_outbox_lag_seconds", "Age of the oldest unpublished event", registry=registry
+    )
+    if oldest is not None:
+        # min() keeps the column's type, so the value comes back as an aware UTC time.
+        lag.set((now - oldest).total_seconds())

@@ -192,3 +192,18 @@ async def test_the_admin_alone_says_its_database_cannot_be_reached(tmp_path: Pat
     await runtime.close()
     assert staff.status_code == 503
     assert "Databasen kan ikke nås akkurat nå" in staff.text
+
+
+async def test_metrics_that_need_no_database_are_served_while_it_is_down(tmp_path: Path) -> None:
+    # Before, /metrics answered 503 as a whole: the mailer's and the broker's gauges went
+    # missing just when an outage made them matter.
+    runtime = build_runtime(Settings(database_url=DOWN, var_dir=tmp_path))
+    app = create_app(runtime, ("subscriptions", "mailer"))
+    transport = httpx.ASGITransport(app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        scraped = await client.get("/metrics")
+    await runtime.close()
+    assert scraped.status_code == 200, scraped.text
+    assert "\nvarsel_database_reachable 0.0\n" in scraped.text
+    assert "\nvarsel_smtp_unreachable_seconds 0.0\n" in scraped.text
+    assert "varsel_outbox_pending" not in scraped.text  # read from the database: left out
