@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin.entrypoints.access import AdminDep, DpoPage, posted_form
 from services.subscriptions import command_api as subscriptions
 from services.subscriptions import read_api as ledger_reads
+from shared.addresses import InvalidAddress, normalise_address
 from shared.carried_text import bidi_control_in, without_bidi_controls
 from shared.logs import redact
 
@@ -43,9 +44,29 @@ async def erasure_form(request: Request, admin: AdminDep, actor: DpoPage) -> HTM
         address="",
         reason="",
         error=None,
+        errors={},
         outcome=None,
         max_reason=subscriptions.MAX_REASON,
     )
+
+
+def _field_errors(address: str, reason: str) -> dict[str, str]:
+    """Return each wrong field's refusal (a key of ``messages``), all of them at once."""
+    errors: dict[str, str] = {}
+    try:
+        normalise_address(address)
+    except InvalidAddress:
+        errors["address"] = "invalid_address"
+    if not reason:
+        errors["reason"] = "missing_reason"
+    elif len(reason) > subscriptions.MAX_REASON:
+        # Kept whole in the ledger and the audit log alike, or not at all: never cut short.
+        errors["reason"] = "reason_too_long"
+    elif redact(reason) != reason:
+        errors["reason"] = "reason_has_address"
+    elif bidi_control_in(reason) is not None:
+        errors["reason"] = "reason_has_bidi_control"
+    return errors
 
 
 @router.post("/erasure", response_class=HTMLResponse)
@@ -58,9 +79,13 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
         "reason": (fields or {}).get("reason", ""),
         "outcome": None,
         "max_reason": subscriptions.MAX_REASON,
+        "errors": {},
+        # The values the refusals name: a field's (``named``), the page's (``said``).
+        "named": {"reason": {"limit": subscriptions.MAX_REASON}},
+        "said": {},
     }
 
-    def refuse(status: int, error: str) -> HTMLResponse:
+    def refuse(status: int, error: str | None) -> HTMLResponse:
         return admin.render(request, "erasure.html", status_code=status, error=error, **context)
 
     action = ACTIONS.get((fields or {}).get("action", ""))
@@ -69,17 +94,12 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
     if action is None:
         return refuse(400, "unknown_choice")
     reason = " ".join(context["reason"].split())
-    if not reason:
-        return refuse(400, "missing_reason")
-    if len(reason) > subscriptions.MAX_REASON:
-        # Kept whole in the ledger and the audit log alike, or not at all: never cut short.
-        return refuse(400, "reason_too_long")
-    if redact(reason) != reason:
-        return refuse(400, "reason_has_address")
-    if bidi_control_in(reason) is not None:
-        # As a noncharacter is (ADR 0023): the field comes back without it, to check and send.
-        context["reason"] = without_bidi_controls(context["reason"])
-        return refuse(400, "reason_has_bidi_control")
+    context["errors"] = _field_errors(context["address"], reason)
+    if context["errors"]:
+        if context["errors"].get("reason") == "reason_has_bidi_control":
+            # As a noncharacter is (ADR 0023): the field comes back without it, to check and send.
+            context["reason"] = without_bidi_controls(context["reason"])
+        return refuse(400, None)
 
     def audit(session: AsyncSession, done: subscriptions.Done) -> None:
         # In the step's own transaction: no erasure is kept without its audit entry.
@@ -100,13 +120,15 @@ async def erasure(request: Request, admin: AdminDep, actor: DpoPage) -> HTMLResp
             audit=audit,
         )
     except subscriptions.InvalidAddress:
-        return refuse(422, "invalid_address")
+        # Checked above as sign-up checks it; kept should the two rules ever part.
+        context["errors"] = {"address": "invalid_address"}
+        return refuse(422, None)
     if not done.found:
         # Erased a moment ago (the form sent twice) or long ago: say so, and when, rather than
         # that the address was never held, which reads as if the erasure had failed.
         erased_at = await _erased_at(admin, done.subject)
         if erased_at is not None:
-            context["erased_at"] = erased_at.strftime("%Y-%m-%d %H:%M UTC")
+            context["said"] = {"time": erased_at.strftime("%Y-%m-%d %H:%M UTC")}
             return refuse(404, "already_erased")
         return refuse(404, "person_not_found")
     # The address is not shown back: after an erasure the page must not keep it either.

@@ -27,6 +27,7 @@ from tests.integration.admin.harness import (
     running,
     sign_in,
 )
+from tests.support.form_errors import FieldMarks, field_marks, summary_links
 from varsel.cli import app as varsel_cli
 
 ADDRESS = "Ola.Brev@Example.org"
@@ -174,7 +175,11 @@ async def test_the_form_refuses_what_it_cannot_use_and_changes_nothing(
                     400,
                     "must not contain an email address",
                 ),
-                ({"address": "not an address", "reason": REASON, "action": "erase"}, 422, ""),
+                (
+                    {"address": "not an address", "reason": REASON, "action": "erase"},
+                    400,
+                    "This is not a valid email address.",
+                ),
                 (
                     {"address": ADDRESS, "reason": REASON, "action": "drop-table"},
                     400,
@@ -307,3 +312,25 @@ async def test_no_erasure_is_kept_without_its_audit_entry(sqlite_url: str, tmp_p
         assert [(actor, details["found"]) for actor, _, _, details in audited] == [
             ("personvern", True)
         ]
+
+
+async def test_every_wrong_field_is_marked_with_its_error_beside_it_and_in_the_summary(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Before, only the reason was told, in a summary that took no focus and linked to nothing,
+    # and neither field was marked invalid nor described by its refusal (WCAG 3.3.1, 3.3.3).
+    async with running(sqlite_url, tmp_path) as h:
+        await h.user("dpo", "dpo")
+        async with h.client() as browser:
+            await sign_in(browser, "dpo")
+            data = {"address": "ikke-en-adresse", "reason": "", "action": "erase"}
+            answer = await _form(browser, data, "?lang=en")
+    assert answer.status_code == 400, answer.text
+    assert summary_links(answer.text) == ["address", "reason"]
+    address = field_marks(answer.text, "address")
+    assert address == FieldMarks(
+        True, ("address-error",), "Error: This is not a valid email address."
+    )
+    reason = field_marks(answer.text, "reason")
+    assert reason.invalid and reason.described_by == ("reason-hint", "reason-error")
+    assert "Write why" in reason.error_text
