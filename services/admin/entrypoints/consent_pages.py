@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from markupsafe import Markup
 
 from services.admin.adapters import audit_log
 from services.admin.entrypoints import cursors, ledger_views
@@ -21,6 +22,7 @@ from services.admin.entrypoints.access import (
 )
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.refusals import Unusable
+from services.admin.entrypoints.topic_titles import ended_title, shown_title
 from services.admin.entrypoints.wording import CONSENT_CHART, ENDED_TOPIC, MESSAGES, PER_DAY
 from services.subscriptions import read_api as subscriptions
 from shared.db import transaction
@@ -38,8 +40,8 @@ async def home(request: Request, admin: AdminDep, actor: SignedInPage) -> HTMLRe
     words = admin.words[language]
     current = admin.runtime.catalogue.current
     # Ended topics after the others: their numbers and consent records remain to be read.
-    topics = [(t.slug, t.title_in(language)) for t in current.topics] + [
-        (t.slug, words.gettext(ENDED_TOPIC, title=t.title_in(language))) for t in current.ended
+    topics = [(t.slug, shown_title(t, language)) for t in current.topics] + [
+        (t.slug, ended_title(words, t, language)) for t in current.ended
     ]
     return admin.render(request, "home.html", actor=actor.principal, topics=topics)
 
@@ -85,14 +87,14 @@ async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) 
     )
 
 
-def _titles(admin: AdminDep, request: Request) -> dict[str, str]:
+def _titles(admin: AdminDep, request: Request) -> dict[str, Markup]:
     """Return each topic's title in the page's language, an ended one marked ended."""
     language = language_of(request)
     words = admin.words[language]
     current = admin.runtime.catalogue.current
-    return {
-        t.slug: words.gettext(ENDED_TOPIC, title=t.title_in(language)) for t in current.ended
-    } | {t.slug: t.title_in(language) for t in current.topics}
+    return {t.slug: ended_title(words, t, language) for t in current.ended} | {
+        t.slug: shown_title(t, language) for t in current.topics
+    }
 
 
 @router.post("/consent/export")
@@ -208,10 +210,12 @@ async def topic_page(
     """Show a topic's subscribers and daily activity as an SVG chart and a table."""
     catalogue, language = admin.runtime.catalogue, language_of(request)
     words = admin.words[language]
+    # The heading marks a title that falls back to bokmål; <title> and the chart take no markup.
     if (topic := catalogue.topic(slug)) is not None:
-        title = topic.title_in(language)
+        title, heading = topic.title_in(language), shown_title(topic, language)
     elif (ended := catalogue.ended_topic(slug)) is not None:
         title = words.gettext(ENDED_TOPIC, title=ended.title_in(language))
+        heading = ended_title(words, ended, language)
     else:
         return admin.render(request, "forbidden.html", status_code=404, message="not_found")
     today = admin.runtime.clock.now().date()
@@ -241,6 +245,7 @@ async def topic_page(
         "topic.html",
         actor=actor.principal,
         title=title,
+        heading=heading,
         stats=numbers,
         frequencies=frequencies,
         languages=languages,

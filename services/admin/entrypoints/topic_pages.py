@@ -26,6 +26,7 @@ from services.admin.domain.topic_form import (
     read_topic_form,
 )
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
+from services.admin.entrypoints.topic_titles import shown_title
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import Catalogue, Topic
 from shared.catalogue_file import entry_data
@@ -99,7 +100,7 @@ async def _page(
         languages=LANGUAGES,
         limits={**TEXTS, "slug": SLUG_LENGTH, "page": PAGE_LENGTH, "editors": EDITORS_LENGTH},
         editing=edited.slug if edited else None,
-        edited_title=edited.title_in(language) if edited else None,
+        edited_title=shown_title(edited, language) if edited else None,
         **context,
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .harness import running
+from tests.support.journey import hidden_fields
+
+from .harness import running, sign_up
 
 CATALOGUE = """
 [[topics]]
@@ -58,3 +60,62 @@ async def test_a_fallback_to_bokmal_is_marked_as_bokmal(sqlite_url: str, tmp_pat
         assert "<span lang=" not in page
         index = (await h.client.get("/?lang=nb")).text
         assert '<label for="topic-bare-bokmal">' in index
+
+
+# The catalogue above, with an ended topic that has only a bokmål title and names one as its
+# successor.
+ENDED = (
+    CATALOGUE
+    + """
+[[topics]]
+slug = "gammelt-bokmal"
+title = { nb = "Gammelt på bokmål" }
+retired = true
+successor = "bare-bokmal"
+"""
+)
+
+
+async def test_the_pages_after_the_sign_up_mark_a_fallback_to_bokmal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "catalogue.toml"
+    config.write_text(ENDED, encoding="utf-8")
+    async with running(sqlite_url, tmp_path, config=config) as h:
+        for lang in ("en", "nn"):
+            own = "Every language" if lang == "en" else "Alle språk nn"
+            address = f"kari-{lang}@example.no"
+            answer = await sign_up(
+                h.client, address, slug="bare-bokmal", related=["alle-sprak"], lang=lang
+            )
+            assert answer.status_code == 200, answer.text
+            token = await h.confirm_token(address)
+            page = await h.client.get(f"/confirm/{token}?lang={lang}")
+            assert '<li lang="nb">Bare bokmål</li>' in page.text
+            assert f"<li>{own}</li>" in page.text
+            pressed = hidden_fields(page.text)
+            done = await h.client.post(f"/confirm/{token}?lang={lang}", data=pressed)
+            assert done.status_code == 200, done.text
+            assert '<li lang="nb">Bare bokmål</li>' in done.text
+            assert f"<li>{own}</li>" in done.text
+
+            manage = await h.link_token(address, "manage")
+            page = await h.client.get(f"/manage/{manage}?lang={lang}")
+            assert _one(r'<label for="topic-bare-bokmal"[^>]*>', page.text) == (
+                '<label for="topic-bare-bokmal" lang="nb">'
+            )
+            assert _one(r'<label for="topic-alle-sprak"[^>]*>', page.text) == (
+                '<label for="topic-alle-sprak">'
+            )
+
+            ended = await h.client.get(f"/subscribe/gammelt-bokmal?lang={lang}")
+            assert ended.status_code == 410
+            heading = _one(r"<h1>.*?</h1>", ended.text)
+            assert '<span lang="nb">Gammelt på bokmål</span>' in heading
+            assert '<span lang="nb">Bare bokmål</span>' in ended.text
+            assert '<a href="/subscribe/bare-bokmal" lang="nb">Bare bokmål</a>' in ended.text
+
+            changes = (await h.client.get(f"/topics/bare-bokmal/changes?lang={lang}")).text
+            assert '<span lang="nb">Bare bokmål</span>' in _one(r"<h1>.*?</h1>", changes)
+            own_changes = (await h.client.get(f"/topics/alle-sprak/changes?lang={lang}")).text
+            assert "lang=" not in _one(r"<h1>.*?</h1>", own_changes)
