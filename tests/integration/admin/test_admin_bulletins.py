@@ -135,7 +135,7 @@ async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
         # The words of each refusal, what makes it, and the field it is about: the summary
         # links to it and the field says it is wrong, for a screen reader.
         cases: dict[str, tuple[dict[str, object], str | None]] = {
-            "Velg minst ett emne.": ({"topics": []}, "topics"),
+            "Velg minst ett tema.": ({"topics": []}, "topics"),
             "finnes ikke i katalogen": ({"topics": ["finnes-ikke"]}, "topics"),
             "bokmål og engelsk": ({"body_en": ""}, "body_en"),
             "begge eller ingen": ({"subject_nn": "Berre emne"}, "body_nn"),
