@@ -2,8 +2,9 @@
 
 A handler begins the transaction, applies the rules of ``domain/``, commits (which wakes the
 outbox relay) and answers with a plain value; routes and consumers only parse and render.
-``signup`` holds the commands of signing up and confirming, ``preferences`` those of the links
-in mails (manage, unsubscribe, erase), ``returned_mail`` those of bounces and complaints.
+``signup`` holds the commands of signing up and confirming; the links in mails name their person
+by ``link_holders``, and ``preferences`` holds the commands of the manage link, ``ending_alerts``
+those that end alerts (unsubscribe, erase); ``returned_mail`` those of bounces and complaints.
 """
 
 from services.subscriptions.domain.model import (
@@ -14,15 +15,9 @@ from services.subscriptions.domain.model import (
     ShownNotice,
 )
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.handlers.preferences import (
-    EITHER_LINK,
-    Ended,
-    erase,
-    erased_holder,
-    preferences,
-    unsubscribe,
-    update_preferences,
-)
+from services.subscriptions.handlers.ending_alerts import Ended, erase, unsubscribe
+from services.subscriptions.handlers.link_holders import EITHER_LINK, erased_holder
+from services.subscriptions.handlers.preferences import preferences, update_preferences
 from services.subscriptions.handlers.returned_mail import record_bounce, record_complaint
 from services.subscriptions.handlers.signup import (
     AlreadyConfirmed,

@@ -16,7 +16,7 @@ from enum import StrEnum
 from services.subscriptions.domain.addresses import normalise_address
 from services.subscriptions.domain.vocabulary import Channel, UnsubscribeRoute
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.handlers.preferences import end_all, erase_person
+from services.subscriptions.handlers.ending_alerts import end_all, erase_person
 from services.subscriptions.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

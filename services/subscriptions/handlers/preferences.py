@@ -1,13 +1,11 @@
-"""Commands of the links in mails: read and change preferences, end alerts, erase."""
+"""Commands of the manage link in mails: read and change a person's topics, frequency and
+language."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from typing import Any, cast
 
-from services.subscriptions.domain.consent import consent_entry, ending_entry
+from services.subscriptions.domain.consent import consent_entry
 from services.subscriptions.domain.model import (
     ChangedMeanwhile,
     NoticeNotShown,
@@ -16,11 +14,7 @@ from services.subscriptions.domain.model import (
     ShownChoices,
     Subscriber,
 )
-from services.subscriptions.domain.preferences import (
-    change_preferences,
-    changed_elsewhere,
-    topics_to_end,
-)
+from services.subscriptions.domain.preferences import change_preferences, changed_elsewhere
 from services.subscriptions.domain.vocabulary import (
     Channel,
     ConsentAction,
@@ -28,89 +22,13 @@ from services.subscriptions.domain.vocabulary import (
     UnsubscribeRoute,
 )
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.handlers.ending_notice import UnderNotice, in_force, under_notice
+from services.subscriptions.handlers.ending_alerts import end_alerts
+from services.subscriptions.handlers.ending_notice import UnderNotice, under_notice
+from services.subscriptions.handlers.link_holders import link_holder
 from services.subscriptions.unit_of_work import UnitOfWork
-from shared.events import (
-    PreferencesChanged,
-    SubscriberErased,
-    SubscriberUnsubscribed,
-)
+from shared.events import PreferencesChanged
 from shared.tokens import Purpose
 from shared.vocabulary import Frequency, Language
-
-# A manage token may do what an unsubscribe token does; the JSON API accepts either.
-EITHER_LINK: tuple[Purpose, ...] = ("unsubscribe", "manage")
-
-
-@dataclass(frozen=True, slots=True)
-class Ended:
-    """What ending alerts did, and the language to say so in."""
-
-    topics: tuple[str, ...]
-    language: Language
-
-
-def _max_age_days(deps: Deps, purpose: Purpose) -> int | None:
-    """Return how long a link of this purpose works, in days (None: while its person exists).
-
-    Every mail promises that the alerts can be ended at any time, so the unsubscribe and
-    one-click links never expire; they stop only when the person is erased, which ends every
-    link. Manage links, which can also change what a person gets, expire.
-    """
-    return None if purpose == "unsubscribe" else deps.settings.link_ttl_days
-
-
-def _subjects(deps: Deps, token: str, purposes: tuple[Purpose, ...]) -> list[uuid.UUID]:
-    """Return whom a link token names, once for each purpose it is genuine and current for."""
-    now = deps.clock.now()
-    found = []
-    for purpose in purposes:
-        claims = deps.signer.verify(
-            purpose, token, now=now, max_age_days=_max_age_days(deps, purpose)
-        )
-        if claims is not None:
-            found.append(claims.subject)
-    return found
-
-
-async def _holder(
-    uow: UnitOfWork,
-    deps: Deps,
-    token: str,
-    purposes: tuple[Purpose, ...],
-    *,
-    lock: bool = False,
-) -> Subscriber | None:
-    """Return the confirmed person a link token names, trying each purpose it may carry
-    (``lock``: held until the transaction ends, so a second press of the same button waits
-    for the first and sees what it did).
-
-    Whatever changes a person's alerts takes this lock before it touches one: a save and an
-    erasure that took the person and the alert in opposite orders would each wait for the
-    other, and PostgreSQL would abort one of them (the person would read an error page).
-    """
-    for subject in _subjects(deps, token, purposes):
-        person = await uow.subscribers.get(subject, lock=lock)
-        if person is not None and person.confirmed:
-            return person
-    return None
-
-
-async def erased_holder(
-    uow: UnitOfWork, deps: Deps, token: str, purposes: tuple[Purpose, ...]
-) -> bool:
-    """Tell whether a genuine link names a person who is no longer here (erased).
-
-    Such a link has nothing left to end; the page says so rather than calling the link broken.
-    """
-    subjects = _subjects(deps, token, purposes)
-    if not subjects:
-        return False
-    async with uow:
-        for subject in subjects:
-            if await uow.subscribers.get(subject) is not None:
-                return False
-    return True
 
 
 async def preferences(
@@ -118,7 +36,7 @@ async def preferences(
 ) -> Preferences | None:
     """Return the topics, frequency and language of the person a link names; None if invalid."""
     async with uow:
-        person = await _holder(uow, deps, token, purposes)
+        person = await link_holder(uow, deps, token, purposes)
         if person is None:
             return None
         return await _preferences_of(uow, person)
@@ -170,7 +88,7 @@ async def update_preferences(
     """
     ticked = frozenset(topics)
     async with uow:
-        person = await _holder(uow, deps, token, ("manage",), lock=True)
+        person = await link_holder(uow, deps, token, ("manage",), lock=True)
         if person is None:
             return None
         if person.status is SubscriberStatus.DISABLED:
@@ -199,7 +117,7 @@ async def update_preferences(
         )
         if before is not None and changed_elsewhere(before, person, current, change):
             withdrawn = (before.following & current & change.scope) - ticked
-            await _end(
+            await end_alerts(
                 uow,
                 deps,
                 person,
@@ -212,7 +130,7 @@ async def update_preferences(
             await uow.commit()
             return meanwhile
         if change.ended:
-            await _end(
+            await end_alerts(
                 uow,
                 deps,
                 person,
@@ -262,173 +180,3 @@ async def update_preferences(
         answer = await _preferences_of(uow, person)
         await uow.commit()
     return answer
-
-
-async def unsubscribe(
-    uow: UnitOfWork,
-    deps: Deps,
-    token: str,
-    *,
-    purposes: tuple[Purpose, ...],
-    topics: Iterable[str] | None,
-    route: UnsubscribeRoute,
-    channel: Channel | None = None,
-    page: PageShown | None = None,
-) -> Ended | None:
-    """End alerts about some topics (None: all) with a link; None if the link is not valid.
-
-    ``page``: the page the button was pressed on, and the notice its form names (None: no
-    page, as one-click). Whatever notice it names, the alerts end (``ending_notice``).
-    """
-    async with uow:
-        person = await _holder(uow, deps, token, purposes, lock=True)
-        if person is None:
-            return None
-        current = await uow.subscriptions.open(person.id)
-        under = await under_notice(uow, deps, person, page)
-        ending = topics_to_end(current, topics)
-        ended = await _end(uow, deps, person, ending, route, channel, under=under)
-        await uow.commit()
-    return Ended(ended, person.language)
-
-
-async def erase(
-    uow: UnitOfWork,
-    deps: Deps,
-    token: str,
-    *,
-    purposes: tuple[Purpose, ...],
-    route: UnsubscribeRoute,
-    channel: Channel | None = None,
-    page: PageShown | None = None,
-) -> Ended | None:
-    """End every alert and delete the address with a link; None if the link is not valid.
-
-    ``page`` as for ``unsubscribe``: whatever notice it names, the address is erased.
-    """
-    async with uow:
-        person = await _holder(uow, deps, token, purposes, lock=True)
-        if person is None:
-            return None
-        under = await under_notice(uow, deps, person, page)
-        ended = await erase_person(uow, deps, person, route, channel, under=under)
-        if ended is None:
-            return None  # erased a moment ago by the same link (a double click)
-        await uow.commit()
-    return Ended(ended, person.language)
-
-
-async def erase_person(
-    uow: UnitOfWork,
-    deps: Deps,
-    person: Subscriber,
-    route: UnsubscribeRoute,
-    channel: Channel | None,
-    details: dict[str, Any] | None = None,
-    *,
-    under: UnderNotice | None = None,
-) -> tuple[str, ...] | None:
-    """End every alert, delete the person, record the erasure; return the topics that ended.
-
-    The caller holds the person's row (``lock=True``), taken before any alert is touched.
-    None if another request erased them first: then nothing was ended or recorded here.
-    ``under``: the notice and language of the page the person erased on (None: no page, the
-    one in force in their own language).
-    """
-    under = under or in_force(deps, person)
-    current = await uow.subscriptions.open(person.id)
-    ended = await _end(uow, deps, person, frozenset(current), route, channel, details, under=under)
-    if not await uow.subscribers.remove(person.id):
-        return None
-    await uow.ledger.append(
-        ending_entry(
-            subject_hash=deps.subject_hash(person.email),
-            action=ConsentAction.ERASED,
-            topics=(),
-            route=route,
-            channel=channel,
-            occurred_at=deps.clock.now(),
-            language=under.language,
-            notice=under.notice,
-            details=_with(details, under),
-        )
-    )
-    await uow.record(SubscriberErased(subscriber_id=person.id))
-    return ended
-
-
-def _with(details: dict[str, Any] | None, under: UnderNotice) -> dict[str, Any]:
-    """Return a step's details with what the notice it is recorded under adds (``ending_entry``
-    records none if both are empty)."""
-    return {**(details or {}), **(under.details or {})}
-
-
-async def end_all(
-    uow: UnitOfWork,
-    deps: Deps,
-    person: Subscriber,
-    route: UnsubscribeRoute,
-    details: dict[str, Any] | None = None,
-) -> tuple[str, ...]:
-    """End every alert a person gets; return the topics that ended."""
-    current = await uow.subscriptions.open(person.id)
-    return await _end(uow, deps, person, frozenset(current), route, None, details)
-
-
-async def _end(
-    uow: UnitOfWork,
-    deps: Deps,
-    person: Subscriber,
-    ending: frozenset[str],
-    route: UnsubscribeRoute,
-    channel: Channel | None,
-    details: dict[str, Any] | None = None,
-    *,
-    under: UnderNotice | None = None,
-) -> tuple[str, ...]:
-    """End the alerts about ``ending`` that are still open; return the topics ended, sorted.
-
-    The caller holds the person's row, so no other request changes their alerts meanwhile.
-    The ledger names ``under``, the notice and language of the page the person ended them on
-    (None: no page, the one in force in their own language), as it names the one a sign-up
-    showed.
-    """
-    if not ending:
-        return ()
-    under = under or in_force(deps, person)
-    now = deps.clock.now()
-    # Only what this request ended is recorded: the same button pressed twice at once ends
-    # (and records, and announces) each alert once.
-    ending = await uow.subscriptions.end(person.id, ending, now, route)
-    if not ending:
-        return ()
-    await uow.ledger.append(
-        ending_entry(
-            subject_hash=deps.subject_hash(person.email),
-            action=ConsentAction.UNSUBSCRIBED,
-            topics=ending,
-            route=route,
-            channel=channel,
-            occurred_at=now,
-            frequency=person.frequency,
-            language=under.language,
-            notice=under.notice,
-            details=_with(details, under),
-        )
-    )
-    ended = tuple(sorted(ending))
-    # Whether anything is still open is read after the update, not taken from what was open before:
-    # the mailer forgets the person's digest and queued mails only on an event that says all
-    # ended, and the request that ends the last alert must say so, whoever ended the others.
-    remaining = await uow.subscriptions.open(person.id)
-    await uow.record(
-        SubscriberUnsubscribed(
-            subscriber_id=person.id,
-            topics=ended,
-            all_topics=not remaining,
-            # The event's contract spells the routes as a Literal; the values are the same
-            # words (tests/unit/subscriptions checks they stay so).
-            route=cast(Any, route),
-        )
-    )
-    return ended

@@ -12,7 +12,7 @@ import uuid
 from services.subscriptions.domain.preferences import bounced
 from services.subscriptions.domain.vocabulary import SubscriberStatus, UnsubscribeRoute
 from services.subscriptions.handlers.deps import Deps
-from services.subscriptions.handlers.preferences import end_all
+from services.subscriptions.handlers.ending_alerts import end_all
 from services.subscriptions.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
