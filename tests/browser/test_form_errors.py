@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.admin_support import DPO, AdminApp, admin_app, go, press, sign_in
+from tests.browser.admin_support import DPO, EDITOR, AdminApp, admin_app, go, press, sign_in
 from tests.browser.checks import assert_accessible
 from tests.support.words import admin_text
 
@@ -37,4 +37,32 @@ def test_the_erasure_form_focuses_a_summary_of_every_wrong_field(
     expect(page.locator("#address")).to_have_accessible_description(
         admin_text("nb", "Error") + ": " + admin_text("nb", "This is not a valid email address.")
     )
+    assert_accessible(page, "nb")
+
+
+def test_the_bulletin_form_focuses_a_summary_of_every_wrong_field(
+    page: Page, admin_app: AdminApp
+) -> None:
+    sign_in(page, admin_app, EDITOR)
+    go(page, f"{admin_app.base_url}/admin/bulletins")
+    # «Count recipients» with no topic ticked.
+    assert press(page, admin_text("nb", "Count recipients")).status == 400
+    _focus_on_summary(page)
+    expect(page.locator("#topics-error")).to_contain_text(
+        admin_text("nb", "Choose at least one topic.")
+    )
+    assert_accessible(page, "nb")
+
+    bokmaal = page.get_by_role("group", name=admin_text("nb", "Bokmål (required)"))
+    bokmaal.get_by_label(admin_text("nb", "Subject")).fill("Stengt")
+    bokmaal.get_by_label(admin_text("nb", "Message")).fill("Se [x](/rel).")
+    page.locator("form[action$='/admin/bulletins']").evaluate("f => f.noValidate = true")
+    assert press(page, admin_text("nb", "Send the bulletin")).status == 400
+    _focus_on_summary(page)
+    links = page.locator(".error-summary").get_by_role("link")
+    # No topic, the relative link, the English subject and message left empty.
+    expect(links).to_have_count(4)
+    links.nth(1).click()
+    expect(page.locator("#body_nb")).to_be_focused()
+    expect(page.locator("#body_nb-error")).to_contain_text("nb: /rel")
     assert_accessible(page, "nb")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -45,13 +45,17 @@ _LINKS: Final = _EveryLink("js-default")
 
 class DraftRefused(ValueError):
     """The form cannot be sent as it is; ``reason`` is the key of the message that says why,
-    ``field`` the form field it is about (``body_nb``), if one."""
+    ``field`` the form field it is about (``body_nb``), if one. ``refusals`` holds it and each
+    other field's refusal of the same form, one a field, so that the page names them all."""
 
-    def __init__(self, reason: str, detail: str = "", field: str = "") -> None:
+    def __init__(
+        self, reason: str, detail: str = "", field: str = "", others: Sequence[DraftRefused] = ()
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
         self.field = field
+        self.refusals: tuple[DraftRefused, ...] = (self, *others)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +111,51 @@ def _leads_somewhere(target: str) -> bool:
         return False
 
 
-def _refuse_invisible(typed: str, what: str, language: Language, field: str) -> None:
+def _invisible(typed: str, what: str, language: Language, field: str) -> DraftRefused | None:
     """Refuse a text holding a noncharacter, which no mail can show, or a direction control,
     which makes what follows it show in another order than it is stored, naming the code point:
     left out unseen, the editor's words would go out other than they wrote and tested them."""
     if (found := typed_invisible(typed)) is not None:
         kind, character = found
-        raise DraftRefused(f"bulletin_{what}_{kind}", f"{language.value}: {character}", field)
+        return DraftRefused(f"bulletin_{what}_{kind}", f"{language.value}: {character}", field)
+    return None
+
+
+def _read_text(
+    fields: Mapping[str, str], language: Language, refused: dict[str, DraftRefused]
+) -> dict[str, str] | None:
+    """Return a language's checked subject and body, or None if left out or refused; each
+    refused field's first refusal goes into ``refused``."""
+    subject_field, body_field = f"subject_{language}", f"body_{language}"
+    typed_subject, typed_body = fields.get(subject_field, ""), fields.get(body_field, "")
+    before = len(refused)
+    for problem in (
+        _invisible(typed_subject, "subject", language, subject_field),
+        _invisible(typed_body, "body", language, body_field),
+    ):
+        if problem is not None:
+            refused[problem.field] = problem
+    # Text pasted from elsewhere can carry control characters, which no mail should
+    # (shared/carried_text.py): left out, as from every change.
+    subject = carried_line(typed_subject)
+    body = carried_text(typed_body.replace("\r\n", "\n")).strip()
+    if not subject and not body and language not in BULLETIN_LANGUAGES:
+        return None  # nynorsk left out: its readers get the bokmål text
+
+    def refuse(reason: str, detail: str, field: str) -> None:
+        refused.setdefault(field, DraftRefused(reason, detail, field))
+
+    if not subject:
+        refuse("bulletin_missing_text", language.value, subject_field)
+    if not body:
+        refuse("bulletin_missing_text", language.value, body_field)
+    if len(subject) > BULLETIN_SUBJECT_MAX:
+        refuse("bulletin_subject_too_long", language.value, subject_field)
+    if len(body) > BULLETIN_BODY_MAX:
+        refuse("bulletin_body_too_long", language.value, body_field)
+    elif (link := unfollowable_link(body)) is not None:
+        refuse("bulletin_bad_link", f"{language.value}: {link[:200]}", body_field)
+    return {"subject": subject, "body": body} if len(refused) == before else None
 
 
 def read_draft(
@@ -122,37 +164,28 @@ def read_draft(
     """Return the checked bulletin of a posted form (raises DraftRefused naming the problem).
 
     ``fields`` holds ``bulletin_id``, ``mode`` and ``subject_<lang>``/``body_<lang>``;
-    ``topics`` the ticked topics. nb and en are required; nn is optional but whole.
+    ``topics`` the ticked topics. nb and en are required; nn is optional but whole. A refusal
+    names every wrong field at once (``DraftRefused.refusals``), in the form's order.
     """
     try:
         bulletin_id = uuid.UUID(fields.get("bulletin_id", ""))
     except ValueError:
         raise DraftRefused("bad_form") from None
-    chosen = read_topics(topics, known_topics)
+    refused: dict[str, DraftRefused] = {}
+    chosen: tuple[str, ...] = ()
+    try:
+        chosen = read_topics(topics, known_topics)
+    except DraftRefused as problem:
+        refused[problem.field] = problem
+    texts: dict[str, dict[str, str]] = {}
+    for language in FORM_LANGUAGES:
+        if (text := _read_text(fields, language, refused)) is not None:
+            texts[language.value] = text
     try:
         mode = SendMode(fields.get("mode", ""))
     except ValueError:
-        raise DraftRefused("bulletin_no_mode", field="mode") from None
-    texts: dict[str, dict[str, str]] = {}
-    for language in FORM_LANGUAGES:
-        subject_field, body_field = f"subject_{language}", f"body_{language}"
-        typed_subject, typed_body = fields.get(subject_field, ""), fields.get(body_field, "")
-        _refuse_invisible(typed_subject, "subject", language, subject_field)
-        _refuse_invisible(typed_body, "body", language, body_field)
-        # Text pasted from elsewhere can carry control characters, which no mail should
-        # (shared/carried_text.py): left out, as from every change.
-        subject = carried_line(typed_subject)
-        body = carried_text(typed_body.replace("\r\n", "\n")).strip()
-        if not subject and not body and language not in BULLETIN_LANGUAGES:
-            continue  # nynorsk left out: its readers get the bokmål text
-        if not subject or not body:
-            empty = body_field if subject else subject_field
-            raise DraftRefused("bulletin_missing_text", language.value, empty)
-        if len(subject) > BULLETIN_SUBJECT_MAX:
-            raise DraftRefused("bulletin_subject_too_long", language.value, subject_field)
-        if len(body) > BULLETIN_BODY_MAX:
-            raise DraftRefused("bulletin_body_too_long", language.value, body_field)
-        if (link := unfollowable_link(body)) is not None:
-            raise DraftRefused("bulletin_bad_link", f"{language.value}: {link[:200]}", body_field)
-        texts[language.value] = {"subject": subject, "body": body}
+        refused["mode"] = DraftRefused("bulletin_no_mode", field="mode")
+    if refused:
+        first, *others = refused.values()
+        raise DraftRefused(first.reason, first.detail, first.field, others)
     return BulletinDraft(bulletin_id, chosen, texts, mode)

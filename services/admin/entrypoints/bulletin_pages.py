@@ -67,7 +67,8 @@ async def _page(
     context: dict[str, Any] = {
         "error": None,
         "detail": None,
-        "invalid": None,
+        "errors": {},
+        "details": {},
         "outcome": None,
         "reach": None,
     }
@@ -127,20 +128,11 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
         if action not in ("test", "send"):
             raise DraftRefused("bad_form")
     except DraftRefused as refused:
-        if refused.reason.endswith("_bidi_control"):
-            # Shown in the order it is stored, for the editor to check (ADR 0023).
-            shown[refused.field] = without_bidi_controls(shown[refused.field])
-        return await _page(
-            request,
-            admin,
-            actor,
-            status=400,
-            form=shown,
-            chosen=chosen,
-            error=refused.reason,
-            detail=refused.detail or None,
-            invalid=refused.field or None,
-        )
+        for problem in refused.refusals:
+            if problem.reason.endswith("_bidi_control"):
+                # Shown in the order it is stored, for the editor to check (ADR 0023).
+                shown[problem.field] = without_bidi_controls(shown[problem.field])
+        return await _refused(request, admin, actor, shown, chosen, refused)
     testing = action == "test"
     test_request = None
     try:
@@ -190,6 +182,33 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
     return await _page(request, admin, actor, outcome="bulletin_sent")
 
 
+async def _refused(
+    request: Request,
+    admin: Admin,
+    actor: Actor,
+    shown: dict[str, str],
+    chosen: list[str],
+    refused: DraftRefused,
+) -> HTMLResponse:
+    """Show the form again with each refusal beside its field and in the error summary; one
+    about no field (a form not ours) is the summary's alone."""
+    if not refused.field:
+        return await _page(
+            request, admin, actor, status=400, form=shown, chosen=chosen, error=refused.reason
+        )
+    problems = refused.refusals
+    return await _page(
+        request,
+        admin,
+        actor,
+        status=400,
+        form=shown,
+        chosen=chosen,
+        errors={p.field: p.reason for p in problems},
+        details={p.field: p.detail for p in problems if p.detail},
+    )
+
+
 async def _count(
     request: Request,
     admin: Admin,
@@ -202,17 +221,7 @@ async def _count(
     try:
         topics = read_topics(chosen, known)
     except DraftRefused as refused:
-        return await _page(
-            request,
-            admin,
-            actor,
-            status=400,
-            form=shown,
-            chosen=chosen,
-            error=refused.reason,
-            detail=refused.detail or None,
-            invalid=refused.field or None,
-        )
+        return await _refused(request, admin, actor, shown, chosen, refused)
     async with admin.runtime.sessions() as session:
         reach = await subscriptions.reach_by_frequency(session, topics)
     return await _page(

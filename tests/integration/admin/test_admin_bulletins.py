@@ -17,6 +17,7 @@ from services.admin.entrypoints import bulletin_pages
 from shared.outbox import OutboxRow
 from tests.integration.admin.bulletins_support import editor, events, form
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, running, sign_in
+from tests.support.form_errors import field_marks, summary_links
 
 STAFF_ADDRESS = "rita@example.no"
 
@@ -159,13 +160,42 @@ async def test_a_wrong_form_is_refused_with_the_reason_and_sends_nothing(
             assert words in answer.text, words
             if field is None:
                 continue
-            summary = answer.text.split('<div class="error-summary" role="alert">')[1]
-            assert summary.startswith(f'<p><a href="#{field}">'), words
-            assert f'id="{field}"' in answer.text, words
+            assert summary_links(answer.text) == [field], words
+            marks = field_marks(answer.text, field)
+            assert f"{field}-error" in marks.described_by and words in marks.error_text, words
             marked = re.findall(r'id="(\w+)"[^>]*aria-invalid="true"', answer.text)
             assert marked == ([] if field in ("topics", "mode") else [field]), words
         assert await events(h, "bulletin.published.v1") == []
         assert await audit(h, "bulletin_sent") == []
+
+
+async def test_every_wrong_field_is_named_beside_it_and_linked_from_the_summary(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Before, only the first refusal was told, in a summary that took no focus; body_nb was
+    # marked invalid but described by its hint alone, and «Count recipients» with no topic
+    # ticked marked no field (WCAG 3.3.1, 3.3.3).
+    async with running(sqlite_url, tmp_path) as h, h.client() as client:
+        page = await editor(h, client, address=STAFF_ADDRESS)
+        wrong = {"topics": [], "body_nb": "Se [x](/rel).", "subject_en": "", "mode": "later"}
+        answer = await client.post("/admin/bulletins", data=form(page, **wrong))
+        assert answer.status_code == 400, answer.text
+        fields = ["topics", "body_nb", "subject_en", "mode"]
+        assert summary_links(answer.text) == fields
+        body = field_marks(answer.text, "body_nb")
+        assert body.invalid and body.described_by == ("body_nb-hint", "body_nb-error")
+        assert "fører ingen steder fra en e-post" in body.error_text
+        assert "nb: /rel" in body.error_text
+        subject = field_marks(answer.text, "subject_en")
+        assert subject.invalid and subject.described_by == ("subject_en-error",)
+        topics = field_marks(answer.text, "topics")
+        assert "topics-error" in topics.described_by
+        assert "Velg minst ett tema." in topics.error_text
+        counted = await client.post("/admin/bulletins", data=form(page, topics=[], action="count"))
+        assert counted.status_code == 400, counted.text
+        assert summary_links(counted.text) == ["topics"]
+        assert "Velg minst ett tema." in field_marks(counted.text, "topics").error_text
+        assert await events(h, "bulletin.published.v1") == []
 
 
 async def test_an_auditor_cannot_send_and_an_editor_cannot_read_consent(
