@@ -66,3 +66,18 @@ def test_the_bulletin_form_focuses_a_summary_of_every_wrong_field(
     expect(page.locator("#body_nb")).to_be_focused()
     expect(page.locator("#body_nb-error")).to_contain_text("nb: /rel")
     assert_accessible(page, "nb")
+
+
+def test_the_consent_lookup_focuses_the_summary_of_a_wrong_address(
+    page: Page, admin_app: AdminApp
+) -> None:
+    sign_in(page, admin_app, DPO)
+    go(page, f"{admin_app.base_url}/admin/consent")
+    page.get_by_label(admin_text("nb", "Email address")).fill("ikke-en-adresse")
+    page.locator("form[action$='/admin/consent']").evaluate("f => f.noValidate = true")
+    assert press(page, admin_text("nb", "Look up")).status == 422
+    _focus_on_summary(page)
+    expect(page.locator("#address")).to_have_accessible_description(
+        admin_text("nb", "Error") + ": " + admin_text("nb", "This is not a valid email address.")
+    )
+    assert_accessible(page, "nb")

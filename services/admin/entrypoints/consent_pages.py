@@ -50,7 +50,13 @@ async def home(request: Request, admin: AdminDep, actor: SignedInPage) -> HTMLRe
 async def consent_form(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
     """Show the consent lookup form."""
     return admin.render(
-        request, "consent.html", actor=actor.principal, address="", error=None, steps=None
+        request,
+        "consent.html",
+        actor=actor.principal,
+        address="",
+        error=None,
+        errors={},
+        steps=None,
     )
 
 
@@ -60,14 +66,15 @@ async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) 
     fields = await posted_form(request, admin)
     raw = (fields or {}).get("address", "")
     context: dict[str, Any] = {"actor": actor.principal, "address": raw, "steps": None}
+    context["errors"] = {}
     if fields is None:
         return admin.render(request, "consent.html", status_code=400, error="bad_form", **context)
     try:
         _, subject = subscriptions.subject_of(admin.runtime.settings.secret_key, raw)
     except subscriptions.InvalidAddress:
-        return admin.render(
-            request, "consent.html", status_code=422, error="invalid_address", **context
-        )
+        # Beside the field and linked from the summary, which takes the focus (WCAG 3.3.1).
+        context["errors"] = {"address": "invalid_address"}
+        return admin.render(request, "consent.html", status_code=422, error=None, **context)
     async with transaction(admin.runtime.sessions) as session:
         steps = await ledger_views.timeline(session, subject)
         actor.record(session, "consent_lookup", target=subject, details={"steps": len(steps)})

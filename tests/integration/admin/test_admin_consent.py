@@ -27,6 +27,7 @@ from tests.integration.admin.harness import (
     signup_page,
 )
 from tests.support.csv_exports import csv_text
+from tests.support.form_errors import FieldMarks, field_marks, summary_links
 from tests.support.journey import form_with
 from tests.support.notices import NOTICES
 from tests.support.words import admin_text
@@ -385,3 +386,20 @@ async def test_a_topic_that_ended_can_still_be_read_in_the_ledger_and_its_number
             f"/api/v1/admin/topics/{OTHER}", headers={"Authorization": f"Bearer {token}"}
         )
         assert api.status_code == 200 and api.json()["topic"] == OTHER
+
+
+async def test_a_wrong_address_is_named_beside_its_field_and_linked_from_the_summary(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # Before, a summary paragraph that took no focus; the field was neither marked invalid nor
+    # described by the refusal (WCAG 3.3.1, 3.3.3).
+    async with running(sqlite_url, tmp_path) as h, h.client() as client:
+        await h.user("anne", "auditor")
+        await sign_in(client, "anne")
+        form = await client.get("/admin/consent?lang=en")
+        data = {"address": "ikke-en-adresse", "csrf_token": csrf_token(form.text)}
+        answer = await client.post("/admin/consent?lang=en", data=data)
+    assert answer.status_code == 422, answer.text
+    assert summary_links(answer.text) == ["address"]
+    wrong = "Error: This is not a valid email address."
+    assert field_marks(answer.text, "address") == FieldMarks(True, ("address-error",), wrong)
