@@ -18,7 +18,7 @@ from alembic.util import CommandError
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_engine
+from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -36,9 +36,15 @@ def alembic_config(url: str, target_metadata: MetaData | None = None) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Apply every migration up to the newest (blocking; call outside the event loop)."""
-    command.upgrade(alembic_config(url), "head")
+def upgrade(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Apply every migration up to the newest (blocking; call outside the event loop).
+
+    Connecting gives up after ``connect_timeout`` seconds (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS
+    for `varsel migrate`), as the services do.
+    """
+    config = alembic_config(url)
+    config.attributes["connect_timeout"] = connect_timeout
+    command.upgrade(config, "head")
 
 
 async def upgrade_async(url: str) -> None:
@@ -64,11 +70,11 @@ def is_newer_than_head(revision: str | None) -> bool:
     return False
 
 
-def migrated_revision(url: str) -> str | None:
+def migrated_revision(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS) -> str | None:
     """Return the revision a database is at, None if never migrated (blocking)."""
 
     async def read() -> str | None:
-        engine = create_engine(url)
+        engine = create_engine(url, connect_timeout=connect_timeout)
         try:
             return await current_revision(engine)
         finally:

@@ -122,7 +122,8 @@ def _migrate(settings: Settings) -> bool:
     """Apply the migrations; False, saying so, when a later release's schema is left as it is."""
     if not settings.database_url:
         private_folder(settings.var_dir)
-    current = migrated_revision(settings.resolved_database_url)
+    timeout = settings.database_connect_timeout_seconds
+    current = migrated_revision(settings.resolved_database_url, connect_timeout=timeout)
     if is_newer_than_head(current):
         # A later release migrated it, and this one runs on that schema (expand, then
         # contract): after a rollback, compose's `migrate` on every `up`, a Job of the older
@@ -132,13 +133,15 @@ def _migrate(settings: Settings) -> bool:
             f"this release (newest {head_revision()!r}) runs on it, so there is nothing to do"
         )
         return False
-    upgrade(settings.resolved_database_url)
+    upgrade(settings.resolved_database_url, connect_timeout=timeout)
     return True
 
 
 def _schema_behind(settings: Settings) -> str | None:
     """Say why the database's schema is older than this release's, or None if it is not."""
-    current = migrated_revision(settings.resolved_database_url)
+    current = migrated_revision(
+        settings.resolved_database_url, connect_timeout=settings.database_connect_timeout_seconds
+    )
     if current is None:
         return "the database is not migrated"
     head = head_revision()

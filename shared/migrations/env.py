@@ -8,7 +8,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from shared.db import create_engine, made_on
+from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine, made_on
 
 # Every service's tables, handed in by the composition root (varsel.schema.alembic_config) when
 # models are compared with migrations; None while only applying migrations.
@@ -33,8 +33,8 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_async(url: str) -> None:
-    engine = create_engine(url)
+async def _run_async(url: str, connect_timeout: float) -> None:
+    engine = create_engine(url, connect_timeout=connect_timeout)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
@@ -52,7 +52,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
     else:
-        asyncio.run(_run_async(url))
+        timeout = context.config.attributes.get("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+        asyncio.run(_run_async(url, timeout))
 
 
 if context.is_offline_mode():
