@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.admin_support import DPO, EDITOR, AdminApp, admin_app, go, press, sign_in
+from tests.browser.admin_support import (
+    DPO,
+    EDITOR,
+    AdminApp,
+    admin_app,
+    go,
+    press,
+    sign_in,
+    sign_in_at,
+)
 from tests.browser.checks import assert_accessible
 from tests.support.words import admin_text
 
@@ -80,4 +89,22 @@ def test_the_consent_lookup_focuses_the_summary_of_a_wrong_address(
     expect(page.locator("#address")).to_have_accessible_description(
         admin_text("nb", "Error") + ": " + admin_text("nb", "This is not a valid email address.")
     )
+    assert_accessible(page, "nb")
+
+
+def test_a_refused_sign_in_and_ledger_filter_focus_their_summary(
+    page: Page, admin_app: AdminApp
+) -> None:
+    # Before, a paragraph that took no focus: a screen reader user heard of the refusal only by
+    # reading the page again from the top.
+    assert sign_in_at(page, admin_app.base_url, DPO, "not-the-password").status == 401
+    _focus_on_summary(page)
+    assert_accessible(page, "nb")
+    sign_in(page, admin_app, DPO)
+    reversed_dates = "/admin/ledger?from=2026-12-06&to=2026-12-01"
+    assert go(page, f"{admin_app.base_url}{reversed_dates}").status == 400
+    _focus_on_summary(page)
+    page.locator(".error-summary").get_by_role("link").click()
+    expect(page.locator("#from")).to_be_focused()
+    expect(page.locator("#from")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page, "nb")

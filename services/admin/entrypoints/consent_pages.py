@@ -145,17 +145,24 @@ async def privacy_notice(
     return admin.render(request, "notice.html", actor=actor.principal, notice=notice)
 
 
+# The ledger filter's fields, each of which a refusal is shown beside.
+_LEDGER_FIELDS = ("topic", "action", "from", "to")
+
+
 @router.get("/ledger", response_class=HTMLResponse)
 async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLResponse:
     """Show the ledger filtered by topic, action and dates, one keyset page at a time."""
     params = dict(request.query_params)
     error: str | None = None
+    errors: dict[str, str] = {}  # a refused field's name and why, shown beside it
     try:
         where = ledger_views.parse_filter(params)
         after = cursors.decode(params.get("after"))
     except Unusable as exc:
         # The first page, unfiltered, under the reason: a 400, as the API answers.
         where, after, error = subscriptions.LedgerFilter(), None, exc.key
+        if exc.field in _LEDGER_FIELDS:
+            errors = {exc.field: exc.key}
     async with transaction(admin.runtime.sessions) as session:
         rows, following = await subscriptions.ledger_page(
             session, where, after=after, limit=PAGE_SIZE
@@ -179,7 +186,8 @@ async def ledger(request: Request, admin: AdminDep, actor: AuditorPage) -> HTMLR
         topics=_ledger_topics(admin, request),
         next_query=next_query,
         query=urlencode(kept),
-        error=error,
+        error=None if errors else error,  # a cursor's fault is the link's, not a field's
+        errors=errors,
         status_code=400 if error else 200,
     )
 

@@ -168,10 +168,13 @@ async def _change_page(
         told = [t for t in change.topics if catalogue.ended_topic(t) is None]
         reach = await subscriptions.reach_by_frequency(session, told)
         unified = await watcher.change_diff(session, change.diff_url)
+    # A refused note is named beside its field, which the summary links to (WCAG 3.3.1).
+    errors = {"note": error} if error and error.startswith("note_") else {}
     context: dict[str, Any] = {
         "actor": actor.principal,
         "change": change,
-        "error": error,
+        "error": None if errors else error,
+        "errors": errors,
         "note": note if note is not None else (change.note or change.summary),
         "reach": [(f.value, reach.get(f.value, 0)) for f in Frequency],
         "reach_total": sum(reach.values()),

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from services.admin.adapters.tables import AdminAuditEntry, PublisherToken
 from tests.integration.admin.harness import Harness, csrf_token, running, sign_in
 from tests.integration.admin.publisher_support import staff_bearer
+from tests.support.form_errors import field_marks, summary_links
 
 HUGE = str(2**63)
 CURSORS = [
@@ -32,6 +33,11 @@ async def signed_in(h: Harness, client: httpx.AsyncClient) -> None:
     assert answer.status_code == 303
 
 
+# The field a refusal's reason (its first word, or the date it names) is about.
+FILTER_FIELD = {
+    "9999-12-30": "to",
+    **{field: field for field in ("to", "from", "action", "topic")},
+}
 DATES = "Dates are written YYYY-MM-DD; the last one that can be used is 9999-12-30."
 LISTS = "choose the topic and action from the lists"
 
@@ -70,6 +76,14 @@ async def test_a_ledger_filter_out_of_range_is_a_400(
             answer = await client.get(f"{path}?{query}&lang=en")
             assert answer.status_code == 400, (path, answer.text)
             assert page_reason in answer.text  # the reason, not a stale-form message
+        # The page names the refusal beside its field, linked from the summary, which takes
+        # the focus; before, a paragraph beside no field.
+        page = await client.get(f"/admin/ledger?{query}&lang=en")
+        [field] = summary_links(page.text)
+        assert field == FILTER_FIELD[reason.split()[0]]
+        marks = field_marks(page.text, field)
+        assert marks.invalid and marks.described_by == (f"{field}-error",)
+        assert page_reason in marks.error_text
 
 
 @pytest.mark.parametrize("cursor", CURSORS)

@@ -27,6 +27,7 @@ from tests.integration.admin.desk_support import (
 )
 from tests.integration.admin.harness import OTHER, TOPIC, Harness, csrf_token, sign_in
 from tests.support.catalogues import apply_file
+from tests.support.form_errors import field_marks, summary_links
 
 
 async def _count(h: Harness, table: type[Delivery]) -> int:
@@ -126,6 +127,11 @@ async def test_bad_decisions_are_refused_with_a_reason_and_change_nothing(
         too_long = await decide(client, change_id, "approve", "x" * 5001)
         assert too_long.status_code == 400
         assert "longer than 5,000 characters" in too_long.text
+        # Beside the note, which it describes, linked from the summary that takes the focus.
+        marks = field_marks(too_long.text, "note")
+        assert marks.invalid and marks.described_by == ("note-hint", "note-error")
+        assert "longer than 5,000 characters" in marks.error_text
+        assert summary_links(too_long.text) == ["note"]
         assert (await decide(client, uuid.uuid4(), "approve", "")).status_code == 404
         assert (await client.get("/admin/desk/not-a-uuid")).status_code == 404
         page = await client.get(f"/admin/desk/{change_id}?lang=en")
