@@ -7,7 +7,7 @@ import os
 import signal
 import socket
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 import uvicorn
@@ -35,6 +35,9 @@ from shared.web.documents import DocumentError
 from varsel.command_output import InputFailed, OutputFailed, marked_stdin, marked_stdout
 from varsel.os_errors import os_error_without_a_file
 
+# PostgreSQL's SQLSTATE for a connection to a database the server does not have.
+_NO_SUCH_DATABASE: Final = "3D000"
+
 
 def _explain(exc: Exception) -> str | None:
     """Say in one line why a command could not use the database, the data folder or its output."""
@@ -44,6 +47,13 @@ def _explain(exc: Exception) -> str | None:
     if isinstance(exc, DBAPIError):
         # The driver's first line says what is wrong (no such table, unknown role); the
         # statement and its traceback help nobody at the terminal.
+        if getattr(exc.orig, "sqlstate", None) == _NO_SUCH_DATABASE:
+            # `varsel migrate` makes tables, not the database: it failed the same way.
+            return (
+                f"cannot use the database ({database_problem(exc)}); check the name in "
+                "VARSEL_DATABASE_URL, or make the database on the server (CREATE DATABASE, "
+                "or createdb), then run `varsel migrate`"
+            )
         return (
             f"cannot use the database ({database_problem(exc)}); check VARSEL_DATABASE_URL, "
             "and run `varsel migrate` if the database is new"

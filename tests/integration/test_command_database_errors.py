@@ -173,6 +173,25 @@ def test_a_database_that_times_out_says_so(
     assert "hunter2" not in result.output
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "argv", [["migrate"], ["run", "mailer", "--port", "1"], ["admin", "list-users"]]
+)
+def test_a_database_the_server_does_not_have_says_to_create_it(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new installation whose database was never made (a typo in its name, a managed server
+    # where it is made apart). Before, the line ended «run `varsel migrate` if the database is
+    # new», which `varsel migrate` itself said too, ending the same way: no step led anywhere.
+    with empty_database("postgresql", Path()) as url:
+        missing = f"{url}_never_created"
+        name = missing.rsplit("/", 1)[1]
+        monkeypatch.setenv("VARSEL_DATABASE_URL", missing)
+        result = CliRunner().invoke(app, argv)
+    _said_in_one_line(result, f'database "{name}" does not exist', "CREATE DATABASE", name)
+    assert "if the database is new" not in result.output
+
+
 @pytest.mark.parametrize(
     "argv", [["admin", "export-ledger"], ["admin", "list-users"], ["check-config"]]
 )
