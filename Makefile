@@ -22,7 +22,7 @@ $(TESTSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
-## run: install, migrate and start all three services on http://127.0.0.1:8000
+## run: install, migrate and start all four services on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/varsel run --migrate
 
