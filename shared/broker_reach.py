@@ -30,7 +30,7 @@ def redact(url: str) -> str:
 
 
 def broker_problem(url: str, timeout: float = 10.0, wait: float = 0.0) -> str | None:
-    """Say why RabbitMQ at ``url`` cannot be reached; None when it answers (blocking).
+    """Say why RabbitMQ at ``url`` cannot be reached and what to do; None when it answers.
 
     A broker that is not up yet is asked again for up to ``wait`` seconds, a line logged at
     each try: started together (compose, a node that rebooted), it is often seconds behind,
@@ -55,12 +55,16 @@ def broker_problem(url: str, timeout: float = 10.0, wait: float = 0.0) -> str | 
             try:
                 asyncio.run(connect())
             except ProbableAuthenticationError as exc:
-                return f"RabbitMQ at {redact(url)} refused the credentials: {exc}"
+                # The broker is up: starting it is no step, the URL's user or password is.
+                return (
+                    f"RabbitMQ at {redact(url)} refused the credentials: {exc}; "
+                    "check the user name and password in VARSEL_BROKER_URL"
+                )
             except Exception as exc:
                 problem = f"cannot reach RabbitMQ at {redact(url)}: {type(exc).__name__}: {exc}"
                 left = give_up - time.monotonic()
                 if left <= 0:
-                    return problem
+                    return f"{problem}; start it, or check VARSEL_BROKER_URL"
                 pause = min(pause, left)
                 log.warning("%s; trying again in %.0f s", problem, pause)
                 time.sleep(pause)

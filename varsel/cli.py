@@ -256,7 +256,7 @@ def run(
         problem := broker_problem(settings.broker_url, wait=settings.broker_wait_seconds)
     ):
         # Nothing can be published or consumed: stop here rather than start half a process.
-        typer.echo(f"varsel: {problem}; start it, or check VARSEL_BROKER_URL", err=True)
+        typer.echo(f"varsel: {problem}", err=True)
         raise typer.Exit(1)
     _check_bounce_listener(settings, services)
     listening = _listening_socket(host, port)

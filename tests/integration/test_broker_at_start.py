@@ -8,13 +8,17 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from shared.broker_reach import broker_problem
 from tests.support.broker import BROKER_URL
+from tests.support.databases import migrated_sqlite
 from tests.support.services import reachable, require
 from tests.support.varsel_process import free_port
+from varsel.cli import app
 
 
 def _forward(source: socket.socket, target: socket.socket) -> None:
@@ -87,3 +91,19 @@ def test_credentials_the_broker_refuses_are_said_at_once(caplog: pytest.LogCaptu
     assert "not-the-password" not in problem
     # Not asked again: waiting cannot make wrong credentials right.
     assert not any("trying again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_start_with_credentials_the_broker_refuses_says_to_mend_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, the line ended «…; start it, or check VARSEL_BROKER_URL»: the broker was up and
+    # answering, and starting it was no step an operator could take.
+    require(reachable("127.0.0.1", 5672), "RabbitMQ at 127.0.0.1:5672")
+    monkeypatch.setenv("VARSEL_DATABASE_URL", migrated_sqlite(tmp_path / "varsel.db"))
+    monkeypatch.setenv("VARSEL_BROKER_URL", BROKER_URL.replace("guest:guest", "guest:hunter2"))
+    result = CliRunner().invoke(app, ["run", "mailer", "--port", "1"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "refused the credentials" in result.output, result.output
+    assert "check the user name and password in VARSEL_BROKER_URL" in result.output
+    assert "start it" not in result.output and "hunter2" not in result.output
