@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import handlers
 from services.admin.adapters import accounts, audit_log, login_failures, passwords
-from services.admin.adapters.tables import AdminUser
+from services.admin.adapters.tables import AdminSession, AdminUser
 from services.admin.domain.accounts import (
     ENDED_SESSION_KEPT,
     LOGIN_FAILURES_KEPT,
@@ -227,6 +227,22 @@ class SessionCheck:
     ended: Literal["idle", "expired"] | None = None
 
 
+async def _current_session(
+    session: AsyncSession, session_id: str, now: datetime
+) -> tuple[SessionCheck, AdminSession | None]:
+    """Return the admin of a browser session and its row while it has not ended; for one that
+    has, why, and no row."""
+    if not session_id or len(session_id) > 100:
+        return SessionCheck(None), None
+    found = await accounts.session_of(session, digest(session_id))
+    if found is None:
+        return SessionCheck(None), None
+    row, user = found
+    if row.expires_at <= now:
+        return SessionCheck(None, session_ending(row.created_at, row.expires_at)), None
+    return SessionCheck(_principal(user)), row
+
+
 async def session_principal(
     session: AsyncSession, session_id: str, now: datetime, idle: timedelta
 ) -> SessionCheck:
@@ -236,18 +252,24 @@ async def session_principal(
     last moment (``end_moves``), so most requests write nothing; a shorter idle timeout set
     since the sign-in holds from this request on.
     """
-    if not session_id or len(session_id) > 100:
-        return SessionCheck(None)
-    found = await accounts.session_of(session, digest(session_id))
-    if found is None:
-        return SessionCheck(None)
-    row, user = found
-    if row.expires_at <= now:
-        return SessionCheck(None, session_ending(row.created_at, row.expires_at))
+    check, row = await _current_session(session, session_id, now)
+    if row is None:
+        return check
     end = session_end(row.created_at, now, idle)
     if end_moves(row.created_at, row.expires_at, end):
         await accounts.extend_session(session, row.id_hash, end)
-    return SessionCheck(_principal(user))
+    return check
+
+
+async def session_holder(session: AsyncSession, session_id: str, now: datetime) -> Principal | None:
+    """Return the admin of a current browser session without counting this as its use: the
+    session is read, never written, so its end stays where the last page or form put it.
+
+    For a page no guard admitted (an error page), which shows who is signed in but is no use
+    of the staff side; a session is current here exactly when ``session_principal`` finds it so.
+    """
+    check, _ = await _current_session(session, session_id, now)
+    return check.principal
 
 
 async def end_session(session: AsyncSession, session_id: str) -> None:

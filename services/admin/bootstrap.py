@@ -51,6 +51,7 @@ from services.admin.entrypoints.access import (
     build_pages,
     get_admin,
     login_url,
+    signed_in_holder,
 )
 from shared.db import Base
 from shared.events import RetentionApplied
@@ -88,25 +89,29 @@ async def _to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(login_url(exc.target, exc.language, exc.ended), status_code=303)
 
 
+# Each refusal's page keeps the menu of whoever is signed in, as the page they came from had.
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    page: HTMLResponse = get_admin(request).render(
-        request, "forbidden.html", status_code=403, message="forbidden"
+    assert isinstance(exc, PageForbidden)
+    page: HTMLResponse = get_admin(request).render_refusal(
+        request, "forbidden.html", 403, exc.principal, message="forbidden"
     )
     return page
 
 
 async def _too_long(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FieldTooLong)
-    page: HTMLResponse = get_admin(request).render(
-        request, "too_long.html", status_code=400, refused=exc
-    )
+    admin = get_admin(request)
+    holder = await signed_in_holder(request, admin)
+    page: HTMLResponse = admin.render_refusal(request, "too_long.html", 400, holder, refused=exc)
     return page
 
 
 async def _holds_null(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FieldHoldsNull)
-    page: HTMLResponse = get_admin(request).render(
-        request, "forbidden.html", status_code=400, message="null_character"
+    admin = get_admin(request)
+    holder = await signed_in_holder(request, admin)
+    page: HTMLResponse = admin.render_refusal(
+        request, "forbidden.html", 400, holder, message="null_character"
     )
     return page
 

@@ -98,7 +98,7 @@ class BodyLimitMiddleware:
     async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = BodyTooLarge(limit)
         # A browser gets the page the app's handler would give (errors.py), the API JSON.
-        response = error_response(Request(scope), refusal) if "app" in scope else None
+        response = await error_response(Request(scope), refusal) if "app" in scope else None
         if response is None:
             response = JSONResponse(
                 {"detail": refusal.detail}, status_code=413, headers=refusal.headers

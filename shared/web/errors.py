@@ -32,7 +32,7 @@ RETRY_AFTER_SECONDS: Final = 30
 class ErrorPages(Protocol):
     """Renders the page of an error status in the request's language."""
 
-    def render_error(self, request: Request, status_code: int) -> Response:
+    async def render_error(self, request: Request, status_code: int) -> Response:
         """Return the page."""
 
 
@@ -56,12 +56,12 @@ def _pages_for(request: Request) -> ErrorPages | None:
     return pages
 
 
-def error_response(request: Request, exc: HTTPException) -> Response | None:
+async def error_response(request: Request, exc: HTTPException) -> Response | None:
     """Return the error's page if the request wants one and a service renders them, else None."""
     pages = _pages_for(request)
     if pages is None or exc.status_code not in PAGE_ERRORS or not wants_page(request):
         return None
-    response = pages.render_error(request, exc.status_code)
+    response = await pages.render_error(request, exc.status_code)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value  # Allow of a 405, Connection: close of a 413
     return response
@@ -117,5 +117,5 @@ async def database_unreachable(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Answer an HTTP error with its page (``error_response``) or FastAPI's JSON."""
     assert isinstance(exc, HTTPException)
-    page = error_response(request, exc)
+    page = await error_response(request, exc)
     return page if page is not None else await http_exception_handler(request, exc)

@@ -164,6 +164,34 @@ def test_auditor_is_kept_out_of_operations(page: Page, admin_app: AdminApp) -> N
     assert_accessible(page, "nb")
 
 
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_an_unknown_address_keeps_the_signed_in_menu(
+    page: Page, admin_app: AdminApp, language: str
+) -> None:
+    query = "" if language == "nb" else f"?lang={language}"
+    sign_in(page, admin_app, AUDITOR, language)
+    assert go(page, f"{admin_app.base_url}/admin/finnes-ikke{query}").status == 404
+    expect(page.locator("h1")).to_have_text(admin_text(language, MESSAGES["page_not_found"]))
+    menu = page.get_by_role("navigation", name=admin_text(language, "Administration"))
+    ledger = menu.get_by_role("link", name=admin_text(language, "Consent ledger"))
+    expect(ledger).to_be_visible()
+    # What the role allows, as on every other page: an auditor is offered no operations.
+    expect(menu.get_by_role("link", name=admin_text(language, "Operations"))).to_have_count(0)
+    sign_out = f"{admin_text(language, 'Sign out')} ({AUDITOR})"
+    expect(menu.get_by_role("button", name=sign_out, exact=True)).to_be_visible()
+    assert_accessible(page, language)
+
+    ledger.click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_text(admin_text(language, "Consent ledger"))
+    go(page, f"{admin_app.base_url}/admin/finnes-ikke{query}")
+    assert press(page, sign_out).status == 200
+    assert "/admin/login" in page.url
+    assert go(page, f"{admin_app.base_url}/admin/finnes-ikke{query}").status == 404
+    expect(page.get_by_role("navigation")).to_have_count(0)
+    assert_accessible(page, language)
+
+
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])
 def test_operations_diff_and_accounts(page: Page, admin_app: AdminApp, language: str) -> None:
     query = "" if language == "nb" else f"?lang={language}"

@@ -6,6 +6,7 @@ new route without one fails them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +39,7 @@ from shared.runtime import Runtime
 from shared.vocabulary import DEFAULT_LANGUAGE, Language
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
+from shared.web.errors import is_database_unreachable
 from shared.web.forms import read_form
 from shared.web.pages import PageRenderer, page_templates
 
@@ -47,6 +49,8 @@ SESSION_COOKIE = "varsel_admin"
 CSRF_COOKIE = "varsel_admin_csrf"
 MAX_FIELD = 1000
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+log = logging.getLogger(__name__)
 
 
 class LoginRequired(Exception):
@@ -79,6 +83,11 @@ class FieldHoldsNull(Exception):
 
 class PageForbidden(Exception):
     """A signed-in admin lacks the role a page needs."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(principal.name)
+        # Who was refused: the refusal's page shows them their menu, as every page does.
+        self.principal = principal
 
 
 def client_of(request: Request) -> str:
@@ -114,11 +123,31 @@ class Admin:
     pages: PageRenderer
     words: Catalogues
 
-    def render_error(self, request: Request, status_code: int) -> HTMLResponse:
-        """Render the page of an unknown path, a wrong method, a form that cannot be read or a
-        body too large where no public pages run (shared/web/errors.py)."""
+    async def render_error(self, request: Request, status_code: int) -> HTMLResponse:
+        """Render the page of an unknown path, a wrong method, a form that cannot be read, a
+        body too large or a database out of reach under /admin (shared/web/errors.py), with
+        the menu of whoever is signed in.
+
+        A 503 says the database cannot be reached: it is not asked who is signed in, which
+        would only wait for it, and the page has no menu.
+        """
         message = _ERROR_MESSAGES.get(status_code, "page_not_found")
-        return self.render(request, "forbidden.html", status_code=status_code, message=message)
+        holder = None if status_code == 503 else await signed_in_holder(request, self)
+        return self.render_refusal(request, "forbidden.html", status_code, holder, message=message)
+
+    def render_refusal(
+        self,
+        request: Request,
+        template: str,
+        status_code: int,
+        holder: Principal | None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """Render a page no guard admitted (an error, a refusal) with the menu of ``holder``,
+        the admin signed in, as every other page has it; without one, none."""
+        if holder is not None:
+            context["actor"] = holder
+        return self.render(request, template, status_code=status_code, **context)
 
     def render(
         self, request: Request, template: str, *, status_code: int = 200, **context: Any
@@ -169,6 +198,29 @@ def get_admin(request: Request) -> Admin:
     """Return the admin context from the app state."""
     admin: Admin = request.app.state.admin
     return admin
+
+
+async def signed_in_holder(request: Request, admin: Admin) -> Principal | None:
+    """Return the admin the request's session cookie signs in, for the menu of a page rendered
+    outside a route's guard (an error page, a form refused whole); None if nobody is, or if it
+    cannot be told just now.
+
+    The session is found as ``RoleGuard`` finds it, but only read: an error page does not count
+    as use, so it neither moves the session's end nor writes anything. Nor does it fail harder
+    than the error it shows: a database that cannot answer leaves the page without a menu.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        return None  # signed out: the database is not asked
+    try:
+        async with admin.runtime.sessions() as session:
+            return await authentication.session_holder(session, cookie, admin.runtime.clock.now())
+    except Exception as exc:
+        if not is_database_unreachable(exc):
+            log.exception("admin: an error page could not tell who is signed in")
+            return None
+        log.warning("admin: an error page left out who is signed in (%s)", type(exc).__name__)
+        return None
 
 
 async def admin_of(request: Request) -> Admin:
@@ -265,7 +317,7 @@ class RoleGuard:
                     session, "access_denied", target=f"{request.method} {request.url.path}"
                 )
             if self.page:
-                raise PageForbidden()
+                raise PageForbidden(principal)
             raise HTTPException(403, f"this needs the {self.role} role")
         return actor
 

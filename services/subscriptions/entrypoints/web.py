@@ -57,7 +57,7 @@ class SubscriptionsWeb:
     # A topic's newest changes, newest first, for its Atom feed (read from the mailer).
     topic_changes: Callable[[str], Awaitable[list[PublishedChange]]]
 
-    def render_error(self, request: Request, status_code: int) -> HTMLResponse:
+    async def render_error(self, request: Request, status_code: int) -> HTMLResponse:
         """Render the page of an unknown path, a wrong method or a body too large for a browser
         (shared/web/errors.py): the same for everyone, so kept once per language and path."""
         language = language_of(request)

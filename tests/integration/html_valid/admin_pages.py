@@ -65,6 +65,7 @@ ADMIN_PAGES = [
     "admin publisher token sites refused",
     "admin publishers with a token from before sites",
     "admin forbidden",
+    "admin not found signed in",
     "admin home as editor",
     "admin source trial",
     "admin source trial page",
@@ -191,6 +192,11 @@ async def render_admin_pages(folder: Path) -> dict[str, str]:
             forbidden = await client.get("/admin/users")
             assert forbidden.status_code == 403
             pages["admin forbidden"] = forbidden.text
+            # An unknown address shows the signed-in menu too, sign-out form and all.
+            missing = await client.get("/admin/finnes-ikke", headers={"accept": "text/html"})
+            assert missing.status_code == 404
+            assert "Logg ut (revisor)" in missing.text
+            pages["admin not found signed in"] = missing.text
         await h.user("redaktor", "editor")
         async with h.client() as client:
             await admin.sign_in(client, "redaktor")
