@@ -13,6 +13,8 @@ from typing import Final
 
 # Module prefixes of the database's client: SQLAlchemy's engine and pool, and the drivers.
 _DATABASE_CLIENT: Final = ("sqlalchemy.", "asyncpg.", "aiosqlite.", "psycopg.", "psycopg2.")
+# asyncpg's words for a server that answers a request for TLS with «no».
+_NO_TLS: Final = "rejected SSL upgrade"
 
 
 def _frames(traceback: TracebackType | None) -> list[tuple[str, str, int]]:
@@ -30,6 +32,12 @@ def os_error_without_a_file(exc: OSError, problem: str) -> str:
     """Say what failed, for an OSError that names no file: the database server, or where."""
     frames = _frames(exc.__traceback__)
     if any(module.startswith(_DATABASE_CLIENT) for module, _, _ in frames):
+        if _NO_TLS in problem:
+            # The server answered: asked for TLS (?ssl=require), it said it takes none.
+            return (
+                f"{problem}; the server takes no TLS connections: turn TLS on there, or "
+                "leave ?ssl=require out of VARSEL_DATABASE_URL on a network you trust"
+            )
         return f"{problem}; is the server VARSEL_DATABASE_URL names reachable?"
     # The innermost frame of varsel's own code says which step failed; a library's frame
     # below it would name only a library's helper.

@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,6 +172,46 @@ def test_a_database_that_times_out_says_so(
     result = CliRunner().invoke(app, ["migrate"])
     _said_in_one_line(result, "varsel: the database did not answer within 0.7 s; is the server")
     assert "hunter2" not in result.output
+
+
+@pytest.fixture
+def server_without_tls() -> Iterator[int]:
+    """A loopback port that answers PostgreSQL's SSLRequest with «N», as a server without TLS."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with client:
+                client.recv(8)  # length and the SSLRequest code
+                client.sendall(b"N")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_a_database_server_without_tls_asked_for_it_says_so(
+    server_without_tls: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # docs/deployment.md says to add ?ssl=require off-cluster; a server that takes no TLS then
+    # refuses every connection. Before, the line asked «is the server VARSEL_DATABASE_URL names
+    # reachable?» of a server that had just answered.
+    url = f"postgresql+asyncpg://varsel:hunter2-secret@127.0.0.1:{server_without_tls}/varsel"
+    monkeypatch.setenv("VARSEL_DATABASE_URL", f"{url}?ssl=require")
+    result = CliRunner().invoke(app, ["migrate"])
+    _said_in_one_line(result, "rejected SSL upgrade", "takes no TLS", "?ssl=require")
+    assert "reachable?" not in result.output and "hunter2" not in result.output
 
 
 @pytest.mark.postgres
