@@ -259,7 +259,7 @@ def run(
         typer.echo(f"varsel: {problem}", err=True)
         raise typer.Exit(1)
     _check_bounce_listener(settings, services)
-    listening = _listening_socket(host, port)
+    listening = _listening_socket(host, port, advice="check --host and --port")
     try:
         runtime = build_runtime(settings)
     except CatalogueError as exc:
@@ -308,7 +308,7 @@ def demo(
     if port == sample_port:
         typer.echo("varsel: --port and --sample-port must differ", err=True)
         raise typer.Exit(2)
-    with _listening_socket("127.0.0.1", port) as listening:
+    with _listening_socket("127.0.0.1", port, advice="choose another --port") as listening:
         try:
             run_demo(
                 settings, listening, port=port, sample_port=sample_port, change_every=change_every

@@ -337,7 +337,8 @@ def test_an_address_that_cannot_be_served_on_ends_run_in_one_line(
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(app, ["run", "--host", host, "--port", str(port)])
-    _said_in_one_line(result, f"cannot serve HTTP on {host}:{port}")
+    # Said without a step before: the option to change is named now.
+    _said_in_one_line(result, f"cannot serve HTTP on {host}:{port}", "; check --host and --port")
 
 
 @pytest.mark.parametrize("days", ["5", "0", "-1"])

@@ -146,9 +146,10 @@ def test_a_demo_whose_ports_cannot_be_had_ends_in_one_line_before_it_starts(
         f"varsel: cannot serve the sample site on 127.0.0.1:{port}: Address already in use; "
         "choose another --sample-port"
     )
-    # Before, every service started, then stopped again when uvicorn found the port taken.
+    # Before, every service started, then stopped again when uvicorn found the port taken;
+    # then the line said what was wrong and not, as for the sample site's port, what to do.
     assert _one_line(pages, 1) == f"varsel: cannot serve HTTP on 127.0.0.1:{port}: " + (
-        "Address already in use"
+        "Address already in use; choose another --port"
     )
     assert not (tmp_path / "var" / "varsel.db").exists()
 
