@@ -290,6 +290,19 @@ def bounce_mailbox(value: str) -> str:
     return value.strip()
 
 
+def secret_key(value: str) -> str:
+    """Refuse a signing key set to nothing (`${VARSEL_SECRET_KEY}` with nothing exported)."""
+    # Taken before, development signed every link and keyed the consent ledger's address hash
+    # with an empty key, not the development key the variable unset gives; production refused
+    # it only as a placeholder. Nothing cannot be meant for a key, in either.
+    if not value.strip():
+        raise ValueError(
+            "must not be empty: at least 32 random characters (in development, unset it for "
+            "the development key)"
+        )
+    return value
+
+
 def webhook_secret(value: str) -> str:
     """Refuse a webhook secret short enough to guess (empty: no webhook)."""
     if value and len(value) < 32:

@@ -336,6 +336,11 @@ class Settings(BaseSettings):
     def _bounce_address_is_a_mailbox(cls, value: str) -> str:
         return checks.bounce_mailbox(value)
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_something(cls, value: str) -> str:
+        return checks.secret_key(value)
+
     @field_validator("bounce_webhook_secret")
     @classmethod
     def _webhook_secret_is_long(cls, value: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shared.settings import Settings
+from shared.settings import DEV_SECRET, Settings
 from tests.integration.test_command_wrong_input import _one_line
 from tests.support.dkim_keys import rsa_key_pair
 from varsel.cli import app
@@ -269,3 +269,35 @@ def test_a_typed_setting_set_to_nothing_keeps_its_default(
     monkeypatch.setenv(variable, "")
     answer = CliRunner().invoke(app, ["check-config"])
     assert answer.exit_code == 0, answer.output
+
+
+@pytest.mark.parametrize(
+    ("environment", "value"),
+    [("development", ""), ("development", "  "), ("production", ""), ("production", "  ")],
+)
+@pytest.mark.parametrize("argv", [["check-config"], ["run", "--port", "1"]], ids=" ".join)
+def test_a_secret_key_set_to_nothing_stops_start_up_in_every_environment(
+    environment: str, value: str, argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A compose file's `${VARSEL_SECRET_KEY}` with nothing exported gives "". Before, development
+    # took it: every link was signed, and the consent ledger's address hash keyed, with an empty
+    # key, not the development key the variable unset gives; production refused it as a
+    # placeholder.
+    monkeypatch.setenv("VARSEL_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("VARSEL_DATABASE_URL", raising=False)
+    monkeypatch.setenv("VARSEL_ENVIRONMENT", environment)
+    monkeypatch.setenv("VARSEL_BASE_URL", "https://varsel.fhi.no")
+    monkeypatch.setenv("VARSEL_SECRET_KEY", value)
+    assert _one_line(CliRunner().invoke(app, argv), 2) == (
+        "varsel: invalid setting VARSEL_SECRET_KEY: must not be empty: at least 32 random "
+        "characters (in development, unset it for the development key)"
+    )
+
+
+def test_a_secret_key_left_unset_is_the_development_key_in_development(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VARSEL_SECRET_KEY", raising=False)
+    monkeypatch.delenv("VARSEL_ENVIRONMENT", raising=False)
+    assert Settings().secret_key == DEV_SECRET
+    assert CliRunner().invoke(app, ["check-config"]).exit_code == 0
