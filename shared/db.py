@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -195,7 +196,50 @@ def create_engine(
     kwargs.setdefault("pool_recycle", 1800)
     engine = create_async_engine(url, connect_args={"timeout": connect_timeout}, **kwargs)
     event.listen(engine.sync_engine, "do_connect", _timed_out_is_unreachable(connect_timeout))
+    _keep_track_of_connections(engine.sync_engine)
     return engine
+
+
+# Every open connection of each PostgreSQL engine, so shutdown can drop those that hang.
+_open: weakref.WeakKeyDictionary[Engine, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
+def _keep_track_of_connections(engine: Engine) -> None:
+    held: dict[int, Any] = {}
+    _open[engine] = held
+
+    # Forgotten once closed, not when SQLAlchemy starts closing one: that close is what may
+    # wait for ever on a server that stopped answering, and is then to be dropped.
+    def opened(connection: Any, _record: Any) -> None:
+        for key, known in list(held.items()):
+            if known.driver_connection is None or known.driver_connection.is_closed():
+                del held[key]
+        held[id(connection)] = connection
+
+    event.listen(engine, "connect", opened)
+
+
+def connections_in_use(engine: AsyncEngine) -> int:
+    """Return how many of the engine's pooled connections are checked out now."""
+    checked_out = getattr(engine.sync_engine.pool, "checkedout", None)
+    return int(checked_out()) if callable(checked_out) else 0
+
+
+def abort_connections(engine: AsyncEngine) -> None:
+    """Drop every connection ``engine`` has open, at once and without a word to the server.
+
+    For a shutdown that cannot wait any longer: a statement (or its rollback, or a polite
+    close) on a database that stopped answering waits for ever, since none has a timeout. Each
+    of those waits then fails at once with a closed connection.
+    """
+    held = _open.get(engine.sync_engine, {})
+    dropped = list(held.values())
+    held.clear()
+    for connection in dropped:
+        try:
+            connection.terminate()
+        except Exception as exc:  # already closed, or closing: nothing is left to drop
+            log.debug("database: dropping a connection: %s: %s", type(exc).__name__, exc)
 
 
 def _timed_out_is_unreachable(seconds: float) -> Any:

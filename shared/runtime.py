@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.bus import EventBus, InProcessBus
 from shared.catalogue_file import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
-from shared.db import create_engine, session_factory
+from shared.db import abort_connections, create_engine, session_factory
 from shared.live_catalogue import LiveCatalogue
 from shared.outbox_relay import OutboxRelay
 from shared.private_files import private_folder
@@ -25,6 +25,8 @@ from shared.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
 
+# How long closing the database connections may take before they are dropped unanswered.
+CLOSE_SECONDS: Final = 3.0
 # How long readiness and metrics wait for the broker to answer before taking it as away.
 BROKER_PING_SECONDS: Final = 1.5
 
@@ -80,9 +82,23 @@ class Runtime:
             return False
 
     async def close(self) -> None:
-        """Release connections."""
+        """Release connections.
+
+        Closing a database connection politely waits for the server to hang up, which one that
+        stopped answering never does: after CLOSE_SECONDS the connections are dropped instead.
+        """
         await self.bus.stop()
-        await self.engine.dispose()
+        dispose = asyncio.ensure_future(self.engine.dispose())
+        _, waiting = await asyncio.wait({dispose}, timeout=CLOSE_SECONDS)
+        if waiting:
+            log.warning(
+                "shutdown: the database at %s did not answer the closing of its connections "
+                "within %g s; dropped them",
+                self.engine.url.render_as_string(hide_password=True),
+                CLOSE_SECONDS,
+            )
+            abort_connections(self.engine)
+            await asyncio.wait({dispose}, timeout=CLOSE_SECONDS)
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
