@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
 from services.watcher.entrypoints import hub_callback
 from services.watcher.websub import CALLBACK_PATH
+from shared.db import abort_connections, connections_in_use
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
@@ -42,8 +44,15 @@ from varsel.readiness import Readiness
 log = logging.getLogger(__name__)
 
 SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin", "bounces")
-# Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that.
-SHUTDOWN_GRACE_SECONDS: Final = 20.0
+# Kubernetes waits 30 s between SIGTERM and SIGKILL by default; stay inside that, whatever
+# waits. Requests in flight get the first seconds (uvicorn then cancels them), the background
+# work the grace after them, all of it together; what still waits then (on a database that
+# stopped answering, nothing else ends it) has its connections dropped and is cancelled.
+REQUEST_GRACE_SECONDS: Final = 5
+SHUTDOWN_GRACE_SECONDS: Final = 18.0
+# What is cancelled ends in this: its waits on the database fail at once once dropped.
+CANCEL_SECONDS: Final = 2.0
+RELEASE_POLL_SECONDS: Final = 0.05
 # A scheduled job cut by shutdown only rolls back: a few seconds, out of the grace above.
 JOB_CUT_SECONDS: Final = 5.0
 
@@ -99,12 +108,56 @@ def housekeeping_jobs(
     return jobs
 
 
+async def _give_up_waiting(
+    runtime: Runtime, pending: set[asyncio.Task[None]], within: float
+) -> None:
+    """End what shutdown's grace left running, saying in one line what and why.
+
+    Work waiting on a database that stopped answering (a partition, a paused server) waits
+    for ever, and so does its cancellation, which rolls back on the same connection. Whatever
+    still holds a connection when the grace ends (``within`` s from now) has it dropped, so
+    each of those waits fails at once, and is cancelled.
+    """
+    # A cancelled request's or job's rollback, a last commit: looked at every RELEASE_POLL_SECONDS.
+    for _ in range(math.ceil(within / RELEASE_POLL_SECONDS)):
+        if not connections_in_use(runtime.engine):
+            break
+        await asyncio.sleep(RELEASE_POLL_SECONDS)
+    in_use = connections_in_use(runtime.engine)
+    names = ", ".join(sorted(task.get_name() for task in pending))
+    if in_use:
+        log.warning(
+            "shutdown: %s still waited %g s after the stop for the database at %s, which did "
+            "not answer on %d connection(s); dropped them and cancelled what waited (leased "
+            "work is taken up again when its lease runs out)",
+            names or "cancelled requests or jobs",
+            SHUTDOWN_GRACE_SECONDS,
+            runtime.engine.url.render_as_string(hide_password=True),
+            in_use,
+        )
+        abort_connections(runtime.engine)
+    elif names:
+        log.warning("shutdown: %s did not finish in time; cancelled", names)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=CANCEL_SECONDS)
+
+
 def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
     """Return how uvicorn serves an app: our logging, and no trust in forwarded headers."""
     # uvicorn would believe X-Forwarded-For from loopback by default; the app believes it only
     # from VARSEL_TRUSTED_PROXIES (shared/web/edge.py).
+    # A request still running REQUEST_GRACE_SECONDS after SIGTERM is cancelled: uvicorn would
+    # wait for it without end, and one waiting on a database that stopped answering never ends.
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=REQUEST_GRACE_SECONDS,
     )
 
 
@@ -192,21 +245,25 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         try:
             yield
         finally:
+            loop = asyncio.get_running_loop()
+            ends = loop.time() + SHUTDOWN_GRACE_SECONDS
+
+            def left() -> float:
+                return max(0.0, ends - loop.time())
+
             runtime.stop.set()
-            await jobs.stop(JOB_CUT_SECONDS)
+            await jobs.stop(min(JOB_CUT_SECONDS, left()))
             if listener is not None:
                 listener.close()
             if watcher is not None:
-                await watcher.stop()
-            # The mailer hands unsent mails back and the relay ends its pass; whatever is still
-            # running after the grace period is cancelled, and its leases run out on their own.
-            for task in tasks:
-                try:
-                    await asyncio.wait_for(task, timeout=SHUTDOWN_GRACE_SECONDS)
-                except TimeoutError:
-                    log.warning("shutdown: %s did not finish in time; cancelled", task.get_name())
-                except asyncio.CancelledError:
-                    pass
+                await watcher.stop(left())
+            # The mailer hands unsent mails back and the relay ends its pass, all in the same
+            # grace; whatever is still running then is cancelled, its leases run out on their
+            # own, and a later process takes its work up.
+            pending: set[asyncio.Task[None]] = set()
+            if tasks:
+                _, pending = await asyncio.wait(tasks, timeout=left())
+            await _give_up_waiting(runtime, pending, left())
             if mailer is not None:
                 await mailer.sender.close()
             await runtime.close()

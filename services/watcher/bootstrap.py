@@ -202,9 +202,9 @@ class Watcher:
 
         return await run_retention(self._runtime, "watcher", purge)
 
-    async def stop(self) -> None:
-        """Let running polls finish, then close connections."""
+    async def stop(self, grace: float = 30.0) -> None:
+        """Let running polls finish (for ``grace`` seconds at most), then close connections."""
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=30)
+            await asyncio.wait(self._tasks, timeout=grace)
         await self._hub_client.aclose()
         await self.deps.aclose()

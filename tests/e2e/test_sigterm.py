@@ -11,6 +11,8 @@ line, never a traceback an operator would read as a crash; SQLite, as in the emb
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import getpass
 import threading
 import time
 from collections import Counter
@@ -19,8 +21,9 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.mailer.adapters.tables import Delivery
@@ -28,6 +31,7 @@ from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
 from tests.e2e.websub_support import FEED_CATALOGUE, feed
 from tests.support.databases import migrated_postgres_database
+from tests.support.falls_silent import FallsSilent
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -293,3 +297,49 @@ def test_sigterm_cuts_a_running_job_in_one_plain_line_without_a_traceback(
     cut = [line for line in log.splitlines() if "shutdown: cut" in line]
     assert len(cut) == 1, log
     assert "asking WebSub hubs" in cut[0] and "asked again in 60 minutes" in cut[0]
+
+
+def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
+    tmp_path: Path,
+) -> None:
+    # Before, uvicorn waited without end for a readiness probe stuck on the silent database,
+    # and the services' loops were then waited for one after another, 20 s each: the process
+    # outlived the 30 s between SIGTERM and SIGKILL, and said nothing of the database.
+    site = SlowSite(delay=0.0)
+    sources = "".join(
+        f'\n[[sources]]\nurl = "{site.base_url}/side-{n}"\nkind = "page"\n'
+        f'topics = ["{TOPIC}"]\ninterval = "30s"\n'
+        for n in range(3)
+    )
+    with migrated_postgres_database() as direct:
+        url = make_url(direct)
+        proxy = FallsSilent(url.host or "127.0.0.1", url.port or 5432)
+        # A trusting server takes any password; asyncpg's user is the login's when none is set.
+        secret = url.password or "not-to-be-logged"
+        user = url.username or getpass.getuser()
+        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
+        env = {
+            "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
+            "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+            "VARSEL_CONFIG": str(write_catalogue(tmp_path, sources)),
+        }
+        varsel = VarselProcess(tmp_path, env, migrate=False)
+        try:
+            varsel.start(timeout=STARTUP)
+            wait_until(lambda: site.hits >= 3, "the first polls", PATIENCE)
+            proxy.silence()
+            with contextlib.suppress(httpx.HTTPError):  # a probe, which gives up at 3 s
+                httpx.get(f"{varsel.base_url}/readyz", timeout=3)
+            status = varsel.terminate(EXIT_WITHIN)
+        finally:
+            varsel.kill()
+            proxy.close()
+            site.stop()
+
+    log = varsel.log()
+    assert status == 0, log
+    assert secret not in log
+    said = [line for line in log.splitlines() if "did not answer on" in line]
+    assert len(said) == 1, log
+    assert " WARNING varsel.app: shutdown: " in said[0]
+    assert f"127.0.0.1:{proxy.port}" in said[0] and "***" in said[0]
