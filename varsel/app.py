@@ -35,6 +35,7 @@ from shared.db import abort_connections, connections_in_use
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
+from shared.settings import Settings
 from shared.web.edge import install_edge
 from shared.web.errors import is_database_unreachable
 from varsel.live_catalogue import CatalogueFollower
@@ -161,6 +162,20 @@ def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
     )
 
 
+def bounce_intake_missing(settings: Settings, services: Collection[str]) -> str | None:
+    """Say what the bounces service run alone lacks to take any report, or None."""
+    # A process of the bounces service alone with neither way in would only idle.
+    if tuple(services) != ("bounces",) or (
+        settings.bounce_address
+        and (settings.bounce_smtp_port is not None or settings.bounce_webhook_secret)
+    ):
+        return None
+    return (
+        "the bounces service needs VARSEL_BOUNCE_ADDRESS and VARSEL_BOUNCE_SMTP_PORT "
+        "or VARSEL_BOUNCE_WEBHOOK_SECRET"
+    )
+
+
 def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAPI:
     """Build the app; its lifespan starts and stops the chosen services' background work."""
     unknown = set(services) - set(SERVICES)
@@ -176,11 +191,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     intake = returned_mail(runtime) if "bounces" in services else None
     listen = intake is not None and settings.bounce_smtp_port is not None
     webhook = intake is not None and bool(settings.bounce_webhook_secret)
-    if tuple(services) == ("bounces",) and not (listen or webhook):
-        raise ValueError(
-            "the bounces service needs VARSEL_BOUNCE_ADDRESS and VARSEL_BOUNCE_SMTP_PORT "
-            "or VARSEL_BOUNCE_WEBHOOK_SECRET"
-        )
+    if (missing := bounce_intake_missing(settings, services)) is not None:
+        raise ValueError(missing)
     follower = CatalogueFollower(runtime, watcher)
     # The bounce intake takes no events (it records them): running it apart needs no broker.
     elsewhere = [name for name in SERVICES if name not in services and name != "bounces"]

@@ -234,7 +234,7 @@ def run(
     """Run all services in one process (embedded mode), or one of them."""
     from shared.heap import freeze_startup_objects
     from shared.runtime import build_runtime
-    from varsel.app import SERVICES, create_app, server_config
+    from varsel.app import SERVICES, bounce_intake_missing, create_app, server_config
 
     settings = _settings()
     services = SERVICES if service is None else (service,)
@@ -242,6 +242,11 @@ def run(
         typer.echo(
             f"varsel: unknown service {service!r}; choose from {', '.join(SERVICES)}", err=True
         )
+        raise typer.Exit(2)
+    if (missing := bounce_intake_missing(settings, services)) is not None:
+        # Said before anything is migrated, waited for or bound, and before the line that
+        # says the service starts.
+        typer.echo(f"varsel: {missing}", err=True)
         raise typer.Exit(2)
     if migrate_first:
         _migrate(settings)
@@ -265,6 +270,11 @@ def run(
     except CatalogueError as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
+    try:
+        built = create_app(runtime, services)
+    except ValueError as exc:
+        typer.echo(f"varsel: {exc}", err=True)
+        raise typer.Exit(2) from exc
     where = "SMTP" if settings.smtp_url else f"{settings.outbox_dir}/*.eml"
     log.info(
         "varsel: starting %s on http://%s:%d; mail goes to %s",
@@ -273,11 +283,6 @@ def run(
         port,
         where,
     )
-    try:
-        built = create_app(runtime, services)
-    except ValueError as exc:
-        typer.echo(f"varsel: {exc}", err=True)
-        raise typer.Exit(2) from exc
     server = uvicorn.Server(server_config(built, host=host, port=port))
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.

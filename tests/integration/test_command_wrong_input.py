@@ -186,6 +186,25 @@ def test_a_demo_that_would_change_its_page_without_pause_is_refused_before_it_st
     assert not (tmp_path / "var").exists()
 
 
+@pytest.mark.parametrize("address", ["", "bounces@varsel.example.no"])
+def test_the_bounces_service_without_a_way_in_is_refused_before_it_says_it_starts(
+    address: str, tmp_path: Path
+) -> None:
+    # Before, `varsel run bounces --migrate` migrated the database, logged «varsel: starting
+    # bounces on http://…; mail goes to …» and only then refused to start, with status 2.
+    env = {**os.environ, "VARSEL_VAR_DIR": str(tmp_path / "var"), "VARSEL_BOUNCE_ADDRESS": address}
+    for unset in ("VARSEL_DATABASE_URL", "VARSEL_BOUNCE_SMTP_PORT", "VARSEL_BOUNCE_WEBHOOK_SECRET"):
+        env.pop(unset, None)
+    argv = ["run", "bounces", "--migrate", "--port", str(free_port())]
+    result = _run_apart(argv, env, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert (result.stdout + result.stderr).strip() == (
+        "varsel: the bounces service needs VARSEL_BOUNCE_ADDRESS and VARSEL_BOUNCE_SMTP_PORT "
+        "or VARSEL_BOUNCE_WEBHOOK_SECRET"
+    )
+    assert not (tmp_path / "var").exists()
+
+
 def test_a_bounce_listener_whose_port_is_taken_ends_run_in_one_line(tmp_path: Path) -> None:
     # Before, the process started every service, then failed its start-up on the taken port in
     # a traceback and exited with status 3, where a taken HTTP port is said in one line.
