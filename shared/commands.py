@@ -157,6 +157,11 @@ def command_settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """Write a count as a command says it: «1 row», «0 rows», «2 rows» (English only)."""
+    return f"{number} {noun if number == 1 else plural or f'{noun}s'}"
+
+
 def command_actor() -> str:
     """Name who runs a command on the server, as the audit log records it."""
     try:

@@ -25,7 +25,7 @@ from shared import event_loop
 from shared.broker_reach import broker_problem
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_file import load_catalogue
-from shared.commands import command_settings, database_problem
+from shared.commands import command_settings, counted, database_problem
 from shared.logs import configure_logging
 from shared.private_addresses import refused_sources
 from shared.private_files import private_folder
@@ -182,9 +182,11 @@ def check_config() -> None:
     if refused:
         typer.echo("\n".join(refused), err=True)
         raise typer.Exit(2)
-    typer.echo(
-        f"varsel: {len(catalogue.topics)} topics and {len(catalogue.sources)} sources are valid"
+    topics, sources = (
+        counted(len(catalogue.topics), "topic"),
+        counted(len(catalogue.sources), "source"),
     )
+    typer.echo(f"varsel: {topics} and {sources} are valid")
     typer.echo(f"varsel: the privacy notice is valid: {notices}")
 
 

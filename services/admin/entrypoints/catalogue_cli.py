@@ -22,6 +22,7 @@ from shared.commands import (
     Quiet,
     command_actor,
     command_settings,
+    counted,
     database_problem,
     in_transaction,
 )
@@ -140,13 +141,16 @@ def withdrawal_lines(withdrawn: list[ChangeOnDesk], *, done: bool = False) -> li
     """
     if not withdrawn:
         return []
+    one = len(withdrawn) == 1
+    their, them = ("its", "it") if one else ("their", "them")
     if done:
-        said = "that waited on the editor's desk were withdrawn, as their source was removed"
+        said = f"that waited on the editor's desk {_was(one)} withdrawn, as"
+        said += f" {their} source was removed"
     else:
-        said = "waiting on the editor's desk would be withdrawn, as their source is removed"
+        said = f"waiting on the editor's desk would be withdrawn, as {their} source is removed"
     lines = [
-        f"{len(withdrawn)} change(s) {said}: nobody will be alerted about them, "
-        "and no editor can approve them"
+        f"{counted(len(withdrawn), 'change')} {said}: nobody will be alerted about {them}, "
+        f"and no editor can approve {them}"
     ]
     for change in withdrawn:
         # The title was cleaned of control characters when the change was stored.
@@ -164,11 +168,13 @@ def pushed_lines(pushed: list[ContentChanged], *, done: bool = False) -> list[st
     if not pushed:
         return []
     waited = "that waited" if done else "waiting"
-    were, was = ("were", "was") if done else ("would be", "is")
+    one = len(pushed) == 1
+    were, was = (_was(one), "was") if done else ("would be", "is")
+    their, they = ("its", "it") if one else ("their", "they")
     return [
-        f"{len(pushed)} pushed change(s) {waited} for their page to be read {were} withdrawn,"
-        f" as their source {was} removed and its changes wait for review: they will never be"
-        " sent",
+        f"{_pushed(pushed)} {waited} for {their} page to be read {were} withdrawn,"
+        f" as {their} source {was} removed and its changes wait for review: {they} will never"
+        " be sent",
         *_push_lines("!", pushed),
     ]
 
@@ -178,10 +184,12 @@ def sent_lines(sent: list[ContentChanged], *, done: bool = False) -> list[str]:
     wait for a poll of a source it pauses or removes, which will not come."""
     if not sent:
         return []
-    waited, were = ("that waited", "were") if done else ("waiting", "would be")
+    one = len(sent) == 1
+    waited, were = ("that waited", _was(one)) if done else ("waiting", "would be")
+    their, they = ("its", "it") if one else ("their", "they")
     return [
-        f"{len(sent)} pushed change(s) {waited} for their page to be read {were} sent as they"
-        " came, as their source is no longer polled",
+        f"{_pushed(sent)} {waited} for {their} page to be read {were} sent as {they}"
+        f" came, as {their} source is no longer polled",
         *_push_lines("+", sent),
     ]
 
@@ -191,13 +199,23 @@ def desk_lines(to_desk: list[ContentChanged], *, done: bool = False) -> list[str
     they wait for a poll of a source it takes out of review mode, and came in under review."""
     if not to_desk:
         return []
-    waited, were = ("that waited", "were") if done else ("waiting", "would be")
+    one = len(to_desk) == 1
+    waited, were = ("that waited", _was(one)) if done else ("waiting", "would be")
+    their, they, them = ("its", "it", "it") if one else ("their", "they", "them")
     return [
-        f"{len(to_desk)} pushed change(s) {waited} for their page to be read {were} put on the"
-        " editors' desk, as they came while their source was in review mode: nobody is alerted"
-        " until an editor approves them",
+        f"{_pushed(to_desk)} {waited} for {their} page to be read {were} put on the"
+        f" editors' desk, as {they} came while {their} source was in review mode: nobody is"
+        f" alerted until an editor approves {them}",
         *_push_lines(">", to_desk),
     ]
+
+
+def _pushed(changes: list[ContentChanged]) -> str:
+    return counted(len(changes), "pushed change")
+
+
+def _was(one: bool) -> str:
+    return "was" if one else "were"
 
 
 def _push_lines(mark: str, pushes: list[ContentChanged]) -> list[str]:

@@ -21,7 +21,7 @@ from services.admin.entrypoints.command_io import (
 )
 from services.admin.entrypoints.organisation_cli import erase, unsubscribe
 from shared.clock import SystemClock
-from shared.commands import command_actor, command_settings, in_transaction
+from shared.commands import command_actor, command_settings, counted, in_transaction
 from shared.logs import redact
 
 admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
@@ -146,15 +146,24 @@ def set_password(
 
     reset = run_or_explain(settings, work)
     tokens = ", ".join(map(str, reset.tokens_revoked))
-    revoked = f"API tokens {tokens} are revoked" if tokens else "it had no API tokens"
+    one_token = len(reset.tokens_revoked) == 1
+    revoked = (
+        f"API token{'' if one_token else 's'} {tokens} {'is' if one_token else 'are'} revoked"
+        if tokens
+        else "it had no API tokens"
+    )
+    sessions = counted(reset.sessions_ended, "browser session")
     typer.echo(
-        f"varsel: new password for {name!r}; its {reset.sessions_ended} browser session(s) "
-        f"have ended and {revoked} (varsel admin create-token issues new ones)"
+        f"varsel: new password for {name!r}; its {sessions} "
+        f"{'has' if reset.sessions_ended == 1 else 'have'} ended and {revoked} "
+        "(varsel admin create-token issues new ones)"
     )
     if reset.publisher_tokens:
+        issued = counted(len(reset.publisher_tokens), "publisher token")
+        work_on = "works" if len(reset.publisher_tokens) == 1 else "work"
         typer.echo(
-            f"varsel: {len(reset.publisher_tokens)} publisher token(s) {name!r} issued still "
-            "work; revoke any you did not ask for (its CMS can then no longer push):"
+            f"varsel: {issued} {name!r} issued still {work_on}; revoke any you did not ask for "
+            "(its CMS can then no longer push):"
         )
         for number, kept in reset.publisher_tokens:
             typer.echo(f"  {number} {kept!r}: varsel admin publishers revoke {number}")

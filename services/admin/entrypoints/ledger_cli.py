@@ -23,7 +23,7 @@ from services.admin.entrypoints.command_io import audit_command
 from services.admin.entrypoints.output_files import CannotWrite, Exists, NewFile
 from services.subscriptions import read_api as subscriptions
 from services.subscriptions.read_api import LedgerFilter
-from shared.commands import Quiet, command_settings, in_transaction
+from shared.commands import Quiet, command_settings, counted, in_transaction
 from shared.db import create_engine, session_factory
 from shared.progress import progress
 from shared.settings import Settings
@@ -150,7 +150,8 @@ def export_ledger(
     # (NewFile removes its half file) and is not recorded as made.
     _audit(settings, "ledger_export", where, tally.rows)
     where_to = f" to {out}" if out is not None else ""
-    typer.echo(f"varsel: exported {tally.rows} consent ledger rows{where_to}", err=True)
+    rows = counted(tally.rows, "consent ledger row")
+    typer.echo(f"varsel: exported {rows}{where_to}", err=True)
 
 
 def _to_standard_output(

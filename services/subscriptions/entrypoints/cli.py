@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.retention import purge_consent as purge_ended_consent
 from shared.clock import SystemClock
-from shared.commands import Quiet, command_actor, command_settings, in_transaction
+from shared.commands import Quiet, command_actor, command_settings, counted, in_transaction
 from shared.housekeeping import record_run
 from shared.progress import progress
 from shared.settings import MAX_DAYS, MIN_CONSENT_RETENTION_DAYS
@@ -61,4 +61,5 @@ def purge_consent(
         )
         return deleted
 
-    typer.echo(f"varsel: deleted {in_transaction(settings, work)} consent ledger rows")
+    deleted = counted(in_transaction(settings, work), "consent ledger row")
+    typer.echo(f"varsel: deleted {deleted}")

@@ -168,7 +168,7 @@ async def test_an_earlier_export_is_kept_unless_forced(
 
     forced = await asyncio.to_thread(export, runner, "--out", str(out), "--quiet", "--force")
     assert forced.exit_code == 0, forced.output
-    assert forced.stderr == f"varsel: exported 1 consent ledger rows to {out}\n"
+    assert forced.stderr == f"varsel: exported 1 consent ledger row to {out}\n"
     assert csv_text(out.read_bytes()).startswith("id,occurred_at,subject_hash")
     assert out.stat().st_mode & 0o777 == 0o600  # keyed hashes: readable by varsel's user only
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

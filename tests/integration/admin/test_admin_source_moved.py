@@ -126,8 +126,8 @@ def test_a_dry_run_lists_the_changes_on_the_desk_a_file_would_withdraw(
     lines = dry.output.splitlines()
     assert "  - source https://example.org/verden: retired" in lines
     assert (
-        "1 change(s) waiting on the editor's desk would be withdrawn, as their source is "
-        "removed: nobody will be alerted about them, and no editor can approve them" in lines
+        "1 change waiting on the editor's desk would be withdrawn, as its source is "
+        "removed: nobody will be alerted about it, and no editor can approve it" in lines
     )
     found = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
     assert (
@@ -151,8 +151,8 @@ def test_a_real_apply_says_which_changes_on_the_desk_it_withdrew(
     assert applied.exit_code == 0, applied.output
     lines = applied.output.splitlines()
     assert (
-        "1 change(s) that waited on the editor's desk were withdrawn, as their source was "
-        "removed: nobody will be alerted about them, and no editor can approve them" in lines
+        "1 change that waited on the editor's desk was withdrawn, as its source was "
+        "removed: nobody will be alerted about it, and no editor can approve it" in lines
     )
     found = event.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
     assert (

@@ -32,8 +32,8 @@ __all__ = ["cli"]  # the fixture, used by name
 
 NOW = datetime(2026, 11, 17, 9, 30, tzinfo=UTC)
 WITHDREW = (
-    "1 pushed change(s) that waited for their page to be read were withdrawn, as their source"
-    " was removed and its changes wait for review: they will never be sent"
+    "1 pushed change that waited for its page to be read was withdrawn, as its source"
+    " was removed and its changes wait for review: it will never be sent"
 )
 
 
@@ -48,8 +48,8 @@ def test_a_file_that_removes_the_source_says_which_pushes_it_sends(
     dry = catalogue(cli, "apply", str(moved), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert (
-        "1 pushed change(s) waiting for their page to be read would be sent as they came, as"
-        " their source is no longer polled" in dry.output.splitlines()
+        "1 pushed change waiting for its page to be read would be sent as it came, as"
+        " its source is no longer polled" in dry.output.splitlines()
     )
     assert pushed in dry.output.splitlines() and "withdrawn" not in dry.output
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
@@ -57,8 +57,8 @@ def test_a_file_that_removes_the_source_says_which_pushes_it_sends(
     applied = catalogue(cli, "apply", str(moved))
     assert (applied.exit_code, "withdrawn" in applied.output) == (0, False), applied.output
     sent = (
-        "1 pushed change(s) that waited for their page to be read were sent as they came, as"
-        " their source is no longer polled"
+        "1 pushed change that waited for its page to be read was sent as it came, as"
+        " its source is no longer polled"
     )
     assert {pushed, sent} <= set(applied.output.splitlines())
     assert read_scalar(database_url, select(ChangeRecord.status)) is None  # none withdrawn
@@ -75,8 +75,8 @@ def test_a_file_that_removes_a_review_source_says_which_pushes_it_withdraws(
     pushed = _listed("!", held)
 
     said = (
-        "1 pushed change(s) waiting for their page to be read would be withdrawn, as their "
-        "source is removed and its changes wait for review: they will never be sent"
+        "1 pushed change waiting for its page to be read would be withdrawn, as its "
+        "source is removed and its changes wait for review: it will never be sent"
     )
     assert pushed in _dry_run_says(cli, moved, said)
     assert read_scalar(database_url, select(WatchedSource.held_pushes)) is not None
@@ -118,9 +118,9 @@ def test_a_file_that_ends_review_says_which_pushes_go_to_the_desk(
     pushed = _listed(">", held)
 
     said = (
-        "1 pushed change(s) waiting for their page to be read would be put on the editors'"
-        " desk, as they came while their source was in review mode: nobody is alerted until an"
-        " editor approves them"
+        "1 pushed change waiting for its page to be read would be put on the editors'"
+        " desk, as it came while its source was in review mode: nobody is alerted until an"
+        " editor approves it"
     )
     lines = _dry_run_says(cli, automatic, said)
     assert pushed in lines and not any("sent as they came" in line for line in lines)
