@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import random
+import signal
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import FrameType
 from typing import Final
 
 import uvicorn
@@ -143,6 +147,37 @@ async def _give_up_waiting(
         task.cancel()
     if pending:
         await asyncio.wait(pending, timeout=CANCEL_SECONDS)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, except that SIGTERM during start-up ends the process at once.
+
+    uvicorn heeds a stop only once start-up is done, and start-up waits on the database, where
+    a statement has no timeout: on a database that took the connection and stopped answering
+    (a partition, a paused server), the process never started and never stopped.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, database: str) -> None:
+        super().__init__(config)
+        self._database = database
+        self._began = time.monotonic()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig != signal.SIGTERM or self.started:
+            super().handle_exit(sig, frame)
+            return
+        # Nothing is sent or polled before start-up ends; what the relay's first pass began,
+        # a later pass does again. Ended as SIGTERM ends a process before it serves.
+        log.warning(
+            "varsel: stopped %.0f s into start-up, before it finished; ending at once (start-up "
+            "waits on the database at %s: check that it answers if start-up hung)",
+            time.monotonic() - self._began,
+            self._database,
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:

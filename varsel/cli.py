@@ -10,7 +10,6 @@ import sys
 from typing import Annotated, Any, Final
 
 import typer
-import uvicorn
 from alembic.util import CommandError
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
@@ -236,7 +235,7 @@ def run(
     """Run all services in one process (embedded mode), or one of them."""
     from shared.heap import freeze_startup_objects
     from shared.runtime import build_runtime
-    from varsel.app import SERVICES, bounce_intake_missing, create_app, server_config
+    from varsel.app import SERVICES, Server, bounce_intake_missing, create_app, server_config
 
     settings = _settings()
     services = SERVICES if service is None else (service,)
@@ -285,7 +284,8 @@ def run(
         port,
         where,
     )
-    server = uvicorn.Server(server_config(built, host=host, port=port))
+    database = runtime.engine.url.render_as_string(hide_password=True)
+    server = Server(server_config(built, host=host, port=port), database=database)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
     # process with status 143. A finished graceful shutdown is a success: exit 0 instead.
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))

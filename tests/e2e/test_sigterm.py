@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import signal
 import threading
 import time
 from collections import Counter
@@ -342,4 +343,42 @@ def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
     said = [line for line in log.splitlines() if "did not answer on" in line]
     assert len(said) == 1, log
     assert " WARNING varsel.app: shutdown: " in said[0]
+    assert f"127.0.0.1:{proxy.port}" in said[0] and "***" in said[0]
+
+
+def test_sigterm_while_start_up_waits_on_a_silent_database_ends_it_at_once_saying_so(
+    tmp_path: Path,
+) -> None:
+    # Before, uvicorn heeded SIGTERM only once start-up was done, and start-up waited for ever
+    # on a statement the database never answered: the process neither started nor stopped.
+    with migrated_postgres_database() as direct:
+        url = make_url(direct)
+        # Connection 0 is the schema check before start-up; 1 is start-up's first.
+        proxy = FallsSilent(url.host or "127.0.0.1", url.port or 5432, at_first_statement_of=1)
+        secret = url.password or "not-to-be-logged"  # a trusting server takes any password
+        user = url.username or getpass.getuser()
+        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
+        env = {
+            "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
+            "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+            "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
+        }
+        varsel = VarselProcess(tmp_path, env, migrate=False)
+        try:
+            varsel.spawn()
+            wait_until(
+                lambda: "Waiting for application startup" in varsel.log(), "start-up", PATIENCE
+            )
+            time.sleep(3.0)  # held by the silent database
+            assert "startup complete" not in varsel.log()
+            status = varsel.terminate(EXIT_WITHIN)
+        finally:
+            varsel.kill()
+            proxy.close()
+
+    log = varsel.log()
+    assert status == -signal.SIGTERM, log  # as SIGTERM ends a process before it serves
+    assert secret not in log
+    said = [line for line in log.splitlines() if "into start-up, before it finished" in line]
+    assert len(said) == 1, log
     assert f"127.0.0.1:{proxy.port}" in said[0] and "***" in said[0]

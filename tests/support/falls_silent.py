@@ -5,15 +5,25 @@ from __future__ import annotations
 import socket
 import threading
 
+# What PostgreSQL sends when a connection is signed in and idle: ReadyForQuery, status idle.
+READY_FOR_QUERY = b"Z\x00\x00\x00\x05I"
+
 
 class FallsSilent:
     """A loopback TCP proxy to PostgreSQL that can stop answering, as a partitioned network
     or a paused server does: from ``silence()`` on, what either side sends is held, never
-    passed on, and new connections are taken and never answered; none is closed."""
+    passed on, and new connections are taken and never answered; none is closed.
 
-    def __init__(self, host: str, port: int) -> None:
+    ``at_first_statement_of`` silences it by itself: when the connection of that number (the
+    first is 0) sends its first statement once signed in, which is held unanswered.
+    """
+
+    def __init__(self, host: str, port: int, *, at_first_statement_of: int | None = None) -> None:
         self._upstream = (host, port)
         self._silent = threading.Event()
+        self._watched = at_first_statement_of
+        self._signed_in = threading.Event()  # the watched connection's server is ready for it
+        self._accepted = 0
         self._sockets: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
@@ -26,19 +36,29 @@ class FallsSilent:
             except OSError:
                 return  # closed
             self._sockets.append(client)
+            watched = self._accepted == self._watched
+            self._accepted += 1
             if self._silent.is_set():
                 continue  # taken, never answered
             server = socket.create_connection(self._upstream)
             self._sockets.append(server)
-            threading.Thread(target=self._pass, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._pass, args=(server, client), daemon=True).start()
+            for source, target, asks in ((client, server, True), (server, client, False)):
+                threading.Thread(
+                    target=self._pass, args=(source, target, watched and asks, watched), daemon=True
+                ).start()
 
-    def _pass(self, source: socket.socket, target: socket.socket) -> None:
+    def _pass(
+        self, source: socket.socket, target: socket.socket, asks: bool, watched: bool
+    ) -> None:
         try:
             while data := source.recv(65536):
+                if watched and asks and self._signed_in.is_set():
+                    self._silent.set()  # the watched connection's first statement
                 if self._silent.is_set():
                     return  # held: the other side never hears of it
                 target.sendall(data)
+                if watched and not asks and READY_FOR_QUERY in data:
+                    self._signed_in.set()
             if not self._silent.is_set():
                 target.shutdown(socket.SHUT_WR)  # passes the hang-up on
         except OSError:

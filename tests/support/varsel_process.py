@@ -54,14 +54,8 @@ class VarselProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start and wait until /readyz says ready."""
-        with self.log_path.open("ab") as log:  # the child keeps its own copy of the file
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "varsel", "run", *self._args, "--port", str(self.port)],
-                cwd=self._workdir,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.spawn()
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -73,6 +67,17 @@ class VarselProcess:
                 pass
             time.sleep(0.2)
         raise AssertionError(f"{self.name} did not become ready in {timeout}s:\n{self.log()}")
+
+    def spawn(self) -> None:
+        """Start, without waiting for anything."""
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the file
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "varsel", "run", *self._args, "--port", str(self.port)],
+                cwd=self._workdir,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     @property
     def environment(self) -> dict[str, str]:
