@@ -25,8 +25,13 @@ __all__ = ["admin_app"]  # the module's fixture, imported for pytest to find
 
 
 def _focus_on_summary(page: Page) -> None:
-    """Fail unless the focused element is the error summary."""
-    assert page.evaluate("document.activeElement.className") == "error-summary"
+    """Fail unless the error summary takes the focus.
+
+    The browser moves the focus to an autofocus element when it gets to it after the page has
+    loaded, not at once: read at once, the focus was once still on the page's body. expect
+    waits for it (for at most its timeout).
+    """
+    expect(page.locator(".error-summary")).to_be_focused()
 
 
 def test_the_erasure_form_focuses_a_summary_of_every_wrong_field(
