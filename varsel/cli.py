@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any, Final
 
 import typer
@@ -276,14 +277,7 @@ def run(
     except ValueError as exc:
         typer.echo(f"varsel: {exc}", err=True)
         raise typer.Exit(2) from exc
-    where = "SMTP" if settings.smtp_url else f"{settings.outbox_dir}/*.eml"
-    log.info(
-        "varsel: starting %s on http://%s:%d; mail goes to %s",
-        ", ".join(services),
-        host,
-        port,
-        where,
-    )
+    log.info("%s", starting_line(settings, services, host, port))
     database = runtime.engine.url.render_as_string(hide_password=True)
     server = Server(server_config(built, host=host, port=port), database=database)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again, which would end the
@@ -291,6 +285,19 @@ def run(
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     freeze_startup_objects()  # everything is imported and built: see shared.heap
     event_loop.run(server.serve(sockets=[listening]))
+
+
+def starting_line(settings: Settings, services: Sequence[str], host: str, port: int) -> str:
+    """Return the line `varsel run` logs as it starts: what runs, where, and where mail goes.
+
+    A watcher turned off (VARSEL_WATCHER_ENABLED=false) polls nothing, so it is not named as
+    starting; the line says it is off.
+    """
+    where = "SMTP" if settings.smtp_url else f"{settings.outbox_dir}/*.eml"
+    running = [s for s in services if s != "watcher" or settings.watcher_enabled]
+    off = "" if len(running) == len(services) else "; the watcher is off (VARSEL_WATCHER_ENABLED)"
+    named = ", ".join(running) or "no service"
+    return f"varsel: starting {named} on http://{host}:{port}; mail goes to {where}{off}"
 
 
 @app.command()
