@@ -389,12 +389,6 @@ def test_a_list_id_written_as_a_domain_is_taken(value: str) -> None:
     assert Settings(list_id=value).list_id == value
 
 
-# Settings for rehearsals and tests, told where they are used, not in a settings table:
-# VARSEL_CLOCK_OFFSET_SECONDS (docs/reliability.md, refused in production) and
-# VARSEL_MAIL_POLL_SECONDS (docs/deployment.md's section on the mailer).
-_TOLD_ELSEWHERE = frozenset({"clock_offset_seconds", "mail_poll_seconds"})
-
-
 def test_every_setting_is_in_a_settings_table() -> None:
     # VARSEL_WATCHER_ENABLED was read and taken, and named in no table: an operator who met it
     # in a benchmark's or test's environment could not learn what it did or what it took.
@@ -408,6 +402,6 @@ def test_every_setting_is_in_a_settings_table() -> None:
     untold = {
         name
         for name in Settings.model_fields
-        if f"`VARSEL_{name.upper()}`" not in rows and name not in _TOLD_ELSEWHERE
+        if f"`VARSEL_{name.upper()}`" not in rows
     }
     assert untold == set()
