@@ -65,8 +65,12 @@ async def consent_lookup(request: Request, admin: AdminDep, actor: AuditorPage) 
     """Show a person's consent timeline, found by their address (also after erasure)."""
     fields = await posted_form(request, admin)
     raw = (fields or {}).get("address", "")
-    context: dict[str, Any] = {"actor": actor.principal, "address": raw, "steps": None}
-    context["errors"] = {}
+    context: dict[str, Any] = {
+        "actor": actor.principal,
+        "address": raw,
+        "steps": None,
+        "errors": {},
+    }
     if fields is None:
         return admin.render(request, "consent.html", status_code=400, error="bad_form", **context)
     try:
