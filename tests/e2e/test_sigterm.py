@@ -300,6 +300,33 @@ def test_sigterm_cuts_a_running_job_in_one_plain_line_without_a_traceback(
     assert "asking WebSub hubs" in cut[0] and "asked again in 60 minutes" in cut[0]
 
 
+@contextlib.contextmanager
+def _through_a_proxy(
+    catalogue: Path, *, at_first_statement_of: int | None = None
+) -> Iterator[tuple[FallsSilent, str, dict[str, str]]]:
+    """A migrated PostgreSQL database behind a loopback proxy that falls silent when told (or
+    at the first statement of connection ``at_first_statement_of``); yield the proxy, the
+    password in varsel's URL, and varsel's environment with ``catalogue``."""
+    with migrated_postgres_database() as direct:
+        url = make_url(direct)
+        proxy = FallsSilent(
+            url.host or "127.0.0.1", url.port or 5432, at_first_statement_of=at_first_statement_of
+        )
+        # A trusting server takes any password; asyncpg's user is the login's when none is set.
+        secret = url.password or "not-to-be-logged"
+        user = url.username or getpass.getuser()
+        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
+        yield (
+            proxy,
+            secret,
+            {
+                "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
+                "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+                "VARSEL_CONFIG": str(catalogue),
+            },
+        )
+
+
 def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
     tmp_path: Path,
 ) -> None:
@@ -312,18 +339,7 @@ def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
         f'topics = ["{TOPIC}"]\ninterval = "30s"\n'
         for n in range(3)
     )
-    with migrated_postgres_database() as direct:
-        url = make_url(direct)
-        proxy = FallsSilent(url.host or "127.0.0.1", url.port or 5432)
-        # A trusting server takes any password; asyncpg's user is the login's when none is set.
-        secret = url.password or "not-to-be-logged"
-        user = url.username or getpass.getuser()
-        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
-        env = {
-            "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
-            "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
-            "VARSEL_CONFIG": str(write_catalogue(tmp_path, sources)),
-        }
+    with _through_a_proxy(write_catalogue(tmp_path, sources)) as (proxy, secret, env):
         varsel = VarselProcess(tmp_path, env, migrate=False)
         try:
             varsel.start(timeout=STARTUP)
@@ -351,18 +367,13 @@ def test_sigterm_while_start_up_waits_on_a_silent_database_ends_it_at_once_sayin
 ) -> None:
     # Before, uvicorn heeded SIGTERM only once start-up was done, and start-up waited for ever
     # on a statement the database never answered: the process neither started nor stopped.
-    with migrated_postgres_database() as direct:
-        url = make_url(direct)
-        # Connection 0 is the schema check before start-up; 1 is start-up's first.
-        proxy = FallsSilent(url.host or "127.0.0.1", url.port or 5432, at_first_statement_of=1)
-        secret = url.password or "not-to-be-logged"  # a trusting server takes any password
-        user = url.username or getpass.getuser()
-        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
-        env = {
-            "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
-            "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
-            "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
-        }
+    # Connection 0 is the schema check before start-up; 1 is start-up's first.
+    silent_at = 1
+    with _through_a_proxy(write_catalogue(tmp_path), at_first_statement_of=silent_at) as (
+        proxy,
+        secret,
+        env,
+    ):
         varsel = VarselProcess(tmp_path, env, migrate=False)
         try:
             varsel.spawn()
