@@ -34,15 +34,21 @@ def _focus_on_summary(page: Page) -> None:
     expect(page.locator(".error-summary")).to_be_focused()
 
 
+def _wrong_address(page: Page, admin_app: AdminApp, path: str, button: str) -> int:
+    """Sign in as the data-protection officer, send the form at ``path`` with an address that is
+    none by pressing ``button``, and return the status of the page it leads to."""
+    sign_in(page, admin_app, DPO)
+    go(page, f"{admin_app.base_url}{path}")
+    page.get_by_label(admin_text("nb", "Email address")).fill("ikke-en-adresse")
+    # The browser's own checks would stop the form; the server's answer is what is tested.
+    page.locator(f"form[action$='{path}']").evaluate("f => f.noValidate = true")
+    return press(page, admin_text("nb", button)).status
+
+
 def test_the_erasure_form_focuses_a_summary_of_every_wrong_field(
     page: Page, admin_app: AdminApp
 ) -> None:
-    sign_in(page, admin_app, DPO)
-    go(page, f"{admin_app.base_url}/admin/erasure")
-    page.get_by_label(admin_text("nb", "Email address")).fill("ikke-en-adresse")
-    # The browser's own checks would stop the form; the server's answer is what is tested.
-    page.locator("form[action$='/admin/erasure']").evaluate("f => f.noValidate = true")
-    assert press(page, admin_text("nb", "Erase the address")).status == 400
+    assert _wrong_address(page, admin_app, "/admin/erasure", "Erase the address") == 400
     _focus_on_summary(page)
     summary = page.locator(".error-summary")
     expect(summary.get_by_role("link")).to_have_count(2)
@@ -85,11 +91,7 @@ def test_the_bulletin_form_focuses_a_summary_of_every_wrong_field(
 def test_the_consent_lookup_focuses_the_summary_of_a_wrong_address(
     page: Page, admin_app: AdminApp
 ) -> None:
-    sign_in(page, admin_app, DPO)
-    go(page, f"{admin_app.base_url}/admin/consent")
-    page.get_by_label(admin_text("nb", "Email address")).fill("ikke-en-adresse")
-    page.locator("form[action$='/admin/consent']").evaluate("f => f.noValidate = true")
-    assert press(page, admin_text("nb", "Look up")).status == 422
+    assert _wrong_address(page, admin_app, "/admin/consent", "Look up") == 422
     _focus_on_summary(page)
     expect(page.locator("#address")).to_have_accessible_description(
         admin_text("nb", "Error") + ": " + admin_text("nb", "This is not a valid email address.")
