@@ -399,9 +399,5 @@ def test_every_setting_is_in_a_settings_table() -> None:
         for line in (root / document).read_text(encoding="utf-8").splitlines()
         if line.startswith("|")
     )
-    untold = {
-        name
-        for name in Settings.model_fields
-        if f"`VARSEL_{name.upper()}`" not in rows
-    }
+    untold = {name for name in Settings.model_fields if f"`VARSEL_{name.upper()}`" not in rows}
     assert untold == set()
