@@ -3,10 +3,11 @@
 The rule itself is shared (shared/private_addresses.py): the admin's source form and the
 catalogue commands judge an address written out by it before a source is saved.
 
-The resolver that aiohttp's connection uses refuses a name whose answers include a private,
-loopback or link-local address, so what is checked is exactly what is connected to: a check
-in a lookup of its own would leave a DNS answer that changes in between (DNS rebinding) free
-to reach an internal address. aiohttp skips resolving IP literals: the fetcher checks those.
+The resolver that the connections use (the watcher's http_client, and aiohttp's session for
+the hub client) refuses a name whose answers include a private, loopback or link-local
+address, so what is checked is exactly what is connected to: a check in a lookup of its own
+would leave a DNS answer that changes in between (DNS rebinding) free to reach an internal
+address. IP literals are not resolved: the fetcher checks those.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class PublicOnlyResolver(ThreadedResolver):
     ) -> list[ResolveResult]:
         """Resolve as aiohttp does; raise AddressRefused for a forbidden answer.
 
-        aiohttp reports it as a ClientConnectorDNSError holding this error.
+        aiohttp reports it as a ClientConnectorDNSError holding this error; http_client as
+        a FetchError of the reason «refused».
         """
         found = await super().resolve(host, port, family)
         if any(forbidden_address(result["host"]) for result in found):

@@ -7,10 +7,8 @@ from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-import aiohttp
 from multidict import CIMultiDictProxy
 
-from services.watcher.adapters.address_guard import AddressRefused
 from services.watcher.adapters.content_coding import (
     CutShort,
     Inflater,
@@ -20,6 +18,8 @@ from services.watcher.adapters.content_coding import (
 )
 from services.watcher.adapters.fetch_errors import FetchError
 from services.watcher.adapters.host_turns import HostTurns
+from services.watcher.adapters.http_client import HttpClient
+from services.watcher.adapters.http_exchange import Reply
 from services.watcher.adapters.http_headers import (
     PAUSES,
     ahead,
@@ -30,7 +30,6 @@ from services.watcher.adapters.http_headers import (
     usable_etag,
     usable_last_modified,
 )
-from services.watcher.adapters.http_session import open_session
 from services.watcher.domain.refresh import refresh_target
 from shared.private_addresses import REFUSED, forbidden_literal
 
@@ -71,7 +70,7 @@ class Fetcher(Protocol):
 
 
 class HttpFetcher:
-    """The real fetcher, on one shared aiohttp session (see http_session)."""
+    """The real fetcher, on one HttpClient (its pool of connections and cookies)."""
 
     def __init__(
         self,
@@ -84,14 +83,12 @@ class HttpFetcher:
         user_agent: str,
         min_gap_seconds: float = 0.0,
     ) -> None:
-        self._session: aiohttp.ClientSession | None = None
+        self._http: HttpClient | None = None
         self._user_agent = user_agent
         # Connecting must succeed within the timeout; the whole answer must arrive within
-        # twice it (the deadline in fetch). No per-read timeout: aiohttp would re-arm a timer
-        # for every chunk that arrives, and the deadline already ends a trickling answer.
-        self._client_timeout = aiohttp.ClientTimeout(
-            total=None, connect=timeout, sock_connect=timeout, sock_read=None
-        )
+        # twice it (HostTurns). No per-read timeout: the deadline already ends a trickling
+        # answer.
+        self._timeout = timeout
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._allow_private = allow_private
@@ -149,96 +146,58 @@ class HttpFetcher:
             return fetched
         raise FetchError(f"more than {self._max_redirects} redirects from {url}")
 
-    def _client(self) -> aiohttp.ClientSession:
-        # Opened on first use: an aiohttp session belongs to the running event loop.
-        if self._session is None:
-            self._session = open_session(
-                user_agent=self._user_agent, public_only=not self._allow_private
+    def _client(self) -> HttpClient:
+        # Made on first use: its connections belong to the running event loop.
+        if self._http is None:
+            self._http = HttpClient(
+                user_agent=self._user_agent,
+                connect_timeout=self._timeout,
+                public_only=not self._allow_private,
             )
-        return self._session
+        return self._http
 
     async def _get(self, url: str, headers: dict[str, str]) -> _Response:
-        try:
-            async with self._client().get(
-                url,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self._client_timeout,
-                auto_decompress=False,  # decoded in _body, where a stream cut short shows
-            ) as response:
-                status = response.status
-                if status == 304:
-                    return _Response(304, b"", response.headers, None)
-                if status in _REDIRECTS:
-                    return _Response(
-                        status, b"", response.headers, response.headers.get("location")
-                    )
-                if status != 200:
-                    pause = retry_after(response.headers) if status in PAUSES else None
-                    said = f" (it asks for a pause of {pause:.0f} s)" if pause else ""
-                    raise FetchError(
-                        f"HTTP {status} from {url}{said}",
-                        "http_status",
-                        status=status,
-                        retry_after=pause,
-                    )
-                return _Response(200, await self._body(response, url), response.headers, None)
-        except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors
-            raise FetchError(f"timed out fetching {url}") from exc
-        except aiohttp.ClientConnectorDNSError as exc:
-            if isinstance(exc.os_error, AddressRefused):
-                raise FetchError(exc.os_error.strerror or REFUSED, "refused") from exc
-            reason = exc.os_error.strerror or exc.os_error
-            raise FetchError(f"cannot resolve {exc.host}: {reason}") from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise FetchError(f"cannot fetch {url}: {exc}") from exc
-        except aiohttp.ServerDisconnectedError as exc:
-            raise FetchError(f"{url} closed the connection before answering in full") from exc
-        except aiohttp.ClientPayloadError as exc:
-            raise FetchError(f"broken body from {url}: {exc}") from exc
-        except aiohttp.ClientResponseError as exc:
-            raise FetchError(f"invalid HTTP answer from {url}: {_first(exc)}") from exc
-        except aiohttp.InvalidURL as exc:
-            raise FetchError(f"invalid URL {url!r}", "bad_url") from exc
-        except aiohttp.ClientError as exc:
-            raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from exc
-
-    async def _body(self, response: aiohttp.ClientResponse, url: str) -> bytes:
-        """Read a 200's body within the cap, decoding its Content-Encoding as it arrives."""
-        declared = response.headers.get("content-length")
-        length = int(declared) if declared and declared.isdigit() else None
-        if length is not None and length > self._max_bytes:
+        reply = await self._client().get(url, headers, self._max_bytes)
+        status = reply.status
+        if status == 304:
+            return _Response(304, b"", reply.headers, None)
+        if status in _REDIRECTS:
+            return _Response(status, b"", reply.headers, reply.headers.get("location"))
+        if status != 200:
+            pause = retry_after(reply.headers) if status in PAUSES else None
+            said = f" (it asks for a pause of {pause:.0f} s)" if pause else ""
             raise FetchError(
-                f"body of {declared} bytes is over the {self._max_bytes}-byte cap", "too_large"
+                f"HTTP {status} from {url}{said}",
+                "http_status",
+                status=status,
+                retry_after=pause,
             )
+        return _Response(200, self._body(reply, url), reply.headers, None)
+
+    def _body(self, reply: Reply, url: str) -> bytes:
+        """A 200's body, its Content-Encoding decoded within the cap (the bytes as sent were
+        capped as they came: http_exchange)."""
         try:
-            coding = body_coding(response.headers.get("content-encoding"))
+            coding = body_coding(reply.headers.get("content-encoding"))
         except Unasked as exc:
             raise FetchError(
                 f"{url} sends a body compressed as {exc}, which varsel does not ask for"
             ) from exc
-        if length is not None and coding is None:
-            # Read in one call: the length is known, within the cap, and nothing inflates it
-            # (aiohttp reads exactly that many bytes).
-            return await response.read()
-        inflater = Inflater(coding) if coding is not None else None
-        chunks: list[bytes] = []
-        size = taken = 0
-        # Chunks as they arrive: aiohttp pauses reading while its buffer is full, and a
-        # compressed chunk is inflated to one byte past what the cap leaves at most, so memory
-        # stays bounded however long (or however compressed) the body is.
+        if coding is None:
+            return b"".join(reply.chunks)
+        inflater = Inflater(coding)
+        parts: list[bytes] = []
+        size = 0
+        # Chunk by chunk, each inflated to one byte past what the cap leaves at most, so a
+        # bomb never inflates further than the cap.
         try:
-            async for chunk in response.content.iter_any():
-                taken += len(chunk)
-                if inflater is not None:
-                    chunk = inflater.inflate(chunk, self._max_bytes - size)
-                size += len(chunk)
-                if size > self._max_bytes or taken > self._max_bytes:
-                    response.close()  # abandoned mid-body: the connection is not reused
+            for chunk in reply.chunks:
+                part = inflater.inflate(chunk, self._max_bytes - size)
+                size += len(part)
+                if size > self._max_bytes:
                     raise FetchError(f"body is over the {self._max_bytes}-byte cap", "too_large")
-                chunks.append(chunk)
-            if inflater is not None:
-                inflater.end()
+                parts.append(part)
+            inflater.end()
         except Undecodable as exc:
             raise FetchError(
                 f"{url} sends a body marked Content-Encoding: {exc} that is not {exc}"
@@ -248,13 +207,13 @@ class HttpFetcher:
                 f"broken body from {url}: its {exc} stream stops before its end (cut off on"
                 " the way; what came was not read)"
             ) from exc
-        return b"".join(chunks)
+        return b"".join(parts)
 
     async def aclose(self) -> None:
-        """Close the session and its connections."""
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        """Close the connections."""
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
 
 
 @lru_cache(maxsize=4096)
@@ -262,8 +221,8 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
     """Return the URL's host, or raise FetchError if the URL must not be fetched.
 
     A name is checked where the connection resolves it (address_guard), which also closes the
-    gap a second lookup would leave and costs no lookup of its own: aiohttp caches the checked
-    answers. An address written in the URL is checked here, since aiohttp connects to it
+    gap a second lookup would leave and costs no lookup of its own: the client keeps the checked
+    answers. An address written in the URL is checked here, since the client connects to it
     without resolving. The answer depends on the URL alone, so it is kept: a source's URL is
     polled again and again, and splitting it and judging its host cost a tenth as much CPU
     as the request itself.
@@ -281,20 +240,6 @@ def _host_to_fetch(url: str, allow_private: bool) -> str:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-def _first(exc: aiohttp.ClientResponseError) -> str:
-    """Return the first line of aiohttp's words on an answer it cannot parse.
-
-    The rest is the bytes it stumbled on and a caret under them: a server that sent more
-    than its Content-Length put a kilobyte of its page, escaped, into the reason an operator
-    reads on the sources page.
-    """
-    line = str(exc.message).strip().split("\n", 1)[0].rstrip(": ")
-    return line if len(line) <= _SAID_CHARS else line[:_SAID_CHARS] + "…"
-
-
-_SAID_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)

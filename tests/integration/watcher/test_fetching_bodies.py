@@ -23,9 +23,11 @@ async def test_a_body_longer_than_its_content_length_is_a_failure_said_in_one_li
 
     assert await poll(harness.deps, source) == "failed"
 
-    # Not the rest of the page, escaped, under aiohttp's first line.
+    # Said in words, not the rest of the page, escaped (aiohttp's way).
     row = await harness.source(source)
-    assert row.last_error == f"invalid HTTP answer from {site.url('/p')}: Bad status line"
+    assert row.last_error == (
+        f"invalid HTTP answer from {site.url('/p')}: bytes past the end its headers announced"
+    )
     assert await harness.snapshots(source) == []
 
 

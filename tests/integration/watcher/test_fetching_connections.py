@@ -125,9 +125,9 @@ async def test_the_address_guard_refuses_loopback(
 async def test_the_connection_itself_refuses_a_name_that_resolves_to_loopback(
     site: ScriptedSite, public_only: bool
 ) -> None:
-    # The session alone, without the fetcher: a name is refused by the resolver the
-    # connection itself uses, so an answer that changes between lookups (DNS rebinding)
-    # cannot reach an internal address.
+    # The hub client's session alone: a name is refused by the resolver the connection
+    # itself uses, so an answer that changes between lookups (DNS rebinding) cannot reach an
+    # internal address (the poll's own client: test_http_client).
     site.set("/p", Route(page().encode()))
     url = site.url("/p").replace("127.0.0.1", "localhost")
     async with open_session(user_agent=USER_AGENT, public_only=public_only) as session:

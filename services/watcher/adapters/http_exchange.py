@@ -1,0 +1,211 @@
+"""One HTTP/1.1 connection of the watcher's: a GET written, its answer read by llhttp.
+
+The answer is parsed by httptools (llhttp, the C parser uvicorn reads requests with); this
+module only keeps what the callbacks hand over and says, in an operator's words, what went
+wrong. One request at a time: the pool (http_client) lends a connection to one poll and takes
+it back once the answer has ended where its headers said it would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httptools
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from services.watcher.adapters.fetch_errors import FetchError
+
+# The most header bytes an answer may carry (names and values), as aiohttp allowed in a line
+# each (8,190) times its 128 lines (a real site sends a few kilobytes): a server that keeps
+# sending headers is refused before it fills the memory.
+HEADER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An answer read in full: status, headers and the body's bytes as they came."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    chunks: list[bytes]
+    ended_by_close: bool  # no length and no chunks: the body ended when the server closed
+
+
+class Exchange(asyncio.Protocol):
+    """A connection that asks one GET at a time (``ask``) and reads the answer."""
+
+    def __init__(self) -> None:
+        self._parser = httptools.HttpResponseParser(self)
+        # A header value with a control character in it is read, as aiohttp read it: the
+        # fetcher never sends such a validator back (http_headers.sendable), and refusing the
+        # whole answer for it left the page unread at every poll.
+        self._parser.set_dangerous_leniencies(lenient_headers=True)
+        self._transport: asyncio.Transport | None = None
+        self._answer: asyncio.Future[Reply] | None = None
+        self._url = ""
+        self._max_bytes = 0
+        self._reset()
+        self.asked = 0  # requests written on this connection: a reused one may be stale
+        self.reusable = False
+        self.idle_since = 0.0
+
+    def _reset(self) -> None:
+        self._fields: list[tuple[str, str]] = []
+        self._header_bytes = 0
+        self._chunks: list[bytes] = []
+        self._taken = 0
+        self._status = 0
+        self._headers_done = False
+        self._keep_alive = False
+        self._until_close = False
+        self._received = False
+        self._complete: Reply | None = None
+        self._refused: FetchError | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the connection is gone or going."""
+        return self._transport is None or self._transport.is_closing()
+
+    def ask(self, request: bytes, url: str, max_bytes: int) -> asyncio.Future[Reply]:
+        """Write ``request`` (a whole GET) and return the future of its answer; a body of more
+        than ``max_bytes`` bytes, as sent, ends it with a FetchError."""
+        assert self._transport is not None, "asked on a closed connection"
+        self._reset()
+        self._url, self._max_bytes = url, max_bytes
+        self.asked += 1
+        self.reusable = False
+        self._answer = asyncio.get_running_loop().create_future()
+        self._transport.write(request)
+        return self._answer
+
+    def close(self) -> None:
+        """Close the connection (an answer still awaited ends as cut off)."""
+        if self._transport is not None:
+            self._transport.close()
+
+    # asyncio's side
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self._answer is None or self._answer.done():
+            # Bytes nobody asked for (a body longer than its length, sent late): what
+            # follows on this connection cannot be trusted, so it is not used again.
+            self.close()
+            return
+        self._received = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            # A refusal of a callback's own (the cap) comes back wrapped by httptools.
+            self._fail(
+                self._refused
+                or FetchError(f"invalid HTTP answer from {self._url}: {self._said(exc)}")
+            )
+            return
+        if self._complete is not None:
+            # Resolved only once the whole read is parsed: bytes after the answer's end in
+            # the same read are an error above, not a next answer.
+            self.reusable = self._keep_alive
+            self._answer.set_result(self._complete)
+            # An idle connection keeps no body: the reply holds it now.
+            self._chunks, self._fields, self._complete = [], [], None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if self._answer is None or self._answer.done():
+            return
+        if self._until_close and self._headers_done:
+            self._answer.set_result(self._reply(ended_by_close=True))
+        elif not self._received:
+            self._answer.set_exception(Disconnected(self._url, stale=self.asked > 1))
+        elif not self._headers_done:
+            self._answer.set_exception(
+                FetchError(f"{self._url} closed the connection before answering in full")
+            )
+        else:
+            self._answer.set_exception(
+                FetchError(
+                    f"broken body from {self._url}: the connection closed after {self._taken}"
+                    " bytes, before the end its headers announced"
+                )
+            )
+
+    # llhttp's callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > HEADER_BYTES:
+            raise self._refuse(
+                f"invalid HTTP answer from {self._url}: headers over {HEADER_BYTES} bytes"
+            )
+        # As aiohttp read them: UTF-8, and any other byte kept as a lone surrogate
+        # (http_headers.escaped_bytes turns those back into the bytes they were).
+        self._fields.append(
+            (name.decode("utf-8", "surrogateescape"), value.decode("utf-8", "surrogateescape"))
+        )
+
+    def on_headers_complete(self) -> None:
+        self._status = self._parser.get_status_code()
+        if 100 <= self._status < 200:
+            return  # an interim answer (100 Continue, 103 Early Hints): the real one follows
+        self._headers_done = True
+        self._keep_alive = self._parser.should_keep_alive()  # read here: llhttp resets it
+        headers = self._headers()
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
+            raise self._refuse(
+                f"body of {declared} bytes is over the {self._max_bytes}-byte cap", "too_large"
+            )
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        no_body = self._status in (204, 304)
+        self._until_close = declared is None and not chunked and not no_body
+
+    def on_body(self, body: bytes) -> None:
+        self._taken += len(body)
+        if self._taken > self._max_bytes:
+            raise self._refuse(f"body is over the {self._max_bytes}-byte cap", "too_large")
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        if not self._headers_done:
+            self._fields, self._header_bytes = [], 0  # the interim answer's, dropped
+            return
+        if self._complete is not None:
+            return
+        self._complete = self._reply(ended_by_close=False)
+
+    # the rest
+
+    def _headers(self) -> CIMultiDictProxy[str]:
+        return CIMultiDictProxy(CIMultiDict(self._fields))
+
+    def _reply(self, *, ended_by_close: bool) -> Reply:
+        return Reply(self._status, self._headers(), self._chunks, ended_by_close)
+
+    def _refuse(self, message: str, reason: str = "unreachable") -> FetchError:
+        self._refused = FetchError(message, reason)
+        return self._refused
+
+    def _said(self, exc: httptools.HttpParserError) -> str:
+        """Say what llhttp found wrong, in one line of at most 200 characters."""
+        if self._complete is not None:
+            return "bytes past the end its headers announced"
+        line = str(exc).strip().split("\n", 1)[0] or type(exc).__name__
+        return line if len(line) <= 200 else line[:200] + "…"
+
+    def _fail(self, error: Exception) -> None:
+        self.close()  # mid-answer: the connection is in no state to be used again
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_exception(error)
+
+
+class Disconnected(FetchError):
+    """The server closed the connection before a byte of its answer."""
+
+    def __init__(self, url: str, *, stale: bool) -> None:
+        super().__init__(f"{url} closed the connection before answering in full")
+        self.stale = stale  # on a reused connection, the server may have ended it while idle
