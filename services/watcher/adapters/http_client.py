@@ -180,10 +180,15 @@ class HttpClient:
                 )
         except TimeoutError as exc:
             raise FetchError(f"timed out fetching {url}") from exc
-        except ssl.SSLError as exc:
-            reason = getattr(exc, "verify_message", None) or exc.reason or exc
+        except ssl.SSLCertVerificationError as exc:
             raise FetchError(
-                f"cannot fetch {url}: TLS with {target.host}:{target.port} failed ({reason})"
+                f"cannot fetch {url}: TLS with {target.host}:{target.port} failed, its"
+                f" certificate is not trusted ({exc.verify_message})"
+            ) from exc
+        except ssl.SSLError as exc:
+            raise FetchError(
+                f"cannot fetch {url}: TLS with {target.host}:{target.port} failed"
+                f" ({exc.reason or exc})"
             ) from exc
         except OSError as exc:
             reason = exc.strerror or exc

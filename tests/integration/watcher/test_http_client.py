@@ -9,10 +9,14 @@ well-behaved HTTP server never produces.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 import pytest
+import trustme
 
 from services.watcher.adapters.fetch_errors import FetchError
 from services.watcher.adapters.http_client import HttpClient
@@ -37,11 +41,12 @@ class Wire:
     most_open: int = 0
     delay: float = 0.0  # seconds before each answer
     server: asyncio.Server | None = None
+    scheme: str = "http"
 
     @property
     def base(self) -> str:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -70,7 +75,8 @@ class Wire:
             writer.close()
 
 
-Start = Callable[[Answer], Awaitable[Wire]]
+class Start(Protocol):
+    def __call__(self, answer: Answer, *, tls: ssl.SSLContext | None = None) -> Awaitable[Wire]: ...
 
 
 @pytest.fixture
@@ -78,9 +84,9 @@ async def wire() -> AsyncIterator[Start]:
     """Start scripted servers on loopback; each is closed after the test."""
     started: list[asyncio.Server] = []
 
-    async def start(answer: Answer) -> Wire:
-        scripted = Wire(answer)
-        scripted.server = await asyncio.start_server(scripted.serve, "127.0.0.1", 0)
+    async def start(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Wire:
+        scripted = Wire(answer, scheme="https" if tls else "http")
+        scripted.server = await asyncio.start_server(scripted.serve, "127.0.0.1", 0, ssl=tls)
         started.append(scripted.server)
         return scripted
 
@@ -266,3 +272,49 @@ async def test_the_client_itself_refuses_a_name_that_resolves_to_loopback(
 
     assert refused.value.reason == "refused"
     assert site.requests == []
+
+
+@pytest.fixture
+def authority() -> trustme.CA:
+    """A throwaway certificate authority, trusted by nothing until a test says so."""
+    return trustme.CA()
+
+
+def _server_tls(authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
+async def test_a_certificate_from_an_unknown_authority_is_refused_in_words(
+    wire: Start, authority: trustme.CA
+) -> None:
+    site = await wire(lambda _n, _r: (OK, False), tls=_server_tls(authority))
+    client = _client()
+    with pytest.raises(FetchError) as refused:
+        await client.get(f"{site.base}/a", {}, 1000)
+    await client.aclose()
+
+    port = site.base.rsplit(":", 1)[1]
+    assert str(refused.value) == (
+        f"cannot fetch {site.base}/a: TLS with 127.0.0.1:{port} failed, its certificate is not"
+        " trusted (unable to get local issuer certificate)"
+    )
+    assert site.requests == []
+
+
+async def test_a_certificate_the_system_trusts_is_read_over_a_kept_connection(
+    wire: Start, authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The system's store, as OpenSSL finds it: here a file of the throwaway authority alone.
+    trusted = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(trusted))
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted))
+    site = await wire(lambda _n, _r: (OK, False), tls=_server_tls(authority))
+    client = _client()
+    first = await client.get(f"{site.base}/a", {}, 1000)
+    second = await client.get(f"{site.base}/b", {}, 1000)
+    await client.aclose()
+
+    assert [b"".join(reply.chunks) for reply in (first, second)] == [b"hello", b"hello"]
+    assert [number for number, _ in site.requests] == [1, 1]
