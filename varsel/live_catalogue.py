@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.admin import catalogue as catalogue_commands
 from services.admin import read_api as admin
 from services.watcher.bootstrap import Watcher
+from shared.commands import counted
 from shared.events import CatalogueChanged
 from shared.failing_passes import PassFailures
 from shared.runtime import Runtime
@@ -73,10 +74,10 @@ class CatalogueFollower:
             version, catalogue = await admin.current_catalogue(session)
         live.replace(catalogue, version)
         log.info(
-            "catalogue: now at version %d: %d topics, %d sources",
+            "catalogue: now at version %d: %s, %s",
             version,
-            len(catalogue.topics),
-            len(catalogue.sources),
+            counted(len(catalogue.topics), "topic"),
+            counted(len(catalogue.sources), "source"),
         )
         return True
 

@@ -111,7 +111,11 @@ def test_an_applied_file_opens_a_page_and_starts_polling_without_a_restart(
             assert site.hits("/ny") == polls, "a source taken out is still polled"
     finally:
         varsel.stop()
-    assert "catalogue: now at version 2" in varsel.log()
+    log = varsel.log()
+    assert "catalogue: now at version 2: 2 topics, 2 sources" in log
+    # One of each is said as one, not «1 topics» (the version at start, and after the taking out).
+    assert "1 topics" not in log and "1 sources" not in log
+    assert ": 1 topic, 1 source" in log
 
 
 @pytest.mark.postgres

@@ -71,16 +71,15 @@ class HttpClient:
         self._tls: ssl.SSLContext | None = None
         self._swept = 0.0
 
-    async def get(
-        self, url: str, headers: dict[str, str], max_bytes: int, target: Target | None = None
-    ) -> Reply:
+    async def get(self, url: str, headers: dict[str, str], max_bytes: int) -> Reply:
         """GET ``url`` with ``headers`` added; raise FetchError for any failure.
 
         A connection that was idle may have been closed by the server meanwhile: a request
         that meets such an end before any byte of its answer is asked again, once, on a new
-        connection, as aiohttp does for a request that changes nothing.
+        connection, as aiohttp does for a request that changes nothing; the host's other idle
+        connections, as old or older, are closed with it.
         """
-        target = target or request_target(url, self._user_agent)
+        target = request_target(url, self._user_agent)
         request = self._request(url, target, headers)
         for _ in range(2):
             exchange = await self._connection(target, url)
@@ -89,6 +88,8 @@ class HttpClient:
             except Disconnected as exc:
                 self._discard(exchange)
                 if exc.stale:
+                    for idle in self._idle.pop(target.key, []):
+                        self._discard(idle)
                     continue
                 raise
             except BaseException:
@@ -150,9 +151,12 @@ class HttpClient:
             self._waiters.append(waiter)
             try:
                 await waiter
-            finally:
-                if not waiter.done():
+            except BaseException:
+                if waiter in self._waiters:  # cancelled while waiting
                     self._waiters.remove(waiter)
+                elif waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: the room goes to the next GET
+                raise
         self._open += 1
         try:
             return await self._connect(target, url)
@@ -162,11 +166,11 @@ class HttpClient:
             raise
 
     async def _connect(self, target: Target, url: str) -> Exchange:
-        addresses = await self._resolve(target.host, target.port)
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if target.tls else None
         try:
             async with asyncio.timeout(self._connect_timeout):
+                addresses = await self._resolve(target.host, target.port)
                 sock = await aiohappyeyeballs.start_connection(
                     addresses,  # type: ignore[arg-type]
                     happy_eyeballs_delay=0.25,

@@ -242,6 +242,22 @@ async def test_the_pool_opens_no_more_connections_than_its_size(wire: Start) -> 
     assert (site.connections, site.most_open) == (2, 2)
 
 
+async def test_a_full_pool_closes_another_host_s_idle_connection_for_a_new_host(
+    wire: Start,
+) -> None:
+    first = await wire(lambda _n, _r: (OK, False))
+    second = await wire(lambda _n, _r: (OK, False))
+    client = _client(max_connections=1)
+    await client.get(f"{first.base}/a", {}, 1000)
+    await client.get(f"{second.base}/a", {}, 1000)
+    await asyncio.sleep(0.05)  # the first server sees its connection end
+    closed_for_room = first.open_now == 0
+    await client.aclose()
+
+    assert (first.connections, second.connections) == (1, 1)
+    assert closed_for_room
+
+
 async def test_the_request_names_the_host_and_agent_and_encodes_the_address(
     wire: Start,
 ) -> None:
