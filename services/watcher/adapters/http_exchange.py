@@ -16,10 +16,13 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from services.watcher.adapters.fetch_errors import FetchError
 
-# The most header bytes an answer may carry (names and values), as aiohttp allowed in a line
-# each (8,190) times its 128 lines (a real site sends a few kilobytes): a server that keeps
-# sending headers is refused before it fills the memory.
+# The most bytes an answer's status line and headers may take, interim answers included (a
+# real site sends a few kilobytes; aiohttp allowed 8,190 a line): a server that keeps sending
+# headers, or one endless header, is refused before it fills the memory.
 HEADER_BYTES = 64 * 1024
+
+
+_NO_HEADERS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,9 @@ class Exchange(asyncio.Protocol):
 
     def _reset(self) -> None:
         self._fields: list[tuple[str, str]] = []
-        self._header_bytes = 0
+        self._header_map: CIMultiDictProxy[str] = _NO_HEADERS
+        self._header_bytes = 0  # the headers' names and values, as handed over
+        self._unread_bytes = 0  # every byte before the headers' end, as it arrives
         self._chunks: list[bytes] = []
         self._taken = 0
         self._status = 0
@@ -99,13 +104,24 @@ class Exchange(asyncio.Protocol):
         self._received = True
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             # A refusal of a callback's own (the cap) comes back wrapped by httptools.
             self._fail(
                 self._refused
                 or FetchError(f"invalid HTTP answer from {self._url}: {self._said(exc)}")
             )
             return
+        if not self._headers_done:
+            # httptools gathers a header's name and value before handing them over: counted
+            # here, as they arrive, an endless one is refused at the cap, not at the deadline.
+            self._unread_bytes += len(data)
+            if self._unread_bytes > HEADER_BYTES:
+                self._fail(
+                    FetchError(
+                        f"invalid HTTP answer from {self._url}: headers over {HEADER_BYTES} bytes"
+                    )
+                )
+                return
         if self._complete is not None:
             # Resolved only once the whole read is parsed: bytes after the answer's end in
             # the same read are an error above, not a next answer.
@@ -154,7 +170,7 @@ class Exchange(asyncio.Protocol):
             return  # an interim answer (100 Continue, 103 Early Hints): the real one follows
         self._headers_done = True
         self._keep_alive = self._parser.should_keep_alive()  # read here: llhttp resets it
-        headers = self._headers()
+        self._header_map = headers = CIMultiDictProxy(CIMultiDict(self._fields))
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
             raise self._refuse(
@@ -172,7 +188,7 @@ class Exchange(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if not self._headers_done:
-            self._fields, self._header_bytes = [], 0  # the interim answer's, dropped
+            self._fields = []  # the interim answer's, dropped (its bytes still count)
             return
         if self._complete is not None:
             return
@@ -180,20 +196,19 @@ class Exchange(asyncio.Protocol):
 
     # the rest
 
-    def _headers(self) -> CIMultiDictProxy[str]:
-        return CIMultiDictProxy(CIMultiDict(self._fields))
-
     def _reply(self, *, ended_by_close: bool) -> Reply:
-        return Reply(self._status, self._headers(), self._chunks, ended_by_close)
+        return Reply(self._status, self._header_map, self._chunks, ended_by_close)
 
     def _refuse(self, message: str, reason: str = "unreachable") -> FetchError:
         self._refused = FetchError(message, reason)
         return self._refused
 
-    def _said(self, exc: httptools.HttpParserError) -> str:
+    def _said(self, exc: Exception) -> str:
         """Say what llhttp found wrong, in one line of at most 200 characters."""
         if self._complete is not None:
             return "bytes past the end its headers announced"
+        if isinstance(exc, httptools.HttpParserUpgrade):  # its text is only where it stopped
+            return "a switch to another protocol, which no poll asks for"
         line = str(exc).strip().split("\n", 1)[0] or type(exc).__name__
         return line if len(line) <= 200 else line[:200] + "…"
 

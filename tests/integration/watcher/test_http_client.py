@@ -40,6 +40,7 @@ class Wire:
     open_now: int = 0
     most_open: int = 0
     delay: float = 0.0  # seconds before each answer
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
     server: asyncio.Server | None = None
     scheme: str = "http"
 
@@ -49,6 +50,7 @@ class Wire:
         return f"{self.scheme}://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
         self.connections += 1
         number = self.connections
         self.open_now += 1
@@ -82,18 +84,21 @@ class Start(Protocol):
 @pytest.fixture
 async def wire() -> AsyncIterator[Start]:
     """Start scripted servers on loopback; each is closed after the test."""
-    started: list[asyncio.Server] = []
+    started: list[Wire] = []
 
     async def start(answer: Answer, *, tls: ssl.SSLContext | None = None) -> Wire:
         scripted = Wire(answer, scheme="https" if tls else "http")
         scripted.server = await asyncio.start_server(scripted.serve, "127.0.0.1", 0, ssl=tls)
-        started.append(scripted.server)
+        started.append(scripted)
         return scripted
 
     yield start
-    for server in started:
-        server.close()
-        await server.wait_closed()
+    for scripted in started:
+        assert scripted.server is not None
+        scripted.server.close()
+        for writer in scripted.writers:  # a test that failed may have left its client's open
+            writer.close()
+        await scripted.server.wait_closed()
 
 
 def _client(**kwargs: object) -> HttpClient:
@@ -211,6 +216,33 @@ async def test_headers_without_end_are_refused_at_the_cap(wire: Start) -> None:
     with pytest.raises(FetchError, match=f"headers over {HEADER_BYTES} bytes"):
         await client.get(f"{site.base}/a", {}, 1000)
     await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nX-Filler: " + b"x" * (HEADER_BYTES * 4),
+            f"headers over {HEADER_BYTES} bytes",
+        ),
+        (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\n\r\n",
+            "a switch to another protocol, which no poll asks for",
+        ),
+    ],
+    ids=["one endless header", "an unasked protocol switch"],
+)
+async def test_an_answer_no_poll_can_read_is_refused_in_words(
+    wire: Start, answer: bytes, said: str
+) -> None:
+    site = await wire(lambda _n, _r: (answer, False))
+    client = _client()
+    with pytest.raises(FetchError) as refused:
+        await client.get(f"{site.base}/a", {}, 1000)
+    await client.aclose()
+
+    assert str(refused.value) == f"invalid HTTP answer from {site.base}/a: {said}"
 
 
 async def test_a_get_abandoned_mid_answer_leaves_no_connection_to_reuse(
