@@ -13,6 +13,7 @@ every answer: address_guard) and keep cookies, and the ssl module verifies certi
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import ssl
 from collections import deque
@@ -28,12 +29,13 @@ from yarl import URL
 from services.watcher.adapters.address_guard import AddressRefused, PublicOnlyResolver
 from services.watcher.adapters.fetch_errors import FetchError
 from services.watcher.adapters.http_exchange import Disconnected, Exchange, Reply
-from shared.private_addresses import REFUSED
+from shared.private_addresses import REFUSED, forbidden_address
 
 # How long an idle connection is kept for the host's next poll (aiohttp's keep-alive), and
 # how long a name's addresses are kept (aiohttp's DNS cache).
 KEEP_IDLE_SECONDS = 15.0
 DNS_SECONDS = 10.0
+_NAMES_KEPT = 4096
 
 
 class Target(NamedTuple):
@@ -59,6 +61,7 @@ class HttpClient:
     ) -> None:
         self._user_agent = user_agent
         self._connect_timeout = connect_timeout
+        self._public_only = public_only
         self._resolver = PublicOnlyResolver() if public_only else ThreadedResolver()
         # unsafe: keep cookies for sources addressed by IP too (aiohttp drops them by default);
         # some sites send first-time visitors through a cookie-setting redirect.
@@ -203,14 +206,20 @@ class HttpClient:
 
     async def _resolve(self, host: str, port: int) -> list[tuple[object, ...]]:
         """The addresses to connect to, as socket.getaddrinfo gives them: an IP literal as
-        it is (the fetcher judged it), a name by the resolver (which judges each answer),
-        kept for DNS_SECONDS."""
+        it is, a name by the resolver (which judges each answer), kept for DNS_SECONDS.
+
+        A literal is judged here too, as the URL's parser wrote it: «１２７.０.０.１» and
+        «127。0。0。1» are 127.0.0.1 by then, which the fetcher's look at the URL as written
+        does not see.
+        """
         try:
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
             socket.inet_pton(family, host)
         except OSError:
             pass
         else:
+            if self._public_only and forbidden_address(host):
+                raise FetchError(f"refused {host}: {REFUSED}", "refused")
             return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (host, port))]
         now = asyncio.get_running_loop().time()
         kept = self._addresses.get((host, port))
@@ -222,6 +231,8 @@ class HttpClient:
             raise FetchError(exc.strerror or REFUSED, "refused") from exc
         except OSError as exc:
             raise FetchError(f"cannot resolve {host}: {exc.strerror or exc}") from exc
+        except UnicodeError as exc:  # «a..b», a label over 63 characters: no name at all
+            raise FetchError(f"cannot resolve {host}: not a valid host name ({exc})") from exc
         addresses: list[tuple[object, ...]] = [
             (
                 answer["family"],
@@ -234,6 +245,10 @@ class HttpClient:
             )
             for answer in found
         ]
+        if len(self._addresses) >= _NAMES_KEPT:  # a redirect to ever new names: keep the fresh
+            self._addresses = {
+                key: kept for key, kept in self._addresses.items() if now - kept[0] < DNS_SECONDS
+            }
         self._addresses[(host, port)] = (now, addresses)
         return addresses
 
@@ -305,6 +320,10 @@ def request_target(url: str, user_agent: str) -> Target:
         f"GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {user_agent}\r\n"
         "Accept-Encoding: gzip, deflate\r\n"
     )
+    if parsed.user is not None:
+        # A source's address may carry its credentials, as aiohttp sent them: Basic.
+        secret = f"{parsed.user}:{parsed.password or ''}".encode()
+        head += f"Authorization: Basic {base64.b64encode(secret).decode('ascii')}\r\n"
     if not (path + authority).isascii() or any(character in path for character in "\r\n \t"):
         raise FetchError(f"invalid URL {url[:200]!r}", "bad_url")
     tls = parsed.scheme == "https"

@@ -15,6 +15,7 @@ import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from services.watcher.adapters.fetch_errors import FetchError
+from services.watcher.adapters.http_headers import chunked
 
 # The most bytes an answer's status line and headers may take, interim answers included (a
 # real site sends a few kilobytes; aiohttp allowed 8,190 a line): a server that keeps sending
@@ -23,6 +24,13 @@ HEADER_BYTES = 64 * 1024
 
 
 _NO_HEADERS: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict())
+# The bytes a chunk's size line and ending may take beyond HEADER_BYTES: its size in hex, a
+# short extension, CRLFs. More, an endless extension say, is refused with the headers' words.
+_CHUNK_FRAMING = 64
+
+
+class _HeadersEnough(Exception):
+    """Raised from llhttp's callback to stop reading at an answer's headers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +48,15 @@ class Exchange(asyncio.Protocol):
 
     def __init__(self) -> None:
         self._parser = httptools.HttpResponseParser(self)
-        # A header value with a control character in it is read, as aiohttp read it: the
-        # fetcher never sends such a validator back (http_headers.sendable), and refusing the
-        # whole answer for it left the page unread at every poll.
-        self._parser.set_dangerous_leniencies(lenient_headers=True)
+        # Read as leniently as aiohttp read answers: a header value with a control character
+        # in it (the fetcher never sends such a validator back: http_headers.sendable), lines
+        # ended by LF alone, spaces after a chunk's size. Refusing such an answer left a page
+        # that browsers show unread at every poll.
+        self._parser.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_optional_cr_before_lf=True,
+            lenient_spaces_after_chunk_size=True,
+        )
         self._transport: asyncio.Transport | None = None
         self._answer: asyncio.Future[Reply] | None = None
         self._url = ""
@@ -57,7 +70,8 @@ class Exchange(asyncio.Protocol):
         self._fields: list[tuple[str, str]] = []
         self._header_map: CIMultiDictProxy[str] = _NO_HEADERS
         self._header_bytes = 0  # the headers' names and values, as handed over
-        self._unread_bytes = 0  # every byte before the headers' end, as it arrives
+        self._wire_bytes = 0  # every byte of the answer, as it arrives
+        self._chunk_count = 0
         self._chunks: list[bytes] = []
         self._taken = 0
         self._status = 0
@@ -67,6 +81,7 @@ class Exchange(asyncio.Protocol):
         self._received = False
         self._complete: Reply | None = None
         self._refused: FetchError | None = None
+        self._body_unwanted = False  # an answer read no further than its headers
 
     @property
     def closed(self) -> bool:
@@ -105,23 +120,30 @@ class Exchange(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            if self._body_unwanted and self._complete is not None:
+                # Stopped at the headers on purpose: the body is not read, nor the connection
+                # used again.
+                self._answer.set_result(self._complete)
+                self.close()
+                return
             # A refusal of a callback's own (the cap) comes back wrapped by httptools.
             self._fail(
                 self._refused
                 or FetchError(f"invalid HTTP answer from {self._url}: {self._said(exc)}")
             )
             return
-        if not self._headers_done:
-            # httptools gathers a header's name and value before handing them over: counted
-            # here, as they arrive, an endless one is refused at the cap, not at the deadline.
-            self._unread_bytes += len(data)
-            if self._unread_bytes > HEADER_BYTES:
-                self._fail(
-                    FetchError(
-                        f"invalid HTTP answer from {self._url}: headers over {HEADER_BYTES} bytes"
-                    )
+        # httptools gathers a header's (or a trailer's) name and value before handing them
+        # over, and a chunk's size line before its bytes: what is not body is counted as it
+        # arrives, so an endless one is refused at the cap, not gathered until the deadline.
+        self._wire_bytes += len(data)
+        framing = self._wire_bytes - self._taken
+        if framing > HEADER_BYTES + _CHUNK_FRAMING * self._chunk_count:
+            self._fail(
+                FetchError(
+                    f"invalid HTTP answer from {self._url}: headers over {HEADER_BYTES} bytes"
                 )
-                return
+            )
+            return
         if self._complete is not None:
             # Resolved only once the whole read is parsed: bytes after the answer's end in
             # the same read are an error above, not a next answer.
@@ -171,14 +193,23 @@ class Exchange(asyncio.Protocol):
         self._headers_done = True
         self._keep_alive = self._parser.should_keep_alive()  # read here: llhttp resets it
         self._header_map = headers = CIMultiDictProxy(CIMultiDict(self._fields))
+        if self._status in (204, 304):
+            return  # no body, whatever the headers say (llhttp reads none)
+        if self._status != 200:
+            # A redirect's Location, an error's status and Retry-After are all a poll reads
+            # of such an answer (as aiohttp's session left its body unread): ended here.
+            self._body_unwanted = True
+            self._complete = self._reply(ended_by_close=False)
+            raise _HeadersEnough
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
             raise self._refuse(
                 f"body of {declared} bytes is over the {self._max_bytes}-byte cap", "too_large"
             )
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        no_body = self._status in (204, 304)
-        self._until_close = declared is None and not chunked and not no_body
+        self._until_close = declared is None and not chunked(headers)
+
+    def on_chunk_header(self) -> None:
+        self._chunk_count += 1
 
     def on_body(self, body: bytes) -> None:
         self._taken += len(body)

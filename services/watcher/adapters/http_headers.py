@@ -138,6 +138,13 @@ def escaped_bytes(address: str) -> str:
     return address
 
 
+def chunked(headers: CIMultiDictProxy[str]) -> bool:
+    """Tell whether an answer's body is sent in chunks: chunked is the last of its transfer
+    codings, over every Transfer-Encoding header (RFC 9112, 6.3), as llhttp frames it."""
+    codings = ",".join(headers.getall("transfer-encoding", ())).split(",")
+    return codings[-1].strip().lower() == "chunked"
+
+
 def ended_by_close(headers: CIMultiDictProxy[str]) -> bool:
     """Tell whether a 200's body was framed by nothing but the connection's end (RFC 9112,
     6.3, the last rule): then a transfer broken off reads as a shorter whole body.
@@ -148,7 +155,7 @@ def ended_by_close(headers: CIMultiDictProxy[str]) -> bool:
     """
     if "content-length" in headers:
         return False
-    if "chunked" in headers.get("transfer-encoding", "").lower():
+    if chunked(headers):
         return False
     try:
         return body_coding(headers.get("content-encoding")) is None

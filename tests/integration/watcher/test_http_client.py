@@ -230,8 +230,13 @@ async def test_headers_without_end_are_refused_at_the_cap(wire: Start) -> None:
             b"Connection: Upgrade\r\n\r\n",
             "a switch to another protocol, which no poll asks for",
         ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+            b"X-Trailer: " + b"x" * (HEADER_BYTES * 4),
+            f"headers over {HEADER_BYTES} bytes",
+        ),
     ],
-    ids=["one endless header", "an unasked protocol switch"],
+    ids=["one endless header", "an unasked protocol switch", "one endless trailer"],
 )
 async def test_an_answer_no_poll_can_read_is_refused_in_words(
     wire: Start, answer: bytes, said: str
@@ -366,3 +371,106 @@ async def test_a_certificate_the_system_trusts_is_read_over_a_kept_connection(
 
     assert [b"".join(reply.chunks) for reply in (first, second)] == [b"hello", b"hello"]
     assert [number for number, _ in site.requests] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Odd: a\x01b\r\nContent-Length: 5\r\n\r\nhello",
+    ],
+    ids=["lines ended by LF alone", "a space after a chunk's size", "a control character"],
+)
+async def test_an_answer_browsers_read_is_read_as_aiohttp_read_it(
+    wire: Start, answer: bytes
+) -> None:
+    site = await wire(lambda _n, _r: (answer, False))
+    client = _client()
+    reply = await client.get(f"{site.base}/a", {}, 1000)
+    await client.aclose()
+
+    assert (reply.status, b"".join(reply.chunks)) == (200, b"hello")
+
+
+@pytest.mark.parametrize(
+    ("answer", "header", "kept"),
+    [
+        (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5000\r\n\r\n", "content-length", True),
+        (b"HTTP/1.1 301 Moved\r\nLocation: /b\r\nContent-Length: 5000\r\n\r\n", "location", False),
+        (
+            b"HTTP/1.1 503 Busy\r\nRetry-After: 120\r\nContent-Length: 5000\r\n\r\n",
+            "retry-after",
+            False,
+        ),
+    ],
+    ids=["304", "301", "503"],
+)
+async def test_an_answer_other_than_200_is_read_to_its_headers_whatever_its_length(
+    wire: Start, answer: bytes, header: str, kept: bool
+) -> None:
+    # Bodies (of more than the cap here) a poll never reads: a 304's length is the page's.
+    site = await wire(lambda _n, _r: (answer + b"x" * 5000 * (not kept), False))
+    client = _client()
+    reply = await client.get(f"{site.base}/a", {}, 1000)
+    await client.get(f"{site.base}/a", {}, 1000)
+    await client.aclose()
+
+    assert (reply.chunks, header in reply.headers) == ([], True)
+    # The unread body's connection is not used again; a 304's, which has none, is.
+    assert [number for number, _ in site.requests] == ([1, 1] if kept else [1, 2])
+
+
+@pytest.mark.parametrize(
+    ("framing", "whole"),
+    [
+        (b"Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", False),
+        (b"Transfer-Encoding: chunked, identity\r\n\r\nhello", True),
+    ],
+    ids=["chunked last, cut", "identity last, ended by the close"],
+)
+async def test_the_last_transfer_coding_frames_the_body(
+    wire: Start, framing: bytes, whole: bool
+) -> None:
+    site = await wire(lambda _n, _r: (b"HTTP/1.1 200 OK\r\n" + framing, True))
+    client = _client()
+    if whole:
+        reply = await client.get(f"{site.base}/a", {}, 1000)
+        assert (b"".join(reply.chunks), reply.ended_by_close) == (b"hello", True)
+    else:
+        with pytest.raises(FetchError, match=r"^broken body from "):
+            await client.get(f"{site.base}/a", {}, 1000)
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    "host", ["１２７.０.０.１", "127。0。0。1"], ids=["fullwidth", "ideographic"]
+)
+async def test_a_loopback_address_written_in_other_digits_is_refused(
+    wire: Start, host: str
+) -> None:
+    site = await wire(lambda _n, _r: (OK, False))
+    client = _client(public_only=True)
+    with pytest.raises(FetchError, match="private, loopback or link-local") as refused:
+        await client.get(site.base.replace("127.0.0.1", host) + "/a", {}, 1000)
+    await client.aclose()
+
+    assert refused.value.reason == "refused"
+    assert site.requests == []
+
+
+async def test_a_host_name_no_lookup_can_take_is_said_in_words() -> None:
+    client = _client()
+    with pytest.raises(FetchError, match=r"^cannot resolve a\.\.b: not a valid host name"):
+        await client.get("http://a..b/p", {}, 1000)
+    await client.aclose()
+
+
+async def test_credentials_in_a_source_s_address_are_sent_as_basic(wire: Start) -> None:
+    site = await wire(lambda _n, _r: (OK, False))
+    client = _client()
+    await client.get(site.base.replace("://", "://redaksjon:hemmelig@") + "/a", {}, 1000)
+    await client.aclose()
+
+    ((_, request),) = site.requests
+    assert b"\r\nAuthorization: Basic cmVkYWtzam9uOmhlbW1lbGln\r\n" in request
