@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -35,6 +37,8 @@ from sqlalchemy.types import TypeDecorator
 from shared.private_files import private_sqlite_file
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -170,6 +174,10 @@ class ConnectTimedOut(ConnectionError):
     """The database took the connection but did not answer in time: it cannot be reached."""
 
 
+class AnswerTimedOut(ConnectionError):
+    """The database did not answer a statement on an open connection in time."""
+
+
 def create_engine(
     url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECONDS, **kwargs: Any
 ) -> AsyncEngine:
@@ -240,6 +248,44 @@ def abort_connections(engine: AsyncEngine) -> None:
             connection.terminate()
         except Exception as exc:  # already closed, or closing: nothing is left to drop
             log.debug("database: dropping a connection: %s: %s", type(exc).__name__, exc)
+
+
+async def answered_within(
+    seconds: float, connection: AsyncConnection, work: Callable[[AsyncConnection], Awaitable[T]]
+) -> T:
+    """Return what ``work`` on ``connection`` returns, or raise ``AnswerTimedOut`` after
+    ``seconds`` without an answer, the connection dropped and never handed out again.
+
+    The statement is not cancelled: asyncpg would ask the server to cancel it over a new
+    connection, and SQLAlchemy then closes the connection politely, which on a server that
+    stopped answering waits 2 s more for a confirmation and a goodbye that never come. Dropped
+    at once instead, the connection fails the statement as a lost one and leaves the pool;
+    whatever the server still sends on it is never read as the answer to a later statement.
+    """
+    working = asyncio.ensure_future(work(connection))
+    try:
+        done, _ = await asyncio.wait({working}, timeout=seconds)
+    except BaseException:  # cancelled while waiting: the statement is abandoned all the same
+        await _drop(connection, working)
+        raise
+    if done:
+        return working.result()
+    await _drop(connection, working)
+    raise AnswerTimedOut(f"the database did not answer within {seconds:g} s")
+
+
+async def _drop(connection: AsyncConnection, working: asyncio.Future[Any]) -> None:
+    """Close ``connection``'s socket under the statement waiting on it, and invalidate it."""
+    driver: Any = (await connection.get_raw_connection()).dbapi_connection
+    # Outside SQLAlchemy's greenlet, terminate() closes the socket without a word to the server
+    # (as in abort_connections).
+    terminate = getattr(driver, "terminate", None)
+    if callable(terminate):
+        terminate()
+    await asyncio.wait({working})  # fails at once now: its connection is gone
+    if not working.cancelled():
+        working.exception()  # retrieved, or asyncio logs it: the lost connection, said as a timeout
+    await connection.invalidate()
 
 
 def _timed_out_is_unreachable(seconds: float) -> Any:

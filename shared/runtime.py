@@ -8,18 +8,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.bus import EventBus, InProcessBus
 from shared.catalogue_file import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
-from shared.db import abort_connections, create_engine, session_factory
+from shared.db import (
+    AnswerTimedOut,
+    abort_connections,
+    answered_within,
+    create_engine,
+    session_factory,
+)
 from shared.live_catalogue import LiveCatalogue
 from shared.outbox_relay import OutboxRelay
 from shared.private_files import private_folder
 from shared.rabbitmq import RabbitMqBus
-from shared.schema import current_revision, head_revision, is_newer_than_head
+from shared.schema import head_revision, is_newer_than_head, revision_on
 from shared.settings import Settings
 from shared.tokens import TokenSigner
 
@@ -29,6 +34,12 @@ log = logging.getLogger(__name__)
 CLOSE_SECONDS: Final = 3.0
 # How long readiness and metrics wait for the broker to answer before taking it as away.
 BROKER_PING_SECONDS: Final = 1.5
+# How long readiness waits for the database to answer on a connection it holds. Under a
+# readiness probe's timeout (3 s in deploy/kubernetes), so a database that went silent mid-way
+# (a partition, a frozen server) gets the probe a 503 saying so rather than no answer; and as
+# long as a new connection's default (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS), so a busy
+# database's slow answer is not taken for silence.
+DATABASE_ANSWER_SECONDS: Final = 2.0
 
 
 @dataclass
@@ -47,15 +58,22 @@ class Runtime:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def ready(self) -> tuple[bool, str]:
-        """Tell whether the database answers and its schema is current.
+        """Tell whether the database answers in time and its schema is current.
 
         The broker is asked apart (``broker_answers``): whether a process can work without it
         depends on the services it runs (varsel/readiness.py).
         """
         try:
             async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            current = await current_revision(self.engine)
+                current = await answered_within(DATABASE_ANSWER_SECONDS, connection, revision_on)
+        except AnswerTimedOut:
+            log.warning(
+                "readiness: the database at %s did not answer within %g s; not ready, and the "
+                "connection that waited is dropped",
+                self.engine.url.render_as_string(hide_password=True),
+                DATABASE_ANSWER_SECONDS,
+            )
+            return False, f"database did not answer within {DATABASE_ANSWER_SECONDS:g} s"
         except Exception as exc:
             return False, f"database unreachable: {type(exc).__name__}"
         head = head_revision()

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine
 
@@ -86,6 +86,11 @@ def migrated_revision(url: str, *, connect_timeout: float = CONNECT_TIMEOUT_SECO
 async def current_revision(engine: AsyncEngine) -> str | None:
     """Return the revision the database is at (None if never migrated)."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+        return await revision_on(connection)
+
+
+async def revision_on(connection: AsyncConnection) -> str | None:
+    """Return the revision the database of ``connection`` is at (None if never migrated)."""
+    return await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import signal
 import threading
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.mailer.adapters.tables import Delivery
@@ -32,7 +31,7 @@ from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
 from tests.e2e.websub_support import FEED_CATALOGUE, feed
 from tests.support.databases import migrated_postgres_database
-from tests.support.falls_silent import FallsSilent
+from tests.support.falls_silent import through_a_proxy
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -300,33 +299,6 @@ def test_sigterm_cuts_a_running_job_in_one_plain_line_without_a_traceback(
     assert "asking WebSub hubs" in cut[0] and "asked again in 60 minutes" in cut[0]
 
 
-@contextlib.contextmanager
-def _through_a_proxy(
-    catalogue: Path, *, at_first_statement_of: int | None = None
-) -> Iterator[tuple[FallsSilent, str, dict[str, str]]]:
-    """A migrated PostgreSQL database behind a loopback proxy that falls silent when told (or
-    at the first statement of connection ``at_first_statement_of``); yield the proxy, the
-    password in varsel's URL, and varsel's environment with ``catalogue``."""
-    with migrated_postgres_database() as direct:
-        url = make_url(direct)
-        proxy = FallsSilent(
-            url.host or "127.0.0.1", url.port or 5432, at_first_statement_of=at_first_statement_of
-        )
-        # A trusting server takes any password; asyncpg's user is the login's when none is set.
-        secret = url.password or "not-to-be-logged"
-        user = url.username or getpass.getuser()
-        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
-        yield (
-            proxy,
-            secret,
-            {
-                "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
-                "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
-                "VARSEL_CONFIG": str(catalogue),
-            },
-        )
-
-
 def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
     tmp_path: Path,
 ) -> None:
@@ -339,7 +311,7 @@ def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
         f'topics = ["{TOPIC}"]\ninterval = "30s"\n'
         for n in range(3)
     )
-    with _through_a_proxy(write_catalogue(tmp_path, sources)) as (proxy, secret, env):
+    with through_a_proxy(write_catalogue(tmp_path, sources)) as (proxy, secret, env):
         varsel = VarselProcess(tmp_path, env, migrate=False)
         try:
             varsel.start(timeout=STARTUP)
@@ -369,7 +341,7 @@ def test_sigterm_while_start_up_waits_on_a_silent_database_ends_it_at_once_sayin
     # on a statement the database never answered: the process neither started nor stopped.
     # Connection 0 is the schema check before start-up; 1 is start-up's first.
     silent_at = 1
-    with _through_a_proxy(write_catalogue(tmp_path), at_first_statement_of=silent_at) as (
+    with through_a_proxy(write_catalogue(tmp_path), at_first_statement_of=silent_at) as (
         proxy,
         secret,
         env,

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import make_url
+
+from tests.support.databases import migrated_postgres_database
 
 # What PostgreSQL sends when a connection is signed in and idle: ReadyForQuery, status idle.
 READY_FOR_QUERY = b"Z\x00\x00\x00\x05I"
@@ -68,8 +76,41 @@ class FallsSilent:
         """Stop answering on every connection, open or to come."""
         self._silent.set()
 
+    def speak(self) -> None:
+        """Answer again on connections to come. One that sent something while silent stays
+        silent (what it sent was lost), as does one taken while silent."""
+        self._silent.clear()
+
     def close(self) -> None:
         """Close everything."""
         self._listener.close()
         for sock in self._sockets:
             sock.close()
+
+
+@contextmanager
+def through_a_proxy(
+    catalogue: Path | None = None, *, at_first_statement_of: int | None = None
+) -> Iterator[tuple[FallsSilent, str, dict[str, str]]]:
+    """A migrated PostgreSQL database behind a loopback proxy that falls silent when told (or
+    at the first statement of connection ``at_first_statement_of``); yield the proxy, the
+    password in varsel's URL, and varsel's environment (with ``catalogue`` if given)."""
+    with migrated_postgres_database() as direct:
+        url = make_url(direct)
+        proxy = FallsSilent(
+            url.host or "127.0.0.1", url.port or 5432, at_first_statement_of=at_first_statement_of
+        )
+        # A trusting server takes any password; asyncpg's user is the login's when none is set.
+        secret = url.password or "not-to-be-logged"
+        user = url.username or getpass.getuser()
+        through = url.set(host="127.0.0.1", port=proxy.port, username=user, password=secret)
+        env = {
+            "VARSEL_DATABASE_URL": through.render_as_string(hide_password=False),
+            "VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS": "2",
+        }
+        if catalogue is not None:
+            env["VARSEL_CONFIG"] = str(catalogue)
+        try:
+            yield proxy, secret, env
+        finally:
+            proxy.close()
