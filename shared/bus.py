@@ -52,8 +52,8 @@ class EventBus(Protocol):
     async def start(self) -> None:
         """Connect and start consuming."""
 
-    async def stop(self) -> None:
-        """Stop consuming and disconnect."""
+    async def stop(self, within: float | None = None) -> None:
+        """Stop consuming and disconnect, within ``within`` seconds (None: the bus's own bound)."""
 
     async def dead_letter_count(self) -> int | None:
         """Count the messages consumers gave up on, or None if this bus keeps none."""
@@ -156,7 +156,7 @@ class InProcessBus:
     async def start(self) -> None:
         """Nothing to connect in process."""
 
-    async def stop(self) -> None:
+    async def stop(self, within: float | None = None) -> None:
         """Nothing to disconnect in process."""
 
     async def dead_letter_count(self) -> int | None:

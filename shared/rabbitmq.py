@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
 import aio_pika
 from aio_pika.abc import (
@@ -44,6 +44,17 @@ log = logging.getLogger(__name__)
 
 # Every consumer of the product, so any replica (the admin side too) counts every dead letter.
 KNOWN_CONSUMERS: tuple[str, ...] = ("mailer", "subscriptions", "admin", "catalogue")
+# A broker that answers does so in milliseconds: stopping with no time left, it still gets this.
+ANSWER_AT_LEAST_SECONDS: Final = 0.5
+# aiormq's line for each call to the broker cut short; at stop the bus says why, once.
+_CUT_SHORT: Final = "Closing channel %r because RPC call %s cancelled"
+
+
+class _CutShortAtStop(logging.Filter):
+    """Drop aiormq's line for a call cut short, unless the level is DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != _CUT_SHORT or logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 class BrokerUnavailable(RuntimeError):
@@ -65,6 +76,7 @@ class RabbitMqBus:
         connect_timeout: float = 10.0,
         publish_timeout: float = 10.0,
         stop_grace: float = 30.0,
+        stop_answer_timeout: float = 5.0,
         reconnect_interval: float = 5.0,
     ) -> None:
         self._url = url
@@ -76,6 +88,8 @@ class RabbitMqBus:
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
         self._stop_grace = stop_grace
+        # A broker that answers does so in milliseconds; aio-pika would wait for ever.
+        self._stop_answer_timeout = stop_answer_timeout
         self._reconnect_interval = reconnect_interval
         self._subscriptions: dict[str, dict[str, Subscription]] = defaultdict(dict)
         self._connection: AbstractRobustConnection | None = None
@@ -352,21 +366,74 @@ class RabbitMqBus:
             return False
         return True
 
-    async def stop(self) -> None:
-        """Cancel consumers, let in-flight handlers finish (up to ``stop_grace``), disconnect."""
+    async def stop(self, within: float | None = None) -> None:
+        """Cancel consumers, let in-flight handlers finish and disconnect, within ``within`` s.
+
+        ``within`` defaults to ``stop_grace``. Each answer of RabbitMQ is waited for
+        ``stop_answer_timeout`` at most, and not past ``within`` (bar the moment one that
+        answers takes): the connection of a broker that stopped answering is dropped, said in
+        one line, rather than waited on for ever.
+        """
+        cut_short = _CutShortAtStop()
+        channels = logging.getLogger("aiormq.channel")
+        channels.addFilter(cut_short)
+        try:
+            await self._stop(within)
+        finally:
+            channels.removeFilter(cut_short)
+
+    async def _stop(self, within: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        ends = began + (self._stop_grace if within is None else within)
+
+        def answer_within() -> float:
+            # What is left, but never less than a broker that answers takes, even out of time:
+            # its connection is then closed as it should be, and not said to be dropped.
+            left = max(ends - loop.time(), ANSWER_AT_LEAST_SECONDS)
+            return min(left, self._stop_answer_timeout)
+
+        unanswered = None
+        if not await _answered_within(answer_within(), self._cancel_consumers()):
+            unanswered = "the cancelling of its consumers"
+        elif self._in_flight:
+            # Unfinished deliveries are unacked; the broker hands them out again after close.
+            await asyncio.wait(set(self._in_flight), timeout=max(0.0, ends - loop.time()))
+        if self._connection is not None:
+            self._outage.stopping = True  # a close of our own is no outage
+            # Begun even when the broker is known to be silent: cut short, aiormq closes the
+            # socket without waiting for its answer.
+            closing = 0.0 if unanswered else answer_within()
+            if not await _answered_within(closing, self._connection.close()):
+                unanswered = unanswered or "the closing of the connection"
+        if unanswered is not None:
+            log.warning(
+                "bus: RabbitMQ at %s did not answer %s; dropped the connection after %.1f s "
+                "(what it delivered and was not acknowledged, it delivers again)",
+                redact(self._url),
+                unanswered,
+                loop.time() - began,
+            )
+        self._consuming.clear()
+        self._connection = None
+        self._publisher = None
+        self._publisher_channel = None
+        self._consumer_channel = None
+
+    async def _cancel_consumers(self) -> None:
         for queue, tag in self._consuming:
             try:
                 await queue.cancel(tag)
             except Exception:
                 log.warning("bus: cancelling consumer on %s failed", queue.name, exc_info=True)
         self._consuming.clear()
-        if self._in_flight:
-            # Unfinished deliveries are unacked; the broker hands them out again after close.
-            await asyncio.wait(set(self._in_flight), timeout=self._stop_grace)
-        if self._connection is not None:
-            self._outage.stopping = True  # a close of our own is no outage
-            await self._connection.close()
-        self._connection = None
-        self._publisher = None
-        self._publisher_channel = None
-        self._consumer_channel = None
+
+
+async def _answered_within(seconds: float, answer: Awaitable[object]) -> bool:
+    """Await ``answer`` for ``seconds`` at most; tell whether it came."""
+    try:
+        async with asyncio.timeout(seconds):
+            await answer
+    except TimeoutError:
+        return False
+    return True

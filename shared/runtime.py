@@ -99,13 +99,13 @@ class Runtime:
         except TimeoutError:
             return False
 
-    async def close(self) -> None:
-        """Release connections.
+    async def close(self, within: float | None = None) -> None:
+        """Release connections; the bus's within ``within`` seconds (None: its own bound).
 
         Closing a database connection politely waits for the server to hang up, which one that
         stopped answering never does: after CLOSE_SECONDS the connections are dropped instead.
         """
-        await self.bus.stop()
+        await self.bus.stop(within)
         dispose = asyncio.ensure_future(self.engine.dispose())
         _, waiting = await asyncio.wait({dispose}, timeout=CLOSE_SECONDS)
         if waiting:

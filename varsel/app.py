@@ -313,7 +313,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             await _give_up_waiting(runtime, pending, left())
             if mailer is not None:
                 await mailer.sender.close()
-            await runtime.close()
+            # A broker that stopped answering is not waited for past the grace either.
+            await runtime.close(left())
 
     app = FastAPI(
         title="varsel",

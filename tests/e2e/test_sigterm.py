@@ -6,6 +6,8 @@ Watcher: SIGTERM while polls of a slow site are running; no source stays leased.
 PostgreSQL, as in the distributed mode.
 A scheduled job cut short by SIGTERM (the watcher asking a slow WebSub hub) ends in one plain
 line, never a traceback an operator would read as a crash; SQLite, as in the embedded mode.
+A database or a broker that has gone silent holds the process no longer than Kubernetes waits
+between SIGTERM and SIGKILL, and is named in one line, without its password.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from services.mailer.adapters.tables import Delivery
 from services.watcher.adapters.tables import WatchedSource
 from shared.db import session_factory
 from tests.e2e.websub_support import FEED_CATALOGUE, feed
+from tests.support.broker import rabbitmq_namespace
 from tests.support.databases import migrated_postgres_database
-from tests.support.falls_silent import through_a_proxy
+from tests.support.falls_silent import FallsSilent, through_a_proxy
 from tests.support.seed import TOPIC, address, insert_immediate_subscribers, record_change
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
@@ -42,6 +45,9 @@ PEOPLE = 300
 EXIT_WITHIN = 30.0
 PATIENCE = 180.0
 STARTUP = 90.0
+# Inside Kubernetes' 30 s between SIGTERM and SIGKILL, with room for the process's own start
+# and end (a bound on a hang, as above).
+EXIT_BEFORE_SIGKILL = 25.0
 
 
 def write_catalogue(directory: Path, sources: str = "") -> Path:
@@ -365,3 +371,41 @@ def test_sigterm_while_start_up_waits_on_a_silent_database_ends_it_at_once_sayin
     said = [line for line in log.splitlines() if "into start-up, before it finished" in line]
     assert len(said) == 1, log
     assert f"127.0.0.1:{proxy.port}" in said[0] and "***" in said[0]
+
+
+def test_sigterm_while_the_broker_has_gone_silent_exits_in_time_saying_why(
+    tmp_path: Path,
+) -> None:
+    # Before, stopping the bus waited for RabbitMQ to answer the cancelling of each consumer
+    # and the closing of the connection, which a broker that stopped answering never does.
+    with (
+        rabbitmq_namespace("varsel-sigterm") as broker,
+        migrated_postgres_database() as url,
+    ):
+        proxy = FallsSilent("127.0.0.1", 5672)
+        through = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
+        env = {
+            "VARSEL_DATABASE_URL": url,
+            "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
+            **broker,
+            "VARSEL_BROKER_URL": through,
+        }
+        varsel = VarselProcess(tmp_path, env, migrate=False)
+        try:
+            varsel.start(timeout=STARTUP)
+            proxy.silence()
+            status = varsel.terminate(EXIT_BEFORE_SIGKILL)
+        finally:
+            varsel.kill()
+            proxy.close()
+
+    log = varsel.log()
+    assert status == 0, log
+    assert "guest:guest@" not in log, log
+    said = [line for line in log.splitlines() if "did not answer" in line]
+    assert len(said) == 1, log
+    assert " WARNING shared.rabbitmq: bus: RabbitMQ at " in said[0]
+    assert f"guest:***@127.0.0.1:{proxy.port}" in said[0]
+    assert "dropped the connection" in said[0]
+    # aiormq's own line for the call cut short is left out: the bus's says it.
+    assert [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line] == said

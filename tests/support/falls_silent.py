@@ -18,9 +18,10 @@ READY_FOR_QUERY = b"Z\x00\x00\x00\x05I"
 
 
 class FallsSilent:
-    """A loopback TCP proxy to PostgreSQL that can stop answering, as a partitioned network
-    or a paused server does: from ``silence()`` on, what either side sends is held, never
-    passed on, and new connections are taken and never answered; none is closed.
+    """A loopback TCP proxy to PostgreSQL (or RabbitMQ) that can stop answering, as a
+    partitioned network or a paused server does: from ``silence()`` on, what either side
+    sends is held, never passed on, and new connections are taken and never answered; none
+    is closed.
 
     ``at_first_statement_of`` silences it by itself: when the connection of that number (the
     first is 0) sends its first statement once signed in, which is held unanswered.
