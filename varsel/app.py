@@ -42,6 +42,7 @@ from shared.scheduled import Jobs
 from shared.settings import Settings
 from shared.web.edge import install_edge
 from shared.web.errors import is_database_unreachable
+from varsel.cancelled_requests import CancelledAtShutdown, quiet_uvicorn_cancelling
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import may_read_metrics, render_metrics
 from varsel.readiness import Readiness
@@ -186,6 +187,8 @@ def server_config(app: FastAPI, *, host: str, port: int) -> uvicorn.Config:
     # from VARSEL_TRUSTED_PROXIES (shared/web/edge.py).
     # A request still running REQUEST_GRACE_SECONDS after SIGTERM is cancelled: uvicorn would
     # wait for it without end, and one waiting on a database that stopped answering never ends.
+    # Each says so itself (CancelledAtShutdown), in place of uvicorn's ERROR line.
+    quiet_uvicorn_cancelling()
     return uvicorn.Config(
         app,
         host=host,
@@ -385,5 +388,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     if webhook:
         staff_paths += (bounce_webhook.PATH,)
     body_limits = admin.BODY_LIMITS if "admin" in services else None
+    # Inside the edge: the request id is on its line, the answer gets the edge's headers, and
+    # the route it names is matched on the scope the routes see.
+    app.add_middleware(CancelledAtShutdown, grace=REQUEST_GRACE_SECONDS)
     install_edge(app, runtime.settings, staff_paths=staff_paths, body_limits=body_limits)
     return app

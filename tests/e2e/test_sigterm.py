@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 import threading
 import time
 from collections import Counter
@@ -39,6 +40,7 @@ from tests.support.seed import TOPIC, address, insert_immediate_subscribers, rec
 from tests.support.site import FixtureSite, Resource
 from tests.support.smtp import SmtpServer
 from tests.support.varsel_process import VarselProcess, wait_until
+from varsel.app import REQUEST_GRACE_SECONDS
 
 PEOPLE = 300
 # Generous: a bound on a hang, not a measure of speed.
@@ -303,6 +305,44 @@ def test_sigterm_cuts_a_running_job_in_one_plain_line_without_a_traceback(
     cut = [line for line in log.splitlines() if "shutdown: cut" in line]
     assert len(cut) == 1, log
     assert "asking WebSub hubs" in cut[0] and "asked again in 60 minutes" in cut[0]
+
+
+def test_sigterm_answers_a_request_still_running_503_saying_so_in_one_plain_line(
+    tmp_path: Path,
+) -> None:
+    # Before, uvicorn logged the cancellation of a request still running REQUEST_GRACE_SECONDS
+    # after SIGTERM as an ERROR with its traceback, which an operator reads as a crash, and
+    # answered 500.
+    env = {
+        "VARSEL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'varsel.db'}",
+        "VARSEL_CONFIG": str(write_catalogue(tmp_path)),
+    }
+    token = "a-token-not-to-be-logged"
+    varsel = VarselProcess(tmp_path, env)
+    try:
+        varsel.start(timeout=STARTUP)
+        with socket.create_connection(("127.0.0.1", varsel.port), timeout=EXIT_WITHIN) as client:
+            # A body that stops coming: the request waits for the rest of it.
+            client.sendall(
+                f"POST /one-click/{token}?also={token} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: text/plain\r\nContent-Length: 100\r\n\r\nList-".encode()
+            )
+            time.sleep(1.0)  # read, and waiting for the rest of its body
+            status = varsel.terminate(EXIT_WITHIN)
+            answer = client.recv(65536)
+    finally:
+        varsel.kill()
+
+    log = varsel.log()
+    assert status == 0, log
+    assert answer.startswith(b"HTTP/1.1 503 "), answer
+    assert "Traceback" not in log and " ERROR " not in log, log
+    assert token not in log, log
+    cancelled = [line for line in log.splitlines() if "shutdown: cancelled" in line]
+    assert len(cancelled) == 1, log
+    said = " WARNING varsel.cancelled_requests: shutdown: cancelled POST /one-click/{token}, "
+    assert said in cancelled[0]
+    assert f"still running {REQUEST_GRACE_SECONDS} s after SIGTERM; answered 503" in cancelled[0]
 
 
 def test_sigterm_while_the_database_has_gone_silent_exits_in_time_saying_why(
