@@ -59,11 +59,13 @@ def _threads_cpu() -> dict[str, float]:
     return seconds
 
 
-async def _make_all_due(sessions: async_sessionmaker[AsyncSession], base: str, count: int) -> None:
+async def _make_all_due(
+    sessions: async_sessionmaker[AsyncSession], base: str, count: int, path: str = "/p/"
+) -> None:
     """Sync the benchmark's sources and make every one of them due now."""
     clock = SystemClock()
     sources = [
-        Source(url=f"{base}/p/{i}", kind="page", topics=("bench",), interval=3600)
+        Source(url=f"{base}{path}{i}", kind="page", topics=("bench",), interval=3600)
         for i in range(count)
     ]
     async with sessions() as session, session.begin():
@@ -71,15 +73,20 @@ async def _make_all_due(sessions: async_sessionmaker[AsyncSession], base: str, c
         await session.execute(update(WatchedSource).values(next_check_at=clock.now()))
 
 
-async def prepare(database: str, base: str, count: int) -> None:
+async def prepare(database: str, base: str, count: int, path: str = "/p/") -> None:
     """Sync the sources and make them all due, for the pollers that follow."""
     engine = create_engine(database)
-    await _make_all_due(async_sessionmaker(engine, expire_on_commit=False), base, count)
+    await _make_all_due(async_sessionmaker(engine, expire_on_commit=False), base, count, path)
     await engine.dispose()
 
 
 async def run(
-    database: str, base: str, count: int, concurrency: int, in_flight: int | None = None
+    database: str,
+    base: str,
+    count: int,
+    concurrency: int,
+    in_flight: int | None = None,
+    path: str = "/p/",
 ) -> dict[str, object]:
     """Poll each due source once (after syncing them all, unless ``in_flight`` is given)."""
     engine = create_engine(database)
@@ -106,7 +113,7 @@ async def run(
         admin_url="http://127.0.0.1:8000/admin",
     )
     if in_flight is None:
-        await _make_all_due(sessions, base, count)
+        await _make_all_due(sessions, base, count, path)
 
     slots = asyncio.Semaphore(concurrency)
     freeze_startup_objects()  # as `varsel run` does once it has started
@@ -163,13 +170,18 @@ def main() -> None:
     parser.add_argument("--prepare", action="store_true", help="only sync and make all due")
     parser.add_argument("--shared", action="store_true", help="only poll, beside other pollers")
     parser.add_argument("--in-flight", type=int, default=100, help="with --shared")
+    parser.add_argument(
+        "--path", default="/p/", help="/p/ keeps connections alive, /c/ closes each (site.py)"
+    )
     args = parser.parse_args()
     if args.prepare:
-        asyncio.run(prepare(args.database, args.base, args.count))
+        asyncio.run(prepare(args.database, args.base, args.count, args.path))
         return
     in_flight = args.in_flight if args.shared else None
     # On the loop `varsel run watcher` runs on (shared/event_loop.py).
-    figures = event_loop.run(run(args.database, args.base, args.count, args.concurrency, in_flight))
+    figures = event_loop.run(
+        run(args.database, args.base, args.count, args.concurrency, in_flight, args.path)
+    )
     print(json.dumps(figures))
 
 

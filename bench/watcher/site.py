@@ -93,13 +93,18 @@ class Site:
             self.changed_at = time.time()
             await self._send(send, 200, [], b"ok")
             return
-        match = re.fullmatch(r"/p/(\d+)", path)
+        match = re.fullmatch(r"/([pc])/(\d+)", path)
         if not match:
             await self._send(send, 404, [], b"not found")
             return
-        i = int(match.group(1))
+        i = int(match.group(2))
         body, etag, modified = self._resource(i)
         out = [(b"content-type", b"text/html; charset=utf-8")]
+        if match.group(1) == "c":
+            # /c/: the same pages, each answer ending its connection, so that every poll
+            # connects anew, as urlwatch's do (requests without a session) and as a watcher's
+            # do where a site is polled less often than its connections are kept.
+            out.append((b"connection", b"close"))
         if i % 3 == 0:
             out.append((b"etag", etag.encode()))
             if headers.get("if-none-match") == etag:

@@ -19,7 +19,7 @@ import ssl
 from collections import deque
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import aiohappyeyeballs
 from aiohttp import CookieJar
@@ -36,6 +36,9 @@ from shared.private_addresses import REFUSED, forbidden_address
 KEEP_IDLE_SECONDS = 15.0
 DNS_SECONDS = 10.0
 _NAMES_KEPT = 4096
+
+# An address as socket.getaddrinfo gives it: family, type, protocol, canonical name, address.
+AddrInfo = tuple[int, int, int, str, tuple[Any, ...]]
 
 
 class Target(NamedTuple):
@@ -70,7 +73,7 @@ class HttpClient:
         self._limit = max_connections
         self._open = 0  # connections open, lent out or idle
         self._waiters: deque[asyncio.Future[None]] = deque()  # GETs waiting for room
-        self._addresses: dict[tuple[str, int], tuple[float, list[tuple[object, ...]]]] = {}
+        self._addresses: dict[tuple[str, int], tuple[float, list[AddrInfo]]] = {}
         self._tls: ssl.SSLContext | None = None
         self._swept = 0.0
 
@@ -174,17 +177,28 @@ class HttpClient:
         try:
             async with asyncio.timeout(self._connect_timeout):
                 addresses = await self._resolve(target.host, target.port)
-                sock = await aiohappyeyeballs.start_connection(
-                    addresses,  # type: ignore[arg-type]
-                    happy_eyeballs_delay=0.25,
-                    interleave=1,
-                )
-                _, exchange = await loop.create_connection(
-                    Exchange,
-                    sock=sock,
-                    ssl=tls,
-                    server_hostname=target.host.rstrip(".") if tls else None,
-                )
+                hostname = target.host.rstrip(".") if tls else None
+                if len(addresses) == 1:
+                    # One address: nothing to race, and the event loop connects in C (a third
+                    # of a poll's CPU where every poll needs a new connection, bench/watcher).
+                    family, _, _, _, address = addresses[0]
+                    _, exchange = await loop.create_connection(
+                        Exchange,
+                        host=address[0],
+                        port=address[1],
+                        family=family,
+                        ssl=tls,
+                        server_hostname=hostname,
+                    )
+                else:
+                    sock = await aiohappyeyeballs.start_connection(
+                        addresses,
+                        happy_eyeballs_delay=0.25,
+                        interleave=1,
+                    )
+                    _, exchange = await loop.create_connection(
+                        Exchange, sock=sock, ssl=tls, server_hostname=hostname
+                    )
         except TimeoutError as exc:
             raise FetchError(f"timed out fetching {url}") from exc
         except ssl.SSLCertVerificationError as exc:
@@ -204,7 +218,7 @@ class HttpClient:
             ) from exc
         return exchange
 
-    async def _resolve(self, host: str, port: int) -> list[tuple[object, ...]]:
+    async def _resolve(self, host: str, port: int) -> list[AddrInfo]:
         """The addresses to connect to, as socket.getaddrinfo gives them: an IP literal as
         it is, a name by the resolver (which judges each answer), kept for DNS_SECONDS.
 
@@ -233,7 +247,7 @@ class HttpClient:
             raise FetchError(f"cannot resolve {host}: {exc.strerror or exc}") from exc
         except UnicodeError as exc:  # «a..b», a label over 63 characters: no name at all
             raise FetchError(f"cannot resolve {host}: not a valid host name ({exc})") from exc
-        addresses: list[tuple[object, ...]] = [
+        addresses: list[AddrInfo] = [
             (
                 answer["family"],
                 socket.SOCK_STREAM,
