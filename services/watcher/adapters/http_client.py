@@ -77,6 +77,11 @@ class HttpClient:
         self._tls: ssl.SSLContext | None = None
         self._swept = 0.0
 
+    def target(self, url: str) -> Target:
+        """Where ``url``'s request goes (its host judged by the address guard when connected
+        to); raise FetchError for a URL no GET may ask."""
+        return request_target(url, self._user_agent)
+
     async def get(self, url: str, headers: dict[str, str], max_bytes: int) -> Reply:
         """GET ``url`` with ``headers`` added; raise FetchError for any failure.
 
@@ -85,7 +90,7 @@ class HttpClient:
         connection, as aiohttp does for a request that changes nothing; the host's other idle
         connections, as old or older, are closed with it.
         """
-        target = request_target(url, self._user_agent)
+        target = self.target(url)
         request = self._request(url, target, headers)
         for _ in range(2):
             exchange = await self._connection(target, url)
@@ -148,7 +153,7 @@ class HttpClient:
             idle = self._idle.get(target.key)
             while idle:
                 exchange = idle.pop()
-                if not exchange.closed and loop.time() - exchange.idle_since < KEEP_IDLE_SECONDS:
+                if _usable(exchange, loop.time()):
                     return exchange
                 self._discard(exchange)
             if self._open < self._limit or self._close_one_idle():
@@ -293,12 +298,14 @@ class HttpClient:
                 return
 
     def _sweep(self, now: float) -> None:
-        """Close the connections idle for longer than KEEP_IDLE_SECONDS."""
+        """Let go of the idle connections no GET may take: idle too long, or closed."""
         self._swept = now
         for key, exchanges in list(self._idle.items()):
-            kept = [each for each in exchanges if now - each.idle_since < KEEP_IDLE_SECONDS]
+            kept = []
             for each in exchanges:
-                if each not in kept:
+                if _usable(each, now):
+                    kept.append(each)
+                else:
                     self._discard(each)
             if kept:
                 self._idle[key] = kept
@@ -317,6 +324,11 @@ class HttpClient:
         return True
 
 
+def _usable(exchange: Exchange, now: float) -> bool:
+    """Whether an idle connection may serve a GET: open, and idle less than KEEP_IDLE_SECONDS."""
+    return not exchange.closed and now - exchange.idle_since < KEEP_IDLE_SECONDS
+
+
 @lru_cache(maxsize=4096)
 def request_target(url: str, user_agent: str) -> Target:
     """Split a URL into where its request goes and the request's fixed lines (kept: a
@@ -327,7 +339,9 @@ def request_target(url: str, user_agent: str) -> Target:
         authority = parsed.host_port_subcomponent
     except (ValueError, UnicodeError) as exc:
         raise FetchError(f"invalid URL {url[:200]!r}", "bad_url") from exc
-    if not host or port is None or authority is None or parsed.scheme not in ("http", "https"):
+    if parsed.scheme not in ("http", "https") or not host:
+        raise FetchError(f"refused {url!r}: only http and https URLs are fetched", "bad_url")
+    if port is None or authority is None:
         raise FetchError(f"invalid URL {url[:200]!r}", "bad_url")
     path = parsed.raw_path_qs or "/"
     head = (
