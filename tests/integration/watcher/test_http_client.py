@@ -20,7 +20,7 @@ import trustme
 
 from services.watcher.adapters.fetch_errors import FetchError
 from services.watcher.adapters.http_client import HttpClient
-from services.watcher.adapters.http_exchange import HEADER_BYTES
+from services.watcher.adapters.http_exchange import HEADER_BYTES, Reply
 
 USER_AGENT = "varsel-test/1 (+http://127.0.0.1)"
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -101,6 +101,15 @@ async def wire() -> AsyncIterator[Start]:
         await scripted.server.wait_closed()
 
 
+async def _get_once(url: str, **options: object) -> Reply:
+    """GET ``url`` (a cap of 1,000 bytes) on a client of its own, closed after."""
+    client = _client(**options)
+    try:
+        return await client.get(url, {}, 1000)
+    finally:
+        await client.aclose()
+
+
 def _client(**kwargs: object) -> HttpClient:
     options: dict[str, object] = {
         "user_agent": USER_AGENT,
@@ -147,10 +156,8 @@ async def test_a_new_connection_closed_before_an_answer_is_a_failure_not_asked_a
     wire: Start,
 ) -> None:
     site = await wire(lambda _n, _r: None)
-    client = _client()
     with pytest.raises(FetchError, match="closed the connection before answering in full"):
-        await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+        await _get_once(f"{site.base}/a")
 
     assert len(site.requests) == 1
 
@@ -173,9 +180,7 @@ async def test_an_interim_answer_is_passed_over_for_the_real_one(
 ) -> None:
     hints = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
     site = await wire(lambda _n, _r: (hints + OK, False))
-    client = _client()
-    reply = await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+    reply = await _get_once(f"{site.base}/a")
 
     assert (reply.status, b"".join(reply.chunks)) == (200, b"hello")
     assert "link" not in reply.headers
@@ -185,9 +190,7 @@ async def test_a_body_ended_by_the_close_is_read_and_said_to_be_so(
     wire: Start,
 ) -> None:
     site = await wire(lambda _n, _r: (b"HTTP/1.0 200 OK\r\n\r\nall of it", True))
-    client = _client()
-    reply = await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+    reply = await _get_once(f"{site.base}/a")
 
     assert (b"".join(reply.chunks), reply.ended_by_close) == (b"all of it", True)
 
@@ -197,10 +200,8 @@ async def test_a_body_cut_short_of_its_content_length_is_a_broken_body(
 ) -> None:
     cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"
     site = await wire(lambda _n, _r: (cut, True))
-    client = _client()
     with pytest.raises(FetchError) as refused:
-        await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+        await _get_once(f"{site.base}/a")
 
     assert str(refused.value) == (
         f"broken body from {site.base}/a: the connection closed after 9 bytes, before the"
@@ -212,10 +213,8 @@ async def test_headers_without_end_are_refused_at_the_cap(wire: Start) -> None:
     filler = b"X-Filler: " + b"x" * 1000 + b"\r\n"
     answer = b"HTTP/1.1 200 OK\r\n" + filler * (HEADER_BYTES // 1000 + 2) + b"\r\n"
     site = await wire(lambda _n, _r: (answer, False))
-    client = _client()
     with pytest.raises(FetchError, match=f"headers over {HEADER_BYTES} bytes"):
-        await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+        await _get_once(f"{site.base}/a")
 
 
 @pytest.mark.parametrize(
@@ -242,10 +241,8 @@ async def test_an_answer_no_poll_can_read_is_refused_in_words(
     wire: Start, answer: bytes, said: str
 ) -> None:
     site = await wire(lambda _n, _r: (answer, False))
-    client = _client()
     with pytest.raises(FetchError) as refused:
-        await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+        await _get_once(f"{site.base}/a")
 
     assert str(refused.value) == f"invalid HTTP answer from {site.base}/a: {said}"
 
@@ -318,10 +315,8 @@ async def test_the_client_itself_refuses_a_name_that_resolves_to_loopback(
     # Checked where the connection resolves the name, so an answer that changes between
     # lookups (DNS rebinding) cannot reach an internal address.
     site = await wire(lambda _n, _r: (OK, False))
-    client = _client(public_only=True)
     with pytest.raises(FetchError, match="private, loopback or link-local") as refused:
-        await client.get(site.base.replace("127.0.0.1", "localhost") + "/a", {}, 1000)
-    await client.aclose()
+        await _get_once(site.base.replace("127.0.0.1", "localhost") + "/a", public_only=True)
 
     assert refused.value.reason == "refused"
     assert site.requests == []
@@ -343,10 +338,8 @@ async def test_a_certificate_from_an_unknown_authority_is_refused_in_words(
     wire: Start, authority: trustme.CA
 ) -> None:
     site = await wire(lambda _n, _r: (OK, False), tls=_server_tls(authority))
-    client = _client()
     with pytest.raises(FetchError) as refused:
-        await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+        await _get_once(f"{site.base}/a")
 
     port = site.base.rsplit(":", 1)[1]
     assert str(refused.value) == (
@@ -386,9 +379,7 @@ async def test_an_answer_browsers_read_is_read_as_aiohttp_read_it(
     wire: Start, answer: bytes
 ) -> None:
     site = await wire(lambda _n, _r: (answer, False))
-    client = _client()
-    reply = await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+    reply = await _get_once(f"{site.base}/a")
 
     assert (reply.status, b"".join(reply.chunks)) == (200, b"hello")
 
@@ -433,14 +424,12 @@ async def test_the_last_transfer_coding_frames_the_body(
     wire: Start, framing: bytes, whole: bool
 ) -> None:
     site = await wire(lambda _n, _r: (b"HTTP/1.1 200 OK\r\n" + framing, True))
-    client = _client()
     if whole:
-        reply = await client.get(f"{site.base}/a", {}, 1000)
+        reply = await _get_once(f"{site.base}/a")
         assert (b"".join(reply.chunks), reply.ended_by_close) == (b"hello", True)
     else:
         with pytest.raises(FetchError, match=r"^broken body from "):
-            await client.get(f"{site.base}/a", {}, 1000)
-    await client.aclose()
+            await _get_once(f"{site.base}/a")
 
 
 @pytest.mark.parametrize(
@@ -450,27 +439,21 @@ async def test_a_loopback_address_written_in_other_digits_is_refused(
     wire: Start, host: str
 ) -> None:
     site = await wire(lambda _n, _r: (OK, False))
-    client = _client(public_only=True)
     with pytest.raises(FetchError, match="private, loopback or link-local") as refused:
-        await client.get(site.base.replace("127.0.0.1", host) + "/a", {}, 1000)
-    await client.aclose()
+        await _get_once(site.base.replace("127.0.0.1", host) + "/a", public_only=True)
 
     assert refused.value.reason == "refused"
     assert site.requests == []
 
 
 async def test_a_host_name_no_lookup_can_take_is_said_in_words() -> None:
-    client = _client()
     with pytest.raises(FetchError, match=r"^cannot resolve a\.\.b: not a valid host name"):
-        await client.get("http://a..b/p", {}, 1000)
-    await client.aclose()
+        await _get_once("http://a..b/p")
 
 
 async def test_credentials_in_a_source_s_address_are_sent_as_basic(wire: Start) -> None:
     site = await wire(lambda _n, _r: (OK, False))
-    client = _client()
-    await client.get(site.base.replace("://", "://redaksjon:hemmelig@") + "/a", {}, 1000)
-    await client.aclose()
+    await _get_once(site.base.replace("://", "://redaksjon:hemmelig@") + "/a")
 
     ((_, request),) = site.requests
     assert b"\r\nAuthorization: Basic cmVkYWtzam9uOmhlbW1lbGln\r\n" in request
