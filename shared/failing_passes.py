@@ -4,14 +4,17 @@ The outbox relay, the mailer, the watcher and the catalogue follower each try a 
 second or so. With the database down (a restart, a failover, a wrong password after a rotation)
 each pass failed with a traceback of a hundred lines: five a second from one process, which
 buried the one thing an operator had to read. Now the first failure of a run is logged with
-its traceback, repeats only at the 4th, 8th, 16th... failure in a row or once an hour, as one
-line, and the first pass that works again says so, as the watcher does for a failing source.
+its traceback (in one line when the database cannot be reached: the traceback would only show
+the driver waiting), repeats only at the 4th, 8th, 16th... failure in a row or once an hour, as
+one line, and the first pass that works again says so, as the watcher does for a failing source.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+
+from shared.unreachable import is_database_unreachable
 
 REPEAT_SECONDS = 3600.0
 
@@ -38,7 +41,14 @@ class PassFailures:
         self._in_a_row += 1
         count = self._in_a_row
         now = time.monotonic()
-        if count == 1:
+        if count == 1 and isinstance(exc, Exception) and is_database_unreachable(exc):
+            # Its traceback says nothing the reason does not: the place to look is the database.
+            self._log.error(
+                "%s failed: the database cannot be reached (%s); will try again",
+                self._what,
+                _reason(exc),
+            )
+        elif count == 1:
             self._log.error("%s failed; will try again", self._what, exc_info=exc)
         elif (count >= 4 and count & (count - 1) == 0) or now - self._logged_at >= REPEAT_SECONDS:
             self._log.error(

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request, status
@@ -40,8 +40,8 @@ from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
 from shared.settings import Settings
+from shared.unreachable import is_database_unreachable
 from shared.web.edge import install_edge
-from shared.web.errors import is_database_unreachable
 from varsel.cancelled_requests import CancelledAtShutdown, quiet_uvicorn_cancelling
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import may_read_metrics, render_metrics
@@ -115,7 +115,7 @@ def housekeeping_jobs(
 
 
 async def _give_up_waiting(
-    runtime: Runtime, pending: set[asyncio.Task[None]], within: float
+    runtime: Runtime, pending: set[asyncio.Task[Any]], within: float
 ) -> None:
     """End what shutdown's grace left running, saying in one line what and why.
 
@@ -130,7 +130,7 @@ async def _give_up_waiting(
             break
         await asyncio.sleep(RELEASE_POLL_SECONDS)
     in_use = connections_in_use(runtime.engine)
-    names = ", ".join(sorted(task.get_name() for task in pending))
+    names = ", ".join(sorted({task.get_name() for task in pending}))
     if in_use:
         log.warning(
             "shutdown: %s still waited %g s after the stop for the database at %s, which did "
@@ -305,15 +305,18 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             await jobs.stop(min(JOB_CUT_SECONDS, left()))
             if listener is not None:
                 listener.close()
+            # Polls and their writes, the mailer handing unsent mails back and the relay ending
+            # its pass, all in the same grace; whatever is still running then is cancelled,
+            # its leases run out on their own, and a later process takes its work up.
+            pending: set[asyncio.Task[Any]] = set()
             if watcher is not None:
-                await watcher.stop(left())
-            # The mailer hands unsent mails back and the relay ends its pass, all in the same
-            # grace; whatever is still running then is cancelled, its leases run out on their
-            # own, and a later process takes its work up.
-            pending: set[asyncio.Task[None]] = set()
+                pending |= await watcher.finish(left())
             if tasks:
-                _, pending = await asyncio.wait(tasks, timeout=left())
+                _, left_running = await asyncio.wait(tasks, timeout=left())
+                pending |= left_running
             await _give_up_waiting(runtime, pending, left())
+            if watcher is not None:
+                await watcher.close(CANCEL_SECONDS)
             if mailer is not None:
                 await mailer.sender.close()
             # A broker that stopped answering is not waited for past the grace either.

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from shared.failing_passes import PassFailures
 from shared.housekeeping import run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
+from shared.unreachable import is_database_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ class Watcher:
         self._claims_failing = PassFailures(log, "watcher: claiming due sources")
         self._pushes_failing = PassFailures(log, "watcher: taking pushed feeds")
         self._hubs_failing = PassFailures(log, "watcher: asking WebSub hubs")
+        self._stores_failing = PassFailures(log, "watcher: storing a poll")
 
     async def start(self) -> None:
         """Bring the sources table in line with the catalogue."""
@@ -153,7 +155,7 @@ class Watcher:
             return
         self._claims_failing.succeeded()
         for claim in claims:
-            task = asyncio.create_task(self._poll(claim))
+            task = asyncio.create_task(self._poll(claim), name="watcher-poll")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -181,9 +183,14 @@ class Watcher:
         async with self._slots:
             try:
                 outcome = await poll(self.deps, claim)
-            except Exception:
-                log.exception("watcher: poll of source %d crashed", claim.id)
+            except Exception as exc:
+                if is_database_unreachable(exc):
+                    # Its claim lapses and the source is polled again: an outage, not a fault.
+                    self._stores_failing.failed(exc)
+                else:
+                    log.exception("watcher: poll of source %d crashed", claim.id)
                 return
+            self._stores_failing.succeeded()
         if outcome is OutcomeKind.CHANGED:
             self._runtime.relay.wake()
 
@@ -202,9 +209,24 @@ class Watcher:
 
         return await run_retention(self._runtime, "watcher", purge)
 
+    async def finish(self, grace: float) -> set[asyncio.Task[Any]]:
+        """Let running polls and their writes finish within ``grace`` s; return what still runs.
+
+        On a database that stopped answering, a poll's write waits for ever: the caller drops
+        the connections that wait and cancels what this returns, then calls ``close``.
+        """
+        running: set[asyncio.Task[Any]] = set(self._tasks) | self.deps.writes.running()
+        if running:
+            _, running = await asyncio.wait(running, timeout=grace)
+        return running
+
+    async def close(self, within: float | None = None) -> None:
+        """Close connections, waiting up to ``within`` s (None: no bound) for writes under way."""
+        await self._hub_client.aclose()
+        await self.deps.aclose(within)
+
     async def stop(self, grace: float = 30.0) -> None:
         """Let running polls finish (for ``grace`` seconds at most), then close connections."""
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=grace)
-        await self._hub_client.aclose()
-        await self.deps.aclose()
+        for task in await self.finish(grace):
+            task.cancel()
+        await self.close(grace)

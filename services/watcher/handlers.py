@@ -104,9 +104,10 @@ class WatcherDeps:
         object.__setattr__(self, "transactions", transactions)
         object.__setattr__(self, "writes", GroupWrites(transactions))
 
-    async def aclose(self) -> None:
-        """Finish the writes under way; release the fetcher, the writer and the worker thread."""
-        await self.writes.aclose()
+    async def aclose(self, within: float | None = None) -> None:
+        """Finish the writes under way (waiting ``within`` s at most; None: no bound); release
+        the fetcher, the writer and the worker thread."""
+        await self.writes.aclose(within)
         await self.fetcher.aclose()
         self.worker.shutdown(wait=False)  # a parse under way ends on its own; nobody waits
 

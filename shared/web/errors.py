@@ -10,14 +10,14 @@ answers JSON.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Final, Protocol
 
 from fastapi.exception_handlers import http_exception_handler
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+
+from shared.unreachable import is_database_unreachable
 
 # The errors a person meets by following a cut link or an old form; a route's own refusals
 # (401, 403, 422, ...) are answered by the route, each as its page or API says. A 400 is the
@@ -68,35 +68,6 @@ async def error_response(request: Request, exc: HTTPException) -> Response | Non
 
 
 log = logging.getLogger(__name__)
-
-
-# SQLite's (extended) result codes that say the file cannot be used now, not that the
-# statement or the schema is wrong: its OperationalError carries both kinds ("no such table"
-# is SQLITE_ERROR), and a missing table is a fault to fix, not a minute to wait.
-_SQLITE_UNAVAILABLE: Final = (
-    "SQLITE_BUSY",
-    "SQLITE_LOCKED",
-    "SQLITE_CANTOPEN",
-    "SQLITE_IOERR",
-    "SQLITE_FULL",
-    "SQLITE_READONLY",
-    "SQLITE_PROTOCOL",
-)
-
-
-def is_database_unreachable(exc: Exception) -> bool:
-    """Tell whether an error says the database cannot be reached, rather than a fault."""
-    # A refused or dropped connection comes from the driver unwrapped; a connection that died
-    # mid-statement, or a server starting up or shutting down, as one of SQLAlchemy's.
-    if isinstance(exc, ConnectionError):
-        return True
-    if not isinstance(exc, DBAPIError):
-        return False
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
-        return True
-    if isinstance(exc.orig, sqlite3.Error):
-        return str(getattr(exc.orig, "sqlite_errorname", "")).startswith(_SQLITE_UNAVAILABLE)
-    return isinstance(exc, OperationalError)
 
 
 async def database_unreachable(request: Request, exc: Exception) -> Response:

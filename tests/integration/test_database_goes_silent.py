@@ -16,12 +16,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
+from services.watcher.adapters.tables import WatchedSource
+from services.watcher.bootstrap import Watcher
+from shared.db import abort_connections
 from shared.runtime import CLOSE_SECONDS, DATABASE_ANSWER_SECONDS, Runtime, build_runtime
 from shared.settings import Settings
 from tests.support.databases import migrated_postgres_database
 from tests.support.falls_silent import FallsSilent, through_a_proxy
+from tests.support.site import FixtureSite, Resource
 from varsel.app import create_app
 
 # Generous: a bound on a hang, not a measure of speed.
@@ -114,3 +118,99 @@ async def test_closing_connections_of_a_database_that_answers_says_nothing(
     caplog.set_level(logging.WARNING)
     await asyncio.wait_for(runtime.close(), timeout=30)
     assert [r for r in caplog.records if r.name == "shared.runtime"] == []
+
+
+async def test_a_watcher_write_waiting_on_a_silent_database_is_handed_back_not_waited_for(
+    proxied: tuple[FallsSilent, str, Runtime],
+) -> None:
+    # Before, stopping the watcher waited without end for a poll's write on a connection the
+    # database no longer answered: shutdown never reached the dropping of connections.
+    proxy, _, runtime = proxied
+    watcher = Watcher(runtime)
+    async with runtime.engine.connect() as connection:  # kept in the pool, idle
+        assert await connection.scalar(text("SELECT 1")) == 1
+    proxy.silence()
+    write = asyncio.create_task(
+        watcher.deps.writes.write(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+    )
+    try:
+        waiting = await asyncio.wait_for(watcher.finish(0.5), timeout=WITHIN)
+        assert [task.get_name() for task in waiting] == ["watcher-writes"]
+        assert not write.done()
+
+        abort_connections(runtime.engine)
+        for task in waiting:
+            task.cancel()
+        await asyncio.wait_for(asyncio.wait(waiting), timeout=WITHIN)
+        await asyncio.wait_for(watcher.close(0.5), timeout=WITHIN)
+    finally:
+        await asyncio.wait_for(runtime.close(), timeout=30)
+
+    assert write.done()
+    assert write.cancelled() or write.exception() is not None
+
+
+@pytest.fixture
+def slow_site() -> Iterator[FixtureSite]:
+    """A site whose one page takes a second to answer."""
+    site = FixtureSite()
+    page = b"<main><h1>Side</h1><p>Om vaksiner og smitte.</p></main>"
+    site.set("/side", Resource(page, delay=1.0))
+    site.start()
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def watched(tmp_path: Path, slow_site: FixtureSite) -> Iterator[tuple[FallsSilent, Settings]]:
+    """The slow site's page in the catalogue, on a database behind a proxy."""
+    catalogue = tmp_path / "catalogue.toml"
+    catalogue.write_text(
+        f'[[topics]]\nslug = "tema"\ntitle = {{ nb = "Tema" }}\n\n'
+        f'[[sources]]\nurl = "{slow_site.base_url}/side"\nkind = "page"\ntopics = ["tema"]\n',
+        encoding="utf-8",
+    )
+    with through_a_proxy(catalogue) as (proxy, _, env):
+        yield (
+            proxy,
+            Settings(
+                database_url=env["VARSEL_DATABASE_URL"],
+                config=catalogue,
+                allow_private_addresses=True,
+                var_dir=tmp_path / "var",
+            ),
+        )
+
+
+async def test_a_poll_the_database_can_no_longer_take_is_said_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+    slow_site: FixtureSite,
+    watched: tuple[FallsSilent, Settings],
+) -> None:
+    # Before, each such poll was logged as a crash, with a traceback of the driver connecting.
+    proxy, settings = watched
+    runtime = build_runtime(settings)
+    watcher = Watcher(runtime)
+    try:
+        await watcher.start()
+        async with runtime.sessions() as session, session.begin():  # due now, not spread out
+            await session.execute(update(WatchedSource).values(next_check_at=runtime.clock.now()))
+        await watcher.tick()  # claims the source; its poll waits for the slow page
+        assert slow_site.hits("/side") <= 1
+        proxy.close()  # the database hangs up, and refuses what comes after
+        caplog.set_level(logging.INFO)
+        waiting = await asyncio.wait_for(watcher.finish(WITHIN), timeout=WITHIN)
+    finally:
+        await asyncio.wait_for(watcher.close(1.0), timeout=WITHIN)
+        await asyncio.wait_for(runtime.close(), timeout=30)
+
+    assert not waiting
+    assert slow_site.hits("/side") == 1
+    said = [r for r in caplog.records if r.name == "services.watcher.bootstrap"]
+    assert len(said) == 1, [r.getMessage() for r in said]
+    assert said[0].levelno == logging.ERROR and said[0].exc_info is None
+    assert (
+        said[0]
+        .getMessage()
+        .startswith("watcher: storing a poll failed: the database cannot be reached (")
+    ), said[0].getMessage()

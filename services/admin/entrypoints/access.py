@@ -36,10 +36,10 @@ from shared.db import transaction
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.negotiation import language_of_tag
 from shared.runtime import Runtime
+from shared.unreachable import is_database_unreachable
 from shared.vocabulary import DEFAULT_LANGUAGE, Language
 from shared.web.csrf import FIELD as CSRF_FIELD
 from shared.web.csrf import CsrfGuard
-from shared.web.errors import is_database_unreachable
 from shared.web.forms import read_form
 from shared.web.pages import PageRenderer, page_templates
 

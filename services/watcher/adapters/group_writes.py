@@ -182,7 +182,7 @@ class GroupWrites:
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((item, done))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain())
+            self._writer = asyncio.create_task(self._drain(), name="watcher-writes")
         return await done
 
     async def _drain(self) -> None:
@@ -218,10 +218,21 @@ class GroupWrites:
         for (_, done), result in zip(batch, results, strict=True):
             _settle(done, result=result)
 
-    async def aclose(self) -> None:
-        """Wait for the writes under way, then release the transaction runner."""
-        if self._writer is not None and not self._writer.done():
-            await asyncio.wait([self._writer])
+    def running(self) -> set[asyncio.Task[None]]:
+        """Return the task writing batches, if one is under way."""
+        if self._writer is None or self._writer.done():
+            return set()
+        return {self._writer}
+
+    async def aclose(self, within: float | None = None) -> None:
+        """Wait for the writes under way (``within`` s at most; None: no bound), then release
+        the transaction runner.
+
+        A write still waiting then (on a database that stopped answering) is left to the
+        caller, who drops its connection.
+        """
+        if running := self.running():
+            await asyncio.wait(running, timeout=within)
         await self._transactions.aclose()
 
 

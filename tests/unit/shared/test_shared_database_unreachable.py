@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from shared.web.errors import is_database_unreachable
+from shared.unreachable import is_database_unreachable
 
 
 def _wrapped(error: Exception) -> OperationalError:
