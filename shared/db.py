@@ -250,6 +250,32 @@ def abort_connections(engine: AsyncEngine) -> None:
             log.debug("database: dropping a connection: %s: %s", type(exc).__name__, exc)
 
 
+class NoConnectionInTime(ConnectionError):
+    """No connection to the database was had in time: every pooled one busy, or connecting hung."""
+
+
+@asynccontextmanager
+async def connection_within(engine: AsyncEngine, seconds: float) -> AsyncIterator[AsyncConnection]:
+    """Yield one of ``engine``'s connections, or raise ``NoConnectionInTime`` when none is had
+    within ``seconds``.
+
+    For probes and scrapes, which are answered in time or not at all: taking a connection waits
+    for a free one up to the pool's timeout (30 s) while all are busy, as they are when each
+    waits on a database that stopped answering, and a new one's connecting up to the connect
+    timeout, which an operator may raise.
+    """
+    connection = engine.connect()
+    try:
+        async with asyncio.timeout(seconds):
+            await connection.start()
+    except TimeoutError as exc:
+        raise NoConnectionInTime(f"no connection to the database within {seconds:g} s") from exc
+    try:
+        yield connection
+    finally:
+        await asyncio.shield(connection.close())  # as AsyncConnection's own exit does
+
+
 async def answered_within(
     seconds: float, connection: AsyncConnection, work: Callable[[AsyncConnection], Awaitable[T]]
 ) -> T:

@@ -15,8 +15,10 @@ from shared.catalogue_file import load_catalogue
 from shared.clock import Clock, OffsetClock, SystemClock
 from shared.db import (
     AnswerTimedOut,
+    NoConnectionInTime,
     abort_connections,
     answered_within,
+    connection_within,
     create_engine,
     session_factory,
 )
@@ -64,8 +66,16 @@ class Runtime:
         depends on the services it runs (varsel/readiness.py).
         """
         try:
-            async with self.engine.connect() as connection:
+            async with connection_within(self.engine, DATABASE_ANSWER_SECONDS) as connection:
                 current = await answered_within(DATABASE_ANSWER_SECONDS, connection, revision_on)
+        except NoConnectionInTime as exc:
+            log.warning(
+                "readiness: no connection to the database at %s within %g s (each pooled one "
+                "in use, or connecting waits); not ready",
+                self.engine.url.render_as_string(hide_password=True),
+                DATABASE_ANSWER_SECONDS,
+            )
+            return False, str(exc)
         except AnswerTimedOut:
             log.warning(
                 "readiness: the database at %s did not answer within %g s; not ready, and the "

@@ -21,6 +21,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.admin import bootstrap as admin
 from services.mailer.bootstrap import Mailer, returned_mail
@@ -35,7 +36,12 @@ from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
 from services.watcher.entrypoints import hub_callback
 from services.watcher.websub import CALLBACK_PATH
-from shared.db import abort_connections, connections_in_use
+from shared.db import (
+    abort_connections,
+    answered_within,
+    connection_within,
+    connections_in_use,
+)
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
@@ -61,6 +67,9 @@ CANCEL_SECONDS: Final = 2.0
 RELEASE_POLL_SECONDS: Final = 0.05
 # A scheduled job cut by shutdown only rolls back: a few seconds, out of the grace above.
 JOB_CUT_SECONDS: Final = 5.0
+# How long /metrics waits for the database's figures before serving the rest without them:
+# inside Prometheus' scrape timeout (10 s by default).
+METRICS_DATABASE_SECONDS: Final = 5.0
 
 
 async def _dead_letters(runtime: Runtime) -> int | None:
@@ -70,6 +79,14 @@ async def _dead_letters(runtime: Runtime) -> int | None:
     except Exception as exc:
         log.warning("metrics: cannot count dead letters: %s: %s", type(exc).__name__, exc)
         return None
+
+
+async def _render_on(
+    render: Callable[[AsyncSession], Awaitable[bytes]], connection: AsyncConnection
+) -> bytes:
+    """Render the metrics with a session on ``connection``."""
+    async with AsyncSession(bind=connection) as session:
+        return await render(session)
 
 
 Job = Callable[[], Awaitable[dict[str, int]]]
@@ -367,8 +384,12 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             broker_reachable=broker,
         )
         try:
-            async with runtime.sessions() as session:
-                body = await render(session)
+            # A database that stopped answering would hold each scrape, and its connection,
+            # for ever: scrapes piled up until the pool was gone.
+            async with connection_within(runtime.engine, METRICS_DATABASE_SECONDS) as connection:
+                body = await answered_within(
+                    METRICS_DATABASE_SECONDS, connection, partial(_render_on, render)
+                )
         except (ConnectionError, DBAPIError) as exc:
             if not is_database_unreachable(exc):
                 raise

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ from sqlalchemy import text, update
 
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.bootstrap import Watcher
-from shared.db import abort_connections
+from shared.db import POOL_SIZE, abort_connections
 from shared.runtime import CLOSE_SECONDS, DATABASE_ANSWER_SECONDS, Runtime, build_runtime
 from shared.settings import Settings
 from tests.support.databases import migrated_postgres_database
@@ -214,3 +215,54 @@ async def test_a_poll_the_database_can_no_longer_take_is_said_in_one_line(
         .getMessage()
         .startswith("watcher: storing a poll failed: the database cannot be reached (")
     ), said[0].getMessage()
+
+
+async def test_metrics_on_a_connection_gone_silent_are_served_in_time_without_the_database(
+    proxied: tuple[FallsSilent, str, Runtime],
+) -> None:
+    # Before, each scrape waited for ever on the silent connection, holding it: scrapes piled
+    # up until the pool was gone, and Prometheus saw no answer at all.
+    proxy, _, runtime = proxied
+    transport = httpx.ASGITransport(create_app(runtime, ("subscriptions",)))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            before = await asyncio.wait_for(http.get("/metrics"), timeout=WITHIN)
+            proxy.silence()
+            silent = await asyncio.wait_for(http.get("/metrics"), timeout=WITHIN)
+    finally:
+        await asyncio.wait_for(runtime.close(), timeout=30)
+
+    assert before.status_code == 200 and "varsel_database_reachable 1.0" in before.text
+    assert "varsel_outbox_lag_seconds " in before.text  # read from the database
+    assert silent.status_code == 200, silent.text
+    assert "varsel_database_reachable 0.0" in silent.text
+    assert "varsel_outbox_lag_seconds " not in silent.text
+
+
+async def test_readiness_with_every_connection_in_use_answers_not_ready_in_time(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, postgres_url: str
+) -> None:
+    # Before, readiness waited for a free connection up to the pool's 30 s: the probe (3 s in
+    # deploy/kubernetes) got no answer at all.
+    runtime = build_runtime(Settings(database_url=postgres_url, var_dir=tmp_path))
+    transport = httpx.ASGITransport(create_app(runtime, ("subscriptions",)))
+    try:
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+            AsyncExitStack() as held,
+        ):
+            for _ in range(POOL_SIZE):
+                await held.enter_async_context(runtime.engine.connect())
+            caplog.set_level(logging.WARNING)
+            busy = await _probe(http)
+    finally:
+        await asyncio.wait_for(runtime.close(), timeout=30)
+
+    assert busy.status_code == 503, busy.text
+    assert busy.json() == {
+        "status": "not ready",
+        "reason": f"no connection to the database within {DATABASE_ANSWER_SECONDS:g} s",
+    }
+    said = [r.getMessage() for r in caplog.records if r.name == "shared.runtime"]
+    assert len(said) == 1, said
+    assert "each pooled one in use" in said[0]
