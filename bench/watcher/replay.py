@@ -31,11 +31,12 @@ sys.path.insert(0, str(HERE))
 import run  # noqa: E402  (the benchmark's own site helpers, beside this file)
 
 
-def _poll(checkout: Path, database: str, base: str, count: int) -> dict[str, object]:
+def _poll(checkout: Path, database: str, base: str, count: int, path: str) -> dict[str, object]:
     """Run one round with a checkout's own poll_round.py (and so its own code)."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     command = [sys.executable, str(checkout / "bench" / "watcher" / "poll_round.py"),
-               "--database", database, "--base", base, "--count", str(count)]  # fmt: skip
+               "--database", database, "--base", base, "--count", str(count),
+               "--path", path]  # fmt: skip
     done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
     figures: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
@@ -48,6 +49,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--turns", type=int, default=6, help="rounds of each checkout")
     parser.add_argument("--compare-with", type=Path, help="another checkout, taking turns")
+    parser.add_argument(
+        "--path", default=run.EQUAL, help="/c/ closes each connection (as run.py), /p/ keeps them"
+    )
     args = parser.parse_args()
     checkouts = [ROOT] + ([args.compare_with.resolve()] if args.compare_with else [])
     base = f"http://127.0.0.1:{args.port}"
@@ -63,14 +67,16 @@ def main() -> None:
             migrate = f"from shared.schema import upgrade; upgrade({url!r})"
             subprocess.run([sys.executable, "-c", migrate], check=True, cwd=ROOT)
             run._round(base, 0)
-            _poll(ROOT, url, base, args.count)
+            _poll(ROOT, url, base, args.count, args.path)
             run._change_pages(base)
             replayed = Path(tmp) / "round.db"
             for turn in range(args.turns):
                 # The checkouts take turns going first, as run.py's tools do.
                 for checkout in checkouts if turn % 2 == 0 else checkouts[::-1]:
                     shutil.copyfile(baseline, replayed)
-                    figures = _poll(checkout, f"sqlite+aiosqlite:///{replayed}", base, args.count)
+                    figures = _poll(
+                        checkout, f"sqlite+aiosqlite:///{replayed}", base, args.count, args.path
+                    )
                     print(json.dumps({"checkout": str(checkout), **figures}), file=sys.stderr)
                     rounds[checkout].append(float(figures["round_cpu_seconds"]))  # type: ignore[arg-type]
                     by_thread: dict[str, float] = figures.get("round_cpu_seconds_by_thread", {})  # type: ignore[assignment]
