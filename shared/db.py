@@ -254,6 +254,25 @@ class NoConnectionInTime(ConnectionError):
     """No connection to the database was had in time: every pooled one busy, or connecting hung."""
 
 
+# Checkouts given up on, still running: held here until they end, and their connections closed.
+_given_up: set[asyncio.Task[Any]] = set()
+
+
+def _close_when_taken(connection: AsyncConnection, checkout: asyncio.Task[Any]) -> None:
+    """Once a checkout given up on ends, hand its connection back (or drop its error)."""
+
+    def taken(task: asyncio.Task[Any]) -> None:
+        _given_up.discard(task)
+        if task.cancelled() or task.exception() is not None:
+            return  # no connection was had: nothing to hand back
+        closing = asyncio.ensure_future(connection.close())
+        _given_up.add(closing)
+        closing.add_done_callback(_given_up.discard)
+
+    _given_up.add(checkout)
+    checkout.add_done_callback(taken)
+
+
 @asynccontextmanager
 async def connection_within(engine: AsyncEngine, seconds: float) -> AsyncIterator[AsyncConnection]:
     """Yield one of ``engine``'s connections, or raise ``NoConnectionInTime`` when none is had
@@ -262,18 +281,39 @@ async def connection_within(engine: AsyncEngine, seconds: float) -> AsyncIterato
     For probes and scrapes, which are answered in time or not at all: taking a connection waits
     for a free one up to the pool's timeout (30 s) while all are busy, as they are when each
     waits on a database that stopped answering, and a new one's connecting up to the connect
-    timeout, which an operator may raise.
+    timeout, which an operator may raise. The checkout is not cancelled but left to end on its
+    own, its connection then handed back: cancelled mid-way through a new connection's set-up,
+    it could leave that connection open and known to no pool.
     """
     connection = engine.connect()
+    checkout = asyncio.ensure_future(connection.start())
     try:
-        async with asyncio.timeout(seconds):
-            await connection.start()
-    except TimeoutError as exc:
-        raise NoConnectionInTime(f"no connection to the database within {seconds:g} s") from exc
+        done, _ = await asyncio.wait({checkout}, timeout=seconds)
+    except BaseException:  # the request was cancelled while it waited
+        _close_when_taken(connection, checkout)
+        raise
+    if not done:
+        _close_when_taken(connection, checkout)
+        raise NoConnectionInTime(f"no connection to the database within {seconds:g} s")
+    checkout.result()  # a refused connection, a failed connect: raised here
     try:
         yield connection
     finally:
         await asyncio.shield(connection.close())  # as AsyncConnection's own exit does
+
+
+async def answered_on_time(
+    engine: AsyncEngine, seconds: float, work: Callable[[AsyncConnection], Awaitable[T]]
+) -> T:
+    """Return what ``work`` returns on one of ``engine``'s connections, within about
+    ``seconds`` in all: the connection had within ``seconds`` (else ``NoConnectionInTime``),
+    the answer within what is left of them, and never less than a quarter of them (else
+    ``AnswerTimedOut``, the connection dropped), so 1.25 times ``seconds`` at most.
+    """
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + seconds
+    async with connection_within(engine, seconds) as connection:
+        return await answered_within(max(ends - loop.time(), seconds / 4), connection, work)
 
 
 async def answered_within(

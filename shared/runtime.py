@@ -17,8 +17,7 @@ from shared.db import (
     AnswerTimedOut,
     NoConnectionInTime,
     abort_connections,
-    answered_within,
-    connection_within,
+    answered_on_time,
     create_engine,
     session_factory,
 )
@@ -36,11 +35,12 @@ log = logging.getLogger(__name__)
 CLOSE_SECONDS: Final = 3.0
 # How long readiness and metrics wait for the broker to answer before taking it as away.
 BROKER_PING_SECONDS: Final = 1.5
-# How long readiness waits for the database to answer on a connection it holds. Under a
-# readiness probe's timeout (3 s in deploy/kubernetes), so a database that went silent mid-way
-# (a partition, a frozen server) gets the probe a 503 saying so rather than no answer; and as
-# long as a new connection's default (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS), so a busy
-# database's slow answer is not taken for silence.
+# How long readiness waits for a connection and the database's answer on it, together (2.5 s
+# at most: shared.db.answered_on_time). Under a readiness probe's timeout (3 s in
+# deploy/kubernetes), so a database that went silent mid-way (a partition, a frozen server)
+# gets the probe a 503 saying so rather than no answer; and as long as a new connection's
+# default (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS), so a busy database's slow answer is not
+# taken for silence.
 DATABASE_ANSWER_SECONDS: Final = 2.0
 
 
@@ -66,8 +66,7 @@ class Runtime:
         depends on the services it runs (varsel/readiness.py).
         """
         try:
-            async with connection_within(self.engine, DATABASE_ANSWER_SECONDS) as connection:
-                current = await answered_within(DATABASE_ANSWER_SECONDS, connection, revision_on)
+            current = await answered_on_time(self.engine, DATABASE_ANSWER_SECONDS, revision_on)
         except NoConnectionInTime as exc:
             log.warning(
                 "readiness: no connection to the database at %s within %g s (each pooled one "

@@ -37,12 +37,7 @@ from services.subscriptions import bootstrap as subscriptions
 from services.watcher.bootstrap import Watcher
 from services.watcher.entrypoints import hub_callback
 from services.watcher.websub import CALLBACK_PATH
-from shared.db import (
-    abort_connections,
-    answered_within,
-    connection_within,
-    connections_in_use,
-)
+from shared.db import abort_connections, answered_on_time, connections_in_use
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
 from shared.scheduled import Jobs
@@ -62,19 +57,22 @@ SERVICES: Final = ("subscriptions", "watcher", "mailer", "admin", "bounces")
 # work the grace after them, all of it together; what still waits then (on a database that
 # stopped answering, nothing else ends it) has its connections dropped and is cancelled.
 REQUEST_GRACE_SECONDS: Final = 5
-SHUTDOWN_GRACE_SECONDS: Final = 16.0
+SHUTDOWN_GRACE_SECONDS: Final = 15.0
 # Saying goodbye to the SMTP relay after the grace: a relay cut off with the database (a
-# partition) gets this long, not QUIT's 5 s; its connections are closed all the same. With the
-# requests' 5 s, the grace, the cancelling and the closing of the database's connections
-# (shared.runtime.CLOSE_SECONDS), the whole stays inside the 30 s.
+# partition) gets this long, not QUIT's 5 s; its connections are closed all the same. The
+# worst case, everything cut off and a request running at SIGTERM: the requests' 5 s, the
+# grace, the cancelling's 2 s, this 1 s, the broker's two answers at 0.5 s each
+# (shared.rabbitmq) and the closing of the database's connections, 3 s
+# (shared.runtime.CLOSE_SECONDS): 27 s, inside the 30 s.
 SMTP_GOODBYE_SECONDS: Final = 1.0
 # What is cancelled ends in this: its waits on the database fail at once once dropped.
 CANCEL_SECONDS: Final = 2.0
 RELEASE_POLL_SECONDS: Final = 0.05
 # A scheduled job cut by shutdown only rolls back: a few seconds, out of the grace above.
 JOB_CUT_SECONDS: Final = 5.0
-# How long /metrics waits for the database's figures before serving the rest without them:
-# inside Prometheus' scrape timeout (10 s by default).
+# How long /metrics waits for a connection and the database's figures on it before serving
+# the rest without them (6.25 s at most: shared.db.answered_on_time): inside Prometheus'
+# scrape timeout (10 s by default).
 METRICS_DATABASE_SECONDS: Final = 5.0
 
 
@@ -339,7 +337,7 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
                 pending |= left_running
             await _give_up_waiting(runtime, pending, left())
             if watcher is not None:
-                await watcher.close(CANCEL_SECONDS)
+                await watcher.close(0)  # its writes had their time above
             if mailer is not None:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(max(left(), SMTP_GOODBYE_SECONDS)):
@@ -394,10 +392,9 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         try:
             # A database that stopped answering would hold each scrape, and its connection,
             # for ever: scrapes piled up until the pool was gone.
-            async with connection_within(runtime.engine, METRICS_DATABASE_SECONDS) as connection:
-                body = await answered_within(
-                    METRICS_DATABASE_SECONDS, connection, partial(_render_on, render)
-                )
+            body = await answered_on_time(
+                runtime.engine, METRICS_DATABASE_SECONDS, partial(_render_on, render)
+            )
         except (ConnectionError, DBAPIError) as exc:
             if not is_database_unreachable(exc):
                 raise

@@ -190,7 +190,8 @@ class Watcher:
                 else:
                     log.exception("watcher: poll of source %d crashed", claim.id)
                 return
-            self._stores_failing.succeeded()
+            if outcome is not None:  # None: nothing was stored (no time or turn was left)
+                self._stores_failing.succeeded()
         if outcome is OutcomeKind.CHANGED:
             self._runtime.relay.wake()
 
@@ -218,7 +219,8 @@ class Watcher:
         running: set[asyncio.Task[Any]] = set(self._tasks) | self.deps.writes.running()
         if running:
             _, running = await asyncio.wait(running, timeout=grace)
-        return running
+        # A poll that fetched until the grace's end may have handed its write over since.
+        return running | self.deps.writes.running()
 
     async def close(self, within: float | None = None) -> None:
         """Close connections, waiting up to ``within`` s (None: no bound) for writes under way."""

@@ -21,7 +21,7 @@ from sqlalchemy import text, update
 
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.bootstrap import Watcher
-from shared.db import POOL_SIZE, abort_connections
+from shared.db import POOL_SIZE, abort_connections, connections_in_use
 from shared.runtime import CLOSE_SECONDS, DATABASE_ANSWER_SECONDS, Runtime, build_runtime
 from shared.settings import Settings
 from tests.support.databases import migrated_postgres_database
@@ -135,6 +135,9 @@ async def test_a_watcher_write_waiting_on_a_silent_database_is_handed_back_not_w
         watcher.deps.writes.write(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
     )
     try:
+        async with asyncio.timeout(WITHIN):
+            while not watcher.deps.writes.running():  # the write handed over, its batch begun
+                await asyncio.sleep(0)
         waiting = await asyncio.wait_for(watcher.finish(0.5), timeout=WITHIN)
         assert [task.get_name() for task in waiting] == ["watcher-writes"]
         assert not write.done()
@@ -247,14 +250,17 @@ async def test_readiness_with_every_connection_in_use_answers_not_ready_in_time(
     runtime = build_runtime(Settings(database_url=postgres_url, var_dir=tmp_path))
     transport = httpx.ASGITransport(create_app(runtime, ("subscriptions",)))
     try:
-        async with (
-            httpx.AsyncClient(transport=transport, base_url="http://test") as http,
-            AsyncExitStack() as held,
-        ):
-            for _ in range(POOL_SIZE):
-                await held.enter_async_context(runtime.engine.connect())
-            caplog.set_level(logging.WARNING)
-            busy = await _probe(http)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            async with AsyncExitStack() as held:
+                for _ in range(POOL_SIZE):
+                    await held.enter_async_context(runtime.engine.connect())
+                caplog.set_level(logging.WARNING)
+                busy = await _probe(http)
+            # The checkout given up on takes a connection once one is free, and hands it back.
+            async with asyncio.timeout(WITHIN):
+                while connections_in_use(runtime.engine):
+                    await asyncio.sleep(0.05)
+            ready = await _probe(http)
     finally:
         await asyncio.wait_for(runtime.close(), timeout=30)
 
@@ -266,3 +272,4 @@ async def test_readiness_with_every_connection_in_use_answers_not_ready_in_time(
     said = [r.getMessage() for r in caplog.records if r.name == "shared.runtime"]
     assert len(said) == 1, said
     assert "each pooled one in use" in said[0]
+    assert ready.status_code == 200, ready.text

@@ -158,6 +158,7 @@ class GroupWrites:
         self._transactions = transactions
         self._pending: list[tuple[_Item, asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     async def quiet(self, outcome: Outcome, lease: str | None = None) -> None:
         """Store a poll that learnt nothing new; return when it is committed.
@@ -233,7 +234,10 @@ class GroupWrites:
         """
         if running := self.running():
             await asyncio.wait(running, timeout=within)
-        await self._transactions.aclose()
+        # On SQLite the close queues on the worker thread behind a write still running there,
+        # which no cancelling stops: not waited for past the bound either.
+        self._closing = asyncio.ensure_future(self._transactions.aclose())  # held till it ends
+        await asyncio.wait({self._closing}, timeout=within)
 
 
 def _settle(
