@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import resource
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -107,16 +106,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    base = f"http://127.0.0.1:{args.port}"
-    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
-    try:
-        run._wait_for(base)
+    with run.serving(args.port) as base:
         run._warm(base, args.count)
         run._round(base, 1)
         event_loop.run(_measure(args.port, args.count, args.repeat))
-    finally:
-        site.terminate()
-        site.wait()
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from run import _round, _wait_for  # noqa: E402  (bench/watcher is not a package)
+from run import _round, serving  # noqa: E402  (bench/watcher is not a package)
 
 
 def _instructions(command: list[str]) -> tuple[int, str]:
@@ -52,25 +52,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
-    base = f"http://127.0.0.1:{args.port}"
-    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
-    try:
-        _wait_for(base)
-        with tempfile.TemporaryDirectory() as tmp:
-            database = f"sqlite+aiosqlite:///{Path(tmp) / 'varsel.db'}"
-            migrate = f"from shared.schema import upgrade; upgrade({database!r})"
-            subprocess.run([sys.executable, "-c", migrate], check=True, cwd=ROOT)
-            poller = [sys.executable, str(HERE / "poll_round.py"), "--database", database,
-                      "--base", base, "--count", str(args.count)]  # fmt: skip
-            _round(base, 0)
-            subprocess.run(poller, check=True, cwd=ROOT, capture_output=True)
-            _round(base, 1)
-            whole, printed = _instructions(poller)
-            importer = "import sys; sys.path.insert(0, 'bench/watcher'); import poll_round"
-            startup, _ = _instructions([sys.executable, "-c", importer])
-    finally:
-        site.terminate()
-        site.wait()
+    with serving(args.port) as base, tempfile.TemporaryDirectory() as tmp:
+        database = f"sqlite+aiosqlite:///{Path(tmp) / 'varsel.db'}"
+        migrate = f"from shared.schema import upgrade; upgrade({database!r})"
+        subprocess.run([sys.executable, "-c", migrate], check=True, cwd=ROOT)
+        poller = [sys.executable, str(HERE / "poll_round.py"), "--database", database,
+                  "--base", base, "--count", str(args.count)]  # fmt: skip
+        _round(base, 0)
+        subprocess.run(poller, check=True, cwd=ROOT, capture_output=True)
+        _round(base, 1)
+        whole, printed = _instructions(poller)
+        importer = "import sys; sys.path.insert(0, 'bench/watcher'); import poll_round"
+        startup, _ = _instructions([sys.executable, "-c", importer])
     print(
         json.dumps(
             {

@@ -54,12 +54,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     checkouts = [ROOT] + ([args.compare_with.resolve()] if args.compare_with else [])
-    base = f"http://127.0.0.1:{args.port}"
-    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
     rounds: dict[Path, list[float]] = {checkout: [] for checkout in checkouts}
     threads: dict[Path, dict[str, list[float]]] = {checkout: {} for checkout in checkouts}
-    try:
-        run._wait_for(base)
+    with run.serving(args.port) as base:
         run._warm(base, args.count)
         with tempfile.TemporaryDirectory() as tmp:
             baseline = Path(tmp) / "baseline.db"
@@ -82,9 +79,6 @@ def main() -> None:
                     by_thread: dict[str, float] = figures.get("round_cpu_seconds_by_thread", {})  # type: ignore[assignment]
                     for name, seconds in by_thread.items():
                         threads[checkout].setdefault(name, []).append(seconds)
-    finally:
-        site.terminate()
-        site.wait()
     for checkout, cpu in rounds.items():
         print(f"{checkout}: median {statistics.median(cpu):.3f} s round CPU; turns {cpu}")
         for name, shares in threads[checkout].items():  # older checkouts do not report these

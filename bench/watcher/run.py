@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +100,20 @@ def _wait_for(base: str) -> None:
     raise RuntimeError("the benchmark site did not start")
 
 
+@contextmanager
+def serving(port: int) -> Iterator[str]:
+    """Serve the benchmark's pages (site.py) from a process of their own on ``port``; yield the
+    site's base URL once it answers, and stop it after."""
+    base = f"http://127.0.0.1:{port}"
+    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(port)])
+    try:
+        _wait_for(base)
+        yield base
+    finally:
+        site.terminate()
+        site.wait()
+
+
 def _varsel(base: str, count: int, work: Path, path: str = EQUAL) -> dict[str, Any]:
     database = f"sqlite+aiosqlite:///{work / 'varsel.db'}"
     # Migrated in a child process: a child's peak RSS starts at its parent's RSS at fork time
@@ -147,16 +163,13 @@ def main() -> None:
     parser.add_argument("--urlwatch", default="/tmp/urlwatch-venv/bin/urlwatch")
     parser.add_argument("--repeat", type=int, default=3, help="runs of both tools; medians kept")
     args = parser.parse_args()
-    base = f"http://127.0.0.1:{args.port}"
-    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
     results: dict[str, Any] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "python": platform.python_version(),
         "sources": args.count,
         "load_average_1m_at_start": round(os.getloadavg()[0], 2),
     }
-    try:
-        _wait_for(base)
+    with serving(args.port) as base:
         _warm(base, args.count)
         has_urlwatch = Path(args.urlwatch).exists()
         runs = []
@@ -190,9 +203,6 @@ def main() -> None:
         results["runs"] = runs
         results["medians"] = _medians(runs)
         results["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
-    finally:
-        site.terminate()
-        site.wait()
     print(json.dumps(results, indent=2))
     if "urlwatch_cpu_seconds" in results["medians"]:
         print(ROW_HEADER)

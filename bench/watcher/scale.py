@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
-from run import _round, _wait_for, _warm  # noqa: E402  (bench/watcher is not a package)
+from run import _round, _warm, serving  # noqa: E402  (bench/watcher is not a package)
 
 ADMIN = os.environ.get("VARSEL_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
@@ -166,18 +166,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=8768)
     args = parser.parse_args()
-    base = f"http://127.0.0.1:{args.port}"
-    site = subprocess.Popen([sys.executable, str(HERE / "site.py"), "--port", str(args.port)])
     results = []
-    try:
-        _wait_for(base)
+    with serving(args.port) as base:
         _warm(base, max(args.counts))  # every page built before anything is measured
         for count in args.counts:
             results.append(measure(base, count, args.processes))
             print(json.dumps(results[-1]), file=sys.stderr)
-    finally:
-        site.terminate()
-        site.wait()
     print(json.dumps(results, indent=2))
     print(HEADER)
     for result in results:
