@@ -86,12 +86,13 @@ class WatcherDeps:
     # The hot statements (claims, outcomes) run here, off the ORM; see group_writes.
     transactions: Transactions = field(init=False)
     writes: GroupWrites = field(init=False)
-    # SQLite's writes and the parsing of feeds, documents and large pages run off the event
-    # loop, so pages served from the same process do not wait on them, and all on one thread:
-    # they hold the GIL for most of their work, so threads of their own would only take turns,
-    # and each thread that wants the GIL while another has it costs a forced switch and the
-    # wake-ups around it (about a tenth of a bench/watcher round's CPU with a parser thread
-    # and a writer thread). Small pages are parsed on the loop: see PARSE_ON_LOOP_BYTES.
+    # The parsing of feeds, documents and large pages, and SQLite's writes that are heavier
+    # or must wait for the lock, run off the event loop, so pages served from the same process
+    # do not wait on them, and all on one thread: they hold the GIL for most of their work, so
+    # threads of their own would only take turns, and each thread that wants the GIL while
+    # another has it costs a forced switch and the wake-ups around it (about a tenth of a
+    # bench/watcher round's CPU with a parser thread and a writer thread). Small pages are
+    # parsed on the loop (PARSE_ON_LOOP_BYTES), and their writes run there (group_writes).
     worker: ThreadPoolExecutor = field(init=False)
     # Hosts whose polls were put back for want of a turn, told to operators sparingly.
     turns: MissedTurns = field(init=False)
@@ -230,7 +231,8 @@ async def settle(
             admin_url=deps.admin_url,
             lock=not deps.sqlite,
             lease=lease,
-        )
+        ),
+        light=_light(source, answer),
     )
     if outcome is None:
         return OutcomeKind.GONE
@@ -244,6 +246,21 @@ async def settle(
         return None
     _tell(outcome)
     return outcome.kind
+
+
+def _light(source: SourceState, answer: Answer) -> bool:
+    """Whether storing an answer may hold the event loop (group_writes): one without content,
+    or a page's parsed there (PARSE_ON_LOOP_BYTES), whose comparison with the stored text
+    takes about as long as that parse; not a feed's, a document's or a larger page's."""
+    if answer.content is None:
+        return True
+    return answer.body_bytes is not None and _fits_the_loop(source.rules.kind, answer.body_bytes)
+
+
+def _fits_the_loop(kind: str, size: int) -> bool:
+    """Whether a body of ``size`` bytes is parsed on the event loop: a page's of at most
+    PARSE_ON_LOOP_BYTES."""
+    return kind == SourceKind.PAGE and size <= PARSE_ON_LOOP_BYTES
 
 
 def _tell(outcome: Outcome) -> None:
@@ -322,6 +339,7 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         cut=cut,
         unclosed=cut is not None or (page and unclosed(fetched.body)),
         ended_by_close=fetched.ended_by_close,
+        body_bytes=len(fetched.body),
     )
 
 
@@ -390,7 +408,7 @@ async def parse_body(
         extraction=extraction,
         redirected=redirected,
     )
-    if rules.kind == SourceKind.PAGE and len(body) <= PARSE_ON_LOOP_BYTES:
+    if _fits_the_loop(rules.kind, len(body)):
         return parse()
     # Parsed before the transaction opens, so no row lock waits on the parser.
     return await asyncio.get_running_loop().run_in_executor(

@@ -1,8 +1,8 @@
 """The poll loop's hottest statements, run on SQLite's own cursor with SQLAlchemy's SQL.
 
-On the SQLite writer thread (group_writes.ThreadTransactions) SQLAlchemy's work around each
-statement (an execution context, the parameters built and processed, a result and its
-metadata) cost about twice what sqlite3 spends running it: of a round's 0.09 s in
+On the SQLite writer's connections (group_writes.SqliteFileTransactions) SQLAlchemy's work
+around each statement (an execution context, the parameters built and processed, a result
+and its metadata) cost about twice what sqlite3 spends running it: of a round's 0.09 s in
 ``Connection.execute`` for 527 statements, 0.03 s was sqlite3's. So there each statement
 here is compiled once by SQLAlchemy and run on the ``sqlite3`` cursor of the connection's
 transaction. The values still go through the processors SQLAlchemy's dialect gives their

@@ -4,17 +4,26 @@ A poll round writes one outcome per source, and most rounds end many polls at ne
 moment. Each poll hands its write over and waits until it is committed, so a poll still ends
 with its outcome stored; while one batch is being written, the next gathers (no timer).
 
-On a SQLite file (embedded mode) a batch runs on one worker thread over a plain ``sqlite3``
-connection: aiosqlite hands every cursor call to its own thread and back (four hand-offs per
-statement, about seventeen per changed page), which cost more CPU than the statements
-themselves. One thread also keeps the watcher's writes from queueing on SQLite's file lock
-against each other; the caller may lend it a thread it uses for other work too (the watcher
-parses on it). Elsewhere (PostgreSQL) a batch runs on the async engine in one greenlet.
+On a SQLite file (embedded mode) a transaction runs over a plain ``sqlite3`` connection:
+aiosqlite hands every cursor call to its own thread and back (four hand-offs per statement,
+about seventeen per changed page), which cost more CPU than the statements themselves. A light
+one (a claim, a batch of quiet outcomes, a page's outcome: about a millisecond, as long as
+parsing a small page) runs right on the event loop when SQLite's write lock is free at once:
+run on a worker thread beside the loop, the two threads slowed each other so much that a poll
+round took a sixth more CPU than with both on the loop (bench/watcher, docs/benchmarks.md). The
+loop never waits for the lock: when another connection holds it, or the work is heavier (a
+feed's or a document's outcome), the transaction goes to one worker thread, which waits for the
+lock as every connection of varsel does. The caller may lend that thread (the watcher parses
+feeds and documents on it). SQLite's own checkpoint, after a commit that leaves the log over
+1,000 pages, may run on the loop too: it copies those pages into the file and syncs it, a few
+milliseconds on local disks, every few rounds. Elsewhere (PostgreSQL) a batch runs on the async
+engine in one greenlet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -23,6 +32,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.watcher.adapters.driver_statements import DriverStatement
@@ -38,8 +48,12 @@ Work = Callable[[Connection], Any]
 class Transactions(Protocol):
     """Runs a synchronous function in one database transaction."""
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in a transaction that commits on return and rolls back on error."""
+    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+        """Run ``work`` in a transaction that commits on return and rolls back on error.
+
+        ``light``: work as short as parsing a small page (a claim, a quiet batch, a page's
+        outcome), which may hold the event loop; else (a feed's or a document's) it may not.
+        """
 
     async def aclose(self) -> None:
         """Release what the runner holds."""
@@ -51,8 +65,8 @@ class AsyncTransactions:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one transaction."""
+    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+        """Run ``work`` in one transaction (awaiting the database: light or not alike)."""
         async with self._engine.begin() as conn:
             return await conn.run_sync(work)
 
@@ -60,32 +74,36 @@ class AsyncTransactions:
         """Nothing to release: the engine belongs to the caller."""
 
 
-class ThreadTransactions:
-    """Transactions on a SQLite file through ``sqlite3``, all run on one worker thread."""
+class SqliteFileTransactions:
+    """Transactions on a SQLite file through ``sqlite3``: on the event loop when they are
+    light and the write lock is free at once, else on one worker thread (the module docstring)."""
 
     def __init__(self, url: URL, worker: ThreadPoolExecutor | None = None) -> None:
-        """Run on ``worker`` (one thread, left running at close) or on a thread of its own."""
+        """Fall back to ``worker`` (one thread, left running at close) or to a thread of its own."""
         self._url = url.set(drivername="sqlite+pysqlite")
-        self._engine: Engine | None = None
-        self._connection: Connection | None = None
+        # One connection for each thread, each made on and kept for its thread: taking one
+        # from a pool and handing it back (with the pool's rollback) cost more than the BEGIN
+        # and COMMIT of a batch. One that an error invalidates is replaced by SQLAlchemy on
+        # its next use.
+        self._here: tuple[Engine, Connection] | None = None  # the event loop's
+        self._there: tuple[Engine, Connection] | None = None  # the worker's
         self._lent = worker
         self._executor: ThreadPoolExecutor | None = worker
+        self._waiting = 0  # transactions handed to the worker and not yet done
 
-    def _in_transaction(self, work: Callable[[Connection], T]) -> T:
-        if self._connection is None:  # made on the worker thread, where it lives
-            # The same connection settings as shared.db gives the async engine's connections,
-            # but sqlite3 begins no transaction of its own (isolation_level None): each begins
-            # below, with the write lock.
-            self._engine = create_sync_engine(
-                self._url,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "isolation_level": None},
-            )
-            event.listen(self._engine, "connect", sqlite_pragmas)
-            # Kept between transactions: taking it from the pool and handing it back (with
-            # the pool's rollback) cost more than the BEGIN and COMMIT of a batch. One that
-            # an error invalidates is replaced by SQLAlchemy on its next use.
-            self._connection = self._engine.connect()
-        with self._connection.begin():
+    def _connect(self, busy_timeout: float) -> tuple[Engine, Connection]:
+        # The same connection settings as shared.db gives the async engine's connections, but
+        # sqlite3 begins no transaction of its own (isolation_level None): each begins in
+        # _transaction, with the write lock.
+        engine = create_sync_engine(
+            self._url, connect_args={"timeout": busy_timeout, "isolation_level": None}
+        )
+        event.listen(engine, "connect", sqlite_pragmas)
+        return engine, engine.connect()
+
+    @staticmethod
+    def _transaction(connection: Connection, work: Callable[[Connection], T]) -> T:
+        with connection.begin():
             # sqlite3's legacy transaction control (its default until Python 3.16) begins a
             # transaction only at the first INSERT, UPDATE or DELETE: a poll's read of its row
             # before that ran outside it, unlocked, and a publisher's push could commit between
@@ -94,40 +112,83 @@ class ThreadTransactions:
             # reads stays true until it commits. It costs no statement more (sqlite3 sent its
             # own BEGIN before the first write), and no lock: every transaction here (a claim,
             # the quiet batch, a stored outcome) took the write lock anyway, at its first write.
-            self._connection.exec_driver_sql("BEGIN IMMEDIATE")
-            return work(self._connection)
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return work(connection)
 
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+    def _on_loop(self, work: Callable[[Connection], T]) -> T | _Busy:
+        try:
+            if self._here is None:
+                # No wait for the lock here: the event loop must not stop while another
+                # connection writes. Busy, the transaction goes to the worker, which waits.
+                self._here = self._connect(busy_timeout=0)
+            return self._transaction(self._here[1], work)
+        except OperationalError as exc:
+            # Only at BEGIN IMMEDIATE in practice: once it holds the write lock, a transaction
+            # on a WAL file waits for nothing more. Rolled back by then, so run again whole.
+            if _is_busy(exc):
+                return _BUSY
+            raise
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one transaction on the worker thread."""
+    def _on_worker(self, work: Callable[[Connection], T]) -> T:
+        if self._there is None:
+            self._there = self._connect(busy_timeout=SQLITE_BUSY_TIMEOUT)
+        return self._transaction(self._there[1], work)
+
+    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+        """Run ``work`` in one transaction: on the event loop if ``light`` and the write lock is
+        free now, and none of this runner's transactions waits on the worker (they keep their
+        order); else on the worker thread."""
+        if light and not self._waiting:
+            done = self._on_loop(work)
+            if not isinstance(done, _Busy):
+                return done
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="watcher-sqlite")
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._in_transaction, work
-        )
+        self._waiting += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._on_worker, work
+            )
+        finally:
+            self._waiting -= 1
+
+    @staticmethod
+    def _close(held: tuple[Engine, Connection] | None) -> None:
+        if held is not None:
+            engine, connection = held
+            connection.close()
+            engine.dispose()
 
     async def aclose(self) -> None:
-        """Close the connection (on its thread) and stop the thread if it is this runner's."""
+        """Close the connections (each on its thread); stop the thread if it is this runner's."""
+        here, self._here = self._here, None
+        self._close(here)
         if self._executor is None:
             return
         executor, self._executor = self._executor, None
-        await asyncio.get_running_loop().run_in_executor(executor, self._close)
+        there, self._there = self._there, None
+        await asyncio.get_running_loop().run_in_executor(executor, self._close, there)
         if executor is not self._lent:
             executor.shutdown(wait=False)
+
+
+class _Busy:
+    """Another connection held SQLite's write lock: the transaction did not run."""
+
+
+_BUSY = _Busy()
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)  # with its extended bits
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def transactions_for(engine: AsyncEngine, worker: ThreadPoolExecutor | None = None) -> Transactions:
     """Pick the transaction runner for an engine (see the module docstring)."""
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-        return ThreadTransactions(engine.url, worker)
+        return SqliteFileTransactions(engine.url, worker)
     # An in-memory SQLite database exists only behind the async engine's own connection.
     return AsyncTransactions(engine)
 
@@ -157,6 +218,7 @@ class GroupWrites:
     def __init__(self, transactions: Transactions) -> None:
         self._transactions = transactions
         self._pending: list[tuple[_Item, asyncio.Future[Any]]] = []
+        self._heavy = False  # whether a pending write may not hold the event loop
         self._writer: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[None] | None = None
 
@@ -171,11 +233,14 @@ class GroupWrites:
             raise ValueError(f"a {outcome.kind} outcome is not quiet")
         await self._submit(_Quiet(outcome, lease))
 
-    async def write(self, work: Callable[[Connection], T]) -> T:
+    async def write(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
         """Run ``work`` in a transaction shared with other writes; return its result once committed.
 
-        If ``work`` raises, its error is raised here and no other write is lost with it.
+        If ``work`` raises, its error is raised here and no other write is lost with it. A
+        batch with a write that is not ``light`` (Transactions.run) runs as one that is not.
         """
+        if not light:
+            self._heavy = True
         result: T = await self._submit(work)
         return result
 
@@ -191,18 +256,21 @@ class GroupWrites:
         await asyncio.sleep(0)
         while self._pending:
             batch, self._pending = self._pending, []
+            light, self._heavy = not self._heavy, False
             try:
-                await self._write(batch)
+                await self._write(batch, light)
             finally:
                 # Cancelled mid-batch (shutdown): no waiter may hang on a write never finished.
                 for _, done in batch:
                     if not done.done():
                         done.cancel()
 
-    async def _write(self, batch: list[tuple[_Item, asyncio.Future[Any]]]) -> None:
+    async def _write(self, batch: list[tuple[_Item, asyncio.Future[Any]]], light: bool) -> None:
         items = [item for item, _ in batch]
         try:
-            results = await self._transactions.run(lambda conn: _write_batch(conn, items))
+            results = await self._transactions.run(
+                lambda conn: _write_batch(conn, items), light=light
+            )
         except Exception as exc:
             if len(batch) == 1:
                 _settle(batch[0][1], error=exc)
@@ -210,7 +278,9 @@ class GroupWrites:
             # One write took the whole batch down: each alone now, so only the culprit fails.
             for item, done in batch:
                 try:
-                    result = await self._transactions.run(partial(_write_one, item=item))
+                    result = await self._transactions.run(
+                        partial(_write_one, item=item), light=light
+                    )
                 except Exception as alone:
                     _settle(done, error=alone)
                 else:

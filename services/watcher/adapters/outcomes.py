@@ -158,7 +158,7 @@ def store_outcome(
     """
     # The row is read under its lock, so no push (publisher_keys.mark_told) commits between
     # this read and the writes: ``lock`` reads it FOR UPDATE (PostgreSQL); on a SQLite file
-    # the transaction began with the write lock (group_writes.ThreadTransactions' BEGIN
+    # the transaction began with the write lock (group_writes.SqliteFileTransactions' BEGIN
     # IMMEDIATE; an in-memory database has no second connection to push from). Read unlocked,
     # a push for the new text read here, the source's last change over an hour old, was sent
     # at once and marked the source (told_until): this poll alerted that text a second time

@@ -217,6 +217,7 @@ class Answer:
     # (cut_pages.py).
     unclosed: bool = False
     ended_by_close: bool = False
+    body_bytes: int | None = None  # the size of the body ``content`` was read from, if known
 
     @classmethod
     def failed(

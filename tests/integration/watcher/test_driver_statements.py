@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from services.watcher.adapters.group_writes import (
     AsyncTransactions,
     GroupWrites,
-    ThreadTransactions,
+    SqliteFileTransactions,
     Transactions,
 )
 from services.watcher.adapters.outcomes import store_outcome
@@ -213,7 +213,7 @@ async def both_ways(tmp_path: Path) -> AsyncIterator[dict[str, tuple[Path, Trans
     await asyncio.gather(*(_seed(url) for url in urls.values()))
     engine = create_engine(urls["sqlalchemy"])
     runners: dict[str, Transactions] = {
-        "cursor": ThreadTransactions(make_url(urls["cursor"])),
+        "cursor": SqliteFileTransactions(make_url(urls["cursor"])),
         "sqlalchemy": AsyncTransactions(engine),
     }
     yield {way: (paths[way], runners[way]) for way in paths}

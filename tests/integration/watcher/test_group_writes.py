@@ -1,8 +1,9 @@
-"""Group commit on a real SQLite file: one writer thread, real rollbacks, nothing stored twice."""
+"""Group commit on a real SQLite file: on the loop or the worker, real rollbacks, nothing twice."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,12 +12,12 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
-from services.watcher.adapters.group_writes import GroupWrites, ThreadTransactions
+from services.watcher.adapters.group_writes import GroupWrites, SqliteFileTransactions
 
 
 @pytest.fixture
-async def transactions(database_url: str) -> AsyncIterator[ThreadTransactions]:
-    runner = ThreadTransactions(make_url(database_url))
+async def transactions(database_url: str) -> AsyncIterator[SqliteFileTransactions]:
+    runner = SqliteFileTransactions(make_url(database_url))
     await runner.run(lambda conn: conn.execute(text("CREATE TABLE probe (value TEXT NOT NULL)")))
     yield runner
     await runner.aclose()
@@ -35,7 +36,7 @@ def _insert_then_fail(conn: Connection) -> str:
     raise RuntimeError("constraint broken")
 
 
-async def _values(transactions: ThreadTransactions) -> list[str]:
+async def _values(transactions: SqliteFileTransactions) -> list[str]:
     rows = await transactions.run(
         lambda conn: conn.execute(text("SELECT value FROM probe ORDER BY value")).all()
     )
@@ -43,7 +44,7 @@ async def _values(transactions: ThreadTransactions) -> list[str]:
 
 
 async def test_a_failed_batch_keeps_every_good_write_exactly_once(
-    transactions: ThreadTransactions,
+    transactions: SqliteFileTransactions,
 ) -> None:
     writes = GroupWrites(transactions)
 
@@ -58,47 +59,96 @@ async def test_a_failed_batch_keeps_every_good_write_exactly_once(
     assert await _values(transactions) == ["a", "b"]
 
 
-async def test_all_writes_run_on_one_thread_and_survive_a_reopen(
-    transactions: ThreadTransactions, database_url: str
+async def test_light_writes_run_on_the_event_loop_and_survive_a_reopen(
+    transactions: SqliteFileTransactions, database_url: str
 ) -> None:
     writes = GroupWrites(transactions)
 
     threads = await asyncio.gather(*(writes.write(_insert(f"v{n}")) for n in range(5)))
     await writes.aclose()
 
-    assert len(set(threads)) == 1 and threads[0].startswith("watcher-sqlite")
-    assert threads[0] != threading.current_thread().name
-    reopened = ThreadTransactions(make_url(database_url))
+    assert set(threads) == {threading.current_thread().name}
+    reopened = SqliteFileTransactions(make_url(database_url))
     try:
         assert await _values(reopened) == [f"v{n}" for n in range(5)]
     finally:
         await reopened.aclose()
 
 
-async def test_the_writer_connection_enforces_foreign_keys(
-    transactions: ThreadTransactions,
+async def test_a_heavy_write_runs_on_the_worker_thread(
+    transactions: SqliteFileTransactions,
 ) -> None:
-    # shared.db turns foreign keys on for the async engine; the writer's connection must too.
-    enabled = await transactions.run(
-        lambda conn: conn.execute(text("PRAGMA foreign_keys")).scalar_one()
-    )
-    assert enabled == 1
+    writes = GroupWrites(transactions)
+
+    thread = await writes.write(_insert("feed"), light=False)
+
+    assert thread.startswith("watcher-sqlite")
+    assert await _values(transactions) == ["feed"]
 
 
-async def test_a_lent_worker_thread_runs_the_writes_and_outlives_the_runner(
+async def test_a_write_lock_held_elsewhere_sends_the_writes_to_the_worker_not_the_loop_waiting(
+    transactions: SqliteFileTransactions, database_url: str
+) -> None:
+    # Another process's connection (the front's, a mailer's) holds SQLite's write lock.
+    other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO probe (value) VALUES ('other')")
+    writes = GroupWrites(transactions)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticking = asyncio.create_task(tick())
+    try:
+        first = asyncio.ensure_future(writes.write(_insert("a")))
+        await asyncio.sleep(0.3)
+        # The loop ran on while the write waited for the lock, on the worker thread.
+        assert not first.done() and ticks >= 10
+        # A claim meanwhile queues behind it rather than trying the lock on the loop.
+        claim = asyncio.ensure_future(transactions.run(_insert("b")))
+        await asyncio.sleep(0.05)
+        assert not claim.done()
+        other.execute("COMMIT")
+
+        assert (await first).startswith("watcher-sqlite")
+        assert (await claim).startswith("watcher-sqlite")
+    finally:
+        ticking.cancel()
+        other.close()
+    # Each exactly once; and with the lock free again, the next write runs on the loop.
+    assert await _values(transactions) == ["a", "b", "other"]
+    assert await writes.write(_insert("c")) == threading.current_thread().name
+
+
+async def test_both_connections_enforce_foreign_keys(
+    transactions: SqliteFileTransactions,
+) -> None:
+    # shared.db turns foreign keys on for the async engine; the writer's connections must too.
+    def enabled(conn: Connection) -> int:
+        return int(conn.execute(text("PRAGMA foreign_keys")).scalar_one())
+
+    assert await transactions.run(enabled) == 1
+    assert await transactions.run(enabled, light=False) == 1
+
+
+async def test_a_lent_worker_thread_runs_the_heavy_writes_and_outlives_the_runner(
     database_url: str,
 ) -> None:
     worker = ThreadPoolExecutor(1, thread_name_prefix="lent")
-    runner = ThreadTransactions(make_url(database_url), worker)
+    runner = SqliteFileTransactions(make_url(database_url), worker)
     try:
         await runner.run(lambda conn: conn.execute(text("CREATE TABLE probe (value TEXT)")))
-        thread = await runner.run(_insert("kept"))
+        thread = await runner.run(_insert("kept"), light=False)
         await runner.aclose()
 
         assert thread.startswith("lent")
-        # The runner closed its connection but left the thread to its owner.
+        # The runner closed its connections but left the thread to its owner.
         assert worker.submit(lambda: threading.current_thread().name).result() == thread
-        reopened = ThreadTransactions(make_url(database_url))
+        reopened = SqliteFileTransactions(make_url(database_url))
         try:
             assert await _values(reopened) == ["kept"]
         finally:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.watcher.adapters.group_writes import (
     AsyncTransactions,
     GroupWrites,
-    ThreadTransactions,
+    SqliteFileTransactions,
     transactions_for,
 )
 from services.watcher.adapters.source_rows import QUIET_UPDATE, quiet_params
@@ -42,9 +42,11 @@ class FakeTransactions:
         self.transactions = 0
         self.closed = False
         self.gate: asyncio.Event | None = None
+        self.light: list[bool] = []  # each transaction's
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
         self.transactions += 1
+        self.light.append(light)
         if self.gate is not None:
             await self.gate.wait()
         log = _Log()
@@ -148,19 +150,23 @@ async def test_an_outcome_that_is_not_quiet_is_refused_by_the_batched_update() -
     assert transactions.transactions == 0
 
 
-async def test_writes_arriving_during_a_batch_form_the_next_batch() -> None:
+async def test_writes_arriving_during_a_batch_form_the_next_batch_heavy_if_one_is() -> None:
     transactions = FakeTransactions()
     transactions.gate = asyncio.Event()
     writes = GroupWrites(transactions)
 
     first = asyncio.ensure_future(writes.write(_adds("a")))
     await asyncio.sleep(0.01)  # the first batch is under way, held at the gate
-    later = [asyncio.ensure_future(writes.write(_adds(v))) for v in "bc"]
+    later = [asyncio.ensure_future(writes.write(_adds("b"), light=False))]
+    later += [asyncio.ensure_future(writes.write(_adds("c")))]
     await asyncio.sleep(0)
     transactions.gate.set()
 
     assert await asyncio.gather(first, *later) == ["a", "b", "c"]
-    assert transactions.transactions == 2
+    assert await writes.write(_adds("d")) == "d"
+    # The batch holding a write that may not hold the event loop runs as such; the next is
+    # light again.
+    assert transactions.light == [True, False, True]
 
 
 async def test_a_cancelled_waiter_leaves_the_other_writes_intact() -> None:
@@ -210,12 +216,12 @@ async def test_aclose_waits_for_the_batch_under_way_and_closes_the_runner() -> N
     assert transactions.closed
 
 
-async def test_a_sqlite_file_gets_the_thread_runner_and_memory_the_async_engine() -> None:
+async def test_a_sqlite_file_gets_its_own_runner_and_memory_the_async_engine() -> None:
     on_file = create_async_engine("sqlite+aiosqlite:////tmp/varsel-never-opened.db")
     in_memory = create_async_engine("sqlite+aiosqlite:///:memory:")
     elsewhere = create_async_engine("postgresql+asyncpg://varsel@127.0.0.1/never-connected")
     try:
-        assert isinstance(transactions_for(on_file), ThreadTransactions)
+        assert isinstance(transactions_for(on_file), SqliteFileTransactions)
         assert isinstance(transactions_for(in_memory), AsyncTransactions)
         assert isinstance(transactions_for(elsewhere), AsyncTransactions)
     finally:
