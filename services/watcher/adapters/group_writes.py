@@ -2,7 +2,8 @@
 
 A poll round writes one outcome per source, and most rounds end many polls at nearly the same
 moment. Each poll hands its write over and waits until it is committed, so a poll still ends
-with its outcome stored; while one batch is being written, the next gathers (no timer).
+with its outcome stored; until the writer takes a batch, and while it writes one off the event
+loop, the next gathers (no timer).
 
 On a SQLite file (embedded mode) a transaction runs over a plain ``sqlite3`` connection:
 aiosqlite hands every cursor call to its own thread and back (four hand-offs per statement,
@@ -10,7 +11,7 @@ about seventeen per changed page), which cost more CPU than the statements thems
 one (a claim, a batch of quiet outcomes, a page's outcome: about a millisecond, as long as
 parsing a small page) runs right on the event loop when SQLite's write lock is free at once:
 run on a worker thread beside the loop, the two threads slowed each other so much that a poll
-round took a sixth more CPU than with both on the loop (bench/watcher, docs/benchmarks.md). The
+round took a seventh more CPU than with both on the loop (ADR 0030, bench/watcher). The
 loop never waits for the lock: when another connection holds it, or the work is heavier (a
 feed's or a document's outcome), the transaction goes to one worker thread, which waits for the
 lock as every connection of varsel does. The caller may lend that thread (the watcher parses
