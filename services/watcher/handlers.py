@@ -143,7 +143,8 @@ async def claim_due(deps: WatcherDeps, limit: int = 50) -> list[Claim]:
             owner=lease,
             limit=limit,
             skip_locked=not deps.sqlite,
-        )
+        ),
+        light=True,
     )
     return [Claim(source, lease, fetch_by, now + FETCH_WITHIN) for source in claimed]
 

@@ -138,8 +138,11 @@ def _processed(
     return values
 
 
+_DIALECTS_KEPT = 4
+
+
 def _on_cursor(conn: Connection) -> bool:
-    """Tell whether ``conn`` is a plain sqlite3 connection (the writer thread's)."""
+    """Tell whether ``conn`` is a plain sqlite3 connection (the SQLite writer's)."""
     return isinstance(conn, Connection) and conn.dialect.driver == "pysqlite"
 
 
@@ -152,16 +155,19 @@ class DriverStatement:
         """Wrap ``statement``; an INSERT without values takes ``column_keys``, in that order."""
         self.statement = statement
         self._column_keys = column_keys
-        self._compiled: tuple[Dialect, _Compiled] | None = None
+        self._compiled: dict[int, tuple[Dialect, _Compiled]] = {}  # by id(dialect)
         self._returning: Insert | None = None
 
     def _for(self, conn: Connection) -> _Compiled:
-        # Compiled for the last dialect seen: one engine's in the service, several in tests,
-        # whose options (a JSON serializer, say) could differ.
+        # Compiled for each dialect seen: the SQLite writer's two connections have an engine
+        # each (group_writes), tests have many, whose options (a JSON serializer, say) could
+        # differ. A few are kept, so that one compilation serves the writer's either way.
         dialect = conn.dialect
-        cached = self._compiled
+        cached = self._compiled.get(id(dialect))
         if cached is None or cached[0] is not dialect:
-            cached = self._compiled = (
+            if len(self._compiled) >= _DIALECTS_KEPT:
+                self._compiled.clear()
+            cached = self._compiled[id(dialect)] = (
                 dialect,
                 _compile(self.statement, dialect, self._column_keys),
             )

@@ -15,15 +15,16 @@ round took a seventh more CPU than with both on the loop (ADR 0030, bench/watche
 loop never waits for the lock: when another connection holds it, or the work is heavier (a
 feed's or a document's outcome), the transaction goes to one worker thread, which waits for the
 lock as every connection of varsel does. The caller may lend that thread (the watcher parses
-feeds and documents on it). SQLite's own checkpoint, after a commit that leaves the log over
-1,000 pages, may run on the loop too: it copies those pages into the file and syncs it, a few
-milliseconds on local disks, every few rounds. Elsewhere (PostgreSQL) a batch runs on the async
-engine in one greenlet.
+feeds and documents on it). The worker also checkpoints the write-ahead log for the loop's
+commits (SQLite's checkpoint after a commit copies the log into the file and syncs it: after a
+long read that held checkpoints off, much of it). Elsewhere (PostgreSQL) a batch runs on the
+async engine in one greenlet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,13 +44,15 @@ from shared.db import SQLITE_BUSY_TIMEOUT, sqlite_pragmas
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 Work = Callable[[Connection], Any]
 
 
 class Transactions(Protocol):
     """Runs a synchronous function in one database transaction."""
 
-    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+    async def run(self, work: Callable[[Connection], T], *, light: bool = False) -> T:
         """Run ``work`` in a transaction that commits on return and rolls back on error.
 
         ``light``: work as short as parsing a small page (a claim, a quiet batch, a page's
@@ -66,7 +69,7 @@ class AsyncTransactions:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+    async def run(self, work: Callable[[Connection], T], *, light: bool = False) -> T:
         """Run ``work`` in one transaction (awaiting the database: light or not alike)."""
         async with self._engine.begin() as conn:
             return await conn.run_sync(work)
@@ -91,6 +94,8 @@ class SqliteFileTransactions:
         self._lent = worker
         self._executor: ThreadPoolExecutor | None = worker
         self._waiting = 0  # transactions handed to the worker and not yet done
+        self._commits_here = 0  # on the loop since the worker's last checkpoint
+        self._checkpoint: asyncio.Future[None] | None = None
 
     def _connect(self, busy_timeout: float) -> tuple[Engine, Connection]:
         # The same connection settings as shared.db gives the async engine's connections, but
@@ -121,7 +126,13 @@ class SqliteFileTransactions:
             if self._here is None:
                 # No wait for the lock here: the event loop must not stop while another
                 # connection writes. Busy, the transaction goes to the worker, which waits.
-                self._here = self._connect(busy_timeout=0)
+                engine, connection = self._connect(busy_timeout=0)
+                # Nor for SQLite's checkpoint after a commit, which copies into the file all
+                # that every connection logged since the last one (much, after a long read held
+                # it off) and syncs it: the worker checkpoints instead (_count_commit).
+                connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                connection.commit()  # SQLAlchemy began one around the PRAGMA
+                self._here = engine, connection
             return self._transaction(self._here[1], work)
         except OperationalError as exc:
             # Only at BEGIN IMMEDIATE in practice: once it holds the write lock, a transaction
@@ -130,47 +141,86 @@ class SqliteFileTransactions:
                 return _BUSY
             raise
 
-    def _on_worker(self, work: Callable[[Connection], T]) -> T:
+    def _worker_connection(self) -> Connection:
         if self._there is None:
             self._there = self._connect(busy_timeout=SQLITE_BUSY_TIMEOUT)
-        return self._transaction(self._there[1], work)
+        return self._there[1]
 
-    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+    def _on_worker(self, work: Callable[[Connection], T]) -> T:
+        return self._transaction(self._worker_connection(), work)
+
+    def _checkpoint_on_worker(self) -> None:
+        try:
+            # PASSIVE: copies what no reader still needs, and waits for nobody.
+            connection = self._worker_connection()
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            connection.commit()  # SQLAlchemy began one around the PRAGMA
+        except OperationalError as exc:  # the next one copies it: the log is whole meanwhile
+            log.warning("watcher: SQLite's checkpoint failed (%s); tried again later", exc.orig)
+
+    def _count_commit(self) -> None:
+        """After every CHECKPOINT_COMMITS commits on the loop, have the worker checkpoint (as
+        SQLite's own would after about as many pages of log)."""
+        self._commits_here += 1
+        if self._commits_here < CHECKPOINT_COMMITS:
+            return
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return
+        self._commits_here = 0
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            self._ensure_executor(), self._checkpoint_on_worker
+        )
+
+    def _ensure_executor(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="watcher-sqlite")
+        return self._executor
+
+    async def run(self, work: Callable[[Connection], T], *, light: bool = False) -> T:
         """Run ``work`` in one transaction: on the event loop if ``light`` and the write lock is
-        free now, and none of this runner's transactions waits on the worker (they keep their
-        order); else on the worker thread."""
+        free now, and none of this runner's transactions waits on the worker (so that one
+        waiting there is not overtaken, unless its caller stopped waiting); else on the worker
+        thread."""
         if light and not self._waiting:
             done = self._on_loop(work)
             if not isinstance(done, _Busy):
+                self._count_commit()
                 return done
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="watcher-sqlite")
+        executor = self._ensure_executor()
         self._waiting += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._on_worker, work
-            )
+            return await asyncio.get_running_loop().run_in_executor(executor, self._on_worker, work)
         finally:
             self._waiting -= 1
 
-    @staticmethod
-    def _close(held: tuple[Engine, Connection] | None) -> None:
-        if held is not None:
-            engine, connection = held
-            connection.close()
-            engine.dispose()
+    def _close_there(self) -> None:
+        # On the worker, after what was queued there before: a transaction still to run
+        # opens the connection this then closes.
+        there, self._there = self._there, None
+        _close(there)
 
     async def aclose(self) -> None:
         """Close the connections (each on its thread); stop the thread if it is this runner's."""
         here, self._here = self._here, None
-        self._close(here)
+        _close(here)
         if self._executor is None:
             return
         executor, self._executor = self._executor, None
-        there, self._there = self._there, None
-        await asyncio.get_running_loop().run_in_executor(executor, self._close, there)
+        await asyncio.get_running_loop().run_in_executor(executor, self._close_there)
         if executor is not self._lent:
             executor.shutdown(wait=False)
+
+
+# Commits on the event loop's connection between two checkpoints by the worker: a commit there
+# logs about ten pages, and SQLite checkpoints after 1,000 by default.
+CHECKPOINT_COMMITS = 100
+
+
+def _close(held: tuple[Engine, Connection] | None) -> None:
+    if held is not None:
+        engine, connection = held
+        connection.close()
+        engine.dispose()
 
 
 class _Busy:
@@ -234,7 +284,7 @@ class GroupWrites:
             raise ValueError(f"a {outcome.kind} outcome is not quiet")
         await self._submit(_Quiet(outcome, lease))
 
-    async def write(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+    async def write(self, work: Callable[[Connection], T], *, light: bool = False) -> T:
         """Run ``work`` in a transaction shared with other writes; return its result once committed.
 
         If ``work`` raises, its error is raised here and no other write is lost with it. A

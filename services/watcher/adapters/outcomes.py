@@ -2,9 +2,10 @@
 
 A changed page is one SELECT (the source row joined to its latest snapshot), one snapshot
 INSERT, one source UPDATE and one outbox INSERT, all in the caller's transaction and run in
-one go (one greenlet, or SQLite's writer thread: see group_writes), so no ORM unit of work or
-identity map is built for it. What to write is decided by ``decide`` (domain/decide.py) on
-the row as read here, under its lock; this module only stores the outcome.
+one go (one greenlet, or one call on a SQLite writer's connection: see group_writes), so no
+ORM unit of work or identity map is built for it. What to write is decided by ``decide``
+(domain/decide.py) on the row as read here, under its lock; this module only stores the
+outcome.
 """
 
 from __future__ import annotations

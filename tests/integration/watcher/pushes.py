@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent import futures
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.util import await_
 
 from services.watcher import handlers
 from services.watcher.command_api import Push, publish_change
 from services.watcher.domain.outcome import SourceState
 from services.watcher.handlers import poll
+from shared.db import create_engine
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import NEW_PARAGRAPH, page
 from tests.integration.watcher.server import Route, ScriptedSite
@@ -83,24 +85,39 @@ def pushed_while_stored(
 
     def decide(state: SourceState, *args: Any, **kwargs: Any) -> Any:
         if when(state) and not pushed:
-            late = push(harness, url, key, note)
-            if (
-                harness.deps.sqlite
-            ):  # the poll decides on its worker thread; the push is on the loop
-                sent = asyncio.run_coroutine_threadsafe(late, loop)
+            if harness.deps.sqlite:
+                # The poll decides inside its transaction, on the event loop (a small page's)
+                # or on the worker thread: the push comes from a thread and a connection of
+                # its own, as another process's would.
+                elsewhere = futures.ThreadPoolExecutor(1, thread_name_prefix="cms")
+                sent = elsewhere.submit(
+                    asyncio.run, _push_elsewhere(harness, url, key, note, harness.clock.now())
+                )
+                elsewhere.shutdown(wait=False)
                 # Given the time to commit, unless it waits for the poll's write lock.
                 futures.wait([sent], timeout=2)
                 pushed.append(asyncio.wrap_future(sent, loop=loop))
             else:
                 # PostgreSQL: the poll decides in a greenlet on the loop, so the push runs only
                 # while this waits, until it is seen waiting on the row's lock (or is done).
-                task = loop.create_task(late)
+                task = loop.create_task(push(harness, url, key, note))
                 await_(_blocked_or_done(harness, task))
                 pushed.append(task)
         return real_decide(state, *args, **kwargs)
 
     monkeypatch.setattr(handlers, "decide", decide)
     return pushed
+
+
+async def _push_elsewhere(harness: Harness, url: str, key: str, note: str, now: datetime) -> None:
+    """Push as push() does, on an engine of its own (for another thread's event loop)."""
+    engine = create_engine(harness.engine.url.render_as_string(hide_password=False))
+    try:
+        change = Push(topics=("tema",), url=url, title="Blåbær", note=note, minor=False)
+        async with async_sessionmaker(engine)() as session, session.begin():
+            await publish_change(session, change, key, "cms", now)
+    finally:
+        await engine.dispose()
 
 
 async def _blocked_or_done(harness: Harness, task: asyncio.Task[None]) -> None:

@@ -1,6 +1,6 @@
 """Outcomes stored on sqlite3's cursor are the rows SQLAlchemy stores, and read back alike.
 
-The writer thread runs storing's statements on the cursor (adapters/driver_statements.py); any
+The SQLite writer runs storing's statements on the cursor (adapters/driver_statements.py); any
 other connection runs them through SQLAlchemy. The same outcome is stored both ways, each in
 its own database, and the rows are compared value by value as SQLite holds them.
 """
@@ -242,7 +242,7 @@ async def test_an_outcome_is_stored_and_read_the_same_on_the_cursor_as_through_s
         )
         outcomes[way] = await runner.run(_counting(store, statements[way]))
 
-    # The writer thread's statements never went through SQLAlchemy; the other's all did.
+    # The SQLite writer's statements never went through SQLAlchemy; the other's all did.
     assert statements["cursor"] == []
     assert len(statements["sqlalchemy"]) == 4
     cursor, through = seen["cursor"], seen["sqlalchemy"]

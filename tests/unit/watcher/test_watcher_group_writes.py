@@ -44,7 +44,7 @@ class FakeTransactions:
         self.gate: asyncio.Event | None = None
         self.light: list[bool] = []  # each transaction's
 
-    async def run(self, work: Callable[[Connection], T], *, light: bool = True) -> T:
+    async def run(self, work: Callable[[Connection], T], *, light: bool = False) -> T:
         self.transactions += 1
         self.light.append(light)
         if self.gate is not None:
@@ -155,15 +155,15 @@ async def test_writes_arriving_during_a_batch_form_the_next_batch_heavy_if_one_i
     transactions.gate = asyncio.Event()
     writes = GroupWrites(transactions)
 
-    first = asyncio.ensure_future(writes.write(_adds("a")))
+    first = asyncio.ensure_future(writes.write(_adds("a"), light=True))
     await asyncio.sleep(0.01)  # the first batch is under way, held at the gate
-    later = [asyncio.ensure_future(writes.write(_adds("b"), light=False))]
-    later += [asyncio.ensure_future(writes.write(_adds("c")))]
+    later = [asyncio.ensure_future(writes.write(_adds("b")))]  # not light, as a feed's
+    later += [asyncio.ensure_future(writes.write(_adds("c"), light=True))]
     await asyncio.sleep(0)
     transactions.gate.set()
 
     assert await asyncio.gather(first, *later) == ["a", "b", "c"]
-    assert await writes.write(_adds("d")) == "d"
+    assert await writes.write(_adds("d"), light=True) == "d"
     # The batch holding a write that may not hold the event loop runs as such; the next is
     # light again.
     assert transactions.light == [True, False, True]
