@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.watcher.adapters.driver_statements import DriverStatement
@@ -155,7 +155,7 @@ class SqliteFileTransactions:
             connection = self._worker_connection()
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             connection.commit()  # SQLAlchemy began one around the PRAGMA
-        except OperationalError as exc:  # the next one copies it: the log is whole meanwhile
+        except DBAPIError as exc:  # the next one copies it: the log is whole meanwhile
             log.warning("watcher: SQLite's checkpoint failed (%s); tried again later", exc.orig)
 
     def _count_commit(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from services.watcher.adapters import group_writes
 from services.watcher.adapters.group_writes import GroupWrites, SqliteFileTransactions
@@ -181,3 +182,25 @@ async def test_the_worker_checkpoints_the_log_of_the_loops_commits(
     await transactions._checkpoint
 
     assert b"copied into the file" in database.read_bytes()
+
+
+async def test_a_failed_checkpoint_is_told_and_the_writes_go_on(
+    transactions: SqliteFileTransactions,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(group_writes, "CHECKPOINT_COMMITS", 1)
+    worker = await transactions.run(lambda conn: conn)  # the worker's connection, made
+
+    def failing(statement: str, *args: object) -> None:
+        raise OperationalError(statement, {}, sqlite3.OperationalError("disk I/O error"))
+
+    monkeypatch.setattr(worker, "exec_driver_sql", failing)
+    await transactions.run(_insert("a"), light=True)
+    assert transactions._checkpoint is not None
+    await transactions._checkpoint
+
+    assert "SQLite's checkpoint failed (disk I/O error); tried again later" in caplog.text
+    monkeypatch.undo()
+    assert await transactions.run(_insert("b"), light=True) == threading.current_thread().name
+    assert await _values(transactions) == ["a", "b"]
