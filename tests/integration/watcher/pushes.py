@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent import futures
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.util import await_
 
 from services.watcher import handlers
@@ -37,10 +37,12 @@ async def push(
     minor: bool = False,
     topics: tuple[str, ...] = ("tema",),
     publisher: str = "cms",
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> None:
-    """Push a change for ``url`` as the CMS does, with its idempotency key."""
+    """Push a change for ``url`` as the CMS does, with its idempotency key (on ``sessions``,
+    if given, else on the watcher's)."""
     change = Push(topics=topics, url=url, title="Blåbær", note=note, minor=minor)
-    async with harness.deps.sessions() as session, session.begin():
+    async with (sessions or harness.deps.sessions)() as session, session.begin():
         await publish_change(session, change, key, publisher, harness.clock.now())
 
 
@@ -90,9 +92,7 @@ def pushed_while_stored(
                 # or on the worker thread: the push comes from a thread and a connection of
                 # its own, as another process's would.
                 elsewhere = futures.ThreadPoolExecutor(1, thread_name_prefix="cms")
-                sent = elsewhere.submit(
-                    asyncio.run, _push_elsewhere(harness, url, key, note, harness.clock.now())
-                )
+                sent = elsewhere.submit(asyncio.run, _push_elsewhere(harness, url, key, note))
                 elsewhere.shutdown(wait=False)
                 # Given the time to commit, unless it waits for the poll's write lock.
                 futures.wait([sent], timeout=2)
@@ -109,13 +109,11 @@ def pushed_while_stored(
     return pushed
 
 
-async def _push_elsewhere(harness: Harness, url: str, key: str, note: str, now: datetime) -> None:
-    """Push as push() does, on an engine of its own (for another thread's event loop)."""
+async def _push_elsewhere(harness: Harness, url: str, key: str, note: str) -> None:
+    """Push on an engine of its own (for another thread's event loop)."""
     engine = create_engine(harness.engine.url.render_as_string(hide_password=False))
     try:
-        change = Push(topics=("tema",), url=url, title="Blåbær", note=note, minor=False)
-        async with async_sessionmaker(engine)() as session, session.begin():
-            await publish_change(session, change, key, "cms", now)
+        await push(harness, url, key, note, sessions=async_sessionmaker(engine))
     finally:
         await engine.dispose()
 
