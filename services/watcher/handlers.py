@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import logging
 import secrets
@@ -21,7 +20,8 @@ from services.watcher.adapters.host_turns import NoTurn
 from services.watcher.adapters.hub_rows import note_hub
 from services.watcher.adapters.outcomes import LeaseLost, store_outcome
 from services.watcher.adapters.source_rows import claim_rows, load_claim
-from services.watcher.domain.content import EXTRACTION, ContentError, parse_content
+from services.watcher.body_reading import fits_the_loop, parse_body, read_as_before
+from services.watcher.domain.content import ContentError
 from services.watcher.domain.cut_feeds import cut_short
 from services.watcher.domain.cut_pages import unclosed
 from services.watcher.domain.decide import decide, draw_jitter
@@ -32,13 +32,12 @@ from services.watcher.domain.front_pages import (
     leads_to_front_page,
     led_elsewhere,
 )
-from services.watcher.domain.model import Content, OverBudget
+from services.watcher.domain.model import OverBudget
 from services.watcher.domain.outcome import (
     Answer,
     History,
     Outcome,
     OutcomeKind,
-    Rules,
     SourceState,
     unread_mark,
 )
@@ -62,13 +61,6 @@ LEASE = timedelta(minutes=2)
 FETCH_WITHIN = LEASE - timedelta(seconds=30)
 # The answers that say a page is not there (rather than that the server is in trouble).
 MISSING_STATUSES = frozenset({404, 410})
-# A page this small is parsed on the event loop, not on the worker thread. Its parse takes a
-# few milliseconds (about 1.7 ms for the 8-40 KB pages of bench/watcher), and the loop and the
-# worker holding the GIL in turns cost more than that: every wait for the GIL is a forced
-# switch and the wake-ups around it (docs/benchmarks.md, «Watcher»). At this size a page
-# holds the loop for at most about ten milliseconds. Feeds (feedparser) and documents
-# (pypdf) take longer, so they still go to the worker, as do larger pages.
-PARSE_ON_LOOP_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,13 +247,7 @@ def _light(source: SourceState, answer: Answer) -> bool:
     takes about as long as that parse; not a feed's, a document's or a larger page's."""
     if answer.content is None:
         return True
-    return answer.body_bytes is not None and _fits_the_loop(source.rules.kind, answer.body_bytes)
-
-
-def _fits_the_loop(kind: str, size: int) -> bool:
-    """Whether a body of ``size`` bytes is parsed on the event loop: a page's of at most
-    PARSE_ON_LOOP_BYTES."""
-    return kind == SourceKind.PAGE and size <= PARSE_ON_LOOP_BYTES
+    return answer.body_bytes is not None and fits_the_loop(source.rules.kind, answer.body_bytes)
 
 
 def _tell(outcome: Outcome) -> None:
@@ -309,10 +295,10 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
     redirected = led_elsewhere(source.url, fetched.url)
     try:
         content = await parse_body(
-            deps, source, fetched.body, fetched.content_type, redirected=redirected
+            deps.worker, source, fetched.body, fetched.content_type, redirected=redirected
         )
         earlier = await read_as_before(
-            deps, source, fetched.body, fetched.content_type, content, redirected=redirected
+            deps.worker, source, fetched.body, fetched.content_type, content, redirected=redirected
         )
     except OverBudget as exc:
         return Answer.failed(f"{CONTENT_PREFIX}{exc}", unread=unread_mark(body_hash))
@@ -341,78 +327,4 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         unclosed=cut is not None or (page and unclosed(fetched.body)),
         ended_by_close=fetched.ended_by_close,
         body_bytes=len(fetched.body),
-    )
-
-
-async def read_as_before(
-    deps: WatcherDeps,
-    source: SourceState,
-    body: bytes,
-    content_type: str | None,
-    today: Content,
-    *,
-    redirected: bool = False,
-) -> Content | None:
-    """Return the body read under the older rules the source was last stored under, if they
-    read it otherwise than today's (docs/decisions/0017): an upgrade alone alerts nobody.
-
-    Otherwise in its dates too, which no fingerprint holds: a feed's days decide whether a
-    text told before is published again, or a push is older than what is stored.
-
-    Where an editor changed the source's rules since, the reading under the rules of its stored
-    text, ``today`` itself if they read it alike; None if they cannot read it (another kind of
-    source, or the old selector finds nothing): then today's reading is stored unjudged.
-    """
-    read = source.read_before(EXTRACTION)
-    if read is None:
-        return None
-    rules, version = read
-    changed = source.rules_before is not None
-    if rules.kind != source.rules.kind:
-        return None  # read as another kind of source: nothing to judge today's by
-    try:
-        before = await parse_body(
-            deps, source, body, content_type, rules=rules, extraction=version, redirected=redirected
-        )
-    except ContentError:
-        # Unreadable under the old rules: judged under today's after an upgrade, unjudged
-        # after an editor's change (today's reading would tell the change of rules as news).
-        return None
-    if before == today:
-        return today if changed else None
-    return before
-
-
-async def parse_body(
-    deps: WatcherDeps,
-    source: SourceState,
-    body: bytes,
-    content_type: str | None,
-    *,
-    rules: Rules | None = None,
-    extraction: int = EXTRACTION,
-    redirected: bool = False,
-) -> Content:
-    """Parse a body under the source's rules (or ``rules``); raise ContentError.
-
-    A page of at most PARSE_ON_LOOP_BYTES is parsed where it arrived, on the event loop;
-    feeds, documents and larger pages on the worker thread.
-    """
-    rules = source.rules if rules is None else rules
-    parse = partial(
-        parse_content,
-        rules.kind,  # type: ignore[arg-type]
-        body,
-        content_type=content_type,
-        selector=rules.selector,
-        ignore=rules.ignore,
-        extraction=extraction,
-        redirected=redirected,
-    )
-    if _fits_the_loop(rules.kind, len(body)):
-        return parse()
-    # Parsed before the transaction opens, so no row lock waits on the parser.
-    return await asyncio.get_running_loop().run_in_executor(
-        deps.worker,
-        partial(contextvars.copy_context().run, parse),  # as asyncio.to_thread does: log context
     )

@@ -19,10 +19,11 @@ from services.watcher.adapters.hub_rows import (
     record_request,
 )
 from services.watcher.adapters.source_rows import load_claim
+from services.watcher.body_reading import parse_body, read_as_before
 from services.watcher.domain.model import ContentError
 from services.watcher.domain.outcome import Answer, OutcomeKind
 from services.watcher.domain.websub import callback_reachable
-from services.watcher.handlers import WatcherDeps, parse_body, read_as_before, settle
+from services.watcher.handlers import WatcherDeps, settle
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                 source = await load_claim(session, push.source_id)
         if source is not None:
             try:
-                content = await parse_body(deps, source, push.body, push.content_type)
+                content = await parse_body(deps.worker, source, push.body, push.content_type)
             except ContentError as exc:
                 # A hub's odd body is no failure of the source: polling still tells.
                 log.warning(
@@ -111,7 +112,7 @@ async def take_pushes(deps: WatcherDeps, limit: int = 20) -> list[OutcomeKind]:
                     last_modified=source.last_modified,
                     content=content,
                     earlier=await read_as_before(
-                        deps, source, push.body, push.content_type, content
+                        deps.worker, source, push.body, push.content_type, content
                     ),
                     pushed=True,
                 )

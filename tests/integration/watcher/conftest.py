@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-import services.watcher.handlers as handlers
+import services.watcher.body_reading as body_reading
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.adapters.tables import Snapshot, WatchedSource
 from services.watcher.handlers import WatcherDeps, poll
@@ -89,10 +89,12 @@ class Harness:
         self, source_id: int, version: int, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Take a source's baseline as the release of extraction ``version`` stored it."""
-        real = handlers.parse_content  # type: ignore[attr-defined]
+        real = body_reading.parse_content
         with monkeypatch.context() as patched:
             patched.setattr(
-                handlers, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": version})
+                body_reading,
+                "parse_content",
+                lambda *a, **k: real(*a, **{**k, "extraction": version}),
             )
             assert await poll(self.deps, source_id) == "baseline"
         async with self.deps.sessions() as session, session.begin():

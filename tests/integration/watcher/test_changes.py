@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import services.watcher.handlers as handlers
+import services.watcher.body_reading as body_reading
 from services.watcher.adapters.snapshots import unpack
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.domain.model import EXTRACTION
@@ -43,13 +43,13 @@ async def test_an_identical_body_is_unchanged_without_parsing(
     source = await harness.add_source(site.url("/p"))
     assert await poll(harness.deps, source) == "baseline"
     parsed: list[bytes] = []
-    real = handlers.parse_content  # type: ignore[attr-defined]
+    real = body_reading.parse_content
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         parsed.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(handlers, "parse_content", counting)
+    monkeypatch.setattr(body_reading, "parse_content", counting)
 
     assert await poll(harness.deps, source) == "unchanged"
 
@@ -340,12 +340,12 @@ async def _stored_before_the_upgrade(
     """Return a source whose baseline was read and stored as the release before versions."""
     site.set("/kapittel", Route(HELSEDIR.encode(), content_type=UTF8))
     source = await harness.add_source(site.url("/kapittel"))
-    real = handlers.parse_content  # type: ignore[attr-defined]
+    real = body_reading.parse_content
     monkeypatch.setattr(
-        handlers, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": 1})
+        body_reading, "parse_content", lambda *a, **k: real(*a, **{**k, "extraction": 1})
     )
     assert await poll(harness.deps, source) == "baseline"
-    monkeypatch.setattr(handlers, "parse_content", real)
+    monkeypatch.setattr(body_reading, "parse_content", real)
     async with harness.deps.sessions() as session, session.begin():
         row = await session.get(WatchedSource, source)
         assert row is not None

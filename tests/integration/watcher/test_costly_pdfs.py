@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import services.watcher.handlers as handlers
+import services.watcher.body_reading as body_reading
 from services.watcher.domain import extract_pdf
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
@@ -19,14 +19,14 @@ async def test_a_pdf_read_past_its_budget_is_not_read_again_until_its_bytes_chan
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(extract_pdf, "PDF_BUDGET_SECONDS", 0.05)
-    real = handlers.parse_content  # type: ignore[attr-defined]
+    real = body_reading.parse_content
     reads: list[int] = []
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         reads.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(handlers, "parse_content", counted)
+    monkeypatch.setattr(body_reading, "parse_content", counted)
     site.set("/r.pdf", Route(dense_pdf(30_000), "application/pdf"))
     source = await harness.add_source(site.url("/r.pdf"), kind="pdf")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from services.watcher import handlers
+from services.watcher import body_reading, handlers
 from services.watcher.adapters.tables import WatchedSource
 from services.watcher.handlers import claim_due, poll
 from shared.events import SourceRecovered, decode_event
@@ -118,7 +118,7 @@ async def test_small_pages_parse_and_store_on_the_loop_the_rest_on_one_worker_th
     site: ScriptedSite, harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     threads: list[tuple[str, str, str]] = []
-    real_parse, real_store = handlers.parse_content, handlers.store_outcome
+    real_parse, real_store = body_reading.parse_content, handlers.store_outcome
 
     def parse(kind: str, body: bytes, **kwargs: Any) -> Any:
         threads.append(("parse", kind, threading.current_thread().name))
@@ -128,17 +128,17 @@ async def test_small_pages_parse_and_store_on_the_loop_the_rest_on_one_worker_th
         threads.append(("store", str(kwargs["source_id"]), threading.current_thread().name))
         return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(handlers, "parse_content", parse)
+    monkeypatch.setattr(body_reading, "parse_content", parse)
     monkeypatch.setattr(handlers, "store_outcome", store)
     ids = []
     for n in range(6):
         site.set(f"/p{n}", Route(page(f"<p>Side {n} av seks i en lang serie.</p>").encode()))
         ids.append(await harness.add_source(site.url(f"/p{n}")))
     # One byte past the limit: parsed on the worker, as a feed is.
-    filler = "<p>Fyll.</p>" * (handlers.PARSE_ON_LOOP_BYTES // 13)
+    filler = "<p>Fyll.</p>" * (body_reading.PARSE_ON_LOOP_BYTES // 13)
     big = page(f"<p>En stor side.</p>{filler}").encode()
-    big += b" " * (handlers.PARSE_ON_LOOP_BYTES + 1 - len(big))
-    assert len(big) == handlers.PARSE_ON_LOOP_BYTES + 1
+    big += b" " * (body_reading.PARSE_ON_LOOP_BYTES + 1 - len(big))
+    assert len(big) == body_reading.PARSE_ON_LOOP_BYTES + 1
     site.set("/big", Route(big))
     ids.append(await harness.add_source(site.url("/big")))
     site.set("/feed", Route(feed([1, 2, 3]), content_type="application/rss+xml"))

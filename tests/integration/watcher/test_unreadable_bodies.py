@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import services.watcher.handlers as handlers
+import services.watcher.body_reading as body_reading
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import page
@@ -27,7 +27,7 @@ async def test_a_body_the_parser_trips_over_fails_the_poll_and_the_source_shows_
     def tripping(*args: Any, **kwargs: Any) -> Any:
         raise RecursionError("maximum recursion depth exceeded")  # a parser's own bug
 
-    monkeypatch.setattr(handlers, "parse_content", tripping)
+    monkeypatch.setattr(body_reading, "parse_content", tripping)
     site.set("/p", Route(page("<p>Nytt avsnitt om sopp og bær i skogen i høst.</p>").encode()))
     caplog.set_level(logging.INFO, logger="services.watcher")
 
