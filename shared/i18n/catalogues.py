@@ -44,11 +44,27 @@ def read_catalogue(path: Path, language: Language) -> Catalog:
         raise CatalogueError(f"{path}: not a readable gettext catalogue: {exc}") from exc
 
 
-def _translations(catalogue: Catalog, domain: str) -> Translations:
-    compiled = BytesIO()
-    write_mo(compiled, catalogue, use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(compiled, domain=domain)
+# Each catalogue compiled, by its file as it was when read: reading a .po file with Babel
+# takes milliseconds, and a process that builds several apps (the tests build one each) read
+# the same files again each time. A file changed since is read again.
+_COMPILED: dict[tuple[Path, int, int], bytes] = {}
+
+
+def _compiled(path: Path, language: Language, domain: str) -> Translations:
+    """Return the translations of one ``.po`` file (read_catalogue's errors if it cannot)."""
+    try:
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None  # read_catalogue names what is wrong
+    code = _COMPILED.get(key) if key else None
+    if code is None:
+        compiled = BytesIO()
+        write_mo(compiled, read_catalogue(path, language), use_fuzzy=False)
+        code = compiled.getvalue()
+        if key:
+            _COMPILED[key] = code
+    return Translations(BytesIO(code), domain=domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +81,7 @@ class Catalogues:
         """Read the domain's catalogue of every language; refuse to start without one."""
         translators = {
             language: Translator(
-                language,
-                _translations(
-                    read_catalogue(catalogue_path(directory, language, domain), language), domain
-                ),
+                language, _compiled(catalogue_path(directory, language, domain), language, domain)
             )
             for language in languages
         }

@@ -11,11 +11,47 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2.bccache import Bucket
 
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.translator import Translator, language_name
 from shared.vocabulary import Language
+
+
+class _CompiledOnce(BytecodeCache):
+    """Each template's compiled code, kept in memory for every environment that loads it.
+
+    The environments of a folder differ only in their globals (the words of their language),
+    which a template reads when it renders, not when it is compiled: compiling a template once
+    for all of them, rather than once per language (and, in the tests, once per app built),
+    is what Jinja's bytecode caches are for. A template whose source changed is compiled
+    again (the bucket's checksum of the source).
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# By what decides how a template compiles besides its source: its folder (the caller escapes
+# a folder's templates by their names alike wherever it loads them) and the options below.
+_COMPILED: dict[tuple[str, str, bool], _CompiledOnce] = {}
+
+
+def _compiled_once(
+    directory: Path, autoescape: bool | Callable[[str | None], bool], keep_trailing_newline: bool
+) -> _CompiledOnce:
+    escaping = str(autoescape) if isinstance(autoescape, bool) else "by name"
+    key = (str(directory.resolve()), escaping, keep_trailing_newline)
+    return _COMPILED.setdefault(key, _CompiledOnce())
 
 
 class LocalisedTemplates:
@@ -33,6 +69,7 @@ class LocalisedTemplates:
     ) -> None:
         self.catalogues = catalogues
         loader = FileSystemLoader(directory)
+        compiled = _compiled_once(directory, autoescape, keep_trailing_newline)
         self._environments: dict[Language, Environment] = {}
         for language in catalogues.languages:
             env = Environment(
@@ -43,6 +80,7 @@ class LocalisedTemplates:
                 lstrip_blocks=True,
                 keep_trailing_newline=keep_trailing_newline,
                 extensions=["jinja2.ext.i18n"],
+                bytecode_cache=compiled,
             )
             # Line breaks and indentation inside {% trans %} are layout, not part of the message.
             env.policies["ext.i18n.trimmed"] = True

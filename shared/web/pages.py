@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, meta, select_autoescape
+from jinja2 import Environment, FileSystemLoader, meta, select_autoescape
 
 from shared.i18n.catalogues import Catalogues
 from shared.i18n.templates import LocalisedTemplates
@@ -216,8 +216,22 @@ class PageRenderer:
         return self._html(template, language, path, embeddable, **dict(context))
 
 
-def _variables(env: Environment, template: str) -> set[str]:
+# A template's variables by its folders and name: every environment of a folder parses it
+# alike (only their words differ), so once a process, not once per language and app.
+_VARIABLES: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+
+
+def _variables(env: Environment, template: str) -> frozenset[str]:
     """Return the variables a template and every template it extends or includes read."""
+    assert isinstance(env.loader, FileSystemLoader)
+    key = (tuple(env.loader.searchpath), template)
+    names = _VARIABLES.get(key)
+    if names is None:
+        names = _VARIABLES[key] = frozenset(_read_variables(env, template))
+    return names
+
+
+def _read_variables(env: Environment, template: str) -> set[str]:
     names: set[str] = set()
     pending, seen = [template], set()
     while pending:
