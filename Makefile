@@ -67,12 +67,14 @@ $(VNU): | $(BIN)/python
 	  echo "make: npm is missing, so the HTML checker's tests skip (.ci/run installs it)"; \
 	fi
 
-# Two pytest workers (pytest-xdist), each taking whole groups of tests (tests/conftest.py names
-# them): every test that starts processes of its own (browser/, e2e/) runs on one worker, one
-# after another, while the other takes the tests that run in process and the distributed tier,
-# whose own PostgreSQL and RabbitMQ it mostly waits on; whichever is done first takes the
-# groups left. One report for all, with the 25 slowest tests; any failure fails the run.
-WORKERS := -n 2 --dist loadscope --no-loadscope-reorder
+# Three pytest workers (pytest-xdist), each taking whole groups of tests (tests/support/
+# worker_groups.py names them): every test that starts processes of its own (browser/, e2e/)
+# runs on one worker, one after another, while the second takes the tests that run in process;
+# the third takes only the tests that mostly wait (the distributed tier's stopped and
+# restarted servers, two watchers counted over eight poll intervals) and stops when they are
+# done, so their waits overlap the others' work on the two cores. Whichever is done first
+# takes the groups left. One report for all, with the 25 slowest tests; any failure fails it.
+WORKERS := -n 3 --dist loadscope --no-loadscope-reorder
 
 ## test: install test dependencies, lint, and run the whole suite
 test: lint $(VNU)

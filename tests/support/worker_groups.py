@@ -1,15 +1,20 @@
-"""How `make test` shares the suite between its two pytest-xdist workers.
+"""How `make test` shares the suite between its pytest-xdist workers.
 
 Each group is handed to one worker whole, in the order collected; a worker that finishes takes
 the next group left. Every test that starts processes of its own (varsel, Chromium) is in one
-group, so they run one after another on one worker while the other takes the tests that run
+group, so they run one after another on one worker while another takes the tests that run
 in process: no two of them compete for the machine, and a process's start-up never waits
 behind a second tier doing the same. Every other module is a group of its own (its module-wide
 fixtures are set up once), except where a folder shares one session-wide fixture worth
 computing once (one run of the HTML checker over every page and mail).
 
-The distributed tier is a group of its own: it mostly waits on its own PostgreSQL and RabbitMQ
-and, as before, runs beside the others rather than after them.
+Some groups spend most of their time waiting rather than computing: the distributed tier
+(servers of its own stopped for 30 seconds, restarted, a mailer killed and its lease run
+out) and the live-catalogue tests whose two watchers are counted over eight poll intervals.
+With three workers or more, the last worker takes only these, one after another, and stops
+when none is left: their waits overlap the other two workers' work instead of adding to it,
+and no third group that computes competes for the two cores. The other workers take them
+too once nothing else is left. With fewer workers every group goes to whichever is free.
 """
 
 from __future__ import annotations
@@ -22,6 +27,16 @@ from xdist.scheduler import LoadScopeScheduling
 
 PROCESS_TIERS = {"browser", "e2e"}
 SHARED_FOLDERS = {("integration", "html_valid")}
+# Waiting tests, by tier or module. Their own timing checks are bounds a busy machine only
+# delays (a poll no sooner than its interval, every owed mail within minutes).
+WAITING = {
+    ("distributed",),
+    ("e2e", "test_catalogue_live.py"),
+    ("e2e", "test_editor_source_live.py"),
+}
+WAITING_PREFIX = "waiting: "
+# The fewest workers with one kept for the waiting groups.
+WORKERS_WITH_A_WAITING_ONE = 3
 
 
 def worker_group(nodeid: str) -> str:
@@ -29,6 +44,8 @@ def worker_group(nodeid: str) -> str:
     parts = PurePosixPath(nodeid.split("::", 1)[0]).parts
     if parts[:1] == ("tests",):
         parts = parts[1:]
+    if parts[:1] in WAITING or parts[:2] in WAITING:
+        return WAITING_PREFIX + "/".join(parts)
     if parts[:1] and parts[0] in PROCESS_TIERS:
         return "processes"
     if parts[:2] in SHARED_FOLDERS:
@@ -36,14 +53,57 @@ def worker_group(nodeid: str) -> str:
     return "/".join(parts)
 
 
-class WorkerGroupScheduling(LoadScopeScheduling):
-    """pytest-xdist's scheduling by scope, with `worker_group` as the scope.
+def waiting(group: str) -> bool:
+    """Tell whether a group (worker_group) mostly waits."""
+    return group.startswith(WAITING_PREFIX)
 
-    ``_split_scope`` is the method pytest-xdist's own file and group schedulers override.
+
+def next_group(groups: list[str], *, waiting_worker: bool) -> str | None:
+    """Pick the group a worker takes next from those left, in their order; None: none for it.
+
+    The waiting worker takes only waiting groups; the others take the rest first.
+    """
+    if waiting_worker:
+        return next((group for group in groups if waiting(group)), None)
+    return next((group for group in groups if not waiting(group)), groups[0] if groups else None)
+
+
+class WorkerGroupScheduling(LoadScopeScheduling):
+    """pytest-xdist's scheduling by scope, with `worker_group` as the scope, and with three
+    workers or more the last kept for the waiting groups.
+
+    ``_split_scope`` is the method pytest-xdist's own file and group schedulers override;
+    ``_assign_work_unit`` and ``_reschedule`` are LoadScopeScheduling's own, taking the first
+    group left and stopping a worker when none is.
     """
 
     def __init__(self, config: pytest.Config, log: Any = None) -> None:
         super().__init__(config, log)
+        self.waiting_worker: str | None = None
+        workers = config.getoption("numprocesses") or 0
+        if isinstance(workers, int) and workers >= WORKERS_WITH_A_WAITING_ONE:
+            self.waiting_worker = f"gw{workers - 1}"
 
     def _split_scope(self, nodeid: str) -> str:
         return worker_group(nodeid)
+
+    def _waits(self, node: Any) -> bool:
+        return bool(node.gateway.id == self.waiting_worker)
+
+    def _assign_work_unit(self, node: Any) -> None:
+        group = next_group(list(self.workqueue), waiting_worker=self._waits(node))
+        if group is None:
+            return
+        self.workqueue.move_to_end(group, last=False)  # the unit the parent's method pops
+        super()._assign_work_unit(node)
+
+    def _reschedule(self, node: Any) -> None:
+        if (
+            self._waits(node)
+            and not node.shutting_down
+            and next_group(list(self.workqueue), waiting_worker=True) is None
+        ):
+            if not self._pending_of(self.assigned_work[node]):
+                node.shutdown()  # nothing left for it: the others end the run
+            return
+        super()._reschedule(node)
