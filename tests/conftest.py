@@ -1,5 +1,5 @@
 """What every tier shares: the loopback SMTP server, dropping the migrated templates, the root
-logger put back after each test, how `make test` shares the suite between its two workers, and
+logger put back after each test, how `make test` shares the suite between its workers, and
 Hypothesis without its clock, and the database's connect timeout widened."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ settings.register_profile(
 settings.load_profile("shared-machine")
 
 # varsel gives up connecting to PostgreSQL after 2 s (shared/db.py), inside the 3 s its probes
-# wait. Two workers beside a browser and the distributed tier's servers keep this two-core
+# wait. The workers beside a browser and the distributed tier's servers keep this two-core
 # machine at a load of 7 and more, and a backend that took longer than that to start failed a
 # sign-up with a 503 in one CI run. The tests set what an operator may set
 # (VARSEL_DATABASE_CONNECT_TIMEOUT_SECONDS, up to 60 s), for this process and the varsel

@@ -4,17 +4,21 @@ Each group is handed to one worker whole, in the order collected; a worker that 
 the next group left. Every test that starts processes of its own (varsel, Chromium) is in one
 group, so they run one after another on one worker while another takes the tests that run
 in process: no two of them compete for the machine, and a process's start-up never waits
-behind a second tier doing the same. Every other module is a group of its own (its module-wide
-fixtures are set up once), except where a folder shares one session-wide fixture worth
-computing once (one run of the HTML checker over every page and mail).
+behind a second tier doing the same (but for the waiting groups below). Every other module
+is a group of its own (its module-wide fixtures are set up once), except where a folder shares
+one session-wide fixture worth computing once (one run of the HTML checker over every page and
+mail).
 
 Some groups spend most of their time waiting rather than computing: the distributed tier
 (servers of its own stopped for 30 seconds, restarted, a mailer killed and its lease run
 out) and the live-catalogue tests whose two watchers are counted over eight poll intervals.
 With three workers or more, the last worker takes only these, one after another, and stops
 when none is left: their waits overlap the other two workers' work instead of adding to it,
-and no third group that computes competes for the two cores. The other workers take them
-too once nothing else is left. With fewer workers every group goes to whichever is free.
+and no third group that computes competes for the two cores. So the live-catalogue tests'
+varsel processes and browser run beside the processes group's, at a load the tests allow
+for (tests/conftest.py widens the database's connect timeout for it). The other workers take
+the waiting groups too once nothing else is left. With fewer workers every group goes to
+whichever is free.
 """
 
 from __future__ import annotations
@@ -80,9 +84,8 @@ class WorkerGroupScheduling(LoadScopeScheduling):
     def __init__(self, config: pytest.Config, log: Any = None) -> None:
         super().__init__(config, log)
         self.waiting_worker: str | None = None
-        workers = config.getoption("numprocesses") or 0
-        if isinstance(workers, int) and workers >= WORKERS_WITH_A_WAITING_ONE:
-            self.waiting_worker = f"gw{workers - 1}"
+        if self.numnodes >= WORKERS_WITH_A_WAITING_ONE:
+            self.waiting_worker = f"gw{self.numnodes - 1}"
 
     def _split_scope(self, nodeid: str) -> str:
         return worker_group(nodeid)
@@ -103,7 +106,10 @@ class WorkerGroupScheduling(LoadScopeScheduling):
             and not node.shutting_down
             and next_group(list(self.workqueue), waiting_worker=True) is None
         ):
-            if not self._pending_of(self.assigned_work[node]):
-                node.shutdown()  # nothing left for it: the others end the run
+            # Nothing more for it. The shutdown is graceful: the tests it holds still run. It
+            # must come now, as the parent's does when nothing is left: a worker runs a test
+            # only once it knows the next one (or that none comes), so waiting for its last
+            # test to end would hold that test until the whole run was over.
+            node.shutdown()
             return
         super()._reschedule(node)
