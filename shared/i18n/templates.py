@@ -41,16 +41,21 @@ class _CompiledOnce(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-# By what decides how a template compiles besides its source: its folder (the caller escapes
-# a folder's templates by their names alike wherever it loads them) and the options below.
-_COMPILED: dict[tuple[str, str, bool], _CompiledOnce] = {}
+# By what decides how a template compiles besides its source: its folder, the options below
+# and the names of the filters (a call to one is compiled in). One folder has one escaping
+# policy: its one caller (page_templates, the mail templates) escapes its templates by their
+# names alike wherever it loads them.
+_COMPILED: dict[tuple[str, str, bool, tuple[str, ...]], _CompiledOnce] = {}
 
 
 def _compiled_once(
-    directory: Path, autoescape: bool | Callable[[str | None], bool], keep_trailing_newline: bool
+    directory: Path,
+    autoescape: bool | Callable[[str | None], bool],
+    keep_trailing_newline: bool,
+    filters: Mapping[str, Callable[..., Any]],
 ) -> _CompiledOnce:
     escaping = str(autoescape) if isinstance(autoescape, bool) else "by name"
-    key = (str(directory.resolve()), escaping, keep_trailing_newline)
+    key = (str(directory.resolve()), escaping, keep_trailing_newline, tuple(sorted(filters)))
     return _COMPILED.setdefault(key, _CompiledOnce())
 
 
@@ -69,7 +74,7 @@ class LocalisedTemplates:
     ) -> None:
         self.catalogues = catalogues
         loader = FileSystemLoader(directory)
-        compiled = _compiled_once(directory, autoescape, keep_trailing_newline)
+        compiled = _compiled_once(directory, autoescape, keep_trailing_newline, filters or {})
         self._environments: dict[Language, Environment] = {}
         for language in catalogues.languages:
             env = Environment(

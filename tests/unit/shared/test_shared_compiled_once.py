@@ -8,7 +8,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from babel.messages.catalog import Catalog
 
+from shared.i18n import catalogues
 from shared.i18n.catalogues import CatalogueError, Catalogues
 from shared.i18n.templates import LocalisedTemplates
 from shared.vocabulary import LANGUAGES, Language
@@ -78,15 +80,26 @@ def test_a_template_changed_on_disk_is_compiled_again(
     assert compiles == ["page.html"]
 
 
-def test_a_catalogue_changed_on_disk_is_read_again_and_a_broken_one_still_refused(
-    folder: tuple[Path, Path],
+def test_a_catalogue_is_read_once_until_it_changes_on_disk_and_a_broken_one_still_refused(
+    folder: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     locale, _ = folder
-    assert Catalogues.load(locale, "pages")[Language.NB].gettext("Hello") == "Hei"
-    path = _catalogue(locale, Language.NB, "Hallo der")
+    reads: list[Path] = []
+    real = catalogues.read_catalogue
+
+    def counted(path: Path, language: Language) -> Catalog:
+        reads.append(path)
+        return real(path, language)
+
+    monkeypatch.setattr(catalogues, "read_catalogue", counted)
+    for _ in range(2):
+        assert Catalogues.load(locale, "pages")[Language.NB].gettext("Hello") == "Hei"
+    assert len(reads) == len(LANGUAGES)
+    path = _catalogue(locale, Language.NB, "Hoi")  # as long as «Hei»: told by its time
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-    assert Catalogues.load(locale, "pages")[Language.NB].gettext("Hello") == "Hallo der"
+    assert Catalogues.load(locale, "pages")[Language.NB].gettext("Hello") == "Hoi"
+    assert reads[len(LANGUAGES) :] == [path]
     path.write_text('msgid "Hello"\nmsgid "Again"\n', encoding="utf-8")
     with pytest.raises(CatalogueError, match="not a readable gettext catalogue"):
         Catalogues.load(locale, "pages")
