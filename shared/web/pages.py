@@ -112,7 +112,6 @@ class PageRenderer:
         self._same_site = same_site
         self._served_at = served_at
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
-        self._holds_form = lru_cache(maxsize=256)(self._reads_token)
 
     def render(
         self,
@@ -200,7 +199,8 @@ class PageRenderer:
             },
         )
 
-    def _reads_token(self, template: str, language: Language) -> bool:
+    def _holds_form(self, template: str, language: Language) -> bool:
+        """Tell whether a template (or one it extends or includes) reads the CSRF token."""
         return "csrf_token" in _variables(self._templates.environment(language), template)
 
     def _render_fixed(
@@ -211,7 +211,7 @@ class PageRenderer:
         embeddable: bool,
         context: tuple[tuple[str, Hashable], ...],
     ) -> str:
-        if "csrf_token" in _variables(self._templates.environment(language), template):
+        if self._holds_form(template, language):
             raise ValueError(f"{template} has a form; its CSRF token differs per browser")
         return self._html(template, language, path, embeddable, **dict(context))
 
