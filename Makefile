@@ -71,9 +71,10 @@ $(VNU): | $(BIN)/python
 # worker_groups.py names them): every test that starts processes of its own (browser/, e2e/)
 # runs on one worker, one after another, while the second takes the tests that run in process;
 # the third takes only the tests that mostly wait (the distributed tier's stopped and
-# restarted servers, two watchers counted over eight poll intervals) and stops when they are
-# done, so their waits overlap the others' work on the two cores. Whichever is done first
-# takes the groups left. One report for all, with the 25 slowest tests; any failure fails it.
+# restarted servers, two watchers counted over eight poll intervals, SIGTERM's grace periods)
+# and stops when they are done, so their waits overlap the others' work on the two cores.
+# Whichever is done first takes the groups left. One report for all, with the 25 slowest
+# tests; any failure fails it.
 WORKERS := -n 3 --dist loadscope --no-loadscope-reorder
 
 ## test: install test dependencies, lint, and run the whole suite

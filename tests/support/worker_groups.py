@@ -11,7 +11,9 @@ mail).
 
 Some groups spend most of their time waiting rather than computing: the distributed tier
 (servers of its own stopped for 30 seconds, restarted, a mailer killed and its lease run
-out) and the live-catalogue tests whose two watchers are counted over eight poll intervals.
+out), the live-catalogue tests whose two watchers are counted over eight poll intervals, the
+SIGTERM tests (a grace period run out, a database or broker gone silent) and the WebSub one
+(varsel asks the hub only after its first poll).
 With three workers or more, the last worker takes only these, one after another, and stops
 when none is left: their waits overlap the other two workers' work instead of adding to it,
 and no third group that computes competes for the two cores. So the live-catalogue tests'
@@ -37,6 +39,8 @@ WAITING = {
     ("distributed",),
     ("e2e", "test_catalogue_live.py"),
     ("e2e", "test_editor_source_live.py"),
+    ("e2e", "test_sigterm.py"),
+    ("e2e", "test_websub.py"),
 }
 WAITING_PREFIX = "waiting: "
 # The fewest workers with one kept for the waiting groups.

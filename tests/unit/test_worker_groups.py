@@ -7,7 +7,7 @@ from tests.support.worker_groups import next_group, waiting, worker_group
 
 def test_tests_that_start_processes_share_one_group_and_the_rest_go_by_module() -> None:
     assert worker_group("tests/browser/test_admin_pages.py::test_x[nb]") == "processes"
-    assert worker_group("tests/e2e/test_sigterm.py::test_y") == "processes"
+    assert worker_group("tests/e2e/test_walking_skeleton.py::test_y") == "processes"
     assert worker_group("tests/integration/html_valid/test_mails.py::test_z") == (
         "integration/html_valid"
     )
@@ -19,7 +19,8 @@ def test_tests_that_start_processes_share_one_group_and_the_rest_go_by_module() 
 def test_the_waiting_tests_have_groups_of_their_own_by_module() -> None:
     faults = worker_group("tests/distributed/test_faults.py::test_postgresql_restarted")
     live = worker_group("tests/e2e/test_catalogue_live.py::test_two_watchers")
-    assert waiting(faults) and waiting(live)
+    sigterm = worker_group("tests/e2e/test_sigterm.py::test_sigterm_cuts_a_running_job")
+    assert waiting(faults) and waiting(live) and waiting(sigterm)
     assert faults != worker_group("tests/distributed/test_topology.py::test_every")
     assert not waiting(worker_group("tests/e2e/test_demo.py::test_demo"))
 
