@@ -34,7 +34,8 @@ from xdist.scheduler import LoadScopeScheduling
 PROCESS_TIERS = {"browser", "e2e"}
 SHARED_FOLDERS = {("integration", "html_valid")}
 # Waiting tests, by tier or module. Their own timing checks are bounds a busy machine only
-# delays (a poll no sooner than its interval, every owed mail within minutes).
+# delays (a poll no sooner than its interval) or generous bounds on a hang (every owed mail
+# within minutes, an exit within 25 s of SIGTERM, inside Kubernetes' 30 s).
 WAITING = {
     ("distributed",),
     ("e2e", "test_catalogue_live.py"),
