@@ -21,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The key of the PostgreSQL advisory lock every migration run holds (migrations/env.py):
+# «vars» in ASCII.
+MIGRATION_LOCK_KEY = 0x76617273
 
 
 def alembic_config(url: str, target_metadata: MetaData | None = None) -> Config:

@@ -9,14 +9,38 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine, made_on
+from shared.schema import MIGRATION_LOCK_KEY
 
 # Every service's tables, handed in by the composition root (varsel.schema.alembic_config) when
 # models are compared with migrations; None while only applying migrations.
 target_metadata = context.config.attributes.get("target_metadata")
 
 
+def _hold_the_migration_lock(connection: Connection) -> None:
+    """Take the database's migration lock, for as long as the connection lives.
+
+    Replicas started together with `varsel run --migrate` (and a `varsel migrate` beside them)
+    each migrated at once: on a new database all but one failed on a table another had just
+    made, and on SQLite, whose DDL committed statement by statement, one could stop halfway
+    through a migration. Holding the lock, the next waits for the first to finish and then
+    finds nothing to do.
+
+    On PostgreSQL it is a session's advisory lock, not a transaction's: a migration may commit
+    midway (an index made or dropped CONCURRENTLY), and the lock must outlive that. It ends
+    with the connection, so also with a process killed mid-run. On SQLite it is the write lock,
+    taken at BEGIN IMMEDIATE (waiting up to the connection's busy timeout), which also makes
+    the run one transaction that the caller commits: sqlite3 began none before DDL.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+        connection.commit()  # the lock stays; Alembic begins its own transaction, as before
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _run(connection: Connection) -> None:
     dialect = connection.dialect.name
+    _hold_the_migration_lock(connection)
 
     def include(item: Any, name: str | None, kind: str, reflected: bool, other: Any) -> bool:
         # An index made on one kind of database alone is looked for there alone.
@@ -31,6 +55,8 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if dialect == "postgresql":  # ended with the connection too, which may go back to a pool
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
 
 
 async def _run_async(url: str, connect_timeout: float) -> None:

@@ -25,7 +25,7 @@ class VarselProcess:
 
     ``name`` names the log file and the process in failure messages, so several replicas can
     share a folder; ``migrate=False`` leaves the schema to the test (replicas starting together
-    should not all migrate).
+    may all migrate, and take turns, but each then waits for the one before).
     """
 
     def __init__(
