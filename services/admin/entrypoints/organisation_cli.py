@@ -27,7 +27,16 @@ def _act_for_organisation(
     if address == "-":
         # Read from standard input: an argument stays in the shell's history, in the process
         # list, and in the audit log of a `kubectl exec` or a job's definition.
-        address = sys.stdin.readline().strip()
+        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        if len(lines) > 1:
+            # Only the first was acted on, with a success to show for the whole list.
+            typer.echo(
+                f"varsel: the standard input holds {len(lines)} lines; give one address a "
+                "command (one run for each line of a list); nothing was changed",
+                err=True,
+            )
+            raise typer.Exit(1)
+        address = lines[0] if lines else ""
     reason = " ".join(reason.split())
     if len(reason) > organisation.MAX_REASON:
         # Kept whole in the ledger and the audit log alike, or not at all: never cut short.

@@ -242,7 +242,15 @@ def test_the_command_line_erases_and_unsubscribes_with_a_reason(
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
     leaky = runner.invoke(varsel_cli, ["admin", "erase", ADDRESS, "--reason", f"from {NORMAL}"])
     assert leaky.exit_code == 1 and "must not contain" in leaky.output
-    # "-" reads the address from standard input, so it is in no history or process list.
+    # "-" reads the address from standard input, so it is in no history or process list; one
+    # address only: a list piped in is refused whole, not acted on for its first line.
+    listed = runner.invoke(
+        varsel_cli,
+        ["admin", "unsubscribe", "-", "--reason", REASON],
+        input=f"{ADDRESS}\nother@example.no\n",
+    )
+    assert listed.exit_code == 1
+    assert "holds 2 lines" in listed.output and "nothing was changed" in listed.output
     ended = runner.invoke(
         varsel_cli, ["admin", "unsubscribe", "-", "--reason", REASON], input=f"{ADDRESS}\n"
     )
