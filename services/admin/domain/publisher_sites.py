@@ -89,6 +89,10 @@ def site(typed: str) -> str:
     typed = typed.strip()
     if len(typed) > SITE_CHARS:
         raise SiteRefused("site_host", typed[:SITE_CHARS] + "…")
+    if " " in typed or not typed.isprintable():
+        # urlsplit drops a tab or line break (``exa\tmple.no`` was kept as ``example.no``),
+        # and a space in a host name is a typo, never a site.
+        raise SiteRefused("site_host", typed)
     if "*" in typed:
         raise SiteRefused("site_wildcard", typed)
     try:
@@ -127,7 +131,16 @@ def sites(typed: str) -> tuple[str, ...]:
     """Return the sites typed into a form (one a line, or apart by spaces or commas), each
     once, in the order typed; raise SiteRefused for the first that names no host alone, and
     with ``site_none`` when none is typed or ``site_many`` past the limit."""
-    found = tuple(dict.fromkeys(site(t) for t in _SEPARATORS.split(typed) if t))
+    return each_site(t for t in _SEPARATORS.split(typed) if t)
+
+
+def each_site(typed: Iterable[str]) -> tuple[str, ...]:
+    """Return sites given one by one (a command's ``--site`` options) as ``sites`` does.
+
+    Each is one site, whole: ``--site "www.exa mple.no"`` is refused, where splitting it at
+    the space kept two hosts nobody meant, ``www.exa`` and ``mple.no``.
+    """
+    found = tuple(dict.fromkeys(site(t) for t in typed))
     if not found:
         raise SiteRefused("site_none", "")
     if len(found) > SITES_LIMIT:

@@ -40,7 +40,7 @@ def issue(
     """Issue a publisher token for some sites; it is printed once and only its hash is kept."""
     try:
         publishing.check_name(name)  # as the page: the name first, then the sites
-        sites = publisher_sites.sites(" ".join(site or []))
+        sites = publisher_sites.each_site(site or [])
     except publishing.TokenNameRefused as exc:
         typer.echo(f"varsel: {_name_problem(exc)}", err=True)
         raise typer.Exit(1) from exc

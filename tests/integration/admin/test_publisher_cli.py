@@ -121,6 +121,20 @@ def test_an_invisible_character_in_a_token_name_is_refused_naming_it(
     assert listed.stdout.splitlines()[1:] == []
 
 
+@pytest.mark.parametrize("typed", ["http://x y", "https://www.exa mple.no", "exa\tmple.no"])
+def test_a_site_with_a_space_or_tab_in_its_host_is_refused_and_nothing_is_issued(
+    cli: CliRunner, typed: str
+) -> None:
+    # Split at the space, «http://x y» was issued for the sites «x» and «y»; the tab was
+    # dropped, and «exa<TAB>mple.no» issued for example.no.
+    refused = cli.invoke(varsel_cli, ["admin", "publishers", "issue", "cms", "--site", typed])
+    assert refused.exit_code == 1, refused.output
+    assert f"{typed!r} is no host name" in refused.output
+    assert "varsel_pub_" not in refused.output
+    listed = cli.invoke(varsel_cli, ["admin", "publishers", "list"])
+    assert listed.stdout.splitlines()[1:] == []
+
+
 def test_revoking_an_unknown_token_fails_and_is_not_audited(
     cli: CliRunner, sqlite_url: str, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from services.admin.domain.publisher_sites import (
     SITES_LIMIT,
     SiteRefused,
     covers,
+    each_site,
     read,
     site,
     sites,
@@ -70,6 +71,11 @@ REFUSED = [
     ("http://[fe80::1%25eth0]", "site_host"),
     ("http://[::g]", "site_host"),
     ("www.fhi%2e.no", "site_host"),
+    # urlsplit drops tabs and line breaks: this was kept as «example.no».
+    ("exa\tmple.no", "site_host"),
+    ("https://exa\nmple.no", "site_host"),
+    ("http://x y", "site_host"),
+    ("www.exa mple.no", "site_host"),
 ]
 
 
@@ -89,6 +95,20 @@ def test_sites_are_typed_one_a_line_or_apart_and_kept_each_once() -> None:
     typed = "https://www.fhi.no\r\nWWW.FHI.NO, helsenorge.no; \n\n https://www.fhi.no./"
     assert sites(typed) == ("www.fhi.no", "helsenorge.no")
     assert read(stored(sites(typed))) == ("www.fhi.no", "helsenorge.no")
+
+
+def test_sites_given_one_by_one_are_each_one_site_whole() -> None:
+    # A command's --site options: a space inside one is a typo, not two sites.
+    assert each_site(["https://www.fhi.no", "helsenorge.no", "WWW.FHI.NO"]) == (
+        "www.fhi.no",
+        "helsenorge.no",
+    )
+    with pytest.raises(SiteRefused) as refused:
+        each_site(["helsenorge.no", "www.exa mple.no"])
+    assert (refused.value.reason, refused.value.typed) == ("site_host", "www.exa mple.no")
+    with pytest.raises(SiteRefused) as none:
+        each_site([])
+    assert none.value.reason == "site_none"
 
 
 @pytest.mark.parametrize("typed", ["", "  \n ", ",,"])
