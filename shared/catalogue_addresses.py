@@ -6,10 +6,13 @@ same questions of an address typed into them, before any catalogue is built.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from typing import Final
 from urllib.parse import urlsplit
+
+import idna
 
 from shared.page_urls import NotAWebAddress, PageKey, carries_credentials, page_key
 
@@ -23,6 +26,16 @@ _CREDENTIALS: Final = (
     "holds a user name or password (user:password@): leave them out, or they stand in alerts, "
     "logs and the audit log"
 )
+_HOST: Final = (
+    "names no host a request can reach (a host name is labels of letters, digits and hyphens "
+    "between single dots; an IP address is written in full, as 192.0.2.10 or [2001:db8::1])"
+)
+# A label of an ASCII host: letters, digits, hyphens, and the underscore that intranets use
+# (page_urls keeps those as they are); 1 to 63 characters, as DNS takes them.
+_ASCII_LABEL: Final = re.compile(r"[A-Za-z0-9_-]{1,63}")
+# What a resolver reads as an IPv4 address (a last label of digits, or 0x…): ``127.1``,
+# ``2130706433`` and ``0x7f000001`` all name one, each read alike only as four decimals.
+_NUMERIC_LAST_LABEL: Final = re.compile(r"(^|\.)(\d+|0x[0-9a-f]*)$", re.IGNORECASE)
 _PORT: Final = (
     "has a port no connection can use (a port is a number from 1 to 65535): write the right "
     "one, or none for the usual port"
@@ -49,6 +62,38 @@ def has_usable_port(url: str) -> bool:
     return port != 0
 
 
+def has_reachable_host(url: str) -> bool:
+    """Tell whether an address's host is one a request can reach: a host name DNS can hold,
+    or an IP address written in full. ``http://[::1/``, ``http://a..b/`` and ``http://exa
+    mple.no/`` failed every poll («invalid URL», «not a valid host name»), and an IPv4 address
+    spelt otherwise (``http://127.1/``) is read differently by different resolvers."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False  # an unclosed [ or a bracket that holds no IPv6 address
+    if not host:
+        return False
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)  # with a zone («%eth0»), a link-local one is reached
+        except ValueError:
+            return False
+        return True
+    name = host.removesuffix(".")
+    if _NUMERIC_LAST_LABEL.search(name):
+        try:
+            return str(ipaddress.IPv4Address(name)) == name
+        except ValueError:
+            return False
+    if not name.isascii():
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")  # as page_urls maps it
+        except idna.IDNAError:
+            return False
+    labels = name.split(".")
+    return len(name) <= 253 and all(_ASCII_LABEL.fullmatch(label) for label in labels)
+
+
 def _fault(url: str) -> tuple[str, str] | None:
     """Return why an address cannot be in the catalogue: the key the admin's forms word it
     with, and the words a file's check and the APIs give; None if it can be."""
@@ -58,13 +103,16 @@ def _fault(url: str) -> tuple[str, str] | None:
         return "url_credentials", _CREDENTIALS
     if not has_usable_port(url):
         return "bad_url", _PORT
+    if is_absolute_http(url) and not has_reachable_host(url):  # a relative one: said apart
+        return "bad_host", _HOST
     return None
 
 
 def address_fault(url: str) -> str | None:
     """Return why an address cannot be in the catalogue though it may look right, by the key
     the admin's forms word it with ("bad_url": an invisible format character or a port no
-    connection can use; "url_credentials": a name or password), or None."""
+    connection can use; "bad_host": a host no request can reach; "url_credentials": a name
+    or password), or None."""
     found = _fault(url)
     return found[0] if found else None
 

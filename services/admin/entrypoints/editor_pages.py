@@ -25,6 +25,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 # others come from the source.
 INPUT_FIELDS: Final = {
     "bad_url": "url",
+    "bad_host": "url",
     "url_credentials": "url",
     "bad_kind": "kind",
     "bad_selector": "selector",

@@ -148,6 +148,11 @@ MESSAGES: Final[dict[str, str]] = {
         "Write a whole web address that starts with https:// or http://, with a port from 1 to "
         "65535 if it names one."
     ),
+    "bad_host": N_(
+        "The address names no host a request can reach. A host name is words of letters, "
+        "digits and hyphens between single dots, such as www.example.no; an IP address is "
+        "written in full, such as 192.0.2.10."
+    ),
     "url_credentials": N_(
         "Leave the name and password out of the address (user:password@): they would stand in "
         "alerts, logs and the audit log for anyone who reads them."

@@ -108,6 +108,9 @@ async def test_bad_input_is_a_400_with_the_reason_and_changes_nothing(
             # A port no connection can use fails every poll («invalid URL»).
             ({**good, "url": "https://example.org:99999/a"}, "url", "from 1 to 65535"),
             ({**good, "url": "https://example.org:0/a"}, "url", "from 1 to 65535"),
+            # No request reaches such a host: every poll failed («invalid URL»).
+            ({**good, "url": "https://example..org/a"}, "url", "names no host a request"),
+            ({**good, "url": "http://[::1/a"}, "url", "names no host a request"),
             ({**good, "ignore": "(uavsluttet"}, "ignore", "regular expression"),
             ({**good, "mode": "sometimes"}, "mode", "wait for an editor"),
             ({**good, "url": KNOWN}, None, "already"),

@@ -117,6 +117,7 @@ LONG = "x" * 201
         # A name and password in the address would stand in pages, logs and the audit log.
         ({"page": "https://kari:hemmelig@example.org/"}, "page", "Leave the name and password"),
         ({"page": "https://example.org:99999/"}, "page", "from 1 to 65535"),
+        ({"page": "https://example..org/"}, "page", "names no host a request"),
         ({"related": ["finnes-ikke"]}, "related", "from the list"),
     ],
 )

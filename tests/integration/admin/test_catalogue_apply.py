@@ -192,6 +192,11 @@ def test_every_change_is_audited_and_announced(
             "port no connection can use",
         ),
         (
+            FIRST.replace("https://example.org/verden", "https://example..org/verden"),
+            "[[sources]] entry 1 (https://example..org/verden): url: Value error, names no "
+            "host a request can reach",
+        ),
+        (
             FIRST.replace("https://example.org/gammel", "https://EXAMPLE.org/verden/#nytt"),
             "[[sources]] url 'https://EXAMPLE.org/verden/#nytt' is the page "
             "'https://example.org/verden' watches, under another spelling: it would be polled "

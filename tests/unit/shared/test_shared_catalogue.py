@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from shared.catalogue_addresses import has_reachable_host
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Source, Topic
 from shared.catalogue_file import load_catalogue
@@ -227,6 +228,21 @@ def test_the_bundled_default_catalogue_is_valid() -> None:
             'related = ["pa-tvers-av-sektorer"]\npage = "https://www.fhi.no:65536/x"',
             "(norge-i-verden): page: Value error, has a port no connection can use",
         ),
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://[::1/norge-i-verden/"',
+            "url: Value error, names no host a request can reach",
+        ),
+        (
+            'url = "https://www.fhi.no/norge-i-verden/"',
+            'url = "https://www.fhi..no/norge-i-verden/"',
+            "url: Value error, names no host a request can reach",
+        ),
+        (
+            'related = ["pa-tvers-av-sektorer"]',
+            'related = ["pa-tvers-av-sektorer"]\npage = "https://www.f hi.no/x"',
+            "(norge-i-verden): page: Value error, names no host a request can reach",
+        ),
     ],
 )
 def test_an_address_with_a_password_an_invisible_character_or_no_usable_port_is_refused(
@@ -240,12 +256,51 @@ def test_an_address_with_a_password_an_invisible_character_or_no_usable_port_is_
     assert "hemmelig" not in str(caught.value.problems)
 
 
-def test_entries_read_back_from_the_database_load_as_they_were_written() -> None:
+@pytest.mark.parametrize("url", ["https://kari:pw@example.org/", "http://a..b/"])
+def test_entries_read_back_from_the_database_load_as_they_were_written(url: str) -> None:
     # Checked when written by the rules of their day; a file or an edit replaces them.
-    stored = {"url": "https://kari:pw@example.org/", "kind": "page", "topics": ["a"]}
+    stored = {"url": url, "kind": "page", "topics": ["a"]}
     assert Source.model_validate(stored, context=STORED).url == stored["url"]
     with pytest.raises(ValidationError):
         Source.model_validate(stored)
+
+
+@pytest.mark.parametrize(
+    ("url", "reachable"),
+    [
+        ("https://www.fhi.no/side", True),
+        ("https://www.fhi.no./side", True),
+        ("http://localhost:8001/side", True),
+        ("http://cms_01.intern/side", True),  # an intranet's name, as page_urls keeps it
+        ("https://bærum.kommune.no/", True),
+        ("https://ＦＨＩ.no/", True),
+        ("http://127.0.0.1:8080/", True),
+        ("http://[::1]:8080/", True),
+        ("http://[2001:db8::1]/", True),
+        ("https://" + "a" * 63 + ".no/", True),
+        # Each of these failed every poll: «invalid URL», «not a valid host name».
+        ("http://[::1/", False),
+        ("http://[::g]/", False),
+        ("http://[fe80::1%25eth0]/", True),  # private: refused unless private ones may be
+        ("http://a..b/", False),
+        ("http://.fhi.no/", False),
+        ("http://exa mple.no/", False),
+        ("http://exa!mple.no/", False),
+        ("https://" + "a" * 64 + ".no/", False),
+        ("https://" + ".".join(["a" * 50] * 5) + "/", False),  # 254 characters: past 253
+        ("https://a\u00adb\u0378.no/", False),
+        # Read as 127.0.0.1 by some resolvers and not others: only four decimals are one.
+        ("http://127.1/", False),
+        ("http://2130706433/", False),
+        ("http://0x7f000001/", False),
+        ("http://017700000001/", False),
+        ("http://010.0.0.7/", False),
+        ("http://256.0.0.1/", False),
+        ("http://www.fhi.no.1/", False),
+    ],
+)
+def test_an_address_names_a_host_a_request_can_reach(url: str, reachable: bool) -> None:
+    assert has_reachable_host(url) is reachable
 
 
 def test_direction_overrides_controls_and_noncharacters_in_a_topic_s_texts_are_left_out() -> None:
