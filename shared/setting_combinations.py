@@ -24,7 +24,21 @@ def check(settings: Settings) -> None:
     _dkim_is_complete(settings)
     _dkim_is_aligned(settings)
     _daily_limit_holds_an_hour(settings)
+    _operator_addresses_are_taken(settings)
     _production_is_safe(settings)
+
+
+def _operator_addresses_are_taken(settings: Settings) -> None:
+    # As an account's address is refused (admin.domain.accounts.staff_address).
+    if settings.smtp_utf8:
+        return
+    if (number := checks.non_ascii_before_at(settings.operator_emails)) is not None:
+        raise ValueError(
+            f"VARSEL_OPERATOR_EMAILS: entry {number} has letters such as æ, ø or å before the "
+            "@: the mail relay does not take such addresses (VARSEL_SMTP_UTF8 is off), so no "
+            "notice to it would arrive; give another address, or turn VARSEL_SMTP_UTF8 on if "
+            "the relay speaks SMTPUTF8"
+        )
 
 
 def _bounce_intake_has_an_address(settings: Settings) -> None:
