@@ -16,6 +16,7 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 
 from shared.unreachable import is_database_unreachable
 
@@ -85,8 +86,39 @@ async def database_unreachable(request: Request, exc: Exception) -> Response:
     return await http_error(request, unavailable)
 
 
+def allowed_methods(request: Request) -> str:
+    """Return the Allow header of a 405: every method some route serves at the request's path.
+
+    Starlette's names only the first route whose path matched: ``GET`` where a form's page is
+    one route and its POST another, though RFC 9110 (15.5.6) wants every method listed. Each
+    method is asked of the routes as a request with it would be, through their public
+    ``matches`` (FastAPI nests included routers as routes of their own). HEAD is served
+    wherever GET is (head_requests).
+    """
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+            if not isinstance(route, Mount)  # an app of its own (/static), which says its own
+        )
+    ]
+    if "GET" in methods:
+        methods.append("HEAD")
+    return ", ".join(sorted(methods))
+
+
+# The methods a route of varsel may serve (HEAD follows GET; OPTIONS is served by none).
+_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """Answer an HTTP error with its page (``error_response``) or FastAPI's JSON."""
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405 and (allowed := allowed_methods(request)):
+        exc = HTTPException(
+            405, detail=exc.detail, headers={**(exc.headers or {}), "Allow": allowed}
+        )
     page = await error_response(request, exc)
     return page if page is not None else await http_exception_handler(request, exc)

@@ -65,6 +65,26 @@ async def test_a_browser_gets_a_page_in_its_language_with_the_headers(tmp_path: 
     assert "Fann ikkje sida" in nynorsk.text
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", f"/subscribe/{TOPIC}", "GET, HEAD, POST"),
+        ("PATCH", "/api/v1/preferences/x", "GET, HEAD, PUT"),
+        ("OPTIONS", "/manage-link", "GET, HEAD, POST"),
+        ("POST", "/static/varsel.css", "GET, HEAD"),  # the files' own app's, kept
+    ],
+)
+async def test_a_wrong_method_is_told_every_method_the_path_serves(
+    tmp_path: Path, method: str, path: str, allowed: str
+) -> None:
+    # Starlette named only the first route's: «Allow: GET» where POST is served too.
+    async with running(migrated_sqlite(tmp_path / "varsel.db"), tmp_path) as h:
+        for headers in (BROWSER, {"accept": "application/json"}):
+            answer = await h.client.request(method, path, headers=headers)
+            assert answer.status_code == 405
+            assert answer.headers["allow"] == allowed
+
+
 @pytest.mark.parametrize("accept", ["*/*", "application/json"])
 async def test_the_api_and_its_clients_get_json_with_the_headers(
     tmp_path: Path, accept: str
