@@ -35,7 +35,7 @@ _HOST: Final = (
 _ASCII_LABEL: Final = re.compile(r"[A-Za-z0-9_-]{1,63}")
 # What a resolver reads as an IPv4 address (a last label of digits, or 0x…): ``127.1``,
 # ``2130706433`` and ``0x7f000001`` all name one, each read alike only as four decimals.
-_NUMERIC_LAST_LABEL: Final = re.compile(r"(^|\.)(\d+|0x[0-9a-f]*)$", re.IGNORECASE)
+NUMERIC_LAST_LABEL: Final = re.compile(r"(^|\.)(\d+|0x[0-9a-f]*)$", re.IGNORECASE)
 _PORT: Final = (
     "has a port no connection can use (a port is a number from 1 to 65535): write the right "
     "one, or none for the usual port"
@@ -79,19 +79,27 @@ def has_reachable_host(url: str) -> bool:
         except ValueError:
             return False
         return True
-    name = host.removesuffix(".")
-    if _NUMERIC_LAST_LABEL.search(name):
-        try:
-            return str(ipaddress.IPv4Address(name)) == name
-        except ValueError:
-            return False
+    name = host
     if not name.isascii():
         try:
-            name = idna.encode(name, uts46=True).decode("ascii")  # as page_urls maps it
+            # As page_urls maps it, first: «127。1» (an ideographic full stop) is 127.1.
+            name = idna.encode(name, uts46=True).decode("ascii")
         except idna.IDNAError:
             return False
+    name = name.removesuffix(".")
+    if NUMERIC_LAST_LABEL.search(name):
+        return is_ipv4_in_full(name)
     labels = name.split(".")
     return len(name) <= 253 and all(_ASCII_LABEL.fullmatch(label) for label in labels)
+
+
+def is_ipv4_in_full(name: str) -> bool:
+    """Tell whether a host is an IPv4 address as four decimal numbers without leading zeros,
+    the one spelling every resolver reads alike (``010`` is octal to some, ``1.2.3`` 1.2.0.3)."""
+    try:
+        return str(ipaddress.IPv4Address(name)) == name
+    except ValueError:
+        return False
 
 
 def _fault(url: str) -> tuple[str, str] | None:
@@ -103,7 +111,9 @@ def _fault(url: str) -> tuple[str, str] | None:
         return "url_credentials", _CREDENTIALS
     if not has_usable_port(url):
         return "bad_url", _PORT
-    if is_absolute_http(url) and not has_reachable_host(url):  # a relative one: said apart
+    # Of a web address only (in any case: ``HTTPS://`` is lowered where it is kept); a
+    # relative one is refused apart, in words of its own.
+    if url[:8].lower().startswith(("http://", "https://")) and not has_reachable_host(url):
         return "bad_host", _HOST
     return None
 

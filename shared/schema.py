@@ -24,6 +24,8 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The key of the PostgreSQL advisory lock every migration run holds (migrations/env.py):
 # «vars» in ASCII.
 MIGRATION_LOCK_KEY = 0x76617273
+# How long a migration run on SQLite waits for the file's write lock (the run before it).
+MIGRATION_WAIT_SECONDS = 900
 
 
 def alembic_config(url: str, target_metadata: MetaData | None = None) -> Config:

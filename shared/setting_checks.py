@@ -175,18 +175,11 @@ def email_list(value: object) -> object:
             normalise_address(entry)
         except InvalidAddress:
             raise ValueError(
-                f"must be a comma-separated list of email addresses; entry {number} is none "
-                "mail can be sent to (name@domain, the domain a name with a dot such as "
+                f"must be a comma-separated list of email addresses; address {number} is none "
+                "mail can be sent to (name@domain, the domain a public name with a dot such as "
                 "helsedir.no)"
             ) from None
     return value
-
-
-def non_ascii_before_at(addresses: tuple[str, ...]) -> int | None:
-    """Return the position (from 1) of the first address with a non-ASCII part before the @."""
-    return next(
-        (n for n, a in enumerate(addresses, start=1) if not a.rpartition("@")[0].isascii()), None
-    )
 
 
 def proxy_list(value: object) -> object:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared import setting_checks as checks
+from shared.addresses import InvalidAddress, normalise_address
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -32,13 +33,17 @@ def _operator_addresses_are_taken(settings: Settings) -> None:
     # As an account's address is refused (admin.domain.accounts.staff_address).
     if settings.smtp_utf8:
         return
-    if (number := checks.non_ascii_before_at(settings.operator_emails)) is not None:
-        raise ValueError(
-            f"VARSEL_OPERATOR_EMAILS: entry {number} has letters such as æ, ø or å before the "
-            "@: the mail relay does not take such addresses (VARSEL_SMTP_UTF8 is off), so no "
-            "notice to it would arrive; give another address, or turn VARSEL_SMTP_UTF8 on if "
-            "the relay speaks SMTPUTF8"
-        )
+    for number, address in enumerate(settings.operator_emails, start=1):
+        try:
+            normalise_address(address, non_ascii_local=False)
+        except InvalidAddress:
+            # By then only the letters before the @ can be refused (checks.email_list).
+            raise ValueError(
+                f"VARSEL_OPERATOR_EMAILS: address {number} has letters such as æ, ø or å "
+                "before the @: the mail relay does not take such addresses (VARSEL_SMTP_UTF8 "
+                "is off), so no notice to it would arrive; give another address, or turn "
+                "VARSEL_SMTP_UTF8 on if the relay speaks SMTPUTF8"
+            ) from None
 
 
 def _bounce_intake_has_an_address(settings: Settings) -> None:

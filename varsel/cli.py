@@ -134,17 +134,24 @@ def _migrate(settings: Settings) -> bool:
         private_folder(settings.var_dir)
     timeout = settings.database_connect_timeout_seconds
     current = migrated_revision(settings.resolved_database_url, connect_timeout=timeout)
-    if is_newer_than_head(current):
-        # A later release migrated it, and this one runs on that schema (expand, then
-        # contract): after a rollback, compose's `migrate` on every `up`, a Job of the older
-        # release and the embedded `varsel run --migrate` must let the services start.
-        typer.echo(
-            f"varsel: the database is at revision {current!r}, which a later release made; "
-            f"this release (newest {head_revision()!r}) runs on it, so there is nothing to do"
-        )
-        return False
-    upgrade(settings.resolved_database_url, connect_timeout=timeout)
-    return True
+    if not is_newer_than_head(current):
+        try:
+            upgrade(settings.resolved_database_url, connect_timeout=timeout)
+            return True
+        except CommandError:
+            # A later release's run held the migration lock meanwhile (ADR 0031) and left a
+            # revision this release does not know: read it again, and say so as below.
+            current = migrated_revision(settings.resolved_database_url, connect_timeout=timeout)
+            if not is_newer_than_head(current):
+                raise
+    # A later release migrated it, and this one runs on that schema (expand, then contract):
+    # after a rollback, compose's `migrate` on every `up`, a Job of the older release and the
+    # embedded `varsel run --migrate` must let the services start.
+    typer.echo(
+        f"varsel: the database is at revision {current!r}, which a later release made; "
+        f"this release (newest {head_revision()!r}) runs on it, so there is nothing to do"
+    )
+    return False
 
 
 def _schema_behind(settings: Settings) -> str | None:

@@ -83,6 +83,13 @@ class _MarkedInput(io.FileIO):
         except OSError as exc:
             raise InputFailed(exc.errno, exc.strerror) from exc
 
+    def readall(self) -> bytes:
+        # What a buffered reader's read() to the end calls, past readinto.
+        try:
+            return super().readall()
+        except OSError as exc:
+            raise InputFailed(exc.errno, exc.strerror) from exc
+
 
 @contextlib.contextmanager
 def marked_stdin() -> Iterator[None]:

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from shared.db import CONNECT_TIMEOUT_SECONDS, create_engine, made_on
-from shared.schema import MIGRATION_LOCK_KEY
+from shared.schema import MIGRATION_LOCK_KEY, MIGRATION_WAIT_SECONDS
 
 # Every service's tables, handed in by the composition root (varsel.schema.alembic_config) when
 # models are compared with migrations; None while only applying migrations.
@@ -28,13 +28,17 @@ def _hold_the_migration_lock(connection: Connection) -> None:
     On PostgreSQL it is a session's advisory lock, not a transaction's: a migration may commit
     midway (an index made or dropped CONCURRENTLY), and the lock must outlive that. It ends
     with the connection, so also with a process killed mid-run. On SQLite it is the write lock,
-    taken at BEGIN IMMEDIATE (waiting up to the connection's busy timeout), which also makes
-    the run one transaction that the caller commits: sqlite3 began none before DDL.
+    taken at BEGIN IMMEDIATE, which also makes the run one transaction that the caller
+    commits: sqlite3 began none before DDL. So no migration may use Alembic's
+    ``autocommit_block()`` on SQLite (0023 uses it on PostgreSQL only): it would fail there.
     """
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
         connection.commit()  # the lock stays; Alembic begins its own transaction, as before
     elif connection.dialect.name == "sqlite":
+        # Waited for as long as a migration may take (0027 rewrites the delivery ledger), not
+        # the 30 s a service's write waits: the next run would fail on «database is locked».
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {MIGRATION_WAIT_SECONDS * 1000}")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

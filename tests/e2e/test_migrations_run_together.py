@@ -27,8 +27,10 @@ REPLICAS = 3
 WAIT_SECONDS = 120  # for a state to come about (three processes starting), not a measure
 
 
-def _migrate_together(env: dict[str, str], workdir: Path) -> list[subprocess.Popen[str]]:
-    """Start REPLICAS `varsel migrate` processes at once."""
+def _migrate_together(
+    env: dict[str, str], workdir: Path, count: int = REPLICAS
+) -> list[subprocess.Popen[str]]:
+    """Start ``count`` `varsel migrate` processes at once."""
     return [
         subprocess.Popen(
             [sys.executable, "-m", "varsel", "migrate"],
@@ -38,7 +40,7 @@ def _migrate_together(env: dict[str, str], workdir: Path) -> list[subprocess.Pop
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for _ in range(REPLICAS)
+        for _ in range(count)
     ]
 
 
@@ -64,36 +66,64 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+async def _hold_the_lock(url: str) -> asyncpg.Connection:
+    """Take the migration lock, as a run migrating the database holds it."""
+    connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+    await connection.execute(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+    return connection
+
+
+async def _waiting(url: str) -> int:
+    """Count the runs waiting for the migration lock of this database (not another test's)."""
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        return int(
+            await connection.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = $2)",
+                MIGRATION_LOCK_KEY,
+                url.rsplit("/", 1)[1],
+            )
+        )
+    finally:
+        await connection.close()
+
+
 def test_replicas_migrating_a_new_postgresql_database_together_take_turns(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    async def hold_the_lock() -> asyncpg.Connection:
-        connection = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
-        await connection.execute(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
-        return connection
-
-    async def waiting() -> int:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
-        try:
-            return int(
-                await connection.fetchval(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND NOT granted AND objid = $1",
-                    MIGRATION_LOCK_KEY,
-                )
-            )
-        finally:
-            await connection.close()
-
     with asyncio.Runner() as runner:
-        holder = runner.run(hold_the_lock())
+        holder = runner.run(_hold_the_lock(postgres_url))
         processes = _migrate_together({"VARSEL_DATABASE_URL": postgres_url}, tmp_path)
         # Every replica waits for the lock before it writes anything; released, they take turns.
-        _wait_for(lambda: runner.run(waiting()) == REPLICAS, "every replica to wait")
+        _wait_for(lambda: runner.run(_waiting(postgres_url)) == REPLICAS, "every replica to wait")
         assert migrated_revision(postgres_url) is None
         runner.run(holder.close())
     _each_succeeded(processes)
     assert migrated_revision(postgres_url) == head_revision()
+
+
+def test_a_run_that_waited_for_a_later_release_s_says_so_and_changes_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # An older release's `varsel run --migrate` during a rollback read the revision before a
+    # newer release's Job migrated: behind the lock that took the whole migration, and then
+    # Alembic failed on the revision it did not know («Can't locate revision»).
+    with asyncio.Runner() as runner:
+        holder = runner.run(_hold_the_lock(postgres_url))
+        [process] = _migrate_together({"VARSEL_DATABASE_URL": postgres_url}, tmp_path, 1)
+        _wait_for(lambda: runner.run(_waiting(postgres_url)) >= 1, "the run to wait")
+        runner.run(
+            holder.execute(
+                "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
+                "INSERT INTO alembic_version VALUES ('9999')"  # which only a later release knows
+            )
+        )
+        runner.run(holder.close())
+    output, _ = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, output
+    assert "revision '9999', which a later release made" in output.splitlines()[-1], output
+    assert migrated_revision(postgres_url) == "9999"
 
 
 def _holds_the_file_and_sleeps(pid: int, database: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -55,3 +56,27 @@ def test_a_system_error_outside_the_database_client_names_where_it_arose() -> No
     assert "VARSEL_DATABASE_URL" not in said
     assert said.startswith("Input/output error (a system error in ")
     assert "_fail_in_a_step" in said
+
+
+def test_an_address_typed_at_a_terminal_ends_at_enter(tmp_path: Path) -> None:
+    # Typed rather than piped, to keep it out of the shell's history: reading to the end of
+    # the input waited for Ctrl-D after the Enter that ends the address.
+    url = migrated_sqlite(tmp_path / "varsel.db")
+    env = {**os.environ, "VARSEL_DATABASE_URL": url, "VARSEL_VAR_DIR": str(tmp_path / "var")}
+    typing, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "varsel", "admin", "erase", "-", "--reason", "asked by letter"],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        os.write(typing, b"kari@example.no\n")
+        output, _ = process.communicate(timeout=60)
+    finally:
+        os.close(typing)
+        os.close(terminal)
+    # Nobody has that address here: the command looked and said so, it did not wait on.
+    assert process.returncode == 1, output
+    assert b"nothing changed" in output, output

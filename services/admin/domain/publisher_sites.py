@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 import idna
 
+from shared.catalogue_addresses import NUMERIC_LAST_LABEL, is_ipv4_in_full
+
 SITES_LIMIT: Final = 50
 SITE_CHARS: Final = 300
 # The port each scheme means when none is written: ``http://h:443`` is another site than
@@ -30,10 +32,6 @@ SCHEME_PORTS: Final[dict[str, int]] = {"http": 80, "https": 443}
 DEFAULT_PORTS: Final = frozenset(SCHEME_PORTS.values())
 PORT_RANGE: Final = range(1, 65536)
 _SEPARATORS: Final = re.compile(r"[\s,;]+")
-# What a browser reads as an IPv4 address (WHATWG URL: a last label of digits, or 0x…):
-# ``1.2.3``, ``2130706433`` and ``0x7f.1`` all name one, so each is refused unless written as
-# the four decimal numbers everyone reads alike.
-_NUMERIC_LAST_LABEL: Final = re.compile(r"(^|\.)(\d+|0x[0-9a-f]*)$")
 
 
 class SiteRefused(ValueError):
@@ -57,13 +55,9 @@ def _ip(host: str, typed: str) -> str:
         if address.scope_id is not None:
             raise SiteRefused("site_host", typed)
         return f"[{address.compressed}]"
-    # IPv4 only as four decimal numbers without leading zeros: resolvers read ``010`` as
-    # octal and ``1.2.3`` as 1.2.0.3, so any other spelling is refused, not guessed at.
-    try:
-        if str(ipaddress.IPv4Address(host)) == host:
-            return host
-    except ValueError:
-        pass
+    # IPv4 only as four decimal numbers: any other spelling is refused, not guessed at.
+    if is_ipv4_in_full(host):
+        return host
     raise SiteRefused("site_host", typed)
 
 
@@ -71,7 +65,9 @@ def _host(typed_host: str, typed: str) -> str:
     """Return a host as kept: lower case, no final dot, a Unicode name in Unicode."""
     host = typed_host.lower()
     host = host[:-1] if host.endswith(".") else host
-    if host.startswith("[") or _NUMERIC_LAST_LABEL.search(host):
+    # What a browser reads as an IPv4 address (WHATWG URL: a last label of digits, or 0x…):
+    # ``1.2.3``, ``2130706433`` and ``0x7f.1`` all name one.
+    if host.startswith("[") or NUMERIC_LAST_LABEL.search(host):
         return _ip(host, typed)
     try:
         # The idna library's UTS 46 with STD3 rules is the host name rule in full, not one by

@@ -27,7 +27,9 @@ def _act_for_organisation(
     if address == "-":
         # Read from standard input: an argument stays in the shell's history, in the process
         # list, and in the audit log of a `kubectl exec` or a job's definition.
-        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        # Typed at a terminal, the address ends at Enter; piped, the whole input is read.
+        typed = sys.stdin.readline() if sys.stdin.isatty() else sys.stdin.read()
+        lines = [line.strip() for line in typed.splitlines() if line.strip()]
         if len(lines) > 1:
             # Only the first was acted on, with a success to show for the whole list.
             typer.echo(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.catalogue_addresses import has_reachable_host
+from shared.catalogue_addresses import address_refusal, has_reachable_host
 from shared.catalogue_checks import CatalogueError
 from shared.catalogue_entries import STORED, Source, Topic
 from shared.catalogue_file import load_catalogue
@@ -278,6 +278,8 @@ def test_entries_read_back_from_the_database_load_as_they_were_written(url: str)
         ("http://[::1]:8080/", True),
         ("http://[2001:db8::1]/", True),
         ("https://" + "a" * 63 + ".no/", True),
+        ("HTTPS://WWW.FHI.NO/", True),
+        ("https://www.fhi.no\u3002/", True),  # an ideographic full stop, mapped as IDNA maps it
         # Each of these failed every poll: «invalid URL», «not a valid host name».
         ("http://[::1/", False),
         ("http://[::g]/", False),
@@ -297,10 +299,20 @@ def test_entries_read_back_from_the_database_load_as_they_were_written(url: str)
         ("http://010.0.0.7/", False),
         ("http://256.0.0.1/", False),
         ("http://www.fhi.no.1/", False),
+        ("http://127\u30021/", False),  # 127.1 once mapped, as the address is kept
+        ("http://127\uff0e1/", False),
+        ("http://\uff10x7f000001/", False),
     ],
 )
 def test_an_address_names_a_host_a_request_can_reach(url: str, reachable: bool) -> None:
     assert has_reachable_host(url) is reachable
+
+
+@pytest.mark.parametrize("url", ["HTTPS://WWW.FHI..NO/x", "Http://a..b/"])
+def test_a_scheme_in_capitals_is_no_way_past_the_host_check(url: str) -> None:
+    # Kept lowered (the publisher API's normal form): «https://www.fhi..no/x» failed every poll.
+    assert address_refusal(url) is not None
+    assert "names no host a request can reach" in str(address_refusal(url))
 
 
 def test_direction_overrides_controls_and_noncharacters_in_a_topic_s_texts_are_left_out() -> None:
