@@ -163,7 +163,8 @@ def email_list(value: object) -> object:
 
     Each by the rules a subscriber's and a staff account's address meet (shared.addresses):
     ``a@b``, ``a@[127.0.0.1]`` and ``a@exa_mple.com`` passed here, and no notice to them
-    arrived. Entries are named by position: the list is printed where a log may keep it.
+    arrived. Addresses are named by their place (a blank entry is none), never repeated: the
+    message is printed where a log may keep it.
     """
     value = comma_separated(value)
     if not isinstance(value, list | tuple):
