@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +22,7 @@ import pytest
 
 from shared.schema import MIGRATION_LOCK_KEY, head_revision, migrated_revision
 from tests.support.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.support.varsel_process import wait_until
 
 REPLICAS = 3
 WAIT_SECONDS = 120  # for a state to come about (three processes starting), not a measure
@@ -42,13 +43,6 @@ def _migrate_together(
         )
         for _ in range(count)
     ]
-
-
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def _each_succeeded(processes: list[subprocess.Popen[str]]) -> None:
@@ -96,7 +90,11 @@ def test_replicas_migrating_a_new_postgresql_database_together_take_turns(
         holder = runner.run(_hold_the_lock(postgres_url))
         processes = _migrate_together({"VARSEL_DATABASE_URL": postgres_url}, tmp_path)
         # Every replica waits for the lock before it writes anything; released, they take turns.
-        _wait_for(lambda: runner.run(_waiting(postgres_url)) == REPLICAS, "every replica to wait")
+        wait_until(
+            lambda: runner.run(_waiting(postgres_url)) == REPLICAS,
+            "every replica to wait",
+            within=WAIT_SECONDS,
+        )
         assert migrated_revision(postgres_url) is None
         runner.run(holder.close())
     _each_succeeded(processes)
@@ -112,7 +110,9 @@ def test_a_run_that_waited_for_a_later_release_s_says_so_and_changes_nothing(
     with asyncio.Runner() as runner:
         holder = runner.run(_hold_the_lock(postgres_url))
         [process] = _migrate_together({"VARSEL_DATABASE_URL": postgres_url}, tmp_path, 1)
-        _wait_for(lambda: runner.run(_waiting(postgres_url)) >= 1, "the run to wait")
+        wait_until(
+            lambda: runner.run(_waiting(postgres_url)) >= 1, "the run to wait", within=WAIT_SECONDS
+        )
         runner.run(
             holder.execute(
                 "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);"
@@ -159,9 +159,10 @@ def test_replicas_migrating_a_new_sqlite_file_together_take_turns(tmp_path: Path
     try:
         # Every replica reaches the lock and waits there; released, they all go at once.
         for process in processes:
-            _wait_for(
+            wait_until(
                 lambda p=process: _holds_the_file_and_sleeps(p.pid, database),
                 "a replica to wait for the write lock",
+                within=WAIT_SECONDS,
             )
     finally:
         holder.execute("ROLLBACK")
