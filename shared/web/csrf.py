@@ -33,13 +33,20 @@ class CsrfGuard:
         """Return a fresh random cookie value."""
         return secrets.token_urlsafe(24)
 
-    def token_for(self, cookie: str) -> str:
-        """Return the form token that matches a cookie value."""
-        return hmac.new(self._key, cookie.encode(), hashlib.sha256).hexdigest()
+    def token_for(self, cookie: str, session: str = "") -> str:
+        """Return the form token that matches a cookie value (and a sign-in's session cookie).
 
-    def valid(self, cookie: str | None, token: str | None) -> bool:
-        """Tell whether a submitted form token matches the browser's cookie."""
+        Bound to the session, a token is worth nothing to someone who can set the browser's
+        CSRF cookie (a page on a sibling subdomain, another port of the host) without knowing
+        its session: a pair they read from their own sign-in page opens no form of a signed-in
+        staff member. Without a session the token is the cookie's alone, as before.
+        """
+        said = f"{cookie}\x00{session}" if session else cookie
+        return hmac.new(self._key, said.encode(), hashlib.sha256).hexdigest()
+
+    def valid(self, cookie: str | None, token: str | None, session: str = "") -> bool:
+        """Tell whether a submitted form token matches the browser's cookie (and session)."""
         if not cookie or not token or len(cookie) > 100 or len(token) > 100:
             return False
         # As bytes: compare_digest raises on a str with a character above 0x7f.
-        return hmac.compare_digest(self.token_for(cookie).encode(), token.encode())
+        return hmac.compare_digest(self.token_for(cookie, session).encode(), token.encode())

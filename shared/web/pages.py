@@ -89,6 +89,7 @@ class PageRenderer:
     its cookie to its own paths. Services on one host need different names: a browser sends
     every cookie whose path matches, and Starlette keeps only the last of two with one name.
     ``served_at`` is the configured address the pages are served at (``cookie_is_secure``).
+    ``session_cookie`` names a sign-in's cookie the form tokens are bound to (CsrfGuard).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class PageRenderer:
         cookie_path: str = "/",
         same_site: Literal["lax", "strict"] = "lax",
         served_at: str = "",
+        session_cookie: str | None = None,
     ) -> None:
         self._templates = templates
         self._csrf = csrf
@@ -111,6 +113,7 @@ class PageRenderer:
         self._cookie_path = cookie_path
         self._same_site = same_site
         self._served_at = served_at
+        self._session_cookie = session_cookie
         self._fixed_html = lru_cache(maxsize=256)(self._render_fixed)
 
     def render(
@@ -155,7 +158,8 @@ class PageRenderer:
             )
         else:
             if guarded:
-                context["csrf_token"] = self._csrf.token_for(cookie or "")
+                session = self.session_of(request)
+                context["csrf_token"] = self._csrf.token_for(cookie or "", session)
             html = self._html(template, language, path, embedded, **context)
         response = HTMLResponse(html, status_code=status_code)
         protect(response, framed_by=framed_by)
@@ -169,6 +173,12 @@ class PageRenderer:
                 path=self._cookie_path,
             )
         return response
+
+    def session_of(self, request: Request) -> str:
+        """Return the sign-in session the pages' form tokens are bound to ("" for none)."""
+        if self._session_cookie is None:
+            return ""
+        return request.cookies.get(self._session_cookie, "")
 
     @property
     def templates(self) -> LocalisedTemplates:

@@ -29,6 +29,7 @@ from services.admin.entrypoints.action_wording import (
     LEDGER_CHANNELS,
 )
 from services.admin.entrypoints.failure_wording import FAILURES
+from services.admin.entrypoints.form_origins import sent_from_here
 from services.admin.entrypoints.problem_wording import TROUBLES
 from services.admin.entrypoints.wording import MESSAGES
 from shared.brand import Brand
@@ -191,6 +192,7 @@ def build_pages(
         cookie_path="/admin",
         same_site="strict",
         served_at=served_at,
+        session_cookie=SESSION_COOKIE,
     )
 
 
@@ -341,6 +343,19 @@ def login_url(target: str, language: Language = DEFAULT_LANGUAGE, ended: str | N
     return url if language == DEFAULT_LANGUAGE else f"{url}&lang={language}"
 
 
+def form_is_ours(request: Request, admin: Admin, token: str | None) -> bool:
+    """Tell whether a posted staff form came from one of the admin's own pages.
+
+    Its token must match the browser's CSRF cookie and its sign-in session (CsrfGuard), and a
+    browser that names the page it was sent from (``Origin``) must name one of the admin's
+    own: a page on a sibling subdomain that set the cookie is refused on both counts.
+    """
+    session = admin.pages.session_of(request)
+    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), token, session):
+        return False
+    return sent_from_here(request, admin.runtime.settings)
+
+
 async def posted_form(
     request: Request, admin: Admin, limits: Mapping[str, int] | None = None
 ) -> dict[str, str] | None:
@@ -351,7 +366,7 @@ async def posted_form(
     """
     form = await read_form(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
+    if not form_is_ours(request, admin, fields.get(CSRF_FIELD)):
         return None
     allowed = limits or {}
     for name, value in form.multi_items():

@@ -23,11 +23,11 @@ from services.admin.domain.bulletin_draft import (
     read_topics,
 )
 from services.admin.entrypoints.access import (
-    CSRF_COOKIE,
     Actor,
     Admin,
     AdminDep,
     EditorPage,
+    form_is_ours,
     language_of,
 )
 from services.admin.entrypoints.wording import ENDED_TOPIC
@@ -115,7 +115,7 @@ async def post_bulletin(request: Request, admin: AdminDep, actor: EditorPage) ->
     # form is read.
     chosen = [str(t) for t in form.getlist("topics")]
     shown = {k: v for k, v in fields.items() if k != CSRF_FIELD}
-    if not admin.csrf.valid(request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
+    if not form_is_ours(request, admin, fields.get(CSRF_FIELD)):
         return await _page(
             request, admin, actor, status=400, form=shown, chosen=chosen, error="bad_form"
         )

@@ -179,5 +179,12 @@ async def logout(request: Request, admin: AdminDep, actor: SignedInPage) -> Resp
     language = language_of(request)
     login = "/admin/login" + ("" if language == DEFAULT_LANGUAGE else f"?lang={language}")
     response = RedirectResponse(login, status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/admin")
+    # Deleted as it was set: a browser may keep a cookie whose attributes differ apart.
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/admin",
+        secure=cookie_is_secure(request, admin.runtime.settings.resolved_admin_url),
+        httponly=True,
+        samesite="strict",
+    )
     return response
