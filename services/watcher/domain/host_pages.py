@@ -99,9 +99,29 @@ _BACK_SOON_RE = re.compile(
     r"|we(?:'|’)ll be back|we will be back|(?:come|check) back (?:later|soon))",
     re.IGNORECASE,
 )
+# A web server's own page for a host that serves no site yet («Apache2 Ubuntu Default Page: It
+# works», «Welcome to nginx!»): what an address shows when its site was moved away or not
+# deployed, at any length (Apache's explains its configuration at length). No page of a site
+# is headed so.
+_SERVER_DEFAULT_RE = re.compile(
+    r"^\W*(?:apache2? (?:ubuntu |debian |centos |red hat |fedora )?default page(?:\W+it works)?"
+    r"|apache http server test page(?: powered by [\w ]{1,40})?"
+    r"|test page for the (?:apache|nginx) http server(?: on [\w ]{1,40})?"
+    r"|welcome to nginx|iis windows server|internet information services|it works)\W*$",
+    re.IGNORECASE,
+)
 # What a queue or a robot check may say besides its heading: the host's few lines. An article
 # headed alike says more.
 _GATE_OTHER_CHARS = 500
+
+
+def server_default_page(title: str, head: str) -> str | None:
+    """Return why a page of any length is its web server's default page, or None."""
+    said = next((s for s in (head, title) if s and _SERVER_DEFAULT_RE.match(s)), None)
+    if said is None:
+        return None
+    # Said as a host's error page is (failures.py words it for the admin).
+    return f"page looks like an error page: {said[:200]!r}"
 
 
 def host_page(title: str, head: str, blocks: Sequence[str]) -> str | None:

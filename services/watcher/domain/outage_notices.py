@@ -58,8 +58,9 @@ _MAINTENANCE_RE = re.compile(
 # and a status page's «Tjenesten er nede» too: without the site as subject, or without the
 # work or the «for a while», a block is content.
 _SITE = (
-    r"(?:nettstedet|nettstaden|nettsiden|nettsida|siden|sida|tjenesten|tenesta|portalen"
-    r"|this (?:web)?site|the (?:web)?site|our (?:web)?site|this service|the service)"
+    r"(?:(?:denne|dette|den|det) )?(?:nettstedet|nettstaden|nettsiden|nettsida|siden|sida"
+    r"|tjenesten|tenesta|portalen|this (?:web)?site|the (?:web)?site|our (?:web)?site"
+    r"|this service|the service)"
 )
 _SITE_DOWN_RE = re.compile(
     rf"^\W*{_SITE} (?:er|is) (?:"
@@ -152,7 +153,8 @@ _TAIL_ITEM = (
     r"(?:(?:eller|or|og|and) )?(?:vennligst |ver (?:venleg|vennleg) og |vær så snill og |please )?"
     r"(?:prøv (?:igjen|på nytt|ein gong til|en gang til)(?: litt)?(?: senere| seinare| om litt"
     r"| om en stund| om ei stund| om ein augneblink)?|try again(?: later| in a (?:few minutes"
-    r"|moment|while))?|(?:gå )?(?:tilbake )?til"
+    r"|moment|while))?|kom (?:tilbake|innom) (?:senere|seinare|om litt|snart)"
+    r"|(?:come|check) back (?:later|soon)|(?:gå )?(?:tilbake )?til"
     r" (?:forsiden|forsida|framsida|fremsida|startsiden|startsida)|(?:go )?(?:back )?to the"
     r" (?:home ?page|front ?page|start page)|go back|last inn (?:siden|sida) (?:på nytt|igjen)"
     r"|(?:reload|refresh) the page|(?:vi )?beklager (?:ulempen|ulempene|ulempa|ulempene dette"
@@ -191,9 +193,11 @@ _ERROR_TAIL_RE = re.compile(rf"^\W*(?:{_TAIL_ITEM})+$", re.IGNORECASE)  # a bloc
 # page's «Tjenesten er ikke tilgjengelig. Vi jobber med saken», an outage notice headed
 # «Driftsmelding» or saying when it ends, and «Tjenesten er ikke tilgjengelig lenger», are news.
 _SITE_AWAY_RE = re.compile(
-    rf"^{_INTERJECTION}{_SITE} (?:er|is) (?:dessverre |diverre |unfortunately )?(?:nå |no "
+    rf"^{_INTERJECTION}{_SITE} (?:(?:er|is) (?:dessverre |diverre |unfortunately )?(?:nå |no "
     r"|currently )?(?:(?:ikke|ikkje|not) (?:tilgjengelig|tilgjengeleg|available)|unavailable"
-    r"|utilgjengelig|utilgjengeleg)(?:(?: akkurat nå| akkurat no| for øyeblikket| i øyeblikket"
+    r"|utilgjengelig|utilgjengeleg)|(?:blir |vert )?(?:oppdateres|oppdaterast|oppdatert"
+    r"|oppgraderes|oppgraderast|oppgradert)|is being (?:updated|upgraded))"
+    r"(?:(?: akkurat nå| akkurat no| for øyeblikket| i øyeblikket"
     rf"| for augneblinken| i augneblinken| right now| at the moment)\W*(?:{_TAIL_ITEM})*"
     rf"|\W*(?:{_TAIL_ITEM})+)$",
     re.IGNORECASE,
@@ -201,15 +205,28 @@ _SITE_AWAY_RE = re.compile(
 # The message: a generic one alone or before its tail; «Teknisk feil» only before its tail, as
 # a status page's fault notice may begin so («Teknisk feil: Telefonen … er ute av drift»).
 _TECHNICAL = r"(?:teknisk feil|technical error)"
+# «Vi jobber med saken» after an error message: the error page's, where a site away for now
+# (_SITE_AWAY_RE) saying it is a status page's notice, which is news.
+_WORKING_ON_IT = (
+    r"(?>(?:vi|we(?: are|(?:'|’)re)?) (?:jobber|arbeider|arbeidar|working) (?:med|på|on) "
+    r"(?:saken|det|problemet|å (?:løse|rette|fikse) (?:det|problemet|feilen)|a fix|it"
+    r"|the problem|fixing it)(?: og (?:håper|regner med) [^.]{0,60})?)\W*"
+)
 _ERROR_MESSAGE = (
     r"(?:(?:det (?:har )?oppst(?:od|ått) e[in]n? (?:uventa |uventet |teknisk )?feil"
     r"|e[in]n? (?:uventa |uventet |teknisk )?feil (?:har )?oppst(?:od|ått)"
     r"|noe gikk (?:galt|feil)|noko gjekk (?:gale|galt|feil)"
+    # «Vi har tekniske problemer akkurat nå»: only for now, with nothing said of what.
+    r"|(?:vi har|det er) (?:dessverre |diverre )?(?:noen |nokre )?(?:tekniske problemer"
+    r"|tekniske problem|tekniske utfordringer|tekniske utfordringar)(?: akkurat nå| akkurat no"
+    r"| for øyeblikket| for augneblinken| i øyeblikket| i augneblinken)?"
+    r"|we(?: are|(?:'|’)re) (?:currently )?(?:experiencing|having) (?:some )?technical"
+    r" (?:problems|difficulties|issues)(?: right now| at the moment)?"
     r"|something (?:went|has gone) wrong|an? (?:unexpected |internal |technical )?error"
     r" (?:has )?occurr?ed"
     # «… under lasting av siden», «… while processing your request»: the message still.
     r")(?: (?:while|when) (?:processing|loading) [^.]{0,40}| (?:under|ved) (?:lasting"
-    rf"|innlasting|henting|behandling) [^.]{{0,40}})?\W*(?:{_TAIL_ITEM})*"
+    rf"|innlasting|henting|behandling) [^.]{{0,40}})?\W*(?:{_TAIL_ITEM}|{_WORKING_ON_IT})*"
     rf"|{_TECHNICAL}\W*(?:{_TAIL_ITEM})+)"
 )
 _ERROR_TEXT_RE = re.compile(rf"^{_INTERJECTION}{_ERROR_MESSAGE}$", re.IGNORECASE)
@@ -224,15 +241,58 @@ _ERROR_TITLE_MESSAGE_RE = re.compile(
 )
 _NOT_FOUND_RE = re.compile(
     "^" + _INTERJECTION + r"(?:"
-    r"(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om )?"
+    r"(?:siden|sida) (?:du (?:leter|leitar|ser|søkjer|søker) etter |du ba om "
+    r"|du prøv(?:er|de|ar) å (?:nå|finne|finna|opne|åpne) )?"
     r"(?:finnes|eksisterer|finst) ikk(?:e|je)(?: lenger| meir)?"
     r"|(?:siden|sida) (?:ble|vart|blei) ikk(?:e|je) funnen?"
     r"|(?:vi )?(?:fant|finner|fann|finn) (?:dessverre |diverre )?ikk(?:e|je) (?:siden|sida)"
+    r"(?: du (?:leter|leitar|ser|søkjer|søker) etter| du ba om)?"
     r"|page not found|(?:the |this )?page (?:you (?:are|were) looking for "
     r"|you requested )?(?:could not|cannot|can't|was not) (?:be )?found"
     r"|(?:the |this )?page (?:you (?:are|were) looking for |you requested )?does not exist"
     r"|we (?:couldn't|could not|can't|cannot) find (?:the|that|this) page"
     r")\W*(?:[.!?,:;|–—-].{0,160})?$",
+    re.IGNORECASE,
+)
+
+
+# What else a CMS or its host says in the page's template in place of its text, while the
+# page's own heading stays: the site at work now («Vi utfører vedlikehold»), the site away or
+# being updated for now (_SITE_AWAY_RE), a page that shows nothing without JavaScript, a
+# sign-in that ran out. Each only as a whole block, or with what error pages say next: «Vi
+# utfører vedlikehold på E6 i helgen», news, says what and where.
+_WORK_NOW_RE = re.compile(
+    rf"^{_INTERJECTION}(?:vi|we(?: are|(?:'|’)re)?) (?:utfører|utfører nå|gjør|gjennomfører"
+    r"|gjennomfører nå|held på med|holder på med|driv med|doing|performing|carrying out)"
+    rf" (?:nå |no |some |currently )?{_PLANNED}{_WORK}(?: (?:på|av|of|on) (?:nettstedet"
+    r"|nettstaden|nettsiden|nettsidene|nettsidene våre|systemet|systemene|systema"
+    r"|the site|our (?:web)?site|our systems))?"
+    rf"(?: akkurat nå| akkurat no| for øyeblikket| i dag| right now| at the moment)?\W*"
+    rf"(?:{_TAIL_ITEM})*$",
+    re.IGNORECASE,
+)
+_SCRIPT_WALL_RE = re.compile(
+    r"^\W*(?:(?:du må|du må først|vennligst|ver (?:venleg|vennleg) og|please|you (?:must|need"
+    r" to)) )?(?:aktivere?|slå på|skru på|enable|turn on) javascript"
+    r"(?: (?:og|and) (?:informasjonskapsler|cookies))?(?: i (?:nettleseren|nettlesaren)(?: din)?"
+    r"| in your browser)?(?: (?:for å|to) (?:bruke|bruka|se|sjå|vise|visa|fortsette|halde fram"
+    r"|continue|use|view)(?: (?:denne|dette|this) (?:siden|sida|nettsiden|tjenesten|tenesta|site"
+    r"|page|service|app))?)?\W*$"
+    r"|^\W*(?:denne (?:siden|sida|nettsiden|tjenesten|tenesta)|this (?:site|page|service|app))"
+    r" (?:krever|krev|requires|needs) javascript\b\W*(?:[.!].{0,120})?$",
+    re.IGNORECASE,
+)
+_SESSION_ENDED_RE = re.compile(
+    r"^\W*(?:økten|økta|sesjonen|your session)(?: din| di)? (?:er|har|has) (?:nå |no )?"
+    r"(?:utløpt|gått ut(?: på tid)?|expired|timed out)\b\W*(?:[.!].{0,160})?$",
+    re.IGNORECASE,
+)
+_STAND_INS = (_SITE_AWAY_RE, _WORK_NOW_RE, _SCRIPT_WALL_RE, _SESSION_ENDED_RE)
+# A page about the site's or its services' state, whose notices are its content.
+_STATUS_HEADING_RE = re.compile(
+    r"^\W*(?:drifts(?:melding(?:er|ar)?|status|informasjon|info|avbrot|avbrudd)|status(?:side)?"
+    r"|(?:service|system|site) (?:status|notice|notices|alerts?)|status page|planlagt"
+    r" (?:vedlikehold|vedlikehald|nedetid)|planned maintenance)\b",
     re.IGNORECASE,
 )
 
@@ -289,6 +349,26 @@ def error_text(blocks: Sequence[str]) -> str | None:
         after = blocks[i + 1] if i + 1 < len(blocks) else ""
         if _TECHNICAL_RE.match(said) and _ERROR_TAIL_RE.match(after):
             return f"{said} {after}"
+    return _stand_in(blocks)
+
+
+def _stand_in(blocks: Sequence[str]) -> str | None:
+    """Return the block of _STAND_INS a short main content holds, if the page says nothing
+    else but its own heading (its first block) and what error pages say next.
+
+    A status page's notice («Driftsmelding», «Tjenesten er ikke tilgjengelig for
+    øyeblikket») is news, and so is a notice that says more («Vi jobber med å rette
+    feilen», when it is back): only what says nothing is read as standing in for the page.
+    """
+    if _STATUS_HEADING_RE.match(blocks[0]):
+        return None
+    for i, said in enumerate(blocks[:_SITE_NOTICE_BLOCKS]):
+        if not any(stand_in.match(said) for stand_in in _STAND_INS):
+            continue
+        others = [*blocks[1:i], *blocks[i + 1 :]]
+        if all(_INTERJECTION_RE.match(b) or _ERROR_TAIL_RE.match(b) for b in others):
+            return said
+        return None
     return None
 
 

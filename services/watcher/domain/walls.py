@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from services.watcher.domain.host_pages import host_page
+from services.watcher.domain.host_pages import host_page, server_default_page
 from services.watcher.domain.model import ContentError
 from services.watcher.domain.outage_notices import (
     SHORT_CHARS,
@@ -129,6 +129,8 @@ def refuse_stand_ins(
     content asks for.
     """
     first = blocks[0]
+    if default := server_default_page(title, head):
+        raise ContentError(default)
     if chars < SHORT_CHARS:
         # Its <title> too: a soft 404 may head its text «Oisann!» and say what it is only
         # there («Siden finnes ikke – Mattilsynet»), and its text was mailed as a change.

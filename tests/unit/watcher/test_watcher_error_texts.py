@@ -408,3 +408,49 @@ def test_an_error_message_with_a_subtitle_of_its_own_heads_a_news_item(
     content = parse_content("page", body, content_type="text/html")
 
     assert content.title == heading
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Siden oppdateres for øyeblikket. Vennligst kom tilbake senere.",
+        "Sida vert oppdatert akkurat no.",
+        "This site is being updated right now. Please check back later.",
+        "Vi utfører vedlikehold. Prøv igjen senere.",
+        "We are performing maintenance on our website. Please try again later.",
+        "Du må aktivere JavaScript for å bruke denne siden.",
+        "Enable JavaScript and cookies to continue",
+        "Denne tjenesten krever JavaScript.",
+        "Økten din er utløpt. Logg inn på nytt for å fortsette.",
+        "Your session has expired. Please sign in again.",
+        "Beklager, vi har tekniske problemer akkurat nå. Prøv igjen senere.",
+        "We are experiencing technical difficulties. Please try again later.",
+        "Beklager, noe gikk galt. Vi jobber med saken.",
+        "Beklager, vi finner ikke siden du leter etter.",
+        "Siden du prøver å nå eksisterer ikke.",
+    ],
+)
+def test_what_else_stands_in_for_a_pages_text_is_found_under_its_heading(message: str) -> None:
+    # The page's heading kept in its main content, its text replaced (as a probe's CMS did).
+    assert error_text(("Barnehageopptak", message)) == message
+    assert error_text(("Beklager!", message, "Prøv igjen senere.")) == message
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        # A status page's notice, and one that says more than that it is away.
+        ("Driftsmelding", "Tjenesten er ikke tilgjengelig for øyeblikket."),
+        ("Driftsstatus", "Vi utfører vedlikehold. Prøv igjen senere."),
+        ("Timebestilling", "Tjenesten er ikke tilgjengelig for øyeblikket.", "Ring oss i stedet."),
+        # Work somewhere, an article on JavaScript, a notice on sessions with its own news.
+        ("Vegarbeid", "Vi utfører vedlikehold på E6 i helgen."),
+        ("Nettleseren din", "Du må aktivere JavaScript for å bruke kartet i søknadsskjemaet."),
+        ("Innlogging", "Økten din er utløpt etter 30 minutter uten bruk.", "Nytt fra mai."),
+    ],
+    ids=["status", "status-work", "more", "road", "map", "session-news"],
+)
+def test_a_notice_that_says_more_than_that_the_page_is_away_is_content(
+    blocks: tuple[str, ...],
+) -> None:
+    assert error_text(blocks) is None

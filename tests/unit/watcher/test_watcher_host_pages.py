@@ -39,6 +39,7 @@ def page(body: str, title: str = "Eksempel kommune", lang: str = "nb") -> bytes:
         ("too_many_requests.html", "error page"),
         ("service_unavailable_nb.html", "error page"),
         ("upgrading_nb.html", "maintenance notice"),
+        ("apache2_ubuntu_default.html", "error page"),
         ("under_construction_nb.html", "maintenance notice"),
     ],
 )
@@ -340,3 +341,22 @@ def test_a_hosts_page_after_its_site_name_or_an_outage_alone_is_no_content(
 ) -> None:
     with pytest.raises(ContentError, match="error page"):
         read(page(body, title))
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Welcome to nginx!", "IIS Windows Server", "Test Page for the Apache HTTP Server", "It works"],
+)
+def test_a_web_servers_default_page_is_no_content_at_any_length(title: str) -> None:
+    notes = "<p>" + "Edit the server's configuration to serve a site here. " * 20 + "</p>"
+    body = f"<div><p>{title}</p>{notes * 3}</div>"
+
+    with pytest.raises(ContentError, match="error page"):
+        read(page(body, title))
+
+
+def test_a_page_about_a_web_servers_default_page_is_content() -> None:
+    body = "<main><h1>Slik bytter du ut «It works!»-siden</h1><p>Når Apache er installert, viser"
+    body += " serveren sin egen side til du legger inn nettstedet ditt.</p></main>"
+
+    assert read(page(body, "Slik bytter du ut «It works!»-siden"))
