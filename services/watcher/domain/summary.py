@@ -32,7 +32,20 @@ def compare(old: Content, new: Content, *, max_summary_chars: int = 600) -> Chan
         return _UNCHANGED
     if old.entries or new.entries:
         return _compare_feeds(old, new, max_summary_chars)
+    if same_words(old.blocks, new.blocks):
+        return _UNCHANGED
     return _compare_blocks(old, new, max_summary_chars)
+
+
+def same_words(old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+    """Tell whether two texts are the same words in the same order, however split into blocks
+    and lines: a PDF laid out anew (its lines broken elsewhere, so its paragraphs guessed
+    otherwise), a page's paragraph split in two. Told as a change, its followers were sent the
+    text they had already, word for word."""
+    # Its letters counted first, without a copy: most changes add or take some.
+    if sum(len(b) - b.count(" ") for b in old) != sum(len(b) - b.count(" ") for b in new):
+        return False
+    return "".join("".join(old).split()) == "".join("".join(new).split())
 
 
 def unified_diff(old: Content, new: Content) -> str:
