@@ -7,13 +7,12 @@ writes the entry; migrations 0024, 0033 and 0034 redact entries written before w
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Final
-from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shared.audit_addresses import ADDRESS, could_be_address
 from shared.logs import AT_SIGNS, redact
 
 _ACTOR_LIMIT: Final = 100  # admin_audit_log.actor (0002)
@@ -23,18 +22,10 @@ _AT_SIGNS: Final = (*AT_SIGNS, "%40")
 
 def tried_name(name: str) -> str:
     """Return a name typed at sign-in with each address in it, or word that could be one, as
-    «[address]»."""
-
-    # ``redact`` finds addresses in running text, and so not those an account name cannot be
-    # but a person may type: percent-encoded (kari%40example.no), quoted ("kari"@example.no),
-    # at a host without a dot (kari@localhost) or an address literal (kari@[127.0.0.1]). A word
-    # holding an at sign between two parts, read as NFKC folds it, is taken for one.
-    def word(found: re.Match[str]) -> str:
-        read = unicodedata.normalize("NFKC", unquote(found.group()))
-        local, at, domain = read.rpartition("@")
-        return "[address]" if at and local and domain else found.group()
-
-    return _WORD.sub(word, redact(name))
+    «[address]» (audit_addresses.could_be_address)."""
+    return _WORD.sub(
+        lambda found: ADDRESS if could_be_address(found.group()) else found.group(), redact(name)
+    )
 
 
 _AUDIT = sa.table("admin_audit_log", sa.column("id"), sa.column("actor"), sa.column("action"))

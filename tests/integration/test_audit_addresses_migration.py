@@ -1,6 +1,7 @@
-"""Migrations 0024 and 0033: failed sign-ins audited before them under an address typed as the
-account's name (a look-alike at sign too) keep the entry, not the address; every other entry is
-left as it was."""
+"""Migrations 0024, 0033 and 0034: failed sign-ins audited before them under an address typed as
+the account's name (a look-alike at sign too, or spelt otherwise) keep the entry, not the
+address; 0036: so does an entry whose target held an address spelt otherwise; every other
+entry is left as it was."""
 
 from __future__ import annotations
 
@@ -50,22 +51,28 @@ async def _run(url: str, statement: str, **values: object) -> list[tuple[object,
         await engine.dispose()
 
 
-def _audited(url: str, before: str, entries: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    """Migrate to ``before``, write ``entries`` as audited then, upgrade; return what is kept."""
+def _audited(
+    url: str, before: str, entries: list[tuple[str, str, str]], column: str = "actor"
+) -> list[tuple[str, str]]:
+    """Migrate to ``before``, write ``entries`` (action, ``column``'s value, what is kept of it)
+    as audited then, by ``ed`` where the actor is not the one written; upgrade; return what
+    is kept."""
     command.upgrade(alembic_config(url), before)
-    for action, actor, _ in entries:
+    other = "target" if column == "actor" else "actor"
+    for action, value, _ in entries:
         asyncio.run(
             _run(
                 url,
-                "INSERT INTO admin_audit_log (occurred_at, actor, action, client) "
-                "VALUES (CURRENT_TIMESTAMP, :actor, :action, '127.0.0.1')",
-                actor=actor,
+                f"INSERT INTO admin_audit_log (occurred_at, {column}, {other}, action, client) "
+                "VALUES (CURRENT_TIMESTAMP, :value, :other, :action, '127.0.0.1')",
+                value=value,
+                other=None if other == "target" else "ed",
                 action=action,
             )
         )
     upgrade(url)
-    rows = asyncio.run(_run(url, "SELECT action, actor FROM admin_audit_log ORDER BY id"))
-    return [(str(action), str(actor)) for action, actor in rows]
+    rows = asyncio.run(_run(url, f"SELECT action, {column} FROM admin_audit_log ORDER BY id"))
+    return [(str(action), str(kept)) for action, kept in rows]
 
 
 def test_addresses_typed_as_names_of_failed_sign_ins_are_left_out(database_url: str) -> None:
@@ -95,3 +102,27 @@ def test_addresses_with_look_alike_at_signs_left_by_0024_are_left_out(database_u
     # A database already past 0024 kept them: 0033 redacts them.
     entries = ENTRIES[2:] + LOOK_ALIKES
     assert _audited(database_url, "0032", entries) == [(a, after) for a, _, after in entries]
+
+
+TARGETS = [
+    (
+        "publisher_scope_refused",
+        "http://x.example/x?epost=%22kari%22@fhi.no",
+        "http://x.example/x?epost=[address]",
+    ),
+    ("access_denied", 'GET /admin/topics/"zed"@example.org', "GET /admin/topics/[address]"),
+    ("access_denied", "GET /admin/topics/zed@example", "GET /admin/topics/[address]"),
+    (
+        "publisher_scope_refused",
+        "http://x.example/?e=kari%2540fhi.no&p=2",
+        "http://x.example/?e=[address]&p=2",
+    ),
+    ("access_denied", "GET /admin/topics/kari@[127.0.0.1]", "GET /admin/topics/[address]"),
+    ("access_denied", "GET /admin/topics/norge-i-verden", "GET /admin/topics/norge-i-verden"),
+]
+
+
+def test_addresses_spelt_otherwise_in_targets_are_left_out(database_url: str) -> None:
+    kept = _audited(database_url, "0035", TARGETS, column="target")
+
+    assert kept == [(a, after) for a, _, after in TARGETS]

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import unquote
 
 from sqlalchemy import BigInteger, delete, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.adapters.tables import AdminAuditEntry
+from shared.audit_addresses import without_addresses
 from shared.carried_text import carried_line, clip
 from shared.db import UTCDateTime, rowcount
-from shared.logs import redact
 
 TARGET_CHARS: Final = 500  # the target column
-_TARGET_PART: Final = re.compile(r"[^/?#&=;]+")
-
-
-def without_addresses(target: str) -> str:
-    """Return a target (a path, a pushed address, a name) with each part of it that holds an
-    email address, percent-encoded or not, as «[address]»."""
-
-    # An address typed into a staff URL (``/admin/topics/kari@…``) or written into a pushed
-    # page's query (``?epost=kari@…``) would stay in the audit log after the person is erased.
-    # Each part alone: the log's pattern, run over a whole URL, takes ``//host/?epost=kari``
-    # for an address's mailbox and leaves the rest.
-    def part(found: re.Match[str]) -> str:
-        read = unquote(found.group())
-        return "[address]" if redact(read) != read else found.group()
-
-    return _TARGET_PART.sub(part, target)
 
 
 def record(

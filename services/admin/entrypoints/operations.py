@@ -132,7 +132,9 @@ async def source_diff(
             session,
             "snapshot_diff_read",
             target=str(source_id),
-            details={"from": raw_from, "to": raw_to} if asked else None,
+            # The ids read, never the values as typed: whatever is typed into an address (an
+            # email address, 30,000 digits, a line break) would be kept for good.
+            details={"from": from_id, "to": to_id} if asked else None,
         )
     if source is None:
         return admin.render(

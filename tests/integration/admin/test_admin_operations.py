@@ -81,6 +81,9 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
             assert unknown.status_code == 404
             garbage = await client.get(f"/admin/sources/{source_id}/diff?from=abc&to={third}")
             assert garbage.status_code == 400 and "Velg to" in garbage.text
+            typed = "?from=kari.nordmann@example.org&to=" + "9" * 30_000 + "%0D%0Aforged"
+            hostile = await client.get(f"/admin/sources/{source_id}/diff{typed}")
+            assert hostile.status_code == 400
 
             operations = await client.get("/admin/operations")
             assert f'href="/admin/sources/{source_id}/diff"' in operations.text
@@ -93,7 +96,18 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
                     )
                 )
             ).all()
+            details = (
+                await session.scalars(
+                    select(AdminAuditEntry.details).where(
+                        AdminAuditEntry.action == "snapshot_diff_read"
+                    )
+                )
+            ).all()
         assert reads.count(str(source_id)) >= 4
+        # What was typed is kept only as the ids read from it.
+        assert {"from": None, "to": third} in details
+        assert {"from": None, "to": None} in details
+        assert not any("example.org" in str(d) or "forged" in str(d) for d in details)
 
 
 async def test_a_failing_source_says_why_in_the_pages_language(
