@@ -154,9 +154,10 @@ def change_events(
         if only is not None and entry.key not in only:
             continue
         mark = _mark(entry)
-        # Unchanged, back after falling off the end, or re-issued under a new key; but a text
-        # its publisher dated anew, under a new key and link, is published again.
-        reissued = entry.key not in seen and mark in told
+        # Unchanged, back after falling off the end, or re-issued under a new key (or under
+        # the key of another entry, where a feed numbers its entries by their place); but a
+        # text its publisher dated anew, under a new key and link, is published again.
+        reissued = seen.get(entry.key) != mark and mark in told
         if reissued and dated is not None and today is not None:
             reissued = not published_again(as_dated.get(entry.key, entry), mark, dated, today)
         if seen.get(entry.key) == mark or reissued:

@@ -179,11 +179,23 @@ def _compare_feeds(old: Content, new: Content, limit: int) -> ChangeSummary:
     gone_texts: dict[tuple[str, str], list[FeedEntry]] = {}
     for e in gone:
         gone_texts.setdefault((e.title, e.text), []).append(e)
+    # A feed that numbers its entries by their place («1», «2», …) gives each the next guid when
+    # one is added on top: an entry shown before under another guid is no news, and the
+    # entry whose place it took has moved, not been rewritten into the new one.
+    shown = {(e.title, e.text): e.key for e in old.entries}
+    moved = {
+        shown[text]
+        for text in ((e.title, e.text) for e in new.entries)
+        if text in shown and text not in gone_texts
+    }
     fresh: list[FeedEntry] = []
     updated: list[FeedEntry] = []
     for entry in new.entries:
         previous = before.get(entry.key)
-        if previous is None:
+        elsewhere = shown.get((entry.title, entry.text))
+        if previous is not None and elsewhere not in (None, entry.key) and elsewhere in after_keys:
+            continue  # shown before, under the guid of another place (a new guid is judged below)
+        if previous is None or (previous.key in moved and previous.signature != entry.signature):
             if not replaces_in_place(entry, gone_texts.get((entry.title, entry.text), [])):
                 fresh.append(entry)
         elif previous.signature != entry.signature:

@@ -230,3 +230,31 @@ def test_a_date_later_than_tomorrow_is_left_out_of_the_change() -> None:
         (None, None),
     ]
     assert [e.event_id for e in kept] == [e.event_id for e in events]
+
+
+def test_a_feed_that_numbers_its_entries_by_place_tells_only_the_new_one_on_top() -> None:
+    """Its guids are places («sak-0», «sak-1», …): an entry added on top gives every other the
+    next guid, and each was told as rewritten into the one above it («Ny tittel: Sak 1»)."""
+    items = [(f"Sak {n} om helse", f"https://example.no/sak-{n}") for n in range(1, 6)]
+    texts = [f"Tekst om sak {n} i kommunene." for n in range(1, 6)]
+    old = parse_content("feed", rss(items, texts))
+    top = ("Ny sak om vaksiner", "https://example.no/ny")
+    new = parse_content("feed", rss([top, *items[:4]], [TEXT, *texts[:4]]))
+    assert [e.key for e in new.entries] == [e.key for e in old.entries]  # the same guids
+
+    change = compare(old, new)
+    (event,) = change_events(FEED, new, change, seen_entries(None, old))
+
+    assert event.title == "Ny sak om vaksiner" and event.summary == TEXT
+    assert change.summary == "Ny sak: Ny sak om vaksiner"
+
+
+def test_an_entry_rewritten_in_place_is_still_told_where_others_keep_their_places() -> None:
+    items = [(f"Sak {n} om helse", f"https://example.no/sak-{n}") for n in range(1, 4)]
+    texts = [f"Tekst om sak {n} i kommunene." for n in range(1, 4)]
+    old = parse_content("feed", rss(items, texts))
+    new = parse_content("feed", rss(items, [texts[0], "Tekst om sak 2, rettet.", texts[2]]))
+
+    (event,) = change_events(FEED, new, compare(old, new), seen_entries(None, old))
+
+    assert event.title == "Sak 2 om helse" and "rettet" in event.summary
