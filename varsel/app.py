@@ -10,12 +10,12 @@ import os
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Request, status
@@ -24,19 +24,6 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.admin import bootstrap as admin
-from services.mailer.bootstrap import Mailer, returned_mail
-from services.mailer.entrypoints import bounce_webhook
-from services.mailer.entrypoints.bounce_listener import start_listener
-from services.mailer.entrypoints.digest_schedule import (
-    schedule_digests,
-    schedule_review_reminders,
-)
-from services.mailer.entrypoints.sending import send_until_stopped
-from services.subscriptions import bootstrap as subscriptions
-from services.watcher.bootstrap import Watcher
-from services.watcher.entrypoints import hub_callback
-from services.watcher.websub import CALLBACK_PATH
 from shared.db import abort_connections, answered_on_time, connections_in_use
 from shared.housekeeping import purge_bus_records, run_retention
 from shared.runtime import Runtime
@@ -48,6 +35,15 @@ from varsel.cancelled_requests import CancelledAtShutdown, quiet_uvicorn_cancell
 from varsel.live_catalogue import CatalogueFollower
 from varsel.metrics import may_read_metrics, render_metrics
 from varsel.readiness import Readiness
+
+if TYPE_CHECKING:
+    from services.mailer.bootstrap import Mailer
+    from services.mailer.returned_mail import ReturnedMail
+    from services.watcher.bootstrap import Watcher
+
+# A process imports the services it runs, and no other: all of them together are more than a
+# second of CPU at every start (bench/startup.py), and the watcher's page reading alone is
+# most of a mailer's memory. So the services are imported inside the functions below.
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +121,16 @@ def housekeeping_jobs(
     # coroutine it returns is never awaited and the job silently does nothing.
     jobs: dict[str, Job] = {"bus": partial(run_retention, runtime, "bus", purge_bus_records)}
     if "subscriptions" in services:
+        from services.subscriptions import bootstrap as subscriptions
+
         jobs["subscriptions"] = partial(subscriptions.housekeeping, runtime)
     if watcher is not None:
         jobs["watcher"] = watcher.housekeeping
     if mailer is not None:
         jobs["mailer"] = mailer.housekeeping
     if "admin" in services:
+        from services.admin import bootstrap as admin
+
         jobs["admin"] = partial(admin.housekeeping, runtime)
     return jobs
 
@@ -240,14 +240,14 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     unknown = set(services) - set(SERVICES)
     if unknown:
         raise ValueError(f"unknown service(s) {sorted(unknown)}; choose from {list(SERVICES)}")
-    mailer = Mailer(runtime) if "mailer" in services else None
+    mailer = _mailer(runtime) if "mailer" in services else None
     watcher = (
-        Watcher(runtime) if "watcher" in services and runtime.settings.watcher_enabled else None
+        _watcher(runtime) if "watcher" in services and runtime.settings.watcher_enabled else None
     )
     housekeeping = housekeeping_jobs(runtime, services, mailer, watcher)
     settings = runtime.settings
     # Late bounces and complaints: off unless a bounce mailbox and a way in are configured.
-    intake = returned_mail(runtime) if "bounces" in services else None
+    intake = _returned_mail(runtime) if "bounces" in services else None
     listen = intake is not None and settings.bounce_smtp_port is not None
     webhook = intake is not None and bool(settings.bounce_webhook_secret)
     if (missing := bounce_intake_missing(settings, services)) is not None:
@@ -269,6 +269,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if "subscriptions" in services:
+            from services.subscriptions import bootstrap as subscriptions
+
             await subscriptions.record_privacy_notices(runtime)
         await follower.start()
         jobs = Jobs()
@@ -279,6 +281,8 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
         await runtime.bus.start()
         listener = None
         if listen and intake is not None and settings.bounce_smtp_port is not None:
+            from services.mailer.entrypoints.bounce_listener import start_listener
+
             listener = await start_listener(
                 intake, settings.bounce_smtp_host, settings.bounce_smtp_port
             )
@@ -286,6 +290,12 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             await watcher.start()
             watcher.schedule(jobs)
         if mailer is not None:
+            from services.mailer.entrypoints.digest_schedule import (
+                schedule_digests,
+                schedule_review_reminders,
+            )
+            from services.mailer.entrypoints.sending import send_until_stopped
+
             tasks.append(
                 asyncio.create_task(
                     send_until_stopped(
@@ -401,24 +411,62 @@ def create_app(runtime: Runtime, services: Collection[str] = SERVICES) -> FastAP
             body = await render(None)  # the process's own gauges, without the database's
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    if "subscriptions" in services:
-        subscriptions.install(app, runtime)
-        # A WebSub hub calls back where the public pages are served (ADR 0013).
-        hub_callback.install(app, runtime.sessions, runtime.clock)
-    if "admin" in services:
-        admin.install(app, runtime)
-    if webhook and intake is not None:
-        bounce_webhook.install_webhook(app, intake, settings.bounce_webhook_secret)
-    # The staff side, reports that return a whole mail, and feeds pushed by WebSub hubs take
-    # larger bodies than the public pages.
-    staff_paths: tuple[str, ...] = admin.PATHS if "admin" in services else ()
-    if "subscriptions" in services:
-        staff_paths += (CALLBACK_PATH,)  # a hub pushes whole feeds
-    if webhook:
-        staff_paths += (bounce_webhook.PATH,)
-    body_limits = admin.BODY_LIMITS if "admin" in services else None
+    hooked = intake if webhook else None
+    staff_paths, body_limits = _install_services(app, runtime, services, hooked)
     # Inside the edge: the request id is on its line, the answer gets the edge's headers, and
     # the route it names is matched on the scope the routes see.
     app.add_middleware(CancelledAtShutdown, grace=REQUEST_GRACE_SECONDS)
     install_edge(app, runtime.settings, staff_paths=staff_paths, body_limits=body_limits)
     return app
+
+
+def _mailer(runtime: Runtime) -> Mailer:
+    from services.mailer.bootstrap import Mailer
+
+    return Mailer(runtime)
+
+
+def _watcher(runtime: Runtime) -> Watcher:
+    from services.watcher.bootstrap import Watcher
+
+    return Watcher(runtime)
+
+
+def _returned_mail(runtime: Runtime) -> ReturnedMail | None:
+    from services.mailer.bootstrap import returned_mail
+
+    return returned_mail(runtime)
+
+
+def _install_services(
+    app: FastAPI, runtime: Runtime, services: Collection[str], webhook: ReturnedMail | None
+) -> tuple[tuple[str, ...], Mapping[str, int] | None]:
+    """Install the chosen services' routes; return the paths that take the staff side's larger
+    bodies, and the admin's limits for them."""
+    admin_paths: tuple[str, ...] = ()
+    hub_paths: tuple[str, ...] = ()
+    webhook_paths: tuple[str, ...] = ()
+    body_limits = None
+    if "subscriptions" in services:
+        from services.subscriptions import bootstrap as subscriptions
+        from services.watcher.entrypoints import hub_callback
+        from services.watcher.websub import CALLBACK_PATH
+
+        subscriptions.install(app, runtime)
+        # A WebSub hub calls back where the public pages are served (ADR 0013).
+        hub_callback.install(app, runtime.sessions, runtime.clock)
+        hub_paths = (CALLBACK_PATH,)  # a hub pushes whole feeds
+    if "admin" in services:
+        from services.admin import bootstrap as admin
+
+        admin.install(app, runtime)
+        # The staff side, reports that return a whole mail, and feeds pushed by WebSub hubs
+        # take larger bodies than the public pages.
+        admin_paths = admin.PATHS
+        body_limits = admin.BODY_LIMITS
+    if webhook is not None:
+        from services.mailer.entrypoints import bounce_webhook
+
+        bounce_webhook.install_webhook(app, webhook, runtime.settings.bounce_webhook_secret)
+        webhook_paths = (bounce_webhook.PATH,)
+    return admin_paths + hub_paths + webhook_paths, body_limits

@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any, Final
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Final, cast
 
 import typer
-from alembic.util import CommandError
-from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from services.admin.entrypoints.catalogue_cli import catalogue_cli
-from services.admin.entrypoints.cli import admin_cli
-from services.admin.entrypoints.ledger_cli import export_ledger
-from services.admin.entrypoints.publisher_cli import publisher_cli
-from services.subscriptions import bootstrap as subscriptions
-from services.subscriptions.entrypoints.cli import purge_consent
-from shared import event_loop
-from shared.broker_reach import broker_problem
-from shared.catalogue_checks import CatalogueError
-from shared.catalogue_file import load_catalogue
-from shared.commands import command_settings, counted, database_problem
-from shared.logs import configure_logging
-from shared.private_addresses import refused_sources
-from shared.private_files import private_folder
-from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
-from shared.settings import Settings
-from shared.web.documents import DocumentError
 from varsel.command_output import InputFailed, OutputFailed, marked_stdin, marked_stdout
 from varsel.os_errors import os_error_without_a_file
 
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
+    from shared.settings import Settings
+
+# Each command imports what it needs when it runs: all of varsel's services together are more
+# than a second of CPU (bench/startup.py), which `varsel --help`, `varsel migrate` and a
+# service run alone would otherwise pay before doing anything.
+
 # PostgreSQL's SQLSTATE for a connection to a database the server does not have.
 _NO_SUCH_DATABASE: Final = "3D000"
+
+
+def _raised_by(exc: Exception, module: str, name: str) -> bool:
+    """Tell whether ``exc`` is the library's error ``module.name``, without importing it.
+
+    A command that never imported the library cannot have raised its error.
+    """
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
 
 
 def _explain(exc: Exception) -> str | None:
@@ -44,21 +44,9 @@ def _explain(exc: Exception) -> str | None:
     if isinstance(exc, OutputFailed):
         # A full disk under `> file`, a quota, /dev/full: no server is to blame.
         return f"cannot write the output: {exc.strerror or exc}"
-    if isinstance(exc, DBAPIError):
-        # The driver's first line says what is wrong (no such table, unknown role); the
-        # statement and its traceback help nobody at the terminal.
-        if getattr(exc.orig, "sqlstate", None) == _NO_SUCH_DATABASE:
-            # `varsel migrate` makes tables, not the database: it failed the same way.
-            return (
-                f"cannot use the database ({database_problem(exc)}); check the name in "
-                "VARSEL_DATABASE_URL, or make the database on the server (CREATE DATABASE, "
-                "or createdb), then run `varsel migrate`"
-            )
-        return (
-            f"cannot use the database ({database_problem(exc)}); check VARSEL_DATABASE_URL, "
-            "and run `varsel migrate` if the database is new"
-        )
-    if isinstance(exc, CommandError):
+    if _raised_by(exc, "sqlalchemy.exc", "DBAPIError"):
+        return _database_unusable(cast("DBAPIError", exc))
+    if _raised_by(exc, "alembic.util.exc", "CommandError"):
         said = str(exc).splitlines()[0]
         if said.startswith("admin accounts whose names"):
             return f"cannot migrate the database: {said[:400]}"  # what to do is said in it
@@ -79,14 +67,101 @@ def _explain(exc: Exception) -> str | None:
     return None
 
 
+def _database_unusable(exc: DBAPIError) -> str:
+    """Say why a command could not use the database, from the driver's first line."""
+    from shared.commands import database_problem
+
+    # The driver's first line says what is wrong (no such table, unknown role); the statement
+    # and its traceback help nobody at the terminal.
+    if getattr(exc.orig, "sqlstate", None) == _NO_SUCH_DATABASE:
+        # `varsel migrate` makes tables, not the database: it failed the same way.
+        return (
+            f"cannot use the database ({database_problem(exc)}); check the name in "
+            "VARSEL_DATABASE_URL, or make the database on the server (CREATE DATABASE, "
+            "or createdb), then run `varsel migrate`"
+        )
+    return (
+        f"cannot use the database ({database_problem(exc)}); check VARSEL_DATABASE_URL, "
+        "and run `varsel migrate` if the database is new"
+    )
+
+
 def _wordless(exc: OSError) -> str:
     """Say what an error without words is: asyncpg's timeouts are a bare TimeoutError."""
     # Said as it was, the line read «varsel: ; is the server VARSEL_DATABASE_URL names reachable?»
     return "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
 
 
+@functools.cache
+def _admin_commands() -> typer.Typer:
+    """Return the staff commands (``varsel admin``), with the subscriptions' consent retention."""
+    from services.admin.entrypoints.cli import admin_cli
+    from services.admin.entrypoints.ledger_cli import export_ledger
+    from services.admin.entrypoints.publisher_cli import publisher_cli
+    from services.subscriptions.entrypoints.cli import purge_consent
+
+    # The consent ledger's retention belongs to the subscriptions service; operators find it
+    # among the staff commands, as they always have.
+    admin_cli.command("purge-consent")(purge_consent)
+    admin_cli.command("export-ledger")(export_ledger)
+    admin_cli.add_typer(publisher_cli, name="publishers")
+    return admin_cli
+
+
+def _catalogue_commands() -> typer.Typer:
+    """Return the catalogue's commands (``varsel catalogue``)."""
+    from services.admin.entrypoints.catalogue_cli import catalogue_cli
+
+    return catalogue_cli
+
+
+class _Unloaded(TyperGroup):
+    """A group of commands named and described in the list, and imported only when it runs.
+
+    The staff commands import the admin service and, through it, most of the others: more
+    than a second of CPU that `varsel --help` and `varsel run mailer` need not pay.
+    """
+
+    def __init__(self, name: str, said: str, load: Callable[[], typer.Typer]) -> None:
+        super().__init__(name=name, help=said)
+        self._load = load
+
+    def loaded(self) -> TyperGroup:
+        """Return the real group, under this one's name and help."""
+        group = typer.main.get_group(self._load())
+        group.name, group.help = self.name, self.help
+        return group
+
+
+_GROUPS: Final = (
+    _Unloaded(
+        "admin",
+        "Admin accounts, API tokens, ledger exports and consent retention.",
+        _admin_commands,
+    ),
+    _Unloaded(
+        "catalogue",
+        "The catalogue of topics and sources: apply a TOML file, or export the one in force.",
+        _catalogue_commands,
+    ),
+)
+
+
 class _Commands(TyperGroup):
     """Every command: a database that cannot be used ends it in one line an operator acts on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for group in _GROUPS:
+            self.add_command(group)
+
+    # Any: Typer's group takes its own vendored click's Context, which it does not export.
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        """Find the command that runs, loading its group if it was listed unloaded."""
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, _Unloaded):
+            command = command.loaded()
+        return name, command, rest
 
     # Any: Typer's group takes its own vendored click's Context, which it does not export.
     def invoke(self, ctx: Any) -> Any:
@@ -102,8 +177,11 @@ class _Commands(TyperGroup):
                 err=True,
             )
             raise typer.Exit(1) from exc
-        except (DBAPIError, CommandError, OSError) as exc:
-            typer.echo(f"varsel: {_explain(exc)}", err=True)
+        except Exception as exc:
+            said = _explain(exc)
+            if said is None:
+                raise
+            typer.echo(f"varsel: {said}", err=True)
             raise typer.Exit(1) from exc
 
 
@@ -113,16 +191,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 log = logging.getLogger("varsel")
-# The consent ledger's retention belongs to the subscriptions service; operators find it among
-# the staff commands, as they always have.
-admin_cli.command("purge-consent")(purge_consent)
-admin_cli.command("export-ledger")(export_ledger)
-admin_cli.add_typer(publisher_cli, name="publishers")
-app.add_typer(admin_cli, name="admin")
-app.add_typer(catalogue_cli, name="catalogue")
 
 
 def _settings() -> Settings:
+    from shared.commands import command_settings
+    from shared.logs import configure_logging
+
     settings = command_settings()
     configure_logging(settings.log_level, settings.log_format)
     return settings
@@ -130,6 +204,11 @@ def _settings() -> Settings:
 
 def _migrate(settings: Settings) -> bool:
     """Apply the migrations; False, saying so, when a later release's schema is left as it is."""
+    from alembic.util import CommandError
+
+    from shared.private_files import private_folder
+    from shared.schema import head_revision, is_newer_than_head, migrated_revision, upgrade
+
     if not settings.database_url:
         private_folder(settings.var_dir)
     timeout = settings.database_connect_timeout_seconds
@@ -156,6 +235,8 @@ def _migrate(settings: Settings) -> bool:
 
 def _schema_behind(settings: Settings) -> str | None:
     """Say why the database's schema is older than this release's, or None if it is not."""
+    from shared.schema import head_revision, is_newer_than_head, migrated_revision
+
     current = migrated_revision(
         settings.resolved_database_url, connect_timeout=settings.database_connect_timeout_seconds
     )
@@ -177,6 +258,13 @@ def migrate() -> None:
 @app.command()
 def check_config() -> None:
     """Validate the catalogue file and settings without starting anything."""
+    from services.subscriptions import bootstrap as subscriptions
+    from shared.catalogue_checks import CatalogueError
+    from shared.catalogue_file import load_catalogue
+    from shared.commands import counted
+    from shared.private_addresses import refused_sources
+    from shared.web.documents import DocumentError
+
     settings = _settings()
     try:
         catalogue = load_catalogue(settings.catalogue_path)
@@ -241,6 +329,9 @@ def run(
     ] = False,
 ) -> None:
     """Run all services in one process (embedded mode), or one of them."""
+    from shared import event_loop
+    from shared.broker_reach import broker_problem
+    from shared.catalogue_checks import CatalogueError
     from shared.heap import freeze_startup_objects
     from shared.runtime import build_runtime
     from varsel.app import SERVICES, Server, bounce_intake_missing, create_app, server_config

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin import catalogue as catalogue_commands
 from services.admin import read_api as admin
-from services.watcher.bootstrap import Watcher
 from shared.commands import counted
 from shared.events import CatalogueChanged
 from shared.failing_passes import PassFailures
 from shared.runtime import Runtime
 from shared.wakeup import sleep_until_woken
+
+if TYPE_CHECKING:
+    from services.watcher.bootstrap import Watcher
 
 log = logging.getLogger(__name__)
 

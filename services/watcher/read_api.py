@@ -25,9 +25,9 @@ from services.watcher.domain.news import snapshots_of_diff_url
 from services.watcher.domain.outcome import Health
 from services.watcher.domain.returns import ROTATION_SNAPSHOTS, flapping, rotating
 from services.watcher.domain.told import pending
-from services.watcher.retention import SnapshotNotFound, diff_between
-from services.watcher.trial import SourceTrial, TrialRefused, try_source
+from services.watcher.domain.trial_result import SourceTrial, TrialRefused
 from shared.events import ContentChanged
+from shared.settings import Settings
 
 __all__ = [
     "Absence",
@@ -185,10 +185,28 @@ async def change_diff(session: AsyncSession, diff_url: str | None) -> str | None
     return await snapshot_diff(session, *pair)
 
 
+async def try_source(
+    settings: Settings,
+    url: str,
+    kind: str,
+    *,
+    selector: str | None = None,
+    ignore: tuple[str, ...] = (),
+) -> SourceTrial:
+    """Fetch and extract a source once, as a poll would (watcher.trial.try_source)."""
+    # The fetcher and the parsers are imported at the first trial, not where the admin is
+    # merely served: a process without the watcher then never loads them (bench/startup.py).
+    from services.watcher import trial
+
+    return await trial.try_source(settings, url, kind, selector=selector, ignore=ignore)
+
+
 async def snapshot_diff(
     session: AsyncSession, source_id: int, from_id: int, to_id: int
 ) -> str | None:
     """Return the unified diff of two snapshots of a source, or None if either is not there."""
+    from services.watcher.retention import SnapshotNotFound, diff_between
+
     try:
         return await diff_between(session, source_id, from_id, to_id)
     except SnapshotNotFound:

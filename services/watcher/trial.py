@@ -9,8 +9,6 @@ reach nothing a poll could not.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import date
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -22,7 +20,8 @@ from services.watcher.domain.front_pages import (
     leads_to_front_page,
     led_elsewhere,
 )
-from services.watcher.domain.model import ContentError, FeedEntry
+from services.watcher.domain.model import ContentError
+from services.watcher.domain.trial_result import SourceTrial, TrialRefused
 from shared.settings import Settings
 from shared.vocabulary import SourceKind
 
@@ -30,26 +29,6 @@ from shared.vocabulary import SourceKind
 MAX_URL: Final = 2000
 # Ignore patterns an editor may try at once; each is a regular expression on one line.
 MAX_IGNORE: Final = 50
-
-
-class TrialRefused(Exception):
-    """A trial that shows nothing: ``reason`` is a key for the page, ``str(e)`` the detail."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class SourceTrial:
-    """What varsel sees at a source now."""
-
-    url: str  # where the answer came from, after any redirects
-    title: str
-    published: date | None
-    updated: date | None
-    blocks: tuple[str, ...]  # the compared text, block by block (a page or a PDF)
-    entries: tuple[FeedEntry, ...]  # a feed's items
 
 
 def check_trial(url: str, kind: str, ignore: tuple[str, ...]) -> SourceKind:

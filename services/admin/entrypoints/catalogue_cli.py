@@ -33,9 +33,8 @@ from shared.settings import Settings
 
 T = TypeVar("T")
 
-catalogue_cli = typer.Typer(
-    help="The catalogue of topics and sources: apply a TOML file, or export the one in force."
-)
+# Named and described where `varsel` lists it (varsel/cli.py), before this module is imported.
+catalogue_cli = typer.Typer()
 
 
 def _in_database(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -24,7 +24,8 @@ from shared.clock import SystemClock
 from shared.commands import command_actor, command_settings, counted, in_transaction
 from shared.logs import redact
 
-admin_cli = typer.Typer(help="Admin accounts, API tokens, ledger exports and consent retention.")
+# Named and described where `varsel` lists it (varsel/cli.py), before this module is imported.
+admin_cli = typer.Typer()
 
 
 Email = Annotated[
