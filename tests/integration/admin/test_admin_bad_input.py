@@ -86,6 +86,24 @@ async def test_a_ledger_filter_out_of_range_is_a_400(
         assert page_reason in marks.error_text
 
 
+async def test_a_topic_filter_longer_than_any_slug_is_a_400_and_no_long_audit_entry(
+    database_url: str, tmp_path: Path
+) -> None:
+    """60,000 letters were a 500 on SQLite (a LIKE pattern «too complex») and a cut-off CSV;
+    30,000 were a 30 KB audit entry at every request. The staff API took 100 already."""
+    async with running(database_url, tmp_path) as h, h.client() as client:
+        await signed_in(h, client)
+        for letters in (101, 30_000, 60_000):
+            for path in ("/admin/ledger", "/admin/ledger.csv"):
+                answer = await client.get(f"{path}?topic={'a' * letters}&lang=en")
+                assert answer.status_code == 400, (path, letters)
+                assert LISTS in answer.text
+        assert (await client.get(f"/admin/ledger?topic={'a' * 100}")).status_code == 200
+        async with h.runtime.sessions() as session:
+            details = (await session.scalars(select(AdminAuditEntry.details))).all()
+        assert max(len(str(d)) for d in details) < 1000
+
+
 @pytest.mark.parametrize("cursor", CURSORS)
 async def test_a_page_cursor_nobody_gave_out_is_a_400(
     database_url: str, tmp_path: Path, cursor: str
