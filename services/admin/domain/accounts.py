@@ -38,6 +38,9 @@ SESSION_SLIDE_STEP: Final = timedelta(minutes=1)
 # browser that comes back why it was signed out; it opens nothing.
 ENDED_SESSION_KEPT: Final = timedelta(days=1)
 MIN_PASSWORD: Final = 12
+# What the sign-in and password forms take (access.MAX_FIELD): a longer password set by the
+# command line could never be typed into them, and its account never signed in.
+MAX_PASSWORD: Final = 1000
 # zxcvbn's guess-count score, 0-4: 3 is "safely unguessable: moderate protection from an offline
 # slow-hash scenario" (10^8 guesses and more), which common passwords, keyboard walks, repeats
 # and a word with digits never reach.
@@ -68,7 +71,7 @@ class WeakPassword(AdminError):
 
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
-        self.reason = reason  # "password_short" or "password_weak"
+        self.reason = reason  # "password_short", "password_long" or "password_weak"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,12 @@ def check_password_strength(name: str, password: str) -> None:
     """
     if len(password) < MIN_PASSWORD:
         raise WeakPassword(f"password must be at least {MIN_PASSWORD} characters", "password_short")
+    if len(password) > MAX_PASSWORD:
+        raise WeakPassword(
+            f"password must be at most {MAX_PASSWORD} characters, as many as the sign-in form"
+            " takes",
+            "password_long",
+        )
     # Imported where a password is set: its dictionaries are a tenth of a second at every
     # start of a process that only reads accounts (every one, for the catalogue).
     from zxcvbn import zxcvbn

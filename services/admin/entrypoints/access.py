@@ -49,6 +49,8 @@ SESSION_COOKIE = "varsel_admin"
 # browser would send both cookies to /admin, and the public one would win.
 CSRF_COOKIE = "varsel_admin_csrf"
 MAX_FIELD = 1000
+# The forms' password fields: the sign-in's, and the password page's three.
+SECRET_FIELDS: Final = frozenset({"password", "current", "new", "again"})
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,11 @@ class FieldTooLong(Exception):
         super().__init__(field)
         self.field = field
         self.limit = limit
-        # Shown back on the refusal page, so the staff member can copy and shorten it.
-        self.text = text
+        self.length = len(text)
+        # Shown back on the refusal page, so the staff member can copy and shorten it; never
+        # a password, which the page would show in the clear (and a browser might keep).
+        self.secret = field in SECRET_FIELDS
+        self.text = "" if self.secret else text
 
 
 class FieldHoldsNull(Exception):

@@ -52,6 +52,9 @@ MESSAGES: Final[dict[str, str]] = {
         "together are a good password."
     ),
     "password_short": N_("The new password is shorter than 12 characters."),
+    "password_long": N_(
+        "The new password is longer than 1,000 characters, more than the sign-in form takes."
+    ),
     "password_weak": N_(
         "The new password is too easy to guess: it is a common password, or made of words, "
         "names, dates, repeats or keyboard patterns that are tried early. Choose another."
