@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,20 +107,26 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
 _LAST_ID: Final = 2**63 - 1
 
 
-def _snapshot_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+def _row_id(raw: str | None) -> int | None:
+    # ASCII digits: «²» is a digit to isdigit, and no number to int.
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 @router.get("/sources/{source_id}/diff", response_class=HTMLResponse)
 async def source_diff(
-    source_id: int, request: Request, admin: AdminDep, actor: OperatorPage
+    raw_id: Annotated[str, Path(alias="source_id")],
+    request: Request,
+    admin: AdminDep,
+    actor: OperatorPage,
 ) -> HTMLResponse:
     """Show a source's snapshots to pick two, and the differences between the two picked."""
-    if not 0 < source_id <= _LAST_ID:
+    # Read here, not by FastAPI: «abc» or «1.5» got its 422 in JSON, in English, in a browser.
+    source_id = _row_id(raw_id)
+    if source_id is None or not 0 < source_id <= _LAST_ID:
         # No row has such an id; asking the database would overflow its integer instead.
         return admin.render(request, "forbidden.html", status_code=400, message="bad_source_id")
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
-    from_id, to_id = _snapshot_id(raw_from), _snapshot_id(raw_to)
+    from_id, to_id = _row_id(raw_from), _row_id(raw_to)
     asked = raw_from is not None or raw_to is not None
     context: dict[str, Any] = {"actor": actor.principal, "from_id": from_id, "to_id": to_id}
     async with transaction(admin.runtime.sessions) as session:

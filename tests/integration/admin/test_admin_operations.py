@@ -36,6 +36,9 @@ def test_diff_lines_mark_added_and_removed_lines() -> None:
     assert diff_lines("") == []
 
 
+HTML = {"Accept": "text/html"}
+
+
 async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path: Path) -> None:
     async with running(database_url, tmp_path, FrozenClock(NOW)) as h:
         await h.user("ops", "operator")
@@ -69,6 +72,11 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
             same = await client.get(f"/admin/sources/{source_id}/diff?from={first}&to={first}")
             assert same.status_code == 200 and "Ingen forskjeller." in same.text
 
+            for wrong in ("abc", "1.5", "-1", "0", "9" * 30, "²"):
+                # A page in the staff side's words, as /admin/sources/0/diff is, never JSON.
+                refused = await client.get(f"/admin/sources/{wrong}/diff", headers=HTML)
+                assert refused.status_code == 400, wrong
+                assert refused.headers["content-type"].startswith("text/html"), wrong
             missing_source = await client.get("/admin/sources/9999/diff?from=1&to=2")
             assert missing_source.status_code == 404
             assert "Fant ikke kilden." in missing_source.text
@@ -79,6 +87,8 @@ async def test_diff_of_two_snapshots_and_clear_404s(database_url: str, tmp_path:
             assert "Fant ikke et av øyeblikksbildene" in wrong_source.text
             unknown = await client.get(f"/admin/sources/{other_id}/diff?from=424242&to={foreign}")
             assert unknown.status_code == 404
+            superscript = await client.get(f"/admin/sources/{source_id}/diff?from=²&to={third}")
+            assert superscript.status_code == 400
             garbage = await client.get(f"/admin/sources/{source_id}/diff?from=abc&to={third}")
             assert garbage.status_code == 400 and "Velg to" in garbage.text
             typed = "?from=kari.nordmann@example.org&to=" + "9" * 30_000 + "%0D%0Aforged"
