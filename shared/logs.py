@@ -178,6 +178,9 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     for noisy in ("apscheduler", "aiosqlite", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pypdf warns of what it mends in a damaged file («EOF marker not found») at every read,
+    # naming no source: the watcher's own line says which report failed, and how often.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     # Alembic announces its dialect every time a schema revision is read, which /readyz does on
     # every probe; keep its lines about migrations actually run.
     migration_log = logging.getLogger("alembic.runtime.migration")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -213,6 +214,29 @@ def test_readiness_probes_do_not_fill_the_log_with_alembic_chatter(
         root.setLevel(level)
     assert "Context impl" not in err and "Will assume" not in err
     assert "Running upgrade 0002 -> 0003" in err
+
+
+def test_a_damaged_reports_mending_is_not_logged_at_every_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A truncated PDF: pypdf warned «EOF marker not found» at every poll, naming no source.
+    from services.watcher.domain.content import ContentError, parse_content
+    from tests.support.pdfs import lines_pdf
+
+    truncated = lines_pdf(["Rapport om helse og omsorg i kommunene."])[:-30]
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO", "text")
+        with contextlib.suppress(ContentError):
+            parse_content("pdf", truncated)
+        logging.getLogger("pypdf").error("a failure of pypdf's own")
+        err = capsys.readouterr().err
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    assert "EOF marker" not in err
+    assert "a failure of pypdf's own" in err
 
 
 @pytest.mark.timeout(60)
