@@ -28,7 +28,9 @@ from services.watcher.domain.decide import decide, draw_jitter
 from services.watcher.domain.extract_pdf import NOT_READ_AGAIN
 from services.watcher.domain.failures import CONTENT_PREFIX
 from services.watcher.domain.front_pages import (
+    another_site_reason,
     front_page_reason,
+    leads_to_another_site,
     leads_to_front_page,
     led_elsewhere,
 )
@@ -285,6 +287,8 @@ async def _answer(deps: WatcherDeps, source: SourceState, fetch_by: float | None
         return Answer(not_modified=True)
     if leads_to_front_page(source.url, fetched.url):
         return Answer.failed(front_page_reason(source.url, fetched.url))
+    if leads_to_another_site(source.url, fetched.url):
+        return Answer.failed(another_site_reason(source.url, fetched.url))
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if source.has_bytes(body_hash):
         return Answer(body_hash=body_hash, etag=fetched.etag, last_modified=fetched.last_modified)

@@ -16,7 +16,9 @@ from services.watcher.adapters.fetch_errors import FetchError
 from services.watcher.adapters.fetcher import HttpFetcher
 from services.watcher.domain.content import parse_content
 from services.watcher.domain.front_pages import (
+    another_site_reason,
     front_page_reason,
+    leads_to_another_site,
     leads_to_front_page,
     led_elsewhere,
 )
@@ -69,6 +71,8 @@ async def try_source(
         await fetcher.aclose()
     if leads_to_front_page(url, fetched.url):  # refused as a poll refuses it
         raise TrialRefused("http_status", front_page_reason(url, fetched.url))
+    if leads_to_another_site(url, fetched.url):
+        raise TrialRefused("another_site", another_site_reason(url, fetched.url))
     try:
         # In a thread, as a poll parses in its worker: a large PDF must not stall the admin.
         content = await asyncio.to_thread(

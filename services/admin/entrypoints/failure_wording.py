@@ -43,6 +43,10 @@ FAILURES: Final[dict[str, str]] = {
         "The address now leads to the front page of its site (%(reached)s), not to the page: "
         "the page has probably been removed or moved."
     ),
+    Failure.ANOTHER_SITE: N_(
+        "The address now leads to another site (%(reached)s), whose text is not sent to "
+        "anyone: if the page moved there, change the source's address."
+    ),
     Failure.UNEXPECTED: N_("An unexpected error stopped the poll. The operators' log says more."),
     Failure.EMPTY_BODY: N_("The source answered with an empty page."),
     Failure.BAD_IGNORE: N_("An ignore pattern is not a valid regular expression."),

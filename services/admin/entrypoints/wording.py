@@ -178,6 +178,10 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "unreachable": N_("The source could not be reached. Check the address and try again later."),
     "http_status": N_("The source answered with an error instead of the content."),
+    "another_site": N_(
+        "The address leads to another site, whose text would not be sent: if the page moved "
+        "there, use its new address."
+    ),
     "too_large": N_("The source is larger than varsel fetches."),
     "unreadable": N_(
         "varsel could not read any content there. Check that the kind is right, "

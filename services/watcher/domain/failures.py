@@ -40,6 +40,7 @@ class Failure(StrEnum):
     INVALID_ANSWER = "invalid_answer"
     BAD_URL = "bad_url"
     FRONT_PAGE = "front_page"
+    ANOTHER_SITE = "another_site"
     UNEXPECTED = "unexpected"
     EMPTY_BODY = "empty_body"
     BAD_IGNORE = "bad_ignore"
@@ -125,6 +126,7 @@ _FETCH: Final = _forms(
     (Failure.UNEXPECTED, r"unexpected error: .+"),
     # Not the fetch's own words, but the redirects it followed (domain/front_pages.py).
     (Failure.FRONT_PAGE, r"\S+ now leads to the front page of its site \((?P<reached>\S+)\): .+"),
+    (Failure.ANOTHER_SITE, r"\S+ now leads to another site \((?P<reached>\S+)\): .+"),
 )
 
 # A body's sentences (model.ContentError's, after CONTENT_PREFIX).

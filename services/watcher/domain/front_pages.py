@@ -1,4 +1,5 @@
-"""A page whose address now leads to its site's front page: gone or moved, not changed.
+"""A page whose address now leads to its site's front page, or to another site: gone or moved,
+not changed.
 
 Many sites answer the address of a removed page with a redirect to their front page (a soft
 404), not with 404. Read as the page, the front page was a change: every follower was mailed
@@ -6,6 +7,14 @@ its news list, and the page's return, if it came back, was another. Such an answ
 failed poll naming where the address led, so the last good snapshot stays and an operator
 sees why. A page that moved elsewhere in its site (another path) is read where it leads, as
 before; only a page deeper in its site that leads to a front page is refused.
+
+A page whose address now leads to another site is refused too: a domain let go and bought by
+someone else («Dette domenet er til salgs!»), a hijacked redirect, or a page moved to another
+organisation's site. What another site says was mailed to the page's followers under this
+one's name. The operator is told where it leads, and changes the source's address if the
+page moved there. The same site is the same host with or without «www.», or a host under it
+(nettpub.fhi.no under www.fhi.no); no list of public suffixes is needed for that, since a host
+under another is never another organisation's.
 """
 
 from __future__ import annotations
@@ -36,6 +45,31 @@ def front_page_reason(asked: str, reached: str) -> str:
         f"{asked} now leads to the front page of its site ({reached}): the page has probably"
         " been removed or moved"
     )
+
+
+def leads_to_another_site(asked: str, reached: str) -> bool:
+    """Tell whether redirects led to a host that is neither the page's nor one under it."""
+    first, last = _site(asked), _site(reached)
+    if first is None or last is None or first == last:
+        return False
+    return not (last.endswith(f".{first}") or first.endswith(f".{last}"))
+
+
+def another_site_reason(asked: str, reached: str) -> str:
+    """Return the operator's sentence for a page that now leads to another site."""
+    return (
+        f"{asked} now leads to another site ({reached}): nothing of it is sent; if the page"
+        " moved there, change the source's address"
+    )
+
+
+def _site(url: str) -> str | None:
+    """Return a URL's host without a leading «www.», lower-cased, or None if it has none."""
+    host = urlsplit(url).hostname
+    if not host:
+        return None
+    host = host.rstrip(".")
+    return host[4:] if host.startswith("www.") else host
 
 
 def led_elsewhere(asked: str, reached: str) -> bool:

@@ -1,7 +1,11 @@
-"""A removed page that its site answers with its front page (a soft 404) alerts nobody."""
+"""A removed page that its site answers with its front page (a soft 404), or an address that now
+leads to another site, alerts nobody."""
 
 from __future__ import annotations
 
+import pytest
+
+from services.watcher.domain.front_pages import leads_to_another_site
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import page
@@ -36,3 +40,48 @@ async def test_a_page_whose_address_now_leads_to_the_front_page_alerts_nobody(
     site.set("/tema/baer", Route(page().encode()))  # back as it was: no news either
     assert await poll(harness.deps, source) == "unchanged"
     assert await harness.events() == []
+
+
+async def test_an_address_that_now_leads_to_another_site_alerts_nobody(
+    site: ScriptedSite, harness: Harness
+) -> None:
+    """A domain let go and bought by someone else: its «for sale» page was mailed to every
+    follower under the page's name."""
+    site.set("/tema/baer", Route(page().encode()))
+    source = await harness.add_source(site.url("/tema/baer"))
+    assert await poll(harness.deps, source) == "baseline"
+    parked = site.url("/parkert").replace("127.0.0.1", "localhost")  # another host, same server
+    site.set("/parkert", Route(page("<p>Dette domenet er til salgs! Kontakt oss.</p>").encode()))
+    site.set("/tema/baer", Route(status=301, location=parked))
+
+    assert await poll(harness.deps, source) == "failed"
+
+    assert await harness.events() == []
+    assert len(await harness.snapshots(source)) == 1
+    row = await harness.source(source)
+    assert row.last_error == (
+        f"{site.url('/tema/baer')} now leads to another site ({parked}): nothing of it is sent;"
+        " if the page moved there, change the source's address"
+    )
+    site.set("/tema/baer", Route(page().encode()))
+    assert await poll(harness.deps, source) == "unchanged"
+    assert await harness.events() == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "reached", "another"),
+    [
+        ("https://fhi.no/tema", "https://www.fhi.no/tema", False),
+        ("https://www.fhi.no/tema", "https://nettpub.fhi.no/tema", False),
+        ("https://nettpub.fhi.no/tema", "https://www.fhi.no/tema", False),
+        ("https://www.fhi.no/tema", "https://www.fhi.no:8443/tema", False),
+        ("https://www.fhi.no/tema", "https://www.helsedirektoratet.no/tema", True),
+        ("https://kommune.example.no/x", "https://parkert.example.com/", True),
+        ("https://a.github.io/x", "https://b.github.io/x", True),
+        ("https://www.fhi.no/tema", "https://fhi.no.parkert.example/tema", True),
+    ],
+)
+def test_the_same_site_is_the_host_with_or_without_www_or_one_under_it(
+    asked: str, reached: str, another: bool
+) -> None:
+    assert leads_to_another_site(asked, reached) is another

@@ -18,7 +18,7 @@ from services.watcher.domain.failures import (
     FailureReason,
     failure_reason,
 )
-from services.watcher.domain.front_pages import front_page_reason
+from services.watcher.domain.front_pages import another_site_reason, front_page_reason
 from shared.i18n.catalogues import Catalogues
 from shared.vocabulary import SourceKind
 
@@ -127,6 +127,10 @@ FETCHED = [
     (
         front_page_reason("https://x.org/tema/baer", "https://x.org/nb/"),
         FailureReason(Failure.FRONT_PAGE, {"reached": "https://x.org/nb/"}),
+    ),
+    (
+        another_site_reason("https://x.org/tema/baer", "http://parkert.example/"),
+        FailureReason(Failure.ANOTHER_SITE, {"reached": "http://parkert.example/"}),
     ),
 ]
 
