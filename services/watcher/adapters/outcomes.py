@@ -104,6 +104,7 @@ _SETTLED: dict[str, Any] = {
     "gone_at": bindparam("s_gone"),
     "lease_owner": None,
     "lease_until": None,
+    "pending_print": bindparam("s_pending"),
     # The push's mark this poll used up (domain/told.py), and only that one: a push after the
     # read would keep its own for the next new text. None comes (store_outcome reads the row
     # under its lock); this guards the mark should that ever change.
@@ -172,7 +173,8 @@ def store_outcome(
     holder = row[len(CLAIM_COLUMNS)]
     if lease is not None and holder != lease:
         return LeaseLost(holder)
-    outcome = decide(source_state(row), _history(conn, source_id, row) if history else None)
+    state = source_state(row)
+    outcome = decide(state, _history(conn, source_id, row) if history else None)
     params: dict[str, Any] = {
         "s_id": outcome.source_id,
         "s_checked": outcome.checked_at,
@@ -186,6 +188,7 @@ def store_outcome(
         "s_missing": outcome.missing_since,
         "s_gone": outcome.gone_at,
         "s_told": outcome.told,
+        "s_pending": state.pending_print if outcome.pending is False else outcome.pending,
     }
     events: list[Any] = list(outcome.alerts)
     stored = outcome.stored

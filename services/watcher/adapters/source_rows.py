@@ -60,6 +60,7 @@ CLAIM_COLUMNS = (
     _c.told_until,
     _c.held_pushes,
     _c.rules_before,
+    _c.pending_print,
 )
 
 
@@ -76,7 +77,8 @@ def source_state(row: Sequence[Any]) -> SourceState:
     # twenty times the cost of unpacking; for every claimed row that was a tenth of a round.
     (id_, url, kind, interval_seconds, selector, ignore, etag, last_modified, body_hash,
      fingerprint, status, consecutive_failures, last_error, title, push_until, missing_since,
-     gone_at, extraction, last_checked_at, told_until, held, before) = row[:_WIDTH]  # fmt: skip
+     gone_at, extraction, last_checked_at, told_until, held, before,
+     pending) = row[:_WIDTH]  # fmt: skip
     return SourceState(
         id=id_,
         url=url,
@@ -98,6 +100,7 @@ def source_state(row: Sequence[Any]) -> SourceState:
         told_until=told_until,
         held=decoded(held) if held else (),
         rules_before=rules_read(before) if before else None,
+        pending_print=pending,
     )
 
 

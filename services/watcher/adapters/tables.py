@@ -83,6 +83,10 @@ class WatchedSource(Base):
     # as read under them (docs/decisions/0017, «Rules an editor changes»); NULL: the source's own.
     # Text, not JSON: NULL at nearly every claim, where a JSON column's processor runs per row.
     rules_before: Mapped[str | None] = mapped_column(Text)
+    # The fingerprint of a reading that differed from the stored text only in its numbers or
+    # the order of its blocks (domain/numbers_only.py): told only if the next reading is the
+    # same, since a clock, a counter or an id changes at every request.
+    pending_print: Mapped[str | None] = mapped_column(String(64))
 
 
 class Snapshot(Base):

@@ -34,6 +34,7 @@ from services.watcher.domain.news import (
     snapshot_meta,
     without_future_dates,
 )
+from services.watcher.domain.numbers_only import CONFIRM_SECONDS, numbers_only
 from services.watcher.domain.outbound import carried_line
 from services.watcher.domain.outcome import (
     Answer,
@@ -53,6 +54,7 @@ from services.watcher.domain.summary import compare
 from services.watcher.domain.told import Settled, by_the_deadline, settle, sooner
 from services.watcher.domain.websub import pace
 from shared.events import ContentChanged
+from shared.vocabulary import SourceKind
 
 # Polls are spread by up to a tenth of the interval either way, so sources added together do
 # not stay in step and hit their hosts in bursts.
@@ -145,6 +147,27 @@ def decide(
             earlier = None
         # Dated as what is stored was: another reading of the same dates moves nothing back.
         behind = older_than_stored(earlier or content, history) if answer.pushed else None
+        if behind is None and _to_confirm(state, content, earlier, unjudged, history):
+            # Only its numbers changed: read again soon, and told if that reading is the same.
+            first = state.pending_print is None
+            again = now + timedelta(seconds=min(state.interval_seconds, CONFIRM_SECONDS))
+            return Outcome(
+                kind=OutcomeKind.UNCHANGED,
+                source_id=state.id,
+                checked_at=now,
+                # A page whose numbers changed again at once is read at its pace after that.
+                next_check_at=sooner(again if first else due, state.told_until, now),
+                status=Health.OK,
+                consecutive_failures=0,
+                last_error=None,
+                # The validators and bytes of what is stored: the next reading is read anew.
+                etag=state.etag,
+                last_modified=state.last_modified,
+                body_hash=state.body_hash,
+                alerts=alerts,
+                notice=notice or _numbers_notice(state.url, first),
+                pending=content.fingerprint,
+            )
         if behind is None:
             read_from = answer.moved_to or state.url
             kind, stored, changes, said, new = _compared(
@@ -185,6 +208,41 @@ def decide(
         told=settled.told,
         released=settled.released,
         dropped=settled.dropped,
+        # A reading compared (a 304 or the same bytes keeps one waiting to be confirmed).
+        pending=None if content is not None and state.pending_print is not None else False,
+    )
+
+
+def _to_confirm(
+    state: SourceState,
+    content: Content,
+    earlier: Content | None,
+    unjudged: bool,
+    history: History | None,
+) -> bool:
+    """Tell whether a page's or a document's new reading differs from the stored text only in
+    its numbers, and was not read so already (numbers_only.py)."""
+    previous = history.previous if history is not None else None
+    if previous is None or earlier is not None or unjudged or state.rules.kind == SourceKind.FEED:
+        return False
+    fingerprint = content.fingerprint
+    if fingerprint in (state.fingerprint, previous.fingerprint, state.pending_print):
+        return False  # nothing new, or the same reading again: compared, and told if news
+    return numbers_only(previous.content.blocks, content.blocks)
+
+
+def _numbers_notice(url: str, first: bool) -> Notice:
+    if first:
+        return Notice(
+            logging.INFO,
+            "watcher: %s changed only in its numbers; read again soon, and told if it stays so",
+            (url,),
+        )
+    return Notice(
+        logging.INFO,
+        "watcher: %s changed its numbers again when read again (a clock, a counter or an id"
+        " that changes at every request?); nobody is told of them",
+        (url,),
     )
 
 

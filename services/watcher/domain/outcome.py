@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from services.watcher.domain.model import Content
 from services.watcher.domain.returns import Recent
@@ -88,6 +88,9 @@ class SourceState:
     held: tuple[ContentChanged, ...] = ()  # pushes waiting for the page to be read (told.py)
     # The rules the stored text was read under, where an editor has changed them since.
     rules_before: Rules | None = None
+    # A reading that changed only in its numbers, waiting to be read the same again
+    # (numbers_only.py): its fingerprint.
+    pending_print: str | None = None
 
     @property
     def failing(self) -> bool:
@@ -293,6 +296,8 @@ class Outcome:
     told: datetime | None = None
     released: tuple[ContentChanged, ...] = ()  # held pushes sent now, as they came (told.py)
     dropped: tuple[ContentChanged, ...] = ()  # held pushes that repeated a change told already
+    # The reading waiting to be confirmed (SourceState.pending_print): False keeps the row's.
+    pending: str | Literal[False] | None = False
 
     @property
     def quiet(self) -> bool:

@@ -15,10 +15,12 @@ from tests.integration.watcher.pages import page
 from tests.integration.watcher.server import Route, ScriptedSite
 
 INTERVAL = 900
-# A front page's teaser block, showing one of eight news items in turn.
+# A front page's teaser block, showing one of eight news items in turn (in words: teasers that
+# differ in their numbers alone are each read twice before they are told, numbers_only.py).
+DISEASES = ("meslinger", "kikhoste", "rotavirus", "vannkopper", "hepatitt", "polio", "mpox", "rs")
 TEASERS = [
-    page(f"<p>Aktuelt: sak nummer {n} om vaksinasjon i kommune {n}, med råd til innbyggerne.</p>")
-    for n in range(1, 9)
+    page(f"<p>Aktuelt: en sak om vaksinasjon mot {name}, med råd til innbyggerne.</p>")
+    for name in DISEASES
 ]
 NINTH = page("<p>Aktuelt: en ny sak om influensavaksine til alle over 65 år fra uke 42.</p>")
 
