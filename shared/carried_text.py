@@ -69,6 +69,13 @@ def typed_invisible(text: str) -> tuple[str, str] | None:
     return None
 
 
+def without_format_characters(text: str) -> str:
+    """Return ``text`` without Unicode's invisible format characters (category Cf: zero-width
+    spaces and joiners, soft hyphens, direction marks), which make two texts that read the
+    same differ."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def without_bidi_controls(text: str) -> str:
     """Return ``text`` without its bidirectional embeddings, overrides and isolates."""
     return _BIDI_CONTROL.sub("", text)

@@ -21,7 +21,7 @@ from services.admin.adapters import publisher_tokens
 from services.admin.adapters.tables import PublisherToken
 from services.admin.domain import publisher_sites
 from services.admin.domain.accounts import digest
-from shared.carried_text import carried_line, typed_invisible
+from shared.carried_text import carried_line, typed_invisible, without_format_characters
 from shared.web.html_text import html_text
 
 # Tells a leaked token's kind at a glance (and to secret scanners).
@@ -49,8 +49,10 @@ def token_name(typed: str) -> str:
     """Return a token's name as kept: one line, without a direction override (U+202E) that
     would make it read backwards in the list, the audit log and the API's log lines, and
     without a noncharacter (U+FDD0, U+FFFE), which no page that lists the name may hold
-    (``issue`` refuses a name typed with either; names kept before may hold them)."""
-    return " ".join(html_text(carried_line(typed)).split())
+    (``issue`` refuses a name typed with either; names kept before may hold them); nor with
+    an invisible format character (a zero-width space), so «cms» typed with one is the name
+    «cms», and shares its idempotency keys and hourly limit, as the list shows it."""
+    return " ".join(without_format_characters(html_text(carried_line(typed))).split())
 
 
 def check_name(typed: str) -> str:

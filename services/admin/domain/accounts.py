@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -132,12 +133,26 @@ def check_name(name: str) -> None:
             "account did (system, cli, cli:USER, publisher:NAME, migration:NUMBER), "
             "whatever its case: choose another"
         )
+    if (scripts := _scripts(name)) and len(scripts) > 1:
+        # «opеrator» with a Cyrillic е reads as «operator» in the audit log, the pages and
+        # every ledger step: as another account's name, or as the one it stands beside.
+        raise AdminError(
+            f"name mixes letters of {' and '.join(sorted(scripts))}, so it could read as "
+            "another account's name: write it in one alphabet"
+        )
     if redact(name) != name:
         # The name is in every audit entry and ledger step the account makes, kept for years;
         # an address belongs in --email (or set-email), which neither log ever names.
         raise AdminError(
             "name must not be an email address; give the address with --email or set-email"
         )
+
+
+def _scripts(name: str) -> set[str]:
+    """Return the alphabets a name's letters are of, by their Unicode names («LATIN SMALL
+    LETTER E», «CYRILLIC SMALL LETTER IE»): a first word, not the Script property, which
+    unicodedata does not have and no maintained library gives without more data to ship."""
+    return {unicodedata.name(c, "").partition(" ")[0] for c in name if c.isalpha()} - {""}
 
 
 def is_reserved_name(name: str) -> bool:
