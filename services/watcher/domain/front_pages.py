@@ -49,6 +49,8 @@ def front_page_reason(asked: str, reached: str) -> str:
 
 def leads_to_another_site(asked: str, reached: str) -> bool:
     """Tell whether redirects led to a host that is neither the page's nor one under it."""
+    if reached == asked:  # nearly every answer: no address parsed
+        return False
     first, last = _site(asked), _site(reached)
     if first is None or last is None or first == last:
         return False
