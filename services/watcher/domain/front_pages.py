@@ -14,7 +14,8 @@ organisation's site. What another site says was mailed to the page's followers u
 one's name. The operator is told where it leads, and changes the source's address if the
 page moved there. The same site is the same host with or without «www.», or a host under it
 (nettpub.fhi.no under www.fhi.no); no list of public suffixes is needed for that, since a host
-under another is never another organisation's.
+under another is the same organisation's but where the one above is a hosting service's or a
+registry's own (a page on oslo.kommune.no led to kommune.no is taken as the same site).
 """
 
 from __future__ import annotations
