@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from tests.integration.admin.harness import CATALOGUE, csrf_token, running, sign_in
+from tests.integration.admin.accounts_support import cli_env
+from tests.integration.admin.harness import csrf_token, running, sign_in
 from varsel.cli import app as varsel_cli
+
+__all__ = ["cli_env"]  # the fixture, used by name
 
 # A passphrase pasted twice over by mistake: words, so that it is no password that is easy to
 # guess, and longer than the forms take.
@@ -41,12 +43,9 @@ async def test_a_password_too_long_for_the_form_is_refused_and_not_shown_back(
 
 
 def test_the_command_line_sets_no_password_the_sign_in_form_cannot_take(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli_env: CliRunner,
 ) -> None:
-    (tmp_path / "catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
-    monkeypatch.setenv("VARSEL_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("VARSEL_CONFIG", str(tmp_path / "catalogue.toml"))
-    runner = CliRunner()
+    runner = cli_env
     args = ["admin", "create-user", "kari", "--role", "auditor", "--password-stdin"]
 
     refused = runner.invoke(varsel_cli, args, input=LONG + "\n")

@@ -3,9 +3,6 @@ leads to another site, alerts nobody."""
 
 from __future__ import annotations
 
-import pytest
-
-from services.watcher.domain.front_pages import leads_to_another_site
 from services.watcher.handlers import poll
 from tests.integration.watcher.conftest import Harness
 from tests.integration.watcher.pages import page
@@ -66,22 +63,3 @@ async def test_an_address_that_now_leads_to_another_site_alerts_nobody(
     site.set("/tema/baer", Route(page().encode()))
     assert await poll(harness.deps, source) == "unchanged"
     assert await harness.events() == []
-
-
-@pytest.mark.parametrize(
-    ("asked", "reached", "another"),
-    [
-        ("https://fhi.no/tema", "https://www.fhi.no/tema", False),
-        ("https://www.fhi.no/tema", "https://nettpub.fhi.no/tema", False),
-        ("https://nettpub.fhi.no/tema", "https://www.fhi.no/tema", False),
-        ("https://www.fhi.no/tema", "https://www.fhi.no:8443/tema", False),
-        ("https://www.fhi.no/tema", "https://www.helsedirektoratet.no/tema", True),
-        ("https://kommune.example.no/x", "https://parkert.example.com/", True),
-        ("https://a.github.io/x", "https://b.github.io/x", True),
-        ("https://www.fhi.no/tema", "https://fhi.no.parkert.example/tema", True),
-    ],
-)
-def test_the_same_site_is_the_host_with_or_without_www_or_one_under_it(
-    asked: str, reached: str, another: bool
-) -> None:
-    assert leads_to_another_site(asked, reached) is another

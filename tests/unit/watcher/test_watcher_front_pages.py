@@ -1,10 +1,11 @@
-"""Which redirects lead a page to its site's front page (domain/front_pages.py), as a table."""
+"""Which redirects lead a page to its site's front page, or to another site
+(domain/front_pages.py), as tables."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.watcher.domain.front_pages import leads_to_front_page
+from services.watcher.domain.front_pages import leads_to_another_site, leads_to_front_page
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,22 @@ def test_a_front_page_is_where_redirects_led_from_a_page_deeper_in_its_site(
     asked: str, reached: str, expected: bool
 ) -> None:
     assert leads_to_front_page(asked, reached) is expected
+
+
+@pytest.mark.parametrize(
+    ("asked", "reached", "another"),
+    [
+        ("https://fhi.no/tema", "https://www.fhi.no/tema", False),
+        ("https://www.fhi.no/tema", "https://nettpub.fhi.no/tema", False),
+        ("https://nettpub.fhi.no/tema", "https://www.fhi.no/tema", False),
+        ("https://www.fhi.no/tema", "https://www.fhi.no:8443/tema", False),
+        ("https://www.fhi.no/tema", "https://www.helsedirektoratet.no/tema", True),
+        ("https://kommune.example.no/x", "https://parkert.example.com/", True),
+        ("https://a.github.io/x", "https://b.github.io/x", True),
+        ("https://www.fhi.no/tema", "https://fhi.no.parkert.example/tema", True),
+    ],
+)
+def test_the_same_site_is_the_host_with_or_without_www_or_one_under_it(
+    asked: str, reached: str, another: bool
+) -> None:
+    assert leads_to_another_site(asked, reached) is another

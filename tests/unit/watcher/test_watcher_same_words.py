@@ -7,42 +7,29 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.watcher.domain.content import compare, parse_content
+from services.watcher.domain.content import Content, compare, parse_content
 from services.watcher.domain.summary import same_words
 from tests.support.pdfs import lines_pdf
 
 
+def _report(*lines: str) -> Content:
+    return parse_content("pdf", lines_pdf(list(lines)))
+
+
+BEFORE = ("Dette er en rapport om helse og omsorg i kommunene.", "Andre linje om folkehelse.")
+
+
 def test_a_pdf_whose_lines_break_elsewhere_is_no_change() -> None:
-    before = parse_content(
-        "pdf",
-        lines_pdf(
-            ["Dette er en rapport om helse og omsorg i kommunene.", "Andre linje om folkehelse."]
-        ),
-    )
-    after = parse_content(
-        "pdf",
-        lines_pdf(
-            ["Dette er en rapport om helse og", "omsorg i kommunene.", "Andre linje om folkehelse."]
-        ),
-    )
+    before = _report(*BEFORE)
+    after = _report("Dette er en rapport om helse og", "omsorg i kommunene.", BEFORE[1])
     assert before.blocks != after.blocks  # guessed into other paragraphs
 
     assert not compare(before, after).changed
 
 
 def test_a_word_changed_in_the_new_layout_is_a_change() -> None:
-    before = parse_content(
-        "pdf",
-        lines_pdf(
-            ["Dette er en rapport om helse og omsorg i kommunene.", "Andre linje om folkehelse."]
-        ),
-    )
-    after = parse_content(
-        "pdf",
-        lines_pdf(
-            ["Dette er en rapport om helse og", "omsorg i fylkene.", "Andre linje om folkehelse."]
-        ),
-    )
+    before = _report(*BEFORE)
+    after = _report("Dette er en rapport om helse og", "omsorg i fylkene.", BEFORE[1])
     change = compare(before, after)
 
     assert change.changed and "fylkene" in change.summary
