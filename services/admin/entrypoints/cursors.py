@@ -26,7 +26,7 @@ def decode(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     micros, _, row_id = cursor.partition(".")
-    if len(cursor) > 40 or not (micros.isdigit() and row_id.isdigit()):
+    if len(cursor) > 40 or not (cursor.isascii() and micros.isdigit() and row_id.isdigit()):
         raise _BAD
     try:
         at = _EPOCH + int(micros) * _MICRO

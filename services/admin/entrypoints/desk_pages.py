@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.admin.entrypoints.access import Actor, AdminDep, EditorPage, language_of, posted_form
 from services.admin.entrypoints.diffview import diff_lines, side_by_side
+from services.admin.entrypoints.typed_numbers import typed_number
 from services.admin.entrypoints.wording import ENDED_TOPIC
 from services.mailer import command_api as mailer_commands
 from services.mailer import read_api as mailer
@@ -89,7 +90,8 @@ async def decide(change_id: str, request: Request, admin: AdminDep, actor: Edito
         return await _change_page(
             request, admin, actor, raw_id, status=400, error="unknown_choice", note=note
         )
-    if not version.isdigit() or len(version) > 9:
+    seen = typed_number(version, 9)
+    if seen is None:
         return await _change_page(
             request, admin, actor, raw_id, status=400, error="bad_form", note=note
         )
@@ -107,7 +109,7 @@ async def decide(change_id: str, request: Request, admin: AdminDep, actor: Edito
             admin.runtime,
             wanted,
             decision,
-            version=int(version),
+            version=seen,
             note=note,
             actor=actor.principal.name,
             audit=audit,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.admin.entrypoints.access import AdminDep, EditorPage, language_of, posted_form
+from services.admin.entrypoints.typed_numbers import typed_number
 from services.subscriptions import read_api as subscriptions
 from services.watcher import command_api as watcher_commands
 from services.watcher import read_api as watcher
@@ -38,9 +39,9 @@ async def confirm(
     fields = await posted_form(request, admin)
     if fields is None:
         return await _page(request, admin, actor, status=400, error="bad_form")
-    if not raw_id.isdigit() or len(raw_id) > 9:
+    source_id = typed_number(raw_id, 9)
+    if source_id is None:
         return await _page(request, admin, actor, status=404, error="gone_not_waiting")
-    source_id = int(raw_id)
     async with transaction(admin.runtime.sessions) as session:
         removed = await watcher_commands.confirm_page_gone(
             session, source_id, admin.runtime.clock.now()

@@ -23,6 +23,7 @@ from services.admin.entrypoints.access import (
 )
 from services.admin.entrypoints.chart import line_chart
 from services.admin.entrypoints.diffview import diff_lines
+from services.admin.entrypoints.typed_numbers import typed_number
 from services.admin.entrypoints.wording import MAIL_CHART, MAIL_PER_DAY, MESSAGES
 from services.mailer.read_api import (
     MAIL_SERIES,
@@ -105,11 +106,7 @@ async def operations(request: Request, admin: AdminDep, actor: OperatorPage) -> 
 
 # Row ids are 64-bit integers in the database.
 _LAST_ID: Final = 2**63 - 1
-
-
-def _row_id(raw: str | None) -> int | None:
-    # ASCII digits: «²» is a digit to isdigit, and no number to int.
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+_ID_DIGITS: Final = 18  # below _LAST_ID, so no id read overflows the database's integer
 
 
 @router.get("/sources/{source_id}/diff", response_class=HTMLResponse)
@@ -121,12 +118,12 @@ async def source_diff(
 ) -> HTMLResponse:
     """Show a source's snapshots to pick two, and the differences between the two picked."""
     # Read here, not by FastAPI: «abc» or «1.5» got its 422 in JSON, in English, in a browser.
-    source_id = _row_id(raw_id)
+    source_id = typed_number(raw_id, _ID_DIGITS)
     if source_id is None or not 0 < source_id <= _LAST_ID:
         # No row has such an id; asking the database would overflow its integer instead.
         return admin.render(request, "forbidden.html", status_code=400, message="bad_source_id")
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
-    from_id, to_id = _row_id(raw_from), _row_id(raw_to)
+    from_id, to_id = typed_number(raw_from, _ID_DIGITS), typed_number(raw_to, _ID_DIGITS)
     asked = raw_from is not None or raw_to is not None
     context: dict[str, Any] = {"actor": actor.principal, "from_id": from_id, "to_id": to_id}
     async with transaction(admin.runtime.sessions) as session:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from services.admin import publishing
 from services.admin.domain import publisher_sites
 from services.admin.entrypoints.access import Actor, AdminDep, OperatorPage, posted_form
+from services.admin.entrypoints.typed_numbers import typed_number
 from shared.carried_text import without_bidi_controls
 from shared.db import transaction
 
@@ -67,11 +68,9 @@ async def publishers(request: Request, admin: AdminDep, actor: OperatorPage) -> 
     """
     replaced = request.query_params.get("replace", "")
     name = ""
-    if replaced.isdigit() and len(replaced) <= 9:
+    if (number := typed_number(replaced, 9)) is not None:
         async with transaction(admin.runtime.sessions) as session:
-            name = next(
-                (t.name for t in await publishing.listed(session) if t.id == int(replaced)), ""
-            )
+            name = next((t.name for t in await publishing.listed(session) if t.id == number), "")
     return await _render(request, admin, actor, name=name)
 
 
@@ -152,13 +151,14 @@ async def _issue_once(
 async def revoke(request: Request, admin: AdminDep, actor: OperatorPage) -> HTMLResponse:
     """Revoke a publisher token: the next push with it is refused."""
     fields = await posted_form(request, admin)
-    number = (fields or {}).get("token", "")
-    if fields is None or not number.isdigit() or len(number) > 9:
+    typed = (fields or {}).get("token", "")
+    number = typed_number(typed, 9)
+    if fields is None or number is None:
         return await _render(request, admin, actor, 400, error="bad_form")
     async with transaction(admin.runtime.sessions) as session:
-        name = await publishing.revoke(session, int(number), admin.runtime.clock.now())
+        name = await publishing.revoke(session, number, admin.runtime.clock.now())
         if name is not None:
-            actor.record(session, "publisher_token_revoked", target=number, details={"name": name})
+            actor.record(session, "publisher_token_revoked", target=typed, details={"name": name})
     if name is None:
         return await _render(request, admin, actor, 404, error="token_not_found")
     return await _render(request, admin, actor, outcome="token_revoked")

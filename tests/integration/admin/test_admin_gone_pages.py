@@ -111,6 +111,8 @@ async def test_bad_requests_change_nothing(sqlite_url: str, tmp_path: Path) -> N
             token = {"csrf_token": csrf_token(page.text)}
             assert (await client.post(f"/admin/gone/{not_yet}", data=token)).status_code == 409
             assert (await client.post("/admin/gone/nope", data=token)).status_code == 404
+            # A digit to str.isdigit that int refuses: the page's 404, not a 500.
+            assert (await client.post("/admin/gone/²", data=token)).status_code == 404
             assert (await client.post(f"/admin/gone/{not_yet}", data={})).status_code == 400
         assert await _removed_events(h) == []
 
